@@ -1,0 +1,39 @@
+/**
+ * A 3D density map in the canonical layout used everywhere in occupy-ts.
+ *
+ * Layout: `data` has length `nx*ny*nz`; voxel (x, y, z) is at index `(z*ny + y)*nx + x`
+ * (x fastest), where x, y, z are the physical X, Y, Z axes of the map (the MRC header's
+ * `mapc/mapr/maps` axis order has already been undone by the reader).
+ */
+export type Shape3 = readonly [number, number, number];
+
+/** Per-axis triple along X, Y, Z. */
+export type Vec3 = [number, number, number];
+
+/** A density map: voxel values plus the geometry needed to interpret them. */
+export interface Volume {
+  /** Voxel values, length `nx*ny*nz`, index `(z*ny + y)*nx + x`, density in arbitrary units. */
+  data: Float32Array;
+  /** Box `[nx, ny, nz]` in voxels along X, Y, Z. */
+  shape: Shape3;
+  /** Voxel size along X, Y, Z in Å/voxel (cell length / sampling). */
+  voxelSizeA: Vec3;
+}
+
+/** Number of voxels of a box. */
+export function voxelCount(shape: Shape3): number {
+  return shape[0] * shape[1] * shape[2];
+}
+
+/**
+ * Create a zero-filled volume.
+ * @param shape box `[nx, ny, nz]` in voxels
+ * @param voxelSizeA voxel size along X, Y, Z in Å (default 1)
+ * @throws RangeError when a box dimension is not a positive integer
+ */
+export function zerosVolume(shape: Shape3, voxelSizeA: Vec3 = [1, 1, 1]): Volume {
+  for (const n of shape) {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`box dimensions must be positive integers, got ${shape.join('x')}`);
+  }
+  return { data: new Float32Array(voxelCount(shape)), shape: [shape[0], shape[1], shape[2]], voxelSizeA: [...voxelSizeA] as Vec3 };
+}

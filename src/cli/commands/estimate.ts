@@ -1,0 +1,143 @@
+/**
+ * `occupy [estimate] -i MAP ...`: estimate the local scale of a map (OccuPy's main command).
+ */
+import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { estimateFromFile, type EstimateFileOptions } from '../../occupancy/estimate-files.js';
+import { limitsLines, settingsLines, type EstimateSummary } from '../../occupancy/summary.js';
+import { mapStem } from '../../occupancy/output-names.js';
+import { integerOption, numberOption } from '../options.js';
+import { Reporter, type Verbosity } from '../reporter.js';
+
+/** One-line description shown in `occupy --help`. */
+export const summary = 'estimate the local scale (relative occupancy or resolution) of a map';
+
+/** Parsed options of the estimate command (commander's camel-cased names). */
+export interface EstimateCliOptions {
+  inputMap?: string;
+  resolution?: number;
+  lowpass?: number;
+  kernelSize?: number;
+  kernelRadius?: number;
+  tau?: number;
+  tileSize?: number;
+  lowpassMask: 'original' | 'centred';
+  maxBox: number;
+  occupancy?: boolean;
+  rawScale?: boolean;
+  S0?: boolean;
+  solventDef?: string;
+  hedgeConfidence?: number;
+  nlrc?: boolean;
+  targetMask?: string;
+  scaleLimit: number;
+  outputMap?: string;
+  keepOutputPath?: boolean;
+  saveAllMaps?: boolean;
+  chimerax: boolean;
+  minVisScale: number;
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+/** Add the estimation options (OccuPy's names) to a command. */
+export function addEstimateOptions(cmd: Command): Command {
+  return cmd
+    .option('-i, --input-map <map>', 'input map (.mrc/.map/.ccp4, optionally .gz): raw, unsharpened, unmasked is best')
+    .option('-r, --resolution <A>', 'resolution of the map in Å (used as low-pass when --lowpass is not given)', numberOption('--resolution', (v) => v > 0, 'a number of Å > 0'))
+    .option('--lowpass <A>', 'low-pass cut-off in Å (alias -lp); default max(8, 3 × voxel size)', numberOption('--lowpass', (v) => v > 0, 'a number of Å > 0'))
+    .option('--kernel-size <voxels>', 'edge of the local kernel in voxels (odd); default from the low-pass, 3–9', integerOption('--kernel-size', 1, 'an odd integer >= 1'))
+    .option('--kernel-radius <voxels>', 'radius of the spherical kernel in voxels; default low-pass / (2 × voxel size)', numberOption('--kernel-radius', (v) => v > 0, 'a number of voxels > 0'))
+    .option('--tau <fraction>', 'percentile for the full-scale search, in (0, 1]; default from the kernel', numberOption('--tau', (v) => v > 0 && v <= 1, 'in (0, 1]'))
+    .addOption(new Option('--lowpass-mask <style>', 'low-pass mask: original (as OccuPy, reproduces its solvent model) or centred (on DC)').choices(['original', 'centred']).default('original'))
+    .option('--tile-size <voxels>', 'edge of the tiles of the full-scale search in voxels; default box/20', integerOption('--tile-size', 1))
+    .option('--max-box <voxels>', 'Fourier-crop larger boxes to this size (even); 0 = never', integerOption('--max-box', 0, 'an even integer >= 10, or 0'), 256)
+    .option('--occupancy', 'estimate occupancy: the scale of the low-passed map (alias --lp-scale)')
+    .addOption(new Option('--lp-scale', 'same as --occupancy').hideHelp().implies({ occupancy: true }))
+    .option('--raw-scale', 'estimate on the raw map (resolution mode) even when modifying')
+    .option('--S0', 'normalise by tau × the map maximum instead of the tile search')
+    .option('--solvent-def <map>', 'solvent (or molecule) mask, same box as the input, binarised at 0.9')
+    .option('--hedge-confidence <exponent>', 'raise the confidence to this power (> 1) to be more conservative', numberOption('--hedge-confidence', (v) => v >= 1, 'a number >= 1'))
+    .option('--nlrc', 'noise-level recalibration: rescale the scale so the confidence limit maps to 0')
+    .option('--target-mask <map>', 'report the occupancy of the region where this mask > 0.5')
+    .option('--scale-limit <fraction>', 'scales at or below this are never modified', numberOption('--scale-limit', (v) => v >= 0 && v < 1, 'in [0, 1)'), 0.05)
+    .option('-o, --output-map <path>', 'output name: its folder receives the outputs, its stem names them')
+    .option('--keep-output-path', 'write the outputs next to the input map instead of the current folder')
+    .option('--save-all-maps', 'also write the low-passed (and down-sampled) input')
+    .option('--chimerax', 'write the ChimeraX script chimX_<stem>.cxc (default)', true)
+    .option('--no-chimerax', 'do not write the ChimeraX script')
+    .option('--min-vis-scale <fraction>', 'lowest scale of the ChimeraX colour range', numberOption('--min-vis-scale', (v) => v >= 0 && v < 1, 'in [0, 1)'), 0.2)
+    .option('--json', 'print the summary as one JSON object on stdout (and nothing else there)')
+    .option('-v, --verbose', 'more detail, and stack traces on errors')
+    .option('-q, --quiet', 'print nothing but errors (and --json)');
+}
+
+/** Verbosity from --quiet/--verbose. */
+export function verbosityOf(o: { quiet?: boolean; verbose?: boolean }): Verbosity {
+  return o.quiet ? 'quiet' : o.verbose ? 'verbose' : 'normal';
+}
+
+/** Human-readable summary printed after a run. */
+export function formatSummary(s: EstimateSummary): string {
+  const files = s.files.map((f) => `  ${f}`);
+  return ['', ...settingsLines(s), '', ...limitsLines(s), '', 'Files written:', ...files, `Done in ${s.seconds.toFixed(2)} s.`].join('\n');
+}
+
+/** Translate parsed options into library options. */
+export function toFileOptions(o: EstimateCliOptions, inputPath: string): EstimateFileOptions {
+  if (o.kernelSize !== undefined && o.kernelSize % 2 === 0) throw new RangeError(`--kernel-size must be odd, got ${o.kernelSize}`);
+  if (o.maxBox !== 0 && (o.maxBox % 2 !== 0 || o.maxBox < 10)) throw new RangeError(`--max-box must be an even integer >= 10, or 0 for no limit; got ${o.maxBox}`);
+  let outputDir = o.keepOutputPath ? dirname(resolve(inputPath)) : '.';
+  let outputStem: string | undefined;
+  if (o.outputMap) {
+    outputDir = dirname(resolve(o.outputMap));
+    outputStem = mapStem(o.outputMap);
+  }
+  return {
+    inputPath,
+    mode: o.occupancy && !o.rawScale ? 'occ' : 'res',
+    lowpassA: o.lowpass,
+    resolutionA: o.resolution,
+    kernelSize: o.kernelSize,
+    kernelRadiusVoxels: o.kernelRadius,
+    tau: o.tau,
+    tileSize: o.tileSize,
+    lowpassMask: o.lowpassMask,
+    maxBox: o.maxBox,
+    useS0: o.S0 === true,
+    solventDefPath: o.solventDef,
+    hedgeConfidence: o.hedgeConfidence,
+    nlrc: o.nlrc === true,
+    targetMaskPath: o.targetMask,
+    scaleLimit: o.scaleLimit,
+    outputDir,
+    outputStem,
+    saveAllMaps: o.saveAllMaps === true,
+    chimerax: o.chimerax,
+    minVisScale: o.minVisScale,
+  };
+}
+
+/**
+ * Run the estimate command: parse-level checks, the library call, then printing.
+ * @throws Error with a one-line message on bad input (the entry point prints it)
+ */
+export async function run(o: EstimateCliOptions): Promise<void> {
+  if (!o.inputMap) throw new Error('no input map: give one with -i/--input-map (see occupy --help), or try `occupy demo`');
+  if (!existsSync(o.inputMap)) throw new Error(`cannot read map '${o.inputMap}': no such file`);
+  for (const [flag, p] of [['--solvent-def', o.solventDef], ['--target-mask', o.targetMask]] as const) {
+    if (p !== undefined && !existsSync(p)) throw new Error(`cannot read ${flag} map '${p}': no such file`);
+  }
+  const reporter = new Reporter(verbosityOf(o));
+  const fileOptions = toFileOptions(o, o.inputMap);
+  const { summary: s } = await estimateFromFile({ ...fileOptions, onProgress: (p, f) => reporter.progress(p, f) });
+  for (const w of s.warnings) reporter.warn(w);
+  for (const n of s.notes) reporter.detail(n);
+  if (o.json) {
+    process.stdout.write(JSON.stringify(s) + '\n');
+  } else if (reporter.verbosity !== 'quiet') {
+    process.stdout.write(formatSummary(s) + '\n');
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The `occupy` command line: parses options, calls the library, prints.
+ */
+import { Command, CommanderError } from 'commander';
+import { rewriteMultiLetterFlags } from './argv.js';
+import * as estimate from './commands/estimate.js';
+import * as demo from './commands/demo.js';
+import { loadFft } from '../math/fft.js';
+import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
+
+/** Build the program (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('occupy')
+    .description('Local scale of cryo-EM maps (the OccuPy method): relative occupancy or resolution from one map, no half maps, no mask.')
+    .version(OCCUPY_VERSION, '--version')
+    .showSuggestionAfterError()
+    .configureHelp({ sortOptions: false })
+    .addHelpText('after', '\nOccuPy-style short flag: -lp is accepted for --lowpass.\nExamples:\n  occupy -i emd_1234.map.gz\n  occupy -i map.mrc --occupancy -lp 10 --json\n  occupy demo');
+  estimate.addEstimateOptions(program.command('estimate', { isDefault: true }).description(estimate.summary)).action(async (opts: estimate.EstimateCliOptions) => {
+    await estimate.run(opts);
+  });
+  demo.addDemoOptions(program.command('demo').description(demo.summary)).action(async (opts: demo.DemoOptions) => {
+    await demo.run(opts);
+  });
+  return program;
+}
+
+/** Run the CLI on `argv` (without node and script); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  const program = buildProgram();
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const c of program.commands) c.exitOverride();
+  try {
+    await loadFft();
+    await program.parseAsync(rewriteMultiLetterFlags(argv), { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has already printed its one-line message (or help/version)
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    const e = err as Error;
+    process.stderr.write(`occupy: error: ${(e?.message ?? String(err)).split('\n')[0]}\n`);
+    if (verbose && e?.stack) process.stderr.write(e.stack + '\n');
+    return 1;
+  }
+}

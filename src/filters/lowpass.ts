@@ -1,0 +1,215 @@
+/**
+ * Hard (box-car) low-pass filter in Fourier space, spherical for cubic boxes and ellipsoidal in
+ * Fourier-index space for non-cubic boxes / anisotropic voxels.
+ *
+ * @see shared/spec/occupy-algorithm.md §4 (low-pass), §12 (non-cubic and odd boxes)
+ */
+import type { Shape3, Vec3, Volume } from '../core/volume.js';
+import { irfft3d, rfft3d } from '../math/fft.js';
+
+/**
+ * Per-axis number of kept Fourier samples: `keep_i = floor(n_i * a_i / lowpassA)`, the index of
+ * the frequency `1/lowpassA` (1/Å) along axis i. A frequency is kept when its index radius is at
+ * most `keep_i + 1` (see {@link lowpassKeeps}).
+ *
+ * @param shape box `[nx, ny, nz]` in voxels
+ * @param voxelSizeA voxel size `[ax, ay, az]` in Å/voxel
+ * @param lowpassA cut-off resolution in Å, > 0
+ * @returns `[keep_x, keep_y, keep_z]` (non-negative integers)
+ * @throws RangeError when `lowpassA` is not a finite positive number, or a box size / voxel size
+ *   is invalid
+ * @see shared/spec/occupy-algorithm.md §4
+ */
+export function lowpassKeep(shape: Shape3, voxelSizeA: Readonly<Vec3>, lowpassA: number): Vec3 {
+  checkLowpassA(lowpassA);
+  checkGeometry(shape, voxelSizeA);
+  return [0, 1, 2].map((i) => Math.floor((shape[i] * voxelSizeA[i]) / lowpassA)) as Vec3;
+}
+
+/**
+ * Mask predicate of the hard low-pass: whether the frequency with signed FFT indices `(h, k, l)`
+ * (DC at 0, any sign; only `|h|, |k|, |l|` matter) is kept for per-axis `keep = [kx, ky, kz]`.
+ *
+ * Formula: `(h/(kx+1))^2 + (k/(ky+1))^2 + (l/(kz+1))^2 <= 1`; for a cubic box (`kx = ky = kz = keep`)
+ * this is exactly `sqrt(h^2 + k^2 + l^2) <= keep + 1`. Evaluated in exact integer arithmetic as
+ * `h^2*Ky^2*Kz^2 + k^2*Kx^2*Kz^2 + l^2*Kx^2*Ky^2 <= (Kx*Ky*Kz)^2` with `K = keep + 1` while that
+ * fits in a double's 53-bit mantissa (`Kx*Ky*Kz <= 2^25`), with the ratio form and a 1e-12
+ * tolerance beyond.
+ *
+ * @param h signed frequency index along X (integer)
+ * @param k signed frequency index along Y (integer)
+ * @param l signed frequency index along Z (integer)
+ * @param keep per-axis keep from {@link lowpassKeep}
+ * @returns true when the frequency passes the filter
+ * @see shared/spec/occupy-algorithm.md §4
+ */
+export function lowpassKeeps(h: number, k: number, l: number, keep: Readonly<Vec3>): boolean {
+  return makeMask(keep)(h * h, k * k, l * l);
+}
+
+/** Mask test on squared indices, exact while the integer products fit in 2^53. */
+function makeMask(keep: Readonly<Vec3>): (h2: number, k2: number, l2: number) => boolean {
+  const kx = keep[0] + 1, ky = keep[1] + 1, kz = keep[2] + 1;
+  if (kx * ky * kz <= 2 ** 25) {
+    const wx = ky * ky * kz * kz, wy = kx * kx * kz * kz, wz = kx * kx * ky * ky;
+    const limit = kx * kx * wx;
+    return (h2, k2, l2) => h2 * wx + k2 * wy + l2 * wz <= limit;
+  }
+  const ix = 1 / (kx * kx), iy = 1 / (ky * ky), iz = 1 / (kz * kz);
+  return (h2, k2, l2) => h2 * ix + k2 * iy + l2 * iz <= 1 + 1e-12;
+}
+
+/**
+ * Number of frequencies of the full `nx*ny*nz` spectrum (every signed index triple, DC included)
+ * that the hard low-pass keeps, i.e. the count of {@link lowpassKeeps} over the grid.
+ *
+ * @param shape box `[nx, ny, nz]` in voxels
+ * @param voxelSizeA voxel size `[ax, ay, az]` in Å/voxel
+ * @param lowpassA cut-off resolution in Å, > 0
+ * @returns the kept-frequency count, between 1 (DC only) and `nx*ny*nz`
+ * @throws RangeError as {@link lowpassKeep}
+ * @see shared/spec/occupy-algorithm.md §4
+ */
+export function lowpassKeptCount(shape: Shape3, voxelSizeA: Readonly<Vec3>, lowpassA: number): number {
+  const mask = makeMask(lowpassKeep(shape, voxelSizeA, lowpassA));
+  const [nx, ny, nz] = shape;
+  let count = 0;
+  for (let z = 0; z < nz; z++) {
+    const l = signed(z, nz);
+    for (let y = 0; y < ny; y++) {
+      const k = signed(y, ny);
+      for (let x = 0; x < nx; x++) {
+        const h = signed(x, nx);
+        if (mask(h * h, k * k, l * l)) count++;
+      }
+    }
+  }
+  return count;
+}
+
+/**
+ * Hard low-pass of a map: keep the Fourier components inside the ellipsoid of
+ * {@link lowpassKeeps} with `keep_i = floor(n_i * a_i / lowpassA)`, zero the rest, inverse
+ * transform. The mask is centred on DC (the original OccuPy's is offset by half a sample) and is
+ * symmetric under `(h,k,l) -> (-h,-k,-l)`, so the result is real; DC is always kept, so the mean
+ * density is preserved.
+ *
+ * The filter is applied only when `lowpassA > 2 * min(a_x, a_y, a_z)` (the cut-off is coarser
+ * than Nyquist on the finest axis); otherwise the result holds a copy of the input data.
+ *
+ * Requires `await loadFft()` (from `src/math/fft.ts`) beforehand.
+ *
+ * @param volume input map; `data` length `nx*ny*nz`, index `(z*ny + y)*nx + x`; not modified
+ * @param lowpassA cut-off resolution in Å, > 0
+ * @param maskStyle `centred` (default, spec §4) or `original` (the original OccuPy's mask, see
+ *   {@link LowpassMaskStyle})
+ * @returns a new Volume with the same shape, voxel size (and any other fields) as the input and
+ *   fresh `data` (never aliasing the input's)
+ * @throws RangeError when `lowpassA` is not a finite positive number, or the volume's shape /
+ *   voxel size is invalid
+ * @throws TypeError when `volume.data.length !== nx*ny*nz`
+ * @throws Error when the FFT has not been loaded with `loadFft()`
+ * @see shared/spec/occupy-algorithm.md §4, §12
+ */
+export function lowpassHard(volume: Volume, lowpassA: number, maskStyle: LowpassMaskStyle = 'centred'): Volume {
+  checkLowpassA(lowpassA);
+  checkVolume(volume);
+  const { shape, voxelSizeA } = volume;
+  const result = (data: Float32Array): Volume => ({
+    ...volume,
+    data,
+    shape: [shape[0], shape[1], shape[2]],
+    voxelSizeA: [voxelSizeA[0], voxelSizeA[1], voxelSizeA[2]],
+  });
+  if (!(lowpassA > 2 * Math.min(...voxelSizeA))) return result(volume.data.slice());
+
+  const keep = lowpassKeep(shape, voxelSizeA, lowpassA);
+  const [nx, ny, nz] = shape;
+  const hx = (nx >> 1) + 1;
+  const weight = maskStyle === 'original' ? originalMaskWeight(shape, keep) : centredMaskWeight(keep);
+  const spectrum = rfft3d(volume.data, shape);
+  for (let z = 0; z < nz; z++) {
+    const l = signed(z, nz);
+    for (let y = 0; y < ny; y++) {
+      const k = signed(y, ny);
+      const row = 2 * (z * ny + y) * hx;
+      for (let h = 0; h < hx; h++) {
+        const w = weight(h, k, l);
+        if (w !== 1) {
+          spectrum[row + 2 * h] *= w;
+          spectrum[row + 2 * h + 1] *= w;
+        }
+      }
+    }
+  }
+  return result(irfft3d(spectrum, shape));
+}
+
+/**
+ * Which low-pass mask to use.
+ * - `centred`: the spec's clean mask, {@link lowpassKeeps} (centred on DC, radius keep+1).
+ * - `original`: the frequencies the original OccuPy keeps (spec §4 quirk), so that its solvent
+ *   model and confidence are reproduced: a cube of signed indices `[-keep, keep-1]` on Y and Z and
+ *   `[0, keep]` on the half-spectrum X axis, intersected with a sphere of radius keep+1 whose centre
+ *   is offset by half a sample (+0.5 on Y and Z, -0.5 on X). On the X = 0 (and X-Nyquist) plane the
+ *   weight is the mean over the Hermitian pair, which is what an inverse real FFT of that
+ *   half-spectrum computes; the filter is therefore real and its result is a real map.
+ */
+export type LowpassMaskStyle = 'centred' | 'original';
+
+/** Weight (0 or 1) of the centred mask for half-spectrum index h >= 0 and signed k, l. */
+function centredMaskWeight(keep: Readonly<Vec3>): (h: number, k: number, l: number) => number {
+  const mask = makeMask(keep);
+  return (h, k, l) => (mask(h * h, k * k, l * l) ? 1 : 0);
+}
+
+/** Weight (0, 0.5 or 1) of the original OccuPy's mask; see {@link LowpassMaskStyle}. */
+function originalMaskWeight(shape: Shape3, keep: Readonly<Vec3>): (h: number, k: number, l: number) => number {
+  const kx = Math.min(keep[0], Math.floor(shape[0] / 2));
+  const ky = Math.min(keep[1], Math.floor(shape[1] / 2));
+  const kz = Math.min(keep[2], Math.floor(shape[2] / 2));
+  const rx = kx + 1, ry = ky + 1, rz = kz + 1;
+  // Kept set for a non-negative X index h (the stored half of the spectrum).
+  const inside = (h: number, k: number, l: number): boolean => {
+    if (h < 0 || h > kx || k < -ky || k > ky - 1 || l < -kz || l > kz - 1) return false;
+    const ux = (h - 0.5) / rx, uy = (k + 0.5) / ry, uz = (l + 0.5) / rz;
+    return ux * ux + uy * uy + uz * uz <= 1;
+  };
+  const nyquistX = shape[0] % 2 === 0 ? shape[0] / 2 : -1;
+  return (h, k, l) => {
+    if (h === 0 || h === nyquistX) return ((inside(h, k, l) ? 1 : 0) + (inside(h, -k, -l) ? 1 : 0)) / 2;
+    return inside(h, k, l) ? 1 : 0;
+  };
+}
+
+/** Signed FFT frequency of index i on n samples (only its magnitude is used here). */
+function signed(i: number, n: number): number {
+  return i <= n - i ? i : i - n;
+}
+
+function checkLowpassA(lowpassA: number): void {
+  if (typeof lowpassA !== 'number' || !Number.isFinite(lowpassA) || lowpassA <= 0) {
+    throw new RangeError(`lowpassA must be a finite number > 0 (Å), got ${String(lowpassA)}`);
+  }
+}
+
+function checkGeometry(shape: Shape3, voxelSizeA: Readonly<Vec3>): void {
+  if (!Array.isArray(shape) || shape.length !== 3) throw new TypeError(`volume shape must be [nx, ny, nz], got ${String(shape)}`);
+  for (const n of shape) {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`volume shape must hold positive integers, got ${shape.join('x')}`);
+  }
+  if (!Array.isArray(voxelSizeA) || voxelSizeA.length !== 3) {
+    throw new TypeError(`voxelSizeA must be [ax, ay, az], got ${String(voxelSizeA)}`);
+  }
+  for (const a of voxelSizeA) {
+    if (!Number.isFinite(a) || a <= 0) throw new RangeError(`voxelSizeA must hold finite numbers > 0, got ${voxelSizeA.join(', ')}`);
+  }
+}
+
+function checkVolume(volume: Volume): void {
+  checkGeometry(volume.shape, volume.voxelSizeA);
+  const [nx, ny, nz] = volume.shape;
+  if (!(volume.data instanceof Float32Array) || volume.data.length !== nx * ny * nz) {
+    throw new TypeError(`volume.data must be a Float32Array of length nx*ny*nz = ${nx * ny * nz}, got length ${String(volume.data?.length)}`);
+  }
+}

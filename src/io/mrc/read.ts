@@ -1,0 +1,181 @@
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import type { Vec3, Volume } from '../../core/volume.js';
+import { fileToCanonical, isAxisPermutation, type AxisOrder } from './axis-order.js';
+import { MrcFormatError } from './errors.js';
+import { detectByteOrder, MRC_HEADER_BYTES, parseMrcHeader, type MrcHeader } from './header.js';
+import { assertSupportedMode, bytesPerVoxel, decodeVoxels } from './modes.js';
+
+/** Options of {@link readMrcBuffer} and {@link readMrc}. */
+export interface MrcReadOptions {
+  /**
+   * Accept common header defects instead of throwing (default false): missing `'MAP '` tag in an
+   * MRC2014 file, `mapc/mapr/maps` not a permutation (assumed 1, 2, 3), zero or non-finite cell
+   * lengths (voxel size 1 Å on that axis), trailing bytes after the data block.
+   */
+  permissive?: boolean;
+  /** Accept NaN/±Infinity voxels instead of throwing (default false). */
+  allowNonFinite?: boolean;
+  /** File name used as a prefix of error messages (`readMrc` passes the path). */
+  name?: string;
+}
+
+/** A map read from an MRC/CCP4 file. */
+export interface MrcMap {
+  /**
+   * Voxels in canonical order: `data` length nX*nY*nZ, index (Z*nY + Y)*nX + X with X, Y, Z the
+   * physical axes (the file's `mapc/mapr/maps` order undone); `shape` `[nX, nY, nZ]`;
+   * `voxelSizeA[i]` = cella[i] / m[i] in Å along X, Y, Z.
+   */
+  volume: Volume;
+  /** The header exactly as stored in the file (statistics not recomputed; nx/ny/nz in file order). */
+  header: MrcHeader;
+}
+
+/** True when the bytes start with the gzip magic number 1f 8b. */
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** First `nversion` value of MRC2014 and the (exclusive) bound of plausible later versions. */
+const NVERSION_MRC2014 = 20140;
+const NVERSION_LIMIT = 30000;
+
+/** Read and validate; throws MrcFormatError without the file-name prefix. */
+function parse(input: Uint8Array, options: MrcReadOptions): MrcMap {
+  const permissive = options.permissive === true;
+  let bytes = input;
+  if (isGzip(bytes)) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (err) {
+      throw new MrcFormatError(`gzip data is corrupt: expected a complete gzip stream, found ${(err as Error).message}`, { cause: err });
+    }
+  }
+  if (bytes.length < MRC_HEADER_BYTES) {
+    throw new MrcFormatError(`file is shorter than the MRC header: expected at least ${MRC_HEADER_BYTES} bytes, found ${bytes.length}`);
+  }
+  const { littleEndian } = detectByteOrder(bytes);
+  const header = parseMrcHeader(bytes, littleEndian);
+
+  const mode = assertSupportedMode(header.mode);
+  const { nx, ny, nz } = header;
+  if (!(nx > 0 && ny > 0 && nz > 0)) {
+    throw new MrcFormatError(`box dimensions must be positive: found nx=${nx}, ny=${ny}, nz=${nz}`);
+  }
+  const isMrc2014 = header.nversion >= NVERSION_MRC2014 && header.nversion < NVERSION_LIMIT;
+  if (header.map !== 'MAP ' && isMrc2014 && !permissive) {
+    throw new MrcFormatError(`missing map tag: expected 'MAP ' at byte 208 of an MRC2014 file (nversion ${header.nversion}), found ${JSON.stringify(header.map)}`);
+  }
+
+  let order: AxisOrder = [header.mapc, header.mapr, header.maps];
+  if (!isAxisPermutation(order)) {
+    if (!permissive) {
+      throw new MrcFormatError(`mapc/mapr/maps must be a permutation of 1,2,3: found ${order.join(',')}`);
+    }
+    order = [1, 2, 3];
+  }
+
+  if (header.nsymbt < 0) {
+    throw new MrcFormatError(`extended header size must be >= 0: found nsymbt=${header.nsymbt}`);
+  }
+  const dataOffset = MRC_HEADER_BYTES + header.nsymbt;
+  const count = nx * ny * nz;
+  const expectedData = count * bytesPerVoxel(mode);
+  const foundData = Math.max(bytes.length - dataOffset, 0);
+  if (foundData < expectedData) {
+    throw new MrcFormatError(
+      `data block truncated: expected ${expectedData} bytes of voxel data (${nx}x${ny}x${nz}, mode ${mode}) after ${dataOffset} header bytes, found ${foundData}`,
+    );
+  }
+  if (foundData > expectedData && !permissive) {
+    throw new MrcFormatError(
+      `file longer than its header says: expected ${dataOffset + expectedData} bytes (${nx}x${ny}x${nz}, mode ${mode}), found ${bytes.length}`,
+    );
+  }
+
+  const fileData = decodeVoxels(bytes, dataOffset, count, mode, littleEndian);
+  if (options.allowNonFinite !== true && (mode === 2 || mode === 12)) {
+    let bad = 0;
+    for (let i = 0; i < count; i++) {
+      const v = fileData[i];
+      if (v - v !== 0) bad++; // NaN or ±Infinity
+    }
+    if (bad > 0) throw new MrcFormatError(`map contains ${bad} NaN/Inf voxels: expected finite values (pass allowNonFinite to accept)`);
+  }
+
+  const { data, shape } = fileToCanonical(fileData, [nx, ny, nz], order);
+  const sampling = [header.mx, header.my, header.mz];
+  const voxelSizeA: Vec3 = [1, 1, 1];
+  for (let a = 0; a < 3; a++) {
+    const m = sampling[a] > 0 ? sampling[a] : shape[a];
+    const cell = header.cella[a];
+    if (!(cell > 0 && Number.isFinite(cell))) {
+      if (!permissive) {
+        throw new MrcFormatError(`cell dimensions are zero or invalid: expected cella > 0 Å on every axis, found ${header.cella.join(', ')}`);
+      }
+      continue;
+    }
+    voxelSizeA[a] = cell / m;
+  }
+  return { volume: { data, shape, voxelSizeA }, header };
+}
+
+/**
+ * Read an MRC/CCP4 map (MRC2014) from bytes.
+ *
+ * Gzip-compressed input is detected by its magic bytes (1f 8b) and inflated. The byte order
+ * comes from the machine stamp (44 41 / 44 44 little, 11 11 big), or, when the stamp is
+ * absent or contradicts the header, from whichever order gives a known mode and a plausible
+ * box. The `nsymbt` extended-header bytes are skipped. The file's axis order is undone: its
+ * columns run along axis `mapc`, rows along `mapr`, sections along `maps` (1 = X, 2 = Y, 3 = Z);
+ * the returned data are X-fastest with shape `[nX, nY, nZ]`. Voxel size along X, Y, Z is
+ * cella[i] / m[i] (Å) with m = (mx, my, mz), or the box along that axis when m[i] is 0.
+ *
+ * Supported modes: 0 (int8), 1 (int16), 2 (float32), 6 (uint16), 12 (float16); all are
+ * returned as float32.
+ *
+ * @param bytes whole file contents (optionally gzip-compressed); not modified
+ * @param options see {@link MrcReadOptions}
+ * @returns canonical volume and the header as stored
+ * @throws MrcFormatError (message prefixed with `options.name` when given) when: the file is
+ *   shorter than 1024 bytes; the byte order cannot be found; the mode is not supported; a box
+ *   dimension is not positive; and, unless `permissive`, the 'MAP ' tag is missing in an MRC2014
+ *   file, `mapc/mapr/maps` is not a permutation of 1,2,3, a cell length is zero, or the file is
+ *   longer than the data block; the data block is truncated; the gzip stream is corrupt; the
+ *   map has NaN/Inf voxels (unless `allowNonFinite`)
+ * @see https://www.ccpem.ac.uk/mrc_format/mrc2014.php
+ */
+export function readMrcBuffer(bytes: Uint8Array, options: MrcReadOptions = {}): MrcMap {
+  try {
+    return parse(bytes, options);
+  } catch (err) {
+    if (err instanceof MrcFormatError && options.name) {
+      throw new MrcFormatError(`${options.name}: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Read an MRC/CCP4 map file (`.mrc`, `.map`, `.ccp4`, optionally gzip-compressed, e.g. `.map.gz`).
+ *
+ * Same result and validation as {@link readMrcBuffer}; error messages are prefixed with the path.
+ *
+ * @param path file path
+ * @param options see {@link MrcReadOptions}; `name` defaults to `path`
+ * @throws Error `"cannot read map '<path>': no such file"` when the file does not exist, or
+ *   `"cannot read map '<path>': <reason>"` for other I/O failures
+ * @throws MrcFormatError when the file is not a valid map (see {@link readMrcBuffer})
+ */
+export async function readMrc(path: string, options: MrcReadOptions = {}): Promise<MrcMap> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    throw new Error(`cannot read map '${path}': ${reason}`, { cause: err });
+  }
+  return readMrcBuffer(bytes, { ...options, name: options.name ?? path });
+}

@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Volume } from '../../core/volume.js';
+import { canonicalToFile, fileBox, isAxisPermutation, type AxisOrder } from './axis-order.js';
+import {
+  encodeMrcHeader,
+  machineStamp,
+  MRC2014_NVERSION,
+  MRC_HEADER_BYTES,
+  MRC_LABEL_COUNT,
+  MRC_LABEL_LENGTH,
+  type HeaderTriple,
+  type MrcHeader,
+} from './header.js';
+import { decodeVoxels, encodeVoxels, isSupportedMode, type MrcMode } from './modes.js';
+
+/** Options of {@link encodeMrc}. */
+export interface MrcEncodeOptions {
+  /**
+   * Header to take the axis order (`mapc/mapr/maps`), `nxstart/nystart/nzstart`, `origin`,
+   * `ispg`, `cellb` and (when `labels` is not given) the labels from. Box, cell, sampling,
+   * mode, statistics and byte order are never taken from it.
+   */
+  template?: MrcHeader;
+  /** Data mode to write: 0 int8, 1 int16, 2 float32 (default), 6 uint16, 12 float16. */
+  mode?: MrcMode;
+  /** Byte order to write (default true: little-endian). */
+  littleEndian?: boolean;
+  /** Text labels (at most 10 kept, each cut to 80 characters); default: the template's, else none. */
+  labels?: string[];
+}
+
+/** Options of {@link writeMrc}. */
+export interface MrcWriteOptions extends MrcEncodeOptions {
+  /** Paths that must not be overwritten (typically the input maps); compared after `path.resolve`. */
+  protect?: string[];
+}
+
+/** Summary statistics of the stored values (float64 accumulation, non-finite values skipped). */
+interface Stats {
+  min: number;
+  max: number;
+  mean: number;
+  /** Standard deviation about the mean (population, divide by N). */
+  std: number;
+}
+
+/** Two-pass min/max/mean/std over the finite values of `v`. */
+function statistics(v: Float32Array): Stats {
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x - x !== 0) continue;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    sum += x;
+    n++;
+  }
+  if (n === 0) return { min: 0, max: 0, mean: 0, std: 0 };
+  const mean = sum / n;
+  let ss = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x - x !== 0) continue;
+    const d = x - mean;
+    ss += d * d;
+  }
+  return { min, max, mean, std: Math.sqrt(ss / n) };
+}
+
+/** Validate the volume at the public boundary. */
+function checkVolume(volume: Volume): void {
+  const { shape, data, voxelSizeA } = volume;
+  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new RangeError(`volume.shape must be three positive integers, got ${String(shape)}`);
+  }
+  if (!(data instanceof Float32Array)) throw new TypeError('volume.data must be a Float32Array');
+  const count = shape[0] * shape[1] * shape[2];
+  if (data.length !== count) {
+    throw new TypeError(`volume.data length must be nx*ny*nz = ${count} for shape ${shape.join('x')}, got ${data.length}`);
+  }
+  if (voxelSizeA.length !== 3 || !voxelSizeA.every((s) => Number.isFinite(s) && s > 0)) {
+    throw new RangeError(`volume.voxelSizeA must be three positive finite numbers (Å), got ${voxelSizeA.join(', ')}`);
+  }
+}
+
+/**
+ * Encode a volume as an MRC2014 file.
+ *
+ * Output: `nversion` 20140, `'MAP '` tag, machine stamp 44 44 00 00 (little-endian) or
+ * 11 11 00 00 (big-endian), `nsymbt` 0, `exttyp` blank. Box and cell come from the volume:
+ * mx, my, mz = box along X, Y, Z; cella[i] = box[i] * voxelSizeA[i] (Å); cellb = 90°
+ * (or the template's when all positive). dmin/dmax/dmean/rms are computed from the values as
+ * stored in the chosen mode (after rounding), with rms the standard deviation about the mean
+ * (MRC2014), float64 accumulation, NaN/Inf ignored.
+ *
+ * With a `template`, its axis order is kept: the data are written with columns along
+ * template.mapc, rows along template.mapr and sections along template.maps, so nx, ny, nz are
+ * the volume's box along those axes. `nxstart/nystart/nzstart`, `origin` and `ispg` are copied
+ * unchanged even when the box differs from the template's (callers that crop or resample adjust
+ * them). Without a template: order 1, 2, 3, start 0, origin 0, ispg 1.
+ *
+ * @param volume `data` length nX*nY*nZ, index (Z*nY + Y)*nX + X, density units; `shape`
+ *   `[nX, nY, nZ]`; `voxelSizeA` Å along X, Y, Z; not modified
+ * @param options see {@link MrcEncodeOptions}
+ * @returns the complete file, 1024 + nX*nY*nZ*bytesPerVoxel bytes
+ * @throws TypeError when `volume.data` is not a Float32Array of length nX*nY*nZ
+ * @throws RangeError when the shape or voxel size is invalid, the mode is unsupported, or the
+ *   template's `mapc/mapr/maps` is not a permutation of 1, 2, 3
+ * @see https://www.ccpem.ac.uk/mrc_format/mrc2014.php
+ */
+export function encodeMrc(volume: Volume, options: MrcEncodeOptions = {}): Uint8Array {
+  checkVolume(volume);
+  const mode = options.mode ?? 2;
+  if (!isSupportedMode(mode)) throw new RangeError(`mode must be one of 0, 1, 2, 6, 12, got ${String(mode)}`);
+  const littleEndian = options.littleEndian ?? true;
+  const template = options.template;
+
+  const order: AxisOrder = template ? [template.mapc, template.mapr, template.maps] : [1, 2, 3];
+  if (!isAxisPermutation(order)) {
+    throw new RangeError(`template mapc/mapr/maps must be a permutation of 1,2,3, got ${order.join(',')}`);
+  }
+  const labels = (options.labels ?? template?.labels ?? []).slice(0, MRC_LABEL_COUNT).map((s) => s.slice(0, MRC_LABEL_LENGTH));
+
+  const { shape, voxelSizeA } = volume;
+  const fileData = canonicalToFile(volume.data, shape, order);
+  const body = encodeVoxels(fileData, mode, littleEndian);
+  const stored = mode === 2 ? fileData : decodeVoxels(body, 0, fileData.length, mode, littleEndian);
+  const stats = statistics(stored);
+  const [nx, ny, nz] = fileBox(shape, order);
+  const cellb: HeaderTriple = template && template.cellb.every((a) => a > 0) ? [...template.cellb] : [90, 90, 90];
+
+  const header: MrcHeader = {
+    nx,
+    ny,
+    nz,
+    mode,
+    nxstart: template?.nxstart ?? 0,
+    nystart: template?.nystart ?? 0,
+    nzstart: template?.nzstart ?? 0,
+    mx: shape[0],
+    my: shape[1],
+    mz: shape[2],
+    cella: [shape[0] * voxelSizeA[0], shape[1] * voxelSizeA[1], shape[2] * voxelSizeA[2]],
+    cellb,
+    mapc: order[0],
+    mapr: order[1],
+    maps: order[2],
+    dmin: stats.min,
+    dmax: stats.max,
+    dmean: stats.mean,
+    ispg: template?.ispg ?? 1,
+    nsymbt: 0,
+    extra1: new Uint8Array(8),
+    exttyp: '',
+    nversion: MRC2014_NVERSION,
+    extra2: new Uint8Array(84),
+    origin: template ? [...template.origin] : [0, 0, 0],
+    map: 'MAP ',
+    machst: machineStamp(littleEndian),
+    rms: stats.std,
+    nlabl: labels.length,
+    labels,
+  };
+  const out = new Uint8Array(MRC_HEADER_BYTES + body.length);
+  out.set(encodeMrcHeader(header, littleEndian), 0);
+  out.set(body, MRC_HEADER_BYTES);
+  return out;
+}
+
+/**
+ * Write a volume to an MRC2014 file, atomically.
+ *
+ * The file is encoded with {@link encodeMrc} (gzip-compressed when `path` ends in `.gz`),
+ * written to a temporary name in the same folder and renamed onto `path` when complete, so
+ * `path` is never left half-written; the temporary file is removed on failure.
+ *
+ * @param path output file path
+ * @param volume canonical volume (see {@link encodeMrc}); not modified
+ * @param options see {@link MrcWriteOptions}
+ * @throws Error `"refusing to overwrite input map '<path>'"` when `path` resolves to one of
+ *   `options.protect`; I/O errors from the file system
+ * @throws TypeError | RangeError for an invalid volume or options (see {@link encodeMrc})
+ */
+export async function writeMrc(path: string, volume: Volume, options: MrcWriteOptions = {}): Promise<void> {
+  const target = resolve(path);
+  for (const p of options.protect ?? []) {
+    if (resolve(p) === target) throw new Error(`refusing to overwrite input map '${path}'`);
+  }
+  let bytes = encodeMrc(volume, options);
+  if (target.toLowerCase().endsWith('.gz')) bytes = gzipSync(bytes);
+  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(temp, bytes, { flag: 'wx' });
+    await rename(temp, target);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Basic statistics over voxel arrays, accumulated in float64.
+ */
+
+/** Minimum, maximum, mean and standard deviation (population) of an array. */
+export interface ArrayStats {
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+}
+
+/**
+ * Min, max, mean and population standard deviation of `data` (float64 accumulation).
+ * @throws RangeError when `data` is empty
+ */
+export function arrayStats(data: ArrayLike<number>): ArrayStats {
+  const n = data.length;
+  if (n === 0) throw new RangeError('arrayStats: empty array');
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const v = data[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+  }
+  const mean = sum / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) {
+    const d = data[i] - mean;
+    ss += d * d;
+  }
+  return { min, max, mean, std: Math.sqrt(ss / n) };
+}
+
+/**
+ * Pearson correlation of `a` and `b` over the indices where `mask` is non-zero
+ * (all indices when no mask is given).
+ * @param a values, length N
+ * @param b values, length N
+ * @param mask optional selection, length N
+ * @returns r in [-1, 1], or NaN when either selection has zero variance
+ * @throws RangeError when the lengths differ
+ */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>, mask?: ArrayLike<number>): number {
+  if (a.length !== b.length || (mask && mask.length !== a.length)) {
+    throw new RangeError(`pearson: lengths differ (${a.length}, ${b.length}${mask ? `, ${mask.length}` : ''})`);
+  }
+  let n = 0;
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (mask && mask[i] === 0) continue;
+    sa += a[i];
+    sb += b[i];
+    n++;
+  }
+  const ma = sa / n;
+  const mb = sb / n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (mask && mask[i] === 0) continue;
+    const da = a[i] - ma;
+    const db = b[i] - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}

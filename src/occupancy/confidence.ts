@@ -1,0 +1,79 @@
+/**
+ * Confidence: the probability that a voxel is not solvent, from the solvent model.
+ * @see shared/spec/occupy-algorithm.md §7
+ */
+import { binIndex, densityHistogram, type DensityHistogram } from '../math/histogram.js';
+import { gaussian, type GaussianModel } from './solvent-model.js';
+
+/** The confidence curve over the histogram of the whole map, and what it implies. */
+export interface ConfidenceCurve {
+  /** Histogram of all voxels of the solvent input (1000 bins). */
+  histogram: DensityHistogram;
+  /** Confidence per bin, length nBins, in [0, 1], non-decreasing with density. */
+  curve: Float64Array;
+  /** Confidence before shape enforcement and hedging (for plots), length nBins. */
+  raw: Float64Array;
+  /** Index of the first bin whose confidence is > 0.5 (nBins when none is). */
+  halfIndex: number;
+  /** Lower edge of that bin in density units (the histogram maximum when no bin reaches 0.5). */
+  halfDensity: number;
+}
+
+/**
+ * Confidence curve of spec §7.1–7.4.
+ *
+ * `q_i = (h_i + 0.01 - fit_i)/(h_i + 0.01)` with `fit_i` the model at the lower edge of bin i
+ * (clipped at 0); then, from the top bin down, `q_i = min(q_i, q_{i+1}, q_{i+1} - d)` with `d` the
+ * previous drop, and every bin from the first one at <= 0 downwards set to 0; finally `q^hedge`.
+ *
+ * @param solventInput low-passed map (all voxels are histogrammed), any length
+ * @param model the solvent model (§5)
+ * @param hedge `--hedge-confidence` exponent (>= 1; 1 = none)
+ */
+export function confidenceCurve(solventInput: Float32Array, model: GaussianModel, hedge = 1): ConfidenceCurve {
+  const histogram = densityHistogram(solventInput, 1000);
+  const n = histogram.density.length;
+  const raw = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const fit = Math.max(0, gaussian(model, histogram.lo + i * histogram.width));
+    const h = histogram.density[i];
+    raw[i] = (h + 0.01 - fit) / (h + 0.01);
+  }
+  const q = Float64Array.from(raw);
+  let zeroFrom = -1;
+  if (q[n - 1] <= 0) zeroFrom = n - 1;
+  for (let i = n - 2; i >= 0 && zeroFrom < 0; i--) {
+    const d = i + 2 < n ? q[i + 2] - q[i + 1] : 0;
+    q[i] = Math.min(q[i], q[i + 1], q[i + 1] - d);
+    if (q[i] <= 0) zeroFrom = i;
+  }
+  if (zeroFrom >= 0) for (let i = zeroFrom; i >= 0; i--) q[i] = 0;
+  for (let i = 0; i < n; i++) {
+    let v = Math.min(1, Math.max(0, q[i]));
+    if (hedge !== 1) v = Math.pow(v, hedge);
+    q[i] = v;
+  }
+  let halfIndex = n;
+  for (let i = 0; i < n; i++) {
+    if (q[i] > 0.5) {
+      halfIndex = i;
+      break;
+    }
+  }
+  const halfDensity = halfIndex < n ? histogram.lo + halfIndex * histogram.width : histogram.hi;
+  return { histogram, curve: q, raw, halfIndex, halfDensity };
+}
+
+/**
+ * Per-voxel confidence: the curve value of the voxel's bin (spec §7.5; the minimum voxel is in bin 0).
+ * @param solventInput low-passed map, length N
+ * @param curve the confidence curve computed from the same map
+ * @returns confidence map, length N, values in [0, 1]
+ */
+export function confidenceMap(solventInput: Float32Array, curve: ConfidenceCurve): Float32Array {
+  const { lo, width } = curve.histogram;
+  const n = curve.curve.length;
+  const out = new Float32Array(solventInput.length);
+  for (let i = 0; i < solventInput.length; i++) out[i] = curve.curve[binIndex(solventInput[i], lo, width, n)];
+  return out;
+}

@@ -1,0 +1,156 @@
+/**
+ * The estimate as users run it: read a map file, estimate, write the scale and confidence maps,
+ * the log and the ChimeraX script.
+ * @see shared/spec/occupy-algorithm.md §11
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { Vec3, Volume } from '../core/volume.js';
+import { readMrc, writeMrc, type MrcHeader, type MrcMap } from '../io/mrc/index.js';
+import { chimeraxScript } from './chimerax-script.js';
+import { estimateLocalScale, type EstimateOptions, type EstimateResult } from './estimate.js';
+import { estimateOutputNames, mapStem } from './output-names.js';
+import { formatLog, summarise, type EstimateSummary } from './summary.js';
+
+/** Version string recorded in labels, logs and summaries. */
+export const OCCUPY_VERSION = '0.1.0';
+
+/** Options of {@link estimateFromFile}: the estimate's options plus file handling. */
+export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' | 'targetMask'> {
+  /** Input map path (.mrc/.map/.ccp4, optionally .gz). */
+  inputPath: string;
+  /** Solvent definition map path (`--solvent-def`). */
+  solventDefPath?: string;
+  /** Target mask path (`--target-mask`). */
+  targetMaskPath?: string;
+  /** Output folder (default: the current folder). */
+  outputDir?: string;
+  /** Output stem (default: the input's stem). */
+  outputStem?: string;
+  /** Also write the (down-sampled) input and the low-passed map. */
+  saveAllMaps?: boolean;
+  /** Write the ChimeraX script (default true). */
+  chimerax?: boolean;
+  /** Lowest scale of the ChimeraX colour range (default 0.2). */
+  minVisScale?: number;
+  /** Scale limit recorded in the log (used by map modification; default 0.05). */
+  scaleLimit?: number;
+}
+
+/** What {@link estimateFromFile} returns. */
+export interface EstimateFileResult {
+  summary: EstimateSummary;
+  result: EstimateResult;
+  input: MrcMap;
+}
+
+/** Physical-axis start indices (X, Y, Z) from a header whose start fields are in file order. */
+function startXYZ(h: MrcHeader): Vec3 {
+  const start: Vec3 = [0, 0, 0];
+  const order = [h.mapc, h.mapr, h.maps];
+  const starts = [h.nxstart, h.nystart, h.nzstart];
+  for (let i = 0; i < 3; i++) {
+    const axis = order[i] - 1;
+    if (axis >= 0 && axis < 3) start[axis] = starts[i];
+  }
+  return start;
+}
+
+/**
+ * Converts processing-box voxel positions to Å in the frame ChimeraX uses for the input: the
+ * header origin when it is non-zero, otherwise `(index + start) × voxel size`.
+ */
+function voxelToAngstrom(h: MrcHeader, input: Volume, processingVoxelA: Vec3): (v: Vec3) => Vec3 {
+  const start = startXYZ(h);
+  const originSet = h.origin.some((o) => o !== 0);
+  return (v) =>
+    [0, 1, 2].map((i) => {
+      const posA = v[i] * processingVoxelA[i];
+      return originSet ? h.origin[i] + posA : start[i] * input.voxelSizeA[i] + posA;
+    }) as Vec3;
+}
+
+/** Header for maps on the processing box: starts scaled when the box was down-sampled. */
+function processingTemplate(h: MrcHeader, r: EstimateResult): MrcHeader {
+  if (!r.downsampled) return h;
+  const order = [h.mapc, h.mapr, h.maps];
+  const f = (i: number) => r.processingShape[order[i] - 1] / r.inputShape[order[i] - 1];
+  return { ...h, nxstart: Math.round(h.nxstart * f(0)), nystart: Math.round(h.nystart * f(1)), nzstart: Math.round(h.nzstart * f(2)) };
+}
+
+/** Write a text file via a temporary name, then rename. */
+async function writeTextAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+/**
+ * Read a map, estimate its local scale and write `scale_<mode>_<stem>.mrc`, `conf_<stem>.mrc`,
+ * `log_<stem>.txt` and (unless disabled) `chimX_<stem>.cxc` into the output folder.
+ *
+ * @throws MrcFormatError / Error for unreadable or invalid maps; RangeError for out-of-range
+ *   options or mismatched mask boxes; Error when an output would overwrite an input
+ */
+export async function estimateFromFile(opts: EstimateFileOptions): Promise<EstimateFileResult> {
+  const t0 = performance.now();
+  const progress = opts.onProgress ?? (() => {});
+  progress('read', 0);
+  const input = await readMrc(opts.inputPath);
+  const solventDef = opts.solventDefPath ? (await readMrc(opts.solventDefPath)).volume : undefined;
+  const targetMask = opts.targetMaskPath ? (await readMrc(opts.targetMaskPath)).volume : undefined;
+  const result = estimateLocalScale(input.volume, { ...opts, solventDef, targetMask, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f) });
+
+  progress('write', 0.9);
+  const outDir = resolve(opts.outputDir ?? '.');
+  await mkdir(outDir, { recursive: true });
+  const stem = opts.outputStem ?? mapStem(opts.inputPath);
+  const names = estimateOutputNames(stem, result.mode);
+  const protect = [opts.inputPath, opts.solventDefPath, opts.targetMaskPath].filter((p): p is string => !!p);
+  const template = processingTemplate(input.header, result);
+  const label = (what: string) => [`occupy-ts ${OCCUPY_VERSION}: ${what}`];
+  const files: string[] = [];
+  const write = async (name: string, vol: Volume, what: string) => {
+    const p = join(outDir, name);
+    await writeMrc(p, vol, { template, labels: label(what), protect });
+    files.push(p);
+  };
+  await write(names.scale, result.scale, `local scale (${result.mode}) of ${stem}`);
+  await write(names.confidence, result.confidence, `solvent confidence of ${stem}`);
+  if (opts.saveAllMaps) {
+    if (result.downsampled) await write(names.downsampled, result.input, `${stem} down-sampled to ${result.processingShape.join('x')}`);
+    await write(names.lowpassed, result.lowpassed, `${stem} low-passed to ${result.settings.lowpassA.toFixed(2)} A`);
+  }
+  const voxelToA = voxelToAngstrom(input.header, input.volume, result.processingVoxelSizeA);
+  const logPath = join(outDir, names.log);
+  const cxcPath = join(outDir, names.chimerax);
+  const allFiles = [...files, logPath, ...(opts.chimerax === false ? [] : [cxcPath])];
+  const summary = summarise(result, {
+    version: OCCUPY_VERSION,
+    input: opts.inputPath,
+    inputVoxelSizeA: input.volume.voxelSizeA,
+    scaleLimit: opts.scaleLimit ?? 0.05,
+    nlrc: opts.nlrc === true,
+    voxelToA,
+    files: allFiles,
+    seconds: 0,
+  });
+  if (opts.chimerax !== false) {
+    const rel = (p: string) => relative(dirname(cxcPath), resolve(p)) || p;
+    const tile = summary.sMaxTile;
+    const script = chimeraxScript({
+      inputPath: rel(opts.inputPath),
+      scalePath: names.scale,
+      surfaceLevel: (result.sMax + result.solvent.solventEdge) / 2,
+      scaleLevel: result.variabilityLimit,
+      minVisScale: opts.minVisScale ?? 0.2,
+      maxTile: tile ? { centreA: tile.centreA, radiusA: tile.halfSizeVoxel[0] * result.processingVoxelSizeA[0] } : undefined,
+      warnings: result.warnings,
+    });
+    await writeTextAtomic(cxcPath, script);
+  }
+  summary.seconds = (performance.now() - t0) / 1000;
+  await writeTextAtomic(logPath, formatLog(summary));
+  progress('done', 1);
+  return { summary, result, input };
+}

@@ -1,0 +1,146 @@
+/**
+ * Derived settings of the OccuPy local-scale estimate: low-pass, kernel size and radius, the
+ * spherical kernel and tau.
+ * @see shared/spec/occupy-algorithm.md §3
+ */
+import { tauForSamples } from './tau.js';
+
+/** A spherical kernel: a `size³` boolean mask and its offsets. */
+export interface SphericalKernel {
+  /** Edge of the cubic kernel box in voxels (odd). */
+  size: number;
+  /** Radius in voxels; voxel (i,j,l) is inside when its distance to the centre `(size-1)/2` is `<= radiusVoxels`. */
+  radiusVoxels: number;
+  /** Number of voxels inside (n_v). */
+  nSamples: number;
+  /** Mask, length size³, index `(l*size + j)*size + i`, 1 inside, 0 outside. */
+  mask: Uint8Array;
+}
+
+/**
+ * Build the spherical kernel of spec §3.
+ * @param size kernel edge in voxels, odd, >= 1
+ * @param radiusVoxels kernel radius in voxels, > 0
+ * @throws RangeError on an even/non-positive size or a non-positive radius
+ */
+export function sphericalKernel(size: number, radiusVoxels: number): SphericalKernel {
+  if (!Number.isInteger(size) || size < 1 || size % 2 === 0) throw new RangeError(`kernel size must be an odd positive integer, got ${size}`);
+  if (!(radiusVoxels > 0)) throw new RangeError(`kernel radius must be > 0 voxels, got ${radiusVoxels}`);
+  const c = (size - 1) / 2;
+  const r2 = radiusVoxels * radiusVoxels;
+  const mask = new Uint8Array(size * size * size);
+  let n = 0;
+  for (let l = 0; l < size; l++) {
+    for (let j = 0; j < size; j++) {
+      for (let i = 0; i < size; i++) {
+        const d2 = (i - c) ** 2 + (j - c) ** 2 + (l - c) ** 2;
+        if (d2 <= r2) {
+          mask[(l * size + j) * size + i] = 1;
+          n++;
+        }
+      }
+    }
+  }
+  return { size, radiusVoxels, nSamples: n, mask };
+}
+
+/** User choices that determine the derived settings; undefined means "derive it". */
+export interface SettingsInput {
+  /** Voxel size of the processed map in Å (finest axis for non-cubic voxels). */
+  voxelSizeA: number;
+  /** `--lowpass` in Å. */
+  lowpassA?: number;
+  /** `--resolution` in Å. */
+  resolutionA?: number;
+  /** `--kernel-size` in voxels (odd, >= 3). */
+  kernelSize?: number;
+  /** `--kernel-radius` in voxels. */
+  kernelRadiusVoxels?: number;
+  /** `--tau` in (0, 1]. */
+  tau?: number;
+}
+
+/** Settings derived per spec §3, with the warnings a user should see. */
+export interface DerivedSettings {
+  /** Low-pass cut-off in Å. */
+  lowpassA: number;
+  kernel: SphericalKernel;
+  /** tau used for the tile percentile. */
+  tau: number;
+  /** The recommended (exact) tau for this kernel. */
+  tauRecommended: number;
+  /** Whether the user overrode tau. */
+  tauOverridden: boolean;
+  warnings: string[];
+  /** Informational notes (e.g. the recommended tau when overridden). */
+  notes: string[];
+}
+
+/**
+ * Derive low-pass, kernel and tau (spec §3).
+ *
+ * - lp = `--lowpass`, else `--resolution`, else `max(8, 3a)`; both given → the larger, with a warning.
+ * - k = `--kernel-size`, else `floor(lp/a)` made odd and clamped to [3, 9].
+ * - r = `--kernel-radius`, else `lp/(2a)`.
+ * - tau = `--tau`, else the root of `x^n_v + x - 1 = 0`.
+ *
+ * @throws RangeError for out-of-range user values (named in the message)
+ */
+export function deriveSettings(input: SettingsInput): DerivedSettings {
+  const a = input.voxelSizeA;
+  if (!(a > 0) || !Number.isFinite(a)) throw new RangeError(`voxel size must be > 0 Å, got ${a}`);
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  if (input.lowpassA !== undefined && !(input.lowpassA > 0 && Number.isFinite(input.lowpassA))) {
+    throw new RangeError(`--lowpass must be > 0 Å, got ${input.lowpassA}`);
+  }
+  if (input.resolutionA !== undefined && !(input.resolutionA > 0 && Number.isFinite(input.resolutionA))) {
+    throw new RangeError(`--resolution must be > 0 Å, got ${input.resolutionA}`);
+  }
+  let lowpassA: number;
+  if (input.lowpassA !== undefined && input.resolutionA !== undefined) {
+    lowpassA = Math.max(input.lowpassA, input.resolutionA);
+    const ignored = lowpassA === input.lowpassA ? `--resolution ${input.resolutionA}` : `--lowpass ${input.lowpassA}`;
+    warnings.push(`Both --lowpass and --resolution were given; using the coarser ${lowpassA} Å and ignoring ${ignored}.`);
+  } else {
+    lowpassA = input.lowpassA ?? input.resolutionA ?? Math.max(8.0, 3 * a);
+  }
+
+  let size: number;
+  if (input.kernelSize !== undefined) {
+    if (!Number.isInteger(input.kernelSize) || input.kernelSize < 1 || input.kernelSize % 2 === 0) {
+      throw new RangeError(`--kernel-size must be an odd positive integer, got ${input.kernelSize}`);
+    }
+    size = input.kernelSize;
+  } else {
+    const x = Math.floor(lowpassA / a);
+    size = Math.min(9, Math.max(3, 2 * Math.floor(x / 2) + 1));
+  }
+  let radius: number;
+  if (input.kernelRadiusVoxels !== undefined) {
+    if (!(input.kernelRadiusVoxels > 0) || !Number.isFinite(input.kernelRadiusVoxels)) {
+      throw new RangeError(`--kernel-radius must be > 0 voxels, got ${input.kernelRadiusVoxels}`);
+    }
+    radius = input.kernelRadiusVoxels;
+  } else {
+    radius = lowpassA / (2 * a);
+  }
+  const kernel = sphericalKernel(size, radius);
+  if (size < 5) {
+    const auto = input.kernelSize === undefined ? 'Auto-calculated a' : 'A';
+    warnings.push(`${auto} very small kernel size (${size} voxels): too few samples (n_v = ${kernel.nSamples}) may give a bad solvent model and noisy scale. Suggest --kernel-size 5 or more, and/or --lowpass ${Math.floor(2 * lowpassA)} or more.`);
+  }
+  if (radius < size / 4) {
+    warnings.push(`Kernel radius ${radius.toFixed(2)} voxels is small for kernel size ${size} (< size/4): most of the kernel box is unused.`);
+  }
+  const tauRecommended = tauForSamples(kernel.nSamples);
+  let tau = tauRecommended;
+  let tauOverridden = false;
+  if (input.tau !== undefined) {
+    if (!(input.tau > 0 && input.tau <= 1)) throw new RangeError(`--tau must be in (0, 1], got ${input.tau}`);
+    tau = input.tau;
+    tauOverridden = true;
+    notes.push(`tau set to ${tau}; the recommended tau for n_v = ${kernel.nSamples} is ${tauRecommended.toFixed(4)}`);
+  }
+  return { lowpassA, kernel, tau, tauRecommended, tauOverridden, warnings, notes };
+}

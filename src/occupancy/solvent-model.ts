@@ -1,0 +1,214 @@
+/**
+ * The solvent model: a Gaussian fitted to the histogram of the solvent region.
+ * @see shared/spec/occupy-algorithm.md §5
+ */
+import { levenbergMarquardt } from 'ml-levenberg-marquardt';
+import type { Shape3 } from '../core/volume.js';
+import { densityHistogram, type DensityHistogram } from '../math/histogram.js';
+
+/** Gaussian `g(x) = c·exp(-(x-mu)²/(2 sigma²))` in density units of the map. */
+export interface GaussianModel {
+  /** Peak height (histogram density). */
+  c: number;
+  /** Centre: the solvent peak, in map density units. */
+  mu: number;
+  /** Width, in map density units. */
+  sigma: number;
+}
+
+/** Evaluate a Gaussian model at `x`. */
+export function gaussian(model: GaussianModel, x: number): number {
+  const d = (x - model.mu) / model.sigma;
+  return model.c * Math.exp(-0.5 * d * d);
+}
+
+/** Result of the solvent fit, with the limits reported in the log. */
+export interface SolventModel {
+  model: GaussianModel;
+  /** Initial guess the fit started from. */
+  initial: GaussianModel;
+  /** The histogram of the solvent region (1000 bins). */
+  histogram: DensityHistogram;
+  /** Upper edge of the highest bin, walking down, whose content fraction is <= 1 % ("content at 1 % of solvent"). */
+  contentAt1PctOfSolvent: number;
+  /** Lower edge of the first bin, walking down from the top, where the model is >= 1e-9 (tol³). */
+  solventEdge: number;
+  /** Which region was used: the inscribed ellipsoid, or the `--solvent-def` mask or its complement. */
+  region: 'sphere' | 'solvent-def' | 'solvent-def-complement';
+}
+
+/**
+ * 1 inside the ellipsoid inscribed in the box, 0 outside: radius `floor(n_i/2)` along axis i,
+ * centred at `((n_i-1)/2)`; for a cubic box this is the sphere of spec §5.1.
+ * @returns mask, length nx*ny*nz, index (z*ny+y)*nx+x
+ */
+export function inscribedEllipsoidMask(shape: Shape3): Uint8Array {
+  const [nx, ny, nz] = shape;
+  const mask = new Uint8Array(nx * ny * nz);
+  const rx = Math.floor(nx / 2);
+  const ry = Math.floor(ny / 2);
+  const rz = Math.floor(nz / 2);
+  const cx = (nx - 1) / 2;
+  const cy = (ny - 1) / 2;
+  const cz = (nz - 1) / 2;
+  for (let z = 0; z < nz; z++) {
+    const tz = ((z - cz) / rz) ** 2;
+    for (let y = 0; y < ny; y++) {
+      const tyz = tz + ((y - cy) / ry) ** 2;
+      const o = (z * ny + y) * nx;
+      for (let x = 0; x < nx; x++) {
+        if (tyz + ((x - cx) / rx) ** 2 <= 1 + 1e-12) mask[o + x] = 1;
+      }
+    }
+  }
+  return mask;
+}
+
+/** Variance of `data` over the voxels where `sel` is 1 (float64). */
+function maskedVariance(data: Float32Array, sel: Uint8Array): number {
+  let n = 0;
+  let s = 0;
+  let ss = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (!sel[i]) continue;
+    const v = data[i];
+    s += v;
+    ss += v * v;
+    n++;
+  }
+  if (n < 2) return Infinity;
+  const m = s / n;
+  return ss / n - m * m;
+}
+
+/**
+ * Choose the solvent region (spec §5.1): the inscribed sphere/ellipsoid, or, with a solvent
+ * definition map, whichever of `def > 0.9` and its complement (both restricted to the sphere) has the
+ * smaller variance of `solventInput`.
+ *
+ * @param solventInput low-passed map, length nx*ny*nz
+ * @param shape box
+ * @param solventDef optional solvent definition on the same box (same layout)
+ * @throws RangeError when the solvent definition selects no voxel inside the sphere
+ */
+export function solventRegion(solventInput: Float32Array, shape: Shape3, solventDef?: Float32Array): { mask: Uint8Array; region: SolventModel['region'] } {
+  const sphere = inscribedEllipsoidMask(shape);
+  if (!solventDef) return { mask: sphere, region: 'sphere' };
+  const inside = new Uint8Array(sphere.length);
+  const outside = new Uint8Array(sphere.length);
+  let nIn = 0;
+  let nOut = 0;
+  for (let i = 0; i < sphere.length; i++) {
+    if (!sphere[i]) continue;
+    if (solventDef[i] > 0.9) { inside[i] = 1; nIn++; } else { outside[i] = 1; nOut++; }
+  }
+  if (nIn < 2 && nOut < 2) throw new RangeError('--solvent-def selects no usable region inside the solvent sphere');
+  const vIn = nIn >= 2 ? maskedVariance(solventInput, inside) : Infinity;
+  const vOut = nOut >= 2 ? maskedVariance(solventInput, outside) : Infinity;
+  return vIn <= vOut ? { mask: inside, region: 'solvent-def' } : { mask: outside, region: 'solvent-def-complement' };
+}
+
+/**
+ * Initial guess of spec §5.3: peak bin p; mu0 = its left edge; c0 = its height; sigma0 = (first
+ * bin right of p whose height is below c0/e, minus p) × bin width.
+ */
+export function initialGuess(h: DensityHistogram): GaussianModel {
+  const d = h.density;
+  let p = 0;
+  for (let i = 1; i < d.length; i++) if (d[i] > d[p]) p = i;
+  const c0 = d[p];
+  let q = p + 1;
+  while (q < d.length && d[q] >= c0 / Math.E) q++;
+  const sigma0 = Math.max(1, q - p) * h.width;
+  return { c: c0, mu: h.lo + p * h.width, sigma: sigma0 };
+}
+
+/**
+ * Fit the Gaussian to the histogram heights by Levenberg–Marquardt (least squares), starting
+ * from the initial guess. Heights are evaluated at `x = linspace(lo, hi, nBins)` as the original
+ * does. The fit runs in coordinates normalised by the initial guess so that maps of any density
+ * scale (1e-5 or 1e3) converge the same way; the least-squares minimum is unchanged by that.
+ *
+ * @throws Error when the fit fails or puts the solvent outside the data range
+ */
+export function fitGaussian(h: DensityHistogram, initial: GaussianModel): GaussianModel {
+  const n = h.density.length;
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  const step = (h.hi - h.lo) / (n - 1);
+  for (let i = 0; i < n; i++) {
+    xs[i] = (h.lo + i * step - initial.mu) / initial.sigma;
+    ys[i] = h.density[i] / initial.c;
+  }
+  const model = ([c, m, s]: number[]) => (x: number) => c * Math.exp(-0.5 * ((x - m) / s) ** 2);
+  const jacobian = ([c, m, s]: number[]) => (x: number) => {
+    const u = (x - m) / s;
+    const e = Math.exp(-0.5 * u * u);
+    return [e, (c * e * u) / s, (c * e * u * u) / s];
+  };
+  const fit = levenbergMarquardt({ x: xs, y: ys }, model, {
+    initialValues: [1, 0, 1],
+    jacobianFunction: jacobian,
+    maxIterations: 200,
+    errorTolerance: 1e-12,
+    damping: 1e-3,
+    minValues: [1e-12, -1e6, 1e-6],
+    maxValues: [1e6, 1e6, 1e6],
+  });
+  const [c, m, s] = fit.parameterValues;
+  const result: GaussianModel = { c: c * initial.c, mu: m * initial.sigma + initial.mu, sigma: Math.abs(s) * initial.sigma };
+  if (!Number.isFinite(result.c) || !Number.isFinite(result.mu) || !Number.isFinite(result.sigma)) {
+    throw new Error('the solvent model fit failed (non-finite parameters); try --solvent-def or a coarser --lowpass');
+  }
+  if (result.mu < h.lo || result.mu > h.hi) {
+    throw new Error(`the solvent model peak (${result.mu.toPrecision(4)}) lies outside the data range [${h.lo.toPrecision(4)}, ${h.hi.toPrecision(4)}]; try --solvent-def or a coarser --lowpass`);
+  }
+  return result;
+}
+
+/**
+ * Fit the solvent model of spec §5 to `solventInput` (the low-passed map) inside the solvent region.
+ *
+ * @param solventInput low-passed map, length nx*ny*nz, index (z*ny+y)*nx+x
+ * @param shape box [nx, ny, nz]
+ * @param solventDef optional solvent definition map on the same box
+ * @throws RangeError when the region has no contrast; Error when the fit fails
+ */
+export function fitSolventModel(solventInput: Float32Array, shape: Shape3, solventDef?: Float32Array): SolventModel {
+  const { mask, region } = solventRegion(solventInput, shape, solventDef);
+  const histogram = densityHistogram(solventInput, 1000, mask);
+  const initial = initialGuess(histogram);
+  const model = fitGaussian(histogram, initial);
+  const { contentAt1PctOfSolvent, solventEdge } = solventLimits(histogram, model);
+  return { model, initial, histogram, contentAt1PctOfSolvent, solventEdge, region };
+}
+
+/**
+ * Limits of spec §5.5 with tol = 0.001: the solvent edge (lower edge of the first bin, from the
+ * top, where the model >= tol³) and the content at 1 % of solvent (upper edge of the first bin,
+ * from the top, whose content fraction `(h + tol - fit)/(h + tol)` is <= 0.01, `fit` clipped below
+ * at tol²).
+ */
+export function solventLimits(h: DensityHistogram, model: GaussianModel): { contentAt1PctOfSolvent: number; solventEdge: number } {
+  const tol = 0.001;
+  const n = h.density.length;
+  let solventEdge = h.lo;
+  for (let i = n - 1; i >= 0; i--) {
+    const x = h.lo + i * h.width;
+    if (gaussian(model, x) >= tol ** 3) {
+      solventEdge = x;
+      break;
+    }
+  }
+  let contentAt1PctOfSolvent = h.lo;
+  for (let i = n - 1; i >= 0; i--) {
+    const x = h.lo + i * h.width;
+    const fit = Math.max(tol * tol, gaussian(model, x));
+    const frac = (h.density[i] + tol - fit) / (h.density[i] + tol);
+    if (frac <= 0.01) {
+      contentAt1PctOfSolvent = x + h.width;
+      break;
+    }
+  }
+  return { contentAt1PctOfSolvent, solventEdge };
+}

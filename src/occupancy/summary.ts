@@ -1,0 +1,149 @@
+/**
+ * The run summary: the numbers a user reads after an estimate, as one JSON-able object, and the
+ * text log (`log_<stem>.txt`) written from it.
+ * @see shared/spec/occupy-algorithm.md §11
+ */
+import type { Vec3 } from '../core/volume.js';
+import type { EstimateResult } from './estimate.js';
+
+/** The summary of one estimate; the same numbers go to `--json`, the log and the terminal. */
+export interface EstimateSummary {
+  tool: string;
+  version: string;
+  input: string;
+  /** Voxel size of the input along X, Y, Z, Å. */
+  voxelSizeA: Vec3;
+  /** Voxel size used for processing along X, Y, Z, Å. */
+  processingVoxelSizeA: Vec3;
+  boxInput: [number, number, number];
+  boxProcessing: [number, number, number];
+  mode: 'res' | 'occ';
+  lowpassA: number;
+  kernelSize: number;
+  kernelRadiusVoxels: number;
+  nV: number;
+  tau: number;
+  tauRecommended: number;
+  scaleLimit: number;
+  solventModel: { c: number; mu: number; sigma: number };
+  solventRegion: string;
+  /** Content at 1 % of solvent, density units. */
+  contentAt1PctOfSolvent: number;
+  /** Solvent edge (model drops to ~0), density units. */
+  solventEdge: number;
+  /** s_max, density units. */
+  sMax: number;
+  /** Centre of the s_max tile in voxels (x, y, z) and in Å in the map's frame; absent with --S0. */
+  sMaxTile?: { centreVoxel: Vec3; centreA: Vec3; halfSizeVoxel: Vec3 };
+  variabilityLimit: number;
+  confidenceLimit: number;
+  lowestConfidentFraction: number;
+  nlrc: boolean;
+  targetOccupancy?: number;
+  warnings: string[];
+  notes: string[];
+  files: string[];
+  seconds: number;
+}
+
+/** Context the estimate itself does not know. */
+export interface SummaryContext {
+  version: string;
+  input: string;
+  inputVoxelSizeA: Vec3;
+  scaleLimit: number;
+  nlrc: boolean;
+  /** Converts a voxel position of the processing box (x, y, z) to Å in the map frame. */
+  voxelToA: (v: Vec3) => Vec3;
+  files: string[];
+  seconds: number;
+}
+
+/** Build the summary of an estimate. */
+export function summarise(r: EstimateResult, ctx: SummaryContext): EstimateSummary {
+  const s = r.settings;
+  return {
+    tool: 'occupy-ts',
+    version: ctx.version,
+    input: ctx.input,
+    voxelSizeA: ctx.inputVoxelSizeA,
+    processingVoxelSizeA: r.processingVoxelSizeA,
+    boxInput: [...r.inputShape],
+    boxProcessing: [...r.processingShape],
+    mode: r.mode,
+    lowpassA: s.lowpassA,
+    kernelSize: s.kernel.size,
+    kernelRadiusVoxels: s.kernel.radiusVoxels,
+    nV: s.kernel.nSamples,
+    tau: s.tau,
+    tauRecommended: s.tauRecommended,
+    scaleLimit: ctx.scaleLimit,
+    solventModel: { ...r.solvent.model },
+    solventRegion: r.solvent.region,
+    contentAt1PctOfSolvent: r.solvent.contentAt1PctOfSolvent,
+    solventEdge: r.solvent.solventEdge,
+    sMax: r.sMax,
+    sMaxTile: r.sMaxTile
+      ? { centreVoxel: r.sMaxTile.centreVoxel, centreA: ctx.voxelToA(r.sMaxTile.centreVoxel), halfSizeVoxel: r.sMaxTile.halfSizeVoxel }
+      : undefined,
+    variabilityLimit: r.variabilityLimit,
+    confidenceLimit: r.confidenceLimit,
+    lowestConfidentFraction: r.lowestConfidentFraction,
+    nlrc: ctx.nlrc,
+    targetOccupancy: r.targetOccupancy,
+    warnings: [...r.warnings],
+    notes: [...r.notes],
+    files: ctx.files,
+    seconds: ctx.seconds,
+  };
+}
+
+function fmt(v: number, digits = 3): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1e-3 && a < 1e5 ? v.toFixed(digits) : v.toExponential(digits);
+}
+
+/** The settings block of the summary as aligned `name: value` lines (log and terminal). */
+export function settingsLines(s: EstimateSummary): string[] {
+  const tau = s.tau.toFixed(4) + (Math.abs(s.tau - s.tauRecommended) > 1e-12 ? ` (recommended ${s.tauRecommended.toFixed(4)})` : '');
+  return [
+    `Input              : ${s.input}`,
+    `Voxel size   [Å]   : ${s.voxelSizeA.map((a) => a.toFixed(3)).join(', ')}`,
+    `Box input    [vox] : ${s.boxInput.join(' x ')}`,
+    `Box process  [vox] : ${s.boxProcessing.join(' x ')}${s.boxProcessing.join() !== s.boxInput.join() ? ` (voxel ${s.processingVoxelSizeA.map((a) => a.toFixed(3)).join(', ')} Å)` : ''}`,
+    `Kernel size  [vox] : ${s.kernelSize}`,
+    `Kernel radius[vox] : ${s.kernelRadiusVoxels.toFixed(3)}`,
+    `Kernel n_v         : ${s.nV}`,
+    `Tau                : ${tau}`,
+    `Low-pass     [Å]   : ${s.lowpassA.toFixed(2)}`,
+    `Mode               : ${s.mode === 'occ' ? 'occupancy (scale of the low-passed map)' : 'resolution (scale of the raw map, includes resolution)'}`,
+    `Scale limit        : ${s.scaleLimit.toFixed(3)}`,
+  ];
+}
+
+/** The detected-limits block as aligned lines (density units unless stated). */
+export function limitsLines(s: EstimateSummary): string[] {
+  const lines = [
+    `Solvent model      : peak mu ${fmt(s.solventModel.mu, 4)}, width sigma ${fmt(s.solventModel.sigma, 4)}, height ${fmt(s.solventModel.c, 4)} (${s.solventRegion})`,
+    `Content at 1% solv.: ${fmt(s.contentAt1PctOfSolvent)}`,
+    `Solvent edge       : ${fmt(s.solventEdge)}`,
+    `Full scale s_max   : ${fmt(s.sMax, 4)}`,
+  ];
+  if (s.sMaxTile) lines.push(`s_max tile centre  : voxel (${s.sMaxTile.centreVoxel.join(', ')}), ${s.sMaxTile.centreA.map((v) => v.toFixed(2)).join(', ')} Å`);
+  lines.push(
+    `Variability limit  : ${fmt(s.variabilityLimit)}`,
+    `Confidence limit   : ${fmt(s.confidenceLimit)}${s.nlrc ? ' (scale recalibrated by it: --nlrc)' : ''}`,
+  );
+  if (s.targetOccupancy !== undefined) lines.push(`Target occupancy   : ${s.targetOccupancy.toFixed(3)}`);
+  return lines;
+}
+
+/** The full text of `log_<stem>.txt`. */
+export function formatLog(s: EstimateSummary): string {
+  const out = [`occupy-ts ${s.version} — local scale estimate`, '', '--- Settings ---', ...settingsLines(s), '', '--- Detected limits ---', ...limitsLines(s)];
+  if (s.notes.length) out.push('', '--- Notes ---', ...s.notes);
+  out.push('', '--- Warnings ---', ...(s.warnings.length ? s.warnings.map((w) => `WARNING: ${w}`) : ['none']));
+  out.push('', '--- Files ---', ...s.files, '', `Run time: ${s.seconds.toFixed(2)} s`);
+  return out.join('\n') + '\n';
+}

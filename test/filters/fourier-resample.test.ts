@@ -1,0 +1,161 @@
+import { test, describe, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadFft } from '../../src/math/fft.js';
+import { fourierResample } from '../../src/filters/fourier-resample.js';
+import type { Shape3, Vec3, Volume } from '../../src/core/volume.js';
+import { randomMap } from '../math/reference.js';
+
+type Term = { f: [number, number, number]; a: number; p: number };
+
+/** Continuous band-limited signal c + sum a*cos(2*pi*(h*x/nx + k*y/ny + l*z/nz) + p), x in voxels of `shape`. */
+function signal(shape: Shape3, terms: Term[], c: number): (x: number, y: number, z: number) => number {
+  return (x, y, z) => {
+    let v = c;
+    for (const t of terms) v += t.a * Math.cos(2 * Math.PI * ((t.f[0] * x) / shape[0] + (t.f[1] * y) / shape[1] + (t.f[2] * z) / shape[2]) + t.p);
+    return v;
+  };
+}
+
+/** Sample `fn` on the grid `out`, whose voxel r' sits at input coordinate r' * n/m per axis. */
+function sampleOnGrid(fn: (x: number, y: number, z: number) => number, inShape: Shape3, out: Shape3): Float32Array {
+  const [mx, my, mz] = out;
+  const data = new Float32Array(mx * my * mz);
+  for (let z = 0; z < mz; z++) for (let y = 0; y < my; y++) for (let x = 0; x < mx; x++) {
+    data[(z * my + y) * mx + x] = fn((x * inShape[0]) / mx, (y * inShape[1]) / my, (z * inShape[2]) / mz);
+  }
+  return data;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function mean(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s / a.length;
+}
+
+function vol(data: Float32Array, shape: Shape3, voxelSizeA: Vec3 = [1, 1, 1]): Volume {
+  return { data, shape, voxelSizeA };
+}
+
+describe('fourierResample', () => {
+  before(async () => {
+    await loadFft();
+  });
+
+  const pairs: Array<[Shape3, Shape3]> = [
+    [[9, 9, 9], [6, 6, 6]],
+    [[6, 6, 6], [9, 9, 9]],
+    [[10, 12, 14], [8, 8, 8]],
+    [[8, 8, 8], [10, 12, 14]],
+    [[10, 6, 7], [8, 9, 7]], // crop X, pad Y, keep Z
+    [[7, 5, 6], [4, 8, 3]],
+  ];
+
+  for (const [from, to] of pairs) {
+    test(`mean density is preserved: ${from.join('x')} -> ${to.join('x')}`, () => {
+      const x = randomMap(from, 17 + from[0], 1.5);
+      const out = fourierResample(vol(x, from, [1.1, 1.1, 1.1]), to);
+      assert.deepEqual(out.shape, to);
+      assert.equal(out.data.length, to[0] * to[1] * to[2]);
+      assert.ok(Math.abs(mean(out.data) - mean(x)) < 1e-5, `mean ${mean(out.data)} vs ${mean(x)}`);
+      for (let i = 0; i < 3; i++) assert.ok(Math.abs(out.voxelSizeA[i] - (1.1 * from[i]) / to[i]) < 1e-12);
+    });
+  }
+
+  test('crop of a band-limited map equals the analytic subsampled signal (10x12x14 -> 8x8x8)', () => {
+    const from: Shape3 = [10, 12, 14], to: Shape3 = [8, 8, 8];
+    const fn = signal(from, [
+      { f: [1, 2, 0], a: 1, p: 0.4 },
+      { f: [-3, 1, 3], a: 0.6, p: -1.2 },
+      { f: [2, -3, -2], a: 0.5, p: 2.0 },
+    ], 0.7);
+    const input = sampleOnGrid(fn, from, from);
+    const out = fourierResample(vol(input, from), to);
+    assert.ok(maxAbsDiff(out.data, sampleOnGrid(fn, from, to)) < 1e-5, `error ${maxAbsDiff(out.data, sampleOnGrid(fn, from, to))}`);
+  });
+
+  test('crop samples exactly a signal with content at the new Nyquist (merge convention), 9 -> 6 and 12x9x10 -> 8x6x4', () => {
+    for (const [from, to] of [[[9, 9, 9], [6, 6, 6]], [[12, 9, 10], [8, 6, 4]]] as Array<[Shape3, Shape3]>) {
+      const fn = signal(from, [
+        { f: [to[0] / 2, 1, 0], a: 1, p: 0.5 },
+        { f: [0, -to[1] / 2, 1], a: 0.7, p: -0.8 },
+        { f: [1, 0, to[2] / 2], a: 0.4, p: 1.3 },
+      ], -0.2);
+      const out = fourierResample(vol(sampleOnGrid(fn, from, from), from), to);
+      const expected = sampleOnGrid(fn, from, to);
+      assert.ok(maxAbsDiff(out.data, expected) < 1e-5, `${from.join('x')}: error ${maxAbsDiff(out.data, expected)}`);
+    }
+  });
+
+  test('pad of a band-limited map equals the analytic finer sampling (6x9x8 -> 9x12x10)', () => {
+    const from: Shape3 = [6, 9, 8], to: Shape3 = [9, 12, 10];
+    const fn = signal(from, [
+      { f: [2, 4, -3], a: 1, p: 0.1 },
+      { f: [-1, 2, 1], a: 0.8, p: 0.9 },
+    ], 1.0);
+    const out = fourierResample(vol(sampleOnGrid(fn, from, from), from), to);
+    assert.ok(maxAbsDiff(out.data, sampleOnGrid(fn, from, to)) < 1e-5);
+  });
+
+  test('pad interpolates: output voxels that coincide with input voxels keep their values (random 6x4x5 -> 9x8x10)', () => {
+    const from: Shape3 = [6, 4, 5], to: Shape3 = [9, 8, 10];
+    const x = randomMap(from, 77);
+    const out = fourierResample(vol(x, from), to);
+    let err = 0;
+    for (let z = 0; z < 10; z += 2) for (let y = 0; y < 8; y += 2) for (let xx = 0; xx < 9; xx += 3) {
+      const src = ((z / 2) * 4 + y / 2) * 6 + (2 * xx) / 3;
+      err = Math.max(err, Math.abs(out.data[(z * 8 + y) * 9 + xx] - x[src]));
+    }
+    assert.ok(err < 1e-5, `error ${err}`);
+  });
+
+  const roundTrips: Array<[Shape3, Shape3]> = [
+    [[6, 6, 6], [9, 9, 9]],
+    [[9, 9, 9], [12, 12, 12]],
+    [[10, 12, 14], [16, 13, 15]],
+    [[7, 6, 5], [8, 11, 10]],
+    [[4, 4, 4], [8, 8, 8]],
+    [[1, 3, 2], [2, 6, 5]],
+  ];
+  for (const [from, to] of roundTrips) {
+    test(`pad then crop returns the input: ${from.join('x')} -> ${to.join('x')} -> back`, () => {
+      const x = randomMap(from, 5 + to[2], 0.3);
+      const padded = fourierResample(vol(x, from, [2, 1.5, 1]), to);
+      const back = fourierResample(padded, from);
+      assert.ok(maxAbsDiff(back.data, x) < 1e-5, `error ${maxAbsDiff(back.data, x)}`);
+      assert.ok(maxAbsDiff(back.voxelSizeA, [2, 1.5, 1]) < 1e-12);
+    });
+  }
+
+  test('cropping in two steps equals cropping once', () => {
+    const x = randomMap([12, 11, 10], 4);
+    const once = fourierResample(vol(x, [12, 11, 10]), [7, 6, 5]);
+    const twice = fourierResample(fourierResample(vol(x, [12, 11, 10]), [9, 8, 8]), [7, 6, 5]);
+    assert.ok(maxAbsDiff(once.data, twice.data) < 1e-5);
+  });
+
+  test('same shape returns a copy; input is not modified', () => {
+    const shape: Shape3 = [5, 4, 3];
+    const x = randomMap(shape, 9);
+    const copy = x.slice();
+    const same = fourierResample(vol(x, shape), shape);
+    assert.deepEqual(same.data, x);
+    assert.notEqual(same.data, x);
+    fourierResample(vol(x, shape), [8, 2, 7]);
+    assert.deepEqual(x, copy);
+  });
+
+  test('bad input: newShape and volume', () => {
+    const v = vol(new Float32Array(8), [2, 2, 2]);
+    assert.throws(() => fourierResample(v, [0, 2, 2]), (e: unknown) => e instanceof RangeError && /newShape .* got 0x2x2/.test(e.message));
+    assert.throws(() => fourierResample(v, [2.5, 2, 2]), RangeError);
+    assert.throws(() => fourierResample(v, [2, 2] as unknown as Shape3), TypeError);
+    assert.throws(() => fourierResample(vol(new Float32Array(9), [2, 2, 2]), [4, 4, 4]), TypeError);
+  });
+});

@@ -15,8 +15,11 @@ export function buildProgram(): Command {
     .version(OCCUPY_VERSION, '--version')
     .showSuggestionAfterError()
     .configureHelp({ sortOptions: false })
-    .addHelpText('after', '\nOccuPy-style short flag: -lp is accepted for --lowpass.\nExamples:\n  occupy -i emd_1234.map.gz\n  occupy -i map.mrc --occupancy -lp 10 --json\n  occupy demo');
-  estimate.addEstimateOptions(program.command('estimate', { isDefault: true }).description(estimate.summary)).action(async (opts: estimate.EstimateCliOptions) => {
+    .addHelpText('after', '\nOccuPy-style short flag: -lp is accepted for --lowpass.\n\nExamples:\n  occupy -i emd_1234.map.gz\n  occupy -i map.mrc --occupancy -lp 10 --json\n  occupy demo                  # synthetic map with known occupancies\n');
+  // The estimate is the main job: its options live on the program itself, as in OccuPy
+  // (`occupy -i map.mrc ...`); other jobs are subcommands (`occupy demo`).
+  program.enablePositionalOptions();
+  estimate.addEstimateOptions(program).action(async (opts: estimate.EstimateCliOptions) => {
     await estimate.run(opts);
   });
   demo.addDemoOptions(program.command('demo').description(demo.summary)).action(async (opts: demo.DemoOptions) => {

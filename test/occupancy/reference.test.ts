@@ -49,7 +49,7 @@ describe('reference runs of the original OccuPy (default settings)', { skip }, (
   });
 
   for (const r of runs) {
-    it(`${r.name}: settings, s_max, solvent model and maps match`, async () => {
+    it(`${r.name}: settings, s_max, solvent model and maps match`, async (t) => {
       const ref = JSON.parse(readFileSync(join(r.refDir, 'result.json'), 'utf8'));
       const dir = join(out, r.name);
       const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, '-i', r.input, '-o', join(dir, `${r.name}.mrc`), '--json', '--quiet'], { cwd: PROJECT_ROOT });
@@ -72,6 +72,7 @@ describe('reference runs of the original OccuPy (default settings)', { skip }, (
       const sphere = inscribedEllipsoidMask(ours.volume.shape);
       const rScale = pearson(ours.volume.data, theirs.volume.data, sphere);
       assert.ok(rScale >= 0.995, `scale r = ${rScale.toFixed(4)}`);
+      t.diagnostic(`s_max ${s.sMax.toPrecision(6)} (ref ${e.max_val.toPrecision(6)}), mu ${s.solventModel.mu.toPrecision(4)} (ref ${mu.toPrecision(4)}), sigma ${s.solventModel.sigma.toPrecision(4)} (ref ${sigma.toPrecision(4)}), scale r ${rScale.toFixed(4)}`);
 
       const confOurs = await readMrc(join(dir, `conf_${stem}.mrc`));
       const confTheirs = await readMrc(join(r.refDir, `conf_${scaleName.replace(/^scale_res_/, '')}`));
@@ -83,6 +84,7 @@ describe('reference runs of the original OccuPy (default settings)', { skip }, (
       } else {
         const rConf = pearson(confOurs.volume.data, confTheirs.volume.data, sphere);
         assert.ok(rConf >= 0.99, `confidence r = ${rConf.toFixed(4)}`);
+        t.diagnostic(`confidence r ${rConf.toFixed(4)}`);
       }
     });
   }

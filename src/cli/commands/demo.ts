@@ -73,7 +73,12 @@ export async function run(o: DemoOptions): Promise<DomainResult[]> {
   if (o.json) {
     process.stdout.write(JSON.stringify({ domains, orderingRecovered: ordered }) + '\n');
   } else {
-    const lines = ['', 'Domain  true occupancy  recovered mean scale', ...domains.map((d) => `  ${d.domain}         ${d.trueOccupancy.toFixed(2)}               ${d.meanScale.toFixed(3)}`)];
+    const ref = domains[0].meanScale;
+    const lines = [
+      '',
+      'Domain  true occupancy  mean scale  relative to domain 1',
+      ...domains.map((d) => `  ${d.domain}         ${d.trueOccupancy.toFixed(2)}          ${d.meanScale.toFixed(3)}       ${(d.meanScale / ref).toFixed(2)}`),
+    ];
     lines.push('', ordered ? `Ordering recovered: ${domains.map((d) => d.meanScale.toFixed(2)).join(' > ')} (truth 1.00 > 0.75 > 0.50 > 0.25)` : 'Ordering NOT recovered.');
     process.stdout.write(lines.join('\n') + '\n');
   }

@@ -66,7 +66,7 @@ export function addEstimateOptions(cmd: Command): Command {
     .option('-o, --output-map <path>', 'output name: its folder receives the outputs, its stem names them')
     .option('--keep-output-path', 'write the outputs next to the input map instead of the current folder')
     .option('--save-all-maps', 'also write the low-passed (and down-sampled) input')
-    .option('--chimerax', 'write the ChimeraX script chimX_<stem>.cxc (default)', true)
+    .option('--chimerax', 'write the ChimeraX script chimX_<stem>.cxc (on unless --no-chimerax)', true)
     .option('--no-chimerax', 'do not write the ChimeraX script')
     .option('--min-vis-scale <fraction>', 'lowest scale of the ChimeraX colour range', numberOption('--min-vis-scale', (v) => v >= 0 && v < 1, 'in [0, 1)'), 0.2)
     .option('--json', 'print the summary as one JSON object on stdout (and nothing else there)')

@@ -1,0 +1,204 @@
+/**
+ * Derived settings of spec §3: tau (root of x^n + x - 1 = 0), the spherical kernel and the
+ * low-pass / kernel size / radius defaults, with their warnings and errors.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { tauForSamples } from '../../src/occupancy/tau.js';
+import { deriveSettings, sphericalKernel } from '../../src/occupancy/kernel.js';
+
+/** Brute-force count of integer offsets in a size³ box within `radius` of the box centre. */
+function bruteCount(size: number, radius: number): number {
+  const c = (size - 1) / 2;
+  let n = 0;
+  for (let l = 0; l < size; l++) for (let j = 0; j < size; j++) for (let i = 0; i < size; i++) {
+    if (Math.hypot(i - c, j - c, l - c) <= radius) n++;
+  }
+  return n;
+}
+
+describe('tauForSamples (spec §3)', () => {
+  const checks: [number, number, number][] = [
+    [1, 0.5, 1e-12],
+    [2, 0.6180, 1e-4],
+    [10, 0.8351, 5e-4],
+    [19, 0.8902, 5e-4],
+    [100, 0.9668, 5e-4],
+    [1000, 0.99479, 1e-4],
+  ];
+  for (const [n, expected, tol] of checks) {
+    it(`n_v = ${n} → ${expected} (±${tol})`, () => {
+      const t = tauForSamples(n);
+      assert.ok(Math.abs(t - expected) <= tol, `tau(${n}) = ${t}`);
+    });
+  }
+
+  it('n_v = 2 is the golden-ratio conjugate (sqrt(5) - 1)/2', () => {
+    assert.ok(Math.abs(tauForSamples(2) - (Math.sqrt(5) - 1) / 2) < 1e-12);
+  });
+
+  it('is a root of x^n + x - 1 to 1e-12 and lies in [0.5, 1)', () => {
+    for (const n of [1, 2, 3, 7, 19, 57, 81, 123, 257, 1000, 7000, 20000]) {
+      const t = tauForSamples(n);
+      assert.ok(t >= 0.5 && t < 1, `tau(${n}) = ${t}`);
+      assert.ok(Math.abs(Math.pow(t, n) + t - 1) < 1e-12, `residual at n=${n}: ${Math.pow(t, n) + t - 1}`);
+    }
+  });
+
+  it('is strictly increasing in n_v', () => {
+    let prev = -Infinity;
+    for (let n = 1; n <= 2000; n++) {
+      const t = tauForSamples(n);
+      assert.ok(t > prev, `tau(${n}) = ${t} is not above tau(${n - 1}) = ${prev}`);
+      prev = t;
+    }
+  });
+
+  for (const bad of [0, -1, 1.5, Number.NaN]) {
+    it(`throws RangeError for n_v = ${bad}`, () => {
+      assert.throws(() => tauForSamples(bad), RangeError);
+    });
+  }
+});
+
+describe('sphericalKernel (spec §3)', () => {
+  const cases: [number, number, number][] = [
+    [3, 1.5, 19],
+    [3, 1, 7],
+    [5, 2.296, 57],
+    [9, 4, 257],
+  ];
+  for (const [size, r, nv] of cases) {
+    it(`size ${size}, radius ${r} → n_v = ${nv} (brute-force count agrees)`, () => {
+      const k = sphericalKernel(size, r);
+      assert.equal(k.nSamples, nv);
+      assert.equal(bruteCount(size, r), nv);
+      assert.equal(k.mask.length, size ** 3);
+      assert.equal(k.mask.reduce((s, v) => s + v, 0), nv);
+    });
+  }
+
+  it('the mask equals the distance rule voxel by voxel and is symmetric under every flip and axis swap', () => {
+    for (const [size, r] of [[3, 1.5], [5, 2.296], [7, 2.3], [9, 4], [9, 3.1], [5, 10]] as const) {
+      const k = sphericalKernel(size, r);
+      const c = (size - 1) / 2;
+      const at = (i: number, j: number, l: number) => k.mask[(l * size + j) * size + i];
+      for (let l = 0; l < size; l++) for (let j = 0; j < size; j++) for (let i = 0; i < size; i++) {
+        const inside = (i - c) ** 2 + (j - c) ** 2 + (l - c) ** 2 <= r * r ? 1 : 0;
+        assert.equal(at(i, j, l), inside, `size ${size} r ${r} at (${i},${j},${l})`);
+        const m = size - 1;
+        assert.equal(at(m - i, j, l), at(i, j, l));
+        assert.equal(at(i, m - j, l), at(i, j, l));
+        assert.equal(at(i, j, m - l), at(i, j, l));
+        assert.equal(at(j, i, l), at(i, j, l));
+        assert.equal(at(l, j, i), at(i, j, l));
+      }
+    }
+  });
+
+  it('a radius beyond the box corner fills the whole box', () => {
+    assert.equal(sphericalKernel(5, 10).nSamples, 125);
+  });
+
+  it('rejects even or non-positive sizes and non-positive radii', () => {
+    assert.throws(() => sphericalKernel(4, 2), RangeError);
+    assert.throws(() => sphericalKernel(0, 2), RangeError);
+    assert.throws(() => sphericalKernel(5, 0), RangeError);
+    assert.throws(() => sphericalKernel(5, -1), RangeError);
+  });
+});
+
+describe('deriveSettings (spec §3)', () => {
+  it('voxel 5.7 Å: lp = 3a = 17.1 Å, k = 3, r = 1.5, n_v = 19, with a small-kernel warning', () => {
+    const s = deriveSettings({ voxelSizeA: 5.7 });
+    assert.ok(Math.abs(s.lowpassA - 17.1) < 1e-9, `lp ${s.lowpassA}`);
+    assert.equal(s.kernel.size, 3);
+    assert.ok(Math.abs(s.kernel.radiusVoxels - 1.5) < 1e-9, `r ${s.kernel.radiusVoxels}`);
+    assert.equal(s.kernel.nSamples, 19);
+    assert.ok(Math.abs(s.tau - 0.8902) < 5e-4);
+    assert.equal(s.tauOverridden, false);
+    assert.ok(s.warnings.some((w) => /kernel size/i.test(w) && /--kernel-size 5/.test(w)), s.warnings.join(' | '));
+  });
+
+  it('voxel 1.742 Å: lp = 8 Å, k = 5, r = 8/(2·1.742) ≈ 2.296, n_v = 57, no small-kernel warning', () => {
+    const s = deriveSettings({ voxelSizeA: 1.742 });
+    assert.equal(s.lowpassA, 8);
+    assert.equal(s.kernel.size, 5);
+    assert.ok(Math.abs(s.kernel.radiusVoxels - 8 / (2 * 1.742)) < 1e-12);
+    assert.ok(Math.abs(s.kernel.radiusVoxels - 2.296) < 1e-3);
+    assert.equal(s.kernel.nSamples, 57);
+    assert.ok(!s.warnings.some((w) => /--kernel-size 5/.test(w)), s.warnings.join(' | '));
+  });
+
+  it('voxel 1.0 Å: lp = 8 Å, k = 9, r = 4, n_v = 257', () => {
+    const s = deriveSettings({ voxelSizeA: 1.0 });
+    assert.equal(s.lowpassA, 8);
+    assert.equal(s.kernel.size, 9);
+    assert.equal(s.kernel.radiusVoxels, 4);
+    assert.equal(s.kernel.nSamples, 257);
+  });
+
+  it('fine voxels clamp k to 9 (voxel 0.5 Å: floor(8/0.5) = 16 → 17 → 9, r = 8)', () => {
+    const s = deriveSettings({ voxelSizeA: 0.5 });
+    assert.equal(s.kernel.size, 9);
+    assert.equal(s.kernel.radiusVoxels, 8);
+    assert.equal(s.kernel.nSamples, 729);
+  });
+
+  it('k is clamped to at least 3 (voxel 10 Å, --lowpass 12: floor(1.2) = 1 → 3)', () => {
+    const s = deriveSettings({ voxelSizeA: 10, lowpassA: 12 });
+    assert.equal(s.kernel.size, 3);
+  });
+
+  it('--resolution alone is used as the low-pass', () => {
+    const s = deriveSettings({ voxelSizeA: 1, resolutionA: 6 });
+    assert.equal(s.lowpassA, 6);
+    assert.deepEqual(s.warnings.filter((w) => /--resolution/.test(w)), []);
+  });
+
+  it('--lowpass and --resolution together: the coarser is used, with a warning naming the ignored one', () => {
+    const a = deriveSettings({ voxelSizeA: 1, lowpassA: 6, resolutionA: 10 });
+    assert.equal(a.lowpassA, 10);
+    assert.ok(a.warnings.some((w) => /--lowpass/.test(w) && /ignor/i.test(w)), a.warnings.join(' | '));
+    const b = deriveSettings({ voxelSizeA: 1, lowpassA: 12, resolutionA: 7 });
+    assert.equal(b.lowpassA, 12);
+    assert.ok(b.warnings.some((w) => /--resolution/.test(w) && /ignor/i.test(w)), b.warnings.join(' | '));
+  });
+
+  it('explicit kernel size and radius are used as given', () => {
+    const s = deriveSettings({ voxelSizeA: 1, kernelSize: 7, kernelRadiusVoxels: 2.3 });
+    assert.equal(s.kernel.size, 7);
+    assert.equal(s.kernel.radiusVoxels, 2.3);
+    assert.equal(s.kernel.nSamples, sphericalKernel(7, 2.3).nSamples);
+  });
+
+  it('a user tau is used, and a note gives the recommended value', () => {
+    const s = deriveSettings({ voxelSizeA: 1.742, tau: 0.9 });
+    assert.equal(s.tau, 0.9);
+    assert.equal(s.tauOverridden, true);
+    assert.ok(Math.abs(s.tauRecommended - tauForSamples(57)) < 1e-15);
+    const rec = s.tauRecommended.toFixed(4);
+    assert.ok(s.notes.some((n) => n.includes(rec)), `notes ${s.notes.join(' | ')} lack ${rec}`);
+  });
+
+  it('warns when the kernel radius is below size/4', () => {
+    const s = deriveSettings({ voxelSizeA: 1, kernelSize: 9, kernelRadiusVoxels: 1.5 });
+    assert.ok(s.warnings.some((w) => /radius/i.test(w)), s.warnings.join(' | '));
+  });
+
+  const bad: [string, Parameters<typeof deriveSettings>[0], RegExp][] = [
+    ['tau 0', { voxelSizeA: 1, tau: 0 }, /--tau/],
+    ['tau 1.3', { voxelSizeA: 1, tau: 1.3 }, /--tau.*1\.3/],
+    ['tau NaN', { voxelSizeA: 1, tau: Number.NaN }, /--tau/],
+    ['even kernel size', { voxelSizeA: 1, kernelSize: 4 }, /--kernel-size.*4/],
+    ['negative lowpass', { voxelSizeA: 1, lowpassA: -3 }, /--lowpass.*-3/],
+    ['zero resolution', { voxelSizeA: 1, resolutionA: 0 }, /--resolution/],
+    ['negative kernel radius', { voxelSizeA: 1, kernelRadiusVoxels: -1 }, /--kernel-radius/],
+    ['zero voxel size', { voxelSizeA: 0 }, /voxel size/],
+  ];
+  for (const [name, input, re] of bad) {
+    it(`RangeError naming the option for ${name}`, () => {
+      assert.throws(() => deriveSettings(input), (e: unknown) => e instanceof RangeError && re.test(e.message));
+    });
+  }
+});

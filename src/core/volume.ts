@@ -37,3 +37,32 @@ export function zerosVolume(shape: Shape3, voxelSizeA: Vec3 = [1, 1, 1]): Volume
   }
   return { data: new Float32Array(voxelCount(shape)), shape: [shape[0], shape[1], shape[2]], voxelSizeA: [...voxelSizeA] as Vec3 };
 }
+
+/**
+ * Validate a box and voxel size at a public boundary.
+ * @throws TypeError when `shape`/`voxelSizeA` are not triples; RangeError when a box dimension is
+ *   not a positive integer or a voxel size is not a finite number > 0 Å
+ */
+export function assertGeometry(shape: Shape3, voxelSizeA: Readonly<Vec3>): void {
+  if (!Array.isArray(shape) || shape.length !== 3) throw new TypeError(`volume shape must be [nx, ny, nz], got ${String(shape)}`);
+  for (const n of shape) {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`volume shape must hold positive integers, got ${shape.join('x')}`);
+  }
+  if (!Array.isArray(voxelSizeA) || voxelSizeA.length !== 3) throw new TypeError(`voxelSizeA must be [ax, ay, az], got ${String(voxelSizeA)}`);
+  for (const a of voxelSizeA) {
+    if (!Number.isFinite(a) || a <= 0) throw new RangeError(`voxelSizeA must hold finite numbers > 0 (Å), got ${voxelSizeA.join(', ')}`);
+  }
+}
+
+/**
+ * Validate a volume at a public boundary: geometry as {@link assertGeometry}, and `data` a
+ * Float32Array of length nx*ny*nz.
+ * @throws TypeError / RangeError naming the field and the value
+ */
+export function assertVolume(volume: Volume): void {
+  assertGeometry(volume.shape, volume.voxelSizeA);
+  const [nx, ny, nz] = volume.shape;
+  if (!(volume.data instanceof Float32Array) || volume.data.length !== nx * ny * nz) {
+    throw new TypeError(`volume.data must be a Float32Array of length nx*ny*nz = ${nx * ny * nz}, got length ${String(volume.data?.length)}`);
+  }
+}

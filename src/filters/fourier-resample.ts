@@ -4,7 +4,7 @@
  *
  * @see shared/spec/occupy-algorithm.md §2 (down-sampling large boxes), §9 (padding back), §12
  */
-import type { Shape3, Vec3, Volume } from '../core/volume.js';
+import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
 
 /** One contribution to an output frequency bin: input bin index and weight. */
@@ -73,7 +73,7 @@ function axisSources(n: number, m: number): Source[][] {
  * @see shared/spec/occupy-algorithm.md §2, §9, §12
  */
 export function fourierResample(volume: Volume, newShape: Shape3): Volume {
-  checkVolume(volume);
+  assertVolume(volume);
   if (!Array.isArray(newShape) || newShape.length !== 3) {
     throw new TypeError(`newShape must be [mx, my, mz], got ${String(newShape)}`);
   }
@@ -137,20 +137,3 @@ export function fourierResample(volume: Volume, newShape: Shape3): Volume {
   return result(irfft3d(out, [mx, my, mz]));
 }
 
-function checkVolume(volume: Volume): void {
-  const { shape, voxelSizeA, data } = volume;
-  if (!Array.isArray(shape) || shape.length !== 3) throw new TypeError(`volume shape must be [nx, ny, nz], got ${String(shape)}`);
-  for (const n of shape) {
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`volume shape must hold positive integers, got ${shape.join('x')}`);
-  }
-  if (!Array.isArray(voxelSizeA) || voxelSizeA.length !== 3) {
-    throw new TypeError(`voxelSizeA must be [ax, ay, az], got ${String(voxelSizeA)}`);
-  }
-  for (const v of voxelSizeA) {
-    if (!Number.isFinite(v) || v <= 0) throw new RangeError(`voxelSizeA must hold finite numbers > 0, got ${voxelSizeA.join(', ')}`);
-  }
-  const n = shape[0] * shape[1] * shape[2];
-  if (!(data instanceof Float32Array) || data.length !== n) {
-    throw new TypeError(`volume.data must be a Float32Array of length nx*ny*nz = ${n}, got length ${String(data?.length)}`);
-  }
-}

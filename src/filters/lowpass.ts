@@ -4,7 +4,7 @@
  *
  * @see shared/spec/occupy-algorithm.md §4 (low-pass), §12 (non-cubic and odd boxes)
  */
-import type { Shape3, Vec3, Volume } from '../core/volume.js';
+import { assertGeometry, assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
 
 /**
@@ -22,7 +22,7 @@ import { irfft3d, rfft3d } from '../math/fft.js';
  */
 export function lowpassKeep(shape: Shape3, voxelSizeA: Readonly<Vec3>, lowpassA: number): Vec3 {
   checkLowpassA(lowpassA);
-  checkGeometry(shape, voxelSizeA);
+  assertGeometry(shape, voxelSizeA);
   return [0, 1, 2].map((i) => Math.floor((shape[i] * voxelSizeA[i]) / lowpassA)) as Vec3;
 }
 
@@ -113,7 +113,7 @@ export function lowpassKeptCount(shape: Shape3, voxelSizeA: Readonly<Vec3>, lowp
  */
 export function lowpassHard(volume: Volume, lowpassA: number, maskStyle: LowpassMaskStyle = 'centred'): Volume {
   checkLowpassA(lowpassA);
-  checkVolume(volume);
+  assertVolume(volume);
   const { shape, voxelSizeA } = volume;
   const result = (data: Float32Array): Volume => ({
     ...volume,
@@ -193,23 +193,3 @@ function checkLowpassA(lowpassA: number): void {
   }
 }
 
-function checkGeometry(shape: Shape3, voxelSizeA: Readonly<Vec3>): void {
-  if (!Array.isArray(shape) || shape.length !== 3) throw new TypeError(`volume shape must be [nx, ny, nz], got ${String(shape)}`);
-  for (const n of shape) {
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`volume shape must hold positive integers, got ${shape.join('x')}`);
-  }
-  if (!Array.isArray(voxelSizeA) || voxelSizeA.length !== 3) {
-    throw new TypeError(`voxelSizeA must be [ax, ay, az], got ${String(voxelSizeA)}`);
-  }
-  for (const a of voxelSizeA) {
-    if (!Number.isFinite(a) || a <= 0) throw new RangeError(`voxelSizeA must hold finite numbers > 0, got ${voxelSizeA.join(', ')}`);
-  }
-}
-
-function checkVolume(volume: Volume): void {
-  checkGeometry(volume.shape, volume.voxelSizeA);
-  const [nx, ny, nz] = volume.shape;
-  if (!(volume.data instanceof Float32Array) || volume.data.length !== nx * ny * nz) {
-    throw new TypeError(`volume.data must be a Float32Array of length nx*ny*nz = ${nx * ny * nz}, got length ${String(volume.data?.length)}`);
-  }
-}

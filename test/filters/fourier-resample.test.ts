@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { loadFft } from '../../src/math/fft.js';
 import { fourierResample } from '../../src/filters/fourier-resample.js';
 import type { Shape3, Vec3, Volume } from '../../src/core/volume.js';
-import { randomMap } from '../math/reference.js';
+import { maxAbsDiff, mean, randomMap } from '../math/reference.js';
 
 type Term = { f: [number, number, number]; a: number; p: number };
 
@@ -26,18 +26,6 @@ function sampleOnGrid(fn: (x: number, y: number, z: number) => number, inShape: 
   return data;
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function mean(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return s / a.length;
-}
 
 function vol(data: Float32Array, shape: Shape3, voxelSizeA: Vec3 = [1, 1, 1]): Volume {
   return { data, shape, voxelSizeA };

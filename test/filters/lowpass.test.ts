@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { loadFft } from '../../src/math/fft.js';
 import { lowpassHard, lowpassKeep, lowpassKeeps, lowpassKeptCount } from '../../src/filters/lowpass.js';
 import type { Shape3, Vec3, Volume } from '../../src/core/volume.js';
-import { naiveDft3d, randomMap, signedFrequency } from '../math/reference.js';
+import { maxAbsDiff, mean, naiveDft3d, randomMap, signedFrequency } from '../math/reference.js';
 
 function vol(data: Float32Array, shape: Shape3, voxelSizeA: Vec3 = [1, 1, 1]): Volume {
   return { data, shape, voxelSizeA };
@@ -21,18 +21,6 @@ function cosineMap(shape: Shape3, terms: Array<{ f: [number, number, number]; a:
   return out;
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function mean(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return s / a.length;
-}
 
 describe('lowpassKeep / lowpassKeeps / lowpassKeptCount', () => {
   test('keep_i = floor(n_i * a_i / lowpassA)', () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Shape3, Vec3, Volume } from '../../src/core/volume.js';
+import { mulberry32 } from '../../src/math/random.js';
 import {
   MrcFormatError,
   encodeMrc,
@@ -21,18 +22,6 @@ import {
 
 const testDir = path.dirname(fileURLToPath(import.meta.url));
 const dataDir = path.resolve(testDir, '../../../shared/data');
-
-/** Seeded PRNG (mulberry32), uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Volume whose voxel (x, y, z) is f(x, y, z). */
 function makeVolume(shape: Shape3, voxelSizeA: Vec3, f: (x: number, y: number, z: number) => number): Volume {
@@ -341,7 +330,7 @@ describe('errors', () => {
   });
 
   test('encodeMrc validates its input', () => {
-    assert.throws(() => encodeMrc({ data: new Float32Array(5), shape: [2, 3, 1], voxelSizeA: [1, 1, 1] }), (e: unknown) => e instanceof TypeError && /length must be nx\*ny\*nz = 6/.test(e.message));
+    assert.throws(() => encodeMrc({ data: new Float32Array(5), shape: [2, 3, 1], voxelSizeA: [1, 1, 1] }), (e: unknown) => e instanceof TypeError && /length nx\*ny\*nz = 6, got length 5/.test(e.message));
     assert.throws(() => encodeMrc({ data: new Float32Array(6), shape: [2, 3, 1], voxelSizeA: [1, 0, 1] }), RangeError);
     assert.throws(() => encodeMrc({ data: new Float32Array(6), shape: [2, 3, 1], voxelSizeA: [1, 1, 1] }, { mode: 4 as MrcMode }), /mode must be one of 0, 1, 2, 6, 12, got 4/);
     assert.throws(

@@ -3,17 +3,8 @@
  * kissfft wrapper and the Fourier filters. Not a test file itself (no `.test.ts` suffix).
  */
 
-/** mulberry32 seeded PRNG: returns a function giving uniform floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import assert from 'node:assert/strict';
+import { mulberry32 } from '../../src/math/random.js';
 
 /** Random map of length nx*ny*nz with values uniform in [-1, 1) plus `offset`. */
 export function randomMap(shape: readonly [number, number, number], seed: number, offset = 0): Float32Array {
@@ -74,4 +65,19 @@ export function naiveDft3d(
 /** Signed FFT frequency of index i on an axis of n samples (Nyquist of even n reported as +n/2). */
 export function signedFrequency(i: number, n: number): number {
   return i <= n / 2 ? i : i - n;
+}
+
+/** Largest absolute difference of two equally long arrays (asserts equal length). */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Arithmetic mean. */
+export function mean(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s / a.length;
 }

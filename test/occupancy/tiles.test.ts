@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { axisTiling, tileMaximum } from '../../src/occupancy/tiles.js';
-import { mulberry32 } from '../../src/synthetic/phantom.js';
+import { mulberry32 } from '../../src/math/random.js';
 import type { Shape3, Vec3 } from '../../src/core/volume.js';
 
 function randomMap(shape: Shape3, seed: number): Float32Array {

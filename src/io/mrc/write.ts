@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Volume } from '../../core/volume.js';
+import { assertVolume, type Volume } from '../../core/volume.js';
 import { canonicalToFile, fileBox, isAxisPermutation, type AxisOrder } from './axis-order.js';
 import {
   encodeMrcHeader,
@@ -73,22 +73,6 @@ function statistics(v: Float32Array): Stats {
   return { min, max, mean, std: Math.sqrt(ss / n) };
 }
 
-/** Validate the volume at the public boundary. */
-function checkVolume(volume: Volume): void {
-  const { shape, data, voxelSizeA } = volume;
-  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n >= 1)) {
-    throw new RangeError(`volume.shape must be three positive integers, got ${String(shape)}`);
-  }
-  if (!(data instanceof Float32Array)) throw new TypeError('volume.data must be a Float32Array');
-  const count = shape[0] * shape[1] * shape[2];
-  if (data.length !== count) {
-    throw new TypeError(`volume.data length must be nx*ny*nz = ${count} for shape ${shape.join('x')}, got ${data.length}`);
-  }
-  if (voxelSizeA.length !== 3 || !voxelSizeA.every((s) => Number.isFinite(s) && s > 0)) {
-    throw new RangeError(`volume.voxelSizeA must be three positive finite numbers (Å), got ${voxelSizeA.join(', ')}`);
-  }
-}
-
 /**
  * Encode a volume as an MRC2014 file.
  *
@@ -115,7 +99,7 @@ function checkVolume(volume: Volume): void {
  * @see https://www.ccpem.ac.uk/mrc_format/mrc2014.php
  */
 export function encodeMrc(volume: Volume, options: MrcEncodeOptions = {}): Uint8Array {
-  checkVolume(volume);
+  assertVolume(volume);
   const mode = options.mode ?? 2;
   if (!isSupportedMode(mode)) throw new RangeError(`mode must be one of 0, 1, 2, 6, 12, got ${String(mode)}`);
   const littleEndian = options.littleEndian ?? true;

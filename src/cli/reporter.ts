@@ -19,7 +19,10 @@ export class Reporter {
     this.tty = stream.isTTY === true;
   }
 
-  /** A progress update: on a terminal one line redrawn in place, elsewhere one line per phase. */
+  /**
+   * A progress update: on a terminal one line redrawn in place; elsewhere (logs, pipes) one line
+   * per phase, and only with --verbose, so that a failed run still prints a single error line.
+   */
   progress(phase: string, fraction: number): void {
     if (this.verbosity === 'quiet') return;
     const pct = Math.round(100 * Math.min(1, Math.max(0, fraction)));
@@ -32,10 +35,18 @@ export class Reporter {
       this.stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${phase.padEnd(16)}`);
       this.lineOpen = true;
       if (pct >= 100) this.endLine();
-    } else if (phase !== this.lastPhase) {
+    } else if (this.verbosity === 'verbose' && phase !== this.lastPhase) {
       this.stream.write(`[${String(pct).padStart(3)}%] ${phase}\n`);
     }
     this.lastPhase = phase;
+  }
+
+  /** Erase an unfinished progress line (before an error message is printed). */
+  abort(): void {
+    if (this.lineOpen) {
+      this.stream.write('\r\x1b[K');
+      this.lineOpen = false;
+    }
   }
 
   private endLine(): void {

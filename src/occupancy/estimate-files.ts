@@ -95,6 +95,15 @@ async function writeTextAtomic(path: string, text: string): Promise<void> {
 export async function estimateFromFile(opts: EstimateFileOptions): Promise<EstimateFileResult> {
   const t0 = performance.now();
   const progress = opts.onProgress ?? (() => {});
+  // Plan every output path first: a clash with an input is refused before anything is written.
+  const outDir = resolve(opts.outputDir ?? '.');
+  const stem = opts.outputStem ?? mapStem(opts.inputPath);
+  const names = estimateOutputNames(stem, opts.mode ?? 'res');
+  const protect = [opts.inputPath, opts.solventDefPath, opts.targetMaskPath].filter((p): p is string => !!p);
+  for (const name of Object.values(names)) {
+    const out = join(outDir, name);
+    if (protect.some((p) => resolve(p) === out)) throw new Error(`refusing to overwrite input map '${out}': choose another output name with -o`);
+  }
   progress('read', 0);
   const input = await readMrc(opts.inputPath);
   const solventDef = opts.solventDefPath ? (await readMrc(opts.solventDefPath)).volume : undefined;
@@ -102,11 +111,7 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
   const result = estimateLocalScale(input.volume, { ...opts, solventDef, targetMask, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f) });
 
   progress('write', 0.9);
-  const outDir = resolve(opts.outputDir ?? '.');
   await mkdir(outDir, { recursive: true });
-  const stem = opts.outputStem ?? mapStem(opts.inputPath);
-  const names = estimateOutputNames(stem, result.mode);
-  const protect = [opts.inputPath, opts.solventDefPath, opts.targetMaskPath].filter((p): p is string => !!p);
   const template = processingTemplate(input.header, result);
   const label = (what: string) => [`occupy-ts ${OCCUPY_VERSION}: ${what}`];
   const files: string[] = [];

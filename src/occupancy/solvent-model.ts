@@ -38,16 +38,18 @@ export interface SolventModel {
 }
 
 /**
- * 1 inside the ellipsoid inscribed in the box, 0 outside: radius `floor(n_i/2)` along axis i,
- * centred at `((n_i-1)/2)`; for a cubic box this is the sphere of spec §5.1.
+ * 1 inside the ellipsoid inscribed in the box, 0 outside: semi-axis `n_i/2` along axis i, centred
+ * at `(n_i-1)/2`. For an even cubic box this is exactly the sphere of radius `floor(n/2)` of spec
+ * §5.1; on an odd axis the semi-axis is half a voxel longer than `floor(n/2)`, so that with mixed
+ * odd and even axes the ellipsoid still reaches the middle of every face.
  * @returns mask, length nx*ny*nz, index (z*ny+y)*nx+x
  */
 export function inscribedEllipsoidMask(shape: Shape3): Uint8Array {
   const [nx, ny, nz] = shape;
   const mask = new Uint8Array(nx * ny * nz);
-  const rx = Math.floor(nx / 2);
-  const ry = Math.floor(ny / 2);
-  const rz = Math.floor(nz / 2);
+  const rx = nx / 2;
+  const ry = ny / 2;
+  const rz = nz / 2;
   const cx = (nx - 1) / 2;
   const cy = (ny - 1) / 2;
   const cz = (nz - 1) / 2;

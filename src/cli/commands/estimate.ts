@@ -132,7 +132,13 @@ export async function run(o: EstimateCliOptions): Promise<void> {
   }
   const reporter = new Reporter(verbosityOf(o));
   const fileOptions = toFileOptions(o, o.inputMap);
-  const { summary: s } = await estimateFromFile({ ...fileOptions, onProgress: (p, f) => reporter.progress(p, f) });
+  let s: EstimateSummary;
+  try {
+    ({ summary: s } = await estimateFromFile({ ...fileOptions, onProgress: (p, f) => reporter.progress(p, f) }));
+  } catch (err) {
+    reporter.abort();
+    throw err;
+  }
   for (const w of s.warnings) reporter.warn(w);
   for (const n of s.notes) reporter.detail(n);
   if (o.json) {

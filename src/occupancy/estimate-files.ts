@@ -6,6 +6,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Vec3, Volume } from '../core/volume.js';
+import { PhaseTimer } from '../core/phase-timer.js';
 import { readMrc, writeMrc, type MrcHeader, type MrcMap } from '../io/mrc/index.js';
 import { chimeraxScript } from './chimerax-script.js';
 import { estimateLocalScale, type EstimateOptions, type EstimateResult } from './estimate.js';
@@ -95,6 +96,7 @@ async function writeTextAtomic(path: string, text: string): Promise<void> {
 export async function estimateFromFile(opts: EstimateFileOptions): Promise<EstimateFileResult> {
   const t0 = performance.now();
   const progress = opts.onProgress ?? (() => {});
+  const timer = new PhaseTimer(progress);
   // Plan every output path first: a clash with an input is refused before anything is written.
   const outDir = resolve(opts.outputDir ?? '.');
   const stem = opts.outputStem ?? mapStem(opts.inputPath);
@@ -104,13 +106,14 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
     const out = join(outDir, name);
     if (protect.some((p) => resolve(p) === out)) throw new Error(`refusing to overwrite input map '${out}': choose another output name with -o`);
   }
-  progress('read', 0);
+  timer.phase('read', 0);
   const input = await readMrc(opts.inputPath);
   const solventDef = opts.solventDefPath ? (await readMrc(opts.solventDefPath)).volume : undefined;
   const targetMask = opts.targetMaskPath ? (await readMrc(opts.targetMaskPath)).volume : undefined;
+  timer.stop();
   const result = estimateLocalScale(input.volume, { ...opts, solventDef, targetMask, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f) });
 
-  progress('write', 0.9);
+  timer.phase('write', 0.9);
   await mkdir(outDir, { recursive: true });
   const template = processingTemplate(input.header, result);
   const label = (what: string) => [`occupy-ts ${OCCUPY_VERSION}: ${what}`];
@@ -154,6 +157,8 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
     });
     await writeTextAtomic(cxcPath, script);
   }
+  timer.stop();
+  summary.timingsS = { read: timer.seconds.read, ...result.timingsS, write: timer.seconds.write };
   summary.seconds = (performance.now() - t0) / 1000;
   await writeTextAtomic(logPath, formatLog(summary));
   progress('done', 1);

@@ -3,6 +3,7 @@
  * @see shared/spec/occupy-algorithm.md §1–§8, §12
  */
 import type { Shape3, Vec3, Volume } from '../core/volume.js';
+import { PhaseTimer } from '../core/phase-timer.js';
 import { lowpassHard, type LowpassMaskStyle } from '../filters/lowpass.js';
 import { fourierResample } from '../filters/fourier-resample.js';
 import { sphericalMaxFilter } from '../filters/max-filter.js';
@@ -90,6 +91,8 @@ export interface EstimateResult {
   targetOccupancy?: number;
   warnings: string[];
   notes: string[];
+  /** Wall-clock seconds per phase (resample, low-pass, solvent model, tiles, max filter, confidence). */
+  timingsS: Record<string, number>;
 }
 
 function checkSameBox(name: string, mask: Volume, shape: Shape3): void {
@@ -119,7 +122,7 @@ export function processingBox(shape: Shape3, maxBox: number): Shape3 {
  *   Error when the solvent model cannot be fitted
  */
 export function estimateLocalScale(map: Volume, options: EstimateOptions = {}): EstimateResult {
-  const progress = options.onProgress ?? (() => {});
+  const timer = new PhaseTimer(options.onProgress);
   const mode = options.mode ?? 'res';
   const maxBox = options.maxBox ?? 256;
   if (!Number.isInteger(maxBox) || maxBox < 0 || (maxBox > 0 && (maxBox % 2 !== 0 || maxBox < 10))) {
@@ -137,7 +140,7 @@ export function estimateLocalScale(map: Volume, options: EstimateOptions = {}): 
   const notes: string[] = [];
   const procShape = processingBox(map.shape, maxBox);
   const downsampled = procShape.some((n, i) => n !== map.shape[i]);
-  progress('resample', 0);
+  timer.phase('resample', 0);
   const input = downsampled ? fourierResample(map, procShape) : map;
   const solventDef = options.solventDef && downsampled ? fourierResample(options.solventDef, procShape) : options.solventDef;
   const targetMask = options.targetMask && downsampled ? fourierResample(options.targetMask, procShape) : options.targetMask;
@@ -155,14 +158,14 @@ export function estimateLocalScale(map: Volume, options: EstimateOptions = {}): 
   warnings.push(...settings.warnings);
   notes.push(...settings.notes);
 
-  progress('low-pass', 0.05);
+  timer.phase('low-pass', 0.05);
   const lowpassed = lowpassHard(input, settings.lowpassA, options.lowpassMask ?? 'original');
   const scaleInput = mode === 'occ' ? lowpassed : input;
 
-  progress('solvent model', 0.35);
+  timer.phase('solvent model', 0.35);
   const solvent = fitSolventModel(lowpassed.data, lowpassed.shape, solventDef?.data);
 
-  progress('tiles', 0.4);
+  timer.phase('tiles', 0.4);
   let sMax: number;
   let sMaxTile: TileMax | undefined;
   if (options.useS0) {
@@ -173,7 +176,7 @@ export function estimateLocalScale(map: Volume, options: EstimateOptions = {}): 
   }
   if (!(sMax > 0)) throw new RangeError(`the full-scale value s_max is ${sMax} (not positive): the map has no positive density; is its sign inverted?`);
 
-  progress('max filter', 0.55);
+  timer.phase('max filter', 0.55);
   const scaleData = sphericalMaxFilter(scaleInput.data, scaleInput.shape, settings.kernel);
   let sumFull = 0;
   let nFull = 0;
@@ -189,7 +192,7 @@ export function estimateLocalScale(map: Volume, options: EstimateOptions = {}): 
   }
   const variabilityLimit = nFull > 0 ? sumFull / nFull / sMax : 1;
 
-  progress('confidence', 0.85);
+  timer.phase('confidence', 0.85);
   const curve = confidenceCurve(lowpassed.data, solvent.model, options.hedgeConfidence ?? 1);
   const confData = confidenceMap(lowpassed.data, curve);
   const confidenceLimit = curve.halfDensity / sMax;
@@ -229,6 +232,7 @@ export function estimateLocalScale(map: Volume, options: EstimateOptions = {}): 
     targetOccupancy = Math.min(1, Math.max(0, occ));
     notes.push(`Target mask: ${nt} voxels, tau_t = ${tauT.toFixed(5)}, s_max_t = ${sMaxT.toPrecision(6)}, occupancy ${targetOccupancy.toFixed(3)}`);
   }
+  timer.stop();
   const geometry = { shape: input.shape, voxelSizeA: input.voxelSizeA };
   return {
     mode,
@@ -251,5 +255,6 @@ export function estimateLocalScale(map: Volume, options: EstimateOptions = {}): 
     targetOccupancy,
     warnings,
     notes,
+    timingsS: timer.seconds,
   };
 }

@@ -44,6 +44,8 @@ export interface EstimateSummary {
   notes: string[];
   files: string[];
   seconds: number;
+  /** Wall-clock seconds per phase (read, resample, low-pass, ..., write; the log file itself excluded). */
+  timingsS: Record<string, number>;
 }
 
 /** Context the estimate itself does not know. */
@@ -95,6 +97,7 @@ export function summarise(r: EstimateResult, ctx: SummaryContext): EstimateSumma
     notes: [...r.notes],
     files: ctx.files,
     seconds: ctx.seconds,
+    timingsS: { ...r.timingsS },
   };
 }
 
@@ -144,6 +147,6 @@ export function formatLog(s: EstimateSummary): string {
   const out = [`occupy-ts ${s.version} — local scale estimate`, '', '--- Settings ---', ...settingsLines(s), '', '--- Detected limits ---', ...limitsLines(s)];
   if (s.notes.length) out.push('', '--- Notes ---', ...s.notes);
   out.push('', '--- Warnings ---', ...(s.warnings.length ? s.warnings.map((w) => `WARNING: ${w}`) : ['none']));
-  out.push('', '--- Files ---', ...s.files, '', `Run time: ${s.seconds.toFixed(2)} s`);
+  out.push('', '--- Files ---', ...s.files, '', `Run time: ${s.seconds.toFixed(2)} s (${Object.entries(s.timingsS).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`);
   return out.join('\n') + '\n';
 }

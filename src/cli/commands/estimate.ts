@@ -82,7 +82,7 @@ export function verbosityOf(o: { quiet?: boolean; verbose?: boolean }): Verbosit
 /** Human-readable summary printed after a run. */
 export function formatSummary(s: EstimateSummary): string {
   const files = s.files.map((f) => `  ${f}`);
-  return ['', ...settingsLines(s), '', ...limitsLines(s), '', 'Files written:', ...files, `Done in ${s.seconds.toFixed(2)} s.`].join('\n');
+  return ['', ...settingsLines(s), '', ...limitsLines(s), '', 'Files written:', ...files, `Done in ${s.seconds.toFixed(2)} s (${Object.entries(s.timingsS).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}).`].join('\n');
 }
 
 /** Translate parsed options into library options. */

@@ -12,6 +12,7 @@ import { chimeraxScript } from './chimerax-script.js';
 import { estimateLocalScale, type EstimateOptions, type EstimateResult } from './estimate.js';
 import { estimateOutputNames, mapStem } from './output-names.js';
 import { formatLog, summarise, type EstimateSummary } from './summary.js';
+import { modifiedMapName, modifyMap, type ModificationRequest } from './modify.js';
 
 /** Version string recorded in labels, logs and summaries. */
 export const OCCUPY_VERSION = '0.1.0';
@@ -34,8 +35,20 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
   chimerax?: boolean;
   /** Lowest scale of the ChimeraX colour range (default 0.2). */
   minVisScale?: number;
-  /** Scale limit recorded in the log (used by map modification; default 0.05). */
+  /** `--scale-limit`: scales at or below are never modified (default 0.05). */
   scaleLimit?: number;
+  /** Map modifications (`--amplify`, `--attenuate`, `--sigmoid`), one output each. */
+  modifications?: ModificationRequest[];
+  /** `--exclude-solvent`: flatten the solvent; alone (no modification) writes `solExcl_<stem>.mrc`. */
+  excludeSolvent?: boolean;
+  /** `--omit-confidence`: confidence 1 everywhere in modifications (not recommended). */
+  omitConfidence?: boolean;
+  /** `--lowpass-output` in Å for modified maps. */
+  lowpassOutputA?: number;
+  /** `--hist-match`: histogram-match modified maps to the input instead of clipping. */
+  histMatch?: boolean;
+  /** `--seed` of the synthetic solvent noise; a random seed (logged) when undefined. */
+  seed?: number;
 }
 
 /** What {@link estimateFromFile} returns. */
@@ -101,8 +114,11 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
   const outDir = resolve(opts.outputDir ?? '.');
   const stem = opts.outputStem ?? mapStem(opts.inputPath);
   const names = estimateOutputNames(stem, opts.mode ?? 'res');
+  const modifications: (ModificationRequest | undefined)[] = [...(opts.modifications ?? [])];
+  if (modifications.length === 0 && opts.excludeSolvent) modifications.push(undefined); // solvent exclusion alone
+  const modifiedNames = modifications.map((m) => modifiedMapName(stem, m, opts.excludeSolvent === true));
   const protect = [opts.inputPath, opts.solventDefPath, opts.targetMaskPath].filter((p): p is string => !!p);
-  for (const name of Object.values(names)) {
+  for (const name of [...Object.values(names), ...modifiedNames]) {
     const out = join(outDir, name);
     if (protect.some((p) => resolve(p) === out)) throw new Error(`refusing to overwrite input map '${out}': choose another output name with -o`);
   }
@@ -129,6 +145,32 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
     if (result.downsampled) await write(names.downsampled, result.input, `${stem} down-sampled to ${result.processingShape.join('x')}`);
     await write(names.lowpassed, result.lowpassed, `${stem} low-passed to ${result.settings.lowpassA.toFixed(2)} A`);
   }
+  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  if (modifications.length > 0) {
+    if (opts.omitConfidence) result.warnings.push('--omit-confidence: solvent is not suppressed in the modified maps (not recommended).');
+    if (opts.seed === undefined && modifications.some((m) => m && m.kind !== 'amplify') && !opts.excludeSolvent) {
+      result.notes.push(`Synthetic solvent noise seed: ${seed} (use --seed ${seed} to reproduce).`);
+    }
+  }
+  const modifiedPaths: string[] = [];
+  for (let i = 0; i < modifications.length; i++) {
+    const m = modifications[i];
+    const mod = modifyMap(input.volume, result, m, {
+      scaleLimit: opts.scaleLimit,
+      excludeSolvent: opts.excludeSolvent,
+      omitConfidence: opts.omitConfidence,
+      lowpassOutputA: opts.lowpassOutputA,
+      histMatch: opts.histMatch,
+      seed: seed + i,
+      lowpassMask: opts.lowpassMask,
+    });
+    const p = join(outDir, modifiedNames[i]);
+    const what = m ? `${m.kind} ${m.gamma}${m.kind === 'sigmoid' ? ` pivot ${m.pivot}` : ''} of ${stem}` : `solvent excluded from ${stem}`;
+    await writeMrc(p, mod.volume, { template: input.header, labels: label(what), protect });
+    files.push(p);
+    modifiedPaths.push(p);
+    if (opts.saveAllMaps && m) await write(`factor_${modifiedNames[i]}`, mod.factor, `modification factor (${what})`);
+  }
   const voxelToA = voxelToAngstrom(input.header, input.volume, result.processingVoxelSizeA);
   const logPath = join(outDir, names.log);
   const cxcPath = join(outDir, names.chimerax);
@@ -149,6 +191,7 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
     const script = chimeraxScript({
       inputPath: rel(opts.inputPath),
       scalePath: names.scale,
+      modifiedPaths: modifiedPaths.map((p) => relative(dirname(cxcPath), p)),
       surfaceLevel: (result.sMax + result.solvent.solventEdge) / 2,
       scaleLevel: result.variabilityLimit,
       minVisScale: opts.minVisScale ?? 0.2,

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { estimateFromFile, type EstimateFileOptions } from '../../occupancy/estimate-files.js';
 import { limitsLines, settingsLines, type EstimateSummary } from '../../occupancy/summary.js';
 import { mapStem } from '../../occupancy/output-names.js';
+import type { ModificationRequest } from '../../occupancy/modify.js';
 import { integerOption, numberOption } from '../options.js';
 import { Reporter, type Verbosity } from '../reporter.js';
 
@@ -32,6 +33,16 @@ export interface EstimateCliOptions {
   nlrc?: boolean;
   targetMask?: string;
   scaleLimit: number;
+  amplify?: number;
+  attenuate?: number;
+  sigmoid?: number;
+  pivot?: number;
+  excludeSolvent?: boolean;
+  retainSolvent?: boolean;
+  omitConfidence?: boolean;
+  lowpassOutput?: number;
+  histMatch?: boolean;
+  seed?: number;
   outputMap?: string;
   keepOutputPath?: boolean;
   saveAllMaps?: boolean;
@@ -63,6 +74,16 @@ export function addEstimateOptions(cmd: Command): Command {
     .option('--nlrc', 'noise-level recalibration: rescale the scale so the confidence limit maps to 0')
     .option('--target-mask <map>', 'report the occupancy of the region where this mask > 0.5')
     .option('--scale-limit <fraction>', 'scales at or below this are never modified', numberOption('--scale-limit', (v) => v >= 0 && v < 1, 'in [0, 1)'), 0.05)
+    .option('--amplify <power>', 'amplify partial occupancies by scale^(1/g - 1) (alias -am); implies --occupancy', numberOption('--amplify', (v) => v > 1, 'a power > 1'))
+    .option('--attenuate <power>', 'attenuate partial occupancies by scale^(g - 1) (alias -at); implies --occupancy', numberOption('--attenuate', (v) => v > 1, 'a power > 1'))
+    .option('--sigmoid <power>', 'sigmoid-modify: amplify above --pivot, attenuate below; implies --occupancy', numberOption('--sigmoid', (v) => v > 1, 'a power > 1'))
+    .option('--pivot <scale>', 'scale left unchanged by --sigmoid, in [0.01, 0.99]', numberOption('--pivot', (v) => v >= 0.01 && v <= 0.99, 'in [0.01, 0.99]'))
+    .option('--exclude-solvent', 'flatten the solvent to 0 in modified maps (alone: write solExcl_<stem>.mrc)')
+    .option('--retain-solvent', 'keep the input solvent in modified maps (default)')
+    .option('--omit-confidence', 'do not suppress solvent by confidence when modifying (not recommended)')
+    .option('--lowpass-output <A>', 'low-pass modified maps to this resolution in Å', numberOption('--lowpass-output', (v) => v > 0, 'a number of Å > 0'))
+    .option('--hist-match', 'histogram-match modified maps to the input instead of clipping to its range')
+    .option('--seed <n>', 'seed of the synthetic solvent noise added when attenuating (default: random, logged)', integerOption('--seed', 0, 'an integer >= 0'))
     .option('-o, --output-map <path>', 'output name: its folder receives the outputs, its stem names them')
     .option('--keep-output-path', 'write the outputs next to the input map instead of the current folder')
     .option('--save-all-maps', 'also write the low-passed (and down-sampled) input')
@@ -89,6 +110,14 @@ export function formatSummary(s: EstimateSummary): string {
 export function toFileOptions(o: EstimateCliOptions, inputPath: string): EstimateFileOptions {
   if (o.kernelSize !== undefined && o.kernelSize % 2 === 0) throw new RangeError(`--kernel-size must be odd, got ${o.kernelSize}`);
   if (o.maxBox !== 0 && (o.maxBox % 2 !== 0 || o.maxBox < 10)) throw new RangeError(`--max-box must be an even integer >= 10, or 0 for no limit; got ${o.maxBox}`);
+  if (o.excludeSolvent && o.retainSolvent) throw new RangeError('--exclude-solvent and --retain-solvent contradict each other; give one');
+  if (o.pivot !== undefined && o.sigmoid === undefined) throw new RangeError('--pivot is only used with --sigmoid');
+  if (o.sigmoid !== undefined && o.pivot === undefined) throw new RangeError('--sigmoid needs --pivot <scale> (the scale left unchanged, e.g. 0.5)');
+  const modifications: ModificationRequest[] = [];
+  if (o.amplify !== undefined) modifications.push({ kind: 'amplify', gamma: o.amplify });
+  if (o.attenuate !== undefined) modifications.push({ kind: 'attenuate', gamma: o.attenuate });
+  if (o.sigmoid !== undefined) modifications.push({ kind: 'sigmoid', gamma: o.sigmoid, pivot: o.pivot });
+  const modifying = modifications.length > 0;
   let outputDir = o.keepOutputPath ? dirname(resolve(inputPath)) : '.';
   let outputStem: string | undefined;
   if (o.outputMap) {
@@ -97,7 +126,7 @@ export function toFileOptions(o: EstimateCliOptions, inputPath: string): Estimat
   }
   return {
     inputPath,
-    mode: o.occupancy && !o.rawScale ? 'occ' : 'res',
+    mode: (o.occupancy || modifying) && !o.rawScale ? 'occ' : 'res',
     lowpassA: o.lowpass,
     resolutionA: o.resolution,
     kernelSize: o.kernelSize,
@@ -117,6 +146,12 @@ export function toFileOptions(o: EstimateCliOptions, inputPath: string): Estimat
     saveAllMaps: o.saveAllMaps === true,
     chimerax: o.chimerax,
     minVisScale: o.minVisScale,
+    modifications,
+    excludeSolvent: o.excludeSolvent === true,
+    omitConfidence: o.omitConfidence === true,
+    lowpassOutputA: o.lowpassOutput,
+    histMatch: o.histMatch === true,
+    seed: o.seed,
   };
 }
 

@@ -1,0 +1,168 @@
+/**
+ * Map modification (spec §9): analytic properties of the factor curves and of the whole
+ * modification on synthetic maps.
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Volume } from '../../src/core/volume.js';
+import { loadFft } from '../../src/math/fft.js';
+import { histogramMatch } from '../../src/math/hist-match.js';
+import { mulberry32 } from '../../src/math/random.js';
+import { arrayStats } from '../../src/math/statistics.js';
+import { estimateLocalScale, type EstimateResult } from '../../src/occupancy/estimate.js';
+import { modificationFactor, sigmoidCurve, sigmoidMu } from '../../src/occupancy/modification-curves.js';
+import { modifiedMapName, modifyMap } from '../../src/occupancy/modify.js';
+import { occupancyPhantom } from '../../src/synthetic/phantom.js';
+
+describe('modification curves', () => {
+  const scales = Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
+  it('amplify: factor >= 1, and scale × factor -> 1 (full occupancy) as g grows', () => {
+    const f2 = modificationFactor('amplify', 2, undefined, 0.05);
+    const fBig = modificationFactor('amplify', 1e6, undefined, 0.05);
+    for (const s of scales) {
+      if (s <= 0.05) {
+        assert.equal(f2(s), 1);
+        continue;
+      }
+      assert.ok(f2(s) >= 1);
+      assert.ok(Math.abs(f2(s) - 1 / Math.sqrt(s)) < 1e-12);
+      assert.ok(Math.abs(s * fBig(s) - 1) < 1e-4, `s=${s}: ${s * fBig(s)}`);
+    }
+  });
+  it('attenuate: factor <= 1 and exactly 1 at full scale', () => {
+    const f = modificationFactor('attenuate', 3, undefined, 0.05);
+    assert.equal(f(1), 1);
+    for (const s of scales) assert.ok(f(s) <= 1 && (s <= 0.05 ? f(s) === 1 : Math.abs(f(s) - s * s) < 1e-12));
+  });
+  it('sigmoid: f(pivot) = pivot (factor 1), f(0) = 0, f(1) = 1, monotone; amplifies above, attenuates below', () => {
+    for (const [g, p] of [[2, 0.3], [5, 0.5], [1.5, 0.8]]) {
+      const curve = sigmoidCurve(g, p);
+      assert.ok(Math.abs(curve(p) - p) < 1e-12, `f(${p}) = ${curve(p)}`);
+      assert.equal(curve(0), 0);
+      assert.equal(curve(1), 1);
+      const mu = sigmoidMu(g, p);
+      assert.ok(mu > 0 && mu < 1);
+      const f = modificationFactor('sigmoid', g, p, 0.05);
+      assert.ok(Math.abs(f(p) - 1) < 1e-12);
+      let prev = -1;
+      for (const s of scales) {
+        const y = curve(s);
+        assert.ok(y >= prev);
+        prev = y;
+        if (s > 0.05 && s < p - 1e-9) assert.ok(f(s) < 1, `below pivot s=${s}`);
+        if (s > p + 1e-9 && s < 1) assert.ok(f(s) > 1, `above pivot s=${s}`);
+      }
+    }
+  });
+  it('rejects out-of-range parameters naming the option', () => {
+    assert.throws(() => modificationFactor('amplify', 1, undefined, 0.05), /--amplify must be a power > 1, got 1/);
+    assert.throws(() => modificationFactor('sigmoid', 2, 0, 0.05), /--pivot must be in \[0\.01, 0\.99\]/);
+    assert.throws(() => modificationFactor('sigmoid', 2, undefined, 0.05), /--pivot/);
+  });
+  it('names the outputs as the spec does', () => {
+    assert.equal(modifiedMapName('m', { kind: 'amplify', gamma: 2 }, false), 'ampl_2.0_m.mrc');
+    assert.equal(modifiedMapName('m', { kind: 'attenuate', gamma: 3 }, true), 'attn_3.0_solExcl_m.mrc');
+    assert.equal(modifiedMapName('m', { kind: 'sigmoid', gamma: 2, pivot: 0.3 }, true), 'sigm_2.0-0.30_solExcl_m.mrc');
+    assert.equal(modifiedMapName('m', undefined, true), 'solExcl_m.mrc');
+  });
+});
+
+describe('modifying a synthetic map', () => {
+  let map: Volume;
+  let est: EstimateResult;
+  before(async () => {
+    await loadFft();
+    const n = 48;
+    map = occupancyPhantom({
+      shape: [n, n, n], voxelSizeA: 1.5, resolutionA: 5, snr: 6, seed: 4,
+      domains: [
+        { centreVoxel: [16, 24, 24], radiusA: 12, occupancy: 1 },
+        { centreVoxel: [33, 24, 24], radiusA: 12, occupancy: 0.4 },
+      ],
+    }).map;
+    est = estimateLocalScale(map, { mode: 'occ' });
+  });
+
+  it('attenuate leaves full-scale, confident voxels unchanged', () => {
+    const out = modifyMap(map, est, { kind: 'attenuate', gamma: 4 }, { seed: 1, excludeSolvent: true }).volume.data;
+    let checked = 0;
+    for (let i = 0; i < out.length; i++) {
+      if (est.scale.data[i] === 1 && est.confidence.data[i] === 1) {
+        assert.ok(Math.abs(out[i] - map.data[i]) <= 1e-6 * Math.abs(map.data[i]) + 1e-7, `voxel ${i}`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 0, 'no full-scale confident voxel in the test map');
+  });
+
+  it('amplify with a huge power brings confident partial-occupancy voxels to input / scale', () => {
+    const out = modifyMap(map, est, { kind: 'amplify', gamma: 1e6 }, { seed: 1, excludeSolvent: true }).volume.data;
+    const { min, max } = arrayStats(map.data);
+    let checked = 0;
+    for (let i = 0; i < out.length; i++) {
+      const s = est.scale.data[i];
+      if (est.confidence.data[i] === 1 && s > 0.3 && s < 0.9) {
+        const expected = Math.min(max, Math.max(min, map.data[i] / s)); // clipped to the input range
+        assert.ok(Math.abs(out[i] - expected) <= 1e-3 * Math.abs(expected) + 1e-5, `voxel ${i}: ${out[i]} vs ${expected}`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 50, `only ${checked} partial voxels`);
+  });
+
+  it('sigmoid leaves voxels at scale == pivot unchanged', () => {
+    const pivot = 0.5;
+    const res = modifyMap(map, est, { kind: 'sigmoid', gamma: 3, pivot }, { seed: 1, excludeSolvent: true });
+    for (let i = 0; i < est.scale.data.length; i++) {
+      if (Math.abs(est.scale.data[i] - pivot) < 1e-6) assert.ok(Math.abs(res.factor.data[i] - 1) < 1e-4);
+    }
+    // and the factor is exactly 1 where scale sits at or below the scale limit
+    for (let i = 0; i < est.scale.data.length; i++) if (est.scale.data[i] <= 0.05) assert.equal(res.factor.data[i], 1);
+  });
+
+  it('outputs lie within the input range; --hist-match gives the input histogram exactly', () => {
+    const range = arrayStats(map.data);
+    const clipped = modifyMap(map, est, { kind: 'amplify', gamma: 3 }, { seed: 1 }).volume.data;
+    const st = arrayStats(clipped);
+    assert.ok(st.min >= range.min && st.max <= range.max);
+    const matched = modifyMap(map, est, { kind: 'amplify', gamma: 3 }, { seed: 1, histMatch: true }).volume.data;
+    assert.deepEqual(Float32Array.from(matched).sort(), Float32Array.from(map.data).sort());
+  });
+
+  it('synthetic solvent is added where attenuation removed signal, reproducibly with a seed', () => {
+    const a = modifyMap(map, est, { kind: 'attenuate', gamma: 3 }, { seed: 7 }).volume.data;
+    const b = modifyMap(map, est, { kind: 'attenuate', gamma: 3 }, { seed: 7 }).volume.data;
+    const c = modifyMap(map, est, { kind: 'attenuate', gamma: 3 }, { seed: 8 }).volume.data;
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a, c);
+  });
+
+  it('exclude-solvent alone writes input × confidence (solvent flattened to 0)', () => {
+    const out = modifyMap(map, est, undefined, { seed: 1, excludeSolvent: true }).volume.data;
+    const { min, max } = arrayStats(map.data);
+    for (let i = 0; i < out.length; i += 97) {
+      const expected = Math.min(max, Math.max(min, map.data[i] * est.confidence.data[i]));
+      assert.ok(Math.abs(out[i] - expected) < 1e-6);
+    }
+  });
+
+  it('a down-sampled estimate is padded back to the input box', () => {
+    const small = estimateLocalScale(map, { mode: 'occ', maxBox: 32 });
+    assert.equal(small.downsampled, true);
+    const out = modifyMap(map, small, { kind: 'amplify', gamma: 2 }, { seed: 1 }).volume;
+    assert.deepEqual([...out.shape], [48, 48, 48]);
+    assert.deepEqual(out.voxelSizeA, map.voxelSizeA);
+  });
+});
+
+describe('histogramMatch', () => {
+  it('imposes the reference multiset and keeps the rank order', () => {
+    const rand = mulberry32(3);
+    const v = Float32Array.from({ length: 500 }, () => rand());
+    const ref = Float32Array.from({ length: 500 }, () => 10 * rand() - 5);
+    const before = Array.from(v);
+    histogramMatch(v, ref);
+    assert.deepEqual(Float32Array.from(v).sort(), Float32Array.from(ref).sort());
+    for (let i = 1; i < 500; i++) if (before[i] > before[i - 1]) assert.ok(v[i] >= v[i - 1]);
+  });
+});

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { rewriteMultiLetterFlags } from './argv.js';
 import * as estimate from './commands/estimate.js';
 import * as demo from './commands/demo.js';
+import * as scaleMasks from './commands/scale-masks.js';
 import { loadFft } from '../math/fft.js';
 import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
 
@@ -24,6 +25,12 @@ export function buildProgram(): Command {
   });
   demo.addDemoOptions(program.command('demo').description(demo.summary)).action(async (opts: demo.DemoOptions) => {
     await demo.run(opts);
+  });
+  scaleMasks.addSubtractionMaskOptions(program.command('subtraction-mask').description(scaleMasks.subtractionSummary)).action(async (scale: string, opts: scaleMasks.SubtractionMaskOptions) => {
+    await scaleMasks.runSubtractionMask(scale, opts);
+  });
+  scaleMasks.addSoldefOptions(program.command('soldef').description(scaleMasks.soldefSummary)).action(async (scale: string, opts: scaleMasks.SoldefOptions) => {
+    await scaleMasks.runSoldef(scale, opts);
   });
   return program;
 }

@@ -1,0 +1,92 @@
+/**
+ * `occupy subtraction-mask SCALE ...` and `occupy soldef SCALE ...`: masks from a scale map
+ * (spec §10).
+ */
+import { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { readMrc, writeMrc, type MrcHeader } from '../../io/mrc/index.js';
+import type { Shape3, Volume } from '../../core/volume.js';
+import { solventDefinitionFromScale, solventDefinitionName, subtractionMask, subtractionMaskName } from '../../occupancy/masks-from-scale.js';
+import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
+import { numberOption } from '../options.js';
+
+/** Descriptions shown in `occupy --help`. */
+export const subtractionSummary = 'subtraction mask for RELION from a scale map (attenuation or sigmoid factor)';
+export const soldefSummary = 'solvent definition (0/1 map) from a scale map, for --solvent-def';
+
+/** Options common to both commands. */
+interface MaskCommon {
+  like?: string;
+  output?: string;
+  quiet?: boolean;
+}
+
+/** Options of `occupy subtraction-mask`. */
+export interface SubtractionMaskOptions extends MaskCommon {
+  attenuate?: number;
+  sigmoid?: number;
+  pivot?: number;
+}
+
+/** Options of `occupy soldef`. */
+export interface SoldefOptions extends MaskCommon {
+  threshold: number;
+}
+
+function addCommon(cmd: Command): Command {
+  return cmd
+    .argument('<scale-map>', 'a scale map written by occupy (scale_occ_<stem>.mrc or scale_res_<stem>.mrc)')
+    .option('--like <map>', 'resample the mask to this map\'s box and copy its header geometry (the input map when the scale was down-sampled)')
+    .option('-o, --output <path>', 'output file (default: the standard name next to the scale map)')
+    .option('-q, --quiet', 'print nothing but errors');
+}
+
+/** Add `occupy subtraction-mask`'s arguments and options. */
+export function addSubtractionMaskOptions(cmd: Command): Command {
+  return addCommon(cmd)
+    .option('--attenuate <power>', 'mask = scale^(g - 1)', numberOption('--attenuate', (v) => v > 1, 'a power > 1'))
+    .option('--sigmoid <power>', 'mask = f(scale)/scale below --pivot, 1 above', numberOption('--sigmoid', (v) => v > 1, 'a power > 1'))
+    .option('--pivot <scale>', 'pivot of --sigmoid, in [0.01, 0.99]', numberOption('--pivot', (v) => v >= 0.01 && v <= 0.99, 'in [0.01, 0.99]'));
+}
+
+/** Add `occupy soldef`'s arguments and options. */
+export function addSoldefOptions(cmd: Command): Command {
+  return addCommon(cmd).requiredOption('--threshold <scale>', 'voxels with scale above this are 1', numberOption('--threshold', (v) => v >= 0 && v < 1, 'in [0, 1)'));
+}
+
+async function readInputs(scalePath: string, like?: string): Promise<{ scale: Volume; header: MrcHeader; shape?: Shape3 }> {
+  if (!existsSync(scalePath)) throw new Error(`cannot read scale map '${scalePath}': no such file`);
+  if (like !== undefined && !existsSync(like)) throw new Error(`cannot read --like map '${like}': no such file`);
+  const scale = await readMrc(scalePath);
+  if (!like) return { scale: scale.volume, header: scale.header };
+  const ref = await readMrc(like);
+  return { scale: scale.volume, header: ref.header, shape: ref.volume.shape };
+}
+
+async function writeMask(path: string, vol: Volume, header: MrcHeader, voxelSizeA: Volume['voxelSizeA'], what: string, protect: string[], quiet?: boolean): Promise<void> {
+  await writeMrc(path, { ...vol, voxelSizeA }, { template: header, labels: [`occupy-ts ${OCCUPY_VERSION}: ${what}`], protect });
+  if (!quiet) process.stdout.write(`Wrote ${path}\n`);
+}
+
+/** Run `occupy subtraction-mask`. */
+export async function runSubtractionMask(scalePath: string, o: SubtractionMaskOptions): Promise<void> {
+  if ((o.attenuate === undefined) === (o.sigmoid === undefined)) throw new RangeError('give exactly one of --attenuate <g> or --sigmoid <g> --pivot <p>');
+  if (o.sigmoid !== undefined && o.pivot === undefined) throw new RangeError('--sigmoid needs --pivot <scale>');
+  const { scale, header, shape } = await readInputs(scalePath, o.like);
+  const kind = o.attenuate !== undefined ? 'attenuate' : 'sigmoid';
+  const gamma = (o.attenuate ?? o.sigmoid) as number;
+  const mask = subtractionMask(scale, kind, gamma, o.pivot, shape);
+  const out = o.output ?? join(dirname(resolve(scalePath)), subtractionMaskName(kind, gamma, o.pivot));
+  const like = o.like ? (await readMrc(o.like)).volume.voxelSizeA : scale.voxelSizeA;
+  await writeMask(out, mask, header, like, `subtraction mask (${kind} ${gamma}${o.pivot !== undefined ? ` pivot ${o.pivot}` : ''})`, [scalePath, ...(o.like ? [o.like] : [])], o.quiet);
+}
+
+/** Run `occupy soldef`. */
+export async function runSoldef(scalePath: string, o: SoldefOptions): Promise<void> {
+  const { scale, header, shape } = await readInputs(scalePath, o.like);
+  const def = solventDefinitionFromScale(scale, o.threshold, shape);
+  const out = o.output ?? join(dirname(resolve(scalePath)), solventDefinitionName(o.threshold));
+  const like = o.like ? (await readMrc(o.like)).volume.voxelSizeA : scale.voxelSizeA;
+  await writeMask(out, def, header, like, `solvent definition: scale > ${o.threshold}`, [scalePath, ...(o.like ? [o.like] : [])], o.quiet);
+}

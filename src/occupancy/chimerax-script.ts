@@ -58,7 +58,7 @@ export function chimeraxScript(s: ChimeraxScriptInput): string {
     lines.push(`scale_color #${id} #2`);
     lines.push(`hide #${id} models`);
   });
-  lines.push('alias occupy_level volume #1 level $1');
+  lines.push(`alias occupy_level volume #${[1, ...modified.map((_, i) => 3 + i)].join(',')} level $1`);
   if (s.maxTile) {
     const id = 3 + modified.length;
     const [x, y, z] = s.maxTile.centreA;

@@ -13,6 +13,10 @@ export interface ConfidenceCurve {
   curve: Float64Array;
   /** Confidence before shape enforcement and hedging (for plots), length nBins. */
   raw: Float64Array;
+  /** Confidence after shape enforcement, before hedging, length nBins, in [0, 1]. */
+  shaped: Float64Array;
+  /** The `--hedge-confidence` exponent applied to `shaped` to give `curve` (1 = none). */
+  hedge: number;
   /** Index of the first bin whose confidence is > 0.5 (nBins when none is). */
   halfIndex: number;
   /** Lower edge of that bin in density units (the histogram maximum when no bin reaches 0.5). */
@@ -39,20 +43,8 @@ export function confidenceCurve(solventInput: Float32Array, model: GaussianModel
     const h = histogram.density[i];
     raw[i] = (h + 0.01 - fit) / (h + 0.01);
   }
-  const q = Float64Array.from(raw);
-  let zeroFrom = -1;
-  if (q[n - 1] <= 0) zeroFrom = n - 1;
-  for (let i = n - 2; i >= 0 && zeroFrom < 0; i--) {
-    const d = i + 2 < n ? q[i + 2] - q[i + 1] : 0;
-    q[i] = Math.min(q[i], q[i + 1], q[i + 1] - d);
-    if (q[i] <= 0) zeroFrom = i;
-  }
-  if (zeroFrom >= 0) for (let i = zeroFrom; i >= 0; i--) q[i] = 0;
-  for (let i = 0; i < n; i++) {
-    let v = Math.min(1, Math.max(0, q[i]));
-    if (hedge !== 1) v = Math.pow(v, hedge);
-    q[i] = v;
-  }
+  const shaped = enforceConfidenceShape(raw);
+  const q = hedge === 1 ? Float64Array.from(shaped) : shaped.map((v) => Math.pow(v, hedge));
   let halfIndex = n;
   for (let i = 0; i < n; i++) {
     if (q[i] > 0.5) {
@@ -61,7 +53,31 @@ export function confidenceCurve(solventInput: Float32Array, model: GaussianModel
     }
   }
   const halfDensity = halfIndex < n ? histogram.lo + halfIndex * histogram.width : histogram.hi;
-  return { histogram, curve: q, raw, halfIndex, halfDensity };
+  return { histogram, curve: q, raw, shaped, hedge, halfIndex, halfDensity };
+}
+
+/**
+ * Shape enforcement of spec §7.3 on raw per-bin confidence: from the top bin down
+ * `q_i = min(q_i, q_{i+1}, q_{i+1} - d)` with d the previous drop (confidence never increases and
+ * its decrease never slows as density falls); from the first bin at <= 0 downwards everything is
+ * 0; finally clipped to [0, 1].
+ *
+ * @param raw raw confidence per bin, length m (not modified)
+ * @returns the enforced curve, length m, in [0, 1], non-decreasing with bin index
+ */
+export function enforceConfidenceShape(raw: ArrayLike<number>): Float64Array {
+  const n = raw.length;
+  const q = Float64Array.from(raw);
+  if (n === 0) return q;
+  let zeroFrom = q[n - 1] <= 0 ? n - 1 : -1;
+  for (let i = n - 2; i >= 0 && zeroFrom < 0; i--) {
+    const d = i + 2 < n ? q[i + 2] - q[i + 1] : 0;
+    q[i] = Math.min(q[i], q[i + 1], q[i + 1] - d);
+    if (q[i] <= 0) zeroFrom = i;
+  }
+  if (zeroFrom >= 0) for (let i = zeroFrom; i >= 0; i--) q[i] = 0;
+  for (let i = 0; i < n; i++) q[i] = Math.min(1, Math.max(0, q[i]));
+  return q;
 }
 
 /**

@@ -13,6 +13,7 @@ import { estimateLocalScale, type EstimateOptions, type EstimateResult } from '.
 import { estimateOutputNames, mapStem } from './output-names.js';
 import { formatLog, summarise, type EstimateSummary } from './summary.js';
 import { modifiedMapName, modifyMap, type ModificationRequest } from './modify.js';
+import { writeModificationPlots, writeSolventModelPlot } from '../plots/index.js';
 
 /** Version string recorded in labels, logs and summaries. */
 export const OCCUPY_VERSION = '0.1.0';
@@ -49,6 +50,8 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
   histMatch?: boolean;
   /** `--seed` of the synthetic solvent noise; a random seed (logged) when undefined. */
   seed?: number;
+  /** `--plot`: write `solModel_<stem>.png/.svg` and the modification-curve plots. */
+  plot?: boolean;
 }
 
 /** What {@link estimateFromFile} returns. */
@@ -171,6 +174,11 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
     modifiedPaths.push(p);
     if (opts.saveAllMaps && m) await write(`factor_${modifiedNames[i]}`, mod.factor, `modification factor (${what})`);
   }
+  if (opts.plot) {
+    files.push(...(await writeSolventModelPlot(outDir, stem, result)));
+    const curves = modifications.filter((m): m is ModificationRequest => m !== undefined);
+    if (curves.length > 0) files.push(...(await writeModificationPlots(outDir, curves, opts.scaleLimit ?? 0.05)));
+  }
   const voxelToA = voxelToAngstrom(input.header, input.volume, result.processingVoxelSizeA);
   const logPath = join(outDir, names.log);
   const cxcPath = join(outDir, names.chimerax);
@@ -186,12 +194,16 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
     seconds: 0,
   });
   if (opts.chimerax !== false) {
-    const rel = (p: string) => relative(dirname(cxcPath), resolve(p)) || p;
+    // relative to the script when below its folder, else absolute
+    const rel = (p: string) => {
+      const r = relative(dirname(cxcPath), resolve(p));
+      return r && !r.startsWith('..') ? r : resolve(p);
+    };
     const tile = summary.sMaxTile;
     const script = chimeraxScript({
       inputPath: rel(opts.inputPath),
       scalePath: names.scale,
-      modifiedPaths: modifiedPaths.map((p) => relative(dirname(cxcPath), p)),
+      modifiedPaths: modifiedPaths.map(rel),
       surfaceLevel: (result.sMax + result.solvent.solventEdge) / 2,
       scaleLevel: result.variabilityLimit,
       minVisScale: opts.minVisScale ?? 0.2,

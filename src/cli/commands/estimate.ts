@@ -10,6 +10,8 @@ import { mapStem } from '../../occupancy/output-names.js';
 import type { ModificationRequest } from '../../occupancy/modify.js';
 import { integerOption, numberOption } from '../options.js';
 import { Reporter, type Verbosity } from '../reporter.js';
+import { showInChimerax } from '../chimerax-launch.js';
+import { fetchEmdbMap, normalizeEmdbId } from '../../io/emdb/index.js';
 
 /** One-line description shown in `occupy --help`. */
 export const summary = 'estimate the local scale (relative occupancy or resolution) of a map';
@@ -17,6 +19,8 @@ export const summary = 'estimate the local scale (relative occupancy or resoluti
 /** Parsed options of the estimate command (commander's camel-cased names). */
 export interface EstimateCliOptions {
   inputMap?: string;
+  emdb?: string;
+  plot?: boolean;
   resolution?: number;
   lowpass?: number;
   kernelSize?: number;
@@ -47,6 +51,7 @@ export interface EstimateCliOptions {
   keepOutputPath?: boolean;
   saveAllMaps?: boolean;
   chimerax: boolean;
+  showChimerax?: boolean;
   minVisScale: number;
   json?: boolean;
   verbose?: boolean;
@@ -57,6 +62,7 @@ export interface EstimateCliOptions {
 export function addEstimateOptions(cmd: Command): Command {
   return cmd
     .option('-i, --input-map <map>', 'input map (.mrc/.map/.ccp4, optionally .gz): raw, unsharpened, unmasked is best')
+    .option('--emdb <id>', 'download EMD-<id> from the EMDB archive (HTTPS, cached) and use it as the input map')
     .option('-r, --resolution <A>', 'resolution of the map in Å (used as low-pass when --lowpass is not given)', numberOption('--resolution', (v) => v > 0, 'a number of Å > 0'))
     .option('--lowpass <A>', 'low-pass cut-off in Å (alias -lp); default max(8, 3 × voxel size)', numberOption('--lowpass', (v) => v > 0, 'a number of Å > 0'))
     .option('--kernel-size <voxels>', 'edge of the local kernel in voxels (odd); default from the low-pass, 3–9', integerOption('--kernel-size', 1, 'an odd integer >= 1'))
@@ -89,6 +95,8 @@ export function addEstimateOptions(cmd: Command): Command {
     .option('--save-all-maps', 'also write the low-passed (and down-sampled) input')
     .option('--chimerax', 'write the ChimeraX script chimX_<stem>.cxc (on unless --no-chimerax)', true)
     .option('--no-chimerax', 'do not write the ChimeraX script')
+    .option('--plot', 'write the solvent-model plot solModel_<stem>.png/.svg and the modification curves')
+    .option('--show-chimerax', 'open the ChimeraX script in ChimeraX when it is installed')
     .option('--min-vis-scale <fraction>', 'lowest scale of the ChimeraX colour range', numberOption('--min-vis-scale', (v) => v >= 0 && v < 1, 'in [0, 1)'), 0.2)
     .option('--json', 'print the summary as one JSON object on stdout (and nothing else there)')
     .option('-v, --verbose', 'more detail, and stack traces on errors')
@@ -152,6 +160,7 @@ export function toFileOptions(o: EstimateCliOptions, inputPath: string): Estimat
     lowpassOutputA: o.lowpassOutput,
     histMatch: o.histMatch === true,
     seed: o.seed,
+    plot: o.plot === true,
   };
 }
 
@@ -160,12 +169,23 @@ export function toFileOptions(o: EstimateCliOptions, inputPath: string): Estimat
  * @throws Error with a one-line message on bad input (the entry point prints it)
  */
 export async function run(o: EstimateCliOptions): Promise<void> {
-  if (!o.inputMap) throw new Error('no input map: give one with -i/--input-map (see occupy --help), or try `occupy demo`');
+  const reporter = new Reporter(verbosityOf(o));
+  if (o.emdb !== undefined) {
+    if (o.inputMap) throw new RangeError('give either -i/--input-map or --emdb, not both');
+    const id = o.emdb;
+    try {
+      o = { ...o, inputMap: await fetchEmdbMap(id, { onProgress: (got, total) => reporter.progress(`EMD-${normalizeEmdbId(id)} download`, total ? got / total : 0) }) };
+    } catch (err) {
+      reporter.abort();
+      throw err;
+    }
+    reporter.detail(`EMD-${normalizeEmdbId(id)}: ${o.inputMap}`);
+  }
+  if (!o.inputMap) throw new Error('no input map: give one with -i/--input-map or --emdb <id> (see occupy --help), or try `occupy demo`');
   if (!existsSync(o.inputMap)) throw new Error(`cannot read map '${o.inputMap}': no such file`);
   for (const [flag, p] of [['--solvent-def', o.solventDef], ['--target-mask', o.targetMask]] as const) {
     if (p !== undefined && !existsSync(p)) throw new Error(`cannot read ${flag} map '${p}': no such file`);
   }
-  const reporter = new Reporter(verbosityOf(o));
   const fileOptions = toFileOptions(o, o.inputMap);
   let s: EstimateSummary;
   try {
@@ -176,6 +196,10 @@ export async function run(o: EstimateCliOptions): Promise<void> {
   }
   for (const w of s.warnings) reporter.warn(w);
   for (const n of s.notes) reporter.detail(n);
+  if (o.showChimerax) {
+    const script = s.files.find((f) => f.endsWith('.cxc'));
+    reporter.info(script ? showInChimerax(script) : '--show-chimerax: no ChimeraX script was written (--no-chimerax)');
+  }
   if (o.json) {
     process.stdout.write(JSON.stringify(s) + '\n');
   } else if (reporter.verbosity !== 'quiet') {

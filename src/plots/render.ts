@@ -1,0 +1,82 @@
+/**
+ * Render vega-lite specs headlessly: vega-lite → vega → SVG (vega's string renderer), then
+ * SVG → PNG with resvg. No browser, no canvas package.
+ * @see shared/spec/occupy-algorithm.md §11 (`--plot`)
+ */
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import { Resvg } from '@resvg/resvg-js';
+import { parse, View } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+/** A rendered plot: the same figure as SVG text and as PNG bytes. */
+export interface RenderedPlot {
+  /** Standalone SVG document (UTF-8 text). */
+  svg: string;
+  /** PNG file bytes (RGBA, white background). */
+  png: Uint8Array;
+}
+
+/** Options of {@link renderVegaLite}. */
+export interface RenderOptions {
+  /** Width of the PNG in pixels (the SVG is scaled to it, aspect kept); default 900. */
+  pngWidthPx?: number;
+}
+
+/**
+ * Compile a vega-lite spec to vega, render it to SVG with a headless vega `View`
+ * (renderer 'none', `toSVG()`), and rasterise the SVG to PNG with resvg.
+ *
+ * resvg draws no text unless it loads fonts, so system fonts are loaded with
+ * 'DejaVu Sans' as the default family; the PNG background is white.
+ *
+ * @param spec a complete vega-lite spec with inline data
+ * @param options PNG width
+ * @throws RangeError when `pngWidthPx` is not a positive integer; vega/vega-lite errors for a broken spec
+ */
+export async function renderVegaLite(spec: TopLevelSpec, options: RenderOptions = {}): Promise<RenderedPlot> {
+  const widthPx = options.pngWidthPx ?? 900;
+  if (!Number.isInteger(widthPx) || widthPx < 1) throw new RangeError(`pngWidthPx must be a positive integer, got ${widthPx}`);
+  const vgSpec = compile(spec).spec;
+  const view = new View(parse(vgSpec), { renderer: 'none' });
+  let svg: string;
+  try {
+    svg = await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'width', value: widthPx },
+    background: 'white',
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+  });
+  const png = new Uint8Array(resvg.render().asPng());
+  return { svg, png };
+}
+
+/** Write `data` to `path` atomically: a temporary name in the same folder, then rename. */
+async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Write a rendered plot as `<basePath>.svg` and `<basePath>.png` (each via a temporary file and
+ * a rename, so a reader never sees a half-written file).
+ *
+ * @param basePath output path without extension, e.g. `out/solModel_emd_1234`
+ * @param rendered the plot from {@link renderVegaLite}
+ * @returns the two paths written: `[png, svg]`
+ */
+export async function writePlot(basePath: string, rendered: RenderedPlot): Promise<string[]> {
+  const svgPath = `${basePath}.svg`;
+  const pngPath = `${basePath}.png`;
+  await writeAtomic(svgPath, rendered.svg);
+  await writeAtomic(pngPath, rendered.png);
+  return [pngPath, svgPath];
+}

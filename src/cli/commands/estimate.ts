@@ -50,7 +50,7 @@ export interface EstimateCliOptions {
   outputMap?: string;
   keepOutputPath?: boolean;
   saveAllMaps?: boolean;
-  chimerax: boolean;
+  chimerax?: boolean;
   showChimerax?: boolean;
   minVisScale: number;
   json?: boolean;
@@ -93,7 +93,7 @@ export function addEstimateOptions(cmd: Command): Command {
     .option('-o, --output-map <path>', 'output name: its folder receives the outputs, its stem names them')
     .option('--keep-output-path', 'write the outputs next to the input map instead of the current folder')
     .option('--save-all-maps', 'also write the low-passed (and down-sampled) input')
-    .option('--chimerax', 'write the ChimeraX script chimX_<stem>.cxc (on unless --no-chimerax)', true)
+    .option('--chimerax', 'write the ChimeraX script chimX_<stem>.cxc (the default)')
     .option('--no-chimerax', 'do not write the ChimeraX script')
     .option('--plot', 'write the solvent-model plot solModel_<stem>.png/.svg and the modification curves')
     .option('--show-chimerax', 'open the ChimeraX script in ChimeraX when it is installed')

@@ -146,6 +146,22 @@ describe('modifying a synthetic map', () => {
     }
   });
 
+  it('--lowpass-output with solvent exclusion alone keeps the unfiltered maximum', () => {
+    const plain = modifyMap(map, est, undefined, { seed: 1, excludeSolvent: true }).volume.data;
+    const lp = modifyMap(map, est, undefined, { seed: 1, excludeSolvent: true, lowpassOutputA: 12 }).volume.data;
+    assert.ok(Math.abs(arrayStats(lp).max - arrayStats(plain).max) < 1e-5 * arrayStats(plain).max);
+    assert.ok(arrayStats(lp).std < arrayStats(plain).std * 1.5);
+  });
+
+  it('--omit-confidence: the modified map is input × factor everywhere (no solvent suppression)', () => {
+    const res = modifyMap(map, est, { kind: 'amplify', gamma: 2 }, { seed: 1, omitConfidence: true, excludeSolvent: true });
+    const { min, max } = arrayStats(map.data);
+    for (let i = 0; i < map.data.length; i += 53) {
+      const expected = Math.min(max, Math.max(min, map.data[i] * res.factor.data[i]));
+      assert.ok(Math.abs(res.volume.data[i] - expected) <= 1e-6 * Math.abs(expected) + 1e-7);
+    }
+  });
+
   it('a down-sampled estimate is padded back to the input box', () => {
     const small = estimateLocalScale(map, { mode: 'occ', maxBox: 32 });
     assert.equal(small.downsampled, true);

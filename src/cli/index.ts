@@ -6,6 +6,7 @@ import { rewriteMultiLetterFlags } from './argv.js';
 import * as estimate from './commands/estimate.js';
 import * as demo from './commands/demo.js';
 import * as scaleMasks from './commands/scale-masks.js';
+import * as locres from './commands/locres.js';
 import { loadFft } from '../math/fft.js';
 import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
 
@@ -31,6 +32,9 @@ export function buildProgram(): Command {
   });
   scaleMasks.addSoldefOptions(program.command('soldef').description(scaleMasks.soldefSummary)).action(async (scale: string, opts: scaleMasks.SoldefOptions) => {
     await scaleMasks.runSoldef(scale, opts);
+  });
+  locres.addLocresOptions(program.command('locres').description(locres.summary)).action(async (h1: string, h2: string | undefined, opts: locres.LocresOptions) => {
+    await locres.run(h1, h2, opts);
   });
   return program;
 }

@@ -1,0 +1,278 @@
+/**
+ * Local resolution by local FSC (the blocres family): FSC of two half maps in small windows on a
+ * grid, interpolated to every voxel of a mask.
+ * @see shared/spec/local-resolution.md §2
+ */
+import { assertVolume, type Shape3, type Volume } from '../core/volume.js';
+import { reflectIndex } from '../filters/max-filter.js';
+import { irfft3d, rfft3d } from '../math/fft.js';
+import { gaussianSampler, mulberry32 } from '../math/random.js';
+import { fourierShellCorrelation, fscFromSpectra, resolutionAtThreshold, shellIndex } from './fsc.js';
+import { softenMask } from './soft-mask.js';
+
+/** Options of {@link localFsc}. */
+export interface LocalFscOptions {
+  /** Where to report: voxels > 0.5 (default: the sphere inscribed in the box). Same box as the halves. */
+  mask?: Float32Array;
+  /** Window edge in voxels (even); default from the global resolution d: round(6·d/a) made even, >= 16. */
+  windowVoxels?: number;
+  /** Grid spacing in voxels; default max(1, round(window/6)). */
+  stepVoxels?: number;
+  /** FSC threshold, default 0.143. */
+  threshold?: number;
+  /** Lowest (coarsest) allowed resolution in Å, default 50; also the value written outside the mask. */
+  lowestResolutionA?: number;
+  /** Correct for window-induced noise correlation by phase randomisation beyond this resolution (Å). */
+  randomizeAtA?: number;
+  /** Seed of the phase randomisation. */
+  seed?: number;
+  /** Progress callback, fraction in [0, 1]. */
+  onProgress?: (fraction: number) => void;
+}
+
+/** Result of {@link localFsc}. */
+export interface LocalFscResult {
+  /** Local resolution in Å, same box as the halves; `lowestResolutionA` outside the mask. */
+  resolution: Volume;
+  /** Global FSC resolution (Å) used for the default window (with the soft mask when given). */
+  globalResolutionA: number;
+  windowVoxels: number;
+  stepVoxels: number;
+  threshold: number;
+  lowestResolutionA: number;
+  /** Number of windows evaluated. */
+  points: number;
+  /** Median, 5th and 95th percentile of the local resolution inside the mask, Å. */
+  medianA: number;
+  p5A: number;
+  p95A: number;
+  /** Voxels inside the mask. */
+  maskVoxels: number;
+}
+
+/** Default window edge from the global resolution (spec §2.5): round(6·d/a), made even, at least 16. */
+export function defaultWindow(globalResolutionA: number, voxelSizeA: number): number {
+  let w = Math.round((6 * globalResolutionA) / voxelSizeA);
+  if (w % 2 !== 0) w += 1;
+  return Math.max(16, w);
+}
+
+/** 1D Hann window of length w: 0.5 − 0.5·cos(2π(t+0.5)/w). */
+function hann(w: number): Float32Array {
+  const out = new Float32Array(w);
+  for (let t = 0; t < w; t++) out[t] = 0.5 - 0.5 * Math.cos((2 * Math.PI * (t + 0.5)) / w);
+  return out;
+}
+
+/** Value at percentile q (0..1) of a sorted array. */
+function percentile(sorted: Float32Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
+}
+
+/**
+ * Randomise the phases of a map beyond a resolution (|f| > 1/resolutionA), keeping amplitudes:
+ * the noise reference of the window-correlation correction (spec §2.7).
+ */
+export function randomizePhasesBeyond(v: Volume, resolutionA: number, seed: number): Volume {
+  const [nx, ny, nz] = v.shape;
+  const hx = (nx >> 1) + 1;
+  const spec = rfft3d(v.data, v.shape);
+  const rand = mulberry32(seed);
+  const fLim = 1 / resolutionA;
+  const ex = nx * v.voxelSizeA[0];
+  const ey = ny * v.voxelSizeA[1];
+  const ez = nz * v.voxelSizeA[2];
+  for (let z = 0; z < nz; z++) {
+    const fz = (z <= nz - z ? z : z - nz) / ez;
+    for (let y = 0; y < ny; y++) {
+      const fy = (y <= ny - y ? y : y - ny) / ey;
+      for (let x = 0; x < hx; x++) {
+        const fx = x / ex;
+        if (Math.sqrt(fx * fx + fy * fy + fz * fz) <= fLim) continue;
+        const i = 2 * ((z * ny + y) * hx + x);
+        const amp = Math.hypot(spec[i], spec[i + 1]);
+        const ph = 2 * Math.PI * rand();
+        spec[i] = amp * Math.cos(ph);
+        spec[i + 1] = amp * Math.sin(ph);
+      }
+    }
+  }
+  return { data: irfft3d(spec, v.shape), shape: v.shape, voxelSizeA: v.voxelSizeA };
+}
+
+/**
+ * Local FSC resolution (spec §2): at each grid point (spacing `step`) near the mask, the `w³`
+ * cube centred there is cut from both halves (mirrored at the box border), multiplied by a 3D
+ * Hann window and Fourier transformed; the local resolution is where the windows' FSC falls below
+ * the threshold (`w·a/k`, interpolated), clamped to [2a, lowest]. The grid values are spread to
+ * every mask voxel by trilinear interpolation.
+ *
+ * @param half1 first half map (canonical layout, Å voxel size); not modified
+ * @param half2 second half map, same box and voxel size
+ * @throws RangeError for mismatched boxes/voxel sizes, a mask of another box, a window larger than
+ *   the box or out-of-range options
+ */
+export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions = {}): LocalFscResult {
+  assertVolume(half1);
+  assertVolume(half2);
+  if (half1.shape.some((n, i) => n !== half2.shape[i])) throw new RangeError(`half maps differ in box: ${half1.shape.join('x')} vs ${half2.shape.join('x')}`);
+  if (half1.voxelSizeA.some((v, i) => Math.abs(v - half2.voxelSizeA[i]) > 1e-3 * v)) {
+    throw new RangeError(`half maps differ in voxel size: ${half1.voxelSizeA.join(', ')} vs ${half2.voxelSizeA.join(', ')} Å`);
+  }
+  const shape = half1.shape;
+  const [nx, ny, nz] = shape;
+  const n = nx * ny * nz;
+  if (options.mask && options.mask.length !== n) throw new RangeError(`--mask has ${options.mask.length} voxels, the half maps ${n} (${nx}x${ny}x${nz})`);
+  const a = Math.max(...half1.voxelSizeA);
+  const threshold = options.threshold ?? 0.143;
+  if (!(threshold > 0 && threshold < 1)) throw new RangeError(`--threshold must be in (0, 1), got ${threshold}`);
+  const lowest = options.lowestResolutionA ?? 50;
+  if (!(lowest > 2 * a)) throw new RangeError(`the lowest resolution must be coarser than Nyquist (${2 * a} Å), got ${lowest}`);
+  const progress = options.onProgress ?? (() => {});
+
+  // Report region.
+  const region = new Uint8Array(n);
+  if (options.mask) {
+    for (let i = 0; i < n; i++) region[i] = options.mask[i] > 0.5 ? 1 : 0;
+  } else {
+    const c = [(nx - 1) / 2, (ny - 1) / 2, (nz - 1) / 2];
+    for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
+      const d = ((x - c[0]) / (nx / 2)) ** 2 + ((y - c[1]) / (ny / 2)) ** 2 + ((z - c[2]) / (nz / 2)) ** 2;
+      if (d <= 1) region[(z * ny + y) * nx + x] = 1;
+    }
+  }
+  let maskVoxels = 0;
+  for (let i = 0; i < n; i++) maskVoxels += region[i];
+  if (maskVoxels === 0) throw new RangeError('the mask selects no voxel (no value > 0.5)');
+
+  // Global resolution (soft-masked when a mask is given) for the default window.
+  const soft = options.mask ? softenMask(region, shape) : undefined;
+  const globalResolutionA = resolutionAtThreshold(fourierShellCorrelation(half1, half2, soft), threshold).resolutionA;
+  const w = options.windowVoxels ?? defaultWindow(globalResolutionA, a);
+  if (!Number.isInteger(w) || w < 4) throw new RangeError(`--window must be an integer >= 4 voxels, got ${w}`);
+  if (w > Math.min(nx, ny, nz)) throw new RangeError(`--window ${w} voxels is larger than the box ${nx}x${ny}x${nz}`);
+  const s = options.stepVoxels ?? Math.max(1, Math.round(w / 6));
+  if (!Number.isInteger(s) || s < 1) throw new RangeError(`--step must be a positive integer, got ${s}`);
+
+  let noise1: Volume | undefined;
+  let noise2: Volume | undefined;
+  if (options.randomizeAtA !== undefined) {
+    if (!(options.randomizeAtA > 2 * a)) throw new RangeError(`--randomize-at must be coarser than Nyquist (${2 * a} Å), got ${options.randomizeAtA}`);
+    noise1 = randomizePhasesBeyond(half1, options.randomizeAtA, (options.seed ?? 1) * 2);
+    noise2 = randomizePhasesBeyond(half2, options.randomizeAtA, (options.seed ?? 1) * 2 + 1);
+  }
+
+  // Grid points whose cube [p - s, p + s] touches the region (all 8 corners of a region voxel).
+  const gx = Math.floor((nx - 1) / s) + 1;
+  const gy = Math.floor((ny - 1) / s) + 1;
+  const gz = Math.floor((nz - 1) / s) + 1;
+  const near = nearRegion(region, shape, s, [gx, gy, gz]);
+  const grid = new Float32Array(gx * gy * gz).fill(Number.NaN);
+  const wShape: Shape3 = [w, w, w];
+  const shells = shellIndex(wShape, [a, a, a]);
+  const win = hann(w);
+  const cube1 = new Float32Array(w * w * w);
+  const cube2 = new Float32Array(w * w * w);
+  const half = w / 2;
+  const cut = (src: Float32Array, px: number, py: number, pz: number, dst: Float32Array) => {
+    let i = 0;
+    for (let k = 0; k < w; k++) {
+      const z = reflectIndex(pz - half + k, nz);
+      const wz = win[k];
+      for (let j = 0; j < w; j++) {
+        const y = reflectIndex(py - half + j, ny);
+        const wzy = wz * win[j];
+        const o = (z * ny + y) * nx;
+        for (let t = 0; t < w; t++) dst[i++] = src[o + reflectIndex(px - half + t, nx)] * wzy * win[t];
+      }
+    }
+  };
+  const windowResolution = (d1: Float32Array, d2: Float32Array, px: number, py: number, pz: number): Float64Array => {
+    cut(d1, px, py, pz, cube1);
+    cut(d2, px, py, pz, cube2);
+    return fscFromSpectra(rfft3d(cube1, wShape), rfft3d(cube2, wShape), wShape, [a, a, a], shells).fsc;
+  };
+  const total = near.reduce((acc, v) => acc + v, 0);
+  let done = 0;
+  const fLimShell = options.randomizeAtA !== undefined ? (w * a) / options.randomizeAtA : Infinity;
+  for (let k = 0; k < gz; k++) {
+    for (let j = 0; j < gy; j++) {
+      for (let i = 0; i < gx; i++) {
+        const g = (k * gy + j) * gx + i;
+        if (!near[g]) continue;
+        const fsc = windowResolution(half1.data, half2.data, i * s, j * s, k * s);
+        if (noise1 && noise2) {
+          const fn = windowResolution(noise1.data, noise2.data, i * s, j * s, k * s);
+          for (let sh = 0; sh < fsc.length; sh++) {
+            if (sh > fLimShell && fn[sh] < 1) fsc[sh] = (fsc[sh] - fn[sh]) / (1 - fn[sh]);
+          }
+        }
+        const r = resolutionAtThreshold({ fsc, shellWidthPerA: shells.shellWidthPerA }, threshold).resolutionA;
+        grid[g] = Math.min(lowest, Math.max(2 * a, r));
+        if (++done % 64 === 0) progress(done / total);
+      }
+    }
+  }
+  progress(1);
+
+  // Trilinear interpolation of the grid into the region; lowest resolution elsewhere.
+  const out = new Float32Array(n).fill(lowest);
+  const inside: number[] = [];
+  const at = (i: number, j: number, k: number, fallback: number) => {
+    const v = grid[(Math.min(k, gz - 1) * gy + Math.min(j, gy - 1)) * gx + Math.min(i, gx - 1)];
+    return Number.isNaN(v) ? fallback : v;
+  };
+  for (let z = 0; z < nz; z++) {
+    const kz = Math.floor(z / s);
+    const tz = (z - kz * s) / s;
+    for (let y = 0; y < ny; y++) {
+      const ky = Math.floor(y / s);
+      const ty = (y - ky * s) / s;
+      for (let x = 0; x < nx; x++) {
+        const idx = (z * ny + y) * nx + x;
+        if (!region[idx]) continue;
+        const kx = Math.floor(x / s);
+        const tx = (x - kx * s) / s;
+        const c000 = at(kx, ky, kz, lowest);
+        const v =
+          (1 - tz) * ((1 - ty) * ((1 - tx) * c000 + tx * at(kx + 1, ky, kz, c000)) + ty * ((1 - tx) * at(kx, ky + 1, kz, c000) + tx * at(kx + 1, ky + 1, kz, c000))) +
+          tz * ((1 - ty) * ((1 - tx) * at(kx, ky, kz + 1, c000) + tx * at(kx + 1, ky, kz + 1, c000)) + ty * ((1 - tx) * at(kx, ky + 1, kz + 1, c000) + tx * at(kx + 1, ky + 1, kz + 1, c000)));
+        out[idx] = v;
+        inside.push(v);
+      }
+    }
+  }
+  const sorted = Float32Array.from(inside).sort();
+  return {
+    resolution: { data: out, shape, voxelSizeA: [...half1.voxelSizeA] },
+    globalResolutionA,
+    windowVoxels: w,
+    stepVoxels: s,
+    threshold,
+    lowestResolutionA: lowest,
+    points: done,
+    medianA: percentile(sorted, 0.5),
+    p5A: percentile(sorted, 0.05),
+    p95A: percentile(sorted, 0.95),
+    maskVoxels,
+  };
+}
+
+/** Grid points (spacing s) with a region voxel within s along every axis. */
+function nearRegion(region: Uint8Array, shape: Shape3, s: number, g: [number, number, number]): Uint8Array {
+  const [nx, ny, nz] = shape;
+  const [gx, gy, gz] = g;
+  const near = new Uint8Array(gx * gy * gz);
+  for (let z = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++) {
+        if (!region[(z * ny + y) * nx + x]) continue;
+        // this voxel's 8 surrounding grid points
+        const k0 = Math.floor(z / s), j0 = Math.floor(y / s), i0 = Math.floor(x / s);
+        for (let k = k0; k <= Math.min(k0 + 1, gz - 1); k++) for (let j = j0; j <= Math.min(j0 + 1, gy - 1); j++) for (let i = i0; i <= Math.min(i0 + 1, gx - 1); i++) near[(k * gy + j) * gx + i] = 1;
+      }
+    }
+  }
+  return near;
+}

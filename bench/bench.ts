@@ -93,6 +93,31 @@ try {
   }
   console.log(`\nSpherical max filter on ${n}³ (ms):`);
   printTable(['kernel', 'brute force', 'decomposed', 'speed-up'], krows);
+  // local resolution on the synthetic half maps with ground truth, against RELION
+  const halves = resolve(root, '../shared/reference/synth_halves128');
+  if (existsSync(halves)) {
+    const args = ['locres', join(halves, 'half1.mrc.gz'), join(halves, 'half2.mrc.gz'), '--mask', join(halves, 'truth_mask.mrc.gz'), '-o', join(dir, 'locres.mrc'), '-q'];
+    const walls: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t0 = performance.now();
+      execFileSync(process.execPath, [cli, ...args], { stdio: 'ignore' });
+      walls.push((performance.now() - t0) / 1000);
+    }
+    const lrows = [['occupy locres (local FSC, whole process)', median(walls).toFixed(1)]];
+    if (process.argv.includes('--relion')) {
+      // RELION 3.1 from Debian's package, run side by side on the same machine
+      const work = mkdtempSync(join(tmpdir(), 'occupy-bench-relion-'));
+      execFileSync('bash', ['-c', `zcat "${join(halves, 'half1.mrc.gz')}" > "${work}/h1.mrc" && zcat "${join(halves, 'half2.mrc.gz')}" > "${work}/h2.mrc"`]);
+      const t0 = performance.now();
+      execFileSync('relion_postprocess', ['--i', 'h1.mrc', '--i2', 'h2.mrc', '--angpix', '1.0', '--locres', '--locres_sampling', '10', '--o', 'pp'], { cwd: work, stdio: 'ignore' });
+      lrows.push(['relion_postprocess --locres --locres_sampling 10', ((performance.now() - t0) / 1000).toFixed(1)]);
+      rmSync(work, { recursive: true, force: true });
+    } else {
+      lrows.push(['relion_postprocess --locres (reference README: 3.0 min; run with --relion to measure)', '180.0']);
+    }
+    console.log('\nLocal resolution, synth_halves128 (128³, 1 Å), seconds:');
+    printTable(['program', 'wall s'], lrows);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

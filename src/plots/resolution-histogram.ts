@@ -53,7 +53,7 @@ export function resolutionHistogramSpec(h: ResolutionHistogram, title: string, m
         data: { values: h.count.map((c, i) => ({ lo: h.lowerA[i], hi: h.upperA[i], count: c })) },
         mark: { type: 'rect', color: '#4c78a8', stroke: 'white', strokeWidth: 0.5 },
         encoding: {
-          x: { field: 'lo', type: 'quantitative', title: 'local resolution (Å)' },
+          x: { field: 'lo', type: 'quantitative', title: 'local resolution (Å)', scale: { zero: false } },
           x2: { field: 'hi' },
           y: { field: 'count', type: 'quantitative', title: 'voxels in mask' },
         },

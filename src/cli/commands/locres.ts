@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Volume } from '../../core/volume.js';
 import { readMrc, writeMrc, type MrcMap } from '../../io/mrc/index.js';
@@ -140,22 +141,32 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
     await writeMrc(fpath, filtered, { template: h1.header, labels: [`occupy-ts ${OCCUPY_VERSION}: locally low-passed by ${outStem}.mrc`], protect });
     files.push(fpath);
   }
+  const logPath = join(outDir, `${outStem}_log.txt`);
+  files.push(logPath);
   const seconds = (performance.now() - t0) / 1000;
+  const lines = [
+    `occupy-ts ${OCCUPY_VERSION} — local resolution`,
+    `Inputs             : ${protect.join(', ')}`,
+    `Voxel size         : ${h1.volume.voxelSizeA.map((v) => v.toFixed(3)).join(', ')} Å${o.angpix !== undefined ? ' (--angpix override)' : ''}`,
+    `Method             : ${settings}`,
+    ...(o.method === 'localfsc'
+      ? [`Global resolution  : ${Number(stats.globalResolutionA).toFixed(2)} Å (FSC ${o.threshold}${o.mask ? ', soft-masked' : ''})`, `Windows evaluated  : ${stats.points}`, `Outside the mask   : ${o.lowestResolution} Å (background)`]
+      : []),
+    `Local resolution   : median ${Number(stats.medianA).toFixed(2)} Å, 5–95 % ${Number(stats.p5A).toFixed(2)}–${Number(stats.p95A).toFixed(2)} Å`,
+    'Local resolution is relative to its method and window: values from different tools are not interchangeable.',
+    ...warnings.map((w) => `WARNING: ${w}`),
+    '',
+    'Files written:',
+    ...files.map((f) => `  ${f}`),
+    `Done in ${seconds.toFixed(2)} s.`,
+  ];
+  const tmp = `${logPath}.tmp-${process.pid}`;
+  await writeFile(tmp, lines.join('\n') + '\n');
+  await rename(tmp, logPath);
   const result = { method: o.method, inputs: protect, ...stats, warnings, files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
   if (o.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
   } else if (reporter.verbosity !== 'quiet') {
-    const lines = [
-      '',
-      `Method             : ${settings}`,
-      ...(o.method === 'localfsc' ? [`Global resolution  : ${Number(stats.globalResolutionA).toFixed(2)} Å (FSC ${o.threshold}${o.mask ? ', soft-masked' : ''})`, `Windows evaluated  : ${stats.points}`] : []),
-      `Local resolution   : median ${Number(stats.medianA).toFixed(2)} Å, 5–95 % ${Number(stats.p5A).toFixed(2)}–${Number(stats.p95A).toFixed(2)} Å`,
-      'Local resolution is relative to its method and window: values from different tools are not interchangeable.',
-      '',
-      'Files written:',
-      ...files.map((f) => `  ${f}`),
-      `Done in ${seconds.toFixed(2)} s.`,
-    ];
-    process.stdout.write(lines.join('\n') + '\n');
+    process.stdout.write(['', ...lines.slice(1)].join('\n') + '\n');
   }
 }

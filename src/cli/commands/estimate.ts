@@ -60,9 +60,27 @@ export interface EstimateCliOptions {
 
 /** Add the estimation options (OccuPy's names) to a command. */
 export function addEstimateOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('-i, --input-map <map>', 'input map (.mrc/.map/.ccp4, optionally .gz): raw, unsharpened, unmasked is best')
-    .option('--emdb <id>', 'download EMD-<id> from the EMDB archive (HTTPS, cached) and use it as the input map')
+    .option('--emdb <id>', 'download EMD-<id> from the EMDB archive (HTTPS, cached) and use it as the input map');
+  addMethodOptions(cmd)
+    .option('-o, --output-map <path>', 'output name: its folder receives the outputs, its stem names them')
+    .option('--keep-output-path', 'write the outputs next to the input map instead of the current folder')
+    .option('--show-chimerax', 'open the ChimeraX script in ChimeraX when it is installed');
+  return addVerbosityOptions(cmd);
+}
+
+/** --json, --verbose and --quiet. */
+export function addVerbosityOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print the summary as one JSON object on stdout (and nothing else there)')
+    .option('-v, --verbose', 'more detail, and stack traces on errors')
+    .option('-q, --quiet', 'print nothing but errors (and --json)');
+}
+
+/** The options of the method itself (estimation, modification, plots, ChimeraX script): shared with `occupy batch`. */
+export function addMethodOptions(cmd: Command): Command {
+  return cmd
     .option('-r, --resolution <A>', 'resolution of the map in Å (used as low-pass when --lowpass is not given)', numberOption('--resolution', (v) => v > 0, 'a number of Å > 0'))
     .option('--lowpass <A>', 'low-pass cut-off in Å (alias -lp); default max(8, 3 × voxel size)', numberOption('--lowpass', (v) => v > 0, 'a number of Å > 0'))
     .option('--kernel-size <voxels>', 'edge of the local kernel in voxels (odd); default from the low-pass, 3–9', integerOption('--kernel-size', 1, 'an odd integer >= 1'))
@@ -90,17 +108,11 @@ export function addEstimateOptions(cmd: Command): Command {
     .option('--lowpass-output <A>', 'low-pass modified maps to this resolution in Å', numberOption('--lowpass-output', (v) => v > 0, 'a number of Å > 0'))
     .option('--hist-match', 'histogram-match modified maps to the input instead of clipping to its range')
     .option('--seed <n>', 'seed of the synthetic solvent noise added when attenuating (default: random, logged)', integerOption('--seed', 0, 'an integer >= 0'))
-    .option('-o, --output-map <path>', 'output name: its folder receives the outputs, its stem names them')
-    .option('--keep-output-path', 'write the outputs next to the input map instead of the current folder')
     .option('--save-all-maps', 'also write the low-passed (and down-sampled) input')
     .option('--chimerax', 'write the ChimeraX script chimX_<stem>.cxc (the default)')
     .option('--no-chimerax', 'do not write the ChimeraX script')
     .option('--plot', 'write the solvent-model plot solModel_<stem>.png/.svg and the modification curves')
-    .option('--show-chimerax', 'open the ChimeraX script in ChimeraX when it is installed')
-    .option('--min-vis-scale <fraction>', 'lowest scale of the ChimeraX colour range', numberOption('--min-vis-scale', (v) => v >= 0 && v < 1, 'in [0, 1)'), 0.2)
-    .option('--json', 'print the summary as one JSON object on stdout (and nothing else there)')
-    .option('-v, --verbose', 'more detail, and stack traces on errors')
-    .option('-q, --quiet', 'print nothing but errors (and --json)');
+    .option('--min-vis-scale <fraction>', 'lowest scale of the ChimeraX colour range', numberOption('--min-vis-scale', (v) => v >= 0 && v < 1, 'in [0, 1)'), 0.2);
 }
 
 /** Verbosity from --quiet/--verbose. */
@@ -114,8 +126,25 @@ export function formatSummary(s: EstimateSummary): string {
   return ['', ...settingsLines(s), '', ...limitsLines(s), '', 'Files written:', ...files, `Done in ${s.seconds.toFixed(2)} s (${Object.entries(s.timingsS).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}).`].join('\n');
 }
 
+/** The method options of one run, without input and output placement (shared with `occupy batch`). */
+export type MethodOptions = Omit<EstimateFileOptions, 'inputPath' | 'outputDir' | 'outputStem' | 'onProgress'>;
+
 /** Translate parsed options into library options. */
 export function toFileOptions(o: EstimateCliOptions, inputPath: string): EstimateFileOptions {
+  let outputDir = o.keepOutputPath ? dirname(resolve(inputPath)) : '.';
+  let outputStem: string | undefined;
+  if (o.outputMap) {
+    outputDir = dirname(resolve(o.outputMap));
+    outputStem = mapStem(o.outputMap);
+  }
+  return { ...toMethodOptions(o), inputPath, outputDir, outputStem };
+}
+
+/**
+ * Translate the parsed method options (estimation, modification, plots) into library options.
+ * @throws RangeError for contradictory or incomplete options
+ */
+export function toMethodOptions(o: Omit<EstimateCliOptions, 'inputMap' | 'emdb' | 'outputMap' | 'keepOutputPath' | 'showChimerax'>): MethodOptions {
   if (o.kernelSize !== undefined && o.kernelSize % 2 === 0) throw new RangeError(`--kernel-size must be odd, got ${o.kernelSize}`);
   if (o.maxBox !== 0 && (o.maxBox % 2 !== 0 || o.maxBox < 10)) throw new RangeError(`--max-box must be an even integer >= 10, or 0 for no limit; got ${o.maxBox}`);
   if (o.excludeSolvent && o.retainSolvent) throw new RangeError('--exclude-solvent and --retain-solvent contradict each other; give one');
@@ -126,14 +155,7 @@ export function toFileOptions(o: EstimateCliOptions, inputPath: string): Estimat
   if (o.attenuate !== undefined) modifications.push({ kind: 'attenuate', gamma: o.attenuate });
   if (o.sigmoid !== undefined) modifications.push({ kind: 'sigmoid', gamma: o.sigmoid, pivot: o.pivot });
   const modifying = modifications.length > 0;
-  let outputDir = o.keepOutputPath ? dirname(resolve(inputPath)) : '.';
-  let outputStem: string | undefined;
-  if (o.outputMap) {
-    outputDir = dirname(resolve(o.outputMap));
-    outputStem = mapStem(o.outputMap);
-  }
   return {
-    inputPath,
     mode: (o.occupancy || modifying) && !o.rawScale ? 'occ' : 'res',
     lowpassA: o.lowpass,
     resolutionA: o.resolution,
@@ -149,8 +171,6 @@ export function toFileOptions(o: EstimateCliOptions, inputPath: string): Estimat
     nlrc: o.nlrc === true,
     targetMaskPath: o.targetMask,
     scaleLimit: o.scaleLimit,
-    outputDir,
-    outputStem,
     saveAllMaps: o.saveAllMaps === true,
     chimerax: o.chimerax,
     minVisScale: o.minVisScale,

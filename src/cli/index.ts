@@ -7,11 +7,12 @@ import * as estimate from './commands/estimate.js';
 import * as demo from './commands/demo.js';
 import * as scaleMasks from './commands/scale-masks.js';
 import * as locres from './commands/locres.js';
+import * as batch from './commands/batch.js';
 import { loadFft } from '../math/fft.js';
 import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
 
 /** Build the program (exported for tests). */
-export function buildProgram(): Command {
+export function buildProgram(argv: readonly string[] = []): Command {
   const program = new Command('occupy')
     .description('Local scale of cryo-EM maps (the OccuPy method): relative occupancy or resolution from one map, no half maps, no mask.')
     .version(OCCUPY_VERSION, '--version')
@@ -36,19 +37,39 @@ export function buildProgram(): Command {
   locres.addLocresOptions(program.command('locres').description(locres.summary)).action(async (h1: string, h2: string | undefined, opts: locres.LocresOptions) => {
     await locres.run(h1, h2, opts);
   });
+  const batchCmd = program.command('batch').description(batch.summary);
+  batchCmd
+    .command('collect')
+    .description('merge the records of a batch folder (and its SLURM shards) into results.csv and report.html')
+    .argument('<folder>', 'the batch output folder')
+    .option('--json', 'print the summary as JSON')
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(async (dir: string, opts: { json?: boolean; quiet?: boolean }) => {
+      await batch.runCollect(dir, opts);
+    });
+  batch.addBatchOptions(batchCmd).action(async (inputs: string[], opts: batch.BatchCliOptions, cmd: Command) => {
+    await batch.run(inputs, opts, ['batch', ...argsAfter(argv, cmd.name())]);
+  });
   return program;
+}
+
+/** The arguments after the subcommand's name (for the SLURM task command line). */
+function argsAfter(argv: readonly string[], name: string): string[] {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv.slice(at + 1) : [];
 }
 
 /** Run the CLI on `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
-  const program = buildProgram();
+  const args = rewriteMultiLetterFlags(argv);
+  const program = buildProgram(args);
   program.exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const c of program.commands) c.exitOverride();
   try {
     await loadFft();
-    await program.parseAsync(rewriteMultiLetterFlags(argv), { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -1,0 +1,152 @@
+/**
+ * Run a batch: every map in turn or on worker threads, skipping finished maps, with one JSONL
+ * record per map.
+ */
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { BatchItem } from './inputs.js';
+import { latestRecords, parseRecords, type BatchRecord } from './record.js';
+import { finishedRecord, runItem, STAGING_DIR, type BatchMethodOptions } from './run-item.js';
+import type { WorkerTask } from './worker.js';
+
+/** Options of {@link runBatch}. */
+export interface BatchRunOptions {
+  /** Output folder: one sub-folder per map, `results.jsonl` (or `results.shard-i-of-N.jsonl`). */
+  outRoot: string;
+  /** Worker threads (1 = in this thread). */
+  jobs?: number;
+  /** Run only this slice: items k with k mod count == index. */
+  shard?: { index: number; count: number };
+  /** Redo maps whose outputs are complete. */
+  force?: boolean;
+  /** Called after each map. */
+  onProgress?: (p: { done: number; failed: number; skipped: number; total: number; last: BatchRecord }) => void;
+}
+
+/** Outcome of a batch run. */
+export interface BatchRunResult {
+  records: BatchRecord[];
+  done: number;
+  failed: number;
+  skipped: number;
+  /** The JSONL file written. */
+  resultsPath: string;
+}
+
+/** Parse `i/N` (0-based shard index i of N). */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : Number.NaN;
+  const count = m ? Number(m[2]) : Number.NaN;
+  if (!m || !(count >= 1) || !(index >= 0 && index < count)) throw new RangeError(`--shard must be i/N with 0 <= i < N, got '${text}'`);
+  return { index, count };
+}
+
+/** Items of one shard (round-robin, so shards get similar work). */
+export function shardItems<T>(items: T[], shard?: { index: number; count: number }): T[] {
+  return shard ? items.filter((_, k) => k % shard.count === shard.index) : items;
+}
+
+/** Name of the JSONL file of a run. */
+export function resultsFileName(shard?: { index: number; count: number }): string {
+  return shard ? `results.shard-${shard.index}-of-${shard.count}.jsonl` : 'results.jsonl';
+}
+
+/** A worker thread running `worker.ts` (through tsx when running from TypeScript sources). */
+function startWorker(): Worker {
+  const here = new URL(import.meta.url);
+  const ext = here.pathname.endsWith('.ts') ? '.ts' : '.js';
+  const url = new URL(`./worker${ext}`, here);
+  if (ext === '.ts') {
+    const api = import.meta.resolve('tsx/esm/api'); // absolute: the worker may start in any folder
+    const code = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
+    return new Worker(code, { eval: true });
+  }
+  return new Worker(url);
+}
+
+/**
+ * Run the estimate over `items`. Finished maps (a complete output folder with `record.json`) are
+ * skipped unless `force`; stale staging folders of killed runs are removed first. Each record is
+ * appended to the results file as it arrives; at the end the file is rewritten with exactly one
+ * record per map (this run's, skipped ones included, and earlier runs' other maps), sorted by id.
+ */
+export async function runBatch(items: BatchItem[], options: BatchMethodOptions, run: BatchRunOptions): Promise<BatchRunResult> {
+  const { outRoot } = run;
+  await mkdir(outRoot, { recursive: true });
+  await rm(join(outRoot, STAGING_DIR), { recursive: true, force: true });
+  const mine = shardItems(items, run.shard);
+  const shardLabel = run.shard ? `${run.shard.index}/${run.shard.count}` : undefined;
+  const resultsPath = join(outRoot, resultsFileName(run.shard));
+  // records of earlier runs into the same folder (other maps) are kept
+  const previous = existsSync(resultsPath) ? parseRecords(await readFile(resultsPath, 'utf8')) : [];
+  const records: BatchRecord[] = [];
+  let done = 0;
+  let failed = 0;
+  let skipped = 0;
+  const todo: BatchItem[] = [];
+  for (const item of mine) {
+    const rec = run.force ? undefined : await finishedRecord(outRoot, item);
+    if (rec) {
+      records.push(rec);
+      skipped++;
+    } else {
+      todo.push(item);
+    }
+  }
+  const total = mine.length;
+  const accept = async (rec: BatchRecord) => {
+    records.push(rec);
+    if (rec.status === 'ok') done++;
+    else failed++;
+    await appendFile(resultsPath, JSON.stringify(rec) + '\n');
+    run.onProgress?.({ done, failed, skipped, total, last: rec });
+  };
+  const jobs = Math.max(1, Math.min(run.jobs ?? 1, todo.length));
+  if (jobs <= 1) {
+    for (const item of todo) await accept(await runItem(outRoot, item, options, shardLabel));
+  } else {
+    const queue = [...todo];
+    await Promise.all(
+      Array.from({ length: jobs }, async () => {
+        const worker = startWorker();
+        try {
+          for (let item = queue.shift(); item; item = queue.shift()) {
+            const task: WorkerTask = { outRoot, item, options, shard: shardLabel };
+            const rec = await new Promise<BatchRecord>((res, rej) => {
+              const onError = (e: Error) => rej(e);
+              worker.once('error', onError);
+              worker.once('message', (m: BatchRecord) => {
+                worker.off('error', onError);
+                res(m);
+              });
+              worker.postMessage(task);
+            });
+            await accept(rec);
+          }
+        } finally {
+          await worker.terminate();
+        }
+      }),
+    );
+  }
+  await rm(join(outRoot, STAGING_DIR), { recursive: true, force: true });
+  const final = latestRecords([...previous, ...records]);
+  const tmp = `${resultsPath}.tmp-${process.pid}`;
+  await writeFile(tmp, final.map((r) => JSON.stringify(r)).join('\n') + (final.length ? '\n' : ''));
+  await rename(tmp, resultsPath);
+  return { records: final, done, failed, skipped, resultsPath };
+}
+
+/** All records of a batch folder: every `results*.jsonl` merged, one per map (the last one wins). */
+export async function readBatchRecords(outRoot: string): Promise<BatchRecord[]> {
+  const { readdir } = await import('node:fs/promises');
+  if (!existsSync(outRoot)) throw new Error(`batch folder '${outRoot}' not found`);
+  const files = (await readdir(outRoot)).filter((f) => /^results.*\.jsonl$/.test(f)).sort();
+  if (files.length === 0) throw new Error(`no results*.jsonl in '${outRoot}': nothing to collect`);
+  const all: BatchRecord[] = [];
+  for (const f of files) all.push(...parseRecords(await readFile(join(outRoot, f), 'utf8')));
+  return latestRecords(all);
+}

@@ -1,0 +1,144 @@
+/**
+ * `occupy batch INPUTS... -d OUT`: the estimate over many maps, on worker threads or as a SLURM
+ * job array; `occupy batch collect OUT`: one results table and report.
+ */
+import { Command } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { resolveBatchInputs } from '../../batch/inputs.js';
+import { parseShard, runBatch, shardItems } from '../../batch/runner.js';
+import { collectBatch } from '../../batch/collect.js';
+import { slurmScript, submitSlurm } from '../../batch/slurm.js';
+import { integerOption } from '../options.js';
+import { Reporter } from '../reporter.js';
+import { addMethodOptions, addVerbosityOptions, toMethodOptions, verbosityOf, type EstimateCliOptions } from './estimate.js';
+
+/** Description shown in `occupy --help`. */
+export const summary = 'run the estimate over many maps (manifest, folder, glob, Class3D model.star) locally or on SLURM';
+
+/** Options of `occupy batch`. */
+export interface BatchCliOptions extends Omit<EstimateCliOptions, 'inputMap' | 'emdb' | 'outputMap' | 'keepOutputPath' | 'showChimerax'> {
+  outputDir?: string;
+  jobs?: number;
+  shard?: string;
+  force?: boolean;
+  slurm?: boolean;
+  partition?: string;
+  tasks?: number;
+  mapsPerTask?: number;
+  time?: string;
+  mem?: string;
+  submit?: boolean;
+}
+
+/** Options of the batch command that must not reach the SLURM tasks' command line. */
+const SLURM_ONLY = new Set(['--slurm', '--submit', '--partition', '--tasks', '--maps-per-task', '--time', '--mem', '--jobs', '--shard']);
+const SLURM_FLAGS = new Set(['--slurm', '--submit']);
+
+/** Add the batch arguments and options. */
+export function addBatchOptions(cmd: Command): Command {
+  cmd
+    .argument('[inputs...]', 'manifest files, folders, globs, RELION *_model.star, map files or EMDB IDs')
+    .option('-d, --output-dir <folder>', 'output folder: one sub-folder per map, results*.jsonl (required)')
+    .option('--jobs <n>', `worker threads (default: ${cpus().length}, the number of cores)`, integerOption('--jobs', 1))
+    .option('--shard <i/N>', 'run only shard i of N (0-based): maps k with k mod N == i')
+    .option('--force', 'redo maps whose outputs are complete')
+    .option('--slurm', 'write an sbatch job-array script (one shard per task) instead of running')
+    .option('--partition <name>', 'SLURM partition')
+    .option('--tasks <n>', 'SLURM array tasks (default: one per map)', integerOption('--tasks', 1))
+    .option('--maps-per-task <k>', 'SLURM: maps per array task (sets --tasks)', integerOption('--maps-per-task', 1))
+    .option('--time <limit>', 'SLURM time limit per task (e.g. 01:00:00)')
+    .option('--mem <size>', 'SLURM memory per task (e.g. 8G)')
+    .option('--submit', 'submit the SLURM script with sbatch');
+  addMethodOptions(cmd);
+  return addVerbosityOptions(cmd);
+}
+
+/** The task command line: this program and its arguments without the SLURM-only options. */
+function taskCommand(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const name = a.split('=')[0];
+    if (SLURM_ONLY.has(name)) {
+      if (!SLURM_FLAGS.has(name) && !a.includes('=')) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  // node options such as `--import tsx` must resolve from the tasks' folder too: make them absolute
+  const execArgv = process.execArgv.map((a, i, all) => {
+    if (i === 0 || all[i - 1] !== '--import' || a.startsWith('file:') || a.startsWith('.') || a.startsWith('/')) return a;
+    try {
+      return import.meta.resolve(a);
+    } catch {
+      return a;
+    }
+  });
+  return [process.execPath, ...execArgv, resolve(process.argv[1]), ...out];
+}
+
+/** Run `occupy batch`. */
+export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[]): Promise<void> {
+  const reporter = new Reporter(verbosityOf(o));
+  if (inputs.length === 0) throw new RangeError('no inputs: give manifest files, folders, globs, a *_model.star, maps or EMDB IDs');
+  if (!o.outputDir) throw new RangeError('-d/--output-dir <folder> is required');
+  const options = toMethodOptions(o);
+  const items = await resolveBatchInputs(inputs);
+  const outRoot = resolve(o.outputDir);
+  if (o.slurm) {
+    const tasks = o.mapsPerTask ? Math.ceil(items.length / o.mapsPerTask) : Math.min(o.tasks ?? items.length, items.length);
+    await mkdir(join(outRoot, 'slurm-logs'), { recursive: true });
+    const scriptPath = join(outRoot, 'occupy_batch.sbatch');
+    const script = slurmScript({ tasks, partition: o.partition, time: o.time, mem: o.mem, logDir: join(outRoot, 'slurm-logs'), workDir: process.cwd(), command: taskCommand(rawArgs) });
+    await writeFile(scriptPath, script, { mode: 0o755 });
+    const lines = [`Wrote ${scriptPath}: ${items.length} maps in ${tasks} array tasks.`];
+    let jobId: string | undefined;
+    if (o.submit) {
+      jobId = submitSlurm(scriptPath);
+      lines.push(`Submitted job ${jobId}. When it is done: occupy batch collect ${outRoot}`);
+    } else {
+      lines.push(`Submit with: sbatch ${scriptPath}   then: occupy batch collect ${outRoot}`);
+    }
+    if (o.json) process.stdout.write(JSON.stringify({ script: scriptPath, tasks, maps: items.length, jobId }) + '\n');
+    else reporter.info(lines.join('\n'));
+    return;
+  }
+  const shard = o.shard ? parseShard(o.shard) : undefined;
+  const mine = shardItems(items, shard).length;
+  const t0 = performance.now();
+  const jobs = o.jobs ?? cpus().length;
+  reporter.detail(`${items.length} maps${shard ? `, shard ${o.shard}: ${mine}` : ''}, ${jobs} worker thread(s), output ${outRoot}`);
+  const result = await runBatch(items, options, {
+    outRoot,
+    jobs,
+    shard,
+    force: o.force,
+    onProgress: ({ done, failed, skipped, total }) => {
+      const finished = done + failed + skipped;
+      const elapsed = (performance.now() - t0) / 1000;
+      const rate = done + failed > 0 ? elapsed / (done + failed) : 0;
+      const eta = rate * (total - finished);
+      reporter.progress(`maps ${finished}/${total}, failed ${failed}, ETA ${eta.toFixed(0)} s`, total ? finished / total : 1);
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const out = { maps: mine, done: result.done, skipped: result.skipped, failed: result.failed, results: result.resultsPath, seconds };
+  if (o.json) process.stdout.write(JSON.stringify(out) + '\n');
+  else if (reporter.verbosity !== 'quiet') {
+    const failedLines = result.records.filter((r) => r.status === 'error').map((r) => `  ${r.id}: ${r.message}`);
+    reporter.info(
+      [`Batch: ${mine} maps, ${result.done} done, ${result.skipped} already complete, ${result.failed} failed, in ${seconds.toFixed(1)} s.`, ...(failedLines.length ? ['Failed:', ...failedLines] : []), `Records: ${result.resultsPath}`].join('\n'),
+    );
+  }
+  if (result.failed > 0) process.exitCode = Math.min(125, result.failed);
+}
+
+/** Run `occupy batch collect DIR`. */
+export async function runCollect(dir: string, o: { json?: boolean; quiet?: boolean }): Promise<void> {
+  const { records, csvPath, htmlPath } = await collectBatch(resolve(dir));
+  const failed = records.filter((r) => r.status === 'error').length;
+  if (o.json) process.stdout.write(JSON.stringify({ maps: records.length, failed, csv: csvPath, html: htmlPath }) + '\n');
+  else if (!o.quiet) process.stdout.write(`${records.length} maps (${failed} failed)\nWrote ${csvPath}\nWrote ${htmlPath}\n`);
+}

@@ -93,6 +93,33 @@ try {
   }
   console.log(`\nSpherical max filter on ${n}³ (ms):`);
   printTable(['kernel', 'brute force', 'decomposed', 'speed-up'], krows);
+  // batch: 16 small maps on one and on two worker processes (whole CLI process)
+  {
+    const bdir = join(dir, 'batch-maps');
+    execFileSync('mkdir', ['-p', bdir]);
+    const n = 128;
+    for (let k = 0; k < 16; k++) {
+      const c = n / 2;
+      const { map } = occupancyPhantom({ shape: [n, n, n], voxelSizeA: 1.5, resolutionA: 5, snr: 4, seed: 200 + k, domains: [{ centreVoxel: [c - 8, c, c], radiusA: 14, occupancy: 1 }, { centreVoxel: [c + 9, c, c], radiusA: 12, occupancy: 0.5 }] });
+      await writeMrc(join(bdir, `m${String(k).padStart(2, '0')}.mrc`), map);
+    }
+    const brows: string[][] = [];
+    const times: Record<number, number> = {};
+    for (const jobs of [1, 2]) {
+      const walls: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const out = join(dir, `batch-out-${jobs}-${r}`);
+        const t0 = performance.now();
+        execFileSync(process.execPath, [cli, 'batch', bdir, '-d', out, '--jobs', String(jobs), '-q'], { stdio: 'ignore' });
+        walls.push((performance.now() - t0) / 1000);
+      }
+      times[jobs] = median(walls);
+      brows.push([`--jobs ${jobs}`, times[jobs].toFixed(2), jobs === 1 ? '1.00×' : `${(times[1] / times[jobs]).toFixed(2)}×`]);
+    }
+    console.log('\nBatch of 16 maps (128³), whole CLI process:');
+    printTable(['workers', 'wall s', 'speed-up'], brows);
+  }
+
   // local resolution on the synthetic half maps with ground truth, against RELION
   const halves = resolve(root, '../shared/reference/synth_halves128');
   if (existsSync(halves)) {

@@ -5,7 +5,6 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { renderVegaLite } from '../plots/render.js';
 import type { BatchRecord } from './record.js';
 import { readBatchRecords } from './runner.js';
 
@@ -64,6 +63,7 @@ export async function reportHtml(records: BatchRecord[], title: string): Promise
   const ok = records.filter((r) => r.status === 'ok');
   const failed = records.filter((r) => r.status === 'error');
   const isClass3d = records.some((r) => r.classNumber !== undefined);
+  const { renderVegaLite } = await import('../plots/render.js'); // on demand: slow to import
   const svg = async (values: number[], t: string, axis: string) => (values.length ? (await renderVegaLite(histogramSpec(values, t, axis))).svg : '<p>No data.</p>');
   const sMaxSvg = await svg(ok.map((r) => r.sMax as number), 'Full scale s_max', 's_max (density units)');
   const confSvg = await svg(ok.map((r) => r.confidenceLimit as number), 'Confidence limit', 'confidence limit (fraction of s_max)');

@@ -31,7 +31,8 @@ export function shellQuote(w: string): string {
 
 /**
  * The sbatch script text: an array of `tasks` tasks, each running the batch command on its shard
- * `${SLURM_ARRAY_TASK_ID}/tasks` (results in `results.shard-i-of-N.jsonl`).
+ * `${SLURM_ARRAY_TASK_ID}/tasks` (results in `results.shard-i-of-N.jsonl`) with as many worker
+ * processes as the task has CPUs.
  */
 export function slurmScript(o: SlurmScriptOptions): string {
   if (!Number.isInteger(o.tasks) || o.tasks < 1) throw new RangeError(`--tasks must be a positive integer, got ${o.tasks}`);
@@ -47,7 +48,7 @@ export function slurmScript(o: SlurmScriptOptions): string {
     '# written by occupy-ts (occupy batch): each array task runs one shard of the maps',
     'set -euo pipefail',
     `cd ${shellQuote(o.workDir)}`,
-    `${o.command.map(shellQuote).join(' ')} --shard "\${SLURM_ARRAY_TASK_ID}/${o.tasks}"`,
+    `${o.command.map(shellQuote).join(' ')} --jobs "\${SLURM_CPUS_PER_TASK:-1}" --shard "\${SLURM_ARRAY_TASK_ID}/${o.tasks}"`,
     '',
   ];
   return lines.join('\n');

@@ -1,7 +1,6 @@
 /**
- * Worker thread of `occupy batch --jobs N`: runs one map at a time, sent by the main thread.
+ * Worker process of `occupy batch --jobs N`: runs one map at a time, sent by the parent over IPC.
  */
-import { parentPort } from 'node:worker_threads';
 import { loadFft } from '../math/fft.js';
 import type { BatchItem } from './inputs.js';
 import { runItem, type BatchMethodOptions } from './run-item.js';
@@ -14,11 +13,12 @@ export interface WorkerTask {
   shard?: string;
 }
 
-if (parentPort) {
-  const port = parentPort;
+if (process.send) {
+  const send = process.send.bind(process);
   const ready = loadFft();
-  port.on('message', async (task: WorkerTask) => {
+  process.on('message', async (task: WorkerTask) => {
     await ready;
-    port.postMessage(await runItem(task.outRoot, task.item, task.options, task.shard));
+    send(await runItem(task.outRoot, task.item, task.options, task.shard));
   });
+  process.on('disconnect', () => process.exit(0));
 }

@@ -13,7 +13,6 @@ import { estimateLocalScale, type EstimateOptions, type EstimateResult } from '.
 import { estimateOutputNames, mapStem } from './output-names.js';
 import { formatLog, summarise, type EstimateSummary } from './summary.js';
 import { modifiedMapName, modifyMap, type ModificationRequest } from './modify.js';
-import { writeModificationPlots, writeSolventModelPlot } from '../plots/index.js';
 
 /** Version string recorded in labels, logs and summaries. */
 export const OCCUPY_VERSION = '0.1.0';
@@ -175,6 +174,8 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
     if (opts.saveAllMaps && m) await write(`factor_${modifiedNames[i]}`, mod.factor, `modification factor (${what})`);
   }
   if (opts.plot) {
+    // loaded on demand: the plotting libraries take ~0.2 s to import
+    const { writeModificationPlots, writeSolventModelPlot } = await import('../plots/index.js');
     files.push(...(await writeSolventModelPlot(outDir, stem, result)));
     const curves = modifications.filter((m): m is ModificationRequest => m !== undefined);
     if (curves.length > 0) files.push(...(await writeModificationPlots(outDir, curves, opts.scaleLimit ?? 0.05)));

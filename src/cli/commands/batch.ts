@@ -109,7 +109,7 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
   const mine = shardItems(items, shard).length;
   const t0 = performance.now();
   const jobs = o.jobs ?? cpus().length;
-  reporter.detail(`${items.length} maps${shard ? `, shard ${o.shard}: ${mine}` : ''}, ${jobs} worker thread(s), output ${outRoot}`);
+  reporter.detail(`${items.length} maps${shard ? `, shard ${o.shard}: ${mine}` : ''}, ${jobs} worker process(es), output ${outRoot}`);
   const result = await runBatch(items, options, {
     outRoot,
     jobs,

@@ -10,8 +10,6 @@ import type { Volume } from '../../core/volume.js';
 import { readMrc, writeMrc, type MrcMap } from '../../io/mrc/index.js';
 import { mapStem } from '../../occupancy/output-names.js';
 import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
-import { renderVegaLite, writePlot } from '../../plots/render.js';
-import { resolutionHistogram, resolutionHistogramSpec } from '../../plots/resolution-histogram.js';
 import { localFsc } from '../../resolution/local-fsc.js';
 import { localLowpass } from '../../resolution/local-filter.js';
 import { monogenicLocalResolution } from '../../resolution/monogenic.js';
@@ -132,6 +130,8 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
   });
   const files = [out];
   const select = maskMap ? Uint8Array.from(maskMap.volume.data, (v) => (v > 0.5 ? 1 : 0)) : undefined;
+  const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import
+  const { resolutionHistogram, resolutionHistogramSpec } = await import('../../plots/resolution-histogram.js');
   const hist = resolutionHistogram(resolution.data, select);
   files.push(...(await writePlot(join(outDir, `${outStem}_histogram`), await renderVegaLite(resolutionHistogramSpec(hist, `Local resolution (${o.method === 'localfsc' ? 'local FSC' : 'monogenic'}): ${stem}`, Number(stats.medianA))))));
   if (o.filter) {

@@ -8,6 +8,7 @@ import * as demo from './commands/demo.js';
 import * as scaleMasks from './commands/scale-masks.js';
 import * as locres from './commands/locres.js';
 import * as batch from './commands/batch.js';
+import * as fsc from './commands/fsc.js';
 import { loadFft } from '../math/fft.js';
 import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
 
@@ -36,6 +37,9 @@ export function buildProgram(argv: readonly string[] = []): Command {
   });
   locres.addLocresOptions(program.command('locres').description(locres.summary)).action(async (h1: string, h2: string | undefined, opts: locres.LocresOptions) => {
     await locres.run(h1, h2, opts);
+  });
+  fsc.addFscOptions(program.command('fsc').description(fsc.summary)).action(async (h1: string, h2: string, opts: fsc.FscOptions) => {
+    await fsc.run(h1, h2, opts);
   });
   const batchCmd = program.command('batch').description(batch.summary);
   batchCmd

@@ -3,11 +3,11 @@
  * monogenic (MonoRes-style) estimate from one map or two half maps.
  */
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Volume } from '../../core/volume.js';
-import { readMrc, writeMrc, type MrcMap } from '../../io/mrc/index.js';
+import { writeMrc, type MrcMap } from '../../io/mrc/index.js';
+import { readMapArg } from '../read-map.js';
 import { mapStem } from '../../occupancy/output-names.js';
 import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
 import { localFsc } from '../../resolution/local-fsc.js';
@@ -58,22 +58,15 @@ export function addLocresOptions(cmd: Command): Command {
     .option('-q, --quiet', 'print nothing but errors (and --json)');
 }
 
-async function readInput(path: string, what: string, angpix?: number): Promise<MrcMap> {
-  if (!existsSync(path)) throw new Error(`cannot read ${what} '${path}': no such file`);
-  const m = await readMrc(path);
-  if (angpix !== undefined) m.volume.voxelSizeA = [angpix, angpix, angpix];
-  return m;
-}
-
 /** Run `occupy locres`. */
 export async function run(half1Path: string, half2Path: string | undefined, o: LocresOptions): Promise<void> {
   const reporter = new Reporter(verbosityOf(o));
   const t0 = performance.now();
   if (o.method === 'localfsc' && !half2Path) throw new RangeError('local FSC needs two half maps: occupy locres HALF1 HALF2 (or --method monores MAP --mask M)');
   if (o.method === 'monores' && !half2Path && !o.mask) throw new RangeError('--method monores with one map needs --mask (molecule inside, noise outside)');
-  const h1 = await readInput(half1Path, 'half map', o.angpix);
-  const h2 = half2Path ? await readInput(half2Path, 'half map', o.angpix) : undefined;
-  const maskMap = o.mask ? await readInput(o.mask, '--mask map', o.angpix) : undefined;
+  const h1 = await readMapArg(half1Path, 'half map', o.angpix, (l) => reporter.info(l));
+  const h2 = half2Path ? await readMapArg(half2Path, 'half map', o.angpix, (l) => reporter.info(l)) : undefined;
+  const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
   if (h2 && h2.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`half maps differ in box: ${h1.volume.shape.join('x')} vs ${h2.volume.shape.join('x')}`);
   if (maskMap && maskMap.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--mask box ${maskMap.volume.shape.join('x')} does not match the maps ${h1.volume.shape.join('x')}`);
   const warnings = [...inputQualityWarnings(h1.volume, 'half map 1'), ...(h2 ? inputQualityWarnings(h2.volume, 'half map 2') : [])];

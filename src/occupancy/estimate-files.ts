@@ -51,6 +51,8 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
   seed?: number;
   /** `--plot`: write `solModel_<stem>.png/.svg` and the modification-curve plots. */
   plot?: boolean;
+  /** `--angpix`: voxel size in Å replacing the header's (also for the masks); logged. */
+  angpix?: number;
 }
 
 /** What {@link estimateFromFile} returns. */
@@ -128,6 +130,11 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
   const input = await readMrc(opts.inputPath);
   const solventDef = opts.solventDefPath ? (await readMrc(opts.solventDefPath)).volume : undefined;
   const targetMask = opts.targetMaskPath ? (await readMrc(opts.targetMaskPath)).volume : undefined;
+  const headerVoxel = input.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ');
+  if (opts.angpix !== undefined) {
+    if (!(opts.angpix > 0) || !Number.isFinite(opts.angpix)) throw new RangeError(`--angpix must be > 0 Å, got ${opts.angpix}`);
+    for (const v of [input.volume, solventDef, targetMask]) if (v) v.voxelSizeA = [opts.angpix, opts.angpix, opts.angpix];
+  }
   timer.stop();
   const result = estimateLocalScale(input.volume, { ...opts, solventDef, targetMask, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f) });
 
@@ -147,6 +154,7 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
     if (result.downsampled) await write(names.downsampled, result.input, `${stem} down-sampled to ${result.processingShape.join('x')}`);
     await write(names.lowpassed, result.lowpassed, `${stem} low-passed to ${result.settings.lowpassA.toFixed(2)} A`);
   }
+  if (opts.angpix !== undefined) result.notes.push(`--angpix ${opts.angpix}: voxel size set to ${opts.angpix} Å (header: ${headerVoxel} Å); outputs carry the new voxel size.`);
   const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
   if (modifications.length > 0) {
     if (opts.omitConfidence) result.warnings.push('--omit-confidence: solvent is not suppressed in the modified maps (not recommended).');

@@ -21,6 +21,7 @@ export interface EstimateCliOptions {
   inputMap?: string;
   emdb?: string;
   plot?: boolean;
+  angpix?: number;
   resolution?: number;
   lowpass?: number;
   kernelSize?: number;
@@ -81,6 +82,7 @@ export function addVerbosityOptions(cmd: Command): Command {
 /** The options of the method itself (estimation, modification, plots, ChimeraX script): shared with `occupy batch`. */
 export function addMethodOptions(cmd: Command): Command {
   return cmd
+    .option('--angpix <A>', 'voxel size in Å instead of the header\'s (logged; outputs carry it)', numberOption('--angpix', (v) => v > 0, 'a number of Å > 0'))
     .option('-r, --resolution <A>', 'resolution of the map in Å (used as low-pass when --lowpass is not given)', numberOption('--resolution', (v) => v > 0, 'a number of Å > 0'))
     .option('--lowpass <A>', 'low-pass cut-off in Å (alias -lp); default max(8, 3 × voxel size)', numberOption('--lowpass', (v) => v > 0, 'a number of Å > 0'))
     .option('--kernel-size <voxels>', 'edge of the local kernel in voxels (odd); default from the low-pass, 3–9', integerOption('--kernel-size', 1, 'an odd integer >= 1'))
@@ -181,6 +183,7 @@ export function toMethodOptions(o: Omit<EstimateCliOptions, 'inputMap' | 'emdb' 
     histMatch: o.histMatch === true,
     seed: o.seed,
     plot: o.plot === true,
+    angpix: o.angpix,
   };
 }
 

@@ -3,9 +3,9 @@
  * (spec §10).
  */
 import { Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { readMrc, writeMrc, type MrcHeader } from '../../io/mrc/index.js';
+import { writeMrc, type MrcHeader } from '../../io/mrc/index.js';
+import { readMapArg } from '../read-map.js';
 import type { Shape3, Volume } from '../../core/volume.js';
 import { solventDefinitionFromScale, solventDefinitionName, subtractionMask, subtractionMaskName } from '../../occupancy/masks-from-scale.js';
 import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
@@ -19,6 +19,8 @@ export const soldefSummary = 'solvent definition (0/1 map) from a scale map, for
 interface MaskCommon {
   like?: string;
   output?: string;
+  angpix?: number;
+  json?: boolean;
   quiet?: boolean;
 }
 
@@ -39,6 +41,8 @@ function addCommon(cmd: Command): Command {
     .argument('<scale-map>', 'a scale map written by occupy (scale_occ_<stem>.mrc or scale_res_<stem>.mrc)')
     .option('--like <map>', 'resample the mask to this map\'s box and copy its header geometry (the input map when the scale was down-sampled)')
     .option('-o, --output <path>', 'output file (default: the standard name next to the scale map)')
+    .option('--angpix <A>', 'voxel size in Å instead of the headers\'', numberOption('--angpix', (v) => v > 0, 'a number of Å > 0'))
+    .option('--json', 'print the result as one JSON object on stdout')
     .option('-q, --quiet', 'print nothing but errors');
 }
 
@@ -55,38 +59,37 @@ export function addSoldefOptions(cmd: Command): Command {
   return addCommon(cmd).requiredOption('--threshold <scale>', 'voxels with scale above this are 1', numberOption('--threshold', (v) => v >= 0 && v < 1, 'in [0, 1)'));
 }
 
-async function readInputs(scalePath: string, like?: string): Promise<{ scale: Volume; header: MrcHeader; shape?: Shape3 }> {
-  if (!existsSync(scalePath)) throw new Error(`cannot read scale map '${scalePath}': no such file`);
-  if (like !== undefined && !existsSync(like)) throw new Error(`cannot read --like map '${like}': no such file`);
-  const scale = await readMrc(scalePath);
+async function readInputs(scalePath: string, like?: string, angpix?: number): Promise<{ scale: Volume; header: MrcHeader; shape?: Shape3; likeVoxel?: Volume['voxelSizeA'] }> {
+  const scale = await readMapArg(scalePath, 'scale map', angpix);
   if (!like) return { scale: scale.volume, header: scale.header };
-  const ref = await readMrc(like);
-  return { scale: scale.volume, header: ref.header, shape: ref.volume.shape };
+  const ref = await readMapArg(like, '--like map', angpix);
+  return { scale: scale.volume, header: ref.header, shape: ref.volume.shape, likeVoxel: ref.volume.voxelSizeA };
 }
 
-async function writeMask(path: string, vol: Volume, header: MrcHeader, voxelSizeA: Volume['voxelSizeA'], what: string, protect: string[], quiet?: boolean): Promise<void> {
+async function writeMask(path: string, vol: Volume, header: MrcHeader, voxelSizeA: Volume['voxelSizeA'], what: string, protect: string[], o: MaskCommon): Promise<void> {
   await writeMrc(path, { ...vol, voxelSizeA }, { template: header, labels: [`occupy-ts ${OCCUPY_VERSION}: ${what}`], protect });
-  if (!quiet) process.stdout.write(`Wrote ${path}\n`);
+  let inside = 0;
+  for (let i = 0; i < vol.data.length; i++) inside += vol.data[i];
+  if (o.json) process.stdout.write(JSON.stringify({ output: path, what, box: vol.shape, voxelSizeA, meanValue: inside / vol.data.length }) + '\n');
+  else if (!o.quiet) process.stdout.write(`Wrote ${path}\n`);
 }
 
 /** Run `occupy subtraction-mask`. */
 export async function runSubtractionMask(scalePath: string, o: SubtractionMaskOptions): Promise<void> {
   if ((o.attenuate === undefined) === (o.sigmoid === undefined)) throw new RangeError('give exactly one of --attenuate <g> or --sigmoid <g> --pivot <p>');
   if (o.sigmoid !== undefined && o.pivot === undefined) throw new RangeError('--sigmoid needs --pivot <scale>');
-  const { scale, header, shape } = await readInputs(scalePath, o.like);
+  const { scale, header, shape, likeVoxel } = await readInputs(scalePath, o.like, o.angpix);
   const kind = o.attenuate !== undefined ? 'attenuate' : 'sigmoid';
   const gamma = (o.attenuate ?? o.sigmoid) as number;
   const mask = subtractionMask(scale, kind, gamma, o.pivot, shape);
   const out = o.output ?? join(dirname(resolve(scalePath)), subtractionMaskName(kind, gamma, o.pivot));
-  const like = o.like ? (await readMrc(o.like)).volume.voxelSizeA : scale.voxelSizeA;
-  await writeMask(out, mask, header, like, `subtraction mask (${kind} ${gamma}${o.pivot !== undefined ? ` pivot ${o.pivot}` : ''})`, [scalePath, ...(o.like ? [o.like] : [])], o.quiet);
+  await writeMask(out, mask, header, likeVoxel ?? scale.voxelSizeA, `subtraction mask (${kind} ${gamma}${o.pivot !== undefined ? ` pivot ${o.pivot}` : ''})`, [scalePath, ...(o.like ? [o.like] : [])], o);
 }
 
 /** Run `occupy soldef`. */
 export async function runSoldef(scalePath: string, o: SoldefOptions): Promise<void> {
-  const { scale, header, shape } = await readInputs(scalePath, o.like);
+  const { scale, header, shape, likeVoxel } = await readInputs(scalePath, o.like, o.angpix);
   const def = solventDefinitionFromScale(scale, o.threshold, shape);
   const out = o.output ?? join(dirname(resolve(scalePath)), solventDefinitionName(o.threshold));
-  const like = o.like ? (await readMrc(o.like)).volume.voxelSizeA : scale.voxelSizeA;
-  await writeMask(out, def, header, like, `solvent definition: scale > ${o.threshold}`, [scalePath, ...(o.like ? [o.like] : [])], o.quiet);
+  await writeMask(out, def, header, likeVoxel ?? scale.voxelSizeA, `solvent definition: scale > ${o.threshold}`, [scalePath, ...(o.like ? [o.like] : [])], o);
 }

@@ -9,6 +9,7 @@ import * as scaleMasks from './commands/scale-masks.js';
 import * as locres from './commands/locres.js';
 import * as batch from './commands/batch.js';
 import * as fsc from './commands/fsc.js';
+import * as pixelSize from './commands/pixel-size.js';
 import { loadFft } from '../math/fft.js';
 import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
 
@@ -41,6 +42,7 @@ export function buildProgram(argv: readonly string[] = []): Command {
   fsc.addFscOptions(program.command('fsc').description(fsc.summary)).action(async (h1: string, h2: string, opts: fsc.FscOptions) => {
     await fsc.run(h1, h2, opts);
   });
+  pixelSize.addPixelSizeCommands(program.command('pixel-size').description(pixelSize.summary));
   const batchCmd = program.command('batch').description(batch.summary);
   batchCmd
     .command('collect')
@@ -68,9 +70,12 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   const args = rewriteMultiLetterFlags(argv);
   const program = buildProgram(args);
-  program.exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const c of program.commands) c.exitOverride();
+  const override = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  override(program);
   try {
     await loadFft();
     await program.parseAsync(args, { from: 'user' });

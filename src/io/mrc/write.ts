@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { assertVolume, type Volume } from '../../core/volume.js';
@@ -161,7 +161,7 @@ export function encodeMrc(volume: Volume, options: MrcEncodeOptions = {}): Uint8
  * Write a volume to an MRC2014 file, atomically.
  *
  * The file is encoded with {@link encodeMrc} (gzip-compressed when `path` ends in `.gz`),
- * written to a temporary name in the same folder and renamed onto `path` when complete, so
+ * written to a temporary name in the same folder (created when missing) and renamed onto `path` when complete, so
  * `path` is never left half-written; the temporary file is removed on failure.
  *
  * @param path output file path
@@ -179,6 +179,7 @@ export async function writeMrc(path: string, volume: Volume, options: MrcWriteOp
   let bytes = encodeMrc(volume, options);
   if (target.toLowerCase().endsWith('.gz')) bytes = gzipSync(bytes);
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await mkdir(dirname(target), { recursive: true });
   try {
     await writeFile(temp, bytes, { flag: 'wx' });
     await rename(temp, target);

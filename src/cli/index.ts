@@ -10,6 +10,8 @@ import * as locres from './commands/locres.js';
 import * as batch from './commands/batch.js';
 import * as fsc from './commands/fsc.js';
 import * as pixelSize from './commands/pixel-size.js';
+import { addCalibrationCommands } from './commands/pixel-size-calibration.js';
+import * as star from './commands/star.js';
 import { loadFft } from '../math/fft.js';
 import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
 
@@ -42,7 +44,8 @@ export function buildProgram(argv: readonly string[] = []): Command {
   fsc.addFscOptions(program.command('fsc').description(fsc.summary)).action(async (h1: string, h2: string, opts: fsc.FscOptions) => {
     await fsc.run(h1, h2, opts);
   });
-  pixelSize.addPixelSizeCommands(program.command('pixel-size').description(pixelSize.summary));
+  pixelSize.addPixelSizeCommands(program.command('pixel-size').description(pixelSize.summary), addCalibrationCommands);
+  star.addStarCommands(program.command('star').description(star.summary));
   const batchCmd = program.command('batch').description(batch.summary);
   batchCmd
     .command('collect')

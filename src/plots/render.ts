@@ -3,7 +3,8 @@
  * SVG → PNG with resvg. No browser, no canvas package.
  * @see shared/spec/occupy-algorithm.md §11 (`--plot`)
  */
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
@@ -76,6 +77,7 @@ async function writeAtomic(path: string, data: string | Uint8Array): Promise<voi
 export async function writePlot(basePath: string, rendered: RenderedPlot): Promise<string[]> {
   const svgPath = `${basePath}.svg`;
   const pngPath = `${basePath}.png`;
+  await mkdir(dirname(basePath), { recursive: true });
   await writeAtomic(svgPath, rendered.svg);
   await writeAtomic(pngPath, rendered.png);
   return [pngPath, svgPath];

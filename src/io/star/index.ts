@@ -24,3 +24,4 @@ export {
   type StarLoopComment,
   type StarTable,
 } from './star-file.js';
+export { joinParticleStars } from './join.js';

@@ -1,0 +1,83 @@
+/**
+ * `occupy pixel-size from-cs | groups | ctf-plot` and `occupy star join` from the command line,
+ * with RELION's pixel-size test vectors and clear errors on malformed STAR files.
+ */
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z40ForApparentCs } from '../../src/pixel-size/index.js';
+import { parseStar, getBlock, loopTable, column } from '../../src/io/star/index.js';
+import { runCli } from '../helpers/cli.js';
+
+const oneLineError = (re: RegExp) => (e: { code: number; stderr: string }) => {
+  assert.notEqual(e.code, 0);
+  assert.equal(e.stderr.trim().split('\n').length, 1, e.stderr);
+  assert.match(e.stderr, re);
+  return true;
+};
+
+describe('occupy pixel-size calibration and star join', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'occupy-cal-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('from-cs: Cs refined at 0.54 Å/px (3.39 mm for a true 2.7 mm) gives back 0.51 Å/px, from flags and from a STAR optics table', async () => {
+    const a = JSON.parse((await runCli(['pixel-size', 'from-cs', '--voltage', '300', '--cs', '2.7', '--cs-apparent', '3.39', '--angpix', '0.54', '--json'])).stdout);
+    assert.ok(Math.abs(a.groups[0].truePixelA - 0.51) < 5e-4, `${a.groups[0].truePixelA}`);
+    assert.ok(Math.abs(a.groups[0].wavelengthA - 0.0197) < 5e-5);
+    const z40 = z40ForApparentCs(2.7, 2.7 * (0.54 / 0.51) ** 4, 300);
+    const star = join(dir, 'optics.star');
+    writeFileSync(star, ['data_optics', '', 'loop_', '_rlnOpticsGroup #1', '_rlnOpticsGroupName #2', '_rlnVoltage #3', '_rlnSphericalAberration #4', '_rlnImagePixelSize #5', '_rlnEvenZernike #6',
+      `1 opticsGroup1 300 2.7 0.54 [0,0,0,0,0,0,${z40},0,0]`, ''].join('\n'));
+    const b = JSON.parse((await runCli(['pixel-size', 'from-cs', '--star', star, '--json'])).stdout);
+    assert.ok(Math.abs(b.groups[0].truePixelA - 0.51) < 1e-6, `${b.groups[0].truePixelA}`);
+    assert.ok(Math.abs(b.groups[0].csApparentMm - 3.39) < 0.01);
+    const text = (await runCli(['pixel-size', 'from-cs', '--star', star])).stdout;
+    assert.match(text, /λ = 0\.019687 Å/);
+    assert.match(text, /0\.5100 Å/);
+  });
+
+  it('groups: nominal 1.00/0.95, matrices 0.99/1.045, trusted group 1 at 1.00 → reconstruction 0.99, group 2 0.90 Å/px', async () => {
+    const star = join(dir, 'refined.star');
+    writeFileSync(star, ['data_optics', '', 'loop_', '_rlnOpticsGroup #1', '_rlnOpticsGroupName #2', '_rlnImagePixelSize #3', '_rlnMagMat00 #4', '_rlnMagMat01 #5', '_rlnMagMat10 #6', '_rlnMagMat11 #7',
+      '1 opticsGroup1 1.00 0.99 0 0 0.99', '2 opticsGroup2 0.95 1.045 0 0 1.045', '', 'data_particles', '', 'loop_', '_rlnImageName #1', '_rlnOpticsGroup #2', '1@a.mrcs 1', '1@b.mrcs 2', ''].join('\n'));
+    const r = JSON.parse((await runCli(['pixel-size', 'groups', '--star', star, '--trusted-group', '1', '--trusted-angpix', '1.0', '--json'])).stdout);
+    assert.equal(r.reconstructionPixelA.toFixed(3), '0.990');
+    assert.equal(r.groups[1].truePixelA.toFixed(3), '0.900');
+    const byName = JSON.parse((await runCli(['pixel-size', 'groups', '--star', star, '--trusted-group', 'opticsGroup1', '--trusted-angpix', '1.0', '--json'])).stdout);
+    assert.equal(byName.reconstructionPixelA, r.reconstructionPixelA);
+  });
+
+  it('ctf-plot: RELION example (0.51 true, 0.54 nominal, 5000 Å) goes out of phase near 2.55 Å; with --refit-cs never', async () => {
+    const r = JSON.parse((await runCli(['pixel-size', 'ctf-plot', '--true-angpix', '0.51', '--nominal-angpix', '0.54', '--defocus', '5000', '-o', join(dir, 'ctf'), '--json'])).stdout);
+    assert.ok(Math.abs(r.outOfPhase.resolutionA - 2.55) < 0.05, `${r.outOfPhase.resolutionA}`);
+    assert.ok(Math.abs(r.model.defocusA - 5606) < 1);
+    for (const f of r.files) assert.ok(existsSync(f));
+    const refit = JSON.parse((await runCli(['pixel-size', 'ctf-plot', '--true-angpix', '0.51', '--nominal-angpix', '0.54', '--defocus', '5000', '--refit-cs', '-o', join(dir, 'ctf2'), '--json'])).stdout);
+    assert.equal(refit.outOfPhase, null);
+  });
+
+  it('star join: renumbers optics groups and particles; refuses a clashing group name', async () => {
+    const mk = (name: string, group: string, px: string, parts: string[]) =>
+      ['data_optics', '', 'loop_', '_rlnOpticsGroupName #1', '_rlnOpticsGroup #2', '_rlnImagePixelSize #3', '_rlnVoltage #4', `${name} ${group} ${px} 300`, '', 'data_particles', '', 'loop_', '_rlnImageName #1', '_rlnOpticsGroup #2', ...parts.map((p) => `${p} ${group}`), ''].join('\n');
+    writeFileSync(join(dir, 'a.star'), mk('dataset1', '1', '1.0', ['1@a.mrcs', '2@a.mrcs']));
+    writeFileSync(join(dir, 'b.star'), mk('dataset2', '1', '0.95', ['1@b.mrcs']));
+    const r = JSON.parse((await runCli(['star', 'join', join(dir, 'a.star'), join(dir, 'b.star'), '-o', join(dir, 'joined.star'), '--json'])).stdout);
+    assert.deepEqual([r.opticsGroups, r.particles], [2, 3]);
+    const j = parseStar(readFileSync(join(dir, 'joined.star'), 'utf8'));
+    assert.deepEqual(column(loopTable(getBlock(j, 'particles')!)!, 'rlnOpticsGroup'), ['1', '1', '2']);
+    writeFileSync(join(dir, 'c.star'), mk('dataset1', '1', '0.95', ['1@c.mrcs']));
+    await assert.rejects(runCli(['star', 'join', join(dir, 'a.star'), join(dir, 'c.star'), '-o', join(dir, 'bad.star')]), oneLineError(/optics group name 'dataset1' .* different values/));
+    assert.ok(!existsSync(join(dir, 'bad.star')));
+  });
+
+  it('malformed STAR files give one clear line: missing column, ragged row', async () => {
+    const missing = join(dir, 'missing.star');
+    writeFileSync(missing, ['data_optics', '', 'loop_', '_rlnOpticsGroup #1', '_rlnVoltage #2', '1 300', ''].join('\n'));
+    await assert.rejects(runCli(['pixel-size', 'from-cs', '--star', missing]), oneLineError(/rlnSphericalAberration|rlnEvenZernike|rlnImagePixelSize/));
+    const ragged = join(dir, 'ragged.star');
+    writeFileSync(ragged, ['data_optics', '', 'loop_', '_rlnOpticsGroup #1', '_rlnVoltage #2', '1 300', '2', ''].join('\n'));
+    await assert.rejects(runCli(['pixel-size', 'from-cs', '--star', ragged]), oneLineError(/line 7.*1 values? but .*2 columns/));
+  });
+});

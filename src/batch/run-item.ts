@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { hostname } from 'node:os';
 import { fetchEmdbMap } from '../io/emdb/index.js';
 import { estimateFromFile, type EstimateFileOptions } from '../occupancy/estimate-files.js';
 import type { BatchItem } from './inputs.js';
@@ -17,6 +18,14 @@ export type BatchMethodOptions = Omit<EstimateFileOptions, 'inputPath' | 'output
 export const RECORD_FILE = 'record.json';
 /** Folder (inside the batch output folder) where maps are processed before they are moved into place. */
 export const STAGING_DIR = '.staging';
+
+/**
+ * The staging folder of one batch run: `<outRoot>/.staging/<host>-<pid>`, so that concurrent runs
+ * (SLURM shards) never touch each other's work in progress.
+ */
+export function runStagingDir(outRoot: string): string {
+  return join(outRoot, STAGING_DIR, `${hostname()}-${process.pid}`);
+}
 
 /** Path of the finished folder of an item. */
 export function itemDir(outRoot: string, item: BatchItem): string {
@@ -40,7 +49,7 @@ export async function finishedRecord(outRoot: string, item: BatchItem): Promise<
  * The seed of synthetic solvent noise defaults to 0 so that repeated and parallel runs give
  * byte-identical maps.
  */
-export async function runItem(outRoot: string, item: BatchItem, options: BatchMethodOptions, shard?: string): Promise<BatchRecord> {
+export async function runItem(outRoot: string, item: BatchItem, options: BatchMethodOptions, shard?: string, stagingRoot = runStagingDir(outRoot)): Promise<BatchRecord> {
   const t0 = performance.now();
   const settings = { ...options } as Record<string, unknown>;
   const base: Omit<BatchRecord, 'status' | 'seconds'> = {
@@ -51,7 +60,7 @@ export async function runItem(outRoot: string, item: BatchItem, options: BatchMe
     ...(item.classNumber !== undefined ? { classNumber: item.classNumber, classDistribution: item.classDistribution } : {}),
     ...(shard ? { shard } : {}),
   };
-  const staging = join(outRoot, STAGING_DIR, `${item.id}.${process.pid}.${Math.floor(Math.random() * 1e9)}`);
+  const staging = join(stagingRoot, `${item.id}.${process.pid}.${Math.floor(Math.random() * 1e9)}`);
   try {
     const input = item.source.startsWith('emdb:') ? await fetchEmdbMap(item.source.slice(5)) : item.source;
     if (!existsSync(input)) throw new Error(`cannot read map '${item.given}': no such file`);

@@ -3,13 +3,14 @@
  * record per map.
  */
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BatchItem } from './inputs.js';
 import { latestRecords, parseRecords, type BatchRecord } from './record.js';
-import { finishedRecord, runItem, STAGING_DIR, type BatchMethodOptions } from './run-item.js';
+import { finishedRecord, runItem, runStagingDir, STAGING_DIR, type BatchMethodOptions } from './run-item.js';
 import type { WorkerTask } from './worker.js';
 
 /** Options of {@link runBatch}. */
@@ -73,14 +74,16 @@ function startWorker(): ChildProcess {
 
 /**
  * Run the estimate over `items`. Finished maps (a complete output folder with `record.json`) are
- * skipped unless `force`; stale staging folders of killed runs are removed first. Each record is
+ * skipped unless `force`; staging folders of killed runs on this machine are removed first (those of
+ * concurrent runs, e.g. other SLURM shards, are left alone). Each record is
  * appended to the results file as it arrives; at the end the file is rewritten with exactly one
  * record per map (this run's, skipped ones included, and earlier runs' other maps), sorted by id.
  */
 export async function runBatch(items: BatchItem[], options: BatchMethodOptions, run: BatchRunOptions): Promise<BatchRunResult> {
   const { outRoot } = run;
   await mkdir(outRoot, { recursive: true });
-  await rm(join(outRoot, STAGING_DIR), { recursive: true, force: true });
+  await removeStaleStaging(outRoot);
+  const stagingRoot = runStagingDir(outRoot);
   const mine = shardItems(items, run.shard);
   const shardLabel = run.shard ? `${run.shard.index}/${run.shard.count}` : undefined;
   const resultsPath = join(outRoot, resultsFileName(run.shard));
@@ -110,7 +113,7 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
   };
   const jobs = Math.max(1, Math.min(run.jobs ?? 1, todo.length));
   if (jobs <= 1) {
-    for (const item of todo) await accept(await runItem(outRoot, item, options, shardLabel));
+    for (const item of todo) await accept(await runItem(outRoot, item, options, shardLabel, stagingRoot));
   } else {
     const queue = [...todo];
     await Promise.all(
@@ -118,7 +121,7 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
         const worker = startWorker();
         try {
           for (let item = queue.shift(); item; item = queue.shift()) {
-            const task: WorkerTask = { outRoot, item, options, shard: shardLabel };
+            const task: WorkerTask = { outRoot, item, options, shard: shardLabel, stagingRoot };
             const rec = await new Promise<BatchRecord>((res, rej) => {
               const onExit = (code: number | null) => rej(new Error(`batch worker exited (code ${code}) while processing ${item?.id}`));
               worker.once('exit', onExit);
@@ -136,7 +139,8 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
       }),
     );
   }
-  await rm(join(outRoot, STAGING_DIR), { recursive: true, force: true });
+  await rm(stagingRoot, { recursive: true, force: true });
+  await rmdir(join(outRoot, STAGING_DIR)).catch(() => undefined); // only when no other run uses it
   const final = latestRecords([...previous, ...records]);
   const tmp = `${resultsPath}.tmp-${process.pid}`;
   await writeFile(tmp, final.map((r) => JSON.stringify(r)).join('\n') + (final.length ? '\n' : ''));
@@ -144,9 +148,34 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
   return { records: final, done, failed, skipped, resultsPath };
 }
 
+/** Whether a process with this PID exists on this machine. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove staging folders left by killed runs on this machine (`<host>-<pid>` with a dead PID).
+ * Folders of other hosts (a shared file system on a cluster) and of live runs are kept.
+ */
+async function removeStaleStaging(outRoot: string): Promise<void> {
+  const dir = join(outRoot, STAGING_DIR);
+  if (!existsSync(dir)) return;
+  const host = hostname();
+  for (const name of await readdir(dir)) {
+    const m = /^(.*)-(\d+)$/.exec(name);
+    if (m && m[1] === host && Number(m[2]) !== process.pid && !alive(Number(m[2]))) await rm(join(dir, name), { recursive: true, force: true });
+    else if (!m) await rm(join(dir, name), { recursive: true, force: true }); // older layout
+  }
+  await rmdir(dir).catch(() => undefined);
+}
+
 /** All records of a batch folder: every `results*.jsonl` merged, one per map (the last one wins). */
 export async function readBatchRecords(outRoot: string): Promise<BatchRecord[]> {
-  const { readdir } = await import('node:fs/promises');
   if (!existsSync(outRoot)) throw new Error(`batch folder '${outRoot}' not found`);
   const files = (await readdir(outRoot)).filter((f) => /^results.*\.jsonl$/.test(f)).sort();
   if (files.length === 0) throw new Error(`no results*.jsonl in '${outRoot}': nothing to collect`);

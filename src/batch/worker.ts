@@ -11,6 +11,8 @@ export interface WorkerTask {
   item: BatchItem;
   options: BatchMethodOptions;
   shard?: string;
+  /** The parent run's staging folder. */
+  stagingRoot: string;
 }
 
 if (process.send) {
@@ -18,7 +20,7 @@ if (process.send) {
   const ready = loadFft();
   process.on('message', async (task: WorkerTask) => {
     await ready;
-    send(await runItem(task.outRoot, task.item, task.options, task.shard));
+    send(await runItem(task.outRoot, task.item, task.options, task.shard, task.stagingRoot));
   });
   process.on('disconnect', () => process.exit(0));
 }

@@ -24,10 +24,10 @@ export interface BatchRecord {
   solventModel?: { c: number; mu: number; sigma: number };
   confidenceLimit?: number;
   variabilityLimit?: number;
-  /** Mean local scale over voxels with confidence > 0.5. */
-  meanScaleConfident?: number;
-  /** Fraction of the confident voxels at full scale (scale == 1). */
-  fractionFullScale?: number;
+  /** Mean local scale over voxels with confidence > 0.5 (null when no voxel is confident). */
+  meanScaleConfident?: number | null;
+  /** Fraction of the confident voxels at full scale (scale == 1); null when no voxel is confident. */
+  fractionFullScale?: number | null;
   warnings: string[];
   /** Output files, relative to the batch output folder. */
   files?: string[];

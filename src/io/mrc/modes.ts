@@ -50,7 +50,7 @@ export function bytesPerVoxel(mode: MrcMode): number {
 }
 
 /** True when this machine is little-endian (typed arrays use the host order). */
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 // Scratch for float <-> bits reinterpretation (module-level: no per-call allocation).
 const scratchF32 = new Float32Array(1);

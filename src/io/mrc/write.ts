@@ -14,7 +14,7 @@ import {
   type HeaderTriple,
   type MrcHeader,
 } from './header.js';
-import { decodeVoxels, encodeVoxels, isSupportedMode, type MrcMode } from './modes.js';
+import { bytesPerVoxel, decodeVoxels, encodeVoxels, HOST_LITTLE_ENDIAN, isSupportedMode, type MrcMode } from './modes.js';
 
 /** Options of {@link encodeMrc}. */
 export interface MrcEncodeOptions {
@@ -49,28 +49,28 @@ interface Stats {
 
 /** Two-pass min/max/mean/std over the finite values of `v`. */
 function statistics(v: Float32Array): Stats {
+  // One pass with sums shifted by the first finite value k (Σ(x−k), Σ(x−k)²): exact enough in
+  // float64 for float32 data and half the memory traffic of a two-pass mean/rms.
   let min = Infinity;
   let max = -Infinity;
-  let sum = 0;
+  let k = Number.NaN;
+  let s1 = 0;
+  let s2 = 0;
   let n = 0;
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     if (x - x !== 0) continue;
+    if (n === 0) k = x;
     if (x < min) min = x;
     if (x > max) max = x;
-    sum += x;
+    const d = x - k;
+    s1 += d;
+    s2 += d * d;
     n++;
   }
   if (n === 0) return { min: 0, max: 0, mean: 0, std: 0 };
-  const mean = sum / n;
-  let ss = 0;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i];
-    if (x - x !== 0) continue;
-    const d = x - mean;
-    ss += d * d;
-  }
-  return { min, max, mean, std: Math.sqrt(ss / n) };
+  const m1 = s1 / n;
+  return { min, max, mean: k + m1, std: Math.sqrt(Math.max(0, s2 / n - m1 * m1)) };
 }
 
 /**
@@ -113,8 +113,10 @@ export function encodeMrc(volume: Volume, options: MrcEncodeOptions = {}): Uint8
 
   const { shape, voxelSizeA } = volume;
   const fileData = canonicalToFile(volume.data, shape, order);
-  const body = encodeVoxels(fileData, mode, littleEndian);
-  const stored = mode === 2 ? fileData : decodeVoxels(body, 0, fileData.length, mode, littleEndian);
+  // float32 in the host's byte order (the usual case) is copied straight into the output buffer
+  const direct = mode === 2 && littleEndian === HOST_LITTLE_ENDIAN;
+  const body = direct ? undefined : encodeVoxels(fileData, mode, littleEndian);
+  const stored = mode === 2 ? fileData : decodeVoxels(body as Uint8Array, 0, fileData.length, mode, littleEndian);
   const stats = statistics(stored);
   const [nx, ny, nz] = fileBox(shape, order);
   const cellb: HeaderTriple = template && template.cellb.every((a) => a > 0) ? [...template.cellb] : [90, 90, 90];
@@ -151,9 +153,10 @@ export function encodeMrc(volume: Volume, options: MrcEncodeOptions = {}): Uint8
     nlabl: labels.length,
     labels,
   };
-  const out = new Uint8Array(MRC_HEADER_BYTES + body.length);
+  const out = new Uint8Array(MRC_HEADER_BYTES + fileData.length * bytesPerVoxel(mode));
   out.set(encodeMrcHeader(header, littleEndian), 0);
-  out.set(body, MRC_HEADER_BYTES);
+  if (direct) new Float32Array(out.buffer, MRC_HEADER_BYTES, fileData.length).set(fileData);
+  else out.set(body as Uint8Array, MRC_HEADER_BYTES);
   return out;
 }
 

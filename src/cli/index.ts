@@ -12,6 +12,7 @@ import * as fsc from './commands/fsc.js';
 import * as pixelSize from './commands/pixel-size.js';
 import { addCalibrationCommands } from './commands/pixel-size-calibration.js';
 import * as star from './commands/star.js';
+import * as gui from './commands/gui.js';
 import { loadFft } from '../math/fft.js';
 import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
 
@@ -46,6 +47,9 @@ export function buildProgram(argv: readonly string[] = []): Command {
   });
   pixelSize.addPixelSizeCommands(program.command('pixel-size').description(pixelSize.summary), addCalibrationCommands);
   star.addStarCommands(program.command('star').description(star.summary));
+  gui.addGuiOptions(program.command('gui').description(gui.summary)).action(async (map: string | undefined, opts: gui.GuiOptions) => {
+    await gui.run(map, opts);
+  });
   const batchCmd = program.command('batch').description(batch.summary);
   batchCmd
     .command('collect')

@@ -1,0 +1,52 @@
+/**
+ * `occupy gui [map]`: the browser GUI, served from this machine only (127.0.0.1).
+ */
+import { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { integerOption } from '../options.js';
+import { startGuiServer } from '../../web/server/server.js';
+
+/** Description shown in `occupy --help`. */
+export const summary = 'open the browser GUI (local server on 127.0.0.1) on the current folder or a map';
+
+/** Options of `occupy gui`. */
+export interface GuiOptions {
+  port?: number;
+  open?: boolean;
+  root?: string;
+  quiet?: boolean;
+}
+
+/** Add the arguments and options of `occupy gui`. */
+export function addGuiOptions(cmd: Command): Command {
+  return cmd
+    .argument('[map]', 'a map to open at start (inside the root folder)')
+    .option('--port <n>', 'port (default: a free one)', integerOption('--port', 1))
+    .option('--root <folder>', 'folder the file browser shows; nothing outside it can be reached (default: the current folder)')
+    .option('--open', 'open the page in the default browser')
+    .option('-q, --quiet', 'print only the URL');
+}
+
+/** Open a URL in the desktop's browser (xdg-open / open / start). */
+function openBrowser(url: string): void {
+  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
+  child.on('error', () => process.stderr.write(`Could not open a browser; open ${url} yourself.\n`));
+  child.unref();
+}
+
+/** Run `occupy gui`: start the server and keep running until interrupted. */
+export async function run(map: string | undefined, o: GuiOptions): Promise<void> {
+  const server = await startGuiServer({ root: resolve(o.root ?? '.'), port: o.port ?? 0, initialMapPath: map });
+  process.stdout.write(`occupy GUI: ${server.url}\n`);
+  if (!o.quiet) process.stderr.write('Serving on 127.0.0.1 only. Press Ctrl+C to stop.\n');
+  if (o.open) openBrowser(server.url);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      void server.close().then(done);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

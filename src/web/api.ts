@@ -1,0 +1,142 @@
+/**
+ * The HTTP API between the GUI page and the local server (`occupy gui`). Shared types only: the
+ * server implements these routes, the page calls them. All paths are relative to the server's root
+ * folder; the server refuses anything outside it.
+ *
+ * Routes (JSON unless stated):
+ * - `GET  /api/info` → {@link ServerInfo}
+ * - `GET  /api/files?dir=<rel>` → {@link FileListing} (folders and map files under the root)
+ * - `POST /api/open` body {@link OpenRequest} → {@link MapInfo} (a map file under the root)
+ * - `POST /api/upload?name=<file name>` body: the raw map bytes (drag and drop) → {@link MapInfo}
+ * - `POST /api/estimate` body {@link EstimateRequest} → {@link JobStarted}
+ * - `GET  /api/jobs/<jobId>/events` → text/event-stream of {@link JobEvent} (JSON per `data:` line)
+ * - `DELETE /api/jobs/<jobId>` → cancels a running job → { cancelled: boolean }
+ * - `GET  /api/maps/<mapId>/slice?layer=<SliceLayer>&axis=x|y|z&index=<i>` → binary: little-endian
+ *   Float32 values of the slice, row-major (rows along the second in-plane axis), with headers
+ *   `X-Slice-Width`, `X-Slice-Height`, `X-Slice-Min`, `X-Slice-Max`
+ * - `GET  /api/maps/<mapId>/files/<name>` → an output file (MRC, log, cxc, PNG, SVG) for download or Mol*
+ * - `GET  /api/maps/<mapId>/result` → {@link EstimateSummaryView} of the last estimate (404 before)
+ *
+ * Slices are taken on the input's box: `axis=z` gives the XY plane at Z = index (width nx, height
+ * ny); `axis=y` the XZ plane (width nx, height nz); `axis=x` the YZ plane (width ny, height nz).
+ */
+
+/** `GET /api/info`. */
+export interface ServerInfo {
+  tool: 'occupy-ts';
+  version: string;
+  /** The root folder the file browser shows (absolute). */
+  root: string;
+  /** A map given on the command line (`occupy gui map.mrc`), already opened. */
+  initialMap?: MapInfo;
+}
+
+/** One entry of a folder listing. */
+export interface FileEntry {
+  name: string;
+  /** Path relative to the root, with `/` separators. */
+  path: string;
+  kind: 'dir' | 'map';
+  /** Size in bytes (maps). */
+  size?: number;
+}
+
+/** `GET /api/files`. */
+export interface FileListing {
+  /** The listed folder, relative to the root ('' = root). */
+  dir: string;
+  entries: FileEntry[];
+}
+
+/** `POST /api/open`. */
+export interface OpenRequest {
+  /** Map path relative to the root. */
+  path: string;
+}
+
+/** A map opened in the session. */
+export interface MapInfo {
+  /** Session id of the map (used in the routes). */
+  mapId: string;
+  /** File name. */
+  name: string;
+  /** Path relative to the root, or `upload:<name>` for drag-and-drop. */
+  path: string;
+  /** Box [nx, ny, nz], voxels. */
+  box: [number, number, number];
+  /** Voxel size along X, Y, Z, Å. */
+  voxelSizeA: [number, number, number];
+  /** Data range. */
+  min: number;
+  max: number;
+  mean: number;
+}
+
+/** Settings of an estimate, with the CLI's option names in camelCase (see `occupy --help`). */
+export interface EstimateSettings {
+  lowpassA?: number;
+  resolutionA?: number;
+  kernelSize?: number;
+  kernelRadiusVoxels?: number;
+  tau?: number;
+  tileSize?: number;
+  maxBox?: number;
+  mode?: 'res' | 'occ';
+  nlrc?: boolean;
+  hedgeConfidence?: number;
+  /** Solvent definition: a mask file under the root, or a threshold on the current scale map. */
+  solventDefPath?: string;
+  solventDefThreshold?: number;
+  scaleLimit?: number;
+  /** Modifications (each gives an output map). */
+  amplify?: number;
+  attenuate?: number;
+  sigmoid?: number;
+  pivot?: number;
+  excludeSolvent?: boolean;
+  seed?: number;
+}
+
+/** `POST /api/estimate`: estimate (and, with modification settings, modify) a map. */
+export interface EstimateRequest {
+  mapId: string;
+  settings: EstimateSettings;
+}
+
+/** `POST /api/estimate` answer. */
+export interface JobStarted {
+  jobId: string;
+}
+
+/** Server-sent events of a job. */
+export type JobEvent =
+  | { type: 'progress'; phase: string; fraction: number }
+  | { type: 'log'; level: 'info' | 'warning'; text: string }
+  | { type: 'done'; result: EstimateSummaryView }
+  | { type: 'error'; message: string }
+  | { type: 'cancelled' };
+
+/** What the page shows after an estimate. */
+export interface EstimateSummaryView {
+  mapId: string;
+  /** The CLI summary (same fields as `occupy --json`). */
+  summary: Record<string, unknown>;
+  /** Output files (names, downloadable at /api/maps/<mapId>/files/<name>). */
+  files: string[];
+  /** Which slice layers exist now. */
+  layers: SliceLayer[];
+  /** Solvent-model plot data. */
+  solventPlot: {
+    x: number[];
+    histogram: number[];
+    fitted: number[];
+    initial: number[];
+    confidenceX: number[];
+    confidence: number[];
+  };
+  /** The equivalent command line. */
+  command: string;
+}
+
+/** Slice layers: the input, the scale, the confidence, the solvent definition, the last output. */
+export type SliceLayer = 'input' | 'scale' | 'confidence' | 'soldef' | 'output';

@@ -1,0 +1,131 @@
+/**
+ * Typed calls of the GUI server's HTTP API (`src/web/api.ts` is the contract). Every URL is
+ * relative to the page, so the page works wherever the server mounts it; nothing leaves the
+ * machine.
+ */
+import type { EstimateRequest, FileListing, JobStarted, MapInfo, ServerInfo, SliceLayer } from '../api.js';
+
+/** Slice axes: the axis the slice is perpendicular to. */
+export type Axis = 'x' | 'y' | 'z';
+
+/** A slice of a map layer as the server sends it. */
+export interface Slice {
+  /** Values, length width*height, index row*width + column, rows along the second in-plane axis. */
+  data: Float32Array;
+  width: number;
+  height: number;
+  min: number;
+  max: number;
+}
+
+/** An error answer of the server, with its status and message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Absolute URL of an API path (`api/...`) resolved against the page. */
+export function apiUrl(path: string): string {
+  return new URL(`api/${path}`, document.baseURI).href;
+}
+
+async function failure(res: Response): Promise<ApiError> {
+  let text = '';
+  try {
+    text = await res.text();
+    const j = JSON.parse(text) as { error?: unknown; message?: unknown };
+    const m = j.error ?? j.message;
+    if (typeof m === 'string') text = m;
+  } catch {
+    // not JSON: keep the text
+  }
+  return new ApiError(res.status, `${res.status} ${res.statusText}${text ? `: ${text}` : ''}`);
+}
+
+async function json<T>(path: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(apiUrl(path), init);
+  if (!res.ok) throw await failure(res);
+  return (await res.json()) as T;
+}
+
+/** `GET /api/info`. */
+export function getInfo(): Promise<ServerInfo> {
+  return json<ServerInfo>('info');
+}
+
+/** `GET /api/files?dir=`: folders and map files of a folder under the root. */
+export function listFiles(dir: string): Promise<FileListing> {
+  return json<FileListing>(`files?dir=${encodeURIComponent(dir)}`);
+}
+
+/** `POST /api/open`: open a map under the root. */
+export function openMap(path: string): Promise<MapInfo> {
+  return json<MapInfo>('open', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ path }) });
+}
+
+/** `POST /api/upload?name=`: open a dropped map file. */
+export function uploadMap(file: File): Promise<MapInfo> {
+  return json<MapInfo>(`upload?name=${encodeURIComponent(file.name)}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/octet-stream' },
+    body: file,
+  });
+}
+
+/** `POST /api/estimate`: start an estimate (with modifications when the settings ask for them). */
+export function startEstimate(req: EstimateRequest): Promise<JobStarted> {
+  return json<JobStarted>('estimate', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(req) });
+}
+
+/** `DELETE /api/jobs/<id>`: cancel a running job. */
+export function cancelJob(jobId: string): Promise<{ cancelled: boolean }> {
+  return json<{ cancelled: boolean }>(`jobs/${encodeURIComponent(jobId)}`, { method: 'DELETE' });
+}
+
+/** URL of the event stream of a job. */
+export function jobEventsUrl(jobId: string): string {
+  return apiUrl(`jobs/${encodeURIComponent(jobId)}/events`);
+}
+
+/** URL of an output file of a map (`download` adds `?download=1`). */
+export function fileUrl(mapId: string, name: string, download = false): string {
+  return apiUrl(`maps/${encodeURIComponent(mapId)}/files/${encodeURIComponent(name)}${download ? '?download=1' : ''}`);
+}
+
+/** `GET /api/maps/<id>/slice`: one slice of a layer (little-endian Float32 body). */
+export async function getSlice(mapId: string, layer: SliceLayer, axis: Axis, index: number, signal?: AbortSignal): Promise<Slice> {
+  const res = await fetch(apiUrl(`maps/${encodeURIComponent(mapId)}/slice?layer=${layer}&axis=${axis}&index=${index}`), { signal });
+  if (!res.ok) throw await failure(res);
+  const width = Number(res.headers.get('X-Slice-Width'));
+  const height = Number(res.headers.get('X-Slice-Height'));
+  const buf = await res.arrayBuffer();
+  if (!(width > 0 && height > 0) || buf.byteLength !== width * height * 4) {
+    throw new ApiError(res.status, `slice of ${buf.byteLength} bytes does not match ${width}x${height} float32`);
+  }
+  const view = new DataView(buf);
+  const data = new Float32Array(width * height);
+  for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);
+  let min = Number(res.headers.get('X-Slice-Min'));
+  let max = Number(res.headers.get('X-Slice-Max'));
+  if (!Number.isFinite(min) || !Number.isFinite(max) || res.headers.get('X-Slice-Min') === null) {
+    min = Infinity;
+    max = -Infinity;
+    for (const v of data) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return { data, width, height, min, max };
+}
+
+/** Download a whole file of a map as bytes. */
+export async function getFileBytes(mapId: string, name: string): Promise<ArrayBuffer> {
+  const res = await fetch(fileUrl(mapId, name));
+  if (!res.ok) throw await failure(res);
+  return res.arrayBuffer();
+}

@@ -1,0 +1,237 @@
+/**
+ * The kernel-settings panel: reads the form, recomputes the derived settings live with the same
+ * code as the CLI (`deriveSettings`), and builds the request settings and the equivalent command.
+ */
+import type { EstimateSettings, MapInfo } from '../api.js';
+import { deriveSettings, type DerivedSettings } from '../../occupancy/kernel.js';
+import { checkModification, type ModificationKind } from '../../occupancy/modification-curves.js';
+
+/** What the form holds; undefined = left blank (the CLI derives it). */
+export interface FormSettings {
+  lowpassA?: number;
+  resolutionA?: number;
+  kernelSize?: number;
+  kernelRadiusVoxels?: number;
+  tau?: number;
+  tileSize?: number;
+  maxBox?: number;
+  mode: 'res' | 'occ';
+  nlrc: boolean;
+  hedgeConfidence?: number;
+  scaleLimit?: number;
+  soldefKind: 'sphere' | 'mask' | 'threshold';
+  soldefPath?: string;
+  soldefThreshold: number;
+}
+
+/** The modification controls. */
+export interface ModificationSettings {
+  kind: ModificationKind;
+  gamma: number;
+  pivot: number;
+  excludeSolvent: boolean;
+}
+
+/** Default `--scale-limit`. */
+export const DEFAULT_SCALE_LIMIT = 0.05;
+/** Default `--max-box`. */
+export const DEFAULT_MAX_BOX = 256;
+
+function el<T extends HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`page element #${id} is missing`);
+  return e as T;
+}
+
+/** A number input's value, or undefined when blank. */
+function optionalNumber(id: string): number | undefined {
+  const v = el<HTMLInputElement>(id).value.trim();
+  if (v === '') return undefined;
+  return Number(v);
+}
+
+/** Read the kernel and solvent-definition form. */
+export function readForm(): FormSettings {
+  return {
+    lowpassA: optionalNumber('lowpass'),
+    resolutionA: optionalNumber('resolution'),
+    kernelSize: optionalNumber('kernel-size'),
+    kernelRadiusVoxels: optionalNumber('kernel-radius'),
+    tau: optionalNumber('tau'),
+    tileSize: optionalNumber('tile-size'),
+    maxBox: optionalNumber('max-box'),
+    mode: el<HTMLSelectElement>('mode').value === 'occ' ? 'occ' : 'res',
+    nlrc: el<HTMLInputElement>('nlrc').checked,
+    hedgeConfidence: optionalNumber('hedge'),
+    scaleLimit: optionalNumber('scale-limit'),
+    soldefKind: el<HTMLSelectElement>('soldef-kind').value as FormSettings['soldefKind'],
+    soldefPath: el<HTMLInputElement>('soldef-path').value.trim() || undefined,
+    soldefThreshold: Number(el<HTMLInputElement>('soldef-threshold').value),
+  };
+}
+
+/** Read the modification controls. */
+export function readModification(): ModificationSettings {
+  return {
+    kind: el<HTMLSelectElement>('mod-kind').value as ModificationKind,
+    gamma: Number(el<HTMLInputElement>('mod-gamma').value),
+    pivot: Number(el<HTMLInputElement>('mod-pivot').value),
+    excludeSolvent: el<HTMLInputElement>('exclude-solvent').checked,
+  };
+}
+
+/**
+ * Processing box for `--max-box` (mirrors `processingBox` of `src/occupancy/estimate.ts`, which
+ * cannot be bundled into the page because it pulls in the FFT): the largest axis becomes maxBox,
+ * the others shrink by the same factor.
+ */
+export function processingBox(shape: [number, number, number], maxBox: number): [number, number, number] {
+  const largest = Math.max(...shape);
+  if (maxBox === 0 || largest <= maxBox) return shape;
+  const f = maxBox / largest;
+  return shape.map((n) => (n === largest ? maxBox : Math.max(2, Math.round(n * f)))) as [number, number, number];
+}
+
+/** Result of the live derivation: the derived settings plus what the page adds. */
+export interface LiveSettings {
+  derived?: DerivedSettings;
+  /** Processing voxel size (finest axis), Å. */
+  voxelSizeA?: number;
+  processingBox?: [number, number, number];
+  /** Validation errors (one line each, naming the option like the CLI). */
+  errors: string[];
+  /** Warnings as the CLI prints them, plus the down-sampling note. */
+  warnings: string[];
+  notes: string[];
+}
+
+/**
+ * Recompute the derived settings for the open map (spec §3) and check the other options the way
+ * the CLI does.
+ */
+export function liveSettings(form: FormSettings, map: MapInfo | undefined): LiveSettings {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  const nonNumber = (name: string, v: number | undefined) => {
+    if (v !== undefined && !Number.isFinite(v)) errors.push(`${name} must be a number`);
+  };
+  nonNumber('--lowpass', form.lowpassA);
+  nonNumber('--resolution', form.resolutionA);
+  nonNumber('--kernel-size', form.kernelSize);
+  nonNumber('--kernel-radius', form.kernelRadiusVoxels);
+  nonNumber('--tau', form.tau);
+  if (form.tileSize !== undefined && !(Number.isInteger(form.tileSize) && form.tileSize >= 1)) errors.push(`--tile-size must be a positive integer, got ${form.tileSize}`);
+  const maxBox = form.maxBox ?? DEFAULT_MAX_BOX;
+  if (!Number.isInteger(maxBox) || maxBox < 0 || (maxBox > 0 && (maxBox % 2 !== 0 || maxBox < 10))) {
+    errors.push(`--max-box must be an even integer >= 10, or 0 for no limit; got ${form.maxBox}`);
+  }
+  if (form.hedgeConfidence !== undefined && !(form.hedgeConfidence >= 1 && Number.isFinite(form.hedgeConfidence))) {
+    errors.push(`--hedge-confidence must be >= 1, got ${form.hedgeConfidence}`);
+  }
+  if (form.scaleLimit !== undefined && !(form.scaleLimit >= 0 && form.scaleLimit < 1)) errors.push(`--scale-limit must be in [0, 1), got ${form.scaleLimit}`);
+  if (form.soldefKind === 'mask' && !form.soldefPath) errors.push('--solvent-def: choose a mask file');
+  if (!map) return { errors, warnings, notes };
+
+  const box = errors.some((e) => e.startsWith('--max-box')) ? map.box : processingBox(map.box, maxBox);
+  const voxel = map.voxelSizeA.map((a, i) => (a * map.box[i]) / box[i]);
+  const voxelSizeA = Math.min(...voxel);
+  if (box.some((n, i) => n !== map.box[i])) {
+    notes.push(`Box ${map.box.join('x')} is larger than --max-box ${maxBox}: processing at ${box.join('x')} (voxel ${voxel.map((a) => a.toFixed(3)).join(', ')} Å).`);
+  }
+  let derived: DerivedSettings | undefined;
+  try {
+    derived = deriveSettings({
+      voxelSizeA,
+      lowpassA: form.lowpassA,
+      resolutionA: form.resolutionA,
+      kernelSize: form.kernelSize,
+      kernelRadiusVoxels: form.kernelRadiusVoxels,
+      tau: form.tau,
+    });
+    warnings.push(...derived.warnings);
+    notes.push(...derived.notes);
+  } catch (e) {
+    errors.push(e instanceof Error ? e.message : String(e));
+  }
+  return { derived, voxelSizeA, processingBox: box, errors, warnings, notes };
+}
+
+/** Check the modification controls; the CLI's message, or undefined when valid. */
+export function modificationError(m: ModificationSettings): string | undefined {
+  try {
+    checkModification(m.kind, m.gamma, m.kind === 'sigmoid' ? m.pivot : undefined);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/** The request settings of an estimate (only what the user set; the server derives the rest). */
+export function requestSettings(form: FormSettings, mod?: ModificationSettings): EstimateSettings {
+  const s: EstimateSettings = { mode: form.mode };
+  if (form.lowpassA !== undefined) s.lowpassA = form.lowpassA;
+  if (form.resolutionA !== undefined) s.resolutionA = form.resolutionA;
+  if (form.kernelSize !== undefined) s.kernelSize = form.kernelSize;
+  if (form.kernelRadiusVoxels !== undefined) s.kernelRadiusVoxels = form.kernelRadiusVoxels;
+  if (form.tau !== undefined) s.tau = form.tau;
+  if (form.tileSize !== undefined) s.tileSize = form.tileSize;
+  if (form.maxBox !== undefined) s.maxBox = form.maxBox;
+  if (form.nlrc) s.nlrc = true;
+  if (form.hedgeConfidence !== undefined) s.hedgeConfidence = form.hedgeConfidence;
+  if (form.scaleLimit !== undefined) s.scaleLimit = form.scaleLimit;
+  if (form.soldefKind === 'mask' && form.soldefPath) s.solventDefPath = form.soldefPath;
+  if (form.soldefKind === 'threshold') s.solventDefThreshold = form.soldefThreshold;
+  if (mod) {
+    s[mod.kind] = mod.gamma;
+    if (mod.kind === 'sigmoid') s.pivot = mod.pivot;
+    if (mod.excludeSolvent) s.excludeSolvent = true;
+  }
+  return s;
+}
+
+/** Quote a shell word when needed (POSIX single quotes). */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** File stem of a map name (drops .gz and the map extension). */
+export function mapStem(name: string): string {
+  return name.replace(/\.gz$/i, '').replace(/\.(mrc|map|ccp4|rec)$/i, '');
+}
+
+/**
+ * The command line equivalent to the settings (README options table); with a threshold solvent
+ * definition, the `occupy soldef` step that makes the mask comes first.
+ */
+export function commandLine(map: MapInfo | undefined, form: FormSettings, mod?: ModificationSettings): string {
+  const input = map ? (map.path.startsWith('upload:') ? map.name : map.path) : 'MAP';
+  const args: string[] = ['occupy', '-i', shellQuote(input)];
+  const num = (flag: string, v: number | undefined) => {
+    if (v !== undefined && Number.isFinite(v)) args.push(flag, String(v));
+  };
+  num('--resolution', form.resolutionA);
+  num('--lowpass', form.lowpassA);
+  num('--kernel-size', form.kernelSize);
+  num('--kernel-radius', form.kernelRadiusVoxels);
+  num('--tau', form.tau);
+  num('--tile-size', form.tileSize);
+  num('--max-box', form.maxBox);
+  if (form.mode === 'occ') args.push('--occupancy');
+  if (form.nlrc) args.push('--nlrc');
+  num('--hedge-confidence', form.hedgeConfidence);
+  num('--scale-limit', form.scaleLimit);
+  let prefix = '';
+  if (form.soldefKind === 'mask' && form.soldefPath) args.push('--solvent-def', shellQuote(form.soldefPath));
+  if (form.soldefKind === 'threshold') {
+    const t = form.soldefThreshold.toFixed(2);
+    prefix = `occupy soldef scale_${form.mode}_${shellQuote(mapStem(input.split('/').pop() ?? input))}.mrc --threshold ${t} && `;
+    args.push('--solvent-def', `soldef_by_scale_${t}.mrc`);
+  }
+  if (mod) {
+    args.push(`--${mod.kind}`, String(mod.gamma));
+    if (mod.kind === 'sigmoid') args.push('--pivot', String(mod.pivot));
+    if (mod.excludeSolvent) args.push('--exclude-solvent');
+  }
+  return prefix + args.join(' ');
+}

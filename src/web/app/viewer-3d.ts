@@ -1,0 +1,187 @@
+/**
+ * The 3D tab: Mol*'s Viewer showing the input map (or a modified map) as an isosurface coloured
+ * by the scale map with Mol*'s `external-volume` colour theme (palette and range as in the
+ * ChimeraX script), an iso-level control and a sphere marking the s_max tile.
+ *
+ * This module imports Mol*; the page loads it with a dynamic `import()` when the 3D tab opens.
+ */
+import 'molstar/build/viewer/molstar.css';
+import { Viewer } from 'molstar/lib/apps/viewer/app.js';
+import { Volume } from 'molstar/lib/mol-model/volume.js';
+import { createVolumeRepresentationParams } from 'molstar/lib/mol-plugin-state/helpers/volume-representation-params.js';
+import { StateTransforms } from 'molstar/lib/mol-plugin-state/transforms.js';
+import type { PluginStateObject } from 'molstar/lib/mol-plugin-state/objects.js';
+import type { StateObjectSelector } from 'molstar/lib/mol-state/index.js';
+import { Color } from 'molstar/lib/mol-util/color/index.js';
+import type { ColorListEntry } from 'molstar/lib/mol-util/color/color.js';
+import { ShapeRepresentation } from 'molstar/lib/mol-repr/shape/representation.js';
+import { Shape } from 'molstar/lib/mol-model/shape.js';
+import { Mesh } from 'molstar/lib/mol-geo/geometry/mesh/mesh.js';
+import { MeshBuilder } from 'molstar/lib/mol-geo/geometry/mesh/mesh-builder.js';
+import { addSphere } from 'molstar/lib/mol-geo/geometry/mesh/builder/sphere.js';
+import { Vec3 } from 'molstar/lib/mol-math/linear-algebra.js';
+import { Sphere3D } from 'molstar/lib/mol-math/geometry.js';
+import { ParamDefinition as PD } from 'molstar/lib/mol-util/param-definition.js';
+import { SCALE_STOPS, MIN_VIS_SCALE } from './colormap.js';
+
+/** What to show. */
+export interface Scene3D {
+  /** URL of the map drawn as the isosurface (input or a modified map). */
+  mapUrl: string;
+  /** URL of the scale map that colours the surface. */
+  scaleUrl?: string;
+  /** Iso level in density units. */
+  level: number;
+  /** The s_max tile: centre in Å (map frame) and radius in Å. */
+  maxTile?: { centreA: [number, number, number]; radiusA: number };
+}
+
+type VolumeSelector = StateObjectSelector<PluginStateObject.Volume.Data>;
+
+/** Data of the s_max tile mark. */
+interface TileData {
+  centre: Vec3;
+  radius: number;
+}
+
+/** Palette of the scale map as Mol* colour-list entries (colour, position in [0, 1]). */
+const SCALE_COLOURS: ColorListEntry[] = SCALE_STOPS.map((s) => [Color.fromRgb(s.rgb[0], s.rgb[1], s.rgb[2]), s.position]);
+
+/** A Mol* viewer inside a page element. */
+export class Viewer3D {
+  private surface?: StateObjectSelector;
+  private tileRepr?: ShapeRepresentation<TileData, Mesh, Mesh.Params>;
+  private loadedKey = '';
+
+  private constructor(readonly viewer: Viewer) {}
+
+  /** Create the viewer in the element with id `elementId` (no panels, no remote services). */
+  static async create(elementId: string): Promise<Viewer3D> {
+    const viewer = await Viewer.create(elementId, {
+      layoutIsExpanded: false,
+      layoutShowControls: false,
+      layoutShowSequence: false,
+      layoutShowLog: false,
+      layoutShowLeftPanel: false,
+      layoutShowRemoteState: false,
+      viewportShowExpand: false,
+      viewportShowSelectionMode: false,
+      viewportShowAnimation: false,
+      viewportShowTrajectoryControls: false,
+      viewportBackgroundColor: '#ffffff',
+      volumeStreamingDisabled: true,
+      extensions: [],
+    });
+    return new Viewer3D(viewer);
+  }
+
+  private get plugin() {
+    return this.viewer.plugin;
+  }
+
+  private async loadVolume(url: string, label: string): Promise<VolumeSelector> {
+    const data = await this.plugin.builders.data.download({ url, isBinary: true, label }, { state: { isGhost: true } });
+    const provider = this.plugin.dataFormats.get('ccp4');
+    if (!provider) throw new Error('Mol* has no CCP4/MRC reader');
+    const parsed = (await provider.parse(this.plugin, data, { entryId: label })) as { volume: VolumeSelector };
+    return parsed.volume;
+  }
+
+  /** Show a scene: reloads the volumes when the URLs changed, else only updates the level. */
+  async show(scene: Scene3D): Promise<void> {
+    const key = `${scene.mapUrl}|${scene.scaleUrl ?? ''}`;
+    if (key === this.loadedKey && this.surface) {
+      await this.setLevel(scene.level);
+      return;
+    }
+    await this.plugin.clear();
+    this.surface = undefined;
+    this.loadedKey = '';
+    const map = await this.loadVolume(scene.mapUrl, 'map');
+    const scale = scene.scaleUrl ? await this.loadVolume(scene.scaleUrl, 'scale') : undefined;
+    const volume = map.data as Volume | undefined;
+    const params = createVolumeRepresentationParams(this.plugin, volume, {
+      type: 'isosurface',
+      typeParams: { isoValue: Volume.IsoValue.absolute(scene.level), alpha: 1 },
+      ...(scale
+        ? {
+            color: 'external-volume' as const,
+            colorParams: {
+              volume: { ref: scale.ref, getValue: () => scale.data as Volume },
+              coloring: {
+                name: 'absolute-value' as const,
+                params: { domain: { name: 'custom' as const, params: [MIN_VIS_SCALE, 1] as [number, number] }, list: { kind: 'interpolate' as const, colors: SCALE_COLOURS } },
+              },
+              defaultColor: Color(0xd3d7cf),
+              normalOffset: 0,
+              usePalette: false,
+            },
+          }
+        : { color: 'uniform' as const, colorParams: { value: Color(0xd3d7cf) } }),
+    });
+    const surface = await this.plugin.build().to(map).apply(StateTransforms.Representation.VolumeRepresentation3D, params).commit();
+    this.surface = surface;
+    this.loadedKey = key;
+    this.setMaxTile(scene.maxTile);
+    this.focus(volume, scene.level);
+  }
+
+  /** Point the camera at the part of the map above the level (the box itself is mostly solvent). */
+  private focus(volume: Volume | undefined, level: number): void {
+    if (!volume) return;
+    const sphere = Volume.Isosurface.getBoundingSphere(volume, Volume.IsoValue.absolute(level));
+    if (!(sphere.radius > 0)) {
+      this.plugin.managers.camera.reset();
+      return;
+    }
+    this.plugin.managers.camera.focusSphere(Sphere3D.create(sphere.center, sphere.radius * 1.1), { durationMs: 0 });
+  }
+
+  /** Change the iso level (density units) of the surface. */
+  async setLevel(level: number): Promise<void> {
+    if (!this.surface) return;
+    await this.plugin
+      .build()
+      .to(this.surface)
+      .update(StateTransforms.Representation.VolumeRepresentation3D, (old) => {
+        old.type.params.isoValue = Volume.IsoValue.absolute(level);
+        return old;
+      })
+      .commit();
+  }
+
+  /** Mark the s_max tile with a translucent sphere (or remove the mark). */
+  setMaxTile(tile: Scene3D['maxTile']): void {
+    const canvas3d = this.plugin.canvas3d;
+    if (!canvas3d) return;
+    if (this.tileRepr) {
+      canvas3d.remove(this.tileRepr);
+      this.tileRepr.destroy();
+      this.tileRepr = undefined;
+    }
+    if (!tile) return;
+    const centre = Vec3.create(tile.centreA[0], tile.centreA[1], tile.centreA[2]);
+    const colour = Color(0x4d6edf);
+    const repr = ShapeRepresentation<TileData, Mesh, Mesh.Params>((_ctx, data, _props, shape) => {
+      const state = MeshBuilder.createState(1024, 512, shape?.geometry);
+      state.currentGroup = 0;
+      addSphere(state, data.centre, data.radius, 3);
+      const mesh = MeshBuilder.getMesh(state);
+      return Shape.create('s_max tile', data, mesh, () => colour, () => 1, () => 's_max tile (the full-scale reference region)');
+    }, Mesh.Utils);
+    const props = { ...PD.getDefaultValues(Mesh.Params), alpha: 0.45 };
+    void repr
+      .createOrUpdate(props, { centre, radius: tile.radiusA })
+      .run()
+      .then(() => {
+        canvas3d.add(repr);
+        canvas3d.requestDraw();
+      });
+    this.tileRepr = repr;
+  }
+
+  /** Resize after the container became visible. */
+  resize(): void {
+    this.viewer.handleResize();
+  }
+}

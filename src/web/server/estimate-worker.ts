@@ -1,0 +1,70 @@
+/**
+ * Worker process of the GUI server: runs one estimate (`estimateFromFile`, exactly as the CLI)
+ * sent over IPC, reports progress and log lines, then the summary and the plot data, and exits.
+ * The server kills it to cancel.
+ */
+import { loadFft } from '../../math/fft.js';
+import { readMrc, writeMrc } from '../../io/mrc/index.js';
+import { estimateFromFile, OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
+import { solventDefinitionFromScale } from '../../occupancy/masks-from-scale.js';
+import { estimateOutputNames, mapStem } from '../../occupancy/output-names.js';
+import { modifiedMapName } from '../../occupancy/modify.js';
+import { join, resolve } from 'node:path';
+import { solventPlotData } from './solvent-plot.js';
+import type { EstimateTask, LayerFiles, SoldefTask, WorkerMessage } from './worker-protocol.js';
+
+/** Write the solvent definition as `occupy soldef <scale> --threshold t --like <input>` does. */
+async function writeSoldef(t: SoldefTask): Promise<void> {
+  const scale = await readMrc(t.scalePath);
+  const like = await readMrc(t.likePath);
+  const def = solventDefinitionFromScale(scale.volume, t.threshold, like.volume.shape);
+  await writeMrc(t.outPath, { ...def, voxelSizeA: like.volume.voxelSizeA }, {
+    template: like.header,
+    labels: [`occupy-ts ${OCCUPY_VERSION}: solvent definition: scale > ${t.threshold}`],
+    protect: [t.scalePath, t.likePath],
+  });
+}
+
+async function run(task: EstimateTask, send: (m: WorkerMessage) => void): Promise<void> {
+  await loadFft();
+  if (task.soldef) {
+    send({ type: 'progress', phase: 'solvent definition', fraction: 0 });
+    await writeSoldef(task.soldef);
+  }
+  let lastPhase = '';
+  let lastFraction = -1;
+  const o = task.options;
+  const { summary, result } = await estimateFromFile({
+    ...o,
+    onProgress: (phase, fraction) => {
+      if (phase !== lastPhase || fraction - lastFraction >= 0.01 || fraction >= 1) {
+        lastPhase = phase;
+        lastFraction = fraction;
+        send({ type: 'progress', phase, fraction });
+      }
+    },
+  });
+  for (const w of summary.warnings) send({ type: 'log', level: 'warning', text: w });
+  for (const n of summary.notes) send({ type: 'log', level: 'info', text: n });
+  const dir = resolve(o.outputDir ?? '.');
+  const stem = o.outputStem ?? mapStem(o.inputPath);
+  const names = estimateOutputNames(stem, summary.mode);
+  const first = o.modifications?.[0];
+  const layerFiles: LayerFiles = { scale: join(dir, names.scale), confidence: join(dir, names.confidence) };
+  if (first || o.excludeSolvent) layerFiles.output = join(dir, modifiedMapName(stem, first, o.excludeSolvent === true));
+  send({ type: 'done', summary, solventPlot: solventPlotData(result), layerFiles });
+}
+
+if (process.send) {
+  let pending: Promise<void> = Promise.resolve();
+  // every message is chained, so the last one is written before the channel closes
+  const send = (m: WorkerMessage) => {
+    pending = pending.then(() => new Promise<void>((done) => (process.send ? process.send(m, undefined, undefined, () => done()) : done())));
+  };
+  process.once('message', (task: EstimateTask) => {
+    run(task, send)
+      .catch((err: unknown) => send({ type: 'error', message: err instanceof Error ? err.message : String(err) }))
+      .finally(() => void pending.then(() => process.disconnect()));
+  });
+  process.on('disconnect', () => process.exit(0));
+}

@@ -1,0 +1,77 @@
+/**
+ * Small HTTP helpers of the GUI server: JSON answers, errors without stack traces, bounded bodies.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** An error with the HTTP status to answer (400, 403, 404, 409, 413, 500). */
+export class HttpError extends Error {
+  /** HTTP status code. */
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+  }
+}
+
+/** Headers sent with every answer. */
+export const COMMON_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/** Send a JSON answer. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...COMMON_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * Send `{ error }` for any thrown value: the status of an {@link HttpError}, 400 for a RangeError or
+ * TypeError raised while checking a request, 500 otherwise. Only the message, never a stack.
+ */
+export function sendError(res: ServerResponse, err: unknown): void {
+  const status = err instanceof HttpError ? err.status : 500;
+  const message = err instanceof Error ? err.message : String(err);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, status, { error: message || 'internal error' });
+}
+
+/**
+ * Read a request body up to `limit` bytes.
+ * @throws HttpError 413 when it is larger
+ */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, `request body too large (${declared} bytes; limit ${limit})`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > limit) throw new HttpError(413, `request body too large (limit ${limit} bytes)`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Read and parse a JSON object body (at most 1 MB).
+ * @throws HttpError 400 for invalid JSON or a non-object
+ */
+export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const body = await readBody(req, 1 << 20);
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'request body must be a JSON object');
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,98 @@
+/**
+ * Path safety of the GUI server: every path a client sends is resolved against the root folder,
+ * `realpath`ed, and must stay inside the root's real path. Traversal (`..`, also percent-encoded),
+ * absolute paths, NUL bytes and symbolic links leading outside are refused with 403.
+ */
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, resolve, sep } from 'node:path';
+import { HttpError } from './http-util.js';
+
+/** Whether `child` is `parent` or lies below it (both absolute, normalised). */
+export function isInside(parent: string, child: string): boolean {
+  if (child === parent) return true;
+  const p = parent.endsWith(sep) ? parent : parent + sep;
+  return child.startsWith(p);
+}
+
+/** The string and its successive percent-decodings (up to 3), so `%2e%2e` and `%252e` are seen as `..`. */
+function decodings(text: string): string[] {
+  const out = [text];
+  let cur = text;
+  for (let i = 0; i < 3; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(cur);
+    } catch {
+      break;
+    }
+    if (next === cur) break;
+    out.push(next);
+    cur = next;
+  }
+  return out;
+}
+
+/**
+ * Check a client path for traversal without touching the disk.
+ * @throws HttpError 400 for a non-string; 403 for NUL bytes, absolute paths or `..` segments
+ *   (also percent-encoded)
+ */
+export function checkRelativePath(rel: unknown, what = 'path'): string {
+  if (typeof rel !== 'string') throw new HttpError(400, `${what} must be a string`);
+  for (const form of decodings(rel)) {
+    if (form.includes('\0')) throw new HttpError(403, `${what} refused: it contains a NUL byte`);
+    if (isAbsolute(form) || /^[\\/]/.test(form) || /^[A-Za-z]:/.test(form)) throw new HttpError(403, `${what} refused: absolute paths are not allowed (give a path relative to the root folder)`);
+    if (form.split(/[\\/]+/).some((s) => s === '..')) throw new HttpError(403, `${what} refused: '..' is not allowed`);
+  }
+  return rel;
+}
+
+/**
+ * Resolve a client path (relative to `rootReal`, the real path of the root) to the real path of
+ * an existing file or folder inside the root.
+ * @throws HttpError 403 when it is unsafe or leads outside the root (symbolic links included);
+ *   404 when it does not exist
+ */
+export async function resolveInsideRoot(rootReal: string, rel: unknown, what = 'path'): Promise<string> {
+  const text = checkRelativePath(rel, what);
+  const abs = resolve(rootReal, text);
+  if (!isInside(rootReal, abs)) throw new HttpError(403, `${what} refused: outside the root folder`);
+  let real: string;
+  try {
+    real = await realpath(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new HttpError(404, `${what} '${text}' not found`);
+    if (code === 'EACCES' || code === 'ELOOP') throw new HttpError(403, `${what} '${text}' cannot be accessed`);
+    throw err;
+  }
+  if (!isInside(rootReal, real)) throw new HttpError(403, `${what} refused: '${text}' leads outside the root folder`);
+  return real;
+}
+
+/** The `/`-separated path of `real` relative to `rootReal` ('' for the root itself). */
+export function relativeToRoot(rootReal: string, real: string): string {
+  if (real === rootReal) return '';
+  return real.slice(rootReal.length + (rootReal.endsWith(sep) ? 0 : 1)).split(sep).join('/');
+}
+
+/**
+ * Check a single file name taken from a URL (already decoded once): no separators, no `..`, no
+ * NUL, not empty.
+ * @throws HttpError 403 (or 400 when empty)
+ */
+export function checkFileName(name: string): string {
+  if (name === '') throw new HttpError(400, 'empty file name');
+  for (const form of decodings(name)) {
+    if (form.includes('\0')) throw new HttpError(403, 'file name refused: it contains a NUL byte');
+    if (/[\\/]/.test(form) || form === '.' || form === '..') throw new HttpError(403, `file name refused: '${name}'`);
+  }
+  return name;
+}
+
+/** A safe local file name from an uploaded file's name: its base name with unusual characters replaced by `_`. */
+export function sanitizeUploadName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const clean = base.replace(/[^A-Za-z0-9._+-]/g, '_').replace(/^\.+/, '');
+  return clean.length > 0 ? clean.slice(0, 200) : 'upload.mrc';
+}

@@ -1,0 +1,397 @@
+/**
+ * The GUI server (`occupy gui`): 127.0.0.1 only, path safety, maps, estimate jobs over SSE,
+ * slices, files, cancellation, and outputs byte-identical to the CLI's.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { startGuiServer, type GuiServer } from '../../src/web/server/server.js';
+import type { EstimateSummaryView, JobEvent, MapInfo } from '../../src/web/api.js';
+import { writeMrc } from '../../src/io/mrc/index.js';
+import { occupancyPhantom } from '../../src/synthetic/phantom.js';
+import { runCli } from '../helpers/cli.js';
+import { HAVE_SHARED, SHARED_DATA } from '../helpers/shared-data.js';
+
+const execFileP = promisify(execFile);
+
+let root: string;
+let server: GuiServer;
+/** Relative path of the test map under the root, its stem, box and voxel size. */
+let mapRel: string;
+let stem: string;
+let expectBox: [number, number, number];
+let expectVoxel: number;
+
+/** Fetch a path of the server (relative to its URL). */
+function get(path: string, init?: RequestInit): Promise<Response> {
+  return fetch(new URL(path, server.url), init);
+}
+
+/** POST a JSON body. */
+function postJson(path: string, body: unknown): Promise<Response> {
+  return get(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** A raw GET (no URL normalisation by the client), returning the status. */
+function rawStatus(path: string): Promise<number> {
+  const u = new URL(server.url);
+  return new Promise((done, fail) => {
+    const req = request({ host: u.hostname, port: u.port, path, method: 'GET' }, (res) => {
+      res.resume();
+      done(res.statusCode ?? 0);
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+/** Read a job's event stream to its end, calling `onEvent` for each event. */
+async function readEvents(jobId: string, onEvent?: (e: JobEvent) => void): Promise<JobEvent[]> {
+  const res = await get(`api/jobs/${jobId}/events`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+  const events: JobEvent[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let cut: number;
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      for (const line of block.split('\n')) {
+        if (!line.startsWith('data: ')) continue;
+        const e = JSON.parse(line.slice(6)) as JobEvent;
+        events.push(e);
+        onEvent?.(e);
+      }
+    }
+  }
+  return events;
+}
+
+/** Start an estimate and wait for its last event. */
+async function estimate(mapId: string, settings: Record<string, unknown>): Promise<{ events: JobEvent[]; result: EstimateSummaryView }> {
+  const res = await postJson('api/estimate', { mapId, settings });
+  assert.equal(res.status, 200, await res.clone().text());
+  const { jobId } = (await res.json()) as { jobId: string };
+  const events = await readEvents(jobId);
+  const last = events.at(-1);
+  assert.equal(last?.type, 'done', `last event: ${JSON.stringify(last)}`);
+  return { events, result: (last as { type: 'done'; result: EstimateSummaryView }).result };
+}
+
+/** A slice as values plus headers. */
+async function slice(mapId: string, layer: string, axis: string, index: number) {
+  const res = await get(`api/maps/${mapId}/slice?layer=${layer}&axis=${axis}&index=${index}`);
+  assert.equal(res.status, 200, await res.clone().text());
+  const width = Number(res.headers.get('x-slice-width'));
+  const height = Number(res.headers.get('x-slice-height'));
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  assert.equal(bytes.length, width * height * 4);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const values = Float32Array.from({ length: width * height }, (_, i) => view.getFloat32(i * 4, true));
+  return { width, height, values, min: Number(res.headers.get('x-slice-min')), max: Number(res.headers.get('x-slice-max')) };
+}
+
+/** Worker processes (estimate-worker) that are children of this process. */
+async function workerChildren(): Promise<string[]> {
+  const { stdout } = await execFileP('ps', ['-eo', 'pid=,ppid=,args=']);
+  return stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 3 && Number(f[1]) === process.pid && f.slice(2).join(' ').includes('estimate-worker'))
+    .map((f) => f[0]);
+}
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'occupy-gui-test-'));
+  await mkdir(join(root, 'maps'));
+  if (HAVE_SHARED) {
+    await copyFile(join(SHARED_DATA, 'emd_1832.map.gz'), join(root, 'maps', 'emd_1832.map.gz'));
+    mapRel = 'maps/emd_1832.map.gz';
+    stem = 'emd_1832';
+    expectBox = [64, 64, 64];
+    expectVoxel = 5.7;
+  } else {
+    const p = occupancyPhantom({ shape: [48, 48, 48], voxelSizeA: 1.5, resolutionA: 5, domains: [{ centreVoxel: [20, 24, 24], radiusA: 12, occupancy: 1 }, { centreVoxel: [30, 24, 24], radiusA: 10, occupancy: 0.5 }], seed: 5 });
+    await writeMrc(join(root, 'maps', 'phantom.mrc'), p.map);
+    mapRel = 'maps/phantom.mrc';
+    stem = 'phantom';
+    expectBox = [48, 48, 48];
+    expectVoxel = 1.5;
+  }
+  await writeFile(join(root, 'notes.txt'), 'not a map\n');
+  await symlink('/etc', join(root, 'etc-link'));
+  const staticDir = join(root, '.bundle');
+  await mkdir(staticDir);
+  await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>occupy</title>');
+  await writeFile(join(staticDir, 'app.js'), 'export {};');
+  await writeFile(join(staticDir, 'app.wasm'), new Uint8Array([0, 97, 115, 109]));
+  server = await startGuiServer({ root, port: 0, staticDir, initialMapPath: join(root, mapRel) });
+});
+
+after(async () => {
+  await server?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('GUI server', () => {
+  test('binds to 127.0.0.1 only', async (t) => {
+    const u = new URL(server.url);
+    assert.equal(u.hostname, '127.0.0.1');
+    assert.equal(u.port, String(server.port));
+    const info = await (await get('api/info')).json();
+    assert.equal(info.tool, 'occupy-ts');
+    assert.equal(info.initialMap.path, mapRel);
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal);
+    if (!external) {
+      t.skip('no non-loopback IPv4 address on this machine: the external connection check is skipped');
+      return;
+    }
+    const outcome = await new Promise<string>((done) => {
+      const sock = connect({ host: external.address, port: server.port });
+      const timer = setTimeout(() => {
+        sock.destroy();
+        done('timeout');
+      }, 2000);
+      sock.once('connect', () => {
+        clearTimeout(timer);
+        sock.destroy();
+        done('connected');
+      });
+      sock.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        done(err.code ?? 'error');
+      });
+    });
+    assert.notEqual(outcome, 'connected', `the server answered on ${external.address}`);
+    // a request with a foreign Host header (DNS rebinding) is refused
+    const rebound = await new Promise<number>((done, fail) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: '/api/info', headers: { Host: 'evil.example:80' } }, (res) => {
+        res.resume();
+        done(res.statusCode ?? 0);
+      });
+      req.on('error', fail);
+      req.end();
+    });
+    assert.equal(rebound, 403);
+  });
+
+  test('serves the page with content types; missing bundle → 500 page', async () => {
+    const index = await get('/');
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(index.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.match((await get('app.js')).headers.get('content-type') ?? '', /^text\/javascript/);
+    assert.equal((await get('app.wasm')).headers.get('content-type'), 'application/wasm');
+    assert.equal((await get('missing.js')).status, 404);
+    assert.equal(await rawStatus('/%2e%2e/%2e%2e/etc/passwd'), 403);
+    assert.equal(await rawStatus('/../../etc/passwd'), 403);
+    const empty = await mkdtemp(join(tmpdir(), 'occupy-gui-empty-'));
+    const bare = await startGuiServer({ root, staticDir: empty });
+    try {
+      const res = await fetch(bare.url);
+      assert.equal(res.status, 500);
+      assert.match(await res.text(), /run npm run build/);
+    } finally {
+      await bare.close();
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  test('path traversal is refused with 403; a normal map opens', async () => {
+    for (const path of ['../outside.mrc', 'maps/../../outside.mrc', '%2e%2e/%2e%2e/etc/passwd', '%2e%2e%2fetc%2fpasswd', '/etc/passwd', 'etc-link/passwd', 'maps/emd\0.mrc']) {
+      const res = await postJson('api/open', { path });
+      assert.equal(res.status, 403, `${JSON.stringify(path)} → ${res.status}`);
+      const body = (await res.json()) as { error: string };
+      assert.equal(typeof body.error, 'string');
+      assert.doesNotMatch(body.error, /\n\s+at /); // no stack trace
+    }
+    for (const dir of ['..', '%2e%2e', '/etc', 'etc-link']) assert.equal((await get(`api/files?dir=${encodeURIComponent(dir)}`)).status, 403, dir);
+    const listing = await (await get('api/files?dir=')).json();
+    assert.deepEqual(
+      listing.entries.map((e: { name: string }) => e.name),
+      ['maps'],
+    ); // the link to /etc, hidden folders and non-maps are not listed
+    const maps = await (await get('api/files?dir=maps')).json();
+    assert.equal(maps.entries[0].path, mapRel);
+    assert.equal((await postJson('api/open', { path: mapRel })).status, 200);
+    assert.equal((await postJson('api/open', { path: 'maps/none.mrc' })).status, 404);
+    assert.equal((await postJson('api/open', { path: 'notes.txt' })).status, 400);
+  });
+
+  test('open and upload give the map information', async () => {
+    const opened = (await (await postJson('api/open', { path: mapRel })).json()) as MapInfo;
+    assert.equal(opened.path, mapRel);
+    assert.deepEqual(opened.box, expectBox);
+    for (const a of opened.voxelSizeA) assert.ok(Math.abs(a - expectVoxel) < 1e-4);
+    assert.ok(opened.min < opened.mean && opened.mean < opened.max);
+    const bytes = await readFile(join(root, mapRel));
+    const res = await get(`api/upload?name=${encodeURIComponent('my map.mrc')}`, { method: 'POST', body: bytes });
+    assert.equal(res.status, 200, await res.clone().text());
+    const up = (await res.json()) as MapInfo;
+    assert.equal(up.path, 'upload:my_map.mrc');
+    assert.notEqual(up.mapId, opened.mapId);
+    assert.deepEqual(up.box, expectBox);
+    assert.equal(up.max, opened.max);
+    // the uploaded input is served only through its map id
+    const input = await get(`api/maps/${up.mapId}/files/input.mrc`);
+    assert.equal(input.status, 200);
+    assert.equal((await input.arrayBuffer()).byteLength, 1024 + expectBox[0] * expectBox[1] * expectBox[2] * 4);
+    const bad = await get('api/upload?name=junk.mrc', { method: 'POST', body: new Uint8Array(100) });
+    assert.equal(bad.status, 400);
+  });
+
+  test('estimate job: SSE progress then done; slices, result and files', async () => {
+    const info = (await (await postJson('api/open', { path: mapRel })).json()) as MapInfo;
+    const { events, result } = await estimate(info.mapId, { amplify: 2 });
+    const progress = events.filter((e) => e.type === 'progress');
+    assert.ok(progress.length >= 3, `${progress.length} progress events`);
+    const doneAt = events.findIndex((e) => e.type === 'done');
+    assert.equal(doneAt, events.length - 1);
+    assert.ok(progress.every((e) => e.fraction >= 0 && e.fraction <= 1));
+    assert.equal(result.mapId, info.mapId);
+    assert.equal(result.summary.mode, 'occ');
+    assert.deepEqual(result.summary.boxInput, expectBox);
+    assert.deepEqual(result.layers, ['input', 'scale', 'confidence', 'output']);
+    assert.match(result.command, /^occupy -i maps\/\S+ --amplify 2 --seed 0$/);
+    assert.equal(result.solventPlot.x.length, result.solventPlot.histogram.length);
+    assert.equal(result.solventPlot.x.length, result.solventPlot.fitted.length);
+    assert.equal(result.solventPlot.confidenceX.length, result.solventPlot.confidence.length);
+    assert.deepEqual(await (await get(`api/maps/${info.mapId}/result`)).json(), result);
+
+    const [nx, ny, nz] = expectBox;
+    const z = Math.floor(nz / 2);
+    const input = await slice(info.mapId, 'input', 'z', z);
+    assert.deepEqual([input.width, input.height], [nx, ny]);
+    const yz = await slice(info.mapId, 'input', 'x', 3);
+    assert.deepEqual([yz.width, yz.height], [ny, nz]);
+    const xz = await slice(info.mapId, 'scale', 'y', 5);
+    assert.deepEqual([xz.width, xz.height], [nx, nz]);
+    const scale = await slice(info.mapId, 'scale', 'z', z);
+    assert.ok(scale.values.every((v) => v >= 0 && v <= 1));
+    assert.ok(scale.max > scale.min, 'scale slice is constant');
+    assert.equal(scale.max, Math.max(...scale.values));
+    const conf = await slice(info.mapId, 'confidence', 'z', z);
+    assert.equal(conf.values.length, nx * ny);
+    const out = await slice(info.mapId, 'output', 'z', z);
+    assert.equal(out.values.length, nx * ny);
+    assert.equal((await get(`api/maps/${info.mapId}/slice?layer=soldef&axis=z&index=0`)).status, 404);
+
+    assert.deepEqual(result.files.slice().sort(), [`ampl_2.0_${stem}.mrc`, `chimX_${stem}.cxc`, `conf_${stem}.mrc`, `log_${stem}.txt`, `scale_occ_${stem}.mrc`].sort());
+    for (const f of result.files) {
+      const res = await get(`api/maps/${info.mapId}/files/${f}?download=1`);
+      assert.equal(res.status, 200, f);
+      assert.match(res.headers.get('content-disposition') ?? '', /^attachment/);
+      assert.ok((await res.arrayBuffer()).byteLength > 0);
+    }
+    assert.equal((await get(`api/maps/${info.mapId}/files/${result.files[0]}`)).headers.get('content-disposition'), null);
+
+    // a solvent definition from the scale map (threshold) is written and used
+    const second = await estimate(info.mapId, { solventDefThreshold: 0.3, mode: 'occ' });
+    assert.ok(second.result.files.includes('soldef_by_scale_0.30.mrc'));
+    assert.ok(second.result.layers.includes('soldef'));
+    assert.match(second.result.command, /^occupy soldef scale_occ_\S+ --threshold 0.3 --like maps\/\S+ && occupy -i maps\/\S+ --occupancy --solvent-def soldef_by_scale_0.30.mrc --seed 0$/);
+    const def = await slice(info.mapId, 'soldef', 'z', z);
+    assert.ok(def.values.every((v) => v === 0 || v === 1));
+  });
+
+  test('GUI outputs are byte-identical to the CLI run with the same settings and seed', async () => {
+    const info = (await (await postJson('api/open', { path: mapRel })).json()) as MapInfo;
+    const { result } = await estimate(info.mapId, { amplify: 2, seed: 0 });
+    const cliDir = join(root, '.cli-out');
+    await runCli(['-i', join(root, mapRel), '-o', join(cliDir, `${stem}.mrc`), '--amplify', '2', '--seed', '0', '-q']);
+    for (const name of [`scale_occ_${stem}.mrc`, `conf_${stem}.mrc`, `ampl_2.0_${stem}.mrc`]) {
+      assert.ok(result.files.includes(name), name);
+      const gui = new Uint8Array(await (await get(`api/maps/${info.mapId}/files/${name}`)).arrayBuffer());
+      const cli = new Uint8Array(await readFile(join(cliDir, name)));
+      assert.equal(gui.length, cli.length, name);
+      assert.ok(Buffer.from(gui.subarray(1024)).equals(Buffer.from(cli.subarray(1024))), `${name}: data differ`);
+      assert.ok(Buffer.from(gui.subarray(0, 1024)).equals(Buffer.from(cli.subarray(0, 1024))), `${name}: headers differ`);
+    }
+  });
+
+  test('cancel kills the worker: a cancelled event and no worker process left', async () => {
+    const n = 192;
+    const p = occupancyPhantom({ shape: [n, n, n], voxelSizeA: 1.5, resolutionA: 5, domains: [{ centreVoxel: [n / 2, n / 2, n / 2], radiusA: 40, occupancy: 1 }], seed: 2 });
+    await writeMrc(join(root, 'maps', 'big.mrc'), p.map);
+    const info = (await (await postJson('api/open', { path: 'maps/big.mrc' })).json()) as MapInfo;
+    const res = await postJson('api/estimate', { mapId: info.mapId, settings: { maxBox: 0 } });
+    const { jobId } = (await res.json()) as { jobId: string };
+    let cancel: Promise<Response> | undefined;
+    const events = await readEvents(jobId, (e) => {
+      if (e.type === 'progress' && !cancel) cancel = get(`api/jobs/${jobId}`, { method: 'DELETE' });
+    });
+    assert.ok(cancel, 'no progress event before the end');
+    const answer = await cancel;
+    assert.deepEqual(await answer.json(), { cancelled: true });
+    assert.equal(events.at(-1)?.type, 'cancelled');
+    assert.ok(!events.some((e) => e.type === 'done'));
+    assert.deepEqual(await workerChildren(), []);
+    // cancelling again: not running any more
+    assert.deepEqual(await (await get(`api/jobs/${jobId}`, { method: 'DELETE' })).json(), { cancelled: false });
+    // a late client gets the replayed events, ending with cancelled
+    assert.equal((await readEvents(jobId)).at(-1)?.type, 'cancelled');
+    assert.equal((await get(`api/maps/${info.mapId}/result`)).status, 404);
+  });
+
+  test('bad requests: 400 / 403 / 404 with a JSON error', async () => {
+    const info = (await (await postJson('api/open', { path: mapRel })).json()) as MapInfo;
+    const expect = async (res: Promise<Response>, status: number) => {
+      const r = await res;
+      assert.equal(r.status, status, `${r.url}: ${r.status}`);
+      assert.equal(typeof ((await r.json()) as { error: unknown }).error, 'string');
+    };
+    await expect(get('api/maps/nosuchmap/slice?layer=input&axis=z&index=0'), 404);
+    await expect(get('api/maps/nosuchmap/result'), 404);
+    await expect(get('api/maps/nosuchmap/files/input.mrc'), 404);
+    await expect(postJson('api/estimate', { mapId: 'nosuchmap', settings: {} }), 404);
+    await expect(get('api/jobs/nosuchjob/events'), 404);
+    await expect(get('api/jobs/nosuchjob', { method: 'DELETE' }), 404);
+    await expect(get('api/nothing'), 404);
+    await expect(get(`api/maps/${info.mapId}/slice?layer=input&axis=z&index=${expectBox[2]}`), 400);
+    await expect(get(`api/maps/${info.mapId}/slice?layer=input&axis=z&index=-1`), 400);
+    await expect(get(`api/maps/${info.mapId}/slice?layer=input&axis=q&index=0`), 400);
+    await expect(get(`api/maps/${info.mapId}/slice?layer=bogus&axis=z&index=0`), 400);
+    await expect(get(`api/maps/${info.mapId}/files/${encodeURIComponent('../../etc/passwd')}`), 403);
+    await expect(get(`api/maps/${info.mapId}/files/nothing.mrc`), 404);
+    await expect(postJson('api/estimate', { mapId: info.mapId, settings: { sigmoid: 2 } }), 400);
+    await expect(postJson('api/estimate', { mapId: info.mapId, settings: { amplify: 0.5 } }), 400);
+    await expect(postJson('api/estimate', { mapId: info.mapId, settings: { kernelSize: 4 } }), 400);
+    await expect(postJson('api/estimate', { mapId: info.mapId, settings: { bogus: 1 } }), 400);
+    await expect(postJson('api/estimate', { mapId: info.mapId, settings: { solventDefPath: '../x.mrc' } }), 403);
+    await expect(get('api/open', { method: 'POST', body: '{not json' }), 400);
+    // a fresh upload has no scale layer yet
+    const up = (await (await get('api/upload?name=fresh.mrc', { method: 'POST', body: await readFile(join(root, mapRel)) })).json()) as MapInfo;
+    await expect(get(`api/maps/${up.mapId}/slice?layer=scale&axis=z&index=0`), 404);
+    await expect(postJson('api/estimate', { mapId: up.mapId, settings: { solventDefThreshold: 0.5 } }), 400);
+  });
+
+  test('close() removes the session folder and refuses further connections', async () => {
+    const extra = await startGuiServer({ root });
+    const post = (path: string, body: unknown) => fetch(new URL(path, extra.url), { method: 'POST', body: JSON.stringify(body) });
+    const info = (await (await post('api/open', { path: mapRel })).json()) as MapInfo;
+    const { jobId } = (await (await post('api/estimate', { mapId: info.mapId, settings: {} })).json()) as { jobId: string };
+    const stream = await fetch(new URL(`api/jobs/${jobId}/events`, extra.url));
+    const text = await stream.text();
+    const done = JSON.parse(text.trim().split('\n\n').at(-1)?.slice(6) ?? '{}') as { result: EstimateSummaryView };
+    const written = (done.result.summary.files as string[])[0];
+    assert.ok(existsSync(written));
+    const sessionDir = dirname(dirname(written));
+    assert.match(basename(sessionDir), /^occupy-gui-/);
+    await extra.close();
+    assert.ok(!existsSync(sessionDir), 'session folder left behind');
+    await assert.rejects(fetch(extra.url));
+  });
+});
+

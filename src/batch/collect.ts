@@ -2,11 +2,11 @@
  * `occupy batch collect DIR`: merge the JSONL records of a batch (and its shards) into
  * `results.csv` and an offline HTML report.
  */
-import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { BatchRecord } from './record.js';
 import { readBatchRecords } from './runner.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 
 /** Columns of results.csv, in order. */
 export const CSV_COLUMNS = [
@@ -107,9 +107,7 @@ export async function collectBatch(outRoot: string): Promise<{ records: BatchRec
   const csvPath = join(outRoot, 'results.csv');
   const htmlPath = join(outRoot, 'report.html');
   for (const [p, text] of [[csvPath, recordsToCsv(records)], [htmlPath, await reportHtml(records, `occupy batch: ${outRoot}`)]] as const) {
-    const tmp = `${p}.tmp-${process.pid}`;
-    await writeFile(tmp, text);
-    await rename(tmp, p);
+    await writeFileAtomic(p, text);
   }
   return { records, csvPath, htmlPath };
 }

@@ -3,7 +3,7 @@
  * record per map.
  */
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -12,6 +12,7 @@ import type { BatchItem } from './inputs.js';
 import { latestRecords, parseRecords, type BatchRecord } from './record.js';
 import { finishedRecord, runItem, runStagingDir, STAGING_DIR, type BatchMethodOptions } from './run-item.js';
 import type { WorkerTask } from './worker.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 
 /** Options of {@link runBatch}. */
 export interface BatchRunOptions {
@@ -142,9 +143,7 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
   await rm(stagingRoot, { recursive: true, force: true });
   await rmdir(join(outRoot, STAGING_DIR)).catch(() => undefined); // only when no other run uses it
   const final = latestRecords([...previous, ...records]);
-  const tmp = `${resultsPath}.tmp-${process.pid}`;
-  await writeFile(tmp, final.map((r) => JSON.stringify(r)).join('\n') + (final.length ? '\n' : ''));
-  await rename(tmp, resultsPath);
+  await writeFileAtomic(resultsPath, final.map((r) => JSON.stringify(r)).join('\n') + (final.length ? '\n' : ''));
   return { records: final, done, failed, skipped, resultsPath };
 }
 

@@ -3,7 +3,7 @@
  * the log and the ChimeraX script.
  * @see shared/spec/occupy-algorithm.md §11
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Vec3, Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
@@ -13,6 +13,7 @@ import { estimateLocalScale, type EstimateOptions, type EstimateResult } from '.
 import { estimateOutputNames, mapStem } from './output-names.js';
 import { formatLog, summarise, type EstimateSummary } from './summary.js';
 import { modifiedMapName, modifyMap, type ModificationRequest } from './modify.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 
 /** Version string recorded in labels, logs and summaries. */
 export const OCCUPY_VERSION = '0.1.0';
@@ -96,12 +97,6 @@ function processingTemplate(h: MrcHeader, r: EstimateResult): MrcHeader {
   return { ...h, nxstart: Math.round(h.nxstart * f(0)), nystart: Math.round(h.nystart * f(1)), nzstart: Math.round(h.nzstart * f(2)) };
 }
 
-/** Write a text file via a temporary name, then rename. */
-async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
-}
 
 /**
  * Read a map, estimate its local scale and write `scale_<mode>_<stem>.mrc`, `conf_<stem>.mrc`,
@@ -219,12 +214,12 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
       maxTile: tile ? { centreA: tile.centreA, radiusA: tile.halfSizeVoxel[0] * result.processingVoxelSizeA[0] } : undefined,
       warnings: result.warnings,
     });
-    await writeTextAtomic(cxcPath, script);
+    await writeFileAtomic(cxcPath, script);
   }
   timer.stop();
   summary.timingsS = { read: timer.seconds.read, ...result.timingsS, write: timer.seconds.write };
   summary.seconds = (performance.now() - t0) / 1000;
-  await writeTextAtomic(logPath, formatLog(summary));
+  await writeFileAtomic(logPath, formatLog(summary));
   progress('done', 1);
   return { summary, result, input };
 }

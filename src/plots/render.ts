@@ -3,11 +3,12 @@
  * SVG → PNG with resvg. No browser, no canvas package.
  * @see shared/spec/occupy-algorithm.md §11 (`--plot`)
  */
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { writeFileAtomic } from '../core/atomic-write.js';
 
 /** A rendered plot: the same figure as SVG text and as PNG bytes. */
 export interface RenderedPlot {
@@ -54,17 +55,6 @@ export async function renderVegaLite(spec: TopLevelSpec, options: RenderOptions 
   return { svg, png };
 }
 
-/** Write `data` to `path` atomically: a temporary name in the same folder, then rename. */
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
 
 /**
  * Write a rendered plot as `<basePath>.svg` and `<basePath>.png` (each via a temporary file and
@@ -78,7 +68,7 @@ export async function writePlot(basePath: string, rendered: RenderedPlot): Promi
   const svgPath = `${basePath}.svg`;
   const pngPath = `${basePath}.png`;
   await mkdir(dirname(basePath), { recursive: true });
-  await writeAtomic(svgPath, rendered.svg);
-  await writeAtomic(pngPath, rendered.png);
+  await writeFileAtomic(svgPath, rendered.svg);
+  await writeFileAtomic(pngPath, rendered.png);
   return [pngPath, svgPath];
 }

@@ -6,7 +6,7 @@
 import { assertVolume, type Shape3, type Volume } from '../core/volume.js';
 import { reflectIndex } from '../filters/max-filter.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
-import { gaussianSampler, mulberry32 } from '../math/random.js';
+import { mulberry32 } from '../math/random.js';
 import { fourierShellCorrelation, fscFromSpectra, resolutionAtThreshold, shellIndex } from './fsc.js';
 import { softenMask } from './soft-mask.js';
 

@@ -2,7 +2,7 @@
  * `occupy fsc HALF1 HALF2 [--mask M] [--angpix A]`: global Fourier shell correlation.
  */
 import { Command } from 'commander';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fourierShellCorrelation, resolutionAtThreshold } from '../../resolution/fsc.js';
 import { mapStem } from '../../occupancy/output-names.js';
@@ -10,6 +10,7 @@ import { numberOption } from '../options.js';
 import { readMapArg } from '../read-map.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'global FSC of two half maps: curve (CSV/JSON/plot) and resolution at 0.143 and 0.5';
@@ -70,9 +71,7 @@ export async function run(h1Path: string, h2Path: string, o: FscOptions): Promis
   await mkdir(dirname(prefix), { recursive: true });
   for (const [ext, text] of [['csv', csv], ['json', JSON.stringify(result, null, 1) + '\n']] as const) {
     const p = `${prefix}.${ext}`;
-    const tmp = `${p}.tmp-${process.pid}`;
-    await writeFile(tmp, text);
-    await rename(tmp, p);
+    await writeFileAtomic(p, text);
     files.push(p);
   }
   const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import

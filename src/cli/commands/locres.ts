@@ -3,7 +3,6 @@
  * monogenic (MonoRes-style) estimate from one map or two half maps.
  */
 import { Command, Option } from 'commander';
-import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Volume } from '../../core/volume.js';
 import { writeMrc, type MrcMap } from '../../io/mrc/index.js';
@@ -17,6 +16,7 @@ import { inputQualityWarnings } from '../../resolution/input-checks.js';
 import { integerOption, numberOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'local resolution in Å from half maps (local FSC) or monogenic (MonoRes-style)';
@@ -153,9 +153,7 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
     ...files.map((f) => `  ${f}`),
     `Done in ${seconds.toFixed(2)} s.`,
   ];
-  const tmp = `${logPath}.tmp-${process.pid}`;
-  await writeFile(tmp, lines.join('\n') + '\n');
-  await rename(tmp, logPath);
+  await writeFileAtomic(logPath, lines.join('\n') + '\n');
   const result = { method: o.method, inputs: protect, ...stats, warnings, files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
   if (o.json) {
     process.stdout.write(JSON.stringify(result) + '\n');

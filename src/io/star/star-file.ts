@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 
 const gunzip = promisify(gunzipCallback);
 const gzip = promisify(gzipCallback);
@@ -600,12 +600,5 @@ export async function readStar(path: string): Promise<StarFile> {
 export async function writeStar(path: string, file: StarFile): Promise<void> {
   const text = formatStar(file);
   const data = path.endsWith('.gz') ? await gzip(Buffer.from(text, 'utf8')) : text;
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+  await writeFileAtomic(path, data);
 }

@@ -4,6 +4,7 @@
  */
 import type { Shape3 } from '../core/volume.js';
 import type { SphericalKernel } from '../occupancy/kernel.js';
+import { WASM_BASE64 } from './wasm/max-filter.wasm.js';
 
 /**
  * Mirror an index into `[0, n)` the way scipy's `reflect` mode does (`d c b a | a b c d | d c b a`).
@@ -39,33 +40,19 @@ function kernelChords(kernel: SphericalKernel): Chord[] {
   return chords;
 }
 
-/**
- * Running maximum of one row with window `[-w, w]` and mirrored ends.
- * @param src row, length n (read from `src[srcOff .. srcOff+n)`)
- * @param dst output row, length n (written to `dst[dstOff ..)`)
- */
-function rowMax(src: Float32Array, srcOff: number, n: number, w: number, dst: Float32Array, dstOff: number): void {
-  if (w === 0) {
-    for (let x = 0; x < n; x++) dst[dstOff + x] = src[srcOff + x];
-    return;
+/** The SIMD kernels (src/filters/wasm/max-filter.wat), instantiated on first use. */
+interface MaxFilterKernels {
+  memory: WebAssembly.Memory;
+  rowMaxPlane(dst: number, src: number, nx: number, ny: number, w: number): void;
+  maxPlaneShifted(dst: number, src: number, nx: number, ny: number, dy: number): void;
+}
+let kernelsInstance: MaxFilterKernels | undefined;
+function simdKernels(): MaxFilterKernels {
+  if (!kernelsInstance) {
+    const module = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
+    kernelsInstance = new WebAssembly.Instance(module).exports as unknown as MaxFilterKernels;
   }
-  for (let x = 0; x < n; x++) {
-    let m = -Infinity;
-    const lo = x - w;
-    const hi = x + w;
-    if (lo >= 0 && hi < n) {
-      for (let t = lo; t <= hi; t++) {
-        const v = src[srcOff + t];
-        if (v > m) m = v;
-      }
-    } else {
-      for (let t = lo; t <= hi; t++) {
-        const v = src[srcOff + reflectIndex(t, n)];
-        if (v > m) m = v;
-      }
-    }
-    dst[dstOff + x] = m;
-  }
+  return kernelsInstance;
 }
 
 /**
@@ -73,9 +60,14 @@ function rowMax(src: Float32Array, srcOff: number, n: number, w: number, dst: Fl
  * (scipy `maximum_filter(..., footprint=kernel, mode='reflect')`).
  *
  * Exact decomposition: the sphere is a union of chords along x, one per (dy, dz). Each input
- * plane is first max-filtered along x once per distinct chord half-width; the output is then the
- * maximum, over the chords, of the matching row of the matching plane. Cost ≈ N·(Σ widths + #chords)
- * instead of N·n_v, with a rolling cache of `size` planes per half-width.
+ * plane is first max-filtered along x once per distinct chord half-width; the output plane is then
+ * the maximum, over the chords, of the matching plane at z + dz with its rows shifted by dy (all
+ * mirrored). Filtered planes are kept in a ring of `size` planes per half-width.
+ *
+ * The inner loops run as WebAssembly SIMD (four floats per instruction; hand-written in
+ * `wasm/max-filter.wat`): `npm run bench` measured the plain JavaScript version of this
+ * decomposition at 2.6–2.8 s for a 256³ map with a 7³ kernel, most of it in the per-chord
+ * plane maxima, which SIMD does about 8× faster. No library offers a 3D spherical grey dilation.
  *
  * @param data input, length nx*ny*nz, index (z*ny + y)*nx + x; not modified
  * @param shape box [nx, ny, nz]
@@ -86,51 +78,41 @@ function rowMax(src: Float32Array, srcOff: number, n: number, w: number, dst: Fl
 export function sphericalMaxFilter(data: Float32Array, shape: Shape3, kernel: SphericalKernel, out?: Float32Array): Float32Array {
   const [nx, ny, nz] = shape;
   const plane = nx * ny;
-  const result = out ?? new Float32Array(data.length);
+  const n = data.length;
   const chords = kernelChords(kernel);
   const widths = [...new Set(chords.map((ch) => ch.halfWidth))].sort((p, q) => p - q);
   const widthSlot = new Map(widths.map((w, i) => [w, i]));
   const h = (kernel.size - 1) / 2;
-  // Rolling cache: for input plane z, cache[(z mod ring)][slot] = plane max-filtered along x.
   const ring = Math.min(nz, 2 * h + 1);
-  const cache: Float32Array[][] = [];
+  // memory (floats): input [0, n), output [n, 2n), ring cache [2n, 2n + ring·widths·plane)
+  const k = simdKernels();
+  const needBytes = (2 * n + ring * widths.length * plane) * 4;
+  const haveBytes = k.memory.buffer.byteLength;
+  if (needBytes > haveBytes) k.memory.grow(Math.ceil((needBytes - haveBytes) / 65536));
+  const mem = new Float32Array(k.memory.buffer);
+  mem.set(data, 0);
+  const outOff = n;
+  const cacheOff = 2 * n;
   const cachedZ = new Int32Array(ring).fill(-1);
-  for (let s = 0; s < ring; s++) cache.push(widths.map(() => new Float32Array(plane)));
-  const getPlane = (z: number): Float32Array[] => {
+  const planeOf = (z: number, wi: number) => cacheOff + (((z % ring) * widths.length + wi) * plane);
+  const ensure = (z: number) => {
     const slot = z % ring;
-    if (cachedZ[slot] !== z) {
-      const bufs = cache[slot];
-      for (let wi = 0; wi < widths.length; wi++) {
-        const w = widths[wi];
-        const dst = bufs[wi];
-        for (let y = 0; y < ny; y++) rowMax(data, z * plane + y * nx, nx, w, dst, y * nx);
-      }
-      cachedZ[slot] = z;
-    }
-    return cache[slot];
+    if (cachedZ[slot] === z) return;
+    for (let wi = 0; wi < widths.length; wi++) k.rowMaxPlane(4 * planeOf(z, wi), 4 * z * plane, nx, ny, widths[wi]);
+    cachedZ[slot] = z;
   };
-  const chordPlanes: Float32Array[] = new Array(chords.length);
   for (let z = 0; z < nz; z++) {
-    // Planes needed for this output plane; with reflect, distinct dz may map to the same plane.
-    // The ring holds 2h+1 slots and the needed planes reflect(z+dz) are within 2h+1 consecutive
-    // indices only away from the borders, so resolve all chords' planes first, then copy refs.
+    // The planes reflect(z+dz) lie within 2h+1 consecutive indices, so they map to distinct slots.
+    for (let c = 0; c < chords.length; c++) ensure(reflectIndex(z + chords[c].dz, nz));
+    const dst = outOff + z * plane;
+    mem.fill(-Infinity, dst, dst + plane);
     for (let c = 0; c < chords.length; c++) {
-      const zz = reflectIndex(z + chords[c].dz, nz);
-      chordPlanes[c] = getPlane(zz)[widthSlot.get(chords[c].halfWidth)!];
-    }
-    for (let y = 0; y < ny; y++) {
-      const o = z * plane + y * nx;
-      for (let x = 0; x < nx; x++) result[o + x] = -Infinity;
-      for (let c = 0; c < chords.length; c++) {
-        const src = chordPlanes[c];
-        const row = reflectIndex(y + chords[c].dy, ny) * nx;
-        for (let x = 0; x < nx; x++) {
-          const v = src[row + x];
-          if (v > result[o + x]) result[o + x] = v;
-        }
-      }
+      const ch = chords[c];
+      k.maxPlaneShifted(4 * dst, 4 * planeOf(reflectIndex(z + ch.dz, nz), widthSlot.get(ch.halfWidth) as number), nx, ny, ch.dy);
     }
   }
+  const result = out ?? new Float32Array(n);
+  result.set(mem.subarray(outOff, outOff + n));
   return result;
 }
 

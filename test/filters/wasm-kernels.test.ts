@@ -1,0 +1,20 @@
+/**
+ * The committed WebAssembly kernels are the assembly of their .wat sources (scripts/build-wasm.mjs).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import wabtInit from 'wabt';
+import { WASM_BASE64 } from '../../src/filters/wasm/max-filter.wasm.js';
+import { PROJECT_ROOT } from '../helpers/shared-data.js';
+
+describe('WebAssembly kernels', () => {
+  it('max-filter.wasm.ts is the assembled max-filter.wat (run npm run build:wasm after editing the .wat)', async () => {
+    const wabt = await wabtInit();
+    const src = readFileSync(resolve(PROJECT_ROOT, 'src/filters/wasm/max-filter.wat'), 'utf8');
+    const mod = wabt.parseWat('max-filter.wat', src, { simd: true });
+    mod.validate();
+    assert.equal(Buffer.from(mod.toBinary({}).buffer).toString('base64'), WASM_BASE64);
+  });
+});

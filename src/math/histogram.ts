@@ -39,21 +39,41 @@ export function densityHistogram(data: ArrayLike<number>, nBins = 1000, select?:
   let lo = Infinity;
   let hi = -Infinity;
   let total = 0;
-  for (let i = 0; i < data.length; i++) {
-    if (select && select[i] === 0) continue;
-    const v = data[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-    total++;
+  if (select) {
+    for (let i = 0; i < data.length; i++) {
+      if (select[i] === 0) continue;
+      const v = data[i];
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+      total++;
+    }
+  } else {
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+    }
+    total = data.length;
   }
   if (total === 0) throw new RangeError('histogram: no values selected');
   if (!(hi > lo)) throw new RangeError(`histogram: all ${total} values equal ${lo}; the map has no contrast`);
   const width = (hi - lo) / nBins;
-  const counts = new Float64Array(nBins);
-  for (let i = 0; i < data.length; i++) {
-    if (select && select[i] === 0) continue;
-    counts[binIndex(data[i], lo, width, nBins)]++;
+  const last = nBins - 1;
+  const tally = new Uint32Array(nBins);
+  // bin = floor((v - lo)/width) clamped to [0, nBins-1], exactly as binIndex (inlined: per voxel)
+  if (select) {
+    for (let i = 0; i < data.length; i++) {
+      if (select[i] === 0) continue;
+      const b = Math.floor((data[i] - lo) / width);
+      tally[b < 0 ? 0 : b > last ? last : b]++;
+    }
+  } else {
+    for (let i = 0; i < data.length; i++) {
+      const b = Math.floor((data[i] - lo) / width);
+      tally[b < 0 ? 0 : b > last ? last : b]++;
+    }
   }
+  const counts = Float64Array.from(tally);
   const density = new Float64Array(nBins);
   const norm = 1 / (total * width);
   for (let b = 0; b < nBins; b++) density[b] = counts[b] * norm;

@@ -33,4 +33,4 @@ export {
 } from './modes.js';
 export { isAxisPermutation, physicalShape, fileBox, fileToCanonical, canonicalToFile, type AxisOrder } from './axis-order.js';
 export { readMrcBuffer, readMrc, type MrcMap, type MrcReadOptions } from './read.js';
-export { encodeMrc, writeMrc, type MrcEncodeOptions, type MrcWriteOptions } from './write.js';
+export { encodeMrc, encodeMrcParts, writeMrc, type MrcEncodeOptions, type MrcWriteOptions } from './write.js';

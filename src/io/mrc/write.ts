@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { assertVolume, type Volume } from '../../core/volume.js';
@@ -8,13 +8,12 @@ import {
   encodeMrcHeader,
   machineStamp,
   MRC2014_NVERSION,
-  MRC_HEADER_BYTES,
   MRC_LABEL_COUNT,
   MRC_LABEL_LENGTH,
   type HeaderTriple,
   type MrcHeader,
 } from './header.js';
-import { bytesPerVoxel, decodeVoxels, encodeVoxels, HOST_LITTLE_ENDIAN, isSupportedMode, type MrcMode } from './modes.js';
+import { decodeVoxels, encodeVoxels, HOST_LITTLE_ENDIAN, isSupportedMode, type MrcMode } from './modes.js';
 
 /** Options of {@link encodeMrc}. */
 export interface MrcEncodeOptions {
@@ -49,8 +48,33 @@ interface Stats {
 
 /** Two-pass min/max/mean/std over the finite values of `v`. */
 function statistics(v: Float32Array): Stats {
-  // One pass with sums shifted by the first finite value k (Σ(x−k), Σ(x−k)²): exact enough in
-  // float64 for float32 data and half the memory traffic of a two-pass mean/rms.
+  // Fast path: branch-free min/max and sums shifted by the first value k (Σ(x−k), Σ(x−k)², exact
+  // enough in float64 for float32 data). A non-finite voxel makes the sums non-finite; then the
+  // careful path below skips such voxels.
+  const n = v.length;
+  if (n === 0) return { min: 0, max: 0, mean: 0, std: 0 };
+  const k = v[0];
+  let min = k;
+  let max = k;
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    min = x < min ? x : min;
+    max = x > max ? x : max;
+    const d = x - k;
+    s1 += d;
+    s2 += d * d;
+  }
+  if (Number.isFinite(s2) && Number.isFinite(min) && Number.isFinite(max)) {
+    const m1 = s1 / n;
+    return { min, max, mean: k + m1, std: Math.sqrt(Math.max(0, s2 / n - m1 * m1)) };
+  }
+  return finiteStatistics(v);
+}
+
+/** Statistics over the finite values only (slow path of {@link statistics}). */
+function finiteStatistics(v: Float32Array): Stats {
   let min = Infinity;
   let max = -Infinity;
   let k = Number.NaN;
@@ -99,6 +123,20 @@ function statistics(v: Float32Array): Stats {
  * @see https://www.ccpem.ac.uk/mrc_format/mrc2014.php
  */
 export function encodeMrc(volume: Volume, options: MrcEncodeOptions = {}): Uint8Array {
+  const { header, body } = encodeMrcParts(volume, options);
+  const out = new Uint8Array(header.length + body.length);
+  out.set(header, 0);
+  out.set(body, header.length);
+  return out;
+}
+
+/**
+ * The two parts of an MRC file: the 1024-byte header and the data block. For float32 in the
+ * host's byte order and the canonical axis order the data block is a view of `volume.data` (no
+ * copy), so writers can stream it.
+ * @throws as {@link encodeMrc}
+ */
+export function encodeMrcParts(volume: Volume, options: MrcEncodeOptions = {}): { header: Uint8Array; body: Uint8Array } {
   assertVolume(volume);
   const mode = options.mode ?? 2;
   if (!isSupportedMode(mode)) throw new RangeError(`mode must be one of 0, 1, 2, 6, 12, got ${String(mode)}`);
@@ -113,10 +151,9 @@ export function encodeMrc(volume: Volume, options: MrcEncodeOptions = {}): Uint8
 
   const { shape, voxelSizeA } = volume;
   const fileData = canonicalToFile(volume.data, shape, order);
-  // float32 in the host's byte order (the usual case) is copied straight into the output buffer
-  const direct = mode === 2 && littleEndian === HOST_LITTLE_ENDIAN;
-  const body = direct ? undefined : encodeVoxels(fileData, mode, littleEndian);
-  const stored = mode === 2 ? fileData : decodeVoxels(body as Uint8Array, 0, fileData.length, mode, littleEndian);
+  // float32 in the host's byte order (the usual case) is used as it is, without a copy
+  const body = mode === 2 && littleEndian === HOST_LITTLE_ENDIAN ? new Uint8Array(fileData.buffer, fileData.byteOffset, fileData.byteLength) : encodeVoxels(fileData, mode, littleEndian);
+  const stored = mode === 2 ? fileData : decodeVoxels(body, 0, fileData.length, mode, littleEndian);
   const stats = statistics(stored);
   const [nx, ny, nz] = fileBox(shape, order);
   const cellb: HeaderTriple = template && template.cellb.every((a) => a > 0) ? [...template.cellb] : [90, 90, 90];
@@ -153,11 +190,7 @@ export function encodeMrc(volume: Volume, options: MrcEncodeOptions = {}): Uint8
     nlabl: labels.length,
     labels,
   };
-  const out = new Uint8Array(MRC_HEADER_BYTES + fileData.length * bytesPerVoxel(mode));
-  out.set(encodeMrcHeader(header, littleEndian), 0);
-  if (direct) new Float32Array(out.buffer, MRC_HEADER_BYTES, fileData.length).set(fileData);
-  else out.set(body as Uint8Array, MRC_HEADER_BYTES);
-  return out;
+  return { header: encodeMrcHeader(header, littleEndian), body };
 }
 
 /**
@@ -179,12 +212,17 @@ export async function writeMrc(path: string, volume: Volume, options: MrcWriteOp
   for (const p of options.protect ?? []) {
     if (resolve(p) === target) throw new Error(`refusing to overwrite input map '${path}'`);
   }
-  let bytes = encodeMrc(volume, options);
-  if (target.toLowerCase().endsWith('.gz')) bytes = gzipSync(bytes);
+  const gz = target.toLowerCase().endsWith('.gz');
+  const parts = gz ? [gzipSync(encodeMrc(volume, options))] : Object.values(encodeMrcParts(volume, options));
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   await mkdir(dirname(target), { recursive: true });
   try {
-    await writeFile(temp, bytes, { flag: 'wx' });
+    const fh = await open(temp, 'wx');
+    try {
+      for (const part of parts) await fh.write(part);
+    } finally {
+      await fh.close();
+    }
     await rename(temp, target);
   } catch (err) {
     await unlink(temp).catch(() => undefined);

@@ -41,3 +41,15 @@ export function selectKth(values: Float32Array | Float64Array, count: number, k:
   }
   return values[k];
 }
+
+/**
+ * Empirical quantile by rank: the value at rank `round(q·(count − 1))` of `values[0..count)`,
+ * i.e. `sort(values)[rank]`.
+ * @param values scratch buffer; its first `count` entries are reordered (destroyed)
+ * @param q quantile in [0, 1]
+ * @returns NaN when `count` is 0
+ */
+export function quantileByRank(values: Float32Array | Float64Array, count: number, q: number): number {
+  if (count === 0) return Number.NaN;
+  return selectKth(values, count, Math.min(count - 1, Math.max(0, Math.round(q * (count - 1)))));
+}

@@ -49,6 +49,20 @@ export function shellIndex(shape: Shape3, voxelSizeA: readonly number[]): { shel
 }
 
 /**
+ * Check two half maps at a public boundary: valid volumes with the same box and voxel sizes
+ * within 0.1 %.
+ * @throws TypeError / RangeError naming what differs
+ */
+export function assertSameHalfMapGrid(a: Volume, b: Volume): void {
+  assertVolume(a);
+  assertVolume(b);
+  if (a.shape.some((n, i) => n !== b.shape[i])) throw new RangeError(`half maps differ in box: ${a.shape.join('x')} vs ${b.shape.join('x')}`);
+  if (a.voxelSizeA.some((v, i) => Math.abs(v - b.voxelSizeA[i]) > 1e-3 * v)) {
+    throw new RangeError(`half maps differ in voxel size: ${a.voxelSizeA.join(', ')} vs ${b.voxelSizeA.join(', ')} Å`);
+  }
+}
+
+/**
  * FSC(k) = Re Σ F1·conj(F2) / sqrt(Σ|F1|² · Σ|F2|²) over the Fourier shell k (spec §1).
  *
  * The real half spectrum is used with weight 2 for the samples whose conjugate is not stored, so
@@ -60,12 +74,7 @@ export function shellIndex(shape: Shape3, voxelSizeA: readonly number[]): { shel
  * @throws RangeError when the boxes or voxel sizes differ, or the mask length is wrong
  */
 export function fourierShellCorrelation(a: Volume, b: Volume, mask?: Float32Array): FscCurve {
-  assertVolume(a);
-  assertVolume(b);
-  if (a.shape.some((n, i) => n !== b.shape[i])) throw new RangeError(`half maps differ in box: ${a.shape.join('x')} vs ${b.shape.join('x')}`);
-  if (a.voxelSizeA.some((v, i) => Math.abs(v - b.voxelSizeA[i]) > 1e-3 * v)) {
-    throw new RangeError(`half maps differ in voxel size: ${a.voxelSizeA.join(', ')} vs ${b.voxelSizeA.join(', ')} Å`);
-  }
+  assertSameHalfMapGrid(a, b);
   if (mask && mask.length !== a.data.length) throw new RangeError(`mask has ${mask.length} voxels, the maps ${a.data.length}`);
   const weighted = (v: Volume) => {
     if (!mask) return v.data;

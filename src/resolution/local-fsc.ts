@@ -3,11 +3,13 @@
  * grid, interpolated to every voxel of a mask.
  * @see shared/spec/local-resolution.md §2
  */
-import { assertVolume, type Shape3, type Volume } from '../core/volume.js';
+import type { Shape3, Volume } from '../core/volume.js';
 import { reflectIndex } from '../filters/max-filter.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
 import { mulberry32 } from '../math/random.js';
-import { fourierShellCorrelation, fscFromSpectra, resolutionAtThreshold, shellIndex } from './fsc.js';
+import { assertSameHalfMapGrid, fourierShellCorrelation, fscFromSpectra, resolutionAtThreshold, shellIndex } from './fsc.js';
+import { inscribedEllipsoidMask } from '../math/inscribed-ellipsoid.js';
+import { quantileByRank } from '../math/select.js';
 import { softenMask } from './soft-mask.js';
 
 /** Options of {@link localFsc}. */
@@ -64,12 +66,6 @@ function hann(w: number): Float32Array {
   return out;
 }
 
-/** Value at percentile q (0..1) of a sorted array. */
-function percentile(sorted: Float32Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
-}
-
 /**
  * Randomise the phases of a map beyond a resolution (|f| > 1/resolutionA), keeping amplitudes:
  * the noise reference of the window-correlation correction (spec §2.7).
@@ -114,12 +110,7 @@ export function randomizePhasesBeyond(v: Volume, resolutionA: number, seed: numb
  *   the box or out-of-range options
  */
 export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions = {}): LocalFscResult {
-  assertVolume(half1);
-  assertVolume(half2);
-  if (half1.shape.some((n, i) => n !== half2.shape[i])) throw new RangeError(`half maps differ in box: ${half1.shape.join('x')} vs ${half2.shape.join('x')}`);
-  if (half1.voxelSizeA.some((v, i) => Math.abs(v - half2.voxelSizeA[i]) > 1e-3 * v)) {
-    throw new RangeError(`half maps differ in voxel size: ${half1.voxelSizeA.join(', ')} vs ${half2.voxelSizeA.join(', ')} Å`);
-  }
+  assertSameHalfMapGrid(half1, half2);
   const shape = half1.shape;
   const [nx, ny, nz] = shape;
   const n = nx * ny * nz;
@@ -132,16 +123,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   const progress = options.onProgress ?? (() => {});
 
   // Report region.
-  const region = new Uint8Array(n);
-  if (options.mask) {
-    for (let i = 0; i < n; i++) region[i] = options.mask[i] > 0.5 ? 1 : 0;
-  } else {
-    const c = [(nx - 1) / 2, (ny - 1) / 2, (nz - 1) / 2];
-    for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
-      const d = ((x - c[0]) / (nx / 2)) ** 2 + ((y - c[1]) / (ny / 2)) ** 2 + ((z - c[2]) / (nz / 2)) ** 2;
-      if (d <= 1) region[(z * ny + y) * nx + x] = 1;
-    }
-  }
+  const region = options.mask ? Uint8Array.from(options.mask, (v) => (v > 0.5 ? 1 : 0)) : inscribedEllipsoidMask(shape);
   let maskVoxels = 0;
   for (let i = 0; i < n; i++) maskVoxels += region[i];
   if (maskVoxels === 0) throw new RangeError('the mask selects no voxel (no value > 0.5)');
@@ -243,7 +225,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
       }
     }
   }
-  const sorted = Float32Array.from(inside).sort();
+  const values = Float32Array.from(inside);
   return {
     resolution: { data: out, shape, voxelSizeA: [...half1.voxelSizeA] },
     globalResolutionA,
@@ -252,9 +234,9 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
     threshold,
     lowestResolutionA: lowest,
     points: done,
-    medianA: percentile(sorted, 0.5),
-    p5A: percentile(sorted, 0.05),
-    p95A: percentile(sorted, 0.95),
+    medianA: quantileByRank(values, values.length, 0.5),
+    p5A: quantileByRank(values, values.length, 0.05),
+    p95A: quantileByRank(values, values.length, 0.95),
     maskVoxels,
   };
 }

@@ -8,7 +8,7 @@
  */
 import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
-import { selectKth } from '../math/select.js';
+import { quantileByRank, selectKth } from '../math/select.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fourier grid
@@ -316,11 +316,6 @@ function assertSameGrid(a: Volume, b: Volume, nameA: string, nameB: string): voi
   }
 }
 
-/** Empirical quantile by rank `round(q*(count - 1))` of `values[0..count)` (destroys the order). */
-function rankQuantile(values: Float32Array, count: number, q: number): number {
-  return selectKth(values, count, Math.min(count - 1, Math.max(0, Math.round(q * (count - 1)))));
-}
-
 /**
  * Monogenic local resolution (MonoRes family) of a map or a pair of half maps.
  *
@@ -457,7 +452,7 @@ export function monogenicLocalResolution(
     amplitudeKernel(specMap, grid, shape, f, w, lowPass, scratch, ampMap);
     if (specNoise) amplitudeKernel(specNoise, grid, shape, f, w, lowPass, scratch, ampNoise);
     for (let j = 0; j < noiseCount; j++) noiseValues[j] = ampNoise[noiseIdx[j]];
-    const t = rankQuantile(noiseValues, noiseCount, 1 - alpha);
+    const t = quantileByRank(noiseValues, noiseCount, 1 - alpha);
     thresholds.push(t);
     const d = tested[fi];
     for (let j = 0; j < inCount; j++) {
@@ -507,9 +502,9 @@ export function monogenicLocalResolution(
 
   const stats = new Float32Array(inCount);
   for (let j = 0; j < inCount; j++) stats[j] = resolution[maskIdx[j]];
-  const medianA = rankQuantile(stats, inCount, 0.5);
-  const p5A = rankQuantile(stats, inCount, 0.05);
-  const p95A = rankQuantile(stats, inCount, 0.95);
+  const medianA = quantileByRank(stats, inCount, 0.5);
+  const p5A = quantileByRank(stats, inCount, 0.05);
+  const p95A = quantileByRank(stats, inCount, 0.95);
 
   const notes = [
     `monogenic local resolution: ${nf} frequencies ${tested[0].toFixed(2)}..${tested[nf - 1].toFixed(2)} Å (step ${stepA} Å, at least 1/${boxA.toFixed(1)} 1/Å), raised-cosine shells, alpha ${alpha}, amplitude low-pass ${lowPass}*f, median filter ${smooth ? '3x3x3 in mask' : 'off'}`,

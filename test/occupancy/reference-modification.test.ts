@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readMrc } from '../../src/io/mrc/index.js';
 import { arrayStats, pearson } from '../../src/math/statistics.js';
-import { inscribedEllipsoidMask } from '../../src/occupancy/solvent-model.js';
+import { inscribedEllipsoidMask } from '../../src/math/inscribed-ellipsoid.js';
 import { PROJECT_ROOT, SHARED_DATA, SHARED_REFERENCE, HAVE_SHARED, skipWithoutShared } from '../helpers/shared-data.js';
 
 const run = promisify(execFile);

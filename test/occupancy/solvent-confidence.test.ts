@@ -3,7 +3,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitSolventModel, initialGuess, inscribedEllipsoidMask, solventRegion, gaussian } from '../../src/occupancy/solvent-model.js';
+import { inscribedEllipsoidMask } from '../../src/math/inscribed-ellipsoid.js';
+import { fitSolventModel, initialGuess, solventRegion, gaussian } from '../../src/occupancy/solvent-model.js';
 import { confidenceCurve, confidenceMap } from '../../src/occupancy/confidence.js';
 import type { DensityHistogram } from '../../src/math/histogram.js';
 import { gaussianSampler, mulberry32 } from '../../src/math/random.js';

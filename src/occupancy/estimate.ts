@@ -13,6 +13,7 @@ import { fitSolventModel, type SolventModel } from './solvent-model.js';
 import { confidenceCurve, confidenceMap, type ConfidenceCurve } from './confidence.js';
 import { tileMaximum, type TileMax } from './tiles.js';
 import { tauForSamples } from './tau.js';
+import { DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from './estimate-options.js';
 
 /** Which flavour of local scale to estimate (spec §1). */
 export type ScaleMode = 'res' | 'occ';
@@ -102,18 +103,6 @@ function checkSameBox(name: string, mask: Volume, shape: Shape3): void {
 }
 
 /**
- * Processing box for `--max-box`: unchanged when every axis fits; otherwise the largest axis
- * becomes `maxBox` and the others shrink by the same factor (rounded, at least 2), so voxels stay
- * as isotropic as they were.
- */
-export function processingBox(shape: Shape3, maxBox: number): Shape3 {
-  const largest = Math.max(...shape);
-  if (maxBox === 0 || largest <= maxBox) return shape;
-  const f = maxBox / largest;
-  return shape.map((n) => (n === largest ? maxBox : Math.max(2, Math.round(n * f)))) as unknown as Shape3;
-}
-
-/**
  * Estimate the local scale of a map (spec §1–§8).
  *
  * @param map input map (raw, unsharpened, unmasked works best); not modified
@@ -124,13 +113,9 @@ export function processingBox(shape: Shape3, maxBox: number): Shape3 {
 export function estimateLocalScale(map: Volume, options: EstimateOptions = {}): EstimateResult {
   const timer = new PhaseTimer(options.onProgress);
   const mode = options.mode ?? 'res';
-  const maxBox = options.maxBox ?? 256;
-  if (!Number.isInteger(maxBox) || maxBox < 0 || (maxBox > 0 && (maxBox % 2 !== 0 || maxBox < 10))) {
-    throw new RangeError(`--max-box must be an even integer >= 10, or 0 for no limit; got ${maxBox}`);
-  }
-  if (options.hedgeConfidence !== undefined && !(options.hedgeConfidence >= 1 && Number.isFinite(options.hedgeConfidence))) {
-    throw new RangeError(`--hedge-confidence must be >= 1, got ${options.hedgeConfidence}`);
-  }
+  const maxBox = options.maxBox ?? DEFAULT_MAX_BOX;
+  const optionErrors = estimateOptionErrors(options);
+  if (optionErrors.length > 0) throw new RangeError(optionErrors[0]);
   const stats = arrayStats(map.data);
   if (!(stats.max > stats.min)) throw new RangeError(`the map is constant (every voxel is ${stats.min}); there is nothing to estimate`);
   if (options.solventDef) checkSameBox('--solvent-def', options.solventDef, map.shape);

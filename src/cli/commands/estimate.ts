@@ -8,6 +8,7 @@ import { estimateFromFile, type EstimateFileOptions } from '../../occupancy/esti
 import { limitsLines, settingsLines, type EstimateSummary } from '../../occupancy/summary.js';
 import { mapStem } from '../../occupancy/output-names.js';
 import type { ModificationRequest } from '../../occupancy/modify.js';
+import { estimateOptionErrors } from '../../occupancy/estimate-options.js';
 import { integerOption, numberOption } from '../options.js';
 import { Reporter, type Verbosity } from '../reporter.js';
 import { showInChimerax } from '../chimerax-launch.js';
@@ -148,7 +149,8 @@ export function toFileOptions(o: EstimateCliOptions, inputPath: string): Estimat
  */
 export function toMethodOptions(o: Omit<EstimateCliOptions, 'inputMap' | 'emdb' | 'outputMap' | 'keepOutputPath' | 'showChimerax'>): MethodOptions {
   if (o.kernelSize !== undefined && o.kernelSize % 2 === 0) throw new RangeError(`--kernel-size must be odd, got ${o.kernelSize}`);
-  if (o.maxBox !== 0 && (o.maxBox % 2 !== 0 || o.maxBox < 10)) throw new RangeError(`--max-box must be an even integer >= 10, or 0 for no limit; got ${o.maxBox}`);
+  const optionErrors = estimateOptionErrors({ maxBox: o.maxBox, hedgeConfidence: o.hedgeConfidence });
+  if (optionErrors.length > 0) throw new RangeError(optionErrors[0]);
   if (o.excludeSolvent && o.retainSolvent) throw new RangeError('--exclude-solvent and --retain-solvent contradict each other; give one');
   if (o.pivot !== undefined && o.sigmoid === undefined) throw new RangeError('--pivot is only used with --sigmoid');
   if (o.sigmoid !== undefined && o.pivot === undefined) throw new RangeError('--sigmoid needs --pivot <scale> (the scale left unchanged, e.g. 0.5)');

@@ -5,6 +5,7 @@
 import type { EstimateSettings, MapInfo } from '../api.js';
 import { deriveSettings, type DerivedSettings } from '../../occupancy/kernel.js';
 import { checkModification, type ModificationKind } from '../../occupancy/modification-curves.js';
+import { DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from '../../occupancy/estimate-options.js';
 
 /** What the form holds; undefined = left blank (the CLI derives it). */
 export interface FormSettings {
@@ -34,8 +35,6 @@ export interface ModificationSettings {
 
 /** Default `--scale-limit`. */
 export const DEFAULT_SCALE_LIMIT = 0.05;
-/** Default `--max-box`. */
-export const DEFAULT_MAX_BOX = 256;
 
 function el<T extends HTMLElement>(id: string): T {
   const e = document.getElementById(id);
@@ -80,18 +79,6 @@ export function readModification(): ModificationSettings {
   };
 }
 
-/**
- * Processing box for `--max-box` (mirrors `processingBox` of `src/occupancy/estimate.ts`, which
- * cannot be bundled into the page because it pulls in the FFT): the largest axis becomes maxBox,
- * the others shrink by the same factor.
- */
-export function processingBox(shape: [number, number, number], maxBox: number): [number, number, number] {
-  const largest = Math.max(...shape);
-  if (maxBox === 0 || largest <= maxBox) return shape;
-  const f = maxBox / largest;
-  return shape.map((n) => (n === largest ? maxBox : Math.max(2, Math.round(n * f)))) as [number, number, number];
-}
-
 /** Result of the live derivation: the derived settings plus what the page adds. */
 export interface LiveSettings {
   derived?: DerivedSettings;
@@ -123,17 +110,12 @@ export function liveSettings(form: FormSettings, map: MapInfo | undefined): Live
   nonNumber('--tau', form.tau);
   if (form.tileSize !== undefined && !(Number.isInteger(form.tileSize) && form.tileSize >= 1)) errors.push(`--tile-size must be a positive integer, got ${form.tileSize}`);
   const maxBox = form.maxBox ?? DEFAULT_MAX_BOX;
-  if (!Number.isInteger(maxBox) || maxBox < 0 || (maxBox > 0 && (maxBox % 2 !== 0 || maxBox < 10))) {
-    errors.push(`--max-box must be an even integer >= 10, or 0 for no limit; got ${form.maxBox}`);
-  }
-  if (form.hedgeConfidence !== undefined && !(form.hedgeConfidence >= 1 && Number.isFinite(form.hedgeConfidence))) {
-    errors.push(`--hedge-confidence must be >= 1, got ${form.hedgeConfidence}`);
-  }
+  errors.push(...estimateOptionErrors({ maxBox, hedgeConfidence: form.hedgeConfidence }));
   if (form.scaleLimit !== undefined && !(form.scaleLimit >= 0 && form.scaleLimit < 1)) errors.push(`--scale-limit must be in [0, 1), got ${form.scaleLimit}`);
   if (form.soldefKind === 'mask' && !form.soldefPath) errors.push('--solvent-def: choose a mask file');
   if (!map) return { errors, warnings, notes };
 
-  const box = errors.some((e) => e.startsWith('--max-box')) ? map.box : processingBox(map.box, maxBox);
+  const box: [number, number, number] = errors.some((e) => e.startsWith('--max-box')) ? map.box : [...processingBox(map.box, maxBox)] as [number, number, number];
   const voxel = map.voxelSizeA.map((a, i) => (a * map.box[i]) / box[i]);
   const voxelSizeA = Math.min(...voxel);
   if (box.some((n, i) => n !== map.box[i])) {

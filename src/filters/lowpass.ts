@@ -5,7 +5,7 @@
  * @see shared/spec/occupy-algorithm.md §4 (low-pass), §12 (non-cubic and odd boxes)
  */
 import { assertGeometry, assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
-import { irfft3d, rfft3d } from '../math/fft.js';
+import { cfftAxis, irfft3d, irfftRows, rfft3d, rfftRows } from '../math/fft.js';
 
 /**
  * Per-axis number of kept Fourier samples: `keep_i = floor(n_i * a_i / lowpassA)`, the index of
@@ -112,6 +112,21 @@ export function lowpassKeptCount(shape: Shape3, voxelSizeA: Readonly<Vec3>, lowp
  * @see shared/spec/occupy-algorithm.md §4, §12
  */
 export function lowpassHard(volume: Volume, lowpassA: number, maskStyle: LowpassMaskStyle = 'centred'): Volume {
+  return lowpassWith(volume, lowpassA, maskStyle, prunedLowpass);
+}
+
+/**
+ * Reference implementation of {@link lowpassHard} with full 3D transforms of the whole half
+ * spectrum (`rfft3d`, mask, `irfft3d`). Same contract and result (to float32 rounding); kept for
+ * the tests and the benchmark, which check the pruned transforms against it.
+ */
+export function lowpassHardFull(volume: Volume, lowpassA: number, maskStyle: LowpassMaskStyle = 'centred'): Volume {
+  return lowpassWith(volume, lowpassA, maskStyle, fullLowpass);
+}
+
+type LowpassKernel = (data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, weight: MaskWeight) => Float32Array;
+
+function lowpassWith(volume: Volume, lowpassA: number, maskStyle: LowpassMaskStyle, kernel: LowpassKernel): Volume {
   checkLowpassA(lowpassA);
   assertVolume(volume);
   const { shape, voxelSizeA } = volume;
@@ -122,12 +137,16 @@ export function lowpassHard(volume: Volume, lowpassA: number, maskStyle: Lowpass
     voxelSizeA: [voxelSizeA[0], voxelSizeA[1], voxelSizeA[2]],
   });
   if (!(lowpassA > 2 * Math.min(...voxelSizeA))) return result(volume.data.slice());
-
   const keep = lowpassKeep(shape, voxelSizeA, lowpassA);
+  const weight = maskStyle === 'original' ? originalMaskWeight(shape, keep) : centredMaskWeight(keep);
+  return result(kernel(volume.data, shape, keep, weight));
+}
+
+/** Full half-spectrum transform, mask, inverse. */
+function fullLowpass(data: Float32Array, shape: Shape3, _keep: Readonly<Vec3>, weight: MaskWeight): Float32Array {
   const [nx, ny, nz] = shape;
   const hx = (nx >> 1) + 1;
-  const weight = maskStyle === 'original' ? originalMaskWeight(shape, keep) : centredMaskWeight(keep);
-  const spectrum = rfft3d(volume.data, shape);
+  const spectrum = rfft3d(data, shape);
   for (let z = 0; z < nz; z++) {
     const l = signed(z, nz);
     for (let y = 0; y < ny; y++) {
@@ -142,7 +161,65 @@ export function lowpassHard(volume: Volume, lowpassA: number, maskStyle: Lowpass
       }
     }
   }
-  return result(irfft3d(spectrum, shape));
+  return irfft3d(spectrum, shape);
+}
+
+/**
+ * Pruned separable transform: only frequencies with `|index| <= keep + 1` on every axis can be
+ * kept by either mask, so the forward transform computes only those (real FFT of every X row,
+ * keeping `min(keep_x + 1, nx/2) + 1` bins; then complex FFTs along Y for those bins, keeping the
+ * kept Y indices; then along Z for what is left), the mask and the normalisation `1/(nx*ny*nz)`
+ * are applied to that small block, and the inverse runs the same passes backwards with the
+ * missing frequencies as zeros. For a 256³ map low-passed to 1/6 of Nyquist this does about a
+ * third of the work of the full 3D transforms and its largest buffer is a sixth of the map's
+ * half spectrum (benchmarked with `npm run bench`; kissfft itself has no pruned N-D transform).
+ */
+function prunedLowpass(data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, weight: MaskWeight): Float32Array {
+  const [nx, ny, nz] = shape;
+  const mx = Math.min(keep[0] + 1, nx >> 1) + 1;
+  const allY = indexRange(ny);
+  const allZ = indexRange(nz);
+  const keptY = keptIndices(ny, keep[1] + 1);
+  const keptZ = keptIndices(nz, keep[2] + 1);
+  const my = keptY.length;
+  const mz = keptZ.length;
+  // forward: X rows, then Y, then Z; layouts [z][y][h] -> [z][ky][h] -> [kz][ky][h]
+  const rowsX = rfftRows(data, nx, ny * nz, mx);
+  const alongY = cfftAxis(rowsX, nz, mx, ny, allY, keptY, false);
+  const spectrum = cfftAxis(alongY, 1, my * mx, nz, allZ, keptZ, false);
+  const norm = 1 / (nx * ny * nz);
+  for (let c = 0; c < mz; c++) {
+    const l = signed(keptZ[c], nz);
+    for (let b = 0; b < my; b++) {
+      const k = signed(keptY[b], ny);
+      const row = 2 * (c * my + b) * mx;
+      for (let h = 0; h < mx; h++) {
+        const w = weight(h, k, l) * norm;
+        spectrum[row + 2 * h] *= w;
+        spectrum[row + 2 * h + 1] *= w;
+      }
+    }
+  }
+  // inverse: Z, Y, then X rows back to real
+  const backZ = cfftAxis(spectrum, 1, my * mx, nz, keptZ, allZ, true);
+  const backY = cfftAxis(backZ, nz, mx, ny, keptY, allY, true);
+  const out = new Float32Array(nx * ny * nz);
+  irfftRows(backY, nx, ny * nz, mx, out);
+  return out;
+}
+
+/** 0..n-1. */
+function indexRange(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+/** FFT-order positions of the signed indices `-r..r` on `n` samples (all positions when 2r+1 >= n). */
+function keptIndices(n: number, r: number): Int32Array {
+  if (2 * r + 1 >= n) return indexRange(n);
+  const out = new Int32Array(2 * r + 1);
+  for (let i = 0; i <= r; i++) out[i] = i;
+  for (let i = 1; i <= r; i++) out[r + i] = n - r - 1 + i;
+  return out;
 }
 
 /**
@@ -157,14 +234,17 @@ export function lowpassHard(volume: Volume, lowpassA: number, maskStyle: Lowpass
  */
 export type LowpassMaskStyle = 'centred' | 'original';
 
+/** Weight of a frequency: half-spectrum X index h >= 0 and signed Y, Z indices k, l. */
+type MaskWeight = (h: number, k: number, l: number) => number;
+
 /** Weight (0 or 1) of the centred mask for half-spectrum index h >= 0 and signed k, l. */
-function centredMaskWeight(keep: Readonly<Vec3>): (h: number, k: number, l: number) => number {
+function centredMaskWeight(keep: Readonly<Vec3>): MaskWeight {
   const mask = makeMask(keep);
   return (h, k, l) => (mask(h * h, k * k, l * l) ? 1 : 0);
 }
 
 /** Weight (0, 0.5 or 1) of the original OccuPy's mask; see {@link LowpassMaskStyle}. */
-function originalMaskWeight(shape: Shape3, keep: Readonly<Vec3>): (h: number, k: number, l: number) => number {
+function originalMaskWeight(shape: Shape3, keep: Readonly<Vec3>): MaskWeight {
   const kx = Math.min(keep[0], Math.floor(shape[0] / 2));
   const ky = Math.min(keep[1], Math.floor(shape[1] / 2));
   const kz = Math.min(keep[2], Math.floor(shape[2] / 2));

@@ -1,6 +1,6 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadFft, rfft3d, irfft3d, clearFftCache } from '../../src/math/fft.js';
+import { loadFft, rfft3d, irfft3d, clearFftCache, rfftRows, irfftRows, cfftAxis } from '../../src/math/fft.js';
 import type { Shape3 } from '../../src/core/volume.js';
 import { naiveDft3d, randomMap } from './reference.js';
 
@@ -172,5 +172,96 @@ describe('rfft3d / irfft3d', () => {
     assert.throws(() => irfft3d(new Float32Array(8), [3, 2, 2]), (e: unknown) => e instanceof TypeError && /spectrum length .* = 16/.test(e.message));
     assert.throws(() => rfft3d(new Float32Array(0), [0, 2, 2]), RangeError);
     assert.throws(() => rfft3d(new Float32Array(4), [2.5, 2, 1] as unknown as Shape3), RangeError);
+  });
+});
+
+describe('batched 1D transforms (pruned 3D building blocks)', () => {
+  before(async () => {
+    await loadFft();
+  });
+
+  /** Naive float64 1D DFT of complex input; sign -1 forward, +1 inverse, unnormalised. */
+  function dft1(re: ArrayLike<number>, im: ArrayLike<number>, sign: number): { re: number[]; im: number[] } {
+    const n = re.length;
+    const ore: number[] = [], oim: number[] = [];
+    for (let k = 0; k < n; k++) {
+      let sr = 0, si = 0;
+      for (let j = 0; j < n; j++) {
+        const a = (sign * 2 * Math.PI * ((j * k) % n)) / n;
+        sr += re[j] * Math.cos(a) - im[j] * Math.sin(a);
+        si += re[j] * Math.sin(a) + im[j] * Math.cos(a);
+      }
+      ore.push(sr);
+      oim.push(si);
+    }
+    return { re: ore, im: oim };
+  }
+
+  for (const n of [1, 2, 7, 12, 15, 64]) {
+    test(`rfftRows keeps the first bins of a naive DFT and irfftRows inverts them, n = ${n} (odd and even)`, () => {
+      const rows = 5;
+      const x = randomMap([n, rows, 1], 40 + n);
+      const hx = (n >> 1) + 1;
+      for (const bins of [...new Set([1, Math.max(1, hx - 1), hx])]) {
+        const spec = rfftRows(x, n, rows, bins);
+        assert.equal(spec.length, 2 * rows * bins);
+        for (let r = 0; r < rows; r++) {
+          const row = x.subarray(r * n, (r + 1) * n);
+          const ref = dft1(row, new Float64Array(n), -1);
+          for (let h = 0; h < bins; h++) {
+            assert.ok(Math.abs(spec[2 * (r * bins + h)] - ref.re[h]) < 1e-5 * n, `re n=${n} r=${r} h=${h}`);
+            assert.ok(Math.abs(spec[2 * (r * bins + h) + 1] - ref.im[h]) < 1e-5 * n, `im n=${n} r=${r} h=${h}`);
+          }
+        }
+        if (bins === hx) {
+          const back = new Float32Array(rows * n);
+          irfftRows(spec, n, rows, bins, back);
+          const scaled = Array.from(back, (v) => v / n);
+          assert.ok(maxAbsDiff(scaled, x) < 1e-5, `round trip n=${n}: ${maxAbsDiff(scaled, x)}`);
+        }
+      }
+    });
+  }
+
+  test('irfftRows with fewer bins treats the others as zero (a single cosine comes back exactly)', () => {
+    const n = 16, rows = 2;
+    const spec = new Float32Array(2 * rows * 4);
+    spec[2 * 3] = n / 2; // row 0: bin 3 = n/2 -> cos(2 pi 3 x / n)
+    spec[2 * 4] = 5 * n; // row 1: DC = 5 n -> constant 5
+    const out = new Float32Array(rows * n);
+    irfftRows(spec, n, rows, 4, out);
+    for (let x = 0; x < n; x++) {
+      assert.ok(Math.abs(out[x] / n - Math.cos((2 * Math.PI * 3 * x) / n)) < 1e-6);
+      assert.ok(Math.abs(out[n + x] / n - 5) < 1e-6);
+    }
+  });
+
+  test('cfftAxis equals a naive DFT along the middle axis, pruned on input and output, forward and inverse', () => {
+    const outer = 3, inner = 4, n = 10;
+    const indexIn = Int32Array.from([0, 1, 2, 8, 9]);
+    const indexOut = Int32Array.from([0, 3, 9, 5]);
+    const src = randomMap([2 * outer * indexIn.length * inner, 1, 1], 77);
+    for (const inverse of [false, true]) {
+      const out = cfftAxis(src, outer, inner, n, indexIn, indexOut, inverse);
+      assert.equal(out.length, 2 * outer * indexOut.length * inner);
+      for (let o = 0; o < outer; o++) for (let c = 0; c < inner; c++) {
+        const re = new Float64Array(n), im = new Float64Array(n);
+        indexIn.forEach((p, j) => {
+          re[p] = src[2 * ((o * indexIn.length + j) * inner + c)];
+          im[p] = src[2 * ((o * indexIn.length + j) * inner + c) + 1];
+        });
+        const ref = dft1(re, im, inverse ? 1 : -1);
+        indexOut.forEach((q, i) => {
+          const k = 2 * ((o * indexOut.length + i) * inner + c);
+          assert.ok(Math.abs(out[k] - ref.re[q]) < 1e-5 && Math.abs(out[k + 1] - ref.im[q]) < 1e-5, `o=${o} c=${c} q=${q} inverse=${inverse}`);
+        });
+      }
+    }
+  });
+
+  test('bad sizes are refused with the value in the message', () => {
+    assert.throws(() => rfftRows(new Float32Array(8), 8, 1, 6), /bins must be in 1\.\.floor\(n\/2\)\+1 = 5, got 6/);
+    assert.throws(() => rfftRows(new Float32Array(7), 8, 1, 2), /length >= rows\*n = 8, got 7/);
+    assert.throws(() => cfftAxis(new Float32Array(8), 1, 1, 4, Int32Array.from([0, 4]), Int32Array.from([0]), false), /index 4 outside 0\.\.3/);
   });
 });

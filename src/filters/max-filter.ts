@@ -84,35 +84,36 @@ export function sphericalMaxFilter(data: Float32Array, shape: Shape3, kernel: Sp
   const widthSlot = new Map(widths.map((w, i) => [w, i]));
   const h = (kernel.size - 1) / 2;
   const ring = Math.min(nz, 2 * h + 1);
-  // memory (floats): input [0, n), output [n, 2n), ring cache [2n, 2n + ring·widths·plane)
+  // wasm memory (floats): one input plane [0, plane), one output plane [plane, 2·plane), then the
+  // ring cache; the volume itself stays in JS memory (planes are copied in and out one at a time)
   const k = simdKernels();
-  const needBytes = (2 * n + ring * widths.length * plane) * 4;
+  const inOff = 0;
+  const outOff = plane;
+  const cacheOff = 2 * plane;
+  const needBytes = (cacheOff + ring * widths.length * plane) * 4;
   const haveBytes = k.memory.buffer.byteLength;
   if (needBytes > haveBytes) k.memory.grow(Math.ceil((needBytes - haveBytes) / 65536));
   const mem = new Float32Array(k.memory.buffer);
-  mem.set(data, 0);
-  const outOff = n;
-  const cacheOff = 2 * n;
   const cachedZ = new Int32Array(ring).fill(-1);
   const planeOf = (z: number, wi: number) => cacheOff + (((z % ring) * widths.length + wi) * plane);
   const ensure = (z: number) => {
     const slot = z % ring;
     if (cachedZ[slot] === z) return;
-    for (let wi = 0; wi < widths.length; wi++) k.rowMaxPlane(4 * planeOf(z, wi), 4 * z * plane, nx, ny, widths[wi]);
+    mem.set(data.subarray(z * plane, (z + 1) * plane), inOff);
+    for (let wi = 0; wi < widths.length; wi++) k.rowMaxPlane(4 * planeOf(z, wi), 4 * inOff, nx, ny, widths[wi]);
     cachedZ[slot] = z;
   };
+  const slotOfChord = chords.map((ch) => widthSlot.get(ch.halfWidth) as number);
+  const result = out ?? new Float32Array(n);
   for (let z = 0; z < nz; z++) {
     // The planes reflect(z+dz) lie within 2h+1 consecutive indices, so they map to distinct slots.
     for (let c = 0; c < chords.length; c++) ensure(reflectIndex(z + chords[c].dz, nz));
-    const dst = outOff + z * plane;
-    mem.fill(-Infinity, dst, dst + plane);
+    mem.fill(-Infinity, outOff, outOff + plane);
     for (let c = 0; c < chords.length; c++) {
-      const ch = chords[c];
-      k.maxPlaneShifted(4 * dst, 4 * planeOf(reflectIndex(z + ch.dz, nz), widthSlot.get(ch.halfWidth) as number), nx, ny, ch.dy);
+      k.maxPlaneShifted(4 * outOff, 4 * planeOf(reflectIndex(z + chords[c].dz, nz), slotOfChord[c]), nx, ny, chords[c].dy);
     }
+    result.set(mem.subarray(outOff, outOff + plane), z * plane);
   }
-  const result = out ?? new Float32Array(n);
-  result.set(mem.subarray(outOff, outOff + n));
   return result;
 }
 

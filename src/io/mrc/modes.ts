@@ -145,6 +145,7 @@ export function decodeVoxels(bytes: Uint8Array, offset: number, count: number, m
   if (offset < 0 || offset + length > bytes.length) {
     throw new RangeError(`voxel block [${offset}, ${offset + length}) lies outside the ${bytes.length}-byte buffer`);
   }
+  if (mode === 2 && littleEndian === HOST_LITTLE_ENDIAN) return new Float32Array(alignedCopy(bytes, offset, length));
   const out = new Float32Array(count);
   if (mode === 0) {
     out.set(new Int8Array(bytes.buffer, bytes.byteOffset + offset, count));
@@ -152,7 +153,6 @@ export function decodeVoxels(bytes: Uint8Array, offset: number, count: number, m
   }
   if (littleEndian === HOST_LITTLE_ENDIAN) {
     const buf = alignedCopy(bytes, offset, length);
-    if (mode === 2) return new Float32Array(buf);
     if (mode === 1) out.set(new Int16Array(buf));
     else if (mode === 6) out.set(new Uint16Array(buf));
     else {

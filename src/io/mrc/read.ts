@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { Vec3, Volume } from '../../core/volume.js';
 import { fileToCanonical, isAxisPermutation, type AxisOrder } from './axis-order.js';
 import { MrcFormatError } from './errors.js';
 import { detectByteOrder, MRC_HEADER_BYTES, parseMrcHeader, type MrcHeader } from './header.js';
-import { assertSupportedMode, bytesPerVoxel, decodeVoxels } from './modes.js';
+import { assertSupportedMode, bytesPerVoxel, decodeVoxels, HOST_LITTLE_ENDIAN, type MrcMode } from './modes.js';
 
 /** Options of {@link readMrcBuffer} and {@link readMrc}. */
 export interface MrcReadOptions {
@@ -41,19 +41,26 @@ function isGzip(bytes: Uint8Array): boolean {
 const NVERSION_MRC2014 = 20140;
 const NVERSION_LIMIT = 30000;
 
-/** Read and validate; throws MrcFormatError without the file-name prefix. */
-function parse(input: Uint8Array, options: MrcReadOptions): MrcMap {
+/** Where the voxels of a validated header are, and how to decode them. */
+interface DataLayout {
+  header: MrcHeader;
+  mode: MrcMode;
+  littleEndian: boolean;
+  order: AxisOrder;
+  /** Byte offset of the first voxel (after the header and the extended header). */
+  dataOffset: number;
+  /** Number of voxels, nx*ny*nz. */
+  count: number;
+}
+
+/**
+ * Validate the header (the first 1024 bytes; `fileLength` is the whole uncompressed file's size)
+ * and locate the data block. Throws MrcFormatError without the file-name prefix.
+ */
+function parseLayout(bytes: Uint8Array, fileLength: number, options: MrcReadOptions): DataLayout {
   const permissive = options.permissive === true;
-  let bytes = input;
-  if (isGzip(bytes)) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
-      throw new MrcFormatError(`gzip data is corrupt: expected a complete gzip stream, found ${(err as Error).message}`, { cause: err });
-    }
-  }
-  if (bytes.length < MRC_HEADER_BYTES) {
-    throw new MrcFormatError(`file is shorter than the MRC header: expected at least ${MRC_HEADER_BYTES} bytes, found ${bytes.length}`);
+  if (fileLength < MRC_HEADER_BYTES || bytes.length < MRC_HEADER_BYTES) {
+    throw new MrcFormatError(`file is shorter than the MRC header: expected at least ${MRC_HEADER_BYTES} bytes, found ${fileLength}`);
   }
   const { littleEndian } = detectByteOrder(bytes);
   const header = parseMrcHeader(bytes, littleEndian);
@@ -82,7 +89,7 @@ function parse(input: Uint8Array, options: MrcReadOptions): MrcMap {
   const dataOffset = MRC_HEADER_BYTES + header.nsymbt;
   const count = nx * ny * nz;
   const expectedData = count * bytesPerVoxel(mode);
-  const foundData = Math.max(bytes.length - dataOffset, 0);
+  const foundData = Math.max(fileLength - dataOffset, 0);
   if (foundData < expectedData) {
     throw new MrcFormatError(
       `data block truncated: expected ${expectedData} bytes of voxel data (${nx}x${ny}x${nz}, mode ${mode}) after ${dataOffset} header bytes, found ${foundData}`,
@@ -90,11 +97,15 @@ function parse(input: Uint8Array, options: MrcReadOptions): MrcMap {
   }
   if (foundData > expectedData && !permissive) {
     throw new MrcFormatError(
-      `file longer than its header says: expected ${dataOffset + expectedData} bytes (${nx}x${ny}x${nz}, mode ${mode}), found ${bytes.length}`,
+      `file longer than its header says: expected ${dataOffset + expectedData} bytes (${nx}x${ny}x${nz}, mode ${mode}), found ${fileLength}`,
     );
   }
+  return { header, mode, littleEndian, order, dataOffset, count };
+}
 
-  const fileData = decodeVoxels(bytes, dataOffset, count, mode, littleEndian);
+/** Check the voxels, undo the axis order and compute the voxel size. */
+function finish(layout: DataLayout, fileData: Float32Array, options: MrcReadOptions): MrcMap {
+  const { header, mode, order, count } = layout;
   if (options.allowNonFinite !== true && (mode === 2 || mode === 12)) {
     let bad = 0;
     for (let i = 0; i < count; i++) {
@@ -104,14 +115,14 @@ function parse(input: Uint8Array, options: MrcReadOptions): MrcMap {
     if (bad > 0) throw new MrcFormatError(`map contains ${bad} NaN/Inf voxels: expected finite values (pass allowNonFinite to accept)`);
   }
 
-  const { data, shape } = fileToCanonical(fileData, [nx, ny, nz], order);
+  const { data, shape } = fileToCanonical(fileData, [header.nx, header.ny, header.nz], order);
   const sampling = [header.mx, header.my, header.mz];
   const voxelSizeA: Vec3 = [1, 1, 1];
   for (let a = 0; a < 3; a++) {
     const m = sampling[a] > 0 ? sampling[a] : shape[a];
     const cell = header.cella[a];
     if (!(cell > 0 && Number.isFinite(cell))) {
-      if (!permissive) {
+      if (options.permissive !== true) {
         throw new MrcFormatError(`cell dimensions are zero or invalid: expected cella > 0 Å on every axis, found ${header.cella.join(', ')}`);
       }
       continue;
@@ -119,6 +130,53 @@ function parse(input: Uint8Array, options: MrcReadOptions): MrcMap {
     voxelSizeA[a] = cell / m;
   }
   return { volume: { data, shape, voxelSizeA }, header };
+}
+
+/** Inflate gzip input when needed. */
+function inflate(input: Uint8Array): Uint8Array {
+  if (!isGzip(input)) return input;
+  try {
+    return gunzipSync(input);
+  } catch (err) {
+    throw new MrcFormatError(`gzip data is corrupt: expected a complete gzip stream, found ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Read and validate; throws MrcFormatError without the file-name prefix. */
+function parse(input: Uint8Array, options: MrcReadOptions): MrcMap {
+  const bytes = inflate(input);
+  const layout = parseLayout(bytes, bytes.length, options);
+  return finish(layout, decodeVoxels(bytes, layout.dataOffset, layout.count, layout.mode, layout.littleEndian), options);
+}
+
+/** Prefix MrcFormatError messages with the file name. */
+function named<T>(name: string | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof MrcFormatError && name) throw new MrcFormatError(`${name}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/** {@link named} for asynchronous work. */
+async function namedAsync<T>(name: string | undefined, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof MrcFormatError && name) throw new MrcFormatError(`${name}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/** Read exactly `length` bytes at `position` into `target` (short reads are continued). */
+async function readFully(fh: FileHandle, target: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < target.length) {
+    const { bytesRead } = await fh.read(target, done, target.length - done, position + done);
+    if (bytesRead === 0) throw new MrcFormatError(`data block truncated: the file ended after ${position + done} bytes`);
+    done += bytesRead;
+  }
 }
 
 /**
@@ -147,14 +205,7 @@ function parse(input: Uint8Array, options: MrcReadOptions): MrcMap {
  * @see https://www.ccpem.ac.uk/mrc_format/mrc2014.php
  */
 export function readMrcBuffer(bytes: Uint8Array, options: MrcReadOptions = {}): MrcMap {
-  try {
-    return parse(bytes, options);
-  } catch (err) {
-    if (err instanceof MrcFormatError && options.name) {
-      throw new MrcFormatError(`${options.name}: ${err.message}`, { cause: err });
-    }
-    throw err;
-  }
+  return named(options.name, () => parse(bytes, options));
 }
 
 /**
@@ -169,13 +220,56 @@ export function readMrcBuffer(bytes: Uint8Array, options: MrcReadOptions = {}): 
  * @throws MrcFormatError when the file is not a valid map (see {@link readMrcBuffer})
  */
 export async function readMrc(path: string, options: MrcReadOptions = {}): Promise<MrcMap> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
+  const name = options.name ?? path;
+  const ioError = (err: unknown): Error => {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new Error(`cannot read map '${path}': ${reason}`, { cause: err });
+    return new Error(`cannot read map '${path}': ${reason}`, { cause: err });
+  };
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    throw ioError(err);
   }
-  return readMrcBuffer(bytes, { ...options, name: options.name ?? path });
+  try {
+    let size: number;
+    const head = new Uint8Array(MRC_HEADER_BYTES);
+    let headBytes: number;
+    try {
+      const st = await fh.stat();
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      size = st.size;
+      headBytes = (await fh.read(head, 0, head.length, 0)).bytesRead;
+    } catch (err) {
+      throw ioError(err);
+    }
+    if (isGzip(head.subarray(0, headBytes)) || !Number.isSafeInteger(size) || size < MRC_HEADER_BYTES) {
+      // compressed (or odd) files: the whole file through the in-memory parser
+      let bytes: Uint8Array;
+      try {
+        bytes = await readFile(fh);
+      } catch (err) {
+        throw ioError(err);
+      }
+      return readMrcBuffer(bytes, { ...options, name });
+    }
+    // Uncompressed: validate the header, then read the voxels straight into their final array
+    // (float32 in the host's byte order) or into one buffer to decode, without a whole-file copy.
+    const layout = named(name, () => parseLayout(head, size, options));
+    const { mode, littleEndian, count, dataOffset } = layout;
+    const bytesLength = count * bytesPerVoxel(mode);
+    let fileData: Float32Array;
+    if (mode === 2 && littleEndian === HOST_LITTLE_ENDIAN) {
+      fileData = new Float32Array(count);
+      await namedAsync(name, () => readFully(fh, new Uint8Array(fileData.buffer), dataOffset));
+    } else {
+      const block = new Uint8Array(bytesLength);
+      await namedAsync(name, () => readFully(fh, block, dataOffset));
+      fileData = decodeVoxels(block, 0, count, mode, littleEndian);
+    }
+    return named(name, () => finish(layout, fileData, options));
+  } finally {
+    await fh.close();
+  }
 }

@@ -46,7 +46,19 @@ interface KissWasmLoader {
   waitLoading(): Promise<void>;
 }
 
+/** The part of `@echogarden/pffft-wasm/simd` (PFFFT, WebAssembly SIMD build) that this wrapper uses. */
+interface PffftWasm {
+  HEAPF32: Float32Array;
+  /** `kind` 0 = real, 1 = complex; aborts the module for sizes it cannot do (see {@link pffftCan}). */
+  _pffft_new_setup(n: number, kind: number): number;
+  /** `direction` 0 = forward (e^{-i...}), 1 = backward (e^{+i...}, unnormalised). */
+  _pffft_transform_ordered(setup: number, input: number, output: number, work: number, direction: number): void;
+  _pffft_aligned_malloc(bytes: number): number;
+  _pffft_aligned_free(ptr: number): void;
+}
+
 let kiss: KissWasm | null = null;
+let pffft: PffftWasm | null = null;
 let loading: Promise<void> | null = null;
 
 /**
@@ -65,9 +77,9 @@ let loading: Promise<void> | null = null;
  * @see shared/spec/libraries.md (kissfft-wasm row)
  */
 export async function loadFft(): Promise<void> {
-  if (kiss) return;
+  if (kiss && pffft) return;
   if (!loading) {
-    loading = loadKiss().catch((err: unknown) => {
+    loading = Promise.all([loadKiss(), loadPffft()]).then(() => undefined).catch((err: unknown) => {
       loading = null;
       throw err;
     });
@@ -106,6 +118,17 @@ async function loadKiss(): Promise<void> {
   }
   if (!loader.wasm) throw new Error('kissfft-wasm failed to load: module missing after waitLoading()');
   kiss = loader.wasm;
+}
+
+async function loadPffft(): Promise<void> {
+  if (pffft) return;
+  try {
+    const specifier = '@echogarden/pffft-wasm/simd';
+    const mod = (await import(specifier)) as { default: () => Promise<PffftWasm> };
+    pffft = await mod.default();
+  } catch (err) {
+    throw new Error(`pffft-wasm failed to load: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 function getKiss(): KissWasm {
@@ -177,6 +200,13 @@ function ensureScratch(w: KissWasm, s: Scratch, bytes: number): number {
  * the space is reused by later calls). Safe to call at any time, also before {@link loadFft}.
  */
 export function clearFftCache(): void {
+  if (pffft) {
+    for (const s of [pfIn, pfOut, pfWork]) {
+      if (s.ptr) pffft._pffft_aligned_free(s.ptr);
+      s.ptr = 0;
+      s.bytes = 0;
+    }
+  }
   if (!kiss) return;
   for (const cfg of plans.values()) kiss._free(cfg);
   plans.clear();
@@ -345,6 +375,53 @@ export function irfft3d(spectrum: Float32Array, shape: Shape3): Float32Array {
 
 
 // ---------------------------------------------------------------------------------------------
+// PFFFT (SIMD): 3-4× faster than kissfft for the 1D transforms it supports
+
+/**
+ * Whether PFFFT's SIMD build can transform length `n`: `n = 2^a·3^b·5^c` with `n % 32 == 0` for
+ * real and `n % 16 == 0` for complex transforms (other sizes abort its module, so they are never
+ * passed to it; kissfft does them). `npm run bench` measured 65536 real transforms of 256 points
+ * at 21 ms (PFFFT) against 85 ms (kissfft), each way.
+ */
+export function pffftCan(n: number, real: boolean): boolean {
+  if (!Number.isInteger(n) || n <= 0 || n % (real ? 32 : 16) !== 0) return false;
+  let m = n;
+  for (const p of [2, 3, 5]) while (m % p === 0) m /= p;
+  return m === 1;
+}
+
+const pfSetups = new Map<string, number>();
+const pfIn: Scratch = { ptr: 0, bytes: 0 };
+const pfOut: Scratch = { ptr: 0, bytes: 0 };
+const pfWork: Scratch = { ptr: 0, bytes: 0 };
+
+function getPffft(): PffftWasm {
+  if (!pffft) throw new Error('FFT not loaded: await loadFft() before calling the FFT functions');
+  return pffft;
+}
+
+function pfSetup(p: PffftWasm, n: number, real: boolean): number {
+  const key = `${real ? 'r' : 'c'}:${n}`;
+  let setup = pfSetups.get(key);
+  if (setup === undefined) {
+    setup = p._pffft_new_setup(n, real ? 0 : 1);
+    if (!setup) throw new Error(`pffft could not set up a transform of length ${n}`);
+    pfSetups.set(key, setup);
+  }
+  return setup;
+}
+
+function pfScratch(p: PffftWasm, s: Scratch, bytes: number): number {
+  if (s.bytes < bytes) {
+    if (s.ptr) p._pffft_aligned_free(s.ptr);
+    s.ptr = p._pffft_aligned_malloc(bytes);
+    if (!s.ptr) throw new Error(`pffft-wasm: cannot allocate ${bytes} bytes of wasm memory`);
+    s.bytes = bytes;
+  }
+  return s.ptr;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Batched 1D transforms: the building blocks of pruned (separable, partial) 3D transforms
 
 /** Rows (or columns) transformed per batch copied into wasm memory: about 1 MB of scratch. */
@@ -367,6 +444,10 @@ export function rfftRows(data: Float32Array, n: number, rows: number, bins: numb
   const w = getKiss();
   checkRows(data.length, n, rows, bins);
   const out = new Float32Array(2 * rows * bins);
+  if (pffftCan(n, true)) {
+    rfftRowsPffft(data, n, rows, bins, out);
+    return out;
+  }
   const hx = (n >> 1) + 1;
   const real = n % 2 === 0 && n > 1;
   const cfg = n === 1 ? 0 : getPlan(w, real ? '1r' : '1c', [n]);
@@ -422,6 +503,10 @@ export function irfftRows(spectrum: Float32Array, n: number, rows: number, bins:
   const w = getKiss();
   checkRows(out.length, n, rows, bins);
   if (spectrum.length < 2 * rows * bins) throw new RangeError(`spectrum length must be >= 2*rows*bins = ${2 * rows * bins}, got ${spectrum.length}`);
+  if (pffftCan(n, true)) {
+    irfftRowsPffft(spectrum, n, rows, bins, out);
+    return;
+  }
   if (n === 1) {
     for (let r = 0; r < rows; r++) out[r] = spectrum[2 * r * bins];
     return;
@@ -503,16 +588,20 @@ export function cfftAxis(
     for (let o = 0; o < outer; o++) for (let i = 0; i < mOut; i++) out.set(src.subarray(2 * o * mIn * inner, 2 * (o * mIn + 1) * inner), 2 * (o * mOut + i) * inner);
     return out;
   }
-  const cfg = getPlan(w, inverse ? '1ci' : '1c', [n]);
+  const usePf = pffftCan(n, false);
+  const p = usePf ? getPffft() : null;
+  const cfg = p ? pfSetup(p, n, false) : getPlan(w, inverse ? '1ci' : '1c', [n]);
   const batch = Math.max(1, Math.min(inner, Math.floor(BATCH_BYTES / (8 * n))));
-  const inPtr = ensureScratch(w, scratchIn, 8 * batch * n);
-  const outPtr = ensureScratch(w, scratchOut, 8 * batch * n);
+  const inPtr = p ? pfScratch(p, pfIn, 8 * batch * n) : ensureScratch(w, scratchIn, 8 * batch * n);
+  const outPtr = p ? pfScratch(p, pfOut, 8 * batch * n) : ensureScratch(w, scratchOut, 8 * batch * n);
+  const workPtr = p ? pfScratch(p, pfWork, 8 * n) : 0;
+  const heapOf = (): Float32Array => (p ? p.HEAPF32 : w.HEAPF32);
   for (let o = 0; o < outer; o++) {
     const srcBlock = 2 * o * mIn * inner;
     const dstBlock = 2 * o * mOut * inner;
     for (let c0 = 0; c0 < inner; c0 += batch) {
       const m = Math.min(batch, inner - c0);
-      let heap = w.HEAPF32;
+      let heap = heapOf();
       const ib = inPtr >> 2;
       if (mIn < n) heap.fill(0, ib, ib + 2 * m * n);
       for (let j = 0; j < mIn; j++) {
@@ -523,8 +612,9 @@ export function cfftAxis(
           heap[d0 + 2 * c * n + 1] = src[s0 + 2 * c + 1];
         }
       }
-      for (let c = 0; c < m; c++) w._kiss_fft(cfg, inPtr + 8 * c * n, outPtr + 8 * c * n);
-      heap = w.HEAPF32;
+      if (p) for (let c = 0; c < m; c++) p._pffft_transform_ordered(cfg, inPtr + 8 * c * n, outPtr + 8 * c * n, workPtr, inverse ? 1 : 0);
+      else for (let c = 0; c < m; c++) w._kiss_fft(cfg, inPtr + 8 * c * n, outPtr + 8 * c * n);
+      heap = heapOf();
       const ob = outPtr >> 2;
       for (let i = 0; i < mOut; i++) {
         const s0 = ob + 2 * indexOut[i];
@@ -537,6 +627,65 @@ export function cfftAxis(
     }
   }
   return out;
+}
+
+/** {@link rfftRows} with PFFFT (`pffftCan(n, true)`): ordered output is `[DC, Nyquist, re1, im1, ...]`. */
+function rfftRowsPffft(data: Float32Array, n: number, rows: number, bins: number, out: Float32Array): void {
+  const p = getPffft();
+  const setup = pfSetup(p, n, true);
+  const batch = Math.max(1, Math.min(rows, Math.floor(BATCH_BYTES / (4 * n))));
+  const inPtr = pfScratch(p, pfIn, 4 * batch * n);
+  const outPtr = pfScratch(p, pfOut, 4 * batch * n);
+  const workPtr = pfScratch(p, pfWork, 4 * n);
+  const half = n >> 1;
+  const upper = Math.min(bins, half); // bins 1..upper-1 are stored as (re, im) pairs
+  for (let r0 = 0; r0 < rows; r0 += batch) {
+    const m = Math.min(batch, rows - r0);
+    p.HEAPF32.set(data.subarray(r0 * n, (r0 + m) * n), inPtr >> 2);
+    for (let r = 0; r < m; r++) p._pffft_transform_ordered(setup, inPtr + 4 * r * n, outPtr + 4 * r * n, workPtr, 0);
+    const heap = p.HEAPF32;
+    const ob = outPtr >> 2;
+    for (let r = 0; r < m; r++) {
+      const src = ob + r * n;
+      const dst = 2 * (r0 + r) * bins;
+      out[dst] = heap[src];
+      out[dst + 1] = 0;
+      for (let i = 2; i < 2 * upper; i++) out[dst + i] = heap[src + i];
+      if (bins > half) {
+        out[dst + 2 * half] = heap[src + 1];
+        out[dst + 2 * half + 1] = 0;
+      }
+    }
+  }
+}
+
+/** {@link irfftRows} with PFFFT (`pffftCan(n, true)`). */
+function irfftRowsPffft(spectrum: Float32Array, n: number, rows: number, bins: number, out: Float32Array): void {
+  const p = getPffft();
+  const setup = pfSetup(p, n, true);
+  const batch = Math.max(1, Math.min(rows, Math.floor(BATCH_BYTES / (4 * n))));
+  const inPtr = pfScratch(p, pfIn, 4 * batch * n);
+  const outPtr = pfScratch(p, pfOut, 4 * batch * n);
+  const workPtr = pfScratch(p, pfWork, 4 * n);
+  const half = n >> 1;
+  const upper = Math.min(bins, half);
+  for (let r0 = 0; r0 < rows; r0 += batch) {
+    const m = Math.min(batch, rows - r0);
+    let heap = p.HEAPF32;
+    const ib = inPtr >> 2;
+    for (let r = 0; r < m; r++) {
+      const src = 2 * (r0 + r) * bins;
+      const dst = ib + r * n;
+      heap[dst] = spectrum[src];
+      heap[dst + 1] = bins > half ? spectrum[src + 2 * half] : 0;
+      for (let i = 2; i < 2 * upper; i++) heap[dst + i] = spectrum[src + i];
+      for (let i = 2 * upper; i < n; i++) heap[dst + i] = 0;
+    }
+    for (let r = 0; r < m; r++) p._pffft_transform_ordered(setup, inPtr + 4 * r * n, outPtr + 4 * r * n, workPtr, 1);
+    heap = p.HEAPF32;
+    const ob = outPtr >> 2;
+    out.set(heap.subarray(ob, ob + m * n), r0 * n);
+  }
 }
 
 function checkRows(length: number, n: number, rows: number, bins: number): void {

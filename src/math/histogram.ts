@@ -18,11 +18,24 @@ export interface DensityHistogram {
 }
 
 /**
- * Bin index of `value` in a histogram with `nBins` bins over `[lo, hi]`.
- * The maximum falls into the last bin and the minimum into bin 0 (numpy's convention).
+ * A selection of voxels as one run per row: row `r` covers `data[r*rowLength + runs[2r]]` up to
+ * (not including) `data[r*rowLength + runs[2r+1]]`.
+ */
+export interface RowRuns {
+  /** Row length (nx for a map). */
+  rowLength: number;
+  /** `[start, end)` per row, length `2 * rows`. */
+  runs: Int32Array;
+}
+
+/**
+ * Bin index of `value` in a histogram with `nBins` bins over `[lo, lo + nBins*width]`:
+ * `floor((value - lo) * (1/width))` clamped to `[0, nBins-1]`, so the maximum falls into the last
+ * bin and the minimum into bin 0 (numpy's convention). The histogram loops use this exact
+ * expression (with `1/width` computed once), so a voxel always lands in the same bin.
  */
 export function binIndex(value: number, lo: number, width: number, nBins: number): number {
-  const i = Math.floor((value - lo) / width);
+  const i = Math.floor((value - lo) * (1 / width));
   return i < 0 ? 0 : i >= nBins ? nBins - 1 : i;
 }
 
@@ -31,48 +44,83 @@ export function binIndex(value: number, lo: number, width: number, nBins: number
  *
  * @param data values, any length
  * @param nBins number of equal bins (default 1000, as the original)
- * @param select optional selection: only indices `i` with `select[i] !== 0` are counted;
- *   same length as `data`
+ * @param select optional selection: a mask (only indices `i` with `select[i] !== 0` are counted;
+ *   same length as `data`) or one run of indices per row ({@link RowRuns})
  * @throws RangeError when nothing is selected or all selected values are equal (no range)
  */
-export function densityHistogram(data: ArrayLike<number>, nBins = 1000, select?: ArrayLike<number>): DensityHistogram {
+export function densityHistogram(data: ArrayLike<number>, nBins = 1000, select?: ArrayLike<number> | RowRuns): DensityHistogram {
+  // the selection as runs of indices: [start, end) pairs over data
+  let starts: Int32Array | null = null;
+  let rowLength = 0;
+  if (select && 'runs' in select) {
+    starts = select.runs;
+    rowLength = select.rowLength;
+  } else if (select) {
+    return maskedHistogram(data, nBins, select);
+  }
+  const nRuns = starts ? starts.length >> 1 : 1;
+  const begin = (r: number) => (starts ? r * rowLength + starts[2 * r] : 0);
+  const end = (r: number) => (starts ? r * rowLength + starts[2 * r + 1] : data.length);
   let lo = Infinity;
   let hi = -Infinity;
   let total = 0;
-  if (select) {
-    for (let i = 0; i < data.length; i++) {
-      if (select[i] === 0) continue;
+  for (let r = 0; r < nRuns; r++) {
+    const e = end(r);
+    for (let i = begin(r); i < e; i++) {
       const v = data[i];
-      lo = v < lo ? v : lo;
-      hi = v > hi ? v : hi;
-      total++;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
     }
-  } else {
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i];
-      lo = v < lo ? v : lo;
-      hi = v > hi ? v : hi;
-    }
-    total = data.length;
+    total += Math.max(0, e - begin(r));
   }
-  if (total === 0) throw new RangeError('histogram: no values selected');
-  if (!(hi > lo)) throw new RangeError(`histogram: all ${total} values equal ${lo}; the map has no contrast`);
+  checkRange(total, lo, hi);
   const width = (hi - lo) / nBins;
+  const inv = 1 / width;
   const last = nBins - 1;
   const tally = new Uint32Array(nBins);
-  // bin = floor((v - lo)/width) clamped to [0, nBins-1], exactly as binIndex (inlined: per voxel)
-  if (select) {
-    for (let i = 0; i < data.length; i++) {
-      if (select[i] === 0) continue;
-      const b = Math.floor((data[i] - lo) / width);
-      tally[b < 0 ? 0 : b > last ? last : b]++;
-    }
-  } else {
-    for (let i = 0; i < data.length; i++) {
-      const b = Math.floor((data[i] - lo) / width);
-      tally[b < 0 ? 0 : b > last ? last : b]++;
+  // bin = floor((v - lo) * inv) clamped to [0, nBins-1], exactly as binIndex (v >= lo, so the
+  // truncation `| 0` is the floor)
+  for (let r = 0; r < nRuns; r++) {
+    const e = end(r);
+    for (let i = begin(r); i < e; i++) {
+      const b = ((data[i] - lo) * inv) | 0;
+      tally[b > last ? last : b]++;
     }
   }
+  return finishHistogram(tally, total, lo, hi, width);
+}
+
+function maskedHistogram(data: ArrayLike<number>, nBins: number, select: ArrayLike<number>): DensityHistogram {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let total = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (select[i] === 0) continue;
+    const v = data[i];
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+    total++;
+  }
+  checkRange(total, lo, hi);
+  const width = (hi - lo) / nBins;
+  const inv = 1 / width;
+  const last = nBins - 1;
+  const tally = new Uint32Array(nBins);
+  for (let i = 0; i < data.length; i++) {
+    if (select[i] === 0) continue;
+    const b = ((data[i] - lo) * inv) | 0;
+    tally[b > last ? last : b]++;
+  }
+  return finishHistogram(tally, total, lo, hi, width);
+}
+
+function checkRange(total: number, lo: number, hi: number): void {
+  if (total === 0) throw new RangeError('histogram: no values selected');
+  if (!(hi > lo)) throw new RangeError(`histogram: all ${total} values equal ${lo}; the map has no contrast`);
+}
+
+function finishHistogram(tally: Uint32Array, total: number, lo: number, hi: number, width: number): DensityHistogram {
+  const nBins = tally.length;
   const counts = Float64Array.from(tally);
   const density = new Float64Array(nBins);
   const norm = 1 / (total * width);

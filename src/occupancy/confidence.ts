@@ -2,7 +2,7 @@
  * Confidence: the probability that a voxel is not solvent, from the solvent model.
  * @see shared/spec/occupy-algorithm.md §7
  */
-import { binIndex, densityHistogram, type DensityHistogram } from '../math/histogram.js';
+import { densityHistogram, type DensityHistogram } from '../math/histogram.js';
 import { gaussian, type GaussianModel } from './solvent-model.js';
 
 /** The confidence curve over the histogram of the whole map, and what it implies. */
@@ -96,10 +96,15 @@ export function enforceConfidenceShape(raw: ArrayLike<number>): Float64Array {
 export function confidenceMap(solventInput: Float32Array, curve: ConfidenceCurve): Float32Array {
   const { lo, width } = curve.histogram;
   const n = curve.curve.length;
+  // table[b] = confidence of a voxel in bin b (the curve one bin lower); bins as binIndex computes them
+  const table = new Float32Array(n);
+  for (let b = 0; b < n; b++) table[b] = curve.curve[b > 0 ? b - 1 : 0];
+  const inv = 1 / width;
+  const last = n - 1;
   const out = new Float32Array(solventInput.length);
   for (let i = 0; i < solventInput.length; i++) {
-    const b = binIndex(solventInput[i], lo, width, n) - 1;
-    out[i] = curve.curve[b < 0 ? 0 : b];
+    const b = Math.floor((solventInput[i] - lo) * inv);
+    out[i] = table[b < 0 ? 0 : b > last ? last : b];
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { PhaseTimer } from '../core/phase-timer.js';
 import { lowpassHard, type LowpassMaskStyle } from '../filters/lowpass.js';
 import { fourierResample } from '../filters/fourier-resample.js';
 import { sphericalMaxFilter } from '../filters/max-filter.js';
-import { arrayStats } from '../math/statistics.js';
+import { arrayRange } from '../math/statistics.js';
 import { deriveSettings, type DerivedSettings } from './kernel.js';
 import { fitSolventModel, type SolventModel } from './solvent-model.js';
 import { confidenceCurve, confidenceMap, type ConfidenceCurve } from './confidence.js';
@@ -116,7 +116,7 @@ export function estimateLocalScale(map: Volume, options: EstimateOptions = {}): 
   const maxBox = options.maxBox ?? DEFAULT_MAX_BOX;
   const optionErrors = estimateOptionErrors(options);
   if (optionErrors.length > 0) throw new RangeError(optionErrors[0]);
-  const stats = arrayStats(map.data);
+  const stats = arrayRange(map.data);
   if (!(stats.max > stats.min)) throw new RangeError(`the map is constant (every voxel is ${stats.min}); there is nothing to estimate`);
   if (options.solventDef) checkSameBox('--solvent-def', options.solventDef, map.shape);
   if (options.targetMask) checkSameBox('--target-mask', options.targetMask, map.shape);
@@ -154,7 +154,7 @@ export function estimateLocalScale(map: Volume, options: EstimateOptions = {}): 
   let sMax: number;
   let sMaxTile: TileMax | undefined;
   if (options.useS0) {
-    sMax = settings.tau * arrayStats(scaleInput.data).max;
+    sMax = settings.tau * arrayRange(scaleInput.data).max;
   } else {
     sMaxTile = tileMaximum(scaleInput.data, scaleInput.shape, settings.tau, options.tileSize);
     sMax = sMaxTile.value;

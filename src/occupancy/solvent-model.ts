@@ -4,8 +4,8 @@
  */
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 import type { Shape3 } from '../core/volume.js';
-import { densityHistogram, type DensityHistogram } from '../math/histogram.js';
-import { inscribedEllipsoidMask } from '../math/inscribed-ellipsoid.js';
+import { densityHistogram, type DensityHistogram, type RowRuns } from '../math/histogram.js';
+import { inscribedEllipsoidMask, inscribedEllipsoidRows } from '../math/inscribed-ellipsoid.js';
 
 /** Gaussian `g(x) = c·exp(-(x-mu)²/(2 sigma²))` in density units of the map. */
 export interface GaussianModel {
@@ -63,11 +63,13 @@ function maskedVariance(data: Float32Array, sel: Uint8Array): number {
  * @param solventInput low-passed map, length nx*ny*nz
  * @param shape box
  * @param solventDef optional solvent definition on the same box (same layout)
+ * @returns the region as a mask (length nx*ny*nz, 1 = in the region) with a solvent definition,
+ *   or as one run of voxels per X row (the ellipsoid) without one
  * @throws RangeError when the solvent definition selects no voxel inside the sphere
  */
-export function solventRegion(solventInput: Float32Array, shape: Shape3, solventDef?: Float32Array): { mask: Uint8Array; region: SolventModel['region'] } {
+export function solventRegion(solventInput: Float32Array, shape: Shape3, solventDef?: Float32Array): { mask: Uint8Array | RowRuns; region: SolventModel['region'] } {
+  if (!solventDef) return { mask: { rowLength: shape[0], runs: inscribedEllipsoidRows(shape) }, region: 'sphere' };
   const sphere = inscribedEllipsoidMask(shape);
-  if (!solventDef) return { mask: sphere, region: 'sphere' };
   const inside = new Uint8Array(sphere.length);
   const outside = new Uint8Array(sphere.length);
   let nIn = 0;

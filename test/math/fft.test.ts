@@ -1,6 +1,6 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadFft, rfft3d, irfft3d, clearFftCache, rfftRows, irfftRows, cfftAxis } from '../../src/math/fft.js';
+import { loadFft, rfft3d, irfft3d, clearFftCache, rfftRows, irfftRows, cfftAxis, pffftCan } from '../../src/math/fft.js';
 import type { Shape3 } from '../../src/core/volume.js';
 import { naiveDft3d, randomMap } from './reference.js';
 
@@ -197,8 +197,8 @@ describe('batched 1D transforms (pruned 3D building blocks)', () => {
     return { re: ore, im: oim };
   }
 
-  for (const n of [1, 2, 7, 12, 15, 64]) {
-    test(`rfftRows keeps the first bins of a naive DFT and irfftRows inverts them, n = ${n} (odd and even)`, () => {
+  for (const n of [1, 2, 7, 12, 15, 64, 96]) {
+    test(`rfftRows keeps the first bins of a naive DFT and irfftRows inverts them, n = ${n} (${pffftCan(n, true) ? 'PFFFT' : 'kissfft'})`, () => {
       const rows = 5;
       const x = randomMap([n, rows, 1], 40 + n);
       const hx = (n >> 1) + 1;
@@ -236,10 +236,10 @@ describe('batched 1D transforms (pruned 3D building blocks)', () => {
     }
   });
 
-  test('cfftAxis equals a naive DFT along the middle axis, pruned on input and output, forward and inverse', () => {
-    const outer = 3, inner = 4, n = 10;
-    const indexIn = Int32Array.from([0, 1, 2, 8, 9]);
-    const indexOut = Int32Array.from([0, 3, 9, 5]);
+  for (const n of [10, 32, 48]) test(`cfftAxis equals a naive DFT along the middle axis, pruned on input and output, forward and inverse (n = ${n}, ${pffftCan(n, false) ? 'PFFFT' : 'kissfft'})`, () => {
+    const outer = 3, inner = 4;
+    const indexIn = Int32Array.from([0, 1, 2, n - 2, n - 1]);
+    const indexOut = Int32Array.from([0, 3, n - 1, 5]);
     const src = randomMap([2 * outer * indexIn.length * inner, 1, 1], 77);
     for (const inverse of [false, true]) {
       const out = cfftAxis(src, outer, inner, n, indexIn, indexOut, inverse);
@@ -257,6 +257,28 @@ describe('batched 1D transforms (pruned 3D building blocks)', () => {
         });
       }
     }
+  });
+
+  test('pffftCan: multiples of 32 (real) or 16 (complex) made of the factors 2, 3, 5 only', () => {
+    for (const n of [32, 64, 96, 160, 256, 320, 384, 480, 512]) assert.equal(pffftCan(n, true), true, String(n));
+    for (const n of [16, 48, 80, 360, 400]) assert.equal(pffftCan(n, true), false, String(n));
+    for (const n of [16, 48, 80, 400]) assert.equal(pffftCan(n, false), true, String(n));
+    for (const n of [8, 24, 112, 448, 0, -32, 32.5]) assert.equal(pffftCan(n, false), false, String(n));
+  });
+
+  test('irfftRows with fewer bins than n/2+1 on a PFFFT size drops the Nyquist bin and keeps the rest', () => {
+    const n = 64;
+    const x = randomMap([n, 3, 1], 9);
+    const all = rfftRows(x, n, 3, n / 2 + 1);
+    const cut = rfftRows(x, n, 3, 10);
+    for (let r = 0; r < 3; r++) for (let i = 0; i < 20; i++) assert.equal(cut[20 * r + i], all[2 * (n / 2 + 1) * r + i]);
+    const back = new Float32Array(3 * n);
+    irfftRows(cut, n, 3, 10, back);
+    // the reference: full spectrum with bins >= 10 zeroed, through the kissfft path of irfft3d on an [n, 3, 1] box
+    const spec = rfft3d(x, [n, 3, 1]);
+    for (let r = 0; r < 3; r++) for (let h = 10; h <= n / 2; h++) spec[2 * (r * (n / 2 + 1) + h)] = spec[2 * (r * (n / 2 + 1) + h) + 1] = 0;
+    const ref = irfft3d(spec, [n, 3, 1]);
+    assert.ok(maxAbsDiff(Array.from(back, (v) => v / n), ref) < 1e-6, `${maxAbsDiff(Array.from(back, (v) => v / n), ref)}`);
   });
 
   test('bad sizes are refused with the value in the message', () => {

@@ -1,12 +1,12 @@
-// Assemble src/filters/wasm/*.wat into src/filters/wasm/*.wasm.ts (the binary as base64), so that
+// Assemble src/*/wasm/*.wat into src/*/wasm/*.wasm.ts (the binary as base64), so that
 // the kernels need no assembler at run time. Run by `npm run build:wasm`; a test checks that the
 // committed binaries match their sources.
 import wabtInit from 'wabt';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const dir = new URL('../src/filters/wasm/', import.meta.url).pathname;
 const wabt = await wabtInit();
+for (const dir of ['filters', 'math'].map((d) => new URL(`../src/${d}/wasm/`, import.meta.url).pathname))
 for (const f of readdirSync(dir).filter((n) => n.endsWith('.wat'))) {
   const mod = wabt.parseWat(f, readFileSync(join(dir, f), 'utf8'), { simd: true });
   mod.validate();

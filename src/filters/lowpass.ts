@@ -103,16 +103,18 @@ export function lowpassKeptCount(shape: Shape3, voxelSizeA: Readonly<Vec3>, lowp
  * @param lowpassA cut-off resolution in Å, > 0
  * @param maskStyle `centred` (default, spec §4) or `original` (the original OccuPy's mask, see
  *   {@link LowpassMaskStyle})
+ * @param out optional array for the result's data (length nx*ny*nz, not the input's), e.g.
+ *   SharedArrayBuffer-backed for a worker thread
  * @returns a new Volume with the same shape, voxel size (and any other fields) as the input and
- *   fresh `data` (never aliasing the input's)
+ *   fresh `data` (never aliasing the input's; `out` when given)
  * @throws RangeError when `lowpassA` is not a finite positive number, or the volume's shape /
  *   voxel size is invalid
- * @throws TypeError when `volume.data.length !== nx*ny*nz`
+ * @throws TypeError when `volume.data.length !== nx*ny*nz`, or `out` has another length or is the input's data
  * @throws Error when the FFT has not been loaded with `loadFft()`
  * @see shared/spec/occupy-algorithm.md §4, §12
  */
-export function lowpassHard(volume: Volume, lowpassA: number, maskStyle: LowpassMaskStyle = 'centred'): Volume {
-  return lowpassWith(volume, lowpassA, maskStyle, prunedLowpass);
+export function lowpassHard(volume: Volume, lowpassA: number, maskStyle: LowpassMaskStyle = 'centred', out?: Float32Array): Volume {
+  return lowpassWith(volume, lowpassA, maskStyle, prunedLowpass, out);
 }
 
 /**
@@ -124,9 +126,9 @@ export function lowpassHardFull(volume: Volume, lowpassA: number, maskStyle: Low
   return lowpassWith(volume, lowpassA, maskStyle, fullLowpass);
 }
 
-type LowpassKernel = (data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, weight: MaskWeight) => Float32Array;
+type LowpassKernel = (data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, weight: MaskWeight, out?: Float32Array) => Float32Array;
 
-function lowpassWith(volume: Volume, lowpassA: number, maskStyle: LowpassMaskStyle, kernel: LowpassKernel): Volume {
+function lowpassWith(volume: Volume, lowpassA: number, maskStyle: LowpassMaskStyle, kernel: LowpassKernel, out?: Float32Array): Volume {
   checkLowpassA(lowpassA);
   assertVolume(volume);
   const { shape, voxelSizeA } = volume;
@@ -136,14 +138,22 @@ function lowpassWith(volume: Volume, lowpassA: number, maskStyle: LowpassMaskSty
     shape: [shape[0], shape[1], shape[2]],
     voxelSizeA: [voxelSizeA[0], voxelSizeA[1], voxelSizeA[2]],
   });
-  if (!(lowpassA > 2 * Math.min(...voxelSizeA))) return result(volume.data.slice());
+  if (out !== undefined) {
+    if (out.length !== volume.data.length) throw new TypeError(`out length must be nx*ny*nz = ${volume.data.length}, got ${out.length}`);
+    if (out === volume.data) throw new TypeError('out must not alias the input data');
+  }
+  if (!(lowpassA > 2 * Math.min(...voxelSizeA))) {
+    if (!out) return result(volume.data.slice());
+    out.set(volume.data);
+    return result(out);
+  }
   const keep = lowpassKeep(shape, voxelSizeA, lowpassA);
   const weight = maskStyle === 'original' ? originalMaskWeight(shape, keep) : centredMaskWeight(keep);
-  return result(kernel(volume.data, shape, keep, weight));
+  return result(kernel(volume.data, shape, keep, weight, out));
 }
 
 /** Full half-spectrum transform, mask, inverse. */
-function fullLowpass(data: Float32Array, shape: Shape3, _keep: Readonly<Vec3>, weight: MaskWeight): Float32Array {
+function fullLowpass(data: Float32Array, shape: Shape3, _keep: Readonly<Vec3>, weight: MaskWeight, target?: Float32Array): Float32Array {
   const [nx, ny, nz] = shape;
   const hx = (nx >> 1) + 1;
   const spectrum = rfft3d(data, shape);
@@ -161,7 +171,10 @@ function fullLowpass(data: Float32Array, shape: Shape3, _keep: Readonly<Vec3>, w
       }
     }
   }
-  return irfft3d(spectrum, shape);
+  const out = irfft3d(spectrum, shape);
+  if (!target) return out;
+  target.set(out);
+  return target;
 }
 
 /**
@@ -174,7 +187,7 @@ function fullLowpass(data: Float32Array, shape: Shape3, _keep: Readonly<Vec3>, w
  * third of the work of the full 3D transforms and its largest buffer is a sixth of the map's
  * half spectrum (benchmarked with `npm run bench`; kissfft itself has no pruned N-D transform).
  */
-function prunedLowpass(data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, weight: MaskWeight): Float32Array {
+function prunedLowpass(data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, weight: MaskWeight, target?: Float32Array): Float32Array {
   const [nx, ny, nz] = shape;
   const mx = Math.min(keep[0] + 1, nx >> 1) + 1;
   const allY = indexRange(ny);
@@ -203,7 +216,7 @@ function prunedLowpass(data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, 
   // inverse: Z, Y, then X rows back to real
   const backZ = cfftAxis(spectrum, 1, my * mx, nz, keptZ, allZ, true);
   const backY = cfftAxis(backZ, nz, mx, ny, keptY, allY, true);
-  const out = new Float32Array(nx * ny * nz);
+  const out = target ?? new Float32Array(nx * ny * nz);
   irfftRows(backY, nx, ny * nz, mx, out);
   return out;
 }

@@ -2,6 +2,7 @@
  * Equal-width histograms normalised as a probability density.
  * @see shared/spec/occupy-algorithm.md §5.2 and §7.1
  */
+import { simdRange, simdTally, type IndexRuns } from './voxel-kernels.js';
 
 /** A density histogram over `[lo, hi]` with `counts.length` equal bins. */
 export interface DensityHistogram {
@@ -40,7 +41,9 @@ export function binIndex(value: number, lo: number, width: number, nBins: number
 }
 
 /**
- * Histogram of the selected values of `data`, normalised as a density.
+ * Histogram of the selected values of `data`, normalised as a density. Float32 data without a
+ * mask are binned by the SIMD kernels of `voxel-kernels.ts`, others by the JavaScript loops of
+ * {@link densityHistogramReference}; both give identical counts.
  *
  * @param data values, any length
  * @param nBins number of equal bins (default 1000, as the original)
@@ -49,6 +52,28 @@ export function binIndex(value: number, lo: number, width: number, nBins: number
  * @throws RangeError when nothing is selected or all selected values are equal (no range)
  */
 export function densityHistogram(data: ArrayLike<number>, nBins = 1000, select?: ArrayLike<number> | RowRuns): DensityHistogram {
+  if (!(data instanceof Float32Array) || (select && !('runs' in select)) || nBins > 65536) return densityHistogramReference(data, nBins, select);
+  let runs: IndexRuns | undefined;
+  let total = data.length;
+  if (select && 'runs' in select) {
+    const { rowLength, runs: r } = select;
+    runs = { count: r.length >> 1, begin: (i) => i * rowLength + r[2 * i], end: (i) => i * rowLength + r[2 * i + 1] };
+    total = 0;
+    for (let i = 0; i < runs.count; i++) total += Math.max(0, r[2 * i + 1] - r[2 * i]);
+  }
+  const { min: lo, max: hi } = total > 0 ? simdRange(data, runs) : { min: Infinity, max: -Infinity };
+  checkRange(total, lo, hi);
+  const width = (hi - lo) / nBins;
+  const tally = new Uint32Array(nBins);
+  simdTally(data, runs, lo, 1 / width, tally);
+  return finishHistogram(tally, total, lo, hi, width);
+}
+
+/**
+ * JavaScript reference of {@link densityHistogram} (any array type and selection); same contract.
+ * @throws RangeError when nothing is selected or all selected values are equal (no range)
+ */
+export function densityHistogramReference(data: ArrayLike<number>, nBins = 1000, select?: ArrayLike<number> | RowRuns): DensityHistogram {
   // the selection as runs of indices: [start, end) pairs over data
   let starts: Int32Array | null = null;
   let rowLength = 0;

@@ -3,6 +3,7 @@
  * @see shared/spec/occupy-algorithm.md §7
  */
 import { densityHistogram, type DensityHistogram } from '../math/histogram.js';
+import { simdLookup } from '../math/voxel-kernels.js';
 import { gaussian, type GaussianModel } from './solvent-model.js';
 
 /** The confidence curve over the histogram of the whole map, and what it implies. */
@@ -99,12 +100,23 @@ export function confidenceMap(solventInput: Float32Array, curve: ConfidenceCurve
   // table[b] = confidence of a voxel in bin b (the curve one bin lower); bins as binIndex computes them
   const table = new Float32Array(n);
   for (let b = 0; b < n; b++) table[b] = curve.curve[b > 0 ? b - 1 : 0];
+  const out = new Float32Array(solventInput.length);
+  simdLookup(solventInput, lo, 1 / width, table, out);
+  return out;
+}
+
+/**
+ * JavaScript reference of {@link confidenceMap} (same contract and result), for the tests.
+ */
+export function confidenceMapReference(solventInput: Float32Array, curve: ConfidenceCurve): Float32Array {
+  const { lo, width } = curve.histogram;
+  const n = curve.curve.length;
   const inv = 1 / width;
   const last = n - 1;
   const out = new Float32Array(solventInput.length);
   for (let i = 0; i < solventInput.length; i++) {
     const b = Math.floor((solventInput[i] - lo) * inv);
-    out[i] = table[b < 0 ? 0 : b > last ? last : b];
+    out[i] = curve.curve[Math.max(0, (b < 0 ? 0 : b > last ? last : b) - 1)];
   }
   return out;
 }

@@ -9,7 +9,8 @@ import type { Vec3, Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
 import { readMrc, writeMrc, type MrcHeader, type MrcMap } from '../io/mrc/index.js';
 import { chimeraxScript } from './chimerax-script.js';
-import { estimateLocalScale, type EstimateOptions, type EstimateResult } from './estimate.js';
+import { estimateLocalScaleParallel, type EstimateOptions, type EstimateResult } from './estimate.js';
+import { prestartScaleThread } from './scale-thread.js';
 import { estimateOutputNames, mapStem } from './output-names.js';
 import { formatLog, summarise, type EstimateSummary } from './summary.js';
 import { modifiedMapName, modifyMap, type ModificationRequest } from './modify.js';
@@ -54,6 +55,11 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
   plot?: boolean;
   /** `--angpix`: voxel size in Å replacing the header's (also for the masks); logged. */
   angpix?: number;
+  /**
+   * Run the maximum filter in a worker thread, overlapping the rest (default true). Batch runs
+   * with several worker processes turn it off: the cores are already busy.
+   */
+  threads?: boolean;
 }
 
 /** What {@link estimateFromFile} returns. */
@@ -122,7 +128,8 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
     if (protect.some((p) => resolve(p) === out)) throw new Error(`refusing to overwrite input map '${out}': choose another output name with -o`);
   }
   timer.phase('read', 0);
-  const input = await readMrc(opts.inputPath);
+  if (opts.threads !== false) prestartScaleThread(); // its start-up overlaps the read
+  const input = await readMrc(opts.inputPath, { shared: opts.threads !== false });
   const solventDef = opts.solventDefPath ? (await readMrc(opts.solventDefPath)).volume : undefined;
   const targetMask = opts.targetMaskPath ? (await readMrc(opts.targetMaskPath)).volume : undefined;
   const headerVoxel = input.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ');
@@ -131,7 +138,7 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
     for (const v of [input.volume, solventDef, targetMask]) if (v) v.voxelSizeA = [opts.angpix, opts.angpix, opts.angpix];
   }
   timer.stop();
-  const result = estimateLocalScale(input.volume, { ...opts, solventDef, targetMask, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f) });
+  const result = await estimateLocalScaleParallel(input.volume, { ...opts, solventDef, targetMask, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f) });
 
   timer.phase('write', 0.9);
   await mkdir(outDir, { recursive: true });

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import wabtInit from 'wabt';
 import { WASM_BASE64 } from '../../src/filters/wasm/max-filter.wasm.js';
+import { WASM_BASE64 as VOXEL_KERNELS_BASE64 } from '../../src/math/wasm/voxel-kernels.wasm.js';
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
 
 describe('WebAssembly kernels', () => {
@@ -16,5 +17,13 @@ describe('WebAssembly kernels', () => {
     const mod = wabt.parseWat('max-filter.wat', src, { simd: true });
     mod.validate();
     assert.equal(Buffer.from(mod.toBinary({}).buffer).toString('base64'), WASM_BASE64);
+  });
+
+  it('voxel-kernels.wasm.ts is the assembled voxel-kernels.wat', async () => {
+    const wabt = await wabtInit();
+    const src = readFileSync(resolve(PROJECT_ROOT, 'src/math/wasm/voxel-kernels.wat'), 'utf8');
+    const mod = wabt.parseWat('voxel-kernels.wat', src, { simd: true });
+    mod.validate();
+    assert.equal(Buffer.from(mod.toBinary({}).buffer).toString('base64'), VOXEL_KERNELS_BASE64);
   });
 });

@@ -184,8 +184,9 @@ function fullLowpass(data: Float32Array, shape: Shape3, _keep: Readonly<Vec3>, w
  * kept Y indices; then along Z for what is left), the mask and the normalisation `1/(nx*ny*nz)`
  * are applied to that small block, and the inverse runs the same passes backwards with the
  * missing frequencies as zeros. For a 256³ map low-passed to 1/6 of Nyquist this does about a
- * third of the work of the full 3D transforms and its largest buffer is a sixth of the map's
- * half spectrum (benchmarked with `npm run bench`; kissfft itself has no pruned N-D transform).
+ * third of the work of the full 3D transforms; the X and Y passes run plane by plane, so the
+ * largest buffer is the Y-pruned block (`nz*my*mx` complex: a tenth of the map for 256³ at 1/6 of
+ * Nyquist). Benchmarked with `npm run bench`; kissfft itself has no pruned N-D transform.
  */
 function prunedLowpass(data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, weight: MaskWeight, target?: Float32Array): Float32Array {
   const [nx, ny, nz] = shape;
@@ -196,9 +197,14 @@ function prunedLowpass(data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, 
   const keptZ = keptIndices(nz, keep[2] + 1);
   const my = keptY.length;
   const mz = keptZ.length;
-  // forward: X rows, then Y, then Z; layouts [z][y][h] -> [z][ky][h] -> [kz][ky][h]
-  const rowsX = rfftRows(data, nx, ny * nz, mx);
-  const alongY = cfftAxis(rowsX, nz, mx, ny, allY, keptY, false);
+  // forward, one Z plane at a time (X rows, then Y, in cache): [y][h] -> [ky][h] into alongY[z];
+  // then along Z: [z][ky][h] -> [kz][ky][h]
+  const planeRows = new Float32Array(2 * ny * mx);
+  const alongY = new Float32Array(2 * nz * my * mx);
+  for (let z = 0; z < nz; z++) {
+    rfftRows(data.subarray(z * nx * ny, (z + 1) * nx * ny), nx, ny, mx, planeRows);
+    cfftAxis(planeRows, 1, mx, ny, allY, keptY, false, alongY.subarray(2 * z * my * mx, 2 * (z + 1) * my * mx));
+  }
   const spectrum = cfftAxis(alongY, 1, my * mx, nz, allZ, keptZ, false);
   const norm = 1 / (nx * ny * nz);
   for (let c = 0; c < mz; c++) {
@@ -213,11 +219,13 @@ function prunedLowpass(data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, 
       }
     }
   }
-  // inverse: Z, Y, then X rows back to real
-  const backZ = cfftAxis(spectrum, 1, my * mx, nz, keptZ, allZ, true);
-  const backY = cfftAxis(backZ, nz, mx, ny, keptY, allY, true);
+  // inverse: along Z, then per plane Y and X rows back to real
+  const backZ = cfftAxis(spectrum, 1, my * mx, nz, keptZ, allZ, true, alongY);
   const out = target ?? new Float32Array(nx * ny * nz);
-  irfftRows(backY, nx, ny * nz, mx, out);
+  for (let z = 0; z < nz; z++) {
+    cfftAxis(backZ.subarray(2 * z * my * mx, 2 * (z + 1) * my * mx), 1, mx, ny, keptY, allY, true, planeRows);
+    irfftRows(planeRows, nx, ny, mx, out.subarray(z * nx * ny, (z + 1) * nx * ny));
+  }
   return out;
 }
 

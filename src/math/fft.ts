@@ -437,13 +437,16 @@ const BATCH_BYTES = 1 << 20;
  * @param n row length (any positive integer; odd lengths use a complex transform)
  * @param rows number of rows
  * @param bins frequencies kept per row, `1 <= bins <= floor(n/2) + 1`
- * @returns new Float32Array of length `2*rows*bins`: interleaved `(re, im)`, complex index `r*bins + h`
+ * @param target optional output (length >= `2*rows*bins`), overwritten and returned
+ * @returns Float32Array of length `2*rows*bins` (new unless `target`): interleaved `(re, im)`,
+ *   complex index `r*bins + h`
  * @throws Error when called before {@link loadFft}; RangeError for invalid sizes
  */
-export function rfftRows(data: Float32Array, n: number, rows: number, bins: number): Float32Array {
+export function rfftRows(data: Float32Array, n: number, rows: number, bins: number, target?: Float32Array): Float32Array {
   const w = getKiss();
   checkRows(data.length, n, rows, bins);
-  const out = new Float32Array(2 * rows * bins);
+  if (target && target.length < 2 * rows * bins) throw new RangeError(`out length must be >= 2*rows*bins = ${2 * rows * bins}, got ${target.length}`);
+  const out = target ?? new Float32Array(2 * rows * bins);
   if (pffftCan(n, true)) {
     rfftRowsPffft(data, n, rows, bins, out);
     return out;
@@ -562,7 +565,9 @@ export function irfftRows(spectrum: Float32Array, n: number, rows: number, bins:
  * @param indexIn positions (0..n-1, distinct) of the given input samples along the axis
  * @param indexOut positions (0..n-1) of the wanted outputs
  * @param inverse true for the inverse (`+i`) transform
- * @returns new Float32Array of length `2*outer*indexOut.length*inner`, layout `[outer][indexOut.length][inner]`
+ * @param target optional output (length >= `2*outer*indexOut.length*inner`, not `src`), overwritten and returned
+ * @returns Float32Array of length `2*outer*indexOut.length*inner` (new unless `target`), layout
+ *   `[outer][indexOut.length][inner]`
  * @throws Error when called before {@link loadFft}; RangeError for invalid sizes or indices
  */
 export function cfftAxis(
@@ -573,6 +578,7 @@ export function cfftAxis(
   indexIn: Int32Array,
   indexOut: Int32Array,
   inverse: boolean,
+  target?: Float32Array,
 ): Float32Array {
   const w = getKiss();
   const mIn = indexIn.length;
@@ -582,7 +588,8 @@ export function cfftAxis(
   }
   if (src.length < 2 * outer * mIn * inner) throw new RangeError(`cfftAxis: src length must be >= ${2 * outer * mIn * inner}, got ${src.length}`);
   for (const idx of [indexIn, indexOut]) for (const p of idx) if (!(p >= 0 && p < n)) throw new RangeError(`cfftAxis: index ${p} outside 0..${n - 1}`);
-  const out = new Float32Array(2 * outer * mOut * inner);
+  if (target && target.length < 2 * outer * mOut * inner) throw new RangeError(`cfftAxis: out length must be >= ${2 * outer * mOut * inner}, got ${target.length}`);
+  const out = target ?? new Float32Array(2 * outer * mOut * inner);
   if (n === 1) {
     // the identity: every output reads the single input sample
     for (let o = 0; o < outer; o++) for (let i = 0; i < mOut; i++) out.set(src.subarray(2 * o * mIn * inner, 2 * (o * mIn + 1) * inner), 2 * (o * mOut + i) * inner);

@@ -1,11 +1,15 @@
 /**
- * Benchmark (not a test): `npm run bench [-- --sizes 128,256,384,512 --runs 3 --max-box 256]`.
+ * Benchmark (not a test): `npm run bench [-- --sizes 128,256,384,512 --runs 5 --max-box 256]`.
  *
  * For each box size it generates a deterministic synthetic map (two domains of pseudo-atoms at
  * occupancy 1.0 and 0.5, 1.2 Å voxels, 4 Å, SNR 4), then prints
- * - the median per-phase time of the default estimate run in-process,
- * - the median wall time and peak RSS of the whole `occupy` CLI process (GNU time),
- * and, once, the speed-up of the spherical max filter over the brute-force reference.
+ * - the median per-phase time of the default estimate in the CLI process (the local-scale step
+ *   runs in a worker thread, so `tiles` and `max filter` overlap `low-pass` … `confidence`),
+ * - the median wall time and peak RSS (GNU time) of the whole `occupy` CLI process, each run
+ *   writing into a new output folder (overwriting earlier outputs adds the file system's cost of
+ *   freeing them, 20–300 ms here),
+ * and the speed-up of each optimised kernel over the plain reference kept for the tests.
+ * Boxes above `--max-box` (default 256) run with `--max-box 0`, i.e. at full size.
  * Medians over `--runs` runs: these machines are noisy.
  */
 import { execFileSync } from 'node:child_process';
@@ -14,9 +18,11 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeMrc } from '../src/io/mrc/index.js';
 import { loadFft } from '../src/math/fft.js';
-import { estimateLocalScale } from '../src/occupancy/estimate.js';
 import { sphericalKernel } from '../src/occupancy/kernel.js';
 import { sphericalMaxFilter, sphericalMaxFilterBruteForce } from '../src/filters/max-filter.js';
+import { lowpassHard, lowpassHardFull } from '../src/filters/lowpass.js';
+import { densityHistogram, densityHistogramReference } from '../src/math/histogram.js';
+import { confidenceCurve, confidenceMap, confidenceMapReference } from '../src/occupancy/confidence.js';
 import { occupancyPhantom } from '../src/synthetic/phantom.js';
 import { mulberry32 } from '../src/math/random.js';
 
@@ -24,8 +30,8 @@ function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
-const sizes = arg('sizes', '128,256').split(',').map(Number);
-const runs = Number(arg('runs', '3'));
+const sizes = arg('sizes', '128,256,384,512').split(',').map(Number);
+const runs = Number(arg('runs', '5'));
 const maxBox = Number(arg('max-box', '256'));
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const root = resolve(import.meta.dirname ?? '.', '..');
@@ -50,37 +56,37 @@ try {
     });
     const path = join(dir, `bench_${n}.mrc`);
     await writeMrc(path, map);
-    // in-process phases
-    const phases: Record<string, number[]> = {};
-    for (let r = 0; r < runs; r++) {
-      const res = estimateLocalScale(map, { maxBox });
-      for (const [k, v] of Object.entries(res.timingsS)) (phases[k] ??= []).push(v);
-    }
-    // whole CLI process
+    const boxArg = n > maxBox ? '0' : String(maxBox);
+    // whole CLI process, a new output folder each run
     const walls: number[] = [];
     const cliPhases: Record<string, number[]> = {};
     for (let r = 0; r < runs; r++) {
+      const out = mkdtempSync(join(dir, 'out-'));
       const t0 = performance.now();
-      const out = execFileSync(process.execPath, [cli, '-i', path, '-o', join(dir, `out_${n}.mrc`), '--max-box', String(maxBox), '--json', '--quiet'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const stdout = execFileSync(process.execPath, [cli, '-i', path, '-o', join(out, `out_${n}.mrc`), '--max-box', boxArg, '--json', '--quiet'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       walls.push((performance.now() - t0) / 1000);
-      const summary = JSON.parse(out) as { timingsS: Record<string, number> };
+      rmSync(out, { recursive: true, force: true });
+      const summary = JSON.parse(stdout) as { timingsS: Record<string, number> };
       for (const [k, v] of Object.entries(summary.timingsS)) (cliPhases[k] ??= []).push(v);
     }
     // peak RSS of one more CLI run, from GNU time
-    const peak = peakRss(path, join(dir, `out_${n}.mrc`));
+    const out = mkdtempSync(join(dir, 'out-'));
+    const peak = peakRss(path, join(out, `out_${n}.mrc`), boxArg);
+    rmSync(out, { recursive: true, force: true });
+    rmSync(path, { force: true });
     const mapMiB = (n ** 3 * 4) / 2 ** 20;
     rows.push([
-      `${n}³`,
-      ...phaseNames.map((p) => (p === 'read' || p === 'write' ? median(cliPhases[p] ?? [0]) : median(phases[p] ?? [0])).toFixed(2)),
+      `${n}³${boxArg === '0' ? ' (--max-box 0)' : ''}`,
+      ...phaseNames.map((p) => median(cliPhases[p] ?? [0]).toFixed(2)),
       median(walls).toFixed(2),
       `${(peak / 1024).toFixed(0)} MiB (${(peak / 1024 / mapMiB).toFixed(1)}× map)`,
     ]);
   }
   const header = ['box', ...phaseNames, 'CLI wall s', 'CLI peak RSS'];
-  console.log('\nPer-phase seconds (read/write from the CLI process, the rest in-process):');
+  console.log('\nPer-phase seconds of the CLI process (tiles and max filter run in a worker thread, overlapping low-pass … confidence), whole-process wall time and peak RSS:');
   printTable(header, rows);
 
-  // kernel speed-up against the plain reference kept for the tests
+  // kernel speed-ups against the plain references kept for the tests
   const n = 64;
   const rand = mulberry32(5);
   const data = new Float32Array(n ** 3).map(() => rand());
@@ -89,10 +95,25 @@ try {
     const kernel = sphericalKernel(k, r);
     const tFast = timeMedian(() => sphericalMaxFilter(data, [n, n, n], kernel), runs);
     const tBrute = timeMedian(() => sphericalMaxFilterBruteForce(data, [n, n, n], kernel), runs);
-    krows.push([`k=${k} r=${r} (n_v ${kernel.nSamples})`, (tBrute * 1000).toFixed(0), (tFast * 1000).toFixed(0), (tBrute / tFast).toFixed(1) + '×']);
+    krows.push([`max filter ${n}³, k=${k} r=${r} (n_v ${kernel.nSamples})`, (tBrute * 1000).toFixed(0), (tFast * 1000).toFixed(0), (tBrute / tFast).toFixed(1) + '×']);
   }
-  console.log(`\nSpherical max filter on ${n}³ (ms):`);
-  printTable(['kernel', 'brute force', 'decomposed', 'speed-up'], krows);
+  {
+    const m = 256;
+    const big = new Float32Array(m ** 3).map(() => rand());
+    const vol = { data: big, shape: [m, m, m] as [number, number, number], voxelSizeA: [1.2, 1.2, 1.2] as [number, number, number] };
+    const tFull = timeMedian(() => lowpassHardFull(vol, 8, 'original'), runs);
+    const tPruned = timeMedian(() => lowpassHard(vol, 8, 'original'), runs);
+    krows.push([`low-pass ${m}³ to 8 Å (full 3D kissfft vs pruned, PFFFT)`, (tFull * 1000).toFixed(0), (tPruned * 1000).toFixed(0), (tFull / tPruned).toFixed(1) + '×']);
+    const tHistRef = timeMedian(() => densityHistogramReference(big, 1000), runs);
+    const tHist = timeMedian(() => densityHistogram(big, 1000), runs);
+    krows.push([`histogram ${m}³, 1000 bins (JavaScript vs SIMD)`, (tHistRef * 1000).toFixed(0), (tHist * 1000).toFixed(0), (tHistRef / tHist).toFixed(1) + '×']);
+    const curve = confidenceCurve(big, { c: 1, mu: 0.5, sigma: 0.2 });
+    const tConfRef = timeMedian(() => confidenceMapReference(big, curve), runs);
+    const tConf = timeMedian(() => confidenceMap(big, curve), runs);
+    krows.push([`confidence lookup ${m}³ (JavaScript vs SIMD)`, (tConfRef * 1000).toFixed(0), (tConf * 1000).toFixed(0), (tConfRef / tConf).toFixed(1) + '×']);
+  }
+  console.log('\nKernels against their plain references (ms, median):');
+  printTable(['kernel', 'reference', 'optimised', 'speed-up'], krows);
   // batch: 16 small maps on one and on two worker processes (whole CLI process)
   {
     const bdir = join(dir, 'batch-maps');
@@ -160,8 +181,8 @@ function timeMedian(fn: () => unknown, k: number): number {
 }
 
 /** Peak RSS in KiB of one CLI run, from GNU time's %M on stderr. */
-function peakRss(input: string, output: string): number {
-  const out = execFileSync('bash', ['-c', `/usr/bin/time -f %M "${process.execPath}" "${cli}" -i "${input}" -o "${output}" --max-box ${maxBox} --quiet 2>&1 1>/dev/null`], { encoding: 'utf8' });
+function peakRss(input: string, output: string, boxArg: string): number {
+  const out = execFileSync('bash', ['-c', `/usr/bin/time -f %M "${process.execPath}" "${cli}" -i "${input}" -o "${output}" --max-box ${boxArg} --quiet 2>&1 1>/dev/null`], { encoding: 'utf8' });
   const m = /(\d+)\s*$/.exec(out.trim());
   return m ? Number(m[1]) : Number.NaN;
 }

@@ -52,6 +52,7 @@ export async function finishedRecord(outRoot: string, item: BatchItem): Promise<
 export async function runItem(outRoot: string, item: BatchItem, options: BatchMethodOptions, shard?: string, stagingRoot = runStagingDir(outRoot)): Promise<BatchRecord> {
   const t0 = performance.now();
   const settings = { ...options } as Record<string, unknown>;
+  delete settings.threads; // how it ran, not what it computed
   const base: Omit<BatchRecord, 'status' | 'seconds'> = {
     id: item.id,
     map: item.given,

@@ -122,7 +122,8 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
         const worker = startWorker();
         try {
           for (let item = queue.shift(); item; item = queue.shift()) {
-            const task: WorkerTask = { outRoot, item, options, shard: shardLabel, stagingRoot };
+            // the worker processes already use the cores: no extra thread per estimate
+            const task: WorkerTask = { outRoot, item, options: { ...options, threads: false }, shard: shardLabel, stagingRoot };
             const rec = await new Promise<BatchRecord>((res, rej) => {
               const onExit = (code: number | null) => rej(new Error(`batch worker exited (code ${code}) while processing ${item?.id}`));
               worker.once('exit', onExit);

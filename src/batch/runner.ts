@@ -7,6 +7,7 @@ import { appendFile, mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promise
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fork, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BatchItem } from './inputs.js';
 import { latestRecords, parseRecords, type BatchRecord } from './record.js';
@@ -122,8 +123,8 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
         const worker = startWorker();
         try {
           for (let item = queue.shift(); item; item = queue.shift()) {
-            // the worker processes already use the cores: no extra thread per estimate
-            const task: WorkerTask = { outRoot, item, options: { ...options, threads: false }, shard: shardLabel, stagingRoot };
+            // each estimate may use a second thread only while the processes leave a core for it
+            const task: WorkerTask = { outRoot, item, options: { ...options, threads: 2 * jobs <= cpus().length }, shard: shardLabel, stagingRoot };
             const rec = await new Promise<BatchRecord>((res, rej) => {
               const onExit = (code: number | null) => rej(new Error(`batch worker exited (code ${code}) while processing ${item?.id}`));
               worker.once('exit', onExit);

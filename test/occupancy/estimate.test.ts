@@ -2,10 +2,11 @@
  * The end-to-end estimate on analytic maps (spec §6, §12): a Gaussian blob's scale peaks at its
  * centre and falls off; bad maps and mismatched masks are rejected with clear errors.
  */
-import { describe, it, before } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadFft } from '../../src/math/fft.js';
-import { estimateLocalScale } from '../../src/occupancy/estimate.js';
+import { estimateLocalScale, estimateLocalScaleParallel } from '../../src/occupancy/estimate.js';
+import { isShared, sharedFloat32, stopScaleThread } from '../../src/occupancy/scale-thread.js';
 import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
 import type { Shape3, Volume } from '../../src/core/volume.js';
 
@@ -165,5 +166,43 @@ describe('estimateLocalScale: bad maps and options', () => {
     assert.ok(full.targetOccupancy !== undefined && full.targetOccupancy > 0.9, `full ${full.targetOccupancy}`);
     assert.ok(half.targetOccupancy !== undefined && half.targetOccupancy < full.targetOccupancy - 0.1, `half ${half.targetOccupancy}`);
     assert.ok(full.notes.some((n) => /Target mask/.test(n)));
+  });
+});
+
+describe('estimateLocalScaleParallel (local-scale step in a worker thread)', () => {
+  after(async () => {
+    await stopScaleThread();
+  });
+
+  it('gives bit-identical scale and confidence to the one-thread estimate, res and occ modes, plain and shared input', async () => {
+    const { map } = blobMap([64, 64, 64], [30, 33, 31], 6, 0.05, 9);
+    const shared = { ...map, data: sharedFloat32(map.data.length) };
+    shared.data.set(map.data);
+    for (const mode of ['res', 'occ'] as const) {
+      const one = estimateLocalScale(map, { mode, nlrc: true });
+      for (const input of [map, shared]) {
+        const two = await estimateLocalScaleParallel(input, { mode, nlrc: true });
+        assert.ok(isShared(two.scale.data), 'the scale came from the worker thread');
+        assert.deepEqual(two.scale.data, one.scale.data, `${mode}: scale`);
+        assert.deepEqual(two.confidence.data, one.confidence.data, `${mode}: confidence`);
+        assert.equal(two.sMax, one.sMax);
+        assert.equal(two.variabilityLimit, one.variabilityLimit);
+        assert.deepEqual(two.sMaxTile, one.sMaxTile);
+      }
+    }
+    assert.deepEqual(shared.data, map.data, 'the input is not modified');
+  });
+
+  it('reports errors of the worker thread with their class and message', async () => {
+    const { map } = blobMap([64, 64, 64], [30, 33, 31], 6, 0.05, 9);
+    const negative = { ...map, data: map.data.map((v) => -Math.abs(v) - 1) };
+    await assert.rejects(estimateLocalScaleParallel(negative), (e: unknown) => e instanceof RangeError && /s_max/.test(e.message) && /not positive/.test(e.message));
+  });
+
+  it('small boxes and threads: false run on the calling thread', async () => {
+    const { map } = blobMap([32, 32, 32], [15, 16, 16], 4, 0.05, 2);
+    assert.ok(!isShared((await estimateLocalScaleParallel(map)).scale.data));
+    const { map: big } = blobMap([64, 64, 64], [30, 33, 31], 6, 0.05, 9);
+    assert.ok(!isShared((await estimateLocalScaleParallel(big, { threads: false })).scale.data));
   });
 });

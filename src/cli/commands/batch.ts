@@ -41,7 +41,7 @@ export function addBatchOptions(cmd: Command): Command {
   cmd
     .argument('[inputs...]', 'manifest files, folders, globs, RELION *_model.star, map files or EMDB IDs')
     .option('-d, --output-dir <folder>', 'output folder: one sub-folder per map, results*.jsonl (required)')
-    .option('--jobs <n>', `worker threads (default: ${cpus().length}, the number of cores)`, integerOption('--jobs', 1))
+    .option('--jobs <n>', `worker processes (default: ${defaultJobs()}, half the cores: each estimate uses two threads)`, integerOption('--jobs', 1))
     .option('--shard <i/N>', 'run only shard i of N (0-based): maps k with k mod N == i')
     .option('--force', 'redo maps whose outputs are complete')
     .option('--slurm', 'write an sbatch job-array script (one shard per task) instead of running')
@@ -108,7 +108,7 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
   const shard = o.shard ? parseShard(o.shard) : undefined;
   const mine = shardItems(items, shard).length;
   const t0 = performance.now();
-  const jobs = o.jobs ?? cpus().length;
+  const jobs = o.jobs ?? defaultJobs();
   reporter.detail(`${items.length} maps${shard ? `, shard ${o.shard}: ${mine}` : ''}, ${jobs} worker process(es), output ${outRoot}`);
   const result = await runBatch(items, options, {
     outRoot,
@@ -141,4 +141,9 @@ export async function runCollect(dir: string, o: { json?: boolean; quiet?: boole
   const failed = records.filter((r) => r.status === 'error').length;
   if (o.json) process.stdout.write(JSON.stringify({ maps: records.length, failed, csv: csvPath, html: htmlPath }) + '\n');
   else if (!o.quiet) process.stdout.write(`${records.length} maps (${failed} failed)\nWrote ${csvPath}\nWrote ${htmlPath}\n`);
+}
+
+/** Default `--jobs`: half the cores (at least 1), as every estimate runs on two threads. */
+function defaultJobs(): number {
+  return Math.max(1, Math.floor(cpus().length / 2));
 }

@@ -147,11 +147,14 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
   const files: string[] = [];
   const write = async (name: string, vol: Volume, what: string) => {
     const p = join(outDir, name);
+    files.push(p); // listed in call order
     await writeMrc(p, vol, { template, labels: label(what), protect });
-    files.push(p);
   };
-  await write(names.scale, result.scale, `local scale (${result.mode}) of ${stem}`);
-  await write(names.confidence, result.confidence, `solvent confidence of ${stem}`);
+  // both at once: the statistics of one map are computed while the other is being written
+  await Promise.all([
+    write(names.scale, result.scale, `local scale (${result.mode}) of ${stem}`),
+    write(names.confidence, result.confidence, `solvent confidence of ${stem}`),
+  ]);
   if (opts.saveAllMaps) {
     if (result.downsampled) await write(names.downsampled, result.input, `${stem} down-sampled to ${result.processingShape.join('x')}`);
     await write(names.lowpassed, result.lowpassed, `${stem} low-passed to ${result.settings.lowpassA.toFixed(2)} A`);

@@ -3,6 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Vec3, Volume } from '../../core/volume.js';
 import { fileToCanonical, isAxisPermutation, type AxisOrder } from './axis-order.js';
 import { MrcFormatError } from './errors.js';
+import { simdRange } from '../../math/voxel-kernels.js';
 import { detectByteOrder, MRC_HEADER_BYTES, parseMrcHeader, type MrcHeader } from './header.js';
 import { assertSupportedMode, bytesPerVoxel, decodeVoxels, HOST_LITTLE_ENDIAN, type MrcMode } from './modes.js';
 
@@ -109,19 +110,11 @@ function parseLayout(bytes: Uint8Array, fileLength: number, options: MrcReadOpti
   return { header, mode, littleEndian, order, dataOffset, count };
 }
 
-/**
- * Whether every value is finite: `Math.min`/`Math.max` (branch-free) propagate NaN and keep
- * ±Infinity, so one pass over the running extremes decides it.
- */
+/** Whether every value is finite: the SIMD range propagates NaN and keeps ±Infinity. */
 function allFinite(v: Float32Array): boolean {
-  let lo = 0;
-  let hi = 0;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i];
-    lo = Math.min(lo, x);
-    hi = Math.max(hi, x);
-  }
-  return Number.isFinite(lo) && Number.isFinite(hi);
+  if (v.length === 0) return true;
+  const { min, max } = simdRange(v);
+  return Number.isFinite(min) && Number.isFinite(max);
 }
 
 /** Check the voxels, undo the axis order and compute the voxel size. */

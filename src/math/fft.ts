@@ -636,14 +636,17 @@ export function cfftAxis(
   return out;
 }
 
-/** {@link rfftRows} with PFFFT (`pffftCan(n, true)`): ordered output is `[DC, Nyquist, re1, im1, ...]`. */
-function rfftRowsPffft(data: Float32Array, n: number, rows: number, bins: number, out: Float32Array): void {
+/** Set-up shared by the PFFFT row transforms: the real plan and scratch for a batch of rows of length n. */
+function pfRealRows(n: number, rows: number): { p: PffftWasm; setup: number; batch: number; inPtr: number; outPtr: number; workPtr: number } {
   const p = getPffft();
   const setup = pfSetup(p, n, true);
   const batch = Math.max(1, Math.min(rows, Math.floor(BATCH_BYTES / (4 * n))));
-  const inPtr = pfScratch(p, pfIn, 4 * batch * n);
-  const outPtr = pfScratch(p, pfOut, 4 * batch * n);
-  const workPtr = pfScratch(p, pfWork, 4 * n);
+  return { p, setup, batch, inPtr: pfScratch(p, pfIn, 4 * batch * n), outPtr: pfScratch(p, pfOut, 4 * batch * n), workPtr: pfScratch(p, pfWork, 4 * n) };
+}
+
+/** {@link rfftRows} with PFFFT (`pffftCan(n, true)`): ordered output is `[DC, Nyquist, re1, im1, ...]`. */
+function rfftRowsPffft(data: Float32Array, n: number, rows: number, bins: number, out: Float32Array): void {
+  const { p, setup, batch, inPtr, outPtr, workPtr } = pfRealRows(n, rows);
   const half = n >> 1;
   const upper = Math.min(bins, half); // bins 1..upper-1 are stored as (re, im) pairs
   for (let r0 = 0; r0 < rows; r0 += batch) {
@@ -668,12 +671,7 @@ function rfftRowsPffft(data: Float32Array, n: number, rows: number, bins: number
 
 /** {@link irfftRows} with PFFFT (`pffftCan(n, true)`). */
 function irfftRowsPffft(spectrum: Float32Array, n: number, rows: number, bins: number, out: Float32Array): void {
-  const p = getPffft();
-  const setup = pfSetup(p, n, true);
-  const batch = Math.max(1, Math.min(rows, Math.floor(BATCH_BYTES / (4 * n))));
-  const inPtr = pfScratch(p, pfIn, 4 * batch * n);
-  const outPtr = pfScratch(p, pfOut, 4 * batch * n);
-  const workPtr = pfScratch(p, pfWork, 4 * n);
+  const { p, setup, batch, inPtr, outPtr, workPtr } = pfRealRows(n, rows);
   const half = n >> 1;
   const upper = Math.min(bins, half);
   for (let r0 = 0; r0 < rows; r0 += batch) {

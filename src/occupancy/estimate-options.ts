@@ -35,3 +35,14 @@ export function processingBox(shape: Shape3, maxBox: number): Shape3 {
   const f = maxBox / largest;
   return shape.map((n) => (n === largest ? maxBox : Math.max(2, Math.round(n * f)))) as unknown as Shape3;
 }
+
+/**
+ * The log note of a `--max-box` down-sampling, as the estimate writes it and the GUI shows it.
+ * @param shape input box [nx, ny, nz]
+ * @param maxBox the `--max-box` value
+ * @param box processing box from {@link processingBox}
+ * @param voxelSizeA processing voxel size along X, Y, Z in Å
+ */
+export function downsampledNote(shape: readonly number[], maxBox: number, box: readonly number[], voxelSizeA: readonly number[]): string {
+  return `Box ${shape.join('x')} is larger than --max-box ${maxBox}: processing at ${box.join('x')} (voxel ${voxelSizeA.map((a) => a.toFixed(3)).join(', ')} Å).`;
+}

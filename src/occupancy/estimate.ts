@@ -14,7 +14,7 @@ import { tileMaximum, type TileMax } from './tiles.js';
 import { computeLocalScale, type LocalScaleParams, type LocalScaleResult } from './local-scale.js';
 import { computeLocalScaleInThread, isShared, sharedFloat32 } from './scale-thread.js';
 import { tauForSamples } from './tau.js';
-import { DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from './estimate-options.js';
+import { DEFAULT_MAX_BOX, downsampledNote, estimateOptionErrors, processingBox } from './estimate-options.js';
 
 /** Which flavour of local scale to estimate (spec §1). */
 export type ScaleMode = 'res' | 'occ';
@@ -138,7 +138,7 @@ function prepare(map: Volume, options: EstimateOptions): Prepared {
   const input = downsampled ? fourierResample(map, procShape) : map;
   const solventDef = options.solventDef && downsampled ? fourierResample(options.solventDef, procShape) : options.solventDef;
   const targetMask = options.targetMask && downsampled ? fourierResample(options.targetMask, procShape) : options.targetMask;
-  if (downsampled) notes.push(`Box ${map.shape.join('x')} is larger than --max-box ${maxBox}: processing at ${procShape.join('x')} (voxel ${input.voxelSizeA.map((a) => a.toFixed(3)).join(', ')} Å).`);
+  if (downsampled) notes.push(downsampledNote(map.shape, maxBox, procShape, input.voxelSizeA));
 
   const voxelSizeA = Math.min(...input.voxelSizeA);
   const settings = deriveSettings({

@@ -11,19 +11,13 @@ import { WASM_BASE64 as VOXEL_KERNELS_BASE64 } from '../../src/math/wasm/voxel-k
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
 
 describe('WebAssembly kernels', () => {
-  it('max-filter.wasm.ts is the assembled max-filter.wat (run npm run build:wasm after editing the .wat)', async () => {
-    const wabt = await wabtInit();
-    const src = readFileSync(resolve(PROJECT_ROOT, 'src/filters/wasm/max-filter.wat'), 'utf8');
-    const mod = wabt.parseWat('max-filter.wat', src, { simd: true });
-    mod.validate();
-    assert.equal(Buffer.from(mod.toBinary({}).buffer).toString('base64'), WASM_BASE64);
-  });
-
-  it('voxel-kernels.wasm.ts is the assembled voxel-kernels.wat', async () => {
-    const wabt = await wabtInit();
-    const src = readFileSync(resolve(PROJECT_ROOT, 'src/math/wasm/voxel-kernels.wat'), 'utf8');
-    const mod = wabt.parseWat('voxel-kernels.wat', src, { simd: true });
-    mod.validate();
-    assert.equal(Buffer.from(mod.toBinary({}).buffer).toString('base64'), VOXEL_KERNELS_BASE64);
-  });
+  for (const [wat, base64] of [['src/filters/wasm/max-filter.wat', WASM_BASE64], ['src/math/wasm/voxel-kernels.wat', VOXEL_KERNELS_BASE64]] as const) {
+    it(`${wat.replace('.wat', '.wasm.ts')} is the assembled ${wat} (run npm run build:wasm after editing the .wat)`, async () => {
+      const wabt = await wabtInit();
+      const src = readFileSync(resolve(PROJECT_ROOT, wat), 'utf8');
+      const mod = wabt.parseWat(wat, src, { simd: true });
+      mod.validate();
+      assert.equal(Buffer.from(mod.toBinary({}).buffer).toString('base64'), base64);
+    });
+  }
 });

@@ -163,13 +163,17 @@ function parse(input: Uint8Array, options: MrcReadOptions): MrcMap {
   return finish(layout, decodeVoxels(bytes, layout.dataOffset, layout.count, layout.mode, layout.littleEndian), options);
 }
 
-/** Prefix MrcFormatError messages with the file name. */
+/** The error to throw: MrcFormatError messages get the file name as a prefix. */
+function withName(name: string | undefined, err: unknown): unknown {
+  return err instanceof MrcFormatError && name ? new MrcFormatError(`${name}: ${err.message}`, { cause: err }) : err;
+}
+
+/** Run `fn`, prefixing its MrcFormatError messages with the file name. */
 function named<T>(name: string | undefined, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof MrcFormatError && name) throw new MrcFormatError(`${name}: ${err.message}`, { cause: err });
-    throw err;
+    throw withName(name, err);
   }
 }
 
@@ -178,8 +182,7 @@ async function namedAsync<T>(name: string | undefined, fn: () => Promise<T>): Pr
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof MrcFormatError && name) throw new MrcFormatError(`${name}: ${err.message}`, { cause: err });
-    throw err;
+    throw withName(name, err);
   }
 }
 

@@ -5,7 +5,7 @@
 import type { EstimateSettings, MapInfo } from '../api.js';
 import { deriveSettings, type DerivedSettings } from '../../occupancy/kernel.js';
 import { checkModification, type ModificationKind } from '../../occupancy/modification-curves.js';
-import { DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from '../../occupancy/estimate-options.js';
+import { DEFAULT_MAX_BOX, downsampledNote, estimateOptionErrors, processingBox } from '../../occupancy/estimate-options.js';
 
 /** What the form holds; undefined = left blank (the CLI derives it). */
 export interface FormSettings {
@@ -119,7 +119,7 @@ export function liveSettings(form: FormSettings, map: MapInfo | undefined): Live
   const voxel = map.voxelSizeA.map((a, i) => (a * map.box[i]) / box[i]);
   const voxelSizeA = Math.min(...voxel);
   if (box.some((n, i) => n !== map.box[i])) {
-    notes.push(`Box ${map.box.join('x')} is larger than --max-box ${maxBox}: processing at ${box.join('x')} (voxel ${voxel.map((a) => a.toFixed(3)).join(', ')} Å).`);
+    notes.push(downsampledNote(map.box, maxBox, box, voxel));
   }
   let derived: DerivedSettings | undefined;
   try {

@@ -1,7 +1,7 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadFft } from '../../src/math/fft.js';
-import { fourierResample } from '../../src/filters/fourier-resample.js';
+import { fourierResample, fourierResampleFull } from '../../src/filters/fourier-resample.js';
 import type { Shape3, Vec3, Volume } from '../../src/core/volume.js';
 import { maxAbsDiff, mean, randomMap } from '../math/reference.js';
 
@@ -145,5 +145,65 @@ describe('fourierResample', () => {
     assert.throws(() => fourierResample(v, [2.5, 2, 2]), RangeError);
     assert.throws(() => fourierResample(v, [2, 2] as unknown as Shape3), TypeError);
     assert.throws(() => fourierResample(vol(new Float32Array(9), [2, 2, 2]), [4, 4, 4]), TypeError);
+  });
+
+  // The pruned separable transforms against the full-size 3D reference: odd, even and non-cubic
+  // boxes, crop and pad, with sizes PFFFT transforms (multiples of 16/32 of 2^a 3^b 5^c) and sizes
+  // only kissfft can (45, 51, 97, primes), and mixed crop/pad/keep per axis.
+  const parity: Array<[Shape3, Shape3]> = [
+    [[64, 64, 64], [32, 32, 32]], // PFFFT on every pass
+    [[32, 32, 32], [64, 64, 64]],
+    [[96, 64, 48], [64, 32, 32]],
+    [[97, 97, 97], [45, 45, 45]], // odd -> odd crop, kissfft
+    [[45, 45, 45], [97, 97, 97]], // odd -> odd pad
+    [[51, 51, 51], [32, 32, 32]], // odd -> even crop (merged Nyquist)
+    [[32, 32, 32], [51, 51, 51]], // even -> odd pad (split Nyquist)
+    [[64, 45, 51], [45, 64, 32]], // non-cubic, crop X and Z, pad Y
+    [[97, 32, 48], [64, 51, 48]], // crop X, pad Y, keep Z
+    [[50, 46, 13], [25, 23, 7]],
+    [[7, 1, 12], [4, 3, 5]], // size-1 axis
+    [[1, 1, 9], [1, 1, 4]],
+  ];
+  for (const [from, to] of parity) {
+    test(`pruned equals the full-transform reference within 1e-5 relative: ${from.join('x')} -> ${to.join('x')}`, () => {
+      const x = randomMap(from, 3 + from[0] + to[1], 0.4);
+      const copy = x.slice();
+      const v = vol(x, from, [1.3, 0.9, 1.1]);
+      const pruned = fourierResample(v, to);
+      const full = fourierResampleFull(v, to);
+      assert.deepEqual(pruned.shape, to);
+      assert.deepEqual(pruned.voxelSizeA, full.voxelSizeA);
+      assert.equal(pruned.data.length, to[0] * to[1] * to[2]);
+      let scale = 0;
+      for (const f of full.data) scale = Math.max(scale, Math.abs(f));
+      const rel = maxAbsDiff(pruned.data, full.data) / scale;
+      assert.ok(rel < 1e-5, `relative error ${rel}`);
+      assert.deepEqual(x, copy);
+    });
+  }
+
+  test('pruned equals the reference on a smooth map with a large dynamic range (128x120x100 -> 80x81x50)', () => {
+    const from: Shape3 = [128, 120, 100], to: Shape3 = [80, 81, 50];
+    const fn = signal(from, [
+      { f: [3, 1, 2], a: 1000, p: 0.3 },
+      { f: [-20, 30, 11], a: 1, p: 1.1 },
+      { f: [39, -40, 25], a: 0.3, p: -0.4 },
+    ], 50);
+    const v = vol(sampleOnGrid(fn, from, from), from);
+    const pruned = fourierResample(v, to);
+    const full = fourierResampleFull(v, to);
+    let scale = 0;
+    for (const f of full.data) scale = Math.max(scale, Math.abs(f));
+    assert.ok(maxAbsDiff(pruned.data, full.data) / scale < 1e-5);
+    assert.ok(maxAbsDiff(pruned.data, sampleOnGrid(fn, from, to)) / scale < 1e-5);
+  });
+
+  test('the reference has the same contract: copy for the same shape, errors', () => {
+    const x = randomMap([5, 4, 3], 9);
+    const same = fourierResampleFull(vol(x, [5, 4, 3]), [5, 4, 3]);
+    assert.deepEqual(same.data, x);
+    assert.notEqual(same.data, x);
+    assert.throws(() => fourierResampleFull(vol(x, [5, 4, 3]), [0, 2, 2]), RangeError);
+    assert.throws(() => fourierResampleFull(vol(new Float32Array(9), [2, 2, 2]), [4, 4, 4]), TypeError);
   });
 });

@@ -3,14 +3,20 @@
  * server implements these routes, the page calls them. All paths are relative to the server's root
  * folder; the server refuses anything outside it.
  *
+ * Every `/api` request needs the session token (generated when the server starts, given in the
+ * printed URL as `#token=<token>`): in the {@link SESSION_TOKEN_HEADER} header, or, for URLs the
+ * browser loads itself (event streams, downloads), in a `token=<token>` query parameter. Without
+ * it the answer is 403. A request with an `Origin` header must come from the page's own origin.
+ *
  * Routes (JSON unless stated):
  * - `GET  /api/info` → {@link ServerInfo}
  * - `GET  /api/files?dir=<rel>` → {@link FileListing} (folders and map files under the root)
  * - `POST /api/open` body {@link OpenRequest} → {@link MapInfo} (a map file under the root)
  * - `POST /api/upload?name=<file name>` body: the raw map bytes (drag and drop) → {@link MapInfo}
  * - `POST /api/estimate` body {@link EstimateRequest} → {@link JobStarted}
+ * - `GET  /api/jobs/<jobId>` → {@link JobStatus} (state, and the place in the queue while waiting)
  * - `GET  /api/jobs/<jobId>/events` → text/event-stream of {@link JobEvent} (JSON per `data:` line)
- * - `DELETE /api/jobs/<jobId>` → cancels a running job → { cancelled: boolean }
+ * - `DELETE /api/jobs/<jobId>` → cancels a waiting or running job → { cancelled: boolean }
  * - `GET  /api/maps/<mapId>/slice?layer=<SliceLayer>&axis=x|y|z&index=<i>` → binary: little-endian
  *   Float32 values of the slice, row-major (rows along the second in-plane axis), with headers
  *   `X-Slice-Width`, `X-Slice-Height`, `X-Slice-Min`, `X-Slice-Max`
@@ -20,6 +26,12 @@
  * Slices are taken on the input's box: `axis=z` gives the XY plane at Z = index (width nx, height
  * ny); `axis=y` the XZ plane (width nx, height nz); `axis=x` the YZ plane (width ny, height nz).
  */
+
+/** Request header that carries the session token. */
+export const SESSION_TOKEN_HEADER = 'X-Occupy-Token';
+
+/** Query parameter that carries the session token in URLs the browser loads itself. */
+export const SESSION_TOKEN_PARAM = 'token';
 
 /** `GET /api/info`. */
 export interface ServerInfo {
@@ -108,8 +120,19 @@ export interface JobStarted {
   jobId: string;
 }
 
-/** Server-sent events of a job. */
+/**
+ * `GET /api/jobs/<jobId>`: a job's state. Estimates wait in a queue while as many run as the
+ * machine has cores; `position` (1 = next to start) is given while `queued`.
+ */
+export interface JobStatus {
+  jobId: string;
+  state: 'queued' | 'running' | 'done' | 'error' | 'cancelled';
+  position?: number;
+}
+
+/** Server-sent events of a job (`queued` again whenever its place in the queue changes). */
 export type JobEvent =
+  | { type: 'queued'; position: number }
   | { type: 'progress'; phase: string; fraction: number }
   | { type: 'log'; level: 'info' | 'warning'; text: string }
   | { type: 'done'; result: EstimateSummaryView }

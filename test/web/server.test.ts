@@ -29,9 +29,9 @@ let stem: string;
 let expectBox: [number, number, number];
 let expectVoxel: number;
 
-/** Fetch a path of the server (relative to its URL). */
+/** Fetch a path of the server (relative to its URL), with the session token. */
 function get(path: string, init?: RequestInit): Promise<Response> {
-  return fetch(new URL(path, server.url), init);
+  return fetch(new URL(path, server.url), { ...init, headers: { 'X-Occupy-Token': server.token, ...(init?.headers as Record<string, string> | undefined) } });
 }
 
 /** POST a JSON body. */
@@ -379,16 +379,16 @@ describe('GUI server', () => {
 
   test('close() removes the session folder and refuses further connections', async () => {
     const extra = await startGuiServer({ root });
-    const post = (path: string, body: unknown) => fetch(new URL(path, extra.url), { method: 'POST', body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) => fetch(new URL(path, extra.url), { method: 'POST', body: JSON.stringify(body), headers: { 'X-Occupy-Token': extra.token } });
     const info = (await (await post('api/open', { path: mapRel })).json()) as MapInfo;
     const { jobId } = (await (await post('api/estimate', { mapId: info.mapId, settings: {} })).json()) as { jobId: string };
-    const stream = await fetch(new URL(`api/jobs/${jobId}/events`, extra.url));
+    const stream = await fetch(new URL(`api/jobs/${jobId}/events?token=${extra.token}`, extra.url));
     const text = await stream.text();
     const done = JSON.parse(text.trim().split('\n\n').at(-1)?.slice(6) ?? '{}') as { result: EstimateSummaryView };
     const written = (done.result.summary.files as string[])[0];
     assert.ok(existsSync(written));
     const sessionDir = dirname(dirname(written));
-    assert.match(basename(sessionDir), /^occupy-gui-/);
+    assert.match(basename(sessionDir), new RegExp(`^occupy-gui-${process.pid}-[A-Za-z0-9]{6}$`));
     await extra.close();
     assert.ok(!existsSync(sessionDir), 'session folder left behind');
     await assert.rejects(fetch(extra.url));

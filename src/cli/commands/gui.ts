@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { integerOption } from '../options.js';
-import { startGuiServer } from '../../web/server/server.js';
+import { MAX_UPLOAD_BYTES, startGuiServer } from '../../web/server/server.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'open the browser GUI (local server on 127.0.0.1) on the current folder or a map';
@@ -16,6 +16,8 @@ export interface GuiOptions {
   open?: boolean;
   root?: string;
   quiet?: boolean;
+  /** Largest upload (drag and drop), MiB. */
+  maxUpload?: number;
 }
 
 /** Add the arguments and options of `occupy gui`. */
@@ -25,6 +27,7 @@ export function addGuiOptions(cmd: Command): Command {
     .option('--port <n>', 'port (default: a free one)', integerOption('--port', 1))
     .option('--root <folder>', 'folder the file browser shows; nothing outside it can be reached (default: the current folder)')
     .option('--open', 'open the page in the default browser')
+    .option('--max-upload <MiB>', `largest map accepted by drag and drop, MiB (default ${MAX_UPLOAD_BYTES / 1024 ** 2}); larger maps can be opened with the file browser`, integerOption('--max-upload', 1))
     .option('-q, --quiet', 'print only the URL');
 }
 
@@ -38,10 +41,16 @@ function openBrowser(url: string): void {
 
 /** Run `occupy gui`: start the server and keep running until interrupted. */
 export async function run(map: string | undefined, o: GuiOptions): Promise<void> {
-  const server = await startGuiServer({ root: resolve(o.root ?? '.'), port: o.port ?? 0, initialMapPath: map });
-  process.stdout.write(`occupy GUI: ${server.url}\n`);
-  if (!o.quiet) process.stderr.write('Serving on 127.0.0.1 only. Press Ctrl+C to stop.\n');
-  if (o.open) openBrowser(server.url);
+  const server = await startGuiServer({
+    root: resolve(o.root ?? '.'),
+    port: o.port ?? 0,
+    initialMapPath: map,
+    maxUploadBytes: o.maxUpload === undefined ? undefined : o.maxUpload * 1024 ** 2,
+  });
+  // the URL carries the session token: without it the page cannot use the server
+  process.stdout.write(`occupy GUI: ${server.pageUrl}\n`);
+  if (!o.quiet) process.stderr.write('Serving on 127.0.0.1 only; open the whole URL above (it carries this session\'s access token). Press Ctrl+C to stop.\n');
+  if (o.open) openBrowser(server.pageUrl);
   await new Promise<void>((done) => {
     const stop = () => {
       void server.close().then(done);

@@ -1,9 +1,11 @@
 /**
  * Typed calls of the GUI server's HTTP API (`src/web/api.ts` is the contract). Every URL is
  * relative to the page, so the page works wherever the server mounts it; nothing leaves the
- * machine.
+ * machine. Every call carries the session token that `occupy gui` put in the page's URL
+ * (`#token=…`): as a header for `fetch`, and as a query parameter in URLs the browser loads
+ * itself (event streams, downloads, Mol*).
  */
-import type { EstimateRequest, FileListing, JobStarted, MapInfo, ServerInfo, SliceLayer } from '../api.js';
+import { SESSION_TOKEN_HEADER, SESSION_TOKEN_PARAM, type EstimateRequest, type FileListing, type JobStarted, type MapInfo, type ServerInfo, type SliceLayer } from '../api.js';
 
 /** Slice axes: the axis the slice is perpendicular to. */
 export type Axis = 'x' | 'y' | 'z';
@@ -29,9 +31,38 @@ export class ApiError extends Error {
   }
 }
 
-/** Absolute URL of an API path (`api/...`) resolved against the page. */
+/** Key under which the token is kept for the tab (a reload without `#token=` still works). */
+const TOKEN_STORAGE_KEY = 'occupy-gui-token';
+
+/** The session token: from the page URL's `#token=…`, else from this tab's storage, else ''. */
+function readSessionToken(): string {
+  const fromHash = new URLSearchParams(location.hash.replace(/^#/, '')).get('token');
+  try {
+    if (fromHash) sessionStorage.setItem(TOKEN_STORAGE_KEY, fromHash);
+    return fromHash ?? sessionStorage.getItem(TOKEN_STORAGE_KEY) ?? '';
+  } catch {
+    return fromHash ?? ''; // storage disabled
+  }
+}
+
+/** The session token sent with every request. */
+export const sessionToken: string = readSessionToken();
+
+/**
+ * Absolute URL of an API path (`api/...`) resolved against the page, with the session token as a
+ * query parameter (for URLs the browser loads itself; `fetch` calls also send it as a header).
+ */
 export function apiUrl(path: string): string {
-  return new URL(`api/${path}`, document.baseURI).href;
+  const url = new URL(`api/${path}`, document.baseURI);
+  url.searchParams.set(SESSION_TOKEN_PARAM, sessionToken);
+  return url.href;
+}
+
+/** `init` with the session token header added. */
+function withToken(init?: RequestInit): RequestInit {
+  const headers = new Headers(init?.headers);
+  headers.set(SESSION_TOKEN_HEADER, sessionToken);
+  return { ...init, headers };
 }
 
 async function failure(res: Response): Promise<ApiError> {
@@ -48,7 +79,7 @@ async function failure(res: Response): Promise<ApiError> {
 }
 
 async function json<T>(path: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(apiUrl(path), init);
+  const res = await fetch(apiUrl(path), withToken(init));
   if (!res.ok) throw await failure(res);
   return (await res.json()) as T;
 }
@@ -82,7 +113,7 @@ export function startEstimate(req: EstimateRequest): Promise<JobStarted> {
   return json<JobStarted>('estimate', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(req) });
 }
 
-/** `DELETE /api/jobs/<id>`: cancel a running job. */
+/** `DELETE /api/jobs/<id>`: cancel a waiting or running job. */
 export function cancelJob(jobId: string): Promise<{ cancelled: boolean }> {
   return json<{ cancelled: boolean }>(`jobs/${encodeURIComponent(jobId)}`, { method: 'DELETE' });
 }
@@ -99,7 +130,7 @@ export function fileUrl(mapId: string, name: string, download = false): string {
 
 /** `GET /api/maps/<id>/slice`: one slice of a layer (little-endian Float32 body). */
 export async function getSlice(mapId: string, layer: SliceLayer, axis: Axis, index: number, signal?: AbortSignal): Promise<Slice> {
-  const res = await fetch(apiUrl(`maps/${encodeURIComponent(mapId)}/slice?layer=${layer}&axis=${axis}&index=${index}`), { signal });
+  const res = await fetch(apiUrl(`maps/${encodeURIComponent(mapId)}/slice?layer=${layer}&axis=${axis}&index=${index}`), withToken({ signal }));
   if (!res.ok) throw await failure(res);
   const width = Number(res.headers.get('X-Slice-Width'));
   const height = Number(res.headers.get('X-Slice-Height'));
@@ -125,7 +156,7 @@ export async function getSlice(mapId: string, layer: SliceLayer, axis: Axis, ind
 
 /** Download a whole file of a map as bytes. */
 export async function getFileBytes(mapId: string, name: string): Promise<ArrayBuffer> {
-  const res = await fetch(fileUrl(mapId, name));
+  const res = await fetch(fileUrl(mapId, name), withToken());
   if (!res.ok) throw await failure(res);
   return res.arrayBuffer();
 }

@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FileEntry, FileListing } from '../api.js';
@@ -62,8 +63,8 @@ async function isGzipFile(path: string): Promise<boolean> {
 }
 
 /**
- * Send one file of a map: `input.mrc` (the input map, decompressed when gzipped) or a file of its
- * output folder. With `download`, a `Content-Disposition: attachment` header.
+ * Send one file of a map: `input.mrc` (the input map, decompressed as a stream when gzipped, cut
+ * off beyond the size its header promises) or a file of its output folder. With `download`, a `Content-Disposition: attachment` header.
  * @throws HttpError 403 for unsafe names, 404 for files that do not exist
  */
 export async function serveMapFile(req: IncomingMessage, res: ServerResponse, map: SessionMap, name: string, download: boolean): Promise<void> {
@@ -82,13 +83,13 @@ export async function serveMapFile(req: IncomingMessage, res: ServerResponse, ma
       dirReal = await realpath(map.outputDir);
       real = await realpath(join(map.outputDir, name));
     } catch {
-      throw new HttpError(404, `map '${map.info.mapId}' has no file '${name}'`);
+      throw new HttpError(404, `'${map.info.name}' has no output file '${name}'`);
     }
     if (!isInside(dirReal, real) || real === dirReal) throw new HttpError(403, `file '${name}' refused`);
     path = real;
   }
   const st = await stat(path);
-  if (!st.isFile()) throw new HttpError(404, `map '${map.info.mapId}' has no file '${name}'`);
+  if (!st.isFile()) throw new HttpError(404, `'${map.info.name}' has no output file '${name}'`);
   const headers: Record<string, string | number> = { ...COMMON_HEADERS, 'Content-Type': contentTypeOf(downloadName), 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox" };
   if (!gunzip) headers['Content-Length'] = st.size;
   if (download) headers['Content-Disposition'] = `attachment; filename="${downloadName.replace(/["\\\r\n]/g, '_')}"`;
@@ -105,9 +106,24 @@ export async function serveMapFile(req: IncomingMessage, res: ServerResponse, ma
       done();
     });
     if (gunzip) {
+      // inflated in the stream (never blocking), and never beyond the size the header promised
       const z = createGunzip();
       z.on('error', fail);
-      stream.pipe(z).pipe(res);
+      let sent = 0;
+      const cap = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          sent += chunk.length;
+          if (sent > map.fileBytes) cb(new HttpError(400, `'${map.info.name}' inflates to more than its header promises`));
+          else cb(null, chunk);
+        },
+      });
+      cap.on('error', (err) => {
+        stream.destroy();
+        z.destroy();
+        res.destroy();
+        fail(err);
+      });
+      stream.pipe(z).pipe(cap).pipe(res);
     } else stream.pipe(res);
   });
 }

@@ -28,13 +28,29 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
+/** Messages of file-system errors, in the user's terms (no path, no errno text). */
+const ERRNO_MESSAGES: Readonly<Record<string, [number, string]>> = {
+  ENOENT: [404, 'file or folder not found'],
+  ENOTDIR: [404, 'file or folder not found'],
+  EACCES: [403, 'permission denied'],
+  EPERM: [403, 'permission denied'],
+  EISDIR: [400, 'a folder was given where a file is expected'],
+  ENOSPC: [507, 'no space left on the disk of the GUI server'],
+  EDQUOT: [507, 'disk quota exceeded on the GUI server'],
+  EMFILE: [503, 'too many open files: try again'],
+  ENFILE: [503, 'too many open files: try again'],
+};
+
 /**
- * Send `{ error }` for any thrown value: the status of an {@link HttpError}, 400 for a RangeError or
- * TypeError raised while checking a request, 500 otherwise. Only the message, never a stack.
+ * Send `{ error }` for any thrown value: the status of an {@link HttpError}; for file-system errors
+ * a status and message by their code; 500 otherwise. Only the message, never a stack; `userText`
+ * rewrites server paths in it (see `Session.userText`).
  */
-export function sendError(res: ServerResponse, err: unknown): void {
-  const status = err instanceof HttpError ? err.status : 500;
-  const message = err instanceof Error ? err.message : String(err);
+export function sendError(res: ServerResponse, err: unknown, userText: (text: string) => string = (t) => t): void {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const errno = !(err instanceof HttpError) && typeof code === 'string' && Object.hasOwn(ERRNO_MESSAGES, code) ? ERRNO_MESSAGES[code] : undefined;
+  const status = err instanceof HttpError ? err.status : errno ? errno[0] : 500;
+  const message = userText(errno ? errno[1] : err instanceof Error ? err.message : String(err));
   if (res.headersSent) {
     res.destroy();
     return;
@@ -61,10 +77,11 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 }
 
 /**
- * Read and parse a JSON object body (at most 1 MB).
- * @throws HttpError 400 for invalid JSON or a non-object
+ * Read and parse a JSON object body (at most 1 MB) with only the keys `allowed`, into a
+ * null-prototype object (so `body.constructor` is never `Object`).
+ * @throws HttpError 400 for invalid JSON, a non-object, or a key not in `allowed` (named)
  */
-export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+export async function readJsonObject(req: IncomingMessage, allowed: readonly string[]): Promise<Record<string, unknown>> {
   const body = await readBody(req, 1 << 20);
   let value: unknown;
   try {
@@ -73,5 +90,10 @@ export async function readJsonObject(req: IncomingMessage): Promise<Record<strin
     throw new HttpError(400, 'request body is not valid JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'request body must be a JSON object');
-  return value as Record<string, unknown>;
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [key, v] of Object.entries(value)) {
+    if (!allowed.includes(key)) throw new HttpError(400, `unknown field '${key}' in the request (known: ${allowed.join(', ')})`);
+    out[key] = v;
+  }
+  return out;
 }

@@ -2,23 +2,26 @@
  * Estimate jobs of the GUI server: each runs `estimateFromFile` in a forked worker process
  * (`estimate-worker.ts`, through tsx when running from TypeScript sources), and its events are
  * kept and streamed to any number of server-sent-event clients (earlier events are replayed).
- * Cancelling kills the worker.
+ * At most `maxRunning` workers (default: the number of cores) run at once; later jobs wait in a
+ * queue (state `queued`, with their place in it). Cancelling removes a waiting job from the queue
+ * or kills the worker of a running one.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { solventDefinitionName } from '../../occupancy/masks-from-scale.js';
-import type { EstimateSummaryView, JobEvent } from '../api.js';
+import type { EstimateSummaryView, JobEvent, JobStatus } from '../api.js';
 import { COMMON_HEADERS, HttpError } from './http-util.js';
 import { relativeToRoot, resolveInsideRoot } from './paths.js';
 import type { Session, SessionMap } from './session.js';
 import { commandLine, methodOptionsOf, parseSettings, settingsArgs } from './settings.js';
 import type { EstimateTask, WorkerMessage } from './worker-protocol.js';
 
-/** State of a job. */
-export type JobState = 'running' | 'done' | 'error' | 'cancelled';
+/** State of a job: waiting for a free slot, running in a worker, or finished. */
+export type JobState = JobStatus['state'];
 
 /** One estimate job. */
 export interface Job {
@@ -31,17 +34,19 @@ export interface Job {
   clients: Set<ServerResponse>;
   /** The worker while it runs. */
   child?: ChildProcess;
-  /** Resolves when the worker has exited. */
+  /** Resolves when the worker has exited (at once for a job that never started). */
   exited: Promise<void>;
   /** Set by {@link JobManager.cancel}. */
   cancelRequested: boolean;
+  /** What the worker does, and what to do with its result. */
+  run: { map: SessionMap; task: EstimateTask; command: string; solventDefPath?: string };
 }
 
 /** Milliseconds between SIGTERM and SIGKILL when cancelling. */
 const KILL_GRACE_MS = 2000;
 
 /** Fork the worker (through tsx's loader when this module runs from `.ts` sources). */
-function startWorker(): ChildProcess {
+export function startWorker(): ChildProcess {
   const here = new URL(import.meta.url);
   const ts = here.pathname.endsWith('.ts');
   const entry = fileURLToPath(new URL(`./estimate-worker${ts ? '.ts' : '.js'}`, here));
@@ -56,13 +61,40 @@ function lastErrorLine(stderr: string): string | undefined {
   return lines.at(-1)?.slice(0, 300);
 }
 
-/** The jobs of a session. */
+/** Options of {@link JobManager}. */
+export interface JobManagerOptions {
+  /** Jobs whose workers run at once (default: `os.availableParallelism()`); later jobs wait in a queue. */
+  maxRunning?: number;
+  /** Start a worker process (default {@link startWorker}; tests may pass a stand-in). */
+  launch?: () => ChildProcess;
+}
+
+/** The jobs of a session: a queue, and at most `maxRunning` worker processes at once. */
 export class JobManager {
   private readonly jobs = new Map<string, Job>();
   private readonly session: Session;
+  /** Jobs waiting for a slot, first in first out. */
+  private readonly queue: Job[] = [];
+  /** Jobs whose worker runs at once, at most. */
+  readonly maxRunning: number;
+  private readonly launch: () => ChildProcess;
+  private runningCount = 0;
+  private peak = 0;
+  private launched = 0;
 
-  constructor(session: Session) {
+  /**
+   * @throws RangeError when `maxRunning` is not an integer >= 1
+   */
+  constructor(session: Session, options: JobManagerOptions = {}) {
     this.session = session;
+    this.maxRunning = options.maxRunning ?? availableParallelism();
+    if (!Number.isInteger(this.maxRunning) || this.maxRunning < 1) throw new RangeError(`the number of estimates run at once must be an integer >= 1, got ${this.maxRunning}`);
+    this.launch = options.launch ?? startWorker;
+  }
+
+  /** Worker counts: running now, the most ever running at once, and started in all. */
+  get stats(): { running: number; peakRunning: number; started: number; queued: number } {
+    return { running: this.runningCount, peakRunning: this.peak, started: this.launched, queued: this.queue.length };
   }
 
   /**
@@ -71,26 +103,51 @@ export class JobManager {
    */
   get(jobId: string): Job {
     const j = this.jobs.get(jobId);
-    if (!j) throw new HttpError(404, `unknown job '${jobId}'`);
+    if (!j) throw new HttpError(404, 'this estimate is not known to the GUI server (was the GUI restarted?)');
     return j;
+  }
+
+  /** State of a job (with its place in the queue while it waits). */
+  status(job: Job): JobStatus {
+    const s: JobStatus = { jobId: job.id, state: job.state };
+    if (job.state === 'queued') s.position = this.queue.indexOf(job) + 1;
+    return s;
   }
 
   /** Record an event and send it to the clients; terminal events end the streams. */
   private emit(job: Job, ev: JobEvent): void {
-    if (job.state !== 'running') return;
+    if (job.state !== 'running' && job.state !== 'queued') return;
     if (ev.type === 'done' || ev.type === 'error' || ev.type === 'cancelled') job.state = ev.type;
+    if (ev.type === 'error') ev = { type: 'error', message: this.session.userText(ev.message) };
+    else if (ev.type === 'log') ev = { ...ev, text: this.session.userText(ev.text) };
     job.events.push(ev);
     const line = `data: ${JSON.stringify(ev)}\n\n`;
+    const ended = job.state !== 'running' && job.state !== 'queued';
     for (const res of job.clients) {
       res.write(line);
-      if (job.state !== 'running') res.end();
+      if (ended) res.end();
     }
-    if (job.state !== 'running') job.clients.clear();
+    if (ended) job.clients.clear();
+  }
+
+  /** Tell every waiting job its (new) place in the queue. */
+  private announcePositions(): void {
+    this.queue.forEach((job, i) => {
+      const last = [...job.events].reverse().find((e) => e.type === 'queued');
+      if (last?.type === 'queued' && last.position === i + 1) return;
+      this.emit(job, { type: 'queued', position: i + 1 });
+    });
+  }
+
+  /** Start waiting jobs while slots are free. */
+  private pump(): void {
+    while (this.runningCount < this.maxRunning && this.queue.length > 0) this.launchJob(this.queue.shift() as Job);
+    this.announcePositions();
   }
 
   /**
-   * Start an estimate of a map with the page's settings (checked here). A job already running on
-   * the same map is cancelled first.
+   * Queue an estimate of a map with the page's settings (checked here); it starts when fewer than
+   * {@link maxRunning} jobs run. A job queued or running on the same map is cancelled first.
    * @throws HttpError 400 for bad settings, 403/404 for a bad solvent-definition path
    */
   async start(map: SessionMap, rawSettings: unknown): Promise<Job> {
@@ -115,14 +172,46 @@ export class JobManager {
     const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: map.outputDir, outputStem: map.stem }, soldef };
     const command = commandPrefix + commandLine(['occupy', '-i', map.commandPath, ...settingsArgs(settings, solventDefArg)]);
 
-    for (const other of this.jobs.values()) if (other.mapId === map.info.mapId && other.state === 'running') await this.cancel(other.id);
+    for (const other of this.jobs.values()) if (other.mapId === map.info.mapId && (other.state === 'running' || other.state === 'queued')) await this.cancel(other.id);
 
     let id: string;
     do id = 'j' + randomBytes(6).toString('hex');
     while (this.jobs.has(id));
-    const child = startWorker();
-    const job: Job = { id, mapId: map.info.mapId, state: 'running', events: [], clients: new Set(), child, exited: Promise.resolve(), cancelRequested: false };
+    const job: Job = { id, mapId: map.info.mapId, state: 'queued', events: [], clients: new Set(), exited: Promise.resolve(), cancelRequested: false, run: { map, task, command, solventDefPath } };
     this.jobs.set(id, job);
+    this.queue.push(job);
+    this.pump();
+    if (job.state === 'queued') {
+      const ahead = this.queue.indexOf(job);
+      this.emit(job, { type: 'log', level: 'info', text: `waiting: ${this.runningCount} estimate(s) running and ${ahead} waiting before this one (at most ${this.maxRunning} run at once)` });
+    }
+    return job;
+  }
+
+  /** Start a job's worker and follow it. */
+  private launchJob(job: Job): void {
+    const { map, task, command, solventDefPath } = job.run;
+    const soldef = task.soldef;
+    job.state = 'running';
+    this.runningCount++;
+    this.launched++;
+    this.peak = Math.max(this.peak, this.runningCount);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.runningCount--;
+      this.pump();
+    };
+    let child: ChildProcess;
+    try {
+      child = this.launch();
+    } catch (err) {
+      this.emit(job, { type: 'error', message: `cannot start the estimate worker: ${(err as Error).message}` });
+      release();
+      return;
+    }
+    job.child = child;
     let stderr = '';
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (t: string) => {
@@ -133,6 +222,7 @@ export class JobManager {
         if (child.pid !== undefined) return; // a failed kill or send: the exit event follows
         job.child = undefined;
         this.emit(job, job.cancelRequested ? { type: 'cancelled' } : { type: 'error', message: `cannot start the estimate worker: ${err.message}` });
+        release();
         done();
       });
       child.once('exit', (code, signal) => {
@@ -142,6 +232,7 @@ export class JobManager {
           const why = lastErrorLine(stderr);
           this.emit(job, { type: 'error', message: `the estimate worker stopped unexpectedly (${signal ?? `exit code ${code}`})${why ? `: ${why}` : ''}` });
         }
+        release();
         done();
       });
     });
@@ -171,8 +262,11 @@ export class JobManager {
         this.emit(job, { type: 'done', result: view });
       }
     });
-    child.send(task);
-    return job;
+    try {
+      child.send(task);
+    } catch {
+      // the worker is already gone: its exit event reports it
+    }
   }
 
   /** Stream a job's events as server-sent events (earlier ones first); the stream ends after the last event. */
@@ -187,7 +281,7 @@ export class JobManager {
     req.socket.setNoDelay(true);
     res.flushHeaders();
     for (const ev of job.events) res.write(`data: ${JSON.stringify(ev)}\n\n`);
-    if (job.state !== 'running') {
+    if (job.state !== 'running' && job.state !== 'queued') {
       res.end();
       return;
     }
@@ -196,12 +290,20 @@ export class JobManager {
   }
 
   /**
-   * Cancel a running job: kill its worker and wait until it has exited (a `cancelled` event).
-   * @returns whether the job was running
+   * Cancel a job: a waiting one leaves the queue at once; a running one's worker is killed and
+   * awaited. Either ends with a `cancelled` event.
+   * @returns whether the job was waiting or running
    * @throws HttpError 404 for an unknown job
    */
   async cancel(jobId: string): Promise<boolean> {
     const job = this.get(jobId);
+    if (job.state === 'queued') {
+      job.cancelRequested = true;
+      this.queue.splice(this.queue.indexOf(job), 1);
+      this.emit(job, { type: 'cancelled' });
+      this.announcePositions();
+      return true;
+    }
     if (job.state !== 'running') return false;
     job.cancelRequested = true;
     const child = job.child;
@@ -216,8 +318,9 @@ export class JobManager {
     return true;
   }
 
-  /** Cancel every running job and end every event stream. */
+  /** Cancel every waiting and running job and end every event stream. */
   async closeAll(): Promise<void> {
+    for (const j of [...this.queue]) await this.cancel(j.id);
     await Promise.all([...this.jobs.values()].filter((j) => j.state === 'running').map((j) => this.cancel(j.id)));
     for (const j of this.jobs.values()) {
       for (const res of j.clients) res.end();

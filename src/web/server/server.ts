@@ -1,17 +1,20 @@
 /**
  * The GUI's local HTTP server (`occupy gui`): the bundled page and the API of `src/web/api.ts`,
- * bound to 127.0.0.1 only. Requests whose Host is not this server (DNS rebinding) and state
- * changes from other origins are refused.
+ * bound to 127.0.0.1 only. Requests whose Host is not this machine (DNS rebinding), requests
+ * from any origin but the page's own, and API requests without the session token (printed in
+ * the URL at start) are refused. Uploads are streamed to the session folder (capped), maps are
+ * read in worker threads, and estimates wait in a queue while as many run as there are cores.
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createWriteStream } from 'node:fs';
-import { realpath, rm } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
 import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
-import type { JobStarted, ServerInfo } from '../api.js';
+import { SESSION_TOKEN_HEADER, SESSION_TOKEN_PARAM, type JobStarted, type ServerInfo } from '../api.js';
 import { listFolder, serveMapFile } from './files.js';
 import { COMMON_HEADERS, HttpError, readJsonObject, sendError, sendJson } from './http-util.js';
 import { JobManager } from './jobs.js';
@@ -30,13 +33,27 @@ export interface GuiServerOptions {
   initialMapPath?: string;
   /** Folder of the bundled page (default: `<package root>/dist/web`). */
   staticDir?: string;
+  /** Largest accepted upload, bytes (default {@link MAX_UPLOAD_BYTES}); larger ones get 413. */
+  maxUploadBytes?: number;
+  /** Estimates run at once (default: `os.availableParallelism()`); later ones wait in a queue. */
+  maxConcurrentJobs?: number;
+  /** Bytes of map volumes kept in memory for slices (default 1 GiB). */
+  volumeCacheBytes?: number;
+  /** Folder for the session folder, where stale session folders are also removed (default `os.tmpdir()`). */
+  tempParent?: string;
 }
 
 /** A running GUI server. */
 export interface GuiServer {
-  /** `http://127.0.0.1:<port>/`. */
+  /** `http://127.0.0.1:<port>/` (the API also needs {@link token}). */
   url: string;
+  /** The URL to open: `http://127.0.0.1:<port>/#token=<token>` (the page reads the token from it). */
+  pageUrl: string;
+  /** The session token every `/api` request must carry. */
+  token: string;
   port: number;
+  /** Counters: estimate workers running now, the most at once, started in all, jobs waiting; bytes of cached volumes. */
+  stats(): { running: number; peakRunning: number; started: number; queued: number; cachedBytes: number };
   /** Cancel running jobs, close every connection and remove the session's temporary files. */
   close(): Promise<void>;
 }
@@ -44,16 +61,43 @@ export interface GuiServer {
 /** Largest accepted upload, bytes. */
 export const MAX_UPLOAD_BYTES = 4 * 1024 ** 3;
 
-/** A transform that fails once more than `limit` bytes went through. */
-function byteLimit(limit: number): Transform {
+/** A size in MiB or GiB for messages. */
+function sizeText(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${+(bytes / 1024 ** 3).toFixed(2)} GiB` : `${+(bytes / 1024 ** 2).toFixed(2)} MiB`;
+}
+
+/** The 413 error of an upload over the limit. */
+function uploadTooLarge(name: string, limit: number): HttpError {
+  return new HttpError(413, `'${name}' is larger than the upload limit of ${sizeText(limit)}: open it with the file browser instead, or start occupy gui with a larger --max-upload`);
+}
+
+/** A transform that fails with `error()` once more than `limit` bytes went through. */
+function byteLimit(limit: number, error: () => Error): Transform {
   let n = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       n += chunk.length;
-      if (n > limit) cb(new HttpError(413, `upload too large (limit ${limit} bytes)`));
+      if (n > limit) cb(error());
       else cb(null, chunk);
     },
   });
+}
+
+/**
+ * Refuse query parameters other than `allowed` (and the token).
+ * @throws HttpError 400 naming the first unknown parameter
+ */
+function checkQuery(query: URLSearchParams, allowed: readonly string[]): void {
+  for (const key of query.keys()) {
+    if (key !== SESSION_TOKEN_PARAM && !allowed.includes(key)) throw new HttpError(400, `unknown query parameter '${key}'${allowed.length ? ` (known: ${allowed.join(', ')})` : ''}`);
+  }
+}
+
+/** Whether two strings are equal, in time independent of where they differ. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** Decoded segments of a URL path. */
@@ -87,8 +131,18 @@ async function openInitialMap(session: Session, path: string): Promise<string> {
  *   not a map, or the port is taken
  */
 export async function startGuiServer(options: GuiServerOptions): Promise<GuiServer> {
-  const session = await Session.create(options.root);
-  const jobs = new JobManager(session);
+  const maxUpload = options.maxUploadBytes ?? MAX_UPLOAD_BYTES;
+  if (!(Number.isSafeInteger(maxUpload) && maxUpload > 0)) throw new RangeError(`the upload limit must be a whole number of bytes > 0, got ${maxUpload}`);
+  const session = await Session.create(options.root, { volumeCacheBytes: options.volumeCacheBytes, tempParent: options.tempParent });
+  let jobs: JobManager;
+  try {
+    jobs = new JobManager(session, { maxRunning: options.maxConcurrentJobs });
+  } catch (err) {
+    await session.dispose();
+    throw err;
+  }
+  const userText = (t: string) => session.userText(t);
+  const token = randomBytes(24).toString('base64url');
   const staticDir = options.staticDir ?? defaultStaticDir();
   let initialMapId: string | undefined;
   try {
@@ -100,53 +154,69 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
   // Host must name this machine (DNS rebinding: a foreign host name resolving to 127.0.0.1 is
   // refused); any port, so a development proxy (vite on another local port) works.
   const localHost = /^(127\.0\.0\.1|localhost)(:\d{1,5})?$/;
-  const localOrigin = /^http:\/\/(127\.0\.0\.1|localhost)(:\d{1,5})?$/;
+  // the page's own origins, set once the port is known
+  let ownOrigins: readonly string[] = [];
 
   async function api(req: IncomingMessage, res: ServerResponse, seg: string[], query: URLSearchParams): Promise<void> {
     const method = req.method ?? 'GET';
     switch (true) {
       case method === 'GET' && seg.length === 2 && seg[1] === 'info': {
+        checkQuery(query, []);
         const info: ServerInfo = { tool: 'occupy-ts', version: OCCUPY_VERSION, root: session.root };
         if (initialMapId !== undefined) info.initialMap = session.get(initialMapId).info;
         return sendJson(res, 200, info);
       }
       case method === 'GET' && seg.length === 2 && seg[1] === 'files':
+        checkQuery(query, ['dir']);
         return sendJson(res, 200, await listFolder(session.root, query.get('dir') ?? ''));
       case method === 'POST' && seg.length === 2 && seg[1] === 'open': {
-        const body = await readJsonObject(req);
+        checkQuery(query, []);
+        const body = await readJsonObject(req, ['path']);
         return sendJson(res, 200, (await session.open(body.path)).info);
       }
       case method === 'POST' && seg.length === 2 && seg[1] === 'upload': {
+        checkQuery(query, ['name']);
         const rawName = query.get('name');
         if (!rawName) throw new HttpError(400, 'upload needs ?name=<file name>');
         const name = sanitizeUploadName(rawName);
         const declared = Number(req.headers['content-length']);
-        if (Number.isFinite(declared) && declared > MAX_UPLOAD_BYTES) throw new HttpError(413, `upload too large (limit ${MAX_UPLOAD_BYTES} bytes)`);
+        if (Number.isFinite(declared) && declared > maxUpload) throw uploadTooLarge(name, maxUpload);
+        // straight to a file of the session folder, never the whole body in memory
         const { mapId, path } = await session.reserveUpload(name);
         try {
-          await pipeline(req, byteLimit(MAX_UPLOAD_BYTES), createWriteStream(path, { flags: 'wx' }));
+          // the request is not destroyed on a failure, so that the 413 answer can still be sent
+          await pipeline(req.iterator({ destroyOnReturn: false }), byteLimit(maxUpload, () => uploadTooLarge(name, maxUpload)), createWriteStream(path, { flags: 'wx' }));
         } catch (err) {
-          await rm(path, { force: true });
-          throw err instanceof HttpError ? err : new HttpError(400, `upload failed: ${(err as Error).message}`);
+          await session.discardUpload(mapId);
+          if (err instanceof HttpError) throw err;
+          const code = (err as NodeJS.ErrnoException).code;
+          throw new HttpError(code === 'ENOSPC' || code === 'EDQUOT' ? 507 : 400, `upload of '${name}' failed: ${code === 'ENOSPC' || code === 'EDQUOT' ? 'no space left on the disk of the GUI server' : 'the transfer was interrupted'}`);
         }
         return sendJson(res, 200, (await session.addUpload(mapId, path, name)).info);
       }
       case method === 'POST' && seg.length === 2 && seg[1] === 'estimate': {
-        const body = await readJsonObject(req);
+        checkQuery(query, []);
+        const body = await readJsonObject(req, ['mapId', 'settings']);
         if (typeof body.mapId !== 'string') throw new HttpError(400, 'mapId must be a string');
         const job = await jobs.start(session.get(body.mapId), body.settings);
         const answer: JobStarted = { jobId: job.id };
         return sendJson(res, 200, answer);
       }
+      case method === 'GET' && seg.length === 3 && seg[1] === 'jobs':
+        checkQuery(query, []);
+        return sendJson(res, 200, jobs.status(jobs.get(seg[2])));
       case method === 'GET' && seg.length === 4 && seg[1] === 'jobs' && seg[3] === 'events':
+        checkQuery(query, []);
         return jobs.subscribe(jobs.get(seg[2]), req, res);
       case method === 'DELETE' && seg.length === 3 && seg[1] === 'jobs':
+        checkQuery(query, []);
         return sendJson(res, 200, { cancelled: await jobs.cancel(seg[2]) });
       case method === 'GET' && seg.length === 4 && seg[1] === 'maps' && seg[3] === 'slice': {
+        checkQuery(query, ['layer', 'axis', 'index']);
         const map = session.get(seg[2]);
-        const q = parseSliceQuery(query, map.input.shape);
+        const q = parseSliceQuery(query, map.info.box);
         const vol = await session.layerVolume(map, q.layer);
-        const slice = extractSlice(vol, map.input.shape, q.axis, q.index);
+        const slice = extractSlice(vol, map.info.box, q.axis, q.index);
         const bytes = sliceBytes(slice);
         res.writeHead(200, {
           ...COMMON_HEADERS,
@@ -162,10 +232,12 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
         return;
       }
       case (method === 'GET' || method === 'HEAD') && seg.length === 5 && seg[1] === 'maps' && seg[3] === 'files':
+        checkQuery(query, ['download']);
         return serveMapFile(req, res, session.get(seg[2]), seg[4], query.get('download') === '1');
       case method === 'GET' && seg.length === 4 && seg[1] === 'maps' && seg[3] === 'result': {
+        checkQuery(query, []);
         const map = session.get(seg[2]);
-        if (!map.result) throw new HttpError(404, `map '${seg[2]}' has no estimate result yet`);
+        if (!map.result) throw new HttpError(404, `'${map.info.name}' has no estimate result yet`);
         return sendJson(res, 200, map.result);
       }
       default:
@@ -176,22 +248,30 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = (req.headers.host ?? '').toLowerCase();
     if (!localHost.test(host)) throw new HttpError(403, 'this server only answers requests addressed to 127.0.0.1 or localhost');
+    // a browser names the page that sent a request: only this server's own page is answered
     const origin = req.headers.origin;
-    if (origin !== undefined && req.method !== 'GET' && req.method !== 'HEAD' && !localOrigin.test(origin.toLowerCase())) {
-      throw new HttpError(403, 'requests from other origins are refused');
-    }
+    if (origin !== undefined && !ownOrigins.includes(origin.toLowerCase())) throw new HttpError(403, 'requests from other web pages are refused: use the GUI page itself');
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-    if (rawPath === '/api' || rawPath.startsWith('/api/')) return api(req, res, pathSegments(rawPath), query);
+    if (rawPath === '/api' || rawPath.startsWith('/api/')) {
+      const header = req.headers[SESSION_TOKEN_HEADER.toLowerCase()];
+      const given = typeof header === 'string' ? header : query.get(SESSION_TOKEN_PARAM) ?? '';
+      if (!sameSecret(given, token)) throw new HttpError(403, 'missing or wrong session token: open the GUI with the full URL that occupy gui printed (it ends with #token=…)');
+      return api(req, res, pathSegments(rawPath), query);
+    }
     return serveStatic(req, res, rawPath, staticDir);
   }
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      req.resume();
-      sendError(res, err);
+      if (err instanceof HttpError && err.status === 413) {
+        // do not read the rest of an oversized body: answer, then close the connection
+        res.setHeader('Connection', 'close');
+        res.once('finish', () => req.destroy());
+      } else req.resume();
+      sendError(res, err, userText);
     });
   });
   // event streams stay open; uploads of large maps may be slow
@@ -212,11 +292,15 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
     throw new Error(e.code === 'EADDRINUSE' ? `port ${options.port} is already in use: choose another with --port, or omit it` : `cannot start the GUI server: ${e.message}`);
   }
   const port = (server.address() as AddressInfo).port;
+  ownOrigins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/`,
+    pageUrl: `http://127.0.0.1:${port}/#token=${token}`,
+    token,
     port,
+    stats: () => ({ ...jobs.stats, cachedBytes: session.cachedBytes }),
     close() {
       closing ??= (async () => {
         await jobs.closeAll();

@@ -1,18 +1,19 @@
 /**
  * Session state of the GUI server: the maps opened or uploaded (by id), each with a private output
  * folder, its last estimate result, the equivalent command line and the slice sources (the input
- * map and the written output maps, read back and cached in memory).
+ * map and the written output maps). Map files stay on disk: they are read in worker threads
+ * ({@link MapReader}) when needed, and the volumes are kept only in a cache of bounded size.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { mkdir, realpath, rm, stat } from 'node:fs/promises';
+import { basename, join, sep } from 'node:path';
 import type { Volume } from '../../core/volume.js';
-import { readMrc } from '../../io/mrc/index.js';
 import { mapStem } from '../../occupancy/output-names.js';
 import type { EstimateSummaryView, MapInfo, SliceLayer } from '../api.js';
 import { HttpError } from './http-util.js';
+import { MapReader } from './map-reader.js';
 import { resolveInsideRoot, relativeToRoot } from './paths.js';
+import { createSessionDir, removeStaleSessionDirs } from './temp-folders.js';
 
 /** One map of the session. */
 export interface SessionMap {
@@ -25,14 +26,12 @@ export interface SessionMap {
   outputDir: string;
   /** Output stem (the input's stem, as the CLI uses). */
   stem: string;
-  /** The input volume (canonical layout). */
-  input: Volume;
+  /** Uncompressed size of the input file as its header promises (1024 + nsymbt + data bytes). */
+  fileBytes: number;
   /** Last estimate, when one finished. */
   result?: EstimateSummaryView;
   /** Output files of the last estimate that are slice layers (absolute paths). */
   layerFiles: Partial<Record<Exclude<SliceLayer, 'input'>, string>>;
-  /** Layer volumes read back from `layerFiles`, cached. */
-  layerCache: Map<SliceLayer, Promise<Volume>>;
   /** File identity at open time (reopening an unchanged file gives the same map). */
   identity?: string;
 }
@@ -51,24 +50,110 @@ export function volumeStats(data: Float32Array): { min: number; max: number; mea
   return { min, max, mean: data.length ? sum / data.length : 0 };
 }
 
+/** Default memory for cached volumes (slices of recently viewed layers), bytes. */
+export const DEFAULT_VOLUME_CACHE_BYTES = 1024 ** 3;
+
+/**
+ * Volumes read back from disk, least recently used first out, at most `budget` bytes in all (the
+ * most recent one is always kept, whatever its size).
+ */
+export class VolumeCache {
+  private readonly entries = new Map<string, { volume: Promise<Volume>; bytes: number }>();
+  private readonly budget: number;
+
+  /** @param budget bytes of voxel data to keep at most */
+  constructor(budget: number) {
+    this.budget = budget;
+  }
+
+  /** The cached volume of `key`, or the one `load` gives (cached; a failure is not cached). */
+  get(key: string, load: () => Promise<Volume>): Promise<Volume> {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.volume;
+    }
+    const entry = { volume: load(), bytes: 0 };
+    this.entries.set(key, entry);
+    entry.volume.then(
+      (v) => {
+        entry.bytes = v.data.byteLength;
+        this.evict();
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
+    return entry.volume;
+  }
+
+  /** Put a volume already read. */
+  put(key: string, volume: Volume): void {
+    this.entries.delete(key);
+    this.entries.set(key, { volume: Promise.resolve(volume), bytes: volume.data.byteLength });
+    this.evict();
+  }
+
+  /** Drop every key starting with `prefix`. */
+  drop(prefix: string): void {
+    for (const k of [...this.entries.keys()]) if (k.startsWith(prefix)) this.entries.delete(k);
+  }
+
+  /** Bytes of the volumes held now. */
+  get bytes(): number {
+    let n = 0;
+    for (const e of this.entries.values()) n += e.bytes;
+    return n;
+  }
+
+  private evict(): void {
+    let total = this.bytes;
+    for (const [k, e] of this.entries) {
+      if (total <= this.budget || this.entries.size <= 1) break;
+      if (e.bytes === 0) continue; // still loading
+      this.entries.delete(k);
+      total -= e.bytes;
+    }
+  }
+
+  /** Forget everything. */
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** Options of {@link Session.create}. */
+export interface SessionOptions {
+  /** Bytes of volumes kept in memory for slices (default {@link DEFAULT_VOLUME_CACHE_BYTES}). */
+  volumeCacheBytes?: number;
+  /** Where the session folder is made and stale ones are removed (default `os.tmpdir()`). */
+  tempParent?: string;
+}
+
 /** Maps of one server run, with their temporary folders. */
 export class Session {
   /** Real path of the root folder. */
   readonly root: string;
-  /** Temporary folder of the session (`<tmp>/occupy-gui-<random>`). */
+  /** Temporary folder of the session (`<tmp>/occupy-gui-<pid>-<random>`). */
   readonly tempDir: string;
+  /** Map reads in worker threads. */
+  readonly reader = new MapReader();
   private readonly maps = new Map<string, SessionMap>();
+  private readonly cache: VolumeCache;
 
-  private constructor(root: string, tempDir: string) {
+  private constructor(root: string, tempDir: string, cacheBytes: number) {
     this.root = root;
     this.tempDir = tempDir;
+    this.cache = new VolumeCache(cacheBytes);
   }
 
   /**
-   * A session on `root` (must be an existing folder) with a new temporary folder.
+   * A session on `root` (must be an existing folder) with a new temporary folder; the folders of
+   * GUI servers that are no longer running are removed first.
    * @throws Error when the root is not a folder
    */
-  static async create(root: string): Promise<Session> {
+  static async create(root: string, options: SessionOptions = {}): Promise<Session> {
     let real: string;
     try {
       real = await realpath(root);
@@ -76,8 +161,9 @@ export class Session {
       throw new Error(`root folder '${root}' not found`);
     }
     if (!(await stat(real)).isDirectory()) throw new Error(`root '${root}' is not a folder`);
-    const tempDir = await mkdtemp(join(tmpdir(), 'occupy-gui-'));
-    return new Session(real, tempDir);
+    await removeStaleSessionDirs(options.tempParent);
+    const tempDir = await createSessionDir(options.tempParent);
+    return new Session(real, tempDir, options.volumeCacheBytes ?? DEFAULT_VOLUME_CACHE_BYTES);
   }
 
   /** A new unique map id. */
@@ -94,7 +180,7 @@ export class Session {
    */
   get(mapId: string): SessionMap {
     const m = this.maps.get(mapId);
-    if (!m) throw new HttpError(404, `unknown map '${mapId}'`);
+    if (!m) throw new HttpError(404, 'this map is not open in the GUI (was the GUI restarted?): open it again');
     return m;
   }
 
@@ -103,21 +189,17 @@ export class Session {
     return [...this.maps.values()];
   }
 
-  /** Read a map file and register it. */
+  /** Read a map file (in a worker thread) and register it; its volume goes to the cache. */
   private async register(mapId: string, inputPath: string, name: string, path: string, commandPath: string, identity?: string): Promise<SessionMap> {
-    let volume: Volume;
-    try {
-      volume = (await readMrc(inputPath)).volume;
-    } catch (err) {
-      throw new HttpError(400, `cannot read '${name}' as a map: ${(err as Error).message}`);
-    }
+    const read = await this.reader.read(inputPath, path.startsWith('upload:') ? name : path);
     const outputDir = join(this.tempDir, mapId);
     await mkdir(outputDir, { recursive: true });
-    const [nx, ny, nz] = volume.shape;
-    const [ax, ay, az] = volume.voxelSizeA;
-    const info: MapInfo = { mapId, name, path, box: [nx, ny, nz], voxelSizeA: [ax, ay, az], ...volumeStats(volume.data) };
-    const entry: SessionMap = { info, inputPath, commandPath, outputDir, stem: mapStem(name), input: volume, layerFiles: {}, layerCache: new Map(), identity };
+    const [nx, ny, nz] = read.volume.shape;
+    const [ax, ay, az] = read.volume.voxelSizeA;
+    const info: MapInfo = { mapId, name, path, box: [nx, ny, nz], voxelSizeA: [ax, ay, az], ...read.stats };
+    const entry: SessionMap = { info, inputPath, commandPath, outputDir, stem: mapStem(name), fileBytes: read.fileBytes, layerFiles: {}, identity };
     this.maps.set(mapId, entry);
+    this.cache.put(`${mapId}:input`, read.volume);
     return entry;
   }
 
@@ -145,6 +227,11 @@ export class Session {
     return { mapId, path: join(dir, name) };
   }
 
+  /** Remove what {@link reserveUpload} made for `mapId`. */
+  async discardUpload(mapId: string): Promise<void> {
+    await rm(join(this.tempDir, 'uploads', mapId), { recursive: true, force: true });
+  }
+
   /**
    * Register an uploaded map written by {@link reserveUpload}'s path.
    * @throws HttpError 400 when it is not a readable map (the file is removed)
@@ -153,7 +240,7 @@ export class Session {
     try {
       return await this.register(mapId, path, name, `upload:${name}`, path);
     } catch (err) {
-      await rm(join(this.tempDir, 'uploads', mapId), { recursive: true, force: true });
+      await this.discardUpload(mapId);
       throw err;
     }
   }
@@ -161,7 +248,7 @@ export class Session {
   /** Record the layer files of a finished estimate (cached layers are dropped). */
   setLayerFiles(m: SessionMap, layerFiles: SessionMap['layerFiles']): void {
     m.layerFiles = Object.fromEntries(Object.entries(layerFiles).filter(([, v]) => v !== undefined));
-    m.layerCache.clear();
+    for (const l of ['scale', 'confidence', 'soldef', 'output'] as const) this.cache.drop(`${m.info.mapId}:${l}`);
   }
 
   /** Layers that can be sliced now. */
@@ -171,25 +258,48 @@ export class Session {
   }
 
   /**
-   * The volume of a layer (read back from its file once, then cached).
-   * @throws HttpError 404 when the layer does not exist (yet)
+   * The volume of a layer (read from its file in a worker thread, kept in a bounded cache).
+   * @throws HttpError 404 when the layer does not exist (yet); 400 when its file cannot be read
    */
   layerVolume(m: SessionMap, layer: SliceLayer): Promise<Volume> {
-    if (layer === 'input') return Promise.resolve(m.input);
-    const file = m.layerFiles[layer];
-    if (file === undefined) return Promise.reject(new HttpError(404, `map '${m.info.mapId}' has no ${layer} layer yet (run an estimate first)`));
-    let p = m.layerCache.get(layer);
-    if (!p) {
-      p = readMrc(file).then((r) => r.volume);
-      p.catch(() => m.layerCache.delete(layer));
-      m.layerCache.set(layer, p);
-    }
-    return p;
+    const file = layer === 'input' ? m.inputPath : m.layerFiles[layer];
+    if (file === undefined) return Promise.reject(new HttpError(404, `'${m.info.name}' has no ${layer} layer yet (run an estimate first)`));
+    const shown = layer === 'input' ? (m.info.path.startsWith('upload:') ? m.info.name : m.info.path) : basename(file);
+    return this.cache.get(`${m.info.mapId}:${layer}`, async () => (await this.reader.read(file, shown)).volume);
   }
 
-  /** Remove the session's temporary folder. */
+  /** Bytes of volumes held in memory for slices. */
+  get cachedBytes(): number {
+    return this.cache.bytes;
+  }
+
+  /**
+   * A message with the server's own paths replaced by what the user knows: a map's input by its
+   * path under the root (or its uploaded name), its output folder by nothing (output files by
+   * their names), other session paths by "the GUI session folder", the root by relative paths.
+   */
+  userText(text: string): string {
+    const pairs: Array<[string, string]> = [];
+    for (const m of this.maps.values()) {
+      pairs.push([m.inputPath, m.info.path.startsWith('upload:') ? m.info.name : m.info.path]);
+      pairs.push([m.outputDir + sep, '']);
+      pairs.push([m.outputDir, `the output folder of '${m.info.name}'`]);
+    }
+    pairs.push([this.tempDir, 'the GUI session folder'], [this.root + sep, '']);
+    pairs.sort((a, b) => b[0].length - a[0].length);
+    // an upload's file (registered or not): its name only
+    const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const uploadDir = new RegExp(`${escape(join(this.tempDir, 'uploads') + sep)}m[0-9a-f]{12}${escape(sep)}`, 'g');
+    let out = text.replace(uploadDir, '');
+    for (const [from, to] of pairs) out = out.split(from).join(to);
+    return out;
+  }
+
+  /** Stop reads, forget the maps and remove the session's temporary folder. */
   async dispose(): Promise<void> {
+    await this.reader.close();
     this.maps.clear();
+    this.cache.clear();
     await rm(this.tempDir, { recursive: true, force: true });
   }
 }

@@ -37,16 +37,18 @@ const OTHER_SETTINGS = ['mode', 'solventDefPath'] as const;
 
 /**
  * Check the settings sent by the page (unknown keys, types, ranges as the CLI's parsers).
- * `null` values count as absent.
+ * `null` values count as absent. Keys are looked up with `Object.hasOwn`, so names of
+ * `Object.prototype` (`constructor`, `toString`, `__proto__`) are unknown settings like any other.
  * @throws HttpError 400 naming the setting and the value
  */
 export function parseSettings(raw: unknown): EstimateSettings {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new HttpError(400, 'settings must be an object');
-  const out: Record<string, unknown> = {};
+  // own keys only (never `constructor`, `__proto__`, … from Object.prototype), into a null-prototype object
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     if (value === undefined || value === null) continue;
-    if (key in NUMBER_SETTINGS) {
+    if (Object.hasOwn(NUMBER_SETTINGS, key)) {
       const spec = NUMBER_SETTINGS[key as NumberKey];
       if (typeof value !== 'number' || !Number.isFinite(value) || !spec.ok(value)) throw new HttpError(400, `${key} (${spec.flag}) must be ${spec.expect}, got ${JSON.stringify(value)}`);
     } else if ((BOOLEAN_SETTINGS as readonly string[]).includes(key)) {
@@ -61,7 +63,7 @@ export function parseSettings(raw: unknown): EstimateSettings {
     }
     out[key] = value;
   }
-  const s = out as EstimateSettings;
+  const s = { ...out } as EstimateSettings;
   if (s.solventDefPath !== undefined && s.solventDefThreshold !== undefined) throw new HttpError(400, 'give either solventDefPath or solventDefThreshold, not both');
   return s;
 }

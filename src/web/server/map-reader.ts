@@ -1,0 +1,120 @@
+/**
+ * Reading maps for the GUI server off the event loop: each read runs `readMrc` in its own worker
+ * thread (`map-read-worker.ts`), at most {@link MAX_PARALLEL_READS} at a time, so inflating a
+ * large or hostile gzip file (a "bomb") never freezes the server. `readMrc` stops inflating once
+ * the bytes exceed what the MRC header promises; a worker that still fails (out of memory, crash)
+ * only fails that one read.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Shape3, Vec3, Volume } from '../../core/volume.js';
+import { HttpError } from './http-util.js';
+
+/** Reads that may run at once (each holds a whole map in memory while it runs). */
+export const MAX_PARALLEL_READS = 2;
+
+/** Message to a reader thread. */
+export interface MapReadRequest {
+  /** File to read. */
+  path: string;
+  /** Name used in error messages (never a server-side temporary path). */
+  name: string;
+}
+
+/** Message from a reader thread. */
+export type MapReadReply =
+  | { ok: true; data: Float32Array; shape: Shape3; voxelSizeA: Vec3; stats: { min: number; max: number; mean: number }; fileBytes: number }
+  | { ok: false; format: boolean; message: string };
+
+/** A map read by {@link MapReader.read}. */
+export interface MapRead {
+  volume: Volume;
+  /** Range and mean of the voxels. */
+  stats: { min: number; max: number; mean: number };
+  /** Uncompressed file size the header promises: 1024 + nsymbt + nx·ny·nz·bytes per voxel. */
+  fileBytes: number;
+}
+
+/** Start a reader thread (through tsx when this module runs from `.ts` sources). */
+function startReader(): Worker {
+  const here = new URL(import.meta.url);
+  if (here.pathname.endsWith('.ts')) {
+    // Node 20 does not pass `--import` to worker threads: register tsx, then load the entry
+    const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+    const entry = JSON.stringify(new URL('./map-read-worker.ts', here).href);
+    return new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); })`, { eval: true });
+  }
+  return new Worker(new URL('./map-read-worker.js', here));
+}
+
+/** Map reads in worker threads, with a limit on how many run at once. */
+export class MapReader {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+  private readonly workers = new Set<Worker>();
+  private closed = false;
+
+  /**
+   * Read a map file in a worker thread.
+   * @param path the file
+   * @param name the name to show in error messages (the path is replaced by it)
+   * @throws HttpError 400 when the file is not a readable map (the reader's message, in terms of
+   *   `name`), 413 when reading it exhausted the reader's memory, 503 after {@link close}
+   */
+  async read(path: string, name: string): Promise<MapRead> {
+    if (this.running >= MAX_PARALLEL_READS) await new Promise<void>((go) => this.waiting.push(go));
+    this.running++;
+    try {
+      return await this.readNow(path, name);
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private readNow(path: string, name: string): Promise<MapRead> {
+    if (this.closed) return Promise.reject(new HttpError(503, 'the GUI server is shutting down'));
+    const userText = (text: string) => text.split(path).join(name);
+    return new Promise<MapRead>((resolve, reject) => {
+      const w = startReader();
+      this.workers.add(w);
+      let settled = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        this.workers.delete(w);
+        fn();
+        void w.terminate();
+      };
+      w.once('message', (reply: MapReadReply) => {
+        finish(() => {
+          if (reply.ok) resolve({ volume: { data: reply.data, shape: reply.shape, voxelSizeA: reply.voxelSizeA }, stats: reply.stats, fileBytes: reply.fileBytes });
+          else {
+            let why = userText(reply.message).replace(/^cannot read map '[^']*': /, '');
+            if (why.startsWith(`${name}: `)) why = why.slice(name.length + 2);
+            reject(new HttpError(400, `cannot read '${name}' as a map: ${why}`));
+          }
+        });
+      });
+      w.once('error', (err: Error & { code?: string }) => {
+        finish(() =>
+          reject(
+            err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? new HttpError(413, `cannot read '${name}': the map is too large for the memory of the GUI server`)
+              : new HttpError(400, `cannot read '${name}' as a map: ${userText(err.message)}`),
+          ),
+        );
+      });
+      w.once('exit', (code) => {
+        finish(() => reject(this.closed ? new HttpError(503, 'the GUI server is shutting down') : new HttpError(400, `cannot read '${name}' as a map: the reader stopped (exit code ${code})`)));
+      });
+      w.postMessage({ path, name } satisfies MapReadRequest);
+    });
+  }
+
+  /** Stop every read in progress (they fail with 503) and refuse new ones. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const go of this.waiting.splice(0)) go();
+    await Promise.all([...this.workers].map((w) => w.terminate()));
+  }
+}

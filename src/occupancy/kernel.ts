@@ -5,6 +5,38 @@
  */
 import { tauForSamples } from './tau.js';
 
+/**
+ * Largest `--kernel-size` accepted when the processing box is not known (the box is at most
+ * `--max-box`, 256 by default, so a kernel must be at most 255 to fit it). With a box, the limit
+ * is {@link maxKernelSize}.
+ */
+export const KERNEL_SIZE_MAX = 255;
+
+/**
+ * Largest odd kernel edge that fits the processing box: the largest odd number <= its smallest
+ * edge (at least 1), and never above {@link KERNEL_SIZE_MAX}.
+ * @param box processing box edges in voxels (any order)
+ */
+export function maxKernelSize(box: readonly number[]): number {
+  const edge = Math.min(KERNEL_SIZE_MAX, ...box.map((n) => Math.floor(n)));
+  return Math.max(1, edge % 2 === 1 ? edge : edge - 1);
+}
+
+/**
+ * The `--kernel-size` check shared by the CLI, the GUI and the estimate: an odd integer in
+ * 1..{@link maxKernelSize} of the processing box (1..{@link KERNEL_SIZE_MAX} when the box is not
+ * known), so that the spherical kernel fits the box.
+ * @param kernelSize the requested edge in voxels
+ * @param box processing box edges in voxels, when known
+ * @returns the message naming the option, the allowed range and the value; undefined when valid
+ */
+export function kernelSizeError(kernelSize: number, box?: readonly number[]): string | undefined {
+  const max = box ? maxKernelSize(box) : KERNEL_SIZE_MAX;
+  if (Number.isInteger(kernelSize) && kernelSize >= 1 && kernelSize % 2 === 1 && kernelSize <= max) return undefined;
+  const where = box ? ` for this map (processing box ${box.join('x')}: the kernel must fit it)` : '';
+  return `--kernel-size must be an odd integer in 1..${max}${where}, got ${kernelSize}`;
+}
+
 /** A spherical kernel: a `size³` boolean mask and its offsets. */
 export interface SphericalKernel {
   /** Edge of the cubic kernel box in voxels (odd). */
@@ -21,10 +53,12 @@ export interface SphericalKernel {
  * Build the spherical kernel of spec §3.
  * @param size kernel edge in voxels, odd, >= 1
  * @param radiusVoxels kernel radius in voxels, > 0
- * @throws RangeError on an even/non-positive size or a non-positive radius
+ * @throws RangeError on an even/non-positive size, a size above {@link KERNEL_SIZE_MAX} or a
+ *   non-positive radius
  */
 export function sphericalKernel(size: number, radiusVoxels: number): SphericalKernel {
   if (!Number.isInteger(size) || size < 1 || size % 2 === 0) throw new RangeError(`kernel size must be an odd positive integer, got ${size}`);
+  if (size > KERNEL_SIZE_MAX) throw new RangeError(`kernel size must be at most ${KERNEL_SIZE_MAX}, got ${size}`);
   if (!(radiusVoxels > 0)) throw new RangeError(`kernel radius must be > 0 voxels, got ${radiusVoxels}`);
   const c = (size - 1) / 2;
   const r2 = radiusVoxels * radiusVoxels;
@@ -58,6 +92,8 @@ export interface SettingsInput {
   kernelRadiusVoxels?: number;
   /** `--tau` in (0, 1]. */
   tau?: number;
+  /** Processing box edges in voxels, when known: `--kernel-size` must fit it ({@link kernelSizeError}). */
+  box?: readonly number[];
 }
 
 /** Settings derived per spec §3, with the warnings a user should see. */
@@ -84,7 +120,9 @@ export interface DerivedSettings {
  * - r = `--kernel-radius`, else `lp/(2a)`.
  * - tau = `--tau`, else the root of `x^n_v + x - 1 = 0`.
  *
- * @throws RangeError for out-of-range user values (named in the message)
+ * @throws RangeError for out-of-range user values (named in the message), among them a
+ *   `--kernel-size` that does not fit the processing box (or exceeds {@link KERNEL_SIZE_MAX} when
+ *   `box` is not given)
  */
 export function deriveSettings(input: SettingsInput): DerivedSettings {
   const a = input.voxelSizeA;
@@ -108,9 +146,8 @@ export function deriveSettings(input: SettingsInput): DerivedSettings {
 
   let size: number;
   if (input.kernelSize !== undefined) {
-    if (!Number.isInteger(input.kernelSize) || input.kernelSize < 1 || input.kernelSize % 2 === 0) {
-      throw new RangeError(`--kernel-size must be an odd positive integer, got ${input.kernelSize}`);
-    }
+    const error = kernelSizeError(input.kernelSize, input.box);
+    if (error) throw new RangeError(error);
     size = input.kernelSize;
   } else {
     const x = Math.floor(lowpassA / a);

@@ -146,6 +146,25 @@ export interface OpticsGroupPixelSizes {
   groups: OpticsGroupPixelSize[];
 }
 
+/**
+ * Refuse an optics table that lists a group number, or a non-empty group name, twice: the
+ * trusted group and every particle's group would be ambiguous.
+ * @throws StarFormatError naming the group and its rows
+ */
+function checkUniqueGroups(numbers: readonly number[], names: readonly string[]): void {
+  const check = (values: readonly (number | string)[], what: string) => {
+    const first = new Map<number | string, number>();
+    values.forEach((v, i) => {
+      if (v === '') return;
+      const j = first.get(v);
+      if (j !== undefined) throw new StarFormatError(`optics group ${what} ${JSON.stringify(v)} appears twice in data_optics (rows ${j + 1} and ${i + 1}): each optics group must be listed once`);
+      first.set(v, i);
+    });
+  };
+  check(numbers, 'number');
+  check(names, 'name');
+}
+
 const MAG_PREFIXES = ['rlnMagMat', 'rlnMatrix'] as const;
 const MAG_SUFFIXES = ['00', '01', '10', '11'] as const;
 
@@ -162,7 +181,8 @@ const MAG_SUFFIXES = ['00', '01', '10', '11'] as const;
  * @param trusted the group with the known pixel size: its `rlnOpticsGroup` number or
  *   `rlnOpticsGroupName`, and its true pixel size in Å/px
  * @throws StarFormatError when `data_optics`, `rlnImagePixelSize` or a magnification column is
- *   missing (the message names it) or a value is not a number
+ *   missing (the message names it), a value is not a number, or a group number or name appears
+ *   twice in `data_optics`
  * @throws RangeError when the trusted group is not in the table, its pixel size is not finite
  *   positive, or a pixel size or matrix is invalid (see {@link groupPixelSizesFromNumbers})
  */
@@ -170,6 +190,7 @@ export function groupPixelSizes(star: StarFile, trusted: { group: number | strin
   const t = opticsTable(star);
   const numbers = numberColumn(t, 'rlnOpticsGroup');
   const names = hasColumn(t, 'rlnOpticsGroupName') ? column(t, 'rlnOpticsGroupName') : numbers.map(() => '');
+  checkUniqueGroups(numbers, names);
   const pixels = numberColumn(t, 'rlnImagePixelSize');
   const prefix = MAG_PREFIXES.find((p) => MAG_SUFFIXES.every((s) => hasColumn(t, p + s)));
   if (!prefix) {

@@ -9,6 +9,7 @@ import { writeMrc } from '../../io/mrc/index.js';
 import { demoPhantom } from '../../synthetic/phantom.js';
 import { estimateFromFile } from '../../occupancy/estimate-files.js';
 import { Reporter } from '../reporter.js';
+import { OptionRangeError, SEED_MAX, seedOption } from '../options.js';
 import { verbosityOf, formatSummary } from './estimate.js';
 
 /** One-line description shown in `occupy --help`. */
@@ -27,7 +28,7 @@ export interface DemoOptions {
 export function addDemoOptions(cmd: Command): Command {
   return cmd
     .option('-d, --output-dir <folder>', 'where to write the synthetic map and the outputs', 'occupy-demo')
-    .option('--seed <n>', 'seed of the synthetic map', (v) => Number.parseInt(v, 10), 7)
+    .option('--seed <n>', 'seed of the synthetic map, an integer in 0..2147483647', seedOption('--seed'), 7)
     .option('--json', 'print the per-domain result as JSON on stdout')
     .option('-v, --verbose', 'more detail')
     .option('-q, --quiet', 'print only the result table');
@@ -43,6 +44,7 @@ export interface DomainResult {
 
 /** Generate the phantom, estimate (occupancy mode) and compare per domain. */
 export async function run(o: DemoOptions): Promise<DomainResult[]> {
+  if (!(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= SEED_MAX)) throw new OptionRangeError(`--seed must be an integer in 0..${SEED_MAX}, got ${o.seed}`);
   const reporter = new Reporter(verbosityOf(o));
   const dir = resolve(o.outputDir);
   await mkdir(dir, { recursive: true });

@@ -9,7 +9,11 @@ import { limitsLines, settingsLines, type EstimateSummary } from '../../occupanc
 import { mapStem } from '../../occupancy/output-names.js';
 import type { ModificationRequest } from '../../occupancy/modify.js';
 import { estimateOptionErrors } from '../../occupancy/estimate-options.js';
-import { integerOption, numberOption } from '../options.js';
+import { angpixOption, checkVoxelSize, integerOption, rangeOption, resolutionOption, seedOption } from '../options.js';
+import { detectByteOrder, parseMrcHeader, MRC_HEADER_BYTES } from '../../io/mrc/index.js';
+import { KERNEL_SIZE_MAX } from '../../occupancy/kernel.js';
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 import { Reporter, type Verbosity } from '../reporter.js';
 import { showInChimerax } from '../chimerax-launch.js';
 import { fetchEmdbMap, normalizeEmdbId } from '../../io/emdb/index.js';
@@ -83,39 +87,39 @@ export function addVerbosityOptions(cmd: Command): Command {
 /** The options of the method itself (estimation, modification, plots, ChimeraX script): shared with `occupy batch`. */
 export function addMethodOptions(cmd: Command): Command {
   return cmd
-    .option('--angpix <A>', 'voxel size in Å instead of the header\'s (logged; outputs carry it)', numberOption('--angpix', (v) => v > 0, 'a number of Å > 0'))
-    .option('-r, --resolution <A>', 'resolution of the map in Å (used as low-pass when --lowpass is not given)', numberOption('--resolution', (v) => v > 0, 'a number of Å > 0'))
-    .option('--lowpass <A>', 'low-pass cut-off in Å (alias -lp); default max(8, 3 × voxel size)', numberOption('--lowpass', (v) => v > 0, 'a number of Å > 0'))
-    .option('--kernel-size <voxels>', 'edge of the local kernel in voxels (odd); default from the low-pass, 3–9', integerOption('--kernel-size', 1, 'an odd integer >= 1'))
-    .option('--kernel-radius <voxels>', 'radius of the spherical kernel in voxels; default low-pass / (2 × voxel size)', numberOption('--kernel-radius', (v) => v > 0, 'a number of voxels > 0'))
-    .option('--tau <fraction>', 'percentile for the full-scale search, in (0, 1]; default from the kernel', numberOption('--tau', (v) => v > 0 && v <= 1, 'in (0, 1]'))
+    .option('--angpix <A>', 'voxel size in Å instead of the header\'s (logged; outputs carry it)', angpixOption('--angpix'))
+    .option('-r, --resolution <A>', 'resolution of the map in Å (used as low-pass when --lowpass is not given)', resolutionOption('--resolution'))
+    .option('--lowpass <A>', 'low-pass cut-off in Å (alias -lp); default max(8, 3 × voxel size)', resolutionOption('--lowpass'))
+    .option('--kernel-size <voxels>', 'edge of the local kernel in voxels (odd); default from the low-pass, 3–9', integerOption('--kernel-size', 1, `an odd integer in 1..${KERNEL_SIZE_MAX} that fits the map's box`, KERNEL_SIZE_MAX))
+    .option('--kernel-radius <voxels>', 'radius of the spherical kernel in voxels; default low-pass / (2 × voxel size)', rangeOption('--kernel-radius', { min: 0, max: 1000, minOpen: true, unit: 'voxels' }))
+    .option('--tau <fraction>', 'percentile for the full-scale search, in (0, 1]; default from the kernel', rangeOption('--tau', { min: 0, max: 1, minOpen: true }))
     .addOption(new Option('--lowpass-mask <style>', 'low-pass mask: original (as OccuPy, reproduces its solvent model) or centred (on DC)').choices(['original', 'centred']).default('original'))
-    .option('--tile-size <voxels>', 'edge of the tiles of the full-scale search in voxels; default box/20', integerOption('--tile-size', 1))
-    .option('--max-box <voxels>', 'Fourier-crop larger boxes to this size (even); 0 = never', integerOption('--max-box', 0, 'an even integer >= 10, or 0'), 256)
+    .option('--tile-size <voxels>', 'edge of the tiles of the full-scale search in voxels; default box/20', integerOption('--tile-size', 1, 'an integer in 1..(smallest edge of the box)'))
+    .option('--max-box <voxels>', 'Fourier-crop larger boxes to this size (even); 0 = never', integerOption('--max-box', 0, 'an even integer >= 10, or 0 for no limit'), 256)
     .option('--occupancy', 'estimate occupancy: the scale of the low-passed map (alias --lp-scale)')
     .addOption(new Option('--lp-scale', 'same as --occupancy').hideHelp().implies({ occupancy: true }))
     .option('--raw-scale', 'estimate on the raw map (resolution mode) even when modifying')
     .option('--S0', 'normalise by tau × the map maximum instead of the tile search')
     .option('--solvent-def <map>', 'solvent (or molecule) mask, same box as the input, binarised at 0.9')
-    .option('--hedge-confidence <exponent>', 'raise the confidence to this power (> 1) to be more conservative', numberOption('--hedge-confidence', (v) => v >= 1, 'a number >= 1'))
+    .option('--hedge-confidence <exponent>', 'raise the confidence to this power (> 1) to be more conservative', rangeOption('--hedge-confidence', { min: 1, max: 1000 }))
     .option('--nlrc', 'noise-level recalibration: rescale the scale so the confidence limit maps to 0')
     .option('--target-mask <map>', 'report the occupancy of the region where this mask > 0.5')
-    .option('--scale-limit <fraction>', 'scales at or below this are never modified', numberOption('--scale-limit', (v) => v >= 0 && v < 1, 'in [0, 1)'), 0.05)
-    .option('--amplify <power>', 'amplify partial occupancies by scale^(1/g - 1) (alias -am); implies --occupancy', numberOption('--amplify', (v) => v > 1, 'a power > 1'))
-    .option('--attenuate <power>', 'attenuate partial occupancies by scale^(g - 1) (alias -at); implies --occupancy', numberOption('--attenuate', (v) => v > 1, 'a power > 1'))
-    .option('--sigmoid <power>', 'sigmoid-modify: amplify above --pivot, attenuate below; implies --occupancy', numberOption('--sigmoid', (v) => v > 1, 'a power > 1'))
-    .option('--pivot <scale>', 'scale left unchanged by --sigmoid, in [0.01, 0.99]', numberOption('--pivot', (v) => v >= 0.01 && v <= 0.99, 'in [0.01, 0.99]'))
+    .option('--scale-limit <fraction>', 'scales at or below this are never modified', rangeOption('--scale-limit', { min: 0, max: 1, maxOpen: true }), 0.05)
+    .option('--amplify <power>', 'amplify partial occupancies by scale^(1/g - 1) (alias -am); implies --occupancy', rangeOption('--amplify', { min: 1, max: 100, minOpen: true }, 'a power'))
+    .option('--attenuate <power>', 'attenuate partial occupancies by scale^(g - 1) (alias -at); implies --occupancy', rangeOption('--attenuate', { min: 1, max: 100, minOpen: true }, 'a power'))
+    .option('--sigmoid <power>', 'sigmoid-modify: amplify above --pivot, attenuate below; implies --occupancy', rangeOption('--sigmoid', { min: 1, max: 100, minOpen: true }, 'a power'))
+    .option('--pivot <scale>', 'scale left unchanged by --sigmoid, in [0.01, 0.99]', rangeOption('--pivot', { min: 0.01, max: 0.99 }))
     .option('--exclude-solvent', 'flatten the solvent to 0 in modified maps (alone: write solExcl_<stem>.mrc)')
     .option('--retain-solvent', 'keep the input solvent in modified maps (default)')
     .option('--omit-confidence', 'do not suppress solvent by confidence when modifying (not recommended)')
-    .option('--lowpass-output <A>', 'low-pass modified maps to this resolution in Å', numberOption('--lowpass-output', (v) => v > 0, 'a number of Å > 0'))
+    .option('--lowpass-output <A>', 'low-pass modified maps to this resolution in Å', resolutionOption('--lowpass-output'))
     .option('--hist-match', 'histogram-match modified maps to the input instead of clipping to its range')
-    .option('--seed <n>', 'seed of the synthetic solvent noise added when attenuating (default: random, logged)', integerOption('--seed', 0, 'an integer >= 0'))
+    .option('--seed <n>', 'seed of the synthetic solvent noise added when attenuating (default: random, logged)', seedOption('--seed'))
     .option('--save-all-maps', 'also write the low-passed (and down-sampled) input')
     .option('--chimerax', 'write the ChimeraX script chimX_<stem>.cxc (the default)')
     .option('--no-chimerax', 'do not write the ChimeraX script')
     .option('--plot', 'write the solvent-model plot solModel_<stem>.png/.svg and the modification curves')
-    .option('--min-vis-scale <fraction>', 'lowest scale of the ChimeraX colour range', numberOption('--min-vis-scale', (v) => v >= 0 && v < 1, 'in [0, 1)'), 0.2);
+    .option('--min-vis-scale <fraction>', 'lowest scale of the ChimeraX colour range', rangeOption('--min-vis-scale', { min: 0, max: 1, maxOpen: true }), 0.2);
 }
 
 /** Verbosity from --quiet/--verbose. */
@@ -148,8 +152,7 @@ export function toFileOptions(o: EstimateCliOptions, inputPath: string): Estimat
  * @throws RangeError for contradictory or incomplete options
  */
 export function toMethodOptions(o: Omit<EstimateCliOptions, 'inputMap' | 'emdb' | 'outputMap' | 'keepOutputPath' | 'showChimerax'>): MethodOptions {
-  if (o.kernelSize !== undefined && o.kernelSize % 2 === 0) throw new RangeError(`--kernel-size must be odd, got ${o.kernelSize}`);
-  const optionErrors = estimateOptionErrors({ maxBox: o.maxBox, hedgeConfidence: o.hedgeConfidence });
+  const optionErrors = estimateOptionErrors({ maxBox: o.maxBox, hedgeConfidence: o.hedgeConfidence, kernelSize: o.kernelSize, tileSize: o.tileSize });
   if (optionErrors.length > 0) throw new RangeError(optionErrors[0]);
   if (o.excludeSolvent && o.retainSolvent) throw new RangeError('--exclude-solvent and --retain-solvent contradict each other; give one');
   if (o.pivot !== undefined && o.sigmoid === undefined) throw new RangeError('--pivot is only used with --sigmoid');
@@ -212,6 +215,14 @@ export async function run(o: EstimateCliOptions): Promise<void> {
     if (p !== undefined && !existsSync(p)) throw new Error(`cannot read ${flag} map '${p}': no such file`);
   }
   const fileOptions = toFileOptions(o, o.inputMap);
+  // Options that depend on the map's box (--kernel-size, --tile-size, the cell of --angpix) are
+  // checked on its header before the map is read and processed.
+  const shape = await peekMapBox(o.inputMap);
+  if (shape) {
+    const boxErrors = estimateOptionErrors({ maxBox: o.maxBox, hedgeConfidence: o.hedgeConfidence, kernelSize: o.kernelSize, tileSize: o.tileSize, shape });
+    if (boxErrors.length > 0) throw new RangeError(boxErrors[0]);
+    if (o.angpix !== undefined) checkVoxelSize('--angpix', o.angpix, shape);
+  }
   let s: EstimateSummary;
   try {
     ({ summary: s } = await estimateFromFile({ ...fileOptions, onProgress: (p, f) => reporter.progress(p, f) }));
@@ -230,4 +241,55 @@ export async function run(o: EstimateCliOptions): Promise<void> {
   } else if (reporter.verbosity !== 'quiet') {
     process.stdout.write(formatSummary(s) + '\n');
   }
+}
+
+/**
+ * The box [nx, ny, nz] of a map file from its header alone (the first 1024 bytes, inflated when
+ * the file is gzip-compressed), for checking box-dependent options before reading the map.
+ * @returns undefined when the header cannot be read or is not a valid MRC header (the reader then
+ *   reports the problem)
+ */
+export async function peekMapBox(path: string): Promise<[number, number, number] | undefined> {
+  let head: Uint8Array;
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const raw = new Uint8Array(MRC_HEADER_BYTES);
+      const { bytesRead } = await fh.read(raw, 0, raw.length, 0);
+      head = raw.subarray(0, bytesRead);
+      if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) head = await inflateHead(fh.createReadStream({ start: 0, autoClose: false }));
+    } finally {
+      await fh.close();
+    }
+    if (head.length < MRC_HEADER_BYTES) return undefined;
+    const h = parseMrcHeader(head, detectByteOrder(head).littleEndian);
+    const box: [number, number, number] = [h.nx, h.ny, h.nz];
+    return box.every((n) => Number.isInteger(n) && n > 0) ? box : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first 1024 inflated bytes of a gzip stream (fewer when the stream is shorter or corrupt). */
+function inflateHead(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
+  return new Promise((done) => {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const gunzip = createGunzip();
+    const finish = () => {
+      stream.unpipe(gunzip);
+      gunzip.destroy();
+      (stream as unknown as { destroy?: () => void }).destroy?.();
+      done(new Uint8Array(Buffer.concat(chunks)).subarray(0, MRC_HEADER_BYTES));
+    };
+    gunzip.on('data', (c: Buffer) => {
+      chunks.push(c);
+      got += c.length;
+      if (got >= MRC_HEADER_BYTES) finish();
+    });
+    gunzip.on('end', finish);
+    gunzip.on('error', finish);
+    stream.on('error', finish);
+    stream.pipe(gunzip);
+  });
 }

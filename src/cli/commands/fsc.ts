@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fourierShellCorrelation, resolutionAtThreshold } from '../../resolution/fsc.js';
 import { mapStem } from '../../occupancy/output-names.js';
-import { numberOption } from '../options.js';
+import { angpixOption } from '../options.js';
 import { readMapArg } from '../read-map.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
@@ -31,7 +31,7 @@ export function addFscOptions(cmd: Command): Command {
     .argument('<half1>', 'first half map')
     .argument('<half2>', 'second half map')
     .option('--mask <map>', 'multiply both halves by this (soft) mask first')
-    .option('--angpix <A>', 'voxel size in Å instead of the header\'s: rescales the frequency axis and the resolution (as RELION PostProcess)', numberOption('--angpix', (v) => v > 0, 'a number of Å > 0'))
+    .option('--angpix <A>', 'voxel size in Å instead of the header\'s: rescales the frequency axis and the resolution (as RELION PostProcess)', angpixOption('--angpix'))
     .option('-o, --output <prefix>', 'output prefix: <prefix>.csv, .json, .png, .svg (default fsc_<half1 stem>)')
     .option('--json', 'print the result (curve and resolutions) as one JSON object on stdout')
     .option('-v, --verbose', 'more detail')

@@ -13,7 +13,7 @@ import { localFsc } from '../../resolution/local-fsc.js';
 import { localLowpass } from '../../resolution/local-filter.js';
 import { monogenicLocalResolution } from '../../resolution/monogenic.js';
 import { inputQualityWarnings } from '../../resolution/input-checks.js';
-import { integerOption, numberOption } from '../options.js';
+import { angpixOption, integerOption, rangeOption, resolutionOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
@@ -45,13 +45,13 @@ export function addLocresOptions(cmd: Command): Command {
     .argument('[half2]', 'second half map')
     .addOption(new Option('--method <method>', 'localfsc (half maps, blocres family) or monores (monogenic)').choices(['localfsc', 'monores']).default('localfsc'))
     .option('--mask <map>', 'where to report (> 0.5); required for monores with one map')
-    .option('--window <voxels>', 'local FSC window edge; default round(6 × global resolution / voxel) made even, >= 16', integerOption('--window', 4))
-    .option('--step <voxels>', 'local FSC sampling step; default window / 6', integerOption('--step', 1))
-    .option('--threshold <fsc>', 'FSC threshold', numberOption('--threshold', (v) => v > 0 && v < 1, 'in (0, 1)'), 0.143)
-    .option('--randomize-at <A>', 'correct window-induced noise correlation by phase randomisation beyond this resolution (Å)', numberOption('--randomize-at', (v) => v > 0, 'a number of Å > 0'))
-    .option('--lowest-resolution <A>', 'coarsest reported value, also written outside the mask (Å)', numberOption('--lowest-resolution', (v) => v > 0, 'a number of Å > 0'), 50)
+    .option('--window <voxels>', 'local FSC window edge; default round(6 × global resolution / voxel) made even, >= 16', integerOption('--window', 4, 'an integer in 4..(smallest edge of the box)', 4096))
+    .option('--step <voxels>', 'local FSC sampling step; default window / 6', integerOption('--step', 1, 'an integer in 1..4096', 4096))
+    .option('--threshold <fsc>', 'FSC threshold', rangeOption('--threshold', { min: 0, max: 1, minOpen: true, maxOpen: true }), 0.143)
+    .option('--randomize-at <A>', 'correct window-induced noise correlation by phase randomisation beyond this resolution (Å)', resolutionOption('--randomize-at'))
+    .option('--lowest-resolution <A>', 'coarsest reported value, also written outside the mask (Å)', resolutionOption('--lowest-resolution'), 50)
     .option('--filter', 'also write the map locally low-passed at its local resolution')
-    .option('--angpix <A>', 'override the voxel size of the inputs (Å)', numberOption('--angpix', (v) => v > 0, 'a number of Å > 0'))
+    .option('--angpix <A>', 'override the voxel size of the inputs (Å)', angpixOption('--angpix'))
     .option('-o, --output <path>', 'output map (default: locres_<stem>.mrc in the current folder)')
     .option('--json', 'print the summary as one JSON object on stdout')
     .option('-v, --verbose', 'more detail')

@@ -5,9 +5,16 @@ import { Command } from 'commander';
 import { join, dirname, resolve } from 'node:path';
 import { readStar } from '../../io/star/index.js';
 import { apparentCsMm, electronWavelengthA, fromCsForOpticsTable, groupPixelSizes, truePixelSizeFromCs, ctfComparison, ctfComparisonSpec, type OpticsGroupFromCs } from '../../pixel-size/index.js';
-import { numberOption } from '../options.js';
+import { angpixOption, OptionRangeError, rangeOption } from '../options.js';
 
 const angstrom = (v: number, d = 4) => `${v.toFixed(d)} Å`;
+
+/** Acceleration voltages accepted (kV). */
+const VOLTAGE_RANGE = { min: 10, max: 3000, unit: 'kV' };
+/** Spherical aberration accepted (mm): 0 (corrected) to 20. */
+const CS_RANGE = { min: 0, max: 20, unit: 'mm' };
+/** A Cs that a pixel size is computed from (mm): must be positive. */
+const CS_RANGE_OPEN = { min: 0, max: 20, minOpen: true, unit: 'mm' };
 
 function print(o: { json?: boolean; quiet?: boolean }, result: unknown, lines: string[]): void {
   if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
@@ -27,24 +34,50 @@ export interface FromCsOptions {
   quiet?: boolean;
 }
 
-/** Run `pixel-size from-cs`: from a STAR optics table or from flags. */
+/** The flags of `from-cs` that describe one group by hand, which a `--star` file replaces. */
+const FROM_CS_FLAGS = [
+  ['voltage', '--voltage', 'rlnVoltage'],
+  ['cs', '--cs', 'rlnSphericalAberration'],
+  ['z40', '--z40', 'rlnEvenZernike'],
+  ['csApparent', '--cs-apparent', 'rlnEvenZernike'],
+  ['angpix', '--angpix', 'rlnImagePixelSize'],
+] as const;
+
+/**
+ * Run `pixel-size from-cs`: from a STAR optics table or from flags.
+ * @throws OptionRangeError for conflicting flags (`--star` with a per-group flag, `--z40` with
+ *   `--cs-apparent`), missing flags, or values that give no physical apparent Cs
+ */
 export async function runFromCs(o: FromCsOptions): Promise<void> {
   let groups: OpticsGroupFromCs[];
   if (o.star) {
+    const given = FROM_CS_FLAGS.find(([k]) => o[k] !== undefined);
+    if (given) throw new OptionRangeError(`--star and ${given[1]} conflict: with --star every optics group's ${given[2]} comes from the file; give --star alone (with --cs-true to override the Cs), or the flags without --star`);
     groups = fromCsForOpticsTable(await readStar(o.star), o.csTrue);
+    for (const g of groups) {
+      if (!(g.csApparentMm > 0)) throw new OptionRangeError(`optics group ${g.group} of ${o.star}: the apparent Cs from rlnEvenZernike (Z40 = ${g.z40}) is ${g.csApparentMm.toFixed(4)} mm, not positive: no pixel size follows`);
+    }
   } else {
+    if (o.z40 !== undefined && o.csApparent !== undefined) {
+      throw new OptionRangeError('--z40 and --cs-apparent conflict: both give the apparent Cs; give one');
+    }
     if (o.voltage === undefined || o.cs === undefined || o.angpix === undefined || (o.z40 === undefined && o.csApparent === undefined)) {
-      throw new RangeError('give --star optics.star, or --voltage, --cs, --angpix and one of --z40 / --cs-apparent');
+      throw new OptionRangeError('give --star optics.star, or --voltage, --cs, --angpix and one of --z40 / --cs-apparent');
     }
     const wavelengthA = electronWavelengthA(o.voltage);
     const csApparent = o.csApparent ?? apparentCsMm(o.cs, o.z40 as number, o.voltage);
+    if (!(csApparent > 0 && Number.isFinite(csApparent))) {
+      throw new OptionRangeError(`--z40 ${o.z40} gives an apparent Cs of ${csApparent.toPrecision(6)} mm (Cs ${o.cs} mm + 12·Z40·1e-7/(π λ³)), not a positive number: check --z40 and --cs`);
+    }
     const csTrue = o.csTrue ?? o.cs;
+    if (!(csTrue > 0)) throw new OptionRangeError(`the true Cs is ${csTrue} mm (--cs ${o.cs}): give --cs-true <mm> > 0 for a Cs-corrected microscope`);
     groups = [{ group: 1, name: '', voltageKv: o.voltage, wavelengthA, csNominalMm: o.cs, z40: o.z40 ?? Number.NaN, csApparentMm: csApparent, csTrueMm: csTrue, nominalPixelA: o.angpix, truePixelA: truePixelSizeFromCs({ nominalPixelA: o.angpix, csTrueMm: csTrue, csApparentMm: csApparent }) }];
   }
   const lines = groups.flatMap((g) => [
     `Optics group ${g.group}${g.name ? ` (${g.name})` : ''}:`,
     `  voltage ${g.voltageKv} kV → electron wavelength λ = ${g.wavelengthA.toFixed(6)} Å`,
-    `  Cs nominal ${g.csNominalMm} mm${Number.isFinite(g.z40) ? `, Z40 = ${g.z40.toPrecision(6)} → apparent Cs = Cs + 12·Z40·1e-7/(π λ³) = ${g.csApparentMm.toFixed(4)} mm` : `, apparent Cs ${g.csApparentMm.toFixed(4)} mm`}`,
+    // the Z40 formula is printed only when the apparent Cs was computed from Z40 (not given by --cs-apparent)
+    `  Cs nominal ${g.csNominalMm} mm${Number.isFinite(g.z40) ? `, Z40 = ${g.z40.toPrecision(6)} → apparent Cs = Cs + 12·Z40·1e-7/(π λ³) = ${g.csApparentMm.toFixed(4)} mm` : `, apparent Cs ${g.csApparentMm.toFixed(4)} mm (given)`}`,
     `  true pixel size = ${g.nominalPixelA} × (${g.csTrueMm} / ${g.csApparentMm.toFixed(4)})^(1/4) = ${angstrom(g.truePixelA)} (nominal ${g.nominalPixelA} Å, ${(100 * (g.truePixelA / g.nominalPixelA - 1)).toFixed(2)} %)`,
   ]);
   lines.push('Trust this only if the microscope\'s Cs is known; correct the final map with `occupy pixel-size set` (do not edit STAR pixel sizes).');
@@ -108,12 +141,12 @@ export function addCalibrationCommands(cmd: Command): void {
       .command('from-cs')
       .description('true pixel size from the refined 4th-order aberration (apparent Cs), per optics group')
       .option('--star <file>', 'a STAR file with data_optics (rlnVoltage, rlnSphericalAberration, rlnEvenZernike, rlnImagePixelSize)')
-      .option('--cs-true <mm>', 'the microscope\'s trusted Cs (default: rlnSphericalAberration / --cs)', numberOption('--cs-true', (v) => v >= 0, 'a number of mm >= 0'))
-      .option('--voltage <kV>', 'without --star: voltage', numberOption('--voltage', (v) => v > 0, 'a number of kV > 0'))
-      .option('--cs <mm>', 'without --star: nominal Cs', numberOption('--cs', (v) => v >= 0, 'a number of mm >= 0'))
-      .option('--z40 <value>', 'without --star: the 7th rlnEvenZernike coefficient', numberOption('--z40'))
-      .option('--cs-apparent <mm>', 'without --star: the apparent Cs directly', numberOption('--cs-apparent', (v) => v > 0, 'a number of mm > 0'))
-      .option('--angpix <A>', 'without --star: nominal pixel size', numberOption('--angpix', (v) => v > 0, 'a number of Å > 0')),
+      .option('--cs-true <mm>', 'the microscope\'s trusted Cs (default: rlnSphericalAberration / --cs)', rangeOption('--cs-true', CS_RANGE_OPEN))
+      .option('--voltage <kV>', 'without --star: voltage', rangeOption('--voltage', VOLTAGE_RANGE))
+      .option('--cs <mm>', 'without --star: nominal Cs', rangeOption('--cs', CS_RANGE))
+      .option('--z40 <value>', 'without --star: the 7th rlnEvenZernike coefficient (not with --cs-apparent)', rangeOption('--z40', { min: -1e6, max: 1e6, unit: 'radians' }))
+      .option('--cs-apparent <mm>', 'without --star: the apparent Cs directly (not with --z40)', rangeOption('--cs-apparent', CS_RANGE_OPEN))
+      .option('--angpix <A>', 'without --star: nominal pixel size', angpixOption('--angpix')),
   ).action(async (o: FromCsOptions) => runFromCs(o));
   out(
     cmd
@@ -121,18 +154,18 @@ export function addCalibrationCommands(cmd: Command): void {
       .description('actual pixel size of the reconstruction and of every optics group from refined magnification matrices')
       .requiredOption('--star <file>', 'refined particles STAR with rlnMagMat00..11 per optics group')
       .requiredOption('--trusted-group <n|name>', 'the optics group whose pixel size you trust')
-      .requiredOption('--trusted-angpix <A>', 'its true pixel size', numberOption('--trusted-angpix', (v) => v > 0, 'a number of Å > 0')),
+      .requiredOption('--trusted-angpix <A>', 'its true pixel size', angpixOption('--trusted-angpix')),
   ).action(async (o: GroupsOptions) => runGroups(o));
   out(
     cmd
       .command('ctf-plot')
       .description('plot the CTF at the true and the nominal pixel size (defocus refitted): where they go out of and back into phase')
-      .requiredOption('--true-angpix <A>', 'true pixel size', numberOption('--true-angpix', (v) => v > 0, 'a number of Å > 0'))
-      .requiredOption('--nominal-angpix <A>', 'pixel size used in processing', numberOption('--nominal-angpix', (v) => v > 0, 'a number of Å > 0'))
-      .option('--voltage <kV>', 'voltage', numberOption('--voltage', (v) => v > 0, 'a number of kV > 0'), 300)
-      .option('--cs <mm>', 'spherical aberration', numberOption('--cs', (v) => v >= 0, 'a number of mm >= 0'), 2.7)
-      .option('--defocus <A>', 'defocus (underfocus positive)', numberOption('--defocus'), 10000)
-      .option('--amplitude-contrast <Q>', 'amplitude contrast', numberOption('--amplitude-contrast', (v) => v >= 0 && v < 1, 'in [0, 1)'), 0.1)
+      .requiredOption('--true-angpix <A>', 'true pixel size', angpixOption('--true-angpix'))
+      .requiredOption('--nominal-angpix <A>', 'pixel size used in processing', angpixOption('--nominal-angpix'))
+      .option('--voltage <kV>', 'voltage', rangeOption('--voltage', VOLTAGE_RANGE), 300)
+      .option('--cs <mm>', 'spherical aberration', rangeOption('--cs', CS_RANGE), 2.7)
+      .option('--defocus <A>', 'defocus (underfocus positive)', rangeOption('--defocus', { min: -200000, max: 200000, unit: 'Å' }), 10000)
+      .option('--amplitude-contrast <Q>', 'amplitude contrast', rangeOption('--amplitude-contrast', { min: 0, max: 1, maxOpen: true }), 0.1)
       .option('--refit-cs', 'the refinement also refitted Cs (4th-order aberrations)')
       .option('-o, --output <path>', 'output PNG/SVG base name', 'ctf_pixel_size'),
   ).action(async (o: CtfPlotOptions) => runCtfPlot(o));

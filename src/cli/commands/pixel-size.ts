@@ -11,7 +11,7 @@ import { Command } from 'commander';
 import { writeMrc } from '../../io/mrc/index.js';
 import { resampleToVoxelSize } from '../../filters/resample-voxel-size.js';
 import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
-import { integerOption, numberOption } from '../options.js';
+import { angpixOption, checkVoxelSize, integerOption, OptionRangeError } from '../options.js';
 import { readMapArg } from '../read-map.js';
 
 /** Description shown in `occupy --help`. */
@@ -19,6 +19,27 @@ export const summary = 'pixel size: set, resample, from-cs (Cs calibration), gro
 
 /** The warning RELION gives for rescaled maps. */
 export const RESCALED_MAP_WARNING = 'a map with a changed voxel size must not be used as a reference for further refinement (RELION\'s advice): refine with the original data and correct the pixel size in post-processing';
+
+/** Largest box edge `pixel-size resample` computes (voxels). */
+export const RESAMPLE_MAX_EDGE = 4096;
+/** Largest `--box` of `pixel-size resample`: the largest cube of at most 2³¹ voxels. */
+export const RESAMPLE_MAX_CUBE = 1290;
+/** Largest number of voxels `pixel-size resample` computes (2³¹: 8 GiB of float32). */
+export const RESAMPLE_MAX_VOXELS = 2 ** 31;
+
+/**
+ * Refuse a resampled box that cannot be held in memory (an edge above {@link RESAMPLE_MAX_EDGE}
+ * or more than {@link RESAMPLE_MAX_VOXELS} voxels).
+ * @param box the box `--angpix` leads to, in voxels
+ * @param what how the box came about, for the message
+ * @throws OptionRangeError naming `--angpix` and the limits
+ */
+export function checkResampleBox(box: readonly number[], what: string): void {
+  const voxels = box.reduce((a, n) => a * n, 1);
+  if (box.some((n) => !(n >= 1 && n <= RESAMPLE_MAX_EDGE)) || voxels > RESAMPLE_MAX_VOXELS) {
+    throw new OptionRangeError(`${what}, more than resample handles (at most ${RESAMPLE_MAX_EDGE} per edge and 2^31 voxels); choose a coarser --angpix or crop the map first`);
+  }
+}
 
 /** Options of `pixel-size set` / `resample`. */
 export interface MapPixelOptions {
@@ -36,7 +57,9 @@ function out(o: { json?: boolean; quiet?: boolean }, result: Record<string, unkn
 
 /** Run `pixel-size set`. */
 export async function runSet(mapPath: string, o: MapPixelOptions): Promise<void> {
+  checkVoxelSize('--angpix', o.angpix);
   const m = await readMapArg(mapPath, 'map');
+  checkVoxelSize('--angpix', o.angpix, m.volume.shape);
   const before = [...m.volume.voxelSizeA];
   await writeMrc(o.output, { ...m.volume, voxelSizeA: [o.angpix, o.angpix, o.angpix] }, { template: m.header, labels: [...m.header.labels.slice(0, 9), `occupy-ts ${OCCUPY_VERSION}: voxel size set to ${o.angpix} A (was ${before.map((a) => a.toFixed(4)).join(',')})`], protect: [mapPath] });
   process.stderr.write(`WARNING: ${RESCALED_MAP_WARNING}\n`);
@@ -48,7 +71,11 @@ export async function runSet(mapPath: string, o: MapPixelOptions): Promise<void>
 
 /** Run `pixel-size resample`. */
 export async function runResample(mapPath: string, o: MapPixelOptions): Promise<void> {
+  checkVoxelSize('--angpix', o.angpix);
   const m = await readMapArg(mapPath, 'map');
+  checkVoxelSize('--angpix', o.angpix, m.volume.shape);
+  const resampled = m.volume.shape.map((n, i) => Math.max(2, Math.round((n * m.volume.voxelSizeA[i]) / o.angpix)));
+  checkResampleBox(resampled, `--angpix ${o.angpix} would resample the ${m.volume.shape.join('x')} map at ${m.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å to ${resampled.join('x')} voxels`);
   const box = o.box !== undefined ? ([o.box, o.box, o.box] as const) : undefined;
   const r = resampleToVoxelSize(m.volume, o.angpix, box);
   const scale = r.shape.map((n, i) => n / m.volume.shape[i]);
@@ -67,13 +94,13 @@ export function addPixelSizeCommands(cmd: Command, more: (cmd: Command) => void 
   const common = (c: Command) =>
     c
       .argument('<map>', 'input map')
-      .requiredOption('--angpix <A>', 'the new voxel size in Å', numberOption('--angpix', (v) => v > 0, 'a number of Å > 0'))
+      .requiredOption('--angpix <A>', 'the new voxel size in Å', angpixOption('--angpix'))
       .requiredOption('-o, --output <path>', 'output map')
       .option('--json', 'print the result as one JSON object on stdout')
       .option('-q, --quiet', 'print nothing but errors and the warning');
   common(cmd.command('set').description('copy a map with a new voxel size in the header (cell = box × A), data untouched')).action(async (map: string, o: MapPixelOptions) => runSet(map, o));
   common(cmd.command('resample').description('Fourier-resample a map to a new voxel size, then crop/pad to --box'))
-    .option('--box <N>', 'output box edge in voxels (real-space crop or pad)', integerOption('--box', 1))
+    .option('--box <N>', 'output box edge in voxels (real-space crop or pad)', integerOption('--box', 1, `an integer in 1..${RESAMPLE_MAX_CUBE} (at most 2^31 voxels)`, RESAMPLE_MAX_CUBE))
     .action(async (map: string, o: MapPixelOptions) => runResample(map, o));
   more(cmd);
   return cmd;

@@ -9,7 +9,7 @@ import { readMapArg } from '../read-map.js';
 import type { Shape3, Volume } from '../../core/volume.js';
 import { solventDefinitionFromScale, solventDefinitionName, subtractionMask, subtractionMaskName } from '../../occupancy/masks-from-scale.js';
 import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
-import { numberOption } from '../options.js';
+import { angpixOption, rangeOption } from '../options.js';
 
 /** Descriptions shown in `occupy --help`. */
 export const subtractionSummary = 'subtraction mask for RELION from a scale map (attenuation or sigmoid factor)';
@@ -41,7 +41,7 @@ function addCommon(cmd: Command): Command {
     .argument('<scale-map>', 'a scale map written by occupy (scale_occ_<stem>.mrc or scale_res_<stem>.mrc)')
     .option('--like <map>', 'resample the mask to this map\'s box and copy its header geometry (the input map when the scale was down-sampled)')
     .option('-o, --output <path>', 'output file (default: the standard name next to the scale map)')
-    .option('--angpix <A>', 'voxel size in Å instead of the headers\'', numberOption('--angpix', (v) => v > 0, 'a number of Å > 0'))
+    .option('--angpix <A>', 'voxel size in Å instead of the headers\'', angpixOption('--angpix'))
     .option('--json', 'print the result as one JSON object on stdout')
     .option('-q, --quiet', 'print nothing but errors');
 }
@@ -49,14 +49,14 @@ function addCommon(cmd: Command): Command {
 /** Add `occupy subtraction-mask`'s arguments and options. */
 export function addSubtractionMaskOptions(cmd: Command): Command {
   return addCommon(cmd)
-    .option('--attenuate <power>', 'mask = scale^(g - 1)', numberOption('--attenuate', (v) => v > 1, 'a power > 1'))
-    .option('--sigmoid <power>', 'mask = f(scale)/scale below --pivot, 1 above', numberOption('--sigmoid', (v) => v > 1, 'a power > 1'))
-    .option('--pivot <scale>', 'pivot of --sigmoid, in [0.01, 0.99]', numberOption('--pivot', (v) => v >= 0.01 && v <= 0.99, 'in [0.01, 0.99]'));
+    .option('--attenuate <power>', 'mask = scale^(g - 1)', rangeOption('--attenuate', { min: 1, max: 100, minOpen: true }, 'a power'))
+    .option('--sigmoid <power>', 'mask = f(scale)/scale below --pivot, 1 above', rangeOption('--sigmoid', { min: 1, max: 100, minOpen: true }, 'a power'))
+    .option('--pivot <scale>', 'pivot of --sigmoid, in [0.01, 0.99]', rangeOption('--pivot', { min: 0.01, max: 0.99 }));
 }
 
 /** Add `occupy soldef`'s arguments and options. */
 export function addSoldefOptions(cmd: Command): Command {
-  return addCommon(cmd).requiredOption('--threshold <scale>', 'voxels with scale above this are 1', numberOption('--threshold', (v) => v >= 0 && v < 1, 'in [0, 1)'));
+  return addCommon(cmd).requiredOption('--threshold <scale>', 'voxels with scale above this are 1', rangeOption('--threshold', { min: 0, max: 1, maxOpen: true }));
 }
 
 async function readInputs(scalePath: string, like?: string, angpix?: number): Promise<{ scale: Volume; header: MrcHeader; shape?: Shape3; likeVoxel?: Volume['voxelSizeA'] }> {

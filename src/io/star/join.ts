@@ -13,7 +13,9 @@
  *
  * Here: the same numbering and particle rows as RELION, but the same name with different
  * values is a StarFormatError (RELION's silent merge assigns particles the wrong pixel size),
- * and columns missing from some file are an error instead of being dropped.
+ * columns missing from some file are an error instead of being dropped; on request (`occupy star
+ * join` asks) files that share identical particle rows (the same file twice, or overlapping
+ * subsets) are refused instead of duplicating those particles.
  */
 import { StarFormatError, getBlock, type StarBlock, type StarCellQuote, type StarFile, type StarItem, type StarLoop } from './star-file.js';
 
@@ -69,6 +71,16 @@ function quoteMap(loop: StarLoop): Map<string, StarCellQuote['quote']> {
   return m;
 }
 
+/** Options of {@link joinParticleStars}. */
+export interface JoinOptions {
+  /**
+   * A particle row of one file identical (every column, after renumbering) to a row of an
+   * earlier file: `'keep'` (default, as RELION) writes both; `'refuse'` throws a StarFormatError
+   * naming both rows (the same file given twice, or overlapping subsets).
+   */
+  overlap?: 'keep' | 'refuse';
+}
+
 interface OutGroup {
   name: string;
   /** Values in output optics column order (rlnOpticsGroup cell replaced by the new number). */
@@ -96,16 +108,20 @@ interface OutGroup {
  *
  * @param files parsed particle STAR files (at least one)
  * @param names file names for messages, same length as `files`; default `file 1`, `file 2`, ...
+ * @param options `overlap: 'refuse'` refuses files that share identical particle rows (what
+ *   `occupy star join` does); the default `'keep'` concatenates them, as RELION does
  * @returns a new StarFile with `data_optics` and `data_particles`
  * @throws StarFormatError when a file lacks `data_optics`/`data_particles` or their loops, a
  *   needed column (`rlnOpticsGroup`, `rlnOpticsGroupName`) is missing, the optics or particle
  *   columns differ between files (naming the column and files), a row has the wrong number of
  *   values, a group number or name repeats within one file, a particle refers to a group missing
  *   from its file's `data_optics`, or the same group name appears with different values:
- *   `optics group name 'X' appears in A.star and B.star with different values: rlnImagePixelSize 1.0 vs 0.95`
+ *   `optics group name 'X' appears in A.star and B.star with different values: rlnImagePixelSize 1.0 vs 0.95`; with `overlap: 'refuse'`, when a particle row of one file is identical (every column, after renumbering) to a row of
+ *   an earlier file — the same file given twice, or overlapping files — which would duplicate
+ *   particles (identical rows within one file are kept, as RELION does)
  * @throws RangeError when `files` is empty or `names` has a different length
  */
-export function joinParticleStars(files: StarFile[], names?: string[]): StarFile {
+export function joinParticleStars(files: StarFile[], names?: string[], options: JoinOptions = {}): StarFile {
   if (files.length === 0) throw new RangeError('files must contain at least one STAR file, got 0');
   if (names && names.length !== files.length) throw new RangeError(`names must have one entry per file (${files.length}), got ${names.length}`);
   const fileNames = names ?? files.map((_, i) => `file ${i + 1}`);
@@ -125,6 +141,10 @@ export function joinParticleStars(files: StarFile[], names?: string[]): StarFile
   const outParticles: StarLoop = { kind: 'loop', columns: particleColumns, rows: [] };
   const opticsQuotes: StarCellQuote[] = [];
   const particleQuotes: StarCellQuote[] = [];
+  // every output particle row (after renumbering) -> where it came from, to refuse overlapping files
+  const seenRows = new Map<string, { file: number; row: number }>();
+  const imageCol = particleColumns.indexOf('rlnImageName');
+  const refuseOverlap = options.overlap === 'refuse';
 
   files.forEach((_, f) => {
     const fileName = fileNames[f];
@@ -182,6 +202,13 @@ export function joinParticleStars(files: StarFile[], names?: string[]): StarFile
         throw new StarFormatError(`${fileName}: data_particles row ${r + 1} has rlnOpticsGroup ${JSON.stringify(oldText)}, which is not a group in its data_optics (groups ${known()})`);
       }
       values[pGroupCol] = String(mapped);
+      const key = values.join('\u0000');
+      const earlier = seenRows.get(key);
+      if (refuseOverlap && earlier !== undefined && earlier.file !== f) {
+        const image = imageCol >= 0 ? ` (rlnImageName ${values[imageCol]})` : '';
+        throw new StarFormatError(`particle ${r + 1} of ${fileName}${image} is identical to particle ${earlier.row + 1} of ${fileNames[earlier.file]}: the files overlap, and joining them would duplicate particles; give each particle once`);
+      }
+      if (earlier === undefined) seenRows.set(key, { file: f, row: r });
       const outRow = outParticles.rows.length;
       pMap.forEach((i, k) => {
         const q = pQuotes.get(`${r},${i}`);

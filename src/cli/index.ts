@@ -14,6 +14,7 @@ import { addCalibrationCommands } from './commands/pixel-size-calibration.js';
 import * as star from './commands/star.js';
 import * as gui from './commands/gui.js';
 import { loadFft } from '../math/fft.js';
+import { installSignalCleanup } from '../core/signal-cleanup.js';
 import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
 
 /** Build the program (exported for tests). */
@@ -83,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     c.commands.forEach(override);
   };
   override(program);
+  installSignalCleanup();
   try {
     await loadFft();
     await program.parseAsync(args, { from: 'user' });

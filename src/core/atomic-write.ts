@@ -1,24 +1,16 @@
 /**
- * Writing files so that no reader ever sees a half-written one.
+ * Writing one file so that no reader ever sees a half-written one.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { withOutputSet, type OutputSet } from './output-set.js';
 
 /**
  * Write `data` to `path` atomically: to a hidden temporary name in the same folder (created when
- * missing), then rename onto `path`. On failure the temporary file is removed and the error
- * rethrown; an existing `path` is only ever replaced whole.
+ * missing), every write checked and fsynced, then renamed onto `path`. On failure the temporary
+ * file is removed and the error rethrown; an existing `path` is only ever replaced whole. With
+ * `outputs`, the file is staged in that set and appears when the set is committed.
+ * @throws Error `cannot write '<path>': <reason>` (e.g. no space left on device)
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+export async function writeFileAtomic(path: string, data: string | Uint8Array, outputs?: OutputSet): Promise<void> {
+  if (outputs) return outputs.writeBytes(path, data);
+  await withOutputSet({}, (set) => set.writeBytes(path, data));
 }

@@ -15,6 +15,7 @@ import { estimateOutputNames, mapStem } from './output-names.js';
 import { formatLog, summarise, type EstimateSummary } from './summary.js';
 import { modifiedMapName, modifyMap, type ModificationRequest } from './modify.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
+import { OutputSet } from '../core/output-set.js';
 
 /** Version string recorded in labels, logs and summaries. */
 export const OCCUPY_VERSION = '0.1.0';
@@ -114,7 +115,6 @@ function processingTemplate(h: MrcHeader, r: EstimateResult): MrcHeader {
 export async function estimateFromFile(opts: EstimateFileOptions): Promise<EstimateFileResult> {
   const t0 = performance.now();
   const progress = opts.onProgress ?? (() => {});
-  const timer = new PhaseTimer(progress);
   // Plan every output path first: a clash with an input is refused before anything is written.
   const outDir = resolve(opts.outputDir ?? '.');
   const stem = opts.outputStem ?? mapStem(opts.inputPath);
@@ -123,10 +123,41 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
   if (modifications.length === 0 && opts.excludeSolvent) modifications.push(undefined); // solvent exclusion alone
   const modifiedNames = modifications.map((m) => modifiedMapName(stem, m, opts.excludeSolvent === true));
   const protect = [opts.inputPath, opts.solventDefPath, opts.targetMaskPath].filter((p): p is string => !!p);
-  for (const name of [...Object.values(names), ...modifiedNames]) {
-    const out = join(outDir, name);
-    if (protect.some((p) => resolve(p) === out)) throw new Error(`refusing to overwrite input map '${out}': choose another output name with -o`);
+  // Every output is staged and appears only when the whole set is complete (none on failure).
+  const outputs = new OutputSet({ protect, inputLabel: 'input map' });
+  for (const name of [...Object.values(names), ...modifiedNames]) await outputs.check(join(outDir, name));
+  try {
+    const done = await estimateAndWrite(opts, { outDir, stem, names, modifications, modifiedNames, protect, outputs, t0 });
+    await outputs.commit();
+    progress('done', 1);
+    return done;
+  } catch (err) {
+    await outputs.abort();
+    throw err;
   }
+}
+
+/** What {@link estimateFromFile} planned before reading the input. */
+interface OutputPlan {
+  outDir: string;
+  stem: string;
+  names: ReturnType<typeof estimateOutputNames>;
+  /** One entry per modified map; undefined = solvent exclusion alone. */
+  modifications: (ModificationRequest | undefined)[];
+  modifiedNames: string[];
+  /** Input paths no output may replace. */
+  protect: string[];
+  /** Where every output is staged. */
+  outputs: OutputSet;
+  /** performance.now() at the start. */
+  t0: number;
+}
+
+/** The body of {@link estimateFromFile}: read, estimate, stage every output in `plan.outputs`. */
+async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Promise<EstimateFileResult> {
+  const { outDir, stem, names, modifications, modifiedNames, protect, outputs, t0 } = plan;
+  const progress = opts.onProgress ?? (() => {});
+  const timer = new PhaseTimer(progress);
   timer.phase('read', 0);
   if (opts.threads !== false) prestartScaleThread(); // its start-up overlaps the read
   const input = await readMrc(opts.inputPath, { shared: opts.threads !== false });
@@ -148,7 +179,7 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
   const write = async (name: string, vol: Volume, what: string) => {
     const p = join(outDir, name);
     files.push(p); // listed in call order
-    await writeMrc(p, vol, { template, labels: label(what), protect });
+    await writeMrc(p, vol, { template, labels: label(what), protect, outputs });
   };
   // both at once: the statistics of one map are computed while the other is being written
   await Promise.all([
@@ -181,7 +212,7 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
     });
     const p = join(outDir, modifiedNames[i]);
     const what = m ? `${m.kind} ${m.gamma}${m.kind === 'sigmoid' ? ` pivot ${m.pivot}` : ''} of ${stem}` : `solvent excluded from ${stem}`;
-    await writeMrc(p, mod.volume, { template: input.header, labels: label(what), protect });
+    await writeMrc(p, mod.volume, { template: input.header, labels: label(what), protect, outputs });
     files.push(p);
     modifiedPaths.push(p);
     if (opts.saveAllMaps && m) await write(`factor_${modifiedNames[i]}`, mod.factor, `modification factor (${what})`);
@@ -189,9 +220,9 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
   if (opts.plot) {
     // loaded on demand: the plotting libraries take ~0.2 s to import
     const { writeModificationPlots, writeSolventModelPlot } = await import('../plots/index.js');
-    files.push(...(await writeSolventModelPlot(outDir, stem, result)));
+    files.push(...(await writeSolventModelPlot(outDir, stem, result, {}, outputs)));
     const curves = modifications.filter((m): m is ModificationRequest => m !== undefined);
-    if (curves.length > 0) files.push(...(await writeModificationPlots(outDir, curves, opts.scaleLimit ?? 0.05)));
+    if (curves.length > 0) files.push(...(await writeModificationPlots(outDir, curves, opts.scaleLimit ?? 0.05, outputs)));
   }
   const voxelToA = voxelToAngstrom(input.header, input.volume, result.processingVoxelSizeA);
   const logPath = join(outDir, names.log);
@@ -224,12 +255,11 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
       maxTile: tile ? { centreA: tile.centreA, radiusA: tile.halfSizeVoxel[0] * result.processingVoxelSizeA[0] } : undefined,
       warnings: result.warnings,
     });
-    await writeFileAtomic(cxcPath, script);
+    await writeFileAtomic(cxcPath, script, outputs);
   }
   timer.stop();
   summary.timingsS = { read: timer.seconds.read, ...result.timingsS, write: timer.seconds.write };
   summary.seconds = (performance.now() - t0) / 1000;
-  await writeFileAtomic(logPath, formatLog(summary));
-  progress('done', 1);
+  await writeFileAtomic(logPath, formatLog(summary), outputs);
   return { summary, result, input };
 }

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModificationKind } from '../occupancy/modification-curves.js';
 import type { EstimateResult } from '../occupancy/estimate.js';
+import type { OutputSet } from '../core/output-set.js';
 import { renderVegaLite, writePlot } from './render.js';
 import { solventModelSeries, solventModelSpec } from './solvent-model-plot.js';
 import { modificationSeries, modificationSpec } from './modification-plot.js';
@@ -33,14 +34,15 @@ export interface SolventModelPlotOptions {
  * @param stem input map name without extension
  * @param result the estimate (uses `solvent` and `confidenceCurve`)
  * @param options hedge override
+ * @param outputs stage the files in this output set (committed by the caller)
  * @returns the paths written: `[png, svg]`
  */
-export async function writeSolventModelPlot(dir: string, stem: string, result: EstimateResult, options: SolventModelPlotOptions = {}): Promise<string[]> {
+export async function writeSolventModelPlot(dir: string, stem: string, result: EstimateResult, options: SolventModelPlotOptions = {}, outputs?: OutputSet): Promise<string[]> {
   const hedge = options.hedge ?? result.confidenceCurve.hedge;
   const series = solventModelSeries(result.solvent, result.confidenceCurve, hedge);
   const rendered = await renderVegaLite(solventModelSpec(series, `Solvent model: ${stem}`));
   await mkdir(dir, { recursive: true });
-  return writePlot(join(dir, `solModel_${stem}`), rendered);
+  return writePlot(join(dir, `solModel_${stem}`), rendered, outputs);
 }
 
 /** One requested map modification, as on the command line. */
@@ -60,10 +62,11 @@ export interface ModificationRequest {
  * @param dir output folder
  * @param curves the modifications asked for
  * @param scaleLimit `--scale-limit` (scales at or below it are unmodified), drawn as a rule
+ * @param outputs stage the files in this output set (committed by the caller)
  * @returns the paths written, `[png, svg]` per figure, gamma figure first; empty when `curves` is
  * @throws RangeError for out-of-range gamma or pivot (from `modificationFactor`)
  */
-export async function writeModificationPlots(dir: string, curves: ModificationRequest[], scaleLimit: number): Promise<string[]> {
+export async function writeModificationPlots(dir: string, curves: ModificationRequest[], scaleLimit: number, outputs?: OutputSet): Promise<string[]> {
   const gammaCurves = curves.filter((c) => c.kind !== 'sigmoid').map((c) => modificationSeries(c.kind, c.gamma, c.pivot, scaleLimit));
   const sigmoidCurves = curves.filter((c) => c.kind === 'sigmoid').map((c) => modificationSeries(c.kind, c.gamma, c.pivot, scaleLimit));
   const figures: { base: string; title: string; series: typeof gammaCurves }[] = [
@@ -75,7 +78,7 @@ export async function writeModificationPlots(dir: string, curves: ModificationRe
     if (f.series.length === 0) continue;
     const rendered = await renderVegaLite(modificationSpec(f.series, { title: f.title, scaleLimit }));
     await mkdir(dir, { recursive: true });
-    paths.push(...(await writePlot(join(dir, f.base), rendered)));
+    paths.push(...(await writePlot(join(dir, f.base), rendered, outputs)));
   }
   return paths;
 }

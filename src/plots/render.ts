@@ -9,6 +9,7 @@ import { Resvg } from '@resvg/resvg-js';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../core/atomic-write.js';
+import type { OutputSet } from '../core/output-set.js';
 
 /** A rendered plot: the same figure as SVG text and as PNG bytes. */
 export interface RenderedPlot {
@@ -62,13 +63,14 @@ export async function renderVegaLite(spec: TopLevelSpec, options: RenderOptions 
  *
  * @param basePath output path without extension, e.g. `out/solModel_emd_1234`
  * @param rendered the plot from {@link renderVegaLite}
+ * @param outputs stage both files in this output set (committed by the caller) instead
  * @returns the two paths written: `[png, svg]`
  */
-export async function writePlot(basePath: string, rendered: RenderedPlot): Promise<string[]> {
+export async function writePlot(basePath: string, rendered: RenderedPlot, outputs?: OutputSet): Promise<string[]> {
   const svgPath = `${basePath}.svg`;
   const pngPath = `${basePath}.png`;
   await mkdir(dirname(basePath), { recursive: true });
-  await writeFileAtomic(svgPath, rendered.svg);
-  await writeFileAtomic(pngPath, rendered.png);
+  await writeFileAtomic(svgPath, rendered.svg, outputs);
+  await writeFileAtomic(pngPath, rendered.png, outputs);
   return [pngPath, svgPath];
 }

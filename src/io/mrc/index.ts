@@ -28,6 +28,7 @@ export {
   floatToHalfBits,
   halfBitsToFloat,
   decodeVoxels,
+  decodeVoxelsInto,
   encodeVoxels,
   type MrcMode,
 } from './modes.js';

@@ -146,36 +146,50 @@ export function decodeVoxels(bytes: Uint8Array, offset: number, count: number, m
     throw new RangeError(`voxel block [${offset}, ${offset + length}) lies outside the ${bytes.length}-byte buffer`);
   }
   if (mode === 2 && littleEndian === HOST_LITTLE_ENDIAN) return new Float32Array(alignedCopy(bytes, offset, length));
-  const out = new Float32Array(count);
+  return decodeVoxelsInto(bytes, offset, count, mode, littleEndian, new Float32Array(count), 0);
+}
+
+/**
+ * Decode a block of voxels into an existing array (for streamed reading: one chunk at a time).
+ *
+ * @param bytes holds the block; not modified
+ * @param offset byte offset of the first voxel in `bytes`
+ * @param count number of voxels to decode (`bytes` must hold offset + count*bytesPerVoxel bytes)
+ * @param out receives the values at `out[outOffset .. outOffset+count)`
+ * @returns `out`
+ */
+export function decodeVoxelsInto(bytes: Uint8Array, offset: number, count: number, mode: MrcMode, littleEndian: boolean, out: Float32Array, outOffset: number): Float32Array {
+  const length = count * BYTES_PER_VOXEL[mode];
   if (mode === 0) {
-    out.set(new Int8Array(bytes.buffer, bytes.byteOffset + offset, count));
+    out.set(new Int8Array(bytes.buffer, bytes.byteOffset + offset, count), outOffset);
     return out;
   }
   if (littleEndian === HOST_LITTLE_ENDIAN) {
     const buf = alignedCopy(bytes, offset, length);
-    if (mode === 1) out.set(new Int16Array(buf));
-    else if (mode === 6) out.set(new Uint16Array(buf));
+    if (mode === 1) out.set(new Int16Array(buf), outOffset);
+    else if (mode === 6) out.set(new Uint16Array(buf), outOffset);
+    else if (mode === 2) out.set(new Float32Array(buf), outOffset);
     else {
       const table = getHalfTable();
       const h = new Uint16Array(buf);
-      for (let i = 0; i < count; i++) out[i] = table[h[i]];
+      for (let i = 0; i < count; i++) out[outOffset + i] = table[h[i]];
     }
     return out;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, length);
   switch (mode) {
     case 1:
-      for (let i = 0; i < count; i++) out[i] = view.getInt16(2 * i, littleEndian);
+      for (let i = 0; i < count; i++) out[outOffset + i] = view.getInt16(2 * i, littleEndian);
       break;
     case 2:
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, littleEndian);
+      for (let i = 0; i < count; i++) out[outOffset + i] = view.getFloat32(4 * i, littleEndian);
       break;
     case 6:
-      for (let i = 0; i < count; i++) out[i] = view.getUint16(2 * i, littleEndian);
+      for (let i = 0; i < count; i++) out[outOffset + i] = view.getUint16(2 * i, littleEndian);
       break;
     case 12: {
       const table = getHalfTable();
-      for (let i = 0; i < count; i++) out[i] = table[view.getUint16(2 * i, littleEndian)];
+      for (let i = 0; i < count; i++) out[outOffset + i] = table[view.getUint16(2 * i, littleEndian)];
       break;
     }
   }

@@ -1,11 +1,13 @@
-import { open, readFile, type FileHandle } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import { constants } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { constants as bufferConstants } from 'node:buffer';
+import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 import type { Vec3, Volume } from '../../core/volume.js';
 import { fileToCanonical, isAxisPermutation, type AxisOrder } from './axis-order.js';
 import { MrcFormatError } from './errors.js';
 import { simdRange } from '../../math/voxel-kernels.js';
 import { detectByteOrder, MRC_HEADER_BYTES, parseMrcHeader, type MrcHeader } from './header.js';
-import { assertSupportedMode, bytesPerVoxel, decodeVoxels, HOST_LITTLE_ENDIAN, type MrcMode } from './modes.js';
+import { assertSupportedMode, bytesPerVoxel, decodeVoxels, decodeVoxelsInto, HOST_LITTLE_ENDIAN, type MrcMode } from './modes.js';
 
 /** Options of {@link readMrcBuffer} and {@link readMrc}. */
 export interface MrcReadOptions {
@@ -58,16 +60,20 @@ interface DataLayout {
   dataOffset: number;
   /** Number of voxels, nx*ny*nz. */
   count: number;
+  /** Bytes of the data block, count * bytes per voxel. */
+  dataBytes: number;
 }
 
 /**
- * Validate the header (the first 1024 bytes; `fileLength` is the whole uncompressed file's size)
- * and locate the data block. Throws MrcFormatError without the file-name prefix.
+ * Validate the header (the first 1024 bytes) and locate the data block; with `fileLength` (the
+ * whole uncompressed file's size) also check the file holds exactly the data block (see
+ * {@link checkLength}; streamed input checks it at the end). Throws MrcFormatError without the
+ * file-name prefix.
  */
-function parseLayout(bytes: Uint8Array, fileLength: number, options: MrcReadOptions): DataLayout {
+function parseLayout(bytes: Uint8Array, fileLength: number | undefined, options: MrcReadOptions): DataLayout {
   const permissive = options.permissive === true;
-  if (fileLength < MRC_HEADER_BYTES || bytes.length < MRC_HEADER_BYTES) {
-    throw new MrcFormatError(`file is shorter than the MRC header: expected at least ${MRC_HEADER_BYTES} bytes, found ${fileLength}`);
+  if ((fileLength ?? bytes.length) < MRC_HEADER_BYTES || bytes.length < MRC_HEADER_BYTES) {
+    throw new MrcFormatError(`file is shorter than the MRC header: expected at least ${MRC_HEADER_BYTES} bytes, found ${fileLength ?? bytes.length}`);
   }
   const { littleEndian } = detectByteOrder(bytes);
   const header = parseMrcHeader(bytes, littleEndian);
@@ -95,19 +101,29 @@ function parseLayout(bytes: Uint8Array, fileLength: number, options: MrcReadOpti
   }
   const dataOffset = MRC_HEADER_BYTES + header.nsymbt;
   const count = nx * ny * nz;
-  const expectedData = count * bytesPerVoxel(mode);
+  const layout: DataLayout = { header, mode, littleEndian, order, dataOffset, count, dataBytes: count * bytesPerVoxel(mode) };
+  if (fileLength !== undefined) checkLength(layout, fileLength, permissive);
+  return layout;
+}
+
+/**
+ * Check that a file of `fileLength` (uncompressed) bytes holds the whole data block, and, unless
+ * permissive, nothing after it.
+ */
+function checkLength(layout: DataLayout, fileLength: number, permissive: boolean): void {
+  const { header, mode, dataOffset, dataBytes } = layout;
+  const { nx, ny, nz } = header;
   const foundData = Math.max(fileLength - dataOffset, 0);
-  if (foundData < expectedData) {
+  if (foundData < dataBytes) {
     throw new MrcFormatError(
-      `data block truncated: expected ${expectedData} bytes of voxel data (${nx}x${ny}x${nz}, mode ${mode}) after ${dataOffset} header bytes, found ${foundData}`,
+      `data block truncated: expected ${dataBytes} bytes of voxel data (${nx}x${ny}x${nz}, mode ${mode}) after ${dataOffset} header bytes, found ${foundData}`,
     );
   }
-  if (foundData > expectedData && !permissive) {
+  if (foundData > dataBytes && !permissive) {
     throw new MrcFormatError(
-      `file longer than its header says: expected ${dataOffset + expectedData} bytes (${nx}x${ny}x${nz}, mode ${mode}), found ${fileLength}`,
+      `file longer than its header says: expected ${dataOffset + dataBytes} bytes (${nx}x${ny}x${nz}, mode ${mode}), found ${fileLength}`,
     );
   }
-  return { header, mode, littleEndian, order, dataOffset, count };
 }
 
 /** Whether every value is finite: the SIMD range propagates NaN and keeps ±Infinity. */
@@ -146,20 +162,80 @@ function finish(layout: DataLayout, fileData: Float32Array, options: MrcReadOpti
   return { volume: { data, shape, voxelSizeA }, header };
 }
 
-/** Inflate gzip input when needed. */
-function inflate(input: Uint8Array): Uint8Array {
-  if (!isGzip(input)) return input;
-  try {
-    return gunzipSync(input);
-  } catch (err) {
-    throw new MrcFormatError(`gzip data is corrupt: expected a complete gzip stream, found ${(err as Error).message}`, { cause: err });
+/**
+ * Deflate cannot expand data more than about 1032-fold: a gzip file of `compressed` bytes whose
+ * header promises more than this many bytes is truncated (or a bomb), and is refused before
+ * any voxel memory is allocated.
+ */
+function maxInflatedBytes(compressed: number): number {
+  return compressed * 1032 + (1 << 20);
+}
+
+/** Bytes after the data block that permissive reading of a gzip file accepts (and ignores). */
+const TRAILING_SLACK_BYTES = 16 << 20;
+
+/** One line for a broken gzip stream. */
+function gzipError(err: unknown): MrcFormatError {
+  return new MrcFormatError(`gzip data is corrupt: expected a complete gzip stream, found ${(err as Error).message}`, { cause: err });
+}
+
+/** Refuse a header that promises more than a gzip file of `compressed` bytes can hold. */
+function checkGzipPromise(layout: DataLayout, compressed: number): void {
+  const promised = layout.dataOffset + layout.dataBytes;
+  if (promised > maxInflatedBytes(compressed)) {
+    const { nx, ny, nz } = layout.header;
+    throw new MrcFormatError(`data block truncated: the header promises ${promised} bytes (${nx}x${ny}x${nz}, mode ${layout.mode}), more than a ${compressed}-byte gzip file can hold`);
   }
 }
 
-/** Read and validate; throws MrcFormatError without the file-name prefix. */
+/**
+ * The first bytes of a gzip stream (at least the 1024-byte header when the stream has them),
+ * inflated from a growing prefix of the compressed bytes so that a bomb never inflates whole.
+ */
+function inflateHead(input: Uint8Array): Uint8Array {
+  for (let k = 4096; ; k *= 8) {
+    const prefix = input.subarray(0, Math.min(k, input.length));
+    let head: Uint8Array;
+    try {
+      head = gunzipSync(prefix, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch (err) {
+      throw gzipError(err);
+    }
+    if (head.length >= MRC_HEADER_BYTES) return head;
+    if (prefix.length === input.length) {
+      // the whole stream gives less than a header: inflate it strictly to report a broken stream
+      try {
+        return gunzipSync(input);
+      } catch (err) {
+        throw gzipError(err);
+      }
+    }
+  }
+}
+
+/** Read and validate bytes in memory; throws MrcFormatError without the file-name prefix. */
 function parse(input: Uint8Array, options: MrcReadOptions): MrcMap {
-  const bytes = inflate(input);
-  const layout = parseLayout(bytes, bytes.length, options);
+  if (!isGzip(input)) {
+    const layout = parseLayout(input, input.length, options);
+    return finish(layout, decodeVoxels(input, layout.dataOffset, layout.count, layout.mode, layout.littleEndian), options);
+  }
+  // gzip: the header first, then inflate no more than it promises (plus one byte to notice more)
+  const layout = parseLayout(inflateHead(input), undefined, options);
+  checkGzipPromise(layout, input.length);
+  const promised = layout.dataOffset + layout.dataBytes;
+  // one byte more than promised shows a longer file; permissive reading accepts a little more
+  const cap = promised + (options.permissive === true ? TRAILING_SLACK_BYTES : 1);
+  if (cap > bufferConstants.MAX_LENGTH) {
+    throw new MrcFormatError(`map too large to inflate in memory (${promised} bytes): read it from a file`);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = gunzipSync(input, { maxOutputLength: cap });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw gzipError(err);
+    throw new MrcFormatError(`file longer than its header says: expected ${promised} bytes once inflated, found more than ${cap}`);
+  }
+  checkLength(layout, bytes.length, options.permissive === true);
   return finish(layout, decodeVoxels(bytes, layout.dataOffset, layout.count, layout.mode, layout.littleEndian), options);
 }
 
@@ -186,14 +262,165 @@ async function namedAsync<T>(name: string | undefined, fn: () => Promise<T>): Pr
   }
 }
 
-/** Read exactly `length` bytes at `position` into `target` (short reads are continued). */
+/** Largest single `read` call (Node's fs rejects lengths over 2³¹ − 1 bytes). */
+const MAX_READ_BYTES = 1 << 30;
+/** Chunk size for reading voxels that need decoding. */
+const DECODE_CHUNK_BYTES = 16 << 20;
+
+/** Read exactly `target.length` bytes at `position` into `target` (chunked, short reads continued). */
 async function readFully(fh: FileHandle, target: Uint8Array, position: number): Promise<void> {
   let done = 0;
   while (done < target.length) {
-    const { bytesRead } = await fh.read(target, done, target.length - done, position + done);
+    const { bytesRead } = await fh.read(target, done, Math.min(target.length - done, MAX_READ_BYTES), position + done);
     if (bytesRead === 0) throw new MrcFormatError(`data block truncated: the file ended after ${position + done} bytes`);
     done += bytesRead;
   }
+}
+
+/**
+ * The array for `count` file-order voxels: SharedArrayBuffer-backed when asked.
+ * @throws Error naming the size when the memory cannot be had
+ */
+function allocateVoxels(layout: DataLayout, shared: boolean): Float32Array {
+  const { count } = layout;
+  try {
+    return shared ? new Float32Array(new SharedArrayBuffer(4 * count)) : new Float32Array(count);
+  } catch (err) {
+    const { nx, ny, nz } = layout.header;
+    throw new MrcFormatError(`map too large to hold in memory: ${nx}x${ny}x${nz} voxels need ${(count * 4 / 2 ** 30).toFixed(1)} GiB as float32`, { cause: err });
+  }
+}
+
+/**
+ * Receives the data block as a stream of byte chunks (any sizes, voxels may straddle chunks) and
+ * decodes it into a float32 array in file order.
+ */
+class VoxelSink {
+  /** Data bytes received so far. */
+  received = 0;
+  /** Whether the bytes are float32 in the host's byte order (copied, not decoded). */
+  readonly direct: boolean;
+  private readonly bpv: number;
+  private readonly carry: Uint8Array;
+  private carried = 0;
+
+  constructor(
+    private readonly layout: DataLayout,
+    readonly target: Float32Array,
+  ) {
+    this.direct = layout.mode === 2 && layout.littleEndian === HOST_LITTLE_ENDIAN;
+    this.bpv = bytesPerVoxel(layout.mode);
+    this.carry = new Uint8Array(this.bpv);
+  }
+
+  /** Whether the whole data block has arrived. */
+  get complete(): boolean {
+    return this.received === this.layout.dataBytes;
+  }
+
+  /** Take as much of `chunk` as the data block still needs; returns the bytes taken. */
+  push(chunk: Uint8Array): number {
+    const take = Math.min(chunk.length, this.layout.dataBytes - this.received);
+    let c = chunk.subarray(0, take);
+    const { mode, littleEndian } = this.layout;
+    if (this.direct) {
+      new Uint8Array(this.target.buffer, this.target.byteOffset).set(c, this.received);
+    } else {
+      let voxel = Math.floor(this.received / this.bpv);
+      if (this.carried > 0) {
+        const need = Math.min(this.bpv - this.carried, c.length);
+        this.carry.set(c.subarray(0, need), this.carried);
+        this.carried += need;
+        c = c.subarray(need);
+        if (this.carried === this.bpv) {
+          decodeVoxelsInto(this.carry, 0, 1, mode, littleEndian, this.target, voxel++);
+          this.carried = 0;
+        }
+      }
+      const whole = Math.floor(c.length / this.bpv);
+      if (whole > 0) decodeVoxelsInto(c, 0, whole, mode, littleEndian, this.target, voxel);
+      const rest = c.length - whole * this.bpv;
+      if (rest > 0) {
+        this.carry.set(c.subarray(whole * this.bpv), 0);
+        this.carried = rest;
+      }
+    }
+    this.received += take;
+    return take;
+  }
+}
+
+/** Read the data block of an uncompressed file (`layout` already checked against its size). */
+async function readPlain(fh: FileHandle, layout: DataLayout, options: MrcReadOptions): Promise<Float32Array> {
+  const sink = new VoxelSink(layout, allocateVoxels(layout, options.shared === true));
+  if (sink.direct) {
+    // float32 in the host's byte order: straight into the final array, no copy
+    await readFully(fh, new Uint8Array(sink.target.buffer, sink.target.byteOffset, layout.dataBytes), layout.dataOffset);
+    return sink.target;
+  }
+  const chunk = new Uint8Array(Math.min(DECODE_CHUNK_BYTES, layout.dataBytes));
+  while (!sink.complete) {
+    const part = chunk.subarray(0, Math.min(chunk.length, layout.dataBytes - sink.received));
+    await readFully(fh, part, layout.dataOffset + sink.received);
+    sink.push(part);
+  }
+  return sink.target;
+}
+
+/**
+ * Read a gzip-compressed file by streaming inflation: the header first, then the voxels straight
+ * into their array; inflation stops as soon as more bytes arrive than the header promises (a
+ * gzip bomb is refused after at most a few MiB beyond that).
+ */
+async function readGzip(fh: FileHandle, compressedSize: number, options: MrcReadOptions): Promise<{ layout: DataLayout; data: Float32Array }> {
+  const source = fh.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 20 });
+  const inflater = createGunzip({ chunkSize: 1 << 20 });
+  source.on('error', (err) => inflater.destroy(err));
+  source.pipe(inflater);
+  const head = new Uint8Array(MRC_HEADER_BYTES);
+  let headBytes = 0;
+  let total = 0; // inflated bytes seen
+  let layout: DataLayout | undefined;
+  let sink: VoxelSink | undefined;
+  let skip = 0; // extended-header bytes still to skip
+  let trailing = 0;
+  try {
+    for await (const raw of inflater as AsyncIterable<Buffer>) {
+      let chunk: Uint8Array = raw;
+      total += chunk.length;
+      if (!layout) {
+        const n = Math.min(chunk.length, MRC_HEADER_BYTES - headBytes);
+        head.set(chunk.subarray(0, n), headBytes);
+        headBytes += n;
+        chunk = chunk.subarray(n);
+        if (headBytes < MRC_HEADER_BYTES) continue;
+        layout = parseLayout(head, undefined, options);
+        checkGzipPromise(layout, compressedSize);
+        sink = new VoxelSink(layout, allocateVoxels(layout, options.shared === true));
+        skip = layout.dataOffset - MRC_HEADER_BYTES;
+      }
+      if (skip > 0) {
+        const n = Math.min(skip, chunk.length);
+        skip -= n;
+        chunk = chunk.subarray(n);
+      }
+      trailing += chunk.length - sink!.push(chunk);
+      if (trailing > (options.permissive === true ? TRAILING_SLACK_BYTES : 0)) {
+        throw new MrcFormatError(`file longer than its header says: expected ${layout.dataOffset + layout.dataBytes} bytes once inflated, found more than ${total}`);
+      }
+    }
+  } catch (err) {
+    if (err instanceof MrcFormatError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('Z_')) throw gzipError(err);
+    throw err;
+  } finally {
+    source.destroy();
+    inflater.destroy();
+  }
+  if (!layout || !sink) throw new MrcFormatError(`file is shorter than the MRC header: expected at least ${MRC_HEADER_BYTES} bytes, found ${total}`);
+  checkLength(layout, total, options.permissive === true);
+  return { layout, data: sink.target };
 }
 
 /**
@@ -240,12 +467,20 @@ export async function readMrc(path: string, options: MrcReadOptions = {}): Promi
   const name = options.name ?? path;
   const ioError = (err: unknown): Error => {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
     return new Error(`cannot read map '${path}': ${reason}`, { cause: err });
   };
+  // Only regular files: a FIFO would block the open, /dev/zero would never end.
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!st.isFile()) throw new Error('not a regular file (a device, pipe or socket cannot be read as a map)');
+  } catch (err) {
+    throw ioError(err);
+  }
   let fh: FileHandle;
   try {
-    fh = await open(path, 'r');
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw ioError(err);
   }
@@ -255,36 +490,20 @@ export async function readMrc(path: string, options: MrcReadOptions = {}): Promi
     let headBytes: number;
     try {
       const st = await fh.stat();
-      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      if (!st.isFile()) throw new Error('not a regular file');
       size = st.size;
       headBytes = (await fh.read(head, 0, head.length, 0)).bytesRead;
     } catch (err) {
       throw ioError(err);
     }
-    if (isGzip(head.subarray(0, headBytes)) || !Number.isSafeInteger(size) || size < MRC_HEADER_BYTES) {
-      // compressed (or odd) files: the whole file through the in-memory parser
-      let bytes: Uint8Array;
-      try {
-        bytes = await readFile(fh);
-      } catch (err) {
-        throw ioError(err);
-      }
-      return readMrcBuffer(bytes, { ...options, name });
+    if (isGzip(head.subarray(0, headBytes))) {
+      const { layout, data } = await namedAsync(name, () => readGzip(fh, size, options));
+      return named(name, () => finish(layout, data, options));
     }
-    // Uncompressed: validate the header, then read the voxels straight into their final array
-    // (float32 in the host's byte order) or into one buffer to decode, without a whole-file copy.
-    const layout = named(name, () => parseLayout(head, size, options));
-    const { mode, littleEndian, count, dataOffset } = layout;
-    const bytesLength = count * bytesPerVoxel(mode);
-    let fileData: Float32Array;
-    if (mode === 2 && littleEndian === HOST_LITTLE_ENDIAN) {
-      fileData = options.shared ? new Float32Array(new SharedArrayBuffer(4 * count)) : new Float32Array(count);
-      await namedAsync(name, () => readFully(fh, new Uint8Array(fileData.buffer), dataOffset));
-    } else {
-      const block = new Uint8Array(bytesLength);
-      await namedAsync(name, () => readFully(fh, block, dataOffset));
-      fileData = decodeVoxels(block, 0, count, mode, littleEndian);
-    }
+    // Uncompressed: validate the header against the file size, then read the voxels straight
+    // into their final array (float32 in the host's byte order) or decode them chunk by chunk.
+    const layout = named(name, () => parseLayout(head.subarray(0, headBytes), size, options));
+    const fileData = await namedAsync(name, () => readPlain(fh, layout, options));
     return named(name, () => finish(layout, fileData, options));
   } finally {
     await fh.close();

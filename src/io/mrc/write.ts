@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { refuseInputs, withOutputSet, type OutputSet, type OutputWriter } from '../../core/output-set.js';
 import { assertVolume, type Volume } from '../../core/volume.js';
 import { canonicalToFile, fileBox, isAxisPermutation, type AxisOrder } from './axis-order.js';
 import {
@@ -33,8 +33,13 @@ export interface MrcEncodeOptions {
 
 /** Options of {@link writeMrc}. */
 export interface MrcWriteOptions extends MrcEncodeOptions {
-  /** Paths that must not be overwritten (typically the input maps); compared after `path.resolve`. */
+  /**
+   * Files that must not be overwritten (typically the input maps); compared as files (device and
+   * inode after following links), not as path strings.
+   */
   protect?: string[];
+  /** Stage the file in this output set (committed by the caller) instead of committing it alone. */
+  outputs?: OutputSet;
 }
 
 /** Summary statistics of the stored values (float64 accumulation, non-finite values skipped). */
@@ -210,39 +215,53 @@ export function encodeMrcParts(volume: Volume, options: MrcEncodeOptions = {}): 
   return { header: encodeMrcHeader(header, littleEndian), body };
 }
 
+/** Bytes of the data block handed to the writer (or the compressor) at a time. */
+const CHUNK_BYTES = 64 << 20;
+
+/** The bytes of a file, header first, then the data block in chunks of at most 64 MiB. */
+function* fileChunks(parts: { header: Uint8Array; body: Uint8Array }): Generator<Uint8Array> {
+  yield parts.header;
+  for (let at = 0; at < parts.body.length; at += CHUNK_BYTES) yield parts.body.subarray(at, Math.min(at + CHUNK_BYTES, parts.body.length));
+}
+
 /**
  * Write a volume to an MRC2014 file, atomically.
  *
- * The file is encoded with {@link encodeMrc} (gzip-compressed when `path` ends in `.gz`),
- * written to a temporary name in the same folder (created when missing) and renamed onto `path` when complete, so
- * `path` is never left half-written; the temporary file is removed on failure.
+ * The file is encoded with {@link encodeMrcParts} and streamed in chunks (gzip-compressed, also
+ * streamed, when `path` ends in `.gz`; any size, including maps over 2 GiB) to a hidden
+ * temporary name in the same folder (created when missing). Every write is checked and the data
+ * are fsynced; only then is the file renamed onto `path`, so `path` is never left half-written;
+ * the temporary file is removed on failure. With `options.outputs` the file is staged in that
+ * output set instead and appears only when the set is committed.
  *
  * @param path output file path
  * @param volume canonical volume (see {@link encodeMrc}); not modified
  * @param options see {@link MrcWriteOptions}
- * @throws Error `"refusing to overwrite input map '<path>'"` when `path` resolves to one of
- *   `options.protect`; I/O errors from the file system
+ * @throws Error `"refusing to overwrite input '<path>' …"` when `path` names one of
+ *   `options.protect` (same file after following links: device and inode); `"cannot write
+ *   '<path>': no space left on device"` and other I/O errors in the user's terms
  * @throws TypeError | RangeError for an invalid volume or options (see {@link encodeMrc})
  */
 export async function writeMrc(path: string, volume: Volume, options: MrcWriteOptions = {}): Promise<void> {
-  const target = resolve(path);
-  for (const p of options.protect ?? []) {
-    if (resolve(p) === target) throw new Error(`refusing to overwrite input map '${path}'`);
-  }
-  const gz = target.toLowerCase().endsWith('.gz');
-  const parts = gz ? [gzipSync(encodeMrc(volume, options))] : Object.values(encodeMrcParts(volume, options));
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  await mkdir(dirname(target), { recursive: true });
-  try {
-    const fh = await open(temp, 'wx');
-    try {
-      for (const part of parts) await fh.write(part);
-    } finally {
-      await fh.close();
+  const parts = encodeMrcParts(volume, options);
+  const gz = path.toLowerCase().endsWith('.gz');
+  const fill = async (out: OutputWriter): Promise<void> => {
+    if (!gz) {
+      for (const chunk of fileChunks(parts)) await out.write(chunk);
+      return;
     }
-    await rename(temp, target);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
+    await pipeline(
+      Readable.from(fileChunks(parts), { objectMode: false }),
+      createGzip(),
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) await out.write(chunk);
+      },
+    );
+  };
+  if (options.outputs) {
+    await refuseInputs(path, options.protect ?? [], 'input map');
+    await options.outputs.write(path, fill);
+    return;
   }
+  await withOutputSet({ protect: options.protect, inputLabel: 'input map' }, (set) => set.write(path, fill));
 }

@@ -1,0 +1,287 @@
+/**
+ * Writing a run's outputs so that none exists under its final name unless the whole set is
+ * complete: each file is written to a hidden temporary name in its folder, every write is
+ * checked (short writes continued, errors such as ENOSPC thrown), the data are fsynced, and only
+ * when every file of the set is complete are they renamed onto their final names. On any failure,
+ * or on SIGINT/SIGTERM/SIGHUP (see `signal-cleanup.ts`), what this run wrote is removed.
+ *
+ * Outputs are also checked against the run's inputs by device and inode (after following links),
+ * so no output path, however spelt, can replace an input.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileIdentity, sameIdentity } from './file-identity.js';
+
+/** Largest single `write` call (Node's fs rejects lengths over 2³¹ − 1 bytes). */
+const MAX_WRITE_BYTES = 1 << 30;
+
+/** Temporary and half-committed files of every live output set of this process. */
+const liveFiles = new Set<string>();
+let exitHooked = false;
+
+/** Track a file to remove if the process ends before it is committed (any `process.exit`). */
+function track(path: string): void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', () => removeLiveOutputsSync());
+  }
+  liveFiles.add(path);
+}
+
+/**
+ * Remove, synchronously, every temporary file (and every file of a set whose commit was
+ * interrupted) of this process's output sets. For signal handlers; returns how many were removed.
+ */
+export function removeLiveOutputsSync(): number {
+  let n = 0;
+  for (const p of liveFiles) {
+    try {
+      unlinkSync(p);
+      n++;
+    } catch {
+      // already gone
+    }
+  }
+  liveFiles.clear();
+  return n;
+}
+
+/**
+ * Refuse an output path that names one of `inputs`: the same resolved path, or the same file
+ * (device and inode after following links, e.g. `lnk/in.mrc` with `lnk -> .`, or a hard link).
+ * @param label how the inputs are called in the message (e.g. "input map")
+ * @throws Error `refusing to overwrite <label> '<path>' …`
+ */
+export async function refuseInputs(path: string, inputs: readonly string[], label = 'input'): Promise<void> {
+  if (inputs.length === 0) return;
+  const target = resolve(path);
+  const id = await fileIdentity(target);
+  for (const input of inputs) {
+    const p = resolve(input);
+    if (p === target || sameIdentity(id, await fileIdentity(p))) {
+      throw new Error(`refusing to overwrite ${label} '${input}' (output '${path}' is the same file): choose another output name`);
+    }
+  }
+}
+
+/** Sequential writer into one staged file: every byte is written or an error is thrown. */
+export interface OutputWriter {
+  /** Append `bytes` (any length; written in chunks of at most 1 GiB, short writes continued). */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Bytes written so far. */
+  readonly bytesWritten: number;
+}
+
+/** Options of {@link OutputSet}. */
+export interface OutputSetOptions {
+  /**
+   * Input files that no output may replace, compared by device and inode (after following
+   * links) when each output is staged and again just before it is committed.
+   */
+  protect?: readonly string[];
+  /** How inputs are called in the refusal message (default "input"). */
+  inputLabel?: string;
+}
+
+interface Staged {
+  final: string;
+  temp: string;
+}
+
+/** The hidden temporary name next to `final` (same folder, so the rename is atomic). */
+function tempNameFor(final: string): string {
+  return join(dirname(final), `.${basename(final)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** Write all of `bytes` at `position` (short writes continued, at most 1 GiB a call). */
+async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const length = Math.min(bytes.length - done, MAX_WRITE_BYTES);
+    const { bytesWritten } = await fh.write(bytes, done, length, position + done);
+    if (!(bytesWritten > 0)) throw Object.assign(new Error('no space left on device (short write)'), { code: 'ENOSPC' });
+    done += bytesWritten;
+  }
+}
+
+/** One line for a write failure, in the user's terms. */
+function writeError(path: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'ENOSPC' ? 'no space left on device' : code === 'EDQUOT' ? 'disk quota exceeded' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'EISDIR' ? 'is a folder' : code === 'ENOTDIR' ? 'a parent is not a folder' : ((err as Error).message ?? String(err));
+  return new Error(`cannot write '${path}': ${reason}`, { cause: err });
+}
+
+/**
+ * A set of output files committed together.
+ *
+ * Usage: `const set = new OutputSet({ protect: [input] }); await set.write(p1, …); await
+ * set.write(p2, …); await set.commit();` and `await set.abort()` on failure. Writes may run
+ * concurrently. Nothing appears under a final name before {@link commit}; if a rename fails
+ * during commit, the files this set already renamed are removed again.
+ */
+export class OutputSet {
+  private readonly staged: Staged[] = [];
+  private readonly finals = new Set<string>();
+  private readonly protect: readonly string[];
+  private readonly inputLabel: string;
+  private closed = false;
+
+  constructor(options: OutputSetOptions = {}) {
+    this.protect = (options.protect ?? []).map((p) => resolve(p));
+    this.inputLabel = options.inputLabel ?? 'input';
+  }
+
+  /** Final paths staged so far, in staging order. */
+  get paths(): string[] {
+    return this.staged.map((s) => s.final);
+  }
+
+  /**
+   * Refuse `path` when it names an input of the set (see {@link refuseInputs}) or an existing
+   * folder.
+   * @throws Error `refusing to overwrite input '<path>' …`, `cannot write '<path>': is a folder`
+   */
+  async check(path: string): Promise<void> {
+    await refuseInputs(path, this.protect, this.inputLabel);
+    const st = await stat(path).catch(() => undefined);
+    if (st?.isDirectory()) throw new Error(`cannot write '${path}': is a folder`);
+  }
+
+  /**
+   * Stage one output: create a hidden temporary file next to `path`, let `fill` write its
+   * contents, fsync and close it. The final name is untouched until {@link commit}.
+   * @param path final output path (its folder is created when missing)
+   * @param fill writes the contents through the given writer
+   * @throws Error refusing an input or a folder (see {@link check}); `cannot write '<path>':
+   *   no space left on device` and other I/O errors (the temporary file is removed)
+   */
+  async write(path: string, fill: (out: OutputWriter) => Promise<void>): Promise<void> {
+    if (this.closed) throw new Error(`output set already ${this.staged.length ? 'committed or aborted' : 'closed'}`);
+    const final = resolve(path);
+    if (this.finals.has(final)) throw new Error(`two outputs of one run are both named '${path}'`);
+    await this.check(path);
+    this.finals.add(final);
+    const temp = tempNameFor(final);
+    try {
+      await mkdir(dirname(final), { recursive: true });
+    } catch (err) {
+      this.finals.delete(final);
+      throw writeError(path, err);
+    }
+    let fh: FileHandle | undefined;
+    track(temp);
+    try {
+      fh = await open(temp, 'wx');
+      const handle = fh;
+      let position = 0;
+      const writer: OutputWriter = {
+        write: async (bytes) => {
+          await writeAll(handle, bytes, position);
+          position += bytes.length;
+        },
+        get bytesWritten() {
+          return position;
+        },
+      };
+      await fill(writer);
+      await fh.sync();
+      await fh.close();
+      fh = undefined;
+      if (this.closed) throw new Error(`cannot write '${path}': the run was stopped`); // aborted meanwhile
+      this.staged.push({ final, temp });
+    } catch (err) {
+      await fh?.close().catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+      liveFiles.delete(temp);
+      this.finals.delete(final);
+      throw err instanceof Error && /^(cannot write|refusing)/.test(err.message) ? err : writeError(path, err);
+    }
+  }
+
+  /**
+   * Stage a file whose whole contents are in memory.
+   * @throws as {@link write}
+   */
+  async writeBytes(path: string, data: string | Uint8Array): Promise<void> {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    await this.write(path, (out) => out.write(bytes));
+  }
+
+  /**
+   * Rename every staged file onto its final name (in staging order), then fsync the folders.
+   * Inputs are checked once more just before. On failure, the files already renamed and all
+   * remaining temporary files are removed and the error rethrown.
+   * @returns the final paths
+   */
+  async commit(): Promise<string[]> {
+    if (this.closed) throw new Error('output set already committed or aborted');
+    this.closed = true;
+    const done: string[] = [];
+    try {
+      for (const s of this.staged) await this.check(s.final);
+      for (const s of this.staged) {
+        track(s.final); // an interrupted commit removes what it renamed
+        await rename(s.temp, s.final);
+        liveFiles.delete(s.temp);
+        done.push(s.final);
+      }
+    } catch (err) {
+      for (const p of done) await unlink(p).catch(() => undefined);
+      for (const s of this.staged) {
+        liveFiles.delete(s.final);
+        if (!done.includes(s.final)) await unlink(s.temp).catch(() => undefined);
+        liveFiles.delete(s.temp);
+      }
+      throw err instanceof Error && /^(cannot write|refusing)/.test(err.message) ? err : writeError(this.staged[done.length]?.final ?? '', err);
+    }
+    for (const s of this.staged) liveFiles.delete(s.final);
+    await syncFolders(this.staged.map((s) => dirname(s.final)));
+    return this.staged.map((s) => s.final);
+  }
+
+  /** Remove every temporary file of the set; nothing under a final name was written. */
+  async abort(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.staged) {
+      await unlink(s.temp).catch(() => undefined);
+      liveFiles.delete(s.temp);
+    }
+  }
+}
+
+/** fsync each folder once, so the renames survive a crash (best effort: not every file system allows it). */
+async function syncFolders(folders: string[]): Promise<void> {
+  for (const dir of new Set(folders)) {
+    try {
+      const fh = await open(dir, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      // folders cannot be fsynced everywhere; the files themselves were
+    }
+  }
+}
+
+/**
+ * Run `fn` with a fresh output set: commit it when `fn` resolves, abort it when `fn` throws.
+ * @returns what `fn` returns
+ */
+export async function withOutputSet<T>(options: OutputSetOptions, fn: (set: OutputSet) => Promise<T>): Promise<T> {
+  const set = new OutputSet(options);
+  let result: T;
+  try {
+    result = await fn(set);
+  } catch (err) {
+    await set.abort();
+    throw err;
+  }
+  await set.commit();
+  return result;
+}

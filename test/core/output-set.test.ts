@@ -1,0 +1,118 @@
+/**
+ * Output sets: nothing under a final name until the whole set is complete; failures and signals
+ * remove what the run wrote; inputs are protected as files, not path strings.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { link, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OutputSet, refuseInputs, withOutputSet } from '../../src/core/output-set.js';
+import { writeFileAtomic } from '../../src/core/atomic-write.js';
+import { TSX } from '../helpers/cli.js';
+import { PROJECT_ROOT } from '../helpers/shared-data.js';
+
+const tempFolder = () => mkdtemp(join(tmpdir(), 'occupy-outset-'));
+
+test('staged files appear only on commit, all together', async () => {
+  const dir = await tempFolder();
+  const set = new OutputSet();
+  await set.writeBytes(join(dir, 'a.txt'), 'alpha');
+  await set.write(join(dir, 'sub', 'b.bin'), async (out) => {
+    await out.write(new Uint8Array([1, 2, 3]));
+    await out.write(new Uint8Array([4]));
+    assert.equal(out.bytesWritten, 4);
+  });
+  // before the commit: only hidden temporary files
+  const before = [...(await readdir(dir)), ...(await readdir(join(dir, 'sub')))];
+  assert.ok(before.filter((n) => n !== 'sub').every((n) => n.startsWith('.') && n.endsWith('.tmp')), before.join(','));
+  const paths = await set.commit();
+  assert.deepEqual(paths, [join(dir, 'a.txt'), join(dir, 'sub', 'b.bin')]);
+  assert.equal(await readFile(join(dir, 'a.txt'), 'utf8'), 'alpha');
+  assert.deepEqual([...(await readFile(join(dir, 'sub', 'b.bin')))], [1, 2, 3, 4]);
+  assert.deepEqual((await readdir(dir)).sort(), ['a.txt', 'sub']);
+});
+
+test('a failure part-way leaves no file of the set, under any name', async () => {
+  const dir = await tempFolder();
+  await assert.rejects(
+    withOutputSet({}, async (set) => {
+      await set.writeBytes(join(dir, 'first.mrc'), 'complete');
+      await set.write(join(dir, 'second.mrc'), async (out) => {
+        await out.write(new Uint8Array(100));
+        throw new Error('disk went away');
+      });
+    }),
+    /cannot write '.*second\.mrc': disk went away/,
+  );
+  assert.deepEqual(await readdir(dir), []);
+});
+
+test('a rename that fails during commit removes the files already renamed', async () => {
+  const dir = await tempFolder();
+  const set = new OutputSet();
+  await set.writeBytes(join(dir, 'a.mrc'), 'a');
+  await set.writeBytes(join(dir, 'b.mrc'), 'b');
+  await mkdir(join(dir, 'b.mrc')); // appears after staging: the second rename fails
+  await writeFile(join(dir, 'b.mrc', 'keep'), 'not ours');
+  await assert.rejects(set.commit(), /cannot write '.*b\.mrc': is a folder/);
+  assert.deepEqual((await readdir(dir)).sort(), ['b.mrc']);
+  assert.deepEqual(await readdir(join(dir, 'b.mrc')), ['keep']);
+});
+
+test('an output that is an existing folder is refused before anything is written', async () => {
+  const dir = await tempFolder();
+  await mkdir(join(dir, 'out.mrc'));
+  await assert.rejects(writeFileAtomic(join(dir, 'out.mrc'), 'x'), /cannot write '.*out\.mrc': is a folder/);
+  assert.deepEqual(await readdir(dir), ['out.mrc']);
+});
+
+test('inputs are compared as files: a symlinked folder or a hard link cannot reach them', async () => {
+  const dir = await tempFolder();
+  const input = join(dir, 'in.mrc');
+  await writeFile(input, 'input bytes');
+  await symlink('.', join(dir, 'lnk'));
+  await link(input, join(dir, 'hard.mrc'));
+  for (const out of [join(dir, 'lnk', 'in.mrc'), join(dir, 'lnk', 'lnk', 'hard.mrc'), join(dir, '.', 'in.mrc')]) {
+    await assert.rejects(refuseInputs(out, [input], 'input map'), /refusing to overwrite input map/, out);
+    await assert.rejects(withOutputSet({ protect: [input] }, (set) => set.writeBytes(out, 'clobber')), /refusing to overwrite input/, out);
+  }
+  assert.equal(await readFile(input, 'utf8'), 'input bytes');
+  await refuseInputs(join(dir, 'other.mrc'), [input]); // a new name is fine
+});
+
+/** Start a child that stages a file and waits; resolves once the temporary file exists. */
+function stagedChild(dir: string, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+  const script = `
+    import { OutputSet } from ${JSON.stringify(join(PROJECT_ROOT, 'src/core/output-set.ts'))};
+    import { installSignalCleanup } from ${JSON.stringify(join(PROJECT_ROOT, 'src/core/signal-cleanup.ts'))};
+    installSignalCleanup();
+    const set = new OutputSet();
+    await set.writeBytes(${JSON.stringify(join(dir, 'done.mrc'))}, new Uint8Array(1 << 20));
+    await set.write(${JSON.stringify(join(dir, 'partial.mrc'))}, async (out) => {
+      await out.write(new Uint8Array(1 << 20));
+      process.stdout.write('staged\\n');
+      await new Promise(() => setInterval(() => {}, 1000));
+    });`;
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('staged')) child.kill(signal);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolveRun({ code, stderr }));
+  });
+}
+
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  test(`${signal} while writing removes the temporary files and exits ${code}`, async () => {
+    const dir = await tempFolder();
+    const r = await stagedChild(dir, signal);
+    assert.equal(r.code, code, r.stderr);
+    assert.match(r.stderr, new RegExp(`^occupy: interrupted by ${signal}; removed 2 unfinished output files\\n$`));
+    assert.deepEqual(await readdir(dir), []);
+  });
+}

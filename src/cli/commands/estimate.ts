@@ -9,9 +9,8 @@ import { limitsLines, settingsLines, type EstimateSummary } from '../../occupanc
 import { mapStem } from '../../occupancy/output-names.js';
 import type { ModificationRequest } from '../../occupancy/modify.js';
 import { estimateOptionErrors } from '../../occupancy/estimate-options.js';
-import { angpixOption, checkVoxelSize, integerOption, rangeOption, resolutionOption, seedOption } from '../options.js';
+import { angpixOption, checkVoxelSize, INT_OPTION_MAX, integerOption, numberOption, OptionRangeError, rangeOption, resolutionOption, seedOption } from '../options.js';
 import { detectByteOrder, parseMrcHeader, MRC_HEADER_BYTES } from '../../io/mrc/index.js';
-import { KERNEL_SIZE_MAX } from '../../occupancy/kernel.js';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Reporter, type Verbosity } from '../reporter.js';
@@ -90,12 +89,12 @@ export function addMethodOptions(cmd: Command): Command {
     .option('--angpix <A>', 'voxel size in Å instead of the header\'s (logged; outputs carry it)', angpixOption('--angpix'))
     .option('-r, --resolution <A>', 'resolution of the map in Å (used as low-pass when --lowpass is not given)', resolutionOption('--resolution'))
     .option('--lowpass <A>', 'low-pass cut-off in Å (alias -lp); default max(8, 3 × voxel size)', resolutionOption('--lowpass'))
-    .option('--kernel-size <voxels>', 'edge of the local kernel in voxels (odd); default from the low-pass, 3–9', integerOption('--kernel-size', 1, `an odd integer in 1..${KERNEL_SIZE_MAX} that fits the map's box`, KERNEL_SIZE_MAX))
+    .option('--kernel-size <voxels>', 'edge of the local kernel in voxels (odd); default from the low-pass, 3–9', numberOption('--kernel-size', (v) => Number.isInteger(v) && v >= 1 && v % 2 === 1 && v <= INT_OPTION_MAX, 'an odd integer >= 1 that fits the map\'s box'))
     .option('--kernel-radius <voxels>', 'radius of the spherical kernel in voxels; default low-pass / (2 × voxel size)', rangeOption('--kernel-radius', { min: 0, max: 1000, minOpen: true, unit: 'voxels' }))
     .option('--tau <fraction>', 'percentile for the full-scale search, in (0, 1]; default from the kernel', rangeOption('--tau', { min: 0, max: 1, minOpen: true }))
     .addOption(new Option('--lowpass-mask <style>', 'low-pass mask: original (as OccuPy, reproduces its solvent model) or centred (on DC)').choices(['original', 'centred']).default('original'))
     .option('--tile-size <voxels>', 'edge of the tiles of the full-scale search in voxels; default box/20', integerOption('--tile-size', 1, 'an integer in 1..(smallest edge of the box)'))
-    .option('--max-box <voxels>', 'Fourier-crop larger boxes to this size (even); 0 = never', integerOption('--max-box', 0, 'an even integer >= 10, or 0 for no limit'), 256)
+    .option('--max-box <voxels>', 'Fourier-crop larger boxes to this size (even); 0 = never', numberOption('--max-box', (v) => v === 0 || (Number.isInteger(v) && v >= 10 && v % 2 === 0 && v <= INT_OPTION_MAX), 'an even integer >= 10, or 0 for no limit'), 256)
     .option('--occupancy', 'estimate occupancy: the scale of the low-passed map (alias --lp-scale)')
     .addOption(new Option('--lp-scale', 'same as --occupancy').hideHelp().implies({ occupancy: true }))
     .option('--raw-scale', 'estimate on the raw map (resolution mode) even when modifying')
@@ -214,15 +213,15 @@ export async function run(o: EstimateCliOptions): Promise<void> {
   for (const [flag, p] of [['--solvent-def', o.solventDef], ['--target-mask', o.targetMask]] as const) {
     if (p !== undefined && !existsSync(p)) throw new Error(`cannot read ${flag} map '${p}': no such file`);
   }
-  const fileOptions = toFileOptions(o, o.inputMap);
   // Options that depend on the map's box (--kernel-size, --tile-size, the cell of --angpix) are
   // checked on its header before the map is read and processed.
   const shape = await peekMapBox(o.inputMap);
   if (shape) {
     const boxErrors = estimateOptionErrors({ maxBox: o.maxBox, hedgeConfidence: o.hedgeConfidence, kernelSize: o.kernelSize, tileSize: o.tileSize, shape });
-    if (boxErrors.length > 0) throw new RangeError(boxErrors[0]);
+    if (boxErrors.length > 0) throw new OptionRangeError(boxErrors[0]);
     if (o.angpix !== undefined) checkVoxelSize('--angpix', o.angpix, shape);
   }
+  const fileOptions = toFileOptions(o, o.inputMap);
   let s: EstimateSummary;
   try {
     ({ summary: s } = await estimateFromFile({ ...fileOptions, onProgress: (p, f) => reporter.progress(p, f) }));

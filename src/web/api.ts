@@ -12,7 +12,8 @@
  * - `GET  /api/info` → {@link ServerInfo}
  * - `GET  /api/files?dir=<rel>` → {@link FileListing} (folders and map files under the root)
  * - `POST /api/open` body {@link OpenRequest} → {@link MapInfo} (a map file under the root)
- * - `POST /api/upload?name=<file name>` body: the raw map bytes (drag and drop) → {@link MapInfo}
+ * - `POST /api/upload?name=<file name>` body: the raw map bytes (drag and drop) → {@link MapInfo};
+ *   streamed to a file of the session folder; 413 over the upload limit (`occupy gui --max-upload`)
  * - `POST /api/estimate` body {@link EstimateRequest} → {@link JobStarted}
  * - `GET  /api/jobs/<jobId>` → {@link JobStatus} (state, and the place in the queue while waiting)
  * - `GET  /api/jobs/<jobId>/events` → text/event-stream of {@link JobEvent} (JSON per `data:` line)

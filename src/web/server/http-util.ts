@@ -3,7 +3,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** An error with the HTTP status to answer (400, 403, 404, 409, 413, 500). */
+/** An error with the HTTP status to answer (400, 403, 404, 409, 413, 500, 503, 507). */
 export class HttpError extends Error {
   /** HTTP status code. */
   readonly status: number;

@@ -132,7 +132,7 @@ async function openInitialMap(session: Session, path: string): Promise<string> {
  */
 export async function startGuiServer(options: GuiServerOptions): Promise<GuiServer> {
   const maxUpload = options.maxUploadBytes ?? MAX_UPLOAD_BYTES;
-  if (!(Number.isSafeInteger(maxUpload) && maxUpload > 0)) throw new RangeError(`the upload limit must be a whole number of bytes > 0, got ${maxUpload}`);
+  if (!(Number.isSafeInteger(maxUpload) && maxUpload > 0)) throw new RangeError(`the upload limit (--max-upload) must be a whole number of bytes > 0 below 2^53, got ${maxUpload}`);
   const session = await Session.create(options.root, { volumeCacheBytes: options.volumeCacheBytes, tempParent: options.tempParent });
   let jobs: JobManager;
   try {

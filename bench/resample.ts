@@ -6,8 +6,8 @@
  * Generates a smooth map plus noise of `from³` float32 voxels in memory (x fastest, index
  * `(z*ny + y)*nx + x`), then times `fourierResample` (`pruned`, the default: separable transforms
  * that keep only the needed frequency bins) or `fourierResampleFull` (`full`: the reference with
- * full-size 3D transforms) to `to³`, and prints one JSON line: seconds per run (median), the
- * peak RSS of the process (`process.resourceUsage().maxRSS`, MiB) and the map size (MiB).
+ * full-size 3D transforms) to `to³`, and prints one JSON line: wall and CPU seconds per run
+ * (medians; on a shared machine the CPU time is the steadier figure), the peak RSS of the process (`process.resourceUsage().maxRSS`, MiB) and the map size (MiB).
  */
 import { loadFft } from '../src/math/fft.js';
 import { mulberry32 } from '../src/math/random.js';
@@ -44,17 +44,23 @@ for (let z = 0, i = 0; z < n; z++) {
 const vol: Volume = { data, shape: [n, n, n], voxelSizeA: [1, 1, 1] };
 const rssBefore = process.resourceUsage().maxRSS / 1024;
 const times: number[] = [];
+const cpuTimes: number[] = [];
 let out: Volume | null = null;
 for (let r = 0; r < runs; r++) {
   out = null;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   out = fn(vol, [to, to, to]);
+  const c = process.cpuUsage(c0);
   times.push((performance.now() - t0) / 1000);
+  cpuTimes.push((c.user + c.system) / 1e6);
 }
 times.sort((a, b) => a - b);
+cpuTimes.sort((a, b) => a - b);
 console.log(JSON.stringify({
   impl, from, to,
   seconds: Number(times[Math.floor(times.length / 2)].toFixed(3)),
+  cpuSeconds: Number(cpuTimes[Math.floor(cpuTimes.length / 2)].toFixed(3)),
   peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   rssBeforeResampleMiB: Math.round(rssBefore),
   mapMiB: Math.round((n ** 3 * 4) / 2 ** 20),

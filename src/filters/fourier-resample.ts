@@ -11,7 +11,7 @@
  * @see shared/spec/occupy-algorithm.md §2 (down-sampling large boxes), §9 (padding back), §12
  */
 import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
-import { cfftAxis, irfft3d, irfftRows, rfft3d, rfftRows } from '../math/fft.js';
+import { cfftAxis, cfftAxisInPlace, irfft3d, irfftRows, rfft3d, rfftRows } from '../math/fft.js';
 
 /** One contribution to an output frequency bin: input bin index and weight. */
 interface Source {
@@ -93,22 +93,24 @@ function prepare(volume: Volume, newShape: Shape3): (data: Float32Array) => Volu
  * Implementation (pruned separable transforms, the same numbers as {@link fourierResampleFull} to
  * float32 rounding): for each input Z plane, a real FFT of every X row keeping only the X bins
  * that feed the output (`floor(min(nx, mx)/2) + 1` of them), the X crop/pad, a complex FFT along
- * Y keeping only the Y bins that feed the output and the Y crop/pad, into a block of
- * `nz × my × (floor(mx/2)+1)` complex values; then the FFT along Z of that block keeping the
- * needed Z bins and the Z crop/pad, which gives the output's half spectrum; then the inverse
- * transforms along Z, and plane by plane along Y and X rows. PFFFT (SIMD) does the 1D transforms
- * whose lengths it supports (see `pffftCan`), kissfft the others (any length, e.g. 45, 51, 97).
+ * Y computing only the Y bins that feed the output, and the Y crop/pad, into a block of
+ * `nz × my × (floor(mx/2)+1)` complex values; then, in place in that block, the FFT along Z
+ * computing only the needed Z bins, the Z crop/pad (now the output's half spectrum) and the
+ * inverse FFT along Z; then, plane by plane, the inverse along Y and the inverse real FFT of the X
+ * rows into the output. PFFFT (SIMD) does the 1D transforms whose lengths it supports (see
+ * `pffftCan`), kissfft the others (any length, e.g. 45, 51, 97).
  *
- * Memory: besides the input and the output (`mx*my*mz` float32), two work arrays of
- * `2 * max(nz, mz) * my * (floor(mx/2)+1)` and `2 * (min(nz, mz + 1) or mz) * my * (floor(mx/2)+1)`
- * float32 (about one output-size half spectrum each, the first `nz/mz` times that on a crop), plus
- * per-plane buffers of `O(ny * max(nx, mx))` and about 1 MB of wasm scratch; nothing proportional to
- * the input's spectrum. A 1024³ → 256³ crop needs about 400 MB beyond the 4 GiB input.
+ * Memory: besides the input and the output (`mx*my*mz` float32), one work block of
+ * `2 * max(nz, mz) * my * (floor(mx/2)+1)` float32 (the output's half spectrum, `nz/mz` times that
+ * on a Z crop: 129 MiB for 512³ → 256³, 258 MiB for 1024³ → 256³), per-plane buffers of
+ * `2 * ny * (floor(max(nx, mx)/2)+1)` and `2 * my * (floor(mx/2)+1)` float32, and about 1 MB of
+ * wasm scratch; nothing proportional to the input's spectrum (the reference holds twice that, in
+ * JavaScript and in wasm memory).
  *
  * Requires `await loadFft()` (from `src/math/fft.ts`) beforehand.
  *
- * @param volume input map; `data` length `nx*ny*nz` (up to 2^32 − 1 elements), index
- *   `(z*ny + y)*nx + x` (x fastest); not modified
+ * @param volume input map; `data` length `nx*ny*nz` (any length a Float32Array can have: up to
+ *   2^32 elements in Node 20), index `(z*ny + y)*nx + x` (x fastest); not modified
  * @param newShape output box `[mx, my, mz]` in voxels (positive integers)
  * @returns a new Volume with `shape = newShape`, `voxelSizeA[i] = a_i * n_i / m_i` (Å), any other
  *   fields copied from the input, and fresh `data` of length `mx*my*mz`, index `(z*my + y)*mx + x`
@@ -126,7 +128,7 @@ export function fourierResample(volume: Volume, newShape: Shape3): Volume {
   if (nx === mx && ny === my && nz === mz) return result(volume.data.slice());
   const data = volume.data;
   const hxOut = (mx >> 1) + 1;
-  const planX = xGather(nx, mx, 1 / (nx * ny * nz));
+  const planX = xGather(nx, mx);
   const bx = planX.bins;
   const planY = axisGather(ny, my);
   const planZ = axisGather(nz, mz);
@@ -134,107 +136,129 @@ export function fourierResample(volume: Volume, newShape: Shape3): Volume {
   const allZ = indexRange(nz);
   const outY = indexRange(my);
   const outZ = indexRange(mz);
-  const plane = 2 * my * hxOut; // floats per output-size spectrum plane [my][hxOut]
+  const rowFloats = 2 * hxOut; // one complex row of the output's half spectrum
+  const plane = my * rowFloats; // one plane [my][hxOut]
+  const rowsY = Math.max(planY.need.length, my); // rows the Y pass of one plane writes before its crop/pad
 
-  // forward, one input Z plane at a time: X rows -> [y][bx] -> X crop/pad [y][hxOut] -> along Y
-  // -> [needY][hxOut] -> Y crop/pad [my][hxOut], into block[z]
-  const rowSpectra = new Float32Array(2 * ny * bx);
-  const xPlane = new Float32Array(2 * ny * hxOut);
-  const yNeed = new Float32Array(2 * planY.need.length * hxOut);
-  const block = new Float32Array(Math.max(nz, mz) * plane);
+  // The block holds, in turn: [z][my][hxOut] after the X and Y passes (nz planes), the needed Z
+  // bins, and the output's half spectrum [mz][my][hxOut] (before and after the inverse along Z).
+  // The Y pass of the last plane may write rowsY - my rows past its plane (the merge partner of an
+  // even crop), hence the slack.
+  const block = new Float32Array(Math.max(nz, mz) * plane + (rowsY - my) * rowFloats);
+  const rows = new Float32Array(2 * ny * Math.max(bx, hxOut));
+  // forward, one input Z plane at a time: X rows [y][bx] -> X crop/pad [y][hxOut] -> along Y into
+  // the block (the needed Y bins) -> Y crop/pad [my][hxOut]
   for (let z = 0; z < nz; z++) {
-    rfftRows(data.subarray(z * nx * ny, (z + 1) * nx * ny), nx, ny, bx, rowSpectra);
-    applyXGather(rowSpectra, ny, planX, xPlane, hxOut);
-    cfftAxis(xPlane, 1, hxOut, ny, allY, planY.need, false, yNeed);
-    applyGather(yNeed, planY, hxOut, block.subarray(z * plane, (z + 1) * plane));
+    rfftRows(data.subarray(z * nx * ny, (z + 1) * nx * ny), nx, ny, bx, rows);
+    applyXGather(rows, ny, planX, hxOut);
+    const target = block.subarray(z * plane, z * plane + rowsY * rowFloats);
+    cfftAxis(rows, 1, hxOut, ny, allY, planY.need, false, target);
+    gatherInPlace(target, planY, hxOut);
   }
-  // along Z for the whole block: [z][my][hxOut] -> [needZ][my][hxOut] -> Z crop/pad into the first
-  // mz planes of block: the output's half spectrum [mz][my][hxOut]
-  const spare = new Float32Array(Math.max(planZ.need.length, mz) * plane);
-  cfftAxis(block, 1, my * hxOut, nz, allZ, planZ.need, false, spare);
-  applyGather(spare, planZ, my * hxOut, block);
-  // inverse: along Z into spare, then per output plane along Y and the X rows back to real
-  cfftAxis(block, 1, my * hxOut, mz, outZ, outZ, true, spare);
+  // along Z, in place: the needed Z bins, Z crop/pad, normalisation, inverse along Z
+  const spectrum = block.subarray(0, Math.max(nz, mz) * plane);
+  cfftAxisInPlace(spectrum, my * hxOut, nz, allZ, planZ.need, false);
+  gatherInPlace(spectrum, planZ, my * hxOut);
+  // (M/N) of the crop/pad times 1/M of the inverse transform
+  const norm = 1 / (nx * ny * nz);
+  for (let i = 0, end = mz * plane; i < end; i++) spectrum[i] *= norm;
+  cfftAxisInPlace(spectrum, my * hxOut, mz, outZ, outZ, true);
+  // inverse per output plane: along Y, then the X rows back to real
   const yPlane = new Float32Array(plane);
   const out = new Float32Array(mx * my * mz);
   for (let z = 0; z < mz; z++) {
-    cfftAxis(spare.subarray(z * plane, (z + 1) * plane), 1, hxOut, my, outY, outY, true, yPlane);
+    cfftAxis(spectrum.subarray(z * plane, (z + 1) * plane), 1, hxOut, my, outY, outY, true, yPlane);
     irfftRows(yPlane, mx, my, hxOut, out.subarray(z * mx * my, (z + 1) * mx * my));
   }
   return result(out);
 }
 
 /**
- * Per-axis crop/pad of a complex array as a gather: output bin `j` (FFT order, `0..m-1`) is
- * `sum_{s = start[j]}^{start[j+1]-1} weight[s] * row[source[s]]`, where the rows are the input
- * FFT positions `need` (distinct, in the order computed by the forward pass).
+ * Per-axis crop/pad of complex rows as a gather: output row `j` (FFT order, `0..m-1`) is
+ * `sum_{s = start[j]}^{start[j+1]-1} weight[s] * row[source[s]]`, where input row `k` holds the
+ * input FFT position `need[k]` (distinct positions, ordered by first use).
  */
 interface Gather {
   /** Input FFT positions (`0..n-1`, distinct) whose bins are needed. */
   readonly need: Int32Array;
-  /** Length `m + 1`: sources of output bin j are `start[j] .. start[j+1]-1`. */
+  /** Length `m + 1`: the sources of output row j are `start[j] .. start[j+1]-1`. */
   readonly start: Int32Array;
-  /** Index into `need` of each source. */
+  /** Input row (index into `need`) of each source. */
   readonly source: Int32Array;
   readonly weight: Float64Array;
+  /** Every source row is >= its output row (a crop): apply in place in ascending order. */
+  readonly ascending: boolean;
 }
 
 /** {@link Gather} of {@link axisSources}`(n, m)`. */
 function axisGather(n: number, m: number): Gather {
   const sources = axisSources(n, m);
+  // rows: first the first source of every output bin in output order (so a crop is the identity
+  // on them), then the other sources (the merge partner of an even crop)
   const position = new Map<number, number>();
   const need: number[] = [];
+  for (const pass of [0, 1]) {
+    for (let j = 0; j < m; j++) {
+      for (const s of pass === 0 ? sources[j].slice(0, 1) : sources[j].slice(1)) {
+        if (!position.has(s.index)) {
+          position.set(s.index, need.length);
+          need.push(s.index);
+        }
+      }
+    }
+  }
   const start = new Int32Array(m + 1);
   const source: number[] = [];
   const weight: number[] = [];
+  let ascending = true;
+  let descending = true;
   for (let j = 0; j < m; j++) {
     for (const s of sources[j]) {
-      let k = position.get(s.index);
-      if (k === undefined) {
-        k = need.length;
-        position.set(s.index, k);
-        need.push(s.index);
-      }
+      const k = position.get(s.index) as number;
       source.push(k);
       weight.push(s.weight);
+      if (k < j) ascending = false;
+      if (k > j) descending = false;
     }
     start[j + 1] = source.length;
   }
-  return { need: Int32Array.from(need), start, source: Int32Array.from(source), weight: Float64Array.from(weight) };
+  // a crop reads rows >= j (its own, then the merge partner at the end), a pad rows <= j
+  if (!ascending && !descending) throw new Error(`internal: no in-place order for the crop/pad ${n} -> ${m}`);
+  return { need: Int32Array.from(need), start, source: Int32Array.from(source), weight: Float64Array.from(weight), ascending };
 }
 
 /**
- * Apply a {@link Gather} to `[need.length][inner]` complex rows (`src`), writing `[m][inner]`
- * complex rows to `dst` (`dst` may be a different view of the same memory only when it does not
- * overlap `src`).
+ * Apply a {@link Gather} in place to `buf`, which holds `need.length` rows of `inner` complex
+ * values and has room for `max(need.length, m)` rows; afterwards its first `m` rows are the output.
+ * Rows are processed in the order in which no source is overwritten before it is read.
  */
-function applyGather(src: Float32Array, g: Gather, inner: number, dst: Float32Array): void {
+function gatherInPlace(buf: Float32Array, g: Gather, inner: number): void {
   const width = 2 * inner;
   const m = g.start.length - 1;
-  for (let j = 0; j < m; j++) {
+  for (let step = 0; step < m; step++) {
+    const j = g.ascending ? step : m - 1 - step;
     const d = j * width;
     const s0 = g.start[j];
     const s1 = g.start[j + 1];
     if (s0 === s1) {
-      dst.fill(0, d, d + width);
+      buf.fill(0, d, d + width);
     } else if (s1 - s0 === 1 && g.weight[s0] === 1) {
-      const s = g.source[s0] * width;
-      dst.set(src.subarray(s, s + width), d);
+      if (g.source[s0] !== j) buf.copyWithin(d, g.source[s0] * width, (g.source[s0] + 1) * width);
     } else {
       for (let i = 0; i < width; i++) {
         let v = 0;
-        for (let t = s0; t < s1; t++) v += g.weight[t] * src[g.source[t] * width + i];
-        dst[d + i] = v;
+        for (let t = s0; t < s1; t++) v += g.weight[t] * buf[g.source[t] * width + i];
+        buf[d + i] = v;
       }
     }
   }
 }
 
 /**
- * The X-axis gather on half spectra: output bin `jx` (`0..floor(mx/2)`) is
- * `sum w * R(i)` over {@link axisSources}`(nx, mx)`, times `scale`, where a source at a negative
- * frequency (index `>= floor(nx/2)+1`) is read as `conj(R(nx - i))` (every X row is real, so its
- * spectrum R is Hermitian). `bins` is the number of non-negative input bins read.
+ * The X-axis crop/pad on half spectra: output bin `jx` (`0..floor(mx/2)`) is `sum w * R(i)` over
+ * {@link axisSources}`(nx, mx)`, where a source at a negative frequency (index
+ * `>= floor(nx/2)+1`) is read as `conj(R(nx - i))` (every X row is real, so its spectrum R is
+ * Hermitian). `bins` is the number of non-negative input bins read (the row FFT keeps those).
  */
 interface XGather {
   readonly bins: number;
@@ -242,13 +266,14 @@ interface XGather {
   readonly start: Int32Array;
   /** Non-negative input bin of each source. */
   readonly source: Int32Array;
-  /** Weight of each source, `scale` included. */
   readonly weight: Float64Array;
   /** 1 where the source is conjugated. */
   readonly conj: Uint8Array;
+  /** Output bins (ascending) that are not just their own input bin with weight 1. */
+  readonly changed: Int32Array;
 }
 
-function xGather(nx: number, mx: number, scale: number): XGather {
+function xGather(nx: number, mx: number): XGather {
   const hxIn = (nx >> 1) + 1;
   const hxOut = (mx >> 1) + 1;
   const sources = axisSources(nx, mx).slice(0, hxOut);
@@ -256,35 +281,50 @@ function xGather(nx: number, mx: number, scale: number): XGather {
   const source: number[] = [];
   const weight: number[] = [];
   const conj: number[] = [];
+  const changed: number[] = [];
   for (let j = 0; j < hxOut; j++) {
     for (const s of sources[j]) {
       const mirrored = s.index >= hxIn;
       source.push(mirrored ? nx - s.index : s.index);
       conj.push(mirrored ? 1 : 0);
-      weight.push(s.weight * scale);
+      weight.push(s.weight);
     }
     start[j + 1] = source.length;
+    if (!(sources[j].length === 1 && sources[j][0].index === j && sources[j][0].weight === 1)) changed.push(j);
   }
   const bins = source.reduce((b, i) => Math.max(b, i + 1), 1);
-  return { bins, start, source: Int32Array.from(source), weight: Float64Array.from(weight), conj: Uint8Array.from(conj) };
+  return { bins, start, source: Int32Array.from(source), weight: Float64Array.from(weight), conj: Uint8Array.from(conj), changed: Int32Array.from(changed) };
 }
 
-/** Apply an {@link XGather} to `rows` rows of `g.bins` complex bins, writing rows of `hxOut` bins. */
-function applyXGather(src: Float32Array, rows: number, g: XGather, dst: Float32Array, hxOut: number): void {
-  const { bins, start, source, weight, conj } = g;
-  for (let r = 0; r < rows; r++) {
+/**
+ * Apply an {@link XGather} in place: `buf` holds `rows` rows of `g.bins` complex bins (row stride
+ * `g.bins`) and has room for `rows` rows of `hxOut`; afterwards it holds the rows of `hxOut` bins
+ * (row stride `hxOut`). On a crop (`bins = hxOut`, sources at bins >= the output bin) rows and bins
+ * run forwards, on a pad (`bins <= hxOut`, sources at bins <= the output bin) backwards, so that no
+ * value is overwritten before it is read.
+ */
+function applyXGather(buf: Float32Array, rows: number, g: XGather, hxOut: number): void {
+  const { bins, start, source, weight, conj, changed } = g;
+  // same row stride: only the bins that are not their own source need work (on a crop, the Nyquist bin)
+  const sameStride = bins === hxOut;
+  if (sameStride && changed.length === 0) return;
+  const forwards = bins >= hxOut;
+  const count = sameStride ? changed.length : hxOut;
+  for (let step = 0; step < rows; step++) {
+    const r = forwards ? step : rows - 1 - step;
     const s = 2 * r * bins;
     const d = 2 * r * hxOut;
-    for (let j = 0; j < hxOut; j++) {
+    for (let q = 0; q < count; q++) {
+      const j = sameStride ? changed[forwards ? q : count - 1 - q] : hxOut - 1 - q;
       let re = 0;
       let im = 0;
       for (let t = start[j]; t < start[j + 1]; t++) {
         const i = s + 2 * source[t];
-        re += weight[t] * src[i];
-        im += conj[t] ? -weight[t] * src[i + 1] : weight[t] * src[i + 1];
+        re += weight[t] * buf[i];
+        im += conj[t] ? -weight[t] * buf[i + 1] : weight[t] * buf[i + 1];
       }
-      dst[d + 2 * j] = re;
-      dst[d + 2 * j + 1] = im;
+      buf[d + 2 * j] = re;
+      buf[d + 2 * j + 1] = im;
     }
   }
 }

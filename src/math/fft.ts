@@ -636,6 +636,33 @@ export function cfftAxis(
   return out;
 }
 
+/**
+ * {@link cfftAxis} on one block (`outer = 1`) with the result written over its input: the FFT
+ * along the slow axis of a `[rows][inner]` complex array, in place. Used where a second array of
+ * the block's size would not fit (the Fourier crop of very large maps).
+ *
+ * Formula: as {@link cfftAxis} with `outer = 1`: afterwards row `i` (`0..indexOut.length-1`) holds
+ * `sum_j before[j][c] * exp(s*2*pi*i*indexIn[j]*indexOut[i]/n)`; rows from `indexOut.length` on
+ * are left as they were.
+ *
+ * @param data complex rows, interleaved `(re, im)`, complex index `row*inner + c`, length
+ *   `>= 2*max(indexIn.length, indexOut.length)*inner`; rows `0..indexIn.length-1` are the input
+ *   (at the positions `indexIn`), overwritten by the output rows
+ * @param inner number of complex columns
+ * @param n transform length along the axis
+ * @param indexIn positions (0..n-1, distinct) of the given input rows
+ * @param indexOut positions (0..n-1) of the wanted output rows
+ * @param inverse true for the inverse (`+i`, unnormalised) transform
+ * @throws Error when called before {@link loadFft}; RangeError for invalid sizes or indices
+ */
+export function cfftAxisInPlace(data: Float32Array, inner: number, n: number, indexIn: Int32Array, indexOut: Int32Array, inverse: boolean): void {
+  const rows = Math.max(indexIn.length, indexOut.length);
+  if (data.length < 2 * rows * inner) throw new RangeError(`cfftAxisInPlace: data length must be >= ${2 * rows * inner}, got ${data.length}`);
+  // Safe because cfftAxis with outer = 1 copies each batch of columns (every input row of them)
+  // into wasm memory before it writes the output rows of the same columns, and no other columns.
+  cfftAxis(data, 1, inner, n, indexIn, indexOut, inverse, data);
+}
+
 /** Set-up shared by the PFFFT row transforms: the real plan and scratch for a batch of rows of length n. */
 function pfRealRows(n: number, rows: number): { p: PffftWasm; setup: number; batch: number; inPtr: number; outPtr: number; workPtr: number } {
   const p = getPffft();

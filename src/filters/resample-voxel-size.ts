@@ -13,22 +13,41 @@ import { fourierResample } from './fourier-resample.js';
  * The exact new voxel size is `a_i · n_i / m_i`; it equals `voxelSizeA` only when `n_i · a_i /
  * voxelSizeA` is an integer, and the difference is reported by the caller.
  *
- * @param v input map (canonical layout); not modified
+ * The Fourier step is {@link fourierResample} (pruned separable transforms): besides the input
+ * and the result it needs about one output-size half spectrum of memory (`nz/mz` times that when
+ * the voxel size grows), so maps of 1024³ and more can be resampled.
+ *
+ * @param v input map; `data` length `nx*ny*nz`, index `(z*ny + y)*nx + x` (x fastest); not modified
  * @param voxelSizeA target voxel size, Å, > 0
  * @param box optional output box [nx, ny, nz] (voxels)
- * @throws RangeError for a non-positive voxel size or box
+ * @returns a new Volume (fresh `data`, never the input's) of shape `box`, or of the resampled
+ *   shape `round(n_i · a_i / voxelSizeA)` (at least 2) when no box is given; voxel size
+ *   `a_i · n_i / m_i` (Å)
+ * @throws RangeError for a non-positive or non-finite voxel size, or a box that is not positive integers
+ * @throws TypeError / RangeError for an invalid volume (see {@link fourierResample})
+ * @throws Error when the FFT has not been loaded with `loadFft()` and a Fourier step is needed
  */
 export function resampleToVoxelSize(v: Volume, voxelSizeA: number, box?: Shape3): Volume {
   assertVolume(v);
   if (!(voxelSizeA > 0) || !Number.isFinite(voxelSizeA)) throw new RangeError(`--angpix must be > 0 Å, got ${voxelSizeA}`);
   const target = v.shape.map((n, i) => Math.max(2, Math.round((n * v.voxelSizeA[i]) / voxelSizeA))) as unknown as Shape3;
-  const resampled = target.every((m, i) => m === v.shape[i]) ? { ...v, data: v.data.slice(), voxelSizeA: [...v.voxelSizeA] as Vec3 } : fourierResample(v, target);
-  if (!box) return resampled;
-  if (!box.every((n) => Number.isInteger(n) && n > 0)) throw new RangeError(`--box must be positive integers, got ${box.join('x')}`);
-  return cropOrPad(resampled, box);
+  if (box && !box.every((n) => Number.isInteger(n) && n > 0)) throw new RangeError(`--box must be positive integers, got ${box.join('x')}`);
+  const same = target.every((m, i) => m === v.shape[i]);
+  // cropOrPad copies into a new array, so an unchanged box needs no full-size copy first
+  if (same) return box ? cropOrPad(v, box) : { ...v, data: v.data.slice(), voxelSizeA: [...v.voxelSizeA] as Vec3 };
+  const resampled = fourierResample(v, target);
+  return box ? cropOrPad(resampled, box) : resampled;
 }
 
-/** Centre-crop or zero-pad a map in real space to `box` (voxel size unchanged). */
+/**
+ * Centre-crop or zero-pad a map in real space to `box` (voxel size unchanged): output voxel
+ * `(x, y, z)` is input voxel `(x + o_x, y + o_y, z + o_z)` with `o_i = floor(n_i/2) - floor(m_i/2)`
+ * (so the centre voxel `floor(n/2)` stays the centre), zero outside the input.
+ *
+ * @param v input map; `data` index `(z*ny + y)*nx + x`; not modified
+ * @param box output box `[mx, my, mz]` (voxels, positive integers)
+ * @returns `{ data, shape: box, voxelSizeA }` with fresh `data` of length `mx*my*mz`
+ */
 export function cropOrPad(v: Volume, box: Shape3): Volume {
   const [nx, ny, nz] = v.shape;
   const [mx, my, mz] = box;

@@ -1,7 +1,8 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadFft } from '../../src/math/fft.js';
+import { cfftAxis, cfftAxisInPlace, loadFft } from '../../src/math/fft.js';
 import { fourierResample, fourierResampleFull } from '../../src/filters/fourier-resample.js';
+import { cropOrPad, resampleToVoxelSize } from '../../src/filters/resample-voxel-size.js';
 import type { Shape3, Vec3, Volume } from '../../src/core/volume.js';
 import { maxAbsDiff, mean, randomMap } from '../math/reference.js';
 
@@ -205,5 +206,63 @@ describe('fourierResample', () => {
     assert.notEqual(same.data, x);
     assert.throws(() => fourierResampleFull(vol(x, [5, 4, 3]), [0, 2, 2]), RangeError);
     assert.throws(() => fourierResampleFull(vol(new Float32Array(9), [2, 2, 2]), [4, 4, 4]), TypeError);
+  });
+
+  test('cfftAxisInPlace equals cfftAxis into a separate array (pruned input and output, PFFFT and kissfft lengths)', () => {
+    for (const [n, inner] of [[64, 300], [45, 7], [97, 1000]]) {
+      const rows = Int32Array.from({ length: n }, (_, i) => i);
+      const some = Int32Array.from([0, 1, 2, n - 2, n - 1, 5]);
+      for (const [indexIn, indexOut] of [[rows, some], [some, rows], [rows, rows]]) {
+        const data = randomMap([2 * inner, Math.max(indexIn.length, indexOut.length), 1], n + inner);
+        const expected = cfftAxis(data, 1, inner, n, indexIn, indexOut, n % 2 === 0);
+        cfftAxisInPlace(data, inner, n, indexIn, indexOut, n % 2 === 0);
+        assert.deepEqual(data.subarray(0, expected.length), expected);
+      }
+    }
+    assert.throws(() => cfftAxisInPlace(new Float32Array(10), 2, 8, Int32Array.from([0, 1, 2]), Int32Array.from([0]), false), RangeError);
+  });
+});
+
+describe('resampleToVoxelSize (pixel-size resample)', () => {
+  before(async () => {
+    await loadFft();
+  });
+
+  test('uses the pruned Fourier resampling: equals the full-transform reference, then the real-space box', () => {
+    const from: Shape3 = [51, 45, 40];
+    const x = randomMap(from, 31, 0.2);
+    const v = vol(x, from, [1, 1, 1]);
+    const out = resampleToVoxelSize(v, 1.5);
+    const ref = fourierResampleFull(v, [34, 30, 27]);
+    assert.deepEqual(out.shape, [34, 30, 27]);
+    let scale = 0;
+    for (const f of ref.data) scale = Math.max(scale, Math.abs(f));
+    assert.ok(maxAbsDiff(out.data, ref.data) / scale < 1e-5);
+    const boxed = resampleToVoxelSize(v, 1.5, [40, 20, 27]);
+    assert.deepEqual(boxed.data, cropOrPad(out, [40, 20, 27]).data);
+    assert.ok(maxAbsDiff(boxed.voxelSizeA, out.voxelSizeA) < 1e-12);
+  });
+
+  test('same voxel size: a copy, or the real-space box of the input itself', () => {
+    const from: Shape3 = [6, 5, 4];
+    const x = randomMap(from, 8);
+    const copy = x.slice();
+    const same = resampleToVoxelSize(vol(x, from, [1.2, 1.2, 1.2]), 1.2);
+    assert.deepEqual(same.data, x);
+    assert.notEqual(same.data, x);
+    const boxed = resampleToVoxelSize(vol(x, from, [1.2, 1.2, 1.2]), 1.2, [4, 7, 4]);
+    assert.deepEqual(boxed.shape, [4, 7, 4]);
+    // centre voxel floor(n/2) stays the centre: output (x, y, z) = input (x + 1, y - 1, z)
+    assert.equal(boxed.data[(2 * 7 + 3) * 4 + 2], x[(2 * 5 + 2) * 6 + 3]);
+    assert.equal(boxed.data[(0 * 7 + 0) * 4 + 0], 0);
+    assert.deepEqual(x, copy);
+  });
+
+  test('bad voxel size or box: RangeError naming the option', () => {
+    const v = vol(randomMap([4, 4, 4], 1), [4, 4, 4]);
+    assert.throws(() => resampleToVoxelSize(v, 0), /--angpix/);
+    assert.throws(() => resampleToVoxelSize(v, Number.NaN), /--angpix/);
+    assert.throws(() => resampleToVoxelSize(v, 2, [4, 0, 4]), /--box/);
+    assert.throws(() => resampleToVoxelSize(v, 1, [4, 2.5, 4]), /--box/);
   });
 });

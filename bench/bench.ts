@@ -21,6 +21,7 @@ import { loadFft } from '../src/math/fft.js';
 import { sphericalKernel } from '../src/occupancy/kernel.js';
 import { sphericalMaxFilter, sphericalMaxFilterBruteForce } from '../src/filters/max-filter.js';
 import { lowpassHard, lowpassHardFull } from '../src/filters/lowpass.js';
+import { fourierResample, fourierResampleFull } from '../src/filters/fourier-resample.js';
 import { densityHistogram, densityHistogramReference } from '../src/math/histogram.js';
 import { confidenceCurve, confidenceMap, confidenceMapReference } from '../src/occupancy/confidence.js';
 import { occupancyPhantom } from '../src/synthetic/phantom.js';
@@ -104,6 +105,18 @@ try {
     const tFull = timeMedian(() => lowpassHardFull(vol, 8, 'original'), runs);
     const tPruned = timeMedian(() => lowpassHard(vol, 8, 'original'), runs);
     krows.push([`low-pass ${m}³ to 8 Å (full 3D kissfft vs pruned, PFFFT)`, (tFull * 1000).toFixed(0), (tPruned * 1000).toFixed(0), (tFull / tPruned).toFixed(1) + '×']);
+    // Fourier crop of the default --max-box 256 (full 3D transforms vs pruned separable ones); the
+    // 512³ map is made from the 256³ noise, and at most 3 runs each (the full one takes seconds)
+    {
+      const c = 512;
+      const src = new Float32Array(c ** 3);
+      for (let i = 0; i < src.length; i += big.length) src.set(big.subarray(0, Math.min(big.length, src.length - i)), i);
+      const large = { data: src, shape: [c, c, c] as [number, number, number], voxelSizeA: [0.8, 0.8, 0.8] as [number, number, number] };
+      const k = Math.min(runs, 3);
+      const tCropFull = timeMedian(() => fourierResampleFull(large, [m, m, m]), k);
+      const tCrop = timeMedian(() => fourierResample(large, [m, m, m]), k);
+      krows.push([`Fourier crop ${c}³ → ${m}³ (full 3D kissfft vs pruned separable)`, (tCropFull * 1000).toFixed(0), (tCrop * 1000).toFixed(0), (tCropFull / tCrop).toFixed(1) + '×']);
+    }
     const tHistRef = timeMedian(() => densityHistogramReference(big, 1000), runs);
     const tHist = timeMedian(() => densityHistogram(big, 1000), runs);
     krows.push([`histogram ${m}³, 1000 bins (JavaScript vs SIMD)`, (tHistRef * 1000).toFixed(0), (tHist * 1000).toFixed(0), (tHistRef / tHist).toFixed(1) + '×']);

@@ -4,23 +4,9 @@
  * (transferred, not copied), the range and mean, and the uncompressed size its header promises.
  */
 import { parentPort } from 'node:worker_threads';
-import { MrcFormatError, readMrc } from '../../io/mrc/index.js';
+import { readMrc } from '../../io/mrc/index.js';
 import { bytesPerVoxel, type MrcMode } from '../../io/mrc/modes.js';
-import type { MapReadReply, MapReadRequest } from './map-reader.js';
-
-/** Range and mean of the voxels. */
-function stats(data: Float32Array): { min: number; max: number; mean: number } {
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
-    sum += v;
-  }
-  return { min, max, mean: data.length ? sum / data.length : 0 };
-}
+import { volumeStats, type MapReadReply, type MapReadRequest } from './map-reader.js';
 
 async function read(req: MapReadRequest): Promise<{ reply: MapReadReply; transfer: ArrayBuffer[] }> {
   try {
@@ -30,11 +16,11 @@ async function read(req: MapReadRequest): Promise<{ reply: MapReadReply; transfe
     let data = volume.data;
     // transfer a buffer the array covers exactly (a copy otherwise, e.g. a view after the header)
     if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength || !(data.buffer instanceof ArrayBuffer)) data = new Float32Array(data);
-    const reply: MapReadReply = { ok: true, data, shape: volume.shape, voxelSizeA: volume.voxelSizeA, stats: stats(data), fileBytes };
+    const reply: MapReadReply = { ok: true, data, shape: volume.shape, voxelSizeA: volume.voxelSizeA, stats: volumeStats(data), fileBytes };
     return { reply, transfer: [data.buffer as ArrayBuffer] };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return { reply: { ok: false, format: err instanceof MrcFormatError || err instanceof RangeError, message }, transfer: [] };
+    return { reply: { ok: false, message }, transfer: [] };
   }
 }
 

@@ -23,7 +23,21 @@ export interface MapReadRequest {
 /** Message from a reader thread. */
 export type MapReadReply =
   | { ok: true; data: Float32Array; shape: Shape3; voxelSizeA: Vec3; stats: { min: number; max: number; mean: number }; fileBytes: number }
-  | { ok: false; format: boolean; message: string };
+  | { ok: false; message: string };
+
+/** Range and mean of a volume's values. */
+export function volumeStats(data: Float32Array): { min: number; max: number; mean: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+  }
+  return { min, max, mean: data.length ? sum / data.length : 0 };
+}
 
 /** A map read by {@link MapReader.read}. */
 export interface MapRead {

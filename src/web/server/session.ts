@@ -36,19 +36,8 @@ export interface SessionMap {
   identity?: string;
 }
 
-/** Range and mean of a volume's values. */
-export function volumeStats(data: Float32Array): { min: number; max: number; mean: number } {
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
-    sum += v;
-  }
-  return { min, max, mean: data.length ? sum / data.length : 0 };
-}
+/** Range and mean of a volume's values (see `map-reader.ts`). */
+export { volumeStats } from './map-reader.js';
 
 /** Default memory for cached volumes (slices of recently viewed layers), bytes. */
 export const DEFAULT_VOLUME_CACHE_BYTES = 1024 ** 3;

@@ -8,6 +8,7 @@
 
 /** An out-of-range or malformed option value; the message names the option, the range and the value. */
 export class OptionRangeError extends RangeError {
+  /** @param message one line: the option, the allowed range and the value */
   constructor(message: string) {
     super(message);
     this.name = 'OptionRangeError';
@@ -18,11 +19,13 @@ export class OptionRangeError extends RangeError {
 export const INT_OPTION_MAX = 2 ** 31 - 1;
 /** Range of every `--seed`: an integer in 0..2³¹ − 1. */
 export const SEED_MAX = 2 ** 31 - 1;
-/** Range of every voxel/pixel size option (`--angpix` and friends), Å. */
+/** Smallest voxel/pixel size accepted by `--angpix` and friends, Å. */
 export const ANGPIX_MIN_A = 0.01;
+/** Largest voxel/pixel size accepted by `--angpix` and friends, Å. */
 export const ANGPIX_MAX_A = 100;
-/** Range of resolution-like options (`--lowpass`, `--resolution`, ...), Å. */
+/** Smallest value of resolution-like options (`--lowpass`, `--resolution`, ...), Å. */
 export const RESOLUTION_MIN_A = 0.1;
+/** Largest value of resolution-like options (`--lowpass`, `--resolution`, ...), Å. */
 export const RESOLUTION_MAX_A = 1000;
 
 /** The value as typed, quoted, for messages (`got 'abc'`, `got ''`). */

@@ -2,7 +2,6 @@
  * `occupy fsc HALF1 HALF2 [--mask M] [--angpix A]`: global Fourier shell correlation.
  */
 import { Command } from 'commander';
-import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fourierShellCorrelation, resolutionAtThreshold } from '../../resolution/fsc.js';
 import { mapStem } from '../../occupancy/output-names.js';
@@ -11,6 +10,7 @@ import { readMapArg } from '../read-map.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
+import { withOutputSet } from '../../core/output-set.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'global FSC of two half maps: curve (CSV/JSON/plot) and resolution at 0.143 and 0.5';
@@ -67,17 +67,19 @@ export async function run(h1Path: string, h2Path: string, o: FscOptions): Promis
     shells,
   };
   const csv = ['shell,frequency_per_A,resolution_A,fsc,samples', ...shells.map((s) => [s.shell, s.frequencyPerA, s.resolutionA ?? '', s.fsc ?? '', s.samples].join(','))].join('\n') + '\n';
+  // the CSV, JSON and plot appear together, only when all are complete
   const files: string[] = [];
-  await mkdir(dirname(prefix), { recursive: true });
-  for (const [ext, text] of [['csv', csv], ['json', JSON.stringify(result, null, 1) + '\n']] as const) {
-    const p = `${prefix}.${ext}`;
-    await writeFileAtomic(p, text);
-    files.push(p);
-  }
-  const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import
-  const { fscPlotSpec } = await import('../../plots/fsc-plot.js');
-  const spec = fscPlotSpec({ frequencyPerA: Array.from(curve.frequencyPerA), fsc: Array.from(curve.fsc), resolutionAt0143A: result.resolutionAt0143A ?? undefined, resolutionAt05A: result.resolutionAt05A ?? undefined }, `FSC: ${mapStem(h1Path)} / ${mapStem(h2Path)}${o.mask ? ' (masked)' : ''}`);
-  files.push(...(await writePlot(join(dirname(prefix), mapStem(prefix)), await renderVegaLite(spec))));
+  await withOutputSet({ protect: [h1Path, h2Path, ...(o.mask ? [o.mask] : [])], inputLabel: 'input map' }, async (outputs) => {
+    for (const [ext, text] of [['csv', csv], ['json', JSON.stringify(result, null, 1) + '\n']] as const) {
+      const p = `${prefix}.${ext}`;
+      await writeFileAtomic(p, text, outputs);
+      files.push(p);
+    }
+    const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import
+    const { fscPlotSpec } = await import('../../plots/fsc-plot.js');
+    const spec = fscPlotSpec({ frequencyPerA: Array.from(curve.frequencyPerA), fsc: Array.from(curve.fsc), resolutionAt0143A: result.resolutionAt0143A ?? undefined, resolutionAt05A: result.resolutionAt05A ?? undefined }, `FSC: ${mapStem(h1Path)} / ${mapStem(h2Path)}${o.mask ? ' (masked)' : ''}`);
+    files.push(...(await writePlot(join(dirname(prefix), mapStem(prefix)), await renderVegaLite(spec), outputs)));
+  });
   if (o.json) {
     process.stdout.write(JSON.stringify({ ...result, files }) + '\n');
   } else if (reporter.verbosity !== 'quiet') {

@@ -17,6 +17,7 @@ import { angpixOption, integerOption, rangeOption, resolutionOption } from '../o
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
+import { withOutputSet } from '../../core/output-set.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'local resolution in Å from half maps (local FSC) or monogenic (MonoRes-style)';
@@ -116,44 +117,50 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
   const outStem = mapStem(out);
   const settings = o.method === 'localfsc' ? `local FSC, window ${stats.windowVoxels} vox, step ${stats.stepVoxels}, threshold ${o.threshold}` : 'monogenic (MonoRes-style), alpha 0.05';
   const protect = [half1Path, ...(half2Path ? [half2Path] : []), ...(o.mask ? [o.mask] : [])];
-  await writeMrc(out, resolution, {
-    template: h1.header,
-    labels: [`occupy-ts ${OCCUPY_VERSION}: local resolution (A), ${settings}`, `outside the mask: ${o.method === 'localfsc' ? o.lowestResolution : 'coarsest tested'} A (background)`],
-    protect,
-  });
+  // every output is staged and appears only when all of them are complete
   const files = [out];
-  const select = maskMap ? Uint8Array.from(maskMap.volume.data, (v) => (v > 0.5 ? 1 : 0)) : undefined;
-  const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import
-  const { resolutionHistogram, resolutionHistogramSpec } = await import('../../plots/resolution-histogram.js');
-  const hist = resolutionHistogram(resolution.data, select);
-  files.push(...(await writePlot(join(outDir, `${outStem}_histogram`), await renderVegaLite(resolutionHistogramSpec(hist, `Local resolution (${o.method === 'localfsc' ? 'local FSC' : 'monogenic'}): ${stem}`, Number(stats.medianA))))));
-  if (o.filter) {
-    const avg = h2 ? Float32Array.from(h1.volume.data, (v, i) => 0.5 * (v + (h2 as MrcMap).volume.data[i])) : h1.volume.data;
-    const filtered = localLowpass({ data: avg, shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, resolution.data);
-    const fpath = join(outDir, `${outStem}_filtered.mrc`);
-    await writeMrc(fpath, filtered, { template: h1.header, labels: [`occupy-ts ${OCCUPY_VERSION}: locally low-passed by ${outStem}.mrc`], protect });
-    files.push(fpath);
-  }
-  const logPath = join(outDir, `${outStem}_log.txt`);
-  files.push(logPath);
-  const seconds = (performance.now() - t0) / 1000;
-  const lines = [
-    `occupy-ts ${OCCUPY_VERSION} — local resolution`,
-    `Inputs             : ${protect.join(', ')}`,
-    `Voxel size         : ${h1.volume.voxelSizeA.map((v) => v.toFixed(3)).join(', ')} Å${o.angpix !== undefined ? ' (--angpix override)' : ''}`,
-    `Method             : ${settings}`,
-    ...(o.method === 'localfsc'
-      ? [`Global resolution  : ${Number(stats.globalResolutionA).toFixed(2)} Å (FSC ${o.threshold}${o.mask ? ', soft-masked' : ''})`, `Windows evaluated  : ${stats.points}`, `Outside the mask   : ${o.lowestResolution} Å (background)`]
-      : []),
-    `Local resolution   : median ${Number(stats.medianA).toFixed(2)} Å, 5–95 % ${Number(stats.p5A).toFixed(2)}–${Number(stats.p95A).toFixed(2)} Å`,
-    'Local resolution is relative to its method and window: values from different tools are not interchangeable.',
-    ...warnings.map((w) => `WARNING: ${w}`),
-    '',
-    'Files written:',
-    ...files.map((f) => `  ${f}`),
-    `Done in ${seconds.toFixed(2)} s.`,
-  ];
-  await writeFileAtomic(logPath, lines.join('\n') + '\n');
+  let lines: string[] = [];
+  let seconds = 0;
+  await withOutputSet({ protect, inputLabel: 'input map' }, async (outputs) => {
+    await writeMrc(out, resolution, {
+      template: h1.header,
+      labels: [`occupy-ts ${OCCUPY_VERSION}: local resolution (A), ${settings}`, `outside the mask: ${o.method === 'localfsc' ? o.lowestResolution : 'coarsest tested'} A (background)`],
+      protect,
+      outputs,
+    });
+    const select = maskMap ? Uint8Array.from(maskMap.volume.data, (v) => (v > 0.5 ? 1 : 0)) : undefined;
+    const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import
+    const { resolutionHistogram, resolutionHistogramSpec } = await import('../../plots/resolution-histogram.js');
+    const hist = resolutionHistogram(resolution.data, select);
+    files.push(...(await writePlot(join(outDir, `${outStem}_histogram`), await renderVegaLite(resolutionHistogramSpec(hist, `Local resolution (${o.method === 'localfsc' ? 'local FSC' : 'monogenic'}): ${stem}`, Number(stats.medianA))), outputs)));
+    if (o.filter) {
+      const avg = h2 ? Float32Array.from(h1.volume.data, (v, i) => 0.5 * (v + (h2 as MrcMap).volume.data[i])) : h1.volume.data;
+      const filtered = localLowpass({ data: avg, shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, resolution.data);
+      const fpath = join(outDir, `${outStem}_filtered.mrc`);
+      await writeMrc(fpath, filtered, { template: h1.header, labels: [`occupy-ts ${OCCUPY_VERSION}: locally low-passed by ${outStem}.mrc`], protect, outputs });
+      files.push(fpath);
+    }
+    const logPath = join(outDir, `${outStem}_log.txt`);
+    files.push(logPath);
+    seconds = (performance.now() - t0) / 1000;
+    lines = [
+      `occupy-ts ${OCCUPY_VERSION} — local resolution`,
+      `Inputs             : ${protect.join(', ')}`,
+      `Voxel size         : ${h1.volume.voxelSizeA.map((v) => v.toFixed(3)).join(', ')} Å${o.angpix !== undefined ? ' (--angpix override)' : ''}`,
+      `Method             : ${settings}`,
+      ...(o.method === 'localfsc'
+        ? [`Global resolution  : ${Number(stats.globalResolutionA).toFixed(2)} Å (FSC ${o.threshold}${o.mask ? ', soft-masked' : ''})`, `Windows evaluated  : ${stats.points}`, `Outside the mask   : ${o.lowestResolution} Å (background)`]
+        : []),
+      `Local resolution   : median ${Number(stats.medianA).toFixed(2)} Å, 5–95 % ${Number(stats.p5A).toFixed(2)}–${Number(stats.p95A).toFixed(2)} Å`,
+      'Local resolution is relative to its method and window: values from different tools are not interchangeable.',
+      ...warnings.map((w) => `WARNING: ${w}`),
+      '',
+      'Files written:',
+      ...files.map((f) => `  ${f}`),
+      `Done in ${seconds.toFixed(2)} s.`,
+    ];
+    await writeFileAtomic(logPath, lines.join('\n') + '\n', outputs);
+  });
   const result = { method: o.method, inputs: protect, ...stats, warnings, files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
   if (o.json) {
     process.stdout.write(JSON.stringify(result) + '\n');

@@ -78,9 +78,13 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   const args = rewriteMultiLetterFlags(argv);
   const program = buildProgram(args);
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // commander's own errors as one `occupy: error: …` line (its suggestion joined onto it)
+  const outputError = (str: string, write: (s: string) => void): void => {
+    write(`occupy: ${str.trim().replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)').replace(/\n+/g, ' ')}\n`);
+  };
   const override = (c: Command): void => {
     c.exitOverride();
+    c.configureOutput({ writeErr: (s) => process.stderr.write(s), outputError });
     c.commands.forEach(override);
   };
   override(program);

@@ -5,6 +5,7 @@
  * The parsers throw {@link OptionRangeError} (not commander's InvalidArgumentError), so the entry
  * point prints the message as its one `occupy: error: ...` line and exits non-zero.
  */
+import { ANGPIX_MAX_A, ANGPIX_MIN_A, voxelSizeError } from '../core/voxel-size-limits.js';
 
 /** An out-of-range or malformed option value; the message names the option, the range and the value. */
 export class OptionRangeError extends RangeError {
@@ -19,10 +20,7 @@ export class OptionRangeError extends RangeError {
 export const INT_OPTION_MAX = 2 ** 31 - 1;
 /** Range of every `--seed`: an integer in 0..2³¹ − 1. */
 export const SEED_MAX = 2 ** 31 - 1;
-/** Smallest voxel/pixel size accepted by `--angpix` and friends, Å. */
-export const ANGPIX_MIN_A = 0.01;
-/** Largest voxel/pixel size accepted by `--angpix` and friends, Å. */
-export const ANGPIX_MAX_A = 100;
+export { ANGPIX_MIN_A, ANGPIX_MAX_A } from '../core/voxel-size-limits.js';
 /** Smallest value of resolution-like options (`--lowpass`, `--resolution`, ...), Å. */
 export const RESOLUTION_MIN_A = 0.1;
 /** Largest value of resolution-like options (`--lowpass`, `--resolution`, ...), Å. */
@@ -111,11 +109,6 @@ export function resolutionOption(name: string): (raw: string) => number {
  * @throws OptionRangeError naming the option, the range and the value
  */
 export function checkVoxelSize(name: string, angpix: number, box?: readonly number[]): void {
-  if (!inRange(angpix, { min: ANGPIX_MIN_A, max: ANGPIX_MAX_A })) {
-    throw new OptionRangeError(`${name} must be a number of Å in [${ANGPIX_MIN_A}, ${ANGPIX_MAX_A}], got ${angpix}`);
-  }
-  for (const n of box ?? []) {
-    const cell = Math.fround(n * angpix);
-    if (!Number.isFinite(cell) || cell <= 0) throw new OptionRangeError(`${name} ${angpix} gives a cell of ${n} × ${angpix} Å that an MRC header cannot store`);
-  }
+  const error = voxelSizeError(name, angpix, box);
+  if (error) throw new OptionRangeError(error);
 }

@@ -16,6 +16,7 @@ import { formatLog, summarise, type EstimateSummary } from './summary.js';
 import { modifiedMapName, modifyMap, type ModificationRequest } from './modify.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { OutputSet } from '../core/output-set.js';
+import { voxelSizeError } from '../core/voxel-size-limits.js';
 
 /** Version string recorded in labels, logs and summaries. */
 export const OCCUPY_VERSION = '0.1.0';
@@ -165,7 +166,8 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const targetMask = opts.targetMaskPath ? (await readMrc(opts.targetMaskPath)).volume : undefined;
   const headerVoxel = input.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ');
   if (opts.angpix !== undefined) {
-    if (!(opts.angpix > 0) || !Number.isFinite(opts.angpix)) throw new RangeError(`--angpix must be > 0 Å, got ${opts.angpix}`);
+    const error = voxelSizeError('--angpix', opts.angpix, input.volume.shape);
+    if (error) throw new RangeError(error);
     for (const v of [input.volume, solventDef, targetMask]) if (v) v.voxelSizeA = [opts.angpix, opts.angpix, opts.angpix];
   }
   timer.stop();

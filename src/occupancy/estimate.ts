@@ -148,6 +148,7 @@ function prepare(map: Volume, options: EstimateOptions): Prepared {
     kernelSize: options.kernelSize,
     kernelRadiusVoxels: options.kernelRadiusVoxels,
     tau: options.tau,
+    box: procShape,
   });
   warnings.push(...settings.warnings);
   notes.push(...settings.notes);

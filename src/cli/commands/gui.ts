@@ -24,7 +24,7 @@ export interface GuiOptions {
 export function addGuiOptions(cmd: Command): Command {
   return cmd
     .argument('[map]', 'a map to open at start (inside the root folder)')
-    .option('--port <n>', 'port (default: a free one)', integerOption('--port', 1))
+    .option('--port <n>', 'port (default: a free one)', integerOption('--port', 1, 'a TCP port number in 1..65535', 65535))
     .option('--root <folder>', 'folder the file browser shows; nothing outside it can be reached (default: the current folder)')
     .option('--open', 'open the page in the default browser')
     .option('--max-upload <MiB>', `largest map accepted by drag and drop, MiB (default ${MAX_UPLOAD_BYTES / 1024 ** 2}); larger maps can be opened with the file browser`, integerOption('--max-upload', 1))

@@ -10,7 +10,7 @@
  *
  * @see shared/spec/occupy-algorithm.md §2 (down-sampling large boxes), §9 (padding back), §12
  */
-import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
+import { assertGeometry, assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import { cfftAxis, cfftAxisInPlace, irfft3d, irfftRows, rfft3d, rfftRows } from '../math/fft.js';
 
 /** One contribution to an output frequency bin: input bin index and weight. */
@@ -53,8 +53,8 @@ function axisSources(n: number, m: number): Source[][] {
  *
  * @throws TypeError / RangeError as documented on {@link fourierResample}
  */
-function prepare(volume: Volume, newShape: Shape3): (data: Float32Array) => Volume {
-  assertVolume(volume);
+function prepare(volume: Volume, newShape: Shape3, checkData = true): (data: Float32Array) => Volume {
+  if (checkData) assertVolume(volume);
   if (!Array.isArray(newShape) || newShape.length !== 3) {
     throw new TypeError(`newShape must be [mx, my, mz], got ${String(newShape)}`);
   }
@@ -127,50 +127,166 @@ export function fourierResample(volume: Volume, newShape: Shape3): Volume {
   const [mx, my, mz] = newShape;
   if (nx === mx && ny === my && nz === mz) return result(volume.data.slice());
   const data = volume.data;
-  const hxOut = (mx >> 1) + 1;
-  const planX = xGather(nx, mx);
-  const bx = planX.bins;
-  const planY = axisGather(ny, my);
-  const planZ = axisGather(nz, mz);
-  const allY = indexRange(ny);
-  const allZ = indexRange(nz);
-  const outY = indexRange(my);
-  const outZ = indexRange(mz);
-  const rowFloats = 2 * hxOut; // one complex row of the output's half spectrum
-  const plane = my * rowFloats; // one plane [my][hxOut]
-  const rowsY = Math.max(planY.need.length, my); // rows the Y pass of one plane writes before its crop/pad
+  const r = new PrunedResampler(volume.shape, newShape);
+  for (let z = 0; z < nz; z++) r.forwardPlane(z, data.subarray(z * nx * ny, (z + 1) * nx * ny));
+  return result(r.finish());
+}
 
-  // The block holds, in turn: [z][my][hxOut] after the X and Y passes (nz planes), the needed Z
-  // bins, and the output's half spectrum [mz][my][hxOut] (before and after the inverse along Z).
-  // The Y pass of the last plane may write rowsY - my rows past its plane (the merge partner of an
-  // even crop), hence the slack.
-  const block = new Float32Array(Math.max(nz, mz) * plane + (rowsY - my) * rowFloats);
-  const rows = new Float32Array(2 * ny * Math.max(bx, hxOut));
-  // forward, one input Z plane at a time: X rows [y][bx] -> X crop/pad [y][hxOut] -> along Y into
-  // the block (the needed Y bins) -> Y crop/pad [my][hxOut]
-  for (let z = 0; z < nz; z++) {
-    rfftRows(data.subarray(z * nx * ny, (z + 1) * nx * ny), nx, ny, bx, rows);
+/** One run of sections of a map as they arrive (e.g. an `MrcSlab` of `openMrcSections`). */
+export interface PlaneSlab {
+  /** Index of the first Z plane. */
+  readonly first: number;
+  /** Number of Z planes. */
+  readonly count: number;
+  /** length `count*nx*ny`, index `(z'*ny + y)*nx + x` for plane `first + z'`; read, not kept. */
+  readonly data: Float32Array;
+}
+
+/** Options of {@link fourierResamplePlanes}. */
+export interface PlaneResampleOptions {
+  /** Allocate the output in a SharedArrayBuffer (for worker threads); default false. */
+  shared?: boolean;
+}
+
+/**
+ * {@link fourierResample} of a map that arrives as slabs of Z planes and is never held whole: the
+ * forward X and Y passes run on each plane as it arrives, so the memory is the work block of
+ * {@link fourierResample} (`2 * max(nz, mz) * my * (floor(mx/2)+1)` float32: 258 MiB for
+ * 1024³ → 256³) plus the output, whatever the input's size. Bit for bit the result of
+ * {@link fourierResample} on the assembled map (the same operations in the same order).
+ *
+ * While this function waits for the next slab, the caller's source (e.g. a file read) runs;
+ * `computeSeconds` is the time spent computing, the rest of the wall time is waiting.
+ *
+ * @param slabs the Z planes in order `0..nz-1`, in slabs of whole planes (see {@link PlaneSlab});
+ *   a slab's data may be reused by the source once the next slab is requested
+ * @param shape input box `[nx, ny, nz]` in voxels
+ * @param voxelSizeA input voxel size along X, Y, Z in Å (finite, > 0)
+ * @param newShape output box `[mx, my, mz]` in voxels (positive integers)
+ * @param options see {@link PlaneResampleOptions}
+ * @returns the resampled Volume (`data` length `mx*my*mz`, index `(z*my + y)*mx + x`, voxel size
+ *   `a_i * n_i / m_i` Å) and the compute time in seconds
+ * @throws TypeError / RangeError for invalid shapes or voxel sizes (as {@link fourierResample})
+ * @throws Error when a slab is out of order or has the wrong length, or the planes end before `nz`;
+ *   any error of the source is passed on
+ * @throws Error when the FFT has not been loaded with `loadFft()`
+ */
+export async function fourierResamplePlanes(
+  slabs: AsyncIterable<PlaneSlab>,
+  shape: Shape3,
+  voxelSizeA: Vec3,
+  newShape: Shape3,
+  options: PlaneResampleOptions = {},
+): Promise<{ volume: Volume; computeSeconds: number }> {
+  assertGeometry(shape, voxelSizeA);
+  const [nx, ny, nz] = shape;
+  const planeVoxels = nx * ny;
+  // geometry checks of prepare() on an empty stand-in (the data are never held whole)
+  const result = prepare({ data: new Float32Array(0), shape, voxelSizeA }, newShape, false);
+  const same = shape.every((n, i) => n === newShape[i]);
+  const r = same ? undefined : new PrunedResampler(shape, newShape);
+  const copy = same ? allocate(nx * ny * nz, options.shared === true) : undefined;
+  let next = 0;
+  let compute = 0;
+  for await (const slab of slabs) {
+    if (slab.first !== next || slab.count < 1 || slab.data.length !== slab.count * planeVoxels || next + slab.count > nz) {
+      throw new Error(`internal: expected Z planes from ${next} of a ${shape.join('x')} map, got ${slab.count} planes from ${slab.first} (${slab.data.length} voxels)`);
+    }
+    const t0 = performance.now();
+    if (copy) copy.set(slab.data, next * planeVoxels);
+    else for (let k = 0; k < slab.count; k++) (r as PrunedResampler).forwardPlane(next + k, slab.data.subarray(k * planeVoxels, (k + 1) * planeVoxels));
+    compute += performance.now() - t0;
+    next += slab.count;
+  }
+  if (next !== nz) throw new Error(`internal: the planes of a ${shape.join('x')} map ended after ${next} of ${nz}`);
+  const t0 = performance.now();
+  const data = copy ?? (r as PrunedResampler).finish(options.shared === true);
+  compute += performance.now() - t0;
+  return { volume: result(data), computeSeconds: compute / 1000 };
+}
+
+function allocate(n: number, shared: boolean): Float32Array {
+  return shared ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n);
+}
+
+/**
+ * The pruned separable crop/pad of {@link fourierResample}, fed one input Z plane at a time
+ * ({@link forwardPlane} for z = 0..nz-1 in any order, then {@link finish} once).
+ */
+class PrunedResampler {
+  private readonly planX: XGather;
+  private readonly planY: Gather;
+  private readonly planZ: Gather;
+  private readonly allY: Int32Array;
+  private readonly hxOut: number;
+  private readonly rowFloats: number;
+  private readonly plane: number;
+  private readonly rowsY: number;
+  private readonly block: Float32Array;
+  private readonly rows: Float32Array;
+
+  constructor(
+    private readonly inShape: Shape3,
+    private readonly outShape: Shape3,
+  ) {
+    const [nx, ny, nz] = inShape;
+    const [mx, my, mz] = outShape;
+    this.hxOut = (mx >> 1) + 1;
+    this.planX = xGather(nx, mx);
+    this.planY = axisGather(ny, my);
+    this.planZ = axisGather(nz, mz);
+    this.allY = indexRange(ny);
+    this.rowFloats = 2 * this.hxOut; // one complex row of the output's half spectrum
+    this.plane = my * this.rowFloats; // one plane [my][hxOut]
+    this.rowsY = Math.max(this.planY.need.length, my); // rows the Y pass of one plane writes before its crop/pad
+    // The block holds, in turn: [z][my][hxOut] after the X and Y passes (nz planes), the needed Z
+    // bins, and the output's half spectrum [mz][my][hxOut] (before and after the inverse along Z).
+    // The Y pass of the last plane may write rowsY - my rows past its plane (the merge partner of an
+    // even crop), hence the slack.
+    this.block = new Float32Array(Math.max(nz, mz) * this.plane + (this.rowsY - my) * this.rowFloats);
+    this.rows = new Float32Array(2 * ny * Math.max(this.planX.bins, this.hxOut));
+  }
+
+  /**
+   * Forward, one input Z plane: X rows [y][bx] -> X crop/pad [y][hxOut] -> along Y into the block
+   * (the needed Y bins) -> Y crop/pad [my][hxOut].
+   * @param z plane index in 0..nz-1
+   * @param data the plane, length nx*ny, index y*nx + x
+   */
+  forwardPlane(z: number, data: Float32Array): void {
+    const [nx, ny] = this.inShape;
+    const { rows, planX, planY, hxOut, plane } = this;
+    rfftRows(data, nx, ny, planX.bins, rows);
     applyXGather(rows, ny, planX, hxOut);
-    const target = block.subarray(z * plane, z * plane + rowsY * rowFloats);
-    cfftAxis(rows, 1, hxOut, ny, allY, planY.need, false, target);
+    const target = this.block.subarray(z * plane, z * plane + this.rowsY * this.rowFloats);
+    cfftAxis(rows, 1, hxOut, ny, this.allY, planY.need, false, target);
     gatherInPlace(target, planY, hxOut);
   }
-  // along Z, in place: the needed Z bins, Z crop/pad, normalisation, inverse along Z
-  const spectrum = block.subarray(0, Math.max(nz, mz) * plane);
-  cfftAxisInPlace(spectrum, my * hxOut, nz, allZ, planZ.need, false);
-  gatherInPlace(spectrum, planZ, my * hxOut);
-  // (M/N) of the crop/pad times 1/M of the inverse transform
-  const norm = 1 / (nx * ny * nz);
-  for (let i = 0, end = mz * plane; i < end; i++) spectrum[i] *= norm;
-  cfftAxisInPlace(spectrum, my * hxOut, mz, outZ, outZ, true);
-  // inverse per output plane: along Y, then the X rows back to real
-  const yPlane = new Float32Array(plane);
-  const out = new Float32Array(mx * my * mz);
-  for (let z = 0; z < mz; z++) {
-    cfftAxis(spectrum.subarray(z * plane, (z + 1) * plane), 1, hxOut, my, outY, outY, true, yPlane);
-    irfftRows(yPlane, mx, my, hxOut, out.subarray(z * mx * my, (z + 1) * mx * my));
+
+  /** Along Z in place, then the inverse per output plane; returns the output (x fastest). */
+  finish(shared = false): Float32Array {
+    const [nx, ny, nz] = this.inShape;
+    const [mx, my, mz] = this.outShape;
+    const { hxOut, plane, planZ } = this;
+    // along Z, in place: the needed Z bins, Z crop/pad, normalisation, inverse along Z
+    const spectrum = this.block.subarray(0, Math.max(nz, mz) * plane);
+    cfftAxisInPlace(spectrum, my * hxOut, nz, indexRange(nz), planZ.need, false);
+    gatherInPlace(spectrum, planZ, my * hxOut);
+    // (M/N) of the crop/pad times 1/M of the inverse transform
+    const norm = 1 / (nx * ny * nz);
+    for (let i = 0, end = mz * plane; i < end; i++) spectrum[i] *= norm;
+    const outZ = indexRange(mz);
+    const outY = indexRange(my);
+    cfftAxisInPlace(spectrum, my * hxOut, mz, outZ, outZ, true);
+    // inverse per output plane: along Y, then the X rows back to real
+    const yPlane = new Float32Array(plane);
+    const out = allocate(mx * my * mz, shared);
+    for (let z = 0; z < mz; z++) {
+      cfftAxis(spectrum.subarray(z * plane, (z + 1) * plane), 1, hxOut, my, outY, outY, true, yPlane);
+      irfftRows(yPlane, mx, my, hxOut, out.subarray(z * mx * my, (z + 1) * mx * my));
+    }
+    return out;
   }
-  return result(out);
 }
 
 /**

@@ -5,11 +5,13 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Vec3, Volume } from '../core/volume.js';
+import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
-import { readMrc, writeMrc, type MrcHeader, type MrcMap } from '../io/mrc/index.js';
+import { fileToCanonical, openMrcSections, readMrc, writeMrc, type MrcHeader } from '../io/mrc/index.js';
+import { fourierResamplePlanes } from '../filters/fourier-resample.js';
+import { DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from './estimate-options.js';
 import { chimeraxScript } from './chimerax-script.js';
-import { estimateLocalScaleParallel, type EstimateOptions, type EstimateResult } from './estimate.js';
+import { estimateLocalScaleParallel, type EstimateInput, type EstimateOptions, type EstimateResult } from './estimate.js';
 import { prestartScaleThread } from './scale-thread.js';
 import { estimateOutputNames, mapStem } from './output-names.js';
 import { formatLog, summarise, type EstimateSummary } from './summary.js';
@@ -64,11 +66,26 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
   threads?: boolean;
 }
 
+/** The input map of a run of {@link estimateFromFile}. */
+export interface EstimateFileInput {
+  /** The header exactly as stored (nx/ny/nz in file order). */
+  header: MrcHeader;
+  /** Box of the input [nX, nY, nZ], voxels (physical axes). */
+  shape: Shape3;
+  /** Voxel size along X, Y, Z in Å (after `--angpix`). */
+  voxelSizeA: Vec3;
+  /**
+   * The whole input (canonical order, index (z*ny + y)*nx + x), only when the run held it: runs
+   * that only need the processing box stream the file through the Fourier crop instead.
+   */
+  volume?: Volume;
+}
+
 /** What {@link estimateFromFile} returns. */
 export interface EstimateFileResult {
   summary: EstimateSummary;
   result: EstimateResult;
-  input: MrcMap;
+  input: EstimateFileInput;
 }
 
 /** Physical-axis start indices (X, Y, Z) from a header whose start fields are in file order. */
@@ -87,13 +104,13 @@ function startXYZ(h: MrcHeader): Vec3 {
  * Converts processing-box voxel positions to Å in the frame ChimeraX uses for the input: the
  * header origin when it is non-zero, otherwise `(index + start) × voxel size`.
  */
-function voxelToAngstrom(h: MrcHeader, input: Volume, processingVoxelA: Vec3): (v: Vec3) => Vec3 {
+function voxelToAngstrom(h: MrcHeader, inputVoxelA: Vec3, processingVoxelA: Vec3): (v: Vec3) => Vec3 {
   const start = startXYZ(h);
   const originSet = h.origin.some((o) => o !== 0);
   return (v) =>
     [0, 1, 2].map((i) => {
       const posA = v[i] * processingVoxelA[i];
-      return originSet ? h.origin[i] + posA : start[i] * input.voxelSizeA[i] + posA;
+      return originSet ? h.origin[i] + posA : start[i] * inputVoxelA[i] + posA;
     }) as Vec3;
 }
 
@@ -161,17 +178,18 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const timer = new PhaseTimer(progress);
   timer.phase('read', 0);
   if (opts.threads !== false) prestartScaleThread(); // its start-up overlaps the read
-  const input = await readMrc(opts.inputPath, { shared: opts.threads !== false });
+  // the whole input is needed only by the modified maps (on the input's box)
+  const loaded = await readInput(opts, modifications.length > 0);
+  const input = loaded.input;
   const solventDef = opts.solventDefPath ? (await readMrc(opts.solventDefPath)).volume : undefined;
   const targetMask = opts.targetMaskPath ? (await readMrc(opts.targetMaskPath)).volume : undefined;
-  const headerVoxel = input.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ');
   if (opts.angpix !== undefined) {
-    const error = voxelSizeError('--angpix', opts.angpix, input.volume.shape);
-    if (error) throw new RangeError(error);
-    for (const v of [input.volume, solventDef, targetMask]) if (v) v.voxelSizeA = [opts.angpix, opts.angpix, opts.angpix];
+    for (const v of [solventDef, targetMask]) if (v) v.voxelSizeA = [opts.angpix, opts.angpix, opts.angpix];
   }
   timer.stop();
-  const result = await estimateLocalScaleParallel(input.volume, { ...opts, solventDef, targetMask, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f) });
+  // the streamed read's crop is reported as the estimate's `resample` phase, not as reading
+  timer.seconds.read -= loaded.resampleSeconds;
+  const result = await estimateLocalScaleParallel(loaded.estimateInput, { ...opts, solventDef, targetMask, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f) });
 
   timer.phase('write', 0.9);
   await mkdir(outDir, { recursive: true });
@@ -192,7 +210,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     if (result.downsampled) await write(names.downsampled, result.input, `${stem} down-sampled to ${result.processingShape.join('x')}`);
     await write(names.lowpassed, result.lowpassed, `${stem} low-passed to ${result.settings.lowpassA.toFixed(2)} A`);
   }
-  if (opts.angpix !== undefined) result.notes.push(`--angpix ${opts.angpix}: voxel size set to ${opts.angpix} Å (header: ${headerVoxel} Å); outputs carry the new voxel size.`);
+  if (opts.angpix !== undefined) result.notes.push(`--angpix ${opts.angpix}: voxel size set to ${opts.angpix} Å (header: ${loaded.headerVoxel} Å); outputs carry the new voxel size.`);
   const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
   if (modifications.length > 0) {
     if (opts.omitConfidence) result.warnings.push('--omit-confidence: solvent is not suppressed in the modified maps (not recommended).');
@@ -203,7 +221,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const modifiedPaths: string[] = [];
   for (let i = 0; i < modifications.length; i++) {
     const m = modifications[i];
-    const mod = modifyMap(input.volume, result, m, {
+    const mod = modifyMap(input.volume as Volume, result, m, {
       scaleLimit: opts.scaleLimit,
       excludeSolvent: opts.excludeSolvent,
       omitConfidence: opts.omitConfidence,
@@ -226,14 +244,14 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     const curves = modifications.filter((m): m is ModificationRequest => m !== undefined);
     if (curves.length > 0) files.push(...(await writeModificationPlots(outDir, curves, opts.scaleLimit ?? 0.05, outputs)));
   }
-  const voxelToA = voxelToAngstrom(input.header, input.volume, result.processingVoxelSizeA);
+  const voxelToA = voxelToAngstrom(input.header, input.voxelSizeA, result.processingVoxelSizeA);
   const logPath = join(outDir, names.log);
   const cxcPath = join(outDir, names.chimerax);
   const allFiles = [...files, logPath, ...(opts.chimerax === false ? [] : [cxcPath])];
   const summary = summarise(result, {
     version: OCCUPY_VERSION,
     input: opts.inputPath,
-    inputVoxelSizeA: input.volume.voxelSizeA,
+    inputVoxelSizeA: input.voxelSizeA,
     scaleLimit: opts.scaleLimit ?? 0.05,
     nlrc: opts.nlrc === true,
     voxelToA,
@@ -264,4 +282,92 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   summary.seconds = (performance.now() - t0) / 1000;
   await writeFileAtomic(logPath, formatLog(summary), outputs);
   return { summary, result, input };
+}
+
+/** The input as {@link readInput} loaded it. */
+interface LoadedInput {
+  input: EstimateFileInput;
+  /** What the estimate gets: the whole map, or the map already cropped to its processing box. */
+  estimateInput: EstimateInput;
+  /** The header's voxel size, for the `--angpix` note. */
+  headerVoxel: string;
+  /** Seconds of the streamed crop's computation (0 when the map was read whole). */
+  resampleSeconds: number;
+}
+
+/**
+ * Read the input map for {@link estimateFromFile}, streamed through the Fourier crop when the
+ * run only needs the processing box.
+ *
+ * Memory model of an estimate run (float32 voxels; N = input voxels, M = processing-box voxels,
+ * M = N when the map is within `--max-box`):
+ * - Streamed (the default when the map is larger than `--max-box` and no modified map is asked
+ *   for; also with `--save-all-maps`, whose maps are on the processing box): the file is read in
+ *   slabs of sections of about 32 MiB, two at a time (one read while the other is cropped), and
+ *   each section goes through the X and Y passes of `fourierResamplePlanes` into its work block of
+ *   `8 * n_sections * my * (floor(mx/2)+1)` bytes (135 MB for 512³ → 256³, 270 MB for 1024³ →
+ *   256³), then the Z pass and the inverse give the processing-box map (4M bytes). The input is
+ *   never held: the NaN/Inf check and the value range (constant-map check) are done slab by slab.
+ *   Permuted axis orders are cropped in file order and the small result is reordered.
+ * - Whole (a map within `--max-box`, or modified maps requested): the input (4N bytes, shared with
+ *   the worker thread) is read once, straight into its array, in chunks of at most 1 GiB; when it
+ *   is larger than the box, `fourierResample` adds its work block and the processing-box map.
+ *   The input stays until the modified maps (on its box, 4N bytes each plus their factor) are
+ *   written.
+ * - Then, on the processing box (`estimateLocalScaleParallel`): the low-passed map, the scale and
+ *   confidence maps (4M bytes each), the scale worker's ring of filtered planes in wasm memory, the
+ *   low-pass's pruned spectra (about M bytes); the work block is garbage by then. The scale and
+ *   confidence maps are written from their arrays without copies.
+ *
+ * @param wholeInputNeeded true when an output is computed on the input's own box
+ * @throws as `readMrc` (MrcFormatError, or Error naming the file), RangeError for a bad `--angpix`
+ */
+async function readInput(opts: EstimateFileOptions, wholeInputNeeded: boolean): Promise<LoadedInput> {
+  const shared = opts.threads !== false;
+  const angpixVoxel = (shape: Shape3, header: Vec3): Vec3 => {
+    if (opts.angpix === undefined) return header;
+    const error = voxelSizeError('--angpix', opts.angpix, shape);
+    if (error) throw new RangeError(error);
+    return [opts.angpix, opts.angpix, opts.angpix];
+  };
+  const describe = (a: Vec3) => a.map((v) => v.toFixed(4)).join(', ');
+  if (!wholeInputNeeded && estimateOptionErrors(opts).length === 0) {
+    const reader = await openMrcSections(opts.inputPath);
+    const procShape = processingBox(reader.shape, opts.maxBox ?? DEFAULT_MAX_BOX);
+    if (procShape.some((n, i) => n !== reader.shape[i])) {
+      try {
+        const voxelSizeA = angpixVoxel(reader.shape, reader.voxelSizeA);
+        const { order } = reader;
+        const inFile = <T>(v: readonly T[]) => [v[order[0] - 1], v[order[1] - 1], v[order[2] - 1]] as [T, T, T];
+        const identity = order[0] === 1 && order[1] === 2 && order[2] === 3;
+        const fileOut = inFile(procShape);
+        const cropped = await fourierResamplePlanes(reader.sections(), reader.fileBox, inFile(voxelSizeA), fileOut, { shared: shared && identity });
+        let processing = cropped.volume;
+        if (!identity) {
+          const physicalVoxel: Vec3 = [1, 1, 1];
+          for (let i = 0; i < 3; i++) physicalVoxel[order[i] - 1] = cropped.volume.voxelSizeA[i];
+          const { data, shape } = fileToCanonical(cropped.volume.data, fileOut, order);
+          processing = { data, shape, voxelSizeA: physicalVoxel };
+        }
+        return {
+          input: { header: reader.header, shape: reader.shape, voxelSizeA },
+          estimateInput: { inputShape: reader.shape, inputRange: reader.range(), processing, resampleSeconds: cropped.computeSeconds },
+          headerVoxel: describe(reader.voxelSizeA),
+          resampleSeconds: cropped.computeSeconds,
+        };
+      } finally {
+        await reader.close();
+      }
+    }
+    await reader.close();
+  }
+  const map = await readMrc(opts.inputPath, { shared });
+  const headerVoxel = describe(map.volume.voxelSizeA);
+  map.volume.voxelSizeA = angpixVoxel(map.volume.shape, map.volume.voxelSizeA);
+  return {
+    input: { header: map.header, shape: map.volume.shape, voxelSizeA: map.volume.voxelSizeA, volume: map.volume },
+    estimateInput: map.volume,
+    headerVoxel,
+    resampleSeconds: 0,
+  };
 }

@@ -103,9 +103,36 @@ function checkSameBox(name: string, mask: Volume, shape: Shape3): void {
   }
 }
 
+/**
+ * A map Fourier-cropped to its processing box while it was read, never held whole (see
+ * `estimateFromFile`, which streams the input through `fourierResamplePlanes` when no output
+ * needs the input's own box). The estimate of it is that of the whole map, bit for bit.
+ */
+export interface ResampledMap {
+  /** Box of the input map [nx, ny, nz], voxels. */
+  inputShape: Shape3;
+  /** Smallest and largest voxel of the input map (density units), for the constant-map check. */
+  inputRange: { min: number; max: number };
+  /**
+   * The input resampled to `processingBox(inputShape, maxBox)` (as `fourierResample` gives it):
+   * `data` length mx*my*mz, index (z*my + y)*mx + x, voxel size in Å of the processing box.
+   */
+  processing: Volume;
+  /** Seconds spent computing the resampling (reported as the `resample` phase). */
+  resampleSeconds: number;
+}
+
+/** The input of an estimate: a whole map, or one already cropped to its processing box. */
+export type EstimateInput = Volume | ResampledMap;
+
+function isResampled(map: EstimateInput): map is ResampledMap {
+  return (map as ResampledMap).processing !== undefined;
+}
+
 /** What every estimate path shares after validation and set-up. */
 interface Prepared {
-  map: Volume;
+  /** Box of the input map. */
+  inputShape: Shape3;
   options: EstimateOptions;
   mode: ScaleMode;
   timer: PhaseTimer;
@@ -119,26 +146,31 @@ interface Prepared {
 }
 
 /** Validation, `--max-box` down-sampling and the derived settings (spec §2–§3). */
-function prepare(map: Volume, options: EstimateOptions): Prepared {
+function prepare(map: EstimateInput, options: EstimateOptions): Prepared {
   const timer = new PhaseTimer(options.onProgress);
   const mode = options.mode ?? 'res';
   const maxBox = options.maxBox ?? DEFAULT_MAX_BOX;
   const optionErrors = estimateOptionErrors(options);
   if (optionErrors.length > 0) throw new RangeError(optionErrors[0]);
-  const range = arrayRange(map.data);
+  const resampled = isResampled(map) ? map : undefined;
+  const inputShape = resampled ? resampled.inputShape : (map as Volume).shape;
+  const range = resampled ? resampled.inputRange : arrayRange((map as Volume).data);
   if (!(range.max > range.min)) throw new RangeError(`the map is constant (every voxel is ${range.min}); there is nothing to estimate`);
-  if (options.solventDef) checkSameBox('--solvent-def', options.solventDef, map.shape);
-  if (options.targetMask) checkSameBox('--target-mask', options.targetMask, map.shape);
+  if (options.solventDef) checkSameBox('--solvent-def', options.solventDef, inputShape);
+  if (options.targetMask) checkSameBox('--target-mask', options.targetMask, inputShape);
 
   const warnings: string[] = [];
   const notes: string[] = [];
-  const procShape = processingBox(map.shape, maxBox);
-  const downsampled = procShape.some((n, i) => n !== map.shape[i]);
+  const procShape = processingBox(inputShape, maxBox);
+  const downsampled = procShape.some((n, i) => n !== inputShape[i]);
+  if (resampled && !resampled.processing.shape.every((n, i) => n === procShape[i])) {
+    throw new RangeError(`the resampled map's box ${resampled.processing.shape.join('x')} is not the processing box ${procShape.join('x')} of the ${inputShape.join('x')} input`);
+  }
   timer.phase('resample', 0);
-  const input = downsampled ? fourierResample(map, procShape) : map;
+  const input = resampled ? resampled.processing : downsampled ? fourierResample(map as Volume, procShape) : (map as Volume);
   const solventDef = options.solventDef && downsampled ? fourierResample(options.solventDef, procShape) : options.solventDef;
   const targetMask = options.targetMask && downsampled ? fourierResample(options.targetMask, procShape) : options.targetMask;
-  if (downsampled) notes.push(downsampledNote(map.shape, maxBox, procShape, input.voxelSizeA));
+  if (downsampled) notes.push(downsampledNote(inputShape, maxBox, procShape, input.voxelSizeA));
 
   const voxelSizeA = Math.min(...input.voxelSizeA);
   const settings = deriveSettings({
@@ -152,7 +184,9 @@ function prepare(map: Volume, options: EstimateOptions): Prepared {
   });
   warnings.push(...settings.warnings);
   notes.push(...settings.notes);
-  return { map, options, mode, timer, input, downsampled, solventDef, targetMask, settings, warnings, notes };
+  timer.stop();
+  if (resampled) timer.seconds.resample = resampled.resampleSeconds;
+  return { inputShape, options, mode, timer, input, downsampled, solventDef, targetMask, settings, warnings, notes };
 }
 
 function localScaleParams(p: Prepared, shape: Shape3): LocalScaleParams {
@@ -225,7 +259,7 @@ function finish(
   const t = p.timer.seconds;
   return {
     mode: p.mode,
-    inputShape: p.map.shape,
+    inputShape: p.inputShape,
     processingShape: input.shape,
     processingVoxelSizeA: input.voxelSizeA,
     downsampled: p.downsampled,
@@ -258,12 +292,13 @@ function finish(
 /**
  * Estimate the local scale of a map (spec §1–§8), on the calling thread.
  *
- * @param map input map (raw, unsharpened, unmasked works best); not modified
+ * @param map input map (raw, unsharpened, unmasked works best; `data` length nx*ny*nz, index
+ *   (z*ny + y)*nx + x), or a {@link ResampledMap} already cropped to its processing box; not modified
  * @param options see {@link EstimateOptions}
  * @throws RangeError for out-of-range options, mismatched mask boxes or a constant map;
  *   Error when the solvent model cannot be fitted
  */
-export function estimateLocalScale(map: Volume, options: EstimateOptions = {}): EstimateResult {
+export function estimateLocalScale(map: EstimateInput, options: EstimateOptions = {}): EstimateResult {
   const p = prepare(map, options);
   p.timer.phase('low-pass', 0.05);
   const lowpassed = lowpassHard(p.input, p.settings.lowpassA, options.lowpassMask ?? 'original');
@@ -288,12 +323,12 @@ const PARALLEL_MIN_VOXELS = 64 ** 3;
  * The input is shared with the worker without a copy when its data are SharedArrayBuffer-backed
  * (`readMrc(path, { shared: true })`); otherwise it is copied once.
  *
- * @param map input map; not modified
+ * @param map input map, or a {@link ResampledMap} (see {@link estimateLocalScale}); not modified
  * @param options see {@link EstimateOptions}; `threads` (default true) allows the worker thread
  * @throws as {@link estimateLocalScale}
  */
-export async function estimateLocalScaleParallel(map: Volume, options: EstimateOptions & { threads?: boolean } = {}): Promise<EstimateResult> {
-  const n = map.data.length;
+export async function estimateLocalScaleParallel(map: EstimateInput, options: EstimateOptions & { threads?: boolean } = {}): Promise<EstimateResult> {
+  const n = isResampled(map) ? map.inputShape[0] * map.inputShape[1] * map.inputShape[2] : map.data.length;
   if (options.threads === false || n < PARALLEL_MIN_VOXELS) return estimateLocalScale(map, options);
   const p = prepare(map, options);
   const shape = p.input.shape;

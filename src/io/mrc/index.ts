@@ -35,3 +35,4 @@ export {
 export { isAxisPermutation, physicalShape, fileBox, fileToCanonical, canonicalToFile, type AxisOrder } from './axis-order.js';
 export { readMrcBuffer, readMrc, type MrcMap, type MrcReadOptions } from './read.js';
 export { encodeMrc, encodeMrcParts, writeMrc, type MrcEncodeOptions, type MrcWriteOptions } from './write.js';
+export { openMrcSections, type MrcSectionReader, type MrcSectionReadOptions, type MrcSlab } from './plane-reader.js';

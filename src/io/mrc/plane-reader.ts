@@ -1,0 +1,431 @@
+/**
+ * Reading an MRC/CCP4 map section by section (slabs of whole sections), without ever holding the
+ * whole data block: for consumers that reduce the map as it arrives (the estimate's Fourier crop
+ * to the processing box, `pixel-size resample`).
+ *
+ * Same validation and messages as `readMrc` (header checks, truncation, trailing bytes, gzip
+ * bombs, NaN/Inf voxels), except that checks needing every voxel (NaN/Inf count, value range)
+ * are reported once the last slab has been read.
+ */
+import { constants } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import type { Shape3, Vec3 } from '../../core/volume.js';
+import { simdRange } from '../../math/voxel-kernels.js';
+import { isAxisPermutation, physicalShape, type AxisOrder } from './axis-order.js';
+import { MrcFormatError } from './errors.js';
+import { detectByteOrder, MRC_HEADER_BYTES, parseMrcHeader, type MrcHeader } from './header.js';
+import { assertSupportedMode, bytesPerVoxel, decodeVoxelsInto, HOST_LITTLE_ENDIAN, type MrcMode } from './modes.js';
+
+/** Options of {@link openMrcSections}. */
+export interface MrcSectionReadOptions {
+  /** As `readMrc`'s `permissive`: accept common header defects (default false). */
+  permissive?: boolean;
+  /** Accept NaN/±Infinity voxels instead of throwing at the end of the read (default false). */
+  allowNonFinite?: boolean;
+  /** Prefix of error messages (default: the path). */
+  name?: string;
+  /** Target size of one slab in bytes of float32 (default 32 MiB; at least one section). */
+  slabBytes?: number;
+}
+
+/**
+ * Consecutive sections of the data block, in file order: `data` length `count * nx * ny`, index
+ * `(s' * ny + r) * nx + c` for section `first + s'`, row r, column c (nx, ny, nz the file box,
+ * i.e. the header's columns, rows, sections), density as float32 whatever the file mode.
+ * `data` is reused by the reader: it is valid until the next slab is requested.
+ */
+export interface MrcSlab {
+  /** Index of the first section (0-based). */
+  first: number;
+  /** Number of sections. */
+  count: number;
+  data: Float32Array;
+}
+
+/** A map opened by {@link openMrcSections}. */
+export interface MrcSectionReader {
+  /** The header as stored (nx/ny/nz in file order). */
+  readonly header: MrcHeader;
+  /** `[mapc, mapr, maps]` (1, 2, 3 assumed for a permissive read of a bad triple). */
+  readonly order: AxisOrder;
+  /** File box `[nx, ny, nz]`: columns, rows, sections, voxels. */
+  readonly fileBox: Shape3;
+  /** Physical box `[nX, nY, nZ]`, voxels. */
+  readonly shape: Shape3;
+  /** Voxel size along X, Y, Z in Å (cella / sampling, as `readMrc`). */
+  readonly voxelSizeA: Vec3;
+  /**
+   * The data block, slab by slab in section order (can be iterated once). The next slab is read
+   * while the caller works on the current one (uncompressed files). After the last slab it throws
+   * MrcFormatError when voxels are NaN/Inf (unless `allowNonFinite`) or, for gzip input, when the
+   * stream is truncated, corrupt or longer than the header says.
+   */
+  sections(): AsyncGenerator<MrcSlab>;
+  /** Smallest and largest voxel (after a complete iteration of {@link sections}). */
+  range(): { min: number; max: number };
+  /** Close the file (also done when an iteration of {@link sections} ends). */
+  close(): Promise<void>;
+}
+
+const NVERSION_MRC2014 = 20140;
+const NVERSION_LIMIT = 30000;
+const MAX_READ_BYTES = 1 << 30;
+const TRAILING_SLACK_BYTES = 16 << 20;
+
+/** Validated header and where its data block is (the same checks as `readMrc`). */
+interface Layout {
+  header: MrcHeader;
+  mode: MrcMode;
+  littleEndian: boolean;
+  order: AxisOrder;
+  dataOffset: number;
+  dataBytes: number;
+}
+
+function parseLayout(head: Uint8Array, fileLength: number | undefined, permissive: boolean): Layout {
+  if ((fileLength ?? head.length) < MRC_HEADER_BYTES || head.length < MRC_HEADER_BYTES) {
+    throw new MrcFormatError(`file is shorter than the MRC header: expected at least ${MRC_HEADER_BYTES} bytes, found ${fileLength ?? head.length}`);
+  }
+  const { littleEndian } = detectByteOrder(head);
+  const header = parseMrcHeader(head, littleEndian);
+  const mode = assertSupportedMode(header.mode);
+  const { nx, ny, nz } = header;
+  if (!(nx > 0 && ny > 0 && nz > 0)) throw new MrcFormatError(`box dimensions must be positive: found nx=${nx}, ny=${ny}, nz=${nz}`);
+  const isMrc2014 = header.nversion >= NVERSION_MRC2014 && header.nversion < NVERSION_LIMIT;
+  if (header.map !== 'MAP ' && isMrc2014 && !permissive) {
+    throw new MrcFormatError(`missing map tag: expected 'MAP ' at byte 208 of an MRC2014 file (nversion ${header.nversion}), found ${JSON.stringify(header.map)}`);
+  }
+  let order: AxisOrder = [header.mapc, header.mapr, header.maps];
+  if (!isAxisPermutation(order)) {
+    if (!permissive) throw new MrcFormatError(`mapc/mapr/maps must be a permutation of 1,2,3: found ${order.join(',')}`);
+    order = [1, 2, 3];
+  }
+  if (header.nsymbt < 0) throw new MrcFormatError(`extended header size must be >= 0: found nsymbt=${header.nsymbt}`);
+  const layout: Layout = { header, mode, littleEndian, order, dataOffset: MRC_HEADER_BYTES + header.nsymbt, dataBytes: nx * ny * nz * bytesPerVoxel(mode) };
+  if (fileLength !== undefined) checkLength(layout, fileLength, permissive);
+  return layout;
+}
+
+function checkLength(layout: Layout, fileLength: number, permissive: boolean): void {
+  const { header, mode, dataOffset, dataBytes } = layout;
+  const { nx, ny, nz } = header;
+  const found = Math.max(fileLength - dataOffset, 0);
+  if (found < dataBytes) {
+    throw new MrcFormatError(`data block truncated: expected ${dataBytes} bytes of voxel data (${nx}x${ny}x${nz}, mode ${mode}) after ${dataOffset} header bytes, found ${found}`);
+  }
+  if (found > dataBytes && !permissive) {
+    throw new MrcFormatError(`file longer than its header says: expected ${dataOffset + dataBytes} bytes (${nx}x${ny}x${nz}, mode ${mode}), found ${fileLength}`);
+  }
+}
+
+function voxelSize(layout: Layout, shape: Shape3, permissive: boolean): Vec3 {
+  const { header } = layout;
+  const sampling = [header.mx, header.my, header.mz];
+  const a: Vec3 = [1, 1, 1];
+  for (let i = 0; i < 3; i++) {
+    const m = sampling[i] > 0 ? sampling[i] : shape[i];
+    const cell = header.cella[i];
+    if (!(cell > 0 && Number.isFinite(cell))) {
+      if (!permissive) throw new MrcFormatError(`cell dimensions are zero or invalid: expected cella > 0 Å on every axis, found ${header.cella.join(', ')}`);
+      continue;
+    }
+    a[i] = cell / m;
+  }
+  return a;
+}
+
+/** Read exactly `target.length` bytes at `position`. */
+async function readFully(fh: FileHandle, target: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < target.length) {
+    const { bytesRead } = await fh.read(target, done, Math.min(target.length - done, MAX_READ_BYTES), position + done);
+    if (bytesRead === 0) throw new MrcFormatError(`data block truncated: the file ended after ${position + done} bytes`);
+    done += bytesRead;
+  }
+}
+
+/**
+ * Open a map for reading section by section (see {@link MrcSectionReader}); `.gz` files (gzip
+ * magic bytes) are inflated as a stream. Only the header is read here.
+ *
+ * Memory: two slabs of about `slabBytes` (one being read while the other is used; one slab plus
+ * 1 MiB of inflate buffers for gzip), never the whole map.
+ *
+ * @param path map file (.mrc/.map/.ccp4, optionally gzip-compressed)
+ * @param options see {@link MrcSectionReadOptions}
+ * @throws Error `"cannot read map '<path>': <reason>"` when the file cannot be opened
+ * @throws MrcFormatError (prefixed with the name) for the header defects `readMrc` refuses
+ */
+export async function openMrcSections(path: string, options: MrcSectionReadOptions = {}): Promise<MrcSectionReader> {
+  const name = options.name ?? path;
+  const permissive = options.permissive === true;
+  const named = (err: unknown): unknown => (err instanceof MrcFormatError ? new MrcFormatError(`${name}: ${err.message}`, { cause: err }) : err);
+  let fh: FileHandle;
+  let size: number;
+  const head = new Uint8Array(MRC_HEADER_BYTES);
+  let headBytes: number;
+  // the messages of readMrc
+  const ioError = (err: unknown): Error => {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    return new Error(`cannot read map '${path}': ${reason}`, { cause: err });
+  };
+  try {
+    // only regular files: a FIFO would block the open, /dev/zero would never end
+    const st = await stat(path);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!st.isFile()) throw new Error('not a regular file (a device, pipe or socket cannot be read as a map)');
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw ioError(err);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new Error('not a regular file');
+    size = st.size;
+    headBytes = (await fh.read(head, 0, head.length, 0)).bytesRead;
+  } catch (err) {
+    await fh.close();
+    throw ioError(err);
+  }
+  const gzip = headBytes >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  let layout: Layout;
+  let gz: GzipSource | undefined;
+  try {
+    if (gzip) {
+      gz = new GzipSource(fh, size, permissive);
+      layout = await gz.header();
+    } else {
+      layout = parseLayout(head.subarray(0, headBytes), size, permissive);
+    }
+  } catch (err) {
+    await gz?.destroy();
+    await fh.close();
+    throw named(err);
+  }
+  const { header, mode, littleEndian, order } = layout;
+  const fileBox: Shape3 = [header.nx, header.ny, header.nz];
+  const shape = physicalShape(fileBox, order);
+  let voxelSizeA: Vec3;
+  try {
+    voxelSizeA = voxelSize(layout, shape, permissive);
+  } catch (err) {
+    await gz?.destroy();
+    await fh.close();
+    throw named(err);
+  }
+  const sectionVoxels = header.nx * header.ny;
+  const bpv = bytesPerVoxel(mode);
+  const sectionBytes = sectionVoxels * bpv;
+  const perSlab = Math.max(1, Math.min(header.nz, Math.floor((options.slabBytes ?? 32 << 20) / (4 * sectionVoxels))));
+  const direct = mode === 2 && littleEndian === HOST_LITTLE_ENDIAN;
+  const checkFinite = options.allowNonFinite !== true && (mode === 2 || mode === 12);
+  let min = Infinity;
+  let max = -Infinity;
+  let bad = 0;
+  let complete = false;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await gz?.destroy();
+    await fh.close();
+  };
+
+  /** Range and NaN/Inf count of one decoded slab. */
+  const tally = (v: Float32Array) => {
+    const r = simdRange(v);
+    if (!(Number.isFinite(r.min) && Number.isFinite(r.max))) {
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i];
+        if (x - x !== 0) bad++; // NaN or ±Infinity
+        else {
+          if (x < min) min = x;
+          if (x > max) max = x;
+        }
+      }
+    } else {
+      if (r.min < min) min = r.min;
+      if (r.max > max) max = r.max;
+    }
+  };
+  const finalChecks = () => {
+    if (bad > 0 && checkFinite) throw new MrcFormatError(`map contains ${bad} NaN/Inf voxels: expected finite values (pass allowNonFinite to accept)`);
+    complete = true;
+  };
+
+  async function* plainSections(): AsyncGenerator<MrcSlab> {
+    // two byte buffers: the read of slab k+1 runs while slab k is used
+    // float32 in the host's byte order is read straight into the slab, other modes are decoded
+    const floats = direct ? [new Float32Array(perSlab * sectionVoxels), new Float32Array(perSlab * sectionVoxels)] : [];
+    const bytes = direct ? floats.map((f) => new Uint8Array(f.buffer)) : [new Uint8Array(perSlab * sectionBytes), new Uint8Array(perSlab * sectionBytes)];
+    const decoded = direct ? undefined : new Float32Array(perSlab * sectionVoxels);
+    const readSlab = (k: number, first: number): Promise<void> => {
+      const count = Math.min(perSlab, header.nz - first);
+      return readFully(fh, bytes[k].subarray(0, count * sectionBytes), layout.dataOffset + first * sectionBytes);
+    };
+    let pending: Promise<void> | undefined = readSlab(0, 0);
+    pending.catch(() => undefined);
+    for (let first = 0, k = 0; first < header.nz; first += perSlab, k ^= 1) {
+      await pending;
+      const next = first + perSlab;
+      pending = next < header.nz ? readSlab(k ^ 1, next) : undefined;
+      pending?.catch(() => undefined);
+      const count = Math.min(perSlab, header.nz - first);
+      let data: Float32Array;
+      if (direct) data = floats[k].subarray(0, count * sectionVoxels);
+      else data = decodeVoxelsInto(bytes[k], 0, count * sectionVoxels, mode, littleEndian, decoded as Float32Array, 0).subarray(0, count * sectionVoxels);
+      tally(data);
+      yield { first, count, data };
+    }
+    finalChecks();
+  }
+
+  async function* gzipSections(): AsyncGenerator<MrcSlab> {
+    const source = gz as GzipSource;
+    const raw = new Uint8Array(perSlab * sectionBytes);
+    const decoded = direct ? new Float32Array(raw.buffer) : new Float32Array(perSlab * sectionVoxels);
+    for (let first = 0; first < header.nz; first += perSlab) {
+      const count = Math.min(perSlab, header.nz - first);
+      await source.fill(raw.subarray(0, count * sectionBytes));
+      const data = direct ? decoded.subarray(0, count * sectionVoxels) : decodeVoxelsInto(raw, 0, count * sectionVoxels, mode, littleEndian, decoded, 0).subarray(0, count * sectionVoxels);
+      tally(data);
+      yield { first, count, data };
+    }
+    await source.end();
+    finalChecks();
+  }
+
+  let started = false;
+  return {
+    header,
+    order,
+    fileBox,
+    shape,
+    voxelSizeA,
+    async *sections() {
+      if (started) throw new Error('sections() can be iterated only once');
+      started = true;
+      try {
+        yield* gzip ? gzipSections() : plainSections();
+      } catch (err) {
+        throw named(err);
+      } finally {
+        await close();
+      }
+    },
+    range() {
+      if (!complete) throw new Error('range() is known only after every section has been read');
+      return { min, max };
+    },
+    close,
+  };
+}
+
+/** Streaming inflation of a gzip map: the header, then the data block into caller buffers. */
+class GzipSource {
+  private readonly it: AsyncIterator<Buffer>;
+  private readonly destroyStreams: () => void;
+  private carry: Uint8Array = new Uint8Array(0);
+  private total = 0; // inflated bytes seen
+  private delivered = 0; // data bytes handed out
+  private layout: Layout | undefined;
+
+  constructor(
+    fh: FileHandle,
+    private readonly compressedSize: number,
+    private readonly permissive: boolean,
+  ) {
+    const source = fh.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 20 });
+    const inflater = createGunzip({ chunkSize: 1 << 20 });
+    source.on('error', (err) => inflater.destroy(err));
+    source.pipe(inflater);
+    this.it = (inflater as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    this.destroyStreams = () => {
+      source.destroy();
+      inflater.destroy();
+    };
+  }
+
+  /** The next inflated chunk, or undefined at the end of the stream. */
+  private async next(): Promise<Uint8Array | undefined> {
+    try {
+      const r = await this.it.next();
+      if (r.done) return undefined;
+      this.total += r.value.length;
+      return r.value;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (typeof code === 'string' && code.startsWith('Z_')) {
+        throw new MrcFormatError(`gzip data is corrupt: expected a complete gzip stream, found ${(err as Error).message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Exactly `n` bytes (or fewer at the end of the stream). */
+  private async take(target: Uint8Array): Promise<number> {
+    let done = 0;
+    while (done < target.length) {
+      if (this.carry.length === 0) {
+        const c = await this.next();
+        if (!c) break;
+        this.carry = c;
+      }
+      const n = Math.min(this.carry.length, target.length - done);
+      target.set(this.carry.subarray(0, n), done);
+      this.carry = this.carry.subarray(n);
+      done += n;
+    }
+    return done;
+  }
+
+  /** Inflate and validate the header, skip the extended header. */
+  async header(): Promise<Layout> {
+    const head = new Uint8Array(MRC_HEADER_BYTES);
+    const got = await this.take(head);
+    if (got < MRC_HEADER_BYTES) throw new MrcFormatError(`file is shorter than the MRC header: expected at least ${MRC_HEADER_BYTES} bytes, found ${got}`);
+    const layout = parseLayout(head, undefined, this.permissive);
+    const promised = layout.dataOffset + layout.dataBytes;
+    if (promised > this.compressedSize * 1032 + (1 << 20)) {
+      const { nx, ny, nz } = layout.header;
+      throw new MrcFormatError(`data block truncated: the header promises ${promised} bytes (${nx}x${ny}x${nz}, mode ${layout.mode}), more than a ${this.compressedSize}-byte gzip file can hold`);
+    }
+    let skip = layout.dataOffset - MRC_HEADER_BYTES;
+    const scratch = new Uint8Array(Math.min(skip, 1 << 20));
+    while (skip > 0) {
+      const n = await this.take(scratch.subarray(0, Math.min(skip, scratch.length)));
+      if (n === 0) break;
+      skip -= n;
+    }
+    this.layout = layout;
+    return layout;
+  }
+
+  /** Fill `target` with the next data bytes. @throws MrcFormatError when the stream ends first */
+  async fill(target: Uint8Array): Promise<void> {
+    const n = await this.take(target);
+    this.delivered += n;
+    if (n < target.length) checkLength(this.layout as Layout, (this.layout as Layout).dataOffset + this.delivered, this.permissive);
+  }
+
+  /** Check that nothing (or, permissive, little) follows the data block. */
+  async end(): Promise<void> {
+    const layout = this.layout as Layout;
+    const slack = this.permissive ? TRAILING_SLACK_BYTES : 0;
+    let trailing = this.carry.length;
+    this.carry = new Uint8Array(0);
+    while (trailing <= slack) {
+      const c = await this.next();
+      if (!c) return;
+      trailing += c.length;
+    }
+    throw new MrcFormatError(`file longer than its header says: expected ${layout.dataOffset + layout.dataBytes} bytes once inflated, found more than ${this.total}`);
+  }
+
+  /** Stop inflating. */
+  async destroy(): Promise<void> {
+    this.destroyStreams();
+  }
+}

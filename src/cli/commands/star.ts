@@ -3,7 +3,9 @@
  * distinct (RELION JoinStar / relion_star_handler --combine).
  */
 import { Command } from 'commander';
-import { statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { sameIdentity, type FileIdentity } from '../../core/file-identity.js';
+import { refuseInputs } from '../../core/output-set.js';
 import { basename } from 'node:path';
 import { readStar, writeStar, getBlock, loopTable } from '../../io/star/index.js';
 import { joinParticleStars } from '../../io/star/join.js';
@@ -12,38 +14,27 @@ import { OptionRangeError } from '../options.js';
 /** Description shown in `occupy --help`. */
 export const summary = 'RELION STAR tools: join particle files keeping optics groups distinct';
 
-/** Identity of a real file (links resolved): device and inode. */
-function fileId(path: string): string | undefined {
-  try {
-    const st = statSync(path, { bigint: true });
-    return `${st.dev}:${st.ino}`;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Every input must exist and be a different real file (device + inode after resolving links), and
  * the output must not be one of them.
  * @throws Error naming a missing file, or OptionRangeError naming the two names of one file
  */
-export function checkDistinctFiles(files: readonly string[], output: string): void {
-  const seen = new Map<string, string>();
+export async function checkDistinctFiles(files: readonly string[], output: string): Promise<void> {
+  const seen: { id: FileIdentity; path: string }[] = [];
   for (const f of files) {
-    let st;
-    try {
-      st = statSync(f);
-    } catch {
-      throw new Error(`cannot read STAR file '${f}': no such file`);
-    }
+    const st = await stat(f).catch(() => undefined);
+    if (!st) throw new Error(`cannot read STAR file '${f}': no such file`);
     if (!st.isFile()) throw new Error(`cannot read STAR file '${f}': not a regular file`);
-    const id = fileId(f) as string;
-    const before = seen.get(id);
+    const id = { dev: st.dev, ino: st.ino };
+    const before = seen.find((s) => sameIdentity(s.id, id))?.path;
     if (before !== undefined) throw new OptionRangeError(before === f ? `'${f}' is given twice: joining a file with itself would duplicate every particle; give each file once` : `'${before}' and '${f}' are the same file: joining it with itself would duplicate every particle; give each file once`);
-    seen.set(id, f);
+    seen.push({ id, path: f });
   }
-  const outId = fileId(output);
-  if (outId !== undefined && seen.has(outId)) throw new OptionRangeError(`refusing to overwrite input '${seen.get(outId)}' with -o '${output}'`);
+  try {
+    await refuseInputs(output, files);
+  } catch (err) {
+    throw new OptionRangeError((err as Error).message);
+  }
 }
 
 /** Add `star join`. */
@@ -57,7 +48,7 @@ export function addStarCommands(cmd: Command): Command {
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (files: string[], o: { output: string; json?: boolean; quiet?: boolean }) => {
       if (files.length < 2) throw new OptionRangeError('star join needs at least two STAR files');
-      checkDistinctFiles(files, o.output);
+      await checkDistinctFiles(files, o.output);
       const stars = await Promise.all(files.map((f) => readStar(f)));
       const joined = joinParticleStars(stars, files.map((f) => basename(f)), { overlap: 'refuse' });
       await writeStar(o.output, joined);

@@ -30,13 +30,23 @@ import { fourierResample } from './fourier-resample.js';
 export function resampleToVoxelSize(v: Volume, voxelSizeA: number, box?: Shape3): Volume {
   assertVolume(v);
   if (!(voxelSizeA > 0) || !Number.isFinite(voxelSizeA)) throw new RangeError(`--angpix must be > 0 Å, got ${voxelSizeA}`);
-  const target = v.shape.map((n, i) => Math.max(2, Math.round((n * v.voxelSizeA[i]) / voxelSizeA))) as unknown as Shape3;
+  const target = resampledShape(v.shape, v.voxelSizeA, voxelSizeA);
   if (box && !box.every((n) => Number.isInteger(n) && n > 0)) throw new RangeError(`--box must be positive integers, got ${box.join('x')}`);
   const same = target.every((m, i) => m === v.shape[i]);
   // cropOrPad copies into a new array, so an unchanged box needs no full-size copy first
   if (same) return box ? cropOrPad(v, box) : { ...v, data: v.data.slice(), voxelSizeA: [...v.voxelSizeA] as Vec3 };
   const resampled = fourierResample(v, target);
   return box ? cropOrPad(resampled, box) : resampled;
+}
+
+/**
+ * The box {@link resampleToVoxelSize} resamples to: `max(2, round(n_i · a_i / voxelSizeA))` per axis.
+ * @param shape box `[nx, ny, nz]`, voxels
+ * @param inputVoxelSizeA voxel size along X, Y, Z, Å
+ * @param voxelSizeA target voxel size, Å (> 0, not checked)
+ */
+export function resampledShape(shape: Shape3, inputVoxelSizeA: Vec3, voxelSizeA: number): Shape3 {
+  return shape.map((n, i) => Math.max(2, Math.round((n * inputVoxelSizeA[i]) / voxelSizeA))) as unknown as Shape3;
 }
 
 /**

@@ -7,8 +7,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
-import { fileToCanonical, openMrcSections, readMrc, writeMrc, type MrcHeader } from '../io/mrc/index.js';
-import { fourierResamplePlanes } from '../filters/fourier-resample.js';
+import { openMrcSections, readMrc, writeMrc, type MrcHeader } from '../io/mrc/index.js';
+import { resampleSections } from '../filters/resample-sections.js';
 import { DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from './estimate-options.js';
 import { chimeraxScript } from './chimerax-script.js';
 import { estimateLocalScaleParallel, type EstimateInput, type EstimateOptions, type EstimateResult } from './estimate.js';
@@ -337,18 +337,8 @@ async function readInput(opts: EstimateFileOptions, wholeInputNeeded: boolean): 
     if (procShape.some((n, i) => n !== reader.shape[i])) {
       try {
         const voxelSizeA = angpixVoxel(reader.shape, reader.voxelSizeA);
-        const { order } = reader;
-        const inFile = <T>(v: readonly T[]) => [v[order[0] - 1], v[order[1] - 1], v[order[2] - 1]] as [T, T, T];
-        const identity = order[0] === 1 && order[1] === 2 && order[2] === 3;
-        const fileOut = inFile(procShape);
-        const cropped = await fourierResamplePlanes(reader.sections(), reader.fileBox, inFile(voxelSizeA), fileOut, { shared: shared && identity });
-        let processing = cropped.volume;
-        if (!identity) {
-          const physicalVoxel: Vec3 = [1, 1, 1];
-          for (let i = 0; i < 3; i++) physicalVoxel[order[i] - 1] = cropped.volume.voxelSizeA[i];
-          const { data, shape } = fileToCanonical(cropped.volume.data, fileOut, order);
-          processing = { data, shape, voxelSizeA: physicalVoxel };
-        }
+        const cropped = await resampleSections(reader, procShape, { voxelSizeA, shared });
+        const processing = cropped.volume;
         return {
           input: { header: reader.header, shape: reader.shape, voxelSizeA },
           estimateInput: { inputShape: reader.shape, inputRange: reader.range(), processing, resampleSeconds: cropped.computeSeconds },

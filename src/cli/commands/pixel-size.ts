@@ -9,7 +9,11 @@
  */
 import { Command } from 'commander';
 import { writeMrc } from '../../io/mrc/index.js';
-import { resampleToVoxelSize } from '../../filters/resample-voxel-size.js';
+import { existsSync } from 'node:fs';
+import type { Shape3, Volume } from '../../core/volume.js';
+import { openMrcSections } from '../../io/mrc/index.js';
+import { cropOrPad, resampledShape } from '../../filters/resample-voxel-size.js';
+import { resampleSections } from '../../filters/resample-sections.js';
 import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
 import { angpixOption, checkVoxelSize, integerOption, OptionRangeError } from '../options.js';
 import { readMapArg } from '../read-map.js';
@@ -69,15 +73,28 @@ export async function runSet(mapPath: string, o: MapPixelOptions): Promise<void>
   ]);
 }
 
-/** Run `pixel-size resample`. */
+/**
+ * Run `pixel-size resample`. The map is read section by section into the Fourier crop/pad
+ * (`resampleSections`), never whole: the memory is the result, the crop's work block (1.1 GB for
+ * 1024³ → 512³) and two 32 MiB slabs, so a 4 GiB map is resampled to 2× its voxel size in about
+ * 2 GB. Same numbers as `resampleToVoxelSize` on the whole map.
+ */
 export async function runResample(mapPath: string, o: MapPixelOptions): Promise<void> {
   checkVoxelSize('--angpix', o.angpix);
-  const m = await readMapArg(mapPath, 'map');
-  checkVoxelSize('--angpix', o.angpix, m.volume.shape);
-  const resampled = m.volume.shape.map((n, i) => Math.max(2, Math.round((n * m.volume.voxelSizeA[i]) / o.angpix)));
-  checkResampleBox(resampled, `--angpix ${o.angpix} would resample the ${m.volume.shape.join('x')} map at ${m.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å to ${resampled.join('x')} voxels`);
-  const box = o.box !== undefined ? ([o.box, o.box, o.box] as const) : undefined;
-  const r = resampleToVoxelSize(m.volume, o.angpix, box);
+  if (!existsSync(mapPath)) throw new Error(`cannot read map '${mapPath}': no such file`);
+  const reader = await openMrcSections(mapPath);
+  let r: Volume;
+  const m = { header: reader.header, volume: { shape: reader.shape, voxelSizeA: reader.voxelSizeA } };
+  try {
+    checkVoxelSize('--angpix', o.angpix, m.volume.shape);
+    const resampled = resampledShape(m.volume.shape, m.volume.voxelSizeA, o.angpix);
+    checkResampleBox(resampled, `--angpix ${o.angpix} would resample the ${m.volume.shape.join('x')} map at ${m.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å to ${resampled.join('x')} voxels`);
+    const box: Shape3 | undefined = o.box !== undefined ? [o.box, o.box, o.box] : undefined;
+    const full = (await resampleSections(reader, resampled)).volume;
+    r = box ? cropOrPad(full, box) : full;
+  } finally {
+    await reader.close();
+  }
   const scale = r.shape.map((n, i) => n / m.volume.shape[i]);
   const header = { ...m.header, nxstart: Math.round(m.header.nxstart * scale[0]), nystart: Math.round(m.header.nystart * scale[1]), nzstart: Math.round(m.header.nzstart * scale[2]) };
   await writeMrc(o.output, r, { template: header, labels: [`occupy-ts ${OCCUPY_VERSION}: Fourier-resampled to ${r.voxelSizeA[0].toFixed(4)} A, box ${r.shape.join('x')}`], protect: [mapPath] });

@@ -24,24 +24,77 @@ export interface SlurmScriptOptions {
   workDir: string;
 }
 
-/** Quote a word for a POSIX shell. */
+/** Quote a word for a POSIX shell: bare when it holds only safe characters, else in single quotes. */
 export function shellQuote(w: string): string {
-  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
+/** SLURM partition list: comma-separated names of letters, digits, `_`, `.`, `-`. */
+const PARTITION_RE = /^[A-Za-z0-9_.-]{1,128}(,[A-Za-z0-9_.-]{1,128}){0,63}$/;
+/** SLURM time limit: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS. */
+const TIME_RE = /^(\d{1,9}|\d{1,9}:\d{1,2}|\d{1,9}:\d{1,2}:\d{1,2}|\d{1,5}-\d{1,2}|\d{1,5}-\d{1,2}:\d{1,2}|\d{1,5}-\d{1,2}:\d{1,2}:\d{1,2})$/;
+/** SLURM memory: an integer with an optional K, M, G or T suffix. */
+const MEM_RE = /^\d{1,12}[KMGTkmgt]?$/;
+/** Job name: letters, digits, `_`, `.`, `-`. */
+const JOB_NAME_RE = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/** A value for an error message: quoted, with newlines and other control characters escaped. */
+function shown(v: string): string {
+  return JSON.stringify(v);
+}
+
+/**
+ * Check the SLURM options that go into `#SBATCH` lines against SLURM's syntax, so no value can
+ * add a line to the script.
+ * @throws RangeError naming the option, the allowed form and the value
+ */
+export function checkSlurmOptions(o: { partition?: string; time?: string; mem?: string; jobName?: string }): void {
+  if (o.partition !== undefined && !PARTITION_RE.test(o.partition)) {
+    throw new RangeError(`--partition must be comma-separated partition names of letters, digits, '_', '.', '-' (e.g. gpu or gpu,long), got ${shown(o.partition)}`);
+  }
+  if (o.time !== undefined && !TIME_RE.test(o.time)) {
+    throw new RangeError(`--time must be a SLURM time limit: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (e.g. 90 or 01:30:00 or 1-12), got ${shown(o.time)}`);
+  }
+  if (o.mem !== undefined && !MEM_RE.test(o.mem)) {
+    throw new RangeError(`--mem must be an integer with an optional K, M, G or T suffix (e.g. 8G or 16000), got ${shown(o.mem)}`);
+  }
+  if (o.jobName !== undefined && !JOB_NAME_RE.test(o.jobName)) {
+    throw new RangeError(`SLURM job name must be letters, digits, '_', '.', '-', got ${shown(o.jobName)}`);
+  }
+}
+
+/**
+ * The `--output=` value of the log files in the `#SBATCH` header (not read by the shell but by
+ * sbatch, which knows only double quotes): `%` is doubled (SLURM's file-name patterns), a path with
+ * spaces is double-quoted.
+ * @throws RangeError for a folder whose path holds a control character, `"` or `\`
+ */
+function sbatchOutputPath(logDir: string): string {
+  if (/[\x00-\x1f\x7f"\\]/.test(logDir)) {
+    throw new RangeError(`-d/--output-dir: with --slurm the folder path must not contain newlines, control characters, '"' or '\\', got ${shown(logDir)}`);
+  }
+  const p = `${logDir.replace(/%/g, '%%')}/slurm-%A_%a.out`;
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(p) ? p : `"${p}"`;
 }
 
 /**
  * The sbatch script text: an array of `tasks` tasks, each running the batch command on its shard
  * `${SLURM_ARRAY_TASK_ID}/tasks` (results in `results.shard-i-of-N.jsonl`) with as many worker
- * processes as the task has CPUs.
+ * processes as the task has CPUs. Every `#SBATCH` value is checked ({@link checkSlurmOptions});
+ * the working folder and every word of the command are shell-quoted.
+ * @throws RangeError naming the option when a value does not fit SLURM's syntax
  */
 export function slurmScript(o: SlurmScriptOptions): string {
   if (!Number.isInteger(o.tasks) || o.tasks < 1) throw new RangeError(`--tasks must be a positive integer, got ${o.tasks}`);
+  const cpus = o.cpusPerTask ?? 1;
+  if (!Number.isInteger(cpus) || cpus < 1) throw new RangeError(`cpus per task must be a positive integer, got ${cpus}`);
+  checkSlurmOptions(o);
   const lines = [
     '#!/bin/bash',
     `#SBATCH --job-name=${o.jobName ?? 'occupy-batch'}`,
     `#SBATCH --array=0-${o.tasks - 1}`,
-    `#SBATCH --cpus-per-task=${o.cpusPerTask ?? 1}`,
-    `#SBATCH --output=${o.logDir}/slurm-%A_%a.out`,
+    `#SBATCH --cpus-per-task=${cpus}`,
+    `#SBATCH --output=${sbatchOutputPath(o.logDir)}`,
     ...(o.partition ? [`#SBATCH --partition=${o.partition}`] : []),
     ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
     ...(o.mem ? [`#SBATCH --mem=${o.mem}`] : []),

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { BatchRecord } from './record.js';
-import { readBatchRecords } from './runner.js';
+import { readBatchRecords } from './results-file.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 
 /** Columns of results.csv, in order. */
@@ -101,9 +101,13 @@ ${rows}
 `;
 }
 
-/** Merge the records of a batch folder and write `results.csv` and `report.html` there. */
-export async function collectBatch(outRoot: string): Promise<{ records: BatchRecord[]; csvPath: string; htmlPath: string }> {
-  const records = await readBatchRecords(outRoot);
+/**
+ * Merge the records of a batch folder (every results file: this run's, earlier and concurrent
+ * runs', SLURM shards'; one record per map, the most recently finished) and write `results.csv`
+ * and `report.html` there. Broken lines of the results files are skipped and passed to `onWarning`.
+ */
+export async function collectBatch(outRoot: string, onWarning?: (message: string) => void): Promise<{ records: BatchRecord[]; csvPath: string; htmlPath: string }> {
+  const records = await readBatchRecords(outRoot, onWarning);
   const csvPath = join(outRoot, 'results.csv');
   const htmlPath = join(outRoot, 'report.html');
   for (const [p, text] of [[csvPath, recordsToCsv(records)], [htmlPath, await reportHtml(records, `occupy batch: ${outRoot}`)]] as const) {

@@ -1,14 +1,15 @@
 /**
  * Batch inputs: a manifest file, a folder, a glob, or a RELION Class3D `*_model.star`.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { mapStem } from '../occupancy/output-names.js';
 import { readStar } from '../io/star/index.js';
 
 /** One map of a batch. */
 export interface BatchItem {
-  /** Unique name (output folder), from the map's stem (or `emd_<ID>`). */
+  /** Unique, safe name of the output folder: see {@link itemId}. */
   id: string;
   /** Absolute path of a local map, or `emdb:<ID>`. */
   source: string;
@@ -22,15 +23,71 @@ export interface BatchItem {
 const MAP_RE = /\.(mrc|map|ccp4|rec)(\.gz)?$/i;
 const EMDB_RE = /^(?:EMD[-_]?)?(\d{4,5})$/i;
 
-/** Give every item a unique id: duplicates get `_2`, `_3`, … in input order. */
-function uniqueIds(items: Omit<BatchItem, 'id'>[], ids: string[]): BatchItem[] {
-  const seen = new Map<string, number>();
-  return items.map((it, i) => {
-    const base = ids[i];
-    const k = (seen.get(base) ?? 0) + 1;
-    seen.set(base, k);
-    return { ...it, id: k === 1 ? base : `${base}_${k}` };
-  });
+/** Longest readable part of a folder name (the hash suffix comes on top). */
+const MAX_STEM = 80;
+
+/**
+ * A stem made safe as a folder name: characters outside `[A-Za-z0-9._+-]` become `_`, leading dots
+ * and dashes are dropped (no `.`, `..`, hidden or option-like names), at most {@link MAX_STEM}
+ * characters, and `map` when nothing is left.
+ */
+export function safeStem(stem: string): string {
+  const s = stem.replace(/[^A-Za-z0-9._+-]/g, '_').replace(/^[.-]+/, '').slice(0, MAX_STEM);
+  return s === '' ? 'map' : s;
+}
+
+/**
+ * The identity of a local map: its real path (links resolved) when it exists, else its absolute
+ * path. The same file given twice, relatively and absolutely or through a link, has one key.
+ */
+export function sourceKey(source: string): string {
+  if (source.startsWith('emdb:')) return source;
+  try {
+    return realpathSync(source);
+  } catch {
+    return resolve(source);
+  }
+}
+
+/** First `digits` hex digits of the SHA-256 of `key`. */
+function shortHash(key: string, digits = 8): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, digits);
+}
+
+/**
+ * The output folder name of an item: `emd_<ID>` for an EMDB entry; otherwise the safe stem of the
+ * map's real path (with `classNNN_` for Class3D classes), `-`, and a short hash of that path. The
+ * name never is `.`, `..` or empty, holds no path separator, never starts with a dot, differs for
+ * different files with the same stem, and is the same in every run that reads the same file, under
+ * whatever name (relative, absolute, through a link) it is given.
+ */
+export function itemId(item: Omit<BatchItem, 'id'>, hashDigits = 8): string {
+  if (item.source.startsWith('emdb:')) return `emd_${item.source.slice(5)}`;
+  const prefix = item.classNumber !== undefined ? `class${String(item.classNumber).padStart(3, '0')}_` : '';
+  return safeStem(prefix + mapStem(sourceKey(item.source))) + '-' + shortHash(itemKey(item), hashDigits);
+}
+
+/** What makes two items the same map: the real path (and class number), or the EMDB ID. */
+function itemKey(item: Omit<BatchItem, 'id'>): string {
+  return sourceKey(item.source) + (item.classNumber !== undefined ? `#class${item.classNumber}` : '');
+}
+
+/**
+ * Give every item its id ({@link itemId}); a map given more than once is kept once (the first). In
+ * the unlikely case that two different maps get the same 8-digit id, the later gets 16 digits.
+ */
+function uniqueItems(items: Omit<BatchItem, 'id'>[]): BatchItem[] {
+  const keyOf = new Map<string, string>();
+  const out: BatchItem[] = [];
+  for (const it of items) {
+    const key = itemKey(it);
+    let id = itemId(it);
+    if (keyOf.has(id) && keyOf.get(id) !== key) id = itemId(it, 16);
+    if (keyOf.has(id)) continue; // the same map again
+    keyOf.set(id, key);
+    out.push({ ...it, id });
+  }
+  return out;
 }
 
 /** Convert a simple glob (`*`, `?` in the last path component) to the matching files, sorted. */
@@ -72,7 +129,8 @@ async function classItems(starPath: string): Promise<Omit<BatchItem, 'id'>[]> {
  * manifest's folder).
  *
  * Paths that do not exist are kept (their record will say so); an argument that matches nothing
- * is an error.
+ * is an error. A map given more than once (also as a relative and an absolute path, or through a
+ * link) is one item.
  * @throws Error naming the argument when it is neither a file, a folder, a glob with matches nor an EMDB ID
  */
 export async function resolveBatchInputs(args: string[]): Promise<BatchItem[]> {
@@ -107,6 +165,5 @@ export async function resolveBatchInputs(args: string[]): Promise<BatchItem[]> {
       }
     }
   }
-  const ids = items.map((it) => (it.source.startsWith('emdb:') ? `emd_${it.source.slice(5)}` : it.classNumber !== undefined ? `class${String(it.classNumber).padStart(3, '0')}_${mapStem(it.source)}` : mapStem(it.source)));
-  return uniqueIds(items, ids);
+  return uniqueItems(items);
 }

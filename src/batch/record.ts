@@ -38,19 +38,62 @@ export interface BatchRecord {
   seconds: number;
   /** Which shard ran it ("i/N"), when sharded. */
   shard?: string;
+  /** When the map was finished (ISO 8601); orders records of one map from different files. */
+  finishedAt?: string;
 }
 
-/** Parse a JSONL text into records (blank lines ignored). */
+/** A line of a results file that is not a record (e.g. cut short by a crash or a full disk). */
+export interface BrokenLine {
+  /** 1-based line number. */
+  line: number;
+  /** Why it was skipped. */
+  reason: string;
+}
+
+/** Whether a parsed JSON value has the fields every record has. */
+function isRecord(v: unknown): v is BatchRecord {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const r = v as Record<string, unknown>;
+  return typeof r.id === 'string' && r.id !== '' && (r.status === 'ok' || r.status === 'error') && Array.isArray(r.warnings);
+}
+
+/**
+ * Parse a JSONL text into records, skipping blank lines and reporting every line that is not a
+ * complete record (truncated, not JSON, or missing `id`/`status`/`warnings`) instead of failing.
+ */
+export function parseRecordLines(text: string): { records: BatchRecord[]; broken: BrokenLine[] } {
+  const records: BatchRecord[] = [];
+  const broken: BrokenLine[] = [];
+  const lines = text.split('\n');
+  lines.forEach((l, i) => {
+    if (l.trim() === '') return;
+    let v: unknown;
+    try {
+      v = JSON.parse(l);
+    } catch {
+      broken.push({ line: i + 1, reason: i === lines.length - 1 ? 'incomplete last line' : 'not valid JSON' });
+      return;
+    }
+    if (isRecord(v)) records.push(v);
+    else broken.push({ line: i + 1, reason: 'not a batch record' });
+  });
+  return { records, broken };
+}
+
+/** Parse a JSONL text into records (blank and broken lines skipped: see {@link parseRecordLines}). */
 export function parseRecords(text: string): BatchRecord[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as BatchRecord);
+  return parseRecordLines(text).records;
 }
 
-/** One record per map id, the last one winning, sorted by id. */
+/**
+ * One record per map id, sorted by id. Of several records of one map the most recently finished
+ * wins (`finishedAt`; records without it count as oldest), and among equals the last one given.
+ */
 export function latestRecords(records: BatchRecord[]): BatchRecord[] {
   const byId = new Map<string, BatchRecord>();
-  for (const r of records) byId.set(r.id, r);
+  for (const r of records) {
+    const prev = byId.get(r.id);
+    if (!prev || (r.finishedAt ?? '') >= (prev.finishedAt ?? '')) byId.set(r.id, r);
+  }
   return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

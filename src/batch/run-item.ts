@@ -3,13 +3,15 @@
  * place and write its record. A map folder exists only when complete.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, readFile, readdir, rename } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { fetchEmdbMap } from '../io/emdb/index.js';
 import { estimateFromFile, type EstimateFileOptions } from '../occupancy/estimate-files.js';
 import type { BatchItem } from './inputs.js';
 import type { BatchRecord } from './record.js';
+import { createOwnedDir, ensureRealDir, isOwnedDir, isPlainName, MARKER_FILE, removeOwnedDir, writeNewFileSynced } from './owned-dirs.js';
 
 /** Method options of a batch: those of a single estimate without input and output placement. */
 export type BatchMethodOptions = Omit<EstimateFileOptions, 'inputPath' | 'outputDir' | 'outputStem' | 'onProgress'>;
@@ -27,29 +29,85 @@ export function runStagingDir(outRoot: string): string {
   return join(outRoot, STAGING_DIR, `${hostname()}-${process.pid}`);
 }
 
-/** Path of the finished folder of an item. */
+/**
+ * Path of the finished folder of an item.
+ * @throws Error when the id is not one plain folder name (it always is for ids of {@link resolveBatchInputs})
+ */
 export function itemDir(outRoot: string, item: BatchItem): string {
+  if (!isPlainName(item.id) || item.id.startsWith('.')) throw new Error(`batch: unsafe map id '${item.id}'`);
   return join(outRoot, item.id);
 }
 
-/** The record of a finished item, or undefined when it is not finished. */
+/**
+ * The record of a finished item, or undefined when it is not finished: its folder must be a real
+ * folder made by this tool, with a complete `ok` record of this id.
+ */
 export async function finishedRecord(outRoot: string, item: BatchItem): Promise<BatchRecord | undefined> {
-  const p = join(itemDir(outRoot, item), RECORD_FILE);
-  if (!existsSync(p)) return undefined;
+  const dir = itemDir(outRoot, item);
+  if (!(await isOwnedDir(dir))) return undefined;
   try {
-    return JSON.parse(await readFile(p, 'utf8')) as BatchRecord;
+    const rec = JSON.parse(await readFile(join(dir, RECORD_FILE), 'utf8')) as BatchRecord;
+    return rec && rec.id === item.id && rec.status === 'ok' ? rec : undefined;
   } catch {
     return undefined;
   }
 }
 
 /**
+ * Create the staging folder of a run (with this tool's marker), inside `<outRoot>/.staging`, which
+ * must be a real folder.
+ */
+export async function createRunStaging(outRoot: string, stagingRoot = runStagingDir(outRoot)): Promise<void> {
+  await ensureRealDir(join(outRoot, STAGING_DIR));
+  if (await isOwnedDir(stagingRoot)) return;
+  try {
+    await createOwnedDir(stagingRoot, 'run');
+  } catch (err) {
+    if (!(await isOwnedDir(stagingRoot))) throw err; // EEXIST from a sibling worker is fine
+  }
+}
+
+/**
+ * Put a complete staging folder in place as the item's folder. An existing folder is replaced only
+ * when this tool made it (a real folder with the marker); it is moved into the staging folder
+ * first and removed from there.
+ * @throws Error when something else has the item's name
+ */
+async function commitItemDir(staging: string, dir: string, stagingRoot: string): Promise<void> {
+  const existing = await lstat(dir).catch(() => undefined);
+  if (existing) {
+    if (!(await isOwnedDir(dir))) throw new Error(`'${dir}' exists and was not written by occupy batch: not replacing it`);
+    const old = `old.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await rename(dir, join(stagingRoot, old));
+    await rename(staging, dir);
+    await removeOwnedDir(stagingRoot, old);
+  } else {
+    await rename(staging, dir);
+  }
+}
+
+/** Options of {@link runItem} beyond the method options. */
+export interface RunItemOptions {
+  /** Which shard runs it ("i/N"). */
+  shard?: string;
+  /** The run's staging folder (default {@link runStagingDir}). */
+  stagingRoot?: string;
+  /**
+   * Asked just before the finished folder is moved into place: false abandons the item (e.g. a
+   * worker whose parent run has died, so a rerun may own the map by now).
+   */
+  canCommit?: () => boolean;
+}
+
+/**
  * Run the estimate for one item. Success: outputs in `<outRoot>/<id>/` (moved there from a staging
- * folder only when complete, with `record.json` last); failure: nothing in place, an error record.
+ * folder only when complete, with `record.json` last; an earlier folder of the map is replaced only
+ * when this tool made it); failure: nothing in place, an error record.
  * The seed of synthetic solvent noise defaults to 0 so that repeated and parallel runs give
  * byte-identical maps.
  */
-export async function runItem(outRoot: string, item: BatchItem, options: BatchMethodOptions, shard?: string, stagingRoot = runStagingDir(outRoot)): Promise<BatchRecord> {
+export async function runItem(outRoot: string, item: BatchItem, options: BatchMethodOptions, placement: RunItemOptions = {}): Promise<BatchRecord> {
+  const { shard, stagingRoot = runStagingDir(outRoot), canCommit } = placement;
   const t0 = performance.now();
   const settings = { ...options } as Record<string, unknown>;
   delete settings.threads; // how it ran, not what it computed
@@ -61,11 +119,14 @@ export async function runItem(outRoot: string, item: BatchItem, options: BatchMe
     ...(item.classNumber !== undefined ? { classNumber: item.classNumber, classDistribution: item.classDistribution } : {}),
     ...(shard ? { shard } : {}),
   };
-  const staging = join(stagingRoot, `${item.id}.${process.pid}.${Math.floor(Math.random() * 1e9)}`);
+  const stagingName = `${item.id}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const staging = join(stagingRoot, stagingName);
   try {
+    const dir = itemDir(outRoot, item);
     const input = item.source.startsWith('emdb:') ? await fetchEmdbMap(item.source.slice(5)) : item.source;
     if (!existsSync(input)) throw new Error(`cannot read map '${item.given}': no such file`);
-    await mkdir(staging, { recursive: true });
+    await createRunStaging(outRoot, stagingRoot);
+    await createOwnedDir(staging, 'map', item.source);
     const { summary, result } = await estimateFromFile({ ...options, seed: options.seed ?? 0, inputPath: input, outputDir: staging, outputStem: item.id });
     let conf = 0;
     let sumScale = 0;
@@ -77,8 +138,7 @@ export async function runItem(outRoot: string, item: BatchItem, options: BatchMe
         if (result.scale.data[i] === 1) full++;
       }
     }
-    const dir = itemDir(outRoot, item);
-    const files = (await readdir(staging)).sort().map((f) => relative(outRoot, join(dir, f)));
+    const files = (await readdir(staging)).filter((f) => f !== MARKER_FILE).sort().map((f) => relative(outRoot, join(dir, f)));
     const record: BatchRecord = {
       ...base,
       status: 'ok',
@@ -94,14 +154,15 @@ export async function runItem(outRoot: string, item: BatchItem, options: BatchMe
       warnings: summary.warnings,
       files: [...files, relative(outRoot, join(dir, RECORD_FILE))],
       seconds: (performance.now() - t0) / 1000,
+      finishedAt: new Date().toISOString(),
     };
-    await writeFile(join(staging, RECORD_FILE), JSON.stringify(record) + '\n');
-    if (existsSync(dir)) await rm(dir, { recursive: true, force: true }); // an earlier incomplete or --force run
-    await rename(staging, dir);
+    await writeNewFileSynced(join(staging, RECORD_FILE), JSON.stringify(record) + '\n');
+    if (canCommit && !canCommit()) throw new Error('abandoned: the batch run that started this map has ended');
+    await commitItemDir(staging, dir, stagingRoot);
     return record;
   } catch (err) {
-    await rm(staging, { recursive: true, force: true });
+    await removeOwnedDir(stagingRoot, stagingName).catch(() => undefined);
     const message = ((err as Error)?.message ?? String(err)).split('\n')[0];
-    return { ...base, status: 'error', message, seconds: (performance.now() - t0) / 1000 };
+    return { ...base, status: 'error', message, seconds: (performance.now() - t0) / 1000, finishedAt: new Date().toISOString() };
   }
 }

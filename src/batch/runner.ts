@@ -2,18 +2,21 @@
  * Run a batch: every map in turn or on worker threads, skipping finished maps, with one JSONL
  * record per map.
  */
-import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BatchItem } from './inputs.js';
-import { latestRecords, parseRecords, type BatchRecord } from './record.js';
-import { finishedRecord, runItem, runStagingDir, STAGING_DIR, type BatchMethodOptions } from './run-item.js';
+import type { BatchRecord } from './record.js';
+import { createRunStaging, finishedRecord, runItem, runStagingDir, STAGING_DIR, type BatchMethodOptions } from './run-item.js';
 import type { WorkerTask } from './worker.js';
-import { writeFileAtomic } from '../core/atomic-write.js';
+import { claimItem, cleanLockDir } from './claims.js';
+import { removeOwnedDir } from './owned-dirs.js';
+import { appendRecord, readResultsFiles, skippedLineMessage } from './results-file.js';
+
+export { readBatchRecords } from './results-file.js';
 
 /** Options of {@link runBatch}. */
 export interface BatchRunOptions {
@@ -26,15 +29,21 @@ export interface BatchRunOptions {
   /** Redo maps whose outputs are complete. */
   force?: boolean;
   /** Called after each map. */
-  onProgress?: (p: { done: number; failed: number; skipped: number; total: number; last: BatchRecord }) => void;
+  onProgress?: (p: { done: number; failed: number; skipped: number; busy: number; total: number; last?: BatchRecord }) => void;
+  /** Called with each warning (one line), e.g. a broken line of a results file. */
+  onWarning?: (message: string) => void;
 }
 
 /** Outcome of a batch run. */
 export interface BatchRunResult {
+  /** Records of this run's maps (computed now or finished before), sorted by id; none for busy maps. */
   records: BatchRecord[];
   done: number;
   failed: number;
+  /** Maps finished before (by an earlier or a concurrent run). */
   skipped: number;
+  /** Maps claimed by another live run (left to it). */
+  busy: number;
   /** The JSONL file written. */
   resultsPath: string;
 }
@@ -74,79 +83,120 @@ function startWorker(): ChildProcess {
   return fork(entry, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
+/** Whether `records` hold the ok record `rec` of a finished folder (same id and finish time). */
+function hasRecord(records: BatchRecord[], rec: BatchRecord): boolean {
+  return records.some((r) => r.id === rec.id && r.status === 'ok' && r.finishedAt === rec.finishedAt);
+}
+
 /**
- * Run the estimate over `items`. Finished maps (a complete output folder with `record.json`) are
- * skipped unless `force`; staging folders of killed runs on this machine are removed first (those of
- * concurrent runs, e.g. other SLURM shards, are left alone). Each record is
- * appended to the results file as it arrives; at the end the file is rewritten with exactly one
- * record per map (this run's, skipped ones included, and earlier runs' other maps), sorted by id.
+ * Run the estimate over `items`. Each map is claimed first (a lock file per map, see
+ * {@link claimItem}), so concurrent runs into one folder never compute the same map; maps claimed
+ * by another live run are left to it (`busy`). Finished maps (a complete output folder made by this
+ * tool, with `record.json`) are skipped unless `force`; when their record is missing from the
+ * results files (a run killed between the two), it is appended. Staging folders of killed runs on
+ * this machine are removed first (only folders carrying this tool's marker). Each record is
+ * appended to the results file as one line, fsynced, as it arrives; the file is never rewritten, so
+ * runs with different inputs into one folder keep each other's records. Broken lines of results
+ * files (a crash or a full disk) are skipped and reported through `onWarning`.
  */
 export async function runBatch(items: BatchItem[], options: BatchMethodOptions, run: BatchRunOptions): Promise<BatchRunResult> {
   const { outRoot } = run;
   await mkdir(outRoot, { recursive: true });
   await removeStaleStaging(outRoot);
+  await cleanLockDir(outRoot);
   const stagingRoot = runStagingDir(outRoot);
+  await createRunStaging(outRoot, stagingRoot);
   const mine = shardItems(items, run.shard);
   const shardLabel = run.shard ? `${run.shard.index}/${run.shard.count}` : undefined;
   const resultsPath = join(outRoot, resultsFileName(run.shard));
-  // records of earlier runs into the same folder (other maps) are kept
-  const previous = existsSync(resultsPath) ? parseRecords(await readFile(resultsPath, 'utf8')) : [];
-  const records: BatchRecord[] = [];
+  const known = await readResultsFiles(outRoot);
+  for (const s of known.skipped) run.onWarning?.(skippedLineMessage(s));
+  const records = new Map<string, BatchRecord>();
   let done = 0;
   let failed = 0;
   let skipped = 0;
+  let busy = 0;
+  const total = mine.length;
+  const progress = (last?: BatchRecord) => run.onProgress?.({ done, failed, skipped, busy, total, last });
+  const skip = (rec: BatchRecord) => {
+    records.set(rec.id, rec);
+    skipped++;
+    progress(rec);
+  };
+
+  // finished and recorded before this run: no claim needed
   const todo: BatchItem[] = [];
   for (const item of mine) {
     const rec = run.force ? undefined : await finishedRecord(outRoot, item);
-    if (rec) {
-      records.push(rec);
-      skipped++;
-    } else {
-      todo.push(item);
-    }
+    if (rec && hasRecord(known.records, rec)) skip(rec);
+    else todo.push(item);
   }
-  const total = mine.length;
-  const accept = async (rec: BatchRecord) => {
-    records.push(rec);
-    if (rec.status === 'ok') done++;
-    else failed++;
-    await appendFile(resultsPath, JSON.stringify(rec) + '\n');
-    run.onProgress?.({ done, failed, skipped, total, last: rec });
+
+  /** Claim an item and compute it (or record it, when another run finished it meanwhile). */
+  const process1 = async (item: BatchItem, compute: (item: BatchItem) => Promise<BatchRecord>) => {
+    const claim = await claimItem(outRoot, item.id);
+    if (!claim) {
+      busy++;
+      progress();
+      return;
+    }
+    try {
+      const finished = run.force ? undefined : await finishedRecord(outRoot, item);
+      if (finished) {
+        // finished by another run, or by a run killed before it wrote the record: make sure it is recorded
+        if (!hasRecord((await readResultsFiles(outRoot)).records, finished)) await appendRecord(resultsPath, finished);
+        skip(finished);
+        return;
+      }
+      const rec = await compute(item);
+      await appendRecord(resultsPath, rec);
+      records.set(rec.id, rec);
+      if (rec.status === 'ok') done++;
+      else failed++;
+      progress(rec);
+    } finally {
+      await claim.release();
+    }
   };
+
   const jobs = Math.max(1, Math.min(run.jobs ?? 1, todo.length));
   if (jobs <= 1) {
-    for (const item of todo) await accept(await runItem(outRoot, item, options, shardLabel, stagingRoot));
+    for (const item of todo) await process1(item, (it) => runItem(outRoot, it, options, { shard: shardLabel, stagingRoot }));
   } else {
     const queue = [...todo];
     await Promise.all(
       Array.from({ length: jobs }, async () => {
-        const worker = startWorker();
+        let worker = startWorker();
+        // each estimate may use a second thread only while the processes leave a core for it
+        const taskOptions = { ...options, threads: 2 * jobs <= cpus().length };
+        const compute = (item: BatchItem) =>
+          new Promise<BatchRecord>((res) => {
+            const task: WorkerTask = { outRoot, item, options: taskOptions, shard: shardLabel, stagingRoot };
+            const onExit = (code: number | null, signal: string | null) => {
+              worker.off('message', onMessage);
+              worker = startWorker(); // a crashed worker fails its map, not the batch
+              res({ id: item.id, map: item.given, status: 'error', message: `batch worker exited (${signal ?? `code ${code}`}) while processing this map`, settings: {}, warnings: [], seconds: 0, finishedAt: new Date().toISOString(), ...(shardLabel ? { shard: shardLabel } : {}) });
+            };
+            const onMessage = (m: unknown) => {
+              worker.off('exit', onExit);
+              res(m as BatchRecord);
+            };
+            worker.once('exit', onExit);
+            worker.once('message', onMessage);
+            worker.send(task);
+          });
         try {
-          for (let item = queue.shift(); item; item = queue.shift()) {
-            // each estimate may use a second thread only while the processes leave a core for it
-            const task: WorkerTask = { outRoot, item, options: { ...options, threads: 2 * jobs <= cpus().length }, shard: shardLabel, stagingRoot };
-            const rec = await new Promise<BatchRecord>((res, rej) => {
-              const onExit = (code: number | null) => rej(new Error(`batch worker exited (code ${code}) while processing ${item?.id}`));
-              worker.once('exit', onExit);
-              worker.once('message', (m) => {
-                worker.off('exit', onExit);
-                res(m as BatchRecord);
-              });
-              worker.send(task);
-            });
-            await accept(rec);
-          }
+          for (let item = queue.shift(); item; item = queue.shift()) await process1(item, compute);
         } finally {
-          worker.disconnect();
+          if (worker.connected) worker.disconnect();
         }
       }),
     );
   }
-  await rm(stagingRoot, { recursive: true, force: true });
+  await removeOwnedDir(dirname(stagingRoot), basename(stagingRoot));
   await rmdir(join(outRoot, STAGING_DIR)).catch(() => undefined); // only when no other run uses it
-  const final = latestRecords([...previous, ...records]);
-  await writeFileAtomic(resultsPath, final.map((r) => JSON.stringify(r)).join('\n') + (final.length ? '\n' : ''));
-  return { records: final, done, failed, skipped, resultsPath };
+  const sorted = [...records.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { records: sorted, done, failed, skipped, busy, resultsPath };
 }
 
 /** Whether a process with this PID exists on this machine. */
@@ -160,27 +210,18 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Remove staging folders left by killed runs on this machine (`<host>-<pid>` with a dead PID).
- * Folders of other hosts (a shared file system on a cluster) and of live runs are kept.
+ * Remove staging folders left by killed runs on this machine (`<host>-<pid>` with a dead PID) that
+ * carry this tool's marker. Folders of other hosts (a shared file system on a cluster), of live
+ * runs, and anything this tool did not create are kept; a `.staging` that is a link is not entered.
  */
 async function removeStaleStaging(outRoot: string): Promise<void> {
   const dir = join(outRoot, STAGING_DIR);
-  if (!existsSync(dir)) return;
+  const st = await lstat(dir).catch(() => undefined);
+  if (!st || !st.isDirectory()) return;
   const host = hostname();
   for (const name of await readdir(dir)) {
     const m = /^(.*)-(\d+)$/.exec(name);
-    if (m && m[1] === host && Number(m[2]) !== process.pid && !alive(Number(m[2]))) await rm(join(dir, name), { recursive: true, force: true });
-    else if (!m) await rm(join(dir, name), { recursive: true, force: true }); // older layout
+    if (m && m[1] === host && Number(m[2]) !== process.pid && !alive(Number(m[2]))) await removeOwnedDir(dir, name);
   }
   await rmdir(dir).catch(() => undefined);
-}
-
-/** All records of a batch folder: every `results*.jsonl` merged, one per map (the last one wins). */
-export async function readBatchRecords(outRoot: string): Promise<BatchRecord[]> {
-  if (!existsSync(outRoot)) throw new Error(`batch folder '${outRoot}' not found`);
-  const files = (await readdir(outRoot)).filter((f) => /^results.*\.jsonl$/.test(f)).sort();
-  if (files.length === 0) throw new Error(`no results*.jsonl in '${outRoot}': nothing to collect`);
-  const all: BatchRecord[] = [];
-  for (const f of files) all.push(...parseRecords(await readFile(join(outRoot, f), 'utf8')));
-  return latestRecords(all);
 }

@@ -20,7 +20,9 @@ if (process.send) {
   const ready = loadFft();
   process.on('message', async (task: WorkerTask) => {
     await ready;
-    send(await runItem(task.outRoot, task.item, task.options, task.shard, task.stagingRoot));
+    // a worker whose parent died (SIGKILL) must not put a map in place: a rerun may own it now
+    const rec = await runItem(task.outRoot, task.item, task.options, { shard: task.shard, stagingRoot: task.stagingRoot, canCommit: () => process.connected });
+    if (process.connected) send(rec);
   });
   process.on('disconnect', () => process.exit(0));
 }

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { resolveBatchInputs } from '../../batch/inputs.js';
 import { parseShard, runBatch, shardItems } from '../../batch/runner.js';
 import { collectBatch } from '../../batch/collect.js';
-import { slurmScript, submitSlurm } from '../../batch/slurm.js';
+import { checkSlurmOptions, slurmScript, submitSlurm } from '../../batch/slurm.js';
 import { integerOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { addMethodOptions, addVerbosityOptions, toMethodOptions, verbosityOf, type EstimateCliOptions } from './estimate.js';
@@ -84,6 +84,7 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
   const reporter = new Reporter(verbosityOf(o));
   if (inputs.length === 0) throw new RangeError('no inputs: give manifest files, folders, globs, a *_model.star, maps or EMDB IDs');
   if (!o.outputDir) throw new RangeError('-d/--output-dir <folder> is required');
+  checkSlurmOptions(o); // before anything is read or written: these values go into the sbatch script
   const options = toMethodOptions(o);
   const items = await resolveBatchInputs(inputs);
   const outRoot = resolve(o.outputDir);
@@ -115,8 +116,9 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
     jobs,
     shard,
     force: o.force,
-    onProgress: ({ done, failed, skipped, total }) => {
-      const finished = done + failed + skipped;
+    onWarning: (message) => reporter.warn(message),
+    onProgress: ({ done, failed, skipped, busy, total }) => {
+      const finished = done + failed + skipped + busy;
       const elapsed = (performance.now() - t0) / 1000;
       const rate = done + failed > 0 ? elapsed / (done + failed) : 0;
       const eta = rate * (total - finished);
@@ -124,20 +126,23 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
     },
   });
   const seconds = (performance.now() - t0) / 1000;
-  const out = { maps: mine, done: result.done, skipped: result.skipped, failed: result.failed, results: result.resultsPath, seconds };
+  const out = { maps: mine, done: result.done, skipped: result.skipped, busy: result.busy, failed: result.failed, results: result.resultsPath, seconds };
   if (o.json) process.stdout.write(JSON.stringify(out) + '\n');
   else if (reporter.verbosity !== 'quiet') {
-    const failedLines = result.records.filter((r) => r.status === 'error').map((r) => `  ${r.id}: ${r.message}`);
+    const failedLines = result.records.filter((r) => r.status === 'error').map((r) => `  ${r.map}: ${r.message}`);
     reporter.info(
-      [`Batch: ${mine} maps, ${result.done} done, ${result.skipped} already complete, ${result.failed} failed, in ${seconds.toFixed(1)} s.`, ...(failedLines.length ? ['Failed:', ...failedLines] : []), `Records: ${result.resultsPath}`].join('\n'),
+      [
+        `Batch: ${mine} maps, ${result.done} done, ${result.skipped} already complete, ${result.failed} failed${result.busy ? `, ${result.busy} left to another run working on them` : ''}, in ${seconds.toFixed(1)} s.`,
+        ...(failedLines.length ? ['Failed:', ...failedLines] : []), `Records: ${result.resultsPath}`].join('\n'),
     );
   }
   if (result.failed > 0) process.exitCode = Math.min(125, result.failed);
 }
 
-/** Run `occupy batch collect DIR`. */
+/** Run `occupy batch collect DIR`: broken lines of the results files are skipped with a warning each. */
 export async function runCollect(dir: string, o: { json?: boolean; quiet?: boolean }): Promise<void> {
-  const { records, csvPath, htmlPath } = await collectBatch(resolve(dir));
+  const reporter = new Reporter(o.quiet ? 'quiet' : 'normal');
+  const { records, csvPath, htmlPath } = await collectBatch(resolve(dir), (message) => reporter.warn(message));
   const failed = records.filter((r) => r.status === 'error').length;
   if (o.json) process.stdout.write(JSON.stringify({ maps: records.length, failed, csv: csvPath, html: htmlPath }) + '\n');
   else if (!o.quiet) process.stdout.write(`${records.length} maps (${failed} failed)\nWrote ${csvPath}\nWrote ${htmlPath}\n`);

@@ -1,0 +1,208 @@
+/**
+ * Claiming a map of a batch: one lock file per map in `<outRoot>/.locks/`, created exclusively
+ * (hard link of a complete file, or `wx`) and holding host + PID, so that concurrent runs into one
+ * folder (two shells, SLURM shards) never compute the same map at the same time.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { link, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { ensureRealDir, isPlainName } from './owned-dirs.js';
+
+/** Folder of the lock files, inside the batch output folder. */
+export const LOCK_DIR = '.locks';
+/** A lock of another host is stale when its file was not touched for this long (ms). */
+export const FOREIGN_STALE_MS = 10 * 60 * 1000;
+/** How often a held lock's file is touched (ms), so other hosts see it is alive. */
+export const HEARTBEAT_MS = 60 * 1000;
+/** A lock file that is still empty or not JSON after this long (ms) is stale (its writer died). */
+const UNREADABLE_STALE_MS = 60 * 1000;
+
+/** What a lock file says. */
+interface LockInfo {
+  host: string;
+  pid: number;
+  /** Start time of the process (Linux: field 22 of /proc/<pid>/stat), against PID reuse. */
+  start?: string;
+  /** Random, unique to this claim. */
+  nonce: string;
+}
+
+/** A held claim. */
+export interface Claim {
+  /** Path of the lock file. */
+  readonly path: string;
+  /** Remove the lock (only if it is still this claim's). */
+  release(): Promise<void>;
+}
+
+/** Start time of a process from /proc (Linux), or undefined. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) may hold spaces and parentheses: fields start after the last ')'
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19]; // field 22 overall
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process with this PID (and start time, when known) exists on this machine. */
+function alive(pid: number, start?: string): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const now = start === undefined ? undefined : processStart(pid);
+  return now === undefined || now === start;
+}
+
+/** Whether a lock (its text and file time) belongs to a process that is gone. */
+function isStale(text: string, mtimeMs: number): boolean {
+  let info: Partial<LockInfo>;
+  try {
+    info = JSON.parse(text) as Partial<LockInfo>;
+  } catch {
+    return Date.now() - mtimeMs > UNREADABLE_STALE_MS;
+  }
+  if (typeof info.host !== 'string' || typeof info.pid !== 'number') return Date.now() - mtimeMs > UNREADABLE_STALE_MS;
+  if (info.host === hostname()) return info.pid !== process.pid && !alive(info.pid, info.start);
+  return Date.now() - mtimeMs > FOREIGN_STALE_MS;
+}
+
+/** A unique name for a side file of a lock (`<lock>.<kind>-<host>-<pid>-<random>`), so stale ones can be found. */
+function sideName(path: string, kind: 'tmp' | 'stale'): string {
+  return `${path}.${kind}-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Write a file whole and fsync it (`wx`: a new file). */
+async function writeNew(path: string, text: string): Promise<void> {
+  const fh = await open(path, 'wx');
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Try to create the lock file exclusively, complete from the first moment: the text goes to a side
+ * file that is then hard-linked to the lock's name (fails when it exists). Where hard links are not
+ * supported, the lock is created with `wx` and written (a reader may then briefly see it empty).
+ * @returns true when this call created it
+ */
+async function create(path: string, text: string): Promise<boolean> {
+  const tmp = sideName(path, 'tmp');
+  await writeNew(tmp, text);
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+  try {
+    await writeNew(path, text);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/**
+ * Tidy the lock folder: remove locks of dead processes (as {@link claimItem} would take them over)
+ * and the side files (`*.tmp-…`, `*.stale-…`) that runs on this host killed between two steps of a
+ * claim left behind. Locks of live runs, and side files of live processes or other hosts, are kept.
+ */
+export async function cleanLockDir(outRoot: string): Promise<void> {
+  const dir = join(outRoot, LOCK_DIR);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  const host = hostname();
+  for (const name of names) {
+    const path = join(dir, name);
+    if (name.endsWith('.lock')) {
+      try {
+        const seen = await readFile(path, 'utf8');
+        if (isStale(seen, (await stat(path)).mtimeMs)) await removeStale(path, seen);
+      } catch {
+        // released meanwhile
+      }
+      continue;
+    }
+    const m = /\.lock\.(?:tmp|stale)-(.+)-(\d+)-[0-9a-f]{8}$/.exec(name);
+    if (m && m[1] === host && Number(m[2]) !== process.pid && !alive(Number(m[2]))) await unlink(path).catch(() => undefined);
+  }
+}
+
+/**
+ * Take over a stale lock whose text was `seen`: move it aside (atomic), and only if what was moved
+ * is still that stale lock, delete it. If another run replaced it in between, put theirs back.
+ */
+async function removeStale(path: string, seen: string): Promise<void> {
+  const aside = sideName(path, 'stale');
+  try {
+    await rename(path, aside);
+  } catch {
+    return; // gone already
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => '');
+  if (moved !== seen) await link(aside, path).catch(() => undefined); // someone else's live lock: restore it
+  await unlink(aside).catch(() => undefined);
+}
+
+/**
+ * Claim the map `id` of the batch folder `outRoot`: create `<outRoot>/.locks/<id>.lock` holding
+ * this host, PID and a nonce. A lock of a dead process on this host (or, from another host, one not
+ * touched for {@link FOREIGN_STALE_MS}) is taken over. While held, the lock file is touched every
+ * {@link HEARTBEAT_MS}.
+ * @returns the claim, or undefined when another live run holds it
+ */
+export async function claimItem(outRoot: string, id: string): Promise<Claim | undefined> {
+  if (!isPlainName(id)) throw new Error(`batch: unsafe map id '${id}'`);
+  const dir = join(outRoot, LOCK_DIR);
+  await ensureRealDir(dir);
+  const path = join(dir, `${id}.lock`);
+  const info: LockInfo = { host: hostname(), pid: process.pid, start: processStart(process.pid), nonce: randomBytes(8).toString('hex') };
+  const text = JSON.stringify(info) + '\n';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await create(path, text)) {
+      const timer = setInterval(() => {
+        const now = new Date();
+        utimes(path, now, now).catch(() => undefined);
+      }, HEARTBEAT_MS);
+      timer.unref();
+      return {
+        path,
+        release: async () => {
+          clearInterval(timer);
+          const current = await readFile(path, 'utf8').catch(() => undefined);
+          if (current === text) await unlink(path).catch(() => undefined);
+        },
+      };
+    }
+    let seen: string;
+    let mtimeMs: number;
+    try {
+      seen = await readFile(path, 'utf8');
+      mtimeMs = (await stat(path)).mtimeMs;
+    } catch {
+      continue; // released meanwhile: try again
+    }
+    if (!isStale(seen, mtimeMs)) return undefined;
+    await removeStale(path, seen);
+  }
+  return undefined;
+}

@@ -1,0 +1,107 @@
+/**
+ * Folders that `occupy batch` creates and may later remove or replace. Each carries a marker file
+ * written by this tool; nothing without the marker, nothing reached through a symbolic link and
+ * nothing outside the folder it is looked up in is ever removed.
+ */
+import { lstat, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+
+/** Name of the marker file inside every folder this tool created (staging and map folders). */
+export const MARKER_FILE = '.occupy-batch';
+
+/** What the marker file says. */
+export interface Marker {
+  tool: 'occupy-ts batch';
+  /** `run` (a run's staging folder) or `map` (one map: staging, then its finished folder). */
+  kind: 'run' | 'map';
+  host: string;
+  pid: number;
+  /** The map's source, for `map` folders. */
+  source?: string;
+}
+
+/** Whether `name` is a single plain path component (no separator, not `.`/`..`/empty). */
+export function isPlainName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+}
+
+/**
+ * Write `data` to a new file `path` (`wx`: never over an existing file), check that every byte was
+ * written and fsync it.
+ * @throws Error `cannot write '<path>': <reason>`
+ */
+export async function writeNewFileSynced(path: string, data: string): Promise<void> {
+  const bytes = Buffer.from(data, 'utf8');
+  try {
+    const fh = await open(path, 'wx');
+    try {
+      let off = 0;
+      while (off < bytes.length) {
+        const { bytesWritten } = await fh.write(bytes, off, bytes.length - off);
+        if (bytesWritten <= 0) throw new Error('short write');
+        off += bytesWritten;
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    throw new Error(`cannot write '${path}': ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Create the folder `path` (it must not exist yet; its parent must) and its marker, so this tool
+ * may remove it later.
+ * @throws Error when it exists or cannot be created
+ */
+export async function createOwnedDir(path: string, kind: Marker['kind'], source?: string): Promise<void> {
+  await mkdir(path); // not recursive: fails when it exists, so what is removed below is ours
+  const marker: Marker = { tool: 'occupy-ts batch', kind, host: hostname(), pid: process.pid, ...(source !== undefined ? { source } : {}) };
+  try {
+    await writeNewFileSynced(join(path, MARKER_FILE), JSON.stringify(marker) + '\n');
+  } catch (err) {
+    await rm(path, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Whether `path` is a real folder (not a link) holding a marker file (a real file) of this tool. */
+export async function isOwnedDir(path: string): Promise<boolean> {
+  try {
+    const st = await lstat(path);
+    if (!st.isDirectory() || st.isSymbolicLink()) return false;
+    const m = await lstat(join(path, MARKER_FILE));
+    if (!m.isFile()) return false;
+    const marker = JSON.parse(await readFile(join(path, MARKER_FILE), 'utf8')) as Partial<Marker>;
+    return marker.tool === 'occupy-ts batch';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Remove the folder `name` inside `parent` only when it is one this tool created: `name` is one
+ * plain path component, and the folder is a real folder (checked with lstat, so a link is never
+ * followed) holding this tool's marker file.
+ * @returns whether it was removed
+ */
+export async function removeOwnedDir(parent: string, name: string): Promise<boolean> {
+  if (!isPlainName(name)) return false;
+  const path = join(parent, name);
+  if (!(await isOwnedDir(path))) return false;
+  await rm(path, { recursive: true, force: true });
+  return true;
+}
+
+/**
+ * Make sure `path` is a real folder (created when missing), not a link or a file: the batch's own
+ * folders (`.staging`, `.locks`) must not lead elsewhere.
+ * @throws Error naming the path when something else is there
+ */
+export async function ensureRealDir(path: string): Promise<void> {
+  await mkdir(path, { recursive: true });
+  const st = await lstat(path);
+  if (!st.isDirectory() || st.isSymbolicLink()) throw new Error(`'${path}' is not a folder made by occupy batch (a link or a file): remove it and rerun`);
+}

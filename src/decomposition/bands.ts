@@ -1,0 +1,53 @@
+/**
+ * The frequency bands of the decomposition: raised-cosine shells between the lowest resolution
+ * and the resolution where the map meets noise, and the local window of each band.
+ * @see shared/spec/occupancy-decomposition.md "A workable method" step 1
+ */
+
+/** One band: a raised-cosine shell in spatial frequency and the window its energy is averaged over. */
+export interface Band {
+  /** Shell centre s in 1/Å. */
+  centrePerA: number;
+  /** Shell half-width w in 1/Å: weight `0.5*(1 + cos(pi*(|k| - s)/w))` for `||k| - s| < w`. */
+  halfWidthPerA: number;
+  /** Standard deviation of the Gaussian window the band's energy is averaged over, Å. */
+  windowSigmaA: number;
+}
+
+/** Options of {@link decompositionBands}. */
+export interface BandLayoutOptions {
+  /** Smallest window sigma, Å (default 5). */
+  minWindowA?: number;
+  /** Window sigma as a multiple of the band's wavelength `1/s` (default 0.3). */
+  windowPerWavelength?: number;
+}
+
+/**
+ * K bands with centres equally spaced in s from `1/lowestResolutionA` to `1/highestResolutionA`,
+ * half-width = the spacing (neighbouring shells overlap at half weight and sum to 1 between
+ * centres), windows `sigma_k = max(minWindowA, windowPerWavelength / s_k)`.
+ *
+ * @param lowestResolutionA coarsest band centre, Å (> highestResolutionA)
+ * @param highestResolutionA finest band centre, Å (> 0)
+ * @param count number of bands K (integer >= 2)
+ * @returns K bands, coarse to fine
+ * @throws RangeError when the resolutions are not finite, positive and ordered, or `count` < 2
+ */
+export function decompositionBands(lowestResolutionA: number, highestResolutionA: number, count: number, options: BandLayoutOptions = {}): Band[] {
+  if (!(Number.isFinite(highestResolutionA) && highestResolutionA > 0)) throw new RangeError(`highest resolution must be a finite number > 0 Å, got ${highestResolutionA}`);
+  if (!(Number.isFinite(lowestResolutionA) && lowestResolutionA > highestResolutionA)) {
+    throw new RangeError(`lowest resolution must be coarser than the highest (${highestResolutionA.toFixed(2)} Å), got ${lowestResolutionA}`);
+  }
+  if (!(Number.isInteger(count) && count >= 2)) throw new RangeError(`band count must be an integer >= 2, got ${count}`);
+  const minWindowA = options.minWindowA ?? 5;
+  const perWavelength = options.windowPerWavelength ?? 0.3;
+  const s0 = 1 / lowestResolutionA;
+  const s1 = 1 / highestResolutionA;
+  const step = (s1 - s0) / (count - 1);
+  const bands: Band[] = [];
+  for (let k = 0; k < count; k++) {
+    const s = s0 + k * step;
+    bands.push({ centrePerA: s, halfWidthPerA: Math.min(step, s), windowSigmaA: Math.max(minWindowA, perWavelength / s) });
+  }
+  return bands;
+}

@@ -1,0 +1,261 @@
+/**
+ * `occupy decompose` as users run it: read the map (and half maps, mask, labels), decompose, and
+ * write the occupancy, B-factor and usable-band maps, the log, the ChimeraX script and (optionally)
+ * the locally sharpened map and the plots — all staged in one output set.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { Volume } from '../core/volume.js';
+import { readMrc, writeMrc, type MrcMap } from '../io/mrc/index.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { withOutputSet } from '../core/output-set.js';
+import { voxelSizeError } from '../core/voxel-size-limits.js';
+import { mapStem } from '../occupancy/output-names.js';
+import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
+import { quantileByRank } from '../math/select.js';
+import { decompose, type DecomposeOptions, type DecomposeResult } from './decompose.js';
+import { localBSharpen } from './sharpen.js';
+import { decomposeChimeraxScript } from './chimerax-script.js';
+
+/** Options of {@link decomposeFromFile}. */
+export interface DecomposeFileOptions extends Omit<DecomposeOptions, 'halfMaps' | 'mask'> {
+  /** The map (its stem names the outputs). */
+  mapPath: string;
+  /** Two half-map paths (`--half-maps`). */
+  halfMapPaths?: [string, string];
+  /** Molecule mask path (`--mask`, > 0.5). */
+  maskPath?: string;
+  /** Label map path (`--labels`): per-label medians in the summary (integer labels > 0). */
+  labelsPath?: string;
+  /** Write the locally B-sharpened map (`--sharpen`). */
+  sharpen?: boolean;
+  /** Write the Guinier-fit plot and histograms (`--plot`). */
+  plot?: boolean;
+  /** Write the ChimeraX script (default true). */
+  chimerax?: boolean;
+  /** Output folder (default the current folder) and stem (default the map's stem). */
+  outputDir?: string;
+  outputStem?: string;
+  /** `--angpix`: voxel size in Å replacing every input's header value. */
+  angpix?: number;
+}
+
+/** Per-label medians. */
+export interface LabelMedians {
+  label: number;
+  voxels: number;
+  occupancy: number;
+  /** Occupancy relative to the label with the highest median occupancy. */
+  relativeOccupancy: number;
+  bfactorA2: number;
+}
+
+/** The summary printed (`--json`) and logged. */
+export interface DecomposeSummary {
+  version: string;
+  inputs: { map: string; halfMaps?: [string, string]; mask?: string; labels?: string };
+  voxelSizeA: number[];
+  box: number[];
+  processingBox: number[];
+  noiseModel: DecomposeResult['noiseModel'];
+  noiseLimitA: number;
+  noiseLimitSource: string;
+  bands: { resolutionA: number; windowSigmaA: number; referenceAmplitude: number; noiseAmplitude: number; usableFraction: number }[];
+  globalBA2: number;
+  moleculeVoxels: number;
+  occupancyMedian: number;
+  bfactorMedianA2: number;
+  labels?: LabelMedians[];
+  warnings: string[];
+  notes: string[];
+  files: string[];
+  timingsS: Record<string, number>;
+  seconds: number;
+}
+
+/** Output file names of one run. */
+export function decomposeOutputNames(stem: string): { occupancy: string; bfactor: string; bands: string; log: string; chimerax: string; sharpened: string; guinier: string; occupancyHist: string; bfactorHist: string } {
+  return {
+    occupancy: `occupancy_${stem}.mrc`,
+    bfactor: `bfactor_${stem}.mrc`,
+    bands: `bands_${stem}.mrc`,
+    log: `log_decompose_${stem}.txt`,
+    chimerax: `chimX_decompose_${stem}.cxc`,
+    sharpened: `locbsharp_${stem}.mrc`,
+    guinier: `guinier_${stem}`,
+    occupancyHist: `occupancy_hist_${stem}`,
+    bfactorHist: `bfactor_hist_${stem}`,
+  };
+}
+
+function median(values: Float32Array, sel: (i: number) => boolean): { value: number; count: number } {
+  const buf = new Float32Array(values.length);
+  let c = 0;
+  for (let i = 0; i < values.length; i++) if (sel(i)) buf[c++] = values[i];
+  return { value: quantileByRank(buf, c, 0.5), count: c };
+}
+
+/** Per-label medians of occupancy and B over the voxels of each label (> 0) that have a fit. */
+export function labelMedians(r: DecomposeResult, labels: Float32Array): LabelMedians[] {
+  const ids = [...new Set(Array.from(labels, (v) => Math.round(v)))].filter((v) => v > 0).sort((a, b) => a - b);
+  const rows = ids.map((label) => {
+    const sel = (i: number) => Math.round(labels[i]) === label && r.bandsUsed.data[i] > 0;
+    const o = median(r.occupancy.data, sel);
+    return { label, voxels: o.count, occupancy: o.value, relativeOccupancy: Number.NaN, bfactorA2: median(r.bfactor.data, sel).value };
+  });
+  const best = Math.max(...rows.map((x) => (Number.isFinite(x.occupancy) ? x.occupancy : 0)));
+  for (const row of rows) row.relativeOccupancy = best > 0 ? row.occupancy / best : Number.NaN;
+  return rows;
+}
+
+async function readInput(path: string, what: string, angpix?: number): Promise<MrcMap> {
+  if (!existsSync(path)) throw new Error(`cannot read ${what} '${path}': no such file`);
+  const m = await readMrc(path);
+  if (angpix !== undefined) {
+    const err = voxelSizeError('--angpix', angpix, m.volume.shape);
+    if (err) throw new RangeError(err);
+    m.volume.voxelSizeA = [angpix, angpix, angpix];
+  }
+  return m;
+}
+
+/**
+ * Read, decompose, write. Every output is staged in one output set: all appear together, none on
+ * failure, and no output may replace an input.
+ *
+ * @throws Error naming the file for unreadable inputs; RangeError for boxes that do not match or
+ *   out-of-range options (see `decompose`)
+ */
+export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ summary: DecomposeSummary; result: DecomposeResult }> {
+  const t0 = performance.now();
+  const progress = opts.onProgress ?? (() => {});
+  const outDir = resolve(opts.outputDir ?? '.');
+  const stem = opts.outputStem ?? mapStem(opts.mapPath);
+  const names = decomposeOutputNames(stem);
+  const protect = [opts.mapPath, ...(opts.halfMapPaths ?? []), opts.maskPath, opts.labelsPath].filter((p): p is string => !!p);
+  progress('read', 0);
+  const input = await readInput(opts.mapPath, 'map', opts.angpix);
+  const halves = opts.halfMapPaths ? await Promise.all(opts.halfMapPaths.map((p, i) => readInput(p, `half map ${i + 1}`, opts.angpix))) : undefined;
+  const mask = opts.maskPath ? await readInput(opts.maskPath, '--mask map', opts.angpix) : undefined;
+  const labels = opts.labelsPath ? await readInput(opts.labelsPath, '--labels map', opts.angpix) : undefined;
+  const box = input.volume.shape;
+  for (const [what, m] of [['half map 1', halves?.[0]], ['half map 2', halves?.[1]], ['--mask', mask], ['--labels', labels]] as const) {
+    if (m && m.volume.shape.some((v, i) => v !== box[i])) throw new RangeError(`${what} box ${m.volume.shape.join('x')} does not match the map's ${box.join('x')}`);
+  }
+  const result = decompose(input.volume, {
+    ...opts,
+    halfMaps: halves ? [halves[0].volume, halves[1].volume] : undefined,
+    mask: mask?.volume.data,
+    onProgress: (p, f) => progress(p, 0.05 + 0.85 * f),
+  });
+  progress('write', 0.92);
+  const files: string[] = [];
+  const label = (what: string) => [`occupy-ts ${OCCUPY_VERSION}: ${what}`];
+  const mol = result.molecule;
+  const occMed = median(result.occupancy.data, (i) => mol[i] === 1 && result.bandsUsed.data[i] > 0).value;
+  const bMed = median(result.bfactor.data, (i) => mol[i] === 1 && result.bandsUsed.data[i] > 1).value;
+  let molCount = 0;
+  for (let i = 0; i < mol.length; i++) molCount += mol[i];
+  const summary: DecomposeSummary = {
+    version: OCCUPY_VERSION,
+    inputs: { map: opts.mapPath, halfMaps: opts.halfMapPaths, mask: opts.maskPath, labels: opts.labelsPath },
+    voxelSizeA: [...input.volume.voxelSizeA],
+    box: [...box],
+    processingBox: [...result.processingShape],
+    noiseModel: result.noiseModel,
+    noiseLimitA: result.noiseLimit.resolutionA,
+    noiseLimitSource: result.noiseLimit.source,
+    bands: result.bands.map((b) => ({ resolutionA: b.resolutionA, windowSigmaA: b.windowSigmaA, referenceAmplitude: b.referenceAmplitude, noiseAmplitude: b.noiseAmplitude, usableFraction: b.usableFraction })),
+    globalBA2: result.globalBA,
+    moleculeVoxels: molCount,
+    occupancyMedian: occMed,
+    bfactorMedianA2: bMed,
+    labels: labels ? labelMedians(result, labels.volume.data) : undefined,
+    warnings: result.warnings,
+    notes: result.notes,
+    files,
+    timingsS: result.timingsS,
+    seconds: 0,
+  };
+  await withOutputSet({ protect, inputLabel: 'input map' }, async (outputs) => {
+    const write = async (name: string, vol: Volume, what: string) => {
+      const p = join(outDir, name);
+      files.push(p);
+      await writeMrc(p, vol, { template: input.header, labels: label(what), protect, outputs });
+    };
+    await write(names.occupancy, result.occupancy, `relative occupancy (decompose) of ${stem}`);
+    await write(names.bfactor, result.bfactor, `local B-factor (A^2, decompose) of ${stem}`);
+    await write(names.bands, result.bandsUsed, `usable bands per voxel (decompose) of ${stem}`);
+    if (opts.sharpen) {
+      const bRel = Float32Array.from(result.bfactor.data, (v, i) => (result.bandsUsed.data[i] > 1 ? v - result.globalBA : 0));
+      const source = halves ? { data: Float32Array.from(halves[0].volume.data, (v, i) => 0.5 * (v + halves[1].volume.data[i])), shape: box, voxelSizeA: input.volume.voxelSizeA } : input.volume;
+      await write(names.sharpened, localBSharpen(source, result.bands, bRel, result.bandsUsed.data), `locally B-sharpened ${stem} (to the reference B, noise-limited bands)`);
+    }
+    if (opts.plot) {
+      const { renderVegaLite, writePlot } = await import('../plots/render.js');
+      const { guinierFitsSpec, histogramSpec } = await import('./plots.js');
+      if (result.examples.length > 0) files.push(...(await writePlot(join(outDir, names.guinier), await renderVegaLite(guinierFitsSpec(result.examples, result.bands, `Local Guinier fits: ${stem}`)), outputs)));
+      const fitted = Uint8Array.from(mol, (m, i) => (m && result.bandsUsed.data[i] > 1 ? 1 : 0));
+      files.push(...(await writePlot(join(outDir, names.occupancyHist), await renderVegaLite(histogramSpec(result.occupancy.data, fitted, 40, 'relative occupancy', `Relative occupancy over the molecule: ${stem}`)), outputs)));
+      files.push(...(await writePlot(join(outDir, names.bfactorHist), await renderVegaLite(histogramSpec(result.bfactor.data, fitted, 40, 'local B-factor (Å²)', `Local B-factor over the molecule: ${stem}`)), outputs)));
+    }
+    const logPath = join(outDir, names.log);
+    const cxcPath = join(outDir, names.chimerax);
+    if (opts.chimerax !== false) {
+      files.push(cxcPath);
+      const rel = (p: string) => {
+        const r = relative(dirname(cxcPath), resolve(p));
+        return r && !r.startsWith('..') ? r : resolve(p);
+      };
+      const bSel = (i: number) => mol[i] === 1 && result.bandsUsed.data[i] > 1;
+      const bq = (q: number) => {
+        const buf = new Float32Array(mol.length);
+        let c = 0;
+        for (let i = 0; i < mol.length; i++) if (bSel(i)) buf[c++] = result.bfactor.data[i];
+        return c > 0 ? quantileByRank(buf, c, q) : 0;
+      };
+      const dens = input.volume.data;
+      const level = median(dens, (i) => mol[i] === 1).value;
+      await writeFileAtomic(cxcPath, decomposeChimeraxScript({
+        mapPath: rel(opts.mapPath),
+        occupancyPath: names.occupancy,
+        bfactorPath: names.bfactor,
+        sharpenedPath: opts.sharpen ? names.sharpened : undefined,
+        surfaceLevel: level,
+        bRangeA2: [bq(0.05), bq(0.95)],
+        warnings: result.warnings,
+      }), outputs);
+    }
+    files.push(logPath);
+    summary.seconds = (performance.now() - t0) / 1000;
+    await writeFileAtomic(logPath, formatDecomposeLog(summary), outputs);
+  });
+  progress('done', 1);
+  return { summary, result };
+}
+
+/** The log / human-readable summary of a run. */
+export function formatDecomposeLog(s: DecomposeSummary): string {
+  const lines = [
+    `occupy-ts ${s.version} — occupancy / local B-factor decomposition`,
+    `Map                : ${s.inputs.map}`,
+    ...(s.inputs.halfMaps ? [`Half maps          : ${s.inputs.halfMaps.join(', ')}`] : []),
+    ...(s.inputs.mask ? [`Mask               : ${s.inputs.mask}`] : ['Mask               : none (molecule from the 2 Å-smoothed map)']),
+    `Voxel size         : ${s.voxelSizeA.map((v) => v.toFixed(3)).join(', ')} Å; box ${s.box.join('x')}${s.processingBox.some((v, i) => v !== s.box[i]) ? `, processed at ${s.processingBox.join('x')}` : ''}`,
+    `Noise model        : ${s.noiseModel}`,
+    `Noise limit        : ${s.noiseLimitA.toFixed(2)} Å (${s.noiseLimitSource})`,
+    `Reference B        : ${s.globalBA2.toFixed(1)} Å² (Guinier slope of the reference spectrum; B map = relative B + this)`,
+    'Bands (centre Å, window sigma Å, reference amplitude, noise amplitude, usable fraction of the molecule):',
+    ...s.bands.map((b) => `  ${b.resolutionA.toFixed(2).padStart(6)}  ${b.windowSigmaA.toFixed(1).padStart(5)}  ${b.referenceAmplitude.toExponential(3)}  ${b.noiseAmplitude.toExponential(3)}  ${(100 * b.usableFraction).toFixed(0).padStart(3)} %${b.usableFraction < 0.5 ? '  (mostly below noise)' : ''}`),
+    `Molecule           : ${s.moleculeVoxels} voxels; median occupancy ${s.occupancyMedian.toFixed(3)}, median B ${s.bfactorMedianA2.toFixed(1)} Å²`,
+    ...(s.labels ? ['Per label (median occupancy, relative, median B Å², voxels):', ...s.labels.map((l) => `  ${String(l.label).padStart(3)}  ${l.occupancy.toFixed(3)}  ${l.relativeOccupancy.toFixed(3)}  ${l.bfactorA2.toFixed(1)}  ${l.voxels}`)] : []),
+    ...s.notes.map((n) => `Note: ${n}`),
+    ...s.warnings.map((w) => `WARNING: ${w}`),
+    'Occupancy is relative to the reference region (1 = best-ordered, fully occupied); B is a local Guinier slope, relative to that region plus the reference B.',
+    '',
+    'Files written:',
+    ...s.files.map((f) => `  ${f}`),
+    `Done in ${s.seconds.toFixed(2)} s (${Object.entries(s.timingsS).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}).`,
+  ];
+  return lines.join('\n') + '\n';
+}

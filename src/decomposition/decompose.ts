@@ -1,0 +1,371 @@
+/**
+ * Occupancy separated from disorder: a local Guinier analysis of band energies gives, per voxel,
+ * the relative occupancy (intercept) and the local B-factor (slope).
+ * @see shared/spec/occupancy-decomposition.md
+ */
+import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
+import { rfft3d } from '../math/fft.js';
+import { quantileByRank } from '../math/select.js';
+import { fourierResample } from '../filters/fourier-resample.js';
+import { assertSameHalfMapGrid } from '../resolution/fsc.js';
+import { decompositionBands, type Band } from './bands.js';
+import { bandEnergy, bandNoiseEnergy } from './band-energy.js';
+import { fitLocalGuinier } from './guinier-fit.js';
+import { moleculeAndSolvent } from './molecule-mask.js';
+import { halfMapLimit, singleMapLimit, type NoiseLimit } from './noise-limit.js';
+
+/** Options of {@link decompose}. */
+export interface DecomposeOptions {
+  /** Two half maps on the map's box: signal from their mean, noise from half their difference (spatially variant). */
+  halfMaps?: readonly [Volume, Volume];
+  /** Molecule mask, length nx*ny*nz of the map, values > 0.5 = molecule (default: from the smoothed map). */
+  mask?: Float32Array;
+  /** Coarsest band centre, Å (default 40). */
+  lowestResolutionA?: number;
+  /** Finest band centre, Å (default: where the map meets noise, see {@link NoiseLimit}). */
+  highestResolutionA?: number;
+  /** Number of bands K, 2..32 (default 10). */
+  bands?: number;
+  /** Smallest window sigma, Å (default 5). */
+  minWindowA?: number;
+  /** A band is usable at a voxel when its signal energy is at least this multiple of the noise energy (default 0.5). */
+  snrMin?: number;
+  /** Quantile over the molecule that defines the reference (full occupancy, best order), in (0, 1] (default 0.9). */
+  referenceQuantile?: number;
+  /** Process on a Fourier-cropped box of at most this edge when larger (even, >= 32; 0 = never; default 160). */
+  maxBox?: number;
+  /** Progress: phase name and overall fraction in [0, 1]. */
+  onProgress?: (phase: string, fraction: number) => void;
+  /** Checked between bands; when aborted, `signal.reason` is thrown. */
+  signal?: AbortSignal;
+}
+
+/** Mean local Guinier data of one region (for the plot of example fits). */
+export interface GuinierExample {
+  /** What the region is. */
+  name: 'best (reference)' | 'low occupancy' | 'high B';
+  /** Voxels averaged. */
+  voxels: number;
+  /** Mean `ln(A_k/A0_k)` per band over the region's voxels where the band is usable (NaN when none). */
+  logRatio: number[];
+  /** The region's median fitted intercept and relative B (Å^2): line `intercept − B s^2 / 4`. */
+  intercept: number;
+  bRelativeA2: number;
+  /** The region's median relative occupancy. */
+  occupancy: number;
+}
+
+/** Per-band summary. */
+export interface BandSummary extends Band {
+  /** Band centre as a resolution, Å. */
+  resolutionA: number;
+  /** Reference amplitude `A0_k` (density units). */
+  referenceAmplitude: number;
+  /** Median noise amplitude over the molecule (density units). */
+  noiseAmplitude: number;
+  /** Fraction of molecule voxels where the band is usable. */
+  usableFraction: number;
+}
+
+/** Result of {@link decompose}. */
+export interface DecomposeResult {
+  /** Relative occupancy in [0, 1] on the map's box (1 = the reference: best-ordered, fully occupied). */
+  occupancy: Volume;
+  /** Local B-factor in Å^2 (`bRelative + globalBA`; 0 where fewer than two bands are usable). */
+  bfactor: Volume;
+  /** Number of usable bands per voxel. */
+  bandsUsed: Volume;
+  /** Molecule selection on the map's box (1 = molecule), from `mask` or the smoothed map. */
+  molecule: Uint8Array;
+  /** Bands, coarse to fine, with their reference and noise amplitudes. */
+  bands: BandSummary[];
+  /** The finest band's resolution and how it was found. */
+  noiseLimit: NoiseLimit;
+  /** Where the noise energy came from. */
+  noiseModel: 'half-map difference (local)' | 'solvent (one map, per band)';
+  /** Guinier B of the reference spectrum `A0(s)` over the bands, Å^2 (the part common to every voxel). */
+  globalBA: number;
+  /** Box the analysis ran on (smaller than the map's when Fourier-cropped). */
+  processingShape: Shape3;
+  processingVoxelSizeA: Vec3;
+  /** Example fits of three regions (when the molecule is large enough). */
+  examples: GuinierExample[];
+  /** Notes for the log (settings, what was done). */
+  notes: string[];
+  /** Warnings (e.g. few usable bands). */
+  warnings: string[];
+  /** Seconds per phase. */
+  timingsS: Record<string, number>;
+}
+
+function checkOptions(o: DecomposeOptions): void {
+  const bad = (name: string, v: unknown, what: string) => new RangeError(`${name} must be ${what}, got ${String(v)}`);
+  if (o.lowestResolutionA !== undefined && !(Number.isFinite(o.lowestResolutionA) && o.lowestResolutionA > 0)) throw bad('lowestResolutionA', o.lowestResolutionA, 'a finite number > 0 (Å)');
+  if (o.highestResolutionA !== undefined && !(Number.isFinite(o.highestResolutionA) && o.highestResolutionA > 0)) throw bad('highestResolutionA', o.highestResolutionA, 'a finite number > 0 (Å)');
+  if (o.bands !== undefined && !(Number.isInteger(o.bands) && o.bands >= 2 && o.bands <= 32)) throw bad('bands', o.bands, 'an integer in 2..32');
+  if (o.minWindowA !== undefined && !(Number.isFinite(o.minWindowA) && o.minWindowA > 0)) throw bad('minWindowA', o.minWindowA, 'a finite number > 0 (Å)');
+  if (o.snrMin !== undefined && !(Number.isFinite(o.snrMin) && o.snrMin >= 0)) throw bad('snrMin', o.snrMin, 'a finite number >= 0');
+  if (o.referenceQuantile !== undefined && !(o.referenceQuantile > 0 && o.referenceQuantile <= 1)) throw bad('referenceQuantile', o.referenceQuantile, 'in (0, 1]');
+  if (o.maxBox !== undefined && !(o.maxBox === 0 || (Number.isInteger(o.maxBox) && o.maxBox >= 32 && o.maxBox % 2 === 0))) throw bad('maxBox', o.maxBox, '0 or an even integer >= 32');
+}
+
+/** Quantile of `values[i]` over the selected voxels. */
+function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number, scratch: Float32Array): number {
+  let c = 0;
+  for (let i = 0; i < sel.length; i++) if (sel[i]) scratch[c++] = values[i];
+  return quantileByRank(scratch, c, q);
+}
+
+/** Resample a processing-box map back to the map's box (no-op when the boxes agree). */
+function toMapBox(data: Float32Array, proc: Shape3, procVoxel: Vec3, map: Volume): Float32Array {
+  if (proc.every((v, i) => v === map.shape[i])) return data;
+  return fourierResample({ data, shape: proc, voxelSizeA: procVoxel }, map.shape).data;
+}
+
+/**
+ * Decompose a map's local contrast into relative occupancy and local B-factor.
+ *
+ * Model (spec): near voxel x the amplitude of the band around spatial frequency s is
+ * `A(x, s) = occ(x) · m · A0(s) · exp(−B(x) s^2 / 4)`. Method:
+ * 1. signal map = the map, or `(h1 + h2)/2`; Fourier-cropped to `maxBox` when larger;
+ * 2. molecule (mask, or the 2 Å-smoothed map above median + 3 robust SD) and solvent (far from it);
+ * 3. finest band = `highestResolutionA`, else the soft-masked half-map FSC at 0.143, else (one
+ *    map) where the molecule's shell power falls to twice the solvent's; K bands equally spaced in
+ *    s from `1/lowestResolutionA` (see `decompositionBands`);
+ * 4. per band: windowed monogenic energy `E_k(x)` of the signal map; noise energy `N_k(x)` from
+ *    `(h1 − h2)/2` (local), or the median of `E_k` over the solvent (one map, constant);
+ *    signal energy `S_k = E_k − N_k`;
+ * 5. reference `A0_k^2` = the `referenceQuantile` quantile of `S_k` over the molecule;
+ * 6. per voxel weighted Guinier fit (see `fitLocalGuinier`): intercept a(x), relative B(x);
+ * 7. occupancy = `clip(exp(a − a_ref), 0, 1)` with `a_ref` the `referenceQuantile` quantile of a over
+ *    the molecule (0 where no band is usable); B = relative B + the Guinier B of `A0(s)`.
+ * Maps are returned on the input's box (Fourier-padded back when cropped).
+ *
+ * Precondition: `await loadFft()` (src/math/fft.ts) has resolved. Cost: 6 FFTs of the processing
+ * box per band, plus 3 per band for half maps.
+ *
+ * @param map the map (with half maps: their mean is used as the signal; `map` gives the box),
+ *   `data` length nx*ny*nz, index (z*ny + y)*nx + x, density in arbitrary units; not modified
+ * @param options see {@link DecomposeOptions}
+ * @returns see {@link DecomposeResult}
+ * @throws TypeError for a malformed volume; RangeError for out-of-range options, half maps or a
+ *   mask that do not match the map's box, an empty mask, bands that do not fit below Nyquist;
+ *   `options.signal.reason` when aborted
+ * @see shared/spec/occupancy-decomposition.md
+ */
+export function decompose(map: Volume, options: DecomposeOptions = {}): DecomposeResult {
+  assertVolume(map);
+  checkOptions(options);
+  const progress = options.onProgress ?? (() => {});
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = (timings[name] ?? 0) + (now - t) / 1000;
+    t = now;
+  };
+  const nMap = map.data.length;
+  if (options.mask && options.mask.length !== nMap) throw new RangeError(`mask has ${options.mask.length} voxels, the map ${nMap} (box ${map.shape.join('x')})`);
+  let h1: Volume | undefined;
+  let h2: Volume | undefined;
+  let signalMap: Volume = map;
+  if (options.halfMaps) {
+    [h1, h2] = options.halfMaps;
+    assertSameHalfMapGrid(h1, h2);
+    assertSameHalfMapGrid(map, h1);
+    const avg = new Float32Array(nMap);
+    for (let i = 0; i < nMap; i++) avg[i] = 0.5 * (h1.data[i] + h2.data[i]);
+    signalMap = { data: avg, shape: map.shape, voxelSizeA: map.voxelSizeA };
+  }
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  // ---- processing box
+  const maxBox = options.maxBox ?? 160;
+  const big = Math.max(...map.shape);
+  let procShape: Shape3 = map.shape;
+  if (maxBox > 0 && big > maxBox) {
+    const f = maxBox / big;
+    procShape = map.shape.map((v) => Math.max(2, 2 * Math.round((v * f) / 2))) as unknown as Shape3;
+  }
+  const crop = (v: Volume): Volume => (procShape === map.shape ? v : fourierResample(v, procShape));
+  const sig = crop(signalMap);
+  const shape = sig.shape;
+  const voxel: Vec3 = [sig.voxelSizeA[0], sig.voxelSizeA[1], sig.voxelSizeA[2]];
+  if (procShape !== map.shape) notes.push(`Fourier-cropped from ${map.shape.join('x')} to ${shape.join('x')} (voxel ${voxel.map((a) => a.toFixed(3)).join(', ')} Å) for the analysis (maxBox ${maxBox}); maps padded back`);
+  const noiseMap = h1 && h2 ? crop({ data: Float32Array.from(h1.data, (v, i) => 0.5 * (v - (h2 as Volume).data[i])), shape: map.shape, voxelSizeA: map.voxelSizeA }) : undefined;
+  const n = sig.data.length;
+  const maskProc = options.mask ? (procShape === map.shape ? options.mask : fourierResample({ data: options.mask, shape: map.shape, voxelSizeA: map.voxelSizeA }, procShape).data) : undefined;
+  lap('prepare');
+  progress('molecule', 0.02);
+  const { molecule, solvent } = moleculeAndSolvent(sig, maskProc);
+  let solventCount = 0;
+  for (let i = 0; i < n; i++) solventCount += solvent[i];
+  if (!noiseMap && solventCount < 1000) throw new RangeError(`too little solvent for a one-map noise estimate (${solventCount} voxels far from the molecule): give half maps, or a box with more solvent`);
+  // ---- band layout
+  const nyquistA = 2 * Math.max(...voxel);
+  let noiseLimit: NoiseLimit;
+  if (options.highestResolutionA !== undefined) noiseLimit = { resolutionA: options.highestResolutionA, source: 'option', crossed: true };
+  else if (h1 && h2) noiseLimit = halfMapLimit(crop(h1), crop(h2), molecule);
+  else noiseLimit = singleMapLimit(sig, molecule, solvent);
+  if (options.highestResolutionA !== undefined) notes.push(`finest band set by --highest-resolution ${options.highestResolutionA} Å`);
+  let hiA = Math.max(noiseLimit.resolutionA, nyquistA * 1.1);
+  const lowA = options.lowestResolutionA ?? 40;
+  const boxA = Math.min(...shape.map((v, i) => v * voxel[i]));
+  if (lowA > boxA / 2) warnings.push(`lowest band ${lowA} Å is more than half the box (${boxA.toFixed(0)} Å): its local energy is poorly defined`);
+  if (hiA > lowA / 1.5) {
+    warnings.push(`the map meets noise at ${hiA.toFixed(1)} Å, close to the lowest band (${lowA} Å): bands widened to ${(lowA / 1.5).toFixed(1)} Å`);
+    hiA = lowA / 1.5;
+  }
+  if (hiA < nyquistA) throw new RangeError(`the finest band (${hiA.toFixed(2)} Å) is beyond Nyquist (${nyquistA.toFixed(2)} Å)`);
+  const K = options.bands ?? 10;
+  const bands = decompositionBands(lowA, hiA, K, { minWindowA: options.minWindowA ?? 5 });
+  lap('noise limit');
+  // ---- band energies
+  const specSig = rfft3d(sig.data, shape);
+  const specNoise = noiseMap ? rfft3d(noiseMap.data, shape) : undefined;
+  const signalE: Float32Array[] = [];
+  const noiseE: Float32Array[] = [];
+  const scratch = new Float32Array(n);
+  for (let k = 0; k < K; k++) {
+    options.signal?.throwIfAborted();
+    progress('band energies', 0.05 + (0.8 * k) / K);
+    const e = new Float32Array(n);
+    bandEnergy(specSig, shape, voxel, bands[k], e);
+    const no = new Float32Array(n);
+    if (specNoise) bandNoiseEnergy(specNoise, shape, voxel, bands[k], no);
+    else no.fill(selectedQuantile(e, solvent, 0.5, scratch));
+    for (let i = 0; i < n; i++) e[i] -= no[i];
+    signalE.push(e);
+    noiseE.push(no);
+  }
+  lap('band energies');
+  progress('fit', 0.86);
+  const qRef = options.referenceQuantile ?? 0.9;
+  const reference = signalE.map((e) => Math.max(selectedQuantile(e, molecule, qRef, scratch), 1e-30));
+  const s2 = bands.map((b) => b.centrePerA * b.centrePerA);
+  const snrMin = options.snrMin ?? 0.5;
+  const fit = fitLocalGuinier({ signal: signalE, noise: noiseE, reference, s2 }, snrMin, n);
+  // normalise: the reference quantile of the intercept over the molecule is occupancy 1
+  const aRef = selectedQuantile(fit.intercept, molecule, qRef, scratch);
+  const occ = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const o = fit.used[i] === 0 ? 0 : Math.exp(fit.intercept[i] - aRef);
+    occ[i] = o > 1 ? 1 : o;
+  }
+  // Guinier B of the reference spectrum (unweighted line through 0.5 ln A0_k^2 vs s_k^2)
+  const y = reference.map((r) => 0.5 * Math.log(r));
+  const mx = s2.reduce((a, b) => a + b, 0) / K;
+  const my = y.reduce((a, b) => a + b, 0) / K;
+  let sxy = 0, sxx = 0;
+  for (let k = 0; k < K; k++) {
+    sxy += (s2[k] - mx) * (y[k] - my);
+    sxx += (s2[k] - mx) ** 2;
+  }
+  const globalBA = -4 * (sxy / sxx);
+  const bfac = new Float32Array(n);
+  for (let i = 0; i < n; i++) bfac[i] = fit.used[i] >= 2 ? fit.bRelative[i] + globalBA : 0;
+  // per-band summary
+  const summaries: BandSummary[] = bands.map((b, k) => {
+    let usable = 0, mol = 0;
+    for (let i = 0; i < n; i++) {
+      if (!molecule[i]) continue;
+      mol++;
+      const sg = signalE[k][i];
+      if (sg > 0 && sg >= snrMin * noiseE[k][i]) usable++;
+    }
+    return {
+      ...b,
+      resolutionA: 1 / b.centrePerA,
+      referenceAmplitude: Math.sqrt(reference[k]),
+      noiseAmplitude: Math.sqrt(Math.max(0, selectedQuantile(noiseE[k], molecule, 0.5, scratch))),
+      usableFraction: mol > 0 ? usable / mol : 0,
+    };
+  });
+  const examples = guinierExamples(signalE, noiseE, reference, snrMin, fit.intercept, fit.bRelative, fit.used, occ, molecule, aRef);
+  lap('fit');
+  progress('resample', 0.95);
+  const back = (d: Float32Array) => toMapBox(d, shape, voxel, map);
+  const occOut = back(occ);
+  for (let i = 0; i < occOut.length; i++) occOut[i] = occOut[i] < 0 ? 0 : occOut[i] > 1 ? 1 : occOut[i];
+  const usedOut = back(Float32Array.from(fit.used));
+  for (let i = 0; i < usedOut.length; i++) usedOut[i] = Math.min(K, Math.max(0, Math.round(usedOut[i])));
+  const moleculeOut = procShape === map.shape ? molecule : Uint8Array.from(back(Float32Array.from(molecule)), (v) => (v > 0.5 ? 1 : 0));
+  const geometry = { shape: map.shape, voxelSizeA: [...map.voxelSizeA] as Vec3 };
+  notes.push(
+    `bands: ${K} raised-cosine shells, centres ${bands.map((b) => (1 / b.centrePerA).toFixed(1)).join(', ')} Å; Gaussian windows sigma ${bands.map((b) => b.windowSigmaA.toFixed(1)).join(', ')} Å`,
+    `finest band from: ${noiseLimit.source}${noiseLimit.crossed ? '' : ' (criterion not met before Nyquist)'}, ${noiseLimit.resolutionA.toFixed(2)} Å`,
+    `noise: ${noiseMap ? 'windowed energy of (half1 − half2)/2, per voxel' : 'median windowed energy over the solvent, per band'}; a band is usable where signal energy >= ${snrMin} × noise energy`,
+    `reference: quantile ${qRef} over the molecule of each band's signal energy; occupancy normalised so that the same quantile of the intercept is 1`,
+  );
+  const lowUse = summaries.filter((b) => b.usableFraction < 0.5).map((b) => `${b.resolutionA.toFixed(1)} Å`);
+  if (lowUse.length > 0) notes.push(`bands usable in fewer than half of the molecule: ${lowUse.join(', ')}`);
+  if (summaries.filter((b) => b.usableFraction >= 0.5).length < 3) warnings.push('fewer than three bands are usable over most of the molecule: the local B-factor is poorly determined');
+  lap('resample');
+  return {
+    occupancy: { data: occOut, ...geometry },
+    bfactor: { data: back(bfac), ...geometry },
+    bandsUsed: { data: usedOut, ...geometry },
+    molecule: moleculeOut,
+    bands: summaries,
+    noiseLimit,
+    noiseModel: noiseMap ? 'half-map difference (local)' : 'solvent (one map, per band)',
+    globalBA,
+    processingShape: shape,
+    processingVoxelSizeA: voxel,
+    examples,
+    notes,
+    warnings,
+    timingsS: timings,
+  };
+}
+
+/** Mean Guinier data of three regions: reference (high occupancy, low B), low occupancy, high B. */
+function guinierExamples(
+  signalE: Float32Array[], noiseE: Float32Array[], reference: number[], snrMin: number,
+  intercept: Float32Array, bRel: Float32Array, used: Uint8Array, occ: Float32Array, molecule: Uint8Array, aRef: number,
+): GuinierExample[] {
+  const n = occ.length;
+  const scratch = new Float32Array(n);
+  const fitted = new Uint8Array(n);
+  for (let i = 0; i < n; i++) fitted[i] = molecule[i] && used[i] >= 2 ? 1 : 0;
+  let count = 0;
+  for (let i = 0; i < n; i++) count += fitted[i];
+  if (count < 30) return [];
+  const bLo = selectedQuantile(bRel, fitted, 0.25, scratch);
+  const bHi = selectedQuantile(bRel, fitted, 0.9, scratch);
+  const oLo = selectedQuantile(occ, fitted, 0.1, scratch);
+  const regions: [GuinierExample['name'], (i: number) => boolean][] = [
+    ['best (reference)', (i) => occ[i] >= 0.95 && bRel[i] <= bLo],
+    ['low occupancy', (i) => occ[i] <= oLo && bRel[i] < bHi],
+    ['high B', (i) => bRel[i] >= bHi],
+  ];
+  const out: GuinierExample[] = [];
+  for (const [name, pick] of regions) {
+    const sel = new Uint8Array(n);
+    let c = 0;
+    for (let i = 0; i < n; i++) if (fitted[i] && pick(i)) {
+      sel[i] = 1;
+      c++;
+    }
+    if (c === 0) continue;
+    const logRatio = signalE.map((e, k) => {
+      let s = 0, m = 0;
+      for (let i = 0; i < n; i++) {
+        if (!sel[i]) continue;
+        const v = e[i];
+        if (v > 0 && v >= snrMin * noiseE[k][i]) {
+          s += 0.5 * Math.log(v / reference[k]);
+          m++;
+        }
+      }
+      return m > 0 ? s / m - aRef : Number.NaN;
+    });
+    out.push({
+      name, voxels: c, logRatio,
+      intercept: selectedQuantile(intercept, sel, 0.5, scratch) - aRef,
+      bRelativeA2: selectedQuantile(bRel, sel, 0.5, scratch),
+      occupancy: selectedQuantile(occ, sel, 0.5, scratch),
+    });
+  }
+  return out;
+}

@@ -7,6 +7,7 @@ import * as estimate from './commands/estimate.js';
 import * as demo from './commands/demo.js';
 import * as scaleMasks from './commands/scale-masks.js';
 import * as locres from './commands/locres.js';
+import * as decomposeCmd from './commands/decompose.js';
 import * as batch from './commands/batch.js';
 import * as fsc from './commands/fsc.js';
 import * as pixelSize from './commands/pixel-size.js';
@@ -42,6 +43,9 @@ export function buildProgram(argv: readonly string[] = []): Command {
   });
   locres.addLocresOptions(program.command('locres').description(locres.summary)).action(async (h1: string, h2: string | undefined, opts: locres.LocresOptions) => {
     await locres.run(h1, h2, opts);
+  });
+  decomposeCmd.addDecomposeOptions(program.command('decompose').description(decomposeCmd.summary)).action(async (map: string, opts: decomposeCmd.DecomposeCliOptions) => {
+    await decomposeCmd.run(map, opts);
   });
   fsc.addFscOptions(program.command('fsc').description(fsc.summary)).action(async (h1: string, h2: string, opts: fsc.FscOptions) => {
     await fsc.run(h1, h2, opts);

@@ -10,11 +10,14 @@
  *   freeing them, 20–300 ms here),
  * and the speed-up of each optimised kernel over the plain reference kept for the tests.
  * Boxes above `--max-box` (default 256) run with `--max-box 0`, i.e. at full size.
+ * Then the large-box table of bench/large-box.ts (256³–1024³, default and `--max-box 0`, with the
+ * original OccuPy side by side when `OCCUPY_REF` names its source tree; `--no-large` skips it,
+ * `--large-sizes`, `--large-runs`, `--ref-1024` tune it).
  * Medians over `--runs` runs: these machines are noisy.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeMrc } from '../src/io/mrc/index.js';
 import { loadFft } from '../src/math/fft.js';
@@ -26,6 +29,7 @@ import { densityHistogram, densityHistogramReference } from '../src/math/histogr
 import { confidenceCurve, confidenceMap, confidenceMapReference } from '../src/occupancy/confidence.js';
 import { occupancyPhantom } from '../src/synthetic/phantom.js';
 import { mulberry32 } from '../src/math/random.js';
+import { largeBoxArgs, largeBoxTable } from './large-box.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -178,6 +182,11 @@ try {
     }
     console.log('\nLocal resolution, synth_halves128 (128³, 1 Å), seconds:');
     printTable(['program', 'wall s'], lrows);
+  }
+  // large boxes, ours and (with OCCUPY_REF) the original OccuPy side by side
+  if (!process.argv.includes('--no-large')) {
+    console.log(`\nLarge boxes: median of ${largeBoxArgs(dir, cli).runs} whole CLI processes each (wall s, peak RSS from GNU time), load ${loadavg().map((l) => l.toFixed(1)).join(' ')}:`);
+    await largeBoxTable(largeBoxArgs(dir, cli));
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,194 @@
+/**
+ * Large-box table of `npm run bench` (issue 20), also runnable alone:
+ * `npm run build && node --import tsx bench/large-box.ts [--large-sizes 256,384,512,1024] [--large-runs 3] [--ref-1024]`.
+ *
+ * Rows: 256³, 384³ and 512³ with the default `--max-box 256` and with `--max-box 0` (full size;
+ * 256³ only once, the two are the same run), and 1024³ default. Each cell is the median over
+ * `--large-runs` (default 3) whole CLI processes of the wall time, with the median peak RSS of the
+ * same processes (GNU time `%M`); each run writes into a new output folder.
+ *
+ * The original OccuPy runs side by side in the same bench run, alternating with ours, when the
+ * environment variable `OCCUPY_REF` names a runnable copy of its source tree (the folder holding
+ * `occupy_lib/`; see ../shared/tools/README.md for the Debian packages and how to unpack it): it is
+ * run through `../shared/tools/occupy_ref.py` as a whole `/usr/bin/python3` process, timed and
+ * measured the same way; `--max-box 0` is passed to it as `--max-box 4096` (its way of saying no
+ * down-sampling). Without `OCCUPY_REF` the original's columns say `skipped: OCCUPY_REF not set`.
+ * The original needs about 3× the map in memory (its full-size real FFT in complex64), 13 GB for
+ * 1024³, so at 1024³ it runs only with `--ref-1024`.
+ *
+ * Maps: the deterministic phantom of bench.ts (two domains at occupancy 1 and 0.5, 4 Å, SNR 4)
+ * at 1.2 Å for 256³–512³; the 1024³ map (0.6 Å, 4 GiB) is the 512³ phantom upsampled 2× by
+ * repeating voxels, written section by section.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { encodeMrc, encodeMrcHeader, MRC_HEADER_BYTES, parseMrcHeader, writeMrc } from '../src/io/mrc/index.js';
+import { occupancyPhantom } from '../src/synthetic/phantom.js';
+import type { Volume } from '../src/core/volume.js';
+
+/** One measured process: wall seconds and peak RSS (KiB). */
+interface Run {
+  wall: number;
+  rssKiB: number;
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+/** Run a command under GNU time; wall and peak RSS of the whole process. */
+function timed(cmd: string, args: string[], cwd?: string, env?: NodeJS.ProcessEnv): Run {
+  const out = execFileSync('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], cwd, env: env ?? process.env });
+  const m = /TIME ([\d.]+) (\d+)\s*$/.exec(out.trim());
+  if (!m) throw new Error(`no GNU time output from ${cmd}: ${out.slice(-300)}`);
+  return { wall: Number(m[1]), rssKiB: Number(m[2]) };
+}
+
+function phantom(n: number, voxelSizeA: number): Volume {
+  const c = n / 2;
+  const off = Math.round(n / 8);
+  return occupancyPhantom({
+    shape: [n, n, n], voxelSizeA, resolutionA: 4, snr: 4, seed: 3,
+    domains: [
+      { centreVoxel: [c - off, c, c], radiusA: (n * voxelSizeA) / 7, occupancy: 1 },
+      { centreVoxel: [c + off, c, c], radiusA: (n * voxelSizeA) / 7, occupancy: 0.5 },
+    ],
+  }).map;
+}
+
+/** Write `v` upsampled 2× by repeating voxels (box 2n, voxel size halved), section by section. */
+async function writeUpsampled2(path: string, v: Volume): Promise<void> {
+  const [n] = v.shape;
+  const m = 2 * n;
+  const base = parseMrcHeader(encodeMrc(v).subarray(0, MRC_HEADER_BYTES), true);
+  const header = { ...base, nx: m, ny: m, nz: m, mx: m, my: m, mz: m };
+  const fh = await open(path, 'w');
+  try {
+    await fh.write(encodeMrcHeader(header, true), 0, MRC_HEADER_BYTES, 0);
+    const plane = new Float32Array(m * m);
+    const bytes = new Uint8Array(plane.buffer);
+    for (let z = 0; z < m; z++) {
+      const src = (z >> 1) * n * n;
+      for (let y = 0; y < m; y++) {
+        const row = src + (y >> 1) * n;
+        for (let x = 0; x < m; x++) plane[y * m + x] = v.data[row + (x >> 1)];
+      }
+      await fh.write(bytes, 0, bytes.length, MRC_HEADER_BYTES + z * bytes.length);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Options of {@link largeBoxTable}. */
+export interface LargeBoxOptions {
+  /** Folder for the maps and outputs (removed by the caller). */
+  dir: string;
+  /** Path of bin/occupy.js (built). */
+  cli: string;
+  /** Boxes (edge, voxels) among 256, 384, 512, 1024. */
+  sizes: number[];
+  /** Runs per cell (median). */
+  runs: number;
+  /** Also run the original OccuPy on 1024³. */
+  ref1024: boolean;
+}
+
+/**
+ * Measure and print the large-box table (markdown).
+ * @returns the table's rows (box, ours s, ours peak RSS, original s, original peak RSS, ratio)
+ */
+export async function largeBoxTable(o: LargeBoxOptions): Promise<string[][]> {
+  const root = resolve(import.meta.dirname ?? '.', '..');
+  const refSrc = process.env.OCCUPY_REF;
+  const refScript = resolve(root, '../shared/tools/occupy_ref.py');
+  const refOk = !!refSrc && existsSync(join(refSrc, 'occupy_lib')) && existsSync(refScript) && existsSync('/usr/bin/python3');
+  const refNote = !refSrc ? 'skipped: OCCUPY_REF not set' : refOk ? '' : `skipped: OCCUPY_REF=${refSrc} has no occupy_lib/ (or ${refScript} / /usr/bin/python3 missing)`;
+  const rows: string[][] = [];
+  let p512: Volume | undefined;
+  for (const n of o.sizes) {
+    const path = join(o.dir, `large_${n}.mrc`);
+    if (n === 1024) {
+      p512 ??= phantom(512, 1.2);
+      await writeUpsampled2(path, p512);
+    } else {
+      const v = n === 512 ? (p512 ??= phantom(512, 1.2)) : phantom(n, 1.2);
+      await writeMrc(path, v);
+    }
+    const mapMB = (4 * n ** 3) / 1e6;
+    for (const maxBox of n === 1024 ? [256] : n <= 256 ? [256] : [256, 0]) {
+      const ours: Run[] = [];
+      const ref: Run[] = [];
+      const runRef = refOk && (n < 1024 || o.ref1024);
+      for (let r = 0; r < o.runs; r++) {
+        const out = mkdtempSync(join(o.dir, 'out-'));
+        ours.push(timed(process.execPath, [o.cli, '-i', path, '-o', join(out, `o_${n}.mrc`), '--max-box', String(maxBox), '--quiet']));
+        rmSync(out, { recursive: true, force: true });
+        if (runRef) {
+          const refOut = mkdtempSync(join(o.dir, 'ref-'));
+          ref.push(timed('/usr/bin/python3', [refScript, path, refOut, '--max-box', String(maxBox === 0 ? 4096 : maxBox)], refOut, { ...process.env, OCCUPY_SRC: refSrc }));
+          rmSync(refOut, { recursive: true, force: true });
+        }
+      }
+      const oursS = median(ours.map((x) => x.wall));
+      const oursRss = median(ours.map((x) => x.rssKiB)) * 1024;
+      const budget = maxBox === 0 ? 4.5 * 4 * n ** 3 : 1.2 * 4 * n ** 3 + 300e6;
+      const row = [
+        `${n}³ ${maxBox === 0 ? '--max-box 0' : 'default'}`,
+        oursS.toFixed(1),
+        `${(oursRss / 1e6).toFixed(0)} MB (${(oursRss / (4 * n ** 3)).toFixed(2)}× map; budget ${(budget / 1e6).toFixed(0)} MB)`,
+      ];
+      if (ref.length > 0) {
+        const refS = median(ref.map((x) => x.wall));
+        const refRss = median(ref.map((x) => x.rssKiB)) * 1024;
+        row.push(refS.toFixed(1), `${(refRss / 1e6).toFixed(0)} MB`, `${(refS / oursS).toFixed(1)}×`);
+      } else {
+        row.push(refNote || 'not run at 1024³ (needs ~13 GB; --ref-1024)', '', '');
+      }
+      rows.push(row);
+      console.log(`  ${row.join(' | ')}  (map ${mapMB.toFixed(0)} MB; load ${loadavg()[0].toFixed(1)})`);
+    }
+    rmSync(path, { force: true });
+  }
+  printTable(['box', 'ours s', 'ours peak RSS', 'original s', 'original peak RSS', 'speed-up'], rows);
+  return rows;
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => '| ' + r.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
+  console.log(line(header));
+  console.log('|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|');
+  for (const r of rows) console.log(line(r));
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+/** The table's options from the command line (`--large-sizes`, `--large-runs`, `--ref-1024`). */
+export function largeBoxArgs(dir: string, cli: string): LargeBoxOptions {
+  return {
+    dir,
+    cli,
+    sizes: arg('large-sizes', '256,384,512,1024').split(',').filter(Boolean).map(Number),
+    runs: Number(arg('large-runs', '3')),
+    ref1024: process.argv.includes('--ref-1024'),
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const root = resolve(import.meta.dirname ?? '.', '..');
+  const cli = join(root, 'bin/occupy.js');
+  if (!existsSync(join(root, 'dist/cli/index.js'))) throw new Error('run `npm run build` first');
+  const dir = mkdtempSync(join(tmpdir(), 'occupy-large-'));
+  console.log(`occupy-ts large-box table — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; median of the runs; OCCUPY_REF=${process.env.OCCUPY_REF ?? '(not set)'}`);
+  try {
+    await largeBoxTable(largeBoxArgs(dir, cli));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -14,6 +14,7 @@ import * as pixelSize from './commands/pixel-size.js';
 import { addCalibrationCommands } from './commands/pixel-size-calibration.js';
 import * as star from './commands/star.js';
 import * as gui from './commands/gui.js';
+import * as check from './commands/check.js';
 import { loadFft } from '../math/fft.js';
 import { installSignalCleanup } from '../core/signal-cleanup.js';
 import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
@@ -49,6 +50,9 @@ export function buildProgram(argv: readonly string[] = []): Command {
   });
   fsc.addFscOptions(program.command('fsc').description(fsc.summary)).action(async (h1: string, h2: string, opts: fsc.FscOptions) => {
     await fsc.run(h1, h2, opts);
+  });
+  check.addCheckOptions(program.command('check').description(check.summary)).action(async (map: string, map2: string | undefined, opts: check.CheckOptions) => {
+    await check.run(map, map2, opts);
   });
   pixelSize.addPixelSizeCommands(program.command('pixel-size').description(pixelSize.summary), addCalibrationCommands);
   star.addStarCommands(program.command('star').description(star.summary));

@@ -19,6 +19,9 @@ import { modifiedMapName, modifyMap, type ModificationRequest } from './modify.j
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { OutputSet } from '../core/output-set.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
+import { diagnoseMap, findingJson, findingLine, type Finding } from '../diagnostics/index.js';
+import { solventModelSelfCheck } from './solvent-model.js';
+import { arrayRange } from '../math/statistics.js';
 
 /** Version string recorded in labels, logs and summaries. */
 export const OCCUPY_VERSION = '0.1.0';
@@ -64,6 +67,15 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
    * with several worker processes turn it off: the cores are already busy.
    */
   threads?: boolean;
+  /**
+   * Run the input diagnostics (`src/diagnostics`) on the input (default true): findings become
+   * warnings and `summary.diagnostics`; a `not-density` map is refused unless {@link force}.
+   * A map streamed through the Fourier crop (larger than `--max-box`) is diagnosed on its
+   * processing box.
+   */
+  diagnostics?: boolean;
+  /** `--force`: estimate even a map the diagnostics call `not-density` (warned). */
+  force?: boolean;
 }
 
 /** The input map of a run of {@link estimateFromFile}. */
@@ -189,6 +201,8 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   timer.stop();
   // the streamed read's crop is reported as the estimate's `resample` phase, not as reading
   timer.seconds.read -= loaded.resampleSeconds;
+  const diagnosed = input.volume ?? ('processing' in loaded.estimateInput ? loaded.estimateInput.processing : loaded.estimateInput);
+  const findings = opts.diagnostics === false ? [] : diagnoseInput(opts, diagnosed, timer);
   const result = await estimateLocalScaleParallel(loaded.estimateInput, { ...opts, solventDef, targetMask, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f) });
 
   timer.phase('write', 0.9);
@@ -244,6 +258,17 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     const curves = modifications.filter((m): m is ModificationRequest => m !== undefined);
     if (curves.length > 0) files.push(...(await writeModificationPlots(outDir, curves, opts.scaleLimit ?? 0.05, outputs)));
   }
+  const selfCheck = solventModelSelfCheck(result.solvent);
+  if (selfCheck.warning) {
+    findings.push({
+      code: 'solvent-model',
+      severity: 'warning',
+      message: selfCheck.warning,
+      evidence: { sigma: result.solvent.model.sigma, histogramSigma: selfCheck.histogramSigma, widthRatio: selfCheck.widthRatio, spikeRatio: Number.isFinite(selfCheck.spikeRatio) ? selfCheck.spikeRatio : null, peakFraction: selfCheck.peakFraction },
+    });
+  }
+  // each finding once, first among the warnings (stderr, log, ChimeraX script, GUI, batch records)
+  result.warnings.unshift(...findings.map((f) => findingLine(f)));
   const voxelToA = voxelToAngstrom(input.header, input.voxelSizeA, result.processingVoxelSizeA);
   const logPath = join(outDir, names.log);
   const cxcPath = join(outDir, names.chimerax);
@@ -257,6 +282,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     voxelToA,
     files: allFiles,
     seconds: 0,
+    diagnostics: findings.map(findingJson),
   });
   if (opts.chimerax !== false) {
     // relative to the script when below its folder, else absolute
@@ -278,7 +304,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     await writeFileAtomic(cxcPath, script, outputs);
   }
   timer.stop();
-  summary.timingsS = { read: timer.seconds.read, ...result.timingsS, write: timer.seconds.write };
+  summary.timingsS = { read: timer.seconds.read, ...(timer.seconds.diagnostics !== undefined ? { diagnostics: timer.seconds.diagnostics } : {}), ...result.timingsS, write: timer.seconds.write };
   summary.seconds = (performance.now() - t0) / 1000;
   await writeFileAtomic(logPath, formatLog(summary), outputs);
   return { summary, result, input };
@@ -360,4 +386,23 @@ async function readInput(opts: EstimateFileOptions, wholeInputNeeded: boolean): 
     headerVoxel,
     resampleSeconds: 0,
   };
+}
+
+/**
+ * The input diagnostics of the estimate: findings about the input map; a `not-density` map is
+ * refused unless `opts.force` (then it stays among the findings, as a warning).
+ * @throws Error naming the input and what it looks like, when it is not a density map
+ */
+function diagnoseInput(opts: EstimateFileOptions, volume: Volume, timer: PhaseTimer): Finding[] {
+  // a constant map or non-finite voxels: the estimate's own checks give the error
+  const { min, max } = arrayRange(volume.data);
+  if (!Number.isFinite(min) || !Number.isFinite(max) || min === max) return [];
+  timer.phase('diagnostics', 0.03);
+  const d = diagnoseMap(volume);
+  timer.stop();
+  const notDensity = d.findings.find((f) => f.code === 'not-density');
+  if (notDensity && !opts.force) {
+    throw new Error(`${opts.inputPath}: ${notDensity.message.replace(/ \(the estimate refuses it unless --force\)\.$/, '.')} Use --force to estimate anyway (occupy check ${opts.inputPath} for details).`);
+  }
+  return d.findings;
 }

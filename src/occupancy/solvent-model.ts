@@ -188,3 +188,74 @@ export function solventLimits(h: DensityHistogram, model: GaussianModel): { cont
   }
   return { contentAt1PctOfSolvent, solventEdge };
 }
+
+/** What {@link solventModelSelfCheck} measured. */
+export interface SolventModelCheck {
+  /** Width of the histogram around its peak as a Gaussian sigma (density units), the peak bin and its neighbours bridged. */
+  histogramSigma: number;
+  /** Fitted sigma over {@link histogramSigma}. */
+  widthRatio: number;
+  /** Counts of the peak bin over the mean of the bins 2–5 away on both sides (1 for a smooth peak). */
+  spikeRatio: number;
+  /** Fraction of the region's voxels in the peak bin. */
+  peakFraction: number;
+  /** The warning to give, or undefined when the model describes the solvent. */
+  warning?: string;
+}
+
+/** Fitted sigma below this fraction of the histogram's own width: the fit locked onto a spike (raw maps ≥ 0.65, hard-masked β-gal 0.25). */
+export const SOLVENT_WIDTH_RATIO_MIN = 0.45;
+/** Peak bin more than this many times its neighbourhood: a spike of identical values. */
+export const SOLVENT_SPIKE_RATIO_MAX = 5;
+
+/**
+ * Self-check of the solvent model (issue 15, item 3): the fitted Gaussian must follow the solvent
+ * peak of the histogram. Warns when its sigma is below {@link SOLVENT_WIDTH_RATIO_MIN} × the
+ * histogram's own width around the peak (measured with the peak bin and its two neighbours
+ * bridged by linear interpolation, as the half width where the counts fall below 10 % of the
+ * bridged peak, divided by √(2 ln 10): the sigma of a Gaussian of that width), or when the peak bin holds more than
+ * {@link SOLVENT_SPIKE_RATIO_MAX} × the mean of the bins 2–5 away (a spike of identical values:
+ * masked or flattened solvent).
+ * @see docs/diagnostics.md (measurements on masked, flattened and raw maps)
+ */
+export function solventModelSelfCheck(s: Pick<SolventModel, 'histogram' | 'model'>): SolventModelCheck {
+  const h = s.histogram;
+  const c = h.counts;
+  const n = c.length;
+  let p = 0;
+  for (let i = 1; i < n; i++) if (c[i] > c[p]) p = i;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += c[i];
+  let around = 0;
+  let k = 0;
+  for (let d = 2; d <= 5; d++) {
+    for (const j of [p - d, p + d]) if (j >= 0 && j < n) { around += c[j]; k++; }
+  }
+  const spikeRatio = k > 0 && around > 0 ? c[p] / (around / k) : Infinity;
+  // bridged histogram: bins p-1..p+1 replaced by the line between p-2 and p+2
+  const y = Float64Array.from(c);
+  const a = p - 2 >= 0 ? c[p - 2] : c[Math.min(n - 1, p + 2)];
+  const b = p + 2 < n ? c[p + 2] : a;
+  for (let d = -1; d <= 1; d++) if (p + d >= 0 && p + d < n) y[p + d] = a + ((d + 2) / 4) * (b - a);
+  let q = 0;
+  for (let i = 1; i < n; i++) if (y[i] > y[q]) q = i;
+  const level = y[q] * 0.1;
+  let lo = q;
+  while (lo > 0 && y[lo - 1] >= level) lo--;
+  let hi = q;
+  while (hi < n - 1 && y[hi + 1] >= level) hi++;
+  const histogramSigma = (Math.max(1, hi - lo + 1) * h.width) / 2 / Math.sqrt(2 * Math.LN10);
+  const widthRatio = s.model.sigma / histogramSigma;
+  const peakFraction = total > 0 ? c[p] / total : 0;
+  const out: SolventModelCheck = { histogramSigma, widthRatio, spikeRatio, peakFraction };
+  const spike = spikeRatio > SOLVENT_SPIKE_RATIO_MAX;
+  const narrow = widthRatio < SOLVENT_WIDTH_RATIO_MIN;
+  if (spike || narrow) {
+    const what = [
+      narrow ? `its Gaussian (sigma ${s.model.sigma.toPrecision(3)}) is ${(1 / widthRatio).toFixed(0)}× narrower than the histogram around its peak (sigma ≈ ${histogramSigma.toPrecision(3)})` : '',
+      spike ? `the peak is a spike of near-identical values (${(100 * peakFraction).toFixed(1)} % of the solvent region in one bin, ${Number.isFinite(spikeRatio) ? spikeRatio.toFixed(0) : 'infinitely many'} times its neighbours)` : '',
+    ].filter(Boolean).join(' and ');
+    out.warning = `The solvent model does not describe the solvent: ${what}. The map is probably masked or flattened, so the confidence is unreliable: give a --solvent-def <solvent mask> or use the unmasked map.`;
+  }
+  return out;
+}

@@ -5,6 +5,7 @@
  */
 import type { Vec3 } from '../core/volume.js';
 import type { EstimateResult } from './estimate.js';
+import type { Finding } from '../diagnostics/findings.js';
 
 /** The summary of one estimate; the same numbers go to `--json`, the log and the terminal. */
 export interface EstimateSummary {
@@ -41,6 +42,11 @@ export interface EstimateSummary {
   nlrc: boolean;
   targetOccupancy?: number;
   warnings: string[];
+  /**
+   * Findings of the input diagnostics and of the solvent-model self-check (`{code, severity,
+   * message, evidence}`; each message is also one of {@link warnings}). Empty when none.
+   */
+  diagnostics: Finding[];
   notes: string[];
   files: string[];
   seconds: number;
@@ -59,6 +65,8 @@ export interface SummaryContext {
   voxelToA: (v: Vec3) => Vec3;
   files: string[];
   seconds: number;
+  /** Findings of the input diagnostics (default none). */
+  diagnostics?: Finding[];
 }
 
 /** Build the summary of an estimate. */
@@ -94,6 +102,7 @@ export function summarise(r: EstimateResult, ctx: SummaryContext): EstimateSumma
     nlrc: ctx.nlrc,
     targetOccupancy: r.targetOccupancy,
     warnings: [...r.warnings],
+    diagnostics: [...(ctx.diagnostics ?? [])],
     notes: [...r.notes],
     files: ctx.files,
     seconds: ctx.seconds,
@@ -146,6 +155,7 @@ export function limitsLines(s: EstimateSummary): string[] {
 export function formatLog(s: EstimateSummary): string {
   const out = [`occupy-ts ${s.version} — local scale estimate`, '', '--- Settings ---', ...settingsLines(s), '', '--- Detected limits ---', ...limitsLines(s)];
   if (s.notes.length) out.push('', '--- Notes ---', ...s.notes);
+  out.push('', '--- Input diagnostics ---', ...(s.diagnostics.length ? s.diagnostics.map((f) => `${f.code} (${f.severity}): ${JSON.stringify(f.evidence)}`) : ['no findings']));
   out.push('', '--- Warnings ---', ...(s.warnings.length ? s.warnings.map((w) => `WARNING: ${w}`) : ['none']));
   out.push('', '--- Files ---', ...s.files, '', `Run time: ${s.seconds.toFixed(2)} s (${Object.entries(s.timingsS).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`);
   return out.join('\n') + '\n';

@@ -61,6 +61,8 @@ export interface EstimateCliOptions {
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  /** `--force`: estimate a map the input diagnostics call `not-density`. */
+  force?: boolean;
 }
 
 /** Add the estimation options (OccuPy's names) to a command. */
@@ -71,7 +73,8 @@ export function addEstimateOptions(cmd: Command): Command {
   addMethodOptions(cmd)
     .option('-o, --output-map <path>', 'output name: its folder receives the outputs, its stem names them')
     .option('--keep-output-path', 'write the outputs next to the input map instead of the current folder')
-    .option('--show-chimerax', 'open the ChimeraX script in ChimeraX when it is installed');
+    .option('--show-chimerax', 'open the ChimeraX script in ChimeraX when it is installed')
+    .option('--force', 'estimate even a map that `occupy check` calls not-density (a mask, scale or local-resolution map)');
   return addVerbosityOptions(cmd);
 }
 
@@ -143,7 +146,7 @@ export function toFileOptions(o: EstimateCliOptions, inputPath: string): Estimat
     outputDir = dirname(resolve(o.outputMap));
     outputStem = mapStem(o.outputMap);
   }
-  return { ...toMethodOptions(o), inputPath, outputDir, outputStem };
+  return { ...toMethodOptions(o), inputPath, outputDir, outputStem, force: o.force === true };
 }
 
 /**

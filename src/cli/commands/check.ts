@@ -1,0 +1,56 @@
+/**
+ * `occupy check MAP [MAP2] [--json]`: is this map suitable for the method? Box, voxel size,
+ * values, solvent statistics and findings (masked, flattened, sharpened, not a density; for two
+ * maps also the half-map checks).
+ */
+import { Command } from 'commander';
+import { readMapArg } from '../read-map.js';
+import { angpixOption } from '../options.js';
+import { Reporter } from '../reporter.js';
+import { verbosityOf } from './estimate.js';
+import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLines, mapSummaryJson, mapSummaryLines } from '../../diagnostics/index.js';
+
+/** Description shown in `occupy --help`. */
+export const summary = 'diagnose a map (or two half maps): masked, flattened, sharpened, not a density map, half-map problems';
+
+/** Options of `occupy check`. */
+export interface CheckOptions {
+  angpix?: number;
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+/** Add the arguments and options of `occupy check`. */
+export function addCheckOptions(cmd: Command): Command {
+  return cmd
+    .argument('<map>', 'map to check (.mrc/.map/.ccp4, optionally .gz)')
+    .argument('[map2]', 'second half map: also check the pair')
+    .option('--angpix <A>', 'voxel size in Å instead of the header\'s', angpixOption('--angpix'))
+    .option('--json', 'print {"map": …, "findings": [{"code", "severity", "message", "evidence"}]} on stdout')
+    .option('-v, --verbose', 'more detail')
+    .option('-q, --quiet', 'print nothing but errors (and --json)')
+    .addHelpText('after', '\nFinding codes: masked, flattened, sharpened, not-density; with two maps also identical-halves,\nnot-independent, voxel-size-mismatch, box-mismatch, halves-look-masked. See README "Is my map suitable?".\nThe exit code is 0 whatever the findings; 1 only when a map cannot be read.\n');
+}
+
+/** Run `occupy check`. */
+export async function run(path: string, path2: string | undefined, o: CheckOptions): Promise<void> {
+  const reporter = new Reporter(verbosityOf(o));
+  const m1 = await readMapArg(path, 'map', o.angpix, (l) => reporter.detail(l));
+  const m2 = path2 ? await readMapArg(path2, 'map', o.angpix, (l) => reporter.detail(l)) : undefined;
+  if (!m2) {
+    const d = diagnoseMap(m1.volume);
+    if (o.json) {
+      process.stdout.write(JSON.stringify({ map: mapSummaryJson(path, d.map), findings: d.findings.map(findingJson) }) + '\n');
+    } else if (reporter.verbosity !== 'quiet') {
+      process.stdout.write([...mapSummaryLines(path, d), ...findingLines(d.findings), ...(reporter.verbosity === 'verbose' ? [`Checked in ${(1000 * d.seconds).toFixed(0)} ms.`] : [])].join('\n') + '\n');
+    }
+    return;
+  }
+  const p = diagnoseHalfMaps(m1.volume, m2.volume);
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ map: [mapSummaryJson(path, p.maps[0].map), mapSummaryJson(path2 as string, p.maps[1].map)], findings: p.findings.map(findingJson) }) + '\n');
+  } else if (reporter.verbosity !== 'quiet') {
+    process.stdout.write([...mapSummaryLines(path, p.maps[0]), '', ...mapSummaryLines(path2 as string, p.maps[1]), '', ...findingLines(p.findings)].join('\n') + '\n');
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * From measurements to findings for one map: `not-density`, `masked`, `flattened`, `sharpened`.
+ * Thresholds in {@link THRESHOLDS}; the measurements behind them in docs/diagnostics.md.
+ */
+import type { Finding } from './findings.js';
+import type { GuinierFit } from './guinier.js';
+import { CUTOFF_DROP_LN } from './guinier.js';
+import type { MapFeatures } from './map-features.js';
+import { referenceBFactor, THRESHOLDS as T } from './thresholds.js';
+
+const r3 = (v: number): number => (Number.isFinite(v) ? Number(v.toPrecision(3)) : Number.NaN);
+const pct = (v: number): string => `${(100 * v).toFixed(v < 0.01 ? 2 : 1)} %`;
+const g = (v: number): string => (Number.isFinite(v) ? v.toPrecision(3) : 'n/a');
+
+/** Profile bins of {@link MapFeatures.stdProfile}: [0, 0.6), [0.6, 0.8), [0.8, 0.9), [0.9, 1.0), [1.0, 1.2), [1.2, 2). */
+const INNER = 1;
+const EDGE = 3;
+const CORNER = 5;
+
+/** `not-density`: binary/soft masks, maps in [0, 1], local-resolution maps, no solvent peak. */
+export function notDensityFinding(f: MapFeatures): Finding | undefined {
+  const range = f.max - f.min;
+  const evidence = { min: r3(f.min), max: r3(f.max), negativeFraction: r3(f.negativeFraction), extremeFraction: r3(f.extremeFraction), distinctValues: f.distinctValues };
+  const tail = 'not a density map: the local scale and confidence of such a map mean nothing (the estimate refuses it unless --force).';
+  if (f.extremeFraction >= T.nearBinaryFraction || f.distinctValues <= 2) {
+    return { code: 'not-density', severity: 'error', message: `binary or near-binary values (${pct(f.extremeFraction)} of voxels at the minimum or maximum): looks like a mask, ${tail}`, evidence: { ...evidence, kind: 'binary-mask' } };
+  }
+  if (f.min >= -1e-4 && f.max <= 1 + 1e-4 && range > 0) {
+    return { code: 'not-density', severity: 'error', message: `all values in [0, 1] (${g(f.min)} … ${g(f.max)}) and none negative: looks like a soft mask or a local scale map, ${tail}`, evidence: { ...evidence, kind: 'unit-range' } };
+  }
+  if (f.negativeFraction === 0 && f.faceModeGlobalFraction >= T.localResolutionBackground && f.minOffMode >= T.localResolutionMinA && f.maxOffMode <= T.localResolutionMaxA) {
+    return {
+      code: 'not-density',
+      severity: 'error',
+      message: `all values between ${g(f.minOffMode)} and ${g(f.maxOffMode)} with a constant background ${g(f.faceModeValue)} on ${pct(f.faceModeGlobalFraction)} of the voxels: looks like a local-resolution map in Å, ${tail}`,
+      evidence: { ...evidence, kind: 'local-resolution', background: r3(f.faceModeValue), backgroundFraction: r3(f.faceModeGlobalFraction), minA: r3(f.minOffMode), maxA: r3(f.maxOffMode) },
+    };
+  }
+  if (f.peakPosition >= T.peakPositionMax && f.peakFraction >= T.peakFractionMin) {
+    return { code: 'not-density', severity: 'error', message: `the most frequent values (${pct(f.peakFraction)} of voxels) sit at ${pct(f.peakPosition)} of the value range, not in a solvent peak near its bottom: ${tail}`, evidence: { ...evidence, kind: 'no-solvent-peak', peakPosition: r3(f.peakPosition), peakFraction: r3(f.peakFraction) } };
+  }
+  return undefined;
+}
+
+/** `masked` and `flattened`: constant regions at the faces, or local std falling to ~0 towards the edges. */
+export function maskingFindings(f: MapFeatures): Finding[] {
+  const out: Finding[] = [];
+  const p = f.stdProfile;
+  const profile = { stdInner: r3(p[INNER]), stdEdge: r3(p[EDGE]), stdCorner: r3(p[CORNER]) };
+  const consequence = 'the solvent model then fits the mask instead of solvent noise, so confidence and every solvent-relative limit are unreliable: use the unmasked map, or give a --solvent-def.';
+  if (f.faceModeFraction >= T.faceConstantFraction && f.faceModeGlobalFraction >= T.constantGlobalFraction) {
+    const evidence = { constantValue: r3(f.faceModeValue), faceFraction: r3(f.faceModeFraction), voxelFraction: r3(f.faceModeGlobalFraction), ...profile };
+    const zero = Math.abs(f.faceModeValue) <= 1e-6 * Math.max(Math.abs(f.max), Math.abs(f.min));
+    if (zero) {
+      out.push({ code: 'masked', severity: 'warning', message: `masked: ${pct(f.faceModeGlobalFraction)} of voxels are exactly 0, covering ${pct(f.faceModeFraction)} of the box faces; ${consequence}`, evidence });
+    } else {
+      out.push({ code: 'flattened', severity: 'warning', message: `flattened solvent: ${pct(f.faceModeGlobalFraction)} of voxels hold exactly ${g(f.faceModeValue)} (${pct(f.faceModeFraction)} of the box faces): there is no solvent noise left to model, so the confidence is meaningless: use the raw map.`, evidence });
+    }
+    return out;
+  }
+  if (p[INNER] > 0 && p[EDGE] / p[INNER] < T.edgeFallRatio && p[CORNER] / p[INNER] < T.cornerFallRatio) {
+    out.push({ code: 'masked', severity: 'warning', message: `soft-masked: the local standard deviation falls from ${g(p[INNER])} (0.6–0.8 of the inscribed radius) to ${g(p[EDGE])} at its edge and ${g(p[CORNER])} in the corners (× the map's std); ${consequence}`, evidence: { ...profile, kind: 'smooth-fall' } });
+  } else if (p[EDGE] < T.constantBackgroundStd && p[CORNER] < T.constantBackgroundStd) {
+    out.push({ code: 'masked', severity: 'warning', message: `near-constant background: the local standard deviation at the edge of the inscribed sphere is ${g(p[EDGE])} and in the corners ${g(p[CORNER])} of the map's std (raw maps keep solvent noise there); ${consequence}`, evidence: { ...profile, kind: 'constant-background' } });
+    const spread = f.cornerMeanSpread;
+    const offset = Math.abs(f.faceModeValue) / (f.std * Math.max(p[CORNER], 1e-12));
+    if (Number.isFinite(spread) && offset > T.flattenedOffsetStds) {
+      out.push({ code: 'flattened', severity: 'warning', message: `the background sits at about ${g(f.faceModeValue)}, ${offset.toFixed(0)} background stds away from 0: the solvent looks flattened to a constant; the solvent model will describe that constant, not noise.`, evidence: { background: r3(f.faceModeValue), offsetStds: r3(offset), ...profile } });
+    }
+  }
+  return out;
+}
+
+/** `sharpened`: Guinier B small for the resolution the spectrum reaches (see {@link THRESHOLDS}). */
+export function sharpeningFinding(gf: GuinierFit): Finding | undefined {
+  if (!Number.isFinite(gf.bFactorA2) || gf.fitShells < 3) return undefined;
+  const d = 1 / gf.fitToPerA;
+  const ratio = gf.bFactorA2 / referenceBFactor(d);
+  const cut = gf.cutoffDropLn > CUTOFF_DROP_LN;
+  const limit = cut ? T.sharpenedBRatioWithCutoff : T.sharpenedBRatio;
+  if (ratio >= limit) return undefined;
+  return {
+    code: 'sharpened',
+    severity: 'warning',
+    message: `the amplitude spectrum hardly falls (Guinier B ≈ ${gf.bFactorA2.toFixed(0)} Å² between ${(1 / gf.fitFromPerA).toFixed(1)} and ${d.toFixed(1)} Å${cut ? `, then a hard cut-off at ${(1 / gf.cutoffPerA).toFixed(1)} Å` : ''}): the map looks sharpened; local scale in resolution mode and the confidence assume a raw map's fall-off: use the unsharpened map.`,
+    evidence: { guinierBA2: r3(gf.bFactorA2), referenceBA2: r3(referenceBFactor(d)), bRatio: r3(ratio), fitFromA: r3(1 / gf.fitFromPerA), fitToA: r3(d), cutoffA: cut ? r3(1 / gf.cutoffPerA) : null, cutoffDropLn: r3(gf.cutoffDropLn) },
+  };
+}

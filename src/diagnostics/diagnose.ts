@@ -1,0 +1,135 @@
+/**
+ * Input diagnostics of one map or of two half maps: measurements, then findings.
+ * Requires `await loadFft()` first (the spectrum uses the FFT).
+ * @see docs/diagnostics.md
+ */
+import { assertVolume, type Vec3, type Volume } from '../core/volume.js';
+import type { Finding } from './findings.js';
+import { FINDING_CODES } from './findings.js';
+import { measureMapFeatures, type MapFeatures } from './map-features.js';
+import { centreCubeFsc, radialAmplitude } from './spectrum.js';
+import { guinierAnalysis, type GuinierFit } from './guinier.js';
+import { maskingFindings, notDensityFinding, sharpeningFinding } from './classify.js';
+import { THRESHOLDS as T } from './thresholds.js';
+
+/** What a user reads about a map: geometry, values and solvent statistics. */
+export interface MapSummary {
+  /** Box [nx, ny, nz] in voxels. */
+  box: [number, number, number];
+  /** Voxel size along X, Y, Z, Å. */
+  voxelSizeA: Vec3;
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  /** Fraction of voxels exactly 0 (sampled). */
+  zeroFraction: number;
+  /** Local std at 0.9–1.0 of the inscribed radius (where the solvent model looks) and in the corners, × the map's std. */
+  solventStdEdge: number;
+  solventStdCorner: number;
+  /** Guinier B over the fitted range, Å² (NaN when the box or voxel size leaves too few shells). */
+  guinierBA2: number;
+}
+
+/** Diagnosis of one map. */
+export interface MapDiagnosis {
+  map: MapSummary;
+  findings: Finding[];
+  features: MapFeatures;
+  guinier: GuinierFit;
+  /** Wall-clock seconds the checks took. */
+  seconds: number;
+}
+
+/** Diagnosis of two half maps. */
+export interface PairDiagnosis {
+  maps: [MapDiagnosis, MapDiagnosis];
+  /** Pair findings, then each half's own findings (`masked` becomes `halves-look-masked`), evidence.map = 1 or 2. */
+  findings: Finding[];
+  /** FSC of the centre cubes (absent when the boxes differ). */
+  fsc?: { frequencyPerA: number[]; fsc: number[] };
+  seconds: number;
+}
+
+const order = (a: Finding, b: Finding): number => FINDING_CODES.indexOf(a.code) - FINDING_CODES.indexOf(b.code);
+
+/**
+ * Run every single-map check (`not-density`, `masked`, `flattened`, `sharpened`).
+ * A `not-density` map gets only that finding: the other checks assume density.
+ * @param v the map, canonical layout; not modified
+ * @throws TypeError/RangeError for an invalid volume or non-finite voxels
+ */
+export function diagnoseMap(v: Volume): MapDiagnosis {
+  assertVolume(v);
+  const t0 = performance.now();
+  const features = measureMapFeatures(v);
+  const guinier = guinierAnalysis(radialAmplitude(v));
+  const findings: Finding[] = [];
+  const nd = notDensityFinding(features);
+  if (nd) findings.push(nd);
+  else {
+    findings.push(...maskingFindings(features));
+    const sh = sharpeningFinding(guinier);
+    if (sh) findings.push(sh);
+  }
+  findings.sort(order);
+  return {
+    map: {
+      box: [...v.shape],
+      voxelSizeA: [...v.voxelSizeA],
+      min: features.min,
+      max: features.max,
+      mean: features.mean,
+      std: features.std,
+      zeroFraction: features.zeroFraction,
+      solventStdEdge: features.stdProfile[3],
+      solventStdCorner: features.stdProfile[5],
+      guinierBA2: guinier.bFactorA2,
+    },
+    findings,
+    features,
+    guinier,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/**
+ * Check two half maps: box and voxel size, identical or dependent halves (FSC of the centre
+ * cubes), and each half on its own.
+ * @param a half map 1; b half map 2; neither is modified
+ */
+export function diagnoseHalfMaps(a: Volume, b: Volume): PairDiagnosis {
+  const t0 = performance.now();
+  const d1 = diagnoseMap(a);
+  const d2 = diagnoseMap(b);
+  const findings: Finding[] = [];
+  let fsc: PairDiagnosis['fsc'];
+  if (a.shape.some((n, i) => n !== b.shape[i])) {
+    findings.push({ code: 'box-mismatch', severity: 'error', message: `the half maps differ in box: ${a.shape.join('x')} vs ${b.shape.join('x')}; they cannot be compared.`, evidence: { box1: a.shape.join('x'), box2: b.shape.join('x') } });
+  } else {
+    const rel = Math.max(...a.voxelSizeA.map((s, i) => Math.abs(s - b.voxelSizeA[i]) / s));
+    if (rel > T.voxelSizeTolerance) {
+      findings.push({ code: 'voxel-size-mismatch', severity: 'error', message: `the half maps differ in voxel size: ${a.voxelSizeA.map((s) => s.toFixed(4)).join(', ')} vs ${b.voxelSizeA.map((s) => s.toFixed(4)).join(', ')} Å; every resolution in Å would be wrong (fix the header, e.g. occupy pixel-size set).`, evidence: { voxelSize1A: a.voxelSizeA[0], voxelSize2A: b.voxelSizeA[0], relativeDifference: Number(rel.toPrecision(3)) } });
+    }
+    const c = centreCubeFsc(a, b);
+    const vals = Array.from(c.fsc).slice(1).filter(Number.isFinite);
+    const nyq = c.frequencyPerA[c.frequencyPerA.length - 1];
+    const outer = Array.from(c.fsc).filter((v, k) => Number.isFinite(v) && c.frequencyPerA[k] >= 0.8 * nyq);
+    const minFsc = vals.length ? Math.min(...vals) : Number.NaN;
+    const outerMean = outer.length ? outer.reduce((s, v) => s + v, 0) / outer.length : Number.NaN;
+    fsc = { frequencyPerA: Array.from(c.frequencyPerA), fsc: Array.from(c.fsc) };
+    if (minFsc >= T.identicalFsc) {
+      findings.push({ code: 'identical-halves', severity: 'error', message: `the two maps are identical (FSC ≥ ${minFsc.toFixed(4)} at every frequency): give two independent half maps.`, evidence: { minFsc: Number(minFsc.toPrecision(4)) } });
+    } else if (outerMean > T.dependentFsc) {
+      findings.push({ code: 'not-independent', severity: 'warning', message: `the FSC stays at ${outerMean.toFixed(2)} up to Nyquist: the halves share noise (not independently refined, or masked/filtered together); the FSC and local resolution will be too optimistic.`, evidence: { outerFscMean: Number(outerMean.toPrecision(3)) } });
+    }
+  }
+  [d1, d2].forEach((d, i) => {
+    for (const f of d.findings) {
+      if (f.code === 'masked') findings.push({ ...f, code: 'halves-look-masked', message: `half map ${i + 1}: ${f.message.replace(/; the solvent model .*$/, '')}; half maps must be unmasked: masking correlates their noise and inflates the FSC.`, evidence: { ...f.evidence, map: i + 1 } });
+      else findings.push({ ...f, message: `half map ${i + 1}: ${f.message}`, evidence: { ...f.evidence, map: i + 1 } });
+    }
+  });
+  findings.sort(order);
+  return { maps: [d1, d2], findings, fsc, seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,244 @@
+/**
+ * Real-space measurements of a map for the input diagnostics: value statistics, what the box
+ * faces hold, and how the local standard deviation changes from the centre to the corners.
+ *
+ * Everything is measured on a strided sample of the voxels (stride round(shortest edge / 64), at
+ * least 1: 1 up to 95 voxels per edge, 2 at 100, 4 at 256) so that every map costs about as much
+ * as a 64³ one; min and max are exact.
+ * @see docs/diagnostics.md
+ */
+import type { Volume } from '../core/volume.js';
+import { arrayRange } from '../math/statistics.js';
+
+/** Radial bins of the local-standard-deviation profile (normalised radius, see {@link MapFeatures.stdProfile}). */
+export const PROFILE_EDGES: readonly number[] = [0, 0.6, 0.8, 0.9, 1.0, 1.2, 2];
+
+/** What {@link measureMapFeatures} returns (density units are the map's own). */
+export interface MapFeatures {
+  /** Voxel stride of the sample along every axis. */
+  stride: number;
+  /** Number of sampled voxels. */
+  sampled: number;
+  /** Exact minimum and maximum over all voxels. */
+  min: number;
+  max: number;
+  /** Mean and population standard deviation of the sample. */
+  mean: number;
+  std: number;
+  /** Fraction of sampled voxels exactly 0. */
+  zeroFraction: number;
+  /** Minimum and maximum of the sampled voxels that differ from {@link faceModeValue} (NaN when none). */
+  minOffMode: number;
+  maxOffMode: number;
+  /** Fraction of sampled voxels < 0. */
+  negativeFraction: number;
+  /** The most frequent value among the sampled face voxels (outer layer of the box). */
+  faceModeValue: number;
+  /** Fraction of sampled face voxels exactly equal to {@link faceModeValue}. */
+  faceModeFraction: number;
+  /** Fraction of all sampled voxels exactly equal to {@link faceModeValue}. */
+  faceModeGlobalFraction: number;
+  /** Number of distinct values, counted up to 65 (65 = "more than 64"). */
+  distinctValues: number;
+  /** With at most 64 distinct values: fraction of the sample held by the two most frequent; else NaN. */
+  topTwoFraction: number;
+  /** Fraction of the sample within 2 % of the value range from the minimum or the maximum. */
+  extremeFraction: number;
+  /**
+   * Position of the histogram's highest bin (64 bins over [min, max]) as a fraction of the range,
+   * and the fraction of the sample in that bin.
+   */
+  peakPosition: number;
+  peakFraction: number;
+  /** Median local standard deviation of blocks whose centre lies beyond 1.2 × the inscribed radius (the corners). */
+  cornerStd: number;
+  /** Median absolute deviation of the corner blocks' means from the face mode value, over the global std. */
+  cornerMeanSpread: number;
+  /** 20th percentile of the local standard deviation of blocks inside 0.9 × the inscribed radius. */
+  innerLowStd: number;
+  /** Median block std per radial bin ({@link PROFILE_EDGES}), relative to the global std. */
+  stdProfile: number[];
+}
+
+/** Sample stride for a box: max(1, round(shortest edge / 64)). */
+export function sampleStride(shape: readonly number[]): number {
+  return Math.max(1, Math.round(Math.min(...shape) / 64));
+}
+
+function median(v: number[]): number {
+  if (v.length === 0) return Number.NaN;
+  const s = [...v].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : 0.5 * (s[h - 1] + s[h]);
+}
+
+function quantile(v: number[], q: number): number {
+  if (v.length === 0) return Number.NaN;
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
+}
+
+/** Mode of sorted values: the value and how often it occurs. */
+function sortedMode(s: Float32Array): { value: number; count: number } {
+  let best = s.length ? s[0] : 0;
+  let bestCount = 0;
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    run = i > 0 && s[i] === s[i - 1] ? run + 1 : 1;
+    if (run > bestCount) {
+      bestCount = run;
+      best = s[i];
+    }
+  }
+  return { value: best, count: bestCount };
+}
+
+/** The sampled voxels of the six faces (outer layer), unsorted. */
+function faceSample(v: Volume, stride: number): Float32Array {
+  const [nx, ny, nz] = v.shape;
+  const d = v.data;
+  const out: number[] = [];
+  for (let z = 0; z < nz; z += stride) {
+    for (let y = 0; y < ny; y += stride) {
+      const onYZ = z === 0 || z >= nz - stride || y === 0 || y >= ny - stride;
+      const o = (z * ny + y) * nx;
+      if (onYZ) {
+        for (let x = 0; x < nx; x += stride) out.push(d[o + x]);
+      } else {
+        out.push(d[o], d[o + nx - 1]);
+      }
+    }
+  }
+  return Float32Array.from(out);
+}
+
+/**
+ * Measure a map for the diagnostics (see {@link MapFeatures}).
+ *
+ * @param v the map, canonical layout (index (z*ny + y)*nx + x); not modified
+ * @returns the measurements; NaN where a measurement has no sample (tiny boxes)
+ * @throws RangeError when the map holds non-finite values
+ */
+export function measureMapFeatures(v: Volume): MapFeatures {
+  const [nx, ny, nz] = v.shape;
+  const d = v.data;
+  const stride = sampleStride(v.shape);
+  const { min, max } = arrayRange(d);
+  if (!Number.isFinite(min) || !Number.isFinite(max)) throw new RangeError('the map holds NaN or infinite values');
+  const faces = faceSample(v, stride).sort();
+  const fm = sortedMode(faces);
+  const faceModeValue = fm.value;
+
+  // blocks on the sample grid
+  const sx = Math.ceil(nx / stride), sy = Math.ceil(ny / stride), sz = Math.ceil(nz / stride);
+  const be = Math.max(4, Math.round(Math.min(sx, sy, sz) / 16));
+  const bx = Math.ceil(sx / be), by = Math.ceil(sy / be), bz = Math.ceil(sz / be);
+  const bSum = new Float64Array(bx * by * bz);
+  const bSq = new Float64Array(bx * by * bz);
+  const bN = new Float64Array(bx * by * bz);
+  const blockOfX = new Int32Array(sx);
+  for (let i = 0; i < sx; i++) blockOfX[i] = Math.floor(i / be);
+  const range = max - min;
+  const nBins = 64;
+  const hist = new Float64Array(nBins);
+  const invW = range > 0 ? nBins / range : 0;
+  const extremeLo = min + 0.02 * range;
+  const extremeHi = max - 0.02 * range;
+  const counts = new Map<number, number>();
+  let countsOpen = true;
+  let n = 0, sum = 0, sq = 0, zeros = 0, neg = 0, modeHits = 0, extreme = 0;
+  let minOff = Infinity, maxOff = -Infinity;
+  for (let iz = 0; iz < sz; iz++) {
+    const z = iz * stride;
+    const bzOff = Math.floor(iz / be) * by;
+    for (let iy = 0; iy < sy; iy++) {
+      const y = iy * stride;
+      const o = (z * ny + y) * nx;
+      const bRow = (bzOff + Math.floor(iy / be)) * bx;
+      for (let ix = 0; ix < sx; ix++) {
+        const val = d[o + ix * stride];
+        const b = bRow + blockOfX[ix];
+        bSum[b] += val;
+        bSq[b] += val * val;
+        bN[b]++;
+        sum += val;
+        sq += val * val;
+        if (val === 0) zeros++;
+        if (val < 0) neg++;
+        if (val === faceModeValue) modeHits++;
+        else {
+          if (val < minOff) minOff = val;
+          if (val > maxOff) maxOff = val;
+        }
+        if (val <= extremeLo || val >= extremeHi) extreme++;
+        const hb = Math.min(nBins - 1, Math.floor((val - min) * invW));
+        hist[hb]++;
+        if (countsOpen) {
+          counts.set(val, (counts.get(val) ?? 0) + 1);
+          if (counts.size > 64) countsOpen = false;
+        }
+      }
+    }
+  }
+  n = sx * sy * sz;
+  const mean = sum / n;
+  const std = Math.sqrt(Math.max(0, sq / n - mean * mean));
+  let peak = 0;
+  for (let i = 1; i < nBins; i++) if (hist[i] > hist[peak]) peak = i;
+  let topTwoFraction = Number.NaN;
+  if (countsOpen) {
+    const c = [...counts.values()].sort((a, b) => b - a);
+    topTwoFraction = ((c[0] ?? 0) + (c[1] ?? 0)) / n;
+  }
+
+  // local standard deviation against the normalised distance from the box centre
+  const rIn = 0.5 * Math.min(sx, sy, sz);
+  const corner: number[] = [];
+  const cornerMeans: number[] = [];
+  const inner: number[] = [];
+  const prof: number[][] = PROFILE_EDGES.slice(1).map(() => []);
+  for (let k = 0; k < bz; k++) {
+    for (let j = 0; j < by; j++) {
+      for (let i = 0; i < bx; i++) {
+        const b = (k * by + j) * bx + i;
+        if (bN[b] < 8) continue;
+        const m = bSum[b] / bN[b];
+        const s = Math.sqrt(Math.max(0, bSq[b] / bN[b] - m * m));
+        const cx = Math.min((i + 0.5) * be, (sx + i * be) / 2) - sx / 2;
+        const cy = Math.min((j + 0.5) * be, (sy + j * be) / 2) - sy / 2;
+        const cz = Math.min((k + 0.5) * be, (sz + k * be) / 2) - sz / 2;
+        const r = Math.sqrt(cx * cx + cy * cy + cz * cz) / rIn;
+        if (r > 1.2) {
+          corner.push(s);
+          cornerMeans.push(Math.abs(m - faceModeValue));
+        }
+        if (r <= 0.9) inner.push(s);
+        for (let p = 0; p < prof.length; p++) if (r >= PROFILE_EDGES[p] && r < PROFILE_EDGES[p + 1]) prof[p].push(s);
+      }
+    }
+  }
+  return {
+    stride,
+    sampled: n,
+    min,
+    max,
+    mean,
+    std,
+    zeroFraction: zeros / n,
+    minOffMode: Number.isFinite(minOff) ? minOff : Number.NaN,
+    maxOffMode: Number.isFinite(maxOff) ? maxOff : Number.NaN,
+    negativeFraction: neg / n,
+    faceModeValue,
+    faceModeFraction: faces.length ? fm.count / faces.length : Number.NaN,
+    faceModeGlobalFraction: modeHits / n,
+    distinctValues: countsOpen ? counts.size : 65,
+    topTwoFraction,
+    extremeFraction: extreme / n,
+    peakPosition: range > 0 ? (peak + 0.5) / nBins : Number.NaN,
+    peakFraction: hist[peak] / n,
+    cornerStd: median(corner),
+    cornerMeanSpread: std > 0 ? median(cornerMeans) / std : Number.NaN,
+    innerLowStd: quantile(inner, 0.2),
+    stdProfile: prof.map((p) => (std > 0 ? median(p) / std : Number.NaN)),
+  };
+}

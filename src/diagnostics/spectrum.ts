@@ -1,0 +1,137 @@
+/**
+ * Radially averaged Fourier amplitude of a map (and the Fourier shell correlation of two maps),
+ * measured on a windowed cube cut from the box centre so that it stays cheap on large boxes.
+ *
+ * The cube has edge min(n, 64) per axis; its mean is removed and it is multiplied by a separable
+ * Tukey window (cosine tapers over a quarter of each edge) so that the cut edges do not leak
+ * power into high frequencies. Requires `await loadFft()` first.
+ * @see docs/diagnostics.md
+ */
+import type { Shape3, Volume } from '../core/volume.js';
+import { rfft3d } from '../math/fft.js';
+
+/** Edge of the analysed cube (voxels). */
+export const SPECTRUM_CUBE = 64;
+
+/** A radial profile over Fourier shells k = 0 … K (K the last complete shell, Nyquist). */
+export interface RadialSpectrum {
+  /** Spatial frequency of each shell, 1/Å. */
+  frequencyPerA: Float64Array;
+  /** Root-mean-square Fourier amplitude per shell (arbitrary units). */
+  amplitude: Float64Array;
+  /** Number of Fourier samples per shell. */
+  count: Float64Array;
+  /** Nyquist frequency of the coarsest axis, 1/Å. */
+  nyquistPerA: number;
+}
+
+/** A windowed, mean-free copy of the centre cube; returns it with its shape. */
+export function windowedCentreCube(v: Volume, edge = SPECTRUM_CUBE): { data: Float32Array; shape: Shape3 } {
+  const [nx, ny, nz] = v.shape;
+  const m: Shape3 = [Math.min(nx, edge), Math.min(ny, edge), Math.min(nz, edge)];
+  const o = [(nx - m[0]) >> 1, (ny - m[1]) >> 1, (nz - m[2]) >> 1];
+  const out = new Float32Array(m[0] * m[1] * m[2]);
+  let s = 0;
+  let i = 0;
+  for (let z = 0; z < m[2]; z++) {
+    for (let y = 0; y < m[1]; y++) {
+      const src = ((z + o[2]) * ny + y + o[1]) * nx + o[0];
+      for (let x = 0; x < m[0]; x++) {
+        const val = v.data[src + x];
+        out[i++] = val;
+        s += val;
+      }
+    }
+  }
+  const mean = s / out.length;
+  const w = m.map((n) => tukey(n));
+  i = 0;
+  for (let z = 0; z < m[2]; z++) {
+    for (let y = 0; y < m[1]; y++) {
+      const wyz = w[2][z] * w[1][y];
+      for (let x = 0; x < m[0]; x++, i++) out[i] = (out[i] - mean) * wyz * w[0][x];
+    }
+  }
+  return { data: out, shape: m };
+}
+
+/** Tukey window of length n, cosine tapers over n/4 at each end. */
+function tukey(n: number): Float64Array {
+  const w = new Float64Array(n).fill(1);
+  const t = Math.max(1, Math.floor(n / 4));
+  for (let i = 0; i < t; i++) {
+    const v = 0.5 * (1 - Math.cos((Math.PI * (i + 0.5)) / t));
+    w[i] = v;
+    w[n - 1 - i] = v;
+  }
+  return w;
+}
+
+/** Shell of each half-spectrum sample: round(|f| / Δf), Δf = 1 / (largest cube edge in Å). */
+function shells(shape: Shape3, voxelSizeA: readonly number[]): { shell: Int32Array; nShells: number; df: number; nyquistPerA: number } {
+  const [nx, ny, nz] = shape;
+  const hx = (nx >> 1) + 1;
+  const edges = [0, 1, 2].map((i) => shape[i] * voxelSizeA[i]);
+  const df = 1 / Math.max(...edges);
+  const shell = new Int32Array(hx * ny * nz);
+  for (let z = 0; z < nz; z++) {
+    const fz = (z <= nz - z ? z : z - nz) / edges[2];
+    for (let y = 0; y < ny; y++) {
+      const fy = (y <= ny - y ? y : y - ny) / edges[1];
+      const o = (z * ny + y) * hx;
+      for (let x = 0; x < hx; x++) shell[o + x] = Math.round(Math.sqrt((x / edges[0]) ** 2 + fy * fy + fz * fz) / df);
+    }
+  }
+  const nyquistPerA = Math.min(...[0, 1, 2].map((i) => 0.5 / voxelSizeA[i]));
+  return { shell, nShells: Math.floor(nyquistPerA / df) + 1, df, nyquistPerA };
+}
+
+/**
+ * Radially averaged amplitude of the map's centre cube (see the module comment).
+ * @param v map, canonical layout; not modified
+ */
+export function radialAmplitude(v: Volume): RadialSpectrum {
+  const { data, shape } = windowedCentreCube(v);
+  const f = rfft3d(data, shape);
+  const { shell, nShells, df, nyquistPerA } = shells(shape, v.voxelSizeA);
+  const p = new Float64Array(nShells);
+  const c = new Float64Array(nShells);
+  const hx = (shape[0] >> 1) + 1;
+  const nyqX = shape[0] % 2 === 0 ? shape[0] / 2 : -1;
+  for (let i = 0; i < shell.length; i++) {
+    const s = shell[i];
+    if (s >= nShells) continue;
+    const x = i % hx;
+    const w = x === 0 || x === nyqX ? 1 : 2;
+    p[s] += w * (f[2 * i] ** 2 + f[2 * i + 1] ** 2);
+    c[s] += w;
+  }
+  const amplitude = Float64Array.from(p, (v2, k) => (c[k] > 0 ? Math.sqrt(v2 / c[k]) : 0));
+  return { frequencyPerA: Float64Array.from({ length: nShells }, (_, k) => k * df), amplitude, count: c, nyquistPerA };
+}
+
+/**
+ * Fourier shell correlation of the centre cubes of two maps on the same grid:
+ * FSC(k) = Re Σ A·conj(B) / sqrt(Σ|A|² Σ|B|²) per shell (NaN for an empty or zero shell).
+ * @param a first map; b second map with the same box (the caller checks); neither is modified
+ */
+export function centreCubeFsc(a: Volume, b: Volume): { frequencyPerA: Float64Array; fsc: Float64Array } {
+  const ca = windowedCentreCube(a);
+  const cb = windowedCentreCube(b);
+  const fa = rfft3d(ca.data, ca.shape);
+  const fb = rfft3d(cb.data, cb.shape);
+  const { shell, nShells, df } = shells(ca.shape, a.voxelSizeA);
+  const num = new Float64Array(nShells);
+  const d1 = new Float64Array(nShells);
+  const d2 = new Float64Array(nShells);
+  for (let i = 0; i < shell.length; i++) {
+    const s = shell[i];
+    if (s >= nShells) continue;
+    const ar = fa[2 * i], ai = fa[2 * i + 1], br = fb[2 * i], bi = fb[2 * i + 1];
+    num[s] += ar * br + ai * bi;
+    d1[s] += ar * ar + ai * ai;
+    d2[s] += br * br + bi * bi;
+  }
+  const fsc = Float64Array.from(num, (v, k) => (d1[k] > 0 && d2[k] > 0 ? v / Math.sqrt(d1[k] * d2[k]) : Number.NaN));
+  return { frequencyPerA: Float64Array.from({ length: nShells }, (_, k) => k * df), fsc };
+}

@@ -1,0 +1,53 @@
+/**
+ * Thresholds of the input diagnostics. Each was set from measurements on the real maps in
+ * `../shared/data` and on processed variants of raw synthetic and real maps; the values measured
+ * on each side of every threshold are tabulated and plotted in docs/diagnostics.md.
+ */
+export const THRESHOLDS = {
+  /** `masked`/`flattened`: one exact value on at least this fraction of the face voxels… (raw maps ≤ 0.002, masked ≥ 0.158) */
+  faceConstantFraction: 0.05,
+  /** …and on at least this fraction of all voxels. */
+  constantGlobalFraction: 0.005,
+  /**
+   * `masked` (smooth fall): local std just inside the inscribed sphere (0.9–1.0 of its radius)
+   * below this fraction of the local std at 0.6–0.8 of it (raw ≥ 0.58 with a molecule there,
+   * Gaussian-tailed masks ≤ 0.19)…
+   */
+  edgeFallRatio: 0.35,
+  /** …and the corners (beyond 1.2 × the radius) below this fraction of the 0.6–0.8 std (raw ≥ 0.038). */
+  cornerFallRatio: 0.01,
+  /** `masked` (near-constant background): local std at 0.9–1.0 and in the corners below this fraction of the map's std (raw ≥ 0.12 / 0.022, EMD-1439 0.005). */
+  constantBackgroundStd: 0.02,
+  /** `flattened` with a near-constant background: |background mean − 0| above this many background stds. */
+  flattenedOffsetStds: 3,
+  /** `not-density` (near-binary): fraction of voxels within 2 % of the range from min or max (raw ≤ 0.12, binary 1.0). */
+  nearBinaryFraction: 0.95,
+  /** `not-density` (local resolution): values besides the background within [min, max] Å… */
+  localResolutionMinA: 1,
+  localResolutionMaxA: 100,
+  /** …with a constant background on at least this fraction of the voxels. */
+  localResolutionBackground: 0.05,
+  /** `not-density` (no solvent peak): the fullest 1/64 of the value range lies above this position… */
+  peakPositionMax: 0.75,
+  /** …and holds at least this fraction of the voxels. */
+  peakFractionMin: 0.2,
+  /**
+   * `sharpened`: Guinier B over B_ref = 14.24·d² (the B of Gaussian atoms of FWHM d, with d the
+   * resolution where the fit ends) below this (raw synthetic ≥ 0.51, real raw ≥ 0.91)…
+   */
+  sharpenedBRatio: 0.3,
+  /** …or below this when the spectrum ends in a hard cut-off (raw maps with a cut-off: EMD-5168 1.19). */
+  sharpenedBRatioWithCutoff: 0.75,
+  /** `identical-halves`: the lowest FSC over all shells above this. */
+  identicalFsc: 0.999,
+  /** `not-independent`: mean FSC over the shells beyond 0.8 × Nyquist above this (independent halves ≈ 0). */
+  dependentFsc: 0.3,
+  /** `voxel-size-mismatch`: relative difference of the voxel sizes above this. */
+  voxelSizeTolerance: 1e-3,
+} as const;
+
+/** B-factor (Å²) of a Gaussian atom blurred to FWHM `resolutionA`: 8π²σ², σ = FWHM / 2.3548. */
+export function referenceBFactor(resolutionA: number): number {
+  const sigma = resolutionA / 2.3548;
+  return 8 * Math.PI * Math.PI * sigma * sigma;
+}

@@ -11,6 +11,7 @@ import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { withOutputSet } from '../../core/output-set.js';
+import { diagnoseHalfMaps, findingJson, findingLine } from '../../diagnostics/index.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'global FSC of two half maps: curve (CSV/JSON/plot) and resolution at 0.143 and 0.5';
@@ -45,6 +46,9 @@ export async function run(h1Path: string, h2Path: string, o: FscOptions): Promis
   const h2 = await readMapArg(h2Path, 'half map', o.angpix);
   const mask = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
   if (mask && mask.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--mask box ${mask.volume.shape.join('x')} does not match the half maps ${h1.volume.shape.join('x')}`);
+  // input diagnostics of the pair (identical or dependent halves, masked or sharpened halves …), each printed once
+  const findings = diagnoseHalfMaps(h1.volume, h2.volume).findings;
+  for (const f of findings) reporter.warn(findingLine(f));
   const curve = fourierShellCorrelation(h1.volume, h2.volume, mask?.volume.data);
   const r0143 = resolutionAtThreshold(curve, 0.143);
   const r05 = resolutionAtThreshold(curve, 0.5);
@@ -64,6 +68,7 @@ export async function run(h1Path: string, h2Path: string, o: FscOptions): Promis
     resolutionAt0143A: r0143.crossed ? r0143.resolutionA : null,
     resolutionAt05A: r05.crossed ? r05.resolutionA : null,
     nyquistA: 2 * Math.max(...h1.volume.voxelSizeA),
+    diagnostics: findings.map(findingJson),
     shells,
   };
   const csv = ['shell,frequency_per_A,resolution_A,fsc,samples', ...shells.map((s) => [s.shell, s.frequencyPerA, s.resolutionA ?? '', s.fsc ?? '', s.samples].join(','))].join('\n') + '\n';

@@ -12,7 +12,7 @@ import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
 import { localFsc } from '../../resolution/local-fsc.js';
 import { localLowpass } from '../../resolution/local-filter.js';
 import { monogenicLocalResolution } from '../../resolution/monogenic.js';
-import { inputQualityWarnings } from '../../resolution/input-checks.js';
+import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../../diagnostics/index.js';
 import { angpixOption, integerOption, rangeOption, resolutionOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
@@ -70,7 +70,9 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
   const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
   if (h2 && h2.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`half maps differ in box: ${h1.volume.shape.join('x')} vs ${h2.volume.shape.join('x')}`);
   if (maskMap && maskMap.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--mask box ${maskMap.volume.shape.join('x')} does not match the maps ${h1.volume.shape.join('x')}`);
-  const warnings = [...inputQualityWarnings(h1.volume, 'half map 1'), ...(h2 ? inputQualityWarnings(h2.volume, 'half map 2') : [])];
+  // input diagnostics (masked, sharpened, identical or dependent halves …), each printed once
+  const findings = h2 ? diagnoseHalfMaps(h1.volume, h2.volume).findings : diagnoseMap(h1.volume).findings;
+  const warnings = findings.map((f) => findingLine(f));
   for (const w of warnings) reporter.warn(w);
 
   let resolution: Volume;
@@ -161,10 +163,11 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
     ];
     await writeFileAtomic(logPath, lines.join('\n') + '\n', outputs);
   });
-  const result = { method: o.method, inputs: protect, ...stats, warnings, files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
+  const result = { method: o.method, inputs: protect, ...stats, warnings, diagnostics: findings.map(findingJson), files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
   if (o.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
   } else if (reporter.verbosity !== 'quiet') {
-    process.stdout.write(['', ...lines.slice(1)].join('\n') + '\n');
+    // the warnings went to stderr already: once there, not again here
+    process.stdout.write(['', ...lines.slice(1).filter((l) => !l.startsWith('WARNING: '))].join('\n') + '\n');
   }
 }

@@ -1,50 +1,73 @@
 /**
  * Local band energies: the monogenic energy of a band-passed map averaged over a Gaussian window,
- * and the matching noise energy from the half-map difference.
+ * and the matching noise energy from the half-map difference. Each band is computed on the
+ * smallest grid that holds it and its windowed energy is delivered on a common coarse analysis
+ * grid (the window makes the energy smooth), so low bands cost almost nothing.
  * @see shared/spec/occupancy-decomposition.md "A workable method" steps 2–3
  */
 import type { Shape3, Vec3 } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
+import { resizeHalfSpectrum } from '../math/spectrum-resize.js';
 import { gaussianFilterSpectrum } from '../filters/gaussian-smooth.js';
 import { monogenicAmplitude } from '../resolution/monogenic.js';
 import type { Band } from './bands.js';
 
 /**
- * Windowed monogenic energy of one band of a map:
- * `E(x) = (g_sigma * (b^2 + |R b|^2))(x)` with `b` the map band-passed by the band's raised-cosine
- * shell, `R b` its Riesz transform (see `monogenicAmplitude`) and `g_sigma` the band's Gaussian window.
- *
- * Precondition: `await loadFft()` has resolved. Inner function: trusts its inputs.
- *
- * @param spectrum half spectrum of the map (layout of `rfft3d`); not modified
- * @param shape box `[nx, ny, nz]`
- * @param voxelSizeA voxel size along X, Y, Z in Å
- * @param band shell and window
- * @param out receives the energy, length nx*ny*nz, index (z*ny + y)*nx + x, (density units)^2
+ * Box (same physical size as `shape`) whose Nyquist frequency covers `upperPerA` on every axis:
+ * `m = min(n, max(8, 2*ceil(upperPerA * L) + 2))` rounded up to even, with L = n·a the edge in Å.
  */
-export function bandEnergy(spectrum: Float32Array, shape: Shape3, voxelSizeA: Readonly<Vec3>, band: Band, out: Float32Array): void {
-  monogenicAmplitude(spectrum, shape, voxelSizeA, band.centrePerA, band.halfWidthPerA, { out });
-  for (let i = 0; i < out.length; i++) out[i] *= out[i];
-  const s = rfft3d(out, shape);
-  gaussianFilterSpectrum(s, shape, voxelSizeA, band.windowSigmaA);
-  out.set(irfft3d(s, shape));
+export function gridFor(shape: Shape3, voxelSizeA: Readonly<Vec3>, upperPerA: number): Shape3 {
+  return shape.map((n, i) => {
+    const m = Math.max(8, 2 * Math.ceil(upperPerA * n * voxelSizeA[i]) + 2);
+    return Math.min(n, m + (m % 2));
+  }) as unknown as Shape3;
 }
 
 /**
- * Windowed noise energy of one band from a noise map (the half-map difference `(h1 - h2)/2`):
- * `N(x) = 2 * (g_sigma * b^2)(x)`. For stationary noise the Riesz part has the same expected
- * power as `b` (the squared Riesz multipliers sum to 1 at every frequency), so this is the
- * expectation of the monogenic energy at a third of its cost.
+ * Windowed energy of one band, on the analysis grid.
+ *
+ * `kind = 'monogenic'`: `E = g_sigma * (b^2 + |R b|^2)` with `b` the map band-passed by the band's
+ * raised-cosine shell and `R b` its Riesz transform (see `monogenicAmplitude`).
+ * `kind = 'noise'`: `N = 2 (g_sigma * b^2)`: for stationary noise the Riesz part has the same
+ * expected power as `b` (the squared Riesz multipliers sum to 1), so this is the expectation of
+ * the monogenic energy at a quarter of its cost.
+ * `g_sigma` is the band's Gaussian window. `b` is computed on the grid of {@link gridFor} the
+ * shell's upper edge (exact: the shell has no content beyond it); the windowed energy is then
+ * resampled in Fourier space to `analysisShape`.
  *
  * Precondition: `await loadFft()` has resolved. Inner function: trusts its inputs.
  *
- * @param spectrum half spectrum of the noise map; not modified
- * @param shape box `[nx, ny, nz]`
- * @param voxelSizeA voxel size along X, Y, Z in Å
+ * @param spectrum half spectrum of the map on `shape` (layout of `rfft3d`); not modified
+ * @param shape box of the map
+ * @param voxelSizeA voxel size of the map along X, Y, Z, Å
  * @param band shell and window
- * @param out receives the energy, length nx*ny*nz, (density units)^2
+ * @param analysisShape box of the result (same physical size)
+ * @param kind monogenic energy of the map, or noise energy of the half-map difference
+ * @returns energy on `analysisShape`, index (z*ny + y)*nx + x, (density units)^2
  */
-export function bandNoiseEnergy(spectrum: Float32Array, shape: Shape3, voxelSizeA: Readonly<Vec3>, band: Band, out: Float32Array): void {
+export function windowedBandEnergy(
+  spectrum: Float32Array, shape: Shape3, voxelSizeA: Readonly<Vec3>, band: Band, analysisShape: Shape3, kind: 'monogenic' | 'noise',
+): Float32Array {
+  const g = gridFor(shape, voxelSizeA, band.centrePerA + band.halfWidthPerA);
+  const same = g.every((v, i) => v === shape[i]);
+  const spec = same ? spectrum : resizeHalfSpectrum(spectrum, shape, g);
+  const vg: Vec3 = [0, 1, 2].map((i) => (shape[i] * voxelSizeA[i]) / g[i]) as Vec3;
+  let e: Float32Array;
+  if (kind === 'monogenic') {
+    e = monogenicAmplitude(spec, g, vg, band.centrePerA, band.halfWidthPerA);
+    for (let i = 0; i < e.length; i++) e[i] *= e[i];
+  } else {
+    e = irfft3d(shellPass(spec, g, vg, band), g);
+    for (let i = 0; i < e.length; i++) e[i] = 2 * e[i] * e[i];
+  }
+  const s = rfft3d(e, g);
+  gaussianFilterSpectrum(s, g, vg, band.windowSigmaA);
+  const sameOut = analysisShape.every((v, i) => v === g[i]);
+  return irfft3d(sameOut ? s : resizeHalfSpectrum(s, g, analysisShape), analysisShape);
+}
+
+/** The spectrum multiplied by the band's raised-cosine shell (new array). */
+function shellPass(spectrum: Float32Array, shape: Shape3, voxelSizeA: Readonly<Vec3>, band: Band): Float32Array {
   const [nx, ny, nz] = shape;
   const hx = (nx >> 1) + 1;
   const pass = new Float32Array(spectrum.length);
@@ -66,9 +89,5 @@ export function bandNoiseEnergy(spectrum: Float32Array, shape: Shape3, voxelSize
       }
     }
   }
-  const b = irfft3d(pass, shape);
-  for (let i = 0; i < b.length; i++) b[i] = 2 * b[i] * b[i];
-  const s = rfft3d(b, shape);
-  gaussianFilterSpectrum(s, shape, voxelSizeA, band.windowSigmaA);
-  out.set(irfft3d(s, shape));
+  return pass;
 }

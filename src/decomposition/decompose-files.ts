@@ -241,7 +241,7 @@ export function formatDecomposeLog(s: DecomposeSummary): string {
     `Map                : ${s.inputs.map}`,
     ...(s.inputs.halfMaps ? [`Half maps          : ${s.inputs.halfMaps.join(', ')}`] : []),
     ...(s.inputs.mask ? [`Mask               : ${s.inputs.mask}`] : ['Mask               : none (molecule from the 2 Å-smoothed map)']),
-    `Voxel size         : ${s.voxelSizeA.map((v) => v.toFixed(3)).join(', ')} Å; box ${s.box.join('x')}${s.processingBox.some((v, i) => v !== s.box[i]) ? `, processed at ${s.processingBox.join('x')}` : ''}`,
+    `Voxel size         : ${s.voxelSizeA.map((v) => v.toFixed(3)).join(', ')} Å; box ${s.box.join('x')}${s.processingBox.some((v, i) => v !== s.box[i]) ? `, energies on a grid of ${s.processingBox.join('x')}` : ''}`,
     `Noise model        : ${s.noiseModel}`,
     `Noise limit        : ${s.noiseLimitA.toFixed(2)} Å (${s.noiseLimitSource})`,
     `Reference B        : ${s.globalBA2.toFixed(1)} Å² (Guinier slope of the reference spectrum; B map = relative B + this)`,

@@ -4,12 +4,15 @@
  * @see shared/spec/occupancy-decomposition.md
  */
 import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
-import { rfft3d } from '../math/fft.js';
+import { irfft3d, rfft3d } from '../math/fft.js';
+import { resizeHalfSpectrum } from '../math/spectrum-resize.js';
+import { gaussianSmooth } from '../filters/gaussian-smooth.js';
+import { trilinearResize } from '../filters/trilinear-resize.js';
 import { quantileByRank } from '../math/select.js';
 import { fourierResample } from '../filters/fourier-resample.js';
 import { assertSameHalfMapGrid } from '../resolution/fsc.js';
 import { decompositionBands, type Band } from './bands.js';
-import { bandEnergy, bandNoiseEnergy } from './band-energy.js';
+import { gridFor, windowedBandEnergy } from './band-energy.js';
 import { fitLocalGuinier } from './guinier-fit.js';
 import { moleculeAndSolvent } from './molecule-mask.js';
 import { halfMapLimit, singleMapLimit, type NoiseLimit } from './noise-limit.js';
@@ -32,7 +35,7 @@ export interface DecomposeOptions {
   snrMin?: number;
   /** Quantile over the molecule that defines the reference (full occupancy, best order), in (0, 1] (default 0.9). */
   referenceQuantile?: number;
-  /** Process on a Fourier-cropped box of at most this edge when larger (even, >= 32; 0 = never; default 160). */
+  /** Process on a Fourier-cropped box of at most this edge when larger (even, >= 32; 0 = never; default 256). */
   maxBox?: number;
   /** Progress: phase name and overall fraction in [0, 1]. */
   onProgress?: (phase: string, fraction: number) => void;
@@ -85,7 +88,7 @@ export interface DecomposeResult {
   noiseModel: 'half-map difference (local)' | 'solvent (one map, per band)';
   /** Guinier B of the reference spectrum `A0(s)` over the bands, Å^2 (the part common to every voxel). */
   globalBA: number;
-  /** Box the analysis ran on (smaller than the map's when Fourier-cropped). */
+  /** Analysis grid of the windowed energies and the fit (same physical box, voxel about minWindowA/2). */
   processingShape: Shape3;
   processingVoxelSizeA: Vec3;
   /** Example fits of three regions (when the molecule is large enough). */
@@ -116,11 +119,6 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
   return quantileByRank(scratch, c, q);
 }
 
-/** Resample a processing-box map back to the map's box (no-op when the boxes agree). */
-function toMapBox(data: Float32Array, proc: Shape3, procVoxel: Vec3, map: Volume): Float32Array {
-  if (proc.every((v, i) => v === map.shape[i])) return data;
-  return fourierResample({ data, shape: proc, voxelSizeA: procVoxel }, map.shape).data;
-}
 
 /**
  * Decompose a map's local contrast into relative occupancy and local B-factor.
@@ -179,8 +177,8 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   }
   const notes: string[] = [];
   const warnings: string[] = [];
-  // ---- processing box
-  const maxBox = options.maxBox ?? 160;
+  // ---- processing box (Fourier crop of very large boxes)
+  const maxBox = options.maxBox ?? 256;
   const big = Math.max(...map.shape);
   let procShape: Shape3 = map.shape;
   if (maxBox > 0 && big > maxBox) {
@@ -191,50 +189,55 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   const sig = crop(signalMap);
   const shape = sig.shape;
   const voxel: Vec3 = [sig.voxelSizeA[0], sig.voxelSizeA[1], sig.voxelSizeA[2]];
-  if (procShape !== map.shape) notes.push(`Fourier-cropped from ${map.shape.join('x')} to ${shape.join('x')} (voxel ${voxel.map((a) => a.toFixed(3)).join(', ')} Å) for the analysis (maxBox ${maxBox}); maps padded back`);
+  if (procShape !== map.shape) notes.push(`Fourier-cropped from ${map.shape.join('x')} to ${shape.join('x')} (voxel ${voxel.map((a) => a.toFixed(3)).join(', ')} Å) for the analysis (maxBox ${maxBox})`);
   const noiseMap = h1 && h2 ? crop({ data: Float32Array.from(h1.data, (v, i) => 0.5 * (v - (h2 as Volume).data[i])), shape: map.shape, voxelSizeA: map.voxelSizeA }) : undefined;
-  const n = sig.data.length;
-  const maskProc = options.mask ? (procShape === map.shape ? options.mask : fourierResample({ data: options.mask, shape: map.shape, voxelSizeA: map.voxelSizeA }, procShape).data) : undefined;
+  const specSig = rfft3d(sig.data, shape);
+  const specNoise = noiseMap ? rfft3d(noiseMap.data, shape) : undefined;
+  // ---- analysis grid: windowed energies are smooth (sigma >= minWindowA), so a voxel of
+  // minWindowA/2 represents them; never finer than the map
+  const minWindowA = options.minWindowA ?? 5;
+  const aShape = gridFor(shape, voxel, 1 / minWindowA) as Shape3;
+  const aVoxel: Vec3 = [0, 1, 2].map((i) => (shape[i] * voxel[i]) / aShape[i]) as Vec3;
+  const nA = aShape[0] * aShape[1] * aShape[2];
+  const onA = aShape.every((v, i) => v === shape[i]);
+  const sigA: Volume = { data: onA ? sig.data : irfft3d(resizeHalfSpectrum(specSig, shape, aShape), aShape), shape: aShape, voxelSizeA: aVoxel };
+  const maskA = options.mask ? trilinearResize(options.mask, map.shape, aShape) : undefined;
   lap('prepare');
   progress('molecule', 0.02);
-  const { molecule, solvent } = moleculeAndSolvent(sig, maskProc);
+  const { molecule, solvent } = moleculeAndSolvent(sigA, maskA);
   let solventCount = 0;
-  for (let i = 0; i < n; i++) solventCount += solvent[i];
-  if (!noiseMap && solventCount < 1000) throw new RangeError(`too little solvent for a one-map noise estimate (${solventCount} voxels far from the molecule): give half maps, or a box with more solvent`);
+  for (let i = 0; i < nA; i++) solventCount += solvent[i];
+  if (!noiseMap && solventCount < 200) throw new RangeError(`too little solvent for a one-map noise estimate (${solventCount} analysis voxels far from the molecule): give half maps, or a box with more solvent`);
   // ---- band layout
   const nyquistA = 2 * Math.max(...voxel);
+  const softOnMap = (sel: Uint8Array) => trilinearResize(gaussianSmooth(Float32Array.from(sel), aShape, aVoxel, 3), aShape, shape);
   let noiseLimit: NoiseLimit;
   if (options.highestResolutionA !== undefined) noiseLimit = { resolutionA: options.highestResolutionA, source: 'option', crossed: true };
-  else if (h1 && h2) noiseLimit = halfMapLimit(crop(h1), crop(h2), molecule);
-  else noiseLimit = singleMapLimit(sig, molecule, solvent);
-  if (options.highestResolutionA !== undefined) notes.push(`finest band set by --highest-resolution ${options.highestResolutionA} Å`);
+  else if (h1 && h2) noiseLimit = halfMapLimit(crop(h1), crop(h2), softOnMap(molecule));
+  else noiseLimit = singleMapLimit(sig, softOnMap(molecule), softOnMap(solvent));
   let hiA = Math.max(noiseLimit.resolutionA, nyquistA * 1.1);
   const lowA = options.lowestResolutionA ?? 40;
   const boxA = Math.min(...shape.map((v, i) => v * voxel[i]));
   if (lowA > boxA / 2) warnings.push(`lowest band ${lowA} Å is more than half the box (${boxA.toFixed(0)} Å): its local energy is poorly defined`);
   if (hiA > lowA / 1.5) {
-    warnings.push(`the map meets noise at ${hiA.toFixed(1)} Å, close to the lowest band (${lowA} Å): bands widened to ${(lowA / 1.5).toFixed(1)} Å`);
+    warnings.push(`the map meets noise at ${hiA.toFixed(1)} Å, close to the lowest band (${lowA} Å): finest band set to ${(lowA / 1.5).toFixed(1)} Å`);
     hiA = lowA / 1.5;
   }
-  if (hiA < nyquistA) throw new RangeError(`the finest band (${hiA.toFixed(2)} Å) is beyond Nyquist (${nyquistA.toFixed(2)} Å)`);
   const K = options.bands ?? 10;
-  const bands = decompositionBands(lowA, hiA, K, { minWindowA: options.minWindowA ?? 5 });
+  const bands = decompositionBands(lowA, hiA, K, { minWindowA });
   lap('noise limit');
-  // ---- band energies
-  const specSig = rfft3d(sig.data, shape);
-  const specNoise = noiseMap ? rfft3d(noiseMap.data, shape) : undefined;
+  // ---- band energies on the analysis grid
   const signalE: Float32Array[] = [];
   const noiseE: Float32Array[] = [];
-  const scratch = new Float32Array(n);
+  const scratch = new Float32Array(nA);
   for (let k = 0; k < K; k++) {
     options.signal?.throwIfAborted();
     progress('band energies', 0.05 + (0.8 * k) / K);
-    const e = new Float32Array(n);
-    bandEnergy(specSig, shape, voxel, bands[k], e);
-    const no = new Float32Array(n);
-    if (specNoise) bandNoiseEnergy(specNoise, shape, voxel, bands[k], no);
-    else no.fill(selectedQuantile(e, solvent, 0.5, scratch));
-    for (let i = 0; i < n; i++) e[i] -= no[i];
+    const e = windowedBandEnergy(specSig, shape, voxel, bands[k], aShape, 'monogenic');
+    let no: Float32Array;
+    if (specNoise) no = windowedBandEnergy(specNoise, shape, voxel, bands[k], aShape, 'noise');
+    else no = new Float32Array(nA).fill(selectedQuantile(e, solvent, 0.5, scratch));
+    for (let i = 0; i < nA; i++) e[i] -= no[i];
     signalE.push(e);
     noiseE.push(no);
   }
@@ -244,11 +247,11 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   const reference = signalE.map((e) => Math.max(selectedQuantile(e, molecule, qRef, scratch), 1e-30));
   const s2 = bands.map((b) => b.centrePerA * b.centrePerA);
   const snrMin = options.snrMin ?? 0.5;
-  const fit = fitLocalGuinier({ signal: signalE, noise: noiseE, reference, s2 }, snrMin, n);
+  const fit = fitLocalGuinier({ signal: signalE, noise: noiseE, reference, s2 }, snrMin, nA);
   // normalise: the reference quantile of the intercept over the molecule is occupancy 1
   const aRef = selectedQuantile(fit.intercept, molecule, qRef, scratch);
-  const occ = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
+  const occ = new Float32Array(nA);
+  for (let i = 0; i < nA; i++) {
     const o = fit.used[i] === 0 ? 0 : Math.exp(fit.intercept[i] - aRef);
     occ[i] = o > 1 ? 1 : o;
   }
@@ -262,12 +265,12 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
     sxx += (s2[k] - mx) ** 2;
   }
   const globalBA = -4 * (sxy / sxx);
-  const bfac = new Float32Array(n);
-  for (let i = 0; i < n; i++) bfac[i] = fit.used[i] >= 2 ? fit.bRelative[i] + globalBA : 0;
+  const bfac = new Float32Array(nA);
+  for (let i = 0; i < nA; i++) bfac[i] = fit.used[i] >= 2 ? fit.bRelative[i] + globalBA : 0;
   // per-band summary
   const summaries: BandSummary[] = bands.map((b, k) => {
     let usable = 0, mol = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < nA; i++) {
       if (!molecule[i]) continue;
       mol++;
       const sg = signalE[k][i];
@@ -284,16 +287,15 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   const examples = guinierExamples(signalE, noiseE, reference, snrMin, fit.intercept, fit.bRelative, fit.used, occ, molecule, aRef);
   lap('fit');
   progress('resample', 0.95);
-  const back = (d: Float32Array) => toMapBox(d, shape, voxel, map);
+  const back = (d: ArrayLike<number>) => trilinearResize(d, aShape, map.shape);
   const occOut = back(occ);
-  for (let i = 0; i < occOut.length; i++) occOut[i] = occOut[i] < 0 ? 0 : occOut[i] > 1 ? 1 : occOut[i];
-  const usedOut = back(Float32Array.from(fit.used));
+  const usedOut = back(fit.used);
   for (let i = 0; i < usedOut.length; i++) usedOut[i] = Math.min(K, Math.max(0, Math.round(usedOut[i])));
-  const moleculeOut = procShape === map.shape ? molecule : Uint8Array.from(back(Float32Array.from(molecule)), (v) => (v > 0.5 ? 1 : 0));
+  const moleculeOut = Uint8Array.from(back(molecule), (v) => (v > 0.5 ? 1 : 0));
   const geometry = { shape: map.shape, voxelSizeA: [...map.voxelSizeA] as Vec3 };
   notes.push(
-    `bands: ${K} raised-cosine shells, centres ${bands.map((b) => (1 / b.centrePerA).toFixed(1)).join(', ')} Å; Gaussian windows sigma ${bands.map((b) => b.windowSigmaA.toFixed(1)).join(', ')} Å`,
-    `finest band from: ${noiseLimit.source}${noiseLimit.crossed ? '' : ' (criterion not met before Nyquist)'}, ${noiseLimit.resolutionA.toFixed(2)} Å`,
+    `bands: ${K} raised-cosine shells, centres ${bands.map((b) => (1 / b.centrePerA).toFixed(1)).join(', ')} Å; Gaussian windows sigma ${bands.map((b) => b.windowSigmaA.toFixed(1)).join(', ')} Å; energies on a ${aShape.join('x')} analysis grid (${aVoxel.map((a) => a.toFixed(2)).join(', ')} Å), maps interpolated back`,
+    `finest band from: ${noiseLimit.source === 'option' ? 'the --highest-resolution option' : noiseLimit.source}${noiseLimit.crossed ? '' : ' (criterion not met before Nyquist)'}, ${noiseLimit.resolutionA.toFixed(2)} Å`,
     `noise: ${noiseMap ? 'windowed energy of (half1 − half2)/2, per voxel' : 'median windowed energy over the solvent, per band'}; a band is usable where signal energy >= ${snrMin} × noise energy`,
     `reference: quantile ${qRef} over the molecule of each band's signal energy; occupancy normalised so that the same quantile of the intercept is 1`,
   );
@@ -310,8 +312,8 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
     noiseLimit,
     noiseModel: noiseMap ? 'half-map difference (local)' : 'solvent (one map, per band)',
     globalBA,
-    processingShape: shape,
-    processingVoxelSizeA: voxel,
+    processingShape: aShape,
+    processingVoxelSizeA: aVoxel,
     examples,
     notes,
     warnings,

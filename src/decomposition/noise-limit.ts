@@ -6,7 +6,6 @@
 import type { Volume } from '../core/volume.js';
 import { rfft3d } from '../math/fft.js';
 import { fourierShellCorrelation, resolutionAtThreshold, shellIndex } from '../resolution/fsc.js';
-import { gaussianSmooth } from '../filters/gaussian-smooth.js';
 
 /** A noise-limited resolution and how it was found. */
 export interface NoiseLimit {
@@ -18,19 +17,14 @@ export interface NoiseLimit {
   crossed: boolean;
 }
 
-/** Soft version of a 0/1 selection: smoothed by a Gaussian of `sigmaA` Å. */
-function soft(sel: Uint8Array, map: Volume, sigmaA: number): Float32Array {
-  return gaussianSmooth(Float32Array.from(sel), map.shape, map.voxelSizeA, sigmaA);
-}
 
 /**
- * Half maps: FSC of `h1·w` and `h2·w` with `w` the molecule mask smoothed by 3 Å, where it first
- * falls below 0.143.
+ * Half maps: FSC of `h1·w` and `h2·w` with `w` a soft molecule mask, where it first falls below
+ * 0.143.
  * Precondition: `await loadFft()` has resolved.
- * @param molecule molecule selection, length nx*ny*nz
+ * @param w soft molecule mask in [0, 1], length nx*ny*nz
  */
-export function halfMapLimit(h1: Volume, h2: Volume, molecule: Uint8Array): NoiseLimit {
-  const w = soft(molecule, h1, 3);
+export function halfMapLimit(h1: Volume, h2: Volume, w: Float32Array): NoiseLimit {
   const r = resolutionAtThreshold(fourierShellCorrelation(h1, h2, w), 0.143);
   return { resolutionA: r.resolutionA, source: 'half-map FSC 0.143 (soft-masked)', crossed: r.crossed };
 }
@@ -41,13 +35,12 @@ export function halfMapLimit(h1: Volume, h2: Volume, molecule: Uint8Array): Nois
  * `P_s(k)`; the resolution is the first shell beyond 20 Å where `P_m < 2 P_s` (signal power
  * no more than the noise power), interpolated between shells.
  * Precondition: `await loadFft()` has resolved.
- * @param molecule molecule selection, length nx*ny*nz
- * @param solvent solvent selection, length nx*ny*nz
+ * @param molecule soft molecule mask in [0, 1], length nx*ny*nz
+ * @param solvent soft solvent mask in [0, 1], length nx*ny*nz
  */
-export function singleMapLimit(map: Volume, molecule: Uint8Array, solvent: Uint8Array): NoiseLimit {
+export function singleMapLimit(map: Volume, molecule: Float32Array, solvent: Float32Array): NoiseLimit {
   const n = map.data.length;
-  const power = (sel: Uint8Array) => {
-    const w = soft(sel, map, 2);
+  const power = (w: Float32Array) => {
     let w2 = 0;
     const d = new Float32Array(n);
     for (let i = 0; i < n; i++) {

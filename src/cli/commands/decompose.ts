@@ -42,7 +42,7 @@ export function addDecomposeOptions(cmd: Command): Command {
     .option('--lowest-resolution <A>', 'coarsest band centre in Å', resolutionOption('--lowest-resolution'), 40)
     .option('--highest-resolution <A>', 'finest band centre in Å (default: where the map meets noise)', resolutionOption('--highest-resolution'))
     .option('--bands <K>', 'number of bands, 2..32', integerOption('--bands', 2, 'an integer in 2..32', 32), 10)
-    .option('--max-box <voxels>', 'analyse a Fourier-cropped box of at most this edge (even, >= 32); 0 = never', numberOption('--max-box', (v) => v === 0 || (Number.isInteger(v) && v >= 32 && v % 2 === 0 && v <= 4096), 'an even integer in 32..4096, or 0'), 160)
+    .option('--max-box <voxels>', 'analyse a Fourier-cropped box of at most this edge (even, >= 32); 0 = never', numberOption('--max-box', (v) => v === 0 || (Number.isInteger(v) && v >= 32 && v % 2 === 0 && v <= 4096), 'an even integer in 32..4096, or 0'), 256)
     .option('--sharpen', 'also write locbsharp_<stem>.mrc: each band restored by the local B, noise-limited bands dropped')
     .option('--plot', 'write the local Guinier fits of three regions and histograms of occupancy and B')
     .option('--no-chimerax', 'do not write the ChimeraX script chimX_decompose_<stem>.cxc')

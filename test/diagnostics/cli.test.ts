@@ -1,0 +1,123 @@
+/**
+ * `occupy check` and the diagnostics in the commands that read maps (CLI smoke tests as child
+ * processes): --json shapes, identical halves, the estimate's `diagnostics` and its single
+ * stderr line per finding, the refusal of non-density maps unless --force, locres and fsc.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadFft } from '../../src/math/fft.js';
+import { encodeMrc } from '../../src/io/mrc/index.js';
+import { runCli } from '../helpers/cli.js';
+import { SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
+import { applyMask, molecularMask, RAW_SPECS, rawSynthetic, sphereMask, syntheticHalves } from './variants.js';
+
+interface Run { code: number; stdout: string; stderr: string }
+async function occupy(args: string[]): Promise<Run> {
+  try {
+    const r = await runCli(args);
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const x = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof x.code === 'number' ? x.code : 1, stdout: x.stdout ?? '', stderr: x.stderr ?? '' };
+  }
+}
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+describe('occupy check and diagnostics in commands', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'occupy-diag-'));
+  const p = (name: string) => join(dir, name);
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  before(async () => {
+    await loadFft();
+    const raw = rawSynthetic(RAW_SPECS[3]);
+    writeFileSync(p('raw.mrc'), encodeMrc(raw));
+    writeFileSync(p('masked.mrc'), encodeMrc(applyMask(raw, sphereMask(raw, 0.8, 5))));
+    writeFileSync(p('binary.mrc'), encodeMrc({ ...raw, data: molecularMask(raw, 0) }));
+    const h = syntheticHalves(RAW_SPECS[0]);
+    writeFileSync(p('h1.mrc'), encodeMrc(h.half1));
+    writeFileSync(p('h2.mrc'), encodeMrc(h.half2));
+    const m = sphereMask(h.half1, 0.8, 4);
+    writeFileSync(p('h1m.mrc'), encodeMrc(applyMask(h.half1, m)));
+    writeFileSync(p('h2m.mrc'), encodeMrc(applyMask(h.half2, m)));
+  });
+
+  it('check --json: {map, findings[{code, severity, message, evidence}]}; a raw map has no finding', async () => {
+    const r = await occupy(['check', p('masked.mrc'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.map.box, [72, 72, 72]);
+    assert.ok(Math.abs(j.map.voxelSizeA[0] - 1.2) < 1e-6);
+    assert.equal(j.findings[0].code, 'masked');
+    assert.deepEqual(Object.keys(j.findings[0]).sort(), ['code', 'evidence', 'message', 'severity']);
+    assert.equal(typeof j.findings[0].evidence.voxelFraction, 'number');
+    const raw = JSON.parse((await occupy(['check', p('raw.mrc'), '--json'])).stdout);
+    assert.deepEqual(raw.findings, []);
+  });
+
+  it('check h1 h1 → identical-halves; independent halves → none of the pair codes', async () => {
+    const same = JSON.parse((await occupy(['check', p('h1.mrc'), p('h1.mrc'), '--json'])).stdout);
+    assert.ok(same.findings.some((f: { code: string }) => f.code === 'identical-halves'));
+    assert.equal(same.map.length, 2);
+    const pair = JSON.parse((await occupy(['check', p('h1.mrc'), p('h2.mrc'), '--json'])).stdout);
+    assert.deepEqual(pair.findings.map((f: { code: string }) => f.code).filter((c: string) => /halves|independent|mismatch/.test(c)), []);
+    const text = await occupy(['check', p('h1.mrc'), p('h1.mrc')]);
+    assert.match(text.stdout, /error \[identical-halves\]/);
+  });
+
+  it('occupy -i masked.mrc --json: diagnostics has masked; stderr shows it once; the log lists it', async () => {
+    const r = await occupy(['-i', p('masked.mrc'), '-o', p('out/masked.mrc'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout);
+    assert.ok(s.diagnostics.some((f: { code: string }) => f.code === 'masked'), JSON.stringify(s.diagnostics));
+    assert.equal(count(r.stderr, '[masked]'), 1, r.stderr);
+    assert.equal(typeof s.timingsS.diagnostics, 'number');
+    const log = readFileSync(p('out/log_masked.txt'), 'utf8');
+    assert.equal(count(log, 'WARNING: [masked]'), 1);
+    assert.match(log, /--- Input diagnostics ---\nmasked \(warning\)/);
+  });
+
+  it('a binary mask as input: one error line naming it and --force; with --force it runs and reports not-density', async () => {
+    const r = await occupy(['-i', p('binary.mrc'), '-o', p('out2/binary.mrc')]);
+    assert.notEqual(r.code, 0);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^occupy: error: .*binary.*not a density map.*--force/);
+    const f = await occupy(['-i', p('binary.mrc'), '-o', p('out2/binary.mrc'), '--force', '--json']);
+    assert.equal(f.code, 0, f.stderr);
+    assert.equal(JSON.parse(f.stdout).diagnostics[0].code, 'not-density');
+  });
+
+  it('locres with masked halves: halves-look-masked once per half on stderr, not repeated on stdout, in --json diagnostics', async () => {
+    const r = await occupy(['locres', p('h1m.mrc'), p('h2m.mrc'), '-o', p('lr/locres.mrc')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(count(r.stderr, '[halves-look-masked]'), 2, r.stderr);
+    assert.equal(count(r.stdout, 'halves-look-masked'), 0, r.stdout);
+    const j = await occupy(['locres', p('h1m.mrc'), p('h2m.mrc'), '-o', p('lr2/locres.mrc'), '--json']);
+    const s = JSON.parse(j.stdout);
+    assert.deepEqual(s.diagnostics.filter((f: { code: string }) => f.code === 'halves-look-masked').map((f: { evidence: { map: number } }) => f.evidence.map), [1, 2]);
+  });
+
+  it('fsc h1 h1 --json: identical-halves under diagnostics', async () => {
+    const r = await occupy(['fsc', p('h1.mrc'), p('h1.mrc'), '-o', p('fsc/f'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).diagnostics[0].code, 'identical-halves');
+    assert.equal(count(r.stderr, '[identical-halves]'), 1);
+  });
+
+  it('check on a real map: EMD-1997 text output names box, voxel size and the masked finding', { skip: skipWithoutShared() }, async () => {
+    const r = await occupy(['check', join(SHARED_DATA, 'emd_1997.map.gz')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Box {10}\[vox\] : 100 x 100 x 100/);
+    assert.match(r.stdout, /Voxel size {3}\[Å\] {3}: 2\.020, 2\.020, 2\.020/);
+    assert.match(r.stdout, /warning \[masked\] masked: 68\.4 % of voxels are exactly 0/);
+  });
+
+  it('check of a missing file: one error line, exit ≠ 0', async () => {
+    const r = await occupy(['check', p('nope.mrc')]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr.trim(), /^occupy: error: cannot read map '.*nope\.mrc': no such file$/);
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * Half-map diagnostics: identical halves, halves that share noise, voxel-size and box mismatch,
+ * masked halves; independent synthetic halves get none of these.
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadFft } from '../../src/math/fft.js';
+import { diagnoseHalfMaps } from '../../src/diagnostics/index.js';
+import { applyMask, RAW_SPECS, sphereMask, syntheticHalves } from './variants.js';
+
+const PAIR = ['identical-halves', 'not-independent', 'voxel-size-mismatch', 'box-mismatch', 'halves-look-masked'];
+
+describe('half-map diagnostics', () => {
+  before(async () => loadFft());
+  const h = syntheticHalves(RAW_SPECS[0]);
+  const codes = (a: typeof h.half1, b: typeof h.half1) => diagnoseHalfMaps(a, b).findings.map((f) => f.code);
+
+  it('independent synthetic halves: none of the pair codes, FSC near 0 at Nyquist', () => {
+    const d = diagnoseHalfMaps(h.half1, h.half2);
+    assert.deepEqual(d.findings.map((f) => f.code).filter((c) => PAIR.includes(c)), []);
+    const f = d.fsc?.fsc ?? [];
+    assert.ok(Math.abs(f[f.length - 1]) < 0.1, `FSC at Nyquist ${f[f.length - 1]}`);
+    assert.ok(f[3] > 0.8, `FSC at low frequency ${f[3]}`);
+  });
+
+  it('the same map twice: identical-halves (error)', () => {
+    const d = diagnoseHalfMaps(h.half1, h.half1);
+    assert.equal(d.findings[0].code, 'identical-halves');
+    assert.equal(d.findings[0].severity, 'error');
+  });
+
+  it('halves sharing 80 % of their noise: not-independent', () => {
+    assert.ok(codes(h.half1, h.sharedNoise).includes('not-independent'));
+    assert.ok(!codes(h.half1, h.sharedNoise).includes('identical-halves'));
+  });
+
+  it('voxel sizes 1.00 vs 1.05 Å: voxel-size-mismatch; boxes 64³ vs 63³: box-mismatch', () => {
+    assert.ok(codes(h.half1, { ...h.half2, voxelSizeA: [1.05, 1.05, 1.05] }).includes('voxel-size-mismatch'));
+    const n = 63;
+    const small = { data: new Float32Array(n * n * n).map((_, i) => h.half2.data[i]), shape: [n, n, n] as [number, number, number], voxelSizeA: h.half2.voxelSizeA };
+    assert.deepEqual(codes(h.half1, small).filter((c) => PAIR.includes(c)), ['box-mismatch']);
+  });
+
+  it('both halves masked with a sphere: halves-look-masked for each, named by half', () => {
+    const m = sphereMask(h.half1, 0.8, 4);
+    const d = diagnoseHalfMaps(applyMask(h.half1, m), applyMask(h.half2, m));
+    const masked = d.findings.filter((f) => f.code === 'halves-look-masked');
+    assert.deepEqual(masked.map((f) => f.evidence.map), [1, 2]);
+    assert.ok(!d.findings.some((f) => f.code === 'masked'));
+  });
+});

@@ -17,6 +17,11 @@ const INNER = 1;
 const EDGE = 3;
 const CORNER = 5;
 
+/** `not-density` for a constant map (every voxel the same value). */
+export function constantMapFinding(value: number): Finding {
+  return { code: 'not-density', severity: 'error', message: `the map is constant (every voxel ${g(value)}): there is no density to estimate (the estimate refuses it unless --force).`, evidence: { kind: 'constant', value: r3(value) } };
+}
+
 /** `not-density`: binary/soft masks, maps in [0, 1], local-resolution maps, no solvent peak. */
 export function notDensityFinding(f: MapFeatures): Finding | undefined {
   const range = f.max - f.min;

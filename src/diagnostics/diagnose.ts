@@ -9,7 +9,7 @@ import { FINDING_CODES } from './findings.js';
 import { measureMapFeatures, type MapFeatures } from './map-features.js';
 import { centreCubeFsc, radialAmplitude } from './spectrum.js';
 import { guinierAnalysis, type GuinierFit } from './guinier.js';
-import { maskingFindings, notDensityFinding, sharpeningFinding } from './classify.js';
+import { constantMapFinding, maskingFindings, notDensityFinding, sharpeningFinding } from './classify.js';
 import { THRESHOLDS as T } from './thresholds.js';
 
 /** What a user reads about a map: geometry, values and solvent statistics. */
@@ -65,7 +65,7 @@ export function diagnoseMap(v: Volume): MapDiagnosis {
   const features = measureMapFeatures(v);
   const guinier = guinierAnalysis(radialAmplitude(v));
   const findings: Finding[] = [];
-  const nd = notDensityFinding(features);
+  const nd = features.max === features.min ? constantMapFinding(features.min) : notDensityFinding(features);
   if (nd) findings.push(nd);
   else {
     findings.push(...maskingFindings(features));

@@ -21,7 +21,6 @@ import { OutputSet } from '../core/output-set.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { diagnoseMap, findingJson, findingLine, type Finding } from '../diagnostics/index.js';
 import { solventModelSelfCheck } from './solvent-model.js';
-import { arrayRange } from '../math/statistics.js';
 
 /** Version string recorded in labels, logs and summaries. */
 export const OCCUPY_VERSION = '0.1.0';
@@ -394,12 +393,17 @@ async function readInput(opts: EstimateFileOptions, wholeInputNeeded: boolean): 
  * @throws Error naming the input and what it looks like, when it is not a density map
  */
 function diagnoseInput(opts: EstimateFileOptions, volume: Volume, timer: PhaseTimer): Finding[] {
-  // a constant map or non-finite voxels: the estimate's own checks give the error
-  const { min, max } = arrayRange(volume.data);
-  if (!Number.isFinite(min) || !Number.isFinite(max) || min === max) return [];
   timer.phase('diagnostics', 0.03);
-  const d = diagnoseMap(volume);
-  timer.stop();
+  let d: ReturnType<typeof diagnoseMap>;
+  try {
+    d = diagnoseMap(volume);
+  } catch {
+    return []; // non-finite voxels: the estimate's own check names them
+  } finally {
+    timer.stop();
+  }
+  // a constant map: the estimate's own check gives its error
+  if (d.findings.some((f) => f.evidence.kind === 'constant')) return [];
   const notDensity = d.findings.find((f) => f.code === 'not-density');
   if (notDensity && !opts.force) {
     throw new Error(`${opts.inputPath}: ${notDensity.message.replace(/ \(the estimate refuses it unless --force\)\.$/, '.')} Use --force to estimate anyway (occupy check ${opts.inputPath} for details).`);

@@ -127,6 +127,10 @@ function setMap(map: MapInfo): void {
   $('value-range').textContent = `${fmt(map.min, 4)} … ${fmt(map.max, 4)} (mean ${fmt(map.mean, 4)})`;
   browser.markOpen(map.path);
   log('info', `Opened ${map.path}: box ${map.box.join('x')}, voxel ${map.voxelSizeA.map((a) => a.toFixed(3)).join(', ')} Å`);
+  // input diagnostics (occupy check): each finding once, highlighted
+  const findings = (map as MapInfo & { findings?: { code: string; severity: string; message: string }[] }).findings ?? [];
+  for (const f of findings) log(f.severity === 'error' ? 'error' : 'warning', `[${f.code}] ${f.message}`);
+  $('value-range').title = findings.length ? findings.map((f) => `[${f.code}] ${f.message}`).join('\n') : 'input diagnostics: no findings';
   setAxis(state.axis, true);
   showResult(undefined);
   updateSettings();

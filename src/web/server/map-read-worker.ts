@@ -1,12 +1,25 @@
 /**
  * Worker thread of the GUI server that reads one map file with `readMrc` (inflating gzip there,
  * so a large or hostile file never blocks the server's event loop) and sends back the voxels
- * (transferred, not copied), the range and mean, and the uncompressed size its header promises.
+ * (transferred, not copied), the range and mean, the uncompressed size its header promises and
+ * the input diagnostics' findings (`occupy check`).
  */
 import { parentPort } from 'node:worker_threads';
 import { readMrc } from '../../io/mrc/index.js';
 import { bytesPerVoxel, type MrcMode } from '../../io/mrc/modes.js';
 import { volumeStats, type MapReadReply, type MapReadRequest } from './map-reader.js';
+import { loadFft } from '../../math/fft.js';
+import { diagnoseMap, findingJson, type Finding } from '../../diagnostics/index.js';
+
+/** The input diagnostics of a map read for the GUI (none when they cannot run). */
+async function findingsOf(volume: Parameters<typeof diagnoseMap>[0]): Promise<Finding[]> {
+  try {
+    await loadFft();
+    return diagnoseMap(volume).findings.map(findingJson);
+  } catch {
+    return [];
+  }
+}
 
 async function read(req: MapReadRequest): Promise<{ reply: MapReadReply; transfer: ArrayBuffer[] }> {
   try {
@@ -16,7 +29,8 @@ async function read(req: MapReadRequest): Promise<{ reply: MapReadReply; transfe
     let data = volume.data;
     // transfer a buffer the array covers exactly (a copy otherwise, e.g. a view after the header)
     if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength || !(data.buffer instanceof ArrayBuffer)) data = new Float32Array(data);
-    const reply: MapReadReply = { ok: true, data, shape: volume.shape, voxelSizeA: volume.voxelSizeA, stats: volumeStats(data), fileBytes };
+    const findings = await findingsOf(volume);
+    const reply: MapReadReply = { ok: true, data, shape: volume.shape, voxelSizeA: volume.voxelSizeA, stats: volumeStats(data), fileBytes, findings };
     return { reply, transfer: [data.buffer as ArrayBuffer] };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

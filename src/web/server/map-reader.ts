@@ -8,6 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Shape3, Vec3, Volume } from '../../core/volume.js';
 import { HttpError } from './http-util.js';
+import type { Finding } from '../../diagnostics/findings.js';
 
 /** Reads that may run at once (each holds a whole map in memory while it runs). */
 export const MAX_PARALLEL_READS = 2;
@@ -22,7 +23,7 @@ export interface MapReadRequest {
 
 /** Message from a reader thread. */
 export type MapReadReply =
-  | { ok: true; data: Float32Array; shape: Shape3; voxelSizeA: Vec3; stats: { min: number; max: number; mean: number }; fileBytes: number }
+  | { ok: true; data: Float32Array; shape: Shape3; voxelSizeA: Vec3; stats: { min: number; max: number; mean: number }; fileBytes: number; findings: Finding[] }
   | { ok: false; message: string };
 
 /** Range and mean of a volume's values. */
@@ -46,6 +47,8 @@ export interface MapRead {
   stats: { min: number; max: number; mean: number };
   /** Uncompressed file size the header promises: 1024 + nsymbt + nx·ny·nz·bytes per voxel. */
   fileBytes: number;
+  /** Input diagnostics of the map (`occupy check`), JSON form; empty when none (or when they failed). */
+  findings: Finding[];
 }
 
 /** Start a reader thread (through tsx when this module runs from `.ts` sources). */
@@ -101,7 +104,7 @@ export class MapReader {
       };
       w.once('message', (reply: MapReadReply) => {
         finish(() => {
-          if (reply.ok) resolve({ volume: { data: reply.data, shape: reply.shape, voxelSizeA: reply.voxelSizeA }, stats: reply.stats, fileBytes: reply.fileBytes });
+          if (reply.ok) resolve({ volume: { data: reply.data, shape: reply.shape, voxelSizeA: reply.voxelSizeA }, stats: reply.stats, fileBytes: reply.fileBytes, findings: reply.findings ?? [] });
           else {
             let why = userText(reply.message).replace(/^cannot read map '[^']*': /, '');
             if (why.startsWith(`${name}: `)) why = why.slice(name.length + 2);

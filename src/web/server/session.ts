@@ -11,7 +11,7 @@ import type { Volume } from '../../core/volume.js';
 import { mapStem } from '../../occupancy/output-names.js';
 import type { EstimateSummaryView, MapInfo, SliceLayer } from '../api.js';
 import { HttpError } from './http-util.js';
-import { MapReader } from './map-reader.js';
+import { MapReader, type MapRead } from './map-reader.js';
 import { resolveInsideRoot, relativeToRoot } from './paths.js';
 import { createSessionDir, removeStaleSessionDirs } from './temp-folders.js';
 
@@ -185,7 +185,8 @@ export class Session {
     await mkdir(outputDir, { recursive: true });
     const [nx, ny, nz] = read.volume.shape;
     const [ax, ay, az] = read.volume.voxelSizeA;
-    const info: MapInfo = { mapId, name, path, box: [nx, ny, nz], voxelSizeA: [ax, ay, az], ...read.stats };
+    // the input diagnostics' findings travel with the map's info (shown by the page when it opens the map)
+    const info: MapInfo & { findings: MapRead['findings'] } = { mapId, name, path, box: [nx, ny, nz], voxelSizeA: [ax, ay, az], ...read.stats, findings: read.findings };
     const entry: SessionMap = { info, inputPath, commandPath, outputDir, stem: mapStem(name), fileBytes: read.fileBytes, layerFiles: {}, identity };
     this.maps.set(mapId, entry);
     this.cache.put(`${mapId}:input`, read.volume);

@@ -11,6 +11,16 @@ import { assertSameHalfMapGrid, fourierShellCorrelation, fscFromSpectra, resolut
 import { inscribedEllipsoidMask } from '../math/inscribed-ellipsoid.js';
 import { quantileByRank } from '../math/select.js';
 import { softenMask } from './soft-mask.js';
+import { prewhitenHalfMaps } from './prewhiten.js';
+import { fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION, Z_90 } from './locres-uncertainty.js';
+
+/**
+ * Default FSC threshold of the calibrated local FSC (with pre-whitening): chosen from
+ * measurements on synthetic half maps with known local resolution (synth_halves128 and
+ * `bench/locres-accuracy.ts`), where it makes the median error smallest; the global 0.143 stays
+ * the default of `occupy fsc` and of `--relion`.
+ */
+export const CALIBRATED_THRESHOLD = 0.143;
 
 /** Options of {@link localFsc}. */
 export interface LocalFscOptions {
@@ -20,8 +30,16 @@ export interface LocalFscOptions {
   windowVoxels?: number;
   /** Grid spacing in voxels; default max(1, round(window/6)). */
   stepVoxels?: number;
-  /** FSC threshold, default 0.143. */
+  /** FSC threshold, default {@link CALIBRATED_THRESHOLD}. */
   threshold?: number;
+  /**
+   * Pre-whiten both halves (see `prewhiten.ts`) before cutting windows: removes the correlation
+   * that the window's spectral leakage of the shared low-frequency signal imposes on the high
+   * shells. Default true; false gives the plain blocres-style estimate.
+   */
+  whiten?: boolean;
+  /** Normal quantile of the per-voxel interval (default 1.645: 90 %); see `locres-uncertainty.ts`. */
+  intervalZ?: number;
   /** Lowest (coarsest) allowed resolution in Å, default 50; also the value written outside the mask. */
   lowestResolutionA?: number;
   /** Correct for window-induced noise correlation by phase randomisation beyond this resolution (Å). */
@@ -36,6 +54,24 @@ export interface LocalFscOptions {
 export interface LocalFscResult {
   /** Local resolution in Å, same box as the halves; `lowestResolutionA` outside the mask. */
   resolution: Volume;
+  /**
+   * Finer end of each voxel's interval in Å (the upper FSC band's crossing), same layout;
+   * `lowestResolutionA` outside the mask.
+   */
+  low: Volume;
+  /** Coarser end of each voxel's interval in Å (the lower FSC band's crossing), same layout. */
+  high: Volume;
+  /**
+   * 1 where the FSC of the nearest windows never fell below the threshold up to Nyquist (the value
+   * there is Nyquist, 2a, a bound: the true local resolution is that or finer), else 0; same layout.
+   */
+  pinned: Uint8Array;
+  /** Mask voxels flagged in `pinned`. */
+  pinnedVoxels: number;
+  /** Finest reported value, Nyquist 2a, Å. */
+  finestA: number;
+  /** Whether the halves were pre-whitened. */
+  whitened: boolean;
   /** Global FSC resolution (Å) used for the default window (with the soft mask when given). */
   globalResolutionA: number;
   windowVoxels: number;
@@ -57,6 +93,11 @@ export function defaultWindow(globalResolutionA: number, voxelSizeA: number): nu
   let w = Math.round((6 * globalResolutionA) / voxelSizeA);
   if (w % 2 !== 0) w += 1;
   return Math.max(16, w);
+}
+
+/** Default grid spacing: max(1, round(window/6)) (spec §2.5). */
+export function defaultStep(windowVoxels: number): number {
+  return Math.max(1, Math.round(windowVoxels / 6));
 }
 
 /** 1D Hann window of length w: 0.5 − 0.5·cos(2π(t+0.5)/w). */
@@ -116,10 +157,12 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   const n = nx * ny * nz;
   if (options.mask && options.mask.length !== n) throw new RangeError(`--mask has ${options.mask.length} voxels, the half maps ${n} (${nx}x${ny}x${nz})`);
   const a = Math.max(...half1.voxelSizeA);
-  const threshold = options.threshold ?? 0.143;
+  const threshold = options.threshold ?? CALIBRATED_THRESHOLD;
   if (!(threshold > 0 && threshold < 1)) throw new RangeError(`--threshold must be in (0, 1), got ${threshold}`);
   const lowest = options.lowestResolutionA ?? 50;
   if (!(lowest > 2 * a)) throw new RangeError(`the lowest resolution must be coarser than Nyquist (${2 * a} Å), got ${lowest}`);
+  const zBand = options.intervalZ ?? Z_90;
+  if (!(zBand >= 0 && Number.isFinite(zBand))) throw new RangeError(`intervalZ must be a finite number >= 0, got ${zBand}`);
   const progress = options.onProgress ?? (() => {});
 
   // Report region.
@@ -130,19 +173,21 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
 
   // Global resolution (soft-masked when a mask is given) for the default window.
   const soft = options.mask ? softenMask(region, shape) : undefined;
-  const globalResolutionA = resolutionAtThreshold(fourierShellCorrelation(half1, half2, soft), threshold).resolutionA;
+  const globalResolutionA = resolutionAtThreshold(fourierShellCorrelation(half1, half2, soft), 0.143).resolutionA;
   const w = options.windowVoxels ?? defaultWindow(globalResolutionA, a);
   if (!Number.isInteger(w) || w < 4) throw new RangeError(`--window must be an integer >= 4 voxels, got ${w}`);
   if (w > Math.min(nx, ny, nz)) throw new RangeError(`--window ${w} voxels is larger than the box ${nx}x${ny}x${nz}`);
-  const s = options.stepVoxels ?? Math.max(1, Math.round(w / 6));
+  const s = options.stepVoxels ?? defaultStep(w);
   if (!Number.isInteger(s) || s < 1) throw new RangeError(`--step must be a positive integer, got ${s}`);
 
+  const whitened = options.whiten ?? true;
+  const [in1, in2] = whitened ? prewhitenHalfMaps(half1, half2) : [half1, half2];
   let noise1: Volume | undefined;
   let noise2: Volume | undefined;
   if (options.randomizeAtA !== undefined) {
     if (!(options.randomizeAtA > 2 * a)) throw new RangeError(`--randomize-at must be coarser than Nyquist (${2 * a} Å), got ${options.randomizeAtA}`);
-    noise1 = randomizePhasesBeyond(half1, options.randomizeAtA, (options.seed ?? 1) * 2);
-    noise2 = randomizePhasesBeyond(half2, options.randomizeAtA, (options.seed ?? 1) * 2 + 1);
+    noise1 = randomizePhasesBeyond(in1, options.randomizeAtA, (options.seed ?? 1) * 2);
+    noise2 = randomizePhasesBeyond(in2, options.randomizeAtA, (options.seed ?? 1) * 2 + 1);
   }
 
   // Grid points whose cube [p - s, p + s] touches the region (all 8 corners of a region voxel).
@@ -150,12 +195,17 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   const gy = Math.floor((ny - 1) / s) + 1;
   const gz = Math.floor((nz - 1) / s) + 1;
   const near = nearRegion(region, shape, s, [gx, gy, gz]);
-  const grid = new Float32Array(gx * gy * gz).fill(Number.NaN);
+  const nGrid = gx * gy * gz;
+  const grid = new Float32Array(nGrid).fill(Number.NaN);
+  const gridLow = new Float32Array(nGrid).fill(Number.NaN);
+  const gridHigh = new Float32Array(nGrid).fill(Number.NaN);
+  const gridPinned = new Float32Array(nGrid).fill(Number.NaN);
   const wShape: Shape3 = [w, w, w];
   const shells = shellIndex(wShape, [a, a, a]);
   const win = hann(w);
   const cube1 = new Float32Array(w * w * w);
   const cube2 = new Float32Array(w * w * w);
+  const bandScratch: [Float64Array, Float64Array] = [new Float64Array(shells.nShells), new Float64Array(shells.nShells)];
   const half = w / 2;
   const cut = (src: Float32Array, px: number, py: number, pz: number, dst: Float32Array) => {
     let i = 0;
@@ -170,74 +220,107 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
       }
     }
   };
-  const windowResolution = (d1: Float32Array, d2: Float32Array, px: number, py: number, pz: number): Float64Array => {
+  const windowCurve = (d1: Float32Array, d2: Float32Array, px: number, py: number, pz: number) => {
     cut(d1, px, py, pz, cube1);
     cut(d2, px, py, pz, cube2);
-    return fscFromSpectra(rfft3d(cube1, wShape), rfft3d(cube2, wShape), wShape, [a, a, a], shells).fsc;
+    return fscFromSpectra(rfft3d(cube1, wShape), rfft3d(cube2, wShape), wShape, [a, a, a], shells);
   };
   const total = near.reduce((acc, v) => acc + v, 0);
   let done = 0;
   const fLimShell = options.randomizeAtA !== undefined ? (w * a) / options.randomizeAtA : Infinity;
+  const clamp = (r: number) => Math.min(lowest, Math.max(2 * a, r));
   for (let k = 0; k < gz; k++) {
     for (let j = 0; j < gy; j++) {
       for (let i = 0; i < gx; i++) {
         const g = (k * gy + j) * gx + i;
         if (!near[g]) continue;
-        const fsc = windowResolution(half1.data, half2.data, i * s, j * s, k * s);
+        const curve = windowCurve(in1.data, in2.data, i * s, j * s, k * s);
+        const fsc = curve.fsc;
         if (noise1 && noise2) {
-          const fn = windowResolution(noise1.data, noise2.data, i * s, j * s, k * s);
+          const fn = windowCurve(noise1.data, noise2.data, i * s, j * s, k * s).fsc;
           for (let sh = 0; sh < fsc.length; sh++) {
             if (sh > fLimShell && fn[sh] < 1) fsc[sh] = (fsc[sh] - fn[sh]) / (1 - fn[sh]);
           }
         }
-        const r = resolutionAtThreshold({ fsc, shellWidthPerA: shells.shellWidthPerA }, threshold).resolutionA;
-        grid[g] = Math.min(lowest, Math.max(2 * a, r));
+        const r = resolutionAtThreshold({ fsc, shellWidthPerA: shells.shellWidthPerA }, threshold);
+        const iv = fscCrossingInterval(fsc, curve.count, shells.shellWidthPerA, threshold, HANN3D_INDEPENDENT_FRACTION, zBand, bandScratch);
+        grid[g] = clamp(r.resolutionA);
+        gridLow[g] = Math.min(grid[g], clamp(iv.lowA));
+        gridHigh[g] = Math.max(grid[g], clamp(iv.highA));
+        gridPinned[g] = r.crossed ? 0 : 1;
         if (++done % 64 === 0) progress(done / total);
       }
     }
   }
   progress(1);
 
-  // Trilinear interpolation of the grid into the region; lowest resolution elsewhere.
+  // Trilinear interpolation of the grids into the region; lowest resolution elsewhere.
   const out = new Float32Array(n).fill(lowest);
-  const inside: number[] = [];
-  const at = (i: number, j: number, k: number, fallback: number) => {
-    const v = grid[(Math.min(k, gz - 1) * gy + Math.min(j, gy - 1)) * gx + Math.min(i, gx - 1)];
-    return Number.isNaN(v) ? fallback : v;
-  };
+  const outLow = new Float32Array(n).fill(lowest);
+  const outHigh = new Float32Array(n).fill(lowest);
+  const pinned = new Uint8Array(n);
+  const values = new Float32Array(maskVoxels);
+  let nIn = 0;
+  let pinnedVoxels = 0;
+  const interp = trilinear([gx, gy, gz], s);
   for (let z = 0; z < nz; z++) {
-    const kz = Math.floor(z / s);
-    const tz = (z - kz * s) / s;
     for (let y = 0; y < ny; y++) {
-      const ky = Math.floor(y / s);
-      const ty = (y - ky * s) / s;
       for (let x = 0; x < nx; x++) {
         const idx = (z * ny + y) * nx + x;
         if (!region[idx]) continue;
-        const kx = Math.floor(x / s);
-        const tx = (x - kx * s) / s;
-        const c000 = at(kx, ky, kz, lowest);
-        const v =
-          (1 - tz) * ((1 - ty) * ((1 - tx) * c000 + tx * at(kx + 1, ky, kz, c000)) + ty * ((1 - tx) * at(kx, ky + 1, kz, c000) + tx * at(kx + 1, ky + 1, kz, c000))) +
-          tz * ((1 - ty) * ((1 - tx) * at(kx, ky, kz + 1, c000) + tx * at(kx + 1, ky, kz + 1, c000)) + ty * ((1 - tx) * at(kx, ky + 1, kz + 1, c000) + tx * at(kx + 1, ky + 1, kz + 1, c000)));
+        const v = interp(grid, x, y, z, lowest);
         out[idx] = v;
-        inside.push(v);
+        outLow[idx] = Math.min(v, interp(gridLow, x, y, z, lowest));
+        outHigh[idx] = Math.max(v, interp(gridHigh, x, y, z, lowest));
+        if (interp(gridPinned, x, y, z, 0) >= 0.5) {
+          pinned[idx] = 1;
+          pinnedVoxels++;
+        }
+        values[nIn++] = v;
       }
     }
   }
-  const values = Float32Array.from(inside);
+  const geom = (data: Float32Array): Volume => ({ data, shape, voxelSizeA: [...half1.voxelSizeA] });
   return {
-    resolution: { data: out, shape, voxelSizeA: [...half1.voxelSizeA] },
+    resolution: geom(out),
+    low: geom(outLow),
+    high: geom(outHigh),
+    pinned,
+    pinnedVoxels,
+    finestA: 2 * a,
+    whitened,
     globalResolutionA,
     windowVoxels: w,
     stepVoxels: s,
     threshold,
     lowestResolutionA: lowest,
     points: done,
-    medianA: quantileByRank(values, values.length, 0.5),
-    p5A: quantileByRank(values, values.length, 0.05),
-    p95A: quantileByRank(values, values.length, 0.95),
+    medianA: quantileByRank(values, nIn, 0.5),
+    p5A: quantileByRank(values, nIn, 0.05),
+    p95A: quantileByRank(values, nIn, 0.95),
     maskVoxels,
+  };
+}
+
+/**
+ * Trilinear interpolation of a grid of values at spacing s (grid index (k*gy + j)*gx + i at voxel
+ * (i·s, j·s, k·s)); NaN grid points (not evaluated) take the value of the voxel's lower corner,
+ * or `fallback` when that is NaN too.
+ */
+function trilinear(g: [number, number, number], s: number): (grid: Float32Array, x: number, y: number, z: number, fallback: number) => number {
+  const [gx, gy, gz] = g;
+  return (grid, x, y, z, fallback) => {
+    const kx = Math.floor(x / s), ky = Math.floor(y / s), kz = Math.floor(z / s);
+    const tx = (x - kx * s) / s, ty = (y - ky * s) / s, tz = (z - kz * s) / s;
+    const at = (i: number, j: number, k: number, fb: number) => {
+      const v = grid[(Math.min(k, gz - 1) * gy + Math.min(j, gy - 1)) * gx + Math.min(i, gx - 1)];
+      return Number.isNaN(v) ? fb : v;
+    };
+    const c000 = at(kx, ky, kz, fallback);
+    return (
+      (1 - tz) * ((1 - ty) * ((1 - tx) * c000 + tx * at(kx + 1, ky, kz, c000)) + ty * ((1 - tx) * at(kx, ky + 1, kz, c000) + tx * at(kx + 1, ky + 1, kz, c000))) +
+      tz * ((1 - ty) * ((1 - tx) * at(kx, ky, kz + 1, c000) + tx * at(kx + 1, ky, kz + 1, c000)) + ty * ((1 - tx) * at(kx, ky + 1, kz + 1, c000) + tx * at(kx + 1, ky + 1, kz + 1, c000)))
+    );
   };
 }
 

@@ -1,0 +1,151 @@
+/**
+ * Synthetic half maps with a known local resolution per voxel: the test bed for local-resolution
+ * estimates (tests, `bench/locres-accuracy.ts`). Deterministic for a given seed.
+ * @see shared/spec/local-resolution.md §2, §3 (what is estimated); issue 16 (acceptance cases)
+ */
+import type { Shape3, Vec3, Volume } from '../core/volume.js';
+import { gaussianSampler, mulberry32 } from '../math/random.js';
+import { occupancyPhantom } from '../synthetic/phantom.js';
+import { lowpassHard } from '../filters/lowpass.js';
+
+/**
+ * Default Gaussian standard deviation of the pseudo-atoms as a fraction of the domain resolution:
+ * 1/3. With it, phantoms laid out like `shared/reference/synth_halves128` (128³, 1 Å, domains at
+ * 3/5/8/3 Å, SNR 3) give the same local-FSC domain medians as the reference's own half maps within
+ * 0.4 Å (2.84/4.32/5.96/2.75 against 2.96/4.30/5.56/2.93 Å): its generator's convention sits
+ * between ChimeraX `molmap` (1/(π√2) ≈ 0.225) and a Gaussian of FWHM d (0.425), which give
+ * 2.5–5.4 Å and 3.3–7.0 Å there.
+ */
+export const SIGMA_FACTOR = 1 / 3;
+
+/** One globular domain of a {@link halfMapPhantom}. */
+export interface HalfMapDomain {
+  /** Centre in voxels (x, y, z). */
+  centreVoxel: Vec3;
+  /** Radius in Å. */
+  radiusA: number;
+  /** Resolution d in Å: the pseudo-atoms are Gaussians of standard deviation `sigmaFactor · d` (default d/3). */
+  resolutionA: number;
+}
+
+/** Parameters of {@link halfMapPhantom}. */
+export interface HalfMapPhantomOptions {
+  /** Box [nx, ny, nz] in voxels. */
+  shape: Shape3;
+  /** Isotropic voxel size in Å. */
+  voxelSizeA: number;
+  domains: HalfMapDomain[];
+  /**
+   * Signal-to-noise ratio: mean signal over all domain voxels divided by the standard deviation of
+   * each half map's noise (white Gaussian, independent per half), as in
+   * `shared/reference/synth_halves128/truth.json` (`snr_definition`). Default 3.
+   */
+  snr?: number;
+  /**
+   * Both half maps (signal and noise) are hard low-passed at this resolution in Å, as
+   * synth_halves128's generator does (`noise_res`; its half maps hold nothing beyond 3 Å): default
+   * the finest domain resolution; 0 = no band limit (white noise to Nyquist).
+   */
+  bandLimitA?: number;
+  /**
+   * Gaussian standard deviation of the pseudo-atoms as a fraction of the domain resolution
+   * (default {@link SIGMA_FACTOR}).
+   */
+  sigmaFactor?: number;
+  /** Pseudo-atoms per nm³ of domain volume (default 50, about the density of synth_halves128). */
+  atomsPerNm3?: number;
+  seed?: number;
+}
+
+/** Two half maps and their truth. */
+export interface HalfMapPhantom {
+  half1: Volume;
+  half2: Volume;
+  /** True local resolution in Å inside the domains, 0 outside; length nx*ny*nz, index (z*ny+y)*nx+x. */
+  truthResolutionA: Float32Array;
+  /** Domain label per voxel (1-based, 0 outside), same layout. */
+  labels: Uint8Array;
+  /** 1 inside any domain, 0 outside, same layout (the mask to report in). */
+  mask: Float32Array;
+  /** Noise standard deviation of each half map (density units). */
+  noiseSd: number;
+}
+
+/**
+ * Build two half maps sharing one signal: every domain is a ball of pseudo-atoms (uniform
+ * positions, Gaussian profile of standard deviation `sigmaFactor · resolution` and the same mass at every
+ * resolution, see `occupancyPhantom`), and each half adds its own Gaussian noise, scaled so that its standard deviation after the band
+ * limit is `mean(signal over the domains) / snr`, and each half is hard low-passed at `bandLimitA`. Later domains overwrite earlier ones' labels where balls
+ * overlap.
+ *
+ * @throws RangeError when a domain's resolution is finer than Nyquist (2 × voxel size) or snr ≤ 0
+ */
+export function halfMapPhantom(o: HalfMapPhantomOptions): HalfMapPhantom {
+  const [nx, ny, nz] = o.shape;
+  const n = nx * ny * nz;
+  const a = o.voxelSizeA;
+  const snr = o.snr ?? 3;
+  if (!(snr > 0)) throw new RangeError(`snr must be > 0, got ${snr}`);
+  for (const d of o.domains) {
+    if (!(d.resolutionA >= 2 * a)) throw new RangeError(`domain resolution ${d.resolutionA} Å is finer than Nyquist (${2 * a} Å)`);
+  }
+  const signal = new Float32Array(n);
+  const labels = new Uint8Array(n);
+  const truth = new Float32Array(n);
+  const mask = new Float32Array(n);
+  const seed = o.seed ?? 1;
+  o.domains.forEach((d, di) => {
+    const fwhmA = (o.sigmaFactor ?? SIGMA_FACTOR) * 2 * Math.sqrt(2 * Math.LN2) * d.resolutionA;
+    const p = occupancyPhantom({
+      shape: o.shape, voxelSizeA: a, resolutionA: fwhmA, atomsPerNm3: o.atomsPerNm3 ?? 50, snr: Infinity, seed: seed * 101 + di,
+      domains: [{ centreVoxel: d.centreVoxel, radiusA: d.radiusA, occupancy: 1 }],
+    });
+    // occupancyPhantom's atoms have peak 1: scale to the same mass per atom at every resolution
+    const massScale = (1 / fwhmA) ** 3;
+    for (let i = 0; i < n; i++) {
+      signal[i] += massScale * p.map.data[i];
+      if (p.labels[i]) {
+        labels[i] = di + 1;
+        truth[i] = d.resolutionA;
+        mask[i] = 1;
+      }
+    }
+  });
+  let s = 0;
+  let c = 0;
+  for (let i = 0; i < n; i++) if (labels[i]) { s += signal[i]; c++; }
+  const noiseSd = (c > 0 ? s / c : 1) / snr;
+  const normal = gaussianSampler(mulberry32(seed * 7919 + 13));
+  const geom = (data: Float32Array): Volume => ({ data, shape: [nx, ny, nz], voxelSizeA: [a, a, a] });
+  const band = o.bandLimitA ?? Math.min(...o.domains.map((d) => d.resolutionA));
+  const limit = (v: Float32Array): Float32Array => (band > 0 ? lowpassHard(geom(v), band, 'centred').data : v);
+  const e1 = Float32Array.from({ length: n }, () => normal());
+  const e2 = Float32Array.from({ length: n }, () => normal());
+  // the noise's standard deviation after the band limit sets its scale; each half is then
+  // band-limited as a whole, so the rounding residue beyond the limit differs between the halves
+  const e1Limited = limit(e1);
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += e1Limited[i] * e1Limited[i];
+  const k = noiseSd / Math.sqrt(ss / n);
+  const half = (e: Float32Array): Float32Array => limit(Float32Array.from(signal, (v, i) => v + k * e[i]));
+  const h1 = half(e1);
+  const h2 = half(e2);
+  return { half1: geom(h1), half2: geom(h2), truthResolutionA: truth, labels, mask, noiseSd };
+}
+
+/**
+ * The standard case set of the local-resolution benchmark and tests (issue 16): four domains of
+ * radius 14 Å in a tetrahedral cluster, with the given voxel size, resolutions and SNR; box
+ * `round(112 Å / voxel)` made even.
+ */
+export function fourDomainHalfMaps(voxelSizeA: number, resolutionsA: [number, number, number, number], snr: number, seed = 1, bandLimitA?: number): HalfMapPhantom {
+  let nBox = Math.round(112 / voxelSizeA);
+  if (nBox % 2) nBox++;
+  const c = nBox / 2;
+  const off = 17 / voxelSizeA / Math.sqrt(3);
+  const corners: Vec3[] = [[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]];
+  return halfMapPhantom({
+    shape: [nBox, nBox, nBox], voxelSizeA, snr, seed, bandLimitA,
+    domains: corners.map((k, i) => ({ centreVoxel: [c + k[0] * off, c + k[1] * off, c + k[2] * off] as Vec3, radiusA: 14, resolutionA: resolutionsA[i] })),
+  });
+}

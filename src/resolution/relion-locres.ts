@@ -1,0 +1,358 @@
+/**
+ * RELION 3.1's local resolution (`relion_postprocess --locres`), reproduced so that a RELION
+ * figure can be remade in seconds: soft spherical windows on a grid, phase-randomisation
+ * correction, FSC 0.143 at RELION's shell sampling, window-weighted harmonic mean.
+ *
+ * @see shared/spec/local-resolution.md §2 (the RELION variant), §2.7 (phase randomisation)
+ * @see RELION 3.1 `src/postprocessing.cpp`, `Postprocessing::run_locres` and `calculateFSCtrue`
+ */
+import type { Volume } from '../core/volume.js';
+import { irfft3d, rfft3d } from '../math/fft.js';
+import { mulberry32 } from '../math/random.js';
+import { quantileByRank } from '../math/select.js';
+import { assertSameHalfMapGrid } from './fsc.js';
+
+/** Options of {@link relionLocalResolution}; defaults are RELION 3.1's. */
+export interface RelionLocresOptions {
+  /** `--locres_sampling`: grid spacing of the windows in Å (default 25). */
+  samplingA?: number;
+  /** `--locres_maskrad`: radius of the flat part of each spherical window in Å (default sampling / 2). */
+  maskRadiusA?: number;
+  /** `--locres_edgwidth`: width of the raised-cosine edge in Å (default sampling). */
+  edgeWidthA?: number;
+  /** `--locres_randomize_at`: phases are randomised from this resolution in Å (default 25). */
+  randomizeAtA?: number;
+  /** `--locres_minres`: coarsest local resolution in Å (default 50); also written where no window reaches. */
+  minResolutionA?: number;
+  /**
+   * Report region: only windows whose support reaches a voxel > 0.5 are evaluated (RELION
+   * evaluates all of them; values inside the region are the same). Length nx*ny*nz.
+   */
+  mask?: Float32Array;
+  /**
+   * Edge of the Fourier box of each window (even, at least the window's support). RELION
+   * transforms the whole box (exact: `fftBox` = box edge); by default the smallest FFT-friendly
+   * size holding the window, whose FSC is interpolated at RELION's shells (`i / (n·a)`).
+   */
+  fftBox?: number;
+  /** Seed of the phase randomisation (RELION's `--random_seed`, default 0; its generator differs). */
+  seed?: number;
+  /** Progress callback, fraction in [0, 1]. */
+  onProgress?: (fraction: number) => void;
+}
+
+/** Result of {@link relionLocalResolution}. */
+export interface RelionLocresResult {
+  /**
+   * Local resolution in Å, same box as the halves: `1 / (Σ_w m_w/r_w / Σ_w m_w)` over the windows
+   * w (weights m_w) covering a voxel; `minResolutionA` where no evaluated window reaches.
+   */
+  resolution: Volume;
+  /** Settings in voxels and shells as RELION rounds them. */
+  samplingVoxels: number;
+  maskRadiusVoxels: number;
+  edgeWidthVoxels: number;
+  /** Shell from which phases are randomised, `int(n·a / randomizeAtA)`. */
+  randomizeShell: number;
+  fftBox: number;
+  /** Windows evaluated. */
+  points: number;
+  /** Windows whose corrected FSC never fell below 0.143 (value = Nyquist, 2a). */
+  pinnedWindows: number;
+  minResolutionA: number;
+  /** Median, 5th and 95th percentile inside the mask (or where a window reached), Å. */
+  medianA: number;
+  p5A: number;
+  p95A: number;
+}
+
+/** C/C++ ROUND of RELION (half away from zero). */
+function round(x: number): number {
+  return x >= 0 ? Math.floor(x + 0.5) : Math.ceil(x - 0.5);
+}
+
+/** Smallest even size ≥ n whose prime factors are 2, 3 and 5. */
+export function fftFriendlySize(n: number): number {
+  for (let m = Math.max(2, n + (n % 2)); ; m += 2) {
+    let r = m;
+    for (const p of [2, 3, 5]) while (r % p === 0) r /= p;
+    if (r === 1) return m;
+  }
+}
+
+/**
+ * Randomise the phases of every Fourier component with `h² + k² + l² ≥ shell²` (integer
+ * indices of the box, as RELION's `randomizePhasesBeyond`), keeping amplitudes.
+ * @param data map, length nx*ny*nz, index (z*ny+y)*nx+x; not modified
+ * @returns a new map of the same layout
+ */
+export function randomizePhasesFromShell(data: Float32Array, shape: readonly [number, number, number], shell: number, seed: number): Float32Array {
+  const [nx, ny, nz] = shape;
+  const hx = (nx >> 1) + 1;
+  const spec = rfft3d(data, shape);
+  const rand = mulberry32(seed);
+  const s2 = shell * shell;
+  for (let z = 0; z < nz; z++) {
+    const kz = z <= nz - z ? z : z - nz;
+    for (let y = 0; y < ny; y++) {
+      const ky = y <= ny - y ? y : y - ny;
+      for (let x = 0; x < hx; x++) {
+        if (x * x + ky * ky + kz * kz < s2) continue;
+        const i = 2 * ((z * ny + y) * hx + x);
+        const amp = Math.hypot(spec[i], spec[i + 1]);
+        const ph = 2 * Math.PI * rand();
+        spec[i] = amp * Math.cos(ph);
+        spec[i + 1] = amp * Math.sin(ph);
+      }
+    }
+  }
+  return irfft3d(spec, shape);
+}
+
+/**
+ * RELION 3.1 `--locres` (spec §2, RELION variant). Windows are centred on the grid
+ * `x = n/2 + j·s` (s = round(sampling/a), j any integer, likewise y, z) within the sphere of radius
+ * `n/2 − round(maskrad/a)` around the box centre. Window m(d) = 1 for d < R, 0 for d > R + E,
+ * `0.5 − 0.5·cos(π(R + E − d)/E)` between (d = distance in voxels to the centre, R = round(maskrad/a),
+ * E = round(edgwidth/a)). Both halves and both phase-randomised halves (phases randomised for
+ * `|k| ≥ int(n·a/randomize_at)`) are multiplied by m and Fourier transformed; the FSC per shell
+ * `i = round(|k|)` (half spectrum, as RELION sums) is corrected as
+ * `FSC_true = (FSC_t − FSC_n) / (1 − FSC_n)` for `i ≥ randomize_shell + 2`; the window's resolution
+ * is `n·a/i` for the last shell i before FSC_true first falls below 0.143 (999 Å when shell 1
+ * already does), capped at `minResolutionA`. A voxel's value is the harmonic mean of the windows'
+ * resolutions weighted by m.
+ *
+ * Differences from RELION: the phase randomisation uses another random generator; with a `mask`
+ * only the windows reaching it are evaluated; by default each window is transformed in a box just
+ * larger than its support (exact DTFT samples at `k/P`) and the FSC interpolated at RELION's shells
+ * `i/n` instead of transforming the whole box (`fftBox = n` reproduces that exactly, at the cost
+ * of RELION's run time).
+ *
+ * @param half1 first half map; cubic box; not modified
+ * @param half2 second half map, same box and voxel size
+ * @throws RangeError for mismatched or non-cubic boxes, a mask of another length, an empty mask,
+ *   non-positive sizes, or an `fftBox` smaller than the window
+ * @see RELION 3.1 `Postprocessing::run_locres`
+ */
+export function relionLocalResolution(half1: Volume, half2: Volume, options: RelionLocresOptions = {}): RelionLocresResult {
+  assertSameHalfMapGrid(half1, half2);
+  const [nx, ny, nz] = half1.shape;
+  if (nx !== ny || ny !== nz) throw new RangeError(`--relion needs a cubic box (RELION's --locres assumes one), got ${nx}x${ny}x${nz}`);
+  const n = nx;
+  const nVox = n * n * n;
+  const a = half1.voxelSizeA[0];
+  const samplingA = options.samplingA ?? 25;
+  if (!(samplingA > 0 && Number.isFinite(samplingA))) throw new RangeError(`--locres-sampling must be > 0 Å, got ${samplingA}`);
+  const maskRadiusA = options.maskRadiusA ?? 0.5 * samplingA;
+  const edgeWidthA = options.edgeWidthA ?? samplingA;
+  const randomizeAtA = options.randomizeAtA ?? 25;
+  const minRes = options.minResolutionA ?? 50;
+  if (!(randomizeAtA > 0)) throw new RangeError(`--randomize-at must be > 0 Å, got ${randomizeAtA}`);
+  if (!(minRes > 0)) throw new RangeError(`--lowest-resolution must be > 0 Å, got ${minRes}`);
+  if (options.mask && options.mask.length !== nVox) throw new RangeError(`--mask has ${options.mask.length} voxels, the half maps ${nVox} (${n}x${n}x${n})`);
+  const step = Math.max(1, round(samplingA / a));
+  const R = round(maskRadiusA / a);
+  const E = round(edgeWidthA / a);
+  const Rp = R + E;
+  const reach = Math.ceil(Rp);
+  const L = 2 * reach + 1;
+  const P = options.fftBox ?? fftFriendlySize(L);
+  if (!Number.isInteger(P) || P < L || P % 2 !== 0) throw new RangeError(`fftBox must be an even integer >= the window support ${L}, got ${P}`);
+  const randomizeShell = Math.trunc((n * a) / randomizeAtA);
+  const progress = options.onProgress ?? (() => {});
+
+  // Window weights on the L³ cube around a centre.
+  const win = new Float32Array(L * L * L);
+  for (let k = 0; k < L; k++) for (let j = 0; j < L; j++) for (let i = 0; i < L; i++) {
+    const d = Math.hypot(i - reach, j - reach, k - reach);
+    win[(k * L + j) * L + i] = d < R ? 1 : d > Rp ? 0 : E > 0 ? 0.5 - 0.5 * Math.cos((Math.PI * (Rp - d)) / E) : 0;
+  }
+
+  // Window centres: RELION's grid (logical coordinates from -n/2 in steps), inside its sphere.
+  const half = n >> 1;
+  const myrad = half - R;
+  const coords: number[] = [];
+  for (let c = 0; c < n; c += step) coords.push(c);
+  const gN = coords.length;
+  let wanted: Uint8Array | undefined;
+  if (options.mask) {
+    // superset of the windows reaching the mask: mask voxels mark the centres within reach (+ 1)
+    wanted = new Uint8Array(gN * gN * gN);
+    const m = options.mask;
+    const rg = Math.ceil((reach + 1) / step);
+    let any = false;
+    for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+      if (!(m[(z * n + y) * n + x] > 0.5)) continue;
+      any = true;
+      const gx = Math.round(x / step), gy = Math.round(y / step), gz = Math.round(z / step);
+      for (let k = Math.max(0, gz - rg); k <= Math.min(gN - 1, gz + rg); k++) {
+        const dz = coords[k] - z;
+        for (let j = Math.max(0, gy - rg); j <= Math.min(gN - 1, gy + rg); j++) {
+          const dy = coords[j] - y;
+          for (let i = Math.max(0, gx - rg); i <= Math.min(gN - 1, gx + rg); i++) {
+            const dx = coords[i] - x;
+            if (dx * dx + dy * dy + dz * dz <= (reach + 1) * (reach + 1)) wanted[(k * gN + j) * gN + i] = 1;
+          }
+        }
+      }
+    }
+    if (!any) throw new RangeError('the mask selects no voxel (no value > 0.5)');
+  }
+  const centres: [number, number, number][] = [];
+  for (let k = 0; k < gN; k++) for (let j = 0; j < gN; j++) for (let i = 0; i < gN; i++) {
+    const lx = coords[i] - half, ly = coords[j] - half, lz = coords[k] - half;
+    if (Math.sqrt(lx * lx + ly * ly + lz * lz) >= myrad) continue;
+    if (wanted && !wanted[(k * gN + j) * gN + i]) continue;
+    centres.push([coords[i], coords[j], coords[k]]);
+  }
+
+  const seed = options.seed ?? 0;
+  const p1 = randomizePhasesFromShell(half1.data, half1.shape, randomizeShell, 2 * seed + 1);
+  const p2 = randomizePhasesFromShell(half2.data, half2.shape, randomizeShell, 2 * seed + 2);
+
+  // Shells of the P box (RELION: round(|k|), half spectrum, each stored sample once).
+  const hp = (P >> 1) + 1;
+  const shellP = new Int32Array(hp * P * P);
+  for (let z = 0; z < P; z++) {
+    const kz = z <= P - z ? z : z - P;
+    for (let y = 0; y < P; y++) {
+      const ky = y <= P - y ? y : y - P;
+      for (let x = 0; x < hp; x++) shellP[(z * P + y) * hp + x] = round(Math.sqrt(x * x + ky * ky + kz * kz));
+    }
+  }
+  const nShP = (P >> 1) + 1;
+  const nShN = half + 1;
+  const cubes = [0, 1, 2, 3].map(() => new Float32Array(P * P * P));
+  const num = new Float64Array(nShP);
+  const den1 = new Float64Array(nShP);
+  const den2 = new Float64Array(nShP);
+  const fscP = [new Float64Array(nShP), new Float64Array(nShP)];
+  const fscN = [new Float64Array(nShN), new Float64Array(nShN)];
+  const sumInv = new Float32Array(nVox);
+  const sumW = new Float32Array(nVox);
+  const shellFsc = (sa: Float32Array, sb: Float32Array, out: Float64Array) => {
+    num.fill(0);
+    den1.fill(0);
+    den2.fill(0);
+    for (let q = 0; q < shellP.length; q++) {
+      const s = shellP[q];
+      if (s >= nShP) continue;
+      const ar = sa[2 * q], ai = sa[2 * q + 1], br = sb[2 * q], bi = sb[2 * q + 1];
+      num[s] += ar * br + ai * bi;
+      den1[s] += ar * ar + ai * ai;
+      den2[s] += br * br + bi * bi;
+    }
+    for (let s = 0; s < nShP; s++) {
+      const d = Math.sqrt(den1[s] * den2[s]);
+      out[s] = d > 0 ? num[s] / d : 0;
+    }
+  };
+  // RELION shell i of the n box is frequency i/n; the P box has shell j at j/P.
+  const toN = (src: Float64Array, dst: Float64Array) => {
+    for (let i = 0; i < nShN; i++) {
+      const t = (i * P) / n;
+      const j = Math.floor(t);
+      const u = t - j;
+      dst[i] = j + 1 < nShP ? (1 - u) * src[j] + u * src[j + 1] : src[nShP - 1];
+    }
+  };
+
+  let pinned = 0;
+  const shape3: [number, number, number] = [P, P, P];
+  centres.forEach(([cx, cy, cz], ci) => {
+    // cut the windowed support into the P boxes (zero beyond the box, as RELION's mask ends there)
+    const srcs = [half1.data, half2.data, p1, p2];
+    for (let c = 0; c < 4; c++) {
+      const dst = cubes[c];
+      const src = srcs[c];
+      for (let k = 0; k < L; k++) {
+        const z = cz - reach + k;
+        for (let j = 0; j < L; j++) {
+          const y = cy - reach + j;
+          const o = (k * P + j) * P;
+          const wo = (k * L + j) * L;
+          const inside = z >= 0 && z < n && y >= 0 && y < n;
+          const so = (z * n + y) * n;
+          for (let i = 0; i < L; i++) {
+            const x = cx - reach + i;
+            dst[o + i] = inside && x >= 0 && x < n ? src[so + x] * win[wo + i] : 0;
+          }
+        }
+      }
+    }
+    const s1 = rfft3d(cubes[0], shape3);
+    const s2 = rfft3d(cubes[1], shape3);
+    shellFsc(s1, s2, fscP[0]);
+    const r1 = rfft3d(cubes[2], shape3);
+    const r2 = rfft3d(cubes[3], shape3);
+    shellFsc(r1, r2, fscP[1]);
+    if (P === n) {
+      fscN[0].set(fscP[0]);
+      fscN[1].set(fscP[1]);
+    } else {
+      toN(fscP[0], fscN[0]);
+      toN(fscP[1], fscN[1]);
+    }
+    const fm = fscN[0];
+    const fr = fscN[1];
+    if (fm[0] <= 0) fm[0] = 1;
+    if (fr[0] <= 0) fr[0] = 1;
+    let local = 999;
+    let reachedEnd = true;
+    for (let i = 0; i < nShN; i++) {
+      const t = i < randomizeShell + 2 ? fm[i] : (fm[i] - fr[i]) / (1 - fr[i]);
+      if (t < 0.143) {
+        reachedEnd = false;
+        break;
+      }
+      local = i > 0 ? (n * a) / i : 999;
+    }
+    if (reachedEnd) pinned++;
+    local = Math.min(minRes, local);
+    const inv = 1 / local;
+    for (let k = 0; k < L; k++) {
+      const z = cz - reach + k;
+      if (z < 0 || z >= n) continue;
+      for (let j = 0; j < L; j++) {
+        const y = cy - reach + j;
+        if (y < 0 || y >= n) continue;
+        const wo = (k * L + j) * L;
+        const so = (z * n + y) * n;
+        for (let i = 0; i < L; i++) {
+          const x = cx - reach + i;
+          const w = win[wo + i];
+          if (w === 0 || x < 0 || x >= n) continue;
+          sumInv[so + x] += w * inv;
+          sumW[so + x] += w;
+        }
+      }
+    }
+    if ((ci + 1) % 16 === 0) progress((ci + 1) / centres.length);
+  });
+  progress(1);
+
+  const out = new Float32Array(nVox);
+  const stats: number[] = [];
+  const m = options.mask;
+  for (let v = 0; v < nVox; v++) {
+    out[v] = sumW[v] > 0 ? 1 / (sumInv[v] / sumW[v]) : minRes;
+    if (m ? m[v] > 0.5 : sumW[v] > 0) stats.push(out[v]);
+    else if (m) out[v] = minRes;
+  }
+  const values = Float32Array.from(stats);
+  const q = (p: number) => (values.length ? quantileByRank(values, values.length, p) : Number.NaN);
+  return {
+    resolution: { data: out, shape: half1.shape, voxelSizeA: [...half1.voxelSizeA] },
+    samplingVoxels: step,
+    maskRadiusVoxels: R,
+    edgeWidthVoxels: E,
+    randomizeShell,
+    fftBox: P,
+    points: centres.length,
+    pinnedWindows: pinned,
+    minResolutionA: minRes,
+    medianA: q(0.5),
+    p5A: q(0.05),
+    p95A: q(0.95),
+  };
+}

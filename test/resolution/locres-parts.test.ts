@@ -1,0 +1,151 @@
+/**
+ * Parts of the calibrated local resolution (issue 16): per-label summary, spectral
+ * pre-whitening, the FSC crossing interval, RELION's phase randomisation and window Fourier box,
+ * and the synthetic half maps with known local resolution.
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Shape3, Volume } from '../../src/core/volume.js';
+import { lowpassHard } from '../../src/filters/lowpass.js';
+import { loadFft, rfft3d } from '../../src/math/fft.js';
+import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
+import { fourierShellCorrelation, shellIndex } from '../../src/resolution/fsc.js';
+import { labelSummary } from '../../src/resolution/label-summary.js';
+import { prewhitenHalfMaps } from '../../src/resolution/prewhiten.js';
+import { fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from '../../src/resolution/locres-uncertainty.js';
+import { fftFriendlySize, randomizePhasesFromShell, relionLocalResolution } from '../../src/resolution/relion-locres.js';
+import { halfMapPhantom } from '../../src/resolution/half-map-phantom.js';
+
+function noise(shape: Shape3, seed: number, sd = 1): Volume {
+  const g = gaussianSampler(mulberry32(seed));
+  return { data: Float32Array.from({ length: shape[0] * shape[1] * shape[2] }, () => sd * g()), shape, voxelSizeA: [1, 1, 1] };
+}
+
+describe('labelSummary', () => {
+  it('median and 10–90 % range per label, inside the mask, background and masked-out voxels skipped', () => {
+    // label 1: values 1..10; label 2: values 20..29 (one masked out); label 0: ignored
+    const res: number[] = [];
+    const lab: number[] = [];
+    const mask: number[] = [];
+    for (let i = 1; i <= 10; i++) { res.push(i); lab.push(1); mask.push(1); }
+    for (let i = 20; i <= 29; i++) { res.push(i); lab.push(2); mask.push(i === 29 ? 0 : 1); }
+    res.push(99); lab.push(0); mask.push(1);
+    const pinned = res.map((v) => (v === 1 ? 1 : 0));
+    const rows = labelSummary(Float32Array.from(res), Float32Array.from(lab), Float32Array.from(mask), Uint8Array.from(pinned));
+    assert.deepEqual(rows.map((r) => r.label), [1, 2]);
+    // ranks round(q·(n−1)): n = 10 → median rank 5 (value 6), p10 rank 1 (2), p90 rank 8 (9)
+    assert.deepEqual([rows[0].voxels, rows[0].medianA, rows[0].p10A, rows[0].p90A, rows[0].pinnedVoxels], [10, 6, 2, 9, 1]);
+    // n = 9 (29 masked out) → median rank 4 (24), p10 rank 1 (21), p90 rank 7 (27)
+    assert.deepEqual([rows[1].voxels, rows[1].medianA, rows[1].p10A, rows[1].p90A, rows[1].pinnedVoxels], [9, 24, 21, 27, 0]);
+  });
+  it('labels are rounded (float MRC labels) and mismatched lengths are refused', () => {
+    const rows = labelSummary(Float32Array.from([3, 5]), Float32Array.from([0.9999, 1.0001]));
+    assert.deepEqual(rows.map((r) => [r.label, r.voxels]), [[1, 2]]);
+    assert.throws(() => labelSummary(new Float32Array(3), new Float32Array(2)), /--labels has 2 voxels, the map 3/);
+    assert.throws(() => labelSummary(new Float32Array(2), Float32Array.from([1, Number.NaN])), /non-finite/);
+  });
+});
+
+describe('pre-whitening', () => {
+  before(loadFft);
+  it('keeps every shell of the global FSC and flattens the radial power to 1', () => {
+    const n = 32;
+    const signal = lowpassHard(noise([n, n, n], 1, 5), 4, 'centred');
+    const h1 = { ...signal, data: signal.data.map((v, i) => v + noise([n, n, n], 2).data[i]) };
+    const h2 = { ...signal, data: signal.data.map((v, i) => v + noise([n, n, n], 3).data[i]) };
+    const before = fourierShellCorrelation(h1, h2);
+    const [w1, w2] = prewhitenHalfMaps(h1, h2);
+    const after = fourierShellCorrelation(w1, w2);
+    for (let k = 1; k < before.fsc.length; k++) assert.ok(Math.abs(before.fsc[k] - after.fsc[k]) < 1e-3, `shell ${k}: ${before.fsc[k]} vs ${after.fsc[k]}`);
+    const s1 = rfft3d(w1.data, w1.shape);
+    const s2 = rfft3d(w2.data, w2.shape);
+    const { shell } = shellIndex(w1.shape, w1.voxelSizeA);
+    const p = new Float64Array(20);
+    const c = new Float64Array(20);
+    for (let q = 0; q < shell.length; q++) {
+      if (shell[q] >= 20) continue;
+      p[shell[q]] += 0.5 * (s1[2 * q] ** 2 + s1[2 * q + 1] ** 2 + s2[2 * q] ** 2 + s2[2 * q + 1] ** 2);
+      c[shell[q]]++;
+    }
+    assert.ok(Math.abs(s1[0]) < 1e-3, 'DC removed');
+    for (let k = 1; k < 16; k++) assert.ok(Math.abs(p[k] / c[k] - 1) < 1e-3, `shell ${k} power ${p[k] / c[k]}`);
+  });
+});
+
+describe('FSC crossing interval', () => {
+  it('brackets the point crossing and narrows with more samples', () => {
+    // FSC falling linearly from 1 at shell 0 to 0 at shell 20
+    const fsc = Float64Array.from({ length: 21 }, (_, k) => 1 - k / 20);
+    const few = Float64Array.from({ length: 21 }, (_, k) => 4 * Math.PI * k * k + 1);
+    const many = few.map((v) => 100 * v);
+    const narrow = fscCrossingInterval(fsc, many, 0.01, 0.143, HANN3D_INDEPENDENT_FRACTION);
+    const wide = fscCrossingInterval(fsc, few, 0.01, 0.143, HANN3D_INDEPENDENT_FRACTION);
+    const point = 1 / (17.14 * 0.01); // crossing at shell 20·(1 − 0.143) = 17.14
+    for (const iv of [narrow, wide]) assert.ok(iv.lowA < point && point < iv.highA, `${iv.lowA} < ${point} < ${iv.highA}`);
+    assert.ok(wide.highA - wide.lowA > 2 * (narrow.highA - narrow.lowA), `wide ${wide.lowA}–${wide.highA}, narrow ${narrow.lowA}–${narrow.highA}`);
+  });
+});
+
+describe('RELION --locres parts', () => {
+  before(loadFft);
+  it('phase randomisation from a shell keeps every amplitude and the shells below it', () => {
+    const n = 24;
+    const v = noise([n, n, n], 4);
+    const r = randomizePhasesFromShell(v.data, v.shape, 5, 1);
+    const a = rfft3d(v.data, v.shape);
+    const b = rfft3d(r, v.shape);
+    const hx = n / 2 + 1;
+    let changed = 0;
+    for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) for (let x = 1; x < hx - 1; x++) {
+      const kz = z <= n / 2 ? z : z - n;
+      const ky = y <= n / 2 ? y : y - n;
+      const q = 2 * ((z * n + y) * hx + x);
+      const ampA = Math.hypot(a[q], a[q + 1]);
+      const ampB = Math.hypot(b[q], b[q + 1]);
+      assert.ok(Math.abs(ampA - ampB) < 1e-3 * (1 + ampA), `amplitude at ${x},${y},${z}`);
+      if (x * x + ky * ky + kz * kz < 25) assert.ok(Math.abs(a[q] - b[q]) < 1e-3 * (1 + ampA), 'kept below the shell');
+      else if (Math.abs(a[q] - b[q]) > 1e-2 * ampA) changed++;
+    }
+    assert.ok(changed > 1000, `phases changed beyond the shell: ${changed}`);
+  });
+  it('a window transformed in a small Fourier box gives the whole-box result within about one RELION shell', () => {
+    const p = halfMapPhantom({ shape: [48, 48, 48], voxelSizeA: 1, snr: 3, seed: 3, domains: [{ centreVoxel: [24, 24, 24], radiusA: 12, resolutionA: 5 }] });
+    const opts = { samplingA: 6, maskRadiusA: 3, edgeWidthA: 6, randomizeAtA: 12, mask: p.mask };
+    const small = relionLocalResolution(p.half1, p.half2, opts);
+    const whole = relionLocalResolution(p.half1, p.half2, { ...opts, fftBox: 48 });
+    assert.equal(small.fftBox, fftFriendlySize(2 * 9 + 1));
+    assert.equal(whole.points, small.points);
+    const d: number[] = [];
+    for (let i = 0; i < p.mask.length; i++) if (p.mask[i] > 0.5) d.push(Math.abs(small.resolution.data[i] - whole.resolution.data[i]));
+    d.sort((x, y) => x - y);
+    // one RELION shell at resolution r in a box of n voxels is about r²/(n·a) Å wide
+    const shellA = whole.medianA ** 2 / 48;
+    assert.ok(d[d.length >> 1] <= 1.2 * shellA, `median |small − whole| ${d[d.length >> 1]} Å, one shell ${shellA.toFixed(2)} Å`);
+  });
+  it('refuses a non-cubic box and a Fourier box smaller than the window', () => {
+    const v = noise([16, 16, 18], 1);
+    assert.throws(() => relionLocalResolution(v, v), /--relion needs a cubic box/);
+    const c = noise([32, 32, 32], 1);
+    assert.throws(() => relionLocalResolution(c, c, { samplingA: 10, fftBox: 20 }), /fftBox must be an even integer >= the window support 31/);
+  });
+});
+
+describe('synthetic half maps with known local resolution', () => {
+  before(loadFft);
+  it('truth, labels and mask per domain; noise at the requested SNR; halves differ only by noise', () => {
+    const p = halfMapPhantom({ shape: [40, 40, 40], voxelSizeA: 1.2, snr: 2, seed: 9, domains: [{ centreVoxel: [13, 20, 20], radiusA: 8, resolutionA: 4 }, { centreVoxel: [27, 20, 20], radiusA: 8, resolutionA: 8 }] });
+    let s = 0, c = 0, d = 0;
+    const seen = new Set<string>();
+    for (let i = 0; i < p.mask.length; i++) {
+      if (p.labels[i]) seen.add(`${p.labels[i]}:${p.truthResolutionA[i]}`);
+      assert.equal(p.mask[i], p.labels[i] ? 1 : 0);
+      if (p.labels[i]) { s += 0.5 * (p.half1.data[i] + p.half2.data[i]); c++; }
+      d += (p.half1.data[i] - p.half2.data[i]) ** 2;
+    }
+    assert.deepEqual([...seen].sort(), ['1:4', '2:8']);
+    const noiseSd = Math.sqrt(d / p.mask.length / 2);
+    assert.ok(Math.abs(noiseSd / p.noiseSd - 1) < 0.05, `noise sd ${noiseSd} vs ${p.noiseSd}`);
+    assert.ok(Math.abs(s / c / p.noiseSd - 2) < 0.3, `SNR ${s / c / p.noiseSd}`);
+    assert.throws(() => halfMapPhantom({ shape: [8, 8, 8], voxelSizeA: 2, domains: [{ centreVoxel: [4, 4, 4], radiusA: 4, resolutionA: 3 }] }), /finer than Nyquist/);
+  });
+});

@@ -43,10 +43,12 @@ export function gridFor(shape: Shape3, voxelSizeA: Readonly<Vec3>, upperPerA: nu
  * @param band shell and window
  * @param analysisShape box of the result (same physical size)
  * @param kind monogenic energy of the map, or noise energy of the half-map difference
+ * @param windowSigmaA window sigma in Å (default the band's)
  * @returns energy on `analysisShape`, index (z*ny + y)*nx + x, (density units)^2
  */
 export function windowedBandEnergy(
   spectrum: Float32Array, shape: Shape3, voxelSizeA: Readonly<Vec3>, band: Band, analysisShape: Shape3, kind: 'monogenic' | 'noise',
+  windowSigmaA = band.windowSigmaA,
 ): Float32Array {
   const g = gridFor(shape, voxelSizeA, band.centrePerA + band.halfWidthPerA);
   const same = g.every((v, i) => v === shape[i]);
@@ -61,7 +63,7 @@ export function windowedBandEnergy(
     for (let i = 0; i < e.length; i++) e[i] = 2 * e[i] * e[i];
   }
   const s = rfft3d(e, g);
-  gaussianFilterSpectrum(s, g, vg, band.windowSigmaA);
+  gaussianFilterSpectrum(s, g, vg, windowSigmaA);
   const sameOut = analysisShape.every((v, i) => v === g[i]);
   return irfft3d(sameOut ? s : resizeHalfSpectrum(s, g, analysisShape), analysisShape);
 }

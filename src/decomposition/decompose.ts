@@ -23,14 +23,16 @@ export interface DecomposeOptions {
   halfMaps?: readonly [Volume, Volume];
   /** Molecule mask, length nx*ny*nz of the map, values > 0.5 = molecule (default: from the smoothed map). */
   mask?: Float32Array;
-  /** Coarsest band centre, Å (default 40). */
+  /** Coarsest band centre, Å (default 30). */
   lowestResolutionA?: number;
   /** Finest band centre, Å (default: where the map meets noise, see {@link NoiseLimit}). */
   highestResolutionA?: number;
-  /** Number of bands K, 2..32 (default 10). */
+  /** Number of bands K, 2..32 (default 6). */
   bands?: number;
-  /** Smallest window sigma, Å (default 5). */
+  /** Smallest window sigma, Å (default 5); the analysis grid has voxels of about half this. */
   minWindowA?: number;
+  /** Window sigma as a multiple of the band's wavelength, for the low bands (default 0.3). */
+  windowPerWavelength?: number;
   /** A band is usable at a voxel when its signal energy is at least this multiple of the noise energy (default 0.5). */
   snrMin?: number;
   /** Quantile over the molecule that defines the reference (full occupancy, best order), in (0, 1] (default 0.9). */
@@ -107,6 +109,7 @@ function checkOptions(o: DecomposeOptions): void {
   if (o.highestResolutionA !== undefined && !(Number.isFinite(o.highestResolutionA) && o.highestResolutionA > 0)) throw bad('highestResolutionA', o.highestResolutionA, 'a finite number > 0 (Å)');
   if (o.bands !== undefined && !(Number.isInteger(o.bands) && o.bands >= 2 && o.bands <= 32)) throw bad('bands', o.bands, 'an integer in 2..32');
   if (o.minWindowA !== undefined && !(Number.isFinite(o.minWindowA) && o.minWindowA > 0)) throw bad('minWindowA', o.minWindowA, 'a finite number > 0 (Å)');
+  if (o.windowPerWavelength !== undefined && !(Number.isFinite(o.windowPerWavelength) && o.windowPerWavelength > 0)) throw bad('windowPerWavelength', o.windowPerWavelength, 'a finite number > 0');
   if (o.snrMin !== undefined && !(Number.isFinite(o.snrMin) && o.snrMin >= 0)) throw bad('snrMin', o.snrMin, 'a finite number >= 0');
   if (o.referenceQuantile !== undefined && !(o.referenceQuantile > 0 && o.referenceQuantile <= 1)) throw bad('referenceQuantile', o.referenceQuantile, 'in (0, 1]');
   if (o.maxBox !== undefined && !(o.maxBox === 0 || (Number.isInteger(o.maxBox) && o.maxBox >= 32 && o.maxBox % 2 === 0))) throw bad('maxBox', o.maxBox, '0 or an even integer >= 32');
@@ -216,15 +219,15 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   else if (h1 && h2) noiseLimit = halfMapLimit(crop(h1), crop(h2), softOnMap(molecule));
   else noiseLimit = singleMapLimit(sig, softOnMap(molecule), softOnMap(solvent));
   let hiA = Math.max(noiseLimit.resolutionA, nyquistA * 1.1);
-  const lowA = options.lowestResolutionA ?? 40;
+  const lowA = options.lowestResolutionA ?? 30;
   const boxA = Math.min(...shape.map((v, i) => v * voxel[i]));
   if (lowA > boxA / 2) warnings.push(`lowest band ${lowA} Å is more than half the box (${boxA.toFixed(0)} Å): its local energy is poorly defined`);
   if (hiA > lowA / 1.5) {
     warnings.push(`the map meets noise at ${hiA.toFixed(1)} Å, close to the lowest band (${lowA} Å): finest band set to ${(lowA / 1.5).toFixed(1)} Å`);
     hiA = lowA / 1.5;
   }
-  const K = options.bands ?? 10;
-  const bands = decompositionBands(lowA, hiA, K, { minWindowA });
+  const K = options.bands ?? 6;
+  const bands = decompositionBands(lowA, hiA, K, { minWindowA, windowPerWavelength: options.windowPerWavelength ?? 0.3 });
   lap('noise limit');
   // ---- band energies on the analysis grid
   const signalE: Float32Array[] = [];

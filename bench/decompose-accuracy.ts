@@ -1,0 +1,113 @@
+/**
+ * Accuracy of `occupy decompose` against synthetic truth (not a test; prints the README table):
+ * `node --import tsx bench/decompose-accuracy.ts [--cases ref,own] [--json]`.
+ *
+ * Cases: the two reference sets of ../shared/reference (synth_occres128, synth_flex128, with the
+ * original OccuPy's `--occupancy` scale map) and our own phantoms (other seeds, voxel sizes,
+ * occupancies, resolutions, hinge angles), where OccuPy's `--occupancy` scale is our estimate in
+ * occupancy mode (it reproduces the original's scale at r = 1.0000 on the reference maps).
+ * For each: per-domain relative occupancy (median / median of the best rigid full domain), r with
+ * the true occupancy in the truth mask, and median B per domain, for OccuPy, ours from one map and
+ * ours from half maps.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadFft } from '../src/math/fft.js';
+import { readMrc } from '../src/io/mrc/index.js';
+import type { Volume } from '../src/core/volume.js';
+import { decompose } from '../src/decomposition/decompose.js';
+import { decompositionPhantom, type DecompositionPhantomOptions } from '../src/decomposition/phantom.js';
+import { scoreDecomposition, type DecompositionScore } from '../src/decomposition/evaluate.js';
+import { estimateLocalScale } from '../src/occupancy/estimate.js';
+
+interface Case {
+  name: string;
+  map: Volume;
+  half1: Volume;
+  half2: Volume;
+  labels: ArrayLike<number>;
+  occupancy: ArrayLike<number>;
+  mask: ArrayLike<number>;
+  domains: { occupancy: number; flexible: boolean; resolutionA: number; flexDeg?: number }[];
+  occupyScale?: Float32Array;
+  describe: string;
+}
+
+/** Our own phantoms: seeds, voxel sizes, occupancies, resolutions and hinge angles the references do not cover. */
+export const OWN_CASES: (DecompositionPhantomOptions & { name: string })[] = [
+  { name: 'own-A flex 10°, 1.2 Å', seed: 3, box: 112, voxelSizeA: 1.2, domains: [{ occupancy: 1, resolutionA: 4 }, { occupancy: 0.7, resolutionA: 4 }, { occupancy: 1, resolutionA: 4, flexDeg: 10 }, { occupancy: 0.3, resolutionA: 4 }] },
+  { name: 'own-B occ/res, 0.9 Å', seed: 11, box: 144, voxelSizeA: 0.9, domains: [{ occupancy: 1, resolutionA: 3.5 }, { occupancy: 0.5, resolutionA: 3.5 }, { occupancy: 1, resolutionA: 6 }, { occupancy: 0.5, resolutionA: 6 }] },
+  { name: 'own-C flex 15°, 1.0 Å', seed: 23, box: 128, voxelSizeA: 1.0, domains: [{ occupancy: 1, resolutionA: 4 }, { occupancy: 0.8, resolutionA: 4 }, { occupancy: 1, resolutionA: 4, flexDeg: 15 }, { occupancy: 0.5, resolutionA: 4 }] },
+  { name: 'own-D flex 8° + partial, 1.4 Å', seed: 41, box: 96, voxelSizeA: 1.4, domains: [{ occupancy: 1, resolutionA: 5 }, { occupancy: 0.4, resolutionA: 5 }, { occupancy: 0.7, resolutionA: 5 }, { occupancy: 1, resolutionA: 5, flexDeg: 8 }] },
+];
+
+const SHARED_REFERENCE = resolve(import.meta.dirname, '../../shared/reference');
+
+async function referenceCase(name: string): Promise<Case> {
+  const d = resolve(SHARED_REFERENCE, name);
+  const read = async (f: string) => (await readMrc(resolve(d, f))).volume;
+  const truth = JSON.parse(readFileSync(resolve(d, 'truth.json'), 'utf8')) as { domains: { occupancy: number; flexible: boolean; resolution: number }[]; flex_deg: number | null };
+  return {
+    name,
+    map: await read('map.mrc.gz'),
+    half1: await read('half1.mrc.gz'),
+    half2: await read('half2.mrc.gz'),
+    labels: (await read('truth_labels.mrc.gz')).data,
+    occupancy: (await read('truth_occupancy.mrc.gz')).data,
+    mask: (await read('truth_mask.mrc.gz')).data,
+    domains: truth.domains.map((x) => ({ occupancy: x.occupancy, flexible: x.flexible, resolutionA: x.resolution, flexDeg: x.flexible ? (truth.flex_deg ?? undefined) : undefined })),
+    occupyScale: (await read('occupy_occ/scale_occ_map.mrc.gz')).data,
+    describe: 'original OccuPy',
+  };
+}
+
+function ownCase(o: (typeof OWN_CASES)[number]): Case {
+  const p = decompositionPhantom(o);
+  return {
+    name: o.name, map: p.map, half1: p.half1, half2: p.half2, labels: p.labels, occupancy: p.occupancy, mask: p.mask,
+    domains: o.domains.map((d) => ({ occupancy: d.occupancy, flexible: (d.flexDeg ?? 0) > 0, resolutionA: d.resolutionA, flexDeg: d.flexDeg })),
+    describe: 'occupy-ts --occupancy',
+  };
+}
+
+/** Scores of one case: OccuPy, ours (one map), ours (half maps). */
+export async function scoreCase(c: Case): Promise<{ occupy: DecompositionScore; one: DecompositionScore; half: DecompositionScore; seconds: { one: number; half: number } }> {
+  const occupyScale = c.occupyScale ?? estimateLocalScale(c.map, { mode: 'occ' }).scale.data;
+  const score = (est: ArrayLike<number>, b?: ArrayLike<number>) => scoreDecomposition(est, c.occupancy, c.labels, c.mask, c.domains, b);
+  let t = performance.now();
+  const one = decompose(c.map);
+  const tOne = (performance.now() - t) / 1000;
+  t = performance.now();
+  const half = decompose(c.map, { halfMaps: [c.half1, c.half2] });
+  const tHalf = (performance.now() - t) / 1000;
+  return { occupy: score(occupyScale), one: score(one.occupancy.data, one.bfactor.data), half: score(half.occupancy.data, half.bfactor.data), seconds: { one: tOne, half: tHalf } };
+}
+
+async function main(): Promise<void> {
+  await loadFft();
+  const which = (process.argv.includes('--cases') ? process.argv[process.argv.indexOf('--cases') + 1] : 'ref,own').split(',');
+  const json = process.argv.includes('--json');
+  const cases: (() => Promise<Case>)[] = [];
+  if (which.includes('ref') && existsSync(SHARED_REFERENCE)) for (const n of ['synth_occres128', 'synth_flex128']) cases.push(() => referenceCase(n));
+  if (which.includes('own')) for (const o of OWN_CASES) cases.push(async () => ownCase(o));
+  const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');
+  if (!json) {
+    console.log('| case | domain | truth occ | OccuPy --occupancy | ours, one map | ours, half maps | B one / half (Å²) |');
+    console.log('|---|---|---|---|---|---|---|');
+  }
+  for (const make of cases) {
+    const c = await make();
+    const s = await scoreCase(c);
+    if (json) {
+      console.log(JSON.stringify({ case: c.name, ...s }));
+      continue;
+    }
+    c.domains.forEach((d, k) => {
+      const tag = `${k + 1}${d.flexible ? ` (flex ${d.flexDeg}°)` : ''}, ${d.resolutionA} Å`;
+      console.log(`| ${k === 0 ? c.name : ''} | ${tag} | ${d.occupancy.toFixed(2)} | ${fmt(s.occupy.domains[k].relative)} | ${fmt(s.one.domains[k].relative)} | ${fmt(s.half.domains[k].relative)} | ${(s.one.domains[k].bMedianA2 ?? NaN).toFixed(0)} / ${(s.half.domains[k].bMedianA2 ?? NaN).toFixed(0)} |`);
+    });
+    console.log(`| | r in mask | | ${s.occupy.r.toFixed(3)} | ${s.one.r.toFixed(3)} | ${s.half.r.toFixed(3)} | ${s.seconds.one.toFixed(1)} s / ${s.seconds.half.toFixed(1)} s |`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 /** Columns of results.csv, in order. */
 export const CSV_COLUMNS = [
   'id', 'map', 'status', 'message', 'class_number', 'class_distribution', 'box', 'voxel_size_A', 'mode', 's_max', 'solvent_mu', 'solvent_sigma',
-  'confidence_limit', 'variability_limit', 'mean_scale_confident', 'fraction_full_scale', 'warnings', 'seconds', 'shard',
+  'confidence_limit', 'variability_limit', 'mean_scale_confident', 'fraction_full_scale', 'diagnostics', 'warnings', 'seconds', 'shard',
 ] as const;
 
 function csvCell(v: unknown): string {
@@ -24,9 +24,14 @@ function csvCell(v: unknown): string {
 export function recordsToCsv(records: BatchRecord[]): string {
   const rows = records.map((r) =>
     [r.id, r.map, r.status, r.message, r.classNumber, r.classDistribution, r.box, r.voxelSizeA, r.mode, r.sMax, r.solventModel?.mu, r.solventModel?.sigma,
-      r.confidenceLimit, r.variabilityLimit, r.meanScaleConfident, r.fractionFullScale, r.warnings.join(' | '), r.seconds, r.shard].map(csvCell).join(','),
+      r.confidenceLimit, r.variabilityLimit, r.meanScaleConfident, r.fractionFullScale, findingCodes(r), r.warnings.join(' | '), r.seconds, r.shard].map(csvCell).join(','),
   );
   return [CSV_COLUMNS.join(','), ...rows].join('\n') + '\n';
+}
+
+/** The input diagnostics' finding codes of a record, space-separated ('' when none). */
+function findingCodes(r: BatchRecord): string {
+  return (r.diagnostics ?? []).map((f) => f.code).join(' ');
 }
 
 function esc(s: unknown): string {
@@ -71,7 +76,7 @@ export async function reportHtml(records: BatchRecord[], title: string): Promise
   const rows = records
     .map((r) => {
       const cls = isClass3d ? `<td>${r.classNumber ?? ''}</td><td>${fmt(r.classDistribution, 3)}</td>` : '';
-      return `<tr class="${r.status}"><td>${esc(r.id)}</td><td>${esc(r.map)}</td>${cls}<td>${r.status}</td><td>${esc(r.box?.join('×'))}</td><td>${fmt(r.voxelSizeA?.[0], 3)}</td><td>${fmt(r.sMax)}</td><td>${fmt(r.solventModel?.mu)}</td><td>${fmt(r.solventModel?.sigma)}</td><td>${fmt(r.confidenceLimit)}</td><td>${fmt(r.variabilityLimit)}</td><td>${fmt(r.meanScaleConfident, 3)}</td><td>${fmt(r.fractionFullScale, 3)}</td><td>${r.warnings.length}</td><td>${fmt(r.seconds, 1)}</td></tr>`;
+      return `<tr class="${r.status}"><td>${esc(r.id)}</td><td>${esc(r.map)}</td>${cls}<td>${r.status}</td><td>${esc(r.box?.join('×'))}</td><td>${fmt(r.voxelSizeA?.[0], 3)}</td><td>${fmt(r.sMax)}</td><td>${fmt(r.solventModel?.mu)}</td><td>${fmt(r.solventModel?.sigma)}</td><td>${fmt(r.confidenceLimit)}</td><td>${fmt(r.variabilityLimit)}</td><td>${fmt(r.meanScaleConfident, 3)}</td><td>${fmt(r.fractionFullScale, 3)}</td><td>${esc(findingCodes(r))}</td><td>${r.warnings.length}</td><td>${fmt(r.seconds, 1)}</td></tr>`;
     })
     .join('\n');
   const notes = records
@@ -90,7 +95,7 @@ th { background: #f0f0f0; } td:nth-child(1), td:nth-child(2) { text-align: left;
 <p>${records.length} maps: ${ok.length} ok, ${failed.length} failed.${isClass3d ? ' Input: RELION Class3D classes.' : ''}</p>
 <div class="plots"><div>${sMaxSvg}</div><div>${confSvg}</div></div>
 <h2>Maps</h2>
-<table><thead><tr><th>id</th><th>map</th>${classCols}<th>status</th><th>box</th><th>voxel Å</th><th>s_max</th><th>solvent μ</th><th>solvent σ</th><th>confidence limit</th><th>variability limit</th><th>mean scale (confident)</th><th>fraction at full scale</th><th>warnings</th><th>s</th></tr></thead>
+<table><thead><tr><th>id</th><th>map</th>${classCols}<th>status</th><th>box</th><th>voxel Å</th><th>s_max</th><th>solvent μ</th><th>solvent σ</th><th>confidence limit</th><th>variability limit</th><th>mean scale (confident)</th><th>fraction at full scale</th><th>input diagnostics</th><th>warnings</th><th>s</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

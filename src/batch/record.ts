@@ -1,6 +1,7 @@
 /**
  * One line of `results.jsonl`: what a batch run measured for one map.
  */
+import type { Finding } from '../diagnostics/findings.js';
 
 /** The record of one map of a batch. */
 export interface BatchRecord {
@@ -29,6 +30,11 @@ export interface BatchRecord {
   /** Fraction of the confident voxels at full scale (scale == 1); null when no voxel is confident. */
   fractionFullScale?: number | null;
   warnings: string[];
+  /**
+   * Findings of the input diagnostics and the solvent-model self-check (`{code, severity, message,
+   * evidence}`, as `occupy check --json`; each message is also among {@link warnings}).
+   */
+  diagnostics?: Finding[];
   /** Output files, relative to the batch output folder. */
   files?: string[];
   /** Class3D input: class number and its distribution (fraction of particles). */

@@ -152,6 +152,7 @@ export async function runItem(outRoot: string, item: BatchItem, options: BatchMe
       meanScaleConfident: conf > 0 ? sumScale / conf : null,
       fractionFullScale: conf > 0 ? full / conf : null,
       warnings: summary.warnings,
+      diagnostics: summary.diagnostics,
       files: [...files, relative(outRoot, join(dir, RECORD_FILE))],
       seconds: (performance.now() - t0) / 1000,
       finishedAt: new Date().toISOString(),

@@ -1,0 +1,77 @@
+/**
+ * Acceptance of `decompose` on the two synthetic ground-truth sets of ../shared/reference
+ * (synth_occres128, synth_flex128), against what the original OccuPy's `--occupancy` scale gives
+ * (its scale maps are stored there). Skipped with a message when ../shared is absent.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadFft } from '../../src/math/fft.js';
+import { readMrc } from '../../src/io/mrc/index.js';
+import { decompose } from '../../src/decomposition/decompose.js';
+import { scoreDecomposition, type DecompositionScore } from '../../src/decomposition/evaluate.js';
+import { SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
+
+const skip = skipWithoutShared();
+if (!skip) await loadFft();
+
+async function load(name: string) {
+  const d = resolve(SHARED_REFERENCE, name);
+  const read = async (f: string) => (await readMrc(resolve(d, f))).volume;
+  const truth = JSON.parse(readFileSync(resolve(d, 'truth.json'), 'utf8')) as { domains: { occupancy: number; flexible: boolean }[] };
+  const c = {
+    map: await read('map.mrc.gz'), half1: await read('half1.mrc.gz'), half2: await read('half2.mrc.gz'),
+    labels: (await read('truth_labels.mrc.gz')).data, occupancy: (await read('truth_occupancy.mrc.gz')).data, mask: (await read('truth_mask.mrc.gz')).data,
+    occupy: (await read('occupy_occ/scale_occ_map.mrc.gz')).data, domains: truth.domains,
+  };
+  const score = (est: ArrayLike<number>, b?: ArrayLike<number>) => scoreDecomposition(est, c.occupancy, c.labels, c.mask, c.domains, b);
+  return { ...c, score, original: score(c.occupy) };
+}
+
+const table = (s: DecompositionScore) => s.domains.map((d) => `${d.relative.toFixed(2)}${d.bMedianA2 !== undefined ? ` (B ${d.bMedianA2.toFixed(0)})` : ''}`).join(' / ') + `, r ${s.r.toFixed(3)}`;
+
+/** Half-map acceptance: every domain ±0.15, r ≥ original + 0.05 (≥ 0.75 with a flexible domain), flexible B ≥ rigid + 50 Å². */
+function assertHalfMapAcceptance(s: DecompositionScore, original: DecompositionScore): void {
+  for (const d of s.domains) assert.ok(Math.abs(d.relative - d.trueOccupancy) <= 0.15, `domain ${d.label}: ${d.relative.toFixed(3)} vs truth ${d.trueOccupancy}`);
+  assert.ok(s.r >= original.r + 0.05, `r ${s.r.toFixed(3)} < original ${original.r.toFixed(3)} + 0.05`);
+  const flex = s.domains.filter((d) => d.flexible);
+  if (flex.length > 0) {
+    assert.ok(s.r >= 0.75, `r ${s.r.toFixed(3)} < 0.75 with a flexible domain`);
+    const rigidB = Math.max(...s.domains.filter((d) => !d.flexible).map((d) => d.bMedianA2 as number));
+    for (const d of flex) assert.ok((d.bMedianA2 as number) >= rigidB + 50, `flexible B ${d.bMedianA2?.toFixed(1)} < rigid ${rigidB.toFixed(1)} + 50`);
+  }
+}
+
+test('synth_occres128, half maps: domains within ±0.15, r ≥ original + 0.05', { skip }, async (t) => {
+  const c = await load('synth_occres128');
+  const r = decompose(c.map, { halfMaps: [c.half1, c.half2] });
+  const s = c.score(r.occupancy.data, r.bfactor.data);
+  t.diagnostic(`original OccuPy: ${table(c.original)}; ours (half maps): ${table(s)}`);
+  assertHalfMapAcceptance(s, c.original);
+  // the 7 Å domains carry a higher B than the 3 Å ones
+  assert.ok((s.domains[2].bMedianA2 as number) > (s.domains[0].bMedianA2 as number) + 50);
+  // outputs in range
+  assert.ok(r.occupancy.data.every((v) => v >= 0 && v <= 1));
+  assert.ok(r.bandsUsed.data.every((v) => Number.isInteger(v) && v >= 0 && v <= r.bands.length));
+});
+
+test('synth_flex128, half maps: flexible domain ±0.15, r ≥ 0.75, flexible B ≥ rigid + 50 Å²', { skip }, async (t) => {
+  const c = await load('synth_flex128');
+  const r = decompose(c.map, { halfMaps: [c.half1, c.half2] });
+  const s = c.score(r.occupancy.data, r.bfactor.data);
+  t.diagnostic(`original OccuPy: ${table(c.original)}; ours (half maps): ${table(s)}`);
+  assertHalfMapAcceptance(s, c.original);
+  assert.equal(r.noiseModel, 'half-map difference (local)');
+});
+
+test('synth_flex128, one map: flexible domain ±0.25, r ≥ original + 0.10', { skip }, async (t) => {
+  const c = await load('synth_flex128');
+  const r = decompose(c.map);
+  const s = c.score(r.occupancy.data, r.bfactor.data);
+  t.diagnostic(`original OccuPy: ${table(c.original)}; ours (one map): ${table(s)}`);
+  const flex = s.domains.find((d) => d.flexible);
+  assert.ok(flex && Math.abs(flex.relative - 1) <= 0.25, `flexible domain ${flex?.relative.toFixed(3)}`);
+  assert.ok(s.r >= c.original.r + 0.1, `r ${s.r.toFixed(3)} < original ${c.original.r.toFixed(3)} + 0.10`);
+  assert.equal(r.noiseModel, 'solvent (one map, per band)');
+});

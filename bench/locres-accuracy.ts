@@ -32,6 +32,7 @@ const methods = arg('methods', 'localfsc,relion,monores').split(',');
 const threshold = process.argv.includes('--threshold') ? Number(arg('threshold', '0.143')) : undefined;
 const windowA = process.argv.includes('--window-a') ? Number(arg('window-a', '20')) : undefined;
 const step = process.argv.includes('--step') ? Number(arg('step', '3')) : undefined;
+const intervalZ = process.argv.includes('--z') ? Number(arg('z', '1.645')) : undefined;
 
 interface Case {
   name: string;
@@ -105,12 +106,15 @@ function row(method: string, c: Case, est: Float32Array, finestA: number, second
   if (interval) {
     const inner = interior(c.labels, c.half1.shape, interval.radiusVoxels);
     let k = 0, cov = 0;
+    const widths: number[] = [];
     for (let i = 0; i < m.length; i++) {
       if (!inner[i] || !m[i]) continue;
       k++;
+      widths.push(interval.high[i] - interval.low[i]);
       if (interval.low[i] <= c.truth[i] + 1e-4 && c.truth[i] <= interval.high[i] + 1e-4) cov++;
     }
-    cover = k ? `${((100 * cov) / k).toFixed(0)} % of ${k}` : 'no interior voxel';
+    widths.sort((x, y) => x - y);
+    cover = k ? `${((100 * cov) / k).toFixed(0)} % of ${k} (width ${widths[widths.length >> 1].toFixed(2)} Å)` : 'no interior voxel';
   }
   return [method, (abs / nIn).toFixed(2), err[err.length >> 1].toFixed(2), pearson(est, c.truth, m).toFixed(3), ((100 * fin) / nIn).toFixed(1), doms, cover, seconds.toFixed(1)];
 }
@@ -126,7 +130,7 @@ for (const c of cases) {
       w = Math.round(windowA / a);
       if (w % 2) w++;
     }
-    const r = localFsc(c.half1, c.half2, { mask: c.mask, threshold, windowVoxels: w, stepVoxels: step });
+    const r = localFsc(c.half1, c.half2, { mask: c.mask, threshold, windowVoxels: w, stepVoxels: step, intervalZ });
     const s = (performance.now() - t0) / 1000;
     rows.push(row(`local FSC (w ${r.windowVoxels}, step ${r.stepVoxels}, t ${r.threshold})`, c, r.resolution.data, r.finestA, s, { low: r.low.data, high: r.high.data, radiusVoxels: r.windowVoxels / 2 }));
   }

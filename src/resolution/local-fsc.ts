@@ -12,15 +12,22 @@ import { inscribedEllipsoidMask } from '../math/inscribed-ellipsoid.js';
 import { quantileByRank } from '../math/select.js';
 import { softenMask } from './soft-mask.js';
 import { prewhitenHalfMaps } from './prewhiten.js';
-import { fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION, Z_90 } from './locres-uncertainty.js';
+import { DEFAULT_INTERVAL_Z, fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from './locres-uncertainty.js';
 
 /**
  * Default FSC threshold of the calibrated local FSC (with pre-whitening): chosen from
- * measurements on synthetic half maps with known local resolution (synth_halves128 and
- * `bench/locres-accuracy.ts`), where it makes the median error smallest; the global 0.143 stays
- * the default of `occupy fsc` and of `--relion`.
+ * measurements on synthetic half maps with known local resolution (synth_halves128 and the cases
+ * of `bench/locres-accuracy.ts`), where 0.3 gives the smallest mean absolute error and median
+ * bias within ±0.3 Å except at SNR 2 (+0.5 Å: a fixed threshold reads low-SNR regions coarser).
+ * A small window's FSC is a noisier, smoothed version of the global one, so 0.143 there reads
+ * finer than the truth (−0.3 to −0.9 Å). The global 0.143 stays the default of `occupy fsc` and
+ * of `--relion`.
  */
-export const CALIBRATED_THRESHOLD = 0.143;
+export const CALIBRATED_THRESHOLD = 0.3;
+// Measured (bench/locres-accuracy.ts, pre-whitened, default window): median bias on
+// synth_halves128 / 0.9 Å SNR 3 / 1.2 Å SNR 2 / 1.5 Å SNR 4 / 1.0 Å SNR 2.5 was
+// −0.33 / −0.64 / −0.04 / −0.86 / −0.34 Å at 0.143, −0.01 / −0.22 / +0.34 / −0.46 / −0.14 at 0.25,
+// +0.09 / −0.07 / +0.51 / −0.27 / +0.04 at 0.3 (lowest MAE at 0.3 in four of five cases).
 
 /** Options of {@link localFsc}. */
 export interface LocalFscOptions {
@@ -38,7 +45,7 @@ export interface LocalFscOptions {
    * shells. Default true; false gives the plain blocres-style estimate.
    */
   whiten?: boolean;
-  /** Normal quantile of the per-voxel interval (default 1.645: 90 %); see `locres-uncertainty.ts`. */
+  /** Half-width in standard errors of the FSC band behind the per-voxel interval (default 1.0, calibrated to about 90 % coverage); see `locres-uncertainty.ts`. */
   intervalZ?: number;
   /** Lowest (coarsest) allowed resolution in Å, default 50; also the value written outside the mask. */
   lowestResolutionA?: number;
@@ -55,7 +62,8 @@ export interface LocalFscResult {
   /** Local resolution in Å, same box as the halves; `lowestResolutionA` outside the mask. */
   resolution: Volume;
   /**
-   * Finer end of each voxel's interval in Å (the upper FSC band's crossing), same layout;
+   * Finer end of each voxel's interval in Å (the upper FSC band's crossing; about 90 % coverage
+   * on synthetic data, see `locres-uncertainty.ts`), same layout;
    * `lowestResolutionA` outside the mask.
    */
   low: Volume;
@@ -139,16 +147,23 @@ export function randomizePhasesBeyond(v: Volume, resolutionA: number, seed: numb
 }
 
 /**
- * Local FSC resolution (spec §2): at each grid point (spacing `step`) near the mask, the `w³`
- * cube centred there is cut from both halves (mirrored at the box border), multiplied by a 3D
- * Hann window and Fourier transformed; the local resolution is where the windows' FSC falls below
- * the threshold (`w·a/k`, interpolated), clamped to [2a, lowest]. The grid values are spread to
- * every mask voxel by trilinear interpolation.
+ * Local FSC resolution (spec §2), calibrated: both halves are first pre-whitened by their common
+ * radial power (`prewhiten.ts`; `whiten: false` skips it), so the window's leakage of the shared
+ * low-frequency signal no longer correlates the high shells. At each grid point (spacing `step`)
+ * near the mask, the `w³` cube centred there is cut from both halves (mirrored at the box border),
+ * multiplied by a 3D Hann window and Fourier transformed; the local resolution is where the
+ * windows' FSC first falls below the threshold (`w·a/k`, interpolated; default
+ * {@link CALIBRATED_THRESHOLD}), clamped to [2a, lowest]. A window whose FSC never falls below it
+ * is pinned: its value is Nyquist (2a), a bound, and its voxels are flagged in `pinned`. Each
+ * window also gives an interval (`fscCrossingInterval`). The grid values are spread to every mask
+ * voxel by trilinear interpolation (a voxel is pinned when the interpolated flag is ≥ 0.5).
  *
- * @param half1 first half map (canonical layout, Å voxel size); not modified
+ * @param half1 first half map (data length nx*ny*nz, index (z*ny+y)*nx+x, Å voxel size); not modified
  * @param half2 second half map, same box and voxel size
+ * @returns maps in Å (same layout), pinned flags and statistics, see {@link LocalFscResult}
  * @throws RangeError for mismatched boxes/voxel sizes, a mask of another box, a window larger than
  *   the box or out-of-range options
+ * @see shared/spec/local-resolution.md §2; issue 16 (calibration); `bench/locres-accuracy.ts`
  */
 export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions = {}): LocalFscResult {
   assertSameHalfMapGrid(half1, half2);
@@ -161,7 +176,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   if (!(threshold > 0 && threshold < 1)) throw new RangeError(`--threshold must be in (0, 1), got ${threshold}`);
   const lowest = options.lowestResolutionA ?? 50;
   if (!(lowest > 2 * a)) throw new RangeError(`the lowest resolution must be coarser than Nyquist (${2 * a} Å), got ${lowest}`);
-  const zBand = options.intervalZ ?? Z_90;
+  const zBand = options.intervalZ ?? DEFAULT_INTERVAL_Z;
   if (!(zBand >= 0 && Number.isFinite(zBand))) throw new RangeError(`intervalZ must be a finite number >= 0, got ${zBand}`);
   const progress = options.onProgress ?? (() => {});
 
@@ -209,6 +224,19 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   const half = w / 2;
   const cut = (src: Float32Array, px: number, py: number, pz: number, dst: Float32Array) => {
     let i = 0;
+    const x0 = px - half;
+    if (x0 >= 0 && py - half >= 0 && pz - half >= 0 && x0 + w <= nx && py - half + w <= ny && pz - half + w <= nz) {
+      // fully inside the box: no mirroring, stride-1 rows
+      for (let k = 0; k < w; k++) {
+        const wz = win[k];
+        for (let j = 0; j < w; j++) {
+          const wzy = wz * win[j];
+          const o = ((pz - half + k) * ny + (py - half + j)) * nx + x0;
+          for (let t = 0; t < w; t++) dst[i++] = src[o + t] * wzy * win[t];
+        }
+      }
+      return;
+    }
     for (let k = 0; k < w; k++) {
       const z = reflectIndex(pz - half + k, nz);
       const wz = win[k];

@@ -12,8 +12,14 @@ import { resolutionAtThreshold } from './fsc.js';
  */
 export const HANN3D_INDEPENDENT_FRACTION = (18 / 35) ** 3;
 
-/** Normal quantile of a two-sided 90 % interval. */
-export const Z_90 = 1.6449;
+/**
+ * Default half-width of the FSC band in standard errors: 1.0, calibrated on synthetic half maps
+ * (`bench/locres-accuracy.ts`) so that the interval covers the true local resolution of about
+ * 90 % of the voxels well inside a domain (67–100 % over the cases, median width 2–8 Å). The
+ * textbook two-sided 90 % quantile, 1.645, covered 100 % with intervals 6–16 Å wide: the windows'
+ * shells are coarse, so a band crossing jumps whole shells.
+ */
+export const DEFAULT_INTERVAL_Z = 1.0;
 
 /** Result of {@link fscCrossingInterval}. */
 export interface CrossingInterval {
@@ -27,9 +33,13 @@ export interface CrossingInterval {
 
 /**
  * Interval of the threshold crossing of one FSC curve. Each shell's FSC gets a confidence band
- * from Fisher's z: `atanh(FSC) ± z·/sqrt(n − 3)` with `n = independentFraction · count / 2`
- * independent complex samples (at least 4); the interval runs from the crossing of the upper band
- * (finer) to the crossing of the lower band (coarser), both as in `resolutionAtThreshold`.
+ * from Fisher's z: `atanh(FSC) ± z/sqrt(n − 3)` with `n = independentFraction · count / 2`
+ * independent complex samples (at least 4). Around the curve's own first crossing (shells k−1, k,
+ * as in `resolutionAtThreshold`): the finer end is where the upper band first falls below the
+ * threshold at or after shell k−1, the coarser end where the lower band, followed from shell k−1
+ * towards the low shells, last stays at or above it; both linearly interpolated between shells.
+ * Following the bands from the crossing keeps the low shells, whose few samples make the band
+ * uninformative, from deciding the interval.
  *
  * @param fsc FSC per shell k = 0 … kMax (NaN shells are treated as 0)
  * @param count Fourier samples of the full spectrum per shell (as `FscCurve.count`)
@@ -37,15 +47,16 @@ export interface CrossingInterval {
  * @param threshold FSC threshold in (0, 1)
  * @param independentFraction fraction of samples that are independent (window-dependent, e.g.
  *   {@link HANN3D_INDEPENDENT_FRACTION})
- * @param z normal quantile of the band (default {@link Z_90}); larger is wider
+ * @param z half-width of the band in standard errors (default {@link DEFAULT_INTERVAL_Z}); larger is wider
  * @param scratch two buffers of at least fsc.length entries, overwritten (avoids allocation per window)
  */
 export function fscCrossingInterval(
-  fsc: Float64Array, count: Float64Array, shellWidthPerA: number, threshold: number, independentFraction: number, z: number = Z_90,
+  fsc: Float64Array, count: Float64Array, shellWidthPerA: number, threshold: number, independentFraction: number, z: number = DEFAULT_INTERVAL_Z,
   scratch: [Float64Array, Float64Array] = [new Float64Array(fsc.length), new Float64Array(fsc.length)],
 ): CrossingInterval {
   const [up, lo] = scratch;
-  for (let k = 0; k < fsc.length; k++) {
+  const nk = fsc.length;
+  for (let k = 0; k < nk; k++) {
     const f = Number.isFinite(fsc[k]) ? Math.min(0.999999, Math.max(-0.999999, fsc[k])) : 0;
     const nEff = Math.max(4, (independentFraction * count[k]) / 2);
     const d = z / Math.sqrt(nEff - 3);
@@ -53,7 +64,32 @@ export function fscCrossingInterval(
     up[k] = Math.tanh(zf + d);
     lo[k] = Math.tanh(zf - d);
   }
-  const upper = resolutionAtThreshold({ fsc: up.subarray(0, fsc.length), shellWidthPerA }, threshold);
-  const lower = resolutionAtThreshold({ fsc: lo.subarray(0, fsc.length), shellWidthPerA }, threshold);
-  return { lowA: upper.resolutionA, highA: lower.resolutionA, lowPinned: !upper.crossed };
+  const point = resolutionAtThreshold({ fsc, shellWidthPerA }, threshold);
+  const kc = point.crossed ? point.shell : nk - 1; // first shell below the threshold (or the last)
+  const toA = (shell: number) => 1 / (Math.max(shell, 1e-9) * shellWidthPerA);
+  const between = (band: Float64Array, k0: number) => {
+    const f0 = band[k0];
+    const f1 = band[k0 + 1];
+    const t = f0 !== f1 ? (f0 - threshold) / (f0 - f1) : 0;
+    return k0 + Math.min(1, Math.max(0, t));
+  };
+  // finer end: the upper band's first fall below the threshold from shell kc − 1 on
+  let fine = nk - 1;
+  let lowPinned = true;
+  for (let k = Math.max(1, kc - 1); k < nk; k++) {
+    if (up[k] < threshold) {
+      fine = k > 1 ? between(up, k - 1) : k;
+      lowPinned = false;
+      break;
+    }
+  }
+  // coarser end: from shell kc − 1 down, the first shell where the lower band is at or above it
+  let coarse = 1;
+  for (let k = Math.min(kc - 1, nk - 2); k >= 1; k--) {
+    if (lo[k] >= threshold) {
+      coarse = between(lo, k);
+      break;
+    }
+  }
+  return { lowA: toA(Math.max(fine, coarse)), highA: toA(Math.min(fine, coarse)), lowPinned };
 }

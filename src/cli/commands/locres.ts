@@ -9,7 +9,9 @@ import { writeMrc, type MrcMap } from '../../io/mrc/index.js';
 import { readMapArg } from '../read-map.js';
 import { mapStem } from '../../occupancy/output-names.js';
 import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
-import { localFsc } from '../../resolution/local-fsc.js';
+import { CALIBRATED_THRESHOLD, localFsc } from '../../resolution/local-fsc.js';
+import { relionLocalResolution } from '../../resolution/relion-locres.js';
+import { labelSummary, type LabelRow } from '../../resolution/label-summary.js';
 import { localLowpass } from '../../resolution/local-filter.js';
 import { monogenicLocalResolution } from '../../resolution/monogenic.js';
 import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../../diagnostics/index.js';
@@ -28,8 +30,12 @@ export interface LocresOptions {
   mask?: string;
   window?: number;
   step?: number;
-  threshold: number;
+  threshold?: number;
   randomizeAt?: number;
+  relion?: boolean;
+  locresSampling?: number;
+  whiten?: boolean;
+  labels?: string;
   lowestResolution: number;
   filter?: boolean;
   angpix?: number;
@@ -48,7 +54,11 @@ export function addLocresOptions(cmd: Command): Command {
     .option('--mask <map>', 'where to report (> 0.5); required for monores with one map')
     .option('--window <voxels>', 'local FSC window edge; default round(6 × global resolution / voxel) made even, >= 16', integerOption('--window', 4, 'an integer in 4..(smallest edge of the box)', 4096))
     .option('--step <voxels>', 'local FSC sampling step; default window / 6', integerOption('--step', 1, 'an integer in 1..4096', 4096))
-    .option('--threshold <fsc>', 'FSC threshold', rangeOption('--threshold', { min: 0, max: 1, minOpen: true, maxOpen: true }), 0.143)
+    .option('--threshold <fsc>', `FSC threshold (default ${CALIBRATED_THRESHOLD}, calibrated with pre-whitening)`, rangeOption('--threshold', { min: 0, max: 1, minOpen: true, maxOpen: true }))
+    .option('--no-whiten', 'local FSC without spectral pre-whitening (window leakage then inflates the FSC near Nyquist)')
+    .option('--relion', "RELION 3.1's --locres: soft spherical windows, phase randomisation beyond 25 Å, FSC 0.143")
+    .option('--locres-sampling <A>', 'with --relion: window sampling in Å (RELION --locres_sampling)', resolutionOption('--locres-sampling'), undefined)
+    .option('--labels <map>', 'labels map (domains, segments; integers > 0) on the same box: median and 10–90 % range per label')
     .option('--randomize-at <A>', 'correct window-induced noise correlation by phase randomisation beyond this resolution (Å)', resolutionOption('--randomize-at'))
     .option('--lowest-resolution <A>', 'coarsest reported value, also written outside the mask (Å)', resolutionOption('--lowest-resolution'), 50)
     .option('--filter', 'also write the map locally low-passed at its local resolution')
@@ -65,48 +75,110 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
   const t0 = performance.now();
   if (o.method === 'localfsc' && !half2Path) throw new RangeError('local FSC needs two half maps: occupy locres HALF1 HALF2 (or --method monores MAP --mask M)');
   if (o.method === 'monores' && !half2Path && !o.mask) throw new RangeError('--method monores with one map needs --mask (molecule inside, noise outside)');
+  if (o.locresSampling !== undefined && !o.relion) throw new RangeError('--locres-sampling needs --relion');
+  if (o.relion) {
+    if (o.method === 'monores') throw new RangeError('--relion is a local-FSC mode: not with --method monores');
+    for (const [flag, v] of [['--window', o.window], ['--step', o.step], ['--threshold', o.threshold]] as const) {
+      if (v !== undefined) throw new RangeError(`${flag} cannot be combined with --relion (RELION's --locres sets windows by --locres-sampling and uses FSC 0.143)`);
+    }
+  }
   const h1 = await readMapArg(half1Path, 'half map', o.angpix, (l) => reporter.info(l));
   const h2 = half2Path ? await readMapArg(half2Path, 'half map', o.angpix, (l) => reporter.info(l)) : undefined;
   const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
   if (h2 && h2.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`half maps differ in box: ${h1.volume.shape.join('x')} vs ${h2.volume.shape.join('x')}`);
   if (maskMap && maskMap.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--mask box ${maskMap.volume.shape.join('x')} does not match the maps ${h1.volume.shape.join('x')}`);
+  const labelsMap = o.labels ? await readMapArg(o.labels, '--labels map', o.angpix) : undefined;
+  if (labelsMap && labelsMap.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--labels box ${labelsMap.volume.shape.join('x')} does not match the maps ${h1.volume.shape.join('x')}`);
   // input diagnostics (masked, sharpened, identical or dependent halves …), each printed once
   const findings = h2 ? diagnoseHalfMaps(h1.volume, h2.volume).findings : diagnoseMap(h1.volume).findings;
   const warnings = findings.map((f) => findingLine(f));
   for (const w of warnings) reporter.warn(w);
 
   let resolution: Volume;
-  let stats: Record<string, number | string>;
+  let stats: Record<string, number | string | boolean>;
+  /** Extra maps staged with the others: pinned mask, interval ends. */
+  const extraMaps: { suffix: string; volume: Volume; label: string }[] = [];
+  /** 1 where the value is the finest reported one (a bound), per voxel. */
+  let pinned: Uint8Array | undefined;
+  let settings: string;
   const progress = (f: number) => reporter.progress(o.method === 'localfsc' ? 'local FSC' : 'monogenic', f);
   try {
-    if (o.method === 'localfsc') {
+    if (o.method === 'localfsc' && o.relion) {
+      const r = relionLocalResolution(h1.volume, (h2 as MrcMap).volume, {
+        samplingA: o.locresSampling,
+        randomizeAtA: o.randomizeAt,
+        minResolutionA: o.lowestResolution,
+        mask: maskMap?.volume.data,
+        onProgress: progress,
+      });
+      resolution = r.resolution;
+      const a = h1.volume.voxelSizeA[0];
+      settings = `RELION 3.1 --locres: sampling ${r.samplingVoxels * a} A (${r.samplingVoxels} vox), window radius ${r.maskRadiusVoxels} vox + soft edge ${r.edgeWidthVoxels} vox, phases randomised from shell ${r.randomizeShell} (${((h1.volume.shape[0] * a) / r.randomizeShell).toFixed(2)} A), FSC 0.143, Fourier box ${r.fftBox}`;
+      stats = {
+        relion: true,
+        samplingVoxels: r.samplingVoxels,
+        maskRadiusVoxels: r.maskRadiusVoxels,
+        edgeWidthVoxels: r.edgeWidthVoxels,
+        randomizeShell: r.randomizeShell,
+        fftBox: r.fftBox,
+        threshold: 0.143,
+        points: r.points,
+        pinnedWindows: r.pinnedWindows,
+        medianA: r.medianA,
+        p5A: r.p5A,
+        p95A: r.p95A,
+      };
+    } else if (o.method === 'localfsc') {
       const r = localFsc(h1.volume, (h2 as MrcMap).volume, {
         mask: maskMap?.volume.data,
         windowVoxels: o.window,
         stepVoxels: o.step,
         threshold: o.threshold,
+        whiten: o.whiten,
         lowestResolutionA: o.lowestResolution,
         randomizeAtA: o.randomizeAt,
         onProgress: progress,
       });
       resolution = r.resolution;
+      pinned = r.pinned;
+      settings = `local FSC, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, Hann window ${r.windowVoxels} vox, step ${r.stepVoxels}, threshold ${r.threshold}`;
+      extraMaps.push(
+        { suffix: 'pinned', volume: { data: Float32Array.from(r.pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = FSC never fell below ${r.threshold} up to Nyquist: the value (${r.finestA.toFixed(2)} A) is a bound` },
+        { suffix: 'low', volume: r.low, label: `finer end of the 90 % interval (A), ${settings}` },
+        { suffix: 'high', volume: r.high, label: `coarser end of the 90 % interval (A), ${settings}` },
+      );
       stats = {
         globalResolutionA: r.globalResolutionA,
         windowVoxels: r.windowVoxels,
         windowA: r.windowVoxels * h1.volume.voxelSizeA[0],
         stepVoxels: r.stepVoxels,
         threshold: r.threshold,
+        whitened: r.whitened,
         points: r.points,
         medianA: r.medianA,
         p5A: r.p5A,
         p95A: r.p95A,
+        finestA: r.finestA,
+        pinnedVoxels: r.pinnedVoxels,
+        pinnedPercent: (100 * r.pinnedVoxels) / r.maskVoxels,
       };
     } else {
       const maskData = maskMap ? maskMap.volume.data : new Float32Array(h1.volume.data.length).fill(1);
       const input = h2 ? { half1: h1.volume, half2: h2.volume } : { map: h1.volume };
       const r = monogenicLocalResolution(input, maskData, { onProgress: progress });
       resolution = { data: r.resolution, shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA };
-      stats = { medianA: r.medianA, p5A: r.p5A, p95A: r.p95A, testedFinestA: Math.min(...r.tested), testedCoarsestA: Math.max(...r.tested) };
+      const finest = Math.min(...r.tested);
+      const inMask = (i: number) => !maskMap || maskMap.volume.data[i] > 0.5;
+      pinned = Uint8Array.from(r.resolution, (v, i) => (inMask(i) && v <= finest * (1 + 1e-6) ? 1 : 0));
+      let nPinned = 0;
+      let nMask = 0;
+      for (let i = 0; i < pinned.length; i++) {
+        nPinned += pinned[i];
+        if (inMask(i)) nMask++;
+      }
+      settings = `monogenic (MonoRes-style), ${h2 ? 'noise from the half-map difference' : 'noise outside the mask'}, alpha 0.05`;
+      extraMaps.push({ suffix: 'pinned', volume: { data: Float32Array.from(pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = resolved at the finest tested frequency: the value (${finest.toFixed(2)} A) is a bound` });
+      stats = { medianA: r.medianA, p5A: r.p5A, p95A: r.p95A, testedFinestA: finest, testedCoarsestA: Math.max(...r.tested), finestA: finest, pinnedVoxels: nPinned, pinnedPercent: (100 * nPinned) / Math.max(1, nMask) };
     }
   } catch (err) {
     reporter.abort();
@@ -117,7 +189,8 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
   const out = resolve(o.output ?? `locres_${stem}.mrc`);
   const outDir = dirname(out);
   const outStem = mapStem(out);
-  const settings = o.method === 'localfsc' ? `local FSC, window ${stats.windowVoxels} vox, step ${stats.stepVoxels}, threshold ${o.threshold}` : 'monogenic (MonoRes-style), alpha 0.05';
+  const labelRows: LabelRow[] | undefined = labelsMap ? labelSummary(resolution.data, labelsMap.volume.data, maskMap?.volume.data, pinned) : undefined;
+  if (labelsMap && labelRows?.length === 0) throw new RangeError(`--labels ${o.labels} has no label > 0${maskMap ? ' inside the mask' : ''}`);
   const protect = [half1Path, ...(half2Path ? [half2Path] : []), ...(o.mask ? [o.mask] : [])];
   // every output is staged and appears only when all of them are complete
   const files = [out];
@@ -130,6 +203,11 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
       protect,
       outputs,
     });
+    for (const m of extraMaps) {
+      const path = join(outDir, `${outStem}_${m.suffix}.mrc`);
+      await writeMrc(path, m.volume, { template: h1.header, labels: [`occupy-ts ${OCCUPY_VERSION}: ${m.label}`.slice(0, 80)], protect, outputs });
+      files.push(path);
+    }
     const select = maskMap ? Uint8Array.from(maskMap.volume.data, (v) => (v > 0.5 ? 1 : 0)) : undefined;
     const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import
     const { resolutionHistogram, resolutionHistogramSpec } = await import('../../plots/resolution-histogram.js');
@@ -151,9 +229,17 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
       `Voxel size         : ${h1.volume.voxelSizeA.map((v) => v.toFixed(3)).join(', ')} Å${o.angpix !== undefined ? ' (--angpix override)' : ''}`,
       `Method             : ${settings}`,
       ...(o.method === 'localfsc'
-        ? [`Global resolution  : ${Number(stats.globalResolutionA).toFixed(2)} Å (FSC ${o.threshold}${o.mask ? ', soft-masked' : ''})`, `Windows evaluated  : ${stats.points}`, `Outside the mask   : ${o.lowestResolution} Å (background)`]
+        ? [
+            ...(o.relion ? [`Pinned windows     : ${stats.pinnedWindows} of ${stats.points} never fell below 0.143 (RELION then reports Nyquist)`] : [`Global resolution  : ${Number(stats.globalResolutionA).toFixed(2)} Å (FSC 0.143${o.mask ? ', soft-masked' : ''})`]),
+            `Windows evaluated  : ${stats.points}`,
+            `Outside the mask   : ${o.lowestResolution} Å (background)`,
+          ]
         : []),
       `Local resolution   : median ${Number(stats.medianA).toFixed(2)} Å, 5–95 % ${Number(stats.p5A).toFixed(2)}–${Number(stats.p95A).toFixed(2)} Å`,
+      ...(stats.pinnedVoxels !== undefined ? [`≤ ${Number(stats.finestA).toFixed(2)} Å (pinned)  : ${stats.pinnedVoxels} voxels (${Number(stats.pinnedPercent).toFixed(1)} %): the estimate reached the finest reported value, a bound, marked in ${outStem}_pinned.mrc`] : []),
+      ...(labelRows
+        ? ['', `Per label (${o.labels}${o.mask ? ', inside the mask' : ''}):`, 'label    voxels   median Å   10–90 % Å       pinned', ...labelRows.map((l) => `${String(l.label).padStart(5)} ${String(l.voxels).padStart(9)} ${l.medianA.toFixed(2).padStart(10)}   ${`${l.p10A.toFixed(2)}–${l.p90A.toFixed(2)}`.padEnd(14)} ${String(l.pinnedVoxels).padStart(6)}`), '']
+        : []),
       'Local resolution is relative to its method and window: values from different tools are not interchangeable.',
       ...warnings.map((w) => `WARNING: ${w}`),
       '',
@@ -163,7 +249,7 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
     ];
     await writeFileAtomic(logPath, lines.join('\n') + '\n', outputs);
   });
-  const result = { method: o.method, inputs: protect, ...stats, warnings, diagnostics: findings.map(findingJson), files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
+  const result = { method: o.method, inputs: protect, ...stats, ...(labelRows ? { labels: labelRows } : {}), warnings, diagnostics: findings.map(findingJson), files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
   if (o.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
   } else if (reporter.verbosity !== 'quiet') {

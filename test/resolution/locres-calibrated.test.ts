@@ -1,0 +1,146 @@
+/**
+ * Issue 16 acceptance on ../shared/reference/synth_halves128 (128³, 1 Å, truth 3/5/8/3 Å) and on
+ * one synthetic case of our own:
+ * - the calibrated default (`occupy locres` with no method options): mean absolute error ≤ 0.85 ×
+ *   RELION 3.1.3's, |median bias| ≤ 0.3 Å, r with the truth ≥ RELION's, ≤ 2 % of the mask at the
+ *   finest value, pinned voxels written to `_pinned.mrc` and counted in the summary, a 90 % interval
+ *   (`_low.mrc` ≤ value ≤ `_high.mrc`), per-label medians with `--labels`;
+ * - `--relion --locres-sampling 10 --angpix 1` within 0.5 Å median |difference| of RELION's own map;
+ * - bad option combinations fail with one line.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readMrc } from '../../src/io/mrc/index.js';
+import { loadFft } from '../../src/math/fft.js';
+import { pearson } from '../../src/math/statistics.js';
+import { localFsc } from '../../src/resolution/local-fsc.js';
+import { relionLocalResolution } from '../../src/resolution/relion-locres.js';
+import { fourDomainHalfMaps } from '../../src/resolution/half-map-phantom.js';
+import { runCli } from '../helpers/cli.js';
+import { SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
+
+const skip = skipWithoutShared();
+const R = join(SHARED_REFERENCE, 'synth_halves128');
+
+/** MAE, median of (estimate − truth), r and % at the finest value inside the mask. */
+function accuracy(est: ArrayLike<number>, truth: ArrayLike<number>, mask: ArrayLike<number>, finestA: number) {
+  const err: number[] = [];
+  let abs = 0;
+  let fin = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (!(mask[i] > 0.5)) continue;
+    const e = est[i] - truth[i];
+    err.push(e);
+    abs += Math.abs(e);
+    if (est[i] <= finestA * 1.001) fin++;
+  }
+  err.sort((a, b) => a - b);
+  return { mae: abs / err.length, bias: err[err.length >> 1], r: pearson(est, truth, Uint8Array.from(mask, (v) => (v > 0.5 ? 1 : 0))), finestPct: (100 * fin) / err.length };
+}
+
+describe('calibrated local FSC on synth_halves128 (CLI)', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'occupy-locres16-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  let truth: Float32Array;
+  let mask: Float32Array;
+  let relion: Float32Array;
+  before(async () => {
+    truth = (await readMrc(join(R, 'truth_resolution.mrc.gz'))).volume.data;
+    mask = (await readMrc(join(R, 'truth_mask.mrc.gz'))).volume.data;
+    relion = (await readMrc(join(R, 'relion_locres_sampling10.mrc.gz'))).volume.data;
+  });
+
+  it('default: MAE ≤ 0.85 × RELION, |bias| ≤ 0.3 Å, r ≥ RELION, ≤ 2 % pinned; interval and label table', async (t) => {
+    const out = join(dir, 'locres_h.mrc');
+    const { stdout } = await runCli(['locres', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '--mask', join(R, 'truth_mask.mrc.gz'), '--labels', join(R, 'truth_labels.mrc.gz'), '-o', out, '--json', '-q']);
+    const s = JSON.parse(stdout);
+    const ours = (await readMrc(out)).volume.data;
+    const pinnedMap = (await readMrc(join(dir, 'locres_h_pinned.mrc'))).volume.data;
+    const low = (await readMrc(join(dir, 'locres_h_low.mrc'))).volume.data;
+    const high = (await readMrc(join(dir, 'locres_h_high.mrc'))).volume.data;
+    const a = accuracy(ours, truth, mask, 2);
+    const rel = accuracy(relion, truth, mask, 2);
+    t.diagnostic(`ours: MAE ${a.mae.toFixed(3)} bias ${a.bias.toFixed(2)} r ${a.r.toFixed(3)} finest ${a.finestPct.toFixed(1)} %; RELION: MAE ${rel.mae.toFixed(3)} bias ${rel.bias.toFixed(2)} r ${rel.r.toFixed(3)}; labels ${s.labels.map((l: { medianA: number }) => l.medianA.toFixed(2)).join(' / ')}; ${s.seconds.toFixed(1)} s`);
+    assert.ok(a.mae <= 0.85 * rel.mae, `MAE ${a.mae} vs RELION ${rel.mae}`);
+    assert.ok(Math.abs(a.bias) <= 0.3, `median bias ${a.bias}`);
+    assert.ok(a.r >= rel.r, `r ${a.r} vs RELION ${rel.r}`);
+    assert.ok(a.finestPct <= 2, `${a.finestPct} % at Nyquist`);
+    // the summary counts exactly the voxels of the pinned map, all inside the mask
+    let pinnedCount = 0;
+    let inMask = 0;
+    let ordered = true;
+    for (let i = 0; i < mask.length; i++) {
+      if (pinnedMap[i] > 0.5) {
+        pinnedCount++;
+        assert.ok(mask[i] > 0.5, 'pinned voxel outside the mask');
+      }
+      if (mask[i] > 0.5) {
+        inMask++;
+        if (!(low[i] <= ours[i] + 1e-5 && ours[i] <= high[i] + 1e-5)) ordered = false;
+      }
+    }
+    assert.equal(s.pinnedVoxels, pinnedCount);
+    assert.ok(Math.abs(s.pinnedPercent - (100 * pinnedCount) / inMask) < 1e-6);
+    assert.ok(ordered, 'low ≤ value ≤ high inside the mask');
+    assert.equal(s.whitened, true);
+    // labels: four domains, the 3 Å ones (1, 4) finer than the 5 Å one, finer than the 8 Å one
+    assert.deepEqual(s.labels.map((l: { label: number }) => l.label), [1, 2, 3, 4]);
+    const med = s.labels.map((l: { medianA: number }) => l.medianA);
+    assert.ok(Math.max(med[0], med[3]) < med[1] && med[1] < med[2], `label medians ${med}`);
+    for (const l of s.labels) assert.ok(l.p10A <= l.medianA && l.medianA <= l.p90A);
+  });
+
+  it('--relion --locres-sampling 10 --angpix 1: median |difference| from RELION 3.1.3 ≤ 0.5 Å inside the mask', async (t) => {
+    const out = join(dir, 'relion_mode.mrc');
+    const { stdout } = await runCli(['locres', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '--relion', '--locres-sampling', '10', '--angpix', '1', '--mask', join(R, 'truth_mask.mrc.gz'), '-o', out, '--json', '-q']);
+    const s = JSON.parse(stdout);
+    const ours = (await readMrc(out)).volume.data;
+    const d: number[] = [];
+    for (let i = 0; i < mask.length; i++) if (mask[i] > 0.5) d.push(Math.abs(ours[i] - relion[i]));
+    d.sort((x, y) => x - y);
+    const med = d[d.length >> 1];
+    t.diagnostic(`median |ours − RELION| ${med.toFixed(3)} Å, 90th percentile ${d[Math.floor(0.9 * d.length)].toFixed(2)} Å; ${s.points} windows, ${s.seconds.toFixed(1)} s`);
+    assert.ok(med <= 0.5, `median |difference| ${med}`);
+    assert.equal(s.relion, true);
+    assert.deepEqual([s.samplingVoxels, s.maskRadiusVoxels, s.edgeWidthVoxels, s.randomizeShell], [10, 5, 10, 5]);
+    assert.equal(existsSync(join(dir, 'relion_mode_pinned.mrc')), false);
+  });
+
+  it('bad combinations: one error line naming the option', async () => {
+    const h1 = join(R, 'half1.mrc.gz');
+    const h2 = join(R, 'half2.mrc.gz');
+    for (const [args, re] of [
+      [[h1, h2, '--locres-sampling', '10'], /--locres-sampling needs --relion/],
+      [[h1, h2, '--relion', '--window', '20'], /--window cannot be combined with --relion/],
+      [[h1, h2, '--labels', join(SHARED_REFERENCE, 'synth_occ128', 'truth_labels.mrc.gz'), '--angpix', '1'], /--labels|box/],
+    ] as [string[], RegExp][]) {
+      await assert.rejects(runCli(['locres', ...args, '-o', join(dir, 'bad.mrc'), '-q']), (e: { code: number; stderr: string }) => {
+        assert.notEqual(e.code, 0);
+        assert.equal(e.stderr.trim().split('\n').length, 1, e.stderr);
+        assert.match(e.stderr, /^occupy: error: /);
+        assert.match(e.stderr, re);
+        return true;
+      });
+    }
+  });
+});
+
+describe('calibrated local FSC on a synthetic case of our own (1.2 Å, 4/6/10/3 Å, SNR 2)', () => {
+  before(loadFft);
+  it('MAE ≤ 0.85 × the RELION reproduction, |bias| ≤ 0.3 Å, r ≥ it, ≤ 2 % pinned', (t) => {
+    const p = fourDomainHalfMaps(1.2, [4, 6, 10, 3], 2, 5);
+    const ours = localFsc(p.half1, p.half2, { mask: p.mask });
+    const rel = relionLocalResolution(p.half1, p.half2, { samplingA: 10, mask: p.mask });
+    const a = accuracy(ours.resolution.data, p.truthResolutionA, p.mask, ours.finestA);
+    const b = accuracy(rel.resolution.data, p.truthResolutionA, p.mask, 2.4);
+    t.diagnostic(`ours: MAE ${a.mae.toFixed(3)} bias ${a.bias.toFixed(2)} r ${a.r.toFixed(3)} finest ${a.finestPct.toFixed(1)} %; --relion: MAE ${b.mae.toFixed(3)} bias ${b.bias.toFixed(2)} r ${b.r.toFixed(3)}`);
+    assert.ok(a.mae <= 0.85 * b.mae, `MAE ${a.mae} vs ${b.mae}`);
+    assert.ok(Math.abs(a.bias) <= 0.3, `median bias ${a.bias}`);
+    assert.ok(a.r >= b.r, `r ${a.r} vs ${b.r}`);
+    assert.ok(a.finestPct <= 2, `${a.finestPct} % at Nyquist`);
+    assert.equal(ours.pinnedVoxels, 0);
+  });
+});

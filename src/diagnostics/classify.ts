@@ -25,9 +25,9 @@ export function constantMapFinding(value: number): Finding {
 /** `not-density`: binary/soft masks, maps in [0, 1], local-resolution maps, no solvent peak. */
 export function notDensityFinding(f: MapFeatures): Finding | undefined {
   const range = f.max - f.min;
-  const evidence = { min: r3(f.min), max: r3(f.max), negativeFraction: r3(f.negativeFraction), extremeFraction: r3(f.extremeFraction), distinctValues: f.distinctValues };
+  const evidence = { min: r3(f.min), max: r3(f.max), negativeFraction: r3(f.negativeFraction), extremeFraction: r3(f.extremeFraction), faceDistinctValues: f.distinctValues };
   const tail = 'not a density map: the local scale and confidence of such a map mean nothing (the estimate refuses it unless --force).';
-  if (f.extremeFraction >= T.nearBinaryFraction || f.distinctValues <= 2) {
+  if (f.extremeFraction >= T.nearBinaryFraction) {
     return { code: 'not-density', severity: 'error', message: `binary or near-binary values (${pct(f.extremeFraction)} of voxels at the minimum or maximum): looks like a mask, ${tail}`, evidence: { ...evidence, kind: 'binary-mask' } };
   }
   if (f.min >= -1e-4 && f.max <= 1 + 1e-4 && range > 0) {

@@ -38,10 +38,8 @@ export interface MapFeatures {
   faceModeFraction: number;
   /** Fraction of all sampled voxels exactly equal to {@link faceModeValue}. */
   faceModeGlobalFraction: number;
-  /** Number of distinct values, counted up to 65 (65 = "more than 64"). */
+  /** Number of distinct values among the sampled face voxels, counted up to 65 (65 = "more than 64"). */
   distinctValues: number;
-  /** With at most 64 distinct values: fraction of the sample held by the two most frequent; else NaN. */
-  topTwoFraction: number;
   /** Fraction of the sample within 2 % of the value range from the minimum or the maximum. */
   extremeFraction: number;
   /**
@@ -144,8 +142,6 @@ export function measureMapFeatures(v: Volume): MapFeatures {
   const invW = range > 0 ? nBins / range : 0;
   const extremeLo = min + 0.02 * range;
   const extremeHi = max - 0.02 * range;
-  const counts = new Map<number, number>();
-  let countsOpen = true;
   let n = 0, sum = 0, sq = 0, zeros = 0, neg = 0, modeHits = 0, extreme = 0;
   let minOff = Infinity, maxOff = -Infinity;
   for (let iz = 0; iz < sz; iz++) {
@@ -173,10 +169,6 @@ export function measureMapFeatures(v: Volume): MapFeatures {
         if (val <= extremeLo || val >= extremeHi) extreme++;
         const hb = Math.min(nBins - 1, Math.floor((val - min) * invW));
         hist[hb]++;
-        if (countsOpen) {
-          counts.set(val, (counts.get(val) ?? 0) + 1);
-          if (counts.size > 64) countsOpen = false;
-        }
       }
     }
   }
@@ -185,11 +177,8 @@ export function measureMapFeatures(v: Volume): MapFeatures {
   const std = Math.sqrt(Math.max(0, sq / n - mean * mean));
   let peak = 0;
   for (let i = 1; i < nBins; i++) if (hist[i] > hist[peak]) peak = i;
-  let topTwoFraction = Number.NaN;
-  if (countsOpen) {
-    const c = [...counts.values()].sort((a, b) => b - a);
-    topTwoFraction = ((c[0] ?? 0) + (c[1] ?? 0)) / n;
-  }
+  let distinct = faces.length ? 1 : 0;
+  for (let i = 1; i < faces.length && distinct <= 64; i++) if (faces[i] !== faces[i - 1]) distinct++;
 
   // local standard deviation against the normalised distance from the box centre
   const rIn = 0.5 * Math.min(sx, sy, sz);
@@ -231,8 +220,7 @@ export function measureMapFeatures(v: Volume): MapFeatures {
     faceModeValue,
     faceModeFraction: faces.length ? fm.count / faces.length : Number.NaN,
     faceModeGlobalFraction: modeHits / n,
-    distinctValues: countsOpen ? counts.size : 65,
-    topTwoFraction,
+    distinctValues: distinct,
     extremeFraction: extreme / n,
     peakPosition: range > 0 ? (peak + 0.5) / nBins : Number.NaN,
     peakFraction: hist[peak] / n,

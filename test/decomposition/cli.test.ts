@@ -1,0 +1,95 @@
+/**
+ * `occupy decompose` as a child process: a smoke run on real maps of ../shared/data (maps in
+ * range, the log explains the usable bands, ChimeraX script with both colourings, plots and the
+ * sharpened map), per-label medians with --labels, and bad input (one error line, nothing left).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { encodeMrc, readMrc } from '../../src/io/mrc/index.js';
+import { loadFft } from '../../src/math/fft.js';
+import { decompositionPhantom } from '../../src/decomposition/phantom.js';
+import { runCli } from '../helpers/cli.js';
+import { SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
+
+await loadFft();
+const skip = skipWithoutShared();
+const dir = mkdtempSync(join(tmpdir(), 'occupy-decompose-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+// a small phantom on disk: map, half maps, labels, and a mask on another box
+const p = decompositionPhantom({ box: 56, voxelSizeA: 1.5, seed: 9, domains: [{ occupancy: 1, resolutionA: 4 }, { occupancy: 0.5, resolutionA: 4 }, { occupancy: 1, resolutionA: 4, flexDeg: 15 }] });
+const files = { map: join(dir, 'ph.mrc'), h1: join(dir, 'ph_h1.mrc'), h2: join(dir, 'ph_h2.mrc'), labels: join(dir, 'ph_labels.mrc'), badMask: join(dir, 'mask40.mrc') };
+writeFileSync(files.map, encodeMrc(p.map));
+writeFileSync(files.h1, encodeMrc(p.half1));
+writeFileSync(files.h2, encodeMrc(p.half2));
+writeFileSync(files.labels, encodeMrc({ data: Float32Array.from(p.labels), shape: p.map.shape, voxelSizeA: p.map.voxelSizeA }));
+writeFileSync(files.badMask, encodeMrc({ data: new Float32Array(40 ** 3).fill(1), shape: [40, 40, 40], voxelSizeA: [1.5, 1.5, 1.5] }));
+
+async function fails(args: string[]): Promise<string> {
+  try {
+    await runCli(args, dir);
+  } catch (err) {
+    const e = err as { code?: number; stderr?: string; stdout?: string };
+    assert.ok(typeof e.code === 'number' && e.code !== 0, `exit code ${String(e.code)}`);
+    const lines = (e.stderr ?? '').trim().split('\n');
+    assert.equal(lines.length, 1, `one error line, got: ${e.stderr}`);
+    assert.match(lines[0], /^occupy: error: /);
+    return lines[0];
+  }
+  assert.fail(`occupy ${args.join(' ')} succeeded`);
+}
+
+test('half maps and labels: every output, per-label medians in --json, ChimeraX script with both colourings', async () => {
+  const out = join(dir, 'run1', 'ph.mrc');
+  const { stdout } = await runCli(['decompose', files.map, '--half-maps', files.h1, files.h2, '--labels', files.labels, '--sharpen', '--plot', '--json', '-o', out], dir);
+  const s = JSON.parse(stdout) as { labels: { label: number; relativeOccupancy: number; bfactorA2: number }[]; noiseModel: string; bands: { usableFraction: number }[]; files: string[] };
+  assert.equal(s.noiseModel, 'half-map difference (local)');
+  assert.deepEqual(s.labels.map((l) => l.label), [1, 2, 3]);
+  assert.ok(s.labels[1].relativeOccupancy < 0.8, `half-occupied label reads ${s.labels[1].relativeOccupancy}`);
+  assert.ok(s.labels[2].bfactorA2 > s.labels[0].bfactorA2 + 50, `the flexible label has the higher B: ${s.labels.map((l) => l.bfactorA2.toFixed(0)).join(' / ')} Å²`);
+  assert.ok(s.labels[2].relativeOccupancy > 0.85, `the flexible label reads ${s.labels[2].relativeOccupancy}`);
+  const names = readdirSync(join(dir, 'run1')).sort();
+  for (const f of ['occupancy_ph.mrc', 'bfactor_ph.mrc', 'bands_ph.mrc', 'locbsharp_ph.mrc', 'log_decompose_ph.txt', 'chimX_decompose_ph.cxc', 'guinier_ph.png', 'guinier_ph.svg', 'occupancy_hist_ph.png', 'bfactor_hist_ph.png']) assert.ok(names.includes(f), `${f} missing from ${names.join(', ')}`);
+  const cxc = readFileSync(join(dir, 'run1', 'chimX_decompose_ph.cxc'), 'utf8');
+  assert.match(cxc, /alias color_by_bfactor color sample #1 map #3/);
+  assert.match(cxc, /^color_by_occupancy$/m);
+  const occ = (await readMrc(join(dir, 'run1', 'occupancy_ph.mrc'))).volume;
+  assert.deepEqual([...occ.shape], [56, 56, 56]);
+  assert.ok(occ.data.every((v) => v >= 0 && v <= 1));
+});
+
+test('real maps emd_5625, emd_1439: run from one map, maps in range, the log explains the usable bands', { skip }, async () => {
+  await Promise.all(['emd_5625.map', 'emd_1439.map'].map(async (name) => {
+    const out = join(dir, name.replace(/\W/g, '_'), 'x.mrc');
+    const { stdout } = await runCli(['decompose', resolve(SHARED_DATA, name), '--json', '-q', '-o', out], dir);
+    const s = JSON.parse(stdout) as { bands: { resolutionA: number; usableFraction: number }[]; warnings: string[] };
+    const occ = (await readMrc(out.replace('x.mrc', 'occupancy_x.mrc'))).volume.data;
+    const bands = (await readMrc(out.replace('x.mrc', 'bands_x.mrc'))).volume.data;
+    const b = (await readMrc(out.replace('x.mrc', 'bfactor_x.mrc'))).volume.data;
+    assert.ok(occ.every((v) => v >= 0 && v <= 1), `${name}: occupancy in [0, 1]`);
+    assert.ok(occ.some((v) => v > 0.5), `${name}: some full occupancy`);
+    assert.ok(bands.every((v) => Number.isInteger(v) && v >= 0 && v <= s.bands.length));
+    assert.ok(b.every((v) => Number.isFinite(v)));
+    const log = readFileSync(out.replace('x.mrc', 'log_decompose_x.txt'), 'utf8');
+    assert.match(log, /Bands \(centre Å, window sigma Å, reference amplitude, noise amplitude, usable fraction of the molecule\):/);
+    for (const band of s.bands) assert.ok(log.includes(band.resolutionA.toFixed(2)), `${name}: log lists the ${band.resolutionA.toFixed(2)} Å band`);
+    // emd_1439 (5.2 Å voxels, low resolution): most bands are below noise, and the log says so
+    if (name === 'emd_1439.map') assert.match(log, /mostly below noise[\s\S]*WARNING: fewer than three bands/);
+  }));
+});
+
+test('bad input: one error line naming the option or file, nothing written', async () => {
+  const out = join(dir, 'bad', 'x.mrc');
+  const cases: [string[], RegExp][] = [
+    [['decompose', join(dir, 'missing.mrc'), '-o', out], /cannot read map '.*missing\.mrc': no such file/],
+    [['decompose', files.map, '--half-maps', files.h1, '-o', out], /--half-maps needs exactly two maps/],
+    [['decompose', files.map, '--bands', '1', '-o', out], /--bands/],
+    [['decompose', files.map, '--mask', files.badMask, '-o', out], /--mask box 40x40x40 does not match/],
+  ];
+  const lines = await Promise.all(cases.map(([args]) => fails(args)));
+  lines.forEach((l, i) => assert.match(l, cases[i][1]));
+  assert.ok(!existsSync(join(dir, 'bad')) || readdirSync(join(dir, 'bad')).length === 0, 'nothing left after a failure');
+});

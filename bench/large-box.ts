@@ -11,7 +11,7 @@
  * environment variable `OCCUPY_REF` names a runnable copy of its source tree (the folder holding
  * `occupy_lib/`; see ../shared/tools/README.md for the Debian packages and how to unpack it): it is
  * run through `../shared/tools/occupy_ref.py` as a whole `/usr/bin/python3` process, timed and
- * measured the same way; `--max-box 0` is passed to it as `--max-box 4096` (its way of saying no
+ * measured the same way (`OCCUPY_REF_SCRIPT` overrides the script's path); `--max-box 0` is passed to it as `--max-box 4096` (its way of saying no
  * down-sampling). Without `OCCUPY_REF` the original's columns say `skipped: OCCUPY_REF not set`.
  * The original needs about 3× the map in memory (its full-size real FFT in complex64), 13 GB for
  * 1024³, so at 1024³ it runs only with `--ref-1024`.
@@ -20,7 +20,7 @@
  * at 1.2 Å for 256³–512³; the 1024³ map (0.6 Å, 4 GiB) is the 512³ phantom upsampled 2× by
  * repeating voxels, written section by section.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -40,13 +40,15 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 
 /** Run a command under GNU time; wall and peak RSS of the whole process. */
 function timed(cmd: string, args: string[], cwd?: string, env?: NodeJS.ProcessEnv): Run {
-  const out = execFileSync('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], cwd, env: env ?? process.env });
-  const m = /TIME ([\d.]+) (\d+)\s*$/.exec(out.trim());
-  if (!m) throw new Error(`no GNU time output from ${cmd}: ${out.slice(-300)}`);
+  const p = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], cwd, env: env ?? process.env });
+  const err = p.stderr ?? '';
+  const m = /TIME ([\d.]+) (\d+)\s*$/.exec(err.trim());
+  if (p.status !== 0 || !m) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${p.status}): ${err.slice(-500)}`);
   return { wall: Number(m[1]), rssKiB: Number(m[2]) };
 }
 
-function phantom(n: number, voxelSizeA: number): Volume {
+/** The bench phantom (two domains at occupancy 1 and 0.5, 4 Å, SNR 4) on an n³ box. */
+export function phantom(n: number, voxelSizeA: number): Volume {
   const c = n / 2;
   const off = Math.round(n / 8);
   return occupancyPhantom({
@@ -59,7 +61,7 @@ function phantom(n: number, voxelSizeA: number): Volume {
 }
 
 /** Write `v` upsampled 2× by repeating voxels (box 2n, voxel size halved), section by section. */
-async function writeUpsampled2(path: string, v: Volume): Promise<void> {
+export async function writeUpsampled2(path: string, v: Volume): Promise<void> {
   const [n] = v.shape;
   const m = 2 * n;
   const base = parseMrcHeader(encodeMrc(v).subarray(0, MRC_HEADER_BYTES), true);
@@ -103,7 +105,7 @@ export interface LargeBoxOptions {
 export async function largeBoxTable(o: LargeBoxOptions): Promise<string[][]> {
   const root = resolve(import.meta.dirname ?? '.', '..');
   const refSrc = process.env.OCCUPY_REF;
-  const refScript = resolve(root, '../shared/tools/occupy_ref.py');
+  const refScript = process.env.OCCUPY_REF_SCRIPT ?? resolve(root, '../shared/tools/occupy_ref.py');
   const refOk = !!refSrc && existsSync(join(refSrc, 'occupy_lib')) && existsSync(refScript) && existsSync('/usr/bin/python3');
   const refNote = !refSrc ? 'skipped: OCCUPY_REF not set' : refOk ? '' : `skipped: OCCUPY_REF=${refSrc} has no occupy_lib/ (or ${refScript} / /usr/bin/python3 missing)`;
   const rows: string[][] = [];

@@ -10,6 +10,10 @@
  * 20–40 s on an idle 2-core machine); the process's peak RSS must stay far below the map's size.
  * Skipped with a message when the temporary folder's disk has less than 4.5 GiB free (a file
  * system without sparse files would need the whole 4 GiB).
+ *
+ * Also, on small maps: the streamed estimate (a map above `--max-box`, no modified map) gives the
+ * whole-map estimate bit for bit (axis order 1, 2, 3; r >= 0.9999 for a permuted file, cropped in
+ * its own order) and refuses NaN voxels with `readMrc`'s message.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +25,11 @@ import { loadFft } from '../../src/math/fft.js';
 import { fourierResample, fourierResamplePlanes } from '../../src/filters/fourier-resample.js';
 import { encodeMrc, encodeMrcHeader, MRC_HEADER_BYTES, openMrcSections, parseMrcHeader } from '../../src/io/mrc/index.js';
 import { DEFAULT_MAX_BOX, processingBox } from '../../src/occupancy/estimate-options.js';
+import { estimateFromFile } from '../../src/occupancy/estimate-files.js';
+import { estimateLocalScale } from '../../src/occupancy/estimate.js';
+import { occupancyPhantom } from '../../src/synthetic/phantom.js';
+import { readMrc, writeMrc, type MrcHeader } from '../../src/io/mrc/index.js';
+import { pearson } from '../../src/math/statistics.js';
 import type { Shape3 } from '../../src/core/volume.js';
 
 const N = 1024;
@@ -110,6 +119,50 @@ test('1024³ map: read section by section and Fourier-cropped to 256³ without h
     // the probe at (100, 200, 300) lands at (25, 50, 75) of the 256³ box, with value 1000/64
     const peak = volume.data[(75 * m + 50) * m + 25];
     assert.ok(Math.abs(peak - 1000 / 64) < 0.05 * (1000 / 64), `value at the probe's position ${peak}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('streamed estimate of a map above --max-box: the whole-map result, NaN refused as readMrc does', async () => {
+  await loadFft();
+  const work = mkdtempSync(join(tmpdir(), 'occupy-stream-'));
+  try {
+    const shape: Shape3 = [72, 70, 66];
+    const { map } = occupancyPhantom({
+      shape, voxelSizeA: 1.3, resolutionA: 4.5, snr: 4, seed: 9,
+      domains: [{ centreVoxel: [28, 35, 33], radiusA: 14, occupancy: 1 }, { centreVoxel: [46, 35, 33], radiusA: 13, occupancy: 0.5 }],
+    });
+    const maxBox = 40;
+    const whole = estimateLocalScale(map, { maxBox });
+    const plain = join(work, 'plain.mrc');
+    await writeMrc(plain, map);
+    const streamed = await estimateFromFile({ inputPath: plain, outputDir: join(work, 'out1'), maxBox, threads: false, chimerax: false });
+    assert.equal(streamed.input.volume, undefined, 'the input is not held');
+    assert.deepEqual(streamed.result.processingShape, whole.processingShape);
+    assert.deepEqual(streamed.result.scale.data, whole.scale.data);
+    assert.deepEqual(streamed.result.confidence.data, whole.confidence.data);
+    // the written map is the result
+    assert.deepEqual((await readMrc(join(work, 'out1', 'scale_res_plain.mrc'))).volume.data, whole.scale.data);
+
+    // a file in axis order 3, 1, 2 (cropped in file order, then reordered)
+    const tmpl = (await readMrc(plain)).header;
+    const permuted = join(work, 'permuted.mrc.gz');
+    await writeMrc(permuted, map, { template: { ...tmpl, mapc: 3, mapr: 1, maps: 2 } as MrcHeader });
+    const p = await estimateFromFile({ inputPath: permuted, outputDir: join(work, 'out2'), maxBox, threads: false, chimerax: false });
+    assert.deepEqual(p.result.processingShape, whole.processingShape);
+    const r = pearson(p.result.scale.data, whole.scale.data);
+    assert.ok(r >= 0.9999, `scale r = ${r}`);
+
+    // NaN voxels: the same message as reading the map whole, nothing written
+    const bad = map.data.slice();
+    bad[1234] = Number.NaN;
+    const nanPath = join(work, 'nan.mrc');
+    await writeMrc(nanPath, { ...map, data: bad });
+    let expected = '';
+    await readMrc(nanPath).catch((e: Error) => (expected = e.message));
+    assert.match(expected, /map contains 1 NaN\/Inf voxels/);
+    await assert.rejects(estimateFromFile({ inputPath: nanPath, outputDir: join(work, 'out3'), maxBox, threads: false }), (e: Error) => e.message === expected);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -16,6 +16,7 @@ import { prestartScaleThread } from './scale-thread.js';
 import { estimateOutputNames, mapStem } from './output-names.js';
 import { formatLog, summarise, type EstimateSummary } from './summary.js';
 import { modifiedMapName, modifyMap, type ModificationRequest } from './modify.js';
+import { decomposedScale } from '../decomposition/scale-from.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { OutputSet } from '../core/output-set.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
@@ -55,6 +56,8 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
   lowpassOutputA?: number;
   /** `--hist-match`: histogram-match modified maps to the input instead of clipping. */
   histMatch?: boolean;
+  /** `--scale-from`: modify by the estimate's local scale (default) or by the decomposed relative occupancy (`occupy decompose`, one map). */
+  scaleFrom?: 'estimate' | 'decompose';
   /** `--seed` of the synthetic solvent noise; a random seed (logged) when undefined. */
   seed?: number;
   /** `--plot`: write `solModel_<stem>.png/.svg` and the modification-curve plots. */
@@ -231,10 +234,11 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
       result.notes.push(`Synthetic solvent noise seed: ${seed} (use --seed ${seed} to reproduce).`);
     }
   }
+  const modifyBy = opts.scaleFrom === 'decompose' && modifications.some((m) => m !== undefined) ? decomposedScale(result) : result;
   const modifiedPaths: string[] = [];
   for (let i = 0; i < modifications.length; i++) {
     const m = modifications[i];
-    const mod = modifyMap(input.volume as Volume, result, m, {
+    const mod = modifyMap(input.volume as Volume, modifyBy, m, {
       scaleLimit: opts.scaleLimit,
       excludeSolvent: opts.excludeSolvent,
       omitConfidence: opts.omitConfidence,

@@ -51,6 +51,7 @@ export interface EstimateCliOptions {
   omitConfidence?: boolean;
   lowpassOutput?: number;
   histMatch?: boolean;
+  scaleFrom?: 'estimate' | 'decompose';
   seed?: number;
   outputMap?: string;
   keepOutputPath?: boolean;
@@ -116,6 +117,7 @@ export function addMethodOptions(cmd: Command): Command {
     .option('--omit-confidence', 'do not suppress solvent by confidence when modifying (not recommended)')
     .option('--lowpass-output <A>', 'low-pass modified maps to this resolution in Å', resolutionOption('--lowpass-output'))
     .option('--hist-match', 'histogram-match modified maps to the input instead of clipping to its range')
+    .addOption(new Option('--scale-from <source>', 'what the modifications act on: the local scale (estimate) or the decomposed relative occupancy (decompose: a flexible, fully occupied domain is not amplified as if partial)').choices(['estimate', 'decompose']).default('estimate'))
     .option('--seed <n>', 'seed of the synthetic solvent noise added when attenuating (default: random, logged)', seedOption('--seed'))
     .option('--save-all-maps', 'also write the low-passed (and down-sampled) input')
     .option('--chimerax', 'write the ChimeraX script chimX_<stem>.cxc (the default)')
@@ -188,6 +190,7 @@ export function toMethodOptions(o: Omit<EstimateCliOptions, 'inputMap' | 'emdb' 
     omitConfidence: o.omitConfidence === true,
     lowpassOutputA: o.lowpassOutput,
     histMatch: o.histMatch === true,
+    scaleFrom: o.scaleFrom ?? 'estimate',
     seed: o.seed,
     plot: o.plot === true,
     angpix: o.angpix,

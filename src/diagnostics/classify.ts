@@ -67,10 +67,9 @@ export function maskingFindings(f: MapFeatures): Finding[] {
     out.push({ code: 'masked', severity: 'warning', message: `soft-masked: the local standard deviation falls from ${g(p[INNER])} (0.6–0.8 of the inscribed radius) to ${g(p[EDGE])} at its edge and ${g(p[CORNER])} in the corners (× the map's std); ${consequence}`, evidence: { ...profile, kind: 'smooth-fall' } });
   } else if (p[EDGE] < T.constantBackgroundStd && p[CORNER] < T.constantBackgroundStd) {
     out.push({ code: 'masked', severity: 'warning', message: `near-constant background: the local standard deviation at the edge of the inscribed sphere is ${g(p[EDGE])} and in the corners ${g(p[CORNER])} of the map's std (raw maps keep solvent noise there); ${consequence}`, evidence: { ...profile, kind: 'constant-background' } });
-    const spread = f.cornerMeanSpread;
-    const offset = Math.abs(f.faceModeValue) / (f.std * Math.max(p[CORNER], 1e-12));
-    if (Number.isFinite(spread) && offset > T.flattenedOffsetStds) {
-      out.push({ code: 'flattened', severity: 'warning', message: `the background sits at about ${g(f.faceModeValue)}, ${offset.toFixed(0)} background stds away from 0: the solvent looks flattened to a constant; the solvent model will describe that constant, not noise.`, evidence: { background: r3(f.faceModeValue), offsetStds: r3(offset), ...profile } });
+    const offset = Math.abs(f.cornerMean) / (f.std * Math.max(p[CORNER], 1e-12));
+    if (Number.isFinite(offset) && offset > T.flattenedOffsetStds) {
+      out.push({ code: 'flattened', severity: 'warning', message: `the background sits at about ${g(f.cornerMean)}, ${offset.toFixed(0)} background stds away from 0: the solvent looks flattened to a constant; the solvent model will describe that constant, not noise.`, evidence: { background: r3(f.cornerMean), offsetStds: r3(offset), ...profile } });
     }
   }
   return out;

@@ -52,6 +52,8 @@ export interface MapFeatures {
   cornerStd: number;
   /** Median absolute deviation of the corner blocks' means from the face mode value, over the global std. */
   cornerMeanSpread: number;
+  /** Median of the corner blocks' means (density units): the background level. */
+  cornerMean: number;
   /** 20th percentile of the local standard deviation of blocks inside 0.9 × the inscribed radius. */
   innerLowStd: number;
   /** Median block std per radial bin ({@link PROFILE_EDGES}), relative to the global std. */
@@ -184,6 +186,7 @@ export function measureMapFeatures(v: Volume): MapFeatures {
   const rIn = 0.5 * Math.min(sx, sy, sz);
   const corner: number[] = [];
   const cornerMeans: number[] = [];
+  const cornerLevels: number[] = [];
   const inner: number[] = [];
   const prof: number[][] = PROFILE_EDGES.slice(1).map(() => []);
   for (let k = 0; k < bz; k++) {
@@ -200,6 +203,7 @@ export function measureMapFeatures(v: Volume): MapFeatures {
         if (r > 1.2) {
           corner.push(s);
           cornerMeans.push(Math.abs(m - faceModeValue));
+          cornerLevels.push(m);
         }
         if (r <= 0.9) inner.push(s);
         for (let p = 0; p < prof.length; p++) if (r >= PROFILE_EDGES[p] && r < PROFILE_EDGES[p + 1]) prof[p].push(s);
@@ -226,6 +230,7 @@ export function measureMapFeatures(v: Volume): MapFeatures {
     peakFraction: hist[peak] / n,
     cornerStd: median(corner),
     cornerMeanSpread: std > 0 ? median(cornerMeans) / std : Number.NaN,
+    cornerMean: median(cornerLevels),
     innerLowStd: quantile(inner, 0.2),
     stdProfile: prof.map((p) => (std > 0 ? median(p) / std : Number.NaN)),
   };

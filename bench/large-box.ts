@@ -4,8 +4,10 @@
  *
  * Rows: 256³, 384³ and 512³ with the default `--max-box 256` and with `--max-box 0` (full size;
  * 256³ only once, the two are the same run), and 1024³ default. Each cell is the median over
- * `--large-runs` (default 3) whole CLI processes of the wall time, with the median peak RSS of the
- * same processes (GNU time `%M`); each run writes into a new output folder.
+ * `--large-runs` (default 3) whole CLI processes of the wall time and of the CPU time (user +
+ * system: the steadier figure on a shared machine), with the median peak RSS of the same processes
+ * (GNU time `%M`), and the 1-minute load average after the row; each run writes into a new output
+ * folder.
  *
  * The original OccuPy runs side by side in the same bench run, alternating with ours, when the
  * environment variable `OCCUPY_REF` names a runnable copy of its source tree (the folder holding
@@ -30,9 +32,10 @@ import { encodeMrc, encodeMrcHeader, MRC_HEADER_BYTES, parseMrcHeader, writeMrc 
 import { occupancyPhantom } from '../src/synthetic/phantom.js';
 import type { Volume } from '../src/core/volume.js';
 
-/** One measured process: wall seconds and peak RSS (KiB). */
+/** One measured process: wall seconds, CPU seconds (user + system) and peak RSS (KiB). */
 interface Run {
   wall: number;
+  cpu: number;
   rssKiB: number;
 }
 
@@ -40,11 +43,11 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 
 /** Run a command under GNU time; wall and peak RSS of the whole process. */
 function timed(cmd: string, args: string[], cwd?: string, env?: NodeJS.ProcessEnv): Run {
-  const p = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], cwd, env: env ?? process.env });
+  const p = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M %U %S', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], cwd, env: env ?? process.env });
   const err = p.stderr ?? '';
-  const m = /TIME ([\d.]+) (\d+)\s*$/.exec(err.trim());
+  const m = /TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)\s*$/.exec(err.trim());
   if (p.status !== 0 || !m) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${p.status}): ${err.slice(-500)}`);
-  return { wall: Number(m[1]), rssKiB: Number(m[2]) };
+  return { wall: Number(m[1]), rssKiB: Number(m[2]), cpu: Number(m[3]) + Number(m[4]) };
 }
 
 /** The bench phantom (two domains at occupancy 1 and 0.5, 4 Å, SNR 4) on an n³ box. */
@@ -140,21 +143,24 @@ export async function largeBoxTable(o: LargeBoxOptions): Promise<string[][]> {
       const row = [
         `${n}³ ${maxBox === 0 ? '--max-box 0' : 'default'}`,
         oursS.toFixed(1),
+        median(ours.map((x) => x.cpu)).toFixed(1),
         `${(oursRss / 1e6).toFixed(0)} MB (${(oursRss / (4 * n ** 3)).toFixed(2)}× map; budget ${(budget / 1e6).toFixed(0)} MB)`,
       ];
       if (ref.length > 0) {
         const refS = median(ref.map((x) => x.wall));
         const refRss = median(ref.map((x) => x.rssKiB)) * 1024;
-        row.push(refS.toFixed(1), `${(refRss / 1e6).toFixed(0)} MB`, `${(refS / oursS).toFixed(1)}×`);
+        const refCpu = median(ref.map((x) => x.cpu));
+        row.push(refS.toFixed(1), refCpu.toFixed(1), `${(refRss / 1e6).toFixed(0)} MB`, `${(refS / oursS).toFixed(1)}×`, `${(refCpu / median(ours.map((x) => x.cpu))).toFixed(1)}×`);
       } else {
-        row.push(refNote || 'not run at 1024³ (needs ~13 GB; --ref-1024)', '', '');
+        row.push(refNote || 'not run at 1024³ (needs ~13 GB; --ref-1024)', '', '', '', '');
       }
+      row.push(loadavg()[0].toFixed(1));
       rows.push(row);
       console.log(`  ${row.join(' | ')}  (map ${mapMB.toFixed(0)} MB; load ${loadavg()[0].toFixed(1)})`);
     }
     rmSync(path, { force: true });
   }
-  printTable(['box', 'ours s', 'ours peak RSS', 'original s', 'original peak RSS', 'speed-up'], rows);
+  printTable(['box', 'ours wall s', 'ours CPU s', 'ours peak RSS', 'original wall s', 'original CPU s', 'original peak RSS', 'speed-up (wall)', 'speed-up (CPU)', 'load'], rows);
   return rows;
 }
 

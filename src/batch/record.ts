@@ -12,8 +12,23 @@ export interface BatchRecord {
   status: 'ok' | 'error';
   /** Error message when status is 'error'. */
   message?: string;
-  /** Options of the run (the same for every map of a batch). */
+  /** Options of the run (the same for every map of a batch), with the seed filled in (default 0). */
   settings: Record<string, unknown>;
+  /**
+   * Completion key: a hash of the resolved settings and the input's content (`run-key.ts`). A map
+   * counts as complete for a rerun only when its folder's record lists the rerun's key in {@link keys}.
+   */
+  key?: string;
+  /** Keys of every run whose outputs this map's folder holds (outputs of several settings side by side). */
+  keys?: string[];
+  /** Seed of the synthetic solvent noise (batch default 0). */
+  seed?: number;
+  /** occupy-ts version that computed it (from package.json). */
+  version?: string;
+  /** SHA-256 of the input file (absent for EMDB entries that failed to download). */
+  inputSha256?: string;
+  /** Every resolved setting of the estimate (as in the log's record), by option name. */
+  resolvedSettings?: Record<string, unknown>;
   /** Box [nx, ny, nz] in voxels. */
   box?: [number, number, number];
   /** Voxel size along X, Y, Z in Å. */

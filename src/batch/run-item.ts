@@ -4,6 +4,9 @@
  */
 import { existsSync } from 'node:fs';
 import { lstat, readFile, readdir, rename } from 'node:fs/promises';
+import { keySettings, runKey } from './run-key.js';
+import { mergeEarlierOutputs } from './merge-outputs.js';
+import { TOOL_VERSION } from '../core/version.js';
 import { join, relative } from 'node:path';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -39,10 +42,10 @@ export function itemDir(outRoot: string, item: BatchItem): string {
 }
 
 /**
- * The record of a finished item, or undefined when it is not finished: its folder must be a real
- * folder made by this tool, with a complete `ok` record of this id.
+ * The record of an item's folder (any settings), or undefined when there is none: the folder must
+ * be a real folder made by this tool, with a complete `ok` record of this id.
  */
-export async function finishedRecord(outRoot: string, item: BatchItem): Promise<BatchRecord | undefined> {
+export async function folderRecord(outRoot: string, item: BatchItem): Promise<BatchRecord | undefined> {
   const dir = itemDir(outRoot, item);
   if (!(await isOwnedDir(dir))) return undefined;
   try {
@@ -51,6 +54,17 @@ export async function finishedRecord(outRoot: string, item: BatchItem): Promise<
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The record of an item finished with these settings and this input content, or undefined: its
+ * folder's record ({@link folderRecord}) must list `key` (see `run-key.ts`) among the keys whose
+ * outputs it holds. Without `key`, any complete record counts.
+ */
+export async function finishedRecord(outRoot: string, item: BatchItem, key?: string): Promise<BatchRecord | undefined> {
+  const rec = await folderRecord(outRoot, item);
+  if (!rec || key === undefined) return rec;
+  return (rec.keys ?? (rec.key ? [rec.key] : [])).includes(key) ? rec : undefined;
 }
 
 /**
@@ -97,6 +111,11 @@ export interface RunItemOptions {
    * worker whose parent run has died, so a rerun may own the map by now).
    */
   canCommit?: () => boolean;
+  /**
+   * `--force`: replace the map's folder. Without it, the outputs of an earlier run with other
+   * settings stay beside the new ones (an output of the same name with other voxels is refused).
+   */
+  force?: boolean;
 }
 
 /**
@@ -109,12 +128,13 @@ export interface RunItemOptions {
 export async function runItem(outRoot: string, item: BatchItem, options: BatchMethodOptions, placement: RunItemOptions = {}): Promise<BatchRecord> {
   const { shard, stagingRoot = runStagingDir(outRoot), canCommit } = placement;
   const t0 = performance.now();
-  const settings = { ...options } as Record<string, unknown>;
-  delete settings.threads; // how it ran, not what it computed
+  const settings = keySettings(options); // how it ran (threads) is not what it computed
   const base: Omit<BatchRecord, 'status' | 'seconds'> = {
     id: item.id,
     map: item.given,
     settings,
+    seed: settings.seed as number,
+    version: TOOL_VERSION,
     warnings: [],
     ...(item.classNumber !== undefined ? { classNumber: item.classNumber, classDistribution: item.classDistribution } : {}),
     ...(shard ? { shard } : {}),
@@ -127,7 +147,12 @@ export async function runItem(outRoot: string, item: BatchItem, options: BatchMe
     if (!existsSync(input)) throw new Error(`cannot read map '${item.given}': no such file`);
     await createRunStaging(outRoot, stagingRoot);
     await createOwnedDir(staging, 'map', item.source);
-    const { summary, result } = await estimateFromFile({ ...options, seed: options.seed ?? 0, inputPath: input, outputDir: staging, outputStem: item.id });
+    const { summary, result } = await estimateFromFile({ ...options, seed: options.seed ?? 0, inputPath: input, outputDir: staging, outputStem: item.id, finalDir: dir });
+    const inputSha256 = summary.record?.input?.sha256;
+    const key = runKey(options, item.source.startsWith('emdb:') ? item.source : (inputSha256 ?? ''));
+    // an earlier run's outputs (other settings) stay beside these ones, unless --force
+    const previous = placement.force ? undefined : await folderRecord(outRoot, item);
+    const earlierKeys = previous ? await mergeEarlierOutputs(dir, staging, previous) : [];
     let conf = 0;
     let sumScale = 0;
     let full = 0;
@@ -141,6 +166,10 @@ export async function runItem(outRoot: string, item: BatchItem, options: BatchMe
     const files = (await readdir(staging)).filter((f) => f !== MARKER_FILE).sort().map((f) => relative(outRoot, join(dir, f)));
     const record: BatchRecord = {
       ...base,
+      key,
+      keys: [...new Set([...earlierKeys, key])],
+      ...(inputSha256 ? { inputSha256 } : {}),
+      resolvedSettings: summary.record?.settings,
       status: 'ok',
       box: [...summary.boxInput],
       voxelSizeA: [...summary.voxelSizeA],

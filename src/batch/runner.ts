@@ -15,6 +15,7 @@ import type { WorkerTask } from './worker.js';
 import { claimItem, cleanLockDir } from './claims.js';
 import { removeOwnedDir } from './owned-dirs.js';
 import { appendRecord, readResultsFiles, skippedLineMessage } from './results-file.js';
+import { inputDigest, runKey } from './run-key.js';
 
 export { readBatchRecords } from './results-file.js';
 
@@ -124,10 +125,22 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
     progress(rec);
   };
 
+  // complete means: computed with these settings from this input content (the key), not just a folder
+  const keys = new Map<string, string>();
+  const finishedNow = async (item: BatchItem): Promise<BatchRecord | undefined> => {
+    if (run.force) return undefined;
+    if (!keys.has(item.id)) {
+      const digest = await inputDigest(item);
+      if (digest === undefined) return undefined;
+      keys.set(item.id, runKey(options, digest));
+    }
+    return finishedRecord(outRoot, item, keys.get(item.id));
+  };
+
   // finished and recorded before this run: no claim needed
   const todo: BatchItem[] = [];
   for (const item of mine) {
-    const rec = run.force ? undefined : await finishedRecord(outRoot, item);
+    const rec = await finishedNow(item);
     if (rec && hasRecord(known.records, rec)) skip(rec);
     else todo.push(item);
   }
@@ -141,7 +154,7 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
       return;
     }
     try {
-      const finished = run.force ? undefined : await finishedRecord(outRoot, item);
+      const finished = await finishedNow(item);
       if (finished) {
         // finished by another run, or by a run killed before it wrote the record: make sure it is recorded
         if (!hasRecord((await readResultsFiles(outRoot)).records, finished)) await appendRecord(resultsPath, finished);
@@ -161,7 +174,7 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
 
   const jobs = Math.max(1, Math.min(run.jobs ?? 1, todo.length));
   if (jobs <= 1) {
-    for (const item of todo) await process1(item, (it) => runItem(outRoot, it, options, { shard: shardLabel, stagingRoot }));
+    for (const item of todo) await process1(item, (it) => runItem(outRoot, it, options, { shard: shardLabel, stagingRoot, force: run.force }));
   } else {
     const queue = [...todo];
     await Promise.all(
@@ -171,7 +184,7 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
         const taskOptions = { ...options, threads: 2 * jobs <= cpus().length };
         const compute = (item: BatchItem) =>
           new Promise<BatchRecord>((res) => {
-            const task: WorkerTask = { outRoot, item, options: taskOptions, shard: shardLabel, stagingRoot };
+            const task: WorkerTask = { outRoot, item, options: taskOptions, shard: shardLabel, stagingRoot, force: run.force };
             const onExit = (code: number | null, signal: string | null) => {
               worker.off('message', onMessage);
               worker = startWorker(); // a crashed worker fails its map, not the batch

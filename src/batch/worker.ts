@@ -13,6 +13,8 @@ export interface WorkerTask {
   shard?: string;
   /** The parent run's staging folder. */
   stagingRoot: string;
+  /** `--force`: replace the map's folder instead of keeping earlier outputs beside the new ones. */
+  force?: boolean;
 }
 
 if (process.send) {
@@ -21,7 +23,7 @@ if (process.send) {
   process.on('message', async (task: WorkerTask) => {
     await ready;
     // a worker whose parent died (SIGKILL) must not put a map in place: a rerun may own it now
-    const rec = await runItem(task.outRoot, task.item, task.options, { shard: task.shard, stagingRoot: task.stagingRoot, canCommit: () => process.connected });
+    const rec = await runItem(task.outRoot, task.item, task.options, { shard: task.shard, stagingRoot: task.stagingRoot, canCommit: () => process.connected, force: task.force });
     if (process.connected) send(rec);
   });
   process.on('disconnect', () => process.exit(0));

@@ -18,20 +18,31 @@ import * as check from './commands/check.js';
 import { loadFft } from '../math/fft.js';
 import { installSignalCleanup } from '../core/signal-cleanup.js';
 import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
+import { EXIT, UsageError } from '../core/exit-codes.js';
+import { helpAll, optionTermWithAliases } from './help.js';
 
-/** Build the program (exported for tests). */
-export function buildProgram(argv: readonly string[] = []): Command {
+/**
+ * Build the program (exported for tests).
+ * @param argv the arguments after `occupy`, multi-letter flags rewritten
+ * @param typed the arguments exactly as typed (recorded in the run's log); default `argv`
+ */
+export function buildProgram(argv: readonly string[] = [], typed: readonly string[] = argv): Command {
   const program = new Command('occupy')
     .description('Local scale of cryo-EM maps (the OccuPy method): relative occupancy or resolution from one map, no half maps, no mask.')
     .version(OCCUPY_VERSION, '--version')
     .showSuggestionAfterError()
-    .configureHelp({ sortOptions: false })
-    .addHelpText('after', '\nOccuPy-style short flag: -lp is accepted for --lowpass.\n\nExamples:\n  occupy -i emd_1234.map.gz\n  occupy -i map.mrc --occupancy -lp 10 --json\n  occupy demo                  # synthetic map with known occupancies\n');
+    .configureHelp({ sortOptions: false, optionTerm: optionTermWithAliases })
+    .option('--help-all', 'print the help of every command (the estimate and every subcommand) and exit')
+    .addHelpText('after', '\nShort aliases (as the original OccuPy): -i --input-map, -r --resolution, -lp --lowpass, -t --tau, -am --amplify, -at --attenuate, -o --output-map, -v --verbose, -q --quiet, -h --help.\nExit codes: 0 ok, 1 failed, 2 usage error, 3 some batch maps failed.\n\nExamples:\n  occupy -i emd_1234.map.gz\n  occupy map.mrc -o out/                     # out/scale_res_map.mrc, out/conf_map.mrc, ...\n  occupy -i map.mrc --occupancy -lp 10 --json\n  occupy demo                                # synthetic map with known occupancies\n');
   // The estimate is the main job: its options live on the program itself, as in OccuPy
   // (`occupy -i map.mrc ...`); other jobs are subcommands (`occupy demo`).
   program.enablePositionalOptions();
-  estimate.addEstimateOptions(program).action(async (opts: estimate.EstimateCliOptions) => {
-    await estimate.run(opts);
+  estimate.addEstimateOptions(program).action(async (map: string | undefined, opts: estimate.EstimateCliOptions & { helpAll?: boolean }) => {
+    if (opts.helpAll) {
+      process.stdout.write(helpAll(program));
+      return;
+    }
+    await estimate.run({ ...opts, commandLine: [...typed] }, map);
   });
   demo.addDemoOptions(program.command('demo').description(demo.summary)).action(async (opts: demo.DemoOptions) => {
     await demo.run(opts);
@@ -85,7 +96,7 @@ function argsAfter(argv: readonly string[], name: string): string[] {
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   const args = rewriteMultiLetterFlags(argv);
-  const program = buildProgram(args);
+  const program = buildProgram(args, argv);
   // commander's own errors as one `occupy: error: …` line (its suggestion joined onto it)
   const outputError = (str: string, write: (s: string) => void): void => {
     write(`occupy: ${str.trim().replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)').replace(/\n+/g, ' ')}\n`);
@@ -104,11 +115,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // commander has already printed its one-line message (or help/version)
-      return err.exitCode === 0 ? 0 : 2;
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const e = err as Error;
     process.stderr.write(`occupy: error: ${(e?.message ?? String(err)).split('\n')[0]}\n`);
     if (verbose && e?.stack) process.stderr.write(e.stack + '\n');
-    return 1;
+    return err instanceof UsageError ? EXIT.usage : EXIT.failed;
   }
 }

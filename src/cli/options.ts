@@ -6,9 +6,10 @@
  * point prints the message as its one `occupy: error: ...` line and exits non-zero.
  */
 import { ANGPIX_MAX_A, ANGPIX_MIN_A, voxelSizeError } from '../core/voxel-size-limits.js';
+import { UsageError } from '../core/exit-codes.js';
 
 /** An out-of-range or malformed option value; the message names the option, the range and the value. */
-export class OptionRangeError extends RangeError {
+export class OptionRangeError extends UsageError {
   /** @param message one line: the option, the allowed range and the value */
   constructor(message: string) {
     super(message);

@@ -5,28 +5,54 @@
 /** Verbosity of a command: `quiet` prints only errors, `verbose` adds notes and stack traces. */
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
-/** Prints progress and messages to stderr according to the verbosity. */
+/** The `--progress` styles. */
+export const PROGRESS_STYLES = ['auto', 'bar', 'lines', 'json', 'none'] as const;
+
+/**
+ * How progress is shown (`--progress`): `bar` redraws one line in place (a terminal), `lines` prints
+ * one line per finished phase with its elapsed time (logs, pipes, SLURM), `json` one JSON object per
+ * finished phase, `none` nothing; `auto` is `bar` on a terminal and `lines` elsewhere.
+ */
+export type ProgressStyle = (typeof PROGRESS_STYLES)[number];
+
+/**
+ * Phases that read and check the input: their lines are held back until a later phase finishes,
+ * so an input refused while it is read or checked still gives exactly one (error) line.
+ */
+const HELD_PHASES = new Set(['read', 'diagnostics']);
+
+/** Prints progress and messages to stderr according to the verbosity and the progress style. */
 export class Reporter {
   private lastPhase = '';
   private lastDraw = 0;
-  private readonly tty: boolean;
+  private readonly style: Exclude<ProgressStyle, 'auto'>;
   private lineOpen = false;
+  private readonly t0 = performance.now();
+  private phaseStart = performance.now();
+  private held: string[] = [];
 
+  /**
+   * @param verbosity `quiet` prints only errors and result-invalidating warnings
+   * @param stream where everything goes (stderr)
+   * @param style `--progress` (default `auto`)
+   */
   constructor(
     readonly verbosity: Verbosity,
     private readonly stream: NodeJS.WriteStream = process.stderr,
+    style: ProgressStyle = 'auto',
   ) {
-    this.tty = stream.isTTY === true;
+    this.style = style === 'auto' ? (stream.isTTY === true ? 'bar' : 'lines') : style;
   }
 
   /**
-   * A progress update: on a terminal one line redrawn in place; elsewhere (logs, pipes) one line
-   * per phase, and only with --verbose, so that a failed run still prints a single error line.
+   * A progress update of a long job. With `bar`, one line redrawn in place; with `lines` or `json`,
+   * one line when a phase finishes (that is, when the next one starts, or at {@link finish}) giving
+   * the phase, its seconds and the seconds since the start; nothing with `--quiet` or `none`.
    */
   progress(phase: string, fraction: number): void {
-    if (this.verbosity === 'quiet') return;
+    if (this.verbosity === 'quiet' || this.style === 'none') return;
     const pct = Math.round(100 * Math.min(1, Math.max(0, fraction)));
-    if (this.tty) {
+    if (this.style === 'bar') {
       const now = Date.now();
       if (phase === this.lastPhase && now - this.lastDraw < 100 && pct < 100) return;
       this.lastDraw = now;
@@ -35,14 +61,64 @@ export class Reporter {
       this.stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${phase.padEnd(16)}`);
       this.lineOpen = true;
       if (pct >= 100) this.endLine();
-    } else if (this.verbosity === 'verbose' && phase !== this.lastPhase) {
-      this.stream.write(`[${String(pct).padStart(3)}%] ${phase}\n`);
+      this.lastPhase = phase;
+      return;
     }
+    if (phase === this.lastPhase) return;
+    this.endPhase();
     this.lastPhase = phase;
+    this.phaseStart = performance.now();
   }
 
-  /** Erase an unfinished progress line (before an error message is printed). */
+  /**
+   * One line for an event that is its own step (a map of a batch finished): printed at once with
+   * `lines`/`json` (`{"event": text, "elapsedS": …}`), drawn as the bar's label with `bar`.
+   */
+  step(text: string, fraction: number): void {
+    if (this.verbosity === 'quiet' || this.style === 'none') return;
+    if (this.style === 'bar') {
+      this.progress(text, fraction);
+      return;
+    }
+    const elapsed = (performance.now() - this.t0) / 1000;
+    this.stream.write(this.style === 'json' ? JSON.stringify({ event: text, fraction: round3(fraction), elapsedS: round3(elapsed) }) + '\n' : `[${elapsed.toFixed(1).padStart(6)} s] ${text}\n`);
+  }
+
+  /** The line of the phase that just finished (held back while the input is being read and checked). */
+  private endPhase(): void {
+    if (this.lastPhase === '' || this.lastPhase === 'done') return;
+    const now = performance.now();
+    const seconds = (now - this.phaseStart) / 1000;
+    const elapsed = (now - this.t0) / 1000;
+    const line =
+      this.style === 'json'
+        ? JSON.stringify({ phase: this.lastPhase, seconds: round3(seconds), elapsedS: round3(elapsed) }) + '\n'
+        : `[${elapsed.toFixed(1).padStart(6)} s] ${this.lastPhase} (${seconds.toFixed(2)} s)\n`;
+    if (HELD_PHASES.has(this.lastPhase)) {
+      this.held.push(line);
+      return;
+    }
+    for (const h of this.held) this.stream.write(h);
+    this.held = [];
+    this.stream.write(line);
+  }
+
+  /** The job is done: the last phase's line (with `lines`/`json`), and a finished bar. */
+  finish(): void {
+    if (this.verbosity === 'quiet' || this.style === 'none') return;
+    if (this.style === 'bar') {
+      this.endLine();
+      return;
+    }
+    this.endPhase();
+    for (const h of this.held) this.stream.write(h);
+    this.held = [];
+    this.lastPhase = 'done';
+  }
+
+  /** Erase an unfinished progress line (before an error message is printed); held phase lines are dropped. */
   abort(): void {
+    this.held = [];
     if (this.lineOpen) {
       this.stream.write('\r\x1b[K');
       this.lineOpen = false;
@@ -72,4 +148,15 @@ export class Reporter {
   warn(text: string): void {
     this.info(`WARNING: ${text}`);
   }
+
+  /** A warning that makes the result invalid (the solvent model failed): shown even with --quiet. */
+  critical(text: string): void {
+    this.endLine();
+    this.stream.write(`WARNING: ${text}\n`);
+  }
+}
+
+/** A number rounded to 3 decimals, for JSON progress lines. */
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
 }

@@ -24,6 +24,13 @@ export interface ChimeraxScriptInput {
   minVisScale: number;
   /** Centre of the s_max tile in ChimeraX scene coordinates (Å), and its radius (Å). */
   maxTile?: { centreA: Vec3; radiusA: number };
+  /** Centre and radius (Å) of the tile with the lowest tau-quantile (the original's minimum tile). */
+  minTile?: { centreA: Vec3; radiusA: number };
+  /**
+   * `--chimerax-silent`: a script for `chimerax --offscreen` that, as the original's, hides the
+   * input when a modified map is shown, saves four views as `<imagePrefix>_rot1..4.png` and exits.
+   */
+  silent?: { imagePrefix: string };
   /** Warnings shown in the ChimeraX log. */
   warnings?: string[];
 }
@@ -64,13 +71,30 @@ export function chimeraxScript(s: ChimeraxScriptInput): string {
     const [x, y, z] = s.maxTile.centreA;
     lines.push(`shape sphere center ${x},${y},${z} radius ${s.maxTile.radiusA} color #4d6edf54 name maxTile modelId #${id}`);
     lines.push(`hide #${id} models`);
+    if (s.minTile) {
+      // the original marks the tile of lowest scale too (red), next to the s_max tile (blue)
+      const [a, b, c] = s.minTile.centreA;
+      lines.push(`shape sphere center ${a},${b},${c} radius ${s.minTile.radiusA} color #cc392054 name minTile modelId #${id + 1}`);
+      lines.push(`hide #${id + 1} models`);
+    }
   }
   // One label per palette colour, spread over the colour range.
   const ticks = Array.from({ length: 9 }, (_, i) => `:${(s.minVisScale + ((1 - s.minVisScale) * i) / 8).toFixed(2)}`);
   lines.push(`key '${SCALE_PALETTE}' ${ticks.join(' ')} size 0.5,0.04 pos 0.25,0.08 ticks true tickThickness 2 fontSize 20`);
   lines.push('lighting soft');
   lines.push('set bgColor white');
-  lines.push('camera ortho');
   for (const w of s.warnings ?? []) lines.push(`log text ${`occupy warning: ${w}`.replace(/[\r\n]+/g, ' ')}`);
+  // as the original: the log panel is hidden (the warnings stay in it, one click away)
+  lines.push('tool hide log');
+  if (s.silent) {
+    if (modified.length > 0) lines.push('hide #1 models');
+    lines.push('hide #2 models');
+    const save = (k: number) => `save ${chimeraxQuote(`${s.silent?.imagePrefix}_rot${k}.png`)} supersample 3 width 600 height 600`;
+    lines.push(save(1));
+    for (let k = 2; k <= 4; k++) lines.push('turn x 75', 'turn y 35', 'view', save(k));
+    lines.push('exit');
+  } else {
+    lines.push('camera ortho');
+  }
   return lines.join('\n') + '\n';
 }

@@ -22,9 +22,13 @@ import { OutputSet } from '../core/output-set.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { diagnoseMap, findingJson, findingLine, type Finding } from '../diagnostics/index.js';
 import { solventModelSelfCheck } from './solvent-model.js';
+import { TOOL_VERSION } from '../core/version.js';
+import { hashFile, makeRunRecord, recordLabels } from '../core/run-record.js';
+import { resolvedSettings } from './run-settings.js';
+import { MRC_LABEL_COUNT } from '../io/mrc/header.js';
 
-/** Version string recorded in labels, logs and summaries. */
-export const OCCUPY_VERSION = '0.1.0';
+/** Version string recorded in labels, logs and summaries: `package.json`'s, read at run time. */
+export const OCCUPY_VERSION: string = TOOL_VERSION;
 
 /** Options of {@link estimateFromFile}: the estimate's options plus file handling. */
 export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' | 'targetMask'> {
@@ -78,6 +82,20 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
   diagnostics?: boolean;
   /** `--force`: estimate even a map the diagnostics call `not-density` (warned). */
   force?: boolean;
+  /**
+   * The arguments as typed after `occupy`, recorded in the log, `--json` and the MRC labels (with
+   * `--seed N` appended when no seed was given, so the recorded command reproduces the outputs).
+   * Empty or absent for library, GUI and batch runs (labels then carry settings and input hash only).
+   */
+  commandLine?: string[];
+  /**
+   * The folder the outputs will finally live in, when it differs from {@link outputDir} (a batch
+   * map is written to a staging folder and moved): the log, the summary and the ChimeraX script
+   * name paths in this folder.
+   */
+  finalDir?: string;
+  /** `--chimerax-silent`: also write `chimX_<stem>_silent.cxc`, which renders four views to PNG offscreen and exits. */
+  chimeraxSilent?: boolean;
 }
 
 /** The input map of a run of {@link estimateFromFile}. */
@@ -157,7 +175,7 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
   const protect = [opts.inputPath, opts.solventDefPath, opts.targetMaskPath].filter((p): p is string => !!p);
   // Every output is staged and appears only when the whole set is complete (none on failure).
   const outputs = new OutputSet({ protect, inputLabel: 'input map' });
-  for (const name of [...Object.values(names), ...modifiedNames]) await outputs.check(join(outDir, name));
+  for (const name of [...Object.values(names), ...modifiedNames]) if (name !== names.chimeraxSilent || opts.chimeraxSilent) await outputs.check(join(outDir, name));
   try {
     const done = await estimateAndWrite(opts, { outDir, stem, names, modifications, modifiedNames, protect, outputs, t0 });
     await outputs.commit();
@@ -190,6 +208,9 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const { outDir, stem, names, modifications, modifiedNames, protect, outputs, t0 } = plan;
   const progress = opts.onProgress ?? (() => {});
   const timer = new PhaseTimer(progress);
+  // the input's SHA-256 for the run record, computed while the map is read and estimated
+  const inputHash = hashFile(opts.inputPath);
+  inputHash.catch(() => undefined); // a read error is reported by the reader
   timer.phase('read', 0);
   if (opts.threads !== false) prestartScaleThread(); // its start-up overlaps the read
   // the whole input is needed only by the modified maps (on the input's box)
@@ -210,7 +231,17 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   timer.phase('write', 0.9);
   await mkdir(outDir, { recursive: true });
   const template = processingTemplate(input.header, result);
-  const label = (what: string) => [`occupy-ts ${OCCUPY_VERSION}: ${what}`];
+  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const { sha256, bytes } = await inputHash;
+  const record = makeRunRecord({
+    commandLine: opts.commandLine,
+    input: { path: opts.inputPath, sha256, bytes },
+    seed,
+    seedGiven: opts.seed !== undefined,
+    settings: resolvedSettings(opts, result, seed),
+  });
+  const recordLines = recordLabels(record, MRC_LABEL_COUNT - 1);
+  const label = (what: string) => [`occupy-ts ${OCCUPY_VERSION}: ${what}`, ...recordLines];
   const files: string[] = [];
   const write = async (name: string, vol: Volume, what: string) => {
     const p = join(outDir, name);
@@ -227,7 +258,6 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     await write(names.lowpassed, result.lowpassed, `${stem} low-passed to ${result.settings.lowpassA.toFixed(2)} A`);
   }
   if (opts.angpix !== undefined) result.notes.push(`--angpix ${opts.angpix}: voxel size set to ${opts.angpix} Å (header: ${loaded.headerVoxel} Å); outputs carry the new voxel size.`);
-  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
   if (modifications.length > 0) {
     if (opts.omitConfidence) result.warnings.push('--omit-confidence: solvent is not suppressed in the modified maps (not recommended).');
     if (opts.seed === undefined && modifications.some((m) => m && m.kind !== 'amplify') && !opts.excludeSolvent) {
@@ -275,8 +305,13 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const voxelToA = voxelToAngstrom(input.header, input.voxelSizeA, result.processingVoxelSizeA);
   const logPath = join(outDir, names.log);
   const cxcPath = join(outDir, names.chimerax);
-  const allFiles = [...files, logPath, ...(opts.chimerax === false ? [] : [cxcPath])];
+  const silentPath = join(outDir, names.chimeraxSilent);
+  // paths as they will be once in place (a batch map is written to a staging folder, then moved)
+  const finalDir = opts.finalDir !== undefined ? resolve(opts.finalDir) : outDir;
+  const shown = (p: string) => join(finalDir, relative(outDir, resolve(p)));
+  const allFiles = [...files, logPath, ...(opts.chimerax === false ? [] : [cxcPath]), ...(opts.chimeraxSilent ? [silentPath] : [])].map(shown);
   const summary = summarise(result, {
+    record,
     version: OCCUPY_VERSION,
     input: opts.inputPath,
     inputVoxelSizeA: input.voxelSizeA,
@@ -287,24 +322,27 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     seconds: 0,
     diagnostics: findings.map(findingJson),
   });
-  if (opts.chimerax !== false) {
-    // relative to the script when below its folder, else absolute
+  if (opts.chimerax !== false || opts.chimeraxSilent) {
+    // relative to the script's final folder when below it, else absolute
     const rel = (p: string) => {
-      const r = relative(dirname(cxcPath), resolve(p));
+      const r = relative(finalDir, resolve(p));
       return r && !r.startsWith('..') ? r : resolve(p);
     };
     const tile = summary.sMaxTile;
-    const script = chimeraxScript({
+    const radiusA = tile ? tile.halfSizeVoxel[0] * result.processingVoxelSizeA[0] : 0;
+    const scriptInput = {
       inputPath: rel(opts.inputPath),
       scalePath: names.scale,
-      modifiedPaths: modifiedPaths.map(rel),
+      modifiedPaths: modifiedPaths.map((p) => rel(shown(p))),
       surfaceLevel: (result.sMax + result.solvent.solventEdge) / 2,
       scaleLevel: result.variabilityLimit,
       minVisScale: opts.minVisScale ?? 0.2,
-      maxTile: tile ? { centreA: tile.centreA, radiusA: tile.halfSizeVoxel[0] * result.processingVoxelSizeA[0] } : undefined,
+      maxTile: tile ? { centreA: tile.centreA, radiusA } : undefined,
+      minTile: summary.sMinTile ? { centreA: summary.sMinTile.centreA, radiusA } : undefined,
       warnings: result.warnings,
-    });
-    await writeFileAtomic(cxcPath, script, outputs);
+    };
+    if (opts.chimerax !== false) await writeFileAtomic(cxcPath, chimeraxScript(scriptInput), outputs);
+    if (opts.chimeraxSilent) await writeFileAtomic(silentPath, chimeraxScript({ ...scriptInput, silent: { imagePrefix: `${stem}_silent` } }), outputs);
   }
   timer.stop();
   summary.timingsS = { read: timer.seconds.read, ...(timer.seconds.diagnostics !== undefined ? { diagnostics: timer.seconds.diagnostics } : {}), ...result.timingsS, write: timer.seconds.write };

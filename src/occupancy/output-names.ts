@@ -15,12 +15,13 @@ export function mapStem(path: string): string {
 }
 
 /** Output names for one estimate with stem `stem` and scale mode `mode`. */
-export function estimateOutputNames(stem: string, mode: 'res' | 'occ'): { scale: string; confidence: string; log: string; chimerax: string; lowpassed: string; downsampled: string } {
+export function estimateOutputNames(stem: string, mode: 'res' | 'occ'): { scale: string; confidence: string; log: string; chimerax: string; chimeraxSilent: string; lowpassed: string; downsampled: string } {
   return {
     scale: `scale_${mode}_${stem}.mrc`,
     confidence: `conf_${stem}.mrc`,
     log: `log_${stem}.txt`,
     chimerax: `chimX_${stem}.cxc`,
+    chimeraxSilent: `chimX_${stem}_silent.cxc`,
     lowpassed: `lowpass_${stem}.mrc`,
     downsampled: `downsampled_${stem}.mrc`,
   };

@@ -6,6 +6,7 @@
 import type { Vec3 } from '../core/volume.js';
 import type { EstimateResult } from './estimate.js';
 import type { Finding } from '../diagnostics/findings.js';
+import { settingText, shellCommand, type RunRecord } from '../core/run-record.js';
 
 /** The summary of one estimate; the same numbers go to `--json`, the log and the terminal. */
 export interface EstimateSummary {
@@ -36,6 +37,13 @@ export interface EstimateSummary {
   sMax: number;
   /** Centre of the s_max tile in voxels (x, y, z) and in Å in the map's frame; absent with --S0. */
   sMaxTile?: { centreVoxel: Vec3; centreA: Vec3; halfSizeVoxel: Vec3 };
+  /** Centre of the tile with the lowest tau-quantile (the original's minimum tile), voxels and Å; absent with --S0. */
+  sMinTile?: { centreVoxel: Vec3; centreA: Vec3; value: number };
+  /**
+   * The record of the run: command line as typed and the command that reproduces it (with the
+   * seed), version, input path and SHA-256, the seed, every resolved setting.
+   */
+  record?: RunRecord;
   variabilityLimit: number;
   confidenceLimit: number;
   lowestConfidentFraction: number;
@@ -57,6 +65,8 @@ export interface EstimateSummary {
 /** Context the estimate itself does not know. */
 export interface SummaryContext {
   version: string;
+  /** The run record (see {@link EstimateSummary.record}). */
+  record?: RunRecord;
   input: string;
   inputVoxelSizeA: Vec3;
   scaleLimit: number;
@@ -75,6 +85,7 @@ export function summarise(r: EstimateResult, ctx: SummaryContext): EstimateSumma
   return {
     tool: 'occupy-ts',
     version: ctx.version,
+    ...(ctx.record ? { record: ctx.record } : {}),
     input: ctx.input,
     voxelSizeA: ctx.inputVoxelSizeA,
     processingVoxelSizeA: r.processingVoxelSizeA,
@@ -95,6 +106,9 @@ export function summarise(r: EstimateResult, ctx: SummaryContext): EstimateSumma
     sMax: r.sMax,
     sMaxTile: r.sMaxTile
       ? { centreVoxel: r.sMaxTile.centreVoxel, centreA: ctx.voxelToA(r.sMaxTile.centreVoxel), halfSizeVoxel: r.sMaxTile.halfSizeVoxel }
+      : undefined,
+    sMinTile: r.sMaxTile && r.sMaxTile.minCentreVoxel
+      ? { centreVoxel: r.sMaxTile.minCentreVoxel, centreA: ctx.voxelToA(r.sMaxTile.minCentreVoxel), value: r.sMaxTile.minValue }
       : undefined,
     variabilityLimit: r.variabilityLimit,
     confidenceLimit: r.confidenceLimit,
@@ -143,6 +157,7 @@ export function limitsLines(s: EstimateSummary): string[] {
     `Full scale s_max   : ${fmt(s.sMax, 4)}`,
   ];
   if (s.sMaxTile) lines.push(`s_max tile centre  : voxel (${s.sMaxTile.centreVoxel.join(', ')}), ${s.sMaxTile.centreA.map((v) => v.toFixed(2)).join(', ')} Å`);
+  if (s.sMinTile) lines.push(`Minimum tile centre: voxel (${s.sMinTile.centreVoxel.join(', ')}), ${s.sMinTile.centreA.map((v) => v.toFixed(2)).join(', ')} Å (value ${fmt(s.sMinTile.value, 4)})`);
   lines.push(
     `Variability limit  : ${fmt(s.variabilityLimit)}`,
     `Confidence limit   : ${fmt(s.confidenceLimit)}${s.nlrc ? ' (scale recalibrated by it: --nlrc)' : ''}`,
@@ -151,9 +166,30 @@ export function limitsLines(s: EstimateSummary): string[] {
   return lines;
 }
 
+/**
+ * The record block of the log: the command as typed, the command that reproduces the outputs
+ * byte for byte, the folder it ran in, version, input and SHA-256, seed, and every resolved setting
+ * as `--option value` lines.
+ */
+export function recordLines(rec: RunRecord): string[] {
+  const lines = [
+    `Command            : ${rec.commandLine.length ? shellCommand(['occupy', ...rec.commandLine]) : '(not run from the command line)'}`,
+    `Rerun (same output): ${rec.commandLine.length ? rec.rerun : '(not run from the command line)'}`,
+    `Working folder     : ${rec.cwd}`,
+    `Version            : ${rec.tool} ${rec.version}`,
+  ];
+  if (rec.input) lines.push(`Input              : ${rec.input.path} (${rec.input.bytes} bytes, SHA-256 ${rec.input.sha256})`);
+  lines.push(`Seed               : ${rec.seed}${rec.seedGiven ? ' (given)' : ' (drawn at random; --seed ' + rec.seed + ' reproduces it)'}`);
+  lines.push('Resolved settings  : (option names; defaults filled in)');
+  for (const [k, v] of Object.entries(rec.settings)) lines.push(`  ${k.padEnd(19)} ${v === null ? '(not set)' : Array.isArray(v) && v.length === 0 ? '(none)' : Array.isArray(v) && typeof v[0] === 'object' ? v.map((m) => settingText(m)).join('; ') : settingText(v)}`);
+  return lines;
+}
+
 /** The full text of `log_<stem>.txt`. */
 export function formatLog(s: EstimateSummary): string {
-  const out = [`occupy-ts ${s.version} — local scale estimate`, '', '--- Settings ---', ...settingsLines(s), '', '--- Detected limits ---', ...limitsLines(s)];
+  const out = [`occupy-ts ${s.version} — local scale estimate`, ''];
+  if (s.record) out.push('--- Record ---', ...recordLines(s.record), '');
+  out.push('--- Settings ---', ...settingsLines(s), '', '--- Detected limits ---', ...limitsLines(s));
   if (s.notes.length) out.push('', '--- Notes ---', ...s.notes);
   out.push('', '--- Input diagnostics ---', ...(s.diagnostics.length ? s.diagnostics.map((f) => `${f.code} (${f.severity}): ${JSON.stringify(f.evidence)}`) : ['no findings']));
   out.push('', '--- Warnings ---', ...(s.warnings.length ? s.warnings.map((w) => `WARNING: ${w}`) : ['none']));

@@ -43,6 +43,10 @@ export interface TileMax {
   halfSizeVoxel: Vec3;
   /** Number of tiles searched. */
   tilesUsed: number;
+  /** The smallest tile tau-quantile (the original OccuPy's "minimum tile"), density units. */
+  minValue: number;
+  /** Centre of the tile with the smallest tau-quantile, voxel coordinates (x, y, z). */
+  minCentreVoxel: Vec3;
 }
 
 /**
@@ -68,6 +72,8 @@ export function tileMaximum(data: Float32Array, shape: Shape3, tau: number, tile
   const radius = (t: AxisTiling) => t.nTiles / 2 - 1;
   let best = -Infinity;
   let bestCentre: Vec3 = [0, 0, 0];
+  let worst = Infinity;
+  let worstCentre: Vec3 = [0, 0, 0];
   let used = 0;
   for (let k = 0; k < tz.nTiles; k++) {
     for (let j = 0; j < ty.nTiles; j++) {
@@ -96,9 +102,13 @@ export function tileMaximum(data: Float32Array, shape: Shape3, tau: number, tile
           best = v;
           bestCentre = [x0 + (tx.tile - 1) / 2, y0 + (ty.tile - 1) / 2, z0 + (tz.tile - 1) / 2];
         }
+        if (v < worst) {
+          worst = v;
+          worstCentre = [x0 + (tx.tile - 1) / 2, y0 + (ty.tile - 1) / 2, z0 + (tz.tile - 1) / 2];
+        }
       }
     }
   }
   if (used === 0) throw new RangeError(`no tile fits in the box ${nx}x${ny}x${nz}`);
-  return { value: best, centreVoxel: bestCentre, halfSizeVoxel: [tx.tile / 2, ty.tile / 2, tz.tile / 2], tilesUsed: used };
+  return { value: best, centreVoxel: bestCentre, halfSizeVoxel: [tx.tile / 2, ty.tile / 2, tz.tile / 2], tilesUsed: used, minValue: worst, minCentreVoxel: worstCentre };
 }

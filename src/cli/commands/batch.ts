@@ -12,13 +12,14 @@ import { collectBatch } from '../../batch/collect.js';
 import { checkSlurmOptions, slurmScript, submitSlurm } from '../../batch/slurm.js';
 import { integerOption } from '../options.js';
 import { Reporter } from '../reporter.js';
-import { addMethodOptions, addVerbosityOptions, toMethodOptions, verbosityOf, type EstimateCliOptions } from './estimate.js';
+import { addMethodOptions, addVerbosityOptions, reporterOf, toMethodOptions, type EstimateCliOptions } from './estimate.js';
+import { EXIT, UsageError } from '../../core/exit-codes.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'run the estimate over many maps (manifest, folder, glob, Class3D model.star) locally or on SLURM';
 
 /** Options of `occupy batch`. */
-export interface BatchCliOptions extends Omit<EstimateCliOptions, 'inputMap' | 'emdb' | 'outputMap' | 'keepOutputPath' | 'showChimerax'> {
+export interface BatchCliOptions extends Omit<EstimateCliOptions, 'inputMap' | 'emdb' | 'emdbId' | 'outputMap' | 'keepOutputPath' | 'showChimerax' | 'commandLine'> {
   outputDir?: string;
   jobs?: number;
   shard?: string;
@@ -43,7 +44,7 @@ export function addBatchOptions(cmd: Command): Command {
     .option('-d, --output-dir <folder>', 'output folder: one sub-folder per map, results*.jsonl (required)')
     .option('--jobs <n>', `worker processes (default: ${defaultJobs()}, half the cores: each estimate uses two threads)`, integerOption('--jobs', 1))
     .option('--shard <i/N>', 'run only shard i of N (0-based): maps k with k mod N == i')
-    .option('--force', 'redo maps whose outputs are complete')
+    .option('--force', 'redo maps already computed with these settings, and replace (rather than keep beside the new ones) the outputs of other settings')
     .option('--slurm', 'write an sbatch job-array script (one shard per task) instead of running')
     .option('--partition <name>', 'SLURM partition')
     .option('--tasks <n>', 'SLURM array tasks (default: one per map)', integerOption('--tasks', 1))
@@ -81,9 +82,9 @@ function taskCommand(argv: string[]): string[] {
 
 /** Run `occupy batch`. */
 export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[]): Promise<void> {
-  const reporter = new Reporter(verbosityOf(o));
-  if (inputs.length === 0) throw new RangeError('no inputs: give manifest files, folders, globs, a *_model.star, maps or EMDB IDs');
-  if (!o.outputDir) throw new RangeError('-d/--output-dir <folder> is required');
+  const reporter = reporterOf(o);
+  if (inputs.length === 0) throw new UsageError('no inputs: give manifest files, folders, globs, a *_model.star, maps or EMDB IDs');
+  if (!o.outputDir) throw new UsageError('-d/--output-dir <folder> is required');
   checkSlurmOptions(o); // before anything is read or written: these values go into the sbatch script
   const options = toMethodOptions(o);
   const items = await resolveBatchInputs(inputs);
@@ -111,18 +112,23 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
   const t0 = performance.now();
   const jobs = o.jobs ?? defaultJobs();
   reporter.detail(`${items.length} maps${shard ? `, shard ${o.shard}: ${mine}` : ''}, ${jobs} worker process(es), output ${outRoot}`);
+  let computedSoFar = 0;
   const result = await runBatch(items, options, {
     outRoot,
     jobs,
     shard,
     force: o.force,
     onWarning: (message) => reporter.warn(message),
-    onProgress: ({ done, failed, skipped, busy, total }) => {
+    onProgress: ({ done, failed, skipped, busy, total, last }) => {
       const finished = done + failed + skipped + busy;
       const elapsed = (performance.now() - t0) / 1000;
       const rate = done + failed > 0 ? elapsed / (done + failed) : 0;
       const eta = rate * (total - finished);
-      reporter.progress(`maps ${finished}/${total}, failed ${failed}, ETA ${eta.toFixed(0)} s`, total ? finished / total : 1);
+      // one line per map computed now (maps found complete are counted, not listed)
+      const computed = done + failed > computedSoFar;
+      computedSoFar = done + failed;
+      const what = computed && last ? `${last.id} ${last.status === 'ok' ? 'done' : 'FAILED'} (${last.seconds.toFixed(1)} s); ` : '';
+      if (what || finished === total) reporter.step(`${what}maps ${finished}/${total}, failed ${failed}, ETA ${eta.toFixed(0)} s`, total ? finished / total : 1);
     },
   });
   const seconds = (performance.now() - t0) / 1000;
@@ -136,7 +142,7 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
         ...(failedLines.length ? ['Failed:', ...failedLines] : []), `Records: ${result.resultsPath}`].join('\n'),
     );
   }
-  if (result.failed > 0) process.exitCode = Math.min(125, result.failed);
+  if (result.failed > 0) process.exitCode = EXIT.batchPartial;
 }
 
 /** Run `occupy batch collect DIR`: broken lines of the results files are skipped with a warning each. */

@@ -13,7 +13,9 @@ import { angpixOption, checkVoxelSize, INT_OPTION_MAX, integerOption, numberOpti
 import { detectByteOrder, parseMrcHeader, MRC_HEADER_BYTES } from '../../io/mrc/index.js';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { Reporter, type Verbosity } from '../reporter.js';
+import { PROGRESS_STYLES, Reporter, type ProgressStyle, type Verbosity } from '../reporter.js';
+import { outputFolderAndStem } from '../output-path.js';
+import { UsageError } from '../../core/exit-codes.js';
 import { showInChimerax } from '../chimerax-launch.js';
 import { fetchEmdbMap, normalizeEmdbId } from '../../io/emdb/index.js';
 
@@ -24,6 +26,16 @@ export const summary = 'estimate the local scale (relative occupancy or resoluti
 export interface EstimateCliOptions {
   inputMap?: string;
   emdb?: string;
+  /** `--emdb-id`: the original OccuPy's name of `--emdb`. */
+  emdbId?: string;
+  /** `--SW`: the tile-based normalisation (the default; the original's opposite of `--S0`). */
+  SW?: boolean;
+  /** `--chimerax-silent`: also write `chimX_<stem>_silent.cxc` for `chimerax --offscreen` (four PNG views). */
+  chimeraxSilent?: boolean;
+  /** `--progress`: how progress is shown on stderr (`auto`: a bar on a terminal, one line per phase elsewhere). */
+  progress?: ProgressStyle;
+  /** The arguments as typed after `occupy` (set by the entry point; recorded in the log). */
+  commandLine?: string[];
   plot?: boolean;
   angpix?: number;
   resolution?: number;
@@ -69,10 +81,12 @@ export interface EstimateCliOptions {
 /** Add the estimation options (OccuPy's names) to a command. */
 export function addEstimateOptions(cmd: Command): Command {
   cmd
+    .argument('[map]', 'input map, the same as -i MAP')
     .option('-i, --input-map <map>', 'input map (.mrc/.map/.ccp4, optionally .gz): raw, unsharpened, unmasked is best')
-    .option('--emdb <id>', 'download EMD-<id> from the EMDB archive (HTTPS, cached) and use it as the input map');
+    .option('--emdb <id>', 'download EMD-<id> from the EMDB archive (HTTPS, cached) and use it as the input map (alias --emdb-id)')
+    .addOption(new Option('--emdb-id <id>', 'same as --emdb (the original OccuPy\'s name)').hideHelp());
   addMethodOptions(cmd)
-    .option('-o, --output-map <path>', 'output name: its folder receives the outputs, its stem names them')
+    .option('-o, --output-map <path>', 'output folder (ending in /, or an existing folder: outputs named after the input) or name (out/name.mrc: outputs in out/, named after name)')
     .option('--keep-output-path', 'write the outputs next to the input map instead of the current folder')
     .option('--show-chimerax', 'open the ChimeraX script in ChimeraX when it is installed')
     .option('--force', 'estimate even a map that `occupy check` calls not-density (a mask, scale or local-resolution map)');
@@ -82,6 +96,7 @@ export function addEstimateOptions(cmd: Command): Command {
 /** --json, --verbose and --quiet. */
 export function addVerbosityOptions(cmd: Command): Command {
   return cmd
+    .addOption(new Option('--progress <style>', 'progress on stderr: auto (a bar on a terminal, one line per phase with elapsed time elsewhere), bar, lines, json (one JSON line per phase), none').choices([...PROGRESS_STYLES]).default('auto'))
     .option('--json', 'print the summary as one JSON object on stdout (and nothing else there)')
     .option('-v, --verbose', 'more detail, and stack traces on errors')
     .option('-q, --quiet', 'print nothing but errors (and --json)');
@@ -95,7 +110,7 @@ export function addMethodOptions(cmd: Command): Command {
     .option('--lowpass <A>', 'low-pass cut-off in Å (alias -lp); default max(8, 3 × voxel size)', resolutionOption('--lowpass'))
     .option('--kernel-size <voxels>', 'edge of the local kernel in voxels (odd); default from the low-pass, 3–9', numberOption('--kernel-size', (v) => Number.isInteger(v) && v >= 1 && v % 2 === 1 && v <= INT_OPTION_MAX, 'an odd integer >= 1 that fits the map\'s box'))
     .option('--kernel-radius <voxels>', 'radius of the spherical kernel in voxels; default low-pass / (2 × voxel size)', rangeOption('--kernel-radius', { min: 0, max: 1000, minOpen: true, unit: 'voxels' }))
-    .option('--tau <fraction>', 'percentile for the full-scale search, in (0, 1]; default from the kernel', rangeOption('--tau', { min: 0, max: 1, minOpen: true }))
+    .option('-t, --tau <fraction>', 'percentile for the full-scale search, in (0, 1]; default from the kernel', rangeOption('--tau', { min: 0, max: 1, minOpen: true }))
     .addOption(new Option('--lowpass-mask <style>', 'low-pass mask: original (as OccuPy, reproduces its solvent model) or centred (on DC)').choices(['original', 'centred']).default('original'))
     .option('--tile-size <voxels>', 'edge of the tiles of the full-scale search in voxels; default box/20', integerOption('--tile-size', 1, 'an integer in 1..(smallest edge of the box)'))
     .option('--max-box <voxels>', 'Fourier-crop larger boxes to this size (even); 0 = never', numberOption('--max-box', (v) => v === 0 || (Number.isInteger(v) && v >= 10 && v % 2 === 0 && v <= INT_OPTION_MAX), 'an even integer >= 10, or 0 for no limit'), 256)
@@ -103,6 +118,7 @@ export function addMethodOptions(cmd: Command): Command {
     .addOption(new Option('--lp-scale', 'same as --occupancy').hideHelp().implies({ occupancy: true }))
     .option('--raw-scale', 'estimate on the raw map (resolution mode) even when modifying')
     .option('--S0', 'normalise by tau × the map maximum instead of the tile search')
+    .option('--SW', 'normalise by the tile search (the default; the original\'s opposite of --S0)')
     .option('--solvent-def <map>', 'solvent (or molecule) mask, same box as the input, binarised at 0.9')
     .option('--hedge-confidence <exponent>', 'raise the confidence to this power (> 1) to be more conservative', rangeOption('--hedge-confidence', { min: 1, max: 1000 }))
     .option('--nlrc', 'noise-level recalibration: rescale the scale so the confidence limit maps to 0')
@@ -122,6 +138,7 @@ export function addMethodOptions(cmd: Command): Command {
     .option('--save-all-maps', 'also write the low-passed (and down-sampled) input')
     .option('--chimerax', 'write the ChimeraX script chimX_<stem>.cxc (the default)')
     .option('--no-chimerax', 'do not write the ChimeraX script')
+    .option('--chimerax-silent', 'also write chimX_<stem>_silent.cxc: `chimerax --offscreen` renders four views to PNG and exits')
     .option('--plot', 'write the solvent-model plot solModel_<stem>.png/.svg and the modification curves')
     .option('--min-vis-scale <fraction>', 'lowest scale of the ChimeraX colour range', rangeOption('--min-vis-scale', { min: 0, max: 1, maxOpen: true }), 0.2);
 }
@@ -129,6 +146,11 @@ export function addMethodOptions(cmd: Command): Command {
 /** Verbosity from --quiet/--verbose. */
 export function verbosityOf(o: { quiet?: boolean; verbose?: boolean }): Verbosity {
   return o.quiet ? 'quiet' : o.verbose ? 'verbose' : 'normal';
+}
+
+/** The reporter of a command: its verbosity and `--progress` style. */
+export function reporterOf(o: { quiet?: boolean; verbose?: boolean; progress?: ProgressStyle }): Reporter {
+  return new Reporter(verbosityOf(o), process.stderr, o.progress ?? 'auto');
 }
 
 /** Human-readable summary printed after a run. */
@@ -145,10 +167,10 @@ export function toFileOptions(o: EstimateCliOptions, inputPath: string): Estimat
   let outputDir = o.keepOutputPath ? dirname(resolve(inputPath)) : '.';
   let outputStem: string | undefined;
   if (o.outputMap) {
-    outputDir = dirname(resolve(o.outputMap));
-    outputStem = mapStem(o.outputMap);
+    if (o.keepOutputPath) throw new UsageError('--keep-output-path and -o/--output-map contradict each other; give one');
+    ({ dir: outputDir, stem: outputStem } = outputFolderAndStem(o.outputMap, inputPath));
   }
-  return { ...toMethodOptions(o), inputPath, outputDir, outputStem, force: o.force === true };
+  return { ...toMethodOptions(o), inputPath, outputDir, outputStem, force: o.force === true, commandLine: o.commandLine };
 }
 
 /**
@@ -157,10 +179,11 @@ export function toFileOptions(o: EstimateCliOptions, inputPath: string): Estimat
  */
 export function toMethodOptions(o: Omit<EstimateCliOptions, 'inputMap' | 'emdb' | 'outputMap' | 'keepOutputPath' | 'showChimerax'>): MethodOptions {
   const optionErrors = estimateOptionErrors({ maxBox: o.maxBox, hedgeConfidence: o.hedgeConfidence, kernelSize: o.kernelSize, tileSize: o.tileSize });
-  if (optionErrors.length > 0) throw new RangeError(optionErrors[0]);
-  if (o.excludeSolvent && o.retainSolvent) throw new RangeError('--exclude-solvent and --retain-solvent contradict each other; give one');
-  if (o.pivot !== undefined && o.sigmoid === undefined) throw new RangeError('--pivot is only used with --sigmoid');
-  if (o.sigmoid !== undefined && o.pivot === undefined) throw new RangeError('--sigmoid needs --pivot <scale> (the scale left unchanged, e.g. 0.5)');
+  if (optionErrors.length > 0) throw new UsageError(optionErrors[0]);
+  if (o.excludeSolvent && o.retainSolvent) throw new UsageError('--exclude-solvent and --retain-solvent contradict each other; give one');
+  if (o.S0 && o.SW) throw new UsageError('--S0 and --SW contradict each other; give one (--SW, the tile search, is the default)');
+  if (o.pivot !== undefined && o.sigmoid === undefined) throw new UsageError('--pivot is only used with --sigmoid');
+  if (o.sigmoid !== undefined && o.pivot === undefined) throw new UsageError('--sigmoid needs --pivot <scale> (the scale left unchanged, e.g. 0.5)');
   const modifications: ModificationRequest[] = [];
   if (o.amplify !== undefined) modifications.push({ kind: 'amplify', gamma: o.amplify });
   if (o.attenuate !== undefined) modifications.push({ kind: 'attenuate', gamma: o.attenuate });
@@ -184,6 +207,7 @@ export function toMethodOptions(o: Omit<EstimateCliOptions, 'inputMap' | 'emdb' 
     scaleLimit: o.scaleLimit,
     saveAllMaps: o.saveAllMaps === true,
     chimerax: o.chimerax,
+    chimeraxSilent: o.chimeraxSilent === true,
     minVisScale: o.minVisScale,
     modifications,
     excludeSolvent: o.excludeSolvent === true,
@@ -201,10 +225,18 @@ export function toMethodOptions(o: Omit<EstimateCliOptions, 'inputMap' | 'emdb' 
  * Run the estimate command: parse-level checks, the library call, then printing.
  * @throws Error with a one-line message on bad input (the entry point prints it)
  */
-export async function run(o: EstimateCliOptions): Promise<void> {
-  const reporter = new Reporter(verbosityOf(o));
+export async function run(o: EstimateCliOptions, positional?: string): Promise<void> {
+  const reporter = reporterOf(o);
+  if (positional !== undefined) {
+    if (o.inputMap !== undefined && o.inputMap !== positional) throw new UsageError(`two input maps: '${positional}' and -i '${o.inputMap}'; give one`);
+    o = { ...o, inputMap: positional };
+  }
+  if (o.emdbId !== undefined) {
+    if (o.emdb !== undefined && o.emdb !== o.emdbId) throw new UsageError('--emdb and --emdb-id name the same option; give one');
+    o = { ...o, emdb: o.emdbId };
+  }
   if (o.emdb !== undefined) {
-    if (o.inputMap) throw new RangeError('give either -i/--input-map or --emdb, not both');
+    if (o.inputMap) throw new UsageError('give either -i/--input-map or --emdb, not both');
     const id = o.emdb;
     try {
       o = { ...o, inputMap: await fetchEmdbMap(id, { onProgress: (got, total) => reporter.progress(`EMD-${normalizeEmdbId(id)} download`, total ? got / total : 0) }) };
@@ -214,7 +246,7 @@ export async function run(o: EstimateCliOptions): Promise<void> {
     }
     reporter.detail(`EMD-${normalizeEmdbId(id)}: ${o.inputMap}`);
   }
-  if (!o.inputMap) throw new Error('no input map: give one with -i/--input-map or --emdb <id> (see occupy --help), or try `occupy demo`');
+  if (!o.inputMap) throw new UsageError('no input map: give one with -i/--input-map or --emdb <id> (see occupy --help), or try `occupy demo`');
   if (!existsSync(o.inputMap)) throw new Error(`cannot read map '${o.inputMap}': no such file`);
   for (const [flag, p] of [['--solvent-def', o.solventDef], ['--target-mask', o.targetMask]] as const) {
     if (p !== undefined && !existsSync(p)) throw new Error(`cannot read ${flag} map '${p}': no such file`);
@@ -235,7 +267,16 @@ export async function run(o: EstimateCliOptions): Promise<void> {
     reporter.abort();
     throw err;
   }
-  for (const w of s.warnings) reporter.warn(w);
+  reporter.finish();
+  // -q hides warnings, but never one that makes the result invalid
+  for (const w of s.warnings) {
+    if (invalidatesResult(w)) reporter.critical(w);
+    else reporter.warn(w);
+  }
+  if (s.boxProcessing.join() !== s.boxInput.join()) {
+    // the processing box changes what every voxel-based setting means: always said (not only with -v)
+    reporter.info(`Note: box ${s.boxInput.join('x')} was Fourier-cropped to ${s.boxProcessing.join('x')} by --max-box ${o.maxBox} (voxel ${s.processingVoxelSizeA.map((a) => a.toFixed(3)).join(', ')} Å); kernel and tile sizes are in processing voxels.`);
+  }
   for (const n of s.notes) reporter.detail(n);
   if (o.showChimerax) {
     const script = s.files.find((f) => f.endsWith('.cxc'));
@@ -246,6 +287,15 @@ export async function run(o: EstimateCliOptions): Promise<void> {
   } else if (reporter.verbosity !== 'quiet') {
     process.stdout.write(formatSummary(s) + '\n');
   }
+}
+
+/**
+ * Whether a warning says the result itself cannot be trusted (the solvent model failed, no voxel
+ * is confidently density, the input is not a density map): such warnings are printed even with
+ * `--quiet`.
+ */
+export function invalidatesResult(warning: string): boolean {
+  return /solvent model failed|bad solvent model|^\[solvent-model\]|^\[not-density\]|confidence map is 0 everywhere/i.test(warning);
 }
 
 /**

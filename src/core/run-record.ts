@@ -1,0 +1,133 @@
+/**
+ * The record of a run: what was typed, which release ran it, on which input (path and SHA-256) and
+ * with which resolved settings and seed, so that the log alone is enough to rerun the command and
+ * get byte-identical outputs.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { TOOL_VERSION } from './version.js';
+
+/** The input file of a run. */
+export interface RecordedInput {
+  /** The path as given on the command line. */
+  path: string;
+  /** SHA-256 of the file's bytes as stored (of the compressed bytes for a `.gz` map), hex. */
+  sha256: string;
+  /** Size of the file in bytes. */
+  bytes: number;
+}
+
+/** The record of one run (the log's `--- Record ---` section, `record` in `--json`, MRC labels). */
+export interface RunRecord {
+  tool: 'occupy-ts';
+  /** Version from `package.json`. */
+  version: string;
+  /** The arguments exactly as typed after `occupy` (empty when run from the library or the GUI). */
+  commandLine: string[];
+  /**
+   * The command to rerun for byte-identical outputs, shell-quoted: what was typed, plus
+   * `--seed N` when no seed was given (the random seed that was drawn).
+   */
+  rerun: string;
+  /** Folder the command ran in (relative paths of {@link commandLine} are relative to it). */
+  cwd: string;
+  /** The input map. */
+  input?: RecordedInput;
+  /** Seed of the synthetic solvent noise (recorded always, drawn at random when not given). */
+  seed: number;
+  /** Whether the seed was given (`--seed`) rather than drawn. */
+  seedGiven: boolean;
+  /** Every resolved setting (defaults filled in), by option name. */
+  settings: Record<string, unknown>;
+}
+
+/** Quote one word for a POSIX shell: left bare when it only holds safe characters. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A command line as one shell-quoted string. */
+export function shellCommand(words: readonly string[]): string {
+  return words.map(shellQuote).join(' ');
+}
+
+/**
+ * The arguments to rerun a command with the same seed: `args` unchanged when they hold `--seed`,
+ * otherwise `args` followed by `--seed <seed>`.
+ */
+export function argsWithSeed(args: readonly string[], seed: number): string[] {
+  const given = args.some((a) => a === '--seed' || a.startsWith('--seed='));
+  return given ? [...args] : [...args, '--seed', String(seed)];
+}
+
+/**
+ * SHA-256 and size of a file, read as a stream.
+ * @throws Error from the file system when it cannot be read
+ */
+export function hashFile(path: string): Promise<{ sha256: string; bytes: number }> {
+  return new Promise((resolveHash, reject) => {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    createReadStream(path)
+      .on('data', (chunk: Buffer | string) => {
+        const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        bytes += b.length;
+        hash.update(b);
+      })
+      .on('error', reject)
+      .on('end', () => resolveHash({ sha256: hash.digest('hex'), bytes }));
+  });
+}
+
+/** What {@link makeRunRecord} needs. */
+export interface RunRecordInput {
+  /** Program name for the rerun line (default `occupy`). */
+  program?: string;
+  commandLine?: readonly string[];
+  cwd?: string;
+  input?: RecordedInput;
+  seed: number;
+  seedGiven: boolean;
+  settings: Record<string, unknown>;
+}
+
+/** Assemble a {@link RunRecord}. */
+export function makeRunRecord(r: RunRecordInput): RunRecord {
+  const commandLine = [...(r.commandLine ?? [])];
+  return {
+    tool: 'occupy-ts',
+    version: TOOL_VERSION,
+    commandLine,
+    rerun: shellCommand([r.program ?? 'occupy', ...argsWithSeed(commandLine, r.seed)]),
+    cwd: r.cwd ?? process.cwd(),
+    ...(r.input ? { input: r.input } : {}),
+    seed: r.seed,
+    seedGiven: r.seedGiven,
+    settings: r.settings,
+  };
+}
+
+/** A setting's value as text for the log and labels (numbers without float noise: at most 6 significant digits). */
+export function settingText(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+  if (Array.isArray(v)) return v.map(settingText).join(',');
+  if (v && typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}=${settingText(x)}`).join(' ');
+  return String(v);
+}
+
+/**
+ * The record as MRC labels (up to `max` labels of 80 characters): the rerun command, the input's
+ * SHA-256, and the settings, each cut into 80-character pieces after a short tag (`cmd:`, `sha256:`,
+ * `set:`). Labels hold no times, so a rerun writes byte-identical maps.
+ */
+export function recordLabels(rec: RunRecord, max: number): string[] {
+  const out: string[] = [];
+  const pieces = (tag: string, text: string) => {
+    const width = 80 - tag.length - 1;
+    for (let i = 0; i < text.length; i += width) out.push(`${tag} ${text.slice(i, i + width)}`);
+  };
+  pieces('cmd:', rec.rerun);
+  if (rec.input) out.push(`sha256: ${rec.input.sha256}`);
+  pieces('set:', Object.entries(rec.settings).filter(([, v]) => v !== undefined && v !== null && v !== false && !(Array.isArray(v) && v.length === 0)).map(([k, v]) => `${k}=${settingText(v)}`).join(' '));
+  return out.slice(0, max);
+}

@@ -1,0 +1,20 @@
+/**
+ * The tool's version, read from `package.json` at run time (never a copy in the sources), so that
+ * every log, label and summary names the release that wrote it.
+ */
+import { readFileSync } from 'node:fs';
+
+/**
+ * The `version` field of the package's own `package.json` (two folders above this module, both in
+ * `src/core` and in the built `dist/core`).
+ * @throws Error when the file cannot be read or has no version (a broken installation)
+ */
+function readPackageVersion(): string {
+  const url = new URL('../../package.json', import.meta.url);
+  const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: unknown; version?: unknown };
+  if (typeof pkg.version !== 'string' || pkg.version === '') throw new Error(`no version in ${url.pathname}`);
+  return pkg.version;
+}
+
+/** Version of occupy-ts, from `package.json`. */
+export const TOOL_VERSION: string = readPackageVersion();

@@ -1,0 +1,79 @@
+/**
+ * Every resolved setting of an estimate run, by option name (defaults filled in), for the run
+ * record (log, `--json`, MRC labels, batch records).
+ */
+import type { EstimateResult } from './estimate.js';
+import type { ModificationRequest } from './modify.js';
+import { axisTiling } from './tiles.js';
+
+/** The options {@link resolvedSettings} reads (a subset of the estimate's file options). */
+export interface SettingsSource {
+  resolutionA?: number;
+  lowpassMask?: string;
+  maxBox?: number;
+  useS0?: boolean;
+  solventDefPath?: string;
+  hedgeConfidence?: number;
+  nlrc?: boolean;
+  targetMaskPath?: string;
+  scaleLimit?: number;
+  modifications?: ModificationRequest[];
+  excludeSolvent?: boolean;
+  omitConfidence?: boolean;
+  lowpassOutputA?: number;
+  histMatch?: boolean;
+  angpix?: number;
+  saveAllMaps?: boolean;
+  chimerax?: boolean;
+  chimeraxSilent?: boolean;
+  minVisScale?: number;
+  plot?: boolean;
+  tileSize?: number;
+}
+
+/**
+ * The resolved settings of a run, keyed by the option's long name without dashes: mode, low-pass
+ * (Å, the value used), kernel size/radius/n_v, tau (used and recommended), tile size per axis of the
+ * processing box, max box, processing box and voxel size (Å), every modification (kind, power,
+ * pivot), solvent handling, output low-pass, histogram matching, hedge, nlrc, masks, the seed and
+ * the output switches. Values that were not set are `null` (so that the record lists every option).
+ */
+export function resolvedSettings(o: SettingsSource, r: EstimateResult, seed: number): Record<string, unknown> {
+  const s = r.settings;
+  const tiles = o.useS0 ? null : r.processingShape.map((n) => axisTiling(n, o.tileSize).tile);
+  const modifications = (o.modifications ?? []).map((m) => ({ kind: m.kind, power: m.gamma, ...(m.kind === 'sigmoid' ? { pivot: m.pivot ?? null } : {}) }));
+  return {
+    mode: r.mode === 'occ' ? 'occupancy' : 'resolution',
+    resolution: o.resolutionA ?? null,
+    lowpass: s.lowpassA,
+    'lowpass-mask': o.lowpassMask ?? 'original',
+    'kernel-size': s.kernel.size,
+    'kernel-radius': s.kernel.radiusVoxels,
+    'kernel-n_v': s.kernel.nSamples,
+    tau: s.tau,
+    'tau-recommended': s.tauRecommended,
+    'tile-size': tiles,
+    'max-box': o.maxBox ?? 256,
+    'box-input': [...r.inputShape],
+    'box-processing': [...r.processingShape],
+    'voxel-processing': [...r.processingVoxelSizeA],
+    angpix: o.angpix ?? null,
+    S0: o.useS0 === true,
+    'solvent-def': o.solventDefPath ?? null,
+    'hedge-confidence': o.hedgeConfidence ?? null,
+    nlrc: o.nlrc === true,
+    'target-mask': o.targetMaskPath ?? null,
+    'scale-limit': o.scaleLimit ?? 0.05,
+    modifications,
+    'exclude-solvent': o.excludeSolvent === true,
+    'omit-confidence': o.omitConfidence === true,
+    'lowpass-output': o.lowpassOutputA ?? null,
+    'hist-match': o.histMatch === true,
+    seed,
+    'save-all-maps': o.saveAllMaps === true,
+    chimerax: o.chimerax !== false,
+    'chimerax-silent': o.chimeraxSilent === true,
+    'min-vis-scale': o.minVisScale ?? 0.2,
+    plot: o.plot === true,
+  };
+}

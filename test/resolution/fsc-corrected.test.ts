@@ -1,0 +1,122 @@
+/**
+ * Phase-randomised corrected FSC (resolution/fsc-corrected.ts): analytic properties on small
+ * seeded maps.
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Shape3, Volume } from '../../src/core/volume.js';
+import { lowpassHard } from '../../src/filters/lowpass.js';
+import { loadFft, rfft3d } from '../../src/math/fft.js';
+import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
+import { fourierShellCorrelation, shellIndex } from '../../src/resolution/fsc.js';
+import { correctedFsc, firstShellBelow, randomisePhasesBeyond } from '../../src/resolution/fsc-corrected.js';
+
+function noise(shape: Shape3, seed: number, sd = 1): Volume {
+  const g = gaussianSampler(mulberry32(seed));
+  return { data: Float32Array.from({ length: shape[0] * shape[1] * shape[2] }, () => sd * g()), shape, voxelSizeA: [1, 1, 1] };
+}
+const add = (a: Volume, b: Volume): Volume => ({ ...a, data: a.data.map((v, i) => v + b.data[i]) });
+
+/** A hard-edged sphere of radius r voxels at the box centre (a mask that correlates the halves' noise). */
+function hardSphere(n: number, r: number): Float32Array {
+  const m = new Float32Array(n ** 3);
+  const c = n / 2;
+  for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) m[(z * n + y) * n + x] = (x - c) ** 2 + (y - c) ** 2 + (z - c) ** 2 <= r * r ? 1 : 0;
+  return m;
+}
+
+describe('randomisePhasesBeyond', () => {
+  before(loadFft);
+  it('keeps every amplitude, keeps phases below the radius, changes them beyond, and stays real', () => {
+    const shape: Shape3 = [24, 20, 18]; // odd and even, non-cubic
+    const v = noise(shape, 3);
+    const out = randomisePhasesBeyond(v.data, shape, [1, 1, 1], 4, mulberry32(1));
+    const a = rfft3d(v.data, shape);
+    const b = rfft3d(out, shape);
+    const { shell } = shellIndex(shape, [1, 1, 1]);
+    let changed = 0, beyond = 0;
+    for (let i = 0; i < a.length / 2; i++) {
+      const ma = Math.hypot(a[2 * i], a[2 * i + 1]);
+      const mb = Math.hypot(b[2 * i], b[2 * i + 1]);
+      assert.ok(Math.abs(ma - mb) <= 1e-3 * (ma + 1), `amplitude of sample ${i}: ${ma} → ${mb}`);
+      if (shell[i] <= 3) assert.ok(Math.abs(a[2 * i] - b[2 * i]) + Math.abs(a[2 * i + 1] - b[2 * i + 1]) <= 1e-3 * (ma + 1), `sample ${i} (shell ${shell[i]}) changed`);
+      if (shell[i] >= 5) {
+        beyond++;
+        if (Math.abs(a[2 * i] - b[2 * i]) + Math.abs(a[2 * i + 1] - b[2 * i + 1]) > 1e-2 * ma) changed++;
+      }
+    }
+    assert.ok(changed > 0.95 * beyond, `${changed} of ${beyond} samples beyond the radius changed`);
+    // real output: the round trip of the randomised map reproduces its spectrum (Hermitian planes consistent)
+    const again = randomisePhasesBeyond(out, shape, [1, 1, 1], 1e9, mulberry32(2)); // radius beyond every sample: identity
+    for (let i = 0; i < out.length; i += 97) assert.ok(Math.abs(again[i] - out[i]) < 1e-4, `voxel ${i}`);
+  });
+  it('is reproducible for a seed and differs between seeds', () => {
+    const shape: Shape3 = [16, 16, 16];
+    const v = noise(shape, 4);
+    const a = randomisePhasesBeyond(v.data, shape, [1, 1, 1], 3, mulberry32(7));
+    const b = randomisePhasesBeyond(v.data, shape, [1, 1, 1], 3, mulberry32(7));
+    const c = randomisePhasesBeyond(v.data, shape, [1, 1, 1], 3, mulberry32(8));
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a, c);
+  });
+  it('rejects a non-positive radius', () => {
+    assert.throws(() => randomisePhasesBeyond(new Float32Array(8), [2, 2, 2], [1, 1, 1], 0, Math.random), /fromShell must be a positive/);
+  });
+});
+
+describe('correctedFsc', () => {
+  const n = 40;
+  // common signal low-passed to 8 Å plus independent noise; a hard mask smears the signal's
+  // correlation to high frequencies, where the true FSC is ~0
+  let signal: Volume, h1: Volume, h2: Volume;
+  const mask = hardSphere(n, 12);
+  before(async () => {
+    await loadFft();
+    signal = lowpassHard(noise([n, n, n], 10, 40), 8, 'centred');
+    h1 = add(signal, noise([n, n, n], 11, 1));
+    h2 = add(signal, noise([n, n, n], 12, 1));
+  });
+
+  it('randomises from the first shell where the unmasked FSC < 0.8, keeps the masked FSC two shells beyond', () => {
+    const r = correctedFsc(h1, h2, mask, { seed: 1 });
+    const from = firstShellBelow(fourierShellCorrelation(h1, h2).fsc, 0.8);
+    assert.equal(r.randomiseFromShell, from);
+    assert.ok(from !== null && from > 1 && from <= 7, `randomised from shell ${from}`);
+    assert.ok(Math.abs(r.randomiseFromA! - n / from) < 1e-9);
+    for (let k = 0; k < from + 2; k++) assert.equal(r.corrected[k], r.masked.fsc[k], `shell ${k}`);
+    for (let k = from + 2; k < r.corrected.length; k++) {
+      const t = r.masked.fsc[k], q = r.randomisedMasked!.fsc[k];
+      assert.ok(Math.abs(r.corrected[k] - (t - q) / (1 - q)) < 1e-12, `shell ${k}`);
+    }
+  });
+
+  it('removes the correlation a hard mask adds beyond the signal', () => {
+    const r = correctedFsc(h1, h2, mask, { seed: 1 });
+    // shells beyond 8 Å (k > 5) and 3 shells clear of the cut-off: no common signal
+    let maskedMean = 0, correctedMean = 0, c = 0;
+    for (let k = 9; k < r.corrected.length; k++) { maskedMean += r.masked.fsc[k]; correctedMean += r.corrected[k]; c++; }
+    maskedMean /= c; correctedMean /= c;
+    assert.ok(maskedMean > 0.1, `the hard mask inflates the masked FSC: mean ${maskedMean.toFixed(3)}`);
+    assert.ok(Math.abs(correctedMean) < 0.04, `corrected mean ${correctedMean.toFixed(3)} (masked ${maskedMean.toFixed(3)})`);
+  });
+
+  it('averaging several randomisations is reproducible for a seed', () => {
+    const a = correctedFsc(h1, h2, mask, { seed: 5, randomisations: 2 });
+    const b = correctedFsc(h1, h2, mask, { seed: 5, randomisations: 2 });
+    assert.deepEqual(a.corrected, b.corrected);
+    assert.equal(a.randomisations, 2);
+  });
+
+  it('no randomisation when the unmasked FSC never falls below 0.8: corrected = masked', () => {
+    const r = correctedFsc(signal, signal, mask);
+    assert.equal(r.randomiseFromShell, null);
+    assert.equal(r.randomisedMasked, null);
+    assert.deepEqual(Array.from(r.corrected), Array.from(r.masked.fsc));
+  });
+
+  it('rejects a mask of another size and bad settings', () => {
+    assert.throws(() => correctedFsc(h1, h2, new Float32Array(5)), /mask has 5 voxels/);
+    assert.throws(() => correctedFsc(h1, h2, mask, { randomisations: 0 }), /randomisations must be a positive integer/);
+    assert.throws(() => correctedFsc(h1, h2, mask, { randomiseBelow: 1.5 }), /randomiseBelow must be in/);
+  });
+});

@@ -6,8 +6,9 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { BandSummary, GuinierExample } from './decompose.js';
 
 /**
- * Vega-lite spec of the example Guinier fits: points `ln(A_k/A0_k)` against `s_k^2` (1/Å^2) per
- * region, and each region's fitted line `intercept − B s^2/4`.
+ * Vega-lite spec of the example Guinier fits: points = the region's mean `ln(A_k/A0_k)` against
+ * `s_k^2` (1/Å^2) over voxels where band k is usable; dashed line = the region's median fitted
+ * intercept and B, `intercept − B s^2/4` (voxels with fewer usable bands weigh in there too).
  */
 export function guinierFitsSpec(examples: readonly GuinierExample[], bands: readonly BandSummary[], title: string): TopLevelSpec {
   const points = examples.flatMap((e) => e.logRatio.map((y, k) => ({ region: `${e.name} (occ ${e.occupancy.toFixed(2)}, B ${e.bRelativeA2.toFixed(0)} Å²)`, s2: bands[k].centrePerA ** 2, y })).filter((p) => Number.isFinite(p.y)));
@@ -20,7 +21,7 @@ export function guinierFitsSpec(examples: readonly GuinierExample[], bands: read
     height: 380,
     background: 'white',
     layer: [
-      { data: { values: points }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x: { field: 's2', type: 'quantitative', title: 's² (1/Å²)' }, y: { field: 'y', type: 'quantitative', title: 'ln(A/A0) relative to the reference' }, color: { field: 'region', type: 'nominal' } } },
+      { data: { values: points }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x: { field: 's2', type: 'quantitative', title: 's² (1/Å²)' }, y: { field: 'y', type: 'quantitative', title: 'ln(A/A0) relative to the reference' }, color: { field: 'region', type: 'nominal', legend: { orient: 'bottom', direction: 'vertical', labelLimit: 600 } } } },
       { data: { values: lines }, mark: { type: 'line', strokeDash: [4, 3] }, encoding: { x: { field: 's2', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, color: { field: 'region', type: 'nominal' } } },
     ],
   } as TopLevelSpec;

@@ -31,7 +31,7 @@ describe('batch: findings in records and report', () => {
     } catch (e) {
       code = (e as { code: number }).code;
     }
-    assert.equal(code, 1, 'one failure: the binary mask');
+    assert.notEqual(code, 0, 'a failure: the binary mask');
     const records = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const byMap = (name: string) => records.find((r) => r.map.endsWith(name));
     assert.deepEqual(byMap('masked.mrc').diagnostics.map((f: { code: string }) => f.code), ['masked']);

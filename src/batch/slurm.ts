@@ -12,8 +12,16 @@ export interface SlurmScriptOptions {
   time?: string;
   /** Memory per task, sbatch syntax (e.g. 8G). */
   mem?: string;
-  /** CPUs per task (default 1). */
+  /** CPUs per task (default 1); the task runs as many worker processes. */
   cpusPerTask?: number;
+  /** Account charged for the job (`--account`). */
+  account?: string;
+  /** Quality of service (`--qos`). */
+  qos?: string;
+  /** Generic resources per task, sbatch syntax (e.g. gpu:1 or gpu:a100:2). */
+  gres?: string;
+  /** Further sbatch options, each one `--name=value`, `--name value`, `--flag`, `-X value` or `-Xvalue`: one `#SBATCH` line each. */
+  sbatchArgs?: readonly string[];
   /** Job name. */
   jobName?: string;
   /** Folder for the task logs (slurm-%A_%a.out). */
@@ -37,6 +45,60 @@ const TIME_RE = /^(\d{1,9}|\d{1,9}:\d{1,2}|\d{1,9}:\d{1,2}:\d{1,2}|\d{1,5}-\d{1,
 const MEM_RE = /^\d{1,12}[KMGTkmgt]?$/;
 /** Job name: letters, digits, `_`, `.`, `-`. */
 const JOB_NAME_RE = /^[A-Za-z0-9_.-]{1,128}$/;
+/** Account or QOS name: letters, digits, `_`, `.`, `-`. */
+const NAME_RE = /^[A-Za-z0-9_.-]{1,128}$/;
+/** One generic resource: name[:type][:count], count with an optional k/m/g/t/p suffix (sbatch --gres). */
+const GRES_ITEM = '[A-Za-z][A-Za-z0-9_.-]{0,63}(:[A-Za-z0-9_.-]{1,64})?(:\\d{1,9}[kKmMgGtTpP]?)?';
+/** Generic resources: comma-separated {@link GRES_ITEM}s, or `none`. */
+const GRES_RE = new RegExp(`^(none|${GRES_ITEM}(,${GRES_ITEM}){0,31})$`);
+/**
+ * Value of an extra sbatch option: letters, digits and `_ @ % + = : , . / - [ ] | & * ! ^ ~` (node
+ * lists, constraints, mail addresses, dependencies), nothing that sbatch would unquote or split
+ * (spaces, quotes, `\`, `$`, `;`, `#`, control characters).
+ */
+const SBATCH_VALUE = '[A-Za-z0-9_@%+=:,./\\[\\]|&*!^~-]{1,512}';
+/** An extra sbatch option: `--name`, `--name=value`, `--name value`, `-X`, `-X value` or `-Xvalue`. */
+const SBATCH_ARG_RE = new RegExp(`^(--[a-z][a-z0-9-]{0,63}([= ]${SBATCH_VALUE})?|-[A-Za-z]( ?${SBATCH_VALUE})?)$`);
+/**
+ * sbatch options that occupy sets itself or that have their own option here: given through
+ * `--sbatch-arg` they would contradict the script (array, log files, working folder) or the
+ * dedicated option, so they are refused with its name.
+ */
+const RESERVED_SBATCH: Readonly<Record<string, string>> = {
+  '--array': 'set by occupy from --tasks/--maps-per-task', '-a': 'set by occupy from --tasks/--maps-per-task',
+  '--output': 'set by occupy (slurm-logs/ in the output folder)', '-o': 'set by occupy (slurm-logs/ in the output folder)',
+  '--chdir': 'set by occupy (the submitting folder)', '-D': 'set by occupy (the submitting folder)',
+  '--wrap': 'not for a script', '--job-name': 'set by occupy', '-J': 'set by occupy',
+  '--partition': 'use --partition', '-p': 'use --partition',
+  '--time': 'use --time', '-t': 'use --time', '--mem': 'use --mem',
+  '--account': 'use --account', '-A': 'use --account', '--qos': 'use --qos', '-q': 'use --qos',
+  '--cpus-per-task': 'use --cpus-per-task', '-c': 'use --cpus-per-task', '--gres': 'use --gres',
+};
+/** Largest `--cpus-per-task` accepted (SLURM's own limit is the node's CPU count). */
+export const CPUS_PER_TASK_MAX = 4096;
+
+/**
+ * The option name of an extra sbatch argument: `--mail-type=END` → `--mail-type`, `-N 2` → `-N`.
+ * @param arg one `--sbatch-arg` value
+ */
+export function sbatchArgName(arg: string): string {
+  return arg.startsWith('--') ? arg.split(/[= ]/)[0] : arg.slice(0, 2);
+}
+
+/**
+ * Check one `--sbatch-arg` value (see {@link SBATCH_ARG_RE}, {@link RESERVED_SBATCH}).
+ * @throws RangeError naming `--sbatch-arg`, the allowed form and the value
+ */
+export function checkSbatchArg(arg: string): void {
+  if (!SBATCH_ARG_RE.test(arg)) {
+    throw new RangeError(
+      `--sbatch-arg must be one sbatch option: --name, --name=value, --name value, -X value or -Xvalue, the value of letters, digits and _ @ % + = : , . / - [ ] | & * ! ^ ~ (no spaces, quotes, $, ;, # or control characters; e.g. --mail-type=END,FAIL or --constraint=a100), got ${shown(arg)}`,
+    );
+  }
+  const name = sbatchArgName(arg);
+  const reserved = RESERVED_SBATCH[name];
+  if (reserved) throw new RangeError(`--sbatch-arg ${shown(arg)}: ${name} is ${reserved.startsWith('use') ? `an option of occupy batch: ${reserved}` : reserved}`);
+}
 
 /** A value for an error message: quoted, with newlines and other control characters escaped. */
 function shown(v: string): string {
@@ -48,7 +110,17 @@ function shown(v: string): string {
  * add a line to the script.
  * @throws RangeError naming the option, the allowed form and the value
  */
-export function checkSlurmOptions(o: { partition?: string; time?: string; mem?: string; jobName?: string }): void {
+export function checkSlurmOptions(o: {
+  partition?: string;
+  time?: string;
+  mem?: string;
+  jobName?: string;
+  account?: string;
+  qos?: string;
+  gres?: string;
+  cpusPerTask?: number;
+  sbatchArgs?: readonly string[];
+}): void {
   if (o.partition !== undefined && !PARTITION_RE.test(o.partition)) {
     throw new RangeError(`--partition must be comma-separated partition names of letters, digits, '_', '.', '-' (e.g. gpu or gpu,long), got ${shown(o.partition)}`);
   }
@@ -61,6 +133,19 @@ export function checkSlurmOptions(o: { partition?: string; time?: string; mem?: 
   if (o.jobName !== undefined && !JOB_NAME_RE.test(o.jobName)) {
     throw new RangeError(`SLURM job name must be letters, digits, '_', '.', '-', got ${shown(o.jobName)}`);
   }
+  if (o.account !== undefined && !NAME_RE.test(o.account)) {
+    throw new RangeError(`--account must be a SLURM account name of letters, digits, '_', '.', '-' (e.g. lab_smith), got ${shown(o.account)}`);
+  }
+  if (o.qos !== undefined && !NAME_RE.test(o.qos)) {
+    throw new RangeError(`--qos must be a SLURM QOS name of letters, digits, '_', '.', '-' (e.g. normal or high), got ${shown(o.qos)}`);
+  }
+  if (o.gres !== undefined && !GRES_RE.test(o.gres)) {
+    throw new RangeError(`--gres must be comma-separated name[:type][:count] (e.g. gpu:1 or gpu:a100:2), got ${shown(o.gres)}`);
+  }
+  if (o.cpusPerTask !== undefined && !(Number.isInteger(o.cpusPerTask) && o.cpusPerTask >= 1 && o.cpusPerTask <= CPUS_PER_TASK_MAX)) {
+    throw new RangeError(`--cpus-per-task must be an integer in 1..${CPUS_PER_TASK_MAX}, got ${o.cpusPerTask}`);
+  }
+  for (const a of o.sbatchArgs ?? []) checkSbatchArg(a);
 }
 
 /**
@@ -80,15 +165,16 @@ function sbatchOutputPath(logDir: string): string {
 /**
  * The sbatch script text: an array of `tasks` tasks, each running the batch command on its shard
  * `${SLURM_ARRAY_TASK_ID}/tasks` (results in `results.shard-i-of-N.jsonl`) with as many worker
- * processes as the task has CPUs. Every `#SBATCH` value is checked ({@link checkSlurmOptions});
+ * processes as the task has CPUs. Every `#SBATCH` value is checked ({@link checkSlurmOptions}) and
+ * written on its own line (partition, time, mem, account, qos, gres, then each `--sbatch-arg` in
+ * the order given), so the script records them;
  * the working folder and every word of the command are shell-quoted.
  * @throws RangeError naming the option when a value does not fit SLURM's syntax
  */
 export function slurmScript(o: SlurmScriptOptions): string {
   if (!Number.isInteger(o.tasks) || o.tasks < 1) throw new RangeError(`--tasks must be a positive integer, got ${o.tasks}`);
   const cpus = o.cpusPerTask ?? 1;
-  if (!Number.isInteger(cpus) || cpus < 1) throw new RangeError(`cpus per task must be a positive integer, got ${cpus}`);
-  checkSlurmOptions(o);
+  checkSlurmOptions({ ...o, cpusPerTask: cpus });
   const lines = [
     '#!/bin/bash',
     `#SBATCH --job-name=${o.jobName ?? 'occupy-batch'}`,
@@ -98,6 +184,10 @@ export function slurmScript(o: SlurmScriptOptions): string {
     ...(o.partition ? [`#SBATCH --partition=${o.partition}`] : []),
     ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
     ...(o.mem ? [`#SBATCH --mem=${o.mem}`] : []),
+    ...(o.account ? [`#SBATCH --account=${o.account}`] : []),
+    ...(o.qos ? [`#SBATCH --qos=${o.qos}`] : []),
+    ...(o.gres ? [`#SBATCH --gres=${o.gres}`] : []),
+    ...(o.sbatchArgs ?? []).map((a) => `#SBATCH ${a}`),
     '# written by occupy-ts (occupy batch): each array task runs one shard of the maps',
     'set -euo pipefail',
     `cd ${shellQuote(o.workDir)}`,

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { resolveBatchInputs } from '../../batch/inputs.js';
 import { parseShard, runBatch, shardItems } from '../../batch/runner.js';
 import { collectBatch } from '../../batch/collect.js';
-import { checkSlurmOptions, slurmScript, submitSlurm } from '../../batch/slurm.js';
+import { checkSlurmOptions, CPUS_PER_TASK_MAX, slurmScript, submitSlurm } from '../../batch/slurm.js';
 import { integerOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { addMethodOptions, addVerbosityOptions, reporterOf, toMethodOptions, type EstimateCliOptions } from './estimate.js';
@@ -30,11 +30,17 @@ export interface BatchCliOptions extends Omit<EstimateCliOptions, 'inputMap' | '
   mapsPerTask?: number;
   time?: string;
   mem?: string;
+  account?: string;
+  qos?: string;
+  cpusPerTask?: number;
+  gres?: string;
+  /** Raw sbatch options, one `#SBATCH` line each (repeatable `--sbatch-arg`). */
+  sbatchArg?: string[];
   submit?: boolean;
 }
 
 /** Options of the batch command that must not reach the SLURM tasks' command line. */
-const SLURM_ONLY = new Set(['--slurm', '--submit', '--partition', '--tasks', '--maps-per-task', '--time', '--mem', '--jobs', '--shard']);
+const SLURM_ONLY = new Set(['--slurm', '--submit', '--partition', '--tasks', '--maps-per-task', '--time', '--mem', '--account', '--qos', '--cpus-per-task', '--gres', '--sbatch-arg', '--jobs', '--shard']);
 const SLURM_FLAGS = new Set(['--slurm', '--submit']);
 
 /** Add the batch arguments and options. */
@@ -51,6 +57,11 @@ export function addBatchOptions(cmd: Command): Command {
     .option('--maps-per-task <k>', 'SLURM: maps per array task (sets --tasks)', integerOption('--maps-per-task', 1))
     .option('--time <limit>', 'SLURM time limit per task (e.g. 01:00:00)')
     .option('--mem <size>', 'SLURM memory per task (e.g. 8G)')
+    .option('--account <name>', 'SLURM account to charge')
+    .option('--qos <name>', 'SLURM quality of service')
+    .option('--cpus-per-task <n>', 'SLURM CPUs per array task (default 1); each task runs that many worker processes', integerOption('--cpus-per-task', 1, undefined, CPUS_PER_TASK_MAX))
+    .option('--gres <list>', 'SLURM generic resources per task, name[:type][:count] (e.g. gpu:1)')
+    .option('--sbatch-arg <option>', 'any other sbatch option, one per use, written as its own #SBATCH line (e.g. --sbatch-arg=--mail-type=END); repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--submit', 'submit the SLURM script with sbatch');
   addMethodOptions(cmd);
   return addVerbosityOptions(cmd);
@@ -85,7 +96,13 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
   const reporter = reporterOf(o);
   if (inputs.length === 0) throw new UsageError('no inputs: give manifest files, folders, globs, a *_model.star, maps or EMDB IDs');
   if (!o.outputDir) throw new UsageError('-d/--output-dir <folder> is required');
-  checkSlurmOptions(o); // before anything is read or written: these values go into the sbatch script
+  // before anything is read or written: these values go into the sbatch script; a value outside
+  // SLURM's syntax is a usage error (exit 2)
+  try {
+    checkSlurmOptions({ ...o, sbatchArgs: o.sbatchArg });
+  } catch (e) {
+    throw e instanceof RangeError && !(e instanceof UsageError) ? new UsageError(e.message) : e;
+  }
   const options = toMethodOptions(o);
   const items = await resolveBatchInputs(inputs);
   const outRoot = resolve(o.outputDir);
@@ -93,7 +110,7 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
     const tasks = o.mapsPerTask ? Math.ceil(items.length / o.mapsPerTask) : Math.min(o.tasks ?? items.length, items.length);
     await mkdir(join(outRoot, 'slurm-logs'), { recursive: true });
     const scriptPath = join(outRoot, 'occupy_batch.sbatch');
-    const script = slurmScript({ tasks, partition: o.partition, time: o.time, mem: o.mem, logDir: join(outRoot, 'slurm-logs'), workDir: process.cwd(), command: taskCommand(rawArgs) });
+    const script = slurmScript({ tasks, partition: o.partition, time: o.time, mem: o.mem, account: o.account, qos: o.qos, cpusPerTask: o.cpusPerTask, gres: o.gres, sbatchArgs: o.sbatchArg, logDir: join(outRoot, 'slurm-logs'), workDir: process.cwd(), command: taskCommand(rawArgs) });
     await writeFile(scriptPath, script, { mode: 0o755 });
     const lines = [`Wrote ${scriptPath}: ${items.length} maps in ${tasks} array tasks.`];
     let jobId: string | undefined;

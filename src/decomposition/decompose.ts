@@ -290,11 +290,13 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   const examples = guinierExamples(signalE, noiseE, reference, snrMin, fit.intercept, fit.bRelative, fit.used, occ, molecule, aRef);
   lap('fit');
   progress('resample', 0.95);
-  const back = (d: ArrayLike<number>) => trilinearResize(d, aShape, map.shape);
+  const back = (d: Float32Array) => trilinearResize(d, aShape, map.shape);
   const occOut = back(occ);
-  const usedOut = back(fit.used);
+  const usedOut = back(Float32Array.from(fit.used));
   for (let i = 0; i < usedOut.length; i++) usedOut[i] = Math.min(K, Math.max(0, Math.round(usedOut[i])));
-  const moleculeOut = Uint8Array.from(back(molecule), (v) => (v > 0.5 ? 1 : 0));
+  const moleculeF = back(Float32Array.from(molecule));
+  const moleculeOut = new Uint8Array(moleculeF.length);
+  for (let i = 0; i < moleculeF.length; i++) moleculeOut[i] = moleculeF[i] > 0.5 ? 1 : 0;
   const geometry = { shape: map.shape, voxelSizeA: [...map.voxelSizeA] as Vec3 };
   notes.push(
     `bands: ${K} raised-cosine shells, centres ${bands.map((b) => (1 / b.centrePerA).toFixed(1)).join(', ')} Å; Gaussian windows sigma ${bands.map((b) => b.windowSigmaA.toFixed(1)).join(', ')} Å; energies on a ${aShape.join('x')} analysis grid (${aVoxel.map((a) => a.toFixed(2)).join(', ')} Å), maps interpolated back`,

@@ -40,6 +40,7 @@ export function halfMapLimit(h1: Volume, h2: Volume, w: Float32Array): NoiseLimi
  */
 export function singleMapLimit(map: Volume, molecule: Float32Array, solvent: Float32Array): NoiseLimit {
   const n = map.data.length;
+  const { shell, nShells, shellWidthPerA } = shellIndex(map.shape, map.voxelSizeA);
   const power = (w: Float32Array) => {
     let w2 = 0;
     const d = new Float32Array(n);
@@ -48,7 +49,6 @@ export function singleMapLimit(map: Volume, molecule: Float32Array, solvent: Flo
       w2 += w[i] * w[i];
     }
     const s = rfft3d(d, map.shape);
-    const { shell, nShells, shellWidthPerA } = shellIndex(map.shape, map.voxelSizeA);
     const p = new Float64Array(nShells);
     const c = new Float64Array(nShells);
     for (let j = 0; j < shell.length; j++) {

@@ -10,12 +10,13 @@ import type { Shape3 } from '../core/volume.js';
  * Suited to smooth fields (windowed energies, fitted maps) and to masks (threshold the result).
  *
  * @param data input map, length nx*ny*nz of `shapeIn`, index (z*ny + y)*nx + x; not modified
+ *   (Float32Array only: one element kind keeps the voxel loop monomorphic)
  * @param shapeIn input box [nx, ny, nz]
  * @param shapeOut output box [mx, my, mz] (any positive sizes)
  * @returns new Float32Array, length mx*my*mz, index (z*my + y)*mx + x
  * @throws RangeError when `data.length` does not match `shapeIn` or a size is not a positive integer
  */
-export function trilinearResize(data: ArrayLike<number>, shapeIn: Shape3, shapeOut: Shape3): Float32Array {
+export function trilinearResize(data: Float32Array, shapeIn: Shape3, shapeOut: Shape3): Float32Array {
   for (const v of [...shapeIn, ...shapeOut]) if (!(Number.isInteger(v) && v > 0)) throw new RangeError(`box sizes must be positive integers, got ${shapeIn.join('x')} -> ${shapeOut.join('x')}`);
   const [nx, ny, nz] = shapeIn;
   if (data.length !== nx * ny * nz) throw new RangeError(`data length must be ${nx * ny * nz} for box ${shapeIn.join('x')}, got ${data.length}`);

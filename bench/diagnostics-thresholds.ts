@@ -102,8 +102,8 @@ const cell = (x: unknown) => (typeof x === 'number' ? (Number.isFinite(x) ? Numb
 writeFileSync(join(out, 'measurements.csv'), [keys.join(','), ...rows.map((r) => keys.map((k) => cell(r[k])).join(','))].join('\n') + '\n');
 
 const clean = (v: number, floor: number) => (Number.isFinite(v) ? Math.max(v, floor) : null);
-async function strip(name: string, title: string, field: keyof Row, floor: number, log: boolean, thresholds: number[], filter: (r: Row) => boolean): Promise<void> {
-  const values = rows.filter(filter).map((r) => ({ group: r.group, value: clean(r[field] as number, floor), expect: r.expect || 'raw', flagged: r.found.includes(r.expect || '§') ? 'flagged' : r.expect ? 'missed' : r.found.match(/masked|flattened|sharpened|not-density/) ? 'false alarm' : 'clean' })).filter((v) => v.value !== null);
+async function strip(name: string, title: string, field: keyof Row, floor: number, log: boolean, thresholds: number[], filter: (r: Row) => boolean, selfCheck = false): Promise<void> {
+  const values = rows.filter(filter).map((r) => ({ group: r.group, value: clean(r[field] as number, floor), expect: r.expect || 'raw', flagged: selfCheck ? (r.solventWarning ? (r.expect ? 'flagged' : 'false alarm') : r.expect ? 'missed' : 'clean') : r.found.includes(r.expect || '§') ? 'flagged' : r.expect ? 'missed' : r.found.match(/masked|flattened|sharpened|not-density/) ? 'false alarm' : 'clean' })).filter((v) => v.value !== null);
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
@@ -122,5 +122,5 @@ await strip('masking-edge-fall', `Local std at the inscribed sphere's edge / at 
 await strip('masking-edge-std', `Local std at the inscribed sphere's edge / the map's std (near-constant background below ${T.constantBackgroundStd})`, 'stdEdge', 1e-4, true, [T.constantBackgroundStd], (r) => !r.expect || r.expect === 'masked');
 await strip('sharpening', `Guinier B / B_ref(d) (thresholds ${T.sharpenedBRatio}, and ${T.sharpenedBRatioWithCutoff} with a hard cut-off)`, 'bRatio', -3, false, [T.sharpenedBRatio, T.sharpenedBRatioWithCutoff], (r) => !r.expect || r.expect === 'sharpened');
 await strip('not-density', `Fraction of voxels within 2 % of the range from min or max (near-binary above ${T.nearBinaryFraction})`, 'extremeFraction', 1e-6, true, [T.nearBinaryFraction], () => true);
-await strip('solvent-model', `Solvent model self-check: fitted sigma / histogram width (warning below ${SOLVENT_WIDTH_RATIO_MIN}; or spike > ${SOLVENT_SPIKE_RATIO_MAX}×)`, 'solventWidthRatio', 1e-3, true, [SOLVENT_WIDTH_RATIO_MIN], (r) => Number.isFinite(r.solventWidthRatio));
+await strip('solvent-model', `Solvent model self-check: fitted sigma / histogram width (warning below ${SOLVENT_WIDTH_RATIO_MIN}; or spike > ${SOLVENT_SPIKE_RATIO_MAX}×)`, 'solventWidthRatio', 1e-3, true, [SOLVENT_WIDTH_RATIO_MIN], (r) => Number.isFinite(r.solventWidthRatio), true);
 console.log(`wrote ${out}`);

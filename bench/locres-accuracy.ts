@@ -1,7 +1,7 @@
 /**
  * Local-resolution accuracy against ground truth (a measurement, not a test):
  * `node --import tsx bench/locres-accuracy.ts [--cases all|halves|synthetic] [--methods localfsc,relion,monores]
- *  [--threshold T] [--window-a A] [--step N]`.
+ *  [--threshold T] [--window-a A] [--step N] [--z Z] [--only i,j]` (`--only`: synthetic cases by index).
  *
  * Cases: `../shared/reference/synth_halves128` (with RELION 3.1.3's own map as a row), and
  * synthetic half maps from `src/resolution/half-map-phantom.ts` with voxel sizes 0.9–1.5 Å,
@@ -61,7 +61,9 @@ if (which !== 'halves') {
   const defs: [number, [number, number, number, number], number][] = [
     [0.9, [3, 5, 8, 4], 3], [1.2, [4, 6, 10, 3], 2], [1.5, [3.5, 5, 7, 10], 4], [1.0, [3, 4, 6, 8], 2.5],
   ];
-  for (const [a, res, snr] of defs) {
+  const only = process.argv.includes('--only') ? arg('only', '').split(',').map(Number) : undefined;
+  for (const [ci, [a, res, snr]] of defs.entries()) {
+    if (only && !only.includes(ci)) continue;
     const p = fourDomainHalfMaps(a, res, snr, 5);
     cases.push({ name: `synthetic ${a} Å, ${res.join('/')} Å, SNR ${snr}`, half1: p.half1, half2: p.half2, truth: p.truthResolutionA, labels: p.labels, mask: p.mask });
   }

@@ -51,8 +51,10 @@ describe('pre-whitening', () => {
   it('keeps every shell of the global FSC and flattens the radial power to 1', () => {
     const n = 32;
     const signal = lowpassHard(noise([n, n, n], 1, 5), 4, 'centred');
-    const h1 = { ...signal, data: signal.data.map((v, i) => v + noise([n, n, n], 2).data[i]) };
-    const h2 = { ...signal, data: signal.data.map((v, i) => v + noise([n, n, n], 3).data[i]) };
+    const e1 = noise([n, n, n], 2).data;
+    const e2 = noise([n, n, n], 3).data;
+    const h1 = { ...signal, data: signal.data.map((v, i) => v + e1[i]) };
+    const h2 = { ...signal, data: signal.data.map((v, i) => v + e2[i]) };
     const before = fourierShellCorrelation(h1, h2);
     const [w1, w2] = prewhitenHalfMaps(h1, h2);
     const after = fourierShellCorrelation(w1, w2);

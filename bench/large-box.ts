@@ -1,6 +1,6 @@
 /**
  * Large-box table of `npm run bench` (issue 20), also runnable alone:
- * `npm run build && node --import tsx bench/large-box.ts [--large-sizes 256,384,512,1024] [--large-runs 3] [--ref-1024]`.
+ * `npm run build && node --import tsx bench/large-box.ts [--large-sizes 256,384,512,1024] [--large-runs 3] [--ref-1024] [--no-full]`.
  *
  * Rows: 256³, 384³ and 512³ with the default `--max-box 256` and with `--max-box 0` (full size;
  * 256³ only once, the two are the same run), and 1024³ default. Each cell is the median over
@@ -99,6 +99,8 @@ export interface LargeBoxOptions {
   runs: number;
   /** Also run the original OccuPy on 1024³. */
   ref1024: boolean;
+  /** Include the `--max-box 0` rows (default true; `--no-full` leaves them out). */
+  full: boolean;
 }
 
 /**
@@ -123,7 +125,7 @@ export async function largeBoxTable(o: LargeBoxOptions): Promise<string[][]> {
       await writeMrc(path, v);
     }
     const mapMB = (4 * n ** 3) / 1e6;
-    for (const maxBox of n === 1024 ? [256] : n <= 256 ? [256] : [256, 0]) {
+    for (const maxBox of (n === 1024 || n <= 256 ? [256] : [256, 0]).filter((b) => (b === 0 ? o.full : true))) {
       const ours: Run[] = [];
       const ref: Run[] = [];
       const runRef = refOk && (n < 1024 || o.ref1024);
@@ -185,6 +187,7 @@ export function largeBoxArgs(dir: string, cli: string): LargeBoxOptions {
     sizes: arg('large-sizes', '256,384,512,1024').split(',').filter(Boolean).map(Number),
     runs: Number(arg('large-runs', '3')),
     ref1024: process.argv.includes('--ref-1024'),
+    full: !process.argv.includes('--no-full'),
   };
 }
 

@@ -184,6 +184,11 @@ try {
     printTable(['program', 'wall s'], lrows);
   }
   // large boxes, ours and (with OCCUPY_REF) the original OccuPy side by side
+  if (!process.argv.includes('--no-decompose')) {
+    // occupy decompose on a 256³ phantom, one map and half maps (bench/decompose-speed.ts; --no-decompose skips it)
+    console.log('\noccupy decompose, 256³ phantom (issue 17 targets: one map <= 20 s, half maps <= 30 s):');
+    execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'decompose-speed.ts'), '--box', '256', '--runs', '1'], { stdio: 'inherit' });
+  }
   if (!process.argv.includes('--no-large')) {
     console.log(`\nLarge boxes: median of ${largeBoxArgs(dir, cli).runs} whole CLI processes each (wall s, peak RSS from GNU time), load ${loadavg().map((l) => l.toFixed(1)).join(' ')}:`);
     await largeBoxTable(largeBoxArgs(dir, cli));

@@ -92,6 +92,14 @@ function argsAfter(argv: readonly string[], name: string): string[] {
   return at >= 0 ? argv.slice(at + 1) : [];
 }
 
+/**
+ * An error message in the user's terms: numbers with float noise (`2.0000000000000004`,
+ * `0.30000000000000004`) shortened to 6 significant digits.
+ */
+export function userTerms(message: string): string {
+  return message.replace(/(?<![\w.])(-?\d+\.\d{7,})(?![\w.])/g, (m) => String(Number(Number(m).toPrecision(6))));
+}
+
 /** Run the CLI on `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
@@ -118,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const e = err as Error;
-    process.stderr.write(`occupy: error: ${(e?.message ?? String(err)).split('\n')[0]}\n`);
+    process.stderr.write(`occupy: error: ${userTerms((e?.message ?? String(err)).split('\n')[0])}\n`);
     if (verbose && e?.stack) process.stderr.write(e.stack + '\n');
     return err instanceof UsageError ? EXIT.usage : EXIT.failed;
   }

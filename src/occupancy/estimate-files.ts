@@ -208,13 +208,14 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const { outDir, stem, names, modifications, modifiedNames, protect, outputs, t0 } = plan;
   const progress = opts.onProgress ?? (() => {});
   const timer = new PhaseTimer(progress);
-  // the input's SHA-256 for the run record, computed while the map is read and estimated
-  const inputHash = hashFile(opts.inputPath);
-  inputHash.catch(() => undefined); // a read error is reported by the reader
   timer.phase('read', 0);
   if (opts.threads !== false) prestartScaleThread(); // its start-up overlaps the read
   // the whole input is needed only by the modified maps (on the input's box)
   const loaded = await readInput(opts, modifications.length > 0);
+  // the input's SHA-256 for the run record, computed while the map is estimated (only now that the
+  // reader has checked it is a regular, bounded file: never a device such as /dev/zero)
+  const inputHash = hashFile(opts.inputPath);
+  inputHash.catch(() => undefined); // awaited (and its error reported) when the record is made
   const input = loaded.input;
   const solventDef = opts.solventDefPath ? (await readMrc(opts.solventDefPath)).volume : undefined;
   const targetMask = opts.targetMaskPath ? (await readMrc(opts.targetMaskPath)).volume : undefined;

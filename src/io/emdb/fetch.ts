@@ -254,6 +254,30 @@ async function downloadAttempt(ctx: AttemptContext): Promise<void> {
 }
 
 /** Whether an attempt's failure is worth a retry. */
+/**
+ * A network failure in the user's terms: `no network: cannot reach EMDB (<host>: name not found)`
+ * instead of `getaddrinfo ENOTFOUND <host>`; undefined when the error is not a network failure.
+ */
+export function networkFailure(err: unknown, url: URL): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const host = url.hostname;
+  switch (code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `no network: cannot reach EMDB (${host}: name not found; check the connection, a proxy, or OCCUPY_EMDB_URL)`;
+    case 'ENETUNREACH':
+    case 'ENETDOWN':
+    case 'EHOSTUNREACH':
+      return `no network: cannot reach EMDB (${host} unreachable)`;
+    case 'ECONNREFUSED':
+      return `cannot reach EMDB: ${host} refused the connection`;
+    case 'ETIMEDOUT':
+      return `cannot reach EMDB: the connection to ${host} timed out`;
+    default:
+      return undefined;
+  }
+}
+
 function isTransient(err: unknown): boolean {
   if (err instanceof TransientError) return true;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -374,9 +398,11 @@ async function fetchInto(
           { cause: err },
         );
       }
-      if (!isTransient(err)) throw err;
-      if (attempt >= retries) {
+      const offline = networkFailure(err, new URL(url));
+      if (!isTransient(err) && !offline) throw err;
+      if (attempt >= retries || (offline && /^no network/.test(offline))) {
         const kept = (await fileSize(partPath)) ? ` (partial download kept at ${partPath}; the next call resumes it)` : '';
+        if (offline) throw new Error(`${label}: ${offline}${kept}`, { cause: err });
         throw new Error(`${label}: download from ${url} failed after ${attempt + 1} attempts: ${(err as Error).message}${kept}`, { cause: err });
       }
       const delay = Math.min(retryDelayMs * 2 ** attempt, 10_000);

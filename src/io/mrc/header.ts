@@ -317,9 +317,7 @@ export function detectByteOrder(bytes: Uint8Array): ByteOrderGuess {
   }
   if (saneLittle) return { littleEndian: true, source: 'heuristic' };
   if (saneBig) return { littleEndian: false, source: 'heuristic' };
-  const hex = Array.from(bytes.subarray(OFFSET.machst, OFFSET.machst + 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  throw new MrcFormatError(
-    `cannot determine byte order: expected a machine stamp 44 41/44 44 (little) or 11 11 (big) or a plausible mode and box in either order, found stamp ${hex}, ` +
-      `mode ${view.getInt32(OFFSET.mode, true)} (little) / ${view.getInt32(OFFSET.mode, false)} (big)`,
-  );
+  // what the file is not, in the user's terms (raw stamp bytes and modes mean nothing to a user)
+  const text = /^[\x09\x0a\x0d\x20-\x7e]{64}/.test(String.fromCharCode(...bytes.subarray(0, 64))) ? ' (the file starts with text)' : '';
+  throw new MrcFormatError(`not an MRC/CCP4 map: the header's mode and machine stamp are invalid${text}`);
 }

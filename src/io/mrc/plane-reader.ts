@@ -251,7 +251,7 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
     }
   };
   const finalChecks = () => {
-    if (bad > 0 && checkFinite) throw new MrcFormatError(`map contains ${bad} NaN/Inf voxels: expected finite values (pass allowNonFinite to accept)`);
+    if (bad > 0 && checkFinite) throw new MrcFormatError(`map contains ${bad} NaN/Inf voxels: every voxel must be a finite number (is the map corrupt, or a mask with NaN outside?)`);
     complete = true;
   };
 

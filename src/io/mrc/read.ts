@@ -142,7 +142,7 @@ function finish(layout: DataLayout, fileData: Float32Array, options: MrcReadOpti
       const v = fileData[i];
       if (v - v !== 0) bad++; // NaN or ±Infinity
     }
-    throw new MrcFormatError(`map contains ${bad} NaN/Inf voxels: expected finite values (pass allowNonFinite to accept)`);
+    throw new MrcFormatError(`map contains ${bad} NaN/Inf voxels: every voxel must be a finite number (is the map corrupt, or a mask with NaN outside?)`);
   }
 
   const { data, shape } = fileToCanonical(fileData, [header.nx, header.ny, header.nz], order);

@@ -81,9 +81,10 @@ describe('occupy batch on SLURM', { skip }, () => {
   it('a 4-task job array gives the same records and maps as a local run', { timeout: 330_000 }, async () => {
     const inputs = readdirSync(SHARED_DATA)
       .filter((f) => /\.(map|map\.gz|mrc\.gz)$/.test(f))
+      .filter((f) => !f.includes('localres')) // a local-resolution map is refused as not density (a failed record, a failed task)
       .sort()
       .map((f) => join(SHARED_DATA, f));
-    assert.ok(inputs.length >= 8, `expected 8+ maps in ${SHARED_DATA}, found ${inputs.length}`);
+    assert.ok(inputs.length >= 7, `expected 7+ density maps in ${SHARED_DATA}, found ${inputs.length}`);
     const refDir = join(work, 'ref');
     const outDir = join(work, 'slurm');
 

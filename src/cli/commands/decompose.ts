@@ -8,6 +8,7 @@ import { mapStem } from '../../occupancy/output-names.js';
 import { angpixOption, integerOption, numberOption, rangeOption, resolutionOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
+import { checkNotFinerThanNyquist, peekMapGrid } from '../nyquist-check.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'separate occupancy from disorder: relative occupancy and local B-factor maps (one map or half maps)';
@@ -64,6 +65,9 @@ export async function run(mapPath: string, o: DecomposeCliOptions): Promise<void
   if (o.highestResolution !== undefined && o.highestResolution >= o.lowestResolution) {
     throw new RangeError(`--highest-resolution (${o.highestResolution} Å) must be finer than --lowest-resolution (${o.lowestResolution} Å)`);
   }
+  // band centres finer than the map's Nyquist limit are impossible (header only)
+  const grid = await peekMapGrid(mapPath, o.angpix);
+  if (grid) for (const [flag, v] of [['--highest-resolution', o.highestResolution], ['--lowest-resolution', o.lowestResolution]] as const) checkNotFinerThanNyquist(flag, v, grid.voxelSizeA);
   let outputDir = o.keepOutputPath ? dirname(resolve(mapPath)) : '.';
   let outputStem: string | undefined;
   if (o.output) {

@@ -9,6 +9,7 @@ import { limitsLines, settingsLines, type EstimateSummary } from '../../occupanc
 import { mapStem } from '../../occupancy/output-names.js';
 import type { ModificationRequest } from '../../occupancy/modify.js';
 import { estimateOptionErrors } from '../../occupancy/estimate-options.js';
+import { checkEstimateResolutions } from '../nyquist-check.js';
 import { angpixOption, checkVoxelSize, INT_OPTION_MAX, integerOption, numberOption, OptionRangeError, rangeOption, resolutionOption, seedOption } from '../options.js';
 import { detectByteOrder, parseMrcHeader, MRC_HEADER_BYTES } from '../../io/mrc/index.js';
 import { open } from 'node:fs/promises';
@@ -259,6 +260,8 @@ export async function run(o: EstimateCliOptions, positional?: string): Promise<v
     if (boxErrors.length > 0) throw new OptionRangeError(boxErrors[0]);
     if (o.angpix !== undefined) checkVoxelSize('--angpix', o.angpix, shape);
   }
+  // --lowpass, -r and --lowpass-output finer than Nyquist are refused (header only)
+  await checkEstimateResolutions(o.inputMap, { lowpass: o.lowpass, resolution: o.resolution, lowpassOutput: o.lowpassOutput, maxBox: o.maxBox, angpix: o.angpix });
   const fileOptions = toFileOptions(o, o.inputMap);
   let s: EstimateSummary;
   try {

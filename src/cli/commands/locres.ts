@@ -20,6 +20,8 @@ import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { withOutputSet } from '../../core/output-set.js';
+import { HANN_KERNEL_SHELLS, LOCAL_FSC_WINDOW_MIN } from '../../resolution/window-minimum.js';
+import { checkNotFinerThanNyquist } from '../nyquist-check.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'local resolution in Å from half maps (local FSC) or monogenic (MonoRes-style)';
@@ -52,7 +54,7 @@ export function addLocresOptions(cmd: Command): Command {
     .argument('[half2]', 'second half map')
     .addOption(new Option('--method <method>', 'localfsc (half maps, blocres family) or monores (monogenic)').choices(['localfsc', 'monores']).default('localfsc'))
     .option('--mask <map>', 'where to report (> 0.5); required for monores with one map')
-    .option('--window <voxels>', 'local FSC window edge; default round(6 × global resolution / voxel) made even, >= 16', integerOption('--window', 4, 'an integer in 4..(smallest edge of the box)', 4096))
+    .option('--window <voxels>', 'local FSC window edge; default round(6 × global resolution / voxel) made even, >= 16', integerOption('--window', LOCAL_FSC_WINDOW_MIN, `an integer in ${LOCAL_FSC_WINDOW_MIN}..(smallest edge of the box): a smaller Hann window leaves fewer than two independent FSC shells (its Fourier kernel spans ${HANN_KERNEL_SHELLS} of the window/2 shells)`, 4096))
     .option('--step <voxels>', 'local FSC sampling step; default window / 6', integerOption('--step', 1, 'an integer in 1..4096', 4096))
     .option('--threshold <fsc>', `FSC threshold (default ${CALIBRATED_THRESHOLD}, calibrated with pre-whitening)`, rangeOption('--threshold', { min: 0, max: 1, minOpen: true, maxOpen: true }))
     .option('--no-whiten', 'local FSC without spectral pre-whitening (window leakage then inflates the FSC near Nyquist)')
@@ -83,6 +85,9 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
     }
   }
   const h1 = await readMapArg(half1Path, 'half map', o.angpix, (l) => reporter.info(l));
+  // resolutions finer than the maps' Nyquist limit are impossible (nothing to randomise, nothing to report)
+  checkNotFinerThanNyquist('--randomize-at', o.randomizeAt, h1.volume.voxelSizeA);
+  checkNotFinerThanNyquist('--lowest-resolution', o.lowestResolution, h1.volume.voxelSizeA);
   const h2 = half2Path ? await readMapArg(half2Path, 'half map', o.angpix, (l) => reporter.info(l)) : undefined;
   const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
   if (h2 && h2.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`half maps differ in box: ${h1.volume.shape.join('x')} vs ${h2.volume.shape.join('x')}`);

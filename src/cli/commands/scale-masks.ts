@@ -10,6 +10,29 @@ import type { Shape3, Volume } from '../../core/volume.js';
 import { solventDefinitionFromScale, solventDefinitionName, subtractionMask, subtractionMaskName } from '../../occupancy/masks-from-scale.js';
 import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
 import { angpixOption, rangeOption } from '../options.js';
+import { Reporter } from '../reporter.js';
+
+/** Slack around [0, 1] for float rounding in a scale map written elsewhere. */
+const SCALE_SLACK = 1e-4;
+
+/**
+ * The one warning for an input that is not a scale map in [0, 1] (e.g. the density map given by
+ * mistake): its values are clipped to [0, 1] by the mask formulas, so the mask means nothing.
+ * @param path the input as given
+ * @param scale its voxels (any layout)
+ * @returns the warning text, or undefined when every value is in [0, 1] (± 1e-4)
+ */
+export function notScaleMapWarning(path: string, scale: Float32Array): string | undefined {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < scale.length; i++) {
+    const v = scale[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo >= -SCALE_SLACK && hi <= 1 + SCALE_SLACK) return undefined;
+  const f = (v: number) => String(Number(v.toPrecision(3)));
+  return `${path} is not a scale map in [0, 1] (values from ${f(lo)} to ${f(hi)}): the mask clips them to [0, 1] and means nothing; give the scale_occ_*/scale_res_* map that occupy wrote, not a density map`;
+}
 
 /** Descriptions shown in `occupy --help`. */
 export const subtractionSummary = 'subtraction mask for RELION from a scale map (attenuation or sigmoid factor)';
@@ -66,12 +89,20 @@ async function readInputs(scalePath: string, like?: string, angpix?: number): Pr
   return { scale: scale.volume, header: ref.header, shape: ref.volume.shape, likeVoxel: ref.volume.voxelSizeA };
 }
 
-async function writeMask(path: string, vol: Volume, header: MrcHeader, voxelSizeA: Volume['voxelSizeA'], what: string, protect: string[], o: MaskCommon): Promise<void> {
+async function writeMask(path: string, vol: Volume, header: MrcHeader, voxelSizeA: Volume['voxelSizeA'], what: string, protect: string[], o: MaskCommon, warnings: string[] = []): Promise<void> {
   await writeMrc(path, { ...vol, voxelSizeA }, { template: header, labels: [`occupy-ts ${OCCUPY_VERSION}: ${what}`], protect });
   let inside = 0;
   for (let i = 0; i < vol.data.length; i++) inside += vol.data[i];
-  if (o.json) process.stdout.write(JSON.stringify({ output: path, what, box: vol.shape, voxelSizeA, meanValue: inside / vol.data.length }) + '\n');
+  if (o.json) process.stdout.write(JSON.stringify({ output: path, what, box: vol.shape, voxelSizeA, meanValue: inside / vol.data.length, warnings }) + '\n');
   else if (!o.quiet) process.stdout.write(`Wrote ${path}\n`);
+}
+
+/** Print {@link notScaleMapWarning} once on stderr (even with --quiet: it invalidates the mask); returns it for --json. */
+function warnIfNotScale(scalePath: string, scale: Volume, o: MaskCommon): string[] {
+  const w = notScaleMapWarning(scalePath, scale.data);
+  if (!w) return [];
+  new Reporter(o.quiet ? 'quiet' : 'normal').critical(w);
+  return [w];
 }
 
 /** Run `occupy subtraction-mask`. */
@@ -79,17 +110,19 @@ export async function runSubtractionMask(scalePath: string, o: SubtractionMaskOp
   if ((o.attenuate === undefined) === (o.sigmoid === undefined)) throw new RangeError('give exactly one of --attenuate <g> or --sigmoid <g> --pivot <p>');
   if (o.sigmoid !== undefined && o.pivot === undefined) throw new RangeError('--sigmoid needs --pivot <scale>');
   const { scale, header, shape, likeVoxel } = await readInputs(scalePath, o.like, o.angpix);
+  const warnings = warnIfNotScale(scalePath, scale, o);
   const kind = o.attenuate !== undefined ? 'attenuate' : 'sigmoid';
   const gamma = (o.attenuate ?? o.sigmoid) as number;
   const mask = subtractionMask(scale, kind, gamma, o.pivot, shape);
   const out = o.output ?? join(dirname(resolve(scalePath)), subtractionMaskName(kind, gamma, o.pivot));
-  await writeMask(out, mask, header, likeVoxel ?? scale.voxelSizeA, `subtraction mask (${kind} ${gamma}${o.pivot !== undefined ? ` pivot ${o.pivot}` : ''})`, [scalePath, ...(o.like ? [o.like] : [])], o);
+  await writeMask(out, mask, header, likeVoxel ?? scale.voxelSizeA, `subtraction mask (${kind} ${gamma}${o.pivot !== undefined ? ` pivot ${o.pivot}` : ''})`, [scalePath, ...(o.like ? [o.like] : [])], o, warnings);
 }
 
 /** Run `occupy soldef`. */
 export async function runSoldef(scalePath: string, o: SoldefOptions): Promise<void> {
   const { scale, header, shape, likeVoxel } = await readInputs(scalePath, o.like, o.angpix);
+  const warnings = warnIfNotScale(scalePath, scale, o);
   const def = solventDefinitionFromScale(scale, o.threshold, shape);
   const out = o.output ?? join(dirname(resolve(scalePath)), solventDefinitionName(o.threshold));
-  await writeMask(out, def, header, likeVoxel ?? scale.voxelSizeA, `solvent definition: scale > ${o.threshold}`, [scalePath, ...(o.like ? [o.like] : [])], o);
+  await writeMask(out, def, header, likeVoxel ?? scale.voxelSizeA, `solvent definition: scale > ${o.threshold}`, [scalePath, ...(o.like ? [o.like] : [])], o, warnings);
 }

@@ -70,6 +70,23 @@ describe('occupy: output folders, the run record, rerun from the log', { concurr
     assert.ok(existsSync(join(work, 'out-c', 'scale_res_other.mrc')));
   });
 
+  it('-o DIR/ on the subcommands: soldef, pixel-size set, fsc write into DIR under their default names', async () => {
+    const n = 24;
+    const scale = new Float32Array(n ** 3).map((_, i) => (i % 7) / 7);
+    await writeMrc(join(work, 'scale_occ_s.mrc'), { data: scale, shape: [n, n, n], voxelSizeA: [2, 2, 2] });
+    const [soldef, px, fsc] = await Promise.all([
+      occupy(['soldef', 'scale_occ_s.mrc', '--threshold', '0.2', '-o', 'masks/', '-q'], work),
+      occupy(['pixel-size', 'set', 'map.mrc', '--angpix', '1.5', '-o', 'px/', '-q'], work),
+      occupy(['fsc', 'map.mrc', 'map.mrc', '-o', 'fscout/', '-q'], work),
+    ]);
+    assert.equal(soldef.code, 0, soldef.stderr);
+    assert.deepEqual(readdirSync(join(work, 'masks')), ['soldef_by_scale_0.20.mrc']);
+    assert.equal(px.code, 0, px.stderr);
+    assert.deepEqual(readdirSync(join(work, 'px')), ['map_1.5.mrc']);
+    assert.equal(fsc.code, 0, fsc.stderr);
+    assert.ok(readdirSync(join(work, 'fscout')).includes('fsc_map.csv'), readdirSync(join(work, 'fscout')).join(', '));
+  });
+
   it('log, --json and MRC labels record command line, version, input SHA-256, seed and every resolved setting; the logged rerun gives byte-identical maps', async () => {
     const args = ['-i', 'map.mrc', '-o', 'out-r/', '-t', '0.9', '--attenuate', '2', '--exclude-solvent', '--lowpass-output', '9', '--hist-match', '--hedge-confidence', '2', '--json'];
     const r = await occupy(args, work);

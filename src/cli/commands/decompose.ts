@@ -4,11 +4,11 @@
 import type { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { decomposeFromFile, formatDecomposeLog } from '../../decomposition/decompose-files.js';
-import { mapStem } from '../../occupancy/output-names.js';
 import { angpixOption, integerOption, numberOption, rangeOption, resolutionOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
 import { checkNotFinerThanNyquist, peekMapGrid } from '../nyquist-check.js';
+import { outputFolderAndStem } from '../output-path.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'separate occupancy from disorder: relative occupancy and local B-factor maps (one map or half maps)';
@@ -71,8 +71,7 @@ export async function run(mapPath: string, o: DecomposeCliOptions): Promise<void
   let outputDir = o.keepOutputPath ? dirname(resolve(mapPath)) : '.';
   let outputStem: string | undefined;
   if (o.output) {
-    outputDir = dirname(resolve(o.output));
-    outputStem = mapStem(o.output);
+    ({ dir: outputDir, stem: outputStem } = outputFolderAndStem(o.output, mapPath)); // -o DIR/: named after the map
   }
   let s;
   try {

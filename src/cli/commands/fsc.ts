@@ -11,6 +11,7 @@ import { angpixOption, integerOption, seedOption } from '../options.js';
 import { readMapArg } from '../read-map.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
+import { outputFile } from '../output-path.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { withOutputSet } from '../../core/output-set.js';
 import { diagnoseHalfMaps, findingJson, findingLine } from '../../diagnostics/index.js';
@@ -66,7 +67,7 @@ export async function run(h1Path: string, h2Path: string, o: FscOptions): Promis
   const rc05 = corrected ? resolutionAtThreshold(corrected, 0.5) : undefined;
   if (corr && corr.randomiseFromShell === null) reporter.warn(`the unmasked FSC stays above ${RANDOMISE_BELOW_FSC} up to Nyquist: no phase randomisation, the corrected FSC is the masked one`);
   const arr = (a: ArrayLike<number> | undefined) => (a ? Array.from(a, (v) => (Number.isFinite(v) ? v : null)) : null);
-  const prefix = resolve(o.output ?? `fsc_${mapStem(h1Path)}`);
+  const prefix = outputFile(o.output, `fsc_${mapStem(h1Path)}`); // -o DIR/ → DIR/fsc_<stem>.*
   const shells = Array.from(curve.fsc, (fsc, k) => ({
     shell: k,
     frequencyPerA: curve.frequencyPerA[k],

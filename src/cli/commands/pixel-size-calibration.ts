@@ -6,6 +6,7 @@ import { join, dirname, resolve } from 'node:path';
 import { readStar } from '../../io/star/index.js';
 import { apparentCsMm, electronWavelengthA, fromCsForOpticsTable, groupPixelSizes, truePixelSizeFromCs, ctfComparison, ctfComparisonSpec, type OpticsGroupFromCs } from '../../pixel-size/index.js';
 import { angpixOption, OptionRangeError, rangeOption } from '../options.js';
+import { outputFile } from '../output-path.js';
 
 const angstrom = (v: number, d = 4) => `${v.toFixed(d)} Å`;
 
@@ -123,7 +124,7 @@ export interface CtfPlotOptions {
 export async function runCtfPlot(o: CtfPlotOptions): Promise<void> {
   const r = ctfComparison({ truePixelA: o.trueAngpix, nominalPixelA: o.nominalAngpix, voltageKv: o.voltage, csMm: o.cs, defocusA: o.defocus, amplitudeContrast: o.amplitudeContrast, refitCs: o.refitCs === true });
   const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import
-  const base = resolve(o.output).replace(/\.(png|svg)$/i, '');
+  const base = outputFile(o.output, 'ctf_pixel_size').replace(/\.(png|svg)$/i, '');
   const files = await writePlot(join(dirname(base), base.split('/').pop() as string), await renderVegaLite(ctfComparisonSpec(r, `CTF at ${o.trueAngpix} Å/px (true) vs ${o.nominalAngpix} Å/px (nominal)${o.refitCs ? ', Cs refitted' : ''}`)));
   const result = { model: r.model, maxAbsDeltaChi: r.maxAbsDeltaChi, outOfPhase: r.outOfPhase ?? null, backInPhase: r.backInPhase ?? null, crossings: r.crossings, files };
   print(o, result, [

@@ -17,6 +17,8 @@ import { resampleSections } from '../../filters/resample-sections.js';
 import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
 import { angpixOption, checkVoxelSize, integerOption, OptionRangeError } from '../options.js';
 import { readMapArg } from '../read-map.js';
+import { outputFile } from '../output-path.js';
+import { mapStem } from '../../occupancy/output-names.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'pixel size: set, resample, from-cs (Cs calibration), groups (optics groups), ctf-plot';
@@ -62,6 +64,7 @@ function out(o: { json?: boolean; quiet?: boolean }, result: Record<string, unkn
 /** Run `pixel-size set`. */
 export async function runSet(mapPath: string, o: MapPixelOptions): Promise<void> {
   checkVoxelSize('--angpix', o.angpix);
+  o = { ...o, output: outputFile(o.output, `${mapStem(mapPath)}_${o.angpix}.mrc`) }; // -o DIR/ → DIR/<stem>_<angpix>.mrc
   const m = await readMapArg(mapPath, 'map');
   checkVoxelSize('--angpix', o.angpix, m.volume.shape);
   const before = [...m.volume.voxelSizeA];
@@ -81,6 +84,7 @@ export async function runSet(mapPath: string, o: MapPixelOptions): Promise<void>
  */
 export async function runResample(mapPath: string, o: MapPixelOptions): Promise<void> {
   checkVoxelSize('--angpix', o.angpix);
+  o = { ...o, output: outputFile(o.output, `${mapStem(mapPath)}_${o.angpix}.mrc`) }; // -o DIR/ → DIR/<stem>_<angpix>.mrc
   if (!existsSync(mapPath)) throw new Error(`cannot read map '${mapPath}': no such file`);
   const reader = await openMrcSections(mapPath);
   let r: Volume;

@@ -3,7 +3,7 @@
  * (spec §10).
  */
 import { Command } from 'commander';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { writeMrc, type MrcHeader } from '../../io/mrc/index.js';
 import { readMapArg } from '../read-map.js';
 import type { Shape3, Volume } from '../../core/volume.js';
@@ -11,6 +11,7 @@ import { solventDefinitionFromScale, solventDefinitionName, subtractionMask, sub
 import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
 import { angpixOption, rangeOption } from '../options.js';
 import { Reporter } from '../reporter.js';
+import { outputFile } from '../output-path.js';
 
 /** Slack around [0, 1] for float rounding in a scale map written elsewhere. */
 const SCALE_SLACK = 1e-4;
@@ -114,7 +115,7 @@ export async function runSubtractionMask(scalePath: string, o: SubtractionMaskOp
   const kind = o.attenuate !== undefined ? 'attenuate' : 'sigmoid';
   const gamma = (o.attenuate ?? o.sigmoid) as number;
   const mask = subtractionMask(scale, kind, gamma, o.pivot, shape);
-  const out = o.output ?? join(dirname(resolve(scalePath)), subtractionMaskName(kind, gamma, o.pivot));
+  const out = outputFile(o.output, subtractionMaskName(kind, gamma, o.pivot), dirname(resolve(scalePath)));
   await writeMask(out, mask, header, likeVoxel ?? scale.voxelSizeA, `subtraction mask (${kind} ${gamma}${o.pivot !== undefined ? ` pivot ${o.pivot}` : ''})`, [scalePath, ...(o.like ? [o.like] : [])], o, warnings);
 }
 
@@ -123,6 +124,6 @@ export async function runSoldef(scalePath: string, o: SoldefOptions): Promise<vo
   const { scale, header, shape, likeVoxel } = await readInputs(scalePath, o.like, o.angpix);
   const warnings = warnIfNotScale(scalePath, scale, o);
   const def = solventDefinitionFromScale(scale, o.threshold, shape);
-  const out = o.output ?? join(dirname(resolve(scalePath)), solventDefinitionName(o.threshold));
+  const out = outputFile(o.output, solventDefinitionName(o.threshold), dirname(resolve(scalePath)));
   await writeMask(out, def, header, likeVoxel ?? scale.voxelSizeA, `solvent definition: scale > ${o.threshold}`, [scalePath, ...(o.like ? [o.like] : [])], o, warnings);
 }

@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import { readStar, writeStar, getBlock, loopTable } from '../../io/star/index.js';
 import { joinParticleStars } from '../../io/star/join.js';
 import { OptionRangeError } from '../options.js';
+import { outputFile } from '../output-path.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'RELION STAR tools: join particle files keeping optics groups distinct';
@@ -47,6 +48,7 @@ export function addStarCommands(cmd: Command): Command {
     .option('--json', 'print a summary as one JSON object on stdout')
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (files: string[], o: { output: string; json?: boolean; quiet?: boolean }) => {
+      o = { ...o, output: outputFile(o.output, 'joined.star') }; // -o DIR/ → DIR/joined.star
       if (files.length < 2) throw new OptionRangeError('star join needs at least two STAR files');
       await checkDistinctFiles(files, o.output);
       const stars = await Promise.all(files.map((f) => readStar(f)));

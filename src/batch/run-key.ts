@@ -7,11 +7,42 @@ import { createHash } from 'node:crypto';
 import { hashFile } from '../core/run-record.js';
 import type { BatchItem } from './inputs.js';
 
-/** Method options as the key sees them: how a run is executed (`threads`) is not part of what it computes. */
+/**
+ * Defaults of the method options: an option at its default computes what the option left out
+ * computes, so both give the same key (a library call with `{}` and the CLI's explicit defaults).
+ */
+const OPTION_DEFAULTS: Record<string, unknown> = {
+  mode: 'res',
+  lowpassMask: 'original',
+  maxBox: 256,
+  useS0: false,
+  nlrc: false,
+  scaleLimit: 0.05,
+  saveAllMaps: false,
+  chimerax: true,
+  chimeraxSilent: false,
+  minVisScale: 0.2,
+  modifications: [],
+  excludeSolvent: false,
+  omitConfidence: false,
+  histMatch: false,
+  plot: false,
+  force: false,
+  diagnostics: true,
+  scaleFrom: 'estimate',
+};
+
+/**
+ * Method options as the key sees them: how a run is executed (`threads`, progress) is not part of
+ * what it computes; the seed is filled in (batch default 0); options at their default are left out.
+ */
 export function keySettings(options: object): Record<string, unknown> {
-  const settings: Record<string, unknown> = { ...(options as Record<string, unknown>) };
-  delete settings.threads;
-  delete settings.onProgress;
+  const settings: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options as Record<string, unknown>)) {
+    if (v === undefined || k === 'threads' || k === 'onProgress') continue;
+    if (k in OPTION_DEFAULTS && canonicalJson(v) === canonicalJson(OPTION_DEFAULTS[k])) continue;
+    settings[k] = v;
+  }
   settings.seed = settings.seed ?? 0; // the batch default
   return settings;
 }

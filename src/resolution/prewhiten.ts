@@ -58,3 +58,4 @@ export function prewhitenHalfMaps(half1: Volume, half2: Volume): [Volume, Volume
     { data: irfft3d(s2, half2.shape), shape: half2.shape, voxelSizeA: [...half2.voxelSizeA] },
   ];
 }
+

@@ -15,18 +15,27 @@ import { irfft3d, rfft3d } from '../math/fft.js';
 export function softenMask(mask: Uint8Array | Float32Array, shape: Shape3, sigmaVoxels = 2): Float32Array {
   const [nx, ny, nz] = shape;
   const hx = (nx >> 1) + 1;
-  const spec = rfft3d(Float32Array.from(mask, (v) => (v > 0.5 ? 1 : 0)), shape);
+  const n = nx * ny * nz;
+  const bin = new Float32Array(n);
+  for (let i = 0; i < n; i++) bin[i] = mask[i] > 0.5 ? 1 : 0;
+  const spec = rfft3d(bin, shape);
+  // exp(−k·(fx² + fy² + fz²)) = gx·gy·gz: one table per axis
   const k = 2 * Math.PI * Math.PI * sigmaVoxels * sigmaVoxels;
+  const table = (len: number, m: number) => Float64Array.from({ length: len }, (_, i) => {
+    const f = (i <= m - i ? i : i - m) / m;
+    return Math.exp(-k * f * f);
+  });
+  const gx = table(hx, nx);
+  const gy = table(ny, ny);
+  const gz = table(nz, nz);
   for (let z = 0; z < nz; z++) {
-    const fz = (z <= nz - z ? z : z - nz) / nz;
     for (let y = 0; y < ny; y++) {
-      const fy = (y <= ny - y ? y : y - ny) / ny;
+      const gzy = gz[z] * gy[y];
+      const o = 2 * (z * ny + y) * hx;
       for (let x = 0; x < hx; x++) {
-        const fx = x / nx;
-        const g = Math.exp(-k * (fx * fx + fy * fy + fz * fz));
-        const i = 2 * ((z * ny + y) * hx + x);
-        spec[i] *= g;
-        spec[i + 1] *= g;
+        const g = gzy * gx[x];
+        spec[o + 2 * x] *= g;
+        spec[o + 2 * x + 1] *= g;
       }
     }
   }

@@ -8,7 +8,7 @@ import { lowpassHard } from '../../src/filters/lowpass.js';
 import { loadFft } from '../../src/math/fft.js';
 import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
 import { fourierShellCorrelation, resolutionAtThreshold } from '../../src/resolution/fsc.js';
-import { defaultWindow, localFsc } from '../../src/resolution/local-fsc.js';
+import { defaultStep, defaultWindow, localFsc } from '../../src/resolution/local-fsc.js';
 
 function noise(shape: Shape3, seed: number, sd = 1): Volume {
   const g = gaussianSampler(mulberry32(seed));
@@ -70,11 +70,14 @@ describe('local FSC', () => {
     assert.ok(noisy > clean + 1, `noisy region ${noisy.toFixed(2)} Å vs clean ${clean.toFixed(2)} Å`);
     assert.ok(clean <= 2.5, `clean region ${clean.toFixed(2)} Å`);
   });
-  it('defaults: window round(6 d / a) made even and at least 16; step window/6', () => {
+  it('defaults: window round(6 d / a) made even and at least 16; step window/4', () => {
     assert.equal(defaultWindow(3.14, 1), 20);
     assert.equal(defaultWindow(8.5, 1), 52);
     assert.equal(defaultWindow(1.5, 1), 16);
     assert.equal(defaultWindow(4.1, 2), 16);
+    assert.equal(defaultStep(20), 5);
+    assert.equal(defaultStep(16), 4);
+    assert.equal(defaultStep(2), 1);
   });
   it('rejects a mask of another box and a window larger than the box', () => {
     const v = noise([20, 20, 20], 1);

@@ -89,6 +89,8 @@ export interface RunRecordInput {
   seed: number;
   seedGiven: boolean;
   settings: Record<string, unknown>;
+  /** Whether the command has a `--seed` option to append to the rerun line (default true). */
+  hasSeedOption?: boolean;
 }
 
 /** Assemble a {@link RunRecord}. */
@@ -98,7 +100,7 @@ export function makeRunRecord(r: RunRecordInput): RunRecord {
     tool: 'occupy-ts',
     version: TOOL_VERSION,
     commandLine,
-    rerun: shellCommand([r.program ?? 'occupy', ...argsWithSeed(commandLine, r.seed)]),
+    rerun: shellCommand([r.program ?? 'occupy', ...(r.hasSeedOption === false ? commandLine : argsWithSeed(commandLine, r.seed))]),
     cwd: r.cwd ?? process.cwd(),
     ...(r.input ? { input: r.input } : {}),
     seed: r.seed,

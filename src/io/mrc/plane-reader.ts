@@ -7,15 +7,15 @@
  * bombs, NaN/Inf voxels), except that checks needing every voxel (NaN/Inf count, value range)
  * are reported once the last slab has been read.
  */
-import { constants } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Shape3, Vec3 } from '../../core/volume.js';
 import { simdRange } from '../../math/voxel-kernels.js';
-import { isAxisPermutation, physicalShape, type AxisOrder } from './axis-order.js';
+import { physicalShape, type AxisOrder } from './axis-order.js';
 import { MrcFormatError } from './errors.js';
-import { detectByteOrder, MRC_HEADER_BYTES, parseMrcHeader, type MrcHeader } from './header.js';
-import { assertSupportedMode, bytesPerVoxel, decodeVoxelsInto, HOST_LITTLE_ENDIAN, type MrcMode } from './modes.js';
+import { MRC_HEADER_BYTES, type MrcHeader } from './header.js';
+import { checkLength, openMapFile, parseLayout, readFully, TRAILING_SLACK_BYTES, voxelSizeOf, type DataLayout } from './layout.js';
+import { bytesPerVoxel, decodeVoxelsInto, HOST_LITTLE_ENDIAN, type MrcMode } from './modes.js';
 
 /** Options of {@link openMrcSections}. */
 export interface MrcSectionReadOptions {
@@ -68,83 +68,6 @@ export interface MrcSectionReader {
   close(): Promise<void>;
 }
 
-const NVERSION_MRC2014 = 20140;
-const NVERSION_LIMIT = 30000;
-const MAX_READ_BYTES = 1 << 30;
-const TRAILING_SLACK_BYTES = 16 << 20;
-
-/** Validated header and where its data block is (the same checks as `readMrc`). */
-interface Layout {
-  header: MrcHeader;
-  mode: MrcMode;
-  littleEndian: boolean;
-  order: AxisOrder;
-  dataOffset: number;
-  dataBytes: number;
-}
-
-function parseLayout(head: Uint8Array, fileLength: number | undefined, permissive: boolean): Layout {
-  if ((fileLength ?? head.length) < MRC_HEADER_BYTES || head.length < MRC_HEADER_BYTES) {
-    throw new MrcFormatError(`file is shorter than the MRC header: expected at least ${MRC_HEADER_BYTES} bytes, found ${fileLength ?? head.length}`);
-  }
-  const { littleEndian } = detectByteOrder(head);
-  const header = parseMrcHeader(head, littleEndian);
-  const mode = assertSupportedMode(header.mode);
-  const { nx, ny, nz } = header;
-  if (!(nx > 0 && ny > 0 && nz > 0)) throw new MrcFormatError(`box dimensions must be positive: found nx=${nx}, ny=${ny}, nz=${nz}`);
-  const isMrc2014 = header.nversion >= NVERSION_MRC2014 && header.nversion < NVERSION_LIMIT;
-  if (header.map !== 'MAP ' && isMrc2014 && !permissive) {
-    throw new MrcFormatError(`missing map tag: expected 'MAP ' at byte 208 of an MRC2014 file (nversion ${header.nversion}), found ${JSON.stringify(header.map)}`);
-  }
-  let order: AxisOrder = [header.mapc, header.mapr, header.maps];
-  if (!isAxisPermutation(order)) {
-    if (!permissive) throw new MrcFormatError(`mapc/mapr/maps must be a permutation of 1,2,3: found ${order.join(',')}`);
-    order = [1, 2, 3];
-  }
-  if (header.nsymbt < 0) throw new MrcFormatError(`extended header size must be >= 0: found nsymbt=${header.nsymbt}`);
-  const layout: Layout = { header, mode, littleEndian, order, dataOffset: MRC_HEADER_BYTES + header.nsymbt, dataBytes: nx * ny * nz * bytesPerVoxel(mode) };
-  if (fileLength !== undefined) checkLength(layout, fileLength, permissive);
-  return layout;
-}
-
-function checkLength(layout: Layout, fileLength: number, permissive: boolean): void {
-  const { header, mode, dataOffset, dataBytes } = layout;
-  const { nx, ny, nz } = header;
-  const found = Math.max(fileLength - dataOffset, 0);
-  if (found < dataBytes) {
-    throw new MrcFormatError(`data block truncated: expected ${dataBytes} bytes of voxel data (${nx}x${ny}x${nz}, mode ${mode}) after ${dataOffset} header bytes, found ${found}`);
-  }
-  if (found > dataBytes && !permissive) {
-    throw new MrcFormatError(`file longer than its header says: expected ${dataOffset + dataBytes} bytes (${nx}x${ny}x${nz}, mode ${mode}), found ${fileLength}`);
-  }
-}
-
-function voxelSize(layout: Layout, shape: Shape3, permissive: boolean): Vec3 {
-  const { header } = layout;
-  const sampling = [header.mx, header.my, header.mz];
-  const a: Vec3 = [1, 1, 1];
-  for (let i = 0; i < 3; i++) {
-    const m = sampling[i] > 0 ? sampling[i] : shape[i];
-    const cell = header.cella[i];
-    if (!(cell > 0 && Number.isFinite(cell))) {
-      if (!permissive) throw new MrcFormatError(`cell dimensions are zero or invalid: expected cella > 0 Å on every axis, found ${header.cella.join(', ')}`);
-      continue;
-    }
-    a[i] = cell / m;
-  }
-  return a;
-}
-
-/** Read exactly `target.length` bytes at `position`. */
-async function readFully(fh: FileHandle, target: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < target.length) {
-    const { bytesRead } = await fh.read(target, done, Math.min(target.length - done, MAX_READ_BYTES), position + done);
-    if (bytesRead === 0) throw new MrcFormatError(`data block truncated: the file ended after ${position + done} bytes`);
-    done += bytesRead;
-  }
-}
-
 /**
  * Open a map for reading section by section (see {@link MrcSectionReader}); `.gz` files (gzip
  * magic bytes) are inflated as a stream. Only the header is read here.
@@ -161,43 +84,15 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
   const name = options.name ?? path;
   const permissive = options.permissive === true;
   const named = (err: unknown): unknown => (err instanceof MrcFormatError ? new MrcFormatError(`${name}: ${err.message}`, { cause: err }) : err);
-  let fh: FileHandle;
-  let size: number;
-  const head = new Uint8Array(MRC_HEADER_BYTES);
-  let headBytes: number;
-  // the messages of readMrc
-  const ioError = (err: unknown): Error => {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    return new Error(`cannot read map '${path}': ${reason}`, { cause: err });
-  };
-  try {
-    // only regular files: a FIFO would block the open, /dev/zero would never end
-    const st = await stat(path);
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (!st.isFile()) throw new Error('not a regular file (a device, pipe or socket cannot be read as a map)');
-    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    throw ioError(err);
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new Error('not a regular file');
-    size = st.size;
-    headBytes = (await fh.read(head, 0, head.length, 0)).bytesRead;
-  } catch (err) {
-    await fh.close();
-    throw ioError(err);
-  }
-  const gzip = headBytes >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-  let layout: Layout;
+  const { fh, size, head, gzip } = await openMapFile(path);
+  let layout: DataLayout;
   let gz: GzipSource | undefined;
   try {
     if (gzip) {
       gz = new GzipSource(fh, size, permissive);
       layout = await gz.header();
     } else {
-      layout = parseLayout(head.subarray(0, headBytes), size, permissive);
+      layout = parseLayout(head, size, permissive);
     }
   } catch (err) {
     await gz?.destroy();
@@ -209,7 +104,7 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
   const shape = physicalShape(fileBox, order);
   let voxelSizeA: Vec3;
   try {
-    voxelSizeA = voxelSize(layout, shape, permissive);
+    voxelSizeA = voxelSizeOf(layout.header, shape, permissive);
   } catch (err) {
     await gz?.destroy();
     await fh.close();
@@ -330,7 +225,7 @@ class GzipSource {
   private carry: Uint8Array = new Uint8Array(0);
   private total = 0; // inflated bytes seen
   private delivered = 0; // data bytes handed out
-  private layout: Layout | undefined;
+  private layout: DataLayout | undefined;
 
   constructor(
     fh: FileHandle,
@@ -382,7 +277,7 @@ class GzipSource {
   }
 
   /** Inflate and validate the header, skip the extended header. */
-  async header(): Promise<Layout> {
+  async header(): Promise<DataLayout> {
     const head = new Uint8Array(MRC_HEADER_BYTES);
     const got = await this.take(head);
     if (got < MRC_HEADER_BYTES) throw new MrcFormatError(`file is shorter than the MRC header: expected at least ${MRC_HEADER_BYTES} bytes, found ${got}`);
@@ -407,12 +302,12 @@ class GzipSource {
   async fill(target: Uint8Array): Promise<void> {
     const n = await this.take(target);
     this.delivered += n;
-    if (n < target.length) checkLength(this.layout as Layout, (this.layout as Layout).dataOffset + this.delivered, this.permissive);
+    if (n < target.length) checkLength(this.layout as DataLayout, (this.layout as DataLayout).dataOffset + this.delivered, this.permissive);
   }
 
   /** Check that nothing (or, permissive, little) follows the data block. */
   async end(): Promise<void> {
-    const layout = this.layout as Layout;
+    const layout = this.layout as DataLayout;
     const slack = this.permissive ? TRAILING_SLACK_BYTES : 0;
     let trailing = this.carry.length;
     this.carry = new Uint8Array(0);

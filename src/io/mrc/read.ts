@@ -1,13 +1,13 @@
-import { constants } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { constants as bufferConstants } from 'node:buffer';
 import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
-import type { Vec3, Volume } from '../../core/volume.js';
-import { fileToCanonical, isAxisPermutation, type AxisOrder } from './axis-order.js';
+import type { Volume } from '../../core/volume.js';
+import { fileToCanonical } from './axis-order.js';
 import { MrcFormatError } from './errors.js';
 import { simdRange } from '../../math/voxel-kernels.js';
-import { detectByteOrder, MRC_HEADER_BYTES, parseMrcHeader, type MrcHeader } from './header.js';
-import { assertSupportedMode, bytesPerVoxel, decodeVoxels, decodeVoxelsInto, HOST_LITTLE_ENDIAN, type MrcMode } from './modes.js';
+import { MRC_HEADER_BYTES, type MrcHeader } from './header.js';
+import { checkLength, openMapFile, parseLayout, readFully, TRAILING_SLACK_BYTES, voxelSizeOf, type DataLayout } from './layout.js';
+import { bytesPerVoxel, decodeVoxels, decodeVoxelsInto, HOST_LITTLE_ENDIAN } from './modes.js';
 
 /** Options of {@link readMrcBuffer} and {@link readMrc}. */
 export interface MrcReadOptions {
@@ -46,86 +46,6 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** First `nversion` value of MRC2014 and the (exclusive) bound of plausible later versions. */
-const NVERSION_MRC2014 = 20140;
-const NVERSION_LIMIT = 30000;
-
-/** Where the voxels of a validated header are, and how to decode them. */
-interface DataLayout {
-  header: MrcHeader;
-  mode: MrcMode;
-  littleEndian: boolean;
-  order: AxisOrder;
-  /** Byte offset of the first voxel (after the header and the extended header). */
-  dataOffset: number;
-  /** Number of voxels, nx*ny*nz. */
-  count: number;
-  /** Bytes of the data block, count * bytes per voxel. */
-  dataBytes: number;
-}
-
-/**
- * Validate the header (the first 1024 bytes) and locate the data block; with `fileLength` (the
- * whole uncompressed file's size) also check the file holds exactly the data block (see
- * {@link checkLength}; streamed input checks it at the end). Throws MrcFormatError without the
- * file-name prefix.
- */
-function parseLayout(bytes: Uint8Array, fileLength: number | undefined, options: MrcReadOptions): DataLayout {
-  const permissive = options.permissive === true;
-  if ((fileLength ?? bytes.length) < MRC_HEADER_BYTES || bytes.length < MRC_HEADER_BYTES) {
-    throw new MrcFormatError(`file is shorter than the MRC header: expected at least ${MRC_HEADER_BYTES} bytes, found ${fileLength ?? bytes.length}`);
-  }
-  const { littleEndian } = detectByteOrder(bytes);
-  const header = parseMrcHeader(bytes, littleEndian);
-
-  const mode = assertSupportedMode(header.mode);
-  const { nx, ny, nz } = header;
-  if (!(nx > 0 && ny > 0 && nz > 0)) {
-    throw new MrcFormatError(`box dimensions must be positive: found nx=${nx}, ny=${ny}, nz=${nz}`);
-  }
-  const isMrc2014 = header.nversion >= NVERSION_MRC2014 && header.nversion < NVERSION_LIMIT;
-  if (header.map !== 'MAP ' && isMrc2014 && !permissive) {
-    throw new MrcFormatError(`missing map tag: expected 'MAP ' at byte 208 of an MRC2014 file (nversion ${header.nversion}), found ${JSON.stringify(header.map)}`);
-  }
-
-  let order: AxisOrder = [header.mapc, header.mapr, header.maps];
-  if (!isAxisPermutation(order)) {
-    if (!permissive) {
-      throw new MrcFormatError(`mapc/mapr/maps must be a permutation of 1,2,3: found ${order.join(',')}`);
-    }
-    order = [1, 2, 3];
-  }
-
-  if (header.nsymbt < 0) {
-    throw new MrcFormatError(`extended header size must be >= 0: found nsymbt=${header.nsymbt}`);
-  }
-  const dataOffset = MRC_HEADER_BYTES + header.nsymbt;
-  const count = nx * ny * nz;
-  const layout: DataLayout = { header, mode, littleEndian, order, dataOffset, count, dataBytes: count * bytesPerVoxel(mode) };
-  if (fileLength !== undefined) checkLength(layout, fileLength, permissive);
-  return layout;
-}
-
-/**
- * Check that a file of `fileLength` (uncompressed) bytes holds the whole data block, and, unless
- * permissive, nothing after it.
- */
-function checkLength(layout: DataLayout, fileLength: number, permissive: boolean): void {
-  const { header, mode, dataOffset, dataBytes } = layout;
-  const { nx, ny, nz } = header;
-  const foundData = Math.max(fileLength - dataOffset, 0);
-  if (foundData < dataBytes) {
-    throw new MrcFormatError(
-      `data block truncated: expected ${dataBytes} bytes of voxel data (${nx}x${ny}x${nz}, mode ${mode}) after ${dataOffset} header bytes, found ${foundData}`,
-    );
-  }
-  if (foundData > dataBytes && !permissive) {
-    throw new MrcFormatError(
-      `file longer than its header says: expected ${dataOffset + dataBytes} bytes (${nx}x${ny}x${nz}, mode ${mode}), found ${fileLength}`,
-    );
-  }
-}
-
 /** Whether every value is finite: the SIMD range propagates NaN and keeps ±Infinity. */
 function allFinite(v: Float32Array): boolean {
   if (v.length === 0) return true;
@@ -146,19 +66,7 @@ function finish(layout: DataLayout, fileData: Float32Array, options: MrcReadOpti
   }
 
   const { data, shape } = fileToCanonical(fileData, [header.nx, header.ny, header.nz], order);
-  const sampling = [header.mx, header.my, header.mz];
-  const voxelSizeA: Vec3 = [1, 1, 1];
-  for (let a = 0; a < 3; a++) {
-    const m = sampling[a] > 0 ? sampling[a] : shape[a];
-    const cell = header.cella[a];
-    if (!(cell > 0 && Number.isFinite(cell))) {
-      if (options.permissive !== true) {
-        throw new MrcFormatError(`cell dimensions are zero or invalid: expected cella > 0 Å on every axis, found ${header.cella.join(', ')}`);
-      }
-      continue;
-    }
-    voxelSizeA[a] = cell / m;
-  }
+  const voxelSizeA = voxelSizeOf(header, shape, options.permissive === true);
   return { volume: { data, shape, voxelSizeA }, header };
 }
 
@@ -171,8 +79,6 @@ function maxInflatedBytes(compressed: number): number {
   return compressed * 1032 + (1 << 20);
 }
 
-/** Bytes after the data block that permissive reading of a gzip file accepts (and ignores). */
-const TRAILING_SLACK_BYTES = 16 << 20;
 
 /** One line for a broken gzip stream. */
 function gzipError(err: unknown): MrcFormatError {
@@ -216,11 +122,11 @@ function inflateHead(input: Uint8Array): Uint8Array {
 /** Read and validate bytes in memory; throws MrcFormatError without the file-name prefix. */
 function parse(input: Uint8Array, options: MrcReadOptions): MrcMap {
   if (!isGzip(input)) {
-    const layout = parseLayout(input, input.length, options);
+    const layout = parseLayout(input, input.length, options.permissive === true);
     return finish(layout, decodeVoxels(input, layout.dataOffset, layout.count, layout.mode, layout.littleEndian), options);
   }
   // gzip: the header first, then inflate no more than it promises (plus one byte to notice more)
-  const layout = parseLayout(inflateHead(input), undefined, options);
+  const layout = parseLayout(inflateHead(input), undefined, options.permissive === true);
   checkGzipPromise(layout, input.length);
   const promised = layout.dataOffset + layout.dataBytes;
   // one byte more than promised shows a longer file; permissive reading accepts a little more
@@ -262,20 +168,8 @@ async function namedAsync<T>(name: string | undefined, fn: () => Promise<T>): Pr
   }
 }
 
-/** Largest single `read` call (Node's fs rejects lengths over 2³¹ − 1 bytes). */
-const MAX_READ_BYTES = 1 << 30;
 /** Chunk size for reading voxels that need decoding. */
 const DECODE_CHUNK_BYTES = 16 << 20;
-
-/** Read exactly `target.length` bytes at `position` into `target` (chunked, short reads continued). */
-async function readFully(fh: FileHandle, target: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < target.length) {
-    const { bytesRead } = await fh.read(target, done, Math.min(target.length - done, MAX_READ_BYTES), position + done);
-    if (bytesRead === 0) throw new MrcFormatError(`data block truncated: the file ended after ${position + done} bytes`);
-    done += bytesRead;
-  }
-}
 
 /**
  * The array for `count` file-order voxels: SharedArrayBuffer-backed when asked.
@@ -394,7 +288,7 @@ async function readGzip(fh: FileHandle, compressedSize: number, options: MrcRead
         headBytes += n;
         chunk = chunk.subarray(n);
         if (headBytes < MRC_HEADER_BYTES) continue;
-        layout = parseLayout(head, undefined, options);
+        layout = parseLayout(head, undefined, options.permissive === true);
         checkGzipPromise(layout, compressedSize);
         sink = new VoxelSink(layout, allocateVoxels(layout, options.shared === true));
         skip = layout.dataOffset - MRC_HEADER_BYTES;
@@ -465,44 +359,15 @@ export function readMrcBuffer(bytes: Uint8Array, options: MrcReadOptions = {}): 
  */
 export async function readMrc(path: string, options: MrcReadOptions = {}): Promise<MrcMap> {
   const name = options.name ?? path;
-  const ioError = (err: unknown): Error => {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    return new Error(`cannot read map '${path}': ${reason}`, { cause: err });
-  };
-  // Only regular files: a FIFO would block the open, /dev/zero would never end.
+  const { fh, size, head, gzip } = await openMapFile(path);
   try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (!st.isFile()) throw new Error('not a regular file (a device, pipe or socket cannot be read as a map)');
-  } catch (err) {
-    throw ioError(err);
-  }
-  let fh: FileHandle;
-  try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    throw ioError(err);
-  }
-  try {
-    let size: number;
-    const head = new Uint8Array(MRC_HEADER_BYTES);
-    let headBytes: number;
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) throw new Error('not a regular file');
-      size = st.size;
-      headBytes = (await fh.read(head, 0, head.length, 0)).bytesRead;
-    } catch (err) {
-      throw ioError(err);
-    }
-    if (isGzip(head.subarray(0, headBytes))) {
+    if (gzip) {
       const { layout, data } = await namedAsync(name, () => readGzip(fh, size, options));
       return named(name, () => finish(layout, data, options));
     }
     // Uncompressed: validate the header against the file size, then read the voxels straight
     // into their final array (float32 in the host's byte order) or decode them chunk by chunk.
-    const layout = named(name, () => parseLayout(head.subarray(0, headBytes), size, options));
+    const layout = named(name, () => parseLayout(head, size, options.permissive === true));
     const fileData = await namedAsync(name, () => readPlain(fh, layout, options));
     return named(name, () => finish(layout, fileData, options));
   } finally {

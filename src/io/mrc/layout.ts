@@ -1,0 +1,169 @@
+/**
+ * The checks every MRC reader shares: validate a header, locate its data block, check the file
+ * length, compute the voxel size, open only regular files, read in chunks.
+ */
+import { constants } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { Shape3, Vec3 } from '../../core/volume.js';
+import { isAxisPermutation, type AxisOrder } from './axis-order.js';
+import { MrcFormatError } from './errors.js';
+import { detectByteOrder, MRC_HEADER_BYTES, parseMrcHeader, type MrcHeader } from './header.js';
+import { assertSupportedMode, bytesPerVoxel, type MrcMode } from './modes.js';
+
+/** First `nversion` value of MRC2014 and the (exclusive) bound of plausible later versions. */
+const NVERSION_MRC2014 = 20140;
+const NVERSION_LIMIT = 30000;
+
+/** Where the voxels of a validated header are, and how to decode them. */
+export interface DataLayout {
+  header: MrcHeader;
+  mode: MrcMode;
+  littleEndian: boolean;
+  order: AxisOrder;
+  /** Byte offset of the first voxel (after the header and the extended header). */
+  dataOffset: number;
+  /** Number of voxels, nx*ny*nz. */
+  count: number;
+  /** Bytes of the data block, count * bytes per voxel. */
+  dataBytes: number;
+}
+
+/**
+ * Validate the header (the first 1024 bytes) and locate the data block; with `fileLength` (the
+ * whole uncompressed file's size) also check the file holds exactly the data block (see
+ * {@link checkLength}; streamed input checks it at the end). Throws MrcFormatError without the
+ * file-name prefix.
+ */
+export function parseLayout(bytes: Uint8Array, fileLength: number | undefined, permissive: boolean): DataLayout {
+  if ((fileLength ?? bytes.length) < MRC_HEADER_BYTES || bytes.length < MRC_HEADER_BYTES) {
+    throw new MrcFormatError(`file is shorter than the MRC header: expected at least ${MRC_HEADER_BYTES} bytes, found ${fileLength ?? bytes.length}`);
+  }
+  const { littleEndian } = detectByteOrder(bytes);
+  const header = parseMrcHeader(bytes, littleEndian);
+
+  const mode = assertSupportedMode(header.mode);
+  const { nx, ny, nz } = header;
+  if (!(nx > 0 && ny > 0 && nz > 0)) {
+    throw new MrcFormatError(`box dimensions must be positive: found nx=${nx}, ny=${ny}, nz=${nz}`);
+  }
+  const isMrc2014 = header.nversion >= NVERSION_MRC2014 && header.nversion < NVERSION_LIMIT;
+  if (header.map !== 'MAP ' && isMrc2014 && !permissive) {
+    throw new MrcFormatError(`missing map tag: expected 'MAP ' at byte 208 of an MRC2014 file (nversion ${header.nversion}), found ${JSON.stringify(header.map)}`);
+  }
+
+  let order: AxisOrder = [header.mapc, header.mapr, header.maps];
+  if (!isAxisPermutation(order)) {
+    if (!permissive) {
+      throw new MrcFormatError(`mapc/mapr/maps must be a permutation of 1,2,3: found ${order.join(',')}`);
+    }
+    order = [1, 2, 3];
+  }
+
+  if (header.nsymbt < 0) {
+    throw new MrcFormatError(`extended header size must be >= 0: found nsymbt=${header.nsymbt}`);
+  }
+  const dataOffset = MRC_HEADER_BYTES + header.nsymbt;
+  const count = nx * ny * nz;
+  const layout: DataLayout = { header, mode, littleEndian, order, dataOffset, count, dataBytes: count * bytesPerVoxel(mode) };
+  if (fileLength !== undefined) checkLength(layout, fileLength, permissive);
+  return layout;
+}
+
+/**
+ * Check that a file of `fileLength` (uncompressed) bytes holds the whole data block, and, unless
+ * permissive, nothing after it.
+ */
+export function checkLength(layout: DataLayout, fileLength: number, permissive: boolean): void {
+  const { header, mode, dataOffset, dataBytes } = layout;
+  const { nx, ny, nz } = header;
+  const foundData = Math.max(fileLength - dataOffset, 0);
+  if (foundData < dataBytes) {
+    throw new MrcFormatError(
+      `data block truncated: expected ${dataBytes} bytes of voxel data (${nx}x${ny}x${nz}, mode ${mode}) after ${dataOffset} header bytes, found ${foundData}`,
+    );
+  }
+  if (foundData > dataBytes && !permissive) {
+    throw new MrcFormatError(
+      `file longer than its header says: expected ${dataOffset + dataBytes} bytes (${nx}x${ny}x${nz}, mode ${mode}), found ${fileLength}`,
+    );
+  }
+}
+
+/**
+ * Voxel size along X, Y, Z in Å: cella[i] / m[i], or the box along that axis when m[i] is 0.
+ * @param shape physical box [nX, nY, nZ]
+ * @throws MrcFormatError for a zero or non-finite cell length unless permissive (then 1 Å)
+ */
+export function voxelSizeOf(header: MrcHeader, shape: Shape3, permissive: boolean): Vec3 {
+  const sampling = [header.mx, header.my, header.mz];
+  const voxelSizeA: Vec3 = [1, 1, 1];
+  for (let a = 0; a < 3; a++) {
+    const m = sampling[a] > 0 ? sampling[a] : shape[a];
+    const cell = header.cella[a];
+    if (!(cell > 0 && Number.isFinite(cell))) {
+      if (!permissive) throw new MrcFormatError(`cell dimensions are zero or invalid: expected cella > 0 Å on every axis, found ${header.cella.join(', ')}`);
+      continue;
+    }
+    voxelSizeA[a] = cell / m;
+  }
+  return voxelSizeA;
+}
+
+/** Bytes after the data block that permissive reading of a gzip file accepts (and ignores). */
+export const TRAILING_SLACK_BYTES = 16 << 20;
+
+/** Largest single `read` call (Node's fs rejects lengths over 2³¹ − 1 bytes). */
+const MAX_READ_BYTES = 1 << 30;
+
+/** Read exactly `target.length` bytes at `position` into `target` (chunked, short reads continued). */
+export async function readFully(fh: FileHandle, target: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < target.length) {
+    const { bytesRead } = await fh.read(target, done, Math.min(target.length - done, MAX_READ_BYTES), position + done);
+    if (bytesRead === 0) throw new MrcFormatError(`data block truncated: the file ended after ${position + done} bytes`);
+    done += bytesRead;
+  }
+}
+
+/** A map file opened for reading, with its size and first bytes. */
+export interface OpenedMap {
+  fh: FileHandle;
+  /** File size in bytes (compressed size for gzip). */
+  size: number;
+  /** The first up to 1024 bytes. */
+  head: Uint8Array;
+  /** Whether the file starts with the gzip magic number 1f 8b. */
+  gzip: boolean;
+}
+
+/**
+ * Open a map file: only regular files (a FIFO would block the open, /dev/zero would never end).
+ * @throws Error `cannot read map '<path>': no such file | is a directory | permission denied |
+ *   not a regular file (…)`
+ */
+export async function openMapFile(path: string): Promise<OpenedMap> {
+  const ioError = (err: unknown): Error => {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    return new Error(`cannot read map '${path}': ${reason}`, { cause: err });
+  };
+  let fh: FileHandle;
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!st.isFile()) throw new Error('not a regular file (a device, pipe or socket cannot be read as a map)');
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw ioError(err);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new Error('not a regular file');
+    const head = new Uint8Array(MRC_HEADER_BYTES);
+    const headBytes = (await fh.read(head, 0, head.length, 0)).bytesRead;
+    return { fh, size: st.size, head: head.subarray(0, headBytes), gzip: headBytes >= 2 && head[0] === 0x1f && head[1] === 0x8b };
+  } catch (err) {
+    await fh.close();
+    throw ioError(err);
+  }
+}

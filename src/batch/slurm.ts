@@ -2,6 +2,7 @@
  * SLURM job arrays for `occupy batch --slurm`: one array task per shard.
  */
 import { execFileSync } from 'node:child_process';
+import { UsageError } from '../core/exit-codes.js';
 
 /** Settings of the sbatch script. */
 export interface SlurmScriptOptions {
@@ -91,13 +92,13 @@ export function sbatchArgName(arg: string): string {
  */
 export function checkSbatchArg(arg: string): void {
   if (!SBATCH_ARG_RE.test(arg)) {
-    throw new RangeError(
+    throw new UsageError(
       `--sbatch-arg must be one sbatch option: --name, --name=value, --name value, -X value or -Xvalue, the value of letters, digits and _ @ % + = : , . / - [ ] | & * ! ^ ~ (no spaces, quotes, $, ;, # or control characters; e.g. --mail-type=END,FAIL or --constraint=a100), got ${shown(arg)}`,
     );
   }
   const name = sbatchArgName(arg);
   const reserved = RESERVED_SBATCH[name];
-  if (reserved) throw new RangeError(`--sbatch-arg ${shown(arg)}: ${name} is ${reserved.startsWith('use') ? `an option of occupy batch: ${reserved}` : reserved}`);
+  if (reserved) throw new UsageError(`--sbatch-arg ${shown(arg)}: ${name} is ${reserved.startsWith('use') ? `an option of occupy batch: ${reserved}` : reserved}`);
 }
 
 /** A value for an error message: quoted, with newlines and other control characters escaped. */
@@ -122,28 +123,28 @@ export function checkSlurmOptions(o: {
   sbatchArgs?: readonly string[];
 }): void {
   if (o.partition !== undefined && !PARTITION_RE.test(o.partition)) {
-    throw new RangeError(`--partition must be comma-separated partition names of letters, digits, '_', '.', '-' (e.g. gpu or gpu,long), got ${shown(o.partition)}`);
+    throw new UsageError(`--partition must be comma-separated partition names of letters, digits, '_', '.', '-' (e.g. gpu or gpu,long), got ${shown(o.partition)}`);
   }
   if (o.time !== undefined && !TIME_RE.test(o.time)) {
-    throw new RangeError(`--time must be a SLURM time limit: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (e.g. 90 or 01:30:00 or 1-12), got ${shown(o.time)}`);
+    throw new UsageError(`--time must be a SLURM time limit: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (e.g. 90 or 01:30:00 or 1-12), got ${shown(o.time)}`);
   }
   if (o.mem !== undefined && !MEM_RE.test(o.mem)) {
-    throw new RangeError(`--mem must be an integer with an optional K, M, G or T suffix (e.g. 8G or 16000), got ${shown(o.mem)}`);
+    throw new UsageError(`--mem must be an integer with an optional K, M, G or T suffix (e.g. 8G or 16000), got ${shown(o.mem)}`);
   }
   if (o.jobName !== undefined && !JOB_NAME_RE.test(o.jobName)) {
-    throw new RangeError(`SLURM job name must be letters, digits, '_', '.', '-', got ${shown(o.jobName)}`);
+    throw new UsageError(`SLURM job name must be letters, digits, '_', '.', '-', got ${shown(o.jobName)}`);
   }
   if (o.account !== undefined && !NAME_RE.test(o.account)) {
-    throw new RangeError(`--account must be a SLURM account name of letters, digits, '_', '.', '-' (e.g. lab_smith), got ${shown(o.account)}`);
+    throw new UsageError(`--account must be a SLURM account name of letters, digits, '_', '.', '-' (e.g. lab_smith), got ${shown(o.account)}`);
   }
   if (o.qos !== undefined && !NAME_RE.test(o.qos)) {
-    throw new RangeError(`--qos must be a SLURM QOS name of letters, digits, '_', '.', '-' (e.g. normal or high), got ${shown(o.qos)}`);
+    throw new UsageError(`--qos must be a SLURM QOS name of letters, digits, '_', '.', '-' (e.g. normal or high), got ${shown(o.qos)}`);
   }
   if (o.gres !== undefined && !GRES_RE.test(o.gres)) {
-    throw new RangeError(`--gres must be comma-separated name[:type][:count] (e.g. gpu:1 or gpu:a100:2), got ${shown(o.gres)}`);
+    throw new UsageError(`--gres must be comma-separated name[:type][:count] (e.g. gpu:1 or gpu:a100:2), got ${shown(o.gres)}`);
   }
   if (o.cpusPerTask !== undefined && !(Number.isInteger(o.cpusPerTask) && o.cpusPerTask >= 1 && o.cpusPerTask <= CPUS_PER_TASK_MAX)) {
-    throw new RangeError(`--cpus-per-task must be an integer in 1..${CPUS_PER_TASK_MAX}, got ${o.cpusPerTask}`);
+    throw new UsageError(`--cpus-per-task must be an integer in 1..${CPUS_PER_TASK_MAX}, got ${o.cpusPerTask}`);
   }
   for (const a of o.sbatchArgs ?? []) checkSbatchArg(a);
 }
@@ -156,7 +157,7 @@ export function checkSlurmOptions(o: {
  */
 function sbatchOutputPath(logDir: string): string {
   if (/[\x00-\x1f\x7f"\\]/.test(logDir)) {
-    throw new RangeError(`-d/--output-dir: with --slurm the folder path must not contain newlines, control characters, '"' or '\\', got ${shown(logDir)}`);
+    throw new UsageError(`-d/--output-dir: with --slurm the folder path must not contain newlines, control characters, '"' or '\\', got ${shown(logDir)}`);
   }
   const p = `${logDir.replace(/%/g, '%%')}/slurm-%A_%a.out`;
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(p) ? p : `"${p}"`;
@@ -172,7 +173,7 @@ function sbatchOutputPath(logDir: string): string {
  * @throws RangeError naming the option when a value does not fit SLURM's syntax
  */
 export function slurmScript(o: SlurmScriptOptions): string {
-  if (!Number.isInteger(o.tasks) || o.tasks < 1) throw new RangeError(`--tasks must be a positive integer, got ${o.tasks}`);
+  if (!Number.isInteger(o.tasks) || o.tasks < 1) throw new UsageError(`--tasks must be a positive integer, got ${o.tasks}`);
   const cpus = o.cpusPerTask ?? 1;
   checkSlurmOptions({ ...o, cpusPerTask: cpus });
   const lines = [

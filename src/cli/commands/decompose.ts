@@ -9,6 +9,7 @@ import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
 import { checkNotFinerThanNyquist, peekMapGrid } from '../nyquist-check.js';
 import { outputFolderAndStem } from '../output-path.js';
+import { UsageError } from '../../core/exit-codes.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'separate occupancy from disorder: relative occupancy and local B-factor maps (one map or half maps)';
@@ -61,9 +62,9 @@ export function addDecomposeOptions(cmd: Command): Command {
  */
 export async function run(mapPath: string, o: DecomposeCliOptions): Promise<void> {
   const reporter = new Reporter(verbosityOf(o));
-  if (o.halfMaps && o.halfMaps.length !== 2) throw new RangeError(`--half-maps needs exactly two maps, got ${o.halfMaps.length}`);
+  if (o.halfMaps && o.halfMaps.length !== 2) throw new UsageError(`--half-maps needs exactly two maps, got ${o.halfMaps.length}`);
   if (o.highestResolution !== undefined && o.highestResolution >= o.lowestResolution) {
-    throw new RangeError(`--highest-resolution (${o.highestResolution} Å) must be finer than --lowest-resolution (${o.lowestResolution} Å)`);
+    throw new UsageError(`--highest-resolution (${o.highestResolution} Å) must be finer than --lowest-resolution (${o.lowestResolution} Å)`);
   }
   // band centres finer than the map's Nyquist limit are impossible (header only)
   const grid = await peekMapGrid(mapPath, o.angpix);

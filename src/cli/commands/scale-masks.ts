@@ -12,6 +12,7 @@ import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
 import { angpixOption, rangeOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { outputFile } from '../output-path.js';
+import { UsageError } from '../../core/exit-codes.js';
 
 /** Slack around [0, 1] for float rounding in a scale map written elsewhere. */
 const SCALE_SLACK = 1e-4;
@@ -108,8 +109,8 @@ function warnIfNotScale(scalePath: string, scale: Volume, o: MaskCommon): string
 
 /** Run `occupy subtraction-mask`. */
 export async function runSubtractionMask(scalePath: string, o: SubtractionMaskOptions): Promise<void> {
-  if ((o.attenuate === undefined) === (o.sigmoid === undefined)) throw new RangeError('give exactly one of --attenuate <g> or --sigmoid <g> --pivot <p>');
-  if (o.sigmoid !== undefined && o.pivot === undefined) throw new RangeError('--sigmoid needs --pivot <scale>');
+  if ((o.attenuate === undefined) === (o.sigmoid === undefined)) throw new UsageError('give exactly one of --attenuate <g> or --sigmoid <g> --pivot <p>');
+  if (o.sigmoid !== undefined && o.pivot === undefined) throw new UsageError('--sigmoid needs --pivot <scale>');
   const { scale, header, shape, likeVoxel } = await readInputs(scalePath, o.like, o.angpix);
   const warnings = warnIfNotScale(scalePath, scale, o);
   const kind = o.attenuate !== undefined ? 'attenuate' : 'sigmoid';

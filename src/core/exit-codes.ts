@@ -32,6 +32,6 @@ export class UsageError extends RangeError {
   /** @param message one line naming the option(s) and what is allowed */
   constructor(message: string) {
     super(message);
-    this.name = 'UsageError';
+    // keeps the name `RangeError`: callers (and tests) that check the kind of a bad option value see one
   }
 }

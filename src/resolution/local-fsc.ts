@@ -187,7 +187,14 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   const progress = options.onProgress ?? (() => {});
 
   // Report region.
-  const region = options.mask ? Uint8Array.from(options.mask, (v) => (v > 0.5 ? 1 : 0)) : inscribedEllipsoidMask(shape);
+  let region: Uint8Array;
+  if (options.mask) {
+    const m = options.mask;
+    region = new Uint8Array(n);
+    for (let i = 0; i < n; i++) region[i] = m[i] > 0.5 ? 1 : 0;
+  } else {
+    region = inscribedEllipsoidMask(shape);
+  }
   let maskVoxels = 0;
   for (let i = 0; i < n; i++) maskVoxels += region[i];
   if (maskVoxels === 0) throw new RangeError('the mask selects no voxel (no value > 0.5)');
@@ -367,17 +374,17 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
  */
 function trilinear(g: [number, number, number], s: number): (grid: Float32Array, x: number, y: number, z: number, fallback: number) => number {
   const [gx, gy, gz] = g;
+  const at = (grid: Float32Array, i: number, j: number, k: number, fb: number): number => {
+    const v = grid[(Math.min(k, gz - 1) * gy + Math.min(j, gy - 1)) * gx + Math.min(i, gx - 1)];
+    return v === v ? v : fb; // NaN check
+  };
   return (grid, x, y, z, fallback) => {
     const kx = Math.floor(x / s), ky = Math.floor(y / s), kz = Math.floor(z / s);
     const tx = (x - kx * s) / s, ty = (y - ky * s) / s, tz = (z - kz * s) / s;
-    const at = (i: number, j: number, k: number, fb: number) => {
-      const v = grid[(Math.min(k, gz - 1) * gy + Math.min(j, gy - 1)) * gx + Math.min(i, gx - 1)];
-      return Number.isNaN(v) ? fb : v;
-    };
-    const c000 = at(kx, ky, kz, fallback);
+    const c000 = at(grid, kx, ky, kz, fallback);
     return (
-      (1 - tz) * ((1 - ty) * ((1 - tx) * c000 + tx * at(kx + 1, ky, kz, c000)) + ty * ((1 - tx) * at(kx, ky + 1, kz, c000) + tx * at(kx + 1, ky + 1, kz, c000))) +
-      tz * ((1 - ty) * ((1 - tx) * at(kx, ky, kz + 1, c000) + tx * at(kx + 1, ky, kz + 1, c000)) + ty * ((1 - tx) * at(kx, ky + 1, kz + 1, c000) + tx * at(kx + 1, ky + 1, kz + 1, c000)))
+      (1 - tz) * ((1 - ty) * ((1 - tx) * c000 + tx * at(grid, kx + 1, ky, kz, c000)) + ty * ((1 - tx) * at(grid, kx, ky + 1, kz, c000) + tx * at(grid, kx + 1, ky + 1, kz, c000))) +
+      tz * ((1 - ty) * ((1 - tx) * at(grid, kx, ky, kz + 1, c000) + tx * at(grid, kx + 1, ky, kz + 1, c000)) + ty * ((1 - tx) * at(grid, kx, ky + 1, kz + 1, c000) + tx * at(grid, kx + 1, ky + 1, kz + 1, c000)))
     );
   };
 }

@@ -148,7 +148,7 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
       pinned = r.pinned;
       settings = `local FSC, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, Hann window ${r.windowVoxels} vox, step ${r.stepVoxels}, threshold ${r.threshold}`;
       extraMaps.push(
-        { suffix: 'pinned', volume: { data: Float32Array.from(r.pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = FSC never fell below ${r.threshold} up to Nyquist: the value (${r.finestA.toFixed(2)} A) is a bound` },
+        { suffix: 'pinned', volume: { data: new Float32Array(r.pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = FSC never fell below ${r.threshold} up to Nyquist: the value (${r.finestA.toFixed(2)} A) is a bound` },
         { suffix: 'low', volume: r.low, label: `finer end of the 90 % interval (A), ${settings}` },
         { suffix: 'high', volume: r.high, label: `coarser end of the 90 % interval (A), ${settings}` },
       );
@@ -182,7 +182,7 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
         if (inMask(i)) nMask++;
       }
       settings = `monogenic (MonoRes-style), ${h2 ? 'noise from the half-map difference' : 'noise outside the mask'}, alpha 0.05`;
-      extraMaps.push({ suffix: 'pinned', volume: { data: Float32Array.from(pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = resolved at the finest tested frequency: the value (${finest.toFixed(2)} A) is a bound` });
+      extraMaps.push({ suffix: 'pinned', volume: { data: new Float32Array(pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = resolved at the finest tested frequency: the value (${finest.toFixed(2)} A) is a bound` });
       stats = { medianA: r.medianA, p5A: r.p5A, p95A: r.p95A, testedFinestA: finest, testedCoarsestA: Math.max(...r.tested), finestA: finest, pinnedVoxels: nPinned, pinnedPercent: (100 * nPinned) / Math.max(1, nMask) };
     }
   } catch (err) {
@@ -213,7 +213,13 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
       await writeMrc(path, m.volume, { template: h1.header, labels: [`occupy-ts ${OCCUPY_VERSION}: ${m.label}`.slice(0, 80)], protect, outputs });
       files.push(path);
     }
-    const select = maskMap ? Uint8Array.from(maskMap.volume.data, (v) => (v > 0.5 ? 1 : 0)) : undefined;
+    let select: Uint8Array | undefined;
+    if (maskMap) {
+      // a plain loop: TypedArray.from with a callback costs seconds on a 256³ map
+      const md = maskMap.volume.data;
+      select = new Uint8Array(md.length);
+      for (let i = 0; i < md.length; i++) select[i] = md[i] > 0.5 ? 1 : 0;
+    }
     const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import
     const { resolutionHistogram, resolutionHistogramSpec } = await import('../../plots/resolution-histogram.js');
     const hist = resolutionHistogram(resolution.data, select);

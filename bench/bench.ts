@@ -16,7 +16,7 @@
  * Medians over `--runs` runs: these machines are noisy.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeMrc } from '../src/io/mrc/index.js';
@@ -28,6 +28,7 @@ import { fourierResample, fourierResampleFull } from '../src/filters/fourier-res
 import { densityHistogram, densityHistogramReference } from '../src/math/histogram.js';
 import { confidenceCurve, confidenceMap, confidenceMapReference } from '../src/occupancy/confidence.js';
 import { occupancyPhantom } from '../src/synthetic/phantom.js';
+import { halfMapPhantom } from '../src/resolution/half-map-phantom.js';
 import { mulberry32 } from '../src/math/random.js';
 import { largeBoxArgs, largeBoxTable } from './large-box.js';
 
@@ -168,7 +169,26 @@ try {
       execFileSync(process.execPath, [cli, ...args], { stdio: 'ignore' });
       walls.push((performance.now() - t0) / 1000);
     }
-    const lrows = [['occupy locres (local FSC, whole process)', median(walls).toFixed(1)]];
+    const lrows = [['occupy locres (calibrated local FSC, whole process)', median(walls).toFixed(1)]];
+    // the same content on a 256³ box (issue 16: calibrated default with a mask in ≤ 15 s)
+    const big = halfMapPhantom({
+      shape: [256, 256, 256], voxelSizeA: 1, snr: 3, seed: 16,
+      domains: [-1, 1].flatMap((i) => [-1, 1].flatMap((j) => [-1, 1].map((k, m) => ({ centreVoxel: [128 + 24 * i, 128 + 24 * j, 128 + 24 * k] as [number, number, number], radiusA: 24, resolutionA: [3, 4, 5, 6, 8, 3.5, 4.5, 7][((i + 1) / 2) * 4 + ((j + 1) / 2) * 2 + m] })))),
+    });
+    const bigDir = join(dir, 'locres256');
+    mkdirSync(bigDir);
+    await writeMrc(join(bigDir, 'h1.mrc'), big.half1);
+    await writeMrc(join(bigDir, 'h2.mrc'), big.half2);
+    await writeMrc(join(bigDir, 'mask.mrc'), { data: big.mask, shape: big.half1.shape, voxelSizeA: big.half1.voxelSizeA });
+    for (const [label, extra] of [['occupy locres 256³ (calibrated default, mask 2.8 %)', []], ['occupy locres 256³ --no-whiten --threshold 0.143 (before issue 16)', ['--no-whiten', '--threshold', '0.143']], ['occupy locres 256³ --relion (sampling 25 Å)', ['--relion']]] as [string, string[]][]) {
+      const bw: number[] = [];
+      for (let r = 0; r < Math.min(runs, 3); r++) {
+        const t0 = performance.now();
+        execFileSync(process.execPath, [cli, 'locres', join(bigDir, 'h1.mrc'), join(bigDir, 'h2.mrc'), '--mask', join(bigDir, 'mask.mrc'), '-o', join(bigDir, 'out.mrc'), '-q', ...extra], { stdio: 'ignore' });
+        bw.push((performance.now() - t0) / 1000);
+      }
+      lrows.push([label, median(bw).toFixed(1)]);
+    }
     if (process.argv.includes('--relion')) {
       // RELION 3.1 from Debian's package, run side by side on the same machine
       const work = mkdtempSync(join(tmpdir(), 'occupy-bench-relion-'));

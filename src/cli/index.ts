@@ -20,6 +20,9 @@ import { installSignalCleanup } from '../core/signal-cleanup.js';
 import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
 import { EXIT, UsageError } from '../core/exit-codes.js';
 import { helpAll, optionTermWithAliases } from './help.js';
+import { isFolderOutput } from './output-path.js';
+import { mapStem } from '../occupancy/output-names.js';
+import { join } from 'node:path';
 
 /**
  * Build the program (exported for tests).
@@ -54,7 +57,9 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
     await scaleMasks.runSoldef(scale, opts);
   });
   locres.addLocresOptions(program.command('locres').description(locres.summary)).action(async (h1: string, h2: string | undefined, opts: locres.LocresOptions) => {
-    await locres.run(h1, h2, opts);
+    // -o DIR/ (or an existing folder): DIR/locres_<stem>.mrc, as every command's -o
+    const output = opts.output !== undefined && isFolderOutput(opts.output) ? join(opts.output, `locres_${mapStem(h1)}.mrc`) : opts.output;
+    await locres.run(h1, h2, { ...opts, output });
   });
   decomposeCmd.addDecomposeOptions(program.command('decompose').description(decomposeCmd.summary)).action(async (map: string, opts: decomposeCmd.DecomposeCliOptions) => {
     await decomposeCmd.run(map, opts);

@@ -70,15 +70,21 @@ describe('occupy: output folders, the run record, rerun from the log', { concurr
     assert.ok(existsSync(join(work, 'out-c', 'scale_res_other.mrc')));
   });
 
-  it('-o DIR/ on the subcommands: soldef, pixel-size set, fsc write into DIR under their default names', async () => {
+  it('-o DIR/ on the subcommands: soldef, pixel-size set, fsc, locres write into DIR under their default names', async () => {
     const n = 24;
+    const c = 20;
+    const { map: half2 } = occupancyPhantom({ shape: [40, 40, 40], voxelSizeA: 2, resolutionA: 6, snr: 5, seed: 12, domains: [{ centreVoxel: [c - 5, c, c], radiusA: 9, occupancy: 1 }, { centreVoxel: [c + 6, c, c], radiusA: 8, occupancy: 0.5 }] });
+    await writeMrc(join(work, 'half2.mrc'), half2);
     const scale = new Float32Array(n ** 3).map((_, i) => (i % 7) / 7);
     await writeMrc(join(work, 'scale_occ_s.mrc'), { data: scale, shape: [n, n, n], voxelSizeA: [2, 2, 2] });
-    const [soldef, px, fsc] = await Promise.all([
+    const [soldef, px, fsc, locres] = await Promise.all([
       occupy(['soldef', 'scale_occ_s.mrc', '--threshold', '0.2', '-o', 'masks/', '-q'], work),
       occupy(['pixel-size', 'set', 'map.mrc', '--angpix', '1.5', '-o', 'px/', '-q'], work),
       occupy(['fsc', 'map.mrc', 'map.mrc', '-o', 'fscout/', '-q'], work),
+      occupy(['locres', 'map.mrc', 'half2.mrc', '--window', '16', '-o', 'lr/', '-q'], work),
     ]);
+    assert.equal(locres.code, 0, locres.stderr);
+    assert.ok(readdirSync(join(work, 'lr')).includes('locres_map.mrc'), readdirSync(join(work, 'lr')).join(', '));
     assert.equal(soldef.code, 0, soldef.stderr);
     assert.deepEqual(readdirSync(join(work, 'masks')), ['soldef_by_scale_0.20.mrc']);
     assert.equal(px.code, 0, px.stderr);

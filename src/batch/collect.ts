@@ -12,7 +12,31 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 export const CSV_COLUMNS = [
   'id', 'map', 'status', 'message', 'class_number', 'class_distribution', 'box', 'voxel_size_A', 'mode', 's_max', 'solvent_mu', 'solvent_sigma',
   'confidence_limit', 'variability_limit', 'mean_scale_confident', 'fraction_full_scale', 'diagnostics', 'warnings', 'seconds', 'shard',
+  's_max_over_solvent_sigma', 'solvent_model_failed',
 ] as const;
+
+/** Warnings of the estimate that say its solvent model failed (confidence 0 everywhere). */
+const SOLVENT_FAILED_RE = /solvent model failed|confidence map is 0 everywhere/i;
+
+/**
+ * Whether a computed map's solvent model failed: no voxel is confidently density (its confidence
+ * is all zero, so its scale statistics mean nothing). Such maps are not "ok" in the report.
+ * @param r a record
+ */
+export function solventModelFailed(r: BatchRecord): boolean {
+  return r.status === 'ok' && (r.meanScaleConfident === null || r.warnings.some((w) => SOLVENT_FAILED_RE.test(w)));
+}
+
+/**
+ * s_max relative to the solvent noise, s_max / σ_solvent: dimensionless, so comparable across
+ * maps in different density units (s_max itself is not). Undefined without a solvent model or
+ * with σ = 0.
+ * @param r a record
+ */
+export function sMaxOverSolventSigma(r: BatchRecord): number | undefined {
+  const sigma = r.solventModel?.sigma;
+  return r.sMax !== undefined && sigma !== undefined && sigma > 0 ? r.sMax / sigma : undefined;
+}
 
 function csvCell(v: unknown): string {
   if (v === undefined || v === null || (typeof v === 'number' && Number.isNaN(v))) return '';
@@ -24,7 +48,8 @@ function csvCell(v: unknown): string {
 export function recordsToCsv(records: BatchRecord[]): string {
   const rows = records.map((r) =>
     [r.id, r.map, r.status, r.message, r.classNumber, r.classDistribution, r.box, r.voxelSizeA, r.mode, r.sMax, r.solventModel?.mu, r.solventModel?.sigma,
-      r.confidenceLimit, r.variabilityLimit, r.meanScaleConfident, r.fractionFullScale, findingCodes(r), r.warnings.join(' | '), r.seconds, r.shard].map(csvCell).join(','),
+      r.confidenceLimit, r.variabilityLimit, r.meanScaleConfident, r.fractionFullScale, findingCodes(r), r.warnings.join(' | '), r.seconds, r.shard,
+      sMaxOverSolventSigma(r), r.status === 'ok' ? solventModelFailed(r) : undefined].map(csvCell).join(','),
   );
   return [CSV_COLUMNS.join(','), ...rows].join('\n') + '\n';
 }
@@ -47,8 +72,8 @@ function histogramSpec(values: number[], title: string, axis: string): TopLevelS
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
-    width: 380,
-    height: 200,
+    width: 340,
+    height: 180,
     background: 'white',
     data: { values: values.map((v) => ({ v })) },
     mark: { type: 'bar', color: '#4c78a8' },
@@ -60,23 +85,31 @@ function histogramSpec(values: number[], title: string, axis: string): TopLevelS
 }
 
 /**
- * The HTML report: counts, histograms of s_max and the confidence limit (inline SVG, so it opens
- * offline), a per-map table (Class3D classes with their distribution next to their scale
- * statistics), and every warning and error.
+ * The HTML report: counts, histograms of relative measures only — s_max / solvent σ and the
+ * confidence limit (a fraction of s_max) — because s_max itself is in each map's own density
+ * units and cannot be compared across maps (inline SVG, so it opens offline); a per-map table
+ * (Class3D classes with their distribution next to their scale statistics) in which maps whose
+ * solvent model failed (confidence all zero) are marked "solvent model failed", not "ok"; and
+ * every warning and error. The page fits the window: the table wraps long paths and scrolls
+ * sideways inside its own box, the plots shrink with the page.
  */
 export async function reportHtml(records: BatchRecord[], title: string): Promise<string> {
-  const ok = records.filter((r) => r.status === 'ok');
+  const good = records.filter((r) => r.status === 'ok' && !solventModelFailed(r));
+  const solventFailed = records.filter(solventModelFailed);
   const failed = records.filter((r) => r.status === 'error');
   const isClass3d = records.some((r) => r.classNumber !== undefined);
   const { renderVegaLite } = await import('../plots/render.js'); // on demand: slow to import
   const svg = async (values: number[], t: string, axis: string) => (values.length ? (await renderVegaLite(histogramSpec(values, t, axis))).svg : '<p>No data.</p>');
-  const sMaxSvg = await svg(ok.map((r) => r.sMax as number), 'Full scale s_max', 's_max (density units)');
-  const confSvg = await svg(ok.map((r) => r.confidenceLimit as number), 'Confidence limit', 'confidence limit (fraction of s_max)');
+  const ratios = good.map(sMaxOverSolventSigma).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  const sMaxSvg = await svg(ratios, 'Full scale relative to the solvent noise', 's_max / solvent σ (dimensionless)');
+  const confSvg = await svg(good.map((r) => r.confidenceLimit).filter((v): v is number => v !== undefined && Number.isFinite(v)), 'Confidence limit', 'confidence limit (fraction of s_max)');
+  const statusOf = (r: BatchRecord) => (r.status === 'error' ? 'error' : solventModelFailed(r) ? 'solvent model failed' : 'ok');
+  const rowClass = (r: BatchRecord) => (r.status === 'error' ? 'error' : solventModelFailed(r) ? 'solvent-failed' : 'ok');
   const classCols = isClass3d ? '<th>class</th><th>distribution</th>' : '';
   const rows = records
     .map((r) => {
       const cls = isClass3d ? `<td>${r.classNumber ?? ''}</td><td>${fmt(r.classDistribution, 3)}</td>` : '';
-      return `<tr class="${r.status}"><td>${esc(r.id)}</td><td>${esc(r.map)}</td>${cls}<td>${r.status}</td><td>${esc(r.box?.join('×'))}</td><td>${fmt(r.voxelSizeA?.[0], 3)}</td><td>${fmt(r.sMax)}</td><td>${fmt(r.solventModel?.mu)}</td><td>${fmt(r.solventModel?.sigma)}</td><td>${fmt(r.confidenceLimit)}</td><td>${fmt(r.variabilityLimit)}</td><td>${fmt(r.meanScaleConfident, 3)}</td><td>${fmt(r.fractionFullScale, 3)}</td><td>${esc(findingCodes(r))}</td><td>${r.warnings.length}</td><td>${fmt(r.seconds, 1)}</td></tr>`;
+      return `<tr class="${rowClass(r)}"><td>${esc(r.id)}</td><td class="map">${esc(r.map)}</td>${cls}<td class="status">${statusOf(r)}</td><td>${esc(r.box && r.box.every((n) => n === r.box?.[0]) ? `${r.box[0]}³` : r.box?.join('×'))}</td><td>${fmt(r.voxelSizeA?.[0], 3)}</td><td>${fmt(r.sMax)}</td><td>${fmt(sMaxOverSolventSigma(r), 1)}</td><td>${fmt(r.solventModel?.mu)}</td><td>${fmt(r.solventModel?.sigma)}</td><td>${fmt(r.confidenceLimit)}</td><td>${fmt(r.variabilityLimit)}</td><td>${fmt(r.meanScaleConfident, 3)}</td><td>${fmt(r.fractionFullScale, 3)}</td><td>${esc(findingCodes(r))}</td><td>${r.warnings.length}</td><td>${fmt(r.seconds, 1)}</td></tr>`;
     })
     .join('\n');
   const notes = records
@@ -86,19 +119,27 @@ export async function reportHtml(records: BatchRecord[], title: string): Promise
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>
-body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; }
-th { background: #f0f0f0; } td:nth-child(1), td:nth-child(2) { text-align: left; } tr.error td { background: #fde8e8; }
-.plots { display: flex; gap: 2em; flex-wrap: wrap; } .err { color: #b00; }
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 1em 2%; color: #222; max-width: 100%; }
+li, p { overflow-wrap: anywhere; }
+h1 { font-size: 1.4em; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
+table { border-collapse: collapse; font-size: 11px; width: 100%; } th, td { border: 1px solid #ccc; padding: 2px 4px; text-align: right; }
+th { background: #f0f0f0; vertical-align: bottom; } td { white-space: nowrap; } td:nth-child(1), td.map { text-align: left; } td.map { white-space: normal; word-break: break-all; min-width: 8em; } td.status, td:nth-child(1), td:nth-last-child(3) { white-space: normal; }
+tr.error td { background: #fde8e8; } tr.solvent-failed td { background: #fff3cd; }
+.plots { display: flex; gap: 1.5em; flex-wrap: wrap; } .plots > div { flex: 1 1 320px; max-width: 480px; } .plots svg { max-width: 100%; height: auto; }
+.err { color: #b00; } .note { color: #555; font-size: 0.9em; }
 </style></head><body>
 <h1>${esc(title)}</h1>
-<p>${records.length} maps: ${ok.length} ok, ${failed.length} failed.${isClass3d ? ' Input: RELION Class3D classes.' : ''}</p>
+<p>${records.length} maps: ${good.length} ok, ${solventFailed.length} solvent model failed, ${failed.length} failed.${isClass3d ? ' Input: RELION Class3D classes.' : ''}</p>
+${solventFailed.length ? `<p class="note">Solvent model failed: no voxel of the map is confidently density (its confidence is 0 everywhere), so its scale statistics mean nothing; check it with <code>occupy -i MAP --plot</code> or give a <code>--solvent-def</code> mask. These maps are left out of the histograms.</p>` : ''}
 <div class="plots"><div>${sMaxSvg}</div><div>${confSvg}</div></div>
+<p class="note">Histograms over the ok maps, of relative measures only: s_max is in each map's own density units, so it is compared to that map's solvent noise σ.</p>
 <h2>Maps</h2>
-<table><thead><tr><th>id</th><th>map</th>${classCols}<th>status</th><th>box</th><th>voxel Å</th><th>s_max</th><th>solvent μ</th><th>solvent σ</th><th>confidence limit</th><th>variability limit</th><th>mean scale (confident)</th><th>fraction at full scale</th><th>input diagnostics</th><th>warnings</th><th>s</th></tr></thead>
+<div class="table-wrap"><table><thead><tr><th>id</th><th>map</th>${classCols}<th>status</th><th>box</th><th>voxel Å</th><th>s_max (map units)</th><th>s_max / solvent σ</th><th>solvent μ</th><th>solvent σ</th><th>confi&shy;dence limit</th><th>varia&shy;bility limit</th><th>mean scale (confi&shy;dent)</th><th>fraction at full scale</th><th>input diagnostics</th><th>warn&shy;ings</th><th>s</th></tr></thead>
 <tbody>
 ${rows}
-</tbody></table>
+</tbody></table></div>
 <h2>Warnings and errors</h2>
 <ul>${notes || '<li>none</li>'}</ul>
 <p>Local scale is relative to each map's own full scale (s_max); it is not a resolution.</p>

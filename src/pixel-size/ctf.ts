@@ -235,7 +235,8 @@ export function ctfComparison(input: CtfComparisonInput): CtfComparison {
 /**
  * A vega-lite spec of a {@link ctfComparison}: the true and the modelled CTF against spatial
  * frequency (1/Å, 0 … true Nyquist), with dashed vertical rules at the out-of-phase (red) and
- * back-in-phase (green) frequencies, labelled with their resolution in Å.
+ * back-in-phase (green) frequencies. The rules are named with their resolution in Å in the legend
+ * below the plot, never as text on the plot, so no label sits over a curve.
  *
  * @param result the comparison
  * @param title plot title
@@ -251,6 +252,19 @@ export function ctfComparisonSpec(result: CtfComparison, title: string): TopLeve
     values.push({ s: result.s[i], ctf: result.ctfModel[i], series: modelLabel });
   }
   const x = { field: 's', type: 'quantitative' as const, title: 'spatial frequency (1/Å)', scale: { domain: [0, 1 / (2 * input.truePixelA)], nice: false } };
+  const rules = (
+    [
+      [result.outOfPhase, 'out of phase', '#d62728'],
+      [result.backInPhase, 'back in phase', '#2ca02c'],
+    ] as [PhaseCrossing | undefined, string, string][]
+  ).flatMap(([crossing, text, colour]) => (crossing ? [{ s: crossing.frequencyPerA, series: `${text} ${crossing.resolutionA.toFixed(2)} Å (${crossing.frequencyPerA.toFixed(3)} 1/Å)`, colour }] : []));
+  const colour = {
+    field: 'series',
+    type: 'nominal' as const,
+    title: null,
+    scale: { domain: [trueLabel, modelLabel, ...rules.map((r) => r.series)], range: ['#ff7f0e', '#1f77b4', ...rules.map((r) => r.colour)] },
+    legend: { orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 600, symbolType: 'stroke' },
+  };
   const layers: NonNullable<Extract<TopLevelSpec, { layer: unknown }>['layer']> = [
     {
       data: { values },
@@ -258,22 +272,12 @@ export function ctfComparisonSpec(result: CtfComparison, title: string): TopLeve
       encoding: {
         x,
         y: { field: 'ctf', type: 'quantitative', title: 'CTF', scale: { domain: [-1.05, 1.05] } },
-        color: { field: 'series', type: 'nominal', title: null, scale: { domain: [trueLabel, modelLabel], range: ['#ff7f0e', '#1f77b4'] }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 600, symbolType: 'stroke' } },
+        color: colour,
       },
     },
   ];
-  const marks: [PhaseCrossing | undefined, string, string, number][] = [
-    [result.outOfPhase, 'out of phase', '#d62728', 10],
-    [result.backInPhase, 'back in phase', '#2ca02c', 26],
-  ];
-  for (const [crossing, text, color, yPx] of marks) {
-    if (!crossing) continue;
-    const data = { values: [{ s: crossing.frequencyPerA, label: `${text} ${crossing.resolutionA.toFixed(2)} Å` }] };
-    const at = { x: { field: 's', type: 'quantitative' as const } };
-    layers.push(
-      { data, mark: { type: 'rule', color, strokeDash: [4, 3], strokeWidth: 1.5 }, encoding: at },
-      { data, mark: { type: 'text', color, align: 'left', baseline: 'middle', dx: 4, y: yPx, fontSize: 11 }, encoding: { ...at, text: { field: 'label' } } },
-    );
+  if (rules.length) {
+    layers.push({ data: { values: rules.map(({ s, series }) => ({ s, series })) }, mark: { type: 'rule', strokeDash: [4, 3], strokeWidth: 1.5 }, encoding: { x: { field: 's', type: 'quantitative' }, color: colour } });
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

@@ -58,7 +58,8 @@ export interface ModificationSpecOptions {
 
 /**
  * A vega-lite spec plotting each curve and the identity line (no modification) on the unit
- * square: x "local scale", y "modified scale".
+ * square: x "local scale", y "modified scale". The scale-limit rule, when drawn, is named in the
+ * legend with its value.
  *
  * @param curves curves from {@link modificationSeries}; labels must be distinct
  * @param options title and optional scale-limit marker
@@ -73,9 +74,12 @@ export function modificationSpec(curves: ModificationSeries[], options: Modifica
     { x: 1, y: 1, series: identity },
   ];
   for (const c of curves) for (let i = 0; i < c.x.length; i++) values.push({ x: c.x[i], y: c.y[i], series: c.label });
-  const domain = [identity, ...curves.map((c) => c.label)];
+  // the scale-limit rule has its own legend entry (every vertical line is named in the legend)
+  const limitLabel = options.scaleLimit !== undefined ? `scale limit ${Number(options.scaleLimit.toPrecision(3))} (unmodified at or below)` : undefined;
+  const domain = [identity, ...curves.map((c) => c.label), ...(limitLabel ? [limitLabel] : [])];
   const palette = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
-  const range = ['#999999', ...curves.map((_, i) => palette[i % palette.length])];
+  const range = ['#999999', ...curves.map((_, i) => palette[i % palette.length]), ...(limitLabel ? ['#555555'] : [])];
+  const colour = { field: 'series', type: 'nominal' as const, title: null, scale: { domain, range }, legend: { orient: 'bottom' as const, columns: 2, symbolType: 'stroke', labelLimit: 400 } };
   const unit = { scale: { domain: [0, 1] }, type: 'quantitative' as const };
   const curveLayer = {
     data: { values },
@@ -83,14 +87,14 @@ export function modificationSpec(curves: ModificationSeries[], options: Modifica
     encoding: {
       x: { field: 'x', title: 'local scale', ...unit },
       y: { field: 'y', title: 'modified scale', ...unit },
-      color: { field: 'series', type: 'nominal' as const, title: null, scale: { domain, range }, legend: { orient: 'bottom' as const, columns: 2, symbolType: 'stroke', labelLimit: 400 } },
+      color: colour,
       strokeDash: { condition: { test: `datum.series === '${identity}'`, value: [4, 4] }, value: [1, 0] },
     },
   };
   const limitLayer = {
-    data: { values: [{ x: options.scaleLimit ?? 0 }] },
-    mark: { type: 'rule' as const, color: '#777777', strokeDash: [2, 3] },
-    encoding: { x: { field: 'x', ...unit } },
+    data: { values: [{ x: options.scaleLimit ?? 0, series: limitLabel ?? '' }] },
+    mark: { type: 'rule' as const, strokeDash: [2, 3], strokeWidth: 1.5 },
+    encoding: { x: { field: 'x', ...unit }, color: colour },
   };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

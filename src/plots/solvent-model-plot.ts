@@ -127,6 +127,44 @@ interface Point {
   series: string;
 }
 
+/** Unicode superscript digits and minus, for `10⁻³`. */
+const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+
+/**
+ * Ticks of a log axis over [lo, hi] (both > 0): the powers of ten inside, labelled plainly
+ * (0.001 … 1000, else 10⁻⁵-style); when fewer than three decades fit, 2× and 5× ticks are added
+ * so the axis still has a few labels. The axis grid follows these ticks only, so the plot has a
+ * line per decade instead of nine per decade.
+ * @param lo lower end of the axis, > 0
+ * @param hi upper end, > lo
+ * @returns tick values (ascending) and their labels, same length
+ */
+export function logAxisTicks(lo: number, hi: number): { values: number[]; labels: string[] } {
+  const e0 = Math.ceil(Math.log10(lo) - 1e-9);
+  const e1 = Math.floor(Math.log10(hi) + 1e-9);
+  const values: number[] = [];
+  const steps = e1 - e0 + 1 >= 3 ? [1] : [1, 2, 5];
+  for (let e = e0 - 1; e <= e1; e++) for (const m of steps) {
+    const v = Number((m * 10 ** e).toPrecision(12));
+    if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) values.push(v);
+  }
+  const label = (v: number) => {
+    const e = Math.floor(Math.log10(v) + 1e-9);
+    if (e >= -3 && e <= 3) return String(v);
+    const m = Math.round(v / 10 ** e);
+    const pow = `10${String(e).split('').map((c) => SUPERSCRIPT[c]).join('')}`;
+    return m === 1 ? pow : `${m}×${pow}`;
+  };
+  return { values, labels: values.map(label) };
+}
+
+/** A vega `labelExpr` that writes `labels[i]` at `values[i]` (nearest within 0.1 %). */
+function labelExprOf(values: number[], labels: string[]): string {
+  let expr = "''";
+  for (let i = values.length - 1; i >= 0; i--) expr = `abs(datum.value - ${values[i]}) <= ${values[i] * 1e-3} ? '${labels[i]}' : ${expr}`;
+  return expr;
+}
+
 /**
  * A layered vega-lite spec of the solvent-model plot.
  *
@@ -135,7 +173,8 @@ interface Point {
  * smallest non-zero bin density), Gaussian values below that floor are dropped, so nothing
  * reaches log(0). Right y axis, linear [0, 1], resolved independently: the confidence
  * (unshaped, shaped and hedged). Dashed vertical rules mark the solvent peak, solvent edge and
- * content at 1 % of solvent. One shared colour legend names every series.
+ * content at 1 % of solvent. One shared colour legend names every series and every rule. The
+ * log axis is ticked at powers of ten with plain labels ({@link logAxisTicks}).
  *
  * Log-scale guards: bars on a vega-lite log scale render empty unless the y encoding has
  * `stack: null` and an explicit positive baseline (`y2` datum). The histogram here is an area
@@ -184,20 +223,22 @@ export function solventModelSpec(series: SolventModelSeries, title: string): Top
 
   const xEnc = { field: 'x', type: 'quantitative' as const, title: 'density (map units)', scale: { zero: false, nice: false } };
   const colour = { field: 'series', type: 'nominal' as const, title: null, scale: { domain, range }, legend: { orient: 'bottom' as const, columns: 3, symbolType: 'stroke', labelLimit: 400 } };
+  const ticks = logAxisTicks(floor, top);
   const yLog = {
     field: 'y',
     type: 'quantitative' as const,
     stack: null,
     title: 'histogram density (log)',
     scale: { type: 'log' as const, domain: [floor, top], clamp: true },
-    axis: { orient: 'left' as const, format: '.0e' },
+    axis: { orient: 'left' as const, values: ticks.values, labelExpr: labelExprOf(ticks.values, ticks.labels), gridOpacity: 0.6 },
   };
   const yConf = {
     field: 'y',
     type: 'quantitative' as const,
     title: 'confidence',
     scale: { domain: [0, 1] },
-    axis: { orient: 'right' as const },
+    // no grid of its own: the decade lines of the left axis are the only horizontal lines
+    axis: { orient: 'right' as const, grid: false },
   };
 
   const confLayers = [

@@ -110,11 +110,12 @@ describe('ctfComparison', () => {
     assert.deepEqual(r.crossings.slice(0, 2).map((c) => c.direction), ['out', 'in']);
   });
 
-  it('ctfComparisonSpec: both curves, rules at the crossings; compiles and renders to SVG', async () => {
+  it('ctfComparisonSpec: both curves, rules at the crossings named in the legend (no text over the curves); compiles and renders to SVG', async () => {
     const r = ctfComparison({ ...scope, defocusA: 5000, truePixelA: 0.51, nominalPixelA: 0.54, n: 400 });
     const spec = ctfComparisonSpec(r, 'CTF at 0.51 vs 0.54 Å/px');
     assert.ok('layer' in spec);
-    assert.equal(spec.layer.length, 5, 'curves + rule and label for each crossing');
+    assert.equal(spec.layer.length, 2, 'curves + one layer of rules');
+    assert.doesNotMatch(JSON.stringify(spec.layer), /"type":"text"/, 'no text mark on the plot area (issue 13 item 10)');
     const json = JSON.stringify(spec);
     assert.match(json, /spatial frequency \(1\/Å\)/);
     assert.match(json, /out of phase \d\.\d\d Å/);
@@ -123,6 +124,9 @@ describe('ctfComparison', () => {
     const { svg } = await renderVegaLite(spec, { pngWidthPx: 300 });
     assert.match(svg, /^<svg/);
     assert.match(svg, /true: 0\.510 Å\/px/);
+    // the crossing labels are legend entries (with their frequency), outside the plot area
+    assert.match(svg, /out of phase 2\.\d\d Å \(0\.\d{3} 1\/Å\)/);
+    assert.match(svg, /back in phase 1\.\d\d Å/);
     const none = ctfComparisonSpec(ctfComparison({ ...sixPercent, refitCs: true, n: 50 }), 'refit');
     assert.ok('layer' in none && none.layer.length === 1, 'no rules when the curves stay in phase');
   });

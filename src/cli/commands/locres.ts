@@ -105,6 +105,8 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
   const extraMaps: { suffix: string; volume: Volume; label: string }[] = [];
   /** 1 where the value is the finest reported one (a bound), per voxel. */
   let pinned: Uint8Array | undefined;
+  /** MonoRes' tested resolutions (Å), for the histogram's bins. */
+  let monoresTestedA: number[] | undefined;
   let settings: string;
   const progress = (f: number) => reporter.progress(o.method === 'localfsc' ? 'local FSC' : 'monogenic', f);
   try {
@@ -171,6 +173,7 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
       const maskData = maskMap ? maskMap.volume.data : new Float32Array(h1.volume.data.length).fill(1);
       const input = h2 ? { half1: h1.volume, half2: h2.volume } : { map: h1.volume };
       const r = monogenicLocalResolution(input, maskData, { onProgress: progress });
+      monoresTestedA = r.tested;
       resolution = { data: r.resolution, shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA };
       const finest = Math.min(...r.tested);
       const inMask = (i: number) => !maskMap || maskMap.volume.data[i] > 0.5;
@@ -221,9 +224,14 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
       for (let i = 0; i < md.length; i++) select[i] = md[i] > 0.5 ? 1 : 0;
     }
     const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import
-    const { resolutionHistogram, resolutionHistogramSpec } = await import('../../plots/resolution-histogram.js');
-    const hist = resolutionHistogram(resolution.data, select);
-    files.push(...(await writePlot(join(outDir, `${outStem}_histogram`), await renderVegaLite(resolutionHistogramSpec(hist, `Local resolution (${o.method === 'localfsc' ? 'local FSC' : 'monogenic'}): ${stem}`, Number(stats.medianA))), outputs)));
+    const { alignedBinEdges, resolutionHistogram, resolutionHistogramSpec } = await import('../../plots/resolution-histogram.js');
+    // bins aligned to what the method tested: the window's Fourier shells (local FSC, RELION) or MonoRes' resolutions
+    const shellsOf = (box: number) => Array.from({ length: Math.floor(box / 2) }, (_, k) => (box * h1.volume.voxelSizeA[0]) / (k + 1));
+    const tested = monoresTestedA ? { resolutionsA: monoresTestedA, discrete: true } : { resolutionsA: shellsOf(Number(stats.relion ? stats.fftBox : stats.windowVoxels)), discrete: false };
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < resolution.data.length; i++) if (!select || select[i]) { lo = Math.min(lo, resolution.data[i]); hi = Math.max(hi, resolution.data[i]); }
+    const hist = resolutionHistogram(resolution.data, select, alignedBinEdges(tested, lo, hi));
+    files.push(...(await writePlot(join(outDir, `${outStem}_histogram`), await renderVegaLite(resolutionHistogramSpec(hist, `Local resolution (${o.method === 'localfsc' ? 'local FSC' : 'monogenic'}): ${stem}`, Number(stats.medianA), tested)), outputs)));
     if (o.filter) {
       const avg = h2 ? Float32Array.from(h1.volume.data, (v, i) => 0.5 * (v + (h2 as MrcMap).volume.data[i])) : h1.volume.data;
       const filtered = localLowpass({ data: avg, shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, resolution.data);

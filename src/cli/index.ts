@@ -105,6 +105,12 @@ export function userTerms(message: string): string {
   return message.replace(/(?<![\w.])(-?\d+\.\d{7,})(?![\w.])/g, (m) => String(Number(Number(m).toPrecision(6))));
 }
 
+/** stdout closed by its reader (`occupy --help | head`): stop quietly with 0; other errors are thrown. */
+function onStdoutError(err: NodeJS.ErrnoException): void {
+  if (err.code === 'EPIPE') process.exit(EXIT.ok);
+  throw err;
+}
+
 /** Run the CLI on `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
@@ -121,6 +127,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   override(program);
   installSignalCleanup();
+  // `occupy --help | head`: a reader that stops early is not an error (no EPIPE stack trace)
+  if (!process.stdout.listeners('error').includes(onStdoutError)) process.stdout.on('error', onStdoutError);
   try {
     await loadFft();
     await program.parseAsync(args, { from: 'user' });

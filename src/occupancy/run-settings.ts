@@ -29,6 +29,7 @@ export interface SettingsSource {
   minVisScale?: number;
   plot?: boolean;
   tileSize?: number;
+  scaleFrom?: string;
 }
 
 /**
@@ -65,6 +66,7 @@ export function resolvedSettings(o: SettingsSource, r: EstimateResult, seed: num
     'target-mask': o.targetMaskPath ?? null,
     'scale-limit': o.scaleLimit ?? 0.05,
     modifications,
+    'scale-from': o.scaleFrom ?? 'estimate',
     'exclude-solvent': o.excludeSolvent === true,
     'omit-confidence': o.omitConfidence === true,
     'lowpass-output': o.lowpassOutputA ?? null,

@@ -369,6 +369,7 @@ describe('GUI server', () => {
     await expect(postJson('api/estimate', { mapId: info.mapId, settings: { sigmoid: 2 } }), 400);
     await expect(postJson('api/estimate', { mapId: info.mapId, settings: { amplify: 0.5 } }), 400);
     await expect(postJson('api/estimate', { mapId: info.mapId, settings: { kernelSize: 4 } }), 400);
+    await expect(postJson('api/estimate', { mapId: info.mapId, settings: { lowpassA: 0.5 } }), 400); // finer than Nyquist (issue 13 item 5)
     await expect(postJson('api/estimate', { mapId: info.mapId, settings: { bogus: 1 } }), 400);
     await expect(postJson('api/estimate', { mapId: info.mapId, settings: { solventDefPath: '../x.mrc' } }), 403);
     await expect(get('api/open', { method: 'POST', body: '{not json' }), 400);

@@ -18,6 +18,7 @@ import { COMMON_HEADERS, HttpError } from './http-util.js';
 import { relativeToRoot, resolveInsideRoot } from './paths.js';
 import type { Session, SessionMap } from './session.js';
 import { commandLine, methodOptionsOf, parseSettings, settingsArgs } from './settings.js';
+import { checkEstimateResolutions } from '../../cli/nyquist-check.js';
 import type { EstimateTask, WorkerMessage } from './worker-protocol.js';
 
 /** State of a job: waiting for a free slot, running in a worker, or finished. */
@@ -169,6 +170,12 @@ export class JobManager {
       commandPrefix = commandLine(['occupy', 'soldef', basename(scalePath), '--threshold', String(settings.solventDefThreshold), '--like', map.commandPath]) + ' && ';
     }
     const options = methodOptionsOf(settings, solventDefPath);
+    // as the CLI: a low-pass or resolution finer than the map's Nyquist limit is refused (header only)
+    try {
+      await checkEstimateResolutions(map.inputPath, { lowpass: settings.lowpassA, resolution: settings.resolutionA, maxBox: settings.maxBox ?? 256 });
+    } catch (err) {
+      throw new HttpError(400, (err as Error).message);
+    }
     const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: map.outputDir, outputStem: map.stem }, soldef };
     const command = commandPrefix + commandLine(['occupy', '-i', map.commandPath, ...settingsArgs(settings, solventDefArg)]);
 

@@ -59,7 +59,7 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
   locres.addLocresOptions(program.command('locres').description(locres.summary)).action(async (h1: string, h2: string | undefined, opts: locres.LocresOptions) => {
     // -o DIR/ (or an existing folder): DIR/locres_<stem>.mrc, as every command's -o
     const output = opts.output !== undefined && isFolderOutput(opts.output) ? join(opts.output, `locres_${mapStem(h1)}.mrc`) : opts.output;
-    await locres.run(h1, h2, { ...opts, output });
+    await locres.run(h1, h2, { ...opts, output, commandLine: [...typed] });
   });
   decomposeCmd.addDecomposeOptions(program.command('decompose').description(decomposeCmd.summary)).action(async (map: string, opts: decomposeCmd.DecomposeCliOptions) => {
     await decomposeCmd.run(map, opts);

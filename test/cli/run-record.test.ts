@@ -77,12 +77,22 @@ describe('occupy: output folders, the run record, rerun from the log', { concurr
     await writeMrc(join(work, 'half2.mrc'), half2);
     const scale = new Float32Array(n ** 3).map((_, i) => (i % 7) / 7);
     await writeMrc(join(work, 'scale_occ_s.mrc'), { data: scale, shape: [n, n, n], voxelSizeA: [2, 2, 2] });
-    const [soldef, px, fsc, locres] = await Promise.all([
+    const [soldef, px, fsc, locres, monores] = await Promise.all([
       occupy(['soldef', 'scale_occ_s.mrc', '--threshold', '0.2', '-o', 'masks/', '-q'], work),
       occupy(['pixel-size', 'set', 'map.mrc', '--angpix', '1.5', '-o', 'px/', '-q'], work),
       occupy(['fsc', 'map.mrc', 'map.mrc', '-o', 'fscout/', '-q'], work),
       occupy(['locres', 'map.mrc', 'half2.mrc', '--window', '16', '-o', 'lr/', '-q'], work),
+      occupy(['locres', 'map.mrc', '--method', 'monores', '--mask', 'map.mrc', '-o', 'mr/', '--json'], work),
     ]);
+    // monores records its noise model, the frequencies it tested, the single-map caveat and the background
+    assert.equal(monores.code, 0, monores.stderr);
+    const rec = (JSON.parse(monores.stdout) as { record: { commandLine: string[]; settings: Record<string, unknown> } }).record;
+    assert.deepEqual(rec.commandLine.slice(0, 3), ['locres', 'map.mrc', '--method']);
+    assert.match(String(rec.settings['noise-model']), /outside the mask/);
+    assert.match(String(rec.settings['frequency-range']), /^\d+\.\d\d–\d+\.\d\d Å, \d+ resolutions$/);
+    assert.match(String(rec.settings.caveat), /single-map estimate/);
+    assert.equal(typeof rec.settings.background, 'number');
+    assert.match(readFileSync(join(work, 'mr', 'locres_map_log.txt'), 'utf8'), /caveat +single-map estimate/);
     assert.equal(locres.code, 0, locres.stderr);
     assert.ok(readdirSync(join(work, 'lr')).includes('locres_map.mrc'), readdirSync(join(work, 'lr')).join(', '));
     assert.equal(soldef.code, 0, soldef.stderr);

@@ -22,6 +22,9 @@ import { writeFileAtomic } from '../../core/atomic-write.js';
 import { withOutputSet } from '../../core/output-set.js';
 import { HANN_KERNEL_SHELLS, LOCAL_FSC_WINDOW_MIN } from '../../resolution/window-minimum.js';
 import { checkNotFinerThanNyquist } from '../nyquist-check.js';
+import { locresRecord } from '../locres-record.js';
+import { recordLabels } from '../../core/run-record.js';
+import { recordLines } from '../../occupancy/summary.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'local resolution in Å from half maps (local FSC) or monogenic (MonoRes-style)';
@@ -45,6 +48,8 @@ export interface LocresOptions {
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  /** The arguments as typed after `occupy` (set by the entry point; recorded in the log, labels and --json). */
+  commandLine?: string[];
 }
 
 /** Add the arguments and options of `occupy locres`. */
@@ -200,6 +205,16 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
   const labelRows: LabelRow[] | undefined = labelsMap ? labelSummary(resolution.data, labelsMap.volume.data, maskMap?.volume.data, pinned) : undefined;
   if (labelsMap && labelRows?.length === 0) throw new RangeError(`--labels ${o.labels} has no label > 0${maskMap ? ' inside the mask' : ''}`);
   const protect = [half1Path, ...(half2Path ? [half2Path] : []), ...(o.mask ? [o.mask] : [])];
+  // the run's record: command line, version, input hashes, settings; monores: noise model, tested range, caveat
+  const record = await locresRecord({
+    commandLine: o.commandLine,
+    inputs: protect,
+    method: o.method,
+    twoMaps: half2Path !== undefined,
+    testedA: monoresTestedA,
+    backgroundA: monoresTestedA ? Math.max(...monoresTestedA) : o.lowestResolution,
+    settings: { description: settings, mask: o.mask ?? null, window: o.window ?? null, step: o.step ?? null, threshold: o.threshold ?? null, 'lowest-resolution': o.lowestResolution, relion: o.relion === true, whiten: o.whiten !== false, filter: o.filter === true, labels: o.labels ?? null, angpix: o.angpix ?? null },
+  });
   // every output is staged and appears only when all of them are complete
   const files = [out];
   let lines: string[] = [];
@@ -207,7 +222,7 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
   await withOutputSet({ protect, inputLabel: 'input map' }, async (outputs) => {
     await writeMrc(out, resolution, {
       template: h1.header,
-      labels: [`occupy-ts ${OCCUPY_VERSION}: local resolution (A), ${settings}`, `outside the mask: ${o.method === 'localfsc' ? o.lowestResolution : 'coarsest tested'} A (background)`],
+      labels: [`occupy-ts ${OCCUPY_VERSION}: local resolution (A), ${settings}`, `outside the mask: ${o.method === 'localfsc' ? o.lowestResolution : 'coarsest tested'} A (background)`, ...recordLabels(record, 8)],
       protect,
       outputs,
     });
@@ -244,6 +259,10 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
     seconds = (performance.now() - t0) / 1000;
     lines = [
       `occupy-ts ${OCCUPY_VERSION} — local resolution`,
+      '',
+      '--- Record ---',
+      ...recordLines(record),
+      '',
       `Inputs             : ${protect.join(', ')}`,
       `Voxel size         : ${h1.volume.voxelSizeA.map((v) => v.toFixed(3)).join(', ')} Å${o.angpix !== undefined ? ' (--angpix override)' : ''}`,
       `Method             : ${settings}`,
@@ -268,11 +287,12 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
     ];
     await writeFileAtomic(logPath, lines.join('\n') + '\n', outputs);
   });
-  const result = { method: o.method, inputs: protect, ...stats, ...(labelRows ? { labels: labelRows } : {}), warnings, diagnostics: findings.map(findingJson), files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
+  const result = { method: o.method, record, inputs: protect, ...stats, ...(labelRows ? { labels: labelRows } : {}), warnings, diagnostics: findings.map(findingJson), files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
   if (o.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
   } else if (reporter.verbosity !== 'quiet') {
     // the warnings went to stderr already: once there, not again here
-    process.stdout.write(['', ...lines.slice(1).filter((l) => !l.startsWith('WARNING: '))].join('\n') + '\n');
+    // the record block is in the log (and --json); the terminal gets the results
+    process.stdout.write(['', ...lines.slice(lines.findIndex((l) => l.startsWith('Inputs '))).filter((l) => !l.startsWith('WARNING: '))].join('\n') + '\n');
   }
 }

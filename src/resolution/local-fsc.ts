@@ -46,7 +46,7 @@ export interface LocalFscOptions {
    * shells. Default true; false gives the plain blocres-style estimate.
    */
   whiten?: boolean;
-  /** Half-width in standard errors of the FSC band behind the per-voxel interval (default 1.0, calibrated to about 90 % coverage); see `locres-uncertainty.ts`. */
+  /** Half-width in standard errors of the FSC band behind the per-voxel interval (default 0.6, calibrated to about 90 % coverage); see `locres-uncertainty.ts`. */
   intervalZ?: number;
   /** Lowest (coarsest) allowed resolution in Å, default 50; also the value written outside the mask. */
   lowestResolutionA?: number;

@@ -32,7 +32,8 @@ export interface TestedResolutions {
  *
  * Discrete: one bin per tested value, edges halfway between neighbours. Continuous: the tested
  * values are edges and each interval between two of them is split into round(width / target)
- * (at least 1) equal sub-bins, target = (hiA − loA) / targetBins; values beyond the tested range
+ * (at least 1, at most targetBins, and only where it overlaps [loA, hiA]) equal sub-bins,
+ * target = (hiA − loA) / targetBins (≥ 0.001 Å); values beyond the tested range
  * get bins of the target width starting at the nearest tested value.
  *
  * @param tested the tested resolutions (at least one)
@@ -50,14 +51,19 @@ export function alignedBinEdges(tested: TestedResolutions, loA: number, hiA: num
     const half = (i: number) => (t.length === 1 ? 0.5 : i < t.length - 1 ? (t[i + 1] - t[i]) / 2 : (t[i] - t[i - 1]) / 2);
     edges = [t[0] - (t.length === 1 ? 0.5 : (t[1] - t[0]) / 2), ...t.map((v, i) => v + half(i))];
   } else {
-    const target = Math.max((hiA - loA) / targetBins, 1e-6);
+    const target = Math.max((hiA - loA) / targetBins, 1e-3);
     edges = [t[0]];
     for (let i = 0; i + 1 < t.length; i++) {
-      const m = Math.max(1, Math.round((t[i + 1] - t[i]) / target));
+      // only intervals that overlap the values are split, each into at most targetBins bins: a
+      // degenerate value range (every voxel at one value) must not make millions of bins
+      const overlaps = t[i + 1] > loA && t[i] < hiA;
+      const m = overlaps ? Math.min(targetBins, Math.max(1, Math.round((t[i + 1] - t[i]) / target))) : 1;
       for (let j = 1; j <= m; j++) edges.push(t[i] + ((t[i + 1] - t[i]) * j) / m);
     }
-    while (edges[0] > loA) edges.unshift(edges[0] - target);
-    while (edges[edges.length - 1] <= hiA) edges.push(edges[edges.length - 1] + target);
+    const below = Math.max(target, (edges[0] - loA) / targetBins);
+    while (edges[0] > loA) edges.unshift(edges[0] - below);
+    const above = Math.max(target, (hiA - edges[edges.length - 1]) / targetBins);
+    while (edges[edges.length - 1] <= hiA) edges.push(edges[edges.length - 1] + above);
   }
   // keep only the bins that overlap [loA, hiA]; the value range must stay covered
   let first = 0;

@@ -130,6 +130,17 @@ describe('locres histogram bins aligned to the tested resolutions', () => {
     assert.equal(h.count.reduce((a, b) => a + b, 0), 500);
   });
 
+  it('a degenerate value range (every voxel at one value) gives a handful of bins, not millions', () => {
+    // locres at 17 Å voxels put every voxel at the background value: the old edges grew until V8 aborted
+    for (const [lo, hi] of [[100, 100], [34, 34], [50, 50.000001], [1, 400]] as const) {
+      const edges = alignedBinEdges({ resolutionsA: [34, 40, 50, 68, 100], discrete: false }, lo, hi);
+      assert.ok(edges.length <= 5 * 40, `${edges.length} edges for [${lo}, ${hi}]`);
+      assert.ok(edges[0] <= lo && edges[edges.length - 1] >= hi);
+      const h = resolutionHistogram(Float32Array.from([lo, hi]), undefined, edges);
+      assert.equal(h.count.reduce((a, b) => a + b, 0), 2);
+    }
+  });
+
   it('rejects edges that do not cover the values', () => {
     assert.throws(() => resolutionHistogram(Float32Array.from([1, 10]), undefined, [2, 5, 9]), /do not cover/);
   });

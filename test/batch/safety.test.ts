@@ -5,6 +5,7 @@
  * Ends with the acceptance runs: a mixed manifest killed with SIGKILL and rerun, and two concurrent
  * runs into one folder. Synthetic 32³ maps only, so it needs no ../shared.
  */
+import { mulberry32 } from '../../src/math/random.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -51,18 +52,6 @@ function mapBytes(seed: number, n = 32): Uint8Array {
   const c = n / 2;
   const { map } = occupancyPhantom({ shape: [n, n, n], voxelSizeA: 2, resolutionA: 6, snr: 5, seed, domains: [{ centreVoxel: [c - 5, c, c], radiusA: 9, occupancy: 1 }, { centreVoxel: [c + 6, c, c], radiusA: 8, occupancy: 0.5 }] });
   return encodeMrc(map);
-}
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Every entry under `root` except the folder `skip` (relative path → sha256 of a file, `dir`, or `link -> target`). */
@@ -390,7 +379,7 @@ describe('occupy batch safety', () => {
     it('(a) SIGKILL at a seeded random point, then a rerun: every good map done once, all records, nothing outside touched', async () => {
       const out = join(parent, 'out-a');
       const before = snapshot(parent, out);
-      const rand = prng(Number(process.env.OCCUPY_BATCH_KILL_SEED ?? 12)); // another seed: another kill point
+      const rand = mulberry32(Number(process.env.OCCUPY_BATCH_KILL_SEED ?? 12)); // another seed: another kill point
       const killAfter = 1 + Math.floor(rand() * 6); // records written before the kill
       const extraMs = Math.floor(rand() * 400);
       const run1 = occupy(['batch', manifest, '-d', out, '--jobs', '2', '-q']);

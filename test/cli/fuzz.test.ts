@@ -15,61 +15,23 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMrc, readMrc, type MrcMap } from '../../src/io/mrc/index.js';
-import { main } from '../../src/cli/index.js';
+import { runChild, runInProcess, type CliRun } from '../helpers/cli-run.js';
 import { mulberry32 } from '../../src/math/random.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import type { Volume } from '../../src/core/volume.js';
-import { NODE_ARGS } from '../helpers/cli.js';
 import { HAVE_SHARED, SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
 
-const execFileP = promisify(execFile);
 const STACK = /^\s*at\s.+(:\d+:\d+\)?|native\)?)$|node:internal|\.ts:\d+:\d+/m;
 const SEED = 20240612;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `occupy <args>` as a child process. */
-async function cli(args: string[], cwd: string): Promise<Run> {
-  try {
-    const { stdout, stderr } = await execFileP(process.execPath, [...NODE_ARGS, ...args], { cwd, timeout: 60_000, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number | string; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw err;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-/** `main(argv)` in this process, with the CLI's (string) output captured; the test runner's binary reports pass through. */
-async function inProcess(argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const ow = process.stdout.write;
-  const ew = process.stderr.write;
-  process.stdout.write = ((c: string | Uint8Array, ...rest: unknown[]) => (typeof c === 'string' ? ((stdout += c), true) : (ow as (...a: unknown[]) => boolean).call(process.stdout, c, ...rest))) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array, ...rest: unknown[]) => (typeof c === 'string' ? ((stderr += c), true) : (ew as (...a: unknown[]) => boolean).call(process.stderr, c, ...rest))) as typeof process.stderr.write;
-  process.exitCode = undefined;
-  let code: number;
-  try {
-    code = await main(argv);
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-    process.exitCode = undefined;
-  }
-  return { code, stdout, stderr };
-}
+type Run = CliRun;
+const cli = runChild;
+const inProcess = runInProcess;
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const nonEmpty = (s: string) => s.split('\n').filter((l) => l.trim() !== '');

@@ -8,69 +8,19 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMrc } from '../../src/io/mrc/index.js';
-import { main } from '../../src/cli/index.js';
+import { runChild, runInProcess, type CliRun } from '../helpers/cli-run.js';
 import { mulberry32 } from '../../src/math/random.js';
-import { NODE_ARGS } from '../helpers/cli.js';
 
-const execFileP = promisify(execFile);
 const STACK = /^\s*at\s.+(:\d+:\d+\)?|native\)?)$|node:internal|\.ts:\d+:\d+/m;
 const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** `occupy <args>` as a child process in `cwd`. */
-async function cli(args: string[], cwd: string): Promise<Run> {
-  const t0 = performance.now();
-  try {
-    const { stdout, stderr } = await execFileP(process.execPath, [...NODE_ARGS, ...args], { cwd, timeout: 120_000, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr, ms: performance.now() - t0 };
-  } catch (err) {
-    const e = err as { code?: number | string; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw err;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '', ms: performance.now() - t0 };
-  }
-}
-
-let inProcessQueue: Promise<unknown> = Promise.resolve();
-
-/** `main(argv)` in this process with the CLI's stdout/stderr captured; calls are queued, never overlap. */
-function inProcess(argv: string[]): Promise<Run> {
-  const next = inProcessQueue.then(() => inProcessNow(argv));
-  inProcessQueue = next.catch(() => undefined);
-  return next;
-}
-
-async function inProcessNow(argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const ow = process.stdout.write;
-  const ew = process.stderr.write;
-  // the CLI writes strings; the test runner's own (binary) reports pass through
-  process.stdout.write = ((c: string | Uint8Array, ...rest: unknown[]) => (typeof c === 'string' ? ((stdout += c), true) : (ow as (...a: unknown[]) => boolean).call(process.stdout, c, ...rest))) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array, ...rest: unknown[]) => (typeof c === 'string' ? ((stderr += c), true) : (ew as (...a: unknown[]) => boolean).call(process.stderr, c, ...rest))) as typeof process.stderr.write;
-  const t0 = performance.now();
-  process.exitCode = undefined;
-  let code: number;
-  try {
-    code = await main(argv);
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-    process.exitCode = undefined;
-  }
-  return { code, stdout, stderr, ms: performance.now() - t0 };
-}
+type Run = CliRun;
+const cli = runChild;
+const inProcess = runInProcess;
 
 /** Exit ≠ 0, exactly one `occupy: error:` line on stderr matching `re`, no stack trace, nothing on stdout. */
 function assertOneLineError(r: Run, re: RegExp, what: string): void {

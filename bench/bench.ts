@@ -31,6 +31,7 @@ import { occupancyPhantom } from '../src/synthetic/phantom.js';
 import { halfMapPhantom } from '../src/resolution/half-map-phantom.js';
 import { mulberry32 } from '../src/math/random.js';
 import { largeBoxArgs, largeBoxTable } from './large-box.js';
+import { printTable } from './markdown-table.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -234,10 +235,3 @@ function peakRss(input: string, output: string, boxArg: string): number {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-function printTable(header: string[], rows: string[][]): void {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => '| ' + r.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
-  console.log(line(header));
-  console.log('|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|');
-  for (const r of rows) console.log(line(r));
-}

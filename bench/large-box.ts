@@ -31,6 +31,7 @@ import { pathToFileURL } from 'node:url';
 import { encodeMrc, encodeMrcHeader, MRC_HEADER_BYTES, parseMrcHeader, writeMrc } from '../src/io/mrc/index.js';
 import { occupancyPhantom } from '../src/synthetic/phantom.js';
 import type { Volume } from '../src/core/volume.js';
+import { printTable } from './markdown-table.js';
 
 /** One measured process: wall seconds, CPU seconds (user + system) and peak RSS (KiB). */
 interface Run {
@@ -166,13 +167,6 @@ export async function largeBoxTable(o: LargeBoxOptions): Promise<string[][]> {
   return rows;
 }
 
-function printTable(header: string[], rows: string[][]): void {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => '| ' + r.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
-  console.log(line(header));
-  console.log('|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|');
-  for (const r of rows) console.log(line(r));
-}
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

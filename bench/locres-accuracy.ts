@@ -22,6 +22,7 @@ import { relionLocalResolution } from '../src/resolution/relion-locres.js';
 import { monogenicLocalResolution } from '../src/resolution/monogenic.js';
 import { fourDomainHalfMaps } from '../src/resolution/half-map-phantom.js';
 import { labelSummary } from '../src/resolution/label-summary.js';
+import { printTable } from './markdown-table.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -150,10 +151,3 @@ for (const c of cases) {
   printTable(['method', 'MAE Å', 'bias Å', 'r', '% finest', 'domain medians Å', '90 % interval covers', 's'], rows);
 }
 
-function printTable(header: string[], rows: string[][]): void {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => '| ' + r.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
-  console.log(line(header));
-  console.log('|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|');
-  for (const r of rows) console.log(line(r));
-}

@@ -1,0 +1,51 @@
+/**
+ * `checkMap` of the public API: is a map (or a pair of half maps) suitable for the method?
+ * @see README "Is my map suitable?"; shared/spec/house-style.md
+ */
+import { diagnoseHalfMaps, diagnoseMap, type Finding, type MapSummary } from '../diagnostics/index.js';
+import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
+import { startRun, type RunOptions } from './run-control.js';
+import { checkVolume, type VolumeInput } from './volume.js';
+
+export type { Finding, MapSummary };
+
+/** What {@link checkMap} returns. */
+export interface CheckMapResult {
+  /** Per map: box, voxel size, value statistics, solvent statistics (one entry, two with `half2`). */
+  maps: MapSummary[];
+  /**
+   * Findings (`{code, severity, message, evidence}`): `masked`, `flattened`, `sharpened`,
+   * `not-density`, `constant`…; with two maps also `identical-halves`, `not-independent`,
+   * `voxel-size-mismatch`, `box-mismatch`, `halves-look-masked`. Empty when the map looks fine.
+   */
+  findings: Finding[];
+}
+
+/**
+ * Diagnose a map, or two half maps, as `occupy check` does: masked, flattened, sharpened, not a
+ * density map (a mask, scale or local-resolution map), and for half maps identical or dependent
+ * halves. Findings are information; a map is never refused here.
+ *
+ * @param volume the map: `data` Float32Array nx*ny*nz, x fastest; `voxelSizeA` Å
+ * @param half2 optional second half map (then `volume` is the first half)
+ * @param options see {@link RunOptions}
+ * @throws OptionError for an invalid volume or option
+ * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
+ */
+export async function checkMap(volume: VolumeInput, half2?: VolumeInput, options: RunOptions = {}): Promise<CheckMapResult> {
+  checkKnownKeys(options, RUN_OPTION_KEYS);
+  const a = checkVolume(volume, 'volume');
+  const b = half2 === undefined ? undefined : checkVolume(half2, 'half2');
+  const rc = await startRun(options);
+  rc.phase('check', 0.1);
+  let out: CheckMapResult;
+  if (!b) {
+    const d = diagnoseMap(a);
+    out = { maps: [d.map], findings: d.findings };
+  } else {
+    const p = diagnoseHalfMaps(a, b);
+    out = { maps: [p.maps[0].map, p.maps[1].map], findings: p.findings };
+  }
+  rc.done();
+  return out;
+}

@@ -1,0 +1,202 @@
+/**
+ * `estimateLocalScale` of the public API: the OccuPy local scale and solvent confidence of an
+ * in-memory map, on the map's own box.
+ * @see shared/spec/occupy-algorithm.md §1–§8 (the method), §11 (the summary)
+ */
+import type { Vec3, Volume as CoreVolume } from '../core/volume.js';
+import { fourierResample } from '../filters/fourier-resample.js';
+import { estimateLocalScaleParallel, type EstimateResult } from '../occupancy/estimate.js';
+import { summarise, type EstimateSummary } from '../occupancy/summary.js';
+import { TOOL_VERSION } from '../core/version.js';
+import { OptionError, SolventModelError } from './errors.js';
+import { checkEstimateOptions, checkKnownKeys, ESTIMATE_OPTION_KEYS, RUN_OPTION_KEYS, type EstimateOptions } from './estimate-options.js';
+import { startRun, type RunControl, type RunOptions } from './run-control.js';
+import { checkSameGrid, checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
+
+export type { EstimateSummary };
+
+/** Options of {@link estimateLocalScale}. */
+export interface LocalScaleOptions extends EstimateOptions, RunOptions {
+  /**
+   * Also return the (possibly Fourier-cropped) input and the low-passed map on the processing box
+   * in `intermediates`. Default false: the result holds no copy of the input.
+   */
+  keepIntermediates?: boolean;
+  /**
+   * What a failed solvent model does: `'throw'` (default) rejects with {@link SolventModelError};
+   * `'warn'` returns the maps anyway (confidence 0 everywhere when no density reaches confidence
+   * 0.5) with the failure among `summary.warnings`. A fit that cannot run at all always throws.
+   */
+  solventFailure?: 'throw' | 'warn';
+  /**
+   * Run the local-scale step in a worker thread, overlapping the rest (default true; same results
+   * bit for bit). Turn it off when the caller already keeps every core busy.
+   */
+  threads?: boolean;
+}
+
+/** What {@link estimateLocalScale} returns. */
+export interface LocalScaleResult {
+  /**
+   * Local scale in [0, 1] on the input's box, voxel size and origin (spec §6): the relative
+   * occupancy (`mode: 'occ'`) or the resolution-dependent scale (`'res'`). When `maxBox` cropped
+   * the map, the processing-box scale is Fourier-padded back to the input's box and clipped to
+   * [0, 1] (as the modified maps are).
+   */
+  scale: Volume;
+  /** Confidence (probability of not being solvent, spec §7) in [0, 1], same grid as `scale`. */
+  confidence: Volume;
+  /**
+   * The run's numbers (the same object `occupy estimate --json` prints, with `input`
+   * `'(in memory)'` and no files): settings, solvent model, s_max, limits, warnings, timings.
+   * Tile centres in Å are in the input's frame (`originA` + voxel × processing voxel size).
+   */
+  summary: EstimateSummary;
+  /** Only with `keepIntermediates`: the input and the low-passed map on the processing box. */
+  intermediates?: { input: Volume; lowpassed: Volume };
+}
+
+/** The solvent-model failure behind an error of the method, if it is one. */
+function solventFailureOf(err: unknown): SolventModelError | undefined {
+  if (!(err instanceof Error) || err instanceof SolventModelError) return undefined;
+  if (err instanceof RangeError) {
+    if (/^histogram:/.test(err.message)) return new SolventModelError('no-solvent-region', `the solvent region has no contrast: ${err.message.replace(/^histogram: /, '')}; give a solventDef mask`, { cause: err });
+    if (/selects no usable region/.test(err.message)) return new SolventModelError('no-solvent-region', 'solventDef selects no usable region inside the solvent sphere', { cause: err });
+    return undefined;
+  }
+  if (/solvent model/.test(err.message)) return new SolventModelError('fit-failed', err.message.replace(/--solvent-def/g, 'solventDef').replace(/--lowpass/g, 'lowpassA'), { cause: err });
+  return undefined;
+}
+
+/** Inner input errors (a constant map, no positive density) as OptionErrors on `volume.data`. */
+function inputErrorOf(err: unknown): OptionError | undefined {
+  if (!(err instanceof RangeError) || err instanceof OptionError) return undefined;
+  if (/the map is constant/.test(err.message)) return new OptionError('volume.data', 'a map with contrast (not constant)', undefined, err.message, { cause: err });
+  if (/s_max is .* not positive/.test(err.message)) return new OptionError('volume.data', 'a map with positive density', undefined, err.message, { cause: err });
+  return undefined;
+}
+
+/** A processing-box map back on the input's box, clipped to [0, 1] (spec §2: Fourier padding). */
+function onInputBox(v: CoreVolume, input: CoreVolume, originA: Vec3): Volume {
+  if (v.shape.every((n, i) => n === input.shape[i])) return publicVolume({ ...v, voxelSizeA: input.voxelSizeA }, originA);
+  const padded = fourierResample(v, input.shape).data;
+  for (let i = 0; i < padded.length; i++) padded[i] = padded[i] < 0 ? 0 : padded[i] > 1 ? 1 : padded[i];
+  return publicVolume({ data: padded, shape: input.shape, voxelSizeA: input.voxelSizeA }, originA);
+}
+
+/**
+ * The estimate's scale and confidence on the input's grid (padded back when cropped).
+ * @internal
+ */
+export function estimateOnInputBox(result: EstimateResult, input: CoreVolume & { originA: Vec3 }): { scale: Volume; confidence: Volume } {
+  return { scale: onInputBox(result.scale, input, input.originA), confidence: onInputBox(result.confidence, input, input.originA) };
+}
+
+/**
+ * Run the estimate with checked options; shared by {@link estimateLocalScale} and `modifyMap`.
+ * @internal
+ */
+export async function runEstimate(
+  rc: RunControl,
+  input: CoreVolume & { originA: Vec3 },
+  options: LocalScaleOptions,
+  span: [number, number],
+): Promise<EstimateResult> {
+  checkEstimateOptions(options, input.shape, input.voxelSizeA);
+  if (options.keepIntermediates !== undefined && typeof options.keepIntermediates !== 'boolean') throw new OptionError('keepIntermediates', 'true or false', options.keepIntermediates);
+  if (options.threads !== undefined && typeof options.threads !== 'boolean') throw new OptionError('threads', 'true or false', options.threads);
+  if (options.solventFailure !== undefined && options.solventFailure !== 'throw' && options.solventFailure !== 'warn') throw new OptionError('solventFailure', "'throw' or 'warn'", options.solventFailure);
+  const masks: Record<'solventDef' | 'targetMask', CoreVolume | undefined> = { solventDef: undefined, targetMask: undefined };
+  for (const key of ['solventDef', 'targetMask'] as const) {
+    const m = options[key];
+    if (m === undefined) continue;
+    const v = checkVolume(m, key);
+    checkSameGrid(v, input, key, 'the input map');
+    masks[key] = v;
+  }
+  let result: EstimateResult;
+  try {
+    result = await estimateLocalScaleParallel(input, {
+      mode: options.mode,
+      lowpassA: options.lowpassA,
+      resolutionA: options.resolutionA,
+      kernelSize: options.kernelSize,
+      kernelRadiusVoxels: options.kernelRadiusVoxels,
+      tau: options.tau,
+      lowpassMask: options.lowpassMask,
+      tileSize: options.tileSize,
+      maxBox: options.maxBox,
+      useS0: options.useS0,
+      solventDef: masks.solventDef,
+      hedgeConfidence: options.hedgeConfidence,
+      nlrc: options.nlrc,
+      targetMask: masks.targetMask,
+      threads: options.threads,
+      onProgress: rc.span(span[0], span[1]),
+    });
+  } catch (err) {
+    throw solventFailureOf(err) ?? inputErrorOf(err) ?? err;
+  }
+  if (result.lowestConfidentFraction >= 1 && (options.solventFailure ?? 'throw') === 'throw') {
+    throw new SolventModelError('no-confident-density', 'the solvent model failed: no density reaches confidence 0.5, so the confidence map would be 0 everywhere (no solvent in the box, or a bad solvent fit); give a solventDef mask or a coarser lowpassA, or pass solventFailure: \'warn\' to get the maps anyway');
+  }
+  return result;
+}
+
+/**
+ * The summary of an in-memory estimate (tile centres in Å in the input's frame).
+ * @internal
+ */
+export function librarySummary(result: EstimateResult, input: CoreVolume & { originA: Vec3 }, seconds: number, nlrc: boolean, scaleLimit = 0.05): EstimateSummary {
+  const pv = result.processingVoxelSizeA;
+  return summarise(result, {
+    version: TOOL_VERSION,
+    input: '(in memory)',
+    inputVoxelSizeA: [...input.voxelSizeA] as Vec3,
+    scaleLimit,
+    nlrc,
+    voxelToA: (v) => [0, 1, 2].map((i) => input.originA[i] + v[i] * pv[i]) as Vec3,
+    files: [],
+    seconds,
+  });
+}
+
+/**
+ * Estimate the local scale and the solvent confidence of a cryo-EM map (the OccuPy method:
+ * Bharadwaj & Scheres; spec `shared/spec/occupy-algorithm.md` §1–§8), in memory.
+ *
+ * Steps: Fourier crop to `maxBox` (§2), derived low-pass, kernel and tau (§3), low-pass (§4),
+ * solvent model fitted in the inscribed sphere or `solventDef` (§5), local maximum over the
+ * spherical kernel normalised by the full-scale value s_max (§6), confidence from the solvent
+ * model (§7), optional `nlrc` and target-mask occupancy (§6.3, §8). The maps come back on the
+ * input's box whatever `maxBox` did. The FFT is loaded on the first call (no `loadFft` needed).
+ * Phases reported to `onProgress`: `load`, `resample`, `low-pass`, `solvent model`, `confidence`,
+ * `max filter`, `pad to input box` (when cropped), `done`.
+ *
+ * @param volume the map (raw, unsharpened, unmasked is best): `data` Float32Array of length
+ *   nx*ny*nz, index (z*ny + y)*nx + x (x fastest), finite values; `shape` [nx, ny, nz] voxels;
+ *   `voxelSizeA` Å along X, Y, Z; `originA` optional (Å). Not modified.
+ * @param options see {@link LocalScaleOptions}; default `mode` is `'res'`
+ * @returns scale and confidence on the input's grid, and the summary
+ * @throws OptionError for an invalid volume or option (unknown keys too), naming it with its
+ *   allowed range: e.g. `{option: 'kernelSize', allowed: 'an odd integer in 1..63 …'}`
+ * @throws SolventModelError when the solvent model fails (`reason` says how), unless
+ *   `solventFailure: 'warn'` and the fit itself ran
+ * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
+ */
+export async function estimateLocalScale(volume: VolumeInput, options: LocalScaleOptions = {}): Promise<LocalScaleResult> {
+  const t0 = performance.now();
+  checkKnownKeys(options, [...ESTIMATE_OPTION_KEYS, ...RUN_OPTION_KEYS, 'keepIntermediates', 'solventFailure', 'threads']);
+  const input = checkVolume(volume, 'volume');
+  const rc = await startRun(options);
+  const result = await runEstimate(rc, input, options, [0.02, 0.85]);
+  if (result.downsampled) rc.phase('pad to input box', 0.9);
+  const { scale, confidence } = estimateOnInputBox(result, input);
+  const summary = librarySummary(result, input, (performance.now() - t0) / 1000, options.nlrc === true);
+  const out: LocalScaleResult = { scale, confidence, summary };
+  if (options.keepIntermediates === true) {
+    out.intermediates = { input: publicVolume(result.input, input.originA), lowpassed: publicVolume(result.lowpassed, input.originA) };
+  }
+  rc.done();
+  return out;
+}

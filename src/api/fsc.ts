@@ -1,0 +1,106 @@
+/**
+ * `fsc` of the public API: the global Fourier shell correlation of two half maps, and with a mask
+ * RELION's phase-randomised corrected FSC.
+ * @see shared/spec/local-resolution.md §1
+ */
+import { fourierShellCorrelation, resolutionAtThreshold, type FscCurve } from '../resolution/fsc.js';
+import { correctedFsc } from '../resolution/fsc-corrected.js';
+import { OptionError } from './errors.js';
+import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
+import { startRun, type RunOptions } from './run-control.js';
+import { checkSameGrid, checkVolume, type VolumeInput } from './volume.js';
+
+/** Options of {@link fsc}. */
+export interface FscOptions extends RunOptions {
+  /**
+   * A (soft) mask in [0, 1] on the halves' grid: both halves are multiplied by it, and the
+   * phase-randomised corrected FSC is computed (as `relion_postprocess`). CLI `--mask`.
+   */
+  mask?: VolumeInput;
+  /** Seed of the phase randomisation (with `mask`), integer in 0..2147483647; default 0. */
+  seed?: number;
+  /** With `mask`: phase randomisations averaged, integer in 1..100; default 1 (as RELION). */
+  randomisations?: number;
+}
+
+/** An FSC curve: one entry per Fourier shell k = 0 … kMax. */
+export interface FscCurveResult {
+  /** FSC per shell in [-1, 1]; NaN for an empty shell. */
+  fsc: Float64Array;
+  /** Resolution where the curve first falls below 0.143, Å (interpolated); null when it never does up to Nyquist. */
+  resolutionAt0143A: number | null;
+  /** The same at 0.5, Å. */
+  resolutionAt05A: number | null;
+}
+
+/** What {@link fsc} returns. */
+export interface FscResult {
+  /** Spatial frequency of each shell in 1/Å: k / (n_max · a) (n_max the largest box edge). */
+  frequencyPerA: Float64Array;
+  /** Fourier samples (of the full spectrum) per shell. */
+  samples: Float64Array;
+  /** FSC of the halves as given. */
+  unmasked: FscCurveResult;
+  /** With `mask`: FSC of the masked halves (uncorrected). */
+  masked?: FscCurveResult;
+  /**
+   * With `mask`: the phase-randomised corrected FSC (RELION's; its 0.143 resolution is
+   * `rlnFinalResolution`), and the resolution from which phases were randomised (null: never).
+   */
+  corrected?: FscCurveResult & { randomiseFromA: number | null };
+  /** Nyquist limit, 2 × the largest voxel size, Å. */
+  nyquistA: number;
+}
+
+function curveResult(c: Pick<FscCurve, 'fsc' | 'shellWidthPerA'>): FscCurveResult {
+  const at = (t: number) => {
+    const r = resolutionAtThreshold(c, t);
+    return r.crossed ? r.resolutionA : null;
+  };
+  return { fsc: c.fsc, resolutionAt0143A: at(0.143), resolutionAt05A: at(0.5) };
+}
+
+/**
+ * Fourier shell correlation of two half maps (spec `shared/spec/local-resolution.md` §1):
+ * FSC(k) = Re Σ F1·conj(F2) / sqrt(Σ|F1|² Σ|F2|²) over shells of width 1/(n_max·a); with a mask
+ * also the corrected FSC of RELION's post-processing (phases randomised beyond where the
+ * unmasked FSC drops below 0.8). Same numbers as `occupy fsc`.
+ *
+ * @param half1 first half map: `data` Float32Array nx*ny*nz, x fastest; `voxelSizeA` Å
+ * @param half2 second half map on the same grid
+ * @param options see {@link FscOptions}
+ * @throws OptionError for an invalid volume or option, or halves/mask on different grids
+ * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
+ */
+export async function fsc(half1: VolumeInput, half2: VolumeInput, options: FscOptions = {}): Promise<FscResult> {
+  checkKnownKeys(options, [...RUN_OPTION_KEYS, 'mask', 'seed', 'randomisations']);
+  const a = checkVolume(half1, 'half1');
+  const b = checkVolume(half2, 'half2');
+  checkSameGrid(b, a, 'half2', 'half1');
+  const mask = options.mask === undefined ? undefined : checkVolume(options.mask, 'mask');
+  if (mask) checkSameGrid(mask, a, 'mask', 'half1');
+  const seed = options.seed ?? 0;
+  if (!(Number.isInteger(seed) && seed >= 0 && seed <= 2147483647)) throw new OptionError('seed', 'an integer in 0..2147483647', seed);
+  const draws = options.randomisations ?? 1;
+  if (!(Number.isInteger(draws) && draws >= 1 && draws <= 100)) throw new OptionError('randomisations', 'an integer in 1..100', draws);
+  const rc = await startRun(options);
+  rc.phase('fsc', 0.1);
+  let out: FscResult;
+  const nyquistA = 2 * Math.max(...a.voxelSizeA);
+  if (mask) {
+    const corr = correctedFsc(a, b, mask.data, { seed, randomisations: draws });
+    out = {
+      frequencyPerA: corr.masked.frequencyPerA,
+      samples: corr.masked.count,
+      unmasked: curveResult(corr.unmasked),
+      masked: curveResult(corr.masked),
+      corrected: { ...curveResult({ fsc: corr.corrected, shellWidthPerA: corr.masked.shellWidthPerA }), randomiseFromA: corr.randomiseFromA },
+      nyquistA,
+    };
+  } else {
+    const c = fourierShellCorrelation(a, b);
+    out = { frequencyPerA: c.frequencyPerA, samples: c.count, unmasked: curveResult(c), nyquistA };
+  }
+  rc.done();
+  return out;
+}

@@ -1,0 +1,130 @@
+/**
+ * `localResolution` of the public API: local resolution in Å from half maps (calibrated local
+ * FSC, RELION's `--locres`) or the monogenic (MonoRes-style) estimate.
+ * @see shared/spec/local-resolution.md §2–§4
+ */
+import { localFsc } from '../resolution/local-fsc.js';
+import { relionLocalResolution } from '../resolution/relion-locres.js';
+import { monogenicLocalResolution } from '../resolution/monogenic.js';
+import { OptionError } from './errors.js';
+import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
+import { startRun, type RunOptions } from './run-control.js';
+import { checkSameGrid, checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
+
+/** Options of {@link localResolution}. */
+export interface LocalResolutionOptions extends RunOptions {
+  /**
+   * `'localfsc'` (default): calibrated local FSC of two half maps (pre-whitened, threshold 0.3);
+   * `'relion'`: a reproduction of RELION 3.1's `relion_postprocess --locres` (FSC 0.143);
+   * `'monores'`: monogenic estimate from two half maps, or from one map with a `mask`.
+   */
+  method?: 'localfsc' | 'relion' | 'monores';
+  /** Where to report (voxels > 0.5), on the maps' grid; required by `'monores'` with one map. CLI `--mask`. */
+  mask?: VolumeInput;
+  /** `'localfsc'`: window edge in voxels (even, ≥ 16); default from the global resolution. CLI `--window`. */
+  windowVoxels?: number;
+  /** `'localfsc'`: grid spacing in voxels (≥ 1); default window/4. CLI `--step`. */
+  stepVoxels?: number;
+  /** `'localfsc'`: FSC threshold in (0, 1); default 0.3 (calibrated). CLI `--threshold`. */
+  threshold?: number;
+  /** `'localfsc'`: pre-whiten the halves (default true). CLI `--no-whiten` = false. */
+  whiten?: boolean;
+  /** `'localfsc'`, `'relion'`: coarsest reported resolution in Å, also the value outside the mask; default 50. CLI `--lowest-resolution`. */
+  lowestResolutionA?: number;
+  /** `'localfsc'`, `'relion'`: randomise phases beyond this resolution in Å. CLI `--randomize-at`. */
+  randomizeAtA?: number;
+  /** `'relion'`: window grid spacing in Å (default 25). CLI `--locres-sampling`. */
+  samplingA?: number;
+}
+
+/** What {@link localResolution} returns. */
+export interface LocalResolutionResult {
+  /** Local resolution in Å per voxel on the maps' grid; the background value outside the mask. */
+  resolution: Volume;
+  /** `'localfsc'`: finer and coarser ends of each voxel's ~90 % interval, Å, same grid. */
+  interval?: { low: Volume; high: Volume };
+  /** 1 where the value is the finest reported one (a bound: the truth is that or finer), else 0; x fastest. */
+  pinned?: Uint8Array;
+  /** Median, 5th and 95th percentile inside the mask, Å. */
+  medianA: number;
+  p5A: number;
+  p95A: number;
+}
+
+const NUMERIC = { windowVoxels: 'an even integer in 16..1024', stepVoxels: 'an integer in 1..1024', threshold: 'a number in (0, 1)', lowestResolutionA: 'a resolution in Å from Nyquist to 1e6', randomizeAtA: 'a resolution in Å from Nyquist to 1e6', samplingA: 'a number of Å in (0, 1e6]' } as const;
+
+/**
+ * Local resolution in Å (spec `shared/spec/local-resolution.md`): local FSC in Hann windows on a
+ * grid, interpolated to every voxel (§2); RELION's `--locres` (spherical windows, phase-randomised
+ * corrected FSC); or the monogenic amplitude tested against noise, frequency by frequency (§3, §4).
+ * Same numbers as `occupy locres` with the same settings.
+ *
+ * @param half1 first half map (or the single map for `'monores'`): `data` Float32Array nx*ny*nz,
+ *   x fastest; `voxelSizeA` Å
+ * @param half2 second half map on the same grid (required but by `'monores'` with a mask)
+ * @param options see {@link LocalResolutionOptions}
+ * @throws OptionError for an invalid volume or option, maps on different grids, or a missing
+ *   half map / mask
+ * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
+ */
+export async function localResolution(half1: VolumeInput, half2: VolumeInput | undefined, options: LocalResolutionOptions = {}): Promise<LocalResolutionResult> {
+  checkKnownKeys(options, [...RUN_OPTION_KEYS, 'method', 'mask', ...Object.keys(NUMERIC), 'whiten']);
+  const method = options.method ?? 'localfsc';
+  if (method !== 'localfsc' && method !== 'relion' && method !== 'monores') throw new OptionError('method', "'localfsc', 'relion' or 'monores'", method);
+  const a = checkVolume(half1, 'half1');
+  const b = half2 === undefined ? undefined : checkVolume(half2, 'half2');
+  if (b) checkSameGrid(b, a, 'half2', 'half1');
+  const mask = options.mask === undefined ? undefined : checkVolume(options.mask, 'mask');
+  if (mask) checkSameGrid(mask, a, 'mask', 'half1');
+  if (!b && method !== 'monores') throw new OptionError('half2', `a second half map (method '${method}' needs two)`, undefined);
+  if (!b && !mask) throw new OptionError('mask', "a molecule mask (method 'monores' with one map needs it)", undefined);
+  const nyquist = 2 * Math.max(...a.voxelSizeA);
+  const o = options as Record<string, unknown>;
+  for (const [key, allowed] of Object.entries(NUMERIC)) {
+    const v = o[key];
+    if (v === undefined) continue;
+    const ok =
+      typeof v === 'number' &&
+      Number.isFinite(v) &&
+      (key === 'windowVoxels' ? Number.isInteger(v) && v % 2 === 0 && v >= 16 && v <= 1024
+        : key === 'stepVoxels' ? Number.isInteger(v) && v >= 1 && v <= 1024
+        : key === 'threshold' ? v > 0 && v < 1
+        : key === 'samplingA' ? v > 0 && v <= 1e6
+        : v >= nyquist * (1 - 1e-6) && v <= 1e6);
+    if (!ok) throw new OptionError(key, allowed.replace('Nyquist', `${Number(nyquist.toFixed(3))} (Nyquist)`), v);
+    if (method !== 'localfsc' && ['windowVoxels', 'stepVoxels', 'threshold'].includes(key)) throw new OptionError(key, `undefined with method '${method}'`, v);
+    if (method !== 'relion' && key === 'samplingA') throw new OptionError(key, "undefined unless method is 'relion'", v);
+  }
+  if (options.whiten !== undefined && typeof options.whiten !== 'boolean') throw new OptionError('whiten', 'true or false', options.whiten);
+
+  const rc = await startRun(options);
+  const progress = rc.span(0.05, 0.95);
+  const step = (f: number) => progress(method === 'monores' ? 'monogenic' : 'local FSC', f);
+  rc.phase(method === 'monores' ? 'monogenic' : 'local FSC', 0.05);
+  let out: LocalResolutionResult;
+  if (method === 'relion') {
+    const r = relionLocalResolution(a, b as Volume, { samplingA: options.samplingA, randomizeAtA: options.randomizeAtA, minResolutionA: options.lowestResolutionA, mask: mask?.data, onProgress: step });
+    out = { resolution: publicVolume(r.resolution, a.originA), medianA: r.medianA, p5A: r.p5A, p95A: r.p95A };
+  } else if (method === 'localfsc') {
+    const r = localFsc(a, b as Volume, {
+      mask: mask?.data,
+      windowVoxels: options.windowVoxels,
+      stepVoxels: options.stepVoxels,
+      threshold: options.threshold,
+      whiten: options.whiten,
+      lowestResolutionA: options.lowestResolutionA,
+      randomizeAtA: options.randomizeAtA,
+      onProgress: step,
+    });
+    out = { resolution: publicVolume(r.resolution, a.originA), interval: { low: publicVolume(r.low, a.originA), high: publicVolume(r.high, a.originA) }, pinned: r.pinned, medianA: r.medianA, p5A: r.p5A, p95A: r.p95A };
+  } else {
+    const maskData = mask ? mask.data : new Float32Array(a.data.length).fill(1);
+    const r = monogenicLocalResolution(b ? { half1: a, half2: b } : { map: a }, maskData, { onProgress: step, signal: options.signal });
+    const finest = Math.min(...r.tested);
+    const pinned = new Uint8Array(r.resolution.length);
+    for (let i = 0; i < pinned.length; i++) pinned[i] = (!mask || mask.data[i] > 0.5) && r.resolution[i] <= finest * (1 + 1e-6) ? 1 : 0;
+    out = { resolution: publicVolume({ data: r.resolution, shape: a.shape, voxelSizeA: a.voxelSizeA }, a.originA), pinned, medianA: r.medianA, p5A: r.p5A, p95A: r.p95A };
+  }
+  rc.done();
+  return out;
+}

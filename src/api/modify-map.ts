@@ -1,0 +1,111 @@
+/**
+ * `modifyMap` of the public API: amplify, attenuate or sigmoid-modify a map by its local scale, or
+ * only suppress its solvent.
+ * @see shared/spec/occupy-algorithm.md §9
+ */
+import { modifyMap as modifyByScale } from '../occupancy/modify.js';
+import type { ModificationKind } from '../occupancy/modification-curves.js';
+import { OptionError } from './errors.js';
+import { checkKnownKeys, ESTIMATE_OPTION_KEYS, RUN_OPTION_KEYS } from './estimate-options.js';
+import { estimateOnInputBox, librarySummary, runEstimate, type EstimateSummary, type LocalScaleOptions } from './estimate-local-scale.js';
+import { startRun } from './run-control.js';
+import { checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
+
+/** One modification (OccuPy paper, "map modification"; spec §9). */
+export interface Modification {
+  /** `'amplify'` raises partial occupancies, `'attenuate'` lowers them, `'sigmoid'` both about `pivot`. */
+  kind: ModificationKind;
+  /** The power, > 1 (CLI `--amplify g`, `--attenuate g`, `--sigmoid g`). */
+  gamma: number;
+  /** Sigmoid pivot in [0.01, 0.99]; only (and required) with `'sigmoid'`. */
+  pivot?: number;
+}
+
+/** Options of {@link modifyMap}: the estimate's (default `mode: 'occ'`) plus the modification's. */
+export interface ModifyMapOptions extends Omit<LocalScaleOptions, 'keepIntermediates'> {
+  /** The modification; leave it out with `excludeSolvent: true` to only flatten the solvent. */
+  modification?: Modification;
+  /** Scales at or below this are never modified, in [0, 1); default 0.05. CLI `--scale-limit`. */
+  scaleLimit?: number;
+  /** Flatten the solvent to 0 and add no synthetic solvent. CLI `--exclude-solvent`. */
+  excludeSolvent?: boolean;
+  /** Treat every voxel as confident (not recommended). CLI `--omit-confidence`. */
+  omitConfidence?: boolean;
+  /** Low-pass the output to this resolution in Å. CLI `--lowpass-output`. */
+  lowpassOutputA?: number;
+  /** Histogram-match the output to the input instead of clipping to its range. CLI `--hist-match`. */
+  histMatch?: boolean;
+  /** Seed of the synthetic solvent noise (integer in 0..2147483647); default 0, so results repeat. */
+  seed?: number;
+}
+
+/** What {@link modifyMap} returns. */
+export interface ModifyMapResult {
+  /** The modified map on the input's grid (box, voxel size, origin), density units of the input. */
+  map: Volume;
+  /** The local scale the map was modified by, on the input's grid (see `estimateLocalScale`). */
+  scale: Volume;
+  /** The solvent confidence, on the input's grid. */
+  confidence: Volume;
+  /** The estimate's summary (as `estimateLocalScale`'s). */
+  summary: EstimateSummary;
+}
+
+/**
+ * Modify a map by its estimated local scale (OccuPy paper; spec §9): estimate (occupancy mode
+ * unless `mode: 'res'`), then per voxel `factor(scale)` (amplify `s^(1/g)`, attenuate `s^g`, or
+ * the sigmoid), `modified = input × factor` plus synthetic solvent where signal was removed
+ * (attenuate/sigmoid), blended with the input by the confidence so solvent stays as it was
+ * (`excludeSolvent`: flattened), optionally low-passed, padded back to the input's box when
+ * `maxBox` cropped, and clipped to the input's value range (or histogram-matched).
+ *
+ * @param volume the map (see `estimateLocalScale`); not modified
+ * @param options see {@link ModifyMapOptions}; `modification` or `excludeSolvent` is required
+ * @returns the modified map, the scale and confidence it used, the summary
+ * @throws OptionError for an invalid volume or option (e.g. `{option: 'modification.gamma', allowed: 'a number > 1'}`)
+ * @throws SolventModelError when the solvent model fails (see `estimateLocalScale`)
+ * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
+ */
+export async function modifyMap(volume: VolumeInput, options: ModifyMapOptions): Promise<ModifyMapResult> {
+  const t0 = performance.now();
+  checkKnownKeys(options ?? {}, [...ESTIMATE_OPTION_KEYS, ...RUN_OPTION_KEYS, 'solventFailure', 'threads', 'modification', 'scaleLimit', 'excludeSolvent', 'omitConfidence', 'lowpassOutputA', 'histMatch', 'seed']);
+  const input = checkVolume(volume, 'volume');
+  const m = options.modification;
+  if (m !== undefined) {
+    if (m.kind !== 'amplify' && m.kind !== 'attenuate' && m.kind !== 'sigmoid') throw new OptionError('modification.kind', "'amplify', 'attenuate' or 'sigmoid'", m.kind);
+    if (!(typeof m.gamma === 'number' && m.gamma > 1 && m.gamma <= 1e6)) throw new OptionError('modification.gamma', 'a number in (1, 1e6]', m.gamma);
+    if (m.kind === 'sigmoid' && !(typeof m.pivot === 'number' && m.pivot >= 0.01 && m.pivot <= 0.99)) throw new OptionError('modification.pivot', "a number in [0.01, 0.99] with kind 'sigmoid'", m.pivot);
+    if (m.kind !== 'sigmoid' && m.pivot !== undefined) throw new OptionError('modification.pivot', "undefined unless kind is 'sigmoid'", m.pivot);
+  } else if (options.excludeSolvent !== true) {
+    throw new OptionError('modification', "{kind, gamma, pivot?}, or excludeSolvent: true to only flatten the solvent", undefined);
+  }
+  if (options.scaleLimit !== undefined && !(typeof options.scaleLimit === 'number' && options.scaleLimit >= 0 && options.scaleLimit < 1)) throw new OptionError('scaleLimit', 'a number in [0, 1)', options.scaleLimit);
+  const seed = options.seed ?? 0;
+  if (!(Number.isInteger(seed) && seed >= 0 && seed <= 2147483647)) throw new OptionError('seed', 'an integer in 0..2147483647', seed);
+  const nyquist = 2 * Math.max(...input.voxelSizeA);
+  if (options.lowpassOutputA !== undefined && !(typeof options.lowpassOutputA === 'number' && options.lowpassOutputA >= nyquist * (1 - 1e-6) && options.lowpassOutputA <= 1e6)) {
+    throw new OptionError('lowpassOutputA', `a resolution in Å from ${Number(nyquist.toFixed(3))} (Nyquist limit of the map) to 1e6`, options.lowpassOutputA);
+  }
+  for (const key of ['excludeSolvent', 'omitConfidence', 'histMatch'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw new OptionError(key, 'true or false', options[key]);
+  }
+
+  const rc = await startRun(options);
+  const result = await runEstimate(rc, input, { ...options, mode: options.mode ?? 'occ' }, [0.02, 0.7]);
+  rc.phase('modify', 0.75);
+  const mod = modifyByScale(input, result, m, {
+    scaleLimit: options.scaleLimit,
+    excludeSolvent: options.excludeSolvent,
+    omitConfidence: options.omitConfidence,
+    lowpassOutputA: options.lowpassOutputA,
+    histMatch: options.histMatch,
+    seed,
+    lowpassMask: options.lowpassMask,
+  });
+  rc.phase('pad to input box', 0.9);
+  // scale and confidence on the input's grid, as estimateLocalScale returns them
+  const { scale, confidence } = estimateOnInputBox(result, input);
+  const summary = librarySummary(result, input, (performance.now() - t0) / 1000, options.nlrc === true, options.scaleLimit ?? 0.05);
+  rc.done();
+  return { map: publicVolume(mod.volume, input.originA), scale, confidence, summary };
+}

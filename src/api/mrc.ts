@@ -1,0 +1,129 @@
+/**
+ * `readMrc` and `writeMrc` of the public API: MRC2014 maps to and from {@link Volume}, with the
+ * origin carried along.
+ * @see https://www.ccpem.ac.uk/mrc_format/mrc2014.php
+ */
+import type { Vec3 } from '../core/volume.js';
+import { readMrc as readMrcFile, readMrcBuffer, writeMrc as writeMrcFile, type MrcHeader, type MrcMode } from '../io/mrc/index.js';
+import { OptionError } from './errors.js';
+import { checkVolume, type Volume, type VolumeInput } from './volume.js';
+
+/** A map read by {@link readMrc}: the {@link Volume} and the header exactly as stored. */
+export interface MrcVolume extends Volume {
+  /** The file's header as stored (nx/ny/nz and start indices in the file's axis order). */
+  header: MrcHeader;
+}
+
+/** Options of {@link readMrc}. */
+export interface ReadMrcOptions {
+  /**
+   * Accept common header defects (missing `'MAP '` tag, `mapc/mapr/maps` not a permutation, zero
+   * cell lengths, trailing bytes) instead of throwing. Default false.
+   */
+  permissive?: boolean;
+  /** Accept NaN/±Infinity voxels instead of throwing. Default false. */
+  allowNonFinite?: boolean;
+}
+
+/** Options of {@link writeMrc}. */
+export interface WriteMrcOptions {
+  /**
+   * A map read by {@link readMrc} (or its header) to take the axis order (`mapc/mapr/maps`), space
+   * group, cell angles and labels from; `nxstart/nystart/nzstart` and `origin` are kept when they
+   * give the volume's `originA`. Box, cell lengths, mode and statistics come from the volume.
+   */
+  like?: MrcVolume | MrcHeader;
+  /** Data mode: 2 float32 (default), 0 int8, 1 int16, 6 uint16, 12 float16. */
+  mode?: MrcMode;
+  /** Text labels (at most 10 kept, 80 characters each); default the `like` header's. */
+  labels?: string[];
+  /** Files that must not be overwritten (compared as files: device and inode). */
+  protect?: string[];
+}
+
+/** Physical-axis (X, Y, Z) start indices from a header whose start fields are in file order. */
+function startXYZ(h: MrcHeader): Vec3 {
+  const start: Vec3 = [0, 0, 0];
+  const order = [h.mapc, h.mapr, h.maps];
+  const starts = [h.nxstart, h.nystart, h.nzstart];
+  for (let i = 0; i < 3; i++) {
+    const axis = order[i] - 1;
+    if (axis >= 0 && axis < 3) start[axis] = starts[i];
+  }
+  return start;
+}
+
+/**
+ * Position of voxel (0, 0, 0) in Å along X, Y, Z, as ChimeraX places the map: the header's
+ * `origin` when any of it is non-zero, else `start × voxel size`.
+ */
+export function headerOriginA(h: MrcHeader, voxelSizeA: readonly number[]): Vec3 {
+  if (h.origin.some((o) => o !== 0)) return [h.origin[0], h.origin[1], h.origin[2]];
+  const s = startXYZ(h);
+  return [s[0] * voxelSizeA[0], s[1] * voxelSizeA[1], s[2] * voxelSizeA[2]];
+}
+
+/**
+ * Read an MRC/CCP4 map (MRC2014; `.mrc`, `.map`, `.ccp4`, optionally gzip-compressed) from a file
+ * or from its bytes.
+ *
+ * Modes 0 (int8), 1 (int16), 2 (float32), 6 (uint16) and 12 (float16) are read as float32. The
+ * byte order comes from the machine stamp (or is detected); the file's `mapc/mapr/maps` axis
+ * order is undone, so `data` is X-fastest with `shape` `[nx, ny, nz]` along the physical axes.
+ * `voxelSizeA[i]` = cella[i] / m[i] (Å); `originA` as {@link Volume.originA}.
+ *
+ * @param source file path, or the whole file's bytes (not modified)
+ * @param options see {@link ReadMrcOptions}
+ * @returns the volume and the header as stored
+ * @throws MrcFormatError when the file is not a valid map (truncated, unknown mode, corrupt gzip,
+ *   NaN voxels …), message prefixed with the path
+ * @throws Error `cannot read map '<path>': …` when the file cannot be read (missing, a folder …)
+ * @throws OptionError when `source` is neither a string nor a Uint8Array
+ */
+export async function readMrc(source: string | Uint8Array, options: ReadMrcOptions = {}): Promise<MrcVolume> {
+  const o = { permissive: options.permissive === true, allowNonFinite: options.allowNonFinite === true };
+  let map;
+  if (typeof source === 'string') map = await readMrcFile(source, o);
+  else if (source instanceof Uint8Array) map = readMrcBuffer(source, o);
+  else throw new OptionError('source', 'a file path or a Uint8Array of the file', source);
+  const { volume, header } = map;
+  return {
+    data: volume.data,
+    shape: [volume.shape[0], volume.shape[1], volume.shape[2]],
+    voxelSizeA: [...volume.voxelSizeA],
+    originA: headerOriginA(header, volume.voxelSizeA),
+    header,
+  };
+}
+
+/**
+ * Write a volume to an MRC2014 file, atomically: the file is written under a temporary name in
+ * the same folder, fsynced and renamed onto `path` (never left half-written); `.gz` paths are
+ * gzip-compressed. The header gets the box, cell (box × voxel size, Å), mode and statistics of the
+ * volume; `originA` is stored in the header's `origin` (start indices 0), unless the `like` map's
+ * start indices or origin already give it (then they are kept as they are).
+ *
+ * @param path output file path (its folder is created when missing)
+ * @param volume the map; `data` length nx*ny*nz, X fastest; not modified
+ * @param options see {@link WriteMrcOptions}
+ * @throws OptionError for an invalid volume or option (naming it)
+ * @throws Error `refusing to overwrite input …` for a protected path, and I/O errors in the
+ *   user's terms (`cannot write '<path>': no space left on device`)
+ */
+export async function writeMrc(path: string, volume: VolumeInput, options: WriteMrcOptions = {}): Promise<void> {
+  if (typeof path !== 'string' || path === '') throw new OptionError('path', 'a file path', path);
+  const v = checkVolume(volume, 'volume', false);
+  const like = options.like === undefined ? undefined : 'header' in options.like ? options.like.header : options.like;
+  if (options.mode !== undefined && ![0, 1, 2, 6, 12].includes(options.mode)) throw new OptionError('mode', '0, 1, 2, 6 or 12', options.mode);
+  let template: MrcHeader | undefined;
+  const zeroStart = { nxstart: 0, nystart: 0, nzstart: 0 };
+  if (like) {
+    const kept = headerOriginA(like, v.voxelSizeA);
+    const same = kept.every((o, i) => Math.abs(o - v.originA[i]) <= 1e-4 * Math.max(1, Math.abs(o)));
+    template = same ? like : { ...like, ...zeroStart, origin: [...v.originA] };
+  } else if (v.originA.some((o) => o !== 0)) {
+    // a header with the default fields, carrying the origin only
+    template = { ...zeroStart, mapc: 1, mapr: 2, maps: 3, ispg: 1, cellb: [90, 90, 90], origin: [...v.originA], labels: [] } as unknown as MrcHeader;
+  }
+  await writeMrcFile(path, v, { template, mode: options.mode, labels: options.labels, protect: options.protect });
+}

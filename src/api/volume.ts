@@ -1,0 +1,78 @@
+/**
+ * The public map type of the library and its checks at the API boundary.
+ */
+import type { Vec3, Volume as CoreVolume } from '../core/volume.js';
+import { simdRange } from '../math/voxel-kernels.js';
+import { OptionError } from './errors.js';
+
+/**
+ * A 3D density map as the library takes and returns it.
+ *
+ * Layout: `data` has length `nx*ny*nz`; voxel (x, y, z) is at index `(z*ny + y)*nx + x` (x
+ * fastest), with x, y, z the physical X, Y, Z axes (an MRC file's `mapc/mapr/maps` order is
+ * undone by {@link readMrc}).
+ */
+export interface Volume {
+  /** Voxel values, length `nx*ny*nz`, index `(z*ny + y)*nx + x`; density in the map's units. */
+  data: Float32Array;
+  /** Box `[nx, ny, nz]` in voxels along X, Y, Z. */
+  shape: readonly [number, number, number];
+  /** Voxel size along X, Y, Z in Å. */
+  voxelSizeA: [number, number, number];
+  /**
+   * Position of voxel (0, 0, 0) along X, Y, Z in Å, in the frame ChimeraX shows the map in: the
+   * MRC header's `origin` when it is non-zero, otherwise `nxstart/nystart/nzstart × voxel size`.
+   */
+  originA: [number, number, number];
+}
+
+/** What the functions accept: a {@link Volume} whose `originA` may be left out (then 0, 0, 0). */
+export type VolumeInput = Omit<Volume, 'originA'> & { originA?: [number, number, number] };
+
+/**
+ * Check a volume given to the API and return it as the method's volume (no copy of the voxels).
+ * @param name the argument's key in error messages (`volume`, `half1`, `mask`, …)
+ * @param finite also require every voxel to be a finite number (one pass over the data)
+ * @throws OptionError naming `<name>.data`, `<name>.shape`, `<name>.voxelSizeA` or `<name>.originA`
+ */
+export function checkVolume(v: VolumeInput, name: string, finite = true): CoreVolume & { originA: Vec3 } {
+  if (typeof v !== 'object' || v === null) throw new OptionError(name, 'a volume {data, shape, voxelSizeA}', v);
+  const { shape, voxelSizeA } = v;
+  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new OptionError(`${name}.shape`, '[nx, ny, nz] of positive integers', shape);
+  }
+  if (!Array.isArray(voxelSizeA) || voxelSizeA.length !== 3 || !voxelSizeA.every((a) => Number.isFinite(a) && a > 0)) {
+    throw new OptionError(`${name}.voxelSizeA`, '[ax, ay, az] of finite numbers > 0 (Å)', voxelSizeA);
+  }
+  const originA = v.originA ?? [0, 0, 0];
+  if (!Array.isArray(originA) || originA.length !== 3 || !originA.every((a) => Number.isFinite(a))) {
+    throw new OptionError(`${name}.originA`, '[x, y, z] of finite numbers (Å)', originA);
+  }
+  const n = shape[0] * shape[1] * shape[2];
+  if (!(v.data instanceof Float32Array) || v.data.length !== n) {
+    throw new OptionError(`${name}.data`, `a Float32Array of length nx*ny*nz = ${n}`, v.data);
+  }
+  if (finite && n > 0) {
+    const { min, max } = simdRange(v.data);
+    if (!Number.isFinite(min) || !Number.isFinite(max)) throw new OptionError(`${name}.data`, 'finite numbers (no NaN or ±Infinity)', `${min}..${max}`, `${name}.data must hold finite numbers only (found NaN or ±Infinity)`);
+  }
+  return { data: v.data, shape: [shape[0], shape[1], shape[2]], voxelSizeA: [voxelSizeA[0], voxelSizeA[1], voxelSizeA[2]], originA: [originA[0], originA[1], originA[2]] };
+}
+
+/**
+ * Check that `v` is on the same grid as `ref` (same box; voxel sizes equal to 0.1 %).
+ * @throws OptionError naming `name`
+ */
+export function checkSameGrid(v: CoreVolume, ref: CoreVolume, name: string, refName: string): void {
+  if (v.shape.some((n, i) => n !== ref.shape[i])) {
+    throw new OptionError(name, `a map on the box of ${refName} (${ref.shape.join('x')})`, v.shape.join('x'), `${name} box ${v.shape.join('x')} does not match ${refName} ${ref.shape.join('x')}`);
+  }
+  if (v.voxelSizeA.some((a, i) => Math.abs(a - ref.voxelSizeA[i]) > 1e-3 * ref.voxelSizeA[i])) {
+    throw new OptionError(name, `the voxel size of ${refName} (${ref.voxelSizeA.join(', ')} Å)`, v.voxelSizeA, `${name} voxel size ${v.voxelSizeA.join(', ')} Å does not match ${refName} ${ref.voxelSizeA.join(', ')} Å`);
+  }
+}
+
+/** A public volume from the method's volume plus an origin (no copy of the voxels). */
+export function publicVolume(v: CoreVolume, originA: Vec3): Volume {
+  return { data: v.data, shape: [v.shape[0], v.shape[1], v.shape[2]], voxelSizeA: [...v.voxelSizeA] as Vec3, originA: [...originA] as Vec3 };
+}

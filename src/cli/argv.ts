@@ -5,7 +5,11 @@
  * `-l -p 8`. OccuPy users type `-lp`, `-am`, `-at`, so those tokens are rewritten to their long
  * names before parsing (up to a literal `--`).
  */
-const MULTI_LETTER: Record<string, string> = { lp: '--lowpass', am: '--amplify', at: '--attenuate' };
+import { ESTIMATE_OPTIONS } from '../occupancy/options.js';
+
+/** `lp` → `--lowpass`, … from the option schema's `occupyShort` flags. */
+const MULTI_LETTER: Record<string, string> = Object.fromEntries(ESTIMATE_OPTIONS.filter((s) => s.occupyShort).map((s) => [s.occupyShort!.slice(1), s.flag]));
+const MULTI_LETTER_TOKEN = new RegExp(`^-(${Object.keys(MULTI_LETTER).join('|')})(=.*)?$`);
 
 /** Rewrite `-lp`, `-am`, `-at` (also `-lp=8`) to their long forms; tokens after `--` are untouched. */
 export function rewriteMultiLetterFlags(argv: readonly string[]): string[] {
@@ -21,7 +25,7 @@ export function rewriteMultiLetterFlags(argv: readonly string[]): string[] {
       out.push(tok);
       continue;
     }
-    const m = /^-(lp|am|at)(=.*)?$/.exec(tok);
+    const m = MULTI_LETTER_TOKEN.exec(tok);
     out.push(m ? MULTI_LETTER[m[1]] + (m[2] ?? '') : tok);
   }
   return out;

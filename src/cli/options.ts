@@ -5,37 +5,31 @@
  * The parsers throw {@link OptionRangeError} (not commander's InvalidArgumentError), so the entry
  * point prints the message as its one `occupy: error: ...` line and exits non-zero.
  */
+import { Option, type Command } from 'commander';
 import { ANGPIX_MAX_A, ANGPIX_MIN_A, voxelSizeError } from '../core/voxel-size-limits.js';
-import { UsageError } from '../core/exit-codes.js';
+import { OptionError, inRange, rangeText, strictNumber, type Range } from '../core/option-error.js';
+import { allowedText, numberAllowed, INT_OPTION_MAX, SEED_MAX, RESOLUTION_MAX_A, RESOLUTION_MIN_A, type OptionSpec } from '../occupancy/options.js';
 
 /** An out-of-range or malformed option value; the message names the option, the range and the value. */
-export class OptionRangeError extends UsageError {
-  /** @param message one line: the option, the allowed range and the value */
-  constructor(message: string) {
-    super(message);
+export class OptionRangeError extends OptionError {
+  /**
+   * @param message one line: the option, the allowed range and the value
+   * @param option the option's key (default: the flag the message starts with)
+   * @param allowed what is allowed (default: the message)
+   */
+  constructor(message: string, option?: string, allowed?: string) {
+    const flag = /^(--?[A-Za-z0-9][\w-]*)/.exec(message)?.[1];
+    super(message, option ?? flag ?? '', allowed ?? message, { flag });
     this.name = 'OptionRangeError';
   }
 }
 
-/** Largest value of an integer option unless the option says otherwise (2³¹ − 1). */
-export const INT_OPTION_MAX = 2 ** 31 - 1;
-/** Range of every `--seed`: an integer in 0..2³¹ − 1. */
-export const SEED_MAX = 2 ** 31 - 1;
+export { INT_OPTION_MAX, SEED_MAX, RESOLUTION_MIN_A, RESOLUTION_MAX_A } from '../occupancy/options.js';
 export { ANGPIX_MIN_A, ANGPIX_MAX_A } from '../core/voxel-size-limits.js';
-/** Smallest value of resolution-like options (`--lowpass`, `--resolution`, ...), Å. */
-export const RESOLUTION_MIN_A = 0.1;
-/** Largest value of resolution-like options (`--lowpass`, `--resolution`, ...), Å. */
-export const RESOLUTION_MAX_A = 1000;
+export { rangeText, inRange, type Range } from '../core/option-error.js';
 
 /** The value as typed, quoted, for messages (`got 'abc'`, `got ''`). */
 const shown = (raw: string) => `'${raw}'`;
-
-/** Parse a number strictly: no empty/blank text, no NaN or ±Infinity, no hex/binary/octal tricks. */
-function strictNumber(raw: string): number {
-  const t = raw.trim();
-  if (t === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return Number.NaN;
-  return Number(t);
-}
 
 /**
  * A finite number parser for option `name`, optionally bounded by `check`.
@@ -46,31 +40,52 @@ function strictNumber(raw: string): number {
 export function numberOption(name: string, check?: (v: number) => boolean, expect = 'a finite number'): (raw: string) => number {
   return (raw: string) => {
     const v = strictNumber(raw);
-    if (!Number.isFinite(v) || (check && !check(v))) throw new OptionRangeError(`${name} must be ${expect}, got ${shown(raw)}`);
+    if (!Number.isFinite(v) || (check && !check(v))) throw new OptionRangeError(`${name} must be ${expect}, got ${shown(raw)}`, undefined, expect);
     return v;
   };
 }
 
-/** Bounds of {@link rangeOption}. */
-export interface Range {
-  min: number;
-  max: number;
-  /** Exclude `min` itself (default: included). */
-  minOpen?: boolean;
-  /** Exclude `max` itself (default: included). */
-  maxOpen?: boolean;
-  /** Unit for the message, e.g. `Å`. */
-  unit?: string;
+/**
+ * The commander options of a schema's option (its flags, help, parser, default, choices, hidden
+ * aliases and `--no-` negation), so that the CLI's options and help come from the schema.
+ * @param spec one row of an option schema (e.g. `ESTIMATE_OPTIONS`)
+ */
+export function commanderOptions(spec: OptionSpec): Option[] {
+  const main = new Option(spec.flags, spec.doc);
+  if (spec.type === 'number' || spec.type === 'integer') {
+    main.argParser(numberOption(spec.flag, (v) => numberAllowed(spec, v), allowedText(spec)));
+    if (spec.showDefault && spec.default !== undefined) main.default(spec.default);
+  } else if (spec.type === 'choice') {
+    main.choices([...(spec.choices ?? [])]);
+    if (spec.showDefault && spec.default !== undefined) main.default(spec.default);
+  }
+  const out = [main];
+  for (const alias of spec.aliases ?? []) out.push(new Option(alias.flags, alias.doc).hideHelp().implies({ [main.attributeName()]: true }));
+  if (spec.negation) out.push(new Option(spec.flags.replace(/^--/, '--no-'), spec.negation));
+  return out;
 }
 
-/** The range as text: `in [0.01, 100] Å`, `in (0, 1]`. */
-export function rangeText(r: Range): string {
-  return `in ${r.minOpen ? '(' : '['}${r.min}, ${r.max}${r.maxOpen ? ')' : ']'}${r.unit ? ` ${r.unit}` : ''}`;
+/** Add the options of a schema to a command, in the schema's order. */
+export function addSchemaOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
+  for (const spec of specs) for (const opt of commanderOptions(spec)) cmd.addOption(opt);
+  return cmd;
 }
 
-/** Whether `v` is a finite number inside `r`. */
-export function inRange(v: number, r: Range): boolean {
-  return Number.isFinite(v) && (r.minOpen ? v > r.min : v >= r.min) && (r.maxOpen ? v < r.max : v <= r.max);
+/**
+ * The schema's option values from commander's parsed options (keyed by attribute name): a flag
+ * with a `flagValue` (`--occupancy`) gives that value when set.
+ */
+export function schemaValues<K extends string>(specs: readonly OptionSpec<K>[], parsed: object): Partial<Record<K, unknown>> {
+  const o = parsed as Record<string, unknown>;
+  const out: Partial<Record<K, unknown>> = {};
+  for (const spec of specs) {
+    const v = o[new Option(spec.flags).attributeName()];
+    if (v === undefined) continue;
+    if (spec.flagValue !== undefined) {
+      if (v === true) out[spec.key] = spec.flagValue;
+    } else out[spec.key] = v;
+  }
+  return out;
 }
 
 /** A parser for a finite number in a range: `--tau must be a number in (0, 1], got '2'`. */

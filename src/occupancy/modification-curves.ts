@@ -29,6 +29,15 @@ export function sigmoidCurve(gamma: number, pivot: number): (x: number) => numbe
   };
 }
 
+/** One modification: `--amplify g`, `--attenuate g` or `--sigmoid g --pivot p`. */
+export interface ModificationRequest {
+  kind: ModificationKind;
+  /** Power g > 1. */
+  gamma: number;
+  /** Sigmoid pivot in [0.01, 0.99]. */
+  pivot?: number;
+}
+
 /**
  * Validate modification parameters at the public boundary.
  * @throws RangeError naming the option: gamma must be > 1; the sigmoid pivot in [0.01, 0.99]

@@ -10,16 +10,9 @@ import { histogramMatch } from '../math/hist-match.js';
 import { gaussianSampler, mulberry32 } from '../math/random.js';
 import { arrayStats } from '../math/statistics.js';
 import type { EstimateResult } from './estimate.js';
-import { checkModification, modificationFactor, type ModificationKind } from './modification-curves.js';
+import { checkModification, modificationFactor, type ModificationKind, type ModificationRequest } from './modification-curves.js';
 
-/** One modification: `--amplify g`, `--attenuate g` or `--sigmoid g --pivot p`. */
-export interface ModificationRequest {
-  kind: ModificationKind;
-  /** Power g > 1. */
-  gamma: number;
-  /** Sigmoid pivot in [0.01, 0.99]. */
-  pivot?: number;
-}
+export type { ModificationRequest } from './modification-curves.js';
 
 /** Options shared by every modification of one run. */
 export interface ModifyOptions {

@@ -3,34 +3,14 @@
  * record (log, `--json`, MRC labels, batch records).
  */
 import type { EstimateResult } from './estimate.js';
-import type { ModificationRequest } from './modify.js';
+import { DEFAULT_MAX_BOX, DEFAULT_MIN_VIS_SCALE, DEFAULT_SCALE_LIMIT, type ResolvedEstimateOptions } from './options.js';
 import { axisTiling } from './tiles.js';
 
-/** The options {@link resolvedSettings} reads (a subset of the estimate's file options). */
-export interface SettingsSource {
-  resolutionA?: number;
-  lowpassMask?: string;
-  maxBox?: number;
-  useS0?: boolean;
-  solventDefPath?: string;
-  hedgeConfidence?: number;
-  nlrc?: boolean;
-  targetMaskPath?: string;
-  scaleLimit?: number;
-  modifications?: ModificationRequest[];
-  excludeSolvent?: boolean;
-  omitConfidence?: boolean;
-  lowpassOutputA?: number;
-  histMatch?: boolean;
-  angpix?: number;
-  saveAllMaps?: boolean;
-  chimerax?: boolean;
-  chimeraxSilent?: boolean;
-  minVisScale?: number;
-  plot?: boolean;
-  tileSize?: number;
-  scaleFrom?: string;
-}
+/**
+ * The options {@link resolvedSettings} reads: the estimate's options as the schema resolves them
+ * (`resolveEstimateOptions`); missing fields count as their defaults.
+ */
+export type SettingsSource = Partial<ResolvedEstimateOptions>;
 
 /**
  * The resolved settings of a run, keyed by the option's long name without dashes: mode, low-pass
@@ -54,7 +34,7 @@ export function resolvedSettings(o: SettingsSource, r: EstimateResult, seed: num
     tau: s.tau,
     'tau-recommended': s.tauRecommended,
     'tile-size': tiles,
-    'max-box': o.maxBox ?? 256,
+    'max-box': o.maxBox ?? DEFAULT_MAX_BOX,
     'box-input': [...r.inputShape],
     'box-processing': [...r.processingShape],
     'voxel-processing': [...r.processingVoxelSizeA],
@@ -64,7 +44,7 @@ export function resolvedSettings(o: SettingsSource, r: EstimateResult, seed: num
     'hedge-confidence': o.hedgeConfidence ?? null,
     nlrc: o.nlrc === true,
     'target-mask': o.targetMaskPath ?? null,
-    'scale-limit': o.scaleLimit ?? 0.05,
+    'scale-limit': o.scaleLimit ?? DEFAULT_SCALE_LIMIT,
     modifications,
     'scale-from': o.scaleFrom ?? 'estimate',
     'exclude-solvent': o.excludeSolvent === true,
@@ -75,7 +55,7 @@ export function resolvedSettings(o: SettingsSource, r: EstimateResult, seed: num
     'save-all-maps': o.saveAllMaps === true,
     chimerax: o.chimerax !== false,
     'chimerax-silent': o.chimeraxSilent === true,
-    'min-vis-scale': o.minVisScale ?? 0.2,
+    'min-vis-scale': o.minVisScale ?? DEFAULT_MIN_VIS_SCALE,
     plot: o.plot === true,
   };
 }

@@ -7,10 +7,9 @@ import { dirname, resolve } from 'node:path';
 import { estimateFromFile, type EstimateFileOptions } from '../../occupancy/estimate-files.js';
 import { limitsLines, settingsLines, type EstimateSummary } from '../../occupancy/summary.js';
 import { mapStem } from '../../occupancy/output-names.js';
-import type { ModificationRequest } from '../../occupancy/modify.js';
-import { estimateOptionErrors } from '../../occupancy/estimate-options.js';
+import { ESTIMATE_OPTIONS, resolveEstimateOptions, type EstimateOptionValues } from '../../occupancy/options.js';
 import { checkEstimateResolutions } from '../nyquist-check.js';
-import { angpixOption, checkVoxelSize, INT_OPTION_MAX, integerOption, numberOption, OptionRangeError, rangeOption, resolutionOption, seedOption } from '../options.js';
+import { addSchemaOptions, schemaValues } from '../options.js';
 import { detectByteOrder, parseMrcHeader, MRC_HEADER_BYTES } from '../../io/mrc/index.js';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
@@ -103,45 +102,12 @@ export function addVerbosityOptions(cmd: Command): Command {
     .option('-q, --quiet', 'print nothing but errors (and --json)');
 }
 
-/** The options of the method itself (estimation, modification, plots, ChimeraX script): shared with `occupy batch`. */
+/**
+ * The options of the method itself (estimation, modification, plots, ChimeraX script), from the
+ * option schema (`ESTIMATE_OPTIONS`): shared with `occupy batch`.
+ */
 export function addMethodOptions(cmd: Command): Command {
-  return cmd
-    .option('--angpix <A>', 'voxel size in Å instead of the header\'s (logged; outputs carry it)', angpixOption('--angpix'))
-    .option('-r, --resolution <A>', 'resolution of the map in Å (used as low-pass when --lowpass is not given)', resolutionOption('--resolution'))
-    .option('--lowpass <A>', 'low-pass cut-off in Å; default max(8, 3 × voxel size)', resolutionOption('--lowpass'))
-    .option('--kernel-size <voxels>', 'edge of the local kernel in voxels (odd); default from the low-pass, 3–9', numberOption('--kernel-size', (v) => Number.isInteger(v) && v >= 1 && v % 2 === 1 && v <= INT_OPTION_MAX, 'an odd integer >= 1 that fits the map\'s box'))
-    .option('--kernel-radius <voxels>', 'radius of the spherical kernel in voxels; default low-pass / (2 × voxel size)', rangeOption('--kernel-radius', { min: 0, max: 1000, minOpen: true, unit: 'voxels' }))
-    .option('-t, --tau <fraction>', 'percentile for the full-scale search, in (0, 1]; default from the kernel', rangeOption('--tau', { min: 0, max: 1, minOpen: true }))
-    .addOption(new Option('--lowpass-mask <style>', 'low-pass mask: original (as OccuPy, reproduces its solvent model) or centred (on DC)').choices(['original', 'centred']).default('original'))
-    .option('--tile-size <voxels>', 'edge of the tiles of the full-scale search in voxels; default box/20', integerOption('--tile-size', 1, 'an integer in 1..(smallest edge of the box)'))
-    .option('--max-box <voxels>', 'Fourier-crop larger boxes to this size (even); 0 = never', numberOption('--max-box', (v) => v === 0 || (Number.isInteger(v) && v >= 10 && v % 2 === 0 && v <= INT_OPTION_MAX), 'an even integer >= 10, or 0 for no limit'), 256)
-    .option('--occupancy', 'estimate occupancy: the scale of the low-passed map (alias --lp-scale)')
-    .addOption(new Option('--lp-scale', 'same as --occupancy').hideHelp().implies({ occupancy: true }))
-    .option('--raw-scale', 'estimate on the raw map (resolution mode) even when modifying')
-    .option('--S0', 'normalise by tau × the map maximum instead of the tile search')
-    .option('--SW', 'normalise by the tile search (the default; the original\'s opposite of --S0)')
-    .option('--solvent-def <map>', 'solvent (or molecule) mask, same box as the input, binarised at 0.9')
-    .option('--hedge-confidence <exponent>', 'raise the confidence to this power (> 1) to be more conservative', rangeOption('--hedge-confidence', { min: 1, max: 1000 }))
-    .option('--nlrc', 'noise-level recalibration: rescale the scale so the confidence limit maps to 0')
-    .option('--target-mask <map>', 'report the occupancy of the region where this mask > 0.5')
-    .option('--scale-limit <fraction>', 'scales at or below this are never modified', rangeOption('--scale-limit', { min: 0, max: 1, maxOpen: true }), 0.05)
-    .option('--amplify <power>', 'amplify partial occupancies by scale^(1/g - 1); implies --occupancy', rangeOption('--amplify', { min: 1, max: 100, minOpen: true }, 'a power'))
-    .option('--attenuate <power>', 'attenuate partial occupancies by scale^(g - 1); implies --occupancy', rangeOption('--attenuate', { min: 1, max: 100, minOpen: true }, 'a power'))
-    .option('--sigmoid <power>', 'sigmoid-modify: amplify above --pivot, attenuate below; implies --occupancy', rangeOption('--sigmoid', { min: 1, max: 100, minOpen: true }, 'a power'))
-    .option('--pivot <scale>', 'scale left unchanged by --sigmoid, in [0.01, 0.99]', rangeOption('--pivot', { min: 0.01, max: 0.99 }))
-    .option('--exclude-solvent', 'flatten the solvent to 0 in modified maps (alone: write solExcl_<stem>.mrc)')
-    .option('--retain-solvent', 'keep the input solvent in modified maps (default)')
-    .option('--omit-confidence', 'do not suppress solvent by confidence when modifying (not recommended)')
-    .option('--lowpass-output <A>', 'low-pass modified maps to this resolution in Å', resolutionOption('--lowpass-output'))
-    .option('--hist-match', 'histogram-match modified maps to the input instead of clipping to its range')
-    .addOption(new Option('--scale-from <source>', 'what the modifications act on: the local scale (estimate) or the decomposed relative occupancy (decompose: a flexible, fully occupied domain is not amplified as if partial)').choices(['estimate', 'decompose']).default('estimate'))
-    .option('--seed <n>', 'seed of the synthetic solvent noise added when attenuating (default: random, logged)', seedOption('--seed'))
-    .option('--save-all-maps', 'also write the low-passed (and down-sampled) input')
-    .option('--chimerax', 'write the ChimeraX script chimX_<stem>.cxc (the default)')
-    .option('--no-chimerax', 'do not write the ChimeraX script')
-    .option('--chimerax-silent', 'also write chimX_<stem>_silent.cxc: `chimerax --offscreen` renders four views to PNG and exits')
-    .option('--plot', 'write the solvent-model plot solModel_<stem>.png/.svg and the modification curves')
-    .option('--min-vis-scale <fraction>', 'lowest scale of the ChimeraX colour range', rangeOption('--min-vis-scale', { min: 0, max: 1, maxOpen: true }), 0.2);
+  return addSchemaOptions(cmd, ESTIMATE_OPTIONS);
 }
 
 /** Verbosity from --quiet/--verbose. */
@@ -164,62 +130,29 @@ export function formatSummary(s: EstimateSummary): string {
 export type MethodOptions = Omit<EstimateFileOptions, 'inputPath' | 'outputDir' | 'outputStem' | 'onProgress'>;
 
 /** Translate parsed options into library options. */
-export function toFileOptions(o: EstimateCliOptions, inputPath: string): EstimateFileOptions {
+export function toFileOptions(o: EstimateCliOptions, inputPath: string, shape?: readonly number[]): EstimateFileOptions {
   let outputDir = o.keepOutputPath ? dirname(resolve(inputPath)) : '.';
   let outputStem: string | undefined;
   if (o.outputMap) {
     if (o.keepOutputPath) throw new UsageError('--keep-output-path and -o/--output-map contradict each other; give one');
     ({ dir: outputDir, stem: outputStem } = outputFolderAndStem(o.outputMap, inputPath));
   }
-  return { ...toMethodOptions(o), inputPath, outputDir, outputStem, force: o.force === true, commandLine: o.commandLine };
+  return { ...toMethodOptions(o, shape), inputPath, outputDir, outputStem, force: o.force === true, commandLine: o.commandLine };
+}
+
+/** The schema's option values of parsed commander options (`--occupancy` → mode `occ`, `--lowpass` → `lowpassA`, …). */
+export function estimateValuesOf(o: object): EstimateOptionValues {
+  return schemaValues(ESTIMATE_OPTIONS, o) as EstimateOptionValues;
 }
 
 /**
- * Translate the parsed method options (estimation, modification, plots) into library options.
- * @throws RangeError for contradictory or incomplete options
+ * Translate the parsed method options (estimation, modification, plots) into library options,
+ * through the option schema (`resolveEstimateOptions`: defaults, ranges, the rules between options).
+ * @param shape the input's box when known (box-dependent checks of --kernel-size, --tile-size, --angpix)
+ * @throws OptionError for out-of-range, contradictory or incomplete options
  */
-export function toMethodOptions(o: Omit<EstimateCliOptions, 'inputMap' | 'emdb' | 'outputMap' | 'keepOutputPath' | 'showChimerax'>): MethodOptions {
-  const optionErrors = estimateOptionErrors({ maxBox: o.maxBox, hedgeConfidence: o.hedgeConfidence, kernelSize: o.kernelSize, tileSize: o.tileSize });
-  if (optionErrors.length > 0) throw new UsageError(optionErrors[0]);
-  if (o.excludeSolvent && o.retainSolvent) throw new UsageError('--exclude-solvent and --retain-solvent contradict each other; give one');
-  if (o.S0 && o.SW) throw new UsageError('--S0 and --SW contradict each other; give one (--SW, the tile search, is the default)');
-  if (o.pivot !== undefined && o.sigmoid === undefined) throw new UsageError('--pivot is only used with --sigmoid');
-  if (o.sigmoid !== undefined && o.pivot === undefined) throw new UsageError('--sigmoid needs --pivot <scale> (the scale left unchanged, e.g. 0.5)');
-  const modifications: ModificationRequest[] = [];
-  if (o.amplify !== undefined) modifications.push({ kind: 'amplify', gamma: o.amplify });
-  if (o.attenuate !== undefined) modifications.push({ kind: 'attenuate', gamma: o.attenuate });
-  if (o.sigmoid !== undefined) modifications.push({ kind: 'sigmoid', gamma: o.sigmoid, pivot: o.pivot });
-  const modifying = modifications.length > 0;
-  return {
-    mode: (o.occupancy || modifying) && !o.rawScale ? 'occ' : 'res',
-    lowpassA: o.lowpass,
-    resolutionA: o.resolution,
-    kernelSize: o.kernelSize,
-    kernelRadiusVoxels: o.kernelRadius,
-    tau: o.tau,
-    tileSize: o.tileSize,
-    lowpassMask: o.lowpassMask,
-    maxBox: o.maxBox,
-    useS0: o.S0 === true,
-    solventDefPath: o.solventDef,
-    hedgeConfidence: o.hedgeConfidence,
-    nlrc: o.nlrc === true,
-    targetMaskPath: o.targetMask,
-    scaleLimit: o.scaleLimit,
-    saveAllMaps: o.saveAllMaps === true,
-    chimerax: o.chimerax,
-    chimeraxSilent: o.chimeraxSilent === true,
-    minVisScale: o.minVisScale,
-    modifications,
-    excludeSolvent: o.excludeSolvent === true,
-    omitConfidence: o.omitConfidence === true,
-    lowpassOutputA: o.lowpassOutput,
-    histMatch: o.histMatch === true,
-    scaleFrom: o.scaleFrom ?? 'estimate',
-    seed: o.seed,
-    plot: o.plot === true,
-    angpix: o.angpix,
-  };
+export function toMethodOptions(o: Omit<EstimateCliOptions, 'inputMap' | 'emdb' | 'outputMap' | 'keepOutputPath' | 'showChimerax'>, shape?: readonly number[]): MethodOptions {
+  return resolveEstimateOptions(estimateValuesOf(o), { shape });
 }
 
 /**
@@ -255,14 +188,10 @@ export async function run(o: EstimateCliOptions, positional?: string): Promise<v
   // Options that depend on the map's box (--kernel-size, --tile-size, the cell of --angpix) are
   // checked on its header before the map is read and processed.
   const shape = await peekMapBox(o.inputMap);
-  if (shape) {
-    const boxErrors = estimateOptionErrors({ maxBox: o.maxBox, hedgeConfidence: o.hedgeConfidence, kernelSize: o.kernelSize, tileSize: o.tileSize, shape });
-    if (boxErrors.length > 0) throw new OptionRangeError(boxErrors[0]);
-    if (o.angpix !== undefined) checkVoxelSize('--angpix', o.angpix, shape);
-  }
+  if (shape) toMethodOptions(o, shape);
   // --lowpass, -r and --lowpass-output finer than Nyquist are refused (header only)
   await checkEstimateResolutions(o.inputMap, { lowpass: o.lowpass, resolution: o.resolution, lowpassOutput: o.lowpassOutput, maxBox: o.maxBox, angpix: o.angpix });
-  const fileOptions = toFileOptions(o, o.inputMap);
+  const fileOptions = toFileOptions(o, o.inputMap, shape);
   let s: EstimateSummary;
   try {
     ({ summary: s } = await estimateFromFile({ ...fileOptions, onProgress: (p, f) => reporter.progress(p, f) }));

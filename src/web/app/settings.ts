@@ -6,6 +6,7 @@ import type { EstimateSettings, MapInfo } from '../api.js';
 import { deriveSettings, type DerivedSettings } from '../../occupancy/kernel.js';
 import { checkModification, type ModificationKind } from '../../occupancy/modification-curves.js';
 import { DEFAULT_MAX_BOX, downsampledNote, estimateOptionErrors, processingBox } from '../../occupancy/estimate-options.js';
+import { checkOptionValue, ESTIMATE_OPTION } from '../../occupancy/options.js';
 
 /** What the form holds; undefined = left blank (the CLI derives it). */
 export interface FormSettings {
@@ -100,18 +101,17 @@ export function liveSettings(form: FormSettings, map: MapInfo | undefined): Live
   const errors: string[] = [];
   const warnings: string[] = [];
   const notes: string[] = [];
-  const nonNumber = (name: string, v: number | undefined) => {
-    if (v !== undefined && !Number.isFinite(v)) errors.push(`${name} must be a number`);
-  };
-  nonNumber('--lowpass', form.lowpassA);
-  nonNumber('--resolution', form.resolutionA);
-  nonNumber('--kernel-size', form.kernelSize);
-  nonNumber('--kernel-radius', form.kernelRadiusVoxels);
-  nonNumber('--tau', form.tau);
-  if (form.tileSize !== undefined && !(Number.isInteger(form.tileSize) && form.tileSize >= 1)) errors.push(`--tile-size must be a positive integer, got ${form.tileSize}`);
+  // the option schema's types and ranges (as the CLI and the server check them); the kernel size's fit to the box comes from deriveSettings below
+  for (const [key, v] of [['lowpassA', form.lowpassA], ['resolutionA', form.resolutionA], ['kernelRadiusVoxels', form.kernelRadiusVoxels], ['tau', form.tau], ['tileSize', form.tileSize], ['scaleLimit', form.scaleLimit]] as const) {
+    try {
+      if (v !== undefined) checkOptionValue(ESTIMATE_OPTION[key], v);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  if (form.kernelSize !== undefined && !Number.isFinite(form.kernelSize)) errors.push('--kernel-size must be a number');
   const maxBox = form.maxBox ?? DEFAULT_MAX_BOX;
   errors.push(...estimateOptionErrors({ maxBox, hedgeConfidence: form.hedgeConfidence }));
-  if (form.scaleLimit !== undefined && !(form.scaleLimit >= 0 && form.scaleLimit < 1)) errors.push(`--scale-limit must be in [0, 1), got ${form.scaleLimit}`);
   if (form.soldefKind === 'mask' && !form.soldefPath) errors.push('--solvent-def: choose a mask file');
   if (!map) return { errors, warnings, notes };
 

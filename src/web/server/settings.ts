@@ -1,36 +1,39 @@
 /**
- * Estimate settings of the GUI: checked as strictly as the CLI's options, translated into library
- * options by the CLI's own mapping (`toMethodOptions`: a modification implies occupancy mode), and
- * written back as the equivalent `occupy` command line.
+ * Estimate settings of the GUI: checked by the estimate's option schema (`ESTIMATE_OPTIONS`: the
+ * same types and ranges as the CLI's options), resolved by `resolveEstimateOptions` (defaults; a
+ * modification implies occupancy mode; sigmoid needs a pivot), and written back as the equivalent
+ * `occupy` command line.
  */
-import { toMethodOptions, type EstimateCliOptions, type MethodOptions } from '../../cli/commands/estimate.js';
 import type { EstimateSettings } from '../api.js';
 import { HttpError } from './http-util.js';
+import { OptionError } from '../../core/option-error.js';
+import { allowedText, checkOptionValue, DEFAULT_MAX_BOX, DEFAULT_SCALE_LIMIT, ESTIMATE_OPTION, resolveEstimateOptions, type OptionSpec, type ResolvedEstimateOptions } from '../../occupancy/options.js';
 
 /** Seed used when the page gives none (the CLI's would be random; the GUI's is reproducible). */
 export const DEFAULT_GUI_SEED = 0;
-/** The CLI's defaults of the options that have one. */
-const CLI_DEFAULTS = { maxBox: 256, scaleLimit: 0.05, minVisScale: 0.2, lowpassMask: 'original' } as const;
 
 type NumberKey = { [K in keyof EstimateSettings]-?: EstimateSettings[K] extends number | undefined ? K : never }[keyof EstimateSettings];
 
-/** Numeric settings: the CLI flag and the check of its parser. */
-const NUMBER_SETTINGS: Record<NumberKey, { flag: string; ok: (v: number) => boolean; expect: string }> = {
-  lowpassA: { flag: '--lowpass', ok: (v) => v > 0, expect: 'a number of Å > 0' },
-  resolutionA: { flag: '--resolution', ok: (v) => v > 0, expect: 'a number of Å > 0' },
-  kernelSize: { flag: '--kernel-size', ok: (v) => Number.isInteger(v) && v >= 1, expect: 'an odd integer >= 1' },
-  kernelRadiusVoxels: { flag: '--kernel-radius', ok: (v) => v > 0, expect: 'a number of voxels > 0' },
-  tau: { flag: '--tau', ok: (v) => v > 0 && v <= 1, expect: 'in (0, 1]' },
-  tileSize: { flag: '--tile-size', ok: (v) => Number.isInteger(v) && v >= 1, expect: 'an integer >= 1' },
-  maxBox: { flag: '--max-box', ok: (v) => Number.isInteger(v) && v >= 0, expect: 'an even integer >= 10, or 0' },
-  hedgeConfidence: { flag: '--hedge-confidence', ok: (v) => v >= 1, expect: 'a number >= 1' },
-  solventDefThreshold: { flag: '--threshold', ok: (v) => v >= 0 && v < 1, expect: 'in [0, 1)' },
-  scaleLimit: { flag: '--scale-limit', ok: (v) => v >= 0 && v < 1, expect: 'in [0, 1)' },
-  amplify: { flag: '--amplify', ok: (v) => v > 1, expect: 'a power > 1' },
-  attenuate: { flag: '--attenuate', ok: (v) => v > 1, expect: 'a power > 1' },
-  sigmoid: { flag: '--sigmoid', ok: (v) => v > 1, expect: 'a power > 1' },
-  pivot: { flag: '--pivot', ok: (v) => v >= 0.01 && v <= 0.99, expect: 'in [0.01, 0.99]' },
-  seed: { flag: '--seed', ok: (v) => Number.isInteger(v) && v >= 0, expect: 'an integer >= 0' },
+/** `solventDefThreshold`: the page's threshold on the current scale map (`occupy soldef --threshold`), not an estimate option. */
+const THRESHOLD_SPEC: OptionSpec = { key: 'solventDefThreshold', flags: '--threshold <scale>', flag: '--threshold', type: 'number', range: { min: 0, max: 1, maxOpen: true }, allowed: 'in [0, 1)', doc: 'threshold on the scale map that defines the solvent', group: 'solvent' };
+
+/** Numeric settings: their schema rows (the estimate's, plus the page's solvent threshold). */
+const NUMBER_SETTINGS: Record<NumberKey, OptionSpec> = {
+  lowpassA: ESTIMATE_OPTION.lowpassA,
+  resolutionA: ESTIMATE_OPTION.resolutionA,
+  kernelSize: ESTIMATE_OPTION.kernelSize,
+  kernelRadiusVoxels: ESTIMATE_OPTION.kernelRadiusVoxels,
+  tau: ESTIMATE_OPTION.tau,
+  tileSize: ESTIMATE_OPTION.tileSize,
+  maxBox: ESTIMATE_OPTION.maxBox,
+  hedgeConfidence: ESTIMATE_OPTION.hedgeConfidence,
+  solventDefThreshold: THRESHOLD_SPEC,
+  scaleLimit: ESTIMATE_OPTION.scaleLimit,
+  amplify: ESTIMATE_OPTION.amplify,
+  attenuate: ESTIMATE_OPTION.attenuate,
+  sigmoid: ESTIMATE_OPTION.sigmoid,
+  pivot: ESTIMATE_OPTION.pivot,
+  seed: ESTIMATE_OPTION.seed,
 };
 const BOOLEAN_SETTINGS = ['nlrc', 'excludeSolvent'] as const;
 const OTHER_SETTINGS = ['mode', 'solventDefPath'] as const;
@@ -50,7 +53,11 @@ export function parseSettings(raw: unknown): EstimateSettings {
     if (value === undefined || value === null) continue;
     if (Object.hasOwn(NUMBER_SETTINGS, key)) {
       const spec = NUMBER_SETTINGS[key as NumberKey];
-      if (typeof value !== 'number' || !Number.isFinite(value) || !spec.ok(value)) throw new HttpError(400, `${key} (${spec.flag}) must be ${spec.expect}, got ${JSON.stringify(value)}`);
+      try {
+        checkOptionValue(spec, value);
+      } catch {
+        throw new HttpError(400, `${key} (${spec.flag}) must be ${allowedText(spec)}, got ${JSON.stringify(value)}`);
+      }
     } else if ((BOOLEAN_SETTINGS as readonly string[]).includes(key)) {
       if (typeof value !== 'boolean') throw new HttpError(400, `${key} must be true or false, got ${JSON.stringify(value)}`);
     } else if (key === 'mode') {
@@ -69,37 +76,17 @@ export function parseSettings(raw: unknown): EstimateSettings {
 }
 
 /**
- * Library options of an estimate, by the CLI's mapping (`toMethodOptions`), with the GUI's seed
- * default ({@link DEFAULT_GUI_SEED}). `solventDefPath` is the already resolved mask path.
+ * Library options of an estimate, resolved by the option schema (`resolveEstimateOptions`), with
+ * the GUI's seed default ({@link DEFAULT_GUI_SEED}). `solventDefPath` is the already resolved mask path.
  * @throws HttpError 400 for contradictory settings (e.g. `sigmoid` without `pivot`, even kernel)
  */
-export function methodOptionsOf(s: EstimateSettings, solventDefPath: string | undefined): MethodOptions {
-  const cli: Omit<EstimateCliOptions, 'inputMap' | 'emdb' | 'outputMap' | 'keepOutputPath' | 'showChimerax'> = {
-    lowpass: s.lowpassA,
-    resolution: s.resolutionA,
-    kernelSize: s.kernelSize,
-    kernelRadius: s.kernelRadiusVoxels,
-    tau: s.tau,
-    tileSize: s.tileSize,
-    lowpassMask: CLI_DEFAULTS.lowpassMask,
-    maxBox: s.maxBox ?? CLI_DEFAULTS.maxBox,
-    occupancy: s.mode === 'occ',
-    solventDef: solventDefPath,
-    hedgeConfidence: s.hedgeConfidence,
-    nlrc: s.nlrc,
-    scaleLimit: s.scaleLimit ?? CLI_DEFAULTS.scaleLimit,
-    amplify: s.amplify,
-    attenuate: s.attenuate,
-    sigmoid: s.sigmoid,
-    pivot: s.pivot,
-    excludeSolvent: s.excludeSolvent,
-    seed: s.seed ?? DEFAULT_GUI_SEED,
-    minVisScale: CLI_DEFAULTS.minVisScale,
-  };
+export function methodOptionsOf(s: EstimateSettings, solventDefPath: string | undefined): ResolvedEstimateOptions {
+  const { solventDefThreshold: _threshold, solventDefPath: _path, ...estimate } = s;
   try {
-    return toMethodOptions(cli);
+    return resolveEstimateOptions({ ...estimate, solventDefPath, seed: s.seed ?? DEFAULT_GUI_SEED });
   } catch (err) {
-    throw new HttpError(400, (err as Error).message);
+    if (err instanceof OptionError) throw new HttpError(400, err.message);
+    throw err;
   }
 }
 
@@ -125,13 +112,13 @@ export function settingsArgs(s: EstimateSettings, solventDefArg?: string): strin
   num('kernelRadiusVoxels');
   num('tau');
   num('tileSize');
-  if (s.maxBox !== undefined && s.maxBox !== CLI_DEFAULTS.maxBox) num('maxBox');
+  if (s.maxBox !== undefined && s.maxBox !== DEFAULT_MAX_BOX) num('maxBox');
   const modifying = s.amplify !== undefined || s.attenuate !== undefined || s.sigmoid !== undefined;
   if (s.mode === 'occ' && !modifying) args.push('--occupancy');
   if (solventDefArg !== undefined) args.push('--solvent-def', solventDefArg);
   num('hedgeConfidence');
   if (s.nlrc) args.push('--nlrc');
-  if (s.scaleLimit !== undefined && s.scaleLimit !== CLI_DEFAULTS.scaleLimit) num('scaleLimit');
+  if (s.scaleLimit !== undefined && s.scaleLimit !== DEFAULT_SCALE_LIMIT) num('scaleLimit');
   num('amplify');
   num('attenuate');
   num('sigmoid');

@@ -65,7 +65,7 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
     await decomposeCmd.run(map, opts);
   });
   fsc.addFscOptions(program.command('fsc').description(fsc.summary)).action(async (h1: string, h2: string, opts: fsc.FscOptions) => {
-    await fsc.run(h1, h2, opts);
+    await fsc.run(h1, h2, { ...opts, commandLine: [...typed] });
   });
   check.addCheckOptions(program.command('check').description(check.summary)).action(async (map: string, map2: string | undefined, opts: check.CheckOptions) => {
     await check.run(map, map2, opts);

@@ -7,7 +7,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fourierShellCorrelation, resolutionAtThreshold } from '../../resolution/fsc.js';
 import { correctedFsc, CORRECTION_SHELL_OFFSET, RANDOMISE_BELOW_FSC } from '../../resolution/fsc-corrected.js';
 import { mapStem } from '../../occupancy/output-names.js';
-import { angpixOption, integerOption, seedOption } from '../options.js';
+import { angpixOption, integerOption, rangeOption, seedOption } from '../options.js';
+import { runDirectionalFscJob } from '../../jobs/directional-fsc-job.js';
+import { UsageError } from '../../core/exit-codes.js';
 import { readMapArg } from '../read-map.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
@@ -31,6 +33,12 @@ export interface FscOptions {
   seed?: number;
   /** Number of phase randomisations averaged (with `--mask`); default 1, as RELION. */
   randomisations?: number;
+  /** Directional FSC (3DFSC-style, issue 18): see `src/jobs/directional-fsc-job.ts`. */
+  directional?: boolean;
+  /** Cone half-angle of `--directional`, degrees. */
+  coneAngle?: number;
+  /** The arguments as typed after `occupy` (recorded in the log of `--directional`). */
+  commandLine?: string[];
 }
 
 /** Add the arguments and options of `occupy fsc`. */
@@ -41,6 +49,8 @@ export function addFscOptions(cmd: Command): Command {
     .option('--mask <map>', 'multiply both halves by this (soft) mask first; also reports the phase-randomised corrected FSC (as relion_postprocess) and its 0.143 resolution')
     .option('--seed <n>', 'seed of the phase randomisation with --mask (default 0: reproducible)', seedOption('--seed'))
     .option('--randomisations <n>', 'with --mask: average the randomised-phase FSC over n draws (default 1, as RELION; more lowers its noise)', integerOption('--randomisations', 1, 'an integer in 1..100', 100))
+    .option('--directional', 'directional FSC (3DFSC-style): FSC in cones around 300 directions, resolution per direction, fitted best/worst directions and sphericity; writes 3dfsc_<stem>.mrc/.csv/_xyz.csv/.png/.svg/_log.txt')
+    .option('--cone-angle <deg>', 'with --directional: cone half-angle in degrees (default 20)', rangeOption('--cone-angle', { min: 0, max: 90, minOpen: true, maxOpen: true }))
     .option('--angpix <A>', 'voxel size in Å instead of the header\'s: rescales the frequency axis and the resolution (as RELION PostProcess)', angpixOption('--angpix'))
     .option('-o, --output <prefix>', 'output prefix: <prefix>.csv, .json, .png, .svg (default fsc_<half1 stem>)')
     .option('--json', 'print the result (curve and resolutions) as one JSON object on stdout')
@@ -51,6 +61,8 @@ export function addFscOptions(cmd: Command): Command {
 /** Run `occupy fsc`. */
 export async function run(h1Path: string, h2Path: string, o: FscOptions): Promise<void> {
   const reporter = new Reporter(verbosityOf(o));
+  if (o.directional) return void (await runDirectionalFscJob(h1Path, h2Path, o, reporter));
+  if (o.coneAngle !== undefined) throw new UsageError('--cone-angle needs --directional');
   const h1 = await readMapArg(h1Path, 'half map', o.angpix, (l) => reporter.info(l));
   const h2 = await readMapArg(h2Path, 'half map', o.angpix);
   const mask = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;

@@ -1,0 +1,134 @@
+/**
+ * What the file pipelines of issue 18's resolution methods (directional FSC, radial shells,
+ * MonoDir, MonoTomo, ResMap-style) share with `occupy locres`: reading the maps with one clear
+ * error per bad input, the input diagnostics, the run record, the log, and what goes to stdout.
+ * @see issue 18 item 6
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { readMrc, type MrcMap } from '../io/mrc/index.js';
+import { hashFile, makeRunRecord, recordLabels, type RunRecord } from '../core/run-record.js';
+import { TOOL_VERSION } from '../core/version.js';
+import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diagnostics/index.js';
+import type { Volume } from '../core/volume.js';
+import { recordLines } from '../occupancy/summary.js';
+
+/** The part of the CLI's reporter the jobs use (progress and messages on stderr). */
+export interface JobReporter {
+  readonly verbosity: 'quiet' | 'normal' | 'verbose';
+  /** Progress of a phase, fraction in [0, 1]. */
+  progress(phase: string, fraction: number): void;
+  info(text: string): void;
+  warn(text: string): void;
+  /** Erase an unfinished progress line before an error is printed. */
+  abort(): void;
+}
+
+/** A reporter that prints nothing (library calls, tests). */
+export const SILENT_REPORTER: JobReporter = { verbosity: 'quiet', progress: () => {}, info: () => {}, warn: () => {}, abort: () => {} };
+
+/** The program version recorded in every output. */
+export const JOB_VERSION = TOOL_VERSION;
+
+/**
+ * Read a map named on the command line: a clear error naming the file when it is missing, and the
+ * `--angpix` override (every axis).
+ * @param what how the map is called in messages ("half map", "--mask map")
+ * @throws Error naming the file when it is missing; MrcFormatError for a broken file
+ */
+export async function readJobMap(path: string, what: string, angpix?: number, note?: (line: string) => void): Promise<MrcMap> {
+  if (!existsSync(path)) throw new Error(`cannot read ${what} '${path}': no such file`);
+  const m = await readMrc(path);
+  if (angpix !== undefined) {
+    note?.(`--angpix ${angpix}: voxel size of ${path} set to ${angpix} Å (header: ${m.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å)`);
+    m.volume.voxelSizeA = [angpix, angpix, angpix];
+  }
+  return m;
+}
+
+/**
+ * Refuse a second map whose box differs from the first one's.
+ * @throws RangeError naming the option and both boxes
+ */
+export function assertSameBox(first: Volume, other: Volume | undefined, what: string): void {
+  if (other && other.shape.some((n, i) => n !== first.shape[i])) throw new RangeError(`${what} box ${other.shape.join('x')} does not match the maps ${first.shape.join('x')}`);
+}
+
+/**
+ * The input diagnostics of one map or a pair of half maps (masked, sharpened, identical or
+ * dependent halves …), each printed once as a warning.
+ * @returns the warning lines and the findings as JSON
+ */
+export function diagnoseInputs(reporter: JobReporter, first: Volume, second?: Volume): { warnings: string[]; diagnostics: ReturnType<typeof findingJson>[] } {
+  const findings = second ? diagnoseHalfMaps(first, second).findings : diagnoseMap(first).findings;
+  const warnings = findings.map((f) => findingLine(f));
+  for (const w of warnings) reporter.warn(w);
+  return { warnings, diagnostics: findings.map(findingJson) };
+}
+
+/**
+ * Output prefix of a job (`-o` as every command: a folder ending in `/` or an existing folder →
+ * `<folder>/<defaultStem>`; a file name → that name without its `.mrc`/`.map` extension; absent →
+ * `<defaultStem>` in the current folder).
+ */
+export function jobPrefix(output: string | undefined, defaultStem: string): string {
+  if (output === undefined) return resolve(defaultStem);
+  let folder = output.endsWith('/') || output.endsWith(sep);
+  if (!folder) {
+    try {
+      folder = statSync(output).isDirectory();
+    } catch {
+      folder = false;
+    }
+  }
+  if (folder) return join(resolve(output), defaultStem);
+  return resolve(output).replace(/\.(mrc|map|ccp4|mrcs)(\.gz)?$/i, '');
+}
+
+/**
+ * The record of a run (command line, version, input SHA-256 and resolved settings), as
+ * `occupy locres` records it.
+ * @param inputs the input files, first the map (half map 1), then the others
+ */
+export async function jobRecord(commandLine: readonly string[] | undefined, inputs: readonly string[], settings: Record<string, unknown>): Promise<RunRecord> {
+  const hashes = await Promise.all(inputs.map(async (p) => ({ path: p, ...(await hashFile(p)) })));
+  return makeRunRecord({
+    commandLine,
+    input: hashes[0] ? { path: hashes[0].path, sha256: hashes[0].sha256, bytes: hashes[0].bytes } : undefined,
+    seed: 0,
+    seedGiven: false,
+    hasSeedOption: false,
+    settings: { ...settings, 'inputs-sha256': hashes.map((h) => `${h.path}=${h.sha256}`) },
+  });
+}
+
+/** MRC labels of an output map: what it holds, then the record in short form. */
+export function jobLabels(what: string, record: RunRecord): string[] {
+  return [`occupy-ts ${JOB_VERSION}: ${what}`.slice(0, 80), ...recordLabels(record, 8)];
+}
+
+/** The log of a job: title, record, the job's own lines, warnings, files and time. */
+export function jobLogLines(title: string, record: RunRecord, body: readonly string[], warnings: readonly string[], files: readonly string[], seconds: number): string[] {
+  return [
+    `occupy-ts ${JOB_VERSION} — ${title}`,
+    '',
+    '--- Record ---',
+    ...recordLines(record),
+    '',
+    ...body,
+    ...warnings.map((w) => `WARNING: ${w}`),
+    '',
+    'Files written:',
+    ...files.map((f) => `  ${f}`),
+    `Done in ${seconds.toFixed(2)} s.`,
+  ];
+}
+
+/**
+ * Print the result: one JSON object with `--json`, else the body lines and the files (nothing
+ * with `--quiet`).
+ */
+export function printJobResult(reporter: JobReporter, json: boolean | undefined, result: object, body: readonly string[], files: readonly string[]): void {
+  if (json) process.stdout.write(JSON.stringify(result) + '\n');
+  else if (reporter.verbosity !== 'quiet') process.stdout.write([...body, 'Files written:', ...files.map((f) => `  ${f}`)].join('\n') + '\n');
+}

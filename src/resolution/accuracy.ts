@@ -1,0 +1,66 @@
+/**
+ * Accuracy of a local-resolution estimate against ground truth: the figures the README's
+ * local-resolution tables report (mean absolute error, median bias, Pearson r) and the Spearman
+ * rank correlation of the acceptance tests. A correlation alone can hide a bias: report all.
+ * @see issue 16, issue 18 (acceptance)
+ */
+import { pearson } from '../math/statistics.js';
+
+/** Accuracy figures over the selected voxels. */
+export interface AccuracyFigures {
+  /** Mean |estimate − truth|, Å. */
+  maeA: number;
+  /** Median of estimate − truth, Å (> 0: the estimate reads coarser than the truth). */
+  medianBiasA: number;
+  /** Pearson correlation of estimate and truth. */
+  r: number;
+  /** Number of voxels compared. */
+  voxels: number;
+}
+
+/**
+ * MAE, median bias and Pearson r of `estimateA` against `truthA` where `select` > 0.5 (and the
+ * truth is > 0).
+ * @param estimateA estimate per voxel, Å; length N (index (z*ny+y)*nx+x)
+ * @param truthA truth per voxel, Å, same layout (0 = no truth)
+ * @param select optional selection, same layout
+ * @throws RangeError when lengths differ or nothing is selected
+ */
+export function accuracyFigures(estimateA: ArrayLike<number>, truthA: ArrayLike<number>, select?: ArrayLike<number>): AccuracyFigures {
+  const n = estimateA.length;
+  if (truthA.length !== n || (select && select.length !== n)) throw new RangeError(`accuracyFigures: lengths differ (${n}, ${truthA.length}${select ? `, ${select.length}` : ''})`);
+  const keep = new Uint8Array(n);
+  const diffs: number[] = [];
+  let abs = 0;
+  for (let i = 0; i < n; i++) {
+    if ((select && !(select[i] > 0.5)) || !(truthA[i] > 0)) continue;
+    keep[i] = 1;
+    const d = estimateA[i] - truthA[i];
+    diffs.push(d);
+    abs += Math.abs(d);
+  }
+  if (diffs.length === 0) throw new RangeError('accuracyFigures: no voxel selected with a truth');
+  diffs.sort((a, b) => a - b);
+  return { maeA: abs / diffs.length, medianBiasA: diffs[diffs.length >> 1], r: pearson(estimateA, truthA, keep), voxels: diffs.length };
+}
+
+/**
+ * Spearman rank correlation of two equally long series (average ranks for ties): the Pearson
+ * correlation of their ranks.
+ * @throws RangeError when the lengths differ or are below 2
+ */
+export function spearman(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length || a.length < 2) throw new RangeError(`spearman: needs two series of equal length >= 2, got ${a.length} and ${b.length}`);
+  const rank = (v: readonly number[]): number[] => {
+    const idx = v.map((x, i) => [x, i] as const).sort((p, q) => p[0] - q[0]);
+    const r = new Array<number>(v.length);
+    for (let i = 0; i < idx.length; ) {
+      let j = i;
+      while (j + 1 < idx.length && idx[j + 1][0] === idx[i][0]) j++;
+      for (let k = i; k <= j; k++) r[idx[k][1]] = (i + j) / 2;
+      i = j + 1;
+    }
+    return r;
+  };
+  return pearson(rank(a), rank(b));
+}

@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { fetchEmdbMap } from '../io/emdb/index.js';
-import { estimateFromFile, type EstimateFileOptions } from '../occupancy/estimate-files.js';
+import { estimateFromFile, type EstimateFileOptions } from '../jobs/estimate-job.js';
 import type { BatchItem } from './inputs.js';
 import type { BatchRecord } from './record.js';
 import { createOwnedDir, ensureRealDir, isOwnedDir, isPlainName, MARKER_FILE, removeOwnedDir, writeNewFileSynced } from './owned-dirs.js';

@@ -17,7 +17,7 @@ import * as gui from './commands/gui.js';
 import * as check from './commands/check.js';
 import { loadFft } from '../math/fft.js';
 import { installSignalCleanup } from '../core/signal-cleanup.js';
-import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
+import { OCCUPY_VERSION } from '../jobs/estimate-job.js';
 import { EXIT, UsageError } from '../core/exit-codes.js';
 import { helpAll, optionTermWithAliases } from './help.js';
 import { isFolderOutput } from './output-path.js';

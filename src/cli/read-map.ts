@@ -1,22 +1,2 @@
-/**
- * Reading a map for a command: a clear error for a missing file, and the `--angpix` override.
- */
-import { existsSync } from 'node:fs';
-import { readMrc, type MrcMap } from '../io/mrc/index.js';
-
-/**
- * Read a map named on the command line.
- * @param what how the map is called in messages (e.g. "half map", "--mask map")
- * @param angpix `--angpix`: replaces the header's voxel size on every axis (Å)
- * @param note receives a line saying the voxel size was overridden
- * @throws Error naming the file when it is missing; MrcFormatError for a broken file
- */
-export async function readMapArg(path: string, what: string, angpix?: number, note?: (line: string) => void): Promise<MrcMap> {
-  if (!existsSync(path)) throw new Error(`cannot read ${what} '${path}': no such file`);
-  const m = await readMrc(path);
-  if (angpix !== undefined) {
-    note?.(`--angpix ${angpix}: voxel size of ${path} set to ${angpix} Å (header: ${m.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å)`);
-    m.volume.voxelSizeA = [angpix, angpix, angpix];
-  }
-  return m;
-}
+/** Moved to the jobs layer (used by the job pipelines); re-exported for the commands. */
+export * from '../jobs/read-map.js';

@@ -2,12 +2,11 @@
  * Occupancy separated from disorder (issue 17): the library API of `occupy decompose`.
  *
  * `decompose(volume, { halfMaps?, mask?, ... })` returns the relative occupancy, local B-factor
- * and usable-band maps on the volume's box; `decomposeFromFile` adds reading and writing;
+ * and usable-band maps on the volume's box; `decomposeFromFile` (src/jobs/decompose-job.ts) adds reading and writing;
  * `decomposedScale` feeds the occupancy to the estimate's modifications (`--scale-from decompose`).
  * @see shared/spec/occupancy-decomposition.md
  */
 export { decompose, type DecomposeOptions, type DecomposeResult, type BandSummary, type GuinierExample } from './decompose.js';
-export { decomposeFromFile, decomposeOutputNames, formatDecomposeLog, labelMedians, type DecomposeFileOptions, type DecomposeSummary, type LabelMedians } from './decompose-files.js';
 export { decomposedScale } from './scale-from.js';
 export { localBSharpen } from './sharpen.js';
 export { decompositionBands, type Band, type BandLayoutOptions } from './bands.js';

@@ -3,7 +3,7 @@
  * @see shared/spec/occupy-algorithm.md §6.2
  */
 import type { Shape3 } from '../core/volume.js';
-import type { SphericalKernel } from '../occupancy/kernel.js';
+import type { SphericalKernel } from './spherical-kernel.js';
 import { WASM_BASE64 } from './wasm/max-filter.wasm.js';
 
 /**

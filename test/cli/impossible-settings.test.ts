@@ -15,7 +15,7 @@ import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { loadFft } from '../../src/math/fft.js';
 import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
 import { fourierShellCorrelation } from '../../src/resolution/fsc.js';
-import { finerThanNyquistError, nyquistA } from '../../src/cli/nyquist-check.js';
+import { finerThanNyquistError, nyquistA } from '../../src/jobs/nyquist-check.js';
 import { LOCAL_FSC_WINDOW_MIN } from '../../src/resolution/window-minimum.js';
 import { notScaleMapWarning } from '../../src/cli/commands/scale-masks.js';
 import { NODE_ARGS } from '../helpers/cli.js';

@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { reflectIndex, sphericalMaxFilter, sphericalMaxFilterBruteForce } from '../../src/filters/max-filter.js';
-import { sphericalKernel, type SphericalKernel } from '../../src/occupancy/kernel.js';
+import { sphericalKernel, type SphericalKernel } from '../../src/filters/spherical-kernel.js';
 import { mulberry32 } from '../../src/math/random.js';
 import type { Shape3 } from '../../src/core/volume.js';
 

@@ -25,7 +25,7 @@ import { loadFft } from '../../src/math/fft.js';
 import { fourierResample, fourierResamplePlanes } from '../../src/filters/fourier-resample.js';
 import { encodeMrc, encodeMrcHeader, MRC_HEADER_BYTES, openMrcSections, parseMrcHeader } from '../../src/io/mrc/index.js';
 import { DEFAULT_MAX_BOX, processingBox } from '../../src/occupancy/estimate-options.js';
-import { estimateFromFile } from '../../src/occupancy/estimate-files.js';
+import { estimateFromFile } from '../../src/jobs/estimate-job.js';
 import { estimateLocalScale } from '../../src/occupancy/estimate.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { readMrc, writeMrc, type MrcHeader } from '../../src/io/mrc/index.js';

@@ -3,11 +3,11 @@
  */
 import type { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
-import { decomposeFromFile, formatDecomposeLog } from '../../decomposition/decompose-files.js';
+import { decomposeFromFile, formatDecomposeLog } from '../../jobs/decompose-job.js';
 import { angpixOption, integerOption, numberOption, rangeOption, resolutionOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
-import { checkNotFinerThanNyquist, peekMapGrid } from '../nyquist-check.js';
+import { checkNotFinerThanNyquist, peekMapGrid } from '../../jobs/nyquist-check.js';
 import { outputFolderAndStem } from '../output-path.js';
 import { UsageError } from '../../core/exit-codes.js';
 

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeMrc } from '../../io/mrc/index.js';
 import { demoPhantom } from '../../synthetic/phantom.js';
-import { estimateFromFile } from '../../occupancy/estimate-files.js';
+import { estimateFromFile } from '../../jobs/estimate-job.js';
 import { Reporter } from '../reporter.js';
 import { OptionRangeError, SEED_MAX, seedOption } from '../options.js';
 import { verbosityOf, formatSummary } from './estimate.js';

@@ -4,11 +4,11 @@
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { estimateFromFile, type EstimateFileOptions } from '../../occupancy/estimate-files.js';
+import { estimateFromFile, type EstimateFileOptions } from '../../jobs/estimate-job.js';
 import { limitsLines, settingsLines, type EstimateSummary } from '../../occupancy/summary.js';
 import { mapStem } from '../../occupancy/output-names.js';
 import { ESTIMATE_OPTIONS, resolveEstimateOptions, type EstimateOptionValues } from '../../occupancy/options.js';
-import { checkEstimateResolutions } from '../nyquist-check.js';
+import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import { addSchemaOptions, schemaValues } from '../options.js';
 import { detectByteOrder, parseMrcHeader, MRC_HEADER_BYTES } from '../../io/mrc/index.js';
 import { open } from 'node:fs/promises';

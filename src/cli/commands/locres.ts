@@ -3,28 +3,12 @@
  * monogenic (MonoRes-style) estimate from one map or two half maps.
  */
 import { Command, Option } from 'commander';
-import { dirname, join, resolve } from 'node:path';
-import type { Volume } from '../../core/volume.js';
-import { writeMrc, type MrcMap } from '../../io/mrc/index.js';
-import { readMapArg } from '../read-map.js';
-import { mapStem } from '../../occupancy/output-names.js';
-import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
-import { CALIBRATED_THRESHOLD, localFsc } from '../../resolution/local-fsc.js';
-import { relionLocalResolution } from '../../resolution/relion-locres.js';
-import { labelSummary, type LabelRow } from '../../resolution/label-summary.js';
-import { localLowpass } from '../../resolution/local-filter.js';
-import { monogenicLocalResolution } from '../../resolution/monogenic.js';
-import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../../diagnostics/index.js';
+import { CALIBRATED_THRESHOLD } from '../../resolution/local-fsc.js';
 import { angpixOption, integerOption, rangeOption, resolutionOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
-import { writeFileAtomic } from '../../core/atomic-write.js';
-import { withOutputSet } from '../../core/output-set.js';
 import { HANN_KERNEL_SHELLS, LOCAL_FSC_WINDOW_MIN } from '../../resolution/window-minimum.js';
-import { checkNotFinerThanNyquist } from '../nyquist-check.js';
-import { locresRecord } from '../locres-record.js';
-import { recordLabels } from '../../core/run-record.js';
-import { recordLines } from '../../occupancy/summary.js';
+import { locresJob, type LocresJobResult } from '../../jobs/locres-job.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'local resolution in Å from half maps (local FSC) or monogenic (MonoRes-style)';
@@ -89,205 +73,15 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
       if (v !== undefined) throw new RangeError(`${flag} cannot be combined with --relion (RELION's --locres sets windows by --locres-sampling and uses FSC 0.143)`);
     }
   }
-  const h1 = await readMapArg(half1Path, 'half map', o.angpix, (l) => reporter.info(l));
-  // resolutions finer than the maps' Nyquist limit are impossible (nothing to randomise, nothing to report)
-  checkNotFinerThanNyquist('--randomize-at', o.randomizeAt, h1.volume.voxelSizeA);
-  checkNotFinerThanNyquist('--lowest-resolution', o.lowestResolution, h1.volume.voxelSizeA);
-  const h2 = half2Path ? await readMapArg(half2Path, 'half map', o.angpix, (l) => reporter.info(l)) : undefined;
-  const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
-  if (h2 && h2.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`half maps differ in box: ${h1.volume.shape.join('x')} vs ${h2.volume.shape.join('x')}`);
-  if (maskMap && maskMap.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--mask box ${maskMap.volume.shape.join('x')} does not match the maps ${h1.volume.shape.join('x')}`);
-  const labelsMap = o.labels ? await readMapArg(o.labels, '--labels map', o.angpix) : undefined;
-  if (labelsMap && labelsMap.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--labels box ${labelsMap.volume.shape.join('x')} does not match the maps ${h1.volume.shape.join('x')}`);
-  // input diagnostics (masked, sharpened, identical or dependent halves …), each printed once
-  const findings = h2 ? diagnoseHalfMaps(h1.volume, h2.volume).findings : diagnoseMap(h1.volume).findings;
-  const warnings = findings.map((f) => findingLine(f));
-  for (const w of warnings) reporter.warn(w);
-
-  let resolution: Volume;
-  let stats: Record<string, number | string | boolean>;
-  /** Extra maps staged with the others: pinned mask, interval ends. */
-  const extraMaps: { suffix: string; volume: Volume; label: string }[] = [];
-  /** 1 where the value is the finest reported one (a bound), per voxel. */
-  let pinned: Uint8Array | undefined;
-  /** MonoRes' tested resolutions (Å), for the histogram's bins. */
-  let monoresTestedA: number[] | undefined;
-  let settings: string;
-  const progress = (f: number) => reporter.progress(o.method === 'localfsc' ? 'local FSC' : 'monogenic', f);
+  // the pipeline (read, estimate, write the output set, log) is the locres job's
+  let job: LocresJobResult;
   try {
-    if (o.method === 'localfsc' && o.relion) {
-      const r = relionLocalResolution(h1.volume, (h2 as MrcMap).volume, {
-        samplingA: o.locresSampling,
-        randomizeAtA: o.randomizeAt,
-        minResolutionA: o.lowestResolution,
-        mask: maskMap?.volume.data,
-        onProgress: progress,
-      });
-      resolution = r.resolution;
-      const a = h1.volume.voxelSizeA[0];
-      settings = `RELION 3.1 --locres: sampling ${r.samplingVoxels * a} A (${r.samplingVoxels} vox), window radius ${r.maskRadiusVoxels} vox + soft edge ${r.edgeWidthVoxels} vox, phases randomised from shell ${r.randomizeShell} (${((h1.volume.shape[0] * a) / r.randomizeShell).toFixed(2)} A), FSC 0.143, Fourier box ${r.fftBox}`;
-      stats = {
-        relion: true,
-        samplingVoxels: r.samplingVoxels,
-        maskRadiusVoxels: r.maskRadiusVoxels,
-        edgeWidthVoxels: r.edgeWidthVoxels,
-        randomizeShell: r.randomizeShell,
-        fftBox: r.fftBox,
-        threshold: 0.143,
-        points: r.points,
-        pinnedWindows: r.pinnedWindows,
-        medianA: r.medianA,
-        p5A: r.p5A,
-        p95A: r.p95A,
-      };
-    } else if (o.method === 'localfsc') {
-      const r = localFsc(h1.volume, (h2 as MrcMap).volume, {
-        mask: maskMap?.volume.data,
-        windowVoxels: o.window,
-        stepVoxels: o.step,
-        threshold: o.threshold,
-        whiten: o.whiten,
-        lowestResolutionA: o.lowestResolution,
-        randomizeAtA: o.randomizeAt,
-        onProgress: progress,
-      });
-      resolution = r.resolution;
-      pinned = r.pinned;
-      settings = `local FSC, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, Hann window ${r.windowVoxels} vox, step ${r.stepVoxels}, threshold ${r.threshold}`;
-      extraMaps.push(
-        { suffix: 'pinned', volume: { data: new Float32Array(r.pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = FSC never fell below ${r.threshold} up to Nyquist: the value (${r.finestA.toFixed(2)} A) is a bound` },
-        { suffix: 'low', volume: r.low, label: `finer end of the 90 % interval (A), ${settings}` },
-        { suffix: 'high', volume: r.high, label: `coarser end of the 90 % interval (A), ${settings}` },
-      );
-      stats = {
-        globalResolutionA: r.globalResolutionA,
-        windowVoxels: r.windowVoxels,
-        windowA: r.windowVoxels * h1.volume.voxelSizeA[0],
-        stepVoxels: r.stepVoxels,
-        threshold: r.threshold,
-        whitened: r.whitened,
-        points: r.points,
-        medianA: r.medianA,
-        p5A: r.p5A,
-        p95A: r.p95A,
-        finestA: r.finestA,
-        pinnedVoxels: r.pinnedVoxels,
-        pinnedPercent: (100 * r.pinnedVoxels) / r.maskVoxels,
-      };
-    } else {
-      const maskData = maskMap ? maskMap.volume.data : new Float32Array(h1.volume.data.length).fill(1);
-      const input = h2 ? { half1: h1.volume, half2: h2.volume } : { map: h1.volume };
-      const r = monogenicLocalResolution(input, maskData, { onProgress: progress });
-      monoresTestedA = r.tested;
-      resolution = { data: r.resolution, shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA };
-      const finest = Math.min(...r.tested);
-      const inMask = (i: number) => !maskMap || maskMap.volume.data[i] > 0.5;
-      pinned = Uint8Array.from(r.resolution, (v, i) => (inMask(i) && v <= finest * (1 + 1e-6) ? 1 : 0));
-      let nPinned = 0;
-      let nMask = 0;
-      for (let i = 0; i < pinned.length; i++) {
-        nPinned += pinned[i];
-        if (inMask(i)) nMask++;
-      }
-      settings = `monogenic (MonoRes-style), ${h2 ? 'noise from the half-map difference' : 'noise outside the mask'}, alpha 0.05`;
-      extraMaps.push({ suffix: 'pinned', volume: { data: new Float32Array(pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = resolved at the finest tested frequency: the value (${finest.toFixed(2)} A) is a bound` });
-      stats = { medianA: r.medianA, p5A: r.p5A, p95A: r.p95A, testedFinestA: finest, testedCoarsestA: Math.max(...r.tested), finestA: finest, pinnedVoxels: nPinned, pinnedPercent: (100 * nPinned) / Math.max(1, nMask) };
-    }
+    job = await locresJob(half1Path, half2Path, { ...o, onProgress: (p, f) => reporter.progress(p, f), onWarning: (w) => reporter.warn(w), onInfo: (l) => reporter.info(l) }, t0);
   } catch (err) {
     reporter.abort();
     throw err;
   }
-  reporter.progress('write', 1);
-  const stem = mapStem(half1Path);
-  const out = resolve(o.output ?? `locres_${stem}.mrc`);
-  const outDir = dirname(out);
-  const outStem = mapStem(out);
-  const labelRows: LabelRow[] | undefined = labelsMap ? labelSummary(resolution.data, labelsMap.volume.data, maskMap?.volume.data, pinned) : undefined;
-  if (labelsMap && labelRows?.length === 0) throw new RangeError(`--labels ${o.labels} has no label > 0${maskMap ? ' inside the mask' : ''}`);
-  const protect = [half1Path, ...(half2Path ? [half2Path] : []), ...(o.mask ? [o.mask] : [])];
-  // the run's record: command line, version, input hashes, settings; monores: noise model, tested range, caveat
-  const record = await locresRecord({
-    commandLine: o.commandLine,
-    inputs: protect,
-    method: o.method,
-    twoMaps: half2Path !== undefined,
-    testedA: monoresTestedA,
-    backgroundA: monoresTestedA ? Math.max(...monoresTestedA) : o.lowestResolution,
-    settings: { description: settings, mask: o.mask ?? null, window: o.window ?? null, step: o.step ?? null, threshold: o.threshold ?? null, 'lowest-resolution': o.lowestResolution, relion: o.relion === true, whiten: o.whiten !== false, filter: o.filter === true, labels: o.labels ?? null, angpix: o.angpix ?? null },
-  });
-  // every output is staged and appears only when all of them are complete
-  const files = [out];
-  let lines: string[] = [];
-  let seconds = 0;
-  await withOutputSet({ protect, inputLabel: 'input map' }, async (outputs) => {
-    await writeMrc(out, resolution, {
-      template: h1.header,
-      labels: [`occupy-ts ${OCCUPY_VERSION}: local resolution (A), ${settings}`, `outside the mask: ${o.method === 'localfsc' ? o.lowestResolution : 'coarsest tested'} A (background)`, ...recordLabels(record, 8)],
-      protect,
-      outputs,
-    });
-    for (const m of extraMaps) {
-      const path = join(outDir, `${outStem}_${m.suffix}.mrc`);
-      await writeMrc(path, m.volume, { template: h1.header, labels: [`occupy-ts ${OCCUPY_VERSION}: ${m.label}`.slice(0, 80)], protect, outputs });
-      files.push(path);
-    }
-    let select: Uint8Array | undefined;
-    if (maskMap) {
-      // a plain loop: TypedArray.from with a callback costs seconds on a 256³ map
-      const md = maskMap.volume.data;
-      select = new Uint8Array(md.length);
-      for (let i = 0; i < md.length; i++) select[i] = md[i] > 0.5 ? 1 : 0;
-    }
-    const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import
-    const { alignedBinEdges, resolutionHistogram, resolutionHistogramSpec } = await import('../../plots/resolution-histogram.js');
-    // bins aligned to what the method tested: the window's Fourier shells (local FSC, RELION) or MonoRes' resolutions
-    const shellsOf = (box: number) => Array.from({ length: Math.floor(box / 2) }, (_, k) => (box * h1.volume.voxelSizeA[0]) / (k + 1));
-    const tested = monoresTestedA ? { resolutionsA: monoresTestedA, discrete: true } : { resolutionsA: shellsOf(Number(stats.relion ? stats.fftBox : stats.windowVoxels)), discrete: false };
-    let lo = Infinity, hi = -Infinity;
-    for (let i = 0; i < resolution.data.length; i++) if (!select || select[i]) { lo = Math.min(lo, resolution.data[i]); hi = Math.max(hi, resolution.data[i]); }
-    const hist = resolutionHistogram(resolution.data, select, alignedBinEdges(tested, lo, hi));
-    files.push(...(await writePlot(join(outDir, `${outStem}_histogram`), await renderVegaLite(resolutionHistogramSpec(hist, `Local resolution (${o.method === 'localfsc' ? 'local FSC' : 'monogenic'}): ${stem}`, Number(stats.medianA), tested)), outputs)));
-    if (o.filter) {
-      const avg = h2 ? Float32Array.from(h1.volume.data, (v, i) => 0.5 * (v + (h2 as MrcMap).volume.data[i])) : h1.volume.data;
-      const filtered = localLowpass({ data: avg, shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, resolution.data);
-      const fpath = join(outDir, `${outStem}_filtered.mrc`);
-      await writeMrc(fpath, filtered, { template: h1.header, labels: [`occupy-ts ${OCCUPY_VERSION}: locally low-passed by ${outStem}.mrc`], protect, outputs });
-      files.push(fpath);
-    }
-    const logPath = join(outDir, `${outStem}_log.txt`);
-    files.push(logPath);
-    seconds = (performance.now() - t0) / 1000;
-    lines = [
-      `occupy-ts ${OCCUPY_VERSION} — local resolution`,
-      '',
-      '--- Record ---',
-      ...recordLines(record),
-      '',
-      `Inputs             : ${protect.join(', ')}`,
-      `Voxel size         : ${h1.volume.voxelSizeA.map((v) => v.toFixed(3)).join(', ')} Å${o.angpix !== undefined ? ' (--angpix override)' : ''}`,
-      `Method             : ${settings}`,
-      ...(o.method === 'localfsc'
-        ? [
-            ...(o.relion ? [`Pinned windows     : ${stats.pinnedWindows} of ${stats.points} never fell below 0.143 (RELION then reports Nyquist)`] : [`Global resolution  : ${Number(stats.globalResolutionA).toFixed(2)} Å (FSC 0.143${o.mask ? ', soft-masked' : ''})`]),
-            `Windows evaluated  : ${stats.points}`,
-            `Outside the mask   : ${o.lowestResolution} Å (background)`,
-          ]
-        : []),
-      `Local resolution   : median ${Number(stats.medianA).toFixed(2)} Å, 5–95 % ${Number(stats.p5A).toFixed(2)}–${Number(stats.p95A).toFixed(2)} Å`,
-      ...(stats.pinnedVoxels !== undefined ? [`≤ ${Number(stats.finestA).toFixed(2)} Å (pinned)  : ${stats.pinnedVoxels} voxels (${Number(stats.pinnedPercent).toFixed(1)} %): the estimate reached the finest reported value, a bound, marked in ${outStem}_pinned.mrc`] : []),
-      ...(labelRows
-        ? ['', `Per label (${o.labels}${o.mask ? ', inside the mask' : ''}):`, 'label    voxels   median Å   10–90 % Å       pinned', ...labelRows.map((l) => `${String(l.label).padStart(5)} ${String(l.voxels).padStart(9)} ${l.medianA.toFixed(2).padStart(10)}   ${`${l.p10A.toFixed(2)}–${l.p90A.toFixed(2)}`.padEnd(14)} ${String(l.pinnedVoxels).padStart(6)}`), '']
-        : []),
-      'Local resolution is relative to its method and window: values from different tools are not interchangeable.',
-      ...warnings.map((w) => `WARNING: ${w}`),
-      '',
-      'Files written:',
-      ...files.map((f) => `  ${f}`),
-      `Done in ${seconds.toFixed(2)} s.`,
-    ];
-    await writeFileAtomic(logPath, lines.join('\n') + '\n', outputs);
-  });
-  const result = { method: o.method, record, inputs: protect, ...stats, ...(labelRows ? { labels: labelRows } : {}), warnings, diagnostics: findings.map(findingJson), files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
+  const { summary: result, lines } = job;
   if (o.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
   } else if (reporter.verbosity !== 'quiet') {

@@ -14,7 +14,7 @@ import type { Shape3, Volume } from '../../core/volume.js';
 import { openMrcSections } from '../../io/mrc/index.js';
 import { cropOrPad, resampledShape } from '../../filters/resample-voxel-size.js';
 import { resampleSections } from '../../filters/resample-sections.js';
-import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
+import { OCCUPY_VERSION } from '../../jobs/estimate-job.js';
 import { angpixOption, checkVoxelSize, integerOption, OptionRangeError } from '../options.js';
 import { readMapArg } from '../read-map.js';
 import { outputFile } from '../output-path.js';

@@ -8,7 +8,7 @@ import { writeMrc, type MrcHeader } from '../../io/mrc/index.js';
 import { readMapArg } from '../read-map.js';
 import type { Shape3, Volume } from '../../core/volume.js';
 import { solventDefinitionFromScale, solventDefinitionName, subtractionMask, subtractionMaskName } from '../../occupancy/masks-from-scale.js';
-import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
+import { OCCUPY_VERSION } from '../../jobs/estimate-job.js';
 import { angpixOption, rangeOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { outputFile } from '../output-path.js';

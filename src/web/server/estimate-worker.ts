@@ -5,7 +5,7 @@
  */
 import { loadFft } from '../../math/fft.js';
 import { readMrc, writeMrc } from '../../io/mrc/index.js';
-import { estimateFromFile, OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
+import { estimateFromFile, OCCUPY_VERSION } from '../../jobs/estimate-job.js';
 import { solventDefinitionFromScale } from '../../occupancy/masks-from-scale.js';
 import { estimateOutputNames, mapStem } from '../../occupancy/output-names.js';
 import { modifiedMapName } from '../../occupancy/modify.js';

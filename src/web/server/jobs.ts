@@ -18,7 +18,7 @@ import { COMMON_HEADERS, HttpError } from './http-util.js';
 import { relativeToRoot, resolveInsideRoot } from './paths.js';
 import type { Session, SessionMap } from './session.js';
 import { commandLine, methodOptionsOf, parseSettings, settingsArgs } from './settings.js';
-import { checkEstimateResolutions } from '../../cli/nyquist-check.js';
+import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import type { EstimateTask, WorkerMessage } from './worker-protocol.js';
 
 /** State of a job: waiting for a free slot, running in a worker, or finished. */

@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
-import { OCCUPY_VERSION } from '../../occupancy/estimate-files.js';
+import { OCCUPY_VERSION } from '../../jobs/estimate-job.js';
 import { SESSION_TOKEN_HEADER, SESSION_TOKEN_PARAM, type JobStarted, type ServerInfo } from '../api.js';
 import { listFolder, serveMapFile } from './files.js';
 import { COMMON_HEADERS, HttpError, readJsonObject, sendError, sendJson } from './http-util.js';

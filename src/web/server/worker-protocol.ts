@@ -1,7 +1,7 @@
 /**
  * Messages between the GUI server and its estimate worker process (IPC, JSON-serialisable).
  */
-import type { EstimateFileOptions } from '../../occupancy/estimate-files.js';
+import type { EstimateFileOptions } from '../../jobs/estimate-job.js';
 import type { EstimateSummary } from '../../occupancy/summary.js';
 import type { EstimateSummaryView } from '../api.js';
 

@@ -11,11 +11,11 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { mapStem } from '../occupancy/output-names.js';
-import { OCCUPY_VERSION } from '../occupancy/estimate-files.js';
+import { OCCUPY_VERSION } from './estimate-job.js';
 import { quantileByRank } from '../math/select.js';
-import { decompose, type DecomposeOptions, type DecomposeResult } from './decompose.js';
-import { localBSharpen } from './sharpen.js';
-import { decomposeChimeraxScript } from './chimerax-script.js';
+import { decompose, type DecomposeOptions, type DecomposeResult } from '../decomposition/decompose.js';
+import { localBSharpen } from '../decomposition/sharpen.js';
+import { decomposeChimeraxScript } from '../decomposition/chimerax-script.js';
 
 /** Options of {@link decomposeFromFile}. */
 export interface DecomposeFileOptions extends Omit<DecomposeOptions, 'halfMaps' | 'mask'> {
@@ -193,7 +193,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     }
     if (opts.plot) {
       const { renderVegaLite, writePlot } = await import('../plots/render.js');
-      const { guinierFitsSpec, histogramSpec } = await import('./plots.js');
+      const { guinierFitsSpec, histogramSpec } = await import('../decomposition/plots.js');
       if (result.examples.length > 0) files.push(...(await writePlot(join(outDir, names.guinier), await renderVegaLite(guinierFitsSpec(result.examples, result.bands, `Local Guinier fits: ${stem}`)), outputs)));
       const fitted = Uint8Array.from(mol, (m, i) => (m && result.bandsUsed.data[i] > 1 ? 1 : 0));
       files.push(...(await writePlot(join(outDir, names.occupancyHist), await renderVegaLite(histogramSpec(result.occupancy.data, fitted, 40, 'relative occupancy', `Relative occupancy over the molecule: ${stem}`)), outputs)));

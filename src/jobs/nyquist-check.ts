@@ -1,0 +1,101 @@
+/**
+ * Resolutions given in Å for a map must not be finer than its Nyquist limit (2 × voxel size):
+ * beyond it the map holds no information, so a low-pass there is silently a no-op and a
+ * "resolution" there is impossible. The checks read the map's header only, before any work.
+ */
+import type { Shape3 } from '../core/volume.js';
+import { openMrcSections } from '../io/mrc/index.js';
+import { processingBox } from '../occupancy/options.js';
+import { OptionError } from '../core/option-error.js';
+
+/**
+ * Nyquist limit in Å of a grid: 2 × the largest voxel size (finer frequencies are not sampled
+ * along that axis). Same convention as `occupy fsc`'s `nyquistA`.
+ * @param voxelSizeA voxel size per axis, Å
+ */
+export function nyquistA(voxelSizeA: readonly number[]): number {
+  return 2 * Math.max(...voxelSizeA);
+}
+
+/**
+ * The message for a resolution finer than Nyquist, or undefined when `valueA` is at or above it.
+ * @param option the option as typed, e.g. `--lowpass`
+ * @param valueA its value, Å (undefined: not given, no message)
+ * @param voxelSizeA voxel size per axis of the grid the value applies to, Å
+ * @param grid what that grid is, for the message (e.g. `the map`, `the processing box 256x256x256 (--max-box 256)`)
+ * @param hint extra advice appended to the message
+ */
+export function finerThanNyquistError(option: string, valueA: number | undefined, voxelSizeA: readonly number[], grid = 'the map', hint = ''): string | undefined {
+  if (valueA === undefined) return undefined;
+  const ny = nyquistA(voxelSizeA);
+  // 1e-6 relative slack: a value typed as exactly Nyquist (e.g. 2 for 1 Å voxels) is allowed
+  if (valueA >= ny * (1 - 1e-6)) return undefined;
+  const vox = Math.max(...voxelSizeA);
+  return `${option} ${fmt(valueA)} Å is finer than the Nyquist limit of ${grid} (2 × ${fmt(vox)} Å voxel = ${fmt(ny)} Å): give ${fmt(ny)} Å or more${hint}`;
+}
+
+/**
+ * Throw {@link OptionError} with {@link finerThanNyquistError}'s message when it has one.
+ * @throws OptionError naming the option (`.option` = the flag without dashes), its value and the Nyquist limit
+ */
+export function checkNotFinerThanNyquist(option: string, valueA: number | undefined, voxelSizeA: readonly number[], grid?: string, hint?: string): void {
+  const error = finerThanNyquistError(option, valueA, voxelSizeA, grid, hint);
+  if (error) throw new OptionError(error, option.replace(/^.*--/, ''), `${fmt(nyquistA(voxelSizeA))} Å or more (the Nyquist limit)`, { flag: option.replace(/^.*\//, ''), value: valueA });
+}
+
+/** Up to 3 decimals, no trailing zeros (2, 2.5, 0.833). */
+function fmt(v: number): string {
+  return String(Number(v.toFixed(3)));
+}
+
+/**
+ * Box and voxel size of a map from its header (no voxel is read), with `angpix` replacing the
+ * header's voxel size when given.
+ * @returns undefined when the header cannot be read (the reader reports the problem later)
+ */
+export async function peekMapGrid(path: string, angpix?: number): Promise<{ shape: Shape3; voxelSizeA: [number, number, number] } | undefined> {
+  try {
+    const r = await openMrcSections(path, { permissive: true });
+    await r.close();
+    const voxelSizeA: [number, number, number] = angpix !== undefined ? [angpix, angpix, angpix] : [r.voxelSizeA[0], r.voxelSizeA[1], r.voxelSizeA[2]];
+    if (!voxelSizeA.every((v) => v > 0 && Number.isFinite(v))) return undefined;
+    return { shape: r.shape, voxelSizeA };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The estimate's options given in Å. */
+export interface EstimateResolutionOptions {
+  /** `--lowpass`, applied in the processing box. */
+  lowpass?: number;
+  /** `-r/--resolution` (the low-pass when `--lowpass` is not given). */
+  resolution?: number;
+  /** `--lowpass-output`, applied to the modified maps on the input's box. */
+  lowpassOutput?: number;
+  /** `--max-box` (the processing box). */
+  maxBox?: number;
+  /** `--angpix` (replaces the header's voxel size). */
+  angpix?: number;
+}
+
+/**
+ * Check the estimate's resolutions against Nyquist: `--lowpass` and `-r/--resolution` against the
+ * processing box (after `--max-box`; its voxels are larger than the input's when the map was
+ * cropped in Fourier space), `--lowpass-output` against the input's box.
+ * @param path the input map (only its header is read)
+ * @throws OptionError naming the first option finer than its Nyquist limit
+ */
+export async function checkEstimateResolutions(path: string, o: EstimateResolutionOptions): Promise<void> {
+  if (o.lowpass === undefined && o.resolution === undefined && o.lowpassOutput === undefined) return;
+  const grid = await peekMapGrid(path, o.angpix);
+  if (!grid) return;
+  const proc = processingBox(grid.shape, o.maxBox ?? 256);
+  const procVoxel = grid.voxelSizeA.map((a, i) => (a * grid.shape[i]) / proc[i]);
+  const cropped = proc.some((n, i) => n !== grid.shape[i]);
+  const where = cropped ? `the processing box ${proc.join('x')} (--max-box ${o.maxBox})` : 'the map';
+  const hint = cropped ? ', or process at full size with --max-box 0' : '';
+  checkNotFinerThanNyquist('--lowpass', o.lowpass, procVoxel, where, hint);
+  checkNotFinerThanNyquist('-r/--resolution', o.resolution, procVoxel, where, hint);
+  checkNotFinerThanNyquist('--lowpass-output', o.lowpassOutput, grid.voxelSizeA, 'the map');
+}

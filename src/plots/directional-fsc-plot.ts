@@ -27,8 +27,8 @@ export interface DirectionalFscPlotData {
 }
 
 /**
- * Vega-lite spec: left, the histogram of directional resolutions (bins of 0.25 Å, or wider so
- * that there are at most 40) with rules at the fitted best and worst resolutions; right, the FSC
+ * Vega-lite spec: left, the histogram of directional resolutions (30 bins over their range, at
+ * least 0.01 Å wide) with rules at the fitted best and worst resolutions; right, the FSC
  * curves (x: 1/Å) along x, y, z and the global one, with the threshold.
  * @param d the values to draw
  * @param title overall title
@@ -37,7 +37,7 @@ export function directionalFscPlotSpec(d: DirectionalFscPlotData, title: string)
   const finite = d.resolutionsA.filter((v) => Number.isFinite(v));
   const lo = Math.min(...finite);
   const hi = Math.max(...finite);
-  const step = Math.max(0.25, (hi - lo) / 40);
+  const step = Math.max(0.01, (hi - lo) / 30);
   const curves = [
     { label: 'global', fsc: d.globalFsc },
     { label: 'cone along x', fsc: d.fscX },

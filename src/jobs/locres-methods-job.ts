@@ -1,0 +1,37 @@
+/**
+ * Dispatch of `occupy locres` to issue 18's methods: `--shells` (radial shells), `--method
+ * monodir` (local-directional), `--method monotomo` (half tomograms) and `--method resmap`
+ * (ResMap-style). Every other method stays with the locres job.
+ * @see issue 18
+ */
+import type { JobReporter } from './resolution-job-common.js';
+import { runRadialShellsJob, type RadialShellsJobOptions } from './radial-shells-job.js';
+
+/** The `occupy locres` options these jobs read. */
+export interface LocresMethodOptions extends RadialShellsJobOptions {
+  /** `--method`. */
+  method: string;
+  /** `--shells`: FSC per spherical shell. */
+  shells?: boolean;
+  /** `--lowest-resolution`, Å. */
+  lowestResolution?: number;
+}
+
+/** The methods handled here (`--method` values). */
+export const ISSUE18_METHODS = ['monodir', 'monotomo', 'resmap'] as const;
+
+/**
+ * Run the job of `--shells` or an issue-18 `--method`, when one is asked for.
+ * @returns true when a job ran (the caller stops), false for the other methods
+ * @throws RangeError for contradictory options (`--shells` with another method, `--shell-width`
+ *   or `--centre` without `--shells`), and whatever the job throws
+ */
+export async function runLocresMethodJob(h1Path: string, h2Path: string | undefined, o: LocresMethodOptions, reporter: JobReporter): Promise<boolean> {
+  if (!o.shells && (o.shellWidth !== undefined || o.centre !== undefined)) throw new RangeError(`${o.shellWidth !== undefined ? '--shell-width' : '--centre'} needs --shells`);
+  if (o.shells) {
+    if (o.method !== 'localfsc') throw new RangeError(`--shells is an FSC per shell: not with --method ${o.method}`);
+    await runRadialShellsJob(h1Path, h2Path, o, reporter);
+    return true;
+  }
+  return false;
+}

@@ -12,7 +12,7 @@
 import { OptionError, inRange, rangeText, type Range } from '../core/option-error.js';
 import { ANGPIX_MAX_A, ANGPIX_MIN_A, voxelSizeError } from '../core/voxel-size-limits.js';
 import type { ModificationRequest } from './modification-curves.js';
-import { KERNEL_SIZE_MAX, kernelSizeError } from './kernel.js';
+import { KERNEL_SIZE_MAX, kernelSizeError, maxKernelSize } from './kernel.js';
 
 /** Largest value of an integer option unless the option says otherwise (2³¹ − 1). */
 export const INT_OPTION_MAX = 2 ** 31 - 1;
@@ -331,7 +331,7 @@ function boxErrors(o: { maxBox?: number; hedgeConfidence?: number; kernelSize?: 
   const box = shapeOk && maxBoxOk ? processingBox(o.shape as readonly number[], maxBox) : undefined;
   if (o.kernelSize !== undefined) {
     const error = kernelSizeError(o.kernelSize, box);
-    if (error) errors.push(new OptionError(error, 'kernelSize', `an odd integer in 1..${box ? Math.max(1, Math.min(KERNEL_SIZE_MAX, ...box)) : KERNEL_SIZE_MAX}`, { flag: '--kernel-size', value: o.kernelSize }));
+    if (error) errors.push(new OptionError(error, 'kernelSize', `an odd integer in 1..${box ? maxKernelSize(box) : KERNEL_SIZE_MAX}`, { flag: '--kernel-size', value: o.kernelSize }));
   }
   if (o.tileSize !== undefined) {
     const maxTile = box ? Math.min(...box) : INT_OPTION_MAX;

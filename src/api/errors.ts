@@ -7,37 +7,28 @@
  */
 export { MrcFormatError } from '../io/mrc/errors.js';
 
+import { OptionError } from '../core/option-error.js';
+
 /**
  * An option (or an input argument) outside its allowed range, raised at the API boundary before
- * any work. Extends `RangeError`, so `instanceof RangeError` also holds.
- *
- * The message is one line: `<option> must be <allowed>, got <value>`.
+ * any work: the one class the CLI, the GUI server and `resolveEstimateOptions` throw too. Extends
+ * `RangeError`. `option` is the key as the API spells it (`kernelSize`, `maxBox`, `half2`,
+ * `volume.voxelSizeA`, …), `allowed` the allowed values or range in words (`an odd integer in
+ * 1..63 …`, `a number in (0, 1]`), `value` the rejected value; the message is one line
+ * `<option or flag> must be <allowed>, got <value>`.
  *
  * @example
  * try { await estimateLocalScale(v, { tau: 2 }); }
  * catch (e) { if (e instanceof OptionError) console.log(e.option, e.allowed); } // 'tau', 'a number in (0, 1]'
  */
-export class OptionError extends RangeError {
-  override readonly name = 'OptionError';
-  /** The option's key as the API spells it (`kernelSize`, `maxBox`, `half2`, `volume.voxelSizeA`, …). */
-  readonly option: string;
-  /** The allowed values or range in words, e.g. `an odd integer in 1..63`, `'res' or 'occ'`. */
-  readonly allowed: string;
-  /** The rejected value. */
-  readonly value: unknown;
+export { OptionError };
 
-  /**
-   * @param option the option key as the API spells it
-   * @param allowed the allowed range in words
-   * @param value the rejected value
-   * @param message the full message (default `<option> must be <allowed>, got <value>`)
-   */
-  constructor(option: string, allowed: string, value: unknown, message?: string, options?: ErrorOptions) {
-    super(message ?? `${option} must be ${allowed}, got ${describe(value)}`, options);
-    this.option = option;
-    this.allowed = allowed;
-    this.value = value;
-  }
+/**
+ * An {@link OptionError} for `option` with the message `<option> must be <allowed>, got <value>`
+ * (or `message`).
+ */
+export function optionError(option: string, allowed: string, value: unknown, message?: string): OptionError {
+  return new OptionError(message ?? `${option} must be ${allowed}, got ${describe(value)}`, option, allowed, { value });
 }
 
 /** Why the solvent model of a map failed. */

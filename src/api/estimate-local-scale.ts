@@ -8,7 +8,8 @@ import { fourierResample } from '../filters/fourier-resample.js';
 import { estimateLocalScaleParallel, type EstimateResult } from '../occupancy/estimate.js';
 import { summarise, type EstimateSummary } from '../occupancy/summary.js';
 import { TOOL_VERSION } from '../core/version.js';
-import { OptionError, SolventModelError } from './errors.js';
+import { OptionError, optionError, SolventModelError } from './errors.js';
+import type { EstimateOptionValues, ResolvedEstimateOptions } from '../occupancy/options.js';
 import { checkEstimateOptions, checkKnownKeys, ESTIMATE_OPTION_KEYS, RUN_OPTION_KEYS, type EstimateOptions } from './estimate-options.js';
 import { startRun, type RunControl, type RunOptions } from './run-control.js';
 import { checkSameGrid, checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
@@ -71,8 +72,8 @@ function solventFailureOf(err: unknown): SolventModelError | undefined {
 /** Inner input errors (a constant map, no positive density) as OptionErrors on `volume.data`. */
 function inputErrorOf(err: unknown): OptionError | undefined {
   if (!(err instanceof RangeError) || err instanceof OptionError) return undefined;
-  if (/the map is constant/.test(err.message)) return new OptionError('volume.data', 'a map with contrast (not constant)', undefined, err.message, { cause: err });
-  if (/s_max is .* not positive/.test(err.message)) return new OptionError('volume.data', 'a map with positive density', undefined, err.message, { cause: err });
+  if (/the map is constant/.test(err.message)) return optionError('volume.data', 'a map with contrast (not constant)', undefined, err.message);
+  if (/s_max is .* not positive/.test(err.message)) return optionError('volume.data', 'a map with positive density', undefined, err.message);
   return undefined;
 }
 
@@ -101,11 +102,13 @@ export async function runEstimate(
   input: CoreVolume & { originA: Vec3 },
   options: LocalScaleOptions,
   span: [number, number],
-): Promise<EstimateResult> {
-  checkEstimateOptions(options, input.shape, input.voxelSizeA);
-  if (options.keepIntermediates !== undefined && typeof options.keepIntermediates !== 'boolean') throw new OptionError('keepIntermediates', 'true or false', options.keepIntermediates);
-  if (options.threads !== undefined && typeof options.threads !== 'boolean') throw new OptionError('threads', 'true or false', options.threads);
-  if (options.solventFailure !== undefined && options.solventFailure !== 'throw' && options.solventFailure !== 'warn') throw new OptionError('solventFailure', "'throw' or 'warn'", options.solventFailure);
+  extra: EstimateOptionValues = {},
+): Promise<{ result: EstimateResult; resolved: ResolvedEstimateOptions }> {
+  // the method's one option schema, then the API's own options
+  const resolved = checkEstimateOptions(options, input.shape, input.voxelSizeA, extra);
+  if (options.keepIntermediates !== undefined && typeof options.keepIntermediates !== 'boolean') throw optionError('keepIntermediates', 'true or false', options.keepIntermediates);
+  if (options.threads !== undefined && typeof options.threads !== 'boolean') throw optionError('threads', 'true or false', options.threads);
+  if (options.solventFailure !== undefined && options.solventFailure !== 'throw' && options.solventFailure !== 'warn') throw optionError('solventFailure', "'throw' or 'warn'", options.solventFailure);
   const masks: Record<'solventDef' | 'targetMask', CoreVolume | undefined> = { solventDef: undefined, targetMask: undefined };
   for (const key of ['solventDef', 'targetMask'] as const) {
     const m = options[key];
@@ -117,19 +120,19 @@ export async function runEstimate(
   let result: EstimateResult;
   try {
     result = await estimateLocalScaleParallel(input, {
-      mode: options.mode,
-      lowpassA: options.lowpassA,
-      resolutionA: options.resolutionA,
-      kernelSize: options.kernelSize,
-      kernelRadiusVoxels: options.kernelRadiusVoxels,
-      tau: options.tau,
-      lowpassMask: options.lowpassMask,
-      tileSize: options.tileSize,
-      maxBox: options.maxBox,
-      useS0: options.useS0,
+      mode: resolved.mode,
+      lowpassA: resolved.lowpassA,
+      resolutionA: resolved.resolutionA,
+      kernelSize: resolved.kernelSize,
+      kernelRadiusVoxels: resolved.kernelRadiusVoxels,
+      tau: resolved.tau,
+      lowpassMask: resolved.lowpassMask,
+      tileSize: resolved.tileSize,
+      maxBox: resolved.maxBox,
+      useS0: resolved.useS0,
       solventDef: masks.solventDef,
-      hedgeConfidence: options.hedgeConfidence,
-      nlrc: options.nlrc,
+      hedgeConfidence: resolved.hedgeConfidence,
+      nlrc: resolved.nlrc,
       targetMask: masks.targetMask,
       threads: options.threads,
       onProgress: rc.span(span[0], span[1]),
@@ -140,7 +143,7 @@ export async function runEstimate(
   if (result.lowestConfidentFraction >= 1 && (options.solventFailure ?? 'throw') === 'throw') {
     throw new SolventModelError('no-confident-density', 'the solvent model failed: no density reaches confidence 0.5, so the confidence map would be 0 everywhere (no solvent in the box, or a bad solvent fit); give a solventDef mask or a coarser lowpassA, or pass solventFailure: \'warn\' to get the maps anyway');
   }
-  return result;
+  return { result, resolved };
 }
 
 /**
@@ -189,7 +192,8 @@ export async function estimateLocalScale(volume: VolumeInput, options: LocalScal
   checkKnownKeys(options, [...ESTIMATE_OPTION_KEYS, ...RUN_OPTION_KEYS, 'keepIntermediates', 'solventFailure', 'threads']);
   const input = checkVolume(volume, 'volume');
   const rc = await startRun(options);
-  const result = await runEstimate(rc, input, options, [0.02, 0.85]);
+  const { result } = await runEstimate(rc, input, options, [0.02, 0.85]);
+  await rc.yield();
   if (result.downsampled) rc.phase('pad to input box', 0.9);
   const { scale, confidence } = estimateOnInputBox(result, input);
   const summary = librarySummary(result, input, (performance.now() - t0) / 1000, options.nlrc === true);

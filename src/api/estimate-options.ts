@@ -2,8 +2,8 @@
  * The estimate's options as the library takes them, and their check at the API boundary.
  */
 import type { Shape3 } from '../core/volume.js';
-import { DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from '../occupancy/estimate-options.js';
-import { OptionError } from './errors.js';
+import { processingBox, resolveEstimateOptions, RESOLUTION_MAX_A, type EstimateOptionValues, type ResolvedEstimateOptions } from '../occupancy/options.js';
+import { optionError } from './errors.js';
 import type { RunOptions } from './run-control.js';
 import type { VolumeInput } from './volume.js';
 
@@ -57,23 +57,15 @@ export const ESTIMATE_OPTION_KEYS: readonly (keyof EstimateOptions)[] = [
 /** The keys of {@link RunOptions}. */
 export const RUN_OPTION_KEYS: readonly (keyof RunOptions)[] = ['signal', 'onProgress'];
 
-/** CLI flag → option key, for the messages of the method's shared checks. */
-const FLAG_KEYS: Record<string, keyof EstimateOptions> = {
-  '--max-box': 'maxBox',
-  '--hedge-confidence': 'hedgeConfidence',
-  '--kernel-size': 'kernelSize',
-  '--tile-size': 'tileSize',
-};
-
 /**
  * Refuse keys the function does not know (a typo would otherwise be ignored silently).
  * @throws OptionError naming the unknown key
  */
 export function checkKnownKeys(options: object, known: readonly string[]): void {
-  if (typeof options !== 'object' || options === null) throw new OptionError('options', 'an object', options);
+  if (typeof options !== 'object' || options === null) throw optionError('options', 'an object', options);
   for (const key of Object.keys(options)) {
     if ((options as Record<string, unknown>)[key] === undefined) continue;
-    if (!known.includes(key)) throw new OptionError(key, `one of the known options (${known.join(', ')})`, key, `unknown option '${key}' (known: ${known.join(', ')})`);
+    if (!known.includes(key)) throw optionError(key, `one of the known options (${known.join(', ')})`, key, `unknown option '${key}' (known: ${known.join(', ')})`);
   }
 }
 
@@ -83,42 +75,27 @@ function processingNyquistA(shape: Shape3, voxelSizeA: readonly number[], maxBox
   return { nyquistA: 2 * Math.max(...[0, 1, 2].map((i) => (shape[i] * voxelSizeA[i]) / box[i])), box };
 }
 
-/** Whether `v` is a finite number in the range. */
-function inRange(v: unknown, min: number, max: number, minOpen = false): boolean {
-  return typeof v === 'number' && Number.isFinite(v) && (minOpen ? v > min : v >= min) && v <= max;
-}
+/** The option keys {@link resolveEstimateOptions} knows that the API passes through unchanged. */
+const SCHEMA_KEYS = ['mode', 'lowpassA', 'resolutionA', 'kernelSize', 'kernelRadiusVoxels', 'tau', 'lowpassMask', 'tileSize', 'maxBox', 'useS0', 'hedgeConfidence', 'nlrc'] as const;
 
 /**
- * Check the estimate's options for a map of box `shape` and voxel size `voxelSizeA` (Å), as the
- * command line does: ranges, the kernel and tiles fitting the processing box, resolutions not
- * finer than its Nyquist limit. Masks are checked by the caller (they are volumes).
- * @throws OptionError naming the first invalid option, its allowed range and its value
+ * Check and resolve the estimate's options for a map of box `shape` and voxel size `voxelSizeA`
+ * (Å) with the method's one option schema (`resolveEstimateOptions`: ranges, the kernel and tiles
+ * fitting the processing box, rules between options), plus the resolutions not finer than the
+ * processing box's Nyquist limit. Masks are checked by the caller (they are volumes).
+ * @param extra further schema values (the modification's: `amplify`, `scaleLimit`, …)
+ * @returns the resolved options (defaults filled)
+ * @throws OptionError naming the first invalid option (`.option` its key), its allowed range and its value
  */
-export function checkEstimateOptions(o: EstimateOptions, shape: Shape3, voxelSizeA: readonly number[]): void {
-  if (o.mode !== undefined && o.mode !== 'res' && o.mode !== 'occ') throw new OptionError('mode', "'res' or 'occ'", o.mode);
-  if (o.lowpassMask !== undefined && o.lowpassMask !== 'original' && o.lowpassMask !== 'centred') throw new OptionError('lowpassMask', "'original' or 'centred'", o.lowpassMask);
-  for (const key of ['useS0', 'nlrc'] as const) {
-    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new OptionError(key, 'true or false', o[key]);
-  }
-  for (const key of ['maxBox', 'hedgeConfidence', 'kernelSize', 'tileSize', 'lowpassA', 'resolutionA', 'kernelRadiusVoxels', 'tau'] as const) {
-    if (o[key] !== undefined && typeof o[key] !== 'number') throw new OptionError(key, 'a number', o[key]);
-  }
-  // the method's own checks (shared with the CLI and the GUI), messages keyed by their flag
-  const errors = estimateOptionErrors({ maxBox: o.maxBox, hedgeConfidence: o.hedgeConfidence, kernelSize: o.kernelSize, tileSize: o.tileSize, shape });
-  if (errors.length > 0) {
-    const m = /^(--[\w-]+) must be (.*?)[;,] got (.*)$/.exec(errors[0]);
-    const key = m ? FLAG_KEYS[m[1]] : undefined;
-    if (m && key) throw new OptionError(key, m[2], o[key], `${key} must be ${m[2]}, got ${m[3]}`);
-    throw new OptionError('options', 'valid estimate options', undefined, errors[0]);
-  }
-  const maxBox = o.maxBox ?? DEFAULT_MAX_BOX;
-  const { nyquistA, box } = processingNyquistA(shape, voxelSizeA, maxBox);
-  const grid = box.every((n, i) => n === shape[i]) ? 'the map' : `the processing box ${box.join('x')} (maxBox ${maxBox})`;
+export function checkEstimateOptions(o: EstimateOptions, shape: Shape3, voxelSizeA: readonly number[], extra: EstimateOptionValues = {}): ResolvedEstimateOptions {
+  const given: EstimateOptionValues = { ...extra };
+  for (const key of SCHEMA_KEYS) if (o[key] !== undefined) (given as Record<string, unknown>)[key] = o[key];
+  const resolved = resolveEstimateOptions(given, { shape });
+  const { nyquistA, box } = processingNyquistA(shape, voxelSizeA, resolved.maxBox);
+  const grid = box.every((n, i) => n === shape[i]) ? 'the map' : `the processing box ${box.join('x')} (maxBox ${resolved.maxBox})`;
   for (const key of ['lowpassA', 'resolutionA'] as const) {
     const v = o[key];
-    if (v === undefined) continue;
-    if (!inRange(v, nyquistA * (1 - 1e-6), 1e6)) throw new OptionError(key, `a resolution in Å from ${Number(nyquistA.toFixed(3))} (Nyquist limit of ${grid}) to 1e6`, v);
+    if (v !== undefined && !(v >= nyquistA * (1 - 1e-6))) throw optionError(key, `a resolution in Å from ${Number(nyquistA.toFixed(3))} (Nyquist limit of ${grid}) to ${RESOLUTION_MAX_A}`, v);
   }
-  if (o.kernelRadiusVoxels !== undefined && !inRange(o.kernelRadiusVoxels, 0, 1000, true)) throw new OptionError('kernelRadiusVoxels', 'a number of voxels in (0, 1000]', o.kernelRadiusVoxels);
-  if (o.tau !== undefined && !inRange(o.tau, 0, 1, true)) throw new OptionError('tau', 'a number in (0, 1]', o.tau);
+  return resolved;
 }

@@ -6,7 +6,7 @@
 import { localFsc } from '../resolution/local-fsc.js';
 import { relionLocalResolution } from '../resolution/relion-locres.js';
 import { monogenicLocalResolution } from '../resolution/monogenic.js';
-import { OptionError } from './errors.js';
+import { optionError } from './errors.js';
 import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
 import { startRun, type RunOptions } from './run-control.js';
 import { checkSameGrid, checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
@@ -70,14 +70,14 @@ const NUMERIC = { windowVoxels: 'an even integer in 16..1024', stepVoxels: 'an i
 export async function localResolution(half1: VolumeInput, half2: VolumeInput | undefined, options: LocalResolutionOptions = {}): Promise<LocalResolutionResult> {
   checkKnownKeys(options, [...RUN_OPTION_KEYS, 'method', 'mask', ...Object.keys(NUMERIC), 'whiten']);
   const method = options.method ?? 'localfsc';
-  if (method !== 'localfsc' && method !== 'relion' && method !== 'monores') throw new OptionError('method', "'localfsc', 'relion' or 'monores'", method);
+  if (method !== 'localfsc' && method !== 'relion' && method !== 'monores') throw optionError('method', "'localfsc', 'relion' or 'monores'", method);
   const a = checkVolume(half1, 'half1');
   const b = half2 === undefined ? undefined : checkVolume(half2, 'half2');
   if (b) checkSameGrid(b, a, 'half2', 'half1');
   const mask = options.mask === undefined ? undefined : checkVolume(options.mask, 'mask');
   if (mask) checkSameGrid(mask, a, 'mask', 'half1');
-  if (!b && method !== 'monores') throw new OptionError('half2', `a second half map (method '${method}' needs two)`, undefined);
-  if (!b && !mask) throw new OptionError('mask', "a molecule mask (method 'monores' with one map needs it)", undefined);
+  if (!b && method !== 'monores') throw optionError('half2', `a second half map (method '${method}' needs two)`, undefined);
+  if (!b && !mask) throw optionError('mask', "a molecule mask (method 'monores' with one map needs it)", undefined);
   const nyquist = 2 * Math.max(...a.voxelSizeA);
   const o = options as Record<string, unknown>;
   for (const [key, allowed] of Object.entries(NUMERIC)) {
@@ -91,11 +91,11 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
         : key === 'threshold' ? v > 0 && v < 1
         : key === 'samplingA' ? v > 0 && v <= 1e6
         : v >= nyquist * (1 - 1e-6) && v <= 1e6);
-    if (!ok) throw new OptionError(key, allowed.replace('Nyquist', `${Number(nyquist.toFixed(3))} (Nyquist)`), v);
-    if (method !== 'localfsc' && ['windowVoxels', 'stepVoxels', 'threshold'].includes(key)) throw new OptionError(key, `undefined with method '${method}'`, v);
-    if (method !== 'relion' && key === 'samplingA') throw new OptionError(key, "undefined unless method is 'relion'", v);
+    if (!ok) throw optionError(key, allowed.replace('Nyquist', `${Number(nyquist.toFixed(3))} (Nyquist)`), v);
+    if (method !== 'localfsc' && ['windowVoxels', 'stepVoxels', 'threshold'].includes(key)) throw optionError(key, `undefined with method '${method}'`, v);
+    if (method !== 'relion' && key === 'samplingA') throw optionError(key, "undefined unless method is 'relion'", v);
   }
-  if (options.whiten !== undefined && typeof options.whiten !== 'boolean') throw new OptionError('whiten', 'true or false', options.whiten);
+  if (options.whiten !== undefined && typeof options.whiten !== 'boolean') throw optionError('whiten', 'true or false', options.whiten);
 
   const rc = await startRun(options);
   const progress = rc.span(0.05, 0.95);

@@ -5,7 +5,7 @@
  */
 import { modifyMap as modifyByScale } from '../occupancy/modify.js';
 import type { ModificationKind } from '../occupancy/modification-curves.js';
-import { OptionError } from './errors.js';
+import { optionError } from './errors.js';
 import { checkKnownKeys, ESTIMATE_OPTION_KEYS, RUN_OPTION_KEYS } from './estimate-options.js';
 import { estimateOnInputBox, librarySummary, runEstimate, type EstimateSummary, type LocalScaleOptions } from './estimate-local-scale.js';
 import { startRun } from './run-control.js';
@@ -72,40 +72,53 @@ export async function modifyMap(volume: VolumeInput, options: ModifyMapOptions):
   const input = checkVolume(volume, 'volume');
   const m = options.modification;
   if (m !== undefined) {
-    if (m.kind !== 'amplify' && m.kind !== 'attenuate' && m.kind !== 'sigmoid') throw new OptionError('modification.kind', "'amplify', 'attenuate' or 'sigmoid'", m.kind);
-    if (!(typeof m.gamma === 'number' && m.gamma > 1 && m.gamma <= 1e6)) throw new OptionError('modification.gamma', 'a number in (1, 1e6]', m.gamma);
-    if (m.kind === 'sigmoid' && !(typeof m.pivot === 'number' && m.pivot >= 0.01 && m.pivot <= 0.99)) throw new OptionError('modification.pivot', "a number in [0.01, 0.99] with kind 'sigmoid'", m.pivot);
-    if (m.kind !== 'sigmoid' && m.pivot !== undefined) throw new OptionError('modification.pivot', "undefined unless kind is 'sigmoid'", m.pivot);
+    if (m.kind !== 'amplify' && m.kind !== 'attenuate' && m.kind !== 'sigmoid') throw optionError('modification.kind', "'amplify', 'attenuate' or 'sigmoid'", m.kind);
+    if (!(typeof m.gamma === 'number' && m.gamma > 1 && m.gamma <= 100)) throw optionError('modification.gamma', 'a number in (1, 100]', m.gamma);
+    if (m.kind === 'sigmoid' && !(typeof m.pivot === 'number' && m.pivot >= 0.01 && m.pivot <= 0.99)) throw optionError('modification.pivot', "a number in [0.01, 0.99] with kind 'sigmoid'", m.pivot);
+    if (m.kind !== 'sigmoid' && m.pivot !== undefined) throw optionError('modification.pivot', "undefined unless kind is 'sigmoid'", m.pivot);
   } else if (options.excludeSolvent !== true) {
-    throw new OptionError('modification', "{kind, gamma, pivot?}, or excludeSolvent: true to only flatten the solvent", undefined);
+    throw optionError('modification', "{kind, gamma, pivot?}, or excludeSolvent: true to only flatten the solvent", undefined);
   }
-  if (options.scaleLimit !== undefined && !(typeof options.scaleLimit === 'number' && options.scaleLimit >= 0 && options.scaleLimit < 1)) throw new OptionError('scaleLimit', 'a number in [0, 1)', options.scaleLimit);
+  if (options.scaleLimit !== undefined && !(typeof options.scaleLimit === 'number' && options.scaleLimit >= 0 && options.scaleLimit < 1)) throw optionError('scaleLimit', 'a number in [0, 1)', options.scaleLimit);
   const seed = options.seed ?? 0;
-  if (!(Number.isInteger(seed) && seed >= 0 && seed <= 2147483647)) throw new OptionError('seed', 'an integer in 0..2147483647', seed);
+  if (!(Number.isInteger(seed) && seed >= 0 && seed <= 2147483647)) throw optionError('seed', 'an integer in 0..2147483647', seed);
   const nyquist = 2 * Math.max(...input.voxelSizeA);
   if (options.lowpassOutputA !== undefined && !(typeof options.lowpassOutputA === 'number' && options.lowpassOutputA >= nyquist * (1 - 1e-6) && options.lowpassOutputA <= 1e6)) {
-    throw new OptionError('lowpassOutputA', `a resolution in Å from ${Number(nyquist.toFixed(3))} (Nyquist limit of the map) to 1e6`, options.lowpassOutputA);
+    throw optionError('lowpassOutputA', `a resolution in Å from ${Number(nyquist.toFixed(3))} (Nyquist limit of the map) to 1e6`, options.lowpassOutputA);
   }
   for (const key of ['excludeSolvent', 'omitConfidence', 'histMatch'] as const) {
-    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw new OptionError(key, 'true or false', options[key]);
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw optionError(key, 'true or false', options[key]);
   }
 
   const rc = await startRun(options);
-  const result = await runEstimate(rc, input, { ...options, mode: options.mode ?? 'occ' }, [0.02, 0.7]);
-  rc.phase('modify', 0.75);
-  const mod = modifyByScale(input, result, m, {
+  // a modification implies occupancy mode unless mode: 'res' (as --raw-scale): the schema's rule
+  const extra = {
+    ...(m ? { [m.kind]: m.gamma } : {}),
+    ...(m?.kind === 'sigmoid' ? { pivot: m.pivot } : {}),
+    rawScale: options.mode === 'res',
     scaleLimit: options.scaleLimit,
     excludeSolvent: options.excludeSolvent,
     omitConfidence: options.omitConfidence,
     lowpassOutputA: options.lowpassOutputA,
     histMatch: options.histMatch,
     seed,
-    lowpassMask: options.lowpassMask,
+  };
+  const { result, resolved } = await runEstimate(rc, input, { ...options, mode: options.mode ?? 'occ' }, [0.02, 0.7], extra);
+  await rc.yield();
+  rc.phase('modify', 0.75);
+  const mod = modifyByScale(input, result, resolved.modifications[0], {
+    scaleLimit: resolved.scaleLimit,
+    excludeSolvent: resolved.excludeSolvent,
+    omitConfidence: resolved.omitConfidence,
+    lowpassOutputA: resolved.lowpassOutputA,
+    histMatch: resolved.histMatch,
+    seed,
+    lowpassMask: resolved.lowpassMask,
   });
   rc.phase('pad to input box', 0.9);
   // scale and confidence on the input's grid, as estimateLocalScale returns them
   const { scale, confidence } = estimateOnInputBox(result, input);
-  const summary = librarySummary(result, input, (performance.now() - t0) / 1000, options.nlrc === true, options.scaleLimit ?? 0.05);
+  const summary = librarySummary(result, input, (performance.now() - t0) / 1000, resolved.nlrc, resolved.scaleLimit);
   rc.done();
   return { map: publicVolume(mod.volume, input.originA), scale, confidence, summary };
 }

@@ -5,7 +5,7 @@
  */
 import type { Vec3 } from '../core/volume.js';
 import { readMrc as readMrcFile, readMrcBuffer, writeMrc as writeMrcFile, type MrcHeader, type MrcMode } from '../io/mrc/index.js';
-import { OptionError } from './errors.js';
+import { optionError } from './errors.js';
 import { checkVolume, type Volume, type VolumeInput } from './volume.js';
 
 /** A map read by {@link readMrc}: the {@link Volume} and the header exactly as stored. */
@@ -85,7 +85,7 @@ export async function readMrc(source: string | Uint8Array, options: ReadMrcOptio
   let map;
   if (typeof source === 'string') map = await readMrcFile(source, o);
   else if (source instanceof Uint8Array) map = readMrcBuffer(source, o);
-  else throw new OptionError('source', 'a file path or a Uint8Array of the file', source);
+  else throw optionError('source', 'a file path or a Uint8Array of the file', source);
   const { volume, header } = map;
   return {
     data: volume.data,
@@ -111,10 +111,10 @@ export async function readMrc(source: string | Uint8Array, options: ReadMrcOptio
  *   user's terms (`cannot write '<path>': no space left on device`)
  */
 export async function writeMrc(path: string, volume: VolumeInput, options: WriteMrcOptions = {}): Promise<void> {
-  if (typeof path !== 'string' || path === '') throw new OptionError('path', 'a file path', path);
+  if (typeof path !== 'string' || path === '') throw optionError('path', 'a file path', path);
   const v = checkVolume(volume, 'volume', false);
   const like = options.like === undefined ? undefined : 'header' in options.like ? options.like.header : options.like;
-  if (options.mode !== undefined && ![0, 1, 2, 6, 12].includes(options.mode)) throw new OptionError('mode', '0, 1, 2, 6 or 12', options.mode);
+  if (options.mode !== undefined && ![0, 1, 2, 6, 12].includes(options.mode)) throw optionError('mode', '0, 1, 2, 6 or 12', options.mode);
   let template: MrcHeader | undefined;
   const zeroStart = { nxstart: 0, nystart: 0, nzstart: 0 };
   if (like) {

@@ -2,7 +2,7 @@
  * The cancellation and progress contract shared by every long-running function of the API.
  */
 import { loadFft } from '../math/fft.js';
-import { OptionError } from './errors.js';
+import { optionError } from './errors.js';
 
 /** Progress callback: the phase now starting and the overall fraction done, in [0, 1]. */
 export type ProgressListener = (phase: string, fraction: number) => void;
@@ -12,8 +12,10 @@ export interface RunOptions {
   /**
    * Cancels the call: it rejects with `signal.reason` (a `DOMException` named `'AbortError'` for
    * `AbortController.abort()`) at once when already aborted, else at the next phase boundary.
-   * The computation itself runs on the calling thread between boundaries, so an abort from a
-   * timer or I/O callback is seen when the call next yields (between phases that await).
+   * The computation runs on the calling thread between boundaries, so an abort from a timer or
+   * I/O callback (rather than from `onProgress`) is seen where the call yields to the event loop:
+   * after loading, and after each step that awaits (e.g. the estimate, before its maps are padded
+   * back and summarised).
    */
   signal?: AbortSignal;
   /**
@@ -29,8 +31,8 @@ export class RunControl {
   private last = 0;
 
   constructor(private readonly options: RunOptions) {
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new OptionError('signal', 'an AbortSignal', options.signal);
-    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new OptionError('onProgress', 'a function (phase, fraction) => void', options.onProgress);
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw optionError('signal', 'an AbortSignal', options.signal);
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw optionError('onProgress', 'a function (phase, fraction) => void', options.onProgress);
   }
 
   /** Throw the abort reason when the signal is aborted. */
@@ -50,9 +52,12 @@ export class RunControl {
     return (p, f) => this.phase(prefix ? `${prefix}: ${p}` : p, from + (to - from) * Math.min(1, Math.max(0, f)));
   }
 
-  /** Let timers and I/O callbacks (an abort from them) run, then check the signal. */
+  /**
+   * Let due timers and I/O callbacks (an abort from them) run, then check the signal. A 0 ms
+   * timer, not `setImmediate`: it runs after every timer already due (about 1 ms).
+   */
   async yield(): Promise<void> {
-    await new Promise<void>((r) => setImmediate(r));
+    await new Promise<void>((r) => setTimeout(r, 0));
     this.check();
   }
 
@@ -73,6 +78,6 @@ export async function startRun(options: RunOptions, firstPhase = 'load'): Promis
   rc.check();
   rc.phase(firstPhase, 0);
   await loadFft();
-  rc.check();
+  await rc.yield();
   return rc;
 }

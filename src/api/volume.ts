@@ -3,7 +3,7 @@
  */
 import type { Vec3, Volume as CoreVolume } from '../core/volume.js';
 import { simdRange } from '../math/voxel-kernels.js';
-import { OptionError } from './errors.js';
+import { optionError } from './errors.js';
 
 /**
  * A 3D density map as the library takes and returns it.
@@ -36,25 +36,25 @@ export type VolumeInput = Omit<Volume, 'originA'> & { originA?: [number, number,
  * @throws OptionError naming `<name>.data`, `<name>.shape`, `<name>.voxelSizeA` or `<name>.originA`
  */
 export function checkVolume(v: VolumeInput, name: string, finite = true): CoreVolume & { originA: Vec3 } {
-  if (typeof v !== 'object' || v === null) throw new OptionError(name, 'a volume {data, shape, voxelSizeA}', v);
+  if (typeof v !== 'object' || v === null) throw optionError(name, 'a volume {data, shape, voxelSizeA}', v);
   const { shape, voxelSizeA } = v;
   if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n >= 1)) {
-    throw new OptionError(`${name}.shape`, '[nx, ny, nz] of positive integers', shape);
+    throw optionError(`${name}.shape`, '[nx, ny, nz] of positive integers', shape);
   }
   if (!Array.isArray(voxelSizeA) || voxelSizeA.length !== 3 || !voxelSizeA.every((a) => Number.isFinite(a) && a > 0)) {
-    throw new OptionError(`${name}.voxelSizeA`, '[ax, ay, az] of finite numbers > 0 (Å)', voxelSizeA);
+    throw optionError(`${name}.voxelSizeA`, '[ax, ay, az] of finite numbers > 0 (Å)', voxelSizeA);
   }
   const originA = v.originA ?? [0, 0, 0];
   if (!Array.isArray(originA) || originA.length !== 3 || !originA.every((a) => Number.isFinite(a))) {
-    throw new OptionError(`${name}.originA`, '[x, y, z] of finite numbers (Å)', originA);
+    throw optionError(`${name}.originA`, '[x, y, z] of finite numbers (Å)', originA);
   }
   const n = shape[0] * shape[1] * shape[2];
   if (!(v.data instanceof Float32Array) || v.data.length !== n) {
-    throw new OptionError(`${name}.data`, `a Float32Array of length nx*ny*nz = ${n}`, v.data);
+    throw optionError(`${name}.data`, `a Float32Array of length nx*ny*nz = ${n}`, v.data);
   }
   if (finite && n > 0) {
     const { min, max } = simdRange(v.data);
-    if (!Number.isFinite(min) || !Number.isFinite(max)) throw new OptionError(`${name}.data`, 'finite numbers (no NaN or ±Infinity)', `${min}..${max}`, `${name}.data must hold finite numbers only (found NaN or ±Infinity)`);
+    if (!Number.isFinite(min) || !Number.isFinite(max)) throw optionError(`${name}.data`, 'finite numbers (no NaN or ±Infinity)', `${min}..${max}`, `${name}.data must hold finite numbers only (found NaN or ±Infinity)`);
   }
   return { data: v.data, shape: [shape[0], shape[1], shape[2]], voxelSizeA: [voxelSizeA[0], voxelSizeA[1], voxelSizeA[2]], originA: [originA[0], originA[1], originA[2]] };
 }
@@ -65,10 +65,10 @@ export function checkVolume(v: VolumeInput, name: string, finite = true): CoreVo
  */
 export function checkSameGrid(v: CoreVolume, ref: CoreVolume, name: string, refName: string): void {
   if (v.shape.some((n, i) => n !== ref.shape[i])) {
-    throw new OptionError(name, `a map on the box of ${refName} (${ref.shape.join('x')})`, v.shape.join('x'), `${name} box ${v.shape.join('x')} does not match ${refName} ${ref.shape.join('x')}`);
+    throw optionError(name, `a map on the box of ${refName} (${ref.shape.join('x')})`, v.shape.join('x'), `${name} box ${v.shape.join('x')} does not match ${refName} ${ref.shape.join('x')}`);
   }
   if (v.voxelSizeA.some((a, i) => Math.abs(a - ref.voxelSizeA[i]) > 1e-3 * ref.voxelSizeA[i])) {
-    throw new OptionError(name, `the voxel size of ${refName} (${ref.voxelSizeA.join(', ')} Å)`, v.voxelSizeA, `${name} voxel size ${v.voxelSizeA.join(', ')} Å does not match ${refName} ${ref.voxelSizeA.join(', ')} Å`);
+    throw optionError(name, `the voxel size of ${refName} (${ref.voxelSizeA.join(', ')} Å)`, v.voxelSizeA, `${name} voxel size ${v.voxelSizeA.join(', ')} Å does not match ${refName} ${ref.voxelSizeA.join(', ')} Å`);
   }
 }
 

@@ -1,0 +1,196 @@
+/**
+ * estimateLocalScale and modifyMap of the public API against the command line's outputs on the
+ * same synthetic map (the same method: equal to the last bit), the input's box with a maxBox crop,
+ * cancellation, progress, typed errors.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { estimateLocalScale, modifyMap, OptionError, readMrc, SolventModelError, writeMrc, type Volume } from '../../src/index.js';
+import { demoPhantom } from '../../src/synthetic/phantom.js';
+import { fourierResample } from '../../src/filters/fourier-resample.js';
+import { loadFft } from '../../src/math/fft.js';
+import { runInProcess } from '../helpers/cli-run.js';
+
+/** Pearson correlation. */
+function pearson(a: Float32Array, b: Float32Array): number {
+  let sa = 0, sb = 0;
+  for (let i = 0; i < a.length; i++) { sa += a[i]; sb += b[i]; }
+  const ma = sa / a.length, mb = sb / b.length;
+  let num = 0, da = 0, db = 0;
+  for (let i = 0; i < a.length; i++) { const x = a[i] - ma, y = b[i] - mb; num += x * y; da += x * x; db += y * y; }
+  return num / Math.sqrt(da * db);
+}
+
+describe('estimateLocalScale', () => {
+  let dir: string;
+  let map: Volume;
+  let mapPath: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'occupy-api-est-'));
+    map = { ...demoPhantom(7).phantom.map, originA: [12, -6, 3] };
+    mapPath = join(dir, 'phantom.mrc');
+    await writeMrc(mapPath, map);
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('equals the CLI\'s scale_occ and conf maps, voxel for voxel', async () => {
+    const cli = await runInProcess(['-i', mapPath, '--occupancy', '-o', join(dir, 'cli') + '/', '--no-chimerax', '--quiet']);
+    assert.equal(cli.code, 0, cli.stderr);
+    const r = await estimateLocalScale(map, { mode: 'occ' });
+    const scale = await readMrc(join(dir, 'cli', 'scale_occ_phantom.mrc'));
+    const conf = await readMrc(join(dir, 'cli', 'conf_phantom.mrc'));
+    assert.deepEqual(r.scale.shape, [96, 96, 96]);
+    assert.deepEqual(r.scale.data, scale.data);
+    assert.deepEqual(r.confidence.data, conf.data);
+    assert.deepEqual(r.scale.originA, [12, -6, 3]);
+    assert.deepEqual(r.scale.voxelSizeA, map.voxelSizeA);
+    assert.equal(r.summary.mode, 'occ');
+    assert.equal(r.intermediates, undefined, 'no copies of the input by default');
+  });
+
+  it('with maxBox cropping returns maps on the input box, equal to the CLI\'s processing-box maps padded back', async () => {
+    const cli = await runInProcess(['-i', mapPath, '--occupancy', '--max-box', '64', '-o', join(dir, 'crop') + '/', '--no-chimerax', '--quiet']);
+    assert.equal(cli.code, 0, cli.stderr);
+    const r = await estimateLocalScale(map, { mode: 'occ', maxBox: 64, keepIntermediates: true });
+    assert.deepEqual(r.scale.shape, [96, 96, 96]);
+    assert.deepEqual(r.confidence.shape, [96, 96, 96]);
+    assert.deepEqual(r.summary.boxProcessing, [64, 64, 64]);
+    const cliScale = await readMrc(join(dir, 'crop', 'scale_occ_phantom.mrc'));
+    assert.deepEqual(cliScale.shape, [64, 64, 64]);
+    assert.deepEqual(r.intermediates?.input.shape, [64, 64, 64]);
+    await loadFft();
+    const padded = fourierResample({ data: cliScale.data, shape: cliScale.shape, voxelSizeA: cliScale.voxelSizeA }, [96, 96, 96]).data.map((v) => Math.min(1, Math.max(0, v)));
+    // the estimate on the processing box is the CLI's (streamed crop) bit for bit, so the padded maps are equal
+    assert.deepEqual(r.scale.data, padded, `r = ${pearson(r.scale.data, padded)}`);
+    let lo = Infinity, hi = -Infinity;
+    for (const v of [...r.scale.data, ...r.confidence.data]) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    assert.ok(lo >= 0 && hi <= 1, `range ${lo}..${hi}`);
+    // and it is the uncropped estimate, at lower resolution: close to it
+    const full = await estimateLocalScale(map, { mode: 'occ' });
+    assert.ok(pearson(r.scale.data, full.scale.data) > 0.95, `crop vs full r = ${pearson(r.scale.data, full.scale.data)}`);
+  });
+
+  it('rejects at once with an AbortError when the signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const phases: string[] = [];
+    await assert.rejects(estimateLocalScale(map, { signal: ac.signal, onProgress: (p) => phases.push(p) }), { name: 'AbortError' });
+    assert.deepEqual(phases, []);
+  });
+
+  it('rejects with an AbortError when aborted mid-run, without reaching the later phases', async () => {
+    const ac = new AbortController();
+    const phases: string[] = [];
+    const run = estimateLocalScale(map, {
+      mode: 'occ',
+      signal: ac.signal,
+      onProgress: (p) => {
+        phases.push(p);
+        if (p === 'low-pass') ac.abort();
+      },
+    });
+    await assert.rejects(run, { name: 'AbortError' });
+    assert.ok(phases.includes('low-pass'));
+    assert.ok(!phases.includes('confidence') && !phases.includes('done'), phases.join(', '));
+    // the next call works (no state left behind by the aborted one)
+    const r = await estimateLocalScale(map, { mode: 'occ', maxBox: 64 });
+    assert.deepEqual(r.scale.shape, [96, 96, 96]);
+  });
+
+  it('an abort from a timer during the computation is seen at the next boundary that yields', async () => {
+    const ac = new AbortController();
+    const phases: string[] = [];
+    const run = estimateLocalScale(map, {
+      signal: ac.signal,
+      onProgress: (p) => {
+        phases.push(p);
+        if (p === 'low-pass') setTimeout(() => ac.abort(), 0); // fires once the synchronous phases yield
+      },
+    });
+    await assert.rejects(run, { name: 'AbortError' });
+    assert.ok(phases.includes('max filter') && !phases.includes('done'), phases.join(', '));
+  });
+
+  it('reports at least 3 phases in order, fractions in [0, 1], ending with done at 1', async () => {
+    const calls: [string, number][] = [];
+    await estimateLocalScale(map, { mode: 'occ', maxBox: 64, onProgress: (p, f) => calls.push([p, f]) });
+    const names = calls.map((c) => c[0]);
+    assert.ok(new Set(names).size >= 3, names.join(', '));
+    for (const want of ['load', 'low-pass', 'solvent model', 'confidence', 'pad to input box']) assert.ok(names.includes(want), want);
+    assert.ok(names.indexOf('low-pass') < names.indexOf('solvent model') && names.indexOf('solvent model') < names.indexOf('pad to input box'));
+    for (let i = 0; i < calls.length; i++) {
+      assert.ok(calls[i][1] >= 0 && calls[i][1] <= 1);
+      if (i > 0) assert.ok(calls[i][1] >= calls[i - 1][1], `fractions non-decreasing at ${names[i]}`);
+    }
+    assert.deepEqual(calls.at(-1), ['done', 1]);
+  });
+
+  it('throws OptionError naming the option and its allowed range', async () => {
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ tau: 1.5 }, 'tau', /\(0, 1\]/],
+      [{ kernelSize: 4 }, 'kernelSize', /odd integer/],
+      [{ kernelSize: 97 }, 'kernelSize', /odd integer in 1\.\.95/],
+      [{ maxBox: 7 }, 'maxBox', /even integer >= 10/],
+      [{ lowpassA: 1 }, 'lowpassA', /2\.4 \(Nyquist/],
+      [{ mode: 'occupancy' }, 'mode', /res.*occ/],
+      [{ tileSize: 0 }, 'tileSize', /integer in 1\.\./],
+      [{ tileSize: 97 }, 'tileSize', /1\.\.96/],
+      [{ kernelSise: 5 }, 'kernelSise', /known options/],
+    ];
+    for (const [options, key, allowed] of cases) {
+      await assert.rejects(estimateLocalScale(map, options as never), (e: unknown) => {
+        assert.ok(e instanceof OptionError, `${key}: ${String(e)}`);
+        assert.equal(e.option, key);
+        assert.match(e.allowed, allowed);
+        assert.ok(e instanceof RangeError);
+        assert.doesNotMatch(e.message, /\n/, 'one line');
+        return true;
+      });
+    }
+    const small: Volume = { data: new Float32Array(8), shape: [2, 2, 2], voxelSizeA: [1, 1, 1], originA: [0, 0, 0] };
+    await assert.rejects(estimateLocalScale(map, { solventDef: small }), (e: unknown) => e instanceof OptionError && e.option === 'solventDef');
+    await assert.rejects(estimateLocalScale({ ...map, data: map.data.map((v, i) => (i === 5 ? NaN : v)) }), (e: unknown) => e instanceof OptionError && e.option === 'volume.data');
+    await assert.rejects(estimateLocalScale({ ...map, data: new Float32Array(map.data.length).fill(2) }), (e: unknown) => e instanceof OptionError && e.option === 'volume.data');
+  });
+
+  it('throws SolventModelError for a map with no solvent (a blob on a constant filling the box)', async () => {
+    const n = 64;
+    const data = new Float32Array(n ** 3);
+    for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+      const r2 = (x - 32) ** 2 + (y - 32) ** 2 + (z - 32) ** 2;
+      data[(z * n + y) * n + x] = 1 + Math.exp(-r2 / 200) + 0.01 * Math.sin(7 * x + 3 * y + z);
+    }
+    await assert.rejects(estimateLocalScale({ data, shape: [n, n, n], voxelSizeA: [1, 1, 1] }, { mode: 'occ' }), (e: unknown) => {
+      assert.ok(e instanceof SolventModelError, String(e));
+      assert.ok(['fit-failed', 'no-confident-density', 'no-solvent-region'].includes(e.reason));
+      return true;
+    });
+  });
+});
+
+describe('modifyMap', () => {
+  it('equals the CLI\'s amplified map (--amplify 2, occupancy mode)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'occupy-api-mod-'));
+    try {
+      const map = demoPhantom(3).phantom.map;
+      const mapPath = join(dir, 'm.mrc');
+      await writeMrc(mapPath, map);
+      const cli = await runInProcess(['-i', mapPath, '--amplify', '2', '-o', dir + '/', '--no-chimerax', '--quiet']);
+      assert.equal(cli.code, 0, cli.stderr);
+      const r = await modifyMap(map, { modification: { kind: 'amplify', gamma: 2 } });
+      const want = await readMrc(join(dir, 'ampl_2.0_m.mrc'));
+      assert.deepEqual(r.map.shape, map.shape);
+      assert.deepEqual(r.map.data, want.data);
+      assert.equal(r.summary.mode, 'occ');
+      await assert.rejects(modifyMap(map, { modification: { kind: 'sigmoid', gamma: 2 } }), (e: unknown) => e instanceof OptionError && e.option === 'modification.pivot');
+      await assert.rejects(modifyMap(map, { modification: { kind: 'amplify', gamma: 1 } }), (e: unknown) => e instanceof OptionError && e.option === 'modification.gamma');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * readMrc / writeMrc of the public API: round trips with the origin, bytes in memory, the
+ * template's header, and typed errors.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MrcFormatError, OptionError, readMrc, writeMrc, type Volume } from '../../src/index.js';
+import { encodeMrc, parseMrcHeader } from '../../src/io/mrc/index.js';
+import { mulberry32 } from '../../src/math/random.js';
+
+function randomVolume(shape: [number, number, number], seed: number): Volume {
+  const rand = mulberry32(seed);
+  const data = new Float32Array(shape[0] * shape[1] * shape[2]);
+  for (let i = 0; i < data.length; i++) data[i] = rand() * 2 - 1;
+  return { data, shape, voxelSizeA: [1.1, 1.2, 1.3], originA: [10.5, -3.25, 7] };
+}
+
+describe('readMrc / writeMrc', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'occupy-api-mrc-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('round-trips data, box, voxel size and originA through a file and through bytes', async () => {
+    const v = randomVolume([7, 5, 3], 1);
+    const path = join(dir, 'a.mrc');
+    await writeMrc(path, v);
+    const fromFile = await readMrc(path);
+    const fromBytes = await readMrc(new Uint8Array(await readFile(path)));
+    for (const r of [fromFile, fromBytes]) {
+      assert.deepEqual(r.shape, v.shape);
+      assert.deepEqual(r.data, v.data);
+      for (let i = 0; i < 3; i++) {
+        assert.ok(Math.abs(r.voxelSizeA[i] - v.voxelSizeA[i]) < 1e-5, `voxel ${i}`);
+        assert.equal(r.originA[i], v.originA[i]);
+      }
+    }
+    // stored in the header's origin field (Å), start indices 0
+    assert.deepEqual([...fromFile.header.origin], [10.5, -3.25, 7]);
+    assert.deepEqual([fromFile.header.nxstart, fromFile.header.nystart, fromFile.header.nzstart], [0, 0, 0]);
+  });
+
+  it('gives originA from the start indices when the origin field is 0, per physical axis', async () => {
+    // a file in axis order Z, X, Y (mapc 3, mapr 1, maps 2) with starts in that file order
+    const v = randomVolume([4, 6, 8], 2);
+    const template = parseMrcHeader(encodeMrc({ ...v }, {}), true);
+    const bytes = encodeMrc(v, { template: { ...template, mapc: 3, mapr: 1, maps: 2, nxstart: -4, nystart: 5, nzstart: 2, origin: [0, 0, 0] } });
+    const r = await readMrc(bytes);
+    assert.deepEqual(r.shape, [4, 6, 8]);
+    assert.deepEqual(r.data, v.data);
+    // columns (nxstart) run along Z, rows (nystart) along X, sections (nzstart) along Y
+    const expected = [5 * 1.1, 2 * 1.2, -4 * 1.3];
+    r.originA.forEach((o, i) => assert.ok(Math.abs(o - expected[i]) < 1e-4, `origin ${i}: ${o} vs ${expected[i]}`));
+    // written back like the input: axis order and start indices kept, origin field still 0
+    const out = join(dir, 'like.mrc');
+    await writeMrc(out, r, { like: r });
+    const back = await readMrc(out);
+    assert.deepEqual([back.header.mapc, back.header.mapr, back.header.maps], [3, 1, 2]);
+    assert.deepEqual([back.header.nxstart, back.header.nystart, back.header.nzstart], [-4, 5, 2]);
+    assert.deepEqual(back.data, v.data);
+    back.originA.forEach((o, i) => assert.ok(Math.abs(o - expected[i]) < 1e-4));
+    // a volume moved elsewhere: like's axis order, the new origin in the origin field
+    await writeMrc(out, { ...r, originA: [1, 2, 3] }, { like: r });
+    const moved = await readMrc(out);
+    assert.deepEqual(moved.originA, [1, 2, 3]);
+    assert.deepEqual([moved.header.mapc, moved.header.mapr, moved.header.maps], [3, 1, 2]);
+  });
+
+  it('defaults originA to 0 when the input has none', async () => {
+    const v = randomVolume([3, 3, 3], 3);
+    const path = join(dir, 'no-origin.mrc');
+    await writeMrc(path, { data: v.data, shape: v.shape, voxelSizeA: v.voxelSizeA });
+    assert.deepEqual((await readMrc(path)).originA, [0, 0, 0]);
+  });
+
+  it('throws MrcFormatError for a broken file, prefixed with its path', async () => {
+    const path = join(dir, 'truncated.mrc');
+    const bytes = encodeMrc(randomVolume([8, 8, 8], 4));
+    await writeFile(path, bytes.subarray(0, bytes.length - 4));
+    await assert.rejects(readMrc(path), (e: unknown) => e instanceof MrcFormatError && e.message.startsWith(path) && /truncated/.test(e.message));
+    await assert.rejects(readMrc(new Uint8Array(100)), MrcFormatError);
+  });
+
+  it('throws OptionError naming the field of an invalid volume, and writes nothing', async () => {
+    const path = join(dir, 'bad.mrc');
+    await assert.rejects(writeMrc(path, { data: new Float32Array(5), shape: [2, 2, 2], voxelSizeA: [1, 1, 1] }), (e: unknown) => e instanceof OptionError && e.option === 'volume.data');
+    await assert.rejects(writeMrc(path, { data: new Float32Array(8), shape: [2, 2, 2], voxelSizeA: [1, 0, 1] }), (e: unknown) => e instanceof OptionError && e.option === 'volume.voxelSizeA');
+    await assert.rejects(readFile(path), { code: 'ENOENT' });
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * fsc, localResolution and checkMap of the public API against the command line on the same
+ * synthetic half maps, and their typed errors.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkMap, fsc, localResolution, OptionError, readMrc, writeMrc, type Volume } from '../../src/index.js';
+import { fourDomainHalfMaps } from '../../src/resolution/half-map-phantom.js';
+import { loadFft } from '../../src/math/fft.js';
+import { runInProcess } from '../helpers/cli-run.js';
+
+describe('fsc / localResolution / checkMap', () => {
+  let dir: string;
+  let h1: Volume;
+  let h2: Volume;
+  let mask: Volume;
+  const paths = { h1: '', h2: '', mask: '' };
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'occupy-api-res-'));
+    await loadFft(); // the phantom generator needs it (the API functions load it themselves)
+    const p = fourDomainHalfMaps(1.75, [4, 5, 6, 7], 3, 5);
+    const geo = { shape: p.half1.shape, voxelSizeA: p.half1.voxelSizeA, originA: [0, 0, 0] as [number, number, number] };
+    h1 = { ...geo, data: p.half1.data };
+    h2 = { ...geo, data: p.half2.data };
+    mask = { ...geo, data: p.mask };
+    paths.h1 = join(dir, 'h1.mrc');
+    paths.h2 = join(dir, 'h2.mrc');
+    paths.mask = join(dir, 'mask.mrc');
+    await writeMrc(paths.h1, h1);
+    await writeMrc(paths.h2, h2);
+    await writeMrc(paths.mask, mask);
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('fsc gives the resolutions of occupy fsc (unmasked, and corrected with a mask)', async () => {
+    const cli = await runInProcess(['fsc', paths.h1, paths.h2, '--mask', paths.mask, '-o', join(dir, 'fsc'), '--quiet']);
+    assert.equal(cli.code, 0, cli.stderr);
+    const want = JSON.parse(await readFile(join(dir, 'fsc.json'), 'utf8')) as Record<string, number | null>;
+    const r = await fsc(h1, h2, { mask });
+    assert.ok(r.corrected && r.masked);
+    assert.equal(r.corrected.resolutionAt0143A, want.resolutionAt0143CorrectedA);
+    assert.equal(r.masked.resolutionAt0143A, want.resolutionAt0143A);
+    assert.ok(r.corrected.resolutionAt0143A !== null && r.corrected.resolutionAt0143A > 3.5 && r.corrected.resolutionAt0143A < 8, String(r.corrected.resolutionAt0143A));
+    const plain = await fsc(h1, h2);
+    assert.equal(plain.corrected, undefined);
+    assert.equal(plain.unmasked.fsc.length, r.frequencyPerA.length);
+    // a map with itself correlates perfectly in every shell
+    const self = await fsc(h1, h1);
+    for (let k = 0; k < self.unmasked.fsc.length; k++) if (Number.isFinite(self.unmasked.fsc[k])) assert.ok(Math.abs(self.unmasked.fsc[k] - 1) < 1e-6);
+    assert.equal(self.unmasked.resolutionAt0143A, null);
+    await assert.rejects(fsc(h1, { ...h2, shape: [32, 32, 32], data: new Float32Array(32 ** 3) }), (e: unknown) => e instanceof OptionError && e.option === 'half2');
+    await assert.rejects(fsc(h1, h2, { randomisations: 0 }), (e: unknown) => e instanceof OptionError && e.option === 'randomisations');
+  });
+
+  it('localResolution equals the map occupy locres writes (calibrated local FSC)', async () => {
+    const out = join(dir, 'locres.mrc');
+    const cli = await runInProcess(['locres', paths.h1, paths.h2, '--mask', paths.mask, '-o', out, '--quiet']);
+    assert.equal(cli.code, 0, cli.stderr);
+    const want = await readMrc(out);
+    const phases: string[] = [];
+    const r = await localResolution(h1, h2, { mask, onProgress: (p) => phases.push(p) });
+    assert.deepEqual(r.resolution.data, want.data);
+    assert.ok(r.interval && r.pinned);
+    assert.ok(r.medianA > 3.5 && r.medianA < 8, String(r.medianA));
+    assert.equal(phases.at(-1), 'done');
+    await assert.rejects(localResolution(h1, undefined), (e: unknown) => e instanceof OptionError && e.option === 'half2');
+    await assert.rejects(localResolution(h1, h2, { windowVoxels: 15 }), (e: unknown) => e instanceof OptionError && e.option === 'windowVoxels');
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(localResolution(h1, h2, { signal: ac.signal }), { name: 'AbortError' });
+  });
+
+  it('checkMap finds a masked map and identical halves, and nothing wrong with the half maps', async () => {
+    const fine = await checkMap(h1, h2);
+    assert.equal(fine.maps.length, 2);
+    assert.ok(!fine.findings.some((f) => f.code === 'identical-halves'), JSON.stringify(fine.findings.map((f) => f.code)));
+    const same = await checkMap(h1, h1);
+    assert.ok(same.findings.some((f) => f.code === 'identical-halves'));
+    // the map multiplied by a hard mask: solvent exactly 0
+    const masked = { ...h1, data: h1.data.map((v, i) => v * (mask.data[i] > 0.5 ? 1 : 0)) };
+    const m = await checkMap(masked);
+    assert.ok(m.findings.some((f) => f.code === 'masked' || f.code === 'flattened'), JSON.stringify(m.findings.map((f) => f.code)));
+  });
+});

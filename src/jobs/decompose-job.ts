@@ -126,7 +126,7 @@ async function readInput(path: string, what: string, angpix?: number): Promise<M
  * @throws Error naming the file for unreadable inputs; RangeError for boxes that do not match or
  *   out-of-range options (see `decompose`)
  */
-export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ summary: DecomposeSummary; result: DecomposeResult }> {
+export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ summary: DecomposeSummary; files: string[]; result: DecomposeResult }> {
   const t0 = performance.now();
   const progress = opts.onProgress ?? (() => {});
   const outDir = resolve(opts.outputDir ?? '.');
@@ -231,7 +231,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     await writeFileAtomic(logPath, formatDecomposeLog(summary), outputs);
   });
   progress('done', 1);
-  return { summary, result };
+  return { summary, files: summary.files, result };
 }
 
 /** The log / human-readable summary of a run. */

@@ -116,6 +116,8 @@ export interface EstimateFileInput {
 /** What {@link estimateFromFile} returns. */
 export interface EstimateFileResult {
   summary: EstimateSummary;
+  /** Every file written (the same list as `summary.files`: maps, plots, log, ChimeraX script). */
+  files: string[];
   result: EstimateResult;
   input: EstimateFileInput;
 }
@@ -349,7 +351,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   summary.timingsS = { read: timer.seconds.read, ...(timer.seconds.diagnostics !== undefined ? { diagnostics: timer.seconds.diagnostics } : {}), ...result.timingsS, write: timer.seconds.write };
   summary.seconds = (performance.now() - t0) / 1000;
   await writeFileAtomic(logPath, formatLog(summary), outputs);
-  return { summary, result, input };
+  return { summary, files: summary.files, result, input };
 }
 
 /** The input as {@link readInput} loaded it. */

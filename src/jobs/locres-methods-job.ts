@@ -6,6 +6,7 @@
  */
 import type { JobReporter } from './resolution-job-common.js';
 import { runRadialShellsJob, type RadialShellsJobOptions } from './radial-shells-job.js';
+import { runMonoDirJob } from './monodir-job.js';
 
 /** The `occupy locres` options these jobs read. */
 export interface LocresMethodOptions extends RadialShellsJobOptions {
@@ -15,6 +16,8 @@ export interface LocresMethodOptions extends RadialShellsJobOptions {
   shells?: boolean;
   /** `--lowest-resolution`, Å. */
   lowestResolution?: number;
+  /** `--cone-angle` (MonoDir's directional filters), degrees. */
+  coneAngle?: number;
 }
 
 /** The methods handled here (`--method` values). */
@@ -27,10 +30,16 @@ export const ISSUE18_METHODS = ['monodir', 'monotomo', 'resmap'] as const;
  *   or `--centre` without `--shells`), and whatever the job throws
  */
 export async function runLocresMethodJob(h1Path: string, h2Path: string | undefined, o: LocresMethodOptions, reporter: JobReporter): Promise<boolean> {
-  if (!o.shells && (o.shellWidth !== undefined || o.centre !== undefined)) throw new RangeError(`${o.shellWidth !== undefined ? '--shell-width' : '--centre'} needs --shells`);
+  if (!o.shells && o.shellWidth !== undefined) throw new RangeError('--shell-width needs --shells');
+  if (!o.shells && o.method !== 'monodir' && o.centre !== undefined) throw new RangeError('--centre needs --shells or --method monodir');
+  if (o.method !== 'monodir' && o.coneAngle !== undefined) throw new RangeError('--cone-angle needs --method monodir');
   if (o.shells) {
     if (o.method !== 'localfsc') throw new RangeError(`--shells is an FSC per shell: not with --method ${o.method}`);
     await runRadialShellsJob(h1Path, h2Path, o, reporter);
+    return true;
+  }
+  if (o.method === 'monodir') {
+    await runMonoDirJob(h1Path, h2Path, o, reporter);
     return true;
   }
   return false;

@@ -5,14 +5,14 @@
  * `shells_<stem>_log.txt`, all together or none, in the folder of `-o` (default: the current one).
  * @see issue 18 item 3; src/resolution/radial-shells.ts
  */
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Vec3 } from '../core/volume.js';
 import { writeMrc } from '../io/mrc/index.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { radialShellResolution, SHELL_THRESHOLD } from '../resolution/radial-shells.js';
-import { assertSameBox, diagnoseInputs, jobLabels, jobLogLines, jobRecord, printJobResult, readJobMap, type JobReporter } from './resolution-job-common.js';
+import { assertSameBox, diagnoseInputs, jobFolder, jobLabels, jobLogLines, jobRecord, printJobResult, readJobMap, type JobReporter } from './resolution-job-common.js';
 
 /** Options of {@link runRadialShellsJob} (the `occupy locres` options it uses). */
 export interface RadialShellsJobOptions {
@@ -68,7 +68,7 @@ export async function runRadialShellsJob(h1Path: string, h2Path: string | undefi
   }
   reporter.progress('write', 0);
   const stem = mapStem(h1Path);
-  const outDir = o.output !== undefined ? dirname(resolve(o.output)) : resolve('.');
+  const outDir = jobFolder(o.output);
   const base = join(outDir, `shells_${stem}`);
   const protect = [h1Path, h2Path, ...(o.mask ? [o.mask] : [])];
   const settings = `FSC per spherical shell about voxel (${r.centreVoxel.map((v) => v.toFixed(2)).join(', ')}), width ${r.shellWidthA} A, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, threshold ${r.threshold}`;

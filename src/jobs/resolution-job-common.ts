@@ -5,7 +5,7 @@
  * @see issue 18 item 6
  */
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { readMrc, type MrcMap } from '../io/mrc/index.js';
 import { hashFile, makeRunRecord, recordLabels, type RunRecord } from '../core/run-record.js';
 import { TOOL_VERSION } from '../core/version.js';
@@ -83,6 +83,16 @@ export function jobPrefix(output: string | undefined, defaultStem: string): stri
   }
   if (folder) return join(resolve(output), defaultStem);
   return resolve(output).replace(/\.(mrc|map|ccp4|mrcs)(\.gz)?$/i, '');
+}
+
+/**
+ * Output folder of a job whose file names are fixed (`monodir_<stem>_*.mrc`, `shells_<stem>.*`):
+ * `-o DIR/` or an existing folder → DIR; `-o path/file.mrc` → its folder; absent → the current one.
+ */
+export function jobFolder(output: string | undefined): string {
+  if (output === undefined) return resolve('.');
+  const prefix = jobPrefix(output, 'x');
+  return dirname(prefix);
 }
 
 /**

@@ -210,6 +210,11 @@ try {
     console.log('\noccupy decompose, 256³ phantom (issue 17 targets: one map <= 20 s, half maps <= 30 s):');
     execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'decompose-speed.ts'), '--box', '256', '--runs', '1'], { stdio: 'inherit' });
   }
+  if (!process.argv.includes('--no-library')) {
+    // the library in a classification loop: 100 in-memory estimates in one process next to 100 CLI processes (bench/library-loop.ts; --no-library skips it)
+    console.log('\nLibrary in a classification loop (issue 14): maps per second and peak RSS:');
+    execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'library-loop.ts')], { stdio: 'inherit' });
+  }
   if (!process.argv.includes('--no-large')) {
     console.log(`\nLarge boxes: median of ${largeBoxArgs(dir, cli).runs} whole CLI processes each (wall s, peak RSS from GNU time), load ${loadavg().map((l) => l.toFixed(1)).join(' ')}:`);
     await largeBoxTable(largeBoxArgs(dir, cli));

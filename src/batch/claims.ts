@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { link, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { writeNewFileSynced } from '../core/atomic-write.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ensureRealDir, isPlainName } from './owned-dirs.js';
@@ -78,16 +79,6 @@ function sideName(path: string, kind: 'tmp' | 'stale'): string {
   return `${path}.${kind}-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Write a file whole and fsync it (`wx`: a new file). */
-async function writeNew(path: string, text: string): Promise<void> {
-  const fh = await open(path, 'wx');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 /**
  * Try to create the lock file exclusively, complete from the first moment: the text goes to a side
@@ -97,7 +88,7 @@ async function writeNew(path: string, text: string): Promise<void> {
  */
 async function create(path: string, text: string): Promise<boolean> {
   const tmp = sideName(path, 'tmp');
-  await writeNew(tmp, text);
+  await writeNewFileSynced(tmp, text);
   try {
     await link(tmp, path);
     return true;
@@ -109,7 +100,7 @@ async function create(path: string, text: string): Promise<boolean> {
     await unlink(tmp).catch(() => undefined);
   }
   try {
-    await writeNew(path, text);
+    await writeNewFileSynced(path, text);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;

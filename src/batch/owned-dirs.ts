@@ -3,7 +3,7 @@
  * written by this tool; nothing without the marker, nothing reached through a symbolic link and
  * nothing outside the folder it is looked up in is ever removed.
  */
-import { lstat, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,30 +26,9 @@ export function isPlainName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
 }
 
-/**
- * Write `data` to a new file `path` (`wx`: never over an existing file), check that every byte was
- * written and fsync it.
- * @throws Error `cannot write '<path>': <reason>`
- */
-export async function writeNewFileSynced(path: string, data: string): Promise<void> {
-  const bytes = Buffer.from(data, 'utf8');
-  try {
-    const fh = await open(path, 'wx');
-    try {
-      let off = 0;
-      while (off < bytes.length) {
-        const { bytesWritten } = await fh.write(bytes, off, bytes.length - off);
-        if (bytesWritten <= 0) throw new Error('short write');
-        off += bytesWritten;
-      }
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch (err) {
-    throw new Error(`cannot write '${path}': ${(err as Error).message}`);
-  }
-}
+import { writeNewFileSynced } from '../core/atomic-write.js';
+
+export { writeNewFileSynced };
 
 /**
  * Create the folder `path` (it must not exist yet; its parent must) and its marker, so this tool

@@ -1,6 +1,7 @@
 /**
  * Writing one file so that no reader ever sees a half-written one.
  */
+import { open } from 'node:fs/promises';
 import { withOutputSet, type OutputSet } from './output-set.js';
 
 /**
@@ -13,4 +14,32 @@ import { withOutputSet, type OutputSet } from './output-set.js';
 export async function writeFileAtomic(path: string, data: string | Uint8Array, outputs?: OutputSet): Promise<void> {
   if (outputs) return outputs.writeBytes(path, data);
   await withOutputSet({}, (set) => set.writeBytes(path, data));
+}
+
+/**
+ * Write `data` to a new file `path` (`wx`: never over an existing file), check that every byte was
+ * written and fsync it.
+ * @throws Error `cannot write '<path>': <reason>` with the fs error's `code` (`EEXIST` when `path` exists)
+ */
+export async function writeNewFileSynced(path: string, data: string): Promise<void> {
+  const bytes = Buffer.from(data, 'utf8');
+  try {
+    const fh = await open(path, 'wx');
+    try {
+      let off = 0;
+      while (off < bytes.length) {
+        const { bytesWritten } = await fh.write(bytes, off, bytes.length - off);
+        if (bytesWritten <= 0) throw new Error('short write');
+        off += bytesWritten;
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    // the fs error's code (EEXIST, ENOSPC, …) is kept for callers that branch on it
+    const e: NodeJS.ErrnoException = new Error(`cannot write '${path}': ${(err as Error).message}`, { cause: err });
+    e.code = (err as NodeJS.ErrnoException).code;
+    throw e;
+  }
 }

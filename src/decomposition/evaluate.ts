@@ -5,7 +5,7 @@
  * @see shared/spec/occupancy-decomposition.md "Ground truth to measure against"
  */
 import { pearson } from '../math/statistics.js';
-import { quantileByRank } from '../math/select.js';
+import { quantileWhere } from '../math/select.js';
 
 /** One domain's truth and estimate. */
 export interface DomainScore {
@@ -45,11 +45,7 @@ export function scoreDecomposition(
   const n = estimate.length;
   if (truthOccupancy.length !== n || labels.length !== n || mask.length !== n || (bfactor && bfactor.length !== n)) throw new RangeError('scoreDecomposition: lengths differ');
   const buf = new Float64Array(n);
-  const med = (values: ArrayLike<number>, label: number) => {
-    let c = 0;
-    for (let i = 0; i < n; i++) if (mask[i] > 0.5 && Math.round(labels[i]) === label) buf[c++] = values[i];
-    return quantileByRank(buf, c, 0.5);
-  };
+  const med = (values: ArrayLike<number>, label: number) => quantileWhere(values, (i) => mask[i] > 0.5 && Math.round(labels[i]) === label, 0.5, buf).value;
   const rows = domains.map((d, k) => ({ label: k + 1, trueOccupancy: d.occupancy, flexible: d.flexible, median: med(estimate, k + 1), relative: Number.NaN, bMedianA2: bfactor ? med(bfactor, k + 1) : undefined }));
   const refs = rows.filter((r) => !r.flexible && r.trueOccupancy === 1).map((r) => r.median);
   if (refs.length === 0) throw new RangeError('scoreDecomposition: no rigid domain with occupancy 1 to normalise by');

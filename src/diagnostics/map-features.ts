@@ -8,7 +8,7 @@
  * @see docs/diagnostics.md
  */
 import type { Volume } from '../core/volume.js';
-import { arrayRange } from '../math/statistics.js';
+import { arrayRange, medianOf, quantileOf } from '../math/statistics.js';
 
 /** Radial bins of the local-standard-deviation profile (normalised radius, see {@link MapFeatures.stdProfile}). */
 export const PROFILE_EDGES: readonly number[] = [0, 0.6, 0.8, 0.9, 1.0, 1.2, 2];
@@ -65,18 +65,8 @@ export function sampleStride(shape: readonly number[]): number {
   return Math.max(1, Math.round(Math.min(...shape) / 64));
 }
 
-function median(v: number[]): number {
-  if (v.length === 0) return Number.NaN;
-  const s = [...v].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : 0.5 * (s[h - 1] + s[h]);
-}
-
-function quantile(v: number[], q: number): number {
-  if (v.length === 0) return Number.NaN;
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
-}
+const median = medianOf;
+const quantile = quantileOf;
 
 /** Mode of sorted values: the value and how often it occurs. */
 function sortedMode(s: Float32Array): { value: number; count: number } {

@@ -12,7 +12,7 @@ import { withOutputSet } from '../core/output-set.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
-import { quantileByRank } from '../math/select.js';
+import { quantileWhere } from '../math/select.js';
 import { decompose, type DecomposeOptions, type DecomposeResult } from '../decomposition/decompose.js';
 import { localBSharpen } from '../decomposition/sharpen.js';
 import { decomposeChimeraxScript } from '../decomposition/chimerax-script.js';
@@ -88,11 +88,9 @@ export function decomposeOutputNames(stem: string): { occupancy: string; bfactor
   };
 }
 
+/** Median of the selected voxels and their number. */
 function median(values: Float32Array, sel: (i: number) => boolean): { value: number; count: number } {
-  const buf = new Float32Array(values.length);
-  let c = 0;
-  for (let i = 0; i < values.length; i++) if (sel(i)) buf[c++] = values[i];
-  return { value: quantileByRank(buf, c, 0.5), count: c };
+  return quantileWhere(values, sel, 0.5, new Float32Array(values.length));
 }
 
 /** Per-label medians of occupancy and B over the voxels of each label (> 0) that have a fit. */
@@ -209,10 +207,8 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
       };
       const bSel = (i: number) => mol[i] === 1 && result.bandsUsed.data[i] > 1;
       const bq = (q: number) => {
-        const buf = new Float32Array(mol.length);
-        let c = 0;
-        for (let i = 0; i < mol.length; i++) if (bSel(i)) buf[c++] = result.bfactor.data[i];
-        return c > 0 ? quantileByRank(buf, c, q) : 0;
+        const { value, count } = quantileWhere(result.bfactor.data, bSel, q, new Float32Array(mol.length));
+        return count > 0 ? value : 0;
       };
       const dens = input.volume.data;
       const level = median(dens, (i) => mol[i] === 1).value;

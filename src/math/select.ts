@@ -53,3 +53,18 @@ export function quantileByRank(values: Float32Array | Float64Array, count: numbe
   if (count === 0) return Number.NaN;
   return selectKth(values, count, Math.min(count - 1, Math.max(0, Math.round(q * (count - 1)))));
 }
+
+/**
+ * Quantile by rank ({@link quantileByRank}) of the entries `values[i]` for which `select(i)` holds.
+ * @param values the values (not modified), any length
+ * @param select which indices count
+ * @param q quantile in [0, 1]
+ * @param scratch buffer of at least `values.length` entries to gather into (default: a new Float64Array)
+ * @returns the quantile (NaN when nothing is selected) and the number of selected entries
+ */
+export function quantileWhere(values: ArrayLike<number>, select: (i: number) => boolean, q: number, scratch?: Float32Array | Float64Array): { value: number; count: number } {
+  const buf = scratch ?? new Float64Array(values.length);
+  let c = 0;
+  for (let i = 0; i < values.length; i++) if (select(i)) buf[c++] = values[i];
+  return { value: quantileByRank(buf, c, q), count: c };
+}

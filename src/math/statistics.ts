@@ -85,3 +85,27 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>, mask?: Array
   }
   return sab / Math.sqrt(saa * sbb);
 }
+
+/**
+ * Median of a (small) list of numbers: the middle value, or the mean of the two middle values for
+ * an even count. Sorts a copy.
+ * @returns NaN for an empty list
+ */
+export function medianOf(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : 0.5 * (s[h - 1] + s[h]);
+}
+
+/**
+ * Quantile of a (small) list of numbers by nearest rank: `sort(values)[round(q·(n − 1))]` (the same
+ * rank as `quantileByRank` in ./select.ts). Sorts a copy.
+ * @param q quantile in [0, 1]
+ * @returns NaN for an empty list
+ */
+export function quantileOf(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
+}

@@ -5,6 +5,7 @@
  * @see issue 18
  */
 import type { JobReporter } from './resolution-job-common.js';
+import { UsageError } from '../core/exit-codes.js';
 import { runRadialShellsJob, type RadialShellsJobOptions } from './radial-shells-job.js';
 import { runMonoDirJob } from './monodir-job.js';
 
@@ -26,15 +27,15 @@ export const ISSUE18_METHODS = ['monodir', 'monotomo', 'resmap'] as const;
 /**
  * Run the job of `--shells` or an issue-18 `--method`, when one is asked for.
  * @returns true when a job ran (the caller stops), false for the other methods
- * @throws RangeError for contradictory options (`--shells` with another method, `--shell-width`
+ * @throws UsageError (exit 2) for contradictory options (`--shells` with another method, `--shell-width`
  *   or `--centre` without `--shells`), and whatever the job throws
  */
 export async function runLocresMethodJob(h1Path: string, h2Path: string | undefined, o: LocresMethodOptions, reporter: JobReporter): Promise<boolean> {
-  if (!o.shells && o.shellWidth !== undefined) throw new RangeError('--shell-width needs --shells');
-  if (!o.shells && o.method !== 'monodir' && o.centre !== undefined) throw new RangeError('--centre needs --shells or --method monodir');
-  if (o.method !== 'monodir' && o.coneAngle !== undefined) throw new RangeError('--cone-angle needs --method monodir');
+  if (!o.shells && o.shellWidth !== undefined) throw new UsageError('--shell-width needs --shells');
+  if (!o.shells && o.method !== 'monodir' && o.centre !== undefined) throw new UsageError('--centre needs --shells or --method monodir');
+  if (o.method !== 'monodir' && o.coneAngle !== undefined) throw new UsageError('--cone-angle needs --method monodir');
   if (o.shells) {
-    if (o.method !== 'localfsc') throw new RangeError(`--shells is an FSC per shell: not with --method ${o.method}`);
+    if (o.method !== 'localfsc') throw new UsageError(`--shells is an FSC per shell: not with --method ${o.method}`);
     await runRadialShellsJob(h1Path, h2Path, o, reporter);
     return true;
   }
@@ -42,5 +43,6 @@ export async function runLocresMethodJob(h1Path: string, h2Path: string | undefi
     await runMonoDirJob(h1Path, h2Path, o, reporter);
     return true;
   }
+  if (o.method === 'monotomo' || o.method === 'resmap') throw new Error(`--method ${o.method} is not available in this build yet`);
   return false;
 }

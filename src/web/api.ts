@@ -15,6 +15,8 @@
  * - `POST /api/upload?name=<file name>` body: the raw map bytes (drag and drop) → {@link MapInfo};
  *   streamed to a file of the session folder; 413 over the upload limit (`occupy gui --max-upload`)
  * - `POST /api/estimate` body {@link EstimateRequest} → {@link JobStarted}
+ * - `POST /api/halfmaps` body {@link HalfMapsRequest} → {@link JobStarted} (same queue; the `done`
+ *   event carries a {@link HalfMapsView})
  * - `GET  /api/jobs/<jobId>` → {@link JobStatus} (state, and the place in the queue while waiting)
  * - `GET  /api/jobs/<jobId>/events` → text/event-stream of {@link JobEvent} (JSON per `data:` line)
  * - `DELETE /api/jobs/<jobId>` → cancels a waiting or running job → { cancelled: boolean }
@@ -23,6 +25,7 @@
  *   `X-Slice-Width`, `X-Slice-Height`, `X-Slice-Min`, `X-Slice-Max`
  * - `GET  /api/maps/<mapId>/files/<name>` → an output file (MRC, log, cxc, PNG, SVG) for download or Mol*
  * - `GET  /api/maps/<mapId>/result` → {@link EstimateSummaryView} of the last estimate (404 before)
+ * - `GET  /api/maps/<mapId>/halfmaps` → {@link HalfMapsView} of the last half-map run whose first half is this map (404 before)
  *
  * Slices are taken on the input's box: `axis=z` gives the XY plane at Z = index (width nx, height
  * ny); `axis=y` the XZ plane (width nx, height nz); `axis=x` the YZ plane (width ny, height nz).
@@ -83,6 +86,22 @@ export interface MapInfo {
   min: number;
   max: number;
   mean: number;
+  /**
+   * Default iso level of the 3D surface (density units): the lowest of a set of levels enclosing
+   * 0.5–15 % of the box at which the surface is still one piece (`server/iso-level.ts`).
+   */
+  isoLevel?: number;
+  /** The input diagnostics' findings (`occupy check`), shown as banners when the map opens. */
+  findings?: DiagnosticFinding[];
+}
+
+/** One finding of the input diagnostics (see `src/diagnostics/findings.ts`). */
+export interface DiagnosticFinding {
+  /** Stable code, e.g. `masked`, `sharpened`, `not-density`. */
+  code: string;
+  severity: 'warning' | 'error';
+  /** What was seen and what it means for the result. */
+  message: string;
 }
 
 /** Settings of an estimate, with the CLI's option names in camelCase (see `occupy --help`). */
@@ -131,12 +150,73 @@ export interface JobStatus {
   position?: number;
 }
 
+/** `POST /api/halfmaps`: global FSC and local resolution of two half maps (paths under the root). */
+export interface HalfMapsRequest {
+  half1: string;
+  half2: string;
+  /** Soft mask: FSC corrected by phase randomisation, local resolution reported inside it. */
+  mask?: string;
+  /** Labels map (integers > 0): median and 10–90 % range of the local resolution per label. */
+  labels?: string;
+}
+
+/** The result of a half-map run (the numbers of `occupy fsc --json` and `occupy locres --json`). */
+export interface HalfMapsView {
+  kind: 'halfmaps';
+  /** The session map of the first half: its `locres` slice layer is the local-resolution map. */
+  mapId: string;
+  half1: string;
+  half2: string;
+  mask: string | null;
+  labels: string | null;
+  fsc: {
+    /** Spatial frequency per shell, 1/Å. */
+    frequencyPerA: number[];
+    /** FSC per shell (masked with a mask), null for an empty shell. */
+    fsc: (number | null)[];
+    fscUnmasked: (number | null)[] | null;
+    /** With a mask: the phase-randomised corrected FSC. */
+    fscCorrected: (number | null)[] | null;
+    resolutionAt0143A: number | null;
+    resolutionAt05A: number | null;
+    resolutionAt0143CorrectedA: number | null;
+    resolutionAt05CorrectedA: number | null;
+    randomiseFromA: number | null;
+    nyquistA: number;
+  };
+  /** The Vega-Lite spec of the FSC plot (the one `occupy fsc` renders to PNG/SVG). */
+  fscPlotSpec: Record<string, unknown>;
+  locres: {
+    /** File name of the local-resolution map (Å per voxel). */
+    file: string;
+    settings: string;
+    globalResolutionA: number;
+    windowVoxels: number;
+    stepVoxels: number;
+    threshold: number;
+    medianA: number;
+    p5A: number;
+    p95A: number;
+    finestA: number;
+    pinnedPercent: number;
+    /** Colour range of the views (finest, coarsest), Å. */
+    rangeA: [number, number];
+  };
+  /** Per label (with a labels map): voxels, median and 10–90 % range in Å, pinned voxels. */
+  labelRows: { label: number; voxels: number; medianA: number; p10A: number; p90A: number; pinnedVoxels: number }[] | null;
+  findings: DiagnosticFinding[];
+  /** Output files (downloadable at /api/maps/<mapId>/files/<name>). */
+  files: string[];
+  /** The equivalent command lines. */
+  commands: string[];
+}
+
 /** Server-sent events of a job (`queued` again whenever its place in the queue changes). */
 export type JobEvent =
   | { type: 'queued'; position: number }
   | { type: 'progress'; phase: string; fraction: number }
   | { type: 'log'; level: 'info' | 'warning'; text: string }
-  | { type: 'done'; result: EstimateSummaryView }
+  | { type: 'done'; result: EstimateSummaryView | HalfMapsView }
   | { type: 'error'; message: string }
   | { type: 'cancelled' };
 
@@ -162,5 +242,8 @@ export interface EstimateSummaryView {
   command: string;
 }
 
-/** Slice layers: the input, the scale, the confidence, the solvent definition, the last output. */
-export type SliceLayer = 'input' | 'scale' | 'confidence' | 'soldef' | 'output';
+/**
+ * Slice layers: the input, the scale, the confidence, the solvent definition, the last output,
+ * and the local resolution (Å) of a half-map run whose first half is this map.
+ */
+export type SliceLayer = 'input' | 'scale' | 'confidence' | 'soldef' | 'output' | 'locres';

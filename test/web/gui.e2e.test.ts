@@ -1,20 +1,37 @@
 /**
  * End-to-end test of the browser GUI: the real server (`startGuiServer`) on a temporary root
- * holding EMD-1832, the vite-built page in headless Chromium. Walks the OccuPy GUI workflow
- * (open a map, tune the kernel, estimate, look at the tabs, modify, 3D) and checks page texts,
- * canvas pixels and that no request leaves 127.0.0.1. Screenshots go to test-output/gui/.
+ * holding EMD-1832 (and a 192³ copy of it, EMD-3197, the shared synthetic half maps), the
+ * vite-built page in headless Chromium at 1280×800 (and 1920×1080 at the end). Walks the OccuPy
+ * GUI workflow (open a map, diagnostics, tune the kernel, estimate with live progress, the tabs,
+ * modify, 3D, half maps) and checks page texts, canvas pixels, the layout (no horizontal scroll,
+ * one-line controls), that messages leak no server internals, and that no request leaves
+ * 127.0.0.1. Screenshots go to test-output/gui/ (and, with OCCUPY_DOC_IMAGES=1, docs/images/).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { decodePng, distinctColours, ensurePageBundle, GUI_OUTPUT, launchBrowser, skipWithoutChromium, type TestBrowser } from '../helpers/browser.js';
-import { SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
+import { PROJECT_ROOT, SHARED_DATA, SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
+import { readMrc, writeMrc } from '../../src/io/mrc/index.js';
+import { diagnoseMap } from '../../src/diagnostics/index.js';
+import { loadFft } from '../../src/math/fft.js';
+import { runInProcess } from '../helpers/cli-run.js';
+import { UNDER_RANGE_RGB } from '../../src/web/app/colormap.js';
 
 const skip = skipWithoutChromium() || skipWithoutShared();
 if (skip) console.log(`# gui.e2e: ${skip}`);
+
+/** Refresh the README's screenshots under docs/images (OCCUPY_DOC_IMAGES=1). */
+const DOC_IMAGES = process.env.OCCUPY_DOC_IMAGES === '1' ? resolve(PROJECT_ROOT, 'docs/images') : undefined;
+
+/** Save a screenshot of the whole viewport to test-output/gui (and docs/images when asked). */
+async function shot(page: Page, name: string, docName?: string): Promise<void> {
+  const png = await page.screenshot({ path: join(GUI_OUTPUT, name) });
+  if (DOC_IMAGES && docName) writeFileSync(join(DOC_IMAGES, docName), png);
+}
 
 /** Distinct colours of a 2D canvas read with getImageData. */
 async function canvasColours(page: Page, selector: string): Promise<number> {
@@ -40,13 +57,43 @@ async function clickTab(page: Page, tab: string): Promise<void> {
   await page.waitForSelector(`#tab-${tab}.active`);
 }
 
-describe('browser GUI (occupy gui) end to end', { skip, timeout: 120_000 }, () => {
+/** Open a map of the file browser (folder, then file). */
+async function openFromBrowser(page: Page, folder: string, path: string): Promise<void> {
+  const inFolder = await page.$(`#file-list li[data-path="${path}"]`);
+  if (!inFolder) {
+    await page.click('.crumb >> nth=0');
+    await page.click(`#file-list li[data-path="${folder}"]`);
+  }
+  await page.click(`#file-list li[data-path="${path}"]`);
+}
+
+/** The layout at the current viewport: horizontal overflow and rows of one-line control bars. */
+async function layout(page: Page): Promise<{ overflowX: number; tabsRows: number; controls3dHeight: number; sliceControlsHeight: number }> {
+  // (no named functions inside: tsx would add a helper the page does not have)
+  return page.evaluate(() => {
+    const tabs = [...(document.getElementById('tabs')?.children ?? [])].filter((c) => (c as HTMLElement).offsetParent !== null);
+    return {
+      overflowX: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      tabsRows: new Set(tabs.map((c) => Math.round((c as HTMLElement).getBoundingClientRect().top))).size,
+      controls3dHeight: document.getElementById('controls-3d')?.getBoundingClientRect().height ?? 0,
+      sliceControlsHeight: document.getElementById('slice-controls')?.getBoundingClientRect().height ?? 0,
+    };
+  });
+}
+
+/** Every text the user can read that could leak server internals. */
+async function userTexts(page: Page): Promise<string> {
+  return page.evaluate(() => ['log', 'status', 'status-warnings', 'progress-text', 'diagnostics', 'settings-errors', 'slice-message', 'status-3d'].map((id) => document.getElementById(id)?.textContent ?? '').join('\n'));
+}
+
+describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () => {
   let root: string;
-  let server: { url: string; pageUrl: string; close(): Promise<void> };
+  let server: { url: string; pageUrl: string; token: string; close(): Promise<void> };
   let browser: TestBrowser;
   let page: Page;
   const requests: string[] = [];
   const pageErrors: string[] = [];
+  const LONG = 'a_very_long_map_file_name_from_a_processing_pipeline_job042_class3d_run_it025_class001.mrc';
 
   before(async () => {
     const t0 = Date.now();
@@ -55,27 +102,39 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 120_000 }, () =
     mkdirSync(GUI_OUTPUT, { recursive: true });
     root = mkdtempSync(join(tmpdir(), 'occupy-gui-e2e-'));
     mkdirSync(join(root, 'maps'));
+    mkdirSync(join(root, 'halves'));
     copyFileSync(join(SHARED_DATA, 'emd_1832.map.gz'), join(root, 'maps', 'emd_1832.map.gz'));
+    copyFileSync(join(SHARED_DATA, 'emd_3197.map'), join(root, 'maps', LONG));
+    for (const f of ['half1.mrc.gz', 'half2.mrc.gz', 'soft_mask.mrc.gz', 'truth_labels.mrc.gz']) copyFileSync(join(SHARED_REFERENCE, 'synth_halves128', f), join(root, 'halves', f));
+    // a 192³ map: EMD-1832 with every voxel repeated 3 × 3 × 3 (voxel 1.9 Å)
+    const { volume } = await readMrc(join(SHARED_DATA, 'emd_1832.map.gz'));
+    const n = volume.shape[0];
+    const m = 3 * n;
+    const big = new Float32Array(m ** 3);
+    for (let z = 0; z < m; z++) for (let y = 0; y < m; y++) for (let x = 0; x < m; x++) big[(z * m + y) * m + x] = volume.data[(Math.floor(z / 3) * n + Math.floor(y / 3)) * n + Math.floor(x / 3)];
+    await writeMrc(join(root, 'maps', 'big192.mrc'), { data: big, shape: [m, m, m], voxelSizeA: [volume.voxelSizeA[0] / 3, volume.voxelSizeA[1] / 3, volume.voxelSizeA[2] / 3] });
     writeFileSync(join(root, 'notes.txt'), 'not a map: the browser must not list it\n');
     const { startGuiServer } = await import('../../src/web/server/server.js');
     server = await startGuiServer({ root, port: 0 });
-    browser = await launchBrowser();
+    browser = await launchBrowser({ width: 1280, height: 800 });
     page = await browser.context.newPage();
     page.on('request', (r) => requests.push(r.url()));
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {
-      // the page asks for a previous result of each opened map: 404 before the first estimate
-      if (m.type() === 'error' && !/\/api\/maps\/[^/]+\/result(\?|$)/.test(m.location().url)) pageErrors.push(`console: ${m.text()} (${m.location().url})`);
+      // the page asks for a previous result of each opened map: 404 before the first estimate / half-map run
+      if (m.type() === 'error' && !/\/api\/maps\/[^/]+\/(result|halfmaps)(\?|$)/.test(m.location().url)) pageErrors.push(`console: ${m.text()} (${m.location().url})`);
     });
   });
 
   after(async () => {
+    // the page's log, for reading after a failure
+    if (page) writeFileSync(join(GUI_OUTPUT, 'page-log.txt'), (await page.textContent('#log').catch(() => '')) ?? '');
     await browser?.close();
     await server?.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  it('opens a map from the file browser and shows its box, voxel size and range', async () => {
+  it('opens a map from the file browser: box, voxel size, range, and one diagnostics banner per finding', async () => {
     await page.goto(server.pageUrl);
     await page.waitForSelector('body[data-ready="true"]');
     assert.match(await page.textContent('#version') ?? '', /occupy-ts/);
@@ -84,6 +143,14 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 120_000 }, () =
     assert.ok(!rootItems.some((t) => t.includes('notes.txt')), 'non-map files are not listed');
     await page.click('#file-list li[data-path="maps"]');
     await page.waitForSelector('#file-list li[data-path="maps/emd_1832.map.gz"]');
+    // a long file name is cut with an ellipsis; its size stays visible inside the list
+    const sizes = await page.$eval(`#file-list li[data-path="maps/${LONG}"]`, (li) => {
+      const list = li.closest('ul')?.getBoundingClientRect();
+      const size = li.querySelector('.size')?.getBoundingClientRect();
+      return { list: list && { left: list.left, right: list.right }, size: size && { left: size.left, right: size.right, width: size.width }, text: li.querySelector('.size')?.textContent };
+    });
+    assert.ok(sizes.size && sizes.list && sizes.size.width > 10 && sizes.size.right <= sizes.list.right && sizes.size.left >= sizes.list.left, JSON.stringify(sizes));
+    assert.match(sizes.text ?? '', /KiB/);
     await page.click('#file-list li[data-path="maps/emd_1832.map.gz"]');
     await page.waitForFunction(() => document.getElementById('box')?.textContent === '64 × 64 × 64');
     assert.match(await page.textContent('#voxel-size') ?? '', /^5\.700, 5\.700, 5\.700 Å$/);
@@ -91,6 +158,24 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 120_000 }, () =
     const drawn = await waitDrawn(page, 'input slice');
     assert.match(drawn, /z=32/);
     assert.ok((await canvasColours(page, '#slice-canvas')) > 10, 'input slice has grey levels');
+    // the density key is a grey bar with the slice's values
+    assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^density \(grey window\): -0\.159 … 1\.74$/);
+    // diagnostics: the banners are exactly the findings of occupy check's code on this map
+    await loadFft();
+    const expected = diagnoseMap((await readMrc(join(SHARED_DATA, 'emd_1832.map.gz'))).volume).findings.map((f) => f.code);
+    assert.ok(expected.length > 0, 'EMD-1832 has findings (it is masked)');
+    const banners = await page.$$eval('#diagnostics .banner', (bs) => bs.map((b) => ({ code: (b as HTMLElement).dataset.code, text: b.textContent ?? '', visible: (b as HTMLElement).offsetHeight > 0 })));
+    assert.deepEqual(banners.map((b) => b.code), expected);
+    for (const b of banners) {
+      assert.ok(b.visible, `banner ${b.code} is visible`);
+      assert.ok(b.text.length > 60, `banner ${b.code} says what it means: ${b.text}`);
+    }
+    // layout at 1280×800: no sideways scroll, the tabs and the slice controls on one line each
+    const l = await layout(page);
+    assert.ok(l.overflowX <= 0, `horizontal overflow ${l.overflowX} px`);
+    assert.equal(l.tabsRows, 1, 'tabs on one row');
+    assert.ok(l.sliceControlsHeight < 40, `slice controls ${l.sliceControlsHeight} px high`);
+    await shot(page, 'page-open-1280.png', 'gui-open.png');
   });
 
   it('recomputes n_v, tau and the warnings live as the kernel is edited', async () => {
@@ -105,7 +190,6 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 120_000 }, () =
     assert.doesNotMatch(await page.textContent('#settings-warnings') ?? '', /very small kernel/);
     const command = (await page.textContent('#command')) ?? '';
     assert.match(command, /^occupy -i maps\/emd_1832\.map\.gz .*--kernel-size 5 --kernel-radius 2\.3/);
-    // an even kernel size is refused with the CLI's message, and Estimate is disabled
     await page.fill('#kernel-size', '4');
     await page.waitForFunction(() => (document.getElementById('settings-errors')?.textContent ?? '').includes('--kernel-size must be an odd'));
     assert.equal(await page.isDisabled('#estimate'), true);
@@ -113,12 +197,22 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 120_000 }, () =
     await page.waitForFunction(() => !(document.getElementById('estimate') as HTMLButtonElement).disabled);
   });
 
-  it('estimates with progress and log, then shows scale, confidence, preview and the solvent plot', async () => {
+  it('estimates: warnings in the status, then scale and confidence with their own keys, preview, soldef, solvent plot', async () => {
     await page.click('#estimate');
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'done', undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => /^done/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60_000 });
     assert.equal(await page.$eval('#progress', (p) => (p as HTMLProgressElement).value), 1);
     const log = (await page.textContent('#log')) ?? '';
     assert.match(log, /Estimate done/);
+    // the run id of the job is on its log lines, with a time
+    assert.match(log, /\d\d:\d\d:\d\d \[j[0-9a-f]{12}\] Estimate done/);
+    // the status names the warnings of the estimate (its summary's), not a bare "done"
+    const mapId = await page.evaluate(() => (window as unknown as { occupyGui: { state: { map: { mapId: string } } } }).occupyGui.state.map.mapId);
+    const res = await fetch(new URL(`api/maps/${mapId}/result`, server.url), { headers: { 'X-Occupy-Token': server.token } });
+    const warnings = ((await res.json()) as { summary: { warnings: string[] } }).summary.warnings;
+    assert.ok(warnings.length > 0, 'EMD-1832 gives estimate warnings');
+    assert.equal(await page.textContent('#status'), `done, ${warnings.length} warning${warnings.length > 1 ? 's' : ''}`);
+    const shown = await page.$$eval('#status-warnings li', (lis) => lis.map((li) => li.textContent ?? ''));
+    for (const w of warnings) assert.ok(shown.includes(w), `status shows: ${w}`);
     const downloads = await page.$$eval('#downloads a', (as) => as.map((a) => (a as HTMLAnchorElement).href));
     assert.ok(downloads.some((h) => /scale_res_emd_1832\.mrc\?download=1(&token=[\w-]+)?$/.test(h)), downloads.join('\n'));
     assert.ok(downloads.some((h) => /\.cxc\?download=1(&token=[\w-]+)?$/.test(h)), 'the ChimeraX script is offered');
@@ -127,12 +221,24 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 120_000 }, () =
 
     await clickTab(page, 'scale');
     assert.match(await waitDrawn(page, 'scale slice'), /z=32/);
-    const scaleColours = await canvasColours(page, '#slice-canvas');
-    assert.ok(scaleColours > 1, `scale slice has ${scaleColours} colours`);
+    assert.ok((await canvasColours(page, '#slice-canvas')) > 1);
+    assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local scale: 0\.2 … 1 \(under-range < 0\.2\)$/);
     await page.locator('#slice-wrap').screenshot({ path: join(GUI_OUTPUT, 'slice-scale.png') });
+    // the value under the cursor: the centre of the canvas names its voxel and the scale
+    const box = await page.locator('#slice-canvas').boundingBox();
+    assert.ok(box);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    assert.match((await page.textContent('#cursor-value')) ?? '', /^x 32, y 31, z 32: scale -?\d+\.\d{3}$/);
+    assert.match((await page.textContent('#scale-bar-text')) ?? '', /^\d+ Å$/);
+    assert.equal(await page.textContent('#axis-h'), 'X →');
 
     await clickTab(page, 'confidence');
     await waitDrawn(page, 'confidence slice');
+    assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^confidence: 0\.05 … 1 \(under-range < 0\.05\)$/);
+    assert.match((await page.textContent('#colorbar-label')) ?? '', /^confidence/);
+    // solvent (confidence ≈ 0) in the corner is drawn in the under-range grey, not the palette's lowest colour
+    const corner = await page.$eval('#slice-canvas', (c) => Array.from((c as HTMLCanvasElement).getContext('2d')?.getImageData(1, 1, 1, 1).data ?? []));
+    assert.deepEqual(corner.slice(0, 3), [...UNDER_RANGE_RGB]);
     await page.locator('#slice-wrap').screenshot({ path: join(GUI_OUTPUT, 'slice-confidence.png') });
 
     await clickTab(page, 'input');
@@ -140,11 +246,12 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 120_000 }, () =
     await page.locator('#slice').fill('20');
     assert.match(await waitDrawn(page, 'input slice y=20'), /y=20/);
     assert.match((await page.textContent('#slice-index')) ?? '', /^Y 20 \/ 63$/);
-    await page.locator('#slice-wrap').screenshot({ path: join(GUI_OUTPUT, 'slice-input-y20.png') });
+    assert.equal(await page.textContent('#axis-v'), 'Z →');
 
     await page.click('#axis-z');
     await clickTab(page, 'preview');
     assert.match(await waitDrawn(page, 'preview: amplify 2'), /z=32/);
+    assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^density \(input grey window\)/);
     const inputPreview = await page.$eval('#slice-canvas', (c) => (c as HTMLCanvasElement).toDataURL());
     await page.fill('#mod-gamma', '4');
     await waitDrawn(page, 'preview: amplify 4');
@@ -152,35 +259,32 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 120_000 }, () =
     assert.notEqual(strongerPreview, inputPreview, 'the preview follows the modification live');
     await page.fill('#mod-gamma', '2');
     await waitDrawn(page, 'preview: amplify 2');
-    await page.locator('#slice-wrap').screenshot({ path: join(GUI_OUTPUT, 'slice-preview.png') });
 
-    // solvent definition by a threshold on the scale, previewed live on the Solvent def. tab
     await page.selectOption('#soldef-kind', 'threshold');
     await page.locator('#soldef-threshold').fill('0.3');
     await clickTab(page, 'soldef');
     assert.match(await waitDrawn(page, 'solvent definition preview: scale > 0.30'), /0\.30/);
     assert.match((await page.textContent('#command')) ?? '', /^occupy soldef scale_res_emd_1832\.mrc --threshold 0\.30 && occupy -i .* --solvent-def soldef_by_scale_0\.30\.mrc$/);
-    await page.locator('#slice-wrap').screenshot({ path: join(GUI_OUTPUT, 'slice-soldef-threshold.png') });
     await page.selectOption('#soldef-kind', 'sphere');
 
-    const plotColours = await canvasColours(page, '#solvent-plot');
-    assert.ok(plotColours > 5, `solvent plot has ${plotColours} colours`);
+    assert.ok((await canvasColours(page, '#solvent-plot')) > 5);
     assert.ok((await canvasColours(page, '#mod-plot')) > 5, 'modification plot drawn');
-    await page.locator('#plot-panel').screenshot({ path: join(GUI_OUTPUT, 'solvent-plot.png') });
-    await page.locator('#modify-panel').screenshot({ path: join(GUI_OUTPUT, 'modification-plot.png') });
+    await clickTab(page, 'scale');
+    await waitDrawn(page, 'scale slice');
+    await shot(page, 'page-scale-1280.png', 'gui-estimate.png');
   });
 
-  it('modifies the map (amplify 2) and shows the written output', async () => {
+  it('modifies the map (amplify 2): output tab, and the Mode control shows the occupancy scale', async () => {
     await page.selectOption('#mod-kind', 'amplify');
     await page.fill('#mod-gamma', '2');
     await page.click('#modify');
     await page.waitForSelector('#tab-output.active', { timeout: 60_000 });
-    assert.equal(await page.textContent('#status'), 'done');
+    assert.match((await page.textContent('#status')) ?? '', /^done/);
     await waitDrawn(page, 'output slice');
     assert.ok((await canvasColours(page, '#slice-canvas')) > 10);
     const names = await page.$$eval('#downloads a', (as) => as.map((a) => a.textContent ?? ''));
     assert.ok(names.some((n) => /^ampl_2\.0_.*emd_1832\.mrc$/.test(n)), names.join(', '));
-    await page.screenshot({ path: join(GUI_OUTPUT, 'page-output.png'), fullPage: true });
+    assert.equal(await page.$eval('#mode', (s) => (s as HTMLSelectElement).value), 'occ');
   });
 
   it('makes a subtraction mask from the scale map in the page', async () => {
@@ -210,31 +314,146 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 120_000 }, () =
     await page.selectOption('#mod-kind', 'amplify');
   });
 
-  it('shows the surface coloured by scale in Mol* (3D tab) with the iso-level slider', async () => {
+  it('3D: surface coloured by scale with a colour key; the caption follows the iso slider; unticking s_max tile hides the sphere', async () => {
     await clickTab(page, '3d');
     await page.waitForSelector('body[data-view3d="ready"]', { timeout: 60_000 });
     const options = await page.$$eval('#map-3d option', (os) => os.map((o) => (o as HTMLOptionElement).value));
     assert.ok(options.includes('input.mrc') && options.some((o) => o.startsWith('ampl_')), options.join(', '));
     assert.match((await page.textContent('#status-3d')) ?? '', /coloured by scale_occ_emd_1832\.mrc/);
+    assert.match(await page.$eval('#colorbar-3d', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local scale: 0\.2 … 1/);
+    assert.equal(await page.isVisible('#colorbar-3d'), true);
+    // the default level is the map's one-piece level chosen by the server
+    const isoLevel = await page.evaluate(() => (window as unknown as { occupyGui: { state: { map: { isoLevel: number } } } }).occupyGui.state.map.isoLevel);
+    assert.ok(Math.abs(Number(await page.$eval('#iso-level', (i) => (i as HTMLInputElement).value)) - isoLevel) < 1e-3 * Math.abs(isoLevel) + 1e-3);
     const canvas = page.locator('#viewer-3d canvas').first();
     await canvas.waitFor();
     await page.waitForTimeout(1500);
     const box = await canvas.boundingBox();
     assert.ok(box && box.width > 100 && box.height > 100, 'Mol* canvas has a size');
-    const png = await page.screenshot({ clip: box, path: join(GUI_OUTPUT, '3d-view.png') });
-    const colours = distinctColours(decodePng(png).rgba);
-    assert.ok(colours > 30, `3D view has only ${colours} colours`);
-    // iso level: a higher level shows less surface
+    const withTile = await page.screenshot({ clip: box, path: join(GUI_OUTPUT, '3d-view.png') });
+    assert.ok(distinctColours(decodePng(withTile).rgba) > 30, '3D view is drawn');
+    assert.equal(await page.getAttribute('body', 'data-tile3d'), 'shown');
+    await shot(page, 'page-3d-1280.png', 'gui-3d.png');
+    const l = await layout(page);
+    assert.ok(l.overflowX <= 0, `horizontal overflow ${l.overflowX} px`);
+    assert.ok(l.controls3dHeight < 40, `3D controls wrap: ${l.controls3dHeight} px high`);
+    // untick: the sphere goes
+    await page.uncheck('#show-tile');
+    await page.waitForSelector('body[data-tile3d="hidden"]');
+    await page.waitForTimeout(800);
+    const withoutTile = await page.screenshot({ clip: box });
+    assert.notDeepEqual(withoutTile, withTile, 'unticking the s_max tile changes the view');
+    // the caption follows the iso slider
     const iso = page.locator('#iso-level');
     const max = Number(await iso.getAttribute('max'));
     await iso.fill(String(max * 0.6));
-    await page.waitForTimeout(1500);
-    const png2 = await page.screenshot({ clip: box, path: join(GUI_OUTPUT, '3d-view-high-level.png') });
-    assert.notDeepEqual(png2, png, 'the iso level changes the view');
+    const shownLevel = (await page.textContent('#iso-value')) ?? '';
+    assert.ok((await page.textContent('#status-3d'))?.includes(`at level ${shownLevel}`), `caption: ${await page.textContent('#status-3d')} (level ${shownLevel})`);
+    await page.waitForTimeout(1200);
+    const high = await page.screenshot({ clip: box });
+    assert.notDeepEqual(high, withoutTile, 'the iso level changes the view');
+    await page.check('#show-tile');
+  });
+
+  it('opening another map clears what the previous one left; warnings, no internals, in the status', async () => {
+    await clickTab(page, 'confidence');
+    await openFromBrowser(page, 'maps', `maps/${LONG}`);
+    await page.waitForFunction(() => document.getElementById('box')?.textContent === '20 × 20 × 20');
+    await page.waitForSelector('#tab-input.active');
+    assert.equal(await page.textContent('#last-command'), '–');
+    assert.equal(await page.$eval('#progress', (p) => (p as HTMLProgressElement).value), 0);
+    assert.equal(await page.textContent('#status'), 'idle');
+    assert.equal(await page.$eval('#mode', (s) => (s as HTMLSelectElement).value), 'res');
+    assert.equal(await page.$eval('#soldef-kind', (s) => (s as HTMLSelectElement).value), 'sphere');
+    assert.equal(await page.textContent('#downloads'), 'no outputs yet');
+    assert.doesNotMatch((await page.textContent('#command')) ?? '', /emd_1832/);
+    // the long name is cut in the header, the facts after it stay on screen
+    assert.equal(await page.isVisible('#box'), true);
+    await page.fill('#kernel-size', '');
+    await page.fill('#kernel-radius', '');
+    await page.click('#estimate');
+    await page.waitForFunction(() => /^(done|error)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    // EMD-3197: the solvent model fails (confidence 0 everywhere): the status says so, not "done"
+    assert.match((await page.textContent('#status')) ?? '', /^done, \d+ warnings?$/);
+    assert.match((await page.textContent('#status-warnings')) ?? '', /solvent/i);
+    const texts = await userTexts(page);
+    assert.doesNotMatch(texts, new RegExp(tmpdir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no server temp paths');
+    assert.doesNotMatch(texts, /upload:|mapId|solventDef|settings\./, 'no API internals');
+  });
+
+  it('progress streams as it happens: a 192³ estimate shows at least three phases before done', async () => {
+    await openFromBrowser(page, 'maps', 'maps/big192.mrc');
+    await page.waitForFunction(() => document.getElementById('box')?.textContent === '192 × 192 × 192', undefined, { timeout: 30_000 });
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { phases: string[] }).phases = seen;
+      const text = document.getElementById('progress-text') as HTMLElement;
+      new MutationObserver(() => {
+        const status = document.getElementById('status')?.textContent ?? '';
+        const phase = (text.textContent ?? '').split(' — ')[0];
+        if (!/^done/.test(status) && / — \d+ %$/.test(text.textContent ?? '') && seen.at(-1) !== phase) seen.push(phase);
+      }).observe(text, { childList: true, characterData: true, subtree: true });
+    });
+    await page.click('#estimate');
+    await page.waitForFunction(() => /^done/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    const phases = await page.evaluate(() => (window as unknown as { phases: string[] }).phases);
+    assert.ok(new Set(phases).size >= 3, `phases shown before done: ${phases.join(', ')}`);
+  });
+
+  it('half maps: FSC and local resolution in the page equal the CLI (numbers, and the map voxel for voxel)', async () => {
+    await page.fill('#half1', 'halves/half1.mrc.gz');
+    await page.fill('#half2', 'halves/half2.mrc.gz');
+    await page.fill('#half-mask', 'halves/soft_mask.mrc.gz');
+    await page.fill('#half-labels', 'halves/truth_labels.mrc.gz');
+    await page.click('#run-halfmaps');
+    await page.waitForSelector('#tab-fsc.active', { timeout: 120_000 });
+    assert.match((await page.textContent('#status')) ?? '', /^done/);
+    await page.waitForSelector('#fsc-plot[data-rendered="true"] svg', { timeout: 30_000 });
+    const svgText = (await page.textContent('#fsc-plot')) ?? '';
+    assert.match(svgText, /corrected \(phase randomised\)/, 'the plot is the CLI spec (its legend)');
+    // the CLI on the same files, in this process
+    const outDir = mkdtempSync(join(tmpdir(), 'occupy-gui-e2e-cli-'));
+    try {
+      const h = (f: string) => join(root, 'halves', f);
+      const fscRun = await runInProcess(['fsc', h('half1.mrc.gz'), h('half2.mrc.gz'), '--mask', h('soft_mask.mrc.gz'), '-o', join(outDir, 'fsc'), '--json', '-q']);
+      assert.equal(fscRun.code, 0, fscRun.stderr);
+      const fsc = JSON.parse(fscRun.stdout) as { resolutionAt0143CorrectedA: number; resolutionAt0143A: number; resolutionAt05CorrectedA: number };
+      const locresRun = await runInProcess(['locres', h('half1.mrc.gz'), h('half2.mrc.gz'), '--mask', h('soft_mask.mrc.gz'), '--labels', h('truth_labels.mrc.gz'), '-o', join(outDir, 'locres_half1.mrc'), '--json', '-q']);
+      assert.equal(locresRun.code, 0, locresRun.stderr);
+      const loc = JSON.parse(locresRun.stdout) as { medianA: number; p5A: number; p95A: number; labels: { label: number; medianA: number }[] };
+      const fscText = (await page.textContent('#fsc-numbers')) ?? '';
+      assert.ok(fscText.includes(`FSC 0.143 (corrected)${fsc.resolutionAt0143CorrectedA.toFixed(2)} Å`), fscText);
+      assert.ok(fscText.includes(`FSC 0.5 (corrected)${fsc.resolutionAt05CorrectedA.toFixed(2)} Å`), fscText);
+      assert.ok(fscText.includes(`FSC 0.143 (masked)${fsc.resolutionAt0143A.toFixed(2)} Å`), fscText);
+      const locText = (await page.textContent('#locres-numbers')) ?? '';
+      assert.ok(locText.includes(`median${loc.medianA.toFixed(2)} Å`) && locText.includes(`${loc.p5A.toFixed(2)}–${loc.p95A.toFixed(2)} Å`), locText);
+      const labelRows = await page.$$eval('#locres-labels tr', (trs) => trs.slice(1).map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
+      assert.deepEqual(labelRows.map((r) => [r[0], r[2]]), loc.labels.map((l) => [String(l.label), `${l.medianA.toFixed(2)} Å`]));
+      // the local-resolution map: the same bytes but the labels (bytes 220–1023 record how each was run)
+      const mapId = await page.evaluate(() => (window as unknown as { occupyGui: { state: { map: { mapId: string } } } }).occupyGui.state.map.mapId);
+      const gui = new Uint8Array(await (await fetch(new URL(`api/maps/${mapId}/files/locres_half1.mrc`, server.url), { headers: { 'X-Occupy-Token': server.token } })).arrayBuffer());
+      const cli = new Uint8Array(readFileSync(join(outDir, 'locres_half1.mrc')));
+      assert.equal(gui.length, cli.length);
+      assert.ok(Buffer.from(gui.subarray(1024)).equals(Buffer.from(cli.subarray(1024))), 'local-resolution voxels differ');
+      assert.ok(Buffer.from(gui.subarray(0, 220)).equals(Buffer.from(cli.subarray(0, 220))), 'headers differ');
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+    await shot(page, 'page-fsc-1280.png', 'gui-halfmaps.png');
+    // local resolution as slices (Å key) and as the 3D colouring
+    await clickTab(page, 'locres');
+    assert.match(await waitDrawn(page, 'local resolution slice'), /Å$/);
+    assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local resolution \(Å\): /);
+    await clickTab(page, '3d');
+    await page.selectOption('#colour-3d', 'locres');
+    await page.waitForFunction(() => /coloured by the local resolution/.test(document.getElementById('status-3d')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    assert.match(await page.$eval('#colorbar-3d', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local resolution \(Å\): /);
+    await page.waitForTimeout(1000);
+    await shot(page, 'page-locres-3d-1280.png', 'gui-locres-3d.png');
+    await clickTab(page, 'input');
   });
 
   it('opens a map dropped on the page (upload)', async () => {
-    await clickTab(page, 'input');
     const base64 = readFileSync(join(SHARED_DATA, 'emd_5625.map')).toString('base64');
     await page.evaluate((b64) => {
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -246,22 +465,27 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 120_000 }, () =
     assert.equal(await page.textContent('#box'), '56 × 56 × 56');
     assert.match((await page.textContent('#voxel-size')) ?? '', /^4\.230, /);
     assert.match(await waitDrawn(page, 'input slice'), /z=28/);
-    assert.match((await page.textContent('#command')) ?? '', /^occupy -i dropped_5625\.map /);
+    assert.match((await page.textContent('#command')) ?? '', /^occupy -i dropped_5625\.map( |$)/);
     assert.equal(await page.textContent('#downloads'), 'no outputs yet');
+    assert.doesNotMatch(await userTexts(page), /upload:/);
   });
 
-  it('opens the map given on the command line (initialMap) at start', async () => {
+  it('at 1920×1080: the map given on the command line opens at start, no horizontal scroll', async () => {
     const { startGuiServer } = await import('../../src/web/server/server.js');
     const second = await startGuiServer({ root, port: 0, initialMapPath: 'maps/emd_1832.map.gz' });
     const other = await browser.context.newPage();
     try {
+      await other.setViewportSize({ width: 1920, height: 1080 });
       other.on('pageerror', (e) => pageErrors.push(e.message));
       await other.goto(second.pageUrl);
       await other.waitForFunction(() => document.getElementById('box')?.textContent === '64 × 64 × 64');
       assert.equal(await other.textContent('#map-name'), 'maps/emd_1832.map.gz');
       assert.equal(await other.textContent('#nv'), '19');
       await waitDrawn(other, 'input slice');
-      await other.screenshot({ path: join(GUI_OUTPUT, 'page-initial-map.png') });
+      const l = await layout(other);
+      assert.ok(l.overflowX <= 0, `horizontal overflow ${l.overflowX} px`);
+      assert.equal(l.tabsRows, 1);
+      await shot(other, 'page-initial-map-1920.png', 'gui.png');
     } finally {
       await other.close();
       await second.close();

@@ -12,7 +12,7 @@ import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -171,6 +171,59 @@ describe('GUI server limits', () => {
       assert.equal(jc.state, 'cancelled');
       assert.deepEqual(jobs.stats, { running: 0, peakRunning: 1, started: 2, queued: 0 });
     } finally {
+      await session.dispose();
+    }
+  });
+
+  test('10 estimate requests at once: at most `cores` workers run at a time, the others wait and all start in order (stand-in workers)', async () => {
+    const session = await Session.create(root, { tempParent });
+    const cores = availableParallelism();
+    const children: Array<EventEmitter & { alive: boolean }> = [];
+    let alive = 0;
+    let peak = 0;
+    const launch = (): ChildProcess => {
+      const c = Object.assign(new EventEmitter(), {
+        pid: 200000 + children.length,
+        stderr: null,
+        alive: true,
+        send: () => true,
+        kill: () => true,
+      });
+      alive++;
+      peak = Math.max(peak, alive);
+      c.once('exit', () => {
+        c.alive = false;
+        alive--;
+      });
+      children.push(c);
+      return c as unknown as ChildProcess;
+    };
+    const jobs = new JobManager(session, { launch }); // default limit: the machine's cores
+    try {
+      assert.equal(jobs.maxRunning, cores);
+      const p = occupancyPhantom({ shape: [16, 16, 16], voxelSizeA: 2, resolutionA: 6, domains: [{ centreVoxel: [8, 8, 8], radiusA: 8, occupancy: 1 }], seed: 3 });
+      await mkdir(join(root, 'ten'), { recursive: true });
+      const names = Array.from({ length: 10 }, (_, i) => `ten/m${i}.mrc`);
+      for (const n of names) await writeMrc(join(root, n), p.map);
+      const maps = await Promise.all(names.map((n) => session.open(n)));
+      // all ten requests at once
+      const started = await Promise.all(maps.map((m) => jobs.start(m, {})));
+      assert.equal(alive, Math.min(cores, 10), 'workers running right after ten requests');
+      assert.equal(started.filter((j) => j.state === 'queued').length, 10 - Math.min(cores, 10));
+      // finish the running workers one at a time: each frees one slot for the next waiting job, first come first served
+      let order: string[] = started.filter((j) => j.state === 'running').map((j) => j.id);
+      while (children.some((c) => c.alive)) {
+        const c = children.find((x) => x.alive) as EventEmitter;
+        c.emit('exit', 0, null);
+        assert.ok(alive <= cores, `${alive} workers at once`);
+        order = [...new Set([...order, ...started.filter((j) => j.state !== 'queued').map((j) => j.id)])];
+      }
+      assert.equal(children.length, 10, 'every request got a worker');
+      assert.equal(peak, Math.min(cores, 10));
+      assert.deepEqual(order, started.map((j) => j.id), 'jobs started in the order they were asked for');
+      assert.deepEqual(jobs.stats, { running: 0, peakRunning: Math.min(cores, 10), started: 10, queued: 0 });
+    } finally {
+      await jobs.closeAll();
       await session.dispose();
     }
   });

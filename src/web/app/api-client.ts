@@ -5,7 +5,7 @@
  * (`#token=…`): as a header for `fetch`, and as a query parameter in URLs the browser loads
  * itself (event streams, downloads, Mol*).
  */
-import { SESSION_TOKEN_HEADER, SESSION_TOKEN_PARAM, type EstimateRequest, type FileListing, type JobStarted, type MapInfo, type ServerInfo, type SliceLayer } from '../api.js';
+import { SESSION_TOKEN_HEADER, SESSION_TOKEN_PARAM, type EstimateRequest, type FileListing, type HalfMapsRequest, type HalfMapsView, type JobStarted, type MapInfo, type ServerInfo, type SliceLayer } from '../api.js';
 
 /** Slice axes: the axis the slice is perpendicular to. */
 export type Axis = 'x' | 'y' | 'z';
@@ -75,7 +75,8 @@ async function failure(res: Response): Promise<ApiError> {
   } catch {
     // not JSON: keep the text
   }
-  return new ApiError(res.status, `${res.status} ${res.statusText}${text ? `: ${text}` : ''}`);
+  // the server's message is written for users; the HTTP status is for the log's details only
+  return new ApiError(res.status, text || `the server answered ${res.status} ${res.statusText}`);
 }
 
 async function json<T>(path: string, init?: RequestInit): Promise<T> {
@@ -111,6 +112,17 @@ export function uploadMap(file: File): Promise<MapInfo> {
 /** `POST /api/estimate`: start an estimate (with modifications when the settings ask for them). */
 export function startEstimate(req: EstimateRequest): Promise<JobStarted> {
   return json<JobStarted>('estimate', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(req) });
+}
+
+/** `POST /api/halfmaps`: start a half-map run (global FSC and local resolution). */
+export function startHalfMaps(req: HalfMapsRequest): Promise<JobStarted> {
+  return json<JobStarted>('halfmaps', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(req) });
+}
+
+/** `GET /api/maps/<id>/halfmaps`: the last half-map result of a map, or undefined. */
+export async function getHalfMaps(mapId: string): Promise<HalfMapsView | undefined> {
+  const res = await fetch(apiUrl(`maps/${encodeURIComponent(mapId)}/halfmaps`), withToken());
+  return res.ok ? ((await res.json()) as HalfMapsView) : undefined;
 }
 
 /** `DELETE /api/jobs/<id>`: cancel a waiting or running job. */

@@ -1,6 +1,9 @@
 /**
- * Colour maps of the slice views: grey for densities, OccuPy's 9-colour perceptual palette for
- * scale and confidence (the palette of the ChimeraX script, `SCALE_PALETTE`).
+ * Colour maps of the slice views and the 3D view: grey for densities, OccuPy's 9-colour palette
+ * for the local scale (the palette of the ChimeraX script, `SCALE_PALETTE`), a separate
+ * sequential palette for the confidence, the scale palette reversed for local resolution in Å
+ * (fine = blue, coarse = red), and one under-range colour for values below a palette's range
+ * (e.g. solvent at scale 0), so they are not drawn in the palette's lowest colour.
  */
 import { SCALE_PALETTE } from '../../occupancy/chimerax-script.js';
 
@@ -52,17 +55,49 @@ export function paletteLut(stops: PaletteStop[]): Uint8ClampedArray {
 
 const SCALE_LUT = paletteLut(SCALE_STOPS);
 
+/** Confidence palette (sequential, dark blue to yellow: unlike the scale palette on purpose). */
+export const CONFIDENCE_PALETTE = '0.00,#30123b:0.25,#3e6fd8:0.50,#1fc8a1:0.75,#a2f03c:1.00,#f9e64a';
+
+const CONFIDENCE_LUT = paletteLut(parsePalette(CONFIDENCE_PALETTE));
+
+/** Colour of values below a palette's range (solvent, masked-out voxels): a neutral grey. */
+export const UNDER_RANGE_RGB: [number, number, number] = [118, 118, 118];
+
+/** Lowest confidence of the colour range; lower values get the under-range colour. */
+export const MIN_VIS_CONFIDENCE = 0.05;
+
+/** The palettes of the page. */
+export type PaletteName = 'scale' | 'confidence' | 'resolution';
+
+function lutOf(p: PaletteName): Uint8ClampedArray {
+  return p === 'confidence' ? CONFIDENCE_LUT : SCALE_LUT;
+}
+
 /**
- * Write the colour of `value` on the scale palette over `[lo, hi]` (values outside are clamped)
- * into `out` at `offset` (RGBA, alpha 255).
+ * Write the colour of `value` on a palette over `[lo, hi]` into `out` at `offset` (RGBA, alpha
+ * 255). Values below `lo` (or not finite) get {@link UNDER_RANGE_RGB}, values above `hi` the top
+ * colour. The resolution palette is the scale palette reversed (lo Å = fine = blue).
  */
-export function scaleColour(value: number, lo: number, hi: number, out: Uint8ClampedArray, offset: number): void {
-  const t = Number.isFinite(value) ? Math.min(1, Math.max(0, (value - lo) / (hi - lo))) : 0;
-  const k = Math.round(t * 255) * 3;
-  out[offset] = SCALE_LUT[k];
-  out[offset + 1] = SCALE_LUT[k + 1];
-  out[offset + 2] = SCALE_LUT[k + 2];
+export function paletteColour(palette: PaletteName, value: number, lo: number, hi: number, out: Uint8ClampedArray, offset: number): void {
   out[offset + 3] = 255;
+  if (!Number.isFinite(value) || (palette !== 'resolution' && value < lo)) {
+    out[offset] = UNDER_RANGE_RGB[0];
+    out[offset + 1] = UNDER_RANGE_RGB[1];
+    out[offset + 2] = UNDER_RANGE_RGB[2];
+    return;
+  }
+  let t = hi > lo ? Math.min(1, Math.max(0, (value - lo) / (hi - lo))) : 1;
+  if (palette === 'resolution') t = 1 - t;
+  const lut = lutOf(palette);
+  const k = Math.round(t * 255) * 3;
+  out[offset] = lut[k];
+  out[offset + 1] = lut[k + 1];
+  out[offset + 2] = lut[k + 2];
+}
+
+/** {@link paletteColour} on the scale palette. */
+export function scaleColour(value: number, lo: number, hi: number, out: Uint8ClampedArray, offset: number): void {
+  paletteColour('scale', value, lo, hi, out, offset);
 }
 
 /** Write the grey level of `value` over the window `[lo, hi]` into `out` at `offset` (RGBA). */
@@ -75,8 +110,12 @@ export function greyColour(value: number, lo: number, hi: number, out: Uint8Clam
   out[offset + 3] = 255;
 }
 
-/** CSS colour of a palette position in [0, 1]. */
-export function scaleCss(t: number): string {
-  const k = Math.round(Math.min(1, Math.max(0, t)) * 255) * 3;
-  return `rgb(${SCALE_LUT[k]}, ${SCALE_LUT[k + 1]}, ${SCALE_LUT[k + 2]})`;
+/** CSS colour of a palette position in [0, 1] (scale palette unless named). */
+export function scaleCss(t: number, palette: PaletteName = 'scale'): string {
+  const lut = lutOf(palette);
+  const k = Math.round(Math.min(1, Math.max(0, palette === 'resolution' ? 1 - t : t)) * 255) * 3;
+  return `rgb(${lut[k]}, ${lut[k + 1]}, ${lut[k + 2]})`;
 }
+
+/** CSS of the under-range colour. */
+export const UNDER_RANGE_CSS = `rgb(${UNDER_RANGE_RGB.join(', ')})`;

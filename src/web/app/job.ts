@@ -2,14 +2,16 @@
  * Running a job on the server: `POST /api/estimate`, then the job's server-sent events
  * (progress, log lines, done / error / cancelled); Cancel is `DELETE /api/jobs/<id>`.
  */
-import type { EstimateRequest, EstimateSummaryView, JobEvent } from '../api.js';
-import { cancelJob, jobEventsUrl, startEstimate } from './api-client.js';
+import type { EstimateRequest, EstimateSummaryView, HalfMapsRequest, HalfMapsView, JobEvent, JobStarted } from '../api.js';
+import { cancelJob, jobEventsUrl, startEstimate, startHalfMaps } from './api-client.js';
 
-/** Callbacks of a job. */
-export interface JobHandlers {
+/** Callbacks of a job; `R` is what its `done` event carries. */
+export interface JobHandlers<R = EstimateSummaryView> {
   progress(phase: string, fraction: number): void;
+  /** The job waits in the server's queue at this place (1 = next). */
+  queued?(position: number): void;
   log(level: 'info' | 'warning' | 'error', text: string): void;
-  done(result: EstimateSummaryView): void;
+  done(result: R): void;
   /** The job ended without a result (error, cancelled, connection lost). */
   failed(kind: 'error' | 'cancelled', message: string): void;
 }
@@ -21,15 +23,29 @@ export class Job {
 
   private constructor(
     readonly jobId: string,
-    private readonly h: JobHandlers,
+    private readonly h: JobHandlers<never>,
+    private readonly onDone: (result: EstimateSummaryView | HalfMapsView) => void,
   ) {}
 
-  /** Start a job and follow its events. */
-  static async start(req: EstimateRequest, h: JobHandlers): Promise<Job> {
-    const { jobId } = await startEstimate(req);
-    const job = new Job(jobId, h);
+  private static async follow(started: Promise<JobStarted>, h: JobHandlers<never>, onDone: (r: EstimateSummaryView | HalfMapsView) => void): Promise<Job> {
+    const { jobId } = await started;
+    const job = new Job(jobId, h, onDone);
     job.listen();
     return job;
+  }
+
+  /** Start an estimate and follow its events. */
+  static start(req: EstimateRequest, h: JobHandlers<EstimateSummaryView>): Promise<Job> {
+    return Job.follow(startEstimate(req), h as JobHandlers<never>, (r) => {
+      if (!('kind' in r)) h.done(r);
+    });
+  }
+
+  /** Start a half-map run and follow its events. */
+  static startHalfMaps(req: HalfMapsRequest, h: JobHandlers<HalfMapsView>): Promise<Job> {
+    return Job.follow(startHalfMaps(req), h as JobHandlers<never>, (r) => {
+      if ('kind' in r && r.kind === 'halfmaps') h.done(r);
+    });
   }
 
   get running(): boolean {
@@ -62,12 +78,15 @@ export class Job {
       case 'progress':
         this.h.progress(e.phase, e.fraction);
         break;
+      case 'queued':
+        this.h.queued?.(e.position);
+        break;
       case 'log':
         this.h.log(e.level, e.text);
         break;
       case 'done':
         this.close();
-        this.h.done(e.result);
+        this.onDone(e.result);
         break;
       case 'error':
         this.end('error', e.message);

@@ -7,10 +7,11 @@
 import type { MapInfo, SliceLayer } from '../api.js';
 import { modificationFactor, type ModificationKind } from '../../occupancy/modification-curves.js';
 import { getSlice, type Axis, type Slice } from './api-client.js';
-import { greyColour, MIN_VIS_SCALE, scaleColour, scaleCss } from './colormap.js';
+import { greyColour, MIN_VIS_CONFIDENCE, MIN_VIS_SCALE, paletteColour } from './colormap.js';
+import { drawColourKey, type ColourKey } from './colour-key.js';
 
 /** The viewer tabs that show slices. */
-export type SliceTab = 'input' | 'scale' | 'confidence' | 'soldef' | 'preview' | 'output';
+export type SliceTab = 'input' | 'scale' | 'confidence' | 'soldef' | 'preview' | 'output' | 'locres';
 
 /** Everything a slice drawing depends on. */
 export interface SliceViewState {
@@ -26,6 +27,18 @@ export interface SliceViewState {
   modification?: { kind: ModificationKind; gamma: number; pivot: number; scaleLimit: number };
   /** Threshold on the scale for a live solvent-definition preview (Solvent def. tab), if chosen. */
   soldefThreshold?: number;
+  /** Colour range of the local-resolution tab, Å (finest, coarsest). */
+  locresRangeA?: [number, number];
+}
+
+/** What the pixel under the cursor shows: the slice values and how to name them. */
+interface DrawnSlice {
+  slice: Slice;
+  /** Name and unit of the values, e.g. `scale`, `density`, `Å`. */
+  what: string;
+  axis: Axis;
+  index: number;
+  voxelSizeA: [number, number];
 }
 
 /** Box axis index (0 = X) of the slice's width and height for each slicing axis. */
@@ -46,13 +59,43 @@ export class SliceView {
   private token = 0;
   /** What the canvas shows now (for tests and the status line). */
   lastDrawn = '';
+  private drawn?: DrawnSlice;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
     private readonly message: HTMLElement,
     private readonly colorbar: HTMLCanvasElement,
+    private readonly keyLabel: HTMLElement,
   ) {
-    drawColorbar(colorbar);
+    this.setKey({ kind: 'grey', lo: 0, hi: 1, label: 'density' });
+  }
+
+  /** Draw the colour key and its caption. */
+  private setKey(key: ColourKey, caption = key.label): void {
+    drawColourKey(this.colorbar, key);
+    this.keyLabel.textContent = caption;
+  }
+
+  /**
+   * The voxel and value under a point of the canvas (client coordinates), or undefined outside
+   * the drawn slice. `text` is e.g. `x 12, y 40, z 32: scale 0.734`.
+   */
+  valueAt(clientX: number, clientY: number): { text: string } | undefined {
+    const d = this.drawn;
+    if (!d || this.canvas.classList.contains('empty')) return undefined;
+    const r = this.canvas.getBoundingClientRect();
+    const c = Math.floor(((clientX - r.left) / r.width) * d.slice.width);
+    const rowFromTop = Math.floor(((clientY - r.top) / r.height) * d.slice.height);
+    if (c < 0 || c >= d.slice.width || rowFromTop < 0 || rowFromTop >= d.slice.height) return undefined;
+    const row = d.slice.height - 1 - rowFromTop;
+    const v = d.slice.data[row * d.slice.width + c];
+    const [a, b] = inPlaneAxes(d.axis);
+    const names = ['x', 'y', 'z'];
+    const voxel = [0, 0, 0];
+    voxel[a] = c;
+    voxel[b] = row;
+    voxel[names.indexOf(d.axis)] = d.index;
+    return { text: `${names.map((n, i) => `${n} ${voxel[i]}`).join(', ')}: ${d.what === 'Å' ? `${fmt(v)} Å` : `${d.what} ${fmt(v)}`}` };
   }
 
   /** Forget cached slices (a new map, or a job finished). */
@@ -77,24 +120,43 @@ export class SliceView {
   async render(state: SliceViewState): Promise<void> {
     const token = ++this.token;
     const has = (l: SliceLayer) => state.layers.includes(l);
-    this.colorbar.classList.toggle('dim', !(state.tab === 'scale' || state.tab === 'confidence'));
+    const grey = (lo: number, hi: number, label = 'density (grey window)') => this.setKey({ kind: 'grey', lo, hi, label });
     try {
       switch (state.tab) {
         case 'input': {
           const s = await this.slice(state, 'input');
           if (token !== this.token) return;
-          this.draw(state, s, (v, o, out) => greyColour(v, s.min, s.max, out, o));
+          this.draw(state, s, (v, o, out) => greyColour(v, s.min, s.max, out, o), 'density');
+          grey(s.min, s.max);
           this.done(`input slice ${state.axis}=${state.index}, range ${fmt(s.min)} … ${fmt(s.max)}`);
           return;
         }
-        case 'scale':
-        case 'confidence': {
-          const layer = state.tab;
-          if (!has(layer)) return this.show(`No ${layer} map yet: press Estimate.`);
-          const s = await this.slice(state, layer);
+        case 'scale': {
+          if (!has('scale')) return this.show('No scale map yet: press Estimate.');
+          const s = await this.slice(state, 'scale');
           if (token !== this.token) return;
-          this.draw(state, s, (v, o, out) => scaleColour(v, MIN_VIS_SCALE, 1, out, o));
-          this.done(`${layer} slice ${state.axis}=${state.index}, range ${fmt(s.min)} … ${fmt(s.max)}`);
+          this.draw(state, s, (v, o, out) => paletteColour('scale', v, MIN_VIS_SCALE, 1, out, o), 'scale');
+          this.setKey({ kind: 'palette', palette: 'scale', lo: MIN_VIS_SCALE, hi: 1, label: 'local scale', under: `< ${MIN_VIS_SCALE}` }, `local scale (palette ${MIN_VIS_SCALE}–1 as in the ChimeraX script; grey: below ${MIN_VIS_SCALE})`);
+          this.done(`scale slice ${state.axis}=${state.index}, range ${fmt(s.min)} … ${fmt(s.max)}`);
+          return;
+        }
+        case 'confidence': {
+          if (!has('confidence')) return this.show('No confidence map yet: press Estimate.');
+          const s = await this.slice(state, 'confidence');
+          if (token !== this.token) return;
+          this.draw(state, s, (v, o, out) => paletteColour('confidence', v, MIN_VIS_CONFIDENCE, 1, out, o), 'confidence');
+          this.setKey({ kind: 'palette', palette: 'confidence', lo: MIN_VIS_CONFIDENCE, hi: 1, label: 'confidence', under: `< ${MIN_VIS_CONFIDENCE}` }, `confidence (that a voxel is not solvent; grey: below ${MIN_VIS_CONFIDENCE})`);
+          this.done(`confidence slice ${state.axis}=${state.index}, range ${fmt(s.min)} … ${fmt(s.max)}`);
+          return;
+        }
+        case 'locres': {
+          if (!has('locres')) return this.show('No local-resolution map yet: run the Half maps panel.');
+          const s = await this.slice(state, 'locres');
+          if (token !== this.token) return;
+          const [lo, hi] = state.locresRangeA ?? [s.min, s.max];
+          this.draw(state, s, (v, o, out) => paletteColour('resolution', v, lo, hi, out, o), 'Å');
+          this.setKey({ kind: 'palette', palette: 'resolution', lo, hi, label: 'local resolution (Å)' }, 'local resolution, Å (blue: finer, red: coarser)');
+          this.done(`local resolution slice ${state.axis}=${state.index}, range ${fmt(s.min)} … ${fmt(s.max)} Å`);
           return;
         }
         case 'soldef': {
@@ -102,6 +164,7 @@ export class SliceView {
             const [inp, sc] = await Promise.all([this.slice(state, 'input'), this.slice(state, 'scale')]);
             if (token !== this.token) return;
             const t = state.soldefThreshold;
+            grey(inp.min, inp.max, 'density (blue tint: molecule side of the definition)');
             this.draw(state, inp, (v, o, out, i) => {
               greyColour(v, inp.min, inp.max, out, o);
               if (sc.data[i] > t) {
@@ -110,13 +173,14 @@ export class SliceView {
                 out[o + 1] = out[o + 1] * 0.55 + 60;
                 out[o + 2] = out[o + 2] * 0.45 + 140;
               }
-            });
+            }, 'density');
             return this.done(`solvent definition preview: scale > ${t.toFixed(2)} (blue) on the input`);
           }
           if (!has('soldef')) return this.show('Solvent definition: the default sphere. Choose a mask or a threshold on the scale (after an estimate).');
           const s = await this.slice(state, 'soldef');
           if (token !== this.token) return;
-          this.draw(state, s, (v, o, out) => greyColour(v, Math.min(0, s.min), Math.max(1, s.max), out, o));
+          this.draw(state, s, (v, o, out) => greyColour(v, Math.min(0, s.min), Math.max(1, s.max), out, o), 'solvent definition');
+          grey(Math.min(0, s.min), Math.max(1, s.max), 'solvent definition (white: molecule, black: solvent)');
           return this.done(`solvent definition slice ${state.axis}=${state.index}`);
         }
         case 'preview': {
@@ -126,14 +190,16 @@ export class SliceView {
           const f = modificationFactor(mod.kind, mod.gamma, mod.kind === 'sigmoid' ? mod.pivot : undefined, mod.scaleLimit);
           const [inp, sc] = await Promise.all([this.slice(state, 'input'), this.slice(state, 'scale')]);
           if (token !== this.token) return;
-          this.draw(state, inp, (v, o, out, i) => greyColour(v * f(sc.data[i]), inp.min, inp.max, out, o));
+          this.draw(state, inp, (v, o, out, i) => greyColour(v * f(sc.data[i]), inp.min, inp.max, out, o), 'input density');
+          grey(inp.min, inp.max, 'density (input grey window)');
           return this.done(`preview: ${mod.kind} ${mod.gamma}${mod.kind === 'sigmoid' ? ` pivot ${mod.pivot}` : ''} on input slice ${state.axis}=${state.index} (input's grey range)`);
         }
         case 'output': {
           if (!has('output')) return this.show('No modified map yet: press Modify.');
           const [inp, s] = await Promise.all([this.slice(state, 'input'), this.slice(state, 'output')]);
           if (token !== this.token) return;
-          this.draw(state, s, (v, o, out) => greyColour(v, inp.min, inp.max, out, o));
+          this.draw(state, s, (v, o, out) => greyColour(v, inp.min, inp.max, out, o), 'density');
+          grey(inp.min, inp.max, 'density (input grey window)');
           return this.done(`output slice ${state.axis}=${state.index}, range ${fmt(s.min)} … ${fmt(s.max)} (input's grey range)`);
         }
       }
@@ -144,6 +210,7 @@ export class SliceView {
   }
 
   private show(text: string): void {
+    this.drawn = undefined;
     this.message.textContent = text;
     this.message.hidden = false;
     this.canvas.classList.add('empty');
@@ -162,7 +229,7 @@ export class SliceView {
    * Draw `s` pixel by pixel with `colour(value, rgbaOffset, out, valueIndex)`; rows are flipped
    * so the second in-plane axis points up, and the CSS size follows the voxel aspect.
    */
-  private draw(state: SliceViewState, s: Slice, colour: (v: number, o: number, out: Uint8ClampedArray, i: number) => void): void {
+  private draw(state: SliceViewState, s: Slice, colour: (v: number, o: number, out: Uint8ClampedArray, i: number) => void, what: string): void {
     const ctx = this.canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('2D canvas not available');
     this.canvas.width = s.width;
@@ -183,40 +250,15 @@ export class SliceView {
     const k = MAX_DISPLAY_PX / Math.max(wA, hA);
     this.canvas.style.width = `${Math.round(wA * k)}px`;
     this.canvas.style.height = `${Math.round(hA * k)}px`;
+    this.drawn = { slice: s, what, axis: state.axis, index: state.index, voxelSizeA: [state.map.voxelSizeA[a], state.map.voxelSizeA[b]] };
+    this.pixelsPerA = k;
   }
+
+  /** Display pixels per Å of the drawn slice (for the scale bar), 0 before a drawing. */
+  pixelsPerA = 0;
 }
 
 function fmt(v: number): string {
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toFixed(3);
-}
-
-/** Draw the colour bar of the scale palette over [MIN_VIS_SCALE, 1] with ticks. */
-export function drawColorbar(canvas: HTMLCanvasElement): void {
-  const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth || 320;
-  const h = canvas.clientHeight || 40;
-  canvas.width = Math.round(w * dpr);
-  canvas.height = Math.round(h * dpr);
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, w, h);
-  const x0 = 10;
-  const x1 = w - 10;
-  for (let x = x0; x < x1; x++) {
-    ctx.fillStyle = scaleCss((x - x0) / (x1 - x0 - 1));
-    ctx.fillRect(x, 2, 1, 16);
-  }
-  ctx.strokeStyle = '#555';
-  ctx.strokeRect(x0 - 0.5, 1.5, x1 - x0 + 1, 17);
-  ctx.fillStyle = '#333';
-  ctx.font = '11px system-ui, sans-serif';
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'top';
-  for (let t = MIN_VIS_SCALE; t <= 1.0001; t += 0.2) {
-    const x = x0 + ((t - MIN_VIS_SCALE) / (1 - MIN_VIS_SCALE)) * (x1 - x0);
-    ctx.fillRect(Math.round(x), 18, 1, 4);
-    ctx.fillText(t.toFixed(1), Math.min(x1 - 8, Math.max(x0 + 8, x)), 23);
-  }
 }

@@ -22,14 +22,16 @@ import { addSphere } from 'molstar/lib/mol-geo/geometry/mesh/builder/sphere.js';
 import { Vec3 } from 'molstar/lib/mol-math/linear-algebra.js';
 import { Sphere3D } from 'molstar/lib/mol-math/geometry.js';
 import { ParamDefinition as PD } from 'molstar/lib/mol-util/param-definition.js';
-import { SCALE_STOPS, MIN_VIS_SCALE } from './colormap.js';
+import { SCALE_STOPS, MIN_VIS_SCALE, UNDER_RANGE_RGB } from './colormap.js';
 
 /** What to show. */
 export interface Scene3D {
   /** URL of the map drawn as the isosurface (input or a modified map). */
   mapUrl: string;
-  /** URL of the scale map that colours the surface. */
+  /** URL of the map that colours the surface (a scale map, or a local-resolution map in Å). */
   scaleUrl?: string;
+  /** Palette of the colouring map and its value range (default: the scale palette over [MIN_VIS_SCALE, 1]). */
+  colouring?: { palette: 'scale' | 'resolution'; lo: number; hi: number };
   /** Iso level in density units. */
   level: number;
   /** The s_max tile: centre in Å (map frame) and radius in Å. */
@@ -46,6 +48,9 @@ interface TileData {
 
 /** Palette of the scale map as Mol* colour-list entries (colour, position in [0, 1]). */
 const SCALE_COLOURS: ColorListEntry[] = SCALE_STOPS.map((s) => [Color.fromRgb(s.rgb[0], s.rgb[1], s.rgb[2]), s.position]);
+
+/** The scale palette reversed (fine resolution = blue) for local-resolution maps. */
+const RESOLUTION_COLOURS: ColorListEntry[] = SCALE_STOPS.map((s) => [Color.fromRgb(s.rgb[0], s.rgb[1], s.rgb[2]), 1 - s.position] as ColorListEntry).reverse();
 
 /** A Mol* viewer inside a page element. */
 export class Viewer3D {
@@ -89,9 +94,11 @@ export class Viewer3D {
 
   /** Show a scene: reloads the volumes when the URLs changed, else only updates the level. */
   async show(scene: Scene3D): Promise<void> {
-    const key = `${scene.mapUrl}|${scene.scaleUrl ?? ''}`;
+    const c = scene.colouring ?? { palette: 'scale' as const, lo: MIN_VIS_SCALE, hi: 1 };
+    const key = `${scene.mapUrl}|${scene.scaleUrl ?? ''}|${c.palette}|${c.lo}|${c.hi}`;
     if (key === this.loadedKey && this.surface) {
       await this.setLevel(scene.level);
+      this.setMaxTile(scene.maxTile);
       return;
     }
     await this.plugin.clear();
@@ -110,9 +117,9 @@ export class Viewer3D {
               volume: { ref: scale.ref, getValue: () => scale.data as Volume },
               coloring: {
                 name: 'absolute-value' as const,
-                params: { domain: { name: 'custom' as const, params: [MIN_VIS_SCALE, 1] as [number, number] }, list: { kind: 'interpolate' as const, colors: SCALE_COLOURS } },
+                params: { domain: { name: 'custom' as const, params: [c.lo, c.hi] as [number, number] }, list: { kind: 'interpolate' as const, colors: c.palette === 'resolution' ? RESOLUTION_COLOURS : SCALE_COLOURS } },
               },
-              defaultColor: Color(0xd3d7cf),
+              defaultColor: Color.fromRgb(UNDER_RANGE_RGB[0], UNDER_RANGE_RGB[1], UNDER_RANGE_RGB[2]),
               normalOffset: 0,
               usePalette: false,
             },
@@ -150,6 +157,11 @@ export class Viewer3D {
       .commit();
   }
 
+  /** Whether the s_max tile's sphere is drawn now. */
+  get tileShown(): boolean {
+    return this.tileRepr !== undefined;
+  }
+
   /** Mark the s_max tile with a translucent sphere (or remove the mark). */
   setMaxTile(tile: Scene3D['maxTile']): void {
     const canvas3d = this.plugin.canvas3d;
@@ -158,6 +170,7 @@ export class Viewer3D {
       canvas3d.remove(this.tileRepr);
       this.tileRepr.destroy();
       this.tileRepr = undefined;
+      canvas3d.requestDraw();
     }
     if (!tile) return;
     const centre = Vec3.create(tile.centreA[0], tile.centreA[1], tile.centreA[2]);

@@ -1,7 +1,7 @@
 /**
  * Worker process of the GUI server: runs one estimate (`estimateFromFile`, exactly as the CLI)
- * sent over IPC, reports progress and log lines, then the summary and the plot data, and exits.
- * The server kills it to cancel.
+ * or one half-map run (`halfmaps-run.ts`) sent over IPC, reports progress and log lines as they
+ * happen, then the result, and exits. The server kills it to cancel.
  */
 import { loadFft } from '../../math/fft.js';
 import { readMrc, writeMrc } from '../../io/mrc/index.js';
@@ -11,7 +11,8 @@ import { estimateOutputNames, mapStem } from '../../occupancy/output-names.js';
 import { modifiedMapName } from '../../occupancy/modify.js';
 import { join, resolve } from 'node:path';
 import { solventPlotData } from './solvent-plot.js';
-import type { EstimateTask, LayerFiles, SoldefTask, WorkerMessage } from './worker-protocol.js';
+import { runHalfMaps } from './halfmaps-run.js';
+import type { EstimateTask, LayerFiles, SoldefTask, WorkerMessage, WorkerTask } from './worker-protocol.js';
 
 /** Write the solvent definition as `occupy soldef <scale> --threshold t --like <input>` does. */
 async function writeSoldef(t: SoldefTask): Promise<void> {
@@ -56,15 +57,49 @@ async function run(task: EstimateTask, send: (m: WorkerMessage) => void): Promis
 }
 
 if (process.send) {
-  let pending: Promise<void> = Promise.resolve();
-  // every message is chained, so the last one is written before the channel closes
-  const send = (m: WorkerMessage) => {
-    pending = pending.then(() => new Promise<void>((done) => (process.send ? process.send(m, undefined, undefined, () => done()) : done())));
+  // Each message is handed to the IPC channel at once (not chained on promises: the estimate
+  // computes synchronously between its phases, so a chained send would wait for the end and
+  // every phase would arrive at once). The channel keeps the order; the worker disconnects only
+  // when every message has been written.
+  let unsent = 0;
+  let finished = false;
+  const disconnectWhenDone = () => {
+    if (finished && unsent === 0 && process.connected) process.disconnect();
   };
-  process.once('message', (task: EstimateTask) => {
-    run(task, send)
+  const send = (m: WorkerMessage) => {
+    if (!process.send || !process.connected) return;
+    unsent++;
+    process.send(m, undefined, undefined, () => {
+      unsent--;
+      disconnectWhenDone();
+    });
+  };
+  process.once('message', (task: WorkerTask) => {
+    const job =
+      task.kind === 'halfmaps'
+        ? loadFft().then(async () => {
+            let last = '';
+            let lastF = -1;
+            const outcome = await runHalfMaps(
+              task,
+              (phase, fraction) => {
+                if (phase !== last || fraction - lastF >= 0.01) {
+                  last = phase;
+                  lastF = fraction;
+                  send({ type: 'progress', phase, fraction });
+                }
+              },
+              (text) => send({ type: 'log', level: 'warning', text }),
+            );
+            send({ type: 'halfmaps-done', outcome });
+          })
+        : run(task, send);
+    job
       .catch((err: unknown) => send({ type: 'error', message: err instanceof Error ? err.message : String(err) }))
-      .finally(() => void pending.then(() => process.disconnect()));
+      .finally(() => {
+        finished = true;
+        disconnectWhenDone();
+      });
   });
   process.on('disconnect', () => process.exit(0));
 }

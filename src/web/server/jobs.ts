@@ -19,7 +19,10 @@ import { relativeToRoot, resolveInsideRoot } from './paths.js';
 import type { Session, SessionMap } from './session.js';
 import { commandLine, methodOptionsOf, parseSettings, settingsArgs } from './settings.js';
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
-import type { EstimateTask, WorkerMessage } from './worker-protocol.js';
+import type { EstimateTask, HalfMapsTask, WorkerMessage } from './worker-protocol.js';
+import type { HalfMapsView } from '../api.js';
+import { readJsonObject } from './http-util.js';
+import type { IncomingMessage as Req } from 'node:http';
 
 /** State of a job: waiting for a free slot, running in a worker, or finished. */
 export type JobState = JobStatus['state'];
@@ -40,7 +43,7 @@ export interface Job {
   /** Set by {@link JobManager.cancel}. */
   cancelRequested: boolean;
   /** What the worker does, and what to do with its result. */
-  run: { map: SessionMap; task: EstimateTask; command: string; solventDefPath?: string };
+  run: { kind?: 'estimate'; map: SessionMap; task: EstimateTask; command: string; solventDefPath?: string } | { kind: 'halfmaps'; map: SessionMap; task: HalfMapsTask; commands: string[] };
 }
 
 /** Milliseconds between SIGTERM and SIGKILL when cancelling. */
@@ -158,11 +161,11 @@ export class JobManager {
     let soldef: EstimateTask['soldef'];
     let commandPrefix = '';
     if (settings.solventDefPath !== undefined) {
-      solventDefPath = await resolveInsideRoot(this.session.root, settings.solventDefPath, 'solventDefPath');
+      solventDefPath = await resolveInsideRoot(this.session.root, settings.solventDefPath, 'the solvent mask (--solvent-def)');
       solventDefArg = relativeToRoot(this.session.root, solventDefPath);
     } else if (settings.solventDefThreshold !== undefined) {
       const scalePath = map.layerFiles.scale;
-      if (!scalePath) throw new HttpError(400, 'solventDefThreshold needs a scale map: run an estimate of this map first');
+      if (!scalePath) throw new HttpError(400, 'a threshold on the scale needs a scale map: run an estimate of this map first');
       const name = solventDefinitionName(settings.solventDefThreshold);
       solventDefPath = join(map.outputDir, name);
       solventDefArg = name;
@@ -179,26 +182,70 @@ export class JobManager {
     const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: map.outputDir, outputStem: map.stem }, soldef };
     const command = commandPrefix + commandLine(['occupy', '-i', map.commandPath, ...settingsArgs(settings, solventDefArg)]);
 
-    for (const other of this.jobs.values()) if (other.mapId === map.info.mapId && (other.state === 'running' || other.state === 'queued')) await this.cancel(other.id);
+    return this.enqueue(map, { map, task, command, solventDefPath });
+  }
 
+  /**
+   * Queue a half-map run (global FSC, local resolution) from a `POST /api/halfmaps` body: paths
+   * under the root. The first half is opened as a session map; the outputs go to its folder and
+   * its `locres` layer is the local-resolution map. A job queued or running on it is cancelled.
+   * @throws HttpError 400 for a bad body or the same file twice, 403/404 for bad paths
+   */
+  async startHalfMaps(req: Req): Promise<Job> {
+    const body = await readJsonObject(req, ['half1', 'half2', 'mask', 'labels']);
+    const what = { half1: 'the first half map', half2: 'the second half map', mask: 'the mask', labels: 'the labels map' } as const;
+    const paths: Partial<Record<keyof typeof what, string>> = {};
+    const names: Partial<Record<keyof typeof what, string>> = {};
+    for (const key of ['half1', 'half2', 'mask', 'labels'] as const) {
+      const v = body[key];
+      if (v === undefined || v === null || v === '') {
+        if (key === 'half1' || key === 'half2') throw new HttpError(400, `choose ${what[key]}`);
+        continue;
+      }
+      const real = await resolveInsideRoot(this.session.root, v, what[key]);
+      paths[key] = real;
+      names[key] = relativeToRoot(this.session.root, real);
+    }
+    if (paths.half1 === paths.half2) throw new HttpError(400, 'the two half maps are the same file: choose two independent halves');
+    const map = await this.session.open(names.half1);
+    const task: HalfMapsTask = {
+      kind: 'halfmaps',
+      half1Path: paths.half1 as string,
+      half2Path: paths.half2 as string,
+      maskPath: paths.mask,
+      labelsPath: paths.labels,
+      names: { half1: names.half1 as string, half2: names.half2 as string, mask: names.mask, labels: names.labels },
+      outputDir: map.outputDir,
+      stem: map.stem,
+    };
+    const out = `locres_${map.stem}.mrc`;
+    const commands = [
+      commandLine(['occupy', 'fsc', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : [])]),
+      commandLine(['occupy', 'locres', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), ...(task.names.labels ? ['--labels', task.names.labels] : []), '-o', out]),
+    ];
+    return this.enqueue(map, { kind: 'halfmaps', map, task, commands });
+  }
+
+  /** Add a job for `map` to the queue (a job queued or running on the same map is cancelled first). */
+  private async enqueue(map: SessionMap, run: Job['run']): Promise<Job> {
+    for (const other of this.jobs.values()) if (other.mapId === map.info.mapId && (other.state === 'running' || other.state === 'queued')) await this.cancel(other.id);
     let id: string;
     do id = 'j' + randomBytes(6).toString('hex');
     while (this.jobs.has(id));
-    const job: Job = { id, mapId: map.info.mapId, state: 'queued', events: [], clients: new Set(), exited: Promise.resolve(), cancelRequested: false, run: { map, task, command, solventDefPath } };
+    const job: Job = { id, mapId: map.info.mapId, state: 'queued', events: [], clients: new Set(), exited: Promise.resolve(), cancelRequested: false, run };
     this.jobs.set(id, job);
     this.queue.push(job);
     this.pump();
     if (job.state === 'queued') {
       const ahead = this.queue.indexOf(job);
-      this.emit(job, { type: 'log', level: 'info', text: `waiting: ${this.runningCount} estimate(s) running and ${ahead} waiting before this one (at most ${this.maxRunning} run at once)` });
+      this.emit(job, { type: 'log', level: 'info', text: `waiting: ${this.runningCount} job(s) running and ${ahead} waiting before this one (at most ${this.maxRunning} run at once)` });
     }
     return job;
   }
 
   /** Start a job's worker and follow it. */
   private launchJob(job: Job): void {
-    const { map, task, command, solventDefPath } = job.run;
-    const soldef = task.soldef;
+    const run = job.run;
     job.state = 'running';
     this.runningCount++;
     this.launched++;
@@ -249,7 +296,15 @@ export class JobManager {
       if (m.type === 'progress') this.emit(job, { type: 'progress', phase: m.phase, fraction: m.fraction });
       else if (m.type === 'log') this.emit(job, { type: 'log', level: m.level, text: m.text });
       else if (m.type === 'error') this.emit(job, { type: 'error', message: m.message });
-      else if (m.type === 'done') {
+      else if (m.type === 'halfmaps-done' && run.kind === 'halfmaps') {
+        const { locresPath, ...rest } = m.outcome;
+        this.session.setLocres(run.map, locresPath);
+        const view: HalfMapsView = { ...rest, mapId: run.map.info.mapId, commands: run.commands };
+        run.map.halfMaps = view;
+        this.emit(job, { type: 'done', result: view });
+      } else if (m.type === 'done' && run.kind !== 'halfmaps') {
+        const { map, task, command, solventDefPath } = run;
+        const soldef = task.soldef;
         const files = [...(soldef ? [basename(soldef.outPath)] : []), ...m.summary.files.map((f) => basename(f))];
         this.session.setLayerFiles(map, {
           scale: m.layerFiles.scale,
@@ -270,7 +325,7 @@ export class JobManager {
       }
     });
     try {
-      child.send(task);
+      child.send(run.task);
     } catch {
       // the worker is already gone: its exit event reports it
     }

@@ -10,6 +10,7 @@ import { bytesPerVoxel, type MrcMode } from '../../io/mrc/modes.js';
 import { volumeStats, type MapReadReply, type MapReadRequest } from './map-reader.js';
 import { loadFft } from '../../math/fft.js';
 import { diagnoseMap, findingJson, type Finding } from '../../diagnostics/index.js';
+import { chooseIsoLevel } from './iso-level.js';
 
 /** The input diagnostics of a map read for the GUI (none when they cannot run). */
 async function findingsOf(volume: Parameters<typeof diagnoseMap>[0]): Promise<Finding[]> {
@@ -30,7 +31,8 @@ async function read(req: MapReadRequest): Promise<{ reply: MapReadReply; transfe
     // transfer a buffer the array covers exactly (a copy otherwise, e.g. a view after the header)
     if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength || !(data.buffer instanceof ArrayBuffer)) data = new Float32Array(data);
     const findings = await findingsOf(volume);
-    const reply: MapReadReply = { ok: true, data, shape: volume.shape, voxelSizeA: volume.voxelSizeA, stats: volumeStats(data), fileBytes, findings };
+    const isoLevel = chooseIsoLevel(data, volume.shape).level;
+    const reply: MapReadReply = { ok: true, data, shape: volume.shape, voxelSizeA: volume.voxelSizeA, stats: { ...volumeStats(data), isoLevel }, fileBytes, findings };
     return { reply, transfer: [data.buffer as ArrayBuffer] };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -23,7 +23,7 @@ export interface MapReadRequest {
 
 /** Message from a reader thread. */
 export type MapReadReply =
-  | { ok: true; data: Float32Array; shape: Shape3; voxelSizeA: Vec3; stats: { min: number; max: number; mean: number }; fileBytes: number; findings: Finding[] }
+  | { ok: true; data: Float32Array; shape: Shape3; voxelSizeA: Vec3; stats: { min: number; max: number; mean: number; isoLevel?: number }; fileBytes: number; findings: Finding[] }
   | { ok: false; message: string };
 
 /** Range and mean of a volume's values. */
@@ -44,7 +44,7 @@ export function volumeStats(data: Float32Array): { min: number; max: number; mea
 export interface MapRead {
   volume: Volume;
   /** Range and mean of the voxels. */
-  stats: { min: number; max: number; mean: number };
+  stats: { min: number; max: number; mean: number; isoLevel?: number };
   /** Uncompressed file size the header promises: 1024 + nsymbt + nx·ny·nz·bytes per voxel. */
   fileBytes: number;
   /** Input diagnostics of the map (`occupy check`), JSON form; empty when none (or when they failed). */

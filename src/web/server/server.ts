@@ -197,10 +197,22 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
       case method === 'POST' && seg.length === 2 && seg[1] === 'estimate': {
         checkQuery(query, []);
         const body = await readJsonObject(req, ['mapId', 'settings']);
-        if (typeof body.mapId !== 'string') throw new HttpError(400, 'mapId must be a string');
+        if (typeof body.mapId !== 'string') throw new HttpError(400, 'no map is open: open a map first');
         const job = await jobs.start(session.get(body.mapId), body.settings);
         const answer: JobStarted = { jobId: job.id };
         return sendJson(res, 200, answer);
+      }
+      case method === 'POST' && seg.length === 2 && seg[1] === 'halfmaps': {
+        checkQuery(query, []);
+        const job = await jobs.startHalfMaps(req);
+        const answer: JobStarted = { jobId: job.id };
+        return sendJson(res, 200, answer);
+      }
+      case method === 'GET' && seg.length === 4 && seg[1] === 'maps' && seg[3] === 'halfmaps': {
+        checkQuery(query, []);
+        const map = session.get(seg[2]);
+        if (!map.halfMaps) throw new HttpError(404, `'${map.info.name}' has no half-map result yet`);
+        return sendJson(res, 200, map.halfMaps);
       }
       case method === 'GET' && seg.length === 3 && seg[1] === 'jobs':
         checkQuery(query, []);

@@ -9,9 +9,9 @@ import { mkdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import type { Volume } from '../../core/volume.js';
 import { mapStem } from '../../occupancy/output-names.js';
-import type { EstimateSummaryView, MapInfo, SliceLayer } from '../api.js';
+import type { EstimateSummaryView, HalfMapsView, MapInfo, SliceLayer } from '../api.js';
 import { HttpError } from './http-util.js';
-import { MapReader, type MapRead } from './map-reader.js';
+import { MapReader } from './map-reader.js';
 import { resolveInsideRoot, relativeToRoot } from './paths.js';
 import { createSessionDir, removeStaleSessionDirs } from './temp-folders.js';
 
@@ -30,6 +30,8 @@ export interface SessionMap {
   fileBytes: number;
   /** Last estimate, when one finished. */
   result?: EstimateSummaryView;
+  /** Last half-map run whose first half is this map, when one finished. */
+  halfMaps?: HalfMapsView;
   /** Output files of the last estimate that are slice layers (absolute paths). */
   layerFiles: Partial<Record<Exclude<SliceLayer, 'input'>, string>>;
   /** File identity at open time (reopening an unchanged file gives the same map). */
@@ -186,7 +188,7 @@ export class Session {
     const [nx, ny, nz] = read.volume.shape;
     const [ax, ay, az] = read.volume.voxelSizeA;
     // the input diagnostics' findings travel with the map's info (shown by the page when it opens the map)
-    const info: MapInfo & { findings: MapRead['findings'] } = { mapId, name, path, box: [nx, ny, nz], voxelSizeA: [ax, ay, az], ...read.stats, findings: read.findings };
+    const info: MapInfo = { mapId, name, path, box: [nx, ny, nz], voxelSizeA: [ax, ay, az], ...read.stats, findings: read.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })) };
     const entry: SessionMap = { info, inputPath, commandPath, outputDir, stem: mapStem(name), fileBytes: read.fileBytes, layerFiles: {}, identity };
     this.maps.set(mapId, entry);
     this.cache.put(`${mapId}:input`, read.volume);
@@ -236,14 +238,22 @@ export class Session {
   }
 
   /** Record the layer files of a finished estimate (cached layers are dropped). */
-  setLayerFiles(m: SessionMap, layerFiles: SessionMap['layerFiles']): void {
+  setLayerFiles(m: SessionMap, layerFiles: Omit<SessionMap['layerFiles'], 'locres'>): void {
+    const locres = m.layerFiles.locres;
     m.layerFiles = Object.fromEntries(Object.entries(layerFiles).filter(([, v]) => v !== undefined));
+    if (locres !== undefined) m.layerFiles.locres = locres; // a half-map result stays
     for (const l of ['scale', 'confidence', 'soldef', 'output'] as const) this.cache.drop(`${m.info.mapId}:${l}`);
+  }
+
+  /** Record the local-resolution map of a finished half-map run whose first half is `m`. */
+  setLocres(m: SessionMap, path: string): void {
+    m.layerFiles.locres = path;
+    this.cache.drop(`${m.info.mapId}:locres`);
   }
 
   /** Layers that can be sliced now. */
   layers(m: SessionMap): SliceLayer[] {
-    const order: SliceLayer[] = ['input', 'scale', 'confidence', 'soldef', 'output'];
+    const order: SliceLayer[] = ['input', 'scale', 'confidence', 'soldef', 'output', 'locres'];
     return order.filter((l) => l === 'input' || m.layerFiles[l] !== undefined);
   }
 

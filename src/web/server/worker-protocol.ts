@@ -4,6 +4,9 @@
 import type { EstimateFileOptions } from '../../jobs/estimate-job.js';
 import type { EstimateSummary } from '../../occupancy/summary.js';
 import type { EstimateSummaryView } from '../api.js';
+import type { HalfMapsOutcome, HalfMapsTask } from './halfmaps-run.js';
+
+export type { HalfMapsTask } from './halfmaps-run.js';
 
 /** A solvent definition to write from a scale map before the estimate (`occupy soldef --like`). */
 export interface SoldefTask {
@@ -17,8 +20,12 @@ export interface SoldefTask {
   outPath: string;
 }
 
-/** The task sent to the worker (one per worker process). */
+/** The task sent to the worker (one per worker process): an estimate or a half-map run. */
+export type WorkerTask = EstimateTask | HalfMapsTask;
+
+/** An estimate task. */
 export interface EstimateTask {
+  kind?: 'estimate';
   /** Options of `estimateFromFile` (no callback: progress comes back as messages). */
   options: Omit<EstimateFileOptions, 'onProgress'>;
   /** Write this solvent definition first (its path is already in `options.solventDefPath`). */
@@ -41,4 +48,5 @@ export type WorkerMessage =
   | { type: 'progress'; phase: string; fraction: number }
   | { type: 'log'; level: 'info' | 'warning'; text: string }
   | { type: 'done'; summary: EstimateSummary; solventPlot: SolventPlotData; layerFiles: LayerFiles }
+  | { type: 'halfmaps-done'; outcome: HalfMapsOutcome }
   | { type: 'error'; message: string };

@@ -1,0 +1,211 @@
+/**
+ * The Half maps panel: two half maps (and a mask, a labels map) under the root → global FSC
+ * (plotted from the Vega-Lite spec `occupy fsc` renders), local resolution by local FSC (a slice
+ * tab and the 3D surface coloured in Å, with a colour key), the numbers and the per-label table.
+ * Runs in the server's job queue with the same progress, status and Cancel as the estimate.
+ */
+import type { HalfMapsView } from '../api.js';
+import { fileUrl, getHalfMaps, openMap } from './api-client.js';
+import { $, el, errorText } from './dom.js';
+import { Job } from './job.js';
+import { updateButtons } from './kernel-panel.js';
+import { log, setStatus, setStatusWarnings } from './log-panel.js';
+import { setMap, showFindings } from './map-panel.js';
+import { setProgress } from './run-panel.js';
+import { renderSlice, setTab } from './slices-panel.js';
+import { state } from './state.js';
+import { fill3dSelect } from './view3d-panel.js';
+
+let current: HalfMapsView | undefined;
+
+/** The local-resolution map's file name of the shown half-map result (on the open map), if any. */
+export function halfMapsLocresFile(): string | undefined {
+  return current && state.map?.mapId === current.mapId ? current.locres.file : undefined;
+}
+
+/** Colour range of the local-resolution views, Å (finest, coarsest), if a result is shown. */
+export function halfMapsRangeA(): [number, number] | undefined {
+  return current && state.map?.mapId === current.mapId ? current.locres.rangeA : undefined;
+}
+
+/** Forget the shown half-map result (another map was opened). */
+export function resetHalfMapsView(): void {
+  current = undefined;
+  state.layers = state.layers.filter((l) => l !== 'locres');
+  $('fsc-results').hidden = true;
+  $('fsc-empty').hidden = false;
+  $('fsc-plot').replaceChildren();
+  $('halfmaps-diagnostics').replaceChildren();
+}
+
+/** Render a Vega-Lite spec into `box` as SVG (Vega loaded on first use). */
+async function renderSpec(box: HTMLElement, spec: Record<string, unknown>): Promise<void> {
+  const [vl, vega] = await Promise.all([import('vega-lite'), import('vega')]);
+  const compiled = vl.compile(spec as unknown as Parameters<typeof vl.compile>[0]).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'svg', container: box, hover: false });
+  await view.runAsync();
+  box.dataset.rendered = 'true';
+}
+
+function tableOf(head: string[], rows: string[][]): HTMLTableElement {
+  const t = el('table', 'numbers');
+  const tr = el('tr', '');
+  for (const h of head) tr.append(el('th', '', h));
+  t.append(tr);
+  for (const r of rows) {
+    const row = el('tr', '');
+    for (const c of r) row.append(el('td', '', c));
+    t.append(row);
+  }
+  return t;
+}
+
+const A = (v: number | null | undefined) => (v === null || v === undefined ? 'not reached' : `${v.toFixed(2)} Å`);
+
+/** Show a half-map result on the FSC tab, the Local res. tab and the 3D tab. */
+export function showHalfMaps(view: HalfMapsView): void {
+  current = view;
+  if (!state.layers.includes('locres')) state.layers = [...state.layers, 'locres'];
+  state.version++;
+  $('fsc-empty').hidden = true;
+  $('fsc-results').hidden = false;
+  const f = view.fsc;
+  const rows: string[][] = f.fscCorrected
+    ? [
+        ['FSC 0.143 (corrected)', A(f.resolutionAt0143CorrectedA)],
+        ['FSC 0.5 (corrected)', A(f.resolutionAt05CorrectedA)],
+        ['FSC 0.143 (masked)', A(f.resolutionAt0143A)],
+        ['phases randomised beyond', A(f.randomiseFromA)],
+      ]
+    : [
+        ['FSC 0.143', A(f.resolutionAt0143A)],
+        ['FSC 0.5', A(f.resolutionAt05A)],
+      ];
+  rows.push(['Nyquist', A(f.nyquistA)]);
+  const l = view.locres;
+  const locRows = [
+    ['median', A(l.medianA)],
+    ['5–95 %', `${l.p5A.toFixed(2)}–${l.p95A.toFixed(2)} Å`],
+    ['finest reported (bound)', `${A(l.finestA)}, ${l.pinnedPercent.toFixed(1)} % of the mask`],
+    ['window, step', `${l.windowVoxels} / ${l.stepVoxels} voxels, threshold ${l.threshold}`],
+  ];
+  $('fsc-numbers').replaceChildren(tableOf(['global FSC', ''], rows));
+  $('fsc-numbers').dataset.r0143 = String(f.fscCorrected ? f.resolutionAt0143CorrectedA : f.resolutionAt0143A);
+  $('locres-numbers').replaceChildren(tableOf(['local resolution', ''], locRows));
+  $('locres-numbers').dataset.median = String(l.medianA);
+  const labels = $('locres-labels');
+  labels.replaceChildren(
+    ...(view.labelRows
+      ? [
+          el('h3', '', `Per label (${view.labels}${view.mask ? ', inside the mask' : ''})`),
+          tableOf(
+            ['label', 'voxels', 'median', '10–90 %', 'pinned'],
+            view.labelRows.map((r) => [String(r.label), String(r.voxels), `${r.medianA.toFixed(2)} Å`, `${r.p10A.toFixed(2)}–${r.p90A.toFixed(2)} Å`, String(r.pinnedVoxels)]),
+          ),
+        ]
+      : []),
+  );
+  $('halfmaps-commands').textContent = view.commands.join('\n');
+  const dl = $('halfmaps-downloads');
+  dl.replaceChildren(
+    ...view.files.map((name) => {
+      const li = document.createElement('li');
+      const a = Object.assign(document.createElement('a'), { href: fileUrl(view.mapId, name, true), download: name, textContent: name, title: name });
+      li.append(a);
+      return li;
+    }),
+  );
+  showFindings($('halfmaps-diagnostics'), view.findings, 'half maps');
+  const plot = $('fsc-plot');
+  plot.replaceChildren();
+  delete plot.dataset.rendered;
+  void renderSpec(plot, view.fscPlotSpec).catch((e: unknown) => log('error', `FSC plot: ${errorText(e)}`));
+  fill3dSelect();
+  renderSlice();
+}
+
+/** A previous half-map result of the open map (this server session). */
+export async function loadPreviousHalfMaps(mapId: string): Promise<void> {
+  const view = await getHalfMaps(mapId).catch(() => undefined);
+  if (view && state.map?.mapId === mapId && !current) showHalfMaps(view);
+}
+
+async function runHalfMaps(): Promise<void> {
+  if (state.job?.running) return;
+  const value = (id: string) => $<HTMLInputElement>(id).value.trim() || undefined;
+  const req = { half1: value('half1') ?? '', half2: value('half2') ?? '', mask: value('half-mask'), labels: value('half-labels') };
+  if (!req.half1 || !req.half2) {
+    setStatusWarnings(['choose the two half maps']);
+    return;
+  }
+  setStatus('running', 'half maps…');
+  setStatusWarnings([]);
+  setProgress(0, 'starting…');
+  state.jobWarnings = [];
+  let runId = '';
+  let lastPhase = '';
+  try {
+    state.job = await Job.startHalfMaps(req, {
+      progress: (phase, fraction) => {
+        setProgress(fraction, `${phase} — ${Math.round(fraction * 100)} %`);
+        if (phase !== lastPhase) log('detail', `phase: ${phase}`, runId);
+        lastPhase = phase;
+      },
+      queued: (position) => setProgress(0, `waiting in the queue (place ${position})`),
+      log: (level, text) => {
+        if (level === 'warning') {
+          state.jobWarnings.push(text);
+          setStatusWarnings(state.jobWarnings);
+        }
+        log(level, text, runId);
+      },
+      done: (view) => {
+        void (async () => {
+          if (state.map?.mapId !== view.mapId) setMap(await openMap(view.half1));
+          showHalfMaps(view);
+          setProgress(1, 'done');
+          const n = state.jobWarnings.length;
+          setStatusWarnings(state.jobWarnings);
+          if (n) setStatus('warning', `done, ${n} warning${n > 1 ? 's' : ''}`);
+          else setStatus('done');
+          log('info', `Half maps done: FSC 0.143 at ${A(view.fsc.fscCorrected ? view.fsc.resolutionAt0143CorrectedA : view.fsc.resolutionAt0143A)}, local resolution median ${A(view.locres.medianA)}`, runId);
+          setTab('fsc');
+          updateButtons();
+        })().catch((e: unknown) => {
+          setStatus('error', 'error');
+          log('error', errorText(e), runId);
+        });
+      },
+      failed: (why, message) => {
+        setStatus(why === 'cancelled' ? 'cancelled' : 'error', why === 'cancelled' ? 'cancelled' : 'error');
+        setProgress(0, message);
+        if (why === 'error') {
+          setStatusWarnings([message]);
+          log('error', message, runId);
+        } else log('warning', 'job cancelled', runId);
+        updateButtons();
+        updateHalfButton();
+      },
+    });
+    runId = state.job.jobId;
+    log('info', `Half maps: ${req.half1} ${req.half2}${req.mask ? ` --mask ${req.mask}` : ''}${req.labels ? ` --labels ${req.labels}` : ''}`, runId);
+  } catch (e) {
+    setStatus('error', 'error');
+    setStatusWarnings([`could not start: ${errorText(e)}`]);
+    log('error', `could not start the half-map run: ${errorText(e)}`);
+  }
+  updateButtons();
+  updateHalfButton();
+}
+
+/** Enable Run for two chosen halves while no job runs. */
+export function updateHalfButton(): void {
+  ($('run-halfmaps') as HTMLButtonElement).disabled = state.job?.running === true || !$<HTMLInputElement>('half1').value.trim() || !$<HTMLInputElement>('half2').value.trim();
+}
+
+/** Wire the panel. */
+export function initHalfMapsPanel(): void {
+  for (const id of ['half1', 'half2']) $(id).addEventListener('input', updateHalfButton);
+  $('run-halfmaps').addEventListener('click', () => void runHalfMaps());
+  updateHalfButton();
+}

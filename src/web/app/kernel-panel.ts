@@ -1,0 +1,118 @@
+/**
+ * The kernel-settings, solvent-definition and modification panels: the form is read on every
+ * change, the derived settings are recomputed live with the CLI's own `deriveSettings`, the
+ * command line follows, and the buttons are enabled only for valid settings.
+ */
+import { MIN_VIS_SCALE } from './colormap.js';
+import { $ } from './dom.js';
+import { drawModificationPlot, drawPlaceholder } from './plots.js';
+import { renderSlice } from './slices-panel.js';
+import { updateHalfButton } from './halfmaps-panel.js';
+import { commandLine, DEFAULT_SCALE_LIMIT, liveSettings, modificationError, readForm, readModification, type FormSettings, type ModificationSettings } from './settings.js';
+import { state } from './state.js';
+
+/** The current form and modification, and whether they are valid. */
+export const settings: { form: FormSettings; modification: ModificationSettings; valid: boolean; modificationValid: boolean } = {
+  form: readForm(),
+  modification: readModification(),
+  valid: false,
+  modificationValid: true,
+};
+
+function list(id: string, items: string[]): void {
+  $(id).replaceChildren(...items.map((t) => Object.assign(document.createElement('li'), { textContent: t })));
+}
+
+/** Re-read the kernel form: derived settings, messages, command line, buttons. */
+export function updateSettings(): void {
+  const form = (settings.form = readForm());
+  const live = liveSettings(form, state.map);
+  const d = live.derived;
+  $('nv').textContent = d ? String(d.kernel.nSamples) : '–';
+  $('tau-recommended').textContent = d ? d.tauRecommended.toFixed(4) : '–';
+  const setAuto = (id: string, text: string) => {
+    ($(id) as HTMLInputElement).placeholder = text;
+  };
+  setAuto('lowpass', d && form.lowpassA === undefined ? `${d.lowpassA.toFixed(2)} (auto)` : 'auto');
+  setAuto('kernel-size', d && form.kernelSize === undefined ? `${d.kernel.size} (auto)` : 'auto');
+  setAuto('kernel-radius', d && form.kernelRadiusVoxels === undefined ? `${d.kernel.radiusVoxels.toFixed(2)} (auto)` : 'auto');
+  setAuto('tau', d && form.tau === undefined ? `${d.tauRecommended.toFixed(4)} (rec.)` : 'recommended');
+  setAuto('tile-size', live.processingBox ? `${Math.max(1, Math.floor(Math.max(...live.processingBox) / 20))} (box / 20)` : 'box / 20');
+  $('derived').textContent = d
+    ? `Using low-pass ${d.lowpassA.toFixed(2)} Å, kernel ${d.kernel.size}³ with radius ${d.kernel.radiusVoxels.toFixed(2)} voxels (n_v = ${d.kernel.nSamples}), tau ${d.tau.toFixed(4)}; processing voxel ${live.voxelSizeA?.toFixed(3)} Å, box ${live.processingBox?.join('x')}.`
+    : state.map
+      ? ''
+      : 'Open a map to see the derived kernel.';
+  list('settings-errors', live.errors);
+  list('settings-warnings', [...live.warnings, ...live.notes]);
+  settings.valid = live.errors.length === 0 && d !== undefined;
+  ($('soldef-path') as HTMLInputElement).disabled = form.soldefKind !== 'mask';
+  ($('soldef-threshold') as HTMLInputElement).disabled = form.soldefKind !== 'threshold';
+  $('soldef-threshold-value').textContent = form.soldefThreshold.toFixed(2);
+  if (form.soldefKind === 'threshold' && !state.layers.includes('scale')) {
+    list('settings-errors', [...live.errors, 'A threshold on the scale needs a scale map: run Estimate with the default solvent definition first.']);
+    settings.valid = false;
+  }
+  updateCommand();
+  updateButtons();
+  if (state.tab === 'soldef') renderSlice();
+}
+
+/** Re-read the modification controls: curve plot, messages, preview. */
+export function updateModification(): void {
+  const m = (settings.modification = readModification());
+  ($('mod-pivot') as HTMLInputElement).disabled = m.kind !== 'sigmoid';
+  const err = modificationError(m);
+  settings.modificationValid = err === undefined;
+  list('mod-errors', err ? [err] : []);
+  const canvas = $<HTMLCanvasElement>('mod-plot');
+  if (err) drawPlaceholder(canvas, 'invalid modification settings');
+  else drawModificationPlot(canvas, m.kind, m.gamma, m.pivot, settings.form.scaleLimit ?? DEFAULT_SCALE_LIMIT, MIN_VIS_SCALE);
+  updateCommand();
+  updateButtons();
+  if (state.tab === 'preview') renderSlice();
+}
+
+/** The equivalent command line of the form (and, in the tooltip, with the modification). */
+export function updateCommand(): void {
+  $('command').textContent = commandLine(state.map, settings.form, undefined);
+  $('command').title = `With the modification: ${commandLine(state.map, settings.form, settings.modification)}`;
+}
+
+/** Enable the run buttons for what is possible now. */
+export function updateButtons(): void {
+  const running = state.job?.running === true;
+  const hasScale = state.layers.includes('scale');
+  const m = settings.modification;
+  ($('estimate') as HTMLButtonElement).disabled = running || !state.map || !settings.valid;
+  ($('modify') as HTMLButtonElement).disabled = running || !state.map || !settings.valid || !settings.modificationValid;
+  ($('subtraction-mask') as HTMLButtonElement).disabled = running || !hasScale || !settings.modificationValid || m.kind === 'amplify';
+  ($('subtraction-mask') as HTMLButtonElement).title =
+    m.kind === 'amplify' ? 'Subtraction masks use attenuate or sigmoid: choose one in Modification' : 'Make a subtraction mask from the scale map with the modification settings';
+  ($('cancel') as HTMLButtonElement).disabled = !running;
+  updateHalfButton();
+}
+
+/**
+ * Back to the defaults that depend on the previous map: the mode (a Modify left occupancy), the
+ * solvent definition (a mask or a threshold on the previous map's scale).
+ */
+export function resetModeAndSolvent(): void {
+  $<HTMLSelectElement>('mode').value = 'res';
+  $<HTMLSelectElement>('soldef-kind').value = 'sphere';
+  $<HTMLInputElement>('soldef-path').value = '';
+}
+
+/** Wire the form's inputs. */
+export function initKernelPanel(): void {
+  for (const id of ['lowpass', 'resolution', 'kernel-size', 'kernel-radius', 'tau', 'tile-size', 'max-box', 'hedge', 'soldef-path', 'soldef-threshold']) {
+    $(id).addEventListener('input', updateSettings);
+  }
+  for (const id of ['mode', 'nlrc', 'soldef-kind']) $(id).addEventListener('change', updateSettings);
+  $('scale-limit').addEventListener('input', () => {
+    updateSettings();
+    updateModification();
+  });
+  for (const id of ['mod-gamma', 'mod-pivot']) $(id).addEventListener('input', updateModification);
+  for (const id of ['mod-kind', 'exclude-solvent']) $(id).addEventListener('change', updateModification);
+}

@@ -1,0 +1,212 @@
+/**
+ * The run panel and what a finished estimate shows: Estimate / Modify / Subtraction mask /
+ * Cancel, the live progress (each worker phase as it happens), warnings in the status line, the
+ * summary, the solvent-model plot, the downloads.
+ */
+import type { EstimateSummaryView } from '../api.js';
+import { fileUrl, getFileBytes } from './api-client.js';
+import { $, errorText, fmt } from './dom.js';
+import { Job } from './job.js';
+import { settings, updateButtons, updateSettings } from './kernel-panel.js';
+import { log, setStatus, setStatusWarnings } from './log-panel.js';
+import { drawPlaceholder, drawSolventPlot } from './plots.js';
+import { commandLine, requestSettings } from './settings.js';
+import { renderSlice, setTab } from './slices-panel.js';
+import { state, summaryNumbers } from './state.js';
+import { subtractionMaskMrc, subtractionMaskName } from './subtraction-mask.js';
+import { fill3dSelect, show3d } from './view3d-panel.js';
+
+/** Progress bar and its text. */
+export function setProgress(fraction: number, text: string): void {
+  ($('progress') as HTMLProgressElement).value = fraction;
+  $('progress-text').textContent = text;
+}
+
+/** The run panel as before any job (a new map was opened). */
+export function resetRunPanel(): void {
+  setProgress(0, '');
+  $('last-command').textContent = '–';
+  state.jobWarnings = [];
+  setStatus('idle');
+}
+
+/** Start an estimate (or an estimate with the modification) of the open map. */
+export async function runJob(kind: 'estimate' | 'modify'): Promise<void> {
+  const map = state.map;
+  if (!map || state.job?.running) return;
+  const mod = kind === 'modify' ? settings.modification : undefined;
+  const req = requestSettings(settings.form, mod);
+  const command = commandLine(map, settings.form, mod);
+  $('last-command').textContent = command;
+  setProgress(0, 'starting…');
+  setStatus('running', kind === 'modify' ? 'modifying…' : 'estimating…');
+  setStatusWarnings([]);
+  state.jobKind = kind;
+  state.jobWarnings = [];
+  let lastPhase = '';
+  let runId = '';
+  try {
+    state.job = await Job.start(
+      { mapId: map.mapId, settings: req },
+      {
+        progress: (phase, fraction) => {
+          setProgress(fraction, `${phase} — ${Math.round(fraction * 100)} %`);
+          if (phase !== lastPhase) log('detail', `phase: ${phase}`, runId);
+          lastPhase = phase;
+        },
+        queued: (position) => setProgress(0, `waiting in the queue (place ${position})`),
+        log: (level, text) => {
+          if (level === 'warning') {
+            state.jobWarnings.push(text);
+            setStatusWarnings(state.jobWarnings);
+          }
+          log(level, text, runId);
+        },
+        done: (result) => {
+          if (state.map?.mapId !== result.mapId) return;
+          setProgress(1, 'done');
+          showResult(result);
+          const warnings = [...new Set([...state.jobWarnings, ...(summaryNumbers(result).warnings ?? [])])];
+          state.jobWarnings = warnings;
+          setStatusWarnings(warnings);
+          if (warnings.length) setStatus('warning', `done, ${warnings.length} warning${warnings.length > 1 ? 's' : ''}`);
+          else setStatus('done');
+          log('info', `${kind === 'modify' ? 'Modification' : 'Estimate'} done: ${result.files.length} files`, runId);
+          if (kind === 'modify' && result.layers.includes('output')) setTab('output');
+          else if (kind === 'estimate' && state.tab === 'input') setTab('scale');
+          updateButtons();
+        },
+        failed: (why, message) => {
+          setStatus(why === 'cancelled' ? 'cancelled' : 'error', why === 'cancelled' ? 'cancelled' : 'error');
+          setProgress(0, message);
+          if (why === 'error') {
+            setStatusWarnings([message]);
+            log('error', message, runId);
+          } else log('warning', 'job cancelled', runId);
+          updateButtons();
+        },
+      },
+    );
+    runId = state.job.jobId;
+    log('info', `${kind === 'modify' ? 'Modify' : 'Estimate'}: ${command}`, runId);
+  } catch (e) {
+    setStatus('error', 'error');
+    setStatusWarnings([`could not start: ${errorText(e)}`]);
+    log('error', `could not start the job: ${errorText(e)}`);
+  }
+  updateButtons();
+}
+
+/** Show a result (or none): summary, solvent plot, downloads, slice layers, 3D. */
+export function showResult(result: EstimateSummaryView | undefined): void {
+  state.result = result;
+  const keep = state.layers.includes('locres') && state.map ? (['locres'] as const) : [];
+  state.layers = result ? [...new Set([...result.layers, 'input' as const, ...keep])] : state.map ? ['input', ...keep] : [];
+  state.version++;
+  const dl = $('summary');
+  dl.replaceChildren();
+  const row = (k: string, v: string) => dl.append(Object.assign(document.createElement('dt'), { textContent: k }), Object.assign(document.createElement('dd'), { textContent: v }));
+  if (result) {
+    const r = result.summary;
+    const num = (k: string) => (typeof r[k] === 'number' ? (r[k] as number) : undefined);
+    row('mode', String(r.mode ?? '–'));
+    row('low-pass', `${fmt(num('lowpassA'), 2)} Å`);
+    row('kernel', `${String(r.kernelSize ?? '–')}³, radius ${fmt(num('kernelRadiusVoxels'), 2)}, n_v ${String(r.nV ?? '–')}`);
+    row('tau', fmt(num('tau'), 4));
+    const sm = r.solventModel as { mu?: number; sigma?: number } | undefined;
+    row('solvent peak', `μ ${fmt(sm?.mu, 4)}, σ ${fmt(sm?.sigma, 4)}`);
+    row('solvent edge', fmt(num('solventEdge')));
+    row('s_max', fmt(num('sMax'), 4));
+    row('variability limit', fmt(num('variabilityLimit')));
+    row('confidence limit', fmt(num('confidenceLimit')));
+    if (typeof r.seconds === 'number') row('time', `${r.seconds.toFixed(2)} s`);
+    $('last-command').textContent = result.command;
+    // the Mode control shows what the scale map is (a Modify runs in occupancy mode)
+    if (r.mode === 'occ' || r.mode === 'res') $<HTMLSelectElement>('mode').value = r.mode;
+  } else {
+    row('status', state.map ? 'no estimate yet' : 'no map');
+  }
+  drawSolvent();
+  renderDownloads();
+  fill3dSelect();
+  updateButtons();
+  updateSettings();
+  renderSlice();
+  if (state.tab === '3d') void show3d();
+}
+
+/** Draw the solvent-model plot of the result (or its placeholder). */
+export function drawSolvent(): void {
+  const s = summaryNumbers(state.result);
+  const canvas = $<HTMLCanvasElement>('solvent-plot');
+  if (state.result?.solventPlot) drawSolventPlot(canvas, state.result.solventPlot, { solventEdge: s.solventEdge, sMax: s.sMax });
+  else drawPlaceholder(canvas, 'The solvent model appears after an estimate.');
+}
+
+function renderDownloads(): void {
+  const ul = $('downloads');
+  ul.replaceChildren();
+  const result = state.result;
+  if (!result || result.files.length === 0) {
+    ul.append(Object.assign(document.createElement('li'), { className: 'empty', textContent: 'no outputs yet' }));
+    return;
+  }
+  for (const name of result.files) {
+    const li = document.createElement('li');
+    const a = document.createElement('a');
+    a.href = fileUrl(result.mapId, name, true);
+    a.download = name;
+    a.textContent = name;
+    a.title = /\.cxc$/.test(name) ? 'ChimeraX script: open it with chimerax next to the maps' : name;
+    li.append(a);
+    ul.append(li);
+  }
+}
+
+async function makeSubtractionMask(): Promise<void> {
+  const result = state.result;
+  const mod = settings.modification;
+  if (!result || mod.kind === 'amplify') return;
+  const scaleName = result.files.find((f) => /^scale_(res|occ)_.*\.mrc$/.test(f));
+  if (!scaleName) {
+    log('error', 'no scale map among the outputs');
+    return;
+  }
+  try {
+    setStatus('running', 'mask…');
+    const bytes = await getFileBytes(result.mapId, scaleName);
+    const mask = subtractionMaskMrc(bytes, mod.kind, mod.gamma, mod.kind === 'sigmoid' ? mod.pivot : undefined);
+    const name = subtractionMaskName(mod.kind, mod.gamma, mod.kind === 'sigmoid' ? mod.pivot : undefined);
+    const url = URL.createObjectURL(new Blob([mask], { type: 'application/octet-stream' }));
+    state.blobUrls.push(url);
+    const li = document.createElement('li');
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.textContent = `${name} (made in the page)`;
+    li.append(a);
+    $('downloads').append(li);
+    const cli = `occupy subtraction-mask ${scaleName} --${mod.kind} ${mod.gamma}${mod.kind === 'sigmoid' ? ` --pivot ${mod.pivot}` : ''}`;
+    log('info', `Subtraction mask ${name} from ${scaleName} (same as: ${cli})`);
+    setStatus('done');
+  } catch (e) {
+    setStatus('error', 'error');
+    log('error', `subtraction mask: ${errorText(e)}`);
+  }
+}
+
+/** Wire the run buttons. */
+export function initRunPanel(): void {
+  $('estimate').addEventListener('click', () => void runJob('estimate'));
+  $('modify').addEventListener('click', () => void runJob('modify'));
+  $('subtraction-mask').addEventListener('click', () => void makeSubtractionMask());
+  $('cancel').addEventListener('click', () => {
+    void state.job?.cancel().catch((e: unknown) => log('error', `cancel: ${errorText(e)}`));
+  });
+  $('copy-command').addEventListener('click', () => {
+    void navigator.clipboard?.writeText($('command').textContent ?? '').then(
+      () => log('info', 'command copied'),
+      () => log('warning', 'could not copy: select the command and copy it yourself'),
+    );
+  });
+}

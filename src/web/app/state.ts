@@ -1,0 +1,50 @@
+/**
+ * The one state of the GUI page, shared by every panel (map, result, slice position, 3D viewer,
+ * jobs). Panels read and change it, then call each other's render functions.
+ */
+import type { EstimateSummaryView, MapInfo, SliceLayer } from '../api.js';
+import type { Axis } from './api-client.js';
+import type { Job } from './job.js';
+import type { SliceTab } from './slice-view.js';
+import type { Viewer3D } from './viewer-3d.js';
+
+/** The viewer tabs: slice tabs, the 3D view, and the half-map views. */
+export type Tab = SliceTab | '3d' | 'fsc';
+
+/** The numbers of the estimate summary the page uses (the server sends the CLI's `--json` object). */
+export interface SummaryNumbers {
+  sMax?: number;
+  solventEdge?: number;
+  sMaxTile?: { centreA: [number, number, number]; halfSizeVoxel: [number, number, number] };
+  processingVoxelSizeA?: [number, number, number];
+  mode?: 'res' | 'occ';
+  warnings?: string[];
+}
+
+/** Everything the page knows. */
+export interface PageState {
+  map?: MapInfo;
+  result?: EstimateSummaryView;
+  layers: SliceLayer[];
+  /** Bumped after each finished job (cached slices of outputs are refetched). */
+  version: number;
+  tab: Tab;
+  axis: Axis;
+  index: number;
+  job?: Job;
+  jobKind?: 'estimate' | 'modify';
+  /** Warnings of the running or last job (shown in the status, not only in the log). */
+  jobWarnings: string[];
+  viewer?: Viewer3D;
+  viewerLoading?: Promise<Viewer3D>;
+  /** Object URLs of masks made in the page, revoked when a new map is opened. */
+  blobUrls: string[];
+}
+
+/** The page's state. */
+export const state: PageState = { layers: [], version: 0, tab: 'input', axis: 'z', index: 0, blobUrls: [], jobWarnings: [] };
+
+/** The numbers of a result's summary. */
+export function summaryNumbers(result: EstimateSummaryView | undefined): SummaryNumbers {
+  return (result?.summary ?? {}) as SummaryNumbers;
+}

@@ -25,6 +25,7 @@ import { mulberry32 } from '../../src/math/random.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import type { Volume } from '../../src/core/volume.js';
 import { HAVE_SHARED, SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
+import { magMatrixOpticsStar, zernikeOpticsStar } from '../helpers/fixtures.js';
 
 const STACK = /^\s*at\s.+(:\d+:\d+\)?|native\)?)$|node:internal|\.ts:\d+:\d+/m;
 const SEED = 20240612;
@@ -107,9 +108,9 @@ before(async () => {
   scaleMap = join(inputs, 'scale_occ_map.mrc');
   writeFileSync(scaleMap, encodeMrc(scale));
   opticsStar = join(inputs, 'optics.star');
-  writeFileSync(opticsStar, ['data_optics', '', 'loop_', '_rlnOpticsGroup #1', '_rlnOpticsGroupName #2', '_rlnVoltage #3', '_rlnSphericalAberration #4', '_rlnImagePixelSize #5', '_rlnEvenZernike #6', '1 g1 300 2.7 0.54 [0,0,0,0,0,0,0.3,0,0]', ''].join('\n'));
+  writeFileSync(opticsStar, zernikeOpticsStar(0.3));
   groupsStar = join(inputs, 'groups.star');
-  writeFileSync(groupsStar, ['data_optics', '', 'loop_', '_rlnOpticsGroup #1', '_rlnOpticsGroupName #2', '_rlnImagePixelSize #3', '_rlnMagMat00 #4', '_rlnMagMat01 #5', '_rlnMagMat10 #6', '_rlnMagMat11 #7', '1 g1 1.00 0.99 0 0 0.99', '2 g2 0.95 1.045 0 0 1.045', ''].join('\n'));
+  writeFileSync(groupsStar, magMatrixOpticsStar());
   for (const p of [map, half2, scaleMap, opticsStar, groupsStar]) inputHashes.set(p, sha(p));
 });
 

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { encodeMrc } from '../../src/io/mrc/index.js';
 import { runChild, runInProcess, type CliRun } from '../helpers/cli-run.js';
 import { mulberry32 } from '../../src/math/random.js';
+import { magMatrixOpticsStar, zernikeOpticsStar } from '../helpers/fixtures.js';
 
 const STACK = /^\s*at\s.+(:\d+:\d+\)?|native\)?)$|node:internal|\.ts:\d+:\d+/m;
 const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');
@@ -194,7 +195,7 @@ describe('issue 12 item 8: the cases of the issue (the first of each as a child 
     const both = await cli(['pixel-size', 'from-cs', '--voltage', '300', '--cs', '2.7', '--z40', '0', '--cs-apparent', '3.39', '--angpix', '0.54'], dir);
     assertOneLineError(both, /--z40 and --cs-apparent conflict/, 'from-cs --z40 --cs-apparent');
     const star = join(dir, 'optics.star');
-    writeFileSync(star, ['data_optics', '', 'loop_', '_rlnOpticsGroup #1', '_rlnOpticsGroupName #2', '_rlnVoltage #3', '_rlnSphericalAberration #4', '_rlnImagePixelSize #5', '_rlnEvenZernike #6', '1 g1 300 2.7 0.54 [0,0,0,0,0,0,0.5,0,0]', ''].join('\n'));
+    writeFileSync(star, zernikeOpticsStar(0.5));
     for (const [flag, value] of [['--voltage', '200'], ['--angpix', '1.0'], ['--cs', '2.0'], ['--z40', '1'], ['--cs-apparent', '3']]) {
       const r = await inProcess(['pixel-size', 'from-cs', '--star', star, flag, value]);
       assertOneLineError(r, new RegExp(`--star and ${flag} conflict`), `from-cs --star ${flag}`);
@@ -209,7 +210,7 @@ describe('issue 12 item 8: the cases of the issue (the first of each as a child 
 
   it('pixel-size groups: a group number or name listed twice in data_optics is refused, naming the group', async () => {
     const dir = outDir();
-    const mk = (rows: string[]) => ['data_optics', '', 'loop_', '_rlnOpticsGroup #1', '_rlnOpticsGroupName #2', '_rlnImagePixelSize #3', '_rlnMagMat00 #4', '_rlnMagMat01 #5', '_rlnMagMat10 #6', '_rlnMagMat11 #7', ...rows, ''].join('\n');
+    const mk = (rows: string[]) => magMatrixOpticsStar(rows);
     writeFileSync(join(dir, 'dup.star'), mk(['1 g1 1.00 0.99 0 0 0.99', '1 g2 0.95 1.045 0 0 1.045']));
     writeFileSync(join(dir, 'dupname.star'), mk(['1 g1 1.00 0.99 0 0 0.99', '2 g1 0.95 1.045 0 0 1.045']));
     const r = await cli(['pixel-size', 'groups', '--star', join(dir, 'dup.star'), '--trusted-group', '1', '--trusted-angpix', '1'], dir);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { z40ForApparentCs } from '../../src/pixel-size/index.js';
 import { parseStar, getBlock, loopTable, column } from '../../src/io/star/index.js';
 import { runCli } from '../helpers/cli.js';
+import { magMatrixOpticsStar, zernikeOpticsStar } from '../helpers/fixtures.js';
 
 const oneLineError = (re: RegExp) => (e: { code: number; stderr: string }) => {
   assert.notEqual(e.code, 0);
@@ -28,8 +29,7 @@ describe('occupy pixel-size calibration and star join', () => {
     assert.ok(Math.abs(a.groups[0].wavelengthA - 0.0197) < 5e-5);
     const z40 = z40ForApparentCs(2.7, 2.7 * (0.54 / 0.51) ** 4, 300);
     const star = join(dir, 'optics.star');
-    writeFileSync(star, ['data_optics', '', 'loop_', '_rlnOpticsGroup #1', '_rlnOpticsGroupName #2', '_rlnVoltage #3', '_rlnSphericalAberration #4', '_rlnImagePixelSize #5', '_rlnEvenZernike #6',
-      `1 opticsGroup1 300 2.7 0.54 [0,0,0,0,0,0,${z40},0,0]`, ''].join('\n'));
+    writeFileSync(star, zernikeOpticsStar(z40, 'opticsGroup1'));
     const b = JSON.parse((await runCli(['pixel-size', 'from-cs', '--star', star, '--json'])).stdout);
     assert.ok(Math.abs(b.groups[0].truePixelA - 0.51) < 1e-6, `${b.groups[0].truePixelA}`);
     assert.ok(Math.abs(b.groups[0].csApparentMm - 3.39) < 0.01);
@@ -40,8 +40,7 @@ describe('occupy pixel-size calibration and star join', () => {
 
   it('groups: nominal 1.00/0.95, matrices 0.99/1.045, trusted group 1 at 1.00 → reconstruction 0.99, group 2 0.90 Å/px', async () => {
     const star = join(dir, 'refined.star');
-    writeFileSync(star, ['data_optics', '', 'loop_', '_rlnOpticsGroup #1', '_rlnOpticsGroupName #2', '_rlnImagePixelSize #3', '_rlnMagMat00 #4', '_rlnMagMat01 #5', '_rlnMagMat10 #6', '_rlnMagMat11 #7',
-      '1 opticsGroup1 1.00 0.99 0 0 0.99', '2 opticsGroup2 0.95 1.045 0 0 1.045', '', 'data_particles', '', 'loop_', '_rlnImageName #1', '_rlnOpticsGroup #2', '1@a.mrcs 1', '1@b.mrcs 2', ''].join('\n'));
+    writeFileSync(star, magMatrixOpticsStar(['1 opticsGroup1 1.00 0.99 0 0 0.99', '2 opticsGroup2 0.95 1.045 0 0 1.045'], ['1@a.mrcs 1', '1@b.mrcs 2']));
     const r = JSON.parse((await runCli(['pixel-size', 'groups', '--star', star, '--trusted-group', '1', '--trusted-angpix', '1.0', '--json'])).stdout);
     assert.equal(r.reconstructionPixelA.toFixed(3), '0.990');
     assert.equal(r.groups[1].truePixelA.toFixed(3), '0.900');

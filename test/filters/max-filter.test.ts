@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { reflectIndex, sphericalMaxFilter, sphericalMaxFilterBruteForce } from '../../src/filters/max-filter.js';
 import { sphericalKernel, type SphericalKernel } from '../../src/filters/spherical-kernel.js';
-import { mulberry32 } from '../../src/math/random.js';
 import type { Shape3 } from '../../src/core/volume.js';
+import { uniformRandomMap } from '../helpers/fixtures.js';
 
 /** scipy.ndimage 'reflect' (half-sample symmetric, period 2n): d c b a | a b c d | d c b a. */
 function scipyReflect(i: number, n: number): number {
@@ -15,12 +15,8 @@ function scipyReflect(i: number, n: number): number {
   return m < n ? m : 2 * n - 1 - m;
 }
 
-function randomMap(shape: Shape3, seed: number): Float32Array {
-  const rand = mulberry32(seed);
-  const d = new Float32Array(shape[0] * shape[1] * shape[2]);
-  for (let i = 0; i < d.length; i++) d[i] = rand() * 4 - 2;
-  return d;
-}
+/** Values uniform in [-2, 2). */
+const randomMap = (shape: Shape3, seed: number): Float32Array => uniformRandomMap(shape, seed, -2, 2);
 
 /** Independent reference: max over kernel offsets with scipyReflect at the borders. */
 function referenceMax(data: Float32Array, shape: Shape3, k: SphericalKernel): Float32Array {

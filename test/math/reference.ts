@@ -4,14 +4,11 @@
  */
 
 import assert from 'node:assert/strict';
-import { mulberry32 } from '../../src/math/random.js';
+import { uniformRandomMap } from '../helpers/fixtures.js';
 
 /** Random map of length nx*ny*nz with values uniform in [-1, 1) plus `offset`. */
 export function randomMap(shape: readonly [number, number, number], seed: number, offset = 0): Float32Array {
-  const rnd = mulberry32(seed);
-  const out = new Float32Array(shape[0] * shape[1] * shape[2]);
-  for (let i = 0; i < out.length; i++) out[i] = 2 * rnd() - 1 + offset;
-  return out;
+  return uniformRandomMap(shape, seed, offset - 1, offset + 1);
 }
 
 /** cos/sin tables of exp(sign*2*pi*i*j/n) for j = 0..n-1 (exact index reduction mod n). */

@@ -5,15 +5,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { axisTiling, tileMaximum } from '../../src/occupancy/tiles.js';
-import { mulberry32 } from '../../src/math/random.js';
 import type { Shape3, Vec3 } from '../../src/core/volume.js';
+import { uniformRandomMap } from '../helpers/fixtures.js';
 
-function randomMap(shape: Shape3, seed: number): Float32Array {
-  const rand = mulberry32(seed);
-  const d = new Float32Array(shape[0] * shape[1] * shape[2]);
-  for (let i = 0; i < d.length; i++) d[i] = rand() * 2 - 0.5;
-  return d;
-}
+/** Values uniform in [-0.5, 1.5). */
+const randomMap = (shape: Shape3, seed: number): Float32Array => uniformRandomMap(shape, seed, -0.5, 1.5);
 
 /** Spec §6.1 tiling along one axis, written out independently. */
 function specTiling(n: number, tile: number): { nTiles: number; step: number; margin: number } {

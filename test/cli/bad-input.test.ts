@@ -1,7 +1,8 @@
 /**
- * The CLI as a child process on bad input (spec §12): every case exits non-zero with one clear
- * line on stderr, no stack trace, no output left behind and the input untouched. Plus a smoke
- * test of a good run (--json, -lp, --quiet).
+ * The CLI on bad input (spec §12): every case exits non-zero with one clear line on stderr, no
+ * stack trace, no output left behind and the input untouched. The cases run in this process
+ * (`main(argv)` with its output captured); the input-overwrite cases and the smoke test of a
+ * good run (--json, -lp, --quiet) run the CLI as a child process.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { encodeMrc, readMrc } from '../../src/io/mrc/index.js';
 import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
 import type { Shape3, Volume } from '../../src/core/volume.js';
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
+import { runInProcess } from '../helpers/cli-run.js';
 
 const execFileP = promisify(execFile);
 const CLI = resolve(PROJECT_ROOT, 'test/helpers/run-cli.ts');
@@ -148,7 +150,7 @@ describe('occupy CLI on bad input (spec §12)', { concurrency: 2 }, () => {
         const watchNames = c.watch ?? (c.args.includes('-i') ? [c.args[c.args.indexOf('-i') + 1].slice(1)] : []);
         const watched = watchNames.filter((n) => n !== 'missing').map((n) => files[n]);
         const before = snapshot(watched);
-        const res = await runCli([...expand(c.args, join(root, 'inputs', 'does-not-exist.mrc')), '-o', join(outDir, 'result.mrc')]);
+        const res = await runInProcess([...expand(c.args, join(root, 'inputs', 'does-not-exist.mrc')), '-o', join(outDir, 'result.mrc')]);
         const afterSnap = snapshot(watched);
         for (let i = 0; i < before.length; i++) {
           assert.ok(before[i].bytes.equals(afterSnap[i].bytes), `${before[i].path} was modified`);

@@ -19,6 +19,7 @@ import { finerThanNyquistError, nyquistA } from '../../src/jobs/nyquist-check.js
 import { LOCAL_FSC_WINDOW_MIN } from '../../src/resolution/window-minimum.js';
 import { notScaleMapWarning } from '../../src/cli/commands/scale-masks.js';
 import { NODE_ARGS } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/cli-run.js';
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
 
 interface Run {
@@ -27,8 +28,8 @@ interface Run {
   stderr: string;
 }
 
-/** Run `occupy <args>` from source; never rejects. */
-function occupy(args: string[], cwd = PROJECT_ROOT): Promise<Run> {
+/** Run `occupy <args>` from source as a child process; never rejects. */
+function occupyChild(args: string[], cwd = PROJECT_ROOT): Promise<Run> {
   const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -36,6 +37,9 @@ function occupy(args: string[], cwd = PROJECT_ROOT): Promise<Run> {
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((res) => child.on('close', (code) => res({ code, stdout, stderr })));
 }
+
+/** Run `occupy <args>` in this process (`main(argv)`, output captured): the error cases need no process each. */
+const occupy = (args: string[]): Promise<Run> => runInProcess(args);
 
 /** Exit code 2 and exactly one `occupy: error:` line matching `re`. */
 function assertUsageError(r: Run, re: RegExp, what: string): void {
@@ -89,7 +93,7 @@ describe('resolutions finer than Nyquist', () => {
   });
 
   it('estimate: a low-pass at Nyquist is accepted', async () => {
-    const r = await occupy(['-i', MAP, '--lowpass', '4', '-o', join(work, 'ok', 'x.mrc'), '-q', '--json']);
+    const r = await occupyChild(['-i', MAP, '--lowpass', '4', '-o', join(work, 'ok', 'x.mrc'), '-q', '--json']); // the one child-process run of this file
     assert.equal(r.code, 0, r.stderr);
   });
 
@@ -168,7 +172,7 @@ describe('star join of one file twice', () => {
   it('is refused, also when given once relative and once absolute', async () => {
     const star = join(work, 'a.star');
     writeFileSync(star, 'data_optics\n\nloop_\n_rlnOpticsGroupName #1\n_rlnOpticsGroup #2\n_rlnImagePixelSize #3\nopticsGroup1 1 1.0\n\ndata_particles\n\nloop_\n_rlnImageName #1\n_rlnOpticsGroup #2\n1@a.mrcs 1\n');
-    const r = await occupy(['star', 'join', star, relative(PROJECT_ROOT, star), '-o', join(work, 'j.star')]);
+    const r = await occupy(['star', 'join', star, relative(process.cwd(), star), '-o', join(work, 'j.star')]);
     assertUsageError(r, /are the same file: joining it with itself would duplicate every particle/, 'star join');
     assert.ok(!existsSync(join(work, 'j.star')));
   });

@@ -7,52 +7,27 @@ import { optionError } from './errors.js';
 import type { RunOptions } from './run-control.js';
 import type { VolumeInput } from './volume.js';
 
+/** The option keys of the method's schema (`src/occupancy/options.ts`) the API passes through unchanged. */
+export const SCHEMA_KEYS = ['mode', 'lowpassA', 'resolutionA', 'kernelSize', 'kernelRadiusVoxels', 'tau', 'lowpassMask', 'tileSize', 'maxBox', 'useS0', 'hedgeConfidence', 'nlrc'] as const;
+
 /**
- * Options of the OccuPy local-scale estimate (same names and meaning as the command line's; spec
- * `shared/spec/occupy-algorithm.md` §1–§8). Every option is optional: the defaults are the
- * method's (and `occupy estimate`'s).
+ * Options of the OccuPy local-scale estimate (spec `shared/spec/occupy-algorithm.md` §1–§8): the
+ * method's option schema's own entries (declared once in `src/occupancy/options.ts`, with the
+ * command line's names, units, ranges and defaults: `mode` `'res'` (default) or `'occ'`,
+ * `lowpassA` and `resolutionA` in Å, `kernelSize` and `tileSize` in voxels, `kernelRadiusVoxels`,
+ * `tau` in (0, 1], `lowpassMask`, `maxBox` (default 256; the maps come back on the input's box
+ * all the same), `useS0`, `hedgeConfidence`, `nlrc`), plus two masks given as volumes on the
+ * input's grid instead of file paths.
  */
-export interface EstimateOptions {
-  /**
-   * `'res'` (default): scale of the raw map, reflecting local resolution; `'occ'`: scale of the
-   * low-passed map, the relative occupancy (OccuPy paper; spec §1). CLI `--occupancy`.
-   */
-  mode?: 'res' | 'occ';
-  /** Low-pass cut-off in Å (> 0, not finer than the processing box's Nyquist limit); default max(8, 3 × voxel size). CLI `--lowpass`. */
-  lowpassA?: number;
-  /** Resolution of the map in Å: the low-pass when `lowpassA` is not given (both: the coarser). CLI `--resolution`. */
-  resolutionA?: number;
-  /** Edge of the cubic kernel box in voxels (odd, fitting the processing box); default from the low-pass, 3–9. CLI `--kernel-size`. */
-  kernelSize?: number;
-  /** Radius of the spherical kernel in voxels (> 0); default low-pass / (2 × voxel size). CLI `--kernel-radius`. */
-  kernelRadiusVoxels?: number;
-  /** Percentile of the full-scale search, in (0, 1]; default the root of x^n_v + x − 1 = 0 (spec §3). CLI `--tau`. */
-  tau?: number;
-  /** Low-pass mask: `'original'` (default, as OccuPy) or `'centred'` (on DC; spec §4). CLI `--lowpass-mask`. */
-  lowpassMask?: 'original' | 'centred';
-  /** Edge of the tiles of the full-scale search in voxels (1..smallest processing-box edge); default box/20. CLI `--tile-size`. */
-  tileSize?: number;
-  /**
-   * Fourier-crop boxes larger than this (an even integer ≥ 10, or 0 for never; default 256). The
-   * returned maps are on the input's box all the same (padded back). CLI `--max-box`.
-   */
-  maxBox?: number;
-  /** Normalise by tau × the map maximum instead of the tile search. CLI `--S0`. */
-  useS0?: boolean;
-  /** A solvent (or molecule) mask on the input's box and voxel size: the solvent model is fitted in it. CLI `--solvent-def`. */
+export type EstimateOptions = Pick<EstimateOptionValues, (typeof SCHEMA_KEYS)[number]> & {
+  /** A solvent (or molecule) mask on the input's box and voxel size: the solvent model is fitted in it (binarised at 0.9). CLI `--solvent-def`. */
   solventDef?: VolumeInput;
-  /** Hedge the confidence by this exponent (in [1, 1000]). CLI `--hedge-confidence`. */
-  hedgeConfidence?: number;
-  /** Recalibrate the scale by the confidence limit. CLI `--nlrc`. */
-  nlrc?: boolean;
   /** A mask on the input's box (voxels > 0.5): its occupancy is reported in the summary. CLI `--target-mask`. */
   targetMask?: VolumeInput;
-}
+};
 
 /** The option keys of {@link EstimateOptions}. */
-export const ESTIMATE_OPTION_KEYS: readonly (keyof EstimateOptions)[] = [
-  'mode', 'lowpassA', 'resolutionA', 'kernelSize', 'kernelRadiusVoxels', 'tau', 'lowpassMask', 'tileSize', 'maxBox', 'useS0', 'solventDef', 'hedgeConfidence', 'nlrc', 'targetMask',
-];
+export const ESTIMATE_OPTION_KEYS: readonly string[] = [...SCHEMA_KEYS, 'solventDef', 'targetMask'];
 
 /** The keys of {@link RunOptions}. */
 export const RUN_OPTION_KEYS: readonly (keyof RunOptions)[] = ['signal', 'onProgress'];
@@ -74,9 +49,6 @@ function processingNyquistA(shape: Shape3, voxelSizeA: readonly number[], maxBox
   const box = processingBox(shape, maxBox);
   return { nyquistA: 2 * Math.max(...[0, 1, 2].map((i) => (shape[i] * voxelSizeA[i]) / box[i])), box };
 }
-
-/** The option keys {@link resolveEstimateOptions} knows that the API passes through unchanged. */
-const SCHEMA_KEYS = ['mode', 'lowpassA', 'resolutionA', 'kernelSize', 'kernelRadiusVoxels', 'tau', 'lowpassMask', 'tileSize', 'maxBox', 'useS0', 'hedgeConfidence', 'nlrc'] as const;
 
 /**
  * Check and resolve the estimate's options for a map of box `shape` and voxel size `voxelSizeA`

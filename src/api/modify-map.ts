@@ -5,6 +5,7 @@
  */
 import { modifyMap as modifyByScale } from '../occupancy/modify.js';
 import type { ModificationKind } from '../occupancy/modification-curves.js';
+import type { EstimateOptionValues } from '../occupancy/options.js';
 import { optionError } from './errors.js';
 import { checkKnownKeys, ESTIMATE_OPTION_KEYS, RUN_OPTION_KEYS } from './estimate-options.js';
 import { estimateOnInputBox, librarySummary, runEstimate, type EstimateSummary, type LocalScaleOptions } from './estimate-local-scale.js';
@@ -21,21 +22,16 @@ export interface Modification {
   pivot?: number;
 }
 
-/** Options of {@link modifyMap}: the estimate's (default `mode: 'occ'`) plus the modification's. */
-export interface ModifyMapOptions extends Omit<LocalScaleOptions, 'keepIntermediates'> {
+/**
+ * Options of {@link modifyMap}: the estimate's (default `mode: 'occ'`; `'res'` is the CLI's
+ * `--raw-scale`) plus the modification's, whose entries come from the method's option schema
+ * (`src/occupancy/options.ts`): `scaleLimit` in [0, 1) (default 0.05), `excludeSolvent`,
+ * `omitConfidence`, `lowpassOutputA` (Å), `histMatch`.
+ */
+export interface ModifyMapOptions extends Omit<LocalScaleOptions, 'keepIntermediates'>, Pick<EstimateOptionValues, 'scaleLimit' | 'excludeSolvent' | 'omitConfidence' | 'lowpassOutputA' | 'histMatch'> {
   /** The modification; leave it out with `excludeSolvent: true` to only flatten the solvent. */
   modification?: Modification;
-  /** Scales at or below this are never modified, in [0, 1); default 0.05. CLI `--scale-limit`. */
-  scaleLimit?: number;
-  /** Flatten the solvent to 0 and add no synthetic solvent. CLI `--exclude-solvent`. */
-  excludeSolvent?: boolean;
-  /** Treat every voxel as confident (not recommended). CLI `--omit-confidence`. */
-  omitConfidence?: boolean;
-  /** Low-pass the output to this resolution in Å. CLI `--lowpass-output`. */
-  lowpassOutputA?: number;
-  /** Histogram-match the output to the input instead of clipping to its range. CLI `--hist-match`. */
-  histMatch?: boolean;
-  /** Seed of the synthetic solvent noise (integer in 0..2147483647); default 0, so results repeat. */
+  /** Seed of the synthetic solvent noise (integer in 0..2147483647); default 0, so results repeat (the CLI's default is random). */
   seed?: number;
 }
 

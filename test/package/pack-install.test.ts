@@ -11,7 +11,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -157,6 +157,35 @@ describe('installable package (npm pack → npm install → use)', { timeout: 60
     const rows = [...stdout.matchAll(/^\s+(\d)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$/gm)].map((m) => ({ truth: Number(m[2]), scale: Number(m[3]) }));
     assert.deepEqual(rows.map((r) => r.truth), [1, 0.75, 0.5, 0.25]);
     for (let i = 1; i < rows.length; i++) assert.ok(rows[i - 1].scale > rows[i].scale, stdout);
+  });
+
+  it('occupy gui serves its page from the installed package (the vite bundle is inside)', async () => {
+    const child = spawn(process.execPath, [join(consumer, 'node_modules/occupy-ts/bin/occupy.js'), 'gui', '-q', '--root', consumer], { cwd: consumer, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((ok, fail) => {
+        let out = '';
+        const timer = setTimeout(() => fail(new Error(`no URL from occupy gui: ${out}`)), 60_000);
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          const m = /occupy GUI: (\S+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            ok(m[1]);
+          }
+        });
+        child.on('exit', (code) => fail(new Error(`occupy gui exited with ${code}: ${out}`)));
+      });
+      const res = await fetch(url);
+      const html = await res.text();
+      assert.equal(res.status, 200);
+      assert.match(html, /<script[^>]+src="\.\/assets\//, 'the bundled page, not the "bundle is missing" page');
+      const js = /src="\.\/(assets\/[^"]+\.js)"/.exec(html);
+      assert.ok(js, html.slice(0, 400));
+      const script = await fetch(new URL(js[1], url));
+      assert.equal(script.status, 200, `${js[1]} served`);
+    } finally {
+      child.kill();
+    }
   });
 
   it('an .mjs consumer gets scale and confidence of 64³ in [0, 1], higher in the blob than in the solvent', async () => {

@@ -1,6 +1,6 @@
 /**
  * `checkMap` of the public API: is a map (or a pair of half maps) suitable for the method?
- * @see README "Is my map suitable?"; shared/spec/house-style.md
+ * @see README "Is my map suitable?"; docs/diagnostics.md (the checks and their thresholds)
  */
 import { diagnoseHalfMaps, diagnoseMap, type Finding, type MapSummary } from '../diagnostics/index.js';
 import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
@@ -29,6 +29,8 @@ export interface CheckMapResult {
  * @param volume the map: `data` Float32Array nx*ny*nz, x fastest; `voxelSizeA` Å
  * @param half2 optional second half map (then `volume` is the first half)
  * @param options see {@link RunOptions}
+ * @throws TypeError for a volume of the wrong kind or length (`data` not a Float32Array of
+ *   length nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
  * @throws OptionError for an invalid volume or option
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
  */

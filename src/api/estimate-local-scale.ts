@@ -181,6 +181,8 @@ export function librarySummary(result: EstimateResult, input: CoreVolume & { ori
  *   `voxelSizeA` Å along X, Y, Z; `originA` optional (Å). Not modified.
  * @param options see {@link LocalScaleOptions}; default `mode` is `'res'`
  * @returns scale and confidence on the input's grid, and the summary
+ * @throws TypeError for a volume of the wrong kind or length (`data` not a Float32Array of
+ *   length nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
  * @throws OptionError for an invalid volume or option (unknown keys too), naming it with its
  *   allowed range: e.g. `{option: 'kernelSize', allowed: 'an odd integer in 1..63 …'}`
  * @throws SolventModelError when the solvent model fails (`reason` says how), unless

@@ -69,6 +69,8 @@ function curveResult(c: Pick<FscCurve, 'fsc' | 'shellWidthPerA'>): FscCurveResul
  * @param half1 first half map: `data` Float32Array nx*ny*nz, x fastest; `voxelSizeA` Å
  * @param half2 second half map on the same grid
  * @param options see {@link FscOptions}
+ * @throws TypeError for a volume of the wrong kind or length (`data` not a Float32Array of
+ *   length nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
  * @throws OptionError for an invalid volume or option, or halves/mask on different grids
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
  */

@@ -63,6 +63,8 @@ const NUMERIC = { windowVoxels: 'an even integer in 16..1024', stepVoxels: 'an i
  *   x fastest; `voxelSizeA` Å
  * @param half2 second half map on the same grid (required but by `'monores'` with a mask)
  * @param options see {@link LocalResolutionOptions}
+ * @throws TypeError for a volume of the wrong kind or length (`data` not a Float32Array of
+ *   length nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
  * @throws OptionError for an invalid volume or option, maps on different grids, or a missing
  *   half map / mask
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts

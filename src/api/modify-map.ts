@@ -58,7 +58,9 @@ export interface ModifyMapResult {
  * @param volume the map (see `estimateLocalScale`); not modified
  * @param options see {@link ModifyMapOptions}; `modification` or `excludeSolvent` is required
  * @returns the modified map, the scale and confidence it used, the summary
- * @throws OptionError for an invalid volume or option (e.g. `{option: 'modification.gamma', allowed: 'a number > 1'}`)
+ * @throws TypeError for a volume of the wrong kind or length (`data` not a Float32Array of
+ *   length nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
+ * @throws OptionError for an invalid volume or option (e.g. `{option: 'modification.gamma', allowed: 'a number in (1, 100]'}`)
  * @throws SolventModelError when the solvent model fails (see `estimateLocalScale`)
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
  */

@@ -78,14 +78,14 @@ export function headerOriginA(h: MrcHeader, voxelSizeA: readonly number[]): Vec3
  * @throws MrcFormatError when the file is not a valid map (truncated, unknown mode, corrupt gzip,
  *   NaN voxels …), message prefixed with the path
  * @throws Error `cannot read map '<path>': …` when the file cannot be read (missing, a folder …)
- * @throws OptionError when `source` is neither a string nor a Uint8Array
+ * @throws TypeError when `source` is neither a string nor a Uint8Array
  */
 export async function readMrc(source: string | Uint8Array, options: ReadMrcOptions = {}): Promise<MrcVolume> {
   const o = { permissive: options.permissive === true, allowNonFinite: options.allowNonFinite === true };
   let map;
   if (typeof source === 'string') map = await readMrcFile(source, o);
   else if (source instanceof Uint8Array) map = readMrcBuffer(source, o);
-  else throw optionError('source', 'a file path or a Uint8Array of the file', source);
+  else throw new TypeError(`source must be a file path or a Uint8Array of the file, got ${String(source)}`);
   const { volume, header } = map;
   return {
     data: volume.data,
@@ -106,7 +106,8 @@ export async function readMrc(source: string | Uint8Array, options: ReadMrcOptio
  * @param path output file path (its folder is created when missing)
  * @param volume the map; `data` length nx*ny*nz, X fastest; not modified
  * @param options see {@link WriteMrcOptions}
- * @throws OptionError for an invalid volume or option (naming it)
+ * @throws TypeError for a volume of the wrong kind (see `checkVolume`); OptionError for an invalid
+ *   value or option (naming it)
  * @throws Error `refusing to overwrite input …` for a protected path, and I/O errors in the
  *   user's terms (`cannot write '<path>': no space left on device`)
  */

@@ -33,24 +33,27 @@ export type VolumeInput = Omit<Volume, 'originA'> & { originA?: [number, number,
  * Check a volume given to the API and return it as the method's volume (no copy of the voxels).
  * @param name the argument's key in error messages (`volume`, `half1`, `mask`, …)
  * @param finite also require every voxel to be a finite number (one pass over the data)
- * @throws OptionError naming `<name>.data`, `<name>.shape`, `<name>.voxelSizeA` or `<name>.originA`
+ * @throws TypeError naming `<name>`, `<name>.shape`, `<name>.voxelSizeA`, `<name>.originA` or
+ *   `<name>.data` when it has the wrong kind or length (not a triple; data not a Float32Array of
+ *   length nx*ny*nz)
+ * @throws OptionError naming the field when a value is out of range (box not positive integers,
+ *   voxel size not > 0 Å, non-finite origin, NaN/±Infinity voxels)
  */
 export function checkVolume(v: VolumeInput, name: string, finite = true): CoreVolume & { originA: Vec3 } {
-  if (typeof v !== 'object' || v === null) throw optionError(name, 'a volume {data, shape, voxelSizeA}', v);
+  if (typeof v !== 'object' || v === null) throw new TypeError(`${name} must be a volume {data, shape, voxelSizeA}, got ${String(v)}`);
+  const triple = (t: unknown): t is number[] => Array.isArray(t) && t.length === 3 && t.every((x) => typeof x === 'number');
   const { shape, voxelSizeA } = v;
-  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n >= 1)) {
-    throw optionError(`${name}.shape`, '[nx, ny, nz] of positive integers', shape);
-  }
-  if (!Array.isArray(voxelSizeA) || voxelSizeA.length !== 3 || !voxelSizeA.every((a) => Number.isFinite(a) && a > 0)) {
-    throw optionError(`${name}.voxelSizeA`, '[ax, ay, az] of finite numbers > 0 (Å)', voxelSizeA);
-  }
+  if (!triple(shape)) throw new TypeError(`${name}.shape must be [nx, ny, nz], got ${String(shape)}`);
+  if (!shape.every((n) => Number.isInteger(n) && n >= 1)) throw optionError(`${name}.shape`, '[nx, ny, nz] of positive integers', shape);
+  if (!triple(voxelSizeA)) throw new TypeError(`${name}.voxelSizeA must be [ax, ay, az] in Å, got ${String(voxelSizeA)}`);
+  if (!voxelSizeA.every((a) => Number.isFinite(a) && a > 0)) throw optionError(`${name}.voxelSizeA`, '[ax, ay, az] of finite numbers > 0 (Å)', voxelSizeA);
   const originA = v.originA ?? [0, 0, 0];
-  if (!Array.isArray(originA) || originA.length !== 3 || !originA.every((a) => Number.isFinite(a))) {
-    throw optionError(`${name}.originA`, '[x, y, z] of finite numbers (Å)', originA);
-  }
+  if (!triple(originA)) throw new TypeError(`${name}.originA must be [x, y, z] in Å, got ${String(originA)}`);
+  if (!originA.every((a) => Number.isFinite(a))) throw optionError(`${name}.originA`, '[x, y, z] of finite numbers (Å)', originA);
   const n = shape[0] * shape[1] * shape[2];
   if (!(v.data instanceof Float32Array) || v.data.length !== n) {
-    throw optionError(`${name}.data`, `a Float32Array of length nx*ny*nz = ${n}`, v.data);
+    const got = v.data instanceof Float32Array ? `length ${v.data.length}` : (v.data as object | undefined)?.constructor?.name ?? String(v.data);
+    throw new TypeError(`${name}.data must be a Float32Array of length nx*ny*nz = ${n}, got ${got}`);
   }
   if (finite && n > 0) {
     const { min, max } = simdRange(v.data);

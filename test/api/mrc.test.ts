@@ -87,9 +87,11 @@ describe('readMrc / writeMrc', () => {
     await assert.rejects(readMrc(new Uint8Array(100)), MrcFormatError);
   });
 
-  it('throws OptionError naming the field of an invalid volume, and writes nothing', async () => {
+  it('throws TypeError / OptionError naming the field of an invalid volume, and writes nothing', async () => {
     const path = join(dir, 'bad.mrc');
-    await assert.rejects(writeMrc(path, { data: new Float32Array(5), shape: [2, 2, 2], voxelSizeA: [1, 1, 1] }), (e: unknown) => e instanceof OptionError && e.option === 'volume.data');
+    await assert.rejects(writeMrc(path, { data: new Float32Array(5), shape: [2, 2, 2], voxelSizeA: [1, 1, 1] }), (e: unknown) => e instanceof TypeError && /^volume\.data must be a Float32Array of length nx\*ny\*nz = 8, got length 5$/.test(e.message));
+    await assert.rejects(writeMrc(path, { data: new Float64Array(8) as unknown as Float32Array, shape: [2, 2, 2], voxelSizeA: [1, 1, 1] }), (e: unknown) => e instanceof TypeError && /got Float64Array/.test(e.message));
+    await assert.rejects(writeMrc(path, { data: new Float32Array(8), shape: [2, 0, 2], voxelSizeA: [1, 1, 1] }), (e: unknown) => e instanceof OptionError && e.option === 'volume.shape');
     await assert.rejects(writeMrc(path, { data: new Float32Array(8), shape: [2, 2, 2], voxelSizeA: [1, 0, 1] }), (e: unknown) => e instanceof OptionError && e.option === 'volume.voxelSizeA');
     await assert.rejects(readFile(path), { code: 'ENOENT' });
   });

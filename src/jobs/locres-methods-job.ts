@@ -8,6 +8,7 @@ import type { JobReporter } from './resolution-job-common.js';
 import { UsageError } from '../core/exit-codes.js';
 import { runRadialShellsJob, type RadialShellsJobOptions } from './radial-shells-job.js';
 import { runMonoDirJob } from './monodir-job.js';
+import { runResMapJob } from './resmap-job.js';
 
 /** The `occupy locres` options these jobs read. */
 export interface LocresMethodOptions extends RadialShellsJobOptions {
@@ -17,6 +18,8 @@ export interface LocresMethodOptions extends RadialShellsJobOptions {
   shells?: boolean;
   /** `--lowest-resolution`, Å. */
   lowestResolution?: number;
+  /** `--labels` (resmap, monotomo). */
+  labels?: string;
   /** `--cone-angle` (MonoDir's directional filters), degrees. */
   coneAngle?: number;
 }
@@ -43,6 +46,10 @@ export async function runLocresMethodJob(h1Path: string, h2Path: string | undefi
     await runMonoDirJob(h1Path, h2Path, o, reporter);
     return true;
   }
-  if (o.method === 'monotomo' || o.method === 'resmap') throw new Error(`--method ${o.method} is not available in this build yet`);
+  if (o.method === 'resmap') {
+    await runResMapJob(h1Path, h2Path, o, reporter);
+    return true;
+  }
+  if (o.method === 'monotomo') throw new Error(`--method ${o.method} is not available in this build yet`);
   return false;
 }

@@ -66,6 +66,16 @@ export function diagnoseInputs(reporter: JobReporter, first: Volume, second?: Vo
   return { warnings, diagnostics: findings.map(findingJson) };
 }
 
+/** Whether `-o` names a folder: it ends with a path separator, or is an existing folder (as every command's `-o`). */
+export function isFolderOutputPath(output: string): boolean {
+  if (output.endsWith('/') || output.endsWith(sep)) return true;
+  try {
+    return statSync(output).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Output prefix of a job (`-o` as every command: a folder ending in `/` or an existing folder →
  * `<folder>/<defaultStem>`; a file name → that name without its `.mrc`/`.map` extension; absent →
@@ -73,15 +83,7 @@ export function diagnoseInputs(reporter: JobReporter, first: Volume, second?: Vo
  */
 export function jobPrefix(output: string | undefined, defaultStem: string): string {
   if (output === undefined) return resolve(defaultStem);
-  let folder = output.endsWith('/') || output.endsWith(sep);
-  if (!folder) {
-    try {
-      folder = statSync(output).isDirectory();
-    } catch {
-      folder = false;
-    }
-  }
-  if (folder) return join(resolve(output), defaultStem);
+  if (isFolderOutputPath(output)) return join(resolve(output), defaultStem);
   return resolve(output).replace(/\.(mrc|map|ccp4|mrcs)(\.gz)?$/i, '');
 }
 

@@ -1,0 +1,71 @@
+/**
+ * The file pipeline of `occupy locres MAP --method resmap --mask M` (one map: noise outside the
+ * mask) and `occupy locres H1 H2 --method resmap [--mask M]` (half maps: noise from their
+ * difference): the ResMap-style estimate written as `locres_<stem>.mrc` (or `-o`) with its
+ * histogram and log, as `occupy locres` writes its map.
+ * @see issue 18 item 5; src/resolution/resmap.ts
+ */
+import { resMapLocalResolution, BASIS_SIZE } from '../resolution/resmap.js';
+import { writeLocresMap } from './locres-map-output.js';
+import { assertSameBox, diagnoseInputs, jobRecord, readJobMap, type JobReporter } from './resolution-job-common.js';
+
+/** Options of {@link runResMapJob} (the `occupy locres` options it uses). */
+export interface ResMapJobOptions {
+  mask?: string;
+  labels?: string;
+  angpix?: number;
+  /** `-o`: the output map (a folder: `locres_<stem>.mrc` in it). */
+  output?: string;
+  json?: boolean;
+  commandLine?: readonly string[];
+}
+
+/** The caveat of a single-map estimate (printed and recorded). */
+export const RESMAP_SINGLE_MAP_CAVEAT = 'single-map estimate: the noise is taken from outside the mask (it assumes solvent noise is the noise inside the molecule); prefer two half maps';
+
+/**
+ * Run the ResMap-style estimate on one map or two half maps and write its outputs.
+ * Precondition: `await loadFft()` has resolved.
+ * @throws RangeError when one map comes without `--mask`, for mismatched boxes, or an empty mask
+ */
+export async function runResMapJob(h1Path: string, h2Path: string | undefined, o: ResMapJobOptions, reporter: JobReporter): Promise<Record<string, unknown>> {
+  const t0 = performance.now();
+  if (!h2Path && !o.mask) throw new RangeError('--method resmap with one map needs --mask (molecule inside, noise outside)');
+  reporter.progress('read', 0);
+  const h1 = await readJobMap(h1Path, h2Path ? 'half map' : 'map', o.angpix, (l) => reporter.info(l));
+  const h2 = h2Path ? await readJobMap(h2Path, 'half map', o.angpix) : undefined;
+  const maskMap = o.mask ? await readJobMap(o.mask, '--mask map', o.angpix) : undefined;
+  const labelsMap = o.labels ? await readJobMap(o.labels, '--labels map', o.angpix) : undefined;
+  assertSameBox(h1.volume, h2?.volume, 'second half map');
+  assertSameBox(h1.volume, maskMap?.volume, '--mask');
+  assertSameBox(h1.volume, labelsMap?.volume, '--labels');
+  reporter.progress('diagnostics', 0);
+  const { warnings, diagnostics } = diagnoseInputs(reporter, h1.volume, h2?.volume);
+  if (!h2) {
+    warnings.push(RESMAP_SINGLE_MAP_CAVEAT);
+    reporter.warn(RESMAP_SINGLE_MAP_CAVEAT);
+  }
+  const mask = maskMap?.volume.data ?? new Float32Array(h1.volume.data.length).fill(1);
+  let r: ReturnType<typeof resMapLocalResolution>;
+  try {
+    r = resMapLocalResolution(h2 ? { half1: h1.volume, half2: h2.volume } : { map: h1.volume }, mask, { onProgress: (f) => reporter.progress('ResMap-style test', f) });
+  } catch (err) {
+    reporter.abort();
+    throw err;
+  }
+  reporter.progress('write', 0);
+  const protect = [h1Path, ...(h2Path ? [h2Path] : []), ...(o.mask ? [o.mask] : [])];
+  const settings = `ResMap-style: local sinusoid fit (${BASIS_SIZE} steerable basis functions, Gaussian window sigma = r), likelihood-ratio test vs ${r.noiseSource === 'half-map-difference' ? 'the half-map difference' : 'the noise outside the mask'}, chi2(${BASIS_SIZE}) at alpha 0.05, ${r.testedA.length} resolutions ${r.testedA[0].toFixed(2)}..${r.testedA[r.testedA.length - 1].toFixed(2)} A`;
+  const record = await jobRecord(o.commandLine, protect, {
+    method: 'resmap', mask: o.mask ?? null, labels: o.labels ?? null, angpix: o.angpix ?? null,
+    'noise-model': r.noiseSource === 'half-map-difference' ? 'half-map difference (noise inside the molecule)' : 'outside the mask (solvent noise)',
+    'frequency-range': `${r.testedA[0].toFixed(2)}–${r.testedA[r.testedA.length - 1].toFixed(2)} Å, ${r.testedA.length} resolutions`,
+    threshold: `chi2(${BASIS_SIZE}) quantile 0.95 of the noise-normalised statistic`, background: r.backgroundA,
+    ...(h2 ? {} : { caveat: RESMAP_SINGLE_MAP_CAVEAT }),
+  });
+  return writeLocresMap(h1Path, h1, o.output, protect, record, warnings, diagnostics, {
+    method: 'resmap', title: 'ResMap-style', settings, resolutionA: r.resolution, mask: maskMap?.volume.data, backgroundA: r.backgroundA, testedA: r.testedA,
+    labels: labelsMap && o.labels ? { path: o.labels, data: labelsMap.volume.data } : undefined,
+    extraJson: { noiseSource: r.noiseSource },
+  }, reporter, o.json, t0);
+}

@@ -166,7 +166,7 @@ export function librarySummary(result: EstimateResult, input: CoreVolume & { ori
 
 /**
  * Estimate the local scale and the solvent confidence of a cryo-EM map (the OccuPy method:
- * Bharadwaj & Scheres; spec `shared/spec/occupy-algorithm.md` §1–§8), in memory.
+ * B. O. Forsberg et al., "OccuPy: estimation of local scale in cryo-EM maps"; spec `shared/spec/occupy-algorithm.md` §1–§8), in memory.
  *
  * Steps: Fourier crop to `maxBox` (§2), derived low-pass, kernel and tau (§3), low-pass (§4),
  * solvent model fitted in the inscribed sphere or `solventDef` (§5), local maximum over the

@@ -238,6 +238,8 @@ export interface EstimateSummaryView {
     confidenceX: number[];
     confidence: number[];
   };
+  /** The Vega-Lite spec of the solvent-model plot (the one `occupy --plot` renders to PNG/SVG). */
+  solventPlotSpec?: Record<string, unknown>;
   /** The equivalent command line. */
   command: string;
 }

@@ -29,6 +29,7 @@ const DOC_IMAGES = process.env.OCCUPY_DOC_IMAGES === '1' ? resolve(PROJECT_ROOT,
 
 /** Save a screenshot of the whole viewport to test-output/gui (and docs/images when asked). */
 async function shot(page: Page, name: string, docName?: string): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
   const png = await page.screenshot({ path: join(GUI_OUTPUT, name) });
   if (DOC_IMAGES && docName) writeFileSync(join(DOC_IMAGES, docName), png);
 }
@@ -176,6 +177,11 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     assert.equal(l.tabsRows, 1, 'tabs on one row');
     assert.ok(l.sliceControlsHeight < 40, `slice controls ${l.sliceControlsHeight} px high`);
     await shot(page, 'page-open-1280.png', 'gui-open.png');
+    // Help / About names the version
+    await page.click('#help');
+    assert.match((await page.textContent('#help-dialog')) ?? '', /occupy-ts \d+\.\d+\.\d+/);
+    await page.click('#help-dialog button');
+    assert.equal(await page.isVisible('#help-dialog'), false);
   });
 
   it('recomputes n_v, tau and the warnings live as the kernel is edited', async () => {
@@ -231,6 +237,12 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     assert.match((await page.textContent('#cursor-value')) ?? '', /^x 32, y 31, z 32: scale -?\d+\.\d{3}$/);
     assert.match((await page.textContent('#scale-bar-text')) ?? '', /^\d+ Å$/);
     assert.equal(await page.textContent('#axis-h'), 'X →');
+    // Save PNG: the slice as drawn, one pixel per voxel
+    const [slicePng] = await Promise.all([page.waitForEvent('download'), page.click('#save-slice')]);
+    assert.equal(slicePng.suggestedFilename(), 'emd_1832_scale_z32.png');
+    const decoded = decodePng(readFileSync(await slicePng.path()));
+    assert.deepEqual([decoded.width, decoded.height], [64, 64]);
+    assert.ok(distinctColours(decoded.rgba) > 1);
 
     await clickTab(page, 'confidence');
     await waitDrawn(page, 'confidence slice');
@@ -249,16 +261,10 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     assert.equal(await page.textContent('#axis-v'), 'Z →');
 
     await page.click('#axis-z');
+    // the scale is in resolution mode: the Preview warns and is off (Modify runs in occupancy mode)
     await clickTab(page, 'preview');
-    assert.match(await waitDrawn(page, 'preview: amplify 2'), /z=32/);
-    assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^density \(input grey window\)/);
-    const inputPreview = await page.$eval('#slice-canvas', (c) => (c as HTMLCanvasElement).toDataURL());
-    await page.fill('#mod-gamma', '4');
-    await waitDrawn(page, 'preview: amplify 4');
-    const strongerPreview = await page.$eval('#slice-canvas', (c) => (c as HTMLCanvasElement).toDataURL());
-    assert.notEqual(strongerPreview, inputPreview, 'the preview follows the modification live');
-    await page.fill('#mod-gamma', '2');
-    await waitDrawn(page, 'preview: amplify 2');
+    await page.waitForFunction(() => /^Preview is off: this scale map is in resolution mode/.test(document.getElementById('slice-message')?.textContent ?? ''));
+    assert.equal(await page.$eval('#slice-canvas', (c) => c.classList.contains('empty')), true);
 
     await page.selectOption('#soldef-kind', 'threshold');
     await page.locator('#soldef-threshold').fill('0.3');
@@ -267,8 +273,17 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     assert.match((await page.textContent('#command')) ?? '', /^occupy soldef scale_res_emd_1832\.mrc --threshold 0\.30 && occupy -i .* --solvent-def soldef_by_scale_0\.30\.mrc$/);
     await page.selectOption('#soldef-kind', 'sphere');
 
-    assert.ok((await canvasColours(page, '#solvent-plot')) > 5);
-    assert.ok((await canvasColours(page, '#mod-plot')) > 5, 'modification plot drawn');
+    // plots drawn by Vega from the CLI's Vega-Lite specs
+    await page.waitForSelector('#solvent-plot[data-rendered="true"] svg');
+    assert.match((await page.textContent('#solvent-plot')) ?? '', /histogram density \(log\).*Solvent model: emd_1832/s);
+    await page.waitForSelector('#mod-plot[data-rendered="true"] svg');
+    assert.match((await page.textContent('#mod-plot')) ?? '', /Modification curve/);
+    await page.click('#solvent-plot-tools button:text("Enlarge")');
+    assert.ok(((await page.locator('#plot-panel').boundingBox())?.width ?? 0) > 800, 'the enlarged plot is wide');
+    const [plotPng] = await Promise.all([page.waitForEvent('download'), page.click('#solvent-plot-tools button:text("PNG")')]);
+    assert.equal(plotPng.suggestedFilename(), 'solModel_emd_1832.png');
+    assert.ok(decodePng(readFileSync(await plotPng.path())).width > 400);
+    await page.click('#solvent-plot-tools button:text("Close")');
     await clickTab(page, 'scale');
     await waitDrawn(page, 'scale slice');
     await shot(page, 'page-scale-1280.png', 'gui-estimate.png');
@@ -285,6 +300,17 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     const names = await page.$$eval('#downloads a', (as) => as.map((a) => a.textContent ?? ''));
     assert.ok(names.some((n) => /^ampl_2\.0_.*emd_1832\.mrc$/.test(n)), names.join(', '));
     assert.equal(await page.$eval('#mode', (s) => (s as HTMLSelectElement).value), 'occ');
+    // the scale is now in occupancy mode: the Preview applies the curve live
+    await clickTab(page, 'preview');
+    assert.match(await waitDrawn(page, 'preview: amplify 2'), /z=32/);
+    assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^density \(input grey window\)/);
+    const inputPreview = await page.$eval('#slice-canvas', (c) => (c as HTMLCanvasElement).toDataURL());
+    await page.fill('#mod-gamma', '4');
+    await waitDrawn(page, 'preview: amplify 4');
+    const strongerPreview = await page.$eval('#slice-canvas', (c) => (c as HTMLCanvasElement).toDataURL());
+    assert.notEqual(strongerPreview, inputPreview, 'the preview follows the modification live');
+    await page.fill('#mod-gamma', '2');
+    await waitDrawn(page, 'preview: amplify 2');
   });
 
   it('makes a subtraction mask from the scale map in the page', async () => {
@@ -353,6 +379,9 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     const high = await page.screenshot({ clip: box });
     assert.notDeepEqual(high, withoutTile, 'the iso level changes the view');
     await page.check('#show-tile');
+    const [png3d] = await Promise.all([page.waitForEvent('download'), page.click('#save-3d')]);
+    assert.equal(png3d.suggestedFilename(), 'emd_1832_3d.png');
+    assert.ok(distinctColours(decodePng(readFileSync(await png3d.path())).rgba) > 30, 'the 3D snapshot shows the surface');
   });
 
   it('opening another map clears what the previous one left; warnings, no internals, in the status', async () => {

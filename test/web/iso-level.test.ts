@@ -1,7 +1,7 @@
 /**
  * The 3D view's default iso level (`server/iso-level.ts`) on the real maps where the old default
  * broke the surface into pieces (EMD-1832, EMD-5625, EMD-1883): at the chosen level the largest
- * 6-connected piece, counted here by an independent flood fill, holds at least 97 % of the voxels
+ * 6-connected piece, counted here by an independent flood fill, holds at least 99 % of the voxels
  * above the level, and the level encloses a real part of the box (not one speck).
  */
 import { describe, test } from 'node:test';

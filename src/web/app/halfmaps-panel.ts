@@ -15,6 +15,7 @@ import { setProgress } from './run-panel.js';
 import { renderSlice, setTab } from './slices-panel.js';
 import { state } from './state.js';
 import { fill3dSelect } from './view3d-panel.js';
+import { plotTools, renderSpec } from './vega-plot.js';
 
 let current: HalfMapsView | undefined;
 
@@ -36,15 +37,6 @@ export function resetHalfMapsView(): void {
   $('fsc-empty').hidden = false;
   $('fsc-plot').replaceChildren();
   $('halfmaps-diagnostics').replaceChildren();
-}
-
-/** Render a Vega-Lite spec into `box` as SVG (Vega loaded on first use). */
-async function renderSpec(box: HTMLElement, spec: Record<string, unknown>): Promise<void> {
-  const [vl, vega] = await Promise.all([import('vega-lite'), import('vega')]);
-  const compiled = vl.compile(spec as unknown as Parameters<typeof vl.compile>[0]).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'svg', container: box, hover: false });
-  await view.runAsync();
-  box.dataset.rendered = 'true';
 }
 
 function tableOf(head: string[], rows: string[][]): HTMLTableElement {
@@ -117,7 +109,6 @@ export function showHalfMaps(view: HalfMapsView): void {
   );
   showFindings($('halfmaps-diagnostics'), view.findings, 'half maps');
   const plot = $('fsc-plot');
-  plot.replaceChildren();
   delete plot.dataset.rendered;
   void renderSpec(plot, view.fscPlotSpec).catch((e: unknown) => log('error', `FSC plot: ${errorText(e)}`));
   fill3dSelect();
@@ -207,5 +198,6 @@ export function updateHalfButton(): void {
 export function initHalfMapsPanel(): void {
   for (const id of ['half1', 'half2']) $(id).addEventListener('input', updateHalfButton);
   $('run-halfmaps').addEventListener('click', () => void runHalfMaps());
+  plotTools($('fsc-plot-tools'), $('fsc-plot'), $('fsc-plot-panel'), () => `fsc_${(current?.half1.split('/').pop() ?? 'half1').replace(/\.gz$/i, '').replace(/\.(mrc|map|ccp4|rec)$/i, '')}`);
   updateHalfButton();
 }

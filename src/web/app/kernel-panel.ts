@@ -3,9 +3,10 @@
  * change, the derived settings are recomputed live with the CLI's own `deriveSettings`, the
  * command line follows, and the buttons are enabled only for valid settings.
  */
-import { MIN_VIS_SCALE } from './colormap.js';
 import { $ } from './dom.js';
-import { drawModificationPlot, drawPlaceholder } from './plots.js';
+import { modificationSeries, modificationSpec } from '../../plots/modification-plot.js';
+import { plotMessage, renderSpec } from './vega-plot.js';
+import { log } from './log-panel.js';
 import { renderSlice } from './slices-panel.js';
 import { updateHalfButton } from './halfmaps-panel.js';
 import { commandLine, DEFAULT_SCALE_LIMIT, liveSettings, modificationError, readForm, readModification, type FormSettings, type ModificationSettings } from './settings.js';
@@ -58,6 +59,8 @@ export function updateSettings(): void {
   if (state.tab === 'soldef') renderSlice();
 }
 
+let modPlotTimer: number | undefined;
+
 /** Re-read the modification controls: curve plot, messages, preview. */
 export function updateModification(): void {
   const m = (settings.modification = readModification());
@@ -65,9 +68,18 @@ export function updateModification(): void {
   const err = modificationError(m);
   settings.modificationValid = err === undefined;
   list('mod-errors', err ? [err] : []);
-  const canvas = $<HTMLCanvasElement>('mod-plot');
-  if (err) drawPlaceholder(canvas, 'invalid modification settings');
-  else drawModificationPlot(canvas, m.kind, m.gamma, m.pivot, settings.form.scaleLimit ?? DEFAULT_SCALE_LIMIT, MIN_VIS_SCALE);
+  const box = $('mod-plot');
+  window.clearTimeout(modPlotTimer);
+  if (err) plotMessage(box, 'invalid modification settings');
+  else {
+    // the spec of occupy --plot's modification figure (src/plots/modification-plot.ts)
+    const scaleLimit = settings.form.scaleLimit ?? DEFAULT_SCALE_LIMIT;
+    const pivot = m.kind === 'sigmoid' ? m.pivot : undefined;
+    modPlotTimer = window.setTimeout(() => {
+      const spec = modificationSpec([modificationSeries(m.kind, m.gamma, pivot, scaleLimit)], { title: 'Modification curve', scaleLimit });
+      void renderSpec(box, spec as unknown as Record<string, unknown>).catch((e: unknown) => log('error', `modification plot: ${String(e)}`));
+    }, 60);
+  }
   updateCommand();
   updateButtons();
   if (state.tab === 'preview') renderSlice();

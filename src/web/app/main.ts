@@ -10,7 +10,7 @@ import { initHalfMapsPanel } from './halfmaps-panel.js';
 import { initKernelPanel, updateModification, updateSettings } from './kernel-panel.js';
 import { initLogPanel, log, setStatus } from './log-panel.js';
 import { browser, initMapPanel, setMap } from './map-panel.js';
-import { drawSolvent, initRunPanel, showResult } from './run-panel.js';
+import { initRunPanel, showResult } from './run-panel.js';
 import { mapStem } from './settings.js';
 import { initSlicesPanel } from './slices-panel.js';
 import { state } from './state.js';
@@ -23,11 +23,7 @@ initRunPanel();
 initSlicesPanel();
 initView3dPanel();
 initHalfMapsPanel();
-
-window.addEventListener('resize', () => {
-  drawSolvent();
-  updateModification();
-});
+$('help').addEventListener('click', () => $<HTMLDialogElement>('help-dialog').showModal());
 
 async function start(): Promise<void> {
   updateSettings();
@@ -36,6 +32,7 @@ async function start(): Promise<void> {
   try {
     const info = await getInfo();
     $('version').textContent = `${info.tool} ${info.version}`;
+    $('help-version').textContent = info.version;
     document.title = `occupy — ${info.root}`;
     await browser.show('');
     if (info.initialMap) setMap(info.initialMap);

@@ -9,7 +9,8 @@ import { $, errorText, fmt } from './dom.js';
 import { Job } from './job.js';
 import { settings, updateButtons, updateSettings } from './kernel-panel.js';
 import { log, setStatus, setStatusWarnings } from './log-panel.js';
-import { drawPlaceholder, drawSolventPlot } from './plots.js';
+import { plotMessage, plotTools, renderSpec } from './vega-plot.js';
+import { mapStem } from './settings.js';
 import { commandLine, requestSettings } from './settings.js';
 import { renderSlice, setTab } from './slices-panel.js';
 import { state, summaryNumbers } from './state.js';
@@ -137,10 +138,10 @@ export function showResult(result: EstimateSummaryView | undefined): void {
 
 /** Draw the solvent-model plot of the result (or its placeholder). */
 export function drawSolvent(): void {
-  const s = summaryNumbers(state.result);
-  const canvas = $<HTMLCanvasElement>('solvent-plot');
-  if (state.result?.solventPlot) drawSolventPlot(canvas, state.result.solventPlot, { solventEdge: s.solventEdge, sMax: s.sMax });
-  else drawPlaceholder(canvas, 'The solvent model appears after an estimate.');
+  const box = $('solvent-plot');
+  const spec = state.result?.solventPlotSpec;
+  if (spec) void renderSpec(box, spec).catch((e: unknown) => log('error', `solvent-model plot: ${errorText(e)}`));
+  else plotMessage(box, 'The solvent model appears after an estimate.');
 }
 
 function renderDownloads(): void {
@@ -197,6 +198,7 @@ async function makeSubtractionMask(): Promise<void> {
 
 /** Wire the run buttons. */
 export function initRunPanel(): void {
+  plotTools($('solvent-plot-tools'), $('solvent-plot'), $('plot-panel'), () => `solModel_${state.map ? mapStem(state.map.name) : 'map'}`);
   $('estimate').addEventListener('click', () => void runJob('estimate'));
   $('modify').addEventListener('click', () => void runJob('modify'));
   $('subtraction-mask').addEventListener('click', () => void makeSubtractionMask());

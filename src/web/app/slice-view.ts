@@ -29,6 +29,8 @@ export interface SliceViewState {
   soldefThreshold?: number;
   /** Colour range of the local-resolution tab, Å (finest, coarsest). */
   locresRangeA?: [number, number];
+  /** Mode of the current scale map: the Preview is off for a resolution-mode scale. */
+  scaleMode?: 'res' | 'occ';
 }
 
 /** What the pixel under the cursor shows: the slice values and how to name them. */
@@ -187,6 +189,8 @@ export class SliceView {
           if (!has('scale')) return this.show('Preview needs a scale map: press Estimate.');
           const mod = state.modification;
           if (!mod) return this.show('Choose a valid modification.');
+          // as in OccuPy's GUI: Modify works on an occupancy-mode scale, so a resolution-mode one is not previewed
+          if (state.scaleMode === 'res') return this.show('Preview is off: this scale map is in resolution mode, and Modify runs in occupancy mode. Press Modify map (it estimates in occupancy mode first), or set Mode to occupancy and Estimate.');
           const f = modificationFactor(mod.kind, mod.gamma, mod.kind === 'sigmoid' ? mod.pivot : undefined, mod.scaleLimit);
           const [inp, sc] = await Promise.all([this.slice(state, 'input'), this.slice(state, 'scale')]);
           if (token !== this.token) return;

@@ -5,9 +5,9 @@
 import type { Axis } from './api-client.js';
 import { $ } from './dom.js';
 import { settings } from './kernel-panel.js';
-import { DEFAULT_SCALE_LIMIT } from './settings.js';
+import { DEFAULT_SCALE_LIMIT, mapStem } from './settings.js';
 import { inPlaneAxes, sliceCount, SliceView } from './slice-view.js';
-import { state, type Tab } from './state.js';
+import { state, summaryNumbers, type Tab } from './state.js';
 import { show3d } from './view3d-panel.js';
 import { halfMapsRangeA } from './halfmaps-panel.js';
 
@@ -88,6 +88,7 @@ export function renderSlice(): void {
         modification: mod,
         soldefThreshold: settings.form.soldefKind === 'threshold' ? settings.form.soldefThreshold : undefined,
         locresRangeA: halfMapsRangeA(),
+        scaleMode: summaryNumbers(state.result).mode,
       })
       .then(() => {
         $('slice-caption').textContent = sliceView.lastDrawn;
@@ -96,7 +97,15 @@ export function renderSlice(): void {
   });
 }
 
-/** Wire the tabs, the axis buttons, the slider and the cursor read-out. */
+/** Offer a data URL as a download named `name`. */
+export function saveDataUrl(url: string, name: string): void {
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+/** Wire the tabs, the axis buttons, the slider, Save PNG and the cursor read-out. */
 export function initSlicesPanel(): void {
   for (const b of document.querySelectorAll<HTMLButtonElement>('.tab')) b.addEventListener('click', () => setTab(b.dataset.tab as Tab));
   for (const b of document.querySelectorAll<HTMLButtonElement>('.axis')) b.addEventListener('click', () => setAxis(b.dataset.axis as Axis));
@@ -108,6 +117,11 @@ export function initSlicesPanel(): void {
     renderSlice();
   });
   const canvas = $<HTMLCanvasElement>('slice-canvas');
+  $('save-slice').addEventListener('click', () => {
+    if (canvas.classList.contains('empty') || !state.map) return;
+    const name = `${mapStem(state.map.name)}_${state.tab}_${state.axis}${state.index}.png`;
+    saveDataUrl(canvas.toDataURL('image/png'), name);
+  });
   const readout = $('cursor-value');
   canvas.addEventListener('mousemove', (e) => {
     readout.textContent = sliceView.valueAt(e.clientX, e.clientY)?.text ?? '';

@@ -11,6 +11,8 @@ import { $, errorText, fmt } from './dom.js';
 import { halfMapsLocresFile, halfMapsRangeA } from './halfmaps-panel.js';
 import { log } from './log-panel.js';
 import { state, summaryNumbers } from './state.js';
+import { mapStem } from './settings.js';
+import { saveDataUrl } from './slices-panel.js';
 import type { Viewer3D } from './viewer-3d.js';
 
 function modifiedMaps(result: EstimateSummaryView | undefined): string[] {
@@ -182,4 +184,12 @@ export function initView3dPanel(): void {
   $('map-3d').addEventListener('change', () => void show3d());
   $('colour-3d').addEventListener('change', () => void show3d());
   $('show-tile').addEventListener('change', () => void show3d());
+  $('save-3d').addEventListener('click', () => {
+    const v = state.viewer;
+    if (!v || !state.map) return;
+    void v.snapshot().then(
+      (url) => saveDataUrl(url, `${mapStem(state.map?.name ?? 'map')}_3d.png`),
+      (e: unknown) => log('error', `3D snapshot: ${errorText(e)}`),
+    );
+  });
 }

@@ -193,6 +193,15 @@ export class Viewer3D {
     this.tileRepr = repr;
   }
 
+  /** The current view as a PNG data URL. */
+  async snapshot(): Promise<string> {
+    // Mol*'s WebGL context keeps its drawing buffer (preserveDrawingBuffer): draw, then read it
+    const canvas = this.plugin.canvas3dContext?.canvas;
+    if (!canvas) throw new Error('the 3D view is not ready');
+    this.plugin.canvas3d?.commit(true);
+    return canvas.toDataURL('image/png');
+  }
+
   /** Resize after the container became visible. */
   resize(): void {
     this.viewer.handleResize();

@@ -10,7 +10,7 @@ import { solventDefinitionFromScale } from '../../occupancy/masks-from-scale.js'
 import { estimateOutputNames, mapStem } from '../../occupancy/output-names.js';
 import { modifiedMapName } from '../../occupancy/modify.js';
 import { join, resolve } from 'node:path';
-import { solventPlotData } from './solvent-plot.js';
+import { solventPlotData, solventPlotSpec } from './solvent-plot.js';
 import { runHalfMaps } from './halfmaps-run.js';
 import type { EstimateTask, LayerFiles, SoldefTask, WorkerMessage, WorkerTask } from './worker-protocol.js';
 
@@ -53,7 +53,7 @@ async function run(task: EstimateTask, send: (m: WorkerMessage) => void): Promis
   const first = o.modifications?.[0];
   const layerFiles: LayerFiles = { scale: join(dir, names.scale), confidence: join(dir, names.confidence) };
   if (first || o.excludeSolvent) layerFiles.output = join(dir, modifiedMapName(stem, first, o.excludeSolvent === true));
-  send({ type: 'done', summary, solventPlot: solventPlotData(result), layerFiles });
+  send({ type: 'done', summary, solventPlot: solventPlotData(result), solventPlotSpec: solventPlotSpec(result, stem), layerFiles });
 }
 
 if (process.send) {

@@ -9,7 +9,7 @@
 export const ISO_FRACTIONS: readonly number[] = [0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.065, 0.08, 0.1, 0.125, 0.15];
 
 /** Share of the enclosed voxels the largest piece must hold for a level to count as "one piece". */
-export const ONE_PIECE_SHARE = 0.97;
+export const ONE_PIECE_SHARE = 0.99;
 
 /** One tried level. */
 export interface IsoCandidate {
@@ -45,7 +45,8 @@ function find(parent: Int32Array, i: number): number {
  * whose largest piece holds at least {@link ONE_PIECE_SHARE} of the enclosed voxels, among the
  * fractions before the first that fails after one that held (so noise that percolates at low
  * levels is not taken for the molecule) and before a level that sits on a mass of equal values
- * (a masked map's zeros); the smallest fraction when none holds. Two passes over the box, then work on
+ * (a masked map's zeros); when none holds, the level whose largest piece has the largest share.
+ * Two passes over the box, then work on
  * the enclosed voxels only.
  *
  * @param data voxels, x fastest, length nx·ny·nz
@@ -116,7 +117,13 @@ export function chooseIsoLevel(data: Float32Array, shape: readonly [number, numb
     }
     candidates.push({ fraction: ISO_FRACTIONS[j], level: levels[j], enclosed, largest });
   }
+  // none holds: the level whose largest piece has the largest share
   let chosen = 0;
+  for (let j = 1; j < candidates.length; j++) {
+    const c = candidates[j];
+    if (c.enclosed > 2 * c.fraction * n + 8) break;
+    if (c.largest / c.enclosed > candidates[chosen].largest / Math.max(1, candidates[chosen].enclosed)) chosen = j;
+  }
   let held = false;
   for (let j = 0; j < candidates.length; j++) {
     const c = candidates[j];

@@ -318,6 +318,7 @@ export class JobManager {
           files,
           layers: this.session.layers(map),
           solventPlot: m.solventPlot,
+          solventPlotSpec: m.solventPlotSpec,
           command,
         };
         map.result = view;

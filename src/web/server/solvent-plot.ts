@@ -3,7 +3,7 @@
  * initial and fitted Gaussians, and the confidence curve that was applied.
  */
 import type { EstimateResult } from '../../occupancy/estimate.js';
-import { solventModelSeries } from '../../plots/solvent-model-plot.js';
+import { solventModelSeries, solventModelSpec } from '../../plots/solvent-model-plot.js';
 import type { SolventPlotData } from './worker-protocol.js';
 
 /**
@@ -24,4 +24,13 @@ export function solventPlotData(result: EstimateResult): SolventPlotData {
     confidenceX: s.confidenceX,
     confidence: s.confidenceHedged ?? s.confidence,
   };
+}
+
+/**
+ * The Vega-Lite spec of the solvent-model plot, exactly as `occupy --plot` renders it to
+ * `solModel_<stem>.png/svg` (`plots/index.ts` writeSolventModelPlot): the page draws it with Vega.
+ */
+export function solventPlotSpec(result: EstimateResult, stem: string): Record<string, unknown> {
+  const series = solventModelSeries(result.solvent, result.confidenceCurve, result.confidenceCurve.hedge);
+  return solventModelSpec(series, `Solvent model: ${stem}`) as unknown as Record<string, unknown>;
 }

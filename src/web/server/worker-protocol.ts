@@ -47,6 +47,6 @@ export interface LayerFiles {
 export type WorkerMessage =
   | { type: 'progress'; phase: string; fraction: number }
   | { type: 'log'; level: 'info' | 'warning'; text: string }
-  | { type: 'done'; summary: EstimateSummary; solventPlot: SolventPlotData; layerFiles: LayerFiles }
+  | { type: 'done'; summary: EstimateSummary; solventPlot: SolventPlotData; solventPlotSpec: Record<string, unknown>; layerFiles: LayerFiles }
   | { type: 'halfmaps-done'; outcome: HalfMapsOutcome }
   | { type: 'error'; message: string };

@@ -9,6 +9,7 @@ import { UsageError } from '../core/exit-codes.js';
 import { runRadialShellsJob, type RadialShellsJobOptions } from './radial-shells-job.js';
 import { runMonoDirJob } from './monodir-job.js';
 import { runResMapJob } from './resmap-job.js';
+import { runMonoTomoJob } from './monotomo-job.js';
 
 /** The `occupy locres` options these jobs read. */
 export interface LocresMethodOptions extends RadialShellsJobOptions {
@@ -50,6 +51,9 @@ export async function runLocresMethodJob(h1Path: string, h2Path: string | undefi
     await runResMapJob(h1Path, h2Path, o, reporter);
     return true;
   }
-  if (o.method === 'monotomo') throw new Error(`--method ${o.method} is not available in this build yet`);
+  if (o.method === 'monotomo') {
+    await runMonoTomoJob(h1Path, h2Path, o, reporter);
+    return true;
+  }
   return false;
 }

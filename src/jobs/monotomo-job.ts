@@ -1,0 +1,63 @@
+/**
+ * The file pipeline of `occupy locres H1 H2 --method monotomo [--mask M]`: local resolution of
+ * half tomograms with a locally estimated noise model, block by block, written as
+ * `locres_<stem>.mrc` (or `-o`) with its histogram and log, as `occupy locres` writes its map.
+ * @see issue 18 item 4; src/resolution/monotomo.ts
+ */
+import { monoTomoLocalResolution } from '../resolution/monotomo.js';
+import { writeLocresMap } from './locres-map-output.js';
+import { assertSameBox, diagnoseInputs, jobRecord, readJobMap, type JobReporter } from './resolution-job-common.js';
+
+/** Options of {@link runMonoTomoJob} (the `occupy locres` options it uses). */
+export interface MonoTomoJobOptions {
+  mask?: string;
+  labels?: string;
+  angpix?: number;
+  /** `-o`: the output map (a folder: `locres_<stem>.mrc` in it). */
+  output?: string;
+  json?: boolean;
+  commandLine?: readonly string[];
+}
+
+/**
+ * Run MonoTomo on two half tomograms and write its outputs.
+ * Precondition: `await loadFft()` has resolved.
+ * @throws RangeError for a missing second half, mismatched boxes or an empty mask
+ */
+export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined, o: MonoTomoJobOptions, reporter: JobReporter): Promise<Record<string, unknown>> {
+  const t0 = performance.now();
+  if (!h2Path) throw new RangeError('--method monotomo needs two half tomograms (odd/even frames or tilts): occupy locres HALF1 HALF2 --method monotomo');
+  reporter.progress('read', 0);
+  const h1 = await readJobMap(h1Path, 'half tomogram', o.angpix, (l) => reporter.info(l));
+  const h2 = await readJobMap(h2Path, 'half tomogram', o.angpix);
+  const maskMap = o.mask ? await readJobMap(o.mask, '--mask map', o.angpix) : undefined;
+  const labelsMap = o.labels ? await readJobMap(o.labels, '--labels map', o.angpix) : undefined;
+  assertSameBox(h1.volume, h2.volume, 'second half tomogram');
+  assertSameBox(h1.volume, maskMap?.volume, '--mask');
+  assertSameBox(h1.volume, labelsMap?.volume, '--labels');
+  reporter.progress('diagnostics', 0);
+  const { warnings, diagnostics } = diagnoseInputs(reporter, h1.volume, h2.volume);
+  let r: ReturnType<typeof monoTomoLocalResolution>;
+  try {
+    r = monoTomoLocalResolution(h1.volume, h2.volume, { mask: maskMap?.volume.data, onProgress: (f) => reporter.progress('blocks', f) });
+  } catch (err) {
+    reporter.abort();
+    throw err;
+  }
+  reporter.progress('write', 0);
+  const protect = [h1Path, h2Path, ...(o.mask ? [o.mask] : [])];
+  const block = r.blockVoxels + 2 * r.marginVoxels;
+  const settings = `MonoTomo-style: monogenic test per block (core ${r.blockVoxels} + margin ${r.marginVoxels} vox), noise from each block's half difference (spatially variant), alpha 0.05, ${r.testedA.length} resolutions ${r.testedA[0].toFixed(2)}..${r.testedA[r.testedA.length - 1].toFixed(2)} A`;
+  const record = await jobRecord(o.commandLine, protect, {
+    method: 'monotomo', mask: o.mask ?? null, labels: o.labels ?? null, angpix: o.angpix ?? null, block: `${block} voxels (core ${r.blockVoxels}, margin ${r.marginVoxels})`,
+    'noise-model': 'local: half-tomogram difference within each block', 'frequency-range': `${r.testedA[0].toFixed(2)}–${r.testedA[r.testedA.length - 1].toFixed(2)} Å, ${r.testedA.length} resolutions`,
+    threshold: '95th percentile of the block noise amplitude (alpha 0.05)', background: r.backgroundA,
+  });
+  const inputBytes = 8 * h1.volume.data.length;
+  return writeLocresMap(h1Path, h1, o.output, protect, record, warnings, diagnostics, {
+    method: 'monotomo', title: 'MonoTomo-style', settings, resolutionA: r.resolution, mask: maskMap?.volume.data, backgroundA: r.backgroundA, testedA: r.testedA,
+    labels: labelsMap && o.labels ? { path: o.labels, data: labelsMap.volume.data } : undefined,
+    extraLines: [`Blocks             : ${r.blocks} of ${block}³ voxels; working memory ${(r.workingBytes / 2 ** 20).toFixed(1)} MiB besides the inputs (${(inputBytes / 2 ** 20).toFixed(1)} MiB)`],
+    extraJson: { blocks: r.blocks, blockVoxels: r.blockVoxels, marginVoxels: r.marginVoxels, workingBytes: r.workingBytes, inputBytes },
+  }, reporter, o.json, t0);
+}

@@ -8,7 +8,8 @@
 import { Option, type Command } from 'commander';
 import { ANGPIX_MAX_A, ANGPIX_MIN_A, voxelSizeError } from '../core/voxel-size-limits.js';
 import { OptionError, inRange, rangeText, strictNumber, type Range } from '../core/option-error.js';
-import { allowedText, numberAllowed, INT_OPTION_MAX, SEED_MAX, RESOLUTION_MAX_A, RESOLUTION_MIN_A, type OptionSpec } from '../occupancy/options.js';
+import { allowedText, numberAllowed, type OptionSpec } from '../core/option-schema.js';
+import { INT_OPTION_MAX, SEED_MAX, RESOLUTION_MAX_A, RESOLUTION_MIN_A } from '../occupancy/options.js';
 
 /** An out-of-range or malformed option value; the message names the option, the range and the value. */
 export class OptionRangeError extends OptionError {

@@ -9,7 +9,10 @@
  * Browser-safe: no Node imports.
  * @see shared/spec/occupy-algorithm.md §2–§3, §9 (the options of the original OccuPy)
  */
-import { OptionError, inRange, rangeText, type Range } from '../core/option-error.js';
+import { OptionError, rangeText } from '../core/option-error.js';
+import { allowedText, checkOptionValue, numberAllowed, type OptionGroup, type OptionSpec } from '../core/option-schema.js';
+
+export { allowedText, checkOptionValue, numberAllowed, type OptionGroup, type OptionSpec, type OptionType } from '../core/option-schema.js';
 import { ANGPIX_MAX_A, ANGPIX_MIN_A, voxelSizeError } from '../core/voxel-size-limits.js';
 import type { ModificationRequest } from './modification-curves.js';
 import { KERNEL_SIZE_MAX, kernelSizeError, maxKernelSize } from './kernel.js';
@@ -28,48 +31,6 @@ export const DEFAULT_MAX_BOX = 256;
 export const DEFAULT_SCALE_LIMIT = 0.05;
 /** Default `--min-vis-scale`. */
 export const DEFAULT_MIN_VIS_SCALE = 0.2;
-
-/** Kind of value an option takes. */
-export type OptionType = 'number' | 'integer' | 'boolean' | 'string' | 'path' | 'choice';
-
-/** What the options are about (for grouping in docs and the GUI). */
-export type OptionGroup = 'input' | 'estimate' | 'solvent' | 'modification' | 'output';
-
-/** One option of a schema. */
-export interface OptionSpec<K extends string = string> {
-  /** Key in the library's option object (`lowpassA`, `tau`, …). */
-  key: K;
-  /** The commander flags as shown in help, e.g. `-r, --resolution <A>`. */
-  flags: string;
-  /** The long flag alone, e.g. `--resolution` (used in every message). */
-  flag: string;
-  /** The original OccuPy's multi-letter short flag (`-lp`, `-am`, `-at`), rewritten to {@link flag} before parsing. */
-  occupyShort?: string;
-  /** Hidden aliases: flags (no value) and description; `--lp-scale` sets the same key. */
-  aliases?: { flags: string; doc: string }[];
-  /** `--no-<name>` of a boolean whose default is true: its help text. */
-  negation?: string;
-  type: OptionType;
-  /** Unit of a number: `Å`, `voxels`, `fraction`, `power`. */
-  unit?: string;
-  /** Allowed range of a number. */
-  range?: Range;
-  /** An extra condition on a number (odd, even, 0 = off, …) with {@link allowed} saying it. */
-  valid?: (v: number) => boolean;
-  /** The allowed values as text, for messages (`a number in (0, 1]`); derived from the range when absent. */
-  allowed?: string;
-  /** Allowed values of a `choice`. */
-  choices?: readonly string[];
-  /** With a boolean flag: the value the key takes when the flag is given (`--occupancy` → mode `occ`). */
-  flagValue?: string;
-  /** Default when not given (undefined: derived from the map, or off). */
-  default?: number | string | boolean;
-  /** Whether the CLI shows the default in its help (`(default: 256)`). */
-  showDefault?: boolean;
-  /** Help text (one line). */
-  doc: string;
-  group: OptionGroup;
-}
 
 /** What a user may give to the estimate (every field optional; {@link resolveEstimateOptions} fills the rest). */
 export interface EstimateOptionValues {
@@ -198,56 +159,6 @@ export const ESTIMATE_OPTIONS: readonly OptionSpec<EstimateOptionKey>[] = [
 
 /** The spec of an estimate option by key. */
 export const ESTIMATE_OPTION: Readonly<Record<EstimateOptionKey, OptionSpec<EstimateOptionKey>>> = Object.fromEntries(ESTIMATE_OPTIONS.map((s) => [s.key, s])) as Record<EstimateOptionKey, OptionSpec<EstimateOptionKey>>;
-
-/** The allowed values of an option as text (`a number in (0, 1] Å`, `one of original, centred`). */
-export function allowedText(spec: OptionSpec): string {
-  if (spec.allowed) return spec.allowed;
-  if (spec.type === 'choice') return `one of ${(spec.choices ?? []).join(', ')}`;
-  if (spec.type === 'boolean') return spec.flagValue !== undefined ? `one of ${(spec.choices ?? []).join(', ')}` : 'true or false';
-  if (spec.type === 'string' || spec.type === 'path') return 'a non-empty string';
-  if (spec.range) return `${spec.type === 'integer' ? 'an integer' : 'a number'} ${rangeText(spec.range)}`;
-  return spec.type === 'integer' ? 'an integer' : 'a finite number';
-}
-
-/** Whether a number is allowed for a numeric option (range and extra condition). */
-export function numberAllowed(spec: OptionSpec, v: number): boolean {
-  if (!Number.isFinite(v)) return false;
-  if (spec.type === 'integer' && !Number.isInteger(v)) return false;
-  if (spec.range && !inRange(v, spec.range)) return false;
-  return spec.valid ? spec.valid(v) : true;
-}
-
-/** The value as shown in messages: numbers as typed by a program (`2`), strings quoted. */
-const shownValue = (v: unknown) => (typeof v === 'string' ? `'${v}'` : typeof v === 'number' ? String(v) : JSON.stringify(v));
-
-/**
- * Check one option's value (type, range, choices).
- * @param spec the option
- * @param value the value (not undefined)
- * @param shown the value as it should appear in the message (default: the value itself)
- * @throws OptionError `<flag> must be <allowed>, got <value>`
- */
-export function checkOptionValue(spec: OptionSpec, value: unknown, shown = shownValue(value)): void {
-  let ok: boolean;
-  switch (spec.type) {
-    case 'number':
-    case 'integer':
-      ok = typeof value === 'number' && numberAllowed(spec, value);
-      break;
-    case 'boolean':
-      ok = spec.flagValue !== undefined ? typeof value === 'string' && (spec.choices ?? []).includes(value) : typeof value === 'boolean';
-      break;
-    case 'choice':
-      ok = typeof value === 'string' && (spec.choices ?? []).includes(value);
-      break;
-    default:
-      ok = typeof value === 'string' && value !== '';
-  }
-  if (!ok) {
-    const allowed = allowedText(spec);
-    throw new OptionError(`${spec.key === 'mode' ? 'mode' : spec.flag} must be ${allowed}, got ${shown}`, spec.key, allowed, { flag: spec.flag, value });
-  }
-}
 
 /** The estimate's options with every default filled in and every rule between options applied. */
 export interface ResolvedEstimateOptions {

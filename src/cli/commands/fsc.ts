@@ -2,11 +2,11 @@
  * `occupy fsc HALF1 HALF2 [--mask M] [--angpix A]`: global Fourier shell correlation; with a mask
  * also RELION's phase-randomised corrected FSC (see `resolution/fsc-corrected.ts`).
  */
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { mapStem } from '../../occupancy/output-names.js';
-import { angpixOption, integerOption, rangeOption, seedOption } from '../options.js';
+import { addSchemaOptions } from '../options.js';
+import { FSC_OPTIONS, resolveFscOptions } from '../../resolution/fsc-options.js';
 import { runDirectionalFscJob } from '../../jobs/directional-fsc-job.js';
-import { UsageError } from '../../core/exit-codes.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
 import { outputFile } from '../output-path.js';
@@ -37,15 +37,11 @@ export interface FscOptions {
 
 /** Add the arguments and options of `occupy fsc`. */
 export function addFscOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .argument('<half1>', 'first half map')
-    .argument('<half2>', 'second half map')
-    .option('--mask <map>', 'multiply both halves by this (soft) mask first; also reports the phase-randomised corrected FSC (as relion_postprocess) and its 0.143 resolution')
-    .option('--seed <n>', 'seed of the phase randomisation with --mask (default 0: reproducible)', seedOption('--seed'))
-    .option('--randomisations <n>', 'with --mask: average the randomised-phase FSC over n draws (default 1, as RELION; more lowers its noise)', integerOption('--randomisations', 1, 'an integer in 1..100', 100))
-    .option('--directional', 'directional FSC (3DFSC-style): FSC in cones around 300 directions, resolution per direction, fitted best/worst directions and sphericity; writes 3dfsc_<stem>.mrc/.csv/_xyz.csv/.png/.svg/_log.txt')
-    .option('--cone-angle <deg>', 'with --directional: cone half-angle in degrees (default 20)', rangeOption('--cone-angle', { min: 0, max: 90, minOpen: true, maxOpen: true }))
-    .option('--angpix <A>', 'voxel size in Å instead of the header\'s: rescales the frequency axis and the resolution (as RELION PostProcess)', angpixOption('--angpix'))
+    .argument('<half2>', 'second half map');
+  // the FSC's options come from the option schema (src/resolution/fsc-options.ts)
+  return addSchemaOptions(cmd, FSC_OPTIONS)
     .option('-o, --output <prefix>', 'output prefix: <prefix>.csv, .json, .png, .svg (default fsc_<half1 stem>)')
     .option('--json', 'print the result (curve and resolutions) as one JSON object on stdout')
     .option('-v, --verbose', 'more detail')
@@ -55,8 +51,8 @@ export function addFscOptions(cmd: Command): Command {
 /** Run `occupy fsc`. */
 export async function run(h1Path: string, h2Path: string, o: FscOptions): Promise<void> {
   const reporter = new Reporter(verbosityOf(o));
+  resolveFscOptions(o); // values and rules (--cone-angle only with --directional)
   if (o.directional) return void (await runDirectionalFscJob(h1Path, h2Path, o, reporter));
-  if (o.coneAngle !== undefined) throw new UsageError('--cone-angle needs --directional');
   // the pipeline (read, FSC, write the output set) is the FSC job's; -o DIR/ → DIR/fsc_<stem>.*
   const { summary: result, files, lines } = await fscJob(h1Path, h2Path, { ...o, outputPrefix: outputFile(o.output, `fsc_${mapStem(h1Path)}`), onWarning: (w) => reporter.warn(w), onInfo: (l) => reporter.info(l) });
   if (o.json) {

@@ -2,12 +2,11 @@
  * `occupy locres HALF1 HALF2 ...`: local resolution in Å from half maps (local FSC), or the
  * monogenic (MonoRes-style) estimate from one map or two half maps.
  */
-import { Command, Option } from 'commander';
-import { CALIBRATED_THRESHOLD } from '../../resolution/local-fsc.js';
-import { angpixOption, integerOption, rangeOption, resolutionOption } from '../options.js';
+import type { Command } from 'commander';
+import { addSchemaOptions } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
-import { HANN_KERNEL_SHELLS, LOCAL_FSC_WINDOW_MIN } from '../../resolution/window-minimum.js';
+import { LOCRES_OPTIONS, resolveLocresOptions } from '../../resolution/locres-options.js';
 import { locresJob, type LocresJobResult } from '../../jobs/locres-job.js';
 import { runLocresMethodJob } from '../../jobs/locres-methods-job.js';
 
@@ -44,26 +43,11 @@ export interface LocresOptions {
 
 /** Add the arguments and options of `occupy locres`. */
 export function addLocresOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .argument('<half1>', 'first half map (or the single map with --method monores)')
-    .argument('[half2]', 'second half map')
-    .addOption(new Option('--method <method>', 'localfsc (half maps, blocres family), monores (monogenic), monodir (local-directional: monodir_<stem>_*.mrc), monotomo (half tomograms, noise estimated locally), resmap (ResMap-style, one map or half maps)').choices(['localfsc', 'monores', 'monodir', 'monotomo', 'resmap']).default('localfsc'))
-    .option('--mask <map>', 'where to report (> 0.5); required for monores and resmap with one map')
-    .option('--shells', 'FSC resolution per spherical shell about --centre (blocres -shell): shells_<stem>.csv/.mrc/plot')
-    .option('--shell-width <A>', 'with --shells: shell width in Å (default 4 voxels)', resolutionOption('--shell-width'))
-    .option('--centre <x,y,z>', 'with --shells or --method monodir: centre in voxels (0-based; default the box centre)')
-    .option('--cone-angle <deg>', 'with --method monodir: cone half-angle of the directional filters in degrees (default 30)', rangeOption('--cone-angle', { min: 0, max: 90, minOpen: true, maxOpen: true }))
-    .option('--window <voxels>', 'local FSC window edge; default round(6 × global resolution / voxel) made even, >= 16', integerOption('--window', LOCAL_FSC_WINDOW_MIN, `an integer in ${LOCAL_FSC_WINDOW_MIN}..(smallest edge of the box): a smaller Hann window leaves fewer than two independent FSC shells (its Fourier kernel spans ${HANN_KERNEL_SHELLS} of the window/2 shells)`, 4096))
-    .option('--step <voxels>', 'local FSC sampling step; default window / 4', integerOption('--step', 1, 'an integer in 1..4096', 4096))
-    .option('--threshold <fsc>', `FSC threshold (default ${CALIBRATED_THRESHOLD}, calibrated with pre-whitening)`, rangeOption('--threshold', { min: 0, max: 1, minOpen: true, maxOpen: true }))
-    .option('--no-whiten', 'local FSC without spectral pre-whitening (window leakage then inflates the FSC near Nyquist)')
-    .option('--relion', "RELION 3.1's --locres: soft spherical windows, phase randomisation beyond 25 Å, FSC 0.143")
-    .option('--locres-sampling <A>', 'with --relion: window sampling in Å (RELION --locres_sampling)', resolutionOption('--locres-sampling'), undefined)
-    .option('--labels <map>', 'labels map (domains, segments; integers > 0) on the same box: median and 10–90 % range per label')
-    .option('--randomize-at <A>', 'correct window-induced noise correlation by phase randomisation beyond this resolution (Å)', resolutionOption('--randomize-at'))
-    .option('--lowest-resolution <A>', 'coarsest reported value, also written outside the mask (Å)', resolutionOption('--lowest-resolution'), 50)
-    .option('--filter', 'also write the map locally low-passed at its local resolution')
-    .option('--angpix <A>', 'override the voxel size of the inputs (Å)', angpixOption('--angpix'))
+    .argument('[half2]', 'second half map');
+  // the method's options come from the option schema (src/resolution/locres-options.ts)
+  return addSchemaOptions(cmd, LOCRES_OPTIONS)
     .option('-o, --output <path>', 'output map (default: locres_<stem>.mrc in the current folder)')
     .option('--json', 'print the summary as one JSON object on stdout')
     .option('-v, --verbose', 'more detail')
@@ -75,15 +59,8 @@ export async function run(half1Path: string, half2Path: string | undefined, o: L
   const reporter = new Reporter(verbosityOf(o));
   if (await runLocresMethodJob(half1Path, half2Path, o, reporter)) return; // issue 18: --shells, monodir, monotomo, resmap
   const t0 = performance.now();
-  if (o.method === 'localfsc' && !half2Path) throw new RangeError('local FSC needs two half maps: occupy locres HALF1 HALF2 (or --method monores MAP --mask M)');
-  if (o.method === 'monores' && !half2Path && !o.mask) throw new RangeError('--method monores with one map needs --mask (molecule inside, noise outside)');
-  if (o.locresSampling !== undefined && !o.relion) throw new RangeError('--locres-sampling needs --relion');
-  if (o.relion) {
-    if (o.method === 'monores') throw new RangeError('--relion is a local-FSC mode: not with --method monores');
-    for (const [flag, v] of [['--window', o.window], ['--step', o.step], ['--threshold', o.threshold]] as const) {
-      if (v !== undefined) throw new RangeError(`${flag} cannot be combined with --relion (RELION's --locres sets windows by --locres-sampling and uses FSC 0.143)`);
-    }
-  }
+  // values, defaults and the rules between options of local FSC and MonoRes: the option schema's
+  resolveLocresOptions(o, half2Path ? 2 : 1);
   // the pipeline (read, estimate, write the output set, log) is the locres job's
   let job: LocresJobResult;
   try {

@@ -1,0 +1,119 @@
+/**
+ * The options of local resolution (`occupy locres`), declared once: key, flag, unit, type, range,
+ * default and help ({@link LOCRES_OPTIONS}), and {@link resolveLocresOptions}, which checks the
+ * values and the rules between options of the local-FSC and MonoRes methods. The CLI builds its
+ * commander options and help from the table.
+ * @see shared/spec/local-resolution.md
+ */
+import { OptionError } from '../core/option-error.js';
+import { checkOptionValue, type OptionSpec } from '../core/option-schema.js';
+import { ANGPIX_MAX_A, ANGPIX_MIN_A } from '../core/voxel-size-limits.js';
+import { CALIBRATED_THRESHOLD } from './local-fsc.js';
+import { HANN_KERNEL_SHELLS, LOCAL_FSC_WINDOW_MIN } from './window-minimum.js';
+
+/** Smallest and largest value of the Å options (`--lowest-resolution`, `--randomize-at`, …). */
+const RESOLUTION_RANGE = { min: 0.1, max: 1000, unit: 'Å' } as const;
+/** Largest `--window` and `--step`, voxels. */
+const WINDOW_MAX = 4096;
+
+/** The methods of `occupy locres`. */
+export const LOCRES_METHODS = ['localfsc', 'monores', 'monodir', 'monotomo', 'resmap'] as const;
+/** A method of `occupy locres`. */
+export type LocresMethod = (typeof LOCRES_METHODS)[number];
+
+/** What a user may give to local resolution (every field optional). */
+export interface LocresOptionValues {
+  /** `--method` (default `localfsc`). */
+  method?: LocresMethod;
+  /** `--mask` path: where to report (> 0.5). */
+  mask?: string;
+  /** `--shells`: FSC per spherical shell about `centre`. */
+  shells?: boolean;
+  /** `--shell-width` in Å. */
+  shellWidth?: number;
+  /** `--centre x,y,z` in voxels (0-based). */
+  centre?: string;
+  /** `--cone-angle` in degrees, in (0, 90). */
+  coneAngle?: number;
+  /** `--window` edge in voxels, >= 16. */
+  window?: number;
+  /** `--step` in voxels. */
+  step?: number;
+  /** `--threshold`: FSC threshold in (0, 1). */
+  threshold?: number;
+  /** `--no-whiten` gives false (default true). */
+  whiten?: boolean;
+  /** `--relion`: RELION 3.1's --locres. */
+  relion?: boolean;
+  /** `--locres-sampling` in Å (with `relion`). */
+  locresSampling?: number;
+  /** `--labels` path. */
+  labels?: string;
+  /** `--randomize-at` in Å. */
+  randomizeAt?: number;
+  /** `--lowest-resolution` in Å (default 50). */
+  lowestResolution?: number;
+  /** `--filter`. */
+  filter?: boolean;
+  /** `--angpix` in Å. */
+  angpix?: number;
+}
+
+/** Key of a local-resolution option. */
+export type LocresOptionKey = keyof LocresOptionValues;
+
+const angstrom = (key: LocresOptionKey, flag: string, doc: string, extra: Partial<OptionSpec<LocresOptionKey>> = {}): OptionSpec<LocresOptionKey> => ({ key, flags: `${flag} <A>`, flag, doc, type: 'number', unit: 'Å', range: RESOLUTION_RANGE, group: 'method', ...extra });
+const bool = (key: LocresOptionKey, flag: string, doc: string): OptionSpec<LocresOptionKey> => ({ key, flags: flag, flag, doc, type: 'boolean', group: 'method' });
+
+/** The options of `occupy locres` (without output placement and verbosity), in the order of its help. */
+export const LOCRES_OPTIONS: readonly OptionSpec<LocresOptionKey>[] = [
+  { key: 'method', flags: '--method <method>', flag: '--method', type: 'choice', choices: LOCRES_METHODS, default: 'localfsc', showDefault: true, doc: 'localfsc (half maps, blocres family), monores (monogenic), monodir (local-directional: monodir_<stem>_*.mrc), monotomo (half tomograms, noise estimated locally), resmap (ResMap-style, one map or half maps)', group: 'method' },
+  { key: 'mask', flags: '--mask <map>', flag: '--mask', type: 'path', doc: 'where to report (> 0.5); required for monores and resmap with one map', group: 'input' },
+  bool('shells', '--shells', 'FSC resolution per spherical shell about --centre (blocres -shell): shells_<stem>.csv/.mrc/plot'),
+  angstrom('shellWidth', '--shell-width', 'with --shells: shell width in Å (default 4 voxels)'),
+  { key: 'centre', flags: '--centre <x,y,z>', flag: '--centre', type: 'string', doc: 'with --shells or --method monodir: centre in voxels (0-based; default the box centre)', group: 'method' },
+  { key: 'coneAngle', flags: '--cone-angle <deg>', flag: '--cone-angle', type: 'number', unit: '°', range: { min: 0, max: 90, minOpen: true, maxOpen: true }, doc: 'with --method monodir: cone half-angle of the directional filters in degrees (default 30)', group: 'method' },
+  { key: 'window', flags: '--window <voxels>', flag: '--window', type: 'integer', unit: 'voxels', range: { min: LOCAL_FSC_WINDOW_MIN, max: WINDOW_MAX }, allowed: `an integer in ${LOCAL_FSC_WINDOW_MIN}..(smallest edge of the box): a smaller Hann window leaves fewer than two independent FSC shells (its Fourier kernel spans ${HANN_KERNEL_SHELLS} of the window/2 shells)`, doc: 'local FSC window edge; default round(6 × global resolution / voxel) made even, >= 16', group: 'method' },
+  { key: 'step', flags: '--step <voxels>', flag: '--step', type: 'integer', unit: 'voxels', range: { min: 1, max: WINDOW_MAX }, allowed: `an integer in 1..${WINDOW_MAX}`, doc: 'local FSC sampling step; default window / 4', group: 'method' },
+  { key: 'threshold', flags: '--threshold <fsc>', flag: '--threshold', type: 'number', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, doc: `FSC threshold (default ${CALIBRATED_THRESHOLD}, calibrated with pre-whitening)`, group: 'method' },
+  { key: 'whiten', flags: '--no-whiten', flag: '--no-whiten', type: 'boolean', default: true, doc: 'local FSC without spectral pre-whitening (window leakage then inflates the FSC near Nyquist)', group: 'method' },
+  bool('relion', '--relion', "RELION 3.1's --locres: soft spherical windows, phase randomisation beyond 25 Å, FSC 0.143"),
+  angstrom('locresSampling', '--locres-sampling', 'with --relion: window sampling in Å (RELION --locres_sampling)'),
+  { key: 'labels', flags: '--labels <map>', flag: '--labels', type: 'path', doc: 'labels map (domains, segments; integers > 0) on the same box: median and 10–90 % range per label', group: 'input' },
+  angstrom('randomizeAt', '--randomize-at', 'correct window-induced noise correlation by phase randomisation beyond this resolution (Å)'),
+  angstrom('lowestResolution', '--lowest-resolution', 'coarsest reported value, also written outside the mask (Å)', { default: 50, showDefault: true }),
+  bool('filter', '--filter', 'also write the map locally low-passed at its local resolution'),
+  { key: 'angpix', flags: '--angpix <A>', flag: '--angpix', type: 'number', unit: 'Å', range: { min: ANGPIX_MIN_A, max: ANGPIX_MAX_A, unit: 'Å' }, doc: 'override the voxel size of the inputs (Å)', group: 'input' },
+];
+
+/** The spec of a local-resolution option by key. */
+export const LOCRES_OPTION: Readonly<Record<LocresOptionKey, OptionSpec<LocresOptionKey>>> = Object.fromEntries(LOCRES_OPTIONS.map((s) => [s.key, s])) as Record<LocresOptionKey, OptionSpec<LocresOptionKey>>;
+
+/** Local-resolution options with the defaults filled in. */
+export type ResolvedLocresOptions = LocresOptionValues & { method: LocresMethod; whiten: boolean; lowestResolution: number };
+
+/**
+ * Check local-resolution options and fill their defaults: every value against
+ * {@link LOCRES_OPTIONS}, then the rules of the local-FSC and MonoRes methods — local FSC needs two
+ * maps; MonoRes with one map needs a mask; `locresSampling` needs `relion`; `relion` is a local-FSC
+ * mode and sets its own window, step and threshold. (The issue-18 methods check their own rules.)
+ * @param values the options given (undefined values count as absent; other keys are ignored)
+ * @param maps how many maps were given (1 or 2)
+ * @throws OptionError naming the option (`.option` = key), what is allowed and the value
+ */
+export function resolveLocresOptions(values: LocresOptionValues, maps: 1 | 2): ResolvedLocresOptions {
+  const given = values as Record<string, unknown>;
+  for (const spec of LOCRES_OPTIONS) if (given[spec.key] !== undefined) checkOptionValue(spec, given[spec.key]);
+  const o: ResolvedLocresOptions = { ...values, method: values.method ?? 'localfsc', whiten: values.whiten !== false, lowestResolution: values.lowestResolution ?? 50 };
+  const rule = (message: string, key: LocresOptionKey, allowed: string) => new OptionError(message, key, allowed, { flag: LOCRES_OPTION[key].flag });
+  if (o.method === 'localfsc' && maps < 2) throw rule('local FSC needs two half maps: occupy locres HALF1 HALF2 (or --method monores MAP --mask M)', 'method', 'two half maps for localfsc');
+  if (o.method === 'monores' && maps < 2 && !o.mask) throw rule('--method monores with one map needs --mask (molecule inside, noise outside)', 'mask', 'a mask with monores on one map');
+  if (o.locresSampling !== undefined && !o.relion) throw rule('--locres-sampling needs --relion', 'locresSampling', 'only with relion');
+  if (o.relion) {
+    if (o.method === 'monores') throw rule('--relion is a local-FSC mode: not with --method monores', 'relion', 'only with method localfsc');
+    for (const key of ['window', 'step', 'threshold'] as const) {
+      if (o[key] !== undefined) throw rule(`${LOCRES_OPTION[key].flag} cannot be combined with --relion (RELION's --locres sets windows by --locres-sampling and uses FSC 0.143)`, key, 'not with relion');
+    }
+  }
+  return o;
+}

@@ -1,0 +1,73 @@
+/**
+ * The option schemas of `occupy locres` and `occupy fsc` (src/resolution/locres-options.ts, fsc-options.ts): defaults, ranges, the
+ * rules of local FSC and MonoRes, and that the command's options and help come from the table.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { OptionError } from '../../src/core/option-error.js';
+import { allowedText } from '../../src/core/option-schema.js';
+import { LOCRES_OPTION, LOCRES_OPTIONS, resolveLocresOptions } from '../../src/resolution/locres-options.js';
+import { runInProcess } from '../helpers/cli-run.js';
+
+function optionOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    assert.ok(e instanceof OptionError, String(e));
+    return e.option;
+  }
+  assert.fail('no OptionError');
+}
+
+describe('resolveLocresOptions', () => {
+  it('defaults: local FSC, pre-whitened, 50 Å outside the mask', () => {
+    const r = resolveLocresOptions({}, 2);
+    assert.equal(r.method, 'localfsc');
+    assert.equal(r.whiten, true);
+    assert.equal(r.lowestResolution, 50);
+  });
+
+  it('rules: two maps for local FSC, a mask for MonoRes on one map, --locres-sampling only with --relion, --relion sets its own window/step/threshold', () => {
+    assert.equal(optionOf(() => resolveLocresOptions({}, 1)), 'method');
+    assert.equal(optionOf(() => resolveLocresOptions({ method: 'monores' }, 1)), 'mask');
+    assert.equal(resolveLocresOptions({ method: 'monores', mask: 'm.mrc' }, 1).method, 'monores');
+    assert.equal(optionOf(() => resolveLocresOptions({ locresSampling: 10 }, 2)), 'locresSampling');
+    assert.equal(resolveLocresOptions({ locresSampling: 10, relion: true }, 2).locresSampling, 10);
+    assert.equal(optionOf(() => resolveLocresOptions({ relion: true, method: 'monores' }, 2)), 'relion');
+    for (const key of ['window', 'step', 'threshold'] as const) assert.equal(optionOf(() => resolveLocresOptions({ relion: true, [key]: key === 'threshold' ? 0.5 : 20 }, 2)), key);
+  });
+
+  it('ranges: window >= 16, threshold in (0, 1), method one of five', () => {
+    assert.equal(optionOf(() => resolveLocresOptions({ window: 12 }, 2)), 'window');
+    assert.equal(resolveLocresOptions({ window: 16 }, 2).window, 16);
+    assert.equal(optionOf(() => resolveLocresOptions({ threshold: 1 }, 2)), 'threshold');
+    assert.equal(optionOf(() => resolveLocresOptions({ method: 'blocres' as never }, 2)), 'method');
+  });
+
+  it('`occupy locres --help` lists every option of the table; a bad value exits 2 with the table\'s allowed range', async () => {
+    const help = await runInProcess(['locres', '--help']);
+    const flat = help.stdout.replace(/\s+/g, ' ');
+    for (const s of LOCRES_OPTIONS) assert.ok(flat.includes(s.flags), `${s.flags} missing from locres --help`);
+    const bad = await runInProcess(['locres', 'a.mrc', 'b.mrc', '--threshold', '1']);
+    assert.equal(bad.code, 2);
+    assert.ok(bad.stderr.includes(`--threshold must be ${allowedText(LOCRES_OPTION.threshold)}, got '1'`), bad.stderr);
+    const rule = await runInProcess(['locres', 'a.mrc', 'b.mrc', '--locres-sampling', '10']);
+    assert.equal(rule.code, 2, 'contradictory options are a usage error');
+    assert.match(rule.stderr, /^occupy: error: --locres-sampling needs --relion\n$/);
+  });
+});
+
+describe('resolveFscOptions (occupy fsc)', () => {
+  it('--cone-angle only with --directional; ranges from the table; `occupy fsc --help` lists the table', async () => {
+    const { FSC_OPTIONS, resolveFscOptions } = await import('../../src/resolution/fsc-options.js');
+    assert.equal(optionOf(() => resolveFscOptions({ coneAngle: 20 })), 'coneAngle');
+    assert.equal(resolveFscOptions({ coneAngle: 20, directional: true }).coneAngle, 20);
+    assert.equal(optionOf(() => resolveFscOptions({ randomisations: 0 })), 'randomisations');
+    assert.equal(optionOf(() => resolveFscOptions({ seed: -1 })), 'seed');
+    const help = (await runInProcess(['fsc', '--help'])).stdout.replace(/\s+/g, ' ');
+    for (const s of FSC_OPTIONS) assert.ok(help.includes(s.flags), `${s.flags} missing from fsc --help`);
+    const r = await runInProcess(['fsc', 'a.mrc', 'b.mrc', '--cone-angle', '20']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--cone-angle needs --directional/);
+  });
+});

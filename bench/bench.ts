@@ -210,6 +210,11 @@ try {
     console.log('\noccupy decompose, 256³ phantom (issue 17 targets: one map <= 20 s, half maps <= 30 s):');
     execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'decompose-speed.ts'), '--box', '256', '--runs', '1'], { stdio: 'inherit' });
   }
+  if (!process.argv.includes('--no-resolution-methods')) {
+    // issue 18: directional FSC, MonoDir, radial shells, ResMap-style, MonoTomo (bench/resolution-methods.ts; --no-resolution-methods skips it)
+    console.log('\nIssue 18 resolution methods (targets: directional FSC 256³ <= 10 s, MonoDir 128³ <= 60 s):');
+    execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'resolution-methods.ts'), '--runs', String(Math.min(runs, 3))], { stdio: 'inherit' });
+  }
   if (!process.argv.includes('--no-library')) {
     // the library in a classification loop: 100 in-memory estimates in one process next to 100 CLI processes (bench/library-loop.ts; --no-library skips it)
     console.log('\nLibrary in a classification loop (issue 14): maps per second and peak RSS:');

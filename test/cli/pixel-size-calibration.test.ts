@@ -10,7 +10,19 @@ import { join } from 'node:path';
 import { z40ForApparentCs } from '../../src/pixel-size/index.js';
 import { parseStar, getBlock, loopTable, column } from '../../src/io/star/index.js';
 import { runCli } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/cli-run.js';
 import { magMatrixOpticsStar, zernikeOpticsStar } from '../helpers/fixtures.js';
+
+/**
+ * `occupy <args>` in this process (`main(argv)`, output captured), rejecting like {@link runCli}
+ * on a non-zero exit: each command keeps one child-process run below, the other runs and every
+ * error case need no process of their own.
+ */
+async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await runInProcess(args);
+  if (r.code !== 0) throw r;
+  return r;
+}
 
 const oneLineError = (re: RegExp) => (e: { code: number; stderr: string }) => {
   assert.notEqual(e.code, 0);
@@ -30,10 +42,10 @@ describe('occupy pixel-size calibration and star join', () => {
     const z40 = z40ForApparentCs(2.7, 2.7 * (0.54 / 0.51) ** 4, 300);
     const star = join(dir, 'optics.star');
     writeFileSync(star, zernikeOpticsStar(z40, 'opticsGroup1'));
-    const b = JSON.parse((await runCli(['pixel-size', 'from-cs', '--star', star, '--json'])).stdout);
+    const b = JSON.parse((await inProcess(['pixel-size', 'from-cs', '--star', star, '--json'])).stdout);
     assert.ok(Math.abs(b.groups[0].truePixelA - 0.51) < 1e-6, `${b.groups[0].truePixelA}`);
     assert.ok(Math.abs(b.groups[0].csApparentMm - 3.39) < 0.01);
-    const text = (await runCli(['pixel-size', 'from-cs', '--star', star])).stdout;
+    const text = (await inProcess(['pixel-size', 'from-cs', '--star', star])).stdout;
     assert.match(text, /λ = 0\.019687 Å/);
     assert.match(text, /0\.5100 Å/);
   });
@@ -44,7 +56,7 @@ describe('occupy pixel-size calibration and star join', () => {
     const r = JSON.parse((await runCli(['pixel-size', 'groups', '--star', star, '--trusted-group', '1', '--trusted-angpix', '1.0', '--json'])).stdout);
     assert.equal(r.reconstructionPixelA.toFixed(3), '0.990');
     assert.equal(r.groups[1].truePixelA.toFixed(3), '0.900');
-    const byName = JSON.parse((await runCli(['pixel-size', 'groups', '--star', star, '--trusted-group', 'opticsGroup1', '--trusted-angpix', '1.0', '--json'])).stdout);
+    const byName = JSON.parse((await inProcess(['pixel-size', 'groups', '--star', star, '--trusted-group', 'opticsGroup1', '--trusted-angpix', '1.0', '--json'])).stdout);
     assert.equal(byName.reconstructionPixelA, r.reconstructionPixelA);
   });
 
@@ -53,7 +65,7 @@ describe('occupy pixel-size calibration and star join', () => {
     assert.ok(Math.abs(r.outOfPhase.resolutionA - 2.55) < 0.05, `${r.outOfPhase.resolutionA}`);
     assert.ok(Math.abs(r.model.defocusA - 5606) < 1);
     for (const f of r.files) assert.ok(existsSync(f));
-    const refit = JSON.parse((await runCli(['pixel-size', 'ctf-plot', '--true-angpix', '0.51', '--nominal-angpix', '0.54', '--defocus', '5000', '--refit-cs', '-o', join(dir, 'ctf2'), '--json'])).stdout);
+    const refit = JSON.parse((await inProcess(['pixel-size', 'ctf-plot', '--true-angpix', '0.51', '--nominal-angpix', '0.54', '--defocus', '5000', '--refit-cs', '-o', join(dir, 'ctf2'), '--json'])).stdout);
     assert.equal(refit.outOfPhase, null);
   });
 
@@ -67,16 +79,16 @@ describe('occupy pixel-size calibration and star join', () => {
     const j = parseStar(readFileSync(join(dir, 'joined.star'), 'utf8'));
     assert.deepEqual(column(loopTable(getBlock(j, 'particles')!)!, 'rlnOpticsGroup'), ['1', '1', '2']);
     writeFileSync(join(dir, 'c.star'), mk('dataset1', '1', '0.95', ['1@c.mrcs']));
-    await assert.rejects(runCli(['star', 'join', join(dir, 'a.star'), join(dir, 'c.star'), '-o', join(dir, 'bad.star')]), oneLineError(/optics group name 'dataset1' .* different values/));
+    await assert.rejects(inProcess(['star', 'join', join(dir, 'a.star'), join(dir, 'c.star'), '-o', join(dir, 'bad.star')]), oneLineError(/optics group name 'dataset1' .* different values/));
     assert.ok(!existsSync(join(dir, 'bad.star')));
   });
 
   it('malformed STAR files give one clear line: missing column, ragged row', async () => {
     const missing = join(dir, 'missing.star');
     writeFileSync(missing, ['data_optics', '', 'loop_', '_rlnOpticsGroup #1', '_rlnVoltage #2', '1 300', ''].join('\n'));
-    await assert.rejects(runCli(['pixel-size', 'from-cs', '--star', missing]), oneLineError(/rlnSphericalAberration|rlnEvenZernike|rlnImagePixelSize/));
+    await assert.rejects(inProcess(['pixel-size', 'from-cs', '--star', missing]), oneLineError(/rlnSphericalAberration|rlnEvenZernike|rlnImagePixelSize/));
     const ragged = join(dir, 'ragged.star');
     writeFileSync(ragged, ['data_optics', '', 'loop_', '_rlnOpticsGroup #1', '_rlnVoltage #2', '1 300', '2', ''].join('\n'));
-    await assert.rejects(runCli(['pixel-size', 'from-cs', '--star', ragged]), oneLineError(/line 7.*1 values? but .*2 columns/));
+    await assert.rejects(inProcess(['pixel-size', 'from-cs', '--star', ragged]), oneLineError(/line 7.*1 values? but .*2 columns/));
   });
 });

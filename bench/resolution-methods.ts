@@ -41,7 +41,7 @@ const root = resolve(import.meta.dirname ?? '.', '..');
 const halvesDir = resolve(root, '../shared/reference/synth_halves128');
 const builtCli = join(root, 'bin/occupy.js');
 /** The CLI: the build when present (npm run bench builds it), else from sources with tsx. */
-const cliArgs = existsSync(join(root, 'dist/cli/index.js')) && !process.argv.includes('--from-source') ? [builtCli] : ['--import', 'tsx', join(root, 'test/helpers/run-cli.ts')];
+const cliArgs = existsSync(join(root, 'dist/cli/index.js')) && !process.argv.includes('--from-source') ? [builtCli] : ['--import', import.meta.resolve('tsx'), join(root, 'test/helpers/run-cli.ts')];
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const hasTime = existsSync('/usr/bin/time');
 

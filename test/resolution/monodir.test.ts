@@ -18,6 +18,7 @@ import { bandAmplitude, makeBandScratch, planBand } from '../../src/resolution/d
 import { monoDir } from '../../src/resolution/monodir.js';
 import { runMonoDirJob } from '../../src/jobs/monodir-job.js';
 import { SILENT_REPORTER } from '../../src/jobs/resolution-job-common.js';
+import { runInProcess } from '../helpers/cli-run.js';
 
 before(async () => {
   await loadFft();
@@ -99,7 +100,9 @@ describe('the MonoDir job (occupy locres H1 H2 --method monodir)', () => {
     await writeMrc(join(dir, 'a1.mrc'), p.half1);
     await writeMrc(join(dir, 'a2.mrc'), p.half2);
     await writeMrc(join(dir, 'm.mrc'), { data: p.mask, shape: p.half1.shape, voxelSizeA: p.half1.voxelSizeA });
-    const res = (await runMonoDirJob(join(dir, 'a1.mrc'), join(dir, 'a2.mrc'), { mask: join(dir, 'm.mrc'), output: `${dir}/`, commandLine: ['locres', 'a1.mrc', 'a2.mrc', '--method', 'monodir'] }, SILENT_REPORTER)) as { worstDirection: number[]; perDirection: { direction: number[]; medianA: number }[]; files: string[] };
+    const run = await runInProcess(['locres', join(dir, 'a1.mrc'), join(dir, 'a2.mrc'), '--method', 'monodir', '--mask', join(dir, 'm.mrc'), '-o', `${dir}/`, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const res = JSON.parse(run.stdout) as { worstDirection: number[]; perDirection: { direction: number[]; medianA: number }[]; files: string[] };
     for (const s of ['highest', 'lowest', 'anisotropy', 'radial', 'tangential']) assert.ok(res.files.includes(join(dir, `monodir_a1_${s}.mrc`)) && existsSync(join(dir, `monodir_a1_${s}.mrc`)), s);
     for (const f of ['monodir_a1.png', 'monodir_a1.svg', 'monodir_a1_log.txt']) assert.ok(existsSync(join(dir, f)), f);
     assert.equal(res.worstDirection.length, 3);
@@ -108,7 +111,11 @@ describe('the MonoDir job (occupy locres H1 H2 --method monodir)', () => {
     const an = (await readMrc(join(dir, 'monodir_a1_anisotropy.mrc'))).volume.data;
     assert.ok(an.every((v) => v >= 0 && v < 1));
   });
-  it('one map only is refused, naming what is needed', async () => {
+  it('one map only is refused, naming what is needed; --cone-angle without monodir is a usage error (exit 2)', async () => {
     await assert.rejects(runMonoDirJob(join(dir, 'a1.mrc'), undefined, {}, SILENT_REPORTER), /--method monodir needs two half maps/);
+    const bad = await runInProcess(['locres', join(dir, 'a1.mrc'), join(dir, 'a2.mrc'), '--cone-angle', '20', '-o', join(dir, 'x.mrc')]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--cone-angle needs --method monodir/);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
   });
 });

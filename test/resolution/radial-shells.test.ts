@@ -15,6 +15,7 @@ import { spearman } from '../../src/resolution/accuracy.js';
 import { parseCentre, runRadialShellsJob } from '../../src/jobs/radial-shells-job.js';
 import { SILENT_REPORTER } from '../../src/jobs/resolution-job-common.js';
 import { SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
+import { runInProcess } from '../helpers/cli-run.js';
 
 const skip = skipWithoutShared();
 const R = join(SHARED_REFERENCE, 'synth_halves128');
@@ -88,6 +89,21 @@ describe('radial shells on synth_halves128 about its 8 Å domain', { skip }, () 
       const m = (await readMrc(join(dir, 'shells_half1.mrc'))).volume.data;
       const ci = (55 * 128 + 71) * 128 + 75;
       assert.ok(res.shells[0].resolutionA !== null && Math.abs(m[ci] - res.shells[0].resolutionA) < 1e-3, `${m[ci]} vs ${res.shells[0].resolutionA}`);
+    });
+    it('occupy locres --shells --centre from the command line: --json shells [{radiusA, resolutionA}]; --centre without --shells exits 2', async () => {
+      const run = await runInProcess(['locres', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '--shells', '--shell-width', '6', '--centre', CENTRE_8A.join(','), '--mask', join(R, 'truth_mask.mrc.gz'), '-o', join(dir, 'cli') + '/', '--json']);
+      assert.equal(run.code, 0, run.stderr);
+      const s = JSON.parse(run.stdout);
+      assert.equal(s.shellWidthA, 6);
+      assert.ok(s.shells.length >= 5 && s.shells.every((x: { radiusA: number; resolutionA: number | null }) => typeof x.radiusA === 'number' && 'resolutionA' in x));
+      assert.ok(existsSync(join(dir, 'cli', 'shells_half1.csv')));
+      const bad = await runInProcess(['locres', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '--centre', '1,2,3', '-o', join(dir, 'bad.mrc')]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--centre needs --shells/);
+      const bad2 = await runInProcess(['locres', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '--shells', '--centre', '1,2', '-o', join(dir, 'bad.mrc')]);
+      assert.notEqual(bad2.code, 0);
+      assert.match(bad2.stderr, /--centre must be three numbers/);
+      assert.ok(!existsSync(join(dir, 'bad.mrc')));
     });
     it('a missing second half map is refused in one line', async () => {
       await assert.rejects(runRadialShellsJob(join(R, 'half1.mrc.gz'), undefined, {}, SILENT_REPORTER), /--shells needs two half maps/);

@@ -5,7 +5,7 @@
  */
 import { fourierShellCorrelation, resolutionAtThreshold, type FscCurve } from '../resolution/fsc.js';
 import { correctedFsc } from '../resolution/fsc-corrected.js';
-import { optionError } from './errors.js';
+import { resolveFscOptions } from '../resolution/fsc-options.js';
 import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
 import { startRun, type RunOptions } from './run-control.js';
 import { checkSameGrid, checkVolume, type VolumeInput } from './volume.js';
@@ -81,10 +81,10 @@ export async function fsc(half1: VolumeInput, half2: VolumeInput, options: FscOp
   checkSameGrid(b, a, 'half2', 'half1');
   const mask = options.mask === undefined ? undefined : checkVolume(options.mask, 'mask');
   if (mask) checkSameGrid(mask, a, 'mask', 'half1');
+  // the method's option schema (src/resolution/fsc-options.ts)
+  resolveFscOptions({ seed: options.seed, randomisations: options.randomisations });
   const seed = options.seed ?? 0;
-  if (!(Number.isInteger(seed) && seed >= 0 && seed <= 2147483647)) throw optionError('seed', 'an integer in 0..2147483647', seed);
   const draws = options.randomisations ?? 1;
-  if (!(Number.isInteger(draws) && draws >= 1 && draws <= 100)) throw optionError('randomisations', 'an integer in 1..100', draws);
   const rc = await startRun(options);
   rc.phase('fsc', 0.1);
   let out: FscResult;

@@ -6,7 +6,9 @@
 import { localFsc } from '../resolution/local-fsc.js';
 import { relionLocalResolution } from '../resolution/relion-locres.js';
 import { monogenicLocalResolution } from '../resolution/monogenic.js';
-import { optionError } from './errors.js';
+import { OptionError, optionError } from './errors.js';
+import { resolveLocresOptions, type LocresOptionValues } from '../resolution/locres-options.js';
+import { RESOLUTION_MAX_A } from '../occupancy/options.js';
 import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
 import { startRun, type RunOptions } from './run-control.js';
 import { checkSameGrid, checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
@@ -51,7 +53,8 @@ export interface LocalResolutionResult {
   p95A: number;
 }
 
-const NUMERIC = { windowVoxels: 'an even integer in 16..1024', stepVoxels: 'an integer in 1..1024', threshold: 'a number in (0, 1)', lowestResolutionA: 'a resolution in Å from Nyquist to 1e6', randomizeAtA: 'a resolution in Å from Nyquist to 1e6', samplingA: 'a number of Å in (0, 1e6]' } as const;
+/** API key → the key of the method's local-resolution option schema. */
+const SCHEMA_KEY = { windowVoxels: 'window', stepVoxels: 'step', threshold: 'threshold', whiten: 'whiten', lowestResolutionA: 'lowestResolution', randomizeAtA: 'randomizeAt', samplingA: 'locresSampling' } as const;
 
 /**
  * Local resolution in Å (spec `shared/spec/local-resolution.md`): local FSC in Hann windows on a
@@ -70,7 +73,7 @@ const NUMERIC = { windowVoxels: 'an even integer in 16..1024', stepVoxels: 'an i
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
  */
 export async function localResolution(half1: VolumeInput, half2: VolumeInput | undefined, options: LocalResolutionOptions = {}): Promise<LocalResolutionResult> {
-  checkKnownKeys(options, [...RUN_OPTION_KEYS, 'method', 'mask', ...Object.keys(NUMERIC), 'whiten']);
+  checkKnownKeys(options, [...RUN_OPTION_KEYS, 'method', 'mask', ...Object.keys(SCHEMA_KEY)]);
   const method = options.method ?? 'localfsc';
   if (method !== 'localfsc' && method !== 'relion' && method !== 'monores') throw optionError('method', "'localfsc', 'relion' or 'monores'", method);
   const a = checkVolume(half1, 'half1');
@@ -80,24 +83,29 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
   if (mask) checkSameGrid(mask, a, 'mask', 'half1');
   if (!b && method !== 'monores') throw optionError('half2', `a second half map (method '${method}' needs two)`, undefined);
   if (!b && !mask) throw optionError('mask', "a molecule mask (method 'monores' with one map needs it)", undefined);
-  const nyquist = 2 * Math.max(...a.voxelSizeA);
-  const o = options as Record<string, unknown>;
-  for (const [key, allowed] of Object.entries(NUMERIC)) {
-    const v = o[key];
-    if (v === undefined) continue;
-    const ok =
-      typeof v === 'number' &&
-      Number.isFinite(v) &&
-      (key === 'windowVoxels' ? Number.isInteger(v) && v % 2 === 0 && v >= 16 && v <= 1024
-        : key === 'stepVoxels' ? Number.isInteger(v) && v >= 1 && v <= 1024
-        : key === 'threshold' ? v > 0 && v < 1
-        : key === 'samplingA' ? v > 0 && v <= 1e6
-        : v >= nyquist * (1 - 1e-6) && v <= 1e6);
-    if (!ok) throw optionError(key, allowed.replace('Nyquist', `${Number(nyquist.toFixed(3))} (Nyquist)`), v);
-    if (method !== 'localfsc' && ['windowVoxels', 'stepVoxels', 'threshold'].includes(key)) throw optionError(key, `undefined with method '${method}'`, v);
-    if (method !== 'relion' && key === 'samplingA') throw optionError(key, "undefined unless method is 'relion'", v);
+  // the method's option schema (src/resolution/locres-options.ts), under the API's key names
+  const schemaValues: LocresOptionValues = { method: method === 'relion' ? 'localfsc' : method, relion: method === 'relion', mask: mask ? '(volume)' : undefined };
+  for (const [key, schemaKey] of Object.entries(SCHEMA_KEY)) {
+    const v = (options as Record<string, unknown>)[key];
+    if (v !== undefined) (schemaValues as Record<string, unknown>)[schemaKey] = v;
   }
-  if (options.whiten !== undefined && typeof options.whiten !== 'boolean') throw optionError('whiten', 'true or false', options.whiten);
+  try {
+    resolveLocresOptions(schemaValues, b ? 2 : 1);
+  } catch (err) {
+    if (!(err instanceof OptionError)) throw err;
+    const key = err.option === 'relion' ? 'method' : (Object.entries(SCHEMA_KEY).find(([, k]) => k === err.option)?.[0] ?? err.option);
+    throw new OptionError(err.message, key, err.allowed, { flag: err.flag, value: err.value });
+  }
+  const nyquist = 2 * Math.max(...a.voxelSizeA);
+  for (const key of ['lowestResolutionA', 'randomizeAtA'] as const) {
+    const v = options[key];
+    if (v !== undefined && !(v >= nyquist * (1 - 1e-6))) throw optionError(key, `a resolution in Å from ${Number(nyquist.toFixed(3))} (Nyquist limit of the maps) to ${RESOLUTION_MAX_A}`, v);
+  }
+  for (const key of ['windowVoxels', 'stepVoxels', 'threshold', 'whiten'] as const) {
+    if (method !== 'localfsc' && options[key] !== undefined) throw optionError(key, `undefined with method '${method}' (a local-FSC option)`, options[key]);
+  }
+  if (options.windowVoxels !== undefined && options.windowVoxels > Math.min(...a.shape)) throw optionError('windowVoxels', `an integer in 16..${Math.min(...a.shape)} (the smallest edge of the box)`, options.windowVoxels);
+  if (method === 'monores' && (options.lowestResolutionA !== undefined || options.randomizeAtA !== undefined)) throw optionError(options.lowestResolutionA !== undefined ? 'lowestResolutionA' : 'randomizeAtA', "undefined with method 'monores'", options.lowestResolutionA ?? options.randomizeAtA);
 
   const rc = await startRun(options);
   const progress = rc.span(0.05, 0.95);

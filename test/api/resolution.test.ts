@@ -69,7 +69,12 @@ describe('fsc / localResolution / checkMap', () => {
     assert.ok(r.medianA > 3.5 && r.medianA < 8, String(r.medianA));
     assert.equal(phases.at(-1), 'done');
     await assert.rejects(localResolution(h1, undefined), (e: unknown) => e instanceof OptionError && e.option === 'half2');
+    // checked by the method's option schema, reported under the API's keys
     await assert.rejects(localResolution(h1, h2, { windowVoxels: 15 }), (e: unknown) => e instanceof OptionError && e.option === 'windowVoxels');
+    await assert.rejects(localResolution(h1, h2, { method: 'relion', windowVoxels: 20 }), (e: unknown) => e instanceof OptionError && e.option === 'windowVoxels' && /relion/.test(e.message));
+    await assert.rejects(localResolution(h1, h2, { samplingA: 20 }), (e: unknown) => e instanceof OptionError && e.option === 'samplingA');
+    await assert.rejects(localResolution(h1, h2, { lowestResolutionA: 1 }), (e: unknown) => e instanceof OptionError && e.option === 'lowestResolutionA' && /Nyquist/.test(e.allowed));
+    await assert.rejects(localResolution(h1, undefined, { method: 'monores' }), (e: unknown) => e instanceof OptionError && e.option === 'mask');
     const ac = new AbortController();
     ac.abort();
     await assert.rejects(localResolution(h1, h2, { signal: ac.signal }), { name: 'AbortError' });

@@ -72,7 +72,7 @@ export function directionalFscPlotSpec(d: DirectionalFscPlotData, title: string)
             mark: { type: 'rule', strokeDash: [6, 3], strokeWidth: 2 },
             encoding: {
               x: { field: 'r', type: 'quantitative' },
-              color: { field: 'series', type: 'nominal', scale: { range: ['#54a24b', '#e45756'] }, legend: { title: null, orient: 'bottom' } },
+              color: { field: 'series', type: 'nominal', scale: { range: ['#54a24b', '#e45756'] }, legend: { title: null, orient: 'bottom', labelLimit: 400 } },
             },
           },
         ],
@@ -93,7 +93,7 @@ export function directionalFscPlotSpec(d: DirectionalFscPlotData, title: string)
             encoding: {
               x: { field: 'f', type: 'quantitative', title: 'spatial frequency (1/Å)' },
               y: { field: 'fsc', type: 'quantitative', title: 'Fourier shell correlation', scale: { domain: [-0.1, 1.05] } },
-              color: { field: 'series', type: 'nominal', scale: { domain: curves.map((c) => c.label), range: ['#333333', '#e45756', '#54a24b', '#4c78a8'] }, legend: { title: null, orient: 'bottom' } },
+              color: { field: 'series', type: 'nominal', scale: { domain: curves.map((c) => c.label), range: ['#333333', '#e45756', '#54a24b', '#4c78a8'] }, legend: { title: null, orient: 'bottom', labelLimit: 400 } },
             },
           },
         ],

@@ -41,7 +41,7 @@ export function monoDirPlotSpec(highestA: ArrayLike<number>, lowestA: ArrayLike<
         encoding: {
           x: { field: 'r', type: 'quantitative', bin: { step }, title: 'resolution (Å)' },
           y: { aggregate: 'count', type: 'quantitative', title: 'voxels (sampled)', stack: null },
-          color: { field: 'kind', type: 'nominal', scale: { range: ['#1f4e9c', '#e45756'] }, legend: { title: null, orient: 'bottom' } },
+          color: { field: 'kind', type: 'nominal', scale: { range: ['#1f4e9c', '#e45756'] }, legend: { title: null, orient: 'bottom', labelLimit: 400 } },
         },
       },
       {

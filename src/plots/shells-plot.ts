@@ -36,7 +36,7 @@ export function shellsPlotSpec(points: readonly ShellPoint[], title: string): To
         encoding: {
           x: { field: 'radiusA', type: 'quantitative' },
           y: { field: 'resolutionA', type: 'quantitative' },
-          shape: { field: 'kind', type: 'nominal', legend: { title: null, orient: 'bottom' } },
+          shape: { field: 'kind', type: 'nominal', legend: { title: null, orient: 'bottom', labelLimit: 400 } },
           color: { value: '#1f4e9c' },
           tooltip: [{ field: 'radiusA', title: 'radius Å' }, { field: 'resolutionA', title: 'resolution Å', format: '.2f' }],
         },

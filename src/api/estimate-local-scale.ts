@@ -93,23 +93,26 @@ export function estimateOnInputBox(result: EstimateResult, input: CoreVolume & {
   return { scale: onInputBox(result.scale, input, input.originA), confidence: onInputBox(result.confidence, input, input.originA) };
 }
 
+/** An estimate whose options and masks were checked at the boundary. */
+export interface PreparedEstimate {
+  resolved: ResolvedEstimateOptions;
+  masks: Record<'solventDef' | 'targetMask', CoreVolume | undefined>;
+  options: LocalScaleOptions;
+}
+
 /**
- * Run the estimate with checked options; shared by {@link estimateLocalScale} and `modifyMap`.
+ * Check the estimate's options (the method's one option schema, then the API's own options and
+ * the masks), before any work; shared by {@link estimateLocalScale} and `modifyMap`.
+ * @param extra further schema values (the modification's)
+ * @throws OptionError / TypeError naming the option
  * @internal
  */
-export async function runEstimate(
-  rc: RunControl,
-  input: CoreVolume & { originA: Vec3 },
-  options: LocalScaleOptions,
-  span: [number, number],
-  extra: EstimateOptionValues = {},
-): Promise<{ result: EstimateResult; resolved: ResolvedEstimateOptions }> {
-  // the method's one option schema, then the API's own options
+export function prepareEstimate(input: CoreVolume, options: LocalScaleOptions, extra: EstimateOptionValues = {}): PreparedEstimate {
   const resolved = checkEstimateOptions(options, input.shape, input.voxelSizeA, extra);
   if (options.keepIntermediates !== undefined && typeof options.keepIntermediates !== 'boolean') throw optionError('keepIntermediates', 'true or false', options.keepIntermediates);
   if (options.threads !== undefined && typeof options.threads !== 'boolean') throw optionError('threads', 'true or false', options.threads);
   if (options.solventFailure !== undefined && options.solventFailure !== 'throw' && options.solventFailure !== 'warn') throw optionError('solventFailure', "'throw' or 'warn'", options.solventFailure);
-  const masks: Record<'solventDef' | 'targetMask', CoreVolume | undefined> = { solventDef: undefined, targetMask: undefined };
+  const masks: PreparedEstimate['masks'] = { solventDef: undefined, targetMask: undefined };
   for (const key of ['solventDef', 'targetMask'] as const) {
     const m = options[key];
     if (m === undefined) continue;
@@ -117,6 +120,15 @@ export async function runEstimate(
     checkSameGrid(v, input, key, 'the input map');
     masks[key] = v;
   }
+  return { resolved, masks, options };
+}
+
+/**
+ * Run a prepared estimate; maps the method's solvent-model failures to {@link SolventModelError}.
+ * @internal
+ */
+export async function runEstimate(rc: RunControl, input: CoreVolume, prepared: PreparedEstimate, span: [number, number]): Promise<EstimateResult> {
+  const { resolved, masks, options } = prepared;
   let result: EstimateResult;
   try {
     result = await estimateLocalScaleParallel(input, {
@@ -143,7 +155,7 @@ export async function runEstimate(
   if (result.lowestConfidentFraction >= 1 && (options.solventFailure ?? 'throw') === 'throw') {
     throw new SolventModelError('no-confident-density', 'the solvent model failed: no density reaches confidence 0.5, so the confidence map would be 0 everywhere (no solvent in the box, or a bad solvent fit); give a solventDef mask or a coarser lowpassA, or pass solventFailure: \'warn\' to get the maps anyway');
   }
-  return { result, resolved };
+  return result;
 }
 
 /**
@@ -193,8 +205,9 @@ export async function estimateLocalScale(volume: VolumeInput, options: LocalScal
   const t0 = performance.now();
   checkKnownKeys(options, [...ESTIMATE_OPTION_KEYS, ...RUN_OPTION_KEYS, 'keepIntermediates', 'solventFailure', 'threads']);
   const input = checkVolume(volume, 'volume');
+  const prepared = prepareEstimate(input, options);
   const rc = await startRun(options);
-  const { result } = await runEstimate(rc, input, options, [0.02, 0.85]);
+  const result = await runEstimate(rc, input, prepared, [0.02, 0.85]);
   await rc.yield();
   if (result.downsampled) rc.phase('pad to input box', 0.9);
   const { scale, confidence } = estimateOnInputBox(result, input);

@@ -5,10 +5,10 @@
  */
 import { modifyMap as modifyByScale } from '../occupancy/modify.js';
 import type { ModificationKind } from '../occupancy/modification-curves.js';
-import type { EstimateOptionValues } from '../occupancy/options.js';
+import { RESOLUTION_MAX_A, type EstimateOptionValues } from '../occupancy/options.js';
 import { optionError } from './errors.js';
 import { checkKnownKeys, ESTIMATE_OPTION_KEYS, RUN_OPTION_KEYS } from './estimate-options.js';
-import { estimateOnInputBox, librarySummary, runEstimate, type EstimateSummary, type LocalScaleOptions } from './estimate-local-scale.js';
+import { estimateOnInputBox, librarySummary, prepareEstimate, runEstimate, type EstimateSummary, type LocalScaleOptions } from './estimate-local-scale.js';
 import { startRun } from './run-control.js';
 import { checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
 
@@ -77,18 +77,12 @@ export async function modifyMap(volume: VolumeInput, options: ModifyMapOptions):
   } else if (options.excludeSolvent !== true) {
     throw optionError('modification', "{kind, gamma, pivot?}, or excludeSolvent: true to only flatten the solvent", undefined);
   }
-  if (options.scaleLimit !== undefined && !(typeof options.scaleLimit === 'number' && options.scaleLimit >= 0 && options.scaleLimit < 1)) throw optionError('scaleLimit', 'a number in [0, 1)', options.scaleLimit);
   const seed = options.seed ?? 0;
-  if (!(Number.isInteger(seed) && seed >= 0 && seed <= 2147483647)) throw optionError('seed', 'an integer in 0..2147483647', seed);
   const nyquist = 2 * Math.max(...input.voxelSizeA);
-  if (options.lowpassOutputA !== undefined && !(typeof options.lowpassOutputA === 'number' && options.lowpassOutputA >= nyquist * (1 - 1e-6) && options.lowpassOutputA <= 1e6)) {
-    throw optionError('lowpassOutputA', `a resolution in Å from ${Number(nyquist.toFixed(3))} (Nyquist limit of the map) to 1e6`, options.lowpassOutputA);
-  }
-  for (const key of ['excludeSolvent', 'omitConfidence', 'histMatch'] as const) {
-    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw optionError(key, 'true or false', options[key]);
+  if (options.lowpassOutputA !== undefined && !(typeof options.lowpassOutputA === 'number' && options.lowpassOutputA >= nyquist * (1 - 1e-6) && options.lowpassOutputA <= RESOLUTION_MAX_A)) {
+    throw optionError('lowpassOutputA', `a resolution in Å from ${Number(nyquist.toFixed(3))} (Nyquist limit of the map) to ${RESOLUTION_MAX_A}`, options.lowpassOutputA);
   }
 
-  const rc = await startRun(options);
   // a modification implies occupancy mode unless mode: 'res' (as --raw-scale): the schema's rule
   const extra = {
     ...(m ? { [m.kind]: m.gamma } : {}),
@@ -101,7 +95,10 @@ export async function modifyMap(volume: VolumeInput, options: ModifyMapOptions):
     histMatch: options.histMatch,
     seed,
   };
-  const { result, resolved } = await runEstimate(rc, input, { ...options, mode: options.mode ?? 'occ' }, [0.02, 0.7], extra);
+  const prepared = prepareEstimate(input, { ...options, mode: options.mode ?? 'occ' }, extra);
+  const rc = await startRun(options);
+  const result = await runEstimate(rc, input, prepared, [0.02, 0.7]);
+  const { resolved } = prepared;
   await rc.yield();
   rc.phase('modify', 0.75);
   const mod = modifyByScale(input, result, resolved.modifications[0], {

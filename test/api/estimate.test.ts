@@ -152,6 +152,10 @@ describe('estimateLocalScale', () => {
         return true;
       });
     }
+    const calls: string[] = [];
+    await assert.rejects(estimateLocalScale(map, { tau: 2, onProgress: (p) => calls.push(p) }), OptionError);
+    await assert.rejects(modifyMap(map, { modification: { kind: 'amplify', gamma: 2 }, scaleLimit: 1, onProgress: (p) => calls.push(p) }), (e: unknown) => e instanceof OptionError && e.option === 'scaleLimit');
+    assert.deepEqual(calls, [], 'refused before any work');
     const small: Volume = { data: new Float32Array(8), shape: [2, 2, 2], voxelSizeA: [1, 1, 1], originA: [0, 0, 0] };
     await assert.rejects(estimateLocalScale(map, { solventDef: small }), (e: unknown) => e instanceof OptionError && e.option === 'solventDef');
     await assert.rejects(estimateLocalScale({ ...map, data: map.data.map((v, i) => (i === 5 ? NaN : v)) }), (e: unknown) => e instanceof OptionError && e.option === 'volume.data');

@@ -133,6 +133,8 @@ export interface EstimateSettings {
 export interface EstimateRequest {
   mapId: string;
   settings: EstimateSettings;
+  /** A folder under the root (created when missing) where the outputs are also saved. */
+  outputFolder?: string;
 }
 
 /** `POST /api/estimate` answer. */
@@ -158,6 +160,8 @@ export interface HalfMapsRequest {
   mask?: string;
   /** Labels map (integers > 0): median and 10–90 % range of the local resolution per label. */
   labels?: string;
+  /** A folder under the root (created when missing) where the outputs are also saved. */
+  outputFolder?: string;
 }
 
 /** The result of a half-map run (the numbers of `occupy fsc --json` and `occupy locres --json`). */

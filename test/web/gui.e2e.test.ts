@@ -292,6 +292,8 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
   it('modifies the map (amplify 2): output tab, and the Mode control shows the occupancy scale', async () => {
     await page.selectOption('#mod-kind', 'amplify');
     await page.fill('#mod-gamma', '2');
+    // the outputs are also saved to a folder under the root (made when missing)
+    await page.fill('#output-folder', 'results/run1');
     await page.click('#modify');
     await page.waitForSelector('#tab-output.active', { timeout: 60_000 });
     assert.match((await page.textContent('#status')) ?? '', /^done/);
@@ -299,6 +301,13 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     assert.ok((await canvasColours(page, '#slice-canvas')) > 10);
     const names = await page.$$eval('#downloads a', (as) => as.map((a) => a.textContent ?? ''));
     assert.ok(names.some((n) => /^ampl_2\.0_.*emd_1832\.mrc$/.test(n)), names.join(', '));
+    assert.match((await page.textContent('#log')) ?? '', new RegExp(`saved ${names.length} files to results/run1/`));
+    const mapId = await page.evaluate(() => (window as unknown as { occupyGui: { state: { map: { mapId: string } } } }).occupyGui.state.map.mapId);
+    for (const name of names) {
+      const served = Buffer.from(await (await fetch(new URL(`api/maps/${mapId}/files/${name}`, server.url), { headers: { 'X-Occupy-Token': server.token } })).arrayBuffer());
+      assert.ok(readFileSync(join(root, 'results', 'run1', name)).equals(served), `${name} saved under the root`);
+    }
+    await page.fill('#output-folder', '');
     assert.equal(await page.$eval('#mode', (s) => (s as HTMLSelectElement).value), 'occ');
     // the scale is now in occupancy mode: the Preview applies the curve live
     await clickTab(page, 'preview');

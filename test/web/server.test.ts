@@ -322,6 +322,26 @@ describe('GUI server', () => {
     }
   });
 
+  test('outputs also saved to a folder under the root: made when missing; outside the root (.., a link out) → 403', async () => {
+    const info = (await (await postJson('api/open', { path: mapRel })).json()) as MapInfo;
+    for (const bad of ['../out', '/tmp/out', 'etc-link/out']) {
+      const res = await postJson('api/estimate', { mapId: info.mapId, settings: {}, outputFolder: bad });
+      assert.equal(res.status, 403, `${bad}: ${await res.text()}`);
+    }
+    assert.ok(!existsSync('/etc/out'));
+    const res = await postJson('api/estimate', { mapId: info.mapId, settings: { seed: 0 }, outputFolder: 'saved/a' });
+    assert.equal(res.status, 200, await res.clone().text());
+    const { jobId } = (await res.json()) as { jobId: string };
+    const events = await readEvents(jobId);
+    const done = events.at(-1) as { type: 'done'; result: EstimateSummaryView };
+    assert.equal(done.type, 'done', JSON.stringify(events.slice(-3)));
+    assert.ok(events.some((e) => e.type === 'log' && e.text === `saved ${done.result.files.length} files to saved/a/`));
+    for (const f of done.result.files) {
+      const served = Buffer.from(await (await get(`api/maps/${info.mapId}/files/${f}`)).arrayBuffer());
+      assert.ok((await readFile(join(root, 'saved', 'a', f))).equals(served), f);
+    }
+  });
+
   test('cancel kills the worker: a cancelled event and no worker process left', async () => {
     const n = 192;
     const p = occupancyPhantom({ shape: [n, n, n], voxelSizeA: 1.5, resolutionA: 5, domains: [{ centreVoxel: [n / 2, n / 2, n / 2], radiusA: 40, occupancy: 1 }], seed: 2 });

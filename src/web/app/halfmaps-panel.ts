@@ -124,7 +124,7 @@ export async function loadPreviousHalfMaps(mapId: string): Promise<void> {
 async function runHalfMaps(): Promise<void> {
   if (state.job?.running) return;
   const value = (id: string) => $<HTMLInputElement>(id).value.trim() || undefined;
-  const req = { half1: value('half1') ?? '', half2: value('half2') ?? '', mask: value('half-mask'), labels: value('half-labels') };
+  const req = { half1: value('half1') ?? '', half2: value('half2') ?? '', mask: value('half-mask'), labels: value('half-labels'), outputFolder: value('output-folder') };
   if (!req.half1 || !req.half2) {
     setStatusWarnings(['choose the two half maps']);
     return;

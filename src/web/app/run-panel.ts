@@ -48,7 +48,7 @@ export async function runJob(kind: 'estimate' | 'modify'): Promise<void> {
   let runId = '';
   try {
     state.job = await Job.start(
-      { mapId: map.mapId, settings: req },
+      { mapId: map.mapId, settings: req, outputFolder: $<HTMLInputElement>('output-folder').value.trim() || undefined },
       {
         progress: (phase, fraction) => {
           setProgress(fraction, `${phase} — ${Math.round(fraction * 100)} %`);

@@ -15,7 +15,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { solventDefinitionName } from '../../occupancy/masks-from-scale.js';
 import type { EstimateSummaryView, JobEvent, JobStatus } from '../api.js';
 import { COMMON_HEADERS, HttpError } from './http-util.js';
-import { relativeToRoot, resolveInsideRoot } from './paths.js';
+import { outputFolderInsideRoot, relativeToRoot, resolveInsideRoot } from './paths.js';
+import { readFile } from 'node:fs/promises';
+import { withOutputSet } from '../../core/output-set.js';
 import type { Session, SessionMap } from './session.js';
 import { commandLine, methodOptionsOf, parseSettings, settingsArgs } from './settings.js';
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
@@ -42,8 +44,13 @@ export interface Job {
   exited: Promise<void>;
   /** Set by {@link JobManager.cancel}. */
   cancelRequested: boolean;
+  /** While the result is being saved (its done event follows). */
+  finishing?: Promise<void>;
   /** What the worker does, and what to do with its result. */
-  run: { kind?: 'estimate'; map: SessionMap; task: EstimateTask; command: string; solventDefPath?: string } | { kind: 'halfmaps'; map: SessionMap; task: HalfMapsTask; commands: string[] };
+  run: ({ kind?: 'estimate'; map: SessionMap; task: EstimateTask; command: string; solventDefPath?: string } | { kind: 'halfmaps'; map: SessionMap; task: HalfMapsTask; commands: string[] }) & {
+    /** Real path of a folder under the root where the outputs are also saved. */
+    saveTo?: string;
+  };
 }
 
 /** Milliseconds between SIGTERM and SIGKILL when cancelling. */
@@ -154,8 +161,9 @@ export class JobManager {
    * {@link maxRunning} jobs run. A job queued or running on the same map is cancelled first.
    * @throws HttpError 400 for bad settings, 403/404 for a bad solvent-definition path
    */
-  async start(map: SessionMap, rawSettings: unknown): Promise<Job> {
+  async start(map: SessionMap, rawSettings: unknown, outputFolder?: unknown): Promise<Job> {
     const settings = parseSettings(rawSettings);
+    const saveTo = outputFolder === undefined || outputFolder === null || outputFolder === '' ? undefined : await outputFolderInsideRoot(this.session.root, outputFolder);
     let solventDefPath: string | undefined;
     let solventDefArg: string | undefined;
     let soldef: EstimateTask['soldef'];
@@ -182,7 +190,7 @@ export class JobManager {
     const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: map.outputDir, outputStem: map.stem }, soldef };
     const command = commandPrefix + commandLine(['occupy', '-i', map.commandPath, ...settingsArgs(settings, solventDefArg)]);
 
-    return this.enqueue(map, { map, task, command, solventDefPath });
+    return this.enqueue(map, { map, task, command, solventDefPath, saveTo });
   }
 
   /**
@@ -192,7 +200,8 @@ export class JobManager {
    * @throws HttpError 400 for a bad body or the same file twice, 403/404 for bad paths
    */
   async startHalfMaps(req: Req): Promise<Job> {
-    const body = await readJsonObject(req, ['half1', 'half2', 'mask', 'labels']);
+    const body = await readJsonObject(req, ['half1', 'half2', 'mask', 'labels', 'outputFolder']);
+    const saveTo = body.outputFolder === undefined || body.outputFolder === null || body.outputFolder === '' ? undefined : await outputFolderInsideRoot(this.session.root, body.outputFolder);
     const what = { half1: 'the first half map', half2: 'the second half map', mask: 'the mask', labels: 'the labels map' } as const;
     const paths: Partial<Record<keyof typeof what, string>> = {};
     const names: Partial<Record<keyof typeof what, string>> = {};
@@ -223,7 +232,7 @@ export class JobManager {
       commandLine(['occupy', 'fsc', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : [])]),
       commandLine(['occupy', 'locres', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), ...(task.names.labels ? ['--labels', task.names.labels] : []), '-o', out]),
     ];
-    return this.enqueue(map, { kind: 'halfmaps', map, task, commands });
+    return this.enqueue(map, { kind: 'halfmaps', map, task, commands, saveTo });
   }
 
   /** Add a job for `map` to the queue (a job queued or running on the same map is cancelled first). */
@@ -241,6 +250,23 @@ export class JobManager {
       this.emit(job, { type: 'log', level: 'info', text: `waiting: ${this.runningCount} job(s) running and ${ahead} waiting before this one (at most ${this.maxRunning} run at once)` });
     }
     return job;
+  }
+
+  /**
+   * Copy a finished job's output files into the folder under the root the page chose (one output
+   * set: all or none; the input map is never replaced). A failure is a warning of the job.
+   */
+  private async saveCopies(job: Job, map: SessionMap, files: readonly string[], folder: string | undefined): Promise<void> {
+    if (!folder) return;
+    const where = relativeToRoot(this.session.root, folder) || '.';
+    try {
+      await withOutputSet({ protect: [map.inputPath], inputLabel: 'input map' }, async (outputs) => {
+        for (const f of files) await outputs.writeBytes(join(folder, f), await readFile(join(map.outputDir, f)));
+      });
+      this.emit(job, { type: 'log', level: 'info', text: `saved ${files.length} files to ${where}/` });
+    } catch (err) {
+      this.emit(job, { type: 'log', level: 'warning', text: `could not save the outputs to ${where}/: ${(err as Error).message}` });
+    }
   }
 
   /** Start a job's worker and follow it. */
@@ -281,13 +307,18 @@ export class JobManager {
       });
       child.once('exit', (code, signal) => {
         job.child = undefined;
-        if (job.cancelRequested) this.emit(job, { type: 'cancelled' });
-        else {
-          const why = lastErrorLine(stderr);
-          this.emit(job, { type: 'error', message: `the estimate worker stopped unexpectedly (${signal ?? `exit code ${code}`})${why ? `: ${why}` : ''}` });
-        }
-        release();
-        done();
+        const end = () => {
+          if (job.cancelRequested) this.emit(job, { type: 'cancelled' });
+          else {
+            const why = lastErrorLine(stderr);
+            this.emit(job, { type: 'error', message: `the estimate worker stopped unexpectedly (${signal ?? `exit code ${code}`})${why ? `: ${why}` : ''}` });
+          }
+          release();
+          done();
+        };
+        // a result still being saved ends the job with its done event first
+        if (job.finishing) void job.finishing.then(end);
+        else end();
       });
     });
     child.on('message', (raw) => {
@@ -301,7 +332,7 @@ export class JobManager {
         this.session.setLocres(run.map, locresPath);
         const view: HalfMapsView = { ...rest, mapId: run.map.info.mapId, commands: run.commands };
         run.map.halfMaps = view;
-        this.emit(job, { type: 'done', result: view });
+        job.finishing = this.saveCopies(job, run.map, view.files, run.saveTo).then(() => this.emit(job, { type: 'done', result: view }));
       } else if (m.type === 'done' && run.kind !== 'halfmaps') {
         const { map, task, command, solventDefPath } = run;
         const soldef = task.soldef;
@@ -322,7 +353,7 @@ export class JobManager {
           command,
         };
         map.result = view;
-        this.emit(job, { type: 'done', result: view });
+        job.finishing = this.saveCopies(job, map, files, run.saveTo).then(() => this.emit(job, { type: 'done', result: view }));
       }
     });
     try {

@@ -3,7 +3,7 @@
  * `realpath`ed, and must stay inside the root's real path. Traversal (`..`, also percent-encoded),
  * absolute paths, NUL bytes and symbolic links leading outside are refused with 403.
  */
-import { realpath } from 'node:fs/promises';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, resolve, sep } from 'node:path';
 import { HttpError } from './http-util.js';
 
@@ -45,6 +45,29 @@ export function checkRelativePath(rel: unknown, what = 'path'): string {
     if (form.split(/[\\/]+/).some((s) => s === '..')) throw new HttpError(403, `${what} refused: '..' is not allowed`);
   }
   return rel;
+}
+
+/**
+ * A folder under the root for saved outputs: created (with its parents) when missing, then
+ * resolved like {@link resolveInsideRoot}, so a symbolic link cannot lead it outside the root.
+ * @throws HttpError 403 when unsafe or outside the root; 400 when it is a file
+ */
+export async function outputFolderInsideRoot(rootReal: string, rel: unknown, what = 'the output folder'): Promise<string> {
+  const text = checkRelativePath(rel, what);
+  const abs = resolve(rootReal, text);
+  if (!isInside(rootReal, abs)) throw new HttpError(403, `${what} refused: outside the root folder`);
+  // every existing part of the path must already be inside the root before anything is created
+  let probe = abs;
+  while (probe !== rootReal && !(await realpath(probe).then(() => true, () => false))) probe = resolve(probe, '..');
+  if (!isInside(rootReal, await realpath(probe))) throw new HttpError(403, `${what} refused: '${text}' leads outside the root folder`);
+  try {
+    await mkdir(abs, { recursive: true });
+  } catch (err) {
+    throw new HttpError(400, `${what} '${text}' cannot be made: ${(err as NodeJS.ErrnoException).code === 'EEXIST' || (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'a file of that name is in the way' : 'no permission'}`);
+  }
+  const real = await resolveInsideRoot(rootReal, text, what);
+  if (!(await stat(real)).isDirectory()) throw new HttpError(400, `${what} '${text}' is a file, not a folder`);
+  return real;
 }
 
 /**

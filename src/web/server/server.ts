@@ -196,9 +196,9 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
       }
       case method === 'POST' && seg.length === 2 && seg[1] === 'estimate': {
         checkQuery(query, []);
-        const body = await readJsonObject(req, ['mapId', 'settings']);
+        const body = await readJsonObject(req, ['mapId', 'settings', 'outputFolder']);
         if (typeof body.mapId !== 'string') throw new HttpError(400, 'no map is open: open a map first');
-        const job = await jobs.start(session.get(body.mapId), body.settings);
+        const job = await jobs.start(session.get(body.mapId), body.settings, body.outputFolder);
         const answer: JobStarted = { jobId: job.id };
         return sendJson(res, 200, answer);
       }

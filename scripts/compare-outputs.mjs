@@ -23,7 +23,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, write
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const SHARED = resolve(import.meta.dirname, '../../shared');
+/** The shared data: `../shared` of the repository this script is in, or $OCCUPY_SHARED. */
+const SHARED = process.env.OCCUPY_SHARED ?? resolve(import.meta.dirname, '../../shared');
 const DATA = join(SHARED, 'data');
 const REF = join(SHARED, 'reference');
 const WORK = '/tmp/occupy-compare-work';

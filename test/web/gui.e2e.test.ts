@@ -277,7 +277,7 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     await page.waitForSelector('#solvent-plot[data-rendered="true"] svg');
     assert.match((await page.textContent('#solvent-plot')) ?? '', /histogram density \(log\).*Solvent model: emd_1832/s);
     await page.waitForSelector('#mod-plot[data-rendered="true"] svg');
-    assert.match((await page.textContent('#mod-plot')) ?? '', /Modification curve/);
+    assert.match((await page.textContent('#mod-plot')) ?? '', /Modification curves/);
     await page.click('#solvent-plot-tools button:text("Enlarge")');
     assert.ok(((await page.locator('#plot-panel').boundingBox())?.width ?? 0) > 800, 'the enlarged plot is wide');
     const [plotPng] = await Promise.all([page.waitForEvent('download'), page.click('#solvent-plot-tools button:text("PNG")')]);
@@ -289,9 +289,14 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     await shot(page, 'page-scale-1280.png', 'gui-estimate.png');
   });
 
-  it('modifies the map (amplify 2): output tab, and the Mode control shows the occupancy scale', async () => {
+  it('modifies the map (amplify 2 and attenuate 3 in one run): output tab, and the Mode control shows the occupancy scale', async () => {
     await page.selectOption('#mod-kind', 'amplify');
-    await page.fill('#mod-gamma', '2');
+    await page.fill('#mod-gamma-amplify', '2');
+    await page.check('#mod-on-attenuate');
+    // the power slider and its number follow each other
+    await page.locator('#mod-range-attenuate').fill('3');
+    assert.equal(await page.inputValue('#mod-gamma-attenuate'), '3');
+    await page.waitForFunction(() => (document.getElementById('mod-plot')?.textContent ?? '').includes('attenuate'));
     // the outputs are also saved to a folder under the root (made when missing)
     await page.fill('#output-folder', 'results/run1');
     await page.click('#modify');
@@ -301,6 +306,8 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     assert.ok((await canvasColours(page, '#slice-canvas')) > 10);
     const names = await page.$$eval('#downloads a', (as) => as.map((a) => a.textContent ?? ''));
     assert.ok(names.some((n) => /^ampl_2\.0_.*emd_1832\.mrc$/.test(n)), names.join(', '));
+    assert.ok(names.some((n) => /^attn_3\.0_.*emd_1832\.mrc$/.test(n)), names.join(', '));
+    assert.match((await page.textContent('#last-command')) ?? '', /--amplify 2 --attenuate 3( |$)/);
     assert.match((await page.textContent('#log')) ?? '', new RegExp(`saved ${names.length} files to results/run1/`));
     const mapId = await page.evaluate(() => (window as unknown as { occupyGui: { state: { map: { mapId: string } } } }).occupyGui.state.map.mapId);
     for (const name of names) {
@@ -314,18 +321,18 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     assert.match(await waitDrawn(page, 'preview: amplify 2'), /z=32/);
     assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^density \(input grey window\)/);
     const inputPreview = await page.$eval('#slice-canvas', (c) => (c as HTMLCanvasElement).toDataURL());
-    await page.fill('#mod-gamma', '4');
+    await page.fill('#mod-gamma-amplify', '4');
     await waitDrawn(page, 'preview: amplify 4');
     const strongerPreview = await page.$eval('#slice-canvas', (c) => (c as HTMLCanvasElement).toDataURL());
     assert.notEqual(strongerPreview, inputPreview, 'the preview follows the modification live');
-    await page.fill('#mod-gamma', '2');
+    await page.fill('#mod-gamma-amplify', '2');
     await waitDrawn(page, 'preview: amplify 2');
   });
 
   it('makes a subtraction mask from the scale map in the page', async () => {
     await page.selectOption('#mod-kind', 'attenuate');
     await page.click('#subtraction-mask');
-    const link = page.locator('#downloads a[download="subtraction_mask_attn_2.0.mrc"]');
+    const link = page.locator('#downloads a[download="subtraction_mask_attn_3.0.mrc"]');
     await link.waitFor();
     const sizes = await page.evaluate(async (href) => {
       const mask = await (await fetch(href)).arrayBuffer();
@@ -345,8 +352,9 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     }, (await link.getAttribute('href')) ?? '');
     assert.equal(sizes.mask, sizes.scale, 'the mask has the scale map\'s header and box');
     assert.ok(sizes.lo >= 0 && sizes.hi <= 1 && sizes.hi > sizes.lo, `mask values in [0, 1]: ${sizes.lo} … ${sizes.hi}`);
-    assert.match((await page.textContent('#log')) ?? '', /occupy subtraction-mask scale_occ_emd_1832\.mrc --attenuate 2/);
+    assert.match((await page.textContent('#log')) ?? '', /occupy subtraction-mask scale_occ_emd_1832\.mrc --attenuate 3/);
     await page.selectOption('#mod-kind', 'amplify');
+    await page.uncheck('#mod-on-attenuate');
   });
 
   it('3D: surface coloured by scale with a colour key; the caption follows the iso slider; unticking s_max tile hides the sphere', async () => {

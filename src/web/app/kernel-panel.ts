@@ -9,7 +9,8 @@ import { plotMessage, renderSpec } from './vega-plot.js';
 import { log } from './log-panel.js';
 import { renderSlice } from './slices-panel.js';
 import { updateHalfButton } from './halfmaps-panel.js';
-import { commandLine, DEFAULT_SCALE_LIMIT, liveSettings, modificationError, readForm, readModification, type FormSettings, type ModificationSettings } from './settings.js';
+import { commandLine, DEFAULT_SCALE_LIMIT, liveSettings, MODIFICATION_KINDS, modificationError, readForm, readModification, type FormSettings, type ModificationSettings } from './settings.js';
+import type { ModificationKind } from '../../occupancy/modification-curves.js';
 import { state } from './state.js';
 
 /** The current form and modification, and whether they are valid. */
@@ -64,7 +65,14 @@ let modPlotTimer: number | undefined;
 /** Re-read the modification controls: curve plot, messages, preview. */
 export function updateModification(): void {
   const m = (settings.modification = readModification());
-  ($('mod-pivot') as HTMLInputElement).disabled = m.kind !== 'sigmoid';
+  const sigmoidOn = m.items.some((it) => it.kind === 'sigmoid');
+  ($('mod-pivot') as HTMLInputElement).disabled = !sigmoidOn;
+  ($('mod-range-pivot') as HTMLInputElement).disabled = !sigmoidOn;
+  for (const k of MODIFICATION_KINDS) {
+    const on = m.items.some((it) => it.kind === k);
+    ($(`mod-gamma-${k}`) as HTMLInputElement).disabled = !on;
+    ($(`mod-range-${k}`) as HTMLInputElement).disabled = !on;
+  }
   const err = modificationError(m);
   settings.modificationValid = err === undefined;
   list('mod-errors', err ? [err] : []);
@@ -74,9 +82,9 @@ export function updateModification(): void {
   else {
     // the spec of occupy --plot's modification figure (src/plots/modification-plot.ts)
     const scaleLimit = settings.form.scaleLimit ?? DEFAULT_SCALE_LIMIT;
-    const pivot = m.kind === 'sigmoid' ? m.pivot : undefined;
     modPlotTimer = window.setTimeout(() => {
-      const spec = modificationSpec([modificationSeries(m.kind, m.gamma, pivot, scaleLimit)], { title: 'Modification curve', scaleLimit });
+      const curves = m.items.map((it) => modificationSeries(it.kind, it.gamma, it.kind === 'sigmoid' ? it.pivot : undefined, scaleLimit));
+      const spec = modificationSpec(curves, { title: 'Modification curves', scaleLimit });
       void renderSpec(box, spec as unknown as Record<string, unknown>).catch((e: unknown) => log('error', `modification plot: ${String(e)}`));
     }, 60);
   }
@@ -100,7 +108,7 @@ export function updateButtons(): void {
   ($('modify') as HTMLButtonElement).disabled = running || !state.map || !settings.valid || !settings.modificationValid;
   ($('subtraction-mask') as HTMLButtonElement).disabled = running || !hasScale || !settings.modificationValid || m.kind === 'amplify';
   ($('subtraction-mask') as HTMLButtonElement).title =
-    m.kind === 'amplify' ? 'Subtraction masks use attenuate or sigmoid: choose one in Modification' : 'Make a subtraction mask from the scale map with the modification settings';
+    m.kind === 'amplify' ? 'Subtraction masks use attenuate or sigmoid: choose one under Preview and mask' : `Make a subtraction mask from the scale map with ${m.kind} ${m.gamma}`;
   ($('cancel') as HTMLButtonElement).disabled = !running;
   updateHalfButton();
 }
@@ -125,6 +133,33 @@ export function initKernelPanel(): void {
     updateSettings();
     updateModification();
   });
-  for (const id of ['mod-gamma', 'mod-pivot']) $(id).addEventListener('input', updateModification);
-  for (const id of ['mod-kind', 'exclude-solvent']) $(id).addEventListener('change', updateModification);
+  // each power and the pivot: a slider and a number kept in step
+  for (const k of [...MODIFICATION_KINDS, 'pivot'] as const) {
+    const range = $<HTMLInputElement>(`mod-range-${k}`);
+    const num = $<HTMLInputElement>(k === 'pivot' ? 'mod-pivot' : `mod-gamma-${k}`);
+    range.addEventListener('input', () => {
+      num.value = range.value;
+      updateModification();
+    });
+    num.addEventListener('input', () => {
+      if (num.value.trim() !== '' && Number.isFinite(Number(num.value))) range.value = num.value;
+      updateModification();
+    });
+  }
+  // the shown kind is always ticked; unticking it shows the first one still ticked
+  $('mod-kind').addEventListener('change', () => {
+    $<HTMLInputElement>(`mod-on-${$<HTMLSelectElement>('mod-kind').value}`).checked = true;
+    updateModification();
+  });
+  for (const k of MODIFICATION_KINDS) {
+    $(`mod-on-${k}`).addEventListener('change', () => {
+      const shown = $<HTMLSelectElement>('mod-kind');
+      if (!$<HTMLInputElement>(`mod-on-${shown.value}`).checked) {
+        const first = MODIFICATION_KINDS.find((x: ModificationKind) => $<HTMLInputElement>(`mod-on-${x}`).checked);
+        if (first) shown.value = first;
+      }
+      updateModification();
+    });
+  }
+  $('exclude-solvent').addEventListener('change', updateModification);
 }

@@ -26,13 +26,24 @@ export interface FormSettings {
   soldefThreshold: number;
 }
 
-/** The modification controls. */
-export interface ModificationSettings {
+/** One modification: its kind, power and (sigmoid) pivot. */
+export interface ModificationItem {
   kind: ModificationKind;
   gamma: number;
   pivot: number;
+}
+
+/**
+ * The modification controls: every ticked modification (`items`, written by one Modify run), and
+ * the one the Preview, the subtraction mask and the curve highlight use (`kind`, `gamma`, `pivot`).
+ */
+export interface ModificationSettings extends ModificationItem {
+  items: ModificationItem[];
   excludeSolvent: boolean;
 }
+
+/** The modification kinds in the order the CLI writes them. */
+export const MODIFICATION_KINDS: readonly ModificationKind[] = ['amplify', 'attenuate', 'sigmoid'];
 
 /** Default `--scale-limit`. */
 export const DEFAULT_SCALE_LIMIT = 0.05;
@@ -72,12 +83,10 @@ export function readForm(): FormSettings {
 
 /** Read the modification controls. */
 export function readModification(): ModificationSettings {
-  return {
-    kind: el<HTMLSelectElement>('mod-kind').value as ModificationKind,
-    gamma: Number(el<HTMLInputElement>('mod-gamma').value),
-    pivot: Number(el<HTMLInputElement>('mod-pivot').value),
-    excludeSolvent: el<HTMLInputElement>('exclude-solvent').checked,
-  };
+  const pivot = Number(el<HTMLInputElement>('mod-pivot').value);
+  const items = MODIFICATION_KINDS.filter((k) => el<HTMLInputElement>(`mod-on-${k}`).checked).map((kind) => ({ kind, gamma: Number(el<HTMLInputElement>(`mod-gamma-${kind}`).value), pivot }));
+  const kind = el<HTMLSelectElement>('mod-kind').value as ModificationKind;
+  return { kind, gamma: Number(el<HTMLInputElement>(`mod-gamma-${kind}`).value), pivot, items, excludeSolvent: el<HTMLInputElement>('exclude-solvent').checked };
 }
 
 /** Result of the live derivation: the derived settings plus what the page adds. */
@@ -141,8 +150,9 @@ export function liveSettings(form: FormSettings, map: MapInfo | undefined): Live
 
 /** Check the modification controls; the CLI's message, or undefined when valid. */
 export function modificationError(m: ModificationSettings): string | undefined {
+  if (m.items.length === 0) return 'tick at least one modification (amplify, attenuate or sigmoid)';
   try {
-    checkModification(m.kind, m.gamma, m.kind === 'sigmoid' ? m.pivot : undefined);
+    for (const it of m.items) checkModification(it.kind, it.gamma, it.kind === 'sigmoid' ? it.pivot : undefined);
     return undefined;
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
@@ -165,8 +175,10 @@ export function requestSettings(form: FormSettings, mod?: ModificationSettings):
   if (form.soldefKind === 'mask' && form.soldefPath) s.solventDefPath = form.soldefPath;
   if (form.soldefKind === 'threshold') s.solventDefThreshold = form.soldefThreshold;
   if (mod) {
-    s[mod.kind] = mod.gamma;
-    if (mod.kind === 'sigmoid') s.pivot = mod.pivot;
+    for (const it of mod.items) {
+      s[it.kind] = it.gamma;
+      if (it.kind === 'sigmoid') s.pivot = it.pivot;
+    }
     if (mod.excludeSolvent) s.excludeSolvent = true;
   }
   return s;
@@ -211,8 +223,10 @@ export function commandLine(map: MapInfo | undefined, form: FormSettings, mod?: 
     args.push('--solvent-def', `soldef_by_scale_${t}.mrc`);
   }
   if (mod) {
-    args.push(`--${mod.kind}`, String(mod.gamma));
-    if (mod.kind === 'sigmoid') args.push('--pivot', String(mod.pivot));
+    for (const it of mod.items) {
+      args.push(`--${it.kind}`, String(it.gamma));
+      if (it.kind === 'sigmoid') args.push('--pivot', String(it.pivot));
+    }
     if (mod.excludeSolvent) args.push('--exclude-solvent');
   }
   return prefix + args.join(' ');

@@ -14,6 +14,9 @@
  * - `POST /api/open` body {@link OpenRequest} → {@link MapInfo} (a map file under the root)
  * - `POST /api/upload?name=<file name>` body: the raw map bytes (drag and drop) → {@link MapInfo};
  *   streamed to a file of the session folder; 413 over the upload limit (`occupy gui --max-upload`)
+ * - `POST /api/emdb` body `{ id: "1832" }` → {@link MapInfo}: EMD-<id> downloaded into the cache
+ *   of `occupy --emdb` (reused when there), path `emdb:<id>`; 400 for a bad ID, 502 when the
+ *   download fails
  * - `POST /api/estimate` body {@link EstimateRequest} → {@link JobStarted}
  * - `POST /api/halfmaps` body {@link HalfMapsRequest} → {@link JobStarted} (same queue; the `done`
  *   event carries a {@link HalfMapsView})
@@ -76,7 +79,7 @@ export interface MapInfo {
   mapId: string;
   /** File name. */
   name: string;
-  /** Path relative to the root, or `upload:<name>` for drag-and-drop. */
+  /** Path relative to the root, `upload:<name>` for drag-and-drop, `emdb:<id>` for an EMDB download. */
   path: string;
   /** Box [nx, ny, nz], voxels. */
   box: [number, number, number];

@@ -11,6 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { decodePng, distinctColours, ensurePageBundle, GUI_OUTPUT, launchBrowser, skipWithoutChromium, type TestBrowser } from '../helpers/browser.js';
@@ -92,6 +94,7 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
   let server: { url: string; pageUrl: string; token: string; close(): Promise<void> };
   let browser: TestBrowser;
   let page: Page;
+  let archive: Server | undefined;
   const requests: string[] = [];
   const pageErrors: string[] = [];
   const LONG = 'a_very_long_map_file_name_from_a_processing_pipeline_job042_class3d_run_it025_class001.mrc';
@@ -115,8 +118,15 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     for (let z = 0; z < m; z++) for (let y = 0; y < m; y++) for (let x = 0; x < m; x++) big[(z * m + y) * m + x] = volume.data[(Math.floor(z / 3) * n + Math.floor(y / 3)) * n + Math.floor(x / 3)];
     await writeMrc(join(root, 'maps', 'big192.mrc'), { data: big, shape: [m, m, m], voxelSizeA: [volume.voxelSizeA[0] / 3, volume.voxelSizeA[1] / 3, volume.voxelSizeA[2] / 3] });
     writeFileSync(join(root, 'notes.txt'), 'not a map: the browser must not list it\n');
+    // a local archive with the EMDB layout, for the EMDB ID field
+    const gz = readFileSync(join(SHARED_DATA, 'emd_1832.map.gz'));
+    archive = createServer((req, res) => {
+      if (req.url === '/EMD-1832/map/emd_1832.map.gz') res.writeHead(200, { 'Content-Length': gz.length }).end(gz);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((done) => archive?.listen(0, '127.0.0.1', done));
     const { startGuiServer } = await import('../../src/web/server/server.js');
-    server = await startGuiServer({ root, port: 0 });
+    server = await startGuiServer({ root, port: 0, emdb: { baseUrl: `http://127.0.0.1:${(archive.address() as AddressInfo).port}`, cacheDir: join(root, '.emdb-cache') } });
     browser = await launchBrowser({ width: 1280, height: 800 });
     page = await browser.context.newPage();
     page.on('request', (r) => requests.push(r.url()));
@@ -132,6 +142,7 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     if (page) writeFileSync(join(GUI_OUTPUT, 'page-log.txt'), (await page.textContent('#log').catch(() => '')) ?? '');
     await browser?.close();
     await server?.close();
+    await new Promise((done) => (archive ? archive.close(done) : done(undefined)));
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -514,6 +525,16 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     assert.match((await page.textContent('#command')) ?? '', /^occupy -i dropped_5625\.map( |$)/);
     assert.equal(await page.textContent('#downloads'), 'no outputs yet');
     assert.doesNotMatch(await userTexts(page), /upload:/);
+  });
+
+  it('opens EMD-1832 by its EMDB ID (downloaded into the cache); the command line says --emdb', async () => {
+    await page.fill('#emdb-id', '1832');
+    await page.click('#emdb-fetch');
+    await page.waitForFunction(() => document.getElementById('map-name')?.textContent === 'EMD-1832 (EMDB)', undefined, { timeout: 30_000 });
+    assert.equal(await page.textContent('#box'), '64 × 64 × 64');
+    assert.match((await page.textContent('#command')) ?? '', /^occupy --emdb 1832( |$)/);
+    await waitDrawn(page, 'input slice');
+    assert.doesNotMatch(await userTexts(page), /emdb-cache|emdb:/);
   });
 
   it('at 1920×1080: the map given on the command line opens at start, no horizontal scroll', async () => {

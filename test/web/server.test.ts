@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -339,6 +340,48 @@ describe('GUI server', () => {
     for (const f of done.result.files) {
       const served = Buffer.from(await (await get(`api/maps/${info.mapId}/files/${f}`)).arrayBuffer());
       assert.ok((await readFile(join(root, 'saved', 'a', f))).equals(served), f);
+    }
+  });
+
+  test('EMDB ID: EMD-<id> fetched (local archive) into the cache, opened, and the command says --emdb', { skip: !HAVE_SHARED }, async () => {
+    // a local archive with the EMDB layout <base>/EMD-<id>/map/emd_<id>.map.gz
+    const gz = await readFile(join(SHARED_DATA, 'emd_1832.map.gz'));
+    let served = 0;
+    const archive = createServer((req, res) => {
+      if (req.url === '/EMD-1832/map/emd_1832.map.gz') {
+        served++;
+        res.writeHead(200, { 'Content-Length': gz.length }).end(gz);
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((done) => archive.listen(0, '127.0.0.1', done));
+    const base = `http://127.0.0.1:${(archive.address() as AddressInfo).port}`;
+    const cacheDir = join(root, '.emdb-cache');
+    const s = await startGuiServer({ root, port: 0, emdb: { baseUrl: base, cacheDir } });
+    const call = (path: string, body: unknown) => fetch(new URL(path, s.url), { method: 'POST', headers: { 'X-Occupy-Token': s.token, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    try {
+      const res = await call('api/emdb', { id: 'EMD-1832' });
+      assert.equal(res.status, 200, await res.clone().text());
+      const info = (await res.json()) as MapInfo;
+      assert.deepEqual([info.name, info.path, info.box], ['emd_1832.map.gz', 'emdb:1832', [64, 64, 64]]);
+      assert.ok(existsSync(join(cacheDir, 'emd_1832.map.gz')), 'kept in the cache');
+      // again: the same map, from the cache (no second download)
+      assert.equal(((await (await call('api/emdb', { id: '1832' })).json()) as MapInfo).mapId, info.mapId);
+      assert.equal(served, 1);
+      const bad = await call('api/emdb', { id: '12' });
+      assert.equal(bad.status, 400);
+      assert.match(((await bad.json()) as { error: string }).error, /not an EMDB ID/);
+      const missing = await call('api/emdb', { id: '99999' });
+      assert.equal(missing.status, 502);
+      assert.doesNotMatch(((await missing.json()) as { error: string }).error, new RegExp(cacheDir));
+      const job = await call('api/estimate', { mapId: info.mapId, settings: { seed: 0 } });
+      const { jobId } = (await job.json()) as { jobId: string };
+      const text = await (await fetch(new URL(`api/jobs/${jobId}/events`, s.url), { headers: { 'X-Occupy-Token': s.token } })).text();
+      const last = JSON.parse(text.trim().split('\n').filter((l) => l.startsWith('data: ')).at(-1)?.slice(6) ?? '{}') as { type: string; result?: EstimateSummaryView };
+      assert.equal(last.type, 'done');
+      assert.match(last.result?.command ?? '', /^occupy --emdb 1832 /);
+    } finally {
+      await s.close();
+      await new Promise((done) => archive.close(done));
     }
   });
 

@@ -100,6 +100,11 @@ export function openMap(path: string): Promise<MapInfo> {
   return json<MapInfo>('open', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ path }) });
 }
 
+/** `POST /api/emdb`: download EMD-<id> (cached) and open it. */
+export function openEmdb(id: string): Promise<MapInfo> {
+  return json<MapInfo>('emdb', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id }) });
+}
+
 /** `POST /api/upload?name=`: open a dropped map file. */
 export function uploadMap(file: File): Promise<MapInfo> {
   return json<MapInfo>(`upload?name=${encodeURIComponent(file.name)}`, {

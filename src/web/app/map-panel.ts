@@ -4,7 +4,7 @@
  * one per finding, before any estimate), and clearing every piece of state a previous map left.
  */
 import type { DiagnosticFinding, EstimateSummaryView, MapInfo } from '../api.js';
-import { apiUrl, openMap, uploadMap } from './api-client.js';
+import { apiUrl, openEmdb, openMap, uploadMap } from './api-client.js';
 import { $, el, errorText, fmt } from './dom.js';
 import { FileBrowser } from './file-browser.js';
 import { resetModeAndSolvent, updateSettings } from './kernel-panel.js';
@@ -30,7 +30,7 @@ const FINDING_TITLES: Record<string, string> = {
 
 /** The name of a map as the user knows it: its path under the root, or the uploaded file's name. */
 export function shownName(map: MapInfo): string {
-  return map.path.startsWith('upload:') ? map.name : map.path;
+  return /^(upload|emdb):/.test(map.path) ? map.name : map.path;
 }
 
 /** Show the findings as banners in `box` (empty: no banner). */
@@ -60,6 +60,21 @@ async function openPath(path: string): Promise<void> {
   } catch (e) {
     setStatus('error', 'error');
     log('error', `could not open ${path}: ${errorText(e)}`);
+  }
+}
+
+/** Download EMD-<id> through the server (cached as for `occupy --emdb`) and open it. */
+async function openEmdbId(): Promise<void> {
+  const id = $<HTMLInputElement>('emdb-id').value.trim();
+  if (!id) return;
+  setStatus('running', `fetching EMD-${id.replace(/^(emd[-_])/i, '')}…`);
+  try {
+    setMap(await openEmdb(id));
+    setStatus('idle');
+  } catch (e) {
+    setStatus('error', 'error');
+    setStatusWarnings([errorText(e)]);
+    log('error', errorText(e));
   }
 }
 
@@ -94,7 +109,7 @@ export function setMap(map: MapInfo): void {
   }
   $('map-info').classList.remove('none');
   const name = $('map-name');
-  name.textContent = map.path.startsWith('upload:') ? `${map.name} (uploaded)` : map.path;
+  name.textContent = map.path.startsWith('upload:') ? `${map.name} (uploaded)` : map.path.startsWith('emdb:') ? `EMD-${map.path.slice(5)} (EMDB)` : map.path;
   name.title = name.textContent;
   $('box').textContent = map.box.join(' × ');
   $('voxel-size').textContent = `${map.voxelSizeA.map((a) => a.toFixed(3)).join(', ')} Å`;
@@ -138,6 +153,10 @@ export const browser = new FileBrowser(
 
 /** Wire the file input and drag and drop. */
 export function initMapPanel(): void {
+  $('emdb-fetch').addEventListener('click', () => void openEmdbId());
+  $('emdb-id').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') void openEmdbId();
+  });
   const input = $<HTMLInputElement>('file-input');
   $('browse').addEventListener('click', () => input.click());
   input.addEventListener('change', () => {

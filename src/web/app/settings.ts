@@ -199,8 +199,8 @@ export function mapStem(name: string): string {
  * definition, the `occupy soldef` step that makes the mask comes first.
  */
 export function commandLine(map: MapInfo | undefined, form: FormSettings, mod?: ModificationSettings): string {
-  const input = map ? (map.path.startsWith('upload:') ? map.name : map.path) : 'MAP';
-  const args: string[] = ['occupy', '-i', shellQuote(input)];
+  const input = map ? (/^(upload|emdb):/.test(map.path) ? map.name : map.path) : 'MAP';
+  const args: string[] = map?.path.startsWith('emdb:') ? ['occupy', '--emdb', map.path.slice(5)] : ['occupy', '-i', shellQuote(input)];
   const num = (flag: string, v: number | undefined) => {
     if (v !== undefined && Number.isFinite(v)) args.push(flag, String(v));
   };

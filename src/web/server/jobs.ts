@@ -188,7 +188,7 @@ export class JobManager {
       throw new HttpError(400, (err as Error).message);
     }
     const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: map.outputDir, outputStem: map.stem }, soldef };
-    const command = commandPrefix + commandLine(['occupy', '-i', map.commandPath, ...settingsArgs(settings, solventDefArg)]);
+    const command = commandPrefix + commandLine(['occupy', ...(map.emdbId ? ['--emdb', map.emdbId] : ['-i', map.commandPath]), ...settingsArgs(settings, solventDefArg)]);
 
     return this.enqueue(map, { map, task, command, solventDefPath, saveTo });
   }

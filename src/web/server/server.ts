@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { OCCUPY_VERSION } from '../../jobs/estimate-job.js';
 import { SESSION_TOKEN_HEADER, SESSION_TOKEN_PARAM, type JobStarted, type ServerInfo } from '../api.js';
 import { listFolder, serveMapFile } from './files.js';
+import { fetchEmdbMap, normalizeEmdbId } from '../../io/emdb/index.js';
 import { COMMON_HEADERS, HttpError, readJsonObject, sendError, sendJson } from './http-util.js';
 import { JobManager } from './jobs.js';
 import { isInside, relativeToRoot, sanitizeUploadName } from './paths.js';
@@ -41,6 +42,8 @@ export interface GuiServerOptions {
   volumeCacheBytes?: number;
   /** Folder for the session folder, where stale session folders are also removed (default `os.tmpdir()`). */
   tempParent?: string;
+  /** EMDB downloads (`POST /api/emdb`): archive root and cache folder (defaults as `occupy --emdb`). */
+  emdb?: { baseUrl?: string; cacheDir?: string };
 }
 
 /** A running GUI server. */
@@ -201,6 +204,23 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
         const job = await jobs.start(session.get(body.mapId), body.settings, body.outputFolder);
         const answer: JobStarted = { jobId: job.id };
         return sendJson(res, 200, answer);
+      }
+      case method === 'POST' && seg.length === 2 && seg[1] === 'emdb': {
+        checkQuery(query, []);
+        const body = await readJsonObject(req, ['id']);
+        let id: string;
+        try {
+          id = normalizeEmdbId(String(body.id ?? ''));
+        } catch {
+          throw new HttpError(400, `'${String(body.id ?? '')}' is not an EMDB ID (4–5 digits, e.g. 1832 or EMD-1832)`);
+        }
+        let path: string;
+        try {
+          path = await fetchEmdbMap(id, { baseUrl: options.emdb?.baseUrl, cacheDir: options.emdb?.cacheDir, retries: 1 });
+        } catch (err) {
+          throw new HttpError(502, `could not fetch EMD-${id}: ${(err as Error).message}`);
+        }
+        return sendJson(res, 200, (await session.addEmdb(id, path)).info);
       }
       case method === 'POST' && seg.length === 2 && seg[1] === 'halfmaps': {
         checkQuery(query, []);

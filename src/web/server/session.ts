@@ -22,6 +22,8 @@ export interface SessionMap {
   inputPath: string;
   /** The input path as written in the equivalent command line (relative to the root for opened maps). */
   commandPath: string;
+  /** EMDB accession (digits) of a map fetched from the EMDB: the command line says `--emdb <id>`. */
+  emdbId?: string;
   /** Private output folder of this map. */
   outputDir: string;
   /** Output stem (the input's stem, as the CLI uses). */
@@ -182,7 +184,7 @@ export class Session {
 
   /** Read a map file (in a worker thread) and register it; its volume goes to the cache. */
   private async register(mapId: string, inputPath: string, name: string, path: string, commandPath: string, identity?: string): Promise<SessionMap> {
-    const read = await this.reader.read(inputPath, path.startsWith('upload:') ? name : path);
+    const read = await this.reader.read(inputPath, /^(upload|emdb):/.test(path) ? name : path);
     const outputDir = join(this.tempDir, mapId);
     await mkdir(outputDir, { recursive: true });
     const [nx, ny, nz] = read.volume.shape;
@@ -237,6 +239,18 @@ export class Session {
     }
   }
 
+  /**
+   * Register a map fetched from the EMDB into the cache (`fetchEmdbMap`): shown as
+   * `emd_<id>.map.gz`, path `emdb:<id>`. Fetching the same accession again gives the same map.
+   */
+  async addEmdb(id: string, cachedPath: string): Promise<SessionMap> {
+    const known = this.all().find((m) => m.emdbId === id);
+    if (known) return known;
+    const entry = await this.register(this.newId(), cachedPath, `emd_${id}.map.gz`, `emdb:${id}`, `emd_${id}.map.gz`);
+    entry.emdbId = id;
+    return entry;
+  }
+
   /** Record the layer files of a finished estimate (cached layers are dropped). */
   setLayerFiles(m: SessionMap, layerFiles: Omit<SessionMap['layerFiles'], 'locres'>): void {
     const locres = m.layerFiles.locres;
@@ -264,7 +278,7 @@ export class Session {
   layerVolume(m: SessionMap, layer: SliceLayer): Promise<Volume> {
     const file = layer === 'input' ? m.inputPath : m.layerFiles[layer];
     if (file === undefined) return Promise.reject(new HttpError(404, `'${m.info.name}' has no ${layer} layer yet (run an estimate first)`));
-    const shown = layer === 'input' ? (m.info.path.startsWith('upload:') ? m.info.name : m.info.path) : basename(file);
+    const shown = layer === 'input' ? (/^(upload|emdb):/.test(m.info.path) ? m.info.name : m.info.path) : basename(file);
     return this.cache.get(`${m.info.mapId}:${layer}`, async () => (await this.reader.read(file, shown)).volume);
   }
 
@@ -281,7 +295,7 @@ export class Session {
   userText(text: string): string {
     const pairs: Array<[string, string]> = [];
     for (const m of this.maps.values()) {
-      pairs.push([m.inputPath, m.info.path.startsWith('upload:') ? m.info.name : m.info.path]);
+      pairs.push([m.inputPath, /^(upload|emdb):/.test(m.info.path) ? m.info.name : m.info.path]);
       pairs.push([m.outputDir + sep, '']);
       pairs.push([m.outputDir, `the output folder of '${m.info.name}'`]);
     }

@@ -4,6 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { OptionError } from '../../src/core/option-error.js';
 import { ESTIMATE_OPTIONS, ESTIMATE_OPTION, resolveEstimateOptions, allowedText, checkOptionValue } from '../../src/occupancy/options.js';
 import { rewriteMultiLetterFlags } from '../../src/cli/argv.js';
@@ -131,6 +132,15 @@ describe('the CLI from the schema', () => {
   it('the original OccuPy\'s short flags come from the table (-lp, -am, -at)', () => {
     assert.deepEqual(rewriteMultiLetterFlags(['-lp', '8', '-am=2', '-at', '3', '--', '-lp']), ['--lowpass', '8', '--amplify=2', '--attenuate', '3', '--', '-lp']);
     assert.deepEqual(ESTIMATE_OPTIONS.filter((s) => s.occupyShort).map((s) => s.occupyShort), ['-lp', '-am', '-at']);
+  });
+
+  it('the README\'s options table names every option of the table (and --no-chimerax)', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Options'), readme.indexOf('\n## ', readme.indexOf('## Options') + 1));
+    for (const s of ESTIMATE_OPTIONS) {
+      assert.ok(section.includes(s.flag), `README ## Options does not name ${s.flag}`);
+      if (s.negation) assert.ok(section.includes(s.flags.replace('--', '--no-')), `README ## Options does not name the --no- form of ${s.flag}`);
+    }
   });
 
   it('checkOptionValue accepts what the CLI would accept', () => {

@@ -4,7 +4,7 @@
  * maps also the half-map checks).
  */
 import { Command } from 'commander';
-import { readMapArg } from '../read-map.js';
+import { readMapArg } from '../../jobs/read-map.js';
 import { angpixOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';

@@ -16,7 +16,7 @@ import { cropOrPad, resampledShape } from '../../filters/resample-voxel-size.js'
 import { resampleSections } from '../../filters/resample-sections.js';
 import { OCCUPY_VERSION } from '../../jobs/estimate-job.js';
 import { angpixOption, checkVoxelSize, integerOption, OptionRangeError } from '../options.js';
-import { readMapArg } from '../read-map.js';
+import { readMapArg } from '../../jobs/read-map.js';
 import { outputFile } from '../output-path.js';
 import { mapStem } from '../../occupancy/output-names.js';
 

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { writeMrc, type MrcHeader } from '../../io/mrc/index.js';
-import { readMapArg } from '../read-map.js';
+import { readMapArg } from '../../jobs/read-map.js';
 import type { Shape3, Volume } from '../../core/volume.js';
 import { solventDefinitionFromScale, solventDefinitionName, subtractionMask, subtractionMaskName } from '../../occupancy/masks-from-scale.js';
 import { OCCUPY_VERSION } from '../../jobs/estimate-job.js';

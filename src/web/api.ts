@@ -27,6 +27,9 @@
  *   Float32 values of the slice, row-major (rows along the second in-plane axis), with headers
  *   `X-Slice-Width`, `X-Slice-Height`, `X-Slice-Min`, `X-Slice-Max`
  * - `GET  /api/maps/<mapId>/files/<name>` → an output file (MRC, log, cxc, PNG, SVG) for download or Mol*
+ * - `POST /api/maps/<mapId>/chimerax` → `{ launched, message }`: opens the last estimate's ChimeraX
+ *   script in a local ChimeraX (a copy naming the maps by their paths on this machine); 404 without
+ *   a script or without ChimeraX
  * - `GET  /api/maps/<mapId>/result` → {@link EstimateSummaryView} of the last estimate (404 before)
  * - `GET  /api/maps/<mapId>/halfmaps` → {@link HalfMapsView} of the last half-map run whose first half is this map (404 before)
  *
@@ -48,6 +51,8 @@ export interface ServerInfo {
   root: string;
   /** A map given on the command line (`occupy gui map.mrc`), already opened. */
   initialMap?: MapInfo;
+  /** Whether ChimeraX was found on this machine (the page then offers to open the result in it). */
+  chimerax?: boolean;
 }
 
 /** One entry of a folder listing. */

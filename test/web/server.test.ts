@@ -385,6 +385,36 @@ describe('GUI server', () => {
     }
   });
 
+  test('Open in ChimeraX: a local chimerax gets a copy of the script naming every map by an existing absolute path', async () => {
+    const info = (await (await postJson('api/open', { path: mapRel })).json()) as MapInfo;
+    await estimate(info.mapId, { seed: 0 });
+    // a stand-in chimerax on PATH that records its argument
+    const bin = await mkdtemp(join(tmpdir(), 'occupy-fake-chimerax-'));
+    const record = join(bin, 'args.txt');
+    await writeFile(join(bin, 'chimerax'), `#!/bin/sh\necho "$1" > "${record}.tmp" && mv "${record}.tmp" "${record}"\n`, { mode: 0o755 });
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${bin}:${oldPath ?? ''}`;
+    try {
+      const info2 = (await (await get('api/info')).json()) as { chimerax?: boolean };
+      assert.equal(info2.chimerax, true);
+      const res = await postJson(`api/maps/${info.mapId}/chimerax`, {});
+      assert.equal(res.status, 200, await res.clone().text());
+      let script = '';
+      for (let i = 0; i < 100 && !existsSync(record); i++) await new Promise((done) => setTimeout(done, 50));
+      script = (await readFile(record, 'utf8')).trim();
+      assert.match(basename(script), new RegExp(`^chimX_${stem}_local\\.cxc$`));
+      const opened = [...(await readFile(script, 'utf8')).matchAll(/^open "([^"]+)"/gm)].map((m) => m[1]);
+      assert.ok(opened.length >= 2, opened.join(', '));
+      for (const p of opened) {
+        assert.ok(p.startsWith('/'), `absolute: ${p}`);
+        assert.ok(existsSync(p), `exists: ${p}`);
+      }
+    } finally {
+      process.env.PATH = oldPath;
+      await rm(bin, { recursive: true, force: true });
+    }
+  });
+
   test('cancel kills the worker: a cancelled event and no worker process left', async () => {
     const n = 192;
     const p = occupancyPhantom({ shape: [n, n, n], voxelSizeA: 1.5, resolutionA: 5, domains: [{ centreVoxel: [n / 2, n / 2, n / 2], radiusA: 40, occupancy: 1 }], seed: 2 });

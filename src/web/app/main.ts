@@ -33,6 +33,8 @@ async function start(): Promise<void> {
     const info = await getInfo();
     $('version').textContent = `${info.tool} ${info.version}`;
     $('help-version').textContent = info.version;
+    state.chimerax = info.chimerax === true;
+    $('chimerax').hidden = !state.chimerax;
     document.title = `occupy — ${info.root}`;
     await browser.show('');
     if (info.initialMap) setMap(info.initialMap);

@@ -4,7 +4,7 @@
  * summary, the solvent-model plot, the downloads.
  */
 import type { EstimateSummaryView } from '../api.js';
-import { fileUrl, getFileBytes } from './api-client.js';
+import { apiUrl, fileUrl, getFileBytes } from './api-client.js';
 import { $, errorText, fmt } from './dom.js';
 import { Job } from './job.js';
 import { settings, updateButtons, updateSettings } from './kernel-panel.js';
@@ -145,6 +145,7 @@ export function drawSolvent(): void {
 }
 
 function renderDownloads(): void {
+  ($('chimerax') as HTMLButtonElement).disabled = !state.result?.files.some((f) => /^chimX_.*\.cxc$/.test(f));
   const ul = $('downloads');
   ul.replaceChildren();
   const result = state.result;
@@ -204,6 +205,17 @@ export function initRunPanel(): void {
   $('subtraction-mask').addEventListener('click', () => void makeSubtractionMask());
   $('cancel').addEventListener('click', () => {
     void state.job?.cancel().catch((e: unknown) => log('error', `cancel: ${errorText(e)}`));
+  });
+  $('chimerax').addEventListener('click', () => {
+    const map = state.map;
+    if (!map) return;
+    void fetch(apiUrl(`maps/${encodeURIComponent(map.mapId)}/chimerax`), { method: 'POST' })
+      .then(async (res) => {
+        const body = (await res.json()) as { message?: string; error?: string };
+        if (res.ok) log('info', body.message ?? 'ChimeraX opened');
+        else log('error', body.error ?? `ChimeraX: ${res.status}`);
+      })
+      .catch((e: unknown) => log('error', `ChimeraX: ${errorText(e)}`));
   });
   $('copy-command').addEventListener('click', () => {
     void navigator.clipboard?.writeText($('command').textContent ?? '').then(

@@ -39,6 +39,8 @@ export interface PageState {
   viewerLoading?: Promise<Viewer3D>;
   /** Object URLs of masks made in the page, revoked when a new map is opened. */
   blobUrls: string[];
+  /** Whether the server found a local ChimeraX. */
+  chimerax?: boolean;
 }
 
 /** The page's state. */

@@ -8,8 +8,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createWriteStream } from 'node:fs';
-import { realpath } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, realpath, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +17,7 @@ import { OCCUPY_VERSION } from '../../jobs/estimate-job.js';
 import { SESSION_TOKEN_HEADER, SESSION_TOKEN_PARAM, type JobStarted, type ServerInfo } from '../api.js';
 import { listFolder, serveMapFile } from './files.js';
 import { fetchEmdbMap, normalizeEmdbId } from '../../io/emdb/index.js';
+import { findChimerax, scriptWithAbsolutePaths, showInChimerax } from '../../jobs/chimerax-launch.js';
 import { COMMON_HEADERS, HttpError, readJsonObject, sendError, sendJson } from './http-util.js';
 import { JobManager } from './jobs.js';
 import { isInside, relativeToRoot, sanitizeUploadName } from './paths.js';
@@ -165,7 +166,7 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
     switch (true) {
       case method === 'GET' && seg.length === 2 && seg[1] === 'info': {
         checkQuery(query, []);
-        const info: ServerInfo = { tool: 'occupy-ts', version: OCCUPY_VERSION, root: session.root };
+        const info: ServerInfo = { tool: 'occupy-ts', version: OCCUPY_VERSION, root: session.root, chimerax: findChimerax() !== undefined };
         if (initialMapId !== undefined) info.initialMap = session.get(initialMapId).info;
         return sendJson(res, 200, info);
       }
@@ -266,6 +267,19 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
       case (method === 'GET' || method === 'HEAD') && seg.length === 5 && seg[1] === 'maps' && seg[3] === 'files':
         checkQuery(query, ['download']);
         return serveMapFile(req, res, session.get(seg[2]), seg[4], query.get('download') === '1');
+      case method === 'POST' && seg.length === 4 && seg[1] === 'maps' && seg[3] === 'chimerax': {
+        checkQuery(query, []);
+        const map = session.get(seg[2]);
+        const cxc = map.result?.files.find((f) => /^chimX_.*\.cxc$/.test(f) && !f.endsWith('_silent.cxc'));
+        if (!cxc) throw new HttpError(404, `'${map.info.name}' has no ChimeraX script yet: run an estimate first`);
+        if (!findChimerax()) throw new HttpError(404, 'ChimeraX was not found on this machine (PATH or the usual install places)');
+        // a copy of the script naming the maps by their paths on this machine (the input is not next to the outputs)
+        const text = await readFile(join(map.outputDir, cxc), 'utf8');
+        const local = join(map.outputDir, cxc.replace(/\.cxc$/, '_local.cxc'));
+        await writeFile(local, scriptWithAbsolutePaths(text, map.outputDir, basename(map.inputPath), map.inputPath));
+        showInChimerax(local);
+        return sendJson(res, 200, { launched: true, message: `ChimeraX opened ${cxc}` });
+      }
       case method === 'GET' && seg.length === 4 && seg[1] === 'maps' && seg[3] === 'result': {
         checkQuery(query, []);
         const map = session.get(seg[2]);

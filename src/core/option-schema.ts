@@ -10,7 +10,7 @@ import { OptionError, inRange, rangeText } from './option-error.js';
 import type { Range } from './option-error.js';
 
 /** Kind of value an option takes. */
-export type OptionType = 'number' | 'integer' | 'boolean' | 'string' | 'path' | 'choice';
+export type OptionType = 'number' | 'integer' | 'boolean' | 'string' | 'path' | 'paths' | 'choice';
 
 /** What the options are about (for grouping in docs and the GUI): `input`, `estimate`, `solvent`, `modification`, `output`, `method`, … */
 export type OptionGroup = string;
@@ -57,6 +57,7 @@ export function allowedText(spec: OptionSpec): string {
   if (spec.type === 'choice') return `one of ${(spec.choices ?? []).join(', ')}`;
   if (spec.type === 'boolean') return spec.flagValue !== undefined ? `one of ${(spec.choices ?? []).join(', ')}` : 'true or false';
   if (spec.type === 'string' || spec.type === 'path') return 'a non-empty string';
+  if (spec.type === 'paths') return 'a list of non-empty paths';
   if (spec.range) return `${spec.type === 'integer' ? 'an integer' : 'a number'} ${rangeText(spec.range)}`;
   return spec.type === 'integer' ? 'an integer' : 'a finite number';
 }
@@ -91,6 +92,9 @@ export function checkOptionValue(spec: OptionSpec, value: unknown, shown = shown
       break;
     case 'choice':
       ok = typeof value === 'string' && (spec.choices ?? []).includes(value);
+      break;
+    case 'paths':
+      ok = Array.isArray(value) && value.every((v) => typeof v === 'string' && v !== '');
       break;
     default:
       ok = typeof value === 'string' && value !== '';

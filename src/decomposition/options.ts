@@ -1,0 +1,84 @@
+/**
+ * The options of `occupy decompose`, declared once ({@link DECOMPOSE_OPTIONS}: key, flag, unit,
+ * type, range, default, help) with {@link resolveDecomposeOptions}, which checks the values, fills
+ * the defaults and applies the rules between options. The CLI builds its commander options and
+ * help from the table.
+ * @see shared/spec/occupancy-decomposition.md
+ */
+import { OptionError } from '../core/option-error.js';
+import { checkOptionValue, type OptionSpec } from '../core/option-schema.js';
+import { ANGPIX_MAX_A, ANGPIX_MIN_A } from '../core/voxel-size-limits.js';
+
+/** Default `--lowest-resolution` (coarsest band centre), Å. */
+export const DEFAULT_LOWEST_RESOLUTION_A = 30;
+/** Default `--bands`. */
+export const DEFAULT_BANDS = 6;
+/** Default `--max-box`, voxels. */
+export const DEFAULT_DECOMPOSE_MAX_BOX = 256;
+
+/** What a user may give to the decomposition (every field optional). */
+export interface DecomposeOptionValues {
+  /** `--half-maps`: two half-map paths on the map's box. */
+  halfMaps?: string[];
+  /** `--mask` path: molecule mask (> 0.5). */
+  mask?: string;
+  /** `--labels` path: label map (integers > 0). */
+  labels?: string;
+  /** `--lowest-resolution`: coarsest band centre in Å (default 30). */
+  lowestResolution?: number;
+  /** `--highest-resolution`: finest band centre in Å (default: where the map meets noise). */
+  highestResolution?: number;
+  /** `--bands`: number of bands, 2..32 (default 6). */
+  bands?: number;
+  /** `--max-box` in voxels: even, 32..4096, or 0 (default 256). */
+  maxBox?: number;
+  /** `--sharpen`. */
+  sharpen?: boolean;
+  /** `--plot`. */
+  plot?: boolean;
+  /** `--no-chimerax` gives false (default true). */
+  chimerax?: boolean;
+  /** `--angpix` in Å. */
+  angpix?: number;
+}
+
+/** Key of a decomposition option. */
+export type DecomposeOptionKey = keyof DecomposeOptionValues;
+
+const RESOLUTION_RANGE = { min: 0.1, max: 1000, unit: 'Å' } as const;
+
+/** The options of `occupy decompose` (without output placement and verbosity), in the order of its help. */
+export const DECOMPOSE_OPTIONS: readonly OptionSpec<DecomposeOptionKey>[] = [
+  { key: 'halfMaps', flags: '--half-maps <maps...>', flag: '--half-maps', type: 'paths', doc: 'two half maps on the same box: signal from their mean, noise from their difference', group: 'input' },
+  { key: 'mask', flags: '--mask <map>', flag: '--mask', type: 'path', doc: 'molecule mask (> 0.5), same box (default: from the smoothed map)', group: 'input' },
+  { key: 'labels', flags: '--labels <map>', flag: '--labels', type: 'path', doc: 'label map (integers > 0), same box: per-label medians in the summary', group: 'input' },
+  { key: 'lowestResolution', flags: '--lowest-resolution <A>', flag: '--lowest-resolution', type: 'number', unit: 'Å', range: RESOLUTION_RANGE, default: DEFAULT_LOWEST_RESOLUTION_A, showDefault: true, doc: 'coarsest band centre in Å', group: 'method' },
+  { key: 'highestResolution', flags: '--highest-resolution <A>', flag: '--highest-resolution', type: 'number', unit: 'Å', range: RESOLUTION_RANGE, doc: 'finest band centre in Å (default: where the map meets noise)', group: 'method' },
+  { key: 'bands', flags: '--bands <K>', flag: '--bands', type: 'integer', range: { min: 2, max: 32 }, allowed: 'an integer in 2..32', default: DEFAULT_BANDS, showDefault: true, doc: 'number of bands, 2..32', group: 'method' },
+  { key: 'maxBox', flags: '--max-box <voxels>', flag: '--max-box', type: 'integer', unit: 'voxels', valid: (v) => v === 0 || (Number.isInteger(v) && v >= 32 && v % 2 === 0 && v <= 4096), allowed: 'an even integer in 32..4096, or 0', default: DEFAULT_DECOMPOSE_MAX_BOX, showDefault: true, doc: 'analyse a Fourier-cropped box of at most this edge (even, >= 32); 0 = never', group: 'method' },
+  { key: 'sharpen', flags: '--sharpen', flag: '--sharpen', type: 'boolean', doc: 'also write locbsharp_<stem>.mrc: each band restored by the local B, noise-limited bands dropped', group: 'output' },
+  { key: 'plot', flags: '--plot', flag: '--plot', type: 'boolean', doc: 'write the local Guinier fits of three regions and histograms of occupancy and B', group: 'output' },
+  { key: 'chimerax', flags: '--no-chimerax', flag: '--no-chimerax', type: 'boolean', default: true, doc: 'do not write the ChimeraX script chimX_decompose_<stem>.cxc', group: 'output' },
+  { key: 'angpix', flags: '--angpix <A>', flag: '--angpix', type: 'number', unit: 'Å', range: { min: ANGPIX_MIN_A, max: ANGPIX_MAX_A, unit: 'Å' }, doc: 'override the voxel size of every input (Å)', group: 'input' },
+];
+
+/** Decomposition options with the defaults filled in. */
+export type ResolvedDecomposeOptions = DecomposeOptionValues & { lowestResolution: number; bands: number; maxBox: number; chimerax: boolean };
+
+/**
+ * Check decomposition options and fill their defaults: every value against
+ * {@link DECOMPOSE_OPTIONS}; `halfMaps` holds exactly two maps; `highestResolution` is finer than
+ * `lowestResolution`.
+ * @param values the options given (undefined values count as absent; other keys are ignored)
+ * @throws OptionError naming the option (`.option` = key), what is allowed and the value
+ */
+export function resolveDecomposeOptions<T extends DecomposeOptionValues>(values: T): T & ResolvedDecomposeOptions {
+  const given = values as Record<string, unknown>;
+  for (const spec of DECOMPOSE_OPTIONS) if (given[spec.key] !== undefined) checkOptionValue(spec, given[spec.key]);
+  const o = { ...values, lowestResolution: values.lowestResolution ?? DEFAULT_LOWEST_RESOLUTION_A, bands: values.bands ?? DEFAULT_BANDS, maxBox: values.maxBox ?? DEFAULT_DECOMPOSE_MAX_BOX, chimerax: values.chimerax !== false };
+  if (o.halfMaps && o.halfMaps.length !== 2) throw new OptionError(`--half-maps needs exactly two maps, got ${o.halfMaps.length}`, 'halfMaps', 'exactly two maps', { flag: '--half-maps', value: o.halfMaps });
+  if (o.highestResolution !== undefined && o.highestResolution >= o.lowestResolution) {
+    throw new OptionError(`--highest-resolution (${o.highestResolution} Å) must be finer than --lowest-resolution (${o.lowestResolution} Å)`, 'highestResolution', `finer than lowestResolution (${o.lowestResolution} Å)`, { flag: '--highest-resolution', value: o.highestResolution });
+  }
+  return o;
+}

@@ -1,0 +1,44 @@
+/**
+ * The option schema of `occupy decompose` (src/decomposition/options.ts): defaults, ranges, the
+ * rules between options, and that the command's options and help come from the table.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { OptionError } from '../../src/core/option-error.js';
+import { DECOMPOSE_OPTIONS, resolveDecomposeOptions } from '../../src/decomposition/options.js';
+import { runInProcess } from '../helpers/cli-run.js';
+
+function optionOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    assert.ok(e instanceof OptionError, String(e));
+    return e.option;
+  }
+  assert.fail('no OptionError');
+}
+
+describe('resolveDecomposeOptions', () => {
+  it('defaults: 6 bands from 30 Å, max box 256, ChimeraX script on', () => {
+    const r = resolveDecomposeOptions({});
+    assert.deepEqual([r.bands, r.lowestResolution, r.maxBox, r.chimerax], [6, 30, 256, true]);
+  });
+
+  it('rules and ranges: exactly two half maps, highest finer than lowest, bands 2..32, max box even >= 32 or 0', () => {
+    assert.equal(optionOf(() => resolveDecomposeOptions({ halfMaps: ['a.mrc'] })), 'halfMaps');
+    assert.equal(resolveDecomposeOptions({ halfMaps: ['a.mrc', 'b.mrc'] }).halfMaps?.length, 2);
+    assert.equal(optionOf(() => resolveDecomposeOptions({ highestResolution: 30 })), 'highestResolution');
+    assert.equal(resolveDecomposeOptions({ highestResolution: 29 }).highestResolution, 29);
+    assert.equal(optionOf(() => resolveDecomposeOptions({ bands: 1 })), 'bands');
+    assert.equal(optionOf(() => resolveDecomposeOptions({ maxBox: 30 })), 'maxBox');
+    assert.equal(resolveDecomposeOptions({ maxBox: 0 }).maxBox, 0);
+  });
+
+  it('`occupy decompose --help` lists every option of the table; a rule error exits 2', async () => {
+    const help = (await runInProcess(['decompose', '--help'])).stdout.replace(/\s+/g, ' ');
+    for (const s of DECOMPOSE_OPTIONS) assert.ok(help.includes(s.flags), `${s.flags} missing from decompose --help`);
+    const r = await runInProcess(['decompose', 'm.mrc', '--highest-resolution', '40']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^occupy: error: --highest-resolution \(40 Å\) must be finer than --lowest-resolution \(30 Å\)\n$/);
+  });
+});

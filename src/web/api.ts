@@ -134,6 +134,14 @@ export interface EstimateSettings {
   sigmoid?: number;
   pivot?: number;
   excludeSolvent?: boolean;
+  /** `--lowpass-output`: low-pass the modified maps to this resolution, Å. */
+  lowpassOutputA?: number;
+  /** `--hist-match`: histogram-match modified maps to the input. */
+  histMatch?: boolean;
+  /** `--S0`: normalise by tau × the map maximum instead of the tile search. */
+  useS0?: boolean;
+  /** `--target-mask`: a mask file under the root; the summary reports the occupancy inside it. */
+  targetMaskPath?: string;
   seed?: number;
 }
 

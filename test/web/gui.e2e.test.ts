@@ -212,6 +212,17 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     assert.equal(await page.isDisabled('#estimate'), true);
     await page.fill('#kernel-size', '5');
     await page.waitForFunction(() => !(document.getElementById('estimate') as HTMLButtonElement).disabled);
+    // the original GUI's other options reach the command line: --S0, --target-mask, --lowpass-output, --hist-match
+    await page.check('#s0');
+    await page.fill('#target-mask', 'maps/emd_1832.map.gz');
+    await page.fill('#lowpass-output', '20');
+    await page.check('#hist-match');
+    assert.match((await page.textContent('#command')) ?? '', / --S0 --target-mask maps\/emd_1832\.map\.gz$/);
+    assert.match((await page.getAttribute('#command', 'title')) ?? '', /--amplify 2 --lowpass-output 20 --hist-match --S0/);
+    await page.uncheck('#s0');
+    await page.fill('#target-mask', '');
+    await page.fill('#lowpass-output', '');
+    await page.uncheck('#hist-match');
   });
 
   it('estimates: warnings in the status, then scale and confidence with their own keys, preview, soldef, solvent plot', async () => {

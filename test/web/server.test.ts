@@ -323,6 +323,28 @@ describe('GUI server', () => {
     }
   });
 
+  test('output low-pass, histogram match, --S0 and a target mask: the command names them and the outputs equal the CLI\'s', async () => {
+    const info = (await (await postJson('api/open', { path: mapRel })).json()) as MapInfo;
+    // a spherical target mask on the map's box
+    const [nx, ny, nz] = expectBox;
+    const mask = new Float32Array(nx * ny * nz);
+    for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) mask[(z * ny + y) * nx + x] = (x - nx / 2) ** 2 + (y - ny / 2) ** 2 + (z - nz / 2) ** 2 < (nx / 5) ** 2 ? 1 : 0;
+    await writeMrc(join(root, 'maps', 'target.mrc'), { data: mask, shape: expectBox, voxelSizeA: [expectVoxel, expectVoxel, expectVoxel] });
+    const { result } = await estimate(info.mapId, { amplify: 2, lowpassOutputA: 20, histMatch: true, useS0: true, targetMaskPath: 'maps/target.mrc', seed: 0 });
+    assert.match(result.command, / --amplify 2 .*--lowpass-output 20 --hist-match --S0 --target-mask maps\/target\.mrc --seed 0$/);
+    assert.equal(typeof result.summary.targetOccupancy, 'number');
+    const cliDir = join(root, '.cli-out-extra');
+    await runCli(['-i', join(root, mapRel), '-o', join(cliDir, `${stem}.mrc`), '--amplify', '2', '--lowpass-output', '20', '--hist-match', '--S0', '--target-mask', join(root, 'maps', 'target.mrc'), '--seed', '0', '-q']);
+    for (const name of [`scale_occ_${stem}.mrc`, `ampl_2.0_${stem}.mrc`]) {
+      const gui = new Uint8Array(await (await get(`api/maps/${info.mapId}/files/${name}`)).arrayBuffer());
+      const cli = new Uint8Array(await readFile(join(cliDir, name)));
+      assert.ok(Buffer.from(gui.subarray(1024)).equals(Buffer.from(cli.subarray(1024))), `${name}: data differ`);
+    }
+    // outside the root: refused
+    const bad = await postJson('api/estimate', { mapId: info.mapId, settings: { targetMaskPath: '../x.mrc' } });
+    assert.equal(bad.status, 403);
+  });
+
   test('outputs also saved to a folder under the root: made when missing; outside the root (.., a link out) → 403', async () => {
     const info = (await (await postJson('api/open', { path: mapRel })).json()) as MapInfo;
     for (const bad of ['../out', '/tmp/out', 'etc-link/out']) {

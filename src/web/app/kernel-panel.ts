@@ -121,6 +121,7 @@ export function resetModeAndSolvent(): void {
   $<HTMLSelectElement>('mode').value = 'res';
   $<HTMLSelectElement>('soldef-kind').value = 'sphere';
   $<HTMLInputElement>('soldef-path').value = '';
+  $<HTMLInputElement>('target-mask').value = '';
 }
 
 /** Wire the form's inputs. */
@@ -128,7 +129,10 @@ export function initKernelPanel(): void {
   for (const id of ['lowpass', 'resolution', 'kernel-size', 'kernel-radius', 'tau', 'tile-size', 'max-box', 'hedge', 'soldef-path', 'soldef-threshold']) {
     $(id).addEventListener('input', updateSettings);
   }
-  for (const id of ['mode', 'nlrc', 'soldef-kind']) $(id).addEventListener('change', updateSettings);
+  for (const id of ['mode', 'nlrc', 'soldef-kind', 's0']) $(id).addEventListener('change', updateSettings);
+  $('target-mask').addEventListener('input', updateSettings);
+  $('lowpass-output').addEventListener('input', updateModification);
+  $('hist-match').addEventListener('change', updateModification);
   $('scale-limit').addEventListener('input', () => {
     updateSettings();
     updateModification();

@@ -24,6 +24,10 @@ export interface FormSettings {
   soldefKind: 'sphere' | 'mask' | 'threshold';
   soldefPath?: string;
   soldefThreshold: number;
+  /** `--S0`. */
+  useS0: boolean;
+  /** `--target-mask`, a path under the root. */
+  targetMaskPath?: string;
 }
 
 /** One modification: its kind, power and (sigmoid) pivot. */
@@ -40,6 +44,10 @@ export interface ModificationItem {
 export interface ModificationSettings extends ModificationItem {
   items: ModificationItem[];
   excludeSolvent: boolean;
+  /** `--lowpass-output`, Å. */
+  lowpassOutputA?: number;
+  /** `--hist-match`. */
+  histMatch: boolean;
 }
 
 /** The modification kinds in the order the CLI writes them. */
@@ -78,6 +86,8 @@ export function readForm(): FormSettings {
     soldefKind: el<HTMLSelectElement>('soldef-kind').value as FormSettings['soldefKind'],
     soldefPath: el<HTMLInputElement>('soldef-path').value.trim() || undefined,
     soldefThreshold: Number(el<HTMLInputElement>('soldef-threshold').value),
+    useS0: el<HTMLInputElement>('s0').checked,
+    targetMaskPath: el<HTMLInputElement>('target-mask').value.trim() || undefined,
   };
 }
 
@@ -86,7 +96,15 @@ export function readModification(): ModificationSettings {
   const pivot = Number(el<HTMLInputElement>('mod-pivot').value);
   const items = MODIFICATION_KINDS.filter((k) => el<HTMLInputElement>(`mod-on-${k}`).checked).map((kind) => ({ kind, gamma: Number(el<HTMLInputElement>(`mod-gamma-${kind}`).value), pivot }));
   const kind = el<HTMLSelectElement>('mod-kind').value as ModificationKind;
-  return { kind, gamma: Number(el<HTMLInputElement>(`mod-gamma-${kind}`).value), pivot, items, excludeSolvent: el<HTMLInputElement>('exclude-solvent').checked };
+  return {
+    kind,
+    gamma: Number(el<HTMLInputElement>(`mod-gamma-${kind}`).value),
+    pivot,
+    items,
+    excludeSolvent: el<HTMLInputElement>('exclude-solvent').checked,
+    lowpassOutputA: optionalNumber('lowpass-output'),
+    histMatch: el<HTMLInputElement>('hist-match').checked,
+  };
 }
 
 /** Result of the live derivation: the derived settings plus what the page adds. */
@@ -151,6 +169,7 @@ export function liveSettings(form: FormSettings, map: MapInfo | undefined): Live
 /** Check the modification controls; the CLI's message, or undefined when valid. */
 export function modificationError(m: ModificationSettings): string | undefined {
   if (m.items.length === 0) return 'tick at least one modification (amplify, attenuate or sigmoid)';
+  if (m.lowpassOutputA !== undefined && !(m.lowpassOutputA > 0)) return `--lowpass-output must be a resolution in Å > 0, got ${m.lowpassOutputA}`;
   try {
     for (const it of m.items) checkModification(it.kind, it.gamma, it.kind === 'sigmoid' ? it.pivot : undefined);
     return undefined;
@@ -174,7 +193,11 @@ export function requestSettings(form: FormSettings, mod?: ModificationSettings):
   if (form.scaleLimit !== undefined) s.scaleLimit = form.scaleLimit;
   if (form.soldefKind === 'mask' && form.soldefPath) s.solventDefPath = form.soldefPath;
   if (form.soldefKind === 'threshold') s.solventDefThreshold = form.soldefThreshold;
+  if (form.useS0) s.useS0 = true;
+  if (form.targetMaskPath) s.targetMaskPath = form.targetMaskPath;
   if (mod) {
+    if (mod.lowpassOutputA !== undefined) s.lowpassOutputA = mod.lowpassOutputA;
+    if (mod.histMatch) s.histMatch = true;
     for (const it of mod.items) {
       s[it.kind] = it.gamma;
       if (it.kind === 'sigmoid') s.pivot = it.pivot;
@@ -228,6 +251,10 @@ export function commandLine(map: MapInfo | undefined, form: FormSettings, mod?: 
       if (it.kind === 'sigmoid') args.push('--pivot', String(it.pivot));
     }
     if (mod.excludeSolvent) args.push('--exclude-solvent');
+    num('--lowpass-output', mod.lowpassOutputA);
+    if (mod.histMatch) args.push('--hist-match');
   }
+  if (form.useS0) args.push('--S0');
+  if (form.targetMaskPath) args.push('--target-mask', shellQuote(form.targetMaskPath));
   return prefix + args.join(' ');
 }

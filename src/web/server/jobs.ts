@@ -180,7 +180,10 @@ export class JobManager {
       soldef = { scalePath, likePath: map.inputPath, threshold: settings.solventDefThreshold, outPath: solventDefPath };
       commandPrefix = commandLine(['occupy', 'soldef', basename(scalePath), '--threshold', String(settings.solventDefThreshold), '--like', map.commandPath]) + ' && ';
     }
-    const options = methodOptionsOf(settings, solventDefPath);
+    // the target mask: a file under the root, given to the method by its real path
+    const targetMaskPath = settings.targetMaskPath === undefined ? undefined : await resolveInsideRoot(this.session.root, settings.targetMaskPath, 'the target mask (--target-mask)');
+    if (targetMaskPath !== undefined) settings.targetMaskPath = relativeToRoot(this.session.root, targetMaskPath);
+    const options = { ...methodOptionsOf({ ...settings, targetMaskPath }, solventDefPath) };
     // as the CLI: a low-pass or resolution finer than the map's Nyquist limit is refused (header only)
     try {
       await checkEstimateResolutions(map.inputPath, { lowpass: settings.lowpassA, resolution: settings.resolutionA, maxBox: settings.maxBox ?? 256 });

@@ -34,9 +34,10 @@ const NUMBER_SETTINGS: Record<NumberKey, OptionSpec> = {
   sigmoid: ESTIMATE_OPTION.sigmoid,
   pivot: ESTIMATE_OPTION.pivot,
   seed: ESTIMATE_OPTION.seed,
+  lowpassOutputA: ESTIMATE_OPTION.lowpassOutputA,
 };
-const BOOLEAN_SETTINGS = ['nlrc', 'excludeSolvent'] as const;
-const OTHER_SETTINGS = ['mode', 'solventDefPath'] as const;
+const BOOLEAN_SETTINGS = ['nlrc', 'excludeSolvent', 'histMatch', 'useS0'] as const;
+const OTHER_SETTINGS = ['mode', 'solventDefPath', 'targetMaskPath'] as const;
 
 /**
  * Check the settings sent by the page (unknown keys, types, ranges as the CLI's parsers).
@@ -62,8 +63,8 @@ export function parseSettings(raw: unknown): EstimateSettings {
       if (typeof value !== 'boolean') throw new HttpError(400, `${key} must be true or false, got ${JSON.stringify(value)}`);
     } else if (key === 'mode') {
       if (value !== 'res' && value !== 'occ') throw new HttpError(400, `mode must be 'res' or 'occ', got ${JSON.stringify(value)}`);
-    } else if (key === 'solventDefPath') {
-      if (typeof value !== 'string' || value === '') throw new HttpError(400, 'solventDefPath must be a non-empty path relative to the root folder');
+    } else if (key === 'solventDefPath' || key === 'targetMaskPath') {
+      if (typeof value !== 'string' || value === '') throw new HttpError(400, `${key === 'solventDefPath' ? 'the solvent mask (--solvent-def)' : 'the target mask (--target-mask)'} must be a path relative to the root folder`);
     } else {
       const known = [...Object.keys(NUMBER_SETTINGS), ...BOOLEAN_SETTINGS, ...OTHER_SETTINGS].join(', ');
       throw new HttpError(400, `unknown setting '${key}' (known: ${known})`);
@@ -124,6 +125,10 @@ export function settingsArgs(s: EstimateSettings, solventDefArg?: string): strin
   num('sigmoid');
   num('pivot');
   if (s.excludeSolvent) args.push('--exclude-solvent');
+  num('lowpassOutputA');
+  if (s.histMatch) args.push('--hist-match');
+  if (s.useS0) args.push('--S0');
+  if (s.targetMaskPath !== undefined) args.push('--target-mask', s.targetMaskPath);
   args.push('--seed', String(s.seed ?? DEFAULT_GUI_SEED));
   return args;
 }

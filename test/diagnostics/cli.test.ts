@@ -13,9 +13,11 @@ import { encodeMrc } from '../../src/io/mrc/index.js';
 import { runCli } from '../helpers/cli.js';
 import { SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
 import { applyMask, molecularMask, RAW_SPECS, rawSynthetic, sphereMask, syntheticHalves } from './variants.js';
+import { runInProcess } from '../helpers/cli-run.js';
 
 interface Run { code: number; stdout: string; stderr: string }
-async function occupy(args: string[]): Promise<Run> {
+/** `occupy <args>` as a child process (the file's one smoke run of `occupy check`). */
+async function occupyChild(args: string[]): Promise<Run> {
   try {
     const r = await runCli(args);
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
@@ -24,6 +26,8 @@ async function occupy(args: string[]): Promise<Run> {
     return { code: typeof x.code === 'number' ? x.code : 1, stdout: x.stdout ?? '', stderr: x.stderr ?? '' };
   }
 }
+/** `occupy <args>` in this process (`main(argv)`, output captured): no process per run. */
+const occupy = (args: string[]): Promise<Run> => runInProcess(args);
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
 describe('occupy check and diagnostics in commands', () => {
@@ -45,7 +49,7 @@ describe('occupy check and diagnostics in commands', () => {
   });
 
   it('check --json: {map, findings[{code, severity, message, evidence}]}; a raw map has no finding', async () => {
-    const r = await occupy(['check', p('masked.mrc'), '--json']);
+    const r = await occupyChild(['check', p('masked.mrc'), '--json']);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.deepEqual(j.map.box, [72, 72, 72]);

@@ -14,7 +14,7 @@
  * ../shared/reference/synth_halves128 (and ResMap-style on three four-domain cases); MonoTomo on a
  * slab whose noise grows along x. MAE = mean |estimate − truth|, bias = median(estimate − truth).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -50,8 +50,9 @@ function cliRun(args: string[], cwd: string): { seconds: number; rssKiB: number 
   const t0 = performance.now();
   let rss = Number.NaN;
   if (hasTime) {
-    const out = execFileSync('/usr/bin/time', ['-f', '%M', process.execPath, ...cliArgs, ...args, '-q'], { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-    rss = Number(/(\d+)\s*$/.exec(out.trim())?.[1] ?? Number.NaN);
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...cliArgs, ...args, '-q'], { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+    if (r.status !== 0) throw new Error(`occupy ${args.join(' ')} failed: ${r.stderr}`);
+    rss = Number(/(\d+)\s*$/.exec(r.stderr.trim())?.[1] ?? Number.NaN);
   } else execFileSync(process.execPath, [...cliArgs, ...args, '-q'], { cwd, stdio: 'ignore' });
   return { seconds: (performance.now() - t0) / 1000, rssKiB: rss };
 }

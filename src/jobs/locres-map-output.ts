@@ -27,7 +27,7 @@ export interface LocresMapOutput {
   /** Local resolution per voxel, Å (same box as `template`). */
   resolutionA: Float32Array;
   /** Where to report (> 0.5); undefined = every voxel. */
-  mask?: Float32Array;
+  mask?: Float32Array | Uint8Array;
   /** Value written outside the mask, Å. */
   backgroundA: number;
   /** Resolutions the method tested, Å (histogram bins are centred on them). */
@@ -56,10 +56,12 @@ export async function writeLocresMap(
   const outDir = dirname(outPath);
   const outStem = basename(outPath).replace(/\.(mrc|map|ccp4)$/i, '');
   const n = out.resolutionA.length;
-  const values: number[] = [];
   const select = new Uint8Array(n);
-  for (let i = 0; i < n; i++) if (!out.mask || out.mask[i] > 0.5) { select[i] = 1; values.push(out.resolutionA[i]); }
-  const vals = Float32Array.from(values);
+  let count = 0;
+  for (let i = 0; i < n; i++) if (!out.mask || out.mask[i] > 0.5) { select[i] = 1; count++; }
+  const vals = new Float32Array(count);
+  for (let i = 0, j = 0; i < n; i++) if (select[i]) vals[j++] = out.resolutionA[i];
+  const values = vals;
   const stats = { medianA: quantileByRank(vals, vals.length, 0.5), p5A: quantileByRank(vals, vals.length, 0.05), p95A: quantileByRank(vals, vals.length, 0.95) };
   const labelRows: LabelRow[] | undefined = out.labels ? labelSummary(out.resolutionA, out.labels.data, out.mask) : undefined;
   if (out.labels && labelRows?.length === 0) throw new RangeError(`--labels ${out.labels.path} has no label > 0${out.mask ? ' inside the mask' : ''}`);

@@ -4,7 +4,11 @@
  * `locres_<stem>.mrc` (or `-o`) with its histogram and log, as `occupy locres` writes its map.
  * @see issue 18 item 4; src/resolution/monotomo.ts
  */
+import type { Volume } from '../core/volume.js';
 import { monoTomoLocalResolution } from '../resolution/monotomo.js';
+
+/** Edge of the central crop the input diagnostics look at, voxels. */
+const DIAGNOSTICS_CROP = 128;
 import { writeLocresMap } from './locres-map-output.js';
 import { assertSameBox, diagnoseInputs, jobRecord, readJobMap, type JobReporter } from './resolution-job-common.js';
 
@@ -30,16 +34,33 @@ export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined,
   reporter.progress('read', 0);
   const h1 = await readJobMap(h1Path, 'half tomogram', o.angpix, (l) => reporter.info(l));
   const h2 = await readJobMap(h2Path, 'half tomogram', o.angpix);
-  const maskMap = o.mask ? await readJobMap(o.mask, '--mask map', o.angpix) : undefined;
+  // the mask as one byte per voxel: the float map is dropped once converted
+  let mask: Uint8Array | undefined;
+  if (o.mask) {
+    const m = await readJobMap(o.mask, '--mask map', o.angpix);
+    assertSameBox(h1.volume, m.volume, '--mask');
+    mask = new Uint8Array(m.volume.data.length);
+    for (let i = 0; i < mask.length; i++) mask[i] = m.volume.data[i] > 0.5 ? 1 : 0;
+  }
   const labelsMap = o.labels ? await readJobMap(o.labels, '--labels map', o.angpix) : undefined;
   assertSameBox(h1.volume, h2.volume, 'second half tomogram');
-  assertSameBox(h1.volume, maskMap?.volume, '--mask');
   assertSameBox(h1.volume, labelsMap?.volume, '--labels');
   reporter.progress('diagnostics', 0);
-  const { warnings, diagnostics } = diagnoseInputs(reporter, h1.volume, h2.volume);
+  // the input diagnostics transform whole maps: on a tomogram, a central crop of at most 128³ keeps memory bounded
+  const crop = (v: Volume): Volume => {
+    const size = v.shape.map((n) => Math.min(n, DIAGNOSTICS_CROP)) as [number, number, number];
+    const lo = v.shape.map((n, k) => (n - size[k]) >> 1);
+    const data = new Float32Array(size[0] * size[1] * size[2]);
+    for (let z = 0, j = 0; z < size[2]; z++) for (let y = 0; y < size[1]; y++, j += size[0]) {
+      const o = ((z + lo[2]) * v.shape[1] + (y + lo[1])) * v.shape[0] + lo[0];
+      data.set(v.data.subarray(o, o + size[0]), j);
+    }
+    return { data, shape: size, voxelSizeA: v.voxelSizeA };
+  };
+  const { warnings, diagnostics } = diagnoseInputs(reporter, crop(h1.volume), crop(h2.volume));
   let r: ReturnType<typeof monoTomoLocalResolution>;
   try {
-    r = monoTomoLocalResolution(h1.volume, h2.volume, { mask: maskMap?.volume.data, onProgress: (f) => reporter.progress('blocks', f) });
+    r = monoTomoLocalResolution(h1.volume, h2.volume, { mask, onProgress: (f) => reporter.progress('blocks', f) });
   } catch (err) {
     reporter.abort();
     throw err;
@@ -55,7 +76,7 @@ export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined,
   });
   const inputBytes = 8 * h1.volume.data.length;
   return writeLocresMap(h1Path, h1, o.output, protect, record, warnings, diagnostics, {
-    method: 'monotomo', title: 'MonoTomo-style', settings, resolutionA: r.resolution, mask: maskMap?.volume.data, backgroundA: r.backgroundA, testedA: r.testedA,
+    method: 'monotomo', title: 'MonoTomo-style', settings, resolutionA: r.resolution, mask, backgroundA: r.backgroundA, testedA: r.testedA,
     labels: labelsMap && o.labels ? { path: o.labels, data: labelsMap.volume.data } : undefined,
     extraLines: [`Blocks             : ${r.blocks} of ${block}³ voxels; working memory ${(r.workingBytes / 2 ** 20).toFixed(1)} MiB besides the inputs (${(inputBytes / 2 ** 20).toFixed(1)} MiB)`],
     extraJson: { blocks: r.blocks, blockVoxels: r.blockVoxels, marginVoxels: r.marginVoxels, workingBytes: r.workingBytes, inputBytes },

@@ -14,8 +14,8 @@ import { monogenicLocalResolution } from './monogenic.js';
 
 /** Options of {@link monoTomoLocalResolution}. */
 export interface MonoTomoOptions {
-  /** Where to report, > 0.5 (default everywhere); length nx*ny*nz. */
-  mask?: Float32Array;
+  /** Where to report, > 0.5 (default everywhere); length nx*ny*nz (a Uint8Array keeps memory low). */
+  mask?: Float32Array | Uint8Array;
   /** Edge of a block's core in voxels (default 48): each block's values come from its core. */
   blockVoxels?: number;
   /** Margin around each core in voxels (default 8): context for the filters, discarded after. */

@@ -23,7 +23,7 @@
  * - `GET  /api/jobs/<jobId>` → {@link JobStatus} (state, and the place in the queue while waiting)
  * - `GET  /api/jobs/<jobId>/events` → text/event-stream of {@link JobEvent} (JSON per `data:` line)
  * - `DELETE /api/jobs/<jobId>` → cancels a waiting or running job → { cancelled: boolean }
- * - `GET  /api/maps/<mapId>/slice?layer=<SliceLayer>&axis=x|y|z&index=<i>` → binary: little-endian
+ * - `GET  /api/maps/<mapId>/slice?layer=<SliceLayer>&axis=x|y|z&index=<i>[&run=<n>]` → binary: little-endian
  *   Float32 values of the slice, row-major (rows along the second in-plane axis), with headers
  *   `X-Slice-Width`, `X-Slice-Height`, `X-Slice-Min`, `X-Slice-Max`
  * - `GET  /api/maps/<mapId>/files/<name>` → an output file (MRC, log, cxc, PNG, SVG) for download or Mol*
@@ -258,9 +258,23 @@ export interface EstimateSummaryView {
     confidenceX: number[];
     confidence: number[];
   };
+  /**
+   * Scale maps of every estimate of this map in the session, oldest first (kept to compare):
+   * run number, the kept file, its mode and command line. Slices: `layer=scale&run=<run>`.
+   */
+  scaleRuns?: ScaleRun[];
   /** The Vega-Lite spec of the solvent-model plot (the one `occupy --plot` renders to PNG/SVG). */
   solventPlotSpec?: Record<string, unknown>;
   /** The equivalent command line. */
+  command: string;
+}
+
+/** One kept scale map (see {@link EstimateSummaryView.scaleRuns}). */
+export interface ScaleRun {
+  run: number;
+  /** File name of the kept copy, `run<n>_scale_<mode>_<stem>.mrc`. */
+  file: string;
+  mode: 'res' | 'occ';
   command: string;
 }
 

@@ -349,6 +349,19 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     assert.notEqual(strongerPreview, inputPreview, 'the preview follows the modification live');
     await page.fill('#mod-gamma-amplify', '2');
     await waitDrawn(page, 'preview: amplify 2');
+    // the scale of every run is kept: compare the first (resolution mode) with the latest (occupancy)
+    await clickTab(page, 'scale');
+    await waitDrawn(page, 'scale slice z=32,');
+    const latest = await page.$eval('#slice-canvas', (c) => (c as HTMLCanvasElement).toDataURL());
+    const runs = await page.$$eval('#scale-run option', (os) => os.map((o) => o.textContent ?? ''));
+    assert.deepEqual(runs, ['latest scale', 'run 1 (resolution)', 'run 2 (occupancy)']);
+    await page.selectOption('#scale-run', '1');
+    await waitDrawn(page, 'scale slice z=32 of run 1');
+    assert.notEqual(await page.$eval('#slice-canvas', (c) => (c as HTMLCanvasElement).toDataURL()), latest, 'run 1 differs from the latest');
+    await page.selectOption('#scale-run', '2');
+    await waitDrawn(page, 'scale slice z=32 of run 2');
+    assert.equal(await page.$eval('#slice-canvas', (c) => (c as HTMLCanvasElement).toDataURL()), latest, 'run 2 is the latest');
+    await page.selectOption('#scale-run', '');
   });
 
   it('makes a subtraction mask from the scale map in the page', async () => {

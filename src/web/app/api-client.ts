@@ -146,8 +146,8 @@ export function fileUrl(mapId: string, name: string, download = false): string {
 }
 
 /** `GET /api/maps/<id>/slice`: one slice of a layer (little-endian Float32 body). */
-export async function getSlice(mapId: string, layer: SliceLayer, axis: Axis, index: number, signal?: AbortSignal): Promise<Slice> {
-  const res = await fetch(apiUrl(`maps/${encodeURIComponent(mapId)}/slice?layer=${layer}&axis=${axis}&index=${index}`), withToken({ signal }));
+export async function getSlice(mapId: string, layer: SliceLayer, axis: Axis, index: number, signal?: AbortSignal, run?: number): Promise<Slice> {
+  const res = await fetch(apiUrl(`maps/${encodeURIComponent(mapId)}/slice?layer=${layer}&axis=${axis}&index=${index}${run !== undefined ? `&run=${run}` : ''}`), withToken({ signal }));
   if (!res.ok) throw await failure(res);
   const width = Number(res.headers.get('X-Slice-Width'));
   const height = Number(res.headers.get('X-Slice-Height'));

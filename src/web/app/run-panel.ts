@@ -12,7 +12,7 @@ import { log, setStatus, setStatusWarnings } from './log-panel.js';
 import { plotMessage, plotTools, renderSpec } from './vega-plot.js';
 import { mapStem } from './settings.js';
 import { commandLine, requestSettings } from './settings.js';
-import { renderSlice, setTab } from './slices-panel.js';
+import { fillScaleRuns, renderSlice, setTab } from './slices-panel.js';
 import { state, summaryNumbers } from './state.js';
 import { subtractionMaskMrc, subtractionMaskName } from './subtraction-mask.js';
 import { fill3dSelect, show3d } from './view3d-panel.js';
@@ -129,6 +129,7 @@ export function showResult(result: EstimateSummaryView | undefined): void {
   }
   drawSolvent();
   renderDownloads();
+  fillScaleRuns();
   fill3dSelect();
   updateButtons();
   updateSettings();

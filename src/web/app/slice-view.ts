@@ -31,6 +31,8 @@ export interface SliceViewState {
   locresRangeA?: [number, number];
   /** Mode of the current scale map: the Preview is off for a resolution-mode scale. */
   scaleMode?: 'res' | 'occ';
+  /** Scale tab: show the kept scale map of this earlier run instead of the latest. */
+  scaleRun?: number;
 }
 
 /** What the pixel under the cursor shows: the slice values and how to name them. */
@@ -107,10 +109,11 @@ export class SliceView {
 
   private slice(state: SliceViewState, layer: SliceLayer): Promise<Slice> {
     const version = layer === 'input' ? 0 : state.version;
-    const key = `${state.map.mapId}|${layer}|${state.axis}|${state.index}|${version}`;
+    const run = layer === 'scale' && state.tab === 'scale' ? state.scaleRun : undefined;
+    const key = `${state.map.mapId}|${layer}|${state.axis}|${state.index}|${version}|${run ?? ''}`;
     let p = this.cache.get(key);
     if (!p) {
-      p = getSlice(state.map.mapId, layer, state.axis, state.index);
+      p = getSlice(state.map.mapId, layer, state.axis, state.index, undefined, run);
       p.catch(() => this.cache.delete(key));
       this.cache.set(key, p);
       if (this.cache.size > 96) this.cache.delete(this.cache.keys().next().value as string);
@@ -139,7 +142,7 @@ export class SliceView {
           if (token !== this.token) return;
           this.draw(state, s, (v, o, out) => paletteColour('scale', v, MIN_VIS_SCALE, 1, out, o), 'scale');
           this.setKey({ kind: 'palette', palette: 'scale', lo: MIN_VIS_SCALE, hi: 1, label: 'local scale', under: `< ${MIN_VIS_SCALE}` }, `local scale (palette ${MIN_VIS_SCALE}–1 as in the ChimeraX script; grey: below ${MIN_VIS_SCALE})`);
-          this.done(`scale slice ${state.axis}=${state.index}, range ${fmt(s.min)} … ${fmt(s.max)}`);
+          this.done(`scale slice ${state.axis}=${state.index}${state.scaleRun !== undefined ? ` of run ${state.scaleRun}` : ''}, range ${fmt(s.min)} … ${fmt(s.max)}`);
           return;
         }
         case 'confidence': {

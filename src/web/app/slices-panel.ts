@@ -31,11 +31,23 @@ export function setAxis(axis: Axis, reset = false): void {
   renderSlice();
 }
 
+/** Offer the kept scale maps of earlier runs on the Scale tab (shown from two runs on). */
+export function fillScaleRuns(): void {
+  const sel = $<HTMLSelectElement>('scale-run');
+  const prev = sel.value;
+  const runs = state.result?.scaleRuns ?? [];
+  sel.replaceChildren(Object.assign(document.createElement('option'), { value: '', textContent: 'latest scale' }));
+  for (const r of runs) sel.append(Object.assign(document.createElement('option'), { value: String(r.run), textContent: `run ${r.run} (${r.mode === 'occ' ? 'occupancy' : 'resolution'})`, title: r.command }));
+  sel.value = [...sel.options].some((o) => o.value === prev) ? prev : '';
+  sel.hidden = runs.length < 2 || state.tab !== 'scale';
+}
+
 /** Show a tab. */
 export function setTab(tab: Tab): void {
   state.tab = tab;
   for (const b of document.querySelectorAll<HTMLButtonElement>('.tab')) b.classList.toggle('active', b.dataset.tab === tab);
   $('slice-pane').hidden = tab === '3d' || tab === 'fsc';
+  $('scale-run').hidden = tab !== 'scale' || (state.result?.scaleRuns?.length ?? 0) < 2;
   $('pane-3d').hidden = tab !== '3d';
   $('pane-fsc').hidden = tab !== 'fsc';
   if (tab === '3d') void show3d();
@@ -89,6 +101,7 @@ export function renderSlice(): void {
         soldefThreshold: settings.form.soldefKind === 'threshold' ? settings.form.soldefThreshold : undefined,
         locresRangeA: halfMapsRangeA(),
         scaleMode: summaryNumbers(state.result).mode,
+        scaleRun: $<HTMLSelectElement>('scale-run').value ? Number($<HTMLSelectElement>('scale-run').value) : undefined,
       })
       .then(() => {
         $('slice-caption').textContent = sliceView.lastDrawn;
@@ -109,6 +122,7 @@ export function saveDataUrl(url: string, name: string): void {
 export function initSlicesPanel(): void {
   for (const b of document.querySelectorAll<HTMLButtonElement>('.tab')) b.addEventListener('click', () => setTab(b.dataset.tab as Tab));
   for (const b of document.querySelectorAll<HTMLButtonElement>('.axis')) b.addEventListener('click', () => setAxis(b.dataset.axis as Axis));
+  $('scale-run').addEventListener('change', renderSlice);
   $('slice').addEventListener('input', () => {
     const map = state.map;
     if (!map) return;

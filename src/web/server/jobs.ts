@@ -16,13 +16,13 @@ import { solventDefinitionName } from '../../occupancy/masks-from-scale.js';
 import type { EstimateSummaryView, JobEvent, JobStatus } from '../api.js';
 import { COMMON_HEADERS, HttpError } from './http-util.js';
 import { outputFolderInsideRoot, relativeToRoot, resolveInsideRoot } from './paths.js';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { withOutputSet } from '../../core/output-set.js';
 import type { Session, SessionMap } from './session.js';
 import { commandLine, methodOptionsOf, parseSettings, settingsArgs } from './settings.js';
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import type { EstimateTask, HalfMapsTask, WorkerMessage } from './worker-protocol.js';
-import type { HalfMapsView } from '../api.js';
+import type { HalfMapsView, ScaleRun } from '../api.js';
 import { readJsonObject } from './http-util.js';
 import type { IncomingMessage as Req } from 'node:http';
 
@@ -256,6 +256,24 @@ export class JobManager {
   }
 
   /**
+   * Keep a copy of an estimate's scale map as `run<n>_<name>` in the map's folder (later estimates
+   * overwrite the scale map itself), so the page can show and compare the scales of every run.
+   * @returns every kept run of the map, oldest first
+   */
+  private async keepScale(map: SessionMap, scalePath: string, mode: 'res' | 'occ', command: string): Promise<ScaleRun[]> {
+    const runs = (map.scaleRuns ??= []);
+    const n = (runs.at(-1)?.run ?? 0) + 1;
+    const file = `run${n}_${basename(scalePath)}`;
+    try {
+      await copyFile(scalePath, join(map.outputDir, file));
+      runs.push({ run: n, file, mode, command });
+    } catch {
+      // not kept: the latest scale map is still there
+    }
+    return [...runs];
+  }
+
+  /**
    * Copy a finished job's output files into the folder under the root the page chose (one output
    * set: all or none; the input map is never replaced). A failure is a warning of the job.
    */
@@ -356,7 +374,12 @@ export class JobManager {
           command,
         };
         map.result = view;
-        job.finishing = this.saveCopies(job, map, files, run.saveTo).then(() => this.emit(job, { type: 'done', result: view }));
+        job.finishing = this.keepScale(map, m.layerFiles.scale, m.summary.mode, command)
+          .then((runs) => {
+            view.scaleRuns = runs;
+          })
+          .then(() => this.saveCopies(job, map, files, run.saveTo))
+          .then(() => this.emit(job, { type: 'done', result: view }));
       }
     });
     try {

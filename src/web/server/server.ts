@@ -245,10 +245,10 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
         checkQuery(query, []);
         return sendJson(res, 200, { cancelled: await jobs.cancel(seg[2]) });
       case method === 'GET' && seg.length === 4 && seg[1] === 'maps' && seg[3] === 'slice': {
-        checkQuery(query, ['layer', 'axis', 'index']);
+        checkQuery(query, ['layer', 'axis', 'index', 'run']);
         const map = session.get(seg[2]);
         const q = parseSliceQuery(query, map.info.box);
-        const vol = await session.layerVolume(map, q.layer);
+        const vol = await session.layerVolume(map, q.layer, q.run);
         const slice = extractSlice(vol, map.info.box, q.axis, q.index);
         const bytes = sliceBytes(slice);
         res.writeHead(200, {

@@ -9,7 +9,7 @@ import { mkdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import type { Volume } from '../../core/volume.js';
 import { mapStem } from '../../occupancy/output-names.js';
-import type { EstimateSummaryView, HalfMapsView, MapInfo, SliceLayer } from '../api.js';
+import type { EstimateSummaryView, HalfMapsView, MapInfo, ScaleRun, SliceLayer } from '../api.js';
 import { HttpError } from './http-util.js';
 import { MapReader } from './map-reader.js';
 import { resolveInsideRoot, relativeToRoot } from './paths.js';
@@ -32,6 +32,8 @@ export interface SessionMap {
   fileBytes: number;
   /** Last estimate, when one finished. */
   result?: EstimateSummaryView;
+  /** Scale maps of every estimate in this session, oldest first (kept copies). */
+  scaleRuns?: ScaleRun[];
   /** Last half-map run whose first half is this map, when one finished. */
   halfMaps?: HalfMapsView;
   /** Output files of the last estimate that are slice layers (absolute paths). */
@@ -275,7 +277,12 @@ export class Session {
    * The volume of a layer (read from its file in a worker thread, kept in a bounded cache).
    * @throws HttpError 404 when the layer does not exist (yet); 400 when its file cannot be read
    */
-  layerVolume(m: SessionMap, layer: SliceLayer): Promise<Volume> {
+  layerVolume(m: SessionMap, layer: SliceLayer, run?: number): Promise<Volume> {
+    if (run !== undefined) {
+      const kept = m.scaleRuns?.find((r) => r.run === run);
+      if (!kept) return Promise.reject(new HttpError(404, `'${m.info.name}' has no scale map of run ${run}`));
+      return this.cache.get(`${m.info.mapId}:scale-run${run}`, async () => (await this.reader.read(join(m.outputDir, kept.file), kept.file)).volume);
+    }
     const file = layer === 'input' ? m.inputPath : m.layerFiles[layer];
     if (file === undefined) return Promise.reject(new HttpError(404, `'${m.info.name}' has no ${layer} layer yet (run an estimate first)`));
     const shown = layer === 'input' ? (/^(upload|emdb):/.test(m.info.path) ? m.info.name : m.info.path) : basename(file);

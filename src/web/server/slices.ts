@@ -32,7 +32,7 @@ const LAYERS: readonly SliceLayer[] = ['input', 'scale', 'confidence', 'soldef',
  * @throws HttpError 400 for an unknown layer or axis, or an index that is not an integer in
  *   [0, n) along the axis
  */
-export function parseSliceQuery(q: URLSearchParams, inputShape: Shape3): { layer: SliceLayer; axis: SliceAxis; index: number } {
+export function parseSliceQuery(q: URLSearchParams, inputShape: Shape3): { layer: SliceLayer; axis: SliceAxis; index: number; run?: number } {
   const layer = q.get('layer') ?? 'input';
   if (!(LAYERS as readonly string[]).includes(layer)) throw new HttpError(400, `layer must be one of ${LAYERS.join(', ')}; got '${layer}'`);
   const axis = q.get('axis') ?? 'z';
@@ -41,7 +41,11 @@ export function parseSliceQuery(q: URLSearchParams, inputShape: Shape3): { layer
   const rawIndex = q.get('index');
   const index = rawIndex === null || rawIndex.trim() === '' ? Number.NaN : Number(rawIndex);
   if (!Number.isInteger(index) || index < 0 || index >= n) throw new HttpError(400, `index must be an integer in [0, ${n - 1}] along ${axis}; got '${rawIndex ?? ''}'`);
-  return { layer: layer as SliceLayer, axis, index };
+  const rawRun = q.get('run');
+  if (rawRun === null) return { layer: layer as SliceLayer, axis, index };
+  const run = Number(rawRun);
+  if (layer !== 'scale' || !Number.isInteger(run) || run < 1) throw new HttpError(400, `run must be a run number >= 1 of the scale layer; got '${rawRun}'`);
+  return { layer: layer as SliceLayer, axis, index, run };
 }
 
 /** Nearest processing-box index of input-box index i (box n → box m). */

@@ -178,6 +178,8 @@ export interface HalfMapsRequest {
   labels?: string;
   /** A folder under the root (created when missing) where the outputs are also saved. */
   outputFolder?: string;
+  /** Also the directional FSC (`occupy fsc --directional`). */
+  directional?: boolean;
 }
 
 /** The result of a half-map run (the numbers of `occupy fsc --json` and `occupy locres --json`). */
@@ -222,6 +224,24 @@ export interface HalfMapsView {
     /** Colour range of the views (finest, coarsest), Å. */
     rangeA: [number, number];
   };
+  /**
+   * With `directional`: the directional FSC of `occupy fsc --directional` (resolution per cone
+   * direction, an ellipsoid fit: sphericity, best / worst resolution and directions as unit
+   * vectors in map x, y, z) and its plot's SVG file.
+   */
+  directional: {
+    sphericity: number;
+    bestResolutionA: number;
+    worstResolutionA: number;
+    middleResolutionA: number;
+    worstDirection: [number, number, number];
+    bestDirection: [number, number, number];
+    coneAngleDeg: number;
+    globalResolutionA: number;
+    conesNotCrossing: number;
+    fitRmsRelativeResidual: number;
+    plot: string | null;
+  } | null;
   /** Per label (with a labels map): voxels, median and 10–90 % range in Å, pinned voxels. */
   labelRows: { label: number; voxels: number; medianA: number; p10A: number; p90A: number; pinnedVoxels: number }[] | null;
   findings: DiagnosticFinding[];

@@ -486,6 +486,7 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     await page.fill('#half2', 'halves/half2.mrc.gz');
     await page.fill('#half-mask', 'halves/soft_mask.mrc.gz');
     await page.fill('#half-labels', 'halves/truth_labels.mrc.gz');
+    await page.check('#half-directional');
     await page.click('#run-halfmaps');
     await page.waitForSelector('#tab-fsc.active', { timeout: 120_000 });
     assert.match((await page.textContent('#status')) ?? '', /^done/);
@@ -499,6 +500,13 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
       const fscRun = await runInProcess(['fsc', h('half1.mrc.gz'), h('half2.mrc.gz'), '--mask', h('soft_mask.mrc.gz'), '-o', join(outDir, 'fsc'), '--json', '-q']);
       assert.equal(fscRun.code, 0, fscRun.stderr);
       const fsc = JSON.parse(fscRun.stdout) as { resolutionAt0143CorrectedA: number; resolutionAt0143A: number; resolutionAt05CorrectedA: number };
+      const dirRun = await runInProcess(['fsc', h('half1.mrc.gz'), h('half2.mrc.gz'), '--mask', h('soft_mask.mrc.gz'), '--directional', '-o', `${outDir}/`, '--json', '-q']);
+      assert.equal(dirRun.code, 0, dirRun.stderr);
+      const dir = JSON.parse(dirRun.stdout) as { directional: { sphericity: number; worstResolutionA: number; bestResolutionA: number } };
+      const dirText = (await page.textContent('#directional-numbers')) ?? '';
+      assert.ok(dirText.includes(`sphericity${dir.directional.sphericity.toFixed(3)}`), dirText);
+      assert.ok(dirText.includes(`worst${dir.directional.worstResolutionA.toFixed(2)} Å`) && dirText.includes(`best${dir.directional.bestResolutionA.toFixed(2)} Å`), dirText);
+      await page.waitForFunction(() => { const img = document.getElementById('directional-plot') as HTMLImageElement; return img.complete && img.naturalWidth > 100; });
       const locresRun = await runInProcess(['locres', h('half1.mrc.gz'), h('half2.mrc.gz'), '--mask', h('soft_mask.mrc.gz'), '--labels', h('truth_labels.mrc.gz'), '-o', join(outDir, 'locres_half1.mrc'), '--json', '-q']);
       assert.equal(locresRun.code, 0, locresRun.stderr);
       const loc = JSON.parse(locresRun.stdout) as { medianA: number; p5A: number; p95A: number; labels: { label: number; medianA: number }[] };

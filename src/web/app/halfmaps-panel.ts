@@ -97,6 +97,26 @@ export function showHalfMaps(view: HalfMapsView): void {
         ]
       : []),
   );
+  const d = view.directional;
+  $('directional-results').hidden = !d;
+  if (d) {
+    const dir = (v: [number, number, number]) => `(${v.map((x) => x.toFixed(2)).join(', ')})`;
+    $('directional-numbers').replaceChildren(
+      tableOf(
+        ['directional FSC', ''],
+        [
+          ['sphericity', d.sphericity.toFixed(3)],
+          ['best', `${A(d.bestResolutionA)} along ${dir(d.bestDirection)}`],
+          ['worst', `${A(d.worstResolutionA)} along ${dir(d.worstDirection)}`],
+          ['cones', `${d.coneAngleDeg}° half-angle, ${d.conesNotCrossing} not crossing 0.143`],
+        ],
+      ),
+    );
+    $('directional-numbers').dataset.sphericity = String(d.sphericity);
+    const img = $<HTMLImageElement>('directional-plot');
+    if (d.plot) img.src = fileUrl(view.mapId, d.plot);
+    img.hidden = !d.plot;
+  }
   $('halfmaps-commands').textContent = view.commands.join('\n');
   const dl = $('halfmaps-downloads');
   dl.replaceChildren(
@@ -124,7 +144,7 @@ export async function loadPreviousHalfMaps(mapId: string): Promise<void> {
 async function runHalfMaps(): Promise<void> {
   if (state.job?.running) return;
   const value = (id: string) => $<HTMLInputElement>(id).value.trim() || undefined;
-  const req = { half1: value('half1') ?? '', half2: value('half2') ?? '', mask: value('half-mask'), labels: value('half-labels'), outputFolder: value('output-folder') };
+  const req = { half1: value('half1') ?? '', half2: value('half2') ?? '', mask: value('half-mask'), labels: value('half-labels'), outputFolder: value('output-folder'), directional: $<HTMLInputElement>('half-directional').checked || undefined };
   if (!req.half1 || !req.half2) {
     setStatusWarnings(['choose the two half maps']);
     return;

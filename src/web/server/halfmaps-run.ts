@@ -18,6 +18,8 @@ import { labelSummary } from '../../resolution/label-summary.js';
 import { diagnoseHalfMaps, findingLine } from '../../diagnostics/index.js';
 import { fscPlotSpec } from '../../plots/fsc-plot.js';
 import type { HalfMapsView } from '../api.js';
+import { basename } from 'node:path';
+import { runDirectionalFscJob } from '../../jobs/directional-fsc-job.js';
 
 /** What the worker is asked to do (absolute paths; names as the user knows them for messages). */
 export interface HalfMapsTask {
@@ -31,6 +33,8 @@ export interface HalfMapsTask {
   outputDir: string;
   /** Output stem: the first half's. */
   stem: string;
+  /** Also the directional FSC (`occupy fsc --directional`, its job in src/jobs). */
+  directional?: boolean;
 }
 
 /** The result, without the session's map id (the server adds it). */
@@ -104,11 +108,12 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
   const stemOf = (n: string) => (n.split('/').pop() ?? n).replace(/\.gz$/i, '').replace(/\.(mrc|map|ccp4|rec)$/i, '');
   const spec = fscPlotSpec(plotData, `FSC: ${stemOf(t.names.half1)} / ${stemOf(t.names.half2)}${mask ? ' (masked)' : ''}`);
 
+  const dirShare = t.directional ? 0.3 : 0;
   progress('local FSC', 0.12);
   const r = localFsc(h1.volume, h2.volume, {
     mask: mask?.volume.data,
     lowestResolutionA: LOWEST_RESOLUTION_A,
-    onProgress: (f) => progress('local FSC', 0.12 + 0.83 * f),
+    onProgress: (f) => progress('local FSC', 0.12 + (0.83 - dirShare) * f),
   });
   const settings = `local FSC, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, Hann window ${r.windowVoxels} vox, step ${r.stepVoxels}, threshold ${r.threshold}`;
   const rows = labels ? labelSummary(r.resolution.data, labels.volume.data, mask?.volume.data, r.pinned) : null;
@@ -128,6 +133,21 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
     const rowsCsv = fsc.frequencyPerA.map((f, k) => [k, f, k === 0 ? '' : 1 / f, fsc.fsc[k] ?? '', ...(corr ? [fsc.fscUnmasked?.[k] ?? '', fsc.fscCorrected?.[k] ?? ''] : [])].join(','));
     await writeFileAtomic(join(t.outputDir, csvName), [head, ...rowsCsv].join('\n') + '\n', outputs);
   });
+  // the directional FSC: occupy fsc --directional's own job (its files, plot and numbers)
+  let directional: HalfMapsView['directional'] = null;
+  const dirFiles: string[] = [];
+  if (t.directional) {
+    progress('directional FSC', 0.96 - dirShare);
+    const d = await runDirectionalFscJob(t.half1Path, t.half2Path, { mask: t.maskPath, output: `${t.outputDir}/` }, {
+      verbosity: 'quiet',
+      progress: (_phase, f) => progress('directional FSC', 0.96 - dirShare + dirShare * f),
+      info: () => {},
+      warn: () => {}, // the pair's diagnostics were reported above
+      abort: () => {},
+    });
+    dirFiles.push(...d.files.map((f) => basename(f)));
+    directional = { ...d.directional, coneAngleDeg: d.coneAngleDeg, globalResolutionA: d.globalResolutionA, plot: dirFiles.find((f) => f.endsWith('.svg')) ?? null };
+  }
   // colour range: the 5–95 % range inside the mask, widened to whole Å
   const lo = Math.max(r.finestA, Math.floor(r.p5A * 10) / 10);
   const hi = Math.max(lo + 0.1, Math.ceil(r.p95A * 10) / 10);
@@ -155,7 +175,8 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
     },
     labelRows: rows,
     findings: findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
-    files: [locresName, csvName],
+    directional,
+    files: [locresName, csvName, ...dirFiles],
     locresPath,
   };
 }

@@ -203,7 +203,8 @@ export class JobManager {
    * @throws HttpError 400 for a bad body or the same file twice, 403/404 for bad paths
    */
   async startHalfMaps(req: Req): Promise<Job> {
-    const body = await readJsonObject(req, ['half1', 'half2', 'mask', 'labels', 'outputFolder']);
+    const body = await readJsonObject(req, ['half1', 'half2', 'mask', 'labels', 'outputFolder', 'directional']);
+    if (body.directional !== undefined && typeof body.directional !== 'boolean') throw new HttpError(400, 'directional must be true or false');
     const saveTo = body.outputFolder === undefined || body.outputFolder === null || body.outputFolder === '' ? undefined : await outputFolderInsideRoot(this.session.root, body.outputFolder);
     const what = { half1: 'the first half map', half2: 'the second half map', mask: 'the mask', labels: 'the labels map' } as const;
     const paths: Partial<Record<keyof typeof what, string>> = {};
@@ -229,10 +230,12 @@ export class JobManager {
       names: { half1: names.half1 as string, half2: names.half2 as string, mask: names.mask, labels: names.labels },
       outputDir: map.outputDir,
       stem: map.stem,
+      directional: body.directional === true,
     };
     const out = `locres_${map.stem}.mrc`;
     const commands = [
       commandLine(['occupy', 'fsc', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : [])]),
+      ...(task.directional ? [commandLine(['occupy', 'fsc', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), '--directional'])] : []),
       commandLine(['occupy', 'locres', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), ...(task.names.labels ? ['--labels', task.names.labels] : []), '-o', out]),
     ];
     return this.enqueue(map, { kind: 'halfmaps', map, task, commands, saveTo });

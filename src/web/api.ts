@@ -180,6 +180,8 @@ export interface HalfMapsRequest {
   outputFolder?: string;
   /** Also the directional FSC (`occupy fsc --directional`). */
   directional?: boolean;
+  /** Also `occupy decompose` (relative occupancy and local B-factor). */
+  decompose?: boolean;
 }
 
 /** The result of a half-map run (the numbers of `occupy fsc --json` and `occupy locres --json`). */
@@ -242,6 +244,18 @@ export interface HalfMapsView {
     fitRmsRelativeResidual: number;
     plot: string | null;
   } | null;
+  /**
+   * With `decompose`: `occupy decompose <half1> --half-maps <half1> <half2>`: relative occupancy
+   * and local B-factor maps (slice layers `occupancy`, `bfactor`), medians, per-label medians.
+   */
+  decompose: {
+    occupancyFile: string;
+    bfactorFile: string;
+    occupancyMedian: number;
+    bfactorMedianA2: number;
+    globalBA2: number;
+    labels: { label: number; voxels: number; occupancy: number; relativeOccupancy: number; bfactorA2: number }[] | null;
+  } | null;
   /** Per label (with a labels map): voxels, median and 10–90 % range in Å, pinned voxels. */
   labelRows: { label: number; voxels: number; medianA: number; p10A: number; p90A: number; pinnedVoxels: number }[] | null;
   findings: DiagnosticFinding[];
@@ -300,6 +314,7 @@ export interface ScaleRun {
 
 /**
  * Slice layers: the input, the scale, the confidence, the solvent definition, the last output,
- * and the local resolution (Å) of a half-map run whose first half is this map.
+ * the local resolution (Å) of a half-map run whose first half is this map, and that run's
+ * `decompose` maps (relative occupancy, local B-factor in Å²).
  */
-export type SliceLayer = 'input' | 'scale' | 'confidence' | 'soldef' | 'output' | 'locres';
+export type SliceLayer = 'input' | 'scale' | 'confidence' | 'soldef' | 'output' | 'locres' | 'occupancy' | 'bfactor';

@@ -487,6 +487,7 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     await page.fill('#half-mask', 'halves/soft_mask.mrc.gz');
     await page.fill('#half-labels', 'halves/truth_labels.mrc.gz');
     await page.check('#half-directional');
+    await page.check('#half-decompose');
     await page.click('#run-halfmaps');
     await page.waitForSelector('#tab-fsc.active', { timeout: 120_000 });
     assert.match((await page.textContent('#status')) ?? '', /^done/);
@@ -507,6 +508,11 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
       assert.ok(dirText.includes(`sphericity${dir.directional.sphericity.toFixed(3)}`), dirText);
       assert.ok(dirText.includes(`worst${dir.directional.worstResolutionA.toFixed(2)} Å`) && dirText.includes(`best${dir.directional.bestResolutionA.toFixed(2)} Å`), dirText);
       await page.waitForFunction(() => { const img = document.getElementById('directional-plot') as HTMLImageElement; return img.complete && img.naturalWidth > 100; });
+      const decRun = await runInProcess(['decompose', h('half1.mrc.gz'), '--half-maps', h('half1.mrc.gz'), h('half2.mrc.gz'), '--mask', h('soft_mask.mrc.gz'), '--labels', h('truth_labels.mrc.gz'), '-o', `${outDir}/`, '--json', '-q']);
+      assert.equal(decRun.code, 0, decRun.stderr);
+      const dec = JSON.parse(decRun.stdout) as { occupancyMedian: number; bfactorMedianA2: number };
+      const decText = (await page.textContent('#decompose-numbers')) ?? '';
+      assert.ok(decText.includes(`relative occupancy, median${dec.occupancyMedian.toFixed(3)}`) && decText.includes(`local B-factor, median${dec.bfactorMedianA2.toFixed(1)} Å²`), decText);
       const locresRun = await runInProcess(['locres', h('half1.mrc.gz'), h('half2.mrc.gz'), '--mask', h('soft_mask.mrc.gz'), '--labels', h('truth_labels.mrc.gz'), '-o', join(outDir, 'locres_half1.mrc'), '--json', '-q']);
       assert.equal(locresRun.code, 0, locresRun.stderr);
       const loc = JSON.parse(locresRun.stdout) as { medianA: number; p5A: number; p95A: number; labels: { label: number; medianA: number }[] };
@@ -525,6 +531,10 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
       assert.equal(gui.length, cli.length);
       assert.ok(Buffer.from(gui.subarray(1024)).equals(Buffer.from(cli.subarray(1024))), 'local-resolution voxels differ');
       assert.ok(Buffer.from(gui.subarray(0, 220)).equals(Buffer.from(cli.subarray(0, 220))), 'headers differ');
+      // decompose's occupancy map too
+      const guiOcc = new Uint8Array(await (await fetch(new URL(`api/maps/${mapId}/files/occupancy_half1.mrc`, server.url), { headers: { 'X-Occupy-Token': server.token } })).arrayBuffer());
+      const cliOcc = new Uint8Array(readFileSync(join(outDir, 'occupancy_half1.mrc')));
+      assert.ok(guiOcc.length === cliOcc.length && Buffer.from(guiOcc.subarray(1024)).equals(Buffer.from(cliOcc.subarray(1024))), 'occupancy voxels differ');
     } finally {
       rmSync(outDir, { recursive: true, force: true });
     }
@@ -533,6 +543,12 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     await clickTab(page, 'locres');
     assert.match(await waitDrawn(page, 'local resolution slice'), /Å$/);
     assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local resolution \(Å\): /);
+    await page.selectOption('#halfmap-layer', 'occupancy');
+    await waitDrawn(page, 'relative occupancy slice');
+    await page.selectOption('#halfmap-layer', 'bfactor');
+    await waitDrawn(page, 'local B-factor slice');
+    assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local B-factor \(Å²\): /);
+    await page.selectOption('#halfmap-layer', 'locres');
     await clickTab(page, '3d');
     await page.selectOption('#colour-3d', 'locres');
     await page.waitForFunction(() => /coloured by the local resolution/.test(document.getElementById('status-3d')?.textContent ?? ''), undefined, { timeout: 60_000 });

@@ -32,7 +32,8 @@ export function halfMapsRangeA(): [number, number] | undefined {
 /** Forget the shown half-map result (another map was opened). */
 export function resetHalfMapsView(): void {
   current = undefined;
-  state.layers = state.layers.filter((l) => l !== 'locres');
+  state.layers = state.layers.filter((l) => l !== 'locres' && l !== 'occupancy' && l !== 'bfactor');
+  $<HTMLSelectElement>('halfmap-layer').value = 'locres';
   $('fsc-results').hidden = true;
   $('fsc-empty').hidden = false;
   $('fsc-plot').replaceChildren();
@@ -57,7 +58,7 @@ const A = (v: number | null | undefined) => (v === null || v === undefined ? 'no
 /** Show a half-map result on the FSC tab, the Local res. tab and the 3D tab. */
 export function showHalfMaps(view: HalfMapsView): void {
   current = view;
-  if (!state.layers.includes('locres')) state.layers = [...state.layers, 'locres'];
+  state.layers = [...state.layers.filter((l) => l !== 'locres' && l !== 'occupancy' && l !== 'bfactor'), 'locres', ...(view.decompose ? (['occupancy', 'bfactor'] as const) : [])];
   state.version++;
   $('fsc-empty').hidden = true;
   $('fsc-results').hidden = false;
@@ -97,6 +98,21 @@ export function showHalfMaps(view: HalfMapsView): void {
         ]
       : []),
   );
+  const dc = view.decompose;
+  $('decompose-results').hidden = !dc;
+  if (dc) {
+    $('decompose-numbers').replaceChildren(
+      tableOf(
+        ['decompose', ''],
+        [
+          ['relative occupancy, median', dc.occupancyMedian.toFixed(3)],
+          ['local B-factor, median', `${dc.bfactorMedianA2.toFixed(1)} Å²`],
+          ['global B-factor', `${dc.globalBA2.toFixed(1)} Å²`],
+        ],
+      ),
+      ...(dc.labels ? [tableOf(['label', 'voxels', 'occupancy', 'relative', 'B (Å²)'], dc.labels.map((r) => [String(r.label), String(r.voxels), r.occupancy.toFixed(3), r.relativeOccupancy.toFixed(3), r.bfactorA2.toFixed(1)]))] : []),
+    );
+  }
   const d = view.directional;
   $('directional-results').hidden = !d;
   if (d) {
@@ -144,7 +160,7 @@ export async function loadPreviousHalfMaps(mapId: string): Promise<void> {
 async function runHalfMaps(): Promise<void> {
   if (state.job?.running) return;
   const value = (id: string) => $<HTMLInputElement>(id).value.trim() || undefined;
-  const req = { half1: value('half1') ?? '', half2: value('half2') ?? '', mask: value('half-mask'), labels: value('half-labels'), outputFolder: value('output-folder'), directional: $<HTMLInputElement>('half-directional').checked || undefined };
+  const req = { half1: value('half1') ?? '', half2: value('half2') ?? '', mask: value('half-mask'), labels: value('half-labels'), outputFolder: value('output-folder'), directional: $<HTMLInputElement>('half-directional').checked || undefined, decompose: $<HTMLInputElement>('half-decompose').checked || undefined };
   if (!req.half1 || !req.half2) {
     setStatusWarnings(['choose the two half maps']);
     return;

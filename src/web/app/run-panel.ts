@@ -101,7 +101,7 @@ export async function runJob(kind: 'estimate' | 'modify'): Promise<void> {
 /** Show a result (or none): summary, solvent plot, downloads, slice layers, 3D. */
 export function showResult(result: EstimateSummaryView | undefined): void {
   state.result = result;
-  const keep = state.layers.includes('locres') && state.map ? (['locres'] as const) : [];
+  const keep = state.map ? state.layers.filter((l) => l === 'locres' || l === 'occupancy' || l === 'bfactor') : [];
   state.layers = result ? [...new Set([...result.layers, 'input' as const, ...keep])] : state.map ? ['input', ...keep] : [];
   state.version++;
   const dl = $('summary');

@@ -31,6 +31,8 @@ export interface SliceViewState {
   locresRangeA?: [number, number];
   /** Mode of the current scale map: the Preview is off for a resolution-mode scale. */
   scaleMode?: 'res' | 'occ';
+  /** Local res. tab: the local resolution, or the decompose maps (relative occupancy, local B). */
+  halfLayer?: 'locres' | 'occupancy' | 'bfactor';
   /** Scale tab: show the kept scale map of this earlier run instead of the latest. */
   scaleRun?: number;
 }
@@ -155,6 +157,19 @@ export class SliceView {
           return;
         }
         case 'locres': {
+          const hl = state.halfLayer ?? 'locres';
+          if (hl !== 'locres' && has(hl)) {
+            const s = await this.slice(state, hl);
+            if (token !== this.token) return;
+            if (hl === 'occupancy') {
+              this.draw(state, s, (v, o, out) => paletteColour('scale', v, 0, 1, out, o), 'relative occupancy');
+              this.setKey({ kind: 'palette', palette: 'scale', lo: 0, hi: 1, label: 'relative occupancy' }, 'relative occupancy (decompose)');
+            } else {
+              this.draw(state, s, (v, o, out) => paletteColour('resolution', v, s.min, s.max, out, o), 'B (Å²)');
+              this.setKey({ kind: 'palette', palette: 'resolution', lo: s.min, hi: s.max, label: 'local B-factor (Å²)' }, 'local B-factor, Å² (decompose; blue: lower)');
+            }
+            return this.done(`${hl === 'occupancy' ? 'relative occupancy' : 'local B-factor'} slice ${state.axis}=${state.index}, range ${fmt(s.min)} … ${fmt(s.max)}`);
+          }
           if (!has('locres')) return this.show('No local-resolution map yet: run the Half maps panel.');
           const s = await this.slice(state, 'locres');
           if (token !== this.token) return;

@@ -48,6 +48,7 @@ export function setTab(tab: Tab): void {
   for (const b of document.querySelectorAll<HTMLButtonElement>('.tab')) b.classList.toggle('active', b.dataset.tab === tab);
   $('slice-pane').hidden = tab === '3d' || tab === 'fsc';
   $('scale-run').hidden = tab !== 'scale' || (state.result?.scaleRuns?.length ?? 0) < 2;
+  $('halfmap-layer').hidden = tab !== 'locres' || !state.layers.includes('occupancy');
   $('pane-3d').hidden = tab !== '3d';
   $('pane-fsc').hidden = tab !== 'fsc';
   if (tab === '3d') void show3d();
@@ -101,6 +102,7 @@ export function renderSlice(): void {
         soldefThreshold: settings.form.soldefKind === 'threshold' ? settings.form.soldefThreshold : undefined,
         locresRangeA: halfMapsRangeA(),
         scaleMode: summaryNumbers(state.result).mode,
+        halfLayer: $<HTMLSelectElement>('halfmap-layer').value as 'locres' | 'occupancy' | 'bfactor',
         scaleRun: $<HTMLSelectElement>('scale-run').value ? Number($<HTMLSelectElement>('scale-run').value) : undefined,
       })
       .then(() => {
@@ -123,6 +125,7 @@ export function initSlicesPanel(): void {
   for (const b of document.querySelectorAll<HTMLButtonElement>('.tab')) b.addEventListener('click', () => setTab(b.dataset.tab as Tab));
   for (const b of document.querySelectorAll<HTMLButtonElement>('.axis')) b.addEventListener('click', () => setAxis(b.dataset.axis as Axis));
   $('scale-run').addEventListener('change', renderSlice);
+  $('halfmap-layer').addEventListener('change', renderSlice);
   $('slice').addEventListener('input', () => {
     const map = state.map;
     if (!map) return;

@@ -20,6 +20,8 @@ import { fscPlotSpec } from '../../plots/fsc-plot.js';
 import type { HalfMapsView } from '../api.js';
 import { basename } from 'node:path';
 import { runDirectionalFscJob } from '../../jobs/directional-fsc-job.js';
+import { decomposeFromFile, decomposeOutputNames } from '../../jobs/decompose-job.js';
+import { mapStem } from '../../occupancy/output-names.js';
 
 /** What the worker is asked to do (absolute paths; names as the user knows them for messages). */
 export interface HalfMapsTask {
@@ -35,10 +37,12 @@ export interface HalfMapsTask {
   stem: string;
   /** Also the directional FSC (`occupy fsc --directional`, its job in src/jobs). */
   directional?: boolean;
+  /** Also `occupy decompose <half1> --half-maps <half1> <half2> [--mask] [--labels]` (relative occupancy and local B). */
+  decompose?: boolean;
 }
 
 /** The result, without the session's map id (the server adds it). */
-export type HalfMapsOutcome = Omit<HalfMapsView, 'mapId' | 'commands'> & { locresPath: string };
+export type HalfMapsOutcome = Omit<HalfMapsView, 'mapId' | 'commands'> & { locresPath: string; occupancyPath?: string; bfactorPath?: string };
 
 /** Lowest reported resolution of `occupy locres` (default `--lowest-resolution`), Å. */
 const LOWEST_RESOLUTION_A = 50;
@@ -108,7 +112,7 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
   const stemOf = (n: string) => (n.split('/').pop() ?? n).replace(/\.gz$/i, '').replace(/\.(mrc|map|ccp4|rec)$/i, '');
   const spec = fscPlotSpec(plotData, `FSC: ${stemOf(t.names.half1)} / ${stemOf(t.names.half2)}${mask ? ' (masked)' : ''}`);
 
-  const dirShare = t.directional ? 0.3 : 0;
+  const dirShare = (t.directional ? 0.25 : 0) + (t.decompose ? 0.25 : 0);
   progress('local FSC', 0.12);
   const r = localFsc(h1.volume, h2.volume, {
     mask: mask?.volume.data,
@@ -117,7 +121,7 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
   });
   const settings = `local FSC, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, Hann window ${r.windowVoxels} vox, step ${r.stepVoxels}, threshold ${r.threshold}`;
   const rows = labels ? labelSummary(r.resolution.data, labels.volume.data, mask?.volume.data, r.pinned) : null;
-  progress('write', 0.96);
+  progress('write', 0.96 - dirShare);
   const locresName = `locres_${t.stem}.mrc`;
   const locresPath = join(t.outputDir, locresName);
   const csvName = `fsc_${t.stem}.csv`;
@@ -136,17 +140,50 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
   // the directional FSC: occupy fsc --directional's own job (its files, plot and numbers)
   let directional: HalfMapsView['directional'] = null;
   const dirFiles: string[] = [];
+  // progress of the optional steps: 0.25 each after the local FSC
+  let cursor = 0.96 - dirShare;
   if (t.directional) {
-    progress('directional FSC', 0.96 - dirShare);
+    const from = cursor;
+    cursor += 0.25;
+    progress('directional FSC', from);
     const d = await runDirectionalFscJob(t.half1Path, t.half2Path, { mask: t.maskPath, output: `${t.outputDir}/` }, {
       verbosity: 'quiet',
-      progress: (_phase, f) => progress('directional FSC', 0.96 - dirShare + dirShare * f),
+      progress: (_phase, f) => progress('directional FSC', from + 0.25 * f),
       info: () => {},
       warn: () => {}, // the pair's diagnostics were reported above
       abort: () => {},
     });
     dirFiles.push(...d.files.map((f) => basename(f)));
     directional = { ...d.directional, coneAngleDeg: d.coneAngleDeg, globalResolutionA: d.globalResolutionA, plot: dirFiles.find((f) => f.endsWith('.svg')) ?? null };
+  }
+  // decompose: occupy decompose's own file pipeline (src/jobs), the first half as the map
+  let decompose: HalfMapsView['decompose'] = null;
+  let occupancyPath: string | undefined;
+  let bfactorPath: string | undefined;
+  if (t.decompose) {
+    const start = cursor;
+    progress('decompose', start);
+    const { summary, files } = await decomposeFromFile({
+      mapPath: t.half1Path,
+      halfMapPaths: [t.half1Path, t.half2Path],
+      maskPath: t.maskPath,
+      labelsPath: t.labelsPath,
+      outputDir: t.outputDir,
+      onProgress: (phase, f) => progress(`decompose: ${phase}`, Math.min(0.99, start + 0.25 * f)),
+    });
+    const names = decomposeOutputNames(mapStem(t.half1Path));
+    occupancyPath = join(t.outputDir, names.occupancy);
+    bfactorPath = join(t.outputDir, names.bfactor);
+    dirFiles.push(...files.map((f) => basename(f)));
+    decompose = {
+      occupancyFile: names.occupancy,
+      bfactorFile: names.bfactor,
+      occupancyMedian: summary.occupancyMedian,
+      bfactorMedianA2: summary.bfactorMedianA2,
+      globalBA2: summary.globalBA2,
+      labels: summary.labels ?? null,
+    };
+    for (const w of summary.warnings) warn(w);
   }
   // colour range: the 5–95 % range inside the mask, widened to whole Å
   const lo = Math.max(r.finestA, Math.floor(r.p5A * 10) / 10);
@@ -176,7 +213,10 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
     labelRows: rows,
     findings: findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
     directional,
+    decompose,
     files: [locresName, csvName, ...dirFiles],
+    occupancyPath,
+    bfactorPath,
     locresPath,
   };
 }

@@ -203,8 +203,8 @@ export class JobManager {
    * @throws HttpError 400 for a bad body or the same file twice, 403/404 for bad paths
    */
   async startHalfMaps(req: Req): Promise<Job> {
-    const body = await readJsonObject(req, ['half1', 'half2', 'mask', 'labels', 'outputFolder', 'directional']);
-    if (body.directional !== undefined && typeof body.directional !== 'boolean') throw new HttpError(400, 'directional must be true or false');
+    const body = await readJsonObject(req, ['half1', 'half2', 'mask', 'labels', 'outputFolder', 'directional', 'decompose']);
+    for (const k of ['directional', 'decompose'] as const) if (body[k] !== undefined && typeof body[k] !== 'boolean') throw new HttpError(400, `${k === 'directional' ? 'the directional FSC' : 'decompose'} must be ticked or not (true or false)`);
     const saveTo = body.outputFolder === undefined || body.outputFolder === null || body.outputFolder === '' ? undefined : await outputFolderInsideRoot(this.session.root, body.outputFolder);
     const what = { half1: 'the first half map', half2: 'the second half map', mask: 'the mask', labels: 'the labels map' } as const;
     const paths: Partial<Record<keyof typeof what, string>> = {};
@@ -231,11 +231,13 @@ export class JobManager {
       outputDir: map.outputDir,
       stem: map.stem,
       directional: body.directional === true,
+      decompose: body.decompose === true,
     };
     const out = `locres_${map.stem}.mrc`;
     const commands = [
       commandLine(['occupy', 'fsc', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : [])]),
       ...(task.directional ? [commandLine(['occupy', 'fsc', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), '--directional'])] : []),
+      ...(task.decompose ? [commandLine(['occupy', 'decompose', task.names.half1, '--half-maps', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), ...(task.names.labels ? ['--labels', task.names.labels] : [])])] : []),
       commandLine(['occupy', 'locres', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), ...(task.names.labels ? ['--labels', task.names.labels] : []), '-o', out]),
     ];
     return this.enqueue(map, { kind: 'halfmaps', map, task, commands, saveTo });
@@ -352,8 +354,8 @@ export class JobManager {
       else if (m.type === 'log') this.emit(job, { type: 'log', level: m.level, text: m.text });
       else if (m.type === 'error') this.emit(job, { type: 'error', message: m.message });
       else if (m.type === 'halfmaps-done' && run.kind === 'halfmaps') {
-        const { locresPath, ...rest } = m.outcome;
-        this.session.setLocres(run.map, locresPath);
+        const { locresPath, occupancyPath, bfactorPath, ...rest } = m.outcome;
+        this.session.setLocres(run.map, locresPath, occupancyPath && bfactorPath ? { occupancy: occupancyPath, bfactor: bfactorPath } : undefined);
         const view: HalfMapsView = { ...rest, mapId: run.map.info.mapId, commands: run.commands };
         run.map.halfMaps = view;
         job.finishing = this.saveCopies(job, run.map, view.files, run.saveTo).then(() => this.emit(job, { type: 'done', result: view }));

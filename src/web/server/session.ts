@@ -254,22 +254,32 @@ export class Session {
   }
 
   /** Record the layer files of a finished estimate (cached layers are dropped). */
-  setLayerFiles(m: SessionMap, layerFiles: Omit<SessionMap['layerFiles'], 'locres'>): void {
-    const locres = m.layerFiles.locres;
+  setLayerFiles(m: SessionMap, layerFiles: Omit<SessionMap['layerFiles'], 'locres' | 'occupancy' | 'bfactor'>): void {
+    const { locres, occupancy, bfactor } = m.layerFiles;
     m.layerFiles = Object.fromEntries(Object.entries(layerFiles).filter(([, v]) => v !== undefined));
-    if (locres !== undefined) m.layerFiles.locres = locres; // a half-map result stays
+    // a half-map result stays
+    if (locres !== undefined) m.layerFiles.locres = locres;
+    if (occupancy !== undefined) m.layerFiles.occupancy = occupancy;
+    if (bfactor !== undefined) m.layerFiles.bfactor = bfactor;
     for (const l of ['scale', 'confidence', 'soldef', 'output'] as const) this.cache.drop(`${m.info.mapId}:${l}`);
   }
 
   /** Record the local-resolution map of a finished half-map run whose first half is `m`. */
-  setLocres(m: SessionMap, path: string): void {
+  setLocres(m: SessionMap, path: string, decompose?: { occupancy: string; bfactor: string }): void {
     m.layerFiles.locres = path;
-    this.cache.drop(`${m.info.mapId}:locres`);
+    if (decompose) {
+      m.layerFiles.occupancy = decompose.occupancy;
+      m.layerFiles.bfactor = decompose.bfactor;
+    } else {
+      delete m.layerFiles.occupancy;
+      delete m.layerFiles.bfactor;
+    }
+    for (const l of ['locres', 'occupancy', 'bfactor']) this.cache.drop(`${m.info.mapId}:${l}`);
   }
 
   /** Layers that can be sliced now. */
   layers(m: SessionMap): SliceLayer[] {
-    const order: SliceLayer[] = ['input', 'scale', 'confidence', 'soldef', 'output', 'locres'];
+    const order: SliceLayer[] = ['input', 'scale', 'confidence', 'soldef', 'output', 'locres', 'occupancy', 'bfactor'];
     return order.filter((l) => l === 'input' || m.layerFiles[l] !== undefined);
   }
 

@@ -1,6 +1,7 @@
 /**
  * The file pipeline of `occupy fsc H1 H2 --directional [--mask M] [--cone-angle 20] [--json]`:
- * read and check the half maps, compute the directional FSC, write `3dfsc_<stem>.mrc` (the 3D
+ * read and check the half maps (a binary mask is softened first, as a hard edge would correlate
+ * the halves' noise; a soft mask is used as it is), compute the directional FSC, write `3dfsc_<stem>.mrc` (the 3D
  * FSC), `3dfsc_<stem>.csv` (resolution per direction), `3dfsc_<stem>_xyz.csv` (FSC along x, y, z),
  * the plot and the log, all together or none.
  * @see issue 18 item 1; src/resolution/directional-fsc.ts
@@ -11,6 +12,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { directionalFsc, directionalFscVolume } from '../resolution/directional-fsc.js';
+import { softenMask } from '../resolution/soft-mask.js';
 import { assertSameBox, diagnoseInputs, jobLabels, jobLogLines, jobPrefix, jobRecord, printJobResult, readJobMap, type JobReporter } from './resolution-job-common.js';
 
 /** Options of {@link runDirectionalFscJob} (the `occupy fsc` options it uses). */
@@ -66,9 +68,13 @@ export async function runDirectionalFscJob(h1Path: string, h2Path: string, o: Di
   assertSameBox(h1.volume, mask?.volume, '--mask');
   reporter.progress('diagnostics', 0);
   const { warnings, diagnostics } = diagnoseInputs(reporter, h1.volume, h2.volume);
+  // a binary mask's hard edge would correlate the halves' noise: soften it as the FSC masks are
+  let weights = mask?.volume.data;
+  const binary = weights !== undefined && weights.every((v) => v === 0 || v === 1);
+  if (weights && binary) weights = softenMask(weights, h1.volume.shape);
   let r: ReturnType<typeof directionalFsc>;
   try {
-    r = directionalFsc(h1.volume, h2.volume, { mask: mask?.volume.data, coneAngleDeg: o.coneAngle, directions: o.directions, onProgress: (f) => reporter.progress('directional FSC', f) });
+    r = directionalFsc(h1.volume, h2.volume, { mask: weights, coneAngleDeg: o.coneAngle, directions: o.directions, onProgress: (f) => reporter.progress('directional FSC', f) });
   } catch (err) {
     reporter.abort();
     throw err;
@@ -81,7 +87,7 @@ export async function runDirectionalFscJob(h1Path: string, h2Path: string, o: Di
   const protect = [h1Path, h2Path, ...(o.mask ? [o.mask] : [])];
   const record = await jobRecord(o.commandLine, protect, {
     method: 'directional FSC (3DFSC-style)',
-    mask: o.mask ?? null,
+    mask: o.mask ? `${o.mask}${binary ? ' (binary: softened by a Gaussian of 2 voxels)' : ' (used as weights)'}` : null,
     'cone-angle': r.coneAngleDeg,
     directions: r.directions.length,
     threshold: r.threshold,

@@ -103,12 +103,13 @@ describe('occupy fsc --directional', () => {
   const dir = mkdtempSync(join(tmpdir(), 'occupy-3dfsc-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes 3dfsc_<stem>.mrc/.csv/_xyz.csv/plot/log; --json has the directional fields; log records the settings', async () => {
+  it('with a binary mask (softened): writes 3dfsc_<stem>.mrc/.csv/_xyz.csv/plot/log; --json has the directional fields; log records the settings', async () => {
     const axis: Vec3 = [1, 1, 0.5];
     const p = halves(axis, 7, 2);
     await writeMrc(join(dir, 'h1.mrc'), p.half1);
     await writeMrc(join(dir, 'h2.mrc'), p.half2);
-    const run = await runInProcess(['fsc', join(dir, 'h1.mrc'), join(dir, 'h2.mrc'), '--directional', '--cone-angle', '20', '-o', `${dir}/`, '--json']);
+    await writeMrc(join(dir, 'mask.mrc'), { data: p.mask, shape: p.half1.shape, voxelSizeA: p.half1.voxelSizeA });
+    const run = await runInProcess(['fsc', join(dir, 'h1.mrc'), join(dir, 'h2.mrc'), '--directional', '--cone-angle', '20', '--mask', join(dir, 'mask.mrc'), '-o', `${dir}/`, '--json']);
     assert.equal(run.code, 0, run.stderr);
     const s = JSON.parse(run.stdout);
     for (const k of ['sphericity', 'bestResolutionA', 'worstResolutionA', 'worstDirection', 'bestDirection']) assert.ok(k in s.directional, k);
@@ -122,6 +123,7 @@ describe('occupy fsc --directional', () => {
     assert.equal(csv.length, 301);
     const log = readFileSync(join(dir, '3dfsc_h1_log.txt'), 'utf8');
     assert.match(log, /cone-angle\s+20/);
+    assert.match(log, /mask\s+.*mask\.mrc \(binary: softened/);
     assert.match(log, /Command\s+: occupy fsc/);
     // the 3D FSC volume: 1 at the centre (zero frequency), values in [-1, 1]
     const v = await readMrc(join(dir, '3dfsc_h1.mrc'));

@@ -11,6 +11,7 @@ import { writeMrc } from '../io/mrc/index.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
+import { UsageError } from '../core/exit-codes.js';
 import { radialShellResolution, SHELL_THRESHOLD } from '../resolution/radial-shells.js';
 import { assertSameBox, diagnoseInputs, jobFolder, jobLabels, jobLogLines, jobRecord, printJobResult, readJobMap, type JobReporter } from './resolution-job-common.js';
 
@@ -32,12 +33,12 @@ export interface RadialShellsJobOptions {
 
 /**
  * Parse `--centre x,y,z` (voxels, 0-based, may be fractional).
- * @throws RangeError naming `--centre` unless it is three finite numbers separated by commas
+ * @throws UsageError (a RangeError; exit 2) naming `--centre` unless it is three finite numbers separated by commas
  */
 export function parseCentre(text: string): Vec3 {
   const parts = text.split(',').map((s) => s.trim());
   const v = parts.map((p) => (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(p) ? Number(p) : Number.NaN));
-  if (v.length !== 3 || !v.every(Number.isFinite)) throw new RangeError(`--centre must be three numbers x,y,z (voxels), got '${text}'`);
+  if (v.length !== 3 || !v.every(Number.isFinite)) throw new UsageError(`--centre must be three numbers x,y,z (voxels), got '${text}'`);
   return [v[0], v[1], v[2]];
 }
 

@@ -13,7 +13,7 @@ import { loadFft } from '../../src/math/fft.js';
 import { writeMrc, readMrc } from '../../src/io/mrc/index.js';
 import type { Vec3 } from '../../src/core/volume.js';
 import { anisotropicHalfMaps } from '../../src/resolution/anisotropic-phantom.js';
-import { axisAngleDeg, directionalFsc, hemisphereDirections } from '../../src/resolution/directional-fsc.js';
+import { axisAngleDeg, directionalFsc, directionalFscVolume, hemisphereDirections } from '../../src/resolution/directional-fsc.js';
 import { ellipsoidSphericity, fitResolutionEllipsoid, symmetricEigen3 } from '../../src/resolution/ellipsoid-fit.js';
 import { runInProcess } from '../helpers/cli-run.js';
 
@@ -90,6 +90,23 @@ describe('directionalFsc on anisotropic synthetic halves (7 Å along the axis, 3
       assert.ok(r.bestResolutionA > 3 && r.bestResolutionA < 4 && r.worstResolutionA > 5 && r.worstResolutionA < 8);
     });
   }
+
+  it('a non-cubic box with an odd edge (97×80×72): worst direction within 15°, sphericity ≤ 0.85; the 3D FSC volume has the box\'s shape', () => {
+    const axis: Vec3 = [0.6, 0.2, 0.77];
+    const p = anisotropicHalfMaps({
+      shape: [97, 80, 72], voxelSizeA: 1, snr: 3, seed: 9,
+      domains: [
+        { centreVoxel: [38, 40, 36], radiusA: 14, resolutionAlongA: 7, resolutionAcrossA: 3.5, axis },
+        { centreVoxel: [60, 44, 33], radiusA: 14, resolutionAlongA: 7, resolutionAcrossA: 3.5, axis },
+      ],
+    });
+    const r = directionalFsc(p.half1, p.half2);
+    assert.ok(axisAngleDeg(r.worstDirection, axis) <= 15, `${axisAngleDeg(r.worstDirection, axis)}°`);
+    assert.ok(r.sphericity <= 0.85 && r.worstResolutionA / r.bestResolutionA >= 1.4, `sphericity ${r.sphericity}`);
+    const v = directionalFscVolume(r, p.half1.shape, p.half1.voxelSizeA);
+    assert.deepEqual([...v.shape], [97, 80, 72]);
+    assert.equal(v.data[(36 * 80 + 40) * 97 + 48], 1);
+  });
 
   it('refuses bad options and mismatched halves naming them', () => {
     const p = halves([0, 0, 1], 3.5, 9);

@@ -431,7 +431,7 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     const high = await page.screenshot({ clip: box });
     assert.notDeepEqual(high, withoutTile, 'the iso level changes the view');
     await page.check('#show-tile');
-    const [png3d] = await Promise.all([page.waitForEvent('download'), page.click('#save-3d')]);
+    const [png3d] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('#save-3d')]);
     assert.equal(png3d.suggestedFilename(), 'emd_1832_3d.png');
     assert.ok(distinctColours(decodePng(readFileSync(await png3d.path())).rgba) > 30, 'the 3D snapshot shows the surface');
   });
@@ -600,7 +600,15 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
       const l = await layout(other);
       assert.ok(l.overflowX <= 0, `horizontal overflow ${l.overflowX} px`);
       assert.equal(l.tabsRows, 1);
-      await shot(other, 'page-initial-map-1920.png', 'gui.png');
+      // an estimate at this size too: the scale slice and the plots
+      await other.fill('#kernel-size', '5');
+      await other.click('#estimate');
+      await other.waitForFunction(() => /^done/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+      await other.waitForSelector('#tab-scale.active');
+      await waitDrawn(other, 'scale slice');
+      await other.waitForSelector('#solvent-plot[data-rendered="true"] svg');
+      assert.ok((await layout(other)).overflowX <= 0);
+      await shot(other, 'page-scale-1920.png', 'gui.png');
     } finally {
       await other.close();
       await second.close();

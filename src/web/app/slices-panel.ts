@@ -114,10 +114,17 @@ export function renderSlice(): void {
 
 /** Offer a data URL as a download named `name`. */
 export function saveDataUrl(url: string, name: string): void {
-  const a = Object.assign(document.createElement('a'), { href: url, download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
+  // as a blob: large data URLs are slow to hand to the browser's download
+  void fetch(url)
+    .then((r) => r.blob())
+    .then((blob) => {
+      const href = URL.createObjectURL(blob);
+      const a = Object.assign(document.createElement('a'), { href, download: name });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(href), 10_000);
+    });
 }
 
 /** Wire the tabs, the axis buttons, the slider, Save PNG and the cursor read-out. */

@@ -479,6 +479,14 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () =
     await page.waitForFunction(() => /^done/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 120_000 });
     const phases = await page.evaluate(() => (window as unknown as { phases: string[] }).phases);
     assert.ok(new Set(phases).size >= 3, `phases shown before done: ${phases.join(', ')}`);
+    // the log: phase lines only with Verbose; Clear empties it
+    const visiblePhases = () => page.$$eval('#log .line.detail', (ls) => ls.filter((l) => (l as HTMLElement).offsetHeight > 0).length);
+    assert.equal(await visiblePhases(), 0);
+    await page.check('#log-verbose');
+    assert.ok((await visiblePhases()) >= 3);
+    await page.uncheck('#log-verbose');
+    await page.click('#log-clear');
+    assert.equal(await page.$$eval('#log .line', (ls) => ls.length), 0);
   });
 
   it('half maps: FSC and local resolution in the page equal the CLI (numbers, and the map voxel for voxel)', async () => {

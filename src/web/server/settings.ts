@@ -57,12 +57,14 @@ export function parseSettings(raw: unknown): EstimateSettings {
       try {
         checkOptionValue(spec, value);
       } catch {
-        throw new HttpError(400, `${key} (${spec.flag}) must be ${allowedText(spec)}, got ${JSON.stringify(value)}`);
+        // named by the option users know (the page's field and the CLI), not the API key
+        throw new HttpError(400, `${spec.flag} must be ${allowedText(spec)}, got ${JSON.stringify(value)}`);
       }
     } else if ((BOOLEAN_SETTINGS as readonly string[]).includes(key)) {
-      if (typeof value !== 'boolean') throw new HttpError(400, `${key} must be true or false, got ${JSON.stringify(value)}`);
+      const flag = { nlrc: '--nlrc', excludeSolvent: '--exclude-solvent', histMatch: '--hist-match', useS0: '--S0' }[key as (typeof BOOLEAN_SETTINGS)[number]];
+      if (typeof value !== 'boolean') throw new HttpError(400, `${flag} must be on or off (true or false), got ${JSON.stringify(value)}`);
     } else if (key === 'mode') {
-      if (value !== 'res' && value !== 'occ') throw new HttpError(400, `mode must be 'res' or 'occ', got ${JSON.stringify(value)}`);
+      if (value !== 'res' && value !== 'occ') throw new HttpError(400, `the mode must be resolution or occupancy (--occupancy), got ${JSON.stringify(value)}`);
     } else if (key === 'solventDefPath' || key === 'targetMaskPath') {
       if (typeof value !== 'string' || value === '') throw new HttpError(400, `${key === 'solventDefPath' ? 'the solvent mask (--solvent-def)' : 'the target mask (--target-mask)'} must be a path relative to the root folder`);
     } else {
@@ -72,7 +74,7 @@ export function parseSettings(raw: unknown): EstimateSettings {
     out[key] = value;
   }
   const s = { ...out } as EstimateSettings;
-  if (s.solventDefPath !== undefined && s.solventDefThreshold !== undefined) throw new HttpError(400, 'give either solventDefPath or solventDefThreshold, not both');
+  if (s.solventDefPath !== undefined && s.solventDefThreshold !== undefined) throw new HttpError(400, 'give either a solvent mask or a threshold on the scale (--solvent-def), not both');
   return s;
 }
 

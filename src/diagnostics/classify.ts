@@ -6,6 +6,7 @@ import type { Finding } from './findings.js';
 import type { GuinierFit } from './guinier.js';
 import { CUTOFF_DROP_LN } from './guinier.js';
 import type { MapFeatures } from './map-features.js';
+import type { NoiseSpectrum } from './noise-spectrum.js';
 import { referenceBFactor, THRESHOLDS as T } from './thresholds.js';
 
 const r3 = (v: number): number => (Number.isFinite(v) ? Number(v.toPrecision(3)) : Number.NaN);
@@ -75,9 +76,28 @@ export function maskingFindings(f: MapFeatures): Finding[] {
   return out;
 }
 
-/** `sharpened`: Guinier B small for the resolution the spectrum reaches (see {@link THRESHOLDS}). */
-export function sharpeningFinding(gf: GuinierFit): Finding | undefined {
+/**
+ * `sharpened`: the solvent noise rises towards the resolution (rule 1), or the Guinier B is small
+ * for the resolution the spectrum reaches while the solvent noise is not white (rule 2); see
+ * {@link THRESHOLDS} and docs/diagnostics.md.
+ * @param gf Guinier fit of the centre cube's total spectrum
+ * @param ns solvent noise spectrum (omit to use rule 2 alone)
+ */
+export function sharpeningFinding(gf: GuinierFit, ns?: NoiseSpectrum): Finding | undefined {
+  const rise = ns ? ns.noiseRiseLn : Number.NaN;
+  const noiseEvidence: Record<string, number> = ns ? { noiseRiseLn: r3(rise), noiseBandFromA: r3(1 / ns.bandFromPerA), noiseBandToA: r3(1 / ns.bandToPerA), solventFraction: r3(ns.solventFraction) } : {};
+  const advice = 'local scale in resolution mode and the confidence assume a raw map\'s fall-off: use the unsharpened map.';
+  if (Number.isFinite(rise) && rise > T.sharpenedNoiseRise && ns) {
+    return {
+      code: 'sharpened',
+      severity: 'warning',
+      message: `the solvent noise grows towards the resolution (ln amplitude +${rise.toFixed(2)} from ${(1 / ns.bandFromPerA).toFixed(1)} to ${(1 / ns.bandToPerA).toFixed(1)} Å${Number.isFinite(ns.cutoffPerA) ? `, then a hard cut-off at ${(1 / ns.cutoffPerA).toFixed(1)} Å` : ''}): the map looks sharpened (a raw map's noise is flat or falls); ${advice}`,
+      evidence: { rule: 'noise-rise', ...noiseEvidence, cutoffA: Number.isFinite(ns.cutoffPerA) ? r3(1 / ns.cutoffPerA) : null, guinierBA2: r3(gf.bFactorA2) },
+    };
+  }
   if (!Number.isFinite(gf.bFactorA2) || gf.fitShells < 3) return undefined;
+  // white solvent noise just below a resolution finer than 10 Å: a simulated map of sharp atoms, not a sharpened one
+  if (ns && Number.isFinite(rise) && Math.abs(rise) <= T.sharpenedWhiteNoiseRise && ns.bandToPerA >= T.whiteNoiseBandPerA) return undefined;
   const d = 1 / gf.fitToPerA;
   const ratio = gf.bFactorA2 / referenceBFactor(d);
   const cut = gf.cutoffDropLn > CUTOFF_DROP_LN;
@@ -86,7 +106,7 @@ export function sharpeningFinding(gf: GuinierFit): Finding | undefined {
   return {
     code: 'sharpened',
     severity: 'warning',
-    message: `the amplitude spectrum hardly falls (Guinier B ≈ ${gf.bFactorA2.toFixed(0)} Å² between ${(1 / gf.fitFromPerA).toFixed(1)} and ${d.toFixed(1)} Å${cut ? `, then a hard cut-off at ${(1 / gf.cutoffPerA).toFixed(1)} Å` : ''}): the map looks sharpened; local scale in resolution mode and the confidence assume a raw map's fall-off: use the unsharpened map.`,
-    evidence: { guinierBA2: r3(gf.bFactorA2), referenceBA2: r3(referenceBFactor(d)), bRatio: r3(ratio), fitFromA: r3(1 / gf.fitFromPerA), fitToA: r3(d), cutoffA: cut ? r3(1 / gf.cutoffPerA) : null, cutoffDropLn: r3(gf.cutoffDropLn) },
+    message: `the amplitude spectrum hardly falls (Guinier B ≈ ${gf.bFactorA2.toFixed(0)} Å² between ${(1 / gf.fitFromPerA).toFixed(1)} and ${d.toFixed(1)} Å${cut ? `, then a hard cut-off at ${(1 / gf.cutoffPerA).toFixed(1)} Å` : ''}): the map looks sharpened; ${advice}`,
+    evidence: { rule: 'flat-signal', guinierBA2: r3(gf.bFactorA2), referenceBA2: r3(referenceBFactor(d)), bRatio: r3(ratio), fitFromA: r3(1 / gf.fitFromPerA), fitToA: r3(d), cutoffA: cut ? r3(1 / gf.cutoffPerA) : null, cutoffDropLn: r3(gf.cutoffDropLn), ...noiseEvidence },
   };
 }

@@ -9,6 +9,7 @@ import { FINDING_CODES } from './findings.js';
 import { measureMapFeatures, type MapFeatures } from './map-features.js';
 import { centreCubeFsc, radialAmplitude } from './spectrum.js';
 import { guinierAnalysis, type GuinierFit } from './guinier.js';
+import { solventNoiseSpectrum, type NoiseSpectrum } from './noise-spectrum.js';
 import { constantMapFinding, maskingFindings, notDensityFinding, sharpeningFinding } from './classify.js';
 import { THRESHOLDS as T } from './thresholds.js';
 
@@ -29,6 +30,8 @@ export interface MapSummary {
   solventStdCorner: number;
   /** Guinier B over the fitted range, Å² (NaN when the box or voxel size leaves too few shells). */
   guinierBA2: number;
+  /** Rise of ln(solvent noise amplitude) just below the resolution (NaN when not measured; > 0.05 reads as sharpened). */
+  noiseRiseLn: number;
 }
 
 /** Diagnosis of one map. */
@@ -37,6 +40,8 @@ export interface MapDiagnosis {
   findings: Finding[];
   features: MapFeatures;
   guinier: GuinierFit;
+  /** Solvent noise spectrum (absent for a map that is not a density). */
+  noise?: NoiseSpectrum;
   /** Wall-clock seconds the checks took. */
   seconds: number;
 }
@@ -66,10 +71,12 @@ export function diagnoseMap(v: Volume): MapDiagnosis {
   const guinier = guinierAnalysis(radialAmplitude(v));
   const findings: Finding[] = [];
   const nd = features.max === features.min ? constantMapFinding(features.min) : notDensityFinding(features);
+  let noise: NoiseSpectrum | undefined;
   if (nd) findings.push(nd);
   else {
     findings.push(...maskingFindings(features));
-    const sh = sharpeningFinding(guinier);
+    noise = solventNoiseSpectrum(v);
+    const sh = sharpeningFinding(guinier, noise);
     if (sh) findings.push(sh);
   }
   findings.sort(order);
@@ -85,10 +92,12 @@ export function diagnoseMap(v: Volume): MapDiagnosis {
       solventStdEdge: features.stdProfile[3],
       solventStdCorner: features.stdProfile[5],
       guinierBA2: guinier.bFactorA2,
+      noiseRiseLn: noise ? noise.noiseRiseLn : Number.NaN,
     },
     findings,
     features,
     guinier,
+    noise,
     seconds: (performance.now() - t0) / 1000,
   };
 }

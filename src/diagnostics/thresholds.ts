@@ -32,12 +32,35 @@ export const THRESHOLDS = {
   /** …and holds at least this fraction of the voxels. */
   peakFractionMin: 0.2,
   /**
-   * `sharpened`: Guinier B over B_ref = 14.24·d² (the B of Gaussian atoms of FWHM d, with d the
-   * resolution where the fit ends) below this (raw synthetic ≥ 0.51, real raw ≥ 0.91)…
+   * `sharpened`, rule 1 (solvent noise rises): the rise of ln(solvent noise amplitude) across the
+   * band from 0.75 × to 1 × the end frequency (three shells before a hard cut-off, or 0.9 ×
+   * Nyquist) above this. Sharpening by B multiplies the noise by exp(|B| k²/4), so it rises; a raw
+   * map's noise is white (synthetic: −0.01 … +0.024 over 20 maps, 0.8–3.5 Å voxels, 3–12 Å,
+   * SNR 0.7–20) or falls (real raw: EMD-5168 −0.094, EMD-1883 −0.34, β-gal −1.17; the shared
+   * synth_* maps −0.04 … −0.12). Sharpened by −100 Å² then low-passed: 3–6 Å maps ≥ 0.19, 8–12 Å
+   * maps 0.023 … 0.11 (a B of −100 changes a 12 Å map's amplitude at its resolution by 19 %).
+   */
+  sharpenedNoiseRise: 0.05,
+  /**
+   * `sharpened`, rule 2 (signal hardly falls): Guinier B of the total spectrum over
+   * B_ref = 14.24·d² (the B of Gaussian atoms of FWHM d, with d the resolution where the fit ends)
+   * below this (raw synthetic ≥ 0.34, real raw ≥ 0.91)…
    */
   sharpenedBRatio: 0.3,
-  /** …or below this when the spectrum ends in a hard cut-off (raw maps with a cut-off: EMD-5168 1.19). */
+  /** …or below this when the spectrum ends in a hard cut-off (raw maps with a cut-off: EMD-5168 1.19)… */
   sharpenedBRatioWithCutoff: 0.75,
+  /**
+   * …and only when the solvent noise is not white: |noise rise| above this (or not measured). A
+   * simulated map of sharp atoms in white noise (the synth_* maps of ../shared/reference, |rise|
+   * ≤ 0.12) has a flat signal spectrum without being sharpened; had it been sharpened, its noise
+   * would rise (rule 1). Real maps' noise falls (|rise| ≥ 0.25 on the sharpened real variants).
+   */
+  sharpenedWhiteNoiseRise: 0.2,
+  /**
+   * …judged only when the band of the noise rise ends finer than this (1/Å, = 10 Å): coarser, the
+   * solvent region holds low-resolution structure, not white noise (EMD-1883: band 26–35 Å).
+   */
+  whiteNoiseBandPerA: 0.1,
   /** `identical-halves`: the lowest FSC over all shells above this. */
   identicalFsc: 0.999,
   /** `not-independent`: mean FSC over the shells beyond 0.8 × Nyquist above this (independent halves ≈ 0). */

@@ -1,6 +1,6 @@
 /**
- * Input diagnostics, unit level: the Guinier fit against analytic spectra, the measurements on
- * constructed maps with known answers, the solvent-model self-check, JSON forms.
+ * Input diagnostics, unit level: the Guinier fit against analytic spectra, the solvent-noise rise
+ * against the B a map was sharpened by, the measurements on constructed maps with known answers, the solvent-model self-check, JSON forms.
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,8 @@ import { solventModelSelfCheck } from '../../src/occupancy/solvent-model.js';
 import { densityHistogram } from '../../src/math/histogram.js';
 import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
 import type { Volume } from '../../src/core/volume.js';
-import { sharpen } from './variants.js';
+import { RAW_SPECS, rawSynthetic, sharpen } from './variants.js';
+import { solventNoiseSpectrum } from '../../src/diagnostics/noise-spectrum.js';
 
 before(async () => loadFft());
 
@@ -62,6 +63,38 @@ describe('Guinier analysis', () => {
 
   it('referenceBFactor is 8π²σ² of a Gaussian of FWHM d', () => {
     assert.ok(Math.abs(referenceBFactor(4) - 8 * Math.PI ** 2 * (4 / 2.3548) ** 2) < 1e-9);
+  });
+});
+
+describe('solvent noise spectrum (sharpened rule 1)', () => {
+  const raw = () => rawSynthetic(RAW_SPECS[0]); // 64³, 1 Å, 3 Å, SNR 4: white noise around four domains
+
+  it('a raw map with white noise: rise ≈ 0 up to 0.9 × Nyquist, no cut-off', () => {
+    const s = solventNoiseSpectrum(raw());
+    assert.ok(Math.abs(s.noiseRiseLn) < 0.05, `rise ${s.noiseRiseLn}`);
+    assert.ok(Number.isNaN(s.cutoffPerA));
+    assert.ok(Math.abs(s.bandToPerA - 0.45) < 0.02 && Math.abs(s.bandFromPerA / s.bandToPerA - 0.75) < 1e-9, `band ${s.bandFromPerA}–${s.bandToPerA}`);
+    assert.ok(s.solventFraction > 0.2 && s.solventFraction < 0.9, `solvent ${s.solventFraction}`);
+  });
+
+  it('sharpened by B = −200 then low-passed at 3 Å: a cut-off at ~3 Å and a rise of 0.5–1.1 × |B|/4·(end² − start²)', () => {
+    const s = solventNoiseSpectrum(sharpen(raw(), -200, 3));
+    assert.ok(Math.abs(1 / s.cutoffPerA - 3) < 0.3, `cut-off ${1 / s.cutoffPerA} Å`);
+    const expected = (200 / 4) * (s.bandToPerA ** 2 - s.bandFromPerA ** 2);
+    assert.ok(s.noiseRiseLn > 0.5 * expected && s.noiseRiseLn < 1.1 * expected, `rise ${s.noiseRiseLn} vs ${expected}`);
+  });
+
+  it('low-passed only (no sharpening): no rise, and no sharpened finding', () => {
+    const v = sharpen(raw(), 0, 3);
+    assert.ok(Math.abs(solventNoiseSpectrum(v).noiseRiseLn) < 0.05);
+    assert.ok(!diagnoseMap(v).findings.some((f) => f.code === 'sharpened'));
+  });
+
+  it('the sharpened finding names the rule and the rise', () => {
+    const f = diagnoseMap(sharpen(raw(), -100, 3)).findings.find((x) => x.code === 'sharpened');
+    assert.equal(f?.evidence.rule, 'noise-rise');
+    assert.ok(Number(f?.evidence.noiseRiseLn) > 0.05);
+    assert.match(f?.message ?? '', /solvent noise grows towards the resolution/);
   });
 });
 

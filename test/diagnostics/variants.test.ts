@@ -4,6 +4,11 @@
  * EMD-1883, β-gal), each masked (hard, cosine-soft and Gaussian-tailed spheres, soft molecular,
  * soft cylinder), flattened, sharpened (B = −100, −150, −200, −300 Å² then low-passed), and
  * replaced by a binary mask, a soft mask, its local scale map and a local-resolution map.
+ *
+ * Literally: every masked, flattened, binary-mask, soft-mask, scale and local-resolution variant is
+ * flagged with its code; at least 3 of the 4 sharpened variants of each base map are flagged; no
+ * raw map (the synthetic ones, the raw real ones and the held-out synth_* maps and half maps of
+ * ../shared/reference) gets masked/flattened/sharpened/not-density.
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,15 +16,15 @@ import { join } from 'node:path';
 import { loadFft } from '../../src/math/fft.js';
 import { readMrc } from '../../src/io/mrc/index.js';
 import { diagnoseMap } from '../../src/diagnostics/index.js';
-import { SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
+import { SHARED_DATA, SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
 import { processedVariants, RAW_SPECS, rawSynthetic, type Variant } from './variants.js';
 
 const SINGLE = ['masked', 'flattened', 'sharpened', 'not-density'];
+const single = (v: Variant['map']): string[] => diagnoseMap(v).findings.map((f) => f.code).filter((c) => SINGLE.includes(c));
 
-/** Check one family: raw map clean, every non-sharpened variant flagged, count the sharpened ones. */
+/** Check one family: raw map clean, every non-sharpened variant flagged; returns the sharpened variants flagged. */
 function checkFamily(name: string, raw: Variant['map'], variants: Variant[]): number {
-  const rawCodes = diagnoseMap(raw).findings.map((f) => f.code);
-  assert.deepEqual(rawCodes.filter((c) => SINGLE.includes(c)), [], `${name} raw: ${rawCodes.join(', ')}`);
+  assert.deepEqual(single(raw), [], `${name} raw`);
   let sharpened = 0;
   for (const v of variants) {
     const codes = diagnoseMap(v.map).findings.map((f) => f.code);
@@ -36,25 +41,46 @@ describe('diagnostics on processed variants of raw synthetic maps', () => {
   before(async () => loadFft());
   for (const s of RAW_SPECS) {
     const label = `${s.n}³ at ${s.voxelSizeA} Å, ${s.resolutionA} Å, SNR ${s.snr}`;
-    it(`${label}: raw clean; masked, flattened, binary, soft, scale and local-resolution variants flagged${s.resolutionA <= 5 ? '; ≥ 3 of 4 sharpened' : ''}`, () => {
+    it(`${label}: raw clean; masked, flattened, binary, soft, scale and local-resolution variants flagged; ≥ 3 of 4 sharpened`, () => {
       const raw = rawSynthetic(s);
       const sharpened = checkFamily(label, raw, processedVariants(raw, label, s.resolutionA));
-      // sharpening by −100…−300 Å² barely changes maps of 8 Å and coarser (their own B ≈ 900–2000 Å²): not required there (docs/diagnostics.md)
-      if (s.resolutionA <= 5) assert.ok(sharpened >= 3, `${label}: ${sharpened} of 4 sharpened variants flagged`);
+      assert.ok(sharpened >= 3, `${label}: ${sharpened} of 4 sharpened variants flagged`);
     });
   }
 });
 
 describe('diagnostics on processed variants of raw real maps', { skip: skipWithoutShared() }, () => {
   before(async () => loadFft());
-  const sharpenedCounts: Record<string, number> = {};
-  for (const [file, resolutionA] of [['emd_5168.map', 8], ['emd_1883.map', 10], ['nonemdb_betagal_ngl.mrc.gz', 9]] as const) {
+  const counts: Record<string, number> = {};
+  const bases = [['emd_5168.map', 8], ['emd_1883.map', 10], ['nonemdb_betagal_ngl.mrc.gz', 9]] as const;
+  for (const [file, resolutionA] of bases) {
     it(`${file}: raw clean; masked, flattened, binary, soft, scale and local-resolution variants flagged`, async () => {
       const raw = (await readMrc(join(SHARED_DATA, file))).volume;
-      sharpenedCounts[file] = checkFamily(file, raw, processedVariants(raw, file, resolutionA));
+      counts[file] = checkFamily(file, raw, processedVariants(raw, file, resolutionA));
     });
   }
-  it('sharpened variants of the real maps: β-gal ≥ 3 of 4 (EMD-1883 and the already low-passed EMD-5168 fewer: docs/diagnostics.md)', () => {
-    assert.ok((sharpenedCounts['nonemdb_betagal_ngl.mrc.gz'] ?? 0) >= 3, JSON.stringify(sharpenedCounts));
+  it('emd_5168.map: ≥ 3 of 4 sharpened variants flagged', () => {
+    assert.ok(counts['emd_5168.map'] >= 3, JSON.stringify(counts));
+  });
+  it('nonemdb_betagal_ngl.mrc.gz: ≥ 3 of 4 sharpened variants flagged', () => {
+    assert.ok(counts['nonemdb_betagal_ngl.mrc.gz'] >= 3, JSON.stringify(counts));
+  });
+  // EMD-1883's own spectrum ends in a cut-off at ~20 Å: its noise band lies at 26–35 Å, where B = −100 … −300
+  // changes the amplitude by < 10 %; only the flat-signal rule sees the two strongest (docs/diagnostics.md, Limits)
+  it('emd_1883.map: ≥ 3 of 4 sharpened variants flagged (measured: 2 of 4, B = −200 and −300)', { todo: 'EMD-1883 reaches 2 of 4 (docs/diagnostics.md, Limits)' }, () => {
+    assert.ok(counts['emd_1883.map'] >= 3, JSON.stringify(counts));
+  });
+});
+
+describe('no false flags on the held-out synthetic maps of ../shared/reference', { skip: skipWithoutShared() }, () => {
+  before(async () => loadFft());
+  const files = ['synth_occ128/map.mrc.gz', 'synth_halves128/half1.mrc.gz', 'synth_halves128/half2.mrc.gz', 'synth_occres128/map.mrc.gz', 'synth_occres128/half1.mrc.gz', 'synth_occres128/half2.mrc.gz', 'synth_flex128/map.mrc.gz', 'synth_flex128/half1.mrc.gz', 'synth_flex128/half2.mrc.gz'];
+  it(`none of ${SINGLE.join('/')} on ${files.length} raw synth_* maps and half maps (sharp atoms in white noise, hard cut-off)`, async () => {
+    const flagged: string[] = [];
+    for (const f of files) {
+      const codes = single((await readMrc(join(SHARED_REFERENCE, f))).volume);
+      if (codes.length) flagged.push(`${f}: ${codes.join(', ')}`);
+    }
+    assert.deepEqual(flagged, []);
   });
 });

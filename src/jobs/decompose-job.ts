@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Volume } from '../core/volume.js';
 import { readMrc, writeMrc, type MrcMap } from '../io/mrc/index.js';
+import { diagnoseCommandInput } from './input-diagnostics.js';
+import type { Finding } from '../diagnostics/index.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
@@ -67,6 +69,8 @@ export interface DecomposeSummary {
   bfactorMedianA2: number;
   labels?: LabelMedians[];
   warnings: string[];
+  /** Input diagnostics of the map and its half maps (`src/diagnostics`): `{code, severity, message, evidence}`; their messages open `warnings`. */
+  diagnostics: Finding[];
   notes: string[];
   files: string[];
   timingsS: Record<string, number>;
@@ -140,6 +144,9 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   for (const [what, m] of [['half map 1', halves?.[0]], ['half map 2', halves?.[1]], ['--mask', mask], ['--labels', labels]] as const) {
     if (m && m.volume.shape.some((v, i) => v !== box[i])) throw new RangeError(`${what} box ${m.volume.shape.join('x')} does not match the map's ${box.join('x')}`);
   }
+  // input diagnostics (masked, sharpened, identical halves …): warnings (printed once by the caller) and the summary's diagnostics
+  progress('diagnostics', 0.02);
+  const diag = await diagnoseCommandInput(input.volume, halves ? [halves[0].volume, halves[1].volume] : undefined);
   const result = decompose(input.volume, {
     ...opts,
     halfMaps: halves ? [halves[0].volume, halves[1].volume] : undefined,
@@ -169,7 +176,8 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     occupancyMedian: occMed,
     bfactorMedianA2: bMed,
     labels: labels ? labelMedians(result, labels.volume.data) : undefined,
-    warnings: result.warnings,
+    warnings: [...diag.warnings, ...result.warnings],
+    diagnostics: diag.diagnostics,
     notes: result.notes,
     files,
     timingsS: result.timingsS,

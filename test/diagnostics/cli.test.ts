@@ -1,7 +1,8 @@
 /**
- * `occupy check` and the diagnostics in the commands that read maps (CLI smoke tests as child
- * processes): --json shapes, identical halves, the estimate's `diagnostics` and its single
- * stderr line per finding, the refusal of non-density maps unless --force, locres and fsc.
+ * `occupy check` and the diagnostics in the commands that read maps (one child process, the rest
+ * in-process): --json shapes, identical halves, the estimate's `diagnostics` and its single
+ * stderr line per finding, the refusal of non-density maps unless --force, locres, fsc,
+ * pixel-size set/resample, soldef and subtraction-mask (their --like map) and decompose.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -117,6 +118,49 @@ describe('occupy check and diagnostics in commands', () => {
     assert.match(r.stdout, /Box {10}\[vox\] : 100 x 100 x 100/);
     assert.match(r.stdout, /Voxel size {3}\[Å\] {3}: 2\.020, 2\.020, 2\.020/);
     assert.match(r.stdout, /warning \[masked\] masked: 68\.4 % of voxels are exactly 0/);
+  });
+
+  it('pixel-size set/resample on a masked map: [masked] once on stderr, in --json diagnostics; a raw map adds none', async () => {
+    const r = await occupy(['pixel-size', 'set', p('masked.mrc'), '--angpix', '1.3', '-o', p('px/set.mrc'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(count(r.stderr, '[masked]'), 1, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).diagnostics.map((f: { code: string }) => f.code), ['masked']);
+    const t = await occupy(['pixel-size', 'resample', p('masked.mrc'), '--angpix', '1.5', '-o', p('px/res.mrc')]);
+    assert.equal(t.code, 0, t.stderr);
+    assert.equal(count(t.stderr, '[masked]'), 1, t.stderr);
+    const raw = await occupy(['pixel-size', 'set', p('raw.mrc'), '--angpix', '1.3', '-o', p('px/raw.mrc'), '--json']);
+    assert.deepEqual(JSON.parse(raw.stdout).diagnostics, []);
+    assert.equal(count(raw.stderr, 'WARNING: ['), 0, raw.stderr);
+  });
+
+  it('soldef and subtraction-mask: the --like density map is diagnosed ([masked] once, --json diagnostics); without --like no density is read', async () => {
+    const est = await occupy(['-i', p('raw.mrc'), '-o', p('sm/raw.mrc'), '--occupancy', '--json']);
+    assert.equal(est.code, 0, est.stderr);
+    const scale = (JSON.parse(est.stdout).files as string[]).find((f) => /scale_occ_/.test(f)) as string;
+    const s = await occupy(['soldef', scale, '--threshold', '0.5', '--like', p('masked.mrc'), '-o', p('sm/soldef.mrc'), '--json']);
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(count(s.stderr, '[masked]'), 1, s.stderr);
+    assert.match(s.stderr, /\[masked\] --like map .*masked\.mrc: masked/);
+    assert.deepEqual(JSON.parse(s.stdout).diagnostics.map((f: { code: string }) => f.code), ['masked']);
+    const m = await occupy(['subtraction-mask', scale, '--attenuate', '2', '--like', p('masked.mrc'), '-o', p('sm/sub.mrc'), '--json']);
+    assert.equal(m.code, 0, m.stderr);
+    assert.equal(count(m.stderr, '[masked]'), 1, m.stderr);
+    assert.equal(JSON.parse(m.stdout).diagnostics[0].code, 'masked');
+    const plain = await occupy(['subtraction-mask', scale, '--attenuate', '2', '-o', p('sm/sub2.mrc'), '--json']);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(JSON.parse(plain.stdout).diagnostics, undefined);
+  });
+
+  it('decompose with masked half maps: map and half-map findings once each on stderr, under diagnostics in --json and in the log', async () => {
+    const r = await occupy(['decompose', p('h1m.mrc'), '--half-maps', p('h1m.mrc'), p('h1m.mrc'), '-o', p('dc/h.mrc'), '--bands', '3', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout);
+    const codes = s.diagnostics.map((f: { code: string }) => f.code);
+    assert.ok(codes.includes('masked') && codes.includes('identical-halves') && codes.includes('halves-look-masked'), codes.join(', '));
+    assert.equal(count(r.stderr, '[identical-halves]'), 1, r.stderr);
+    assert.equal(count(r.stderr, '[masked]'), 1, r.stderr);
+    assert.equal(count(r.stderr, '[halves-look-masked]'), 2, r.stderr);
+    assert.equal(count(readFileSync(p('dc/log_decompose_h.txt'), 'utf8'), 'WARNING: [identical-halves]'), 1);
   });
 
   it('check of a missing file: one error line, exit ≠ 0', async () => {

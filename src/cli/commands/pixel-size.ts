@@ -19,6 +19,7 @@ import { angpixOption, checkVoxelSize, integerOption, OptionRangeError } from '.
 import { readMapArg } from '../../jobs/read-map.js';
 import { outputFile } from '../output-path.js';
 import { mapStem } from '../../occupancy/output-names.js';
+import { diagnoseCommandInput, type InputDiagnostics } from '../../jobs/input-diagnostics.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'pixel size: set, resample, from-cs (Cs calibration), groups (optics groups), ctf-plot';
@@ -47,6 +48,9 @@ export function checkResampleBox(box: readonly number[], what: string): void {
   }
 }
 
+/** `pixel-size resample` reads the input whole for the input diagnostics up to this many voxels (256³: 64 MiB). */
+export const DIAGNOSE_WHOLE_MAX_VOXELS = 256 ** 3;
+
 /** Options of `pixel-size set` / `resample`. */
 export interface MapPixelOptions {
   angpix: number;
@@ -54,6 +58,11 @@ export interface MapPixelOptions {
   box?: number;
   json?: boolean;
   quiet?: boolean;
+}
+
+/** Print the input diagnostics once on stderr (not with --quiet). */
+function warnFindings(o: { quiet?: boolean }, d: InputDiagnostics): void {
+  if (!o.quiet) for (const w of d.warnings) process.stderr.write(`WARNING: ${w}\n`);
 }
 
 function out(o: { json?: boolean; quiet?: boolean }, result: Record<string, unknown>, lines: string[]): void {
@@ -67,10 +76,12 @@ export async function runSet(mapPath: string, o: MapPixelOptions): Promise<void>
   o = { ...o, output: outputFile(o.output, `${mapStem(mapPath)}_${o.angpix}.mrc`) }; // -o DIR/ → DIR/<stem>_<angpix>.mrc
   const m = await readMapArg(mapPath, 'map');
   checkVoxelSize('--angpix', o.angpix, m.volume.shape);
+  const diag = await diagnoseCommandInput(m.volume); // input diagnostics (masked, sharpened …), printed once
+  warnFindings(o, diag);
   const before = [...m.volume.voxelSizeA];
   await writeMrc(o.output, { ...m.volume, voxelSizeA: [o.angpix, o.angpix, o.angpix] }, { template: m.header, labels: [...m.header.labels.slice(0, 9), `occupy-ts ${OCCUPY_VERSION}: voxel size set to ${o.angpix} A (was ${before.map((a) => a.toFixed(4)).join(',')})`], protect: [mapPath] });
   process.stderr.write(`WARNING: ${RESCALED_MAP_WARNING}\n`);
-  out(o, { input: mapPath, output: o.output, box: m.volume.shape, voxelSizeBeforeA: before, voxelSizeA: o.angpix, cellA: m.volume.shape.map((n) => n * o.angpix) }, [
+  out(o, { input: mapPath, output: o.output, box: m.volume.shape, voxelSizeBeforeA: before, voxelSizeA: o.angpix, cellA: m.volume.shape.map((n) => n * o.angpix), diagnostics: diag.diagnostics }, [
     `Voxel size ${before.map((a) => a.toFixed(4)).join(', ')} Å → ${o.angpix} Å (cell ${m.volume.shape.map((n) => (n * o.angpix).toFixed(2)).join(' × ')} Å); data untouched.`,
     `Wrote ${o.output}`,
   ]);
@@ -88,6 +99,7 @@ export async function runResample(mapPath: string, o: MapPixelOptions): Promise<
   if (!existsSync(mapPath)) throw new Error(`cannot read map '${mapPath}': no such file`);
   const reader = await openMrcSections(mapPath);
   let r: Volume;
+  let diag: InputDiagnostics;
   const m = { header: reader.header, volume: { shape: reader.shape, voxelSizeA: reader.voxelSizeA } };
   try {
     checkVoxelSize('--angpix', o.angpix, m.volume.shape);
@@ -95,16 +107,21 @@ export async function runResample(mapPath: string, o: MapPixelOptions): Promise<
     checkResampleBox(resampled, `--angpix ${o.angpix} would resample the ${m.volume.shape.join('x')} map at ${m.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å to ${resampled.join('x')} voxels`);
     const box: Shape3 | undefined = o.box !== undefined ? [o.box, o.box, o.box] : undefined;
     const full = (await resampleSections(reader, resampled)).volume;
+    // input diagnostics: on the input when it is small enough to read whole (resampling fills a
+    // mask's exact zeros with ringing), else on the resampled map before --box (a pad adds zeros)
+    const inputVoxels = m.volume.shape[0] * m.volume.shape[1] * m.volume.shape[2];
+    diag = await diagnoseCommandInput(inputVoxels <= DIAGNOSE_WHOLE_MAX_VOXELS ? (await readMapArg(mapPath, 'map')).volume : full);
     r = box ? cropOrPad(full, box) : full;
   } finally {
     await reader.close();
   }
+  warnFindings(o, diag);
   const scale = r.shape.map((n, i) => n / m.volume.shape[i]);
   const header = { ...m.header, nxstart: Math.round(m.header.nxstart * scale[0]), nystart: Math.round(m.header.nystart * scale[1]), nzstart: Math.round(m.header.nzstart * scale[2]) };
   await writeMrc(o.output, r, { template: header, labels: [`occupy-ts ${OCCUPY_VERSION}: Fourier-resampled to ${r.voxelSizeA[0].toFixed(4)} A, box ${r.shape.join('x')}`], protect: [mapPath] });
   process.stderr.write(`WARNING: ${RESCALED_MAP_WARNING}\n`);
   const exact = r.voxelSizeA.every((a) => Math.abs(a - o.angpix) < 1e-6 * o.angpix);
-  out(o, { input: mapPath, output: o.output, boxBefore: m.volume.shape, box: r.shape, voxelSizeBeforeA: m.volume.voxelSizeA, voxelSizeA: r.voxelSizeA, requestedVoxelSizeA: o.angpix }, [
+  out(o, { input: mapPath, output: o.output, boxBefore: m.volume.shape, box: r.shape, voxelSizeBeforeA: m.volume.voxelSizeA, voxelSizeA: r.voxelSizeA, requestedVoxelSizeA: o.angpix, diagnostics: diag.diagnostics }, [
     `Box ${m.volume.shape.join('×')} at ${m.volume.voxelSizeA[0].toFixed(4)} Å → ${r.shape.join('×')} at ${r.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å${exact ? '' : ` (nearest to the requested ${o.angpix} Å that keeps a whole number of voxels)`}.`,
     `Wrote ${o.output}`,
   ]);

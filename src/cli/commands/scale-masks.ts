@@ -13,6 +13,7 @@ import { angpixOption, rangeOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { outputFile } from '../output-path.js';
 import { UsageError } from '../../core/exit-codes.js';
+import { diagnoseCommandInput } from '../../jobs/input-diagnostics.js';
 
 /** Slack around [0, 1] for float rounding in a scale map written elsewhere. */
 const SCALE_SLACK = 1e-4;
@@ -84,18 +85,22 @@ export function addSoldefOptions(cmd: Command): Command {
   return addCommon(cmd).requiredOption('--threshold <scale>', 'voxels with scale above this are 1', rangeOption('--threshold', { min: 0, max: 1, maxOpen: true }));
 }
 
-async function readInputs(scalePath: string, like?: string, angpix?: number): Promise<{ scale: Volume; header: MrcHeader; shape?: Shape3; likeVoxel?: Volume['voxelSizeA'] }> {
-  const scale = await readMapArg(scalePath, 'scale map', angpix);
+async function readInputs(scalePath: string, like: string | undefined, o: MaskCommon): Promise<{ scale: Volume; header: MrcHeader; shape?: Shape3; likeVoxel?: Volume['voxelSizeA']; diagnostics?: object[] }> {
+  const scale = await readMapArg(scalePath, 'scale map', o.angpix);
   if (!like) return { scale: scale.volume, header: scale.header };
-  const ref = await readMapArg(like, '--like map', angpix);
-  return { scale: scale.volume, header: ref.header, shape: ref.volume.shape, likeVoxel: ref.volume.voxelSizeA };
+  const ref = await readMapArg(like, '--like map', o.angpix);
+  // the --like map is the density: input diagnostics (masked, sharpened …), each printed once
+  const d = await diagnoseCommandInput(ref.volume, undefined, `--like map ${like}`);
+  const reporter = new Reporter(o.quiet ? 'quiet' : 'normal');
+  for (const w of d.warnings) reporter.warn(w);
+  return { scale: scale.volume, header: ref.header, shape: ref.volume.shape, likeVoxel: ref.volume.voxelSizeA, diagnostics: d.diagnostics };
 }
 
-async function writeMask(path: string, vol: Volume, header: MrcHeader, voxelSizeA: Volume['voxelSizeA'], what: string, protect: string[], o: MaskCommon, warnings: string[] = []): Promise<void> {
+async function writeMask(path: string, vol: Volume, header: MrcHeader, voxelSizeA: Volume['voxelSizeA'], what: string, protect: string[], o: MaskCommon, warnings: string[] = [], diagnostics?: object[]): Promise<void> {
   await writeMrc(path, { ...vol, voxelSizeA }, { template: header, labels: [`occupy-ts ${OCCUPY_VERSION}: ${what}`], protect });
   let inside = 0;
   for (let i = 0; i < vol.data.length; i++) inside += vol.data[i];
-  if (o.json) process.stdout.write(JSON.stringify({ output: path, what, box: vol.shape, voxelSizeA, meanValue: inside / vol.data.length, warnings }) + '\n');
+  if (o.json) process.stdout.write(JSON.stringify({ output: path, what, box: vol.shape, voxelSizeA, meanValue: inside / vol.data.length, warnings, ...(diagnostics ? { diagnostics } : {}) }) + '\n');
   else if (!o.quiet) process.stdout.write(`Wrote ${path}\n`);
 }
 
@@ -111,20 +116,20 @@ function warnIfNotScale(scalePath: string, scale: Volume, o: MaskCommon): string
 export async function runSubtractionMask(scalePath: string, o: SubtractionMaskOptions): Promise<void> {
   if ((o.attenuate === undefined) === (o.sigmoid === undefined)) throw new UsageError('give exactly one of --attenuate <g> or --sigmoid <g> --pivot <p>');
   if (o.sigmoid !== undefined && o.pivot === undefined) throw new UsageError('--sigmoid needs --pivot <scale>');
-  const { scale, header, shape, likeVoxel } = await readInputs(scalePath, o.like, o.angpix);
+  const { scale, header, shape, likeVoxel, diagnostics } = await readInputs(scalePath, o.like, o);
   const warnings = warnIfNotScale(scalePath, scale, o);
   const kind = o.attenuate !== undefined ? 'attenuate' : 'sigmoid';
   const gamma = (o.attenuate ?? o.sigmoid) as number;
   const mask = subtractionMask(scale, kind, gamma, o.pivot, shape);
   const out = outputFile(o.output, subtractionMaskName(kind, gamma, o.pivot), dirname(resolve(scalePath)));
-  await writeMask(out, mask, header, likeVoxel ?? scale.voxelSizeA, `subtraction mask (${kind} ${gamma}${o.pivot !== undefined ? ` pivot ${o.pivot}` : ''})`, [scalePath, ...(o.like ? [o.like] : [])], o, warnings);
+  await writeMask(out, mask, header, likeVoxel ?? scale.voxelSizeA, `subtraction mask (${kind} ${gamma}${o.pivot !== undefined ? ` pivot ${o.pivot}` : ''})`, [scalePath, ...(o.like ? [o.like] : [])], o, warnings, diagnostics);
 }
 
 /** Run `occupy soldef`. */
 export async function runSoldef(scalePath: string, o: SoldefOptions): Promise<void> {
-  const { scale, header, shape, likeVoxel } = await readInputs(scalePath, o.like, o.angpix);
+  const { scale, header, shape, likeVoxel, diagnostics } = await readInputs(scalePath, o.like, o);
   const warnings = warnIfNotScale(scalePath, scale, o);
   const def = solventDefinitionFromScale(scale, o.threshold, shape);
   const out = outputFile(o.output, solventDefinitionName(o.threshold), dirname(resolve(scalePath)));
-  await writeMask(out, def, header, likeVoxel ?? scale.voxelSizeA, `solvent definition: scale > ${o.threshold}`, [scalePath, ...(o.like ? [o.like] : [])], o, warnings);
+  await writeMask(out, def, header, likeVoxel ?? scale.voxelSizeA, `solvent definition: scale > ${o.threshold}`, [scalePath, ...(o.like ? [o.like] : [])], o, warnings, diagnostics);
 }

@@ -1,0 +1,32 @@
+/**
+ * The input diagnostics (`src/diagnostics`, issue 15) for commands that read a density map besides
+ * the estimate, locres and fsc: `pixel-size set/resample`, `soldef` and `subtraction-mask`
+ * (their `--like` map) and `decompose` (the map and its half maps). Each finding becomes one
+ * warning line (printed once by the caller) and one JSON entry for `--json`.
+ * @see docs/diagnostics.md
+ */
+import type { Volume } from '../core/volume.js';
+import { loadFft } from '../math/fft.js';
+import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine, type Finding } from '../diagnostics/index.js';
+
+/** Findings of a command's input maps as warning lines and JSON. */
+export interface InputDiagnostics {
+  /** One line per finding, `[code] message` (the reporter adds `WARNING: `). */
+  warnings: string[];
+  /** The findings as JSON (`{code, severity, message, evidence}`), for `--json` under `diagnostics`. */
+  diagnostics: Finding[];
+}
+
+/**
+ * Diagnose a command's input: one map, and optionally two half maps of it (pair checks and each
+ * half's own findings, named "half map 1/2").
+ * @param map the density map (canonical layout, x fastest); not modified
+ * @param halves two half maps on the map's box, or undefined
+ * @param what how the map is named in the warnings when it is not the command's main map (e.g. "--like map")
+ * @throws TypeError/RangeError for an invalid volume or non-finite voxels (from `diagnoseMap`)
+ */
+export async function diagnoseCommandInput(map: Volume, halves?: readonly [Volume, Volume], what?: string): Promise<InputDiagnostics> {
+  await loadFft();
+  const findings = [...diagnoseMap(map).findings, ...(halves ? diagnoseHalfMaps(halves[0], halves[1]).findings : [])];
+  return { warnings: findings.map((f) => findingLine(f, what)), diagnostics: findings.map(findingJson) };
+}

@@ -42,10 +42,12 @@ function newestMtime(path: string): number {
   return newest;
 }
 
-/** Also the pure modules of src/occupancy the page bundles. */
+/** Also the pure modules of src/occupancy and src/plots the page bundles. */
 function pageSourcesMtime(): number {
-  const occupancy = ['kernel.ts', 'tau.ts', 'modification-curves.ts', 'chimerax-script.ts'].map((f) => resolve(PROJECT_ROOT, 'src/occupancy', f));
-  return Math.max(...[...PAGE_SOURCES, ...occupancy].map(newestMtime));
+  const occupancy = ['kernel.ts', 'tau.ts', 'modification-curves.ts', 'chimerax-script.ts', 'estimate-options.ts', 'options.ts'].map((f) => resolve(PROJECT_ROOT, 'src/occupancy', f));
+  // the plot specs the page renders with Vega
+  const plots = ['modification-plot.ts'].map((f) => resolve(PROJECT_ROOT, 'src/plots', f));
+  return Math.max(...[...PAGE_SOURCES, ...occupancy, ...plots].map(newestMtime));
 }
 
 /**

@@ -89,7 +89,7 @@ async function userTexts(page: Page): Promise<string> {
   return page.evaluate(() => ['log', 'status', 'status-warnings', 'progress-text', 'diagnostics', 'settings-errors', 'slice-message', 'status-3d'].map((id) => document.getElementById(id)?.textContent ?? '').join('\n'));
 }
 
-describe('browser GUI (occupy gui) end to end', { skip, timeout: 300_000 }, () => {
+describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () => {
   let root: string;
   let server: { url: string; pageUrl: string; token: string; close(): Promise<void> };
   let browser: TestBrowser;

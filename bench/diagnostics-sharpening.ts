@@ -50,7 +50,7 @@ if (which === 'all' || which === 'shared') {
   }
 }
 if (which === 'all' || which === 'real') {
-  for (const f of ['emd_3197.map', 'emd_1997.map.gz', 'emd_1832.map.gz', 'emd_1439.map', 'emd_5170.map', 'emd_5625.map']) report(f, 'real, deposited (held out)', 'as deposited', (await readMrc(join(DATA, f))).volume);
+  for (const f of ['emd_3197.map', 'emd_1997.map.gz', 'emd_1832.map.gz', 'emd_1439.map', 'emd_5170.map', 'emd_5625.map']) report(f, 'real deposited (held out)', 'as deposited', (await readMrc(join(DATA, f))).volume);
 }
 const bases: [string, string, Volume, number][] = [];
 if (which === 'all' || which === 'syn') for (const s of specs) bases.push([`synthetic ${s.n}³ ${s.voxelSizeA} Å/vox ${s.resolutionA} Å SNR ${s.snr}`, 'synthetic', rawSynthetic(s), s.resolutionA]);

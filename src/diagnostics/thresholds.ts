@@ -35,16 +35,17 @@ export const THRESHOLDS = {
    * `sharpened`, rule 1 (solvent noise rises): the rise of ln(solvent noise amplitude) across the
    * band from 0.75 × to 1 × the end frequency (three shells before a hard cut-off, or 0.9 ×
    * Nyquist) above this. Sharpening by B multiplies the noise by exp(|B| k²/4), so it rises; a raw
-   * map's noise is white (synthetic: −0.01 … +0.024 over 20 maps, 0.8–3.5 Å voxels, 3–12 Å,
-   * SNR 0.7–20) or falls (real raw: EMD-5168 −0.094, EMD-1883 −0.34, β-gal −1.17; the shared
-   * synth_* maps −0.04 … −0.12). Sharpened by −100 Å² then low-passed: 3–6 Å maps ≥ 0.19, 8–12 Å
-   * maps 0.023 … 0.11 (a B of −100 changes a 12 Å map's amplitude at its resolution by 19 %).
+   * map's noise is white (synthetic: −0.014 … +0.024 over 16 maps, 0.8–3.5 Å voxels, 3–12 Å,
+   * SNR 0.7–20) or falls (real raw: EMD-5168 −0.095, EMD-1883 −0.097, β-gal −1.15; the shared
+   * synth_* maps −0.051 … −0.014). Sharpened by −100 Å² then low-passed: 3–6 Å maps ≥ 0.19, 8–12 Å
+   * maps −0.009 … 0.14 (a B of −100 changes a 12 Å map's amplitude at its resolution by 19 %);
+   * low-passed only −0.064 … +0.016 (docs/diagnostics/sharpening.csv).
    */
   sharpenedNoiseRise: 0.05,
   /**
    * `sharpened`, rule 2 (signal hardly falls): Guinier B of the total spectrum over
    * B_ref = 14.24·d² (the B of Gaussian atoms of FWHM d, with d the resolution where the fit ends)
-   * below this (raw synthetic ≥ 0.34, real raw ≥ 0.91)…
+   * below this (raw synthetic ≥ 0.34, real raw ≥ 0.96)…
    */
   sharpenedBRatio: 0.3,
   /** …or below this when the spectrum ends in a hard cut-off (raw maps with a cut-off: EMD-5168 1.19)… */
@@ -52,8 +53,8 @@ export const THRESHOLDS = {
   /**
    * …and only when the solvent noise is not white: |noise rise| above this (or not measured). A
    * simulated map of sharp atoms in white noise (the synth_* maps of ../shared/reference, |rise|
-   * ≤ 0.12) has a flat signal spectrum without being sharpened; had it been sharpened, its noise
-   * would rise (rule 1). Real maps' noise falls (|rise| ≥ 0.25 on the sharpened real variants).
+   * ≤ 0.051) has a flat signal spectrum without being sharpened; had it been sharpened, its noise
+   * would rise (rule 1). Real maps' noise falls (β-gal's sharpened variants: rise −0.43 … −0.66).
    */
   sharpenedWhiteNoiseRise: 0.2,
   /**

@@ -70,6 +70,61 @@ function tukey8(n: number): Float64Array {
   return w;
 }
 
+/** Copy the sub-box at offset `o` of shape `m` into `out`; returns the sum of its values. */
+function cropInto(data: Float32Array, shape: Shape3, o: readonly number[], m: Shape3, out: Float32Array): number {
+  const [nx, ny] = shape;
+  let i = 0;
+  let sum = 0;
+  for (let z = 0; z < m[2]; z++) {
+    for (let y = 0; y < m[1]; y++) {
+      const src = ((z + o[2]) * ny + y + o[1]) * nx + o[0];
+      for (let x = 0; x < m[0]; x++) {
+        const val = data[src + x];
+        out[i++] = val;
+        sum += val;
+      }
+    }
+  }
+  return sum;
+}
+
+/**
+ * Turn the dilated mask into the solvent weight taper × clip(1 − mask/0.05, 0, 1), in place; the
+ * sums of the weight, weight × value, weight², taper and taper².
+ */
+function solventWeights(w: Float32Array, cube: Float32Array, m: Shape3, wx: Float64Array, wy: Float64Array, wz: Float64Array): { sw: number; swv: number; sws2: number; swt: number; swt2: number } {
+  let sw = 0, swv = 0, sws2 = 0, swt = 0, swt2 = 0;
+  let i = 0;
+  for (let z = 0; z < m[2]; z++) {
+    for (let y = 0; y < m[1]; y++) {
+      const wyz = wy[y] * wz[z];
+      for (let x = 0; x < m[0]; x++, i++) {
+        const t = wyz * wx[x];
+        const c = 1 - 20 * w[i];
+        const s = c <= 0 ? 0 : c >= 1 ? t : t * c;
+        w[i] = s;
+        sw += s;
+        swv += s * cube[i];
+        sws2 += s * s;
+        swt += t;
+        swt2 += t * t;
+      }
+    }
+  }
+  return { sw, swv, sws2, swt, swt2 };
+}
+
+/** cube ← (cube − mean) × taper, in place. */
+function taperInPlace(cube: Float32Array, m: Shape3, wx: Float64Array, wy: Float64Array, wz: Float64Array, mean: number): void {
+  let i = 0;
+  for (let z = 0; z < m[2]; z++) {
+    for (let y = 0; y < m[1]; y++) {
+      const wyz = wy[y] * wz[z];
+      for (let x = 0; x < m[0]; x++, i++) cube[i] = (cube[i] - mean) * wyz * wx[x];
+    }
+  }
+}
+
 /** Mean over `bin`³ blocks (the last voxels of an axis not divisible by `bin` are dropped). */
 function binCube(data: Float32Array, m: Shape3, mb: Shape3, bin: number): Float32Array {
   const out = new Float32Array(mb[0] * mb[1] * mb[2]);
@@ -122,19 +177,7 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   const o = [(nx - m[0]) >> 1, (ny - m[1]) >> 1, (nz - m[2]) >> 1];
   const n = m[0] * m[1] * m[2];
   const cube = new Float32Array(n);
-  let i = 0;
-  let sum = 0;
-  for (let z = 0; z < m[2]; z++) {
-    for (let y = 0; y < m[1]; y++) {
-      const src = ((z + o[2]) * ny + y + o[1]) * nx + o[0];
-      for (let x = 0; x < m[0]; x++) {
-        const val = v.data[src + x];
-        cube[i++] = val;
-        sum += val;
-      }
-    }
-  }
-  const mean = sum / n;
+  const mean = cropInto(v.data, v.shape, o, m, cube) / n;
   const vs = v.voxelSizeA;
   const aMax = Math.max(...vs);
   // molecular mask: blurred map above mean + 1 std, dilated; on a 2×-binned copy when the cube is
@@ -152,25 +195,9 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   for (let k = 0; k < nb; k++) blurred[k] = blurred[k] > thr ? 1 : 0;
   const dilatedCoarse = gaussianSmooth(blurred, mb, [...vb], Math.max(6, 2 * aMax));
   const dilated = bin === 1 ? dilatedCoarse : trilinearResize(dilatedCoarse, mb, m);
-  // weights: solvent × taper, and taper alone
+  // weights: solvent × taper (in place of the dilated mask), and taper alone
   const wx = tukey8(m[0]), wy = tukey8(m[1]), wz = tukey8(m[2]);
-  let sw = 0, swv = 0, sws2 = 0, swt = 0, swt2 = 0;
-  i = 0;
-  for (let z = 0; z < m[2]; z++) {
-    for (let y = 0; y < m[1]; y++) {
-      const wyz = wy[y] * wz[z];
-      for (let x = 0; x < m[0]; x++, i++) {
-        const t = wyz * wx[x];
-        const s = t * Math.max(0, Math.min(1, 1 - dilated[i] / 0.05));
-        dilated[i] = s;
-        sw += s;
-        swv += s * cube[i];
-        sws2 += s * s;
-        swt += t;
-        swt2 += t * t;
-      }
-    }
-  }
+  const { sw, swv, sws2, swt, swt2 } = solventWeights(dilated, cube, m, wx, wy, wz);
   const solventMean = sw > 0 ? swv / sw : mean;
   const edges = [0, 1, 2].map((a) => m[a] * vs[a]);
   const df = 1 / Math.max(...edges);
@@ -179,13 +206,7 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   const solventData = new Float32Array(n);
   for (let k = 0; k < n; k++) solventData[k] = (cube[k] - solventMean) * dilated[k];
   const noise = shellAmplitude(solventData, m, vs, nShells, df, sws2);
-  i = 0;
-  for (let z = 0; z < m[2]; z++) {
-    for (let y = 0; y < m[1]; y++) {
-      const wyz = wy[y] * wz[z];
-      for (let x = 0; x < m[0]; x++, i++) cube[i] = (cube[i] - mean) * wyz * wx[x];
-    }
-  }
+  taperInPlace(cube, m, wx, wy, wz, mean);
   const total = shellAmplitude(cube, m, vs, nShells, df, swt2);
   const frequencyPerA = Float64Array.from({ length: nShells }, (_, k) => k * df);
   // first hard cut-off of the total spectrum beyond 1/25 Å (and beyond the 5th shell)

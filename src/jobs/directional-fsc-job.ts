@@ -13,7 +13,8 @@ import { withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { directionalFsc, directionalFscVolume } from '../resolution/directional-fsc.js';
 import { softenMask } from '../resolution/soft-mask.js';
-import { assertSameBox, diagnoseInputs, jobLabels, jobLogLines, jobPrefix, jobRecord, printJobResult, readJobMap, type JobReporter } from './resolution-job-common.js';
+import { assertSameBox, diagnoseInputs, jobLabels, jobLogLines, jobPrefix, jobRecord, printJobResult, type JobReporter } from './resolution-job-common.js';
+import { readMapArg } from './read-map.js';
 
 /** Options of {@link runDirectionalFscJob} (the `occupy fsc` options it uses). */
 export interface DirectionalFscJobOptions {
@@ -61,9 +62,9 @@ const round = (v: number, d = 4): number => Number(v.toFixed(d));
 export async function runDirectionalFscJob(h1Path: string, h2Path: string, o: DirectionalFscJobOptions, reporter: JobReporter): Promise<DirectionalFscJobResult> {
   const t0 = performance.now();
   reporter.progress('read', 0);
-  const h1 = await readJobMap(h1Path, 'half map', o.angpix, (l) => reporter.info(l));
-  const h2 = await readJobMap(h2Path, 'half map', o.angpix);
-  const mask = o.mask ? await readJobMap(o.mask, '--mask map', o.angpix) : undefined;
+  const h1 = await readMapArg(h1Path, 'half map', o.angpix, (l) => reporter.info(l));
+  const h2 = await readMapArg(h2Path, 'half map', o.angpix);
+  const mask = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
   if (h2.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`half maps differ in box: ${h1.volume.shape.join('x')} vs ${h2.volume.shape.join('x')}`);
   assertSameBox(h1.volume, mask?.volume, '--mask');
   reporter.progress('diagnostics', 0);

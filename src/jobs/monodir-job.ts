@@ -14,7 +14,8 @@ import { withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { monoDir } from '../resolution/monodir.js';
 import { parseCentre } from './radial-shells-job.js';
-import { assertSameBox, diagnoseInputs, jobFolder, jobLabels, jobLogLines, jobRecord, printJobResult, readJobMap, type JobReporter } from './resolution-job-common.js';
+import { assertSameBox, diagnoseInputs, jobFolder, jobLabels, jobLogLines, jobRecord, printJobResult, type JobReporter } from './resolution-job-common.js';
+import { readMapArg } from './read-map.js';
 
 /** Options of {@link runMonoDirJob} (the `occupy locres` options it uses). */
 export interface MonoDirJobOptions {
@@ -42,9 +43,9 @@ export async function runMonoDirJob(h1Path: string, h2Path: string | undefined, 
   if (!h2Path) throw new RangeError('--method monodir needs two half maps: occupy locres HALF1 HALF2 --method monodir');
   const centreVoxel = o.centre !== undefined ? parseCentre(o.centre) : undefined;
   reporter.progress('read', 0);
-  const h1 = await readJobMap(h1Path, 'half map', o.angpix, (l) => reporter.info(l));
-  const h2 = await readJobMap(h2Path, 'half map', o.angpix);
-  const maskMap = o.mask ? await readJobMap(o.mask, '--mask map', o.angpix) : undefined;
+  const h1 = await readMapArg(h1Path, 'half map', o.angpix, (l) => reporter.info(l));
+  const h2 = await readMapArg(h2Path, 'half map', o.angpix);
+  const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
   assertSameBox(h1.volume, h2.volume, 'second half map');
   assertSameBox(h1.volume, maskMap?.volume, '--mask');
   reporter.progress('diagnostics', 0);

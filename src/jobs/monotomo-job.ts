@@ -10,7 +10,8 @@ import { monoTomoLocalResolution } from '../resolution/monotomo.js';
 /** Edge of the central crop the input diagnostics look at, voxels. */
 const DIAGNOSTICS_CROP = 128;
 import { writeLocresMap } from './locres-map-output.js';
-import { assertSameBox, diagnoseInputs, jobRecord, readJobMap, type JobReporter } from './resolution-job-common.js';
+import { assertSameBox, diagnoseInputs, jobRecord, type JobReporter } from './resolution-job-common.js';
+import { readMapArg } from './read-map.js';
 
 /** Options of {@link runMonoTomoJob} (the `occupy locres` options it uses). */
 export interface MonoTomoJobOptions {
@@ -32,17 +33,17 @@ export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined,
   const t0 = performance.now();
   if (!h2Path) throw new RangeError('--method monotomo needs two half tomograms (odd/even frames or tilts): occupy locres HALF1 HALF2 --method monotomo');
   reporter.progress('read', 0);
-  const h1 = await readJobMap(h1Path, 'half tomogram', o.angpix, (l) => reporter.info(l));
-  const h2 = await readJobMap(h2Path, 'half tomogram', o.angpix);
+  const h1 = await readMapArg(h1Path, 'half tomogram', o.angpix, (l) => reporter.info(l));
+  const h2 = await readMapArg(h2Path, 'half tomogram', o.angpix);
   // the mask as one byte per voxel: the float map is dropped once converted
   let mask: Uint8Array | undefined;
   if (o.mask) {
-    const m = await readJobMap(o.mask, '--mask map', o.angpix);
+    const m = await readMapArg(o.mask, '--mask map', o.angpix);
     assertSameBox(h1.volume, m.volume, '--mask');
     mask = new Uint8Array(m.volume.data.length);
     for (let i = 0; i < mask.length; i++) mask[i] = m.volume.data[i] > 0.5 ? 1 : 0;
   }
-  const labelsMap = o.labels ? await readJobMap(o.labels, '--labels map', o.angpix) : undefined;
+  const labelsMap = o.labels ? await readMapArg(o.labels, '--labels map', o.angpix) : undefined;
   assertSameBox(h1.volume, h2.volume, 'second half tomogram');
   assertSameBox(h1.volume, labelsMap?.volume, '--labels');
   reporter.progress('diagnostics', 0);

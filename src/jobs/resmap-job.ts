@@ -7,7 +7,8 @@
  */
 import { resMapLocalResolution, BASIS_SIZE } from '../resolution/resmap.js';
 import { writeLocresMap } from './locres-map-output.js';
-import { assertSameBox, diagnoseInputs, jobRecord, readJobMap, type JobReporter } from './resolution-job-common.js';
+import { assertSameBox, diagnoseInputs, jobRecord, type JobReporter } from './resolution-job-common.js';
+import { readMapArg } from './read-map.js';
 
 /** Options of {@link runResMapJob} (the `occupy locres` options it uses). */
 export interface ResMapJobOptions {
@@ -32,10 +33,10 @@ export async function runResMapJob(h1Path: string, h2Path: string | undefined, o
   const t0 = performance.now();
   if (!h2Path && !o.mask) throw new RangeError('--method resmap with one map needs --mask (molecule inside, noise outside)');
   reporter.progress('read', 0);
-  const h1 = await readJobMap(h1Path, h2Path ? 'half map' : 'map', o.angpix, (l) => reporter.info(l));
-  const h2 = h2Path ? await readJobMap(h2Path, 'half map', o.angpix) : undefined;
-  const maskMap = o.mask ? await readJobMap(o.mask, '--mask map', o.angpix) : undefined;
-  const labelsMap = o.labels ? await readJobMap(o.labels, '--labels map', o.angpix) : undefined;
+  const h1 = await readMapArg(h1Path, h2Path ? 'half map' : 'map', o.angpix, (l) => reporter.info(l));
+  const h2 = h2Path ? await readMapArg(h2Path, 'half map', o.angpix) : undefined;
+  const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
+  const labelsMap = o.labels ? await readMapArg(o.labels, '--labels map', o.angpix) : undefined;
   assertSameBox(h1.volume, h2?.volume, 'second half map');
   assertSameBox(h1.volume, maskMap?.volume, '--mask');
   assertSameBox(h1.volume, labelsMap?.volume, '--labels');

@@ -1,12 +1,11 @@
 /**
  * What the file pipelines of issue 18's resolution methods (directional FSC, radial shells,
- * MonoDir, MonoTomo, ResMap-style) share with `occupy locres`: reading the maps with one clear
- * error per bad input, the input diagnostics, the run record, the log, and what goes to stdout.
+ * MonoDir, MonoTomo, ResMap-style) share with `occupy locres`: the box checks, the input
+ * diagnostics, the run record, the log, and what goes to stdout (maps are read by read-map.ts).
  * @see issue 18 item 6
  */
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
-import { readMrc, type MrcMap } from '../io/mrc/index.js';
 import { hashFile, makeRunRecord, recordLabels, type RunRecord } from '../core/run-record.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diagnostics/index.js';
@@ -29,22 +28,6 @@ export const SILENT_REPORTER: JobReporter = { verbosity: 'quiet', progress: () =
 
 /** The program version recorded in every output. */
 export const JOB_VERSION = TOOL_VERSION;
-
-/**
- * Read a map named on the command line: a clear error naming the file when it is missing, and the
- * `--angpix` override (every axis).
- * @param what how the map is called in messages ("half map", "--mask map")
- * @throws Error naming the file when it is missing; MrcFormatError for a broken file
- */
-export async function readJobMap(path: string, what: string, angpix?: number, note?: (line: string) => void): Promise<MrcMap> {
-  if (!existsSync(path)) throw new Error(`cannot read ${what} '${path}': no such file`);
-  const m = await readMrc(path);
-  if (angpix !== undefined) {
-    note?.(`--angpix ${angpix}: voxel size of ${path} set to ${angpix} Å (header: ${m.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å)`);
-    m.volume.voxelSizeA = [angpix, angpix, angpix];
-  }
-  return m;
-}
 
 /**
  * Refuse a second map whose box differs from the first one's.

@@ -1,7 +1,8 @@
 /**
  * Local-resolution accuracy against ground truth (a measurement, not a test):
  * `node --import tsx bench/locres-accuracy.ts [--cases all|halves|synthetic] [--methods localfsc,relion,monores]
- *  [--threshold T] [--window-a A] [--step N] [--z Z] [--only i,j]` (`--only`: synthetic cases by index).
+ *  [--threshold T] [--window-a A] [--step N] [--z Z] [--only i,j]` (`--only`: synthetic cases by index;
+ *  `--grid-median` turns on localFsc's grid median; `--cases heldout` six cases not used to fit the SNR-aware threshold, `all-heldout` everything).
  *
  * Cases: `../shared/reference/synth_halves128` (with RELION 3.1.3's own map as a row), and
  * synthetic half maps from `src/resolution/half-map-phantom.ts` with voxel sizes 0.9–1.5 Å,
@@ -49,7 +50,7 @@ const cases: Case[] = [];
 await loadFft();
 const root = resolve(import.meta.dirname ?? '.', '..');
 const R = resolve(root, '../shared/reference/synth_halves128');
-if (which !== 'synthetic' && existsSync(R)) {
+if ((which === 'all' || which === 'halves' || which === 'all-heldout') && existsSync(R)) {
   const rd = async (f: string) => (await readMrc(join(R, f))).volume;
   cases.push({
     name: 'synth_halves128 (1 Å, 3/5/8/3 Å, SNR 3)',
@@ -59,14 +60,20 @@ if (which !== 'synthetic' && existsSync(R)) {
   });
 }
 if (which !== 'halves') {
-  const defs: [number, [number, number, number, number], number][] = [
-    [0.9, [3, 5, 8, 4], 3], [1.2, [4, 6, 10, 3], 2], [1.5, [3.5, 5, 7, 10], 4], [1.0, [3, 4, 6, 8], 2.5],
+  // the README's four cases (seed 5), then (--cases heldout / all-heldout) cases not used to fit
+  // the SNR-aware threshold (other seeds, voxel sizes, resolutions)
+  const main: [number, [number, number, number, number], number, number][] = [
+    [0.9, [3, 5, 8, 4], 3, 5], [1.2, [4, 6, 10, 3], 2, 5], [1.5, [3.5, 5, 7, 10], 4, 5], [1.0, [3, 4, 6, 8], 2.5, 5],
   ];
+  const heldOut: [number, [number, number, number, number], number, number][] = [
+    [1.1, [3.5, 6, 9, 4.5], 2, 11], [1.4, [4, 5, 8, 10], 3, 11], [0.95, [3, 4, 7, 5], 4, 13], [1.25, [3, 6, 8, 10], 2.5, 13], [1.5, [4, 6, 8, 3.5], 3, 17], [1.0, [3, 5, 8, 10], 2, 17],
+  ];
+  const defs = which === 'heldout' ? heldOut : which === 'all-heldout' ? [...main, ...heldOut] : main;
   const only = process.argv.includes('--only') ? arg('only', '').split(',').map(Number) : undefined;
-  for (const [ci, [a, res, snr]] of defs.entries()) {
+  for (const [ci, [a, res, snr, seed]] of defs.entries()) {
     if (only && !only.includes(ci)) continue;
-    const p = fourDomainHalfMaps(a, res, snr, 5);
-    cases.push({ name: `synthetic ${a} Å, ${res.join('/')} Å, SNR ${snr}`, half1: p.half1, half2: p.half2, truth: p.truthResolutionA, labels: p.labels, mask: p.mask });
+    const p = fourDomainHalfMaps(a, res, snr, seed);
+    cases.push({ name: `synthetic ${a} Å, ${res.join('/')} Å, SNR ${snr}${seed !== 5 ? `, seed ${seed}` : ''}`, half1: p.half1, half2: p.half2, truth: p.truthResolutionA, labels: p.labels, mask: p.mask });
   }
 }
 
@@ -133,9 +140,9 @@ for (const c of cases) {
       w = Math.round(windowA / a);
       if (w % 2) w++;
     }
-    const r = localFsc(c.half1, c.half2, { mask: c.mask, threshold, windowVoxels: w, stepVoxels: step, intervalZ });
+    const r = localFsc(c.half1, c.half2, { mask: c.mask, threshold, windowVoxels: w, stepVoxels: step, intervalZ, gridMedian: process.argv.includes('--grid-median') });
     const s = (performance.now() - t0) / 1000;
-    rows.push(row(`local FSC (w ${r.windowVoxels}, step ${r.stepVoxels}, t ${r.threshold})`, c, r.resolution.data, r.finestA, s, { low: r.low.data, high: r.high.data, radiusVoxels: r.windowVoxels / 2 }));
+    rows.push(row(`local FSC (w ${r.windowVoxels}, step ${r.stepVoxels}, t ${r.threshold.toFixed(3)} ${r.thresholdRule}, C0 ${r.lowFrequencySnr.toFixed(1)})`, c, r.resolution.data, r.finestA, s, { low: r.low.data, high: r.high.data, radiusVoxels: r.windowVoxels / 2 }));
   }
   if (methods.includes('relion')) {
     const t0 = performance.now();

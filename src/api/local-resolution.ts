@@ -16,7 +16,7 @@ import { checkSameGrid, checkVolume, publicVolume, type Volume, type VolumeInput
 /** Options of {@link localResolution}. */
 export interface LocalResolutionOptions extends RunOptions {
   /**
-   * `'localfsc'` (default): calibrated local FSC of two half maps (pre-whitened, threshold 0.3);
+   * `'localfsc'` (default): calibrated local FSC of two half maps (pre-whitened; threshold SNR-aware with a mask, 0.3 without);
    * `'relion'`: a reproduction of RELION 3.1's `relion_postprocess --locres` (FSC 0.143);
    * `'monores'`: monogenic estimate from two half maps, or from one map with a `mask`.
    */
@@ -27,7 +27,7 @@ export interface LocalResolutionOptions extends RunOptions {
   windowVoxels?: number;
   /** `'localfsc'`: grid spacing in voxels (≥ 1); default window/4. CLI `--step`. */
   stepVoxels?: number;
-  /** `'localfsc'`: FSC threshold in (0, 1); default 0.3 (calibrated). CLI `--threshold`. */
+  /** `'localfsc'`: FSC threshold in (0, 1); default SNR-aware with a `mask` (0.1–0.5 from the global FSC), 0.3 without (calibrated). CLI `--threshold`. */
   threshold?: number;
   /** `'localfsc'`: pre-whiten the halves (default true). CLI `--no-whiten` = false. */
   whiten?: boolean;

@@ -148,9 +148,10 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       });
       resolution = r.resolution;
       pinned = r.pinned;
-      settings = `local FSC, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, Hann window ${r.windowVoxels} vox, step ${r.stepVoxels}, threshold ${r.threshold}`;
+      const thr = r.thresholdRule === 'given' ? r.threshold : Number(r.threshold.toFixed(3));
+      settings = `local FSC, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, Hann window ${r.windowVoxels} vox, step ${r.stepVoxels}, threshold ${thr}${r.thresholdRule === 'snr-aware' ? ` (SNR-aware: global FSC's low-frequency SNR ${r.lowFrequencySnr.toFixed(1)})` : ''}`;
       extraMaps.push(
-        { suffix: 'pinned', volume: { data: new Float32Array(r.pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = FSC never fell below ${r.threshold} up to Nyquist: the value (${r.finestA.toFixed(2)} A) is a bound` },
+        { suffix: 'pinned', volume: { data: new Float32Array(r.pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = FSC never fell below ${thr} up to Nyquist: the value (${r.finestA.toFixed(2)} A) is a bound` },
         { suffix: 'low', volume: r.low, label: `finer end of the 90 % interval (A), ${settings}` },
         { suffix: 'high', volume: r.high, label: `coarser end of the 90 % interval (A), ${settings}` },
       );
@@ -160,6 +161,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         windowA: r.windowVoxels * h1.volume.voxelSizeA[0],
         stepVoxels: r.stepVoxels,
         threshold: r.threshold,
+        thresholdRule: r.thresholdRule,
+        lowFrequencySnr: r.lowFrequencySnr,
         whitened: r.whitened,
         points: r.points,
         medianA: r.medianA,

@@ -7,7 +7,7 @@ import type { Shape3, Volume } from '../core/volume.js';
 import { reflectIndex } from '../filters/max-filter.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
 import { mulberry32 } from '../math/random.js';
-import { assertSameHalfMapGrid, fourierShellCorrelation, fscFromSpectra, resolutionAtThreshold, shellIndex } from './fsc.js';
+import { assertSameHalfMapGrid, fourierShellCorrelation, fscFromSpectra, resolutionAtThreshold, shellIndex, type FscCurve } from './fsc.js';
 import { inscribedEllipsoidMask } from '../math/inscribed-ellipsoid.js';
 import { quantileByRank } from '../math/select.js';
 import { softenMask } from './soft-mask.js';
@@ -16,7 +16,8 @@ import { cutSubBox, pasteSubBox, regionSubBox } from './sub-box.js';
 import { DEFAULT_INTERVAL_Z, fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from './locres-uncertainty.js';
 
 /**
- * Default FSC threshold of the calibrated local FSC (with pre-whitening): chosen from
+ * Fixed FSC threshold of the calibrated local FSC (with pre-whitening; the default without a
+ * mask, see {@link snrAwareThreshold} for the default with one): chosen from
  * measurements on synthetic half maps with known local resolution (synth_halves128 and the cases
  * of `bench/locres-accuracy.ts`), where 0.3 gives the smallest mean absolute error and median
  * bias within ±0.3 Å except at SNR 2 (+0.5 Å: a fixed threshold reads low-SNR regions coarser).
@@ -30,6 +31,54 @@ export const CALIBRATED_THRESHOLD = 0.3;
 // −0.33 / −0.64 / −0.04 / −0.86 / −0.34 Å at 0.143, −0.01 / −0.22 / +0.34 / −0.46 / −0.14 at 0.25,
 // +0.09 / −0.07 / +0.51 / −0.27 / +0.04 at 0.3 (lowest MAE at 0.3 in four of five cases).
 
+/**
+ * SNR-aware threshold of the calibrated local FSC with a mask (issue 16): `t = a + b·ln C₀`,
+ * clamped to [0.1, 0.5], where C₀ = {@link lowFrequencySnr} of the soft-masked global FSC.
+ *
+ * Why: where the signal's spectral SNR decays with frequency as a Gaussian blur does,
+ * `SNR(k) = C₀·exp(−4π²σ²k²)`, a fixed threshold t crosses at `1/k = 2πσ / sqrt(ln(C₀(1−t)/t))`:
+ * the same blur reads coarser when the noise is stronger (halving C₀ moves it by about 8 %), so a
+ * fixed 0.3 read +0.5 to +0.8 Å too coarse at SNR 2 and 0.3–0.45 Å too fine at SNR 4. Keeping
+ * `C₀(1−t)/t` constant (the threshold rising with the map's low-frequency SNR) removes that
+ * dependence; a and b are fitted to the threshold of zero median bias, per map, on
+ * synth_halves128 and nine synthetic cases (0.9–1.5 Å voxels, 3–10 Å, SNR 2–4, three seeds;
+ * `bench/locres-accuracy.ts`): residuals ≤ 0.06 in t. The small window's own smoothing and
+ * few-sample upward bias are in the fit (the analytic `t = C₀/(C₀+80)` for σ = d/3 reads 0.3–0.6 Å
+ * too fine).
+ */
+export const SNR_AWARE_THRESHOLD = { a: -0.555, b: 0.289, min: 0.1, max: 0.5 } as const;
+
+/**
+ * Low-frequency spectral SNR C₀ of an FSC curve: `exp` of the intercept at k = 0 of a straight
+ * line fitted (least squares) to `ln(FSC/(1 − FSC))` against k² (1/Å²) over the shells, from the
+ * first on, with 0.2 < FSC < 0.95 before the curve first falls to 0.2 (the well-determined part:
+ * SNR = FSC/(1 − FSC) per shell for half maps).
+ * @param curve global FSC curve (shells k = 0 … kMax, spacing `shellWidthPerA` 1/Å)
+ * @returns C₀ (unit-free), or NaN when no shell qualifies
+ */
+export function lowFrequencySnr(curve: Pick<FscCurve, 'fsc' | 'shellWidthPerA'>): number {
+  let sx = 0, sy = 0, sxx = 0, sxy = 0, m = 0;
+  for (let k = 1; k < curve.fsc.length; k++) {
+    const f = curve.fsc[k];
+    if (!(f > 0.2)) break;
+    if (f >= 0.95) continue;
+    const x = (k * curve.shellWidthPerA) ** 2;
+    const y = Math.log(f / (1 - f));
+    sx += x; sy += y; sxx += x * x; sxy += x * y; m++;
+  }
+  if (m === 0) return Number.NaN;
+  if (m === 1) return Math.exp(sy);
+  const slope = (m * sxy - sx * sy) / (m * sxx - sx * sx);
+  return Math.exp((sy - slope * sx) / m);
+}
+
+/** The threshold of {@link SNR_AWARE_THRESHOLD} for a low-frequency SNR C₀ ({@link CALIBRATED_THRESHOLD} when C₀ is not finite). */
+export function snrAwareThreshold(c0: number): number {
+  if (!(c0 > 0 && Number.isFinite(c0))) return CALIBRATED_THRESHOLD;
+  const { a, b, min, max } = SNR_AWARE_THRESHOLD;
+  return Math.min(max, Math.max(min, a + b * Math.log(c0)));
+}
+
 /** Options of {@link localFsc}. */
 export interface LocalFscOptions {
   /** Where to report: voxels > 0.5 (default: the sphere inscribed in the box). Same box as the halves. */
@@ -38,7 +87,11 @@ export interface LocalFscOptions {
   windowVoxels?: number;
   /** Grid spacing in voxels; default {@link defaultStep}: max(1, round(window/4)). */
   stepVoxels?: number;
-  /** FSC threshold, default {@link CALIBRATED_THRESHOLD}. */
+  /**
+   * FSC threshold. Default: with a mask, SNR-aware ({@link snrAwareThreshold} of the soft-masked
+   * global FSC's {@link lowFrequencySnr}); without one, {@link CALIBRATED_THRESHOLD} (an unmasked
+   * global FSC mixes in the solvent's noise, so its C₀ says little about the molecule).
+   */
   threshold?: number;
   /**
    * Pre-whiten both halves (see `prewhiten.ts`) before cutting windows: removes the correlation
@@ -54,6 +107,14 @@ export interface LocalFscOptions {
   randomizeAtA?: number;
   /** Seed of the phase randomisation. */
   seed?: number;
+  /**
+   * Replace each grid value (and interval end) by the median of the evaluated grid points in its
+   * 3×3×3 neighbourhood (±1 step) before interpolation: damps the crossing's sampling noise, which
+   * a small window's few low-frequency samples make large. Default false: measured
+   * (`bench/locres-accuracy.ts --cases all-heldout`), it raised r by up to 0.06 on the README's
+   * cases but moved the median bias by +0.05 to +0.2 Å and lowered r on four of six held-out cases.
+   */
+  gridMedian?: boolean;
   /** Progress callback, fraction in [0, 1]. */
   onProgress?: (fraction: number) => void;
 }
@@ -85,7 +146,12 @@ export interface LocalFscResult {
   globalResolutionA: number;
   windowVoxels: number;
   stepVoxels: number;
+  /** FSC threshold used. */
   threshold: number;
+  /** How it was chosen: given, the fixed default (no mask), or SNR-aware from the global FSC. */
+  thresholdRule: 'given' | 'fixed' | 'snr-aware';
+  /** Low-frequency spectral SNR C₀ of the global FSC ({@link lowFrequencySnr}; NaN when none). */
+  lowFrequencySnr: number;
   lowestResolutionA: number;
   /** Number of windows evaluated. */
   points: number;
@@ -158,8 +224,8 @@ export function randomizePhasesBeyond(v: Volume, resolutionA: number, seed: numb
  * low-frequency signal no longer correlates the high shells. At each grid point (spacing `step`)
  * near the mask, the `w³` cube centred there is cut from both halves (mirrored at the box border),
  * multiplied by a 3D Hann window and Fourier transformed; the local resolution is where the
- * windows' FSC first falls below the threshold (`w·a/k`, interpolated; default
- * {@link CALIBRATED_THRESHOLD}), clamped to [2a, lowest]. A window whose FSC never falls below it
+ * windows' FSC first falls below the threshold (`w·a/k`, interpolated; default with a mask
+ * {@link snrAwareThreshold}, without {@link CALIBRATED_THRESHOLD}), clamped to [2a, lowest]. A window whose FSC never falls below it
  * is pinned: its value is Nyquist (2a), a bound, and its voxels are flagged in `pinned`. Each
  * window also gives an interval (`fscCrossingInterval`). The grid values are spread to every mask
  * voxel by trilinear interpolation (a voxel is pinned when the interpolated flag is ≥ 0.5).
@@ -178,8 +244,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   const n = nx * ny * nz;
   if (options.mask && options.mask.length !== n) throw new RangeError(`--mask has ${options.mask.length} voxels, the half maps ${n} (${nx}x${ny}x${nz})`);
   const a = Math.max(...half1.voxelSizeA);
-  const threshold = options.threshold ?? CALIBRATED_THRESHOLD;
-  if (!(threshold > 0 && threshold < 1)) throw new RangeError(`--threshold must be in (0, 1), got ${threshold}`);
+  if (options.threshold !== undefined && !(options.threshold > 0 && options.threshold < 1)) throw new RangeError(`--threshold must be in (0, 1), got ${options.threshold}`);
   const lowest = options.lowestResolutionA ?? 50;
   if (!(lowest > 2 * a)) throw new RangeError(`the lowest resolution must be coarser than Nyquist (${2 * a} Å), got ${lowest}`);
   const zBand = options.intervalZ ?? DEFAULT_INTERVAL_Z;
@@ -204,15 +269,19 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   // beyond the mask's soft edge, about 3σ = 6 voxels)
   const a0 = half1.voxelSizeA;
   const gBox = options.mask ? regionSubBox(region, shape, 12) : undefined;
-  let globalResolutionA: number;
+  let globalCurve: FscCurve;
   if (gBox) {
     const r = cutSubBox(region, shape, gBox, a0);
     const soft = softenMask(r.data, r.shape);
-    globalResolutionA = resolutionAtThreshold(fourierShellCorrelation(cutSubBox(half1.data, shape, gBox, a0), cutSubBox(half2.data, shape, gBox, a0), soft), 0.143).resolutionA;
+    globalCurve = fourierShellCorrelation(cutSubBox(half1.data, shape, gBox, a0), cutSubBox(half2.data, shape, gBox, a0), soft);
   } else {
     const soft = options.mask ? softenMask(region, shape) : undefined;
-    globalResolutionA = resolutionAtThreshold(fourierShellCorrelation(half1, half2, soft), 0.143).resolutionA;
+    globalCurve = fourierShellCorrelation(half1, half2, soft);
   }
+  const globalResolutionA = resolutionAtThreshold(globalCurve, 0.143).resolutionA;
+  const c0 = lowFrequencySnr(globalCurve);
+  const thresholdRule: LocalFscResult['thresholdRule'] = options.threshold !== undefined ? 'given' : options.mask && Number.isFinite(c0) ? 'snr-aware' : 'fixed';
+  const threshold = thresholdRule === 'given' ? (options.threshold as number) : thresholdRule === 'snr-aware' ? snrAwareThreshold(c0) : CALIBRATED_THRESHOLD;
   const w = options.windowVoxels ?? defaultWindow(globalResolutionA, a);
   if (!Number.isInteger(w) || w < 4) throw new RangeError(`--window must be an integer >= 4 voxels, got ${w}`);
   if (w > Math.min(nx, ny, nz)) throw new RangeError(`--window ${w} voxels is larger than the box ${nx}x${ny}x${nz}`);
@@ -252,44 +321,49 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   const gridLow = new Float32Array(nGrid).fill(Number.NaN);
   const gridHigh = new Float32Array(nGrid).fill(Number.NaN);
   const gridPinned = new Float32Array(nGrid).fill(Number.NaN);
-  const wShape: Shape3 = [w, w, w];
-  const shells = shellIndex(wShape, [a, a, a]);
-  const win = hann(w);
-  const cube1 = new Float32Array(w * w * w);
-  const cube2 = new Float32Array(w * w * w);
-  const bandScratch: [Float64Array, Float64Array] = [new Float64Array(shells.nShells), new Float64Array(shells.nShells)];
-  const half = w / 2;
-  const cut = (src: Float32Array, px: number, py: number, pz: number, dst: Float32Array) => {
-    let i = 0;
-    const x0 = px - half;
-    if (x0 >= 0 && py - half >= 0 && pz - half >= 0 && x0 + w <= nx && py - half + w <= ny && pz - half + w <= nz) {
-      // fully inside the box: no mirroring, stride-1 rows
-      for (let k = 0; k < w; k++) {
+  /** Window evaluator of edge wv: its shells, FSC of the two windows centred at a point, interval scratch. */
+  const evaluator = (wv: number) => {
+    const wShape: Shape3 = [wv, wv, wv];
+    const sh = shellIndex(wShape, [a, a, a]);
+    const win = hann(wv);
+    const cube1 = new Float32Array(wv * wv * wv);
+    const cube2 = new Float32Array(wv * wv * wv);
+    const scratch: [Float64Array, Float64Array] = [new Float64Array(sh.nShells), new Float64Array(sh.nShells)];
+    const half = wv / 2;
+    const cut = (src: Float32Array, px: number, py: number, pz: number, dst: Float32Array) => {
+      let i = 0;
+      const x0 = px - half;
+      if (x0 >= 0 && py - half >= 0 && pz - half >= 0 && x0 + wv <= nx && py - half + wv <= ny && pz - half + wv <= nz) {
+        // fully inside the box: no mirroring, stride-1 rows
+        for (let k = 0; k < wv; k++) {
+          const wz = win[k];
+          for (let j = 0; j < wv; j++) {
+            const wzy = wz * win[j];
+            const o = ((pz - half + k) * ny + (py - half + j)) * nx + x0;
+            for (let t = 0; t < wv; t++) dst[i++] = src[o + t] * wzy * win[t];
+          }
+        }
+        return;
+      }
+      for (let k = 0; k < wv; k++) {
+        const z = reflectIndex(pz - half + k, nz);
         const wz = win[k];
-        for (let j = 0; j < w; j++) {
+        for (let j = 0; j < wv; j++) {
+          const y = reflectIndex(py - half + j, ny);
           const wzy = wz * win[j];
-          const o = ((pz - half + k) * ny + (py - half + j)) * nx + x0;
-          for (let t = 0; t < w; t++) dst[i++] = src[o + t] * wzy * win[t];
+          const o = (z * ny + y) * nx;
+          for (let t = 0; t < wv; t++) dst[i++] = src[o + reflectIndex(px - half + t, nx)] * wzy * win[t];
         }
       }
-      return;
-    }
-    for (let k = 0; k < w; k++) {
-      const z = reflectIndex(pz - half + k, nz);
-      const wz = win[k];
-      for (let j = 0; j < w; j++) {
-        const y = reflectIndex(py - half + j, ny);
-        const wzy = wz * win[j];
-        const o = (z * ny + y) * nx;
-        for (let t = 0; t < w; t++) dst[i++] = src[o + reflectIndex(px - half + t, nx)] * wzy * win[t];
-      }
-    }
+    };
+    const curve = (d1: Float32Array, d2: Float32Array, px: number, py: number, pz: number) => {
+      cut(d1, px, py, pz, cube1);
+      cut(d2, px, py, pz, cube2);
+      return fscFromSpectra(rfft3d(cube1, wShape), rfft3d(cube2, wShape), wShape, [a, a, a], sh);
+    };
+    return { shells: sh, curve, scratch };
   };
-  const windowCurve = (d1: Float32Array, d2: Float32Array, px: number, py: number, pz: number) => {
-    cut(d1, px, py, pz, cube1);
-    cut(d2, px, py, pz, cube2);
-    return fscFromSpectra(rfft3d(cube1, wShape), rfft3d(cube2, wShape), wShape, [a, a, a], shells);
-  };
+  const { shells, curve: windowCurve, scratch: bandScratch } = evaluator(w);
   const total = near.reduce((acc, v) => acc + v, 0);
   let done = 0;
   const fLimShell = options.randomizeAtA !== undefined ? (w * a) / options.randomizeAtA : Infinity;
@@ -318,6 +392,11 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
     }
   }
   progress(1);
+  if (options.gridMedian ?? false) {
+    medianOfNeighbours(grid, [gx, gy, gz]);
+    medianOfNeighbours(gridLow, [gx, gy, gz]);
+    medianOfNeighbours(gridHigh, [gx, gy, gz]);
+  }
 
   // Trilinear interpolation of the grids into the region; lowest resolution elsewhere.
   const out = new Float32Array(n).fill(lowest);
@@ -358,6 +437,8 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
     windowVoxels: w,
     stepVoxels: s,
     threshold,
+    thresholdRule,
+    lowFrequencySnr: c0,
     lowestResolutionA: lowest,
     points: done,
     medianA: quantileByRank(values, nIn, 0.5),
@@ -387,6 +468,32 @@ function trilinear(g: [number, number, number], s: number): (grid: Float32Array,
       tz * ((1 - ty) * ((1 - tx) * at(grid, kx, ky, kz + 1, c000) + tx * at(grid, kx + 1, ky, kz + 1, c000)) + ty * ((1 - tx) * at(grid, kx, ky + 1, kz + 1, c000) + tx * at(grid, kx + 1, ky + 1, kz + 1, c000)))
     );
   };
+}
+
+/** In place: each non-NaN grid value becomes the median of the non-NaN values among its 3×3×3 grid neighbours (itself included). */
+function medianOfNeighbours(grid: Float32Array, g: [number, number, number]): void {
+  const [gx, gy, gz] = g;
+  const src = grid.slice();
+  const buf = new Float32Array(27);
+  for (let k = 0; k < gz; k++) {
+    for (let j = 0; j < gy; j++) {
+      for (let i = 0; i < gx; i++) {
+        const c = (k * gy + j) * gx + i;
+        if (!(src[c] === src[c])) continue;
+        let m = 0;
+        for (let dk = Math.max(0, k - 1); dk <= Math.min(gz - 1, k + 1); dk++) {
+          for (let dj = Math.max(0, j - 1); dj <= Math.min(gy - 1, j + 1); dj++) {
+            for (let di = Math.max(0, i - 1); di <= Math.min(gx - 1, i + 1); di++) {
+              const v = src[(dk * gy + dj) * gx + di];
+              if (v === v) buf[m++] = v;
+            }
+          }
+        }
+        const sorted = buf.subarray(0, m).sort();
+        grid[c] = m % 2 ? sorted[m >> 1] : 0.5 * (sorted[(m >> 1) - 1] + sorted[m >> 1]);
+      }
+    }
+  }
 }
 
 /** Grid points (spacing s) with a region voxel within s along every axis. */

@@ -4,19 +4,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { OptionError } from '../../src/core/option-error.js';
 import { DECOMPOSE_OPTIONS, resolveDecomposeOptions } from '../../src/decomposition/options.js';
 import { runInProcess } from '../helpers/cli-run.js';
-
-function optionOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof OptionError, String(e));
-    return e.option;
-  }
-  assert.fail('no OptionError');
-}
+import { optionOf } from '../helpers/option-error.js';
 
 describe('resolveDecomposeOptions', () => {
   it('defaults: 6 bands from 30 Å, max box 256, ChimeraX script on', () => {

@@ -4,20 +4,10 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { OptionError } from '../../src/core/option-error.js';
 import { allowedText } from '../../src/core/option-schema.js';
 import { LOCRES_OPTION, LOCRES_OPTIONS, resolveLocresOptions } from '../../src/resolution/locres-options.js';
 import { runInProcess } from '../helpers/cli-run.js';
-
-function optionOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof OptionError, String(e));
-    return e.option;
-  }
-  assert.fail('no OptionError');
-}
+import { optionOf } from '../helpers/option-error.js';
 
 describe('resolveLocresOptions', () => {
   it('defaults: local FSC, pre-whitened, 50 Å outside the mask', () => {

@@ -13,22 +13,16 @@ import { withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { directionalFsc, directionalFscVolume } from '../resolution/directional-fsc.js';
 import { softenMask } from '../resolution/soft-mask.js';
-import { assertSameBox, diagnoseInputs, jobLabels, jobLogLines, jobPrefix, jobRecord, printJobResult, type JobReporter } from './resolution-job-common.js';
-import { readMapArg } from './read-map.js';
+import { jobLabels, jobLogLines, jobPrefix, jobRecord, computeJob, printJobResult, readHalfMapInputs, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 
 /** Options of {@link runDirectionalFscJob} (the `occupy fsc` options it uses). */
-export interface DirectionalFscJobOptions {
-  mask?: string;
+export interface DirectionalFscJobOptions extends ResolutionJobOptions {
   /** Cone half-angle, degrees (default 20). */
   coneAngle?: number;
   /** Number of cone directions on the hemisphere (default 300). */
   directions?: number;
-  angpix?: number;
   /** `-o`: a folder (ending in `/`) or an output prefix; default `3dfsc_<stem>` in the current folder. */
   output?: string;
-  json?: boolean;
-  /** The arguments as typed after `occupy` (recorded). */
-  commandLine?: readonly string[];
 }
 
 /** What {@link runDirectionalFscJob} returns (also printed with `--json`). */
@@ -61,26 +55,12 @@ const round = (v: number, d = 4): number => Number(v.toFixed(d));
  */
 export async function runDirectionalFscJob(h1Path: string, h2Path: string, o: DirectionalFscJobOptions, reporter: JobReporter): Promise<DirectionalFscJobResult> {
   const t0 = performance.now();
-  reporter.progress('read', 0);
-  const h1 = await readMapArg(h1Path, 'half map', o.angpix, (l) => reporter.info(l));
-  const h2 = await readMapArg(h2Path, 'half map', o.angpix);
-  const mask = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
-  if (h2.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`half maps differ in box: ${h1.volume.shape.join('x')} vs ${h2.volume.shape.join('x')}`);
-  assertSameBox(h1.volume, mask?.volume, '--mask');
-  reporter.progress('diagnostics', 0);
-  const { warnings, diagnostics } = diagnoseInputs(reporter, h1.volume, h2.volume);
+  const { h1, h2, mask, warnings, diagnostics } = await readHalfMapInputs(h1Path, h2Path, o.mask, o.angpix, reporter);
   // a binary mask's hard edge would correlate the halves' noise: soften it as the FSC masks are
   let weights = mask?.volume.data;
   const binary = weights !== undefined && weights.every((v) => v === 0 || v === 1);
   if (weights && binary) weights = softenMask(weights, h1.volume.shape);
-  let r: ReturnType<typeof directionalFsc>;
-  try {
-    r = directionalFsc(h1.volume, h2.volume, { mask: weights, coneAngleDeg: o.coneAngle, directions: o.directions, onProgress: (f) => reporter.progress('directional FSC', f) });
-  } catch (err) {
-    reporter.abort();
-    throw err;
-  }
-  reporter.progress('write', 0);
+  const r = computeJob(reporter, () => directionalFsc(h1.volume, h2.volume, { mask: weights, coneAngleDeg: o.coneAngle, directions: o.directions, onProgress: (f) => reporter.progress('directional FSC', f) }));
   const stem = mapStem(h1Path);
   const prefix = jobPrefix(o.output, `3dfsc_${stem}`);
   const outDir = dirname(prefix);

@@ -14,21 +14,16 @@ import { withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { monoDir } from '../resolution/monodir.js';
 import { parseCentre } from './radial-shells-job.js';
-import { assertSameBox, diagnoseInputs, jobFolder, jobLabels, jobLogLines, jobRecord, printJobResult, type JobReporter } from './resolution-job-common.js';
-import { readMapArg } from './read-map.js';
+import { jobFolder, jobLabels, jobLogLines, jobRecord, computeJob, printJobResult, readHalfMapInputs, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 
 /** Options of {@link runMonoDirJob} (the `occupy locres` options it uses). */
-export interface MonoDirJobOptions {
-  mask?: string;
+export interface MonoDirJobOptions extends ResolutionJobOptions {
   /** `--centre x,y,z` (voxels) for the radial/tangential split; default the box centre. */
   centre?: string;
   /** Cone half-angle of the directional filters, degrees (default 30). */
   coneAngle?: number;
-  angpix?: number;
   /** `-o`: its folder receives the outputs (default the current folder). */
   output?: string;
-  json?: boolean;
-  commandLine?: readonly string[];
 }
 
 /**
@@ -42,24 +37,10 @@ export async function runMonoDirJob(h1Path: string, h2Path: string | undefined, 
   const t0 = performance.now();
   if (!h2Path) throw new RangeError('--method monodir needs two half maps: occupy locres HALF1 HALF2 --method monodir');
   const centreVoxel = o.centre !== undefined ? parseCentre(o.centre) : undefined;
-  reporter.progress('read', 0);
-  const h1 = await readMapArg(h1Path, 'half map', o.angpix, (l) => reporter.info(l));
-  const h2 = await readMapArg(h2Path, 'half map', o.angpix);
-  const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
-  assertSameBox(h1.volume, h2.volume, 'second half map');
-  assertSameBox(h1.volume, maskMap?.volume, '--mask');
-  reporter.progress('diagnostics', 0);
-  const { warnings, diagnostics } = diagnoseInputs(reporter, h1.volume, h2.volume);
+  const { h1, h2, mask: maskMap, warnings, diagnostics } = await readHalfMapInputs(h1Path, h2Path, o.mask, o.angpix, reporter);
   const [nx, ny, nz] = h1.volume.shape;
   const mask = maskMap?.volume.data ?? inscribedSphere(nx, ny, nz);
-  let r: ReturnType<typeof monoDir>;
-  try {
-    r = monoDir(h1.volume, h2.volume, mask, { centreVoxel, coneAngleDeg: o.coneAngle, onProgress: (f) => reporter.progress('directional monogenic', f) });
-  } catch (err) {
-    reporter.abort();
-    throw err;
-  }
-  reporter.progress('write', 0);
+  const r = computeJob(reporter, () => monoDir(h1.volume, h2.volume, mask, { centreVoxel, coneAngleDeg: o.coneAngle, onProgress: (f) => reporter.progress('directional monogenic', f) }));
   const stem = mapStem(h1Path);
   const outDir = jobFolder(o.output);
   const base = join(outDir, `monodir_${stem}`);

@@ -10,18 +10,15 @@ import { monoTomoLocalResolution } from '../resolution/monotomo.js';
 /** Edge of the central crop the input diagnostics look at, voxels. */
 const DIAGNOSTICS_CROP = 128;
 import { writeLocresMap } from './locres-map-output.js';
-import { assertSameBox, diagnoseInputs, jobRecord, type JobReporter } from './resolution-job-common.js';
+import { assertSameBox, computeJob, diagnoseInputs, jobRecord, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import { readMapArg } from './read-map.js';
 
 /** Options of {@link runMonoTomoJob} (the `occupy locres` options it uses). */
-export interface MonoTomoJobOptions {
-  mask?: string;
+export interface MonoTomoJobOptions extends ResolutionJobOptions {
+  /** `--labels`: a map of integer region labels (statistics per region). */
   labels?: string;
-  angpix?: number;
   /** `-o`: the output map (a folder: `locres_<stem>.mrc` in it). */
   output?: string;
-  json?: boolean;
-  commandLine?: readonly string[];
 }
 
 /**
@@ -59,14 +56,7 @@ export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined,
     return { data, shape: size, voxelSizeA: v.voxelSizeA };
   };
   const { warnings, diagnostics } = diagnoseInputs(reporter, crop(h1.volume), crop(h2.volume));
-  let r: ReturnType<typeof monoTomoLocalResolution>;
-  try {
-    r = monoTomoLocalResolution(h1.volume, h2.volume, { mask, onProgress: (f) => reporter.progress('blocks', f) });
-  } catch (err) {
-    reporter.abort();
-    throw err;
-  }
-  reporter.progress('write', 0);
+  const r = computeJob(reporter, () => monoTomoLocalResolution(h1.volume, h2.volume, { mask, onProgress: (f) => reporter.progress('blocks', f) }));
   const protect = [h1Path, h2Path, ...(o.mask ? [o.mask] : [])];
   const block = r.blockVoxels + 2 * r.marginVoxels;
   const settings = `MonoTomo-style: monogenic test per block (core ${r.blockVoxels} + margin ${r.marginVoxels} vox), noise from each block's half difference (spatially variant), alpha 0.05, ${r.testedA.length} resolutions ${r.testedA[0].toFixed(2)}..${r.testedA[r.testedA.length - 1].toFixed(2)} A`;

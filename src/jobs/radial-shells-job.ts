@@ -13,23 +13,18 @@ import { withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { UsageError } from '../core/exit-codes.js';
 import { radialShellResolution, SHELL_THRESHOLD } from '../resolution/radial-shells.js';
-import { assertSameBox, diagnoseInputs, jobFolder, jobLabels, jobLogLines, jobRecord, printJobResult, type JobReporter } from './resolution-job-common.js';
-import { readMapArg } from './read-map.js';
+import { jobFolder, jobLabels, jobLogLines, jobRecord, computeJob, printJobResult, readHalfMapInputs, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 
 /** Options of {@link runRadialShellsJob} (the `occupy locres` options it uses). */
-export interface RadialShellsJobOptions {
-  mask?: string;
+export interface RadialShellsJobOptions extends ResolutionJobOptions {
   /** Shell width, Å (default 4 voxels). */
   shellWidth?: number;
   /** `--centre x,y,z` in voxels (0-based), as typed; default the box centre. */
   centre?: string;
   threshold?: number;
   whiten?: boolean;
-  angpix?: number;
   /** `-o`: its folder receives the outputs (default the current folder). */
   output?: string;
-  json?: boolean;
-  commandLine?: readonly string[];
 }
 
 /**
@@ -53,22 +48,8 @@ export async function runRadialShellsJob(h1Path: string, h2Path: string | undefi
   const t0 = performance.now();
   if (!h2Path) throw new RangeError('--shells needs two half maps: occupy locres HALF1 HALF2 --shells');
   const centreVoxel = o.centre !== undefined ? parseCentre(o.centre) : undefined;
-  reporter.progress('read', 0);
-  const h1 = await readMapArg(h1Path, 'half map', o.angpix, (l) => reporter.info(l));
-  const h2 = await readMapArg(h2Path, 'half map', o.angpix);
-  const mask = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
-  assertSameBox(h1.volume, h2.volume, 'second half map');
-  assertSameBox(h1.volume, mask?.volume, '--mask');
-  reporter.progress('diagnostics', 0);
-  const { warnings, diagnostics } = diagnoseInputs(reporter, h1.volume, h2.volume);
-  let r: ReturnType<typeof radialShellResolution>;
-  try {
-    r = radialShellResolution(h1.volume, h2.volume, { centreVoxel, shellWidthA: o.shellWidth, mask: mask?.volume.data, threshold: o.threshold, whiten: o.whiten, onProgress: (f) => reporter.progress('shell FSC', f) });
-  } catch (err) {
-    reporter.abort();
-    throw err;
-  }
-  reporter.progress('write', 0);
+  const { h1, h2, mask, warnings, diagnostics } = await readHalfMapInputs(h1Path, h2Path, o.mask, o.angpix, reporter);
+  const r = computeJob(reporter, () => radialShellResolution(h1.volume, h2.volume, { centreVoxel, shellWidthA: o.shellWidth, mask: mask?.volume.data, threshold: o.threshold, whiten: o.whiten, onProgress: (f) => reporter.progress('shell FSC', f) }));
   const stem = mapStem(h1Path);
   const outDir = jobFolder(o.output);
   const base = join(outDir, `shells_${stem}`);

@@ -7,18 +7,15 @@
  */
 import { resMapLocalResolution, BASIS_SIZE } from '../resolution/resmap.js';
 import { writeLocresMap } from './locres-map-output.js';
-import { assertSameBox, diagnoseInputs, jobRecord, type JobReporter } from './resolution-job-common.js';
+import { assertSameBox, computeJob, diagnoseInputs, jobRecord, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import { readMapArg } from './read-map.js';
 
 /** Options of {@link runResMapJob} (the `occupy locres` options it uses). */
-export interface ResMapJobOptions {
-  mask?: string;
+export interface ResMapJobOptions extends ResolutionJobOptions {
+  /** `--labels`: a map of integer region labels (statistics per region). */
   labels?: string;
-  angpix?: number;
   /** `-o`: the output map (a folder: `locres_<stem>.mrc` in it). */
   output?: string;
-  json?: boolean;
-  commandLine?: readonly string[];
 }
 
 /** The caveat of a single-map estimate (printed and recorded). */
@@ -47,14 +44,7 @@ export async function runResMapJob(h1Path: string, h2Path: string | undefined, o
     reporter.warn(RESMAP_SINGLE_MAP_CAVEAT);
   }
   const mask = maskMap?.volume.data ?? new Float32Array(h1.volume.data.length).fill(1);
-  let r: ReturnType<typeof resMapLocalResolution>;
-  try {
-    r = resMapLocalResolution(h2 ? { half1: h1.volume, half2: h2.volume } : { map: h1.volume }, mask, { onProgress: (f) => reporter.progress('ResMap-style test', f) });
-  } catch (err) {
-    reporter.abort();
-    throw err;
-  }
-  reporter.progress('write', 0);
+  const r = computeJob(reporter, () => resMapLocalResolution(h2 ? { half1: h1.volume, half2: h2.volume } : { map: h1.volume }, mask, { onProgress: (f) => reporter.progress('ResMap-style test', f) }));
   const protect = [h1Path, ...(h2Path ? [h2Path] : []), ...(o.mask ? [o.mask] : [])];
   const settings = `ResMap-style: local sinusoid fit (${BASIS_SIZE} steerable basis functions, Gaussian window sigma = r), likelihood-ratio test vs ${r.noiseSource === 'half-map-difference' ? 'the half-map difference' : 'the noise outside the mask'}, chi2(${BASIS_SIZE}) at alpha 0.05, ${r.testedA.length} resolutions ${r.testedA[0].toFixed(2)}..${r.testedA[r.testedA.length - 1].toFixed(2)} A`;
   const record = await jobRecord(o.commandLine, protect, {

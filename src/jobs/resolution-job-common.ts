@@ -6,11 +6,13 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
+import type { MrcMap } from '../io/mrc/index.js';
 import { hashFile, makeRunRecord, recordLabels, type RunRecord } from '../core/run-record.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diagnostics/index.js';
 import type { Volume } from '../core/volume.js';
 import { recordLines } from '../occupancy/summary.js';
+import { readMapArg } from './read-map.js';
 
 /** The part of the CLI's reporter the jobs use (progress and messages on stderr). */
 export interface JobReporter {
@@ -28,6 +30,62 @@ export const SILENT_REPORTER: JobReporter = { verbosity: 'quiet', progress: () =
 
 /** The program version recorded in every output. */
 export const JOB_VERSION = TOOL_VERSION;
+
+/** The options every issue-18 job takes (as `occupy locres` / `occupy fsc` name them). */
+export interface ResolutionJobOptions {
+  /** `--mask`: the mask map's path. */
+  mask?: string;
+  /** `--angpix`: voxel size of every input, Å (overrides the headers). */
+  angpix?: number;
+  /** `-o`: where the outputs go (each job says how it reads it). */
+  output?: string;
+  json?: boolean;
+  /** The arguments as typed after `occupy` (recorded). */
+  commandLine?: readonly string[];
+}
+
+/** Two half maps and the optional mask of a job, read and checked, with the input diagnostics. */
+export interface HalfMapInputs {
+  h1: MrcMap;
+  h2: MrcMap;
+  mask: MrcMap | undefined;
+  /** The diagnostics' warning lines (already printed). */
+  warnings: string[];
+  diagnostics: ReturnType<typeof findingJson>[];
+}
+
+/**
+ * Read two half maps and the optional `--mask`, check that their boxes match, and run the input
+ * diagnostics on the halves (progress phases `read` and `diagnostics`).
+ * @throws Error naming a missing file; MrcFormatError for a broken one; RangeError naming the
+ *   second half map or `--mask` when its box differs from the first half map's
+ */
+export async function readHalfMapInputs(h1Path: string, h2Path: string, maskPath: string | undefined, angpix: number | undefined, reporter: JobReporter): Promise<HalfMapInputs> {
+  reporter.progress('read', 0);
+  const h1 = await readMapArg(h1Path, 'half map', angpix, (l) => reporter.info(l));
+  const h2 = await readMapArg(h2Path, 'half map', angpix);
+  const mask = maskPath ? await readMapArg(maskPath, '--mask map', angpix) : undefined;
+  assertSameBox(h1.volume, h2.volume, 'second half map');
+  assertSameBox(h1.volume, mask?.volume, '--mask');
+  reporter.progress('diagnostics', 0);
+  return { h1, h2, mask, ...diagnoseInputs(reporter, h1.volume, h2.volume) };
+}
+
+/**
+ * Run a job's computation; on an error, erase the unfinished progress line first (then rethrow).
+ * Then the `write` phase starts.
+ */
+export function computeJob<T>(reporter: JobReporter, compute: () => T): T {
+  let r: T;
+  try {
+    r = compute();
+  } catch (err) {
+    reporter.abort();
+    throw err;
+  }
+  reporter.progress('write', 0);
+  return r;
+}
 
 /**
  * Refuse a second map whose box differs from the first one's.

@@ -118,22 +118,10 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
       files.push(p);
     }
     const { renderVegaLite, writePlot } = await import('../plots/render.js'); // on demand: slow to import
-    const { fscPlotSpec } = await import('../plots/fsc-plot.js');
+    const { fscPlotData, fscPlotSpec } = await import('../plots/fsc-plot.js');
     const plotData = corr
-      ? {
-          frequencyPerA: Array.from(curve.frequencyPerA),
-          fsc: Array.from(corr.corrected),
-          fscLabel: 'corrected (phase randomised)',
-          extraCurves: [
-            { label: 'masked', fsc: Array.from(corr.masked.fsc) },
-            { label: 'unmasked', fsc: Array.from(corr.unmasked.fsc) },
-            ...(corr.randomisedMasked ? [{ label: 'phase-randomised, masked', fsc: Array.from(corr.randomisedMasked.fsc) }] : []),
-          ],
-          randomiseFromA: corr.randomiseFromA ?? undefined,
-          resolutionAt0143A: result.resolutionAt0143CorrectedA ?? undefined,
-          resolutionAt05A: result.resolutionAt05CorrectedA ?? undefined,
-        }
-      : { frequencyPerA: Array.from(curve.frequencyPerA), fsc: Array.from(curve.fsc), resolutionAt0143A: result.resolutionAt0143A ?? undefined, resolutionAt05A: result.resolutionAt05A ?? undefined };
+      ? fscPlotData(curve, corr, result.resolutionAt0143CorrectedA, result.resolutionAt05CorrectedA)
+      : fscPlotData(curve, undefined, result.resolutionAt0143A, result.resolutionAt05A);
     const spec = fscPlotSpec(plotData, `FSC: ${mapStem(h1Path)} / ${mapStem(h2Path)}${o.mask ? ' (masked)' : ''}`);
     files.push(...(await writePlot(join(dirname(prefix), mapStem(prefix)), await renderVegaLite(spec), outputs)));
   });

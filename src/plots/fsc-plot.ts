@@ -5,6 +5,7 @@
  * every vertical line has a legend entry.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import type { CorrectedFscResult } from '../resolution/fsc-corrected.js';
 
 /** A further FSC curve drawn under the main one. */
 export interface FscPlotCurve {
@@ -29,6 +30,33 @@ export interface FscPlotData {
   /** Resolution where the main FSC crosses 0.143 and 0.5, Å (undefined when it does not). */
   resolutionAt0143A?: number;
   resolutionAt05A?: number;
+}
+
+/**
+ * What `occupy fsc` (and the GUI's half-map run) plot: with a mask, the corrected FSC as the main
+ * curve over the masked, unmasked and phase-randomised masked ones and the randomisation limit;
+ * without, the plain FSC.
+ * @param curve the FSC per shell (the masked one with `corr`) and its frequencies, 1/Å
+ * @param corr the phase-randomisation correction (RELION's), when a mask was given
+ * @param resolutionAt0143A where the main curve (corrected with `corr`) crosses 0.143, Å; null when it does not
+ * @param resolutionAt05A the same at 0.5, Å
+ */
+export function fscPlotData(curve: { frequencyPerA: ArrayLike<number>; fsc: ArrayLike<number> }, corr: CorrectedFscResult | undefined, resolutionAt0143A: number | null, resolutionAt05A: number | null): FscPlotData {
+  const frequencyPerA = Array.from(curve.frequencyPerA);
+  const crossings = { resolutionAt0143A: resolutionAt0143A ?? undefined, resolutionAt05A: resolutionAt05A ?? undefined };
+  if (!corr) return { frequencyPerA, fsc: Array.from(curve.fsc), ...crossings };
+  return {
+    frequencyPerA,
+    fsc: Array.from(corr.corrected),
+    fscLabel: 'corrected (phase randomised)',
+    extraCurves: [
+      { label: 'masked', fsc: Array.from(corr.masked.fsc) },
+      { label: 'unmasked', fsc: Array.from(corr.unmasked.fsc) },
+      ...(corr.randomisedMasked ? [{ label: 'phase-randomised, masked', fsc: Array.from(corr.randomisedMasked.fsc) }] : []),
+    ],
+    randomiseFromA: corr.randomiseFromA ?? undefined,
+    ...crossings,
+  };
 }
 
 const MAIN_COLOUR = '#1f4e9c';

@@ -16,7 +16,7 @@ import { correctedFsc } from '../../resolution/fsc-corrected.js';
 import { localFsc } from '../../resolution/local-fsc.js';
 import { labelSummary } from '../../resolution/label-summary.js';
 import { diagnoseHalfMaps, findingLine } from '../../diagnostics/index.js';
-import { fscPlotSpec } from '../../plots/fsc-plot.js';
+import { fscPlotData, fscPlotSpec } from '../../plots/fsc-plot.js';
 import type { HalfMapsView } from '../api.js';
 import { basename } from 'node:path';
 import { runDirectionalFscJob } from '../../jobs/directional-fsc-job.js';
@@ -94,21 +94,7 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
     nyquistA: 2 * Math.max(...h1.volume.voxelSizeA),
   };
   // the plot spec of occupy fsc (src/plots/fsc-plot.ts), drawn by the page with Vega
-  const plotData = corr
-    ? {
-        frequencyPerA: fsc.frequencyPerA,
-        fsc: Array.from(corr.corrected),
-        fscLabel: 'corrected (phase randomised)',
-        extraCurves: [
-          { label: 'masked', fsc: Array.from(corr.masked.fsc) },
-          { label: 'unmasked', fsc: Array.from(corr.unmasked.fsc) },
-          ...(corr.randomisedMasked ? [{ label: 'phase-randomised, masked', fsc: Array.from(corr.randomisedMasked.fsc) }] : []),
-        ],
-        randomiseFromA: corr.randomiseFromA ?? undefined,
-        resolutionAt0143A: fsc.resolutionAt0143CorrectedA ?? undefined,
-        resolutionAt05A: fsc.resolutionAt05CorrectedA ?? undefined,
-      }
-    : { frequencyPerA: fsc.frequencyPerA, fsc: Array.from(curve.fsc), resolutionAt0143A: fsc.resolutionAt0143A ?? undefined, resolutionAt05A: fsc.resolutionAt05A ?? undefined };
+  const plotData = corr ? fscPlotData(curve, corr, fsc.resolutionAt0143CorrectedA, fsc.resolutionAt05CorrectedA) : fscPlotData(curve, undefined, fsc.resolutionAt0143A, fsc.resolutionAt05A);
   const stemOf = (n: string) => (n.split('/').pop() ?? n).replace(/\.gz$/i, '').replace(/\.(mrc|map|ccp4|rec)$/i, '');
   const spec = fscPlotSpec(plotData, `FSC: ${stemOf(t.names.half1)} / ${stemOf(t.names.half2)}${mask ? ' (masked)' : ''}`);
 

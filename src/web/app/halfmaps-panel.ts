@@ -11,7 +11,7 @@ import { Job } from './job.js';
 import { updateButtons } from './kernel-panel.js';
 import { log, setStatus, setStatusWarnings } from './log-panel.js';
 import { setMap, showFindings } from './map-panel.js';
-import { setProgress } from './run-panel.js';
+import { jobCallbacks, setProgress } from './run-panel.js';
 import { renderSlice, setTab } from './slices-panel.js';
 import { state } from './state.js';
 import { fill3dSelect } from './view3d-panel.js';
@@ -170,22 +170,9 @@ async function runHalfMaps(): Promise<void> {
   setProgress(0, 'starting…');
   state.jobWarnings = [];
   let runId = '';
-  let lastPhase = '';
   try {
     state.job = await Job.startHalfMaps(req, {
-      progress: (phase, fraction) => {
-        setProgress(fraction, `${phase} — ${Math.round(fraction * 100)} %`);
-        if (phase !== lastPhase) log('detail', `phase: ${phase}`, runId);
-        lastPhase = phase;
-      },
-      queued: (position) => setProgress(0, `waiting in the queue (place ${position})`),
-      log: (level, text) => {
-        if (level === 'warning') {
-          state.jobWarnings.push(text);
-          setStatusWarnings(state.jobWarnings);
-        }
-        log(level, text, runId);
-      },
+      ...jobCallbacks(() => runId, updateHalfButton),
       done: (view) => {
         void (async () => {
           if (state.map?.mapId !== view.mapId) setMap(await openMap(view.half1));
@@ -202,16 +189,6 @@ async function runHalfMaps(): Promise<void> {
           setStatus('error', 'error');
           log('error', errorText(e), runId);
         });
-      },
-      failed: (why, message) => {
-        setStatus(why === 'cancelled' ? 'cancelled' : 'error', why === 'cancelled' ? 'cancelled' : 'error');
-        setProgress(0, message);
-        if (why === 'error') {
-          setStatusWarnings([message]);
-          log('error', message, runId);
-        } else log('warning', 'job cancelled', runId);
-        updateButtons();
-        updateHalfButton();
       },
     });
     runId = state.job.jobId;

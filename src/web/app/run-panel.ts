@@ -6,7 +6,7 @@
 import type { EstimateSummaryView } from '../api.js';
 import { apiUrl, fileUrl, getFileBytes } from './api-client.js';
 import { $, errorText, fmt } from './dom.js';
-import { Job } from './job.js';
+import { Job, type JobHandlers } from './job.js';
 import { settings, updateButtons, updateSettings } from './kernel-panel.js';
 import { log, setStatus, setStatusWarnings } from './log-panel.js';
 import { plotMessage, plotTools, renderSpec } from './vega-plot.js';
@@ -44,25 +44,12 @@ export async function runJob(kind: 'estimate' | 'modify'): Promise<void> {
   setStatusWarnings([]);
   state.jobKind = kind;
   state.jobWarnings = [];
-  let lastPhase = '';
   let runId = '';
   try {
     state.job = await Job.start(
       { mapId: map.mapId, settings: req, outputFolder: $<HTMLInputElement>('output-folder').value.trim() || undefined },
       {
-        progress: (phase, fraction) => {
-          setProgress(fraction, `${phase} — ${Math.round(fraction * 100)} %`);
-          if (phase !== lastPhase) log('detail', `phase: ${phase}`, runId);
-          lastPhase = phase;
-        },
-        queued: (position) => setProgress(0, `waiting in the queue (place ${position})`),
-        log: (level, text) => {
-          if (level === 'warning') {
-            state.jobWarnings.push(text);
-            setStatusWarnings(state.jobWarnings);
-          }
-          log(level, text, runId);
-        },
+        ...jobCallbacks(() => runId),
         done: (result) => {
           if (state.map?.mapId !== result.mapId) return;
           setProgress(1, 'done');
@@ -77,15 +64,6 @@ export async function runJob(kind: 'estimate' | 'modify'): Promise<void> {
           else if (kind === 'estimate' && state.tab === 'input') setTab('scale');
           updateButtons();
         },
-        failed: (why, message) => {
-          setStatus(why === 'cancelled' ? 'cancelled' : 'error', why === 'cancelled' ? 'cancelled' : 'error');
-          setProgress(0, message);
-          if (why === 'error') {
-            setStatusWarnings([message]);
-            log('error', message, runId);
-          } else log('warning', 'job cancelled', runId);
-          updateButtons();
-        },
       },
     );
     runId = state.job.jobId;
@@ -96,6 +74,41 @@ export async function runJob(kind: 'estimate' | 'modify'): Promise<void> {
     log('error', `could not start the job: ${errorText(e)}`);
   }
   updateButtons();
+}
+
+/**
+ * The callbacks every GUI job shares: progress with a log line per new phase, the queue place,
+ * log lines (warnings also collected into the status), and an error or cancellation shown.
+ * @param runId the job's id for the log (known once the job has started)
+ * @param afterFailure runs last on a failure (e.g. re-enabling a panel's button)
+ */
+export function jobCallbacks(runId: () => string, afterFailure?: () => void): Omit<JobHandlers<unknown>, 'done'> {
+  let lastPhase = '';
+  return {
+    progress: (phase, fraction) => {
+      setProgress(fraction, `${phase} — ${Math.round(fraction * 100)} %`);
+      if (phase !== lastPhase) log('detail', `phase: ${phase}`, runId());
+      lastPhase = phase;
+    },
+    queued: (position) => setProgress(0, `waiting in the queue (place ${position})`),
+    log: (level, text) => {
+      if (level === 'warning') {
+        state.jobWarnings.push(text);
+        setStatusWarnings(state.jobWarnings);
+      }
+      log(level, text, runId());
+    },
+    failed: (why, message) => {
+      setStatus(why === 'cancelled' ? 'cancelled' : 'error', why === 'cancelled' ? 'cancelled' : 'error');
+      setProgress(0, message);
+      if (why === 'error') {
+        setStatusWarnings([message]);
+        log('error', message, runId());
+      } else log('warning', 'job cancelled', runId());
+      updateButtons();
+      afterFailure?.();
+    },
+  };
 }
 
 /** Show a result (or none): summary, solvent plot, downloads, slice layers, 3D. */

@@ -20,7 +20,7 @@ import { installSignalCleanup } from '../core/signal-cleanup.js';
 import { OCCUPY_VERSION } from '../jobs/estimate-job.js';
 import { EXIT, UsageError } from '../core/exit-codes.js';
 import { helpAll, optionTermWithAliases } from './help.js';
-import { isFolderOutput } from './output-path.js';
+import { isFolderOutput } from '../jobs/output-path.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { join } from 'node:path';
 

@@ -5,7 +5,7 @@
  * all staged and committed together; the summary printed or returned as JSON.
  * @see issue 18 item 6
  */
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Volume } from '../core/volume.js';
 import type { MrcMap } from '../io/mrc/index.js';
 import { writeMrc } from '../io/mrc/index.js';
@@ -14,7 +14,8 @@ import { withOutputSet } from '../core/output-set.js';
 import type { RunRecord } from '../core/run-record.js';
 import { quantileByRank } from '../math/select.js';
 import { labelSummary, type LabelRow } from '../resolution/label-summary.js';
-import { isFolderOutputPath, jobLabels, jobLogLines, printJobResult, type JobReporter } from './resolution-job-common.js';
+import { jobLabels, jobLogLines, printJobResult, type JobReporter } from './resolution-job-common.js';
+import { outputFile } from './output-path.js';
 
 /** What {@link writeLocresMap} writes and reports. */
 export interface LocresMapOutput {
@@ -52,7 +53,7 @@ export async function writeLocresMap(
   out: LocresMapOutput, reporter: JobReporter, json: boolean | undefined, t0: number,
 ): Promise<Record<string, unknown>> {
   const stem = basename(firstPath).replace(/\.(mrc|map|ccp4|mrcs)(\.gz)?$/i, '');
-  const outPath = output === undefined ? resolve(`locres_${stem}.mrc`) : isFolderOutputPath(output) ? join(resolve(output), `locres_${stem}.mrc`) : resolve(output);
+  const outPath = outputFile(output, `locres_${stem}.mrc`);
   const outDir = dirname(outPath);
   const outStem = basename(outPath).replace(/\.(mrc|map|ccp4)$/i, '');
   const n = out.resolutionA.length;

@@ -4,8 +4,7 @@
  * diagnostics, the run record, the log, and what goes to stdout (maps are read by read-map.ts).
  * @see issue 18 item 6
  */
-import { statSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { MrcMap } from '../io/mrc/index.js';
 import { hashFile, makeRunRecord, recordLabels, type RunRecord } from '../core/run-record.js';
 import { TOOL_VERSION } from '../core/version.js';
@@ -13,6 +12,7 @@ import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diag
 import type { Volume } from '../core/volume.js';
 import { recordLines } from '../occupancy/summary.js';
 import { readMapArg } from './read-map.js';
+import { isFolderOutput } from './output-path.js';
 
 /** The part of the CLI's reporter the jobs use (progress and messages on stderr). */
 export interface JobReporter {
@@ -107,16 +107,6 @@ export function diagnoseInputs(reporter: JobReporter, first: Volume, second?: Vo
   return { warnings, diagnostics: findings.map(findingJson) };
 }
 
-/** Whether `-o` names a folder: it ends with a path separator, or is an existing folder (as every command's `-o`). */
-export function isFolderOutputPath(output: string): boolean {
-  if (output.endsWith('/') || output.endsWith(sep)) return true;
-  try {
-    return statSync(output).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Output prefix of a job (`-o` as every command: a folder ending in `/` or an existing folder →
  * `<folder>/<defaultStem>`; a file name → that name without its `.mrc`/`.map` extension; absent →
@@ -124,7 +114,7 @@ export function isFolderOutputPath(output: string): boolean {
  */
 export function jobPrefix(output: string | undefined, defaultStem: string): string {
   if (output === undefined) return resolve(defaultStem);
-  if (isFolderOutputPath(output)) return join(resolve(output), defaultStem);
+  if (isFolderOutput(output)) return join(resolve(output), defaultStem);
   return resolve(output).replace(/\.(mrc|map|ccp4|mrcs)(\.gz)?$/i, '');
 }
 

@@ -9,7 +9,7 @@ import { DECOMPOSE_OPTIONS, resolveDecomposeOptions } from '../../decomposition/
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
 import { checkNotFinerThanNyquist, peekMapGrid } from '../../jobs/nyquist-check.js';
-import { outputFolderAndStem } from '../output-path.js';
+import { outputFolderAndStem } from '../../jobs/output-path.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'separate occupancy from disorder: relative occupancy and local B-factor maps (one map or half maps)';

@@ -14,7 +14,7 @@ import { detectByteOrder, parseMrcHeader, MRC_HEADER_BYTES } from '../../io/mrc/
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { PROGRESS_STYLES, Reporter, type ProgressStyle, type Verbosity } from '../reporter.js';
-import { outputFolderAndStem } from '../output-path.js';
+import { outputFolderAndStem } from '../../jobs/output-path.js';
 import { UsageError } from '../../core/exit-codes.js';
 import { showInChimerax } from '../chimerax-launch.js';
 import { fetchEmdbMap, normalizeEmdbId } from '../../io/emdb/index.js';

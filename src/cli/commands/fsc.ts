@@ -9,7 +9,7 @@ import { FSC_OPTIONS, resolveFscOptions } from '../../resolution/fsc-options.js'
 import { runDirectionalFscJob } from '../../jobs/directional-fsc-job.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
-import { outputFile } from '../output-path.js';
+import { outputFile } from '../../jobs/output-path.js';
 import { fscJob } from '../../jobs/fsc-job.js';
 
 /** Description shown in `occupy --help`. */

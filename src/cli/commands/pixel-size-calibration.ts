@@ -6,7 +6,7 @@ import { join, dirname, resolve } from 'node:path';
 import { readStar } from '../../io/star/index.js';
 import { apparentCsMm, electronWavelengthA, fromCsForOpticsTable, groupPixelSizes, truePixelSizeFromCs, ctfComparison, ctfComparisonSpec, type OpticsGroupFromCs } from '../../pixel-size/index.js';
 import { angpixOption, OptionRangeError, rangeOption } from '../options.js';
-import { outputFile } from '../output-path.js';
+import { outputFile } from '../../jobs/output-path.js';
 
 const angstrom = (v: number, d = 4) => `${v.toFixed(d)} Å`;
 

@@ -17,7 +17,7 @@ import { resampleSections } from '../../filters/resample-sections.js';
 import { OCCUPY_VERSION } from '../../jobs/estimate-job.js';
 import { angpixOption, checkVoxelSize, integerOption, OptionRangeError } from '../options.js';
 import { readMapArg } from '../../jobs/read-map.js';
-import { outputFile } from '../output-path.js';
+import { outputFile } from '../../jobs/output-path.js';
 import { mapStem } from '../../occupancy/output-names.js';
 import { diagnoseCommandInput, type InputDiagnostics } from '../../jobs/input-diagnostics.js';
 

@@ -11,7 +11,7 @@ import { solventDefinitionFromScale, solventDefinitionName, subtractionMask, sub
 import { OCCUPY_VERSION } from '../../jobs/estimate-job.js';
 import { angpixOption, rangeOption } from '../options.js';
 import { Reporter } from '../reporter.js';
-import { outputFile } from '../output-path.js';
+import { outputFile } from '../../jobs/output-path.js';
 import { UsageError } from '../../core/exit-codes.js';
 import { diagnoseCommandInput } from '../../jobs/input-diagnostics.js';
 

@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { readStar, writeStar, getBlock, loopTable } from '../../io/star/index.js';
 import { joinParticleStars } from '../../io/star/join.js';
 import { OptionRangeError } from '../options.js';
-import { outputFile } from '../output-path.js';
+import { outputFile } from '../../jobs/output-path.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'RELION STAR tools: join particle files keeping optics groups distinct';

@@ -99,7 +99,7 @@ export interface LocalFscOptions {
    * shells. Default true; false gives the plain blocres-style estimate.
    */
   whiten?: boolean;
-  /** Half-width in standard errors of the FSC band behind the per-voxel interval (default 0.6, calibrated to about 90 % coverage); see `locres-uncertainty.ts`. */
+  /** Half-width in standard errors of the FSC band behind the per-voxel interval (default 0.8: 80–100 % coverage on synthetic cases); see `locres-uncertainty.ts`. */
   intervalZ?: number;
   /** Lowest (coarsest) allowed resolution in Å, default 50; also the value written outside the mask. */
   lowestResolutionA?: number;
@@ -124,7 +124,7 @@ export interface LocalFscResult {
   /** Local resolution in Å, same box as the halves; `lowestResolutionA` outside the mask. */
   resolution: Volume;
   /**
-   * Finer end of each voxel's interval in Å (the upper FSC band's crossing; about 90 % coverage
+   * Finer end of each voxel's interval in Å (the upper FSC band's crossing; 80–100 % coverage
    * on synthetic data, see `locres-uncertainty.ts`), same layout;
    * `lowestResolutionA` outside the mask.
    */

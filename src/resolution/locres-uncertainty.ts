@@ -13,15 +13,16 @@ import { resolutionAtThreshold } from './fsc.js';
 export const HANN3D_INDEPENDENT_FRACTION = (18 / 35) ** 3;
 
 /**
- * Default half-width of the FSC band in standard errors: 0.6, calibrated on the synthetic half
- * maps of `bench/locres-accuracy.ts` for about 90 % coverage of the true local resolution at
- * voxels at least one window radius inside a domain: 93 / 88 / 95 % in the three cases without
- * bias (median widths 1.0–2.0 Å), 26 % in the SNR-2 case, whose estimate is biased by +0.57 Å.
- * A band of 1.0 covered 100 % (60 % at SNR 2) with widths 2–7 Å; the textbook two-sided 90 %
- * quantile, 1.645, 100 % with 6–16 Å: the effective sample count of the Hann window
- * over-states the spread of the crossing, which the window's coarse shells quantise.
+ * Default half-width of the FSC band in standard errors: 0.8, measured with the SNR-aware
+ * threshold of the calibrated local FSC on the synthetic half maps of `bench/locres-accuracy.ts
+ * --cases all-heldout` (coverage of the true local resolution at voxels at least one window radius
+ * inside a domain, nine cases with such voxels): 0.8 covers 80–100 % (99 / 100 / 88 / 100 / 100 /
+ * 85 / 80 / 94 / 86 %, median widths 0.9–8.5 Å), in the 80–95 % target in five and above it in
+ * four; 0.6 covered 63–100 % (four cases under 80 %), 1.0 87–100 % with widths up to 11 Å. The
+ * textbook two-sided 90 % quantile, 1.645, over-covers: the effective sample count of the Hann
+ * window over-states the spread of the crossing, which the window's coarse shells quantise.
  */
-export const DEFAULT_INTERVAL_Z = 0.6;
+export const DEFAULT_INTERVAL_Z = 0.8;
 
 /** Result of {@link fscCrossingInterval}. */
 export interface CrossingInterval {

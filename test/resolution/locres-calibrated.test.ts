@@ -9,7 +9,8 @@
  * - bad option combinations fail with one line.
  * The SNR-aware default threshold: recovers C₀ of an analytic curve; on a synthetic SNR-2 case (where
  * the fixed threshold 0.3 read +0.57 Å too coarse) the same acceptance figures hold. The other
- * synthetic cases (0.9–1.5 Å, SNR 2–4, held-out seeds) are measured by bench/locres-accuracy.ts.
+ * synthetic cases (0.9–1.5 Å, SNR 2–4, held-out seeds) are measured by bench/locres-accuracy.ts;
+ * the interval's coverage is asserted on one held-out case (80–100 % over nine, see the README).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -190,5 +191,45 @@ describe('calibrated local FSC on synthetic cases of our own', () => {
     assert.ok(a.r >= b.r, `r ${a.r} vs ${b.r}`);
     assert.ok(a.finestPct <= 2, `${a.finestPct} % at Nyquist`);
     assert.equal(ours.pinnedVoxels, 0);
+  });
+});
+
+/** Voxels at least r voxels inside their own label (every voxel within r shares it). */
+function interior(labels: ArrayLike<number>, shape: readonly number[], r: number): Uint8Array {
+  const [nx, ny, nz] = shape;
+  const out = new Uint8Array(labels.length);
+  const ri = Math.ceil(r);
+  const offs: number[] = [];
+  for (let dz = -ri; dz <= ri; dz++) for (let dy = -ri; dy <= ri; dy++) for (let dx = -ri; dx <= ri; dx++) if (dx * dx + dy * dy + dz * dz <= r * r) offs.push(dx, dy, dz);
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
+    const i = (z * ny + y) * nx + x;
+    const l = labels[i];
+    if (!l) continue;
+    let ok = true;
+    for (let o = 0; o < offs.length && ok; o += 3) {
+      const X = x + offs[o], Y = y + offs[o + 1], Z = z + offs[o + 2];
+      if (X < 0 || Y < 0 || Z < 0 || X >= nx || Y >= ny || Z >= nz || labels[(Z * ny + Y) * nx + X] !== l) ok = false;
+    }
+    out[i] = ok ? 1 : 0;
+  }
+  return out;
+}
+
+describe('90 % interval coverage on a held-out synthetic case (0.95 Å, 3/4/7/5 Å, SNR 4, seed 13)', () => {
+  before(loadFft);
+  it('covers the truth at 80–95 % of the voxels at least one window radius inside a domain', (t) => {
+    const p = fourDomainHalfMaps(0.95, [3, 4, 7, 5], 4, 13);
+    const r = localFsc(p.half1, p.half2, { mask: p.mask });
+    const inner = interior(p.labels, p.half1.shape, r.windowVoxels / 2);
+    let k = 0;
+    let cov = 0;
+    for (let i = 0; i < inner.length; i++) {
+      if (!inner[i] || !(p.mask[i] > 0.5)) continue;
+      k++;
+      if (r.low.data[i] <= p.truthResolutionA[i] + 1e-4 && p.truthResolutionA[i] <= r.high.data[i] + 1e-4) cov++;
+    }
+    t.diagnostic(`coverage ${((100 * cov) / k).toFixed(1)} % of ${k} interior voxels (window ${r.windowVoxels})`);
+    assert.ok(k > 500, `${k} interior voxels`);
+    assert.ok(cov / k >= 0.8 && cov / k <= 0.95, `coverage ${(100 * cov) / k} %`);
   });
 });

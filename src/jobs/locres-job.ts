@@ -11,7 +11,7 @@ import { writeMrc, type MrcMap } from '../io/mrc/index.js';
 import { readMapArg } from './read-map.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
-import { localFsc } from '../resolution/local-fsc.js';
+import { localFsc, type LocalFscResult } from '../resolution/local-fsc.js';
 import { relionLocalResolution } from '../resolution/relion-locres.js';
 import { labelSummary, type LabelRow } from '../resolution/label-summary.js';
 import { localLowpass } from '../resolution/local-filter.js';
@@ -148,8 +148,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       });
       resolution = r.resolution;
       pinned = r.pinned;
-      const thr = r.thresholdRule === 'given' ? r.threshold : Number(r.threshold.toFixed(3));
-      settings = `local FSC, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, Hann window ${r.windowVoxels} vox, step ${r.stepVoxels}, threshold ${thr}${r.thresholdRule === 'snr-aware' ? ` (SNR-aware: global FSC's low-frequency SNR ${r.lowFrequencySnr.toFixed(1)})` : ''}`;
+      const thr = shownThreshold(r);
+      settings = localFscSettingsText(r);
       extraMaps.push(
         { suffix: 'pinned', volume: { data: new Float32Array(r.pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = FSC never fell below ${thr} up to Nyquist: the value (${r.finestA.toFixed(2)} A) is a bound` },
         { suffix: 'low', volume: r.low, label: `finer end of the 90 % interval (A), ${settings}` },
@@ -284,4 +284,18 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   });
   const result = { method: o.method, record, inputs: protect, ...stats, ...(labelRows ? { labels: labelRows } : {}), warnings, diagnostics: findings.map(findingJson), files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
   return { summary: result, files, lines };
+}
+
+/** The local FSC threshold as shown to users: as given, or the derived one rounded to 3 decimals. */
+function shownThreshold(r: Pick<LocalFscResult, 'threshold' | 'thresholdRule'>): number {
+  return r.thresholdRule === 'given' ? r.threshold : Number(r.threshold.toFixed(3));
+}
+
+/**
+ * One line describing a local FSC run's settings (window, step, threshold and how it was chosen),
+ * as written to the log, the MRC labels and the GUI.
+ */
+export function localFscSettingsText(r: Pick<LocalFscResult, 'whitened' | 'windowVoxels' | 'stepVoxels' | 'threshold' | 'thresholdRule' | 'lowFrequencySnr'>): string {
+  const snr = r.thresholdRule === 'snr-aware' ? ` (SNR-aware: global FSC's low-frequency SNR ${r.lowFrequencySnr.toFixed(1)})` : '';
+  return `local FSC, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, Hann window ${r.windowVoxels} vox, step ${r.stepVoxels}, threshold ${shownThreshold(r)}${snr}`;
 }

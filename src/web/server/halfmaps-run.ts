@@ -21,6 +21,7 @@ import type { HalfMapsView } from '../api.js';
 import { basename } from 'node:path';
 import { runDirectionalFscJob } from '../../jobs/directional-fsc-job.js';
 import { decomposeFromFile, decomposeOutputNames } from '../../jobs/decompose-job.js';
+import { localFscSettingsText } from '../../jobs/locres-job.js';
 import { mapStem } from '../../occupancy/output-names.js';
 
 /** What the worker is asked to do (absolute paths; names as the user knows them for messages). */
@@ -105,7 +106,7 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
     lowestResolutionA: LOWEST_RESOLUTION_A,
     onProgress: (f) => progress('local FSC', 0.12 + (0.83 - dirShare) * f),
   });
-  const settings = `local FSC, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, Hann window ${r.windowVoxels} vox, step ${r.stepVoxels}, threshold ${r.threshold}`;
+  const settings = localFscSettingsText(r);
   const rows = labels ? labelSummary(r.resolution.data, labels.volume.data, mask?.volume.data, r.pinned) : null;
   progress('write', 0.96 - dirShare);
   const locresName = `locres_${t.stem}.mrc`;

@@ -12,6 +12,7 @@ import { readMapArg } from './read-map.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
 import { diagnoseHalfMaps, findingJson, findingLine } from '../diagnostics/index.js';
+import type { Finding } from '../diagnostics/index.js';
 
 /** Options of {@link fscJob}. */
 export interface FscJobOptions {
@@ -34,9 +35,25 @@ export interface FscJobOptions {
 /** What {@link fscJob} returns. */
 export interface FscJobResult {
   /** The FSC result (`occupy fsc --json` without `files`): resolutions at 0.143 and 0.5, curves per shell, phase randomisation, diagnostics. */
-  summary: Record<string, unknown> & { voxelSizeA: number; nyquistA: number };
+  summary: Record<string, unknown> & {
+    voxelSizeA: number;
+    nyquistA: number;
+    resolutionAt0143A: number | null;
+    resolutionAt05A: number | null;
+    resolutionAt0143CorrectedA: number | null;
+    resolutionAt05CorrectedA: number | null;
+    /** Per shell (index = shell), null for an empty shell. */
+    fscUnmasked: (number | null)[] | null;
+    fscCorrected: (number | null)[] | null;
+    phaseRandomisation: { fromA: number | null } | null;
+    diagnostics: Finding[];
+    /** Per shell: frequency (1/Å) and the FSC of the curve the resolutions come from (masked with a mask). */
+    shells: { shell: number; frequencyPerA: number; fsc: number | null }[];
+  };
   /** Files written: CSV, JSON, plot PNG and SVG. */
   files: string[];
+  /** The Vega-Lite spec of the plot written (src/plots/fsc-plot.ts), for a page to draw. */
+  plotSpec: Record<string, unknown>;
   /** The result in words for the terminal (resolutions, phase randomisation). */
   lines: string[];
 }
@@ -111,6 +128,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   const csv = [csvHead, ...shells.map(csvRow)].join('\n') + '\n';
   // the CSV, JSON and plot appear together, only when all are complete
   const files: string[] = [];
+  let plotSpec: Record<string, unknown> = {};
   await withOutputSet({ protect: [h1Path, h2Path, ...(o.mask ? [o.mask] : [])], inputLabel: 'input map' }, async (outputs) => {
     for (const [ext, text] of [['csv', csv], ['json', JSON.stringify(result, null, 1) + '\n']] as const) {
       const p = `${prefix}.${ext}`;
@@ -123,6 +141,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
       ? fscPlotData(curve, corr, result.resolutionAt0143CorrectedA, result.resolutionAt05CorrectedA)
       : fscPlotData(curve, undefined, result.resolutionAt0143A, result.resolutionAt05A);
     const spec = fscPlotSpec(plotData, `FSC: ${mapStem(h1Path)} / ${mapStem(h2Path)}${o.mask ? ' (masked)' : ''}`);
+    plotSpec = spec as unknown as Record<string, unknown>;
     files.push(...(await writePlot(join(dirname(prefix), mapStem(prefix)), await renderVegaLite(spec), outputs)));
   });
   const fmt = (r: number | null) => (r === null ? 'not reached (FSC stays above it up to Nyquist)' : `${r.toFixed(2)} Å`);
@@ -137,5 +156,5 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
           : `No phase randomisation: the unmasked FSC stays above ${RANDOMISE_BELOW_FSC}`,
       ]
     : [`Resolution at FSC 0.143: ${fmt(result.resolutionAt0143A)}`, `Resolution at FSC 0.5  : ${fmt(result.resolutionAt05A)}`];
-  return { summary: result, files, lines };
+  return { summary: result, files, lines, plotSpec };
 }

@@ -72,6 +72,10 @@ export interface LocresJobResult {
   files: string[];
   /** The log's lines (the terminal shows them from `Inputs` on). */
   lines: string[];
+  /** One line of the method's settings (as in the log and the map's labels). */
+  settings: string;
+  /** With `labels`: per label, voxels, median and 10–90 % range (Å), pinned voxels (as `summary.labels`). */
+  labelRows?: LabelRow[];
 }
 
 /**
@@ -283,7 +287,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     await writeFileAtomic(logPath, lines.join('\n') + '\n', outputs);
   });
   const result = { method: o.method, record, inputs: protect, ...stats, ...(labelRows ? { labels: labelRows } : {}), warnings, diagnostics: findings.map(findingJson), files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
-  return { summary: result, files, lines };
+  return { summary: result, files, lines, settings, labelRows };
 }
 
 /** The local FSC threshold as shown to users: as given, or the derived one rounded to 3 decimals. */

@@ -5,6 +5,7 @@
  */
 import type { Vec3 } from '../core/volume.js';
 import { readMrc as readMrcFile, readMrcBuffer, writeMrc as writeMrcFile, type MrcHeader, type MrcMode } from '../io/mrc/index.js';
+import { headerOriginA } from '../io/mrc/origin.js';
 import { optionError } from './errors.js';
 import { checkVolume, type Volume, type VolumeInput } from './volume.js';
 
@@ -39,28 +40,6 @@ export interface WriteMrcOptions {
   labels?: string[];
   /** Files that must not be overwritten (compared as files: device and inode). */
   protect?: string[];
-}
-
-/** Physical-axis (X, Y, Z) start indices from a header whose start fields are in file order. */
-function startXYZ(h: MrcHeader): Vec3 {
-  const start: Vec3 = [0, 0, 0];
-  const order = [h.mapc, h.mapr, h.maps];
-  const starts = [h.nxstart, h.nystart, h.nzstart];
-  for (let i = 0; i < 3; i++) {
-    const axis = order[i] - 1;
-    if (axis >= 0 && axis < 3) start[axis] = starts[i];
-  }
-  return start;
-}
-
-/**
- * Position of voxel (0, 0, 0) in Å along X, Y, Z, as ChimeraX places the map: the header's
- * `origin` when any of it is non-zero, else `start × voxel size`.
- */
-export function headerOriginA(h: MrcHeader, voxelSizeA: readonly number[]): Vec3 {
-  if (h.origin.some((o) => o !== 0)) return [h.origin[0], h.origin[1], h.origin[2]];
-  const s = startXYZ(h);
-  return [s[0] * voxelSizeA[0], s[1] * voxelSizeA[1], s[2] * voxelSizeA[2]];
 }
 
 /**

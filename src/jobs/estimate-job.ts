@@ -26,6 +26,7 @@ import { TOOL_VERSION } from '../core/version.js';
 import { hashFile, makeRunRecord, recordLabels } from '../core/run-record.js';
 import { resolvedSettings } from '../occupancy/run-settings.js';
 import { MRC_LABEL_COUNT } from '../io/mrc/header.js';
+import { headerOriginA } from '../io/mrc/origin.js';
 
 /** Version string recorded in labels, logs and summaries: `package.json`'s, read at run time. */
 export const OCCUPY_VERSION: string = TOOL_VERSION;
@@ -122,30 +123,13 @@ export interface EstimateFileResult {
   input: EstimateFileInput;
 }
 
-/** Physical-axis start indices (X, Y, Z) from a header whose start fields are in file order. */
-function startXYZ(h: MrcHeader): Vec3 {
-  const start: Vec3 = [0, 0, 0];
-  const order = [h.mapc, h.mapr, h.maps];
-  const starts = [h.nxstart, h.nystart, h.nzstart];
-  for (let i = 0; i < 3; i++) {
-    const axis = order[i] - 1;
-    if (axis >= 0 && axis < 3) start[axis] = starts[i];
-  }
-  return start;
-}
-
 /**
  * Converts processing-box voxel positions to Å in the frame ChimeraX uses for the input: the
  * header origin when it is non-zero, otherwise `(index + start) × voxel size`.
  */
 function voxelToAngstrom(h: MrcHeader, inputVoxelA: Vec3, processingVoxelA: Vec3): (v: Vec3) => Vec3 {
-  const start = startXYZ(h);
-  const originSet = h.origin.some((o) => o !== 0);
-  return (v) =>
-    [0, 1, 2].map((i) => {
-      const posA = v[i] * processingVoxelA[i];
-      return originSet ? h.origin[i] + posA : start[i] * inputVoxelA[i] + posA;
-    }) as Vec3;
+  const originA = headerOriginA(h, inputVoxelA);
+  return (v) => [0, 1, 2].map((i) => originA[i] + v[i] * processingVoxelA[i]) as Vec3;
 }
 
 /** Header for maps on the processing box: starts scaled when the box was down-sampled. */

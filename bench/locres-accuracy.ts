@@ -23,6 +23,7 @@ import { relionLocalResolution } from '../src/resolution/relion-locres.js';
 import { monogenicLocalResolution } from '../src/resolution/monogenic.js';
 import { fourDomainHalfMaps } from '../src/resolution/half-map-phantom.js';
 import { labelSummary } from '../src/resolution/label-summary.js';
+import { labelInterior } from '../src/resolution/accuracy.js';
 import { printTable } from './markdown-table.js';
 
 function arg(name: string, fallback: string): string {
@@ -77,26 +78,6 @@ if (which !== 'halves') {
   }
 }
 
-/** Voxels at least r voxels inside their own label (all voxels within r share it). */
-function interior(labels: ArrayLike<number>, shape: readonly number[], r: number): Uint8Array {
-  const [nx, ny, nz] = shape;
-  const out = new Uint8Array(labels.length);
-  const ri = Math.ceil(r);
-  const offs: number[] = [];
-  for (let dz = -ri; dz <= ri; dz++) for (let dy = -ri; dy <= ri; dy++) for (let dx = -ri; dx <= ri; dx++) if (dx * dx + dy * dy + dz * dz <= r * r) offs.push(dx, dy, dz);
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
-    const i = (z * ny + y) * nx + x;
-    const l = labels[i];
-    if (!l) continue;
-    let ok = true;
-    for (let o = 0; o < offs.length && ok; o += 3) {
-      const X = x + offs[o], Y = y + offs[o + 1], Z = z + offs[o + 2];
-      if (X < 0 || Y < 0 || Z < 0 || X >= nx || Y >= ny || Z >= nz || labels[(Z * ny + Y) * nx + X] !== l) ok = false;
-    }
-    out[i] = ok ? 1 : 0;
-  }
-  return out;
-}
 
 function row(method: string, c: Case, est: Float32Array, finestA: number, seconds: number, interval?: { low: Float32Array; high: Float32Array; radiusVoxels: number }): string[] {
   const m = Uint8Array.from(c.mask, (v) => (v > 0.5 ? 1 : 0));
@@ -114,7 +95,7 @@ function row(method: string, c: Case, est: Float32Array, finestA: number, second
   const doms = labelSummary(est, c.labels, m).map((d) => d.medianA.toFixed(2)).join(' / ');
   let cover = '';
   if (interval) {
-    const inner = interior(c.labels, c.half1.shape, interval.radiusVoxels);
+    const inner = labelInterior(c.labels, c.half1.shape, interval.radiusVoxels);
     let k = 0, cov = 0;
     const widths: number[] = [];
     for (let i = 0; i < m.length; i++) {

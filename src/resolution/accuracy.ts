@@ -64,3 +64,32 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
   };
   return pearson(rank(a), rank(b));
 }
+
+/**
+ * Voxels at least `r` voxels inside their own label: a voxel is kept when every voxel within the
+ * ball of radius `r` (voxels) around it is in the box and carries the same non-zero label (e.g.
+ * to compare a windowed estimate with the truth away from domain borders).
+ * @param labels label per voxel (0 = none), length nx*ny*nz, index (z*ny+y)*nx+x
+ * @param shape box [nx, ny, nz] in voxels
+ * @param r radius in voxels
+ * @returns 1 for interior voxels, 0 elsewhere, same layout
+ */
+export function labelInterior(labels: ArrayLike<number>, shape: readonly number[], r: number): Uint8Array {
+  const [nx, ny, nz] = shape;
+  const out = new Uint8Array(labels.length);
+  const ri = Math.ceil(r);
+  const offs: number[] = [];
+  for (let dz = -ri; dz <= ri; dz++) for (let dy = -ri; dy <= ri; dy++) for (let dx = -ri; dx <= ri; dx++) if (dx * dx + dy * dy + dz * dz <= r * r) offs.push(dx, dy, dz);
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
+    const i = (z * ny + y) * nx + x;
+    const l = labels[i];
+    if (!l) continue;
+    let ok = true;
+    for (let o = 0; o < offs.length && ok; o += 3) {
+      const X = x + offs[o], Y = y + offs[o + 1], Z = z + offs[o + 2];
+      if (X < 0 || Y < 0 || Z < 0 || X >= nx || Y >= ny || Z >= nz || labels[(Z * ny + Y) * nx + X] !== l) ok = false;
+    }
+    out[i] = ok ? 1 : 0;
+  }
+  return out;
+}

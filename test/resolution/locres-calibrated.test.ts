@@ -22,6 +22,7 @@ import { loadFft } from '../../src/math/fft.js';
 import { pearson } from '../../src/math/statistics.js';
 import { localFsc, lowFrequencySnr, snrAwareThreshold, CALIBRATED_THRESHOLD } from '../../src/resolution/local-fsc.js';
 import { relionLocalResolution } from '../../src/resolution/relion-locres.js';
+import { labelInterior } from '../../src/resolution/accuracy.js';
 import { fourDomainHalfMaps } from '../../src/resolution/half-map-phantom.js';
 import { runCli } from '../helpers/cli.js';
 import { SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
@@ -194,33 +195,13 @@ describe('calibrated local FSC on synthetic cases of our own', () => {
   });
 });
 
-/** Voxels at least r voxels inside their own label (every voxel within r shares it). */
-function interior(labels: ArrayLike<number>, shape: readonly number[], r: number): Uint8Array {
-  const [nx, ny, nz] = shape;
-  const out = new Uint8Array(labels.length);
-  const ri = Math.ceil(r);
-  const offs: number[] = [];
-  for (let dz = -ri; dz <= ri; dz++) for (let dy = -ri; dy <= ri; dy++) for (let dx = -ri; dx <= ri; dx++) if (dx * dx + dy * dy + dz * dz <= r * r) offs.push(dx, dy, dz);
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
-    const i = (z * ny + y) * nx + x;
-    const l = labels[i];
-    if (!l) continue;
-    let ok = true;
-    for (let o = 0; o < offs.length && ok; o += 3) {
-      const X = x + offs[o], Y = y + offs[o + 1], Z = z + offs[o + 2];
-      if (X < 0 || Y < 0 || Z < 0 || X >= nx || Y >= ny || Z >= nz || labels[(Z * ny + Y) * nx + X] !== l) ok = false;
-    }
-    out[i] = ok ? 1 : 0;
-  }
-  return out;
-}
 
 describe('90 % interval coverage on a held-out synthetic case (0.95 Å, 3/4/7/5 Å, SNR 4, seed 13)', () => {
   before(loadFft);
   it('covers the truth at 80–95 % of the voxels at least one window radius inside a domain', (t) => {
     const p = fourDomainHalfMaps(0.95, [3, 4, 7, 5], 4, 13);
     const r = localFsc(p.half1, p.half2, { mask: p.mask });
-    const inner = interior(p.labels, p.half1.shape, r.windowVoxels / 2);
+    const inner = labelInterior(p.labels, p.half1.shape, r.windowVoxels / 2);
     let k = 0;
     let cov = 0;
     for (let i = 0; i < inner.length; i++) {

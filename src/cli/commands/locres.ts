@@ -7,38 +7,26 @@ import { addSchemaOptions } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
 import { LOCRES_OPTIONS, resolveLocresOptions } from '../../resolution/locres-options.js';
-import { locresJob, type LocresJobResult } from '../../jobs/locres-job.js';
+import { locresJob, type LocresJobOptions, type LocresJobResult } from '../../jobs/locres-job.js';
 import { runLocresMethodJob } from '../../jobs/locres-methods-job.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'local resolution in Å from half maps (local FSC) or monogenic (MonoRes-style)';
 
-/** Options of `occupy locres`. */
-export interface LocresOptions {
+/**
+ * Options of `occupy locres`: the job's (the local FSC and MonoRes settings, paths, command line)
+ * plus the issue-18 methods' and the output switches.
+ */
+export interface LocresOptions extends Omit<LocresJobOptions, 'method' | 'onProgress' | 'onWarning' | 'onInfo'> {
   method: 'localfsc' | 'monores' | 'monodir' | 'monotomo' | 'resmap';
   /** Issue 18: `--shells` (FSC per spherical shell), `--shell-width`, `--centre`, `--cone-angle` (monodir). */
   shells?: boolean;
   shellWidth?: number;
   centre?: string;
   coneAngle?: number;
-  mask?: string;
-  window?: number;
-  step?: number;
-  threshold?: number;
-  randomizeAt?: number;
-  relion?: boolean;
-  locresSampling?: number;
-  whiten?: boolean;
-  labels?: string;
-  lowestResolution: number;
-  filter?: boolean;
-  angpix?: number;
-  output?: string;
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
-  /** The arguments as typed after `occupy` (set by the entry point; recorded in the log, labels and --json). */
-  commandLine?: string[];
 }
 
 /** Add the arguments and options of `occupy locres`. */

@@ -1,22 +1,34 @@
 /**
  * Masked FSC corrected for the mask's own correlation by phase randomisation, as RELION's
- * `relion_postprocess` does (Chen et al. 2013, Ultramicroscopy 135:24–35).
+ * `relion_postprocess` does (Chen et al. 2013, Ultramicroscopy 135:24–35), with RELION's random
+ * draw: on the same half maps and mask, the corrected curve equals RELION 3.1's
+ * `rlnFourierShellCorrelationCorrected` to float precision (max 5e-6 on `synth_halves128`).
  *
  * 1. FSC of the unmasked halves; `k_r` = the first shell k ≥ 1 where it falls below 0.8.
- * 2. Phases of both unmasked halves are replaced by uniform random phases in every Fourier sample
- *    at radius ≥ k_r (amplitudes kept), then both are masked and their FSC is FSC_n.
+ * 2. Phases of both unmasked halves are replaced by random phases in every Fourier sample at
+ *    radius ≥ k_r (amplitudes kept; {@link randomisePhasesBeyond}): half 1 first, then half 2, one
+ *    phase per stored half-spectrum sample in storage order, drawn with glibc's `rand()` after
+ *    `srand(seed)` mapped to [0, 2π] in single precision (math/relion-random.ts), as RELION draws
+ *    them. Then both are masked and their FSC is FSC_n.
  * 3. FSC_t = FSC of the masked halves. Corrected FSC = FSC_t for k < k_r + 2 (RELION moves the
  *    start two shells up "because of small artefacts near the resolution of randomisation"), else
  *    (FSC_t − FSC_n) / (1 − FSC_n) — not clamped at 0: RELION 3.1.3 writes negative values where
  *    FSC_n > FSC_t too (e.g. −0.037 at Nyquist on `synth_halves128`).
  *
+ * FSC_t and FSC_n of the correction sum each stored half-spectrum sample once, as RELION's
+ * `getFSC` does (`fscFromSpectra(…, 'stored-half')`); the reported masked and unmasked curves keep
+ * the full-sphere sums of resolution/fsc.ts. The two sums differ only in the weight of the kx = 0
+ * plane: by < 0.005 per shell on `synth_halves128`, so below k_r + 2 the corrected curve is the
+ * masked one to that precision, not bit for bit.
+ *
  * @see shared/spec/local-resolution.md §1, §2.7 (the same correction for local windows)
- * @see RELION 3.1 `src/postprocessing.cpp` (`Postprocessing::run`, `randomizePhasesBeyond`)
+ * @see RELION 3.1 `src/postprocessing.cpp` (`Postprocessing::run`, `calculateFSCtrue`) and
+ *   `src/fftw.cpp` (`randomizePhasesBeyond`, `getFSC`): the behaviour reproduced, not the code
  */
-import { assertSameHalfMapGrid, fourierShellCorrelation, type FscCurve } from './fsc.js';
+import { assertSameHalfMapGrid, fourierShellCorrelation, fscFromSpectra, shellIndex, type FscCurve } from './fsc.js';
 import type { Shape3, Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
-import { mulberry32 } from '../math/random.js';
+import { relionPhaseSampler } from '../math/relion-random.js';
 
 /** FSC threshold on the unmasked curve below which phases are randomised (RELION's `randomize_fsc_at`). */
 export const RANDOMISE_BELOW_FSC = 0.8;
@@ -26,27 +38,34 @@ export const CORRECTION_SHELL_OFFSET = 2;
 
 /** Settings of {@link correctedFsc}. */
 export interface CorrectedFscOptions {
-  /** Seed of the phase-randomisation PRNG (mulberry32); default 0, so results are reproducible. */
+  /**
+   * Seed of the phase randomisation: glibc's `srand(seed)`, RELION's `--random_seed` (default 0,
+   * as RELION, which gives RELION's own draw; seeds 0 and 1 give the same draw, as in glibc).
+   */
   seed?: number;
   /** Unmasked-FSC value below which phases are randomised; default {@link RANDOMISE_BELOW_FSC}. */
   randomiseBelow?: number;
   /**
    * Number of independent phase randomisations whose FSC_n curves are averaged; default 1 (as
-   * RELION). More draws lower the randomisation noise of the corrected curve (on
-   * `synth_halves128` one draw's FSC_n varies by 0.01–0.07 per shell, sd over seeds).
+   * RELION; only then does the curve equal RELION's). Draw d continues the same random sequence
+   * (half 1, half 2, half 1, …). More draws lower the randomisation noise of the corrected curve
+   * (on `synth_halves128` one draw's FSC_n varies by 0.01–0.07 per shell, sd over seeds).
    */
   randomisations?: number;
 }
 
-/** The four curves of a masked FSC with phase-randomisation correction (same shells as {@link FscCurve}). */
+/** The curves of a masked FSC with phase-randomisation correction (same shells as {@link FscCurve}). */
 export interface CorrectedFscResult {
-  /** FSC of the raw halves. */
+  /** FSC of the raw halves (full-sphere sums). */
   unmasked: FscCurve;
-  /** FSC of the halves multiplied by the mask. */
+  /** FSC of the halves multiplied by the mask (full-sphere sums). */
   masked: FscCurve;
+  /** FSC_t of the correction: the masked FSC with RELION's stored-half sums (`rlnFourierShellCorrelationMaskedMaps`). */
+  maskedStoredHalf: FscCurve;
   /**
-   * FSC of the masked halves after phase randomisation beyond {@link randomiseFromShell}; equals
-   * the masked FSC (to rounding) below it. `null` when no shell was randomised.
+   * FSC_n: FSC (stored-half sums) of the masked halves after phase randomisation beyond
+   * {@link randomiseFromShell} (RELION's `rlnCorrectedFourierShellCorrelationPhaseRandomizedMaskedMaps`);
+   * equals {@link maskedStoredHalf} (to rounding) below it. `null` when no shell was randomised.
    */
   randomisedMasked: FscCurve | null;
   /** Corrected FSC per shell (length = number of shells), NaN for an empty shell. */
@@ -66,68 +85,86 @@ export interface CorrectedFscResult {
 }
 
 /**
- * Replace the phase of every Fourier sample at radius ≥ `fromShell` by a uniform random phase,
- * keeping its amplitude (RELION's `randomizePhasesBeyond`). The radius is the physical frequency
- * in shells of width 1/(n_max·a_max), as in {@link shellIndex}, not rounded. Samples on the
- * self-conjugate planes (kx = 0 and, for even nx, kx = nx/2) get conjugate phases at (ky, kz) and
- * (−ky, −kz), so the map stays exactly real.
+ * Replace the phase of every Fourier sample at radius ≥ `fromShell` by a random phase, keeping its
+ * amplitude, as RELION's `randomizePhasesBeyond` does, so that with RELION's phase sampler the
+ * result is RELION's map:
+ * - samples are visited in the storage order of the half spectrum (z slowest, then y, then
+ *   kx = 0 … ⌊nx/2⌋ fastest) and each sample at radius ≥ `fromShell` takes the next `phase()`,
+ *   every stored sample its own (also both members of a Friedel pair on the kx = 0 plane);
+ * - the radius is in shells (frequency × the largest box edge in Å, as {@link shellIndex}): the
+ *   integer index radius for a cubic box with equal voxel sizes, compared exactly with `fromShell`;
+ * - the kx = 0 and (even nx) kx = nx/2 planes, no longer Hermitian, are made Hermitian by
+ *   averaging each sample with the conjugate of its mirror (−ky, −kz) — what a complex-to-real
+ *   inverse transform (FFTW's, as RELION's) does implicitly; so amplitudes on those planes are not
+ *   kept exactly, as in RELION (their expected power halves, which raises FSC_n slightly: on a 40³
+ *   test with a hard mask the corrected FSC beyond the signal averages −0.02 instead of 0).
  *
  * @param data real map, length nx*ny*nz, index (z*ny + y)*nx + x, any density unit; not modified
  * @param shape box [nx, ny, nz]
  * @param voxelSizeA voxel size per axis in Å
  * @param fromShell radius (in shells) from which phases are randomised; > 0
- * @param rand uniform PRNG in [0, 1)
+ * @param phase phase sampler in radians, called once per randomised sample, e.g.
+ *   {@link relionPhaseSampler} (RELION's draw)
  * @returns new map, same layout and unit
  * @throws RangeError when `fromShell` is not positive and finite
  */
-export function randomisePhasesBeyond(data: Float32Array, shape: Shape3, voxelSizeA: readonly number[], fromShell: number, rand: () => number): Float32Array {
+export function randomisePhasesBeyond(data: Float32Array, shape: Shape3, voxelSizeA: readonly number[], fromShell: number, phase: () => number): Float32Array {
   if (!(fromShell > 0) || !Number.isFinite(fromShell)) throw new RangeError(`fromShell must be a positive number of shells, got ${fromShell}`);
   const [nx, ny, nz] = shape;
   const hx = (nx >> 1) + 1;
   const edges = [0, 1, 2].map((i) => shape[i] * voxelSizeA[i]);
-  const df = 1 / Math.max(...edges);
-  const r2 = (fromShell * df) ** 2;
+  const lMax = Math.max(...edges);
+  // index → shells: 1 for the longest edge (exactly 1 for a cubic box with equal voxel sizes)
+  const sx = lMax / edges[0], sy = lMax / edges[1], sz = lMax / edges[2];
+  const r2 = fromShell * fromShell;
   const spec = rfft3d(data, shape);
-  const nyqX = nx % 2 === 0 ? nx / 2 : -1;
   for (let z = 0; z < nz; z++) {
-    const fz = (z <= nz - z ? z : z - nz) / edges[2];
+    const kz = (z <= nz - z ? z : z - nz) * sz;
     for (let y = 0; y < ny; y++) {
-      const fy = (y <= ny - y ? y : y - ny) / edges[1];
+      const ky = (y <= ny - y ? y : y - ny) * sy;
+      const kzy = kz * kz + ky * ky;
       const o = (z * ny + y) * hx;
       for (let x = 0; x < hx; x++) {
-        const fx = x / edges[0];
-        if (fx * fx + fy * fy + fz * fz < r2) continue;
+        const kx = x * sx;
+        if (kx * kx + kzy < r2) continue;
         const i = 2 * (o + x);
-        const selfConjugatePlane = x === 0 || x === nyqX;
-        if (selfConjugatePlane) {
-          // partner (−y, −z) on the same plane: handle each pair once, from the lower index
-          const pz = (nz - z) % nz, py = (ny - y) % ny;
-          const partner = (pz * ny + py) * hx + x;
-          if (partner < o + x) continue;
-          const mag = Math.hypot(spec[i], spec[i + 1]);
-          if (partner === o + x) {
-            // self-conjugate sample: must stay real; a random sign is its only "phase"
-            spec[i] = rand() < 0.5 ? -mag : mag;
-            spec[i + 1] = 0;
-            continue;
-          }
-          const ph = 2 * Math.PI * rand();
-          spec[i] = mag * Math.cos(ph);
-          spec[i + 1] = mag * Math.sin(ph);
-          const j = 2 * partner;
-          const magP = Math.hypot(spec[j], spec[j + 1]);
-          spec[j] = magP * Math.cos(ph);
-          spec[j + 1] = -magP * Math.sin(ph);
-          continue;
-        }
         const mag = Math.hypot(spec[i], spec[i + 1]);
-        const ph = 2 * Math.PI * rand();
+        const ph = phase();
         spec[i] = mag * Math.cos(ph);
         spec[i + 1] = mag * Math.sin(ph);
       }
     }
   }
+  hermitianPlane(spec, shape, 0);
+  if (nx % 2 === 0 && nx > 1) hermitianPlane(spec, shape, nx / 2);
   return irfft3d(spec, shape);
+}
+
+/**
+ * Make the plane kx = `x` of a half spectrum Hermitian in place: F(ky, kz) and F(−ky, −kz) both
+ * become their mean with conjugation, (F(k) + conj F(−k)) / 2 (self-mirrored samples keep their
+ * real part). This is the real part of the plane's inverse 2D transform, which a complex-to-real
+ * 3D inverse keeps.
+ * @param spec half spectrum, layout of {@link rfft3d}
+ */
+function hermitianPlane(spec: Float32Array, shape: Shape3, x: number): void {
+  const [nx, ny, nz] = shape;
+  const hx = (nx >> 1) + 1;
+  for (let z = 0; z < nz; z++) {
+    const pz = (nz - z) % nz;
+    for (let y = 0; y < ny; y++) {
+      const py = (ny - y) % ny;
+      const i = 2 * ((z * ny + y) * hx + x);
+      const j = 2 * ((pz * ny + py) * hx + x);
+      if (j < i) continue; // each pair once
+      const re = 0.5 * (spec[i] + spec[j]);
+      const im = 0.5 * (spec[i + 1] - spec[j + 1]);
+      spec[i] = re;
+      spec[i + 1] = im;
+      spec[j] = re;
+      spec[j + 1] = -im; // for j = i: im = 0
+    }
+  }
 }
 
 /**
@@ -140,7 +177,8 @@ export function firstShellBelow(fsc: ArrayLike<number>, threshold: number): numb
 }
 
 /**
- * Corrected FSC of two half maps with a mask (module docs; RELION's `rlnFourierShellCorrelationCorrected`).
+ * Corrected FSC of two half maps with a mask (module docs; RELION's `rlnFourierShellCorrelationCorrected`,
+ * the same numbers for seed 0 and one randomisation).
  *
  * @param a half map 1, canonical layout, raw (unmasked); not modified
  * @param b half map 2, same box and voxel size; not modified
@@ -148,28 +186,40 @@ export function firstShellBelow(fsc: ArrayLike<number>, threshold: number): numb
  * @param options seed, randomisation threshold and number of randomisations
  * @returns unmasked, masked, phase-randomised masked and corrected curves, and the randomisation shell
  * @throws RangeError when the boxes or voxel sizes differ, the mask length is wrong, or
- *   `randomiseBelow` is not in (0, 1], or `randomisations` not a positive integer
+ *   `randomiseBelow` is not in (0, 1], or `randomisations` not a positive integer, or `seed` not an integer
  */
 export function correctedFsc(a: Volume, b: Volume, mask: Float32Array, options: CorrectedFscOptions = {}): CorrectedFscResult {
   assertSameHalfMapGrid(a, b);
   if (mask.length !== a.data.length) throw new RangeError(`mask has ${mask.length} voxels, the maps ${a.data.length}`);
   const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
   const below = options.randomiseBelow ?? RANDOMISE_BELOW_FSC;
   if (!(below > 0 && below <= 1)) throw new RangeError(`randomiseBelow must be in (0, 1], got ${below}`);
   const draws = options.randomisations ?? 1;
   if (!Number.isInteger(draws) || draws < 1) throw new RangeError(`randomisations must be a positive integer, got ${draws}`);
+  const { shape, voxelSizeA } = a;
+  const shells = shellIndex(shape, voxelSizeA);
+  const masks = (data: Float32Array): Float32Array => {
+    const out = new Float32Array(data.length);
+    for (let i = 0; i < out.length; i++) out[i] = data[i] * mask[i];
+    return out;
+  };
   const unmasked = fourierShellCorrelation(a, b);
-  const masked = fourierShellCorrelation(a, b, mask);
+  const fa = rfft3d(masks(a.data), shape);
+  const fb = rfft3d(masks(b.data), shape);
+  const masked = fscFromSpectra(fa, fb, shape, voxelSizeA, shells);
+  const maskedStoredHalf = fscFromSpectra(fa, fb, shape, voxelSizeA, shells, 'stored-half');
   const from = firstShellBelow(unmasked.fsc, below);
   if (from === null) {
-    return { unmasked, masked, randomisedMasked: null, corrected: Float64Array.from(masked.fsc), randomiseFromShell: null, randomiseFromA: null, seed, randomisations: 0 };
+    return { unmasked, masked, maskedStoredHalf, randomisedMasked: null, corrected: Float64Array.from(masked.fsc), randomiseFromShell: null, randomiseFromA: null, seed, randomisations: 0 };
   }
-  const rand = mulberry32(seed);
+  const phase = relionPhaseSampler(seed);
   let randomisedMasked: FscCurve | null = null;
   for (let d = 0; d < draws; d++) {
-    const ra: Volume = { ...a, data: randomisePhasesBeyond(a.data, a.shape, a.voxelSizeA, from, rand) };
-    const rb: Volume = { ...b, data: randomisePhasesBeyond(b.data, b.shape, b.voxelSizeA, from, rand) };
-    const c = fourierShellCorrelation(ra, rb, mask);
+    // RELION's order: all of half 1's samples, then half 2's, from one sequence
+    const ra = randomisePhasesBeyond(a.data, shape, voxelSizeA, from, phase);
+    const rb = randomisePhasesBeyond(b.data, shape, voxelSizeA, from, phase);
+    const c = fscFromSpectra(rfft3d(masks(ra), shape), rfft3d(masks(rb), shape), shape, voxelSizeA, shells, 'stored-half');
     if (!randomisedMasked) randomisedMasked = c;
     else for (let k = 0; k < c.fsc.length; k++) randomisedMasked.fsc[k] += c.fsc[k];
   }
@@ -177,11 +227,11 @@ export function correctedFsc(a: Volume, b: Volume, mask: Float32Array, options: 
   for (let k = 0; k < randomisedMasked.fsc.length; k++) randomisedMasked.fsc[k] /= draws;
   const corrected = new Float64Array(masked.fsc.length);
   for (let k = 0; k < corrected.length; k++) {
-    const t = masked.fsc[k];
+    const t = maskedStoredHalf.fsc[k];
     const n = randomisedMasked.fsc[k];
     if (k < from + CORRECTION_SHELL_OFFSET) corrected[k] = t;
     else if (!Number.isFinite(t) || !Number.isFinite(n)) corrected[k] = Number.NaN;
     else corrected[k] = n >= 1 ? t : (t - n) / (1 - n);
   }
-  return { unmasked, masked, randomisedMasked, corrected, randomiseFromShell: from, randomiseFromA: 1 / (from * unmasked.shellWidthPerA), seed, randomisations: draws };
+  return { unmasked, masked, maskedStoredHalf, randomisedMasked, corrected, randomiseFromShell: from, randomiseFromA: 1 / (from * unmasked.shellWidthPerA), seed, randomisations: draws };
 }

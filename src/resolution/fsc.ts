@@ -90,8 +90,12 @@ export function fourierShellCorrelation(a: Volume, b: Volume, mask?: Float32Arra
 /**
  * FSC from two half spectra (layout of {@link rfft3d}); shared by the global and the local FSC.
  * @param shellsOf optional precomputed {@link shellIndex} for this box (reused across windows)
+ * @param sums `'full-sphere'` (default): each shell sums the whole Hermitian spectrum (samples
+ *   with 0 < kx < nx/2 count twice, for themselves and their mirror −k); `'stored-half'`: each
+ *   stored half-spectrum sample counts once, as RELION's `getFSC` (src/fftw.cpp) sums — the kx = 0
+ *   (and kx = nx/2) plane then weighs double relative to the rest; `count` follows the same rule
  */
-export function fscFromSpectra(fa: Float32Array, fb: Float32Array, shape: Shape3, voxelSizeA: readonly number[], shellsOf?: ReturnType<typeof shellIndex>): FscCurve {
+export function fscFromSpectra(fa: Float32Array, fb: Float32Array, shape: Shape3, voxelSizeA: readonly number[], shellsOf?: ReturnType<typeof shellIndex>, sums: 'full-sphere' | 'stored-half' = 'full-sphere'): FscCurve {
   const { shell, nShells, shellWidthPerA } = shellsOf ?? shellIndex(shape, voxelSizeA);
   const [nx, ny, nz] = shape;
   const hx = (nx >> 1) + 1;
@@ -105,7 +109,7 @@ export function fscFromSpectra(fa: Float32Array, fb: Float32Array, shape: Shape3
     for (let x = 0; x < hx; x++) {
       const s = shell[o + x];
       if (s >= nShells) continue;
-      const w = x === 0 || x === nyqX ? 1 : 2;
+      const w = x === 0 || x === nyqX || sums === 'stored-half' ? 1 : 2;
       const i = 2 * (o + x);
       const ar = fa[i], ai = fa[i + 1], br = fb[i], bi = fb[i + 1];
       num[s] += w * (ar * br + ai * bi);

@@ -16,7 +16,7 @@ const SEED_MAX = 2 ** 31 - 1;
 export interface FscOptionValues {
   /** `--mask` path: both halves are multiplied by it; adds the phase-randomised corrected FSC. */
   mask?: string;
-  /** `--seed` of the phase randomisation (default 0). */
+  /** `--seed` of the phase randomisation (default 0): glibc `srand` seed, RELION's `--random_seed`. */
   seed?: number;
   /** `--randomisations`: draws averaged, 1..100 (default 1, as RELION). */
   randomisations?: number;
@@ -34,7 +34,7 @@ export type FscOptionKey = keyof FscOptionValues;
 /** The options of `occupy fsc` (without output placement and verbosity), in the order of its help. */
 export const FSC_OPTIONS: readonly OptionSpec<FscOptionKey>[] = [
   { key: 'mask', flags: '--mask <map>', flag: '--mask', type: 'path', doc: 'multiply both halves by this (soft) mask first; also reports the phase-randomised corrected FSC (as relion_postprocess) and its 0.143 resolution', group: 'input' },
-  { key: 'seed', flags: '--seed <n>', flag: '--seed', type: 'integer', range: { min: 0, max: SEED_MAX }, allowed: `an integer in 0..${SEED_MAX}`, default: 0, doc: 'seed of the phase randomisation with --mask (default 0: reproducible)', group: 'method' },
+  { key: 'seed', flags: '--seed <n>', flag: '--seed', type: 'integer', range: { min: 0, max: SEED_MAX }, allowed: `an integer in 0..${SEED_MAX}`, default: 0, doc: 'seed of the phase randomisation with --mask, as relion_postprocess --random_seed: the same random phases (default 0, RELION\'s default; 0 and 1 draw alike)', group: 'method' },
   { key: 'randomisations', flags: '--randomisations <n>', flag: '--randomisations', type: 'integer', range: { min: 1, max: 100 }, allowed: 'an integer in 1..100', default: 1, doc: 'with --mask: average the randomised-phase FSC over n draws (default 1, as RELION; more lowers its noise)', group: 'method' },
   { key: 'directional', flags: '--directional', flag: '--directional', type: 'boolean', doc: 'directional FSC (3DFSC-style): FSC in cones around 300 directions, resolution per direction, fitted best/worst directions and sphericity; writes 3dfsc_<stem>.mrc/.csv/_xyz.csv/.png/.svg/_log.txt', group: 'method' },
   { key: 'coneAngle', flags: '--cone-angle <deg>', flag: '--cone-angle', type: 'number', unit: '°', range: { min: 0, max: 90, minOpen: true, maxOpen: true }, doc: 'with --directional: cone half-angle in degrees (default 20)', group: 'method' },

@@ -214,7 +214,7 @@ export async function estimateLocalScale(volume: VolumeInput, options: LocalScal
   const summary = librarySummary(result, input, (performance.now() - t0) / 1000, options.nlrc === true);
   const out: LocalScaleResult = { scale, confidence, summary };
   if (options.keepIntermediates === true) {
-    out.intermediates = { input: publicVolume(result.input, input.originA), lowpassed: publicVolume(result.lowpassed, input.originA) };
+    out.intermediates = { input: publicVolume(result.input, input.originA), lowpassed: publicVolume(result.lowpassed!, input.originA) }; // kept: this call never passes keepLowpassed: false
   }
   rc.done();
   return out;

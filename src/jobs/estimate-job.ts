@@ -213,7 +213,8 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   timer.seconds.read -= loaded.resampleSeconds;
   const diagnosed = input.volume ?? ('processing' in loaded.estimateInput ? loaded.estimateInput.processing : loaded.estimateInput);
   const findings = opts.diagnostics === false ? [] : diagnoseInput(opts, diagnosed, timer);
-  const result = await estimateLocalScaleParallel(loaded.estimateInput, { ...opts, solventDef, targetMask, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f) });
+  // without --save-all-maps nothing reads the low-passed map after the confidence: it is computed in place
+  const result = await estimateLocalScaleParallel(loaded.estimateInput, { ...opts, solventDef, targetMask, keepLowpassed: opts.saveAllMaps === true, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f) });
 
   timer.phase('write', 0.9);
   await mkdir(outDir, { recursive: true });
@@ -242,7 +243,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   ]);
   if (opts.saveAllMaps) {
     if (result.downsampled) await write(names.downsampled, result.input, `${stem} down-sampled to ${result.processingShape.join('x')}`);
-    await write(names.lowpassed, result.lowpassed, `${stem} low-passed to ${result.settings.lowpassA.toFixed(2)} A`);
+    if (result.lowpassed) await write(names.lowpassed, result.lowpassed, `${stem} low-passed to ${result.settings.lowpassA.toFixed(2)} A`);
   }
   if (opts.angpix !== undefined) result.notes.push(`--angpix ${opts.angpix}: voxel size set to ${opts.angpix} Å (header: ${loaded.headerVoxel} Å); outputs carry the new voxel size.`);
   if (modifications.length > 0) {
@@ -368,10 +369,18 @@ interface LoadedInput {
  *   is larger than the box, `fourierResample` adds its work block and the processing-box map.
  *   The input stays until the modified maps (on its box, 4N bytes each plus their factor) are
  *   written.
- * - Then, on the processing box (`estimateLocalScaleParallel`): the low-passed map, the scale and
- *   confidence maps (4M bytes each), the scale worker's ring of filtered planes in wasm memory, the
- *   low-pass's pruned spectra (about M bytes); the work block is garbage by then. The scale and
- *   confidence maps are written from their arrays without copies.
+ * - Then, on the processing box (`estimateLocalScaleParallel`), next to the processing-box input
+ *   (4M bytes, shared with the worker, which reads it until the maximum filter ends): the scale map
+ *   (4M, shared, filled by the worker), the low-pass's pruned spectra (about M bytes, garbage once
+ *   the low-passed map exists) and the low-passed map (4M). Without `--save-all-maps` the
+ *   confidence is computed into the low-passed map's own array (`keepLowpassed: false`: `res`
+ *   mode; `occ` mode keeps both, the worker reads the low-passed map), so the peak holds three
+ *   processing-box maps, 12M bytes: 201 MB of the 333 MB peak RSS of a default 256³ run (was four
+ *   maps and 430 MB), the rest being Node itself (~45 MB), the worker thread and the FFT and
+ *   maximum-filter wasm memories (which never shrink). The work block of a streamed crop is
+ *   garbage by then. The scale and confidence maps are written from their arrays without copies
+ *   (fsynced, both at once), and the input's SHA-256 for the run record is computed through one
+ *   reused 1 MiB buffer (a read stream's chunks cost ~40 MB).
  *
  * @param wholeInputNeeded true when an output is computed on the input's own box
  * @throws as `readMrc` (MrcFormatError, or Error naming the file), RangeError for a bad `--angpix`

@@ -92,17 +92,20 @@ export function enforceConfidenceShape(raw: ArrayLike<number>): Float64Array {
  *
  * @param solventInput low-passed map, length N
  * @param curve the confidence curve computed from the same map
- * @returns confidence map, length N, values in [0, 1]
+ * @param out optional array for the result, length N; may be `solventInput` itself (computed in
+ *   place, chunk by chunk: the estimate job does so when it needs no low-passed map afterwards)
+ * @returns confidence map, length N, values in [0, 1] (`out` when given)
+ * @throws RangeError when `out` has another length
  */
-export function confidenceMap(solventInput: Float32Array, curve: ConfidenceCurve): Float32Array {
+export function confidenceMap(solventInput: Float32Array, curve: ConfidenceCurve, out?: Float32Array): Float32Array {
   const { lo, width } = curve.histogram;
   const n = curve.curve.length;
   // table[b] = confidence of a voxel in bin b (the curve one bin lower); bins as binIndex computes them
   const table = new Float32Array(n);
   for (let b = 0; b < n; b++) table[b] = curve.curve[b > 0 ? b - 1 : 0];
-  const out = new Float32Array(solventInput.length);
-  simdLookup(solventInput, lo, 1 / width, table, out);
-  return out;
+  const target = out ?? new Float32Array(solventInput.length);
+  simdLookup(solventInput, lo, 1 / width, table, target);
+  return target;
 }
 
 /**

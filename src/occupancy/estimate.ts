@@ -55,6 +55,14 @@ export interface EstimateOptions {
   targetMask?: Volume;
   /** Progress callback: phase name and overall fraction in [0, 1]. */
   onProgress?: (phase: string, fraction: number) => void;
+  /**
+   * Not a command-line option. `false`: in `res` mode the confidence is computed into the
+   * low-passed map's own array (nothing reads that map afterwards), so the result has no
+   * `lowpassed` and the run holds one processing-box map less (the estimate job does this unless
+   * `--save-all-maps`). Default true. No effect in `occ` mode, where the low-passed map is the
+   * scale input.
+   */
+  keepLowpassed?: boolean;
 }
 
 /** Everything the estimate produced. */
@@ -71,8 +79,8 @@ export interface EstimateResult {
   settings: DerivedSettings;
   /** The (possibly down-sampled) input, processing box. */
   input: Volume;
-  /** The low-passed input, processing box. */
-  lowpassed: Volume;
+  /** The low-passed input, processing box; absent when its array became the confidence map (`keepLowpassed: false`). */
+  lowpassed?: Volume;
   /** Local scale in [0, 1], processing box (after `--nlrc` when asked). */
   scale: Volume;
   /** Confidence (probability of not being solvent) in [0, 1], processing box. */
@@ -199,7 +207,9 @@ function solventAndConfidence(p: Prepared, lowpassed: Volume): { solvent: Solven
   const solvent = fitSolventModel(lowpassed.data, lowpassed.shape, p.solventDef?.data);
   p.timer.phase('confidence', 0.5);
   const curve = confidenceCurve(lowpassed.data, solvent.model, p.options.hedgeConfidence ?? 1);
-  const confData = confidenceMap(lowpassed.data, curve);
+  // in place when nothing reads the low-passed map any more (same values: a voxel-wise lookup)
+  const inPlace = p.options.keepLowpassed === false && p.mode === 'res';
+  const confData = confidenceMap(lowpassed.data, curve, inPlace ? lowpassed.data : undefined);
   p.timer.stop();
   return { solvent, curve, confData };
 }
@@ -265,7 +275,7 @@ function finish(
     downsampled: p.downsampled,
     settings: p.settings,
     input,
-    lowpassed,
+    lowpassed: conf.confData === lowpassed.data ? undefined : lowpassed,
     scale: { data: scaleData, ...geometry },
     confidence: { data: confData, ...geometry },
     solvent,

@@ -26,7 +26,7 @@ import { TOOL_VERSION } from '../core/version.js';
 import { hashFile, makeRunRecord, recordLabels } from '../core/run-record.js';
 import { resolvedSettings } from '../occupancy/run-settings.js';
 import { MRC_LABEL_COUNT } from '../io/mrc/header.js';
-import { headerOriginA } from '../io/mrc/origin.js';
+import { headerOriginA, resampledStartHeader } from '../io/mrc/origin.js';
 
 /** Version string recorded in labels, logs and summaries: `package.json`'s, read at run time. */
 export const OCCUPY_VERSION: string = TOOL_VERSION;
@@ -134,10 +134,7 @@ function voxelToAngstrom(h: MrcHeader, inputVoxelA: Vec3, processingVoxelA: Vec3
 
 /** Header for maps on the processing box: starts scaled when the box was down-sampled. */
 function processingTemplate(h: MrcHeader, r: EstimateResult): MrcHeader {
-  if (!r.downsampled) return h;
-  const order = [h.mapc, h.mapr, h.maps];
-  const f = (i: number) => r.processingShape[order[i] - 1] / r.inputShape[order[i] - 1];
-  return { ...h, nxstart: Math.round(h.nxstart * f(0)), nystart: Math.round(h.nystart * f(1)), nzstart: Math.round(h.nzstart * f(2)) };
+  return r.downsampled ? resampledStartHeader(h, r.inputShape, r.processingShape) : h;
 }
 
 

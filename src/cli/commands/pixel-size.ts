@@ -12,6 +12,7 @@ import { writeMrc } from '../../io/mrc/index.js';
 import { existsSync } from 'node:fs';
 import type { Shape3, Volume } from '../../core/volume.js';
 import { openMrcSections } from '../../io/mrc/index.js';
+import { resampledStartHeader, shiftedStartHeader } from '../../io/mrc/origin.js';
 import { cropOrPad, resampledShape } from '../../filters/resample-voxel-size.js';
 import { resampleSections } from '../../filters/resample-sections.js';
 import { OCCUPY_VERSION } from '../../jobs/estimate-job.js';
@@ -100,6 +101,7 @@ export async function runResample(mapPath: string, o: MapPixelOptions): Promise<
   const reader = await openMrcSections(mapPath);
   let r: Volume;
   let diag: InputDiagnostics;
+  let fullShape: Shape3;
   const m = { header: reader.header, volume: { shape: reader.shape, voxelSizeA: reader.voxelSizeA } };
   try {
     checkVoxelSize('--angpix', o.angpix, m.volume.shape);
@@ -111,13 +113,16 @@ export async function runResample(mapPath: string, o: MapPixelOptions): Promise<
     // mask's exact zeros with ringing), else on the resampled map before --box (a pad adds zeros)
     const inputVoxels = m.volume.shape[0] * m.volume.shape[1] * m.volume.shape[2];
     diag = await diagnoseCommandInput(inputVoxels <= DIAGNOSE_WHOLE_MAX_VOXELS ? (await readMapArg(mapPath, 'map')).volume : full);
+    fullShape = full.shape;
     r = box ? cropOrPad(full, box) : full;
   } finally {
     await reader.close();
   }
   warnFindings(o, diag);
-  const scale = r.shape.map((n, i) => n / m.volume.shape[i]);
-  const header = { ...m.header, nxstart: Math.round(m.header.nxstart * scale[0]), nystart: Math.round(m.header.nystart * scale[1]), nzstart: Math.round(m.header.nzstart * scale[2]) };
+  // voxel (0, 0, 0) keeps its place in Å: starts scaled along their own physical axes (mapc/mapr/maps),
+  // then moved by --box's centred crop/pad offset (cropOrPad's floor(n/2) - floor(m/2))
+  const resampledHeader = resampledStartHeader(m.header, m.volume.shape, fullShape);
+  const header = shiftedStartHeader(resampledHeader, [0, 1, 2].map((i) => Math.floor(fullShape[i] / 2) - Math.floor(r.shape[i] / 2)), r.voxelSizeA);
   await writeMrc(o.output, r, { template: header, labels: [`occupy-ts ${OCCUPY_VERSION}: Fourier-resampled to ${r.voxelSizeA[0].toFixed(4)} A, box ${r.shape.join('x')}`], protect: [mapPath] });
   process.stderr.write(`WARNING: ${RESCALED_MAP_WARNING}\n`);
   const exact = r.voxelSizeA.every((a) => Math.abs(a - o.angpix) < 1e-6 * o.angpix);

@@ -32,3 +32,48 @@ export function headerOriginA(h: MrcHeader, voxelSizeA: readonly number[]): Vec3
   const s = startXYZ(h);
   return [s[0] * voxelSizeA[0], s[1] * voxelSizeA[1], s[2] * voxelSizeA[2]];
 }
+
+/**
+ * The header with `nxstart/nystart/nzstart` (file order) set from start indices along the
+ * physical axes X, Y, Z: the inverse of {@link startXYZ} for a valid `mapc/mapr/maps`.
+ * @param start start indices along X, Y, Z (voxels; integers)
+ * @returns a copy of `h` (every other field unchanged)
+ */
+export function withStartXYZ(h: MrcHeader, start: readonly number[]): MrcHeader {
+  const order = [h.mapc, h.mapr, h.maps];
+  const fileStart = [0, 1, 2].map((i) => {
+    const axis = order[i] - 1;
+    return axis >= 0 && axis < 3 ? start[axis] : [h.nxstart, h.nystart, h.nzstart][i];
+  });
+  return { ...h, nxstart: fileStart[0], nystart: fileStart[1], nzstart: fileStart[2] };
+}
+
+/**
+ * Header for a map resampled (Fourier crop or pad, same physical extent) from `fromShape` to
+ * `toShape`: each start index is scaled by the box ratio of its own physical axis (the file's
+ * columns, rows and sections are the physical axes `mapc/mapr/maps`) and rounded, so that the
+ * position of voxel (0, 0, 0) in Å, `start × voxel size`, is kept (exactly when the scaled start
+ * is whole). `origin` (Å) is kept as it is. Used by the estimate's processing-box outputs and
+ * `occupy pixel-size resample`.
+ * @param fromShape box before, voxels along X, Y, Z
+ * @param toShape box after, voxels along X, Y, Z
+ * @returns a copy of `h` with the scaled starts
+ */
+export function resampledStartHeader(h: MrcHeader, fromShape: readonly number[], toShape: readonly number[]): MrcHeader {
+  const s = startXYZ(h);
+  return withStartXYZ(h, [0, 1, 2].map((i) => Math.round(s[i] * (toShape[i] / fromShape[i]))));
+}
+
+/**
+ * Header for a real-space crop or pad whose output voxel `(x, y, z)` is input voxel
+ * `(x + o_x, y + o_y, z + o_z)`: the starts move by `o` along their physical axes and a non-zero
+ * `origin` (Å) by `o × voxel size`, so every voxel keeps its position in Å.
+ * @param offset `o` along X, Y, Z (voxels; integers, negative for a pad)
+ * @param voxelSizeA voxel size along X, Y, Z in Å
+ */
+export function shiftedStartHeader(h: MrcHeader, offset: readonly number[], voxelSizeA: readonly number[]): MrcHeader {
+  const s = startXYZ(h);
+  const moved = withStartXYZ(h, [0, 1, 2].map((i) => s[i] + offset[i]));
+  if (h.origin.some((o) => o !== 0)) moved.origin = [0, 1, 2].map((i) => h.origin[i] + offset[i] * voxelSizeA[i]) as MrcHeader['origin'];
+  return moved;
+}

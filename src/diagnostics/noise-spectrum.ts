@@ -29,6 +29,13 @@ export const NOISE_CUTOFF_DROP_LN = 1.5;
 /** The band of the rise: from this fraction of the end frequency to the end frequency. */
 export const NOISE_BAND_FROM = 0.75;
 /**
+ * The band holds at least this many shells (it starts earlier than 0.75 × its end when needed, but
+ * not before shell 2): a cut-off at 8–12 Å in a 64–96-voxel cube leaves only 2–3 shells in
+ * 0.75–1 × the end, too few for a slope (measured: sharpened 8 Å maps at 0.8 Å voxels went
+ * unflagged; docs/diagnostics.md).
+ */
+export const NOISE_BAND_MIN_SHELLS = 4;
+/**
  * The band ends this many shells before a hard cut-off: closer shells are pulled down by the cut
  * (the solvent weight spreads every shell over its neighbours), which hides a rise.
  */
@@ -46,7 +53,7 @@ export interface NoiseSpectrum {
   solventFraction: number;
   /** Frequency (1/Å) of the first hard cut-off of the total spectrum beyond 1/25 Å; NaN without one. */
   cutoffPerA: number;
-  /** The band of the rise, 1/Å: end = three shells before the cut-off (or 0.9 × Nyquist), start = 0.75 × end. */
+  /** The band of the rise, 1/Å: end = three shells before the cut-off (or 0.9 × Nyquist), start = 0.75 × end or earlier to hold 4 shells. */
   bandFromPerA: number;
   bandToPerA: number;
   /** Shells in the band. */
@@ -220,7 +227,9 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   }
   const kEnd = cut > 0 ? cut - NOISE_BAND_CUTBACK : Math.floor(0.9 * (nShells - 1));
   const fEnd = frequencyPerA[Math.max(0, kEnd)];
-  const fStart = NOISE_BAND_FROM * fEnd;
+  // at least NOISE_BAND_MIN_SHELLS shells (from shell 2 on): a coarse cut-off leaves few shells in 0.75–1 × end
+  const kWide = kEnd - NOISE_BAND_MIN_SHELLS + 1;
+  const fStart = kWide >= 2 ? Math.min(NOISE_BAND_FROM * fEnd, frequencyPerA[kWide]) : NOISE_BAND_FROM * fEnd;
   let cnt = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
   for (let k = 1; k <= kEnd; k++) {
     if (frequencyPerA[k] < fStart) continue;

@@ -17,7 +17,7 @@ import { loadFft } from '../../src/math/fft.js';
 import { readMrc } from '../../src/io/mrc/index.js';
 import { diagnoseMap } from '../../src/diagnostics/index.js';
 import { SHARED_DATA, SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
-import { processedVariants, RAW_SPECS, rawSynthetic, type Variant } from './variants.js';
+import { processedVariants, RAW_SPECS, rawSynthetic, sharpen, type Variant } from './variants.js';
 
 const SINGLE = ['masked', 'flattened', 'sharpened', 'not-density'];
 const single = (v: Variant['map']): string[] => diagnoseMap(v).findings.map((f) => f.code).filter((c) => SINGLE.includes(c));
@@ -49,6 +49,16 @@ describe('diagnostics on processed variants of raw synthetic maps', () => {
   }
 });
 
+describe('sharpened variants of a coarse map on a fine grid (8 Å at 0.8 Å voxels: the cut-off leaves few shells)', () => {
+  before(async () => loadFft());
+  it('96³ at 0.8 Å, 8 Å, SNR 30: raw clean, ≥ 3 of 4 sharpened variants flagged', () => {
+    const raw = rawSynthetic({ n: 96, voxelSizeA: 0.8, resolutionA: 8, snr: 30, seed: 104 });
+    assert.deepEqual(single(raw), []);
+    const flagged = [-100, -150, -200, -300].filter((b) => diagnoseMap(sharpen(raw, b, 8)).findings.some((f) => f.code === 'sharpened'));
+    assert.ok(flagged.length >= 3, `flagged: ${flagged.join(', ')}`);
+  });
+});
+
 describe('diagnostics on processed variants of raw real maps', { skip: skipWithoutShared() }, () => {
   before(async () => loadFft());
   const counts: Record<string, number> = {};
@@ -65,9 +75,9 @@ describe('diagnostics on processed variants of raw real maps', { skip: skipWitho
   it('nonemdb_betagal_ngl.mrc.gz: ≥ 3 of 4 sharpened variants flagged', () => {
     assert.ok(counts['nonemdb_betagal_ngl.mrc.gz'] >= 3, JSON.stringify(counts));
   });
-  // EMD-1883's own spectrum ends in a cut-off at ~20 Å: its noise band lies at 26–35 Å, where B = −100 … −300
-  // changes the amplitude by < 10 %; only the flat-signal rule sees the two strongest (docs/diagnostics.md, Limits)
-  it('emd_1883.map: ≥ 3 of 4 sharpened variants flagged (measured: 2 of 4, B = −200 and −300)', { todo: 'EMD-1883 reaches 2 of 4 (docs/diagnostics.md, Limits)' }, () => {
+  // EMD-1883's own spectrum ends in a steep fall at ~20 Å: its solvent-noise band lies at 26–37 Å, where B = −100 … −300
+  // changes the amplitude by < 10 %; the flat-signal rule sees all four (B ratio 0.36, 0.31, 0.25, −0.09 < 0.4; raw 1.24)
+  it('emd_1883.map: ≥ 3 of 4 sharpened variants flagged', () => {
     assert.ok(counts['emd_1883.map'] >= 3, JSON.stringify(counts));
   });
 });

@@ -12,6 +12,7 @@
  */
 import { assertGeometry, assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import { cfftAxis, cfftAxisInPlace, irfft3d, irfftRows, rfft3d, rfftRows } from '../math/fft.js';
+import { ResampleThread } from './resample-thread.js';
 
 /** One contribution to an output frequency bin: input bin index and weight. */
 interface Source {
@@ -146,7 +147,18 @@ export interface PlaneSlab {
 export interface PlaneResampleOptions {
   /** Allocate the output in a SharedArrayBuffer (for worker threads); default false. */
   shared?: boolean;
+  /**
+   * Share the work with a second thread (`resample-thread.ts`; default false): each plane's
+   * forward passes, the Z columns and the inverse planes are split in halves; same result bit for
+   * bit. Used for inputs of at least {@link THREADED_MIN_VOXELS} voxels. The output is then
+   * SharedArrayBuffer-backed whatever `shared` says. Slabs whose data are SharedArrayBuffer-backed
+   * (`openMrcSections(path, { shared: true })`) are handed over without a copy.
+   */
+  threads?: boolean;
 }
+
+/** Inputs smaller than this (voxels) are resampled on one thread: a worker would not pay off. */
+export const THREADED_MIN_VOXELS = 192 ** 3;
 
 /**
  * {@link fourierResample} of a map that arrives as slabs of Z planes and is never held whole: the
@@ -184,25 +196,75 @@ export async function fourierResamplePlanes(
   // geometry checks of prepare() on an empty stand-in (the data are never held whole)
   const result = prepare({ data: new Float32Array(0), shape, voxelSizeA }, newShape, false);
   const same = shape.every((n, i) => n === newShape[i]);
-  const r = same ? undefined : new PrunedResampler(shape, newShape);
-  const copy = same ? allocate(nx * ny * nz, options.shared === true) : undefined;
-  let next = 0;
-  let compute = 0;
-  for await (const slab of slabs) {
-    if (slab.first !== next || slab.count < 1 || slab.data.length !== slab.count * planeVoxels || next + slab.count > nz) {
-      throw new Error(`internal: expected Z planes from ${next} of a ${shape.join('x')} map, got ${slab.count} planes from ${slab.first} (${slab.data.length} voxels)`);
+  const helper = !same && options.threads === true && nx * ny * nz >= THREADED_MIN_VOXELS ? new ResampleThread() : undefined;
+  try {
+    const block = helper ? allocate(PrunedResampler.blockLength(shape, newShape), true) : undefined;
+    const r = same ? undefined : new PrunedResampler(shape, newShape, block);
+    const copy = same ? allocate(nx * ny * nz, options.shared === true) : undefined;
+    const started = helper?.run({ kind: 'init', inShape: shape, outShape: newShape, block: block as Float32Array });
+    started?.catch(() => undefined); // awaited with the first planes
+    // the worker's planes of a slab that is not shared are copied here (allocated once)
+    let staging: Float32Array | undefined;
+    let next = 0;
+    let compute = 0;
+    for await (const slab of slabs) {
+      if (slab.first !== next || slab.count < 1 || slab.data.length !== slab.count * planeVoxels || next + slab.count > nz) {
+        throw new Error(`internal: expected Z planes from ${next} of a ${shape.join('x')} map, got ${slab.count} planes from ${slab.first} (${slab.data.length} voxels)`);
+      }
+      const t0 = performance.now();
+      if (copy) copy.set(slab.data, next * planeVoxels);
+      else {
+        // this thread: the first ceil(count/2) planes; the worker: the others, at the same time
+        const mine = helper ? Math.ceil(slab.count / 2) : slab.count;
+        let theirs: Promise<void> | undefined;
+        if (helper && mine < slab.count) {
+          let data = slab.data.subarray(mine * planeVoxels);
+          if (!isSharedArray(data)) {
+            if (!staging || staging.length < data.length) staging = allocate(data.length, true);
+            staging.set(data);
+            data = staging.subarray(0, data.length);
+          }
+          await started;
+          theirs = helper.run({ kind: 'planes', inShape: shape, first: next + mine, count: slab.count - mine, data });
+          theirs.catch(() => undefined); // awaited below
+        }
+        for (let k = 0; k < mine; k++) (r as PrunedResampler).forwardPlane(next + k, slab.data.subarray(k * planeVoxels, (k + 1) * planeVoxels));
+        await theirs; // before the source may reuse the slab
+      }
+      compute += performance.now() - t0;
+      next += slab.count;
     }
+    if (next !== nz) throw new Error(`internal: the planes of a ${shape.join('x')} map ended after ${next} of ${nz}`);
     const t0 = performance.now();
-    if (copy) copy.set(slab.data, next * planeVoxels);
-    else for (let k = 0; k < slab.count; k++) (r as PrunedResampler).forwardPlane(next + k, slab.data.subarray(k * planeVoxels, (k + 1) * planeVoxels));
+    let data: Float32Array;
+    if (copy) data = copy;
+    else if (!helper) data = (r as PrunedResampler).finish(options.shared === true);
+    else {
+      const res = r as PrunedResampler;
+      await started;
+      const half = Math.ceil(res.columns / 2);
+      const z = helper.run({ kind: 'z', c0: half, c1: res.columns });
+      z.catch(() => undefined);
+      res.zPass(0, half);
+      await z;
+      const mz = newShape[2];
+      data = allocate(newShape[0] * newShape[1] * mz, true);
+      const zHalf = Math.ceil(mz / 2);
+      const inverse = helper.run({ kind: 'inverse', out: data, z0: zHalf, z1: mz });
+      inverse.catch(() => undefined);
+      res.inversePlanes(data, 0, zHalf);
+      await inverse;
+    }
     compute += performance.now() - t0;
-    next += slab.count;
+    return { volume: result(data), computeSeconds: compute / 1000 };
+  } finally {
+    await helper?.close();
   }
-  if (next !== nz) throw new Error(`internal: the planes of a ${shape.join('x')} map ended after ${next} of ${nz}`);
-  const t0 = performance.now();
-  const data = copy ?? (r as PrunedResampler).finish(options.shared === true);
-  compute += performance.now() - t0;
-  return { volume: result(data), computeSeconds: compute / 1000 };
+}
+
+/** Whether a typed array's memory is a SharedArrayBuffer (visible to a worker without a copy). */
+function isSharedArray(a: Float32Array): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
 }
 
 function allocate(n: number, shared: boolean): Float32Array {
@@ -211,9 +273,14 @@ function allocate(n: number, shared: boolean): Float32Array {
 
 /**
  * The pruned separable crop/pad of {@link fourierResample}, fed one input Z plane at a time
- * ({@link forwardPlane} for z = 0..nz-1 in any order, then {@link finish} once).
+ * ({@link forwardPlane} for z = 0..nz-1 in any order, then {@link finish} once). Two threads can
+ * share the work (`resample-thread.ts`): each holds a resampler over the same shared block
+ * ({@link blockLength}), runs {@link forwardPlane} on its own planes, then, after both are done,
+ * {@link zPass} on its own columns, then {@link inversePlanes} on its own output planes; every
+ * value is computed by the same operations as on one thread, so the result is the same bit for bit.
+ * @internal exported for the worker thread of `resample-thread.ts`
  */
-class PrunedResampler {
+export class PrunedResampler {
   private readonly planX: XGather;
   private readonly planY: Gather;
   private readonly planZ: Gather;
@@ -224,10 +291,20 @@ class PrunedResampler {
   private readonly rowsY: number;
   private readonly block: Float32Array;
   private readonly rows: Float32Array;
+  private yPlane: Float32Array | undefined;
+  /** The Y pass's rows of one plane when they outnumber the plane's (an even crop), else undefined. */
+  private readonly ySpill: Float32Array | undefined;
 
+  /**
+   * @param inShape input box [nx, ny, nz], voxels
+   * @param outShape output box [mx, my, mz], voxels
+   * @param block the work block, length {@link blockLength}`(inShape, outShape)` (e.g. a
+   *   SharedArrayBuffer another thread's resampler also works on); default a new one
+   */
   constructor(
     private readonly inShape: Shape3,
     private readonly outShape: Shape3,
+    block?: Float32Array,
   ) {
     const [nx, ny, nz] = inShape;
     const [mx, my, mz] = outShape;
@@ -241,10 +318,25 @@ class PrunedResampler {
     this.rowsY = Math.max(this.planY.need.length, my); // rows the Y pass of one plane writes before its crop/pad
     // The block holds, in turn: [z][my][hxOut] after the X and Y passes (nz planes), the needed Z
     // bins, and the output's half spectrum [mz][my][hxOut] (before and after the inverse along Z).
-    // The Y pass of the last plane may write rowsY - my rows past its plane (the merge partner of an
-    // even crop), hence the slack.
-    this.block = new Float32Array(Math.max(nz, mz) * this.plane + (this.rowsY - my) * this.rowFloats);
+    const length = PrunedResampler.blockLength(inShape, outShape);
+    if (block && block.length !== length) throw new RangeError(`internal: resampler block of ${block.length} floats, expected ${length}`);
+    this.block = block ?? new Float32Array(length);
     this.rows = new Float32Array(2 * ny * Math.max(this.planX.bins, this.hxOut));
+    // with a spill, the Y pass of a plane runs in a buffer of its own and is copied into the block:
+    // it would otherwise write into the next plane, which another thread may be working on
+    this.ySpill = this.rowsY > my ? new Float32Array(this.rowsY * this.rowFloats) : undefined;
+  }
+
+  /** Float32 length of the work block for `inShape` -> `outShape` (see {@link fourierResample}'s memory). */
+  static blockLength(inShape: Shape3, outShape: Shape3): number {
+    const [, , nz] = inShape;
+    const [mx, my, mz] = outShape;
+    return Math.max(nz, mz) * my * 2 * ((mx >> 1) + 1);
+  }
+
+  /** Columns (`my * (floor(mx/2)+1)` complex values of a plane) that {@link zPass} splits. */
+  get columns(): number {
+    return this.outShape[1] * this.hxOut;
   }
 
   /**
@@ -258,34 +350,55 @@ class PrunedResampler {
     const { rows, planX, planY, hxOut, plane } = this;
     rfftRows(data, nx, ny, planX.bins, rows);
     applyXGather(rows, ny, planX, hxOut);
-    const target = this.block.subarray(z * plane, z * plane + this.rowsY * this.rowFloats);
+    const target = this.ySpill ?? this.block.subarray(z * plane, (z + 1) * plane);
     cfftAxis(rows, 1, hxOut, ny, this.allY, planY.need, false, target);
     gatherInPlace(target, planY, hxOut);
+    if (this.ySpill) this.block.set(this.ySpill.subarray(0, plane), z * plane);
   }
 
   /** Along Z in place, then the inverse per output plane; returns the output (x fastest). */
   finish(shared = false): Float32Array {
-    const [nx, ny, nz] = this.inShape;
     const [mx, my, mz] = this.outShape;
-    const { hxOut, plane, planZ } = this;
-    // along Z, in place: the needed Z bins, Z crop/pad, normalisation, inverse along Z
+    this.zPass(0, this.columns);
+    const out = allocate(mx * my * mz, shared);
+    this.inversePlanes(out, 0, mz);
+    return out;
+  }
+
+  /**
+   * Along Z in place for the columns `[c0, c1)` of the block (once every plane went through
+   * {@link forwardPlane}): the needed Z bins, the Z crop/pad, the normalisation and the inverse
+   * along Z. Each column is independent of the others.
+   */
+  zPass(c0: number, c1: number): void {
+    const [nx, ny, nz] = this.inShape;
+    const [, , mz] = this.outShape;
+    const { plane, planZ } = this;
+    const inner = this.columns;
+    const columns = [c0, c1] as const;
     const spectrum = this.block.subarray(0, Math.max(nz, mz) * plane);
-    cfftAxisInPlace(spectrum, my * hxOut, nz, indexRange(nz), planZ.need, false);
-    gatherInPlace(spectrum, planZ, my * hxOut);
+    cfftAxisInPlace(spectrum, inner, nz, indexRange(nz), planZ.need, false, columns);
+    gatherInPlace(spectrum, planZ, inner, c0, c1);
     // (M/N) of the crop/pad times 1/M of the inverse transform
     const norm = 1 / (nx * ny * nz);
-    for (let i = 0, end = mz * plane; i < end; i++) spectrum[i] *= norm;
+    for (let z = 0; z < mz; z++) for (let i = z * plane + 2 * c0, end = z * plane + 2 * c1; i < end; i++) spectrum[i] *= norm;
     const outZ = indexRange(mz);
+    cfftAxisInPlace(spectrum, inner, mz, outZ, outZ, true, columns);
+  }
+
+  /**
+   * The inverse of output planes `z0..z1-1` (after {@link zPass} of every column): along Y, then
+   * the X rows back to real, into `out` (length mx*my*mz, index (z*my + y)*mx + x).
+   */
+  inversePlanes(out: Float32Array, z0: number, z1: number): void {
+    const [mx, my] = this.outShape;
+    const { hxOut, plane } = this;
     const outY = indexRange(my);
-    cfftAxisInPlace(spectrum, my * hxOut, mz, outZ, outZ, true);
-    // inverse per output plane: along Y, then the X rows back to real
-    const yPlane = new Float32Array(plane);
-    const out = allocate(mx * my * mz, shared);
-    for (let z = 0; z < mz; z++) {
-      cfftAxis(spectrum.subarray(z * plane, (z + 1) * plane), 1, hxOut, my, outY, outY, true, yPlane);
+    const yPlane = (this.yPlane ??= new Float32Array(plane));
+    for (let z = z0; z < z1; z++) {
+      cfftAxis(this.block.subarray(z * plane, (z + 1) * plane), 1, hxOut, my, outY, outY, true, yPlane);
       irfftRows(yPlane, mx, my, hxOut, out.subarray(z * mx * my, (z + 1) * mx * my));
     }
-    return out;
   }
 }
 
@@ -346,22 +459,25 @@ function axisGather(n: number, m: number): Gather {
 /**
  * Apply a {@link Gather} in place to `buf`, which holds `need.length` rows of `inner` complex
  * values and has room for `max(need.length, m)` rows; afterwards its first `m` rows are the output.
- * Rows are processed in the order in which no source is overwritten before it is read.
+ * Rows are processed in the order in which no source is overwritten before it is read. Only the
+ * complex columns `[c0, c1)` of each row are touched (one thread's share; default all).
  */
-function gatherInPlace(buf: Float32Array, g: Gather, inner: number): void {
+function gatherInPlace(buf: Float32Array, g: Gather, inner: number, c0 = 0, c1 = inner): void {
   const width = 2 * inner;
   const m = g.start.length - 1;
+  const a = 2 * c0;
+  const b = 2 * c1;
   for (let step = 0; step < m; step++) {
     const j = g.ascending ? step : m - 1 - step;
     const d = j * width;
     const s0 = g.start[j];
     const s1 = g.start[j + 1];
     if (s0 === s1) {
-      buf.fill(0, d, d + width);
+      buf.fill(0, d + a, d + b);
     } else if (s1 - s0 === 1 && g.weight[s0] === 1) {
-      if (g.source[s0] !== j) buf.copyWithin(d, g.source[s0] * width, (g.source[s0] + 1) * width);
+      if (g.source[s0] !== j) buf.copyWithin(d + a, g.source[s0] * width + a, g.source[s0] * width + b);
     } else {
-      for (let i = 0; i < width; i++) {
+      for (let i = a; i < b; i++) {
         let v = 0;
         for (let t = s0; t < s1; t++) v += g.weight[t] * buf[g.source[t] * width + i];
         buf[d + i] = v;

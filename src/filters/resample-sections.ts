@@ -11,6 +11,11 @@ export interface ResampleSectionsOptions {
   voxelSizeA?: Vec3;
   /** Allocate the result in a SharedArrayBuffer (files in axis order 1, 2, 3 only; default false). */
   shared?: boolean;
+  /**
+   * Share the computation with a second thread (default false; see `fourierResamplePlanes`);
+   * open the reader with `shared: true` so that its slabs are handed over without a copy.
+   */
+  threads?: boolean;
 }
 
 /**
@@ -38,7 +43,7 @@ export async function resampleSections(reader: MrcSectionReader, newShape: Shape
   const inFile = <T>(v: readonly T[]): [T, T, T] => [v[order[0] - 1], v[order[1] - 1], v[order[2] - 1]];
   const identity = order[0] === 1 && order[1] === 2 && order[2] === 3;
   const fileOut = inFile(newShape);
-  const r = await fourierResamplePlanes(reader.sections(), reader.fileBox, inFile(voxelSizeA), fileOut, { shared: options.shared === true && identity });
+  const r = await fourierResamplePlanes(reader.sections(), reader.fileBox, inFile(voxelSizeA), fileOut, { shared: options.shared === true && identity, threads: options.threads === true });
   if (identity) return r;
   const physicalVoxel: Vec3 = [1, 1, 1];
   for (let i = 0; i < 3; i++) physicalVoxel[order[i] - 1] = r.volume.voxelSizeA[i];

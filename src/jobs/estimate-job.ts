@@ -392,12 +392,13 @@ async function readInput(opts: EstimateFileOptions, wholeInputNeeded: boolean): 
   };
   const describe = (a: Vec3) => a.map((v) => v.toFixed(4)).join(', ');
   if (!wholeInputNeeded && estimateOptionErrors(opts).length === 0) {
-    const reader = await openMrcSections(opts.inputPath);
+    // slabs in shared memory: the crop's second thread works on them without a copy
+    const reader = await openMrcSections(opts.inputPath, { shared });
     const procShape = processingBox(reader.shape, opts.maxBox ?? DEFAULT_MAX_BOX);
     if (procShape.some((n, i) => n !== reader.shape[i])) {
       try {
         const voxelSizeA = angpixVoxel(reader.shape, reader.voxelSizeA);
-        const cropped = await resampleSections(reader, procShape, { voxelSizeA, shared });
+        const cropped = await resampleSections(reader, procShape, { voxelSizeA, shared, threads: shared });
         const processing = cropped.volume;
         return {
           input: { header: reader.header, shape: reader.shape, voxelSizeA },

@@ -167,3 +167,36 @@ test('streamed estimate of a map above --max-box: the whole-map result, NaN refu
     rmSync(work, { recursive: true, force: true });
   }
 });
+
+test('threaded crop/pad (a second thread for half the planes, columns and output planes): the one-thread result bit for bit', { timeout: 300_000 }, async () => {
+  await loadFft();
+  // just above THREADED_MIN_VOXELS (192³), odd and even sizes; Y 196 -> 98 is an even crop (merged Nyquist rows)
+  const shape: Shape3 = [200, 196, 190];
+  const data = new Float32Array(shape[0] * shape[1] * shape[2]);
+  let s = 12345;
+  for (let i = 0; i < data.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    data[i] = s / 2 ** 32 - 0.5;
+  }
+  const plane = shape[0] * shape[1];
+  /** Slabs of 7 planes (the last one shorter), in ordinary or in shared memory. */
+  async function* slabs(shared: boolean) {
+    for (let first = 0; first < shape[2]; first += 7) {
+      const count = Math.min(7, shape[2] - first);
+      const part = data.subarray(first * plane, (first + count) * plane);
+      const copy = shared ? new Float32Array(new SharedArrayBuffer(4 * part.length)) : new Float32Array(part.length);
+      copy.set(part);
+      yield { first, count, data: copy };
+    }
+  }
+  for (const target of [[101, 98, 96], [210, 200, 191]] as Shape3[]) {
+    const one = await fourierResamplePlanes(slabs(false), shape, [1, 1, 1], target);
+    const two = await fourierResamplePlanes(slabs(false), shape, [1, 1, 1], target, { threads: true });
+    const twoShared = await fourierResamplePlanes(slabs(true), shape, [1, 1, 1], target, { threads: true });
+    assert.ok(two.volume.data.buffer instanceof SharedArrayBuffer, 'the threaded output is shared');
+    assert.deepEqual(two.volume.data, one.volume.data, `${shape.join('x')} -> ${target.join('x')}: slabs copied for the worker`);
+    assert.deepEqual(twoShared.volume.data, one.volume.data, `${shape.join('x')} -> ${target.join('x')}: shared slabs`);
+  }
+  // and the one-thread stream is fourierResample of the whole map
+  assert.deepEqual((await fourierResamplePlanes(slabs(false), shape, [1, 1, 1], [101, 98, 96])).volume.data, fourierResample({ data, shape, voxelSizeA: [1, 1, 1] }, [101, 98, 96]).data);
+});

@@ -98,7 +98,7 @@ export async function runResample(mapPath: string, o: MapPixelOptions): Promise<
   checkVoxelSize('--angpix', o.angpix);
   o = { ...o, output: outputFile(o.output, `${mapStem(mapPath)}_${o.angpix}.mrc`) }; // -o DIR/ → DIR/<stem>_<angpix>.mrc
   if (!existsSync(mapPath)) throw new Error(`cannot read map '${mapPath}': no such file`);
-  const reader = await openMrcSections(mapPath);
+  const reader = await openMrcSections(mapPath, { shared: true }); // slabs shared with the crop's second thread
   let r: Volume;
   let diag: InputDiagnostics;
   let fullShape: Shape3;
@@ -108,7 +108,7 @@ export async function runResample(mapPath: string, o: MapPixelOptions): Promise<
     const resampled = resampledShape(m.volume.shape, m.volume.voxelSizeA, o.angpix);
     checkResampleBox(resampled, `--angpix ${o.angpix} would resample the ${m.volume.shape.join('x')} map at ${m.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å to ${resampled.join('x')} voxels`);
     const box: Shape3 | undefined = o.box !== undefined ? [o.box, o.box, o.box] : undefined;
-    const full = (await resampleSections(reader, resampled)).volume;
+    const full = (await resampleSections(reader, resampled, { threads: true })).volume;
     // input diagnostics: on the input when it is small enough to read whole (resampling fills a
     // mask's exact zeros with ringing), else on the resampled map before --box (a pad adds zeros)
     const inputVoxels = m.volume.shape[0] * m.volume.shape[1] * m.volume.shape[2];

@@ -27,6 +27,11 @@ export interface MrcSectionReadOptions {
   name?: string;
   /** Target size of one slab in bytes of float32 (default 32 MiB; at least one section). */
   slabBytes?: number;
+  /**
+   * Slabs in SharedArrayBuffer memory (default false), so that a worker thread can work on them
+   * without a copy (the threaded Fourier crop).
+   */
+  shared?: boolean;
 }
 
 /**
@@ -115,6 +120,7 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
   const sectionBytes = sectionVoxels * bpv;
   const perSlab = Math.max(1, Math.min(header.nz, Math.floor((options.slabBytes ?? 32 << 20) / (4 * sectionVoxels))));
   const direct = mode === 2 && littleEndian === HOST_LITTLE_ENDIAN;
+  const floatArray = (n: number) => (options.shared ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n));
   const checkFinite = options.allowNonFinite !== true && (mode === 2 || mode === 12);
   let min = Infinity;
   let max = -Infinity;
@@ -153,9 +159,9 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
   async function* plainSections(): AsyncGenerator<MrcSlab> {
     // two byte buffers: the read of slab k+1 runs while slab k is used
     // float32 in the host's byte order is read straight into the slab, other modes are decoded
-    const floats = direct ? [new Float32Array(perSlab * sectionVoxels), new Float32Array(perSlab * sectionVoxels)] : [];
+    const floats = direct ? [floatArray(perSlab * sectionVoxels), floatArray(perSlab * sectionVoxels)] : [];
     const bytes = direct ? floats.map((f) => new Uint8Array(f.buffer)) : [new Uint8Array(perSlab * sectionBytes), new Uint8Array(perSlab * sectionBytes)];
-    const decoded = direct ? undefined : new Float32Array(perSlab * sectionVoxels);
+    const decoded = direct ? undefined : floatArray(perSlab * sectionVoxels);
     const readSlab = (k: number, first: number): Promise<void> => {
       const count = Math.min(perSlab, header.nz - first);
       return readFully(fh, bytes[k].subarray(0, count * sectionBytes), layout.dataOffset + first * sectionBytes);
@@ -179,8 +185,8 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
 
   async function* gzipSections(): AsyncGenerator<MrcSlab> {
     const source = gz as GzipSource;
-    const raw = new Uint8Array(perSlab * sectionBytes);
-    const decoded = direct ? new Float32Array(raw.buffer) : new Float32Array(perSlab * sectionVoxels);
+    const raw = direct ? new Uint8Array(floatArray(perSlab * sectionVoxels).buffer) : new Uint8Array(perSlab * sectionBytes);
+    const decoded = direct ? new Float32Array(raw.buffer) : floatArray(perSlab * sectionVoxels);
     for (let first = 0; first < header.nz; first += perSlab) {
       const count = Math.min(perSlab, header.nz - first);
       await source.fill(raw.subarray(0, count * sectionBytes));

@@ -155,6 +155,8 @@ export function irfftRows(spectrum: Float32Array, n: number, rows: number, bins:
  * @param indexOut positions (0..n-1) of the wanted outputs
  * @param inverse true for the inverse (`+i`) transform
  * @param target optional output (length >= `2*outer*indexOut.length*inner`, not `src`), overwritten and returned
+ * @param columns only the columns `c` in `[columns[0], columns[1])` are transformed (the others of
+ *   `target` are left as they are), e.g. one thread's share; default all
  * @returns Float32Array of length `2*outer*indexOut.length*inner` (new unless `target`), layout
  *   `[outer][indexOut.length][inner]`
  * @throws Error when called before {@link loadFft}; RangeError for invalid sizes or indices
@@ -168,6 +170,7 @@ export function cfftAxis(
   indexOut: Int32Array,
   inverse: boolean,
   target?: Float32Array,
+  columns?: readonly [number, number],
 ): Float32Array {
   const w = getKiss();
   const mIn = indexIn.length;
@@ -179,9 +182,11 @@ export function cfftAxis(
   for (const idx of [indexIn, indexOut]) for (const p of idx) if (!(p >= 0 && p < n)) throw new RangeError(`cfftAxis: index ${p} outside 0..${n - 1}`);
   if (target && target.length < 2 * outer * mOut * inner) throw new RangeError(`cfftAxis: out length must be >= ${2 * outer * mOut * inner}, got ${target.length}`);
   const out = target ?? new Float32Array(2 * outer * mOut * inner);
+  const [cBegin, cEnd] = columns ?? [0, inner];
+  if (!(Number.isInteger(cBegin) && Number.isInteger(cEnd) && 0 <= cBegin && cBegin <= cEnd && cEnd <= inner)) throw new RangeError(`cfftAxis: columns [${cBegin}, ${cEnd}) outside 0..${inner}`);
   if (n === 1) {
     // the identity: every output reads the single input sample
-    for (let o = 0; o < outer; o++) for (let i = 0; i < mOut; i++) out.set(src.subarray(2 * o * mIn * inner, 2 * (o * mIn + 1) * inner), 2 * (o * mOut + i) * inner);
+    for (let o = 0; o < outer; o++) for (let i = 0; i < mOut; i++) out.set(src.subarray(2 * (o * mIn * inner + cBegin), 2 * (o * mIn * inner + cEnd)), 2 * ((o * mOut + i) * inner + cBegin));
     return out;
   }
   const usePf = pffftCan(n, false);
@@ -192,7 +197,7 @@ export function cfftAxis(
   // below thrashed (they took 1.6 s of the 512³ -> 256³ crop; 64 bytes of padding keep PFFFT's
   // 16-byte alignment).
   const cs = n + COLUMN_PAD;
-  const batch = Math.max(1, Math.min(inner, Math.floor(BATCH_BYTES / (8 * cs))));
+  const batch = Math.max(1, Math.min(cEnd - cBegin, Math.floor(BATCH_BYTES / (8 * cs))));
   const inPtr = p ? pfScratch(p, pfIn, 8 * batch * cs) : ensureScratch(w, scratchIn, 8 * batch * cs);
   const outPtr = p ? pfScratch(p, pfOut, 8 * batch * cs) : ensureScratch(w, scratchOut, 8 * batch * cs);
   const workPtr = p ? pfScratch(p, pfWork, 8 * n) : 0;
@@ -200,8 +205,8 @@ export function cfftAxis(
   for (let o = 0; o < outer; o++) {
     const srcBlock = 2 * o * mIn * inner;
     const dstBlock = 2 * o * mOut * inner;
-    for (let c0 = 0; c0 < inner; c0 += batch) {
-      const m = Math.min(batch, inner - c0);
+    for (let c0 = cBegin; c0 < cEnd; c0 += batch) {
+      const m = Math.min(batch, cEnd - c0);
       let heap = heapOf();
       const ib = inPtr >> 2;
       if (mIn < n) heap.fill(0, ib, ib + 2 * m * cs);
@@ -259,14 +264,15 @@ export function cfftAxis(
  * @param indexIn positions (0..n-1, distinct) of the given input rows
  * @param indexOut positions (0..n-1) of the wanted output rows
  * @param inverse true for the inverse (`+i`, unnormalised) transform
+ * @param columns only these columns (`[begin, end)`), as in {@link cfftAxis}; default all
  * @throws Error when called before {@link loadFft}; RangeError for invalid sizes or indices
  */
-export function cfftAxisInPlace(data: Float32Array, inner: number, n: number, indexIn: Int32Array, indexOut: Int32Array, inverse: boolean): void {
+export function cfftAxisInPlace(data: Float32Array, inner: number, n: number, indexIn: Int32Array, indexOut: Int32Array, inverse: boolean, columns?: readonly [number, number]): void {
   const rows = Math.max(indexIn.length, indexOut.length);
   if (data.length < 2 * rows * inner) throw new RangeError(`cfftAxisInPlace: data length must be >= ${2 * rows * inner}, got ${data.length}`);
   // Safe because cfftAxis with outer = 1 copies each batch of columns (every input row of them)
   // into wasm memory before it writes the output rows of the same columns, and no other columns.
-  cfftAxis(data, 1, inner, n, indexIn, indexOut, inverse, data);
+  cfftAxis(data, 1, inner, n, indexIn, indexOut, inverse, data, columns);
 }
 
 /** Set-up shared by the PFFFT row transforms: the real plan and scratch for a batch of rows of length n. */

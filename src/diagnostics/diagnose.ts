@@ -6,7 +6,7 @@
 import { assertVolume, type Vec3, type Volume } from '../core/volume.js';
 import type { Finding } from './findings.js';
 import { FINDING_CODES } from './findings.js';
-import { measureMapFeatures, type MapFeatures } from './map-features.js';
+import { measureMapFeatures, sampledRange, type MapFeatures } from './map-features.js';
 import { centreCubeFsc, radialAmplitude } from './spectrum.js';
 import { guinierAnalysis, type GuinierFit } from './guinier.js';
 import { solventNoiseSpectrum, type NoiseSpectrum } from './noise-spectrum.js';
@@ -58,16 +58,44 @@ export interface PairDiagnosis {
 
 const order = (a: Finding, b: Finding): number => FINDING_CODES.indexOf(a.code) - FINDING_CODES.indexOf(b.code);
 
+/** Options of {@link diagnoseMap}. */
+export interface DiagnoseOptions {
+  /**
+   * Measure the value range on the strided sample instead of every voxel (saves a pass over the
+   * whole map: ~45 ms of CPU at 256³). The exact range is still taken whenever the map could be
+   * `not-density` (no negative value, all values in [0, 1], a constant sample, the histogram's
+   * peak in the upper half of the range, half of the sample at the extremes, or a `not-density`
+   * finding on the sample's range), so the findings are those of the exact range; only
+   * {@link MapSummary.min}/{@link MapSummary.max} of a density map are then the sample's, and
+   * non-finite voxels outside the sample go unnoticed (the readers refuse them). Default false.
+   */
+  sampledRange?: boolean;
+}
+
+/** Whether the findings could depend on the exact range: see {@link DiagnoseOptions.sampledRange}. */
+function rangeMatters(f: MapFeatures): boolean {
+  return !(f.max > f.min) || f.negativeFraction === 0 || (f.min >= -1e-4 && f.max <= 1 + 1e-4) || !(f.peakPosition < 0.5) || !(f.extremeFraction < 0.5) || notDensityFinding(f) !== undefined;
+}
+
 /**
  * Run every single-map check (`not-density`, `masked`, `flattened`, `sharpened`).
  * A `not-density` map gets only that finding: the other checks assume density.
  * @param v the map, canonical layout; not modified
+ * @param opts see {@link DiagnoseOptions}
  * @throws TypeError/RangeError for an invalid volume or non-finite voxels
  */
-export function diagnoseMap(v: Volume): MapDiagnosis {
+export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis {
   assertVolume(v);
   const t0 = performance.now();
-  const features = measureMapFeatures(v);
+  let features: MapFeatures | undefined;
+  if (opts.sampledRange) {
+    const r = sampledRange(v);
+    if (Number.isFinite(r.min) && Number.isFinite(r.max)) {
+      features = measureMapFeatures(v, r);
+      if (rangeMatters(features)) features = undefined;
+    }
+  }
+  features ??= measureMapFeatures(v);
   const guinier = guinierAnalysis(radialAmplitude(v));
   const findings: Finding[] = [];
   const nd = features.max === features.min ? constantMapFinding(features.min) : notDensityFinding(features);
@@ -106,11 +134,12 @@ export function diagnoseMap(v: Volume): MapDiagnosis {
  * Check two half maps: box and voxel size, identical or dependent halves (FSC of the centre
  * cubes), and each half on its own.
  * @param a half map 1; b half map 2; neither is modified
+ * @param opts see {@link DiagnoseOptions} (for each half)
  */
-export function diagnoseHalfMaps(a: Volume, b: Volume): PairDiagnosis {
+export function diagnoseHalfMaps(a: Volume, b: Volume, opts: DiagnoseOptions = {}): PairDiagnosis {
   const t0 = performance.now();
-  const d1 = diagnoseMap(a);
-  const d2 = diagnoseMap(b);
+  const d1 = diagnoseMap(a, opts);
+  const d2 = diagnoseMap(b, opts);
   const findings: Finding[] = [];
   let fsc: PairDiagnosis['fsc'];
   if (a.shape.some((n, i) => n !== b.shape[i])) {

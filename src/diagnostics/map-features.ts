@@ -4,7 +4,7 @@
  *
  * Everything is measured on a strided sample of the voxels (stride round(shortest edge / 64), at
  * least 1: 1 up to 95 voxels per edge, 2 at 100, 4 at 256) so that every map costs about as much
- * as a 64³ one; min and max are exact.
+ * as a 64³ one; min and max are exact unless a range is given.
  * @see docs/diagnostics.md
  */
 import type { Volume } from '../core/volume.js';
@@ -19,7 +19,7 @@ export interface MapFeatures {
   stride: number;
   /** Number of sampled voxels. */
   sampled: number;
-  /** Exact minimum and maximum over all voxels. */
+  /** Minimum and maximum over all voxels (or the range given to {@link measureMapFeatures}). */
   min: number;
   max: number;
   /** Mean and population standard deviation of the sample. */
@@ -103,17 +103,44 @@ function faceSample(v: Volume, stride: number): Float32Array {
 }
 
 /**
- * Measure a map for the diagnostics (see {@link MapFeatures}).
- *
- * @param v the map, canonical layout (index (z*ny + y)*nx + x); not modified
- * @returns the measurements; NaN where a measurement has no sample (tiny boxes)
- * @throws RangeError when the map holds non-finite values
+ * Minimum and maximum of the strided sample of {@link measureMapFeatures} (stride
+ * {@link sampleStride}); NaN or ±Infinity when a sampled voxel is not finite.
+ * @param v the map, canonical layout; not modified
  */
-export function measureMapFeatures(v: Volume): MapFeatures {
+export function sampledRange(v: Volume): { min: number; max: number } {
   const [nx, ny, nz] = v.shape;
   const d = v.data;
   const stride = sampleStride(v.shape);
-  const { min, max } = arrayRange(d);
+  let min = Infinity, max = -Infinity;
+  for (let z = 0; z < nz; z += stride) {
+    for (let y = 0; y < ny; y += stride) {
+      const o = (z * ny + y) * nx;
+      for (let x = 0; x < nx; x += stride) {
+        const val = d[o + x];
+        if (val < min) min = val;
+        if (val > max) max = val;
+        if (val !== val) return { min: Number.NaN, max: Number.NaN };
+      }
+    }
+  }
+  return { min, max };
+}
+
+/**
+ * Measure a map for the diagnostics (see {@link MapFeatures}).
+ *
+ * @param v the map, canonical layout (index (z*ny + y)*nx + x); not modified
+ * @param valueRange the value range the histogram, the extreme fraction and {@link MapFeatures.min}/
+ *   {@link MapFeatures.max} use; default: the exact range over every voxel (a pass over the whole
+ *   map, the one cost that grows with the box). {@link sampledRange} gives the sample's.
+ * @returns the measurements; NaN where a measurement has no sample (tiny boxes)
+ * @throws RangeError when the map (or, with `valueRange` given, that range) holds non-finite values
+ */
+export function measureMapFeatures(v: Volume, valueRange?: { min: number; max: number }): MapFeatures {
+  const [nx, ny, nz] = v.shape;
+  const d = v.data;
+  const stride = sampleStride(v.shape);
+  const { min, max } = valueRange ?? arrayRange(d);
   if (!Number.isFinite(min) || !Number.isFinite(max)) throw new RangeError('the map holds NaN or infinite values');
   const faces = faceSample(v, stride).sort();
   const fm = sortedMode(faces);

@@ -20,7 +20,6 @@
 import type { Shape3, Volume } from '../core/volume.js';
 import { rfft3d } from '../math/fft.js';
 import { gaussianSmooth } from '../filters/gaussian-smooth.js';
-import { trilinearResize } from '../filters/trilinear-resize.js';
 
 /** Edge of the analysed cube (voxels). */
 export const NOISE_CUBE = 96;
@@ -121,57 +120,145 @@ function solventWeights(w: Float32Array, cube: Float32Array, m: Shape3, wx: Floa
   return { sw, swv, sws2, swt, swt2 };
 }
 
-/** cube ← (cube − mean) × taper, in place. */
-function taperInPlace(cube: Float32Array, m: Shape3, wx: Float64Array, wy: Float64Array, wz: Float64Array, mean: number): void {
-  let i = 0;
-  for (let z = 0; z < m[2]; z++) {
-    for (let y = 0; y < m[1]; y++) {
-      const wyz = wy[y] * wz[z];
-      for (let x = 0; x < m[0]; x++, i++) cube[i] = (cube[i] - mean) * wyz * wx[x];
-    }
-  }
-}
-
-/** Mean over `bin`³ blocks (the last voxels of an axis not divisible by `bin` are dropped). */
-function binCube(data: Float32Array, m: Shape3, mb: Shape3, bin: number): Float32Array {
-  const out = new Float32Array(mb[0] * mb[1] * mb[2]);
+/**
+ * Mean over `bin`³ blocks of `data` (shape `m`) into `out` (shape `mb`; the last voxels of an axis
+ * not divisible by `bin` are dropped), accumulated in the cube's own order.
+ */
+function binInto(data: Float32Array, m: Shape3, mb: Shape3, bin: number, out: Float32Array): void {
   const w = 1 / (bin * bin * bin);
+  const xb = new Int32Array(mb[0] * bin);
+  for (let x = 0; x < xb.length; x++) xb[x] = Math.floor(x / bin);
   for (let z = 0; z < mb[2] * bin; z++) {
     for (let y = 0; y < mb[1] * bin; y++) {
       const src = (z * m[1] + y) * m[0];
       const dst = (Math.floor(z / bin) * mb[1] + Math.floor(y / bin)) * mb[0];
-      for (let x = 0; x < mb[0] * bin; x++) out[dst + Math.floor(x / bin)] += w * data[src + x];
+      for (let x = 0; x < xb.length; x++) out[dst + xb[x]] += w * data[src + x];
     }
   }
-  return out;
 }
 
-/** RMS amplitude per shell of a real cube, normalised by sqrt(Σw² / N). */
-function shellAmplitude(data: Float32Array, shape: Shape3, voxelSizeA: readonly number[], nShells: number, df: number, sumW2: number): Float64Array {
-  const f = rfft3d(data, shape);
+/**
+ * The solvent weight on the cube's grid from the dilated mask on the binned grid: trilinear
+ * interpolation as `trilinearResize` (periodic, the same arithmetic and float32 rounding), then
+ * taper × clip(1 − mask/0.05, 0, 1) as {@link solventWeights}, in one pass; the same sums.
+ */
+function upsampledSolventWeights(coarse: Float32Array, mb: Shape3, m: Shape3, cube: Float32Array, wx: Float64Array, wy: Float64Array, wz: Float64Array): { w: Float32Array; sw: number; swv: number; sws2: number; swt: number; swt2: number } {
+  const [nx, ny, nz] = mb;
+  const [mx, my, mz] = m;
+  const axis = (nIn: number, nOut: number) => {
+    const i0 = new Int32Array(nOut);
+    const i1 = new Int32Array(nOut);
+    const f = new Float64Array(nOut);
+    for (let i = 0; i < nOut; i++) {
+      const u = (i * nIn) / nOut;
+      const fl = Math.floor(u);
+      i0[i] = fl % nIn;
+      i1[i] = (fl + 1) % nIn;
+      f[i] = u - fl;
+    }
+    return { i0, i1, f };
+  };
+  const ax = axis(nx, mx), ay = axis(ny, my), az = axis(nz, mz);
+  const w = new Float32Array(mx * my * mz);
+  let sw = 0, swv = 0, sws2 = 0, swt = 0, swt2 = 0;
+  let i = 0;
+  for (let z = 0; z < mz; z++) {
+    const z0 = az.i0[z] * ny, z1 = az.i1[z] * ny, fz = az.f[z];
+    for (let y = 0; y < my; y++) {
+      const y0 = ay.i0[y], y1 = ay.i1[y], fy = ay.f[y];
+      const r00 = (z0 + y0) * nx, r01 = (z0 + y1) * nx, r10 = (z1 + y0) * nx, r11 = (z1 + y1) * nx;
+      const wyz = wy[y] * wz[z];
+      for (let x = 0; x < mx; x++, i++) {
+        const x0 = ax.i0[x], x1 = ax.i1[x], fx = ax.f[x];
+        const c00 = coarse[r00 + x0] + fx * (coarse[r00 + x1] - coarse[r00 + x0]);
+        const c01 = coarse[r01 + x0] + fx * (coarse[r01 + x1] - coarse[r01 + x0]);
+        const c10 = coarse[r10 + x0] + fx * (coarse[r10 + x1] - coarse[r10 + x0]);
+        const c11 = coarse[r11 + x0] + fx * (coarse[r11 + x1] - coarse[r11 + x0]);
+        const c0 = c00 + fy * (c01 - c00);
+        const c1 = c10 + fy * (c11 - c10);
+        const mask = Math.fround(c0 + fz * (c1 - c0));
+        const t = wyz * wx[x];
+        const c = 1 - 20 * mask;
+        const s2 = c <= 0 ? 0 : c >= 1 ? t : t * c;
+        w[i] = s2;
+        sw += s2;
+        swv += s2 * cube[i];
+        sws2 += s2 * s2;
+        swt += t;
+        swt2 += t * t;
+      }
+    }
+  }
+  return { w, sw, swv, sws2, swt, swt2 };
+}
+
+/**
+ * In one pass: `w ← (cube − solventMean) × w` (the weighted solvent) and `cube ← (cube − mean) ×
+ * taper` (the tapered cube).
+ */
+function weightAndTaper(w: Float32Array, cube: Float32Array, m: Shape3, wx: Float64Array, wy: Float64Array, wz: Float64Array, solventMean: number, mean: number): void {
+  let i = 0;
+  for (let z = 0; z < m[2]; z++) {
+    for (let y = 0; y < m[1]; y++) {
+      const wyz = wy[y] * wz[z];
+      for (let x = 0; x < m[0]; x++, i++) {
+        const val = cube[i];
+        w[i] = (val - solventMean) * w[i];
+        cube[i] = (val - mean) * wyz * wx[x];
+      }
+    }
+  }
+}
+
+/**
+ * Fourier shell of every sample of a half spectrum (`rfft3d` layout, hx = nx/2 + 1 fastest):
+ * round(|f| / df), or −1 beyond the last shell; and the number of samples per shell, counting the
+ * samples that stand for their Hermitian mirror twice (x other than 0 and nx/2).
+ */
+function shellTable(shape: Shape3, voxelSizeA: readonly number[], nShells: number, df: number): { shell: Int32Array; count: Float64Array } {
   const [nx, ny, nz] = shape;
   const hx = (nx >> 1) + 1;
   const ex = nx * voxelSizeA[0], ey = ny * voxelSizeA[1], ez = nz * voxelSizeA[2];
-  const p = new Float64Array(nShells);
-  const c = new Float64Array(nShells);
+  const fx2 = new Float64Array(hx);
+  for (let x = 0; x < hx; x++) fx2[x] = (x / ex) ** 2;
   const nyqX = nx % 2 === 0 ? nx / 2 : -1;
+  const shell = new Int32Array(hx * ny * nz);
+  const count = new Float64Array(nShells);
+  let i = 0;
   for (let z = 0; z < nz; z++) {
     const fz = (z <= nz - z ? z : z - nz) / ez;
     for (let y = 0; y < ny; y++) {
       const fy = (y <= ny - y ? y : y - ny) / ey;
-      const o = (z * ny + y) * hx;
-      for (let x = 0; x < hx; x++) {
-        const s = Math.round(Math.sqrt((x / ex) ** 2 + fy * fy + fz * fz) / df);
-        if (s >= nShells) continue;
-        const w = x === 0 || x === nyqX ? 1 : 2;
-        const i = 2 * (o + x);
-        p[s] += w * (f[i] * f[i] + f[i + 1] * f[i + 1]);
-        c[s] += w;
+      for (let x = 0; x < hx; x++, i++) {
+        const s = Math.round(Math.sqrt(fx2[x] + fy * fy + fz * fz) / df);
+        if (s >= nShells) {
+          shell[i] = -1;
+          continue;
+        }
+        shell[i] = s;
+        count[s] += x === 0 || x === nyqX ? 1 : 2;
       }
     }
   }
+  return { shell, count };
+}
+
+/** RMS amplitude per shell of a real cube (shells from {@link shellTable}), normalised by sqrt(Σw² / N). */
+function shellAmplitude(data: Float32Array, shape: Shape3, table: { shell: Int32Array; count: Float64Array }, sumW2: number): Float64Array {
+  const f = rfft3d(data, shape);
+  const hx = (shape[0] >> 1) + 1;
+  const nyqX = shape[0] % 2 === 0 ? shape[0] / 2 : -1;
+  const { shell, count } = table;
+  const p = new Float64Array(count.length);
+  for (let i = 0, x = 0; i < shell.length; i++, x++) {
+    if (x === hx) x = 0;
+    const s = shell[i];
+    if (s < 0) continue;
+    const re = f[2 * i], im = f[2 * i + 1];
+    p[s] += (x === 0 || x === nyqX ? 1 : 2) * (re * re + im * im);
+  }
   const norm = sumW2 > 0 ? sumW2 : 1;
-  return Float64Array.from(p, (v, k) => (c[k] > 0 ? Math.sqrt(v / c[k] / norm) : 0));
+  return Float64Array.from(p, (v, k) => (count[k] > 0 ? Math.sqrt(v / count[k] / norm) : 0));
 }
 
 /**
@@ -192,8 +279,12 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   const bin = Math.min(...m) >= 48 ? 2 : 1;
   const mb: Shape3 = [Math.floor(m[0] / bin), Math.floor(m[1] / bin), Math.floor(m[2] / bin)];
   const vb = [vs[0] * bin, vs[1] * bin, vs[2] * bin] as const;
-  const coarse = bin === 1 ? cube : binCube(cube, m, mb, bin);
   const nb = mb[0] * mb[1] * mb[2];
+  let coarse = cube;
+  if (bin > 1) {
+    coarse = new Float32Array(nb);
+    binInto(cube, m, mb, bin, coarse);
+  }
   const blurred = gaussianSmooth(coarse, mb, [...vb], Math.max(8, 2 * aMax) / 2.3548);
   let bs = 0, bss = 0;
   for (let k = 0; k < nb; k++) { bs += blurred[k]; bss += blurred[k] * blurred[k]; }
@@ -201,20 +292,19 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   const thr = bm + Math.sqrt(Math.max(0, bss / nb - bm * bm));
   for (let k = 0; k < nb; k++) blurred[k] = blurred[k] > thr ? 1 : 0;
   const dilatedCoarse = gaussianSmooth(blurred, mb, [...vb], Math.max(6, 2 * aMax));
-  const dilated = bin === 1 ? dilatedCoarse : trilinearResize(dilatedCoarse, mb, m);
-  // weights: solvent × taper (in place of the dilated mask), and taper alone
+  // weights: solvent × taper (upsampled from the binned grid, or in place of the dilated mask), and taper alone
   const wx = tukey8(m[0]), wy = tukey8(m[1]), wz = tukey8(m[2]);
-  const { sw, swv, sws2, swt, swt2 } = solventWeights(dilated, cube, m, wx, wy, wz);
+  const { w: dilated, sw, swv, sws2, swt, swt2 } = bin === 1 ? { w: dilatedCoarse, ...solventWeights(dilatedCoarse, cube, m, wx, wy, wz) } : upsampledSolventWeights(dilatedCoarse, mb, m, cube, wx, wy, wz);
   const solventMean = sw > 0 ? swv / sw : mean;
   const edges = [0, 1, 2].map((a) => m[a] * vs[a]);
   const df = 1 / Math.max(...edges);
   const nyquistPerA = Math.min(...vs.map((a) => 0.5 / a));
   const nShells = Math.floor(nyquistPerA / df) + 1;
-  const solventData = new Float32Array(n);
-  for (let k = 0; k < n; k++) solventData[k] = (cube[k] - solventMean) * dilated[k];
-  const noise = shellAmplitude(solventData, m, vs, nShells, df, sws2);
-  taperInPlace(cube, m, wx, wy, wz, mean);
-  const total = shellAmplitude(cube, m, vs, nShells, df, swt2);
+  // the weighted solvent (in place of the weights) and the tapered cube
+  weightAndTaper(dilated, cube, m, wx, wy, wz, solventMean, mean);
+  const table = shellTable(m, vs, nShells, df);
+  const noise = shellAmplitude(dilated, m, table, sws2);
+  const total = shellAmplitude(cube, m, table, swt2);
   const frequencyPerA = Float64Array.from({ length: nShells }, (_, k) => k * df);
   // first hard cut-off of the total spectrum beyond 1/25 Å (and beyond the 5th shell)
   let cut = -1;

@@ -432,7 +432,7 @@ function diagnoseInput(opts: EstimateFileOptions, volume: Volume, timer: PhaseTi
   timer.phase('diagnostics', 0.03);
   let d: ReturnType<typeof diagnoseMap>;
   try {
-    d = diagnoseMap(volume);
+    d = diagnoseMap(volume, { sampledRange: true }); // the range of the sample unless it matters for a finding (one pass over the map less)
   } catch {
     return []; // non-finite voxels: the estimate's own check names them
   } finally {

@@ -27,6 +27,6 @@ export interface InputDiagnostics {
  */
 export async function diagnoseCommandInput(map: Volume, halves?: readonly [Volume, Volume], what?: string): Promise<InputDiagnostics> {
   await loadFft();
-  const findings = [...diagnoseMap(map).findings, ...(halves ? diagnoseHalfMaps(halves[0], halves[1]).findings : [])];
+  const findings = [...diagnoseMap(map, { sampledRange: true }).findings, ...(halves ? diagnoseHalfMaps(halves[0], halves[1], { sampledRange: true }).findings : [])];
   return { warnings: findings.map((f) => findingLine(f, what)), diagnostics: findings.map(findingJson) };
 }

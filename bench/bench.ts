@@ -49,8 +49,9 @@ console.log(`occupy-ts benchmark — node ${process.version}, ${cpus().length} �
 await loadFft();
 const dir = mkdtempSync(join(tmpdir(), 'occupy-bench-'));
 try {
-  const phaseNames = ['read', 'resample', 'low-pass', 'solvent model', 'tiles', 'max filter', 'confidence', 'write'];
+  const phaseNames = ['read', 'diagnostics', 'resample', 'low-pass', 'solvent model', 'tiles', 'max filter', 'confidence', 'write'];
   const rows: string[][] = [];
+  const diagnosticsShare: string[] = [];
   for (const n of sizes) {
     const c = n / 2;
     const off = Math.round(n / 8);
@@ -67,20 +68,24 @@ try {
     // whole CLI process, a new output folder each run
     const walls: number[] = [];
     const cliPhases: Record<string, number[]> = {};
+    const shares: number[] = [];
     for (let r = 0; r < runs; r++) {
       const out = mkdtempSync(join(dir, 'out-'));
       const t0 = performance.now();
       const stdout = execFileSync(process.execPath, [cli, '-i', path, '-o', join(out, `out_${n}.mrc`), '--max-box', boxArg, '--json', '--quiet'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       walls.push((performance.now() - t0) / 1000);
       rmSync(out, { recursive: true, force: true });
-      const summary = JSON.parse(stdout) as { timingsS: Record<string, number> };
+      const summary = JSON.parse(stdout) as { seconds: number; timingsS: Record<string, number> };
       for (const [k, v] of Object.entries(summary.timingsS)) (cliPhases[k] ??= []).push(v);
+      if (summary.timingsS.diagnostics !== undefined) shares.push(summary.timingsS.diagnostics / summary.seconds);
     }
     // peak RSS of one more CLI run, from GNU time
     const out = mkdtempSync(join(dir, 'out-'));
     const peak = peakRss(path, join(out, `out_${n}.mrc`), boxArg);
     rmSync(out, { recursive: true, force: true });
     rmSync(path, { force: true });
+    // issue 15: the input diagnostics should take < 10 % of the estimate (read to write) on 256³
+    if (shares.length) diagnosticsShare.push(`${n}³: diagnostics ${median(cliPhases.diagnostics).toFixed(2)} s of ${median(walls).toFixed(2)} s CLI wall, median share of the estimate ${(100 * median(shares)).toFixed(1)} % (min ${(100 * Math.min(...shares)).toFixed(1)} %)`);
     const mapMiB = (n ** 3 * 4) / 2 ** 20;
     rows.push([
       `${n}³${boxArg === '0' ? ' (--max-box 0)' : ''}`,
@@ -92,6 +97,8 @@ try {
   const header = ['box', ...phaseNames, 'CLI wall s', 'CLI peak RSS'];
   console.log('\nPer-phase seconds of the CLI process (tiles and max filter run in a worker thread, overlapping low-pass … confidence), whole-process wall time and peak RSS:');
   printTable(header, rows);
+  console.log(`\nInput diagnostics (issue 15, target < 10 % of the estimate on 256³; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}):`);
+  for (const line of diagnosticsShare) console.log(`- ${line}`);
 
   // kernel speed-ups against the plain references kept for the tests
   const n = 64;

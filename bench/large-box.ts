@@ -1,6 +1,6 @@
 /**
  * Large-box table of `npm run bench` (issue 20), also runnable alone:
- * `npm run build && node --import tsx bench/large-box.ts [--large-sizes 256,384,512,1024] [--large-runs 3] [--ref-1024] [--no-full]`.
+ * `npm run build && node --import tsx bench/large-box.ts [--large-sizes 256,384,512,1024] [--large-runs 3] [--ref-1024] [--no-full] [--no-locres]`.
  *
  * Rows: 256³, 384³ and 512³ with the default `--max-box 256` and with `--max-box 0` (full size;
  * 256³ only once, the two are the same run), and 1024³ default. Each cell is the median over
@@ -21,6 +21,12 @@
  * Maps: the deterministic phantom of bench.ts (two domains at occupancy 1 and 0.5, 4 Å, SNR 4)
  * at 1.2 Å for 256³–512³; the 1024³ map (0.6 Å, 4 GiB) is the 512³ phantom upsampled 2× by
  * repeating voxels, written section by section.
+ *
+ * Local resolution at scale (issue 20 item 4: 256³ ≤ 10 s and ≤ 1 GB, 384³ ≤ 40 s): for the 256³
+ * and 384³ boxes (unless `--no-locres`), `occupy locres half1 half2 --mask mask` on the half-map
+ * phantom of bench.ts (eight domains at 3–8 Å, SNR 3, 1 Å voxels; scaled with the box, mask
+ * 2.8 %), timed the same way; the original OccuPy has no local resolution, so those rows have no
+ * side-by-side columns.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +36,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { encodeMrc, encodeMrcHeader, MRC_HEADER_BYTES, parseMrcHeader, writeMrc } from '../src/io/mrc/index.js';
 import { occupancyPhantom } from '../src/synthetic/phantom.js';
+import { halfMapPhantom } from '../src/resolution/half-map-phantom.js';
+import { loadFft } from '../src/math/fft.js';
 import type { Volume } from '../src/core/volume.js';
 import { printTable } from './markdown-table.js';
 
@@ -102,6 +110,23 @@ export interface LargeBoxOptions {
   ref1024: boolean;
   /** Include the `--max-box 0` rows (default true; `--no-full` leaves them out). */
   full: boolean;
+  /** Include the local-resolution rows at 256³ and 384³ (default true; `--no-locres` leaves them out). */
+  locres: boolean;
+}
+
+/** Write the half maps and mask of the locres rows (bench.ts's 256³ phantom, scaled to n³) into `dir`. */
+async function writeHalfMaps(dir: string, n: number): Promise<void> {
+  await loadFft();
+  const s = n / 256;
+  const c = n / 2;
+  const resolutions = [3, 4, 5, 6, 8, 3.5, 4.5, 7];
+  const p = halfMapPhantom({
+    shape: [n, n, n], voxelSizeA: 1, snr: 3, seed: 16,
+    domains: [-1, 1].flatMap((i) => [-1, 1].flatMap((j) => [-1, 1].map((k, m) => ({ centreVoxel: [c + 24 * s * i, c + 24 * s * j, c + 24 * s * k] as [number, number, number], radiusA: 24 * s, resolutionA: resolutions[((i + 1) / 2) * 4 + ((j + 1) / 2) * 2 + m] })))),
+  });
+  await writeMrc(join(dir, `h1_${n}.mrc`), p.half1);
+  await writeMrc(join(dir, `h2_${n}.mrc`), p.half2);
+  await writeMrc(join(dir, `mask_${n}.mrc`), { data: p.mask, shape: p.half1.shape, voxelSizeA: p.half1.voxelSizeA });
 }
 
 /**
@@ -162,6 +187,27 @@ export async function largeBoxTable(o: LargeBoxOptions): Promise<string[][]> {
       console.log(`  ${row.join(' | ')}  (map ${mapMB.toFixed(0)} MB; load ${loadavg()[0].toFixed(1)})`);
     }
     rmSync(path, { force: true });
+    if (o.locres && (n === 256 || n === 384)) {
+      await writeHalfMaps(o.dir, n);
+      const runs: Run[] = [];
+      for (let r = 0; r < o.runs; r++) {
+        const out = mkdtempSync(join(o.dir, 'out-'));
+        runs.push(timed(process.execPath, [o.cli, 'locres', join(o.dir, `h1_${n}.mrc`), join(o.dir, `h2_${n}.mrc`), '--mask', join(o.dir, `mask_${n}.mrc`), '-o', join(out, 'locres.mrc'), '-q']));
+        rmSync(out, { recursive: true, force: true });
+      }
+      const rss = median(runs.map((x) => x.rssKiB)) * 1024;
+      const row = [
+        `${n}³ locres (half maps, mask)`,
+        median(runs.map((x) => x.wall)).toFixed(1),
+        median(runs.map((x) => x.cpu)).toFixed(1),
+        `${(rss / 1e6).toFixed(0)} MB (target ${n === 256 ? '≤ 10 s, ≤ 1 GB' : '≤ 40 s'})`,
+        'no local resolution in OccuPy', '', '', '', '',
+        loadavg()[0].toFixed(1),
+      ];
+      rows.push(row);
+      console.log(`  ${row.join(' | ')}`);
+      for (const f of ['h1', 'h2', 'mask']) rmSync(join(o.dir, `${f}_${n}.mrc`), { force: true });
+    }
   }
   printTable(['box', 'ours wall s', 'ours CPU s', 'ours peak RSS', 'original wall s', 'original CPU s', 'original peak RSS', 'speed-up (wall)', 'speed-up (CPU)', 'load'], rows);
   return rows;
@@ -182,6 +228,7 @@ export function largeBoxArgs(dir: string, cli: string): LargeBoxOptions {
     runs: Number(arg('large-runs', '3')),
     ref1024: process.argv.includes('--ref-1024'),
     full: !process.argv.includes('--no-full'),
+    locres: !process.argv.includes('--no-locres'),
   };
 }
 

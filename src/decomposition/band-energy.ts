@@ -14,13 +14,22 @@ import type { Band } from './bands.js';
 
 /**
  * Box (same physical size as `shape`) whose Nyquist frequency covers `upperPerA` on every axis:
- * `m = min(n, max(8, 2*ceil(upperPerA * L) + 2))` rounded up to even, with L = n·a the edge in Å.
+ * `m = max(8, 2*ceil(upperPerA * L) + 2)` with L = n·a the edge in Å, rounded up to the next even
+ * number with no prime factor above 5 (kissfft is fast only for those), and at most n.
  */
 export function gridFor(shape: Shape3, voxelSizeA: Readonly<Vec3>, upperPerA: number): Shape3 {
   return shape.map((n, i) => {
-    const m = Math.max(8, 2 * Math.ceil(upperPerA * n * voxelSizeA[i]) + 2);
-    return Math.min(n, m + (m % 2));
+    let m = Math.max(8, 2 * Math.ceil(upperPerA * n * voxelSizeA[i]) + 2);
+    while (m < n && !isEven5Smooth(m)) m += 2;
+    return Math.min(n, m);
   }) as unknown as Shape3;
+}
+
+/** Whether `m` is even and has no prime factor above 5. */
+function isEven5Smooth(m: number): boolean {
+  if (m % 2 !== 0) return false;
+  for (const p of [2, 3, 5]) while (m % p === 0) m /= p;
+  return m === 1;
 }
 
 /**
@@ -50,6 +59,21 @@ export function windowedBandEnergy(
   spectrum: Float32Array, shape: Shape3, voxelSizeA: Readonly<Vec3>, band: Band, analysisShape: Shape3, kind: 'monogenic' | 'noise',
   windowSigmaA = band.windowSigmaA,
 ): Float32Array {
+  return windowedBandEnergies(spectrum, shape, voxelSizeA, band, analysisShape, kind, [windowSigmaA])[0];
+}
+
+/**
+ * {@link windowedBandEnergy} for several windows at once: the band-passed energy is computed and
+ * transformed once, then each window costs one Gaussian filter and one inverse transform on the
+ * analysis grid. Equal sigmas give the same array object.
+ *
+ * @param windowSigmasA window sigmas in Å (> 0)
+ * @returns one energy per sigma, each on `analysisShape` (same layout and units as {@link windowedBandEnergy})
+ */
+export function windowedBandEnergies(
+  spectrum: Float32Array, shape: Shape3, voxelSizeA: Readonly<Vec3>, band: Band, analysisShape: Shape3, kind: 'monogenic' | 'noise',
+  windowSigmasA: readonly number[],
+): Float32Array[] {
   const g = gridFor(shape, voxelSizeA, band.centrePerA + band.halfWidthPerA);
   const same = g.every((v, i) => v === shape[i]);
   const spec = same ? spectrum : resizeHalfSpectrum(spectrum, shape, g);
@@ -63,9 +87,17 @@ export function windowedBandEnergy(
     for (let i = 0; i < e.length; i++) e[i] = 2 * e[i] * e[i];
   }
   const s = rfft3d(e, g);
-  gaussianFilterSpectrum(s, g, vg, windowSigmaA);
   const sameOut = analysisShape.every((v, i) => v === g[i]);
-  return irfft3d(sameOut ? s : resizeHalfSpectrum(s, g, analysisShape), analysisShape);
+  const done = new Map<number, Float32Array>();
+  return windowSigmasA.map((sigma, j) => {
+    const known = done.get(sigma);
+    if (known) return known;
+    const f = j === windowSigmasA.length - 1 ? s : s.slice();
+    gaussianFilterSpectrum(f, g, vg, sigma);
+    const out = irfft3d(sameOut ? f : resizeHalfSpectrum(f, g, analysisShape), analysisShape);
+    done.set(sigma, out);
+    return out;
+  });
 }
 
 /** The spectrum multiplied by the band's raised-cosine shell (new array). */

@@ -12,20 +12,25 @@ export interface Band {
   halfWidthPerA: number;
   /** Standard deviation of the Gaussian window the band's energy is averaged over, Å. */
   windowSigmaA: number;
+  /** Sigma of the wide window used where the local B is high (displaced density reaches beyond the narrow window), Å (>= windowSigmaA). */
+  wideWindowSigmaA: number;
 }
 
 /** Options of {@link decompositionBands}. */
 export interface BandLayoutOptions {
   /** Smallest window sigma, Å (default 5). */
   minWindowA?: number;
-  /** Window sigma as a multiple of the band's wavelength `1/s` (default 0.3). */
+  /** Window sigma as a multiple of the band's wavelength `1/s` (default 0.2). */
   windowPerWavelength?: number;
+  /** Wide window sigma as a multiple of the wavelength (default 0.4; never below the narrow window). */
+  wideWindowPerWavelength?: number;
 }
 
 /**
  * K bands with centres equally spaced in s from `1/lowestResolutionA` to `1/highestResolutionA`,
  * half-width = the spacing (neighbouring shells overlap at half weight and sum to 1 between
- * centres), windows `sigma_k = max(minWindowA, windowPerWavelength / s_k)`.
+ * centres), windows `sigma_k = max(minWindowA, windowPerWavelength / s_k)` and wide windows
+ * `max(sigma_k, minWindowA, wideWindowPerWavelength / s_k)`.
  *
  * @param lowestResolutionA coarsest band centre, Å (> highestResolutionA)
  * @param highestResolutionA finest band centre, Å (> 0)
@@ -40,14 +45,16 @@ export function decompositionBands(lowestResolutionA: number, highestResolutionA
   }
   if (!(Number.isInteger(count) && count >= 2)) throw new RangeError(`band count must be an integer >= 2, got ${count}`);
   const minWindowA = options.minWindowA ?? 5;
-  const perWavelength = options.windowPerWavelength ?? 0.3;
+  const perWavelength = options.windowPerWavelength ?? 0.2;
+  const widePerWavelength = options.wideWindowPerWavelength ?? 0.4;
   const s0 = 1 / lowestResolutionA;
   const s1 = 1 / highestResolutionA;
   const step = (s1 - s0) / (count - 1);
   const bands: Band[] = [];
   for (let k = 0; k < count; k++) {
     const s = s0 + k * step;
-    bands.push({ centrePerA: s, halfWidthPerA: Math.min(step, s), windowSigmaA: Math.max(minWindowA, perWavelength / s) });
+    const windowSigmaA = Math.max(minWindowA, perWavelength / s);
+    bands.push({ centrePerA: s, halfWidthPerA: Math.min(step, s), windowSigmaA, wideWindowSigmaA: Math.max(windowSigmaA, widePerWavelength / s) });
   }
   return bands;
 }

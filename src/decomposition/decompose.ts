@@ -12,7 +12,7 @@ import { quantileByRank } from '../math/select.js';
 import { fourierResample } from '../filters/fourier-resample.js';
 import { assertSameHalfMapGrid } from '../resolution/fsc.js';
 import { decompositionBands, type Band } from './bands.js';
-import { gridFor, windowedBandEnergy } from './band-energy.js';
+import { gridFor, windowedBandEnergies } from './band-energy.js';
 import { fitLocalGuinier } from './guinier-fit.js';
 import { moleculeAndSolvent } from './molecule-mask.js';
 import { halfMapLimit, singleMapLimit, type NoiseLimit } from './noise-limit.js';
@@ -31,8 +31,16 @@ export interface DecomposeOptions {
   bands?: number;
   /** Smallest window sigma, Å (default 5); the analysis grid has voxels of about half this. */
   minWindowA?: number;
-  /** Window sigma as a multiple of the band's wavelength, for the low bands (default 0.3). */
+  /** Window sigma as a multiple of the band's wavelength, for the low bands (default 0.2). */
   windowPerWavelength?: number;
+  /**
+   * Wide window sigma as a multiple of the wavelength (default 0.4; 0 = no wide windows). Where the
+   * narrow-window fit finds a local B above the molecule's median, the fit with wide windows is
+   * blended in (fully at `blendBA2` above): displaced (flexible) density spreads beyond a narrow window.
+   */
+  wideWindowPerWavelength?: number;
+  /** B excess over the molecule's median (Å^2) at which the wide-window fit takes over fully (default 100). */
+  blendBA2?: number;
   /** A band is usable at a voxel when its signal energy is at least this multiple of the noise energy (default 0.5). */
   snrMin?: number;
   /** Quantile over the molecule that defines the reference (full occupancy, best order), in (0, 1] (default 0.9). */
@@ -110,9 +118,55 @@ function checkOptions(o: DecomposeOptions): void {
   if (o.bands !== undefined && !(Number.isInteger(o.bands) && o.bands >= 2 && o.bands <= 32)) throw bad('bands', o.bands, 'an integer in 2..32');
   if (o.minWindowA !== undefined && !(Number.isFinite(o.minWindowA) && o.minWindowA > 0)) throw bad('minWindowA', o.minWindowA, 'a finite number > 0 (Å)');
   if (o.windowPerWavelength !== undefined && !(Number.isFinite(o.windowPerWavelength) && o.windowPerWavelength > 0)) throw bad('windowPerWavelength', o.windowPerWavelength, 'a finite number > 0');
+  if (o.wideWindowPerWavelength !== undefined && !(Number.isFinite(o.wideWindowPerWavelength) && o.wideWindowPerWavelength >= 0)) throw bad('wideWindowPerWavelength', o.wideWindowPerWavelength, 'a finite number >= 0');
+  if (o.blendBA2 !== undefined && !(Number.isFinite(o.blendBA2) && o.blendBA2 > 0)) throw bad('blendBA2', o.blendBA2, 'a finite number > 0 (Å^2)');
   if (o.snrMin !== undefined && !(Number.isFinite(o.snrMin) && o.snrMin >= 0)) throw bad('snrMin', o.snrMin, 'a finite number >= 0');
   if (o.referenceQuantile !== undefined && !(o.referenceQuantile > 0 && o.referenceQuantile <= 1)) throw bad('referenceQuantile', o.referenceQuantile, 'in (0, 1]');
   if (o.maxBox !== undefined && !(o.maxBox === 0 || (Number.isInteger(o.maxBox) && o.maxBox >= 32 && o.maxBox % 2 === 0))) throw bad('maxBox', o.maxBox, '0 or an even integer >= 32');
+}
+
+/**
+ * The molecule fraction of a Gaussian window around each voxel, per window sigma (cached): the
+ * molecule dilated by ~3 Å (so that weak or partly occupied edges count as molecule) smoothed by
+ * the window, floored at 0.2. Dividing a windowed energy by it gives energy per unit molecule
+ * volume, so voxels at the molecule's surface are not read as low occupancy.
+ * @param molecule 1 = molecule on the analysis grid `shape`
+ * @returns sigma (Å) → fraction in [0.2, 1], length nx*ny*nz
+ */
+function moleculeFraction(molecule: Uint8Array, shape: Shape3, voxelSizeA: Vec3): (sigmaA: number) => Float32Array {
+  const n = molecule.length;
+  const near = gaussianSmooth(Float32Array.from(molecule), shape, voxelSizeA, 3);
+  const dilated = new Float32Array(n);
+  for (let i = 0; i < n; i++) dilated[i] = molecule[i] || near[i] > 0.25 ? 1 : 0;
+  const cache = new Map<number, Float32Array>();
+  return (sigmaA) => {
+    let f = cache.get(sigmaA);
+    if (!f) {
+      f = gaussianSmooth(dilated, shape, voxelSizeA, sigmaA);
+      for (let i = 0; i < n; i++) f[i] = Math.max(0.2, Math.min(1, f[i]));
+      cache.set(sigmaA, f);
+    }
+    return f;
+  };
+}
+
+/**
+ * Normalised convolution of `values` over the molecule's fitted voxels (molecule and >= 1 usable
+ * band): `g * (v·m) / g * m` with a Gaussian of `sigmaA` Å (values where `g * m` < 1e-3 are the
+ * unsmoothed ones).
+ */
+function smoothOverMolecule(values: Float32Array, molecule: Uint8Array, used: Uint8Array, shape: Shape3, voxelSizeA: Vec3, sigmaA: number): Float32Array {
+  const n = values.length;
+  const m = new Float32Array(n);
+  const vm = new Float32Array(n);
+  for (let i = 0; i < n; i++) if (molecule[i] && used[i] > 0) {
+    m[i] = 1;
+    vm[i] = values[i];
+  }
+  const gm = gaussianSmooth(m, shape, voxelSizeA, sigmaA);
+  const gv = gaussianSmooth(vm, shape, voxelSizeA, sigmaA);
+  for (let i = 0; i < n; i++) gv[i] = gm[i] > 1e-3 ? gv[i] / gm[i] : values[i];
+  return gv;
 }
 
 /** Quantile of `values[i]` over the selected voxels. */
@@ -135,11 +189,19 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
  *    s from `1/lowestResolutionA` (see `decompositionBands`);
  * 4. per band: windowed monogenic energy `E_k(x)` of the signal map; noise energy `N_k(x)` from
  *    `(h1 − h2)/2` (local), or the median of `E_k` over the solvent (one map, constant);
- *    signal energy `S_k = E_k − N_k`;
+ *    signal energy `S_k = (E_k − N_k) / f_k` and noise `N_k / f_k`, with `f_k(x)` the molecule
+ *    fraction of the window (the molecule dilated by ~3 Å, smoothed by the window, >= 0.2), so
+ *    that a voxel at the molecule's surface is not read as partly occupied; each band with a
+ *    narrow window (sigma max(minWindowA, windowPerWavelength/s)) and a wide one
+ *    (wideWindowPerWavelength/s): narrow windows keep neighbouring domains apart;
  * 5. reference `A0_k^2` = the `referenceQuantile` quantile of `S_k` over the molecule;
- * 6. per voxel weighted Guinier fit (see `fitLocalGuinier`): intercept a(x), relative B(x);
- * 7. occupancy = `clip(exp(a − a_ref), 0, 1)` with `a_ref` the `referenceQuantile` quantile of a over
- *    the molecule (0 where no band is usable); B = relative B + the Guinier B of `A0(s)`.
+ * 6. per voxel weighted Guinier fit (see `fitLocalGuinier`): intercept a(x), relative B(x), with
+ *    the narrow windows; where B exceeds the molecule's median by t·`blendBA2` (t in [0, 1]), the
+ *    wide-window fit is blended in with weight t (a flexible domain's displaced density reaches
+ *    beyond a narrow window; measured on synthetic hinge ensembles, README);
+ * 7. occupancy = `clip(exp(a − a_ref), 0, 1)` with `a_ref` the `referenceQuantile` quantile over
+ *    the molecule of a smoothed over the molecule (Gaussian minWindowA: the best region's typical
+ *    value, not its voxel scatter) (0 where no band is usable); B = relative B + the Guinier B of `A0(s)`.
  * Maps are returned on the input's box (Fourier-padded back when cropped).
  *
  * Precondition: `await loadFft()` (src/math/fft.ts) has resolved. Cost: 6 FFTs of the processing
@@ -227,23 +289,42 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
     hiA = lowA / 1.5;
   }
   const K = options.bands ?? 6;
-  const bands = decompositionBands(lowA, hiA, K, { minWindowA, windowPerWavelength: options.windowPerWavelength ?? 0.3 });
+  const wideOn = (options.wideWindowPerWavelength ?? 0.4) > 0;
+  const bands = decompositionBands(lowA, hiA, K, { minWindowA, windowPerWavelength: options.windowPerWavelength ?? 0.2, wideWindowPerWavelength: options.wideWindowPerWavelength ?? 0.4 });
   lap('noise limit');
   // ---- band energies on the analysis grid
-  const signalE: Float32Array[] = [];
-  const noiseE: Float32Array[] = [];
+  // molecule fraction of each window: energies are per unit molecule volume, so a voxel at the
+  // molecule's surface (half its window in solvent) is not read as half occupied
+  const fraction = moleculeFraction(molecule, aShape, aVoxel);
+  const narrow = { signal: [] as Float32Array[], noise: [] as Float32Array[] };
+  const wide = { signal: [] as Float32Array[], noise: [] as Float32Array[] };
   const scratch = new Float32Array(nA);
   for (let k = 0; k < K; k++) {
     options.signal?.throwIfAborted();
     progress('band energies', 0.05 + (0.8 * k) / K);
-    const e = windowedBandEnergy(specSig, shape, voxel, bands[k], aShape, 'monogenic');
-    let no: Float32Array;
-    if (specNoise) no = windowedBandEnergy(specNoise, shape, voxel, bands[k], aShape, 'noise');
-    else no = new Float32Array(nA).fill(selectedQuantile(e, solvent, 0.5, scratch));
-    for (let i = 0; i < nA; i++) e[i] -= no[i];
-    signalE.push(e);
-    noiseE.push(no);
+    const sigmas = wideOn ? [bands[k].windowSigmaA, bands[k].wideWindowSigmaA] : [bands[k].windowSigmaA];
+    const es = windowedBandEnergies(specSig, shape, voxel, bands[k], aShape, 'monogenic', sigmas);
+    const nos = specNoise ? windowedBandEnergies(specNoise, shape, voxel, bands[k], aShape, 'noise', sigmas) : undefined;
+    const out = [narrow, wide];
+    sigmas.forEach((sigma, j) => {
+      if (j > 0 && sigma === sigmas[0]) {
+        out[j].signal.push(out[0].signal[k]);
+        out[j].noise.push(out[0].noise[k]);
+        return;
+      }
+      const e = es[j];
+      const no = nos ? nos[j] : new Float32Array(nA).fill(selectedQuantile(e, solvent, 0.5, scratch));
+      const f = fraction(sigma);
+      for (let i = 0; i < nA; i++) {
+        e[i] = (e[i] - no[i]) / f[i];
+        no[i] /= f[i];
+      }
+      out[j].signal.push(e);
+      out[j].noise.push(no);
+    });
   }
+  const signalE = narrow.signal;
+  const noiseE = narrow.noise;
   lap('band energies');
   progress('fit', 0.86);
   const qRef = options.referenceQuantile ?? 0.9;
@@ -251,8 +332,27 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   const s2 = bands.map((b) => b.centrePerA * b.centrePerA);
   const snrMin = options.snrMin ?? 0.5;
   const fit = fitLocalGuinier({ signal: signalE, noise: noiseE, reference, s2 }, snrMin, nA);
+  const blendBA2 = options.blendBA2 ?? 100;
+  let bMedian = Number.NaN;
+  if (wideOn) {
+    // where the local B is high, blend in the fit with wide windows (each with its own reference)
+    const refWide = wide.signal.map((e) => Math.max(selectedQuantile(e, molecule, qRef, scratch), 1e-30));
+    const fitWide = fitLocalGuinier({ signal: wide.signal, noise: wide.noise, reference: refWide, s2 }, snrMin, nA);
+    const fitted = new Uint8Array(nA);
+    let nf = 0;
+    for (let i = 0; i < nA; i++) nf += fitted[i] = molecule[i] && fit.used[i] >= 2 ? 1 : 0;
+    bMedian = nf > 0 ? selectedQuantile(fit.bRelative, fitted, 0.5, scratch) : 0;
+    for (let i = 0; i < nA; i++) {
+      const t = Math.min(1, Math.max(0, (fit.bRelative[i] - bMedian) / blendBA2));
+      if (t === 0 || fitWide.used[i] === 0) continue;
+      fit.intercept[i] += t * (fitWide.intercept[i] - fit.intercept[i]);
+      if (fitWide.used[i] >= 2) fit.bRelative[i] += t * (fitWide.bRelative[i] - fit.bRelative[i]);
+    }
+  }
   // normalise: the reference quantile of the intercept over the molecule is occupancy 1
-  const aRef = selectedQuantile(fit.intercept, molecule, qRef, scratch);
+  // (of the intercept smoothed over the molecule at the domain scale, so that voxel-level scatter
+  // does not lift the reference above the typical value of the best region)
+  const aRef = selectedQuantile(smoothOverMolecule(fit.intercept, molecule, fit.used, aShape, aVoxel, minWindowA), molecule, qRef, scratch);
   const occ = new Float32Array(nA);
   for (let i = 0; i < nA; i++) {
     const o = fit.used[i] === 0 ? 0 : Math.exp(fit.intercept[i] - aRef);
@@ -299,10 +399,10 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   for (let i = 0; i < moleculeF.length; i++) moleculeOut[i] = moleculeF[i] > 0.5 ? 1 : 0;
   const geometry = { shape: map.shape, voxelSizeA: [...map.voxelSizeA] as Vec3 };
   notes.push(
-    `bands: ${K} raised-cosine shells, centres ${bands.map((b) => (1 / b.centrePerA).toFixed(1)).join(', ')} Å; Gaussian windows sigma ${bands.map((b) => b.windowSigmaA.toFixed(1)).join(', ')} Å; energies on a ${aShape.join('x')} analysis grid (${aVoxel.map((a) => a.toFixed(2)).join(', ')} Å), maps interpolated back`,
+    `bands: ${K} raised-cosine shells, centres ${bands.map((b) => (1 / b.centrePerA).toFixed(1)).join(', ')} Å; Gaussian windows sigma ${bands.map((b) => b.windowSigmaA.toFixed(1)).join(', ')} Å${wideOn ? ` (wide: ${bands.map((b) => b.wideWindowSigmaA.toFixed(1)).join(', ')} Å, blended in where B exceeds the molecule median ${bMedian.toFixed(0)} Å² by 0–${blendBA2} Å²)` : ''}; energies on a ${aShape.join('x')} analysis grid (${aVoxel.map((a) => a.toFixed(2)).join(', ')} Å), maps interpolated back`,
     `finest band from: ${noiseLimit.source === 'option' ? 'the --highest-resolution option' : noiseLimit.source}${noiseLimit.crossed ? '' : ' (criterion not met before Nyquist)'}, ${noiseLimit.resolutionA.toFixed(2)} Å`,
     `noise: ${noiseMap ? 'windowed energy of (half1 − half2)/2, per voxel' : 'median windowed energy over the solvent, per band'}; a band is usable where signal energy >= ${snrMin} × noise energy`,
-    `reference: quantile ${qRef} over the molecule of each band's signal energy; occupancy normalised so that the same quantile of the intercept is 1`,
+    `reference: quantile ${qRef} over the molecule of each band's signal energy; occupancy normalised so that the same quantile of the intercept smoothed over the molecule (Gaussian ${minWindowA.toFixed(1)} Å) is 1`,
   );
   const lowUse = summaries.filter((b) => b.usableFraction < 0.5).map((b) => `${b.resolutionA.toFixed(1)} Å`);
   if (lowUse.length > 0) notes.push(`bands usable in fewer than half of the molecule: ${lowUse.join(', ')}`);

@@ -81,6 +81,8 @@ test('bands: equally spaced in s, half-width = spacing, windows at least the min
   for (let k = 1; k < 6; k++) assert.ok(Math.abs(b[k].centrePerA - b[k - 1].centrePerA - step) < 1e-12);
   assert.ok(b.every((x) => x.windowSigmaA >= 5 && Math.abs(x.halfWidthPerA - Math.min(step, x.centrePerA)) < 1e-12));
   assert.equal(b[0].windowSigmaA, 9);
+  // wide windows: 0.4 wavelengths by default, never below the narrow window
+  assert.ok(Math.abs(b[0].wideWindowSigmaA - 12) < 1e-9 && b.every((x) => x.wideWindowSigmaA >= x.windowSigmaA));
   assert.throws(() => decompositionBands(5, 30, 6), /coarser/);
   assert.throws(() => decompositionBands(30, 5, 1), /band count/);
 });

@@ -159,24 +159,37 @@ function upsampledSolventWeights(coarse: Float32Array, mb: Shape3, m: Shape3, cu
     return { i0, i1, f };
   };
   const ax = axis(nx, mx), ay = axis(ny, my), az = axis(nz, mz);
+  // separably, with the same expressions: along x for every coarse row, then along y for every
+  // coarse plane (yz[zc][y][x] is trilinearResize's c0/c1), then along z per voxel
+  const rowX = new Float64Array(nz * ny * mx);
+  for (let r = 0; r < nz * ny; r++) {
+    const src = r * nx, dst = r * mx;
+    for (let x = 0; x < mx; x++) {
+      const a = coarse[src + ax.i0[x]];
+      rowX[dst + x] = a + ax.f[x] * (coarse[src + ax.i1[x]] - a);
+    }
+  }
+  const yz = new Float64Array(nz * my * mx);
+  for (let zc = 0; zc < nz; zc++) {
+    for (let y = 0; y < my; y++) {
+      const r0 = (zc * ny + ay.i0[y]) * mx, r1 = (zc * ny + ay.i1[y]) * mx, fy = ay.f[y], dst = (zc * my + y) * mx;
+      for (let x = 0; x < mx; x++) {
+        const c00 = rowX[r0 + x];
+        yz[dst + x] = c00 + fy * (rowX[r1 + x] - c00);
+      }
+    }
+  }
   const w = new Float32Array(mx * my * mz);
   let sw = 0, swv = 0, sws2 = 0, swt = 0, swt2 = 0;
   let i = 0;
   for (let z = 0; z < mz; z++) {
-    const z0 = az.i0[z] * ny, z1 = az.i1[z] * ny, fz = az.f[z];
+    const p0 = az.i0[z] * my * mx, p1 = az.i1[z] * my * mx, fz = az.f[z];
     for (let y = 0; y < my; y++) {
-      const y0 = ay.i0[y], y1 = ay.i1[y], fy = ay.f[y];
-      const r00 = (z0 + y0) * nx, r01 = (z0 + y1) * nx, r10 = (z1 + y0) * nx, r11 = (z1 + y1) * nx;
+      const q0 = p0 + y * mx, q1 = p1 + y * mx;
       const wyz = wy[y] * wz[z];
       for (let x = 0; x < mx; x++, i++) {
-        const x0 = ax.i0[x], x1 = ax.i1[x], fx = ax.f[x];
-        const c00 = coarse[r00 + x0] + fx * (coarse[r00 + x1] - coarse[r00 + x0]);
-        const c01 = coarse[r01 + x0] + fx * (coarse[r01 + x1] - coarse[r01 + x0]);
-        const c10 = coarse[r10 + x0] + fx * (coarse[r10 + x1] - coarse[r10 + x0]);
-        const c11 = coarse[r11 + x0] + fx * (coarse[r11 + x1] - coarse[r11 + x0]);
-        const c0 = c00 + fy * (c01 - c00);
-        const c1 = c10 + fy * (c11 - c10);
-        const mask = Math.fround(c0 + fz * (c1 - c0));
+        const c0 = yz[q0 + x];
+        const mask = Math.fround(c0 + fz * (yz[q1 + x] - c0));
         const t = wyz * wx[x];
         const c = 1 - 20 * mask;
         const s2 = c <= 0 ? 0 : c >= 1 ? t : t * c;

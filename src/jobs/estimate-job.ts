@@ -358,7 +358,10 @@ interface LoadedInput {
  *   slabs of sections of about 32 MiB, two at a time (one read while the other is cropped), and
  *   each section goes through the X and Y passes of `fourierResamplePlanes` into its work block of
  *   `8 * n_sections * my * (floor(mx/2)+1)` bytes (135 MB for 512³ → 256³, 270 MB for 1024³ →
- *   256³), then the Z pass and the inverse give the processing-box map (4M bytes). The input is
+ *   256³), then the Z pass and the inverse give the processing-box map (4M bytes). With threads
+ *   (not in batch workers) the slabs, the work block and the result are SharedArrayBuffers and a
+ *   second thread (`filters/resample-thread.ts`, about 30 MB for its isolate and FFT modules,
+ *   ended with the crop) does half of the planes, columns and output planes; nothing is copied. The input is
  *   never held: the NaN/Inf check and the value range (constant-map check) are done slab by slab.
  *   Permuted axis orders are cropped in file order and the small result is reordered.
  * - Whole (a map within `--max-box`, or modified maps requested): the input (4N bytes, shared with

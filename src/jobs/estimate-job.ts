@@ -360,7 +360,7 @@ interface LoadedInput {
  *   `8 * n_sections * my * (floor(mx/2)+1)` bytes (135 MB for 512³ → 256³, 270 MB for 1024³ →
  *   256³), then the Z pass and the inverse give the processing-box map (4M bytes). With threads
  *   (not in batch workers) the slabs, the work block and the result are SharedArrayBuffers and a
- *   second thread (`filters/resample-thread.ts`, about 30 MB for its isolate and FFT modules,
+ *   second thread (`filters/resample-thread.ts`, +16 MB peak RSS at 512³ for its isolate and FFT modules,
  *   ended with the crop) does half of the planes, columns and output planes; nothing is copied. The input is
  *   never held: the NaN/Inf check and the value range (constant-map check) are done slab by slab.
  *   Permuted axis orders are cropped in file order and the small result is reordered.

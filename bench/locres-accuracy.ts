@@ -2,7 +2,8 @@
  * Local-resolution accuracy against ground truth (a measurement, not a test):
  * `node --import tsx bench/locres-accuracy.ts [--cases all|halves|synthetic] [--methods localfsc,relion,monores]
  *  [--threshold T] [--window-a A] [--step N] [--z Z] [--only i,j]` (`--only`: synthetic cases by index;
- *  `--grid-median` turns on localFsc's grid median; `--cases heldout` six cases not used to fit the SNR-aware threshold, `all-heldout` everything).
+ *  `--no-grid-median` / `--no-broadening` turn off localFsc's grid median / Hann broadening correction; `--cases heldout` six cases not used to fit the SNR-aware threshold, `all-heldout` both sets,
+ *  `validation` four more, `everything` all of them).
  *
  * Cases: `../shared/reference/synth_halves128` (with RELION 3.1.3's own map as a row), and
  * synthetic half maps from `src/resolution/half-map-phantom.ts` with voxel sizes 0.9–1.5 Å,
@@ -51,7 +52,7 @@ const cases: Case[] = [];
 await loadFft();
 const root = resolve(import.meta.dirname ?? '.', '..');
 const R = resolve(root, '../shared/reference/synth_halves128');
-if ((which === 'all' || which === 'halves' || which === 'all-heldout') && existsSync(R)) {
+if ((which === 'all' || which === 'halves' || which === 'all-heldout' || which === 'everything') && existsSync(R)) {
   const rd = async (f: string) => (await readMrc(join(R, f))).volume;
   cases.push({
     name: 'synth_halves128 (1 Å, 3/5/8/3 Å, SNR 3)',
@@ -69,7 +70,12 @@ if (which !== 'halves') {
   const heldOut: [number, [number, number, number, number], number, number][] = [
     [1.1, [3.5, 6, 9, 4.5], 2, 11], [1.4, [4, 5, 8, 10], 3, 11], [0.95, [3, 4, 7, 5], 4, 13], [1.25, [3, 6, 8, 10], 2.5, 13], [1.5, [4, 6, 8, 3.5], 3, 17], [1.0, [3, 5, 8, 10], 2, 17],
   ];
-  const defs = which === 'heldout' ? heldOut : which === 'all-heldout' ? [...main, ...heldOut] : main;
+  // (--cases validation / everything) four more, drawn after the held-out ones had been used to
+  // choose the method: the check that a change generalises
+  const validation: [number, [number, number, number, number], number, number][] = [
+    [1.3, [5, 7, 10, 3.5], 2, 23], [0.9, [3, 6, 9, 4], 2, 29], [1.15, [3, 4.5, 8, 6], 3.5, 31], [1.05, [4, 8, 10, 3], 2.5, 37],
+  ];
+  const defs = which === 'heldout' ? heldOut : which === 'all-heldout' ? [...main, ...heldOut] : which === 'validation' ? validation : which === 'everything' ? [...main, ...heldOut, ...validation] : main;
   const only = process.argv.includes('--only') ? arg('only', '').split(',').map(Number) : undefined;
   for (const [ci, [a, res, snr, seed]] of defs.entries()) {
     if (only && !only.includes(ci)) continue;
@@ -121,7 +127,7 @@ for (const c of cases) {
       w = Math.round(windowA / a);
       if (w % 2) w++;
     }
-    const r = localFsc(c.half1, c.half2, { mask: c.mask, threshold, windowVoxels: w, stepVoxels: step, intervalZ, gridMedian: process.argv.includes('--grid-median') });
+    const r = localFsc(c.half1, c.half2, { mask: c.mask, threshold, windowVoxels: w, stepVoxels: step, intervalZ, gridMedian: !process.argv.includes('--no-grid-median'), broadeningCorrection: !process.argv.includes('--no-broadening') });
     const s = (performance.now() - t0) / 1000;
     rows.push(row(`local FSC (w ${r.windowVoxels}, step ${r.stepVoxels}, t ${r.threshold.toFixed(3)} ${r.thresholdRule}, C0 ${r.lowFrequencySnr.toFixed(1)})`, c, r.resolution.data, r.finestA, s, { low: r.low.data, high: r.high.data, radiusVoxels: r.windowVoxels / 2 }));
   }

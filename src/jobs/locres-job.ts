@@ -168,6 +168,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         thresholdRule: r.thresholdRule,
         lowFrequencySnr: r.lowFrequencySnr,
         whitened: r.whitened,
+        gridMedian: r.gridMedian,
+        broadeningShare: r.broadeningShare,
         points: r.points,
         medianA: r.medianA,
         p5A: r.p5A,
@@ -299,7 +301,8 @@ function shownThreshold(r: Pick<LocalFscResult, 'threshold' | 'thresholdRule'>):
  * One line describing a local FSC run's settings (window, step, threshold and how it was chosen),
  * as written to the log, the MRC labels and the GUI.
  */
-export function localFscSettingsText(r: Pick<LocalFscResult, 'whitened' | 'windowVoxels' | 'stepVoxels' | 'threshold' | 'thresholdRule' | 'lowFrequencySnr'>): string {
+export function localFscSettingsText(r: Pick<LocalFscResult, 'whitened' | 'windowVoxels' | 'stepVoxels' | 'threshold' | 'thresholdRule' | 'lowFrequencySnr'> & Partial<Pick<LocalFscResult, 'gridMedian' | 'broadeningShare'>>): string {
   const snr = r.thresholdRule === 'snr-aware' ? ` (SNR-aware: global FSC's low-frequency SNR ${r.lowFrequencySnr.toFixed(1)})` : '';
-  return `local FSC, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, Hann window ${r.windowVoxels} vox, step ${r.stepVoxels}, threshold ${shownThreshold(r)}${snr}`;
+  const extra = `${r.broadeningShare ? `, Hann broadening corrected (share ${r.broadeningShare})` : ''}${r.gridMedian ? ', grid median' : ''}`;
+  return `local FSC, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, Hann window ${r.windowVoxels} vox, step ${r.stepVoxels}, threshold ${shownThreshold(r)}${snr}${extra}`;
 }

@@ -40,13 +40,16 @@ export const CALIBRATED_THRESHOLD = 0.3;
  * the same blur reads coarser when the noise is stronger (halving C₀ moves it by about 8 %), so a
  * fixed 0.3 read +0.5 to +0.8 Å too coarse at SNR 2 and 0.3–0.45 Å too fine at SNR 4. Keeping
  * `C₀(1−t)/t` constant (the threshold rising with the map's low-frequency SNR) removes that
- * dependence; a and b are fitted to the threshold of zero median bias, per map, on
- * synth_halves128 and nine synthetic cases (0.9–1.5 Å voxels, 3–10 Å, SNR 2–4, three seeds;
- * `bench/locres-accuracy.ts`): residuals ≤ 0.06 in t. The small window's own smoothing and
- * few-sample upward bias are in the fit (the analytic `t = C₀/(C₀+80)` for σ = d/3 reads 0.3–0.6 Å
- * too fine).
+ * dependence; a and b are fitted (least squares) to the threshold of zero median bias, found per
+ * map by bisection, of the default estimate (Hann broadening corrected, grid median) on
+ * synth_halves128 and ten synthetic cases (0.9–1.5 Å voxels, 3–10 Å, SNR 2–4, four seeds;
+ * `bench/locres-accuracy.ts --cases all-heldout`): residual standard deviation 0.041 in t, largest
+ * 0.107 (the 1.25 Å case, whose zero-bias threshold is 0.246). The window's leftover smoothing and
+ * the few-sample spread are in the fit (the analytic `t = C₀/(C₀+80)` for σ = d/3 reads too fine).
+ * Before the broadening correction and the grid median the fit was a = −0.555, b = 0.289
+ * (residuals 0.051 rms, 0.121 largest).
  */
-export const SNR_AWARE_THRESHOLD = { a: -0.555, b: 0.289, min: 0.1, max: 0.5 } as const;
+export const SNR_AWARE_THRESHOLD = { a: -0.264, b: 0.166, min: 0.1, max: 0.5 } as const;
 
 /**
  * Low-frequency spectral SNR C₀ of an FSC curve: `exp` of the intercept at k = 0 of a straight
@@ -79,6 +82,78 @@ export function snrAwareThreshold(c0: number): number {
   return Math.min(max, Math.max(min, a + b * Math.log(c0)));
 }
 
+/**
+ * Global FSC of two half maps under the soft-edged version of a binary region (`softenMask`), on
+ * the region's sub-box when that is much smaller than the box (the soft-masked maps are 0 beyond
+ * the mask's soft edge, about 3σ = 6 voxels, so a 12-voxel margin leaves the curve unchanged);
+ * without a region, the unmasked FSC of the whole box.
+ * @param half1 first half map (x fastest)
+ * @param half2 second half map, same box
+ * @param region optional binary region (1 = inside), same layout
+ */
+export function maskedGlobalFsc(half1: Volume, half2: Volume, region?: Uint8Array): FscCurve {
+  const shape = half1.shape;
+  const a0 = half1.voxelSizeA;
+  const gBox = region ? regionSubBox(region, shape, 12) : undefined;
+  if (region && gBox) {
+    const r = cutSubBox(region, shape, gBox, a0);
+    const soft = softenMask(r.data, r.shape);
+    return fourierShellCorrelation(cutSubBox(half1.data, shape, gBox, a0), cutSubBox(half2.data, shape, gBox, a0), soft);
+  }
+  return fourierShellCorrelation(half1, half2, region ? softenMask(region, shape) : undefined);
+}
+
+/**
+ * Share of the Hann window's spectral variance that {@link hannBroadeningCorrection} removes by
+ * default: 0.5, measured (`bench/locres-accuracy.ts`, with the grid median and the threshold
+ * refitted for each share): the whole variance (1) read the 8–10 Å domains 0.5–1 Å too coarse on
+ * most cases (the pre-whitened spectrum is flatter at low frequency than the Gaussian model, so
+ * the window broadens it less), none (0) left them 1–2.7 Å too fine.
+ */
+export const HANN_BROADENING_SHARE = 0.5;
+
+/**
+ * Correct a window's FSC crossing for the spectral broadening of the 3D Hann window.
+ *
+ * Why: the window multiplies the map, so its spectrum is convolved with the window's transform,
+ * whose power |H|² (three DFT taps 1/2, −1/4, −1/4 per axis) has a variance `s_K² = 1/(3L²)` per
+ * axis (L = window edge in Å). A local SNR that falls as a Gaussian, `SNR(k) = C·exp(−k²/(2s²))`,
+ * then reads as one of variance `s² + s_K²` and peak `C·(s²/(s²+s_K²))^{3/2}`: a coarse region,
+ * whose s is not much larger than s_K, reads finer than it is (a 10 Å region in a 24 Å window by
+ * about 1.5 Å), while a fine one is barely moved. With the calibration's convention (the crossing
+ * `d` where `SNR(1/d) = C·exp(−4π²/9)`, i.e. `1/d² = 2s²L₀` with `L₀ = 4π²/9`, the pseudo-atom
+ * width d/3 of `half-map-phantom.ts`), the true s solves
+ * `2(s² + share·s_K²)(L₀ + 1.5·ln(s²/(s² + share·s_K²))) = 1/d'²` (bisection), and the result is
+ * `1/sqrt(2s²L₀)`.
+ * @param dA the window's crossing in Å (> 0; non-finite values are returned unchanged)
+ * @param windowA window edge L in Å
+ * @param share share of the window's variance to remove, in [0, 1] (0 returns dA)
+ * @returns the corrected resolution in Å, at least dA
+ */
+export function hannBroadeningCorrection(dA: number, windowA: number, share: number = HANN_BROADENING_SHARE): number {
+  if (!(share > 0) || !(dA > 0) || !Number.isFinite(dA)) return dA;
+  const q = 1 / (dA * dA);
+  const sK2 = share / (3 * windowA * windowA);
+  const L0 = (4 * Math.PI * Math.PI) / 9;
+  const f = (s2: number) => 2 * (s2 + sK2) * (L0 + 1.5 * Math.log(s2 / (s2 + sK2))) - q;
+  // f rises with s² from f(0+) = −∞
+  let lo = 0;
+  let hi = q;
+  for (let grow = 0; f(hi) < 0; grow++) {
+    if (grow > 20) return Number.POSITIVE_INFINITY;
+    hi *= 4;
+  }
+  for (let it = 0; it < 48; it++) {
+    const mid = 0.5 * (lo + hi);
+    if (f(mid) < 0) lo = mid;
+    else hi = mid;
+  }
+  const s2 = 0.5 * (lo + hi);
+  // (the amplitude term caps the model's answer near L/0.3 for crossings at the first shells, which
+  // say nothing; those keep their reading)
+  return s2 > 0 ? Math.max(dA, 1 / Math.sqrt(2 * s2 * L0)) : Number.POSITIVE_INFINITY;
+}
+
 /** Options of {@link localFsc}. */
 export interface LocalFscOptions {
   /** Where to report: voxels > 0.5 (default: the sphere inscribed in the box). Same box as the halves. */
@@ -99,7 +174,7 @@ export interface LocalFscOptions {
    * shells. Default true; false gives the plain blocres-style estimate.
    */
   whiten?: boolean;
-  /** Half-width in standard errors of the FSC band behind the per-voxel interval (default 0.8: 80–100 % coverage on synthetic cases); see `locres-uncertainty.ts`. */
+  /** Half-width in standard errors of the FSC band behind the per-voxel interval (default {@link DEFAULT_INTERVAL_Z}, 0.95: 80–100 % coverage on synthetic cases); see `locres-uncertainty.ts`. */
   intervalZ?: number;
   /** Lowest (coarsest) allowed resolution in Å, default 50; also the value written outside the mask. */
   lowestResolutionA?: number;
@@ -108,13 +183,18 @@ export interface LocalFscOptions {
   /** Seed of the phase randomisation. */
   seed?: number;
   /**
-   * Replace each grid value (and interval end) by the median of the evaluated grid points in its
-   * 3×3×3 neighbourhood (±1 step) before interpolation: damps the crossing's sampling noise, which
-   * a small window's few low-frequency samples make large. Default false: measured
-   * (`bench/locres-accuracy.ts --cases all-heldout`), it raised r by up to 0.06 on the README's
-   * cases but moved the median bias by +0.05 to +0.2 Å and lowered r on four of six held-out cases.
+   * Replace each grid value (and interval end) by the median of the evaluated grid points among its
+   * 19 neighbours within √2 steps before interpolation: damps the crossing's sampling noise, which a
+   * small window's few low-frequency samples make large. Default true (issue 16, measured with
+   * `bench/locres-accuracy.ts`: r +0.01 to +0.05 on every synthetic case, the bias shift it brings
+   * is in the threshold's fit); false gives each window's own value.
    */
   gridMedian?: boolean;
+  /**
+   * Undo part of the Hann window's spectral broadening ({@link hannBroadeningCorrection} with
+   * {@link HANN_BROADENING_SHARE}) on every window's crossing and interval end. Default true.
+   */
+  broadeningCorrection?: boolean;
   /** Progress callback, fraction in [0, 1]. */
   onProgress?: (fraction: number) => void;
 }
@@ -142,6 +222,10 @@ export interface LocalFscResult {
   finestA: number;
   /** Whether the halves were pre-whitened. */
   whitened: boolean;
+  /** Whether the grid values were replaced by their neighbourhood median (`gridMedian`). */
+  gridMedian: boolean;
+  /** Share of the Hann window's spectral variance removed from each crossing (0 = no correction; see {@link hannBroadeningCorrection}). */
+  broadeningShare: number;
   /** Global FSC resolution (Å) used for the default window (with the soft mask when given). */
   globalResolutionA: number;
   windowVoxels: number;
@@ -227,8 +311,11 @@ export function randomizePhasesBeyond(v: Volume, resolutionA: number, seed: numb
  * windows' FSC first falls below the threshold (`w·a/k`, interpolated; default with a mask
  * {@link snrAwareThreshold}, without {@link CALIBRATED_THRESHOLD}), clamped to [2a, lowest]. A window whose FSC never falls below it
  * is pinned: its value is Nyquist (2a), a bound, and its voxels are flagged in `pinned`. Each
- * window also gives an interval (`fscCrossingInterval`). The grid values are spread to every mask
- * voxel by trilinear interpolation (a voxel is pinned when the interpolated flag is ≥ 0.5).
+ * window also gives an interval (`fscCrossingInterval`). Each crossing and interval end is
+ * corrected for the window's spectral broadening ({@link hannBroadeningCorrection}, which moves
+ * coarse readings more than fine ones), then each grid value is replaced by the median of its
+ * neighbours (`gridMedian`). The grid values are spread to every mask voxel by trilinear
+ * interpolation (a voxel is pinned when the interpolated flag is ≥ 0.5).
  *
  * @param half1 first half map (data length nx*ny*nz, index (z*ny+y)*nx+x, Å voxel size); not modified
  * @param half2 second half map, same box and voxel size
@@ -268,16 +355,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   // (on the region's sub-box when it is much smaller than the box: the soft-masked maps are 0
   // beyond the mask's soft edge, about 3σ = 6 voxels)
   const a0 = half1.voxelSizeA;
-  const gBox = options.mask ? regionSubBox(region, shape, 12) : undefined;
-  let globalCurve: FscCurve;
-  if (gBox) {
-    const r = cutSubBox(region, shape, gBox, a0);
-    const soft = softenMask(r.data, r.shape);
-    globalCurve = fourierShellCorrelation(cutSubBox(half1.data, shape, gBox, a0), cutSubBox(half2.data, shape, gBox, a0), soft);
-  } else {
-    const soft = options.mask ? softenMask(region, shape) : undefined;
-    globalCurve = fourierShellCorrelation(half1, half2, soft);
-  }
+  const globalCurve = maskedGlobalFsc(half1, half2, options.mask ? region : undefined);
   const globalResolutionA = resolutionAtThreshold(globalCurve, 0.143).resolutionA;
   const c0 = lowFrequencySnr(globalCurve);
   const thresholdRule: LocalFscResult['thresholdRule'] = options.threshold !== undefined ? 'given' : options.mask && Number.isFinite(c0) ? 'snr-aware' : 'fixed';
@@ -368,6 +446,9 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   let done = 0;
   const fLimShell = options.randomizeAtA !== undefined ? (w * a) / options.randomizeAtA : Infinity;
   const clamp = (r: number) => Math.min(lowest, Math.max(2 * a, r));
+  const share = (options.broadeningCorrection ?? true) ? HANN_BROADENING_SHARE : 0;
+  const kc = (d: number): number => hannBroadeningCorrection(d, w * a, share);
+
   for (let k = 0; k < gz; k++) {
     for (let j = 0; j < gy; j++) {
       for (let i = 0; i < gx; i++) {
@@ -383,16 +464,16 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
         }
         const r = resolutionAtThreshold({ fsc, shellWidthPerA: shells.shellWidthPerA }, threshold);
         const iv = fscCrossingInterval(fsc, curve.count, shells.shellWidthPerA, threshold, HANN3D_INDEPENDENT_FRACTION, zBand, bandScratch);
-        grid[g] = clamp(r.resolutionA);
-        gridLow[g] = Math.min(grid[g], clamp(iv.lowA));
-        gridHigh[g] = Math.max(grid[g], clamp(iv.highA));
+        grid[g] = clamp(kc(r.resolutionA));
+        gridLow[g] = Math.min(grid[g], clamp(kc(iv.lowA)));
+        gridHigh[g] = Math.max(grid[g], clamp(kc(iv.highA)));
         gridPinned[g] = r.crossed ? 0 : 1;
         if (++done % 64 === 0) progress(done / total);
       }
     }
   }
   progress(1);
-  if (options.gridMedian ?? false) {
+  if (options.gridMedian ?? true) {
     medianOfNeighbours(grid, [gx, gy, gz]);
     medianOfNeighbours(gridLow, [gx, gy, gz]);
     medianOfNeighbours(gridHigh, [gx, gy, gz]);
@@ -433,6 +514,8 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
     pinnedVoxels,
     finestA: 2 * a,
     whitened,
+    gridMedian: options.gridMedian ?? true,
+    broadeningShare: share,
     globalResolutionA,
     windowVoxels: w,
     stepVoxels: s,
@@ -470,11 +553,11 @@ function trilinear(g: [number, number, number], s: number): (grid: Float32Array,
   };
 }
 
-/** In place: each non-NaN grid value becomes the median of the non-NaN values among its 3×3×3 grid neighbours (itself included). */
+/** In place: each non-NaN grid value becomes the median of the non-NaN values among its 19 grid neighbours within √2 steps (the 3×3×3 block without its corners, itself included). */
 function medianOfNeighbours(grid: Float32Array, g: [number, number, number]): void {
   const [gx, gy, gz] = g;
   const src = grid.slice();
-  const buf = new Float32Array(27);
+  const buf = new Float32Array(19);
   for (let k = 0; k < gz; k++) {
     for (let j = 0; j < gy; j++) {
       for (let i = 0; i < gx; i++) {
@@ -484,6 +567,7 @@ function medianOfNeighbours(grid: Float32Array, g: [number, number, number]): vo
         for (let dk = Math.max(0, k - 1); dk <= Math.min(gz - 1, k + 1); dk++) {
           for (let dj = Math.max(0, j - 1); dj <= Math.min(gy - 1, j + 1); dj++) {
             for (let di = Math.max(0, i - 1); di <= Math.min(gx - 1, i + 1); di++) {
+              if ((dk - k) ** 2 + (dj - j) ** 2 + (di - i) ** 2 > 2) continue; // not the 8 corners
               const v = src[(dk * gy + dj) * gx + di];
               if (v === v) buf[m++] = v;
             }

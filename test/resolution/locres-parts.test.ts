@@ -15,6 +15,7 @@ import { prewhitenHalfMaps } from '../../src/resolution/prewhiten.js';
 import { fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from '../../src/resolution/locres-uncertainty.js';
 import { fftFriendlySize, randomizePhasesFromShell, relionLocalResolution } from '../../src/resolution/relion-locres.js';
 import { halfMapPhantom } from '../../src/resolution/half-map-phantom.js';
+import { hannBroadeningCorrection } from '../../src/resolution/local-fsc.js';
 
 function noise(shape: Shape3, seed: number, sd = 1): Volume {
   const g = gaussianSampler(mulberry32(seed));
@@ -149,5 +150,30 @@ describe('synthetic half maps with known local resolution', () => {
     assert.ok(Math.abs(noiseSd / p.noiseSd - 1) < 0.05, `noise sd ${noiseSd} vs ${p.noiseSd}`);
     assert.ok(Math.abs(s / c / p.noiseSd - 2) < 0.3, `SNR ${s / c / p.noiseSd}`);
     assert.throws(() => halfMapPhantom({ shape: [8, 8, 8], voxelSizeA: 2, domains: [{ centreVoxel: [4, 4, 4], radiusA: 4, resolutionA: 3 }] }), /finer than Nyquist/);
+  });
+});
+
+describe('Hann broadening correction', () => {
+  const L0 = (4 * Math.PI * Math.PI) / 9;
+  /** The apparent crossing of a Gaussian SNR of variance s² under a Hann window of edge L (share of its variance 1/(3L²)). */
+  const apparent = (s2: number, windowA: number, share: number) => {
+    const k2 = share / (3 * windowA * windowA);
+    return 1 / Math.sqrt(2 * (s2 + k2) * (L0 + 1.5 * Math.log(s2 / (s2 + k2))));
+  };
+  it('inverts the broadening model: a Gaussian SNR of true crossing d read through the window gives back d', () => {
+    for (const [d, L, share] of [[3, 20, 1], [8, 24, 0.5], [10, 24, 0.5], [10, 30, 1], [5, 16, 0.25]]) {
+      const s2 = 1 / (2 * L0 * d * d);
+      const dPrime = apparent(s2, L, share);
+      assert.ok(dPrime < d, `the window reads ${d} Å finer (${dPrime})`);
+      assert.ok(Math.abs(hannBroadeningCorrection(dPrime, L, share) - d) < 1e-6 * d, `${d} Å in a ${L} Å window, share ${share}`);
+    }
+  });
+  it('moves coarse readings more than fine ones, never to a finer value; share 0 and non-finite values pass through', () => {
+    const fine = hannBroadeningCorrection(3, 24) / 3;
+    const coarse = hannBroadeningCorrection(9, 24) / 9;
+    assert.ok(fine > 1 && fine < 1.03 && coarse > fine + 0.05, `${fine} ${coarse}`);
+    assert.equal(hannBroadeningCorrection(7, 24, 0), 7);
+    assert.equal(hannBroadeningCorrection(Number.POSITIVE_INFINITY, 24), Number.POSITIVE_INFINITY);
+    for (const d of [2, 6, 15, 40, 200]) assert.ok(hannBroadeningCorrection(d, 10, 1) >= d);
   });
 });

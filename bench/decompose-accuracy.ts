@@ -39,6 +39,10 @@ export const OWN_CASES: (DecompositionPhantomOptions & { name: string })[] = [
   { name: 'own-B occ/res, 0.9 Å', seed: 11, box: 144, voxelSizeA: 0.9, domains: [{ occupancy: 1, resolutionA: 3.5 }, { occupancy: 0.5, resolutionA: 3.5 }, { occupancy: 1, resolutionA: 6 }, { occupancy: 0.5, resolutionA: 6 }] },
   { name: 'own-C flex 15°, 1.0 Å', seed: 23, box: 128, voxelSizeA: 1.0, domains: [{ occupancy: 1, resolutionA: 4 }, { occupancy: 0.8, resolutionA: 4 }, { occupancy: 1, resolutionA: 4, flexDeg: 15 }, { occupancy: 0.5, resolutionA: 4 }] },
   { name: 'own-D flex 8° + partial, 1.4 Å', seed: 41, box: 96, voxelSizeA: 1.4, domains: [{ occupancy: 1, resolutionA: 5 }, { occupancy: 0.4, resolutionA: 5 }, { occupancy: 0.7, resolutionA: 5 }, { occupancy: 1, resolutionA: 5, flexDeg: 8 }] },
+  { name: 'own-E flex 5°, 1.1 Å, 3.5 Å', seed: 5, box: 112, voxelSizeA: 1.1, domains: [{ occupancy: 1, resolutionA: 3.5 }, { occupancy: 0.5, resolutionA: 3.5 }, { occupancy: 1, resolutionA: 3.5, flexDeg: 5 }, { occupancy: 0.8, resolutionA: 3.5 }] },
+  { name: 'own-F flex 20°, 1.5 Å, 6 Å', seed: 9, box: 84, voxelSizeA: 1.5, domains: [{ occupancy: 1, resolutionA: 6 }, { occupancy: 0.3, resolutionA: 6 }, { occupancy: 0.6, resolutionA: 6 }, { occupancy: 1, resolutionA: 6, flexDeg: 20 }] },
+  { name: 'own-G flex 12°, 0.95 Å', seed: 13, box: 136, voxelSizeA: 0.95, domains: [{ occupancy: 1, resolutionA: 4 }, { occupancy: 0.6, resolutionA: 4 }, { occupancy: 1, resolutionA: 4, flexDeg: 12 }, { occupancy: 0.4, resolutionA: 4 }] },
+  { name: 'own-H flex 15°, 1.3 Å, 4.5 Å', seed: 17, box: 96, voxelSizeA: 1.3, domains: [{ occupancy: 1, resolutionA: 4.5 }, { occupancy: 1, resolutionA: 4.5, flexDeg: 15 }, { occupancy: 0.5, resolutionA: 4.5 }, { occupancy: 0.3, resolutionA: 4.5 }] },
 ];
 
 const SHARED_REFERENCE = resolve(import.meta.dirname, '../../shared/reference');

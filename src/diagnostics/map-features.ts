@@ -9,6 +9,7 @@
  */
 import type { Volume } from '../core/volume.js';
 import { arrayRange, medianOf, quantileOf } from '../math/statistics.js';
+import { Arena, arenaBytes } from './kernels.js';
 
 /** Radial bins of the local-standard-deviation profile (normalised radius, see {@link MapFeatures.stdProfile}). */
 export const PROFILE_EDGES: readonly number[] = [0, 0.6, 0.8, 0.9, 1.0, 1.2, 2];
@@ -153,45 +154,32 @@ export function measureMapFeatures(v: Volume, valueRange?: { min: number; max: n
   const bSum = new Float64Array(bx * by * bz);
   const bSq = new Float64Array(bx * by * bz);
   const bN = new Float64Array(bx * by * bz);
-  const blockOfX = new Int32Array(sx);
-  for (let i = 0; i < sx; i++) blockOfX[i] = Math.floor(i / be);
   const range = max - min;
   const nBins = 64;
   const hist = new Float64Array(nBins);
   const invW = range > 0 ? nBins / range : 0;
   const extremeLo = min + 0.02 * range;
   const extremeHi = max - 0.02 * range;
-  let n = 0, sum = 0, sq = 0, zeros = 0, neg = 0, modeHits = 0, extreme = 0;
-  let minOff = Infinity, maxOff = -Infinity;
+  // the sample, a plane at a time: its rows copied into the kernels' memory, the loop in WebAssembly
+  // (./kernels.ts: the JavaScript loop it replaced, operation for operation)
+  const A = new Arena(arenaBytes(4 * sy * nx, 8 * bSum.length, 8 * bSum.length, 8 * bSum.length, 8 * nBins, 64));
+  const rows = A.f32(sy * nx), wSum = A.f64(bSum.length), wSq = A.f64(bSum.length), wN = A.f64(bSum.length), wHist = A.f64(nBins), acc = A.f64(8);
+  for (const s of [wSum, wSq, wN, wHist]) s.a.fill(0);
+  acc.a.set([0, 0, 0, 0, 0, 0, Infinity, -Infinity]);
   for (let iz = 0; iz < sz; iz++) {
     const z = iz * stride;
-    const bzOff = Math.floor(iz / be) * by;
     for (let iy = 0; iy < sy; iy++) {
-      const y = iy * stride;
-      const o = (z * ny + y) * nx;
-      const bRow = (bzOff + Math.floor(iy / be)) * bx;
-      for (let ix = 0; ix < sx; ix++) {
-        const val = d[o + ix * stride];
-        const b = bRow + blockOfX[ix];
-        bSum[b] += val;
-        bSq[b] += val * val;
-        bN[b]++;
-        sum += val;
-        sq += val * val;
-        if (val === 0) zeros++;
-        if (val < 0) neg++;
-        if (val === faceModeValue) modeHits++;
-        else {
-          if (val < minOff) minOff = val;
-          if (val > maxOff) maxOff = val;
-        }
-        if (val <= extremeLo || val >= extremeHi) extreme++;
-        const hb = Math.min(nBins - 1, Math.floor((val - min) * invW));
-        hist[hb]++;
-      }
+      const o = (z * ny + iy * stride) * nx;
+      rows.a.set(d.subarray(o, o + nx), iy * nx);
     }
+    A.k.samplePlane(rows.p, nx, stride, sx, sy, iz, be, bx, by, wSum.p, wSq.p, wN.p, wHist.p, min, invW, extremeLo, extremeHi, faceModeValue, acc.p);
   }
-  n = sx * sy * sz;
+  bSum.set(wSum.a);
+  bSq.set(wSq.a);
+  bN.set(wN.a);
+  hist.set(wHist.a);
+  const [sum, sq, zeros, neg, modeHits, extreme, minOff, maxOff] = acc.a;
+  const n = sx * sy * sz;
   const mean = sum / n;
   const std = Math.sqrt(Math.max(0, sq / n - mean * mean));
   let peak = 0;

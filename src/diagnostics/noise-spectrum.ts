@@ -20,6 +20,7 @@
 import type { Shape3, Volume } from '../core/volume.js';
 import { rfft3d } from '../math/fft.js';
 import { gaussianSmooth } from '../filters/gaussian-smooth.js';
+import { Arena, arenaBytes } from './kernels.js';
 
 /** Edge of the analysed cube (voxels). */
 export const NOISE_CUBE = 96;
@@ -76,24 +77,6 @@ function tukey8(n: number): Float64Array {
   return w;
 }
 
-/** Copy the sub-box at offset `o` of shape `m` into `out`; returns the sum of its values. */
-function cropInto(data: Float32Array, shape: Shape3, o: readonly number[], m: Shape3, out: Float32Array): number {
-  const [nx, ny] = shape;
-  let i = 0;
-  let sum = 0;
-  for (let z = 0; z < m[2]; z++) {
-    for (let y = 0; y < m[1]; y++) {
-      const src = ((z + o[2]) * ny + y + o[1]) * nx + o[0];
-      for (let x = 0; x < m[0]; x++) {
-        const val = data[src + x];
-        out[i++] = val;
-        sum += val;
-      }
-    }
-  }
-  return sum;
-}
-
 /**
  * Turn the dilated mask into the solvent weight taper × clip(1 − mask/0.05, 0, 1), in place; the
  * sums of the weight, weight × value, weight², taper and taper².
@@ -121,161 +104,9 @@ function solventWeights(w: Float32Array, cube: Float32Array, m: Shape3, wx: Floa
 }
 
 /**
- * Mean over `bin`³ blocks of `data` (shape `m`) into `out` (shape `mb`; the last voxels of an axis
- * not divisible by `bin` are dropped), accumulated in the cube's own order.
- */
-function binInto(data: Float32Array, m: Shape3, mb: Shape3, bin: number, out: Float32Array): void {
-  const w = 1 / (bin * bin * bin);
-  const xb = new Int32Array(mb[0] * bin);
-  for (let x = 0; x < xb.length; x++) xb[x] = Math.floor(x / bin);
-  for (let z = 0; z < mb[2] * bin; z++) {
-    for (let y = 0; y < mb[1] * bin; y++) {
-      const src = (z * m[1] + y) * m[0];
-      const dst = (Math.floor(z / bin) * mb[1] + Math.floor(y / bin)) * mb[0];
-      for (let x = 0; x < xb.length; x++) out[dst + xb[x]] += w * data[src + x];
-    }
-  }
-}
-
-/**
- * The solvent weight on the cube's grid from the dilated mask on the binned grid: trilinear
- * interpolation as `trilinearResize` (periodic, the same arithmetic and float32 rounding), then
- * taper × clip(1 − mask/0.05, 0, 1) as {@link solventWeights}, in one pass; the same sums.
- */
-function upsampledSolventWeights(coarse: Float32Array, mb: Shape3, m: Shape3, cube: Float32Array, wx: Float64Array, wy: Float64Array, wz: Float64Array): { w: Float32Array; sw: number; swv: number; sws2: number; swt: number; swt2: number } {
-  const [nx, ny, nz] = mb;
-  const [mx, my, mz] = m;
-  const axis = (nIn: number, nOut: number) => {
-    const i0 = new Int32Array(nOut);
-    const i1 = new Int32Array(nOut);
-    const f = new Float64Array(nOut);
-    for (let i = 0; i < nOut; i++) {
-      const u = (i * nIn) / nOut;
-      const fl = Math.floor(u);
-      i0[i] = fl % nIn;
-      i1[i] = (fl + 1) % nIn;
-      f[i] = u - fl;
-    }
-    return { i0, i1, f };
-  };
-  const ax = axis(nx, mx), ay = axis(ny, my), az = axis(nz, mz);
-  // separably, with the same expressions: along x for every coarse row, then along y for every
-  // coarse plane (yz[zc][y][x] is trilinearResize's c0/c1), then along z per voxel
-  const rowX = new Float64Array(nz * ny * mx);
-  for (let r = 0; r < nz * ny; r++) {
-    const src = r * nx, dst = r * mx;
-    for (let x = 0; x < mx; x++) {
-      const a = coarse[src + ax.i0[x]];
-      rowX[dst + x] = a + ax.f[x] * (coarse[src + ax.i1[x]] - a);
-    }
-  }
-  const yz = new Float64Array(nz * my * mx);
-  for (let zc = 0; zc < nz; zc++) {
-    for (let y = 0; y < my; y++) {
-      const r0 = (zc * ny + ay.i0[y]) * mx, r1 = (zc * ny + ay.i1[y]) * mx, fy = ay.f[y], dst = (zc * my + y) * mx;
-      for (let x = 0; x < mx; x++) {
-        const c00 = rowX[r0 + x];
-        yz[dst + x] = c00 + fy * (rowX[r1 + x] - c00);
-      }
-    }
-  }
-  const w = new Float32Array(mx * my * mz);
-  let sw = 0, swv = 0, sws2 = 0, swt = 0, swt2 = 0;
-  let i = 0;
-  for (let z = 0; z < mz; z++) {
-    const p0 = az.i0[z] * my * mx, p1 = az.i1[z] * my * mx, fz = az.f[z];
-    for (let y = 0; y < my; y++) {
-      const q0 = p0 + y * mx, q1 = p1 + y * mx;
-      const wyz = wy[y] * wz[z];
-      for (let x = 0; x < mx; x++, i++) {
-        const c0 = yz[q0 + x];
-        const mask = Math.fround(c0 + fz * (yz[q1 + x] - c0));
-        const t = wyz * wx[x];
-        const c = 1 - 20 * mask;
-        const s2 = c <= 0 ? 0 : c >= 1 ? t : t * c;
-        w[i] = s2;
-        sw += s2;
-        swv += s2 * cube[i];
-        sws2 += s2 * s2;
-        swt += t;
-        swt2 += t * t;
-      }
-    }
-  }
-  return { w, sw, swv, sws2, swt, swt2 };
-}
-
-/**
- * In one pass: `w ← (cube − solventMean) × w` (the weighted solvent) and `cube ← (cube − mean) ×
- * taper` (the tapered cube).
- */
-function weightAndTaper(w: Float32Array, cube: Float32Array, m: Shape3, wx: Float64Array, wy: Float64Array, wz: Float64Array, solventMean: number, mean: number): void {
-  let i = 0;
-  for (let z = 0; z < m[2]; z++) {
-    for (let y = 0; y < m[1]; y++) {
-      const wyz = wy[y] * wz[z];
-      for (let x = 0; x < m[0]; x++, i++) {
-        const val = cube[i];
-        w[i] = (val - solventMean) * w[i];
-        cube[i] = (val - mean) * wyz * wx[x];
-      }
-    }
-  }
-}
-
-/**
- * Fourier shell of every sample of a half spectrum (`rfft3d` layout, hx = nx/2 + 1 fastest):
- * round(|f| / df), or −1 beyond the last shell; and the number of samples per shell, counting the
- * samples that stand for their Hermitian mirror twice (x other than 0 and nx/2).
- */
-function shellTable(shape: Shape3, voxelSizeA: readonly number[], nShells: number, df: number): { shell: Int32Array; count: Float64Array } {
-  const [nx, ny, nz] = shape;
-  const hx = (nx >> 1) + 1;
-  const ex = nx * voxelSizeA[0], ey = ny * voxelSizeA[1], ez = nz * voxelSizeA[2];
-  const fx2 = new Float64Array(hx);
-  for (let x = 0; x < hx; x++) fx2[x] = (x / ex) ** 2;
-  const nyqX = nx % 2 === 0 ? nx / 2 : -1;
-  const shell = new Int32Array(hx * ny * nz);
-  const count = new Float64Array(nShells);
-  let i = 0;
-  for (let z = 0; z < nz; z++) {
-    const fz = (z <= nz - z ? z : z - nz) / ez;
-    for (let y = 0; y < ny; y++) {
-      const fy = (y <= ny - y ? y : y - ny) / ey;
-      for (let x = 0; x < hx; x++, i++) {
-        const s = Math.round(Math.sqrt(fx2[x] + fy * fy + fz * fz) / df);
-        if (s >= nShells) {
-          shell[i] = -1;
-          continue;
-        }
-        shell[i] = s;
-        count[s] += x === 0 || x === nyqX ? 1 : 2;
-      }
-    }
-  }
-  return { shell, count };
-}
-
-/** RMS amplitude per shell of a real cube (shells from {@link shellTable}), normalised by sqrt(Σw² / N). */
-function shellAmplitude(data: Float32Array, shape: Shape3, table: { shell: Int32Array; count: Float64Array }, sumW2: number): Float64Array {
-  const f = rfft3d(data, shape);
-  const hx = (shape[0] >> 1) + 1;
-  const nyqX = shape[0] % 2 === 0 ? shape[0] / 2 : -1;
-  const { shell, count } = table;
-  const p = new Float64Array(count.length);
-  for (let i = 0, x = 0; i < shell.length; i++, x++) {
-    if (x === hx) x = 0;
-    const s = shell[i];
-    if (s < 0) continue;
-    const re = f[2 * i], im = f[2 * i + 1];
-    p[s] += (x === 0 || x === nyqX ? 1 : 2) * (re * re + im * im);
-  }
-  const norm = sumW2 > 0 ? sumW2 : 1;
-  return Float64Array.from(p, (v, k) => (count[k] > 0 ? Math.sqrt(v / count[k] / norm) : 0));
-}
-
-/**
  * Measure the solvent noise spectrum and its rise below the resolution (see the module comment).
+ * The per-voxel loops run in WebAssembly (./kernels.ts; the same arithmetic as the JavaScript
+ * functions above, bit-identical).
  * @param v the map, canonical layout; not modified
  */
 export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
@@ -283,8 +114,6 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   const m: Shape3 = [Math.min(nx, NOISE_CUBE), Math.min(ny, NOISE_CUBE), Math.min(nz, NOISE_CUBE)];
   const o = [(nx - m[0]) >> 1, (ny - m[1]) >> 1, (nz - m[2]) >> 1];
   const n = m[0] * m[1] * m[2];
-  const cube = new Float32Array(n);
-  const mean = cropInto(v.data, v.shape, o, m, cube) / n;
   const vs = v.voxelSizeA;
   const aMax = Math.max(...vs);
   // molecular mask: blurred map above mean + 1 std, dilated; on a 2×-binned copy when the cube is
@@ -293,31 +122,82 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   const mb: Shape3 = [Math.floor(m[0] / bin), Math.floor(m[1] / bin), Math.floor(m[2] / bin)];
   const vb = [vs[0] * bin, vs[1] * bin, vs[2] * bin] as const;
   const nb = mb[0] * mb[1] * mb[2];
-  let coarse = cube;
-  if (bin > 1) {
-    coarse = new Float32Array(nb);
-    binInto(cube, m, mb, bin, coarse);
-  }
-  const blurred = gaussianSmooth(coarse, mb, [...vb], Math.max(8, 2 * aMax) / 2.3548);
-  let bs = 0, bss = 0;
-  for (let k = 0; k < nb; k++) { bs += blurred[k]; bss += blurred[k] * blurred[k]; }
-  const bm = bs / nb;
-  const thr = bm + Math.sqrt(Math.max(0, bss / nb - bm * bm));
-  for (let k = 0; k < nb; k++) blurred[k] = blurred[k] > thr ? 1 : 0;
-  const dilatedCoarse = gaussianSmooth(blurred, mb, [...vb], Math.max(6, 2 * aMax));
-  // weights: solvent × taper (upsampled from the binned grid, or in place of the dilated mask), and taper alone
-  const wx = tukey8(m[0]), wy = tukey8(m[1]), wz = tukey8(m[2]);
-  const { w: dilated, sw, swv, sws2, swt, swt2 } = bin === 1 ? { w: dilatedCoarse, ...solventWeights(dilatedCoarse, cube, m, wx, wy, wz) } : upsampledSolventWeights(dilatedCoarse, mb, m, cube, wx, wy, wz);
-  const solventMean = sw > 0 ? swv / sw : mean;
+  const hx = (m[0] >> 1) + 1;
+  const specLen = 2 * m[1] * m[2] * hx;
   const edges = [0, 1, 2].map((a) => m[a] * vs[a]);
   const df = 1 / Math.max(...edges);
   const nyquistPerA = Math.min(...vs.map((a) => 0.5 / a));
   const nShells = Math.floor(nyquistPerA / df) + 1;
+  const A = new Arena(arenaBytes(4 * n, 4 * n, 4 * nb, 4 * nb, 8 * mb[2] * mb[1] * m[0], 8 * mb[2] * m[1] * m[0], 4 * specLen, 4 * 8 * nShells, 12 * (m[0] + m[1] + m[2]), 8 * (m[0] + m[1] + m[2]), 8 * hx, 40));
+  const k = A.k;
+  const cube = A.f32(n);
+  for (let z = 0, i = 0; z < m[2]; z++) {
+    for (let y = 0; y < m[1]; y++, i += m[0]) {
+      const src = ((z + o[2]) * ny + y + o[1]) * nx + o[0];
+      cube.a.set(v.data.subarray(src, src + m[0]), i);
+    }
+  }
+  const mean = k.sum(cube.p, n) / n;
+  let coarse = cube;
+  if (bin > 1) {
+    coarse = A.f32(nb);
+    coarse.a.fill(0);
+    k.bin(cube.p, m[0], m[1], mb[0], mb[1], mb[2], bin, coarse.p);
+  }
+  const blurred = gaussianSmooth(coarse.a, mb, [...vb], Math.max(8, 2 * aMax) / 2.3548);
+  let bs = 0, bss = 0;
+  for (let q = 0; q < nb; q++) { bs += blurred[q]; bss += blurred[q] * blurred[q]; }
+  const bm = bs / nb;
+  const thr = bm + Math.sqrt(Math.max(0, bss / nb - bm * bm));
+  for (let q = 0; q < nb; q++) blurred[q] = blurred[q] > thr ? 1 : 0;
+  const dilatedCoarse = gaussianSmooth(blurred, mb, [...vb], Math.max(6, 2 * aMax));
+  // weights: solvent × taper (upsampled from the binned grid, or in place of the dilated mask), and taper alone
+  const wx = tukey8(m[0]), wy = tukey8(m[1]), wz = tukey8(m[2]);
+  const w = A.f32(n);
+  let sw: number, swv: number, sws2: number, swt: number, swt2: number;
+  const twx = A.f64Of(wx), twy = A.f64Of(wy), twz = A.f64Of(wz);
+  if (bin === 1) {
+    ({ sw, swv, sws2, swt, swt2 } = solventWeights(dilatedCoarse, cube.a, m, wx, wy, wz));
+    w.a.set(dilatedCoarse);
+  } else {
+    const axis = (nIn: number, nOut: number) => {
+      const i0 = new Int32Array(nOut);
+      const i1 = new Int32Array(nOut);
+      const f = new Float64Array(nOut);
+      for (let i = 0; i < nOut; i++) {
+        const u = (i * nIn) / nOut;
+        const fl = Math.floor(u);
+        i0[i] = fl % nIn;
+        i1[i] = (fl + 1) % nIn;
+        f[i] = u - fl;
+      }
+      return { i0: A.i32Of(i0).p, i1: A.i32Of(i1).p, f: A.f64Of(f).p };
+    };
+    const ax = axis(mb[0], m[0]), ay = axis(mb[1], m[1]), az = axis(mb[2], m[2]);
+    const dc = A.f32(nb);
+    dc.a.set(dilatedCoarse);
+    const rowX = A.f64(mb[2] * mb[1] * m[0]), yz = A.f64(mb[2] * m[1] * m[0]), sums = A.f64(5);
+    k.upsampleWeights(dc.p, mb[0], mb[1], mb[2], m[0], m[1], m[2], ax.i0, ax.i1, ax.f, ay.i0, ay.i1, ay.f, az.i0, az.i1, az.f, rowX.p, yz.p, cube.p, twx.p, twy.p, twz.p, w.p, sums.p);
+    [sw, swv, sws2, swt, swt2] = sums.a;
+  }
+  const solventMean = sw > 0 ? swv / sw : mean;
   // the weighted solvent (in place of the weights) and the tapered cube
-  weightAndTaper(dilated, cube, m, wx, wy, wz, solventMean, mean);
-  const table = shellTable(m, vs, nShells, df);
-  const noise = shellAmplitude(dilated, m, table, sws2);
-  const total = shellAmplitude(cube, m, table, swt2);
+  k.weightAndTaper(w.p, cube.p, m[0], m[1], m[2], twx.p, twy.p, twz.p, solventMean, mean);
+  const fx2 = new Float64Array(hx);
+  for (let x = 0; x < hx; x++) fx2[x] = (x / edges[0]) ** 2;
+  const tfx2 = A.f64Of(fx2);
+  const spec = A.f32(specLen);
+  const shellRms = (data: Float32Array, sumW2: number): Float64Array => {
+    spec.a.set(rfft3d(data, m));
+    const p = A.f64(nShells), count = A.f64(nShells);
+    p.a.fill(0);
+    count.a.fill(0);
+    k.shellPower(spec.p, hx, m[1], m[2], m[0] % 2 === 0 ? m[0] / 2 : -1, tfx2.p, edges[1], edges[2], df, nShells, p.p, count.p);
+    const norm = sumW2 > 0 ? sumW2 : 1;
+    return Float64Array.from(p.a, (val, q) => (count.a[q] > 0 ? Math.sqrt(val / count.a[q] / norm) : 0));
+  };
+  const noise = shellRms(w.a, sws2);
+  const total = shellRms(cube.a, swt2);
   const frequencyPerA = Float64Array.from({ length: nShells }, (_, k) => k * df);
   // first hard cut-off of the total spectrum beyond 1/25 Å (and beyond the 5th shell)
   let cut = -1;

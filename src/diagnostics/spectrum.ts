@@ -9,6 +9,7 @@
  */
 import type { Shape3, Volume } from '../core/volume.js';
 import { rfft3d } from '../math/fft.js';
+import { Arena, arenaBytes } from './kernels.js';
 
 /** Edge of the analysed cube (voxels). */
 export const SPECTRUM_CUBE = 64;
@@ -25,34 +26,27 @@ export interface RadialSpectrum {
   nyquistPerA: number;
 }
 
-/** A windowed, mean-free copy of the centre cube; returns it with its shape. */
+/**
+ * A windowed, mean-free copy of the centre cube (edge min(n, `edge`) per axis, x fastest); returns
+ * it with its shape. The loops run in WebAssembly (./kernels.ts).
+ */
 export function windowedCentreCube(v: Volume, edge = SPECTRUM_CUBE): { data: Float32Array; shape: Shape3 } {
   const [nx, ny, nz] = v.shape;
   const m: Shape3 = [Math.min(nx, edge), Math.min(ny, edge), Math.min(nz, edge)];
   const o = [(nx - m[0]) >> 1, (ny - m[1]) >> 1, (nz - m[2]) >> 1];
-  const out = new Float32Array(m[0] * m[1] * m[2]);
-  let s = 0;
-  let i = 0;
-  for (let z = 0; z < m[2]; z++) {
-    for (let y = 0; y < m[1]; y++) {
+  const n = m[0] * m[1] * m[2];
+  const A = new Arena(arenaBytes(4 * n, 8 * m[0], 8 * m[1], 8 * m[2]));
+  const cube = A.f32(n);
+  for (let z = 0, i = 0; z < m[2]; z++) {
+    for (let y = 0; y < m[1]; y++, i += m[0]) {
       const src = ((z + o[2]) * ny + y + o[1]) * nx + o[0];
-      for (let x = 0; x < m[0]; x++) {
-        const val = v.data[src + x];
-        out[i++] = val;
-        s += val;
-      }
+      cube.a.set(v.data.subarray(src, src + m[0]), i);
     }
   }
-  const mean = s / out.length;
-  const w = m.map((n) => tukey(n));
-  i = 0;
-  for (let z = 0; z < m[2]; z++) {
-    for (let y = 0; y < m[1]; y++) {
-      const wyz = w[2][z] * w[1][y];
-      for (let x = 0; x < m[0]; x++, i++) out[i] = (out[i] - mean) * wyz * w[0][x];
-    }
-  }
-  return { data: out, shape: m };
+  const mean = A.k.sum(cube.p, n) / n;
+  const [wx, wy, wz] = m.map((len) => A.f64Of(tukey(len)));
+  A.k.weightAndTaper(0, cube.p, m[0], m[1], m[2], wx.p, wy.p, wz.p, 0, mean);
+  return { data: cube.a.slice(), shape: m };
 }
 
 /** Tukey window of length n, cosine tapers over n/4 at each end. */
@@ -93,21 +87,25 @@ function shells(shape: Shape3, voxelSizeA: readonly number[]): { shell: Int32Arr
 export function radialAmplitude(v: Volume): RadialSpectrum {
   const { data, shape } = windowedCentreCube(v);
   const f = rfft3d(data, shape);
-  const { shell, nShells, df, nyquistPerA } = shells(shape, v.voxelSizeA);
-  const p = new Float64Array(nShells);
-  const c = new Float64Array(nShells);
-  const hx = (shape[0] >> 1) + 1;
-  const nyqX = shape[0] % 2 === 0 ? shape[0] / 2 : -1;
-  for (let i = 0; i < shell.length; i++) {
-    const s = shell[i];
-    if (s >= nShells) continue;
-    const x = i % hx;
-    const w = x === 0 || x === nyqX ? 1 : 2;
-    p[s] += w * (f[2 * i] ** 2 + f[2 * i + 1] ** 2);
-    c[s] += w;
-  }
-  const amplitude = Float64Array.from(p, (v2, k) => (c[k] > 0 ? Math.sqrt(v2 / c[k]) : 0));
-  return { frequencyPerA: Float64Array.from({ length: nShells }, (_, k) => k * df), amplitude, count: c, nyquistPerA };
+  const [nx, ny, nz] = shape;
+  const vs = v.voxelSizeA;
+  const edges = [0, 1, 2].map((i) => shape[i] * vs[i]);
+  const df = 1 / Math.max(...edges);
+  const nyquistPerA = Math.min(...[0, 1, 2].map((i) => 0.5 / vs[i]));
+  const nShells = Math.floor(nyquistPerA / df) + 1;
+  const hx = (nx >> 1) + 1;
+  // shells and power per shell in WebAssembly (./kernels.ts; the arithmetic of shells() below)
+  const A = new Arena(arenaBytes(4 * f.length, 8 * hx, 8 * nShells, 8 * nShells));
+  const spec = A.f32(f.length);
+  spec.a.set(f);
+  const fx2 = A.f64(hx);
+  for (let x = 0; x < hx; x++) fx2.a[x] = (x / edges[0]) ** 2;
+  const p = A.f64(nShells), c = A.f64(nShells);
+  p.a.fill(0);
+  c.a.fill(0);
+  A.k.shellPower(spec.p, hx, ny, nz, nx % 2 === 0 ? nx / 2 : -1, fx2.p, edges[1], edges[2], df, nShells, p.p, c.p);
+  const amplitude = Float64Array.from(p.a, (v2, k) => (c.a[k] > 0 ? Math.sqrt(v2 / c.a[k]) : 0));
+  return { frequencyPerA: Float64Array.from({ length: nShells }, (_, k) => k * df), amplitude, count: c.a.slice(), nyquistPerA };
 }
 
 /**

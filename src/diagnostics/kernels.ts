@@ -27,6 +27,10 @@ export interface DiagnosticKernels {
     rows: number, nx: number, stride: number, sx: number, sy: number, iz: number, be: number, bx: number, by: number,
     bSum: number, bSq: number, bN: number, hist: number, min: number, invW: number, lo: number, hi: number, mode: number, acc: number,
   ): void;
+  rangePlane(rows: number, nx: number, stride: number, sx: number, sy: number, acc: number): number;
+  sumSquares(p: number, n: number, out: number): void;
+  threshold(p: number, n: number, thr: number): void;
+  gaussianMultiply(spec: number, hx: number, ny: number, nz: number, gx: number, gy: number, gz: number): void;
 }
 
 let instance: DiagnosticKernels | undefined;
@@ -56,6 +60,7 @@ export class Arena {
   constructor(bytes: number) {
     this.k = diagnosticKernels();
     const have = this.k.memory.buffer.byteLength;
+    bytes += 1024; // alignment of up to 64 slots beyond those counted
     if (bytes > have) this.k.memory.grow(Math.ceil((bytes - have) / 65536));
     this.limit = this.k.memory.buffer.byteLength;
   }

@@ -112,19 +112,19 @@ export function sampledRange(v: Volume): { min: number; max: number } {
   const [nx, ny, nz] = v.shape;
   const d = v.data;
   const stride = sampleStride(v.shape);
-  let min = Infinity, max = -Infinity;
+  const sx = Math.ceil(nx / stride), sy = Math.ceil(ny / stride);
+  // a plane of sampled rows at a time in WebAssembly (./kernels.ts)
+  const A = new Arena(arenaBytes(4 * sy * nx, 16));
+  const rows = A.f32(sy * nx), acc = A.f64(2);
+  acc.a.set([Infinity, -Infinity]);
   for (let z = 0; z < nz; z += stride) {
-    for (let y = 0; y < ny; y += stride) {
-      const o = (z * ny + y) * nx;
-      for (let x = 0; x < nx; x += stride) {
-        const val = d[o + x];
-        if (val < min) min = val;
-        if (val > max) max = val;
-        if (val !== val) return { min: Number.NaN, max: Number.NaN };
-      }
+    for (let iy = 0; iy < sy; iy++) {
+      const o = (z * ny + iy * stride) * nx;
+      rows.a.set(d.subarray(o, o + nx), iy * nx);
     }
+    if (A.k.rangePlane(rows.p, nx, stride, sx, sy, acc.p)) return { min: Number.NaN, max: Number.NaN };
   }
-  return { min, max };
+  return { min: acc.a[0], max: acc.a[1] };
 }
 
 /**

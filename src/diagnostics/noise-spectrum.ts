@@ -18,8 +18,7 @@
  * @see docs/diagnostics.md
  */
 import type { Shape3, Volume } from '../core/volume.js';
-import { rfft3d } from '../math/fft.js';
-import { gaussianSmooth } from '../filters/gaussian-smooth.js';
+import { irfft3d, rfft3d } from '../math/fft.js';
 import { Arena, arenaBytes } from './kernels.js';
 
 /** Edge of the analysed cube (voxels). */
@@ -128,7 +127,7 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   const df = 1 / Math.max(...edges);
   const nyquistPerA = Math.min(...vs.map((a) => 0.5 / a));
   const nShells = Math.floor(nyquistPerA / df) + 1;
-  const A = new Arena(arenaBytes(4 * n, 4 * n, 4 * nb, 4 * nb, 8 * mb[2] * mb[1] * m[0], 8 * mb[2] * m[1] * m[0], 4 * specLen, 4 * 8 * nShells, 12 * (m[0] + m[1] + m[2]), 8 * (m[0] + m[1] + m[2]), 8 * hx, 40));
+  const A = new Arena(arenaBytes(4 * n, 4 * n, 4 * nb, 4 * nb, 8 * mb[2] * mb[1] * m[0], 8 * mb[2] * m[1] * m[0], 4 * specLen, 4 * 8 * nShells, 12 * (m[0] + m[1] + m[2]), 8 * (m[0] + m[1] + m[2]), 8 * hx, 40, 8 * mb[1] * mb[2] * ((mb[0] >> 1) + 1), 4 * nb, 16, 2 * 8 * (mb[0] + mb[1] + mb[2] + 2), 2 * 8 * (mb[0] + mb[1] + mb[2] + 2)));
   const k = A.k;
   const cube = A.f32(n);
   for (let z = 0, i = 0; z < m[2]; z++) {
@@ -144,13 +143,32 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
     coarse.a.fill(0);
     k.bin(cube.p, m[0], m[1], mb[0], mb[1], mb[2], bin, coarse.p);
   }
-  const blurred = gaussianSmooth(coarse.a, mb, [...vb], Math.max(8, 2 * aMax) / 2.3548);
-  let bs = 0, bss = 0;
-  for (let q = 0; q < nb; q++) { bs += blurred[q]; bss += blurred[q] * blurred[q]; }
+  // blur, threshold, dilate: gaussianSmooth (src/filters/gaussian-smooth.ts) with its spectrum
+  // multiplication and the threshold in WebAssembly
+  const hb = (mb[0] >> 1) + 1;
+  const coarseSpec = A.f32(2 * mb[1] * mb[2] * hb), mask = A.f32(nb), bsums = A.f64(2);
+  const smooth = (data: Float32Array, sigmaA: number): Float32Array => {
+    coarseSpec.a.set(rfft3d(data, mb));
+    const c = -2 * Math.PI * Math.PI * sigmaA * sigmaA;
+    const table = (len: number, nn: number, a: number): Float64Array => {
+      const t = new Float64Array(len);
+      for (let i = 0; i < len; i++) {
+        const kk = (i <= nn / 2 ? i : i - nn) / (nn * a);
+        t[i] = Math.exp(c * kk * kk);
+      }
+      return t;
+    };
+    const gx = A.f64Of(table(hb, mb[0], vb[0])), gy = A.f64Of(table(mb[1], mb[1], vb[1])), gz = A.f64Of(table(mb[2], mb[2], vb[2]));
+    k.gaussianMultiply(coarseSpec.p, hb, mb[1], mb[2], gx.p, gy.p, gz.p);
+    return irfft3d(coarseSpec.a, mb);
+  };
+  mask.a.set(smooth(coarse.a, Math.max(8, 2 * aMax) / 2.3548));
+  k.sumSquares(mask.p, nb, bsums.p);
+  const [bs, bss] = bsums.a;
   const bm = bs / nb;
   const thr = bm + Math.sqrt(Math.max(0, bss / nb - bm * bm));
-  for (let q = 0; q < nb; q++) blurred[q] = blurred[q] > thr ? 1 : 0;
-  const dilatedCoarse = gaussianSmooth(blurred, mb, [...vb], Math.max(6, 2 * aMax));
+  k.threshold(mask.p, nb, thr);
+  const dilatedCoarse = smooth(mask.a, Math.max(6, 2 * aMax));
   // weights: solvent × taper (upsampled from the binned grid, or in place of the dilated mask), and taper alone
   const wx = tukey8(m[0]), wy = tukey8(m[1]), wz = tukey8(m[2]);
   const w = A.f32(n);

@@ -292,4 +292,79 @@
     (f64.store offset=40 (local.get $acc) (local.get $ext))
     (f64.store offset=48 (local.get $acc) (local.get $minOff))
     (f64.store offset=56 (local.get $acc) (local.get $maxOff)))
+
+  ;; min and max (f64 at acc, acc+8) of one plane of the strided sample (sy rows of nx floats at
+  ;; $rows, voxel ix at ix*stride), updated in place; returns 1 at the first NaN (then stops), else 0
+  (func (export "rangePlane") (param $rows i32) (param $nx i32) (param $stride i32) (param $sx i32) (param $sy i32) (param $acc i32) (result i32)
+    (local $ix i32) (local $iy i32) (local $row i32) (local $val f64) (local $min f64) (local $max f64) (local $nan i32)
+    (local.set $min (f64.load (local.get $acc)))
+    (local.set $max (f64.load offset=8 (local.get $acc)))
+    (local.set $iy (i32.const 0))
+    (block $done (block $dy (loop $ly
+      (br_if $dy (i32.ge_s (local.get $iy) (local.get $sy)))
+      (local.set $row (i32.add (local.get $rows) (i32.shl (i32.mul (local.get $iy) (local.get $nx)) (i32.const 2))))
+      (local.set $ix (i32.const 0))
+      (block $dx (loop $lx
+        (br_if $dx (i32.ge_s (local.get $ix) (local.get $sx)))
+        (local.set $val (f64.promote_f32 (f32.load (i32.add (local.get $row) (i32.shl (i32.mul (local.get $ix) (local.get $stride)) (i32.const 2))))))
+        (if (f64.lt (local.get $val) (local.get $min)) (then (local.set $min (local.get $val))))
+        (if (f64.gt (local.get $val) (local.get $max)) (then (local.set $max (local.get $val))))
+        (if (f64.ne (local.get $val) (local.get $val)) (then (local.set $nan (i32.const 1)) (br $done)))
+        (local.set $ix (i32.add (local.get $ix) (i32.const 1)))
+        (br $lx)))
+      (local.set $iy (i32.add (local.get $iy) (i32.const 1)))
+      (br $ly))))
+    (f64.store (local.get $acc) (local.get $min))
+    (f64.store offset=8 (local.get $acc) (local.get $max))
+    (local.get $nan))
+
+  ;; sum and sum of squares (f64, in order) of the n floats at $p, stored at $out and $out+8
+  (func (export "sumSquares") (param $p i32) (param $n i32) (param $out i32)
+    (local $end i32) (local $s f64) (local $ss f64) (local $v f64)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $v (f64.promote_f32 (f32.load (local.get $p))))
+      (local.set $s (f64.add (local.get $s) (local.get $v)))
+      (local.set $ss (f64.add (local.get $ss) (f64.mul (local.get $v) (local.get $v))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $l)))
+    (f64.store (local.get $out) (local.get $s))
+    (f64.store offset=8 (local.get $out) (local.get $ss)))
+
+  ;; v <- v > thr ? 1 : 0 for the n floats at $p
+  (func (export "threshold") (param $p i32) (param $n i32) (param $thr f64)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $p) (local.get $end)))
+      (f32.store (local.get $p) (select (f32.const 1) (f32.const 0) (f64.gt (f64.promote_f32 (f32.load (local.get $p))) (local.get $thr))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $l))))
+
+  ;; a half spectrum (rfft3d layout, hx fastest) times gz[z]*gy[y]*gx[x] (f64 tables), in float32:
+  ;; the loop of gaussianFilterSpectrum (src/filters/gaussian-smooth.ts)
+  (func (export "gaussianMultiply") (param $spec i32) (param $hx i32) (param $ny i32) (param $nz i32) (param $gx i32) (param $gy i32) (param $gz i32)
+    (local $x i32) (local $y i32) (local $z i32) (local $gyz f64) (local $g f64)
+    (local.set $z (i32.const 0))
+    (block $dz (loop $lz
+      (br_if $dz (i32.ge_s (local.get $z) (local.get $nz)))
+      (local.set $y (i32.const 0))
+      (block $dy (loop $ly
+        (br_if $dy (i32.ge_s (local.get $y) (local.get $ny)))
+        (local.set $gyz (f64.mul (f64.load (i32.add (local.get $gz) (i32.shl (local.get $z) (i32.const 3))))
+                                 (f64.load (i32.add (local.get $gy) (i32.shl (local.get $y) (i32.const 3))))))
+        (local.set $x (i32.const 0))
+        (block $dx (loop $lx
+          (br_if $dx (i32.ge_s (local.get $x) (local.get $hx)))
+          (local.set $g (f64.mul (local.get $gyz) (f64.load (i32.add (local.get $gx) (i32.shl (local.get $x) (i32.const 3))))))
+          (f32.store (local.get $spec) (f32.demote_f64 (f64.mul (f64.promote_f32 (f32.load (local.get $spec))) (local.get $g))))
+          (f32.store offset=4 (local.get $spec) (f32.demote_f64 (f64.mul (f64.promote_f32 (f32.load offset=4 (local.get $spec))) (local.get $g))))
+          (local.set $spec (i32.add (local.get $spec) (i32.const 8)))
+          (local.set $x (i32.add (local.get $x) (i32.const 1)))
+          (br $lx)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $ly)))
+      (local.set $z (i32.add (local.get $z) (i32.const 1)))
+      (br $lz))))
 )

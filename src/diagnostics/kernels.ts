@@ -22,7 +22,8 @@ export interface DiagnosticKernels {
     rowX: number, yz: number, cube: number, wx: number, wy: number, wz: number, w: number, sums: number,
   ): void;
   weightAndTaper(w: number, cube: number, mx: number, my: number, mz: number, wx: number, wy: number, wz: number, solventMean: number, mean: number): void;
-  shellPower(spec: number, hx: number, ny: number, nz: number, nyqX: number, fx2: number, ey: number, ez: number, df: number, nShells: number, p: number, count: number): void;
+  shellIndex(shell: number, hx: number, ny: number, nz: number, fx2: number, ey: number, ez: number, df: number, nShells: number): void;
+  shellPower(spec: number, n: number, hx: number, nyqX: number, shell: number, p: number, count: number): void;
   samplePlane(
     rows: number, nx: number, stride: number, sx: number, sy: number, iz: number, be: number, bx: number, by: number,
     bSum: number, bSq: number, bN: number, hist: number, min: number, invW: number, lo: number, hi: number, mode: number, acc: number,

@@ -127,7 +127,7 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   const df = 1 / Math.max(...edges);
   const nyquistPerA = Math.min(...vs.map((a) => 0.5 / a));
   const nShells = Math.floor(nyquistPerA / df) + 1;
-  const A = new Arena(arenaBytes(4 * n, 4 * n, 4 * nb, 4 * nb, 8 * mb[2] * mb[1] * m[0], 8 * mb[2] * m[1] * m[0], 4 * specLen, 4 * 8 * nShells, 12 * (m[0] + m[1] + m[2]), 8 * (m[0] + m[1] + m[2]), 8 * hx, 40, 8 * mb[1] * mb[2] * ((mb[0] >> 1) + 1), 4 * nb, 16, 2 * 8 * (mb[0] + mb[1] + mb[2] + 2), 2 * 8 * (mb[0] + mb[1] + mb[2] + 2)));
+  const A = new Arena(arenaBytes(4 * n, 4 * n, 4 * nb, 4 * nb, 8 * mb[2] * mb[1] * m[0], 8 * mb[2] * m[1] * m[0], 4 * specLen, 4 * 8 * nShells, 12 * (m[0] + m[1] + m[2]), 8 * (m[0] + m[1] + m[2]), 8 * hx, 40, 2 * specLen, 8 * mb[1] * mb[2] * ((mb[0] >> 1) + 1), 4 * nb, 16, 2 * 8 * (mb[0] + mb[1] + mb[2] + 2), 2 * 8 * (mb[0] + mb[1] + mb[2] + 2)));
   const k = A.k;
   const cube = A.f32(n);
   for (let z = 0, i = 0; z < m[2]; z++) {
@@ -204,13 +204,14 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   const fx2 = new Float64Array(hx);
   for (let x = 0; x < hx; x++) fx2[x] = (x / edges[0]) ** 2;
   const tfx2 = A.f64Of(fx2);
-  const spec = A.f32(specLen);
+  const spec = A.f32(specLen), shell = A.i32(specLen / 2);
+  k.shellIndex(shell.p, hx, m[1], m[2], tfx2.p, edges[1], edges[2], df, nShells);
   const shellRms = (data: Float32Array, sumW2: number): Float64Array => {
     spec.a.set(rfft3d(data, m));
     const p = A.f64(nShells), count = A.f64(nShells);
     p.a.fill(0);
     count.a.fill(0);
-    k.shellPower(spec.p, hx, m[1], m[2], m[0] % 2 === 0 ? m[0] / 2 : -1, tfx2.p, edges[1], edges[2], df, nShells, p.p, count.p);
+    k.shellPower(spec.p, specLen / 2, hx, m[0] % 2 === 0 ? m[0] / 2 : -1, shell.p, p.p, count.p);
     const norm = sumW2 > 0 ? sumW2 : 1;
     return Float64Array.from(p.a, (val, q) => (count.a[q] > 0 ? Math.sqrt(val / count.a[q] / norm) : 0));
   };

@@ -95,7 +95,7 @@ export function radialAmplitude(v: Volume): RadialSpectrum {
   const nShells = Math.floor(nyquistPerA / df) + 1;
   const hx = (nx >> 1) + 1;
   // shells and power per shell in WebAssembly (./kernels.ts; the arithmetic of shells() below)
-  const A = new Arena(arenaBytes(4 * f.length, 8 * hx, 8 * nShells, 8 * nShells));
+  const A = new Arena(arenaBytes(4 * f.length, 2 * f.length, 8 * hx, 8 * nShells, 8 * nShells));
   const spec = A.f32(f.length);
   spec.a.set(f);
   const fx2 = A.f64(hx);
@@ -103,7 +103,9 @@ export function radialAmplitude(v: Volume): RadialSpectrum {
   const p = A.f64(nShells), c = A.f64(nShells);
   p.a.fill(0);
   c.a.fill(0);
-  A.k.shellPower(spec.p, hx, ny, nz, nx % 2 === 0 ? nx / 2 : -1, fx2.p, edges[1], edges[2], df, nShells, p.p, c.p);
+  const shell = A.i32(f.length / 2);
+  A.k.shellIndex(shell.p, hx, ny, nz, fx2.p, edges[1], edges[2], df, nShells);
+  A.k.shellPower(spec.p, f.length / 2, hx, nx % 2 === 0 ? nx / 2 : -1, shell.p, p.p, c.p);
   const amplitude = Float64Array.from(p.a, (v2, k) => (c.a[k] > 0 ? Math.sqrt(v2 / c.a[k]) : 0));
   return { frequencyPerA: Float64Array.from({ length: nShells }, (_, k) => k * df), amplitude, count: c.a.slice(), nyquistPerA };
 }

@@ -184,14 +184,12 @@
       (local.set $z (i32.add (local.get $z) (i32.const 1)))
       (br $lz))))
 
-  ;; Power per Fourier shell of a half spectrum (rfft3d layout: f32 (re, im), hx fastest, y and z
-  ;; in FFT order): s = round(sqrt(fx2[x] + fy^2 + fz^2) / df) (JavaScript's Math.round),
-  ;; fy = signed(y)/ey, fz = signed(z)/ez, fx2 an f64 table; for s < nShells:
-  ;; p[s] += c * (re^2 + im^2) and count[s] += c (f64), c = 1 at x = 0 and x = nyqX, else 2.
-  (func (export "shellPower") (param $spec i32) (param $hx i32) (param $ny i32) (param $nz i32) (param $nyqX i32)
-    (param $fx2 i32) (param $ey f64) (param $ez f64) (param $df f64) (param $nShells i32) (param $p i32) (param $count i32)
-    (local $x i32) (local $y i32) (local $z i32) (local $fy f64) (local $fz f64) (local $v f64) (local $r f64) (local $s i32)
-    (local $c f64) (local $re f64) (local $im f64) (local $a i32)
+  ;; Fourier shell of every sample of a half spectrum (rfft3d layout: hx fastest, y and z in FFT
+  ;; order): s = round(sqrt(fx2[x] + fy^2 + fz^2) / df) (JavaScript's Math.round), fy = signed(y)/ey,
+  ;; fz = signed(z)/ez, fx2 an f64 table; stored as i32 at $shell, -1 where s >= nShells.
+  (func (export "shellIndex") (param $shell i32) (param $hx i32) (param $ny i32) (param $nz i32)
+    (param $fx2 i32) (param $ey f64) (param $ez f64) (param $df f64) (param $nShells i32)
+    (local $x i32) (local $y i32) (local $z i32) (local $fy f64) (local $fz f64) (local $v f64) (local $r f64)
     (local.set $z (i32.const 0))
     (block $dz (loop $lz
       (br_if $dz (i32.ge_s (local.get $z) (local.get $nz)))
@@ -210,23 +208,41 @@
           ;; Math.round: ceil, minus 1 when ceil - 0.5 > v
           (local.set $r (f64.ceil (local.get $v)))
           (if (f64.gt (f64.sub (local.get $r) (f64.const 0.5)) (local.get $v)) (then (local.set $r (f64.sub (local.get $r) (f64.const 1)))))
-          (if (f64.lt (local.get $r) (f64.convert_i32_s (local.get $nShells))) (then
-            (local.set $s (i32.trunc_f64_s (local.get $r)))
-            (local.set $c (select (f64.const 1) (f64.const 2) (i32.or (i32.eqz (local.get $x)) (i32.eq (local.get $x) (local.get $nyqX)))))
-            (local.set $re (f64.promote_f32 (f32.load (local.get $spec))))
-            (local.set $im (f64.promote_f32 (f32.load offset=4 (local.get $spec))))
-            (local.set $a (i32.add (local.get $p) (i32.shl (local.get $s) (i32.const 3))))
-            (f64.store (local.get $a) (f64.add (f64.load (local.get $a))
-              (f64.mul (local.get $c) (f64.add (f64.mul (local.get $re) (local.get $re)) (f64.mul (local.get $im) (local.get $im))))))
-            (local.set $a (i32.add (local.get $count) (i32.shl (local.get $s) (i32.const 3))))
-            (f64.store (local.get $a) (f64.add (f64.load (local.get $a)) (local.get $c)))))
-          (local.set $spec (i32.add (local.get $spec) (i32.const 8)))
+          (i32.store (local.get $shell)
+            (if (result i32) (f64.lt (local.get $r) (f64.convert_i32_s (local.get $nShells)))
+              (then (i32.trunc_f64_s (local.get $r)))
+              (else (i32.const -1))))
+          (local.set $shell (i32.add (local.get $shell) (i32.const 4)))
           (local.set $x (i32.add (local.get $x) (i32.const 1)))
           (br $lx)))
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
         (br $ly)))
       (local.set $z (i32.add (local.get $z) (i32.const 1)))
       (br $lz))))
+
+  ;; Power per Fourier shell of a half spectrum of n complex samples (f32 (re, im), rows of hx) with
+  ;; the shells of shellIndex: for s >= 0, p[s] += c * (re^2 + im^2) and count[s] += c (f64),
+  ;; c = 1 at x = 0 and x = nyqX, else 2.
+  (func (export "shellPower") (param $spec i32) (param $n i32) (param $hx i32) (param $nyqX i32) (param $shell i32) (param $p i32) (param $count i32)
+    (local $i i32) (local $x i32) (local $s i32) (local $c f64) (local $re f64) (local $im f64) (local $a i32)
+    (block $d (loop $l
+      (br_if $d (i32.ge_s (local.get $i) (local.get $n)))
+      (if (i32.eq (local.get $x) (local.get $hx)) (then (local.set $x (i32.const 0))))
+      (local.set $s (i32.load (local.get $shell)))
+      (if (i32.ge_s (local.get $s) (i32.const 0)) (then
+        (local.set $c (select (f64.const 1) (f64.const 2) (i32.or (i32.eqz (local.get $x)) (i32.eq (local.get $x) (local.get $nyqX)))))
+        (local.set $re (f64.promote_f32 (f32.load (local.get $spec))))
+        (local.set $im (f64.promote_f32 (f32.load offset=4 (local.get $spec))))
+        (local.set $a (i32.add (local.get $p) (i32.shl (local.get $s) (i32.const 3))))
+        (f64.store (local.get $a) (f64.add (f64.load (local.get $a))
+          (f64.mul (local.get $c) (f64.add (f64.mul (local.get $re) (local.get $re)) (f64.mul (local.get $im) (local.get $im))))))
+        (local.set $a (i32.add (local.get $count) (i32.shl (local.get $s) (i32.const 3))))
+        (f64.store (local.get $a) (f64.add (f64.load (local.get $a)) (local.get $c)))))
+      (local.set $spec (i32.add (local.get $spec) (i32.const 8)))
+      (local.set $shell (i32.add (local.get $shell) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (local.set $x (i32.add (local.get $x) (i32.const 1)))
+      (br $l))))
 
   ;; One plane (sample index iz) of the strided sample of measureMapFeatures: $rows holds the sy
   ;; sampled rows of the plane (nx floats each); voxel ix of a row is at ix*stride. Accumulates

@@ -8,7 +8,7 @@
  * @see docs/diagnostics.md
  */
 import type { Volume } from '../core/volume.js';
-import { arrayRange, medianOf, quantileOf } from '../math/statistics.js';
+import { arrayRange } from '../math/statistics.js';
 import { Arena, arenaBytes } from './kernels.js';
 
 /** Radial bins of the local-standard-deviation profile (normalised radius, see {@link MapFeatures.stdProfile}). */
@@ -66,8 +66,23 @@ export function sampleStride(shape: readonly number[]): number {
   return Math.max(1, Math.round(Math.min(...shape) / 64));
 }
 
-const median = medianOf;
-const quantile = quantileOf;
+/**
+ * medianOf and quantileOf of src/math/statistics.ts, the same values, with the
+ * native numeric sort of a Float64Array instead of a comparator function (the diagnostics run
+ * once per command, where each comparator call would run unoptimised; the values here are finite
+ * and never −0, where the two sorts could differ).
+ */
+function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = Float64Array.from(values).sort();
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : 0.5 * (s[h - 1] + s[h]);
+}
+function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const s = Float64Array.from(values).sort();
+  return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
+}
 
 /** Mode of sorted values: the value and how often it occurs. */
 function sortedMode(s: Float32Array): { value: number; count: number } {
@@ -88,19 +103,24 @@ function sortedMode(s: Float32Array): { value: number; count: number } {
 function faceSample(v: Volume, stride: number): Float32Array {
   const [nx, ny, nz] = v.shape;
   const d = v.data;
-  const out: number[] = [];
+  const onYZ = (z: number, y: number): boolean => z === 0 || z >= nz - stride || y === 0 || y >= ny - stride;
+  const sx = Math.ceil(nx / stride);
+  let count = 0;
+  for (let z = 0; z < nz; z += stride) for (let y = 0; y < ny; y += stride) count += onYZ(z, y) ? sx : 2;
+  const out = new Float32Array(count);
+  let k = 0;
   for (let z = 0; z < nz; z += stride) {
     for (let y = 0; y < ny; y += stride) {
-      const onYZ = z === 0 || z >= nz - stride || y === 0 || y >= ny - stride;
       const o = (z * ny + y) * nx;
-      if (onYZ) {
-        for (let x = 0; x < nx; x += stride) out.push(d[o + x]);
+      if (onYZ(z, y)) {
+        for (let x = 0; x < nx; x += stride) out[k++] = d[o + x];
       } else {
-        out.push(d[o], d[o + nx - 1]);
+        out[k++] = d[o];
+        out[k++] = d[o + nx - 1];
       }
     }
   }
-  return Float32Array.from(out);
+  return out;
 }
 
 /**

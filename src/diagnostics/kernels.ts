@@ -15,14 +15,15 @@ import { WASM_BASE64 } from '../math/wasm/diagnostic-kernels.wasm.js';
 export interface DiagnosticKernels {
   memory: WebAssembly.Memory;
   sum(p: number, n: number): number;
-  bin(src: number, mx: number, my: number, mbx: number, mby: number, mbz: number, bin: number, dst: number): void;
+  bin(src: number, mx: number, my: number, mbx: number, mby: number, mbz: number, bin: number, dst: number, z0: number, z1: number): void;
   upsampleWeights(
     coarse: number, nx: number, ny: number, nz: number, mx: number, my: number, mz: number,
     i0x: number, i1x: number, fx: number, i0y: number, i1y: number, fy: number, i0z: number, i1z: number, fz: number,
     rowX: number, yz: number, cube: number, wx: number, wy: number, wz: number, w: number, sums: number,
+    stage: 1 | 2 | 3, from: number, to: number,
   ): void;
   weightAndTaper(w: number, cube: number, mx: number, my: number, mz: number, wx: number, wy: number, wz: number, solventMean: number, mean: number): void;
-  shellIndex(shell: number, hx: number, ny: number, nz: number, fx2: number, ey: number, ez: number, df: number, nShells: number): void;
+  shellIndex(shell: number, hx: number, ny: number, nz: number, fx2: number, ey: number, ez: number, df: number, nShells: number, z0: number, z1: number): void;
   shellPower(spec: number, n: number, hx: number, nyqX: number, shell: number, p: number, count: number): void;
   samplePlane(
     rows: number, nx: number, stride: number, sx: number, sy: number, iz: number, be: number, bx: number, by: number,
@@ -95,6 +96,15 @@ export class Arena {
     s.a.set(values);
     return s;
   }
+}
+
+/**
+ * Run `fn(from, to)` over `[0, n)` in pieces of `step`: the kernels take their work a few planes
+ * at a time, so that V8's optimising tier (compiled in the background once a kernel has run a
+ * while; WebAssembly has no on-stack replacement) serves the later calls of a long loop.
+ */
+export function inPieces(n: number, step: number, fn: (from: number, to: number) => void): void {
+  for (let a = 0; a < n; a += step) fn(a, Math.min(n, a + step));
 }
 
 /** Bytes of an arena holding slots of these byte sizes (with alignment). */

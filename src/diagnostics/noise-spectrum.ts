@@ -19,7 +19,7 @@
  */
 import type { Shape3, Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
-import { Arena, arenaBytes } from './kernels.js';
+import { Arena, arenaBytes, inPieces } from './kernels.js';
 
 /** Edge of the analysed cube (voxels). */
 export const NOISE_CUBE = 96;
@@ -141,7 +141,7 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   if (bin > 1) {
     coarse = A.f32(nb);
     coarse.a.fill(0);
-    k.bin(cube.p, m[0], m[1], mb[0], mb[1], mb[2], bin, coarse.p);
+    inPieces(mb[2] * bin, 4, (z0, z1) => k.bin(cube.p, m[0], m[1], mb[0], mb[1], mb[2], bin, coarse.p, z0, z1));
   }
   // blur, threshold, dilate: gaussianSmooth (src/filters/gaussian-smooth.ts) with its spectrum
   // multiplication and the threshold in WebAssembly
@@ -195,23 +195,29 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
     const dc = A.f32(nb);
     dc.a.set(dilatedCoarse);
     const rowX = A.f64(mb[2] * mb[1] * m[0]), yz = A.f64(mb[2] * m[1] * m[0]), sums = A.f64(5);
-    k.upsampleWeights(dc.p, mb[0], mb[1], mb[2], m[0], m[1], m[2], ax.i0, ax.i1, ax.f, ay.i0, ay.i1, ay.f, az.i0, az.i1, az.f, rowX.p, yz.p, cube.p, twx.p, twy.p, twz.p, w.p, sums.p);
+    sums.a.fill(0);
+    const up = (stage: 1 | 2 | 3, from: number, to: number) => k.upsampleWeights(dc.p, mb[0], mb[1], mb[2], m[0], m[1], m[2], ax.i0, ax.i1, ax.f, ay.i0, ay.i1, ay.f, az.i0, az.i1, az.f, rowX.p, yz.p, cube.p, twx.p, twy.p, twz.p, w.p, sums.p, stage, from, to);
+    inPieces(mb[2] * mb[1], 4 * mb[1], (a, b) => up(1, a, b));
+    inPieces(mb[2], 2, (a, b) => up(2, a, b));
+    inPieces(m[2], 4, (a, b) => up(3, a, b));
     [sw, swv, sws2, swt, swt2] = sums.a;
   }
   const solventMean = sw > 0 ? swv / sw : mean;
   // the weighted solvent (in place of the weights) and the tapered cube
-  k.weightAndTaper(w.p, cube.p, m[0], m[1], m[2], twx.p, twy.p, twz.p, solventMean, mean);
+  const plane = m[0] * m[1];
+  inPieces(m[2], 8, (z0, z1) => k.weightAndTaper(w.p + 4 * z0 * plane, cube.p + 4 * z0 * plane, m[0], m[1], z1 - z0, twx.p, twy.p, twz.p + 8 * z0, solventMean, mean));
   const fx2 = new Float64Array(hx);
   for (let x = 0; x < hx; x++) fx2[x] = (x / edges[0]) ** 2;
   const tfx2 = A.f64Of(fx2);
   const spec = A.f32(specLen), shell = A.i32(specLen / 2);
-  k.shellIndex(shell.p, hx, m[1], m[2], tfx2.p, edges[1], edges[2], df, nShells);
+  inPieces(m[2], 8, (z0, z1) => k.shellIndex(shell.p + 4 * z0 * m[1] * hx, hx, m[1], m[2], tfx2.p, edges[1], edges[2], df, nShells, z0, z1));
   const shellRms = (data: Float32Array, sumW2: number): Float64Array => {
     spec.a.set(rfft3d(data, m));
     const p = A.f64(nShells), count = A.f64(nShells);
     p.a.fill(0);
     count.a.fill(0);
-    k.shellPower(spec.p, specLen / 2, hx, m[0] % 2 === 0 ? m[0] / 2 : -1, shell.p, p.p, count.p);
+    const rowsPer = 8 * m[1];
+    inPieces(m[1] * m[2], rowsPer, (r0, r1) => k.shellPower(spec.p + 8 * r0 * hx, (r1 - r0) * hx, hx, m[0] % 2 === 0 ? m[0] / 2 : -1, shell.p + 4 * r0 * hx, p.p, count.p));
     const norm = sumW2 > 0 ? sumW2 : 1;
     return Float64Array.from(p.a, (val, q) => (count.a[q] > 0 ? Math.sqrt(val / count.a[q] / norm) : 0));
   };

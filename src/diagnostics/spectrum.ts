@@ -9,7 +9,7 @@
  */
 import type { Shape3, Volume } from '../core/volume.js';
 import { rfft3d } from '../math/fft.js';
-import { Arena, arenaBytes } from './kernels.js';
+import { Arena, arenaBytes, inPieces } from './kernels.js';
 
 /** Edge of the analysed cube (voxels). */
 export const SPECTRUM_CUBE = 64;
@@ -45,7 +45,8 @@ export function windowedCentreCube(v: Volume, edge = SPECTRUM_CUBE): { data: Flo
   }
   const mean = A.k.sum(cube.p, n) / n;
   const [wx, wy, wz] = m.map((len) => A.f64Of(tukey(len)));
-  A.k.weightAndTaper(0, cube.p, m[0], m[1], m[2], wx.p, wy.p, wz.p, 0, mean);
+  const plane = m[0] * m[1];
+  inPieces(m[2], 8, (z0, z1) => A.k.weightAndTaper(0, cube.p + 4 * z0 * plane, m[0], m[1], z1 - z0, wx.p, wy.p, wz.p + 8 * z0, 0, mean));
   return { data: cube.a.slice(), shape: m };
 }
 
@@ -104,7 +105,7 @@ export function radialAmplitude(v: Volume): RadialSpectrum {
   p.a.fill(0);
   c.a.fill(0);
   const shell = A.i32(f.length / 2);
-  A.k.shellIndex(shell.p, hx, ny, nz, fx2.p, edges[1], edges[2], df, nShells);
+  inPieces(nz, 8, (z0, z1) => A.k.shellIndex(shell.p + 4 * z0 * ny * hx, hx, ny, nz, fx2.p, edges[1], edges[2], df, nShells, z0, z1));
   A.k.shellPower(spec.p, f.length / 2, hx, nx % 2 === 0 ? nx / 2 : -1, shell.p, p.p, c.p);
   const amplitude = Float64Array.from(p.a, (v2, k) => (c.a[k] > 0 ? Math.sqrt(v2 / c.a[k]) : 0));
   return { frequencyPerA: Float64Array.from({ length: nShells }, (_, k) => k * df), amplitude, count: c.a.slice(), nyquistPerA };

@@ -20,17 +20,17 @@
     (local.get $s))
 
   ;; mean over bin^3 blocks: dst[(z/bin*mby + y/bin)*mbx + x/bin] += (1/bin^3) * src[(z*my + y)*mx + x]
-  ;; for x < mbx*bin, y < mby*bin, z < mbz*bin (dst zeroed by the caller)
-  (func (export "bin") (param $src i32) (param $mx i32) (param $my i32) (param $mbx i32) (param $mby i32) (param $mbz i32) (param $bin i32) (param $dst i32)
+  ;; for x < mbx*bin, y < mby*bin, z in [z0, min(z1, mbz*bin)) (dst zeroed by the caller)
+  (func (export "bin") (param $src i32) (param $mx i32) (param $my i32) (param $mbx i32) (param $mby i32) (param $mbz i32) (param $bin i32) (param $dst i32) (param $z0 i32) (param $z1 i32)
     (local $w f64) (local $x i32) (local $y i32) (local $z i32) (local $ps i32) (local $pd i32) (local $a i32)
     (local $xe i32) (local $ye i32) (local $ze i32)
     (local.set $w (f64.div (f64.const 1) (f64.convert_i32_s (i32.mul (i32.mul (local.get $bin) (local.get $bin)) (local.get $bin)))))
     (local.set $xe (i32.mul (local.get $mbx) (local.get $bin)))
     (local.set $ye (i32.mul (local.get $mby) (local.get $bin)))
     (local.set $ze (i32.mul (local.get $mbz) (local.get $bin)))
-    (local.set $z (i32.const 0))
+    (local.set $z (local.get $z0))
     (block $dz (loop $lz
-      (br_if $dz (i32.ge_s (local.get $z) (local.get $ze)))
+      (br_if $dz (i32.ge_s (local.get $z) (select (local.get $z1) (local.get $ze) (i32.lt_s (local.get $z1) (local.get $ze)))))
       (local.set $y (i32.const 0))
       (block $dy (loop $ly
         (br_if $dy (i32.ge_s (local.get $y) (local.get $ye)))
@@ -59,13 +59,20 @@
     (param $coarse i32) (param $nx i32) (param $ny i32) (param $nz i32) (param $mx i32) (param $my i32) (param $mz i32)
     (param $i0x i32) (param $i1x i32) (param $fx i32) (param $i0y i32) (param $i1y i32) (param $fy i32) (param $i0z i32) (param $i1z i32) (param $fz i32)
     (param $rowX i32) (param $yz i32) (param $cube i32) (param $wx i32) (param $wy i32) (param $wz i32) (param $w i32) (param $sums i32)
+    (param $stage i32) (param $from i32) (param $to i32)
     (local $r i32) (local $x i32) (local $y i32) (local $z i32) (local $src i32) (local $dst i32) (local $r0 i32) (local $r1 i32)
     (local $a f64) (local $f f64) (local $c00 f64) (local $mask f64) (local $t f64) (local $c f64) (local $s2 f64) (local $wyz f64)
     (local $sw f64) (local $swv f64) (local $sws2 f64) (local $swt f64) (local $swt2 f64) (local $i i32) (local $p0 i32) (local $p1 i32) (local $q0 i32) (local $q1 i32)
-    ;; along x for every coarse row
-    (local.set $r (i32.const 0))
+    (local.set $sw (f64.load (local.get $sums)))
+    (local.set $swv (f64.load offset=8 (local.get $sums)))
+    (local.set $sws2 (f64.load offset=16 (local.get $sums)))
+    (local.set $swt (f64.load offset=24 (local.get $sums)))
+    (local.set $swt2 (f64.load offset=32 (local.get $sums)))
+    ;; stage 1: along x for the coarse rows r in [from, to)
+    (if (i32.eq (local.get $stage) (i32.const 1)) (then
+    (local.set $r (local.get $from))
     (block $d1 (loop $l1
-      (br_if $d1 (i32.ge_s (local.get $r) (i32.mul (local.get $nz) (local.get $ny))))
+      (br_if $d1 (i32.ge_s (local.get $r) (local.get $to)))
       (local.set $src (i32.add (local.get $coarse) (i32.shl (i32.mul (local.get $r) (local.get $nx)) (i32.const 2))))
       (local.set $dst (i32.add (local.get $rowX) (i32.shl (i32.mul (local.get $r) (local.get $mx)) (i32.const 3))))
       (local.set $x (i32.const 0))
@@ -80,11 +87,12 @@
         (local.set $x (i32.add (local.get $x) (i32.const 1)))
         (br $l1x)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $l1)))
-    ;; along y for every coarse plane
-    (local.set $z (i32.const 0))
+      (br $l1)))))
+    ;; stage 2: along y for the coarse planes z in [from, to)
+    (if (i32.eq (local.get $stage) (i32.const 2)) (then
+    (local.set $z (local.get $from))
     (block $d2 (loop $l2
-      (br_if $d2 (i32.ge_s (local.get $z) (local.get $nz)))
+      (br_if $d2 (i32.ge_s (local.get $z) (local.get $to)))
       (local.set $y (i32.const 0))
       (block $d2y (loop $l2y
         (br_if $d2y (i32.ge_s (local.get $y) (local.get $my)))
@@ -103,12 +111,13 @@
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
         (br $l2y)))
       (local.set $z (i32.add (local.get $z) (i32.const 1)))
-      (br $l2)))
-    ;; along z per voxel, then the weight and the sums
-    (local.set $i (i32.const 0))
-    (local.set $z (i32.const 0))
+      (br $l2)))))
+    ;; stage 3: along z per voxel for the fine planes z in [from, to), then the weight and the sums
+    (if (i32.eq (local.get $stage) (i32.const 3)) (then
+    (local.set $i (i32.mul (i32.mul (local.get $from) (local.get $my)) (local.get $mx)))
+    (local.set $z (local.get $from))
     (block $d3 (loop $l3
-      (br_if $d3 (i32.ge_s (local.get $z) (local.get $mz)))
+      (br_if $d3 (i32.ge_s (local.get $z) (local.get $to)))
       (local.set $p0 (i32.mul (i32.mul (i32.load (i32.add (local.get $i0z) (i32.shl (local.get $z) (i32.const 2)))) (local.get $my)) (local.get $mx)))
       (local.set $p1 (i32.mul (i32.mul (i32.load (i32.add (local.get $i1z) (i32.shl (local.get $z) (i32.const 2)))) (local.get $my)) (local.get $mx)))
       (local.set $f (f64.load (i32.add (local.get $fz) (i32.shl (local.get $z) (i32.const 3)))))
@@ -145,7 +154,7 @@
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
         (br $l3y)))
       (local.set $z (i32.add (local.get $z) (i32.const 1)))
-      (br $l3)))
+      (br $l3)))))
     (f64.store (local.get $sums) (local.get $sw))
     (f64.store offset=8 (local.get $sums) (local.get $swv))
     (f64.store offset=16 (local.get $sums) (local.get $sws2))
@@ -186,13 +195,14 @@
 
   ;; Fourier shell of every sample of a half spectrum (rfft3d layout: hx fastest, y and z in FFT
   ;; order): s = round(sqrt(fx2[x] + fy^2 + fz^2) / df) (JavaScript's Math.round), fy = signed(y)/ey,
-  ;; fz = signed(z)/ez, fx2 an f64 table; stored as i32 at $shell, -1 where s >= nShells.
+  ;; fz = signed(z)/ez, fx2 an f64 table; stored as i32 at $shell, -1 where s >= nShells; for the
+  ;; planes z in [z0, z1) ($shell points at plane z0).
   (func (export "shellIndex") (param $shell i32) (param $hx i32) (param $ny i32) (param $nz i32)
-    (param $fx2 i32) (param $ey f64) (param $ez f64) (param $df f64) (param $nShells i32)
+    (param $fx2 i32) (param $ey f64) (param $ez f64) (param $df f64) (param $nShells i32) (param $z0 i32) (param $z1 i32)
     (local $x i32) (local $y i32) (local $z i32) (local $fy f64) (local $fz f64) (local $v f64) (local $r f64)
-    (local.set $z (i32.const 0))
+    (local.set $z (local.get $z0))
     (block $dz (loop $lz
-      (br_if $dz (i32.ge_s (local.get $z) (local.get $nz)))
+      (br_if $dz (i32.ge_s (local.get $z) (local.get $z1)))
       (local.set $fz (f64.div (f64.convert_i32_s (select (local.get $z) (i32.sub (local.get $z) (local.get $nz))
         (i32.le_s (local.get $z) (i32.sub (local.get $nz) (local.get $z))))) (local.get $ez)))
       (local.set $y (i32.const 0))

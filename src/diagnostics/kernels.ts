@@ -32,6 +32,7 @@ export interface DiagnosticKernels {
   rangePlane(rows: number, nx: number, stride: number, sx: number, sy: number, acc: number): number;
   sumSquares(p: number, n: number, out: number): void;
   threshold(p: number, n: number, thr: number): void;
+  sortedMode(p: number, n: number, out: number): void;
   gaussianMultiply(spec: number, hx: number, ny: number, nz: number, gx: number, gy: number, gz: number): void;
 }
 

@@ -84,19 +84,14 @@ function quantile(values: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
 }
 
-/** Mode of sorted values: the value and how often it occurs. */
+/** Mode of sorted values: the value and how often it occurs (the first longest run; in WebAssembly). */
 function sortedMode(s: Float32Array): { value: number; count: number } {
-  let best = s.length ? s[0] : 0;
-  let bestCount = 0;
-  let run = 0;
-  for (let i = 0; i < s.length; i++) {
-    run = i > 0 && s[i] === s[i - 1] ? run + 1 : 1;
-    if (run > bestCount) {
-      bestCount = run;
-      best = s[i];
-    }
-  }
-  return { value: best, count: bestCount };
+  if (s.length === 0) return { value: 0, count: 0 };
+  const A = new Arena(arenaBytes(4 * s.length, 16));
+  const v = A.f32(s.length), out = A.f64(2);
+  v.a.set(s);
+  A.k.sortedMode(v.p, s.length, out.p);
+  return { value: out.a[0], count: out.a[1] };
 }
 
 /** The sampled voxels of the six faces (outer layer), unsorted. */

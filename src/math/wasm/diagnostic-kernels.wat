@@ -393,4 +393,23 @@
         (br $ly)))
       (local.set $z (i32.add (local.get $z) (i32.const 1)))
       (br $lz))))
+
+  ;; mode of the n >= 1 sorted floats at $p: the value (f64 at $out) and how often it occurs (f64 at
+  ;; $out+8): the longest run of equal values (the first such run; NaN never equals itself)
+  (func (export "sortedMode") (param $p i32) (param $n i32) (param $out i32)
+    (local $i i32) (local $run i32) (local $bestCount i32) (local $best f32) (local $v f32) (local $prev f32)
+    (local.set $best (f32.load (local.get $p)))
+    (block $d (loop $l
+      (br_if $d (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $v (f32.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $run (select (i32.add (local.get $run) (i32.const 1)) (i32.const 1)
+        (i32.and (i32.gt_s (local.get $i) (i32.const 0)) (f32.eq (local.get $v) (local.get $prev)))))
+      (if (i32.gt_s (local.get $run) (local.get $bestCount)) (then
+        (local.set $bestCount (local.get $run))
+        (local.set $best (local.get $v))))
+      (local.set $prev (local.get $v))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+    (f64.store (local.get $out) (f64.promote_f32 (local.get $best)))
+    (f64.store offset=8 (local.get $out) (f64.convert_i32_s (local.get $bestCount))))
 )

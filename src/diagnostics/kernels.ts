@@ -33,6 +33,7 @@ export interface DiagnosticKernels {
   sumSquares(p: number, n: number, out: number): void;
   threshold(p: number, n: number, thr: number): void;
   sortedMode(p: number, n: number, out: number): void;
+  packRows(src: number, nx: number, rows: number, len: number, dst: number): void;
   gaussianMultiply(spec: number, hx: number, ny: number, nz: number, gx: number, gy: number, gz: number): void;
 }
 
@@ -96,6 +97,21 @@ export class Arena {
     const s = this.i32(values.length);
     s.a.set(values);
     return s;
+  }
+}
+
+/**
+ * Copy the sub-box at offset `o` of shape `m` of a map (shape `shape`, x fastest) into `dst` (packed,
+ * x fastest): a plane at a time, its rows copied in one piece into `stage` (at least
+ * (m[1] − 1)·nx + m[0] floats) and packed by the kernel.
+ */
+export function cropInto(A: Arena, data: Float32Array, shape: readonly number[], o: readonly number[], m: readonly number[], stage: Slot<Float32Array>, dst: Slot<Float32Array>): void {
+  const [nx, ny] = shape;
+  const len = (m[1] - 1) * nx + m[0];
+  for (let z = 0; z < m[2]; z++) {
+    const src = ((z + o[2]) * ny + o[1]) * nx + o[0];
+    stage.a.set(data.subarray(src, src + len));
+    A.k.packRows(stage.p, nx, m[1], m[0], dst.p + 4 * z * m[0] * m[1]);
   }
 }
 

@@ -19,7 +19,7 @@
  */
 import type { Shape3, Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
-import { Arena, arenaBytes, inPieces } from './kernels.js';
+import { Arena, arenaBytes, cropInto, inPieces } from './kernels.js';
 
 /** Edge of the analysed cube (voxels). */
 export const NOISE_CUBE = 96;
@@ -127,15 +127,10 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   const df = 1 / Math.max(...edges);
   const nyquistPerA = Math.min(...vs.map((a) => 0.5 / a));
   const nShells = Math.floor(nyquistPerA / df) + 1;
-  const A = new Arena(arenaBytes(4 * n, 4 * n, 4 * nb, 4 * nb, 8 * mb[2] * mb[1] * m[0], 8 * mb[2] * m[1] * m[0], 4 * specLen, 4 * 8 * nShells, 12 * (m[0] + m[1] + m[2]), 8 * (m[0] + m[1] + m[2]), 8 * hx, 40, 2 * specLen, 8 * mb[1] * mb[2] * ((mb[0] >> 1) + 1), 4 * nb, 16, 2 * 8 * (mb[0] + mb[1] + mb[2] + 2), 2 * 8 * (mb[0] + mb[1] + mb[2] + 2)));
+  const A = new Arena(arenaBytes(4 * n, 4 * n, 4 * nb, 4 * nb, 8 * mb[2] * mb[1] * m[0], 8 * mb[2] * m[1] * m[0], 4 * specLen, 4 * 8 * nShells, 12 * (m[0] + m[1] + m[2]), 8 * (m[0] + m[1] + m[2]), 8 * hx, 40, 2 * specLen, 4 * m[1] * nx, 8 * mb[1] * mb[2] * ((mb[0] >> 1) + 1), 4 * nb, 16, 2 * 8 * (mb[0] + mb[1] + mb[2] + 2), 2 * 8 * (mb[0] + mb[1] + mb[2] + 2)));
   const k = A.k;
   const cube = A.f32(n);
-  for (let z = 0, i = 0; z < m[2]; z++) {
-    for (let y = 0; y < m[1]; y++, i += m[0]) {
-      const src = ((z + o[2]) * ny + y + o[1]) * nx + o[0];
-      cube.a.set(v.data.subarray(src, src + m[0]), i);
-    }
-  }
+  cropInto(A, v.data, v.shape, o, m, A.f32((m[1] - 1) * nx + m[0]), cube);
   const mean = k.sum(cube.p, n) / n;
   let coarse = cube;
   if (bin > 1) {

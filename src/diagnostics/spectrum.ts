@@ -9,7 +9,7 @@
  */
 import type { Shape3, Volume } from '../core/volume.js';
 import { rfft3d } from '../math/fft.js';
-import { Arena, arenaBytes, inPieces } from './kernels.js';
+import { Arena, arenaBytes, cropInto, inPieces } from './kernels.js';
 
 /** Edge of the analysed cube (voxels). */
 export const SPECTRUM_CUBE = 64;
@@ -35,14 +35,9 @@ export function windowedCentreCube(v: Volume, edge = SPECTRUM_CUBE): { data: Flo
   const m: Shape3 = [Math.min(nx, edge), Math.min(ny, edge), Math.min(nz, edge)];
   const o = [(nx - m[0]) >> 1, (ny - m[1]) >> 1, (nz - m[2]) >> 1];
   const n = m[0] * m[1] * m[2];
-  const A = new Arena(arenaBytes(4 * n, 8 * m[0], 8 * m[1], 8 * m[2]));
+  const A = new Arena(arenaBytes(4 * n, 4 * m[1] * nx, 8 * m[0], 8 * m[1], 8 * m[2]));
   const cube = A.f32(n);
-  for (let z = 0, i = 0; z < m[2]; z++) {
-    for (let y = 0; y < m[1]; y++, i += m[0]) {
-      const src = ((z + o[2]) * ny + y + o[1]) * nx + o[0];
-      cube.a.set(v.data.subarray(src, src + m[0]), i);
-    }
-  }
+  cropInto(A, v.data, v.shape, o, m, A.f32((m[1] - 1) * nx + m[0]), cube);
   const mean = A.k.sum(cube.p, n) / n;
   const [wx, wy, wz] = m.map((len) => A.f64Of(tukey(len)));
   const plane = m[0] * m[1];

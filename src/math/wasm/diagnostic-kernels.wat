@@ -412,4 +412,20 @@
       (br $l)))
     (f64.store (local.get $out) (f64.promote_f32 (local.get $best)))
     (f64.store offset=8 (local.get $out) (f64.convert_i32_s (local.get $bestCount))))
+
+  ;; rows rows of len floats from $src (rows nx floats apart) to $dst (packed), bit for bit
+  (func (export "packRows") (param $src i32) (param $nx i32) (param $rows i32) (param $len i32) (param $dst i32)
+    (local $r i32) (local $x i32) (local $s i32)
+    (block $dr (loop $lr
+      (br_if $dr (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $s (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $nx)) (i32.const 2))))
+      (local.set $x (i32.const 0))
+      (block $dx (loop $lx
+        (br_if $dx (i32.ge_s (local.get $x) (local.get $len)))
+        (i32.store (local.get $dst) (i32.load (i32.add (local.get $s) (i32.shl (local.get $x) (i32.const 2)))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $lx)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $lr))))
 )

@@ -74,14 +74,17 @@ export class Arena {
     if (this.top > this.limit) throw new RangeError(`diagnostic kernels: arena of ${this.limit} bytes exhausted`);
     return p;
   }
+  /** A slot of `n` float32 values (contents undefined). @throws RangeError beyond the arena's size */
   f32(n: number): Slot<Float32Array> {
     const p = this.take(4 * n);
     return { p, a: new Float32Array(this.k.memory.buffer, p, n) };
   }
+  /** A slot of `n` float64 values (contents undefined). @throws RangeError beyond the arena's size */
   f64(n: number): Slot<Float64Array> {
     const p = this.take(8 * n);
     return { p, a: new Float64Array(this.k.memory.buffer, p, n) };
   }
+  /** A slot of `n` int32 values (contents undefined). @throws RangeError beyond the arena's size */
   i32(n: number): Slot<Int32Array> {
     const p = this.take(4 * n);
     return { p, a: new Int32Array(this.k.memory.buffer, p, n) };

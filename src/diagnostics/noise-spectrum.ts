@@ -19,6 +19,7 @@
  */
 import type { Shape3, Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
+import { trilinearAxis } from '../filters/trilinear-resize.js';
 import { Arena, arenaBytes, cropInto, inPieces } from './kernels.js';
 
 /** Edge of the analysed cube (voxels). */
@@ -174,17 +175,8 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
     w.a.set(dilatedCoarse);
   } else {
     const axis = (nIn: number, nOut: number) => {
-      const i0 = new Int32Array(nOut);
-      const i1 = new Int32Array(nOut);
-      const f = new Float64Array(nOut);
-      for (let i = 0; i < nOut; i++) {
-        const u = (i * nIn) / nOut;
-        const fl = Math.floor(u);
-        i0[i] = fl % nIn;
-        i1[i] = (fl + 1) % nIn;
-        f[i] = u - fl;
-      }
-      return { i0: A.i32Of(i0).p, i1: A.i32Of(i1).p, f: A.f64Of(f).p };
+      const t = trilinearAxis(nIn, nOut);
+      return { i0: A.i32Of(t.i0).p, i1: A.i32Of(t.i1).p, f: A.f64Of(t.w).p };
     };
     const ax = axis(mb[0], m[0]), ay = axis(mb[1], m[1]), az = axis(mb[2], m[2]);
     const dc = A.f32(nb);

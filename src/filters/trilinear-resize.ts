@@ -6,6 +6,28 @@
 import type { Shape3 } from '../core/volume.js';
 
 /**
+ * Interpolation table of one axis for {@link trilinearResize}: output sample i sits at input
+ * coordinate u = i·n/m (voxels, periodic), between input samples `i0[i]` and `i1[i]` = (i0 + 1) mod n
+ * with weight `w[i]` = u − ⌊u⌋ on `i1`.
+ * @param n input samples along the axis
+ * @param m output samples along the axis
+ * @returns i0, i1 (Int32Array, length m) and w (Float64Array, length m)
+ */
+export function trilinearAxis(n: number, m: number): { i0: Int32Array; i1: Int32Array; w: Float64Array } {
+  const i0 = new Int32Array(m);
+  const i1 = new Int32Array(m);
+  const w = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const u = (i * n) / m;
+    const f = Math.floor(u);
+    i0[i] = f % n;
+    i1[i] = (f + 1) % n;
+    w[i] = u - f;
+  }
+  return { i0, i1, w };
+}
+
+/**
  * Resample `data` from `shapeIn` to `shapeOut` by trilinear interpolation with periodic wrap.
  * Suited to smooth fields (windowed energies, fitted maps) and to masks (threshold the result).
  *
@@ -23,20 +45,7 @@ export function trilinearResize(data: Float32Array, shapeIn: Shape3, shapeOut: S
   const [mx, my, mz] = shapeOut;
   const out = new Float32Array(mx * my * mz);
   // per-axis lower index and weight tables (no allocation in the voxel loop)
-  const axis = (n: number, m: number) => {
-    const i0 = new Int32Array(m);
-    const i1 = new Int32Array(m);
-    const w = new Float64Array(m);
-    for (let i = 0; i < m; i++) {
-      const u = (i * n) / m;
-      const f = Math.floor(u);
-      i0[i] = f % n;
-      i1[i] = (f + 1) % n;
-      w[i] = u - f;
-    }
-    return { i0, i1, w };
-  };
-  const ax = axis(nx, mx), ay = axis(ny, my), az = axis(nz, mz);
+  const ax = trilinearAxis(nx, mx), ay = trilinearAxis(ny, my), az = trilinearAxis(nz, mz);
   for (let z = 0; z < mz; z++) {
     const z0 = az.i0[z] * ny, z1 = az.i1[z] * ny, wz = az.w[z];
     for (let y = 0; y < my; y++) {

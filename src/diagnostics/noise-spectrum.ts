@@ -21,6 +21,7 @@ import type { Shape3, Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
 import { trilinearAxis } from '../filters/trilinear-resize.js';
 import { Arena, arenaBytes, cropInto, inPieces } from './kernels.js';
+import { tukeyWindow } from '../math/tukey-window.js';
 
 /** Edge of the analysed cube (voxels). */
 export const NOISE_CUBE = 96;
@@ -64,17 +65,6 @@ export interface NoiseSpectrum {
    * ≈ 0 white noise; negative falling. NaN when fewer than 3 shells or under 5 % solvent.
    */
   noiseRiseLn: number;
-}
-
-function tukey8(n: number): Float64Array {
-  const w = new Float64Array(n).fill(1);
-  const t = Math.max(1, Math.floor(n / 8));
-  for (let i = 0; i < t; i++) {
-    const v = 0.5 * (1 - Math.cos((Math.PI * (i + 0.5)) / t));
-    w[i] = v;
-    w[n - 1 - i] = v;
-  }
-  return w;
 }
 
 /**
@@ -166,7 +156,7 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   k.threshold(mask.p, nb, thr);
   const dilatedCoarse = smooth(mask.a, Math.max(6, 2 * aMax));
   // weights: solvent × taper (upsampled from the binned grid, or in place of the dilated mask), and taper alone
-  const wx = tukey8(m[0]), wy = tukey8(m[1]), wz = tukey8(m[2]);
+  const wx = tukeyWindow(m[0], 8), wy = tukeyWindow(m[1], 8), wz = tukeyWindow(m[2], 8);
   const w = A.f32(n);
   let sw: number, swv: number, sws2: number, swt: number, swt2: number;
   const twx = A.f64Of(wx), twy = A.f64Of(wy), twz = A.f64Of(wz);

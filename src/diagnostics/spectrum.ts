@@ -10,6 +10,7 @@
 import type { Shape3, Volume } from '../core/volume.js';
 import { rfft3d } from '../math/fft.js';
 import { Arena, arenaBytes, cropInto, inPieces } from './kernels.js';
+import { tukeyWindow } from '../math/tukey-window.js';
 
 /** Edge of the analysed cube (voxels). */
 export const SPECTRUM_CUBE = 64;
@@ -39,22 +40,10 @@ export function windowedCentreCube(v: Volume, edge = SPECTRUM_CUBE): { data: Flo
   const cube = A.f32(n);
   cropInto(A, v.data, v.shape, o, m, A.f32((m[1] - 1) * nx + m[0]), cube);
   const mean = A.k.sum(cube.p, n) / n;
-  const [wx, wy, wz] = m.map((len) => A.f64Of(tukey(len)));
+  const [wx, wy, wz] = m.map((len) => A.f64Of(tukeyWindow(len, 4)));
   const plane = m[0] * m[1];
   inPieces(m[2], 8, (z0, z1) => A.k.weightAndTaper(0, cube.p + 4 * z0 * plane, m[0], m[1], z1 - z0, wx.p, wy.p, wz.p + 8 * z0, 0, mean));
   return { data: cube.a.slice(), shape: m };
-}
-
-/** Tukey window of length n, cosine tapers over n/4 at each end. */
-function tukey(n: number): Float64Array {
-  const w = new Float64Array(n).fill(1);
-  const t = Math.max(1, Math.floor(n / 4));
-  for (let i = 0; i < t; i++) {
-    const v = 0.5 * (1 - Math.cos((Math.PI * (i + 0.5)) / t));
-    w[i] = v;
-    w[n - 1 - i] = v;
-  }
-  return w;
 }
 
 /** Shell of each half-spectrum sample: round(|f| / Δf), Δf = 1 / (largest cube edge in Å). */

@@ -14,6 +14,7 @@ import { mapStem } from '../occupancy/output-names.js';
 import { directionalFsc, directionalFscVolume } from '../resolution/directional-fsc.js';
 import { softenMask } from '../resolution/soft-mask.js';
 import { jobLabels, jobLogLines, jobPrefix, jobRecord, computeJob, printJobResult, readHalfMapInputs, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
+import type { DirectionalSummary } from '../resolution/directional-summary.js';
 
 /** Options of {@link runDirectionalFscJob} (the `occupy fsc` options it uses). */
 export interface DirectionalFscJobOptions extends ResolutionJobOptions {
@@ -36,7 +37,7 @@ export interface DirectionalFscJobResult {
   globalResolutionA: number;
   nyquistA: number;
   /** The issue's interface: unit vectors in map x, y, z. */
-  directional: { sphericity: number; bestResolutionA: number; worstResolutionA: number; worstDirection: [number, number, number]; bestDirection: [number, number, number]; middleResolutionA: number; fitRmsRelativeResidual: number; conesNotCrossing: number };
+  directional: DirectionalSummary;
   perDirection: { direction: [number, number, number]; resolutionA: number; crossed: boolean }[];
   record: object;
   warnings: string[];

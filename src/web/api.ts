@@ -36,6 +36,7 @@
  * Slices are taken on the input's box: `axis=z` gives the XY plane at Z = index (width nx, height
  * ny); `axis=y` the XZ plane (width nx, height nz); `axis=x` the YZ plane (width ny, height nz).
  */
+import type { DirectionalSummary } from '../resolution/directional-summary.js';
 
 /** Request header that carries the session token. */
 export const SESSION_TOKEN_HEADER = 'X-Occupy-Token';
@@ -231,19 +232,14 @@ export interface HalfMapsView {
    * direction, an ellipsoid fit: sphericity, best / worst resolution and directions as unit
    * vectors in map x, y, z) and its plot's SVG file.
    */
-  directional: {
-    sphericity: number;
-    bestResolutionA: number;
-    worstResolutionA: number;
-    middleResolutionA: number;
-    worstDirection: [number, number, number];
-    bestDirection: [number, number, number];
+  directional: (DirectionalSummary & {
+    /** Cone half-angle, degrees. */
     coneAngleDeg: number;
+    /** Global 0.143 resolution of the same halves, Å. */
     globalResolutionA: number;
-    conesNotCrossing: number;
-    fitRmsRelativeResidual: number;
+    /** The plot's SVG file, or null. */
     plot: string | null;
-  } | null;
+  }) | null;
   /**
    * With `decompose`: `occupy decompose <half1> --half-maps <half1> <half2>`: relative occupancy
    * and local B-factor maps (slice layers `occupancy`, `bfactor`), medians, per-label medians.

@@ -9,7 +9,8 @@
  * scratch) once per map: V8 allocating large typed arrays from two threads of one process contends
  * (see src/batch/runner.ts), so nothing is allocated per plane.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../core/module-worker.js';
 import type { Shape3 } from '../core/volume.js';
 
 /** Messages to the worker; each is answered by one {@link ResampleReply} with its `id`. */
@@ -33,16 +34,7 @@ export class ResampleThread {
   private failed: Error | undefined;
 
   constructor() {
-    const here = new URL(import.meta.url);
-    if (here.pathname.endsWith('.ts')) {
-      // running from the TypeScript sources (tests under tsx): Node 20 does not pass `--import` to
-      // worker threads, so the worker registers tsx itself before loading its entry
-      const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-      const entry = JSON.stringify(new URL('./resample-worker.ts', here).href);
-      this.worker = new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); })`, { eval: true });
-    } else {
-      this.worker = new Worker(new URL('./resample-worker.js', here));
-    }
+    this.worker = startModuleWorker(import.meta.url, 'resample-worker');
     this.worker.on('message', (reply: ResampleReply) => {
       const p = this.pending.get(reply.id);
       if (!p) return;

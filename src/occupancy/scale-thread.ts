@@ -8,7 +8,8 @@
  * (see {@link sharedFloat32}). One worker per process is started on demand and kept (unref'd, so it
  * never keeps the process alive) for later maps.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../core/module-worker.js';
 import type { LocalScaleParams, LocalScaleResult } from './local-scale.js';
 
 /** A Float32Array of `length` elements backed by a SharedArrayBuffer (zero-filled). */
@@ -39,17 +40,7 @@ let nextId = 1;
 const pending = new Map<number, { resolve: (r: LocalScaleResult) => void; reject: (e: Error) => void }>();
 
 function startWorker(): Worker {
-  const here = new URL(import.meta.url);
-  let w: Worker;
-  if (here.pathname.endsWith('.ts')) {
-    // running from the TypeScript sources (tests under tsx): Node 20 does not pass `--import` to
-    // worker threads, so the worker registers tsx itself before loading its entry
-    const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-    const entry = JSON.stringify(new URL('./scale-worker.ts', here).href);
-    w = new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); })`, { eval: true });
-  } else {
-    w = new Worker(new URL('./scale-worker.js', here));
-  }
+  const w = startModuleWorker(import.meta.url, 'scale-worker');
   w.on('message', (reply: ScaleReply) => {
     const p = pending.get(reply.id);
     if (!p) return;

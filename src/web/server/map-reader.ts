@@ -5,7 +5,8 @@
  * the bytes exceed what the MRC header promises; a worker that still fails (out of memory, crash)
  * only fails that one read.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../core/module-worker.js';
 import type { Shape3, Vec3, Volume } from '../../core/volume.js';
 import { HttpError } from './http-util.js';
 import type { Finding } from '../../diagnostics/findings.js';
@@ -53,14 +54,7 @@ export interface MapRead {
 
 /** Start a reader thread (through tsx when this module runs from `.ts` sources). */
 function startReader(): Worker {
-  const here = new URL(import.meta.url);
-  if (here.pathname.endsWith('.ts')) {
-    // Node 20 does not pass `--import` to worker threads: register tsx, then load the entry
-    const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-    const entry = JSON.stringify(new URL('./map-read-worker.ts', here).href);
-    return new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); })`, { eval: true });
-  }
-  return new Worker(new URL('./map-read-worker.js', here));
+  return startModuleWorker(import.meta.url, 'map-read-worker');
 }
 
 /** Map reads in worker threads, with a limit on how many run at once. */

@@ -20,7 +20,7 @@ import { decomposedScale } from '../decomposition/scale-from.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { OutputSet } from '../core/output-set.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
-import { diagnoseMap, findingJson, findingLine, type Finding } from '../diagnostics/index.js';
+import { completeDiagnosis, diagnoseMap, findingJson, findingLine, type Finding, type MapDiagnosis } from '../diagnostics/index.js';
 import { solventModelSelfCheck } from '../occupancy/solvent-model.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { hashFile, makeRunRecord, recordLabels } from '../core/run-record.js';
@@ -209,9 +209,21 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   // the streamed read's crop is reported as the estimate's `resample` phase, not as reading
   timer.seconds.read -= loaded.resampleSeconds;
   const diagnosed = input.volume ?? ('processing' in loaded.estimateInput ? loaded.estimateInput.processing : loaded.estimateInput);
-  const findings = opts.diagnostics === false ? [] : diagnoseInput(opts, diagnosed, timer);
+  const diagnosis = opts.diagnostics === false ? undefined : diagnoseInput(opts, diagnosed, timer);
+  // the noise spectrum of the diagnostics (their slowest part) runs while the main thread would
+  // wait for the worker's local scale; it reads `diagnosed`, which the estimate does not modify
+  let deferredSeconds = 0;
+  let findings: Finding[] = diagnosis?.findings ?? [];
+  const completeDiagnostics = (): void => {
+    if (!diagnosis?.noisePending) return;
+    const t = performance.now();
+    findings = completeDiagnosis(diagnosis, diagnosed).findings;
+    diagnosis.noisePending = false;
+    deferredSeconds = (performance.now() - t) / 1000;
+  };
   // without --save-all-maps nothing reads the low-passed map after the confidence: it is computed in place
-  const result = await estimateLocalScaleParallel(loaded.estimateInput, { ...opts, solventDef, targetMask, keepLowpassed: opts.saveAllMaps === true, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f) });
+  const result = await estimateLocalScaleParallel(loaded.estimateInput, { ...opts, solventDef, targetMask, keepLowpassed: opts.saveAllMaps === true, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f), whileWaiting: completeDiagnostics });
+  completeDiagnostics();
 
   timer.phase('write', 0.9);
   await mkdir(outDir, { recursive: true });
@@ -330,7 +342,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     if (opts.chimeraxSilent) await writeFileAtomic(silentPath, chimeraxScript({ ...scriptInput, silent: { imagePrefix: `${stem}_silent` } }), outputs);
   }
   timer.stop();
-  summary.timingsS = { read: timer.seconds.read, ...(timer.seconds.diagnostics !== undefined ? { diagnostics: timer.seconds.diagnostics } : {}), ...result.timingsS, write: timer.seconds.write };
+  summary.timingsS = { read: timer.seconds.read, ...(timer.seconds.diagnostics !== undefined ? { diagnostics: timer.seconds.diagnostics } : {}), ...(deferredSeconds > 0 ? { 'diagnostics (overlapped)': deferredSeconds } : {}), ...result.timingsS, write: timer.seconds.write };
   summary.seconds = (performance.now() - t0) / 1000;
   await writeFileAtomic(logPath, formatLog(summary), outputs);
   return { summary, files: summary.files, result, input };
@@ -431,21 +443,23 @@ async function readInput(opts: EstimateFileOptions, wholeInputNeeded: boolean): 
  * refused unless `opts.force` (then it stays among the findings, as a warning).
  * @throws Error naming the input and what it looks like, when it is not a density map
  */
-function diagnoseInput(opts: EstimateFileOptions, volume: Volume, timer: PhaseTimer): Finding[] {
+function diagnoseInput(opts: EstimateFileOptions, volume: Volume, timer: PhaseTimer): MapDiagnosis | undefined {
   timer.phase('diagnostics', 0.03);
-  let d: ReturnType<typeof diagnoseMap>;
+  let d: MapDiagnosis;
   try {
-    d = diagnoseMap(volume, { sampledRange: true }); // the range of the sample unless it matters for a finding (one pass over the map less)
+    // the range of the sample unless it matters for a finding (one pass over the map less); the
+    // noise spectrum (for `sharpened`) is deferred to the estimate's wait for its worker thread
+    d = diagnoseMap(volume, { sampledRange: true, deferNoise: true });
   } catch {
-    return []; // non-finite voxels: the estimate's own check names them
+    return undefined; // non-finite voxels: the estimate's own check names them
   } finally {
     timer.stop();
   }
   // a constant map: the estimate's own check gives its error
-  if (d.findings.some((f) => f.evidence.kind === 'constant')) return [];
+  if (d.findings.some((f) => f.evidence.kind === 'constant')) return undefined;
   const notDensity = d.findings.find((f) => f.code === 'not-density');
   if (notDensity && !opts.force) {
     throw new Error(`${opts.inputPath}: ${notDensity.message.replace(/ \(the estimate refuses it unless --force\)\.$/, '.')} Use --force to estimate anyway (occupy check ${opts.inputPath} for details).`);
   }
-  return d.findings;
+  return d;
 }

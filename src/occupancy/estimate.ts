@@ -320,6 +320,20 @@ export function estimateLocalScale(map: EstimateInput, options: EstimateOptions 
   return finish(p, lowpassed, scaleInput, scaleData, local, conf);
 }
 
+/** Options of {@link estimateLocalScaleParallel} besides {@link EstimateOptions}. */
+export interface ParallelOptions {
+  /** Allow the worker thread (default true). */
+  threads?: boolean;
+  /**
+   * Work of the caller's to run on the calling thread once the estimate's own main-thread steps
+   * are done, while the worker thread finishes the local scale (the estimate job runs the input
+   * diagnostics' noise spectrum there, on the core that would otherwise wait). Without the worker
+   * it runs after the estimate. Its time is not in the result's `timingsS`. An exception thrown by
+   * it propagates (the estimate's result is then lost).
+   */
+  whileWaiting?: () => void;
+}
+
 /** Boxes below this many voxels are estimated on one thread (a worker would not pay off). */
 const PARALLEL_MIN_VOXELS = 64 ** 3;
 
@@ -334,12 +348,16 @@ const PARALLEL_MIN_VOXELS = 64 ** 3;
  * (`readMrc(path, { shared: true })`); otherwise it is copied once.
  *
  * @param map input map, or a {@link ResampledMap} (see {@link estimateLocalScale}); not modified
- * @param options see {@link EstimateOptions}; `threads` (default true) allows the worker thread
+ * @param options see {@link EstimateOptions} and {@link ParallelOptions}
  * @throws as {@link estimateLocalScale}
  */
-export async function estimateLocalScaleParallel(map: EstimateInput, options: EstimateOptions & { threads?: boolean } = {}): Promise<EstimateResult> {
+export async function estimateLocalScaleParallel(map: EstimateInput, options: EstimateOptions & ParallelOptions = {}): Promise<EstimateResult> {
   const n = isResampled(map) ? map.inputShape[0] * map.inputShape[1] * map.inputShape[2] : map.data.length;
-  if (options.threads === false || n < PARALLEL_MIN_VOXELS) return estimateLocalScale(map, options);
+  if (options.threads === false || n < PARALLEL_MIN_VOXELS) {
+    const result = estimateLocalScale(map, options);
+    options.whileWaiting?.();
+    return result;
+  }
   const p = prepare(map, options);
   const shape = p.input.shape;
   const scaleData = sharedFloat32(p.input.data.length);
@@ -362,6 +380,9 @@ export async function estimateLocalScaleParallel(map: EstimateInput, options: Es
   }
   const scaleInput = p.mode === 'occ' ? lowpassed : p.input;
   const conf = solventAndConfidence(p, lowpassed);
+  p.timer.stop();
+  // the caller's own work, while the worker finishes (its time is the caller's to report)
+  options.whileWaiting?.();
   p.timer.phase('max filter', 0.6);
   return finish(p, lowpassed, scaleInput, scaleData, await (local as Promise<LocalScaleResult>), conf);
 }

@@ -13,7 +13,7 @@ import { loadFft } from '../../src/math/fft.js';
 import { encodeMrc } from '../../src/io/mrc/index.js';
 import { runCli } from '../helpers/cli.js';
 import { SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
-import { applyMask, molecularMask, RAW_SPECS, rawSynthetic, sphereMask, syntheticHalves } from './variants.js';
+import { applyMask, molecularMask, RAW_SPECS, rawSynthetic, sharpen, sphereMask, syntheticHalves } from './variants.js';
 import { runInProcess } from '../helpers/cli-run.js';
 
 interface Run { code: number; stdout: string; stderr: string }
@@ -41,6 +41,7 @@ describe('occupy check and diagnostics in commands', () => {
     writeFileSync(p('raw.mrc'), encodeMrc(raw));
     writeFileSync(p('masked.mrc'), encodeMrc(applyMask(raw, sphereMask(raw, 0.8, 5))));
     writeFileSync(p('binary.mrc'), encodeMrc({ ...raw, data: molecularMask(raw, 0) }));
+    writeFileSync(p('sharp.mrc'), encodeMrc(sharpen(raw, -150, 4)));
     const h = syntheticHalves(RAW_SPECS[0]);
     writeFileSync(p('h1.mrc'), encodeMrc(h.half1));
     writeFileSync(p('h2.mrc'), encodeMrc(h.half2));
@@ -82,6 +83,19 @@ describe('occupy check and diagnostics in commands', () => {
     const log = readFileSync(p('out/log_masked.txt'), 'utf8');
     assert.equal(count(log, 'WARNING: [masked]'), 1);
     assert.match(log, /--- Input diagnostics ---\nmasked \(warning\)/);
+  });
+
+  it('occupy -i sharpened.mrc --json (noise spectrum run while the worker thread finishes): sharpened once on stderr and in diagnostics, as occupy check says', async () => {
+    const r = await occupy(['-i', p('sharp.mrc'), '-o', p('out3/sharp.mrc'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout);
+    const chk = JSON.parse((await occupy(['check', p('sharp.mrc'), '--json'])).stdout);
+    assert.ok(chk.findings.some((f: { code: string }) => f.code === 'sharpened'), JSON.stringify(chk.findings));
+    assert.deepEqual(s.diagnostics.map((f: { code: string }) => f.code), chk.findings.map((f: { code: string }) => f.code));
+    assert.equal(count(r.stderr, '[sharpened]'), 1, r.stderr);
+    assert.equal(typeof s.timingsS['diagnostics (overlapped)'], 'number');
+    const raw = JSON.parse((await occupy(['-i', p('raw.mrc'), '-o', p('out3/raw.mrc'), '--json'])).stdout);
+    assert.deepEqual(raw.diagnostics, []);
   });
 
   it('a binary mask as input: one error line naming it and --force; with --force it runs and reports not-density', async () => {

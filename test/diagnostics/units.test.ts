@@ -8,7 +8,7 @@ import { loadFft } from '../../src/math/fft.js';
 import { guinierAnalysis } from '../../src/diagnostics/guinier.js';
 import { measureMapFeatures, sampleStride } from '../../src/diagnostics/map-features.js';
 import { radialAmplitude } from '../../src/diagnostics/spectrum.js';
-import { diagnoseMap, findingJson, referenceBFactor } from '../../src/diagnostics/index.js';
+import { completeDiagnosis, diagnoseMap, findingJson, referenceBFactor } from '../../src/diagnostics/index.js';
 import { solventModelSelfCheck } from '../../src/occupancy/solvent-model.js';
 import { densityHistogram } from '../../src/math/histogram.js';
 import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
@@ -88,6 +88,24 @@ describe('solvent noise spectrum (sharpened rule 1)', () => {
     const v = sharpen(raw(), 0, 3);
     assert.ok(Math.abs(solventNoiseSpectrum(v).noiseRiseLn) < 0.05);
     assert.ok(!diagnoseMap(v).findings.some((f) => f.code === 'sharpened'));
+  });
+
+  it('deferred noise spectrum (the estimate\'s path): no sharpened finding until completeDiagnosis, then the same diagnosis as in one go', () => {
+    for (const v of [sharpen(raw(), -100, 3), raw(), sharpen(rawSynthetic(RAW_SPECS[1]), -200, 6)]) {
+      const whole = diagnoseMap(v, { sampledRange: true });
+      const part = diagnoseMap(v, { sampledRange: true, deferNoise: true });
+      assert.equal(part.noisePending, true);
+      assert.equal(part.noise, undefined);
+      assert.ok(!part.findings.some((f) => f.code === 'sharpened'));
+      assert.ok(Number.isNaN(part.map.noiseRiseLn));
+      const done = completeDiagnosis(part, v);
+      assert.equal(done.noisePending, undefined);
+      assert.deepEqual(done.findings, whole.findings);
+      assert.equal(done.map.noiseRiseLn, whole.map.noiseRiseLn);
+      assert.ok(done.seconds >= part.seconds);
+      assert.equal(completeDiagnosis(done, v), done); // nothing pending: unchanged
+    }
+    assert.ok(completeDiagnosis(diagnoseMap(sharpen(raw(), -100, 3), { deferNoise: true }), sharpen(raw(), -100, 3)).findings.some((f) => f.code === 'sharpened'));
   });
 
   it('the sharpened finding names the rule and the rise', () => {

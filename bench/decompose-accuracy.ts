@@ -1,6 +1,7 @@
 /**
  * Accuracy of `occupy decompose` against synthetic truth (not a test; prints the README table):
- * `node --import tsx bench/decompose-accuracy.ts [--cases ref,own] [--json]`.
+ * `node --import tsx bench/decompose-accuracy.ts [--cases ref,own,held|NAME-PREFIX,…] [--json]`
+ * (`--cases own-D,synth_flex` runs only the cases whose names start with those prefixes).
  *
  * Cases: the two reference sets of ../shared/reference (synth_occres128, synth_flex128, with the
  * original OccuPy's `--occupancy` scale map) and our own phantoms (other seeds, voxel sizes,
@@ -8,7 +9,10 @@
  * occupancy mode (it reproduces the original's scale at r = 1.0000 on the reference maps).
  * For each: per-domain relative occupancy (median / median of the best rigid full domain), r with
  * the true occupancy in the truth mask, and median B per domain, for OccuPy, ours from one map and
- * ours from half maps.
+ * ours from half maps; for our phantoms also the true median disorder B of the flexible domain
+ * (`bExcess` of the phantom) against ours (flexible domain's median B − the highest rigid domain's).
+ * `held` are held-out phantoms (new seeds, voxel sizes, occupancies, resolutions and hinge angles)
+ * that were not used to choose the method's settings: validation only.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -30,6 +34,8 @@ interface Case {
   mask: ArrayLike<number>;
   domains: { occupancy: number; flexible: boolean; resolutionA: number; flexDeg?: number }[];
   occupyScale?: Float32Array;
+  /** True disorder B per voxel (phantoms only), Å². */
+  bExcess?: Float32Array;
   describe: string;
 }
 
@@ -43,6 +49,13 @@ export const OWN_CASES: (DecompositionPhantomOptions & { name: string })[] = [
   { name: 'own-F flex 20°, 1.5 Å, 6 Å', seed: 9, box: 84, voxelSizeA: 1.5, domains: [{ occupancy: 1, resolutionA: 6 }, { occupancy: 0.3, resolutionA: 6 }, { occupancy: 0.6, resolutionA: 6 }, { occupancy: 1, resolutionA: 6, flexDeg: 20 }] },
   { name: 'own-G flex 12°, 0.95 Å', seed: 13, box: 136, voxelSizeA: 0.95, domains: [{ occupancy: 1, resolutionA: 4 }, { occupancy: 0.6, resolutionA: 4 }, { occupancy: 1, resolutionA: 4, flexDeg: 12 }, { occupancy: 0.4, resolutionA: 4 }] },
   { name: 'own-H flex 15°, 1.3 Å, 4.5 Å', seed: 17, box: 96, voxelSizeA: 1.3, domains: [{ occupancy: 1, resolutionA: 4.5 }, { occupancy: 1, resolutionA: 4.5, flexDeg: 15 }, { occupancy: 0.5, resolutionA: 4.5 }, { occupancy: 0.3, resolutionA: 4.5 }] },
+];
+
+/** Held-out validation phantoms (added with the issue-17 revision, never used for tuning). */
+export const HELD_OUT_CASES: (DecompositionPhantomOptions & { name: string })[] = [
+  { name: 'held-1 flex 13°, 1.05 Å, 3.8 Å', seed: 101, box: 120, voxelSizeA: 1.05, domains: [{ occupancy: 1, resolutionA: 3.8 }, { occupancy: 0.55, resolutionA: 3.8 }, { occupancy: 1, resolutionA: 3.8, flexDeg: 13 }, { occupancy: 0.35, resolutionA: 3.8 }] },
+  { name: 'held-2 flex 7°, 1.35 Å, 5.5 Å', seed: 202, box: 96, voxelSizeA: 1.35, domains: [{ occupancy: 0.75, resolutionA: 5.5 }, { occupancy: 1, resolutionA: 5.5 }, { occupancy: 1, resolutionA: 5.5, flexDeg: 7 }, { occupancy: 0.45, resolutionA: 5.5 }] },
+  { name: 'held-3 flex 18°, 0.85 Å, 4.2 Å', seed: 303, box: 144, voxelSizeA: 0.85, domains: [{ occupancy: 1, resolutionA: 4.2 }, { occupancy: 1, resolutionA: 4.2, flexDeg: 18 }, { occupancy: 0.9, resolutionA: 4.2 }, { occupancy: 0.6, resolutionA: 4.2 }] },
 ];
 
 const SHARED_REFERENCE = resolve(import.meta.dirname, '../../shared/reference');
@@ -68,7 +81,7 @@ async function referenceCase(name: string): Promise<Case> {
 function ownCase(o: (typeof OWN_CASES)[number]): Case {
   const p = decompositionPhantom(o);
   return {
-    name: o.name, map: p.map, half1: p.half1, half2: p.half2, labels: p.labels, occupancy: p.occupancy, mask: p.mask,
+    name: o.name, map: p.map, half1: p.half1, half2: p.half2, labels: p.labels, occupancy: p.occupancy, mask: p.mask, bExcess: p.bExcess,
     domains: o.domains.map((d) => ({ occupancy: d.occupancy, flexible: (d.flexDeg ?? 0) > 0, resolutionA: d.resolutionA, flexDeg: d.flexDeg })),
     describe: 'occupy-ts --occupancy',
   };
@@ -87,13 +100,24 @@ export async function scoreCase(c: Case): Promise<{ occupy: DecompositionScore; 
   return { occupy: score(occupyScale), one: score(one.occupancy.data, one.bfactor.data), half: score(half.occupancy.data, half.bfactor.data), seconds: { one: tOne, half: tHalf } };
 }
 
+/** Median of the phantom's true disorder B over the flexible domain (the rigid domains' is 0), Å². */
+function trueFlexB(c: Case): number {
+  const k = c.domains.findIndex((d) => d.flexible) + 1;
+  const v: number[] = [];
+  for (let i = 0; i < c.labels.length; i++) if (c.mask[i] > 0.5 && c.labels[i] === k) v.push((c.bExcess as Float32Array)[i]);
+  v.sort((a, b) => a - b);
+  return v[v.length >> 1];
+}
+
 async function main(): Promise<void> {
   await loadFft();
   const which = (process.argv.includes('--cases') ? process.argv[process.argv.indexOf('--cases') + 1] : 'ref,own').split(',');
   const json = process.argv.includes('--json');
   const cases: (() => Promise<Case>)[] = [];
-  if (which.includes('ref') && existsSync(SHARED_REFERENCE)) for (const n of ['synth_occres128', 'synth_flex128']) cases.push(() => referenceCase(n));
-  if (which.includes('own')) for (const o of OWN_CASES) cases.push(async () => ownCase(o));
+  const picked = (group: string, name: string) => which.includes(group) || which.some((w) => name.startsWith(w));
+  if (existsSync(SHARED_REFERENCE)) for (const n of ['synth_occres128', 'synth_flex128']) if (picked('ref', n)) cases.push(() => referenceCase(n));
+  for (const o of OWN_CASES) if (picked('own', o.name)) cases.push(async () => ownCase(o));
+  for (const o of HELD_OUT_CASES) if (picked('held', o.name)) cases.push(async () => ownCase(o));
   const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');
   if (!json) {
     console.log('| case | domain | truth occ | OccuPy --occupancy | ours, one map | ours, half maps | B one / half (Å²) |');
@@ -111,6 +135,10 @@ async function main(): Promise<void> {
       console.log(`| ${k === 0 ? c.name : ''} | ${tag} | ${d.occupancy.toFixed(2)} | ${fmt(s.occupy.domains[k].relative)} | ${fmt(s.one.domains[k].relative)} | ${fmt(s.half.domains[k].relative)} | ${(s.one.domains[k].bMedianA2 ?? NaN).toFixed(0)} / ${(s.half.domains[k].bMedianA2 ?? NaN).toFixed(0)} |`);
     });
     console.log(`| | r in mask | | ${s.occupy.r.toFixed(3)} | ${s.one.r.toFixed(3)} | ${s.half.r.toFixed(3)} | ${s.seconds.one.toFixed(1)} s / ${s.seconds.half.toFixed(1)} s |`);
+    if (c.domains.some((d) => d.flexible)) {
+      const flexB = (sc: DecompositionScore) => (sc.domains.find((d) => d.flexible)?.bMedianA2 as number) - Math.max(...sc.domains.filter((d) => !d.flexible).map((d) => d.bMedianA2 as number));
+      console.log(`| | flexible B − rigid B (Å²) | ${c.bExcess ? trueFlexB(c).toFixed(0) : '–'} | | ${flexB(s.one).toFixed(0)} | ${flexB(s.half).toFixed(0)} | |`);
+    }
   }
 }
 

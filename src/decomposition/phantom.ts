@@ -47,6 +47,12 @@ export interface DecompositionPhantom {
   occupancy: Float32Array;
   /** 1 within 2.5 Å of an atom (of any copy). */
   mask: Uint8Array;
+  /**
+   * True disorder B in Å² inside the mask, 0 outside and in rigid domains: for the voxel's nearest
+   * atom copy, `8π²/3 · <|q − q̄|²>`, the mean squared displacement of that atom's copies about
+   * their mean position (the Debye–Waller B of the ensemble, isotropic equivalent).
+   */
+  bExcess: Float32Array;
 }
 
 /** Rotate `p` about unit axis `u` by `theta` (Rodrigues). */
@@ -104,7 +110,8 @@ export function decompositionPhantom(o: DecompositionPhantomOptions): Decomposit
       buf[(zi * n + yi) * n + xi] += w * (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy) * (dz ? fz : 1 - fz);
     }
   };
-  const stampMask = (p: Vec3, label: number) => {
+  const bExcess = new Float32Array(N);
+  const stampMask = (p: Vec3, label: number, bA2: number) => {
     const cx = Math.round(p[0] / a), cy = Math.round(p[1] / a), cz = Math.round(p[2] / a);
     for (let z = cz - reach; z <= cz + reach; z++) for (let y = cy - reach; y <= cy + reach; y++) for (let x = cx - reach; x <= cx + reach; x++) {
       if (x < 0 || y < 0 || z < 0 || x >= n || y >= n || z >= n) continue;
@@ -115,6 +122,7 @@ export function decompositionPhantom(o: DecompositionPhantomOptions): Decomposit
       if (d2 < bestD2[i]) {
         bestD2[i] = d2;
         labels[i] = label;
+        bExcess[i] = bA2;
       }
     }
   };
@@ -136,19 +144,30 @@ export function decompositionPhantom(o: DecompositionPhantomOptions): Decomposit
     const len = Math.hypot(...toMol);
     const hinge = c.map((v, i) => v + (toMol[i] / len) * R) as Vec3;
     const poses = flex ? copies : 1;
+    // every copy's atom positions first (same random sequence as drawing pose by pose), then
+    // each atom's ensemble B
+    const placed: Vec3[][] = [];
     for (let k = 0; k < poses; k++) {
       let axis: Vec3 = [normal(), normal(), normal()];
       const al = Math.hypot(...axis);
       axis = axis.map((v) => v / al) as Vec3;
       const theta = flex ? (normal() * (d.flexDeg as number) * Math.PI) / 180 : 0;
-      for (const p of atoms) {
+      placed.push(atoms.map((p) => {
         const abs: Vec3 = [c[0] + p[0], c[1] + p[1], c[2] + p[2]];
-        const q = flex ? (rotate([abs[0] - hinge[0], abs[1] - hinge[1], abs[2] - hinge[2]], axis, theta).map((v, i) => v + hinge[i]) as Vec3) : abs;
-        splat(buf, q, d.occupancy / poses);
-        if (!flex) splat(rigidSignal, q, 1);
-        stampMask(q, di + 1);
-      }
+        return flex ? (rotate([abs[0] - hinge[0], abs[1] - hinge[1], abs[2] - hinge[2]], axis, theta).map((v, i) => v + hinge[i]) as Vec3) : abs;
+      }));
     }
+    const atomB = atoms.map((_, j) => {
+      if (!flex) return 0;
+      const mean = [0, 1, 2].map((ax) => placed.reduce((acc, copy) => acc + copy[j][ax], 0) / poses);
+      const msd = placed.reduce((acc, copy) => acc + (copy[j][0] - mean[0]) ** 2 + (copy[j][1] - mean[1]) ** 2 + (copy[j][2] - mean[2]) ** 2, 0) / poses;
+      return ((8 * Math.PI * Math.PI) / 3) * msd;
+    });
+    for (const copy of placed) copy.forEach((q, j) => {
+      splat(buf, q, d.occupancy / poses);
+      if (!flex) splat(rigidSignal, q, 1);
+      stampMask(q, di + 1, atomB[j]);
+    });
   });
   const signal = new Float32Array(N);
   const vox: Vec3 = [a, a, a];
@@ -186,5 +205,5 @@ export function decompositionPhantom(o: DecompositionPhantomOptions): Decomposit
   const occupancy = new Float32Array(N);
   for (let i = 0; i < N; i++) if (mask[i]) occupancy[i] = o.domains[labels[i] - 1].occupancy;
   const vol = (data: Float32Array): Volume => ({ data, shape, voxelSizeA: [a, a, a] });
-  return { map: vol(m), half1: vol(h1), half2: vol(h2), labels, occupancy, mask };
+  return { map: vol(m), half1: vol(h1), half2: vol(h2), labels, occupancy, mask, bExcess };
 }

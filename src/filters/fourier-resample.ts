@@ -141,6 +141,11 @@ export interface PlaneSlab {
   readonly count: number;
   /** length `count*nx*ny`, index `(z'*ny + y)*nx + x` for plane `first + z'`; read, not kept. */
   readonly data: Float32Array;
+  /**
+   * The source's own work on the slab (e.g. the reader's value tally and file hash, see
+   * `MrcSlab.settle`), run on the calling thread while the second thread works on its planes.
+   */
+  readonly settle?: () => void;
 }
 
 /** Options of {@link fourierResamplePlanes}. */
@@ -207,6 +212,11 @@ export async function fourierResamplePlanes(
     let staging: Float32Array | undefined;
     let next = 0;
     let compute = 0;
+    // the split of a slab's planes: this thread also runs the slab's settle(), so it takes fewer
+    // planes, from the times measured on the previous slab (which thread does a plane does not
+    // change its result)
+    let planeMs = 0;
+    let settleMs = 0;
     for await (const slab of slabs) {
       if (slab.first !== next || slab.count < 1 || slab.data.length !== slab.count * planeVoxels || next + slab.count > nz) {
         throw new Error(`internal: expected Z planes from ${next} of a ${shape.join('x')} map, got ${slab.count} planes from ${slab.first} (${slab.data.length} voxels)`);
@@ -214,8 +224,10 @@ export async function fourierResamplePlanes(
       const t0 = performance.now();
       if (copy) copy.set(slab.data, next * planeVoxels);
       else {
-        // this thread: the first ceil(count/2) planes; the worker: the others, at the same time
-        const mine = helper ? Math.ceil(slab.count / 2) : slab.count;
+        // this thread: the first planes (half of them, fewer by the time of settle()); the worker:
+        // the others, at the same time
+        const settleAsPlanes = planeMs > 0 ? settleMs / planeMs : 0;
+        const mine = helper ? Math.max(0, Math.min(slab.count, Math.ceil((slab.count - settleAsPlanes) / 2))) : slab.count;
         let theirs: Promise<void> | undefined;
         if (helper && mine < slab.count) {
           let data = slab.data.subarray(mine * planeVoxels);
@@ -228,7 +240,12 @@ export async function fourierResamplePlanes(
           theirs = helper.run({ kind: 'planes', inShape: shape, first: next + mine, count: slab.count - mine, data });
           theirs.catch(() => undefined); // awaited below
         }
+        const s0 = performance.now();
+        slab.settle?.();
+        const s1 = performance.now();
         for (let k = 0; k < mine; k++) (r as PrunedResampler).forwardPlane(next + k, slab.data.subarray(k * planeVoxels, (k + 1) * planeVoxels));
+        if (mine > 0) planeMs = (performance.now() - s1) / mine;
+        settleMs = s1 - s0;
         await theirs; // before the source may reuse the slab
       }
       compute += performance.now() - t0;

@@ -138,6 +138,48 @@ describe('openMrcSections', () => {
     }
   }
 
+  test('sha256: the hash of the whole file (header, extended header, data, trailing bytes) from the bytes read, as sha256sum', async () => {
+    const { createHash } = await import('node:crypto');
+    const plain = join(dir, 'hash.mrc');
+    await writeMrc(plain, { data: randomMap(shape, 8), shape, voxelSizeA: [1, 1, 1] });
+    const bytes = readFileSync(plain);
+    // an 80-byte extended header, and 6 trailing bytes (accepted by a permissive read)
+    const ext = new Uint8Array(bytes.length + 80);
+    ext.set(bytes.subarray(0, 1024), 0);
+    for (let i = 0; i < 80; i++) ext[1024 + i] = (i * 37 + 11) & 0xff;
+    ext.set(bytes.subarray(1024), 1104);
+    new DataView(ext.buffer).setInt32(92, 80, true);
+    writeFileSync(join(dir, 'hash-ext.mrc'), ext);
+    writeFileSync(join(dir, 'hash-trailing.mrc'), Buffer.concat([bytes, Buffer.from([1, 2, 3, 4, 5, 6])]));
+    const int16 = join(dir, 'hash-int16.mrc');
+    await writeMrc(int16, { data: randomMap(shape, 9).map((v) => Math.round(v * 100)), shape, voxelSizeA: [1, 1, 1] }, { mode: 1 });
+    for (const name of ['hash.mrc', 'hash-ext.mrc', 'hash-trailing.mrc', 'hash-int16.mrc']) {
+      const path = join(dir, name);
+      const file = readFileSync(path);
+      for (const slabBytes of [1, 3 * 13 * 11 * 4]) {
+        const r = await openMrcSections(path, { sha256: true, slabBytes, permissive: name === 'hash-trailing.mrc' });
+        let k = 0;
+        // the consumer settles some slabs itself (twice: the second call does nothing), the reader the others
+        for await (const s of r.sections()) {
+          if (k++ % 2 === 0) {
+            s.settle();
+            s.settle();
+          }
+        }
+        assert.deepEqual(r.sha256(), { sha256: createHash('sha256').update(file).digest('hex'), bytes: file.length }, `${name}, slabs of ${slabBytes} bytes`);
+      }
+      const without = await openMrcSections(path, { permissive: true });
+      for await (const s of without.sections()) void s;
+      assert.equal(without.sha256(), undefined);
+    }
+    // gzip: not hashed by the reader
+    const gz = join(dir, 'hash.mrc.gz');
+    await writeMrc(gz, { data: randomMap(shape, 8), shape, voxelSizeA: [1, 1, 1] });
+    const r = await openMrcSections(gz, { sha256: true });
+    for await (const s of r.sections()) void s;
+    assert.equal(r.sha256(), undefined);
+  });
+
   test('NaN/Inf voxels are refused after the last section with readMrc\'s message', async () => {
     for (const gz of [false, true]) {
       const x = randomMap(shape, 5);

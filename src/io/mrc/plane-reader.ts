@@ -7,6 +7,7 @@
  * bombs, NaN/Inf voxels), except that checks needing every voxel (NaN/Inf count, value range)
  * are reported once the last slab has been read.
  */
+import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Shape3, Vec3 } from '../../core/volume.js';
@@ -32,6 +33,13 @@ export interface MrcSectionReadOptions {
    * without a copy (the threaded Fourier crop).
    */
   shared?: boolean;
+  /**
+   * Also compute the SHA-256 of the whole file from the bytes read for the sections (default
+   * false; uncompressed files only): the header, each slab's bytes (see {@link MrcSlab.settle})
+   * and any trailing bytes, so that the run record's hash needs no second read of the file. See
+   * {@link MrcSectionReader.sha256}.
+   */
+  sha256?: boolean;
 }
 
 /**
@@ -46,6 +54,14 @@ export interface MrcSlab {
   /** Number of sections. */
   count: number;
   data: Float32Array;
+  /**
+   * The reader's own work on this slab, done now (once; later calls do nothing): its value-range
+   * and NaN/Inf tally and, with the `sha256` option, the hash of its file bytes. Optional for the
+   * consumer: the reader does it before it reads the next slab into this slab's memory. A
+   * consumer that shares the slab with a second thread calls it after handing the other thread
+   * its part, so that the reader's work overlaps the other thread's instead of delaying it.
+   */
+  settle: () => void;
 }
 
 /** A map opened by {@link openMrcSections}. */
@@ -69,6 +85,12 @@ export interface MrcSectionReader {
   sections(): AsyncGenerator<MrcSlab>;
   /** Smallest and largest voxel (after a complete iteration of {@link sections}). */
   range(): { min: number; max: number };
+  /**
+   * The SHA-256 (hex) and size of the whole file (as `sha256sum` gives it), after a complete
+   * iteration of {@link sections} with the `sha256` option; undefined without it or for a gzip
+   * file (hash the file separately then).
+   */
+  sha256(): { sha256: string; bytes: number } | undefined;
   /** Close the file (also done when an iteration of {@link sections} ends). */
   close(): Promise<void>;
 }
@@ -127,6 +149,9 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
   let bad = 0;
   let complete = false;
   let closed = false;
+  const hash = options.sha256 === true && !gzip ? createHash('sha256') : undefined;
+  let hashed = 0;
+  let digest: { sha256: string; bytes: number } | undefined;
   const close = async () => {
     if (closed) return;
     closed = true;
@@ -156,7 +181,28 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
     complete = true;
   };
 
+  /** The {@link MrcSlab.settle} of a slab: its tally and its file bytes' hash, once. */
+  const settler = (data: Float32Array, raw: Uint8Array): (() => void) => {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      tally(data);
+      if (hash) {
+        hash.update(raw);
+        hashed += raw.length;
+      }
+    };
+  };
+
   async function* plainSections(): AsyncGenerator<MrcSlab> {
+    if (hash) {
+      // the header and the extended header, read again as bytes (the header's first 1024 are in `head`)
+      const lead = new Uint8Array(layout.dataOffset);
+      await readFully(fh, lead, 0);
+      hash.update(lead);
+      hashed += lead.length;
+    }
     // two byte buffers: the read of slab k+1 runs while slab k is used
     // float32 in the host's byte order is read straight into the slab, other modes are decoded
     const floats = direct ? [floatArray(perSlab * sectionVoxels), floatArray(perSlab * sectionVoxels)] : [];
@@ -168,8 +214,10 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
     };
     let pending: Promise<void> | undefined = readSlab(0, 0);
     pending.catch(() => undefined);
+    let settlePrevious = () => {};
     for (let first = 0, k = 0; first < header.nz; first += perSlab, k ^= 1) {
       await pending;
+      settlePrevious(); // before its buffer is read into again
       const next = first + perSlab;
       pending = next < header.nz ? readSlab(k ^ 1, next) : undefined;
       pending?.catch(() => undefined);
@@ -177,8 +225,18 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
       let data: Float32Array;
       if (direct) data = floats[k].subarray(0, count * sectionVoxels);
       else data = decodeVoxelsInto(bytes[k], 0, count * sectionVoxels, mode, littleEndian, decoded as Float32Array, 0).subarray(0, count * sectionVoxels);
-      tally(data);
-      yield { first, count, data };
+      const settle = settler(data, bytes[k].subarray(0, count * sectionBytes));
+      settlePrevious = settle;
+      yield { first, count, data, settle };
+    }
+    settlePrevious();
+    if (hash) {
+      // what follows the data block (a permissive read accepts a little)
+      const trailing = new Uint8Array(Math.max(0, size - layout.dataOffset - layout.dataBytes));
+      if (trailing.length > 0) await readFully(fh, trailing, layout.dataOffset + layout.dataBytes);
+      hash.update(trailing);
+      hashed += trailing.length;
+      digest = { sha256: hash.digest('hex'), bytes: hashed };
     }
     finalChecks();
   }
@@ -191,8 +249,9 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
       const count = Math.min(perSlab, header.nz - first);
       await source.fill(raw.subarray(0, count * sectionBytes));
       const data = direct ? decoded.subarray(0, count * sectionVoxels) : decodeVoxelsInto(raw, 0, count * sectionVoxels, mode, littleEndian, decoded, 0).subarray(0, count * sectionVoxels);
-      tally(data);
-      yield { first, count, data };
+      const settle = settler(data, raw);
+      yield { first, count, data, settle };
+      settle(); // before the next fill of the same buffer
     }
     await source.end();
     finalChecks();
@@ -219,6 +278,9 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
     range() {
       if (!complete) throw new Error('range() is known only after every section has been read');
       return { min, max };
+    },
+    sha256() {
+      return digest;
     },
     close,
   };

@@ -197,7 +197,8 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const loaded = await readInput(opts, modifications.length > 0);
   // the input's SHA-256 for the run record, computed while the map is estimated (only now that the
   // reader has checked it is a regular, bounded file: never a device such as /dev/zero)
-  const inputHash = hashFile(opts.inputPath);
+  // (a streamed read hashed the bytes it read: no second read of the file)
+  const inputHash = loaded.inputHash ? Promise.resolve(loaded.inputHash) : hashFile(opts.inputPath);
   inputHash.catch(() => undefined); // awaited (and its error reported) when the record is made
   const input = loaded.input;
   const solventDef = opts.solventDefPath ? (await readMrc(opts.solventDefPath)).volume : undefined;
@@ -357,6 +358,8 @@ interface LoadedInput {
   headerVoxel: string;
   /** Seconds of the streamed crop's computation (0 when the map was read whole). */
   resampleSeconds: number;
+  /** The input file's SHA-256 and size, when the streamed read computed them. */
+  inputHash?: { sha256: string; bytes: number };
 }
 
 /**
@@ -391,8 +394,9 @@ interface LoadedInput {
  *   maps and 430 MB), the rest being Node itself (~45 MB), the worker thread and the FFT and
  *   maximum-filter wasm memories (which never shrink). The work block of a streamed crop is
  *   garbage by then. The scale and confidence maps are written from their arrays without copies
- *   (fsynced, both at once), and the input's SHA-256 for the run record is computed through one
- *   reused 1 MiB buffer (a read stream's chunks cost ~40 MB).
+ *   (fsynced, both at once), and the input's SHA-256 for the run record is computed from the
+ *   streamed read's own slabs (no second read), or, after a whole read, through one reused 1 MiB
+ *   buffer (a read stream's chunks cost ~40 MB).
  *
  * @param wholeInputNeeded true when an output is computed on the input's own box
  * @throws as `readMrc` (MrcFormatError, or Error naming the file), RangeError for a bad `--angpix`
@@ -408,7 +412,7 @@ async function readInput(opts: EstimateFileOptions, wholeInputNeeded: boolean): 
   const describe = (a: Vec3) => a.map((v) => v.toFixed(4)).join(', ');
   if (!wholeInputNeeded && estimateOptionErrors(opts).length === 0) {
     // slabs in shared memory: the crop's second thread works on them without a copy
-    const reader = await openMrcSections(opts.inputPath, { shared });
+    const reader = await openMrcSections(opts.inputPath, { shared, sha256: true });
     const procShape = processingBox(reader.shape, opts.maxBox ?? DEFAULT_MAX_BOX);
     if (procShape.some((n, i) => n !== reader.shape[i])) {
       try {
@@ -420,6 +424,7 @@ async function readInput(opts: EstimateFileOptions, wholeInputNeeded: boolean): 
           estimateInput: { inputShape: reader.shape, inputRange: reader.range(), processing, resampleSeconds: cropped.computeSeconds },
           headerVoxel: describe(reader.voxelSizeA),
           resampleSeconds: cropped.computeSeconds,
+          inputHash: reader.sha256(),
         };
       } finally {
         await reader.close();

@@ -139,6 +139,10 @@ test('streamed estimate of a map above --max-box: the whole-map result, NaN refu
     await writeMrc(plain, map);
     const streamed = await estimateFromFile({ inputPath: plain, outputDir: join(work, 'out1'), maxBox, threads: false, chimerax: false });
     assert.equal(streamed.input.volume, undefined, 'the input is not held');
+    // the run record's hash, computed from the streamed read's own bytes, is the file's
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    assert.equal(streamed.summary.record?.input?.sha256, createHash('sha256').update(readFileSync(plain)).digest('hex'));
     assert.deepEqual(streamed.result.processingShape, whole.processingShape);
     assert.deepEqual(streamed.result.scale.data, whole.scale.data);
     assert.deepEqual(streamed.result.confidence.data, whole.confidence.data);
@@ -179,14 +183,22 @@ test('threaded crop/pad (a second thread for half the planes, columns and output
     data[i] = s / 2 ** 32 - 0.5;
   }
   const plane = shape[0] * shape[1];
-  /** Slabs of 7 planes (the last one shorter), in ordinary or in shared memory. */
-  async function* slabs(shared: boolean) {
+  /**
+   * Slabs of 7 planes (the last one shorter), in ordinary or in shared memory; with `busy`, each
+   * slab's settle() takes that many ms on the calling thread (the split of the planes between the
+   * threads shifts, the result must not).
+   */
+  async function* slabs(shared: boolean, busy = 0) {
     for (let first = 0; first < shape[2]; first += 7) {
       const count = Math.min(7, shape[2] - first);
       const part = data.subarray(first * plane, (first + count) * plane);
       const copy = shared ? new Float32Array(new SharedArrayBuffer(4 * part.length)) : new Float32Array(part.length);
       copy.set(part);
-      yield { first, count, data: copy };
+      const settle = () => {
+        const until = performance.now() + busy;
+        while (performance.now() < until);
+      };
+      yield { first, count, data: copy, settle };
     }
   }
   for (const target of [[101, 98, 96], [210, 200, 191]] as Shape3[]) {
@@ -196,6 +208,8 @@ test('threaded crop/pad (a second thread for half the planes, columns and output
     assert.ok(two.volume.data.buffer instanceof SharedArrayBuffer, 'the threaded output is shared');
     assert.deepEqual(two.volume.data, one.volume.data, `${shape.join('x')} -> ${target.join('x')}: slabs copied for the worker`);
     assert.deepEqual(twoShared.volume.data, one.volume.data, `${shape.join('x')} -> ${target.join('x')}: shared slabs`);
+    const busy = await fourierResamplePlanes(slabs(true, 20), shape, [1, 1, 1], target, { threads: true });
+    assert.deepEqual(busy.volume.data, one.volume.data, `${shape.join('x')} -> ${target.join('x')}: slow settle() (fewer planes on the calling thread)`);
   }
   // and the one-thread stream is fourierResample of the whole map
   assert.deepEqual((await fourierResamplePlanes(slabs(false), shape, [1, 1, 1], [101, 98, 96])).volume.data, fourierResample({ data, shape, voxelSizeA: [1, 1, 1] }, [101, 98, 96]).data);

@@ -153,9 +153,10 @@ export interface PlaneResampleOptions {
   /** Allocate the output in a SharedArrayBuffer (for worker threads); default false. */
   shared?: boolean;
   /**
-   * Share the work with a second thread (`resample-thread.ts`; default false): each plane's
-   * forward passes, the Z columns and the inverse planes are split in halves; same result bit for
-   * bit. Used for inputs of at least {@link THREADED_MIN_VOXELS} voxels. The output is then
+   * Share the work with a second thread (`resample-thread.ts`; default false): the planes of each
+   * slab (all on the calling thread until the worker has started; fewer on it by the time of the
+   * slab's `settle()`), then the Z columns and the inverse planes are split in halves; same result
+   * bit for bit. Used for inputs of at least {@link THREADED_MIN_VOXELS} voxels. The output is then
    * SharedArrayBuffer-backed whatever `shared` says. Slabs whose data are SharedArrayBuffer-backed
    * (`openMrcSections(path, { shared: true })`) are handed over without a copy.
    */
@@ -207,7 +208,10 @@ export async function fourierResamplePlanes(
     const r = same ? undefined : new PrunedResampler(shape, newShape, block);
     const copy = same ? allocate(nx * ny * nz, options.shared === true) : undefined;
     const started = helper?.run({ kind: 'init', inShape: shape, outShape: newShape, block: block as Float32Array });
-    started?.catch(() => undefined); // awaited with the first planes
+    started?.catch(() => undefined); // awaited before the Z pass
+    // until the worker has started (~50-200 ms: its modules and wasm), this thread does every plane
+    let workerReady = false;
+    void started?.then(() => (workerReady = true), () => undefined);
     // the worker's planes of a slab that is not shared are copied here (allocated once)
     let staging: Float32Array | undefined;
     let next = 0;
@@ -227,7 +231,7 @@ export async function fourierResamplePlanes(
         // this thread: the first planes (half of them, fewer by the time of settle()); the worker:
         // the others, at the same time
         const settleAsPlanes = planeMs > 0 ? settleMs / planeMs : 0;
-        const mine = helper ? Math.max(0, Math.min(slab.count, Math.ceil((slab.count - settleAsPlanes) / 2))) : slab.count;
+        const mine = helper && workerReady ? Math.max(0, Math.min(slab.count, Math.ceil((slab.count - settleAsPlanes) / 2))) : slab.count;
         let theirs: Promise<void> | undefined;
         if (helper && mine < slab.count) {
           let data = slab.data.subarray(mine * planeVoxels);
@@ -236,7 +240,6 @@ export async function fourierResamplePlanes(
             staging.set(data);
             data = staging.subarray(0, data.length);
           }
-          await started;
           theirs = helper.run({ kind: 'planes', inShape: shape, first: next + mine, count: slab.count - mine, data });
           theirs.catch(() => undefined); // awaited below
         }

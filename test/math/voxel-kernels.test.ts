@@ -18,7 +18,7 @@ function noisy(n: number, seed: number): Float32Array {
 }
 
 test('simdRange equals a scalar min/max for every length mod 4 and across chunks; NaN propagates', () => {
-  for (const n of [1, 2, 3, 4, 5, 7, 64, 65537, 200003]) {
+  for (const n of [1, 2, 3, 4, 5, 7, 15, 16, 17, 31, 33, 63, 64, 65537, 200003]) {
     const d = noisy(n, n);
     let lo = Infinity, hi = -Infinity;
     for (const v of d) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
@@ -29,6 +29,12 @@ test('simdRange equals a scalar min/max for every length mod 4 and across chunks
   assert.ok(Number.isNaN(simdRange(d).min) && Number.isNaN(simdRange(d).max));
   d[997] = Number.POSITIVE_INFINITY;
   assert.equal(simdRange(d).max, Number.POSITIVE_INFINITY);
+  // a NaN in each of the 16-float loop's four accumulators, and in the 4-float and scalar tails
+  for (const at of [3, 20, 41, 62, 993, 999]) {
+    const e = noisy(1000, 2);
+    e[at] = Number.NaN;
+    assert.ok(Number.isNaN(simdRange(e).min) && Number.isNaN(simdRange(e).max), `NaN at ${at}`);
+  }
 });
 
 test('densityHistogram (SIMD) gives the same counts as the JavaScript reference, whole map and ellipsoid runs, incl. values on bin edges', () => {

@@ -217,9 +217,11 @@ export async function fourierResamplePlanes(
     let next = 0;
     let compute = 0;
     // the split of a slab's planes: this thread also runs the slab's settle(), so it takes fewer
-    // planes, from the times measured on the previous slab (which thread does a plane does not
-    // change its result)
+    // planes; from the times measured on the previous slab, per plane on each thread and of
+    // settle(), so that both threads finish together (which thread does a plane does not change
+    // its result)
     let planeMs = 0;
+    let theirPlaneMs = 0;
     let settleMs = 0;
     for await (const slab of slabs) {
       if (slab.first !== next || slab.count < 1 || slab.data.length !== slab.count * planeVoxels || next + slab.count > nz) {
@@ -230,9 +232,10 @@ export async function fourierResamplePlanes(
       else {
         // this thread: the first planes (half of them, fewer by the time of settle()); the worker:
         // the others, at the same time
-        const settleAsPlanes = planeMs > 0 ? settleMs / planeMs : 0;
-        const mine = helper && workerReady ? Math.max(0, Math.min(slab.count, Math.ceil((slab.count - settleAsPlanes) / 2))) : slab.count;
-        let theirs: Promise<void> | undefined;
+        // settle + mine * planeMs = (count - mine) * theirPlaneMs
+        const balanced = planeMs > 0 && theirPlaneMs > 0 ? (slab.count * theirPlaneMs - settleMs) / (planeMs + theirPlaneMs) : (slab.count - (planeMs > 0 ? settleMs / planeMs : 0)) / 2;
+        const mine = helper && workerReady ? Math.max(0, Math.min(slab.count, Math.ceil(balanced))) : slab.count;
+        let theirs: Promise<number> | undefined;
         if (helper && mine < slab.count) {
           let data = slab.data.subarray(mine * planeVoxels);
           if (!isSharedArray(data)) {
@@ -249,7 +252,8 @@ export async function fourierResamplePlanes(
         for (let k = 0; k < mine; k++) (r as PrunedResampler).forwardPlane(next + k, slab.data.subarray(k * planeVoxels, (k + 1) * planeVoxels));
         if (mine > 0) planeMs = (performance.now() - s1) / mine;
         settleMs = s1 - s0;
-        await theirs; // before the source may reuse the slab
+        const theirMs = await theirs; // before the source may reuse the slab
+        if (theirMs !== undefined && mine < slab.count) theirPlaneMs = theirMs / (slab.count - mine);
       }
       compute += performance.now() - t0;
       next += slab.count;

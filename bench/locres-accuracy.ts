@@ -89,7 +89,7 @@ if (which !== 'halves') {
     [1.23, [9, 6, 5, 8], 3, 59], [1.18, [3.5, 7, 9, 9], 3.5, 61], [1.45, [6, 9.5, 6.5, 5], 2.5, 67], [1.39, [8, 6.5, 7.5, 9.5], 3.5, 71],
   ];
   // (--cases fresh2) six more, drawn the same way when the window term of the threshold was being
-  // decided on (after `fresh` had been looked at): the last untouched check
+  // decided on (after `fresh` had been looked at), as the check of that decision
   const fresh2: [number, [number, number, number, number], number, number][] = [
     [1.42, [6, 3.3, 5.5, 5], 2.5, 73], [1.21, [3, 6.5, 4, 8.5], 3.5, 79], [0.97, [4, 4, 5.5, 4], 2.5, 83], [1.42, [7, 7.5, 9.5, 3.5], 3, 89],
     [1.1, [5, 4, 5.5, 5.5], 3.5, 97], [1.14, [8, 8.5, 5.5, 7], 3, 101],

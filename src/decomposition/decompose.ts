@@ -15,7 +15,7 @@ import { decompositionBands, type Band } from './bands.js';
 import { gridFor, windowedBandEnergies } from './band-energy.js';
 import { fitLocalGuinier } from './guinier-fit.js';
 import { moleculeAndSolvent } from './molecule-mask.js';
-import { halfMapLimit, singleMapLimit, type NoiseLimit } from './noise-limit.js';
+import { halfMapLimit, singleMapLimit, spectrumEnd, type NoiseLimit } from './noise-limit.js';
 
 /** Options of {@link decompose}. */
 export interface DecomposeOptions {
@@ -280,15 +280,30 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   if (options.highestResolutionA !== undefined) noiseLimit = { resolutionA: options.highestResolutionA, source: 'option', crossed: true };
   else if (h1 && h2) noiseLimit = halfMapLimit(crop(h1), crop(h2), softOnMap(molecule));
   else noiseLimit = singleMapLimit(sig, softOnMap(molecule), softOnMap(solvent));
-  let hiA = Math.max(noiseLimit.resolutionA, nyquistA * 1.1);
   const lowA = options.lowestResolutionA ?? 30;
+  const K = options.bands ?? 6;
+  // band usability by the signal spectrum: a band whose raised-cosine shell begins beyond the end
+  // of the signal map's spectrum holds no signal energy (zero up to rounding), whatever a
+  // soft-masked FSC reads (the mask's leakage of coarser shells can hold it above 0.143 to
+  // Nyquist). When the finest band of the noise-limited layout is such a band, the finest band is
+  // put where the spectrum ends (every band then holds signal).
+  const endA = options.highestResolutionA === undefined ? spectrumEnd(specSig, shape, voxel, lowA) : null;
+  if (endA !== null && endA < lowA / 1.5) {
+    const hiNoise = Math.max(noiseLimit.resolutionA, nyquistA * 1.1);
+    const sK = 1 / hiNoise;
+    const step = (sK - 1 / lowA) / (K - 1);
+    if (sK - Math.min(step, sK) >= 1 / endA) {
+      notes.push(`the signal map's spectrum ends at ${endA.toFixed(2)} Å (shell power < 1e-6 of the coarser shells' maximum): the finest band at ${hiNoise.toFixed(2)} Å (${noiseLimit.source === 'option' ? 'option' : noiseLimit.source}${noiseLimit.crossed ? '' : ', not met before Nyquist'}) would hold no signal; finest band at ${endA.toFixed(2)} Å`);
+      noiseLimit = { resolutionA: endA, source: 'end of the signal spectrum', crossed: true };
+    }
+  }
+  let hiA = Math.max(noiseLimit.resolutionA, nyquistA * 1.1);
   const boxA = Math.min(...shape.map((v, i) => v * voxel[i]));
   if (lowA > boxA / 2) warnings.push(`lowest band ${lowA} Å is more than half the box (${boxA.toFixed(0)} Å): its local energy is poorly defined`);
   if (hiA > lowA / 1.5) {
     warnings.push(`the map meets noise at ${hiA.toFixed(1)} Å, close to the lowest band (${lowA} Å): finest band set to ${(lowA / 1.5).toFixed(1)} Å`);
     hiA = lowA / 1.5;
   }
-  const K = options.bands ?? 6;
   const wideOn = (options.wideWindowPerWavelength ?? 0.4) > 0;
   const bands = decompositionBands(lowA, hiA, K, { minWindowA, windowPerWavelength: options.windowPerWavelength ?? 0.2, wideWindowPerWavelength: options.wideWindowPerWavelength ?? 0.4 });
   lap('noise limit');

@@ -11,8 +11,8 @@ import { fourierShellCorrelation, resolutionAtThreshold, shellIndex } from '../r
 export interface NoiseLimit {
   /** Resolution in Å. */
   resolutionA: number;
-  /** How: soft-masked FSC at 0.143 of the half maps, or the shell power of molecule vs solvent. */
-  source: 'half-map FSC 0.143 (soft-masked)' | 'molecule/solvent shell power' | 'option';
+  /** How: soft-masked FSC at 0.143 of the half maps, or the shell power of molecule vs solvent, or where the signal map's spectrum ends (coarser than either; see `spectrumEnd`). */
+  source: 'half-map FSC 0.143 (soft-masked)' | 'molecule/solvent shell power' | 'end of the signal spectrum' | 'option';
   /** Whether the criterion was met before Nyquist (false: Nyquist returned). */
   crossed: boolean;
 }
@@ -75,4 +75,40 @@ export function singleMapLimit(map: Volume, molecule: Float32Array, solvent: Flo
   }
   const last = m.p.length - 1;
   return { resolutionA: 1 / (last * m.shellWidthPerA), source: 'molecule/solvent shell power', crossed: false };
+}
+
+/**
+ * Where the map's spectrum ends: the first Fourier shell finer than `lowestResolutionA` whose mean
+ * power `sum|F|^2 / count` is below `fraction` times the largest mean power of the shells before it
+ * (from `lowestResolutionA` on), or null when no shell up to Nyquist is. Beyond such a shell the
+ * band-passed map is zero up to float rounding (signal and noise low-passed sharply, e.g. a
+ * post-processed or synthetic map), so a band there carries no signal energy, whatever a
+ * soft-masked FSC reads (the mask's leakage of coarser shells holds it above 0.143).
+ * Unmasked: no leakage. Unfiltered maps (noise to Nyquist) never fall so low.
+ *
+ * @param spectrum half spectrum of the map (layout of `rfft3d`), length 2*(nx/2+1)*ny*nz
+ * @param shape box of the map
+ * @param voxelSizeA voxel size along X, Y, Z, Å
+ * @param lowestResolutionA where the search starts, Å
+ * @param fraction power fraction that counts as empty (default 1e-6: 1e-3 in amplitude)
+ * @returns resolution of the last shell that still holds power, Å, or null
+ */
+export function spectrumEnd(spectrum: Float32Array, shape: readonly [number, number, number], voxelSizeA: readonly number[], lowestResolutionA: number, fraction = 1e-6): number | null {
+  const { shell, nShells, shellWidthPerA } = shellIndex(shape, voxelSizeA);
+  const p = new Float64Array(nShells);
+  const c = new Float64Array(nShells);
+  for (let j = 0; j < shell.length; j++) {
+    const k = shell[j];
+    if (k >= nShells) continue;
+    p[k] += spectrum[2 * j] * spectrum[2 * j] + spectrum[2 * j + 1] * spectrum[2 * j + 1];
+    c[k] += 1;
+  }
+  const start = Math.max(1, Math.ceil(1 / lowestResolutionA / shellWidthPerA));
+  let peak = 0;
+  for (let k = start; k < nShells; k++) {
+    const m = c[k] > 0 ? p[k] / c[k] : 0;
+    if (k > start && m < fraction * peak) return 1 / ((k - 1) * shellWidthPerA);
+    if (m > peak) peak = m;
+  }
+  return null;
 }

@@ -10,6 +10,7 @@ import type { Volume } from '../../src/core/volume.js';
 import { decompose } from '../../src/decomposition/decompose.js';
 import { decompositionPhantom } from '../../src/decomposition/phantom.js';
 import { decompositionBands } from '../../src/decomposition/bands.js';
+import { spectrumEnd } from '../../src/decomposition/noise-limit.js';
 import { fitLocalGuinier } from '../../src/decomposition/guinier-fit.js';
 import { gaussianSmooth } from '../../src/filters/gaussian-smooth.js';
 import { trilinearResize } from '../../src/filters/trilinear-resize.js';
@@ -121,4 +122,28 @@ test('gaussian smoothing preserves the sum; spectrum resize and trilinear resize
   // linear interpolation of cosines sampled 12 and 8 times per period: error bound h²/8·|f''| ≈ 0.073
   assert.ok(err < 0.08, `trilinear round trip max error ${err}`);
   assert.throws(() => trilinearResize(new Float32Array(5), [2, 2, 2], [4, 4, 4]), /length/);
+});
+
+test('spectrumEnd: white noise cut sharply at 5 Å ends there (±1 shell); unfiltered noise has no end', () => {
+  const n = 64;
+  const a = 1.25;
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  const noise = Float32Array.from({ length: n * n * n }, rand);
+  const spec = rfft3d(noise, [n, n, n]);
+  assert.equal(spectrumEnd(spec, [n, n, n], [a, a, a], 30), null);
+  const hx = n / 2 + 1;
+  const cut = 1 / 5;
+  for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) for (let x = 0; x < hx; x++) {
+    const k = Math.hypot(x, y <= n / 2 ? y : y - n, z <= n / 2 ? z : z - n) / (n * a);
+    if (k >= cut) {
+      const j = 2 * ((z * n + y) * hx + x);
+      spec[j] = 0;
+      spec[j + 1] = 0;
+    }
+  }
+  const end = spectrumEnd(spec, [n, n, n], [a, a, a], 30);
+  assert.ok(end !== null, 'no end found');
+  const shell = 1 / (n * a);
+  assert.ok(Math.abs(1 / end - cut) <= shell, `end ${end.toFixed(2)} Å vs 5 Å`);
 });

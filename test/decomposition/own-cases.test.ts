@@ -102,6 +102,22 @@ test('own-E (1.1 Å, 3.5 Å, hinge 5°): every domain ±0.15 with half maps', (t
   for (const d of E.half.domains) assert.ok(Math.abs(d.relative - d.trueOccupancy) <= 0.15, `domain ${d.label}: ${d.relative.toFixed(3)} vs truth ${d.trueOccupancy}`);
 });
 
-test('own-E: flexible domain B ≥ rigid + 50 Å² with half maps', { todo: `measured: ${flexB(E.half).toFixed(0)} Å². The half-map FSC never falls below 0.143 (signal and noise both end at 3.5 Å; the soft mask's leakage holds the masked FSC at ~0.15 to Nyquist): finest band at ${E.limit.resolutionA.toFixed(1)} Å, every voxel about the same B. With the finest band at the true 3.5 Å it reads +31; the 5° ensemble's true median disorder B is 58 Å²` }, () => {
+test('own-E: flexible domain B ≥ rigid + 50 Å² with half maps', { todo: `measured: ${flexB(E.half).toFixed(0)} Å² (finest band at ${E.limit.resolutionA.toFixed(1)} Å, ${E.limit.source}). Signal and noise both end at 3.5 Å, where the band layout now ends (before: the soft-masked FSC stayed above 0.143 to Nyquist and read +3); the 5° ensemble's true median disorder B is only 58 Å², so +50 is hardly reachable`}, () => {
   assert.ok(flexB(E.half) >= 50);
+});
+
+// own-C: 1.0 Å voxels, 4 Å, seed 23, occupancies 1 / 0.8 / 1 (flexible, 15° hinge) / 0.5 (half maps only):
+// signal and noise end at 4 Å, the soft-masked FSC never falls below 0.143 (finest band at Nyquist
+// read −2 Å² before the spectrum-end criterion)
+const cCase: DecompositionPhantomOptions = { seed: 23, box: 128, voxelSizeA: 1.0, domains: [{ occupancy: 1, resolutionA: 4 }, { occupancy: 0.8, resolutionA: 4 }, { occupancy: 1, resolutionA: 4, flexDeg: 15 }, { occupancy: 0.5, resolutionA: 4 }] };
+test('own-C (1.0 Å, 4 Å, hinge 15°): flexible B ≥ rigid + 50 Å² and every domain ±0.15 with half maps; the finest band where the spectrum ends', (t) => {
+  const p = decompositionPhantom(cCase);
+  const half = decompose(p.map, { halfMaps: [p.half1, p.half2] });
+  const domains = cCase.domains.map((d) => ({ occupancy: d.occupancy, flexible: (d.flexDeg ?? 0) > 0 }));
+  const s = scoreDecomposition(half.occupancy.data, p.occupancy, p.labels, p.mask, domains, half.bfactor.data);
+  t.diagnostic(`half maps: ${fmt(s)}; flexible B +${flexB(s).toFixed(0)} Å²; finest band ${half.noiseLimit.resolutionA.toFixed(2)} Å (${half.noiseLimit.source})`);
+  assert.equal(half.noiseLimit.source, 'end of the signal spectrum');
+  assert.ok(Math.abs(half.noiseLimit.resolutionA - 4) <= 0.15, `finest band ${half.noiseLimit.resolutionA.toFixed(2)} Å`);
+  assert.ok(flexB(s) >= 50, `flexible B only ${flexB(s).toFixed(1)} Å² above the rigid domains`);
+  for (const d of s.domains) assert.ok(Math.abs(d.relative - d.trueOccupancy) <= 0.15, `domain ${d.label}: ${d.relative.toFixed(3)} vs truth ${d.trueOccupancy}`);
 });

@@ -185,7 +185,10 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
  * 1. signal map = the map, or `(h1 + h2)/2`; Fourier-cropped to `maxBox` when larger;
  * 2. molecule (mask, or the 2 Å-smoothed map above median + 3 robust SD) and solvent (far from it);
  * 3. finest band = `highestResolutionA`, else the soft-masked half-map FSC at 0.143, else (one
- *    map) where the molecule's shell power falls to twice the solvent's; K bands equally spaced in
+ *    map) where the molecule's shell power falls to twice the solvent's; but when that layout's
+ *    finest band lies wholly beyond where the signal map's spectrum ends (`spectrumEnd`: signal
+ *    and noise low-passed sharply, the band holds no signal while the soft-masked FSC can stay
+ *    above 0.143 to Nyquist), the finest band is at that end; K bands equally spaced in
  *    s from `1/lowestResolutionA` (see `decompositionBands`);
  * 4. per band: windowed monogenic energy `E_k(x)` of the signal map; noise energy `N_k(x)` from
  *    `(h1 − h2)/2` (local), or the median of `E_k` over the solvent (one map, constant);

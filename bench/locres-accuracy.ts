@@ -5,7 +5,9 @@
  *  `--no-grid-median` / `--no-broadening` turn off localFsc's grid median / Hann broadening correction; `--cases heldout` six cases not used to fit the SNR-aware threshold, `all-heldout` both sets,
  *  `validation` four more, `everything` all of them, `fresh` / `fresh2` eight / six random ones, never fitted on;
  *  `--fit-threshold [--sample-z Z]` (default Z the built-in 0.3) prints each case's zero-bias threshold and the fitted `t = a + b·ln C₀`;
- *  `--ab a,b` runs with that rule instead of the built-in one).
+ *  `--ab a,b` runs with that rule instead of the built-in one; `--window-cap A` / `--window-factor F`: the
+ *  default window capped at A Å / F × the global resolution instead of 6 × (issue 16: tried for the
+ *  coarse random maps and not adopted, see the README's local-resolution section)).
  *
  * Cases: `../shared/reference/synth_halves128` (with RELION 3.1.3's own map as a row), and
  * synthetic half maps from `src/resolution/half-map-phantom.ts` with voxel sizes 0.9–1.5 Å,
@@ -38,6 +40,10 @@ const which = arg('cases', 'all');
 const methods = arg('methods', 'localfsc,relion,monores').split(',');
 const threshold = process.argv.includes('--threshold') ? Number(arg('threshold', '0.143')) : undefined;
 const windowA = process.argv.includes('--window-a') ? Number(arg('window-a', '20')) : undefined;
+// (issue 16, the window rule for coarse maps) --window-cap A: the default window but at most A Å;
+// --window-factor F: F × the global resolution instead of the default 6 ×
+const windowCapA = process.argv.includes('--window-cap') ? Number(arg('window-cap', '36')) : undefined;
+const windowFactor = process.argv.includes('--window-factor') ? Number(arg('window-factor', '6')) : undefined;
 const step = process.argv.includes('--step') ? Number(arg('step', '3')) : undefined;
 const intervalZ = process.argv.includes('--z') ? Number(arg('z', '1.645')) : undefined;
 // per-shell threshold raise: given, or the built-in one with --fit-threshold / --ab (whose
@@ -190,6 +196,12 @@ for (const c of cases) {
     if (windowA) {
       w = Math.round(windowA / a);
       if (w % 2) w++;
+    }
+    if (!w && (windowCapA || windowFactor)) {
+      const g = maskedGlobalFsc(c.half1, c.half2, Uint8Array.from(c.mask, (v) => (v > 0.5 ? 1 : 0)));
+      const d = resolutionAtThreshold(g, 0.143).resolutionA;
+      w = defaultWindow((d * (windowFactor ?? 6)) / 6, a);
+      if (windowCapA && w * a > windowCapA) w = Math.max(16, 2 * Math.round(windowCapA / a / 2));
     }
     let tCase = threshold;
     if (process.argv.includes('--ab')) {

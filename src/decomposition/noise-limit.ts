@@ -17,6 +17,22 @@ export interface NoiseLimit {
   crossed: boolean;
 }
 
+/**
+ * Per Fourier shell, the sum of `|F|^2` over the half spectrum's samples and their count.
+ * @param spectrum half spectrum (layout of `rfft3d`), interleaved (re, im)
+ * @param shell shell of each complex sample (from `shellIndex`); samples at or beyond `nShells` are skipped
+ */
+function shellPowerSums(spectrum: Float32Array, shell: ArrayLike<number>, nShells: number): { p: Float64Array; c: Float64Array } {
+  const p = new Float64Array(nShells);
+  const c = new Float64Array(nShells);
+  for (let j = 0; j < shell.length; j++) {
+    const k = shell[j];
+    if (k >= nShells) continue;
+    p[k] += spectrum[2 * j] * spectrum[2 * j] + spectrum[2 * j + 1] * spectrum[2 * j + 1];
+    c[k] += 1;
+  }
+  return { p, c };
+}
 
 /**
  * Half maps: FSC of `h1·w` and `h2·w` with `w` a soft molecule mask, where it first falls below
@@ -48,15 +64,7 @@ export function singleMapLimit(map: Volume, molecule: Float32Array, solvent: Flo
       d[i] = map.data[i] * w[i];
       w2 += w[i] * w[i];
     }
-    const s = rfft3d(d, map.shape);
-    const p = new Float64Array(nShells);
-    const c = new Float64Array(nShells);
-    for (let j = 0; j < shell.length; j++) {
-      const k = shell[j];
-      if (k >= nShells) continue;
-      p[k] += s[2 * j] * s[2 * j] + s[2 * j + 1] * s[2 * j + 1];
-      c[k] += 1;
-    }
+    const { p, c } = shellPowerSums(rfft3d(d, map.shape), shell, nShells);
     for (let k = 0; k < nShells; k++) p[k] = c[k] > 0 ? p[k] / c[k] / Math.max(w2, 1e-30) : 0;
     return { p, shellWidthPerA };
   };
@@ -95,14 +103,7 @@ export function singleMapLimit(map: Volume, molecule: Float32Array, solvent: Flo
  */
 export function spectrumEnd(spectrum: Float32Array, shape: readonly [number, number, number], voxelSizeA: readonly number[], lowestResolutionA: number, fraction = 1e-6): number | null {
   const { shell, nShells, shellWidthPerA } = shellIndex(shape, voxelSizeA);
-  const p = new Float64Array(nShells);
-  const c = new Float64Array(nShells);
-  for (let j = 0; j < shell.length; j++) {
-    const k = shell[j];
-    if (k >= nShells) continue;
-    p[k] += spectrum[2 * j] * spectrum[2 * j] + spectrum[2 * j + 1] * spectrum[2 * j + 1];
-    c[k] += 1;
-  }
+  const { p, c } = shellPowerSums(spectrum, shell, nShells);
   const start = Math.max(1, Math.ceil(1 / lowestResolutionA / shellWidthPerA));
   let peak = 0;
   for (let k = start; k < nShells; k++) {

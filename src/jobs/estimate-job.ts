@@ -213,14 +213,18 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const diagnosis = opts.diagnostics === false ? undefined : diagnoseInput(opts, diagnosed, timer);
   // the noise spectrum of the diagnostics (their slowest part) runs while the main thread would
   // wait for the worker's local scale; it reads `diagnosed`, which the estimate does not modify
-  let deferredSeconds = 0;
+  // (its time goes to `diagnostics (overlapped)`, or to `diagnostics` when nothing overlapped it:
+  // small maps run on one thread)
+  let overlappedSeconds = 0;
   let findings: Finding[] = diagnosis?.findings ?? [];
-  const completeDiagnostics = (): void => {
+  const completeDiagnostics = (overlapping = false): void => {
     if (!diagnosis?.noisePending) return;
     const t = performance.now();
     findings = completeDiagnosis(diagnosis, diagnosed).findings;
     diagnosis.noisePending = false;
-    deferredSeconds = (performance.now() - t) / 1000;
+    const sec = (performance.now() - t) / 1000;
+    if (overlapping) overlappedSeconds = sec;
+    else timer.seconds.diagnostics = (timer.seconds.diagnostics ?? 0) + sec;
   };
   // without --save-all-maps nothing reads the low-passed map after the confidence: it is computed in place
   const result = await estimateLocalScaleParallel(loaded.estimateInput, { ...opts, solventDef, targetMask, keepLowpassed: opts.saveAllMaps === true, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f), whileWaiting: completeDiagnostics });
@@ -343,7 +347,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     if (opts.chimeraxSilent) await writeFileAtomic(silentPath, chimeraxScript({ ...scriptInput, silent: { imagePrefix: `${stem}_silent` } }), outputs);
   }
   timer.stop();
-  summary.timingsS = { read: timer.seconds.read, ...(timer.seconds.diagnostics !== undefined ? { diagnostics: timer.seconds.diagnostics } : {}), ...(deferredSeconds > 0 ? { 'diagnostics (overlapped)': deferredSeconds } : {}), ...result.timingsS, write: timer.seconds.write };
+  summary.timingsS = { read: timer.seconds.read, ...(timer.seconds.diagnostics !== undefined ? { diagnostics: timer.seconds.diagnostics } : {}), ...(overlappedSeconds > 0 ? { 'diagnostics (overlapped)': overlappedSeconds } : {}), ...result.timingsS, write: timer.seconds.write };
   summary.seconds = (performance.now() - t0) / 1000;
   await writeFileAtomic(logPath, formatLog(summary), outputs);
   return { summary, files: summary.files, result, input };

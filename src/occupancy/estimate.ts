@@ -330,8 +330,10 @@ export interface ParallelOptions {
    * diagnostics' noise spectrum there, on the core that would otherwise wait). Without the worker
    * it runs after the estimate. Its time is not in the result's `timingsS`. An exception thrown by
    * it propagates (the estimate's result is then lost).
+   * @param overlapping true when it runs while the worker thread works (false: after the estimate,
+   *   on one thread)
    */
-  whileWaiting?: () => void;
+  whileWaiting?: (overlapping: boolean) => void;
 }
 
 /** Boxes below this many voxels are estimated on one thread (a worker would not pay off). */
@@ -355,7 +357,7 @@ export async function estimateLocalScaleParallel(map: EstimateInput, options: Es
   const n = isResampled(map) ? map.inputShape[0] * map.inputShape[1] * map.inputShape[2] : map.data.length;
   if (options.threads === false || n < PARALLEL_MIN_VOXELS) {
     const result = estimateLocalScale(map, options);
-    options.whileWaiting?.();
+    options.whileWaiting?.(false);
     return result;
   }
   const p = prepare(map, options);
@@ -382,7 +384,7 @@ export async function estimateLocalScaleParallel(map: EstimateInput, options: Es
   const conf = solventAndConfidence(p, lowpassed);
   p.timer.stop();
   // the caller's own work, while the worker finishes (its time is the caller's to report)
-  options.whileWaiting?.();
+  options.whileWaiting?.(true);
   p.timer.phase('max filter', 0.6);
   return finish(p, lowpassed, scaleInput, scaleData, await (local as Promise<LocalScaleResult>), conf);
 }

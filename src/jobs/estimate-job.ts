@@ -227,7 +227,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     else timer.seconds.diagnostics = (timer.seconds.diagnostics ?? 0) + sec;
   };
   // without --save-all-maps nothing reads the low-passed map after the confidence: it is computed in place
-  const result = await estimateLocalScaleParallel(loaded.estimateInput, { ...opts, solventDef, targetMask, keepLowpassed: opts.saveAllMaps === true, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f), whileWaiting: completeDiagnostics });
+  const result = await estimateLocalScaleParallel(loaded.estimateInput, { ...opts, solventDef, targetMask, keepLowpassed: opts.saveAllMaps === true, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f), whileWaiting: completeDiagnostics, whileWaitingPhase: 'diagnostics (noise spectrum)' });
   completeDiagnostics();
 
   timer.phase('write', 0.9);

@@ -334,6 +334,8 @@ export interface ParallelOptions {
    *   on one thread)
    */
   whileWaiting?: (overlapping: boolean) => void;
+  /** The progress phase shown while {@link whileWaiting} runs (default `other work`). */
+  whileWaitingPhase?: string;
 }
 
 /** Boxes below this many voxels are estimated on one thread (a worker would not pay off). */
@@ -357,7 +359,10 @@ export async function estimateLocalScaleParallel(map: EstimateInput, options: Es
   const n = isResampled(map) ? map.inputShape[0] * map.inputShape[1] * map.inputShape[2] : map.data.length;
   if (options.threads === false || n < PARALLEL_MIN_VOXELS) {
     const result = estimateLocalScale(map, options);
-    options.whileWaiting?.(false);
+    if (options.whileWaiting) {
+      options.onProgress?.(options.whileWaitingPhase ?? 'other work', 0.95);
+      options.whileWaiting(false);
+    }
     return result;
   }
   const p = prepare(map, options);
@@ -382,9 +387,12 @@ export async function estimateLocalScaleParallel(map: EstimateInput, options: Es
   }
   const scaleInput = p.mode === 'occ' ? lowpassed : p.input;
   const conf = solventAndConfidence(p, lowpassed);
-  p.timer.stop();
-  // the caller's own work, while the worker finishes (its time is the caller's to report)
-  options.whileWaiting?.(true);
+  // the caller's own work, while the worker finishes (its time is the caller's to report: the
+  // phase is shown as progress, but finish() reports only the estimate's own phases)
+  if (options.whileWaiting) {
+    p.timer.phase(options.whileWaitingPhase ?? 'other work', 0.6);
+    options.whileWaiting(true);
+  }
   p.timer.phase('max filter', 0.6);
   return finish(p, lowpassed, scaleInput, scaleData, await (local as Promise<LocalScaleResult>), conf);
 }

@@ -210,25 +210,24 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   // the streamed read's crop is reported as the estimate's `resample` phase, not as reading
   timer.seconds.read -= loaded.resampleSeconds;
   const diagnosed = input.volume ?? ('processing' in loaded.estimateInput ? loaded.estimateInput.processing : loaded.estimateInput);
-  const diagnosis = opts.diagnostics === false ? undefined : diagnoseInput(opts, diagnosed, timer);
+  let diagnosis = opts.diagnostics === false ? undefined : diagnoseInput(opts, diagnosed, timer);
   // the noise spectrum of the diagnostics (their slowest part) runs while the main thread would
   // wait for the worker's local scale; it reads `diagnosed`, which the estimate does not modify
   // (its time goes to `diagnostics (overlapped)`, or to `diagnostics` when nothing overlapped it:
   // small maps run on one thread)
   let overlappedSeconds = 0;
-  let findings: Finding[] = diagnosis?.findings ?? [];
   const completeDiagnostics = (overlapping = false): void => {
     if (!diagnosis?.noisePending) return;
-    const t = performance.now();
-    findings = completeDiagnosis(diagnosis, diagnosed).findings;
-    diagnosis.noisePending = false;
-    const sec = (performance.now() - t) / 1000;
+    const before = diagnosis.seconds;
+    diagnosis = completeDiagnosis(diagnosis, diagnosed);
+    const sec = diagnosis.seconds - before;
     if (overlapping) overlappedSeconds = sec;
     else timer.seconds.diagnostics = (timer.seconds.diagnostics ?? 0) + sec;
   };
   // without --save-all-maps nothing reads the low-passed map after the confidence: it is computed in place
   const result = await estimateLocalScaleParallel(loaded.estimateInput, { ...opts, solventDef, targetMask, keepLowpassed: opts.saveAllMaps === true, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f), whileWaiting: completeDiagnostics, whileWaitingPhase: 'diagnostics (noise spectrum)' });
   completeDiagnostics();
+  const findings: Finding[] = diagnosis?.findings ?? [];
 
   timer.phase('write', 0.9);
   await mkdir(outDir, { recursive: true });

@@ -12,6 +12,7 @@
  */
 import { assertGeometry, assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import { cfftAxis, cfftAxisInPlace, irfft3d, irfftRows, rfft3d, rfftRows } from '../math/fft.js';
+import { lowpassSpectrumBlock, type LowpassMaskStyle } from './lowpass.js';
 import { ResampleThread } from './resample-thread.js';
 
 /** One contribution to an output frequency bin: input bin index and weight. */
@@ -161,6 +162,22 @@ export interface PlaneResampleOptions {
    * (`openMrcSections(path, { shared: true })`) are handed over without a copy.
    */
   threads?: boolean;
+  /**
+   * Also compute the hard low-pass of the result (`lowpassHard(result, lowpassA, maskStyle)`) from
+   * the spectrum the crop/pad computes anyway: only the inverse half of the low-pass's transforms
+   * is done (shared by the two threads with `threads`), none of its forward half. Equal to
+   * `lowpassHard` of the returned map to float32 rounding (the low-pass of the crop's spectrum
+   * itself instead of the spectrum of the rounded map), not bit for bit.
+   */
+  lowpass?: ResampleLowpass;
+}
+
+/** The low-pass {@link fourierResamplePlanes} computes alongside (see {@link PlaneResampleOptions.lowpass}). */
+export interface ResampleLowpass {
+  /** Cut-off resolution in Å (> 0). */
+  lowpassA: number;
+  /** The mask, as `lowpassHard`'s `maskStyle`. */
+  maskStyle: LowpassMaskStyle;
 }
 
 /** Inputs smaller than this (voxels) are resampled on one thread: a worker would not pay off. */
@@ -195,19 +212,23 @@ export async function fourierResamplePlanes(
   voxelSizeA: Vec3,
   newShape: Shape3,
   options: PlaneResampleOptions = {},
-): Promise<{ volume: Volume; computeSeconds: number }> {
+): Promise<{ volume: Volume; computeSeconds: number; lowpassed?: Volume }> {
   assertGeometry(shape, voxelSizeA);
   const [nx, ny, nz] = shape;
   const planeVoxels = nx * ny;
+  const outVoxel: Vec3 = [0, 1, 2].map((i) => (voxelSizeA[i] * shape[i]) / newShape[i]) as Vec3;
   // geometry checks of prepare() on an empty stand-in (the data are never held whole)
   const result = prepare({ data: new Float32Array(0), shape, voxelSizeA }, newShape, false);
   const same = shape.every((n, i) => n === newShape[i]);
   const helper = !same && options.threads === true && nx * ny * nz >= THREADED_MIN_VOXELS ? new ResampleThread() : undefined;
+  // the low-pass alongside (not when the shape is unchanged: nothing is transformed then)
+  const lowpass = !same && options.lowpass && lowpassSpectrumBlock(newShape, outVoxel, options.lowpass.lowpassA, options.lowpass.maskStyle) ? { ...options.lowpass, voxelSizeA: outVoxel } : undefined;
   try {
     const block = helper ? allocate(PrunedResampler.blockLength(shape, newShape), true) : undefined;
-    const r = same ? undefined : new PrunedResampler(shape, newShape, block);
+    const lowBlock = helper && lowpass ? allocate(PrunedResampler.lowpassBlockLength(newShape, lowpass), true) : undefined;
+    const r = same ? undefined : new PrunedResampler(shape, newShape, block, lowpass, lowBlock);
     const copy = same ? allocate(nx * ny * nz, options.shared === true) : undefined;
-    const started = helper?.run({ kind: 'init', inShape: shape, outShape: newShape, block: block as Float32Array });
+    const started = helper?.run({ kind: 'init', inShape: shape, outShape: newShape, block: block as Float32Array, lowpass, lowBlock });
     started?.catch(() => undefined); // awaited before the Z pass
     // until the worker has started (~50-200 ms: its modules and wasm), this thread does every plane
     let workerReady = false;
@@ -261,9 +282,15 @@ export async function fourierResamplePlanes(
     if (next !== nz) throw new Error(`internal: the planes of a ${shape.join('x')} map ended after ${next} of ${nz}`);
     const t0 = performance.now();
     let data: Float32Array;
+    let low: Float32Array | undefined;
     if (copy) data = copy;
-    else if (!helper) data = (r as PrunedResampler).finish(options.shared === true);
-    else {
+    else if (!helper) {
+      data = (r as PrunedResampler).finish(options.shared === true);
+      if (lowpass) {
+        low = allocate(data.length, options.shared === true);
+        (r as PrunedResampler).inverseLowpassPlanes(low, 0, newShape[2]);
+      }
+    } else {
       const res = r as PrunedResampler;
       await started;
       const half = Math.ceil(res.columns / 2);
@@ -274,13 +301,15 @@ export async function fourierResamplePlanes(
       const mz = newShape[2];
       data = allocate(newShape[0] * newShape[1] * mz, true);
       const zHalf = Math.ceil(mz / 2);
-      const inverse = helper.run({ kind: 'inverse', out: data, z0: zHalf, z1: mz });
+      if (lowpass) low = allocate(data.length, true);
+      const inverse = helper.run({ kind: 'inverse', out: data, z0: zHalf, z1: mz, low });
       inverse.catch(() => undefined);
       res.inversePlanes(data, 0, zHalf);
+      if (low) res.inverseLowpassPlanes(low, 0, zHalf);
       await inverse;
     }
     compute += performance.now() - t0;
-    return { volume: result(data), computeSeconds: compute / 1000 };
+    return { volume: result(data), computeSeconds: compute / 1000, ...(low ? { lowpassed: result(low) } : {}) };
   } finally {
     await helper?.close();
   }
@@ -318,6 +347,10 @@ export class PrunedResampler {
   private yPlane: Float32Array | undefined;
   /** The Y pass's rows of one plane when they outnumber the plane's (an even crop), else undefined. */
   private readonly ySpill: Float32Array | undefined;
+  /** The low-pass alongside: its block of the output's spectrum (see `lowpassSpectrumBlock`). */
+  private readonly low: { bins: number; keptY: Int32Array; keptZ: Int32Array; weight: (h: number, k: number, l: number) => number; block: Float32Array } | undefined;
+  /** One plane's rows of the low-pass's inverse along Y, allocated on first use. */
+  private lowRows: Float32Array | undefined;
 
   /**
    * @param inShape input box [nx, ny, nz], voxels
@@ -329,6 +362,8 @@ export class PrunedResampler {
     private readonly inShape: Shape3,
     private readonly outShape: Shape3,
     block?: Float32Array,
+    lowpass?: ResampleLowpass & { voxelSizeA: Vec3 },
+    lowBlock?: Float32Array,
   ) {
     const [nx, ny, nz] = inShape;
     const [mx, my, mz] = outShape;
@@ -349,6 +384,23 @@ export class PrunedResampler {
     // with a spill, the Y pass of a plane runs in a buffer of its own and is copied into the block:
     // it would otherwise write into the next plane, which another thread may be working on
     this.ySpill = this.rowsY > my ? new Float32Array(this.rowsY * this.rowFloats) : undefined;
+    const plan = lowpass ? lowpassSpectrumBlock(outShape, lowpass.voxelSizeA, lowpass.lowpassA, lowpass.maskStyle) : undefined;
+    if (plan && lowpass) {
+      const lowLength = PrunedResampler.lowpassBlockLength(outShape, lowpass);
+      if (lowBlock && lowBlock.length !== lowLength) throw new RangeError(`internal: low-pass block of ${lowBlock.length} floats, expected ${lowLength}`);
+      this.low = { ...plan, block: lowBlock ?? new Float32Array(lowLength) };
+    }
+  }
+
+  /**
+   * Float32 length of the low-pass block: complex `[mz][my'][bins]`, the frequencies the low-pass
+   * of the output box can keep along X and Y (`my'` kept Y positions of `bins` X bins), first at
+   * its `mz'` kept Z positions, then, after the inverse along Z, at every output plane (25 MB for
+   * 256³ at 8 Å and 2.4 Å voxels).
+   */
+  static lowpassBlockLength(outShape: Shape3, lowpass: ResampleLowpass & { voxelSizeA: Vec3 }): number {
+    const plan = lowpassSpectrumBlock(outShape, lowpass.voxelSizeA, lowpass.lowpassA, lowpass.maskStyle);
+    return plan ? 2 * outShape[2] * plan.keptY.length * plan.bins : 0;
   }
 
   /** Float32 length of the work block for `inShape` -> `outShape` (see {@link fourierResample}'s memory). */
@@ -406,8 +458,65 @@ export class PrunedResampler {
     // (M/N) of the crop/pad times 1/M of the inverse transform
     const norm = 1 / (nx * ny * nz);
     for (let z = 0; z < mz; z++) for (let i = z * plane + 2 * c0, end = z * plane + 2 * c1; i < end; i++) spectrum[i] *= norm;
+    if (this.low) this.lowpassColumns(c0, c1);
     const outZ = indexRange(mz);
     cfftAxisInPlace(spectrum, inner, mz, outZ, outZ, true, columns);
+  }
+
+  /**
+   * The low-pass alongside, for the block's columns `[c0, c1)` (normalised output spectrum, before
+   * its inverse along Z): the weighted low-pass block of those columns, then its inverse along Z.
+   * The low-pass block's columns `(ky, h)` belong to the block column `keptY[ky] * hxOut + h`, so
+   * those of `[c0, c1)` are one run of them and two threads never share one.
+   */
+  private lowpassColumns(c0: number, c1: number): void {
+    const low = this.low as NonNullable<PrunedResampler['low']>;
+    const [, my, mz] = this.outShape;
+    const { hxOut, plane } = this;
+    const { bins, keptY, keptZ, weight, block } = low;
+    const lowInner = keptY.length * bins;
+    const zPlane = 2 * lowInner;
+    let l0 = -1;
+    let l1 = -1;
+    for (let b = 0; b < keptY.length; b++) {
+      const y = keptY[b];
+      const k = y <= my - y ? y : y - my;
+      for (let h = 0; h < bins; h++) {
+        const c = y * hxOut + h;
+        if (c < c0 || c >= c1) continue;
+        const lc = b * bins + h;
+        if (l0 < 0) l0 = lc;
+        l1 = lc + 1;
+        for (let q = 0; q < keptZ.length; q++) {
+          const z = keptZ[q];
+          const w = weight(h, k, z <= mz - z ? z : z - mz);
+          const s = z * plane + 2 * c;
+          const d = q * zPlane + 2 * lc;
+          block[d] = this.block[s] * w;
+          block[d + 1] = this.block[s + 1] * w;
+        }
+      }
+    }
+    if (l0 < 0) return;
+    cfftAxisInPlace(block, lowInner, mz, keptZ, indexRange(mz), true, [l0, l1]);
+  }
+
+  /**
+   * The low-pass alongside, output planes `z0..z1-1` (after {@link zPass} of every column): along
+   * Y, then the X rows back to real, into `out` (length mx*my*mz, index (z*my + y)*mx + x).
+   */
+  inverseLowpassPlanes(out: Float32Array, z0: number, z1: number): void {
+    const low = this.low;
+    if (!low) throw new Error('internal: no low-pass was set up for this resampling');
+    const [mx, my] = this.outShape;
+    const { bins, keptY, block } = low;
+    const lowPlane = 2 * keptY.length * bins;
+    const outY = indexRange(my);
+    const rows = (this.lowRows ??= new Float32Array(2 * my * bins));
+    for (let z = z0; z < z1; z++) {
+      cfftAxis(block.subarray(z * lowPlane, (z + 1) * lowPlane), 1, bins, my, keptY, outY, true, rows);
+      irfftRows(rows, mx, my, bins, out.subarray(z * mx * my, (z + 1) * mx * my));
+    }
   }
 
   /**

@@ -190,11 +190,9 @@ function fullLowpass(data: Float32Array, shape: Shape3, _keep: Readonly<Vec3>, w
  */
 function prunedLowpass(data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, weight: MaskWeight, target?: Float32Array): Float32Array {
   const [nx, ny, nz] = shape;
-  const mx = Math.min(keep[0] + 1, nx >> 1) + 1;
+  const { bins: mx, keptY, keptZ } = prunedIndices(shape, keep);
   const allY = indexRange(ny);
   const allZ = indexRange(nz);
-  const keptY = keptIndices(ny, keep[1] + 1);
-  const keptZ = keptIndices(nz, keep[2] + 1);
   const my = keptY.length;
   const mz = keptZ.length;
   // forward, one Z plane at a time (X rows, then Y, in cache): [y][h] -> [ky][h] into alongY[z];
@@ -227,6 +225,43 @@ function prunedLowpass(data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, 
     irfftRows(planeRows, nx, ny, mx, out.subarray(z * nx * ny, (z + 1) * nx * ny));
   }
   return out;
+}
+
+/** The frequencies either mask can keep: X bins `0..bins-1` and the FFT positions kept on Y and Z. */
+function prunedIndices(shape: Shape3, keep: Readonly<Vec3>): { bins: number; keptY: Int32Array; keptZ: Int32Array } {
+  const [nx, ny, nz] = shape;
+  return { bins: Math.min(keep[0] + 1, nx >> 1) + 1, keptY: keptIndices(ny, keep[1] + 1), keptZ: keptIndices(nz, keep[2] + 1) };
+}
+
+/**
+ * The hard low-pass of {@link lowpassHard} as a weighted block of a spectrum, for code that
+ * already holds the map's half spectrum (the Fourier crop of `--max-box` computes it anyway):
+ * only the frequencies with X bin `h < bins`, Y position in `keptY` and Z position in `keptZ` can
+ * be kept; `weight(h, k, l)` (0, 0.5 or 1) is the mask's weight of the half-spectrum X bin `h >= 0`
+ * and the signed Y and Z indices `k`, `l`. The low-passed map is then the inverse transform of
+ * `F(h, k, l) * weight / (nx*ny*nz)` over that block (the others zero), as in {@link lowpassHard}.
+ *
+ * @param shape box `[nx, ny, nz]` in voxels
+ * @param voxelSizeA voxel size `[ax, ay, az]` in Å/voxel
+ * @param lowpassA cut-off resolution in Å, > 0
+ * @param maskStyle see {@link LowpassMaskStyle}; default `centred`
+ * @returns the block and its weights, or undefined when {@link lowpassHard} would not filter
+ *   (`lowpassA <= 2 * min(voxel size)`: its result is a copy of the map)
+ * @throws RangeError as {@link lowpassKeep}
+ * @see shared/spec/occupy-algorithm.md §4
+ */
+export function lowpassSpectrumBlock(
+  shape: Shape3,
+  voxelSizeA: Readonly<Vec3>,
+  lowpassA: number,
+  maskStyle: LowpassMaskStyle = 'centred',
+): { bins: number; keptY: Int32Array; keptZ: Int32Array; weight: (h: number, k: number, l: number) => number } | undefined {
+  checkLowpassA(lowpassA);
+  assertGeometry(shape, voxelSizeA);
+  if (!(lowpassA > 2 * Math.min(...voxelSizeA))) return undefined;
+  const keep = lowpassKeep(shape, voxelSizeA, lowpassA);
+  const weight = maskStyle === 'original' ? originalMaskWeight(shape, keep) : centredMaskWeight(keep);
+  return { ...prunedIndices(shape, keep), weight };
 }
 
 /** 0..n-1. */

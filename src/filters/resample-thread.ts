@@ -11,14 +11,15 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../core/module-worker.js';
-import type { Shape3 } from '../core/volume.js';
+import type { Shape3, Vec3 } from '../core/volume.js';
+import type { ResampleLowpass } from './fourier-resample.js';
 
 /** Messages to the worker; each is answered by one {@link ResampleReply} with its `id`. */
 export type ResampleRequest =
-  | { id: number; kind: 'init'; inShape: Shape3; outShape: Shape3; block: Float32Array }
+  | { id: number; kind: 'init'; inShape: Shape3; outShape: Shape3; block: Float32Array; lowpass?: ResampleLowpass & { voxelSizeA: Vec3 }; lowBlock?: Float32Array }
   | { id: number; kind: 'planes'; inShape: Shape3; first: number; count: number; data: Float32Array }
   | { id: number; kind: 'z'; c0: number; c1: number }
-  | { id: number; kind: 'inverse'; out: Float32Array; z0: number; z1: number };
+  | { id: number; kind: 'inverse'; out: Float32Array; z0: number; z1: number; low?: Float32Array };
 
 /** The worker's answer; `ms` is the time the worker spent on the request (milliseconds). */
 export type ResampleReply = { id: number; ok: true; ms: number } | { id: number; ok: false; message: string };

@@ -17,7 +17,7 @@ parentPort?.on('message', (req: ResampleRequest) => {
     .then(() => {
       t0 = performance.now();
       if (req.kind === 'init') {
-        resampler = new PrunedResampler(req.inShape, req.outShape, req.block);
+        resampler = new PrunedResampler(req.inShape, req.outShape, req.block, req.lowpass, req.lowBlock);
         return;
       }
       const r = resampler;
@@ -29,6 +29,7 @@ parentPort?.on('message', (req: ResampleRequest) => {
         r.zPass(req.c0, req.c1);
       } else {
         r.inversePlanes(req.out, req.z0, req.z1);
+        if (req.low) r.inverseLowpassPlanes(req.low, req.z0, req.z1);
         resampler = undefined; // the last step: the block is released with the caller's
       }
     })

@@ -9,6 +9,8 @@ import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
 import { openMrcSections, readMrc, writeMrc, type MrcHeader } from '../io/mrc/index.js';
 import { resampleSections } from '../filters/resample-sections.js';
+import type { ResampleLowpass } from '../filters/fourier-resample.js';
+import { deriveSettings } from '../occupancy/kernel.js';
 import { DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from '../occupancy/options.js';
 import { chimeraxScript } from '../occupancy/chimerax-script.js';
 import { estimateLocalScaleParallel, type EstimateInput, type EstimateOptions, type EstimateResult } from '../occupancy/estimate.js';
@@ -16,7 +18,6 @@ import { prestartScaleThread } from '../occupancy/scale-thread.js';
 import { estimateOutputNames, mapStem } from '../occupancy/output-names.js';
 import { formatLog, summarise, type EstimateSummary } from '../occupancy/summary.js';
 import { modifiedMapName, modifyMap, type ModificationRequest } from '../occupancy/modify.js';
-import { decomposedScale } from '../decomposition/scale-from.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { OutputSet } from '../core/output-set.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
@@ -265,7 +266,8 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
       result.notes.push(`Synthetic solvent noise seed: ${seed} (use --seed ${seed} to reproduce).`);
     }
   }
-  const modifyBy = opts.scaleFrom === 'decompose' && modifications.some((m) => m !== undefined) ? decomposedScale(result) : result;
+  // the decomposition's modules are loaded only when asked for (they are a tenth of the CLI's start-up)
+  const modifyBy = opts.scaleFrom === 'decompose' && modifications.some((m) => m !== undefined) ? (await import('../decomposition/scale-from.js')).decomposedScale(result) : result;
   const modifiedPaths: string[] = [];
   for (let i = 0; i < modifications.length; i++) {
     const m = modifications[i];
@@ -376,7 +378,12 @@ interface LoadedInput {
  *   slabs of sections of about 32 MiB, two at a time (one read while the other is cropped), and
  *   each section goes through the X and Y passes of `fourierResamplePlanes` into its work block of
  *   `8 * n_sections * my * (floor(mx/2)+1)` bytes (135 MB for 512³ → 256³, 270 MB for 1024³ →
- *   256³), then the Z pass and the inverse give the processing-box map (4M bytes). With threads
+ *   256³), then the Z pass and the inverse give the processing-box map (4M bytes) and, from the
+ *   same spectrum, the estimate's low-pass of it (4M bytes, plus its block of the kept
+ *   frequencies, 25 MB at 256³ and 8 Å: no forward transform of its own, and the estimate skips
+ *   its low-pass; the confidence then equals the whole-map run's to float32 rounding, the scale
+ *   bit for bit). Both maps and the work block coexist at the end of the crop: 535 MB peak RSS at
+ *   512³ (was 390 MB with the low-pass after the crop; the budget is 0.95 GB). With threads
  *   (not in batch workers) the slabs, the work block and the result are SharedArrayBuffers and a
  *   second thread (`filters/resample-thread.ts`, +16 MB peak RSS at 512³ for its isolate and FFT modules,
  *   ended with the crop) does half of the planes, columns and output planes; nothing is copied. The input is
@@ -420,11 +427,13 @@ async function readInput(opts: EstimateFileOptions, wholeInputNeeded: boolean): 
     if (procShape.some((n, i) => n !== reader.shape[i])) {
       try {
         const voxelSizeA = angpixVoxel(reader.shape, reader.voxelSizeA);
-        const cropped = await resampleSections(reader, procShape, { voxelSizeA, shared, threads: shared });
+        // the estimate's low-pass, computed by the crop from its own spectrum (saves its forward transforms)
+        const lowpass = croppedLowpass(opts, procShape, reader.shape, voxelSizeA);
+        const cropped = await resampleSections(reader, procShape, { voxelSizeA, shared, threads: shared, lowpass });
         const processing = cropped.volume;
         return {
           input: { header: reader.header, shape: reader.shape, voxelSizeA },
-          estimateInput: { inputShape: reader.shape, inputRange: reader.range(), processing, resampleSeconds: cropped.computeSeconds },
+          estimateInput: { inputShape: reader.shape, inputRange: reader.range(), processing, resampleSeconds: cropped.computeSeconds, ...(lowpass && cropped.lowpassed ? { lowpassed: { volume: cropped.lowpassed, ...lowpass } } : {}) },
           headerVoxel: describe(reader.voxelSizeA),
           resampleSeconds: cropped.computeSeconds,
           inputHash: reader.sha256(),
@@ -444,6 +453,22 @@ async function readInput(opts: EstimateFileOptions, wholeInputNeeded: boolean): 
     headerVoxel,
     resampleSeconds: 0,
   };
+}
+
+/**
+ * The estimate's low-pass (cut-off and mask) of the processing box, for the Fourier crop to
+ * compute alongside (`resampleSections`' `lowpass`): the settings the estimate itself derives
+ * (`deriveSettings`, spec §3). Undefined when they cannot be derived (the estimate then reports
+ * the error).
+ */
+function croppedLowpass(opts: EstimateFileOptions, procShape: Shape3, inputShape: Shape3, inputVoxelA: Vec3): ResampleLowpass | undefined {
+  try {
+    const voxel = Math.min(...[0, 1, 2].map((i) => (inputVoxelA[i] * inputShape[i]) / procShape[i]));
+    const settings = deriveSettings({ voxelSizeA: voxel, lowpassA: opts.lowpassA, resolutionA: opts.resolutionA, kernelSize: opts.kernelSize, kernelRadiusVoxels: opts.kernelRadiusVoxels, tau: opts.tau, box: procShape });
+    return { lowpassA: settings.lowpassA, maskStyle: opts.lowpassMask ?? 'original' };
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -114,7 +114,8 @@ function checkSameBox(name: string, mask: Volume, shape: Shape3): void {
 /**
  * A map Fourier-cropped to its processing box while it was read, never held whole (see
  * `estimateFromFile`, which streams the input through `fourierResamplePlanes` when no output
- * needs the input's own box). The estimate of it is that of the whole map, bit for bit.
+ * needs the input's own box). The estimate of it is that of the whole map, bit for bit, unless
+ * {@link ResampledMap.lowpassed} is given (then the confidence may differ at float32 rounding).
  */
 export interface ResampledMap {
   /** Box of the input map [nx, ny, nz], voxels. */
@@ -128,6 +129,14 @@ export interface ResampledMap {
   processing: Volume;
   /** Seconds spent computing the resampling (reported as the `resample` phase). */
   resampleSeconds: number;
+  /**
+   * The hard low-pass of `processing`, when the crop computed it from its own spectrum
+   * (`fourierResamplePlanes`' `lowpass` option: equal to `lowpassHard(processing, lowpassA,
+   * maskStyle)` to float32 rounding). Used instead of the estimate's own low-pass when its cut-off
+   * and mask are those the estimate derives (otherwise ignored); its data may be overwritten (the
+   * confidence is computed into it).
+   */
+  lowpassed?: { volume: Volume; lowpassA: number; maskStyle: LowpassMaskStyle };
 }
 
 /** The input of an estimate: a whole map, or one already cropped to its processing box. */
@@ -139,6 +148,8 @@ function isResampled(map: EstimateInput): map is ResampledMap {
 
 /** What every estimate path shares after validation and set-up. */
 interface Prepared {
+  /** The low-passed input the resampling computed, when it fits the settings (see {@link ResampledMap.lowpassed}). */
+  lowpassed?: Volume;
   /** Box of the input map. */
   inputShape: Shape3;
   options: EstimateOptions;
@@ -194,7 +205,9 @@ function prepare(map: EstimateInput, options: EstimateOptions): Prepared {
   notes.push(...settings.notes);
   timer.stop();
   if (resampled) timer.seconds.resample = resampled.resampleSeconds;
-  return { inputShape, options, mode, timer, input, downsampled, solventDef, targetMask, settings, warnings, notes };
+  const pre = resampled?.lowpassed;
+  const lowpassed = pre && pre.lowpassA === settings.lowpassA && pre.maskStyle === (options.lowpassMask ?? 'original') && pre.volume.shape.every((n, i) => n === procShape[i]) ? pre.volume : undefined;
+  return { inputShape, options, mode, timer, input, downsampled, solventDef, targetMask, settings, warnings, notes, lowpassed };
 }
 
 function localScaleParams(p: Prepared, shape: Shape3): LocalScaleParams {
@@ -311,7 +324,7 @@ function finish(
 export function estimateLocalScale(map: EstimateInput, options: EstimateOptions = {}): EstimateResult {
   const p = prepare(map, options);
   p.timer.phase('low-pass', 0.05);
-  const lowpassed = lowpassHard(p.input, p.settings.lowpassA, options.lowpassMask ?? 'original');
+  const lowpassed = p.lowpassed ?? lowpassHard(p.input, p.settings.lowpassA, options.lowpassMask ?? 'original');
   const scaleInput = p.mode === 'occ' ? lowpassed : p.input;
   const conf = solventAndConfidence(p, lowpassed);
   p.timer.phase('max filter', 0.6);
@@ -344,8 +357,8 @@ const PARALLEL_MIN_VOXELS = 64 ** 3;
 /**
  * {@link estimateLocalScale} with the local-scale step (tiles, maximum filter, normalisation) in a
  * worker thread, overlapping the low-pass, solvent fit and confidence on the calling thread
- * (`res` mode: from the start; `occ` mode: once the low-passed map exists). Same results, bit for
- * bit. In `timingsS`, `tiles` and `max filter` are the worker's own times: they overlap the other
+ * (`res` mode: from the start; `occ` mode: once the low-passed map exists). Same results as
+ * {@link estimateLocalScale}, bit for bit. In `timingsS`, `tiles` and `max filter` are the worker's own times: they overlap the other
  * phases. Small boxes (< 64³) and `threads: false` run on the calling thread.
  *
  * The input is shared with the worker without a copy when its data are SharedArrayBuffer-backed
@@ -380,7 +393,9 @@ export async function estimateLocalScaleParallel(map: EstimateInput, options: Es
   // a failure of the worker is reported once we wait for it, after the main-thread work
   local?.catch(() => undefined);
   p.timer.phase('low-pass', 0.05);
-  const lowpassed = lowpassHard(p.input, p.settings.lowpassA, options.lowpassMask ?? 'original', p.mode === 'occ' ? sharedFloat32(p.input.data.length) : undefined);
+  // the resampling's low-pass (shared already when the crop ran on two threads), else our own
+  const pre = p.lowpassed && p.mode === 'occ' ? { ...p.lowpassed, data: toShared(p.lowpassed.data) } : p.lowpassed;
+  const lowpassed = pre ?? lowpassHard(p.input, p.settings.lowpassA, options.lowpassMask ?? 'original', p.mode === 'occ' ? sharedFloat32(p.input.data.length) : undefined);
   if (p.mode === 'occ') {
     local = computeLocalScaleInThread(lowpassed.data, params, scaleData);
     local.catch(() => undefined);

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFft } from '../../src/math/fft.js';
-import { fourierResample, fourierResamplePlanes, type PlaneSlab } from '../../src/filters/fourier-resample.js';
+import { fourierResample, fourierResamplePlanes, THREADED_MIN_VOXELS, type PlaneSlab } from '../../src/filters/fourier-resample.js';
+import { lowpassHard, lowpassHardFull } from '../../src/filters/lowpass.js';
 import { encodeMrc, fileToCanonical, openMrcSections, parseMrcHeader, readMrc, writeMrc, type MrcHeader, type MrcMode } from '../../src/io/mrc/index.js';
 import type { Shape3, Vec3 } from '../../src/core/volume.js';
 import { randomMap } from '../math/reference.js';
@@ -74,6 +75,47 @@ describe('fourierResamplePlanes', () => {
     assert.ok(same.volume.data.buffer instanceof SharedArrayBuffer);
     const crop = await fourierResamplePlanes(slabsOf(x, shape, 2), shape, [1, 1, 1], [4, 4, 4], { shared: true });
     assert.ok(crop.volume.data.buffer instanceof SharedArrayBuffer);
+  });
+
+  // the low-pass alongside (issue 20): the hard low-pass of the result from the crop's own
+  // spectrum, against lowpassHard (pruned) and lowpassHardFull (full 3D transforms) of the result
+  const lowpassCases: Array<[Shape3, Shape3, Vec3, number, 'original' | 'centred', boolean]> = [
+    [[40, 36, 30], [20, 18, 15], [1, 1.2, 1.1], 5, 'original', false], // even/odd crop, anisotropic voxels
+    [[41, 35, 33], [25, 21, 17], [1, 1, 1], 6, 'centred', false], // odd crops
+    [[30, 30, 30], [44, 40, 36], [2, 2, 2], 9, 'original', false], // pad
+    [[194, 193, 192], [64, 65, 63], [1, 1, 1], 8, 'original', true], // two threads
+  ];
+  for (const [from, to, a, lowpassA, maskStyle, threads] of lowpassCases) {
+    test(`low-pass alongside, ${from.join('x')} -> ${to.join('x')} (${maskStyle}${threads ? ', two threads' : ''}): lowpassHard of the result within 2e-6 of its largest value; the crop itself unchanged`, async () => {
+      if (threads) assert.ok(from[0] * from[1] * from[2] >= THREADED_MIN_VOXELS);
+      const x = randomMap(from, 5 + from[1], 0.2);
+      const r = await fourierResamplePlanes(slabsOf(x, from, 4), from, a, to, { lowpass: { lowpassA, maskStyle }, threads });
+      const plain = await fourierResamplePlanes(slabsOf(x, from, 4), from, a, to, { threads });
+      assert.deepEqual(r.volume.data, plain.volume.data);
+      const low = r.lowpassed;
+      assert.ok(low);
+      assert.deepEqual(low.shape, to);
+      assert.deepEqual(low.voxelSizeA, r.volume.voxelSizeA);
+      for (const ref of [lowpassHard(r.volume, lowpassA, maskStyle), lowpassHardFull(r.volume, lowpassA, maskStyle)]) {
+        let peak = 0;
+        let diff = 0;
+        for (let i = 0; i < ref.data.length; i++) {
+          peak = Math.max(peak, Math.abs(ref.data[i]));
+          diff = Math.max(diff, Math.abs(ref.data[i] - low.data[i]));
+        }
+        assert.ok(peak > 0.01, 'the low-pass keeps content');
+        assert.ok(diff <= 2e-6 * peak, `max difference ${diff} (peak ${peak})`);
+      }
+    });
+  }
+
+  test('low-pass alongside: absent when the cut-off is at or finer than Nyquist, or the box is unchanged', async () => {
+    const shape: Shape3 = [12, 10, 8];
+    const x = randomMap(shape, 9);
+    const fine = await fourierResamplePlanes(slabsOf(x, shape, 3), shape, [1, 1, 1], [6, 6, 6], { lowpass: { lowpassA: 2.5, maskStyle: 'original' } });
+    assert.equal(fine.lowpassed, undefined); // voxels of 2, 1.67 and 1.33 Å: 2.5 Å is finer than Nyquist on Z (2.67 Å)
+    const same = await fourierResamplePlanes(slabsOf(x, shape, 3), shape, [1, 1, 1], shape, { lowpass: { lowpassA: 8, maskStyle: 'original' } });
+    assert.equal(same.lowpassed, undefined);
   });
 
   test('planes out of order, of the wrong length or missing are refused', async () => {

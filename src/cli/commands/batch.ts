@@ -6,9 +6,6 @@ import { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { resolveBatchInputs } from '../../batch/inputs.js';
-import { parseShard, runBatch, shardItems } from '../../batch/runner.js';
-import { collectBatch } from '../../batch/collect.js';
 import { checkSlurmOptions, CPUS_PER_TASK_MAX, slurmScript, submitSlurm } from '../../batch/slurm.js';
 import { integerOption } from '../options.js';
 import { Reporter } from '../reporter.js';
@@ -104,6 +101,8 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
     throw e instanceof RangeError && !(e instanceof UsageError) ? new UsageError(e.message) : e;
   }
   const options = toMethodOptions(o);
+  // the batch modules are loaded by the command that runs them (start-up of the other commands)
+  const [{ resolveBatchInputs }, { parseShard, runBatch, shardItems }] = await Promise.all([import('../../batch/inputs.js'), import('../../batch/runner.js')]);
   const items = await resolveBatchInputs(inputs);
   const outRoot = resolve(o.outputDir);
   if (o.slurm) {
@@ -165,6 +164,7 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
 /** Run `occupy batch collect DIR`: broken lines of the results files are skipped with a warning each. */
 export async function runCollect(dir: string, o: { json?: boolean; quiet?: boolean }): Promise<void> {
   const reporter = new Reporter(o.quiet ? 'quiet' : 'normal');
+  const { collectBatch } = await import('../../batch/collect.js');
   const { records, csvPath, htmlPath } = await collectBatch(resolve(dir), (message) => reporter.warn(message));
   const failed = records.filter((r) => r.status === 'error').length;
   if (o.json) process.stdout.write(JSON.stringify({ maps: records.length, failed, csv: csvPath, html: htmlPath }) + '\n');

@@ -3,7 +3,6 @@
  */
 import type { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
-import { decomposeFromFile, formatDecomposeLog } from '../../jobs/decompose-job.js';
 import { addSchemaOptions } from '../options.js';
 import { DECOMPOSE_OPTIONS, resolveDecomposeOptions } from '../../decomposition/options.js';
 import { Reporter } from '../reporter.js';
@@ -53,6 +52,8 @@ export function addDecomposeOptions(cmd: Command): Command {
  */
 export async function run(mapPath: string, o: DecomposeCliOptions): Promise<void> {
   const reporter = new Reporter(verbosityOf(o));
+  // the job's modules are loaded by the command that runs it (start-up of the other commands)
+  const { decomposeFromFile, formatDecomposeLog } = await import('../../jobs/decompose-job.js');
   resolveDecomposeOptions(o); // values and rules (two half maps, highest finer than lowest): the option schema's
   // band centres finer than the map's Nyquist limit are impossible (header only)
   const grid = await peekMapGrid(mapPath, o.angpix);

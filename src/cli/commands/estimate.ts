@@ -17,7 +17,6 @@ import { PROGRESS_STYLES, Reporter, type ProgressStyle, type Verbosity } from '.
 import { outputFolderAndStem } from '../../jobs/output-path.js';
 import { UsageError } from '../../core/exit-codes.js';
 import { showInChimerax } from '../chimerax-launch.js';
-import { fetchEmdbMap, normalizeEmdbId } from '../../io/emdb/index.js';
 
 /** One-line description shown in `occupy --help`. */
 export const summary = 'estimate the local scale (relative occupancy or resolution) of a map';
@@ -172,6 +171,7 @@ export async function run(o: EstimateCliOptions, positional?: string): Promise<v
   if (o.emdb !== undefined) {
     if (o.inputMap) throw new UsageError('give either -i/--input-map or --emdb, not both');
     const id = o.emdb;
+    const { fetchEmdbMap, normalizeEmdbId } = await import('../../io/emdb/index.js'); // only for downloads
     try {
       o = { ...o, inputMap: await fetchEmdbMap(id, { onProgress: (got, total) => reporter.progress(`EMD-${normalizeEmdbId(id)} download`, total ? got / total : 0) }) };
     } catch (err) {

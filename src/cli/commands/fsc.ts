@@ -6,11 +6,9 @@ import type { Command } from 'commander';
 import { mapStem } from '../../occupancy/output-names.js';
 import { addSchemaOptions } from '../options.js';
 import { FSC_OPTIONS, resolveFscOptions } from '../../resolution/fsc-options.js';
-import { runDirectionalFscJob } from '../../jobs/directional-fsc-job.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
 import { outputFile } from '../../jobs/output-path.js';
-import { fscJob } from '../../jobs/fsc-job.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'global FSC of two half maps: curve (CSV/JSON/plot) and resolution at 0.143 and 0.5';
@@ -52,7 +50,9 @@ export function addFscOptions(cmd: Command): Command {
 export async function run(h1Path: string, h2Path: string, o: FscOptions): Promise<void> {
   const reporter = new Reporter(verbosityOf(o));
   resolveFscOptions(o); // values and rules (--cone-angle only with --directional)
-  if (o.directional) return void (await runDirectionalFscJob(h1Path, h2Path, o, reporter));
+  // the jobs' modules are loaded by the command that runs them (start-up of the other commands)
+  if (o.directional) return void (await (await import('../../jobs/directional-fsc-job.js')).runDirectionalFscJob(h1Path, h2Path, o, reporter));
+  const { fscJob } = await import('../../jobs/fsc-job.js');
   // the pipeline (read, FSC, write the output set) is the FSC job's; -o DIR/ → DIR/fsc_<stem>.*
   const { summary: result, files, lines } = await fscJob(h1Path, h2Path, { ...o, outputPrefix: outputFile(o.output, `fsc_${mapStem(h1Path)}`), onWarning: (w) => reporter.warn(w), onInfo: (l) => reporter.info(l) });
   if (o.json) {

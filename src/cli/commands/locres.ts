@@ -7,8 +7,7 @@ import { addSchemaOptions } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
 import { LOCRES_OPTIONS, resolveLocresOptions } from '../../resolution/locres-options.js';
-import { locresJob, type LocresJobOptions, type LocresJobResult } from '../../jobs/locres-job.js';
-import { runLocresMethodJob } from '../../jobs/locres-methods-job.js';
+import type { LocresJobOptions, LocresJobResult } from '../../jobs/locres-job.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'local resolution in Å from half maps (local FSC) or monogenic (MonoRes-style)';
@@ -45,6 +44,8 @@ export function addLocresOptions(cmd: Command): Command {
 /** Run `occupy locres`. */
 export async function run(half1Path: string, half2Path: string | undefined, o: LocresOptions): Promise<void> {
   const reporter = new Reporter(verbosityOf(o));
+  // the jobs' modules are loaded by the command that runs them (start-up of the other commands)
+  const [{ locresJob }, { runLocresMethodJob }] = await Promise.all([import('../../jobs/locres-job.js'), import('../../jobs/locres-methods-job.js')]);
   if (await runLocresMethodJob(half1Path, half2Path, o, reporter)) return; // issue 18: --shells, monodir, monotomo, resmap
   const t0 = performance.now();
   // values, defaults and the rules between options of local FSC and MonoRes: the option schema's

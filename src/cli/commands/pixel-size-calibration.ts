@@ -3,12 +3,16 @@
  */
 import { Command } from 'commander';
 import { join, dirname, resolve } from 'node:path';
-import { readStar } from '../../io/star/index.js';
-import { apparentCsMm, electronWavelengthA, fromCsForOpticsTable, groupPixelSizes, truePixelSizeFromCs, ctfComparison, ctfComparisonSpec, type OpticsGroupFromCs } from '../../pixel-size/index.js';
+import type { OpticsGroupFromCs } from '../../pixel-size/index.js';
 import { angpixOption, OptionRangeError, rangeOption } from '../options.js';
 import { outputFile } from '../../jobs/output-path.js';
 
 const angstrom = (v: number, d = 4) => `${v.toFixed(d)} Å`;
+
+/** The STAR reader and the calibration library, loaded by the command that runs (start-up of the other commands). */
+function calibrationModules(): Promise<[typeof import('../../io/star/index.js'), typeof import('../../pixel-size/index.js')]> {
+  return Promise.all([import('../../io/star/index.js'), import('../../pixel-size/index.js')]);
+}
 
 /** Acceleration voltages accepted (kV). */
 const VOLTAGE_RANGE = { min: 10, max: 3000, unit: 'kV' };
@@ -50,6 +54,7 @@ const FROM_CS_FLAGS = [
  *   `--cs-apparent`), missing flags, or values that give no physical apparent Cs
  */
 export async function runFromCs(o: FromCsOptions): Promise<void> {
+  const [{ readStar }, { apparentCsMm, electronWavelengthA, fromCsForOpticsTable, truePixelSizeFromCs }] = await calibrationModules();
   let groups: OpticsGroupFromCs[];
   if (o.star) {
     const given = FROM_CS_FLAGS.find(([k]) => o[k] !== undefined);
@@ -96,6 +101,7 @@ export interface GroupsOptions {
 
 /** Run `pixel-size groups`. */
 export async function runGroups(o: GroupsOptions): Promise<void> {
+  const [{ readStar }, { groupPixelSizes }] = await calibrationModules();
   const group = /^\d+$/.test(o.trustedGroup) ? Number(o.trustedGroup) : o.trustedGroup;
   const r = groupPixelSizes(await readStar(o.star), { group, pixelA: o.trustedAngpix });
   const lines = [
@@ -122,6 +128,7 @@ export interface CtfPlotOptions {
 
 /** Run `pixel-size ctf-plot`. */
 export async function runCtfPlot(o: CtfPlotOptions): Promise<void> {
+  const [, { ctfComparison, ctfComparisonSpec }] = await calibrationModules();
   const r = ctfComparison({ truePixelA: o.trueAngpix, nominalPixelA: o.nominalAngpix, voltageKv: o.voltage, csMm: o.cs, defocusA: o.defocus, amplitudeContrast: o.amplitudeContrast, refitCs: o.refitCs === true });
   const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import
   const base = outputFile(o.output, 'ctf_pixel_size').replace(/\.(png|svg)$/i, '');

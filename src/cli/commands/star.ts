@@ -7,8 +7,6 @@ import { stat } from 'node:fs/promises';
 import { sameIdentity, type FileIdentity } from '../../core/file-identity.js';
 import { refuseInputs } from '../../core/output-set.js';
 import { basename } from 'node:path';
-import { readStar, writeStar, getBlock, loopTable } from '../../io/star/index.js';
-import { joinParticleStars } from '../../io/star/join.js';
 import { OptionRangeError } from '../options.js';
 import { outputFile } from '../../jobs/output-path.js';
 
@@ -51,6 +49,8 @@ export function addStarCommands(cmd: Command): Command {
       o = { ...o, output: outputFile(o.output, 'joined.star') }; // -o DIR/ → DIR/joined.star
       if (files.length < 2) throw new OptionRangeError('star join needs at least two STAR files');
       await checkDistinctFiles(files, o.output);
+      // the STAR modules are loaded by the command that runs them (start-up of the other commands)
+      const [{ readStar, writeStar, getBlock, loopTable }, { joinParticleStars }] = await Promise.all([import('../../io/star/index.js'), import('../../io/star/join.js')]);
       const stars = await Promise.all(files.map((f) => readStar(f)));
       const joined = joinParticleStars(stars, files.map((f) => basename(f)), { overlap: 'refuse' });
       await writeStar(o.output, joined);

@@ -476,22 +476,30 @@ export class PrunedResampler {
     const { bins, keptY, keptZ, weight, block } = low;
     const lowInner = keptY.length * bins;
     const zPlane = 2 * lowInner;
+    // the run of low-pass columns (ky, h) whose block column keptY[ky] * hxOut + h is in [c0, c1)
+    // (keptY ascends, so the run is contiguous); h in [hBegin(b), hEnd(b)) for row b
+    const hBegin = (b: number) => Math.max(0, c0 - keptY[b] * hxOut);
+    const hEnd = (b: number) => Math.min(bins, c1 - keptY[b] * hxOut);
     let l0 = -1;
     let l1 = -1;
     for (let b = 0; b < keptY.length; b++) {
-      const y = keptY[b];
-      const k = y <= my - y ? y : y - my;
-      for (let h = 0; h < bins; h++) {
-        const c = y * hxOut + h;
-        if (c < c0 || c >= c1) continue;
-        const lc = b * bins + h;
-        if (l0 < 0) l0 = lc;
-        l1 = lc + 1;
-        for (let q = 0; q < keptZ.length; q++) {
-          const z = keptZ[q];
-          const w = weight(h, k, z <= mz - z ? z : z - mz);
-          const s = z * plane + 2 * c;
-          const d = q * zPlane + 2 * lc;
+      if (hBegin(b) >= hEnd(b)) continue;
+      if (l0 < 0) l0 = b * bins + hBegin(b);
+      l1 = b * bins + hEnd(b);
+    }
+    // plane by plane and row by row: the block is read along its rows (a column's values are a
+    // plane apart: reading them column by column missed the cache at every value)
+    for (let q = 0; q < keptZ.length; q++) {
+      const z = keptZ[q];
+      const l = z <= mz - z ? z : z - mz;
+      for (let b = 0; b < keptY.length; b++) {
+        const y = keptY[b];
+        const k = y <= my - y ? y : y - my;
+        const h1 = hEnd(b);
+        for (let h = hBegin(b); h < h1; h++) {
+          const w = weight(h, k, l);
+          const s = z * plane + 2 * (y * hxOut + h);
+          const d = q * zPlane + 2 * (b * bins + h);
           block[d] = this.block[s] * w;
           block[d + 1] = this.block[s + 1] * w;
         }

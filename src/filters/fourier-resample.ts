@@ -134,6 +134,36 @@ export function fourierResample(volume: Volume, newShape: Shape3): Volume {
   return result(r.finish());
 }
 
+/**
+ * {@link fourierResample} that also computes the hard low-pass of its result from the spectrum it
+ * holds (see {@link PlaneResampleOptions.lowpass}): the maps of {@link fourierResamplePlanes} with
+ * `lowpass` (one thread or two) bit for bit.
+ *
+ * @param volume input map; `data` length `nx*ny*nz`, index `(z*ny + y)*nx + x`; not modified
+ * @param newShape output box `[mx, my, mz]` in voxels (positive integers)
+ * @param lowpass the low-pass (cut-off in Å, mask), as `lowpassHard`'s arguments
+ * @returns the resampled Volume (as {@link fourierResample}) and its low-pass (same layout; equal
+ *   to `lowpassHard(volume, lowpassA, maskStyle)` to float32 rounding), absent when the shape is
+ *   unchanged or `lowpassHard` would not filter (cut-off at or finer than Nyquist)
+ * @throws as {@link fourierResample}; RangeError for an invalid `lowpassA`
+ */
+export function fourierResampleLowpass(volume: Volume, newShape: Shape3, lowpass: ResampleLowpass): { volume: Volume; lowpassed?: Volume } {
+  const result = prepare(volume, newShape);
+  const [nx, ny, nz] = volume.shape;
+  const [mx, my, mz] = newShape;
+  if (nx === mx && ny === my && nz === mz) return { volume: result(volume.data.slice()) };
+  const outVoxel: Vec3 = [0, 1, 2].map((i) => (volume.voxelSizeA[i] * volume.shape[i]) / newShape[i]) as Vec3;
+  const plan = lowpassSpectrumBlock(newShape, outVoxel, lowpass.lowpassA, lowpass.maskStyle) ? { ...lowpass, voxelSizeA: outVoxel } : undefined;
+  const data = volume.data;
+  const r = new PrunedResampler(volume.shape, newShape, undefined, plan);
+  for (let z = 0; z < nz; z++) r.forwardPlane(z, data.subarray(z * nx * ny, (z + 1) * nx * ny));
+  const out = r.finish();
+  if (!plan) return { volume: result(out) };
+  const low = new Float32Array(out.length);
+  r.inverseLowpassPlanes(low, 0, mz);
+  return { volume: result(out), lowpassed: result(low) };
+}
+
 /** One run of sections of a map as they arrive (e.g. an `MrcSlab` of `openMrcSections`). */
 export interface PlaneSlab {
   /** Index of the first Z plane. */

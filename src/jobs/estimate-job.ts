@@ -381,7 +381,7 @@ interface LoadedInput {
  *   256³), then the Z pass and the inverse give the processing-box map (4M bytes) and, from the
  *   same spectrum, the estimate's low-pass of it (4M bytes, plus its block of the kept
  *   frequencies, 25 MB at 256³ and 8 Å: no forward transform of its own, and the estimate skips
- *   its low-pass; the confidence then equals the whole-map run's to float32 rounding, the scale
+ *   its low-pass; the in-memory crop of a whole-map run does the same, so both give the same maps
  *   bit for bit). Both maps and the work block coexist at the end of the crop: 535 MB peak RSS at
  *   512³ (was 390 MB with the low-pass after the crop; the budget is 0.95 GB). With threads
  *   (not in batch workers) the slabs, the work block and the result are SharedArrayBuffers and a

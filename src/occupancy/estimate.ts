@@ -2,10 +2,10 @@
  * The OccuPy local-scale estimate, end to end on an in-memory map.
  * @see shared/spec/occupy-algorithm.md §1–§8, §12
  */
-import type { Shape3, Vec3, Volume } from '../core/volume.js';
+import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
 import { lowpassHard, type LowpassMaskStyle } from '../filters/lowpass.js';
-import { fourierResample } from '../filters/fourier-resample.js';
+import { fourierResample, fourierResampleLowpass } from '../filters/fourier-resample.js';
 import { arrayRange } from '../math/statistics.js';
 import { deriveSettings, type DerivedSettings } from './kernel.js';
 import { fitSolventModel, type SolventModel } from './solvent-model.js';
@@ -114,8 +114,9 @@ function checkSameBox(name: string, mask: Volume, shape: Shape3): void {
 /**
  * A map Fourier-cropped to its processing box while it was read, never held whole (see
  * `estimateFromFile`, which streams the input through `fourierResamplePlanes` when no output
- * needs the input's own box). The estimate of it is that of the whole map, bit for bit, unless
- * {@link ResampledMap.lowpassed} is given (then the confidence may differ at float32 rounding).
+ * needs the input's own box). The estimate of it is that of the whole map, bit for bit (with
+ * {@link ResampledMap.lowpassed} as the streamed crop computes it: the in-memory crop of
+ * {@link estimateLocalScale} computes its low-pass the same way).
  */
 export interface ResampledMap {
   /** Box of the input map [nx, ny, nz], voxels. */
@@ -186,14 +187,14 @@ function prepare(map: EstimateInput, options: EstimateOptions): Prepared {
     throw new RangeError(`the resampled map's box ${resampled.processing.shape.join('x')} is not the processing box ${procShape.join('x')} of the ${inputShape.join('x')} input`);
   }
   timer.phase('resample', 0);
-  const input = resampled ? resampled.processing : downsampled ? fourierResample(map as Volume, procShape) : (map as Volume);
-  const solventDef = options.solventDef && downsampled ? fourierResample(options.solventDef, procShape) : options.solventDef;
-  const targetMask = options.targetMask && downsampled ? fourierResample(options.targetMask, procShape) : options.targetMask;
-  if (downsampled) notes.push(downsampledNote(inputShape, maxBox, procShape, input.voxelSizeA));
-
-  const voxelSizeA = Math.min(...input.voxelSizeA);
+  // the settings first (from the processing box's voxel size, as the resampling computes it): a
+  // crop here also computes the low-pass from its own spectrum, as the streamed crop does, so that
+  // both paths give the same maps bit for bit
+  if (!resampled) assertVolume(map as Volume);
+  const inputVoxel = resampled ? resampled.processing.voxelSizeA : (map as Volume).voxelSizeA;
+  const procVoxel = resampled || !downsampled ? inputVoxel : ([0, 1, 2].map((i) => (inputVoxel[i] * inputShape[i]) / procShape[i]) as Vec3);
   const settings = deriveSettings({
-    voxelSizeA,
+    voxelSizeA: Math.min(...procVoxel),
     lowpassA: options.lowpassA,
     resolutionA: options.resolutionA,
     kernelSize: options.kernelSize,
@@ -201,12 +202,19 @@ function prepare(map: EstimateInput, options: EstimateOptions): Prepared {
     tau: options.tau,
     box: procShape,
   });
+  const lowpassStyle = options.lowpassMask ?? 'original';
+  const cropped = !resampled && downsampled ? fourierResampleLowpass(map as Volume, procShape, { lowpassA: settings.lowpassA, maskStyle: lowpassStyle }) : undefined;
+  const input = resampled ? resampled.processing : cropped ? cropped.volume : (map as Volume);
+  const solventDef = options.solventDef && downsampled ? fourierResample(options.solventDef, procShape) : options.solventDef;
+  const targetMask = options.targetMask && downsampled ? fourierResample(options.targetMask, procShape) : options.targetMask;
+  if (downsampled) notes.push(downsampledNote(inputShape, maxBox, procShape, input.voxelSizeA));
+
   warnings.push(...settings.warnings);
   notes.push(...settings.notes);
   timer.stop();
   if (resampled) timer.seconds.resample = resampled.resampleSeconds;
   const pre = resampled?.lowpassed;
-  const lowpassed = pre && pre.lowpassA === settings.lowpassA && pre.maskStyle === (options.lowpassMask ?? 'original') && pre.volume.shape.every((n, i) => n === procShape[i]) ? pre.volume : undefined;
+  const lowpassed = pre && pre.lowpassA === settings.lowpassA && pre.maskStyle === lowpassStyle && pre.volume.shape.every((n, i) => n === procShape[i]) ? pre.volume : cropped?.lowpassed;
   return { inputShape, options, mode, timer, input, downsampled, solventDef, targetMask, settings, warnings, notes, lowpassed };
 }
 

@@ -47,6 +47,25 @@ export interface DecomposeOptions {
   referenceQuantile?: number;
   /** Process on a Fourier-cropped box of at most this edge when larger (even, >= 32; 0 = never; default 256). */
   maxBox?: number;
+  /**
+   * Local B from the initial slope of a convex Guinier curve (c >= 0 quadratic in s^2, where four
+   * or more bands are usable) instead of a line through all bands (default true; see
+   * `fitLocalGuinier`): a hinge ensemble's Guinier curve flattens at high frequency.
+   */
+  convexGuinier?: boolean;
+  /**
+   * Spatial sigma of the edge-preserving (bilateral) smoothing of the fitted intercept over the
+   * molecule before it becomes occupancy, Å (default 2 × minWindowA; 0 = none): averages the
+   * intercept's voxel-level scatter (window energies of atom arrangements and noise), keeps steps
+   * between regions (see `occupancySmoothRange`).
+   */
+  occupancySmoothA?: number;
+  /**
+   * Range sigma of that smoothing as a multiple of the intercept's robust voxel-level scatter
+   * (default 1.5): neighbours whose log occupancy differs by several times the scatter (a 0.5
+   * domain next to a full one: ln 2) hardly count.
+   */
+  occupancySmoothRange?: number;
   /** Progress: phase name and overall fraction in [0, 1]. */
   onProgress?: (phase: string, fraction: number) => void;
   /** Checked between bands; when aborted, `signal.reason` is thrown. */
@@ -120,6 +139,8 @@ function checkOptions(o: DecomposeOptions): void {
   if (o.windowPerWavelength !== undefined && !(Number.isFinite(o.windowPerWavelength) && o.windowPerWavelength > 0)) throw bad('windowPerWavelength', o.windowPerWavelength, 'a finite number > 0');
   if (o.wideWindowPerWavelength !== undefined && !(Number.isFinite(o.wideWindowPerWavelength) && o.wideWindowPerWavelength >= 0)) throw bad('wideWindowPerWavelength', o.wideWindowPerWavelength, 'a finite number >= 0');
   if (o.blendBA2 !== undefined && !(Number.isFinite(o.blendBA2) && o.blendBA2 > 0)) throw bad('blendBA2', o.blendBA2, 'a finite number > 0 (Å^2)');
+  if (o.occupancySmoothA !== undefined && !(Number.isFinite(o.occupancySmoothA) && o.occupancySmoothA >= 0)) throw bad('occupancySmoothA', o.occupancySmoothA, 'a finite number >= 0 (Å)');
+  if (o.occupancySmoothRange !== undefined && !(Number.isFinite(o.occupancySmoothRange) && o.occupancySmoothRange > 0)) throw bad('occupancySmoothRange', o.occupancySmoothRange, 'a finite number > 0');
   if (o.snrMin !== undefined && !(Number.isFinite(o.snrMin) && o.snrMin >= 0)) throw bad('snrMin', o.snrMin, 'a finite number >= 0');
   if (o.referenceQuantile !== undefined && !(o.referenceQuantile > 0 && o.referenceQuantile <= 1)) throw bad('referenceQuantile', o.referenceQuantile, 'in (0, 1]');
   if (o.maxBox !== undefined && !(o.maxBox === 0 || (Number.isInteger(o.maxBox) && o.maxBox >= 32 && o.maxBox % 2 === 0))) throw bad('maxBox', o.maxBox, '0 or an even integer >= 32');
@@ -169,6 +190,58 @@ function smoothOverMolecule(values: Float32Array, molecule: Uint8Array, used: Ui
   return gv;
 }
 
+/**
+ * Edge-preserving smoothing of `values` over the molecule's fitted voxels (molecule and >= 1 usable
+ * band): a bilateral filter, weight `exp(−d²/2σ²) · exp(−Δv²/2σr²)` over fitted neighbours within
+ * 2σ (on a lattice of step <= σ/2), with `σr = rangeFactor ×` the robust SD (1.4826 × MAD) of `values` minus their Gaussian
+ * average over the molecule (their voxel-level scatter): scatter is averaged, steps between regions
+ * several times larger than it are kept. Other voxels are unchanged.
+ */
+function bilateralOverMolecule(values: Float32Array, molecule: Uint8Array, used: Uint8Array, shape: Shape3, voxelSizeA: Vec3, sigmaA: number, rangeFactor: number): Float32Array {
+  const n = values.length;
+  const [nx, ny, nz] = shape;
+  const fitted = new Uint8Array(n);
+  for (let i = 0; i < n; i++) fitted[i] = molecule[i] && used[i] > 0 ? 1 : 0;
+  const smooth = smoothOverMolecule(values, molecule, used, shape, voxelSizeA, sigmaA);
+  const scratch = new Float32Array(n);
+  let c = 0;
+  for (let i = 0; i < n; i++) if (fitted[i]) scratch[c++] = Math.abs(values[i] - smooth[i]);
+  const sr = rangeFactor * 1.4826 * quantileByRank(scratch, c, 0.5);
+  const out = Float32Array.from(values);
+  if (!(sr > 0)) return out;
+  // neighbours within 2 sigma on a lattice of step <= sigma/2 (the Gaussian stays well sampled;
+  // ~8x fewer neighbours than every voxel at sigma 10 Å on a 2.5 Å grid)
+  const step = [0, 1, 2].map((a) => Math.max(1, Math.floor(sigmaA / (2 * voxelSizeA[a]))));
+  const r = [0, 1, 2].map((a) => step[a] * Math.max(1, Math.ceil((2 * sigmaA) / (voxelSizeA[a] * step[a]))));
+  const offs: number[] = [];
+  const ws: number[] = [];
+  for (let dz = -r[2]; dz <= r[2]; dz += step[2]) for (let dy = -r[1]; dy <= r[1]; dy += step[1]) for (let dx = -r[0]; dx <= r[0]; dx += step[0]) {
+    const d2 = (dx * voxelSizeA[0]) ** 2 + (dy * voxelSizeA[1]) ** 2 + (dz * voxelSizeA[2]) ** 2;
+    if (d2 > 4 * sigmaA * sigmaA) continue;
+    offs.push(dx, dy, dz);
+    ws.push(Math.exp(-d2 / (2 * sigmaA * sigmaA)));
+  }
+  const inv = 1 / (2 * sr * sr);
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
+    const i = (z * ny + y) * nx + x;
+    if (!fitted[i]) continue;
+    const v = values[i];
+    let sw = 0, sv = 0;
+    for (let k = 0; k < ws.length; k++) {
+      const xx = x + offs[3 * k], yy = y + offs[3 * k + 1], zz = z + offs[3 * k + 2];
+      if (xx < 0 || yy < 0 || zz < 0 || xx >= nx || yy >= ny || zz >= nz) continue;
+      const j = (zz * ny + yy) * nx + xx;
+      if (!fitted[j]) continue;
+      const dv = values[j] - v;
+      const w = ws[k] * Math.exp(-dv * dv * inv);
+      sw += w;
+      sv += w * values[j];
+    }
+    if (sw > 0) out[i] = sv / sw;
+  }
+  return out;
+}
+
 /** Quantile of `values[i]` over the selected voxels. */
 function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number, scratch: Float32Array): number {
   let c = 0;
@@ -198,13 +271,20 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
  *    narrow window (sigma max(minWindowA, windowPerWavelength/s)) and a wide one
  *    (wideWindowPerWavelength/s): narrow windows keep neighbouring domains apart;
  * 5. reference `A0_k^2` = the `referenceQuantile` quantile of `S_k` over the molecule;
- * 6. per voxel weighted Guinier fit (see `fitLocalGuinier`): intercept a(x), relative B(x), with
- *    the narrow windows; where B exceeds the molecule's median by t·`blendBA2` (t in [0, 1]), the
+ * 6. per voxel weighted Guinier fit (see `fitLocalGuinier`): intercept a(x) from the line,
+ *    relative B(x) from the initial slope of the convex (c >= 0) quadratic in s^2 where four or
+ *    more bands are usable (`convexGuinier`; a window of atoms with different disorder, e.g. a
+ *    hinge ensemble, has a log amplitude convex in s^2 whose initial slope is the mean B; a line
+ *    through all bands read a 5° hinge's 58 Å² as +31, README), with the narrow windows; where B exceeds the molecule's median by t·`blendBA2` (t in [0, 1]), the
  *    wide-window fit is blended in with weight t (a flexible domain's displaced density reaches
  *    beyond a narrow window; measured on synthetic hinge ensembles, README);
- * 7. occupancy = `clip(exp(a − a_ref), 0, 1)` with `a_ref` the `referenceQuantile` quantile over
- *    the molecule of a smoothed over the molecule (Gaussian minWindowA: the best region's typical
- *    value, not its voxel scatter) (0 where no band is usable); B = relative B + the Guinier B of `A0(s)`.
+ * 7. occupancy = `clip(exp(ã − a_ref), 0, 1)` with ã the intercept after an edge-preserving
+ *    (bilateral) smoothing over the molecule (`occupancySmoothA`, default 2 × minWindowA, range
+ *    `occupancySmoothRange` × its robust voxel scatter: the scatter is averaged, steps between
+ *    domains are kept; a flexible domain next to partial ones read r 0.721 → 0.764, held-3,
+ *    README) and `a_ref` the `referenceQuantile` quantile over the molecule of a smoothed over the
+ *    molecule (Gaussian minWindowA: the best region's typical value, not its voxel scatter) (0
+ *    where no band is usable); B = relative B + the Guinier B of `A0(s)`.
  * Maps are returned on the input's box (Fourier-padded back when cropped).
  *
  * Precondition: `await loadFft()` (src/math/fft.ts) has resolved. Cost: 6 FFTs of the processing
@@ -349,13 +429,14 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   const reference = signalE.map((e) => Math.max(selectedQuantile(e, molecule, qRef, scratch), 1e-30));
   const s2 = bands.map((b) => b.centrePerA * b.centrePerA);
   const snrMin = options.snrMin ?? 0.5;
-  const fit = fitLocalGuinier({ signal: signalE, noise: noiseE, reference, s2 }, snrMin, nA);
+  const convex = options.convexGuinier ?? true;
+  const fit = fitLocalGuinier({ signal: signalE, noise: noiseE, reference, s2 }, snrMin, nA, { convex });
   const blendBA2 = options.blendBA2 ?? 100;
   let bMedian = Number.NaN;
   if (wideOn) {
     // where the local B is high, blend in the fit with wide windows (each with its own reference)
     const refWide = wide.signal.map((e) => Math.max(selectedQuantile(e, molecule, qRef, scratch), 1e-30));
-    const fitWide = fitLocalGuinier({ signal: wide.signal, noise: wide.noise, reference: refWide, s2 }, snrMin, nA);
+    const fitWide = fitLocalGuinier({ signal: wide.signal, noise: wide.noise, reference: refWide, s2 }, snrMin, nA, { convex });
     const fitted = new Uint8Array(nA);
     let nf = 0;
     for (let i = 0; i < nA; i++) nf += fitted[i] = molecule[i] && fit.used[i] >= 2 ? 1 : 0;
@@ -372,8 +453,11 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   // does not lift the reference above the typical value of the best region)
   const aRef = selectedQuantile(smoothOverMolecule(fit.intercept, molecule, fit.used, aShape, aVoxel, minWindowA), molecule, qRef, scratch);
   const occ = new Float32Array(nA);
+  const smoothA = options.occupancySmoothA ?? 2 * minWindowA;
+  const smoothRange = options.occupancySmoothRange ?? 1.5;
+  const icpt = smoothA > 0 ? bilateralOverMolecule(fit.intercept, molecule, fit.used, aShape, aVoxel, smoothA, smoothRange) : fit.intercept;
   for (let i = 0; i < nA; i++) {
-    const o = fit.used[i] === 0 ? 0 : Math.exp(fit.intercept[i] - aRef);
+    const o = fit.used[i] === 0 ? 0 : Math.exp(icpt[i] - aRef);
     occ[i] = o > 1 ? 1 : o;
   }
   // Guinier B of the reference spectrum (unweighted line through 0.5 ln A0_k^2 vs s_k^2)
@@ -420,7 +504,8 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
     `bands: ${K} raised-cosine shells, centres ${bands.map((b) => (1 / b.centrePerA).toFixed(1)).join(', ')} Å; Gaussian windows sigma ${bands.map((b) => b.windowSigmaA.toFixed(1)).join(', ')} Å${wideOn ? ` (wide: ${bands.map((b) => b.wideWindowSigmaA.toFixed(1)).join(', ')} Å, blended in where B exceeds the molecule median ${bMedian.toFixed(0)} Å² by 0–${blendBA2} Å²)` : ''}; energies on a ${aShape.join('x')} analysis grid (${aVoxel.map((a) => a.toFixed(2)).join(', ')} Å), maps interpolated back`,
     `finest band from: ${noiseLimit.source === 'option' ? 'the --highest-resolution option' : noiseLimit.source}${noiseLimit.crossed ? '' : ' (criterion not met before Nyquist)'}, ${noiseLimit.resolutionA.toFixed(2)} Å`,
     `noise: ${noiseMap ? 'windowed energy of (half1 − half2)/2, per voxel' : 'median windowed energy over the solvent, per band'}; a band is usable where signal energy >= ${snrMin} × noise energy`,
-    `reference: quantile ${qRef} over the molecule of each band's signal energy; occupancy normalised so that the same quantile of the intercept smoothed over the molecule (Gaussian ${minWindowA.toFixed(1)} Å) is 1`,
+    `local B: ${convex ? 'initial slope of the convex (c >= 0) quadratic in s² where >= 4 bands are usable, else the line' : 'slope of the line'}; occupancy from the line's intercept`,
+    `reference: quantile ${qRef} over the molecule of each band's signal energy; occupancy normalised so that the same quantile of the intercept smoothed over the molecule (Gaussian ${minWindowA.toFixed(1)} Å) is 1; ${smoothA > 0 ? `occupancy from the intercept smoothed edge-preservingly over the molecule (bilateral, sigma ${smoothA.toFixed(1)} Å, range ${smoothRange} × its robust voxel scatter)` : 'occupancy from the unsmoothed intercept'}`,
   );
   const lowUse = summaries.filter((b) => b.usableFraction < 0.5).map((b) => `${b.resolutionA.toFixed(1)} Å`);
   if (lowUse.length > 0) notes.push(`bands usable in fewer than half of the molecule: ${lowUse.join(', ')}`);

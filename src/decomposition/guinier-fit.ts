@@ -1,6 +1,7 @@
 /**
  * Per-voxel local Guinier fit: weighted least squares of `ln(A_k/A0_k)` against `s_k^2` over the
- * usable bands, giving the intercept (log relative occupancy) and the slope (−B/4).
+ * usable bands, giving the intercept (log relative occupancy) and the slope (−B/4), optionally
+ * with a second-cumulant (curvature) term.
  * @see shared/spec/occupancy-decomposition.md "Model" and step 5
  */
 
@@ -16,6 +17,16 @@ export interface GuinierBands {
   s2: number[];
 }
 
+/** Options of {@link fitLocalGuinier}. */
+export interface GuinierFitOptions {
+  /**
+   * B from a convex Guinier curve (default false): where four or more bands are usable, the
+   * weighted quadratic `y = a + b x + c x^2` with `c >= 0` is fitted and B is −4 × its initial
+   * slope b (c = 0 is the line). The intercept stays the line's.
+   */
+  convex?: boolean;
+}
+
 /** Outputs of {@link fitLocalGuinier}, each length n. */
 export interface GuinierFit {
   /** Intercept `ln(occ·m)` relative to the reference (0 where fewer than one band is usable). */
@@ -24,6 +35,8 @@ export interface GuinierFit {
   bRelative: Float32Array;
   /** Number of usable bands. */
   used: Uint8Array;
+  /** With `convex`: the quadratic coefficient c >= 0 of the curve, Å^4 (0 where the line was kept or fewer than 4 bands are usable). */
+  curvature?: Float32Array;
 }
 
 /**
@@ -34,27 +47,36 @@ export interface GuinierFit {
  * least-squares line `y = a + b x` gives intercept `a` and `B = −4b`; with one band `a = y` and
  * B = 0 (no slope information); with none `a = ln(1e-6)` (occupancy ~0) and B = 0.
  *
+ * With `convex` and four or more usable bands, B is −4 × the initial slope of the weighted
+ * least-squares quadratic `y = a + b x + c x^2` under `c >= 0` (the unconstrained quadratic when
+ * its c > 0, else the line). Why: a window holding atoms of different disorder has the band
+ * amplitude `sum_j p_j exp(−B_j s^2/4)` (a hinge ensemble also displaces each atom in a plane,
+ * not isotropically), whose logarithm is convex in s^2 (log-sum-exp); its initial slope is the
+ * mean B (the Debye–Waller B of the ensemble, 8π²/3 <u²>), while a line through the whole band
+ * range reads the flatter high-frequency part (the least disordered atoms) and underestimates it.
+ *
  * Inner kernel: trusts its inputs (all arrays length n, K <= 255 bands); no allocation per voxel.
  *
  * @param bands per-band energies, reference and s^2
  * @param snrMin usable-band threshold on the local energy SNR (>= 0)
  * @param n voxel count
  */
-export function fitLocalGuinier(bands: GuinierBands, snrMin: number, n: number): GuinierFit {
+export function fitLocalGuinier(bands: GuinierBands, snrMin: number, n: number, options: GuinierFitOptions = {}): GuinierFit {
   const K = bands.signal.length;
   const intercept = new Float32Array(n);
   const bRelative = new Float32Array(n);
   const used = new Uint8Array(n);
+  const curvature = options.convex ? new Float32Array(n) : undefined;
   const logRef = bands.reference.map((r) => 0.5 * Math.log(r));
   const floorA = Math.log(1e-6);
   for (let i = 0; i < n; i++) {
-    let sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, u = 0;
+    let sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, sx3 = 0, sx4 = 0, sx2y = 0, u = 0;
     for (let k = 0; k < K; k++) {
       const sig = bands.signal[k][i];
       const no = bands.noise[k][i];
       if (!(sig > 0) || sig < snrMin * no) continue;
-      const y = 0.5 * Math.log(sig) - logRef[k];
       const x = bands.s2[k];
+      const y = 0.5 * Math.log(sig) - logRef[k];
       const f = sig / (sig + no);
       const w = f * f;
       sw += w;
@@ -62,6 +84,11 @@ export function fitLocalGuinier(bands: GuinierBands, snrMin: number, n: number):
       sy += w * y;
       sxx += w * x * x;
       sxy += w * x * y;
+      if (curvature) {
+        sx3 += w * x * x * x;
+        sx4 += w * x * x * x * x;
+        sx2y += w * x * x * y;
+      }
       u++;
     }
     used[i] = u;
@@ -70,11 +97,23 @@ export function fitLocalGuinier(bands: GuinierBands, snrMin: number, n: number):
       const b = det > 0 ? (sw * sxy - sx * sy) / det : 0;
       intercept[i] = (sy - b * sx) / sw;
       bRelative[i] = -4 * b;
+      if (curvature && u >= 4) {
+        // weighted quadratic by Cramer's rule on the normal matrix [[sw,sx,sxx],[sx,sxx,sx3],[sxx,sx3,sx4]];
+        // with c <= 0 the constrained (c >= 0) optimum is the line
+        const d3 = sw * (sxx * sx4 - sx3 * sx3) - sx * (sx * sx4 - sx3 * sxx) + sxx * (sx * sx3 - sxx * sxx);
+        if (d3 > 0) {
+          const c = (sw * (sxx * sx2y - sxy * sx3) - sx * (sx * sx2y - sxy * sxx) + sy * (sx * sx3 - sxx * sxx)) / d3;
+          if (c > 0) {
+            curvature[i] = c;
+            bRelative[i] = -4 * (sw * (sxy * sx4 - sx3 * sx2y) - sy * (sx * sx4 - sx3 * sxx) + sxx * (sx * sx2y - sxy * sxx)) / d3;
+          }
+        }
+      }
     } else if (u === 1) {
       intercept[i] = sy / sw;
     } else {
       intercept[i] = floorA;
     }
   }
-  return { intercept, bRelative, used };
+  return { intercept, bRelative, used, curvature };
 }

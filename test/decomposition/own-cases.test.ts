@@ -102,8 +102,11 @@ test('own-E (1.1 Å, 3.5 Å, hinge 5°): every domain ±0.15 with half maps', (t
   for (const d of E.half.domains) assert.ok(Math.abs(d.relative - d.trueOccupancy) <= 0.15, `domain ${d.label}: ${d.relative.toFixed(3)} vs truth ${d.trueOccupancy}`);
 });
 
-test('own-E: flexible domain B ≥ rigid + 50 Å² with half maps', { todo: `measured: ${flexB(E.half).toFixed(0)} Å² (finest band at ${E.limit.resolutionA.toFixed(1)} Å, ${E.limit.source}). Signal and noise both end at 3.5 Å, where the band layout now ends (before: the soft-masked FSC stayed above 0.143 to Nyquist and read +3); the 5° ensemble's true median disorder B is only 58 Å², so +50 is hardly reachable`}, () => {
-  assert.ok(flexB(E.half) >= 50);
+test('own-E: flexible domain B ≥ rigid + 50 Å² with half maps (convex Guinier fit; a line through the bands read +31)', (t) => {
+  // the 5° ensemble's true median disorder B is 58 Å²: the Guinier curve of a hinge ensemble
+  // flattens at high frequency, and its initial slope (the convex fit's) carries the ensemble B
+  t.diagnostic(`flexible B +${flexB(E.half).toFixed(0)} Å² (finest band at ${E.limit.resolutionA.toFixed(1)} Å, ${E.limit.source})`);
+  assert.ok(flexB(E.half) >= 50, `flexible B only ${flexB(E.half).toFixed(1)} Å² above the rigid domains`);
 });
 
 // own-C: 1.0 Å voxels, 4 Å, seed 23, occupancies 1 / 0.8 / 1 (flexible, 15° hinge) / 0.5 (half maps only):

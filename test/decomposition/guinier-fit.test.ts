@@ -1,0 +1,59 @@
+/**
+ * The local Guinier fit on exact band energies: one B is read back by the line and by the convex
+ * fit alike; a mixture of disorders (a window holding rigid and displaced atoms) has a convex
+ * log-amplitude curve whose initial slope is the mean B, which the convex fit reads and a line
+ * through the bands underestimates.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitLocalGuinier } from '../../src/decomposition/guinier-fit.js';
+import { decompositionBands } from '../../src/decomposition/bands.js';
+
+// six bands from 30 Å to 3.5 Å, as decompose lays them out
+const s2 = decompositionBands(30, 3.5, 6).map((b) => b.centrePerA ** 2);
+/** One voxel's band inputs: signal energy `energy(s^2)`, tiny noise, reference 1. */
+const voxel = (energy: (x: number) => number) => ({
+  signal: s2.map((x) => Float32Array.of(energy(x))),
+  noise: s2.map(() => Float32Array.of(1e-9)),
+  reference: s2.map(() => 1),
+  s2,
+});
+
+test('one B (energy exp(−B s²/2), occupancy 0.6): line and convex fit both give B and ln 0.6', () => {
+  for (const B of [0, 40, 150]) {
+    const bands = voxel((x) => 0.36 * Math.exp((-B * x) / 2));
+    for (const convex of [false, true]) {
+      const f = fitLocalGuinier(bands, 0.5, 1, { convex });
+      assert.ok(Math.abs(f.bRelative[0] - B) < 0.5, `convex ${convex}, B ${B}: read ${f.bRelative[0]}`);
+      assert.ok(Math.abs(f.intercept[0] - Math.log(0.6)) < 1e-3, `intercept ${f.intercept[0]}`);
+      assert.equal(f.used[0], 6);
+    }
+  }
+});
+
+test('a mixture of B 0 and B 120 (mean 60): the convex fit reads the initial slope within 15 %, the line under 40', () => {
+  // amplitude 0.5 exp(−0) + 0.5 exp(−120 s²/4): energy is its square
+  const bands = voxel((x) => (0.5 + 0.5 * Math.exp((-120 * x) / 4)) ** 2);
+  const line = fitLocalGuinier(bands, 0.5, 1).bRelative[0];
+  const fit = fitLocalGuinier(bands, 0.5, 1, { convex: true });
+  assert.ok(line < 40, `line ${line.toFixed(1)}`);
+  assert.ok(Math.abs(fit.bRelative[0] - 60) <= 9, `convex ${fit.bRelative[0].toFixed(1)}`);
+  assert.ok((fit.curvature as Float32Array)[0] > 0);
+});
+
+test('a concave curve (c < 0 is unphysical): the convex fit keeps the line', () => {
+  const bands = voxel((x) => Math.exp(-2 * (40 * x + 300 * x * x)));
+  const line = fitLocalGuinier(bands, 0.5, 1).bRelative[0];
+  const fit = fitLocalGuinier(bands, 0.5, 1, { convex: true });
+  assert.equal(fit.bRelative[0], line);
+  assert.equal((fit.curvature as Float32Array)[0], 0);
+});
+
+test('fewer than four usable bands: the convex fit is the line', () => {
+  const bands = voxel((x) => (0.5 + 0.5 * Math.exp((-120 * x) / 4)) ** 2);
+  for (let k = 3; k < 6; k++) bands.signal[k][0] = 0; // unusable
+  const line = fitLocalGuinier(bands, 0.5, 1).bRelative[0];
+  const fit = fitLocalGuinier(bands, 0.5, 1, { convex: true });
+  assert.equal(fit.used[0], 3);
+  assert.equal(fit.bRelative[0], line);
+});

@@ -237,6 +237,15 @@ describe('openMrcSections', () => {
       await readMrc(path).catch((e: Error) => (expected = e.message));
       assert.match(expected, /map contains 2 NaN\/Inf voxels/);
       await assert.rejects(readAllSections(path, 1), (e: Error) => e.message === expected);
+      // tally: false reads the same voxels and neither checks nor knows the range
+      const r = await openMrcSections(path, { tally: false });
+      const got = new Float32Array(x.length);
+      for await (const slab of r.sections()) {
+        slab.settle?.();
+        got.set(slab.data, slab.first * shape[0] * shape[1]);
+      }
+      assert.deepEqual(got, x);
+      assert.throws(() => r.range(), /tally: false/);
     }
   });
 

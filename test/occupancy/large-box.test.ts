@@ -168,6 +168,16 @@ test('streamed estimate of a map above --max-box: the whole-map result, NaN refu
     await readMrc(nanPath).catch((e: Error) => (expected = e.message));
     assert.match(expected, /map contains 1 NaN\/Inf voxels/);
     await assert.rejects(estimateFromFile({ inputPath: nanPath, outputDir: join(work, 'out3'), maxBox, threads: false }), (e: Error) => e.message === expected);
+    // an Infinity voxel too (the crop's output is then non-finite; the file is read again with the tally)
+    const inf = map.data.slice();
+    inf[4321] = Number.POSITIVE_INFINITY;
+    const infPath = join(work, 'inf.mrc');
+    await writeMrc(infPath, { ...map, data: inf });
+    await assert.rejects(estimateFromFile({ inputPath: infPath, outputDir: join(work, 'out4'), maxBox, threads: false }), /map contains 1 NaN\/Inf voxels/);
+    // a constant map above --max-box: the estimate's own error, with the map's value
+    const constPath = join(work, 'const.mrc');
+    await writeMrc(constPath, { ...map, data: new Float32Array(map.data.length).fill(0.125) });
+    await assert.rejects(estimateFromFile({ inputPath: constPath, outputDir: join(work, 'out5'), maxBox, threads: false }), /the map is constant \(every voxel is 0\.125\)/);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -40,6 +40,14 @@ export interface MrcSectionReadOptions {
    * {@link MrcSectionReader.sha256}.
    */
   sha256?: boolean;
+  /**
+   * Tally every voxel (default true): the value range ({@link MrcSectionReader.range}) and the
+   * NaN/Inf check at the end of the read. `false` skips both (one pass over the map less, 0.17 s of
+   * CPU for 512³): for a consumer that proves them otherwise, e.g. the estimate's streamed crop,
+   * whose output is non-finite whenever a voxel is (see `estimate-job.ts`), and reads the map
+   * again with the tally only when its output is non-finite or (nearly) constant.
+   */
+  tally?: boolean;
 }
 
 /**
@@ -79,11 +87,14 @@ export interface MrcSectionReader {
   /**
    * The data block, slab by slab in section order (can be iterated once). The next slab is read
    * while the caller works on the current one (uncompressed files). After the last slab it throws
-   * MrcFormatError when voxels are NaN/Inf (unless `allowNonFinite`) or, for gzip input, when the
+   * MrcFormatError when voxels are NaN/Inf (unless `allowNonFinite` or `tally: false`) or, for gzip input, when the
    * stream is truncated, corrupt or longer than the header says.
    */
   sections(): AsyncGenerator<MrcSlab>;
-  /** Smallest and largest voxel (after a complete iteration of {@link sections}). */
+  /**
+   * Smallest and largest voxel (after a complete iteration of {@link sections}).
+   * @throws Error before that, or when the reader was opened with `tally: false`
+   */
   range(): { min: number; max: number };
   /**
    * The SHA-256 (hex) and size of the whole file (as `sha256sum` gives it), after a complete
@@ -143,7 +154,8 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
   const perSlab = Math.max(1, Math.min(header.nz, Math.floor((options.slabBytes ?? 32 << 20) / (4 * sectionVoxels))));
   const direct = mode === 2 && littleEndian === HOST_LITTLE_ENDIAN;
   const floatArray = (n: number) => (options.shared ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n));
-  const checkFinite = options.allowNonFinite !== true && (mode === 2 || mode === 12);
+  const tallied = options.tally !== false;
+  const checkFinite = tallied && options.allowNonFinite !== true && (mode === 2 || mode === 12);
   let min = Infinity;
   let max = -Infinity;
   let bad = 0;
@@ -187,7 +199,7 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
     return () => {
       if (done) return;
       done = true;
-      tally(data);
+      if (tallied) tally(data);
       if (hash) {
         hash.update(raw);
         hashed += raw.length;
@@ -277,6 +289,7 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
     },
     range() {
       if (!complete) throw new Error('range() is known only after every section has been read');
+      if (!tallied) throw new Error('range() is not known: the sections were read with tally: false');
       return { min, max };
     },
     sha256() {

@@ -388,7 +388,8 @@ interface LoadedInput {
  *   (not in batch workers) the slabs, the work block and the result are SharedArrayBuffers and a
  *   second thread (`filters/resample-thread.ts`, +16 MB peak RSS at 512³ for its isolate and FFT modules,
  *   ended with the crop) does half of the planes, columns and output planes; nothing is copied. The input is
- *   never held: the NaN/Inf check and the value range (constant-map check) are done slab by slab.
+ *   never held: the NaN/Inf and constant-map checks are proved from the crop's output (see
+ *   {@link croppedRange}; the file is read a second time, slab by slab, only when they fail).
  *   Permuted axis orders are cropped in file order and the small result is reordered.
  * - Whole (a map within `--max-box`, or modified maps requested): the input (4N bytes, shared with
  *   the worker thread) is read once, straight into its array, in chunks of at most 1 GiB; when it

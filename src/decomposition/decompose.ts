@@ -107,6 +107,13 @@ export interface DecomposeResult {
   bfactor: Volume;
   /** Number of usable bands per voxel. */
   bandsUsed: Volume;
+  /**
+   * B of the line through the usable bands relative to the reference, Å^2, on the analysis grid
+   * (`processingShape`, index (z*ny + y)*nx + x; 0 where fewer than two bands are usable): what
+   * the band amplitudes fall by across the band range, for sharpening. Equals `bfactor − globalBA`
+   * (on that grid) without `convexGuinier`; with it, `bfactor` holds the convex fit's initial slope.
+   */
+  bLineRelative: Float32Array;
   /** Molecule selection on the map's box (1 = molecule), from `mask` or the smoothed map. */
   molecule: Uint8Array;
   /** Bands, coarse to fine, with their reference and noise amplitudes. */
@@ -445,7 +452,10 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
       const t = Math.min(1, Math.max(0, (fit.bRelative[i] - bMedian) / blendBA2));
       if (t === 0 || fitWide.used[i] === 0) continue;
       fit.intercept[i] += t * (fitWide.intercept[i] - fit.intercept[i]);
-      if (fitWide.used[i] >= 2) fit.bRelative[i] += t * (fitWide.bRelative[i] - fit.bRelative[i]);
+      if (fitWide.used[i] >= 2) {
+        fit.bRelative[i] += t * (fitWide.bRelative[i] - fit.bRelative[i]);
+        if (fit.bLine && fitWide.bLine) fit.bLine[i] += t * (fitWide.bLine[i] - fit.bLine[i]);
+      }
     }
   }
   // normalise: the reference quantile of the intercept over the molecule is occupancy 1
@@ -515,6 +525,7 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
     occupancy: { data: occOut, ...geometry },
     bfactor: { data: back(bfac), ...geometry },
     bandsUsed: { data: usedOut, ...geometry },
+    bLineRelative: Float32Array.from(fit.bLine ?? fit.bRelative, (v, i) => (fit.used[i] >= 2 ? v : 0)),
     molecule: moleculeOut,
     bands: summaries,
     noiseLimit,

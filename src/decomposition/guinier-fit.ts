@@ -37,6 +37,8 @@ export interface GuinierFit {
   used: Uint8Array;
   /** With `convex`: the quadratic coefficient c >= 0 of the curve, Å^4 (0 where the line was kept or fewer than 4 bands are usable). */
   curvature?: Float32Array;
+  /** With `convex`: the line's B, Å^2 (what the band amplitudes fall by over the band range on average). */
+  bLine?: Float32Array;
 }
 
 /**
@@ -67,6 +69,7 @@ export function fitLocalGuinier(bands: GuinierBands, snrMin: number, n: number, 
   const bRelative = new Float32Array(n);
   const used = new Uint8Array(n);
   const curvature = options.convex ? new Float32Array(n) : undefined;
+  const bLine = options.convex ? new Float32Array(n) : undefined;
   const logRef = bands.reference.map((r) => 0.5 * Math.log(r));
   const floorA = Math.log(1e-6);
   for (let i = 0; i < n; i++) {
@@ -97,6 +100,7 @@ export function fitLocalGuinier(bands: GuinierBands, snrMin: number, n: number, 
       const b = det > 0 ? (sw * sxy - sx * sy) / det : 0;
       intercept[i] = (sy - b * sx) / sw;
       bRelative[i] = -4 * b;
+      if (bLine) bLine[i] = bRelative[i];
       if (curvature && u >= 4) {
         // weighted quadratic by Cramer's rule on the normal matrix [[sw,sx,sxx],[sx,sxx,sx3],[sxx,sx3,sx4]];
         // with c <= 0 the constrained (c >= 0) optimum is the line
@@ -115,5 +119,5 @@ export function fitLocalGuinier(bands: GuinierBands, snrMin: number, n: number, 
       intercept[i] = floorA;
     }
   }
-  return { intercept, bRelative, used, curvature };
+  return { intercept, bRelative, used, curvature, bLine };
 }

@@ -17,6 +17,7 @@ import { OCCUPY_VERSION } from './estimate-job.js';
 import { quantileWhere } from '../math/select.js';
 import { decompose, type DecomposeOptions, type DecomposeResult } from '../decomposition/decompose.js';
 import { localBSharpen } from '../decomposition/sharpen.js';
+import { trilinearResize } from '../filters/trilinear-resize.js';
 import { decomposeChimeraxScript } from '../decomposition/chimerax-script.js';
 
 /** Options of {@link decomposeFromFile}. */
@@ -193,7 +194,9 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     await write(names.bfactor, result.bfactor, `local B-factor (A^2, decompose) of ${stem}`);
     await write(names.bands, result.bandsUsed, `usable bands per voxel (decompose) of ${stem}`);
     if (opts.sharpen) {
-      const bRel = Float32Array.from(result.bfactor.data, (v, i) => (result.bandsUsed.data[i] > 1 ? v - result.globalBA : 0));
+      // sharpen by the line's B (what the bands actually fall by), not the convex fit's initial slope
+      const bLine = trilinearResize(result.bLineRelative, result.processingShape, box);
+      const bRel = Float32Array.from(bLine, (v, i) => (result.bandsUsed.data[i] > 1 ? v : 0));
       const source = halves ? { data: Float32Array.from(halves[0].volume.data, (v, i) => 0.5 * (v + halves[1].volume.data[i])), shape: box, voxelSizeA: input.volume.voxelSizeA } : input.volume;
       await write(names.sharpened, localBSharpen(source, result.bands, bRel, result.bandsUsed.data), `locally B-sharpened ${stem} (to the reference B, noise-limited bands)`);
     }

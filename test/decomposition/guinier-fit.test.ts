@@ -39,6 +39,8 @@ test('a mixture of B 0 and B 120 (mean 60): the convex fit reads the initial slo
   assert.ok(line < 40, `line ${line.toFixed(1)}`);
   assert.ok(Math.abs(fit.bRelative[0] - 60) <= 9, `convex ${fit.bRelative[0].toFixed(1)}`);
   assert.ok((fit.curvature as Float32Array)[0] > 0);
+  // the line's B is kept alongside (sharpening uses it)
+  assert.equal((fit.bLine as Float32Array)[0], line);
 });
 
 test('a concave curve (c < 0 is unphysical): the convex fit keeps the line', () => {

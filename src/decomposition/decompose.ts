@@ -282,9 +282,11 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
  *    relative B(x) from the initial slope of the convex (c >= 0) quadratic in s^2 where four or
  *    more bands are usable (`convexGuinier`; a window of atoms with different disorder, e.g. a
  *    hinge ensemble, has a log amplitude convex in s^2 whose initial slope is the mean B; a line
- *    through all bands read a 5° hinge's 58 Å² as +31, README), with the narrow windows; where B exceeds the molecule's median by t·`blendBA2` (t in [0, 1]), the
- *    wide-window fit is blended in with weight t (a flexible domain's displaced density reaches
- *    beyond a narrow window; measured on synthetic hinge ensembles, README);
+ *    through all bands read a 5° hinge's 58 Å² as +31, README; the line's B is kept as
+ *    `bLineRelative` for sharpening), with the narrow windows; where B exceeds the molecule's
+ *    median by t·`blendBA2` (t in [0, 1]), the wide-window fit is blended in with weight t (a
+ *    flexible domain's displaced density reaches beyond a narrow window; measured on synthetic
+ *    hinge ensembles, README);
  * 7. occupancy = `clip(exp(ã − a_ref), 0, 1)` with ã the intercept after an edge-preserving
  *    (bilateral) smoothing over the molecule (`occupancySmoothA`, default 2 × minWindowA, range
  *    `occupancySmoothRange` × its robust voxel scatter: the scatter is averaged, steps between

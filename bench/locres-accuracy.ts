@@ -4,6 +4,7 @@
  *  [--threshold T] [--window-a A] [--step N] [--z Z] [--only i,j]` (`--only`: synthetic cases by index;
  *  `--no-grid-median` / `--no-broadening` turn off localFsc's grid median / Hann broadening correction; `--cases heldout` six cases not used to fit the SNR-aware threshold, `all-heldout` both sets,
  *  `validation` four more, `everything` all of them, `fresh` / `fresh2` eight / six random ones, never fitted on;
+ *  `random[:SEED0[:N]]` N cases drawn at random from seeds SEED0… and made the way the shared references were (`referenceStyleHalfMaps`, the calibration set since the second refit);
  *  `--fit-threshold [--sample-z Z]` (default Z the built-in 0.3) prints each case's zero-bias threshold and the fitted `t = a + b·ln C₀`;
  *  `--ab a,b` runs with that rule instead of the built-in one; `--window-cap A` / `--window-factor F`: the
  *  default window capped at A Å / F × the global resolution instead of 6 × (issue 16: tried for the
@@ -27,7 +28,7 @@ import { defaultWindow, localFsc, lowFrequencySnr, maskedGlobalFsc, SAMPLE_THRES
 import { resolutionAtThreshold } from '../src/resolution/fsc.js';
 import { relionLocalResolution } from '../src/resolution/relion-locres.js';
 import { monogenicLocalResolution } from '../src/resolution/monogenic.js';
-import { fourDomainHalfMaps } from '../src/resolution/half-map-phantom.js';
+import { fourDomainHalfMaps, randomLocresCase, referenceStyleHalfMaps } from '../src/resolution/half-map-phantom.js';
 import { labelSummary } from '../src/resolution/label-summary.js';
 import { labelInterior } from '../src/resolution/accuracy.js';
 import { printTable } from './markdown-table.js';
@@ -73,7 +74,16 @@ if ((which === 'all' || which === 'halves' || which === 'all-heldout' || which =
     mask: (await rd('truth_mask.mrc.gz')).data, relionOwn: (await rd('relion_locres_sampling10.mrc.gz')).data,
   });
 }
-if (which !== 'halves') {
+if (which.startsWith('random')) {
+  // --cases random[:SEED0[:N]]: N cases (default 16) drawn from seeds SEED0… (default 1000) over
+  // the acceptance ranges, made the way the shared references were (referenceStyleHalfMaps)
+  const [, s0 = '1000', cnt = '16'] = which.split(':');
+  for (let k = 0; k < Number(cnt); k++) {
+    const d = randomLocresCase(Number(s0) + k);
+    const p = referenceStyleHalfMaps(d.voxelSizeA, d.resolutionsA, d.snr, d.seed);
+    cases.push({ name: `reference-style ${d.voxelSizeA} Å, ${d.resolutionsA.join('/')} Å, SNR ${d.snr}, seed ${d.seed}`, half1: p.half1, half2: p.half2, truth: p.truthResolutionA, labels: p.labels, mask: p.mask });
+  }
+} else if (which !== 'halves') {
   // the README's four cases (seed 5), then (--cases heldout / all-heldout) cases not used to fit
   // the SNR-aware threshold (other seeds, voxel sizes, resolutions)
   const main: [number, [number, number, number, number], number, number][] = [
@@ -186,6 +196,7 @@ if (process.argv.includes('--fit-threshold')) {
   process.exit(0);
 }
 
+const verdicts: boolean[] = [];
 for (const c of cases) {
   const rows: string[][] = [];
   const a = c.half1.voxelSizeA[0];
@@ -229,5 +240,15 @@ for (const c of cases) {
   }
   console.log(`\n${c.name}`);
   printTable(['method', 'MAE Å', 'bias Å', 'r', '% finest', 'domain medians Å', '90 % interval covers', 's'], rows);
+  // issue 16's four figures: local FSC against the --relion reproduction on the same maps
+  const ours = rows.find((r) => r[0].startsWith('local FSC'));
+  const rel = rows.find((r) => r[0].startsWith('--relion'));
+  if (ours && rel) {
+    const finestTruth = Math.min(...Array.from(c.truth).filter((v, i) => c.mask[i] > 0.5)) <= 2 * a * 1.001;
+    const ok = [Number(ours[1]) <= 0.85 * Number(rel[1]), Math.abs(Number(ours[2])) <= 0.3, Number(ours[3]) >= Number(rel[3]), finestTruth || Number(ours[4]) <= 2];
+    verdicts.push(ok.every(Boolean));
+    console.log(`four figures (MAE ≤ 0.85 × reproduction, |bias| ≤ 0.3 Å, r ≥ reproduction, ≤ 2 % finest): ${ok.map((v) => (v ? 'met' : 'missed')).join(', ')}`);
+  }
 }
+if (verdicts.length) console.log(`\ncases meeting all four figures: ${verdicts.filter(Boolean).length} of ${verdicts.length}`);
 

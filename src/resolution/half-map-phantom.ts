@@ -7,6 +7,7 @@ import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { gaussianSampler, mulberry32 } from '../math/random.js';
 import { occupancyPhantom } from '../synthetic/phantom.js';
 import { lowpassHard } from '../filters/lowpass.js';
+import { decompositionPhantom } from '../decomposition/phantom.js';
 
 /**
  * Default Gaussian standard deviation of the pseudo-atoms as a fraction of the domain resolution:
@@ -148,4 +149,65 @@ export function fourDomainHalfMaps(voxelSizeA: number, resolutionsA: [number, nu
     shape: [nBox, nBox, nBox], voxelSizeA, snr, seed, bandLimitA,
     domains: corners.map((k, i) => ({ centreVoxel: [c + k[0] * off, c + k[1] * off, c + k[2] * off] as Vec3, radiusA: 14, resolutionA: resolutionsA[i] })),
   });
+}
+
+/**
+ * Half maps made the way the shared reference sets were made (`synth_map.py`, whose definitions
+ * `decompositionPhantom` follows; `../shared/reference/synth_halves128/truth.json`): four fully
+ * occupied rigid domains of radius 14.08 Å touching in a tetrahedron, 50 atoms per 1000 Å³
+ * (Gaussians of σ 0.5 Å), each domain's signal blurred by a Gaussian of σ = res/(π√2) and cut off
+ * sharply at 1/res, white noise cut off at the finest domain resolution, SNR = mean signal over the
+ * mask / noise SD of the mean map (each half √2 × that noise), mask 2.5 Å around the atoms. Unlike
+ * {@link fourDomainHalfMaps} (smooth Gaussian pseudo-atoms whose FSC falls gradually), the truth
+ * here is a sharp spectral edge, as in the references: the local-resolution calibration's cases
+ * (issue 16). Precondition: `await loadFft()`.
+ * @param voxelSizeA voxel size in Å
+ * @param resolutionsA the four domains' resolutions in Å (each ≥ 2 × voxel size)
+ * @param snr signal-to-noise ratio as defined above (the references use 3)
+ * @param seed seed of atoms and noise
+ * @param box cubic box edge in voxels (default 128, as the references)
+ * @throws RangeError for a resolution finer than Nyquist
+ */
+export function referenceStyleHalfMaps(voxelSizeA: number, resolutionsA: readonly number[], snr: number, seed: number, box = 128): HalfMapPhantom {
+  const p = decompositionPhantom({ box, voxelSizeA, snr, seed, domains: resolutionsA.map((d) => ({ occupancy: 1, resolutionA: d })) });
+  const n = p.mask.length;
+  const mask = new Float32Array(n);
+  const truth = new Float32Array(n);
+  let ss = 0;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (p.mask[i]) {
+      mask[i] = 1;
+      truth[i] = resolutionsA[p.labels[i] - 1];
+    } else {
+      const d = p.half1.data[i] - p.half2.data[i];
+      ss += d * d;
+      m++;
+    }
+  }
+  return { half1: p.half1, half2: p.half2, truthResolutionA: truth, labels: p.labels, mask, noiseSd: Math.sqrt(ss / Math.max(1, m) / 2) };
+}
+
+/** One randomly drawn case of {@link referenceStyleHalfMaps}. */
+export interface RandomLocresCase {
+  voxelSizeA: number;
+  /** The four domains' resolutions, Å. */
+  resolutionsA: number[];
+  snr: number;
+  seed: number;
+}
+
+/**
+ * Draw the parameters of a local-resolution test case from a seed, over issue 16's acceptance
+ * ranges: voxel size 0.9–1.5 Å (0.01 Å steps), each domain's resolution 3–10 Å (0.5 Å steps, at
+ * least Nyquist), SNR 2–4 (0.1 steps). Deterministic; build the maps with
+ * `referenceStyleHalfMaps(c.voxelSizeA, c.resolutionsA, c.snr, c.seed)`.
+ */
+export function randomLocresCase(seed: number): RandomLocresCase {
+  const rnd = mulberry32(seed * 7919 + 1);
+  const voxelSizeA = Math.round((0.9 + 0.6 * rnd()) * 100) / 100;
+  const lo = Math.max(3, 2 * voxelSizeA);
+  const resolutionsA = [0, 1, 2, 3].map(() => Math.min(10, Math.round((lo + (10 - lo) * rnd()) * 2) / 2));
+  const snr = Math.round((2 + 2 * rnd()) * 10) / 10;
+  return { voxelSizeA, resolutionsA, snr, seed };
 }

@@ -72,9 +72,12 @@ describe('local FSC', () => {
     assert.ok(noisy > clean + 1, `noisy region ${noisy.toFixed(2)} Å vs clean ${clean.toFixed(2)} Å`);
     assert.ok(clean <= 2.5, `clean region ${clean.toFixed(2)} Å`);
   });
-  it('defaults: window round(6 d / a) made even and at least 16; step window/4', () => {
+  it('defaults: window round(6 d / a) made even, at least 16, at most 34 Å (WINDOW_CAP_A); step window/4', () => {
     assert.equal(defaultWindow(3.14, 1), 20);
-    assert.equal(defaultWindow(8.5, 1), 52);
+    // 6 × 8.5 = 51 Å was 52 voxels before the 34 Å cap (issue 16, second refit)
+    assert.equal(defaultWindow(8.5, 1), 34);
+    assert.equal(defaultWindow(8.5, 1.46), 24);
+    assert.equal(defaultWindow(5.6, 1), 34);
     assert.equal(defaultWindow(1.5, 1), 16);
     assert.equal(defaultWindow(4.1, 2), 16);
     assert.equal(defaultStep(20), 5);

@@ -54,6 +54,14 @@ export interface DecomposeOptions {
    */
   convexGuinier?: boolean;
   /**
+   * Where the convex fit's B is used (default 25 Å^2; 0 = everywhere): only where the line's B
+   * exceeds the molecule's median line B, blended in from 0 to 1 over this many Å^2. Well-ordered
+   * regions keep the line: there a positive curvature comes from noise or from a domain whose
+   * signal ends inside the band range (the finer bands hold its neighbours' leakage, a floor), and
+   * it raised the rigid reference domains' B (README).
+   */
+  convexRampA2?: number;
+  /**
    * Spatial sigma of the edge-preserving (bilateral) smoothing of the fitted intercept over the
    * molecule before it becomes occupancy, Å (default 2 × minWindowA; 0 = none): averages the
    * intercept's voxel-level scatter (window energies of atom arrangements and noise), keeps steps
@@ -146,6 +154,7 @@ function checkOptions(o: DecomposeOptions): void {
   if (o.windowPerWavelength !== undefined && !(Number.isFinite(o.windowPerWavelength) && o.windowPerWavelength > 0)) throw bad('windowPerWavelength', o.windowPerWavelength, 'a finite number > 0');
   if (o.wideWindowPerWavelength !== undefined && !(Number.isFinite(o.wideWindowPerWavelength) && o.wideWindowPerWavelength >= 0)) throw bad('wideWindowPerWavelength', o.wideWindowPerWavelength, 'a finite number >= 0');
   if (o.blendBA2 !== undefined && !(Number.isFinite(o.blendBA2) && o.blendBA2 > 0)) throw bad('blendBA2', o.blendBA2, 'a finite number > 0 (Å^2)');
+  if (o.convexRampA2 !== undefined && !(Number.isFinite(o.convexRampA2) && o.convexRampA2 >= 0)) throw bad('convexRampA2', o.convexRampA2, 'a finite number >= 0 (Å^2)');
   if (o.occupancySmoothA !== undefined && !(Number.isFinite(o.occupancySmoothA) && o.occupancySmoothA >= 0)) throw bad('occupancySmoothA', o.occupancySmoothA, 'a finite number >= 0 (Å)');
   if (o.occupancySmoothRange !== undefined && !(Number.isFinite(o.occupancySmoothRange) && o.occupancySmoothRange > 0)) throw bad('occupancySmoothRange', o.occupancySmoothRange, 'a finite number > 0');
   if (o.snrMin !== undefined && !(Number.isFinite(o.snrMin) && o.snrMin >= 0)) throw bad('snrMin', o.snrMin, 'a finite number >= 0');
@@ -286,7 +295,8 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
  *    `bLineRelative` for sharpening), with the narrow windows; where B exceeds the molecule's
  *    median by t·`blendBA2` (t in [0, 1]), the wide-window fit is blended in with weight t (a
  *    flexible domain's displaced density reaches beyond a narrow window; measured on synthetic
- *    hinge ensembles, README);
+ *    hinge ensembles, README); then the convex B is kept only where the line's B exceeds the
+ *    molecule's median line B (weight rising 0 → 1 over `convexRampA2`), the line's elsewhere;
  * 7. occupancy = `clip(exp(ã − a_ref), 0, 1)` with ã the intercept after an edge-preserving
  *    (bilateral) smoothing over the molecule (`occupancySmoothA`, default 2 × minWindowA, range
  *    `occupancySmoothRange` × its robust voxel scatter: the scatter is averaged, steps between
@@ -460,6 +470,16 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
       }
     }
   }
+  const ramp = options.convexRampA2 ?? 25;
+  if (ramp > 0 && fit.bLine) {
+    const fitted = new Uint8Array(nA);
+    for (let i = 0; i < nA; i++) fitted[i] = molecule[i] && fit.used[i] >= 2 ? 1 : 0;
+    const med = selectedQuantile(fit.bLine, fitted, 0.5, scratch);
+    for (let i = 0; i < nA; i++) {
+      const t = Math.min(1, Math.max(0, (fit.bLine[i] - med) / ramp));
+      fit.bRelative[i] = fit.bLine[i] + t * (fit.bRelative[i] - fit.bLine[i]);
+    }
+  }
   // normalise: the reference quantile of the intercept over the molecule is occupancy 1
   // (of the intercept smoothed over the molecule at the domain scale, so that voxel-level scatter
   // does not lift the reference above the typical value of the best region)
@@ -516,7 +536,7 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
     `bands: ${K} raised-cosine shells, centres ${bands.map((b) => (1 / b.centrePerA).toFixed(1)).join(', ')} Å; Gaussian windows sigma ${bands.map((b) => b.windowSigmaA.toFixed(1)).join(', ')} Å${wideOn ? ` (wide: ${bands.map((b) => b.wideWindowSigmaA.toFixed(1)).join(', ')} Å, blended in where B exceeds the molecule median ${bMedian.toFixed(0)} Å² by 0–${blendBA2} Å²)` : ''}; energies on a ${aShape.join('x')} analysis grid (${aVoxel.map((a) => a.toFixed(2)).join(', ')} Å), maps interpolated back`,
     `finest band from: ${noiseLimit.source === 'option' ? 'the --highest-resolution option' : noiseLimit.source}${noiseLimit.crossed ? '' : ' (criterion not met before Nyquist)'}, ${noiseLimit.resolutionA.toFixed(2)} Å`,
     `noise: ${noiseMap ? 'windowed energy of (half1 − half2)/2, per voxel' : 'median windowed energy over the solvent, per band'}; a band is usable where signal energy >= ${snrMin} × noise energy`,
-    `local B: ${convex ? 'initial slope of the convex (c >= 0) quadratic in s² where >= 4 bands are usable, else the line' : 'slope of the line'}; occupancy from the line's intercept`,
+    `local B: ${convex ? `initial slope of the convex (c >= 0) quadratic in s² where >= 4 bands are usable${ramp > 0 ? ` and the line's B exceeds the molecule's median (blended in over ${ramp} Å²)` : ''}, else the line` : 'slope of the line'}; occupancy from the line's intercept`,
     `reference: quantile ${qRef} over the molecule of each band's signal energy; occupancy normalised so that the same quantile of the intercept smoothed over the molecule (Gaussian ${minWindowA.toFixed(1)} Å) is 1; ${smoothA > 0 ? `occupancy from the intercept smoothed edge-preservingly over the molecule (bilateral, sigma ${smoothA.toFixed(1)} Å, range ${smoothRange} × its robust voxel scatter)` : 'occupancy from the unsmoothed intercept'}`,
   );
   const lowUse = summaries.filter((b) => b.usableFraction < 0.5).map((b) => `${b.resolutionA.toFixed(1)} Å`);

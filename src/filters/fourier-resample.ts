@@ -124,14 +124,7 @@ function prepare(volume: Volume, newShape: Shape3, checkData = true): (data: Flo
  * @see shared/spec/occupy-algorithm.md §2, §9, §12
  */
 export function fourierResample(volume: Volume, newShape: Shape3): Volume {
-  const result = prepare(volume, newShape);
-  const [nx, ny, nz] = volume.shape;
-  const [mx, my, mz] = newShape;
-  if (nx === mx && ny === my && nz === mz) return result(volume.data.slice());
-  const data = volume.data;
-  const r = new PrunedResampler(volume.shape, newShape);
-  for (let z = 0; z < nz; z++) r.forwardPlane(z, data.subarray(z * nx * ny, (z + 1) * nx * ny));
-  return result(r.finish());
+  return resampleWhole(volume, newShape).volume;
 }
 
 /**
@@ -148,12 +141,16 @@ export function fourierResample(volume: Volume, newShape: Shape3): Volume {
  * @throws as {@link fourierResample}; RangeError for an invalid `lowpassA`
  */
 export function fourierResampleLowpass(volume: Volume, newShape: Shape3, lowpass: ResampleLowpass): { volume: Volume; lowpassed?: Volume } {
+  return resampleWhole(volume, newShape, lowpass);
+}
+
+/** The body of {@link fourierResample} and {@link fourierResampleLowpass}: a map held whole, with the low-pass alongside when asked. */
+function resampleWhole(volume: Volume, newShape: Shape3, lowpass?: ResampleLowpass): { volume: Volume; lowpassed?: Volume } {
   const result = prepare(volume, newShape);
   const [nx, ny, nz] = volume.shape;
   const [mx, my, mz] = newShape;
   if (nx === mx && ny === my && nz === mz) return { volume: result(volume.data.slice()) };
-  const outVoxel: Vec3 = [0, 1, 2].map((i) => (volume.voxelSizeA[i] * volume.shape[i]) / newShape[i]) as Vec3;
-  const plan = lowpassSpectrumBlock(newShape, outVoxel, lowpass.lowpassA, lowpass.maskStyle) ? { ...lowpass, voxelSizeA: outVoxel } : undefined;
+  const plan = lowpass ? lowpassAlongside(volume.shape, volume.voxelSizeA, newShape, lowpass) : undefined;
   const data = volume.data;
   const r = new PrunedResampler(volume.shape, newShape, undefined, plan);
   for (let z = 0; z < nz; z++) r.forwardPlane(z, data.subarray(z * nx * ny, (z + 1) * nx * ny));
@@ -162,6 +159,16 @@ export function fourierResampleLowpass(volume: Volume, newShape: Shape3, lowpass
   const low = new Float32Array(out.length);
   r.inverseLowpassPlanes(low, 0, mz);
   return { volume: result(out), lowpassed: result(low) };
+}
+
+/**
+ * The low-pass to compute alongside a crop/pad of `shape` (voxel size `voxelSizeA`) to `newShape`:
+ * `lowpass` with the output's voxel size, or undefined when `lowpassHard` would not filter there.
+ * @throws RangeError for an invalid `lowpassA`
+ */
+function lowpassAlongside(shape: Shape3, voxelSizeA: Readonly<Vec3>, newShape: Shape3, lowpass: ResampleLowpass): (ResampleLowpass & { voxelSizeA: Vec3 }) | undefined {
+  const outVoxel: Vec3 = [0, 1, 2].map((i) => (voxelSizeA[i] * shape[i]) / newShape[i]) as Vec3;
+  return lowpassSpectrumBlock(newShape, outVoxel, lowpass.lowpassA, lowpass.maskStyle) ? { ...lowpass, voxelSizeA: outVoxel } : undefined;
 }
 
 /** One run of sections of a map as they arrive (e.g. an `MrcSlab` of `openMrcSections`). */
@@ -246,13 +253,12 @@ export async function fourierResamplePlanes(
   assertGeometry(shape, voxelSizeA);
   const [nx, ny, nz] = shape;
   const planeVoxels = nx * ny;
-  const outVoxel: Vec3 = [0, 1, 2].map((i) => (voxelSizeA[i] * shape[i]) / newShape[i]) as Vec3;
   // geometry checks of prepare() on an empty stand-in (the data are never held whole)
   const result = prepare({ data: new Float32Array(0), shape, voxelSizeA }, newShape, false);
   const same = shape.every((n, i) => n === newShape[i]);
   const helper = !same && options.threads === true && nx * ny * nz >= THREADED_MIN_VOXELS ? new ResampleThread() : undefined;
   // the low-pass alongside (not when the shape is unchanged: nothing is transformed then)
-  const lowpass = !same && options.lowpass && lowpassSpectrumBlock(newShape, outVoxel, options.lowpass.lowpassA, options.lowpass.maskStyle) ? { ...options.lowpass, voxelSizeA: outVoxel } : undefined;
+  const lowpass = !same && options.lowpass ? lowpassAlongside(shape, voxelSizeA, newShape, options.lowpass) : undefined;
   try {
     const block = helper ? allocate(PrunedResampler.blockLength(shape, newShape), true) : undefined;
     const lowBlock = helper && lowpass ? allocate(PrunedResampler.lowpassBlockLength(newShape, lowpass), true) : undefined;

@@ -10,11 +10,10 @@ import { PhaseTimer } from '../core/phase-timer.js';
 import { openMrcSections, readMrc, writeMrc, type MrcHeader } from '../io/mrc/index.js';
 import { resampleSections } from '../filters/resample-sections.js';
 import type { ResampleLowpass } from '../filters/fourier-resample.js';
-import { deriveSettings } from '../occupancy/kernel.js';
 import { simdRange } from '../math/voxel-kernels.js';
 import { DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from '../occupancy/options.js';
 import { chimeraxScript } from '../occupancy/chimerax-script.js';
-import { estimateLocalScaleParallel, type EstimateInput, type EstimateOptions, type EstimateResult } from '../occupancy/estimate.js';
+import { estimateLocalScaleParallel, processingSettings, type EstimateInput, type EstimateOptions, type EstimateResult } from '../occupancy/estimate.js';
 import { prestartScaleThread } from '../occupancy/scale-thread.js';
 import { estimateOutputNames, mapStem } from '../occupancy/output-names.js';
 import { formatLog, summarise, type EstimateSummary } from '../occupancy/summary.js';
@@ -489,13 +488,13 @@ async function croppedRange(path: string, cropped: Float32Array): Promise<{ min:
 /**
  * The estimate's low-pass (cut-off and mask) of the processing box, for the Fourier crop to
  * compute alongside (`resampleSections`' `lowpass`): the settings the estimate itself derives
- * (`deriveSettings`, spec §3). Undefined when they cannot be derived (the estimate then reports
+ * (`processingSettings`, spec §3). Undefined when they cannot be derived (the estimate then reports
  * the error).
  */
 function croppedLowpass(opts: EstimateFileOptions, procShape: Shape3, inputShape: Shape3, inputVoxelA: Vec3): ResampleLowpass | undefined {
   try {
-    const voxel = Math.min(...[0, 1, 2].map((i) => (inputVoxelA[i] * inputShape[i]) / procShape[i]));
-    const settings = deriveSettings({ voxelSizeA: voxel, lowpassA: opts.lowpassA, resolutionA: opts.resolutionA, kernelSize: opts.kernelSize, kernelRadiusVoxels: opts.kernelRadiusVoxels, tau: opts.tau, box: procShape });
+    const voxel = [0, 1, 2].map((i) => (inputVoxelA[i] * inputShape[i]) / procShape[i]) as Vec3;
+    const settings = processingSettings(voxel, procShape, opts);
     return { lowpassA: settings.lowpassA, maskStyle: opts.lowpassMask ?? 'original' };
   } catch {
     return undefined;

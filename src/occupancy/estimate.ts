@@ -193,15 +193,7 @@ function prepare(map: EstimateInput, options: EstimateOptions): Prepared {
   if (!resampled) assertVolume(map as Volume);
   const inputVoxel = resampled ? resampled.processing.voxelSizeA : (map as Volume).voxelSizeA;
   const procVoxel = resampled || !downsampled ? inputVoxel : ([0, 1, 2].map((i) => (inputVoxel[i] * inputShape[i]) / procShape[i]) as Vec3);
-  const settings = deriveSettings({
-    voxelSizeA: Math.min(...procVoxel),
-    lowpassA: options.lowpassA,
-    resolutionA: options.resolutionA,
-    kernelSize: options.kernelSize,
-    kernelRadiusVoxels: options.kernelRadiusVoxels,
-    tau: options.tau,
-    box: procShape,
-  });
+  const settings = processingSettings(procVoxel, procShape, options);
   const lowpassStyle = options.lowpassMask ?? 'original';
   const cropped = !resampled && downsampled ? fourierResampleLowpass(map as Volume, procShape, { lowpassA: settings.lowpassA, maskStyle: lowpassStyle }) : undefined;
   const input = resampled ? resampled.processing : cropped ? cropped.volume : (map as Volume);
@@ -216,6 +208,27 @@ function prepare(map: EstimateInput, options: EstimateOptions): Prepared {
   const pre = resampled?.lowpassed;
   const lowpassed = pre && pre.lowpassA === settings.lowpassA && pre.maskStyle === lowpassStyle && pre.volume.shape.every((n, i) => n === procShape[i]) ? pre.volume : cropped?.lowpassed;
   return { inputShape, options, mode, timer, input, downsampled, solventDef, targetMask, settings, warnings, notes, lowpassed };
+}
+
+/**
+ * The settings an estimate derives for its processing box (spec §3: low-pass cut-off, kernel,
+ * tau), from the options: what {@link estimateLocalScale} uses, for callers that must know them
+ * before it runs (the streamed crop of `estimate-job.ts` computes the estimate's low-pass).
+ * @param procVoxelA voxel size of the processing box `[ax, ay, az]`, Å (the smallest is used)
+ * @param procShape processing box `[nx, ny, nz]`, voxels
+ * @param options the estimate's options (only the settings' fields are read)
+ * @throws RangeError as `deriveSettings` for settings that cannot be derived
+ */
+export function processingSettings(procVoxelA: Readonly<Vec3>, procShape: Shape3, options: Pick<EstimateOptions, 'lowpassA' | 'resolutionA' | 'kernelSize' | 'kernelRadiusVoxels' | 'tau'>): DerivedSettings {
+  return deriveSettings({
+    voxelSizeA: Math.min(...procVoxelA),
+    lowpassA: options.lowpassA,
+    resolutionA: options.resolutionA,
+    kernelSize: options.kernelSize,
+    kernelRadiusVoxels: options.kernelRadiusVoxels,
+    tau: options.tau,
+    box: procShape,
+  });
 }
 
 function localScaleParams(p: Prepared, shape: Shape3): LocalScaleParams {

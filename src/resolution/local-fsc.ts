@@ -33,8 +33,9 @@ export const CALIBRATED_THRESHOLD = 0.3;
 
 /**
  * SNR-aware threshold of the calibrated local FSC with a mask (issue 16): `t = a + b·ln C₀ + c·L`,
- * clamped to [0.001, 0.5] (the coefficients of the second refit below) (raised at each shell by {@link SAMPLE_THRESHOLD_Z} standard errors), where
- * C₀ = {@link lowFrequencySnr} of the soft-masked global FSC and L the window edge in Å.
+ * clamped to [0.001, 0.5] with the coefficients of the second refit (last paragraph), then raised at
+ * each shell by {@link SAMPLE_THRESHOLD_Z} standard errors; C₀ = {@link lowFrequencySnr} of the
+ * soft-masked global FSC, L the window edge in Å. The paragraphs in between are the first fit's history.
  *
  * Why: where the signal's spectral SNR decays with frequency as a Gaussian blur does,
  * `SNR(k) = C₀·exp(−4π²σ²k²)`, a fixed threshold t crosses at `1/k = 2πσ / sqrt(ln(C₀(1−t)/t))`:

@@ -24,12 +24,15 @@ export interface BandLayoutOptions {
   windowPerWavelength?: number;
   /** Wide window sigma as a multiple of the wavelength (default 0.4; never below the narrow window). */
   wideWindowPerWavelength?: number;
+  /** Smallest shell half-width, 1/Å (default 0: the centre spacing). */
+  minHalfWidthPerA?: number;
 }
 
 /**
  * K bands with centres equally spaced in s from `1/lowestResolutionA` to `1/highestResolutionA`,
  * half-width = the spacing (neighbouring shells overlap at half weight and sum to 1 between
- * centres), windows `sigma_k = max(minWindowA, windowPerWavelength / s_k)` and wide windows
+ * centres) or `minHalfWidthPerA` where that is wider (then they overlap more), never above the
+ * centre (no DC), windows `sigma_k = max(minWindowA, windowPerWavelength / s_k)` and wide windows
  * `max(sigma_k, minWindowA, wideWindowPerWavelength / s_k)`.
  *
  * @param lowestResolutionA coarsest band centre, Å (> highestResolutionA)
@@ -54,7 +57,7 @@ export function decompositionBands(lowestResolutionA: number, highestResolutionA
   for (let k = 0; k < count; k++) {
     const s = s0 + k * step;
     const windowSigmaA = Math.max(minWindowA, perWavelength / s);
-    bands.push({ centrePerA: s, halfWidthPerA: Math.min(step, s), windowSigmaA, wideWindowSigmaA: Math.max(windowSigmaA, widePerWavelength / s) });
+    bands.push({ centrePerA: s, halfWidthPerA: Math.min(Math.max(step, options.minHalfWidthPerA ?? 0), s), windowSigmaA, wideWindowSigmaA: Math.max(windowSigmaA, widePerWavelength / s) });
   }
   return bands;
 }

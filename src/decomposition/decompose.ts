@@ -13,7 +13,7 @@ import { fourierResample } from '../filters/fourier-resample.js';
 import { assertSameHalfMapGrid } from '../resolution/fsc.js';
 import { decompositionBands, type Band } from './bands.js';
 import { gridFor, windowedBandEnergies } from './band-energy.js';
-import { fitLocalGuinier } from './guinier-fit.js';
+import { fitLocalGuinier, type GuinierFit } from './guinier-fit.js';
 import { moleculeAndSolvent } from './molecule-mask.js';
 import { halfMapLimit, singleMapLimit, spectrumEnd, type NoiseLimit } from './noise-limit.js';
 
@@ -29,6 +29,14 @@ export interface DecomposeOptions {
   highestResolutionA?: number;
   /** Number of bands K, 2..32 (default 6). */
   bands?: number;
+  /**
+   * Smallest half-width of a band's raised-cosine shell, 1/Å (default 0.03; 0 = the centre
+   * spacing, the layout before issue 17's third step). A shell of half-width w has a spatial
+   * envelope of sigma ~0.4/w Å: with the spacing alone, a map resolved to 8 Å has shells 0.017/Å
+   * wide whose energy reaches ~25 Å from the density, so a partly occupied domain took its full
+   * neighbours' energy (README). The shells then overlap by more than half.
+   */
+  minBandHalfWidthPerA?: number;
   /** Smallest window sigma, Å (default 5); the analysis grid has voxels of about half this. */
   minWindowA?: number;
   /** Window sigma as a multiple of the band's wavelength, for the low bands (default 0.2). */
@@ -145,11 +153,15 @@ export interface DecomposeResult {
   timingsS: Record<string, number>;
 }
 
+/** Default of `DecomposeOptions.minBandHalfWidthPerA`, 1/Å. */
+const DEFAULT_MIN_HALF_WIDTH = 0.03;
+
 function checkOptions(o: DecomposeOptions): void {
   const bad = (name: string, v: unknown, what: string) => new RangeError(`${name} must be ${what}, got ${String(v)}`);
   if (o.lowestResolutionA !== undefined && !(Number.isFinite(o.lowestResolutionA) && o.lowestResolutionA > 0)) throw bad('lowestResolutionA', o.lowestResolutionA, 'a finite number > 0 (Å)');
   if (o.highestResolutionA !== undefined && !(Number.isFinite(o.highestResolutionA) && o.highestResolutionA > 0)) throw bad('highestResolutionA', o.highestResolutionA, 'a finite number > 0 (Å)');
   if (o.bands !== undefined && !(Number.isInteger(o.bands) && o.bands >= 2 && o.bands <= 32)) throw bad('bands', o.bands, 'an integer in 2..32');
+  if (o.minBandHalfWidthPerA !== undefined && !(Number.isFinite(o.minBandHalfWidthPerA) && o.minBandHalfWidthPerA >= 0)) throw bad('minBandHalfWidthPerA', o.minBandHalfWidthPerA, 'a finite number >= 0 (1/Å)');
   if (o.minWindowA !== undefined && !(Number.isFinite(o.minWindowA) && o.minWindowA > 0)) throw bad('minWindowA', o.minWindowA, 'a finite number > 0 (Å)');
   if (o.windowPerWavelength !== undefined && !(Number.isFinite(o.windowPerWavelength) && o.windowPerWavelength > 0)) throw bad('windowPerWavelength', o.windowPerWavelength, 'a finite number > 0');
   if (o.wideWindowPerWavelength !== undefined && !(Number.isFinite(o.wideWindowPerWavelength) && o.wideWindowPerWavelength >= 0)) throw bad('wideWindowPerWavelength', o.wideWindowPerWavelength, 'a finite number >= 0');
@@ -258,6 +270,66 @@ function bilateralOverMolecule(values: Float32Array, molecule: Uint8Array, used:
   return out;
 }
 
+/** Band energies of one window set: signal and noise per band (analysis grid). */
+interface EnergySet {
+  signal: Float32Array[];
+  noise: Float32Array[];
+}
+
+/** Settings of {@link fitStage}. */
+interface FitStageSettings {
+  qRef: number;
+  s2: number[];
+  snrMin: number;
+  convex: boolean;
+  blendBA2: number;
+  ramp: number;
+}
+
+/**
+ * The Guinier fit of one set of band energies (steps 5–6 of {@link decompose}): reference per band
+ * (quantile `qRef` over the molecule), the narrow-window fit, the wide-window fit blended in where
+ * B exceeds the molecule's median (t rising over `blendBA2`), and the convex B kept only where the
+ * line's B exceeds the molecule's median line B (over `ramp` Å^2; 0 = everywhere).
+ */
+function fitStage(
+  narrow: EnergySet, wide: EnergySet | undefined,
+  molecule: Uint8Array, o: FitStageSettings, scratch: Float32Array,
+): { fit: GuinierFit; reference: number[]; bMedian: number } {
+  const nA = molecule.length;
+  const reference = narrow.signal.map((e) => Math.max(selectedQuantile(e, molecule, o.qRef, scratch), 1e-30));
+  const fit = fitLocalGuinier({ signal: narrow.signal, noise: narrow.noise, reference, s2: o.s2 }, o.snrMin, nA, { convex: o.convex });
+  let bMedian = Number.NaN;
+  if (wide) {
+    // where the local B is high, blend in the fit with wide windows (each with its own reference)
+    const refWide = wide.signal.map((e) => Math.max(selectedQuantile(e, molecule, o.qRef, scratch), 1e-30));
+    const fitWide = fitLocalGuinier({ signal: wide.signal, noise: wide.noise, reference: refWide, s2: o.s2 }, o.snrMin, nA, { convex: o.convex });
+    const fitted = new Uint8Array(nA);
+    let nf = 0;
+    for (let i = 0; i < nA; i++) nf += fitted[i] = molecule[i] && fit.used[i] >= 2 ? 1 : 0;
+    bMedian = nf > 0 ? selectedQuantile(fit.bRelative, fitted, 0.5, scratch) : 0;
+    for (let i = 0; i < nA; i++) {
+      const t = Math.min(1, Math.max(0, (fit.bRelative[i] - bMedian) / o.blendBA2));
+      if (t === 0 || fitWide.used[i] === 0) continue;
+      fit.intercept[i] += t * (fitWide.intercept[i] - fit.intercept[i]);
+      if (fitWide.used[i] >= 2) {
+        fit.bRelative[i] += t * (fitWide.bRelative[i] - fit.bRelative[i]);
+        if (fit.bLine && fitWide.bLine) fit.bLine[i] += t * (fitWide.bLine[i] - fit.bLine[i]);
+      }
+    }
+  }
+  if (o.ramp > 0 && fit.bLine) {
+    const fitted = new Uint8Array(nA);
+    for (let i = 0; i < nA; i++) fitted[i] = molecule[i] && fit.used[i] >= 2 ? 1 : 0;
+    const med = selectedQuantile(fit.bLine, fitted, 0.5, scratch);
+    for (let i = 0; i < nA; i++) {
+      const t = Math.min(1, Math.max(0, (fit.bLine[i] - med) / o.ramp));
+      fit.bRelative[i] = fit.bLine[i] + t * (fit.bRelative[i] - fit.bLine[i]);
+    }
+  }
+  return { fit, reference, bMedian };
+}
+
 /** Quantile of `values[i]` over the selected voxels. */
 function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number, scratch: Float32Array): number {
   let c = 0;
@@ -278,7 +350,10 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
  *    finest band lies wholly beyond where the signal map's spectrum ends (`spectrumEnd`: signal
  *    and noise low-passed sharply, the band holds no signal while the soft-masked FSC can stay
  *    above 0.143 to Nyquist), the finest band is at that end; K bands equally spaced in
- *    s from `1/lowestResolutionA` (see `decompositionBands`);
+ *    s from `1/lowestResolutionA` (see `decompositionBands`), each shell's half-width the
+ *    spacing or `minBandHalfWidthPerA` where that is wider (a shell of half-width w reaches
+ *    ~0.4/w Å from the density: at 8 Å the spacing's 0.017/Å let a 0.3 domain read 0.56 with
+ *    its full neighbours' energy; 0.03/Å read 0.35, README);
  * 4. per band: windowed monogenic energy `E_k(x)` of the signal map; noise energy `N_k(x)` from
  *    `(h1 − h2)/2` (local), or the median of `E_k` over the solvent (one map, constant);
  *    signal energy `S_k = (E_k − N_k) / f_k` and noise `N_k / f_k`, with `f_k(x)` the molecule
@@ -407,7 +482,8 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
     hiA = lowA / 1.5;
   }
   const wideOn = (options.wideWindowPerWavelength ?? 0.4) > 0;
-  const bands = decompositionBands(lowA, hiA, K, { minWindowA, windowPerWavelength: options.windowPerWavelength ?? 0.2, wideWindowPerWavelength: options.wideWindowPerWavelength ?? 0.4 });
+  const minHalfWidth = options.minBandHalfWidthPerA ?? DEFAULT_MIN_HALF_WIDTH;
+  const bands = decompositionBands(lowA, hiA, K, { minWindowA, windowPerWavelength: options.windowPerWavelength ?? 0.2, wideWindowPerWavelength: options.wideWindowPerWavelength ?? 0.4, minHalfWidthPerA: minHalfWidth });
   lap('noise limit');
   // ---- band energies on the analysis grid
   // molecule fraction of each window: energies are per unit molecule volume, so a voxel at the
@@ -445,41 +521,14 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   lap('band energies');
   progress('fit', 0.86);
   const qRef = options.referenceQuantile ?? 0.9;
-  const reference = signalE.map((e) => Math.max(selectedQuantile(e, molecule, qRef, scratch), 1e-30));
   const s2 = bands.map((b) => b.centrePerA * b.centrePerA);
   const snrMin = options.snrMin ?? 0.5;
   const convex = options.convexGuinier ?? true;
-  const fit = fitLocalGuinier({ signal: signalE, noise: noiseE, reference, s2 }, snrMin, nA, { convex });
   const blendBA2 = options.blendBA2 ?? 100;
-  let bMedian = Number.NaN;
-  if (wideOn) {
-    // where the local B is high, blend in the fit with wide windows (each with its own reference)
-    const refWide = wide.signal.map((e) => Math.max(selectedQuantile(e, molecule, qRef, scratch), 1e-30));
-    const fitWide = fitLocalGuinier({ signal: wide.signal, noise: wide.noise, reference: refWide, s2 }, snrMin, nA, { convex });
-    const fitted = new Uint8Array(nA);
-    let nf = 0;
-    for (let i = 0; i < nA; i++) nf += fitted[i] = molecule[i] && fit.used[i] >= 2 ? 1 : 0;
-    bMedian = nf > 0 ? selectedQuantile(fit.bRelative, fitted, 0.5, scratch) : 0;
-    for (let i = 0; i < nA; i++) {
-      const t = Math.min(1, Math.max(0, (fit.bRelative[i] - bMedian) / blendBA2));
-      if (t === 0 || fitWide.used[i] === 0) continue;
-      fit.intercept[i] += t * (fitWide.intercept[i] - fit.intercept[i]);
-      if (fitWide.used[i] >= 2) {
-        fit.bRelative[i] += t * (fitWide.bRelative[i] - fit.bRelative[i]);
-        if (fit.bLine && fitWide.bLine) fit.bLine[i] += t * (fitWide.bLine[i] - fit.bLine[i]);
-      }
-    }
-  }
   const ramp = options.convexRampA2 ?? 25;
-  if (ramp > 0 && fit.bLine) {
-    const fitted = new Uint8Array(nA);
-    for (let i = 0; i < nA; i++) fitted[i] = molecule[i] && fit.used[i] >= 2 ? 1 : 0;
-    const med = selectedQuantile(fit.bLine, fitted, 0.5, scratch);
-    for (let i = 0; i < nA; i++) {
-      const t = Math.min(1, Math.max(0, (fit.bLine[i] - med) / ramp));
-      fit.bRelative[i] = fit.bLine[i] + t * (fit.bRelative[i] - fit.bLine[i]);
-    }
-  }
+  const stage = fitStage(narrow, wideOn ? wide : undefined, molecule, { qRef, s2, snrMin, convex, blendBA2, ramp }, scratch);
+  const { fit, reference } = stage;
+  const bMedian = stage.bMedian;
   // normalise: the reference quantile of the intercept over the molecule is occupancy 1
   // (of the intercept smoothed over the molecule at the domain scale, so that voxel-level scatter
   // does not lift the reference above the typical value of the best region)
@@ -533,7 +582,7 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   for (let i = 0; i < moleculeF.length; i++) moleculeOut[i] = moleculeF[i] > 0.5 ? 1 : 0;
   const geometry = { shape: map.shape, voxelSizeA: [...map.voxelSizeA] as Vec3 };
   notes.push(
-    `bands: ${K} raised-cosine shells, centres ${bands.map((b) => (1 / b.centrePerA).toFixed(1)).join(', ')} Å; Gaussian windows sigma ${bands.map((b) => b.windowSigmaA.toFixed(1)).join(', ')} Å${wideOn ? ` (wide: ${bands.map((b) => b.wideWindowSigmaA.toFixed(1)).join(', ')} Å, blended in where B exceeds the molecule median ${bMedian.toFixed(0)} Å² by 0–${blendBA2} Å²)` : ''}; energies on a ${aShape.join('x')} analysis grid (${aVoxel.map((a) => a.toFixed(2)).join(', ')} Å), maps interpolated back`,
+    `bands: ${K} raised-cosine shells, centres ${bands.map((b) => (1 / b.centrePerA).toFixed(1)).join(', ')} Å, half-widths ${bands.map((b) => b.halfWidthPerA.toFixed(3)).join(', ')} 1/Å (the centre spacing, or ${minHalfWidth} where wider, at most the centre); Gaussian windows sigma ${bands.map((b) => b.windowSigmaA.toFixed(1)).join(', ')} Å${wideOn ? ` (wide: ${bands.map((b) => b.wideWindowSigmaA.toFixed(1)).join(', ')} Å, blended in where B exceeds the molecule median ${bMedian.toFixed(0)} Å² by 0–${blendBA2} Å²)` : ''}; energies on a ${aShape.join('x')} analysis grid (${aVoxel.map((a) => a.toFixed(2)).join(', ')} Å), maps interpolated back`,
     `finest band from: ${noiseLimit.source === 'option' ? 'the --highest-resolution option' : noiseLimit.source}${noiseLimit.crossed ? '' : ' (criterion not met before Nyquist)'}, ${noiseLimit.resolutionA.toFixed(2)} Å`,
     `noise: ${noiseMap ? 'windowed energy of (half1 − half2)/2, per voxel' : 'median windowed energy over the solvent, per band'}; a band is usable where signal energy >= ${snrMin} × noise energy`,
     `local B: ${convex ? `initial slope of the convex (c >= 0) quadratic in s² where >= 4 bands are usable${ramp > 0 ? ` and the line's B exceeds the molecule's median (blended in over ${ramp} Å²)` : ''}, else the line` : 'slope of the line'}; occupancy from the line's intercept`,

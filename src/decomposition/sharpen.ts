@@ -13,7 +13,9 @@ import type { Band } from './bands.js';
  * k's raised-cosine shell, `L` the map below the first band centre (shell complement
  * `1 − H_0(|k|)` for `|k| < s_0`, including DC), and the gain `g_k(x) = min(maxGain,
  * exp(max(0, B_rel(x)) s_k^2 / 4))` where band k is usable at x (`usableBands(x) > k`), else 0.
- * Frequencies above the last band centre are dropped.
+ * Frequencies above the last band centre are dropped. Each shell is divided by the shells' sum
+ * between the first and the last centre and wherever that sum exceeds 1 (shells wider than the
+ * centre spacing overlap by more than half), so the bands add up to the map below the last centre.
  *
  * Precondition: `await loadFft()` has resolved.
  *
@@ -54,11 +56,22 @@ export function localBSharpen(map: Volume, bands: readonly Band[], bRelative: Fl
     const d = k - b.centrePerA;
     return d > -b.halfWidthPerA && d < b.halfWidthPerA ? 0.5 * (1 + Math.cos((Math.PI * d) / b.halfWidthPerA)) : 0;
   };
+  // the shells are divided by their sum between the first and last centre (and wherever it
+  // exceeds 1), so the bands add up to the map there: shells wider than the centre spacing
+  // (minHalfWidthPerA) overlap by more than half, and a first shell narrowed to its centre (a
+  // spacing above it) left a gap below the second
+  const shells = bands.map(shell);
+  const sLast = bands[bands.length - 1].centrePerA;
+  const sumAt = (k: number) => {
+    let t = 0;
+    for (const h of shells) t += h(k);
+    return t > 1 || (k >= bands[0].centrePerA && k <= sLast && t > 0) ? t : 1;
+  };
   const first = bands[0];
-  const low = filtered((k) => (k < first.centrePerA ? 1 - shell(first)(k) : 0));
+  const low = filtered((k) => (k < first.centrePerA ? Math.max(0, 1 - shells.reduce((t, h) => t + h(k), 0) / sumAt(k)) : 0));
   out.set(low);
   bands.forEach((b, k) => {
-    const bk = filtered(shell(b));
+    const bk = filtered((f) => shells[k](f) / sumAt(f));
     const s2 = (b.centrePerA * b.centrePerA) / 4;
     for (let i = 0; i < n; i++) {
       if (usableBands[i] <= k) continue;

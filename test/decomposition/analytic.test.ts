@@ -86,6 +86,11 @@ test('bands: equally spaced in s, half-width = spacing, windows at least the min
   assert.ok(Math.abs(b[0].wideWindowSigmaA - 12) < 1e-9 && b.every((x) => x.wideWindowSigmaA >= x.windowSigmaA));
   assert.throws(() => decompositionBands(5, 30, 6), /coarser/);
   assert.throws(() => decompositionBands(30, 5, 1), /band count/);
+  // a minimum half-width widens shells narrower than it (never beyond the centre: no DC)
+  const w = decompositionBands(30, 8, 6, { minHalfWidthPerA: 0.03 });
+  const stepW = w[1].centrePerA - w[0].centrePerA;
+  assert.ok(stepW < 0.03);
+  assert.ok(w.every((x) => Math.abs(x.halfWidthPerA - Math.min(0.03, x.centrePerA)) < 1e-12));
 });
 
 test('local Guinier fit recovers a known line, and reports 1 / 0 usable bands', () => {

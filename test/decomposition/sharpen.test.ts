@@ -1,0 +1,45 @@
+/**
+ * Local B sharpening with B = 0 everywhere and every band usable returns the map below the last
+ * band centre unchanged (the bands add up to the map), also with shells wider than the centre
+ * spacing (minHalfWidthPerA), which overlap by more than half and are normalised by their sum.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadFft, rfft3d } from '../../src/math/fft.js';
+import { mulberry32 } from '../../src/math/random.js';
+import { decompositionBands } from '../../src/decomposition/bands.js';
+import { localBSharpen } from '../../src/decomposition/sharpen.js';
+import type { Shape3, Volume } from '../../src/core/volume.js';
+
+await loadFft();
+
+const shape: Shape3 = [32, 32, 32];
+const rand = mulberry32(7);
+const map: Volume = { data: Float32Array.from({ length: 32 ** 3 }, () => rand() - 0.5), shape, voxelSizeA: [1.5, 1.5, 1.5] };
+const n = map.data.length;
+
+/** Largest |difference| of the two maps' spectra over frequencies below `sMax` (1/Å), relative to the largest |coefficient| there. */
+function spectrumMismatchBelow(a: Float32Array, b: Float32Array, sMax: number): number {
+  const fa = rfft3d(a, shape);
+  const fb = rfft3d(b, shape);
+  const hx = 17;
+  let worst = 0, big = 0;
+  for (let z = 0; z < 32; z++) for (let y = 0; y < 32; y++) for (let x = 0; x < hx; x++) {
+    const k = Math.hypot(x / 48, (y <= 16 ? y : y - 32) / 48, (z <= 16 ? z : z - 32) / 48);
+    if (k >= sMax) continue;
+    const i = 2 * ((z * 32 + y) * hx + x);
+    worst = Math.max(worst, Math.hypot(fa[i] - fb[i], fa[i + 1] - fb[i + 1]));
+    big = Math.max(big, Math.hypot(fa[i], fa[i + 1]));
+  }
+  return worst / big;
+}
+
+for (const minHalfWidthPerA of [0, 0.06, 0.08]) {
+  test(`localBSharpen with B = 0: the map below the last band centre is unchanged (min half-width ${minHalfWidthPerA}/Å)`, () => {
+    const bands = decompositionBands(30, 4, 6, { minHalfWidthPerA });
+    if (minHalfWidthPerA > 0) assert.ok(bands[2].halfWidthPerA > bands[2].centrePerA - bands[1].centrePerA, 'shells wider than the spacing');
+    const out = localBSharpen(map, bands, new Float32Array(n), new Float32Array(n).fill(6));
+    const mismatch = spectrumMismatchBelow(out.data, map.data, bands[5].centrePerA);
+    assert.ok(mismatch < 1e-4, `relative mismatch ${mismatch}`);
+  });
+}

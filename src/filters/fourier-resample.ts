@@ -63,15 +63,26 @@ function prepare(volume: Volume, newShape: Shape3, checkData = true): (data: Flo
   for (const m of newShape) {
     if (!Number.isInteger(m) || m < 1) throw new RangeError(`newShape must hold positive integers, got ${newShape.join('x')}`);
   }
-  const [nx, ny, nz] = volume.shape;
   const [mx, my, mz] = newShape;
-  const a = volume.voxelSizeA;
+  const voxelSizeA = resampledVoxelSize(volume.voxelSizeA, volume.shape, newShape);
   return (data: Float32Array): Volume => ({
     ...volume,
     data,
     shape: [mx, my, mz],
-    voxelSizeA: [(a[0] * nx) / mx, (a[1] * ny) / my, (a[2] * nz) / mz] as Vec3,
+    voxelSizeA: [...voxelSizeA] as Vec3, // each result its own array, as before
   });
+}
+
+/**
+ * Voxel size after a Fourier crop/pad of the box `shape` to `newShape`: `a_i * n_i / m_i` per axis
+ * (the physical box is kept). Used by every caller that must know it before the resampling runs.
+ * @param voxelSizeA voxel size `[ax, ay, az]` of the input, Å/voxel
+ * @param shape input box `[nx, ny, nz]`, voxels
+ * @param newShape output box `[mx, my, mz]`, voxels
+ * @returns the output's voxel size `[ax', ay', az']`, Å/voxel
+ */
+export function resampledVoxelSize(voxelSizeA: Readonly<Vec3>, shape: Shape3, newShape: Shape3): Vec3 {
+  return [(voxelSizeA[0] * shape[0]) / newShape[0], (voxelSizeA[1] * shape[1]) / newShape[1], (voxelSizeA[2] * shape[2]) / newShape[2]];
 }
 
 /**
@@ -167,7 +178,7 @@ function resampleWhole(volume: Volume, newShape: Shape3, lowpass?: ResampleLowpa
  * @throws RangeError for an invalid `lowpassA`
  */
 function lowpassAlongside(shape: Shape3, voxelSizeA: Readonly<Vec3>, newShape: Shape3, lowpass: ResampleLowpass): (ResampleLowpass & { voxelSizeA: Vec3 }) | undefined {
-  const outVoxel: Vec3 = [0, 1, 2].map((i) => (voxelSizeA[i] * shape[i]) / newShape[i]) as Vec3;
+  const outVoxel = resampledVoxelSize(voxelSizeA, shape, newShape);
   return lowpassSpectrumBlock(newShape, outVoxel, lowpass.lowpassA, lowpass.maskStyle) ? { ...lowpass, voxelSizeA: outVoxel } : undefined;
 }
 

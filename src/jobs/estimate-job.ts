@@ -9,7 +9,7 @@ import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
 import { openMrcSections, readMrc, writeMrc, type MrcHeader } from '../io/mrc/index.js';
 import { resampleSections } from '../filters/resample-sections.js';
-import type { ResampleLowpass } from '../filters/fourier-resample.js';
+import { resampledVoxelSize, type ResampleLowpass } from '../filters/fourier-resample.js';
 import { simdRange } from '../math/voxel-kernels.js';
 import { DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from '../occupancy/options.js';
 import { chimeraxScript } from '../occupancy/chimerax-script.js';
@@ -493,8 +493,7 @@ async function croppedRange(path: string, cropped: Float32Array): Promise<{ min:
  */
 function croppedLowpass(opts: EstimateFileOptions, procShape: Shape3, inputShape: Shape3, inputVoxelA: Vec3): ResampleLowpass | undefined {
   try {
-    const voxel = [0, 1, 2].map((i) => (inputVoxelA[i] * inputShape[i]) / procShape[i]) as Vec3;
-    const settings = processingSettings(voxel, procShape, opts);
+    const settings = processingSettings(resampledVoxelSize(inputVoxelA, inputShape, procShape), procShape, opts);
     return { lowpassA: settings.lowpassA, maskStyle: opts.lowpassMask ?? 'original' };
   } catch {
     return undefined;

@@ -5,7 +5,7 @@
 import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
 import { lowpassHard, type LowpassMaskStyle } from '../filters/lowpass.js';
-import { fourierResample, fourierResampleLowpass } from '../filters/fourier-resample.js';
+import { fourierResample, fourierResampleLowpass, resampledVoxelSize } from '../filters/fourier-resample.js';
 import { arrayRange } from '../math/statistics.js';
 import { deriveSettings, type DerivedSettings } from './kernel.js';
 import { fitSolventModel, type SolventModel } from './solvent-model.js';
@@ -192,7 +192,7 @@ function prepare(map: EstimateInput, options: EstimateOptions): Prepared {
   // both paths give the same maps bit for bit
   if (!resampled) assertVolume(map as Volume);
   const inputVoxel = resampled ? resampled.processing.voxelSizeA : (map as Volume).voxelSizeA;
-  const procVoxel = resampled || !downsampled ? inputVoxel : ([0, 1, 2].map((i) => (inputVoxel[i] * inputShape[i]) / procShape[i]) as Vec3);
+  const procVoxel = resampled || !downsampled ? inputVoxel : resampledVoxelSize(inputVoxel, inputShape, procShape);
   const settings = processingSettings(procVoxel, procShape, options);
   const lowpassStyle = options.lowpassMask ?? 'original';
   const cropped = !resampled && downsampled ? fourierResampleLowpass(map as Volume, procShape, { lowpassA: settings.lowpassA, maskStyle: lowpassStyle }) : undefined;

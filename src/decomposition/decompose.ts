@@ -299,14 +299,16 @@ function fitStage(
   const nA = molecule.length;
   const reference = narrow.signal.map((e) => Math.max(selectedQuantile(e, molecule, o.qRef, scratch), 1e-30));
   const fit = fitLocalGuinier({ signal: narrow.signal, noise: narrow.noise, reference, s2: o.s2 }, o.snrMin, nA, { convex: o.convex });
+  // the molecule's voxels with a slope (>= 2 usable bands of the narrow fit; the blend below
+  // leaves fit.used as it is, so this selection serves both medians)
+  const fitted = new Uint8Array(nA);
+  let nf = 0;
+  for (let i = 0; i < nA; i++) nf += fitted[i] = molecule[i] && fit.used[i] >= 2 ? 1 : 0;
   let bMedian = Number.NaN;
   if (wide) {
     // where the local B is high, blend in the fit with wide windows (each with its own reference)
     const refWide = wide.signal.map((e) => Math.max(selectedQuantile(e, molecule, o.qRef, scratch), 1e-30));
     const fitWide = fitLocalGuinier({ signal: wide.signal, noise: wide.noise, reference: refWide, s2: o.s2 }, o.snrMin, nA, { convex: o.convex });
-    const fitted = new Uint8Array(nA);
-    let nf = 0;
-    for (let i = 0; i < nA; i++) nf += fitted[i] = molecule[i] && fit.used[i] >= 2 ? 1 : 0;
     bMedian = nf > 0 ? selectedQuantile(fit.bRelative, fitted, 0.5, scratch) : 0;
     for (let i = 0; i < nA; i++) {
       const t = Math.min(1, Math.max(0, (fit.bRelative[i] - bMedian) / o.blendBA2));
@@ -319,8 +321,6 @@ function fitStage(
     }
   }
   if (o.ramp > 0 && fit.bLine) {
-    const fitted = new Uint8Array(nA);
-    for (let i = 0; i < nA; i++) fitted[i] = molecule[i] && fit.used[i] >= 2 ? 1 : 0;
     const med = selectedQuantile(fit.bLine, fitted, 0.5, scratch);
     for (let i = 0; i < nA; i++) {
       const t = Math.min(1, Math.max(0, (fit.bLine[i] - med) / o.ramp));

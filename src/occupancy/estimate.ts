@@ -151,6 +151,8 @@ function isResampled(map: EstimateInput): map is ResampledMap {
 interface Prepared {
   /** The low-passed input the resampling computed, when it fits the settings (see {@link ResampledMap.lowpassed}). */
   lowpassed?: Volume;
+  /** The low-pass mask (`options.lowpassMask`, default 'original'). */
+  lowpassStyle: LowpassMaskStyle;
   /** Box of the input map. */
   inputShape: Shape3;
   options: EstimateOptions;
@@ -207,7 +209,7 @@ function prepare(map: EstimateInput, options: EstimateOptions): Prepared {
   if (resampled) timer.seconds.resample = resampled.resampleSeconds;
   const pre = resampled?.lowpassed;
   const lowpassed = pre && pre.lowpassA === settings.lowpassA && pre.maskStyle === lowpassStyle && pre.volume.shape.every((n, i) => n === procShape[i]) ? pre.volume : cropped?.lowpassed;
-  return { inputShape, options, mode, timer, input, downsampled, solventDef, targetMask, settings, warnings, notes, lowpassed };
+  return { inputShape, options, mode, timer, input, downsampled, solventDef, targetMask, settings, warnings, notes, lowpassed, lowpassStyle };
 }
 
 /**
@@ -345,7 +347,7 @@ function finish(
 export function estimateLocalScale(map: EstimateInput, options: EstimateOptions = {}): EstimateResult {
   const p = prepare(map, options);
   p.timer.phase('low-pass', 0.05);
-  const lowpassed = p.lowpassed ?? lowpassHard(p.input, p.settings.lowpassA, options.lowpassMask ?? 'original');
+  const lowpassed = p.lowpassed ?? lowpassHard(p.input, p.settings.lowpassA, p.lowpassStyle);
   const scaleInput = p.mode === 'occ' ? lowpassed : p.input;
   const conf = solventAndConfidence(p, lowpassed);
   p.timer.phase('max filter', 0.6);
@@ -416,7 +418,7 @@ export async function estimateLocalScaleParallel(map: EstimateInput, options: Es
   p.timer.phase('low-pass', 0.05);
   // the resampling's low-pass (shared already when the crop ran on two threads), else our own
   const pre = p.lowpassed && p.mode === 'occ' ? { ...p.lowpassed, data: toShared(p.lowpassed.data) } : p.lowpassed;
-  const lowpassed = pre ?? lowpassHard(p.input, p.settings.lowpassA, options.lowpassMask ?? 'original', p.mode === 'occ' ? sharedFloat32(p.input.data.length) : undefined);
+  const lowpassed = pre ?? lowpassHard(p.input, p.settings.lowpassA, p.lowpassStyle, p.mode === 'occ' ? sharedFloat32(p.input.data.length) : undefined);
   if (p.mode === 'occ') {
     local = computeLocalScaleInThread(lowpassed.data, params, scaleData);
     local.catch(() => undefined);

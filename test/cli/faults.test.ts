@@ -8,14 +8,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeMrc, readMrc } from '../../src/io/mrc/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { NODE_ARGS, runCli } from '../helpers/cli.js';
+import { tempFolders } from '../helpers/temp-folder.js';
 
-const tempFolder = () => mkdtemp(join(tmpdir(), 'occupy-faults-'));
+const tempFolder = tempFolders('occupy-faults-');
 const sha = async (p: string) => createHash('sha256').update(await readFile(p)).digest('hex');
 
 /** A small map with two domains (n³, 1.5 Å voxels). */

@@ -5,15 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { link, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { link, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OutputSet, refuseInputs, withOutputSet } from '../../src/core/output-set.js';
 import { writeFileAtomic } from '../../src/core/atomic-write.js';
 import { TSX } from '../helpers/cli.js';
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
+import { tempFolders } from '../helpers/temp-folder.js';
 
-const tempFolder = () => mkdtemp(join(tmpdir(), 'occupy-outset-'));
+const tempFolder = tempFolders('occupy-outset-');
 
 test('staged files appear only on commit, all together', async () => {
   const dir = await tempFolder();

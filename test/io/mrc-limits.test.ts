@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, open, readdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { open, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,9 +13,10 @@ import { gzipSync } from 'node:zlib';
 import { encodeMrc, encodeMrcHeader, readMrc, readMrcBuffer, writeMrc, MrcFormatError, type MrcHeader } from '../../src/io/mrc/index.js';
 import { TSX } from '../helpers/cli.js';
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
+import { tempFolders } from '../helpers/temp-folder.js';
 
 const execFileP = promisify(execFile);
-const tempFolder = () => mkdtemp(join(tmpdir(), 'occupy-limits-'));
+const tempFolder = tempFolders('occupy-limits-');
 
 /** A float32 header for an n³ box (1 Å voxels) as the writer makes it. */
 function headerFor(n: [number, number, number]): MrcHeader {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { hashFile } from '../core/run-record.js';
 import type { BatchItem } from './inputs.js';
+import { DEFAULT_LOWPASS_MASK, DEFAULT_MAX_BOX, DEFAULT_MIN_VIS_SCALE, DEFAULT_SCALE_LIMIT } from '../occupancy/options.js';
 
 /**
  * Defaults of the method options: an option at its default computes what the option left out
@@ -13,15 +14,15 @@ import type { BatchItem } from './inputs.js';
  */
 const OPTION_DEFAULTS: Record<string, unknown> = {
   mode: 'res',
-  lowpassMask: 'original',
-  maxBox: 256,
+  lowpassMask: DEFAULT_LOWPASS_MASK,
+  maxBox: DEFAULT_MAX_BOX,
   useS0: false,
   nlrc: false,
-  scaleLimit: 0.05,
+  scaleLimit: DEFAULT_SCALE_LIMIT,
   saveAllMaps: false,
   chimerax: true,
   chimeraxSilent: false,
-  minVisScale: 0.2,
+  minVisScale: DEFAULT_MIN_VIS_SCALE,
   modifications: [],
   excludeSolvent: false,
   omitConfidence: false,

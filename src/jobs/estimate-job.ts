@@ -11,7 +11,7 @@ import { openMrcSections, readMrc, writeMrc, type MrcHeader } from '../io/mrc/in
 import { resampleSections } from '../filters/resample-sections.js';
 import { resampledVoxelSize, type ResampleLowpass } from '../filters/fourier-resample.js';
 import { simdRange } from '../math/voxel-kernels.js';
-import { DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from '../occupancy/options.js';
+import { DEFAULT_LOWPASS_MASK, DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from '../occupancy/options.js';
 import { chimeraxScript } from '../occupancy/chimerax-script.js';
 import { estimateLocalScaleParallel, processingSettings, type EstimateInput, type EstimateOptions, type EstimateResult } from '../occupancy/estimate.js';
 import { prestartScaleThread } from '../occupancy/scale-thread.js';
@@ -494,7 +494,7 @@ async function croppedRange(path: string, cropped: Float32Array): Promise<{ min:
 function croppedLowpass(opts: EstimateFileOptions, procShape: Shape3, inputShape: Shape3, inputVoxelA: Vec3): ResampleLowpass | undefined {
   try {
     const settings = processingSettings(resampledVoxelSize(inputVoxelA, inputShape, procShape), procShape, opts);
-    return { lowpassA: settings.lowpassA, maskStyle: opts.lowpassMask ?? 'original' };
+    return { lowpassA: settings.lowpassA, maskStyle: opts.lowpassMask ?? DEFAULT_LOWPASS_MASK };
   } catch {
     return undefined;
   }

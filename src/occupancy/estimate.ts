@@ -5,6 +5,7 @@
 import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
 import { lowpassHard, type LowpassMaskStyle } from '../filters/lowpass.js';
+import { DEFAULT_LOWPASS_MASK } from './options.js';
 import { fourierResample, fourierResampleLowpass, resampledVoxelSize } from '../filters/fourier-resample.js';
 import { arrayRange } from '../math/statistics.js';
 import { deriveSettings, type DerivedSettings } from './kernel.js';
@@ -151,7 +152,7 @@ function isResampled(map: EstimateInput): map is ResampledMap {
 interface Prepared {
   /** The low-passed input the resampling computed, when it fits the settings (see {@link ResampledMap.lowpassed}). */
   lowpassed?: Volume;
-  /** The low-pass mask (`options.lowpassMask`, default 'original'). */
+  /** The low-pass mask (`options.lowpassMask`, default {@link DEFAULT_LOWPASS_MASK}). */
   lowpassStyle: LowpassMaskStyle;
   /** Box of the input map. */
   inputShape: Shape3;
@@ -196,7 +197,7 @@ function prepare(map: EstimateInput, options: EstimateOptions): Prepared {
   const inputVoxel = resampled ? resampled.processing.voxelSizeA : (map as Volume).voxelSizeA;
   const procVoxel = resampled || !downsampled ? inputVoxel : resampledVoxelSize(inputVoxel, inputShape, procShape);
   const settings = processingSettings(procVoxel, procShape, options);
-  const lowpassStyle = options.lowpassMask ?? 'original';
+  const lowpassStyle = options.lowpassMask ?? DEFAULT_LOWPASS_MASK;
   const cropped = !resampled && downsampled ? fourierResampleLowpass(map as Volume, procShape, { lowpassA: settings.lowpassA, maskStyle: lowpassStyle }) : undefined;
   const input = resampled ? resampled.processing : cropped ? cropped.volume : (map as Volume);
   const solventDef = options.solventDef && downsampled ? fourierResample(options.solventDef, procShape) : options.solventDef;

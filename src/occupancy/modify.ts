@@ -6,6 +6,7 @@
 import type { Volume } from '../core/volume.js';
 import { fourierResample } from '../filters/fourier-resample.js';
 import { lowpassHard, type LowpassMaskStyle } from '../filters/lowpass.js';
+import { DEFAULT_LOWPASS_MASK } from './options.js';
 import { histogramMatch } from '../math/hist-match.js';
 import { gaussianSampler, mulberry32 } from '../math/random.js';
 import { arrayStats } from '../math/statistics.js';
@@ -104,7 +105,7 @@ export function modifyMap(original: Volume, estimate: EstimateResult, request: M
   let vol: Volume = { data: out, ...geometry };
   if (options.lowpassOutputA !== undefined) {
     const before = request ? 0 : arrayStats(out).max;
-    vol = lowpassHard(vol, options.lowpassOutputA, options.lowpassMask ?? 'original');
+    vol = lowpassHard(vol, options.lowpassOutputA, options.lowpassMask ?? DEFAULT_LOWPASS_MASK);
     if (!request) {
       // solvent exclusion alone: rescale about the mean so the maximum is the unfiltered one
       const st = arrayStats(vol.data);

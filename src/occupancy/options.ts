@@ -27,6 +27,8 @@ export const RESOLUTION_MIN_A = 0.1;
 export const RESOLUTION_MAX_A = 1000;
 /** Default `--max-box` (the original OccuPy's). */
 export const DEFAULT_MAX_BOX = 256;
+/** The low-pass mask when none is asked for (`--lowpass-mask`): OccuPy's own, which its solvent model was fitted with. */
+export const DEFAULT_LOWPASS_MASK: 'original' | 'centred' = 'original';
 /** Default `--scale-limit`. */
 export const DEFAULT_SCALE_LIMIT = 0.05;
 /** Default `--min-vis-scale`. */
@@ -127,7 +129,7 @@ export const ESTIMATE_OPTIONS: readonly OptionSpec<EstimateOptionKey>[] = [
   { key: 'kernelSize', flags: '--kernel-size <voxels>', flag: '--kernel-size', type: 'integer', unit: 'voxels', valid: (v) => Number.isInteger(v) && v >= 1 && v % 2 === 1 && v <= INT_OPTION_MAX, allowed: 'an odd integer >= 1 that fits the map\'s box', doc: 'edge of the local kernel in voxels (odd); default from the low-pass, 3–9', group: 'estimate' },
   { key: 'kernelRadiusVoxels', flags: '--kernel-radius <voxels>', flag: '--kernel-radius', type: 'number', unit: 'voxels', range: { min: 0, max: 1000, minOpen: true, unit: 'voxels' }, doc: 'radius of the spherical kernel in voxels; default low-pass / (2 × voxel size)', group: 'estimate' },
   { key: 'tau', flags: '-t, --tau <fraction>', flag: '--tau', type: 'number', unit: 'fraction', range: { min: 0, max: 1, minOpen: true }, doc: 'percentile for the full-scale search, in (0, 1]; default from the kernel', group: 'estimate' },
-  { key: 'lowpassMask', flags: '--lowpass-mask <style>', flag: '--lowpass-mask', type: 'choice', choices: ['original', 'centred'], default: 'original', showDefault: true, doc: 'low-pass mask: original (as OccuPy, reproduces its solvent model) or centred (on DC)', group: 'estimate' },
+  { key: 'lowpassMask', flags: '--lowpass-mask <style>', flag: '--lowpass-mask', type: 'choice', choices: ['original', 'centred'], default: DEFAULT_LOWPASS_MASK, showDefault: true, doc: 'low-pass mask: original (as OccuPy, reproduces its solvent model) or centred (on DC)', group: 'estimate' },
   { key: 'tileSize', flags: '--tile-size <voxels>', flag: '--tile-size', type: 'integer', unit: 'voxels', valid: (v) => Number.isInteger(v) && v >= 1 && v <= INT_OPTION_MAX, allowed: 'an integer in 1..(smallest edge of the box)', doc: 'edge of the tiles of the full-scale search in voxels; default box/20', group: 'estimate' },
   { key: 'maxBox', flags: '--max-box <voxels>', flag: '--max-box', type: 'integer', unit: 'voxels', valid: (v) => v === 0 || (Number.isInteger(v) && v >= 10 && v % 2 === 0 && v <= INT_OPTION_MAX), allowed: 'an even integer >= 10, or 0 for no limit', default: DEFAULT_MAX_BOX, showDefault: true, doc: 'Fourier-crop larger boxes to this size (even); 0 = never', group: 'estimate' },
   { key: 'mode', flags: '--occupancy', flag: '--occupancy', type: 'boolean', flagValue: 'occ', choices: ['res', 'occ'], default: 'res', aliases: [{ flags: '--lp-scale', doc: 'same as --occupancy' }], doc: 'estimate occupancy: the scale of the low-passed map (alias --lp-scale)', group: 'estimate' },
@@ -315,7 +317,7 @@ export function resolveEstimateOptions(partial: EstimateOptionValues, context: E
     kernelRadiusVoxels: num('kernelRadiusVoxels'),
     tau: num('tau'),
     tileSize: num('tileSize'),
-    lowpassMask: (v('lowpassMask') as 'original' | 'centred' | undefined) ?? 'original',
+    lowpassMask: (v('lowpassMask') as 'original' | 'centred' | undefined) ?? DEFAULT_LOWPASS_MASK,
     maxBox: num('maxBox') ?? DEFAULT_MAX_BOX,
     useS0: v('useS0') === true,
     solventDefPath: v('solventDefPath') as string | undefined,

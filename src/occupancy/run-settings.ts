@@ -3,7 +3,7 @@
  * record (log, `--json`, MRC labels, batch records).
  */
 import type { EstimateResult } from './estimate.js';
-import { DEFAULT_MAX_BOX, DEFAULT_MIN_VIS_SCALE, DEFAULT_SCALE_LIMIT, type ResolvedEstimateOptions } from './options.js';
+import { DEFAULT_LOWPASS_MASK, DEFAULT_MAX_BOX, DEFAULT_MIN_VIS_SCALE, DEFAULT_SCALE_LIMIT, type ResolvedEstimateOptions } from './options.js';
 import { axisTiling } from './tiles.js';
 
 /**
@@ -27,7 +27,7 @@ export function resolvedSettings(o: SettingsSource, r: EstimateResult, seed: num
     mode: r.mode === 'occ' ? 'occupancy' : 'resolution',
     resolution: o.resolutionA ?? null,
     lowpass: s.lowpassA,
-    'lowpass-mask': o.lowpassMask ?? 'original',
+    'lowpass-mask': o.lowpassMask ?? DEFAULT_LOWPASS_MASK,
     'kernel-size': s.kernel.size,
     'kernel-radius': s.kernel.radiusVoxels,
     'kernel-n_v': s.kernel.nSamples,

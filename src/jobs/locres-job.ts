@@ -112,6 +112,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   /** MonoRes' tested resolutions (Å), for the histogram's bins. */
   let monoresTestedA: number[] | undefined;
   let settings: string;
+  /** How far a window reaches from its centre, Å (local FSC and RELION mode; none for MonoRes). */
+  let windowReachA: number | undefined;
   const progress = (f: number) => o.onProgress?.(o.method === 'localfsc' ? 'local FSC' : 'monogenic', f);
   {
     if (o.method === 'localfsc' && o.relion) {
@@ -124,6 +126,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       });
       resolution = r.resolution;
       const a = h1.volume.voxelSizeA[0];
+      windowReachA = (r.maskRadiusVoxels + r.edgeWidthVoxels) * a;
       settings = `RELION 3.1 --locres: sampling ${r.samplingVoxels * a} A (${r.samplingVoxels} vox), window radius ${r.maskRadiusVoxels} vox + soft edge ${r.edgeWidthVoxels} vox, phases randomised from shell ${r.randomizeShell} (${((h1.volume.shape[0] * a) / r.randomizeShell).toFixed(2)} A), FSC 0.143, Fourier box ${r.fftBox}`;
       stats = {
         relion: true,
@@ -152,6 +155,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       });
       resolution = r.resolution;
       pinned = r.pinned;
+      windowReachA = (r.windowVoxels * h1.volume.voxelSizeA[0]) / 2;
       const thr = shownThreshold(r);
       settings = localFscSettingsText(r);
       extraMaps.push(
@@ -203,7 +207,14 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   const out = resolve(o.output ?? `locres_${stem}.mrc`);
   const outDir = dirname(out);
   const outStem = mapStem(out);
-  const labelRows: LabelRow[] | undefined = labelsMap ? labelSummary(resolution.data, labelsMap.volume.data, maskMap?.volume.data, pinned) : undefined;
+  const labelRows: LabelRow[] | undefined = labelsMap ? labelSummary(resolution.data, labelsMap.volume.data, maskMap?.volume.data, pinned, windowReachA === undefined ? undefined : { shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA, radiusA: windowReachA }) : undefined;
+  // a label's median is a blend when at least half its voxels have another label within the window's reach
+  const blended = labelRows?.filter((l) => l.coreVoxels !== undefined && l.coreVoxels < 0.5 * l.voxels) ?? [];
+  if (blended.length > 0 && windowReachA !== undefined) {
+    const w = `label${blended.length > 1 ? 's' : ''} ${blended.map((l) => l.label).join(', ')}: fewer than half of the voxels lie farther than the window's reach (${windowReachA.toFixed(1)} Å) from another label, so the median${blended.length > 1 ? 's mix' : ' mixes'} in the neighbours' resolution (a coarse label next to finer ones reads finer); the table's last column gives the share that does not`;
+    warnings.push(w);
+    o.onWarning?.(w);
+  }
   if (labelsMap && labelRows?.length === 0) throw new RangeError(`--labels ${o.labels} has no label > 0${maskMap ? ' inside the mask' : ''}`);
   const protect = [half1Path, ...(half2Path ? [half2Path] : []), ...(o.mask ? [o.mask] : [])];
   // the run's record: command line, version, input hashes, settings; monores: noise model, tested range, caveat
@@ -277,7 +288,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       `Local resolution   : median ${Number(stats.medianA).toFixed(2)} Å, 5–95 % ${Number(stats.p5A).toFixed(2)}–${Number(stats.p95A).toFixed(2)} Å`,
       ...(stats.pinnedVoxels !== undefined ? [`≤ ${Number(stats.finestA).toFixed(2)} Å (pinned)  : ${stats.pinnedVoxels} voxels (${Number(stats.pinnedPercent).toFixed(1)} %): the estimate reached the finest reported value, a bound, marked in ${outStem}_pinned.mrc`] : []),
       ...(labelRows
-        ? ['', `Per label (${o.labels}${o.mask ? ', inside the mask' : ''}):`, 'label    voxels   median Å   10–90 % Å       pinned', ...labelRows.map((l) => `${String(l.label).padStart(5)} ${String(l.voxels).padStart(9)} ${l.medianA.toFixed(2).padStart(10)}   ${`${l.p10A.toFixed(2)}–${l.p90A.toFixed(2)}`.padEnd(14)} ${String(l.pinnedVoxels).padStart(6)}`), '']
+        ? ['', `Per label (${o.labels}${o.mask ? ', inside the mask' : ''}):`, `label    voxels   median Å   10–90 % Å       pinned${windowReachA !== undefined ? `   > ${windowReachA.toFixed(1)} Å from other labels` : ''}`, ...labelRows.map((l) => `${String(l.label).padStart(5)} ${String(l.voxels).padStart(9)} ${l.medianA.toFixed(2).padStart(10)}   ${`${l.p10A.toFixed(2)}–${l.p90A.toFixed(2)}`.padEnd(14)} ${String(l.pinnedVoxels).padStart(6)}${l.coreVoxels !== undefined ? `   ${((100 * l.coreVoxels) / Math.max(1, l.voxels)).toFixed(0).padStart(3)} %` : ''}`), '']
         : []),
       'Local resolution is relative to its method and window: values from different tools are not interchangeable.',
       ...warnings.map((w) => `WARNING: ${w}`),

@@ -3,6 +3,8 @@
  * @see issue 16 item 2
  */
 import { quantileByRank } from '../math/select.js';
+import { squaredDistanceTransform } from '../math/distance-transform.js';
+import type { Shape3 } from '../core/volume.js';
 
 /** One label's row of {@link labelSummary}. */
 export interface LabelRow {
@@ -18,6 +20,22 @@ export interface LabelRow {
   p90A: number;
   /** Voxels of this label flagged as pinned at Nyquist (when a pinned map is given), else 0. */
   pinnedVoxels: number;
+  /**
+   * With {@link LabelBlend}: voxels of this label (inside the mask) farther than `radiusA` from
+   * every voxel of another label, i.e. whose window holds none of another label. The rest read a
+   * window-weighted blend with their neighbours' resolution.
+   */
+  coreVoxels?: number;
+}
+
+/** The estimate's reach, for {@link labelSummary} to count each label's voxels clear of other labels. */
+export interface LabelBlend {
+  /** [nx, ny, nz] of the maps. */
+  shape: Shape3;
+  /** Voxel size along x, y, z, Å. */
+  voxelSizeA: readonly [number, number, number];
+  /** Radius of the estimate's window, Å (local FSC: half the cube's edge). */
+  radiusA: number;
 }
 
 /**
@@ -30,9 +48,11 @@ export interface LabelRow {
  * @param labels label per voxel, same layout (e.g. a segmentation map read from MRC)
  * @param mask optional, same layout; a voxel counts when mask > 0.5
  * @param pinned optional, same layout; 1 where the value is a Nyquist bound
+ * @param blend optional window reach: each row then counts its {@link LabelRow.coreVoxels} (exact
+ *   Euclidean distance to the nearest voxel of another label > 0, inside or outside the mask)
  * @throws RangeError when the lengths differ, or a label is not finite
  */
-export function labelSummary(resolutionA: ArrayLike<number>, labels: ArrayLike<number>, mask?: ArrayLike<number>, pinned?: ArrayLike<number>): LabelRow[] {
+export function labelSummary(resolutionA: ArrayLike<number>, labels: ArrayLike<number>, mask?: ArrayLike<number>, pinned?: ArrayLike<number>, blend?: LabelBlend): LabelRow[] {
   const n = resolutionA.length;
   if (labels.length !== n) throw new RangeError(`--labels has ${labels.length} voxels, the map ${n}`);
   if (mask && mask.length !== n) throw new RangeError(`mask has ${mask.length} voxels, the map ${n}`);
@@ -65,6 +85,55 @@ export function labelSummary(resolutionA: ArrayLike<number>, labels: ArrayLike<n
       p10A: quantileByRank(b.values, b.k, 0.1),
       p90A: quantileByRank(b.values, b.k, 0.9),
       pinnedVoxels: b.pinned,
+      ...(blend ? { coreVoxels: coreVoxels(l, labels, mask, blend) } : {}),
     };
   });
+}
+
+/**
+ * Voxels of label `l` (inside the mask) farther than `blend.radiusA` from every voxel of another
+ * label > 0: the distance transform of the other labels over `l`'s bounding box grown by the
+ * radius (voxels beyond it are farther than the radius anyway).
+ */
+function coreVoxels(l: number, labels: ArrayLike<number>, mask: ArrayLike<number> | undefined, blend: LabelBlend): number {
+  const [nx, ny, nz] = blend.shape;
+  if (labels.length !== nx * ny * nz) throw new RangeError(`--labels has ${labels.length} voxels, the box ${nx}x${ny}x${nz} needs ${nx * ny * nz}`);
+  const lo = [nx, ny, nz];
+  const hi = [-1, -1, -1];
+  for (let z = 0, i = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) {
+    if (Math.round(labels[i]) !== l || (mask && !(mask[i] > 0.5))) continue;
+    if (x < lo[0]) lo[0] = x;
+    if (x > hi[0]) hi[0] = x;
+    if (y < lo[1]) lo[1] = y;
+    if (y > hi[1]) hi[1] = y;
+    if (z < lo[2]) lo[2] = z;
+    if (z > hi[2]) hi[2] = z;
+  }
+  if (hi[0] < 0) return 0;
+  const n = [nx, ny, nz];
+  for (let a = 0; a < 3; a++) {
+    const grow = Math.ceil(blend.radiusA / blend.voxelSizeA[a]) + 1;
+    lo[a] = Math.max(0, lo[a] - grow);
+    hi[a] = Math.min(n[a] - 1, hi[a] + grow);
+  }
+  const [cx, cy, cz] = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
+  const other = new Uint8Array(cx * cy * cz);
+  for (let z = 0, j = 0; z < cz; z++) for (let y = 0; y < cy; y++) {
+    const row = ((z + lo[2]) * ny + y + lo[1]) * nx + lo[0];
+    for (let x = 0; x < cx; x++, j++) {
+      const v = Math.round(labels[row + x]);
+      other[j] = v > 0 && v !== l ? 1 : 0;
+    }
+  }
+  const d2 = squaredDistanceTransform(other, [cx, cy, cz], blend.voxelSizeA);
+  const r2 = blend.radiusA * blend.radiusA;
+  let core = 0;
+  for (let z = 0, j = 0; z < cz; z++) for (let y = 0; y < cy; y++) {
+    const row = ((z + lo[2]) * ny + y + lo[1]) * nx + lo[0];
+    for (let x = 0; x < cx; x++, j++) {
+      const i = row + x;
+      if (Math.round(labels[i]) === l && (!mask || mask[i] > 0.5) && d2[j] > r2) core++;
+    }
+  }
+  return core;
 }

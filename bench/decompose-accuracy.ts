@@ -1,14 +1,16 @@
 /**
  * Accuracy of `occupy decompose` against synthetic truth (not a test; prints the README table):
  * `node --import tsx bench/decompose-accuracy.ts [--cases ref,own,held|NAME-PREFIX,…] [--atoms N]
- * [--noise-res nyquist|A] [--json]` (`--cases own-D,synth_flex` runs only the cases whose names start
+ * [--noise-res nyquist|A] [--noise-seed S] [--json]` (`--cases own-D,synth_flex` runs only the cases whose names start
  * with those prefixes; `--atoms 10` builds the phantoms at the first revision's sparse 10 atoms per
  * 1000 Å³ instead of the reference generator's 50, a stress case; `--noise-res nyquist` gives the
- * phantoms' noise up to Nyquist instead of cutting it at the finest resolution like the references).
+ * phantoms' noise up to Nyquist instead of cutting it at the finest resolution like the references;
+ * `--noise-seed S` draws the phantoms' half-map noise from its own seed: same signal and truth, an
+ * independent noise realisation at the same level, to tell a bias from one draw's scatter).
  * `--cases fresh [--fresh-count N] [--fresh-seed S]` draws N random phantoms (default 8, seed 1):
  * new seeds, voxel 0.9–1.5 Å, one resolution 3–10 Å (or two, one per domain pair), occupancies
  * 0.3–1, one fully occupied flexible domain with a 3–10° hinge; fresh cases are never used to
- * choose settings. `--options '{"bands":8}'` passes decompose options (exploration). Each case ends
+ * choose settings (`--cases fresh-1.7,fresh-1.6` with the same count and seed runs only those). `--options '{"bands":8}'` passes decompose options (exploration). Each case ends
  * with the acceptance points it misses and the run with how many cases meet every point.
  *
  * Cases: the two reference sets of ../shared/reference (synth_occres128, synth_flex128, with the
@@ -203,6 +205,11 @@ async function main(): Promise<void> {
     if (!(noiseRes === 'nyquist' || Number(noiseRes) > 0)) throw new RangeError(`--noise-res must be 'nyquist' or a resolution in Å, got ${noiseRes}`);
     PHANTOM_OVERRIDES.noiseResolutionA = noiseRes === 'nyquist' ? Infinity : Number(noiseRes);
   }
+  const noiseSeed = arg('--noise-seed');
+  if (noiseSeed !== undefined) {
+    if (!Number.isInteger(Number(noiseSeed))) throw new RangeError(`--noise-seed must be an integer, got ${noiseSeed}`);
+    PHANTOM_OVERRIDES.noiseSeed = Number(noiseSeed);
+  }
   const opts = arg('--options');
   if (opts !== undefined) Object.assign(DECOMPOSE_OPTIONS, JSON.parse(opts) as DecomposeOptions);
   const cases: (() => Promise<Case>)[] = [];
@@ -210,12 +217,13 @@ async function main(): Promise<void> {
   if (existsSync(SHARED_REFERENCE)) for (const n of ['synth_occres128', 'synth_flex128']) if (picked('ref', n)) cases.push(() => referenceCase(n));
   for (const o of OWN_CASES) if (picked('own', o.name)) cases.push(async () => ownCase(o));
   for (const o of HELD_OUT_CASES) if (picked('held', o.name)) cases.push(async () => ownCase(o));
-  if (which.includes('fresh')) {
+  if (which.some((w) => w === 'fresh' || w.startsWith('fresh-'))) {
     const count = Number(arg('--fresh-count') ?? 8);
     const seed = Number(arg('--fresh-seed') ?? 1);
     if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`--fresh-count must be an integer > 0, got ${arg('--fresh-count')}`);
     if (!Number.isInteger(seed)) throw new RangeError(`--fresh-seed must be an integer, got ${arg('--fresh-seed')}`);
-    for (const o of freshCases(count, seed)) cases.push(async () => ownCase(o));
+    // `--cases fresh-1.7,fresh-1.6` (with the count and seed that draw them): only those cases
+    for (const o of freshCases(count, seed)) if (which.includes('fresh') || which.some((w) => o.name.startsWith(`${w} `))) cases.push(async () => ownCase(o));
   }
   let met = 0;
   const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');

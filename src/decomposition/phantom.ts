@@ -54,6 +54,13 @@ export interface DecompositionPhantomOptions {
   /** Copies in a flexible ensemble (default 24). */
   copies?: number;
   seed?: number;
+  /**
+   * Seed of the half maps' noise alone (default: none, the noise continues the `seed` sequence
+   * after the atoms, as before this option). Same `seed`, other `noiseSeed`: the same signal,
+   * labels, mask and true B with an independent noise realisation at the same level, to tell a
+   * method's bias from one noise draw's scatter (README, the flexible-B oracle).
+   */
+  noiseSeed?: number;
 }
 
 /** A phantom with its truth. */
@@ -142,6 +149,7 @@ export function decompositionPhantom(o: DecompositionPhantomOptions): Decomposit
   if (!(noiseRes > 0)) throw new RangeError(`noiseResolutionA must be > 0 (Å), got ${noiseRes}`);
   const atomSigma = o.atomSigmaA ?? 0.5;
   if (!(atomSigma >= 0)) throw new RangeError(`atomSigmaA must be >= 0 (Å), got ${atomSigma}`);
+  if (o.noiseSeed !== undefined && !Number.isInteger(o.noiseSeed)) throw new RangeError(`noiseSeed must be an integer, got ${o.noiseSeed}`);
   const n = o.box;
   const a = o.voxelSizeA;
   const shape: Shape3 = [n, n, n];
@@ -254,9 +262,10 @@ export function decompositionPhantom(o: DecompositionPhantomOptions): Decomposit
     c++;
   }
   const noiseSd = (c > 0 ? s / c : 1) / (o.snr ?? 4);
+  const noiseNormal = o.noiseSeed === undefined ? normal : gaussianSampler(mulberry32(o.noiseSeed));
   const makeHalf = () => {
     const w = new Float32Array(N);
-    for (let i = 0; i < N; i++) w[i] = normal();
+    for (let i = 0; i < N; i++) w[i] = noiseNormal();
     const spec = rfft3d(w, shape);
     bandLimit(spec, n, a, 0, Math.max(noiseRes, 2 * a), false);
     const sm = irfft3d(spec, shape);

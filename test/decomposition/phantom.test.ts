@@ -83,4 +83,36 @@ test('phantom: out-of-range options throw', () => {
   assert.throws(() => decompositionPhantom({ ...base, atomsPer1000A3: 0 }), /atomsPer1000A3/);
   assert.throws(() => decompositionPhantom({ ...base, domains: [{ occupancy: 1, resolutionA: 2 }, { occupancy: 1, resolutionA: 4 }] }), /resolutionA/);
   assert.throws(() => decompositionPhantom({ ...base, noiseResolutionA: -1 }), /noiseResolutionA/);
+  assert.throws(() => decompositionPhantom({ ...base, noiseSeed: 1.5 }), /noiseSeed/);
+});
+
+test('phantom: noiseSeed draws an independent noise realisation at the same level over the same signal and truth', () => {
+  const a = decompositionPhantom({ ...base, noiseSeed: 1 });
+  const a2 = decompositionPhantom({ ...base, noiseSeed: 1 });
+  const b = decompositionPhantom({ ...base, noiseSeed: 2 });
+  assert.deepEqual(a2.half1.data, a.half1.data, 'deterministic for a noise seed');
+  for (const q of [a, b]) {
+    assert.deepEqual(q.labels, p.labels);
+    assert.deepEqual(q.mask, p.mask);
+    assert.deepEqual(q.bExcess, p.bExcess);
+    assert.deepEqual(q.occupancy, p.occupancy);
+  }
+  // same signal: with the noise scaled away the maps agree whatever the noise seed (and without one)
+  const quiet = [undefined, 1, 2].map((noiseSeed) => decompositionPhantom({ ...base, snr: 1e9, noiseSeed }).map.data);
+  let peak = 0;
+  for (const v of quiet[0]) peak = Math.max(peak, Math.abs(v));
+  for (const q of quiet.slice(1)) {
+    let d = 0;
+    for (let i = 0; i < N; i++) d = Math.max(d, Math.abs(q[i] - quiet[0][i]));
+    assert.ok(d < 1e-5 * peak, `signal differs by ${(d / peak).toExponential(2)} of its peak`);
+  }
+  // noise (half-map difference): same SD, uncorrelated between the two seeds and with the default draw
+  const diff = (q: typeof p) => Float64Array.from(q.half1.data, (v, i) => v - q.half2.data[i]);
+  const [na, nb, n0] = [diff(a), diff(b), diff(p)];
+  const sd = (x: Float64Array) => Math.sqrt(x.reduce((s2, v) => s2 + v * v, 0) / N);
+  const corr = (x: Float64Array, y: Float64Array) => x.reduce((s2, v, i) => s2 + v * y[i], 0) / N / (sd(x) * sd(y));
+  assert.ok(Math.abs(sd(na) / sd(nb) - 1) < 0.02, `noise SD ratio ${(sd(na) / sd(nb)).toFixed(4)}`);
+  assert.ok(Math.abs(sd(na) / sd(n0) - 1) < 0.02, `noise SD ratio to the default draw ${(sd(na) / sd(n0)).toFixed(4)}`);
+  assert.ok(Math.abs(corr(na, nb)) < 0.05, `noise correlation ${corr(na, nb).toFixed(3)}`);
+  assert.ok(Math.abs(corr(na, n0)) < 0.05, `noise correlation with the default draw ${corr(na, n0).toFixed(3)}`);
 });

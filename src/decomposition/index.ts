@@ -3,7 +3,8 @@
  *
  * `decompose(volume, { halfMaps?, mask?, ... })` returns the relative occupancy, local B-factor
  * and usable-band maps on the volume's box; `decomposeFromFile` (src/jobs/decompose-job.ts) adds reading and writing;
- * `decomposedScale` feeds the occupancy to the estimate's modifications (`--scale-from decompose`).
+ * `decomposedScale` feeds the occupancy to the estimate's modifications (`--scale-from decompose`);
+ * `noiseRedrawSpread` estimates the SD of the medians over noise draws (`--noise-draws`).
  * @see shared/spec/occupancy-decomposition.md
  */
 export { decompose, type DecomposeOptions, type DecomposeResult, type BandSummary, type GuinierExample } from './decompose.js';
@@ -12,3 +13,4 @@ export { localBSharpen } from './sharpen.js';
 export { decompositionBands, type Band, type BandLayoutOptions } from './bands.js';
 export { decompositionPhantom, type DecompositionPhantom, type DecompositionPhantomOptions, type DecompositionDomain } from './phantom.js';
 export { scoreDecomposition, type DecompositionScore, type DomainScore } from './evaluate.js';
+export { noiseRedrawSpread, redrawnHalfMaps, phaseRandomised, decompositionMedians, MEAN_REDRAW_EPSILON, type NoiseRedrawOptions, type NoiseRedrawSpread, type DecompositionMedians, type RedrawPart } from './noise-redraw.js';

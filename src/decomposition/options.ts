@@ -40,6 +40,10 @@ export interface DecomposeOptionValues {
   chimerax?: boolean;
   /** `--angpix` in Å. */
   angpix?: number;
+  /** `--noise-draws`: 0 (off) or N ≥ 2: 2N extra decompositions with redrawn noise give the SD of every median (half maps only). */
+  noiseDraws?: number;
+  /** `--noise-draw-seed`: seed of the redraws' PRNG (default 1). */
+  noiseDrawSeed?: number;
 }
 
 /** Key of a decomposition option. */
@@ -59,15 +63,17 @@ export const DECOMPOSE_OPTIONS: readonly OptionSpec<DecomposeOptionKey>[] = [
   { key: 'sharpen', flags: '--sharpen', flag: '--sharpen', type: 'boolean', doc: 'also write locbsharp_<stem>.mrc: each band restored by the local B, noise-limited bands dropped', group: 'output' },
   { key: 'plot', flags: '--plot', flag: '--plot', type: 'boolean', doc: 'write the local Guinier fits of three regions and histograms of occupancy and B', group: 'output' },
   { key: 'chimerax', flags: '--no-chimerax', flag: '--no-chimerax', type: 'boolean', default: true, doc: 'do not write the ChimeraX script chimX_decompose_<stem>.cxc', group: 'output' },
+  { key: 'noiseDraws', flags: '--noise-draws <N>', flag: '--noise-draws', type: 'integer', valid: (v) => v === 0 || (Number.isInteger(v) && v >= 2 && v <= 100), allowed: '0 or an integer in 2..100', default: 0, doc: 'with --half-maps: rerun 2N times with redrawn noise (N the noise estimate, N the mean) and report the SD of each median occupancy and B (0 = off)', group: 'method' },
+  { key: 'noiseDrawSeed', flags: '--noise-draw-seed <S>', flag: '--noise-draw-seed', type: 'integer', range: { min: 0, max: 2147483647 }, allowed: 'an integer in 0..2147483647', default: 1, doc: 'seed of the noise redraws (recorded in the log)', group: 'method' },
   { key: 'angpix', flags: '--angpix <A>', flag: '--angpix', type: 'number', unit: 'Å', range: { min: ANGPIX_MIN_A, max: ANGPIX_MAX_A, unit: 'Å' }, doc: 'override the voxel size of every input (Å)', group: 'input' },
 ];
 
 /** Decomposition options with the defaults filled in. */
-export type ResolvedDecomposeOptions = DecomposeOptionValues & { lowestResolution: number; bands: number; maxBox: number; chimerax: boolean };
+export type ResolvedDecomposeOptions = DecomposeOptionValues & { lowestResolution: number; bands: number; maxBox: number; chimerax: boolean; noiseDraws: number; noiseDrawSeed: number };
 
 /**
  * Check decomposition options and fill their defaults: every value against
- * {@link DECOMPOSE_OPTIONS}; `halfMaps` holds exactly two maps; `highestResolution` is finer than
+ * {@link DECOMPOSE_OPTIONS}; `halfMaps` holds exactly two maps; `noiseDraws` > 0 only with `halfMaps`; `highestResolution` is finer than
  * `lowestResolution`.
  * @param values the options given (undefined values count as absent; other keys are ignored)
  * @throws OptionError naming the option (`.option` = key), what is allowed and the value
@@ -75,8 +81,9 @@ export type ResolvedDecomposeOptions = DecomposeOptionValues & { lowestResolutio
 export function resolveDecomposeOptions<T extends DecomposeOptionValues>(values: T): T & ResolvedDecomposeOptions {
   const given = values as Record<string, unknown>;
   for (const spec of DECOMPOSE_OPTIONS) if (given[spec.key] !== undefined) checkOptionValue(spec, given[spec.key]);
-  const o = { ...values, lowestResolution: values.lowestResolution ?? DEFAULT_LOWEST_RESOLUTION_A, bands: values.bands ?? DEFAULT_BANDS, maxBox: values.maxBox ?? DEFAULT_DECOMPOSE_MAX_BOX, chimerax: values.chimerax !== false };
+  const o = { ...values, lowestResolution: values.lowestResolution ?? DEFAULT_LOWEST_RESOLUTION_A, bands: values.bands ?? DEFAULT_BANDS, maxBox: values.maxBox ?? DEFAULT_DECOMPOSE_MAX_BOX, chimerax: values.chimerax !== false, noiseDraws: values.noiseDraws ?? 0, noiseDrawSeed: values.noiseDrawSeed ?? 1 };
   if (o.halfMaps && o.halfMaps.length !== 2) throw new OptionError(`--half-maps needs exactly two maps, got ${o.halfMaps.length}`, 'halfMaps', 'exactly two maps', { flag: '--half-maps', value: o.halfMaps });
+  if (o.noiseDraws > 0 && !o.halfMaps) throw new OptionError(`--noise-draws needs --half-maps (the noise is redrawn from their difference), got ${o.noiseDraws} without half maps`, 'noiseDraws', 'used with --half-maps', { flag: '--noise-draws', value: o.noiseDraws });
   if (o.highestResolution !== undefined && o.highestResolution >= o.lowestResolution) {
     throw new OptionError(`--highest-resolution (${o.highestResolution} Å) must be finer than --lowest-resolution (${o.lowestResolution} Å)`, 'highestResolution', `finer than lowestResolution (${o.lowestResolution} Å)`, { flag: '--highest-resolution', value: o.highestResolution });
   }

@@ -19,6 +19,7 @@ import { decompose, type DecomposeOptions, type DecomposeResult } from '../decom
 import { localBSharpen } from '../decomposition/sharpen.js';
 import { trilinearResize } from '../filters/trilinear-resize.js';
 import { decomposeChimeraxScript } from '../decomposition/chimerax-script.js';
+import { noiseRedrawSpread, type DecompositionMedians } from '../decomposition/noise-redraw.js';
 
 /** Options of {@link decomposeFromFile}. */
 export interface DecomposeFileOptions extends Omit<DecomposeOptions, 'halfMaps' | 'mask'> {
@@ -41,6 +42,13 @@ export interface DecomposeFileOptions extends Omit<DecomposeOptions, 'halfMaps' 
   outputStem?: string;
   /** `--angpix`: voxel size in Å replacing every input's header value. */
   angpix?: number;
+  /**
+   * `--noise-draws`: 0 (default, off) or N ≥ 2: 2N reruns on half maps with redrawn noise
+   * (`noiseRedrawSpread`): the summary gets an estimated SD of every median. Half maps only.
+   */
+  noiseDraws?: number;
+  /** `--noise-draw-seed`: seed of the redraws (default 1). */
+  noiseDrawSeed?: number;
 }
 
 /** Per-label medians. */
@@ -51,6 +59,10 @@ export interface LabelMedians {
   /** Occupancy relative to the label with the highest median occupancy. */
   relativeOccupancy: number;
   bfactorA2: number;
+  /** With `noiseDraws`: estimated SD over noise draws of the label's median occupancy (`noiseRedrawSpread`). */
+  occupancySd?: number;
+  /** With `noiseDraws`: estimated SD over noise draws of the label's median B, Å². */
+  bfactorSdA2?: number;
 }
 
 /** The summary printed (`--json`) and logged. */
@@ -69,6 +81,13 @@ export interface DecomposeSummary {
   occupancyMedian: number;
   bfactorMedianA2: number;
   labels?: LabelMedians[];
+  /**
+   * With `noiseDraws`: the estimated SD over independent noise draws of the whole molecule's median
+   * occupancy and B (Å²), from `draws` decompositions with the noise estimate redrawn and `draws`
+   * with ε × a noise draw added to the mean (`noiseRedrawSpread`), the seed, ε and each draw's
+   * medians (per label too). The maps written are from the original run only.
+   */
+  noiseRedraw?: { draws: number; seed: number; epsilon: number; occupancySd: number; bfactorSdA2: number; perDrawDifference: DecompositionMedians[]; perDrawMean: DecompositionMedians[] };
   warnings: string[];
   /** Input diagnostics of the map and its half maps (`src/diagnostics`): `{code, severity, message, evidence}`; their messages open `warnings`. */
   diagnostics: Finding[];
@@ -148,12 +167,25 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   // input diagnostics (masked, sharpened, identical halves …): warnings (printed once by the caller) and the summary's diagnostics
   progress('diagnostics', 0.02);
   const diag = await diagnoseCommandInput(input.volume, halves ? [halves[0].volume, halves[1].volume] : undefined);
-  const result = decompose(input.volume, {
+  const draws = opts.noiseDraws ?? 0;
+  if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2)) throw new RangeError(`--noise-draws must be 0 or an integer >= 2, got ${draws}`);
+  if (draws > 0 && !halves) throw new RangeError('--noise-draws needs --half-maps (the noise is redrawn from their difference)');
+  const share = 0.85 / (2 * draws + 1); // progress: the original run and each redraw's decomposition alike
+  const decomposeOptions = {
     ...opts,
-    halfMaps: halves ? [halves[0].volume, halves[1].volume] : undefined,
+    halfMaps: halves ? [halves[0].volume, halves[1].volume] as const : undefined,
     mask: mask?.volume.data,
-    onProgress: (p, f) => progress(p, 0.05 + 0.85 * f),
-  });
+  };
+  const result = decompose(input.volume, { ...decomposeOptions, onProgress: (p, f) => progress(p, 0.05 + share * f) });
+  const spread = draws > 0
+    ? noiseRedrawSpread(input.volume, decomposeOptions, {
+      draws,
+      seed: opts.noiseDrawSeed ?? 1,
+      finestBandA: result.bands.at(-1)?.resolutionA,
+      labels: labels?.volume.data,
+      onDraw: (k, n, f) => progress(`noise redraw ${k}/${n}`, 0.05 + share * (k + f)),
+    })
+    : undefined;
   progress('write', 0.92);
   const files: string[] = [];
   const label = (what: string) => [`occupy-ts ${OCCUPY_VERSION}: ${what}`];
@@ -177,6 +209,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     occupancyMedian: occMed,
     bfactorMedianA2: bMed,
     labels: labels ? labelMedians(result, labels.volume.data) : undefined,
+    noiseRedraw: spread ? { draws: spread.draws, seed: spread.seed, epsilon: spread.epsilon, occupancySd: spread.occupancySd, bfactorSdA2: spread.bfactorSdA2, perDrawDifference: spread.perDrawDifference, perDrawMean: spread.perDrawMean } : undefined,
     warnings: [...diag.warnings, ...result.warnings],
     diagnostics: diag.diagnostics,
     notes: result.notes,
@@ -184,6 +217,13 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     timingsS: result.timingsS,
     seconds: 0,
   };
+  if (spread && summary.labels) {
+    for (const row of summary.labels) {
+      const sd = spread.labels.find((l) => l.label === row.label);
+      row.occupancySd = sd?.occupancySd;
+      row.bfactorSdA2 = sd?.bfactorSdA2;
+    }
+  }
   await withOutputSet({ protect, inputLabel: 'input map' }, async (outputs) => {
     const write = async (name: string, vol: Volume, what: string) => {
       const p = join(outDir, name);
@@ -241,6 +281,11 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   return { summary, files: summary.files, result };
 }
 
+/** ` ± sd` with `digits` decimals, or nothing when `sd` is undefined. */
+function pm(sd: number | undefined, digits: number): string {
+  return sd === undefined ? '' : ` ± ${sd.toFixed(digits)}`;
+}
+
 /** The log / human-readable summary of a run. */
 export function formatDecomposeLog(s: DecomposeSummary): string {
   const lines = [
@@ -254,8 +299,9 @@ export function formatDecomposeLog(s: DecomposeSummary): string {
     `Reference B        : ${s.globalBA2.toFixed(1)} Å² (Guinier slope of the reference spectrum; B map = relative B + this)`,
     'Bands (centre Å, window sigma Å, reference amplitude, noise amplitude, usable fraction of the molecule):',
     ...s.bands.map((b) => `  ${b.resolutionA.toFixed(2).padStart(6)}  ${b.windowSigmaA.toFixed(1).padStart(5)}  ${b.referenceAmplitude.toExponential(3)}  ${b.noiseAmplitude.toExponential(3)}  ${(100 * b.usableFraction).toFixed(0).padStart(3)} %${b.usableFraction < 0.5 ? '  (mostly below noise)' : ''}`),
-    `Molecule           : ${s.moleculeVoxels} voxels; median occupancy ${s.occupancyMedian.toFixed(3)}, median B ${s.bfactorMedianA2.toFixed(1)} Å²`,
-    ...(s.labels ? ['Per label (median occupancy, relative, median B Å², voxels):', ...s.labels.map((l) => `  ${String(l.label).padStart(3)}  ${l.occupancy.toFixed(3)}  ${l.relativeOccupancy.toFixed(3)}  ${l.bfactorA2.toFixed(1)}  ${l.voxels}`)] : []),
+    `Molecule           : ${s.moleculeVoxels} voxels; median occupancy ${s.occupancyMedian.toFixed(3)}${pm(s.noiseRedraw?.occupancySd, 3)}, median B ${s.bfactorMedianA2.toFixed(1)}${pm(s.noiseRedraw?.bfactorSdA2, 1)} Å²`,
+    ...(s.labels ? [`Per label (median occupancy${s.noiseRedraw ? ' ± SD' : ''}, relative, median B Å²${s.noiseRedraw ? ' ± SD' : ''}, voxels):`, ...s.labels.map((l) => `  ${String(l.label).padStart(3)}  ${l.occupancy.toFixed(3)}${pm(l.occupancySd, 3)}  ${l.relativeOccupancy.toFixed(3)}  ${l.bfactorA2.toFixed(1)}${pm(l.bfactorSdA2, 1)}  ${l.voxels}`)] : []),
+    ...(s.noiseRedraw ? [`± SD over ${s.noiseRedraw.draws} noise redraws (seed ${s.noiseRedraw.seed}; ${s.noiseRedraw.draws} with the noise estimate redrawn, ${s.noiseRedraw.draws} with ${s.noiseRedraw.epsilon} × a noise draw added to the mean, SD = sqrt(SD_diff² + SD_mean²/ε²)): a difference between labels smaller than ~2 SD is not significant. Maps are from the original run only.`] : []),
     ...s.notes.map((n) => `Note: ${n}`),
     ...s.warnings.map((w) => `WARNING: ${w}`),
     'Occupancy is relative to the reference region (1 = best-ordered, fully occupied); B is a local Guinier slope, relative to that region plus the reference B.',

@@ -26,6 +26,8 @@ export interface DecomposeCliOptions {
   plot?: boolean;
   chimerax?: boolean;
   angpix?: number;
+  noiseDraws?: number;
+  noiseDrawSeed?: number;
   output?: string;
   keepOutputPath?: boolean;
   json?: boolean;
@@ -78,6 +80,8 @@ export async function run(mapPath: string, o: DecomposeCliOptions): Promise<void
       plot: o.plot === true,
       chimerax: o.chimerax,
       angpix: o.angpix,
+      noiseDraws: o.noiseDraws,
+      noiseDrawSeed: o.noiseDrawSeed,
       outputDir,
       outputStem,
       onProgress: (p, f) => reporter.progress(p, f),

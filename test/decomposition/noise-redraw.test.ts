@@ -15,7 +15,7 @@ import { decompose } from '../../src/decomposition/decompose.js';
 import { decompositionPhantom, type DecompositionPhantomOptions } from '../../src/decomposition/phantom.js';
 import { decompositionMedians, noiseRedrawSpread, phaseRandomised, redrawnHalfMaps } from '../../src/decomposition/noise-redraw.js';
 import type { Shape3 } from '../../src/core/volume.js';
-import { main } from '../../src/cli/index.js';
+import { runInProcess } from '../helpers/cli-run.js';
 import { decomposeFromFile } from '../../src/jobs/decompose-job.js';
 
 await loadFft();
@@ -101,19 +101,6 @@ test('redraw SD of the median B is > 0 and within a factor 3 of the SD over true
 
 // ---- the CLI
 
-async function runMain(args: string[]): Promise<{ code: number; stderr: string }> {
-  const err: string[] = [];
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((c: string | Uint8Array) => (err.push(String(c)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stderr: err.join('') };
-  } finally {
-    process.stderr.write = ew;
-    process.exitCode = undefined;
-  }
-}
-
 const ph = decompositionPhantom(base);
 const files = { map: join(dir, 'ph.mrc'), h1: join(dir, 'ph_h1.mrc'), h2: join(dir, 'ph_h2.mrc'), labels: join(dir, 'ph_labels.mrc') };
 writeFileSync(files.map, encodeMrc(ph.map));
@@ -123,7 +110,7 @@ writeFileSync(files.labels, encodeMrc({ data: Float32Array.from(ph.labels), shap
 
 test('CLI: --noise-draws 2 puts the SDs in the log and per label; without it there are none', async () => {
   const withDraws = join(dir, 'with');
-  let r = await runMain(['decompose', files.map, '--half-maps', files.h1, files.h2, '--labels', files.labels, '--noise-draws', '2', '--noise-draw-seed', '7', '-q', '-o', `${withDraws}/`]);
+  let r = await runInProcess(['decompose', files.map, '--half-maps', files.h1, files.h2, '--labels', files.labels, '--noise-draws', '2', '--noise-draw-seed', '7', '-q', '-o', `${withDraws}/`]);
   assert.equal(r.code, 0, r.stderr);
   const log = readFileSync(join(withDraws, 'log_decompose_ph.txt'), 'utf8');
   assert.match(log, /median B [-\d.]+ ± \d+\.\d Å²/);
@@ -143,7 +130,7 @@ test('CLI bad input: --noise-draws 1, --noise-draws without half maps: one error
     ['decompose', files.map, '--noise-draws', '3'],
     ['decompose', files.map, '--half-maps', files.h1, files.h2, '--noise-draws', '2', '--noise-draw-seed', '-1'],
   ]) {
-    const r = await runMain(args);
+    const r = await runInProcess(args);
     assert.notEqual(r.code, 0, `occupy ${args.join(' ')} succeeded`);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, `one error line, got: ${r.stderr}`);

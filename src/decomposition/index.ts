@@ -13,4 +13,5 @@ export { localBSharpen } from './sharpen.js';
 export { decompositionBands, type Band, type BandLayoutOptions } from './bands.js';
 export { decompositionPhantom, type DecompositionPhantom, type DecompositionPhantomOptions, type DecompositionDomain } from './phantom.js';
 export { scoreDecomposition, type DecompositionScore, type DomainScore } from './evaluate.js';
-export { noiseRedrawSpread, redrawnHalfMaps, phaseRandomised, decompositionMedians, MEAN_REDRAW_EPSILON, type NoiseRedrawOptions, type NoiseRedrawSpread, type DecompositionMedians, type RedrawPart } from './noise-redraw.js';
+export { noiseRedrawSpread, redrawnHalfMaps, phaseRandomised, MEAN_REDRAW_EPSILON, type NoiseRedrawOptions, type NoiseRedrawSpread, type RedrawPart } from './noise-redraw.js';
+export { decompositionMedians, type DecompositionMedians } from './medians.js';

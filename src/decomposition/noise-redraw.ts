@@ -8,8 +8,8 @@
 import type { Shape3, Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
 import { gaussianSampler, mulberry32 } from '../math/random.js';
-import { quantileWhere } from '../math/select.js';
-import { decompose, type DecomposeOptions, type DecomposeResult } from './decompose.js';
+import { decompose, type DecomposeOptions } from './decompose.js';
+import { decompositionMedians, type DecompositionMedians } from './medians.js';
 
 /**
  * A real map with the amplitude spectrum of `d` and random phases: the Fourier transform of `d`
@@ -104,42 +104,6 @@ export function redrawnHalfMaps(h1: Volume, h2: Volume, rand: () => number, part
     }
   }
   return [{ data: a, shape, voxelSizeA: h1.voxelSizeA }, { data: b, shape, voxelSizeA: h1.voxelSizeA }];
-}
-
-/** Medians of one decomposition (as `occupy decompose` reports them). */
-export interface DecompositionMedians {
-  /** Median occupancy over the molecule's voxels with a fit (≥ 1 usable band). */
-  occupancy: number;
-  /** Median B (Å²) over the molecule's voxels with a slope (≥ 2 usable bands). */
-  bfactorA2: number;
-  /** Per label (> 0, ascending), medians over the label's voxels with a fit (≥ 1 usable band). */
-  labels: { label: number; occupancy: number; bfactorA2: number }[];
-}
-
-/**
- * The whole-molecule and per-label medians of a decomposition.
- * @param r a result of {@link decompose}
- * @param labels optional label map on the result's box (integers > 0), length nx*ny*nz
- */
-export function decompositionMedians(r: DecomposeResult, labels?: ArrayLike<number>): DecompositionMedians {
-  const n = r.occupancy.data.length;
-  const buf = new Float32Array(n);
-  const used = r.bandsUsed.data;
-  const mol = r.molecule;
-  const med = (v: Float32Array, sel: (i: number) => boolean) => quantileWhere(v, sel, 0.5, buf).value;
-  const out: DecompositionMedians = {
-    occupancy: med(r.occupancy.data, (i) => mol[i] === 1 && used[i] > 0),
-    bfactorA2: med(r.bfactor.data, (i) => mol[i] === 1 && used[i] > 1),
-    labels: [],
-  };
-  if (labels) {
-    const ids = [...new Set(Array.from(labels, (v) => Math.round(v)))].filter((v) => v > 0).sort((a, b) => a - b);
-    for (const label of ids) {
-      const sel = (i: number) => Math.round(labels[i]) === label && used[i] > 0;
-      out.labels.push({ label, occupancy: med(r.occupancy.data, sel), bfactorA2: med(r.bfactor.data, sel) });
-    }
-  }
-  return out;
 }
 
 /** Settings of {@link noiseRedrawSpread}. */

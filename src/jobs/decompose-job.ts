@@ -19,7 +19,8 @@ import { decompose, type DecomposeOptions, type DecomposeResult } from '../decom
 import { localBSharpen } from '../decomposition/sharpen.js';
 import { trilinearResize } from '../filters/trilinear-resize.js';
 import { decomposeChimeraxScript } from '../decomposition/chimerax-script.js';
-import { noiseRedrawSpread, type DecompositionMedians } from '../decomposition/noise-redraw.js';
+import { noiseRedrawSpread } from '../decomposition/noise-redraw.js';
+import { decompositionMedians, type DecompositionMedians } from '../decomposition/medians.js';
 
 /** Options of {@link decomposeFromFile}. */
 export interface DecomposeFileOptions extends Omit<DecomposeOptions, 'halfMaps' | 'mask'> {
@@ -117,17 +118,10 @@ function median(values: Float32Array, sel: (i: number) => boolean): { value: num
   return quantileWhere(values, sel, 0.5, new Float32Array(values.length));
 }
 
-/** Per-label medians of occupancy and B over the voxels of each label (> 0) that have a fit. */
-export function labelMedians(r: DecomposeResult, labels: Float32Array): LabelMedians[] {
-  const ids = [...new Set(Array.from(labels, (v) => Math.round(v)))].filter((v) => v > 0).sort((a, b) => a - b);
-  const rows = ids.map((label) => {
-    const sel = (i: number) => Math.round(labels[i]) === label && r.bandsUsed.data[i] > 0;
-    const o = median(r.occupancy.data, sel);
-    return { label, voxels: o.count, occupancy: o.value, relativeOccupancy: Number.NaN, bfactorA2: median(r.bfactor.data, sel).value };
-  });
-  const best = Math.max(...rows.map((x) => (Number.isFinite(x.occupancy) ? x.occupancy : 0)));
-  for (const row of rows) row.relativeOccupancy = best > 0 ? row.occupancy / best : Number.NaN;
-  return rows;
+/** The summary's per-label rows: each label's medians ({@link decompositionMedians}) and its occupancy relative to the highest. */
+function labelMedians(m: DecompositionMedians): LabelMedians[] {
+  const best = Math.max(...m.labels.map((x) => (Number.isFinite(x.occupancy) ? x.occupancy : 0)));
+  return m.labels.map((l) => ({ label: l.label, voxels: l.voxels, occupancy: l.occupancy, relativeOccupancy: best > 0 ? l.occupancy / best : Number.NaN, bfactorA2: l.bfactorA2 }));
 }
 
 async function readInput(path: string, what: string, angpix?: number): Promise<MrcMap> {
@@ -190,8 +184,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   const files: string[] = [];
   const label = (what: string) => [`occupy-ts ${OCCUPY_VERSION}: ${what}`];
   const mol = result.molecule;
-  const occMed = median(result.occupancy.data, (i) => mol[i] === 1 && result.bandsUsed.data[i] > 0).value;
-  const bMed = median(result.bfactor.data, (i) => mol[i] === 1 && result.bandsUsed.data[i] > 1).value;
+  const medians = decompositionMedians(result, labels?.volume.data);
   let molCount = 0;
   for (let i = 0; i < mol.length; i++) molCount += mol[i];
   const summary: DecomposeSummary = {
@@ -206,9 +199,9 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     bands: result.bands.map((b) => ({ resolutionA: b.resolutionA, windowSigmaA: b.windowSigmaA, referenceAmplitude: b.referenceAmplitude, noiseAmplitude: b.noiseAmplitude, usableFraction: b.usableFraction })),
     globalBA2: result.globalBA,
     moleculeVoxels: molCount,
-    occupancyMedian: occMed,
-    bfactorMedianA2: bMed,
-    labels: labels ? labelMedians(result, labels.volume.data) : undefined,
+    occupancyMedian: medians.occupancy,
+    bfactorMedianA2: medians.bfactorA2,
+    labels: labels ? labelMedians(medians) : undefined,
     noiseRedraw: spread ? { draws: spread.draws, seed: spread.seed, epsilon: spread.epsilon, occupancySd: spread.occupancySd, bfactorSdA2: spread.bfactorSdA2, perDrawDifference: spread.perDrawDifference, perDrawMean: spread.perDrawMean } : undefined,
     warnings: [...diag.warnings, ...result.warnings],
     diagnostics: diag.diagnostics,

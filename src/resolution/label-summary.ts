@@ -5,6 +5,7 @@
 import { quantileByRank } from '../math/select.js';
 import { squaredDistanceTransform } from '../math/distance-transform.js';
 import type { Shape3 } from '../core/volume.js';
+import type { SubBox } from './sub-box.js';
 
 /** One label's row of {@link labelSummary}. */
 export interface LabelRow {
@@ -57,6 +58,8 @@ export function labelSummary(resolutionA: ArrayLike<number>, labels: ArrayLike<n
   if (labels.length !== n) throw new RangeError(`--labels has ${labels.length} voxels, the map ${n}`);
   if (mask && mask.length !== n) throw new RangeError(`mask has ${mask.length} voxels, the map ${n}`);
   if (pinned && pinned.length !== n) throw new RangeError(`pinned map has ${pinned.length} voxels, the map ${n}`);
+  const [nx, ny, nz] = blend?.shape ?? [n, 1, 1];
+  if (blend && nx * ny * nz !== n) throw new RangeError(`--labels has ${n} voxels, the box ${nx}x${ny}x${nz} needs ${nx * ny * nz}`);
   const counts = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     if (mask && !(mask[i] > 0.5)) continue;
@@ -65,8 +68,10 @@ export function labelSummary(resolutionA: ArrayLike<number>, labels: ArrayLike<n
     if (l > 0) counts.set(l, (counts.get(l) ?? 0) + 1);
   }
   const ids = [...counts.keys()].sort((x, y) => x - y);
-  const buffers = new Map<number, { values: Float32Array; k: number; pinned: number }>();
-  for (const l of ids) buffers.set(l, { values: new Float32Array(counts.get(l) ?? 0), k: 0, pinned: 0 });
+  // per label: its values, pinned count and (for the blend) the bounding box of its voxels in the mask
+  type Buffer = { values: Float32Array; k: number; pinned: number; bounds: SubBox };
+  const buffers = new Map<number, Buffer>();
+  for (const l of ids) buffers.set(l, { values: new Float32Array(counts.get(l) ?? 0), k: 0, pinned: 0, bounds: { lo: [nx, ny, nz], hi: [-1, -1, -1] } });
   for (let i = 0; i < n; i++) {
     if (mask && !(mask[i] > 0.5)) continue;
     const l = Math.round(labels[i]);
@@ -75,9 +80,21 @@ export function labelSummary(resolutionA: ArrayLike<number>, labels: ArrayLike<n
     if (!b) continue;
     b.values[b.k++] = resolutionA[i];
     if (pinned && pinned[i]) b.pinned++;
+    if (blend) {
+      const x = i % nx;
+      const y = Math.floor(i / nx) % ny;
+      const z = Math.floor(i / (nx * ny));
+      const { lo, hi } = b.bounds;
+      lo[0] = Math.min(lo[0], x);
+      hi[0] = Math.max(hi[0], x);
+      lo[1] = Math.min(lo[1], y);
+      hi[1] = Math.max(hi[1], y);
+      lo[2] = Math.min(lo[2], z);
+      hi[2] = Math.max(hi[2], z);
+    }
   }
   return ids.map((l) => {
-    const b = buffers.get(l) as { values: Float32Array; k: number; pinned: number };
+    const b = buffers.get(l) as Buffer;
     return {
       label: l,
       voxels: b.k,
@@ -85,32 +102,22 @@ export function labelSummary(resolutionA: ArrayLike<number>, labels: ArrayLike<n
       p10A: quantileByRank(b.values, b.k, 0.1),
       p90A: quantileByRank(b.values, b.k, 0.9),
       pinnedVoxels: b.pinned,
-      ...(blend ? { coreVoxels: coreVoxels(l, labels, mask, blend) } : {}),
+      ...(blend ? { coreVoxels: coreVoxels(l, b.bounds, labels, mask, blend) } : {}),
     };
   });
 }
 
 /**
  * Voxels of label `l` (inside the mask) farther than `blend.radiusA` from every voxel of another
- * label > 0: the distance transform of the other labels over `l`'s bounding box grown by the
- * radius (voxels beyond it are farther than the radius anyway).
+ * label > 0: the distance transform of the other labels over `l`'s bounding box `bounds` (its
+ * voxels in the mask) grown by the radius (voxels beyond it are farther than the radius anyway).
  */
-function coreVoxels(l: number, labels: ArrayLike<number>, mask: ArrayLike<number> | undefined, blend: LabelBlend): number {
+function coreVoxels(l: number, bounds: SubBox, labels: ArrayLike<number>, mask: ArrayLike<number> | undefined, blend: LabelBlend): number {
   const [nx, ny, nz] = blend.shape;
-  if (labels.length !== nx * ny * nz) throw new RangeError(`--labels has ${labels.length} voxels, the box ${nx}x${ny}x${nz} needs ${nx * ny * nz}`);
-  const lo = [nx, ny, nz];
-  const hi = [-1, -1, -1];
-  for (let z = 0, i = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) {
-    if (Math.round(labels[i]) !== l || (mask && !(mask[i] > 0.5))) continue;
-    if (x < lo[0]) lo[0] = x;
-    if (x > hi[0]) hi[0] = x;
-    if (y < lo[1]) lo[1] = y;
-    if (y > hi[1]) hi[1] = y;
-    if (z < lo[2]) lo[2] = z;
-    if (z > hi[2]) hi[2] = z;
-  }
-  if (hi[0] < 0) return 0;
+  if (bounds.hi[0] < 0) return 0;
   const n = [nx, ny, nz];
+  const lo = [...bounds.lo];
+  const hi = [...bounds.hi];
   for (let a = 0; a < 3; a++) {
     const grow = Math.ceil(blend.radiusA / blend.voxelSizeA[a]) + 1;
     lo[a] = Math.max(0, lo[a] - grow);

@@ -62,16 +62,26 @@ export function localBSharpen(map: Volume, bands: readonly Band[], bRelative: Fl
   // spacing above it) left a gap below the second
   const shells = bands.map(shell);
   const sLast = bands[bands.length - 1].centrePerA;
-  const sumAt = (k: number) => {
+  const total = (k: number) => {
     let t = 0;
     for (const h of shells) t += h(k);
-    return t > 1 || (k >= bands[0].centrePerA && k <= sLast && t > 0) ? t : 1;
+    return t;
   };
+  /** What the shells at frequency k (summing to t) are divided by. */
+  const norm = (k: number, t: number) => (t > 1 || (k >= bands[0].centrePerA && k <= sLast && t > 0) ? t : 1);
   const first = bands[0];
-  const low = filtered((k) => (k < first.centrePerA ? Math.max(0, 1 - shells.reduce((t, h) => t + h(k), 0) / sumAt(k)) : 0));
+  const low = filtered((k) => {
+    if (k >= first.centrePerA) return 0;
+    const t = total(k);
+    return Math.max(0, 1 - t / norm(k, t));
+  });
   out.set(low);
   bands.forEach((b, k) => {
-    const bk = filtered((f) => shells[k](f) / sumAt(f));
+    // the sum over all shells only where this shell is non-zero
+    const bk = filtered((f) => {
+      const h = shells[k](f);
+      return h === 0 ? 0 : h / norm(f, total(f));
+    });
     const s2 = (b.centrePerA * b.centrePerA) / 4;
     for (let i = 0; i < n; i++) {
       if (usableBands[i] <= k) continue;

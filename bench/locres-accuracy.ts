@@ -5,6 +5,7 @@
  *  `--no-grid-median` / `--no-broadening` turn off localFsc's grid median / Hann broadening correction; `--cases heldout` six cases not used to fit the SNR-aware threshold, `all-heldout` both sets,
  *  `validation` four more, `everything` all of them, `fresh` / `fresh2` eight / six random ones, never fitted on;
  *  `random[:SEED0[:N]]` N cases drawn at random from seeds SEED0… and made the way the shared references were (`referenceStyleHalfMaps`, the calibration set since the second refit);
+ *  `layout[:SEED0[:N]]` the same with `synth_halves128`'s layout (finest / mid / coarse / finest, `referenceLayoutCase`);
  *  `--fit-threshold [--sample-z Z]` (default Z the built-in 0.3) prints each case's zero-bias threshold and the fitted `t = a + b·ln C₀`;
  *  `--ab a,b` runs with that rule instead of the built-in one; `--window-cap A` / `--window-factor F`: the
  *  default window capped at A Å / F × the global resolution instead of 6 × (issue 16: tried for the
@@ -28,7 +29,7 @@ import { defaultWindow, localFsc, lowFrequencySnr, maskedGlobalFsc, SAMPLE_THRES
 import { resolutionAtThreshold } from '../src/resolution/fsc.js';
 import { relionLocalResolution } from '../src/resolution/relion-locres.js';
 import { monogenicLocalResolution } from '../src/resolution/monogenic.js';
-import { fourDomainHalfMaps, randomLocresCase, referenceStyleHalfMaps } from '../src/resolution/half-map-phantom.js';
+import { fourDomainHalfMaps, randomLocresCase, referenceLayoutCase, referenceStyleHalfMaps } from '../src/resolution/half-map-phantom.js';
 import { labelSummary } from '../src/resolution/label-summary.js';
 import { labelInterior } from '../src/resolution/accuracy.js';
 import { printTable } from './markdown-table.js';
@@ -74,12 +75,13 @@ if ((which === 'all' || which === 'halves' || which === 'all-heldout' || which =
     mask: (await rd('truth_mask.mrc.gz')).data, relionOwn: (await rd('relion_locres_sampling10.mrc.gz')).data,
   });
 }
-if (which.startsWith('random')) {
+if (which.startsWith('random') || which.startsWith('layout')) {
   // --cases random[:SEED0[:N]]: N cases (default 16) drawn from seeds SEED0… (default 1000) over
-  // the acceptance ranges, made the way the shared references were (referenceStyleHalfMaps)
-  const [, s0 = '1000', cnt = '16'] = which.split(':');
+  // the acceptance ranges, made the way the shared references were (referenceStyleHalfMaps);
+  // --cases layout[:SEED0[:N]]: the same with synth_halves128's layout (referenceLayoutCase)
+  const [kind, s0 = which.startsWith('layout') ? '1' : '1000', cnt = '16'] = which.split(':');
   for (let k = 0; k < Number(cnt); k++) {
-    const d = randomLocresCase(Number(s0) + k);
+    const d = kind === 'layout' ? referenceLayoutCase(Number(s0) + k) : randomLocresCase(Number(s0) + k);
     const p = referenceStyleHalfMaps(d.voxelSizeA, d.resolutionsA, d.snr, d.seed);
     cases.push({ name: `reference-style ${d.voxelSizeA} Å, ${d.resolutionsA.join('/')} Å, SNR ${d.snr}, seed ${d.seed}`, half1: p.half1, half2: p.half2, truth: p.truthResolutionA, labels: p.labels, mask: p.mask });
   }

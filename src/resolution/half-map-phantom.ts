@@ -211,3 +211,20 @@ export function randomLocresCase(seed: number): RandomLocresCase {
   const snr = Math.round((2 + 2 * rnd()) * 10) / 10;
   return { voxelSizeA, resolutionsA, snr, seed };
 }
+
+/**
+ * Draw a local-resolution test case with `synth_halves128`'s layout (finest / mid / coarse /
+ * finest, as its 3 / 5 / 8 / 3 Å) from a seed: voxel size 0.9–1.5 Å (0.01 Å steps); finest
+ * max(3, 2.2 × voxel size) rounded up to 0.5 Å, plus 0–1 Å; mid 1.5–2.5 Å coarser; coarse
+ * 2.5–3.5 Å coarser than mid, at most 10 Å (0.5 Å steps); SNR 2–4 (0.1 steps). Deterministic;
+ * build the maps with `referenceStyleHalfMaps(c.voxelSizeA, c.resolutionsA, c.snr, c.seed)`.
+ */
+export function referenceLayoutCase(seed: number): RandomLocresCase {
+  const rnd = mulberry32(seed * 104729 + 7);
+  const voxelSizeA = Math.round((0.9 + 0.6 * rnd()) * 100) / 100;
+  const finest = Math.max(3, Math.ceil(2.2 * voxelSizeA * 2) / 2) + Math.round(rnd() * 2) / 2;
+  const mid = finest + 1.5 + Math.round(rnd() * 2) / 2;
+  const coarse = Math.min(10, mid + 2.5 + Math.round(rnd() * 2) / 2);
+  const snr = Math.round((2 + 2 * rnd()) * 10) / 10;
+  return { voxelSizeA, resolutionsA: [finest, mid, coarse, finest], snr, seed };
+}

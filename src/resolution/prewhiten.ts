@@ -16,7 +16,70 @@
  */
 import type { Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
+import { mulberry32 } from '../math/random.js';
 import { assertSameHalfMapGrid, shellIndex } from './fsc.js';
+
+/**
+ * A shell whose mean power is below this share of the strongest shell's is *empty*: it holds only
+ * float round-off (10⁻¹⁴–10⁻¹⁷ of the strongest shell in half maps low-passed at their finest
+ * resolution, as `../shared/reference/synth_halves128` is beyond 3 Å), never noise: the radial
+ * power of a cryo-EM map spans at most ~10⁶ between its strongest shell and Nyquist.
+ */
+export const EMPTY_SHELL_SHARE = 1e-10;
+
+/** Which Fourier shells of a box are empty ({@link EMPTY_SHELL_SHARE}), by frequency. */
+export interface EmptyShells {
+  /** Shell spacing, 1/Å: shell s covers |f| within (s ± 0.5) · shellWidthPerA. */
+  shellWidthPerA: number;
+  /** 1 where the shell is empty, one entry per shell s = 0, 1, … (shell 0 is never empty). */
+  empty: Uint8Array;
+}
+
+/** Options of {@link prewhitenHalfMaps}. */
+export interface PrewhitenOptions {
+  /**
+   * Empty shells to fill with noise, by frequency: pass {@link emptyShells} of the whole box when
+   * the half maps given are a sub-box cut from it (a sub-box's wrap-around edge puts power into
+   * every shell, so emptiness cannot be seen on it). Default: detected on the half maps given.
+   */
+  empty?: EmptyShells;
+  /** Seed of the noise put into empty shells (default 1). */
+  seed?: number;
+}
+
+function emptyFromPower(power: Float64Array, count: Float64Array, shellWidthPerA: number): EmptyShells {
+  let strongest = 0;
+  for (let s = 1; s < power.length; s++) if (count[s] > 0) strongest = Math.max(strongest, power[s] / count[s]);
+  const empty = new Uint8Array(power.length);
+  for (let s = 1; s < power.length; s++) empty[s] = count[s] > 0 && power[s] / count[s] < EMPTY_SHELL_SHARE * strongest ? 1 : 0;
+  return { shellWidthPerA, empty };
+}
+
+/**
+ * The empty Fourier shells of two half maps ({@link EMPTY_SHELL_SHARE} of the strongest shell's
+ * mean power in their sum): where they were low-passed, nothing but float round-off is left. One
+ * forward transform of the whole box.
+ * @param half1 first half map (x fastest); not modified
+ * @param half2 second half map, same box and voxel size; not modified
+ * @throws RangeError / TypeError when the half maps' boxes or voxel sizes differ
+ * @see shared/spec/local-resolution.md §2.7
+ */
+export function emptyShells(half1: Volume, half2: Volume): EmptyShells {
+  assertSameHalfMapGrid(half1, half2);
+  const sum = new Float32Array(half1.data.length);
+  for (let i = 0; i < sum.length; i++) sum[i] = half1.data[i] + half2.data[i];
+  const spec = rfft3d(sum, half1.shape);
+  const { shell, shellWidthPerA } = shellIndex(half1.shape, half1.voxelSizeA);
+  let maxShell = 0;
+  for (let q = 0; q < shell.length; q++) if (shell[q] > maxShell) maxShell = shell[q];
+  const power = new Float64Array(maxShell + 1);
+  const count = new Float64Array(maxShell + 1);
+  for (let q = 0; q < shell.length; q++) {
+    power[shell[q]] += spec[2 * q] * spec[2 * q] + spec[2 * q + 1] * spec[2 * q + 1];
+    count[shell[q]]++;
+  }
+  return emptyFromPower(power, count, shellWidthPerA);
+}
 
 /**
  * Whiten two half maps by their common radial power: every Fourier component of shell s (shells
@@ -24,16 +87,24 @@ import { assertSameHalfMapGrid, shellIndex } from './fsc.js';
  * `P(s) = mean over the shell of (|F1|² + |F2|²)/2`; the DC component and shells without power
  * are set to 0 (the maps come out with zero mean).
  *
+ * Empty shells ({@link EmptyShells}: half maps low-passed at their finest resolution hold only
+ * float round-off beyond it) are filled instead with independent seeded noise of the same unit
+ * power in each half, so their FSC is 0 up to what a window leaks into them. Dividing
+ * by round-off would do the same by accident on the whole box, but on a sub-box the round-off is
+ * swamped by the cut's wrap-around edge, which the windows never reach: the shells came out empty
+ * where the windows are, the passband's leakage through the window correlated them, and the finest
+ * domain read 0.5–0.8 Å too fine on maps whose mask fills little of the box (issue 16).
+ *
  * @param half1 first half map (data length nx*ny*nz, index (z*ny+y)*nx+x); not modified
  * @param half2 second half map, same box and voxel size; not modified
  * @returns the two whitened maps (new arrays, same geometry; unit-free)
  * @throws RangeError / TypeError when the half maps' boxes or voxel sizes differ
  */
-export function prewhitenHalfMaps(half1: Volume, half2: Volume): [Volume, Volume] {
+export function prewhitenHalfMaps(half1: Volume, half2: Volume, options: PrewhitenOptions = {}): [Volume, Volume] {
   assertSameHalfMapGrid(half1, half2);
   const s1 = rfft3d(half1.data, half1.shape);
   const s2 = rfft3d(half2.data, half2.shape);
-  const { shell } = shellIndex(half1.shape, half1.voxelSizeA);
+  const { shell, shellWidthPerA } = shellIndex(half1.shape, half1.voxelSizeA);
   let maxShell = 0;
   for (let q = 0; q < shell.length; q++) if (shell[q] > maxShell) maxShell = shell[q];
   const power = new Float64Array(maxShell + 1);
@@ -45,9 +116,30 @@ export function prewhitenHalfMaps(half1: Volume, half2: Volume): [Volume, Volume
   }
   const gain = new Float64Array(maxShell + 1);
   for (let s = 1; s <= maxShell; s++) gain[s] = power[s] > 0 ? 1 / Math.sqrt(power[s] / count[s]) : 0;
+  // empty shells of this box: detected here, or mapped by frequency from the whole box's
+  const given = options.empty;
+  const own = given ? undefined : emptyFromPower(power, count, shellWidthPerA);
+  const empty = new Uint8Array(maxShell + 1);
+  for (let s = 1; s <= maxShell; s++) {
+    if (own) empty[s] = own.empty[s];
+    else if (given) empty[s] = given.empty[Math.min(given.empty.length - 1, Math.round((s * shellWidthPerA) / given.shellWidthPerA))];
+  }
+  // uniform deviates with E|F|² = 1 (as every whitened shell): each window's transform mixes
+  // hundreds of them, so its components are Gaussian to the central limit, and they cost a
+  // quarter of Box–Muller's time (~8 M components in an empty band at 256³)
+  const rand = mulberry32(((options.seed ?? 1) * 2654435761) >>> 0);
+  const span = 2 * Math.sqrt(1.5); // uniform on ±sqrt(3/2): variance 1/2 per real and imaginary part
   for (let q = 0; q < shell.length; q++) {
-    const g = gain[shell[q]];
+    const s = shell[q];
     const i = 2 * q;
+    if (empty[s]) {
+      s1[i] = span * (rand() - 0.5);
+      s1[i + 1] = span * (rand() - 0.5);
+      s2[i] = span * (rand() - 0.5);
+      s2[i + 1] = span * (rand() - 0.5);
+      continue;
+    }
+    const g = gain[s];
     s1[i] *= g;
     s1[i + 1] *= g;
     s2[i] *= g;

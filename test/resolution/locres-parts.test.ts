@@ -11,7 +11,8 @@ import { loadFft, rfft3d } from '../../src/math/fft.js';
 import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
 import { fourierShellCorrelation, shellIndex } from '../../src/resolution/fsc.js';
 import { labelSummary } from '../../src/resolution/label-summary.js';
-import { prewhitenHalfMaps } from '../../src/resolution/prewhiten.js';
+import { emptyShells, prewhitenHalfMaps } from '../../src/resolution/prewhiten.js';
+import { cutSubBox } from '../../src/resolution/sub-box.js';
 import { fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from '../../src/resolution/locres-uncertainty.js';
 import { fftFriendlySize, relionLocalResolution } from '../../src/resolution/relion-locres.js';
 import { halfMapPhantom } from '../../src/resolution/half-map-phantom.js';
@@ -72,6 +73,69 @@ describe('pre-whitening', () => {
     }
     assert.ok(Math.abs(s1[0]) < 1e-3, 'DC removed');
     for (let k = 1; k < 16; k++) assert.ok(Math.abs(p[k] / c[k] - 1) < 1e-3, `shell ${k} power ${p[k] / c[k]}`);
+  });
+});
+
+describe('pre-whitening of half maps low-passed at their finest resolution (empty shells)', () => {
+  // signal and noise both cut off at 4 Å (1 Å voxels, 40³; OccuPy's low-pass mask keeps part of
+  // shell 11): shells 12 and beyond hold round-off only
+  const n = 40;
+  const shape: Shape3 = [n, n, n];
+  let h1: Volume;
+  let h2: Volume;
+  before(async () => {
+    await loadFft();
+    const signal = lowpassHard(noise(shape, 11, 5), 4, 'centred');
+    const e1 = lowpassHard(noise(shape, 12), 4, 'centred').data;
+    const e2 = lowpassHard(noise(shape, 13), 4, 'centred').data;
+    h1 = { ...signal, data: signal.data.map((v, i) => v + e1[i]) };
+    h2 = { ...signal, data: signal.data.map((v, i) => v + e2[i]) };
+  });
+  /** FSC and mean power per shell (0 … 19) of two maps. */
+  function shells(a: Volume, b: Volume) {
+    const s1 = rfft3d(a.data, a.shape);
+    const s2 = rfft3d(b.data, b.shape);
+    const { shell } = shellIndex(a.shape, a.voxelSizeA);
+    const x = new Float64Array(20), p1 = new Float64Array(20), p2 = new Float64Array(20), c = new Float64Array(20);
+    for (let q = 0; q < shell.length; q++) {
+      const k = shell[q];
+      if (k >= 20) continue;
+      x[k] += s1[2 * q] * s2[2 * q] + s1[2 * q + 1] * s2[2 * q + 1];
+      p1[k] += s1[2 * q] ** 2 + s1[2 * q + 1] ** 2;
+      p2[k] += s2[2 * q] ** 2 + s2[2 * q + 1] ** 2;
+      c[k]++;
+    }
+    return { fsc: Array.from(x, (v, k) => v / Math.sqrt(p1[k] * p2[k])), power: Array.from(p1, (v, k) => (v + p2[k]) / (2 * c[k])), count: c };
+  }
+  it('finds the empty shells beyond the cut-off and none below it', () => {
+    const e = emptyShells(h1, h2);
+    assert.deepEqual(Array.from(e.empty.subarray(0, 12)), new Array(12).fill(0), 'shells 0–11 hold signal and noise');
+    for (let k = 12; k < 20; k++) assert.equal(e.empty[k], 1, `shell ${k} (${(n / k).toFixed(2)} Å) is empty`);
+    // noise to Nyquist: nothing is empty
+    const full = { ...h1, data: h1.data.map((v, i) => v + 0.1 * noise(shape, 14).data[i]) };
+    assert.equal(emptyShells(full, h2).empty.reduce((u, v) => u + v, 0), 0);
+  });
+  it('fills them with independent noise of unit power (FSC about 0) and leaves the other shells as before', () => {
+    const [w1, w2] = prewhitenHalfMaps(h1, h2);
+    const before = shells(h1, h2);
+    const after = shells(w1, w2);
+    for (let k = 1; k < 12; k++) assert.ok(Math.abs(before.fsc[k] - after.fsc[k]) < 1e-3, `shell ${k}: ${before.fsc[k]} vs ${after.fsc[k]}`);
+    for (let k = 12; k < 20; k++) {
+      assert.ok(Math.abs(after.power[k] - 1) < 0.15, `shell ${k} power ${after.power[k]}`);
+      assert.ok(Math.abs(after.fsc[k]) < 4 / Math.sqrt(after.count[k]), `shell ${k} FSC ${after.fsc[k]} (${after.count[k]} samples)`);
+    }
+  });
+  it('a sub-box given the whole box\'s empty shells has them filled too; without, its cut edge fills them', () => {
+    const lo: [number, number, number] = [6, 6, 6];
+    const hi: [number, number, number] = [33, 33, 33];
+    const c1 = cutSubBox(h1.data, shape, { lo, hi }, h1.voxelSizeA);
+    const c2 = cutSubBox(h2.data, shape, { lo, hi }, h2.voxelSizeA);
+    // the sub-box (28³) has shells of 1/28 Å⁻¹: its shells 9 and beyond lie in the whole box's 13 and beyond
+    const fsc = (v: [Volume, Volume]) => shells(v[0], v[1]).fsc;
+    const given = fsc(prewhitenHalfMaps(c1, c2, { empty: emptyShells(h1, h2) }));
+    const own = emptyShells(c1, c2);
+    assert.equal(own.empty.reduce((u, v) => u + v, 0), 0, 'the cut edge puts power into every shell of the sub-box');
+    for (let k = 9; k < 14; k++) assert.ok(Math.abs(given[k]) < 0.15, `shell ${k}: FSC ${given[k]} with the whole box's empty shells`);
   });
 });
 

@@ -172,6 +172,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         thresholdRule: r.thresholdRule,
         lowFrequencySnr: r.lowFrequencySnr,
         whitened: r.whitened,
+        ...(r.emptyBeyondA !== undefined ? { emptyBeyondA: r.emptyBeyondA } : {}),
         gridMedian: r.gridMedian,
         broadeningShare: r.broadeningShare,
         points: r.points,
@@ -281,6 +282,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       ...(o.method === 'localfsc'
         ? [
             ...(o.relion ? [`Pinned windows     : ${stats.pinnedWindows} of ${stats.points} never fell below 0.143 (RELION then reports Nyquist)`] : [`Global resolution  : ${Number(stats.globalResolutionA).toFixed(2)} Å (FSC 0.143${o.mask ? ', soft-masked' : ''})`]),
+            ...(stats.emptyBeyondA !== undefined ? [`Half maps' content : nothing beyond ${Number(stats.emptyBeyondA).toFixed(2)} Å (low-passed: float round-off only); those shells were filled with noise before the windows were cut, so no value is much finer than that`] : []),
             `Windows evaluated  : ${stats.points}`,
             `Outside the mask   : ${o.lowestResolution} Å (background)`,
           ]

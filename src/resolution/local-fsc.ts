@@ -11,7 +11,7 @@ import { assertSameHalfMapGrid, fourierShellCorrelation, fscFromSpectra, resolut
 import { inscribedEllipsoidMask } from '../math/inscribed-ellipsoid.js';
 import { quantileByRank } from '../math/select.js';
 import { softenMask } from './soft-mask.js';
-import { emptyShells, prewhitenHalfMaps } from './prewhiten.js';
+import { emptyBeyondA, emptyShells, prewhitenHalfMaps, prewhitenWithEmptyShells, type EmptyShells } from './prewhiten.js';
 import { cutSubBox, pasteSubBox, regionSubBox } from './sub-box.js';
 import { DEFAULT_INTERVAL_Z, fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from './locres-uncertainty.js';
 
@@ -294,6 +294,12 @@ export interface LocalFscResult {
   finestA: number;
   /** Whether the halves were pre-whitened. */
   whitened: boolean;
+  /**
+   * When the half maps hold nothing beyond some resolution (low-passed: float round-off only,
+   * `prewhiten.ts`), that resolution in Å; those shells were filled with noise before the windows
+   * were cut, so no reading can be much finer. Undefined with noise to Nyquist or without whitening.
+   */
+  emptyBeyondA?: number;
   /** Whether the grid values were replaced by their neighbourhood median (`gridMedian`). */
   gridMedian: boolean;
   /** Share of the Hann window's spectral variance removed from each crossing (0 = no correction; see {@link hannBroadeningCorrection}). */
@@ -460,15 +466,19 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   // since the sub-box's cut edge puts power into every shell (prewhiten.ts)
   let in1: Volume = half1;
   let in2: Volume = half2;
+  let empty: EmptyShells | undefined;
   if (whitened) {
     const wBox = regionSubBox(region, shape, w + 2 * s);
     if (wBox) {
-      const empty = emptyShells(half1, half2);
+      empty = emptyShells(half1, half2);
       const [w1, w2] = prewhitenHalfMaps(cutSubBox(half1.data, shape, wBox, a0), cutSubBox(half2.data, shape, wBox, a0), { empty });
       in1 = { data: pasteSubBox(w1.data, shape, wBox), shape, voxelSizeA: [...a0] };
       in2 = { data: pasteSubBox(w2.data, shape, wBox), shape, voxelSizeA: [...a0] };
     } else {
-      [in1, in2] = prewhitenHalfMaps(half1, half2);
+      const r = prewhitenWithEmptyShells(half1, half2);
+      in1 = r.half1;
+      in2 = r.half2;
+      empty = r.empty;
     }
   }
   let noise1: Volume | undefined;
@@ -607,6 +617,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
     pinnedVoxels,
     finestA: 2 * a,
     whitened,
+    emptyBeyondA: empty ? emptyBeyondA(empty, 0.5 / a) : undefined,
     gridMedian: options.gridMedian ?? true,
     broadeningShare: share,
     globalResolutionA,

@@ -114,6 +114,16 @@ export function emptyShells(half1: Volume, half2: Volume): EmptyShells {
  * @throws RangeError / TypeError when the half maps' boxes or voxel sizes differ
  */
 export function prewhitenHalfMaps(half1: Volume, half2: Volume, options: PrewhitenOptions = {}): [Volume, Volume] {
+  const r = prewhitenWithEmptyShells(half1, half2, options);
+  return [r.half1, r.half2];
+}
+
+/**
+ * {@link prewhitenHalfMaps}, also returning the empty shells it filled (`options.empty`, or those
+ * it found on the maps given).
+ * @throws RangeError / TypeError when the half maps' boxes or voxel sizes differ
+ */
+export function prewhitenWithEmptyShells(half1: Volume, half2: Volume, options: PrewhitenOptions = {}): { half1: Volume; half2: Volume; empty: EmptyShells } {
   assertSameHalfMapGrid(half1, half2);
   const s1 = rfft3d(half1.data, half1.shape);
   const s2 = rfft3d(half2.data, half2.shape);
@@ -158,9 +168,25 @@ export function prewhitenHalfMaps(half1: Volume, half2: Volume, options: Prewhit
     s2[i] *= g;
     s2[i + 1] *= g;
   }
-  return [
-    { data: irfft3d(s1, half1.shape), shape: half1.shape, voxelSizeA: [...half1.voxelSizeA] },
-    { data: irfft3d(s2, half2.shape), shape: half2.shape, voxelSizeA: [...half2.voxelSizeA] },
-  ];
+  return {
+    half1: { data: irfft3d(s1, half1.shape), shape: half1.shape, voxelSizeA: [...half1.voxelSizeA] },
+    half2: { data: irfft3d(s2, half2.shape), shape: half2.shape, voxelSizeA: [...half2.voxelSizeA] },
+    empty: given ?? (own as EmptyShells),
+  };
+}
+
+/**
+ * Where the empty shells begin: the resolution (Å) of the inner edge of the first shell from which
+ * every shell up to Nyquist is empty, i.e. the half maps were low-passed there; undefined when the
+ * shell at Nyquist holds power (noise to Nyquist, as in unfiltered half maps).
+ * @param e empty shells of a box, e.g. from {@link emptyShells}
+ * @param nyquistPerA the box's Nyquist frequency, 1/Å (1/(2a) for voxel size a)
+ */
+export function emptyBeyondA(e: EmptyShells, nyquistPerA: number): number | undefined {
+  const last = Math.min(e.empty.length - 1, Math.floor(nyquistPerA / e.shellWidthPerA));
+  if (last < 1 || !e.empty[last]) return undefined;
+  let first = last;
+  while (first > 1 && e.empty[first - 1]) first--;
+  return 1 / ((first - 0.5) * e.shellWidthPerA);
 }
 

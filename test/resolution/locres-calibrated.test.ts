@@ -15,7 +15,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMrc, writeMrc } from '../../src/io/mrc/index.js';
@@ -95,6 +95,9 @@ describe('calibrated local FSC on synth_halves128 (CLI)', { skip }, () => {
     assert.ok(Math.abs(s.pinnedPercent - (100 * pinnedCount) / inMask) < 1e-6);
     assert.ok(ordered, 'low ≤ value ≤ high inside the mask');
     assert.equal(s.whitened, true);
+    // the reference's half maps hold nothing beyond 3 Å: said in --json and the log
+    assert.ok(s.emptyBeyondA > 2.7 && s.emptyBeyondA < 3.2, `emptyBeyondA ${s.emptyBeyondA}`);
+    assert.match(readFileSync(join(dir, 'locres_h_log.txt'), 'utf8'), /Half maps' content : nothing beyond [23]\.\d\d Å/);
     // labels: four domains, the 3 Å ones (1, 4) finer than the 5 Å one, finer than the 8 Å one
     assert.deepEqual(s.labels.map((l: { label: number }) => l.label), [1, 2, 3, 4]);
     const med = s.labels.map((l: { medianA: number }) => l.medianA);
@@ -196,6 +199,8 @@ describe('calibrated local FSC where the mask fills little of the box (pre-white
     const region = Uint8Array.from(p.mask, (v) => (v > 0.5 ? 1 : 0));
     const ours = localFsc(p.half1, p.half2, { mask: p.mask });
     assert.ok(regionSubBox(region, p.half1.shape, ours.windowVoxels + 2 * ours.stepVoxels), 'the sub-box path is taken');
+    // the halves hold nothing beyond the finest domain's 3 Å (reported in the result, log and --json)
+    assert.ok(ours.emptyBeyondA !== undefined && ours.emptyBeyondA > 2.8 && ours.emptyBeyondA < 3.2, `empty beyond ${ours.emptyBeyondA} Å`);
     const rel = relionLocalResolution(p.half1, p.half2, { samplingA: 10, mask: p.mask });
     const a = accuracy(ours.resolution.data, p.truthResolutionA, p.mask, ours.finestA);
     const b = accuracy(rel.resolution.data, p.truthResolutionA, p.mask, 2.18);

@@ -11,7 +11,7 @@ import { loadFft, rfft3d } from '../../src/math/fft.js';
 import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
 import { fourierShellCorrelation, shellIndex } from '../../src/resolution/fsc.js';
 import { labelSummary } from '../../src/resolution/label-summary.js';
-import { emptyShells, prewhitenHalfMaps } from '../../src/resolution/prewhiten.js';
+import { emptyBeyondA, emptyShells, prewhitenHalfMaps } from '../../src/resolution/prewhiten.js';
 import { cutSubBox } from '../../src/resolution/sub-box.js';
 import { fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from '../../src/resolution/locres-uncertainty.js';
 import { fftFriendlySize, relionLocalResolution } from '../../src/resolution/relion-locres.js';
@@ -114,6 +114,9 @@ describe('pre-whitening of half maps low-passed at their finest resolution (empt
     // noise to Nyquist: nothing is empty
     const full = { ...h1, data: h1.data.map((v, i) => v + 0.1 * noise(shape, 14).data[i]) };
     assert.equal(emptyShells(full, h2).empty.reduce((u, v) => u + v, 0), 0);
+    // where the empty band begins: the inner edge of shell 12, 40 / 11.5 Å
+    assert.ok(Math.abs((emptyBeyondA(e, 0.5) ?? 0) - 40 / 11.5) < 1e-9, `${emptyBeyondA(e, 0.5)}`);
+    assert.equal(emptyBeyondA(emptyShells(full, h2), 0.5), undefined);
   });
   it('fills them with independent noise of unit power (FSC about 0) and leaves the other shells as before', () => {
     const [w1, w2] = prewhitenHalfMaps(h1, h2);

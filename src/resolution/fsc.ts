@@ -24,12 +24,28 @@ export interface FscCurve {
  */
 export function shellIndex(shape: Shape3, voxelSizeA: readonly number[]): { shell: Int32Array; nShells: number; shellWidthPerA: number } {
   const [nx, ny, nz] = shape;
+  const shell = new Int32Array(((nx >> 1) + 1) * ny * nz);
+  let maxShell = 0;
+  const df = visitShells(shape, voxelSizeA, (q, s) => {
+    shell[q] = s;
+    if (s > maxShell) maxShell = s;
+  });
+  // shells up to Nyquist of the finest axis only: beyond, shells are incomplete (corners)
+  const nyquistShell = Math.floor(Math.min(...[0, 1, 2].map((i) => 0.5 / voxelSizeA[i])) / df);
+  return { shell, nShells: Math.min(maxShell, nyquistShell) + 1, shellWidthPerA: df };
+}
+
+/**
+ * Visit every half-spectrum sample with its shell (numbered as {@link shellIndex} does), without
+ * storing an index array of the whole box.
+ * @param visit called with the complex index q ((z*ny+y)*hx + x) and the shell
+ * @returns the shell spacing Δf, 1/Å
+ */
+export function visitShells(shape: Shape3, voxelSizeA: readonly number[], visit: (q: number, shell: number) => void): number {
+  const [nx, ny, nz] = shape;
   const hx = (nx >> 1) + 1;
   const edges = [0, 1, 2].map((i) => shape[i] * voxelSizeA[i]);
-  const lMax = Math.max(...edges);
-  const df = 1 / lMax;
-  const shell = new Int32Array(hx * ny * nz);
-  let maxShell = 0;
+  const df = 1 / Math.max(...edges);
   for (let z = 0; z < nz; z++) {
     const fz = (z <= nz - z ? z : z - nz) / edges[2];
     for (let y = 0; y < ny; y++) {
@@ -37,15 +53,11 @@ export function shellIndex(shape: Shape3, voxelSizeA: readonly number[]): { shel
       const o = (z * ny + y) * hx;
       for (let x = 0; x < hx; x++) {
         const fx = x / edges[0];
-        const s = Math.round(Math.sqrt(fx * fx + fy * fy + fz * fz) / df);
-        shell[o + x] = s;
-        if (s > maxShell) maxShell = s;
+        visit(o + x, Math.round(Math.sqrt(fx * fx + fy * fy + fz * fz) / df));
       }
     }
   }
-  // shells up to Nyquist of the finest axis only: beyond, shells are incomplete (corners)
-  const nyquistShell = Math.floor(Math.min(...[0, 1, 2].map((i) => 0.5 / voxelSizeA[i])) / df);
-  return { shell, nShells: Math.min(maxShell, nyquistShell) + 1, shellWidthPerA: df };
+  return df;
 }
 
 /**

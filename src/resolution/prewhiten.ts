@@ -17,7 +17,7 @@
 import type { Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
 import { mulberry32 } from '../math/random.js';
-import { assertSameHalfMapGrid, shellIndex } from './fsc.js';
+import { assertSameHalfMapGrid, shellIndex, visitShells } from './fsc.js';
 
 /**
  * A shell whose mean power is below this share of the strongest shell's is *empty*: it holds only
@@ -69,28 +69,15 @@ export function emptyShells(half1: Volume, half2: Volume): EmptyShells {
   const sum = new Float32Array(half1.data.length);
   for (let i = 0; i < sum.length; i++) sum[i] = half1.data[i] + half2.data[i];
   const spec = rfft3d(sum, half1.shape);
-  // shells as `shellIndex` numbers them, computed on the fly (no index array of the whole box)
-  const [nx, ny, nz] = half1.shape;
-  const hx = (nx >> 1) + 1;
-  const edges = [0, 1, 2].map((i) => half1.shape[i] * half1.voxelSizeA[i]);
-  const shellWidthPerA = 1 / Math.max(...edges);
-  const corner = Math.ceil(Math.hypot(0.5 / half1.voxelSizeA[0], 0.5 / half1.voxelSizeA[1], 0.5 / half1.voxelSizeA[2]) / shellWidthPerA) + 1;
-  const power = new Float64Array(corner + 1);
-  const count = new Float64Array(corner + 1);
-  for (let z = 0; z < nz; z++) {
-    const fz = (z <= nz - z ? z : z - nz) / edges[2];
-    for (let y = 0; y < ny; y++) {
-      const fy = (y <= ny - y ? y : y - ny) / edges[1];
-      const o = (z * ny + y) * hx;
-      for (let x = 0; x < hx; x++) {
-        const fx = x / edges[0];
-        const sh = Math.round(Math.sqrt(fx * fx + fy * fy + fz * fz) / shellWidthPerA);
-        const q = 2 * (o + x);
-        power[sh] += spec[q] * spec[q] + spec[q + 1] * spec[q + 1];
-        count[sh]++;
-      }
-    }
-  }
+  // shells computed on the fly (no index array of the whole box); the corner shell bounds them
+  const longestA = Math.max(...half1.shape.map((n, i) => n * half1.voxelSizeA[i]));
+  const corner = Math.ceil(longestA * Math.hypot(...half1.voxelSizeA.map((a) => 0.5 / a))) + 2;
+  const power = new Float64Array(corner);
+  const count = new Float64Array(corner);
+  const shellWidthPerA = visitShells(half1.shape, half1.voxelSizeA, (q, sh) => {
+    power[sh] += spec[2 * q] * spec[2 * q] + spec[2 * q + 1] * spec[2 * q + 1];
+    count[sh]++;
+  });
   return emptyFromPower(power, count, shellWidthPerA);
 }
 

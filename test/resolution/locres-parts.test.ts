@@ -112,7 +112,8 @@ describe('pre-whitening of half maps low-passed at their finest resolution (empt
     assert.deepEqual(Array.from(e.empty.subarray(0, 12)), new Array(12).fill(0), 'shells 0–11 hold signal and noise');
     for (let k = 12; k < 20; k++) assert.equal(e.empty[k], 1, `shell ${k} (${(n / k).toFixed(2)} Å) is empty`);
     // noise to Nyquist: nothing is empty
-    const full = { ...h1, data: h1.data.map((v, i) => v + 0.1 * noise(shape, 14).data[i]) };
+    const extra = noise(shape, 14).data;
+    const full = { ...h1, data: h1.data.map((v, i) => v + 0.1 * extra[i]) };
     assert.equal(emptyShells(full, h2).empty.reduce((u, v) => u + v, 0), 0);
     // where the empty band begins: the inner edge of shell 12, 40 / 11.5 Å
     assert.ok(Math.abs((emptyBeyondA(e, 0.5) ?? 0) - 40 / 11.5) < 1e-9, `${emptyBeyondA(e, 0.5)}`);

@@ -84,8 +84,8 @@ export function emptyShells(half1: Volume, half2: Volume): EmptyShells {
 /**
  * Whiten two half maps by their common radial power: every Fourier component of shell s (shells
  * of `shellIndex`, physical frequency) is divided by `sqrt(P(s))`, with
- * `P(s) = mean over the shell of (|F1|² + |F2|²)/2`; the DC component and shells without power
- * are set to 0 (the maps come out with zero mean).
+ * `P(s) = mean over the shell of (|F1|² + |F2|²)/2`; the DC component is set to 0 (the maps come
+ * out with zero mean), as is every shell of all-zero maps.
  *
  * Empty shells ({@link EmptyShells}: half maps low-passed at their finest resolution hold only
  * float round-off beyond it) are filled instead with independent seeded noise of the same unit
@@ -126,14 +126,11 @@ export function prewhitenWithEmptyShells(half1: Volume, half2: Volume, options: 
   }
   const gain = new Float64Array(maxShell + 1);
   for (let s = 1; s <= maxShell; s++) gain[s] = power[s] > 0 ? 1 / Math.sqrt(power[s] / count[s]) : 0;
-  // empty shells of this box: detected here, or mapped by frequency from the whole box's
-  const given = options.empty;
-  const own = given ? undefined : emptyFromPower(power, count, shellWidthPerA);
+  // empty shells: the whole box's (given), mapped by frequency to this box's shells, or detected
+  // here (then the mapping is the identity)
+  const found = options.empty ?? emptyFromPower(power, count, shellWidthPerA);
   const empty = new Uint8Array(maxShell + 1);
-  for (let s = 1; s <= maxShell; s++) {
-    if (own) empty[s] = own.empty[s];
-    else if (given) empty[s] = given.empty[Math.min(given.empty.length - 1, Math.round((s * shellWidthPerA) / given.shellWidthPerA))];
-  }
+  for (let s = 1; s <= maxShell; s++) empty[s] = found.empty[Math.min(found.empty.length - 1, Math.round((s * shellWidthPerA) / found.shellWidthPerA))];
   // uniform deviates with E|F|² = 1 (as every whitened shell): each window's transform mixes
   // hundreds of them, so its components are Gaussian to the central limit, and they cost a
   // quarter of Box–Muller's time (~8 M components in an empty band at 256³)
@@ -158,7 +155,7 @@ export function prewhitenWithEmptyShells(half1: Volume, half2: Volume, options: 
   return {
     half1: { data: irfft3d(s1, half1.shape), shape: half1.shape, voxelSizeA: [...half1.voxelSizeA] },
     half2: { data: irfft3d(s2, half2.shape), shape: half2.shape, voxelSizeA: [...half2.voxelSizeA] },
-    empty: given ?? (own as EmptyShells),
+    empty: found,
   };
 }
 

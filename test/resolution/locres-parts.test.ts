@@ -91,21 +91,20 @@ describe('pre-whitening of half maps low-passed at their finest resolution (empt
     h1 = { ...signal, data: signal.data.map((v, i) => v + e1[i]) };
     h2 = { ...signal, data: signal.data.map((v, i) => v + e2[i]) };
   });
-  /** FSC and mean power per shell (0 … 19) of two maps. */
+  /** FSC (`fourierShellCorrelation`), sample count and mean power per shell (0 … 19) of two maps. */
   function shells(a: Volume, b: Volume) {
     const s1 = rfft3d(a.data, a.shape);
     const s2 = rfft3d(b.data, b.shape);
     const { shell } = shellIndex(a.shape, a.voxelSizeA);
-    const x = new Float64Array(20), p1 = new Float64Array(20), p2 = new Float64Array(20), c = new Float64Array(20);
+    const p = new Float64Array(20), c = new Float64Array(20);
     for (let q = 0; q < shell.length; q++) {
       const k = shell[q];
       if (k >= 20) continue;
-      x[k] += s1[2 * q] * s2[2 * q] + s1[2 * q + 1] * s2[2 * q + 1];
-      p1[k] += s1[2 * q] ** 2 + s1[2 * q + 1] ** 2;
-      p2[k] += s2[2 * q] ** 2 + s2[2 * q + 1] ** 2;
+      p[k] += 0.5 * (s1[2 * q] ** 2 + s1[2 * q + 1] ** 2 + s2[2 * q] ** 2 + s2[2 * q + 1] ** 2);
       c[k]++;
     }
-    return { fsc: Array.from(x, (v, k) => v / Math.sqrt(p1[k] * p2[k])), power: Array.from(p1, (v, k) => (v + p2[k]) / (2 * c[k])), count: c };
+    const f = fourierShellCorrelation(a, b);
+    return { fsc: Array.from(f.fsc.subarray(0, 20)), power: Array.from(p, (v, k) => v / c[k]), count: Array.from(f.count.subarray(0, 20)) };
   }
   it('finds the empty shells beyond the cut-off and none below it', () => {
     const e = emptyShells(h1, h2);

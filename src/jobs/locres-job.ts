@@ -163,6 +163,11 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         { suffix: 'low', volume: r.low, label: `finer end of the 90 % interval (A), ${settings}` },
         { suffix: 'high', volume: r.high, label: `coarser end of the 90 % interval (A), ${settings}` },
       );
+      if (r.thresholdAtFloor) {
+        const w = `the SNR-aware FSC threshold is at its floor (${r.threshold}; low-frequency SNR C₀ ${r.lowFrequencySnr.toFixed(1)} in a ${(r.windowVoxels * h1.volume.voxelSizeA[0]).toFixed(1)} Å window): these coarse, noisy half maps lie beyond its calibration, and values here tend to read coarse, i.e. the truth finer (on synthetic maps in this state by a median of +0.35 Å, up to +2.5 Å; README "Threshold at its floor")`;
+        warnings.push(w);
+        o.onWarning?.(w);
+      }
       stats = {
         globalResolutionA: r.globalResolutionA,
         windowVoxels: r.windowVoxels,
@@ -171,6 +176,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         threshold: r.threshold,
         thresholdRule: r.thresholdRule,
         lowFrequencySnr: r.lowFrequencySnr,
+        thresholdAtFloor: r.thresholdAtFloor,
         whitened: r.whitened,
         ...(r.emptyBeyondA !== undefined ? { emptyBeyondA: r.emptyBeyondA } : {}),
         gridMedian: r.gridMedian,

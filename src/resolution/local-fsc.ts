@@ -149,6 +149,25 @@ export function snrAwareThreshold(c0: number, windowA: number): number {
 }
 
 /**
+ * Whether {@link snrAwareThreshold} is held at its floor (`a + b·ln C₀ + c·L ≤ min`): the
+ * calibration's line has run out, which happens with coarse, noisy half maps (the window at or
+ * near its 34 Å cap and C₀ below about 10). Measured on every synthetic map of the calibration
+ * (309 reference-style maps: `randomLocresCase` seeds 1000–1031, 3000–3015, 5000–5019, 6000–6019,
+ * 7000–7019, 8000–8019, 9000–9019 and 9100–9139, `referenceLayoutCase` 1–120, `synth_halves128`; offline on each window's FSC, README *Threshold at
+ * its floor*): the 47 floored maps read coarse — median bias +0.35 Å (10–90 %: −0.19 to +1.45 Å),
+ * 18 above +0.5 Å, all 7 of the maps above +1 Å, 14 meeting all four acceptance figures — against
+ * −0.02 Å (−0.30 to +0.23 Å), 3 above +0.5 Å, none above +1 Å and 210 of 262 for the others.
+ * @param c0 low-frequency SNR of the soft-masked global FSC ({@link lowFrequencySnr})
+ * @param windowA window edge L in Å
+ * @returns false when C₀ is not finite (the fixed threshold is used then)
+ */
+export function snrAwareThresholdAtFloor(c0: number, windowA: number): boolean {
+  if (!(c0 > 0 && Number.isFinite(c0))) return false;
+  const { a, b, c, min } = SNR_AWARE_THRESHOLD;
+  return a + b * Math.log(c0) + c * windowA <= min;
+}
+
+/**
  * Global FSC of two half maps under the soft-edged version of a binary region (`softenMask`), on
  * the region's sub-box when that is much smaller than the box (the soft-masked maps are 0 beyond
  * the mask's soft edge, about 3σ = 6 voxels, so a 12-voxel margin leaves the curve unchanged);
@@ -314,6 +333,11 @@ export interface LocalFscResult {
   thresholdRule: 'given' | 'fixed' | 'snr-aware';
   /** Low-frequency spectral SNR C₀ of the global FSC ({@link lowFrequencySnr}; NaN when none). */
   lowFrequencySnr: number;
+  /**
+   * The SNR-aware threshold is held at its floor ({@link snrAwareThresholdAtFloor}): coarse, noisy
+   * half maps beyond the calibration, whose values tend to read coarse. False for other rules.
+   */
+  thresholdAtFloor: boolean;
   lowestResolutionA: number;
   /** Number of windows evaluated. */
   points: number;
@@ -626,6 +650,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
     threshold,
     thresholdRule,
     lowFrequencySnr: c0,
+    thresholdAtFloor: thresholdRule === 'snr-aware' && snrAwareThresholdAtFloor(c0, w * a),
     lowestResolutionA: lowest,
     points: done,
     sampleThresholdZ: sampleZ,

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { readMrc, writeMrc } from '../../src/io/mrc/index.js';
 import { loadFft } from '../../src/math/fft.js';
 import { pearson } from '../../src/math/statistics.js';
-import { localFsc, lowFrequencySnr, snrAwareThreshold, CALIBRATED_THRESHOLD, SNR_AWARE_THRESHOLD } from '../../src/resolution/local-fsc.js';
+import { localFsc, lowFrequencySnr, snrAwareThreshold, snrAwareThresholdAtFloor, CALIBRATED_THRESHOLD, SNR_AWARE_THRESHOLD } from '../../src/resolution/local-fsc.js';
 import { relionLocalResolution } from '../../src/resolution/relion-locres.js';
 import { labelInterior } from '../../src/resolution/accuracy.js';
 import { labelSummary } from '../../src/resolution/label-summary.js';
@@ -98,6 +98,9 @@ describe('calibrated local FSC on synth_halves128 (CLI)', { skip }, () => {
     // the reference's half maps hold nothing beyond 3 Å: said in --json and the log
     assert.ok(s.emptyBeyondA > 2.7 && s.emptyBeyondA < 3.2, `emptyBeyondA ${s.emptyBeyondA}`);
     assert.match(readFileSync(join(dir, 'locres_h_log.txt'), 'utf8'), /Half maps' content : nothing beyond [23]\.\d\d Å/);
+    // inside the calibration: no floor warning
+    assert.equal(s.thresholdAtFloor, false);
+    assert.ok(!s.warnings.some((w: string) => /at its floor/.test(w)), s.warnings.join('\n'));
     // labels: four domains, the 3 Å ones (1, 4) finer than the 5 Å one, finer than the 8 Å one
     assert.deepEqual(s.labels.map((l: { label: number }) => l.label), [1, 2, 3, 4]);
     const med = s.labels.map((l: { medianA: number }) => l.medianA);
@@ -186,6 +189,50 @@ describe('calibrated local FSC on synthetic cases made the way the references ar
       assert.ok(a.finestPct <= 2, `${a.finestPct} % at Nyquist`);
     });
   }
+});
+
+describe('SNR-aware threshold at its floor (coarse, noisy half maps beyond the calibration)', () => {
+  before(loadFft);
+  it('snrAwareThresholdAtFloor is true exactly where snrAwareThreshold returns its minimum; false without C₀', () => {
+    for (const c0 of [0.5, 2, 5.2, 10, 30, 300]) {
+      for (const L of [16, 20, 24, 27, 30, 34, 40]) {
+        const raw = SNR_AWARE_THRESHOLD.a + SNR_AWARE_THRESHOLD.b * Math.log(c0) + SNR_AWARE_THRESHOLD.c * L;
+        if (Math.abs(raw - SNR_AWARE_THRESHOLD.min) < 1e-9) continue;
+        assert.equal(snrAwareThresholdAtFloor(c0, L), snrAwareThreshold(c0, L) === SNR_AWARE_THRESHOLD.min, `C₀ ${c0}, L ${L}`);
+      }
+    }
+    assert.equal(snrAwareThresholdAtFloor(5.2, 33), true);
+    assert.equal(snrAwareThresholdAtFloor(15, 20), false);
+    assert.equal(snrAwareThresholdAtFloor(Number.NaN, 34), false);
+  });
+  // seed 8002 (1.37 Å, 7 / 8.5 / 7.5 / 7 Å, SNR 2.2): C₀ ≈ 5 in a 33 Å window puts the line below
+  // its floor; measured offline it reads +2.5 Å (README "Threshold at its floor"): the run must say so
+  it('seed 8002: thresholdAtFloor in the result, one warning in the log and --json; the values read coarse', async () => {
+    const d = randomLocresCase(8002);
+    const p = referenceStyleHalfMaps(d.voxelSizeA, d.resolutionsA, d.snr, d.seed);
+    const ours = localFsc(p.half1, p.half2, { mask: p.mask });
+    assert.equal(ours.thresholdRule, 'snr-aware');
+    assert.equal(ours.thresholdAtFloor, true);
+    assert.equal(ours.threshold, SNR_AWARE_THRESHOLD.min);
+    const a = accuracy(ours.resolution.data, p.truthResolutionA, p.mask, ours.finestA);
+    assert.ok(a.bias > 0.5, `median bias ${a.bias} Å: the state the warning describes`);
+    // a given threshold is never "at its floor"
+    assert.equal(localFsc(p.half1, p.half2, { mask: p.mask, threshold: 0.143 }).thresholdAtFloor, false);
+    const dir = mkdtempSync(join(tmpdir(), 'occupy-floor-'));
+    try {
+      await writeMrc(join(dir, 'h1.mrc'), p.half1);
+      await writeMrc(join(dir, 'h2.mrc'), p.half2);
+      await writeMrc(join(dir, 'm.mrc'), { data: p.mask, shape: p.half1.shape, voxelSizeA: p.half1.voxelSizeA });
+      const r = await runInProcess(['locres', join(dir, 'h1.mrc'), join(dir, 'h2.mrc'), '--mask', join(dir, 'm.mrc'), '-o', join(dir, 'l.mrc'), '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const s = JSON.parse(r.stdout);
+      assert.equal(s.thresholdAtFloor, true);
+      assert.equal(s.warnings.filter((w: string) => /threshold is at its floor \(0\.001/.test(w)).length, 1, s.warnings.join('\n'));
+      assert.match(readFileSync(join(dir, 'l_log.txt'), 'utf8'), /WARNING: the SNR-aware FSC threshold is at its floor/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('calibrated local FSC where the mask fills little of the box (pre-whitening on a sub-box)', () => {

@@ -156,7 +156,8 @@ export function snrAwareThreshold(c0: number, windowA: number): number {
  * 7000–7019, 8000–8019, 9000–9019 and 9100–9139, `referenceLayoutCase` 1–120, `synth_halves128`;
  * offline on each window's FSC, README *Threshold at its floor*): the 47 floored maps read
  * coarse — median bias +0.35 Å (10–90 %: −0.19 to +1.45 Å), 18 above +0.5 Å, all 7 of the maps
- * above +1 Å, 14 meeting all four acceptance figures — against −0.02 Å (−0.30 to +0.23 Å), 3 above +0.5 Å, none above +1 Å and 210 of 262 for the others.
+ * above +1 Å, 14 meeting all four acceptance figures — against −0.02 Å (−0.30 to +0.23 Å),
+ * 3 above +0.5 Å, none above +1 Å and 210 of 262 for the others.
  * @param c0 low-frequency SNR of the soft-masked global FSC ({@link lowFrequencySnr})
  * @param windowA window edge L in Å
  * @returns false when C₀ is not finite (the fixed threshold is used then)

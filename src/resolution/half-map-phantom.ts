@@ -120,15 +120,25 @@ export function halfMapPhantom(o: HalfMapPhantomOptions): HalfMapPhantom {
   const geom = (data: Float32Array): Volume => ({ data, shape: [nx, ny, nz], voxelSizeA: [a, a, a] });
   const band = o.bandLimitA ?? Math.min(...o.domains.map((d) => d.resolutionA));
   const limit = (v: Float32Array): Float32Array => (band > 0 ? lowpassHard(geom(v), band, 'centred').data : v);
-  const e1 = Float32Array.from({ length: n }, () => normal());
-  const e2 = Float32Array.from({ length: n }, () => normal());
+  // plain loops: TypedArray.from collects its source into a list first, past the JavaScript heap at 512³
+  const draw = (): Float32Array => {
+    const e = new Float32Array(n);
+    for (let i = 0; i < n; i++) e[i] = normal();
+    return e;
+  };
+  const e1 = draw();
+  const e2 = draw();
   // the noise's standard deviation after the band limit sets its scale; each half is then
   // band-limited as a whole, so the rounding residue beyond the limit differs between the halves
   const e1Limited = limit(e1);
   let ss = 0;
   for (let i = 0; i < n; i++) ss += e1Limited[i] * e1Limited[i];
   const k = noiseSd / Math.sqrt(ss / n);
-  const half = (e: Float32Array): Float32Array => limit(Float32Array.from(signal, (v, i) => v + k * e[i]));
+  const half = (e: Float32Array): Float32Array => {
+    const h = new Float32Array(n);
+    for (let i = 0; i < n; i++) h[i] = signal[i] + k * e[i];
+    return limit(h);
+  };
   const h1 = half(e1);
   const h2 = half(e2);
   return { half1: geom(h1), half2: geom(h2), truthResolutionA: truth, labels, mask, noiseSd };

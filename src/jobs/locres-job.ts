@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Volume } from '../core/volume.js';
 import { writeMrc, type MrcMap } from '../io/mrc/index.js';
 import { readMapArg } from './read-map.js';
+import { checkLocalFscMemory } from './memory-check.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
 import { localFsc, type LocalFscResult } from '../resolution/local-fsc.js';
@@ -62,6 +63,8 @@ export interface LocresJobOptions {
   onWarning?: (line: string) => void;
   /** Notes (e.g. the `--angpix` override). */
   onInfo?: (line: string) => void;
+  /** Memory available in bytes, for the check before reading (default: from the system, `availableMemoryBytes`; tests set it). */
+  availableMemoryBytes?: number;
 }
 
 /** What {@link locresJob} returns. */
@@ -84,10 +87,13 @@ export interface LocresJobResult {
  * @param half2Path second half map
  * @param o the parsed options (combinations already checked by the caller)
  * @param t0 start time (`performance.now()`) for the reported duration (default: now)
- * @throws Error naming a missing or unreadable file; OptionError for a resolution finer than Nyquist;
+ * @throws Error naming a missing or unreadable file, or (default local FSC) one saying the box needs
+ *   more memory than is available; OptionError for a resolution finer than Nyquist;
  *   RangeError for boxes that differ, labels without a label > 0
  */
 export async function locresJob(half1Path: string, half2Path: string | undefined, o: LocresJobOptions, t0 = performance.now()): Promise<LocresJobResult> {
+  // the default local FSC holds about 11 whole-box arrays: refuse before reading what cannot fit
+  if (o.method === 'localfsc' && !o.relion) await checkLocalFscMemory(half1Path, o.availableMemoryBytes);
   const h1 = await readMapArg(half1Path, 'half map', o.angpix, o.onInfo);
   // resolutions finer than the maps' Nyquist limit are impossible (nothing to randomise, nothing to report)
   checkNotFinerThanNyquist('--randomize-at', o.randomizeAt, h1.volume.voxelSizeA);

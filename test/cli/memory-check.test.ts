@@ -1,0 +1,63 @@
+/**
+ * The memory check before `occupy locres` (default local FSC) reads a map: the estimate from the
+ * measured peak RSS, /proc/meminfo parsing, and a refusal in one line that names the file, the box
+ * and the figures, with nothing written.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { freemem } from 'node:os';
+import { join } from 'node:path';
+import { availableMemoryBytes } from '../../src/core/available-memory.js';
+import { checkLocalFscMemory, localFscMemoryBytes, LOCAL_FSC_MEMORY } from '../../src/jobs/memory-check.js';
+import { locresJob } from '../../src/jobs/locres-job.js';
+import { writeMrc } from '../../src/io/mrc/index.js';
+import { tempFolders } from '../helpers/temp-folder.js';
+
+const temp = tempFolders('occupy-memcheck-');
+
+describe('memory check before local resolution', () => {
+  it('availableMemoryBytes: MemAvailable + SwapFree from meminfo; os.freemem() without them', async () => {
+    const dir = await temp();
+    const f = join(dir, 'meminfo');
+    writeFileSync(f, 'MemTotal:       24000000 kB\nMemFree:          100000 kB\nMemAvailable:    1000000 kB\nSwapTotal:         2048 kB\nSwapFree:          1024 kB\n');
+    assert.equal(availableMemoryBytes(f), (1000000 + 1024) * 1024);
+    writeFileSync(f, 'MemTotal:       24000000 kB\nMemFree:          100000 kB\n');
+    const free = availableMemoryBytes(f);
+    assert.ok(free > 0 && Math.abs(free - freemem()) < 0.5 * freemem() + 1e8, `fallback ${free} vs freemem ${freemem()}`);
+    assert.ok(availableMemoryBytes(join(dir, 'absent')) > 0);
+  });
+
+  it('the estimate is within −5 % / +15 % of the measured peaks (256³ 0.93, 384³ 2.79, 512³ 6.08 GB)', () => {
+    for (const [n, gb] of [[256, 0.93], [384, 2.79], [512, 6.08]] as const) {
+      const est = localFscMemoryBytes([n, n, n]) / 1e9;
+      assert.ok(est >= 0.95 * gb && est <= 1.15 * gb, `${n}³: estimate ${est.toFixed(2)} GB vs measured ${gb} GB`);
+    }
+    assert.equal(localFscMemoryBytes([10, 20, 30]), LOCAL_FSC_MEMORY.fixedBytes + LOCAL_FSC_MEMORY.bytesPerVoxel * 6000);
+  });
+
+  it('refuses before reading when the box cannot fit: one line naming the file, box and figures; nothing written', async () => {
+    const dir = await temp();
+    const shape: [number, number, number] = [40, 36, 32];
+    const vol = { data: new Float32Array(40 * 36 * 32).map((_, i) => Math.sin(i)), shape, voxelSizeA: [1, 1, 1] as [number, number, number] };
+    const h1 = join(dir, 'h1.mrc');
+    const h2 = join(dir, 'h2.mrc');
+    await writeMrc(h1, vol);
+    await writeMrc(h2, vol);
+    const before = readdirSync(dir).sort();
+    await assert.rejects(
+      locresJob(h1, h2, { method: 'localfsc', lowestResolution: 50, output: join(dir, 'out.mrc'), availableMemoryBytes: 100e6 }),
+      (e: Error) => {
+        assert.match(e.message, /^not enough memory for local resolution on '.*h1\.mrc' \(40x36x32 voxels\): it needs about 0\.3 GB \(44 bytes per voxel \+ 0\.3 GB, measured\) and 0\.1 GB are available; bin or crop/);
+        assert.equal(e.message.split('\n').length, 1);
+        return true;
+      },
+    );
+    assert.deepEqual(readdirSync(dir).sort(), before, 'nothing written');
+    assert.equal(existsSync(join(dir, 'out.mrc')), false);
+    // enough memory: the check passes (the job itself is tested elsewhere)
+    await checkLocalFscMemory(h1, 1e12);
+    // a missing file is left to the full read, which names it as before
+    await assert.rejects(locresJob(join(dir, 'nope.mrc'), h2, { method: 'localfsc', lowestResolution: 50, availableMemoryBytes: 100e6 }), /cannot read half map '.*nope\.mrc': no such file/);
+  });
+});

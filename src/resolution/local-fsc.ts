@@ -12,7 +12,7 @@ import { inscribedEllipsoidMask } from '../math/inscribed-ellipsoid.js';
 import { quantileByRank } from '../math/select.js';
 import { softenMask } from './soft-mask.js';
 import { emptyBeyondA, emptyShells, prewhitenHalfMaps, prewhitenWithEmptyShells, type EmptyShells } from './prewhiten.js';
-import { cutSubBox, pasteSubBox, regionSubBox } from './sub-box.js';
+import { cutSubBox, pasteSubBox, regionSubBox, subBoxShape } from './sub-box.js';
 import { DEFAULT_INTERVAL_Z, fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from './locres-uncertainty.js';
 
 /**
@@ -489,16 +489,27 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   // keeps the sub-box's periodic wrap-around out of them, when that is much smaller than the box;
   // its empty shells (half maps low-passed at their finest resolution) are found on the whole box,
   // since the sub-box's cut edge puts power into every shell (prewhiten.ts)
+  // the windows read in1/in2, which cover the sub-box `srcLo` + `srcShape` of the box (the whole
+  // box unless whitened on a sub-box); voxels outside it count as 0
   let in1: Volume = half1;
   let in2: Volume = half2;
+  let srcLo: [number, number, number] = [0, 0, 0];
+  let srcShape: Shape3 = shape;
   let empty: EmptyShells | undefined;
   if (whitened) {
     const wBox = regionSubBox(region, shape, w + 2 * s);
     if (wBox) {
       empty = emptyShells(half1, half2);
-      const [w1, w2] = prewhitenHalfMaps(cutSubBox(half1.data, shape, wBox, a0), cutSubBox(half2.data, shape, wBox, a0), { empty });
-      in1 = { data: pasteSubBox(w1.data, shape, wBox), shape, voxelSizeA: [...a0] };
-      in2 = { data: pasteSubBox(w2.data, shape, wBox), shape, voxelSizeA: [...a0] };
+      [in1, in2] = prewhitenHalfMaps(cutSubBox(half1.data, shape, wBox, a0), cutSubBox(half2.data, shape, wBox, a0), { empty });
+      if (options.randomizeAtA !== undefined) {
+        // the phase randomisation transforms the whole box: paste the whitened sub-box into it
+        in1 = { data: pasteSubBox(in1.data, shape, wBox), shape, voxelSizeA: [...a0] };
+        in2 = { data: pasteSubBox(in2.data, shape, wBox), shape, voxelSizeA: [...a0] };
+      } else {
+        // read in place: pasting would add two whole-box arrays (1.07 GB at 512³)
+        srcLo = [...wBox.lo];
+        srcShape = subBoxShape(wBox);
+      }
     } else {
       const r = prewhitenWithEmptyShells(half1, half2);
       in1 = r.half1;
@@ -533,29 +544,42 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
     const cube2 = new Float32Array(wv * wv * wv);
     const scratch: [Float64Array, Float64Array] = [new Float64Array(sh.nShells), new Float64Array(sh.nShells)];
     const half = wv / 2;
+    const [ox, oy, oz] = srcLo;
+    const [sx, sy, sz] = srcShape;
+    /** Window of `src` (the sub-box srcLo + srcShape of the box) centred at (px, py, pz), times the Hann window, into `dst`. */
     const cut = (src: Float32Array, px: number, py: number, pz: number, dst: Float32Array) => {
       let i = 0;
-      const x0 = px - half;
-      if (x0 >= 0 && py - half >= 0 && pz - half >= 0 && x0 + wv <= nx && py - half + wv <= ny && pz - half + wv <= nz) {
-        // fully inside the box: no mirroring, stride-1 rows
+      const x0 = px - half - ox;
+      const y0 = py - half - oy;
+      const z0 = pz - half - oz;
+      if (x0 >= 0 && y0 >= 0 && z0 >= 0 && x0 + wv <= sx && y0 + wv <= sy && z0 + wv <= sz) {
+        // fully inside the source (hence the box): no mirroring, stride-1 rows
         for (let k = 0; k < wv; k++) {
           const wz = win[k];
           for (let j = 0; j < wv; j++) {
             const wzy = wz * win[j];
-            const o = ((pz - half + k) * ny + (py - half + j)) * nx + x0;
+            const o = ((z0 + k) * sy + (y0 + j)) * sx + x0;
             for (let t = 0; t < wv; t++) dst[i++] = src[o + t] * wzy * win[t];
           }
         }
         return;
       }
+      // mirrored at the box's faces; 0 outside the source sub-box
       for (let k = 0; k < wv; k++) {
-        const z = reflectIndex(pz - half + k, nz);
+        const z = reflectIndex(pz - half + k, nz) - oz;
         const wz = win[k];
         for (let j = 0; j < wv; j++) {
-          const y = reflectIndex(py - half + j, ny);
+          const y = reflectIndex(py - half + j, ny) - oy;
           const wzy = wz * win[j];
-          const o = (z * ny + y) * nx;
-          for (let t = 0; t < wv; t++) dst[i++] = src[o + reflectIndex(px - half + t, nx)] * wzy * win[t];
+          if (z < 0 || z >= sz || y < 0 || y >= sy) {
+            for (let t = 0; t < wv; t++) dst[i++] = 0;
+            continue;
+          }
+          const o = (z * sy + y) * sx;
+          for (let t = 0; t < wv; t++) {
+            const x = reflectIndex(px - half + t, nx) - ox;
+            dst[i++] = x >= 0 && x < sx ? src[o + x] * wzy * win[t] : 0;
+          }
         }
       }
     };

@@ -10,9 +10,10 @@ import type { Shape3 } from '../core/volume.js';
  * Peak memory of the default local FSC (`occupy locres` without `--relion` or `--method`), as
  * bytes per voxel of one half map's box plus a fixed part. Measured with GNU time's peak RSS on
  * the bench's half-map phantom (mask 2.8 %, `bench/large-box.ts`, 2026-12-02): 256³ 0.93 GB,
- * 384³ 2.79 GB, 512³ 6.08 GB, i.e. 38 / 44 / 43 bytes per voxel above 0.3 GB (two half maps, the
- * mask, the whole-box transform that finds empty shells, the soft-masked global FSC and three
- * output maps are whole-box arrays).
+ * 384³ 2.79 GB, 512³ 6.08 GB, i.e. 38 / 44 / 43 bytes per voxel above 0.3 GB (the two half maps,
+ * the mask, the transform that finds empty shells, three result maps and the copies made while
+ * writing are whole-box arrays, and V8 frees those of earlier steps only at its next collection).
+ * Not measured for `--relion` or `--method monores`, which are not checked.
  */
 export const LOCAL_FSC_MEMORY = { bytesPerVoxel: 44, fixedBytes: 300e6 } as const;
 

@@ -54,7 +54,7 @@ function sameBox(a: readonly number[], b: readonly number[], what: string): void
  * (src/jobs), then optionally the directional FSC and decompose jobs; the view is built from the
  * jobs' results.
  * @param progress phase and fraction in [0, 1]
- * @param warn a warning line (input diagnostics)
+ * @param warn a warning line (input diagnostics, then the local FSC's own warnings)
  * @throws RangeError for boxes that differ; Error for unreadable maps
  */
 export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fraction: number) => void, warn: (text: string) => void): Promise<HalfMapsOutcome> {
@@ -95,8 +95,11 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
     output: locresPath,
     commandLine: commandLine('locres', t.names.labels ? ['--labels', t.names.labels] : []),
     onProgress: (phase, f) => (phase === 'write' ? progress('write', 0.96 - dirShare) : progress('local FSC', 0.12 + (0.83 - dirShare) * f)),
-    onWarning: () => {}, // the pair's diagnostics were reported with the global FSC
+    onWarning: () => {}, // the pair's diagnostics were reported with the global FSC; the rest follow
   });
+  // the local FSC's own warnings (threshold at its floor, labels blended by the window) come after
+  // the pair's input diagnostics in the job's list
+  for (const w of (loc.summary.warnings as string[]).slice((loc.summary.diagnostics as unknown[]).length)) warn(w);
   const num = (key: string) => Number(loc.summary[key]);
   // the directional FSC: occupy fsc --directional's own job (its files, plot and numbers)
   let directional: HalfMapsView['directional'] = null;

@@ -93,7 +93,7 @@ export interface LocresJobResult {
  */
 export async function locresJob(half1Path: string, half2Path: string | undefined, o: LocresJobOptions, t0 = performance.now()): Promise<LocresJobResult> {
   // the default local FSC holds about 11 whole-box arrays: refuse before reading what cannot fit
-  if (o.method === 'localfsc' && !o.relion) await checkLocalFscMemory(half1Path, o.availableMemoryBytes);
+  if (o.method === 'localfsc' && !o.relion) await checkLocalFscMemory(half1Path, o.availableMemoryBytes, o.angpix);
   const h1 = await readMapArg(half1Path, 'half map', o.angpix, o.onInfo);
   // resolutions finer than the maps' Nyquist limit are impossible (nothing to randomise, nothing to report)
   checkNotFinerThanNyquist('--randomize-at', o.randomizeAt, h1.volume.voxelSizeA);

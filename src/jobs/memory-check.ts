@@ -2,7 +2,7 @@
  * Refuse a job that cannot fit in memory before anything large is read or allocated, with one
  * line that names the file and the figures (instead of the kernel killing the process part-way).
  */
-import { openMrcSections } from '../io/mrc/index.js';
+import { peekMapGrid } from './nyquist-check.js';
 import { availableMemoryBytes } from '../core/available-memory.js';
 import type { Shape3 } from '../core/volume.js';
 
@@ -27,19 +27,15 @@ export function localFscMemoryBytes(shape: Shape3): number {
  * available.
  * @param half1Path first half map (its header is read, not its voxels)
  * @param availableBytes memory available (default {@link availableMemoryBytes})
+ * @param angpix `--angpix`, replacing the header's voxel size (as the job's read does)
  * @throws Error `not enough memory for local resolution on '<path>' …` naming the box, the
  *   estimate and what is available, when the estimate exceeds it (a file that cannot be opened or
  *   parsed passes: the full read reports it)
  */
-export async function checkLocalFscMemory(half1Path: string, availableBytes: number = availableMemoryBytes()): Promise<void> {
-  let shape: Shape3;
-  try {
-    const reader = await openMrcSections(half1Path, { tally: false });
-    shape = reader.shape;
-    await reader.close();
-  } catch {
-    return; // a missing or malformed file is reported by the full read, in its own words
-  }
+export async function checkLocalFscMemory(half1Path: string, availableBytes: number = availableMemoryBytes(), angpix?: number): Promise<void> {
+  const grid = await peekMapGrid(half1Path, angpix); // the header's box (its voxel size must be valid unless --angpix replaces it)
+  if (!grid) return; // a missing or malformed file is reported by the full read, in its own words
+  const { shape } = grid;
   const need = localFscMemoryBytes(shape);
   if (need > availableBytes) {
     const gb = (b: number) => (b / 1e9).toFixed(1);

@@ -201,21 +201,21 @@ describe('SNR-aware threshold at its floor (coarse, noisy half maps beyond the c
         assert.equal(snrAwareThresholdAtFloor(c0, L), snrAwareThreshold(c0, L) === SNR_AWARE_THRESHOLD.min, `C₀ ${c0}, L ${L}`);
       }
     }
-    assert.equal(snrAwareThresholdAtFloor(5.2, 33), true);
+    assert.equal(snrAwareThresholdAtFloor(4.4, 35), true);
     assert.equal(snrAwareThresholdAtFloor(15, 20), false);
     assert.equal(snrAwareThresholdAtFloor(Number.NaN, 34), false);
   });
-  // seed 8002 (1.37 Å, 7 / 8.5 / 7.5 / 7 Å, SNR 2.2): C₀ ≈ 5 in a 33 Å window puts the line below
-  // its floor; measured offline it reads +2.5 Å (README "Threshold at its floor"): the run must say so
-  it('seed 8002: thresholdAtFloor in the result, one warning in the log and --json; the values read coarse', async () => {
-    const d = randomLocresCase(8002);
+  // seed 1020 (1.46 Å, 8.5 / 8.5 / 9 / 10 Å, SNR 3.2): C₀ 4.4 in a 35 Å window puts the line below
+  // its floor; measured offline it reads +0.51 Å (README "Threshold at its floor"): the run must say so
+  it('seed 1020: thresholdAtFloor in the result, one warning in the log and --json; the map misses the ±0.3 Å bias figure', async () => {
+    const d = randomLocresCase(1020);
     const p = referenceStyleHalfMaps(d.voxelSizeA, d.resolutionsA, d.snr, d.seed);
     const ours = localFsc(p.half1, p.half2, { mask: p.mask });
     assert.equal(ours.thresholdRule, 'snr-aware');
     assert.equal(ours.thresholdAtFloor, true);
     assert.equal(ours.threshold, SNR_AWARE_THRESHOLD.min);
     const a = accuracy(ours.resolution.data, p.truthResolutionA, p.mask, ours.finestA);
-    assert.ok(a.bias > 0.5, `median bias ${a.bias} Å: the state the warning describes`);
+    assert.ok(Math.abs(a.bias) > 0.3, `median bias ${a.bias} Å: the less certain state the warning describes`);
     // a given threshold is never "at its floor"
     assert.equal(localFsc(p.half1, p.half2, { mask: p.mask, threshold: 0.143 }).thresholdAtFloor, false);
     const dir = mkdtempSync(join(tmpdir(), 'occupy-floor-'));

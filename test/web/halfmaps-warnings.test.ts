@@ -1,7 +1,7 @@
 /**
  * The GUI's half-map run (`runHalfMaps`, what the worker runs for the half-maps panel) shows the
- * local FSC's own warnings, not only the pair's input diagnostics: on seed 8002 (1.37 Å, 7 / 8.5 /
- * 7.5 / 7 Å, SNR 2.2) the SNR-aware threshold is at its floor, and the page's log must say so once.
+ * local FSC's own warnings, not only the pair's input diagnostics: on seed 1020 (1.46 Å, 8.5 / 8.5 /
+ * 9 / 10 Å, SNR 3.2) the SNR-aware threshold is at its floor, and the page's log must say so once.
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ describe('GUI half-map run: warnings', () => {
   before(loadFft);
   it('the threshold-at-floor warning of the local FSC reaches the page log once', async () => {
     const dir = await temp();
-    const d = randomLocresCase(8002);
+    const d = randomLocresCase(1020);
     const p = referenceStyleHalfMaps(d.voxelSizeA, d.resolutionsA, d.snr, d.seed);
     await writeMrc(join(dir, 'h1.mrc'), p.half1);
     await writeMrc(join(dir, 'h2.mrc'), p.half2);

@@ -17,6 +17,22 @@ import { fitLocalGuinier, type GuinierFit } from './guinier-fit.js';
 import { moleculeAndSolvent } from './molecule-mask.js';
 import { halfMapLimit, singleMapLimit, spectrumEnd, type NoiseLimit } from './noise-limit.js';
 
+/**
+ * Finest band (Å) beyond which the local B is said to separate flexibility from partial occupancy
+ * poorly ({@link coarseMapWarning}). Measured (`bench/decompose-accuracy.ts --cases fresh`, seeds
+ * 1–5, 48 random phantoms with half maps; README *Occupancy or flexibility?*): where the true
+ * excess B of the flexible domain over the rigid ones was 50 Å² or more, ours read it at ≥ 50 Å²
+ * in 10 of 16 maps whose finest domains were at 3–6.5 Å and in 5 of 15 at 6.5–10 Å (at 7–10 Å only
+ * the 30–17 Å bands carry signal at SNR 4, and a domain's form factor moves them more than a
+ * hinge does). Occupancy was not worse there (3 of 112 and 3 of 80 domains beyond ±0.15).
+ */
+export const COARSE_FINEST_BAND_A = 6.5;
+
+/** The warning of a decomposition whose finest band is coarser than {@link COARSE_FINEST_BAND_A}. */
+export function coarseMapWarning(finestBandA: number): string {
+  return `the finest band is at ${finestBandA.toFixed(1)} Å (coarser than ${COARSE_FINEST_BAND_A} Å): at this resolution the local B tells a flexible domain from a rigid one poorly (on synthetic maps whose finest detail was 6.5–10 Å, a flexible domain read ≥ 50 Å² above the rigid ones in 5 of 15 cases where it truly was, against 10 of 16 at 3–6.5 Å; README "Occupancy or flexibility?"); the occupancies were as accurate there as at finer resolution`;
+}
+
 /** Options of {@link decompose}. */
 export interface DecomposeOptions {
   /** Two half maps on the map's box: signal from their mean, noise from half their difference (spatially variant). */
@@ -481,6 +497,7 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
     warnings.push(`the map meets noise at ${hiA.toFixed(1)} Å, close to the lowest band (${lowA} Å): finest band set to ${(lowA / 1.5).toFixed(1)} Å`);
     hiA = lowA / 1.5;
   }
+  if (hiA > COARSE_FINEST_BAND_A) warnings.push(coarseMapWarning(hiA));
   const wideOn = (options.wideWindowPerWavelength ?? 0.4) > 0;
   const minHalfWidth = options.minBandHalfWidthPerA ?? DEFAULT_MIN_HALF_WIDTH;
   const bands = decompositionBands(lowA, hiA, K, { minWindowA, windowPerWavelength: options.windowPerWavelength ?? 0.2, wideWindowPerWavelength: options.wideWindowPerWavelength ?? 0.4, minHalfWidthPerA: minHalfWidth });

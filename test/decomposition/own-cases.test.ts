@@ -22,6 +22,8 @@ interface Scored {
   bTruthR: number;
   /** Median of the true disorder B over the flexible domain, Å² (the rigid domains' is 0). */
   trueFlexB: number;
+  /** Warnings of the half-map decomposition. */
+  halfWarnings: string[];
 }
 
 function run(o: DecompositionPhantomOptions): Scored {
@@ -35,7 +37,7 @@ function run(o: DecompositionPhantomOptions): Scored {
   const trueB = p.bExcess.filter((_, i) => inFlex[i] === 1).sort();
   return {
     occupy: score(estimateLocalScale(p.map, { mode: 'occ' }).scale.data), one: score(one.occupancy.data, one.bfactor.data), half: score(half.occupancy.data, half.bfactor.data),
-    bTruthR: pearson(half.bfactor.data, p.bExcess, inFlex), trueFlexB: trueB[trueB.length >> 1],
+    bTruthR: pearson(half.bfactor.data, p.bExcess, inFlex), trueFlexB: trueB[trueB.length >> 1], halfWarnings: half.warnings,
   };
 }
 
@@ -58,6 +60,8 @@ test('own-A (1.2 Å, hinge 10°): every domain ±0.15 and r ≥ OccuPy + 0.05, �
   for (const d of A.half.domains) assert.ok(Math.abs(d.relative - d.trueOccupancy) <= 0.15, `domain ${d.label}: ${d.relative.toFixed(3)} vs truth ${d.trueOccupancy}`);
   const flexOne = A.one.domains.find((d) => d.flexible);
   assert.ok(flexOne && Math.abs(flexOne.relative - 1) <= 0.25, `one-map flexible ${flexOne?.relative.toFixed(3)}`);
+  // a 4 Å map: no warning that the B is poorly resolved at this resolution
+  assert.ok(!A.halfWarnings.some((w) => /finest band is at/.test(w)), A.halfWarnings.join('\n'));
   // the flexible domain reads higher than OccuPy's scale, which takes it for partial occupancy
   assert.ok((A.half.domains[2].relative) > A.occupy.domains[2].relative + 0.05);
 });
@@ -142,6 +146,8 @@ test('fresh-1.3 (1.45 Å, 8.6 Å, hinge 7.6°): every acceptance point, half map
   const flexOne = F.one.domains.find((d) => d.flexible);
   assert.ok(flexOne && Math.abs(flexOne.relative - 1) <= 0.25, `one-map flexible ${flexOne?.relative.toFixed(3)}`);
   assert.ok(F.one.r >= F.occupy.r + 0.1, `one-map r ${F.one.r.toFixed(3)} vs OccuPy ${F.occupy.r.toFixed(3)}`);
+  // an 8.6 Å map: the run says once that its B tells flexibility from occupancy poorly (here it happened to)
+  assert.equal(F.halfWarnings.filter((w) => /finest band is at \d+\.\d Å \(coarser than 6\.5 Å\)/.test(w)).length, 1, F.halfWarnings.join('\n'));
   // the same map with the bands' shells only as wide as their spacing: the weak domain takes its neighbours' energy
   const p = decompositionPhantom(freshCase);
   const narrow = decompose(p.map, { halfMaps: [p.half1, p.half2], minBandHalfWidthPerA: 0 });

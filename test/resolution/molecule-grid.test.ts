@@ -11,6 +11,7 @@ import { mulberry32 } from '../../src/math/random.js';
 import { squaredDistanceTransform } from '../../src/math/distance-transform.js';
 import { accuracyFigures } from '../../src/resolution/accuracy.js';
 import { localFsc } from '../../src/resolution/local-fsc.js';
+import { relionLocalResolution } from '../../src/resolution/relion-locres.js';
 import { moleculeCentredGridPoints, MOLECULE_GRID_SNR } from '../../src/resolution/molecule-grid.js';
 import type { Shape3, Volume } from '../../src/core/volume.js';
 import { SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
@@ -132,5 +133,37 @@ describe('local FSC with windows centred on the molecule (synth_halves128)', { s
     assert.ok(a.maeA <= 0.85 * rel.maeA, `MAE ${a.maeA} vs RELION ${rel.maeA}`);
     assert.ok(Math.abs(a.medianBiasA) <= 0.3, `bias ${a.medianBiasA}`);
     assert.ok(a.r >= rel.r, `r ${a.r} vs ${rel.r}`);
+  });
+});
+
+// synth_occres128's half maps were never used to fit anything in local resolution: domains at
+// 3 / 3 / 7 / 7 Å with occupancies 1 / 0.5 / 1 / 0.5 (the weak domains hold half the signal).
+// Measured: ours MAE 0.68 Å, bias +0.20 Å, r 0.884 (before the windows centred on the molecule
+// 0.92 Å, +0.30 Å, 0.796); the RELION reproduction (--relion, sampling 10 Å) 1.23 Å, −0.74 Å, 0.739.
+describe('local FSC on synth_occres128 (out of sample: partly occupied domains)', { skip: skipWithoutShared() }, () => {
+  it('MAE ≤ 0.85 × the RELION reproduction, |bias| ≤ 0.3 Å, r ≥ it; domains ordered as the truth', async (t) => {
+    await loadFft();
+    const R = join(SHARED_REFERENCE, 'synth_occres128');
+    const rd = async (f: string) => (await readMrc(join(R, f))).volume;
+    const h1 = await rd('half1.mrc.gz');
+    const h2 = await rd('half2.mrc.gz');
+    const truth = (await rd('truth_resolution.mrc.gz')).data;
+    const mask = (await rd('truth_mask.mrc.gz')).data;
+    const labels = (await rd('truth_labels.mrc.gz')).data;
+    const ours = localFsc(h1, h2, { mask });
+    const rel = relionLocalResolution(h1, h2, { samplingA: 10, mask });
+    const a = accuracyFigures(ours.resolution.data, truth, mask);
+    const b = accuracyFigures(rel.resolution.data, truth, mask);
+    const med = [1, 2, 3, 4].map((l) => {
+      const v: number[] = [];
+      for (let i = 0; i < mask.length; i++) if (mask[i] > 0.5 && labels[i] === l) v.push(ours.resolution.data[i]);
+      v.sort((x, y) => x - y);
+      return v[v.length >> 1];
+    });
+    t.diagnostic(`ours MAE ${a.maeA.toFixed(3)} bias ${a.medianBiasA.toFixed(2)} r ${a.r.toFixed(3)}, domains ${med.map((m) => m.toFixed(2)).join(' / ')}; RELION reproduction MAE ${b.maeA.toFixed(3)} bias ${b.medianBiasA.toFixed(2)} r ${b.r.toFixed(3)}`);
+    assert.ok(a.maeA <= 0.85 * b.maeA, `MAE ${a.maeA} vs ${b.maeA}`);
+    assert.ok(Math.abs(a.medianBiasA) <= 0.3, `bias ${a.medianBiasA}`);
+    assert.ok(a.r >= b.r, `r ${a.r} vs ${b.r}`);
+    assert.ok(Math.max(med[0], med[1]) < Math.min(med[2], med[3]), `3 Å domains finer than the 7 Å ones: ${med}`);
   });
 });

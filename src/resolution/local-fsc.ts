@@ -14,7 +14,7 @@ import { softenMask } from './soft-mask.js';
 import { emptyBeyondA, emptyShells, prewhitenHalfMaps, prewhitenWithEmptyShells, type EmptyShells } from './prewhiten.js';
 import { cutSubBox, pasteSubBox, regionSubBox, subBoxShape } from './sub-box.js';
 import { DEFAULT_INTERVAL_Z, fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from './locres-uncertainty.js';
-import { moleculeCentredGridPoints } from './molecule-grid.js';
+import { moleculeCentredGridPoints, solventLevel } from './molecule-grid.js';
 
 /**
  * Fixed FSC threshold of the calibrated local FSC (with pre-whitening; the default without a
@@ -184,7 +184,11 @@ export function snrAwareThresholdAtFloor(c0: number, windowA: number): boolean {
  * Global FSC of two half maps under the soft-edged version of a binary region (`softenMask`), on
  * the region's sub-box when that is much smaller than the box (the soft-masked maps are 0 beyond
  * the mask's soft edge, about 3σ = 6 voxels, so a 12-voxel margin leaves the curve unchanged);
- * without a region, the unmasked FSC of the whole box.
+ * without a region, the unmasked FSC of the whole box. With a region, each half's solvent level
+ * (`solventLevel`, the box median) is subtracted first: a constant offset times the soft mask is
+ * low-frequency signal common to both halves, which raised the first shells' FSC and lowered the
+ * fitted C₀ (synth_halves128 with +0.05, about its mean molecular density, added to both halves:
+ * C₀ 15.3 → 12.6, the SNR-aware threshold 0.272 → 0.255); the windows do not see it (pre-whitened).
  * @param half1 first half map (x fastest)
  * @param half2 second half map, same box
  * @param region optional binary region (1 = inside), same layout
@@ -192,13 +196,21 @@ export function snrAwareThresholdAtFloor(c0: number, windowA: number): boolean {
 export function maskedGlobalFsc(half1: Volume, half2: Volume, region?: Uint8Array): FscCurve {
   const shape = half1.shape;
   const a0 = half1.voxelSizeA;
-  const gBox = region ? regionSubBox(region, shape, 12) : undefined;
-  if (region && gBox) {
+  if (!region) return fourierShellCorrelation(half1, half2);
+  const level1 = solventLevel(half1.data);
+  const level2 = solventLevel(half2.data);
+  const minus = (v: Volume, level: number): Volume => {
+    for (let i = 0; i < v.data.length; i++) v.data[i] -= level;
+    return v;
+  };
+  const gBox = regionSubBox(region, shape, 12);
+  if (gBox) {
     const r = cutSubBox(region, shape, gBox, a0);
     const soft = softenMask(r.data, r.shape);
-    return fourierShellCorrelation(cutSubBox(half1.data, shape, gBox, a0), cutSubBox(half2.data, shape, gBox, a0), soft);
+    return fourierShellCorrelation(minus(cutSubBox(half1.data, shape, gBox, a0), level1), minus(cutSubBox(half2.data, shape, gBox, a0), level2), soft);
   }
-  return fourierShellCorrelation(half1, half2, region ? softenMask(region, shape) : undefined);
+  const copy = (v: Volume, level: number): Volume => minus({ data: Float32Array.from(v.data), shape, voxelSizeA: [...a0] }, level);
+  return fourierShellCorrelation(copy(half1, level1), copy(half2, level2), softenMask(region, shape));
 }
 
 /**

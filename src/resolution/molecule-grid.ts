@@ -27,6 +27,20 @@ export const MOLECULE_GRID_SMOOTH_A = 2;
 /** Smoothed local SNR (average over half difference) at or above which a grid point is centred on the molecule. */
 export const MOLECULE_GRID_SNR = 3;
 
+/**
+ * Solvent level of a map (or of the average of two): the median over every 7th voxel of the box,
+ * which in a cryo-EM box is mostly solvent (density units).
+ * @param a map data, length nx*ny*nz
+ * @param b optional second map of the same box: the level of (a + b)/2
+ */
+export function solventLevel(a: Float32Array, b?: Float32Array): number {
+  const n = a.length;
+  const sample = new Float32Array(Math.ceil(n / 7));
+  let ns = 0;
+  for (let i = 0; i < n; i += 7) sample[ns++] = b ? 0.5 * (a[i] + b[i]) : a[i];
+  return quantileByRank(sample, ns, 0.5);
+}
+
 /** Grid points of {@link moleculeCentredGridPoints}. */
 export interface MoleculeGridPoints {
   /** 1 where the grid point is centred on the molecule, length gx*gy*gz, index (k*gy + j)*gx + i at voxel (i·s, j·s, k·s). */
@@ -43,8 +57,8 @@ export interface MoleculeGridPoints {
  * Mark the grid points centred on the molecule: `near[g]` set, the voxel at the grid point inside
  * `region`, and `(G·m − solvent) / sd(G·d) ≥ snrMin` with m = (h1 + h2)/2, d = (h1 − h2)/2, G a
  * Gaussian of `smoothA` Å evaluated at the grid point in real space (3σ support, edges clipped),
- * the solvent level the median of m over every 7th voxel of the box (a cryo-EM box is mostly
- * solvent) and sd the root mean square of G·d over the `near` grid points.
+ * the solvent level {@link solventLevel} of m and sd the root mean square of G·d over the `near`
+ * grid points.
  *
  * @param half1 first half map (data length nx*ny*nz, index (z*ny + y)*nx + x; Å voxel size); not modified
  * @param half2 second half map, same box
@@ -69,12 +83,7 @@ export function moleculeCentredGridPoints(
   }
   const h1 = half1.data;
   const h2 = half2.data;
-  const n = nx * ny * nz;
-  // solvent level from a sample of the box
-  const sample = new Float32Array(Math.ceil(n / 7));
-  let ns = 0;
-  for (let i = 0; i < n; i += 7) sample[ns++] = 0.5 * (h1[i] + h2[i]);
-  const solventLevel = quantileByRank(sample, ns, 0.5);
+  const level = solventLevel(h1, h2);
   // separable Gaussian weights per axis (Å voxel size per axis)
   const taps = half1.voxelSizeA.map((a) => {
     const r = Math.max(1, Math.ceil((3 * smoothA) / a));
@@ -130,12 +139,12 @@ export function moleculeCentredGridPoints(
       for (let i = 0; i < gx; i++) {
         const g = (k * gy + j) * gx + i;
         if (!near[g] || !region[(Math.min(k * step, nz - 1) * ny + Math.min(j * step, ny - 1)) * nx + Math.min(i * step, nx - 1)]) continue;
-        if (noiseSd > 0 ? (smoothM[g] - solventLevel) / noiseSd >= snrMin : smoothM[g] > solventLevel) {
+        if (noiseSd > 0 ? (smoothM[g] - level) / noiseSd >= snrMin : smoothM[g] > level) {
           centred[g] = 1;
           count++;
         }
       }
     }
   }
-  return { centred, count, noiseSd, solventLevel };
+  return { centred, count, noiseSd, solventLevel: level };
 }

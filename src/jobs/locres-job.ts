@@ -327,8 +327,8 @@ function shownThreshold(r: Pick<LocalFscResult, 'threshold' | 'thresholdRule'>):
  * One line describing a local FSC run's settings (window, step, threshold and how it was chosen),
  * as written to the log, the MRC labels and the GUI.
  */
-export function localFscSettingsText(r: Pick<LocalFscResult, 'whitened' | 'windowVoxels' | 'stepVoxels' | 'threshold' | 'thresholdRule' | 'lowFrequencySnr'> & Partial<Pick<LocalFscResult, 'gridMedian' | 'broadeningShare'>>): string {
+export function localFscSettingsText(r: Pick<LocalFscResult, 'whitened' | 'windowVoxels' | 'stepVoxels' | 'threshold' | 'thresholdRule' | 'lowFrequencySnr'> & Partial<Pick<LocalFscResult, 'gridMedian' | 'broadeningShare' | 'moleculeCentredPoints'>>): string {
   const snr = r.thresholdRule === 'snr-aware' ? ` (SNR-aware: global FSC's low-frequency SNR ${r.lowFrequencySnr.toFixed(1)})` : '';
-  const extra = `${r.broadeningShare ? `, Hann broadening corrected (share ${r.broadeningShare})` : ''}${r.gridMedian ? ', grid median' : ''}`;
+  const extra = `${r.broadeningShare ? `, Hann broadening corrected (share ${r.broadeningShare})` : ''}${r.gridMedian ? ', grid median' : ''}${r.moleculeCentredPoints ? ', windows centred on the molecule' : ''}`;
   return `local FSC, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, Hann window ${r.windowVoxels} vox, step ${r.stepVoxels}, threshold ${shownThreshold(r)}${snr}${extra}`;
 }

@@ -100,7 +100,7 @@ export function radialAmplitude(v: Volume): RadialSpectrum {
  * FSC(k) = Re Σ A·conj(B) / sqrt(Σ|A|² Σ|B|²) per shell (NaN for an empty or zero shell).
  * @param a first map; b second map with the same box (the caller checks); neither is modified
  */
-export function centreCubeFsc(a: Volume, b: Volume): { frequencyPerA: Float64Array; fsc: Float64Array } {
+export function centreCubeFsc(a: Volume, b: Volume): { frequencyPerA: Float64Array; fsc: Float64Array; power: Float64Array } {
   const ca = windowedCentreCube(a);
   const cb = windowedCentreCube(b);
   const fa = rfft3d(ca.data, ca.shape);
@@ -118,5 +118,8 @@ export function centreCubeFsc(a: Volume, b: Volume): { frequencyPerA: Float64Arr
     d2[s] += br * br + bi * bi;
   }
   const fsc = Float64Array.from(num, (v, k) => (d1[k] > 0 && d2[k] > 0 ? v / Math.sqrt(d1[k] * d2[k]) : Number.NaN));
-  return { frequencyPerA: Float64Array.from({ length: nShells }, (_, k) => k * df), fsc };
+  const count = new Float64Array(nShells);
+  for (let i = 0; i < shell.length; i++) if (shell[i] < nShells) count[shell[i]]++;
+  const power = Float64Array.from(d1, (v, k) => (count[k] > 0 ? (v + d2[k]) / (2 * count[k]) : 0));
+  return { frequencyPerA: Float64Array.from({ length: nShells }, (_, k) => k * df), fsc, power };
 }

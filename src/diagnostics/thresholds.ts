@@ -69,6 +69,14 @@ export const THRESHOLDS = {
   identicalFsc: 0.999,
   /** `not-independent`: mean FSC over the shells beyond 0.8 × Nyquist above this (independent halves ≈ 0). */
   dependentFsc: 0.3,
+  /**
+   * `not-independent`: only shells whose mean power is at least this share of the strongest shell's
+   * count (a cryo-EM map's radial power spans at most ~10⁶; beyond a low-pass only the centre
+   * cube's window leakage is left, 10⁻⁷–10⁻¹⁰).
+   */
+  heldPowerShare: 1e-6,
+  /** `masked` said as padded: at most this share of exact zeros inside the non-zero data's box. */
+  paddedZeroShare: 1e-3,
   /** `voxel-size-mismatch`: relative difference of the voxel sizes above this. */
   voxelSizeTolerance: 1e-3,
 } as const;

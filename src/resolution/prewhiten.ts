@@ -18,6 +18,8 @@ import type { Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
 import { mulberry32 } from '../math/random.js';
 import { assertSameHalfMapGrid, shellIndex, visitShells } from './fsc.js';
+import { cutSubBox } from './sub-box.js';
+import { nonZeroContentBox } from '../math/non-zero-box.js';
 
 /**
  * A shell whose mean power is below this share of the strongest shell's is *empty*: it holds only
@@ -58,7 +60,10 @@ function emptyFromPower(power: Float64Array, count: Float64Array, shellWidthPerA
 /**
  * The empty Fourier shells of two half maps ({@link EMPTY_SHELL_SHARE} of the strongest shell's
  * mean power in their sum): where they were low-passed, nothing but float round-off is left. One
- * forward transform of the whole box.
+ * forward transform of the whole box, or of the box's non-zero content when the box was padded
+ * with zeros (`nonZeroContentBox`): the step from the content to the padding puts power into
+ * every shell (10⁻⁵ of the strongest just beyond 3 Å on synth_halves128 padded from 128 to 176
+ * voxels), which hid the empty shells and read its 3 Å domains 0.4–0.5 Å too fine.
  * @param half1 first half map (x fastest); not modified
  * @param half2 second half map, same box and voxel size; not modified
  * @throws RangeError / TypeError when the half maps' boxes or voxel sizes differ
@@ -66,15 +71,19 @@ function emptyFromPower(power: Float64Array, count: Float64Array, shellWidthPerA
  */
 export function emptyShells(half1: Volume, half2: Volume): EmptyShells {
   assertSameHalfMapGrid(half1, half2);
-  const sum = new Float32Array(half1.data.length);
-  for (let i = 0; i < sum.length; i++) sum[i] = half1.data[i] + half2.data[i];
-  const spec = rfft3d(sum, half1.shape);
+  const content = nonZeroContentBox(half1, half2);
+  const [h1, h2] = content
+    ? [cutSubBox(half1.data, half1.shape, content, half1.voxelSizeA), cutSubBox(half2.data, half2.shape, content, half2.voxelSizeA)]
+    : [half1, half2];
+  const sum = new Float32Array(h1.data.length);
+  for (let i = 0; i < sum.length; i++) sum[i] = h1.data[i] + h2.data[i];
+  const spec = rfft3d(sum, h1.shape);
   // shells computed on the fly (no index array of the whole box); the corner shell bounds them
-  const longestA = Math.max(...half1.shape.map((n, i) => n * half1.voxelSizeA[i]));
-  const corner = Math.ceil(longestA * Math.hypot(...half1.voxelSizeA.map((a) => 0.5 / a))) + 2;
+  const longestA = Math.max(...h1.shape.map((n, i) => n * h1.voxelSizeA[i]));
+  const corner = Math.ceil(longestA * Math.hypot(...h1.voxelSizeA.map((a) => 0.5 / a))) + 2;
   const power = new Float64Array(corner);
   const count = new Float64Array(corner);
-  const shellWidthPerA = visitShells(half1.shape, half1.voxelSizeA, (q, sh) => {
+  const shellWidthPerA = visitShells(h1.shape, h1.voxelSizeA, (q, sh) => {
     power[sh] += spec[2 * q] * spec[2 * q] + spec[2 * q + 1] * spec[2 * q + 1];
     count[sh]++;
   });
@@ -127,8 +136,9 @@ export function prewhitenWithEmptyShells(half1: Volume, half2: Volume, options: 
   const gain = new Float64Array(maxShell + 1);
   for (let s = 1; s <= maxShell; s++) gain[s] = power[s] > 0 ? 1 / Math.sqrt(power[s] / count[s]) : 0;
   // empty shells: the whole box's (given), mapped by frequency to this box's shells, or detected
-  // here (then the mapping is the identity)
-  const found = options.empty ?? emptyFromPower(power, count, shellWidthPerA);
+  // here (then the mapping is the identity; in a box padded with zeros, on its content, whose
+  // edge would otherwise hide them)
+  const found = options.empty ?? (nonZeroContentBox(half1, half2) ? emptyShells(half1, half2) : emptyFromPower(power, count, shellWidthPerA));
   const empty = new Uint8Array(maxShell + 1);
   for (let s = 1; s <= maxShell; s++) empty[s] = found.empty[Math.min(found.empty.length - 1, Math.round((s * shellWidthPerA) / found.shellWidthPerA))];
   // uniform deviates with E|F|² = 1 (as every whitened shell): each window's transform mixes

@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { loadFft } from '../../src/math/fft.js';
 import { diagnoseHalfMaps } from '../../src/diagnostics/index.js';
 import { applyMask, RAW_SPECS, sphereMask, syntheticHalves } from './variants.js';
+import { diagnoseMap } from '../../src/diagnostics/index.js';
+import { lowpassHard } from '../../src/filters/lowpass.js';
+import type { Shape3, Volume } from '../../src/core/volume.js';
 
 const PAIR = ['identical-halves', 'not-independent', 'voxel-size-mismatch', 'box-mismatch', 'halves-look-masked'];
 
@@ -47,5 +50,32 @@ describe('half-map diagnostics', () => {
     const masked = d.findings.filter((f) => f.code === 'halves-look-masked');
     assert.deepEqual(masked.map((f) => f.evidence.map), [1, 2]);
     assert.ok(!d.findings.some((f) => f.code === 'masked'));
+  });
+
+  // a box padded with zeros: the faces are 0 as in a masked map, but the data inside are untouched
+  it('halves padded with zeros (a box resize): no halves-look-masked; one such map: masked, said as padded', () => {
+    const [nx] = h.half1.shape;
+    const m = nx + 24;
+    const pad = (v: Volume): Volume => {
+      const out = new Float32Array(m ** 3);
+      for (let z = 0; z < nx; z++) for (let y = 0; y < nx; y++) out.set(v.data.subarray((z * nx + y) * nx, (z * nx + y + 1) * nx), ((z + 12) * m + y + 12) * m + 12);
+      return { data: out, shape: [m, m, m] as Shape3, voxelSizeA: v.voxelSizeA };
+    };
+    const d = diagnoseHalfMaps(pad(h.half1), pad(h.half2));
+    assert.deepEqual(d.findings.map((f) => f.code).filter((c) => PAIR.includes(c)), []);
+    const one = diagnoseMap(pad(h.half1)).findings.find((f) => f.code === 'masked');
+    assert.ok(one && one.evidence.padded === true && one.message.startsWith(`padded: the data fill a ${nx}x${nx}x${nx} box`), one?.message);
+    // masked halves are not taken for padded ones (zeros inside the data's box)
+    const s = sphereMask(h.half1, 0.8, 4);
+    assert.ok(diagnoseHalfMaps(pad(applyMask(h.half1, s)), pad(applyMask(h.half2, s))).findings.some((f) => f.code === 'halves-look-masked'));
+  });
+
+  // beyond a low-pass only the centre cubes' window leakage is left (10⁻⁷–10⁻¹⁰ of the strongest
+  // shell), which correlates the halves there: that said "not-independent" (FSC 0.42 near Nyquist
+  // on synth_halves128 low-passed at 4 Å)
+  it('independent halves low-passed at 3 voxels: not not-independent; sharing noise and unfiltered: still said', () => {
+    const lp = (v: Volume) => lowpassHard(v, 3 * v.voxelSizeA[0], 'centred');
+    assert.ok(!codes(lp(h.half1), lp(h.half2)).includes('not-independent'), codes(lp(h.half1), lp(h.half2)).join(', '));
+    assert.ok(codes(h.half1, h.sharedNoise).includes('not-independent'));
   });
 });

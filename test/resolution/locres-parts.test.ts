@@ -12,6 +12,7 @@ import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
 import { fourierShellCorrelation, shellIndex } from '../../src/resolution/fsc.js';
 import { labelSummary } from '../../src/resolution/label-summary.js';
 import { emptyBeyondA, emptyShells, prewhitenHalfMaps } from '../../src/resolution/prewhiten.js';
+import { nonZeroContentBox } from '../../src/math/non-zero-box.js';
 import { cutSubBox } from '../../src/resolution/sub-box.js';
 import { fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from '../../src/resolution/locres-uncertainty.js';
 import { fftFriendlySize, relionLocalResolution } from '../../src/resolution/relion-locres.js';
@@ -139,6 +140,27 @@ describe('pre-whitening of half maps low-passed at their finest resolution (empt
     const own = emptyShells(c1, c2);
     assert.equal(own.empty.reduce((u, v) => u + v, 0), 0, 'the cut edge puts power into every shell of the sub-box');
     for (let k = 9; k < 14; k++) assert.ok(Math.abs(given[k]) < 0.15, `shell ${k}: FSC ${given[k]} with the whole box's empty shells`);
+  });
+  // a box padded with zeros (a box resize): the step from the data to the zeros puts power into
+  // every shell of the padded box, so emptiness is looked for on the non-zero content
+  it('a box padded with zeros: the empty shells are found on its content, as without the padding', () => {
+    const m = 56;
+    const big: Shape3 = [m, m, m];
+    const pad = (v: Volume): Volume => {
+      const out = new Float32Array(m ** 3);
+      for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) out[((z + 8) * m + y + 8) * m + x + 8] = v.data[(z * n + y) * n + x];
+      return { data: out, shape: big, voxelSizeA: [1, 1, 1] };
+    };
+    const p1 = pad(h1);
+    const p2 = pad(h2);
+    assert.deepEqual(nonZeroContentBox(p1, p2), { lo: [8, 8, 8], hi: [47, 47, 47] });
+    assert.equal(nonZeroContentBox(h1, h2), undefined, 'no padding: the whole box');
+    const e = emptyShells(p1, p2);
+    assert.ok(Math.abs((emptyBeyondA(e, 0.5) ?? 0) - 40 / 11.5) < 1e-9, `empty beyond ${emptyBeyondA(e, 0.5)} Å, as the unpadded box`);
+    // whitening the padded box fills them: FSC about 0 beyond the cut-off (the content's shells
+    // 13–19 are the padded box's 18–27)
+    const f = fourierShellCorrelation(...prewhitenHalfMaps(p1, p2));
+    for (let k = 19; k < 28; k++) assert.ok(Math.abs(f.fsc[k]) < 4 / Math.sqrt(f.count[k]), `shell ${k}: FSC ${f.fsc[k]}`);
   });
 });
 

@@ -11,6 +11,8 @@ import { trilinearResize } from '../filters/trilinear-resize.js';
 import { quantileByRank } from '../math/select.js';
 import { fourierResample } from '../filters/fourier-resample.js';
 import { assertSameHalfMapGrid } from '../resolution/fsc.js';
+import { cutSubBox, pasteSubBox, subBoxShape } from '../resolution/sub-box.js';
+import { nonZeroContentBox } from '../math/non-zero-box.js';
 import { decompositionBands, type Band } from './bands.js';
 import { gridFor, windowedBandEnergies } from './band-energy.js';
 import { fitLocalGuinier, type GuinierFit } from './guinier-fit.js';
@@ -412,6 +414,42 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
 export function decompose(map: Volume, options: DecomposeOptions = {}): DecomposeResult {
   assertVolume(map);
   checkOptions(options);
+  const nMap = map.data.length;
+  if (options.mask && options.mask.length !== nMap) throw new RangeError(`mask has ${options.mask.length} voxels, the map ${nMap} (box ${map.shape.join('x')})`);
+  if (options.halfMaps) {
+    assertSameHalfMapGrid(options.halfMaps[0], options.halfMaps[1]);
+    assertSameHalfMapGrid(map, options.halfMaps[0]);
+  }
+  // a box padded with zeros (a box resize): the zeros are neither solvent nor noise, and a
+  // solvent noise model, a noise limit and a molecule threshold taken over them fail (synth_flex128
+  // padded from 128 to 160 voxels read every domain at 0.94–1.00); analyse the data's box and put
+  // the maps back into the padded box
+  const content = options.halfMaps ? nonZeroContentBox(map, ...options.halfMaps) : nonZeroContentBox(map);
+  if (!content) return decomposeBox(map, options);
+  const a = map.voxelSizeA;
+  const cut = (v: Volume): Volume => cutSubBox(v.data, map.shape, content, a);
+  const halfMaps = options.halfMaps ? ([cut(options.halfMaps[0]), cut(options.halfMaps[1])] as const) : undefined;
+  const mask = options.mask ? cutSubBox(options.mask, map.shape, content, a).data : undefined;
+  const r = decomposeBox(cut(map), { ...options, halfMaps, mask });
+  const inner = subBoxShape(content);
+  const paste = (v: Volume): Volume => ({ data: pasteSubBox(v.data, map.shape, content), shape: map.shape, voxelSizeA: [a[0], a[1], a[2]] });
+  const bLine = trilinearResize(r.bLineRelative, r.processingShape, inner);
+  return {
+    ...r,
+    occupancy: paste(r.occupancy),
+    bfactor: paste(r.bfactor),
+    bandsUsed: paste(r.bandsUsed),
+    molecule: Uint8Array.from(pasteSubBox(Float32Array.from(r.molecule), map.shape, content)),
+    // on the map's box (the analysis grid of the data's box, resized to it and put back)
+    bLineRelative: pasteSubBox(bLine, map.shape, content),
+    processingShape: map.shape,
+    processingVoxelSizeA: [a[0], a[1], a[2]],
+    notes: [`the map is padded with zeros: analysed on the data's box (voxels ${content.lo.join(', ')} to ${content.hi.join(', ')}, ${inner.join('x')}) and put back into the ${map.shape.join('x')} box (0 outside)`, ...r.notes],
+  };
+}
+
+/** {@link decompose} on a box without zero padding (options checked). */
+function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const progress = options.onProgress ?? (() => {});
   const timings: Record<string, number> = {};
   let t = performance.now();
@@ -421,14 +459,11 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
     t = now;
   };
   const nMap = map.data.length;
-  if (options.mask && options.mask.length !== nMap) throw new RangeError(`mask has ${options.mask.length} voxels, the map ${nMap} (box ${map.shape.join('x')})`);
   let h1: Volume | undefined;
   let h2: Volume | undefined;
   let signalMap: Volume = map;
   if (options.halfMaps) {
     [h1, h2] = options.halfMaps;
-    assertSameHalfMapGrid(h1, h2);
-    assertSameHalfMapGrid(map, h1);
     const avg = new Float32Array(nMap);
     for (let i = 0; i < nMap; i++) avg[i] = 0.5 * (h1.data[i] + h2.data[i]);
     signalMap = { data: avg, shape: map.shape, voxelSizeA: map.voxelSizeA };

@@ -9,6 +9,8 @@ import type { Shape3, Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
 import { gaussianSampler, mulberry32 } from '../math/random.js';
 import { decompose, type DecomposeOptions } from './decompose.js';
+import { nonZeroContentBox } from '../math/non-zero-box.js';
+import { cutSubBox } from '../resolution/sub-box.js';
 import { decompositionMedians, type DecompositionMedians } from './medians.js';
 
 /**
@@ -171,6 +173,15 @@ export function noiseRedrawSpread(map: Volume, options: DecomposeOptions, redraw
   if (!(Number.isInteger(redraw.draws) && redraw.draws >= 2)) throw new RangeError(`draws must be an integer >= 2, got ${redraw.draws}`);
   const epsilon = redraw.epsilon ?? MEAN_REDRAW_EPSILON;
   if (!(epsilon > 0 && epsilon <= 1)) throw new RangeError(`epsilon must be in (0, 1], got ${epsilon}`);
+  // a box padded with zeros: redraw on the data's box, as the decomposition analyses it (noise
+  // redrawn into the padding would make it look like data)
+  const content = nonZeroContentBox(map, ...options.halfMaps);
+  if (content) {
+    const cut = (d: Float32Array) => cutSubBox(d, map.shape, content, map.voxelSizeA);
+    const [c1, c2] = options.halfMaps.map((h) => cut(h.data));
+    const labels = redraw.labels ? cut(Float32Array.from(redraw.labels)).data : undefined;
+    return noiseRedrawSpread(cut(map.data), { ...options, halfMaps: [c1, c2], mask: options.mask ? cut(options.mask).data : undefined }, { ...redraw, labels });
+  }
   const seed = redraw.seed ?? 1;
   const rand = mulberry32(seed);
   const [h1, h2] = options.halfMaps;

@@ -23,10 +23,13 @@ export interface InputDiagnostics {
  * @param map the density map (canonical layout, x fastest); not modified
  * @param halves two half maps on the map's box, or undefined
  * @param what how the map is named in the warnings when it is not the command's main map (e.g. "--like map")
+ * @param paddingHandled the command analyses the data's box of a box padded with zeros (as
+ *   `decompose` does): the map's `masked` finding said as padded is left out
  * @throws TypeError/RangeError for an invalid volume or non-finite voxels (from `diagnoseMap`)
  */
-export async function diagnoseCommandInput(map: Volume, halves?: readonly [Volume, Volume], what?: string): Promise<InputDiagnostics> {
+export async function diagnoseCommandInput(map: Volume, halves?: readonly [Volume, Volume], what?: string, paddingHandled = false): Promise<InputDiagnostics> {
   await loadFft();
-  const findings = [...diagnoseMap(map, { sampledRange: true }).findings, ...(halves ? diagnoseHalfMaps(halves[0], halves[1], { sampledRange: true }).findings : [])];
+  const own = diagnoseMap(map, { sampledRange: true }).findings.filter((f) => !(paddingHandled && f.code === 'masked' && f.evidence.padded === true));
+  const findings = [...own, ...(halves ? diagnoseHalfMaps(halves[0], halves[1], { sampledRange: true }).findings : [])];
   return { warnings: findings.map((f) => findingLine(f, what)), diagnostics: findings.map(findingJson) };
 }

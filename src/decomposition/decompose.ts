@@ -448,6 +448,37 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   };
 }
 
+/**
+ * Share of the solvent that is exactly 0 above which a one-map decomposition warns that the map is
+ * masked (raw maps: none; a map stored as 8-bit integers rounds a fraction of its solvent to 0,
+ * but a usable one keeps most of its noise).
+ */
+export const MASKED_SOLVENT_ZERO_SHARE = 0.5;
+
+/** The warning of a one-map decomposition of a masked map. */
+export function maskedMapWarning(zeroFraction: number): string {
+  return `the map is masked (${(100 * zeroFraction).toFixed(0)} % of its solvent is exactly 0): a one-map decomposition takes its noise from the solvent, so here it sees little or none; every band counts as signal up to the noise limit, and occupancy and B are unreliable (synth_flex128 masked: its fully occupied flexible domain read 0.82): give the unmasked map, or --half-maps`;
+}
+
+/** Fraction of the solvent analysis voxels whose nearest voxel of `map` is exactly 0. */
+function solventZeroFraction(map: Volume, solvent: Uint8Array, aShape: Shape3): number {
+  const [nx, ny, nz] = map.shape;
+  const [ax, ay, az] = aShape;
+  const near = (i: number, n: number, an: number) => Math.min(n - 1, Math.floor(((i + 0.5) * n) / an));
+  let zeros = 0;
+  let count = 0;
+  for (let z = 0; z < az; z++) {
+    for (let y = 0; y < ay; y++) {
+      for (let x = 0; x < ax; x++) {
+        if (!solvent[(z * ay + y) * ax + x]) continue;
+        count++;
+        if (map.data[(near(z, nz, az) * ny + near(y, ny, ay)) * nx + near(x, nx, ax)] === 0) zeros++;
+      }
+    }
+  }
+  return count > 0 ? zeros / count : 0;
+}
+
 /** {@link decompose} on a box without zero padding (options checked). */
 function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const progress = options.onProgress ?? (() => {});
@@ -501,6 +532,13 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   let solventCount = 0;
   for (let i = 0; i < nA; i++) solventCount += solvent[i];
   if (!noiseMap && solventCount < 200) throw new RangeError(`too little solvent for a one-map noise estimate (${solventCount} analysis voxels far from the molecule): give half maps, or a box with more solvent`);
+  if (!noiseMap) {
+    const zero = solventZeroFraction(map, solvent, aShape);
+    // a masked map: no solvent noise to model, every band reads as signal (synth_flex128 times a
+    // soft mask read its flexible domain at 0.82 and every B within 30 Å² of the others); said,
+    // not refused (masked EMDB maps still give a rough picture)
+    if (zero > MASKED_SOLVENT_ZERO_SHARE) warnings.push(maskedMapWarning(zero));
+  }
   // ---- band layout
   const nyquistA = 2 * Math.max(...voxel);
   const softOnMap = (sel: Uint8Array) => trilinearResize(gaussianSmooth(Float32Array.from(sel), aShape, aVoxel, 3), aShape, shape);

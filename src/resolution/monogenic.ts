@@ -9,6 +9,8 @@
 import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
 import { quantileByRank, selectKth } from '../math/select.js';
+import { nonZeroContentBox } from '../math/non-zero-box.js';
+import { cutSubBox, subBoxShape } from './sub-box.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fourier grid
@@ -354,6 +356,27 @@ function assertSameGrid(a: Volume, b: Volume, nameA: string, nameB: string): voi
 export function monogenicLocalResolution(
   input: MonogenicInput, mask: Uint8Array | Float32Array, options: MonogenicOptions = {},
 ): MonogenicResult {
+  // a box padded with zeros (a box resize): the zeros would enter the noise statistics (outside
+  // the mask, or the half difference's) as noise-free voxels; synth_halves128 padded from 128 to
+  // 176 voxels moved the domain medians by −0.2 to +0.55 Å. Run on the data's box, put back.
+  const vols = 'half1' in input && 'half2' in input ? [input.half1, input.half2] : 'map' in input ? [input.map] : [];
+  vols.forEach((v) => assertVolume(v));
+  const n = vols[0]?.data.length;
+  const content = vols.length > 0 && vols.every((v) => v.data.length === n) && mask.length === n ? nonZeroContentBox(...vols) : undefined;
+  if (!content) return monogenicOnBox(input, mask, options);
+  const ref = vols[0];
+  const cut = (v: Volume) => cutSubBox(v.data, ref.shape, content, ref.voxelSizeA);
+  const inner = 'half1' in input && 'half2' in input ? { half1: cut(input.half1), half2: cut(input.half2) } : { map: cut(ref) };
+  const r = monogenicOnBox(inner, cutSubBox(mask, ref.shape, content, ref.voxelSizeA).data, options);
+  const resolution = new Float32Array(ref.data.length).fill(r.tested[0]);
+  const [nx, ny] = ref.shape;
+  const [sx, sy, sz] = subBoxShape(content);
+  for (let z = 0; z < sz; z++) for (let y = 0; y < sy; y++) resolution.set(r.resolution.subarray((z * sy + y) * sx, (z * sy + y + 1) * sx), ((content.lo[2] + z) * ny + content.lo[1] + y) * nx + content.lo[0]);
+  return { ...r, resolution, notes: [`the box is padded with zeros: estimated on the data's box (${sx}x${sy}x${sz} of ${ref.shape.join('x')})`, ...r.notes] };
+}
+
+/** {@link monogenicLocalResolution} on a box without zero padding. */
+function monogenicOnBox(input: MonogenicInput, mask: Uint8Array | Float32Array, options: MonogenicOptions): MonogenicResult {
   // ---- validation
   let avg: Float32Array;
   let noiseVol: Float32Array | null = null;

@@ -70,9 +70,9 @@ export const THRESHOLDS = {
   /** `not-independent`: mean FSC over the shells beyond 0.8 × Nyquist above this (independent halves ≈ 0). */
   dependentFsc: 0.3,
   /**
-   * `not-independent`: only shells whose mean power is at least this share of the strongest shell's
-   * count (a cryo-EM map's radial power spans at most ~10⁶; beyond a low-pass only the centre
-   * cube's window leakage is left, 10⁻⁷–10⁻¹⁰).
+   * `not-independent`: only shells whose mean power is at least this share of the strongest
+   * shell's (a cryo-EM map's radial power spans at most ~10⁶; beyond a low-pass only the
+   * centre cubes' window leakage is left, 10⁻⁷–10⁻¹⁰ of the strongest shell).
    */
   heldPowerShare: 1e-6,
   /** `masked` said as padded: at most this share of exact zeros inside the non-zero data's box. */

@@ -11,31 +11,32 @@ export interface VoxelRange {
 }
 
 /**
- * The exact bounding box of the voxels where any of the maps is non-zero, when that is smaller than
- * the box; undefined when it is the whole box, or when every map is all zero.
- * @param maps one or more maps on the same box (data length nx*ny*nz, index (z*ny+y)*nx+x); not
- *   modified
+ * The exact bounding box of the voxels where any of the arrays is non-zero; undefined when all are
+ * zero everywhere.
+ * @param shape box [nx, ny, nz]
+ * @param arrays one or more arrays of length nx*ny*nz, index (z*ny+y)*nx+x; not modified
  */
-export function nonZeroContentBox(...maps: Volume[]): VoxelRange | undefined {
-  const [nx, ny, nz] = maps[0].shape;
-  const data = maps.map((m) => m.data);
+export function nonZeroBounds(shape: readonly [number, number, number], ...arrays: ArrayLike<number>[]): VoxelRange | undefined {
+  const [nx, ny, nz] = shape;
   const min = [nx, ny, nz];
   const max = [-1, -1, -1];
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       const o = (z * ny + y) * nx;
-      let first = -1;
+      // each row from both ends, stopping where the bounds already reach: a row of data costs two
+      // reads, only an empty row is read through
+      let first = nx;
       let last = -1;
-      for (let x = 0; x < nx; x++) {
-        for (const d of data) {
-          if (d[o + x] !== 0) {
-            if (first < 0) first = x;
-            last = x;
-            break;
-          }
-        }
+      for (const d of arrays) {
+        let x = 0;
+        while (x < first && d[o + x] === 0) x++;
+        if (x === nx) continue;
+        if (x < first) first = x;
+        let e = nx - 1;
+        while (e > last && d[o + e] === 0) e--;
+        if (e > last) last = e;
       }
-      if (first < 0) continue;
+      if (last < 0) continue;
       if (first < min[0]) min[0] = first;
       if (last > max[0]) max[0] = last;
       if (y < min[1]) min[1] = y;
@@ -45,8 +46,20 @@ export function nonZeroContentBox(...maps: Volume[]): VoxelRange | undefined {
     }
   }
   if (max[0] < 0) return undefined;
-  if (min.every((m) => m === 0) && max[0] === nx - 1 && max[1] === ny - 1 && max[2] === nz - 1) return undefined;
   return { lo: [min[0], min[1], min[2]], hi: [max[0], max[1], max[2]] };
+}
+
+/**
+ * The exact bounding box of the voxels where any of the maps is non-zero, when that is smaller than
+ * the box; undefined when it is the whole box, or when every map is all zero.
+ * @param maps one or more maps on the same box (data length nx*ny*nz, index (z*ny+y)*nx+x); not
+ *   modified
+ */
+export function nonZeroContentBox(...maps: Volume[]): VoxelRange | undefined {
+  const [nx, ny, nz] = maps[0].shape;
+  const b = nonZeroBounds(maps[0].shape, ...maps.map((m) => m.data));
+  if (!b) return undefined;
+  return b.lo.every((v) => v === 0) && b.hi[0] === nx - 1 && b.hi[1] === ny - 1 && b.hi[2] === nz - 1 ? undefined : b;
 }
 
 /**

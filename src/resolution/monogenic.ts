@@ -10,7 +10,7 @@ import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volum
 import { irfft3d, rfft3d } from '../math/fft.js';
 import { quantileByRank, selectKth } from '../math/select.js';
 import { nonZeroContentBox } from '../math/non-zero-box.js';
-import { cutSubBox, subBoxShape } from './sub-box.js';
+import { cutSubBox, pasteSubBox, subBoxShape } from './sub-box.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fourier grid
@@ -368,11 +368,9 @@ export function monogenicLocalResolution(
   const cut = (v: Volume) => cutSubBox(v.data, ref.shape, content, ref.voxelSizeA);
   const inner = 'half1' in input && 'half2' in input ? { half1: cut(input.half1), half2: cut(input.half2) } : { map: cut(ref) };
   const r = monogenicOnBox(inner, cutSubBox(mask, ref.shape, content, ref.voxelSizeA).data, options);
-  const resolution = new Float32Array(ref.data.length).fill(r.tested[0]);
-  const [nx, ny] = ref.shape;
-  const [sx, sy, sz] = subBoxShape(content);
-  for (let z = 0; z < sz; z++) for (let y = 0; y < sy; y++) resolution.set(r.resolution.subarray((z * sy + y) * sx, (z * sy + y + 1) * sx), ((content.lo[2] + z) * ny + content.lo[1] + y) * nx + content.lo[0]);
-  return { ...r, resolution, notes: [`the box is padded with zeros: estimated on the data's box (${sx}x${sy}x${sz} of ${ref.shape.join('x')})`, ...r.notes] };
+  // the padding reads as outside the mask: the coarsest tested value
+  const resolution = pasteSubBox(r.resolution, ref.shape, content, r.tested[0]);
+  return { ...r, resolution, notes: [`the box is padded with zeros: estimated on the data's box (${subBoxShape(content).join('x')} of ${ref.shape.join('x')})`, ...r.notes] };
 }
 
 /** {@link monogenicLocalResolution} on a box without zero padding. */

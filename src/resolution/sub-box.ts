@@ -5,12 +5,10 @@
  */
 import type { Shape3, Volume } from '../core/volume.js';
 import { fftFriendlySize } from './relion-locres.js';
+import { nonZeroBounds, type VoxelRange } from '../math/non-zero-box.js';
 
 /** An inclusive voxel range along X, Y, Z. */
-export interface SubBox {
-  lo: [number, number, number];
-  hi: [number, number, number];
-}
+export type SubBox = VoxelRange;
 
 /**
  * The bounding box of the voxels where `region` is non-zero, grown by `margin` voxels on every
@@ -22,29 +20,10 @@ export interface SubBox {
  */
 export function regionSubBox(region: Uint8Array, shape: Shape3, margin: number, maxFraction = 0.6): SubBox | undefined {
   const [nx, ny, nz] = shape;
-  const min = [nx, ny, nz];
-  const max = [-1, -1, -1];
-  for (let z = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      const o = (z * ny + y) * nx;
-      let first = -1;
-      let last = -1;
-      for (let x = 0; x < nx; x++) {
-        if (region[o + x]) {
-          if (first < 0) first = x;
-          last = x;
-        }
-      }
-      if (first < 0) continue;
-      if (first < min[0]) min[0] = first;
-      if (last > max[0]) max[0] = last;
-      if (y < min[1]) min[1] = y;
-      if (y > max[1]) max[1] = y;
-      if (z < min[2]) min[2] = z;
-      if (z > max[2]) max[2] = z;
-    }
-  }
-  if (max[0] < 0) return undefined;
+  const bounds = nonZeroBounds(shape, region);
+  if (!bounds) return undefined;
+  const min = bounds.lo;
+  const max = bounds.hi;
   const lo: [number, number, number] = [0, 0, 0];
   const hi: [number, number, number] = [nx - 1, ny - 1, nz - 1];
   for (let ax = 0; ax < 3; ax++) {
@@ -83,11 +62,12 @@ export function cutSubBox(data: Float32Array | Uint8Array, shape: Shape3, b: Sub
   return { data: out, shape: [sx, sy, sz], voxelSizeA: [voxelSizeA[0], voxelSizeA[1], voxelSizeA[2]] };
 }
 
-/** Write a sub-box's voxels into a new full-size map that is 0 elsewhere. */
-export function pasteSubBox(sub: Float32Array, shape: Shape3, b: SubBox): Float32Array {
+/** Write a sub-box's voxels into a new full-size map that is `fill` (default 0) elsewhere. */
+export function pasteSubBox(sub: Float32Array, shape: Shape3, b: SubBox, fill = 0): Float32Array {
   const [nx, ny, nz] = shape;
   const [sx, sy, sz] = subBoxShape(b);
   const out = new Float32Array(nx * ny * nz);
+  if (fill !== 0) out.fill(fill);
   for (let z = 0; z < sz; z++) {
     for (let y = 0; y < sy; y++) {
       out.set(sub.subarray((z * sy + y) * sx, (z * sy + y + 1) * sx), ((b.lo[2] + z) * ny + b.lo[1] + y) * nx + b.lo[0]);

@@ -12,6 +12,7 @@ import { readMrc } from '../../src/io/mrc/index.js';
 import { decompose } from '../../src/decomposition/decompose.js';
 import { scoreDecomposition, type DecompositionScore } from '../../src/decomposition/evaluate.js';
 import { SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
+import { padCube, padVolume } from '../helpers/zero-padding.js';
 
 const skip = skipWithoutShared();
 if (!skip) await loadFft();
@@ -84,13 +85,8 @@ test('synth_flex128 padded with zeros reads as unpadded (one map and half maps)'
   const n = 128;
   const m = 160;
   const o = 16;
-  const pad = (d: Float32Array): Float32Array => {
-    const out = new Float32Array(m ** 3);
-    for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) out.set(d.subarray((z * n + y) * n, (z * n + y + 1) * n), ((z + o) * m + y + o) * m + o);
-    return out;
-  };
-  const big = (v: typeof c.map) => ({ ...v, data: pad(v.data), shape: [m, m, m] as [number, number, number] });
-  const labels = pad(Float32Array.from(c.labels));
+  const big = (v: typeof c.map) => padVolume(v, m, o);
+  const labels = padCube(c.labels, n, m, o);
   const medians = (r: ReturnType<typeof decompose>, lab: ArrayLike<number>) =>
     [1, 2, 3, 4].map((l) => {
       const occ: number[] = [];

@@ -5,11 +5,11 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadFft } from '../../src/math/fft.js';
-import { diagnoseHalfMaps } from '../../src/diagnostics/index.js';
+import { diagnoseHalfMaps, diagnoseMap } from '../../src/diagnostics/index.js';
 import { applyMask, RAW_SPECS, sphereMask, syntheticHalves } from './variants.js';
-import { diagnoseMap } from '../../src/diagnostics/index.js';
 import { lowpassHard } from '../../src/filters/lowpass.js';
-import type { Shape3, Volume } from '../../src/core/volume.js';
+import type { Volume } from '../../src/core/volume.js';
+import { padVolume } from '../helpers/zero-padding.js';
 
 const PAIR = ['identical-halves', 'not-independent', 'voxel-size-mismatch', 'box-mismatch', 'halves-look-masked'];
 
@@ -56,11 +56,7 @@ describe('half-map diagnostics', () => {
   it('halves padded with zeros (a box resize): no halves-look-masked; one such map: masked, said as padded', () => {
     const [nx] = h.half1.shape;
     const m = nx + 24;
-    const pad = (v: Volume): Volume => {
-      const out = new Float32Array(m ** 3);
-      for (let z = 0; z < nx; z++) for (let y = 0; y < nx; y++) out.set(v.data.subarray((z * nx + y) * nx, (z * nx + y + 1) * nx), ((z + 12) * m + y + 12) * m + 12);
-      return { data: out, shape: [m, m, m] as Shape3, voxelSizeA: v.voxelSizeA };
-    };
+    const pad = (v: Volume): Volume => padVolume(v, m, 12);
     const d = diagnoseHalfMaps(pad(h.half1), pad(h.half2));
     assert.deepEqual(d.findings.map((f) => f.code).filter((c) => PAIR.includes(c)), []);
     const one = diagnoseMap(pad(h.half1)).findings.find((f) => f.code === 'masked');

@@ -18,6 +18,7 @@ import { fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from '../../src/reso
 import { fftFriendlySize, relionLocalResolution } from '../../src/resolution/relion-locres.js';
 import { halfMapPhantom } from '../../src/resolution/half-map-phantom.js';
 import { hannBroadeningCorrection } from '../../src/resolution/local-fsc.js';
+import { padVolume } from '../helpers/zero-padding.js';
 
 function noise(shape: Shape3, seed: number, sd = 1): Volume {
   const g = gaussianSampler(mulberry32(seed));
@@ -145,14 +146,8 @@ describe('pre-whitening of half maps low-passed at their finest resolution (empt
   // every shell of the padded box, so emptiness is looked for on the non-zero content
   it('a box padded with zeros: the empty shells are found on its content, as without the padding', () => {
     const m = 56;
-    const big: Shape3 = [m, m, m];
-    const pad = (v: Volume): Volume => {
-      const out = new Float32Array(m ** 3);
-      for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) out[((z + 8) * m + y + 8) * m + x + 8] = v.data[(z * n + y) * n + x];
-      return { data: out, shape: big, voxelSizeA: [1, 1, 1] };
-    };
-    const p1 = pad(h1);
-    const p2 = pad(h2);
+    const p1 = padVolume(h1, m, 8);
+    const p2 = padVolume(h2, m, 8);
     assert.deepEqual(nonZeroContentBox(p1, p2), { lo: [8, 8, 8], hi: [47, 47, 47] });
     assert.equal(nonZeroContentBox(h1, h2), undefined, 'no padding: the whole box');
     const e = emptyShells(p1, p2);

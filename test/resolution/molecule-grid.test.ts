@@ -15,6 +15,7 @@ import { relionLocalResolution } from '../../src/resolution/relion-locres.js';
 import { moleculeCentredGridPoints, MOLECULE_GRID_SNR } from '../../src/resolution/molecule-grid.js';
 import type { Shape3, Volume } from '../../src/core/volume.js';
 import { SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
+import { padCube, padVolume } from '../helpers/zero-padding.js';
 
 /** Gaussian noise of standard deviation sd (Box–Muller on a seeded PRNG). */
 function noise(n: number, sd: number, seed: number): Float32Array {
@@ -143,14 +144,8 @@ describe('local FSC with windows centred on the molecule (synth_halves128)', { s
     const n = 128;
     const m = 160;
     const o = 16;
-    const pad = (d: Float32Array): Float32Array => {
-      const out = new Float32Array(m ** 3);
-      for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) out.set(d.subarray((z * n + y) * n, (z * n + y + 1) * n), ((z + o) * m + y + o) * m + o);
-      return out;
-    };
-    const big: Shape3 = [m, m, m];
     const base = localFsc(h1, h2, { mask });
-    const padded = localFsc({ ...h1, data: pad(h1.data), shape: big }, { ...h2, data: pad(h2.data), shape: big }, { mask: pad(mask) });
+    const padded = localFsc(padVolume(h1, m, o), padVolume(h2, m, o), { mask: padCube(mask, n, m, o) });
     const diff: number[] = [];
     for (let z = 0; z < n; z++) {
       for (let y = 0; y < n; y++) {

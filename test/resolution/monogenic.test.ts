@@ -8,6 +8,7 @@ import { mulberry32, gaussianSampler } from '../../src/math/random.js';
 import { readMrc } from '../../src/io/mrc/index.js';
 import { monogenicAmplitude, monogenicLocalResolution } from '../../src/resolution/monogenic.js';
 import type { Shape3, Vec3, Volume } from '../../src/core/volume.js';
+import { padCube } from '../helpers/zero-padding.js';
 
 const REF = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/reference/synth_halves128');
 
@@ -200,11 +201,7 @@ describe('monogenicLocalResolution: analytic two-region map', () => {
 test('monogenicLocalResolution: half maps and one map padded with zeros read as unpadded', () => {
   const data = twoRegionHalves(12);
   const n = 64, m = 80, o = 8;
-  const pad = (d: ArrayLike<number>): Float32Array => {
-    const out = new Float32Array(m ** 3);
-    for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) out[((z + o) * m + y + o) * m + x + o] = d[(z * n + y) * n + x];
-    return out;
-  };
+  const pad = (d: ArrayLike<number>) => padCube(d, n, m, o);
   const big: Shape3 = [m, m, m];
   const avg = Float32Array.from(data.half1.data, (v, i) => 0.5 * (v + data.half2.data[i]));
   for (const [a, b] of [

@@ -7,6 +7,8 @@
 import type { Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
 import type { Band } from './bands.js';
+import { nonZeroContentBox } from '../math/non-zero-box.js';
+import { cutSubBox, pasteSubBox } from '../resolution/sub-box.js';
 
 /**
  * Locally sharpened map: `out = L + sum_k g_k(x) b_k(x)` with `b_k` the map band-passed by band
@@ -27,6 +29,20 @@ import type { Band } from './bands.js';
  * @returns the sharpened map, same geometry
  */
 export function localBSharpen(map: Volume, bands: readonly Band[], bRelative: Float32Array, usableBands: Float32Array, maxGain = 10): Volume {
+  // a box padded with zeros (a box resize): filter the data's box, as `decompose` analyses it,
+  // and put it back (0 outside); filtered whole, the step to the zeros rang into the data
+  // (synth_flex128 padded 128 → 160: up to 6 % of the maximum, correlation 0.9993)
+  const content = bRelative.length === map.data.length && usableBands.length === map.data.length ? nonZeroContentBox(map) : undefined;
+  if (content) {
+    const cut = (d: Float32Array) => cutSubBox(d, map.shape, content, map.voxelSizeA);
+    const r = sharpenBox(cut(map.data), bands, cut(bRelative).data, cut(usableBands).data, maxGain);
+    return { data: pasteSubBox(r.data, map.shape, content), shape: map.shape, voxelSizeA: map.voxelSizeA };
+  }
+  return sharpenBox(map, bands, bRelative, usableBands, maxGain);
+}
+
+/** {@link localBSharpen} of a box without zero padding. */
+function sharpenBox(map: Volume, bands: readonly Band[], bRelative: Float32Array, usableBands: Float32Array, maxGain: number): Volume {
   const { shape, voxelSizeA } = map;
   const [nx, ny, nz] = shape;
   const hx = (nx >> 1) + 1;

@@ -10,6 +10,7 @@ import { mulberry32 } from '../../src/math/random.js';
 import { decompositionBands } from '../../src/decomposition/bands.js';
 import { localBSharpen } from '../../src/decomposition/sharpen.js';
 import type { Shape3, Volume } from '../../src/core/volume.js';
+import { padCube, padVolume } from '../helpers/zero-padding.js';
 
 await loadFft();
 
@@ -43,3 +44,23 @@ for (const minHalfWidthPerA of [0, 0.06, 0.08]) {
     assert.ok(mismatch < 1e-4, `relative mismatch ${mismatch}`);
   });
 }
+
+// a box padded with zeros (a box resize): the data's box is filtered and put back, so the result
+// inside it is that of the unpadded map (filtered whole, the step to the zeros rang into the data:
+// synth_flex128 padded 128 → 160 differed by up to 6 % of its maximum)
+test('localBSharpen of a map padded with zeros equals that of the map, 0 in the padding', () => {
+  const bands = decompositionBands(30, 4, 6, {});
+  const bRel = Float32Array.from({ length: n }, (_, i) => 100 * (i % 7) / 7);
+  const used = Float32Array.from({ length: n }, (_, i) => 2 + (i % 5));
+  const out = localBSharpen(map, bands, bRel, used);
+  const m = 40;
+  const padded = localBSharpen(padVolume(map, m, 4), bands, padCube(bRel, 32, m, 4), padCube(used, 32, m, 4));
+  let maxd = 0;
+  for (let z = 0; z < m; z++) for (let y = 0; y < m; y++) for (let x = 0; x < m; x++) {
+    const inside = [x, y, z].every((c) => c >= 4 && c < 36);
+    const v = padded.data[(z * m + y) * m + x];
+    if (!inside) assert.equal(v, 0);
+    else maxd = Math.max(maxd, Math.abs(v - out.data[((z - 4) * 32 + y - 4) * 32 + x - 4]));
+  }
+  assert.ok(maxd < 1e-6, `max |padded − unpadded| ${maxd}`);
+});

@@ -97,7 +97,8 @@ export function radialAmplitude(v: Volume): RadialSpectrum {
 
 /**
  * Fourier shell correlation of the centre cubes of two maps on the same grid:
- * FSC(k) = Re Σ A·conj(B) / sqrt(Σ|A|² Σ|B|²) per shell (NaN for an empty or zero shell).
+ * FSC(k) = Re Σ A·conj(B) / sqrt(Σ|A|² Σ|B|²) per shell (NaN for an empty or zero shell), and
+ * each shell's mean power per sample (|A|² + |B|²)/2 of the windowed cubes (density² units).
  * @param a first map; b second map with the same box (the caller checks); neither is modified
  */
 export function centreCubeFsc(a: Volume, b: Volume): { frequencyPerA: Float64Array; fsc: Float64Array; power: Float64Array } {
@@ -109,6 +110,7 @@ export function centreCubeFsc(a: Volume, b: Volume): { frequencyPerA: Float64Arr
   const num = new Float64Array(nShells);
   const d1 = new Float64Array(nShells);
   const d2 = new Float64Array(nShells);
+  const count = new Float64Array(nShells);
   for (let i = 0; i < shell.length; i++) {
     const s = shell[i];
     if (s >= nShells) continue;
@@ -116,10 +118,9 @@ export function centreCubeFsc(a: Volume, b: Volume): { frequencyPerA: Float64Arr
     num[s] += ar * br + ai * bi;
     d1[s] += ar * ar + ai * ai;
     d2[s] += br * br + bi * bi;
+    count[s]++;
   }
   const fsc = Float64Array.from(num, (v, k) => (d1[k] > 0 && d2[k] > 0 ? v / Math.sqrt(d1[k] * d2[k]) : Number.NaN));
-  const count = new Float64Array(nShells);
-  for (let i = 0; i < shell.length; i++) if (shell[i] < nShells) count[shell[i]]++;
   const power = Float64Array.from(d1, (v, k) => (count[k] > 0 ? (v + d2[k]) / (2 * count[k]) : 0));
   return { frequencyPerA: Float64Array.from({ length: nShells }, (_, k) => k * df), fsc, power };
 }

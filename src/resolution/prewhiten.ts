@@ -19,7 +19,7 @@ import { irfft3d, rfft3d } from '../math/fft.js';
 import { mulberry32 } from '../math/random.js';
 import { assertSameHalfMapGrid, shellIndex, visitShells } from './fsc.js';
 import { cutSubBox } from './sub-box.js';
-import { nonZeroContentBox } from '../math/non-zero-box.js';
+import { nonZeroContentBox, type VoxelRange } from '../math/non-zero-box.js';
 
 /**
  * A shell whose mean power is below this share of the strongest shell's is *empty*: it holds only
@@ -71,7 +71,11 @@ function emptyFromPower(power: Float64Array, count: Float64Array, shellWidthPerA
  */
 export function emptyShells(half1: Volume, half2: Volume): EmptyShells {
   assertSameHalfMapGrid(half1, half2);
-  const content = nonZeroContentBox(half1, half2);
+  return emptyShellsOn(half1, half2, nonZeroContentBox(half1, half2));
+}
+
+/** {@link emptyShells} on `content` of the box (the whole box when undefined). */
+function emptyShellsOn(half1: Volume, half2: Volume, content: VoxelRange | undefined): EmptyShells {
   const [h1, h2] = content
     ? [cutSubBox(half1.data, half1.shape, content, half1.voxelSizeA), cutSubBox(half2.data, half2.shape, content, half2.voxelSizeA)]
     : [half1, half2];
@@ -138,7 +142,8 @@ export function prewhitenWithEmptyShells(half1: Volume, half2: Volume, options: 
   // empty shells: the whole box's (given), mapped by frequency to this box's shells, or detected
   // here (then the mapping is the identity; in a box padded with zeros, on its content, whose
   // edge would otherwise hide them)
-  const found = options.empty ?? (nonZeroContentBox(half1, half2) ? emptyShells(half1, half2) : emptyFromPower(power, count, shellWidthPerA));
+  const content = options.empty ? undefined : nonZeroContentBox(half1, half2);
+  const found = options.empty ?? (content ? emptyShellsOn(half1, half2, content) : emptyFromPower(power, count, shellWidthPerA));
   const empty = new Uint8Array(maxShell + 1);
   for (let s = 1; s <= maxShell; s++) empty[s] = found.empty[Math.min(found.empty.length - 1, Math.round((s * shellWidthPerA) / found.shellWidthPerA))];
   // uniform deviates with E|F|² = 1 (as every whitened shell): each window's transform mixes

@@ -61,6 +61,16 @@ export interface DecompositionPhantomOptions {
    * method's bias from one noise draw's scatter (README, the flexible-B oracle).
    */
   noiseSeed?: number;
+  /**
+   * Width of the cut-offs' soft edge as a fraction of the cut-off frequency (default 0: sharp).
+   * With f > 0 every cut-off (each resolution's signal at 1/res, the noise at 1/noiseResolutionA)
+   * tapers as a raised cosine in amplitude from (1 − f)/res to 1/res. 0.1 is what the shared
+   * references' generator does (measured on their half maps, 2026-12-02: the noise power of
+   * `synth_halves128`, `synth_flex128` and `synth_occres128` is flat to 0.9/noise_res and falls to
+   * 0 at 1/noise_res along that curve, e.g. 0.87 / 0.42 / 0.08 of the flat level at 0.917 / 0.940 /
+   * 0.964 of 1/3 Å in synth_halves128), so their "resolution" is where a 10 % taper ends.
+   */
+  cutoffTaper?: number;
 }
 
 /** A phantom with its truth. */
@@ -100,12 +110,16 @@ function rotate(p: Vec3, u: Vec3, theta: number): Vec3 {
  * molmap's resolution convention; the references' spectra decay at that rate), zero at and beyond
  * |k| = 1/res, divided by the trilinear splat's transfer Π sinc²(k_i·a) so the atoms are sampled
  * as band-limited Gaussians whatever the voxel size. `res` = Infinity, `sigma` = 0: white noise
- * cut off at `cutA`.
+ * cut off at `cutA`. With `taper` f > 0 the cut-off is a raised cosine in amplitude from
+ * (1 − f)/cutA to 1/cutA (`cutoffTaper`).
  */
-function bandLimit(spec: Float32Array, n: number, a: number, sigmaA: number, cutA: number, unsplat: boolean): void {
+function bandLimit(spec: Float32Array, n: number, a: number, sigmaA: number, cutA: number, unsplat: boolean, taper: number): void {
   const hx = (n >> 1) + 1;
   const c = -2 * Math.PI * Math.PI * sigmaA * sigmaA;
   const kmax2 = 1 / (cutA * cutA);
+  const k1 = 1 / cutA;
+  const k0 = (1 - taper) / cutA;
+  const k02 = taper > 0 ? k0 * k0 : kmax2;
   const k = new Float64Array(n);
   const t = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -118,7 +132,8 @@ function bandLimit(spec: Float32Array, n: number, a: number, sigmaA: number, cut
     const kyz = k[z] * k[z] + k[y] * k[y];
     for (let x = 0; x < hx; x++) {
       const k2 = kyz + k[x] * k[x];
-      const g = k2 >= kmax2 ? 0 : Math.exp(c * k2) * t[x] * t[y] * t[z];
+      let g = k2 >= kmax2 ? 0 : Math.exp(c * k2) * t[x] * t[y] * t[z];
+      if (g !== 0 && k2 > k02) g *= 0.5 * (1 + Math.cos((Math.PI * (Math.sqrt(k2) - k0)) / (k1 - k0)));
       spec[row + 2 * x] *= g;
       spec[row + 2 * x + 1] *= g;
     }
@@ -128,7 +143,7 @@ function bandLimit(spec: Float32Array, n: number, a: number, sigmaA: number, cut
 /**
  * Build the phantom. Atoms: `atomsPer1000A3` (default 50) per 1000 Å³ of domain volume, uniform in
  * the ball, point masses splatted trilinearly, then per resolution in Fourier space: Gaussians of
- * σ² = atomSigma² + (res/(π√2))² Å², cut off sharply at 1/res (see `bandLimit`). A flexible
+ * σ² = atomSigma² + (res/(π√2))² Å², cut off at 1/res (sharply, or with `cutoffTaper` a raised-cosine edge; see `bandLimit`). A flexible
  * domain is `copies` rigid copies, each rotated about its hinge by an angle ~ N(0, flexDeg) about
  * a random axis, weight occupancy/copies. Noise: white Gaussian cut off at 1/noiseResolutionA (default the finest resolution),
  * scaled so the mean map has the requested SNR (mean full-occupancy signal over the rigid
@@ -150,6 +165,8 @@ export function decompositionPhantom(o: DecompositionPhantomOptions): Decomposit
   const atomSigma = o.atomSigmaA ?? 0.5;
   if (!(atomSigma >= 0)) throw new RangeError(`atomSigmaA must be >= 0 (Å), got ${atomSigma}`);
   if (o.noiseSeed !== undefined && !Number.isInteger(o.noiseSeed)) throw new RangeError(`noiseSeed must be an integer, got ${o.noiseSeed}`);
+  const taper = o.cutoffTaper ?? 0;
+  if (!(taper >= 0 && taper < 1)) throw new RangeError(`cutoffTaper must be in [0, 1), got ${o.cutoffTaper}`);
   const n = o.box;
   const a = o.voxelSizeA;
   const shape: Shape3 = [n, n, n];
@@ -245,7 +262,7 @@ export function decompositionPhantom(o: DecompositionPhantomOptions): Decomposit
   let refSpec: Float32Array | undefined;
   const accumulate = (acc: Float32Array | undefined, buf: Float32Array, res: number): Float32Array => {
     const spec = rfft3d(buf, shape);
-    bandLimit(spec, n, a, Math.sqrt(atomSigma ** 2 + (res / (Math.PI * Math.SQRT2)) ** 2), res, true);
+    bandLimit(spec, n, a, Math.sqrt(atomSigma ** 2 + (res / (Math.PI * Math.SQRT2)) ** 2), res, true, taper);
     if (!acc) return spec;
     for (let i = 0; i < spec.length; i++) acc[i] += spec[i];
     return acc;
@@ -267,7 +284,7 @@ export function decompositionPhantom(o: DecompositionPhantomOptions): Decomposit
     const w = new Float32Array(N);
     for (let i = 0; i < N; i++) w[i] = noiseNormal();
     const spec = rfft3d(w, shape);
-    bandLimit(spec, n, a, 0, Math.max(noiseRes, 2 * a), false);
+    bandLimit(spec, n, a, 0, Math.max(noiseRes, 2 * a), false, taper);
     const sm = irfft3d(spec, shape);
     let ss = 0;
     for (let i = 0; i < N; i++) ss += sm[i] * sm[i];

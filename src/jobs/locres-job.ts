@@ -170,7 +170,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         { suffix: 'high', volume: r.high, label: `coarser end of the 90 % interval (A), ${settings}` },
       );
       if (r.thresholdAtFloor) {
-        const w = `the SNR-aware FSC threshold is at its floor (${r.threshold}; low-frequency SNR C₀ ${r.lowFrequencySnr.toFixed(1)} in a ${(r.windowVoxels * h1.volume.voxelSizeA[0]).toFixed(1)} Å window): these coarse, noisy half maps lie beyond its calibration and the values are less certain (on synthetic maps in this state a map's median error ranged from −0.6 to +0.5 Å, against −0.3 to +0.2 Å elsewhere; README "Threshold at its floor")`;
+        const w = `the SNR-aware FSC threshold is at its floor (${r.threshold}; low-frequency SNR C₀ ${r.lowFrequencySnr.toFixed(1)} in a ${(r.windowVoxels * h1.volume.voxelSizeA[0]).toFixed(1)} Å window): these coarse, noisy half maps lie beyond its calibration and the values are less certain (on synthetic maps in this state a map's median error ranged from −0.4 to +0.3 Å, against −0.2 to +0.3 Å elsewhere; README "Threshold at its floor")`;
         warnings.push(w);
         o.onWarning?.(w);
       }

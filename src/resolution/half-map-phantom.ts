@@ -162,24 +162,60 @@ export function fourDomainHalfMaps(voxelSizeA: number, resolutionsA: [number, nu
 }
 
 /**
+ * How the shared references' generator shapes its spectra, as far as their half maps show it
+ * (measured 2026-12-02 on `synth_halves128`, `synth_flex128` and `synth_occres128`; `decompositionPhantom`'s
+ * `cutoffTaper` and `atomSigmaA`):
+ * - `cutoffTaper` 0.1: every cut-off is a raised cosine in amplitude from 0.9/res to 1/res, not a
+ *   sharp edge (the noise power of each reference is flat to 0.9/noise_res and falls to 0 at
+ *   1/noise_res along that curve);
+ * - `atomSigmaA` 0.6 Å: with the taper, the references' high-frequency spectra decay as atoms of
+ *   σ 0.6 Å would, not the 0.5 Å their `truth.json` names (their atoms are evidently sampled
+ *   without compensating the grid's own blur): the log ratio of `synth_halves128`'s masked-FSC SNR
+ *   to that of reproductions (seeds 12–15) stays within ±0.2 from 5.7 to 3.1 Å, where with a sharp
+ *   edge and σ 0.5 Å it fell steadily to −1.0 at 3.1 Å.
+ * With both, reproductions of `synth_halves128` read its 3 Å domains at 3.15–3.26 Å and a median
+ * bias of +0.16 to +0.20 Å (the reference: 3.43 / 3.17 Å, +0.20 Å); with the sharp edge and 0.5 Å,
+ * as before 2026-12-02, 3.03–3.14 Å and +0.05 to +0.07 Å, so the threshold calibrated on them read
+ * the references' generator coarse.
+ */
+export const REFERENCE_SPECTRUM = { cutoffTaper: 0.1, atomSigmaA: 0.6 } as const;
+
+/** Options of {@link referenceStyleHalfMaps}. */
+export interface ReferenceStyleOptions {
+  /** Cubic box edge in voxels (default 128, as the references). */
+  box?: number;
+  /** Soft edge of every cut-off as a fraction of its frequency (default {@link REFERENCE_SPECTRUM}'s 0.1; 0 = sharp). */
+  cutoffTaper?: number;
+  /** Atom Gaussian σ in Å before the resolution blur (default {@link REFERENCE_SPECTRUM}'s 0.6). */
+  atomSigmaA?: number;
+}
+
+/**
  * Half maps made the way the shared reference sets were made (`synth_map.py`, whose definitions
  * `decompositionPhantom` follows; `../shared/reference/synth_halves128/truth.json`): four fully
  * occupied rigid domains of radius 14.08 Å touching in a tetrahedron, 50 atoms per 1000 Å³
- * (Gaussians of σ 0.5 Å), each domain's signal blurred by a Gaussian of σ = res/(π√2) and cut off
- * sharply at 1/res, white noise cut off at the finest domain resolution, SNR = mean signal over the
- * mask / noise SD of the mean map (each half √2 × that noise), mask 2.5 Å around the atoms. Unlike
+ * (Gaussians of σ 0.6 Å, see {@link REFERENCE_SPECTRUM}), each domain's signal blurred by a
+ * Gaussian of σ = res/(π√2) and cut off at 1/res with a 10 % raised-cosine edge, white noise cut
+ * off the same way at the finest domain resolution, SNR = mean signal over the mask / noise SD of
+ * the mean map (each half √2 × that noise), mask 2.5 Å around the atoms. Unlike
  * {@link fourDomainHalfMaps} (smooth Gaussian pseudo-atoms whose FSC falls gradually), the truth
- * here is a sharp spectral edge, as in the references: the local-resolution calibration's cases
+ * here is a steep spectral edge, as in the references: the local-resolution calibration's cases
  * (issue 16). Precondition: `await loadFft()`.
  * @param voxelSizeA voxel size in Å
  * @param resolutionsA the four domains' resolutions in Å (each ≥ 2 × voxel size)
  * @param snr signal-to-noise ratio as defined above (the references use 3)
  * @param seed seed of atoms and noise
- * @param box cubic box edge in voxels (default 128, as the references)
+ * @param options box, and the spectrum's shape (default the references', {@link REFERENCE_SPECTRUM};
+ *   `{ cutoffTaper: 0, atomSigmaA: 0.5 }` is this function before 2026-12-02)
  * @throws RangeError for a resolution finer than Nyquist
  */
-export function referenceStyleHalfMaps(voxelSizeA: number, resolutionsA: readonly number[], snr: number, seed: number, box = 128): HalfMapPhantom {
-  const p = decompositionPhantom({ box, voxelSizeA, snr, seed, domains: resolutionsA.map((d) => ({ occupancy: 1, resolutionA: d })) });
+export function referenceStyleHalfMaps(voxelSizeA: number, resolutionsA: readonly number[], snr: number, seed: number, options: ReferenceStyleOptions = {}): HalfMapPhantom {
+  const p = decompositionPhantom({
+    box: options.box ?? 128, voxelSizeA, snr, seed,
+    cutoffTaper: options.cutoffTaper ?? REFERENCE_SPECTRUM.cutoffTaper,
+    atomSigmaA: options.atomSigmaA ?? REFERENCE_SPECTRUM.atomSigmaA,
+    domains: resolutionsA.map((d) => ({ occupancy: 1, resolutionA: d })),
+  });
   const n = p.mask.length;
   const mask = new Float32Array(n);
   const truth = new Float32Array(n);

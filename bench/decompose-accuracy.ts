@@ -1,7 +1,8 @@
 /**
  * Accuracy of `occupy decompose` against synthetic truth (not a test; prints the README table):
  * `node --import tsx bench/decompose-accuracy.ts [--cases ref,own,held|NAME-PREFIX,…] [--atoms N]
- * [--noise-res nyquist|A] [--noise-seed S] [--json]` (`--cases own-D,synth_flex` runs only the cases whose names start
+ * [--noise-res nyquist|A] [--noise-seed S] [--reference-spectrum] [--json]` (`--reference-spectrum`: the
+ * phantoms' cut-offs taper and their atoms decay as the shared references' do, `REFERENCE_SPECTRUM`;`--cases own-D,synth_flex` runs only the cases whose names start
  * with those prefixes; `--atoms 10` builds the phantoms at the first revision's sparse 10 atoms per
  * 1000 Å³ instead of the reference generator's 50, a stress case; `--noise-res nyquist` gives the
  * phantoms' noise up to Nyquist instead of cutting it at the finest resolution like the references;
@@ -35,6 +36,7 @@ import { scoreDecomposition, type DecompositionScore } from '../src/decompositio
 import { estimateLocalScale } from '../src/occupancy/estimate.js';
 import { mulberry32 } from '../src/math/random.js';
 import type { DecomposeOptions } from '../src/decomposition/decompose.js';
+import { REFERENCE_SPECTRUM } from '../src/resolution/half-map-phantom.js';
 
 interface Case {
   name: string;
@@ -210,6 +212,9 @@ async function main(): Promise<void> {
     if (!Number.isInteger(Number(noiseSeed))) throw new RangeError(`--noise-seed must be an integer, got ${noiseSeed}`);
     PHANTOM_OVERRIDES.noiseSeed = Number(noiseSeed);
   }
+  // --reference-spectrum: the phantoms' cut-offs taper and their atoms decay as the shared
+  // references' do (REFERENCE_SPECTRUM of half-map-phantom.ts) instead of the sharp σ 0.5 Å default
+  if (process.argv.includes('--reference-spectrum')) Object.assign(PHANTOM_OVERRIDES, REFERENCE_SPECTRUM);
   const opts = arg('--options');
   if (opts !== undefined) Object.assign(DECOMPOSE_OPTIONS, JSON.parse(opts) as DecomposeOptions);
   const cases: (() => Promise<Case>)[] = [];

@@ -277,15 +277,17 @@ describe('calibrated local FSC on smooth pseudo-atom half maps (fourDomainHalfMa
     assert.ok(a.finestPct <= 2, `${a.finestPct} % at Nyquist`);
     assert.equal(ours.pinnedVoxels, 0);
   });
-  // the first calibration's SNR-2 case; since the second refit (on maps made the way the references
-  // are) its figures are short of two points (smooth pseudo-atoms with noise to Nyquist: no empty
-  // shells, so the empty-shell filling leaves it as it was; the third refit moved it a little)
-  it('1.2 Å, 4/6/10/3 Å, SNR 2: all four figures', { todo: 'measured after the fourth refit: median bias +0.45 Å; MAE 0.76 (≤ 0.85 × 1.045 = 0.888), r 0.943 (vs 0.832) and pinned met (third refit: MAE 0.944, bias +0.36 Å)' }, () => {
+  // the first calibration's SNR-2 case; from the second refit (on maps made the way the references
+  // are) to the fourth its median bias missed (+0.36 to +0.45 Å; a todo until then); with the fifth
+  // refit (maps shaped exactly as the references, session 31) it meets all four figures again
+  // (+0.28 Å, MAE 0.68): it was never fitted on
+  it('1.2 Å, 4/6/10/3 Å, SNR 2: all four figures', (t) => {
     const p = fourDomainHalfMaps(1.2, [4, 6, 10, 3], 2, 5);
     const ours = localFsc(p.half1, p.half2, { mask: p.mask });
     const rel = relionLocalResolution(p.half1, p.half2, { samplingA: 10, mask: p.mask });
     const a = accuracy(ours.resolution.data, p.truthResolutionA, p.mask, ours.finestA);
     const b = accuracy(rel.resolution.data, p.truthResolutionA, p.mask, 2.4);
+    t.diagnostic(`ours: MAE ${a.mae.toFixed(3)} bias ${a.bias.toFixed(2)} r ${a.r.toFixed(3)} finest ${a.finestPct.toFixed(1)} %; --relion: MAE ${b.mae.toFixed(3)} bias ${b.bias.toFixed(2)} r ${b.r.toFixed(3)}`);
     assert.ok(a.mae <= 0.85 * b.mae, `MAE ${a.mae} vs ${b.mae}`);
     assert.ok(Math.abs(a.bias) <= 0.3, `median bias ${a.bias}`);
     assert.ok(a.r >= b.r, `r ${a.r} vs ${b.r}`);

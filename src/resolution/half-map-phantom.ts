@@ -173,8 +173,9 @@ export function fourDomainHalfMaps(voxelSizeA: number, resolutionsA: [number, nu
  *   without compensating the grid's own blur): the log ratio of `synth_halves128`'s masked-FSC SNR
  *   to that of reproductions (seeds 12–15) stays within ±0.2 from 5.7 to 3.1 Å, where with a sharp
  *   edge and σ 0.5 Å it fell steadily to −1.0 at 3.1 Å.
- * With both, reproductions of `synth_halves128` read its 3 Å domains at 3.15–3.26 Å and a median
- * bias of +0.16 to +0.20 Å (the reference: 3.43 / 3.17 Å, +0.20 Å); with the sharp edge and 0.5 Å,
+ * With both, reproductions of `synth_halves128` read (with the fourth threshold rule) its 3 Å
+ * domains at 3.15–3.26 Å and a median bias of +0.16 to +0.20 Å (the reference itself: 3.43 / 3.17 Å,
+ * +0.20 Å); with the sharp edge and 0.5 Å,
  * as before 2026-12-02, 3.03–3.14 Å and +0.05 to +0.07 Å, so the threshold calibrated on them read
  * the references' generator coarse.
  */

@@ -172,7 +172,11 @@ export function fourDomainHalfMaps(voxelSizeA: number, resolutionsA: [number, nu
  *   σ 0.6 Å would, not the 0.5 Å their `truth.json` names (their atoms are evidently sampled
  *   without compensating the grid's own blur): the log ratio of `synth_halves128`'s masked-FSC SNR
  *   to that of reproductions (seeds 12–15) stays within ±0.2 from 5.7 to 3.1 Å, where with a sharp
- *   edge and σ 0.5 Å it fell steadily to −1.0 at 3.1 Å.
+ *   edge and σ 0.5 Å it fell steadily to −1.0 at 3.1 Å. Every reference is at 1 Å per voxel, so
+ *   this was measured there only: if the extra decay comes from placing the atoms on the grid
+ *   (a trilinear splat adds a variance of a²/6 per axis), maps at 1.5 Å voxels would decay more
+ *   than σ 0.6 Å, and the calibration would read them slightly coarse. The taper was seen at
+ *   3 Å and 4 Å (the same 10 % of the cut-off frequency).
  * With both, reproductions of `synth_halves128` read (with the fourth threshold rule) its 3 Å
  * domains at 3.15–3.26 Å and a median bias of +0.16 to +0.20 Å (the reference itself: 3.43 / 3.17 Å,
  * +0.20 Å); with the sharp edge and 0.5 Å,

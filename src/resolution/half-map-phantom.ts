@@ -178,10 +178,9 @@ export function fourDomainHalfMaps(voxelSizeA: number, resolutionsA: [number, nu
  *   than σ 0.6 Å (0.76–0.79 Å), which four such maps read 0.06–0.23 Å coarser. The taper was seen at
  *   3 Å and 4 Å (the same 10 % of the cut-off frequency).
  * With both, reproductions of `synth_halves128` read (with the fourth threshold rule) its 3 Å
- * domains at 3.15–3.26 Å and a median bias of +0.16 to +0.20 Å (the reference itself: 3.43 / 3.17 Å,
- * +0.20 Å); with the sharp edge and 0.5 Å,
- * as before 2026-12-02, 3.03–3.14 Å and +0.05 to +0.07 Å, so the threshold calibrated on them read
- * the references' generator coarse.
+ * domains at 3.15–3.26 Å and a median bias of +0.16 to +0.20 Å (the reference itself: 3.43 /
+ * 3.17 Å, +0.20 Å); with the sharp edge and 0.5 Å, as before 2026-12-02, 3.03–3.14 Å and +0.05 to
+ * +0.07 Å, so the threshold calibrated on them read the references' generator coarse.
  */
 export const REFERENCE_SPECTRUM = { cutoffTaper: 0.1, atomSigmaA: 0.6 } as const;
 

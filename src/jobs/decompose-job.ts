@@ -161,7 +161,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   // input diagnostics (masked, sharpened, identical halves …): warnings (printed once by the caller) and the summary's diagnostics
   progress('diagnostics', 0.02);
   // zero padding is left out of the analysis (decompose.ts), so it is not a finding here
-  const diag = await diagnoseCommandInput(input.volume, halves ? [halves[0].volume, halves[1].volume] : undefined, undefined, true);
+  const diag = await diagnoseCommandInput(input.volume, { halves: halves ? [halves[0].volume, halves[1].volume] : undefined, paddingHandled: true });
   const draws = opts.noiseDraws ?? 0;
   if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2)) throw new RangeError(`--noise-draws must be 0 or an integer >= 2, got ${draws}`);
   if (draws > 0 && !halves) throw new RangeError('--noise-draws needs --half-maps (the noise is redrawn from their difference)');

@@ -17,17 +17,28 @@ export interface InputDiagnostics {
   diagnostics: Finding[];
 }
 
+/** Options of {@link diagnoseCommandInput}. */
+export interface CommandInputOptions {
+  /** Two half maps on the map's box: pair checks and each half's own findings. */
+  halves?: readonly [Volume, Volume];
+  /** How the map is named in the warnings when it is not the command's main map (e.g. "--like map"). */
+  what?: string;
+  /**
+   * The command analyses the data's box of a box padded with zeros (as `decompose` does): the
+   * map's `masked` finding said as padded is left out (default false).
+   */
+  paddingHandled?: boolean;
+}
+
 /**
  * Diagnose a command's input: one map, and optionally two half maps of it (pair checks and each
  * half's own findings, named "half map 1/2").
  * @param map the density map (canonical layout, x fastest); not modified
- * @param halves two half maps on the map's box, or undefined
- * @param what how the map is named in the warnings when it is not the command's main map (e.g. "--like map")
- * @param paddingHandled the command analyses the data's box of a box padded with zeros (as
- *   `decompose` does): the map's `masked` finding said as padded is left out
+ * @param options half maps, the map's name in the warnings, padding handled by the command
  * @throws TypeError/RangeError for an invalid volume or non-finite voxels (from `diagnoseMap`)
  */
-export async function diagnoseCommandInput(map: Volume, halves?: readonly [Volume, Volume], what?: string, paddingHandled = false): Promise<InputDiagnostics> {
+export async function diagnoseCommandInput(map: Volume, options: CommandInputOptions = {}): Promise<InputDiagnostics> {
+  const { halves, what, paddingHandled = false } = options;
   await loadFft();
   const own = diagnoseMap(map, { sampledRange: true }).findings.filter((f) => !(paddingHandled && f.code === 'masked' && f.evidence.padded === true));
   const findings = [...own, ...(halves ? diagnoseHalfMaps(halves[0], halves[1], { sampledRange: true }).findings : [])];

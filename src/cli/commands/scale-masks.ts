@@ -90,7 +90,7 @@ async function readInputs(scalePath: string, like: string | undefined, o: MaskCo
   if (!like) return { scale: scale.volume, header: scale.header };
   const ref = await readMapArg(like, '--like map', o.angpix);
   // the --like map is the density: input diagnostics (masked, sharpened …), each printed once
-  const d = await diagnoseCommandInput(ref.volume, undefined, `--like map ${like}`);
+  const d = await diagnoseCommandInput(ref.volume, { what: `--like map ${like}` });
   const reporter = new Reporter(o.quiet ? 'quiet' : 'normal');
   for (const w of d.warnings) reporter.warn(w);
   return { scale: scale.volume, header: ref.header, shape: ref.volume.shape, likeVoxel: ref.volume.voxelSizeA, diagnostics: d.diagnostics };

@@ -2,7 +2,8 @@
  * Accuracy of `occupy decompose` against synthetic truth (not a test; prints the README table):
  * `node --import tsx bench/decompose-accuracy.ts [--cases ref,own,held|NAME-PREFIX,…] [--atoms N]
  * [--noise-res nyquist|A] [--noise-seed S] [--reference-spectrum] [--json]` (`--reference-spectrum`: the
- * phantoms' cut-offs taper and their atoms decay as the shared references' do, `REFERENCE_SPECTRUM`;`--cases own-D,synth_flex` runs only the cases whose names start
+ * phantoms' cut-offs taper and their atoms decay as the shared references' do, `REFERENCE_SPECTRUM`;
+ * `--cases own-D,synth_flex` runs only the cases whose names start
  * with those prefixes; `--atoms 10` builds the phantoms at the first revision's sparse 10 atoms per
  * 1000 Å³ instead of the reference generator's 50, a stress case; `--noise-res nyquist` gives the
  * phantoms' noise up to Nyquist instead of cutting it at the finest resolution like the references;

@@ -9,9 +9,9 @@
  * phantoms' noise up to Nyquist instead of cutting it at the finest resolution like the references;
  * `--noise-seed S` draws the phantoms' half-map noise from its own seed: same signal and truth, an
  * independent noise realisation at the same level, to tell a bias from one draw's scatter).
- * `--cases fresh [--fresh-count N] [--fresh-seed S]` draws N random phantoms (default 8, seed 1):
+ * `--cases fresh [--fresh-count N] [--fresh-seed S] [--fresh-hinge LO:HI]` draws N random phantoms (default 8, seed 1, hinge 3:10°):
  * new seeds, voxel 0.9–1.5 Å, one resolution 3–10 Å (or two, one per domain pair), occupancies
- * 0.3–1, one fully occupied flexible domain with a 3–10° hinge; fresh cases are never used to
+ * 0.3–1, one fully occupied flexible domain with a 3–10° rms hinge (`--fresh-hinge`); fresh cases are never used to
  * choose settings (`--cases fresh-1.7,fresh-1.6` with the same count and seed runs only those). `--options '{"bands":8}'` passes decompose options (exploration). Each case ends
  * with the acceptance points it misses and the run with how many cases meet every point.
  *
@@ -76,9 +76,9 @@ export const HELD_OUT_CASES: (DecompositionPhantomOptions & { name: string })[] 
 /**
  * Random phantoms for validation (never for tuning): seeds, voxel sizes 0.9–1.5 Å, resolutions
  * 3–10 Å (one per case, or a second one for domains 3–4 in a third of the cases), occupancies
- * 0.3–1 (domain 1 rigid at 1, the flexible domain at 1), hinge 3–10°; box ≈ 125 Å.
+ * 0.3–1 (domain 1 rigid at 1, the flexible domain at 1), rms hinge angle 3–10° (or `hingeDeg`); box ≈ 125 Å.
  */
-export function freshCases(count: number, seed: number): (DecompositionPhantomOptions & { name: string })[] {
+export function freshCases(count: number, seed: number, hingeDeg: [number, number] = [3, 10]): (DecompositionPhantomOptions & { name: string })[] {
   const rand = mulberry32(seed * 7919 + 17);
   const u = (lo: number, hi: number) => lo + (hi - lo) * rand();
   const out: (DecompositionPhantomOptions & { name: string })[] = [];
@@ -88,7 +88,7 @@ export function freshCases(count: number, seed: number): (DecompositionPhantomOp
     const r1 = Math.max(2 * voxelSizeA, Math.round(u(3, 10) * 10) / 10);
     const r2 = rand() < 1 / 3 ? Math.max(2 * voxelSizeA, Math.round(u(3, 10) * 10) / 10) : r1;
     const flexAt = 1 + Math.floor(rand() * 3);
-    const flexDeg = Math.round(u(3, 10) * 10) / 10;
+    const flexDeg = Math.round(u(hingeDeg[0], hingeDeg[1]) * 10) / 10;
     const domains = [0, 1, 2, 3].map((k) => ({
       occupancy: k === 0 || k === flexAt ? 1 : Math.round(u(0.3, 1) * 100) / 100,
       resolutionA: k < 2 ? r1 : r2,
@@ -228,8 +228,10 @@ async function main(): Promise<void> {
     const seed = Number(arg('--fresh-seed') ?? 1);
     if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`--fresh-count must be an integer > 0, got ${arg('--fresh-count')}`);
     if (!Number.isInteger(seed)) throw new RangeError(`--fresh-seed must be an integer, got ${arg('--fresh-seed')}`);
+    const hinge = (arg('--fresh-hinge') ?? '3:10').split(':').map(Number);
+    if (!(hinge.length === 2 && hinge[0] > 0 && hinge[1] >= hinge[0] && hinge[1] <= 45)) throw new RangeError(`--fresh-hinge must be LO:HI degrees (0 < LO ≤ HI ≤ 45), got ${arg('--fresh-hinge')}`);
     // `--cases fresh-1.7,fresh-1.6` (with the count and seed that draw them): only those cases
-    for (const o of freshCases(count, seed)) if (which.includes('fresh') || which.some((w) => o.name.startsWith(`${w} `))) cases.push(async () => ownCase(o));
+    for (const o of freshCases(count, seed, [hinge[0], hinge[1]])) if (which.includes('fresh') || which.some((w) => o.name.startsWith(`${w} `))) cases.push(async () => ownCase(o));
   }
   let met = 0;
   const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');

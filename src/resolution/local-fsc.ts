@@ -226,8 +226,15 @@ export function maskedGlobalFsc(half1: Volume, half2: Volume, region?: Uint8Arra
     const soft = softenMask(r.data, r.shape);
     return fourierShellCorrelation(minus(cutSubBox(half1.data, shape, gBox, a0), level1), minus(cutSubBox(half2.data, shape, gBox, a0), level2), soft);
   }
-  const copy = (v: Volume, level: number): Volume => minus({ data: Float32Array.from(v.data), shape, voxelSizeA: [...a0] }, level);
-  return fourierShellCorrelation(copy(half1, level1), copy(half2, level2), softenMask(region, shape));
+  // the region reaches the box's faces: weight the whole box, solvent level removed and soft mask
+  // applied in one buffer per half (not a level-shifted copy that the FSC would weight again)
+  const soft = softenMask(region, shape);
+  const weighted = (v: Volume, level: number): Volume => {
+    const out = new Float32Array(v.data.length);
+    for (let i = 0; i < out.length; i++) out[i] = (v.data[i] - level) * soft[i];
+    return { data: out, shape, voxelSizeA: [...a0] };
+  };
+  return fourierShellCorrelation(weighted(half1, level1), weighted(half2, level2));
 }
 
 /**

@@ -113,7 +113,8 @@ export const CALIBRATED_THRESHOLD = 0.3;
  * which gained at most 3 maps, not kept): δ = −0.045 (t₂₇ 0.15 → 0.105, b and c unchanged), 87 of
  * 100, median bias +0.03 Å. Decided beforehand: adopt if it met all four on ≥ 3 more of 60 maps
  * drawn afterwards (layout 500–529, random 9600–9629) with no new |bias| > 1 Å: 48 of 60 against
- * 37 (layout 25 / 19, random 23 / 18), |bias| > 1 Å 0 against 1. synth_halves128 (the references'
+ * 37 (layout 25 / 19, random 23 / 18), |bias| > 1 Å 0 against 1; on 60 more drawn later (layout
+ * 600–629, random 9700–9729) 53 of 60 (30 / 23). synth_halves128 (the references'
  * own generator): README *Reference spectrum*.
  */
 export const SNR_AWARE_THRESHOLD = { a: 0.222, b: 0.09, c: -0.012, min: 0.001, max: 0.5 } as const;

@@ -227,7 +227,7 @@ export function maskedGlobalFsc(half1: Volume, half2: Volume, region?: Uint8Arra
     const soft = softenMask(r.data, r.shape);
     return fourierShellCorrelation(minus(cutSubBox(half1.data, shape, gBox, a0), level1), minus(cutSubBox(half2.data, shape, gBox, a0), level2), soft);
   }
-  // the region reaches the box's faces: weight the whole box, solvent level removed and soft mask
+  // the region's sub-box would be most of the box: weight the whole box, solvent level removed and soft mask
   // applied in one buffer per half (not a level-shifted copy that the FSC would weight again)
   const soft = softenMask(region, shape);
   const weighted = (v: Volume, level: number): Volume => {

@@ -217,25 +217,23 @@ export function maskedGlobalFsc(half1: Volume, half2: Volume, region?: Uint8Arra
   if (!region) return fourierShellCorrelation(half1, half2);
   const level1 = solventLevel(half1.data);
   const level2 = solventLevel(half2.data);
-  const minus = (v: Volume, level: number): Volume => {
-    for (let i = 0; i < v.data.length; i++) v.data[i] -= level;
-    return v;
+  // each half with its solvent level removed and the soft mask applied, in one buffer (so the FSC
+  // takes no mask of its own): the cut sub-box in place, or a new buffer for the whole box
+  const weight = (v: Volume, level: number, soft: Float32Array, out: Float32Array): Volume => {
+    for (let i = 0; i < out.length; i++) out[i] = (v.data[i] - level) * soft[i];
+    return { data: out, shape: v.shape, voxelSizeA: v.voxelSizeA };
   };
   const gBox = regionSubBox(region, shape, 12);
   if (gBox) {
     const r = cutSubBox(region, shape, gBox, a0);
     const soft = softenMask(r.data, r.shape);
-    return fourierShellCorrelation(minus(cutSubBox(half1.data, shape, gBox, a0), level1), minus(cutSubBox(half2.data, shape, gBox, a0), level2), soft);
+    const c1 = cutSubBox(half1.data, shape, gBox, a0);
+    const c2 = cutSubBox(half2.data, shape, gBox, a0);
+    return fourierShellCorrelation(weight(c1, level1, soft, c1.data), weight(c2, level2, soft, c2.data));
   }
-  // the region's sub-box would be most of the box: weight the whole box, solvent level removed and soft mask
-  // applied in one buffer per half (not a level-shifted copy that the FSC would weight again)
+  // the region's sub-box would be most of the box
   const soft = softenMask(region, shape);
-  const weighted = (v: Volume, level: number): Volume => {
-    const out = new Float32Array(v.data.length);
-    for (let i = 0; i < out.length; i++) out[i] = (v.data[i] - level) * soft[i];
-    return { data: out, shape, voxelSizeA: [...a0] };
-  };
-  return fourierShellCorrelation(weighted(half1, level1), weighted(half2, level2));
+  return fourierShellCorrelation(weight(half1, level1, soft, new Float32Array(soft.length)), weight(half2, level2, soft, new Float32Array(soft.length)));
 }
 
 /**

@@ -72,12 +72,18 @@ export async function finishedRecord(outRoot: string, item: BatchItem, key?: str
  * must be a real folder.
  */
 export async function createRunStaging(outRoot: string, stagingRoot = runStagingDir(outRoot)): Promise<void> {
-  await ensureRealDir(join(outRoot, STAGING_DIR));
-  if (await isOwnedDir(stagingRoot)) return;
-  try {
-    await createOwnedDir(stagingRoot, 'run');
-  } catch (err) {
-    if (!(await isOwnedDir(stagingRoot))) throw err; // EEXIST from a sibling worker is fine
+  // a concurrent run (another SLURM task) removes `.staging` when it finds it empty
+  // (`removeStaleStaging`), possibly between making it and making our folder in it: make it again
+  for (let attempt = 1; ; attempt++) {
+    await ensureRealDir(join(outRoot, STAGING_DIR));
+    if (await isOwnedDir(stagingRoot)) return;
+    try {
+      await createOwnedDir(stagingRoot, 'run');
+      return;
+    } catch (err) {
+      if (await isOwnedDir(stagingRoot)) return; // EEXIST from a sibling worker is fine
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
+    }
   }
 }
 

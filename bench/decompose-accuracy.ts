@@ -208,6 +208,11 @@ async function main(): Promise<void> {
     if (!(noiseRes === 'nyquist' || Number(noiseRes) > 0)) throw new RangeError(`--noise-res must be 'nyquist' or a resolution in Å, got ${noiseRes}`);
     PHANTOM_OVERRIDES.noiseResolutionA = noiseRes === 'nyquist' ? Infinity : Number(noiseRes);
   }
+  const copies = arg('--copies');
+  if (copies !== undefined) {
+    if (!(Number.isInteger(Number(copies)) && Number(copies) >= 2)) throw new RangeError(`--copies must be an integer ≥ 2 (rigid copies in a flexible ensemble), got ${copies}`);
+    PHANTOM_OVERRIDES.copies = Number(copies);
+  }
   const noiseSeed = arg('--noise-seed');
   if (noiseSeed !== undefined) {
     if (!Number.isInteger(Number(noiseSeed))) throw new RangeError(`--noise-seed must be an integer, got ${noiseSeed}`);

@@ -6,6 +6,7 @@
 import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
 import { resizeHalfSpectrum } from '../math/spectrum-resize.js';
+import { halfMapHalfDifference, halfMapMean } from '../math/half-map-combination.js';
 import { gaussianSmooth } from '../filters/gaussian-smooth.js';
 import { trilinearResize } from '../filters/trilinear-resize.js';
 import { quantileByRank } from '../math/select.js';
@@ -489,15 +490,12 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     timings[name] = (timings[name] ?? 0) + (now - t) / 1000;
     t = now;
   };
-  const nMap = map.data.length;
   let h1: Volume | undefined;
   let h2: Volume | undefined;
   let signalMap: Volume = map;
   if (options.halfMaps) {
     [h1, h2] = options.halfMaps;
-    const avg = new Float32Array(nMap);
-    for (let i = 0; i < nMap; i++) avg[i] = 0.5 * (h1.data[i] + h2.data[i]);
-    signalMap = { data: avg, shape: map.shape, voxelSizeA: map.voxelSizeA };
+    signalMap = { data: halfMapMean(h1.data, h2.data), shape: map.shape, voxelSizeA: map.voxelSizeA };
   }
   const notes: string[] = [];
   const warnings: string[] = [];
@@ -514,7 +512,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const shape = sig.shape;
   const voxel: Vec3 = [sig.voxelSizeA[0], sig.voxelSizeA[1], sig.voxelSizeA[2]];
   if (procShape !== map.shape) notes.push(`Fourier-cropped from ${map.shape.join('x')} to ${shape.join('x')} (voxel ${voxel.map((a) => a.toFixed(3)).join(', ')} Å) for the analysis (maxBox ${maxBox})`);
-  const noiseMap = h1 && h2 ? crop({ data: Float32Array.from(h1.data, (v, i) => 0.5 * (v - (h2 as Volume).data[i])), shape: map.shape, voxelSizeA: map.voxelSizeA }) : undefined;
+  const noiseMap = h1 && h2 ? crop({ data: halfMapHalfDifference(h1.data, h2.data), shape: map.shape, voxelSizeA: map.voxelSizeA }) : undefined;
   const specSig = rfft3d(sig.data, shape);
   const specNoise = noiseMap ? rfft3d(noiseMap.data, shape) : undefined;
   // ---- analysis grid: windowed energies are smooth (sigma >= minWindowA), so a voxel of
@@ -686,7 +684,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     occupancy: { data: occOut, ...geometry },
     bfactor: { data: back(bfac), ...geometry },
     bandsUsed: { data: usedOut, ...geometry },
-    bLineRelative: Float32Array.from(fit.bLine ?? fit.bRelative, (v, i) => (fit.used[i] >= 2 ? v : 0)),
+    bLineRelative: fittedOnly(fit.bLine ?? fit.bRelative, fit.used),
     molecule: moleculeOut,
     bands: summaries,
     noiseLimit,
@@ -699,6 +697,13 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     warnings,
     timingsS: timings,
   };
+}
+
+/** `values[i]` where two or more bands were usable, else 0 (a loop: `Float32Array.from` with a mapping function is ~15× slower). */
+function fittedOnly(values: Float32Array, used: Uint8Array): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < out.length; i++) out[i] = used[i] >= 2 ? values[i] : 0;
+  return out;
 }
 
 /** Mean Guinier data of three regions: reference (high occupancy, low B), low occupancy, high B. */

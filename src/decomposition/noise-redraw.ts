@@ -10,6 +10,7 @@ import { irfft3d, rfft3d } from '../math/fft.js';
 import { gaussianSampler, mulberry32 } from '../math/random.js';
 import { decompose, type DecomposeOptions } from './decompose.js';
 import { nonZeroContentBox } from '../math/non-zero-box.js';
+import { halfMapHalfDifference } from '../math/half-map-combination.js';
 import { cutSubBox } from '../resolution/sub-box.js';
 import { decompositionMedians, type DecompositionMedians } from './medians.js';
 
@@ -88,8 +89,7 @@ export function redrawnHalfMaps(h1: Volume, h2: Volume, rand: () => number, part
   const n = h1.data.length;
   const shape = h1.shape;
   if (h2.data.length !== n || shape.some((v, i) => v !== h2.shape[i])) throw new RangeError(`half maps differ in box: ${shape.join('x')} and ${h2.shape.join('x')}`);
-  const d = new Float32Array(n);
-  for (let i = 0; i < n; i++) d[i] = 0.5 * (h1.data[i] - h2.data[i]);
+  const d = halfMapHalfDifference(h1.data, h2.data);
   const da = phaseRandomised(d, shape, rand);
   const a = new Float32Array(n);
   const b = new Float32Array(n);

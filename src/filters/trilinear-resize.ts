@@ -44,23 +44,23 @@ export function trilinearResize(data: Float32Array, shapeIn: Shape3, shapeOut: S
   if (data.length !== nx * ny * nz) throw new RangeError(`data length must be ${nx * ny * nz} for box ${shapeIn.join('x')}, got ${data.length}`);
   const [mx, my, mz] = shapeOut;
   const out = new Float32Array(mx * my * mz);
-  // per-axis lower index and weight tables (no allocation in the voxel loop)
   const ax = trilinearAxis(nx, mx), ay = trilinearAxis(ny, my), az = trilinearAxis(nz, mz);
+  // separable, in float64: per output section the two input sections are blended along z into one
+  // plane, per output row two rows of that plane along y, then x: at 108³ → 256³ 0.30 s against
+  // 0.37 s for blending eight neighbours per output voxel (most of what is left is writing the
+  // 64 MB output); the same values up to rounding (test/filters/trilinear-resize.test.ts).
+  const plane = new Float64Array(nx * ny);
+  const row = new Float64Array(nx);
   for (let z = 0; z < mz; z++) {
-    const z0 = az.i0[z] * ny, z1 = az.i1[z] * ny, wz = az.w[z];
+    const p0 = az.i0[z] * nx * ny, p1 = az.i1[z] * nx * ny, wz = az.w[z];
+    for (let j = 0; j < nx * ny; j++) plane[j] = data[p0 + j] + wz * (data[p1 + j] - data[p0 + j]);
     for (let y = 0; y < my; y++) {
-      const y0 = ay.i0[y], y1 = ay.i1[y], wy = ay.w[y];
-      const r00 = (z0 + y0) * nx, r01 = (z0 + y1) * nx, r10 = (z1 + y0) * nx, r11 = (z1 + y1) * nx;
+      const r0 = ay.i0[y] * nx, r1 = ay.i1[y] * nx, wy = ay.w[y];
+      for (let x = 0; x < nx; x++) row[x] = plane[r0 + x] + wy * (plane[r1 + x] - plane[r0 + x]);
       const o = (z * my + y) * mx;
       for (let x = 0; x < mx; x++) {
-        const x0 = ax.i0[x], x1 = ax.i1[x], wx = ax.w[x];
-        const c00 = data[r00 + x0] + wx * (data[r00 + x1] - data[r00 + x0]);
-        const c01 = data[r01 + x0] + wx * (data[r01 + x1] - data[r01 + x0]);
-        const c10 = data[r10 + x0] + wx * (data[r10 + x1] - data[r10 + x0]);
-        const c11 = data[r11 + x0] + wx * (data[r11 + x1] - data[r11 + x0]);
-        const c0 = c00 + wy * (c01 - c00);
-        const c1 = c10 + wy * (c11 - c10);
-        out[o + x] = c0 + wz * (c1 - c0);
+        const a = row[ax.i0[x]];
+        out[o + x] = a + ax.w[x] * (row[ax.i1[x]] - a);
       }
     }
   }

@@ -15,6 +15,7 @@ import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
 import { quantileWhere } from '../math/select.js';
+import { halfMapMean } from '../math/half-map-combination.js';
 import { decompose, type DecomposeOptions, type DecomposeResult } from '../decomposition/decompose.js';
 import { localBSharpen } from '../decomposition/sharpen.js';
 import { trilinearResize } from '../filters/trilinear-resize.js';
@@ -230,15 +231,16 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     if (opts.sharpen) {
       // sharpen by the line's B (what the bands actually fall by), not the convex fit's initial slope
       const bLine = trilinearResize(result.bLineRelative, result.processingShape, box);
-      const bRel = Float32Array.from(bLine, (v, i) => (result.bandsUsed.data[i] > 1 ? v : 0));
-      const source = halves ? { data: Float32Array.from(halves[0].volume.data, (v, i) => 0.5 * (v + halves[1].volume.data[i])), shape: box, voxelSizeA: input.volume.voxelSizeA } : input.volume;
-      await write(names.sharpened, localBSharpen(source, result.bands, bRel, result.bandsUsed.data), `locally B-sharpened ${stem} (to the reference B, noise-limited bands)`);
+      for (let i = 0; i < bLine.length; i++) if (!(result.bandsUsed.data[i] > 1)) bLine[i] = 0;
+      const source = halves ? { data: halfMapMean(halves[0].volume.data, halves[1].volume.data), shape: box, voxelSizeA: input.volume.voxelSizeA } : input.volume;
+      await write(names.sharpened, localBSharpen(source, result.bands, bLine, result.bandsUsed.data), `locally B-sharpened ${stem} (to the reference B, noise-limited bands)`);
     }
     if (opts.plot) {
       const { renderVegaLite, writePlot } = await import('../plots/render.js');
       const { guinierFitsSpec, histogramSpec } = await import('../decomposition/plots.js');
       if (result.examples.length > 0) files.push(...(await writePlot(join(outDir, names.guinier), await renderVegaLite(guinierFitsSpec(result.examples, result.bands, `Local Guinier fits: ${stem}`)), outputs)));
-      const fitted = Uint8Array.from(mol, (m, i) => (m && result.bandsUsed.data[i] > 1 ? 1 : 0));
+      const fitted = new Uint8Array(mol.length);
+      for (let i = 0; i < fitted.length; i++) fitted[i] = mol[i] && result.bandsUsed.data[i] > 1 ? 1 : 0;
       files.push(...(await writePlot(join(outDir, names.occupancyHist), await renderVegaLite(histogramSpec(result.occupancy.data, fitted, 40, 'relative occupancy', `Relative occupancy over the molecule: ${stem}`)), outputs)));
       files.push(...(await writePlot(join(outDir, names.bfactorHist), await renderVegaLite(histogramSpec(result.bfactor.data, fitted, 40, 'local B-factor (Å²)', `Local B-factor over the molecule: ${stem}`)), outputs)));
     }

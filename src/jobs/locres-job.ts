@@ -7,6 +7,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { Volume } from '../core/volume.js';
+import { halfMapMean } from '../math/half-map-combination.js';
 import { writeMrc, type MrcMap } from '../io/mrc/index.js';
 import { readMapArg } from './read-map.js';
 import { checkLocalFscMemory } from './memory-check.js';
@@ -204,7 +205,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       resolution = { data: r.resolution, shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA };
       const finest = Math.min(...r.tested);
       const inMask = (i: number) => !maskMap || maskMap.volume.data[i] > 0.5;
-      pinned = Uint8Array.from(r.resolution, (v, i) => (inMask(i) && v <= finest * (1 + 1e-6) ? 1 : 0));
+      pinned = new Uint8Array(r.resolution.length);
+      for (let i = 0; i < pinned.length; i++) pinned[i] = inMask(i) && r.resolution[i] <= finest * (1 + 1e-6) ? 1 : 0;
       let nPinned = 0;
       let nMask = 0;
       for (let i = 0; i < pinned.length; i++) {
@@ -274,7 +276,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     const hist = resolutionHistogram(resolution.data, select, alignedBinEdges(tested, lo, hi));
     files.push(...(await writePlot(join(outDir, `${outStem}_histogram`), await renderVegaLite(resolutionHistogramSpec(hist, `Local resolution (${o.method === 'localfsc' ? 'local FSC' : 'monogenic'}): ${stem}`, Number(stats.medianA), tested)), outputs)));
     if (o.filter) {
-      const avg = h2 ? Float32Array.from(h1.volume.data, (v, i) => 0.5 * (v + (h2 as MrcMap).volume.data[i])) : h1.volume.data;
+      const avg = h2 ? halfMapMean(h1.volume.data, h2.volume.data) : h1.volume.data;
       const filtered = localLowpass({ data: avg, shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, resolution.data);
       const fpath = join(outDir, `${outStem}_filtered.mrc`);
       await writeMrc(fpath, filtered, { template: h1.header, labels: [`occupy-ts ${OCCUPY_VERSION}: locally low-passed by ${outStem}.mrc`], protect, outputs });

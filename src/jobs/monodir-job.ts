@@ -81,7 +81,11 @@ export async function runMonoDirJob(h1Path: string, h2Path: string | undefined, 
     }
     const inMask: number[] = [];
     for (let i = 0; i < mask.length; i++) if (mask[i] > 0.5) inMask.push(i);
-    const pick = (a: Float32Array) => Float32Array.from(inMask, (i) => a[i]);
+    const pick = (a: Float32Array) => {
+      const out = new Float32Array(inMask.length);
+      for (let j = 0; j < out.length; j++) out[j] = a[inMask[j]];
+      return out;
+    };
     const { renderVegaLite, writePlot } = await import('../plots/render.js'); // on demand: slow to import
     const { monoDirPlotSpec } = await import('../plots/monodir-plot.js');
     files.push(...(await writePlot(base, await renderVegaLite(monoDirPlotSpec(pick(r.highestA), pick(r.lowestA), pick(r.anisotropy), `Local-directional resolution (MonoDir-style): ${stem}`)), outputs)));

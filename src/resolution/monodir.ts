@@ -11,6 +11,7 @@
 import type { Vec3, Volume } from '../core/volume.js';
 import { rfft3d } from '../math/fft.js';
 import { quantileByRank } from '../math/select.js';
+import { halfMapHalfDifference, halfMapMean } from '../math/half-map-combination.js';
 import { assertSameHalfMapGrid } from './fsc.js';
 import { hemisphereDirections } from './directional-fsc.js';
 import { fitResolutionEllipsoid } from './ellipsoid-fit.js';
@@ -131,12 +132,8 @@ export function monoDir(half1: Volume, half2: Volume, mask: Float32Array, option
   if (inCount === 0) throw new RangeError('the mask selects no voxel (no value > 0.5)');
   const voxels = Int32Array.from(maskIdx);
 
-  const avg = new Float32Array(n);
-  const dif = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    avg[i] = 0.5 * (half1.data[i] + half2.data[i]);
-    dif[i] = 0.5 * (half1.data[i] - half2.data[i]);
-  }
+  const avg = halfMapMean(half1.data, half2.data);
+  const dif = halfMapHalfDifference(half1.data, half2.data);
   const specMap = rfft3d(avg, shape);
   const specNoise = rfft3d(dif, shape);
   progress(0.02);

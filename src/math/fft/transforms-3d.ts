@@ -103,13 +103,15 @@ export function rfft3d(data: Float32Array, shape: Shape3): Float32Array {
  * @param spectrum half spectrum, length `2*nz*ny*hx` with `hx = floor(nx/2) + 1`, interleaved
  *   `(re, im)`, complex index `(z*ny + y)*hx + x` (the layout of {@link rfft3d}); not modified
  * @param shape box `[nx, ny, nz]` of the real map (needed: `hx` does not determine `nx`)
- * @returns new Float32Array of length `nx*ny*nz`, index `(z*ny + y)*nx + x`
+ * @param out optional destination of length `nx*ny*nz`, overwritten and returned (a loop of
+ *   inverse transforms then allocates no whole-box array per pass)
+ * @returns `out` or a new Float32Array of length `nx*ny*nz`, index `(z*ny + y)*nx + x`
  * @throws Error when called before {@link loadFft} has resolved
- * @throws TypeError when `shape` is not a triple or `spectrum.length !== 2*nz*ny*hx`
+ * @throws TypeError when `shape` is not a triple, `spectrum.length !== 2*nz*ny*hx` or `out` has another length
  * @throws RangeError when a box size is not a positive integer
  * @see shared/spec/occupy-algorithm.md §2, §4
  */
-export function irfft3d(spectrum: Float32Array, shape: Shape3): Float32Array {
+export function irfft3d(spectrum: Float32Array, shape: Shape3, out?: Float32Array): Float32Array {
   const w = getKiss();
   checkShape(shape);
   const [nx, ny, nz] = shape;
@@ -119,9 +121,14 @@ export function irfft3d(spectrum: Float32Array, shape: Shape3): Float32Array {
   if (spectrum.length !== 2 * rows * hx) {
     throw new TypeError(`spectrum length must be 2*nz*ny*(floor(nx/2)+1) = ${2 * rows * hx} for shape ${shape.join('x')}, got ${spectrum.length}`);
   }
-  if (n === 1) return new Float32Array([spectrum[0]]);
+  if (out && out.length !== n) throw new TypeError(`out must have length nx*ny*nz = ${n}, got ${out.length}`);
+  if (n === 1) {
+    const one = out ?? new Float32Array(1);
+    one[0] = spectrum[0];
+    return one;
+  }
   const scale = 1 / n;
-  const out = new Float32Array(n);
+  const dst = out ?? new Float32Array(n);
   if (useRealPlan(shape)) {
     const cfg = getPlan(w, 'ri', realDims(shape));
     const inPtr = ensureScratch(w, scratchIn, 8 * rows * hx);
@@ -130,8 +137,8 @@ export function irfft3d(spectrum: Float32Array, shape: Shape3): Float32Array {
     w._kiss_fftndri(cfg, inPtr, outPtr);
     const heap = w.HEAPF32;
     const ob = outPtr >> 2;
-    for (let i = 0; i < n; i++) out[i] = heap[ob + i] * scale;
-    return out;
+    for (let i = 0; i < n; i++) dst[i] = heap[ob + i] * scale;
+    return dst;
   }
   // odd nx (or a 1D box): rebuild the full Hermitian spectrum, complex inverse, keep the real part
   const cfg = getPlan(w, 'ci', complexDims(shape));
@@ -144,20 +151,20 @@ export function irfft3d(spectrum: Float32Array, shape: Shape3): Float32Array {
     for (let y = 0; y < ny; y++) {
       const yc = y === 0 ? 0 : ny - y;
       const row = z * ny + y;
-      const dst = ib + 2 * row * nx;
-      heap.set(spectrum.subarray(2 * row * hx, 2 * (row + 1) * hx), dst);
+      const at = ib + 2 * row * nx;
+      heap.set(spectrum.subarray(2 * row * hx, 2 * (row + 1) * hx), at);
       const conjRow = 2 * (zc * ny + yc) * hx;
       for (let x = hx; x < nx; x++) {
         const s = conjRow + 2 * (nx - x);
-        heap[dst + 2 * x] = spectrum[s];
-        heap[dst + 2 * x + 1] = -spectrum[s + 1];
+        heap[at + 2 * x] = spectrum[s];
+        heap[at + 2 * x + 1] = -spectrum[s + 1];
       }
     }
   }
   w._kiss_fftnd(cfg, inPtr, outPtr);
   heap = w.HEAPF32;
   const ob = outPtr >> 2;
-  for (let i = 0; i < n; i++) out[i] = heap[ob + 2 * i] * scale;
-  return out;
+  for (let i = 0; i < n; i++) dst[i] = heap[ob + 2 * i] * scale;
+  return dst;
 }
 

@@ -138,6 +138,27 @@ export function getPlan(w: KissWasm, kind: PlanKind, dims: readonly number[]): n
     plans.set(key, cached);
     return cached;
   }
+  let cfg = allocPlan(w, kind, dims);
+  if (!cfg) {
+    // the wasm heap is full of cached plans and scratch buffers of other sizes (a 512³ map
+    // sharpened after a 256³ analysis: "could not allocate a plan for dims 512x512x512"): free
+    // kissfft's (every caller asks for its plan before its scratch and holds no other plan, so
+    // nothing in use is freed; PFFFT has its own heap) and try once more
+    clearKissCache(w);
+    cfg = allocPlan(w, kind, dims);
+  }
+  if (!cfg) throw new Error(`kissfft could not allocate a plan for dims ${dims.join('x')} (out of wasm memory?)`);
+  plans.set(key, cfg);
+  while (plans.size > MAX_PLANS) {
+    const [oldKey, oldCfg] = plans.entries().next().value as [string, number];
+    plans.delete(oldKey);
+    w._free(oldCfg);
+  }
+  return cfg;
+}
+
+/** A new kissfft plan, 0 when the wasm heap cannot hold it. */
+function allocPlan(w: KissWasm, kind: PlanKind, dims: readonly number[]): number {
   const inverse = kind.endsWith('i') ? 1 : 0;
   let cfg: number;
   if (kind === '1r' || kind === '1ri') cfg = w._kiss_fftr_alloc(dims[0], inverse, 0, 0);
@@ -149,13 +170,6 @@ export function getPlan(w: KissWasm, kind: PlanKind, dims: readonly number[]): n
       ? w._kiss_fftndr_alloc(dimsPtr, dims.length, inverse, 0, 0)
       : w._kiss_fftnd_alloc(dimsPtr, dims.length, inverse, 0, 0);
     w._free(dimsPtr);
-  }
-  if (!cfg) throw new Error(`kissfft could not allocate a plan for dims ${dims.join('x')} (out of wasm memory?)`);
-  plans.set(key, cfg);
-  while (plans.size > MAX_PLANS) {
-    const [oldKey, oldCfg] = plans.entries().next().value as [string, number];
-    plans.delete(oldKey);
-    w._free(oldCfg);
   }
   return cfg;
 }
@@ -172,12 +186,26 @@ export function ensureScratch(w: KissWasm, s: Scratch, bytes: number): number {
     if (s.ptr) w._free(s.ptr);
     s.ptr = 0;
     s.bytes = 0;
-    const ptr = w._malloc(bytes);
+    let ptr = w._malloc(bytes);
+    if (!ptr) {
+      // free the cached plans but the one in use (the caller's, asked for last) and try once more
+      freeIdlePlans(w);
+      ptr = w._malloc(bytes);
+    }
     if (!ptr) throw new Error(`kissfft-wasm: cannot allocate ${bytes} bytes of wasm memory`);
     s.ptr = ptr;
     s.bytes = bytes;
   }
   return s.ptr;
+}
+
+/** Free every cached kissfft plan but the most recently used one. */
+function freeIdlePlans(w: KissWasm): void {
+  const keys = [...plans.keys()];
+  for (const k of keys.slice(0, -1)) {
+    w._free(plans.get(k) as number);
+    plans.delete(k);
+  }
 }
 
 /**
@@ -192,11 +220,15 @@ export function clearFftCache(): void {
       s.bytes = 0;
     }
   }
-  if (!kiss) return;
-  for (const cfg of plans.values()) kiss._free(cfg);
+  if (kiss) clearKissCache(kiss);
+}
+
+/** Free kissfft's cached plans and scratch buffers. */
+function clearKissCache(w: KissWasm): void {
+  for (const cfg of plans.values()) w._free(cfg);
   plans.clear();
   for (const s of [scratchIn, scratchOut]) {
-    if (s.ptr) kiss._free(s.ptr);
+    if (s.ptr) w._free(s.ptr);
     s.ptr = 0;
     s.bytes = 0;
   }

@@ -18,6 +18,7 @@ import { quantileWhere } from '../math/select.js';
 import { halfMapMean } from '../math/half-map-combination.js';
 import { decompose, type DecomposeOptions, type DecomposeResult } from '../decomposition/decompose.js';
 import { localBSharpen } from '../decomposition/sharpen.js';
+import { checkDecomposeMemory } from './memory-check.js';
 import { trilinearResize } from '../filters/trilinear-resize.js';
 import { decomposeChimeraxScript } from '../decomposition/chimerax-script.js';
 import { noiseRedrawSpread } from '../decomposition/noise-redraw.js';
@@ -51,6 +52,8 @@ export interface DecomposeFileOptions extends Omit<DecomposeOptions, 'halfMaps' 
   noiseDraws?: number;
   /** `--noise-draw-seed`: seed of the redraws (default 1). */
   noiseDrawSeed?: number;
+  /** Memory available in bytes, for the check before reading (default: from the system, `availableMemoryBytes`; tests set it). */
+  availableMemoryBytes?: number;
 }
 
 /** Per-label medians. */
@@ -151,6 +154,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   const names = decomposeOutputNames(stem);
   const protect = [opts.mapPath, ...(opts.halfMapPaths ?? []), opts.maskPath, opts.labelsPath].filter((p): p is string => !!p);
   progress('read', 0);
+  await checkDecomposeMemory(opts.mapPath, { halfMaps: !!opts.halfMapPaths, sharpen: !!opts.sharpen }, opts.availableMemoryBytes, opts.angpix);
   const input = await readInput(opts.mapPath, 'map', opts.angpix);
   const halves = opts.halfMapPaths ? await Promise.all(opts.halfMapPaths.map((p, i) => readInput(p, `half map ${i + 1}`, opts.angpix))) : undefined;
   const mask = opts.maskPath ? await readInput(opts.maskPath, '--mask map', opts.angpix) : undefined;

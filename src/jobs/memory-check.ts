@@ -33,14 +33,55 @@ export function localFscMemoryBytes(shape: Shape3): number {
  *   parsed passes: the full read reports it)
  */
 export async function checkLocalFscMemory(half1Path: string, availableBytes: number = availableMemoryBytes(), angpix?: number): Promise<void> {
-  const grid = await peekMapGrid(half1Path, angpix); // the header's box (its voxel size must be valid unless --angpix replaces it)
+  await refuseWhenShort(half1Path, 'local resolution', 'half maps', localFscMemoryBytes, `${LOCAL_FSC_MEMORY.bytesPerVoxel} bytes per voxel + ${(LOCAL_FSC_MEMORY.fixedBytes / 1e9).toFixed(1)} GB, measured`, availableBytes, angpix);
+}
+
+/**
+ * Peak memory of `occupy decompose` at the default `--max-box` (256; the analysis runs on a
+ * Fourier crop of at most 256³, so the map's own box sets the rest), bytes per voxel of the map's
+ * box plus a fixed part. Measured with GNU time's peak RSS on bench/decompose-speed.ts's phantom
+ * and that phantom Fourier-padded to 384³ and 512³ (session 33): one map 0.88 / 1.73 / 3.33 GB at
+ * 256³ / 384³ / 512³; half maps 1.13 / 2.04 / 4.46 GB; half maps with `--sharpen` 1.34 / 4.30 /
+ * 8.63 GB (the sharpened map is filtered band by band on the whole box; V8 frees the arrays of
+ * earlier steps only at its next collection, so the peak grows faster than the box).
+ * Not measured with a larger `--max-box` or with `--noise-draws`.
+ */
+export const DECOMPOSE_MEMORY = { oneMapBytesPerVoxel: 22, halfMapsBytesPerVoxel: 31, sharpenBytesPerVoxel: 40, fixedBytes: 650e6 } as const;
+
+/** Estimated peak memory of `occupy decompose` on a box, bytes ({@link DECOMPOSE_MEMORY}). */
+export function decomposeMemoryBytes(shape: Shape3, o: { halfMaps?: boolean; sharpen?: boolean } = {}): number {
+  return DECOMPOSE_MEMORY.fixedBytes + decomposeBytesPerVoxel(o) * shape[0] * shape[1] * shape[2];
+}
+
+function decomposeBytesPerVoxel(o: { halfMaps?: boolean; sharpen?: boolean }): number {
+  return (o.halfMaps ? DECOMPOSE_MEMORY.halfMapsBytesPerVoxel : DECOMPOSE_MEMORY.oneMapBytesPerVoxel) + (o.sharpen ? DECOMPOSE_MEMORY.sharpenBytesPerVoxel : 0);
+}
+
+/**
+ * Check, from the map's header alone, that `occupy decompose` fits in the memory available.
+ * @param mapPath the map (its header is read, not its voxels)
+ * @param o whether half maps are given and `--sharpen` is on (both raise the estimate)
+ * @param availableBytes memory available (default {@link availableMemoryBytes})
+ * @param angpix `--angpix`, replacing the header's voxel size (as the job's read does)
+ * @throws Error `not enough memory for decompose on '<path>' …` naming the box, the estimate and
+ *   what is available, when the estimate exceeds it (a file that cannot be opened or parsed
+ *   passes: the full read reports it)
+ */
+export async function checkDecomposeMemory(mapPath: string, o: { halfMaps?: boolean; sharpen?: boolean }, availableBytes: number = availableMemoryBytes(), angpix?: number): Promise<void> {
+  const how = `${decomposeBytesPerVoxel(o)} bytes per voxel${o.halfMaps ? ' with half maps' : ''}${o.sharpen ? ' and --sharpen' : ''} + ${(DECOMPOSE_MEMORY.fixedBytes / 1e9).toFixed(2)} GB, measured`;
+  await refuseWhenShort(mapPath, 'decompose', 'map', (shape) => decomposeMemoryBytes(shape, o), how, availableBytes, angpix);
+}
+
+/** The shared check: the header's box, the estimate, one line when it does not fit. */
+async function refuseWhenShort(path: string, job: string, what: string, need: (shape: Shape3) => number, how: string, availableBytes: number, angpix?: number): Promise<void> {
+  const grid = await peekMapGrid(path, angpix); // the header's box (its voxel size must be valid unless --angpix replaces it)
   if (!grid) return; // a missing or malformed file is reported by the full read, in its own words
   const { shape } = grid;
-  const need = localFscMemoryBytes(shape);
-  if (need > availableBytes) {
+  const bytes = need(shape);
+  if (bytes > availableBytes) {
     const gb = (b: number) => (b / 1e9).toFixed(1);
     throw new Error(
-      `not enough memory for local resolution on '${half1Path}' (${shape.join('x')} voxels): it needs about ${gb(need)} GB (${LOCAL_FSC_MEMORY.bytesPerVoxel} bytes per voxel + ${gb(LOCAL_FSC_MEMORY.fixedBytes)} GB, measured) and ${gb(availableBytes)} GB are available; bin or crop the half maps first (occupy pixel-size resample … --angpix A --box N) or use a larger machine`,
+      `not enough memory for ${job} on '${path}' (${shape.join('x')} voxels): it needs about ${gb(bytes)} GB (${how}) and ${gb(availableBytes)} GB are available; bin or crop the ${what} first (occupy pixel-size resample … --angpix A --box N) or use a larger machine`,
     );
   }
 }

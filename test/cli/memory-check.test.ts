@@ -9,7 +9,8 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { join } from 'node:path';
 import { availableMemoryBytes } from '../../src/core/available-memory.js';
-import { checkLocalFscMemory, localFscMemoryBytes, LOCAL_FSC_MEMORY } from '../../src/jobs/memory-check.js';
+import { checkDecomposeMemory, checkLocalFscMemory, decomposeMemoryBytes, DECOMPOSE_MEMORY, localFscMemoryBytes, LOCAL_FSC_MEMORY } from '../../src/jobs/memory-check.js';
+import { decomposeFromFile } from '../../src/jobs/decompose-job.js';
 import { locresJob } from '../../src/jobs/locres-job.js';
 import { writeMrc } from '../../src/io/mrc/index.js';
 import { tempFolders } from '../helpers/temp-folder.js';
@@ -59,5 +60,44 @@ describe('memory check before local resolution', () => {
     await checkLocalFscMemory(h1, 1e12);
     // a missing file is left to the full read, which names it as before
     await assert.rejects(locresJob(join(dir, 'nope.mrc'), h2, { method: 'localfsc', lowestResolution: 50, availableMemoryBytes: 100e6 }), /cannot read half map '.*nope\.mrc': no such file/);
+  });
+
+  it('decompose: the estimate is within −5 % / +20 % of the measured peaks (one map, half maps, half maps with --sharpen at 256³, 384³, 512³)', () => {
+    const measured: [{ halfMaps?: boolean; sharpen?: boolean }, number[]][] = [
+      [{}, [0.88, 1.73, 3.33]],
+      [{ halfMaps: true }, [1.13, 2.04, 4.46]],
+      [{ halfMaps: true, sharpen: true }, [1.34, 4.30, 8.63]],
+    ];
+    for (const [o, gbs] of measured) {
+      [256, 384, 512].forEach((n, k) => {
+        const est = decomposeMemoryBytes([n, n, n], o) / 1e9;
+        // 256³ with --sharpen: the peak then grows faster than the box (garbage collection), the estimate is conservative there
+        const hi = o.sharpen && n === 256 ? 1.45 : 1.2;
+        assert.ok(est >= 0.95 * gbs[k] && est <= hi * gbs[k], `${JSON.stringify(o)} ${n}³: estimate ${est.toFixed(2)} GB vs measured ${gbs[k]} GB`);
+      });
+    }
+    assert.equal(decomposeMemoryBytes([10, 20, 30], { halfMaps: true }), DECOMPOSE_MEMORY.fixedBytes + DECOMPOSE_MEMORY.halfMapsBytesPerVoxel * 6000);
+  });
+
+  it('decompose refuses before reading when the box cannot fit: one line naming the map, box and figures; nothing written', async () => {
+    const dir = await temp();
+    const shape: [number, number, number] = [40, 36, 32];
+    const vol = { data: new Float32Array(40 * 36 * 32).map((_, i) => Math.sin(i)), shape, voxelSizeA: [1, 1, 1] as [number, number, number] };
+    const map = join(dir, 'map.mrc');
+    await writeMrc(map, vol);
+    await writeMrc(join(dir, 'h1.mrc'), vol);
+    await writeMrc(join(dir, 'h2.mrc'), vol);
+    const before = readdirSync(dir).sort();
+    await assert.rejects(
+      decomposeFromFile({ mapPath: map, halfMapPaths: [join(dir, 'h1.mrc'), join(dir, 'h2.mrc')], sharpen: true, outputDir: join(dir, 'out'), availableMemoryBytes: 100e6 }),
+      (e: Error) => {
+        assert.match(e.message, /^not enough memory for decompose on '.*map\.mrc' \(40x36x32 voxels\): it needs about 0\.7 GB \(71 bytes per voxel with half maps and --sharpen \+ 0\.65 GB, measured\) and 0\.1 GB are available; bin or crop the map first/);
+        assert.equal(e.message.split('\n').length, 1);
+        return true;
+      },
+    );
+    assert.deepEqual(readdirSync(dir).sort(), before, 'nothing written');
+    await checkDecomposeMemory(map, {}, 1e12);
+    await assert.rejects(decomposeFromFile({ mapPath: join(dir, 'nope.mrc'), availableMemoryBytes: 100e6 }), /cannot read map '.*nope\.mrc': no such file/);
   });
 });

@@ -173,6 +173,18 @@ describe('rfft3d / irfft3d', () => {
     assert.throws(() => rfft3d(new Float32Array(0), [0, 2, 2]), RangeError);
     assert.throws(() => rfft3d(new Float32Array(4), [2.5, 2, 1] as unknown as Shape3), RangeError);
   });
+
+  test('irfft3d into a given array: the same values as a new one, the array returned, its length checked (even and odd nx, and 1 voxel)', () => {
+    for (const shape of [[6, 5, 4], [7, 6, 5], [1, 1, 1]] as Shape3[]) {
+      const x = randomMap(shape, 77);
+      const spec = rfft3d(x, shape);
+      const fresh = irfft3d(spec, shape);
+      const dst = new Float32Array(x.length).fill(Number.NaN);
+      assert.equal(irfft3d(spec, shape, dst), dst);
+      assert.deepEqual(dst, fresh);
+    }
+    assert.throws(() => irfft3d(rfft3d(randomMap([4, 4, 4], 1), [4, 4, 4]), [4, 4, 4], new Float32Array(63)), (e: unknown) => e instanceof TypeError && /out must have length nx\*ny\*nz = 64, got 63/.test(e.message));
+  });
 });
 
 describe('batched 1D transforms (pruned 3D building blocks)', () => {

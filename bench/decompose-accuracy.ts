@@ -8,7 +8,8 @@
  * 1000 Å³ instead of the reference generator's 50, a stress case; `--noise-res nyquist` gives the
  * phantoms' noise up to Nyquist instead of cutting it at the finest resolution like the references;
  * `--noise-seed S` draws the phantoms' half-map noise from its own seed: same signal and truth, an
- * independent noise realisation at the same level, to tell a bias from one draw's scatter).
+ * independent noise realisation at the same level, to tell a bias from one draw's scatter;
+ * `--copies N`: rigid copies in a flexible domain's ensemble, default 24 as the references').
  * `--cases fresh [--fresh-count N] [--fresh-seed S] [--fresh-hinge LO:HI]` draws N random phantoms (default 8, seed 1, hinge 3:10°):
  * new seeds, voxel 0.9–1.5 Å, one resolution 3–10 Å (or two, one per domain pair), occupancies
  * 0.3–1, one fully occupied flexible domain with a 3–10° rms hinge (`--fresh-hinge`); fresh cases are never used to

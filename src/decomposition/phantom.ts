@@ -13,6 +13,7 @@
  */
 import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
+import { halfMapMean } from '../math/half-map-combination.js';
 import { gaussianSampler, mulberry32 } from '../math/random.js';
 
 /** One domain of {@link decompositionPhantom}. */
@@ -295,8 +296,7 @@ export function decompositionPhantom(o: DecompositionPhantomOptions): Decomposit
   };
   const h1 = makeHalf();
   const h2 = makeHalf();
-  const m = new Float32Array(N);
-  for (let i = 0; i < N; i++) m[i] = 0.5 * (h1[i] + h2[i]);
+  const m = halfMapMean(h1, h2);
   const occupancy = new Float32Array(N);
   for (let i = 0; i < N; i++) if (mask[i]) occupancy[i] = o.domains[labels[i] - 1].occupancy;
   const vol = (data: Float32Array): Volume => ({ data, shape, voxelSizeA: [a, a, a] });

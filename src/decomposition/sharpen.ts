@@ -52,7 +52,7 @@ function sharpenBox(map: Volume, bands: readonly Band[], bRelative: Float32Array
   const out = new Float32Array(n);
   const bk = new Float32Array(n);
   /** The map filtered by `weight(|k|)`, into `dst` (one whole-box buffer for every band: V8 had kept each band's own array until its next collection, 4.8 GB at 384³). */
-  const filtered = (weight: (k: number) => number, dst: Float32Array): Float32Array => {
+  const filtered = (weight: (k: number) => number, dst: Float32Array): void => {
     pass.fill(0);
     for (let z = 0; z < nz; z++) {
       const kz = (z <= nz / 2 ? z : z - nz) / (nz * voxelSizeA[2]);
@@ -68,7 +68,7 @@ function sharpenBox(map: Volume, bands: readonly Band[], bRelative: Float32Array
         }
       }
     }
-    return irfft3d(pass, shape, dst);
+    irfft3d(pass, shape, dst);
   };
   const shell = (b: Band) => (k: number) => {
     const d = k - b.centrePerA;

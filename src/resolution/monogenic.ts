@@ -8,6 +8,7 @@
  */
 import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
+import { halfMapHalfDifference, halfMapMean } from '../math/half-map-combination.js';
 import { quantileByRank, selectKth } from '../math/select.js';
 import { nonZeroContentBox } from '../math/non-zero-box.js';
 import { cutSubBox, pasteSubBox, subBoxShape } from './sub-box.js';
@@ -386,12 +387,8 @@ function monogenicOnBox(input: MonogenicInput, mask: Uint8Array | Float32Array, 
     ref = input.half1;
     const h1 = input.half1.data;
     const h2 = input.half2.data;
-    avg = new Float32Array(h1.length);
-    noiseVol = new Float32Array(h1.length);
-    for (let i = 0; i < h1.length; i++) {
-      avg[i] = 0.5 * (h1[i] + h2[i]);
-      noiseVol[i] = 0.5 * (h1[i] - h2[i]);
-    }
+    avg = halfMapMean(h1, h2);
+    noiseVol = halfMapHalfDifference(h1, h2);
   } else if ('map' in input) {
     assertVolume(input.map);
     ref = input.map;

@@ -7,6 +7,7 @@
  */
 import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
+import { halfMapHalfDifference, halfMapMean } from '../math/half-map-combination.js';
 import { quantileByRank } from '../math/select.js';
 import { gaussianSmooth } from '../filters/gaussian-smooth.js';
 import { assertVolume } from '../core/volume.js';
@@ -154,9 +155,8 @@ export function resMapLocalResolution(input: ResMapInput, mask: Float32Array, op
     assertSameHalfMapGrid(input.half1, input.half2);
     ref = input.half1;
     const a = input.half1.data, b = input.half2.data;
-    avgFull = new Float32Array(a.length);
-    noiseFull = new Float32Array(a.length);
-    for (let i = 0; i < a.length; i++) { avgFull[i] = 0.5 * (a[i] + b[i]); noiseFull[i] = 0.5 * (a[i] - b[i]); }
+    avgFull = halfMapMean(a, b);
+    noiseFull = halfMapHalfDifference(a, b);
   } else {
     assertVolume(input.map);
     ref = input.map;

@@ -13,7 +13,10 @@
  * `--cases fresh [--fresh-count N] [--fresh-seed S] [--fresh-hinge LO:HI]` draws N random phantoms (default 8, seed 1, hinge 3:10°):
  * new seeds, voxel 0.9–1.5 Å, one resolution 3–10 Å (or two, one per domain pair), occupancies
  * 0.3–1, one fully occupied flexible domain with a 3–10° rms hinge (`--fresh-hinge`); fresh cases are never used to
- * choose settings (`--cases fresh-1.7,fresh-1.6` with the same count and seed runs only those). `--options '{"bands":8}'` passes decompose options (exploration). Each case ends
+ * choose settings (`--cases fresh-1.7,fresh-1.6` with the same count and seed runs only those).
+ * `--cases occres [--fresh-count N] [--fresh-seed S]` draws N rigid phantoms made as
+ * synth_occres128 is (`freshOccResCases`: a full and a partly occupied domain, 0.3–0.7, at 3–4.5 Å
+ * and the same pair at 6–8 Å). `--options '{"bands":8}'` passes decompose options (exploration). Each case ends
  * with the acceptance points it misses and the run with how many cases meet every point.
  *
  * Cases: the two reference sets of ../shared/reference (synth_occres128, synth_flex128, with the
@@ -74,18 +77,28 @@ export const HELD_OUT_CASES: (DecompositionPhantomOptions & { name: string })[] 
   { name: 'held-3 flex 18°, 0.85 Å, 4.2 Å', seed: 303, box: 144, voxelSizeA: 0.85, domains: [{ occupancy: 1, resolutionA: 4.2 }, { occupancy: 1, resolutionA: 4.2, flexDeg: 18 }, { occupancy: 0.9, resolutionA: 4.2 }, { occupancy: 0.6, resolutionA: 4.2 }] },
 ];
 
+/** A seeded uniform generator: `rand()` in [0, 1) and `u(lo, hi)`. */
+function uniformDraws(seed: number): { rand: () => number; u: (lo: number, hi: number) => number } {
+  const rand = mulberry32(seed);
+  return { rand, u: (lo, hi) => lo + (hi - lo) * rand() };
+}
+
+/** A random phantom's voxel size (0.9–1.5 Å, two decimals) and even box of about 125 Å. */
+function drawGeometry(u: (lo: number, hi: number) => number): { voxelSizeA: number; box: number } {
+  const voxelSizeA = Math.round(u(0.9, 1.5) * 100) / 100;
+  return { voxelSizeA, box: 2 * Math.round(125 / voxelSizeA / 2) };
+}
+
 /**
  * Random phantoms for validation (never for tuning): seeds, voxel sizes 0.9–1.5 Å, resolutions
  * 3–10 Å (one per case, or a second one for domains 3–4 in a third of the cases), occupancies
  * 0.3–1 (domain 1 rigid at 1, the flexible domain at 1), rms hinge angle 3–10° (or `hingeDeg`); box ≈ 125 Å.
  */
 export function freshCases(count: number, seed: number, hingeDeg: [number, number] = [3, 10]): (DecompositionPhantomOptions & { name: string })[] {
-  const rand = mulberry32(seed * 7919 + 17);
-  const u = (lo: number, hi: number) => lo + (hi - lo) * rand();
+  const { rand, u } = uniformDraws(seed * 7919 + 17);
   const out: (DecompositionPhantomOptions & { name: string })[] = [];
   for (let c = 0; c < count; c++) {
-    const voxelSizeA = Math.round(u(0.9, 1.5) * 100) / 100;
-    const box = 2 * Math.round(125 / voxelSizeA / 2);
+    const { voxelSizeA, box } = drawGeometry(u);
     const r1 = Math.max(2 * voxelSizeA, Math.round(u(3, 10) * 10) / 10);
     const r2 = rand() < 1 / 3 ? Math.max(2 * voxelSizeA, Math.round(u(3, 10) * 10) / 10) : r1;
     const flexAt = 1 + Math.floor(rand() * 3);
@@ -97,6 +110,30 @@ export function freshCases(count: number, seed: number, hingeDeg: [number, numbe
     }));
     const s = 1000 + Math.floor(rand() * 9000);
     out.push({ name: `fresh-${seed}.${c} seed ${s}, ${voxelSizeA} Å, ${r1}${r2 !== r1 ? `/${r2}` : ''} Å, flex ${flexDeg}°`, seed: s, box, voxelSizeA, domains });
+  }
+  return out;
+}
+
+/**
+ * Random rigid phantoms made as `synth_occres128` is (validation, never tuning): two domain pairs,
+ * each a fully occupied domain and a partly occupied one (0.3–0.7), the first pair at 3–4.5 Å, the
+ * second at 6–8 Å; voxel sizes 0.9–1.5 Å; box ≈ 125 Å; no flexible domain.
+ */
+export function freshOccResCases(count: number, seed: number): (DecompositionPhantomOptions & { name: string })[] {
+  const { rand, u } = uniformDraws(seed * 7919 + 29);
+  const out: (DecompositionPhantomOptions & { name: string })[] = [];
+  for (let c = 0; c < count; c++) {
+    const { voxelSizeA, box } = drawGeometry(u);
+    const fine = Math.max(2 * voxelSizeA, Math.round(u(3, 4.5) * 10) / 10);
+    const coarse = Math.round(u(6, 8) * 10) / 10;
+    const p1 = Math.round(u(0.3, 0.7) * 100) / 100;
+    const p2 = Math.round(u(0.3, 0.7) * 100) / 100;
+    const domains = [
+      { occupancy: 1, resolutionA: fine }, { occupancy: p1, resolutionA: fine },
+      { occupancy: 1, resolutionA: coarse }, { occupancy: p2, resolutionA: coarse },
+    ];
+    const s = 1000 + Math.floor(rand() * 9000);
+    out.push({ name: `occres-${seed}.${c} seed ${s}, ${voxelSizeA} Å, ${fine}/${coarse} Å, ${p1}/${p2}`, seed: s, box, voxelSizeA, domains });
   }
   return out;
 }
@@ -251,6 +288,13 @@ async function main(): Promise<void> {
     if (!(hinge.length === 2 && hinge[0] > 0 && hinge[1] >= hinge[0] && hinge[1] <= 45)) throw new RangeError(`--fresh-hinge must be LO:HI degrees (0 < LO ≤ HI ≤ 45), got ${arg('--fresh-hinge')}`);
     // `--cases fresh-1.7,fresh-1.6` (with the count and seed that draw them): only those cases
     for (const o of freshCases(count, seed, [hinge[0], hinge[1]])) if (which.includes('fresh') || which.some((w) => o.name.startsWith(`${w} `))) cases.push(async () => ownCase(o));
+  }
+  if (which.some((w) => w === 'occres' || w.startsWith('occres-'))) {
+    const count = Number(arg('--fresh-count') ?? 8);
+    const seed = Number(arg('--fresh-seed') ?? 1);
+    if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`--fresh-count must be an integer > 0, got ${arg('--fresh-count')}`);
+    if (!Number.isInteger(seed)) throw new RangeError(`--fresh-seed must be an integer, got ${arg('--fresh-seed')}`);
+    for (const o of freshOccResCases(count, seed)) if (which.includes('occres') || which.some((w) => o.name.startsWith(`${w} `))) cases.push(async () => ownCase(o));
   }
   let met = 0;
   let metSame = 0;

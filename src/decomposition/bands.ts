@@ -16,13 +16,23 @@ export interface Band {
   wideWindowSigmaA: number;
 }
 
+/**
+ * Default wide window sigma as a multiple of the band's wavelength. 0.3 since session 34 (before:
+ * 0.4): at the 30 Å band a 12 Å window took in the neighbours' energy, so a partly occupied domain
+ * with a high B from a coarse resolution (the wide fit is blended in where B is high) read its full
+ * neighbours: on 24 phantoms made as `synth_occres128` is (3–4.5 Å and 6–8 Å pairs, occupancy
+ * 0.3–0.7 next to 1) four coarse partial domains read 0.17–0.20 high, none with 0.3 (README,
+ * "Occupancy or flexibility?").
+ */
+export const DEFAULT_WIDE_WINDOW_PER_WAVELENGTH = 0.3;
+
 /** Options of {@link decompositionBands}. */
 export interface BandLayoutOptions {
   /** Smallest window sigma, Å (default 5). */
   minWindowA?: number;
   /** Window sigma as a multiple of the band's wavelength `1/s` (default 0.2). */
   windowPerWavelength?: number;
-  /** Wide window sigma as a multiple of the wavelength (default 0.4; never below the narrow window). */
+  /** Wide window sigma as a multiple of the wavelength (default {@link DEFAULT_WIDE_WINDOW_PER_WAVELENGTH}, 0.3; never below the narrow window). */
   wideWindowPerWavelength?: number;
   /** Smallest shell half-width, 1/Å (default 0: the centre spacing). */
   minHalfWidthPerA?: number;
@@ -49,7 +59,7 @@ export function decompositionBands(lowestResolutionA: number, highestResolutionA
   if (!(Number.isInteger(count) && count >= 2)) throw new RangeError(`band count must be an integer >= 2, got ${count}`);
   const minWindowA = options.minWindowA ?? 5;
   const perWavelength = options.windowPerWavelength ?? 0.2;
-  const widePerWavelength = options.wideWindowPerWavelength ?? 0.4;
+  const widePerWavelength = options.wideWindowPerWavelength ?? DEFAULT_WIDE_WINDOW_PER_WAVELENGTH;
   const s0 = 1 / lowestResolutionA;
   const s1 = 1 / highestResolutionA;
   const step = (s1 - s0) / (count - 1);

@@ -9,7 +9,7 @@ import { loadFft, irfft3d, rfft3d } from '../../src/math/fft.js';
 import type { Volume } from '../../src/core/volume.js';
 import { decompose } from '../../src/decomposition/decompose.js';
 import { decompositionPhantom } from '../../src/decomposition/phantom.js';
-import { decompositionBands } from '../../src/decomposition/bands.js';
+import { DEFAULT_WIDE_WINDOW_PER_WAVELENGTH, decompositionBands } from '../../src/decomposition/bands.js';
 import { spectrumEnd } from '../../src/decomposition/noise-limit.js';
 import { fitLocalGuinier } from '../../src/decomposition/guinier-fit.js';
 import { gaussianSmooth } from '../../src/filters/gaussian-smooth.js';
@@ -82,8 +82,12 @@ test('bands: equally spaced in s, half-width = spacing, windows at least the min
   for (let k = 1; k < 6; k++) assert.ok(Math.abs(b[k].centrePerA - b[k - 1].centrePerA - step) < 1e-12);
   assert.ok(b.every((x) => x.windowSigmaA >= 5 && Math.abs(x.halfWidthPerA - Math.min(step, x.centrePerA)) < 1e-12));
   assert.equal(b[0].windowSigmaA, 9);
-  // wide windows: 0.4 wavelengths by default, never below the narrow window
-  assert.ok(Math.abs(b[0].wideWindowSigmaA - 12) < 1e-9 && b.every((x) => x.wideWindowSigmaA >= x.windowSigmaA));
+  // wide windows: 0.3 wavelengths by default (DEFAULT_WIDE_WINDOW_PER_WAVELENGTH), never below the narrow window
+  assert.ok(Math.abs(b[0].wideWindowSigmaA - 9) < 1e-9 && b.every((x) => x.wideWindowSigmaA >= x.windowSigmaA));
+  const d = decompositionBands(30, 5, 6);
+  assert.equal(DEFAULT_WIDE_WINDOW_PER_WAVELENGTH, 0.3);
+  assert.ok(Math.abs(d[0].windowSigmaA - 6) < 1e-9 && Math.abs(d[0].wideWindowSigmaA - 9) < 1e-9, `${d[0].windowSigmaA} / ${d[0].wideWindowSigmaA}`);
+  assert.ok(Math.abs(decompositionBands(30, 5, 6, { wideWindowPerWavelength: 0.5 })[0].wideWindowSigmaA - 15) < 1e-9);
   assert.throws(() => decompositionBands(5, 30, 6), /coarser/);
   assert.throws(() => decompositionBands(30, 5, 1), /band count/);
   // a minimum half-width widens shells narrower than it (never beyond the centre: no DC)

@@ -16,7 +16,8 @@
  * choose settings (`--cases fresh-1.7,fresh-1.6` with the same count and seed runs only those).
  * `--cases occres [--fresh-count N] [--fresh-seed S]` draws N rigid phantoms made as
  * synth_occres128 is (`freshOccResCases`: a full and a partly occupied domain, 0.3–0.7, at 3–4.5 Å
- * and the same pair at 6–8 Å). `--options '{"bands":8}'` passes decompose options (exploration). Each case ends
+ * and the same pair at 6–8 Å); `--cases flexlike` likewise phantoms made as synth_flex128 is
+ * (`freshFlexLikeCases`: 3.5–5 Å, domain 3 flexible with a 10–14° hinge). `--options '{"bands":8}'` passes decompose options (exploration). Each case ends
  * with the acceptance points it misses and the run with how many cases meet every point.
  *
  * Cases: the two reference sets of ../shared/reference (synth_occres128, synth_flex128, with the
@@ -134,6 +135,30 @@ export function freshOccResCases(count: number, seed: number): (DecompositionPha
     ];
     const s = 1000 + Math.floor(rand() * 9000);
     out.push({ name: `occres-${seed}.${c} seed ${s}, ${voxelSizeA} Å, ${fine}/${coarse} Å, ${p1}/${p2}`, seed: s, box, voxelSizeA, domains });
+  }
+  return out;
+}
+
+/**
+ * Random phantoms made as `synth_flex128` is (validation, never tuning): domains 1 and 3 fully
+ * occupied, domain 3 flexible (rms hinge 10–14°), domain 2 at 0.4–0.8 and domain 4 at 0.3–0.6,
+ * one resolution 3.5–5 Å; voxel sizes 0.9–1.5 Å; box ≈ 125 Å.
+ */
+export function freshFlexLikeCases(count: number, seed: number): (DecompositionPhantomOptions & { name: string })[] {
+  const { u } = uniformDraws(seed * 7919 + 43);
+  const out: (DecompositionPhantomOptions & { name: string })[] = [];
+  for (let c = 0; c < count; c++) {
+    const { voxelSizeA, box } = drawGeometry(u);
+    const res = Math.max(2 * voxelSizeA, Math.round(u(3.5, 5) * 10) / 10);
+    const flexDeg = Math.round(u(10, 14) * 10) / 10;
+    const p2 = Math.round(u(0.4, 0.8) * 100) / 100;
+    const p4 = Math.round(u(0.3, 0.6) * 100) / 100;
+    const domains = [
+      { occupancy: 1, resolutionA: res }, { occupancy: p2, resolutionA: res },
+      { occupancy: 1, resolutionA: res, flexDeg }, { occupancy: p4, resolutionA: res },
+    ];
+    const s = 1000 + Math.floor(u(0, 1) * 9000);
+    out.push({ name: `flexlike-${seed}.${c} seed ${s}, ${voxelSizeA} Å, ${res} Å, ${p2}/${p4}, flex ${flexDeg}°`, seed: s, box, voxelSizeA, domains });
   }
   return out;
 }
@@ -289,12 +314,13 @@ async function main(): Promise<void> {
     // `--cases fresh-1.7,fresh-1.6` (with the count and seed that draw them): only those cases
     for (const o of freshCases(count, seed, [hinge[0], hinge[1]])) if (which.includes('fresh') || which.some((w) => o.name.startsWith(`${w} `))) cases.push(async () => ownCase(o));
   }
-  if (which.some((w) => w === 'occres' || w.startsWith('occres-'))) {
+  for (const [family, draw] of [['occres', freshOccResCases], ['flexlike', freshFlexLikeCases]] as const) {
+    if (!which.some((w) => w === family || w.startsWith(`${family}-`))) continue;
     const count = Number(arg('--fresh-count') ?? 8);
     const seed = Number(arg('--fresh-seed') ?? 1);
     if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`--fresh-count must be an integer > 0, got ${arg('--fresh-count')}`);
     if (!Number.isInteger(seed)) throw new RangeError(`--fresh-seed must be an integer, got ${arg('--fresh-seed')}`);
-    for (const o of freshOccResCases(count, seed)) if (which.includes('occres') || which.some((w) => o.name.startsWith(`${w} `))) cases.push(async () => ownCase(o));
+    for (const o of draw(count, seed)) if (which.includes(family) || which.some((w) => o.name.startsWith(`${w} `))) cases.push(async () => ownCase(o));
   }
   let met = 0;
   let metSame = 0;

@@ -94,6 +94,20 @@ describe('calibrated local FSC on synth_halves128 (CLI)', { skip }, () => {
     assert.equal(s.pinnedVoxels, pinnedCount);
     assert.ok(Math.abs(s.pinnedPercent - (100 * pinnedCount) / inMask) < 1e-6);
     assert.ok(ordered, 'low ≤ value ≤ high inside the mask');
+    // the 90 % interval covers the truth at 80–95 % of the mask voxels at least one window radius
+    // inside a domain: within 14.08 Å − w/2 of a domain's centre (truth.json; its labels have holes
+    // between the atoms, so no voxel lies a window radius inside a label); README "Uncertainty"
+    const domains = (JSON.parse(readFileSync(join(R, 'truth.json'), 'utf8')) as { domain_radius: number; domains: { centre_xyz_A: number[] }[] });
+    const reach = domains.domain_radius - s.windowA / 2;
+    let inner = 0;
+    let covered = 0;
+    for (let z = 0, i = 0; z < 128; z++) for (let y = 0; y < 128; y++) for (let x = 0; x < 128; x++, i++) {
+      if (!(mask[i] > 0.5) || !domains.domains.some(({ centre_xyz_A: [cx, cy, cz] }) => (x - cx) ** 2 + (y - cy) ** 2 + (z - cz) ** 2 <= reach * reach)) continue;
+      inner++;
+      if (low[i] <= truth[i] + 1e-4 && truth[i] <= high[i] + 1e-4) covered++;
+    }
+    t.diagnostic(`interval covers the truth at ${((100 * covered) / inner).toFixed(1)} % of ${inner} voxels ≥ w/2 inside a domain`);
+    assert.ok(inner > 500 && covered / inner >= 0.8 && covered / inner <= 0.95, `coverage ${covered} of ${inner}`);
     assert.equal(s.whitened, true);
     // the reference's half maps hold nothing beyond 3 Å: said in --json and the log
     assert.ok(s.emptyBeyondA > 2.7 && s.emptyBeyondA < 3.2, `emptyBeyondA ${s.emptyBeyondA}`);

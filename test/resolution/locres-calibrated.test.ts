@@ -11,7 +11,8 @@
  * the fixed threshold 0.3 read +0.57 Å too coarse, and the 10 Å domain 3 Å too fine before the Hann
  * broadening correction) the same acceptance figures hold. The other
  * synthetic cases (0.9–1.5 Å, SNR 2–4, held-out seeds) are measured by bench/locres-accuracy.ts;
- * the interval's coverage is asserted on one held-out case (80–100 % over nine, see the README).
+ * the interval's coverage (80–95 %) is asserted on synth_halves128 (81.7 %) and on one held-out
+ * case (85 %; see the README, "Uncertainty").
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';

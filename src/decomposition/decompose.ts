@@ -407,9 +407,10 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
  *    (bilateral) smoothing over the molecule (`occupancySmoothA`, default 2 × minWindowA, range
  *    `occupancySmoothRange` × its robust voxel scatter: the scatter is averaged, steps between
  *    domains are kept; a flexible domain next to partial ones read r 0.721 → 0.764, held-3,
- *    README; applied `occupancySmoothPasses` times, 2 by default) and `a_ref` the `referenceQuantile` quantile over the molecule of a smoothed over the
- *    molecule (Gaussian minWindowA: the best region's typical value, not its voxel scatter) (0
- *    where no band is usable); B = relative B + the Guinier B of `A0(s)`.
+ *    README; applied `occupancySmoothPasses` times, 2 by default) and `a_ref` the
+ *    `referenceQuantile` quantile over the molecule of a smoothed over the molecule (Gaussian
+ *    minWindowA: the best region's typical value, not its voxel scatter) (0 where no band is
+ *    usable); B = relative B + the Guinier B of `A0(s)`.
  * Maps are returned on the input's box (Fourier-padded back when cropped).
  *
  * Precondition: `await loadFft()` (src/math/fft.ts) has resolved. Cost: 6 FFTs of the processing

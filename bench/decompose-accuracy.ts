@@ -115,28 +115,40 @@ export function freshCases(count: number, seed: number, hingeDeg: [number, numbe
   return out;
 }
 
+type NamedPhantom = DecompositionPhantomOptions & { name: string };
+
+/**
+ * `count` random phantoms of one family: voxel size and box from {@link drawGeometry}, then the
+ * family's domains and name from `draw`, then the phantom's seed (1000–9999); the generator is
+ * seeded with `seed * 7919 + salt`.
+ */
+function familyCases(count: number, seed: number, salt: number, prefix: string, draw: (u: (lo: number, hi: number) => number, voxelSizeA: number) => { domains: DecompositionPhantomOptions['domains']; label: string }): NamedPhantom[] {
+  const { u } = uniformDraws(seed * 7919 + salt);
+  const out: NamedPhantom[] = [];
+  for (let c = 0; c < count; c++) {
+    const { voxelSizeA, box } = drawGeometry(u);
+    const { domains, label } = draw(u, voxelSizeA);
+    const s = 1000 + Math.floor(u(0, 1) * 9000);
+    out.push({ name: `${prefix}-${seed}.${c} seed ${s}, ${voxelSizeA} Å, ${label}`, seed: s, box, voxelSizeA, domains });
+  }
+  return out;
+}
+
 /**
  * Random rigid phantoms made as `synth_occres128` is (validation, never tuning): two domain pairs,
  * each a fully occupied domain and a partly occupied one (0.3–0.7), the first pair at 3–4.5 Å, the
  * second at 6–8 Å; voxel sizes 0.9–1.5 Å; box ≈ 125 Å; no flexible domain.
  */
-export function freshOccResCases(count: number, seed: number): (DecompositionPhantomOptions & { name: string })[] {
-  const { rand, u } = uniformDraws(seed * 7919 + 29);
-  const out: (DecompositionPhantomOptions & { name: string })[] = [];
-  for (let c = 0; c < count; c++) {
-    const { voxelSizeA, box } = drawGeometry(u);
+export function freshOccResCases(count: number, seed: number): NamedPhantom[] {
+  return familyCases(count, seed, 29, 'occres', (u, voxelSizeA) => {
     const fine = Math.max(2 * voxelSizeA, Math.round(u(3, 4.5) * 10) / 10);
     const coarse = Math.round(u(6, 8) * 10) / 10;
-    const p1 = Math.round(u(0.3, 0.7) * 100) / 100;
-    const p2 = Math.round(u(0.3, 0.7) * 100) / 100;
-    const domains = [
-      { occupancy: 1, resolutionA: fine }, { occupancy: p1, resolutionA: fine },
-      { occupancy: 1, resolutionA: coarse }, { occupancy: p2, resolutionA: coarse },
-    ];
-    const s = 1000 + Math.floor(rand() * 9000);
-    out.push({ name: `occres-${seed}.${c} seed ${s}, ${voxelSizeA} Å, ${fine}/${coarse} Å, ${p1}/${p2}`, seed: s, box, voxelSizeA, domains });
-  }
-  return out;
+    const [p1, p2] = [u(0.3, 0.7), u(0.3, 0.7)].map((v) => Math.round(v * 100) / 100);
+    return {
+      domains: [{ occupancy: 1, resolutionA: fine }, { occupancy: p1, resolutionA: fine }, { occupancy: 1, resolutionA: coarse }, { occupancy: p2, resolutionA: coarse }],
+      label: `${fine}/${coarse} Å, ${p1}/${p2}`,
+    };
+  });
 }
 
 /**
@@ -144,23 +156,16 @@ export function freshOccResCases(count: number, seed: number): (DecompositionPha
  * occupied, domain 3 flexible (rms hinge 10–14°), domain 2 at 0.4–0.8 and domain 4 at 0.3–0.6,
  * one resolution 3.5–5 Å; voxel sizes 0.9–1.5 Å; box ≈ 125 Å.
  */
-export function freshFlexLikeCases(count: number, seed: number): (DecompositionPhantomOptions & { name: string })[] {
-  const { u } = uniformDraws(seed * 7919 + 43);
-  const out: (DecompositionPhantomOptions & { name: string })[] = [];
-  for (let c = 0; c < count; c++) {
-    const { voxelSizeA, box } = drawGeometry(u);
+export function freshFlexLikeCases(count: number, seed: number): NamedPhantom[] {
+  return familyCases(count, seed, 43, 'flexlike', (u, voxelSizeA) => {
     const res = Math.max(2 * voxelSizeA, Math.round(u(3.5, 5) * 10) / 10);
     const flexDeg = Math.round(u(10, 14) * 10) / 10;
-    const p2 = Math.round(u(0.4, 0.8) * 100) / 100;
-    const p4 = Math.round(u(0.3, 0.6) * 100) / 100;
-    const domains = [
-      { occupancy: 1, resolutionA: res }, { occupancy: p2, resolutionA: res },
-      { occupancy: 1, resolutionA: res, flexDeg }, { occupancy: p4, resolutionA: res },
-    ];
-    const s = 1000 + Math.floor(u(0, 1) * 9000);
-    out.push({ name: `flexlike-${seed}.${c} seed ${s}, ${voxelSizeA} Å, ${res} Å, ${p2}/${p4}, flex ${flexDeg}°`, seed: s, box, voxelSizeA, domains });
-  }
-  return out;
+    const [p2, p4] = [u(0.4, 0.8), u(0.3, 0.6)].map((v) => Math.round(v * 100) / 100);
+    return {
+      domains: [{ occupancy: 1, resolutionA: res }, { occupancy: p2, resolutionA: res }, { occupancy: 1, resolutionA: res, flexDeg }, { occupancy: p4, resolutionA: res }],
+      label: `${res} Å, ${p2}/${p4}, flex ${flexDeg}°`,
+    };
+  });
 }
 
 /** The acceptance points a case misses (issue 17), empty when it meets every one. */
@@ -304,11 +309,12 @@ async function main(): Promise<void> {
   if (existsSync(SHARED_REFERENCE)) for (const n of ['synth_occres128', 'synth_flex128']) if (picked('ref', n)) cases.push(() => referenceCase(n));
   for (const o of OWN_CASES) if (picked('own', o.name)) cases.push(async () => ownCase(o));
   for (const o of HELD_OUT_CASES) if (picked('held', o.name)) cases.push(async () => ownCase(o));
+  // random draws (--cases fresh, occres, flexlike): how many and from which seed
+  const count = Number(arg('--fresh-count') ?? 8);
+  const seed = Number(arg('--fresh-seed') ?? 1);
+  if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`--fresh-count must be an integer > 0, got ${arg('--fresh-count')}`);
+  if (!Number.isInteger(seed)) throw new RangeError(`--fresh-seed must be an integer, got ${arg('--fresh-seed')}`);
   if (which.some((w) => w === 'fresh' || w.startsWith('fresh-'))) {
-    const count = Number(arg('--fresh-count') ?? 8);
-    const seed = Number(arg('--fresh-seed') ?? 1);
-    if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`--fresh-count must be an integer > 0, got ${arg('--fresh-count')}`);
-    if (!Number.isInteger(seed)) throw new RangeError(`--fresh-seed must be an integer, got ${arg('--fresh-seed')}`);
     const hinge = (arg('--fresh-hinge') ?? '3:10').split(':').map(Number);
     if (!(hinge.length === 2 && hinge[0] > 0 && hinge[1] >= hinge[0] && hinge[1] <= 45)) throw new RangeError(`--fresh-hinge must be LO:HI degrees (0 < LO ≤ HI ≤ 45), got ${arg('--fresh-hinge')}`);
     // `--cases fresh-1.7,fresh-1.6` (with the count and seed that draw them): only those cases
@@ -316,10 +322,6 @@ async function main(): Promise<void> {
   }
   for (const [family, draw] of [['occres', freshOccResCases], ['flexlike', freshFlexLikeCases]] as const) {
     if (!which.some((w) => w === family || w.startsWith(`${family}-`))) continue;
-    const count = Number(arg('--fresh-count') ?? 8);
-    const seed = Number(arg('--fresh-seed') ?? 1);
-    if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`--fresh-count must be an integer > 0, got ${arg('--fresh-count')}`);
-    if (!Number.isInteger(seed)) throw new RangeError(`--fresh-seed must be an integer, got ${arg('--fresh-seed')}`);
     for (const o of draw(count, seed)) if (which.includes(family) || which.some((w) => o.name.startsWith(`${w} `))) cases.push(async () => ownCase(o));
   }
   let met = 0;

@@ -7,9 +7,9 @@
  * stopped by the PIDs of their pid files only, never by name.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, chownSync, chmodSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, chownSync, chmodSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, hostname, totalmem } from 'node:os';
+import { cpus, hostname, tmpdir, totalmem } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -223,10 +223,42 @@ function shortHostname(): string {
 }
 
 /**
+ * One cluster at a time on this machine: test files run side by side (`npm test` runs two at once),
+ * and two clusters would share munged, which the one that started it stops when it ends. The lock
+ * is a folder (mkdir is atomic) holding the owner's pid; a lock whose owner is gone is taken over.
+ */
+const CLUSTER_LOCK = join(tmpdir(), 'occupy-test-slurm.lock');
+
+/** Wait (up to `timeoutMs`) until this process holds {@link CLUSTER_LOCK}; returns its release. */
+async function lockCluster(timeoutMs: number): Promise<() => void> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(CLUSTER_LOCK);
+      writeFileSync(join(CLUSTER_LOCK, 'pid'), String(process.pid));
+      return () => rmSync(CLUSTER_LOCK, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner = Number.NaN;
+    try {
+      owner = Number(readFileSync(join(CLUSTER_LOCK, 'pid'), 'utf8'));
+    } catch {
+      // being written or removed: look again
+    }
+    // a lock left by a process that is gone (killed test run)
+    if (Number.isInteger(owner) && owner > 0 && !alive(owner)) rmSync(CLUSTER_LOCK, { recursive: true, force: true });
+    if (Date.now() - t0 > timeoutMs) throw new Error(`another test's SLURM cluster (pid ${owner}, lock ${CLUSTER_LOCK}) is still running after ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
+}
+
+/**
  * Start a one-node cluster with its files under `workDir/slurm` (created). Resolves once `sinfo`
  * shows the node idle (30 s), else stops what it started and throws with the daemons' log tails.
  */
 export async function startSlurm(workDir: string, timeoutMs = 30_000): Promise<SlurmCluster> {
+  const unlock = await lockCluster(900_000);
   const dir = join(workDir, 'slurm');
   for (const sub of ['state', 'spool', 'log', 'run']) mkdirSync(join(dir, sub), { recursive: true });
   const host = shortHostname();
@@ -288,9 +320,13 @@ export async function startSlurm(workDir: string, timeoutMs = 30_000): Promise<S
         // best effort: the daemons are stopped below anyway
       }
     }
-    await stopDaemon(slurmd);
-    await stopDaemon(ctld);
-    if (munged) await stopDaemon(munged);
+    try {
+      await stopDaemon(slurmd);
+      await stopDaemon(ctld);
+      if (munged) await stopDaemon(munged);
+    } finally {
+      unlock();
+    }
   };
   const logs = () =>
     [[ctld.log, 'slurmctld'], [slurmd.log, 'slurmd'], ...(munged ? [['/var/log/munge/munged.log', 'munged']] : [])]

@@ -17,7 +17,7 @@
  * `--cases occres [--fresh-count N] [--fresh-seed S]` draws N rigid phantoms made as
  * synth_occres128 is (`freshOccResCases`: a full and a partly occupied domain, 0.3–0.7, at 3–4.5 Å
  * and the same pair at 6–8 Å); `--cases flexlike` likewise phantoms made as synth_flex128 is
- * (`freshFlexLikeCases`: 3.5–5 Å, domain 3 flexible with a 10–14° hinge). `--options '{"bands":8}'` passes decompose options (exploration). Each case ends
+ * (`freshFlexLikeCases`: 3.5–5 Å, or `--flexlike-res LO:HI` Å, domain 3 flexible with a 10–14° hinge). `--options '{"bands":8}'` passes decompose options (exploration). Each case ends
  * with the acceptance points it misses and the run with how many cases meet every point.
  *
  * Cases: the two reference sets of ../shared/reference (synth_occres128, synth_flex128, with the
@@ -154,11 +154,12 @@ export function freshOccResCases(count: number, seed: number): NamedPhantom[] {
 /**
  * Random phantoms made as `synth_flex128` is (validation, never tuning): domains 1 and 3 fully
  * occupied, domain 3 flexible (rms hinge 10–14°), domain 2 at 0.4–0.8 and domain 4 at 0.3–0.6,
- * one resolution 3.5–5 Å; voxel sizes 0.9–1.5 Å; box ≈ 125 Å.
+ * one resolution drawn from `resolutionA` (default 3.5–5 Å; `--flexlike-res 5:6.5` for the coarser
+ * family of the README); voxel sizes 0.9–1.5 Å; box ≈ 125 Å.
  */
-export function freshFlexLikeCases(count: number, seed: number): NamedPhantom[] {
+export function freshFlexLikeCases(count: number, seed: number, resolutionA: readonly [number, number] = [3.5, 5]): NamedPhantom[] {
   return familyCases(count, seed, 43, 'flexlike', (u, voxelSizeA) => {
-    const res = Math.max(2 * voxelSizeA, Math.round(u(3.5, 5) * 10) / 10);
+    const res = Math.max(2 * voxelSizeA, Math.round(u(resolutionA[0], resolutionA[1]) * 10) / 10);
     const flexDeg = Math.round(u(10, 14) * 10) / 10;
     const [p2, p4] = [u(0.4, 0.8), u(0.3, 0.6)].map((v) => Math.round(v * 100) / 100);
     return {
@@ -320,7 +321,10 @@ async function main(): Promise<void> {
     // `--cases fresh-1.7,fresh-1.6` (with the count and seed that draw them): only those cases
     for (const o of freshCases(count, seed, [hinge[0], hinge[1]])) if (which.includes('fresh') || which.some((w) => o.name.startsWith(`${w} `))) cases.push(async () => ownCase(o));
   }
-  for (const [family, draw] of [['occres', freshOccResCases], ['flexlike', freshFlexLikeCases]] as const) {
+  const flexRes = (arg('--flexlike-res') ?? '3.5:5').split(':').map(Number);
+  if (!(flexRes.length === 2 && flexRes[0] > 0 && flexRes[1] >= flexRes[0] && flexRes[1] <= 20)) throw new RangeError(`--flexlike-res must be LO:HI Å (0 < LO ≤ HI ≤ 20), got ${arg('--flexlike-res')}`);
+  const families = { occres: (n: number, s: number) => freshOccResCases(n, s), flexlike: (n: number, s: number) => freshFlexLikeCases(n, s, [flexRes[0], flexRes[1]]) };
+  for (const [family, draw] of Object.entries(families)) {
     if (!which.some((w) => w === family || w.startsWith(`${family}-`))) continue;
     for (const o of draw(count, seed)) if (which.includes(family) || which.some((w) => o.name.startsWith(`${w} `))) cases.push(async () => ownCase(o));
   }

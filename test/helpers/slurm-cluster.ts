@@ -236,7 +236,12 @@ async function lockCluster(timeoutMs: number): Promise<() => void> {
     try {
       mkdirSync(CLUSTER_LOCK);
       writeFileSync(join(CLUSTER_LOCK, 'pid'), String(process.pid));
-      return () => rmSync(CLUSTER_LOCK, { recursive: true, force: true });
+      // released once only: a second call must not remove a lock another process took since
+      let held = true;
+      return () => {
+        if (held) rmSync(CLUSTER_LOCK, { recursive: true, force: true });
+        held = false;
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
@@ -246,7 +251,8 @@ async function lockCluster(timeoutMs: number): Promise<() => void> {
     } catch {
       // being written or removed: look again
     }
-    // a lock left by a process that is gone (killed test run)
+    // a lock left by a process that is gone (a killed test run); best effort: two waiters that both
+    // find it stale at the same moment could both proceed, which only a killed run can set up
     if (Number.isInteger(owner) && owner > 0 && !alive(owner)) rmSync(CLUSTER_LOCK, { recursive: true, force: true });
     if (Date.now() - t0 > timeoutMs) throw new Error(`another test's SLURM cluster (pid ${owner}, lock ${CLUSTER_LOCK}) is still running after ${timeoutMs / 1000} s`);
     await sleep(200);
@@ -259,6 +265,17 @@ async function lockCluster(timeoutMs: number): Promise<() => void> {
  */
 export async function startSlurm(workDir: string, timeoutMs = 30_000): Promise<SlurmCluster> {
   const unlock = await lockCluster(900_000);
+  try {
+    return await startLocked(workDir, timeoutMs, unlock);
+  } catch (err) {
+    // a throw before the cluster's stop() exists (its stop releases the lock otherwise; twice is harmless)
+    unlock();
+    throw err;
+  }
+}
+
+/** {@link startSlurm} once the lock is held; `unlock` is called when the cluster stops or setup fails. */
+async function startLocked(workDir: string, timeoutMs: number, unlock: () => void): Promise<SlurmCluster> {
   const dir = join(workDir, 'slurm');
   for (const sub of ['state', 'spool', 'log', 'run']) mkdirSync(join(dir, sub), { recursive: true });
   const host = shortHostname();

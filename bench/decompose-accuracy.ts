@@ -315,15 +315,19 @@ async function main(): Promise<void> {
   const seed = Number(arg('--fresh-seed') ?? 1);
   if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`--fresh-count must be an integer > 0, got ${arg('--fresh-count')}`);
   if (!Number.isInteger(seed)) throw new RangeError(`--fresh-seed must be an integer, got ${arg('--fresh-seed')}`);
+  /** `--NAME LO:HI` (default `fallback`) as [LO, HI] with 0 < LO ≤ HI ≤ max. */
+  const rangeArg = (name: string, fallback: string, max: number, unit: string): [number, number] => {
+    const r = (arg(name) ?? fallback).split(':').map(Number);
+    if (!(r.length === 2 && r[0] > 0 && r[1] >= r[0] && r[1] <= max)) throw new RangeError(`${name} must be LO:HI ${unit} (0 < LO ≤ HI ≤ ${max}), got ${arg(name)}`);
+    return [r[0], r[1]];
+  };
   if (which.some((w) => w === 'fresh' || w.startsWith('fresh-'))) {
-    const hinge = (arg('--fresh-hinge') ?? '3:10').split(':').map(Number);
-    if (!(hinge.length === 2 && hinge[0] > 0 && hinge[1] >= hinge[0] && hinge[1] <= 45)) throw new RangeError(`--fresh-hinge must be LO:HI degrees (0 < LO ≤ HI ≤ 45), got ${arg('--fresh-hinge')}`);
+    const hinge = rangeArg('--fresh-hinge', '3:10', 45, 'degrees');
     // `--cases fresh-1.7,fresh-1.6` (with the count and seed that draw them): only those cases
-    for (const o of freshCases(count, seed, [hinge[0], hinge[1]])) if (which.includes('fresh') || which.some((w) => o.name.startsWith(`${w} `))) cases.push(async () => ownCase(o));
+    for (const o of freshCases(count, seed, hinge)) if (which.includes('fresh') || which.some((w) => o.name.startsWith(`${w} `))) cases.push(async () => ownCase(o));
   }
-  const flexRes = (arg('--flexlike-res') ?? '3.5:5').split(':').map(Number);
-  if (!(flexRes.length === 2 && flexRes[0] > 0 && flexRes[1] >= flexRes[0] && flexRes[1] <= 20)) throw new RangeError(`--flexlike-res must be LO:HI Å (0 < LO ≤ HI ≤ 20), got ${arg('--flexlike-res')}`);
-  const families = { occres: (n: number, s: number) => freshOccResCases(n, s), flexlike: (n: number, s: number) => freshFlexLikeCases(n, s, [flexRes[0], flexRes[1]]) };
+  const flexRes = rangeArg('--flexlike-res', '3.5:5', 20, 'Å');
+  const families = { occres: (n: number, s: number) => freshOccResCases(n, s), flexlike: (n: number, s: number) => freshFlexLikeCases(n, s, flexRes) };
   for (const [family, draw] of Object.entries(families)) {
     if (!which.some((w) => w === family || w.startsWith(`${family}-`))) continue;
     for (const o of draw(count, seed)) if (which.includes(family) || which.some((w) => o.name.startsWith(`${w} `))) cases.push(async () => ownCase(o));

@@ -377,10 +377,10 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
  * 1. signal map = the map, or `(h1 + h2)/2`; Fourier-cropped to `maxBox` when larger;
  * 2. molecule (mask, or the 2 Å-smoothed map above median + 3 robust SD) and solvent (far from it);
  * 3. finest band = `highestResolutionA`, else the soft-masked half-map FSC at 0.143, else (one
- *    map) where the molecule's shell power falls to twice the solvent's; but when that layout's
- *    finest band lies wholly beyond where the signal map's spectrum ends (`spectrumEnd`: signal
- *    and noise low-passed sharply, the band holds no signal while the soft-masked FSC can stay
- *    above 0.143 to Nyquist), the finest band is at that end; K bands equally spaced in
+ *    map) where the molecule's shell power falls to twice the solvent's; but when that is finer
+ *    than where the signal map's spectrum ends (`spectrumEnd`: signal and noise low-passed, the
+ *    bands beyond hold no signal while the soft-masked FSC can stay above 0.143 to Nyquist), the
+ *    finest band is at that end; K bands equally spaced in
  *    s from `1/lowestResolutionA` (see `decompositionBands`), each shell's half-width the
  *    spacing or `minBandHalfWidthPerA` where that is wider (a shell of half-width w reaches
  *    ~0.4/w Å from the density: at 8 Å the spacing's 0.017/Å let a 0.3 domain read 0.56 with
@@ -539,7 +539,11 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const maskA = options.mask ? trilinearResize(options.mask, map.shape, aShape) : undefined;
   lap('prepare');
   progress('molecule', 0.02);
-  const { molecule, solvent } = moleculeAndSolvent(sigA, maskA);
+  // half maps: their noise sets the molecule threshold where the map's own solvent statistics
+  // collapse (masked half maps)
+  const noiseA: Volume | undefined = noiseMap && specNoise ? { data: onA ? noiseMap.data : irfft3d(resizeHalfSpectrum(specNoise, shape, aShape), aShape), shape: aShape, voxelSizeA: aVoxel } : undefined;
+  const { molecule, solvent, spreadFromNoise } = moleculeAndSolvent(sigA, maskA, { noise: noiseA });
+  if (spreadFromNoise) notes.push('the half maps look masked (the mean map\'s robust SD is below half of the half-map noise\'s): the molecule is the smoothed mean map above 3 robust SDs of the noise (half1 − half2)/2 where it is not masked away');
   let solventCount = 0;
   for (let i = 0; i < nA; i++) solventCount += solvent[i];
   if (!noiseMap && solventCount < 200) throw new RangeError(`too little solvent for a one-map noise estimate (${solventCount} analysis voxels far from the molecule): give half maps, or a box with more solvent`);
@@ -559,20 +563,18 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   else noiseLimit = singleMapLimit(sig, softOnMap(molecule), softOnMap(solvent));
   const lowA = options.lowestResolutionA ?? 30;
   const K = options.bands ?? 6;
-  // band usability by the signal spectrum: a band whose raised-cosine shell begins beyond the end
-  // of the signal map's spectrum holds no signal energy (zero up to rounding), whatever a
-  // soft-masked FSC reads (the mask's leakage of coarser shells can hold it above 0.143 to
-  // Nyquist). When the finest band of the noise-limited layout is such a band, the finest band is
-  // put where the spectrum ends (every band then holds signal).
+  // band usability by the signal spectrum: beyond the end of the signal map's spectrum (signal and
+  // noise low-passed, as in post-processed or synthetic maps) a band holds no signal energy (zero
+  // up to rounding), whatever a soft-masked FSC reads (the mask's leakage of coarser shells can
+  // hold it above 0.143 well past the low-pass, up to Nyquist). When the noise limit is finer
+  // than that end, the finest band is put at the end: a band straddling it holds a sliver of
+  // signal, its reference amplitude falls steeply and reads as a large B (synth_flex128's half
+  // maps sharpened by B = −100 Å² read every domain's B about 90 Å² higher instead of 100 lower:
+  // the sharpened leakage held the FSC up to 3.5 Å against the data's 4 Å)
   const endA = options.highestResolutionA === undefined ? spectrumEnd(specSig, shape, voxel, lowA) : null;
-  if (endA !== null && endA < lowA / 1.5) {
-    const hiNoise = Math.max(noiseLimit.resolutionA, nyquistA * 1.1);
-    const sK = 1 / hiNoise;
-    const step = (sK - 1 / lowA) / (K - 1);
-    if (sK - Math.min(step, sK) >= 1 / endA) {
-      notes.push(`the signal map's spectrum ends at ${endA.toFixed(2)} Å (shell power < 1e-6 of the coarser shells' maximum): the finest band at ${hiNoise.toFixed(2)} Å (${noiseLimit.source === 'option' ? 'option' : noiseLimit.source}${noiseLimit.crossed ? '' : ', not met before Nyquist'}) would hold no signal; finest band at ${endA.toFixed(2)} Å`);
-      noiseLimit = { resolutionA: endA, source: 'end of the signal spectrum', crossed: true };
-    }
+  if (endA !== null && endA < lowA / 1.5 && endA > Math.max(noiseLimit.resolutionA, nyquistA * 1.1)) {
+    notes.push(`the signal map's spectrum ends at ${endA.toFixed(2)} Å (shell power < 1e-6 of the coarser shells' maximum), coarser than the noise limit ${noiseLimit.resolutionA.toFixed(2)} Å (${noiseLimit.source}${noiseLimit.crossed ? '' : ', not met before Nyquist'}): beyond it the bands would hold no signal; finest band at ${endA.toFixed(2)} Å`);
+    noiseLimit = { resolutionA: endA, source: 'end of the signal spectrum', crossed: true };
   }
   let hiA = Math.max(noiseLimit.resolutionA, nyquistA * 1.1);
   const boxA = Math.min(...shape.map((v, i) => v * voxel[i]));

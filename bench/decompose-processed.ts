@@ -2,7 +2,7 @@
  * `occupy decompose` on processed versions of the shared reference sets (a measurement, not a
  * test): `node --import tsx bench/decompose-processed.ts [--set synth_flex128|synth_occres128]`.
  * Map and half maps are processed alike: ×1000 + 5; sharpened by B = −100 Å² (amplitudes ×
- * exp(100 s²/4)); blurred by B = +100 Å²; low-passed at 6 Å (raised cosine from 0.9/6 Å⁻¹); times a
+ * exp(100 s²/4), up to Nyquist); blurred by B = +100 Å²; low-passed at 6 Å (hard); times a
  * soft mask (the truth mask grown ~5 Å by a 3 Å Gaussian above 0.05, edge a 2 Å Gaussian, 0 below 0.01). Per
  * variant, from one map and from half maps: the relative occupancy per domain (median over the
  * highest rigid fully occupied domain's), the voxel-wise r with the true occupancy in the truth
@@ -11,13 +11,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { irfft3d, loadFft, rfft3d } from '../src/math/fft.js';
+import { loadFft } from '../src/math/fft.js';
 import { readMrc } from '../src/io/mrc/index.js';
 import { decompose } from '../src/decomposition/decompose.js';
 import { scoreDecomposition } from '../src/decomposition/evaluate.js';
 import { gaussianSmooth } from '../src/filters/gaussian-smooth.js';
 import type { Volume } from '../src/core/volume.js';
 import { printTable } from './markdown-table.js';
+import { applyMask, sharpen } from '../test/diagnostics/variants.js';
 
 const i = process.argv.indexOf('--set');
 const set = i >= 0 ? process.argv[i + 1] : 'synth_flex128';
@@ -28,37 +29,19 @@ const rd = async (f: string) => (await readMrc(resolve(dir, `${f}.mrc.gz`))).vol
 const [map, h1, h2, occ, lab, mask] = await Promise.all(['map', 'half1', 'half2', 'truth_occupancy', 'truth_labels', 'truth_mask'].map(rd));
 const truth = JSON.parse(readFileSync(resolve(dir, 'truth.json'), 'utf8')) as { domains: { occupancy: number; flexible: boolean }[] };
 
-/** The map with every Fourier coefficient at |s| (1/Å) multiplied by `gain(s)`. */
-function filtered(v: Volume, gain: (s: number) => number): Volume {
-  const [nx, ny, nz] = v.shape;
-  const hx = (nx >> 1) + 1;
-  const a = v.voxelSizeA;
-  const sp = rfft3d(v.data, v.shape);
-  for (let z = 0; z < nz; z++) {
-    const kz = (z <= nz / 2 ? z : z - nz) / (nz * a[2]);
-    for (let y = 0; y < ny; y++) {
-      const ky = (y <= ny / 2 ? y : y - ny) / (ny * a[1]);
-      for (let x = 0; x < hx; x++) {
-        const g = gain(Math.hypot(x / (nx * a[0]), ky, kz));
-        const j = 2 * ((z * ny + y) * hx + x);
-        sp[j] *= g;
-        sp[j + 1] *= g;
-      }
-    }
-  }
-  return { ...v, data: irfft3d(sp, v.shape) };
-}
 const grown = gaussianSmooth(mask.data, mask.shape, mask.voxelSizeA, 3).map((v) => (v > 0.05 ? 1 : 0));
 // below 1 % exactly 0, as a real soft mask (a cosine edge) leaves the solvent
 const soft = gaussianSmooth(grown, mask.shape, mask.voxelSizeA, 2).map((v) => (v < 0.01 ? 0 : v));
 const lp = 6;
+// `sharpen(v, B, lowpass)`: amplitudes × exp(−B s²/4) up to 1/lowpass, 0 beyond (test/diagnostics)
+const nyquistA = 2 * Math.max(...map.voxelSizeA);
 const variants: [string, (v: Volume) => Volume][] = [
   ['raw', (v) => v],
   ['×1000 + 5', (v) => ({ ...v, data: v.data.map((x) => 1000 * x + 5) })],
-  ['sharpened, B = −100 Å²', (v) => filtered(v, (s) => Math.exp((100 * s * s) / 4))],
-  ['blurred, B = +100 Å²', (v) => filtered(v, (s) => Math.exp((-100 * s * s) / 4))],
-  [`low-passed at ${lp} Å`, (v) => filtered(v, (s) => (s < 0.9 / lp ? 1 : s >= 1 / lp ? 0 : 0.5 * (1 + Math.cos((Math.PI * (s - 0.9 / lp)) / (0.1 / lp)))))],
-  ['soft-masked', (v) => ({ ...v, data: v.data.map((x, k) => x * soft[k]) })],
+  ['sharpened, B = −100 Å²', (v) => sharpen(v, -100, nyquistA)],
+  ['blurred, B = +100 Å²', (v) => sharpen(v, 100, nyquistA)],
+  [`low-passed at ${lp} Å`, (v) => sharpen(v, 0, lp)],
+  ['soft-masked', (v) => applyMask(v, soft)],
 ];
 const rows: string[][] = [];
 for (const [name, f] of variants) {

@@ -57,7 +57,9 @@ describe('--show-chimerax', () => {
       mkdirSync(bin);
       const marker = join(dir, 'launched.txt');
       const exe = join(bin, process.platform === 'win32' ? 'chimerax.exe' : 'chimerax');
-      writeFileSync(exe, `#!/bin/sh\necho "$1" > "${marker}"\n`);
+      // written under another name and renamed: the redirect creates the marker empty before
+      // echo fills it, and the wait below once read it in between (CI, 2026-12-03)
+      writeFileSync(exe, `#!/bin/sh\necho "$1" > "${marker}.part" && mv "${marker}.part" "${marker}"\n`);
       chmodSync(exe, 0o755);
       assert.equal(findChimerax({ PATH: bin }), exe);
       const msg = showInChimerax('/tmp/x y.cxc', { PATH: bin });

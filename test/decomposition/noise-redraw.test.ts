@@ -13,7 +13,7 @@ import { loadFft, rfft3d } from '../../src/math/fft.js';
 import { mulberry32 } from '../../src/math/random.js';
 import { decompose } from '../../src/decomposition/decompose.js';
 import { decompositionPhantom, type DecompositionPhantomOptions } from '../../src/decomposition/phantom.js';
-import { noiseRedrawSpread, phaseRandomised, redrawnHalfMaps } from '../../src/decomposition/noise-redraw.js';
+import { noiseRedrawSpread, phaseRandomised, redrawnHalfMaps, redrawStream } from '../../src/decomposition/noise-redraw.js';
 import { decompositionMedians } from '../../src/decomposition/medians.js';
 import type { Shape3 } from '../../src/core/volume.js';
 import { runInProcess } from '../helpers/cli-run.js';
@@ -75,16 +75,25 @@ test('redrawnHalfMaps: difference keeps the mean and redraws the noise estimate 
   assert.ok(Math.abs(m.mean - 0.25) < 1e-3 && m.diffChange < 1e-8, JSON.stringify(m));
 });
 
-test('redraw SD of the median B is > 0, not below half the SD over true noise draws and at most 4 × it', () => {
-  // truth: independent noise realisations of the same phantom (noiseSeed), each decomposed. Six
-  // draws: since the finest band stopped following the soft-masked FSC's leakage past the halves'
-  // low-pass (it sits where their spectrum ends), the whole molecule's median B moves little
-  // between true draws (SD 3.9 Å² over seeds 1–6, was 13 over 1–3), and three draws gave an SD of
-  // 2.5. The redraws' estimate is 12.0 Å² (3.1 × the true SD): one of the three redraws with
-  // noise added to the mean reads 10 Å² below the other two (seven more of them: 66–70 Å²), and
-  // SD_m is divided by ε = 0.5. An overestimate is the safe side (a difference is not called
-  // significant too soon); an underestimate would not be, hence the lower bound (README, "How
-  // sure is a median?", and bench/noise-redraw-validation.ts: 0.68–2.83 × on five phantoms).
+test('redrawStream: deterministic, and not the plain mulberry32 stream the phantoms draw their noise from', () => {
+  for (const seed of [1, 2, 7]) {
+    const a = redrawStream(seed);
+    const b = redrawStream(seed);
+    const plain = mulberry32(seed);
+    const x = Array.from({ length: 1000 }, () => a());
+    assert.deepEqual(x, Array.from({ length: 1000 }, () => b()));
+    const p = Array.from({ length: 1000 }, () => plain());
+    assert.ok(x.every((v) => v >= 0 && v < 1));
+    assert.ok(!x.some((v) => p.includes(v)), `seed ${seed}: a value of the plain stream`);
+  }
+});
+
+test('redraw SD of the median B is > 0 and within a factor 3 of the SD over true noise draws', () => {
+  // truth: independent noise realisations of the same phantom (noiseSeed), each decomposed; six
+  // of them (SD 3.9 Å² over seeds 1–6; three draws gave 2.5, too few to compare with). The
+  // redraws' PRNG is a mixed stream (`redrawStream`): with plain mulberry32(1), the phantom's own
+  // noise stream at noiseSeed 1, one redraw in three was correlated with the data and the
+  // estimate read 12.0 Å² (3.1 ×); now 3.2 (README, "How sure is a median?")
   const trueB: number[] = [];
   const trueOcc: number[] = [];
   for (const noiseSeed of [1, 2, 3, 4, 5, 6]) {
@@ -98,7 +107,7 @@ test('redraw SD of the median B is > 0, not below half the SD over true noise dr
   console.log(`# median B over true draws ${trueB.map((v) => v.toFixed(1)).join(', ')} (SD ${sampleSd(trueB).toFixed(2)}); redraw estimate ${s.bfactorSdA2.toFixed(2)} Å²; occupancy SD true ${sampleSd(trueOcc).toFixed(4)}, estimate ${s.occupancySd.toFixed(4)}`);
   const sdTrue = sampleSd(trueB);
   assert.ok(s.bfactorSdA2 > 0, 'redraw SD of the median B is 0');
-  assert.ok(s.bfactorSdA2 <= 4 * sdTrue && s.bfactorSdA2 >= sdTrue / 2, `redraw SD ${s.bfactorSdA2.toFixed(2)} Å² vs true ${sdTrue.toFixed(2)} Å² (${trueB.map((v) => v.toFixed(1)).join(', ')})`);
+  assert.ok(s.bfactorSdA2 < 3 * sdTrue && s.bfactorSdA2 > sdTrue / 3, `redraw SD ${s.bfactorSdA2.toFixed(2)} Å² vs true ${sdTrue.toFixed(2)} Å² (${trueB.map((v) => v.toFixed(1)).join(', ')})`);
   assert.ok(s.occupancySd >= 0 && Number.isFinite(s.occupancySd));
   assert.equal(s.perDrawDifference.length, 3);
   assert.equal(s.perDrawMean.length, 3);

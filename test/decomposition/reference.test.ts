@@ -134,15 +134,15 @@ test('synth_flex128 masked, one map: said to be unreliable; unmasked and padded 
   assert.ok(!decompose({ ...c.map, data: c.map.data.map((v, i) => v * soft[i]) }, { halfMaps: [c.half1, c.half2] }).warnings.some((w) => w.startsWith('the map is masked')));
 });
 
-// half maps as users may have them processed (README, *Processed inputs*):
+// half maps as users may have them processed (README, *Processed half maps*):
 // - sharpened by B = −100 Å² (map and halves): every domain's B should fall by 100 Å² and the
 //   occupancies stay. The soft-masked FSC reads the sharpened leakage of the halves' 4 Å low-pass
 //   up to 3.5 Å; with the finest band there, every domain's B read about 90 Å² higher instead of
-//   100 lower (112 / 86 / 280 / 72 Å² → 210 / 189 / 332 / 173); with the finest band where the
-//   spectrum ends, 24 / −2 / 183 / −17.
-// - masked (truth mask grown ~5 Å, 2 Å soft edge, exactly 0 below 1 %): the mean map's solvent is 0, so its own robust
-//   SD is 0 and every voxel above 0 was molecule: 0.6 and 0.4 domains read 0.93 and 0.78, r 0.66;
-//   with the threshold from the half-map noise 0.63 and 0.47, r 0.89.
+//   100 lower (123 / 98 / 284 / 84 Å² → 210 / 189 / 332 / 173); with the finest band where the
+//   spectrum ends, 112 / 86 / 280 / 72 → 24 / −2 / 183 / −17.
+// - masked (truth mask grown ~5 Å, 2 Å soft edge, exactly 0 below 1 %): the mean map's solvent is
+//   0, so its own robust SD is 0 and every voxel above 0 was molecule: the 0.6 and 0.4 domains
+//   read 0.93 and 0.78, r 0.66; with the threshold from the half-map noise 0.64 and 0.47, r 0.89.
 test('synth_flex128 half maps sharpened by B = −100 Å²: every B 100 Å² lower (±25), same occupancy; masked half maps: the half-map acceptance', { skip }, async (t) => {
   const c = await load('synth_flex128');
   const run = (f: (v: typeof c.map) => typeof c.map) => {

@@ -463,22 +463,38 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
 }
 
 /**
- * Share of the solvent that is exactly 0 above which a one-map decomposition warns that the map is
- * masked (raw maps: none; a map stored as 8-bit integers rounds a fraction of its solvent to 0,
- * but a usable one keeps most of its noise).
+ * Share of the solvent that is 0 (to {@link MASKED_ZERO_FRACTION} of the map's largest value)
+ * above which a one-map decomposition warns that the map is masked (raw maps: none; a map stored
+ * as 8-bit integers rounds a fraction of its solvent to 0, but a usable one keeps most of its
+ * noise).
  */
 export const MASKED_SOLVENT_ZERO_SHARE = 0.5;
 
+/**
+ * What counts as 0 in a masked map's solvent, as a fraction of the map's largest |value|: a mask
+ * smoothed by FFT leaves 10⁻⁸-level tails instead of exact zeros (synth_flex128 times such a mask
+ * read 1.00 / 1.00 / 1.00 / 0.88 from one map with no warning), while a raw map's solvent noise is
+ * 10⁻² of the largest value and more, and an 8-bit map's smallest step 1/127.
+ */
+export const MASKED_ZERO_FRACTION = 1e-6;
+
 /** The warning of a one-map decomposition of a masked map. */
 export function maskedMapWarning(zeroFraction: number): string {
-  return `the map is masked (${(100 * zeroFraction).toFixed(0)} % of its solvent is exactly 0): a one-map decomposition takes its noise from the solvent, so here it sees little or none; every band counts as signal up to the noise limit, and occupancy and B are unreliable (synth_flex128 masked: its fully occupied flexible domain read 0.82): give the unmasked map, or --half-maps`;
+  return `the map is masked (${(100 * zeroFraction).toFixed(0)} % of its solvent is 0): a one-map decomposition takes its noise from the solvent, so here it sees little or none; every band counts as signal up to the noise limit, and occupancy and B are unreliable (synth_flex128 masked: its fully occupied flexible domain read 0.82): give the unmasked map, or --half-maps`;
 }
 
-/** Fraction of the solvent analysis voxels whose nearest voxel of `map` is exactly 0. */
+/**
+ * Fraction of the solvent analysis voxels whose nearest voxel of `map` is 0, to
+ * {@link MASKED_ZERO_FRACTION} of the largest |value| of the map's voxels nearest to any analysis voxel.
+ */
 function solventZeroFraction(map: Volume, solvent: Uint8Array, aShape: Shape3): number {
   const [nx, ny, nz] = map.shape;
   const [ax, ay, az] = aShape;
   const near = (i: number, n: number, an: number) => Math.min(n - 1, Math.floor(((i + 0.5) * n) / an));
+  const value = (x: number, y: number, z: number) => map.data[(near(z, nz, az) * ny + near(y, ny, ay)) * nx + near(x, nx, ax)];
+  let largest = 0;
+  for (let z = 0; z < az; z++) for (let y = 0; y < ay; y++) for (let x = 0; x < ax; x++) largest = Math.max(largest, Math.abs(value(x, y, z)));
+  const zero = MASKED_ZERO_FRACTION * largest;
   let zeros = 0;
   let count = 0;
   for (let z = 0; z < az; z++) {
@@ -486,7 +502,7 @@ function solventZeroFraction(map: Volume, solvent: Uint8Array, aShape: Shape3): 
       for (let x = 0; x < ax; x++) {
         if (!solvent[(z * ay + y) * ax + x]) continue;
         count++;
-        if (map.data[(near(z, nz, az) * ny + near(y, ny, ay)) * nx + near(x, nx, ax)] === 0) zeros++;
+        if (Math.abs(value(x, y, z)) <= zero) zeros++;
       }
     }
   }

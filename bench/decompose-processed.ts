@@ -2,9 +2,9 @@
  * `occupy decompose` on processed versions of the shared reference sets (a measurement, not a
  * test): `node --import tsx bench/decompose-processed.ts [--set synth_flex128|synth_occres128]`.
  * Map and half maps are processed alike: ×1000 + 5; sharpened by B = −100 Å² (amplitudes ×
- * exp(100 s²/4), up to Nyquist); blurred by B = +100 Å²; low-passed at 6 Å (hard); times a
- * soft mask (the truth mask grown ~5 Å by a 3 Å Gaussian above 0.05, edge a 2 Å Gaussian, 0 below 0.01). Per
- * variant, from one map and from half maps: the relative occupancy per domain (median over the
+ * exp(100 s²/4), up to Nyquist); blurred by B = +100 Å²; low-passed at 6 Å (hard); times a soft
+ * mask (the truth mask grown ~5 Å by a 3 Å Gaussian above 0.05, edge a 2 Å Gaussian, 0 below
+ * 0.01). Per variant, from one map and from half maps: the relative occupancy per domain (median over the
  * highest rigid fully occupied domain's), the voxel-wise r with the true occupancy in the truth
  * mask, the median B per domain (Å²) and, with a flexible domain, its B minus the highest rigid
  * domain's. Sharpening and blurring should move every B by ∓100 Å² and leave the occupancies.

@@ -17,6 +17,7 @@ import { decompositionMedians, type DecompositionMedians } from '../src/decompos
 import { noiseRedrawSpread } from '../src/decomposition/noise-redraw.js';
 import { freshCases, HELD_OUT_CASES, OWN_CASES } from './decompose-accuracy.js';
 import { printTable } from './markdown-table.js';
+import { sampleStdOf as sd } from '../src/math/statistics.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,11 +35,6 @@ const cases = wanted.map((w) => {
   if (!c) throw new RangeError(`--cases: no phantom named ${w} (own-A…H, held-1…3, fresh-1.0…1.7, fresh-4.0…4.7)`);
   return c;
 });
-
-function sd(v: number[]): number {
-  const m = v.reduce((a, b) => a + b, 0) / v.length;
-  return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
-}
 
 await loadFft();
 const rows: string[][] = [];

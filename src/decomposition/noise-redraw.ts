@@ -8,6 +8,7 @@
 import type { Shape3, Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
 import { gaussianSampler, mulberry32 } from '../math/random.js';
+import { sampleStdOf } from '../math/statistics.js';
 import { decompose, type DecomposeOptions } from './decompose.js';
 import { nonZeroContentBox } from '../math/non-zero-box.js';
 import { halfMapHalfDifference } from '../math/half-map-combination.js';
@@ -158,13 +159,6 @@ export interface NoiseRedrawSpread {
   perDrawMean: DecompositionMedians[];
 }
 
-function sd(values: number[]): number {
-  const v = values.filter(Number.isFinite);
-  if (v.length < 2) return Number.NaN;
-  const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  return Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1));
-}
-
 /**
  * Estimate the SD over independent noise draws of the decomposition's medians: decompose `draws`
  * times with the noise estimate redrawn and `draws` times with ε × a draw of noise added to the
@@ -215,7 +209,7 @@ export function noiseRedrawSpread(map: Volume, options: DecomposeOptions, redraw
     perDrawDifference.push(run('difference', 2 * k + 1));
     perDrawMean.push(run('mean', 2 * k + 2));
   }
-  const combined = (get: (m: DecompositionMedians) => number) => Math.hypot(sd(perDrawDifference.map(get)), sd(perDrawMean.map(get)) / epsilon);
+  const combined = (get: (m: DecompositionMedians) => number) => Math.hypot(sampleStdOf(perDrawDifference.map(get)), sampleStdOf(perDrawMean.map(get)) / epsilon);
   const labels = (perDrawDifference[0]?.labels ?? []).map((l, j) => ({
     label: l.label,
     occupancySd: combined((p) => p.labels[j].occupancy),

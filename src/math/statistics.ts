@@ -109,3 +109,15 @@ export function quantileOf(values: readonly number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
 }
+
+/**
+ * Sample standard deviation (n − 1 in the denominator) of a (small) list of numbers, over its
+ * finite entries (e.g. the medians of repeated runs).
+ * @returns NaN when fewer than two entries are finite
+ */
+export function sampleStdOf(values: readonly number[]): number {
+  const v = values.filter(Number.isFinite);
+  if (v.length < 2) return Number.NaN;
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  return Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1));
+}

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { encodeMrc } from '../../src/io/mrc/index.js';
 import { loadFft, rfft3d } from '../../src/math/fft.js';
 import { mulberry32 } from '../../src/math/random.js';
+import { sampleStdOf as sampleSd } from '../../src/math/statistics.js';
 import { decompose } from '../../src/decomposition/decompose.js';
 import { decompositionPhantom, type DecompositionPhantomOptions } from '../../src/decomposition/phantom.js';
 import { noiseRedrawSpread, phaseRandomised, redrawnHalfMaps, redrawStream } from '../../src/decomposition/noise-redraw.js';
@@ -24,11 +25,6 @@ const dir = mkdtempSync(join(tmpdir(), 'occupy-noise-redraw-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 const base: DecompositionPhantomOptions = { box: 56, voxelSizeA: 1.5, seed: 9, domains: [{ occupancy: 1, resolutionA: 4 }, { occupancy: 0.5, resolutionA: 4 }, { occupancy: 1, resolutionA: 4, flexDeg: 15 }] };
-
-function sampleSd(v: number[]): number {
-  const m = v.reduce((a, b) => a + b, 0) / v.length;
-  return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
-}
 
 test('phaseRandomised: same amplitude spectrum, real, other phases; odd box too', () => {
   for (const shape of [[16, 12, 10], [15, 9, 7]] as Shape3[]) {

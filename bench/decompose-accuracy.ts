@@ -186,7 +186,7 @@ export function missedPoints(c: { domains: { occupancy: number; flexible: boolea
 }
 
 /** Flexible domain's median B minus the highest rigid domain's, Å². */
-function flexBOf(sc: DecompositionScore): number {
+export function flexBOf(sc: DecompositionScore): number {
   return (sc.domains.find((d) => d.flexible)?.bMedianA2 as number) - Math.max(...sc.domains.filter((d) => !d.flexible).map((d) => d.bMedianA2 as number));
 }
 

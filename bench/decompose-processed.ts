@@ -18,6 +18,7 @@ import { scoreDecomposition } from '../src/decomposition/evaluate.js';
 import { gaussianSmooth } from '../src/filters/gaussian-smooth.js';
 import type { Volume } from '../src/core/volume.js';
 import { printTable } from './markdown-table.js';
+import { flexBOf } from './decompose-accuracy.js';
 import { applyMask, sharpen } from '../test/diagnostics/variants.js';
 
 const i = process.argv.indexOf('--set');
@@ -48,10 +49,8 @@ for (const [name, f] of variants) {
   for (const halves of [false, true]) {
     const r = decompose(f(map), halves ? { halfMaps: [f(h1), f(h2)] } : {});
     const s = scoreDecomposition(r.occupancy.data, occ.data, lab.data, mask.data, truth.domains, r.bfactor.data);
-    const b = s.domains.map((d) => d.bMedianA2 as number);
-    const flex = s.domains.findIndex((d) => d.flexible);
-    const excess = flex >= 0 ? (b[flex] - Math.max(...b.filter((_, k) => !s.domains[k].flexible))).toFixed(0) : '–';
-    rows.push([name, halves ? 'half maps' : 'one map', s.domains.map((d) => d.relative.toFixed(2)).join(' / '), s.r.toFixed(3), b.map((v) => v.toFixed(0)).join(' / '), excess, r.warnings.length > 0 ? r.warnings.map((w) => w.split(':')[0]).join('; ') : '']);
+    const excess = s.domains.some((d) => d.flexible) ? flexBOf(s).toFixed(0) : '–';
+    rows.push([name, halves ? 'half maps' : 'one map', s.domains.map((d) => d.relative.toFixed(2)).join(' / '), s.r.toFixed(3), s.domains.map((d) => (d.bMedianA2 as number).toFixed(0)).join(' / '), excess, r.warnings.length > 0 ? r.warnings.map((w) => w.split(':')[0]).join('; ') : '']);
   }
 }
 console.log(`${set}, truth ${truth.domains.map((d) => `${d.occupancy}${d.flexible ? ' flexible' : ''}`).join(' / ')}`);

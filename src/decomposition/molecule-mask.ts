@@ -76,9 +76,11 @@ export function moleculeAndSolvent(map: Volume, mask?: Float32Array, options: Mo
     const med = quantileByRank(scratch, n, 0.5);
     for (let i = 0; i < n; i++) scratch[i] = Math.abs(sm[i] - med);
     const mad = quantileByRank(scratch, n, 0.5) * 1.4826;
-    const fromNoise = noise ? maskedSpread(mad, noise, smoothA, scratch) : 0;
-    spreadFromNoise = fromNoise > 0;
-    threshold = med + nSigma * (spreadFromNoise ? fromNoise : mad);
+    // a masked map's own spread collapses (MAD 0): the noise's is taken where the map's is below
+    // half of it
+    const noiseSd = noise ? unmaskedRobustSd(noise, smoothA, scratch) : 0;
+    spreadFromNoise = mad < 0.5 * noiseSd;
+    threshold = med + nSigma * (spreadFromNoise ? noiseSd : mad);
     for (let i = 0; i < n; i++) molecule[i] = sm[i] > threshold ? 1 : 0;
   }
   let count = 0;
@@ -92,16 +94,15 @@ export function moleculeAndSolvent(map: Volume, mask?: Float32Array, options: Mo
 }
 
 /**
- * The robust SD of `noise` smoothed by `smoothA` Å over its voxels not masked away (|value| > 1 %
- * of the largest), when the map's own robust SD `mad` is below half of it; else 0 (unmasked maps:
- * the map's own statistics stand). `scratch` holds at least as many values as `noise`.
+ * The robust SD (1.4826 × median |value|) of `noise` smoothed by `smoothA` Å, over its voxels not
+ * masked away (|value| > 1 % of the largest); 0 when there are none. `scratch` holds at least as
+ * many values as `noise`.
  */
-function maskedSpread(mad: number, noise: Volume, smoothA: number, scratch: Float32Array): number {
+function unmaskedRobustSd(noise: Volume, smoothA: number, scratch: Float32Array): number {
   const sn = gaussianSmooth(noise.data, noise.shape, noise.voxelSizeA, smoothA);
   let largest = 0;
   for (let i = 0; i < sn.length; i++) largest = Math.max(largest, Math.abs(sn[i]));
   let m = 0;
   for (let i = 0; i < sn.length; i++) if (Math.abs(sn[i]) > 0.01 * largest) scratch[m++] = Math.abs(sn[i]);
-  const sd = m > 0 ? quantileByRank(scratch, m, 0.5) * 1.4826 : 0;
-  return mad < 0.5 * sd ? sd : 0;
+  return m > 0 ? quantileByRank(scratch, m, 0.5) * 1.4826 : 0;
 }

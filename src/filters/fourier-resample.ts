@@ -11,7 +11,7 @@
  * @see shared/spec/occupy-algorithm.md §2 (down-sampling large boxes), §9 (padding back), §12
  */
 import { assertGeometry, assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
-import { cfftAxis, cfftAxisInPlace, irfft3d, irfftRows, rfft3d, rfftRows } from '../math/fft.js';
+import { cfftAxis, cfftAxisInPlace, indexRange, irfft3d, irfftRows, rfft3d, rfftRows } from '../math/fft.js';
 import { lowpassSpectrumBlock, type LowpassMaskStyle } from './lowpass.js';
 import { ResampleThread } from './resample-thread.js';
 
@@ -747,11 +747,6 @@ function applyXGather(buf: Float32Array, rows: number, g: XGather, hxOut: number
       buf[d + 2 * j + 1] = im;
     }
   }
-}
-
-/** 0..n-1. */
-function indexRange(n: number): Int32Array {
-  return Int32Array.from({ length: n }, (_, i) => i);
 }
 
 /**

@@ -5,7 +5,7 @@
  * @see shared/spec/occupy-algorithm.md §4 (low-pass), §12 (non-cubic and odd boxes)
  */
 import { assertGeometry, assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
-import { cfftAxis, irfft3d, irfftRows, rfft3d, rfftRows } from '../math/fft.js';
+import { irfft3d, type PrunedBlock, prunedBlock, prunedIrfft3d, prunedRfft3d, prunedWork, rfft3d } from '../math/fft.js';
 
 /**
  * Per-axis number of kept Fourier samples: `keep_i = floor(n_i * a_i / lowpassA)`, the index of
@@ -190,20 +190,12 @@ function fullLowpass(data: Float32Array, shape: Shape3, _keep: Readonly<Vec3>, w
  */
 function prunedLowpass(data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, weight: MaskWeight, target?: Float32Array): Float32Array {
   const [nx, ny, nz] = shape;
-  const { bins: mx, keptY, keptZ } = prunedIndices(shape, keep);
-  const allY = indexRange(ny);
-  const allZ = indexRange(nz);
+  const block = prunedIndices(shape, keep);
+  const { bins: mx, keptY, keptZ } = block;
   const my = keptY.length;
   const mz = keptZ.length;
-  // forward, one Z plane at a time (X rows, then Y, in cache): [y][h] -> [ky][h] into alongY[z];
-  // then along Z: [z][ky][h] -> [kz][ky][h]
-  const planeRows = new Float32Array(2 * ny * mx);
-  const alongY = new Float32Array(2 * nz * my * mx);
-  for (let z = 0; z < nz; z++) {
-    rfftRows(data.subarray(z * nx * ny, (z + 1) * nx * ny), nx, ny, mx, planeRows);
-    cfftAxis(planeRows, 1, mx, ny, allY, keptY, false, alongY.subarray(2 * z * my * mx, 2 * (z + 1) * my * mx));
-  }
-  const spectrum = cfftAxis(alongY, 1, my * mx, nz, allZ, keptZ, false);
+  const work = prunedWork(shape, block);
+  const spectrum = prunedRfft3d(data, shape, block, work);
   const norm = 1 / (nx * ny * nz);
   for (let c = 0; c < mz; c++) {
     const l = signed(keptZ[c], nz);
@@ -217,20 +209,12 @@ function prunedLowpass(data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, 
       }
     }
   }
-  // inverse: along Z, then per plane Y and X rows back to real
-  const backZ = cfftAxis(spectrum, 1, my * mx, nz, keptZ, allZ, true, alongY);
-  const out = target ?? new Float32Array(nx * ny * nz);
-  for (let z = 0; z < nz; z++) {
-    cfftAxis(backZ.subarray(2 * z * my * mx, 2 * (z + 1) * my * mx), 1, mx, ny, keptY, allY, true, planeRows);
-    irfftRows(planeRows, nx, ny, mx, out.subarray(z * nx * ny, (z + 1) * nx * ny));
-  }
-  return out;
+  return prunedIrfft3d(spectrum, shape, block, target ?? new Float32Array(nx * ny * nz), work);
 }
 
 /** The frequencies either mask can keep: X bins `0..bins-1` and the FFT positions kept on Y and Z. */
-function prunedIndices(shape: Shape3, keep: Readonly<Vec3>): { bins: number; keptY: Int32Array; keptZ: Int32Array } {
-  const [nx, ny, nz] = shape;
-  return { bins: Math.min(keep[0] + 1, nx >> 1) + 1, keptY: keptIndices(ny, keep[1] + 1), keptZ: keptIndices(nz, keep[2] + 1) };
+function prunedIndices(shape: Shape3, keep: Readonly<Vec3>): PrunedBlock {
+  return prunedBlock(shape, [keep[0] + 1, keep[1] + 1, keep[2] + 1]);
 }
 
 /**
@@ -262,20 +246,6 @@ export function lowpassSpectrumBlock(
   const keep = lowpassKeep(shape, voxelSizeA, lowpassA);
   const weight = maskStyle === 'original' ? originalMaskWeight(shape, keep) : centredMaskWeight(keep);
   return { ...prunedIndices(shape, keep), weight };
-}
-
-/** 0..n-1. */
-function indexRange(n: number): Int32Array {
-  return Int32Array.from({ length: n }, (_, i) => i);
-}
-
-/** FFT-order positions of the signed indices `-r..r` on `n` samples (all positions when 2r+1 >= n). */
-function keptIndices(n: number, r: number): Int32Array {
-  if (2 * r + 1 >= n) return indexRange(n);
-  const out = new Int32Array(2 * r + 1);
-  for (let i = 0; i <= r; i++) out[i] = i;
-  for (let i = 1; i <= r; i++) out[r + i] = n - r - 1 + i;
-  return out;
 }
 
 /**

@@ -20,8 +20,10 @@
  * @see shared/spec/occupy-algorithm.md §2, §4 (Fourier crop and low-pass use these transforms)
  *
  * The module is split by its sections: ./fft/wasm.ts (loading, plans, scratch), ./fft/transforms-3d.ts
- * (whole-box transforms), ./fft/rows.ts (batched 1D transforms for pruned 3D transforms).
+ * (whole-box transforms), ./fft/rows.ts (batched 1D transforms for pruned 3D transforms),
+ * ./fft/pruned-3d.ts (pruned 3D transforms of a low-frequency block).
  */
 export { loadFft, clearFftCache, pffftCan } from './fft/wasm.js';
 export { rfft3d, irfft3d } from './fft/transforms-3d.js';
 export * from './fft/rows.js';
+export * from './fft/pruned-3d.js';

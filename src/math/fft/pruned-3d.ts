@@ -1,0 +1,110 @@
+/**
+ * Pruned 3D real transforms: the forward transform computes, and the inverse takes, only a block
+ * of low frequencies (every X bin below `bins`, the kept Y and Z positions), with the passes run
+ * plane by plane so that the largest buffer is the Y-pruned block. For code that needs the map
+ * band-limited, several times (a low-pass, the bands of a local sharpening), at a fraction of the
+ * cost and memory of whole-box transforms (kissfft has no pruned N-D transform).
+ */
+import type { Shape3 } from '../../core/volume.js';
+import { cfftAxis, irfftRows, rfftRows } from './rows.js';
+
+/** Which frequencies a pruned block holds. */
+export interface PrunedBlock {
+  /** X bins `0..bins-1` of the half spectrum (`1 <= bins <= floor(nx/2) + 1`). */
+  bins: number;
+  /** FFT-order Y positions kept (distinct, 0..ny-1). */
+  keptY: Int32Array;
+  /** FFT-order Z positions kept (distinct, 0..nz-1). */
+  keptZ: Int32Array;
+}
+
+/** Reusable work buffers of {@link prunedRfft3d} and {@link prunedIrfft3d} for one box and block. */
+export interface PrunedWork {
+  /** One plane's rows of kept X bins: `2*ny*bins` floats. */
+  planeRows: Float32Array;
+  /** The Y-pruned block `[z][ky][h]`: `2*nz*keptY.length*bins` floats. */
+  alongY: Float32Array;
+}
+
+/** 0..n-1. */
+export function indexRange(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+/** FFT-order positions of the signed indices `-r..r` on `n` samples (all positions when 2r+1 >= n). */
+export function keptIndices(n: number, r: number): Int32Array {
+  if (2 * r + 1 >= n) return indexRange(n);
+  const out = new Int32Array(2 * r + 1);
+  for (let i = 0; i <= r; i++) out[i] = i;
+  for (let i = 1; i <= r; i++) out[r + i] = n - r - 1 + i;
+  return out;
+}
+
+/**
+ * The block holding every frequency whose signed index is at most `radius[i]` on axis i: X bins
+ * `0..min(radius[0], floor(nx/2))`, Y and Z indices `-radius..radius` (whole axes where that covers them).
+ *
+ * @param shape box `[nx, ny, nz]`
+ * @param radius per-axis index radius (non-negative integers)
+ */
+export function prunedBlock(shape: Shape3, radius: readonly [number, number, number]): PrunedBlock {
+  return { bins: Math.min(radius[0], shape[0] >> 1) + 1, keptY: keptIndices(shape[1], radius[1]), keptZ: keptIndices(shape[2], radius[2]) };
+}
+
+/** Work buffers for {@link prunedRfft3d} / {@link prunedIrfft3d} on `shape` and `block`. */
+export function prunedWork(shape: Shape3, block: PrunedBlock): PrunedWork {
+  return { planeRows: new Float32Array(2 * shape[1] * block.bins), alongY: new Float32Array(2 * shape[2] * block.keptY.length * block.bins) };
+}
+
+/**
+ * Forward transform of a real map, computing only the block's frequencies (unnormalised, as
+ * `rfft3d`): a real FFT of every X row keeping `bins` bins, complex FFTs along Y of those columns
+ * keeping `keptY`, then along Z keeping `keptZ`.
+ *
+ * Precondition: `await loadFft()` has resolved.
+ *
+ * @param data real map, length nx*ny*nz, index `(z*ny + y)*nx + x`; not modified
+ * @param shape box `[nx, ny, nz]`
+ * @param block the frequencies to compute
+ * @param work optional work buffers from {@link prunedWork} (allocated when absent)
+ * @returns new Float32Array of `2*keptZ.length*keptY.length*bins` floats: interleaved `(re, im)`,
+ *   complex index `(c*keptY.length + b)*bins + h` for Z position `keptZ[c]`, Y position `keptY[b]`, X bin `h`
+ */
+export function prunedRfft3d(data: Float32Array, shape: Shape3, block: PrunedBlock, work: PrunedWork = prunedWork(shape, block)): Float32Array {
+  const [nx, ny, nz] = shape;
+  const mx = block.bins;
+  const my = block.keptY.length;
+  const allY = indexRange(ny);
+  // one Z plane at a time (X rows, then Y, in cache): [y][h] -> [ky][h] into alongY[z]; then along Z
+  for (let z = 0; z < nz; z++) {
+    rfftRows(data.subarray(z * nx * ny, (z + 1) * nx * ny), nx, ny, mx, work.planeRows);
+    cfftAxis(work.planeRows, 1, mx, ny, allY, block.keptY, false, work.alongY.subarray(2 * z * my * mx, 2 * (z + 1) * my * mx));
+  }
+  return cfftAxis(work.alongY, 1, my * mx, nz, indexRange(nz), block.keptZ, false);
+}
+
+/**
+ * Inverse of {@link prunedRfft3d}'s layout: the real map whose half spectrum is `spectrum` on the
+ * block and 0 elsewhere, unnormalised (multiply the block by `1/(nx*ny*nz)` first for the inverse
+ * of `rfft3d`). Along Z, then per plane along Y and the X rows back to real.
+ *
+ * Precondition: `await loadFft()` has resolved.
+ *
+ * @param spectrum the block, layout of {@link prunedRfft3d}; not modified
+ * @param shape box `[nx, ny, nz]`
+ * @param block the frequencies `spectrum` holds
+ * @param out destination, length nx*ny*nz (overwritten and returned)
+ * @param work optional work buffers from {@link prunedWork} (allocated when absent)
+ */
+export function prunedIrfft3d(spectrum: Float32Array, shape: Shape3, block: PrunedBlock, out: Float32Array, work: PrunedWork = prunedWork(shape, block)): Float32Array {
+  const [nx, ny, nz] = shape;
+  const mx = block.bins;
+  const my = block.keptY.length;
+  const allY = indexRange(ny);
+  const backZ = cfftAxis(spectrum, 1, my * mx, nz, block.keptZ, indexRange(nz), true, work.alongY);
+  for (let z = 0; z < nz; z++) {
+    cfftAxis(backZ.subarray(2 * z * my * mx, 2 * (z + 1) * my * mx), 1, mx, ny, block.keptY, allY, true, work.planeRows);
+    irfftRows(work.planeRows, nx, ny, mx, out.subarray(z * nx * ny, (z + 1) * nx * ny));
+  }
+  return out;
+}

@@ -215,7 +215,7 @@ try {
   }
   // large boxes, ours and (with OCCUPY_REF) the original OccuPy side by side
   if (!process.argv.includes('--no-decompose')) {
-    // occupy decompose on a 256³ phantom, one map and half maps (bench/decompose-speed.ts; --no-decompose skips it)
+    // occupy decompose on a 256³ phantom, one map, half maps and half maps with --sharpen (bench/decompose-speed.ts; --no-decompose skips it)
     console.log('\noccupy decompose, 256³ phantom (issue 17 targets: one map <= 20 s, half maps <= 30 s):');
     execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'decompose-speed.ts'), '--box', '256', '--runs', '1'], { stdio: 'inherit' });
   }

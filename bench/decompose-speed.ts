@@ -1,8 +1,8 @@
 /**
  * Speed of `occupy decompose` (not a test): `node --import tsx bench/decompose-speed.ts
  * [--box 256] [--runs 3]`. Writes a deterministic phantom (four domains, one flexible, half
- * maps) of the given box at 1 Å, then times the whole CLI process from one map and from half maps
- * (median wall and CPU seconds of the runs, peak RSS, per-phase wall times of the last run; GNU
+ * maps) of the given box at 1 Å, then times the whole CLI process from one map, from half maps and
+ * from half maps with `--sharpen` (median wall and CPU seconds of the runs, peak RSS, per-phase wall times of the last run; GNU
  * time measures the CPU, which stays meaningful when other jobs load the machine). Target (issue 17): 256³ one map
  * ≤ 20 s, half maps ≤ 30 s on the 2-core test machine.
  */
@@ -34,13 +34,14 @@ try {
   console.log(`load average ${loadavg().map((v) => v.toFixed(1)).join(' ')} on ${cpus().length} cores (wall times under load are not the method's)`);
   console.log('| box | input | CLI wall s (median) | CPU s (user+sys, median) | peak RSS MiB | phases of the last run (wall s) |');
   console.log('|---|---|---|---|---|---|');
-  for (const [label, extra] of [['one map', []], ['half maps', ['--half-maps', join(dir, 'h1.mrc'), join(dir, 'h2.mrc')]]] as const) {
+  const halves = ['--half-maps', join(dir, 'h1.mrc'), join(dir, 'h2.mrc')];
+  for (const [label, extra] of [['one map', []], ['half maps', halves], ['half maps, --sharpen', [...halves, '--sharpen']]] as const) {
     const times: number[] = [];
     const cpu: number[] = [];
     let rss = 0;
     let phases = '';
     for (let r = 0; r < runs; r++) {
-      const out = join(dir, `out_${label.replace(' ', '_')}_${r}`, 'map.mrc');
+      const out = join(dir, `out_${label.replace(/[^a-z]+/g, '_')}_${r}`, 'map.mrc');
       const t = performance.now();
       const timeFile = join(dir, 'time.txt');
       execFileSync('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, '--import', tsx, ...cli, 'decompose', join(dir, 'map.mrc'), ...extra, '-q', '-o', out], { cwd: dir });

@@ -156,7 +156,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   progress('read', 0);
   await checkDecomposeMemory(opts.mapPath, { halfMaps: !!opts.halfMapPaths, sharpen: !!opts.sharpen }, opts.availableMemoryBytes, opts.angpix);
   const input = await readInput(opts.mapPath, 'map', opts.angpix);
-  const halves = opts.halfMapPaths ? await Promise.all(opts.halfMapPaths.map((p, i) => readInput(p, `half map ${i + 1}`, opts.angpix))) : undefined;
+  let halves = opts.halfMapPaths ? await Promise.all(opts.halfMapPaths.map((p, i) => readInput(p, `half map ${i + 1}`, opts.angpix))) : undefined;
   const mask = opts.maskPath ? await readInput(opts.maskPath, '--mask map', opts.angpix) : undefined;
   const labels = opts.labelsPath ? await readInput(opts.labelsPath, '--labels map', opts.angpix) : undefined;
   const box = input.volume.shape;
@@ -186,6 +186,12 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
       onDraw: (k, n, f) => progress(`noise redraw ${k}/${n}`, 0.05 + share * (k + f)),
     })
     : undefined;
+  // the map --sharpen filters (the half maps' mean); the half maps are then let go, so that their
+  // memory (two whole boxes) is free again before the sharpening's (a 512³ phantom with half maps
+  // and --sharpen peaked at 6.4 GB, then 5.4 GB, now at the analysis' peak)
+  const sharpenSource = !opts.sharpen ? undefined : halves ? { data: halfMapMean(halves[0].volume.data, halves[1].volume.data), shape: box, voxelSizeA: input.volume.voxelSizeA } : input.volume;
+  halves = undefined;
+  decomposeOptions.halfMaps = undefined;
   progress('write', 0.92);
   const files: string[] = [];
   const label = (what: string) => [`occupy-ts ${OCCUPY_VERSION}: ${what}`];
@@ -236,8 +242,8 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
       // sharpen by the line's B (what the bands actually fall by), not the convex fit's initial slope
       const bLine = trilinearResize(result.bLineRelative, result.processingShape, box);
       for (let i = 0; i < bLine.length; i++) if (!(result.bandsUsed.data[i] > 1)) bLine[i] = 0;
-      const source = halves ? { data: halfMapMean(halves[0].volume.data, halves[1].volume.data), shape: box, voxelSizeA: input.volume.voxelSizeA } : input.volume;
-      await write(names.sharpened, localBSharpen(source, result.bands, bLine, result.bandsUsed.data), `locally B-sharpened ${stem} (to the reference B, noise-limited bands)`);
+      if (!sharpenSource) throw new Error('internal: no map to sharpen');
+      await write(names.sharpened, localBSharpen(sharpenSource, result.bands, bLine, result.bandsUsed.data), `locally B-sharpened ${stem} (to the reference B, noise-limited bands)`);
     }
     if (opts.plot) {
       const { renderVegaLite, writePlot } = await import('../plots/render.js');

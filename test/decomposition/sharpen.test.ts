@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { loadFft, rfft3d } from '../../src/math/fft.js';
 import { mulberry32 } from '../../src/math/random.js';
 import { decompositionBands } from '../../src/decomposition/bands.js';
-import { localBSharpen } from '../../src/decomposition/sharpen.js';
+import { localBSharpen, localBSharpenFull } from '../../src/decomposition/sharpen.js';
 import type { Shape3, Volume } from '../../src/core/volume.js';
 import { padCube, padVolume } from '../helpers/zero-padding.js';
 
@@ -64,3 +64,31 @@ test('localBSharpen of a map padded with zeros equals that of the map, 0 in the 
   }
   assert.ok(maxd < 1e-6, `max |padded − unpadded| ${maxd}`);
 });
+
+// the default transforms only the block of frequencies within the last shell's edge (pruned,
+// PFFFT where it can); the whole-box transforms are the reference: same map to float32 rounding,
+// on a non-cubic box with an odd X edge, anisotropic voxels, varying B and usable bands
+for (const [label, box, voxel, finestA] of [
+  ['32³ at 0.8 Å, bands to 4 Å (block 10 of 17 X bins, 19 of 32 Y and Z)', [32, 32, 32], [0.8, 0.8, 0.8], 4],
+  ['27×36×30 at 1.1/1.3/1.2 Å, bands to 5 Å (odd X; block 9 of 14 X bins, 25 of 36 Y, 21 of 30 Z)', [27, 36, 30], [1.1, 1.3, 1.2], 5],
+  ['27×36×30 at 1.1/1.3/1.2 Å, bands to 3 Å (the block is the whole spectrum)', [27, 36, 30], [1.1, 1.3, 1.2], 3],
+] as const) {
+  test(`localBSharpen (pruned block) equals the whole-box transforms: ${label}`, () => {
+    const sh: Shape3 = [box[0], box[1], box[2]];
+    const m = sh[0] * sh[1] * sh[2];
+    const r = mulberry32(11);
+    const v: Volume = { data: Float32Array.from({ length: m }, () => r() - 0.5), shape: sh, voxelSizeA: [voxel[0], voxel[1], voxel[2]] };
+    const bands = decompositionBands(30, finestA, 6, { minHalfWidthPerA: 0.03 });
+    const bRel = Float32Array.from({ length: m }, () => 150 * r() - 20);
+    const used = Float32Array.from({ length: m }, () => Math.floor(7 * r()));
+    const a = localBSharpen(v, bands, bRel, used).data;
+    const b = localBSharpenFull(v, bands, bRel, used).data;
+    let maxd = 0, big = 0;
+    for (let i = 0; i < m; i++) {
+      maxd = Math.max(maxd, Math.abs(a[i] - b[i]));
+      big = Math.max(big, Math.abs(b[i]));
+    }
+    assert.ok(big > 0.1, `the sharpened map is not empty (max ${big})`);
+    assert.ok(maxd < 1e-5 * big, `max |pruned − full| ${maxd} against max ${big}`);
+  });
+}

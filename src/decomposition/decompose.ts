@@ -519,13 +519,6 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     timings[name] = (timings[name] ?? 0) + (now - t) / 1000;
     t = now;
   };
-  let h1: Volume | undefined;
-  let h2: Volume | undefined;
-  let signalMap: Volume = map;
-  if (options.halfMaps) {
-    [h1, h2] = options.halfMaps;
-    signalMap = { data: halfMapMean(h1.data, h2.data), shape: map.shape, voxelSizeA: map.voxelSizeA };
-  }
   const notes: string[] = [];
   const warnings: string[] = [];
   // ---- processing box (Fourier crop of very large boxes)
@@ -537,11 +530,16 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     procShape = map.shape.map((v) => Math.max(2, 2 * Math.round((v * f) / 2))) as unknown as Shape3;
   }
   const crop = (v: Volume): Volume => (procShape === map.shape ? v : fourierResample(v, procShape));
-  const sig = crop(signalMap);
+  // with half maps: each cropped once, and their mean (the signal) and half difference (the
+  // noise) formed on the processing box (the crop is linear; at 512³ two whole-box arrays and two
+  // crops fewer)
+  const h1 = options.halfMaps ? crop(options.halfMaps[0]) : undefined;
+  const h2 = options.halfMaps ? crop(options.halfMaps[1]) : undefined;
+  const sig: Volume = h1 && h2 ? { data: halfMapMean(h1.data, h2.data), shape: h1.shape, voxelSizeA: h1.voxelSizeA } : crop(map);
   const shape = sig.shape;
   const voxel: Vec3 = [sig.voxelSizeA[0], sig.voxelSizeA[1], sig.voxelSizeA[2]];
   if (procShape !== map.shape) notes.push(`Fourier-cropped from ${map.shape.join('x')} to ${shape.join('x')} (voxel ${voxel.map((a) => a.toFixed(3)).join(', ')} Å) for the analysis (maxBox ${maxBox})`);
-  const noiseMap = h1 && h2 ? crop({ data: halfMapHalfDifference(h1.data, h2.data), shape: map.shape, voxelSizeA: map.voxelSizeA }) : undefined;
+  const noiseMap: Volume | undefined = h1 && h2 ? { data: halfMapHalfDifference(h1.data, h2.data), shape: h1.shape, voxelSizeA: h1.voxelSizeA } : undefined;
   const specSig = rfft3d(sig.data, shape);
   const specNoise = noiseMap ? rfft3d(noiseMap.data, shape) : undefined;
   // ---- analysis grid: windowed energies are smooth (sigma >= minWindowA), so a voxel of
@@ -575,7 +573,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const softOnMap = (sel: Uint8Array) => trilinearResize(gaussianSmooth(Float32Array.from(sel), aShape, aVoxel, 3), aShape, shape);
   let noiseLimit: NoiseLimit;
   if (options.highestResolutionA !== undefined) noiseLimit = { resolutionA: options.highestResolutionA, source: 'option', crossed: true };
-  else if (h1 && h2) noiseLimit = halfMapLimit(crop(h1), crop(h2), softOnMap(molecule));
+  else if (h1 && h2) noiseLimit = halfMapLimit(h1, h2, softOnMap(molecule));
   else noiseLimit = singleMapLimit(sig, softOnMap(molecule), softOnMap(solvent));
   const lowA = options.lowestResolutionA ?? 30;
   const K = options.bands ?? 6;
@@ -696,13 +694,16 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const examples = guinierExamples(signalE, noiseE, reference, snrMin, fit.intercept, fit.bRelative, fit.used, occ, molecule, aRef);
   lap('fit');
   progress('resample', 0.95);
-  const back = (d: Float32Array) => trilinearResize(d, aShape, map.shape);
+  const back = (d: Float32Array, target?: Float32Array) => trilinearResize(d, aShape, map.shape, target);
   const occOut = back(occ);
   const usedOut = back(Float32Array.from(fit.used));
   for (let i = 0; i < usedOut.length; i++) usedOut[i] = Math.min(K, Math.max(0, Math.round(usedOut[i])));
-  const moleculeF = back(Float32Array.from(molecule));
-  const moleculeOut = new Uint8Array(moleculeF.length);
-  for (let i = 0; i < moleculeF.length; i++) moleculeOut[i] = moleculeF[i] > 0.5 ? 1 : 0;
+  // the interpolated molecule, thresholded, then the same whole-box buffer for the B map
+  // (one whole-box float array fewer at the peak: at 512³ 0.54 GB)
+  const wholeBox = back(Float32Array.from(molecule));
+  const moleculeOut = new Uint8Array(wholeBox.length);
+  for (let i = 0; i < wholeBox.length; i++) moleculeOut[i] = wholeBox[i] > 0.5 ? 1 : 0;
+  const bfacOut = back(bfac, wholeBox);
   const geometry = { shape: map.shape, voxelSizeA: [...map.voxelSizeA] as Vec3 };
   notes.push(
     `bands: ${K} raised-cosine shells, centres ${bands.map((b) => (1 / b.centrePerA).toFixed(1)).join(', ')} Å, half-widths ${bands.map((b) => b.halfWidthPerA.toFixed(3)).join(', ')} 1/Å (the centre spacing, or ${minHalfWidth} where wider, at most the centre); Gaussian windows sigma ${bands.map((b) => b.windowSigmaA.toFixed(1)).join(', ')} Å${wideOn ? ` (wide: ${bands.map((b) => b.wideWindowSigmaA.toFixed(1)).join(', ')} Å, blended in where B exceeds the molecule median ${bMedian.toFixed(0)} Å² by 0–${blendBA2} Å²)` : ''}; energies on a ${aShape.join('x')} analysis grid (${aVoxel.map((a) => a.toFixed(2)).join(', ')} Å), maps interpolated back`,
@@ -717,7 +718,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   lap('resample');
   return {
     occupancy: { data: occOut, ...geometry },
-    bfactor: { data: back(bfac), ...geometry },
+    bfactor: { data: bfacOut, ...geometry },
     bandsUsed: { data: usedOut, ...geometry },
     bLineRelative: fittedOnly(fit.bLine ?? fit.bRelative, fit.used),
     molecule: moleculeOut,

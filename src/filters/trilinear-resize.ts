@@ -35,15 +35,19 @@ export function trilinearAxis(n: number, m: number): { i0: Int32Array; i1: Int32
  *   (Float32Array only: one element kind keeps the voxel loop monomorphic)
  * @param shapeIn input box [nx, ny, nz]
  * @param shapeOut output box [mx, my, mz] (any positive sizes)
- * @returns new Float32Array, length mx*my*mz, index (z*my + y)*mx + x
- * @throws RangeError when `data.length` does not match `shapeIn` or a size is not a positive integer
+ * @param target optional destination of length mx*my*mz (not `data`), overwritten and returned:
+ *   a whole-box buffer reused for several results
+ * @returns `target` or a new Float32Array, length mx*my*mz, index (z*my + y)*mx + x
+ * @throws RangeError when `data.length` does not match `shapeIn`, a size is not a positive
+ *   integer, or `target` has another length or is `data`
  */
-export function trilinearResize(data: Float32Array, shapeIn: Shape3, shapeOut: Shape3): Float32Array {
+export function trilinearResize(data: Float32Array, shapeIn: Shape3, shapeOut: Shape3, target?: Float32Array): Float32Array {
   for (const v of [...shapeIn, ...shapeOut]) if (!(Number.isInteger(v) && v > 0)) throw new RangeError(`box sizes must be positive integers, got ${shapeIn.join('x')} -> ${shapeOut.join('x')}`);
   const [nx, ny, nz] = shapeIn;
   if (data.length !== nx * ny * nz) throw new RangeError(`data length must be ${nx * ny * nz} for box ${shapeIn.join('x')}, got ${data.length}`);
   const [mx, my, mz] = shapeOut;
-  const out = new Float32Array(mx * my * mz);
+  if (target && (target.length !== mx * my * mz || target === data)) throw new RangeError(`target must be a new array of length ${mx * my * mz}, got length ${target.length}${target === data ? ' (the input itself)' : ''}`);
+  const out = target ?? new Float32Array(mx * my * mz);
   const ax = trilinearAxis(nx, mx), ay = trilinearAxis(ny, my), az = trilinearAxis(nz, mz);
   // separable, in float64: per output section the two input sections are blended along z into one
   // plane, per output row two rows of that plane along y, then x: at 108³ → 256³ 0.30 s against

@@ -41,3 +41,16 @@ test('trilinearResize equals the eight-neighbour blend on random maps (up-, down
   const ramp = Float32Array.from([0, 1, 2, 3]);
   assert.deepEqual(Array.from(trilinearResize(ramp, [4, 1, 1], [8, 1, 1])), [0, 0.5, 1, 1.5, 2, 2.5, 3, 1.5]);
 });
+
+test('trilinearResize into a target: the same values, written into (and returned as) the target; a wrong target is refused', () => {
+  const rand = mulberry32(7);
+  const si: Shape3 = [6, 5, 4];
+  const so: Shape3 = [11, 9, 7];
+  const data = Float32Array.from({ length: 120 }, () => rand());
+  const target = new Float32Array(11 * 9 * 7).fill(Number.NaN);
+  const got = trilinearResize(data, si, so, target);
+  assert.equal(got, target);
+  assert.deepEqual(Array.from(got), Array.from(trilinearResize(data, si, so)));
+  assert.throws(() => trilinearResize(data, si, so, new Float32Array(10)), /target must be a new array of length 693, got length 10/);
+  assert.throws(() => trilinearResize(data, si, si, data), /the input itself/);
+});

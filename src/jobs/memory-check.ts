@@ -9,13 +9,15 @@ import type { Shape3 } from '../core/volume.js';
 /**
  * Peak memory of the default local FSC (`occupy locres` without `--relion` or `--method`), as
  * bytes per voxel of one half map's box plus a fixed part. Measured with GNU time's peak RSS on
- * the bench's half-map phantom (mask 2.8 %, `bench/large-box.ts`, 2026-12-02): 256³ 0.93 GB,
- * 384³ 2.79 GB, 512³ 6.08 GB, i.e. 38 / 44 / 43 bytes per voxel above 0.3 GB (the two half maps,
- * the mask, the transform that finds empty shells, three result maps and the copies made while
- * writing are whole-box arrays, and V8 frees those of earlier steps only at its next collection).
- * Not measured for `--relion` or `--method monores`, which are not checked.
+ * the bench's half-map phantom (mask 2.8 %, `bench/large-box.ts`) on 2026-12-03, after the
+ * whole-box transforms of boxes >= 256³ became separable passes (`src/math/fft/transforms-3d.ts`):
+ * 256³ 0.79 GB, 384³ 2.14 GB, 512³ 4.30 GB (before: 0.93–0.95 / 2.64–2.79 / 5.94–6.08 GB, the
+ * FFT module then holding three whole boxes of scratch that it never gives back). The two half
+ * maps, the mask, the transform that finds empty shells, three result maps and the copies made
+ * while writing are whole-box arrays, and V8 frees those of earlier steps only at its next
+ * collection. Not measured for `--relion` or `--method monores`, which are not checked.
  */
-export const LOCAL_FSC_MEMORY = { bytesPerVoxel: 44, fixedBytes: 300e6 } as const;
+export const LOCAL_FSC_MEMORY = { bytesPerVoxel: 30, fixedBytes: 450e6 } as const;
 
 /** Estimated peak memory of the default local FSC on a box, bytes ({@link LOCAL_FSC_MEMORY}). */
 export function localFscMemoryBytes(shape: Shape3): number {
@@ -33,28 +35,40 @@ export function localFscMemoryBytes(shape: Shape3): number {
  *   parsed passes: the full read reports it)
  */
 export async function checkLocalFscMemory(half1Path: string, availableBytes: number = availableMemoryBytes(), angpix?: number): Promise<void> {
-  await refuseWhenShort(half1Path, 'local resolution', 'half maps', localFscMemoryBytes, `${LOCAL_FSC_MEMORY.bytesPerVoxel} bytes per voxel + ${(LOCAL_FSC_MEMORY.fixedBytes / 1e9).toFixed(1)} GB, measured`, availableBytes, angpix);
+  await refuseWhenShort(half1Path, 'local resolution', 'half maps', localFscMemoryBytes, `${LOCAL_FSC_MEMORY.bytesPerVoxel} bytes per voxel + ${(LOCAL_FSC_MEMORY.fixedBytes / 1e9).toFixed(2)} GB, measured`, availableBytes, angpix);
 }
 
 /**
  * Peak memory of `occupy decompose` at the default `--max-box` (256; the analysis runs on a
  * Fourier crop of at most 256³, so the map's own box sets the rest), bytes per voxel of the map's
- * box plus a fixed part. Measured with GNU time's peak RSS on bench/decompose-speed.ts's phantom
- * and that phantom Fourier-padded to 384³ and 512³ (session 33): one map 0.88 / 1.73 / 3.33 GB at
- * 256³ / 384³ / 512³; half maps 1.13 / 2.04 / 4.46 GB; half maps with `--sharpen` 1.34 / 4.30 /
- * 8.63 GB (the sharpened map is filtered band by band on the whole box; V8 frees the arrays of
- * earlier steps only at its next collection, so the peak grows faster than the box).
+ * box plus a fixed part, one map or half maps, and what `--sharpen` adds per voxel. Measured with
+ * GNU time's peak RSS on bench/decompose-speed.ts's phantom made at 256³, 384³ and 512³
+ * (2026-12-03, after the sharpening moved to the pruned block and the half maps to the processing
+ * box): one map 0.67 / 1.91 / 3.81 GB, with `--sharpen` 0.78 / 2.32 / 4.87 GB; half maps 0.96 /
+ * 2.56 / 4.89 GB, with `--sharpen` 0.96 / 2.75 / 5.41 GB (the build before: one map 0.82 / 2.08 /
+ * 4.30 GB, with `--sharpen` 1.12 / 3.74 / 6.63 GB; half maps 1.14 / 2.60 / 5.39 GB, with `--sharpen`
+ * 1.28 / 4.47 / 8.21 GB). The peak is where the results are interpolated
+ * back to the map's box (or, with `--sharpen` from one map, the sharpening); it grows more slowly
+ * than the box, so the line is above the 256³ figures by up to 30 % and within 5 % of the others.
  * Not measured with a larger `--max-box` or with `--noise-draws`.
  */
-export const DECOMPOSE_MEMORY = { oneMapBytesPerVoxel: 22, halfMapsBytesPerVoxel: 31, sharpenBytesPerVoxel: 40, fixedBytes: 650e6 } as const;
+export const DECOMPOSE_MEMORY = {
+  oneMap: { bytesPerVoxel: 27, fixedBytes: 350e6 },
+  halfMaps: { bytesPerVoxel: 33, fixedBytes: 600e6 },
+  sharpenBytesPerVoxel: 6,
+} as const;
 
 /** Estimated peak memory of `occupy decompose` on a box, bytes ({@link DECOMPOSE_MEMORY}). */
 export function decomposeMemoryBytes(shape: Shape3, o: { halfMaps?: boolean; sharpen?: boolean } = {}): number {
-  return DECOMPOSE_MEMORY.fixedBytes + decomposeBytesPerVoxel(o) * shape[0] * shape[1] * shape[2];
+  return decomposeFixedBytes(o) + decomposeBytesPerVoxel(o) * shape[0] * shape[1] * shape[2];
 }
 
 function decomposeBytesPerVoxel(o: { halfMaps?: boolean; sharpen?: boolean }): number {
-  return (o.halfMaps ? DECOMPOSE_MEMORY.halfMapsBytesPerVoxel : DECOMPOSE_MEMORY.oneMapBytesPerVoxel) + (o.sharpen ? DECOMPOSE_MEMORY.sharpenBytesPerVoxel : 0);
+  return (o.halfMaps ? DECOMPOSE_MEMORY.halfMaps : DECOMPOSE_MEMORY.oneMap).bytesPerVoxel + (o.sharpen ? DECOMPOSE_MEMORY.sharpenBytesPerVoxel : 0);
+}
+
+function decomposeFixedBytes(o: { halfMaps?: boolean }): number {
+  return (o.halfMaps ? DECOMPOSE_MEMORY.halfMaps : DECOMPOSE_MEMORY.oneMap).fixedBytes;
 }
 
 /**
@@ -68,7 +82,7 @@ function decomposeBytesPerVoxel(o: { halfMaps?: boolean; sharpen?: boolean }): n
  *   passes: the full read reports it)
  */
 export async function checkDecomposeMemory(mapPath: string, o: { halfMaps?: boolean; sharpen?: boolean }, availableBytes: number = availableMemoryBytes(), angpix?: number): Promise<void> {
-  const how = `${decomposeBytesPerVoxel(o)} bytes per voxel${o.halfMaps ? ' with half maps' : ''}${o.sharpen ? ' and --sharpen' : ''} + ${(DECOMPOSE_MEMORY.fixedBytes / 1e9).toFixed(2)} GB, measured`;
+  const how = `${decomposeBytesPerVoxel(o)} bytes per voxel${o.halfMaps ? ' with half maps' : ''}${o.sharpen ? ' and --sharpen' : ''} + ${(decomposeFixedBytes(o) / 1e9).toFixed(2)} GB, measured`;
   await refuseWhenShort(mapPath, 'decompose', 'map', (shape) => decomposeMemoryBytes(shape, o), how, availableBytes, angpix);
 }
 

@@ -29,10 +29,10 @@ describe('memory check before local resolution', () => {
     assert.ok(availableMemoryBytes(join(dir, 'absent')) > 0);
   });
 
-  it('the estimate is within −5 % / +15 % of the measured peaks (256³ 0.93, 384³ 2.79, 512³ 6.08 GB)', () => {
-    for (const [n, gb] of [[256, 0.93], [384, 2.79], [512, 6.08]] as const) {
+  it('the estimate is within −5 % / +25 % of the measured peaks (256³ 0.79, 384³ 2.14, 512³ 4.30 GB)', () => {
+    for (const [n, gb] of [[256, 0.79], [384, 2.14], [512, 4.30]] as const) {
       const est = localFscMemoryBytes([n, n, n]) / 1e9;
-      assert.ok(est >= 0.95 * gb && est <= 1.15 * gb, `${n}³: estimate ${est.toFixed(2)} GB vs measured ${gb} GB`);
+      assert.ok(est >= 0.95 * gb && est <= 1.25 * gb, `${n}³: estimate ${est.toFixed(2)} GB vs measured ${gb} GB`);
     }
     assert.equal(localFscMemoryBytes([10, 20, 30]), LOCAL_FSC_MEMORY.fixedBytes + LOCAL_FSC_MEMORY.bytesPerVoxel * 6000);
   });
@@ -49,7 +49,7 @@ describe('memory check before local resolution', () => {
     await assert.rejects(
       locresJob(h1, h2, { method: 'localfsc', lowestResolution: 50, output: join(dir, 'out.mrc'), availableMemoryBytes: 100e6 }),
       (e: Error) => {
-        assert.match(e.message, /^not enough memory for local resolution on '.*h1\.mrc' \(40x36x32 voxels\): it needs about 0\.3 GB \(44 bytes per voxel \+ 0\.3 GB, measured\) and 0\.1 GB are available; bin or crop/);
+        assert.match(e.message, /^not enough memory for local resolution on '.*h1\.mrc' \(40x36x32 voxels\): it needs about 0\.5 GB \(30 bytes per voxel \+ 0\.45 GB, measured\) and 0\.1 GB are available; bin or crop/);
         assert.equal(e.message.split('\n').length, 1);
         return true;
       },
@@ -62,21 +62,23 @@ describe('memory check before local resolution', () => {
     await assert.rejects(locresJob(join(dir, 'nope.mrc'), h2, { method: 'localfsc', lowestResolution: 50, availableMemoryBytes: 100e6 }), /cannot read half map '.*nope\.mrc': no such file/);
   });
 
-  it('decompose: the estimate is within −5 % / +20 % of the measured peaks (one map, half maps, half maps with --sharpen at 256³, 384³, 512³)', () => {
+  it('decompose: the estimate is within −5 % of the measured peaks, at most +30 % (256³) and +10 % (384³, 512³) above (one map, half maps, each with and without --sharpen)', () => {
     const measured: [{ halfMaps?: boolean; sharpen?: boolean }, number[]][] = [
-      [{}, [0.88, 1.73, 3.33]],
-      [{ halfMaps: true }, [1.13, 2.04, 4.46]],
-      [{ halfMaps: true, sharpen: true }, [1.34, 4.30, 8.63]],
+      [{}, [0.67, 1.91, 3.81]],
+      [{ sharpen: true }, [0.78, 2.32, 4.87]],
+      [{ halfMaps: true }, [0.96, 2.56, 4.89]],
+      [{ halfMaps: true, sharpen: true }, [0.96, 2.75, 5.41]],
     ];
     for (const [o, gbs] of measured) {
       [256, 384, 512].forEach((n, k) => {
         const est = decomposeMemoryBytes([n, n, n], o) / 1e9;
-        // 256³ with --sharpen: the peak then grows faster than the box (garbage collection), the estimate is conservative there
-        const hi = o.sharpen && n === 256 ? 1.45 : 1.2;
+        // the peak grows more slowly than the box: a line within 5 % at 384³ and 512³ is conservative at 256³
+        const hi = n === 256 ? 1.31 : 1.1;
         assert.ok(est >= 0.95 * gbs[k] && est <= hi * gbs[k], `${JSON.stringify(o)} ${n}³: estimate ${est.toFixed(2)} GB vs measured ${gbs[k]} GB`);
       });
     }
-    assert.equal(decomposeMemoryBytes([10, 20, 30], { halfMaps: true }), DECOMPOSE_MEMORY.fixedBytes + DECOMPOSE_MEMORY.halfMapsBytesPerVoxel * 6000);
+    assert.equal(decomposeMemoryBytes([10, 20, 30], { halfMaps: true }), DECOMPOSE_MEMORY.halfMaps.fixedBytes + DECOMPOSE_MEMORY.halfMaps.bytesPerVoxel * 6000);
+    assert.equal(decomposeMemoryBytes([10, 20, 30], { sharpen: true }), DECOMPOSE_MEMORY.oneMap.fixedBytes + (DECOMPOSE_MEMORY.oneMap.bytesPerVoxel + DECOMPOSE_MEMORY.sharpenBytesPerVoxel) * 6000);
   });
 
   it('decompose refuses before reading when the box cannot fit: one line naming the map, box and figures; nothing written', async () => {
@@ -91,7 +93,7 @@ describe('memory check before local resolution', () => {
     await assert.rejects(
       decomposeFromFile({ mapPath: map, halfMapPaths: [join(dir, 'h1.mrc'), join(dir, 'h2.mrc')], sharpen: true, outputDir: join(dir, 'out'), availableMemoryBytes: 100e6 }),
       (e: Error) => {
-        assert.match(e.message, /^not enough memory for decompose on '.*map\.mrc' \(40x36x32 voxels\): it needs about 0\.7 GB \(71 bytes per voxel with half maps and --sharpen \+ 0\.65 GB, measured\) and 0\.1 GB are available; bin or crop the map first/);
+        assert.match(e.message, /^not enough memory for decompose on '.*map\.mrc' \(40x36x32 voxels\): it needs about 0\.6 GB \(39 bytes per voxel with half maps and --sharpen \+ 0\.60 GB, measured\) and 0\.1 GB are available; bin or crop the map first/);
         assert.equal(e.message.split('\n').length, 1);
         return true;
       },

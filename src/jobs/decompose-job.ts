@@ -187,8 +187,8 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     })
     : undefined;
   // the map --sharpen filters (the half maps' mean); the half maps are then let go, so that their
-  // memory (two whole boxes) is free again before the sharpening's (a 512³ phantom with half maps
-  // and --sharpen peaked at 6.4 GB, then 5.4 GB, now at the analysis' peak)
+  // memory (two whole boxes) is free before the sharpening takes its own (512³ phantom, half maps,
+  // --sharpen: peak 6.4 GB with the half maps held, 5.4 GB without, the analysis' own peak)
   const sharpenSource = !opts.sharpen ? undefined : halves ? { data: halfMapMean(halves[0].volume.data, halves[1].volume.data), shape: box, voxelSizeA: input.volume.voxelSizeA } : input.volume;
   halves = undefined;
   decomposeOptions.halfMaps = undefined;

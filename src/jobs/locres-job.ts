@@ -88,13 +88,13 @@ export interface LocresJobResult {
  * @param half2Path second half map
  * @param o the parsed options (combinations already checked by the caller)
  * @param t0 start time (`performance.now()`) for the reported duration (default: now)
- * @throws Error naming a missing or unreadable file, or (local FSC, default or `--relion`) one saying the box needs
+ * @throws Error naming a missing or unreadable file, or one saying the box needs
  *   more memory than is available; OptionError for a resolution finer than Nyquist;
  *   RangeError for boxes that differ, labels without a label > 0
  */
 export async function locresJob(half1Path: string, half2Path: string | undefined, o: LocresJobOptions, t0 = performance.now()): Promise<LocresJobResult> {
-  // the local FSC (default or --relion) holds several whole-box arrays: refuse before reading what cannot fit
-  if (o.method === 'localfsc') await checkLocalFscMemory(half1Path, o.availableMemoryBytes, o.angpix, !!o.relion);
+  // every method holds several whole-box arrays: refuse before reading what cannot fit
+  await checkLocalFscMemory(half1Path, o.availableMemoryBytes, o.angpix, o.method === 'monores' ? 'monores' : o.relion ? 'relion' : 'localfsc', half2Path === undefined);
   const h1 = await readMapArg(half1Path, 'half map', o.angpix, o.onInfo);
   // resolutions finer than the maps' Nyquist limit are impossible (nothing to randomise, nothing to report)
   checkNotFinerThanNyquist('--randomize-at', o.randomizeAt, h1.volume.voxelSizeA);

@@ -15,7 +15,7 @@ import type { Shape3 } from '../core/volume.js';
  * FFT module then holding three whole boxes of scratch that it never gives back). The two half
  * maps, the mask, the transform that finds empty shells, three result maps and the copies made
  * while writing are whole-box arrays, and V8 frees those of earlier steps only at its next
- * collection. Not measured for `--relion` or `--method monores`, which are not checked.
+ * collection. `--relion` and `--method monores` have their own figures below.
  */
 export const LOCAL_FSC_MEMORY = { bytesPerVoxel: 30, fixedBytes: 450e6 } as const;
 
@@ -27,29 +27,46 @@ export const LOCAL_FSC_MEMORY = { bytesPerVoxel: 30, fixedBytes: 450e6 } as cons
 export const RELION_LOCRES_MEMORY = { bytesPerVoxel: 28, fixedBytes: 300e6 } as const;
 
 /**
- * Estimated peak memory of local resolution on a box, bytes: the default local FSC
- * ({@link LOCAL_FSC_MEMORY}) or, with `relion`, RELION's `--locres` ({@link RELION_LOCRES_MEMORY}).
+ * Peak memory of `occupy locres --method monores` with half maps, bytes per voxel of one half
+ * map's box plus a fixed part. Measured with GNU time's peak RSS on the same phantom with its mask
+ * (2026-12-03): 256³ 1.12 GB (150 s), 384³ 3.46 GB (1028 s, with another job running); 512³ not
+ * measured (it would take about 20 minutes), so the line through the two is extrapolated there
+ * (8.1 GB). A one-map run is estimated the same (conservatively).
  */
-export function localFscMemoryBytes(shape: Shape3, relion = false): number {
-  const m = relion ? RELION_LOCRES_MEMORY : LOCAL_FSC_MEMORY;
+export const MONORES_MEMORY = { bytesPerVoxel: 59, fixedBytes: 150e6 } as const;
+
+/** Which local-resolution method a memory estimate is for. */
+export type LocresMemoryKind = 'localfsc' | 'relion' | 'monores';
+
+const LOCRES_MEMORY = { localfsc: LOCAL_FSC_MEMORY, relion: RELION_LOCRES_MEMORY, monores: MONORES_MEMORY } as const;
+
+/**
+ * Estimated peak memory of local resolution on a box, bytes: the default local FSC
+ * ({@link LOCAL_FSC_MEMORY}), RELION's `--locres` ({@link RELION_LOCRES_MEMORY}) or MonoRes
+ * ({@link MONORES_MEMORY}).
+ */
+export function localFscMemoryBytes(shape: Shape3, kind: LocresMemoryKind = 'localfsc'): number {
+  const m = LOCRES_MEMORY[kind];
   return m.fixedBytes + m.bytesPerVoxel * shape[0] * shape[1] * shape[2];
 }
 
 /**
- * Check, from the half map's header alone, that the default local FSC (or, with `relion`,
- * RELION's `--locres`) fits in the memory available. `--method monores` is not checked (its peak
- * was not measured: 150 s at 256³).
- * @param half1Path first half map (its header is read, not its voxels)
+ * Check, from the (first half) map's header alone, that local resolution by `kind` fits in the
+ * memory available.
+ * @param half1Path first half map, or the one map of `--method monores` (its header is read, not its voxels)
  * @param availableBytes memory available (default {@link availableMemoryBytes})
  * @param angpix `--angpix`, replacing the header's voxel size (as the job's read does)
- * @param relion whether `--relion` is on
- * @throws Error `not enough memory for local resolution on '<path>' …` naming the box, the
- *   estimate and what is available, when the estimate exceeds it (a file that cannot be opened or
- *   parsed passes: the full read reports it)
+ * @param kind the method (default the local FSC)
+ * @param oneMap whether MonoRes runs on one map (the message then says "map", not "half maps")
+ * @throws Error `not enough memory for local resolution on '<path>' …` (with `(--relion)` or
+ *   `(--method monores)` after "resolution" for those) naming the box, the estimate and what is
+ *   available, when the estimate exceeds it (a file that cannot be opened or parsed passes: the
+ *   full read reports it)
  */
-export async function checkLocalFscMemory(half1Path: string, availableBytes: number = availableMemoryBytes(), angpix?: number, relion = false): Promise<void> {
-  const m = relion ? RELION_LOCRES_MEMORY : LOCAL_FSC_MEMORY;
-  await refuseWhenShort(half1Path, relion ? 'local resolution (--relion)' : 'local resolution', 'half maps', (shape) => localFscMemoryBytes(shape, relion), `${m.bytesPerVoxel} bytes per voxel + ${(m.fixedBytes / 1e9).toFixed(2)} GB, measured`, availableBytes, angpix);
+export async function checkLocalFscMemory(half1Path: string, availableBytes: number = availableMemoryBytes(), angpix?: number, kind: LocresMemoryKind = 'localfsc', oneMap = false): Promise<void> {
+  const m = LOCRES_MEMORY[kind];
+  const job = kind === 'relion' ? 'local resolution (--relion)' : kind === 'monores' ? 'local resolution (--method monores)' : 'local resolution';
+  await refuseWhenShort(half1Path, job, oneMap ? 'map' : 'half maps', (shape) => localFscMemoryBytes(shape, kind), `${m.bytesPerVoxel} bytes per voxel + ${(m.fixedBytes / 1e9).toFixed(2)} GB, measured`, availableBytes, angpix);
 }
 
 /**

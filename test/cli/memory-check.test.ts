@@ -9,7 +9,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { join } from 'node:path';
 import { availableMemoryBytes } from '../../src/core/available-memory.js';
-import { checkDecomposeMemory, checkLocalFscMemory, decomposeMemoryBytes, DECOMPOSE_MEMORY, localFscMemoryBytes, LOCAL_FSC_MEMORY, RELION_LOCRES_MEMORY } from '../../src/jobs/memory-check.js';
+import { checkDecomposeMemory, checkLocalFscMemory, decomposeMemoryBytes, DECOMPOSE_MEMORY, localFscMemoryBytes, LOCAL_FSC_MEMORY, MONORES_MEMORY, RELION_LOCRES_MEMORY } from '../../src/jobs/memory-check.js';
 import { decomposeFromFile } from '../../src/jobs/decompose-job.js';
 import { locresJob } from '../../src/jobs/locres-job.js';
 import { writeMrc } from '../../src/io/mrc/index.js';
@@ -37,15 +37,23 @@ describe('memory check before local resolution', () => {
     assert.equal(localFscMemoryBytes([10, 20, 30]), LOCAL_FSC_MEMORY.fixedBytes + LOCAL_FSC_MEMORY.bytesPerVoxel * 6000);
   });
 
-  it('--relion: the estimate is within −5 % / +15 % of the measured peaks (256³ 0.70, 384³ 1.73, 512³ 3.79 GB)', () => {
-    for (const [n, gb] of [[256, 0.70], [384, 1.73], [512, 3.79]] as const) {
-      const est = localFscMemoryBytes([n, n, n], true) / 1e9;
+  it('--method monores: the estimate is within −5 % / +15 % of the measured peaks (256³ 1.12, 384³ 3.46 GB)', () => {
+    for (const [n, gb] of [[256, 1.12], [384, 3.46]] as const) {
+      const est = localFscMemoryBytes([n, n, n], 'monores') / 1e9;
       assert.ok(est >= 0.95 * gb && est <= 1.15 * gb, `${n}³: estimate ${est.toFixed(2)} GB vs measured ${gb} GB`);
     }
-    assert.equal(localFscMemoryBytes([10, 20, 30], true), RELION_LOCRES_MEMORY.fixedBytes + RELION_LOCRES_MEMORY.bytesPerVoxel * 6000);
+    assert.equal(localFscMemoryBytes([10, 20, 30], 'monores'), MONORES_MEMORY.fixedBytes + MONORES_MEMORY.bytesPerVoxel * 6000);
   });
 
-  it('refuses before reading when the box cannot fit (default and --relion): one line naming the file, box and figures; nothing written', async () => {
+  it('--relion: the estimate is within −5 % / +15 % of the measured peaks (256³ 0.70, 384³ 1.73, 512³ 3.79 GB)', () => {
+    for (const [n, gb] of [[256, 0.70], [384, 1.73], [512, 3.79]] as const) {
+      const est = localFscMemoryBytes([n, n, n], 'relion') / 1e9;
+      assert.ok(est >= 0.95 * gb && est <= 1.15 * gb, `${n}³: estimate ${est.toFixed(2)} GB vs measured ${gb} GB`);
+    }
+    assert.equal(localFscMemoryBytes([10, 20, 30], 'relion'), RELION_LOCRES_MEMORY.fixedBytes + RELION_LOCRES_MEMORY.bytesPerVoxel * 6000);
+  });
+
+  it('refuses before reading when the box cannot fit (default, --relion, --method monores): one line naming the file, box and figures; nothing written', async () => {
     const dir = await temp();
     const shape: [number, number, number] = [40, 36, 32];
     const vol = { data: new Float32Array(40 * 36 * 32).map((_, i) => Math.sin(i)), shape, voxelSizeA: [1, 1, 1] as [number, number, number] };
@@ -55,12 +63,13 @@ describe('memory check before local resolution', () => {
     await writeMrc(h2, vol);
     const before = readdirSync(dir).sort();
     // the default local FSC, and --relion with its own figures (named in the message)
-    for (const [relion, expected] of [
-      [false, /^not enough memory for local resolution on '.*h1\.mrc' \(40x36x32 voxels\): it needs about 0\.5 GB \(30 bytes per voxel \+ 0\.45 GB, measured\) and 0\.1 GB are available; bin or crop/],
-      [true, /^not enough memory for local resolution \(--relion\) on '.*h1\.mrc' \(40x36x32 voxels\): it needs about 0\.3 GB \(28 bytes per voxel \+ 0\.30 GB, measured\) and 0\.1 GB are available; bin or crop/],
+    for (const [method, relion, expected] of [
+      ['localfsc', false, /^not enough memory for local resolution on '.*h1\.mrc' \(40x36x32 voxels\): it needs about 0\.5 GB \(30 bytes per voxel \+ 0\.45 GB, measured\) and 0\.1 GB are available; bin or crop/],
+      ['localfsc', true, /^not enough memory for local resolution \(--relion\) on '.*h1\.mrc' \(40x36x32 voxels\): it needs about 0\.3 GB \(28 bytes per voxel \+ 0\.30 GB, measured\) and 0\.1 GB are available; bin or crop/],
+      ['monores', false, /^not enough memory for local resolution \(--method monores\) on '.*h1\.mrc' \(40x36x32 voxels\): it needs about 0\.2 GB \(59 bytes per voxel \+ 0\.15 GB, measured\) and 0\.1 GB are available; bin or crop/],
     ] as const) {
       await assert.rejects(
-        locresJob(h1, h2, { method: 'localfsc', relion, lowestResolution: 50, output: join(dir, 'out.mrc'), availableMemoryBytes: 100e6 }),
+        locresJob(h1, h2, { method, relion, lowestResolution: 50, output: join(dir, 'out.mrc'), availableMemoryBytes: 100e6 }),
         (e: Error) => {
           assert.match(e.message, expected);
           assert.equal(e.message.split('\n').length, 1);
@@ -68,6 +77,11 @@ describe('memory check before local resolution', () => {
         },
       );
     }
+    // MonoRes on one map: the message names the map, not half maps
+    await assert.rejects(
+      locresJob(h1, undefined, { method: 'monores', lowestResolution: 50, output: join(dir, 'out.mrc'), availableMemoryBytes: 100e6 }),
+      (e: Error) => /^not enough memory for local resolution \(--method monores\) on '.*h1\.mrc' .* bin or crop the map first/.test(e.message),
+    );
     assert.deepEqual(readdirSync(dir).sort(), before, 'nothing written');
     assert.equal(existsSync(join(dir, 'out.mrc')), false);
     // enough memory: the check passes (the job itself is tested elsewhere)

@@ -5,7 +5,7 @@
  * @see Kaur et al., Nat Commun 12:1240 (2021) (LocBSharpen)
  */
 import type { Volume } from '../core/volume.js';
-import { irfft3d, prunedBlock, prunedIrfft3d, prunedRfft3d, prunedWork, rfft3d } from '../math/fft.js';
+import { irfft3d, type PrunedBlock, prunedBlock, prunedIrfft3d, prunedRfft3d, prunedWork, rfft3d } from '../math/fft.js';
 import type { Band } from './bands.js';
 import { nonZeroContentBox } from '../math/non-zero-box.js';
 import { cutSubBox, pasteSubBox } from '../resolution/sub-box.js';
@@ -66,30 +66,40 @@ export function localBSharpenFull(map: Volume, bands: readonly Band[], bRelative
 /** The map filtered by `weight(|k|)` (|k| in 1/Å), written into `dst` (length nx*ny*nz). */
 type BandFilter = (weight: (k: number) => number, dst: Float32Array) => void;
 
-/** {@link BandFilter} by whole-box transforms. */
-function fullBandFilter(map: Volume): BandFilter {
+/**
+ * `pass = scale × weight(|k|) × spec` over a block of frequencies (|k| in 1/Å; layout of
+ * `prunedRfft3d`, which for the whole block is `rfft3d`'s half spectrum).
+ */
+function weighBlock(spec: Float32Array, pass: Float32Array, map: Volume, block: PrunedBlock, weight: (k: number) => number, scale: number): void {
   const { shape, voxelSizeA } = map;
   const [nx, ny, nz] = shape;
-  const hx = (nx >> 1) + 1;
-  const spec = rfft3d(map.data, shape);
-  const pass = new Float32Array(spec.length);
-  // one whole-box buffer for every band: V8 had kept each band's own array until its next collection, 4.8 GB at 384³
-  return (weight, dst) => {
-    pass.fill(0);
-    for (let z = 0; z < nz; z++) {
-      const kz = (z <= nz / 2 ? z : z - nz) / (nz * voxelSizeA[2]);
-      for (let y = 0; y < ny; y++) {
-        const ky = (y <= ny / 2 ? y : y - ny) / (ny * voxelSizeA[1]);
-        const row = 2 * (z * ny + y) * hx;
-        for (let x = 0; x < hx; x++) {
-          const kx = x / (nx * voxelSizeA[0]);
-          const h = weight(Math.sqrt(kx * kx + ky * ky + kz * kz));
-          if (h === 0) continue;
-          pass[row + 2 * x] = h * spec[row + 2 * x];
-          pass[row + 2 * x + 1] = h * spec[row + 2 * x + 1];
-        }
+  const { bins, keptY, keptZ } = block;
+  const my = keptY.length;
+  const signedOver = (i: number, n: number, a: number) => (i <= n / 2 ? i : i - n) / (n * a);
+  for (let c = 0; c < keptZ.length; c++) {
+    const kz = signedOver(keptZ[c], nz, voxelSizeA[2]);
+    for (let b = 0; b < my; b++) {
+      const ky = signedOver(keptY[b], ny, voxelSizeA[1]);
+      const row = 2 * (c * my + b) * bins;
+      for (let x = 0; x < bins; x++) {
+        const kx = x / (nx * voxelSizeA[0]);
+        const h = weight(Math.sqrt(kx * kx + ky * ky + kz * kz)) * scale;
+        pass[row + 2 * x] = h * spec[row + 2 * x];
+        pass[row + 2 * x + 1] = h * spec[row + 2 * x + 1];
       }
     }
+  }
+}
+
+/** {@link BandFilter} by whole-box transforms. */
+function fullBandFilter(map: Volume): BandFilter {
+  const { shape } = map;
+  const block = prunedBlock(shape, [shape[0], shape[1], shape[2]]);
+  const spec = rfft3d(map.data, shape);
+  // one whole-box buffer for every band: V8 had kept each band's own array until its next collection, 4.8 GB at 384³
+  const pass = new Float32Array(spec.length);
+  return (weight, dst) => {
+    weighBlock(spec, pass, map, block, weight, 1);
     irfft3d(pass, shape, dst);
   };
 }
@@ -101,29 +111,13 @@ function fullBandFilter(map: Volume): BandFilter {
  */
 function prunedBandFilter(map: Volume, kMaxPerA: number): BandFilter {
   const { shape, voxelSizeA } = map;
-  const [nx, ny, nz] = shape;
   const block = prunedBlock(shape, [0, 1, 2].map((i) => Math.ceil(kMaxPerA * shape[i] * voxelSizeA[i]) + 1) as [number, number, number]);
-  const { bins, keptY, keptZ } = block;
-  const my = keptY.length;
   const work = prunedWork(shape, block);
   const spec = prunedRfft3d(map.data, shape, block, work);
   const pass = new Float32Array(spec.length);
-  const norm = 1 / (nx * ny * nz);
-  const signedOver = (i: number, n: number, a: number) => (i <= n / 2 ? i : i - n) / (n * a);
+  const norm = 1 / (shape[0] * shape[1] * shape[2]);
   return (weight, dst) => {
-    for (let c = 0; c < keptZ.length; c++) {
-      const kz = signedOver(keptZ[c], nz, voxelSizeA[2]);
-      for (let b = 0; b < my; b++) {
-        const ky = signedOver(keptY[b], ny, voxelSizeA[1]);
-        const row = 2 * (c * my + b) * bins;
-        for (let x = 0; x < bins; x++) {
-          const kx = x / (nx * voxelSizeA[0]);
-          const h = weight(Math.sqrt(kx * kx + ky * ky + kz * kz)) * norm;
-          pass[row + 2 * x] = h * spec[row + 2 * x];
-          pass[row + 2 * x + 1] = h * spec[row + 2 * x + 1];
-        }
-      }
-    }
+    weighBlock(spec, pass, map, block, weight, norm);
     prunedIrfft3d(pass, shape, block, dst, work);
   };
 }

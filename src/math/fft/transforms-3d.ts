@@ -5,7 +5,7 @@
  * @see shared/spec/occupy-algorithm.md §2, §4
  */
 import type { Shape3 } from '../../core/volume.js';
-import { prunedBlock, prunedIrfft3d, prunedRfft3d } from './pruned-3d.js';
+import { type PrunedBlock, prunedBlock, prunedIrfft3d, prunedRfft3d } from './pruned-3d.js';
 import { ensureScratch, getKiss, getPlan, pffftCan, scratchIn, scratchOut } from './wasm.js';
 
 /**
@@ -32,7 +32,7 @@ function useSeparable(shape: Shape3): boolean {
 }
 
 /** Every frequency of the box, as a pruned block. */
-function wholeBlock(shape: Shape3) {
+function wholeBlock(shape: Shape3): PrunedBlock {
   return prunedBlock(shape, [shape[0], shape[1], shape[2]]);
 }
 

@@ -10,7 +10,7 @@ import type { Volume } from '../core/volume.js';
 import { halfMapMean } from '../math/half-map-combination.js';
 import { writeMrc, type MrcMap } from '../io/mrc/index.js';
 import { readMapArg } from './read-map.js';
-import { checkLocalFscMemory } from './memory-check.js';
+import { checkLocresMemory } from './memory-check.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
 import { localFsc, type LocalFscResult } from '../resolution/local-fsc.js';
@@ -94,7 +94,7 @@ export interface LocresJobResult {
  */
 export async function locresJob(half1Path: string, half2Path: string | undefined, o: LocresJobOptions, t0 = performance.now()): Promise<LocresJobResult> {
   // every method holds several whole-box arrays: refuse before reading what cannot fit
-  await checkLocalFscMemory(half1Path, o.availableMemoryBytes, o.angpix, o.method === 'monores' ? 'monores' : o.relion ? 'relion' : 'localfsc', half2Path === undefined);
+  await checkLocresMemory(half1Path, o.availableMemoryBytes, o.angpix, o.method === 'monores' ? 'monores' : o.relion ? 'relion' : 'localfsc', half2Path === undefined);
   const h1 = await readMapArg(half1Path, 'half map', o.angpix, o.onInfo);
   // resolutions finer than the maps' Nyquist limit are impossible (nothing to randomise, nothing to report)
   checkNotFinerThanNyquist('--randomize-at', o.randomizeAt, h1.volume.voxelSizeA);

@@ -38,14 +38,19 @@ export const MONORES_MEMORY = { bytesPerVoxel: 59, fixedBytes: 150e6 } as const;
 /** Which local-resolution method a memory estimate is for. */
 export type LocresMemoryKind = 'localfsc' | 'relion' | 'monores';
 
-const LOCRES_MEMORY = { localfsc: LOCAL_FSC_MEMORY, relion: RELION_LOCRES_MEMORY, monores: MONORES_MEMORY } as const;
+/** Each method's figures and how the refusal names it. */
+const LOCRES_MEMORY = {
+  localfsc: { ...LOCAL_FSC_MEMORY, job: 'local resolution' },
+  relion: { ...RELION_LOCRES_MEMORY, job: 'local resolution (--relion)' },
+  monores: { ...MONORES_MEMORY, job: 'local resolution (--method monores)' },
+} as const;
 
 /**
  * Estimated peak memory of local resolution on a box, bytes: the default local FSC
  * ({@link LOCAL_FSC_MEMORY}), RELION's `--locres` ({@link RELION_LOCRES_MEMORY}) or MonoRes
  * ({@link MONORES_MEMORY}).
  */
-export function localFscMemoryBytes(shape: Shape3, kind: LocresMemoryKind = 'localfsc'): number {
+export function locresMemoryBytes(shape: Shape3, kind: LocresMemoryKind = 'localfsc'): number {
   const m = LOCRES_MEMORY[kind];
   return m.fixedBytes + m.bytesPerVoxel * shape[0] * shape[1] * shape[2];
 }
@@ -63,10 +68,9 @@ export function localFscMemoryBytes(shape: Shape3, kind: LocresMemoryKind = 'loc
  *   available, when the estimate exceeds it (a file that cannot be opened or parsed passes: the
  *   full read reports it)
  */
-export async function checkLocalFscMemory(half1Path: string, availableBytes: number = availableMemoryBytes(), angpix?: number, kind: LocresMemoryKind = 'localfsc', oneMap = false): Promise<void> {
+export async function checkLocresMemory(half1Path: string, availableBytes: number = availableMemoryBytes(), angpix?: number, kind: LocresMemoryKind = 'localfsc', oneMap = false): Promise<void> {
   const m = LOCRES_MEMORY[kind];
-  const job = kind === 'relion' ? 'local resolution (--relion)' : kind === 'monores' ? 'local resolution (--method monores)' : 'local resolution';
-  await refuseWhenShort(half1Path, job, oneMap ? 'map' : 'half maps', (shape) => localFscMemoryBytes(shape, kind), `${m.bytesPerVoxel} bytes per voxel + ${(m.fixedBytes / 1e9).toFixed(2)} GB, measured`, availableBytes, angpix);
+  await refuseWhenShort(half1Path, m.job, oneMap ? 'map' : 'half maps', (shape) => locresMemoryBytes(shape, kind), `${m.bytesPerVoxel} bytes per voxel + ${(m.fixedBytes / 1e9).toFixed(2)} GB, measured`, availableBytes, angpix);
 }
 
 /**
@@ -91,15 +95,14 @@ export const DECOMPOSE_MEMORY = {
 
 /** Estimated peak memory of `occupy decompose` on a box, bytes ({@link DECOMPOSE_MEMORY}). */
 export function decomposeMemoryBytes(shape: Shape3, o: { halfMaps?: boolean; sharpen?: boolean } = {}): number {
-  return decomposeFixedBytes(o) + decomposeBytesPerVoxel(o) * shape[0] * shape[1] * shape[2];
+  const m = decomposeFigures(o);
+  return m.fixedBytes + m.bytesPerVoxel * shape[0] * shape[1] * shape[2];
 }
 
-function decomposeBytesPerVoxel(o: { halfMaps?: boolean; sharpen?: boolean }): number {
-  return (o.halfMaps ? DECOMPOSE_MEMORY.halfMaps : DECOMPOSE_MEMORY.oneMap).bytesPerVoxel + (o.sharpen ? DECOMPOSE_MEMORY.sharpenBytesPerVoxel : 0);
-}
-
-function decomposeFixedBytes(o: { halfMaps?: boolean }): number {
-  return (o.halfMaps ? DECOMPOSE_MEMORY.halfMaps : DECOMPOSE_MEMORY.oneMap).fixedBytes;
+/** The figures of {@link DECOMPOSE_MEMORY} for one run: one map or half maps, plus `--sharpen`'s share. */
+function decomposeFigures(o: { halfMaps?: boolean; sharpen?: boolean }): { bytesPerVoxel: number; fixedBytes: number } {
+  const m = o.halfMaps ? DECOMPOSE_MEMORY.halfMaps : DECOMPOSE_MEMORY.oneMap;
+  return { bytesPerVoxel: m.bytesPerVoxel + (o.sharpen ? DECOMPOSE_MEMORY.sharpenBytesPerVoxel : 0), fixedBytes: m.fixedBytes };
 }
 
 /**
@@ -113,7 +116,8 @@ function decomposeFixedBytes(o: { halfMaps?: boolean }): number {
  *   passes: the full read reports it)
  */
 export async function checkDecomposeMemory(mapPath: string, o: { halfMaps?: boolean; sharpen?: boolean }, availableBytes: number = availableMemoryBytes(), angpix?: number): Promise<void> {
-  const how = `${decomposeBytesPerVoxel(o)} bytes per voxel${o.halfMaps ? ' with half maps' : ''}${o.sharpen ? ' and --sharpen' : ''} + ${(decomposeFixedBytes(o) / 1e9).toFixed(2)} GB, measured`;
+  const m = decomposeFigures(o);
+  const how = `${m.bytesPerVoxel} bytes per voxel${o.halfMaps ? ' with half maps' : ''}${o.sharpen ? ' and --sharpen' : ''} + ${(m.fixedBytes / 1e9).toFixed(2)} GB, measured`;
   await refuseWhenShort(mapPath, 'decompose', 'map', (shape) => decomposeMemoryBytes(shape, o), how, availableBytes, angpix);
 }
 

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { join } from 'node:path';
 import { availableMemoryBytes } from '../../src/core/available-memory.js';
-import { checkDecomposeMemory, checkLocalFscMemory, decomposeMemoryBytes, DECOMPOSE_MEMORY, localFscMemoryBytes, LOCAL_FSC_MEMORY, MONORES_MEMORY, RELION_LOCRES_MEMORY } from '../../src/jobs/memory-check.js';
+import { checkDecomposeMemory, checkLocresMemory, decomposeMemoryBytes, DECOMPOSE_MEMORY, locresMemoryBytes, LOCAL_FSC_MEMORY, MONORES_MEMORY, RELION_LOCRES_MEMORY } from '../../src/jobs/memory-check.js';
 import { decomposeFromFile } from '../../src/jobs/decompose-job.js';
 import { locresJob } from '../../src/jobs/locres-job.js';
 import { writeMrc } from '../../src/io/mrc/index.js';
@@ -31,26 +31,26 @@ describe('memory check before local resolution', () => {
 
   it('the estimate is within −5 % / +25 % of the measured peaks (256³ 0.79, 384³ 2.14, 512³ 4.30 GB)', () => {
     for (const [n, gb] of [[256, 0.79], [384, 2.14], [512, 4.30]] as const) {
-      const est = localFscMemoryBytes([n, n, n]) / 1e9;
+      const est = locresMemoryBytes([n, n, n]) / 1e9;
       assert.ok(est >= 0.95 * gb && est <= 1.25 * gb, `${n}³: estimate ${est.toFixed(2)} GB vs measured ${gb} GB`);
     }
-    assert.equal(localFscMemoryBytes([10, 20, 30]), LOCAL_FSC_MEMORY.fixedBytes + LOCAL_FSC_MEMORY.bytesPerVoxel * 6000);
+    assert.equal(locresMemoryBytes([10, 20, 30]), LOCAL_FSC_MEMORY.fixedBytes + LOCAL_FSC_MEMORY.bytesPerVoxel * 6000);
   });
 
   it('--method monores: the estimate is within −5 % / +15 % of the measured peaks (256³ 1.12, 384³ 3.46 GB)', () => {
     for (const [n, gb] of [[256, 1.12], [384, 3.46]] as const) {
-      const est = localFscMemoryBytes([n, n, n], 'monores') / 1e9;
+      const est = locresMemoryBytes([n, n, n], 'monores') / 1e9;
       assert.ok(est >= 0.95 * gb && est <= 1.15 * gb, `${n}³: estimate ${est.toFixed(2)} GB vs measured ${gb} GB`);
     }
-    assert.equal(localFscMemoryBytes([10, 20, 30], 'monores'), MONORES_MEMORY.fixedBytes + MONORES_MEMORY.bytesPerVoxel * 6000);
+    assert.equal(locresMemoryBytes([10, 20, 30], 'monores'), MONORES_MEMORY.fixedBytes + MONORES_MEMORY.bytesPerVoxel * 6000);
   });
 
   it('--relion: the estimate is within −5 % / +15 % of the measured peaks (256³ 0.70, 384³ 1.73, 512³ 3.79 GB)', () => {
     for (const [n, gb] of [[256, 0.70], [384, 1.73], [512, 3.79]] as const) {
-      const est = localFscMemoryBytes([n, n, n], 'relion') / 1e9;
+      const est = locresMemoryBytes([n, n, n], 'relion') / 1e9;
       assert.ok(est >= 0.95 * gb && est <= 1.15 * gb, `${n}³: estimate ${est.toFixed(2)} GB vs measured ${gb} GB`);
     }
-    assert.equal(localFscMemoryBytes([10, 20, 30], 'relion'), RELION_LOCRES_MEMORY.fixedBytes + RELION_LOCRES_MEMORY.bytesPerVoxel * 6000);
+    assert.equal(locresMemoryBytes([10, 20, 30], 'relion'), RELION_LOCRES_MEMORY.fixedBytes + RELION_LOCRES_MEMORY.bytesPerVoxel * 6000);
   });
 
   it('refuses before reading when the box cannot fit (default, --relion, --method monores): one line naming the file, box and figures; nothing written', async () => {
@@ -85,7 +85,7 @@ describe('memory check before local resolution', () => {
     assert.deepEqual(readdirSync(dir).sort(), before, 'nothing written');
     assert.equal(existsSync(join(dir, 'out.mrc')), false);
     // enough memory: the check passes (the job itself is tested elsewhere)
-    await checkLocalFscMemory(h1, 1e12);
+    await checkLocresMemory(h1, 1e12);
     // a missing file is left to the full read, which names it as before
     await assert.rejects(locresJob(join(dir, 'nope.mrc'), h2, { method: 'localfsc', lowestResolution: 50, availableMemoryBytes: 100e6 }), /cannot read half map '.*nope\.mrc': no such file/);
   });

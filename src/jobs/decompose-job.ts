@@ -238,11 +238,10 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     await write(names.occupancy, result.occupancy, `relative occupancy (decompose) of ${stem}`);
     await write(names.bfactor, result.bfactor, `local B-factor (A^2, decompose) of ${stem}`);
     await write(names.bands, result.bandsUsed, `usable bands per voxel (decompose) of ${stem}`);
-    if (opts.sharpen) {
+    if (sharpenSource) {
       // sharpen by the line's B (what the bands actually fall by), not the convex fit's initial slope
       const bLine = trilinearResize(result.bLineRelative, result.processingShape, box);
       for (let i = 0; i < bLine.length; i++) if (!(result.bandsUsed.data[i] > 1)) bLine[i] = 0;
-      if (!sharpenSource) throw new Error('internal: no map to sharpen');
       await write(names.sharpened, localBSharpen(sharpenSource, result.bands, bLine, result.bandsUsed.data), `locally B-sharpened ${stem} (to the reference B, noise-limited bands)`);
     }
     if (opts.plot) {

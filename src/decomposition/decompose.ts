@@ -112,6 +112,18 @@ export interface DecomposeOptions {
    * domain next to a full one: ln 2) hardly count.
    */
   occupancySmoothRange?: number;
+  /**
+   * Fit the local B on the map divided by the occupancy just found (smoothed over
+   * {@link FLATTEN_SMOOTH_A} Å, at least {@link FLATTEN_FLOOR}), with the half maps (their noise
+   * scaled alike) or the one-map noise scaled by the window's mean square of the factor (default
+   * true; false = B from the map as given, the layout before session 39). A partly occupied
+   * domain's finer bands hold its full neighbours' leakage, which read its B too low; flattened,
+   * the partial − full rigid B difference on synthetic phantoms fell from a median −174 / −137 to
+   * −65 / −61 Å² at 5–6.5 Å and from −29 to −11 Å² at 3.5–5 Å (README). The occupancy stays the
+   * first pass's; the band count per voxel and the example fits are the B fit's. Costs a second
+   * set of band energies.
+   */
+  flattenOccupancy?: boolean;
   /** Progress: phase name and overall fraction in [0, 1]. */
   onProgress?: (phase: string, fraction: number) => void;
   /** Checked between bands; when aborted, `signal.reason` is thrown. */
@@ -183,6 +195,29 @@ export interface DecomposeResult {
   timingsS: Record<string, number>;
 }
 
+/**
+ * The occupancy field that flattens the map before the local B is fitted: the first pass's
+ * occupancy (1 outside the molecule) smoothed by a Gaussian of this sigma (Å), floored at
+ * {@link FLATTEN_FLOOR}; the map (and half maps) are divided by it.
+ */
+export const FLATTEN_SMOOTH_A = 3;
+/** Lowest occupancy the flattening divides by (a factor of at most 4 on the map and its noise). */
+export const FLATTEN_FLOOR = 0.25;
+
+/** Guinier B of a reference spectrum, Å^2: −4 × the slope of the unweighted line through `0.5 ln A0_k^2` against `s_k^2`. */
+function referenceGuinierB(reference: readonly number[], s2: readonly number[]): number {
+  const K = s2.length;
+  const y = reference.map((r) => 0.5 * Math.log(r));
+  const mx = s2.reduce((a, b) => a + b, 0) / K;
+  const my = y.reduce((a, b) => a + b, 0) / K;
+  let sxy = 0, sxx = 0;
+  for (let k = 0; k < K; k++) {
+    sxy += (s2[k] - mx) * (y[k] - my);
+    sxx += (s2[k] - mx) ** 2;
+  }
+  return -4 * (sxy / sxx);
+}
+
 /** Default of `DecomposeOptions.minBandHalfWidthPerA`, 1/Å. */
 const DEFAULT_MIN_HALF_WIDTH = 0.03;
 
@@ -202,6 +237,7 @@ function checkOptions(o: DecomposeOptions): void {
   if (o.occupancySmoothRange !== undefined && !(Number.isFinite(o.occupancySmoothRange) && o.occupancySmoothRange > 0)) throw bad('occupancySmoothRange', o.occupancySmoothRange, 'a finite number > 0');
   if (o.snrMin !== undefined && !(Number.isFinite(o.snrMin) && o.snrMin >= 0)) throw bad('snrMin', o.snrMin, 'a finite number >= 0');
   if (o.referenceQuantile !== undefined && !(o.referenceQuantile > 0 && o.referenceQuantile <= 1)) throw bad('referenceQuantile', o.referenceQuantile, 'in (0, 1]');
+  if (o.flattenOccupancy !== undefined && typeof o.flattenOccupancy !== 'boolean') throw bad('flattenOccupancy', o.flattenOccupancy, 'true or false');
   if (o.maxBox !== undefined && !(o.maxBox === 0 || (Number.isInteger(o.maxBox) && o.maxBox >= 32 && o.maxBox % 2 === 0))) throw bad('maxBox', o.maxBox, '0 or an even integer >= 32');
 }
 
@@ -540,8 +576,9 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const voxel: Vec3 = [sig.voxelSizeA[0], sig.voxelSizeA[1], sig.voxelSizeA[2]];
   if (procShape !== map.shape) notes.push(`Fourier-cropped from ${map.shape.join('x')} to ${shape.join('x')} (voxel ${voxel.map((a) => a.toFixed(3)).join(', ')} Å) for the analysis (maxBox ${maxBox})`);
   const noiseMap: Volume | undefined = h1 && h2 ? { data: halfMapHalfDifference(h1.data, h2.data), shape: h1.shape, voxelSizeA: h1.voxelSizeA } : undefined;
-  const specSig = rfft3d(sig.data, shape);
-  const specNoise = noiseMap ? rfft3d(noiseMap.data, shape) : undefined;
+  // (let: released before the flattened pass)
+  let specSig: Float32Array | undefined = rfft3d(sig.data, shape);
+  let specNoise = noiseMap ? rfft3d(noiseMap.data, shape) : undefined;
   // ---- analysis grid: windowed energies are smooth (sigma >= minWindowA), so a voxel of
   // minWindowA/2 represents them; never finer than the map
   const minWindowA = options.minWindowA ?? 5;
@@ -607,33 +644,47 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   // molecule fraction of each window: energies are per unit molecule volume, so a voxel at the
   // molecule's surface (half its window in solvent) is not read as half occupied
   const fraction = moleculeFraction(molecule, aShape, aVoxel);
-  const narrow = { signal: [] as Float32Array[], noise: [] as Float32Array[] };
-  const wide = { signal: [] as Float32Array[], noise: [] as Float32Array[] };
   const scratch = new Float32Array(nA);
-  for (let k = 0; k < K; k++) {
-    options.signal?.throwIfAborted();
-    progress('band energies', 0.05 + (0.8 * k) / K);
-    const sigmas = wideOn ? [bands[k].windowSigmaA, bands[k].wideWindowSigmaA] : [bands[k].windowSigmaA];
-    const es = windowedBandEnergies(specSig, shape, voxel, bands[k], aShape, 'monogenic', sigmas);
-    const nos = specNoise ? windowedBandEnergies(specNoise, shape, voxel, bands[k], aShape, 'noise', sigmas) : undefined;
-    const out = [narrow, wide];
-    sigmas.forEach((sigma, j) => {
-      if (j > 0 && sigma === sigmas[0]) {
-        out[j].signal.push(out[0].signal[k]);
-        out[j].noise.push(out[0].noise[k]);
-        return;
-      }
-      const e = es[j];
-      const no = nos ? nos[j] : new Float32Array(nA).fill(selectedQuantile(e, solvent, 0.5, scratch));
-      const f = fraction(sigma);
-      for (let i = 0; i < nA; i++) {
-        e[i] = (e[i] - no[i]) / f[i];
-        no[i] /= f[i];
-      }
-      out[j].signal.push(e);
-      out[j].noise.push(no);
-    });
-  }
+  // the windowed band energies of a signal spectrum and its noise: the half maps' half difference
+  // (local), or the median over the solvent (one map), times the window's mean of `noiseGain`
+  // where given (a map multiplied by a field f has its noise multiplied by f)
+  const bandEnergies = (sSig: Float32Array, sNoise: Float32Array | undefined, noiseGain: Float32Array | undefined, from: number, span: number): { narrow: EnergySet; wide: EnergySet } => {
+    const narrow: EnergySet = { signal: [], noise: [] };
+    const wide: EnergySet = { signal: [], noise: [] };
+    for (let k = 0; k < K; k++) {
+      options.signal?.throwIfAborted();
+      progress('band energies', from + (span * k) / K);
+      const sigmas = wideOn ? [bands[k].windowSigmaA, bands[k].wideWindowSigmaA] : [bands[k].windowSigmaA];
+      const es = windowedBandEnergies(sSig, shape, voxel, bands[k], aShape, 'monogenic', sigmas);
+      const nos = sNoise ? windowedBandEnergies(sNoise, shape, voxel, bands[k], aShape, 'noise', sigmas) : undefined;
+      const out = [narrow, wide];
+      sigmas.forEach((sigma, j) => {
+        if (j > 0 && sigma === sigmas[0]) {
+          out[j].signal.push(out[0].signal[k]);
+          out[j].noise.push(out[0].noise[k]);
+          return;
+        }
+        const e = es[j];
+        let no: Float32Array;
+        if (nos) no = nos[j];
+        else {
+          const level = selectedQuantile(e, solvent, 0.5, scratch);
+          no = noiseGain ? gaussianSmooth(noiseGain, aShape, aVoxel, sigma) : new Float32Array(nA).fill(1);
+          for (let i = 0; i < nA; i++) no[i] *= level;
+        }
+        const f = fraction(sigma);
+        for (let i = 0; i < nA; i++) {
+          e[i] = (e[i] - no[i]) / f[i];
+          no[i] /= f[i];
+        }
+        out[j].signal.push(e);
+        out[j].noise.push(no);
+      });
+    }
+    return { narrow, wide };
+  };
+  const flatten = options.flattenOccupancy ?? true;
+  const { narrow, wide } = bandEnergies(specSig, specNoise, undefined, 0.05, flatten ? 0.4 : 0.8);
   const signalE = narrow.signal;
   const noiseE = narrow.noise;
   lap('band energies');
@@ -662,18 +713,46 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     const o = fit.used[i] === 0 ? 0 : Math.exp(icpt[i] - aRef);
     occ[i] = o > 1 ? 1 : o;
   }
-  // Guinier B of the reference spectrum (unweighted line through 0.5 ln A0_k^2 vs s_k^2)
-  const y = reference.map((r) => 0.5 * Math.log(r));
-  const mx = s2.reduce((a, b) => a + b, 0) / K;
-  const my = y.reduce((a, b) => a + b, 0) / K;
-  let sxy = 0, sxx = 0;
-  for (let k = 0; k < K; k++) {
-    sxy += (s2[k] - mx) * (y[k] - my);
-    sxx += (s2[k] - mx) ** 2;
+  // ---- local B from the map flattened by the occupancy: a partly occupied domain's finer bands
+  // hold its full neighbours' leakage, which lifts them relative to its own coarse bands and reads
+  // as a low B (partial − full rigid domain about −140 Å² at 5–6.5 Å); divided by the occupancy
+  // just found, every domain is about as strong as its neighbours and the leakage is balanced
+  let examples = guinierExamples(signalE, noiseE, reference, snrMin, fit.intercept, fit.bRelative, fit.used, occ, molecule, aRef);
+  let bStage = stage;
+  if (flatten) {
+    lap('fit');
+    const o = new Float32Array(nA);
+    for (let i = 0; i < nA; i++) o[i] = molecule[i] && fit.used[i] > 0 ? occ[i] : 1;
+    const sm = gaussianSmooth(o, aShape, aVoxel, FLATTEN_SMOOTH_A);
+    const gainA = new Float32Array(nA);
+    const logFlat = new Float32Array(nA);
+    for (let i = 0; i < nA; i++) {
+      const v = Math.min(1, Math.max(FLATTEN_FLOOR, sm[i]));
+      logFlat[i] = -Math.log(v);
+      sm[i] = 1 / v;
+      gainA[i] = sm[i] * sm[i];
+    }
+    const gain = onA ? sm : trilinearResize(sm, aShape, shape);
+    const times = (d: Float32Array) => {
+      const out = new Float32Array(d.length);
+      for (let i = 0; i < d.length; i++) out[i] = d[i] * gain[i];
+      return out;
+    };
+    specSig = specNoise = undefined;
+    const flatSig = rfft3d(times(sig.data), shape);
+    const flatNoise = noiseMap ? rfft3d(times(noiseMap.data), shape) : undefined;
+    const flat = bandEnergies(flatSig, flatNoise, noiseMap ? undefined : gainA, 0.45, 0.4);
+    bStage = fitStage(flat.narrow, wideOn ? flat.wide : undefined, molecule, { qRef, s2, snrMin, convex, blendBA2, ramp }, scratch);
+    lap('flattened band energies');
+    // the example fits from the flattened bands (the B map's), shifted back by each region's mean
+    // flattening factor, normalised as the first pass (the flattened reference region is at 0)
+    const aRefFlat = selectedQuantile(smoothOverMolecule(bStage.fit.intercept, molecule, bStage.fit.used, aShape, aVoxel, minWindowA), molecule, qRef, scratch);
+    examples = guinierExamples(flat.narrow.signal, flat.narrow.noise, bStage.reference, snrMin, bStage.fit.intercept, bStage.fit.bRelative, bStage.fit.used, occ, molecule, aRefFlat, logFlat);
   }
-  const globalBA = -4 * (sxy / sxx);
+  const bFit = bStage.fit;
+  const globalBA = referenceGuinierB(bStage.reference, s2);
   const bfac = new Float32Array(nA);
-  for (let i = 0; i < nA; i++) bfac[i] = fit.used[i] >= 2 ? fit.bRelative[i] + globalBA : 0;
+  for (let i = 0; i < nA; i++) bfac[i] = bFit.used[i] >= 2 ? bFit.bRelative[i] + globalBA : 0;
   // per-band summary
   const summaries: BandSummary[] = bands.map((b, k) => {
     let usable = 0, mol = 0;
@@ -691,12 +770,11 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
       usableFraction: mol > 0 ? usable / mol : 0,
     };
   });
-  const examples = guinierExamples(signalE, noiseE, reference, snrMin, fit.intercept, fit.bRelative, fit.used, occ, molecule, aRef);
   lap('fit');
   progress('resample', 0.95);
   const back = (d: Float32Array, target?: Float32Array) => trilinearResize(d, aShape, map.shape, target);
   const occOut = back(occ);
-  const usedOut = back(Float32Array.from(fit.used));
+  const usedOut = back(Float32Array.from(bFit.used));
   for (let i = 0; i < usedOut.length; i++) usedOut[i] = Math.min(K, Math.max(0, Math.round(usedOut[i])));
   // the interpolated molecule, thresholded, then the same whole-box buffer for the B map
   // (one whole-box float array fewer at the peak: at 512³ 0.54 GB)
@@ -709,7 +787,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     `bands: ${K} raised-cosine shells, centres ${bands.map((b) => (1 / b.centrePerA).toFixed(1)).join(', ')} Å, half-widths ${bands.map((b) => b.halfWidthPerA.toFixed(3)).join(', ')} 1/Å (the centre spacing, or ${minHalfWidth} where wider, at most the centre); Gaussian windows sigma ${bands.map((b) => b.windowSigmaA.toFixed(1)).join(', ')} Å${wideOn ? ` (wide: ${bands.map((b) => b.wideWindowSigmaA.toFixed(1)).join(', ')} Å, blended in where B exceeds the molecule median ${bMedian.toFixed(0)} Å² by 0–${blendBA2} Å²)` : ''}; energies on a ${aShape.join('x')} analysis grid (${aVoxel.map((a) => a.toFixed(2)).join(', ')} Å), maps interpolated back`,
     `finest band from: ${noiseLimit.source === 'option' ? 'the --highest-resolution option' : noiseLimit.source}${noiseLimit.crossed ? '' : ' (criterion not met before Nyquist)'}, ${noiseLimit.resolutionA.toFixed(2)} Å`,
     `noise: ${noiseMap ? 'windowed energy of (half1 − half2)/2, per voxel' : 'median windowed energy over the solvent, per band'}; a band is usable where signal energy >= ${snrMin} × noise energy`,
-    `local B: ${convex ? `initial slope of the convex (c >= 0) quadratic in s² where >= 4 bands are usable${ramp > 0 ? ` and the line's B exceeds the molecule's median (blended in over ${ramp} Å²)` : ''}, else the line` : 'slope of the line'}; occupancy from the line's intercept`,
+    `local B: ${flatten ? `fitted on the map${noiseMap ? ' and half maps' : ''} divided by the occupancy (smoothed ${FLATTEN_SMOOTH_A} Å, at least ${FLATTEN_FLOOR}; ${noiseMap ? 'the half maps\' noise scaled alike' : 'the solvent noise scaled by the window mean of the factor squared'}), so that a partly occupied domain's bands hold no more of its neighbours' leakage than a full one's; ` : ''}${convex ? `initial slope of the convex (c >= 0) quadratic in s² where >= 4 bands are usable${ramp > 0 ? ` and the line's B exceeds the molecule's median (blended in over ${ramp} Å²)` : ''}, else the line` : 'slope of the line'}; occupancy from the line's intercept`,
     `reference: quantile ${qRef} over the molecule of each band's signal energy; occupancy normalised so that the same quantile of the intercept smoothed over the molecule (Gaussian ${minWindowA.toFixed(1)} Å) is 1; ${smoothA > 0 ? `occupancy from the intercept smoothed edge-preservingly over the molecule (bilateral, sigma ${smoothA.toFixed(1)} Å, range ${smoothRange} × its robust voxel scatter, ${smoothPasses} pass${smoothPasses > 1 ? 'es, each with the scatter left by the one before' : ''})` : 'occupancy from the unsmoothed intercept'}`,
   );
   const lowUse = summaries.filter((b) => b.usableFraction < 0.5).map((b) => `${b.resolutionA.toFixed(1)} Å`);
@@ -720,7 +798,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     occupancy: { data: occOut, ...geometry },
     bfactor: { data: bfacOut, ...geometry },
     bandsUsed: { data: usedOut, ...geometry },
-    bLineRelative: fittedOnly(fit.bLine ?? fit.bRelative, fit.used),
+    bLineRelative: fittedOnly(bFit.bLine ?? bFit.bRelative, bFit.used),
     molecule: moleculeOut,
     bands: summaries,
     noiseLimit,
@@ -746,6 +824,7 @@ function fittedOnly(values: Float32Array, used: Uint8Array): Float32Array {
 function guinierExamples(
   signalE: Float32Array[], noiseE: Float32Array[], reference: number[], snrMin: number,
   intercept: Float32Array, bRel: Float32Array, used: Uint8Array, occ: Float32Array, molecule: Uint8Array, aRef: number,
+  logShift?: Float32Array,
 ): GuinierExample[] {
   const n = occ.length;
   const scratch = new Float32Array(n);
@@ -771,6 +850,12 @@ function guinierExamples(
       c++;
     }
     if (c === 0) continue;
+    // the region's mean log factor by which its energies were raised (the flattened pass)
+    let shift = 0;
+    if (logShift) {
+      for (let i = 0; i < n; i++) if (sel[i]) shift += logShift[i];
+      shift /= c;
+    }
     const logRatio = signalE.map((e, k) => {
       let s = 0, m = 0;
       for (let i = 0; i < n; i++) {
@@ -781,11 +866,11 @@ function guinierExamples(
           m++;
         }
       }
-      return m > 0 ? s / m - aRef : Number.NaN;
+      return m > 0 ? s / m - aRef - shift : Number.NaN;
     });
     out.push({
       name, voxels: c, logRatio,
-      intercept: selectedQuantile(intercept, sel, 0.5, scratch) - aRef,
+      intercept: selectedQuantile(intercept, sel, 0.5, scratch) - aRef - shift,
       bRelativeA2: selectedQuantile(bRel, sel, 0.5, scratch),
       occupancy: selectedQuantile(occ, sel, 0.5, scratch),
     });

@@ -684,9 +684,10 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     return { narrow, wide };
   };
   const flatten = options.flattenOccupancy ?? true;
-  const { narrow, wide } = bandEnergies(specSig, specNoise, undefined, 0.05, flatten ? 0.4 : 0.8);
-  const signalE = narrow.signal;
-  const noiseE = narrow.noise;
+  // (let: released before the flattened pass)
+  let pass1: { narrow: EnergySet; wide: EnergySet } | undefined = bandEnergies(specSig, specNoise, undefined, 0.05, flatten ? 0.4 : 0.8);
+  const signalE = pass1.narrow.signal;
+  const noiseE = pass1.narrow.noise;
   lap('band energies');
   progress('fit', 0.86);
   const qRef = options.referenceQuantile ?? 0.9;
@@ -695,7 +696,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const convex = options.convexGuinier ?? true;
   const blendBA2 = options.blendBA2 ?? 100;
   const ramp = options.convexRampA2 ?? 25;
-  const stage = fitStage(narrow, wideOn ? wide : undefined, molecule, { qRef, s2, snrMin, convex, blendBA2, ramp }, scratch);
+  const stage = fitStage(pass1.narrow, wideOn ? pass1.wide : undefined, molecule, { qRef, s2, snrMin, convex, blendBA2, ramp }, scratch);
   const { fit, reference } = stage;
   const bMedian = stage.bMedian;
   // normalise: the reference quantile of the intercept over the molecule is occupancy 1
@@ -713,47 +714,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     const o = fit.used[i] === 0 ? 0 : Math.exp(icpt[i] - aRef);
     occ[i] = o > 1 ? 1 : o;
   }
-  // ---- local B from the map flattened by the occupancy: a partly occupied domain's finer bands
-  // hold its full neighbours' leakage, which lifts them relative to its own coarse bands and reads
-  // as a low B (partial − full rigid domain about −140 Å² at 5–6.5 Å); divided by the occupancy
-  // just found, every domain is about as strong as its neighbours and the leakage is balanced
-  let examples = guinierExamples(signalE, noiseE, reference, snrMin, fit.intercept, fit.bRelative, fit.used, occ, molecule, aRef);
-  let bStage = stage;
-  if (flatten) {
-    lap('fit');
-    const o = new Float32Array(nA);
-    for (let i = 0; i < nA; i++) o[i] = molecule[i] && fit.used[i] > 0 ? occ[i] : 1;
-    const sm = gaussianSmooth(o, aShape, aVoxel, FLATTEN_SMOOTH_A);
-    const gainA = new Float32Array(nA);
-    const logFlat = new Float32Array(nA);
-    for (let i = 0; i < nA; i++) {
-      const v = Math.min(1, Math.max(FLATTEN_FLOOR, sm[i]));
-      logFlat[i] = -Math.log(v);
-      sm[i] = 1 / v;
-      gainA[i] = sm[i] * sm[i];
-    }
-    const gain = onA ? sm : trilinearResize(sm, aShape, shape);
-    const times = (d: Float32Array) => {
-      const out = new Float32Array(d.length);
-      for (let i = 0; i < d.length; i++) out[i] = d[i] * gain[i];
-      return out;
-    };
-    specSig = specNoise = undefined;
-    const flatSig = rfft3d(times(sig.data), shape);
-    const flatNoise = noiseMap ? rfft3d(times(noiseMap.data), shape) : undefined;
-    const flat = bandEnergies(flatSig, flatNoise, noiseMap ? undefined : gainA, 0.45, 0.4);
-    bStage = fitStage(flat.narrow, wideOn ? flat.wide : undefined, molecule, { qRef, s2, snrMin, convex, blendBA2, ramp }, scratch);
-    lap('flattened band energies');
-    // the example fits from the flattened bands (the B map's), shifted back by each region's mean
-    // flattening factor, normalised as the first pass (the flattened reference region is at 0)
-    const aRefFlat = selectedQuantile(smoothOverMolecule(bStage.fit.intercept, molecule, bStage.fit.used, aShape, aVoxel, minWindowA), molecule, qRef, scratch);
-    examples = guinierExamples(flat.narrow.signal, flat.narrow.noise, bStage.reference, snrMin, bStage.fit.intercept, bStage.fit.bRelative, bStage.fit.used, occ, molecule, aRefFlat, logFlat);
-  }
-  const bFit = bStage.fit;
-  const globalBA = referenceGuinierB(bStage.reference, s2);
-  const bfac = new Float32Array(nA);
-  for (let i = 0; i < nA; i++) bfac[i] = bFit.used[i] >= 2 ? bFit.bRelative[i] + globalBA : 0;
-  // per-band summary
+  // per-band summary (of the map as given)
   const summaries: BandSummary[] = bands.map((b, k) => {
     let usable = 0, mol = 0;
     for (let i = 0; i < nA; i++) {
@@ -770,6 +731,50 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
       usableFraction: mol > 0 ? usable / mol : 0,
     };
   });
+  let examples = guinierExamples(signalE, noiseE, reference, snrMin, fit.intercept, fit.bRelative, fit.used, occ, molecule, aRef);
+  // ---- local B from the map flattened by the occupancy: a partly occupied domain's finer bands
+  // hold its full neighbours' leakage, which lifts them relative to its own coarse bands and reads
+  // as a low B (partial − full rigid domain about −140 Å² at 5–6.5 Å); divided by the occupancy
+  // just found, every domain is about as strong as its neighbours and the leakage is balanced
+  let bStage = stage;
+  if (flatten) {
+    lap('fit');
+    const o = new Float32Array(nA);
+    for (let i = 0; i < nA; i++) o[i] = molecule[i] && fit.used[i] > 0 ? occ[i] : 1;
+    const sm = gaussianSmooth(o, aShape, aVoxel, FLATTEN_SMOOTH_A);
+    const gainA = new Float32Array(nA);
+    const logFlat = new Float32Array(nA);
+    for (let i = 0; i < nA; i++) {
+      const v = Math.min(1, Math.max(FLATTEN_FLOOR, sm[i]));
+      logFlat[i] = -Math.log(v);
+      sm[i] = 1 / v;
+      gainA[i] = sm[i] * sm[i];
+    }
+    const gain = onA ? sm : trilinearResize(sm, aShape, shape);
+    // in place on the arrays made here (crops, the half maps' mean and difference: not used
+    // again), on a copy of the caller's map
+    const times = (d: Float32Array, ours: boolean) => {
+      const out = ours ? d : new Float32Array(d.length);
+      for (let i = 0; i < d.length; i++) out[i] = d[i] * gain[i];
+      return out;
+    };
+    // the first pass's spectra and energies are no longer needed (at 256³ about 230 MB)
+    specSig = specNoise = pass1 = undefined;
+    signalE.length = noiseE.length = 0;
+    const flatSig = rfft3d(times(sig.data, sig.data !== map.data), shape);
+    const flatNoise = noiseMap ? rfft3d(times(noiseMap.data, true), shape) : undefined;
+    const flat = bandEnergies(flatSig, flatNoise, noiseMap ? undefined : gainA, 0.45, 0.4);
+    bStage = fitStage(flat.narrow, wideOn ? flat.wide : undefined, molecule, { qRef, s2, snrMin, convex, blendBA2, ramp }, scratch);
+    lap('flattened band energies');
+    // the example fits from the flattened bands (the B map's), shifted back by each region's mean
+    // flattening factor, normalised as the first pass (the flattened reference region is at 0)
+    const aRefFlat = selectedQuantile(smoothOverMolecule(bStage.fit.intercept, molecule, bStage.fit.used, aShape, aVoxel, minWindowA), molecule, qRef, scratch);
+    examples = guinierExamples(flat.narrow.signal, flat.narrow.noise, bStage.reference, snrMin, bStage.fit.intercept, bStage.fit.bRelative, bStage.fit.used, occ, molecule, aRefFlat, logFlat);
+  }
+  const bFit = bStage.fit;
+  const globalBA = referenceGuinierB(bStage.reference, s2);
+  const bfac = new Float32Array(nA);
+  for (let i = 0; i < nA; i++) bfac[i] = bFit.used[i] >= 2 ? bFit.bRelative[i] + globalBA : 0;
   lap('fit');
   progress('resample', 0.95);
   const back = (d: Float32Array, target?: Float32Array) => trilinearResize(d, aShape, map.shape, target);

@@ -118,8 +118,10 @@ export interface DecomposeOptions {
    * scaled alike) or the one-map noise scaled by the window's mean square of the factor (default
    * true; false = B from the map as given, the layout before session 39). A partly occupied
    * domain's finer bands hold its full neighbours' leakage, which read its B too low; flattened,
-   * the partial − full rigid B difference on synthetic phantoms fell from a median −174 / −137 to
-   * −65 / −61 Å² at 5–6.5 Å and from −29 to −11 Å² at 3.5–5 Å (README). The occupancy stays the
+   * the partial − full rigid B difference with half maps (median over 24 pairs per family of
+   * synthetic phantoms) fell from −141 / −144 to −63 / −57 Å² at 5–6.5 Å, from −30 / −49 to
+   * −11 / −16 Å² at 3.5–5 Å and from −38 / −17 to −3 / −3 Å² on occupancy–resolution pairs
+   * (README, "The B of partly occupied domains"). The occupancy stays the
    * first pass's; the band count per voxel and the example fits are the B fit's. Costs a second
    * set of band energies.
    */
@@ -161,9 +163,9 @@ export interface BandSummary extends Band {
 export interface DecomposeResult {
   /** Relative occupancy in [0, 1] on the map's box (1 = the reference: best-ordered, fully occupied). */
   occupancy: Volume;
-  /** Local B-factor in Å^2 (`bRelative + globalBA`; 0 where fewer than two bands are usable). */
+  /** Local B-factor in Å^2 (`bRelative + globalBA`; 0 where fewer than two bands are usable), of the fit on the flattened map with `flattenOccupancy`. */
   bfactor: Volume;
-  /** Number of usable bands per voxel. */
+  /** Number of usable bands per voxel of the B fit (on the flattened map with `flattenOccupancy`). */
   bandsUsed: Volume;
   /**
    * B of the line through the usable bands relative to the reference, Å^2, on the analysis grid
@@ -174,18 +176,22 @@ export interface DecomposeResult {
   bLineRelative: Float32Array;
   /** Molecule selection on the map's box (1 = molecule), from `mask` or the smoothed map. */
   molecule: Uint8Array;
-  /** Bands, coarse to fine, with their reference and noise amplitudes. */
+  /** Bands, coarse to fine, with their reference and noise amplitudes (of the map as given, the first fit). */
   bands: BandSummary[];
   /** The finest band's resolution and how it was found. */
   noiseLimit: NoiseLimit;
   /** Where the noise energy came from. */
   noiseModel: 'half-map difference (local)' | 'solvent (one map, per band)';
-  /** Guinier B of the reference spectrum `A0(s)` over the bands, Å^2 (the part common to every voxel). */
+  /** Guinier B of the reference spectrum `A0(s)` over the bands, Å^2 (the part common to every voxel; of the B fit's reference). */
   globalBA: number;
   /** Analysis grid of the windowed energies and the fit (same physical box, voxel about minWindowA/2). */
   processingShape: Shape3;
   processingVoxelSizeA: Vec3;
-  /** Example fits of three regions (when the molecule is large enough). */
+  /**
+   * Example fits of three regions (when the molecule is large enough). With `flattenOccupancy`
+   * the band data and B are the flattened fit's, each region's log amplitudes shifted back by its
+   * mean log flattening factor, so they sit at the region's occupancy.
+   */
   examples: GuinierExample[];
   /** Notes for the log (settings, what was done). */
   notes: string[];
@@ -447,10 +453,15 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
  *    `referenceQuantile` quantile over the molecule of a smoothed over the molecule (Gaussian
  *    minWindowA: the best region's typical value, not its voxel scatter) (0 where no band is
  *    usable); B = relative B + the Guinier B of `A0(s)`.
+ * 8. with `flattenOccupancy` (default): the processing-box map and half maps (or, with one map,
+ *    the solvent noise energy, by the window mean of the factor squared) divided by the
+ *    occupancy of step 7 (smoothed over {@link FLATTEN_SMOOTH_A} Å, at least {@link FLATTEN_FLOOR},
+ *    1 outside the molecule), steps 4–6 repeated with the same bands and windows; B, the band
+ *    count and the example fits come from that fit, the occupancy from step 7.
  * Maps are returned on the input's box (Fourier-padded back when cropped).
  *
  * Precondition: `await loadFft()` (src/math/fft.ts) has resolved. Cost: 6 FFTs of the processing
- * box per band, plus 3 per band for half maps.
+ * box per band, plus 3 per band for half maps; twice that with `flattenOccupancy`.
  *
  * @param map the map (with half maps: their mean is used as the signal; `map` gives the box),
  *   `data` length nx*ny*nz, index (z*ny + y)*nx + x, density in arbitrary units; not modified

@@ -78,19 +78,23 @@ export async function checkLocresMemory(half1Path: string, availableBytes: numbe
  * Fourier crop of at most 256³, so the map's own box sets the rest), bytes per voxel of the map's
  * box plus a fixed part, one map or half maps, and what `--sharpen` adds per voxel. Measured with
  * GNU time's peak RSS on bench/decompose-speed.ts's phantom made at 256³, 384³ and 512³
- * (2026-12-03, after the sharpening moved to the pruned block and the half maps to the processing
- * box): one map 0.67 / 1.91 / 3.81 GB, with `--sharpen` 0.78 / 2.32 / 4.87 GB; half maps 0.96 /
- * 2.56 / 4.89 GB, with `--sharpen` 0.96 / 2.75 / 5.41 GB (the build before: one map 0.82 / 2.08 /
- * 4.30 GB, with `--sharpen` 1.12 / 3.74 / 6.63 GB; half maps 1.14 / 2.60 / 5.39 GB, with `--sharpen`
- * 1.28 / 4.47 / 8.21 GB). The peak is where the results are interpolated
- * back to the map's box (or, with `--sharpen` from one map, the sharpening); it grows more slowly
- * than the box, so the line is above the 256³ figures by up to 30 % and within 5 % of the others.
- * Not measured with a larger `--max-box` or with `--noise-draws`.
+ * (session 39, after the local B moved to a second, flattened pass; the higher of two runs where
+ * two were made): one map 0.75 / 2.04 / 3.54 GB, with `--sharpen` 0.77 / 2.41 / 4.99 GB; half maps
+ * 1.12 / 2.70 / 4.67 GB, with `--sharpen` 1.12 / 2.94 / 5.53 GB (session 38, one pass: one map
+ * 0.67 / 1.91 / 3.81 GB, with `--sharpen` 0.78 / 2.32 / 4.87; half maps 0.96 / 2.56 / 4.89, with
+ * `--sharpen` 0.96 / 2.75 / 5.41). Two runs of one configuration differed by up to 0.2 GB (when
+ * the garbage collector runs). The peak grows more slowly than the box from 256³ (not cropped) to
+ * 384³ (cropped to 256³), so the line is fitted to 384³ and 512³ (within −5 % / +10 %) and is
+ * 1.3–1.5 times the 256³ peaks. Its slope is kept at least 24 bytes per voxel (the 384³–512³
+ * peaks alone rise by ~20): at large boxes the map, the occupancy, B and band-count maps (4 bytes
+ * per voxel each) and the molecule (1) are all held while the outputs are written, and an
+ * under-estimate would let a run start that the system then kills. Not measured with a larger
+ * `--max-box` or with `--noise-draws`.
  */
 export const DECOMPOSE_MEMORY = {
-  oneMap: { bytesPerVoxel: 27, fixedBytes: 350e6 },
-  halfMaps: { bytesPerVoxel: 33, fixedBytes: 600e6 },
-  sharpenBytesPerVoxel: 6,
+  oneMap: { bytesPerVoxel: 24, fixedBytes: 600e6 },
+  halfMaps: { bytesPerVoxel: 28, fixedBytes: 1000e6 },
+  sharpenBytesPerVoxel: 7,
 } as const;
 
 /** Estimated peak memory of `occupy decompose` on a box, bytes ({@link DECOMPOSE_MEMORY}). */

@@ -123,7 +123,9 @@ export interface DecomposeOptions {
    * −11 / −16 Å² at 3.5–5 Å and from −38 / −17 to −3 / −3 Å² on occupancy–resolution pairs
    * (README, "The B of partly occupied domains"). The occupancy stays the
    * first pass's; the band count per voxel and the example fits are the B fit's. Costs a second
-   * set of band energies.
+   * set of band energies. Not applied (said in a warning) when `highestResolutionA` puts bands
+   * beyond where the map's spectrum ends: flattening spreads a region's density into those empty
+   * bands and reads its B low.
    */
   flattenOccupancy?: boolean;
   /** Progress: phase name and overall fraction in [0, 1]. */
@@ -633,8 +635,14 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   // signal, its reference amplitude falls steeply and reads as a large B (synth_flex128's half
   // maps sharpened by B = −100 Å² read every domain's B about 90 Å² higher instead of 100 lower:
   // the sharpened leakage held the FSC up to 3.5 Å against the data's 4 Å)
-  const endA = options.highestResolutionA === undefined ? spectrumEnd(specSig, shape, voxel, lowA) : null;
-  if (endA !== null && endA < lowA / 1.5 && endA > Math.max(noiseLimit.resolutionA, nyquistA * 1.1)) {
+  const endA = spectrumEnd(specSig, shape, voxel, lowA);
+  // the finest band given (--highest-resolution) beyond that end: said, and the local B is fitted
+  // on the map as given (flattening spreads a region's density into the empty bands: a 0.5 region
+  // of a noise-light 5–8 Å phantom with bands forced to 0.8 × its resolution read B 49–328 Å² below
+  // its neighbours flattened, 9–81 Å² as given; README "The B of partly occupied domains")
+  const forcedBeyondEnd = options.highestResolutionA !== undefined && endA !== null && endA < lowA / 1.5 && options.highestResolutionA < 0.95 * endA;
+  if (forcedBeyondEnd) warnings.push(`--highest-resolution ${options.highestResolutionA} Å is finer than where the map's spectrum ends (${(endA as number).toFixed(2)} Å): the bands beyond hold no signal, and the local B there reads what the window leaks into them; the B is fitted on the map as given (not divided by the occupancy)`);
+  if (options.highestResolutionA === undefined && endA !== null && endA < lowA / 1.5 && endA > Math.max(noiseLimit.resolutionA, nyquistA * 1.1)) {
     notes.push(`the signal map's spectrum ends at ${endA.toFixed(2)} Å (shell power < 1e-6 of the coarser shells' maximum), coarser than the noise limit ${noiseLimit.resolutionA.toFixed(2)} Å (${noiseLimit.source}${noiseLimit.crossed ? '' : ', not met before Nyquist'}): beyond it the bands would hold no signal; finest band at ${endA.toFixed(2)} Å`);
     noiseLimit = { resolutionA: endA, source: 'end of the signal spectrum', crossed: true };
   }
@@ -694,7 +702,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     }
     return { narrow, wide };
   };
-  const flatten = options.flattenOccupancy ?? true;
+  const flatten = (options.flattenOccupancy ?? true) && !forcedBeyondEnd;
   // (let: released before the flattened pass)
   let pass1: { narrow: EnergySet; wide: EnergySet } | undefined = bandEnergies(specSig, specNoise, undefined, 0.05, flatten ? 0.4 : 0.8);
   const signalE = pass1.narrow.signal;

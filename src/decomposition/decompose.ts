@@ -717,7 +717,6 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const ramp = options.convexRampA2 ?? 25;
   const stage = fitStage(pass1.narrow, wideOn ? pass1.wide : undefined, molecule, { qRef, s2, snrMin, convex, blendBA2, ramp }, scratch);
   const { fit, reference } = stage;
-  const bMedian = stage.bMedian;
   // normalise: the reference quantile of the intercept over the molecule is occupancy 1
   // (of the intercept smoothed over the molecule at the domain scale, so that voxel-level scatter
   // does not lift the reference above the typical value of the best region)
@@ -791,6 +790,8 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     examples = guinierExamples(flat.narrow.signal, flat.narrow.noise, bStage.reference, snrMin, bStage.fit.intercept, bStage.fit.bRelative, bStage.fit.used, occ, molecule, aRefFlat, logFlat);
   }
   const bFit = bStage.fit;
+  // the molecule's median B the wide-window blend was keyed to (of the B fit), for the log
+  const bMedian = bStage.bMedian;
   const globalBA = referenceGuinierB(bStage.reference, s2);
   const bfac = new Float32Array(nA);
   for (let i = 0; i < nA; i++) bfac[i] = bFit.used[i] >= 2 ? bFit.bRelative[i] + globalBA : 0;

@@ -8,12 +8,14 @@ import type { BandSummary, GuinierExample } from './decompose.js';
 /**
  * Vega-lite spec of the example Guinier fits: points = the region's mean `ln(A_k/A0_k)` against
  * `s_k^2` (1/Å^2) over voxels where band k is usable; dashed line = the region's median fitted
- * intercept and B, `intercept − B s^2/4` (voxels with fewer usable bands weigh in there too).
+ * intercept and B, `intercept − B s^2/4` (voxels with fewer usable bands weigh in there too),
+ * drawn from s² = 0 to the region's finest plotted band (beyond it the region has no usable band,
+ * and a line there shows nothing that was measured).
  */
 export function guinierFitsSpec(examples: readonly GuinierExample[], bands: readonly BandSummary[], title: string): TopLevelSpec {
   const points = examples.flatMap((e) => e.logRatio.map((y, k) => ({ region: `${e.name} (occ ${e.occupancy.toFixed(2)}, B ${e.bRelativeA2.toFixed(0)} Å²)`, s2: bands[k].centrePerA ** 2, y })).filter((p) => Number.isFinite(p.y)));
-  const s2max = Math.max(...bands.map((b) => b.centrePerA ** 2));
-  const lines = examples.flatMap((e) => [0, s2max].map((s2) => ({ region: `${e.name} (occ ${e.occupancy.toFixed(2)}, B ${e.bRelativeA2.toFixed(0)} Å²)`, s2, y: e.intercept - (e.bRelativeA2 * s2) / 4 })));
+  const s2max = (e: GuinierExample) => Math.max(0, ...bands.filter((_, k) => Number.isFinite(e.logRatio[k])).map((b) => b.centrePerA ** 2));
+  const lines = examples.flatMap((e) => [0, s2max(e)].map((s2) => ({ region: `${e.name} (occ ${e.occupancy.toFixed(2)}, B ${e.bRelativeA2.toFixed(0)} Å²)`, s2, y: e.intercept - (e.bRelativeA2 * s2) / 4 })));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,

@@ -80,3 +80,16 @@ test('--highest-resolution finer than where the spectrum ends: said, and B fitte
   assert.ok(!within.warnings.some((w) => /finer than where the map's spectrum ends/.test(w)), within.warnings.join('\n'));
   assert.ok(within.notes.some((n) => /divided by the occupancy/.test(n)));
 });
+
+test('the example fits (--plot) come from the flattened fit, shifted back to the region\'s occupancy: the low-occupancy region\'s intercept near ln(occupancy), its B near the best region\'s', (t) => {
+  const ex = (r: typeof flat.r, name: string) => r.examples.find((e) => e.name === name);
+  const low = ex(flat.r, 'low occupancy');
+  const best = ex(flat.r, 'best (reference)');
+  const lowGiven = ex(asGiven.r, 'low occupancy');
+  const bestGiven = ex(asGiven.r, 'best (reference)');
+  assert.ok(low && best && lowGiven && bestGiven, 'examples present');
+  t.diagnostic(`flattened: low occupancy ${low.occupancy.toFixed(2)}, intercept ${low.intercept.toFixed(2)}, B ${low.bRelativeA2.toFixed(0)} vs best ${best.bRelativeA2.toFixed(0)}; as given: B ${lowGiven.bRelativeA2.toFixed(0)} vs ${bestGiven.bRelativeA2.toFixed(0)}`);
+  assert.ok(Math.abs(low.intercept - Math.log(low.occupancy)) <= 0.25, `intercept ${low.intercept.toFixed(2)} vs ln occupancy ${Math.log(low.occupancy).toFixed(2)}`);
+  assert.ok(Math.abs(low.bRelativeA2 - best.bRelativeA2) <= 60, `B ${low.bRelativeA2.toFixed(0)} vs ${best.bRelativeA2.toFixed(0)}`);
+  assert.ok(Math.abs(lowGiven.bRelativeA2 - bestGiven.bRelativeA2) > 60, `as given: B ${lowGiven.bRelativeA2.toFixed(0)} vs ${bestGiven.bRelativeA2.toFixed(0)}`);
+});

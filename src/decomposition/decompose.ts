@@ -858,7 +858,12 @@ function guinierExamples(
   let count = 0;
   for (let i = 0; i < n; i++) count += fitted[i];
   if (count < 30) return [];
-  const bLo = selectedQuantile(bRel, fitted, 0.25, scratch);
+  // best: the better-ordered half of the fully occupied voxels (a quartile of B over the whole
+  // molecule could leave a handful: on a 5.8 Å phantom one voxel)
+  const full = new Uint8Array(n);
+  let nFull = 0;
+  for (let i = 0; i < n; i++) nFull += full[i] = fitted[i] && occ[i] >= 0.95 ? 1 : 0;
+  const bLo = nFull > 0 ? selectedQuantile(bRel, full, 0.5, scratch) : -Infinity;
   const bHi = selectedQuantile(bRel, fitted, 0.9, scratch);
   const oLo = selectedQuantile(occ, fitted, 0.1, scratch);
   const regions: [GuinierExample['name'], (i: number) => boolean][] = [

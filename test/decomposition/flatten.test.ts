@@ -88,6 +88,9 @@ test('the example fits (--plot) come from the flattened fit, shifted back to the
   const lowGiven = ex(asGiven.r, 'low occupancy');
   const bestGiven = ex(asGiven.r, 'best (reference)');
   assert.ok(low && best && lowGiven && bestGiven, 'examples present');
+  // the best region: the better-ordered half of the fully occupied voxels (as a quartile of B over
+  // the whole molecule it held 20 voxels here as given)
+  assert.ok(bestGiven.voxels >= 100 && best.voxels >= 100, `best region ${bestGiven.voxels} / ${best.voxels} voxels`);
   t.diagnostic(`flattened: low occupancy ${low.occupancy.toFixed(2)}, intercept ${low.intercept.toFixed(2)}, B ${low.bRelativeA2.toFixed(0)} vs best ${best.bRelativeA2.toFixed(0)}; as given: B ${lowGiven.bRelativeA2.toFixed(0)} vs ${bestGiven.bRelativeA2.toFixed(0)}`);
   assert.ok(Math.abs(low.intercept - Math.log(low.occupancy)) <= 0.25, `intercept ${low.intercept.toFixed(2)} vs ln occupancy ${Math.log(low.occupancy).toFixed(2)}`);
   assert.ok(Math.abs(low.bRelativeA2 - best.bRelativeA2) <= 60, `B ${low.bRelativeA2.toFixed(0)} vs ${best.bRelativeA2.toFixed(0)}`);

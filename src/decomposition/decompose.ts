@@ -670,6 +670,8 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const bandEnergies = (sSig: Float32Array, sNoise: Float32Array | undefined, noiseGain: Float32Array | undefined, from: number, span: number): { narrow: EnergySet; wide: EnergySet } => {
     const narrow: EnergySet = { signal: [], noise: [] };
     const wide: EnergySet = { signal: [], noise: [] };
+    // the gain's window means, per window sigma (most bands share the smallest window)
+    const smoothedGain = new Map<number, Float32Array>();
     for (let k = 0; k < K; k++) {
       options.signal?.throwIfAborted();
       progress('band energies', from + (span * k) / K);
@@ -688,7 +690,9 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
         if (nos) no = nos[j];
         else {
           const level = selectedQuantile(e, solvent, 0.5, scratch);
-          no = noiseGain ? gaussianSmooth(noiseGain, aShape, aVoxel, sigma) : new Float32Array(nA).fill(1);
+          let g = noiseGain ? smoothedGain.get(sigma) : undefined;
+          if (noiseGain && !g) smoothedGain.set(sigma, (g = gaussianSmooth(noiseGain, aShape, aVoxel, sigma)));
+          no = g ? g.slice() : new Float32Array(nA).fill(1);
           for (let i = 0; i < nA; i++) no[i] *= level;
         }
         const f = fraction(sigma);
@@ -715,7 +719,8 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const convex = options.convexGuinier ?? true;
   const blendBA2 = options.blendBA2 ?? 100;
   const ramp = options.convexRampA2 ?? 25;
-  const stage = fitStage(pass1.narrow, wideOn ? pass1.wide : undefined, molecule, { qRef, s2, snrMin, convex, blendBA2, ramp }, scratch);
+  const fitSettings: FitStageSettings = { qRef, s2, snrMin, convex, blendBA2, ramp };
+  const stage = fitStage(pass1.narrow, wideOn ? pass1.wide : undefined, molecule, fitSettings, scratch);
   const { fit, reference } = stage;
   // normalise: the reference quantile of the intercept over the molecule is occupancy 1
   // (of the intercept smoothed over the molecule at the domain scale, so that voxel-level scatter
@@ -749,7 +754,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
       usableFraction: mol > 0 ? usable / mol : 0,
     };
   });
-  let examples = guinierExamples(signalE, noiseE, reference, snrMin, fit.intercept, fit.bRelative, fit.used, occ, molecule, aRef);
+  let examples: GuinierExample[];
   // ---- local B from the map flattened by the occupancy: a partly occupied domain's finer bands
   // hold its full neighbours' leakage, which lifts them relative to its own coarse bands and reads
   // as a low B (partial − full rigid domain about −140 Å² at 5–6.5 Å); divided by the occupancy
@@ -782,13 +787,13 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     const flatSig = rfft3d(times(sig.data, sig.data !== map.data), shape);
     const flatNoise = noiseMap ? rfft3d(times(noiseMap.data, true), shape) : undefined;
     const flat = bandEnergies(flatSig, flatNoise, noiseMap ? undefined : gainA, 0.45, 0.4);
-    bStage = fitStage(flat.narrow, wideOn ? flat.wide : undefined, molecule, { qRef, s2, snrMin, convex, blendBA2, ramp }, scratch);
+    bStage = fitStage(flat.narrow, wideOn ? flat.wide : undefined, molecule, fitSettings, scratch);
     lap('flattened band energies');
     // the example fits from the flattened bands (the B map's), shifted back by each region's mean
     // flattening factor, normalised as the first pass (the flattened reference region is at 0)
     const aRefFlat = selectedQuantile(smoothOverMolecule(bStage.fit.intercept, molecule, bStage.fit.used, aShape, aVoxel, minWindowA), molecule, qRef, scratch);
     examples = guinierExamples(flat.narrow.signal, flat.narrow.noise, bStage.reference, snrMin, bStage.fit.intercept, bStage.fit.bRelative, bStage.fit.used, occ, molecule, aRefFlat, logFlat);
-  }
+  } else examples = guinierExamples(signalE, noiseE, reference, snrMin, fit.intercept, fit.bRelative, fit.used, occ, molecule, aRef);
   const bFit = bStage.fit;
   // the molecule's median B the wide-window blend was keyed to (of the B fit), for the log
   const bMedian = bStage.bMedian;

@@ -5,7 +5,7 @@
  * @see Kaur et al., Nat Commun 12:1240 (2021) (LocBSharpen)
  */
 import type { Volume } from '../core/volume.js';
-import { irfft3d, type PrunedBlock, prunedBlock, prunedIrfft3d, prunedRfft3d, prunedWork, rfft3d } from '../math/fft.js';
+import { irfft3d, type PrunedBlock, prunedBlock, prunedIrfft3d, prunedRfft3d, prunedWork, rfft3d, wholeBlock } from '../math/fft.js';
 import type { Band } from './bands.js';
 import { nonZeroContentBox } from '../math/non-zero-box.js';
 import { cutSubBox, pasteSubBox } from '../resolution/sub-box.js';
@@ -94,7 +94,7 @@ function weighBlock(spec: Float32Array, pass: Float32Array, map: Volume, block: 
 /** {@link BandFilter} by whole-box transforms. */
 function fullBandFilter(map: Volume): BandFilter {
   const { shape } = map;
-  const block = prunedBlock(shape, [shape[0], shape[1], shape[2]]);
+  const block = wholeBlock(shape);
   const spec = rfft3d(map.data, shape);
   // one whole-box buffer for every band: V8 had kept each band's own array until its next collection, 4.8 GB at 384³
   const pass = new Float32Array(spec.length);

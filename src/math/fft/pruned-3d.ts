@@ -51,6 +51,11 @@ export function prunedBlock(shape: Shape3, radius: readonly [number, number, num
   return { bins: Math.min(radius[0], shape[0] >> 1) + 1, keptY: keptIndices(shape[1], radius[1]), keptZ: keptIndices(shape[2], radius[2]) };
 }
 
+/** Every frequency of the box as a pruned block (its layout is then `rfft3d`'s half spectrum). */
+export function wholeBlock(shape: Shape3): PrunedBlock {
+  return prunedBlock(shape, [shape[0], shape[1], shape[2]]);
+}
+
 /** Work buffers for {@link prunedRfft3d} / {@link prunedIrfft3d} on `shape` and `block`. */
 export function prunedWork(shape: Shape3, block: PrunedBlock): PrunedWork {
   return { planeRows: new Float32Array(2 * shape[1] * block.bins), alongY: new Float32Array(2 * shape[2] * block.keptY.length * block.bins) };

@@ -5,7 +5,7 @@
  * @see shared/spec/occupy-algorithm.md §2, §4
  */
 import type { Shape3 } from '../../core/volume.js';
-import { type PrunedBlock, prunedBlock, prunedIrfft3d, prunedRfft3d } from './pruned-3d.js';
+import { prunedIrfft3d, prunedRfft3d, wholeBlock } from './pruned-3d.js';
 import { ensureScratch, getKiss, getPlan, pffftCan, scratchIn, scratchOut } from './wasm.js';
 
 /**
@@ -29,11 +29,6 @@ export const SEPARABLE_MIN_VOXELS = 256 ** 3;
 function useSeparable(shape: Shape3): boolean {
   const [nx, ny, nz] = shape;
   return nx * ny * nz >= SEPARABLE_MIN_VOXELS && pffftCan(nx, true) && pffftCan(ny, false) && pffftCan(nz, false);
-}
-
-/** Every frequency of the box, as a pruned block. */
-function wholeBlock(shape: Shape3): PrunedBlock {
-  return prunedBlock(shape, [shape[0], shape[1], shape[2]]);
 }
 
 // ---------------------------------------------------------------------------------------------

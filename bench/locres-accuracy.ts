@@ -7,6 +7,8 @@
  *  `random[:SEED0[:N]]` N cases drawn at random from seeds SEED0… and made the way the shared references were (`referenceStyleHalfMaps`, the calibration set since the second refit);
  *  `layout[:SEED0[:N]]` the same with `synth_halves128`'s layout (finest / mid / coarse / finest, `referenceLayoutCase`);
  *  `--fit-threshold [--sample-z Z]` (default Z the built-in 0.3) prints each case's zero-bias threshold and the fitted `t = a + b·ln C₀`;
+ *  `--domain-thresholds` prints each domain's zero-bias threshold (one threshold for the whole map, interpolated over nine runs) and
+ *  how well `a + b·ln C₀ + c·L` and the same plus `g·ln(d / d_global)` fit them (README *A threshold per shell*);
  *  `--ab a,b` runs with that rule instead of the built-in one; `--window-cap A` / `--window-factor F`: the
  *  default window capped at A Å / F × the global resolution instead of 6 × (issue 16: tried for the
  *  coarse random maps and not adopted, see the README's local-resolution section)).
@@ -33,6 +35,7 @@ import { fourDomainHalfMaps, randomLocresCase, referenceLayoutCase, referenceSty
 import { labelSummary } from '../src/resolution/label-summary.js';
 import { labelInterior } from '../src/resolution/accuracy.js';
 import { printTable } from './markdown-table.js';
+import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -195,6 +198,48 @@ if (process.argv.includes('--fit-threshold')) {
   const co = [0, 1, 2].map((j) => det(A.map((row, r) => row.map((v, q) => (q === j ? y[r] : v)))) / d0);
   const res3 = pts.map((p, i) => p[1] - (co[0] + co[1] * p[0] + co[2] * windowsA[i]));
   console.log(`fit with the window: a ${co[0].toFixed(4)}, b ${co[1].toFixed(4)}, c ${co[2].toFixed(5)} per Å (windows ${windowsA.map((v) => v.toFixed(1)).join(', ')} Å); residual rms ${Math.sqrt(res3.reduce((u, r) => u + r * r, 0) / m).toFixed(3)}, largest ${Math.max(...res3.map(Math.abs)).toFixed(3)}`);
+  process.exit(0);
+}
+
+if (process.argv.includes('--domain-thresholds')) {
+  // per domain, the one threshold at which the domain's median equals its truth (linear
+  // interpolation over the runs below; domains outside the range are listed, not fitted), then
+  // least-squares fits of those thresholds (issue 16, session 40: a threshold per shell)
+  const ts = [0.001, 0.03, 0.06, 0.1, 0.14, 0.19, 0.25, 0.32, 0.4];
+  const pts: { lnC0: number; windowA: number; lnRel: number; t: number }[] = [];
+  for (const c of cases) {
+    const base = localFsc(c.half1, c.half2, { mask: c.mask });
+    const windowA = base.windowVoxels * c.half1.voxelSizeA[0];
+    const labels = [...new Set(Array.from(c.labels).filter((v, i) => v > 0 && c.mask[i] > 0.5))].sort((x, y) => x - y);
+    const median = (v: number[]) => v.sort((x, y) => x - y)[v.length >> 1];
+    const truth = labels.map((l) => median(Array.from(c.truth).filter((_, i) => c.labels[i] === l && c.mask[i] > 0.5)));
+    const reads = ts.map((t) => {
+      const r = localFsc(c.half1, c.half2, { mask: c.mask, threshold: t, sampleThresholdZ: SAMPLE_THRESHOLD_Z, moleculeCentred: true });
+      return labels.map((l) => median(Array.from(r.resolution.data).filter((_, i) => c.labels[i] === l && c.mask[i] > 0.5)));
+    });
+    labels.forEach((l, j) => {
+      const col = reads.map((r) => r[j]);
+      let t = Number.NaN;
+      for (let q = 0; q + 1 < ts.length; q++) {
+        if (col[q] <= truth[j] && col[q + 1] >= truth[j]) {
+          t = ts[q] + ((truth[j] - col[q]) / (col[q + 1] - col[q] || 1)) * (ts[q + 1] - ts[q]);
+          break;
+        }
+      }
+      const row = { case: c.name, label: l, truthA: truth[j], globalA: base.globalResolutionA, c0: base.lowFrequencySnr, windowA, zeroBiasThreshold: Number.isFinite(t) ? t : null, readsA: col };
+      console.log(JSON.stringify(row));
+      if (Number.isFinite(t)) pts.push({ lnC0: Math.log(base.lowFrequencySnr), windowA, lnRel: Math.log(truth[j] / base.globalResolutionA), t });
+    });
+  }
+  // linear least squares by ml-levenberg-marquardt (a linear model converges in a few steps)
+  const fit = (withRel: boolean) => {
+    const model = ([a, b, cc, g]: number[]) => (k: number) => a + b * pts[k].lnC0 + cc * pts[k].windowA + (withRel ? g : 0) * pts[k].lnRel;
+    const r = levenbergMarquardt({ x: pts.map((_, k) => k), y: pts.map((p) => p.t) }, model, { initialValues: [0.2, 0.05, -0.005, 0], maxIterations: 200, errorTolerance: 1e-12, damping: 1e-3 });
+    const rms = Math.sqrt(r.parameterError / pts.length);
+    console.log(`t = ${r.parameterValues[0].toFixed(4)} + ${r.parameterValues[1].toFixed(4)}·ln C₀ + ${r.parameterValues[2].toFixed(5)}·L${withRel ? ` + ${r.parameterValues[3].toFixed(4)}·ln(d / d_global)` : ''}: rms ${rms.toFixed(4)} over ${pts.length} domains`);
+  };
+  fit(false);
+  fit(true);
   process.exit(0);
 }
 

@@ -16,7 +16,7 @@ import { nonZeroContentBox } from '../../src/math/non-zero-box.js';
 import { cutSubBox } from '../../src/resolution/sub-box.js';
 import { fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from '../../src/resolution/locres-uncertainty.js';
 import { fftFriendlySize, relionLocalResolution } from '../../src/resolution/relion-locres.js';
-import { halfMapPhantom } from '../../src/resolution/half-map-phantom.js';
+import { halfMapPhantom, referenceStyleHalfMaps } from '../../src/resolution/half-map-phantom.js';
 import { hannBroadeningCorrection } from '../../src/resolution/local-fsc.js';
 import { padVolume } from '../helpers/zero-padding.js';
 
@@ -156,6 +156,30 @@ describe('pre-whitening of half maps low-passed at their finest resolution (empt
     // 13–19 are the padded box's 18–27)
     const f = fourierShellCorrelation(...prewhitenHalfMaps(p1, p2));
     for (let k = 19; k < 28; k++) assert.ok(Math.abs(f.fsc[k]) < 4 / Math.sqrt(f.count[k]), `shell ${k}: FSC ${f.fsc[k]}`);
+  });
+});
+
+describe('empty shells of half maps low-passed, then cropped in real space', () => {
+  before(loadFft);
+  // made as the references are (64³ at 1.2 Å, finest domain 3 Å: nothing beyond it), then cut to
+  // 64 × 56 × 60: the box is no longer periodic and its edge fills every shell to 1e-6–1e-5 of
+  // the strongest; a Hann window over the box takes the edge away
+  it('are found through a Hann window over the box; with noise to Nyquist, none', () => {
+    const p = referenceStyleHalfMaps(1.2, [3, 4.5, 6, 3], 3, 7, { box: 64 });
+    const crop = (v: Volume) => cutSubBox(v.data, v.shape, { lo: [0, 4, 2], hi: [63, 59, 61] }, v.voxelSizeA);
+    const nyquist = 0.5 / 1.2;
+    const whole = emptyBeyondA(emptyShells(p.half1, p.half2), nyquist);
+    const cropped = emptyBeyondA(emptyShells(crop(p.half1), crop(p.half2)), nyquist);
+    // measured: 2.90 Å whole, 2.60 Å cropped (Nyquist 2.4 Å); before, none found when cropped
+    assert.ok(whole !== undefined && Math.abs(whole - 2.9) < 0.1, `whole box: empty beyond ${whole} Å`);
+    assert.ok(cropped !== undefined && cropped > 2.45 && cropped <= whole, `cropped: empty beyond ${cropped} Å`);
+    // the same with white noise at 1 % of the half maps' SD added to one half: nothing is empty
+    const g = gaussianSampler(mulberry32(5));
+    let ss = 0;
+    for (const v of p.half1.data) ss += v * v;
+    const sd = Math.sqrt(ss / p.half1.data.length);
+    const noisy = { ...p.half1, data: p.half1.data.map((v) => v + 0.01 * sd * g()) };
+    assert.equal(emptyBeyondA(emptyShells(crop(noisy), crop(p.half2)), nyquist), undefined);
   });
 });
 

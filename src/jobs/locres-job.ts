@@ -297,7 +297,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       ...(o.method === 'localfsc'
         ? [
             ...(o.relion ? [`Pinned windows     : ${stats.pinnedWindows} of ${stats.points} never fell below 0.143 (RELION then reports Nyquist)`] : [`Global resolution  : ${Number(stats.globalResolutionA).toFixed(2)} Å (FSC 0.143${o.mask ? ', soft-masked' : ''})`]),
-            ...(stats.emptyBeyondA !== undefined ? [`Half maps' content : nothing beyond ${Number(stats.emptyBeyondA).toFixed(2)} Å (low-passed: float round-off only); those shells were filled with noise before the windows were cut, so no value is much finer than that`] : []),
+            ...(stats.emptyBeyondA !== undefined ? [`Half maps' content : nothing beyond ${Number(stats.emptyBeyondA).toFixed(2)} Å (low-passed: float round-off only, or the leak of a box cropped after the low-pass); those shells were filled with noise before the windows were cut, so no value is much finer than that`] : []),
             `Windows evaluated  : ${stats.points}${stats.moleculeCentredPoints !== undefined ? `, ${stats.moleculeCentredPoints} centred on the molecule (these alone carry the grid median and the interpolation${stats.moleculeCentredPoints === 0 ? '; none found, so every window does' : ''})` : ''}`,
             `Outside the mask   : ${o.lowestResolution} Å (background)`,
           ]

@@ -369,8 +369,8 @@ export interface LocalFscResult {
   /** Whether the halves were pre-whitened. */
   whitened: boolean;
   /**
-   * When the half maps hold nothing beyond some resolution (low-passed: float round-off only,
-   * `prewhiten.ts`), that resolution in Å; those shells were filled with noise before the windows
+   * When the half maps hold nothing beyond some resolution (low-passed: float round-off only, or
+   * the leak of a box cropped after the low-pass; `prewhiten.ts`), that resolution in Å; those shells were filled with noise before the windows
    * were cut, so no reading can be much finer. Undefined with noise to Nyquist or without whitening.
    */
   emptyBeyondA?: number;

@@ -370,8 +370,9 @@ export interface LocalFscResult {
   whitened: boolean;
   /**
    * When the half maps hold nothing beyond some resolution (low-passed: float round-off only, or
-   * the leak of a box cropped after the low-pass; `prewhiten.ts`), that resolution in Å; those shells were filled with noise before the windows
-   * were cut, so no reading can be much finer. Undefined with noise to Nyquist or without whitening.
+   * the leak of a box cropped after the low-pass; `prewhiten.ts`), that resolution in Å; those
+   * shells were filled with noise before the windows were cut, so no reading can be much finer.
+   * Undefined with noise to Nyquist or without whitening.
    */
   emptyBeyondA?: number;
   /** Whether the grid values were replaced by their neighbourhood median (`gridMedian`). */

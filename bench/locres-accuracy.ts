@@ -210,12 +210,13 @@ if (process.argv.includes('--domain-thresholds')) {
   for (const c of cases) {
     const base = localFsc(c.half1, c.half2, { mask: c.mask });
     const windowA = base.windowVoxels * c.half1.voxelSizeA[0];
-    const labels = [...new Set(Array.from(c.labels).filter((v, i) => v > 0 && c.mask[i] > 0.5))].sort((x, y) => x - y);
-    const median = (v: number[]) => v.sort((x, y) => x - y)[v.length >> 1];
-    const truth = labels.map((l) => median(Array.from(c.truth).filter((_, i) => c.labels[i] === l && c.mask[i] > 0.5)));
+    // per-label medians inside the mask, as the domain medians of every table here
+    const truthRows = labelSummary(c.truth, c.labels, c.mask);
+    const labels = truthRows.map((row) => row.label);
+    const truth = truthRows.map((row) => row.medianA);
     const reads = ts.map((t) => {
       const r = localFsc(c.half1, c.half2, { mask: c.mask, threshold: t, sampleThresholdZ: SAMPLE_THRESHOLD_Z, moleculeCentred: true });
-      return labels.map((l) => median(Array.from(r.resolution.data).filter((_, i) => c.labels[i] === l && c.mask[i] > 0.5)));
+      return labelSummary(r.resolution.data, c.labels, c.mask).map((row) => row.medianA);
     });
     labels.forEach((l, j) => {
       const col = reads.map((r) => r[j]);

@@ -1,7 +1,9 @@
 /**
  * Local-resolution accuracy against ground truth (a measurement, not a test):
  * `node --import tsx bench/locres-accuracy.ts [--cases all|halves|synthetic] [--methods localfsc,relion,monores]
- *  [--threshold T] [--window-a A] [--step N] [--z Z] [--only i,j]` (`--only`: synthetic cases by index;
+ *  [--threshold T] [--window-a A] [--step N] [--z Z] [--only i,j]` (`--methods …,relion313` also runs RELION 3.1.3's own
+ *  `relion_postprocess --locres --locres_sampling 10` (Debian's package; minutes a case) and gives the four figures against it and
+ *  the `--relion` reproduction's distance from it; `--only`: synthetic cases by index;
  *  `--no-grid-median` / `--no-broadening` turn off localFsc's grid median / Hann broadening correction; `--cases heldout` six cases not used to fit the SNR-aware threshold, `all-heldout` both sets,
  *  `validation` four more, `everything` all of them, `fresh` / `fresh2` eight / six random ones, never fitted on;
  *  `random[:SEED0[:N]]` N cases drawn at random from seeds SEED0… and made the way the shared references were (`referenceStyleHalfMaps`, the calibration set since the second refit);
@@ -21,9 +23,11 @@
  * at least one window radius inside a domain (local FSC), and the run time. "relion" is our
  * `--relion` emulation (sampling 10 Å); on synth_halves128 RELION's own output is listed too.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readMrc } from '../src/io/mrc/index.js';
+import { readMrc, writeMrc } from '../src/io/mrc/index.js';
 import { loadFft } from '../src/math/fft.js';
 import { pearson } from '../src/math/statistics.js';
 import type { Volume } from '../src/core/volume.js';
@@ -245,11 +249,13 @@ if (process.argv.includes('--domain-thresholds')) {
 }
 
 const verdicts: boolean[] = [];
+const verdictsOwn: boolean[] = [];
 for (const c of cases) {
   const rows: string[][] = [];
   const a = c.half1.voxelSizeA[0];
   if (c.relionOwn) rows.push(row('RELION 3.1.3 (its own map)', c, c.relionOwn, 2 * a, 153));
   let globalA: number | undefined;
+  let reproduction: Float32Array | undefined;
   if (methods.includes('localfsc')) {
     const t0 = performance.now();
     let w: number | undefined;
@@ -281,7 +287,25 @@ for (const c of cases) {
   if (methods.includes('relion')) {
     const t0 = performance.now();
     const r = relionLocalResolution(c.half1, c.half2, { samplingA: 10, mask: c.mask });
+    reproduction = r.resolution.data;
     rows.push(row('--relion --locres-sampling 10', c, r.resolution.data, 2 * a, (performance.now() - t0) / 1000));
+  }
+  let relion313: Float32Array | undefined;
+  if (methods.includes('relion313')) {
+    // RELION 3.1.3 itself (Debian's package, as CI installs it), run on the same half maps as the
+    // shared reference was made: relion_postprocess --locres --locres_sampling 10, no mask
+    const work = mkdtempSync(join(tmpdir(), 'occupy-locres-relion-'));
+    try {
+      await writeMrc(join(work, 'h1.mrc'), c.half1);
+      await writeMrc(join(work, 'h2.mrc'), c.half2);
+      const t0 = performance.now();
+      execFileSync('relion_postprocess', ['--i', 'h1.mrc', '--i2', 'h2.mrc', '--angpix', String(a), '--locres', '--locres_sampling', '10', '--o', 'pp'], { cwd: work, stdio: 'ignore' });
+      const s = (performance.now() - t0) / 1000;
+      relion313 = (await readMrc(join(work, 'pp_locres.mrc'))).volume.data;
+      rows.push(row('RELION 3.1.3 relion_postprocess --locres', c, relion313, 2 * a, s));
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   }
   if (methods.includes('monores')) {
     const t0 = performance.now();
@@ -306,6 +330,22 @@ for (const c of cases) {
     verdicts.push(ok.every(Boolean));
     console.log(`four figures (MAE ≤ 0.85 × reproduction, |bias| ≤ 0.3 Å, r ≥ reproduction, ≤ 2 % finest): ${ok.map((v) => (v ? 'met' : 'missed')).join(', ')}`);
   }
+  // the same figures against RELION 3.1.3 itself, and how far the reproduction is from it
+  const own = rows.find((r) => r[0].startsWith('RELION 3.1.3'));
+  if (ours && own) {
+    const finestTruth = Math.min(...Array.from(c.truth).filter((v, i) => c.mask[i] > 0.5)) <= 2 * a * 1.001;
+    const ok = [Number(ours[1]) <= 0.85 * Number(own[1]), Math.abs(Number(ours[2])) <= 0.3, Number(ours[3]) >= Number(own[3]), finestTruth || Number(ours[4]) <= 2];
+    verdictsOwn.push(ok.every(Boolean));
+    console.log(`four figures against RELION 3.1.3 itself: ${ok.map((v) => (v ? 'met' : 'missed')).join(', ')}`);
+  }
+  relion313 ??= c.relionOwn;
+  if (relion313 && reproduction) {
+    const d: number[] = [];
+    for (let i = 0; i < c.mask.length; i++) if (c.mask[i] > 0.5) d.push(Math.abs(reproduction[i] - relion313[i]));
+    d.sort((x, y) => x - y);
+    console.log(`--relion reproduction against RELION 3.1.3 inside the mask: median |difference| ${d[d.length >> 1].toFixed(2)} Å, 90th percentile ${d[Math.floor(0.9 * (d.length - 1))].toFixed(2)} Å`);
+  }
 }
+if (verdictsOwn.length) console.log(`cases meeting all four figures against RELION 3.1.3 itself: ${verdictsOwn.filter(Boolean).length} of ${verdictsOwn.length}`);
 if (verdicts.length) console.log(`\ncases meeting all four figures: ${verdicts.filter(Boolean).length} of ${verdicts.length}`);
 

@@ -323,7 +323,8 @@ export function relionLocalResolution(half1: Volume, half2: Volume, options: Rel
         }
       }
     }
-    if ((ci + 1) % 16 === 0) progress((ci + 1) / centres.length);
+    // (a whole-box window of 128³ or more takes a tenth of a second or longer: report each one)
+    if (P >= 128 || (ci + 1) % 16 === 0) progress((ci + 1) / centres.length);
   });
   progress(1);
 

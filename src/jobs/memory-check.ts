@@ -21,10 +21,13 @@ export const LOCAL_FSC_MEMORY = { bytesPerVoxel: 30, fixedBytes: 450e6 } as cons
 
 /**
  * Peak memory of `occupy locres --relion` (RELION 3.1's `--locres`, default sampling 25 Å), bytes
- * per voxel of one half map's box plus a fixed part. Measured with GNU time's peak RSS on the same
- * phantom with its mask (2026-12-03): 256³ 0.70 GB (34 s), 384³ 1.73 GB (56 s), 512³ 3.79 GB (122 s).
+ * per voxel of one half map's box plus a fixed part. Measured with GNU time's peak RSS (KiB × 1024,
+ * GB = 10⁹ bytes) on the bench's half-map phantom with its mask, after each window came to be
+ * transformed in the whole box as RELION does (two whole-box spectra more; session 41): 256³
+ * 0.89 GB (69 s), 384³ 2.46 GB (275 s, with another job running), 512³ 5.45 GB (536 s). Before,
+ * with window-sized Fourier boxes: 0.70 / 1.73 / 3.79 GB (28 bytes per voxel + 0.30 GB).
  */
-export const RELION_LOCRES_MEMORY = { bytesPerVoxel: 28, fixedBytes: 300e6 } as const;
+export const RELION_LOCRES_MEMORY = { bytesPerVoxel: 39, fixedBytes: 240e6 } as const;
 
 /**
  * Peak memory of `occupy locres --method monores` with half maps, bytes per voxel of one half

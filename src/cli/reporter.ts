@@ -30,16 +30,21 @@ export class Reporter {
   private readonly t0 = performance.now();
   private phaseStart = performance.now();
   private held: string[] = [];
+  private lastInterim = performance.now();
 
   /**
    * @param verbosity `quiet` prints only errors and result-invalidating warnings
    * @param stream where everything goes (stderr)
    * @param style `--progress` (default `auto`)
+   * @param interimEveryS with `lines` or `json`, a phase still running after this many seconds gets
+   *   a line with its percentage, and again after each further interval (default 30; the reading
+   *   and checking of the input never does, see `HELD_PHASES`)
    */
   constructor(
     readonly verbosity: Verbosity,
     private readonly stream: NodeJS.WriteStream = process.stderr,
     style: ProgressStyle = 'auto',
+    private readonly interimEveryS = 30,
   ) {
     this.style = style === 'auto' ? (stream.isTTY === true ? 'bar' : 'lines') : style;
   }
@@ -47,7 +52,9 @@ export class Reporter {
   /**
    * A progress update of a long job. With `bar`, one line redrawn in place; with `lines` or `json`,
    * one line when a phase finishes (that is, when the next one starts, or at {@link finish}) giving
-   * the phase, its seconds and the seconds since the start; nothing with `--quiet` or `none`.
+   * the phase, its seconds and the seconds since the start, and a line with the phase's percentage
+   * every `interimEveryS` while it runs (a 512³ `locres --relion` is one phase of minutes); nothing
+   * with `--quiet` or `none`.
    */
   progress(phase: string, fraction: number): void {
     if (this.verbosity === 'quiet' || this.style === 'none') return;
@@ -64,10 +71,26 @@ export class Reporter {
       this.lastPhase = phase;
       return;
     }
-    if (phase === this.lastPhase) return;
+    if (phase === this.lastPhase) {
+      const now = performance.now();
+      if (HELD_PHASES.has(phase) || now - this.lastInterim < 1000 * this.interimEveryS) return;
+      this.lastInterim = now;
+      // a later phase is running, so the input was read and checked: its held lines go first
+      for (const h of this.held) this.stream.write(h);
+      this.held = [];
+      const elapsed = (now - this.t0) / 1000;
+      const seconds = (now - this.phaseStart) / 1000;
+      this.stream.write(
+        this.style === 'json'
+          ? JSON.stringify({ phase, fraction: round3(fraction), seconds: round3(seconds), elapsedS: round3(elapsed), running: true }) + '\n'
+          : `[${elapsed.toFixed(1).padStart(6)} s] ${phase} ${pct} % (${seconds.toFixed(1)} s so far)\n`,
+      );
+      return;
+    }
     this.endPhase();
     this.lastPhase = phase;
     this.phaseStart = performance.now();
+    this.lastInterim = this.phaseStart;
   }
 
   /**

@@ -31,13 +31,15 @@ export interface RelionLocresOptions {
    */
   mask?: Float32Array;
   /**
-   * Edge of the Fourier box of each window (even, at least the window's support; default the box
-   * edge n, as RELION transforms it: exact). A smaller box samples each window's transform at
+   * Edge of the Fourier box of each window (even or the box edge, at least the window's support;
+   * default the box edge n, as RELION transforms it: exact). A smaller box samples each window's transform at
    * `k/P` and interpolates its FSC at RELION's shells `i/n`, which reads finer than RELION where
    * the FSC falls steeply (it did so by default until session 41): on reference-style phantoms
    * (96³, median inside the mask, smallest FFT-friendly P holding the window) −0.17 Å at 1 Å
    * voxels, −0.65 Å at 1.43 Å, −1.12 Å at 1.5 Å; synth_halves128 (128³, 1 Å, P = 32) 0.10 Å from
-   * RELION's own map, a 128³ phantom at 1.43 Å 1.09 Å. Tenfold faster and only for exploration.
+   * RELION's own map, a 128³ phantom at 1.43 Å 1.09 Å. About seven times faster at 128³ and only
+   * for exploration. When the window's support is larger than the box, the default is the
+   * smallest FFT-friendly box holding the support.
    */
   fftBox?: number;
   /** Seed of the phase randomisation (RELION's `--random_seed`, default 0; glibc's `rand()` as RELION draws it, `math/relion-random.ts`). */
@@ -102,9 +104,10 @@ export function fftFriendlySize(n: number): number {
  * RELION's own sequence (glibc `rand()`, `math/relion-random.ts`, through `fsc-corrected.ts`
  * `randomisePhasesBeyond`): the map is RELION 3.1.3's (synth_halves128: median |difference| 0.000 Å,
  * 90th percentile 0.00 Å inside the mask; a 96³ phantom at 1.43 Å: 0.00 Å). The one difference:
- * with a `mask` only the windows reaching it are evaluated (values inside it are unchanged), which
- * is where the time goes (synth_halves128 with its mask: 314 windows, 52 s against RELION's
- * 153–180 s for all of them). A smaller `fftBox` is faster but reads finer than RELION (see there).
+ * with a `mask` only the windows reaching it are evaluated (values inside it are unchanged), and the
+ * transforms skip the zero rows and planes around each window's support (synth_halves128 with its
+ * mask: 314 windows in 10 s, against RELION's 153–180 s for all of its windows). A smaller
+ * `fftBox` is faster but reads finer than RELION (see there).
  *
  * @param half1 first half map; cubic box; not modified
  * @param half2 second half map, same box and voxel size
@@ -134,8 +137,9 @@ export function relionLocalResolution(half1: Volume, half2: Volume, options: Rel
   const Rp = R + E;
   const reach = Math.ceil(Rp);
   const L = 2 * reach + 1;
+  // (odd boxes too: a 47³ phantom gives RELION's map exactly at P = 47, 0.38 Å off at 48)
   const P = options.fftBox ?? (L <= n ? n : fftFriendlySize(L));
-  if (!Number.isInteger(P) || P < L || P % 2 !== 0) throw new RangeError(`fftBox must be an even integer >= the window support ${L}, got ${P}`);
+  if (!Number.isInteger(P) || P < L || (P % 2 !== 0 && P !== n)) throw new RangeError(`fftBox must be an even integer (or the box edge) >= the window support ${L}, got ${P}`);
   const randomizeShell = Math.trunc((n * a) / randomizeAtA);
   const progress = options.onProgress ?? (() => {});
 

@@ -218,7 +218,7 @@ describe('RELION --locres parts', () => {
     const v = noise([16, 16, 18], 1);
     assert.throws(() => relionLocalResolution(v, v), /--relion needs a cubic box/);
     const c = noise([32, 32, 32], 1);
-    assert.throws(() => relionLocalResolution(c, c, { samplingA: 10, fftBox: 20 }), /fftBox must be an even integer >= the window support 31/);
+    assert.throws(() => relionLocalResolution(c, c, { samplingA: 10, fftBox: 20 }), /fftBox must be an even integer \(or the box edge\) >= the window support 31/);
   });
 });
 

@@ -7,7 +7,7 @@
  * @see RELION 3.1 `src/postprocessing.cpp`, `Postprocessing::run_locres` and `calculateFSCtrue`
  */
 import type { Volume } from '../core/volume.js';
-import { cfftAxis, indexRange, rfftRows } from '../math/fft.js';
+import { cornerRfft3d, cornerWork } from '../math/fft.js';
 import { relionPhaseSampler } from '../math/relion-random.js';
 import { randomisePhasesBeyond } from './fsc-corrected.js';
 import { quantileByRank } from '../math/select.js';
@@ -209,23 +209,30 @@ export function relionLocalResolution(half1: Volume, half2: Volume, options: Rel
   }
   const nShP = (P >> 1) + 1;
   const nShN = half + 1;
-  // The window's support fills only the L³ corner of the P³ box, so its transform skips the zero
-  // rows and planes: real FFTs of the L·L non-zero X rows, complex FFTs along Y of the L non-zero
-  // planes (L given samples, P out), then along Z (L given planes, P out); the layout is rfft3d's,
-  // `(kz·P + ky)·hp + h`. Two blocks, filled first with the halves, then with the randomised ones.
-  const cubes = [0, 1].map(() => new Float32Array(L * L * P));
-  const planeRows = new Float32Array(2 * L * hp);
-  const alongY = new Float32Array(2 * L * P * hp);
-  const firstL = indexRange(L);
-  const allP = indexRange(P);
+  // The window's support fills only the L³ corner of the P³ box, whose transform skips the zero
+  // rows and planes (cornerRfft3d). Two corners, filled first with the halves, then with the
+  // randomised ones; two spectra, reused by every window.
+  const corners = [0, 1].map(() => new Float32Array(L * L * P));
+  const work = cornerWork(P, L);
   const spectra = [0, 1].map(() => new Float32Array(2 * P * P * hp));
-  const supportRfft = (c: number): Float32Array => {
-    const block = cubes[c];
-    for (let z = 0; z < L; z++) {
-      rfftRows(block.subarray(z * L * P, (z + 1) * L * P), P, L, hp, planeRows);
-      cfftAxis(planeRows, 1, hp, P, firstL, allP, false, alongY.subarray(2 * z * P * hp, 2 * (z + 1) * P * hp));
+  const transform = (c: number): Float32Array => cornerRfft3d(corners[c], work, spectra[c]);
+  // the window centred on (cx, cy, cz) times `src`, into corner c (zero beyond the box, as RELION's mask ends there)
+  const fill = (c: number, src: Float32Array, cx: number, cy: number, cz: number) => {
+    const dst = corners[c];
+    for (let k = 0; k < L; k++) {
+      const z = cz - reach + k;
+      for (let j = 0; j < L; j++) {
+        const y = cy - reach + j;
+        const o = (k * L + j) * P;
+        const wo = (k * L + j) * L;
+        const inside = z >= 0 && z < n && y >= 0 && y < n;
+        const so = (z * n + y) * n;
+        for (let i = 0; i < L; i++) {
+          const x = cx - reach + i;
+          dst[o + i] = inside && x >= 0 && x < n ? src[so + x] * win[wo + i] : 0;
+        }
+      }
     }
-    return cfftAxis(alongY, 1, P * hp, P, firstL, allP, false, spectra[c]);
   };
   const num = new Float64Array(nShP);
   const den1 = new Float64Array(nShP);
@@ -263,30 +270,12 @@ export function relionLocalResolution(half1: Volume, half2: Volume, options: Rel
 
   let pinned = 0;
   centres.forEach(([cx, cy, cz], ci) => {
-    // cut the windowed support into the P boxes (zero beyond the box, as RELION's mask ends there)
-    const fill = (c: number, src: Float32Array) => {
-      const dst = cubes[c];
-      for (let k = 0; k < L; k++) {
-        const z = cz - reach + k;
-        for (let j = 0; j < L; j++) {
-          const y = cy - reach + j;
-          const o = (k * L + j) * P;
-          const wo = (k * L + j) * L;
-          const inside = z >= 0 && z < n && y >= 0 && y < n;
-          const so = (z * n + y) * n;
-          for (let i = 0; i < L; i++) {
-            const x = cx - reach + i;
-            dst[o + i] = inside && x >= 0 && x < n ? src[so + x] * win[wo + i] : 0;
-          }
-        }
-      }
-    };
-    fill(0, half1.data);
-    fill(1, half2.data);
-    shellFsc(supportRfft(0), supportRfft(1), fscP[0]);
-    fill(0, p1);
-    fill(1, p2);
-    shellFsc(supportRfft(0), supportRfft(1), fscP[1]);
+    fill(0, half1.data, cx, cy, cz);
+    fill(1, half2.data, cx, cy, cz);
+    shellFsc(transform(0), transform(1), fscP[0]);
+    fill(0, p1, cx, cy, cz);
+    fill(1, p2, cx, cy, cz);
+    shellFsc(transform(0), transform(1), fscP[1]);
     if (P === n) {
       fscN[0].set(fscP[0]);
       fscN[1].set(fscP[1]);

@@ -1,6 +1,6 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadFft, rfft3d, irfft3d, clearFftCache, rfftRows, irfftRows, cfftAxis, pffftCan } from '../../src/math/fft.js';
+import { loadFft, rfft3d, irfft3d, clearFftCache, rfftRows, irfftRows, cfftAxis, pffftCan, cornerRfft3d, cornerWork } from '../../src/math/fft.js';
 import type { Shape3 } from '../../src/core/volume.js';
 import { naiveDft3d, randomMap } from './reference.js';
 
@@ -335,5 +335,38 @@ describe('batched 1D transforms (pruned 3D building blocks)', () => {
     assert.throws(() => rfftRows(new Float32Array(8), 8, 1, 6), /bins must be in 1\.\.floor\(n\/2\)\+1 = 5, got 6/);
     assert.throws(() => rfftRows(new Float32Array(7), 8, 1, 2), /length >= rows\*n = 8, got 7/);
     assert.throws(() => cfftAxis(new Float32Array(8), 1, 1, 4, Int32Array.from([0, 4]), Int32Array.from([0]), false), /index 4 outside 0\.\.3/);
+  });
+});
+
+describe('cornerRfft3d (a cube that is zero outside its corner)', () => {
+  before(async () => {
+    await loadFft();
+  });
+
+  for (const [p, l] of [[48, 21], [47, 19], [32, 32], [20, 1]] as const) {
+    test(`equals rfft3d of the whole ${p}³ cube with a ${l}³ corner`, () => {
+      const corner = new Float32Array(l * l * p);
+      const cube = new Float32Array(p * p * p);
+      const values = randomMap([l, l, l], 7 + p);
+      for (let z = 0; z < l; z++) for (let y = 0; y < l; y++) for (let x = 0; x < l; x++) {
+        const v = values[(z * l + y) * l + x];
+        corner[(z * l + y) * p + x] = v;
+        cube[(z * p + y) * p + x] = v;
+      }
+      const want = rfft3d(cube, [p, p, p]);
+      const got = cornerRfft3d(corner, cornerWork(p, l));
+      assert.equal(got.length, want.length);
+      let err = 0, peak = 0;
+      for (let i = 0; i < want.length; i++) {
+        err = Math.max(err, Math.abs(got[i] - want[i]));
+        peak = Math.max(peak, Math.abs(want[i]));
+      }
+      assert.ok(err <= 1e-5 * peak, `largest difference ${err} of ${peak}`);
+    });
+  }
+
+  test('checks its sizes', () => {
+    assert.throws(() => cornerWork(16, 17), /corner edge must be an integer in 1..16, got 17/);
+    assert.throws(() => cornerRfft3d(new Float32Array(10), cornerWork(16, 4)), /corner length must be L\*L\*P = 256, got 10/);
   });
 });

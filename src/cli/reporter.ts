@@ -76,8 +76,7 @@ export class Reporter {
       if (HELD_PHASES.has(phase) || now - this.lastInterim < 1000 * this.interimEveryS) return;
       this.lastInterim = now;
       // a later phase is running, so the input was read and checked: its held lines go first
-      for (const h of this.held) this.stream.write(h);
-      this.held = [];
+      this.flushHeld();
       const elapsed = (now - this.t0) / 1000;
       const seconds = (now - this.phaseStart) / 1000;
       this.stream.write(
@@ -121,8 +120,7 @@ export class Reporter {
       this.held.push(line);
       return;
     }
-    for (const h of this.held) this.stream.write(h);
-    this.held = [];
+    this.flushHeld();
     this.stream.write(line);
   }
 
@@ -134,9 +132,14 @@ export class Reporter {
       return;
     }
     this.endPhase();
+    this.flushHeld();
+    this.lastPhase = 'done';
+  }
+
+  /** Write the held lines of the input's phases (read, diagnostics), in order, and forget them. */
+  private flushHeld(): void {
     for (const h of this.held) this.stream.write(h);
     this.held = [];
-    this.lastPhase = 'done';
   }
 
   /** Erase an unfinished progress line (before an error message is printed); held phase lines are dropped. */

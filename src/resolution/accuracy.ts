@@ -44,6 +44,32 @@ export function accuracyFigures(estimateA: ArrayLike<number>, truthA: ArrayLike<
   return { maeA: abs / diffs.length, medianBiasA: diffs[diffs.length >> 1], r: pearson(estimateA, truthA, keep), voxels: diffs.length };
 }
 
+/** How far two local-resolution maps are apart: quantiles of |a − b| over the selected voxels. */
+export interface MapDifference {
+  /** Median |a − b|, Å (the value of rank `floor(count/2)`). */
+  medianA: number;
+  /** 90th percentile of |a − b|, Å (the value of rank `floor(0.9·count)`). */
+  p90A: number;
+}
+
+/**
+ * Median and 90th percentile of |a − b| where `select` > 0.5 (e.g. a reproduction against the
+ * program it reproduces, inside the mask).
+ * @param a first map, Å; length N (index (z*ny+y)*nx+x)
+ * @param b second map, Å, same layout
+ * @param select selection, same layout
+ * @throws RangeError when lengths differ or nothing is selected
+ */
+export function mapDifference(a: ArrayLike<number>, b: ArrayLike<number>, select: ArrayLike<number>): MapDifference {
+  const n = a.length;
+  if (b.length !== n || select.length !== n) throw new RangeError(`mapDifference: lengths differ (${n}, ${b.length}, ${select.length})`);
+  const d: number[] = [];
+  for (let i = 0; i < n; i++) if (select[i] > 0.5) d.push(Math.abs(a[i] - b[i]));
+  if (d.length === 0) throw new RangeError('mapDifference: no voxel selected');
+  d.sort((x, y) => x - y);
+  return { medianA: d[d.length >> 1], p90A: d[Math.floor(0.9 * d.length)] };
+}
+
 /**
  * Spearman rank correlation of two equally long series (average ranks for ties): the Pearson
  * correlation of their ranks.

@@ -16,6 +16,7 @@ import { loadFft } from '../../src/math/fft.js';
 import { readMrc, writeMrc } from '../../src/io/mrc/index.js';
 import { halfMapPhantom, referenceStyleHalfMaps, type HalfMapPhantom } from '../../src/resolution/half-map-phantom.js';
 import { relionLocalResolution } from '../../src/resolution/relion-locres.js';
+import { mapDifference } from '../../src/resolution/accuracy.js';
 
 const HAVE_RELION = spawnSync('relion_postprocess', ['--version'], { encoding: 'utf8' }).status === 0;
 
@@ -42,10 +43,8 @@ describe('--relion against relion_postprocess --locres (RELION 3.1.3) at other v
     assert.equal(r.status, 0, r.stderr);
     const theirs = (await readMrc(join(dir, `${tag}_locres.mrc`))).volume.data;
     const ours = relionLocalResolution(p.half1, p.half2, { samplingA, mask: p.mask });
-    const d: number[] = [];
-    for (let i = 0; i < p.mask.length; i++) if (p.mask[i] > 0.5) d.push(Math.abs(ours.resolution.data[i] - theirs[i]));
-    d.sort((x, y) => x - y);
-    return { med: d[d.length >> 1], p90: d[Math.floor(0.9 * (d.length - 1))], fftBox: ours.fftBox };
+    const { medianA, p90A } = mapDifference(ours.resolution.data, theirs, p.mask);
+    return { med: medianA, p90: p90A, fftBox: ours.fftBox };
   }
 
   for (const a of [1.43, 1.2]) {

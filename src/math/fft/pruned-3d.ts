@@ -1,10 +1,10 @@
 /**
  * Pruned 3D real transforms: the forward transform computes, and the inverse takes, only a block
- * of low frequencies (and {@link cornerRfft3d}: a forward transform of a cube that is zero outside
- * its corner) (every X bin below `bins`, the kept Y and Z positions), with the passes run
+ * of low frequencies (every X bin below `bins`, the kept Y and Z positions), with the passes run
  * plane by plane so that the largest buffer is the Y-pruned block. For code that needs the map
  * band-limited, several times (a low-pass, the bands of a local sharpening), at a fraction of the
- * cost and memory of whole-box transforms (kissfft has no pruned N-D transform).
+ * cost and memory of whole-box transforms (kissfft has no pruned N-D transform). Input-pruned too:
+ * {@link cornerRfft3d} transforms a cube that is zero outside its corner.
  */
 import type { Shape3 } from '../../core/volume.js';
 import { cfftAxis, irfftRows, rfftRows } from './rows.js';

@@ -155,7 +155,7 @@ export function freshOccResCases(count: number, seed: number): NamedPhantom[] {
  * Random phantoms made as `synth_flex128` is (validation, never tuning): domains 1 and 3 fully
  * occupied, domain 3 flexible (rms hinge 10–14°), domain 2 at 0.4–0.8 and domain 4 at 0.3–0.6,
  * one resolution drawn from `resolutionA` (default 3.5–5 Å; `--flexlike-res 5:6.5` for the coarser
- * family of the README); voxel sizes 0.9–1.5 Å; box ≈ 125 Å.
+ * family of docs/decomposition.md); voxel sizes 0.9–1.5 Å; box ≈ 125 Å.
  */
 export function freshFlexLikeCases(count: number, seed: number, resolutionA: readonly [number, number] = [3.5, 5]): NamedPhantom[] {
   return familyCases(count, seed, 43, 'flexlike', (u, voxelSizeA) => {

@@ -10,10 +10,10 @@
  *  `layout[:SEED0[:N]]` the same with `synth_halves128`'s layout (finest / mid / coarse / finest, `referenceLayoutCase`);
  *  `--fit-threshold [--sample-z Z]` (default Z the built-in 0.3) prints each case's zero-bias threshold and the fitted `t = a + b·ln C₀`;
  *  `--domain-thresholds` prints each domain's zero-bias threshold (one threshold for the whole map, interpolated over nine runs) and
- *  how well `a + b·ln C₀ + c·L` and the same plus `g·ln(d / d_global)` fit them (README *A threshold per shell*);
+ *  how well `a + b·ln C₀ + c·L` and the same plus `g·ln(d / d_global)` fit them (docs/local-resolution.md *A threshold per shell*);
  *  `--ab a,b` runs with that rule instead of the built-in one; `--window-cap A` / `--window-factor F`: the
  *  default window capped at A Å / F × the global resolution instead of 6 × (issue 16: tried for the
- *  coarse random maps and not adopted, see the README's local-resolution section)).
+ *  coarse random maps and not adopted, see docs/local-resolution.md)).
  *
  * Cases: `../shared/reference/synth_halves128` (with RELION 3.1.3's own map as a row), and
  * synthetic half maps from `src/resolution/half-map-phantom.ts` with voxel sizes 0.9–1.5 Å,

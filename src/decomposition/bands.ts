@@ -21,8 +21,8 @@ export interface Band {
  * 0.4): at the 30 Å band a 12 Å window took in the neighbours' energy, so a partly occupied domain
  * with a high B from a coarse resolution (the wide fit is blended in where B is high) read its full
  * neighbours: on 24 phantoms made as `synth_occres128` is (3–4.5 Å and 6–8 Å pairs, occupancy
- * 0.3–0.7 next to 1) four coarse partial domains read 0.17–0.20 high, none with 0.3 (README,
- * "Occupancy or flexibility?").
+ * 0.3–0.7 next to 1) four coarse partial domains read 0.17–0.20 high, none with 0.3
+ * (docs/decomposition.md, "Wide windows and two smoothing passes").
  */
 export const DEFAULT_WIDE_WINDOW_PER_WAVELENGTH = 0.3;
 

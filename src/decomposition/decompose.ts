@@ -53,7 +53,7 @@ export interface DecomposeOptions {
    * spacing, the layout before issue 17's third step). A shell of half-width w has a spatial
    * envelope of sigma ~0.4/w Å: with the spacing alone, a map resolved to 8 Å has shells 0.017/Å
    * wide whose energy reaches ~25 Å from the density, so a partly occupied domain took its full
-   * neighbours' energy (README). The shells then overlap by more than half.
+   * neighbours' energy (docs/decomposition.md). The shells then overlap by more than half.
    */
   minBandHalfWidthPerA?: number;
   /** Smallest window sigma, Å (default 5); the analysis grid has voxels of about half this. */
@@ -66,7 +66,7 @@ export interface DecomposeOptions {
    * the fit with wide windows is blended in (fully at `blendBA2` above): displaced (flexible)
    * density spreads beyond a narrow window. Wider windows also take in the neighbours' energy where
    * a partly occupied domain's B is high for another reason (a coarse resolution): 0.4 read such
-   * domains up to 0.2 high (README).
+   * domains up to 0.2 high (docs/decomposition.md).
    */
   wideWindowPerWavelength?: number;
   /** B excess over the molecule's median (Å^2) at which the wide-window fit takes over fully (default 100). */
@@ -88,7 +88,7 @@ export interface DecomposeOptions {
    * exceeds the molecule's median line B, blended in from 0 to 1 over this many Å^2. Well-ordered
    * regions keep the line: there a positive curvature comes from noise or from a domain whose
    * signal ends inside the band range (the finer bands hold its neighbours' leakage, a floor), and
-   * it raised the rigid reference domains' B (README).
+   * it raised the rigid reference domains' B (docs/decomposition.md).
    */
   convexRampA2?: number;
   /**
@@ -103,7 +103,7 @@ export interface DecomposeOptions {
    * pass filters the previous pass's output with the range from its own (smaller) scatter, so the
    * scatter inside a domain keeps falling while the steps between domains stay (an iterated
    * bilateral filter). Two passes raised the voxel-wise r with the true occupancy by 0.01–0.05 on
-   * synthetic phantoms (README).
+   * synthetic phantoms (docs/decomposition.md).
    */
   occupancySmoothPasses?: number;
   /**
@@ -121,7 +121,7 @@ export interface DecomposeOptions {
    * the partial − full rigid B difference with half maps (median over 24 pairs per family of
    * synthetic phantoms) fell from −141 / −144 to −63 / −57 Å² at 5–6.5 Å, from −30 / −49 to
    * −11 / −16 Å² at 3.5–5 Å and from −38 / −17 to −3 / −3 Å² on occupancy–resolution pairs
-   * (README, "The B of partly occupied domains"). The occupancy stays the
+   * (docs/decomposition.md, "The B of partly occupied domains"). The occupancy stays the
    * first pass's; the band count per voxel and the example fits are the B fit's. Costs a second
    * set of band energies. Not applied (said in a warning) when `highestResolutionA` puts bands
    * beyond where the map's spectrum ends: flattening spreads a region's density into those empty
@@ -428,7 +428,7 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
  *    s from `1/lowestResolutionA` (see `decompositionBands`), each shell's half-width the
  *    spacing or `minBandHalfWidthPerA` where that is wider (a shell of half-width w reaches
  *    ~0.4/w Å from the density: at 8 Å the spacing's 0.017/Å let a 0.3 domain read 0.56 with
- *    its full neighbours' energy; 0.03/Å read 0.35, README);
+ *    its full neighbours' energy; 0.03/Å read 0.35, docs/decomposition.md);
  * 4. per band: windowed monogenic energy `E_k(x)` of the signal map; noise energy `N_k(x)` from
  *    `(h1 − h2)/2` (local), or the median of `E_k` over the solvent (one map, constant);
  *    signal energy `S_k = (E_k − N_k) / f_k` and noise `N_k / f_k`, with `f_k(x)` the molecule
@@ -441,17 +441,17 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
  *    relative B(x) from the initial slope of the convex (c >= 0) quadratic in s^2 where four or
  *    more bands are usable (`convexGuinier`; a window of atoms with different disorder, e.g. a
  *    hinge ensemble, has a log amplitude convex in s^2 whose initial slope is the mean B; a line
- *    through all bands read a 5° hinge's 58 Å² as +31, README; the line's B is kept as
+ *    through all bands read a 5° hinge's 58 Å² as +31, docs/decomposition.md; the line's B is kept as
  *    `bLineRelative` for sharpening), with the narrow windows; where B exceeds the molecule's
  *    median by t·`blendBA2` (t in [0, 1]), the wide-window fit is blended in with weight t (a
  *    flexible domain's displaced density reaches beyond a narrow window; measured on synthetic
- *    hinge ensembles, README); then the convex B is kept only where the line's B exceeds the
+ *    hinge ensembles, docs/decomposition.md); then the convex B is kept only where the line's B exceeds the
  *    molecule's median line B (weight rising 0 → 1 over `convexRampA2`), the line's elsewhere;
  * 7. occupancy = `clip(exp(ã − a_ref), 0, 1)` with ã the intercept after an edge-preserving
  *    (bilateral) smoothing over the molecule (`occupancySmoothA`, default 2 × minWindowA, range
  *    `occupancySmoothRange` × its robust voxel scatter: the scatter is averaged, steps between
  *    domains are kept; a flexible domain next to partial ones read r 0.721 → 0.764, held-3,
- *    README; applied `occupancySmoothPasses` times, 2 by default) and `a_ref` the
+ *    docs/decomposition.md; applied `occupancySmoothPasses` times, 2 by default) and `a_ref` the
  *    `referenceQuantile` quantile over the molecule of a smoothed over the molecule (Gaussian
  *    minWindowA: the best region's typical value, not its voxel scatter) (0 where no band is
  *    usable); B = relative B + the Guinier B of `A0(s)`.
@@ -639,7 +639,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   // the finest band given (--highest-resolution) beyond that end: said, and the local B is fitted
   // on the map as given (flattening spreads a region's density into the empty bands: a 0.5 region
   // of a noise-light 5–8 Å phantom with bands forced to 0.8 × its resolution read B 49–328 Å² below
-  // its neighbours flattened, 9–81 Å² as given; README "The B of partly occupied domains")
+  // its neighbours flattened, 9–81 Å² as given; docs/decomposition.md "The B of partly occupied domains")
   const forcedBeyondEnd = options.highestResolutionA !== undefined && endA !== null && endA < lowA / 1.5 && options.highestResolutionA < 0.95 * endA;
   if (forcedBeyondEnd) warnings.push(`--highest-resolution ${options.highestResolutionA} Å is finer than where the map's spectrum ends (${(endA as number).toFixed(2)} Å): the bands beyond hold no signal, and the local B there reads what the window leaks into them; the B is fitted on the map as given (not divided by the occupancy)`);
   if (options.highestResolutionA === undefined && endA !== null && endA < lowA / 1.5 && endA > Math.max(noiseLimit.resolutionA, nyquistA * 1.1)) {

@@ -2,7 +2,7 @@
  * How sure the decomposition's medians are: the spread of the per-label (and whole-molecule)
  * median occupancy and median B over decompositions of half maps rebuilt with fresh noise of the
  * same spectrum (`occupy decompose --noise-draws N`). One noise draw can move a domain's median B by
- * tens of Å² at 5–7 Å (README, "The flexible-B point at 5–7 Å"); this tells the user how much.
+ * tens of Å² at 5–7 Å (docs/decomposition.md, "The flexible-B point at 5–7 Å"); this tells the user how much.
  * @see shared/spec/occupancy-decomposition.md
  */
 import type { Shape3, Volume } from '../core/volume.js';

@@ -59,7 +59,7 @@ export interface DecompositionPhantomOptions {
    * Seed of the half maps' noise alone (default: none, the noise continues the `seed` sequence
    * after the atoms, as before this option). Same `seed`, other `noiseSeed`: the same signal,
    * labels, mask and true B with an independent noise realisation at the same level, to tell a
-   * method's bias from one noise draw's scatter (README, the flexible-B oracle).
+   * method's bias from one noise draw's scatter (docs/decomposition.md, the flexible-B oracle).
    */
   noiseSeed?: number;
   /**

@@ -310,7 +310,7 @@ export function formatDecomposeLog(s: DecomposeSummary): string {
     ...s.notes.map((n) => `Note: ${n}`),
     ...s.warnings.map((w) => `WARNING: ${w}`),
     'Occupancy is relative to the reference region (1 = best-ordered, fully occupied); B is a local Guinier slope, relative to that region plus the reference B.',
-    // measured on synthetic hinge ensembles (README "Hinges like the references'")
+    // measured on synthetic hinge ensembles (docs/decomposition.md "Hinges like the references'")
     'Where density is smeared by flexibility, B reads below the mean disorder (a quarter to three quarters of it on synthetic 10–16° hinge ensembles at 3–5 Å): take a high B as a sign of flexibility, not as its size.',
     '',
     'Files written:',

@@ -79,10 +79,10 @@ export const CALIBRATED_THRESHOLD = 0.3;
  * maps when fitted, 18 as measured on 2026-12-01 21:20 UTC (seed 1008 at −0.31 Å; synth_halves128
  * +0.11 Å), median bias −0.08 Å; C₀ now matters little, the window edge (which follows the global
  * resolution) most. On maps drawn afterwards: 4 of 16 (seeds 3000–3015), 9 of 20 (5000–5019) and
- * 13 of 20 (6000–6019) meet all four acceptance figures (README). Together with {@link WINDOW_CAP_A}.
+ * 13 of 20 (6000–6019) meet all four acceptance figures (docs/local-resolution.md). Together with {@link WINDOW_CAP_A}.
  * Since empty shells are filled with noise before the windows are cut (`prewhiten.ts`; the
  * coefficients not refitted): 25 of the 49 fit maps, and 14 / 14 / 10 / 13 of 20 for seeds
- * 5000 / 6000 / 7000 / 8000–… (README, *Empty shells*).
+ * 5000 / 6000 / 7000 / 8000–… (docs/local-resolution.md, *Empty shells*).
  *
  * Third refit (2026-12-02, after the empty shells): `t = t₂₇ + b·(ln C₀ − 2.3) + c·(L − 27 Å)`
  * searched on a grid (t₂₇ 0.06–0.11, b 0–0.09, c −0.006 to −0.015 /Å; 97 rules) on every window's
@@ -101,7 +101,7 @@ export const CALIBRATED_THRESHOLD = 0.3;
  * figures (70 before), none with |bias| > 1 Å. On the 260 maps not used to fit (seeds 8000–8019,
  * 9000–9019, 9100–9139, 9200–9259, `referenceLayoutCase` 1–120): 215 against 196, |bias| > 1 Å
  * 3 against 6, mean MAE 0.35 of RELION's against 0.54. synth_halves128: 0.44 Å / +0.20 Å / 0.951 /
- * 0 %. README *Windows centred on the molecule*.
+ * 0 %. docs/local-resolution.md *Windows centred on the molecule*.
  *
  * Fifth refit (2026-12-02, session 31: the calibration maps made as the references are). The
  * reproductions of the references' generator had cut every spectrum off sharply at 1/res with
@@ -115,7 +115,7 @@ export const CALIBRATED_THRESHOLD = 0.3;
  * drawn afterwards (layout 500–529, random 9600–9629) with no new |bias| > 1 Å: 48 of 60 against
  * 37 (layout 25 / 19, random 23 / 18), |bias| > 1 Å 0 against 1; on 60 more drawn later (layout
  * 600–629, random 9700–9729) 53 of 60 (30 / 23). synth_halves128 (the references'
- * own generator): README *Reference spectrum*.
+ * own generator): docs/local-resolution.md *Half maps made exactly as the references are*.
  */
 export const SNR_AWARE_THRESHOLD = { a: 0.222, b: 0.09, c: -0.012, min: 0.001, max: 0.5 } as const;
 
@@ -179,7 +179,7 @@ export function snrAwareThreshold(c0: number, windowA: number): number {
  * 34 Å cap and C₀ below about 8). Measured with the fourth refit on every synthetic map of the
  * calibration (369 reference-style maps: `randomLocresCase` seeds 1000–1031, 3000–3015, 5000–5019,
  * 6000–6019, 7000–7019, 8000–8019, 9000–9019, 9100–9139 and 9200–9259, `referenceLayoutCase`
- * 1–120, `synth_halves128`; offline on each window's FSC, README *Threshold at its floor*): 10
+ * 1–120, `synth_halves128`; offline on each window's FSC, docs/local-resolution.md *Threshold at its floor*): 10
  * floored maps, whose median error scatters more — per-map median bias −0.01 Å (10–90 %: −0.61 to
  * +0.51 Å), 4 meeting all four acceptance figures — against −0.01 Å (−0.31 to +0.22 Å) and 298
  * of 359 for the others. (With the third refit, before the windows centred on the molecule, 47 of

@@ -7,7 +7,7 @@
  * interpolation and by the grid median, and the whole estimate read coarse there; the SNR-aware
  * threshold had been fitted low to make up for it on average, which read other maps too fine.
  * Measured offline on every window's FSC of 369 synthetic maps made as the shared references are
- * (README *Windows centred on the molecule*): restricting the median and the interpolation to
+ * (docs/local-resolution.md *Windows centred on the molecule*): restricting the median and the interpolation to
  * grid points centred on the molecule, with the threshold refitted, met all four acceptance
  * figures on 87 of the 109 tuning maps (70 before) and on 215 of 260 maps not used to fit
  * (196 before), with the mean absolute error 0.35 of RELION's (0.54 before).
@@ -69,7 +69,7 @@ export interface MoleculeGridPoints {
  * @param smoothA Gaussian σ in Å (default {@link MOLECULE_GRID_SMOOTH_A})
  * @param snrMin minimum smoothed SNR (default {@link MOLECULE_GRID_SNR})
  * @throws RangeError when the grid or `near` does not match the box and step
- * @see README *Windows centred on the molecule*; issue 16
+ * @see docs/local-resolution.md *Windows centred on the molecule*; issue 16
  */
 export function moleculeCentredGridPoints(
   half1: Volume, half2: Volume, region: Uint8Array, step: number, grid: readonly [number, number, number], near: Uint8Array,

@@ -115,7 +115,7 @@ function emptyOfBox(data: Float32Array, grid: Volume, shells: number): EmptyShel
  * away, and what it leaks of the passband falls below {@link EMPTY_SHELL_SHARE} within a few
  * shells of the cut-off (the crop: empty beyond 2.81 Å, against 2.94 Å uncropped); noise, which
  * reconstructions hold up to Nyquist, stays far above it. Costs, only then, one more transform of
- * the box (`(h1 + h2)` times the window; a masked 256³ run 0.6 s longer, README "Cropped in real
+ * the box (`(h1 + h2)` times the window; a masked 256³ run 0.6 s longer, docs/local-resolution.md "Cropped in real
  * space").
  */
 function orThroughWindow(plain: EmptyShells, h1: Volume, h2: Volume): EmptyShells {

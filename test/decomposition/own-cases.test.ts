@@ -3,7 +3,7 @@
  * the reference sets), against the estimate's `--occupancy` scale (which reproduces the original
  * OccuPy's at r = 1.0000). The phantoms have the reference generator's protein-like atom density
  * (50 atoms per 1000 Å³, src/decomposition/phantom.ts); at the first revision's 10 per 1000 Å³
- * own-A's flexible B and own-D's 0.7 and flexible domains missed (README, stress case).
+ * own-A's flexible B and own-D's 0.7 and flexible domains missed (docs/decomposition.md, stress case).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -150,7 +150,7 @@ test('synth_flex128 masked, one map (cosine edge, or an FFT-smoothed mask): said
   assert.equal(fft.warnings.filter((w) => w.startsWith('the map is masked (100 % of its solvent is 0)')).length, 1, fft.warnings.join(' | '));
 });
 
-// half maps as users may have them processed (README, *Processed half maps*):
+// half maps as users may have them processed (docs/decomposition.md, *Processed half maps*):
 // - sharpened by B = −100 Å² (map and halves): every domain's B should fall by 100 Å² and the
 //   occupancies stay. The soft-masked FSC reads the sharpened leakage of the halves' 4 Å low-pass
 //   up to 3.5 Å; with the finest band there, every domain's B read about 90 Å² higher instead of

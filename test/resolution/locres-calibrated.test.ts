@@ -186,7 +186,7 @@ describe('SNR-aware threshold', () => {
 describe('calibrated local FSC on synthetic cases made the way the references are (referenceStyleHalfMaps)', () => {
   before(loadFft);
   // Two SNR ≈ 2 maps drawn by randomLocresCase (seeds 3008, 3012) after the second refit of the
-  // threshold, i.e. not fitted on; 4 of the 16 maps of seeds 3000–3015 meet all four figures (README)
+  // threshold, i.e. not fitted on; 4 of the 16 maps of seeds 3000–3015 meet all four figures (docs/local-resolution.md)
   for (const seed of [3008, 3012]) {
     const d = randomLocresCase(seed);
     it(`seed ${seed}: ${d.voxelSizeA} Å, ${d.resolutionsA.join('/')} Å, SNR ${d.snr}: MAE ≤ 0.85 × the RELION reproduction, |bias| ≤ 0.3 Å, r ≥ it, ≤ 2 % pinned`, (t) => {
@@ -221,7 +221,7 @@ describe('SNR-aware threshold at its floor (coarse, noisy half maps beyond the c
   });
   // seed 1020 (1.46 Å, 8.5 / 8.5 / 9 / 10 Å, SNR 3.2): C₀ 3.4 in a 35 Å window puts the line below
   // its floor; it reads +1.31 Å (maps made as the references are, fifth rule; +0.51 Å with the
-  // fourth on the sharp reproductions; README "Threshold at its floor"): the run must say so
+  // fourth on the sharp reproductions; docs/local-resolution.md "Threshold at its floor"): the run must say so
   it('seed 1020: thresholdAtFloor in the result, one warning in the log and --json; the map misses the ±0.3 Å bias figure', async () => {
     const d = randomLocresCase(1020);
     const p = referenceStyleHalfMaps(d.voxelSizeA, d.resolutionsA, d.snr, d.seed);

@@ -108,7 +108,7 @@ describe('local FSC with windows centred on the molecule (synth_halves128)', { s
     relion = (await readMrc(join(R, 'relion_locres_sampling10.mrc.gz'))).volume.data;
   });
 
-  // measured (README "Windows centred on the molecule"): at the same threshold the mask's outer
+  // measured (docs/local-resolution.md "Windows centred on the molecule"): at the same threshold the mask's outer
   // voxels (within 2 voxels of its edge) read MAE 0.86 Å, bias +0.57 Å from every window and
   // 0.46 Å, +0.22 Å from the windows centred on the molecule; the deeper voxels 0.56 / 0.40 Å
   it('the mask voxels at the molecule surface no longer read coarse', (t) => {

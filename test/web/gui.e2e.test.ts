@@ -50,8 +50,16 @@ async function canvasColours(page: Page, selector: string): Promise<number> {
 }
 
 /** Wait until the slice canvas shows something whose description starts with `prefix`. */
-async function waitDrawn(page: Page, prefix: string): Promise<string> {
-  await page.waitForFunction((p) => (document.getElementById('slice-canvas')?.dataset.drawn ?? '').startsWith(p), prefix, { timeout: 15_000 });
+/**
+ * Wait until the slice canvas's caption starts with `prefix` (and, given `contains`, also holds that
+ * text: a caption of the same kind may still be the previous map's, e.g. its input slice, until the
+ * new map's first draw), then return the caption.
+ */
+async function waitDrawn(page: Page, prefix: string, contains?: string): Promise<string> {
+  await page.waitForFunction(([p, c]) => {
+    const drawn = document.getElementById('slice-canvas')?.dataset.drawn ?? '';
+    return drawn.startsWith(p) && (c === '' || drawn.includes(c));
+  }, [prefix, contains ?? ''] as const, { timeout: 15_000 });
   return page.$eval('#slice-canvas', (c) => (c as HTMLCanvasElement).dataset.drawn ?? '');
 }
 
@@ -167,7 +175,7 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     await page.waitForFunction(() => document.getElementById('box')?.textContent === '64 × 64 × 64');
     assert.match(await page.textContent('#voxel-size') ?? '', /^5\.700, 5\.700, 5\.700 Å$/);
     assert.match(await page.textContent('#value-range') ?? '', /^-0\.159\d .*2\.05\d/);
-    const drawn = await waitDrawn(page, 'input slice');
+    const drawn = await waitDrawn(page, 'input slice', 'z=32');
     assert.match(drawn, /z=32/);
     assert.ok((await canvasColours(page, '#slice-canvas')) > 10, 'input slice has grey levels');
     // the density key is a grey bar with the slice's values
@@ -577,7 +585,8 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     await page.waitForFunction(() => (document.getElementById('map-name')?.textContent ?? '').includes('(uploaded)'));
     assert.equal(await page.textContent('#box'), '56 × 56 × 56');
     assert.match((await page.textContent('#voxel-size')) ?? '', /^4\.230, /);
-    assert.match(await waitDrawn(page, 'input slice'), /z=28/);
+    // the previous test leaves the previous map's input slice (z=64) drawn: wait for this map's
+    assert.match(await waitDrawn(page, 'input slice', 'z=28'), /^input slice z=28/);
     assert.match((await page.textContent('#command')) ?? '', /^occupy -i dropped_5625\.map( |$)/);
     assert.equal(await page.textContent('#downloads'), 'no outputs yet');
     assert.doesNotMatch(await userTexts(page), /upload:/);
@@ -589,7 +598,7 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     await page.waitForFunction(() => document.getElementById('map-name')?.textContent === 'EMD-1832 (EMDB)', undefined, { timeout: 30_000 });
     assert.equal(await page.textContent('#box'), '64 × 64 × 64');
     assert.match((await page.textContent('#command')) ?? '', /^occupy --emdb 1832( |$)/);
-    await waitDrawn(page, 'input slice');
+    await waitDrawn(page, 'input slice', 'z=32');
     assert.doesNotMatch(await userTexts(page), /emdb-cache|emdb:/);
   });
 

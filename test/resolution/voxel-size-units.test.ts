@@ -1,6 +1,6 @@
 /**
  * Local resolution is a length in Å: the same voxel data read with a voxel size k times larger is
- * the same structure k times larger, so every reading (value, interval ends, pinned limit) must
+ * the same structure k times larger, so every reading (value and both interval ends) must
  * come out k times larger when every setting given in voxels stays in voxels and every setting
  * given in Å is scaled by k. A unit slip anywhere between the shell index and the written Å value
  * (a voxel size applied twice or not at all, a 1/Å frequency taken for Å) breaks this.
@@ -42,7 +42,7 @@ describe('local resolution scales with the voxel size (readings in Å)', () => {
     p = fourDomainHalfMaps(1.5, [4, 5, 7, 9], 3, 5);
   });
 
-  it('local FSC (window 16 voxels, threshold 0.143): value, interval ends and pinned limit × 1.25', () => {
+  it('local FSC (window 16 voxels, threshold 0.143): value and interval ends × 1.25', () => {
     const opts = { mask: p.mask, windowVoxels: 16, threshold: 0.143 };
     const a = localFsc(p.half1, p.half2, { ...opts, lowestResolutionA: 50 });
     const b = localFsc(relabel(p.half1, 1.5 * K), relabel(p.half2, 1.5 * K), { ...opts, lowestResolutionA: 50 * K });

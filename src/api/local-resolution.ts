@@ -51,6 +51,12 @@ export interface LocalResolutionResult {
   medianA: number;
   p5A: number;
   p95A: number;
+  /**
+   * `'localfsc'`: median over the mask of each voxel's interval width (high − low), Å. Above
+   * `UNRESOLVED_VARIATION_RATIO` (2.5) × (p95A − p5A) the map's variation is within its own uncertainty (`occupy locres` warns;
+   * `unresolvedVariation` in `src/resolution/local-fsc.ts`).
+   */
+  medianIntervalWidthA?: number;
 }
 
 /** API key → the key of the method's local-resolution option schema. */
@@ -126,7 +132,7 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
       randomizeAtA: options.randomizeAtA,
       onProgress: step,
     });
-    out = { resolution: publicVolume(r.resolution, a.originA), interval: { low: publicVolume(r.low, a.originA), high: publicVolume(r.high, a.originA) }, pinned: r.pinned, medianA: r.medianA, p5A: r.p5A, p95A: r.p95A };
+    out = { resolution: publicVolume(r.resolution, a.originA), interval: { low: publicVolume(r.low, a.originA), high: publicVolume(r.high, a.originA) }, pinned: r.pinned, medianA: r.medianA, p5A: r.p5A, p95A: r.p95A, medianIntervalWidthA: r.medianIntervalWidthA };
   } else {
     const maskData = mask ? mask.data : new Float32Array(a.data.length).fill(1);
     const r = monogenicLocalResolution(b ? { half1: a, half2: b } : { map: a }, maskData, { onProgress: step, signal: options.signal });

@@ -13,7 +13,7 @@ import { readMapArg } from './read-map.js';
 import { checkLocresMemory } from './memory-check.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
-import { localFsc, type LocalFscResult } from '../resolution/local-fsc.js';
+import { localFsc, unresolvedVariation, UNRESOLVED_VARIATION_RATIO, type LocalFscResult } from '../resolution/local-fsc.js';
 import { relionLocalResolution } from '../resolution/relion-locres.js';
 import { labelSummary, type LabelRow } from '../resolution/label-summary.js';
 import { localLowpass } from '../resolution/local-filter.js';
@@ -175,6 +175,12 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         warnings.push(w);
         o.onWarning?.(w);
       }
+      const variation = unresolvedVariation(r);
+      if (variation.unresolved) {
+        const w = `a typical voxel's 90 % interval is ${r.medianIntervalWidthA.toFixed(1)} Å wide, ${variation.ratio.toFixed(1)} × the spread of the values over the mask (5–95 %: ${r.p5A.toFixed(2)}–${r.p95A.toFixed(2)} Å; warned above ${UNRESOLVED_VARIATION_RATIO} ×): the map varies less than one voxel's value is known, so differences between regions are not resolved; report one resolution (the global FSC's ${r.globalResolutionA.toFixed(2)} Å) rather than the pattern (on synthetic coarse, noisy half maps in this state r with the truth was −0.64 to 0.70; docs/local-resolution.md *Variation within the uncertainty*)`;
+        warnings.push(w);
+        o.onWarning?.(w);
+      }
       stats = {
         globalResolutionA: r.globalResolutionA,
         windowVoxels: r.windowVoxels,
@@ -193,6 +199,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         medianA: r.medianA,
         p5A: r.p5A,
         p95A: r.p95A,
+        medianIntervalWidthA: r.medianIntervalWidthA,
+        intervalToSpread: variation.ratio,
         finestA: r.finestA,
         pinnedVoxels: r.pinnedVoxels,
         pinnedPercent: (100 * r.pinnedVoxels) / r.maskVoxels,

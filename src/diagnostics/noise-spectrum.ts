@@ -52,7 +52,10 @@ export interface NoiseSpectrum {
   total: Float64Array;
   /** Mean solvent weight over mean taper weight: the share of the cube treated as solvent. */
   solventFraction: number;
-  /** Frequency (1/Å) of the first hard cut-off of the total spectrum beyond 1/25 Å; NaN without one. */
+  /**
+   * Frequency (1/Å) of the first hard cut-off of the total spectrum beyond 1/25 Å after which it
+   * stays down, else the shell of `cutoffHintPerA`; NaN without either.
+   */
   cutoffPerA: number;
   /** The band of the rise, 1/Å: end = three shells before the cut-off (or 0.9 × Nyquist), start = 0.75 × end or earlier to hold 4 shells. */
   bandFromPerA: number;
@@ -93,13 +96,23 @@ function solventWeights(w: Float32Array, cube: Float32Array, m: Shape3, wx: Floa
   return { sw, swv, sws2, swt, swt2 };
 }
 
+/** Options of {@link solventNoiseSpectrum}. */
+export interface NoiseSpectrumOptions {
+  /**
+   * Frequency (1/Å) of a hard cut-off found in the whole map's spectrum (`GuinierFit.cutoffPerA`),
+   * used when the cube's own spectrum shows none that stays down; NaN or undefined: none.
+   */
+  cutoffHintPerA?: number;
+}
+
 /**
  * Measure the solvent noise spectrum and its rise below the resolution (see the module comment).
  * The per-voxel loops run in WebAssembly (./kernels.ts; the same arithmetic as the JavaScript
  * functions above, bit-identical).
  * @param v the map, canonical layout; not modified
+ * @param options a cut-off found elsewhere ({@link NoiseSpectrumOptions})
  */
-export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
+export function solventNoiseSpectrum(v: Volume, options: NoiseSpectrumOptions = {}): NoiseSpectrum {
   const [nx, ny, nz] = v.shape;
   const m: Shape3 = [Math.min(nx, NOISE_CUBE), Math.min(ny, NOISE_CUBE), Math.min(nz, NOISE_CUBE)];
   const o = [(nx - m[0]) >> 1, (ny - m[1]) >> 1, (nz - m[2]) >> 1];
@@ -201,14 +214,26 @@ export function solventNoiseSpectrum(v: Volume): NoiseSpectrum {
   const noise = shellRms(w.a, sws2);
   const total = shellRms(cube.a, swt2);
   const frequencyPerA = Float64Array.from({ length: nShells }, (_, k) => k * df);
-  // first hard cut-off of the total spectrum beyond 1/25 Å (and beyond the 5th shell)
+  // first hard cut-off of the total spectrum beyond 1/25 Å (and beyond the 5th shell) after which
+  // it stays down: a compact molecule's spectrum has dips at low frequency (its shape transform)
+  // that fall as steeply over two shells but come back, and a dip taken for the cut-off left a
+  // one-shell band at 60–80 Å, no rise, and so no white-noise guard for rule 2 (session 44: 9 of
+  // 144 raw synthetic half maps flagged `sharpened`)
   let cut = -1;
   const ln = (a: number): number => Math.log(Math.max(a, 1e-300));
-  for (let k = Math.max(5, Math.ceil(1 / 25 / df)); k + 1 < nShells; k++) {
-    if (ln(total[k - 1]) - ln(total[k + 1]) > NOISE_CUTOFF_DROP_LN) {
-      cut = k;
-      break;
-    }
+  for (let k = Math.max(5, Math.ceil(1 / 25 / df)); k + 1 < nShells && cut < 0; k++) {
+    const before = ln(total[k - 1]);
+    if (before - ln(total[k + 1]) <= NOISE_CUTOFF_DROP_LN) continue;
+    let stays = true;
+    for (let j = k + 2; j < nShells && stays; j++) stays = before - ln(total[j]) > NOISE_CUTOFF_DROP_LN;
+    if (stays) cut = k;
+  }
+  // a cut-off the whole map's spectrum shows (`cutoffHintPerA`, the Guinier fit's) that this
+  // cube's tapered spectrum smears below two-shell steepness (a 10 % raised-cosine edge)
+  const hint = options.cutoffHintPerA;
+  if (cut < 0 && hint !== undefined && Number.isFinite(hint) && hint > 1 / 25) {
+    const kh = Math.round(hint / df);
+    if (kh >= 5 && kh + 1 < nShells) cut = kh;
   }
   const kEnd = cut > 0 ? cut - NOISE_BAND_CUTBACK : Math.floor(0.9 * (nShells - 1));
   const fEnd = frequencyPerA[Math.max(0, kEnd)];

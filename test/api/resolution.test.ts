@@ -67,6 +67,12 @@ describe('fsc / localResolution / checkMap', () => {
     assert.deepEqual(r.resolution.data, want.data);
     assert.ok(r.interval && r.pinned);
     assert.ok(r.medianA > 3.5 && r.medianA < 8, String(r.medianA));
+    // the median interval width is that of the returned interval maps inside the mask
+    const widths: number[] = [];
+    for (let i = 0; i < mask.data.length; i++) if (mask.data[i] > 0.5) widths.push(r.interval.high.data[i] - r.interval.low.data[i]);
+    widths.sort((x, y) => x - y);
+    const w = widths[Math.round(0.5 * (widths.length - 1))];
+    assert.ok(r.medianIntervalWidthA !== undefined && Math.abs(r.medianIntervalWidthA - w) <= 1e-3 * w, `${r.medianIntervalWidthA} vs ${w}`);
     assert.equal(phases.at(-1), 'done');
     await assert.rejects(localResolution(h1, undefined), (e: unknown) => e instanceof OptionError && e.option === 'half2');
     // checked by the method's option schema, reported under the API's keys

@@ -1,0 +1,41 @@
+/**
+ * `occupy locres` without `--mask` says that its summary covers the ellipsoid inscribed in the box,
+ * solvent included, with the fixed threshold (the SNR-aware one is calibrated with a mask): on
+ * synth_halves128 unmasked the median over that region is 49 Å, the solvent's background value.
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadFft } from '../../src/math/fft.js';
+import { writeMrc } from '../../src/io/mrc/index.js';
+import { fourDomainHalfMaps } from '../../src/resolution/half-map-phantom.js';
+import { runInProcess } from '../helpers/cli-run.js';
+import { tempFolders } from '../helpers/temp-folder.js';
+
+describe('occupy locres without --mask', () => {
+  const tempFolder = tempFolders('occupy-nomask-');
+  before(async () => loadFft());
+
+  it('warns once, naming the region (π/6 of the box), the fixed threshold and --mask; with --mask it does not', async () => {
+    const p = fourDomainHalfMaps(1.5, [3.5, 5, 7, 10], 4, 5);
+    const dir = await tempFolder();
+    await writeMrc(join(dir, 'h1.mrc'), p.half1);
+    await writeMrc(join(dir, 'h2.mrc'), p.half2);
+    await writeMrc(join(dir, 'mask.mrc'), { data: p.mask, shape: p.half1.shape, voxelSizeA: p.half1.voxelSizeA });
+    const bare = await runInProcess(['locres', join(dir, 'h1.mrc'), join(dir, 'h2.mrc'), '-o', join(dir, 'a.mrc'), '--json']);
+    assert.equal(bare.code, 0, bare.stderr);
+    const s = JSON.parse(bare.stdout) as { warnings: string[]; threshold: number; thresholdRule: string };
+    assert.equal(s.thresholdRule, 'fixed');
+    const hits = s.warnings.filter((w) => w.startsWith('no --mask: '));
+    assert.equal(hits.length, 1, s.warnings.join('\n'));
+    const m = /over the ellipsoid inscribed in the box \((\d+) voxels\), solvent included .* with the fixed threshold ([\d.]+) .*give --mask/.exec(hits[0]);
+    assert.ok(m, hits[0]);
+    const n = p.half1.data.length;
+    assert.ok(Math.abs(Number(m[1]) / n - Math.PI / 6) < 0.01, `${m[1]} of ${n} voxels`);
+    assert.equal(Number(m[2]), s.threshold);
+    assert.match(bare.stderr, /WARNING: no --mask: /);
+    const masked = await runInProcess(['locres', join(dir, 'h1.mrc'), join(dir, 'h2.mrc'), '--mask', join(dir, 'mask.mrc'), '-o', join(dir, 'b.mrc'), '--json']);
+    assert.equal(masked.code, 0, masked.stderr);
+    assert.deepEqual((JSON.parse(masked.stdout) as { warnings: string[] }).warnings.filter((w) => w.startsWith('no --mask')), []);
+  });
+});

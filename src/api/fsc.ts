@@ -8,7 +8,9 @@ import { correctedFsc } from '../resolution/fsc-corrected.js';
 import { resolveFscOptions } from '../resolution/fsc-options.js';
 import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
 import { startRun, type RunOptions } from './run-control.js';
+import { CUBIC_VOXEL_TOLERANCE, nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { checkSameGrid, checkVolume, type VolumeInput } from './volume.js';
+import { optionError } from './errors.js';
 
 /** Options of {@link fsc}. */
 export interface FscOptions extends RunOptions {
@@ -71,12 +73,14 @@ function curveResult(c: Pick<FscCurve, 'fsc' | 'shellWidthPerA'>): FscCurveResul
  * @param options see {@link FscOptions}
  * @throws TypeError for a volume of the wrong kind or length (`data` not a Float32Array of
  *   length nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
- * @throws OptionError for an invalid volume or option, or halves/mask on different grids
+ * @throws OptionError for an invalid volume or option, halves/mask on different grids, or voxels
+ *   that are not cubic (`half1.voxelSizeA`: the three sizes differ by more than 1 %)
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
  */
 export async function fsc(half1: VolumeInput, half2: VolumeInput, options: FscOptions = {}): Promise<FscResult> {
   checkKnownKeys(options, [...RUN_OPTION_KEYS, 'mask', 'seed', 'randomisations']);
   const a = checkVolume(half1, 'half1');
+  if (nonCubicVoxelsError(a.voxelSizeA)) throw optionError('half1.voxelSizeA', `three equal voxel sizes (to ${100 * CUBIC_VOXEL_TOLERANCE} %): Fourier shells need one voxel size`, a.voxelSizeA);
   const b = checkVolume(half2, 'half2');
   checkSameGrid(b, a, 'half2', 'half1');
   const mask = options.mask === undefined ? undefined : checkVolume(options.mask, 'mask');

@@ -11,6 +11,7 @@ import { resolveLocresOptions, type LocresOptionValues } from '../resolution/loc
 import { RESOLUTION_MAX_A } from '../occupancy/options.js';
 import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
 import { startRun, type RunOptions } from './run-control.js';
+import { CUBIC_VOXEL_TOLERANCE, nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { checkSameGrid, checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
 
 /** Options of {@link localResolution}. */
@@ -74,8 +75,9 @@ const SCHEMA_KEY = { windowVoxels: 'window', stepVoxels: 'step', threshold: 'thr
  * @param options see {@link LocalResolutionOptions}
  * @throws TypeError for a volume of the wrong kind or length (`data` not a Float32Array of
  *   length nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
- * @throws OptionError for an invalid volume or option, maps on different grids, or a missing
- *   half map / mask
+ * @throws OptionError for an invalid volume or option, maps on different grids, a missing
+ *   half map / mask, or voxels that are not cubic (`half1.voxelSizeA`: the three sizes differ by
+ *   more than 1 %)
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
  */
 export async function localResolution(half1: VolumeInput, half2: VolumeInput | undefined, options: LocalResolutionOptions = {}): Promise<LocalResolutionResult> {
@@ -83,6 +85,7 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
   const method = options.method ?? 'localfsc';
   if (method !== 'localfsc' && method !== 'relion' && method !== 'monores') throw optionError('method', "'localfsc', 'relion' or 'monores'", method);
   const a = checkVolume(half1, 'half1');
+  if (nonCubicVoxelsError(a.voxelSizeA)) throw optionError('half1.voxelSizeA', `three equal voxel sizes (to ${100 * CUBIC_VOXEL_TOLERANCE} %): Fourier shells need one voxel size`, a.voxelSizeA);
   const b = half2 === undefined ? undefined : checkVolume(half2, 'half2');
   if (b) checkSameGrid(b, a, 'half2', 'half1');
   const mask = options.mask === undefined ? undefined : checkVolume(options.mask, 'mask');

@@ -25,3 +25,26 @@ export function voxelSizeError(name: string, angpix: number, box?: readonly numb
   }
   return undefined;
 }
+
+/**
+ * Largest relative spread of a grid's three voxel sizes (max / min − 1) that the Fourier-shell
+ * methods (FSC, local resolution) accept: their shells are spheres of one voxel size, so with
+ * 1.5 × 1.5 × 1.8 Å voxels every frequency along x and y would be read 20 % off. 1 % accepts what
+ * `occupy pixel-size resample` gives when the box does not divide evenly (1.5 × 1.5 × 1.5033 Å)
+ * and header rounding.
+ */
+export const CUBIC_VOXEL_TOLERANCE = 0.01;
+
+/**
+ * Why a grid's voxels are not cubic enough for a Fourier-shell method, or undefined when they are
+ * ({@link CUBIC_VOXEL_TOLERANCE}).
+ * @param voxelSizeA voxel size per axis (x, y, z), Å
+ * @returns the reason, in the user's terms, with what to do
+ */
+export function nonCubicVoxelsError(voxelSizeA: readonly number[]): string | undefined {
+  const lo = Math.min(...voxelSizeA);
+  const hi = Math.max(...voxelSizeA);
+  if (!(hi / lo - 1 > CUBIC_VOXEL_TOLERANCE)) return undefined;
+  const f = (a: number) => Number(a.toFixed(4));
+  return `its voxels are ${voxelSizeA.map(f).join(' × ')} Å, not cubic: Fourier shells need one voxel size (the resolutions along the other axes would be off by up to ${(100 * (hi / lo - 1)).toFixed(0)} %); resample it to cubic voxels first (occupy pixel-size resample MAP --angpix ${f(lo)}), or give --angpix if the header's cell is wrong`;
+}

@@ -9,6 +9,7 @@ import { fourierShellCorrelation, resolutionAtThreshold } from '../resolution/fs
 import { correctedFsc, CORRECTION_SHELL_OFFSET, RANDOMISE_BELOW_FSC } from '../resolution/fsc-corrected.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { readMapArg } from './read-map.js';
+import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
 import { diagnoseHalfMaps, findingJson, findingLine } from '../diagnostics/index.js';
@@ -66,6 +67,8 @@ export interface FscJobResult {
  */
 export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): Promise<FscJobResult> {
   const h1 = await readMapArg(h1Path, 'half map', o.angpix, o.onInfo);
+  const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);
+  if (notCubic) throw new RangeError(`half map '${h1Path}': ${notCubic}`);
   const h2 = await readMapArg(h2Path, 'half map', o.angpix);
   const mask = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
   if (mask && mask.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--mask box ${mask.volume.shape.join('x')} does not match the half maps ${h1.volume.shape.join('x')}`);

@@ -24,6 +24,7 @@ import { withOutputSet } from '../core/output-set.js';
 import { checkNotFinerThanNyquist } from './nyquist-check.js';
 import { locresRecord } from './locres-record.js';
 import { recordLabels } from '../core/run-record.js';
+import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { recordLines } from '../occupancy/summary.js';
 
 /** Options of {@link locresJob} (the options of `occupy locres`, already parsed). */
@@ -96,6 +97,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   // every method holds several whole-box arrays: refuse before reading what cannot fit
   await checkLocresMemory(half1Path, o.availableMemoryBytes, o.angpix, o.method === 'monores' ? 'monores' : o.relion ? 'relion' : 'localfsc', half2Path === undefined);
   const h1 = await readMapArg(half1Path, 'half map', o.angpix, o.onInfo);
+  const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);
+  if (notCubic) throw new RangeError(`half map '${half1Path}': ${notCubic}`);
   // resolutions finer than the maps' Nyquist limit are impossible (nothing to randomise, nothing to report)
   checkNotFinerThanNyquist('--randomize-at', o.randomizeAt, h1.volume.voxelSizeA);
   checkNotFinerThanNyquist('--lowest-resolution', o.lowestResolution, h1.volume.voxelSizeA);

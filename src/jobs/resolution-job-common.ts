@@ -12,6 +12,7 @@ import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diag
 import type { Volume } from '../core/volume.js';
 import { recordLines } from '../occupancy/summary.js';
 import { readMapArg } from './read-map.js';
+import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { isFolderOutput } from './output-path.js';
 
 /** The part of the CLI's reporter the jobs use (progress and messages on stderr). */
@@ -63,6 +64,8 @@ export interface HalfMapInputs {
 export async function readHalfMapInputs(h1Path: string, h2Path: string, maskPath: string | undefined, angpix: number | undefined, reporter: JobReporter): Promise<HalfMapInputs> {
   reporter.progress('read', 0);
   const h1 = await readMapArg(h1Path, 'half map', angpix, (l) => reporter.info(l));
+  const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);
+  if (notCubic) throw new RangeError(`half map '${h1Path}': ${notCubic}`);
   const h2 = await readMapArg(h2Path, 'half map', angpix);
   const mask = maskPath ? await readMapArg(maskPath, '--mask map', angpix) : undefined;
   assertSameBox(h1.volume, h2.volume, 'second half map');

@@ -12,6 +12,7 @@ const DIAGNOSTICS_CROP = 128;
 import { writeLocresMap } from './locres-map-output.js';
 import { assertSameBox, computeJob, diagnoseInputs, jobRecord, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import { readMapArg } from './read-map.js';
+import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 
 /** Options of {@link runMonoTomoJob} (the `occupy locres` options it uses). */
 export interface MonoTomoJobOptions extends ResolutionJobOptions {
@@ -31,6 +32,8 @@ export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined,
   if (!h2Path) throw new RangeError('--method monotomo needs two half tomograms (odd/even frames or tilts): occupy locres HALF1 HALF2 --method monotomo');
   reporter.progress('read', 0);
   const h1 = await readMapArg(h1Path, 'half tomogram', o.angpix, (l) => reporter.info(l));
+  const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);
+  if (notCubic) throw new RangeError(`half tomogram '${h1Path}': ${notCubic}`);
   const h2 = await readMapArg(h2Path, 'half tomogram', o.angpix);
   // the mask as one byte per voxel: the float map is dropped once converted
   let mask: Uint8Array | undefined;

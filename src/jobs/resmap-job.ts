@@ -9,6 +9,7 @@ import { resMapLocalResolution, BASIS_SIZE } from '../resolution/resmap.js';
 import { writeLocresMap } from './locres-map-output.js';
 import { assertSameBox, computeJob, diagnoseInputs, jobRecord, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import { readMapArg } from './read-map.js';
+import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 
 /** Options of {@link runResMapJob} (the `occupy locres` options it uses). */
 export interface ResMapJobOptions extends ResolutionJobOptions {
@@ -31,6 +32,8 @@ export async function runResMapJob(h1Path: string, h2Path: string | undefined, o
   if (!h2Path && !o.mask) throw new RangeError('--method resmap with one map needs --mask (molecule inside, noise outside)');
   reporter.progress('read', 0);
   const h1 = await readMapArg(h1Path, h2Path ? 'half map' : 'map', o.angpix, (l) => reporter.info(l));
+  const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);
+  if (notCubic) throw new RangeError(`${h2Path ? 'half map' : 'map'} '${h1Path}': ${notCubic}`);
   const h2 = h2Path ? await readMapArg(h2Path, 'half map', o.angpix) : undefined;
   const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
   const labelsMap = o.labels ? await readMapArg(o.labels, '--labels map', o.angpix) : undefined;

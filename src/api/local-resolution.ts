@@ -54,7 +54,7 @@ export interface LocalResolutionResult {
   p95A: number;
   /**
    * `'localfsc'`: median over the mask of each voxel's interval width (high − low), Å. Above
-   * `UNRESOLVED_VARIATION_RATIO` (2.5) × (p95A − p5A) the map's variation is within its own uncertainty (`occupy locres` warns;
+   * `UNRESOLVED_VARIATION_RATIO` (0.8) × (p95A − p5A) the map's variation is within its own uncertainty (`occupy locres` warns;
    * `unresolvedVariation` in `src/resolution/local-fsc.ts`).
    */
   medianIntervalWidthA?: number;

@@ -92,6 +92,10 @@ export interface DecompositionPhantom {
    * their mean position (the Debye–Waller B of the ensemble, isotropic equivalent).
    */
   bExcess: Float32Array;
+  /** Each domain's centre (x, y, z) in Å from the first voxel's centre, in label order (label k at index k − 1). */
+  centresA: Vec3[];
+  /** The domains' radius in Å (atoms are placed inside the ball). */
+  radiusA: number;
 }
 
 /** Rotate `p` about unit axis `u` by `theta` (Rodrigues). */
@@ -300,5 +304,5 @@ export function decompositionPhantom(o: DecompositionPhantomOptions): Decomposit
   const occupancy = new Float32Array(N);
   for (let i = 0; i < N; i++) if (mask[i]) occupancy[i] = o.domains[labels[i] - 1].occupancy;
   const vol = (data: Float32Array): Volume => ({ data, shape, voxelSizeA: [a, a, a] });
-  return { map: vol(m), half1: vol(h1), half2: vol(h2), labels, occupancy, mask, bExcess };
+  return { map: vol(m), half1: vol(h1), half2: vol(h2), labels, occupancy, mask, bExcess, centresA: centres, radiusA: R };
 }

@@ -185,7 +185,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       }
       const variation = unresolvedVariation(r);
       if (variation.unresolved) {
-        const w = `a typical voxel's 90 % interval is ${r.medianIntervalWidthA.toFixed(1)} Å wide, ${variation.ratio.toFixed(1)} × the spread of the values over the mask (5–95 %: ${r.p5A.toFixed(2)}–${r.p95A.toFixed(2)} Å; warned above ${UNRESOLVED_VARIATION_RATIO} ×): the map varies less than one voxel's value is known, so differences between regions are not resolved; report one resolution (the global FSC's ${r.globalResolutionA.toFixed(2)} Å) rather than the pattern (on synthetic coarse, noisy half maps in this state r with the truth was −0.64 to 0.70; docs/local-resolution.md *Variation within the uncertainty*)`;
+        const w = `a typical voxel's 90 % interval is ${r.medianIntervalWidthA.toFixed(1)} Å wide, ${variation.ratio.toFixed(1)} × the spread of the values over the mask (5–95 %: ${r.p5A.toFixed(2)}–${r.p95A.toFixed(2)} Å; warned above ${UNRESOLVED_VARIATION_RATIO} ×): the map varies about as much as one voxel's value is uncertain, so differences between regions are not resolved; report one resolution (the global FSC's ${r.globalResolutionA.toFixed(2)} Å) rather than the pattern (on synthetic coarse, noisy half maps in this state r with the truth was −0.64 to 0.72, once 0.82; docs/local-resolution.md *Variation within the uncertainty*)`;
         warnings.push(w);
         o.onWarning?.(w);
       }

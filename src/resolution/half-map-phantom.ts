@@ -70,6 +70,10 @@ export interface HalfMapPhantom {
   mask: Float32Array;
   /** Noise standard deviation of each half map (density units). */
   noiseSd: number;
+  /** Reference-style phantoms: each domain's centre (x, y, z) in Å from the first voxel's centre, in label order. */
+  centresA?: [number, number, number][];
+  /** Reference-style phantoms: the domains' radius in Å. */
+  radiusA?: number;
 }
 
 /**
@@ -235,7 +239,7 @@ export function referenceStyleHalfMaps(voxelSizeA: number, resolutionsA: readonl
       m++;
     }
   }
-  return { half1: p.half1, half2: p.half2, truthResolutionA: truth, labels: p.labels, mask, noiseSd: Math.sqrt(ss / Math.max(1, m) / 2) };
+  return { half1: p.half1, half2: p.half2, truthResolutionA: truth, labels: p.labels, mask, noiseSd: Math.sqrt(ss / Math.max(1, m) / 2), centresA: p.centresA, radiusA: p.radiusA };
 }
 
 /** One randomly drawn case of {@link referenceStyleHalfMaps}. */

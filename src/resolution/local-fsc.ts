@@ -13,7 +13,7 @@ import { quantileByRank } from '../math/select.js';
 import { softenMask } from './soft-mask.js';
 import { emptyBeyondA, emptyShells, prewhitenHalfMaps, prewhitenWithEmptyShells, type EmptyShells } from './prewhiten.js';
 import { cutSubBox, pasteSubBox, regionSubBox, subBoxShape } from './sub-box.js';
-import { DEFAULT_INTERVAL_Z, fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from './locres-uncertainty.js';
+import { calibratedInterval, DEFAULT_INTERVAL_CALIBRATION, DEFAULT_INTERVAL_Z, fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from './locres-uncertainty.js';
 import { moleculeCentredGridPoints, solventLevel } from './molecule-grid.js';
 
 /**
@@ -307,8 +307,14 @@ export interface LocalFscOptions {
    * shells. Default true; false gives the plain blocres-style estimate.
    */
   whiten?: boolean;
-  /** Half-width in standard errors of the FSC band behind the per-voxel interval (default {@link DEFAULT_INTERVAL_Z}, 0.6: 85 % coverage on the held-out synthetic case, 82 % on synth_halves128, see there); see `locres-uncertainty.ts`. */
+  /** Half-width in standard errors of the FSC band behind the per-voxel interval (default {@link DEFAULT_INTERVAL_Z}, 0.3); see `locres-uncertainty.ts`. */
   intervalZ?: number;
+  /**
+   * Calibration half-width of the per-voxel interval in natural-log units, combined in quadrature
+   * with the band's (default {@link DEFAULT_INTERVAL_CALIBRATION}, 0.04 = ±4 %; 0 gives the band
+   * alone). Pooled coverage of the truth with the defaults: 80–91 % on synthetic families.
+   */
+  intervalCalibration?: number;
   /** Lowest (coarsest) allowed resolution in Å, default 50; also the value written outside the mask. */
   lowestResolutionA?: number;
   /** Correct for window-induced noise correlation by phase randomisation beyond this resolution (Å). */
@@ -429,8 +435,19 @@ export interface LocalFscResult {
  * random layouts and one smooth phantom (r 0.67–0.96); above 2.5 on three, all reference-style maps whose
  * every domain is 6.5–10 Å: random 10009 (4.91, r 0.398), 14011 (3.48, r −0.641) and 14001 (2.95,
  * r 0.695). With noise to Nyquist, as a reconstruction's, no map exceeded 0.61 (14011: 0.61, r 0.838).
+ * That limit was 2.5 with the interval of z 0.6 and no calibration term.
+ *
+ * Session 45, with the narrower calibrated interval ({@link DEFAULT_INTERVAL_Z} 0.3 and
+ * {@link DEFAULT_INTERVAL_CALIBRATION}; widths 0.36–0.69 × the former, median 0.50, the coarse
+ * maps' most narrowed), remeasured on 142 pairs (random 10000–10029, 10100–10129, 14000–14011 and
+ * the same with noise to Nyquist, layout 600–629, the 28 smooth phantoms of
+ * `bench/locres-accuracy.ts`; scratch survey): every map with r ≥ 0.75 at most 0.64; the seven
+ * flagged by the former limit (random 14011, 10009, 10113, 10102, 14001, smooth seeds 43 and 71;
+ * r −0.64 to 0.72) 0.89–1.19. Now 0.8, which flags the same seven. On 30 maps drawn afterwards
+ * (random 21000–21029) it flags one, 21014 (all domains 7–9 Å, 1.12, r 0.822), which the former
+ * limit flagged too (2.72); the rest ≤ 0.43.
  */
-export const UNRESOLVED_VARIATION_RATIO = 2.5;
+export const UNRESOLVED_VARIATION_RATIO = 0.8;
 
 /**
  * Whether the local-resolution map's variation over the mask is smaller than its own uncertainty:
@@ -548,6 +565,8 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   if (!(lowest > 2 * a)) throw new RangeError(`the lowest resolution must be coarser than Nyquist (${2 * a} Å), got ${lowest}`);
   const zBand = options.intervalZ ?? DEFAULT_INTERVAL_Z;
   if (!(zBand >= 0 && Number.isFinite(zBand))) throw new RangeError(`intervalZ must be a finite number >= 0, got ${zBand}`);
+  const calib = options.intervalCalibration ?? DEFAULT_INTERVAL_CALIBRATION;
+  if (!(calib >= 0 && Number.isFinite(calib))) throw new RangeError(`intervalCalibration must be a finite number >= 0, got ${calib}`);
   const progress = options.onProgress ?? (() => {});
 
   // Report region.
@@ -738,6 +757,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   let nIn = 0;
   let pinnedVoxels = 0;
   const interp = trilinear([gx, gy, gz], s, ok);
+  const ends = new Float64Array(2);
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       for (let x = 0; x < nx; x++) {
@@ -745,8 +765,9 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
         if (!region[idx]) continue;
         const v = interp(grid, x, y, z, lowest);
         out[idx] = v;
-        outLow[idx] = Math.min(v, interp(gridLow, x, y, z, lowest));
-        outHigh[idx] = Math.max(v, interp(gridHigh, x, y, z, lowest));
+        calibratedInterval(v, Math.min(v, interp(gridLow, x, y, z, lowest)), Math.max(v, interp(gridHigh, x, y, z, lowest)), calib, 2 * a, lowest, ends);
+        outLow[idx] = ends[0];
+        outHigh[idx] = ends[1];
         if (interp(gridPinned, x, y, z, 0) >= 0.5) {
           pinned[idx] = 1;
           pinnedVoxels++;

@@ -13,7 +13,7 @@ import { resolutionAtThreshold } from './fsc.js';
 export const HANN3D_INDEPENDENT_FRACTION = (18 / 35) ** 3;
 
 /**
- * Default half-width of the FSC band in standard errors (now 0.5, last paragraph). First 0.95, measured with the default local FSC
+ * Default half-width of the FSC band in standard errors (now 0.3, with a calibration term; last paragraph). First 0.95, measured with the default local FSC
  * (SNR-aware threshold, Hann broadening correction, grid median) on the synthetic half maps of
  * `bench/locres-accuracy.ts --cases everything` (coverage of the true local resolution at voxels at
  * least one window radius inside a domain): 0.8 covered only 60 % and 75 % on two cases once the
@@ -58,8 +58,47 @@ export const HANN3D_INDEPENDENT_FRACTION = (18 / 35) ** 3;
  * 80.6 / 88.8 / 96.1 % (median widths at 0.6: 0.85 and 3.9 Å). Per map the coverage is mostly
  * 100 % or well below 80 % (at 0.6, 8 of 47 maps within 80–95 %, 6 below): a map's bias, not the
  * interval's width, decides it (README, *Uncertainty*).
+ *
+ * Since session 45: 0.3, with the calibration term {@link DEFAULT_INTERVAL_CALIBRATION} in
+ * quadrature (pooled coverage within 80–95 % on every family measured, where 0.6 alone gave
+ * 97–98 %; see there).
  */
-export const DEFAULT_INTERVAL_Z = 0.6;
+export const DEFAULT_INTERVAL_Z = 0.3;
+
+/**
+ * Calibration half-width of the per-voxel interval, in natural-log units of the resolution (0.04:
+ * ±4 %), combined in quadrature with the sampling band's half-width on each side:
+ * `low = v·exp(−√(ln(v/low₀)² + c²))`, `high = v·exp(√(ln(high₀/v)² + c²))` for a value v whose
+ * band ends are low₀, high₀ ({@link calibratedInterval}). The band (z standard errors of each
+ * shell's FSC) is the crossing's sampling spread; the threshold's calibration adds an error of its
+ * own that does not shrink where the FSC falls steeply (a sharply cut-off 3 Å domain read 3.27 Å
+ * with a band of 3.10–3.46 Å on `synth_halves128`). Chosen with {@link DEFAULT_INTERVAL_Z} in
+ * session 45 (docs/local-resolution.md *Uncertainty: a calibration term*): with z 0.6 and no such
+ * term the pooled coverage of the truth at voxels at least one window radius inside a domain was
+ * 97–98 % on maps made as the references are (the coarse domains' wide bands) and 97 % on 20
+ * smooth phantoms, while the steep domains stayed outside their narrow bands; z 0.3 with c 0.04
+ * gave 89 / 89 / 84 % on the three tuning families, and 91 % / 80 % on 54 maps drawn afterwards
+ * (layout 21000–21029, random 21000–21029), `synth_halves128` 81 %.
+ */
+export const DEFAULT_INTERVAL_CALIBRATION = 0.04;
+
+/**
+ * One voxel's interval with the calibration term of {@link DEFAULT_INTERVAL_CALIBRATION}: each
+ * side's log half-width combined in quadrature with `c`, clamped to [finestA, lowestA].
+ * @param valueA the voxel's resolution in Å (> 0)
+ * @param lowA finer end of the sampling band in Å (≤ valueA)
+ * @param highA coarser end of the sampling band in Å (≥ valueA)
+ * @param c calibration half-width in natural-log units (≥ 0)
+ * @param finestA lower clamp in Å (Nyquist, 2 × the voxel size)
+ * @param lowestA upper clamp in Å (the lowest reported resolution)
+ * @param out receives [low, high] in Å (no allocation per voxel)
+ */
+export function calibratedInterval(valueA: number, lowA: number, highA: number, c: number, finestA: number, lowestA: number, out: Float64Array): void {
+  const dl = Math.log(valueA / lowA);
+  const dh = Math.log(highA / valueA);
+  out[0] = Math.max(finestA, Math.min(valueA, valueA * Math.exp(-Math.sqrt(dl * dl + c * c))));
+  out[1] = Math.min(lowestA, Math.max(valueA, valueA * Math.exp(Math.sqrt(dh * dh + c * c))));
+}
 
 /** Result of {@link fscCrossingInterval}. */
 export interface CrossingInterval {

@@ -11,8 +11,9 @@
  * the fixed threshold 0.3 read +0.57 Å too coarse, and the 10 Å domain 3 Å too fine before the Hann
  * broadening correction) the same acceptance figures hold. The other
  * synthetic cases (0.9–1.5 Å, SNR 2–4, held-out seeds) are measured by bench/locres-accuracy.ts;
- * the interval's coverage (80–95 %) is asserted on synth_halves128 (81.7 %) and on one held-out
- * case (85 %; see the README, "Uncertainty").
+ * the interval's coverage (80–95 %) is asserted on synth_halves128 (81 %) and pooled over ten
+ * reference-style maps drawn after the interval's settings were chosen (89.6 %; see the README,
+ * "Uncertainty"), and its calibration term on analytic cases.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,10 +25,11 @@ import { loadFft } from '../../src/math/fft.js';
 import { pearson } from '../../src/math/statistics.js';
 import { localFsc, lowFrequencySnr, snrAwareThreshold, snrAwareThresholdAtFloor, CALIBRATED_THRESHOLD, SNR_AWARE_THRESHOLD } from '../../src/resolution/local-fsc.js';
 import { relionLocalResolution } from '../../src/resolution/relion-locres.js';
-import { labelInterior, mapDifference } from '../../src/resolution/accuracy.js';
+import { mapDifference } from '../../src/resolution/accuracy.js';
 import { labelSummary } from '../../src/resolution/label-summary.js';
 import { regionSubBox } from '../../src/resolution/sub-box.js';
-import { fourDomainHalfMaps, randomLocresCase, referenceStyleHalfMaps } from '../../src/resolution/half-map-phantom.js';
+import { fourDomainHalfMaps, randomLocresCase, referenceLayoutCase, referenceStyleHalfMaps } from '../../src/resolution/half-map-phantom.js';
+import { calibratedInterval, DEFAULT_INTERVAL_CALIBRATION, DEFAULT_INTERVAL_Z } from '../../src/resolution/locres-uncertainty.js';
 import { runCli } from '../helpers/cli.js';
 import { SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
 import { runInProcess } from '../helpers/cli-run.js';
@@ -309,21 +311,58 @@ describe('calibrated local FSC on smooth pseudo-atom half maps (fourDomainHalfMa
 });
 
 
-describe('90 % interval coverage on a held-out synthetic case (0.95 Å, 3/4/7/5 Å, SNR 4, seed 13)', () => {
+// Coverage is decided per domain (a domain's bias moves all its voxels in or out together), so one
+// map's figure moves in steps of a domain; the interval is calibrated on pooled coverage. Ten maps
+// made as the references are, drawn in session 45 after the interval's z and calibration term were
+// chosen (layout 21000–21009; their pooled coverage was 89.6 %, the 30 of the draw 90.9 %).
+describe('90 % interval coverage pooled over ten reference-style maps (layout 21000–21009, drawn after the choice)', () => {
   before(loadFft);
-  it('covers the truth at 80–95 % of the voxels at least one window radius inside a domain', (t) => {
-    const p = fourDomainHalfMaps(0.95, [3, 4, 7, 5], 4, 13);
-    const r = localFsc(p.half1, p.half2, { mask: p.mask });
-    const inner = labelInterior(p.labels, p.half1.shape, r.windowVoxels / 2);
+  it('covers the truth at 80–95 % of the mask voxels at least one window radius inside a domain', (t) => {
     let k = 0;
     let cov = 0;
-    for (let i = 0; i < inner.length; i++) {
-      if (!inner[i] || !(p.mask[i] > 0.5)) continue;
-      k++;
-      if (r.low.data[i] <= p.truthResolutionA[i] + 1e-4 && p.truthResolutionA[i] <= r.high.data[i] + 1e-4) cov++;
+    const perMap: string[] = [];
+    for (let seed = 21000; seed < 21010; seed++) {
+      const d = referenceLayoutCase(seed);
+      const p = referenceStyleHalfMaps(d.voxelSizeA, d.resolutionsA, d.snr, d.seed);
+      const r = localFsc(p.half1, p.half2, { mask: p.mask });
+      const a = d.voxelSizeA;
+      const [nx, ny] = p.half1.shape;
+      const reach = (p.radiusA as number) - (r.windowVoxels * a) / 2;
+      let mk = 0;
+      let mc = 0;
+      for (let i = 0; i < p.mask.length; i++) {
+        if (!(p.mask[i] > 0.5)) continue;
+        const x = (i % nx) * a, y = (Math.floor(i / nx) % ny) * a, z = Math.floor(i / (nx * ny)) * a;
+        if (!(p.centresA as [number, number, number][]).some(([cx, cy, cz]) => (x - cx) ** 2 + (y - cy) ** 2 + (z - cz) ** 2 <= reach * reach)) continue;
+        mk++;
+        const tr = p.truthResolutionA[i];
+        assert.ok(r.low.data[i] <= r.resolution.data[i] && r.resolution.data[i] <= r.high.data[i]);
+        if (r.low.data[i] <= tr + 1e-4 && tr <= r.high.data[i] + 1e-4) mc++;
+      }
+      k += mk;
+      cov += mc;
+      perMap.push(mk ? `${seed} ${((100 * mc) / mk).toFixed(0)} % of ${mk}` : `${seed} none`);
     }
-    t.diagnostic(`coverage ${((100 * cov) / k).toFixed(1)} % of ${k} interior voxels (window ${r.windowVoxels})`);
-    assert.ok(k > 500, `${k} interior voxels`);
+    t.diagnostic(`pooled coverage ${((100 * cov) / k).toFixed(1)} % of ${k} interior voxels; ${perMap.join(', ')}`);
+    assert.ok(k > 2000, `${k} interior voxels`);
     assert.ok(cov / k >= 0.8 && cov / k <= 0.95, `coverage ${(100 * cov) / k} %`);
+  });
+});
+
+describe('calibratedInterval', () => {
+  it('adds the calibration half-width in quadrature on the log scale, and clamps', () => {
+    const out = new Float64Array(2);
+    calibratedInterval(5, 4, 6, 0, 2, 50, out);
+    assert.deepEqual([...out], [4, 6]); // no calibration term: the band
+    calibratedInterval(5, 5, 5, 0.04, 2, 50, out);
+    assert.ok(Math.abs(out[0] - 5 * Math.exp(-0.04)) < 1e-12 && Math.abs(out[1] - 5 * Math.exp(0.04)) < 1e-12, `${out}`); // a zero-width band: ±c
+    calibratedInterval(5, 5 * Math.exp(-0.03), 5 * Math.exp(0.03), 0.04, 2, 50, out);
+    assert.ok(Math.abs(Math.log(5 / out[0]) - 0.05) < 1e-12 && Math.abs(Math.log(out[1] / 5) - 0.05) < 1e-12, `${out}`); // 3-4-5 in log units
+    calibratedInterval(2.02, 2.01, 2.5, 0.04, 2, 50, out);
+    assert.equal(out[0], 2); // clamped to Nyquist (2.02·e^−0.0403 would be 1.94)
+    calibratedInterval(49, 48, 49.5, 0.04, 2, 50, out);
+    assert.equal(out[1], 50); // and to the lowest resolution (49·e^0.0413 would be 51.1)
+    assert.equal(DEFAULT_INTERVAL_CALIBRATION, 0.04);
+    assert.equal(DEFAULT_INTERVAL_Z, 0.3);
   });
 });

@@ -23,7 +23,7 @@
  * at least one window radius inside a domain (local FSC), and the run time. "relion" is our
  * `--relion` emulation (sampling 10 Å); on synth_halves128 RELION's own output is listed too.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,7 +37,7 @@ import { relionLocalResolution } from '../src/resolution/relion-locres.js';
 import { monogenicLocalResolution } from '../src/resolution/monogenic.js';
 import { fourDomainHalfMaps, randomLocresCase, referenceLayoutCase, referenceStyleHalfMaps } from '../src/resolution/half-map-phantom.js';
 import { labelSummary } from '../src/resolution/label-summary.js';
-import { labelInterior, mapDifference } from '../src/resolution/accuracy.js';
+import { labelInterior, mapDifference, nearDomainCentre } from '../src/resolution/accuracy.js';
 import { printTable } from './markdown-table.js';
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 
@@ -67,6 +67,8 @@ interface Case {
   labels: ArrayLike<number>;
   mask: Float32Array;
   relionOwn?: Float32Array;
+  /** Domains that are balls of atoms (the references' kind): centres in Å and radius, for the interval's coverage. */
+  balls?: { centresA: number[][]; radiusA: number };
 }
 
 const cases: Case[] = [];
@@ -80,6 +82,7 @@ if ((which === 'all' || which === 'halves' || which === 'all-heldout' || which =
     half1: await rd('half1.mrc.gz'), half2: await rd('half2.mrc.gz'),
     truth: (await rd('truth_resolution.mrc.gz')).data, labels: (await rd('truth_labels.mrc.gz')).data,
     mask: (await rd('truth_mask.mrc.gz')).data, relionOwn: (await rd('relion_locres_sampling10.mrc.gz')).data,
+    balls: (() => { const t = JSON.parse(readFileSync(join(R, 'truth.json'), 'utf8')) as { domain_radius: number; domains: { centre_xyz_A: number[] }[] }; return { centresA: t.domains.map((d) => d.centre_xyz_A), radiusA: t.domain_radius }; })(),
   });
 }
 if (which.startsWith('random') || which.startsWith('layout')) {
@@ -90,7 +93,7 @@ if (which.startsWith('random') || which.startsWith('layout')) {
   for (let k = 0; k < Number(cnt); k++) {
     const d = kind === 'layout' ? referenceLayoutCase(Number(s0) + k) : randomLocresCase(Number(s0) + k);
     const p = referenceStyleHalfMaps(d.voxelSizeA, d.resolutionsA, d.snr, d.seed);
-    cases.push({ name: `reference-style ${d.voxelSizeA} Å, ${d.resolutionsA.join('/')} Å, SNR ${d.snr}, seed ${d.seed}`, half1: p.half1, half2: p.half2, truth: p.truthResolutionA, labels: p.labels, mask: p.mask });
+    cases.push({ name: `reference-style ${d.voxelSizeA} Å, ${d.resolutionsA.join('/')} Å, SNR ${d.snr}, seed ${d.seed}`, half1: p.half1, half2: p.half2, truth: p.truthResolutionA, labels: p.labels, mask: p.mask, balls: p.centresA && p.radiusA !== undefined ? { centresA: p.centresA, radiusA: p.radiusA } : undefined });
   }
 } else if (which !== 'halves') {
   // the README's four cases (seed 5), then (--cases heldout / all-heldout) cases not used to fit
@@ -145,7 +148,9 @@ function row(method: string, c: Case, est: Float32Array, finestA: number, second
   const doms = labelSummary(est, c.labels, m).map((d) => d.medianA.toFixed(2)).join(' / ');
   let cover = '';
   if (interval) {
-    const inner = labelInterior(c.labels, c.half1.shape, interval.radiusVoxels);
+    // balls of atoms: within radius − w/2 of a centre (their labels have holes between the atoms)
+    const a = c.half1.voxelSizeA[0];
+    const inner = c.balls ? nearDomainCentre(c.half1.shape, a, c.balls.centresA, c.balls.radiusA - interval.radiusVoxels * a) : labelInterior(c.labels, c.half1.shape, interval.radiusVoxels);
     let k = 0, cov = 0;
     const widths: number[] = [];
     for (let i = 0; i < m.length; i++) {

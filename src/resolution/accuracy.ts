@@ -119,3 +119,31 @@ export function labelInterior(labels: ArrayLike<number>, shape: readonly number[
   }
   return out;
 }
+
+/**
+ * Voxels within `reachA` of a domain centre: for phantoms whose domains are balls of atoms (the
+ * shared references, `referenceStyleHalfMaps`), whose labels have holes between the atoms, so that
+ * no voxel lies a window radius inside a *label*; "at least one window radius inside a domain" is
+ * then within `radius − window/2` of its centre (issue 16, interval coverage).
+ * @param shape box [nx, ny, nz] in voxels
+ * @param voxelSizeA voxel size in Å (cubic)
+ * @param centresA domain centres (x, y, z) in Å from the first voxel's centre, label k at index k − 1
+ * @param reachA distance from a centre in Å (≤ 0 selects nothing)
+ * @returns per voxel the label k (1-based) of the centre within reach, 0 elsewhere; index (z*ny+y)*nx+x
+ */
+export function nearDomainCentre(shape: readonly number[], voxelSizeA: number, centresA: readonly (readonly number[])[], reachA: number): Uint8Array {
+  const [nx, ny, nz] = shape;
+  const out = new Uint8Array(nx * ny * nz);
+  if (!(reachA > 0)) return out;
+  const r2 = reachA * reachA;
+  for (let z = 0, i = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) {
+    for (let k = 0; k < centresA.length; k++) {
+      const c = centresA[k];
+      if ((x * voxelSizeA - c[0]) ** 2 + (y * voxelSizeA - c[1]) ** 2 + (z * voxelSizeA - c[2]) ** 2 <= r2) {
+        out[i] = k + 1;
+        break;
+      }
+    }
+  }
+  return out;
+}

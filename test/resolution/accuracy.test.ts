@@ -1,7 +1,10 @@
-/** `mapDifference`: the quantiles of |a − b| that compare a reproduction with the program it reproduces. */
+/**
+ * `mapDifference`: the quantiles of |a − b| that compare a reproduction with the program it reproduces.
+ * `nearDomainCentre`: the voxels a window radius inside a ball-shaped domain, for the interval's coverage.
+ */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mapDifference } from '../../src/resolution/accuracy.js';
+import { mapDifference, nearDomainCentre } from '../../src/resolution/accuracy.js';
 
 describe('mapDifference', () => {
   it('gives the median and 90th percentile of |a − b| over the selected voxels only', () => {
@@ -17,5 +20,23 @@ describe('mapDifference', () => {
     assert.deepEqual(mapDifference([3, 4, 5], [3, 4, 5], [1, 1, 1]), { medianA: 0, p90A: 0 });
     assert.throws(() => mapDifference([1, 2], [1], [1, 1]), RangeError);
     assert.throws(() => mapDifference([1, 2], [1, 2], [0, 0]), /no voxel selected/);
+  });
+});
+
+describe('nearDomainCentre', () => {
+  it('selects the voxels within reach of each centre, in Å, labelled by the centre', () => {
+    // 12³ box of 0.5 Å voxels; centre 1 at voxel (4, 4, 4) = 2 Å, centre 2 at voxel (9, 4, 4)
+    const out = nearDomainCentre([12, 12, 12], 0.5, [[2, 2, 2], [4.5, 2, 2]], 0.5);
+    const at = (x: number, y: number, z: number) => out[(z * 12 + y) * 12 + x];
+    let ones = 0;
+    let twos = 0;
+    for (const v of out) (v === 1 ? ones++ : v === 2 ? twos++ : 0);
+    assert.equal(ones, 7); // the centre and its six face neighbours (0.5 Å away); edges are 0.71 Å
+    assert.equal(twos, 7);
+    assert.equal(at(4, 4, 4), 1);
+    assert.equal(at(5, 4, 4), 1);
+    assert.equal(at(5, 5, 4), 0);
+    assert.equal(at(9, 4, 5), 2);
+    assert.equal(nearDomainCentre([4, 4, 4], 1, [[1, 1, 1]], 0).reduce((a, b) => a + b, 0), 0); // no reach, nothing
   });
 });

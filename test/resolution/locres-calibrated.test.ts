@@ -25,7 +25,7 @@ import { loadFft } from '../../src/math/fft.js';
 import { pearson } from '../../src/math/statistics.js';
 import { localFsc, lowFrequencySnr, snrAwareThreshold, snrAwareThresholdAtFloor, CALIBRATED_THRESHOLD, SNR_AWARE_THRESHOLD } from '../../src/resolution/local-fsc.js';
 import { relionLocalResolution } from '../../src/resolution/relion-locres.js';
-import { mapDifference } from '../../src/resolution/accuracy.js';
+import { mapDifference, nearDomainCentre } from '../../src/resolution/accuracy.js';
 import { labelSummary } from '../../src/resolution/label-summary.js';
 import { regionSubBox } from '../../src/resolution/sub-box.js';
 import { fourDomainHalfMaps, randomLocresCase, referenceLayoutCase, referenceStyleHalfMaps } from '../../src/resolution/half-map-phantom.js';
@@ -101,11 +101,11 @@ describe('calibrated local FSC on synth_halves128 (CLI)', { skip }, () => {
     // inside a domain: within 14.08 Å − w/2 of a domain's centre (truth.json; its labels have holes
     // between the atoms, so no voxel lies a window radius inside a label); README "Uncertainty"
     const domains = (JSON.parse(readFileSync(join(R, 'truth.json'), 'utf8')) as { domain_radius: number; domains: { centre_xyz_A: number[] }[] });
-    const reach = domains.domain_radius - s.windowA / 2;
+    const near = nearDomainCentre([128, 128, 128], 1, domains.domains.map((d) => d.centre_xyz_A), domains.domain_radius - s.windowA / 2);
     let inner = 0;
     let covered = 0;
-    for (let z = 0, i = 0; z < 128; z++) for (let y = 0; y < 128; y++) for (let x = 0; x < 128; x++, i++) {
-      if (!(mask[i] > 0.5) || !domains.domains.some(({ centre_xyz_A: [cx, cy, cz] }) => (x - cx) ** 2 + (y - cy) ** 2 + (z - cz) ** 2 <= reach * reach)) continue;
+    for (let i = 0; i < near.length; i++) {
+      if (!(mask[i] > 0.5) || !near[i]) continue;
       inner++;
       if (low[i] <= truth[i] + 1e-4 && truth[i] <= high[i] + 1e-4) covered++;
     }
@@ -325,15 +325,11 @@ describe('90 % interval coverage pooled over ten reference-style maps (layout 21
       const d = referenceLayoutCase(seed);
       const p = referenceStyleHalfMaps(d.voxelSizeA, d.resolutionsA, d.snr, d.seed);
       const r = localFsc(p.half1, p.half2, { mask: p.mask });
-      const a = d.voxelSizeA;
-      const [nx, ny] = p.half1.shape;
-      const reach = (p.radiusA as number) - (r.windowVoxels * a) / 2;
+      const inner = nearDomainCentre(p.half1.shape, d.voxelSizeA, p.centresA as [number, number, number][], (p.radiusA as number) - (r.windowVoxels * d.voxelSizeA) / 2);
       let mk = 0;
       let mc = 0;
       for (let i = 0; i < p.mask.length; i++) {
-        if (!(p.mask[i] > 0.5)) continue;
-        const x = (i % nx) * a, y = (Math.floor(i / nx) % ny) * a, z = Math.floor(i / (nx * ny)) * a;
-        if (!(p.centresA as [number, number, number][]).some(([cx, cy, cz]) => (x - cx) ** 2 + (y - cy) ** 2 + (z - cz) ** 2 <= reach * reach)) continue;
+        if (!(p.mask[i] > 0.5) || !inner[i]) continue;
         mk++;
         const tr = p.truthResolutionA[i];
         assert.ok(r.low.data[i] <= r.resolution.data[i] && r.resolution.data[i] <= r.high.data[i]);

@@ -15,7 +15,7 @@ import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
 import { localFsc, unresolvedVariation, UNRESOLVED_VARIATION_RATIO, type LocalFscResult } from '../resolution/local-fsc.js';
 import { relionLocalResolution } from '../resolution/relion-locres.js';
-import { labelSummary, type LabelRow } from '../resolution/label-summary.js';
+import { labelSummary, type LabelInterval, type LabelRow } from '../resolution/label-summary.js';
 import { localLowpass } from '../resolution/local-filter.js';
 import { monogenicLocalResolution } from '../resolution/monogenic.js';
 import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diagnostics/index.js';
@@ -124,6 +124,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   let settings: string;
   /** How far a window reaches from its centre, Å (local FSC and RELION mode; none for MonoRes). */
   let windowReachA: number | undefined;
+  // local FSC: the per-voxel 90 % interval, summarised per label
+  let interval: LabelInterval | undefined;
   const progress = (f: number) => o.onProgress?.(o.method === 'localfsc' ? 'local FSC' : 'monogenic', f);
   {
     if (o.method === 'localfsc' && o.relion) {
@@ -166,6 +168,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       resolution = r.resolution;
       pinned = r.pinned;
       windowReachA = (r.windowVoxels * h1.volume.voxelSizeA[0]) / 2;
+      interval = { lowA: r.low.data, highA: r.high.data };
       const thr = shownThreshold(r);
       settings = localFscSettingsText(r);
       extraMaps.push(
@@ -239,7 +242,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   const out = resolve(o.output ?? `locres_${stem}.mrc`);
   const outDir = dirname(out);
   const outStem = mapStem(out);
-  const labelRows: LabelRow[] | undefined = labelsMap ? labelSummary(resolution.data, labelsMap.volume.data, maskMap?.volume.data, pinned, windowReachA === undefined ? undefined : { shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA, radiusA: windowReachA }) : undefined;
+  const labelRows: LabelRow[] | undefined = labelsMap ? labelSummary(resolution.data, labelsMap.volume.data, maskMap?.volume.data, pinned, windowReachA === undefined ? undefined : { shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA, radiusA: windowReachA }, interval) : undefined;
   // a label's median is a blend when at least half its voxels have another label within the window's reach
   const blended = labelRows?.filter((l) => l.coreVoxels !== undefined && l.coreVoxels < 0.5 * l.voxels) ?? [];
   if (blended.length > 0 && windowReachA !== undefined) {
@@ -322,7 +325,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       ...(stats.medianIntervalWidthA !== undefined ? [`90 % interval      : median width ${Number(stats.medianIntervalWidthA).toFixed(2)} Å over the mask (${Number(stats.intervalToSpread).toFixed(2)} × the 5–95 % spread; above ${UNRESOLVED_VARIATION_RATIO} × the pattern is not resolved), in ${outStem}_low.mrc / ${outStem}_high.mrc`] : []),
       ...(stats.pinnedVoxels !== undefined ? [`≤ ${Number(stats.finestA).toFixed(2)} Å (pinned)  : ${stats.pinnedVoxels} voxels (${Number(stats.pinnedPercent).toFixed(1)} %): the estimate reached the finest reported value, a bound, marked in ${outStem}_pinned.mrc`] : []),
       ...(labelRows
-        ? ['', `Per label (${o.labels}${o.mask ? ', inside the mask' : ''}):`, `label    voxels   median Å   10–90 % Å       pinned${windowReachA !== undefined ? `   > ${windowReachA.toFixed(1)} Å from other labels` : ''}`, ...labelRows.map((l) => `${String(l.label).padStart(5)} ${String(l.voxels).padStart(9)} ${l.medianA.toFixed(2).padStart(10)}   ${`${l.p10A.toFixed(2)}–${l.p90A.toFixed(2)}`.padEnd(14)} ${String(l.pinnedVoxels).padStart(6)}${l.coreVoxels !== undefined ? `   ${((100 * l.coreVoxels) / Math.max(1, l.voxels)).toFixed(0).padStart(3)} %` : ''}`), '']
+        ? ['', `Per label (${o.labels}${o.mask ? ', inside the mask' : ''}):`, `label    voxels   median Å   10–90 % Å       pinned${interval ? '   90 % interval Å' : ''}${windowReachA !== undefined ? `   > ${windowReachA.toFixed(1)} Å from other labels` : ''}`, ...labelRows.map((l) => `${String(l.label).padStart(5)} ${String(l.voxels).padStart(9)} ${l.medianA.toFixed(2).padStart(10)}   ${`${l.p10A.toFixed(2)}–${l.p90A.toFixed(2)}`.padEnd(14)} ${String(l.pinnedVoxels).padStart(6)}${l.intervalLowA !== undefined && l.intervalHighA !== undefined ? `   ${`${l.intervalLowA.toFixed(2)}–${l.intervalHighA.toFixed(2)}`.padEnd(16)}` : ''}${l.coreVoxels !== undefined ? `   ${((100 * l.coreVoxels) / Math.max(1, l.voxels)).toFixed(0).padStart(3)} %` : ''}`), ...(interval ? ['(90 % interval: the median of the voxels\' interval ends, the uncertainty of a value like the median; labels whose intervals overlap are not told apart)'] : []), '']
         : []),
       'Local resolution is relative to its method and window: values from different tools are not interchangeable.',
       ...warnings.map((w) => `WARNING: ${w}`),

@@ -27,6 +27,22 @@ export interface LabelRow {
    * window-weighted blend with their neighbours' resolution.
    */
   coreVoxels?: number;
+  /**
+   * With {@link LabelInterval}: median over the label's voxels of the finer and coarser ends of
+   * their 90 % intervals, Å — the uncertainty of a value like the label's median (the voxels of one
+   * domain share their windows, so it does not shrink with the voxel count). Two labels whose
+   * intervals overlap are not told apart by the estimate.
+   */
+  intervalLowA?: number;
+  intervalHighA?: number;
+}
+
+/** Per-voxel interval ends of the estimate (local FSC's `_low` / `_high` maps), for {@link labelSummary}. */
+export interface LabelInterval {
+  /** Finer end per voxel, Å; same layout as the resolution map. */
+  lowA: ArrayLike<number>;
+  /** Coarser end per voxel, Å; same layout. */
+  highA: ArrayLike<number>;
 }
 
 /** The estimate's reach, for {@link labelSummary} to count each label's voxels clear of other labels. */
@@ -51,13 +67,16 @@ export interface LabelBlend {
  * @param pinned optional, same layout; 1 where the value is a Nyquist bound
  * @param blend optional window reach: each row then counts its {@link LabelRow.coreVoxels} (exact
  *   Euclidean distance to the nearest voxel of another label > 0, inside or outside the mask)
+ * @param interval optional per-voxel interval ends: each row then gets the medians of both ends
+ *   ({@link LabelRow.intervalLowA}, {@link LabelRow.intervalHighA})
  * @throws RangeError when the lengths differ, or a label is not finite
  */
-export function labelSummary(resolutionA: ArrayLike<number>, labels: ArrayLike<number>, mask?: ArrayLike<number>, pinned?: ArrayLike<number>, blend?: LabelBlend): LabelRow[] {
+export function labelSummary(resolutionA: ArrayLike<number>, labels: ArrayLike<number>, mask?: ArrayLike<number>, pinned?: ArrayLike<number>, blend?: LabelBlend, interval?: LabelInterval): LabelRow[] {
   const n = resolutionA.length;
   if (labels.length !== n) throw new RangeError(`--labels has ${labels.length} voxels, the map ${n}`);
   if (mask && mask.length !== n) throw new RangeError(`mask has ${mask.length} voxels, the map ${n}`);
   if (pinned && pinned.length !== n) throw new RangeError(`pinned map has ${pinned.length} voxels, the map ${n}`);
+  if (interval && (interval.lowA.length !== n || interval.highA.length !== n)) throw new RangeError(`interval maps have ${interval.lowA.length} and ${interval.highA.length} voxels, the map ${n}`);
   const [nx, ny, nz] = blend?.shape ?? [n, 1, 1];
   if (blend && nx * ny * nz !== n) throw new RangeError(`--labels has ${n} voxels, the box ${nx}x${ny}x${nz} needs ${nx * ny * nz}`);
   const counts = new Map<number, number>();
@@ -69,15 +88,22 @@ export function labelSummary(resolutionA: ArrayLike<number>, labels: ArrayLike<n
   }
   const ids = [...counts.keys()].sort((x, y) => x - y);
   // per label: its values, pinned count and (for the blend) the bounding box of its voxels in the mask
-  type Buffer = { values: Float32Array; k: number; pinned: number; bounds: SubBox };
+  type Buffer = { values: Float32Array; lows?: Float32Array; highs?: Float32Array; k: number; pinned: number; bounds: SubBox };
   const buffers = new Map<number, Buffer>();
-  for (const l of ids) buffers.set(l, { values: new Float32Array(counts.get(l) ?? 0), k: 0, pinned: 0, bounds: { lo: [nx, ny, nz], hi: [-1, -1, -1] } });
+  for (const l of ids) {
+    const c = counts.get(l) ?? 0;
+    buffers.set(l, { values: new Float32Array(c), ...(interval ? { lows: new Float32Array(c), highs: new Float32Array(c) } : {}), k: 0, pinned: 0, bounds: { lo: [nx, ny, nz], hi: [-1, -1, -1] } });
+  }
   for (let i = 0; i < n; i++) {
     if (mask && !(mask[i] > 0.5)) continue;
     const l = Math.round(labels[i]);
     if (l <= 0) continue;
     const b = buffers.get(l);
     if (!b) continue;
+    if (interval && b.lows && b.highs) {
+      b.lows[b.k] = interval.lowA[i];
+      b.highs[b.k] = interval.highA[i];
+    }
     b.values[b.k++] = resolutionA[i];
     if (pinned && pinned[i]) b.pinned++;
     if (blend) {
@@ -103,6 +129,7 @@ export function labelSummary(resolutionA: ArrayLike<number>, labels: ArrayLike<n
       p90A: quantileByRank(b.values, b.k, 0.9),
       pinnedVoxels: b.pinned,
       ...(blend ? { coreVoxels: coreVoxels(l, b.bounds, labels, mask, blend) } : {}),
+      ...(b.lows && b.highs ? { intervalLowA: quantileByRank(b.lows, b.k, 0.5), intervalHighA: quantileByRank(b.highs, b.k, 0.5) } : {}),
     };
   });
 }

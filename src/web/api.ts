@@ -253,7 +253,7 @@ export interface HalfMapsView {
     labels: { label: number; voxels: number; occupancy: number; relativeOccupancy: number; bfactorA2: number }[] | null;
   } | null;
   /** Per label (with a labels map): voxels, median and 10–90 % range in Å, pinned voxels. */
-  labelRows: { label: number; voxels: number; medianA: number; p10A: number; p90A: number; pinnedVoxels: number; coreVoxels?: number }[] | null;
+  labelRows: { label: number; voxels: number; medianA: number; p10A: number; p90A: number; pinnedVoxels: number; coreVoxels?: number; intervalLowA?: number; intervalHighA?: number }[] | null;
   findings: DiagnosticFinding[];
   /** Output files (downloadable at /api/maps/<mapId>/files/<name>). */
   files: string[];

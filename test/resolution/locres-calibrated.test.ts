@@ -123,6 +123,10 @@ describe('calibrated local FSC on synth_halves128 (CLI)', { skip }, () => {
     const med = s.labels.map((l: { medianA: number }) => l.medianA);
     assert.ok(Math.max(med[0], med[3]) < med[1] && med[1] < med[2], `label medians ${med}`);
     for (const l of s.labels) assert.ok(l.p10A <= l.medianA && l.medianA <= l.p90A);
+    // each label's 90 % interval (medians of its voxels' ends) holds its median, and the 3 Å labels'
+    // intervals lie clear of the 8 Å label's: the table says the domains differ
+    for (const l of s.labels) assert.ok(l.intervalLowA <= l.medianA && l.medianA <= l.intervalHighA, `label ${l.label}: ${l.intervalLowA}–${l.intervalHighA}`);
+    assert.ok(Math.max(s.labels[0].intervalHighA, s.labels[3].intervalHighA) < s.labels[2].intervalLowA, JSON.stringify(s.labels));
   });
 
   it('--relion --locres-sampling 10 --angpix 1: median |difference| from RELION 3.1.3 ≤ 0.5 Å inside the mask', async (t) => {

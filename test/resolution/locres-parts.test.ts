@@ -42,6 +42,19 @@ describe('labelSummary', () => {
     // n = 9 (29 masked out) → median rank 4 (24), p10 rank 1 (21), p90 rank 7 (27)
     assert.deepEqual([rows[1].voxels, rows[1].medianA, rows[1].p10A, rows[1].p90A, rows[1].pinnedVoxels], [9, 24, 21, 27, 0]);
   });
+  it('with interval maps: the median of each end over the label (masked-out voxels skipped), none without', () => {
+    // label 1: value v, interval (v − 1, v + 2·v); label 2 (one voxel masked out, its ends 0 and 1000)
+    const res = [1, 2, 3, 4, 5, 10, 20, 30];
+    const lab = [1, 1, 1, 1, 1, 2, 2, 2];
+    const mask = [1, 1, 1, 1, 1, 1, 1, 0];
+    const low = res.map((v, i) => (i === 7 ? 0 : v - 1));
+    const high = res.map((v, i) => (i === 7 ? 1000 : 3 * v));
+    const rows = labelSummary(Float32Array.from(res), Float32Array.from(lab), Float32Array.from(mask), undefined, undefined, { lowA: Float32Array.from(low), highA: Float32Array.from(high) });
+    // label 1: ends 0..4 and 3..15, median rank 2 → 2 and 9; label 2: two voxels, rank round(0.5) = 1 → 19 and 60
+    assert.deepEqual(rows.map((r) => [r.label, r.medianA, r.intervalLowA, r.intervalHighA]), [[1, 3, 2, 9], [2, 20, 19, 60]]);
+    assert.equal(labelSummary(Float32Array.from(res), Float32Array.from(lab))[0].intervalLowA, undefined);
+    assert.throws(() => labelSummary(Float32Array.from(res), Float32Array.from(lab), undefined, undefined, undefined, { lowA: new Float32Array(3), highA: new Float32Array(8) }), /interval maps have 3 and 8 voxels, the map 8/);
+  });
   it('labels are rounded (float MRC labels) and mismatched lengths are refused', () => {
     const rows = labelSummary(Float32Array.from([3, 5]), Float32Array.from([0.9999, 1.0001]));
     assert.deepEqual(rows.map((r) => [r.label, r.voxels]), [[1, 2]]);

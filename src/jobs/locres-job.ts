@@ -211,6 +211,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         p5A: r.p5A,
         p95A: r.p95A,
         medianIntervalWidthA: r.medianIntervalWidthA,
+        intervalZ: r.intervalZ,
+        intervalCalibration: r.intervalCalibration,
         intervalToSpread: variation.ratio,
         finestA: r.finestA,
         pinnedVoxels: r.pinnedVoxels,
@@ -322,7 +324,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
           ]
         : []),
       `Local resolution   : median ${Number(stats.medianA).toFixed(2)} Å, 5–95 % ${Number(stats.p5A).toFixed(2)}–${Number(stats.p95A).toFixed(2)} Å`,
-      ...(stats.medianIntervalWidthA !== undefined ? [`90 % interval      : median width ${Number(stats.medianIntervalWidthA).toFixed(2)} Å over the mask (${Number(stats.intervalToSpread).toFixed(2)} × the 5–95 % spread; above ${UNRESOLVED_VARIATION_RATIO} × the pattern is not resolved), in ${outStem}_low.mrc / ${outStem}_high.mrc`] : []),
+      ...(stats.medianIntervalWidthA !== undefined ? [`90 % interval      : median width ${Number(stats.medianIntervalWidthA).toFixed(2)} Å over the mask (${Number(stats.intervalToSpread).toFixed(2)} × the 5–95 % spread; above ${UNRESOLVED_VARIATION_RATIO} × the pattern is not resolved), in ${outStem}_low.mrc / ${outStem}_high.mrc; FSC band ±${stats.intervalZ} standard errors and ±${Math.round(100 * Number(stats.intervalCalibration))} % calibration, in quadrature`] : []),
       ...(stats.pinnedVoxels !== undefined ? [`≤ ${Number(stats.finestA).toFixed(2)} Å (pinned)  : ${stats.pinnedVoxels} voxels (${Number(stats.pinnedPercent).toFixed(1)} %): the estimate reached the finest reported value, a bound, marked in ${outStem}_pinned.mrc`] : []),
       ...(labelRows
         ? ['', `Per label (${o.labels}${o.mask ? ', inside the mask' : ''}):`, `label    voxels   median Å   10–90 % Å       pinned${interval ? '   90 % interval Å' : ''}${windowReachA !== undefined ? `   > ${windowReachA.toFixed(1)} Å from other labels` : ''}`, ...labelRows.map((l) => `${String(l.label).padStart(5)} ${String(l.voxels).padStart(9)} ${l.medianA.toFixed(2).padStart(10)}   ${`${l.p10A.toFixed(2)}–${l.p90A.toFixed(2)}`.padEnd(14)} ${String(l.pinnedVoxels).padStart(6)}${l.intervalLowA !== undefined && l.intervalHighA !== undefined ? `   ${`${l.intervalLowA.toFixed(2)}–${l.intervalHighA.toFixed(2)}`.padEnd(16)}` : ''}${l.coreVoxels !== undefined ? `   ${((100 * l.coreVoxels) / Math.max(1, l.voxels)).toFixed(0).padStart(3)} %` : ''}`), ...(interval ? ['(90 % interval: the median of the voxels\' interval ends, the uncertainty of a value like the median; labels whose intervals overlap are not told apart)'] : []), '']

@@ -421,6 +421,10 @@ export interface LocalFscResult {
    * a typical voxel's value, to set against the spread p95A − p5A ({@link unresolvedVariation}).
    */
   medianIntervalWidthA: number;
+  /** Half-width of the FSC band behind the interval, standard errors (`intervalZ`). */
+  intervalZ: number;
+  /** Calibration half-width added in quadrature to the interval, natural-log units (`intervalCalibration`). */
+  intervalCalibration: number;
   /** Voxels inside the mask. */
   maskVoxels: number;
 }
@@ -805,6 +809,8 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
     p5A: quantileByRank(values, nIn, 0.05),
     p95A: quantileByRank(values, nIn, 0.95),
     medianIntervalWidthA: quantileByRank(widths, nIn, 0.5),
+    intervalZ: zBand,
+    intervalCalibration: calib,
     maskVoxels,
   };
 }

@@ -11,6 +11,7 @@
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadFft } from '../../src/math/fft.js';
 import { readMrc, writeMrc } from '../../src/io/mrc/index.js';
@@ -74,11 +75,14 @@ describe('an all-coarse map whose pattern is noise is flagged; the same atoms wi
     await writeMrc(join(dir, 'mask.mrc'), { data: p.mask, shape: p.half1.shape, voxelSizeA: p.half1.voxelSizeA });
     const run = await runInProcess(['locres', join(dir, 'h1.mrc'), join(dir, 'h2.mrc'), '--mask', join(dir, 'mask.mrc'), '-o', join(dir, 'lr.mrc'), '--json']);
     assert.equal(run.code, 0, run.stderr);
-    const s = JSON.parse(run.stdout) as { medianIntervalWidthA: number; intervalToSpread: number; p5A: number; p95A: number; warnings: string[] };
+    const s = JSON.parse(run.stdout) as { medianIntervalWidthA: number; intervalToSpread: number; p5A: number; p95A: number; warnings: string[]; intervalZ: number; intervalCalibration: number };
     const hits = s.warnings.filter((w) => /^a typical voxel's 90 % interval is [\d.]+ Å wide, [\d.]+ × the spread of the values over the mask/.test(w));
     assert.equal(hits.length, 1, s.warnings.join('\n'));
     assert.match(run.stderr, /WARNING: a typical voxel's 90 % interval/);
     assert.ok(Math.abs(s.intervalToSpread - s.medianIntervalWidthA / (s.p95A - s.p5A)) < 1e-9);
+    // the interval's settings are recorded (the log says them too)
+    assert.deepEqual([s.intervalZ, s.intervalCalibration], [0.3, 0.04]);
+    assert.match(readFileSync(join(dir, 'lr_log.txt'), 'utf8'), /FSC band ±0\.3 standard errors and ±4 % calibration, in quadrature/);
     // the figure is the median of the written interval maps' width inside the mask
     const lo = (await readMrc(join(dir, 'lr_low.mrc'))).volume.data;
     const hi = (await readMrc(join(dir, 'lr_high.mrc'))).volume.data;

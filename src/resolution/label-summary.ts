@@ -31,9 +31,10 @@ export interface LabelRow {
    * With {@link LabelInterval}: median over the label's voxels of the finer and coarser ends of
    * their 90 % intervals, Å — the uncertainty of a value like the label's median (the voxels of one
    * domain share their windows, so it does not shrink with the voxel count). Two labels whose
-   * intervals overlap are not told apart by the estimate.
+   * intervals overlap are not told apart by the estimate. This one: the finer end's median.
    */
   intervalLowA?: number;
+  /** With {@link LabelInterval}: the median of the coarser ends, Å (see {@link LabelRow.intervalLowA}). */
   intervalHighA?: number;
 }
 

@@ -37,7 +37,7 @@ import { relionLocalResolution } from '../src/resolution/relion-locres.js';
 import { monogenicLocalResolution } from '../src/resolution/monogenic.js';
 import { fourDomainHalfMaps, randomLocresCase, referenceLayoutCase, referenceStyleHalfMaps } from '../src/resolution/half-map-phantom.js';
 import { labelSummary } from '../src/resolution/label-summary.js';
-import { labelInterior, mapDifference, nearDomainCentre } from '../src/resolution/accuracy.js';
+import { intervalCoverage, labelInterior, mapDifference, nearDomainCentre } from '../src/resolution/accuracy.js';
 import { printTable } from './markdown-table.js';
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 
@@ -151,16 +151,8 @@ function row(method: string, c: Case, est: Float32Array, finestA: number, second
     // balls of atoms: within radius − w/2 of a centre (their labels have holes between the atoms)
     const a = c.half1.voxelSizeA[0];
     const inner = c.balls ? nearDomainCentre(c.half1.shape, a, c.balls.centresA, c.balls.radiusA - interval.radiusVoxels * a) : labelInterior(c.labels, c.half1.shape, interval.radiusVoxels);
-    let k = 0, cov = 0;
-    const widths: number[] = [];
-    for (let i = 0; i < m.length; i++) {
-      if (!inner[i] || !m[i]) continue;
-      k++;
-      widths.push(interval.high[i] - interval.low[i]);
-      if (interval.low[i] <= c.truth[i] + 1e-4 && c.truth[i] <= interval.high[i] + 1e-4) cov++;
-    }
-    widths.sort((x, y) => x - y);
-    cover = k ? `${((100 * cov) / k).toFixed(0)} % of ${k} (width ${widths[widths.length >> 1].toFixed(2)} Å)` : 'no interior voxel';
+    const { voxels: k, covered: cov, medianWidthA } = intervalCoverage(interval.low, interval.high, c.truth, inner, m);
+    cover = k ? `${((100 * cov) / k).toFixed(0)} % of ${k} (width ${medianWidthA.toFixed(2)} Å)` : 'no interior voxel';
   }
   return [method, (abs / nIn).toFixed(2), err[err.length >> 1].toFixed(2), pearson(est, c.truth, m).toFixed(3), ((100 * fin) / nIn).toFixed(1), doms, cover, seconds.toFixed(1)];
 }

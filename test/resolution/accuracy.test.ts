@@ -1,10 +1,11 @@
 /**
  * `mapDifference`: the quantiles of |a − b| that compare a reproduction with the program it reproduces.
- * `nearDomainCentre`: the voxels a window radius inside a ball-shaped domain, for the interval's coverage.
+ * `nearDomainCentre`: the voxels a window radius inside a ball-shaped domain, for the interval's coverage;
+ * `intervalCoverage`: how often the interval holds the truth there.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mapDifference, nearDomainCentre } from '../../src/resolution/accuracy.js';
+import { intervalCoverage, mapDifference, nearDomainCentre } from '../../src/resolution/accuracy.js';
 
 describe('mapDifference', () => {
   it('gives the median and 90th percentile of |a − b| over the selected voxels only', () => {
@@ -38,5 +39,17 @@ describe('nearDomainCentre', () => {
     assert.equal(at(5, 5, 4), 0);
     assert.equal(at(9, 4, 5), 2);
     assert.equal(nearDomainCentre([4, 4, 4], 1, [[1, 1, 1]], 0).reduce((a, b) => a + b, 0), 0); // no reach, nothing
+  });
+});
+
+describe('intervalCoverage', () => {
+  it('counts the voxels selected and inside the mask whose interval holds the truth (1e-4 Å slack), with their median width', () => {
+    const low = [1, 2, 3, 4, 5, 0];
+    const high = [2, 3, 4, 5, 6, 100];
+    const truth = [1.5, 3.00005, 5, 4, 9, 50]; // in, in (slack), out, in, out (not selected), in (masked out)
+    const select = [1, 2, 1, 1, 0, 1];
+    const mask = [1, 1, 1, 0.6, 1, 0.4];
+    assert.deepEqual(intervalCoverage(low, high, truth, select, mask), { voxels: 4, covered: 3, medianWidthA: 1 });
+    assert.ok(Number.isNaN(intervalCoverage([1], [2], [1.5], [0], [1]).medianWidthA));
   });
 });

@@ -25,7 +25,7 @@ import { loadFft } from '../../src/math/fft.js';
 import { pearson } from '../../src/math/statistics.js';
 import { localFsc, lowFrequencySnr, snrAwareThreshold, snrAwareThresholdAtFloor, CALIBRATED_THRESHOLD, SNR_AWARE_THRESHOLD } from '../../src/resolution/local-fsc.js';
 import { relionLocalResolution } from '../../src/resolution/relion-locres.js';
-import { mapDifference, nearDomainCentre } from '../../src/resolution/accuracy.js';
+import { intervalCoverage, mapDifference, nearDomainCentre } from '../../src/resolution/accuracy.js';
 import { labelSummary } from '../../src/resolution/label-summary.js';
 import { regionSubBox } from '../../src/resolution/sub-box.js';
 import { fourDomainHalfMaps, randomLocresCase, referenceLayoutCase, referenceStyleHalfMaps } from '../../src/resolution/half-map-phantom.js';
@@ -102,13 +102,7 @@ describe('calibrated local FSC on synth_halves128 (CLI)', { skip }, () => {
     // between the atoms, so no voxel lies a window radius inside a label); README "Uncertainty"
     const domains = (JSON.parse(readFileSync(join(R, 'truth.json'), 'utf8')) as { domain_radius: number; domains: { centre_xyz_A: number[] }[] });
     const near = nearDomainCentre([128, 128, 128], 1, domains.domains.map((d) => d.centre_xyz_A), domains.domain_radius - s.windowA / 2);
-    let inner = 0;
-    let covered = 0;
-    for (let i = 0; i < near.length; i++) {
-      if (!(mask[i] > 0.5) || !near[i]) continue;
-      inner++;
-      if (low[i] <= truth[i] + 1e-4 && truth[i] <= high[i] + 1e-4) covered++;
-    }
+    const { voxels: inner, covered } = intervalCoverage(low, high, truth, near, mask);
     t.diagnostic(`interval covers the truth at ${((100 * covered) / inner).toFixed(1)} % of ${inner} voxels ≥ w/2 inside a domain`);
     assert.ok(inner > 500 && covered / inner >= 0.8 && covered / inner <= 0.95, `coverage ${covered} of ${inner}`);
     assert.equal(s.whitened, true);
@@ -330,15 +324,8 @@ describe('90 % interval coverage pooled over ten reference-style maps (layout 21
       const p = referenceStyleHalfMaps(d.voxelSizeA, d.resolutionsA, d.snr, d.seed);
       const r = localFsc(p.half1, p.half2, { mask: p.mask });
       const inner = nearDomainCentre(p.half1.shape, d.voxelSizeA, p.centresA as [number, number, number][], (p.radiusA as number) - (r.windowVoxels * d.voxelSizeA) / 2);
-      let mk = 0;
-      let mc = 0;
-      for (let i = 0; i < p.mask.length; i++) {
-        if (!(p.mask[i] > 0.5) || !inner[i]) continue;
-        mk++;
-        const tr = p.truthResolutionA[i];
-        assert.ok(r.low.data[i] <= r.resolution.data[i] && r.resolution.data[i] <= r.high.data[i]);
-        if (r.low.data[i] <= tr + 1e-4 && tr <= r.high.data[i] + 1e-4) mc++;
-      }
+      for (let i = 0; i < p.mask.length; i++) if (p.mask[i] > 0.5 && inner[i]) assert.ok(r.low.data[i] <= r.resolution.data[i] && r.resolution.data[i] <= r.high.data[i]);
+      const { voxels: mk, covered: mc } = intervalCoverage(r.low.data, r.high.data, p.truthResolutionA, inner, p.mask);
       k += mk;
       cov += mc;
       perMap.push(mk ? `${seed} ${((100 * mc) / mk).toFixed(0)} % of ${mk}` : `${seed} none`);

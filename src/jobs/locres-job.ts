@@ -14,6 +14,7 @@ import { checkLocresMemory } from './memory-check.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
 import { localFsc, unresolvedVariation, UNRESOLVED_VARIATION_RATIO, type LocalFscResult } from '../resolution/local-fsc.js';
+import { besideFiner, BESIDE_FINER_RATIO } from '../resolution/beside-finer.js';
 import { relionLocalResolution } from '../resolution/relion-locres.js';
 import { labelSummary, type LabelInterval, type LabelRow } from '../resolution/label-summary.js';
 import { localLowpass } from '../resolution/local-filter.js';
@@ -126,6 +127,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   let windowReachA: number | undefined;
   // local FSC: the per-voxel 90 % interval, summarised per label
   let interval: LabelInterval | undefined;
+  // local FSC with a mask: 1 where a voxel reads ≥ BESIDE_FINER_RATIO × a value within the window's reach
+  let besideFinerFlags: Uint8Array | undefined;
   const progress = (f: number) => o.onProgress?.(o.method === 'localfsc' ? 'local FSC' : 'monogenic', f);
   {
     if (o.method === 'localfsc' && o.relion) {
@@ -169,6 +172,10 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       pinned = r.pinned;
       windowReachA = (r.windowVoxels * h1.volume.voxelSizeA[0]) / 2;
       interval = { lowA: r.low.data, highA: r.high.data };
+      // with a mask (the molecule): regions reading much coarser than a value within half a window,
+      // whose windows take in the finer neighbour (without one, the solvent's values would be compared)
+      const beside = maskMap ? besideFiner(r.resolution.data, h1.volume.shape, h1.volume.voxelSizeA[0], windowReachA, maskMap.volume.data, r.stepVoxels) : undefined;
+      besideFinerFlags = beside?.flagged;
       const thr = shownThreshold(r);
       settings = localFscSettingsText(r);
       extraMaps.push(
@@ -217,6 +224,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         finestA: r.finestA,
         pinnedVoxels: r.pinnedVoxels,
         pinnedPercent: (100 * r.pinnedVoxels) / r.maskVoxels,
+        ...(beside ? { besideFinerPercent: 100 * beside.fraction, besideFinerReachA: windowReachA } : {}),
       };
     } else {
       const maskData = maskMap ? maskMap.volume.data : new Float32Array(h1.volume.data.length).fill(1);
@@ -244,11 +252,11 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   const out = resolve(o.output ?? `locres_${stem}.mrc`);
   const outDir = dirname(out);
   const outStem = mapStem(out);
-  const labelRows: LabelRow[] | undefined = labelsMap ? labelSummary(resolution.data, labelsMap.volume.data, maskMap?.volume.data, pinned, windowReachA === undefined ? undefined : { shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA, radiusA: windowReachA }, interval) : undefined;
+  const labelRows: LabelRow[] | undefined = labelsMap ? labelSummary(resolution.data, labelsMap.volume.data, maskMap?.volume.data, pinned, windowReachA === undefined ? undefined : { shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA, radiusA: windowReachA }, interval, besideFinerFlags) : undefined;
   // a label's median is a blend when at least half its voxels have another label within the window's reach
   const blended = labelRows?.filter((l) => l.coreVoxels !== undefined && l.coreVoxels < 0.5 * l.voxels) ?? [];
   if (blended.length > 0 && windowReachA !== undefined) {
-    const w = `label${blended.length > 1 ? 's' : ''} ${blended.map((l) => l.label).join(', ')}: fewer than half of the voxels lie farther than the window's reach (${windowReachA.toFixed(1)} Å) from another label, so the median${blended.length > 1 ? 's mix' : ' mixes'} in the neighbours' resolution (a coarse label next to finer ones reads finer); the table's last column gives the share that does not`;
+    const w = `label${blended.length > 1 ? 's' : ''} ${blended.map((l) => l.label).join(', ')}: fewer than half of the voxels lie farther than the window's reach (${windowReachA.toFixed(1)} Å) from another label, so the median${blended.length > 1 ? 's mix' : ' mixes'} in the neighbours' resolution (a coarse label next to finer ones reads finer); the table's column '> ${windowReachA.toFixed(1)} Å from other labels' gives the share that does not`;
     warnings.push(w);
     o.onWarning?.(w);
   }
@@ -326,8 +334,9 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       `Local resolution   : median ${Number(stats.medianA).toFixed(2)} Å, 5–95 % ${Number(stats.p5A).toFixed(2)}–${Number(stats.p95A).toFixed(2)} Å`,
       ...(stats.medianIntervalWidthA !== undefined ? [`90 % interval      : median width ${Number(stats.medianIntervalWidthA).toFixed(2)} Å over the mask (${Number(stats.intervalToSpread).toFixed(2)} × the 5–95 % spread; above ${UNRESOLVED_VARIATION_RATIO} × the pattern is not resolved), in ${outStem}_low.mrc / ${outStem}_high.mrc; FSC band ±${stats.intervalZ} standard errors and ±${Math.round(100 * Number(stats.intervalCalibration))} % calibration, in quadrature`] : []),
       ...(stats.pinnedVoxels !== undefined ? [`≤ ${Number(stats.finestA).toFixed(2)} Å (pinned)  : ${stats.pinnedVoxels} voxels (${Number(stats.pinnedPercent).toFixed(1)} %): the estimate reached the finest reported value, a bound, marked in ${outStem}_pinned.mrc`] : []),
+      ...(stats.besideFinerPercent !== undefined ? [`Beside finer       : ${Number(stats.besideFinerPercent).toFixed(1)} % of the mask reads ≥ ${BESIDE_FINER_RATIO} × coarser than a value within ${Number(stats.besideFinerReachA).toFixed(1)} Å (half a window), mostly where a coarser region borders a finer one: their windows take in the finer signal, so these values tend to read fine (on synthetic half maps a median 4–6 % too fine, a tenth of them by 20 % or more)`] : []),
       ...(labelRows
-        ? ['', `Per label (${o.labels}${o.mask ? ', inside the mask' : ''}):`, `label    voxels   median Å   10–90 % Å       pinned${interval ? '   90 % interval Å' : ''}${windowReachA !== undefined ? `   > ${windowReachA.toFixed(1)} Å from other labels` : ''}`, ...labelRows.map((l) => `${String(l.label).padStart(5)} ${String(l.voxels).padStart(9)} ${l.medianA.toFixed(2).padStart(10)}   ${`${l.p10A.toFixed(2)}–${l.p90A.toFixed(2)}`.padEnd(14)} ${String(l.pinnedVoxels).padStart(6)}${l.intervalLowA !== undefined && l.intervalHighA !== undefined ? `   ${`${l.intervalLowA.toFixed(2)}–${l.intervalHighA.toFixed(2)}`.padEnd(16)}` : ''}${l.coreVoxels !== undefined ? `   ${((100 * l.coreVoxels) / Math.max(1, l.voxels)).toFixed(0).padStart(3)} %` : ''}`), ...(interval ? ['(90 % interval: the median of the voxels\' interval ends, the uncertainty of a value like the median; labels whose intervals overlap are not told apart)'] : []), '']
+        ? ['', `Per label (${o.labels}${o.mask ? ', inside the mask' : ''}):`, `label    voxels   median Å   10–90 % Å       pinned${interval ? '   90 % interval Å' : ''}${windowReachA !== undefined ? `   > ${windowReachA.toFixed(1)} Å from other labels` : ''}${besideFinerFlags ? '   beside finer' : ''}`, ...labelRows.map((l) => `${String(l.label).padStart(5)} ${String(l.voxels).padStart(9)} ${l.medianA.toFixed(2).padStart(10)}   ${`${l.p10A.toFixed(2)}–${l.p90A.toFixed(2)}`.padEnd(14)} ${String(l.pinnedVoxels).padStart(6)}${l.intervalLowA !== undefined && l.intervalHighA !== undefined ? `   ${`${l.intervalLowA.toFixed(2)}–${l.intervalHighA.toFixed(2)}`.padEnd(16)}` : ''}${l.coreVoxels !== undefined ? `   ${((100 * l.coreVoxels) / Math.max(1, l.voxels)).toFixed(0).padStart(3)} %` : ''}${l.besideFinerVoxels !== undefined ? `${l.coreVoxels !== undefined ? ' '.repeat(Math.max(0, `   > ${(windowReachA ?? 0).toFixed(1)} Å from other labels`.length - 8)) : '   '}${((100 * l.besideFinerVoxels) / Math.max(1, l.voxels)).toFixed(0).padStart(3)} %` : ''}`), ...(interval ? ['(90 % interval: the median of the voxels\' interval ends, the uncertainty of a value like the median; labels whose intervals overlap are not told apart)'] : []), ...(besideFinerFlags ? [`(beside finer: the share reading ≥ ${BESIDE_FINER_RATIO} × coarser than a value within the window's reach; on synthetic half maps labels where it is half or more read a median 4–5 % too fine)`] : []), '']
         : []),
       'Local resolution is relative to its method and window: values from different tools are not interchangeable.',
       ...warnings.map((w) => `WARNING: ${w}`),

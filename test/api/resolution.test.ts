@@ -59,9 +59,10 @@ describe('fsc / localResolution / checkMap', () => {
 
   it('localResolution equals the map occupy locres writes (calibrated local FSC)', async () => {
     const out = join(dir, 'locres.mrc');
-    const cli = await runInProcess(['locres', paths.h1, paths.h2, '--mask', paths.mask, '-o', out, '--quiet']);
+    const cli = await runInProcess(['locres', paths.h1, paths.h2, '--mask', paths.mask, '-o', out, '--quiet', '--json']);
     assert.equal(cli.code, 0, cli.stderr);
     const want = await readMrc(out);
+    const summary = JSON.parse(cli.stdout) as { besideFinerPercent: number };
     const phases: string[] = [];
     const r = await localResolution(h1, h2, { mask, onProgress: (p) => phases.push(p) });
     assert.deepEqual(r.resolution.data, want.data);
@@ -73,6 +74,19 @@ describe('fsc / localResolution / checkMap', () => {
     widths.sort((x, y) => x - y);
     const w = widths[Math.round(0.5 * (widths.length - 1))];
     assert.ok(r.medianIntervalWidthA !== undefined && Math.abs(r.medianIntervalWidthA - w) <= 1e-3 * w, `${r.medianIntervalWidthA} vs ${w}`);
+    // the voxels beside finer ones: a flag map inside the mask, the share the CLI reports
+    assert.ok(r.besideFiner && r.besideFinerFraction !== undefined);
+    let flagged = 0;
+    let inMask = 0;
+    for (let i = 0; i < mask.data.length; i++) {
+      if (mask.data[i] > 0.5) inMask++;
+      if (r.besideFiner[i]) {
+        flagged++;
+        assert.ok(mask.data[i] > 0.5, 'flag outside the mask');
+      }
+    }
+    assert.ok(Math.abs(r.besideFinerFraction - flagged / inMask) < 1e-12);
+    assert.ok(Math.abs(100 * r.besideFinerFraction - summary.besideFinerPercent) < 1e-9, `${r.besideFinerFraction} vs ${summary.besideFinerPercent} %`);
     assert.equal(phases.at(-1), 'done');
     await assert.rejects(localResolution(h1, undefined), (e: unknown) => e instanceof OptionError && e.option === 'half2');
     // checked by the method's option schema, reported under the API's keys

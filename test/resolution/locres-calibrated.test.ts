@@ -121,6 +121,15 @@ describe('calibrated local FSC on synth_halves128 (CLI)', { skip }, () => {
     // intervals lie clear of the 8 Å label's: the table says the domains differ
     for (const l of s.labels) assert.ok(l.intervalLowA <= l.medianA && l.medianA <= l.intervalHighA, `label ${l.label}: ${l.intervalLowA}–${l.intervalHighA}`);
     assert.ok(Math.max(s.labels[0].intervalHighA, s.labels[3].intervalHighA) < s.labels[2].intervalLowA, JSON.stringify(s.labels));
+    // beside finer: the 8 Å domain (label 3) reads ≥ 1.4 × coarser than a value within half a window
+    // in most of its voxels, and it does read fine (truth 8 Å); the 3 Å domains almost nowhere
+    const share = s.labels.map((l: { besideFinerVoxels: number; voxels: number }) => l.besideFinerVoxels / l.voxels);
+    t.diagnostic(`beside finer: ${s.besideFinerPercent.toFixed(1)} % of the mask; per label ${share.map((x: number) => (100 * x).toFixed(0)).join(' / ')} %`);
+    assert.ok(share[2] > 0.5 && med[2] < 8, `label 3: ${share[2]}, median ${med[2]}`);
+    assert.ok(share[0] < 0.05 && share[3] < 0.05, `labels 1 and 4: ${share[0]}, ${share[3]}`);
+    const flagged = s.labels.reduce((acc: number, l: { besideFinerVoxels: number }) => acc + l.besideFinerVoxels, 0);
+    assert.ok(Math.abs(s.besideFinerPercent - (100 * flagged) / inMask) < 1e-6, `${s.besideFinerPercent} % vs ${flagged} of ${inMask}`);
+    assert.equal(s.besideFinerReachA, s.windowA / 2);
   });
 
   it('--relion --locres-sampling 10 --angpix 1: median |difference| from RELION 3.1.3 ≤ 0.5 Å inside the mask', async (t) => {

@@ -224,6 +224,8 @@ export interface HalfMapsView {
     p95A: number;
     finestA: number;
     pinnedPercent: number;
+    /** With a mask: % of the mask reading ≥ 1.4 × coarser than a value within half a window (tends to read fine), else null. */
+    besideFinerPercent: number | null;
     /** Colour range of the views (finest, coarsest), Å. */
     rangeA: [number, number];
   };
@@ -253,7 +255,7 @@ export interface HalfMapsView {
     labels: { label: number; voxels: number; occupancy: number; relativeOccupancy: number; bfactorA2: number }[] | null;
   } | null;
   /** Per label (with a labels map): voxels, median and 10–90 % range in Å, pinned voxels. */
-  labelRows: { label: number; voxels: number; medianA: number; p10A: number; p90A: number; pinnedVoxels: number; coreVoxels?: number; intervalLowA?: number; intervalHighA?: number }[] | null;
+  labelRows: { label: number; voxels: number; medianA: number; p10A: number; p90A: number; pinnedVoxels: number; coreVoxels?: number; intervalLowA?: number; intervalHighA?: number; besideFinerVoxels?: number }[] | null;
   findings: DiagnosticFinding[];
   /** Output files (downloadable at /api/maps/<mapId>/files/<name>). */
   files: string[];

@@ -531,7 +531,7 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
       assert.ok(decText.includes(`relative occupancy, median${dec.occupancyMedian.toFixed(3)}`) && decText.includes(`local B-factor, median${dec.bfactorMedianA2.toFixed(1)} Å²`), decText);
       const locresRun = await runInProcess(['locres', h('half1.mrc.gz'), h('half2.mrc.gz'), '--mask', h('soft_mask.mrc.gz'), '--labels', h('truth_labels.mrc.gz'), '-o', join(outDir, 'locres_half1.mrc'), '--json', '-q']);
       assert.equal(locresRun.code, 0, locresRun.stderr);
-      const loc = JSON.parse(locresRun.stdout) as { medianA: number; p5A: number; p95A: number; labels: { label: number; medianA: number; intervalLowA: number; intervalHighA: number }[] };
+      const loc = JSON.parse(locresRun.stdout) as { medianA: number; p5A: number; p95A: number; besideFinerPercent: number; labels: { label: number; voxels: number; medianA: number; intervalLowA: number; intervalHighA: number; besideFinerVoxels: number }[] };
       const fscText = (await page.textContent('#fsc-numbers')) ?? '';
       assert.ok(fscText.includes(`FSC 0.143 (corrected)${fsc.resolutionAt0143CorrectedA.toFixed(2)} Å`), fscText);
       assert.ok(fscText.includes(`FSC 0.5 (corrected)${fsc.resolutionAt05CorrectedA.toFixed(2)} Å`), fscText);
@@ -540,6 +540,9 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
       assert.ok(locText.includes(`median${loc.medianA.toFixed(2)} Å`) && locText.includes(`${loc.p5A.toFixed(2)}–${loc.p95A.toFixed(2)} Å`), locText);
       const labelRows = await page.$$eval('#locres-labels tr', (trs) => trs.slice(1).map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
       assert.deepEqual(labelRows.map((r) => [r[0], r[2], r[5]]), loc.labels.map((l) => [String(l.label), `${l.medianA.toFixed(2)} Å`, `${l.intervalLowA.toFixed(2)}–${l.intervalHighA.toFixed(2)} Å`]));
+      // beside finer: the map's share and each label's, as the CLI's --json
+      assert.ok(locText.includes(`${loc.besideFinerPercent.toFixed(1)} % of the mask`), locText);
+      assert.deepEqual(labelRows.map((r) => r[7]), loc.labels.map((l) => `${((100 * l.besideFinerVoxels) / Math.max(1, l.voxels)).toFixed(0)} %`));
       // the local-resolution map: the same bytes but the labels (bytes 220–1023 record how each was run)
       const mapId = await page.evaluate(() => (window as unknown as { occupyGui: { state: { map: { mapId: string } } } }).occupyGui.state.map.mapId);
       const gui = new Uint8Array(await (await fetch(new URL(`api/maps/${mapId}/files/locres_half1.mrc`, server.url), { headers: { 'X-Occupy-Token': server.token } })).arrayBuffer());

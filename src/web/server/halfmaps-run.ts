@@ -172,6 +172,7 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
       p95A: num('p95A'),
       finestA: num('finestA'),
       pinnedPercent: num('pinnedPercent'),
+      besideFinerPercent: loc.summary.besideFinerPercent === undefined ? null : num('besideFinerPercent'),
       rangeA: [lo, hi],
     },
     labelRows: loc.labelRows ?? null,

@@ -61,22 +61,39 @@ export function besideFiner(
   if (!(ratio > 1) || !Number.isFinite(ratio)) throw new RangeError(`besideFiner: ratio must be > 1, got ${ratio}`);
   const b = blockVoxels;
   const bx = Math.ceil(nx / b), by = Math.ceil(ny / b), bz = Math.ceil(nz / b);
-  const compared = (i: number): boolean => (!mask || mask[i] > 0.5) && resolutionA[i] > 0 && Number.isFinite(resolutionA[i]);
-  // visit every compared voxel with its block's index
-  const eachCompared = (visit: (i: number, k: number) => void): void => {
+  const xb = new Int32Array(nx);
+  for (let x = 0; x < nx; x++) xb[x] = Math.floor(x / b);
+  const blockMin = new Float64Array(bx * by * bz).fill(Infinity);
+  const near = new Float64Array(bx * by * bz).fill(Infinity);
+  const flagged = new Uint8Array(n);
+  let voxels = 0;
+  let maskVoxels = 0;
+  // one scan over the compared voxels (mask, finite value > 0): first each block's finest value,
+  // then (flag) each voxel against the finest near its block
+  const scan = (flag: boolean): void => {
     for (let z = 0; z < nz; z++) {
       for (let y = 0; y < ny; y++) {
         const row = (z * ny + y) * nx;
         const brow = (Math.floor(z / b) * by + Math.floor(y / b)) * bx;
-        for (let x = 0; x < nx; x++) if (compared(row + x)) visit(row + x, brow + Math.floor(x / b));
+        for (let x = 0; x < nx; x++) {
+          const i = row + x;
+          const v = resolutionA[i];
+          if ((mask && !(mask[i] > 0.5)) || !(v > 0) || v === Infinity) continue;
+          const k = brow + xb[x];
+          if (!flag) {
+            if (v < blockMin[k]) blockMin[k] = v;
+          } else {
+            maskVoxels++;
+            if (v >= ratio * near[k]) {
+              flagged[i] = 1;
+              voxels++;
+            }
+          }
+        }
       }
     }
   };
-  // each block's finest compared value
-  const blockMin = new Float64Array(bx * by * bz).fill(Infinity);
-  eachCompared((i, k) => {
-    if (resolutionA[i] < blockMin[k]) blockMin[k] = resolutionA[i];
-  });
+  scan(false);
   // the finest over a ball of blocks
   const rb = reachA / (voxelSizeA * b);
   const ri = Math.floor(rb);
@@ -84,7 +101,6 @@ export function besideFiner(
   for (let dz = -ri; dz <= ri; dz++) for (let dy = -ri; dy <= ri; dy++) for (let dx = -ri; dx <= ri; dx++) {
     if (dx * dx + dy * dy + dz * dz <= rb * rb) offsets.push([dx, dy, dz]);
   }
-  const near = new Float64Array(bx * by * bz).fill(Infinity);
   for (let z = 0; z < bz; z++) {
     for (let y = 0; y < by; y++) {
       for (let x = 0; x < bx; x++) {
@@ -99,15 +115,6 @@ export function besideFiner(
       }
     }
   }
-  const flagged = new Uint8Array(n);
-  let voxels = 0;
-  let maskVoxels = 0;
-  eachCompared((i, k) => {
-    maskVoxels++;
-    if (resolutionA[i] >= ratio * near[k]) {
-      flagged[i] = 1;
-      voxels++;
-    }
-  });
+  scan(true);
   return { flagged, voxels, maskVoxels, fraction: maskVoxels > 0 ? voxels / maskVoxels : 0 };
 }

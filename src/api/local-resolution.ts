@@ -3,7 +3,7 @@
  * FSC, RELION's `--locres`) or the monogenic (MonoRes-style) estimate.
  * @see shared/spec/local-resolution.md §2–§4
  */
-import { besideFiner } from '../resolution/beside-finer.js';
+import { localFscBesideFiner } from '../resolution/beside-finer.js';
 import { localFsc } from '../resolution/local-fsc.js';
 import { relionLocalResolution } from '../resolution/relion-locres.js';
 import { monogenicLocalResolution } from '../resolution/monogenic.js';
@@ -146,7 +146,7 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
       onProgress: step,
     });
     // with a mask: voxels reading much coarser than a value within half a window (as `occupy locres`)
-    const beside = mask ? besideFiner(r.resolution.data, a.shape, a.voxelSizeA[0], (r.windowVoxels * a.voxelSizeA[0]) / 2, mask.data, r.stepVoxels) : undefined;
+    const beside = mask ? localFscBesideFiner(r, mask.data) : undefined;
     out = { resolution: publicVolume(r.resolution, a.originA), interval: { low: publicVolume(r.low, a.originA), high: publicVolume(r.high, a.originA) }, pinned: r.pinned, medianA: r.medianA, p5A: r.p5A, p95A: r.p95A, medianIntervalWidthA: r.medianIntervalWidthA, ...(beside ? { besideFiner: beside.flagged, besideFinerFraction: beside.fraction } : {}) };
   } else {
     const maskData = mask ? mask.data : new Float32Array(a.data.length).fill(1);

@@ -14,7 +14,7 @@ import { checkLocresMemory } from './memory-check.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
 import { localFsc, unresolvedVariation, UNRESOLVED_VARIATION_RATIO, type LocalFscResult } from '../resolution/local-fsc.js';
-import { besideFiner, BESIDE_FINER_RATIO } from '../resolution/beside-finer.js';
+import { localFscBesideFiner, BESIDE_FINER_RATIO } from '../resolution/beside-finer.js';
 import { relionLocalResolution } from '../resolution/relion-locres.js';
 import { labelSummary, type LabelInterval, type LabelRow } from '../resolution/label-summary.js';
 import { localLowpass } from '../resolution/local-filter.js';
@@ -174,7 +174,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       interval = { lowA: r.low.data, highA: r.high.data };
       // with a mask (the molecule): regions reading much coarser than a value within half a window,
       // whose windows take in the finer neighbour (without one, the solvent's values would be compared)
-      const beside = maskMap ? besideFiner(r.resolution.data, h1.volume.shape, h1.volume.voxelSizeA[0], windowReachA, maskMap.volume.data, r.stepVoxels) : undefined;
+      const beside = maskMap ? localFscBesideFiner(r, maskMap.volume.data) : undefined;
       besideFinerFlags = beside?.flagged;
       const thr = shownThreshold(r);
       settings = localFscSettingsText(r);
@@ -314,6 +314,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     const logPath = join(outDir, `${outStem}_log.txt`);
     files.push(logPath);
     seconds = (performance.now() - t0) / 1000;
+    // the label table's column of voxels clear of other labels (its header sets the next column's place)
+    const coreHeader = windowReachA !== undefined ? `   > ${windowReachA.toFixed(1)} Å from other labels` : '';
     lines = [
       `occupy-ts ${OCCUPY_VERSION} — local resolution`,
       '',
@@ -336,7 +338,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       ...(stats.pinnedVoxels !== undefined ? [`≤ ${Number(stats.finestA).toFixed(2)} Å (pinned)  : ${stats.pinnedVoxels} voxels (${Number(stats.pinnedPercent).toFixed(1)} %): the estimate reached the finest reported value, a bound, marked in ${outStem}_pinned.mrc`] : []),
       ...(stats.besideFinerPercent !== undefined ? [`Beside finer       : ${Number(stats.besideFinerPercent).toFixed(1)} % of the mask reads ≥ ${BESIDE_FINER_RATIO} × coarser than a value within ${Number(stats.besideFinerReachA).toFixed(1)} Å (half a window), mostly where a coarser region borders a finer one: their windows take in the finer signal, so these values tend to read fine (on synthetic half maps a median 4–6 % too fine, a tenth of them by 20 % or more)`] : []),
       ...(labelRows
-        ? ['', `Per label (${o.labels}${o.mask ? ', inside the mask' : ''}):`, `label    voxels   median Å   10–90 % Å       pinned${interval ? '   90 % interval Å' : ''}${windowReachA !== undefined ? `   > ${windowReachA.toFixed(1)} Å from other labels` : ''}${besideFinerFlags ? '   beside finer' : ''}`, ...labelRows.map((l) => `${String(l.label).padStart(5)} ${String(l.voxels).padStart(9)} ${l.medianA.toFixed(2).padStart(10)}   ${`${l.p10A.toFixed(2)}–${l.p90A.toFixed(2)}`.padEnd(14)} ${String(l.pinnedVoxels).padStart(6)}${l.intervalLowA !== undefined && l.intervalHighA !== undefined ? `   ${`${l.intervalLowA.toFixed(2)}–${l.intervalHighA.toFixed(2)}`.padEnd(16)}` : ''}${l.coreVoxels !== undefined ? `   ${((100 * l.coreVoxels) / Math.max(1, l.voxels)).toFixed(0).padStart(3)} %` : ''}${l.besideFinerVoxels !== undefined ? `${l.coreVoxels !== undefined ? ' '.repeat(Math.max(0, `   > ${(windowReachA ?? 0).toFixed(1)} Å from other labels`.length - 8)) : '   '}${((100 * l.besideFinerVoxels) / Math.max(1, l.voxels)).toFixed(0).padStart(3)} %` : ''}`), ...(interval ? ['(90 % interval: the median of the voxels\' interval ends, the uncertainty of a value like the median; labels whose intervals overlap are not told apart)'] : []), ...(besideFinerFlags ? [`(beside finer: the share reading ≥ ${BESIDE_FINER_RATIO} × coarser than a value within the window's reach; on synthetic half maps labels where it is half or more read a median 4–5 % too fine)`] : []), '']
+        ? ['', `Per label (${o.labels}${o.mask ? ', inside the mask' : ''}):`, `label    voxels   median Å   10–90 % Å       pinned${interval ? '   90 % interval Å' : ''}${coreHeader}${besideFinerFlags ? '   beside finer' : ''}`, ...labelRows.map((l) => `${String(l.label).padStart(5)} ${String(l.voxels).padStart(9)} ${l.medianA.toFixed(2).padStart(10)}   ${`${l.p10A.toFixed(2)}–${l.p90A.toFixed(2)}`.padEnd(14)} ${String(l.pinnedVoxels).padStart(6)}${l.intervalLowA !== undefined && l.intervalHighA !== undefined ? `   ${`${l.intervalLowA.toFixed(2)}–${l.intervalHighA.toFixed(2)}`.padEnd(16)}` : ''}${l.coreVoxels !== undefined ? `   ${((100 * l.coreVoxels) / Math.max(1, l.voxels)).toFixed(0).padStart(3)} %` : ''}${l.besideFinerVoxels !== undefined ? `${l.coreVoxels !== undefined ? ' '.repeat(Math.max(0, coreHeader.length - 8)) : ''}   ${((100 * l.besideFinerVoxels) / Math.max(1, l.voxels)).toFixed(0).padStart(3)} %` : ''}`), ...(interval ? ['(90 % interval: the median of the voxels\' interval ends, the uncertainty of a value like the median; labels whose intervals overlap are not told apart)'] : []), ...(besideFinerFlags ? [`(beside finer: the share reading ≥ ${BESIDE_FINER_RATIO} × coarser than a value within the window's reach; on synthetic half maps labels where it is half or more read a median 4–5 % too fine)`] : []), '']
         : []),
       'Local resolution is relative to its method and window: values from different tools are not interchangeable.',
       ...warnings.map((w) => `WARNING: ${w}`),

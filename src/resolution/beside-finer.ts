@@ -9,6 +9,7 @@
  * @see issue 16
  */
 import type { Shape3 } from '../core/volume.js';
+import type { LocalFscResult } from './local-fsc.js';
 
 /** Value / finest value near it at and above which a voxel counts as beside finer (1.4). */
 export const BESIDE_FINER_RATIO = 1.4;
@@ -117,4 +118,16 @@ export function besideFiner(
   }
   scan(true);
   return { flagged, voxels, maskVoxels, fraction: maskVoxels > 0 ? voxels / maskVoxels : 0 };
+}
+
+/**
+ * {@link besideFiner} of a local-FSC result as `occupy locres` and the library report it: the
+ * reach is half the window's edge, the blocks are the window grid's step.
+ * @param r the result of `localFsc` (its resolution map, window and step in voxels)
+ * @param mask the molecule mask, same layout as the maps (voxels > 0.5)
+ * @throws RangeError as {@link besideFiner}
+ */
+export function localFscBesideFiner(r: Pick<LocalFscResult, 'resolution' | 'windowVoxels' | 'stepVoxels'>, mask: ArrayLike<number>): BesideFinerResult {
+  const a = r.resolution.voxelSizeA[0];
+  return besideFiner(r.resolution.data, r.resolution.shape, a, (r.windowVoxels * a) / 2, mask, r.stepVoxels);
 }

@@ -224,7 +224,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         finestA: r.finestA,
         pinnedVoxels: r.pinnedVoxels,
         pinnedPercent: (100 * r.pinnedVoxels) / r.maskVoxels,
-        ...(beside ? { besideFinerPercent: 100 * beside.fraction, besideFinerReachA: windowReachA } : {}),
+        ...(beside ? { besideFinerPercent: 100 * beside.fraction, besideFinerReachA: beside.reachA } : {}),
       };
     } else {
       const maskData = maskMap ? maskMap.volume.data : new Float32Array(h1.volume.data.length).fill(1);
@@ -252,7 +252,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   const out = resolve(o.output ?? `locres_${stem}.mrc`);
   const outDir = dirname(out);
   const outStem = mapStem(out);
-  const labelRows: LabelRow[] | undefined = labelsMap ? labelSummary(resolution.data, labelsMap.volume.data, maskMap?.volume.data, pinned, windowReachA === undefined ? undefined : { shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA, radiusA: windowReachA }, interval, besideFinerFlags) : undefined;
+  const labelRows: LabelRow[] | undefined = labelsMap ? labelSummary(resolution.data, labelsMap.volume.data, maskMap?.volume.data, { pinned, blend: windowReachA === undefined ? undefined : { shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA, radiusA: windowReachA }, interval, besideFiner: besideFinerFlags }) : undefined;
   // a label's median is a blend when at least half its voxels have another label within the window's reach
   const blended = labelRows?.filter((l) => l.coreVoxels !== undefined && l.coreVoxels < 0.5 * l.voxels) ?? [];
   if (blended.length > 0 && windowReachA !== undefined) {

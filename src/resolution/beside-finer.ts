@@ -24,6 +24,8 @@ export interface BesideFinerResult {
   maskVoxels: number;
   /** `voxels / maskVoxels` (0 when nothing is compared). */
   fraction: number;
+  /** The neighbourhood's radius used, Å (`reachA`). */
+  reachA: number;
 }
 
 /**
@@ -117,7 +119,7 @@ export function besideFiner(
     }
   }
   scan(true);
-  return { flagged, voxels, maskVoxels, fraction: maskVoxels > 0 ? voxels / maskVoxels : 0 };
+  return { flagged, voxels, maskVoxels, fraction: maskVoxels > 0 ? voxels / maskVoxels : 0, reachA };
 }
 
 /**

@@ -62,6 +62,24 @@ export interface LabelBlend {
   radiusA: number;
 }
 
+/** What {@link labelSummary} can add to each label's row; every map has the resolution map's layout. */
+export interface LabelSummaryExtras {
+  /** 1 where the value is a Nyquist bound: each row counts {@link LabelRow.pinnedVoxels} (else 0). */
+  pinned?: ArrayLike<number>;
+  /**
+   * The window's reach: each row counts its {@link LabelRow.coreVoxels} (exact Euclidean distance
+   * to the nearest voxel of another label > 0, inside or outside the mask).
+   */
+  blend?: LabelBlend;
+  /** Per-voxel interval ends: each row gets the medians of both ends ({@link LabelRow.intervalLowA}, {@link LabelRow.intervalHighA}). */
+  interval?: LabelInterval;
+  /**
+   * 1 where a voxel reads much coarser than a value near it (`besideFiner` in `beside-finer.ts`):
+   * each row counts {@link LabelRow.besideFinerVoxels}.
+   */
+  besideFiner?: ArrayLike<number>;
+}
+
 /**
  * Median and 10–90 % range of a local-resolution map per label, over the voxels where the mask
  * is set (all voxels when absent). Labels are the map's values rounded to the nearest integer;
@@ -71,16 +89,12 @@ export interface LabelBlend {
  * @param resolutionA local resolution per voxel, Å; length nx*ny*nz, index (z*ny+y)*nx+x
  * @param labels label per voxel, same layout (e.g. a segmentation map read from MRC)
  * @param mask optional, same layout; a voxel counts when mask > 0.5
- * @param pinned optional, same layout; 1 where the value is a Nyquist bound
- * @param blend optional window reach: each row then counts its {@link LabelRow.coreVoxels} (exact
- *   Euclidean distance to the nearest voxel of another label > 0, inside or outside the mask)
- * @param interval optional per-voxel interval ends: each row then gets the medians of both ends
- *   ({@link LabelRow.intervalLowA}, {@link LabelRow.intervalHighA})
- * @param besideFiner optional, same layout; 1 where a voxel reads much coarser than a value near it
- *   (`besideFiner` in `beside-finer.ts`): each row then counts {@link LabelRow.besideFinerVoxels}
+ * @param extras optional per-voxel maps and the window's reach, each adding its columns to the
+ *   rows ({@link LabelSummaryExtras})
  * @throws RangeError when the lengths differ, or a label is not finite
  */
-export function labelSummary(resolutionA: ArrayLike<number>, labels: ArrayLike<number>, mask?: ArrayLike<number>, pinned?: ArrayLike<number>, blend?: LabelBlend, interval?: LabelInterval, besideFiner?: ArrayLike<number>): LabelRow[] {
+export function labelSummary(resolutionA: ArrayLike<number>, labels: ArrayLike<number>, mask?: ArrayLike<number>, extras: LabelSummaryExtras = {}): LabelRow[] {
+  const { pinned, blend, interval, besideFiner } = extras;
   const n = resolutionA.length;
   if (labels.length !== n) throw new RangeError(`--labels has ${labels.length} voxels, the map ${n}`);
   if (mask && mask.length !== n) throw new RangeError(`mask has ${mask.length} voxels, the map ${n}`);

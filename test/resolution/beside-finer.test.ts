@@ -23,6 +23,7 @@ describe('besideFiner', () => {
       assert.equal(r.voxels, 500);
       assert.equal(r.maskVoxels, n);
       assert.ok(Math.abs(r.fraction - 500 / 3000) < 1e-12);
+      assert.equal(r.reachA, 5);
     }
   });
 
@@ -46,10 +47,10 @@ describe('besideFiner', () => {
   it('labelSummary counts each label\'s flagged voxels', () => {
     const labels = Float32Array.from(res, (v) => (v === 3 ? 1 : 2));
     const r = besideFiner(res, [...shape], 1, 5);
-    const rows = labelSummary(res, labels, undefined, undefined, undefined, undefined, r.flagged);
+    const rows = labelSummary(res, labels, undefined, { besideFiner: r.flagged });
     assert.deepEqual(rows.map((l) => l.besideFinerVoxels), [0, 500]);
     assert.equal(labelSummary(res, labels)[0].besideFinerVoxels, undefined);
-    assert.throws(() => labelSummary(res, labels, undefined, undefined, undefined, undefined, new Uint8Array(3)), /beside-finer map has 3 voxels, the map 3000/);
+    assert.throws(() => labelSummary(res, labels, undefined, { besideFiner: new Uint8Array(3) }), /beside-finer map has 3 voxels, the map 3000/);
   });
 
   it('refuses bad arguments, naming them', () => {

@@ -20,25 +20,25 @@ describe('labelSummary core voxels', () => {
 
   it('counts voxels farther than the radius from the other label (exact Euclidean distance)', () => {
     // 1 Å voxels, radius 5 Å: label 1 keeps x <= 14 (distance to x = 20 is 6 > 5), label 2 x >= 25 (to x = 19)
-    const rows = labelSummary(res, labels, undefined, undefined, { shape, voxelSizeA: [1, 1, 1], radiusA: 5 });
+    const rows = labelSummary(res, labels, undefined, { blend: { shape, voxelSizeA: [1, 1, 1], radiusA: 5 } });
     assert.deepEqual(rows.map((r) => [r.label, r.voxels, r.coreVoxels]), [[1, 2000, 1500], [2, 2000, 1500]]);
     // 2 Å voxels along x: the same radius reaches 2.5 columns -> x <= 17 and x >= 22
-    const wide = labelSummary(res, labels, undefined, undefined, { shape, voxelSizeA: [2, 1, 1], radiusA: 5 });
+    const wide = labelSummary(res, labels, undefined, { blend: { shape, voxelSizeA: [2, 1, 1], radiusA: 5 } });
     assert.deepEqual(wide.map((r) => r.coreVoxels), [1800, 1800]);
   });
 
   it('counts only voxels inside the mask, but other labels outside it still count as neighbours', () => {
     const mask = Float32Array.from({ length: n }, (_, i) => (i % 40 < 10 ? 1 : 0)); // only x < 10: label 1 only
-    const rows = labelSummary(res, labels, mask, undefined, { shape, voxelSizeA: [1, 1, 1], radiusA: 12 });
+    const rows = labelSummary(res, labels, mask, { blend: { shape, voxelSizeA: [1, 1, 1], radiusA: 12 } });
     // x <= 7 is farther than 12 Å from x = 20
     assert.deepEqual(rows.map((r) => [r.label, r.voxels, r.coreVoxels]), [[1, 1000, 800]]);
   });
 
   it('no blend option: no core count; a radius wider than the box: none clear', () => {
     assert.equal(labelSummary(res, labels)[0].coreVoxels, undefined);
-    const rows = labelSummary(res, labels, undefined, undefined, { shape, voxelSizeA: [1, 1, 1], radiusA: 25 });
+    const rows = labelSummary(res, labels, undefined, { blend: { shape, voxelSizeA: [1, 1, 1], radiusA: 25 } });
     assert.deepEqual(rows.map((r) => r.coreVoxels), [0, 0]);
-    assert.throws(() => labelSummary(res, labels, undefined, undefined, { shape: [10, 10, 10], voxelSizeA: [1, 1, 1], radiusA: 5 }), /--labels has 4000 voxels, the box 10x10x10 needs 1000/);
+    assert.throws(() => labelSummary(res, labels, undefined, { blend: { shape: [10, 10, 10], voxelSizeA: [1, 1, 1], radiusA: 5 } }), /--labels has 4000 voxels, the box 10x10x10 needs 1000/);
   });
 });
 

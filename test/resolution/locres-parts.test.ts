@@ -35,7 +35,7 @@ describe('labelSummary', () => {
     for (let i = 20; i <= 29; i++) { res.push(i); lab.push(2); mask.push(i === 29 ? 0 : 1); }
     res.push(99); lab.push(0); mask.push(1);
     const pinned = res.map((v) => (v === 1 ? 1 : 0));
-    const rows = labelSummary(Float32Array.from(res), Float32Array.from(lab), Float32Array.from(mask), Uint8Array.from(pinned));
+    const rows = labelSummary(Float32Array.from(res), Float32Array.from(lab), Float32Array.from(mask), { pinned: Uint8Array.from(pinned) });
     assert.deepEqual(rows.map((r) => r.label), [1, 2]);
     // ranks round(q·(n−1)): n = 10 → median rank 5 (value 6), p10 rank 1 (2), p90 rank 8 (9)
     assert.deepEqual([rows[0].voxels, rows[0].medianA, rows[0].p10A, rows[0].p90A, rows[0].pinnedVoxels], [10, 6, 2, 9, 1]);
@@ -49,11 +49,11 @@ describe('labelSummary', () => {
     const mask = [1, 1, 1, 1, 1, 1, 1, 0];
     const low = res.map((v, i) => (i === 7 ? 0 : v - 1));
     const high = res.map((v, i) => (i === 7 ? 1000 : 3 * v));
-    const rows = labelSummary(Float32Array.from(res), Float32Array.from(lab), Float32Array.from(mask), undefined, undefined, { lowA: Float32Array.from(low), highA: Float32Array.from(high) });
+    const rows = labelSummary(Float32Array.from(res), Float32Array.from(lab), Float32Array.from(mask), { interval: { lowA: Float32Array.from(low), highA: Float32Array.from(high) } });
     // label 1: ends 0..4 and 3..15, median rank 2 → 2 and 9; label 2: two voxels, rank round(0.5) = 1 → 19 and 60
     assert.deepEqual(rows.map((r) => [r.label, r.medianA, r.intervalLowA, r.intervalHighA]), [[1, 3, 2, 9], [2, 20, 19, 60]]);
     assert.equal(labelSummary(Float32Array.from(res), Float32Array.from(lab))[0].intervalLowA, undefined);
-    assert.throws(() => labelSummary(Float32Array.from(res), Float32Array.from(lab), undefined, undefined, undefined, { lowA: new Float32Array(3), highA: new Float32Array(8) }), /interval maps have 3 and 8 voxels, the map 8/);
+    assert.throws(() => labelSummary(Float32Array.from(res), Float32Array.from(lab), undefined, { interval: { lowA: new Float32Array(3), highA: new Float32Array(8) } }), /interval maps have 3 and 8 voxels, the map 8/);
   });
   it('labels are rounded (float MRC labels) and mismatched lengths are refused', () => {
     const rows = labelSummary(Float32Array.from([3, 5]), Float32Array.from([0.9999, 1.0001]));

@@ -21,6 +21,7 @@ import { OCCUPY_VERSION } from '../jobs/estimate-job.js';
 import { EXIT, UsageError } from '../core/exit-codes.js';
 import { helpAll, optionTermWithAliases } from './help.js';
 import { isFolderOutput } from '../jobs/output-path.js';
+import { typedOptions } from './options.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { join } from 'node:path';
 
@@ -56,10 +57,11 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
   scaleMasks.addSoldefOptions(program.command('soldef').description(scaleMasks.soldefSummary)).action(async (scale: string, opts: scaleMasks.SoldefOptions) => {
     await scaleMasks.runSoldef(scale, opts);
   });
-  locres.addLocresOptions(program.command('locres').description(locres.summary)).action(async (h1: string, h2: string | undefined, opts: locres.LocresOptions) => {
+  locres.addLocresOptions(program.command('locres').description(locres.summary)).action(async (h1: string, h2: string | undefined, opts: locres.LocresOptions, cmd: Command) => {
     // -o DIR/ (or an existing folder): DIR/locres_<stem>.mrc, as every command's -o
     const output = opts.output !== undefined && isFolderOutput(opts.output) ? join(opts.output, `locres_${mapStem(h1)}.mrc`) : opts.output;
-    await locres.run(h1, h2, { ...opts, output, commandLine: [...typed] });
+    // the options as typed: the schema fills the defaults and refuses an option the method does not read
+    await locres.run(h1, h2, { ...typedOptions(cmd, opts), output, commandLine: [...typed] });
   });
   decomposeCmd.addDecomposeOptions(program.command('decompose').description(decomposeCmd.summary)).action(async (map: string, opts: decomposeCmd.DecomposeCliOptions) => {
     await decomposeCmd.run(map, opts);

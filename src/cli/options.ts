@@ -89,6 +89,17 @@ export function schemaValues<K extends string>(specs: readonly OptionSpec<K>[], 
   return out;
 }
 
+/**
+ * The options the user typed: commander's parsed options without the values it filled from a
+ * default (a schema fills its defaults itself, and can refuse an option given to a way that does
+ * not read it only when the defaults are not there).
+ * @param cmd the command whose action runs
+ * @param parsed its parsed options (`cmd.opts()`, as the action receives them)
+ */
+export function typedOptions<T extends object>(cmd: Command, parsed: T): Partial<T> {
+  return Object.fromEntries(Object.entries(parsed).filter(([key]) => cmd.getOptionValueSource(key) !== 'default')) as Partial<T>;
+}
+
 /** A parser for a finite number in a range: `--tau must be a number in (0, 1], got '2'`. */
 export function rangeOption(name: string, r: Range, what = 'a number'): (raw: string) => number {
   return numberOption(name, (v) => inRange(v, r), `${what} ${rangeText(r)}`);

@@ -23,6 +23,7 @@ import { trilinearResize } from '../filters/trilinear-resize.js';
 import { decomposeChimeraxScript } from '../decomposition/chimerax-script.js';
 import { noiseRedrawSpread } from '../decomposition/noise-redraw.js';
 import { decompositionMedians, type DecompositionMedians } from '../decomposition/medians.js';
+import { jobInputs } from './job-inputs.js';
 
 /** Options of {@link decomposeFromFile}. */
 export interface DecomposeFileOptions extends Omit<DecomposeOptions, 'halfMaps' | 'mask'> {
@@ -152,7 +153,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   const outDir = resolve(opts.outputDir ?? '.');
   const stem = opts.outputStem ?? mapStem(opts.mapPath);
   const names = decomposeOutputNames(stem);
-  const protect = [opts.mapPath, ...(opts.halfMapPaths ?? []), opts.maskPath, opts.labelsPath].filter((p): p is string => !!p);
+  const protect = jobInputs(opts.mapPath, ...(opts.halfMapPaths ?? []), opts.maskPath, opts.labelsPath);
   progress('read', 0);
   await checkDecomposeMemory(opts.mapPath, { halfMaps: !!opts.halfMapPaths, sharpen: !!opts.sharpen }, opts.availableMemoryBytes, opts.angpix);
   const input = await readInput(opts.mapPath, 'map', opts.angpix);

@@ -15,6 +15,7 @@ import { directionalFsc, directionalFscVolume } from '../resolution/directional-
 import { softenMask } from '../resolution/soft-mask.js';
 import { jobLabels, jobLogLines, jobPrefix, jobRecord, computeJob, printJobResult, readHalfMapInputs, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import type { DirectionalSummary } from '../resolution/directional-summary.js';
+import { jobInputs } from './job-inputs.js';
 
 /** Options of {@link runDirectionalFscJob} (the `occupy fsc` options it uses). */
 export interface DirectionalFscJobOptions extends ResolutionJobOptions {
@@ -66,7 +67,7 @@ export async function runDirectionalFscJob(h1Path: string, h2Path: string, o: Di
   const prefix = jobPrefix(o.output, `3dfsc_${stem}`);
   const outDir = dirname(prefix);
   const outStem = basename(prefix);
-  const protect = [h1Path, h2Path, ...(o.mask ? [o.mask] : [])];
+  const protect = jobInputs(h1Path, h2Path, o.mask);
   const record = await jobRecord(o.commandLine, protect, {
     method: 'directional FSC (3DFSC-style)',
     mask: o.mask ? `${o.mask}${binary ? ' (binary: softened by a Gaussian of 2 voxels)' : ' (used as weights)'}` : null,

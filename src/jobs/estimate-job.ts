@@ -28,6 +28,7 @@ import { hashFile, makeRunRecord, recordLabels } from '../core/run-record.js';
 import { resolvedSettings } from '../occupancy/run-settings.js';
 import { MRC_LABEL_COUNT } from '../io/mrc/header.js';
 import { headerOriginA, resampledStartHeader } from '../io/mrc/origin.js';
+import { jobInputs } from './job-inputs.js';
 
 /** Version string recorded in labels, logs and summaries: `package.json`'s, read at run time. */
 export const OCCUPY_VERSION: string = TOOL_VERSION;
@@ -156,7 +157,7 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
   const modifications: (ModificationRequest | undefined)[] = [...(opts.modifications ?? [])];
   if (modifications.length === 0 && opts.excludeSolvent) modifications.push(undefined); // solvent exclusion alone
   const modifiedNames = modifications.map((m) => modifiedMapName(stem, m, opts.excludeSolvent === true));
-  const protect = [opts.inputPath, opts.solventDefPath, opts.targetMaskPath].filter((p): p is string => !!p);
+  const protect = jobInputs(opts.inputPath, opts.solventDefPath, opts.targetMaskPath);
   // Every output is staged and appears only when the whole set is complete (none on failure).
   const outputs = new OutputSet({ protect, inputLabel: 'input map' });
   for (const name of [...Object.values(names), ...modifiedNames]) if (name !== names.chimeraxSilent || opts.chimeraxSilent) await outputs.check(join(outDir, name));

@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
 import { diagnoseHalfMaps, findingJson, findingLine } from '../diagnostics/index.js';
 import type { Finding } from '../diagnostics/index.js';
+import { jobInputs } from './job-inputs.js';
 
 /** Options of {@link fscJob}. */
 export interface FscJobOptions {
@@ -132,7 +133,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   // the CSV, JSON and plot appear together, only when all are complete
   const files: string[] = [];
   let plotSpec: Record<string, unknown> = {};
-  await withOutputSet({ protect: [h1Path, h2Path, ...(o.mask ? [o.mask] : [])], inputLabel: 'input map' }, async (outputs) => {
+  await withOutputSet({ protect: jobInputs(h1Path, h2Path, o.mask), inputLabel: 'input map' }, async (outputs) => {
     for (const [ext, text] of [['csv', csv], ['json', JSON.stringify(result, null, 1) + '\n']] as const) {
       const p = `${prefix}.${ext}`;
       await writeFileAtomic(p, text, outputs);

@@ -27,6 +27,7 @@ import { locresRecord } from './locres-record.js';
 import { recordLabels } from '../core/run-record.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { recordLines } from '../occupancy/summary.js';
+import { jobInputs } from './job-inputs.js';
 
 /** Options of {@link locresJob} (the options of `occupy locres`, already parsed). */
 export interface LocresJobOptions {
@@ -261,7 +262,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     o.onWarning?.(w);
   }
   if (labelsMap && labelRows?.length === 0) throw new RangeError(`--labels ${o.labels} has no label > 0${maskMap ? ' inside the mask' : ''}`);
-  const protect = [half1Path, ...(half2Path ? [half2Path] : []), ...(o.mask ? [o.mask] : [])];
+  const protect = jobInputs(half1Path, half2Path, o.mask, o.labels);
   // the run's record: command line, version, input hashes, settings; monores: noise model, tested range, caveat
   const record = await locresRecord({
     commandLine: o.commandLine,

@@ -5,7 +5,6 @@
  * @see issue 18
  */
 import type { JobReporter } from './resolution-job-common.js';
-import { UsageError } from '../core/exit-codes.js';
 import { runRadialShellsJob, type RadialShellsJobOptions } from './radial-shells-job.js';
 import { runMonoDirJob } from './monodir-job.js';
 import { runResMapJob } from './resmap-job.js';
@@ -29,17 +28,14 @@ export interface LocresMethodOptions extends RadialShellsJobOptions {
 export const ISSUE18_METHODS = ['monodir', 'monotomo', 'resmap'] as const;
 
 /**
- * Run the job of `--shells` or an issue-18 `--method`, when one is asked for.
+ * Run the job of `--shells` or an issue-18 `--method`, when one is asked for. The options must
+ * have passed `resolveLocresOptions` (src/resolution/locres-options.ts), which refuses the options
+ * a method does not read (`--centre` without `--shells` or monodir, `--labels` with monodir, …).
  * @returns true when a job ran (the caller stops), false for the other methods
- * @throws UsageError (exit 2) for contradictory options (`--shells` with another method, `--shell-width`
- *   or `--centre` without `--shells`), and whatever the job throws
+ * @throws whatever the job throws
  */
 export async function runLocresMethodJob(h1Path: string, h2Path: string | undefined, o: LocresMethodOptions, reporter: JobReporter): Promise<boolean> {
-  if (!o.shells && o.shellWidth !== undefined) throw new UsageError('--shell-width needs --shells');
-  if (!o.shells && o.method !== 'monodir' && o.centre !== undefined) throw new UsageError('--centre needs --shells or --method monodir');
-  if (o.method !== 'monodir' && o.coneAngle !== undefined) throw new UsageError('--cone-angle needs --method monodir');
   if (o.shells) {
-    if (o.method !== 'localfsc') throw new UsageError(`--shells is an FSC per shell: not with --method ${o.method}`);
     await runRadialShellsJob(h1Path, h2Path, o, reporter);
     return true;
   }

@@ -15,6 +15,7 @@ import { mapStem } from '../occupancy/output-names.js';
 import { monoDir } from '../resolution/monodir.js';
 import { parseCentre } from './radial-shells-job.js';
 import { jobFolder, jobLabels, jobLogLines, jobRecord, computeJob, printJobResult, readHalfMapInputs, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
+import { jobInputs } from './job-inputs.js';
 
 /** Options of {@link runMonoDirJob} (the `occupy locres` options it uses). */
 export interface MonoDirJobOptions extends ResolutionJobOptions {
@@ -44,7 +45,7 @@ export async function runMonoDirJob(h1Path: string, h2Path: string | undefined, 
   const stem = mapStem(h1Path);
   const outDir = jobFolder(o.output);
   const base = join(outDir, `monodir_${stem}`);
-  const protect = [h1Path, h2Path, ...(o.mask ? [o.mask] : [])];
+  const protect = jobInputs(h1Path, h2Path, o.mask);
   const round = (v: number, d = 3) => Number(v.toFixed(d));
   const v3 = (v: Readonly<Vec3>) => v.map((x) => round(x, 4)) as [number, number, number];
   const settings = `MonoDir-style: ${r.directions.length} directions, cones of ${r.coneAngleDeg} deg, ${r.testedA.length} frequencies ${r.testedA[0].toFixed(2)}..${r.testedA[r.testedA.length - 1].toFixed(2)} A, noise from the half-map difference, alpha ${r.alpha}`;

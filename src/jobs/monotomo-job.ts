@@ -13,6 +13,7 @@ import { writeLocresMap } from './locres-map-output.js';
 import { assertSameBox, computeJob, diagnoseInputs, jobRecord, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import { readMapArg } from './read-map.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
+import { jobInputs } from './job-inputs.js';
 
 /** Options of {@link runMonoTomoJob} (the `occupy locres` options it uses). */
 export interface MonoTomoJobOptions extends ResolutionJobOptions {
@@ -60,7 +61,7 @@ export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined,
   };
   const { warnings, diagnostics } = diagnoseInputs(reporter, crop(h1.volume), crop(h2.volume));
   const r = computeJob(reporter, () => monoTomoLocalResolution(h1.volume, h2.volume, { mask, onProgress: (f) => reporter.progress('blocks', f) }));
-  const protect = [h1Path, h2Path, ...(o.mask ? [o.mask] : [])];
+  const protect = jobInputs(h1Path, h2Path, o.mask, o.labels);
   const block = r.blockVoxels + 2 * r.marginVoxels;
   const settings = `MonoTomo-style: monogenic test per block (core ${r.blockVoxels} + margin ${r.marginVoxels} vox), noise from each block's half difference (spatially variant), alpha 0.05, ${r.testedA.length} resolutions ${r.testedA[0].toFixed(2)}..${r.testedA[r.testedA.length - 1].toFixed(2)} A`;
   const record = await jobRecord(o.commandLine, protect, {

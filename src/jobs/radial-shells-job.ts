@@ -14,6 +14,7 @@ import { mapStem } from '../occupancy/output-names.js';
 import { UsageError } from '../core/exit-codes.js';
 import { radialShellResolution, SHELL_THRESHOLD } from '../resolution/radial-shells.js';
 import { jobFolder, jobLabels, jobLogLines, jobRecord, computeJob, printJobResult, readHalfMapInputs, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
+import { jobInputs } from './job-inputs.js';
 
 /** Options of {@link runRadialShellsJob} (the `occupy locres` options it uses). */
 export interface RadialShellsJobOptions extends ResolutionJobOptions {
@@ -53,7 +54,7 @@ export async function runRadialShellsJob(h1Path: string, h2Path: string | undefi
   const stem = mapStem(h1Path);
   const outDir = jobFolder(o.output);
   const base = join(outDir, `shells_${stem}`);
-  const protect = [h1Path, h2Path, ...(o.mask ? [o.mask] : [])];
+  const protect = jobInputs(h1Path, h2Path, o.mask);
   const settings = `FSC per spherical shell about voxel (${r.centreVoxel.map((v) => v.toFixed(2)).join(', ')}), width ${r.shellWidthA} A, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, threshold ${r.threshold}`;
   const record = await jobRecord(o.commandLine, protect, {
     method: 'radial shells (blocres -shell)', mask: o.mask ?? null, centre: r.centreVoxel.map((v) => Number(v.toFixed(3))), 'shell-width': r.shellWidthA,

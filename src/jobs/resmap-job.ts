@@ -10,6 +10,7 @@ import { writeLocresMap } from './locres-map-output.js';
 import { assertSameBox, computeJob, diagnoseInputs, jobRecord, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import { readMapArg } from './read-map.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
+import { jobInputs } from './job-inputs.js';
 
 /** Options of {@link runResMapJob} (the `occupy locres` options it uses). */
 export interface ResMapJobOptions extends ResolutionJobOptions {
@@ -48,7 +49,7 @@ export async function runResMapJob(h1Path: string, h2Path: string | undefined, o
   }
   const mask = maskMap?.volume.data ?? new Float32Array(h1.volume.data.length).fill(1);
   const r = computeJob(reporter, () => resMapLocalResolution(h2 ? { half1: h1.volume, half2: h2.volume } : { map: h1.volume }, mask, { onProgress: (f) => reporter.progress('ResMap-style test', f) }));
-  const protect = [h1Path, ...(h2Path ? [h2Path] : []), ...(o.mask ? [o.mask] : [])];
+  const protect = jobInputs(h1Path, h2Path, o.mask, o.labels);
   const settings = `ResMap-style: local sinusoid fit (${BASIS_SIZE} steerable basis functions, Gaussian window sigma = r), likelihood-ratio test vs ${r.noiseSource === 'half-map-difference' ? 'the half-map difference' : 'the noise outside the mask'}, chi2(${BASIS_SIZE}) at alpha 0.05, ${r.testedA.length} resolutions ${r.testedA[0].toFixed(2)}..${r.testedA[r.testedA.length - 1].toFixed(2)} A`;
   const record = await jobRecord(o.commandLine, protect, {
     method: 'resmap', mask: o.mask ?? null, labels: o.labels ?? null, angpix: o.angpix ?? null,

@@ -89,15 +89,51 @@ export const LOCRES_OPTIONS: readonly OptionSpec<LocresOptionKey>[] = [
 /** The spec of a local-resolution option by key. */
 export const LOCRES_OPTION: Readonly<Record<LocresOptionKey, OptionSpec<LocresOptionKey>>> = Object.fromEntries(LOCRES_OPTIONS.map((s) => [s.key, s])) as Record<LocresOptionKey, OptionSpec<LocresOptionKey>>;
 
+/** A way of running `occupy locres`: a method, or local FSC with `--relion` or `--shells`. */
+export type LocresWay = LocresMethod | 'relion' | 'shells';
+
+/**
+ * The options each way reads, besides `--method` and `--angpix` (and, on the command line, `-o`,
+ * `--json` and the verbosity switches). {@link resolveLocresOptions} refuses any other option
+ * given, so that none is silently ignored (before session 47, `--labels` with `--method monodir`
+ * or `--window` with `--method resmap` ran without a word, and `--labels` was then neither read
+ * nor protected from `-o`).
+ */
+export const LOCRES_WAY_OPTIONS: Readonly<Record<LocresWay, readonly LocresOptionKey[]>> = {
+  localfsc: ['mask', 'window', 'step', 'threshold', 'whiten', 'labels', 'randomizeAt', 'lowestResolution', 'filter'],
+  relion: ['mask', 'relion', 'locresSampling', 'labels', 'randomizeAt', 'lowestResolution', 'filter'],
+  shells: ['mask', 'shells', 'shellWidth', 'centre', 'threshold', 'whiten'],
+  monores: ['mask', 'labels', 'filter'],
+  monodir: ['mask', 'centre', 'coneAngle'],
+  monotomo: ['mask', 'labels'],
+  resmap: ['mask', 'labels'],
+};
+
+/** How a way is named in messages: `--shells`, `--relion`, `--method monodir`. */
+function wayFlag(way: LocresWay): string {
+  return way === 'shells' || way === 'relion' ? `--${way}` : `--method ${way}`;
+}
+
+/** The way a set of options runs (`--shells` and `--relion` are ways of the local FSC). */
+export function locresWay(values: LocresOptionValues): LocresWay {
+  const method = values.method ?? 'localfsc';
+  if (method === 'localfsc' && values.shells) return 'shells';
+  if (method === 'localfsc' && values.relion) return 'relion';
+  return method;
+}
+
 /** Local-resolution options with the defaults filled in. */
 export type ResolvedLocresOptions = LocresOptionValues & { method: LocresMethod; whiten: boolean; lowestResolution: number };
 
 /**
  * Check local-resolution options and fill their defaults: every value against
- * {@link LOCRES_OPTIONS}, then the rules of the local-FSC and MonoRes methods — local FSC needs two
- * maps; MonoRes with one map needs a mask; `locresSampling` needs `relion`; `relion` is a local-FSC
- * mode and sets its own window, step and threshold. (The issue-18 methods check their own rules.)
- * @param values the options given (undefined values count as absent; other keys are ignored)
+ * {@link LOCRES_OPTIONS}, then the rules between options — local FSC needs two maps; MonoRes with
+ * one map needs a mask; `locresSampling` needs `relion`; `relion` is a local-FSC mode and sets its
+ * own window, step and threshold; `shells` is a local-FSC mode — and last, every option given must
+ * be one the way reads ({@link LOCRES_WAY_OPTIONS}; `--centre needs --shells or --method monodir:
+ * --method localfsc does not read it`). (The issue-18 jobs check that they have two maps.)
+ * @param values the options given (undefined values count as absent, so a caller must leave out
+ *   the options the user did not give, e.g. commander's defaults; other keys are ignored)
  * @param maps how many maps were given (1 or 2)
  * @throws OptionError naming the option (`.option` = key), what is allowed and the value
  */
@@ -106,14 +142,25 @@ export function resolveLocresOptions(values: LocresOptionValues, maps: 1 | 2): R
   for (const spec of LOCRES_OPTIONS) if (given[spec.key] !== undefined) checkOptionValue(spec, given[spec.key]);
   const o: ResolvedLocresOptions = { ...values, method: values.method ?? 'localfsc', whiten: values.whiten !== false, lowestResolution: values.lowestResolution ?? 50 };
   const rule = (message: string, key: LocresOptionKey, allowed: string) => new OptionError(message, key, allowed, { flag: LOCRES_OPTION[key].flag });
-  if (o.method === 'localfsc' && maps < 2) throw rule('local FSC needs two half maps: occupy locres HALF1 HALF2 (or --method monores MAP --mask M)', 'method', 'two half maps for localfsc');
+  if (o.method === 'localfsc' && !o.shells && maps < 2) throw rule('local FSC needs two half maps: occupy locres HALF1 HALF2 (or --method monores MAP --mask M)', 'method', 'two half maps for localfsc');
   if (o.method === 'monores' && maps < 2 && !o.mask) throw rule('--method monores with one map needs --mask (molecule inside, noise outside)', 'mask', 'a mask with monores on one map');
   if (o.locresSampling !== undefined && !o.relion) throw rule('--locres-sampling needs --relion', 'locresSampling', 'only with relion');
   if (o.relion) {
-    if (o.method === 'monores') throw rule('--relion is a local-FSC mode: not with --method monores', 'relion', 'only with method localfsc');
+    if (o.method !== 'localfsc') throw rule(`--relion is a local-FSC mode: not with --method ${o.method}`, 'relion', 'only with method localfsc');
     for (const key of ['window', 'step', 'threshold'] as const) {
       if (o[key] !== undefined) throw rule(`${LOCRES_OPTION[key].flag} cannot be combined with --relion (RELION's --locres sets windows by --locres-sampling and uses FSC 0.143)`, key, 'not with relion');
     }
+  }
+  if (o.shells && o.method !== 'localfsc') throw rule(`--shells is an FSC per shell: not with --method ${o.method}`, 'shells', 'only with method localfsc');
+  // every other option given (a switch: set to other than its default) must be one the way reads
+  const way = locresWay(o);
+  for (const spec of LOCRES_OPTIONS) {
+    const v = given[spec.key];
+    if (v === undefined || (spec.type === 'boolean' && v === (spec.default ?? false))) continue;
+    if (spec.key === 'method' || spec.key === 'angpix' || LOCRES_WAY_OPTIONS[way].includes(spec.key)) continue;
+    const readers = (Object.keys(LOCRES_WAY_OPTIONS) as LocresWay[]).filter((w) => LOCRES_WAY_OPTIONS[w].includes(spec.key)).map(wayFlag);
+    const list = readers.length > 1 ? `${readers.slice(0, -1).join(', ')} or ${readers[readers.length - 1]}` : readers[0];
+    throw rule(`${spec.flag} needs ${list}: ${wayFlag(way)} does not read it`, spec.key, `only with ${list}`);
   }
   return o;
 }

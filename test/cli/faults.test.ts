@@ -168,3 +168,27 @@ test('SIGINT or SIGTERM at any point: either the complete set or nothing, never 
   const m = await readMrc(input);
   assert.deepEqual(m.volume.shape, [96, 96, 96]);
 });
+
+test('an output named like the --labels map is refused for every method that reads labels; the labels are recorded as an input', async () => {
+  const dir = await tempFolder();
+  const n = 48;
+  const half = (seed: number) => occupancyPhantom({ shape: [n, n, n], voxelSizeA: 1.5, resolutionA: 5, domains: [{ centreVoxel: [n / 2 - 5, n / 2, n / 2], radiusA: 12, occupancy: 1 }, { centreVoxel: [n / 2 + 6, n / 2, n / 2], radiusA: 10, occupancy: 0.5 }], seed });
+  const a = half(3), b = half(4);
+  const [h1, h2, mask, labels] = ['h1.mrc', 'h2.mrc', 'mask.mrc', 'labels.mrc'].map((f) => join(dir, f));
+  await writeMrc(h1, a.map);
+  await writeMrc(h2, b.map);
+  await writeMrc(mask, { ...a.map, data: Float32Array.from(a.labels, (l) => (l > 0 ? 1 : 0)) });
+  await writeMrc(labels, { ...a.map, data: Float32Array.from(a.labels) });
+  const before = await sha(labels);
+  for (const method of ['localfsc', 'resmap', 'monotomo']) {
+    const r = await occupy(['locres', h1, h2, '--method', method, '--mask', mask, '--labels', labels, '-o', labels, '-q']);
+    assert.notEqual(r.code, 0, method);
+    oneErrorLine(r.stderr, /refusing to overwrite input map '.*labels\.mrc'/);
+    assert.equal(await sha(labels), before, `${method}: the labels map is unchanged`);
+  }
+  const ok = await occupy(['locres', h1, h2, '--mask', mask, '--labels', labels, '-o', join(dir, 'out.mrc'), '--json', '-q']);
+  assert.equal(ok.code, 0, ok.stderr);
+  const s = JSON.parse(ok.stdout) as { inputs: string[]; record: { settings: Record<string, string[]> } };
+  assert.deepEqual(s.inputs, [h1, h2, mask, labels]);
+  assert.ok(s.record.settings['inputs-sha256'].includes(`${labels}=${before}`), 'the labels map is hashed in the record');
+});

@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { allowedText } from '../../src/core/option-schema.js';
-import { LOCRES_OPTION, LOCRES_OPTIONS, resolveLocresOptions } from '../../src/resolution/locres-options.js';
+import { LOCRES_OPTION, LOCRES_OPTIONS, LOCRES_WAY_OPTIONS, locresWay, resolveLocresOptions, type LocresOptionValues, type LocresWay } from '../../src/resolution/locres-options.js';
 import { runInProcess } from '../helpers/cli-run.js';
 import { optionOf } from '../helpers/option-error.js';
 
@@ -25,6 +25,50 @@ describe('resolveLocresOptions', () => {
     assert.equal(resolveLocresOptions({ locresSampling: 10, relion: true }, 2).locresSampling, 10);
     assert.equal(optionOf(() => resolveLocresOptions({ relion: true, method: 'monores' }, 2)), 'relion');
     for (const key of ['window', 'step', 'threshold'] as const) assert.equal(optionOf(() => resolveLocresOptions({ relion: true, [key]: key === 'threshold' ? 0.5 : 20 }, 2)), key);
+  });
+
+  it('an option the method (or --relion, --shells) does not read is refused, naming the option and what reads it; the ones it reads pass', () => {
+    // a valid value of each option, and the options that select each way
+    const value: Required<Omit<LocresOptionValues, 'method'>> = { mask: 'm.mrc', shells: true, shellWidth: 6, centre: '1,2,3', coneAngle: 20, window: 20, step: 5, threshold: 0.2, whiten: false, relion: true, locresSampling: 10, labels: 'l.mrc', randomizeAt: 25, lowestResolution: 30, filter: true, angpix: 1 };
+    const select: Record<LocresWay, LocresOptionValues> = { localfsc: {}, relion: { relion: true }, shells: { shells: true }, monores: { method: 'monores' }, monodir: { method: 'monodir' }, monotomo: { method: 'monotomo' }, resmap: { method: 'resmap' } };
+    let refused = 0;
+    for (const [way, reads] of Object.entries(LOCRES_WAY_OPTIONS) as [LocresWay, readonly string[]][]) {
+      assert.equal(locresWay(select[way]), way);
+      for (const key of Object.keys(value) as (keyof typeof value)[]) {
+        if (key === 'relion' || key === 'shells') continue; // these select a way (their own rules)
+        const values = { ...select[way], [key]: value[key], ...(key === 'locresSampling' ? { relion: true } : {}) };
+        if (key === 'locresSampling' && way !== 'relion') continue; // needs --relion (its own rule, above)
+        if (reads.includes(key) || key === 'angpix') {
+          assert.doesNotThrow(() => resolveLocresOptions(values, 2), `${way} reads ${key}`);
+        } else {
+          assert.equal(optionOf(() => resolveLocresOptions(values, 2)), key, `${way} does not read ${key}`);
+          refused++;
+        }
+      }
+    }
+    assert.ok(refused >= 40, `${refused} pairs refused`);
+    assert.throws(() => resolveLocresOptions({ method: 'monodir', labels: 'l.mrc' }, 2), /^OptionError: --labels needs --method localfsc, --relion, --method monores, --method monotomo or --method resmap: --method monodir does not read it$/);
+    // a switch at its default counts as not given (the library passes whiten: true, relion: false)
+    assert.equal(resolveLocresOptions({ method: 'resmap', whiten: true, relion: false, shells: false }, 2).method, 'resmap');
+    assert.equal(optionOf(() => resolveLocresOptions({ method: 'resmap', relion: true }, 2)), 'relion');
+    assert.equal(optionOf(() => resolveLocresOptions({ method: 'monodir', shells: true }, 2)), 'shells');
+  });
+
+  it('on the command line, an option the method does not read exits 2 in one line before any file is read; commander\'s defaults do not count as given', async () => {
+    for (const [args, pattern] of [
+      [['--method', 'monodir', '--labels', 'l.mrc'], /^occupy: error: --labels needs .*: --method monodir does not read it\n$/],
+      [['--method', 'resmap', '--window', '20'], /^occupy: error: --window needs --method localfsc: --method resmap does not read it\n$/],
+      [['--method', 'monores', '--lowest-resolution', '30'], /^occupy: error: --lowest-resolution needs --method localfsc or --relion: --method monores does not read it\n$/],
+      [['--relion', '--no-whiten'], /^occupy: error: --no-whiten needs --method localfsc or --shells: --relion does not read it\n$/],
+      [['--shells', '--filter'], /^occupy: error: --filter needs .*: --shells does not read it\n$/],
+    ] as const) {
+      const r = await runInProcess(['locres', 'missing1.mrc', 'missing2.mrc', ...args]);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, pattern);
+    }
+    // no option given but the method: --lowest-resolution's and --no-whiten's defaults are not refused (the missing file is the error)
+    const r = await runInProcess(['locres', 'missing1.mrc', 'missing2.mrc', '--method', 'resmap']);
+    assert.match(r.stderr, /cannot read .*missing1\.mrc/);
   });
 
   it('ranges: window >= 16, threshold in (0, 1), method one of five', () => {

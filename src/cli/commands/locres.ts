@@ -16,8 +16,11 @@ export const summary = 'local resolution in Å from half maps (local FSC) or mon
  * Options of `occupy locres`: the job's (the local FSC and MonoRes settings, paths, command line)
  * plus the issue-18 methods' and the output switches.
  */
-export interface LocresOptions extends Omit<LocresJobOptions, 'method' | 'onProgress' | 'onWarning' | 'onInfo'> {
-  method: 'localfsc' | 'monores' | 'monodir' | 'monotomo' | 'resmap';
+export interface LocresOptions extends Omit<LocresJobOptions, 'method' | 'lowestResolution' | 'onProgress' | 'onWarning' | 'onInfo'> {
+  /** `--method` (default localfsc). */
+  method?: 'localfsc' | 'monores' | 'monodir' | 'monotomo' | 'resmap';
+  /** `--lowest-resolution`, Å (default 50). */
+  lowestResolution?: number;
   /** Issue 18: `--shells` (FSC per spherical shell), `--shell-width`, `--centre`, `--cone-angle` (monodir). */
   shells?: boolean;
   shellWidth?: number;
@@ -41,15 +44,19 @@ export function addLocresOptions(cmd: Command): Command {
     .option('-q, --quiet', 'print nothing but errors (and --json)');
 }
 
-/** Run `occupy locres`. */
-export async function run(half1Path: string, half2Path: string | undefined, o: LocresOptions): Promise<void> {
-  const reporter = new Reporter(verbosityOf(o));
+/**
+ * Run `occupy locres`.
+ * @param typed the options as the user typed them (without commander's defaults: the schema fills
+ *   them, and refuses an option the chosen method does not read)
+ */
+export async function run(half1Path: string, half2Path: string | undefined, typed: LocresOptions): Promise<void> {
+  const reporter = new Reporter(verbosityOf(typed));
+  // values, defaults and the rules between options (every method's): the option schema's
+  const o = { ...typed, ...resolveLocresOptions(typed, half2Path ? 2 : 1) };
   // the jobs' modules are loaded by the command that runs them (start-up of the other commands)
   const [{ locresJob }, { runLocresMethodJob }] = await Promise.all([import('../../jobs/locres-job.js'), import('../../jobs/locres-methods-job.js')]);
   if (await runLocresMethodJob(half1Path, half2Path, o, reporter)) return; // issue 18: --shells, monodir, monotomo, resmap
   const t0 = performance.now();
-  // values, defaults and the rules between options of local FSC and MonoRes: the option schema's
-  resolveLocresOptions(o, half2Path ? 2 : 1);
   // the pipeline (read, estimate, write the output set, log) is the locres job's
   let job: LocresJobResult;
   try {

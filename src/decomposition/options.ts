@@ -73,7 +73,8 @@ export type ResolvedDecomposeOptions = DecomposeOptionValues & { lowestResolutio
 
 /**
  * Check decomposition options and fill their defaults: every value against
- * {@link DECOMPOSE_OPTIONS}; `halfMaps` holds exactly two maps; `noiseDraws` > 0 only with `halfMaps`; `highestResolution` is finer than
+ * {@link DECOMPOSE_OPTIONS}; `halfMaps` holds exactly two maps; `noiseDraws` > 0 only with `halfMaps`, `noiseDrawSeed` only with
+ * `noiseDraws` > 0; `highestResolution` is finer than
  * `lowestResolution`.
  * @param values the options given (undefined values count as absent; other keys are ignored)
  * @throws OptionError naming the option (`.option` = key), what is allowed and the value
@@ -84,6 +85,7 @@ export function resolveDecomposeOptions<T extends DecomposeOptionValues>(values:
   const o = { ...values, lowestResolution: values.lowestResolution ?? DEFAULT_LOWEST_RESOLUTION_A, bands: values.bands ?? DEFAULT_BANDS, maxBox: values.maxBox ?? DEFAULT_DECOMPOSE_MAX_BOX, chimerax: values.chimerax !== false, noiseDraws: values.noiseDraws ?? 0, noiseDrawSeed: values.noiseDrawSeed ?? 1 };
   if (o.halfMaps && o.halfMaps.length !== 2) throw new OptionError(`--half-maps needs exactly two maps, got ${o.halfMaps.length}`, 'halfMaps', 'exactly two maps', { flag: '--half-maps', value: o.halfMaps });
   if (o.noiseDraws > 0 && !o.halfMaps) throw new OptionError(`--noise-draws needs --half-maps (the noise is redrawn from their difference), got ${o.noiseDraws} without half maps`, 'noiseDraws', 'used with --half-maps', { flag: '--noise-draws', value: o.noiseDraws });
+  if (values.noiseDrawSeed !== undefined && !(o.noiseDraws > 0)) throw new OptionError(`--noise-draw-seed needs --noise-draws N (N ≥ 1): without redraws it is not used, got ${values.noiseDrawSeed}`, 'noiseDrawSeed', 'used with --noise-draws', { flag: '--noise-draw-seed', value: values.noiseDrawSeed });
   if (o.highestResolution !== undefined && o.highestResolution >= o.lowestResolution) {
     throw new OptionError(`--highest-resolution (${o.highestResolution} Å) must be finer than --lowest-resolution (${o.lowestResolution} Å)`, 'highestResolution', `finer than lowestResolution (${o.lowestResolution} Å)`, { flag: '--highest-resolution', value: o.highestResolution });
   }

@@ -24,6 +24,21 @@ describe('resolveDecomposeOptions', () => {
     assert.equal(resolveDecomposeOptions({ maxBox: 0 }).maxBox, 0);
   });
 
+  it('options that would be ignored are refused: --noise-draw-seed without --noise-draws, --keep-output-path with -o', async () => {
+    assert.equal(optionOf(() => resolveDecomposeOptions({ noiseDrawSeed: 3 })), 'noiseDrawSeed');
+    assert.equal(optionOf(() => resolveDecomposeOptions({ halfMaps: ['a.mrc', 'b.mrc'], noiseDrawSeed: 3 })), 'noiseDrawSeed');
+    assert.equal(resolveDecomposeOptions({ halfMaps: ['a.mrc', 'b.mrc'], noiseDraws: 2, noiseDrawSeed: 3 }).noiseDrawSeed, 3);
+    assert.equal(resolveDecomposeOptions({ halfMaps: ['a.mrc', 'b.mrc'], noiseDraws: 2 }).noiseDrawSeed, 1);
+    for (const [args, pattern] of [
+      [['--noise-draw-seed', '3'], /^occupy: error: --noise-draw-seed needs --noise-draws N \(N ≥ 1\): without redraws it is not used, got 3\n$/],
+      [['-o', 'out/', '--keep-output-path'], /^occupy: error: --keep-output-path and -o\/--output contradict each other; give one\n$/],
+    ] as const) {
+      const r = await runInProcess(['decompose', 'missing.mrc', ...args]);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, pattern, 'refused before the (missing) map is read');
+    }
+  });
+
   it('`occupy decompose --help` lists every option of the table; a rule error exits 2', async () => {
     const help = (await runInProcess(['decompose', '--help'])).stdout.replace(/\s+/g, ' ');
     for (const s of DECOMPOSE_OPTIONS) assert.ok(help.includes(s.flags), `${s.flags} missing from decompose --help`);

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { addSchemaOptions } from '../options.js';
 import { DECOMPOSE_OPTIONS, resolveDecomposeOptions } from '../../decomposition/options.js';
+import { UsageError } from '../../core/exit-codes.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
 import { checkNotFinerThanNyquist, peekMapGrid } from '../../jobs/nyquist-check.js';
@@ -57,6 +58,7 @@ export async function run(mapPath: string, o: DecomposeCliOptions): Promise<void
   // the job's modules are loaded by the command that runs it (start-up of the other commands)
   const { decomposeFromFile, formatDecomposeLog } = await import('../../jobs/decompose-job.js');
   resolveDecomposeOptions(o); // values and rules (two half maps, highest finer than lowest): the option schema's
+  if (o.output !== undefined && o.keepOutputPath) throw new UsageError('--keep-output-path and -o/--output contradict each other; give one');
   // band centres finer than the map's Nyquist limit are impossible (header only)
   const grid = await peekMapGrid(mapPath, o.angpix);
   if (grid) for (const [flag, v] of [['--highest-resolution', o.highestResolution], ['--lowest-resolution', o.lowestResolution]] as const) checkNotFinerThanNyquist(flag, v, grid.voxelSizeA);

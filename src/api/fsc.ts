@@ -86,7 +86,7 @@ export async function fsc(half1: VolumeInput, half2: VolumeInput, options: FscOp
   const mask = options.mask === undefined ? undefined : checkVolume(options.mask, 'mask');
   if (mask) checkSameGrid(mask, a, 'mask', 'half1');
   // the method's option schema (src/resolution/fsc-options.ts)
-  resolveFscOptions({ seed: options.seed, randomisations: options.randomisations });
+  resolveFscOptions({ seed: options.seed, randomisations: options.randomisations, mask: mask ? '(volume)' : undefined });
   const seed = options.seed ?? 0;
   const draws = options.randomisations ?? 1;
   const rc = await startRun(options);

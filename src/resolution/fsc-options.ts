@@ -46,7 +46,9 @@ export const FSC_OPTION: Readonly<Record<FscOptionKey, OptionSpec<FscOptionKey>>
 
 /**
  * Check FSC options: every value against {@link FSC_OPTIONS}, then `coneAngle` only with
- * `directional`. Defaults (seed 0, one randomisation) are applied by the FSC itself.
+ * `directional`, `seed` and `randomisations` only with `mask` and not with `directional` (they
+ * were silently ignored before session 47). Defaults (seed 0, one randomisation) are applied by
+ * the FSC itself.
  * @param values the options given (undefined values count as absent; other keys are ignored)
  * @returns the values unchanged
  * @throws OptionError naming the option (`.option` = key), what is allowed and the value
@@ -55,5 +57,13 @@ export function resolveFscOptions<T extends FscOptionValues>(values: T): T {
   const given = values as Record<string, unknown>;
   for (const spec of FSC_OPTIONS) if (given[spec.key] !== undefined) checkOptionValue(spec, given[spec.key]);
   if (values.coneAngle !== undefined && !values.directional) throw new OptionError('--cone-angle needs --directional', 'coneAngle', 'only with directional', { flag: '--cone-angle', value: values.coneAngle });
+  // the phase randomisation is the masked FSC's correction: its seed and draws are read there only
+  for (const key of ['seed', 'randomisations'] as const) {
+    const v = values[key];
+    if (v === undefined) continue;
+    const flag = FSC_OPTION[key].flag;
+    if (values.directional) throw new OptionError(`${flag} is not used by --directional (the directional FSC has no phase randomisation)`, key, 'not with directional', { flag, value: v });
+    if (values.mask === undefined) throw new OptionError(`${flag} needs --mask (the phase randomisation of the corrected FSC runs only with a mask)`, key, 'only with mask', { flag, value: v });
+  }
   return values;
 }

@@ -104,4 +104,20 @@ describe('resolveFscOptions (occupy fsc)', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--cone-angle needs --directional/);
   });
+
+  it('--seed and --randomisations only with --mask and not with --directional (they set the corrected FSC\'s phase randomisation)', async () => {
+    const { resolveFscOptions } = await import('../../src/resolution/fsc-options.js');
+    for (const key of ['seed', 'randomisations'] as const) {
+      assert.equal(optionOf(() => resolveFscOptions({ [key]: 2 })), key);
+      assert.equal(optionOf(() => resolveFscOptions({ [key]: 2, mask: 'm.mrc', directional: true })), key);
+      assert.equal(resolveFscOptions({ [key]: 2, mask: 'm.mrc' })[key], 2);
+    }
+    const r = await runInProcess(['fsc', 'a.mrc', 'b.mrc', '--randomisations', '3']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^occupy: error: --randomisations needs --mask \(the phase randomisation of the corrected FSC runs only with a mask\)\n$/);
+    // the library says the same, naming its own key
+    const { fsc } = await import('../../src/api/fsc.js');
+    const v = { data: new Float32Array(16 ** 3), shape: [16, 16, 16] as [number, number, number], voxelSizeA: [1, 1, 1] as [number, number, number] };
+    await assert.rejects(fsc(v, v, { seed: 3 }), (e: unknown) => e instanceof Error && (e as { option?: string }).option === 'seed');
+  });
 });

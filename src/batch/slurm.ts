@@ -106,6 +106,32 @@ function shown(v: string): string {
   return JSON.stringify(v);
 }
 
+/** The batch options read only when writing the sbatch script (`--slurm`): flag → option key. */
+export const SCRIPT_ONLY_OPTIONS: Readonly<Record<string, string>> = {
+  '--submit': 'submit', '--partition': 'partition', '--tasks': 'tasks', '--maps-per-task': 'mapsPerTask', '--time': 'time', '--mem': 'mem',
+  '--account': 'account', '--qos': 'qos', '--cpus-per-task': 'cpusPerTask', '--gres': 'gres', '--sbatch-arg': 'sbatchArg',
+};
+
+/**
+ * Check which batch options go together, so that none is silently ignored: the script's options
+ * (`--partition`, `--tasks`, `--submit`, … {@link SCRIPT_ONLY_OPTIONS}) only with `--slurm`; with
+ * `--slurm`, `--jobs` and `--shard` are not given (each array task runs its own shard with
+ * `--cpus-per-task` workers), and `--tasks` and `--maps-per-task` not both (either sets the count).
+ * @param o the batch options as parsed (keys of `BatchCliOptions`; absent options undefined)
+ * @throws UsageError naming the option and what to do
+ */
+export function checkSlurmCombination(o: Readonly<Record<string, unknown>>): void {
+  const given = (key: string) => o[key] !== undefined && o[key] !== false && !(Array.isArray(o[key]) && o[key].length === 0);
+  if (!o.slurm) {
+    const flag = Object.keys(SCRIPT_ONLY_OPTIONS).find((f) => given(SCRIPT_ONLY_OPTIONS[f]));
+    if (flag) throw new UsageError(`${flag} is an option of the sbatch script: give --slurm with it, or leave it out (without --slurm the maps run here)`);
+    return;
+  }
+  if (given('jobs')) throw new UsageError('--jobs is not used with --slurm: each array task runs --cpus-per-task worker processes (default 1)');
+  if (given('shard')) throw new UsageError('--shard is not used with --slurm: each array task runs its own shard (set the number with --tasks or --maps-per-task)');
+  if (given('tasks') && given('mapsPerTask')) throw new UsageError('--tasks and --maps-per-task contradict each other (either sets the number of array tasks); give one');
+}
+
 /**
  * Check the SLURM options that go into `#SBATCH` lines against SLURM's syntax, so no value can
  * add a line to the script.

@@ -151,6 +151,28 @@ describe('occupy batch --slurm with the new options (CLI)', () => {
   });
 });
 
+describe('options that would be ignored are refused', () => {
+  it('the script\'s options without --slurm, --jobs or --shard with it, --tasks with --maps-per-task: one line, exit 2, nothing written or run', async () => {
+    for (const [args, re] of [
+      [['--partition', 'gpu'], /^occupy: error: --partition is an option of the sbatch script: give --slurm with it, or leave it out \(without --slurm the maps run here\)$/],
+      [['--submit'], /^occupy: error: --submit is an option of the sbatch script/],
+      [['--sbatch-arg=--comment=x'], /^occupy: error: --sbatch-arg is an option of the sbatch script/],
+      [['--mem', '8G', '--tasks', '2'], /^occupy: error: --tasks is an option of the sbatch script/],
+      [['--slurm', '--jobs', '2'], /^occupy: error: --jobs is not used with --slurm: each array task runs --cpus-per-task worker processes/],
+      [['--slurm', '--shard', '0/2'], /^occupy: error: --shard is not used with --slurm/],
+      [['--slurm', '--tasks', '2', '--maps-per-task', '1'], /^occupy: error: --tasks and --maps-per-task contradict each other/],
+    ] as [string[], RegExp][]) {
+      const out = join(work, 'ignored');
+      const r = await occupy(['batch', smallMap(), '-d', out, ...args, '-q']);
+      assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}, ${r.stderr}`);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], re);
+      assert.ok(!existsSync(out), `${args.join(' ')}: nothing written`);
+    }
+  });
+});
+
 describe('sbatch accepts the script', { skip: skipWithoutSlurm() }, () => {
   it('sbatch --test-only parses a script with --cpus-per-task and --sbatch-arg lines', { timeout: 120_000 }, async () => {
     const cluster = await startSlurm(work);

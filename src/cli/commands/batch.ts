@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkSlurmOptions, CPUS_PER_TASK_MAX, slurmScript, submitSlurm } from '../../batch/slurm.js';
+import { checkSlurmOptions, checkSlurmCombination, CPUS_PER_TASK_MAX, slurmScript, submitSlurm } from '../../batch/slurm.js';
 import { integerOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { addMethodOptions, addVerbosityOptions, reporterOf, toMethodOptions, type EstimateCliOptions } from './estimate.js';
@@ -95,6 +95,7 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
   if (!o.outputDir) throw new UsageError('-d/--output-dir <folder> is required');
   // before anything is read or written: these values go into the sbatch script; a value outside
   // SLURM's syntax is a usage error (exit 2)
+  checkSlurmCombination({ ...o });
   try {
     checkSlurmOptions({ ...o, sbatchArgs: o.sbatchArg });
   } catch (e) {

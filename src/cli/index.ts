@@ -41,12 +41,12 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
   // The estimate is the main job: its options live on the program itself, as in OccuPy
   // (`occupy -i map.mrc ...`); other jobs are subcommands (`occupy demo`).
   program.enablePositionalOptions();
-  estimate.addEstimateOptions(program).action(async (map: string | undefined, opts: estimate.EstimateCliOptions & { helpAll?: boolean }) => {
+  estimate.addEstimateOptions(program).action(async (map: string | undefined, opts: estimate.EstimateCliOptions & { helpAll?: boolean }, cmd: Command) => {
     if (opts.helpAll) {
       process.stdout.write(helpAll(program));
       return;
     }
-    await estimate.run({ ...opts, commandLine: [...typed] }, map);
+    await estimate.run({ ...opts, commandLine: [...typed] }, map, typedOptions(cmd, opts));
   });
   demo.addDemoOptions(program.command('demo').description(demo.summary)).action(async (opts: demo.DemoOptions) => {
     await demo.run(opts);
@@ -88,7 +88,7 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
       await batch.runCollect(dir, opts);
     });
   batch.addBatchOptions(batchCmd).action(async (inputs: string[], opts: batch.BatchCliOptions, cmd: Command) => {
-    await batch.run(inputs, opts, ['batch', ...argsAfter(argv, cmd.name())]);
+    await batch.run(inputs, opts, ['batch', ...argsAfter(argv, cmd.name())], typedOptions(cmd, opts));
   });
   return program;
 }

@@ -261,6 +261,30 @@ function ruleError(message: string, option: EstimateOptionKey, allowed: string):
 }
 
 /**
+ * Refuse an option the run would not read, so that none is silently ignored: `scaleLimit`,
+ * `scaleFrom` and `rawScale` act on a modification (`amplify`, `attenuate`, `sigmoid`);
+ * `lowpassOutputA`, `histMatch` and `omitConfidence` on a modified map (those, or `excludeSolvent`
+ * alone); `tileSize` sizes the tile search (not with `useS0`); `rawScale` and `--occupancy`
+ * (`mode` occ) contradict; `minVisScale` and `chimeraxSilent` go into the ChimeraX script (not with
+ * `chimerax` false). Applied by the command line and `occupy batch` to the options as typed (a
+ * default filled in does not count); the GUI keeps one settings set for an estimate and the
+ * modifications made on it later, so it does not apply it.
+ * @param typed the options the user gave, by schema key (no defaults filled in)
+ * @throws OptionError naming the option (`.option` = key, `.flag`) and what it needs
+ */
+export function checkEstimateOptionsRead(typed: EstimateOptionValues): void {
+  const given = (k: EstimateOptionKey) => typed[k] !== undefined && typed[k] !== null && typed[k] !== false;
+  const modifying = given('amplify') || given('attenuate') || given('sigmoid');
+  const modified = modifying || given('excludeSolvent');
+  const needs = (k: EstimateOptionKey, what: string) => ruleError(`${ESTIMATE_OPTION[k].flag} is only used ${what}`, k, `only ${what}`);
+  for (const k of ['scaleLimit', 'scaleFrom', 'rawScale'] as const) if (given(k) && !modifying) throw needs(k, 'when modifying (--amplify, --attenuate or --sigmoid)');
+  for (const k of ['lowpassOutputA', 'histMatch', 'omitConfidence'] as const) if (given(k) && !modified) throw needs(k, 'for modified maps (--amplify, --attenuate, --sigmoid, or --exclude-solvent alone): none is written');
+  if (given('tileSize') && given('useS0')) throw needs('tileSize', 'by the tile search (--SW, the default): not with --S0');
+  if (given('rawScale') && typed.mode === 'occ') throw ruleError('--raw-scale and --occupancy contradict each other; give one', 'rawScale', 'rawScale or mode occ, not both');
+  for (const k of ['minVisScale', 'chimeraxSilent'] as const) if (given(k) && typed.chimerax === false) throw needs(k, 'in the ChimeraX script: not with --no-chimerax');
+}
+
+/**
  * The estimate's options as the method uses them, from what a user gave: checks every value
  * against {@link ESTIMATE_OPTIONS} (type, range, choices), fills the defaults and applies the
  * rules between options — a modification (`amplify`, `attenuate`, `sigmoid`) implies occupancy

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { OptionError } from '../../src/core/option-error.js';
-import { ESTIMATE_OPTIONS, ESTIMATE_OPTION, resolveEstimateOptions, allowedText, checkOptionValue } from '../../src/occupancy/options.js';
+import { ESTIMATE_OPTIONS, ESTIMATE_OPTION, resolveEstimateOptions, allowedText, checkOptionValue, checkEstimateOptionsRead } from '../../src/occupancy/options.js';
 import { rewriteMultiLetterFlags } from '../../src/cli/argv.js';
 import { runInProcess } from '../helpers/cli-run.js';
 
@@ -55,6 +55,32 @@ describe('resolveEstimateOptions', () => {
   it('contradictions are refused: exclude/retain solvent, S0/SW', () => {
     assert.equal(optionError(() => resolveEstimateOptions({ excludeSolvent: true, retainSolvent: true })).option, 'excludeSolvent');
     assert.equal(optionError(() => resolveEstimateOptions({ useS0: true, useSW: true })).option, 'useS0');
+  });
+
+  it('an option the run would not read is refused (checkEstimateOptionsRead): modification settings without a modification, --tile-size with --S0, ChimeraX settings without the script', () => {
+    const refused: [Parameters<typeof checkEstimateOptionsRead>[0], string][] = [
+      [{ scaleLimit: 0.1 }, 'scaleLimit'], [{ scaleFrom: 'decompose' }, 'scaleFrom'], [{ rawScale: true }, 'rawScale'],
+      [{ scaleLimit: 0.1, excludeSolvent: true }, 'scaleLimit'],
+      [{ lowpassOutputA: 6 }, 'lowpassOutputA'], [{ histMatch: true }, 'histMatch'], [{ omitConfidence: true }, 'omitConfidence'],
+      [{ tileSize: 8, useS0: true }, 'tileSize'], [{ rawScale: true, amplify: 2, mode: 'occ' }, 'rawScale'],
+      [{ minVisScale: 0.2, chimerax: false }, 'minVisScale'], [{ chimeraxSilent: true, chimerax: false }, 'chimeraxSilent'],
+    ];
+    for (const [values, key] of refused) assert.equal(optionError(() => checkEstimateOptionsRead(values)).option, key, JSON.stringify(values));
+    for (const values of [{}, { amplify: 2, scaleLimit: 0.1, scaleFrom: 'decompose' as const, rawScale: true, histMatch: true }, { excludeSolvent: true, lowpassOutputA: 6, omitConfidence: true }, { tileSize: 8 }, { minVisScale: 0.2 }, { histMatch: false, rawScale: false }]) {
+      assert.doesNotThrow(() => checkEstimateOptionsRead(values), JSON.stringify(values));
+    }
+  });
+
+  it('on the command line (and in occupy batch) the options as typed are checked; defaults filled by the CLI do not count', async () => {
+    const r = await runInProcess(['-i', 'nothing.mrc', '--lowpass-output', '6']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^occupy: error: --lowpass-output is only used for modified maps \(--amplify, --attenuate, --sigmoid, or --exclude-solvent alone\): none is written\n$/);
+    const b = await runInProcess(['batch', 'nothing.mrc', '-d', 'nowhere', '--hist-match']);
+    assert.equal(b.code, 2);
+    assert.match(b.stderr, /^occupy: error: --hist-match is only used for modified maps/);
+    // --scale-limit, --scale-from and --min-vis-scale have CLI defaults: not given, they pass (the missing map is the error)
+    const d = await runInProcess(['-i', 'nothing.mrc']);
+    assert.match(d.stderr, /cannot read map 'nothing\.mrc': no such file/);
   });
 
   it('out-of-range values name the key, the flag and the allowed range', () => {

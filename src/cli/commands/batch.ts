@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { checkSlurmOptions, checkSlurmCombination, CPUS_PER_TASK_MAX, slurmScript, submitSlurm } from '../../batch/slurm.js';
 import { integerOption } from '../options.js';
 import { Reporter } from '../reporter.js';
-import { addMethodOptions, addVerbosityOptions, reporterOf, toMethodOptions, type EstimateCliOptions } from './estimate.js';
+import { addMethodOptions, addVerbosityOptions, estimateValuesOf, reporterOf, toMethodOptions, type EstimateCliOptions } from './estimate.js';
+import { checkEstimateOptionsRead } from '../../occupancy/options.js';
 import { EXIT, UsageError } from '../../core/exit-codes.js';
 
 /** Description shown in `occupy --help`. */
@@ -88,9 +89,14 @@ function taskCommand(argv: string[]): string[] {
   return [process.execPath, ...execArgv, resolve(process.argv[1]), ...out];
 }
 
-/** Run `occupy batch`. */
-export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[]): Promise<void> {
+/**
+ * Run `occupy batch`.
+ * @param typed the options as the user typed them (commander's defaults left out; default `o`):
+ *   an estimate option no run would read is refused (`checkEstimateOptionsRead`)
+ */
+export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[], typed: object = o): Promise<void> {
   const reporter = reporterOf(o);
+  checkEstimateOptionsRead(estimateValuesOf(typed));
   if (inputs.length === 0) throw new UsageError('no inputs: give manifest files, folders, globs, a *_model.star, maps or EMDB IDs');
   if (!o.outputDir) throw new UsageError('-d/--output-dir <folder> is required');
   // before anything is read or written: these values go into the sbatch script; a value outside

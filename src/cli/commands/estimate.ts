@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { estimateFromFile, type EstimateFileOptions } from '../../jobs/estimate-job.js';
 import { limitsLines, settingsLines, type EstimateSummary } from '../../occupancy/summary.js';
 import { mapStem } from '../../occupancy/output-names.js';
-import { ESTIMATE_OPTIONS, resolveEstimateOptions, type EstimateOptionValues } from '../../occupancy/options.js';
+import { ESTIMATE_OPTIONS, checkEstimateOptionsRead, resolveEstimateOptions, type EstimateOptionValues } from '../../occupancy/options.js';
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import { addSchemaOptions, schemaValues } from '../options.js';
 import { detectByteOrder, parseMrcHeader, MRC_HEADER_BYTES } from '../../io/mrc/index.js';
@@ -156,10 +156,13 @@ export function toMethodOptions(o: Omit<EstimateCliOptions, 'inputMap' | 'emdb' 
 
 /**
  * Run the estimate command: parse-level checks, the library call, then printing.
+ * @param typed the options as the user typed them (commander's defaults left out; default `o`):
+ *   an option the run would not read is refused (`checkEstimateOptionsRead`)
  * @throws Error with a one-line message on bad input (the entry point prints it)
  */
-export async function run(o: EstimateCliOptions, positional?: string): Promise<void> {
+export async function run(o: EstimateCliOptions, positional?: string, typed: object = o): Promise<void> {
   const reporter = reporterOf(o);
+  checkEstimateOptionsRead(estimateValuesOf(typed));
   if (positional !== undefined) {
     if (o.inputMap !== undefined && o.inputMap !== positional) throw new UsageError(`two input maps: '${positional}' and -i '${o.inputMap}'; give one`);
     o = { ...o, inputMap: positional };

@@ -120,11 +120,10 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
     const v = options[key];
     if (v !== undefined && !(v >= nyquist * (1 - 1e-6))) throw optionError(key, `a resolution in Å from ${Number(nyquist.toFixed(3))} (Nyquist limit of the maps) to ${RESOLUTION_MAX_A}`, v);
   }
-  for (const key of ['windowVoxels', 'stepVoxels', 'threshold', 'whiten'] as const) {
-    if (method !== 'localfsc' && options[key] !== undefined) throw optionError(key, `undefined with method '${method}' (a local-FSC option)`, options[key]);
-  }
+  // the schema refuses what a method does not read (LOCRES_WAY_OPTIONS) but counts whiten: true as
+  // the default; the library refuses it too where nothing is whitened
+  if (method !== 'localfsc' && options.whiten !== undefined) throw optionError('whiten', `undefined with method '${method}' (a local-FSC option)`, options.whiten);
   if (options.windowVoxels !== undefined && options.windowVoxels > Math.min(...a.shape)) throw optionError('windowVoxels', `an integer in 16..${Math.min(...a.shape)} (the smallest edge of the box)`, options.windowVoxels);
-  if (method === 'monores' && (options.lowestResolutionA !== undefined || options.randomizeAtA !== undefined)) throw optionError(options.lowestResolutionA !== undefined ? 'lowestResolutionA' : 'randomizeAtA', "undefined with method 'monores'", options.lowestResolutionA ?? options.randomizeAtA);
 
   const rc = await startRun(options);
   const progress = rc.span(0.05, 0.95);

@@ -2,7 +2,7 @@
  * The estimate's options as the library takes them, and their check at the API boundary.
  */
 import type { Shape3 } from '../core/volume.js';
-import { processingBox, resolveEstimateOptions, RESOLUTION_MAX_A, type EstimateOptionValues, type ResolvedEstimateOptions } from '../occupancy/options.js';
+import { checkEstimateOptionsRead, processingBox, resolveEstimateOptions, RESOLUTION_MAX_A, type EstimateOptionValues, type ResolvedEstimateOptions } from '../occupancy/options.js';
 import { optionError } from './errors.js';
 import type { RunOptions } from './run-control.js';
 import type { VolumeInput } from './volume.js';
@@ -63,6 +63,9 @@ export function checkEstimateOptions(o: EstimateOptions, shape: Shape3, voxelSiz
   const given: EstimateOptionValues = { ...extra };
   for (const key of SCHEMA_KEYS) if (o[key] !== undefined) (given as Record<string, unknown>)[key] = o[key];
   const resolved = resolveEstimateOptions(given, { shape });
+  // an option the run would not read (scaleLimit with excludeSolvent alone, tileSize with useS0);
+  // rawScale is the library's mode 'res', which also sets the mode of a solvent exclusion alone
+  checkEstimateOptionsRead({ ...given, rawScale: undefined });
   const { nyquistA, box } = processingNyquistA(shape, voxelSizeA, resolved.maxBox);
   const grid = box.every((n, i) => n === shape[i]) ? 'the map' : `the processing box ${box.join('x')} (maxBox ${resolved.maxBox})`;
   for (const key of ['lowpassA', 'resolutionA'] as const) {

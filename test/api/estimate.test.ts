@@ -155,6 +155,9 @@ describe('estimateLocalScale', () => {
     const calls: string[] = [];
     await assert.rejects(estimateLocalScale(map, { tau: 2, onProgress: (p) => calls.push(p) }), OptionError);
     await assert.rejects(modifyMap(map, { modification: { kind: 'amplify', gamma: 2 }, scaleLimit: 1, onProgress: (p) => calls.push(p) }), (e: unknown) => e instanceof OptionError && e.option === 'scaleLimit');
+    // an option the run would not read: the tile size with S0, the scale limit of a solvent exclusion alone
+    await assert.rejects(estimateLocalScale(map, { tileSize: 8, useS0: true, onProgress: (p) => calls.push(p) }), (e: unknown) => e instanceof OptionError && e.option === 'tileSize');
+    await assert.rejects(modifyMap(map, { excludeSolvent: true, scaleLimit: 0.1, onProgress: (p) => calls.push(p) }), (e: unknown) => e instanceof OptionError && e.option === 'scaleLimit' && /only used when modifying/.test(e.message));
     assert.deepEqual(calls, [], 'refused before any work');
     const small: Volume = { data: new Float32Array(8), shape: [2, 2, 2], voxelSizeA: [1, 1, 1], originA: [0, 0, 0] };
     await assert.rejects(estimateLocalScale(map, { solventDef: small }), (e: unknown) => e instanceof OptionError && e.option === 'solventDef');

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Volume } from '../core/volume.js';
 import { halfMapMean } from '../math/half-map-combination.js';
 import { writeMrc, type MrcMap } from '../io/mrc/index.js';
-import { readMapArg } from './read-map.js';
+import { readLabelsArg, readMapArg } from './read-map.js';
 import { checkLocresMemory } from './memory-check.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
@@ -108,7 +108,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
   if (h2 && h2.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`half maps differ in box: ${h1.volume.shape.join('x')} vs ${h2.volume.shape.join('x')}`);
   if (maskMap && maskMap.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--mask box ${maskMap.volume.shape.join('x')} does not match the maps ${h1.volume.shape.join('x')}`);
-  const labelsMap = o.labels ? await readMapArg(o.labels, '--labels map', o.angpix) : undefined;
+  const labelsMap = o.labels ? await readLabelsArg(o.labels, o.angpix) : undefined;
   if (labelsMap && labelsMap.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--labels box ${labelsMap.volume.shape.join('x')} does not match the maps ${h1.volume.shape.join('x')}`);
   // input diagnostics (masked, sharpened, identical or dependent halves …), each printed once
   const findings = h2 ? diagnoseHalfMaps(h1.volume, h2.volume).findings : diagnoseMap(h1.volume).findings;

@@ -11,7 +11,7 @@ import { monoTomoLocalResolution } from '../resolution/monotomo.js';
 const DIAGNOSTICS_CROP = 128;
 import { writeLocresMap } from './locres-map-output.js';
 import { assertSameBox, computeJob, diagnoseInputs, jobRecord, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
-import { readMapArg } from './read-map.js';
+import { readLabelsArg, readMapArg } from './read-map.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { jobInputs } from './job-inputs.js';
 
@@ -44,7 +44,7 @@ export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined,
     mask = new Uint8Array(m.volume.data.length);
     for (let i = 0; i < mask.length; i++) mask[i] = m.volume.data[i] > 0.5 ? 1 : 0;
   }
-  const labelsMap = o.labels ? await readMapArg(o.labels, '--labels map', o.angpix) : undefined;
+  const labelsMap = o.labels ? await readLabelsArg(o.labels, o.angpix) : undefined;
   assertSameBox(h1.volume, h2.volume, 'second half tomogram');
   assertSameBox(h1.volume, labelsMap?.volume, '--labels');
   reporter.progress('diagnostics', 0);

@@ -3,6 +3,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readMrc, type MrcMap } from '../io/mrc/index.js';
+import { labelMapProblem } from '../core/label-map.js';
 
 /**
  * Read a map named on the command line.
@@ -18,5 +19,17 @@ export async function readMapArg(path: string, what: string, angpix?: number, no
     note?.(`--angpix ${angpix}: voxel size of ${path} set to ${angpix} Å (header: ${m.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å)`);
     m.volume.voxelSizeA = [angpix, angpix, angpix];
   }
+  return m;
+}
+
+/**
+ * Read the `--labels` map named on the command line and check that it is one (integer labels).
+ * @throws as {@link readMapArg}; RangeError naming the file when a value is not an integer
+ *   (`labelMapProblem`: a soft mask or a density given as labels)
+ */
+export async function readLabelsArg(path: string, angpix?: number): Promise<MrcMap> {
+  const m = await readMapArg(path, '--labels map', angpix);
+  const problem = labelMapProblem(m.volume.data, m.volume.shape);
+  if (problem) throw new RangeError(`--labels map '${path}' ${problem}`);
   return m;
 }

@@ -8,7 +8,7 @@
 import { resMapLocalResolution, BASIS_SIZE } from '../resolution/resmap.js';
 import { writeLocresMap } from './locres-map-output.js';
 import { assertSameBox, computeJob, diagnoseInputs, jobRecord, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
-import { readMapArg } from './read-map.js';
+import { readLabelsArg, readMapArg } from './read-map.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { jobInputs } from './job-inputs.js';
 
@@ -37,7 +37,7 @@ export async function runResMapJob(h1Path: string, h2Path: string | undefined, o
   if (notCubic) throw new RangeError(`${h2Path ? 'half map' : 'map'} '${h1Path}': ${notCubic}`);
   const h2 = h2Path ? await readMapArg(h2Path, 'half map', o.angpix) : undefined;
   const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
-  const labelsMap = o.labels ? await readMapArg(o.labels, '--labels map', o.angpix) : undefined;
+  const labelsMap = o.labels ? await readLabelsArg(o.labels, o.angpix) : undefined;
   assertSameBox(h1.volume, h2?.volume, 'second half map');
   assertSameBox(h1.volume, maskMap?.volume, '--mask');
   assertSameBox(h1.volume, labelsMap?.volume, '--labels');

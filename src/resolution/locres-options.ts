@@ -152,6 +152,7 @@ export function resolveLocresOptions(values: LocresOptionValues, maps: 1 | 2): R
     }
   }
   if (o.shells && o.method !== 'localfsc') throw rule(`--shells is an FSC per shell: not with --method ${o.method}`, 'shells', 'only with method localfsc');
+  if (o.shells && o.relion) throw rule('--shells and --relion contradict each other (two ways of the local FSC); give one', 'shells', 'shells or relion, not both');
   // every other option given (a switch: set to other than its default) must be one the way reads
   const way = locresWay(o);
   for (const spec of LOCRES_OPTIONS) {

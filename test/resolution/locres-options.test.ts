@@ -52,6 +52,7 @@ describe('resolveLocresOptions', () => {
     assert.equal(resolveLocresOptions({ method: 'resmap', whiten: true, relion: false, shells: false }, 2).method, 'resmap');
     assert.equal(optionOf(() => resolveLocresOptions({ method: 'resmap', relion: true }, 2)), 'relion');
     assert.equal(optionOf(() => resolveLocresOptions({ method: 'monodir', shells: true }, 2)), 'shells');
+    assert.throws(() => resolveLocresOptions({ shells: true, relion: true }, 2), /^OptionError: --shells and --relion contradict each other/);
   });
 
   it('on the command line, an option the method does not read exits 2 in one line before any file is read; commander\'s defaults do not count as given', async () => {

@@ -18,7 +18,7 @@ import { DEFAULT_WIDE_WINDOW_PER_WAVELENGTH, decompositionBands, type Band } fro
 import { gridFor, windowedBandEnergies } from './band-energy.js';
 import { fitLocalGuinier, type GuinierFit } from './guinier-fit.js';
 import { moleculeAndSolvent } from './molecule-mask.js';
-import { halfMapLimit, singleMapLimit, spectrumEnd, type NoiseLimit } from './noise-limit.js';
+import { halfMapLimit, singleMapLimit, spectrumEnd, spectrumEndThroughWindow, type NoiseLimit } from './noise-limit.js';
 
 /**
  * Finest band (Å) beyond which the local B is said to separate flexibility from partial occupancy
@@ -635,7 +635,10 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   // signal, its reference amplitude falls steeply and reads as a large B (synth_flex128's half
   // maps sharpened by B = −100 Å² read every domain's B about 90 Å² higher instead of 100 lower:
   // the sharpened leakage held the FSC up to 3.5 Å against the data's 4 Å)
-  const endA = spectrumEnd(specSig, shape, voxel, lowA);
+  // (through a window when the box itself shows no end: a box cut after the low-pass leaks into every shell)
+  const endPlain = spectrumEnd(specSig, shape, voxel, lowA);
+  const endA = endPlain ?? spectrumEndThroughWindow(sig, lowA);
+  const endSeen = endPlain === null ? ' through a Hann window over the box, which takes away the leak of a box cut after a low-pass' : '';
   // the finest band given (--highest-resolution) beyond that end: said, and the local B is fitted
   // on the map as given (flattening spreads a region's density into the empty bands: a 0.5 region
   // of a noise-light 5–8 Å phantom with bands forced to 0.8 × its resolution read B 49–328 Å² below
@@ -643,7 +646,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const forcedBeyondEnd = options.highestResolutionA !== undefined && endA !== null && endA < lowA / 1.5 && options.highestResolutionA < 0.95 * endA;
   if (forcedBeyondEnd) warnings.push(`--highest-resolution ${options.highestResolutionA} Å is finer than where the map's spectrum ends (${(endA as number).toFixed(2)} Å): the bands beyond hold no signal, and the local B there reads what the window leaks into them; the B is fitted on the map as given (not divided by the occupancy)`);
   if (options.highestResolutionA === undefined && endA !== null && endA < lowA / 1.5 && endA > Math.max(noiseLimit.resolutionA, nyquistA * 1.1)) {
-    notes.push(`the signal map's spectrum ends at ${endA.toFixed(2)} Å (shell power < 1e-6 of the coarser shells' maximum), coarser than the noise limit ${noiseLimit.resolutionA.toFixed(2)} Å (${noiseLimit.source}${noiseLimit.crossed ? '' : ', not met before Nyquist'}): beyond it the bands would hold no signal; finest band at ${endA.toFixed(2)} Å`);
+    notes.push(`the signal map's spectrum ends at ${endA.toFixed(2)} Å (shell power < 1e-6 of the coarser shells' maximum${endSeen}), coarser than the noise limit ${noiseLimit.resolutionA.toFixed(2)} Å (${noiseLimit.source}${noiseLimit.crossed ? '' : ', not met before Nyquist'}): beyond it the bands would hold no signal; finest band at ${endA.toFixed(2)} Å`);
     noiseLimit = { resolutionA: endA, source: 'end of the signal spectrum', crossed: true };
   }
   let hiA = Math.max(noiseLimit.resolutionA, nyquistA * 1.1);

@@ -5,6 +5,7 @@
  */
 import type { Volume } from '../core/volume.js';
 import { rfft3d } from '../math/fft.js';
+import { applyPeriodicHann } from '../math/periodic-hann.js';
 import { fourierShellCorrelation, resolutionAtThreshold, shellIndex } from '../resolution/fsc.js';
 
 /** A noise-limited resolution and how it was found. */
@@ -112,4 +113,23 @@ export function spectrumEnd(spectrum: Float32Array, shape: readonly [number, num
     if (m > peak) peak = m;
   }
   return null;
+}
+
+/**
+ * {@link spectrumEnd} of a map seen through the periodic Hann window over its box. A box cut from
+ * a larger map after a low-pass (a post-processed or filtered map boxed down in real space, or
+ * half maps low-passed then cropped) is not periodic: the step at its wrap-around edge puts
+ * 10⁻⁶–10⁻⁵ of the strongest shell's power into the shells beyond the low-pass, above the
+ * `fraction` that marks them empty, and the bands there then read that leak as signal (a 10 Å
+ * domain beside 5 Å ones read the same B as they, 166 against 167–173 Å², half maps cropped from
+ * 128³ to 111 × 122 × 99 voxels). The window takes the edge away (as the local FSC's
+ * `emptyShells`, src/resolution/prewhiten.ts). One more forward transform of the box.
+ * @param map the map (x fastest); not modified
+ * @param lowestResolutionA where the search starts, Å
+ * @param fraction as {@link spectrumEnd}
+ * @returns as {@link spectrumEnd}
+ */
+export function spectrumEndThroughWindow(map: Volume, lowestResolutionA: number, fraction = 1e-6): number | null {
+  const windowed = applyPeriodicHann(Float32Array.from(map.data), map.shape);
+  return spectrumEnd(rfft3d(windowed, map.shape), map.shape, map.voxelSizeA, lowestResolutionA, fraction);
 }

@@ -20,6 +20,7 @@ import { mulberry32 } from '../math/random.js';
 import { assertSameHalfMapGrid, shellIndex, visitShells } from './fsc.js';
 import { cutSubBox } from './sub-box.js';
 import { nonZeroContentBox, type VoxelRange } from '../math/non-zero-box.js';
+import { applyPeriodicHann } from '../math/periodic-hann.js';
 
 /**
  * A shell whose mean power is below this share of the strongest shell's is *empty*: it holds only
@@ -121,23 +122,10 @@ function emptyOfBox(data: Float32Array, grid: Volume, shells: number): EmptyShel
 function orThroughWindow(plain: EmptyShells, h1: Volume, h2: Volume): EmptyShells {
   const nyquistPerA = 0.5 / Math.max(...h1.voxelSizeA);
   if (emptyBeyondA(plain, nyquistPerA) !== undefined) return plain;
-  const [nx, ny, nz] = h1.shape;
-  const [wx, wy, wz] = [nx, ny, nz].map(periodicHann);
   const sum = new Float32Array(h1.data.length);
-  for (let z = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      const wzy = wz[z] * wy[y];
-      const o = (z * ny + y) * nx;
-      for (let x = 0; x < nx; x++) sum[o + x] = (h1.data[o + x] + h2.data[o + x]) * wzy * wx[x];
-    }
-  }
-  const windowed = emptyOfBox(sum, h1, plain.empty.length);
+  for (let i = 0; i < sum.length; i++) sum[i] = h1.data[i] + h2.data[i];
+  const windowed = emptyOfBox(applyPeriodicHann(sum, h1.shape), h1, plain.empty.length);
   return emptyBeyondA(windowed, nyquistPerA) !== undefined ? windowed : plain;
-}
-
-/** The periodic Hann window `sin²(π i / n)`, i = 0 … n − 1. */
-function periodicHann(n: number): Float64Array {
-  return Float64Array.from({ length: n }, (_, i) => Math.sin((Math.PI * i) / n) ** 2);
 }
 
 /**

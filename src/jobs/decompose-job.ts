@@ -24,7 +24,7 @@ import { decomposeChimeraxScript } from '../decomposition/chimerax-script.js';
 import { noiseRedrawSpread } from '../decomposition/noise-redraw.js';
 import { decompositionMedians, type DecompositionMedians } from '../decomposition/medians.js';
 import { jobInputs } from './job-inputs.js';
-import { labelMapProblem } from '../core/label-map.js';
+import { assertLabelMap } from './read-map.js';
 
 /** Options of {@link decomposeFromFile}. */
 export interface DecomposeFileOptions extends Omit<DecomposeOptions, 'halfMaps' | 'mask'> {
@@ -160,9 +160,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   const input = await readInput(opts.mapPath, 'map', opts.angpix);
   let halves = opts.halfMapPaths ? await Promise.all(opts.halfMapPaths.map((p, i) => readInput(p, `half map ${i + 1}`, opts.angpix))) : undefined;
   const mask = opts.maskPath ? await readInput(opts.maskPath, '--mask map', opts.angpix) : undefined;
-  const labels = opts.labelsPath ? await readInput(opts.labelsPath, '--labels map', opts.angpix) : undefined;
-  const labelsProblem = labels ? labelMapProblem(labels.volume.data, labels.volume.shape) : undefined;
-  if (labelsProblem) throw new RangeError(`--labels map '${opts.labelsPath}' ${labelsProblem}`);
+  const labels = opts.labelsPath ? assertLabelMap(await readInput(opts.labelsPath, '--labels map', opts.angpix), opts.labelsPath) : undefined;
   const box = input.volume.shape;
   for (const [what, m] of [['half map 1', halves?.[0]], ['half map 2', halves?.[1]], ['--mask', mask], ['--labels', labels]] as const) {
     if (m && m.volume.shape.some((v, i) => v !== box[i])) throw new RangeError(`${what} box ${m.volume.shape.join('x')} does not match the map's ${box.join('x')}`);

@@ -28,7 +28,15 @@ export async function readMapArg(path: string, what: string, angpix?: number, no
  *   (`labelMapProblem`: a soft mask or a density given as labels)
  */
 export async function readLabelsArg(path: string, angpix?: number): Promise<MrcMap> {
-  const m = await readMapArg(path, '--labels map', angpix);
+  return assertLabelMap(await readMapArg(path, '--labels map', angpix), path);
+}
+
+/**
+ * Check that a map read for `--labels` is a labels map (integer values; `labelMapProblem`).
+ * @returns `m`
+ * @throws RangeError `--labels map '<path>' holds non-integer values (…)`
+ */
+export function assertLabelMap(m: MrcMap, path: string): MrcMap {
   const problem = labelMapProblem(m.volume.data, m.volume.shape);
   if (problem) throw new RangeError(`--labels map '${path}' ${problem}`);
   return m;

@@ -140,14 +140,21 @@ export class OutputSet {
   }
 
   /**
-   * Refuse `path` when it names an input of the set (see {@link refuseInputs}) or an existing
-   * folder.
-   * @throws Error `refusing to overwrite input '<path>' …`, `cannot write '<path>': is a folder`
+   * Refuse `path` when it names an input of the set (see {@link refuseInputs}), an existing
+   * folder, or anything else that is not a regular file (a device such as `/dev/null`, a FIFO, a
+   * socket, also through a link): the commit renames over the name, which would replace the
+   * device node itself.
+   * @throws Error `refusing to overwrite input '<path>' …`, `cannot write '<path>': is a folder`,
+   *   `cannot write '<path>': not a regular file (a character device) …`
    */
   async check(path: string): Promise<void> {
     await refuseInputs(path, this.protect, this.inputLabel);
     const st = await stat(path).catch(() => undefined);
     if (st?.isDirectory()) throw new Error(`cannot write '${path}': is a folder`);
+    if (st && !st.isFile()) {
+      const kind = st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : 'a special file';
+      throw new Error(`cannot write '${path}': not a regular file (${kind}); outputs are written to a temporary file and renamed, which would replace it: choose a file name`);
+    }
   }
 
   /**

@@ -260,28 +260,52 @@ function ruleError(message: string, option: EstimateOptionKey, allowed: string):
   return new OptionError(message, option, allowed, { flag: ESTIMATE_OPTION[option].flag });
 }
 
+/** An option given to a run that does not read it, and why (see {@link unreadEstimateOptions}). */
+export interface UnreadEstimateOption {
+  /** The schema key, e.g. `histMatch`. */
+  key: EstimateOptionKey;
+  /** The option as typed on the command line, e.g. `--hist-match`. */
+  flag: string;
+  /** Where it is read, e.g. "for modified maps (…): none is written". */
+  usedOnly: string;
+}
+
 /**
- * Refuse an option the run would not read, so that none is silently ignored: `scaleLimit`,
- * `scaleFrom` and `rawScale` act on a modification (`amplify`, `attenuate`, `sigmoid`);
- * `lowpassOutputA`, `histMatch` and `omitConfidence` on a modified map (those, or `excludeSolvent`
- * alone); `tileSize` sizes the tile search (not with `useS0`); `rawScale` and `--occupancy`
- * (`mode` occ) contradict; `minVisScale` and `chimeraxSilent` go into the ChimeraX script (not with
- * `chimerax` false). Applied by the command line and `occupy batch` to the options as typed (a
- * default filled in does not count); the GUI keeps one settings set for an estimate and the
- * modifications made on it later, so it does not apply it.
+ * The options a run would not read: `scaleLimit`, `scaleFrom` and `rawScale` act on a
+ * modification (`amplify`, `attenuate`, `sigmoid`); `lowpassOutputA`, `histMatch` and
+ * `omitConfidence` on a modified map (those, or `excludeSolvent` alone); `tileSize` sizes the tile
+ * search (not with `useS0`); `minVisScale` and `chimeraxSilent` go into the ChimeraX script (not
+ * with `chimerax` false). The GUI, which keeps one settings set for an estimate and the
+ * modifications made on it later, leaves these out of the run and of its command line and says so.
+ * @param typed the options the user gave, by schema key (no defaults filled in)
+ * @returns each unread option once, in the order above (empty when every option is read)
+ */
+export function unreadEstimateOptions(typed: EstimateOptionValues): UnreadEstimateOption[] {
+  const given = (k: EstimateOptionKey) => typed[k] !== undefined && typed[k] !== null && typed[k] !== false;
+  const modifying = given('amplify') || given('attenuate') || given('sigmoid');
+  const modified = modifying || given('excludeSolvent');
+  const out: UnreadEstimateOption[] = [];
+  const unread = (key: EstimateOptionKey, usedOnly: string) => out.push({ key, flag: ESTIMATE_OPTION[key].flag, usedOnly });
+  for (const k of ['scaleLimit', 'scaleFrom', 'rawScale'] as const) if (given(k) && !modifying) unread(k, 'when modifying (--amplify, --attenuate or --sigmoid)');
+  for (const k of ['lowpassOutputA', 'histMatch', 'omitConfidence'] as const) if (given(k) && !modified) unread(k, 'for modified maps (--amplify, --attenuate, --sigmoid, or --exclude-solvent alone): none is written');
+  if (given('tileSize') && given('useS0')) unread('tileSize', 'by the tile search (--SW, the default): not with --S0');
+  for (const k of ['minVisScale', 'chimeraxSilent'] as const) if (given(k) && typed.chimerax === false) unread(k, 'in the ChimeraX script: not with --no-chimerax');
+  return out;
+}
+
+/**
+ * Refuse an option the run would not read ({@link unreadEstimateOptions}), so that none is
+ * silently ignored, and `rawScale` with `--occupancy` (`mode` occ), which contradict. Applied by the
+ * command line, `occupy batch` and the library to the options as typed (a default filled in does
+ * not count).
  * @param typed the options the user gave, by schema key (no defaults filled in)
  * @throws OptionError naming the option (`.option` = key, `.flag`) and what it needs
  */
 export function checkEstimateOptionsRead(typed: EstimateOptionValues): void {
   const given = (k: EstimateOptionKey) => typed[k] !== undefined && typed[k] !== null && typed[k] !== false;
-  const modifying = given('amplify') || given('attenuate') || given('sigmoid');
-  const modified = modifying || given('excludeSolvent');
-  const needs = (k: EstimateOptionKey, what: string) => ruleError(`${ESTIMATE_OPTION[k].flag} is only used ${what}`, k, `only ${what}`);
-  for (const k of ['scaleLimit', 'scaleFrom', 'rawScale'] as const) if (given(k) && !modifying) throw needs(k, 'when modifying (--amplify, --attenuate or --sigmoid)');
-  for (const k of ['lowpassOutputA', 'histMatch', 'omitConfidence'] as const) if (given(k) && !modified) throw needs(k, 'for modified maps (--amplify, --attenuate, --sigmoid, or --exclude-solvent alone): none is written');
-  if (given('tileSize') && given('useS0')) throw needs('tileSize', 'by the tile search (--SW, the default): not with --S0');
+  const first = unreadEstimateOptions(typed)[0];
+  if (first) throw ruleError(`${first.flag} is only used ${first.usedOnly}`, first.key, `only ${first.usedOnly}`);
   if (given('rawScale') && typed.mode === 'occ') throw ruleError('--raw-scale and --occupancy contradict each other; give one', 'rawScale', 'rawScale or mode occ, not both');
-  for (const k of ['minVisScale', 'chimeraxSilent'] as const) if (given(k) && typed.chimerax === false) throw needs(k, 'in the ChimeraX script: not with --no-chimerax');
 }
 
 /**

@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { link, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { link, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OutputSet, refuseInputs, withOutputSet } from '../../src/core/output-set.js';
 import { writeFileAtomic } from '../../src/core/atomic-write.js';
@@ -66,6 +66,19 @@ test('an output that is an existing folder is refused before anything is written
   await mkdir(join(dir, 'out.mrc'));
   await assert.rejects(writeFileAtomic(join(dir, 'out.mrc'), 'x'), /cannot write '.*out\.mrc': is a folder/);
   assert.deepEqual(await readdir(dir), ['out.mrc']);
+});
+
+test('an output that is a device or a FIFO (or a link to one) is refused, and the node stays what it was', async () => {
+  const dir = await tempFolder();
+  const fifo = join(dir, 'pipe.mrc');
+  execFileSync('mkfifo', [fifo]);
+  await symlink('/dev/null', join(dir, 'null.mrc'));
+  await assert.rejects(writeFileAtomic(fifo, 'x'), /cannot write '.*pipe\.mrc': not a regular file \(a named pipe \(FIFO\)\)/);
+  await assert.rejects(writeFileAtomic(join(dir, 'null.mrc'), 'x'), /cannot write '.*null\.mrc': not a regular file \(a character device\)/);
+  assert.ok((await lstat(fifo)).isFIFO());
+  assert.ok((await lstat(join(dir, 'null.mrc'))).isSymbolicLink());
+  assert.ok((await stat('/dev/null')).isCharacterDevice());
+  assert.deepEqual((await readdir(dir)).sort(), ['null.mrc', 'pipe.mrc']);
 });
 
 test('inputs are compared as files: a symlinked folder or a hard link cannot reach them', async () => {

@@ -5,19 +5,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { startGuiServer, type GuiServer } from '../../src/web/server/server.js';
 import type { EstimateSummaryView, JobEvent, MapInfo } from '../../src/web/api.js';
 import { writeMrc } from '../../src/io/mrc/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { runCli } from '../helpers/cli.js';
+import { readJobEvents } from '../helpers/job-events.js';
 import { HAVE_SHARED, SHARED_DATA } from '../helpers/shared-data.js';
 
 const execFileP = promisify(execFile);
@@ -54,28 +55,8 @@ function rawStatus(path: string): Promise<number> {
 }
 
 /** Read a job's event stream to its end, calling `onEvent` for each event. */
-async function readEvents(jobId: string, onEvent?: (e: JobEvent) => void): Promise<JobEvent[]> {
-  const res = await get(`api/jobs/${jobId}/events`);
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
-  const events: JobEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let cut: number;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      for (const line of block.split('\n')) {
-        if (!line.startsWith('data: ')) continue;
-        const e = JSON.parse(line.slice(6)) as JobEvent;
-        events.push(e);
-        onEvent?.(e);
-      }
-    }
-  }
-  return events;
+function readEvents(jobId: string, onEvent?: (e: JobEvent) => void): Promise<JobEvent[]> {
+  return get(`api/jobs/${jobId}/events`).then((res) => readJobEvents(res, onEvent));
 }
 
 /** Start an estimate and wait for its last event. */
@@ -495,20 +476,30 @@ describe('GUI server', () => {
   });
 
   test('close() removes the session folder and refuses further connections', async () => {
-    const extra = await startGuiServer({ root });
-    const post = (path: string, body: unknown) => fetch(new URL(path, extra.url), { method: 'POST', body: JSON.stringify(body), headers: { 'X-Occupy-Token': extra.token } });
-    const info = (await (await post('api/open', { path: mapRel })).json()) as MapInfo;
-    const { jobId } = (await (await post('api/estimate', { mapId: info.mapId, settings: {} })).json()) as { jobId: string };
-    const stream = await fetch(new URL(`api/jobs/${jobId}/events?token=${extra.token}`, extra.url));
-    const text = await stream.text();
-    const done = JSON.parse(text.trim().split('\n\n').at(-1)?.slice(6) ?? '{}') as { result: EstimateSummaryView };
-    const written = (done.result.summary.files as string[])[0];
-    assert.ok(existsSync(written));
-    const sessionDir = dirname(dirname(written));
-    assert.match(basename(sessionDir), new RegExp(`^occupy-gui-${process.pid}-[A-Za-z0-9]{6}$`));
-    await extra.close();
-    assert.ok(!existsSync(sessionDir), 'session folder left behind');
-    await assert.rejects(fetch(extra.url));
+    const parent = await mkdtemp(join(tmpdir(), 'occupy-gui-close-'));
+    const extra = await startGuiServer({ root, tempParent: parent });
+    try {
+      const post = (path: string, body: unknown) => fetch(new URL(path, extra.url), { method: 'POST', body: JSON.stringify(body), headers: { 'X-Occupy-Token': extra.token } });
+      const info = (await (await post('api/open', { path: mapRel })).json()) as MapInfo;
+      const { jobId } = (await (await post('api/estimate', { mapId: info.mapId, settings: {} })).json()) as { jobId: string };
+      const stream = await fetch(new URL(`api/jobs/${jobId}/events?token=${extra.token}`, extra.url));
+      const text = await stream.text();
+      const done = JSON.parse(text.trim().split('\n\n').at(-1)?.slice(6) ?? '{}') as { result: EstimateSummaryView };
+      // the result names its files as the user knows them (no session path); they are in the session folder
+      const written = (done.result.summary.files as string[])[0];
+      assert.equal(written, basename(written));
+      const sessions = await readdir(parent);
+      assert.equal(sessions.length, 1);
+      assert.match(sessions[0], new RegExp(`^occupy-gui-${process.pid}-[A-Za-z0-9]{6}$`));
+      const sessionDir = join(parent, sessions[0]);
+      assert.ok(existsSync(join(sessionDir, info.mapId, written)));
+      await extra.close();
+      assert.ok(!existsSync(sessionDir), 'session folder left behind');
+      await assert.rejects(fetch(extra.url));
+    } finally {
+      await extra.close();
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 });
 

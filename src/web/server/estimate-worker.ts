@@ -12,6 +12,7 @@ import { modifiedMapName } from '../../occupancy/modify.js';
 import { join, resolve } from 'node:path';
 import { solventPlotData, solventPlotSpec } from './solvent-plot.js';
 import { runHalfMaps } from './halfmaps-run.js';
+import { installSignalCleanup } from '../../core/signal-cleanup.js';
 import type { EstimateTask, LayerFiles, SoldefTask, WorkerMessage, WorkerTask } from './worker-protocol.js';
 
 /** Write the solvent definition as `occupy soldef <scale> --threshold t --like <input>` does. */
@@ -57,6 +58,8 @@ async function run(task: EstimateTask, send: (m: WorkerMessage) => void): Promis
 }
 
 if (process.send) {
+  // killed to cancel: remove what this worker was writing (the server also removes its staging folder)
+  installSignalCleanup('occupy gui worker', true);
   // Each message is handed to the IPC channel at once (not chained on promises: the estimate
   // computes synchronously between its phases, so a chained send would wait for the end and
   // every phase would arrive at once). The channel keeps the order; the worker disconnects only

@@ -35,6 +35,7 @@ const ERRNO_MESSAGES: Readonly<Record<string, [number, string]>> = {
   EACCES: [403, 'permission denied'],
   EPERM: [403, 'permission denied'],
   EISDIR: [400, 'a folder was given where a file is expected'],
+  ENAMETOOLONG: [400, 'a path or file name is too long'],
   ENOSPC: [507, 'no space left on the disk of the GUI server'],
   EDQUOT: [507, 'disk quota exceeded on the GUI server'],
   EMFILE: [503, 'too many open files: try again'],

@@ -16,10 +16,11 @@ import { solventDefinitionName } from '../../occupancy/masks-from-scale.js';
 import type { EstimateSummaryView, JobEvent, JobStatus } from '../api.js';
 import { COMMON_HEADERS, HttpError } from './http-util.js';
 import { outputFolderInsideRoot, relativeToRoot, resolveInsideRoot } from './paths.js';
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { withOutputSet } from '../../core/output-set.js';
 import type { Session, SessionMap } from './session.js';
 import { commandLine, methodOptionsOf, parseSettings, settingsArgs } from './settings.js';
+import { unreadEstimateOptions } from '../../occupancy/options.js';
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import type { EstimateTask, HalfMapsTask, WorkerMessage } from './worker-protocol.js';
 import type { HalfMapsView, ScaleRun } from '../api.js';
@@ -50,7 +51,23 @@ export interface Job {
   run: ({ kind?: 'estimate'; map: SessionMap; task: EstimateTask; command: string; solventDefPath?: string } | { kind: 'halfmaps'; map: SessionMap; task: HalfMapsTask; commands: string[] }) & {
     /** Real path of a folder under the root where the outputs are also saved. */
     saveTo?: string;
+    /** The job's staging folder ({@link stagingDir}): the worker writes there. */
+    staging: string;
+    /** Every input file of the run (real paths): no saved copy may replace one. */
+    inputs: string[];
+    /** Said in the job's log when it starts (e.g. settings left out of the run). */
+    notes?: string[];
   };
+}
+
+/**
+ * A job's staging folder, inside its map's output folder: the worker writes every output there,
+ * and the server moves them into the output folder only once the job is done, so a job cancelled
+ * or failed part-way (even while its outputs are being renamed into place) leaves the map's
+ * earlier results exactly as they were. Removed when the job ends.
+ */
+function stagingDir(map: SessionMap, jobId: string): string {
+  return join(map.outputDir, `.job-${jobId}`);
 }
 
 /** Milliseconds between SIGTERM and SIGKILL when cancelling. */
@@ -83,6 +100,8 @@ export interface JobManagerOptions {
 /** The jobs of a session: a queue, and at most `maxRunning` worker processes at once. */
 export class JobManager {
   private readonly jobs = new Map<string, Job>();
+  /** Ids given out by {@link newJobId} whose job is not queued yet. */
+  private readonly reserved = new Set<string>();
   private readonly session: Session;
   /** Jobs waiting for a slot, first in first out. */
   private readonly queue: Job[] = [];
@@ -163,6 +182,13 @@ export class JobManager {
    */
   async start(map: SessionMap, rawSettings: unknown, outputFolder?: unknown): Promise<Job> {
     const settings = parseSettings(rawSettings);
+    // settings this run would not read (e.g. --hist-match without a modification, kept by the page
+    // for later modifications) are left out of the run and of its command line, and said in its log
+    const unread = unreadEstimateOptions(settings);
+    for (const u of unread) delete settings[u.key as keyof typeof settings];
+    const notes = unread.map((u) => `${u.flag} left out of this run: it is only used ${u.usedOnly}`);
+    const id = this.newJobId();
+    const staging = stagingDir(map, id);
     const saveTo = outputFolder === undefined || outputFolder === null || outputFolder === '' ? undefined : await outputFolderInsideRoot(this.session.root, outputFolder);
     let solventDefPath: string | undefined;
     let solventDefArg: string | undefined;
@@ -175,25 +201,30 @@ export class JobManager {
       const scalePath = map.layerFiles.scale;
       if (!scalePath) throw new HttpError(400, 'a threshold on the scale needs a scale map: run an estimate of this map first');
       const name = solventDefinitionName(settings.solventDefThreshold);
+      // written by the worker into the staging folder, read from there by the estimate, then moved
       solventDefPath = join(map.outputDir, name);
       solventDefArg = name;
-      soldef = { scalePath, likePath: map.inputPath, threshold: settings.solventDefThreshold, outPath: solventDefPath };
+      soldef = { scalePath, likePath: map.inputPath, threshold: settings.solventDefThreshold, outPath: join(staging, name) };
       commandPrefix = commandLine(['occupy', 'soldef', basename(scalePath), '--threshold', String(settings.solventDefThreshold), '--like', map.commandPath]) + ' && ';
     }
     // the target mask: a file under the root, given to the method by its real path
     const targetMaskPath = settings.targetMaskPath === undefined ? undefined : await resolveInsideRoot(this.session.root, settings.targetMaskPath, 'the target mask (--target-mask)');
     if (targetMaskPath !== undefined) settings.targetMaskPath = relativeToRoot(this.session.root, targetMaskPath);
-    const options = { ...methodOptionsOf({ ...settings, targetMaskPath }, solventDefPath) };
+    const options = { ...methodOptionsOf({ ...settings, targetMaskPath }, soldef ? soldef.outPath : solventDefPath) };
     // as the CLI: a low-pass or resolution finer than the map's Nyquist limit is refused (header only)
     try {
       await checkEstimateResolutions(map.inputPath, { lowpass: settings.lowpassA, resolution: settings.resolutionA, maxBox: settings.maxBox ?? 256 });
     } catch (err) {
       throw new HttpError(400, (err as Error).message);
     }
-    const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: map.outputDir, outputStem: map.stem }, soldef };
-    const command = commandPrefix + commandLine(['occupy', ...(map.emdbId ? ['--emdb', map.emdbId] : ['-i', map.commandPath]), ...settingsArgs(settings, solventDefArg)]);
-
-    return this.enqueue(map, { map, task, command, solventDefPath, saveTo });
+    const args = [...(map.emdbId ? ['--emdb', map.emdbId] : ['-i', map.commandPath]), ...settingsArgs(settings, solventDefArg)];
+    // the log, labels and --json record the equivalent command line, and name the outputs where
+    // they will be: the saved copies' folder when one is chosen, else the map's output folder
+    const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: staging, finalDir: saveTo ?? map.outputDir, outputStem: map.stem, commandLine: args }, soldef };
+    const command = commandPrefix + commandLine(['occupy', ...args]);
+    const inputs = [map.inputPath, ...(settings.solventDefPath !== undefined && solventDefPath ? [solventDefPath] : []), ...(targetMaskPath ? [targetMaskPath] : [])];
+    await mkdir(staging, { recursive: true });
+    return this.enqueue(map, id, { map, task, command, solventDefPath, saveTo, staging, inputs, notes });
   }
 
   /**
@@ -221,6 +252,8 @@ export class JobManager {
     }
     if (paths.half1 === paths.half2) throw new HttpError(400, 'the two half maps are the same file: choose two independent halves');
     const map = await this.session.open(names.half1);
+    const id = this.newJobId();
+    const staging = stagingDir(map, id);
     const task: HalfMapsTask = {
       kind: 'halfmaps',
       half1Path: paths.half1 as string,
@@ -228,7 +261,7 @@ export class JobManager {
       maskPath: paths.mask,
       labelsPath: paths.labels,
       names: { half1: names.half1 as string, half2: names.half2 as string, mask: names.mask, labels: names.labels },
-      outputDir: map.outputDir,
+      outputDir: staging,
       stem: map.stem,
       directional: body.directional === true,
       decompose: body.decompose === true,
@@ -240,17 +273,27 @@ export class JobManager {
       ...(task.decompose ? [commandLine(['occupy', 'decompose', task.names.half1, '--half-maps', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), ...(task.names.labels ? ['--labels', task.names.labels] : [])])] : []),
       commandLine(['occupy', 'locres', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), ...(task.names.labels ? ['--labels', task.names.labels] : []), '-o', out]),
     ];
-    return this.enqueue(map, { kind: 'halfmaps', map, task, commands, saveTo });
+    const inputs = Object.values(paths).filter((p): p is string => p !== undefined);
+    await mkdir(staging, { recursive: true });
+    return this.enqueue(map, id, { kind: 'halfmaps', map, task, commands, saveTo, staging, inputs });
+  }
+
+  /** A new job id, unique in the session. */
+  private newJobId(): string {
+    let id: string;
+    do id = 'j' + randomBytes(6).toString('hex');
+    while (this.jobs.has(id) || this.reserved.has(id));
+    this.reserved.add(id);
+    return id;
   }
 
   /** Add a job for `map` to the queue (a job queued or running on the same map is cancelled first). */
-  private async enqueue(map: SessionMap, run: Job['run']): Promise<Job> {
+  private async enqueue(map: SessionMap, id: string, run: Job['run']): Promise<Job> {
+    this.reserved.delete(id);
     for (const other of this.jobs.values()) if (other.mapId === map.info.mapId && (other.state === 'running' || other.state === 'queued')) await this.cancel(other.id);
-    let id: string;
-    do id = 'j' + randomBytes(6).toString('hex');
-    while (this.jobs.has(id));
     const job: Job = { id, mapId: map.info.mapId, state: 'queued', events: [], clients: new Set(), exited: Promise.resolve(), cancelRequested: false, run };
     this.jobs.set(id, job);
+    for (const text of run.notes ?? []) this.emit(job, { type: 'log', level: 'info', text });
     this.queue.push(job);
     this.pump();
     if (job.state === 'queued') {
@@ -280,19 +323,41 @@ export class JobManager {
 
   /**
    * Copy a finished job's output files into the folder under the root the page chose (one output
-   * set: all or none; the input map is never replaced). A failure is a warning of the job.
+   * set: all or none; no input of the job, map, half map, mask or labels, is ever replaced). A
+   * failure is a warning of the job.
    */
   private async saveCopies(job: Job, map: SessionMap, files: readonly string[], folder: string | undefined): Promise<void> {
     if (!folder) return;
     const where = relativeToRoot(this.session.root, folder) || '.';
     try {
-      await withOutputSet({ protect: [map.inputPath], inputLabel: 'input map' }, async (outputs) => {
+      await withOutputSet({ protect: job.run.inputs, inputLabel: 'input' }, async (outputs) => {
         for (const f of files) await outputs.writeBytes(join(folder, f), await readFile(join(map.outputDir, f)));
       });
       this.emit(job, { type: 'log', level: 'info', text: `saved ${files.length} files to ${where}/` });
     } catch (err) {
       this.emit(job, { type: 'log', level: 'warning', text: `could not save the outputs to ${where}/: ${(err as Error).message}` });
     }
+  }
+
+  /**
+   * Move a finished job's output files from its staging folder into its map's output folder
+   * (renames in one folder; the server is not killed by a cancel, so the set moves whole).
+   */
+  private async commitStaging(job: Job, files: readonly string[]): Promise<void> {
+    for (const f of files) await rename(join(job.run.staging, f), join(job.run.map.outputDir, f));
+  }
+
+  /** A copy of a JSON value with every string passed through `Session.userText`. */
+  private userTextDeep(value: unknown): unknown {
+    if (typeof value === 'string') return this.session.userText(value);
+    if (Array.isArray(value)) return value.map((v) => this.userTextDeep(v));
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.userTextDeep(v)]));
+    return value;
+  }
+
+  /** Remove a job's staging folder (what a cancelled or failed worker wrote, and nothing else). */
+  private dropStaging(job: Job): void {
+    void rm(job.run.staging, { recursive: true, force: true }).catch(() => undefined);
   }
 
   /** Start a job's worker and follow it. */
@@ -328,6 +393,7 @@ export class JobManager {
         if (child.pid !== undefined) return; // a failed kill or send: the exit event follows
         job.child = undefined;
         this.emit(job, job.cancelRequested ? { type: 'cancelled' } : { type: 'error', message: `cannot start the estimate worker: ${err.message}` });
+        this.dropStaging(job);
         release();
         done();
       });
@@ -339,6 +405,7 @@ export class JobManager {
             const why = lastErrorLine(stderr);
             this.emit(job, { type: 'error', message: `the estimate worker stopped unexpectedly (${signal ?? `exit code ${code}`})${why ? `: ${why}` : ''}` });
           }
+          this.dropStaging(job);
           release();
           done();
         };
@@ -355,36 +422,49 @@ export class JobManager {
       else if (m.type === 'error') this.emit(job, { type: 'error', message: m.message });
       else if (m.type === 'halfmaps-done' && run.kind === 'halfmaps') {
         const { locresPath, occupancyPath, bfactorPath, ...rest } = m.outcome;
-        this.session.setLocres(run.map, locresPath, occupancyPath && bfactorPath ? { occupancy: occupancyPath, bfactor: bfactorPath } : undefined);
+        const final = (p: string) => join(run.map.outputDir, basename(p));
         const view: HalfMapsView = { ...rest, mapId: run.map.info.mapId, commands: run.commands };
-        run.map.halfMaps = view;
-        job.finishing = this.saveCopies(job, run.map, view.files, run.saveTo).then(() => this.emit(job, { type: 'done', result: view }));
+        job.finishing = this.commitStaging(job, view.files)
+          .then(() => {
+            this.session.setLocres(run.map, final(locresPath), occupancyPath && bfactorPath ? { occupancy: final(occupancyPath), bfactor: final(bfactorPath) } : undefined);
+            run.map.halfMaps = view;
+          })
+          .then(() => this.saveCopies(job, run.map, view.files, run.saveTo))
+          .then(() => this.emit(job, { type: 'done', result: view }))
+          .catch((err: unknown) => this.emit(job, { type: 'error', message: `could not keep the outputs: ${(err as Error).message}` }));
       } else if (m.type === 'done' && run.kind !== 'halfmaps') {
         const { map, task, command, solventDefPath } = run;
         const soldef = task.soldef;
         const files = [...(soldef ? [basename(soldef.outPath)] : []), ...m.summary.files.map((f) => basename(f))];
-        this.session.setLayerFiles(map, {
-          scale: m.layerFiles.scale,
-          confidence: m.layerFiles.confidence,
-          output: m.layerFiles.output,
-          soldef: solventDefPath,
-        });
+        const final = (p: string) => join(map.outputDir, basename(p));
         const view: EstimateSummaryView = {
           mapId: map.info.mapId,
-          summary: { ...m.summary } as unknown as Record<string, unknown>,
+          // the server's own paths (session folder, an upload's copy) as the user knows them
+          summary: this.userTextDeep(m.summary) as unknown as Record<string, unknown>,
           files,
-          layers: this.session.layers(map),
+          layers: [],
           solventPlot: m.solventPlot,
           solventPlotSpec: m.solventPlotSpec,
           command,
         };
-        map.result = view;
-        job.finishing = this.keepScale(map, m.layerFiles.scale, m.summary.mode, command)
+        job.finishing = this.commitStaging(job, files)
+          .then(() => {
+            this.session.setLayerFiles(map, {
+              scale: final(m.layerFiles.scale),
+              confidence: final(m.layerFiles.confidence),
+              output: m.layerFiles.output === undefined ? undefined : final(m.layerFiles.output),
+              soldef: solventDefPath,
+            });
+            view.layers = this.session.layers(map);
+            map.result = view;
+            return this.keepScale(map, final(m.layerFiles.scale), m.summary.mode, command);
+          })
           .then((runs) => {
             view.scaleRuns = runs;
           })
           .then(() => this.saveCopies(job, map, files, run.saveTo))
-          .then(() => this.emit(job, { type: 'done', result: view }));
+          .then(() => this.emit(job, { type: 'done', result: view }))
+          .catch((err: unknown) => this.emit(job, { type: 'error', message: `could not keep the outputs: ${(err as Error).message}` }));
       }
     });
     try {
@@ -425,6 +505,7 @@ export class JobManager {
     if (job.state === 'queued') {
       job.cancelRequested = true;
       this.queue.splice(this.queue.indexOf(job), 1);
+      this.dropStaging(job);
       this.emit(job, { type: 'cancelled' });
       this.announcePositions();
       return true;

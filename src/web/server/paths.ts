@@ -87,6 +87,7 @@ export async function resolveInsideRoot(rootReal: string, rel: unknown, what = '
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new HttpError(404, `${what} '${text}' not found`);
     if (code === 'EACCES' || code === 'ELOOP') throw new HttpError(403, `${what} '${text}' cannot be accessed`);
+    if (code === 'ENAMETOOLONG') throw new HttpError(400, `${what} is too long (${text.length} characters)`);
     throw err;
   }
   if (!isInside(rootReal, real)) throw new HttpError(403, `${what} refused: '${text}' leads outside the root folder`);

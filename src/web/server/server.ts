@@ -209,11 +209,14 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
       case method === 'POST' && seg.length === 2 && seg[1] === 'emdb': {
         checkQuery(query, []);
         const body = await readJsonObject(req, ['id']);
+        // a string or a whole number only (an array or object is not an ID, and may not even print)
+        const raw = typeof body.id === 'string' || (typeof body.id === 'number' && Number.isInteger(body.id)) ? String(body.id) : undefined;
         let id: string;
         try {
-          id = normalizeEmdbId(String(body.id ?? ''));
+          if (raw === undefined) throw new Error('not a string');
+          id = normalizeEmdbId(raw);
         } catch {
-          throw new HttpError(400, `'${String(body.id ?? '')}' is not an EMDB ID (4–5 digits, e.g. 1832 or EMD-1832)`);
+          throw new HttpError(400, `${raw === undefined ? `the EMDB ID must be text or a whole number, got ${body.id === null ? 'null' : Array.isArray(body.id) ? 'a list' : typeof body.id}` : `'${raw}' is not an EMDB ID`} (4–5 digits, e.g. 1832 or EMD-1832)`);
         }
         let path: string;
         try {

@@ -234,7 +234,8 @@ export class Session {
    */
   async addUpload(mapId: string, path: string, name: string): Promise<SessionMap> {
     try {
-      return await this.register(mapId, path, name, `upload:${name}`, path);
+      // the command line names the file as the user dropped it, never the session's copy
+      return await this.register(mapId, path, name, `upload:${name}`, name);
     } catch (err) {
       await this.discardUpload(mapId);
       throw err;
@@ -323,7 +324,8 @@ export class Session {
     const uploadDir = new RegExp(`${escape(join(this.tempDir, 'uploads') + sep)}m[0-9a-f]{12}${escape(sep)}`, 'g');
     let out = text.replace(uploadDir, '');
     for (const [from, to] of pairs) out = out.split(from).join(to);
-    return out;
+    // a job's staging folder (jobs.ts) inside a map's output folder: its files by their names
+    return out.replace(/\.job-j[0-9a-f]{12}[\\/]/g, '');
   }
 
   /** Stop reads, forget the maps and remove the session's temporary folder. */

@@ -39,6 +39,11 @@ const NUMBER_SETTINGS: Record<NumberKey, OptionSpec> = {
 const BOOLEAN_SETTINGS = ['nlrc', 'excludeSolvent', 'histMatch', 'useS0'] as const;
 const OTHER_SETTINGS = ['mode', 'solventDefPath', 'targetMaskPath'] as const;
 
+/** A value as the page sent it (numbers as JavaScript prints them: 1e309 is Infinity, which JSON would print as null). */
+function shownValue(value: unknown): string {
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
 /**
  * Check the settings sent by the page (unknown keys, types, ranges as the CLI's parsers).
  * `null` values count as absent. Keys are looked up with `Object.hasOwn`, so names of
@@ -58,13 +63,13 @@ export function parseSettings(raw: unknown): EstimateSettings {
         checkOptionValue(spec, value);
       } catch {
         // named by the option users know (the page's field and the CLI), not the API key
-        throw new HttpError(400, `${spec.flag} must be ${allowedText(spec)}, got ${JSON.stringify(value)}`);
+        throw new HttpError(400, `${spec.flag} must be ${allowedText(spec)}, got ${shownValue(value)}`);
       }
     } else if ((BOOLEAN_SETTINGS as readonly string[]).includes(key)) {
       const flag = { nlrc: '--nlrc', excludeSolvent: '--exclude-solvent', histMatch: '--hist-match', useS0: '--S0' }[key as (typeof BOOLEAN_SETTINGS)[number]];
-      if (typeof value !== 'boolean') throw new HttpError(400, `${flag} must be on or off (true or false), got ${JSON.stringify(value)}`);
+      if (typeof value !== 'boolean') throw new HttpError(400, `${flag} must be on or off (true or false), got ${shownValue(value)}`);
     } else if (key === 'mode') {
-      if (value !== 'res' && value !== 'occ') throw new HttpError(400, `the mode must be resolution or occupancy (--occupancy), got ${JSON.stringify(value)}`);
+      if (value !== 'res' && value !== 'occ') throw new HttpError(400, `the mode must be resolution or occupancy (--occupancy), got ${shownValue(value)}`);
     } else if (key === 'solventDefPath' || key === 'targetMaskPath') {
       if (typeof value !== 'string' || value === '') throw new HttpError(400, `${key === 'solventDefPath' ? 'the solvent mask (--solvent-def)' : 'the target mask (--target-mask)'} must be a path relative to the root folder`);
     } else {

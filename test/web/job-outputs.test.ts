@@ -1,0 +1,222 @@
+/**
+ * The GUI server's jobs and their files: a saved copy never replaces any input of the job (map,
+ * solvent or target mask, half maps, mask, labels); a job cancelled part-way leaves the map's
+ * earlier results as they were (the worker writes into a staging folder, moved into place only when
+ * the job is done); settings the run would not read are left out of the run and its command line,
+ * and said; the log and labels record the equivalent command line; an uploaded map is named by its
+ * upload name, never the session's copy; odd request bodies get a 400, not a 500.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startGuiServer, type GuiServer } from '../../src/web/server/server.js';
+import type { EstimateSummaryView, JobEvent, MapInfo } from '../../src/web/api.js';
+import { readMrc, writeMrc } from '../../src/io/mrc/index.js';
+import { occupancyPhantom } from '../../src/synthetic/phantom.js';
+import { randomLocresCase, referenceStyleHalfMaps } from '../../src/resolution/half-map-phantom.js';
+import { loadFft } from '../../src/math/fft.js';
+import { readJobEvents } from '../helpers/job-events.js';
+import { EventEmitter } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
+import { JobManager, startWorker } from '../../src/web/server/jobs.js';
+import { Session } from '../../src/web/server/session.js';
+import type { EstimateTask } from '../../src/web/server/worker-protocol.js';
+
+let root: string;
+let tempParent: string;
+let server: GuiServer;
+
+function call(path: string, init?: RequestInit): Promise<Response> {
+  return fetch(new URL(path, server.url), { ...init, headers: { 'X-Occupy-Token': server.token, ...(init?.headers as Record<string, string> | undefined) } });
+}
+function postJson(path: string, body: unknown): Promise<Response> {
+  return call(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** Every event of a job to its end; `onEvent` sees each as it arrives. */
+async function events(jobId: string, onEvent?: (e: JobEvent) => void): Promise<JobEvent[]> {
+  return readJobEvents(await call(`api/jobs/${jobId}/events`), onEvent);
+}
+
+async function start(path: string, body: unknown): Promise<string> {
+  const res = await postJson(path, body);
+  assert.equal(res.status, 200, await res.clone().text());
+  return ((await res.json()) as { jobId: string }).jobId;
+}
+
+async function open(path: string): Promise<MapInfo> {
+  const res = await postJson('api/open', { path });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()) as MapInfo;
+}
+
+const sha = async (p: string) => createHash('sha256').update(await readFile(p)).digest('hex');
+
+/** Every file and folder under a folder (relative names, dot files included). */
+async function tree(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true })).map(String).sort();
+}
+
+const logText = (ev: JobEvent[]) => ev.flatMap((e) => (e.type === 'log' ? [e.text] : [])).join('\n');
+
+before(async () => {
+  await loadFft();
+  root = await mkdtemp(join(tmpdir(), 'occupy-gui-jobs-'));
+  tempParent = await mkdtemp(join(tmpdir(), 'occupy-gui-jobs-temp-'));
+  await mkdir(join(root, 'maps'));
+  const n = 48;
+  const p = occupancyPhantom({ shape: [n, n, n], voxelSizeA: 1.5, resolutionA: 5, domains: [{ centreVoxel: [20, 24, 24], radiusA: 12, occupancy: 1 }, { centreVoxel: [30, 24, 24], radiusA: 10, occupancy: 0.5 }], seed: 5 });
+  await writeMrc(join(root, 'maps', 'ph.mrc'), p.map);
+  // a solvent definition: the voxels away from the two domains
+  const soldef = new Float32Array(n * n * n);
+  for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) soldef[(z * n + y) * n + x] = Math.hypot(x - 25, y - 24, z - 24) < 16 ? 0 : 1;
+  await mkdir(join(root, 'saved'));
+  // the solvent mask lies where a saved output would go (conf_ph.mrc)
+  await writeMrc(join(root, 'saved', 'conf_ph.mrc'), { data: soldef, shape: [n, n, n], voxelSizeA: [1.5, 1.5, 1.5] });
+  // half maps, with the mask where a saved output would go
+  const d = randomLocresCase(21000);
+  const h = referenceStyleHalfMaps(d.voxelSizeA, d.resolutionsA, d.snr, d.seed);
+  await writeMrc(join(root, 'maps', 'h1.mrc'), h.half1);
+  await writeMrc(join(root, 'maps', 'h2.mrc'), h.half2);
+  await mkdir(join(root, 'savedh'));
+  await writeMrc(join(root, 'savedh', 'locres_h1_pinned.mrc'), { data: h.mask, shape: h.half1.shape, voxelSizeA: h.half1.voxelSizeA });
+  server = await startGuiServer({ root, port: 0, staticDir: root, tempParent });
+});
+
+after(async () => {
+  await server?.close();
+  await rm(root, { recursive: true, force: true });
+  await rm(tempParent, { recursive: true, force: true });
+});
+
+describe('GUI jobs and their files', () => {
+  test('a saved copy never replaces the solvent mask (an input): the save is refused whole, the mask unchanged', async () => {
+    const info = await open('maps/ph.mrc');
+    const mask = join(root, 'saved', 'conf_ph.mrc');
+    const before = await sha(mask);
+    const ev = await events(await start('api/estimate', { mapId: info.mapId, settings: { mode: 'occ', solventDefPath: 'saved/conf_ph.mrc' }, outputFolder: 'saved' }));
+    assert.equal(ev.at(-1)?.type, 'done', JSON.stringify(ev.at(-1)));
+    assert.match(logText(ev), /could not save the outputs to saved\/: refusing to overwrite input '.*conf_ph\.mrc'/);
+    assert.equal(await sha(mask), before, 'the solvent mask was replaced');
+    // all or none: no other output was saved either
+    assert.deepEqual(await tree(join(root, 'saved')), ['conf_ph.mrc']);
+  });
+
+  test('a half-map run\'s saved copy never replaces its mask', async () => {
+    const mask = join(root, 'savedh', 'locres_h1_pinned.mrc');
+    const before = await sha(mask);
+    const ev = await events(await start('api/halfmaps', { half1: 'maps/h1.mrc', half2: 'maps/h2.mrc', mask: 'savedh/locres_h1_pinned.mrc', outputFolder: 'savedh' }));
+    assert.equal(ev.at(-1)?.type, 'done', JSON.stringify(ev.at(-1)));
+    assert.match(logText(ev), /could not save the outputs to savedh\/: refusing to overwrite input/);
+    assert.equal(await sha(mask), before, 'the mask was replaced');
+  });
+
+  test('a job cancelled part-way leaves the earlier result and its files as they were; nothing staged is left', async () => {
+    // the first estimate runs in a real worker; the second in a stand-in that writes a scale map
+    // where its task says and is then killed (the cancel), as a worker caught mid-write would be
+    const session = await Session.create(root, { tempParent });
+    let written = '';
+    const launch = (): ChildProcess => {
+      if (!written) {
+        written = 'real';
+        return startWorker();
+      }
+      const c = Object.assign(new EventEmitter(), {
+        pid: 200000,
+        stderr: null,
+        send: (task: EstimateTask) => {
+          written = join(task.options.outputDir as string, 'scale_occ_ph.mrc');
+          void writeFile(written, 'half-written').then(() => c.emit('message', { type: 'progress', phase: 'write', fraction: 0.9 }));
+          return true;
+        },
+        kill: () => {
+          queueMicrotask(() => c.emit('exit', null, 'SIGTERM'));
+          return true;
+        },
+      });
+      return c as unknown as ChildProcess;
+    };
+    const jobs = new JobManager(session, { maxRunning: 1, launch });
+    try {
+      const map = await session.open('maps/ph.mrc');
+      const first = await jobs.start(map, { mode: 'occ', seed: 0 });
+      await first.exited;
+      await first.finishing;
+      assert.equal(first.state, 'done', JSON.stringify(first.events.at(-1)));
+      const scale = join(map.outputDir, 'scale_occ_ph.mrc');
+      const firstScale = await sha(scale);
+      const firstResult = map.result;
+      const second = await jobs.start(map, { mode: 'occ', seed: 0, tau: 0.5 });
+      for (let i = 0; i < 100 && !second.events.some((e) => e.type === 'progress'); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(written.endsWith('scale_occ_ph.mrc') && written !== scale, `the stand-in wrote into the output folder itself: ${written}`);
+      assert.equal(await jobs.cancel(second.id), true);
+      assert.equal(second.state, 'cancelled');
+      assert.equal(await sha(scale), firstScale, 'the first run\'s scale map was replaced');
+      assert.equal(map.result, firstResult);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual((await tree(map.outputDir)).filter((f) => /\.job-|\.tmp$/.test(f)), [], 'a staging folder or temporary file is left');
+    } finally {
+      await jobs.closeAll();
+      await session.dispose();
+    }
+  });
+
+  test('settings the run would not read are left out of it and of its command line, and said', async () => {
+    const info = await open('maps/ph.mrc');
+    const ev = await events(await start('api/estimate', { mapId: info.mapId, settings: { mode: 'occ', seed: 0, histMatch: true, lowpassOutputA: 10 } }));
+    const done = ev.at(-1) as { type: 'done'; result: EstimateSummaryView };
+    assert.equal(done.type, 'done');
+    assert.doesNotMatch(done.result.command, /--hist-match|--lowpass-output/);
+    assert.match(logText(ev), /--hist-match left out of this run: it is only used for modified maps/);
+    assert.match(logText(ev), /--lowpass-output left out of this run/);
+  });
+
+  test('the log and the MRC labels record the equivalent command line; the log names the saved copies', async () => {
+    const info = await open('maps/ph.mrc');
+    await mkdir(join(root, 'kept'), { recursive: true });
+    const ev = await events(await start('api/estimate', { mapId: info.mapId, settings: { amplify: 2, seed: 0 }, outputFolder: 'kept' }));
+    const done = ev.at(-1) as { type: 'done'; result: EstimateSummaryView };
+    assert.equal(done.type, 'done', JSON.stringify(done));
+    assert.equal(done.result.command, 'occupy -i maps/ph.mrc --amplify 2 --seed 0');
+    const log = await readFile(join(root, 'kept', 'log_ph.txt'), 'utf8');
+    assert.match(log, /occupy -i maps\/ph\.mrc --amplify 2 --seed 0/);
+    assert.doesNotMatch(log, /not run from the command line/);
+    // outputs are named where the saved copies are, never in the session folder
+    assert.ok(log.includes(join(root, 'kept', 'scale_occ_ph.mrc')), log);
+    assert.ok(!log.includes(tempParent), 'the log names the session folder');
+    const labels = (await readMrc(join(root, 'kept', 'scale_occ_ph.mrc'))).header.labels.join('');
+    assert.match(labels, /cmd: occupy -i maps\/ph\.mrc --amplify 2 --seed 0/);
+  });
+
+  test('an uploaded map is named by its upload name in the command line, never the session copy', async () => {
+    const up = await call('api/upload?name=dropped.mrc', { method: 'POST', body: await readFile(join(root, 'maps', 'ph.mrc')) });
+    assert.equal(up.status, 200, await up.clone().text());
+    const info = (await up.json()) as MapInfo;
+    const ev = await events(await start('api/estimate', { mapId: info.mapId, settings: { seed: 0, mode: 'occ' } }));
+    const done = ev.at(-1) as { type: 'done'; result: EstimateSummaryView };
+    assert.equal(done.type, 'done');
+    assert.equal(done.result.command, 'occupy -i dropped.mrc --occupancy --seed 0');
+    assert.ok(!JSON.stringify(done.result).includes(tempParent), 'the result names the session folder');
+  });
+
+  test('odd bodies get a 400 naming what is wrong, never a 500', async () => {
+    for (const id of [{ toString: 1 }, ['1832'], null, 1.5, true]) {
+      const res = await postJson('api/emdb', { id });
+      assert.equal(res.status, 400, JSON.stringify(id));
+      assert.match(((await res.json()) as { error: string }).error, /EMDB ID/);
+    }
+    const long = await postJson('api/open', { path: 'x'.repeat(5000) });
+    assert.equal(long.status, 400);
+    assert.match(((await long.json()) as { error: string }).error, /too long/);
+    // 1e309 as the page's JSON may carry it (JSON.stringify would send null)
+    const body = `{"mapId": ${JSON.stringify((await open('maps/ph.mrc')).mapId)}, "settings": {"amplify": 1e309}}`;
+    const inf = await call('api/estimate', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    assert.equal(inf.status, 400);
+    assert.match(((await inf.json()) as { error: string }).error, /got Infinity/);
+  });
+});
+
+

@@ -13,6 +13,7 @@ import type { EstimateOptionValues, ResolvedEstimateOptions } from '../occupancy
 import { checkEstimateOptions, checkKnownKeys, ESTIMATE_OPTION_KEYS, RUN_OPTION_KEYS, type EstimateOptions } from './estimate-options.js';
 import { startRun, type RunControl, type RunOptions } from './run-control.js';
 import { checkSameGrid, checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
+import { emptyMaskProblem, MASK_INSIDE } from '../resolution/half-map-checks.js';
 
 export type { EstimateSummary };
 
@@ -118,6 +119,9 @@ export function prepareEstimate(input: CoreVolume, options: LocalScaleOptions, e
     if (m === undefined) continue;
     const v = checkVolume(m, key);
     checkSameGrid(v, input, key, 'the input map');
+    // a target mask that selects nothing has no occupancy to report (refused before any work)
+    const empty = key === 'targetMask' ? emptyMaskProblem(v.data) : undefined;
+    if (empty) throw optionError(key, `a mask with values > ${MASK_INSIDE} over the target`, undefined, `${key} ${empty}`);
     masks[key] = v;
   }
   return { resolved, masks, options };

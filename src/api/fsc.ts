@@ -7,6 +7,7 @@ import { fourierShellCorrelation, resolutionAtThreshold, type FscCurve } from '.
 import { correctedFsc } from '../resolution/fsc-corrected.js';
 import { resolveFscOptions } from '../resolution/fsc-options.js';
 import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
+import { checkHalfMapContent, checkMaskContent } from './half-map-content.js';
 import { startRun, type RunOptions } from './run-control.js';
 import { CUBIC_VOXEL_TOLERANCE, nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { checkSameGrid, checkVolume, type VolumeInput } from './volume.js';
@@ -73,8 +74,9 @@ function curveResult(c: Pick<FscCurve, 'fsc' | 'shellWidthPerA'>): FscCurveResul
  * @param options see {@link FscOptions}
  * @throws TypeError for a volume of the wrong kind or length (`data` not a Float32Array of
  *   length nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
- * @throws OptionError for an invalid volume or option, halves/mask on different grids, or voxels
- *   that are not cubic (`half1.voxelSizeA`: the three sizes differ by more than 1 %)
+ * @throws OptionError for an invalid volume or option, halves/mask on different grids, voxels
+ *   that are not cubic (`half1.voxelSizeA`: the three sizes differ by more than 1 %), a constant
+ *   half map (`half1.data` / `half2.data`, e.g. all zero) or a mask with no value > 0.5 (`mask`)
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
  */
 export async function fsc(half1: VolumeInput, half2: VolumeInput, options: FscOptions = {}): Promise<FscResult> {
@@ -85,8 +87,11 @@ export async function fsc(half1: VolumeInput, half2: VolumeInput, options: FscOp
   checkSameGrid(b, a, 'half2', 'half1');
   const mask = options.mask === undefined ? undefined : checkVolume(options.mask, 'mask');
   if (mask) checkSameGrid(mask, a, 'mask', 'half1');
-  // the method's option schema (src/resolution/fsc-options.ts)
+  // the method's option schema (src/resolution/fsc-options.ts), then the maps' content
   resolveFscOptions({ seed: options.seed, randomisations: options.randomisations, mask: mask ? '(volume)' : undefined });
+  checkHalfMapContent(a, 'half1');
+  checkHalfMapContent(b, 'half2');
+  if (mask) checkMaskContent(mask);
   const seed = options.seed ?? 0;
   const draws = options.randomisations ?? 1;
   const rc = await startRun(options);

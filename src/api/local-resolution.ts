@@ -4,8 +4,8 @@
  * @see shared/spec/local-resolution.md §2–§4
  */
 import { localFscBesideFiner } from '../resolution/beside-finer.js';
-import { localFsc } from '../resolution/local-fsc.js';
-import { relionLocalResolution } from '../resolution/relion-locres.js';
+import { DEFAULT_LOWEST_RESOLUTION_A, localFsc, MIN_WINDOW_VOXELS } from '../resolution/local-fsc.js';
+import { RELION_RANDOMIZE_AT_A, relionLocalResolution } from '../resolution/relion-locres.js';
 import { monogenicLocalResolution } from '../resolution/monogenic.js';
 import { OptionError, optionError } from './errors.js';
 import { resolveLocresOptions, type LocresOptionValues } from '../resolution/locres-options.js';
@@ -14,6 +14,7 @@ import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
 import { startRun, type RunOptions } from './run-control.js';
 import { CUBIC_VOXEL_TOLERANCE, nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { checkSameGrid, checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
+import { checkHalfMapContent, checkMaskContent } from './half-map-content.js';
 
 /** Options of {@link localResolution}. */
 export interface LocalResolutionOptions extends RunOptions {
@@ -120,6 +121,21 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
     const v = options[key];
     if (v !== undefined && !(v >= nyquist * (1 - 1e-6))) throw optionError(key, `a resolution in Å from ${Number(nyquist.toFixed(3))} (Nyquist limit of the maps) to ${RESOLUTION_MAX_A}`, v);
   }
+  // the maps' content, and what the methods would otherwise refuse only after the global FSC
+  // (checked here, before any work)
+  checkHalfMapContent(a, 'half1');
+  if (b) checkHalfMapContent(b, 'half2');
+  if (mask) checkMaskContent(mask);
+  if (method !== 'monores' && options.lowestResolutionA === undefined && !(DEFAULT_LOWEST_RESOLUTION_A > nyquist)) {
+    throw optionError('half1.voxelSizeA', `voxels under ${DEFAULT_LOWEST_RESOLUTION_A / 2} Å (Nyquist finer than the default lowest resolution, ${DEFAULT_LOWEST_RESOLUTION_A} Å), or a lowestResolutionA coarser than ${Number(nyquist.toFixed(3))} Å`, a.voxelSizeA);
+  }
+  if (method === 'relion') {
+    const [nx, ny, nz] = a.shape;
+    if (nx !== ny || ny !== nz) throw optionError('half1.shape', "a cubic box (RELION's --locres assumes one)", a.shape);
+    const randomizeAtA = options.randomizeAtA ?? RELION_RANDOMIZE_AT_A;
+    if (Math.trunc((nx * a.voxelSizeA[0]) / randomizeAtA) < 1) throw optionError('half1.shape', `a box wider than randomizeAtA (${randomizeAtA} Å), from which phases are randomised`, a.shape, `half1's box (${Number((nx * a.voxelSizeA[0]).toFixed(2))} Å across) is narrower than randomizeAtA ${randomizeAtA} Å: nothing is left below the randomised shells`);
+  }
+  if (method === 'localfsc' && Math.min(...a.shape) < MIN_WINDOW_VOXELS) throw optionError('half1.shape', `a box of at least ${MIN_WINDOW_VOXELS} voxels along each axis (the smallest local-FSC window)`, a.shape);
   // the schema refuses what a method does not read (LOCRES_WAY_OPTIONS) but counts whiten: true as
   // the default; the library refuses it too where nothing is whitened
   if (method !== 'localfsc' && options.whiten !== undefined) throw optionError('whiten', `undefined with method '${method}' (a local-FSC option)`, options.whiten);

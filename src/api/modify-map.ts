@@ -66,10 +66,13 @@ export interface ModifyMapResult {
  */
 export async function modifyMap(volume: VolumeInput, options: ModifyMapOptions): Promise<ModifyMapResult> {
   const t0 = performance.now();
-  checkKnownKeys(options ?? {}, [...ESTIMATE_OPTION_KEYS, ...RUN_OPTION_KEYS, 'solventFailure', 'threads', 'modification', 'scaleLimit', 'excludeSolvent', 'omitConfidence', 'lowpassOutputA', 'histMatch', 'seed']);
+  if (typeof options !== 'object' || options === null) throw optionError('options', "an object with a modification ({kind, gamma, pivot?}) or excludeSolvent: true", options);
+  checkKnownKeys(options, [...ESTIMATE_OPTION_KEYS, ...RUN_OPTION_KEYS, 'solventFailure', 'threads', 'modification', 'scaleLimit', 'excludeSolvent', 'omitConfidence', 'lowpassOutputA', 'histMatch', 'seed']);
   const input = checkVolume(volume, 'volume');
-  const m = options.modification;
-  if (m !== undefined) {
+  const m = options.modification as Modification | null | undefined;
+  if (m === null || (m !== undefined && typeof m !== 'object')) throw optionError('modification', '{kind, gamma, pivot?}', m);
+  if (m) {
+    for (const key of Object.keys(m)) if (!['kind', 'gamma', 'pivot'].includes(key) && (m as unknown as Record<string, unknown>)[key] !== undefined) throw optionError(`modification.${key}`, 'one of kind, gamma, pivot', key, `unknown modification field '${key}' (known: kind, gamma, pivot)`);
     if (m.kind !== 'amplify' && m.kind !== 'attenuate' && m.kind !== 'sigmoid') throw optionError('modification.kind', "'amplify', 'attenuate' or 'sigmoid'", m.kind);
     if (!(typeof m.gamma === 'number' && m.gamma > 1 && m.gamma <= 100)) throw optionError('modification.gamma', 'a number in (1, 100]', m.gamma);
     if (m.kind === 'sigmoid' && !(typeof m.pivot === 'number' && m.pivot >= 0.01 && m.pivot <= 0.99)) throw optionError('modification.pivot', "a number in [0.01, 0.99] with kind 'sigmoid'", m.pivot);

@@ -7,7 +7,12 @@ import type { Vec3 } from '../core/volume.js';
 import { readMrc as readMrcFile, readMrcBuffer, writeMrc as writeMrcFile, type MrcHeader, type MrcMode } from '../io/mrc/index.js';
 import { headerOriginA } from '../io/mrc/origin.js';
 import { optionError } from './errors.js';
+import { checkKnownKeys } from './estimate-options.js';
+import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { checkVolume, type Volume, type VolumeInput } from './volume.js';
+
+/** Largest finite float16 value (mode 12). */
+const FLOAT16_MAX = 65504;
 
 /** A map read by {@link readMrc}: the {@link Volume} and the header exactly as stored. */
 export interface MrcVolume extends Volume {
@@ -58,8 +63,11 @@ export interface WriteMrcOptions {
  *   NaN voxels …), message prefixed with the path
  * @throws Error `cannot read map '<path>': …` when the file cannot be read (missing, a folder …)
  * @throws TypeError when `source` is neither a string nor a Uint8Array
+ * @throws OptionError for an unknown option or one of the wrong type (naming it)
  */
 export async function readMrc(source: string | Uint8Array, options: ReadMrcOptions = {}): Promise<MrcVolume> {
+  checkKnownKeys(options, ['permissive', 'allowNonFinite']);
+  for (const key of ['permissive', 'allowNonFinite'] as const) if (options[key] !== undefined && typeof options[key] !== 'boolean') throw optionError(key, 'true or false', options[key]);
   const o = { permissive: options.permissive === true, allowNonFinite: options.allowNonFinite === true };
   let map;
   if (typeof source === 'string') map = await readMrcFile(source, o);
@@ -86,15 +94,37 @@ export async function readMrc(source: string | Uint8Array, options: ReadMrcOptio
  * @param volume the map; `data` length nx*ny*nz, X fastest; not modified
  * @param options see {@link WriteMrcOptions}
  * @throws TypeError for a volume of the wrong kind (see `checkVolume`); OptionError for an invalid
- *   value or option (naming it)
+ *   value or option (naming it): an unknown option, `labels`/`protect` not lists of strings, a
+ *   `like` that is not a map or header, a voxel size or origin an MRC header cannot store, values
+ *   beyond ±65504 with mode 12 (float16)
  * @throws Error `refusing to overwrite input …` for a protected path, and I/O errors in the
  *   user's terms (`cannot write '<path>': no space left on device`)
  */
 export async function writeMrc(path: string, volume: VolumeInput, options: WriteMrcOptions = {}): Promise<void> {
   if (typeof path !== 'string' || path === '') throw optionError('path', 'a file path', path);
+  checkKnownKeys(options, ['like', 'mode', 'labels', 'protect']);
   const v = checkVolume(volume, 'volume', false);
-  const like = options.like === undefined ? undefined : 'header' in options.like ? options.like.header : options.like;
+  const isHeader = (h: unknown): h is MrcHeader => typeof h === 'object' && h !== null && ['mapc', 'mapr', 'maps', 'origin', 'cella'].every((k) => k in h);
+  const likeGiven = options.like as unknown;
+  const like = likeGiven === undefined ? undefined : isHeader(likeGiven) ? likeGiven : typeof likeGiven === 'object' && likeGiven !== null && 'header' in likeGiven && isHeader(likeGiven.header) ? likeGiven.header : undefined;
+  if (likeGiven !== undefined && like === undefined) throw optionError('like', 'a map read by readMrc, or its header', likeGiven);
   if (options.mode !== undefined && ![0, 1, 2, 6, 12].includes(options.mode)) throw optionError('mode', '0, 1, 2, 6 or 12', options.mode);
+  for (const key of ['labels', 'protect'] as const) {
+    const list = options[key] as unknown;
+    if (list !== undefined && !(Array.isArray(list) && list.every((x) => typeof x === 'string'))) throw optionError(key, 'a list of strings', list);
+  }
+  // what an MRC header can store: cell lengths (box × voxel size) and origin as finite float32
+  for (let i = 0; i < 3; i++) {
+    const error = voxelSizeError('volume.voxelSizeA', v.voxelSizeA[i], [v.shape[i]]);
+    if (error) throw optionError('volume.voxelSizeA', 'voxel sizes whose cell (box × voxel size) an MRC header can store', v.voxelSizeA, error);
+  }
+  if (v.originA.some((o) => !Number.isFinite(Math.fround(o)))) throw optionError('volume.originA', 'an origin an MRC header can store (finite float32 numbers, Å)', v.originA);
+  if (options.mode === 12) {
+    // float16 holds ±65504 at most: larger values would be stored as ±Infinity, a file no reader accepts
+    let big = 0;
+    for (let i = 0; i < v.data.length; i++) big = Math.max(big, Math.abs(v.data[i]));
+    if (!(big <= FLOAT16_MAX)) throw optionError('mode', `a mode that holds the values (float16 holds ±${FLOAT16_MAX}; use 2, float32)`, options.mode, `mode 12 (float16) cannot hold the volume's values (largest |value| ${big}, float16 holds ±${FLOAT16_MAX}): use mode 2 (float32) or scale the map`);
+  }
   let template: MrcHeader | undefined;
   const zeroStart = { nxstart: 0, nystart: 0, nzstart: 0 };
   if (like) {

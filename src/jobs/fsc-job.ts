@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fourierShellCorrelation, resolutionAtThreshold } from '../resolution/fsc.js';
 import { correctedFsc, CORRECTION_SHELL_OFFSET, RANDOMISE_BELOW_FSC } from '../resolution/fsc-corrected.js';
 import { mapStem } from '../occupancy/output-names.js';
-import { readMapArg } from './read-map.js';
+import { readHalfMapArg, readMaskArg } from './read-map.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
@@ -67,11 +67,11 @@ export interface FscJobResult {
  * @throws Error naming a missing or unreadable file; RangeError when the mask's box differs
  */
 export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): Promise<FscJobResult> {
-  const h1 = await readMapArg(h1Path, 'half map', o.angpix, o.onInfo);
+  const h1 = await readHalfMapArg(h1Path, o.angpix, o.onInfo);
   const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);
   if (notCubic) throw new RangeError(`half map '${h1Path}': ${notCubic}`);
-  const h2 = await readMapArg(h2Path, 'half map', o.angpix);
-  const mask = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
+  const h2 = await readHalfMapArg(h2Path, o.angpix);
+  const mask = o.mask ? await readMaskArg(o.mask, o.angpix) : undefined;
   if (mask && mask.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--mask box ${mask.volume.shape.join('x')} does not match the half maps ${h1.volume.shape.join('x')}`);
   // input diagnostics of the pair (identical or dependent halves, masked or sharpened halves …), each printed once
   const findings = diagnoseHalfMaps(h1.volume, h2.volume).findings;

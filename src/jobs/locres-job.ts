@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Volume } from '../core/volume.js';
 import { halfMapMean } from '../math/half-map-combination.js';
 import { writeMrc, type MrcMap } from '../io/mrc/index.js';
-import { readLabelsArg, readMapArg } from './read-map.js';
+import { readHalfMapArg, readLabelsArg, readMaskArg } from './read-map.js';
 import { checkLocresMemory } from './memory-check.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
@@ -98,14 +98,14 @@ export interface LocresJobResult {
 export async function locresJob(half1Path: string, half2Path: string | undefined, o: LocresJobOptions, t0 = performance.now()): Promise<LocresJobResult> {
   // every method holds several whole-box arrays: refuse before reading what cannot fit
   await checkLocresMemory(half1Path, o.availableMemoryBytes, o.angpix, o.method === 'monores' ? 'monores' : o.relion ? 'relion' : 'localfsc', half2Path === undefined);
-  const h1 = await readMapArg(half1Path, 'half map', o.angpix, o.onInfo);
+  const h1 = await readHalfMapArg(half1Path, o.angpix, o.onInfo);
   const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);
   if (notCubic) throw new RangeError(`half map '${half1Path}': ${notCubic}`);
   // resolutions finer than the maps' Nyquist limit are impossible (nothing to randomise, nothing to report)
   checkNotFinerThanNyquist('--randomize-at', o.randomizeAt, h1.volume.voxelSizeA);
   checkNotFinerThanNyquist('--lowest-resolution', o.lowestResolution, h1.volume.voxelSizeA);
-  const h2 = half2Path ? await readMapArg(half2Path, 'half map', o.angpix, o.onInfo) : undefined;
-  const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
+  const h2 = half2Path ? await readHalfMapArg(half2Path, o.angpix, o.onInfo) : undefined;
+  const maskMap = o.mask ? await readMaskArg(o.mask, o.angpix) : undefined;
   if (h2 && h2.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`half maps differ in box: ${h1.volume.shape.join('x')} vs ${h2.volume.shape.join('x')}`);
   if (maskMap && maskMap.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--mask box ${maskMap.volume.shape.join('x')} does not match the maps ${h1.volume.shape.join('x')}`);
   const labelsMap = o.labels ? await readLabelsArg(o.labels, o.angpix) : undefined;

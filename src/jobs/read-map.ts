@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readMrc, type MrcMap } from '../io/mrc/index.js';
 import { labelMapProblem } from '../core/label-map.js';
+import { constantHalfMapProblem, emptyMaskProblem } from '../resolution/half-map-checks.js';
 
 /**
  * Read a map named on the command line.
@@ -19,6 +20,30 @@ export async function readMapArg(path: string, what: string, angpix?: number, no
     note?.(`--angpix ${angpix}: voxel size of ${path} set to ${angpix} Å (header: ${m.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å)`);
     m.volume.voxelSizeA = [angpix, angpix, angpix];
   }
+  return m;
+}
+
+/**
+ * Read a half map named on the command line and refuse one without contrast (constant, e.g. all
+ * zero), which no FSC can compare (`constantHalfMapProblem`).
+ * @throws as {@link readMapArg}; RangeError `half map '<path>' is constant (every voxel is 0): …`
+ */
+export async function readHalfMapArg(path: string, angpix?: number, note?: (line: string) => void): Promise<MrcMap> {
+  const m = await readMapArg(path, 'half map', angpix, note);
+  const problem = constantHalfMapProblem(m.volume.data);
+  if (problem) throw new RangeError(`half map '${path}' ${problem}: no resolution can be read from it (give the two unfiltered half reconstructions)`);
+  return m;
+}
+
+/**
+ * Read the `--mask` map of an FSC or a local resolution and refuse one that selects no voxel
+ * (`emptyMaskProblem`).
+ * @throws as {@link readMapArg}; RangeError `--mask map '<path>' selects no voxel (…)`
+ */
+export async function readMaskArg(path: string, angpix?: number): Promise<MrcMap> {
+  const m = await readMapArg(path, '--mask map', angpix);
+  const problem = emptyMaskProblem(m.volume.data);
+  if (problem) throw new RangeError(`--mask map '${path}' ${problem}`);
   return m;
 }
 

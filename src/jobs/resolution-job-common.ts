@@ -11,7 +11,7 @@ import { TOOL_VERSION } from '../core/version.js';
 import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diagnostics/index.js';
 import type { Volume } from '../core/volume.js';
 import { recordLines } from '../occupancy/summary.js';
-import { readMapArg } from './read-map.js';
+import { readHalfMapArg, readMaskArg } from './read-map.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { isFolderOutput } from './output-path.js';
 
@@ -63,11 +63,11 @@ export interface HalfMapInputs {
  */
 export async function readHalfMapInputs(h1Path: string, h2Path: string, maskPath: string | undefined, angpix: number | undefined, reporter: JobReporter): Promise<HalfMapInputs> {
   reporter.progress('read', 0);
-  const h1 = await readMapArg(h1Path, 'half map', angpix, (l) => reporter.info(l));
+  const h1 = await readHalfMapArg(h1Path, angpix, (l) => reporter.info(l));
   const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);
   if (notCubic) throw new RangeError(`half map '${h1Path}': ${notCubic}`);
-  const h2 = await readMapArg(h2Path, 'half map', angpix);
-  const mask = maskPath ? await readMapArg(maskPath, '--mask map', angpix) : undefined;
+  const h2 = await readHalfMapArg(h2Path, angpix);
+  const mask = maskPath ? await readMaskArg(maskPath, angpix) : undefined;
   assertSameBox(h1.volume, h2.volume, 'second half map');
   assertSameBox(h1.volume, mask?.volume, '--mask');
   reporter.progress('diagnostics', 0);

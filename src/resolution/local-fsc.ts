@@ -477,15 +477,22 @@ export function unresolvedVariation(r: Pick<LocalFscResult, 'medianIntervalWidth
  */
 export const WINDOW_CAP_A = 34;
 
+/** Smallest default window edge, voxels (spec §2.5); a box must be at least this wide along each axis. */
+export const MIN_WINDOW_VOXELS = 16;
+
+/** Default lowest (coarsest) reported resolution, Å; also the value written outside the mask. */
+export const DEFAULT_LOWEST_RESOLUTION_A = 50;
+
 /**
  * Default window edge from the global resolution d (spec §2.5): round(6·d/a), made even, at least
- * 16; where 6·d exceeds {@link WINDOW_CAP_A}, 2·round(cap/(2a)) (at least 16).
+ * {@link MIN_WINDOW_VOXELS}; where 6·d exceeds {@link WINDOW_CAP_A}, 2·round(cap/(2a)) (at least
+ * 16). `localFsc` narrows it to the box's smallest edge (made even) in a box narrower than that.
  */
 export function defaultWindow(globalResolutionA: number, voxelSizeA: number): number {
-  if (6 * globalResolutionA > WINDOW_CAP_A) return Math.max(16, 2 * Math.round(WINDOW_CAP_A / voxelSizeA / 2));
+  if (6 * globalResolutionA > WINDOW_CAP_A) return Math.max(MIN_WINDOW_VOXELS, 2 * Math.round(WINDOW_CAP_A / voxelSizeA / 2));
   let w = Math.round((6 * globalResolutionA) / voxelSizeA);
   if (w % 2 !== 0) w += 1;
-  return Math.max(16, w);
+  return Math.max(MIN_WINDOW_VOXELS, w);
 }
 
 /**
@@ -566,7 +573,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   if (options.mask && options.mask.length !== n) throw new RangeError(`--mask has ${options.mask.length} voxels, the half maps ${n} (${nx}x${ny}x${nz})`);
   const a = Math.max(...half1.voxelSizeA);
   if (options.threshold !== undefined && !(options.threshold > 0 && options.threshold < 1)) throw new RangeError(`--threshold must be in (0, 1), got ${options.threshold}`);
-  const lowest = options.lowestResolutionA ?? 50;
+  const lowest = options.lowestResolutionA ?? DEFAULT_LOWEST_RESOLUTION_A;
   if (!(lowest > 2 * a)) throw new RangeError(`the lowest resolution must be coarser than Nyquist (${2 * a} Å), got ${lowest}`);
   const zBand = options.intervalZ ?? DEFAULT_INTERVAL_Z;
   if (!(zBand >= 0 && Number.isFinite(zBand))) throw new RangeError(`intervalZ must be a finite number >= 0, got ${zBand}`);
@@ -595,7 +602,8 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   const globalResolutionA = resolutionAtThreshold(globalCurve, 0.143).resolutionA;
   const c0 = lowFrequencySnr(globalCurve);
   const thresholdRule: LocalFscResult['thresholdRule'] = options.threshold !== undefined ? 'given' : options.mask && Number.isFinite(c0) ? 'snr-aware' : 'fixed';
-  const w = options.windowVoxels ?? defaultWindow(globalResolutionA, a);
+  // the default window fits the box (a flat box, e.g. 96x96x20, narrows it to its thinnest edge)
+  const w = options.windowVoxels ?? Math.min(defaultWindow(globalResolutionA, a), 2 * Math.floor(Math.min(nx, ny, nz) / 2));
   const threshold = thresholdRule === 'given' ? (options.threshold as number) : thresholdRule === 'snr-aware' ? snrAwareThreshold(c0, w * a) : CALIBRATED_THRESHOLD;
   if (!Number.isInteger(w) || w < 4) throw new RangeError(`--window must be an integer >= 4 voxels, got ${w}`);
   if (w > Math.min(nx, ny, nz)) throw new RangeError(`--window ${w} voxels is larger than the box ${nx}x${ny}x${nz}`);

@@ -87,6 +87,9 @@ export function fftFriendlySize(n: number): number {
   }
 }
 
+/** RELION's default resolution (Å) from which the half maps' phases are randomised (`--locres`). */
+export const RELION_RANDOMIZE_AT_A = 25;
+
 /**
  * RELION 3.1 `--locres` (spec §2, RELION variant). Windows are centred on the grid
  * `x = n/2 + j·s` (s = round(sampling/a), j any integer, likewise y, z) within the sphere of radius
@@ -126,7 +129,7 @@ export function relionLocalResolution(half1: Volume, half2: Volume, options: Rel
   if (!(samplingA > 0 && Number.isFinite(samplingA))) throw new RangeError(`--locres-sampling must be > 0 Å, got ${samplingA}`);
   const maskRadiusA = options.maskRadiusA ?? 0.5 * samplingA;
   const edgeWidthA = options.edgeWidthA ?? samplingA;
-  const randomizeAtA = options.randomizeAtA ?? 25;
+  const randomizeAtA = options.randomizeAtA ?? RELION_RANDOMIZE_AT_A;
   const minRes = options.minResolutionA ?? 50;
   if (!(randomizeAtA > 0)) throw new RangeError(`--randomize-at must be > 0 Å, got ${randomizeAtA}`);
   if (!(minRes > 0)) throw new RangeError(`--lowest-resolution must be > 0 Å, got ${minRes}`);

@@ -100,6 +100,36 @@ describe('fsc / localResolution / checkMap', () => {
     await assert.rejects(localResolution(h1, h2, { signal: ac.signal }), { name: 'AbortError' });
   });
 
+  it('inputs that cannot give a resolution are refused before any work, naming the argument: a constant half map (all zero read as resolved to Nyquist), an empty mask, a box RELION or the window cannot use', async () => {
+    const geo = { shape: h1.shape, voxelSizeA: h1.voxelSizeA };
+    const zero = { ...geo, data: new Float32Array(h1.data.length) };
+    const refused = async (call: (onProgress: () => void) => Promise<unknown>, option: string, message: RegExp) => {
+      let started = false;
+      await assert.rejects(call(() => (started = true)), (e: unknown) => e instanceof OptionError && e.option === option && message.test(e.message));
+      assert.equal(started, false, `${option}: work started before the refusal`);
+    };
+    await refused((p) => fsc(zero, h2, { onProgress: p }), 'half1.data', /^half1 is constant \(every voxel is 0\)/);
+    await refused((p) => fsc(h1, { ...geo, data: new Float32Array(h1.data.length).fill(0.3) }, { onProgress: p }), 'half2.data', /constant/);
+    await refused((p) => fsc(h1, h2, { mask: zero, onProgress: p }), 'mask', /selects no voxel/);
+    for (const method of ['localfsc', 'relion', 'monores'] as const) {
+      await refused((p) => localResolution(zero, h2, { method, mask, onProgress: p }), 'half1.data', /constant/);
+      await refused((p) => localResolution(h1, h2, { method, mask: zero, onProgress: p }), 'mask', /selects no voxel/);
+    }
+    const box = (shape: [number, number, number], voxelSizeA: number) => ({ shape, voxelSizeA: [voxelSizeA, voxelSizeA, voxelSizeA] as [number, number, number], data: Float32Array.from({ length: shape[0] * shape[1] * shape[2] }, (_, i) => Math.sin(i * 0.37)) });
+    await refused((p) => localResolution(box([32, 32, 40], 1), box([32, 32, 40], 1), { method: 'relion', onProgress: p }), 'half1.shape', /cubic/);
+    await refused((p) => localResolution(box([16, 16, 16], 1.5), box([16, 16, 16], 1.5), { method: 'relion', onProgress: p }), 'half1.shape', /narrower than randomizeAtA 25 Å/);
+    await refused((p) => localResolution(box([32, 32, 12], 1), box([32, 32, 12], 1), { onProgress: p }), 'half1.shape', /.*/);
+    await refused((p) => localResolution(box([20, 20, 20], 30), box([20, 20, 20], 30), { onProgress: p }), 'half1.voxelSizeA', /.*/);
+    // the CLI refuses the same maps in one line
+    const zeroPath = join(dir, 'zero.mrc');
+    await writeMrc(zeroPath, { ...zero, originA: [0, 0, 0] });
+    for (const args of [['fsc', zeroPath, paths.h2], ['locres', zeroPath, paths.h2, '--mask', paths.mask], ['locres', paths.h1, paths.h2, '--mask', zeroPath], ['fsc', paths.h1, paths.h2, '--mask', zeroPath]]) {
+      const r = await runInProcess([...args, '-o', join(dir, 'refused/')]);
+      assert.notEqual(r.code, 0, args.join(' '));
+      assert.match(r.stderr, /occupy: error: (half map '.*zero\.mrc' is constant \(every voxel is 0\)|--mask map '.*zero\.mrc' selects no voxel)/, args.join(' '));
+    }
+  });
+
   it('checkMap finds a masked map and identical halves, and nothing wrong with the half maps', async () => {
     const fine = await checkMap(h1, h2);
     assert.equal(fine.maps.length, 2);

@@ -24,11 +24,12 @@ export function startXYZ(h: MrcHeader): Vec3 {
 
 /**
  * Position of voxel (0, 0, 0) in Å along X, Y, Z, as ChimeraX places the map: the header's
- * `origin` (Å) when any of it is non-zero, else `start × voxel size`.
+ * `origin` (Å) when any of it is non-zero, else `start × voxel size`. An origin that is not finite
+ * (NaN or ±Infinity: a header defect) counts as absent, so every map read has a finite origin.
  * @param voxelSizeA voxel size along X, Y, Z in Å
  */
 export function headerOriginA(h: MrcHeader, voxelSizeA: readonly number[]): Vec3 {
-  if (h.origin.some((o) => o !== 0)) return [h.origin[0], h.origin[1], h.origin[2]];
+  if (h.origin.some((o) => o !== 0) && h.origin.every((o) => Number.isFinite(o))) return [h.origin[0], h.origin[1], h.origin[2]];
   const s = startXYZ(h);
   return [s[0] * voxelSizeA[0], s[1] * voxelSizeA[1], s[2] * voxelSizeA[2]];
 }

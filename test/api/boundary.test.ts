@@ -1,0 +1,65 @@
+/**
+ * The library's boundary refuses, naming the key, what it used to crash on or silently ignore:
+ * missing or null options of `modifyMap`, unknown fields of a modification, unknown or mistyped
+ * options of `readMrc`/`writeMrc`; and `writeMrc` refuses what it would write as a file no reader
+ * accepts (a cell or origin an MRC header cannot store, float16 overflow). A map whose header
+ * origin is not finite reads with the start-index origin.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { modifyMap, OptionError, readMrc, writeMrc, type Volume } from '../../src/index.js';
+
+const rejectsWith = (p: Promise<unknown>, option: string) => assert.rejects(p, (e: unknown) => e instanceof OptionError && e.option === option, `expected an OptionError naming '${option}'`);
+
+describe('library boundary', () => {
+  let dir: string;
+  const v: Volume = { data: Float32Array.from({ length: 8 * 8 * 8 }, (_, i) => Math.sin(i)), shape: [8, 8, 8], voxelSizeA: [1.2, 1.2, 1.2], originA: [0, 0, 0] };
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'occupy-api-boundary-'));
+  });
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  it('modifyMap: no options, a null modification or an unknown modification field is an OptionError naming it', async () => {
+    await rejectsWith(modifyMap(v, undefined as unknown as Parameters<typeof modifyMap>[1]), 'options');
+    await rejectsWith(modifyMap(v, { modification: null as unknown as undefined }), 'modification');
+    await rejectsWith(modifyMap(v, { modification: { kind: 'amplify', gamma: 2, pivto: 0.3 } as unknown as { kind: 'amplify'; gamma: number } }), 'modification.pivto');
+  });
+
+  it('readMrc / writeMrc: unknown or mistyped options are OptionErrors naming them; nothing is written', async () => {
+    const p = join(dir, 'a.mrc');
+    await writeMrc(p, v);
+    await rejectsWith(readMrc(p, { permisive: true } as unknown as { permissive: boolean }), 'permisive');
+    await rejectsWith(readMrc(p, { permissive: 'yes' } as unknown as { permissive: boolean }), 'permissive');
+    const out = join(dir, 'b.mrc');
+    await rejectsWith(writeMrc(out, v, { lik: v } as unknown as { like: Volume }), 'lik');
+    await rejectsWith(writeMrc(out, v, { labels: 'run 3' } as unknown as { labels: string[] }), 'labels');
+    await rejectsWith(writeMrc(out, v, { protect: p } as unknown as { protect: string[] }), 'protect');
+    await rejectsWith(writeMrc(out, v, { like: {} } as unknown as { like: Volume }), 'like');
+    assert.deepEqual(await readdir(dir), ['a.mrc']);
+  });
+
+  it('writeMrc refuses a cell or origin an MRC header cannot store, and float16 overflow (files readMrc would refuse)', async () => {
+    const out = join(dir, 'c.mrc');
+    await rejectsWith(writeMrc(out, { ...v, voxelSizeA: [1e38, 1e38, 1e38] }), 'volume.voxelSizeA');
+    await rejectsWith(writeMrc(out, { ...v, originA: [1e39, 0, 0] }), 'volume.originA');
+    const big = { ...v, data: Float32Array.from(v.data, (x, i) => (i === 7 ? 70000 : x)) };
+    await rejectsWith(writeMrc(out, big, { mode: 12 }), 'mode');
+    // within float16's range it writes and reads back to float16 precision
+    await writeMrc(out, { ...v, data: Float32Array.from(v.data, (x, i) => (i === 7 ? 65504 : x)) }, { mode: 12 });
+    assert.equal((await readMrc(out)).data[7], 65504);
+  });
+
+  it('a header origin that is not finite reads as absent (start × voxel size), so the map can be used', async () => {
+    const p = join(dir, 'nan-origin.mrc');
+    await writeMrc(p, { ...v, originA: [3, 4, 5] });
+    const bytes = await readFile(p);
+    new DataView(bytes.buffer, bytes.byteOffset).setFloat32(196, NaN, true); // origin x (word 50)
+    await writeFile(p, bytes);
+    const m = await readMrc(p);
+    assert.deepEqual(m.originA, [0, 0, 0]);
+    assert.ok(Number.isNaN(m.header.origin[0]), 'the header is kept as stored');
+  });
+});

@@ -9,8 +9,8 @@
  * so no output path, however spelt, can replace an input.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { unlinkSync } from 'node:fs';
+import { link, lstat, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileIdentity, sameIdentity } from './file-identity.js';
 
@@ -21,18 +21,31 @@ const MAX_WRITE_BYTES = 1 << 30;
 const liveFiles = new Set<string>();
 let exitHooked = false;
 
+/**
+ * Final names of a commit under way: each maps to the hidden hard link that keeps the file it
+ * replaced (the earlier run's output), or to undefined when there was none. An interrupted commit
+ * puts every earlier file back and removes the new ones, so a signal never leaves a folder holding
+ * part of one run and part of another.
+ */
+const committing = new Map<string, string | undefined>();
+
 /** Track a file to remove if the process ends before it is committed (any `process.exit`). */
 function track(path: string): void {
+  hookExit();
+  liveFiles.add(path);
+}
+
+function hookExit(): void {
   if (!exitHooked) {
     exitHooked = true;
     process.on('exit', () => removeLiveOutputsSync());
   }
-  liveFiles.add(path);
 }
 
 /**
- * Remove, synchronously, every temporary file (and every file of a set whose commit was
- * interrupted) of this process's output sets. For signal handlers; returns how many were removed.
+ * Remove, synchronously, every temporary file of this process's output sets, and undo every
+ * commit under way (its new files removed, the files they replaced put back). For signal
+ * handlers; returns how many new files were removed.
  */
 export function removeLiveOutputsSync(): number {
   let n = 0;
@@ -45,7 +58,39 @@ export function removeLiveOutputsSync(): number {
     }
   }
   liveFiles.clear();
+  for (const [final, kept] of committing) {
+    try {
+      if (kept !== undefined) {
+        renameSync(kept, final);
+        // a link not yet replaced is the same file as the final name: rename leaves both names
+        unlinkSync(kept);
+      } else unlinkSync(final);
+      n++;
+    } catch {
+      // not renamed yet, or already gone
+    }
+  }
+  committing.clear();
   return n;
+}
+
+/**
+ * Keep the file now at `final` (if any) under a hidden hard link next to it, and record it in
+ * {@link committing} (before the link is made, so that a signal meanwhile removes it too).
+ */
+async function keepEarlier(final: string): Promise<void> {
+  const st = await lstat(final).catch(() => undefined);
+  if (!st) {
+    committing.set(final, undefined);
+    return;
+  }
+  const kept = `${tempNameFor(final)}.old`;
+  committing.set(final, kept);
+  try {
+    await link(final, kept);
+  } catch {
+    committing.set(final, undefined); // a file system without hard links: replaced without a way back, as before
+  }
 }
 
 /**
@@ -219,32 +264,50 @@ export class OutputSet {
 
   /**
    * Rename every staged file onto its final name (in staging order), then fsync the folders.
-   * Inputs are checked once more just before. On failure, the files already renamed and all
+   * Inputs are checked once more just before. A file already at a final name (an earlier run's
+   * output) is kept under a hidden hard link until every rename is done: on a failure, or on a
+   * signal part-way (`removeLiveOutputsSync`), the new files already renamed are removed and the
+   * earlier ones put back, so the folder holds the earlier set or the new one, never a mix; the
    * remaining temporary files are removed and the error rethrown.
    * @returns the final paths
    */
   async commit(): Promise<string[]> {
     if (this.closed) throw new Error('output set already committed or aborted');
     this.closed = true;
+    hookExit();
     const done: string[] = [];
     try {
       for (const s of this.staged) await this.check(s.final);
       for (const s of this.staged) {
-        track(s.final); // an interrupted commit removes what it renamed
+        await keepEarlier(s.final);
         await rename(s.temp, s.final);
         liveFiles.delete(s.temp);
         done.push(s.final);
       }
     } catch (err) {
-      for (const p of done) await unlink(p).catch(() => undefined);
       for (const s of this.staged) {
-        liveFiles.delete(s.final);
-        if (!done.includes(s.final)) await unlink(s.temp).catch(() => undefined);
+        const kept = committing.get(s.final);
+        if (done.includes(s.final)) {
+          if (kept !== undefined) await rename(kept, s.final).catch(() => undefined);
+          else await unlink(s.final).catch(() => undefined);
+        } else {
+          if (kept !== undefined) await unlink(kept).catch(() => undefined);
+          await unlink(s.temp).catch(() => undefined);
+        }
+        committing.delete(s.final);
         liveFiles.delete(s.temp);
       }
       throw err instanceof Error && /^(cannot write|refusing)/.test(err.message) ? err : writeError(this.staged[done.length]?.final ?? '', err);
     }
-    for (const s of this.staged) liveFiles.delete(s.final);
+    // complete (marked so before any await: a signal from here on keeps the new set); the
+    // earlier files' links go
+    const links = this.staged.map((s) => committing.get(s.final)).filter((l): l is string => l !== undefined);
+    for (const s of this.staged) committing.delete(s.final);
+    for (const l of links) liveFiles.add(l);
+    for (const l of links) {
+      await unlink(l).catch(() => undefined);
+      liveFiles.delete(l);
+    }
     await syncFolders(this.staged.map((s) => dirname(s.final)));
     return this.staged.map((s) => s.final);
   }

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { link, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readdir, readFile, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OutputSet, refuseInputs, withOutputSet } from '../../src/core/output-set.js';
 import { writeFileAtomic } from '../../src/core/atomic-write.js';
@@ -129,3 +129,57 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     assert.deepEqual(await readdir(dir), []);
   });
 }
+
+/** Three earlier outputs in a folder, and a set that replaces them ('new' contents), staged. */
+async function earlierAndStaged(dir: string): Promise<OutputSet> {
+  for (const n of ['a', 'b', 'c']) await writeFile(join(dir, `${n}.mrc`), `old ${n}`);
+  const set = new OutputSet();
+  for (const n of ['a', 'b', 'c']) await set.writeBytes(join(dir, `${n}.mrc`), `new ${n}`);
+  return set;
+}
+
+test('a commit that fails part-way puts the earlier outputs back: the folder holds the earlier set, not a mix', async () => {
+  const dir = await tempFolder();
+  const set = await earlierAndStaged(dir);
+  // b's staged file disappears: its rename fails after a.mrc was replaced
+  const tempB = (await readdir(dir)).find((f) => f.startsWith('.b.mrc.') && f.endsWith('.tmp')) as string;
+  await unlink(join(dir, tempB));
+  await assert.rejects(set.commit(), /cannot write '.*b\.mrc'/);
+  assert.deepEqual((await readdir(dir)).sort(), ['a.mrc', 'b.mrc', 'c.mrc']);
+  for (const n of ['a', 'b', 'c']) assert.equal(await readFile(join(dir, `${n}.mrc`), 'utf8'), `old ${n}`);
+});
+
+test('a signal during a commit leaves the earlier set or the new one whole, never a mix, and no hidden file', async () => {
+  // 200 outputs replace 200 earlier ones; the child signals itself as soon as the folder changes
+  // after the commit has begun (fs.watch), i.e. part-way through the renames
+  const dir = await tempFolder();
+  const script = `
+    import { OutputSet } from ${JSON.stringify(join(PROJECT_ROOT, 'src/core/output-set.ts'))};
+    import { installSignalCleanup } from ${JSON.stringify(join(PROJECT_ROOT, 'src/core/signal-cleanup.ts'))};
+    import { writeFile } from 'node:fs/promises';
+    import { watch } from 'node:fs';
+    installSignalCleanup();
+    const dir = ${JSON.stringify(dir)};
+    const names = Array.from({ length: 200 }, (_, i) => 'm' + String(i).padStart(3, '0'));
+    for (const n of names) await writeFile(dir + '/' + n + '.mrc', 'old ' + n);
+    const set = new OutputSet();
+    for (const n of names) await set.writeBytes(dir + '/' + n + '.mrc', 'new ' + n);
+    watch(dir, () => process.kill(process.pid, 'SIGTERM'));
+    await set.commit();
+    process.stderr.write('commit completed before the signal\\n');
+    await new Promise(() => setInterval(() => {}, 1000));`;
+  const r = await new Promise<{ code: number | null; stderr: string }>((done, fail) => {
+    const child = spawn(process.execPath, ['--import', TSX, '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stderr }));
+  });
+  assert.equal(r.code, 143, r.stderr);
+  assert.doesNotMatch(r.stderr, /commit completed/);
+  const files = (await readdir(dir)).sort();
+  assert.equal(files.length, 200, `hidden or missing files: ${files.filter((f) => !/^m\d{3}\.mrc$/.test(f)).join(', ')}`);
+  const contents = await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')));
+  const kinds = new Set(contents.map((c) => c.split(' ')[0]));
+  assert.deepEqual([...kinds], ['old'], `the earlier set is not whole: ${contents.filter((c) => c.startsWith('new')).length} new files`);
+});

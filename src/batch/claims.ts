@@ -4,12 +4,13 @@
  * folder (two shells, SLURM shards) never compute the same map at the same time.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { link, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { writeNewFileSynced } from '../core/atomic-write.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ensureRealDir, isPlainName } from './owned-dirs.js';
+import { onSignalCleanup } from '../core/signal-cleanup.js';
 
 /** Folder of the lock files, inside the batch output folder. */
 export const LOCK_DIR = '.locks';
@@ -158,7 +159,8 @@ async function removeStale(path: string, seen: string): Promise<void> {
  * Claim the map `id` of the batch folder `outRoot`: create `<outRoot>/.locks/<id>.lock` holding
  * this host, PID and a nonce. A lock of a dead process on this host (or, from another host, one not
  * touched for {@link FOREIGN_STALE_MS}) is taken over. While held, the lock file is touched every
- * {@link HEARTBEAT_MS}.
+ * {@link HEARTBEAT_MS}. A run stopped by SIGINT, SIGTERM or SIGHUP (with the CLI's
+ * `installSignalCleanup`) removes the locks it holds.
  * @returns the claim, or undefined when another live run holds it
  */
 export async function claimItem(outRoot: string, id: string): Promise<Claim | undefined> {
@@ -175,10 +177,19 @@ export async function claimItem(outRoot: string, id: string): Promise<Claim | un
         utimes(path, now, now).catch(() => undefined);
       }, HEARTBEAT_MS);
       timer.unref();
+      // stopped by a signal: remove the lock, only if it is still this claim's
+      const unregister = onSignalCleanup(() => {
+        try {
+          if (readFileSync(path, 'utf8') === text) unlinkSync(path);
+        } catch {
+          // gone already
+        }
+      });
       return {
         path,
         release: async () => {
           clearInterval(timer);
+          unregister();
           const current = await readFile(path, 'utf8').catch(() => undefined);
           if (current === text) await unlink(path).catch(() => undefined);
         },

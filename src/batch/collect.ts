@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { BatchRecord } from './record.js';
 import { readBatchRecords } from './results-file.js';
-import { writeFileAtomic } from '../core/atomic-write.js';
+import { withOutputSet } from '../core/output-set.js';
 
 /** Columns of results.csv, in order. */
 export const CSV_COLUMNS = [
@@ -150,14 +150,19 @@ ${rows}
 /**
  * Merge the records of a batch folder (every results file: this run's, earlier and concurrent
  * runs', SLURM shards'; one record per map, the most recently finished) and write `results.csv`
- * and `report.html` there. Broken lines of the results files are skipped and passed to `onWarning`.
+ * and `report.html` there, as one output set: both or neither (a full disk leaves neither, and an
+ * earlier pair stays as it was). Broken lines of the results files are skipped and passed to `onWarning`.
+ * @throws Error `cannot write '<path>': <reason>` when either file cannot be written
  */
 export async function collectBatch(outRoot: string, onWarning?: (message: string) => void): Promise<{ records: BatchRecord[]; csvPath: string; htmlPath: string }> {
   const records = await readBatchRecords(outRoot, onWarning);
   const csvPath = join(outRoot, 'results.csv');
   const htmlPath = join(outRoot, 'report.html');
-  for (const [p, text] of [[csvPath, recordsToCsv(records)], [htmlPath, await reportHtml(records, `occupy batch: ${outRoot}`)]] as const) {
-    await writeFileAtomic(p, text);
-  }
+  const csv = recordsToCsv(records);
+  const html = await reportHtml(records, `occupy batch: ${outRoot}`);
+  await withOutputSet({}, async (set) => {
+    await set.writeBytes(csvPath, csv);
+    await set.writeBytes(htmlPath, html);
+  });
   return { records, csvPath, htmlPath };
 }

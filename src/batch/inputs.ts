@@ -150,6 +150,9 @@ export async function resolveBatchInputs(args: string[]): Promise<BatchItem[]> {
       const files = readdirSync(arg).filter((f) => MAP_RE.test(f)).sort();
       if (files.length === 0) throw new Error(`folder '${arg}' holds no map (.mrc, .map, .ccp4, optionally .gz)`);
       for (const f of files) addPath(join(arg, f), join(arg, f));
+    } else if (!MAP_RE.test(arg) && !statSync(arg).isFile()) {
+      // a FIFO would block the read (and the process with it), a device would never end
+      throw new Error(`batch input '${arg}' is not a regular file (a device, pipe or socket cannot be read as a manifest or *_model.star)`);
     } else if (/_model\.star$/i.test(arg) || /\.star$/i.test(arg)) {
       items.push(...(await classItems(resolve(arg))));
     } else if (MAP_RE.test(arg)) {

@@ -58,14 +58,16 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
  * - maps (`.mrc`) the new run wrote again must hold the same voxels (labels aside);
  * - the earlier log `log_<stem>.txt` is kept as `log_<stem>.<earlier key>.txt`; the new run's log,
  *   ChimeraX script and plots describe the new run.
- * Nothing in `dir` is changed.
+ * Nothing in `dir` is changed. Entries in `leave` (what occupy batch did not write there) are not
+ * taken: they are not outputs, and the folder's replacement keeps them where they are.
  * @param previous the record of `dir` (its keys are carried over)
+ * @param leave names of entries of `dir` to leave alone
  * @returns the keys of the earlier runs whose outputs the folder keeps
  * @throws Error naming the map that would change and the two ways out (`--force`, a new `-d`)
  */
-export async function mergeEarlierOutputs(dir: string, staging: string, previous: BatchRecord): Promise<string[]> {
+export async function mergeEarlierOutputs(dir: string, staging: string, previous: BatchRecord, leave: ReadonlySet<string> = new Set()): Promise<string[]> {
   const fresh = new Set(await readdir(staging));
-  const earlier = (await readdir(dir)).filter((f) => f !== MARKER_FILE && f !== RECORD_FILE);
+  const earlier = (await readdir(dir)).filter((f) => f !== MARKER_FILE && f !== RECORD_FILE && !leave.has(f));
   const tag = (previous.key ?? 'earlier').slice(0, 8);
   for (const f of earlier) {
     const old = join(dir, f);

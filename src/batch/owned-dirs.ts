@@ -3,6 +3,7 @@
  * written by this tool; nothing without the marker, nothing reached through a symbolic link and
  * nothing outside the folder it is looked up in is ever removed.
  */
+import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import { lstat, mkdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,35 @@ export async function isOwnedDir(path: string): Promise<boolean> {
     if (!m.isFile()) return false;
     const marker = JSON.parse(await readFile(join(path, MARKER_FILE), 'utf8')) as Partial<Marker>;
     return marker.tool === 'occupy-ts batch';
+  } catch {
+    return false;
+  }
+}
+
+/** {@link isOwnedDir}, synchronously (for signal handlers). */
+export function isOwnedDirSync(path: string): boolean {
+  try {
+    const st = lstatSync(path);
+    if (!st.isDirectory() || st.isSymbolicLink()) return false;
+    if (!lstatSync(join(path, MARKER_FILE)).isFile()) return false;
+    const marker = JSON.parse(readFileSync(join(path, MARKER_FILE), 'utf8')) as Partial<Marker>;
+    return marker.tool === 'occupy-ts batch';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * {@link removeOwnedDir}, synchronously (for signal handlers); never throws.
+ * @returns whether it was removed
+ */
+export function removeOwnedDirSync(parent: string, name: string): boolean {
+  if (!isPlainName(name)) return false;
+  const path = join(parent, name);
+  if (!isOwnedDirSync(path)) return false;
+  try {
+    rmSync(path, { recursive: true, force: true });
+    return true;
   } catch {
     return false;
   }

@@ -4,6 +4,7 @@
  * taken for "already complete".
  */
 import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { hashFile } from '../core/run-record.js';
 import type { BatchItem } from './inputs.js';
 import { DEFAULT_LOWPASS_MASK, DEFAULT_MAX_BOX, DEFAULT_MIN_VIS_SCALE, DEFAULT_SCALE_LIMIT } from '../occupancy/options.js';
@@ -61,11 +62,13 @@ export function canonicalJson(v: unknown): string {
 /**
  * The digest of an item's input: the SHA-256 of a local file's bytes, or `emdb:<ID>` for an EMDB
  * entry (archive entries do not change under their ID).
- * @returns undefined when the file cannot be read (the run's record will say why)
+ * @returns undefined when the file cannot be read or is not a regular file (a FIFO would block the
+ *   open, a device would never end; the run's record will say why)
  */
 export async function inputDigest(item: BatchItem): Promise<string | undefined> {
   if (item.source.startsWith('emdb:')) return item.source;
   try {
+    if (!(await stat(item.source)).isFile()) return undefined;
     return (await hashFile(item.source)).sha256;
   } catch {
     return undefined;

@@ -2,6 +2,7 @@
  * Run a batch: every map in turn or on worker threads, skipping finished maps, with one JSONL
  * record per map.
  */
+import { readFileSync, rmdirSync } from 'node:fs';
 import { lstat, mkdir, readdir, rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -10,10 +11,11 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BatchItem } from './inputs.js';
 import type { BatchRecord } from './record.js';
-import { createRunStaging, finishedRecord, runItem, runStagingDir, STAGING_DIR, type BatchMethodOptions } from './run-item.js';
+import { createRunStaging, finishedRecord, inputIdentities, restoreParkedFoldersSync, runItem, runStagingDir, STAGING_DIR, type BatchMethodOptions } from './run-item.js';
 import type { WorkerTask } from './worker.js';
 import { claimItem, cleanLockDir } from './claims.js';
-import { removeOwnedDir } from './owned-dirs.js';
+import { removeOwnedDir, removeOwnedDirSync } from './owned-dirs.js';
+import { onSignalCleanup } from '../core/signal-cleanup.js';
 import { appendRecord, readResultsFiles, skippedLineMessage } from './results-file.js';
 import { inputDigest, runKey } from './run-key.js';
 
@@ -107,6 +109,27 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
   await cleanLockDir(outRoot);
   const stagingRoot = runStagingDir(outRoot);
   await createRunStaging(outRoot, stagingRoot);
+  const workers = new Set<ChildProcess>();
+  // stopped by SIGINT/SIGTERM/SIGHUP (the CLI's installSignalCleanup): stop the workers, then remove
+  // this run's staging folder (its locks are removed by their claims)
+  const unregister = onSignalCleanup(() => {
+    killWorkersSync(workers);
+    removeRunStagingSync(outRoot, stagingRoot);
+  });
+  try {
+    return await runClaimed(items, options, run, stagingRoot, workers);
+  } finally {
+    unregister();
+    killWorkersSync(workers);
+    restoreParkedFoldersSync(outRoot, stagingRoot);
+    await removeOwnedDir(dirname(stagingRoot), basename(stagingRoot)).catch(() => undefined);
+    await rmdir(join(outRoot, STAGING_DIR)).catch(() => undefined); // only when no other run uses it
+  }
+}
+
+/** The body of {@link runBatch}, once its staging folder exists: claim, compute and record every map. */
+async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: BatchRunOptions, stagingRoot: string, workers: Set<ChildProcess>): Promise<BatchRunResult> {
+  const { outRoot } = run;
   const mine = shardItems(items, run.shard);
   const shardLabel = run.shard ? `${run.shard.index}/${run.shard.count}` : undefined;
   const resultsPath = join(outRoot, resultsFileName(run.shard));
@@ -137,6 +160,11 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
     return finishedRecord(outRoot, item, keys.get(item.id));
   };
 
+  // inputs of this run inside a map folder are kept when that folder is replaced
+  const protectIds = await inputIdentities(items.map((it) => it.source));
+  // a fatal error (e.g. the results file cannot be written) stops every lane and worker
+  let stopping = false;
+
   // finished and recorded before this run: no claim needed
   const todo: BatchItem[] = [];
   for (const item of mine) {
@@ -162,6 +190,7 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
         return;
       }
       const rec = await compute(item);
+      if (stopping) return; // the run failed meanwhile: a killed worker's map is not a result
       await appendRecord(resultsPath, rec);
       records.set(rec.id, rec);
       if (rec.status === 'ok') done++;
@@ -174,20 +203,27 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
 
   const jobs = Math.max(1, Math.min(run.jobs ?? 1, todo.length));
   if (jobs <= 1) {
-    for (const item of todo) await process1(item, (it) => runItem(outRoot, it, options, { shard: shardLabel, stagingRoot, force: run.force }));
+    for (const item of todo) await process1(item, (it) => runItem(outRoot, it, options, { shard: shardLabel, stagingRoot, force: run.force, protectIds }));
   } else {
     const queue = [...todo];
+    let fatal: { error: unknown } | undefined;
+    const spawnWorker = () => {
+      const w = startWorker();
+      workers.add(w);
+      w.once('exit', () => workers.delete(w));
+      return w;
+    };
     await Promise.all(
       Array.from({ length: jobs }, async () => {
-        let worker = startWorker();
+        let worker = spawnWorker();
         // each estimate may use a second thread only while the processes leave a core for it
         const taskOptions = { ...options, threads: 2 * jobs <= cpus().length };
         const compute = (item: BatchItem) =>
           new Promise<BatchRecord>((res) => {
-            const task: WorkerTask = { outRoot, item, options: taskOptions, shard: shardLabel, stagingRoot, force: run.force };
+            const task: WorkerTask = { outRoot, item, options: taskOptions, shard: shardLabel, stagingRoot, force: run.force, protectIds };
             const onExit = (code: number | null, signal: string | null) => {
               worker.off('message', onMessage);
-              worker = startWorker(); // a crashed worker fails its map, not the batch
+              if (!stopping) worker = spawnWorker(); // a crashed worker fails its map, not the batch
               res({ id: item.id, map: item.given, status: 'error', message: `batch worker exited (${signal ?? `code ${code}`}) while processing this map`, settings: {}, warnings: [], seconds: 0, finishedAt: new Date().toISOString(), ...(shardLabel ? { shard: shardLabel } : {}) });
             };
             const onMessage = (m: unknown) => {
@@ -199,15 +235,20 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
             worker.send(task);
           });
         try {
-          for (let item = queue.shift(); item; item = queue.shift()) await process1(item, compute);
+          for (let item = queue.shift(); item && !stopping; item = queue.shift()) await process1(item, compute);
+        } catch (error) {
+          if (!stopping) {
+            stopping = true;
+            fatal = { error };
+            for (const w of workers) w.kill('SIGKILL');
+          }
         } finally {
           if (worker.connected) worker.disconnect();
         }
       }),
     );
+    if (fatal) throw fatal.error;
   }
-  await removeOwnedDir(dirname(stagingRoot), basename(stagingRoot));
-  await rmdir(join(outRoot, STAGING_DIR)).catch(() => undefined); // only when no other run uses it
   const sorted = [...records.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { records: sorted, done, failed, skipped, busy, resultsPath };
 }
@@ -234,7 +275,57 @@ async function removeStaleStaging(outRoot: string): Promise<void> {
   const host = hostname();
   for (const name of await readdir(dir)) {
     const m = /^(.*)-(\d+)$/.exec(name);
-    if (m && m[1] === host && Number(m[2]) !== process.pid && !alive(Number(m[2]))) await removeOwnedDir(dir, name);
+    if (m && m[1] === host && Number(m[2]) !== process.pid && !alive(Number(m[2]))) {
+      restoreParkedFoldersSync(outRoot, join(dir, name)); // a map folder whose replacement was cut short
+      await removeOwnedDir(dir, name);
+    }
   }
   await rmdir(dir).catch(() => undefined);
+}
+
+/**
+ * Stop worker processes at once (SIGKILL) and wait, briefly and synchronously, until they are gone,
+ * so that none writes into the staging folder after it is removed. For signal handlers and clean-up.
+ */
+function killWorkersSync(workers: Set<ChildProcess>): void {
+  const pids: number[] = [];
+  for (const w of workers) {
+    if (w.exitCode !== null || w.signalCode !== null || w.pid === undefined) continue;
+    try {
+      w.kill('SIGKILL');
+      pids.push(w.pid);
+    } catch {
+      // gone already
+    }
+  }
+  const deadline = Date.now() + 2000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (pids.length > 0 && Date.now() < deadline) {
+    // a killed child is a zombie ("Z") until reaped: that counts as gone
+    const running = pids.filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+      } catch {
+        return false;
+      }
+    });
+    if (running.length === 0) break;
+    Atomics.wait(pause, 0, 0, 10);
+  }
+}
+
+/**
+ * Remove this run's staging folder synchronously (signal handlers): first put back any map folder
+ * whose replacement was cut short, then the folder itself (only with this tool's marker), and
+ * `.staging` when no other run uses it.
+ */
+function removeRunStagingSync(outRoot: string, stagingRoot: string): void {
+  restoreParkedFoldersSync(outRoot, stagingRoot);
+  removeOwnedDirSync(dirname(stagingRoot), basename(stagingRoot));
+  try {
+    rmdirSync(join(outRoot, STAGING_DIR));
+  } catch {
+    // not empty (another run) or gone
+  }
 }

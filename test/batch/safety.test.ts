@@ -24,28 +24,9 @@ import { MARKER_FILE } from '../../src/batch/owned-dirs.js';
 import { runBatch } from '../../src/batch/runner.js';
 import { checkSlurmOptions, slurmScript } from '../../src/batch/slurm.js';
 import { loadFft } from '../../src/math/fft.js';
-import { NODE_ARGS } from '../helpers/cli.js';
+import { occupy } from '../helpers/occupy-child.js';
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
 
-/** Outcome of a CLI child process. */
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run `occupy <args>` from source as a child process; never rejects. */
-function occupy(args: string[], cwd = PROJECT_ROOT): Promise<Run> & { child: ReturnType<typeof spawn> } {
-  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const p = new Promise<Run>((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr }))) as Promise<Run> & { child: typeof child };
-  p.child = child;
-  return p;
-}
 
 /** A small deterministic test map (32³ by default) as MRC bytes. */
 function mapBytes(seed: number, n = 32): Uint8Array {

@@ -3,7 +3,8 @@
  * job array; `occupy batch collect OUT`: one results table and report.
  */
 import { Command } from 'commander';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
+import { withOutputSet } from '../../core/output-set.js';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkSlurmOptions, checkSlurmCombination, CPUS_PER_TASK_MAX, slurmScript, submitSlurm } from '../../batch/slurm.js';
@@ -117,7 +118,11 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
     await mkdir(join(outRoot, 'slurm-logs'), { recursive: true });
     const scriptPath = join(outRoot, 'occupy_batch.sbatch');
     const script = slurmScript({ tasks, partition: o.partition, time: o.time, mem: o.mem, account: o.account, qos: o.qos, cpusPerTask: o.cpusPerTask, gres: o.gres, sbatchArgs: o.sbatchArg, logDir: join(outRoot, 'slurm-logs'), workDir: process.cwd(), command: taskCommand(rawArgs) });
-    await writeFile(scriptPath, script, { mode: 0o755 });
+    // through an output set: complete or absent (a full disk leaves no short script), and never
+    // over an input (a script name that is a link to a map or manifest of this run is refused)
+    const protect = [...items.map((it) => it.source).filter((p) => !p.startsWith('emdb:')), ...inputs.map((a) => resolve(a))];
+    await withOutputSet({ protect }, (set) => set.writeBytes(scriptPath, script));
+    await chmod(scriptPath, 0o755).catch(() => undefined);
     const lines = [`Wrote ${scriptPath}: ${items.length} maps in ${tasks} array tasks.`];
     let jobId: string | undefined;
     if (o.submit) {

@@ -1,0 +1,266 @@
+/**
+ * `occupy batch` fixes of the tester's findings: `--force` keeps what batch did not write (and the
+ * run's inputs) in a map folder; the sbatch script never replaces an input; a signal or a fatal
+ * error removes the run's staging folder and locks; a FIFO is refused at once; `collect` writes its
+ * two files as one set; failure messages name final paths, not the staging folder. Synthetic maps
+ * only. The disk-full cases mount a small tmpfs and are skipped when that is not possible (not root).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeMrc } from '../../src/io/mrc/index.js';
+import { occupancyPhantom } from '../../src/synthetic/phantom.js';
+import { resolveBatchInputs } from '../../src/batch/inputs.js';
+import { parseRecords, type BatchRecord } from '../../src/batch/record.js';
+import { LOCK_DIR } from '../../src/batch/claims.js';
+import { runBatch } from '../../src/batch/runner.js';
+import { loadFft } from '../../src/math/fft.js';
+import { occupy, type Run } from '../helpers/occupy-child.js';
+import { PROJECT_ROOT } from '../helpers/shared-data.js';
+
+
+/** {@link occupy} killed (SIGKILL) after `ms`: then code -1 and stderr `timeout`. */
+async function occupyWithin(args: string[], cwd: string, ms: number): Promise<Run> {
+  const p = occupy(args, cwd);
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), ms);
+  const r = await p;
+  clearTimeout(timer);
+  return r.signal === 'SIGKILL' ? { ...r, code: -1, stderr: `timeout; ${r.stderr}` } : r;
+}
+
+/** A small deterministic test map (n³) as MRC bytes. */
+function mapBytes(seed: number, n = 32): Uint8Array {
+  const c = n / 2;
+  const { map } = occupancyPhantom({ shape: [n, n, n], voxelSizeA: 2, resolutionA: 6, snr: 5, seed, domains: [{ centreVoxel: [c - 5, c, c], radiusA: 9, occupancy: 1 }, { centreVoxel: [c + 6, c, c], radiusA: 8, occupancy: 0.5 }] });
+  return encodeMrc(map);
+}
+
+/** Records of `results.jsonl` in `out`. */
+function records(out: string): BatchRecord[] {
+  return parseRecords(readFileSync(join(out, 'results.jsonl'), 'utf8'));
+}
+
+/** Mount a tmpfs of `size` at `dir` (root only); false when that is not possible. */
+function mountTmpfs(dir: string, size: string): boolean {
+  if (process.getuid?.() !== 0) return false;
+  mkdirSync(dir, { recursive: true });
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function umount(dir: string): void {
+  try {
+    execFileSync('umount', [dir], { stdio: 'ignore' });
+  } catch {
+    // not mounted
+  }
+}
+
+/** Fill a tmpfs until it is full. */
+function fill(dir: string): void {
+  const chunk = Buffer.alloc(4096, 1);
+  for (let i = 0; ; i++) {
+    try {
+      writeFileSync(join(dir, `fill${i}`), chunk);
+    } catch {
+      return;
+    }
+  }
+}
+
+describe('occupy batch fixes', () => {
+  let work: string;
+  const mounts: string[] = [];
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'occupy-batch-fixes-'));
+    await loadFft();
+  });
+  after(() => {
+    for (const m of mounts) umount(m);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('--force keeps files batch did not write in a map folder, and an input of the run there', async () => {
+    const dir = join(work, 'force');
+    mkdirSync(dir);
+    const map = join(dir, 'map.mrc');
+    writeFileSync(map, mapBytes(1));
+    const out = join(dir, 'B');
+    const [item] = await resolveBatchInputs([map]);
+    assert.equal((await runBatch([item], { seed: 1 }, { outRoot: out })).done, 1);
+    const userMap = join(out, item.id, 'user_map.mrc');
+    const userMapBytes = mapBytes(2);
+    writeFileSync(userMap, userMapBytes);
+    writeFileSync(join(out, item.id, 'user_notes.txt'), 'note\n');
+    const items = await resolveBatchInputs([map, userMap]);
+    const r = await runBatch(items, { seed: 1 }, { outRoot: out, force: true });
+    assert.equal(r.failed, 0, JSON.stringify(r.records.map((x) => x.message)));
+    assert.equal(r.done, 2);
+    assert.deepEqual(readFileSync(userMap), Buffer.from(userMapBytes));
+    assert.equal(readFileSync(join(out, item.id, 'user_notes.txt'), 'utf8'), 'note\n');
+    // the new record lists only batch's own files; a second --force and a rerun with other settings keep them too
+    const rec = JSON.parse(readFileSync(join(out, item.id, 'record.json'), 'utf8')) as BatchRecord;
+    assert.ok(!rec.files?.some((f) => /user_/.test(f)), JSON.stringify(rec.files));
+    await runBatch([item], { seed: 1, modifications: [{ kind: 'amplify', gamma: 2 }] }, { outRoot: out });
+    await runBatch([item], { seed: 1 }, { outRoot: out, force: true });
+    assert.deepEqual(readFileSync(userMap), Buffer.from(userMapBytes));
+    assert.equal(readFileSync(join(out, item.id, 'user_notes.txt'), 'utf8'), 'note\n');
+    assert.ok(!existsSync(join(out, '.staging')));
+    // a user file with the name of an output of the new run (not one of the folder's recorded
+    // outputs): the map fails in one line, the folder is unchanged
+    const clash = join(out, item.id, `ampl_2.0_${item.id}.mrc`);
+    writeFileSync(clash, 'mine');
+    const before = readdirSync(join(out, item.id)).sort();
+    const r3 = await runBatch([item], { seed: 1, modifications: [{ kind: 'amplify', gamma: 2 }] }, { outRoot: out, force: true });
+    assert.equal(r3.failed, 1);
+    assert.match(r3.records[0].message ?? '', /ampl_2\.0_.*' was not written by occupy batch and this run writes a file of that name/);
+    assert.equal(readFileSync(clash, 'utf8'), 'mine');
+    assert.deepEqual(readdirSync(join(out, item.id)).sort(), before);
+    assert.ok(!existsSync(join(out, '.staging')));
+  });
+
+  it('--slurm refuses an sbatch script name that is a link to an input map (one line, the map untouched)', async () => {
+    const dir = join(work, 'slurmlink');
+    mkdirSync(join(dir, 'SB'), { recursive: true });
+    const victim = join(dir, 'victim.mrc');
+    const bytes = mapBytes(3);
+    writeFileSync(victim, bytes);
+    symlinkSync('../victim.mrc', join(dir, 'SB', 'occupy_batch.sbatch'));
+    const r = await occupy(['batch', 'victim.mrc', '-d', 'SB', '--slurm'], dir);
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^occupy: error: refusing to overwrite input '.*victim\.mrc'/);
+    assert.deepEqual(readFileSync(victim), Buffer.from(bytes));
+    assert.ok(lstatSync(join(dir, 'SB', 'occupy_batch.sbatch')).isSymbolicLink());
+    assert.deepEqual(readdirSync(join(dir, 'SB')).filter((f) => f.endsWith('.tmp')), []);
+  });
+
+  for (const [signal, jobs, code] of [['SIGTERM', 1, 143], ['SIGINT', 2, 130]] as const) {
+    it(`${signal} during a run (--jobs ${jobs}) removes the run's staging folder and locks; exit ${code}`, async () => {
+      const dir = join(work, `signal-${jobs}`);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'a.mrc'), mapBytes(4, 64));
+      writeFileSync(join(dir, 'b.mrc'), mapBytes(5, 64));
+      const out = join(dir, 'out');
+      // another run's lock and staging folder (a live process: this test's) must stay
+      mkdirSync(join(out, LOCK_DIR), { recursive: true });
+      const other = join(out, '.staging', `${hostname()}-${process.pid}`);
+      mkdirSync(other, { recursive: true });
+      writeFileSync(join(other, '.occupy-batch'), JSON.stringify({ tool: 'occupy-ts batch', kind: 'run', host: hostname(), pid: process.pid }) + '\n');
+      const otherLock = join(out, LOCK_DIR, 'zzz-other.lock');
+      writeFileSync(otherLock, JSON.stringify({ host: hostname(), pid: process.pid, nonce: 'x' }) + '\n');
+      const p = occupy(['batch', 'a.mrc', 'b.mrc', '-d', 'out', '--jobs', String(jobs), '-q'], dir);
+      const mine = join(out, '.staging', `${hostname()}-${p.child.pid}`);
+      // wait until a map is being computed (its staging folder and lock exist), then stop the run
+      const t0 = Date.now();
+      while (Date.now() - t0 < 30000) {
+        const busy = existsSync(mine) && readdirSync(mine).some((f) => f.startsWith('a-') || f.startsWith('b-'));
+        const locked = readdirSync(join(out, LOCK_DIR)).some((f) => f !== 'zzz-other.lock' && f.endsWith('.lock'));
+        if (busy && locked) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      p.child.kill(signal);
+      const r = await p;
+      assert.equal(r.code, code, r.stderr);
+      assert.match(r.stderr, new RegExp(`interrupted by ${signal}`));
+      await new Promise((res) => setTimeout(res, 300)); // any worker would be gone by now
+      assert.ok(!existsSync(mine), `left ${mine}`);
+      assert.deepEqual(readdirSync(join(out, LOCK_DIR)).sort(), ['zzz-other.lock']);
+      assert.ok(existsSync(join(other, '.occupy-batch')));
+    });
+  }
+
+  it('a fatal error (the results file cannot be written) removes the run staging folder, also with workers', async () => {
+    for (const jobs of [1, 2]) {
+      const dir = join(work, `fatal-${jobs}`);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'a.mrc'), mapBytes(6));
+      writeFileSync(join(dir, 'b.mrc'), mapBytes(7));
+      const out = join(dir, 'out');
+      mkdirSync(join(out, 'results.jsonl'), { recursive: true }); // appending fails
+      const r = await occupy(['batch', 'a.mrc', 'b.mrc', '-d', 'out', '--jobs', String(jobs), '-q'], dir);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^occupy: error: cannot append to '.*results\.jsonl'/);
+      assert.ok(!existsSync(join(out, '.staging')), `--jobs ${jobs}: ${readdirSync(out).join(' ')}`);
+      assert.deepEqual(readdirSync(join(out, LOCK_DIR)), []);
+    }
+  });
+
+  it('a FIFO is refused at once: an error record for a FIFO map (exit 3), one line for a FIFO manifest', async () => {
+    const dir = join(work, 'fifo');
+    mkdirSync(dir);
+    execFileSync('mkfifo', [join(dir, 'fifo.mrc'), join(dir, 'list.txt')]);
+    writeFileSync(join(dir, 'good.mrc'), mapBytes(8));
+    const t0 = Date.now();
+    const r = await occupyWithin(['batch', 'fifo.mrc', 'good.mrc', '-d', 'bo', '-q'], dir, 20000);
+    assert.equal(r.code, 3, r.stderr);
+    assert.ok(Date.now() - t0 < 20000);
+    const recs = records(join(dir, 'bo'));
+    const bad = recs.find((x) => x.map === 'fifo.mrc');
+    assert.equal(bad?.status, 'error');
+    assert.match(bad?.message ?? '', /^cannot read map 'fifo\.mrc': not a regular file/);
+    assert.equal(recs.find((x) => x.map === 'good.mrc')?.status, 'ok');
+    const m = await occupyWithin(['batch', 'list.txt', '-d', 'bo2'], dir, 20000);
+    assert.equal(m.code, 1, m.stderr);
+    assert.deepEqual(m.stderr.trim().split('\n'), ["occupy: error: batch input 'list.txt' is not a regular file (a device, pipe or socket cannot be read as a manifest or *_model.star)"]);
+  });
+
+  it('collect writes results.csv and report.html as one set: neither when one cannot be written', async () => {
+    const dir = join(work, 'collect');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.mrc'), mapBytes(9));
+    const out = join(dir, 'out');
+    const [item] = await resolveBatchInputs([join(dir, 'a.mrc')]);
+    await runBatch([item], {}, { outRoot: out });
+    mkdirSync(join(out, 'report.html')); // the report cannot be written
+    const r = await occupy(['batch', 'collect', out]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /report\.html/);
+    assert.ok(!existsSync(join(out, 'results.csv')), 'results.csv written without report.html');
+    assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.tmp')), []);
+  });
+
+  it('disk full (tmpfs): a map failure names its final folder, not the staging folder; no short sbatch script; collect leaves neither file', async (t) => {
+    const mnt = join(work, 'tmpfs');
+    if (!mountTmpfs(mnt, '96k')) {
+      t.skip('needs root to mount a tmpfs');
+      return;
+    }
+    mounts.push(mnt);
+    const map = join(work, 'full.mrc');
+    writeFileSync(map, mapBytes(10));
+    const out = join(mnt, 'b');
+    const [item] = await resolveBatchInputs([map]);
+    const r = await runBatch([item], {}, { outRoot: out });
+    assert.equal(r.failed, 1);
+    const message = r.records[0].message ?? '';
+    assert.match(message, new RegExp(`^cannot write '${out}/${item.id}/[^/]+_${item.id}\\.mrc': no space left on device$`));
+    assert.doesNotMatch(message, /\.staging/);
+    assert.ok(!existsSync(join(out, '.staging')));
+
+    // results.jsonl of a finished map, then a full disk: collect writes neither file
+    umount(mnt);
+    assert.ok(mountTmpfs(mnt, '16k'));
+    mkdirSync(join(mnt, 'c'));
+    writeFileSync(join(mnt, 'c', 'results.jsonl'), readFileSync(join(work, 'collect', 'out', 'results.jsonl')));
+    const c = await occupy(['batch', 'collect', join(mnt, 'c')]);
+    assert.equal(c.code, 1, c.stderr);
+    assert.match(c.stderr, /no space left on device/);
+    assert.deepEqual(readdirSync(join(mnt, 'c')), ['results.jsonl']);
+
+    // the sbatch script on a full disk: one line, nothing under its name
+    mkdirSync(join(mnt, 's', 'slurm-logs'), { recursive: true });
+    fill(mnt);
+    const s = await occupy(['batch', map, '-d', join(mnt, 's'), '--slurm']);
+    assert.equal(s.code, 1, s.stderr);
+    assert.deepEqual(s.stderr.trim().split('\n'), [`occupy: error: cannot write '${join(mnt, 's', 'occupy_batch.sbatch')}': no space left on device`]);
+    assert.deepEqual(readdirSync(join(mnt, 's')), ['slurm-logs']);
+  });
+});

@@ -17,6 +17,7 @@ import * as gui from './commands/gui.js';
 import * as check from './commands/check.js';
 import { loadFft } from '../math/fft.js';
 import { installSignalCleanup } from '../core/signal-cleanup.js';
+import { checkOutputFolder } from '../core/output-folder.js';
 import { OCCUPY_VERSION } from '../jobs/estimate-job.js';
 import { EXIT, UsageError } from '../core/exit-codes.js';
 import { helpAll, optionTermWithAliases } from './help.js';
@@ -107,6 +108,35 @@ export function userTerms(message: string): string {
   return message.replace(/(?<![\w.])(-?\d+\.\d{7,})(?![\w.])/g, (m) => String(Number(Number(m).toPrecision(6))));
 }
 
+/** Node's raw errno text at the end of a message: `ENOENT: no such file or directory, mkdir '/x'`. */
+const ERRNO_TAIL = /(?:^|: )E[A-Z0-9]+: ([^,]+), (\w+) '([^']*)'(?: -> '[^']*')?$/;
+
+/**
+ * A message that ends in Node's raw errno text, in the user's terms (a safety net for a site that
+ * passes a file-system error through unworded): the errno code and system call are dropped, and
+ * a failed `mkdir` is explained by its true cause (a recursive `mkdir` on a read-only file system
+ * reports ENOENT, and EEXIST when a file is in the way: see `src/core/output-folder.ts`).
+ * `cannot write '/ro/new/x.mrc': ENOENT: no such file or directory, mkdir '/ro/new'` →
+ * `cannot write '/ro/new/x.mrc': cannot create output folder '/ro/new': read-only file system`.
+ * @returns the message unchanged when it holds no raw errno text
+ */
+export async function withoutErrnoText(message: string): Promise<string> {
+  const m = ERRNO_TAIL.exec(message);
+  if (!m) return message;
+  const [, description, syscall, path] = m;
+  const prefix = message.slice(0, m.index);
+  const lead = prefix ? `${prefix}: ` : '';
+  if (syscall === 'mkdir') {
+    try {
+      await checkOutputFolder(path);
+    } catch (err) {
+      return `${lead}${(err as Error).message}`;
+    }
+  }
+  const named = prefix.includes(`'${path}'`) ? description : `'${path}': ${description}`;
+  return `${lead}${named}`;
+}
+
 /** stdout closed by its reader (`occupy --help | head`): stop quietly with 0; other errors are thrown. */
 function onStdoutError(err: NodeJS.ErrnoException): void {
   if (err.code === 'EPIPE') process.exit(EXIT.ok);
@@ -141,7 +171,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const e = err as Error;
-    process.stderr.write(`occupy: error: ${userTerms((e?.message ?? String(err)).split('\n')[0])}\n`);
+    process.stderr.write(`occupy: error: ${userTerms(await withoutErrnoText((e?.message ?? String(err)).split('\n')[0]))}\n`);
     if (verbose && e?.stack) process.stderr.write(e.stack + '\n');
     return err instanceof UsageError ? EXIT.usage : EXIT.failed;
   }

@@ -9,10 +9,11 @@
  * so no output path, however spelt, can replace an input.
  */
 import { randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { link, lstat, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileIdentity, sameIdentity } from './file-identity.js';
+import { makeOutputFolder } from './output-folder.js';
 
 /** Largest single `write` call (Node's fs rejects lengths over 2³¹ − 1 bytes). */
 const MAX_WRITE_BYTES = 1 << 30;
@@ -218,10 +219,11 @@ export class OutputSet {
     this.finals.add(final);
     const temp = tempNameFor(final);
     try {
-      await mkdir(dirname(final), { recursive: true });
+      // made one level at a time, so a read-only file system or a file in the way is said as such
+      await makeOutputFolder(dirname(final));
     } catch (err) {
       this.finals.delete(final);
-      throw writeError(path, err);
+      throw new Error(`cannot write '${path}': ${(err as Error).message}`, { cause: err });
     }
     let fh: FileHandle | undefined;
     track(temp);

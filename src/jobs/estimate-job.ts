@@ -3,7 +3,6 @@
  * the log and the ChimeraX script.
  * @see shared/spec/occupy-algorithm.md §11
  */
-import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
@@ -20,6 +19,7 @@ import { formatLog, summarise, type EstimateSummary } from '../occupancy/summary
 import { modifiedMapName, modifyMap, type ModificationRequest } from '../occupancy/modify.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { OutputSet } from '../core/output-set.js';
+import { checkOutputFolder, makeOutputFolder } from '../core/output-folder.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { completeDiagnosis, diagnoseMap, findingJson, findingLine, type Finding, type MapDiagnosis } from '../diagnostics/index.js';
 import { solventModelSelfCheck } from '../occupancy/solvent-model.js';
@@ -161,6 +161,8 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
   // Every output is staged and appears only when the whole set is complete (none on failure).
   const outputs = new OutputSet({ protect, inputLabel: 'input map' });
   for (const name of [...Object.values(names), ...modifiedNames]) if (name !== names.chimeraxSilent || opts.chimeraxSilent) await outputs.check(join(outDir, name));
+  // a folder that cannot be made (a file in the way, a read-only file system) is refused now, not after the estimate
+  await checkOutputFolder(outDir);
   try {
     const done = await estimateAndWrite(opts, { outDir, stem, names, modifications, modifiedNames, protect, outputs, t0 });
     await outputs.commit();
@@ -232,7 +234,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const findings: Finding[] = diagnosis?.findings ?? [];
 
   timer.phase('write', 0.9);
-  await mkdir(outDir, { recursive: true });
+  await makeOutputFolder(outDir);
   const template = processingTemplate(input.header, result);
   const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
   const { sha256, bytes } = await inputHash;

@@ -3,11 +3,15 @@
  * print the recovered mean scale per domain next to the truth.
  */
 import { Command } from 'commander';
-import { mkdir } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeMrc } from '../../io/mrc/index.js';
 import { demoPhantom } from '../../synthetic/phantom.js';
 import { estimateFromFile } from '../../jobs/estimate-job.js';
+import { makeOutputFolder } from '../../core/output-folder.js';
+import { onSignalCleanup } from '../../core/signal-cleanup.js';
+import type { EstimateSummary } from '../../occupancy/summary.js';
+import type { EstimateResult } from '../../occupancy/estimate.js';
 import { Reporter } from '../reporter.js';
 import { OptionRangeError, SEED_MAX, seedOption } from '../options.js';
 import { verbosityOf, formatSummary } from './estimate.js';
@@ -47,17 +51,44 @@ export async function run(o: DemoOptions): Promise<DomainResult[]> {
   if (!(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= SEED_MAX)) throw new OptionRangeError(`--seed must be an integer in 0..${SEED_MAX}, got ${o.seed}`);
   const reporter = new Reporter(verbosityOf(o));
   const dir = resolve(o.outputDir);
-  await mkdir(dir, { recursive: true });
+  await makeOutputFolder(o.outputDir);
   reporter.info(`Generating a synthetic 96³ map (1.2 Å voxels, 4 domains at occupancy 1.0 / 0.75 / 0.5 / 0.25, 4 Å, SNR 4) in ${dir}`);
   const { phantom, occupancies } = demoPhantom(o.seed);
   const mapPath = join(dir, 'demo_map.mrc');
-  await writeMrc(mapPath, phantom.map, { labels: ['occupy-ts demo phantom: domains at occupancy 1.0/0.75/0.5/0.25'] });
-  const { summary: s, result } = await estimateFromFile({
-    inputPath: mapPath,
-    mode: 'occ',
-    outputDir: dir,
-    onProgress: (p, f) => reporter.progress(p, f),
-  });
+  // demo_map.mrc is the estimate's input, so it is in place before the estimate starts; it is one
+  // of the demo's outputs, so it stays only if the estimate's outputs are committed too: removed
+  // again when the estimate fails (a full disk) or the run is stopped (SIGINT, SIGTERM, SIGHUP)
+  const removeMap = (): void => {
+    try {
+      unlinkSync(mapPath);
+    } catch {
+      // already gone
+    }
+  };
+  const unregister = onSignalCleanup(removeMap);
+  let mapWritten = false;
+  let s: EstimateSummary;
+  let result: EstimateResult;
+  try {
+    await writeMrc(mapPath, phantom.map, { labels: ['occupy-ts demo phantom: domains at occupancy 1.0/0.75/0.5/0.25'] });
+    mapWritten = true;
+    ({ summary: s, result } = await estimateFromFile({
+      inputPath: mapPath,
+      mode: 'occ',
+      outputDir: dir,
+      onProgress: (p, f) => {
+        // 'done' comes right after the estimate's outputs were committed: from then on the set is complete
+        if (p === 'done') unregister();
+        reporter.progress(p, f);
+      },
+    }));
+  } catch (err) {
+    unregister();
+    reporter.abort();
+    if (mapWritten) removeMap();
+    throw err;
+  }
+  unregister();
   for (const w of s.warnings) reporter.warn(w);
   if (!o.json) reporter.info(formatSummary(s));
   const domains: DomainResult[] = occupancies.map((occ, i) => {

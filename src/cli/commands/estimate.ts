@@ -11,10 +11,11 @@ import { ESTIMATE_OPTIONS, checkEstimateOptionsRead, resolveEstimateOptions, typ
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import { addSchemaOptions, schemaValues } from '../options.js';
 import { detectByteOrder, parseMrcHeader, MRC_HEADER_BYTES } from '../../io/mrc/index.js';
-import { open } from 'node:fs/promises';
+import { openMapFile } from '../../io/mrc/layout.js';
 import { createGunzip } from 'node:zlib';
 import { PROGRESS_STYLES, Reporter, type ProgressStyle, type Verbosity } from '../reporter.js';
-import { outputFolderAndStem } from '../../jobs/output-path.js';
+import { isFolderOutput, outputFolderAndStem } from '../../jobs/output-path.js';
+import { checkOutputFolder } from '../../core/output-folder.js';
 import { UsageError } from '../../core/exit-codes.js';
 import { showInChimerax } from '../chimerax-launch.js';
 
@@ -195,6 +196,8 @@ export async function run(o: EstimateCliOptions, positional?: string, typed: obj
   // --lowpass, -r and --lowpass-output finer than Nyquist are refused (header only)
   await checkEstimateResolutions(o.inputMap, { lowpass: o.lowpass, resolution: o.resolution, lowpassOutput: o.lowpassOutput, maxBox: o.maxBox, angpix: o.angpix });
   const fileOptions = toFileOptions(o, o.inputMap, shape);
+  // an output folder that cannot be made is refused before the map is read, named as typed
+  if (o.outputMap) await checkOutputFolder(isFolderOutput(o.outputMap) ? o.outputMap : dirname(o.outputMap));
   let s: EstimateSummary;
   try {
     ({ summary: s } = await estimateFromFile({ ...fileOptions, onProgress: (p, f) => reporter.progress(p, f) }));
@@ -236,18 +239,18 @@ export function invalidatesResult(warning: string): boolean {
 /**
  * The box [nx, ny, nz] of a map file from its header alone (the first 1024 bytes, inflated when
  * the file is gzip-compressed), for checking box-dependent options before reading the map.
- * @returns undefined when the header cannot be read or is not a valid MRC header (the reader then
- *   reports the problem)
+ * The file is opened like the reader opens it ({@link openMapFile}): only a regular file, checked
+ * before it is opened, so a FIFO is refused at once instead of blocking the open for ever.
+ * @returns undefined when the header is not a valid MRC header (the reader then reports the problem)
+ * @throws Error `cannot read map '<path>': no such file | is a directory | permission denied |
+ *   not a regular file (…)` when the file cannot be opened as a map
  */
 export async function peekMapBox(path: string): Promise<[number, number, number] | undefined> {
+  const { fh, head: raw, gzip } = await openMapFile(path);
   let head: Uint8Array;
   try {
-    const fh = await open(path, 'r');
     try {
-      const raw = new Uint8Array(MRC_HEADER_BYTES);
-      const { bytesRead } = await fh.read(raw, 0, raw.length, 0);
-      head = raw.subarray(0, bytesRead);
-      if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) head = await inflateHead(fh.createReadStream({ start: 0, autoClose: false }));
+      head = gzip ? await inflateHead(fh.createReadStream({ start: 0, autoClose: false })) : raw;
     } finally {
       await fh.close();
     }

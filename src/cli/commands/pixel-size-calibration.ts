@@ -2,10 +2,12 @@
  * `occupy pixel-size from-cs | groups | ctf-plot`: pixel-size calibration from refined optics.
  */
 import { Command } from 'commander';
-import { join, dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
+import { withOutputSet } from '../../core/output-set.js';
+import { makeOutputFolder } from '../../core/output-folder.js';
 import type { OpticsGroupFromCs } from '../../pixel-size/index.js';
 import { angpixOption, OptionRangeError, rangeOption } from '../options.js';
-import { outputFile } from '../../jobs/output-path.js';
+import { isFolderOutput, outputFile } from '../../jobs/output-path.js';
 
 const angstrom = (v: number, d = 4) => `${v.toFixed(d)} Å`;
 
@@ -132,7 +134,11 @@ export async function runCtfPlot(o: CtfPlotOptions): Promise<void> {
   const r = ctfComparison({ truePixelA: o.trueAngpix, nominalPixelA: o.nominalAngpix, voltageKv: o.voltage, csMm: o.cs, defocusA: o.defocus, amplitudeContrast: o.amplitudeContrast, refitCs: o.refitCs === true });
   const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import
   const base = outputFile(o.output, 'ctf_pixel_size').replace(/\.(png|svg)$/i, '');
-  const files = await writePlot(join(dirname(base), base.split('/').pop() as string), await renderVegaLite(ctfComparisonSpec(r, `CTF at ${o.trueAngpix} Å/px (true) vs ${o.nominalAngpix} Å/px (nominal)${o.refitCs ? ', Cs refitted' : ''}`)));
+  const rendered = await renderVegaLite(ctfComparisonSpec(r, `CTF at ${o.trueAngpix} Å/px (true) vs ${o.nominalAngpix} Å/px (nominal)${o.refitCs ? ', Cs refitted' : ''}`));
+  // the folder as typed (`-o plots/` or `-o plots/ctf`), named so if it cannot be created
+  await makeOutputFolder(isFolderOutput(o.output) ? o.output : dirname(o.output));
+  // the PNG and the SVG are one output set: both appear, or neither (a full disk, a signal)
+  const files = await withOutputSet({}, (set) => writePlot(base, rendered, set));
   const result = { model: r.model, maxAbsDeltaChi: r.maxAbsDeltaChi, outOfPhase: r.outOfPhase ?? null, backInPhase: r.backInPhase ?? null, crossings: r.crossings, files };
   print(o, result, [
     `Refinement at ${o.nominalAngpix} Å/px models defocus ${r.model.defocusA.toFixed(0)} Å and Cs ${r.model.csMm.toFixed(3)} mm (true: ${o.defocus} Å, ${o.cs} mm).`,

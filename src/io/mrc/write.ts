@@ -250,13 +250,28 @@ export async function writeMrc(path: string, volume: Volume, options: MrcWriteOp
       for (const chunk of fileChunks(parts)) await out.write(chunk);
       return;
     }
-    await pipeline(
-      Readable.from(fileChunks(parts), { objectMode: false }),
-      createGzip(),
-      async (source: AsyncIterable<Buffer>) => {
-        for await (const chunk of source) await out.write(chunk);
-      },
-    );
+    // a failed write (a full disk) makes the pipeline destroy its streams, and it then rejects
+    // with an AbortError ("The operation was aborted") that hides the cause: rethrow the write's
+    // own error, which the output set words in the user's terms (no space left on device)
+    let writeFailure: { error: unknown } | undefined;
+    try {
+      await pipeline(
+        Readable.from(fileChunks(parts), { objectMode: false }),
+        createGzip(),
+        async (source: AsyncIterable<Buffer>) => {
+          for await (const chunk of source) {
+            try {
+              await out.write(chunk);
+            } catch (err) {
+              writeFailure = { error: err };
+              throw err;
+            }
+          }
+        },
+      );
+    } catch (err) {
+      throw writeFailure ? writeFailure.error : err;
+    }
   };
   if (options.outputs) {
     await refuseInputs(path, options.protect ?? [], 'input map');

@@ -85,7 +85,8 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   const rc05 = corrected ? resolutionAtThreshold(corrected, 0.5) : undefined;
   if (corr && corr.randomiseFromShell === null) o.onWarning?.(`the unmasked FSC stays above ${RANDOMISE_BELOW_FSC} up to Nyquist: no phase randomisation, the corrected FSC is the masked one`);
   const arr = (a: ArrayLike<number> | undefined) => (a ? Array.from(a, (v) => (Number.isFinite(v) ? v : null)) : null);
-  const prefix = o.outputPrefix;
+  // one base for the four files (`-o half1.mrc` gives half1.csv … half1.svg, not half1.mrc.csv)
+  const prefix = join(dirname(o.outputPrefix), mapStem(o.outputPrefix));
   const shells = Array.from(curve.fsc, (fsc, k) => ({
     shell: k,
     frequencyPerA: curve.frequencyPerA[k],
@@ -146,7 +147,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
       : fscPlotData(curve, undefined, result.resolutionAt0143A, result.resolutionAt05A);
     const spec = fscPlotSpec(plotData, `FSC: ${mapStem(h1Path)} / ${mapStem(h2Path)}${o.mask ? ' (masked)' : ''}`);
     plotSpec = spec as unknown as Record<string, unknown>;
-    files.push(...(await writePlot(join(dirname(prefix), mapStem(prefix)), await renderVegaLite(spec), outputs)));
+    files.push(...(await writePlot(prefix, await renderVegaLite(spec), outputs)));
   });
   const fmt = (r: number | null) => (r === null ? 'not reached (FSC stays above it up to Nyquist)' : `${r.toFixed(2)} Å`);
   const lines = corr

@@ -40,7 +40,7 @@ export function addFscOptions(cmd: Command): Command {
     .argument('<half2>', 'second half map');
   // the FSC's options come from the option schema (src/resolution/fsc-options.ts)
   return addSchemaOptions(cmd, FSC_OPTIONS)
-    .option('-o, --output <prefix>', 'output prefix: <prefix>.csv, .json, .png, .svg (default fsc_<half1 stem>)')
+    .option('-o, --output <prefix>', 'output prefix: <prefix>.csv, .json, .png, .svg (default fsc_<half1 stem>; a map extension such as .mrc is dropped)')
     .option('--json', 'print the result (curve and resolutions) as one JSON object on stdout')
     .option('-v, --verbose', 'more detail')
     .option('-q, --quiet', 'print nothing but errors (and --json)');

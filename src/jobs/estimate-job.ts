@@ -134,9 +134,9 @@ function voxelToAngstrom(h: MrcHeader, inputVoxelA: Vec3, processingVoxelA: Vec3
   return (v) => [0, 1, 2].map((i) => originA[i] + v[i] * processingVoxelA[i]) as Vec3;
 }
 
-/** Header for maps on the processing box: starts scaled when the box was down-sampled. */
-function processingTemplate(h: MrcHeader, r: EstimateResult): MrcHeader {
-  return r.downsampled ? resampledStartHeader(h, r.inputShape, r.processingShape) : h;
+/** Header for maps on the processing box: voxel (0, 0, 0) kept in place when the box was down-sampled. */
+function processingTemplate(h: MrcHeader, r: EstimateResult, inputVoxelA: Vec3): MrcHeader {
+  return r.downsampled ? resampledStartHeader(h, r.inputShape, r.processingShape, inputVoxelA) : h;
 }
 
 
@@ -235,7 +235,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
 
   timer.phase('write', 0.9);
   await makeOutputFolder(outDir);
-  const template = processingTemplate(input.header, result);
+  const template = processingTemplate(input.header, result, input.voxelSizeA);
   const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
   const { sha256, bytes } = await inputHash;
   const record = makeRunRecord({

@@ -43,9 +43,16 @@ describe('resampled maps keep their origin in Å (permuted axes, non-cubic box)'
 
   it('helper: starts scaled along their own physical axis, not the file column/row/section', () => {
     const h = { mapc: 3, mapr: 1, maps: 2, nxstart: -6, nystart: -12, nzstart: 8, origin: [0, 0, 0] } as unknown as MrcHeader;
-    const r = resampledStartHeader(h, [48, 32, 24], [16, 16, 16]); // factors X 1/3, Y 1/2, Z 2/3
+    const r = resampledStartHeader(h, [48, 32, 24], [16, 16, 16], [1, 1, 1]); // factors X 1/3, Y 1/2, Z 2/3
     assert.deepEqual(startXYZ(r), [-4, 4, -4]);
     assert.deepEqual([r.nxstart, r.nystart, r.nzstart], [-4, -4, 4]); // file order: Z, X, Y
+    // a start that does not scale to a whole one (X -6 × 1/3 = -2 is whole, Y 7 × 1/2 = 3.5 is not):
+    // the exact position is written as the origin (Å) with the starts 0, instead of a start rounded
+    // by up to half a new voxel
+    const half = resampledStartHeader({ ...h, nxstart: 8, nystart: -6, nzstart: 7 } as MrcHeader, [48, 32, 24], [16, 16, 16], [1.5, 2, 2.5]);
+    assert.deepEqual(startXYZ(half), [0, 0, 0]);
+    assert.deepEqual(half.origin, [-6 * 1.5, 7 * 2, 8 * 2.5]);
+    close3(headerOriginA(half, [4.5, 4, 3.75]), [-9, 14, 20], 1e-12, 'exact position (Å)');
     // a crop by offset (2, -1, 3) voxels moves the starts by it; a non-zero origin (Å) moves by offset × voxel size
     const c = shiftedStartHeader({ ...h, origin: [10, 20, 30] }, [2, -1, 3], [1.5, 2, 2.5]);
     assert.deepEqual(startXYZ(c), [-10, 7, -3]);
@@ -69,6 +76,24 @@ describe('resampled maps keep their origin in Å (permuted axes, non-cubic box)'
     const pad = await readMrc(join(dir, 'pad.mrc'));
     const padOrigin = headerOriginA(pad.header, pad.volume.voxelSizeA);
     close3(padOrigin.map((o) => o + 2 * 3), originA, 1e-6, 'padded origin + 2 voxels (Å)');
+  });
+
+  it('pixel-size resample and the estimate with --max-box: starts that do not scale to whole ones (64³, 1.37 Å, starts -32, 10, 5) keep voxel 0 in place to 1e-4 Å (it moved by up to 0.9 Å)', async () => {
+    await loadFft();
+    const input = join(dir, 'odd-start.mrc');
+    const p = occupancyPhantom({ shape: [64, 64, 64], voxelSizeA: 1.37, resolutionA: 6, snr: 6, seed: 3, domains: [{ centreVoxel: [30, 34, 28], radiusA: 14, occupancy: 1 }] }).map;
+    await writeMrc(input, p);
+    const plain = (await readMrc(input)).header;
+    await writeMrc(input, p, { template: { ...plain, mapc: 3, mapr: 2, maps: 1, nxstart: 5, nystart: 10, nzstart: -32 } });
+    const inputPosition = headerOriginA((await readMrc(input)).header, [1.37, 1.37, 1.37]);
+    close3(inputPosition, [-32 * 1.37, 10 * 1.37, 5 * 1.37], 1e-9, 'input position');
+    await runCli(['pixel-size', 'resample', input, '--angpix', '1.6', '-o', join(dir, 'odd-res.mrc'), '-q']);
+    const res = await readMrc(join(dir, 'odd-res.mrc'));
+    close3(headerOriginA(res.header, res.volume.voxelSizeA), inputPosition, 1e-4, 'resampled position (Å)');
+    await estimateFromFile({ inputPath: input, outputDir: join(dir, 'odd-est'), maxBox: 48, seed: 1, chimerax: false, diagnostics: false, threads: false });
+    const scale = await readMrc(join(dir, 'odd-est', 'scale_res_odd-start.mrc'));
+    assert.deepEqual(scale.volume.shape, [48, 48, 48]);
+    close3(headerOriginA(scale.header, scale.volume.voxelSizeA), inputPosition, 1e-4, 'processing-box scale map position (Å)');
   });
 
   it('estimate with --max-box: the scale map on the processing box keeps the input origin in Å', async () => {

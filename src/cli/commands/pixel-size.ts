@@ -121,7 +121,7 @@ export async function runResample(mapPath: string, o: MapPixelOptions): Promise<
   warnFindings(o, diag);
   // voxel (0, 0, 0) keeps its place in Å: starts scaled along their own physical axes (mapc/mapr/maps),
   // then moved by --box's centred crop/pad offset (cropOrPad's floor(n/2) - floor(m/2))
-  const resampledHeader = resampledStartHeader(m.header, m.volume.shape, fullShape);
+  const resampledHeader = resampledStartHeader(m.header, m.volume.shape, fullShape, m.volume.voxelSizeA);
   const header = shiftedStartHeader(resampledHeader, [0, 1, 2].map((i) => Math.floor(fullShape[i] / 2) - Math.floor(r.shape[i] / 2)), r.voxelSizeA);
   await writeMrc(o.output, r, { template: header, labels: [`occupy-ts ${OCCUPY_VERSION}: Fourier-resampled to ${r.voxelSizeA[0].toFixed(4)} A, box ${r.shape.join('x')}`], protect: [mapPath] });
   process.stderr.write(`WARNING: ${RESCALED_MAP_WARNING}\n`);

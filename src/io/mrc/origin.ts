@@ -51,18 +51,26 @@ export function withStartXYZ(h: MrcHeader, start: readonly number[]): MrcHeader 
 
 /**
  * Header for a map resampled (Fourier crop or pad, same physical extent) from `fromShape` to
- * `toShape`: each start index is scaled by the box ratio of its own physical axis (the file's
- * columns, rows and sections are the physical axes `mapc/mapr/maps`) and rounded, so that the
- * position of voxel (0, 0, 0) in Å, `start × voxel size`, is kept (exactly when the scaled start
- * is whole). `origin` (Å) is kept as it is. Used by the estimate's processing-box outputs and
+ * `toShape`, keeping the position of voxel (0, 0, 0) in Å. Each start index is scaled by the box
+ * ratio of its own physical axis (the file's columns, rows and sections are the physical axes
+ * `mapc/mapr/maps`); when every scaled start is whole, the starts are written and a zero `origin`
+ * stays zero. When one is not (start 10 of a 72-voxel axis cropped to 54 is 7.5), rounding would
+ * move the map by up to half a new voxel (0.9 Å measured on a 64³ map at 1.37 Å), so the exact
+ * position is written as the `origin` (Å) with the starts 0, as ChimeraX and this tool read it.
+ * A non-zero `origin` is kept as it is. Used by the estimate's processing-box outputs and
  * `occupy pixel-size resample`.
  * @param fromShape box before, voxels along X, Y, Z
  * @param toShape box after, voxels along X, Y, Z
- * @returns a copy of `h` with the scaled starts
+ * @param voxelSizeA voxel size before, Å along X, Y, Z
+ * @returns a copy of `h` with the scaled starts, or with the exact origin and starts 0
  */
-export function resampledStartHeader(h: MrcHeader, fromShape: readonly number[], toShape: readonly number[]): MrcHeader {
+export function resampledStartHeader(h: MrcHeader, fromShape: readonly number[], toShape: readonly number[], voxelSizeA: readonly number[]): MrcHeader {
   const s = startXYZ(h);
-  return withStartXYZ(h, [0, 1, 2].map((i) => Math.round(s[i] * (toShape[i] / fromShape[i]))));
+  const scaled = [0, 1, 2].map((i) => s[i] * (toShape[i] / fromShape[i]));
+  const whole = scaled.map((x) => Math.round(x));
+  if (h.origin.some((o) => o !== 0) || scaled.every((x, i) => Math.abs(x - whole[i]) <= 1e-6)) return withStartXYZ(h, whole);
+  const positionA = headerOriginA(h, voxelSizeA);
+  return { ...withStartXYZ(h, [0, 0, 0]), origin: [positionA[0], positionA[1], positionA[2]] };
 }
 
 /**

@@ -28,7 +28,7 @@ function report(name: string, group: string, variant: string, v: Volume): void {
   const d = diagnoseMap(v);
   const g = d.guinier;
   const s = d.noise;
-  const ratio = g.bFactorA2 / referenceBFactor(1 / g.fitToPerA);
+  const ratio = g.ruleBFactorA2 / referenceBFactor(1 / g.ruleFitToPerA); // the rule 2 statistic (GuinierFit.ruleBFactorA2)
   const codes = d.findings.map((f) => f.code).join(' ');
   const f3 = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x.toFixed(3) : '');
   rows.push([name, group, variant, f3(s?.noiseRiseLn), f3(s ? 1 / s.bandFromPerA : undefined), f3(s ? 1 / s.bandToPerA : undefined), f3(s && Number.isFinite(s.cutoffPerA) ? 1 / s.cutoffPerA : undefined), f3(ratio), codes].join(','));

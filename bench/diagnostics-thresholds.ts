@@ -70,7 +70,7 @@ function measure(map: string, group: string, expect: string, v: Volume, selfChec
     faceConstant: f.faceModeFraction, voxelConstant: f.faceModeGlobalFraction,
     edgeOverInner: p[3] / p[1], cornerOverInner: p[5] / p[1], stdEdge: p[3], stdCorner: p[5],
     extremeFraction: f.extremeFraction, min: f.min, max: f.max,
-    guinierB: g.bFactorA2, bRatio: g.bFactorA2 / referenceBFactor(1 / g.fitToPerA), cutoff: g.cutoffDropLn > 2,
+    guinierB: g.bFactorA2, bRatio: g.ruleBFactorA2 / referenceBFactor(1 / g.ruleFitToPerA), cutoff: g.cutoffDropLn > 2,
     solventWidthRatio: w, solventSpikeRatio: s, solventWarning: warn,
   });
   console.log(`${map.padEnd(52)} ${expect.padEnd(12)} ${d.findings.map((x) => x.code).join(',')}`);

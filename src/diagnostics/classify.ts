@@ -95,18 +95,19 @@ export function sharpeningFinding(gf: GuinierFit, ns?: NoiseSpectrum): Finding |
       evidence: { rule: 'noise-rise', ...noiseEvidence, cutoffA: Number.isFinite(ns.cutoffPerA) ? r3(1 / ns.cutoffPerA) : null, guinierBA2: r3(gf.bFactorA2) },
     };
   }
-  if (!Number.isFinite(gf.bFactorA2) || gf.fitShells < 3) return undefined;
+  if (!Number.isFinite(gf.ruleBFactorA2) || gf.ruleFitShells < 3) return undefined;
   // white solvent noise just below a resolution finer than 10 Å: a simulated map of sharp atoms, not a sharpened one
   if (ns && Number.isFinite(rise) && Math.abs(rise) <= T.sharpenedWhiteNoiseRise && ns.bandToPerA >= T.whiteNoiseBandPerA) return undefined;
-  const d = 1 / gf.fitToPerA;
-  const ratio = gf.bFactorA2 / referenceBFactor(d);
+  // the rule's statistic (calibrated on it), not the reported B (see GuinierFit.ruleBFactorA2)
+  const d = 1 / gf.ruleFitToPerA;
+  const ratio = gf.ruleBFactorA2 / referenceBFactor(d);
   const cut = gf.cutoffDropLn > CUTOFF_DROP_LN;
   const limit = cut ? T.sharpenedBRatioWithCutoff : T.sharpenedBRatio;
   if (ratio >= limit) return undefined;
   return {
     code: 'sharpened',
     severity: 'warning',
-    message: `the amplitude spectrum hardly falls (Guinier B ≈ ${gf.bFactorA2.toFixed(0)} Å² between ${(1 / gf.fitFromPerA).toFixed(1)} and ${d.toFixed(1)} Å${cut ? `, then a hard cut-off at ${(1 / gf.cutoffPerA).toFixed(1)} Å` : ''}): the map looks sharpened; ${advice}`,
-    evidence: { rule: 'flat-signal', guinierBA2: r3(gf.bFactorA2), referenceBA2: r3(referenceBFactor(d)), bRatio: r3(ratio), fitFromA: r3(1 / gf.fitFromPerA), fitToA: r3(d), cutoffA: cut ? r3(1 / gf.cutoffPerA) : null, cutoffDropLn: r3(gf.cutoffDropLn), ...noiseEvidence },
+    message: `the amplitude spectrum hardly falls (${Number.isFinite(gf.bFactorA2) ? `Guinier B ≈ ${gf.bFactorA2.toFixed(0)} Å² between ${(1 / gf.fitFromPerA).toFixed(1)} and ${(1 / gf.fitToPerA).toFixed(1)} Å` : `B ratio ${ratio.toFixed(2)} to ${d.toFixed(1)} Å`}${cut ? `, then a hard cut-off at ${(1 / gf.cutoffPerA).toFixed(1)} Å` : ''}): the map looks sharpened; ${advice}`,
+    evidence: { rule: 'flat-signal', guinierBA2: r3(gf.bFactorA2), ruleBA2: r3(gf.ruleBFactorA2), referenceBA2: r3(referenceBFactor(d)), bRatio: r3(ratio), fitFromA: r3(1 / gf.fitFromPerA), fitToA: r3(d), cutoffA: cut ? r3(1 / gf.cutoffPerA) : null, cutoffDropLn: r3(gf.cutoffDropLn), ...noiseEvidence },
   };
 }

@@ -49,7 +49,9 @@ describe('raw reference-style half maps are not called sharpened', () => {
     for (const seed of [10020, 14011]) {
       const q = seed === 10020 ? p : halves(seed);
       const alone = [diagnoseMap(q.half1), diagnoseMap(q.half2)].map((d) => d.findings.some((f) => f.code === 'sharpened'));
-      assert.equal(alone.filter(Boolean).length, 1, `seed ${seed}: one half flagged on its own (${alone})`);
+      // one half of each pair was flagged on its own until session 48; with the cut-off reported one
+      // shell nearer the true edge (GuinierFit.cutoffPerA), 10020's half no longer is
+      assert.ok(alone.filter(Boolean).length <= 1, `seed ${seed}: both halves flagged on their own (${alone})`);
       assert.deepEqual(diagnoseHalfMaps(q.half1, q.half2).findings.map((f) => f.code), [], `seed ${seed}`);
     }
   });

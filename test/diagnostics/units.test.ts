@@ -61,6 +61,16 @@ describe('Guinier analysis', () => {
     assert.ok(g.cutoffDropLn > 2 && Math.abs(1 / g.cutoffPerA - 3) < 0.4, `cut-off ${1 / g.cutoffPerA}`);
   });
 
+  it('a low-passed map reads its own B and cut-off (the fit stops before the windowed fall): B 50 / 150 / 300 Å², 6 Å', () => {
+    // before session 48 the fit ran into the fall: B 50 read 198 Å², and the cut-off 5.3 Å
+    for (const B of [50, 150, 300]) {
+      const g = guinierAnalysis(radialAmplitude(sharpen(noise(96, 7), B, 6)));
+      assert.ok(Math.abs(g.bFactorA2 - B) < 0.25 * B + 10, `B ${B}: read ${g.bFactorA2}`);
+      assert.ok(Math.abs(1 / g.cutoffPerA - 6) < 0.5, `cut-off at ${1 / g.cutoffPerA} Å`);
+      assert.ok(g.ruleBFactorA2 > g.bFactorA2, 'the rule statistic takes in the fall');
+    }
+  });
+
   it('referenceBFactor is 8π²σ² of a Gaussian of FWHM d', () => {
     assert.ok(Math.abs(referenceBFactor(4) - 8 * Math.PI ** 2 * (4 / 2.3548) ** 2) < 1e-9);
   });

@@ -78,6 +78,24 @@ describe('occupy subtraction-mask / soldef', () => {
       assert.equal(d.volume.data[2], 0);
       const bad = await runInProcess(['subtraction-mask', scalePath, '-q']); // the error case in this process
       assert.ok(/exactly one of --attenuate/.test(bad.stderr) && bad.code !== 0, bad.stderr);
+      // --pivot without --sigmoid was silently ignored
+      const pivot = await runInProcess(['subtraction-mask', scalePath, '--attenuate', '2', '--pivot', '0.3', '-o', join(dir, 'p.mrc'), '-q']);
+      assert.equal(pivot.code, 2);
+      assert.match(pivot.stderr, /^occupy: error: --pivot is only used with --sigmoid\n$/);
+      // a --like map of another extent (a crop of the same voxel size, or another voxel size) would
+      // stretch the mask: refused; the same extent on another box (a down-sampled estimate) is fine
+      const crop = join(dir, 'crop.mrc');
+      await writeMrc(crop, { data: new Float32Array(8 ** 3).fill(1), shape: [8, 8, 8], voxelSizeA: [2, 2, 2] });
+      for (const cmd of [['soldef', scalePath, '--threshold', '0.3'], ['subtraction-mask', scalePath, '--attenuate', '2']]) {
+        const r = await runInProcess([...cmd, '--like', crop, '-o', join(dir, 'stretched.mrc'), '-q']);
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /^occupy: error: --like map '.*crop\.mrc' spans 16\.0 x 16\.0 x 16\.0 Å, the scale map '.*' 20\.0 x 20\.0 x 20\.0 Å: /);
+      }
+      const same = join(dir, 'same-extent.mrc');
+      await writeMrc(same, { data: new Float32Array(20 ** 3).fill(1), shape: [20, 20, 20], voxelSizeA: [1, 1, 1] });
+      const ok = await runInProcess(['soldef', scalePath, '--threshold', '0.3', '--like', same, '-o', join(dir, 'up.mrc'), '-q']);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.deepEqual((await readMrc(join(dir, 'up.mrc'))).volume.shape, [20, 20, 20]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

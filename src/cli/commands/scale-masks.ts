@@ -82,13 +82,21 @@ export function addSubtractionMaskOptions(cmd: Command): Command {
 
 /** Add `occupy soldef`'s arguments and options. */
 export function addSoldefOptions(cmd: Command): Command {
-  return addCommon(cmd).requiredOption('--threshold <scale>', 'voxels with scale above this are 1', rangeOption('--threshold', { min: 0, max: 1, maxOpen: true }));
+  return addCommon(cmd).requiredOption('--threshold <scale>', 'voxels with scale above this are 1 (required)', rangeOption('--threshold', { min: 0, max: 1, maxOpen: true }));
 }
 
 async function readInputs(scalePath: string, like: string | undefined, o: MaskCommon): Promise<{ scale: Volume; header: MrcHeader; shape?: Shape3; likeVoxel?: Volume['voxelSizeA']; diagnostics?: object[] }> {
   const scale = await readMapArg(scalePath, 'scale map', o.angpix);
   if (!like) return { scale: scale.volume, header: scale.header };
   const ref = await readMapArg(like, '--like map', o.angpix);
+  // --like resamples the scale map onto the other box over the same physical extent (the estimate's
+  // Fourier crop undone): a map of another extent would stretch the mask
+  const extent = (v: Volume) => v.shape.map((n, i) => n * v.voxelSizeA[i]);
+  const [se, le] = [extent(scale.volume), extent(ref.volume)];
+  if (se.some((e, i) => Math.abs(e - le[i]) > 0.01 * Math.max(e, le[i]))) {
+    const text = (e: number[]) => e.map((x) => x.toFixed(1)).join(' x ');
+    throw new RangeError(`--like map '${like}' spans ${text(le)} Å, the scale map '${scalePath}' ${text(se)} Å: --like resamples the mask over the same extent (the input map of a down-sampled estimate), so a map cropped, padded or of another voxel size would stretch it; give the map the estimate ran on`);
+  }
   // the --like map is the density: input diagnostics (masked, sharpened …), each printed once
   const d = await diagnoseCommandInput(ref.volume, { what: `--like map ${like}` });
   const reporter = new Reporter(o.quiet ? 'quiet' : 'normal');
@@ -116,6 +124,7 @@ function warnIfNotScale(scalePath: string, scale: Volume, o: MaskCommon): string
 export async function runSubtractionMask(scalePath: string, o: SubtractionMaskOptions): Promise<void> {
   if ((o.attenuate === undefined) === (o.sigmoid === undefined)) throw new UsageError('give exactly one of --attenuate <g> or --sigmoid <g> --pivot <p>');
   if (o.sigmoid !== undefined && o.pivot === undefined) throw new UsageError('--sigmoid needs --pivot <scale>');
+  if (o.pivot !== undefined && o.sigmoid === undefined) throw new UsageError('--pivot is only used with --sigmoid');
   const { scale, header, shape, likeVoxel, diagnostics } = await readInputs(scalePath, o.like, o);
   const warnings = warnIfNotScale(scalePath, scale, o);
   const kind = o.attenuate !== undefined ? 'attenuate' : 'sigmoid';

@@ -165,8 +165,10 @@ export interface OpticsGroupFromCs {
  * @param csTrueMm true Cs in mm applied to every group; default each group's own `rlnSphericalAberration`
  * @returns one entry per optics-table row, in table order
  * @throws StarFormatError when `data_optics` or a needed column is missing (the message names
- *   it, e.g. rlnEvenZernike), a value is not a number, or a `rlnEvenZernike` list has fewer than
- *   7 values
+ *   it, e.g. rlnEvenZernike), a value is not a number, a `rlnEvenZernike` list has fewer than
+ *   7 values, a group number is not a whole number >= 1, a voltage is outside 10–3000 kV, a Cs
+ *   outside 0–20 mm (0 without `csTrueMm`), or a pixel size outside 0.01–100 Å (the command
+ *   line's ranges)
  * @throws RangeError when `csTrueMm` is given and not finite positive, or a voltage, pixel size
  *   or apparent Cs is not positive
  */
@@ -180,7 +182,14 @@ export function fromCsForOpticsTable(star: StarFile, csTrueMm?: number): OpticsG
   const pixels = numberColumn(t, hasColumn(t, 'rlnImagePixelSize') || !hasColumn(t, 'rlnMicrographOriginalPixelSize') ? 'rlnImagePixelSize' : 'rlnMicrographOriginalPixelSize');
   const zernike = column(t, 'rlnEvenZernike');
   return groups.map((group, i) => {
-    const what = `rlnEvenZernike of optics group ${group} in block data_optics`;
+    // the same ranges as the command line's flags (--voltage, --cs, --angpix), named by column
+    const where = `optics group ${group} in block data_optics`;
+    if (!(Number.isInteger(group) && group >= 1)) throw new StarFormatError(`rlnOpticsGroup ${group} in block data_optics: expected a whole number >= 1`);
+    if (!(voltages[i] >= 10 && voltages[i] <= 3000)) throw new StarFormatError(`rlnVoltage of ${where} is ${voltages[i]}: expected 10–3000 kV (RELION stores kV, not V)`);
+    if (!(cs[i] >= 0 && cs[i] <= 20)) throw new StarFormatError(`rlnSphericalAberration of ${where} is ${cs[i]}: expected 0–20 mm`);
+    if (!(pixels[i] >= 0.01 && pixels[i] <= 100)) throw new StarFormatError(`the pixel size of ${where} is ${pixels[i]}: expected 0.01–100 Å`);
+    if (csTrueMm === undefined && !(cs[i] > 0)) throw new StarFormatError(`rlnSphericalAberration of ${where} is 0 (a Cs-corrected microscope): give the microscope's true Cs (--cs-true <mm> > 0)`);
+    const what = `rlnEvenZernike of ${where}`;
     const z = parseNumberList(zernike[i], what);
     if (z.length <= Z40_INDEX) {
       throw new StarFormatError(`${what}: expected at least ${Z40_INDEX + 1} values (Z40 is the 7th), found ${z.length} in ${JSON.stringify(zernike[i])}`);

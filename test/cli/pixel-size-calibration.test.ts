@@ -83,6 +83,23 @@ describe('occupy pixel-size calibration and star join', () => {
     assert.ok(!existsSync(join(dir, 'bad.star')));
   });
 
+  it('from-cs --star: values outside the flags\' ranges are refused naming the file, group and column (volts for kV, Cs 0, group 1.5); a byte-order mark is read', async () => {
+    const base = zernikeOpticsStar(0.0169);
+    const cases: [string, RegExp][] = [
+      [base.replace('1 g1 300 2.7', '1 g1 300000 2.7'), /rlnVoltage of optics group 1 .* is 300000: expected 10–3000 kV/],
+      [base.replace('1 g1 300 2.7', '1 g1 300 0'), /rlnSphericalAberration of optics group 1 .* is 0 \(a Cs-corrected microscope\)/],
+      [base.replace('1 g1 300 2.7', '1.5 g1 300 2.7'), /rlnOpticsGroup 1\.5 .*whole number/],
+    ];
+    for (const [text, re] of cases) {
+      const p = join(dir, 'odd-optics.star');
+      writeFileSync(p, text);
+      await assert.rejects(inProcess(['pixel-size', 'from-cs', '--star', p]), oneLineError(new RegExp(`odd-optics\\.star: ${re.source}`)));
+    }
+    const bom = join(dir, 'bom-optics.star');
+    writeFileSync(bom, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(base)]));
+    assert.equal(JSON.parse((await inProcess(['pixel-size', 'from-cs', '--star', bom, '--json'])).stdout).groups.length, 1);
+  });
+
   it('malformed STAR files give one clear line: missing column, ragged row', async () => {
     const missing = join(dir, 'missing.star');
     writeFileSync(missing, ['data_optics', '', 'loop_', '_rlnOpticsGroup #1', '_rlnVoltage #2', '1 300', ''].join('\n'));

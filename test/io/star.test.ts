@@ -547,6 +547,17 @@ describe('table helpers', () => {
 });
 
 describe('readStar / writeStar', () => {
+  test('a UTF-8 byte-order mark before data_ is not part of the block name (it read data__optics)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'occupy-star-bom-'));
+    try {
+      const p = path.join(dir, 'bom.star');
+      await writeFile(p, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(PARTICLES)]));
+      assert.deepEqual(await readStar(p), parseStar(PARTICLES));
+      assert.equal((await readStar(p)).blocks[0].name, parseStar(PARTICLES).blocks[0].name);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
   test('readStar reads .star and gzipped .star.gz; writeStar leaves no temp file', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'occupy-star-'));
     try {

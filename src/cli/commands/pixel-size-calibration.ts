@@ -61,7 +61,13 @@ export async function runFromCs(o: FromCsOptions): Promise<void> {
   if (o.star) {
     const given = FROM_CS_FLAGS.find(([k]) => o[k] !== undefined);
     if (given) throw new OptionRangeError(`--star and ${given[1]} conflict: with --star every optics group's ${given[2]} comes from the file; give --star alone (with --cs-true to override the Cs), or the flags without --star`);
-    groups = fromCsForOpticsTable(await readStar(o.star), o.csTrue);
+    const star = await readStar(o.star);
+    try {
+      groups = fromCsForOpticsTable(star, o.csTrue);
+    } catch (err) {
+      // named by the file the user gave (the table's own messages name the block and column)
+      throw new OptionRangeError(`${o.star}: ${(err as Error).message}`);
+    }
     for (const g of groups) {
       if (!(g.csApparentMm > 0)) throw new OptionRangeError(`optics group ${g.group} of ${o.star}: the apparent Cs from rlnEvenZernike (Z40 = ${g.z40}) is ${g.csApparentMm.toFixed(4)} mm, not positive: no pixel size follows`);
     }

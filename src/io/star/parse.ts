@@ -96,7 +96,8 @@ const short = (s: string): string => JSON.stringify(s.length > 60 ? `${s.slice(0
  */
 export function parseStar(text: string, name?: string): StarFile {
   const prefix = name ? `${name}: ` : '';
-  const lines = text.split('\n');
+  // a UTF-8 byte-order mark (some Windows editors write one) is not part of the first token
+  const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
   const blocks: StarBlock[] = [];
   const preamble: string[] = [];
 

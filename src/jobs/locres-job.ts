@@ -263,6 +263,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   }
   if (labelsMap && labelRows?.length === 0) throw new RangeError(`--labels ${o.labels} has no label > 0${maskMap ? ' inside the mask' : ''}`);
   const protect = jobInputs(half1Path, half2Path, o.mask, o.labels);
+  const usedNumber = (key: string): number | null => (o.method === 'localfsc' && !o.relion && typeof stats[key] === 'number' ? (stats[key] as number) : null);
   // the run's record: command line, version, input hashes, settings; monores: noise model, tested range, caveat
   const record = await locresRecord({
     commandLine: o.commandLine,
@@ -271,7 +272,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     twoMaps: half2Path !== undefined,
     testedA: monoresTestedA,
     backgroundA: monoresTestedA ? Math.max(...monoresTestedA) : o.lowestResolution,
-    settings: { description: settings, mask: o.mask ?? null, window: o.window ?? null, step: o.step ?? null, threshold: o.threshold ?? null, 'lowest-resolution': o.lowestResolution, relion: o.relion === true, whiten: o.whiten !== false, filter: o.filter === true, labels: o.labels ?? null, angpix: o.angpix ?? null },
+    // the local FSC's window, step and threshold as used (the defaults derived from the data filled in)
+    settings: { description: settings, mask: o.mask ?? null, window: o.window ?? usedNumber('windowVoxels'), step: o.step ?? usedNumber('stepVoxels'), threshold: o.threshold ?? usedNumber('threshold'), 'lowest-resolution': o.lowestResolution, relion: o.relion === true, whiten: o.whiten !== false, filter: o.filter === true, labels: o.labels ?? null, angpix: o.angpix ?? null },
   });
   // every output is staged and appears only when all of them are complete
   const files = [out];

@@ -62,7 +62,9 @@ describe('fsc / localResolution / checkMap', () => {
     const cli = await runInProcess(['locres', paths.h1, paths.h2, '--mask', paths.mask, '-o', out, '--quiet', '--json']);
     assert.equal(cli.code, 0, cli.stderr);
     const want = await readMrc(out);
-    const summary = JSON.parse(cli.stdout) as { besideFinerPercent: number };
+    const summary = JSON.parse(cli.stdout) as { besideFinerPercent: number; windowVoxels: number; stepVoxels: number; threshold: number; record: { settings: Record<string, unknown> } };
+    // the record's resolved settings give the window, step and threshold used (they read '(not set)')
+    assert.deepEqual([summary.record.settings.window, summary.record.settings.step, summary.record.settings.threshold], [summary.windowVoxels, summary.stepVoxels, summary.threshold]);
     const phases: string[] = [];
     const r = await localResolution(h1, h2, { mask, onProgress: (p) => phases.push(p) });
     assert.deepEqual(r.resolution.data, want.data);

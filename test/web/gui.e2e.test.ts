@@ -557,6 +557,15 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     } finally {
       rmSync(outDir, { recursive: true, force: true });
     }
+    // the directional FSC plot fits its panel at 1280×800 (it ran under the right column, 77 px of sideways scroll)
+    const lh = await layout(page);
+    assert.ok(lh.overflowX <= 0, `horizontal overflow with the directional plot: ${lh.overflowX} px`);
+    // the run's warnings stay listed under the status when the run opens the first half map (they were cleared)
+    const statusText = (await page.textContent('#status')) ?? '';
+    const listed = await page.$$eval('#status-warnings li', (lis) => lis.length);
+    const said = /done, (\d+) warning/.exec(statusText);
+    assert.equal(listed, said ? Number(said[1]) : 0, `status '${statusText}', ${listed} listed`);
+    assert.ok(listed > 0, 'this run warns (labels within a window of each other): the status lists it');
     await shot(page, 'page-fsc-1280.png', 'gui-halfmaps.png');
     // local resolution as slices (Å key) and as the 3D colouring
     await clickTab(page, 'locres');

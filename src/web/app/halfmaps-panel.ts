@@ -80,7 +80,7 @@ export function showHalfMaps(view: HalfMapsView): void {
     ['median', A(l.medianA)],
     ['5–95 %', `${l.p5A.toFixed(2)}–${l.p95A.toFixed(2)} Å`],
     ['finest reported (bound)', `${A(l.finestA)}, ${l.pinnedPercent.toFixed(1)} % of the mask`],
-    ['window, step', `${l.windowVoxels} / ${l.stepVoxels} voxels, threshold ${l.threshold}`],
+    ['window, step', `${l.windowVoxels} / ${l.stepVoxels} voxels, threshold ${Number(l.threshold.toPrecision(3))}`],
     ...(l.besideFinerPercent !== null ? [['beside finer (≥ 1.4 × a value within half a window: tends to read fine)', `${l.besideFinerPercent.toFixed(1)} % of the mask`]] : []),
   ];
   $('fsc-numbers').replaceChildren(tableOf(['global FSC', ''], rows));
@@ -176,7 +176,10 @@ async function runHalfMaps(): Promise<void> {
       ...jobCallbacks(() => runId, updateHalfButton),
       done: (view) => {
         void (async () => {
+          // opening the first half resets the run panel (and its warnings): keep this run's warnings
+          const warnings = [...state.jobWarnings];
           if (state.map?.mapId !== view.mapId) setMap(await openMap(view.half1));
+          state.jobWarnings = warnings;
           showHalfMaps(view);
           setProgress(1, 'done');
           const n = state.jobWarnings.length;

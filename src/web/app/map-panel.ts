@@ -59,6 +59,8 @@ async function openPath(path: string): Promise<void> {
     setStatus('idle');
   } catch (e) {
     setStatus('error', 'error');
+    // the reason under the status, not only in the log (and not the previous run's warnings)
+    setStatusWarnings([`could not open ${path}: ${errorText(e)}`]);
     log('error', `could not open ${path}: ${errorText(e)}`);
   }
 }
@@ -86,6 +88,8 @@ export async function openFile(file: File): Promise<void> {
     setStatus('idle');
   } catch (e) {
     setStatus('error', 'error');
+    // the reason under the status, not only in the log (and not the previous run's warnings)
+    setStatusWarnings([`could not open ${file.name}: ${errorText(e)}`]);
     log('error', `could not open ${file.name}: ${errorText(e)}`);
   }
 }

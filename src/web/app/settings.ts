@@ -6,7 +6,7 @@ import type { EstimateSettings, MapInfo } from '../api.js';
 import { deriveSettings, type DerivedSettings } from '../../occupancy/kernel.js';
 import { checkModification, type ModificationKind } from '../../occupancy/modification-curves.js';
 import { DEFAULT_MAX_BOX, downsampledNote, estimateOptionErrors, processingBox } from '../../occupancy/estimate-options.js';
-import { checkOptionValue, ESTIMATE_OPTION } from '../../occupancy/options.js';
+import { checkOptionValue, ESTIMATE_OPTION, unreadEstimateOptions, type EstimateOptionValues } from '../../occupancy/options.js';
 
 /** What the form holds; undefined = left blank (the CLI derives it). */
 export interface FormSettings {
@@ -223,6 +223,11 @@ export function mapStem(name: string): string {
  */
 export function commandLine(map: MapInfo | undefined, form: FormSettings, mod?: ModificationSettings): string {
   const input = map ? (/^(upload|emdb):/.test(map.path) ? map.name : map.path) : 'MAP';
+  // settings the run would not read are left out, as the server leaves them out of the run
+  // (the scale limit without a modification, a tile size with --S0: unreadEstimateOptions)
+  const typed: EstimateOptionValues = { scaleLimit: form.scaleLimit, tileSize: form.tileSize, useS0: form.useS0, excludeSolvent: mod?.excludeSolvent, lowpassOutputA: mod?.lowpassOutputA, histMatch: mod?.histMatch };
+  for (const it of mod?.items ?? []) typed[it.kind] = it.gamma;
+  const unread = new Set<string>(unreadEstimateOptions(typed).map((u) => u.key));
   const args: string[] = map?.path.startsWith('emdb:') ? ['occupy', '--emdb', map.path.slice(5)] : ['occupy', '-i', shellQuote(input)];
   const num = (flag: string, v: number | undefined) => {
     if (v !== undefined && Number.isFinite(v)) args.push(flag, String(v));
@@ -232,12 +237,12 @@ export function commandLine(map: MapInfo | undefined, form: FormSettings, mod?: 
   num('--kernel-size', form.kernelSize);
   num('--kernel-radius', form.kernelRadiusVoxels);
   num('--tau', form.tau);
-  num('--tile-size', form.tileSize);
+  if (!unread.has('tileSize')) num('--tile-size', form.tileSize);
   num('--max-box', form.maxBox);
   if (form.mode === 'occ') args.push('--occupancy');
   if (form.nlrc) args.push('--nlrc');
   num('--hedge-confidence', form.hedgeConfidence);
-  num('--scale-limit', form.scaleLimit);
+  if (!unread.has('scaleLimit')) num('--scale-limit', form.scaleLimit);
   let prefix = '';
   if (form.soldefKind === 'mask' && form.soldefPath) args.push('--solvent-def', shellQuote(form.soldefPath));
   if (form.soldefKind === 'threshold') {

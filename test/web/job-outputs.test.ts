@@ -129,7 +129,10 @@ describe('GUI jobs and their files', () => {
         stderr: null,
         send: (task: EstimateTask) => {
           written = join(task.options.outputDir as string, 'scale_occ_ph.mrc');
-          void writeFile(written, 'half-written').then(() => c.emit('message', { type: 'progress', phase: 'write', fraction: 0.9 }));
+          // as the worker's output sets do: the staging folder is made by the first output
+          void mkdir(task.options.outputDir as string, { recursive: true })
+            .then(() => writeFile(written, 'half-written'))
+            .then(() => c.emit('message', { type: 'progress', phase: 'write', fraction: 0.9 }));
           return true;
         },
         kill: () => {

@@ -16,7 +16,7 @@ import { solventDefinitionName } from '../../occupancy/masks-from-scale.js';
 import type { EstimateSummaryView, JobEvent, JobStatus } from '../api.js';
 import { COMMON_HEADERS, HttpError } from './http-util.js';
 import { outputFolderInsideRoot, relativeToRoot, resolveInsideRoot } from './paths.js';
-import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, readFile, rename, rm } from 'node:fs/promises';
 import { withOutputSet } from '../../core/output-set.js';
 import type { Session, SessionMap } from './session.js';
 import { commandLine, methodOptionsOf, parseSettings, settingsArgs } from './settings.js';
@@ -64,7 +64,9 @@ export interface Job {
  * A job's staging folder, inside its map's output folder: the worker writes every output there,
  * and the server moves them into the output folder only once the job is done, so a job cancelled
  * or failed part-way (even while its outputs are being renamed into place) leaves the map's
- * earlier results exactly as they were. Removed when the job ends.
+ * earlier results exactly as they were. Made by the worker's first output (output sets create
+ * their folders), so queuing a job awaits nothing and jobs start in the order they were asked
+ * for; removed when the job ends.
  */
 function stagingDir(map: SessionMap, jobId: string): string {
   return join(map.outputDir, `.job-${jobId}`);
@@ -223,7 +225,6 @@ export class JobManager {
     const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: staging, finalDir: saveTo ?? map.outputDir, outputStem: map.stem, commandLine: args }, soldef };
     const command = commandPrefix + commandLine(['occupy', ...args]);
     const inputs = [map.inputPath, ...(settings.solventDefPath !== undefined && solventDefPath ? [solventDefPath] : []), ...(targetMaskPath ? [targetMaskPath] : [])];
-    await mkdir(staging, { recursive: true });
     return this.enqueue(map, id, { map, task, command, solventDefPath, saveTo, staging, inputs, notes });
   }
 
@@ -274,7 +275,6 @@ export class JobManager {
       commandLine(['occupy', 'locres', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), ...(task.names.labels ? ['--labels', task.names.labels] : []), '-o', out]),
     ];
     const inputs = Object.values(paths).filter((p): p is string => p !== undefined);
-    await mkdir(staging, { recursive: true });
     return this.enqueue(map, id, { kind: 'halfmaps', map, task, commands, saveTo, staging, inputs });
   }
 

@@ -235,6 +235,7 @@ describe('issue 12 item 8: the cases of the issue (the first of each as a child 
     assertOneLineError(copy, /particle 1 of copy\.star \(rlnImageName 1@a\.mrcs\) is identical to particle 1 of a\.star/, 'join a copy');
     const overwrite = await inProcess(['star', 'join', a, join(dir, 'sub', 'copy.star'), '-o', join(dir, 'link.star')]);
     assertOneLineError(overwrite, /refusing to overwrite input/, 'join -o link-to-input');
+    assert.equal(overwrite.code, 1, 'exit 1, as every command refuses an output that is an input (it was 2)');
     assert.ok(!existsSync(out));
     assert.deepEqual(readdirSync(dir).sort(), ['a.star', 'link.star', 'sub']);
   });

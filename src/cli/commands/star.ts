@@ -29,11 +29,8 @@ export async function checkDistinctFiles(files: readonly string[], output: strin
     if (before !== undefined) throw new OptionRangeError(before === f ? `'${f}' is given twice: joining a file with itself would duplicate every particle; give each file once` : `'${before}' and '${f}' are the same file: joining it with itself would duplicate every particle; give each file once`);
     seen.push({ id, path: f });
   }
-  try {
-    await refuseInputs(output, files);
-  } catch (err) {
-    throw new OptionRangeError((err as Error).message);
-  }
+  // an output that is an input: exit 1, as every other command refuses it
+  await refuseInputs(output, files);
 }
 
 /** Add `star join`. */

@@ -49,7 +49,10 @@ export async function runJob(kind: 'estimate' | 'modify'): Promise<void> {
     state.job = await Job.start(
       { mapId: map.mapId, settings: req, outputFolder: $<HTMLInputElement>('output-folder').value.trim() || undefined },
       {
-        ...jobCallbacks(() => runId),
+        // a cancelled or failed run leaves the result shown: "Last run" names that result's command again
+        ...jobCallbacks(() => runId, () => {
+          $('last-command').textContent = state.result?.command ?? '–';
+        }),
         done: (result) => {
           if (state.map?.mapId !== result.mapId) return;
           setProgress(1, 'done');

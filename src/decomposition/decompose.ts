@@ -653,6 +653,13 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const boxA = Math.min(...shape.map((v, i) => v * voxel[i]));
   if (lowA > boxA / 2) warnings.push(`lowest band ${lowA} Å is more than half the box (${boxA.toFixed(0)} Å): its local energy is poorly defined`);
   if (hiA > lowA / 1.5) {
+    // the bands span at least a factor 1.5, never finer than 1.1 × Nyquist (the options' floor):
+    // a lowest band within 1.65 × Nyquist leaves no such range (bands at 3.0 Å had been set in a
+    // map of 2 Å voxels, Nyquist 4 Å, and read a median occupancy of 0.49 against 0.86)
+    const floorA = nyquistA * 1.1;
+    if (lowA / 1.5 < floorA) {
+      throw new RangeError(`the lowest band (${lowA} Å${options.lowestResolutionA === undefined ? ', the default' : ', --lowest-resolution'}) is too close to the Nyquist limit (${nyquistA.toFixed(2)} Å) for bands spanning a factor 1.5 above 1.1 × Nyquist: give --lowest-resolution ${Math.ceil(1.5 * floorA * 10) / 10} Å or coarser`);
+    }
     warnings.push(`the map meets noise at ${hiA.toFixed(1)} Å, close to the lowest band (${lowA} Å): finest band set to ${(lowA / 1.5).toFixed(1)} Å`);
     hiA = lowA / 1.5;
   }

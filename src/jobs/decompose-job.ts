@@ -201,6 +201,15 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   const medians = decompositionMedians(result, labels?.volume.data);
   let molCount = 0;
   for (let i = 0; i < mol.length; i++) molCount += mol[i];
+  // nothing to report is said in one line, before any file is written (maps of zeros and NaN
+  // medians had been written with exit 0)
+  if (!Number.isFinite(medians.occupancy)) {
+    const best = Math.max(0, ...result.bands.map((b) => b.usableFraction));
+    throw new RangeError(`no voxel of the molecule (${molCount} voxels) has a usable band (the best band is usable in ${(100 * best).toFixed(0)} %: every band lies below the noise): nothing to decompose; check the voxel size (--angpix) and the band range (--lowest-resolution, --highest-resolution)`);
+  }
+  if (labels && opts.labelsPath && !medians.labels?.some((l) => l.voxels > 0 && Number.isFinite(l.occupancy))) {
+    throw new RangeError(`--labels ${opts.labelsPath} has no label > 0 inside the molecule${opts.maskPath ? ' (--mask)' : ''}`);
+  }
   const summary: DecomposeSummary = {
     version: OCCUPY_VERSION,
     inputs: { map: opts.mapPath, halfMaps: opts.halfMapPaths, mask: opts.maskPath, labels: opts.labelsPath },
@@ -293,6 +302,11 @@ function pm(sd: number | undefined, digits: number): string {
   return sd === undefined ? '' : ` ± ${sd.toFixed(digits)}`;
 }
 
+/** A number to `digits` decimals, or '–' when it is not finite (a label without a usable voxel). */
+function fixedOrDash(x: number, digits: number): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : '–';
+}
+
 /** The log / human-readable summary of a run. */
 export function formatDecomposeLog(s: DecomposeSummary): string {
   const lines = [
@@ -307,7 +321,7 @@ export function formatDecomposeLog(s: DecomposeSummary): string {
     'Bands (centre Å, window sigma Å, reference amplitude, noise amplitude, usable fraction of the molecule):',
     ...s.bands.map((b) => `  ${b.resolutionA.toFixed(2).padStart(6)}  ${b.windowSigmaA.toFixed(1).padStart(5)}  ${b.referenceAmplitude.toExponential(3)}  ${b.noiseAmplitude.toExponential(3)}  ${(100 * b.usableFraction).toFixed(0).padStart(3)} %${b.usableFraction < 0.5 ? '  (mostly below noise)' : ''}`),
     `Molecule           : ${s.moleculeVoxels} voxels; median occupancy ${s.occupancyMedian.toFixed(3)}${pm(s.noiseRedraw?.occupancySd, 3)}, median B ${s.bfactorMedianA2.toFixed(1)}${pm(s.noiseRedraw?.bfactorSdA2, 1)} Å²`,
-    ...(s.labels ? [`Per label (median occupancy${s.noiseRedraw ? ' ± SD' : ''}, relative, median B Å²${s.noiseRedraw ? ' ± SD' : ''}, voxels):`, ...s.labels.map((l) => `  ${String(l.label).padStart(3)}  ${l.occupancy.toFixed(3)}${pm(l.occupancySd, 3)}  ${l.relativeOccupancy.toFixed(3)}  ${l.bfactorA2.toFixed(1)}${pm(l.bfactorSdA2, 1)}  ${l.voxels}`)] : []),
+    ...(s.labels ? [`Per label (median occupancy${s.noiseRedraw ? ' ± SD' : ''}, relative, median B Å²${s.noiseRedraw ? ' ± SD' : ''}, voxels; – where a label has no usable voxel in the molecule):`, ...s.labels.map((l) => `  ${String(l.label).padStart(3)}  ${fixedOrDash(l.occupancy, 3)}${pm(l.occupancySd, 3)}  ${fixedOrDash(l.relativeOccupancy, 3)}  ${fixedOrDash(l.bfactorA2, 1)}${pm(l.bfactorSdA2, 1)}  ${l.voxels}`)] : []),
     ...(s.noiseRedraw ? [`± SD over ${s.noiseRedraw.draws} noise redraws (seed ${s.noiseRedraw.seed}; ${s.noiseRedraw.draws} with the noise estimate redrawn, ${s.noiseRedraw.draws} with ${s.noiseRedraw.epsilon} × a noise draw added to the mean, SD = sqrt(SD_diff² + SD_mean²/ε²)): a difference between labels smaller than ~2 SD is not significant. Maps are from the original run only.`] : []),
     ...s.notes.map((n) => `Note: ${n}`),
     ...s.warnings.map((w) => `WARNING: ${w}`),

@@ -30,7 +30,7 @@ describe('resolveDecomposeOptions', () => {
     assert.equal(resolveDecomposeOptions({ halfMaps: ['a.mrc', 'b.mrc'], noiseDraws: 2, noiseDrawSeed: 3 }).noiseDrawSeed, 3);
     assert.equal(resolveDecomposeOptions({ halfMaps: ['a.mrc', 'b.mrc'], noiseDraws: 2 }).noiseDrawSeed, 1);
     for (const [args, pattern] of [
-      [['--noise-draw-seed', '3'], /^occupy: error: --noise-draw-seed needs --noise-draws N \(N ≥ 1\): without redraws it is not used, got 3\n$/],
+      [['--noise-draw-seed', '3'], /^occupy: error: --noise-draw-seed needs --noise-draws N \(N in 2\.\.100\): without redraws it is not used, got 3\n$/],
       [['-o', 'out/', '--keep-output-path'], /^occupy: error: --keep-output-path and -o\/--output contradict each other; give one\n$/],
     ] as const) {
       const r = await runInProcess(['decompose', 'missing.mrc', ...args]);

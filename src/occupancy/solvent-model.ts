@@ -65,7 +65,8 @@ function maskedVariance(data: Float32Array, sel: Uint8Array): number {
  * @param solventDef optional solvent definition on the same box (same layout)
  * @returns the region as a mask (length nx*ny*nz, 1 = in the region) with a solvent definition,
  *   or as one run of voxels per X row (the ellipsoid) without one
- * @throws RangeError when the solvent definition selects no voxel inside the sphere
+ * @throws RangeError when the solvent definition does not split the sphere (no voxel of it, or
+ *   every one, has a value > 0.9)
  */
 export function solventRegion(solventInput: Float32Array, shape: Shape3, solventDef?: Float32Array): { mask: Uint8Array | RowRuns; region: SolventModel['region'] } {
   if (!solventDef) return { mask: { rowLength: shape[0], runs: inscribedEllipsoidRows(shape) }, region: 'sphere' };
@@ -78,7 +79,11 @@ export function solventRegion(solventInput: Float32Array, shape: Shape3, solvent
     if (!sphere[i]) continue;
     if (solventDef[i] > 0.9) { inside[i] = 1; nIn++; } else { outside[i] = 1; nOut++; }
   }
-  if (nIn < 2 && nOut < 2) throw new RangeError('--solvent-def selects no usable region inside the solvent sphere');
+  // a definition that does not split the sphere (no value > 0.9 in it, or all) is the sphere itself:
+  // it would have been used silently as if no --solvent-def had been given
+  if (nIn < 2 || nOut < 2) {
+    throw new RangeError(`--solvent-def selects no usable region inside the solvent sphere: ${nIn < 2 ? 'no' : 'every'} voxel of the inscribed sphere has a value > 0.9 (a solvent definition marks the solvent, or the molecule, with values > 0.9 and the rest below)`);
+  }
   const vIn = nIn >= 2 ? maskedVariance(solventInput, inside) : Infinity;
   const vOut = nOut >= 2 ? maskedVariance(solventInput, outside) : Infinity;
   return vIn <= vOut ? { mask: inside, region: 'solvent-def' } : { mask: outside, region: 'solvent-def-complement' };

@@ -240,6 +240,14 @@ describe('issue 12 item 8: the cases of the issue (the first of each as a child 
     assert.deepEqual(readdirSync(dir).sort(), ['a.star', 'link.star', 'sub']);
   });
 
+  it('--emdb with a malformed ID is a usage error (exit 2) before any download (it exited 1)', async () => {
+    for (const id of ['abc', '99999999']) {
+      const r = await inProcess(['--emdb', id]);
+      assertOneLineError(r, /--emdb: EMDB id must be 4-5 digits/, `--emdb ${id}`);
+      assert.equal(r.code, 2, `--emdb ${id}`);
+    }
+  });
+
   it('pixel-size resample --angpix 0.01 of a 20³ map at 1.5 Å (a 3000³ box): refused naming --angpix (was: a crash or memory exhaustion)', async () => {
     const dir = outDir();
     const r = await cli(['pixel-size', 'resample', map20, '--angpix', '0.01', '-o', join(dir, 'r.mrc')], dir);

@@ -209,4 +209,14 @@ describe('occupy: output folders, the run record, rerun from the log', { concurr
     assert.match(r.stderr, /^WARNING: The solvent model failed/m);
     assert.equal(r.stdout, '');
   });
+
+  it('-q prints a finding that makes the result unreliable ([masked]) and not the small-kernel advisory (EMD-1832)', { skip: HAVE_SHARED ? false : '../shared not found' }, async () => {
+    const { invalidatesResult } = await import('../../src/cli/commands/estimate.js');
+    assert.ok(invalidatesResult('[masked] masked: 68.4 % of voxels are exactly 0 …'));
+    assert.ok(!invalidatesResult('Auto-calculated a very small kernel size (3 voxels): too few samples (n_v = 19) may give a bad solvent model and noisy scale.'));
+    const r = await occupy(['-i', join(SHARED_DATA, 'emd_1832.map.gz'), '-o', 'out-q1832/', '-q'], work);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^WARNING: \[masked\]/m);
+    assert.doesNotMatch(r.stderr, /very small kernel size/);
+  });
 });

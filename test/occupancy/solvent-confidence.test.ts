@@ -169,10 +169,9 @@ describe('solventRegion with --solvent-def (spec §5.1)', () => {
     for (let i = 0; i < quiet.length; i++) assert.equal(mask[i], quiet[i] && sphere[i] ? 1 : 0);
   });
 
-  it('binarises at > 0.9: a mask of 0.9 everywhere counts as all-outside', () => {
-    const r = solventRegion(data, shape, new Float32Array(n * n * n).fill(0.9));
-    assert.equal(r.region, 'solvent-def-complement');
-    assert.deepEqual(r.mask, sphere);
+  it('binarises at > 0.9: a mask of 0.9 everywhere (or 1 everywhere) does not split the sphere and is refused (it had been used as the whole sphere, silently)', () => {
+    assert.throws(() => solventRegion(data, shape, new Float32Array(n * n * n).fill(0.9)), /--solvent-def selects no usable region inside the solvent sphere: no voxel .* > 0\.9/);
+    assert.throws(() => solventRegion(data, shape, new Float32Array(n * n * n).fill(1)), /every voxel of the inscribed sphere has a value > 0\.9/);
   });
 
   it('without a definition the region is the sphere', () => {

@@ -176,6 +176,12 @@ export async function run(o: EstimateCliOptions, positional?: string, typed: obj
     if (o.inputMap) throw new UsageError('give either -i/--input-map or --emdb, not both');
     const id = o.emdb;
     const { fetchEmdbMap, normalizeEmdbId } = await import('../../io/emdb/index.js'); // only for downloads
+    // a malformed ID is a usage error (exit 2), found before any download
+    try {
+      normalizeEmdbId(id);
+    } catch (err) {
+      throw new UsageError(`--emdb: ${(err as Error).message}`);
+    }
     try {
       o = { ...o, inputMap: await fetchEmdbMap(id, { onProgress: (got, total) => reporter.progress(`EMD-${normalizeEmdbId(id)} download`, total ? got / total : 0) }) };
     } catch (err) {
@@ -228,12 +234,14 @@ export async function run(o: EstimateCliOptions, positional?: string, typed: obj
 }
 
 /**
- * Whether a warning says the result itself cannot be trusted (the solvent model failed, no voxel
- * is confidently density, the input is not a density map): such warnings are printed even with
- * `--quiet`.
+ * Whether a warning says the result itself cannot be trusted: the solvent model failed or is bad
+ * (`Potentially bad solvent model`, `[solvent-model]`), no voxel is confidently density, or an input
+ * finding that makes the confidence or the scale unreliable (`[masked]`, `[flattened]`,
+ * `[sharpened]`, `[not-density]`; README "Is my map suitable?"). Such warnings are printed even with
+ * `--quiet`; advisories (a small kernel that *may* give a bad solvent model) are not.
  */
 export function invalidatesResult(warning: string): boolean {
-  return /solvent model failed|bad solvent model|^\[solvent-model\]|^\[not-density\]|confidence map is 0 everywhere/i.test(warning);
+  return /solvent model failed|^Potentially bad solvent model|^\[(solvent-model|not-density|masked|flattened|sharpened)\]|confidence map is 0 everywhere/i.test(warning);
 }
 
 /**

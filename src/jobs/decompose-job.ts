@@ -132,7 +132,7 @@ function labelMedians(m: DecompositionMedians): LabelMedians[] {
 
 async function readInput(path: string, what: string, angpix?: number): Promise<MrcMap> {
   if (!existsSync(path)) throw new Error(`cannot read ${what} '${path}': no such file`);
-  const m = await readMrc(path);
+  const m = await readMrc(path, { ignoreCell: angpix !== undefined });
   if (angpix !== undefined) {
     const err = voxelSizeError('--angpix', angpix, m.volume.shape);
     if (err) throw new RangeError(err);

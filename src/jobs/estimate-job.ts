@@ -427,7 +427,7 @@ async function readInput(opts: EstimateFileOptions, wholeInputNeeded: boolean): 
   if (!wholeInputNeeded && estimateOptionErrors(opts).length === 0) {
     // slabs in shared memory: the crop's second thread works on them without a copy
     // no tally of every voxel: the crop's output shows a NaN/Inf or a constant map (see croppedRange)
-    const reader = await openMrcSections(opts.inputPath, { shared, sha256: true, tally: false });
+    const reader = await openMrcSections(opts.inputPath, { shared, sha256: true, tally: false, ignoreCell: opts.angpix !== undefined });
     const procShape = processingBox(reader.shape, opts.maxBox ?? DEFAULT_MAX_BOX);
     if (procShape.some((n, i) => n !== reader.shape[i])) {
       try {
@@ -450,7 +450,7 @@ async function readInput(opts: EstimateFileOptions, wholeInputNeeded: boolean): 
     }
     await reader.close();
   }
-  const map = await readMrc(opts.inputPath, { shared });
+  const map = await readMrc(opts.inputPath, { shared, ignoreCell: opts.angpix !== undefined });
   const headerVoxel = describe(map.volume.voxelSizeA);
   map.volume.voxelSizeA = angpixVoxel(map.volume.shape, map.volume.voxelSizeA);
   return {
@@ -483,7 +483,7 @@ async function croppedRange(path: string, cropped: Float32Array): Promise<{ min:
   const r = simdRange(cropped);
   const finite = Number.isFinite(r.min) && Number.isFinite(r.max);
   if (finite && r.max - r.min > 1e-4 * Math.max(Math.abs(r.min), Math.abs(r.max))) return r;
-  const again = await openMrcSections(path);
+  const again = await openMrcSections(path, { ignoreCell: true }); // only the values are read
   for await (const slab of again.sections()) slab.settle?.();
   return again.range();
 }

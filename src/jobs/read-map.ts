@@ -15,7 +15,8 @@ import { constantHalfMapProblem, emptyMaskProblem } from '../resolution/half-map
  */
 export async function readMapArg(path: string, what: string, angpix?: number, note?: (line: string) => void): Promise<MrcMap> {
   if (!existsSync(path)) throw new Error(`cannot read ${what} '${path}': no such file`);
-  const m = await readMrc(path);
+  // with --angpix the header's cell is not needed (a zero cell can be rescued this way)
+  const m = await readMrc(path, { ignoreCell: angpix !== undefined });
   if (angpix !== undefined) {
     note?.(`--angpix ${angpix}: voxel size of ${path} set to ${angpix} Å (header: ${m.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å)`);
     m.volume.voxelSizeA = [angpix, angpix, angpix];

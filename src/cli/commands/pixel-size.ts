@@ -8,7 +8,7 @@
  * - `ctf-plot`: the CTF at the true and the nominal pixel size.
  */
 import { Command } from 'commander';
-import { writeMrc } from '../../io/mrc/index.js';
+import { readMrc, writeMrc } from '../../io/mrc/index.js';
 import { existsSync } from 'node:fs';
 import type { Shape3, Volume } from '../../core/volume.js';
 import { openMrcSections } from '../../io/mrc/index.js';
@@ -75,15 +75,19 @@ function out(o: { json?: boolean; quiet?: boolean }, result: Record<string, unkn
 export async function runSet(mapPath: string, o: MapPixelOptions): Promise<void> {
   checkVoxelSize('--angpix', o.angpix);
   o = { ...o, output: outputFile(o.output, `${mapStem(mapPath)}_${o.angpix}.mrc`) }; // -o DIR/ → DIR/<stem>_<angpix>.mrc
-  const m = await readMapArg(mapPath, 'map');
+  // the header's cell is replaced: a zero or invalid one is not an error here (this is how to fix it)
+  if (!existsSync(mapPath)) throw new Error(`cannot read map '${mapPath}': no such file`);
+  const m = await readMrc(mapPath, { ignoreCell: true });
+  const cellValid = m.header.cella.every((c) => c > 0 && Number.isFinite(c));
   checkVoxelSize('--angpix', o.angpix, m.volume.shape);
   const diag = await diagnoseCommandInput(m.volume); // input diagnostics (masked, sharpened …), printed once
   warnFindings(o, diag);
   const before = [...m.volume.voxelSizeA];
-  await writeMrc(o.output, { ...m.volume, voxelSizeA: [o.angpix, o.angpix, o.angpix] }, { template: m.header, labels: [...m.header.labels.slice(0, 9), `occupy-ts ${OCCUPY_VERSION}: voxel size set to ${o.angpix} A (was ${before.map((a) => a.toFixed(4)).join(',')})`], protect: [mapPath] });
+  const wasText = cellValid ? before.map((a) => a.toFixed(4)).join(',') : `cell ${m.header.cella.join(',')}`;
+  await writeMrc(o.output, { ...m.volume, voxelSizeA: [o.angpix, o.angpix, o.angpix] }, { template: m.header, labels: [...m.header.labels.slice(0, 9), `occupy-ts ${OCCUPY_VERSION}: voxel size set to ${o.angpix} A (was ${wasText})`], protect: [mapPath] });
   process.stderr.write(`WARNING: ${RESCALED_MAP_WARNING}\n`);
   out(o, { input: mapPath, output: o.output, box: m.volume.shape, voxelSizeBeforeA: before, voxelSizeA: o.angpix, cellA: m.volume.shape.map((n) => n * o.angpix), diagnostics: diag.diagnostics }, [
-    `Voxel size ${before.map((a) => a.toFixed(4)).join(', ')} Å → ${o.angpix} Å (cell ${m.volume.shape.map((n) => (n * o.angpix).toFixed(2)).join(' × ')} Å); data untouched.`,
+    `Voxel size ${cellValid ? `${before.map((a) => a.toFixed(4)).join(', ')} Å` : `unknown (header cell ${m.header.cella.join(', ')})`} → ${o.angpix} Å (cell ${m.volume.shape.map((n) => (n * o.angpix).toFixed(2)).join(' × ')} Å); data untouched.`,
     `Wrote ${o.output}`,
   ]);
 }

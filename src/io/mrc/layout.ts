@@ -101,7 +101,7 @@ export function voxelSizeOf(header: MrcHeader, shape: Shape3, permissive: boolea
     const m = sampling[a] > 0 ? sampling[a] : shape[a];
     const cell = header.cella[a];
     if (!(cell > 0 && Number.isFinite(cell))) {
-      if (!permissive) throw new MrcFormatError(`cell dimensions are zero or invalid: expected cella > 0 Å on every axis, found ${header.cella.join(', ')}`);
+      if (!permissive) throw new MrcFormatError(`cell dimensions are zero or invalid: expected cella > 0 Å on every axis, found ${header.cella.join(', ')} (the voxel size is unknown: give it with --angpix, or fix the header with occupy pixel-size set MAP --angpix A)`);
       continue;
     }
     voxelSizeA[a] = cell / m;

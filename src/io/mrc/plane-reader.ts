@@ -24,6 +24,11 @@ export interface MrcSectionReadOptions {
   permissive?: boolean;
   /** Accept NaN/±Infinity voxels instead of throwing at the end of the read (default false). */
   allowNonFinite?: boolean;
+  /**
+   * The voxel size will be replaced (`--angpix`): a zero or non-finite cell length is not an error
+   * (1 Å stands in until it is replaced), so a header with a wrong cell can be rescued (default false).
+   */
+  ignoreCell?: boolean;
   /** Prefix of error messages (default: the path). */
   name?: string;
   /** Target size of one slab in bytes of float32 (default 32 MiB; at least one section). */
@@ -142,7 +147,7 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
   const shape = physicalShape(fileBox, order);
   let voxelSizeA: Vec3;
   try {
-    voxelSizeA = voxelSizeOf(layout.header, shape, permissive);
+    voxelSizeA = voxelSizeOf(layout.header, shape, permissive || options.ignoreCell === true);
   } catch (err) {
     await gz?.destroy();
     await fh.close();

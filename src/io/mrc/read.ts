@@ -19,6 +19,11 @@ export interface MrcReadOptions {
   permissive?: boolean;
   /** Accept NaN/±Infinity voxels instead of throwing (default false). */
   allowNonFinite?: boolean;
+  /**
+   * The voxel size will be replaced (`--angpix`): a zero or non-finite cell length is not an error
+   * (1 Å stands in until it is replaced), so a header with a wrong cell can be rescued (default false).
+   */
+  ignoreCell?: boolean;
   /** File name used as a prefix of error messages (`readMrc` passes the path). */
   name?: string;
   /**
@@ -66,7 +71,7 @@ function finish(layout: DataLayout, fileData: Float32Array, options: MrcReadOpti
   }
 
   const { data, shape } = fileToCanonical(fileData, [header.nx, header.ny, header.nz], order);
-  const voxelSizeA = voxelSizeOf(header, shape, options.permissive === true);
+  const voxelSizeA = voxelSizeOf(header, shape, options.permissive === true || options.ignoreCell === true);
   return { volume: { data, shape, voxelSizeA }, header };
 }
 

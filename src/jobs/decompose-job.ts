@@ -165,6 +165,13 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   for (const [what, m] of [['half map 1', halves?.[0]], ['half map 2', halves?.[1]], ['--mask', mask], ['--labels', labels]] as const) {
     if (m && m.volume.shape.some((v, i) => v !== box[i])) throw new RangeError(`${what} box ${m.volume.shape.join('x')} does not match the map's ${box.join('x')}`);
   }
+  // voxel sizes named by file (the method's own check compares the grids without knowing the names)
+  const sizeText = (a: readonly number[]) => a.map((v) => Number(v.toFixed(4))).join(', ');
+  for (const [i, h] of (halves ?? []).entries()) {
+    if (h.volume.voxelSizeA.some((v, k) => Math.abs(v - input.volume.voxelSizeA[k]) > 1e-3 * input.volume.voxelSizeA[k])) {
+      throw new RangeError(`half map ${i + 1} '${opts.halfMapPaths?.[i]}' has voxels of ${sizeText(h.volume.voxelSizeA)} Å, the map '${opts.mapPath}' ${sizeText(input.volume.voxelSizeA)} Å: give the half maps of this map (or --angpix for all)`);
+    }
+  }
   // input diagnostics (masked, sharpened, identical halves …): warnings (printed once by the caller) and the summary's diagnostics
   progress('diagnostics', 0.02);
   // zero padding is left out of the analysis (decompose.ts), so it is not a finding here
@@ -259,6 +266,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
       const { renderVegaLite, writePlot } = await import('../plots/render.js');
       const { guinierFitsSpec, histogramSpec } = await import('../decomposition/plots.js');
       if (result.examples.length > 0) files.push(...(await writePlot(join(outDir, names.guinier), await renderVegaLite(guinierFitsSpec(result.examples, result.bands, `Local Guinier fits: ${stem}`)), outputs)));
+      else summary.warnings.push('--plot: no region has enough usable bands for a local Guinier fit, so the Guinier-fit plot is not written (the histograms are)');
       const fitted = new Uint8Array(mol.length);
       for (let i = 0; i < fitted.length; i++) fitted[i] = mol[i] && result.bandsUsed.data[i] > 1 ? 1 : 0;
       files.push(...(await writePlot(join(outDir, names.occupancyHist), await renderVegaLite(histogramSpec(result.occupancy.data, fitted, 40, 'relative occupancy', `Relative occupancy over the molecule: ${stem}`)), outputs)));

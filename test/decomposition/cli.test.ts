@@ -23,12 +23,15 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 // a small phantom on disk: map, half maps, labels, and a mask on another box
 const p = decompositionPhantom({ box: 56, voxelSizeA: 1.5, seed: 9, domains: [{ occupancy: 1, resolutionA: 4 }, { occupancy: 0.5, resolutionA: 4 }, { occupancy: 1, resolutionA: 4, flexDeg: 15 }] });
-const files = { map: join(dir, 'ph.mrc'), h1: join(dir, 'ph_h1.mrc'), h2: join(dir, 'ph_h2.mrc'), labels: join(dir, 'ph_labels.mrc'), badMask: join(dir, 'mask40.mrc'), outsideLabels: join(dir, 'outside.mrc') };
+const files = { map: join(dir, 'ph.mrc'), h1: join(dir, 'ph_h1.mrc'), h2: join(dir, 'ph_h2.mrc'), labels: join(dir, 'ph_labels.mrc'), badMask: join(dir, 'mask40.mrc'), outsideLabels: join(dir, 'outside.mrc'), h1v2: join(dir, 'ph_h1_2A.mrc'), h2v2: join(dir, 'ph_h2_2A.mrc') };
 writeFileSync(files.map, encodeMrc(p.map));
 writeFileSync(files.h1, encodeMrc(p.half1));
 writeFileSync(files.h2, encodeMrc(p.half2));
 writeFileSync(files.labels, encodeMrc({ data: Float32Array.from(p.labels), shape: p.map.shape, voxelSizeA: p.map.voxelSizeA }));
 writeFileSync(files.badMask, encodeMrc({ data: new Float32Array(40 ** 3).fill(1), shape: [40, 40, 40], voxelSizeA: [1.5, 1.5, 1.5] }));
+// the half maps at another voxel size
+writeFileSync(files.h1v2, encodeMrc({ ...p.half1, voxelSizeA: [2, 2, 2] }));
+writeFileSync(files.h2v2, encodeMrc({ ...p.half2, voxelSizeA: [2, 2, 2] }));
 // label 5 in one corner of the box only: no voxel of the molecule
 const outside = new Float32Array(56 ** 3);
 for (let z = 0; z < 3; z++) for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) outside[(z * 56 + y) * 56 + x] = 5;
@@ -116,6 +119,8 @@ test('bad input: one error line naming the option or file, nothing written', asy
     [['decompose', files.map, '--mask', files.badMask, '-o', out], /--mask box 40x40x40 does not match/],
     // bands finer than 1.1 × Nyquist had been set silently (Nyquist 3 Å: bands down to 2.7 Å)
     [['decompose', files.map, '--lowest-resolution', '4', '-o', out], /the lowest band \(4 Å, --lowest-resolution\) is too close to the Nyquist limit \(3\.00 Å\).*give --lowest-resolution 5 Å or coarser/],
+    // half maps of another voxel size: named by file (it said 'half maps differ in voxel size', naming neither)
+    [['decompose', files.map, '--half-maps', files.h1v2, files.h2v2, '-o', out], /half map 1 '.*ph_h1_2A\.mrc' has voxels of 2, 2, 2 Å, the map '.*ph\.mrc' 1\.5, 1\.5, 1\.5 Å/],
     // labels only outside the molecule: NaN rows had been printed with exit 0
     [['decompose', files.map, '--labels', files.outsideLabels, '-q', '-o', out], /--labels .*outside\.mrc has no label > 0 inside the molecule/],
   ];

@@ -197,9 +197,13 @@ describe('fetchEmdbMap over a local server', { skip: skipWithoutMap() }, () => {
     t.after(() => server.close());
     const cacheDir = await cacheFor(t);
     let last: [number, number | undefined] = [0, undefined];
-    const file = await fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir, retryDelayMs: 0, onProgress: (r, n) => (last = [r, n]) });
+    const retried: [number, number, string][] = [];
+    const file = await fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir, retryDelayMs: 0, onProgress: (r, n) => (last = [r, n]), onRetry: (a, of, why) => retried.push([a, of, why]) });
     assert.deepEqual(await readFile(file), source);
     assert.deepEqual(last, [source.length, source.length]);
+    // the failed first attempt is said (onRetry), with how many attempts there are in all
+    assert.equal(retried.length, 1);
+    assert.deepEqual(retried[0].slice(0, 2), [1, 4]);
     assert.equal(server.requests.length, 2);
     assert.equal(server.requests[0].range, undefined);
     assert.match(server.requests[1].range ?? '', /^bytes=[1-9]\d*-$/, 'second request resumes');

@@ -183,7 +183,14 @@ export async function run(o: EstimateCliOptions, positional?: string, typed: obj
       throw new UsageError(`--emdb: ${(err as Error).message}`);
     }
     try {
-      o = { ...o, inputMap: await fetchEmdbMap(id, { onProgress: (got, total) => reporter.progress(`EMD-${normalizeEmdbId(id)} download`, total ? got / total : 0) }) };
+      o = {
+        ...o,
+        inputMap: await fetchEmdbMap(id, {
+          onProgress: (got, total) => reporter.progress(`EMD-${normalizeEmdbId(id)} download`, total ? got / total : 0),
+          // each failed attempt is said (a server that accepts and never answers takes 60 s an attempt)
+          onRetry: (attempt, attempts, reason, delayMs) => reporter.warn(`EMD-${normalizeEmdbId(id)}: download attempt ${attempt} of ${attempts} failed (${reason}); trying again in ${(delayMs / 1000).toFixed(0)} s`),
+        }),
+      };
     } catch (err) {
       reporter.abort();
       throw err;

@@ -48,6 +48,12 @@ export interface FetchEmdbOptions {
   onProgress?: (receivedBytes: number, totalBytes: number | undefined) => void;
   /** Extra attempts after a network error, truncated body or HTTP 5xx, each resuming the part file (default 3). */
   retries?: number;
+  /**
+   * Called when an attempt failed and another follows: the attempt (1-based), how many there are in
+   * all, the reason, and the wait before the next one in ms (a stalled server is otherwise silent
+   * for up to a minute per attempt).
+   */
+  onRetry?: (attempt: number, attempts: number, reason: string, delayMs: number) => void;
   /** Delay before the first retry in ms, doubled for each further retry up to 10 s (default 1000). */
   retryDelayMs?: number;
   /** Cancels the download (the part file is kept for a later resume); rejects with the signal's reason. */
@@ -406,6 +412,7 @@ async function fetchInto(
         throw new Error(`${label}: download from ${url} failed after ${attempt + 1} attempts: ${(err as Error).message}${kept}`, { cause: err });
       }
       const delay = Math.min(retryDelayMs * 2 ** attempt, 10_000);
+      options.onRetry?.(attempt + 1, retries + 1, (err as Error).message, delay);
       if (delay > 0) await sleep(delay, undefined, { signal });
     }
   }

@@ -4,7 +4,8 @@
  * @see shared/spec/local-resolution.md §2–§4
  */
 import { localFscBesideFiner } from '../resolution/beside-finer.js';
-import { DEFAULT_LOWEST_RESOLUTION_A, localFsc, MIN_WINDOW_VOXELS } from '../resolution/local-fsc.js';
+import { DEFAULT_LOWEST_RESOLUTION_A, localFsc } from '../resolution/local-fsc.js';
+import { LOCAL_FSC_WINDOW_MIN } from '../resolution/window-minimum.js';
 import { RELION_RANDOMIZE_AT_A, relionLocalResolution } from '../resolution/relion-locres.js';
 import { monogenicLocalResolution } from '../resolution/monogenic.js';
 import { OptionError, optionError } from './errors.js';
@@ -135,7 +136,7 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
     const randomizeAtA = options.randomizeAtA ?? RELION_RANDOMIZE_AT_A;
     if (Math.trunc((nx * a.voxelSizeA[0]) / randomizeAtA) < 1) throw optionError('half1.shape', `a box wider than randomizeAtA (${randomizeAtA} Å), from which phases are randomised`, a.shape, `half1's box (${Number((nx * a.voxelSizeA[0]).toFixed(2))} Å across) is narrower than randomizeAtA ${randomizeAtA} Å: nothing is left below the randomised shells`);
   }
-  if (method === 'localfsc' && Math.min(...a.shape) < MIN_WINDOW_VOXELS) throw optionError('half1.shape', `a box of at least ${MIN_WINDOW_VOXELS} voxels along each axis (the smallest local-FSC window)`, a.shape);
+  if (method === 'localfsc' && Math.min(...a.shape) < LOCAL_FSC_WINDOW_MIN) throw optionError('half1.shape', `a box of at least ${LOCAL_FSC_WINDOW_MIN} voxels along each axis (the smallest local-FSC window)`, a.shape);
   // the schema refuses what a method does not read (LOCRES_WAY_OPTIONS) but counts whiten: true as
   // the default; the library refuses it too where nothing is whitened
   if (method !== 'localfsc' && options.whiten !== undefined) throw optionError('whiten', `undefined with method '${method}' (a local-FSC option)`, options.whiten);

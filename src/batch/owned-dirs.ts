@@ -4,7 +4,7 @@
  * nothing outside the folder it is looked up in is ever removed.
  */
 import { lstatSync, readFileSync, rmSync } from 'node:fs';
-import { lstat, mkdir, readFile, rm } from 'node:fs/promises';
+import { lstat, mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -49,19 +49,10 @@ export async function createOwnedDir(path: string, kind: Marker['kind'], source?
 
 /** Whether `path` is a real folder (not a link) holding a marker file (a real file) of this tool. */
 export async function isOwnedDir(path: string): Promise<boolean> {
-  try {
-    const st = await lstat(path);
-    if (!st.isDirectory() || st.isSymbolicLink()) return false;
-    const m = await lstat(join(path, MARKER_FILE));
-    if (!m.isFile()) return false;
-    const marker = JSON.parse(await readFile(join(path, MARKER_FILE), 'utf8')) as Partial<Marker>;
-    return marker.tool === 'occupy-ts batch';
-  } catch {
-    return false;
-  }
+  return isOwnedDirSync(path);
 }
 
-/** {@link isOwnedDir}, synchronously (for signal handlers). */
+/** {@link isOwnedDir}, synchronously (for signal handlers): two lstat calls and a small read. */
 export function isOwnedDirSync(path: string): boolean {
   try {
     const st = lstatSync(path);

@@ -121,9 +121,7 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
   } finally {
     unregister();
     killWorkersSync(workers);
-    restoreParkedFoldersSync(outRoot, stagingRoot);
-    await removeOwnedDir(dirname(stagingRoot), basename(stagingRoot)).catch(() => undefined);
-    await rmdir(join(outRoot, STAGING_DIR)).catch(() => undefined); // only when no other run uses it
+    removeRunStagingSync(outRoot, stagingRoot);
   }
 }
 

@@ -3,10 +3,9 @@
  * write the occupancy, B-factor and usable-band maps, the log, the ChimeraX script and (optionally)
  * the locally sharpened map and the plots — all staged in one output set.
  */
-import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Volume } from '../core/volume.js';
-import { readMrc, writeMrc, type MrcMap } from '../io/mrc/index.js';
+import { writeMrc, type MrcMap } from '../io/mrc/index.js';
 import { diagnoseCommandInput } from './input-diagnostics.js';
 import type { Finding } from '../diagnostics/index.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
@@ -24,7 +23,7 @@ import { decomposeChimeraxScript } from '../decomposition/chimerax-script.js';
 import { noiseRedrawSpread } from '../decomposition/noise-redraw.js';
 import { decompositionMedians, type DecompositionMedians } from '../decomposition/medians.js';
 import { jobInputs } from './job-inputs.js';
-import { assertLabelMap } from './read-map.js';
+import { assertLabelMap, readMapArg } from './read-map.js';
 
 /** Options of {@link decomposeFromFile}. */
 export interface DecomposeFileOptions extends Omit<DecomposeOptions, 'halfMaps' | 'mask'> {
@@ -130,13 +129,12 @@ function labelMedians(m: DecompositionMedians): LabelMedians[] {
   return m.labels.map((l) => ({ label: l.label, voxels: l.voxels, occupancy: l.occupancy, relativeOccupancy: best > 0 ? l.occupancy / best : Number.NaN, bfactorA2: l.bfactorA2 }));
 }
 
+/** A map of the command ({@link readMapArg}), with `--angpix` also checked against its box. */
 async function readInput(path: string, what: string, angpix?: number): Promise<MrcMap> {
-  if (!existsSync(path)) throw new Error(`cannot read ${what} '${path}': no such file`);
-  const m = await readMrc(path, { ignoreCell: angpix !== undefined });
+  const m = await readMapArg(path, what, angpix);
   if (angpix !== undefined) {
     const err = voxelSizeError('--angpix', angpix, m.volume.shape);
     if (err) throw new RangeError(err);
-    m.volume.voxelSizeA = [angpix, angpix, angpix];
   }
   return m;
 }

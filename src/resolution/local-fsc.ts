@@ -15,6 +15,7 @@ import { emptyBeyondA, emptyShells, prewhitenHalfMaps, prewhitenWithEmptyShells,
 import { cutSubBox, pasteSubBox, regionSubBox, subBoxShape } from './sub-box.js';
 import { calibratedInterval, DEFAULT_INTERVAL_CALIBRATION, DEFAULT_INTERVAL_Z, fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from './locres-uncertainty.js';
 import { moleculeCentredGridPoints, solventLevel } from './molecule-grid.js';
+import { LOCAL_FSC_WINDOW_MIN } from './window-minimum.js';
 
 /**
  * Fixed FSC threshold of the calibrated local FSC (with pre-whitening; the default without a
@@ -477,22 +478,19 @@ export function unresolvedVariation(r: Pick<LocalFscResult, 'medianIntervalWidth
  */
 export const WINDOW_CAP_A = 34;
 
-/** Smallest default window edge, voxels (spec §2.5); a box must be at least this wide along each axis. */
-export const MIN_WINDOW_VOXELS = 16;
-
 /** Default lowest (coarsest) reported resolution, Å; also the value written outside the mask. */
 export const DEFAULT_LOWEST_RESOLUTION_A = 50;
 
 /**
  * Default window edge from the global resolution d (spec §2.5): round(6·d/a), made even, at least
- * {@link MIN_WINDOW_VOXELS}; where 6·d exceeds {@link WINDOW_CAP_A}, 2·round(cap/(2a)) (at least
+ * {@link LOCAL_FSC_WINDOW_MIN}; where 6·d exceeds {@link WINDOW_CAP_A}, 2·round(cap/(2a)) (at least
  * 16). `localFsc` narrows it to the box's smallest edge (made even) in a box narrower than that.
  */
 export function defaultWindow(globalResolutionA: number, voxelSizeA: number): number {
-  if (6 * globalResolutionA > WINDOW_CAP_A) return Math.max(MIN_WINDOW_VOXELS, 2 * Math.round(WINDOW_CAP_A / voxelSizeA / 2));
+  if (6 * globalResolutionA > WINDOW_CAP_A) return Math.max(LOCAL_FSC_WINDOW_MIN, 2 * Math.round(WINDOW_CAP_A / voxelSizeA / 2));
   let w = Math.round((6 * globalResolutionA) / voxelSizeA);
   if (w % 2 !== 0) w += 1;
-  return Math.max(MIN_WINDOW_VOXELS, w);
+  return Math.max(LOCAL_FSC_WINDOW_MIN, w);
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { LOCK_DIR } from '../../src/batch/claims.js';
 import { runBatch } from '../../src/batch/runner.js';
 import { loadFft } from '../../src/math/fft.js';
 import { occupy, type Run } from '../helpers/occupy-child.js';
-import { PROJECT_ROOT } from '../helpers/shared-data.js';
+import { mountTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
 
 
 /** {@link occupy} killed (SIGKILL) after `ms`: then code -1 and stderr `timeout`. */
@@ -43,25 +43,6 @@ function records(out: string): BatchRecord[] {
   return parseRecords(readFileSync(join(out, 'results.jsonl'), 'utf8'));
 }
 
-/** Mount a tmpfs of `size` at `dir` (root only); false when that is not possible. */
-function mountTmpfs(dir: string, size: string): boolean {
-  if (process.getuid?.() !== 0) return false;
-  mkdirSync(dir, { recursive: true });
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function umount(dir: string): void {
-  try {
-    execFileSync('umount', [dir], { stdio: 'ignore' });
-  } catch {
-    // not mounted
-  }
-}
 
 /** Fill a tmpfs until it is full. */
 function fill(dir: string): void {
@@ -83,7 +64,7 @@ describe('occupy batch fixes', () => {
     await loadFft();
   });
   after(() => {
-    for (const m of mounts) umount(m);
+    for (const m of mounts) unmountTmpfs(m);
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -229,8 +210,9 @@ describe('occupy batch fixes', () => {
 
   it('disk full (tmpfs): a map failure names its final folder, not the staging folder; no short sbatch script; collect leaves neither file', async (t) => {
     const mnt = join(work, 'tmpfs');
-    if (!mountTmpfs(mnt, '96k')) {
-      t.skip('needs root to mount a tmpfs');
+    const why = mountTmpfs(mnt, 'size=96k');
+    if (why) {
+      t.skip(why);
       return;
     }
     mounts.push(mnt);
@@ -246,8 +228,8 @@ describe('occupy batch fixes', () => {
     assert.ok(!existsSync(join(out, '.staging')));
 
     // results.jsonl of a finished map, then a full disk: collect writes neither file
-    umount(mnt);
-    assert.ok(mountTmpfs(mnt, '16k'));
+    unmountTmpfs(mnt);
+    assert.equal(mountTmpfs(mnt, 'size=16k'), undefined);
     mkdirSync(join(mnt, 'c'));
     writeFileSync(join(mnt, 'c', 'results.jsonl'), readFileSync(join(work, 'collect', 'out', 'results.jsonl')));
     const c = await occupy(['batch', 'collect', join(mnt, 'c')]);

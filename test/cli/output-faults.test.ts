@@ -19,6 +19,7 @@ import { withoutErrnoText } from '../../src/cli/index.js';
 import { NODE_ARGS } from '../helpers/cli.js';
 import { uniformRandomMap } from '../helpers/fixtures.js';
 import { tempFolders } from '../helpers/temp-folder.js';
+import { mountTmpfs } from '../helpers/tmpfs.js';
 
 const tempFolder = tempFolders('occupy-output-faults-');
 
@@ -69,16 +70,6 @@ function failsWithOneLine(r: Outcome, pattern: RegExp): void {
   assert.match(lines[0], /^occupy: error: /);
   assert.match(lines[0], pattern);
   assert.doesNotMatch(lines[0], /\bE[A-Z]{3,}\b|operation was aborted/, 'no raw errno text');
-}
-
-/** Mount a tmpfs with `options` on `dir` (root and mount only), or the reason it cannot be. */
-function mountTmpfs(dir: string, options: string): string | undefined {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'ignore' });
-    return undefined;
-  } catch (err) {
-    return `cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]})`;
-  }
 }
 
 /** A small map (n³, 1.5 Å voxels) with one domain. */

@@ -11,6 +11,7 @@ import { mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkOutputFolder, makeOutputFolder } from '../../src/core/output-folder.js';
 import { tempFolders } from '../helpers/temp-folder.js';
+import { mountTmpfs } from '../helpers/tmpfs.js';
 
 const tempFolder = tempFolders('occupy-output-folder-');
 
@@ -57,11 +58,9 @@ test('checkOutputFolder creates nothing', async () => {
 test('a read-only file system is said as such (not ENOENT)', async (t) => {
   const dir = await tempFolder();
   const ro = join(dir, 'ro');
-  await mkdir(ro);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1M,ro', 'tmpfs', ro], { stdio: 'ignore' });
-  } catch (err) {
-    t.skip(`cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]})`);
+  const why = mountTmpfs(ro, 'size=1M,ro');
+  if (why) {
+    t.skip(why);
     return;
   }
   try {

@@ -5,22 +5,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeMrc } from '../../src/io/mrc/index.js';
 import { uniformRandomMap } from '../helpers/fixtures.js';
 import { tempFolders } from '../helpers/temp-folder.js';
+import { mountTmpfs } from '../helpers/tmpfs.js';
 
 const tempFolder = tempFolders('occupy-gzip-full-');
 
 test('writeMrc to .mrc.gz on a full disk: "no space left on device", no file left', async (t) => {
   const dir = await tempFolder();
   const disk = join(dir, 'disk');
-  await mkdir(disk);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=100k', 'tmpfs', disk], { stdio: 'ignore' });
-  } catch (err) {
-    t.skip(`cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]})`);
+  const why = mountTmpfs(disk, 'size=100k');
+  if (why) {
+    t.skip(why);
     return;
   }
   try {

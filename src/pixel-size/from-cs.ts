@@ -15,6 +15,8 @@
 import { StarFormatError, column, numberColumn, type StarFile } from '../io/star/index.js';
 import { electronWavelengthA } from './electron.js';
 import { hasColumn, opticsTable, parseNumberList } from './optics-table.js';
+import { ANGPIX_MAX_A, ANGPIX_MIN_A } from '../core/voxel-size-limits.js';
+import { CS_RANGE_MM, VOLTAGE_RANGE_KV } from './optics-ranges.js';
 
 /** Index of Z40 in RELION's `rlnEvenZernike` list (Z00, Z2-2, Z20, Z22, Z4-4, Z4-2, Z40, ...). */
 export const Z40_INDEX = 6;
@@ -185,9 +187,9 @@ export function fromCsForOpticsTable(star: StarFile, csTrueMm?: number): OpticsG
     // the same ranges as the command line's flags (--voltage, --cs, --angpix), named by column
     const where = `optics group ${group} in block data_optics`;
     if (!(Number.isInteger(group) && group >= 1)) throw new StarFormatError(`rlnOpticsGroup ${group} in block data_optics: expected a whole number >= 1`);
-    if (!(voltages[i] >= 10 && voltages[i] <= 3000)) throw new StarFormatError(`rlnVoltage of ${where} is ${voltages[i]}: expected 10–3000 kV (RELION stores kV, not V)`);
-    if (!(cs[i] >= 0 && cs[i] <= 20)) throw new StarFormatError(`rlnSphericalAberration of ${where} is ${cs[i]}: expected 0–20 mm`);
-    if (!(pixels[i] >= 0.01 && pixels[i] <= 100)) throw new StarFormatError(`the pixel size of ${where} is ${pixels[i]}: expected 0.01–100 Å`);
+    if (!(voltages[i] >= VOLTAGE_RANGE_KV.min && voltages[i] <= VOLTAGE_RANGE_KV.max)) throw new StarFormatError(`rlnVoltage of ${where} is ${voltages[i]}: expected ${VOLTAGE_RANGE_KV.min}–${VOLTAGE_RANGE_KV.max} kV (RELION stores kV, not V)`);
+    if (!(cs[i] >= CS_RANGE_MM.min && cs[i] <= CS_RANGE_MM.max)) throw new StarFormatError(`rlnSphericalAberration of ${where} is ${cs[i]}: expected ${CS_RANGE_MM.min}–${CS_RANGE_MM.max} mm`);
+    if (!(pixels[i] >= ANGPIX_MIN_A && pixels[i] <= ANGPIX_MAX_A)) throw new StarFormatError(`the pixel size of ${where} is ${pixels[i]}: expected ${ANGPIX_MIN_A}–${ANGPIX_MAX_A} Å`);
     if (csTrueMm === undefined && !(cs[i] > 0)) throw new StarFormatError(`rlnSphericalAberration of ${where} is 0 (a Cs-corrected microscope): give the microscope's true Cs (--cs-true <mm> > 0)`);
     const what = `rlnEvenZernike of ${where}`;
     const z = parseNumberList(zernike[i], what);

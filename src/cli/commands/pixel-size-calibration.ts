@@ -7,6 +7,7 @@ import { withOutputSet } from '../../core/output-set.js';
 import { makeOutputFolder } from '../../core/output-folder.js';
 import type { OpticsGroupFromCs } from '../../pixel-size/index.js';
 import { angpixOption, OptionRangeError, rangeOption } from '../options.js';
+import { CS_RANGE_MM, VOLTAGE_RANGE_KV } from '../../pixel-size/optics-ranges.js';
 import { isFolderOutput, outputFile } from '../../jobs/output-path.js';
 
 const angstrom = (v: number, d = 4) => `${v.toFixed(d)} Å`;
@@ -16,12 +17,12 @@ function calibrationModules(): Promise<[typeof import('../../io/star/index.js'),
   return Promise.all([import('../../io/star/index.js'), import('../../pixel-size/index.js')]);
 }
 
-/** Acceleration voltages accepted (kV). */
-const VOLTAGE_RANGE = { min: 10, max: 3000, unit: 'kV' };
-/** Spherical aberration accepted (mm): 0 (corrected) to 20. */
-const CS_RANGE = { min: 0, max: 20, unit: 'mm' };
+/** Acceleration voltages accepted (kV): the STAR path's too (`VOLTAGE_RANGE_KV`). */
+const VOLTAGE_RANGE = { ...VOLTAGE_RANGE_KV, unit: 'kV' };
+/** Spherical aberration accepted (mm): 0 (corrected) to 20 (`CS_RANGE_MM`). */
+const CS_RANGE = { ...CS_RANGE_MM, unit: 'mm' };
 /** A Cs that a pixel size is computed from (mm): must be positive. */
-const CS_RANGE_OPEN = { min: 0, max: 20, minOpen: true, unit: 'mm' };
+const CS_RANGE_OPEN = { ...CS_RANGE_MM, minOpen: true, unit: 'mm' };
 
 function print(o: { json?: boolean; quiet?: boolean }, result: unknown, lines: string[]): void {
   if (o.json) process.stdout.write(JSON.stringify(result) + '\n');

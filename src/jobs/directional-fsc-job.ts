@@ -11,7 +11,7 @@ import { writeMrc } from '../io/mrc/index.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
-import { directionalFsc, directionalFscVolume } from '../resolution/directional-fsc.js';
+import { directionalFscVolume } from '../resolution/directional-fsc.js';
 import { softenMask } from '../resolution/soft-mask.js';
 import { jobLabels, jobLogLines, jobPrefix, jobRecord, computeJob, printJobResult, readHalfMapInputs, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import type { DirectionalSummary } from '../resolution/directional-summary.js';
@@ -62,7 +62,7 @@ export async function runDirectionalFscJob(h1Path: string, h2Path: string, o: Di
   let weights = mask?.volume.data;
   const binary = weights !== undefined && weights.every((v) => v === 0 || v === 1);
   if (weights && binary) weights = softenMask(weights, h1.volume.shape);
-  const r = computeJob(reporter, () => directionalFsc(h1.volume, h2.volume, { mask: weights, coneAngleDeg: o.coneAngle, directions: o.directions, onProgress: (f) => reporter.progress('directional FSC', f) }));
+  const r = await computeJob(reporter, 'directionalFsc', [h1.volume, h2.volume, { mask: weights, coneAngleDeg: o.coneAngle, directions: o.directions }], 'directional FSC');
   const stem = mapStem(h1Path);
   const prefix = jobPrefix(o.output, `3dfsc_${stem}`);
   const outDir = dirname(prefix);

@@ -13,12 +13,11 @@ import { readHalfMapArg, readLabelsArg, readMaskArg } from './read-map.js';
 import { checkLocresMemory } from './memory-check.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
-import { localFsc, unresolvedVariation, UNRESOLVED_VARIATION_RATIO, type LocalFscResult } from '../resolution/local-fsc.js';
+import { unresolvedVariation, UNRESOLVED_VARIATION_RATIO, type LocalFscResult } from '../resolution/local-fsc.js';
 import { localFscBesideFiner, BESIDE_FINER_RATIO } from '../resolution/beside-finer.js';
-import { relionLocalResolution } from '../resolution/relion-locres.js';
+import { computeInThread } from './compute-thread.js';
 import { labelSummary, type LabelInterval, type LabelRow } from '../resolution/label-summary.js';
 import { localLowpass } from '../resolution/local-filter.js';
-import { monogenicLocalResolution } from '../resolution/monogenic.js';
 import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diagnostics/index.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
@@ -133,13 +132,12 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   const progress = (f: number) => o.onProgress?.(o.method === 'localfsc' ? 'local FSC' : 'monogenic', f);
   {
     if (o.method === 'localfsc' && o.relion) {
-      const r = relionLocalResolution(h1.volume, (h2 as MrcMap).volume, {
+      const r = await computeInThread('relionLocalResolution', [h1.volume, (h2 as MrcMap).volume, {
         samplingA: o.locresSampling,
         randomizeAtA: o.randomizeAt,
         minResolutionA: o.lowestResolution,
         mask: maskMap?.volume.data,
-        onProgress: progress,
-      });
+      }], { onProgress: progress });
       resolution = r.resolution;
       const a = h1.volume.voxelSizeA[0];
       windowReachA = (r.maskRadiusVoxels + r.edgeWidthVoxels) * a;
@@ -159,7 +157,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         p95A: r.p95A,
       };
     } else if (o.method === 'localfsc') {
-      const r = localFsc(h1.volume, (h2 as MrcMap).volume, {
+      const r = await computeInThread('localFsc', [h1.volume, (h2 as MrcMap).volume, {
         mask: maskMap?.volume.data,
         windowVoxels: o.window,
         stepVoxels: o.step,
@@ -167,8 +165,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         whiten: o.whiten,
         lowestResolutionA: o.lowestResolution,
         randomizeAtA: o.randomizeAt,
-        onProgress: progress,
-      });
+      }], { onProgress: progress });
       resolution = r.resolution;
       pinned = r.pinned;
       windowReachA = (r.windowVoxels * h1.volume.voxelSizeA[0]) / 2;
@@ -230,7 +227,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     } else {
       const maskData = maskMap ? maskMap.volume.data : new Float32Array(h1.volume.data.length).fill(1);
       const input = h2 ? { half1: h1.volume, half2: h2.volume } : { map: h1.volume };
-      const r = monogenicLocalResolution(input, maskData, { onProgress: progress });
+      const r = await computeInThread('monogenicLocalResolution', [input, maskData, {}], { onProgress: progress });
       monoresTestedA = r.tested;
       resolution = { data: r.resolution, shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA };
       const finest = Math.min(...r.tested);

@@ -12,7 +12,6 @@ import { writeMrc } from '../io/mrc/index.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
-import { monoDir } from '../resolution/monodir.js';
 import { parseCentre } from './radial-shells-job.js';
 import { jobFolder, jobLabels, jobLogLines, jobRecord, computeJob, printJobResult, readHalfMapInputs, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import { jobInputs } from './job-inputs.js';
@@ -41,7 +40,7 @@ export async function runMonoDirJob(h1Path: string, h2Path: string | undefined, 
   const { h1, h2, mask: maskMap, warnings, diagnostics } = await readHalfMapInputs(h1Path, h2Path, o.mask, o.angpix, reporter);
   const [nx, ny, nz] = h1.volume.shape;
   const mask = maskMap?.volume.data ?? inscribedSphere(nx, ny, nz);
-  const r = computeJob(reporter, () => monoDir(h1.volume, h2.volume, mask, { centreVoxel, coneAngleDeg: o.coneAngle, onProgress: (f) => reporter.progress('directional monogenic', f) }));
+  const r = await computeJob(reporter, 'monoDir', [h1.volume, h2.volume, mask, { centreVoxel, coneAngleDeg: o.coneAngle }], 'directional monogenic');
   const stem = mapStem(h1Path);
   const outDir = jobFolder(o.output);
   const base = join(outDir, `monodir_${stem}`);

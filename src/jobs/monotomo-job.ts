@@ -5,7 +5,6 @@
  * @see issue 18 item 4; src/resolution/monotomo.ts
  */
 import type { Volume } from '../core/volume.js';
-import { monoTomoLocalResolution } from '../resolution/monotomo.js';
 
 /** Edge of the central crop the input diagnostics look at, voxels. */
 const DIAGNOSTICS_CROP = 128;
@@ -32,14 +31,14 @@ export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined,
   const t0 = performance.now();
   if (!h2Path) throw new RangeError('--method monotomo needs two half tomograms (odd/even frames or tilts): occupy locres HALF1 HALF2 --method monotomo');
   reporter.progress('read', 0);
-  const h1 = await readMapArg(h1Path, 'half tomogram', o.angpix, (l) => reporter.info(l));
+  const h1 = await readMapArg(h1Path, 'half tomogram', o.angpix, (l) => reporter.info(l), true);
   const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);
   if (notCubic) throw new RangeError(`half tomogram '${h1Path}': ${notCubic}`);
-  const h2 = await readMapArg(h2Path, 'half tomogram', o.angpix);
+  const h2 = await readMapArg(h2Path, 'half tomogram', o.angpix, undefined, true);
   // the mask as one byte per voxel: the float map is dropped once converted
   let mask: Uint8Array | undefined;
   if (o.mask) {
-    const m = await readMapArg(o.mask, '--mask map', o.angpix);
+    const m = await readMapArg(o.mask, '--mask map', o.angpix, undefined, true);
     assertSameBox(h1.volume, m.volume, '--mask');
     mask = new Uint8Array(m.volume.data.length);
     for (let i = 0; i < mask.length; i++) mask[i] = m.volume.data[i] > 0.5 ? 1 : 0;
@@ -60,7 +59,7 @@ export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined,
     return { data, shape: size, voxelSizeA: v.voxelSizeA };
   };
   const { warnings, diagnostics } = diagnoseInputs(reporter, crop(h1.volume), crop(h2.volume));
-  const r = computeJob(reporter, () => monoTomoLocalResolution(h1.volume, h2.volume, { mask, onProgress: (f) => reporter.progress('blocks', f) }));
+  const r = await computeJob(reporter, 'monoTomoLocalResolution', [h1.volume, h2.volume, { mask }], 'blocks');
   const protect = jobInputs(h1Path, h2Path, o.mask, o.labels);
   const block = r.blockVoxels + 2 * r.marginVoxels;
   const settings = `MonoTomo-style: monogenic test per block (core ${r.blockVoxels} + margin ${r.marginVoxels} vox), noise from each block's half difference (spatially variant), alpha 0.05, ${r.testedA.length} resolutions ${r.testedA[0].toFixed(2)}..${r.testedA[r.testedA.length - 1].toFixed(2)} A`;

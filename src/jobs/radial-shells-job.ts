@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { UsageError } from '../core/exit-codes.js';
-import { radialShellResolution, SHELL_THRESHOLD } from '../resolution/radial-shells.js';
+import { SHELL_THRESHOLD } from '../resolution/radial-shells.js';
 import { jobFolder, jobLabels, jobLogLines, jobRecord, computeJob, printJobResult, readHalfMapInputs, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import { jobInputs } from './job-inputs.js';
 
@@ -50,7 +50,7 @@ export async function runRadialShellsJob(h1Path: string, h2Path: string | undefi
   if (!h2Path) throw new RangeError('--shells needs two half maps: occupy locres HALF1 HALF2 --shells');
   const centreVoxel = o.centre !== undefined ? parseCentre(o.centre) : undefined;
   const { h1, h2, mask, warnings, diagnostics } = await readHalfMapInputs(h1Path, h2Path, o.mask, o.angpix, reporter);
-  const r = computeJob(reporter, () => radialShellResolution(h1.volume, h2.volume, { centreVoxel, shellWidthA: o.shellWidth, mask: mask?.volume.data, threshold: o.threshold, whiten: o.whiten, onProgress: (f) => reporter.progress('shell FSC', f) }));
+  const r = await computeJob(reporter, 'radialShellResolution', [h1.volume, h2.volume, { centreVoxel, shellWidthA: o.shellWidth, mask: mask?.volume.data, threshold: o.threshold, whiten: o.whiten }], 'shell FSC');
   const stem = mapStem(h1Path);
   const outDir = jobFolder(o.output);
   const base = join(outDir, `shells_${stem}`);

@@ -11,12 +11,20 @@ import { constantHalfMapProblem, emptyMaskProblem } from '../resolution/half-map
  * @param what how the map is called in messages (e.g. "half map", "--mask map")
  * @param angpix `--angpix`: replaces the header's voxel size on every axis (Å)
  * @param note receives a line saying the voxel size was overridden
+ * @param shared voxels in SharedArrayBuffer-backed memory, which a worker thread (the locres
+ *   methods' compute thread) then sees without a copy: read so directly when the file allows it,
+ *   else copied once here (the unshared array is then garbage)
  * @throws Error naming the file when it is missing; MrcFormatError for a broken file
  */
-export async function readMapArg(path: string, what: string, angpix?: number, note?: (line: string) => void): Promise<MrcMap> {
+export async function readMapArg(path: string, what: string, angpix?: number, note?: (line: string) => void, shared = false): Promise<MrcMap> {
   if (!existsSync(path)) throw new Error(`cannot read ${what} '${path}': no such file`);
   // with --angpix the header's cell is not needed (a zero cell can be rescued this way)
-  const m = await readMrc(path, { ignoreCell: angpix !== undefined });
+  const m = await readMrc(path, { ignoreCell: angpix !== undefined, shared });
+  if (shared && !(m.volume.data.buffer instanceof SharedArrayBuffer)) {
+    const data = new Float32Array(new SharedArrayBuffer(4 * m.volume.data.length));
+    data.set(m.volume.data);
+    m.volume.data = data;
+  }
   if (angpix !== undefined) {
     note?.(`--angpix ${angpix}: voxel size of ${path} set to ${angpix} Å (header: ${m.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å)`);
     m.volume.voxelSizeA = [angpix, angpix, angpix];
@@ -30,7 +38,7 @@ export async function readMapArg(path: string, what: string, angpix?: number, no
  * @throws as {@link readMapArg}; RangeError `half map '<path>' is constant (every voxel is 0): …`
  */
 export async function readHalfMapArg(path: string, angpix?: number, note?: (line: string) => void): Promise<MrcMap> {
-  const m = await readMapArg(path, 'half map', angpix, note);
+  const m = await readMapArg(path, 'half map', angpix, note, true);
   const problem = constantHalfMapProblem(m.volume.data);
   if (problem) throw new RangeError(`half map '${path}' ${problem}: no resolution can be read from it (give the two unfiltered half reconstructions)`);
   return m;
@@ -42,7 +50,7 @@ export async function readHalfMapArg(path: string, angpix?: number, note?: (line
  * @throws as {@link readMapArg}; RangeError `--mask map '<path>' selects no voxel (…)`
  */
 export async function readMaskArg(path: string, angpix?: number): Promise<MrcMap> {
-  const m = await readMapArg(path, '--mask map', angpix);
+  const m = await readMapArg(path, '--mask map', angpix, undefined, true);
   const problem = emptyMaskProblem(m.volume.data);
   if (problem) throw new RangeError(`--mask map '${path}' ${problem}`);
   return m;

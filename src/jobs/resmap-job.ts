@@ -5,7 +5,7 @@
  * histogram and log, as `occupy locres` writes its map.
  * @see issue 18 item 5; src/resolution/resmap.ts
  */
-import { resMapLocalResolution, BASIS_SIZE } from '../resolution/resmap.js';
+import { BASIS_SIZE } from '../resolution/resmap.js';
 import { writeLocresMap } from './locres-map-output.js';
 import { assertSameBox, computeJob, diagnoseInputs, jobRecord, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import { readLabelsArg, readMapArg } from './read-map.js';
@@ -32,11 +32,11 @@ export async function runResMapJob(h1Path: string, h2Path: string | undefined, o
   const t0 = performance.now();
   if (!h2Path && !o.mask) throw new RangeError('--method resmap with one map needs --mask (molecule inside, noise outside)');
   reporter.progress('read', 0);
-  const h1 = await readMapArg(h1Path, h2Path ? 'half map' : 'map', o.angpix, (l) => reporter.info(l));
+  const h1 = await readMapArg(h1Path, h2Path ? 'half map' : 'map', o.angpix, (l) => reporter.info(l), true);
   const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);
   if (notCubic) throw new RangeError(`${h2Path ? 'half map' : 'map'} '${h1Path}': ${notCubic}`);
-  const h2 = h2Path ? await readMapArg(h2Path, 'half map', o.angpix) : undefined;
-  const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix) : undefined;
+  const h2 = h2Path ? await readMapArg(h2Path, 'half map', o.angpix, undefined, true) : undefined;
+  const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix, undefined, true) : undefined;
   const labelsMap = o.labels ? await readLabelsArg(o.labels, o.angpix) : undefined;
   assertSameBox(h1.volume, h2?.volume, 'second half map');
   assertSameBox(h1.volume, maskMap?.volume, '--mask');
@@ -48,7 +48,7 @@ export async function runResMapJob(h1Path: string, h2Path: string | undefined, o
     reporter.warn(RESMAP_SINGLE_MAP_CAVEAT);
   }
   const mask = maskMap?.volume.data ?? new Float32Array(h1.volume.data.length).fill(1);
-  const r = computeJob(reporter, () => resMapLocalResolution(h2 ? { half1: h1.volume, half2: h2.volume } : { map: h1.volume }, mask, { onProgress: (f) => reporter.progress('ResMap-style test', f) }));
+  const r = await computeJob(reporter, 'resMapLocalResolution', [h2 ? { half1: h1.volume, half2: h2.volume } : { map: h1.volume }, mask, {}], 'ResMap-style test');
   const protect = jobInputs(h1Path, h2Path, o.mask, o.labels);
   const settings = `ResMap-style: local sinusoid fit (${BASIS_SIZE} steerable basis functions, Gaussian window sigma = r), likelihood-ratio test vs ${r.noiseSource === 'half-map-difference' ? 'the half-map difference' : 'the noise outside the mask'}, chi2(${BASIS_SIZE}) at alpha 0.05, ${r.testedA.length} resolutions ${r.testedA[0].toFixed(2)}..${r.testedA[r.testedA.length - 1].toFixed(2)} A`;
   const record = await jobRecord(o.commandLine, protect, {

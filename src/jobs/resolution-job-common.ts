@@ -4,6 +4,8 @@
  * diagnostics, the run record, the log, and what goes to stdout (maps are read by read-map.ts).
  * @see issue 18 item 6
  */
+import { computeInThread } from './compute-thread.js';
+import type { ComputeMethod, ComputeMethodName } from './compute-methods.js';
 import { dirname, join, resolve } from 'node:path';
 import type { MrcMap } from '../io/mrc/index.js';
 import { hashFile, makeRunRecord, recordLabels, type RunRecord } from '../core/run-record.js';
@@ -75,13 +77,17 @@ export async function readHalfMapInputs(h1Path: string, h2Path: string, maskPath
 }
 
 /**
- * Run a job's computation; on an error, erase the unfinished progress line first (then rethrow).
- * Then the `write` phase starts.
+ * Run a job's computation in a worker thread ({@link computeInThread}: a signal is acted on at
+ * once), its progress shown as `phase`; on an error, erase the unfinished progress line first
+ * (then rethrow). Then the `write` phase starts.
+ * @param method the computation's name in COMPUTE_METHODS
+ * @param args its arguments, every one given, the options last (their `onProgress` is replaced)
+ * @param phase the progress phase's name, e.g. `ResMap-style test`
  */
-export function computeJob<T>(reporter: JobReporter, compute: () => T): T {
-  let r: T;
+export async function computeJob<K extends ComputeMethodName>(reporter: JobReporter, method: K, args: Parameters<ComputeMethod<K>>, phase: string): Promise<ReturnType<ComputeMethod<K>>> {
+  let r: ReturnType<ComputeMethod<K>>;
   try {
-    r = compute();
+    r = await computeInThread(method, args, { onProgress: (f) => reporter.progress(phase, f) });
   } catch (err) {
     reporter.abort();
     throw err;

@@ -1,0 +1,30 @@
+/**
+ * The long, synchronous computations that the file pipelines run in a worker thread
+ * ({@link ./compute-thread.ts}), by name. Each loads its module on demand, so the worker imports
+ * only the method it runs. Every entry's last parameter is an options object that takes
+ * `onProgress(fraction)`: the worker supplies it and forwards the fractions to the caller.
+ */
+export const COMPUTE_METHODS = {
+  /** `occupy locres` default: the calibrated local FSC (src/resolution/local-fsc.ts). */
+  localFsc: async () => (await import('../resolution/local-fsc.js')).localFsc,
+  /** `occupy locres --relion`: RELION 3.1's --locres (src/resolution/relion-locres.ts). */
+  relionLocalResolution: async () => (await import('../resolution/relion-locres.js')).relionLocalResolution,
+  /** `occupy locres --method monores` (src/resolution/monogenic.ts). */
+  monogenicLocalResolution: async () => (await import('../resolution/monogenic.js')).monogenicLocalResolution,
+  /** `occupy locres --method resmap` (src/resolution/resmap.ts). */
+  resMapLocalResolution: async () => (await import('../resolution/resmap.js')).resMapLocalResolution,
+  /** `occupy locres --method monotomo` (src/resolution/monotomo.ts). */
+  monoTomoLocalResolution: async () => (await import('../resolution/monotomo.js')).monoTomoLocalResolution,
+  /** `occupy locres --method monodir` (src/resolution/monodir.ts). */
+  monoDir: async () => (await import('../resolution/monodir.js')).monoDir,
+  /** `occupy locres --shells` (src/resolution/radial-shells.ts). */
+  radialShellResolution: async () => (await import('../resolution/radial-shells.js')).radialShellResolution,
+  /** `occupy fsc --directional` (src/resolution/directional-fsc.ts). */
+  directionalFsc: async () => (await import('../resolution/directional-fsc.js')).directionalFsc,
+} as const;
+
+/** The name of a method in {@link COMPUTE_METHODS}. */
+export type ComputeMethodName = keyof typeof COMPUTE_METHODS;
+
+/** The function a name stands for. */
+export type ComputeMethod<K extends ComputeMethodName> = Awaited<ReturnType<(typeof COMPUTE_METHODS)[K]>>;

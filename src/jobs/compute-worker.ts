@@ -1,0 +1,49 @@
+/**
+ * Worker-thread entry of {@link ./compute-thread.ts}: loads the FFT and the named method, runs it
+ * once with a progress callback that posts (at most every 100 ms, and the last fraction), and
+ * posts the result with its typed arrays moved, not copied.
+ */
+import { parentPort } from 'node:worker_threads';
+import { loadFft } from '../math/fft.js';
+import { COMPUTE_METHODS } from './compute-methods.js';
+import { errorData, type ComputeReply, type ComputeRequest } from './compute-thread.js';
+
+/** The ArrayBuffers under `value` (typed arrays in objects and arrays, a few levels deep), each once. */
+function buffersOf(value: unknown, out: Set<ArrayBuffer>, depth = 0): Set<ArrayBuffer> {
+  if (depth > 4 || value === null || typeof value !== 'object') return out;
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer) out.add(value.buffer);
+    return out;
+  }
+  for (const v of Array.isArray(value) ? value : Object.values(value)) buffersOf(v, out, depth + 1);
+  return out;
+}
+
+parentPort?.once('message', (req: ComputeRequest) => {
+  void (async () => {
+    let reply: ComputeReply;
+    let transfer: ArrayBuffer[] = [];
+    try {
+      await loadFft();
+      const fn = (await COMPUTE_METHODS[req.method]()) as (...a: unknown[]) => unknown;
+      const args = [...req.args];
+      let lastPost = 0;
+      let lastFraction = -1;
+      const onProgress = (fraction: number): void => {
+        const now = performance.now();
+        if (fraction !== lastFraction && (now - lastPost >= 100 || fraction >= 1)) {
+          lastPost = now;
+          lastFraction = fraction;
+          parentPort?.postMessage({ type: 'progress', fraction } satisfies ComputeReply);
+        }
+      };
+      args[args.length - 1] = { ...(args[args.length - 1] as object | undefined), onProgress };
+      const result = fn(...args);
+      transfer = [...buffersOf(result, new Set())];
+      reply = { type: 'done', result };
+    } catch (err) {
+      reply = { type: 'failed', error: errorData(err) };
+    }
+    parentPort?.postMessage(reply, transfer);
+  })();
+});

@@ -169,10 +169,9 @@ export interface OpticsGroupFromCs {
  * @throws StarFormatError when `data_optics` or a needed column is missing (the message names
  *   it, e.g. rlnEvenZernike), a value is not a number, a `rlnEvenZernike` list has fewer than
  *   7 values, a group number is not a whole number >= 1, a voltage is outside 10–3000 kV, a Cs
- *   outside 0–20 mm (0 without `csTrueMm`), or a pixel size outside 0.01–100 Å (the command
- *   line's ranges)
- * @throws RangeError when `csTrueMm` is given and not finite positive, or a voltage, pixel size
- *   or apparent Cs is not positive
+ *   outside 0–20 mm (0 without `csTrueMm`), a pixel size outside 0.01–100 Å (the command
+ *   line's ranges), or a group's Z40 gives an apparent Cs that is not positive
+ * @throws RangeError when `csTrueMm` is given and not finite positive
  */
 export function fromCsForOpticsTable(star: StarFile, csTrueMm?: number): OpticsGroupFromCs[] {
   if (csTrueMm !== undefined) checkPositive('csTrueMm', csTrueMm, 'mm');
@@ -198,6 +197,7 @@ export function fromCsForOpticsTable(star: StarFile, csTrueMm?: number): OpticsG
     }
     const z40 = z[Z40_INDEX];
     const csApparent = apparentCsMm(cs[i], z40, voltages[i]);
+    if (!(csApparent > 0)) throw new StarFormatError(`${what}: Z40 = ${z40} gives an apparent Cs of ${csApparent.toFixed(4)} mm (Cs ${cs[i]} mm + 12·Z40·1e-7/(π λ³)), not positive: no pixel size follows`);
     const csTrue = csTrueMm ?? cs[i];
     return {
       group,

@@ -181,10 +181,10 @@ const MAG_SUFFIXES = ['00', '01', '10', '11'] as const;
  * @param trusted the group with the known pixel size: its `rlnOpticsGroup` number or
  *   `rlnOpticsGroupName`, and its true pixel size in Å/px
  * @throws StarFormatError when `data_optics`, `rlnImagePixelSize` or a magnification column is
- *   missing (the message names it), a value is not a number, or a group number or name appears
- *   twice in `data_optics`
- * @throws RangeError when the trusted group is not in the table, its pixel size is not finite
- *   positive, or a pixel size or matrix is invalid (see {@link groupPixelSizesFromNumbers})
+ *   missing (the message names it), a value is not a number, a group number or name appears
+ *   twice in `data_optics`, a pixel size is not positive or a matrix is singular
+ * @throws RangeError when the trusted group is not in the table (the message starts with
+ *   `trusted.group`), or its pixel size is not finite positive
  */
 export function groupPixelSizes(star: StarFile, trusted: { group: number | string; pixelA: number }): OpticsGroupPixelSizes {
   const t = opticsTable(star);
@@ -199,6 +199,13 @@ export function groupPixelSizes(star: StarFile, trusted: { group: number | strin
   }
   const mats = MAG_SUFFIXES.map((s) => numberColumn(t, prefix + s));
   const matrices = numbers.map((_, i) => [mats[0][i], mats[1][i], mats[2][i], mats[3][i]] as [number, number, number, number]);
+  // the file's values, named by column and group (not by the numeric core's parameter names)
+  numbers.forEach((n, i) => {
+    const where = `optics group ${n}${names[i] ? ` '${names[i]}'` : ''} in block data_optics`;
+    if (!(Number.isFinite(pixels[i]) && pixels[i] > 0)) throw new StarFormatError(`rlnImagePixelSize of ${where} is ${pixels[i]}: expected a positive pixel size in Å`);
+    const m = matrices[i];
+    if (m[0] * m[3] - m[1] * m[2] === 0) throw new StarFormatError(`the magnification matrix (${prefix}00..11) of ${where} is singular: [${m.join(', ')}], determinant 0`);
+  });
   const trustedIndex = typeof trusted.group === 'number' ? numbers.indexOf(trusted.group) : names.indexOf(trusted.group);
   if (trustedIndex < 0) {
     const known = numbers.map((n, i) => (names[i] ? `${n} '${names[i]}'` : `${n}`)).join(', ');

@@ -108,4 +108,30 @@ describe('occupy pixel-size calibration and star join', () => {
     writeFileSync(ragged, ['data_optics', '', 'loop_', '_rlnOpticsGroup #1', '_rlnVoltage #2', '1 300', '2', ''].join('\n'));
     await assert.rejects(inProcess(['pixel-size', 'from-cs', '--star', ragged]), oneLineError(/line 7.*1 values? but .*2 columns/));
   });
+
+  it('a bad STAR file exits 1 (a bad input), naming the file and column; a trusted group the file lacks exits 2 naming --trusted-group', async () => {
+    const exits = async (args: string[], code: number, re: RegExp) => {
+      const r = await runInProcess(args);
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, re);
+      assert.doesNotMatch(r.stderr, /trusted\.group|csApparentMm|nominalPixelA|groups\[/);
+    };
+    const star = (name: string, text: string) => {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      return p;
+    };
+    const base = zernikeOpticsStar(0.0169);
+    const noZernike = star('no-zernike.star', base.replace('_rlnEvenZernike #6\n', '').replace(/ \[[^\]]*\]/, ''));
+    await exits(['pixel-size', 'from-cs', '--star', noZernike], 1, /no-zernike\.star: missing column rlnEvenZernike in block data_optics/);
+    await exits(['pixel-size', 'from-cs', '--star', star('neg-z40.star', zernikeOpticsStar(-1000))], 1, /neg-z40\.star: rlnEvenZernike of optics group 1 .*apparent Cs of -\d.* not positive/);
+    await exits(['pixel-size', 'from-cs', '--star', star('cs0.star', base.replace('1 g1 300 2.7', '1 g1 300 0'))], 1, /cs0\.star: rlnSphericalAberration .* is 0/);
+    const groups = star('groups.star', magMatrixOpticsStar(['1 opticsGroup1 1.00 0.99 0 0 0.99', '2 opticsGroup2 0.95 1.045 0 0 1.045']));
+    await exits(['pixel-size', 'groups', '--star', groups, '--trusted-group', '7', '--trusted-angpix', '1'], 2, /--trusted-group must be an optics group number in data_optics of .*groups\.star \(1 'opticsGroup1', 2 'opticsGroup2'\), got 7/);
+    await exits(['pixel-size', 'groups', '--star', groups, '--trusted-group', 'nope', '--trusted-angpix', '1'], 2, /--trusted-group must be an optics group name .*got "nope"/);
+    await exits(['pixel-size', 'groups', '--star', star('pixel0.star', magMatrixOpticsStar(['1 g1 0 0.99 0 0 0.99', '2 g2 0.95 1.045 0 0 1.045'])), '--trusted-group', '1', '--trusted-angpix', '1'], 1, /pixel0\.star: rlnImagePixelSize of optics group 1 'g1' in block data_optics is 0/);
+    await exits(['pixel-size', 'groups', '--star', star('singular.star', magMatrixOpticsStar(['1 g1 1 0 0 0 0', '2 g2 0.95 1.045 0 0 1.045'])), '--trusted-group', '1', '--trusted-angpix', '1'], 1, /singular\.star: the magnification matrix \(rlnMagMat00\.\.11\) of optics group 1 'g1' .* singular/);
+    await exits(['pixel-size', 'groups', '--star', star('no-matrix.star', base), '--trusted-group', '1', '--trusted-angpix', '1'], 1, /no-matrix\.star: missing columns rlnMagMat00/);
+  });
 });

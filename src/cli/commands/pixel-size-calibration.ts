@@ -29,6 +29,16 @@ function print(o: { json?: boolean; quiet?: boolean }, result: unknown, lines: s
   else if (!o.quiet) process.stdout.write(lines.join('\n') + '\n');
 }
 
+/**
+ * A bad STAR file's error named by the file the user gave (the table's own messages name the
+ * block, column and group): a `StarFormatError`, so the CLI exits 1 (a bad input file), not 2.
+ * Other errors pass unchanged.
+ */
+async function inFile(path: string, err: unknown): Promise<unknown> {
+  const { StarFormatError } = await import('../../io/star/index.js');
+  return err instanceof StarFormatError ? new StarFormatError(`${path}: ${err.message}`, err.line, { cause: err }) : err;
+}
+
 /** Options of `pixel-size from-cs`. */
 export interface FromCsOptions {
   star?: string;
@@ -54,7 +64,8 @@ const FROM_CS_FLAGS = [
 /**
  * Run `pixel-size from-cs`: from a STAR optics table or from flags.
  * @throws OptionRangeError for conflicting flags (`--star` with a per-group flag, `--z40` with
- *   `--cs-apparent`), missing flags, or values that give no physical apparent Cs
+ *   `--cs-apparent`), missing flags, or values that give no physical apparent Cs (exit 2)
+ * @throws StarFormatError naming the file for a bad STAR file or optics table (exit 1)
  */
 export async function runFromCs(o: FromCsOptions): Promise<void> {
   const [{ readStar }, { apparentCsMm, electronWavelengthA, fromCsForOpticsTable, truePixelSizeFromCs }] = await calibrationModules();
@@ -66,11 +77,7 @@ export async function runFromCs(o: FromCsOptions): Promise<void> {
     try {
       groups = fromCsForOpticsTable(star, o.csTrue);
     } catch (err) {
-      // named by the file the user gave (the table's own messages name the block and column)
-      throw new OptionRangeError(`${o.star}: ${(err as Error).message}`);
-    }
-    for (const g of groups) {
-      if (!(g.csApparentMm > 0)) throw new OptionRangeError(`optics group ${g.group} of ${o.star}: the apparent Cs from rlnEvenZernike (Z40 = ${g.z40}) is ${g.csApparentMm.toFixed(4)} mm, not positive: no pixel size follows`);
+      throw await inFile(o.star, err);
     }
   } else {
     if (o.z40 !== undefined && o.csApparent !== undefined) {
@@ -108,11 +115,23 @@ export interface GroupsOptions {
   quiet?: boolean;
 }
 
-/** Run `pixel-size groups`. */
+/**
+ * Run `pixel-size groups`.
+ * @throws OptionRangeError naming `--trusted-group` when the file does not list that group (exit 2)
+ * @throws StarFormatError naming the file for a bad STAR file or optics table (exit 1)
+ */
 export async function runGroups(o: GroupsOptions): Promise<void> {
   const [{ readStar }, { groupPixelSizes }] = await calibrationModules();
   const group = /^\d+$/.test(o.trustedGroup) ? Number(o.trustedGroup) : o.trustedGroup;
-  const r = groupPixelSizes(await readStar(o.star), { group, pixelA: o.trustedAngpix });
+  const star = await readStar(o.star);
+  let r: ReturnType<typeof groupPixelSizes>;
+  try {
+    r = groupPixelSizes(star, { group, pixelA: o.trustedAngpix });
+  } catch (err) {
+    // the file's content: exit 1; a trusted group the file does not list: the option's value (exit 2)
+    if (err instanceof RangeError && /^trusted\.group\b/.test(err.message)) throw new OptionRangeError(`--trusted-group${err.message.slice('trusted.group'.length).replace(' in data_optics ', ` in data_optics of ${o.star} `)}`, 'trustedGroup');
+    throw await inFile(o.star, err);
+  }
   const lines = [
     `Reconstruction: nominal ${angstrom(r.referenceNominalPixelA)}, actual ${angstrom(r.reconstructionPixelA)} (trusted: group ${o.trustedGroup} at ${o.trustedAngpix} Å)`,
     ...r.groups.map((g) => `Group ${g.group}${g.name ? ` (${g.name})` : ''}: nominal ${angstrom(g.nominalPixelA)}, magnification ${g.magnification.toFixed(4)} (anisotropy ${g.anisotropy.toFixed(4)}) → actual ${angstrom(g.truePixelA)}`),

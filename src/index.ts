@@ -1,7 +1,7 @@
 /**
  * occupy-ts as a library: the OccuPy local-scale estimate (relative occupancy / local
  * resolution-dependent scale), map modification, FSC, local resolution and map checks on
- * in-memory maps, plus MRC2014 reading and writing.
+ * in-memory maps, occupancy separated from disorder (`decompose`), plus MRC2014 reading and writing.
  *
  * Maps are {@link Volume}s: `data` Float32Array of length nx*ny*nz, voxel (x, y, z) at index
  * `(z*ny + y)*nx + x` (x fastest), `shape` `[nx, ny, nz]`, `voxelSizeA` and `originA` in Å along
@@ -27,6 +27,7 @@ export type { EstimateOptions } from './api/estimate-options.js';
 export { modifyMap, type Modification, type ModifyMapOptions, type ModifyMapResult } from './api/modify-map.js';
 export { fsc, type FscOptions, type FscResult, type FscCurveResult } from './api/fsc.js';
 export { localResolution, type LocalResolutionOptions, type LocalResolutionResult } from './api/local-resolution.js';
+export { decompose, type DecomposeOptions, type DecomposeResult, type DecomposeBand } from './api/decompose.js';
 export { checkMap, type CheckMapResult, type Finding, type MapSummary } from './api/check-map.js';
 export type { RunOptions, ProgressListener } from './api/run-control.js';
 export { MrcFormatError, OptionError, SolventModelError, type SolventFailure } from './api/errors.js';

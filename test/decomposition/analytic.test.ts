@@ -6,7 +6,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadFft, irfft3d, rfft3d } from '../../src/math/fft.js';
-import type { Volume } from '../../src/core/volume.js';
 import { decompose } from '../../src/decomposition/decompose.js';
 import { decompositionPhantom } from '../../src/decomposition/phantom.js';
 import { DEFAULT_WIDE_WINDOW_PER_WAVELENGTH, decompositionBands } from '../../src/decomposition/bands.js';
@@ -15,25 +14,9 @@ import { fitLocalGuinier } from '../../src/decomposition/guinier-fit.js';
 import { gaussianSmooth } from '../../src/filters/gaussian-smooth.js';
 import { trilinearResize } from '../../src/filters/trilinear-resize.js';
 import { resizeHalfSpectrum } from '../../src/math/spectrum-resize.js';
+import { blurByB } from '../helpers/blur.js';
 
 await loadFft();
-
-/** Multiply the map's spectrum by exp(-B s^2 / 4) (a Debye–Waller blur by B Å²). */
-function blurByB(v: Volume, bA2: number): Volume {
-  const [nx, ny, nz] = v.shape;
-  const hx = (nx >> 1) + 1;
-  const s = rfft3d(v.data, v.shape);
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < hx; x++) {
-    const kx = x / (nx * v.voxelSizeA[0]);
-    const ky = (y <= ny / 2 ? y : y - ny) / (ny * v.voxelSizeA[1]);
-    const kz = (z <= nz / 2 ? z : z - nz) / (nz * v.voxelSizeA[2]);
-    const f = Math.exp((-bA2 * (kx * kx + ky * ky + kz * kz)) / 4);
-    const p = 2 * ((z * ny + y) * hx + x);
-    s[p] *= f;
-    s[p + 1] *= f;
-  }
-  return { data: irfft3d(s, v.shape), shape: v.shape, voxelSizeA: v.voxelSizeA };
-}
 
 function medianWhere(values: Float32Array, sel: (i: number) => boolean): number {
   const a: number[] = [];

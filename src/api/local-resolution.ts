@@ -31,7 +31,7 @@ export interface LocalResolutionOptions extends RunOptions {
   windowVoxels?: number;
   /** `'localfsc'`: grid spacing in voxels (≥ 1); default window/4. CLI `--step`. */
   stepVoxels?: number;
-  /** `'localfsc'`: FSC threshold in (0, 1); default SNR-aware with a `mask` (0.1–0.5 from the global FSC), 0.3 without (calibrated). CLI `--threshold`. */
+  /** `'localfsc'`: FSC threshold in (0, 1); default SNR-aware with a `mask` (0.001–0.5 from the global FSC, `SNR_AWARE_THRESHOLD`), 0.3 without (calibrated). CLI `--threshold`. */
   threshold?: number;
   /** `'localfsc'`: pre-whiten the halves (default true). CLI `--no-whiten` = false. */
   whiten?: boolean;

@@ -8,7 +8,7 @@
 import { OptionError } from '../core/option-error.js';
 import { checkOptionValue, type OptionSpec } from '../core/option-schema.js';
 import { ANGPIX_MAX_A, ANGPIX_MIN_A } from '../core/voxel-size-limits.js';
-import { CALIBRATED_THRESHOLD } from './local-fsc.js';
+import { CALIBRATED_THRESHOLD, SNR_AWARE_THRESHOLD } from './local-fsc.js';
 import { HANN_KERNEL_SHELLS, LOCAL_FSC_WINDOW_MIN } from './window-minimum.js';
 
 /** Smallest and largest value of the Å options (`--lowest-resolution`, `--randomize-at`, …). */
@@ -75,7 +75,7 @@ export const LOCRES_OPTIONS: readonly OptionSpec<LocresOptionKey>[] = [
   { key: 'coneAngle', flags: '--cone-angle <deg>', flag: '--cone-angle', type: 'number', unit: '°', range: { min: 0, max: 90, minOpen: true, maxOpen: true }, doc: 'with --method monodir: cone half-angle of the directional filters in degrees (default 30)', group: 'method' },
   { key: 'window', flags: '--window <voxels>', flag: '--window', type: 'integer', unit: 'voxels', range: { min: LOCAL_FSC_WINDOW_MIN, max: WINDOW_MAX }, allowed: `an integer in ${LOCAL_FSC_WINDOW_MIN}..(smallest edge of the box): a smaller Hann window leaves fewer than two independent FSC shells (its Fourier kernel spans ${HANN_KERNEL_SHELLS} of the window/2 shells)`, doc: 'local FSC window edge; default round(6 × global resolution / voxel) made even, >= 16, at most 34 Å (WINDOW_CAP_A) and the box', group: 'method' },
   { key: 'step', flags: '--step <voxels>', flag: '--step', type: 'integer', unit: 'voxels', range: { min: 1, max: WINDOW_MAX }, allowed: `an integer in 1..${WINDOW_MAX}`, doc: 'local FSC sampling step; default window / 4', group: 'method' },
-  { key: 'threshold', flags: '--threshold <fsc>', flag: '--threshold', type: 'number', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, doc: `FSC threshold (default: with --mask SNR-aware, 0.1–0.5 from the global FSC's low-frequency SNR; without, ${CALIBRATED_THRESHOLD}; calibrated with pre-whitening)`, group: 'method' },
+  { key: 'threshold', flags: '--threshold <fsc>', flag: '--threshold', type: 'number', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, doc: `FSC threshold (default: with --mask SNR-aware, ${SNR_AWARE_THRESHOLD.min}–${SNR_AWARE_THRESHOLD.max} from the global FSC's low-frequency SNR; without, ${CALIBRATED_THRESHOLD}; calibrated with pre-whitening)`, group: 'method' },
   { key: 'whiten', flags: '--no-whiten', flag: '--no-whiten', type: 'boolean', default: true, doc: 'local FSC without spectral pre-whitening (window leakage then inflates the FSC near Nyquist)', group: 'method' },
   bool('relion', '--relion', "RELION 3.1's --locres: soft spherical windows, phase randomisation beyond 25 Å, FSC 0.143"),
   angstrom('locresSampling', '--locres-sampling', 'with --relion: window sampling in Å (RELION --locres_sampling)'),

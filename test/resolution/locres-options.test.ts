@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { allowedText } from '../../src/core/option-schema.js';
 import { LOCRES_OPTION, LOCRES_OPTIONS, LOCRES_WAY_OPTIONS, locresWay, resolveLocresOptions, type LocresOptionValues, type LocresWay } from '../../src/resolution/locres-options.js';
+import { SNR_AWARE_THRESHOLD } from '../../src/resolution/local-fsc.js';
 import { runInProcess } from '../helpers/cli-run.js';
 import { optionOf } from '../helpers/option-error.js';
 
@@ -83,6 +84,8 @@ describe('resolveLocresOptions', () => {
     const help = await runInProcess(['locres', '--help']);
     const flat = help.stdout.replace(/\s+/g, ' ');
     for (const s of LOCRES_OPTIONS) assert.ok(flat.includes(s.flags), `${s.flags} missing from locres --help`);
+    // the SNR-aware threshold's clamp as the code applies it (it had said 0.1–0.5)
+    assert.ok(flat.includes(`SNR-aware, ${SNR_AWARE_THRESHOLD.min}–${SNR_AWARE_THRESHOLD.max} from`), `--threshold help: ${flat.match(/SNR-aware[^;]*/)?.[0]}`);
     const bad = await runInProcess(['locres', 'a.mrc', 'b.mrc', '--threshold', '1']);
     assert.equal(bad.code, 2);
     assert.ok(bad.stderr.includes(`--threshold must be ${allowedText(LOCRES_OPTION.threshold)}, got '1'`), bad.stderr);

@@ -169,6 +169,23 @@ describe('the CLI from the schema', () => {
     }
   });
 
+  it('the README\'s options table is the list of `occupy --help` (every long option; -q as it behaves)', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('## Options');
+    const rows = readme.slice(start, readme.indexOf('\n## ', start + 1)).split('\n').filter((l) => l.startsWith('| `'));
+    const table = rows.join('\n');
+    const { stdout } = await runInProcess(['--help']);
+    const options = stdout.slice(stdout.indexOf('Options:'), stdout.indexOf('Commands:'));
+    const flags = new Set([...options.matchAll(/^ {2}(?:-\w+, )?(--[\w-]+)/gm)].map((m) => m[1]));
+    assert.ok(flags.size > 40 && flags.has('--angpix'), [...flags].join(' '));
+    const missing = [...flags].filter((f) => !new RegExp(`${f}(?![\\w-])`).test(table));
+    assert.deepEqual(missing, [], `README ## Options table has no row for ${missing.join(', ')}`);
+    // -q prints the warnings that make the result invalid ([masked], a failed solvent model), not only errors
+    const quiet = rows.find((l) => l.includes('`-q, --quiet`')) ?? '';
+    assert.match(quiet, /only errors and the warnings that make the result invalid/);
+    assert.match(options.replace(/\s+/g, ' '), /-q, --quiet print only errors and the warnings that make the result invalid/);
+  });
+
   it('checkOptionValue accepts what the CLI would accept', () => {
     checkOptionValue(ESTIMATE_OPTION.seed, 2 ** 31 - 1);
     assert.throws(() => checkOptionValue(ESTIMATE_OPTION.seed, 2 ** 31), OptionError);

@@ -99,7 +99,7 @@ export function addVerbosityOptions(cmd: Command): Command {
     .addOption(new Option('--progress <style>', 'progress on stderr: auto (a bar on a terminal, one line per phase with elapsed time elsewhere), bar, lines, json (one JSON line per phase), none').choices([...PROGRESS_STYLES]).default('auto'))
     .option('--json', 'print the summary as one JSON object on stdout (and nothing else there)')
     .option('-v, --verbose', 'more detail, and stack traces on errors')
-    .option('-q, --quiet', 'print nothing but errors (and --json)');
+    .option('-q, --quiet', 'print only errors and the warnings that make the result invalid (solvent model failed or bad; input masked, flattened, sharpened or not a density map), and --json');
 }
 
 /**

@@ -69,7 +69,7 @@ function addCommon(cmd: Command): Command {
     .option('-o, --output <path>', 'output file (default: the standard name next to the scale map)')
     .option('--angpix <A>', 'voxel size in Å instead of the headers\'', angpixOption('--angpix'))
     .option('--json', 'print the result as one JSON object on stdout')
-    .option('-q, --quiet', 'print nothing but errors');
+    .option('-q, --quiet', 'print only errors and the warning that the input is not a scale map');
 }
 
 /** Add `occupy subtraction-mask`'s arguments and options. */

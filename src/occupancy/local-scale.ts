@@ -61,8 +61,11 @@ export function computeLocalScale(input: Float32Array, params: LocalScaleParams,
   let nFull = 0;
   const inv = 1 / sMax;
   for (let i = 0; i < out.length; i++) {
+    // full scale where the filtered value reaches s_max itself: `out[i] * (1 / sMax) >= 1` missed
+    // voxels equal to s_max when 1/s_max rounds down (0.14415699… · (1/0.14415699…) = 1 − 2⁻⁵³),
+    // and the variability limit then fell back to 1 (session 49: 0.447 or 1 by axis order)
     let s = out[i] * inv;
-    if (s >= 1) {
+    if (out[i] >= sMax) {
       s = 1;
       sumFull += input[i];
       nFull++;

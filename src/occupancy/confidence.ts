@@ -4,7 +4,7 @@
  */
 import { densityHistogram, type DensityHistogram } from '../math/histogram.js';
 import { simdLookup } from '../math/voxel-kernels.js';
-import { gaussian, type GaussianModel } from './solvent-model.js';
+import { gaussian, histogramHeightUnit, type GaussianModel } from './solvent-model.js';
 
 /** The confidence curve over the histogram of the whole map, and what it implies. */
 export interface ConfidenceCurve {
@@ -27,8 +27,10 @@ export interface ConfidenceCurve {
 /**
  * Confidence curve of spec §7.1–7.4.
  *
- * `q_i = (h_i + 0.01 - fit_i)/(h_i + 0.01)` with `fit_i` the model at the lower edge of bin i
- * (clipped at 0); then, from the top bin down, `q_i = min(q_i, q_{i+1}, q_{i+1} - d)` with `d` the
+ * `q_i = (h_i + ε - fit_i)/(h_i + ε)` with `fit_i` the model at the lower edge of bin i
+ * (clipped at 0) and ε = 0.01 × {@link histogramHeightUnit} (the original's 0.01 wherever the
+ * solvent peak is ≥ 10 per density unit; in proportion to it below, so the map's units do not
+ * change the result); then, from the top bin down, `q_i = min(q_i, q_{i+1}, q_{i+1} - d)` with `d` the
  * previous drop, and every bin from the first one at <= 0 downwards set to 0; finally `q^hedge`.
  *
  * @param solventInput low-passed map (all voxels are histogrammed), any length
@@ -39,10 +41,11 @@ export function confidenceCurve(solventInput: Float32Array, model: GaussianModel
   const histogram = densityHistogram(solventInput, 1000);
   const n = histogram.density.length;
   const raw = new Float64Array(n);
+  const eps = 0.01 * histogramHeightUnit(model);
   for (let i = 0; i < n; i++) {
     const fit = Math.max(0, gaussian(model, histogram.lo + i * histogram.width));
     const h = histogram.density[i];
-    raw[i] = (h + 0.01 - fit) / (h + 0.01);
+    raw[i] = (h + eps - fit) / (h + eps);
   }
   const shaped = enforceConfidenceShape(raw);
   const q = hedge === 1 ? Float64Array.from(shaped) : shaped.map((v) => Math.pow(v, hedge));

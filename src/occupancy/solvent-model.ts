@@ -165,18 +165,38 @@ export function fitSolventModel(solventInput: Float32Array, shape: Shape3, solve
 }
 
 /**
- * Limits of spec §5.5 with tol = 0.001: the solvent edge (lower edge of the first bin, from the
- * top, where the model >= tol³) and the content at 1 % of solvent (upper edge of the first bin,
- * from the top, whose content fraction `(h + tol - fit)/(h + tol)` is <= 0.01, `fit` clipped below
- * at tol²).
+ * The unit of the histogram heights in which the original's absolute constants are read: the
+ * confidence's `+ 0.01` (spec §7.2) and the solvent limits' `tol = 0.001` (§5.5) are heights of a
+ * density histogram, whose heights scale as 1 / the map's density unit. So the same map stored ×1000
+ * (or as int16 counts) had read every voxel as confident (its solvent peak height c fell to 0.05,
+ * and 0.01 was a fifth of it), and ×10 moved EMD-5168's confidence limit from 0.139 to 0.083.
+ * The constants are therefore multiplied by `min(1, c / 10)`: unchanged wherever the solvent peak
+ * is at least 10 per density unit (most maps at their own scale: the shared EMDB maps EMD-1439,
+ * 1883, 5625 and the β-galactosidase map, synth_occ128), and in proportion to c below, where they
+ * stay at 0.1 % of the peak (0.01 / c ≤ 0.001: there the confidence limit of synth_occ128, EMD-1832
+ * and EMD-1997 is within 0.003 of its value for a vanishing constant). EMD-5168 (c 0.19), 5170,
+ * 1832 and 1997 (c 4.5–9) read slightly otherwise than in the original (confidence r with it ≥ 0.98).
+ * @param model the solvent model (c in histogram density, 1 / density unit)
+ * @returns the factor in (0, 1]
+ */
+export function histogramHeightUnit(model: GaussianModel): number {
+  return Math.min(1, model.c / 10);
+}
+
+/**
+ * Limits of spec §5.5 with tol = 0.001 × {@link histogramHeightUnit}: the solvent edge (lower edge
+ * of the first bin, from the top, where the model >= tol³ / unit², i.e. 1e-9 × unit) and the
+ * content at 1 % of solvent (upper edge of the first bin, from the top, whose content fraction
+ * `(h + tol - fit)/(h + tol)` is <= 0.01, `fit` clipped below at 1e-6 × unit).
  */
 export function solventLimits(h: DensityHistogram, model: GaussianModel): { contentAt1PctOfSolvent: number; solventEdge: number } {
-  const tol = 0.001;
+  const unit = histogramHeightUnit(model);
+  const tol = 0.001 * unit;
   const n = h.density.length;
   let solventEdge = h.lo;
   for (let i = n - 1; i >= 0; i--) {
     const x = h.lo + i * h.width;
-    if (gaussian(model, x) >= tol ** 3) {
+    if (gaussian(model, x) >= 1e-9 * unit) {
       solventEdge = x;
       break;
     }
@@ -184,7 +204,7 @@ export function solventLimits(h: DensityHistogram, model: GaussianModel): { cont
   let contentAt1PctOfSolvent = h.lo;
   for (let i = n - 1; i >= 0; i--) {
     const x = h.lo + i * h.width;
-    const fit = Math.max(tol * tol, gaussian(model, x));
+    const fit = Math.max(1e-6 * unit, gaussian(model, x));
     const frac = (h.density[i] + tol - fit) / (h.density[i] + tol);
     if (frac <= 0.01) {
       contentAt1PctOfSolvent = x + h.width;

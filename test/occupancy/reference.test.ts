@@ -83,7 +83,11 @@ describe('reference runs of the original OccuPy (default settings)', { skip }, (
         assert.ok(s.warnings.some((w: string) => /solvent model failed/.test(w)), 'a failed solvent model must be reported');
       } else {
         const rConf = pearson(confOurs.volume.data, confTheirs.volume.data, sphere);
-        assert.ok(rConf >= 0.99, `confidence r = ${rConf.toFixed(4)}`);
+        // where the solvent peak is under 10 per density unit (emd_5168: c 0.19) the original's
+        // confidence depends on the map's units (×10 moved EMD-5168's limit from 0.139 to 0.083);
+        // ours reads the constants in proportion to c there (histogramHeightUnit): a little apart
+        const unitFree = s.solventModel.c < 10;
+        assert.ok(rConf >= (unitFree ? 0.98 : 0.99), `confidence r = ${rConf.toFixed(4)} (solvent peak ${s.solventModel.c})`);
         t.diagnostic(`confidence r ${rConf.toFixed(4)}`);
       }
     });

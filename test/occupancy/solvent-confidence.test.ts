@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { inscribedEllipsoidMask, inscribedEllipsoidMaskBruteForce } from '../../src/math/inscribed-ellipsoid.js';
-import { fitSolventModel, initialGuess, solventRegion, gaussian } from '../../src/occupancy/solvent-model.js';
+import { fitSolventModel, initialGuess, solventRegion, gaussian, histogramHeightUnit } from '../../src/occupancy/solvent-model.js';
 import { confidenceCurve, confidenceMap } from '../../src/occupancy/confidence.js';
 import type { DensityHistogram } from '../../src/math/histogram.js';
 import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
@@ -231,11 +231,13 @@ describe('confidence (spec §7) on noise + a bright blob', () => {
     assert.ok(q[999] > 0.99);
   });
 
-  it('the raw curve is (h + 0.01 − fit)/(h + 0.01) with the model at each bin’s lower edge', () => {
+  it('the raw curve is (h + ε − fit)/(h + ε) with the model at each bin’s lower edge, ε = 0.01 × min(1, c / 10)', () => {
     const h = curve.histogram;
+    const eps = 0.01 * Math.min(1, solvent.model.c / 10);
+    assert.equal(histogramHeightUnit(solvent.model), Math.min(1, solvent.model.c / 10));
     for (const i of [0, 100, 250, 500, 999]) {
       const fit = Math.max(0, gaussian(solvent.model, h.lo + i * h.width));
-      const expected = (h.density[i] + 0.01 - fit) / (h.density[i] + 0.01);
+      const expected = (h.density[i] + eps - fit) / (h.density[i] + eps);
       assert.ok(Math.abs(curve.raw[i] - expected) < 1e-12, `raw[${i}]`);
     }
   });

@@ -23,6 +23,7 @@ import { EXIT, UsageError } from '../core/exit-codes.js';
 import { helpAll, optionTermWithAliases } from './help.js';
 import { isFolderOutput } from '../jobs/output-path.js';
 import { typedOptions } from './options.js';
+import { stopProgressTimers } from './reporter.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { join } from 'node:path';
 
@@ -164,8 +165,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await loadFft();
     await program.parseAsync(args, { from: 'user' });
+    stopProgressTimers();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
+    stopProgressTimers(); // no percentage line after the error message
     if (err instanceof CommanderError) {
       // commander has already printed its one-line message (or help/version)
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;

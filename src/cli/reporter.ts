@@ -21,6 +21,17 @@ export type ProgressStyle = (typeof PROGRESS_STYLES)[number];
  */
 const HELD_PHASES = new Set(['read', 'diagnostics']);
 
+/** The running reporters' interim timers (stopped by {@link stopProgressTimers}). */
+const running = new Set<Reporter>();
+
+/**
+ * Stop every reporter's interim-line timer: the command ended (done or failed), so no percentage
+ * line may follow its last line or its error message. `main` calls it before returning.
+ */
+export function stopProgressTimers(): void {
+  for (const r of [...running]) r.stopTimer();
+}
+
 /** Prints progress and messages to stderr according to the verbosity and the progress style. */
 export class Reporter {
   private lastPhase = '';
@@ -31,20 +42,24 @@ export class Reporter {
   private phaseStart = performance.now();
   private held: string[] = [];
   private lastInterim = performance.now();
+  private lastFraction = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
 
   /**
    * @param verbosity `quiet` prints only errors and result-invalidating warnings
    * @param stream where everything goes (stderr)
    * @param style `--progress` (default `auto`)
    * @param interimEveryS with `lines` or `json`, a phase still running after this many seconds gets
-   *   a line with its percentage, and again after each further interval (default 30; the reading
-   *   and checking of the input never does, see `HELD_PHASES`)
+   *   a line with its percentage, and again after each further interval, also when the phase reports
+   *   nothing new (a 1 s timer, unref'd; it runs while a method computes in a worker thread or the
+   *   job awaits I/O). Default 5 (30 until session 49: `locres --method resmap` was silent for 35 s
+   *   in a log); the reading and checking of the input never gets one, see `HELD_PHASES`.
    */
   constructor(
     readonly verbosity: Verbosity,
     private readonly stream: NodeJS.WriteStream = process.stderr,
     style: ProgressStyle = 'auto',
-    private readonly interimEveryS = 30,
+    private readonly interimEveryS = 5,
   ) {
     this.style = style === 'auto' ? (stream.isTTY === true ? 'bar' : 'lines') : style;
   }
@@ -71,25 +86,46 @@ export class Reporter {
       this.lastPhase = phase;
       return;
     }
+    this.lastFraction = fraction;
     if (phase === this.lastPhase) {
-      const now = performance.now();
-      if (HELD_PHASES.has(phase) || now - this.lastInterim < 1000 * this.interimEveryS) return;
-      this.lastInterim = now;
-      // a later phase is running, so the input was read and checked: its held lines go first
-      this.flushHeld();
-      const elapsed = (now - this.t0) / 1000;
-      const seconds = (now - this.phaseStart) / 1000;
-      this.stream.write(
-        this.style === 'json'
-          ? JSON.stringify({ phase, fraction: round3(fraction), seconds: round3(seconds), elapsedS: round3(elapsed), running: true }) + '\n'
-          : `[${elapsed.toFixed(1).padStart(6)} s] ${phase} ${pct} % (${seconds.toFixed(1)} s so far)\n`,
-      );
+      this.interim();
       return;
     }
     this.endPhase();
     this.lastPhase = phase;
     this.phaseStart = performance.now();
     this.lastInterim = this.phaseStart;
+    if (this.timer === undefined && this.interimEveryS > 0) {
+      this.timer = setInterval(() => this.interim(), 1000);
+      this.timer.unref();
+      running.add(this);
+    }
+  }
+
+  /** The running phase's percentage line, when the interval has passed since the last line. */
+  private interim(): void {
+    const phase = this.lastPhase;
+    if (phase === '' || phase === 'done' || HELD_PHASES.has(phase)) return;
+    const now = performance.now();
+    if (now - this.lastInterim < 1000 * this.interimEveryS) return;
+    this.lastInterim = now;
+    // a later phase is running, so the input was read and checked: its held lines go first
+    this.flushHeld();
+    const fraction = Math.min(1, Math.max(0, this.lastFraction));
+    const elapsed = (now - this.t0) / 1000;
+    const seconds = (now - this.phaseStart) / 1000;
+    this.stream.write(
+      this.style === 'json'
+        ? JSON.stringify({ phase, fraction: round3(fraction), seconds: round3(seconds), elapsedS: round3(elapsed), running: true }) + '\n'
+        : `[${elapsed.toFixed(1).padStart(6)} s] ${phase} ${Math.round(100 * fraction)} % (${seconds.toFixed(1)} s so far)\n`,
+    );
+  }
+
+  /** Stop the interim-line timer (at the end of the job; also {@link stopProgressTimers}). */
+  stopTimer(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    running.delete(this);
   }
 
   /**
@@ -131,6 +167,7 @@ export class Reporter {
       this.endLine();
       return;
     }
+    this.stopTimer();
     this.endPhase();
     this.flushHeld();
     this.lastPhase = 'done';
@@ -144,6 +181,7 @@ export class Reporter {
 
   /** Erase an unfinished progress line (before an error message is printed); held phase lines are dropped. */
   abort(): void {
+    this.stopTimer();
     this.held = [];
     if (this.lineOpen) {
       this.stream.write('\r\x1b[K');

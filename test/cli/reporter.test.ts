@@ -29,7 +29,7 @@ describe('Reporter, lines and json', () => {
     assert.match(lines[2], /^\[\s*[\d.]+ s\] local FSC \([\d.]+ s\)$/);
   });
 
-  it('within the interval (default 30 s) nothing but the finished phases; json carries the fraction', () => {
+  it('within the interval (default 5 s) nothing but the finished phases; json carries the fraction', () => {
     const quiet = sink();
     const r = new Reporter('normal', quiet.stream, 'lines');
     for (let k = 0; k <= 10; k++) r.progress('local FSC', k / 10);
@@ -42,5 +42,22 @@ describe('Reporter, lines and json', () => {
     j.finish();
     const objs = js.text().trimEnd().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual([objs[0].phase, objs[0].fraction, objs[0].running, objs[1].phase, objs[1].running], ['decompose', 0.25, true, 'decompose', undefined]);
+  });
+
+  it('a phase that reports nothing new still gets its percentage line once the interval has passed (a timer)', async () => {
+    const out = sink();
+    const r = new Reporter('normal', out.stream, 'lines', 1);
+    r.progress('read', 0);
+    r.progress('ResMap-style test', 0);
+    r.progress('ResMap-style test', 0.42); // then silent, as a method computing in a worker thread between messages
+    await new Promise((res) => setTimeout(res, 2300));
+    r.finish();
+    const lines = out.text().trimEnd().split('\n');
+    assert.match(lines[0], /^\[\s*[\d.]+ s\] read \([\d.]+ s\)$/, out.text());
+    assert.ok(lines.slice(1, -1).length >= 1 && lines.slice(1, -1).every((l) => /ResMap-style test 42 % \([\d.]+ s so far\)$/.test(l)), out.text());
+    // finished: no timer left running
+    const before = out.text();
+    await new Promise((res) => setTimeout(res, 1300));
+    assert.equal(out.text(), before);
   });
 });

@@ -236,14 +236,20 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   timer.phase('write', 0.9);
   await makeOutputFolder(outDir);
   const template = processingTemplate(input.header, result, input.voxelSizeA);
-  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  // the seed matters only for the synthetic solvent noise that --attenuate/--sigmoid add (not with
+  // --exclude-solvent): otherwise it is a fixed 0, recorded as not used, so that the same command
+  // writes the same bytes (a seed drawn at random had gone into every map's labels)
+  const seedUsed = modifications.some((m) => m !== undefined && m.kind !== 'amplify') && !opts.excludeSolvent;
+  const seed = opts.seed ?? (seedUsed ? Math.floor(Math.random() * 2 ** 31) : 0);
+  const seedRecorded = seedUsed || opts.seed !== undefined;
   const { sha256, bytes } = await inputHash;
   const record = makeRunRecord({
     commandLine: opts.commandLine,
     input: { path: opts.inputPath, sha256, bytes },
     seed,
     seedGiven: opts.seed !== undefined,
-    settings: resolvedSettings(opts, result, seed),
+    settings: resolvedSettings(opts, result, seedRecorded ? seed : null),
+    hasSeedOption: seedRecorded,
   });
   const recordLines = recordLabels(record, MRC_LABEL_COUNT - 1);
   const label = (what: string) => [`occupy-ts ${OCCUPY_VERSION}: ${what}`, ...recordLines];

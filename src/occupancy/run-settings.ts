@@ -16,10 +16,11 @@ export type SettingsSource = Partial<ResolvedEstimateOptions>;
  * The resolved settings of a run, keyed by the option's long name without dashes: mode, low-pass
  * (Å, the value used), kernel size/radius/n_v, tau (used and recommended), tile size per axis of the
  * processing box, max box, processing box and voxel size (Å), every modification (kind, power,
- * pivot), solvent handling, output low-pass, histogram matching, hedge, nlrc, masks, the seed and
+ * pivot), solvent handling, output low-pass, histogram matching, hedge, nlrc, masks, the seed (`null`
+ * when the run draws no random number) and
  * the output switches. Values that were not set are `null` (so that the record lists every option).
  */
-export function resolvedSettings(o: SettingsSource, r: EstimateResult, seed: number): Record<string, unknown> {
+export function resolvedSettings(o: SettingsSource, r: EstimateResult, seed: number | null): Record<string, unknown> {
   const s = r.settings;
   const tiles = o.useS0 ? null : r.processingShape.map((n) => axisTiling(n, o.tileSize).tile);
   const modifications = (o.modifications ?? []).map((m) => ({ kind: m.kind, power: m.gamma, ...(m.kind === 'sigmoid' ? { pivot: m.pivot ?? null } : {}) }));

@@ -114,10 +114,11 @@ describe('occupy: output folders, the run record, rerun from the log', { concurr
     assert.equal(rec.version, version);
     assert.equal(rec.input.sha256, sha256(join(work, 'map.mrc')));
     assert.equal(rec.seedGiven, false);
-    assert.ok(Number.isInteger(rec.seed));
-    assert.match(rec.rerun, new RegExp(`--seed ${rec.seed}$`));
+    // --exclude-solvent: no synthetic solvent noise, so no seed is drawn, recorded or appended
+    assert.equal(rec.settings.seed, null);
+    assert.doesNotMatch(rec.rerun, /--seed/);
     assert.deepEqual(rec.settings.modifications, [{ kind: 'attenuate', power: 2 }]);
-    for (const [k, v] of [['exclude-solvent', true], ['lowpass-output', 9], ['hist-match', true], ['hedge-confidence', 2], ['tau', 0.9], ['seed', rec.seed], ['mode', 'occupancy']] as const) assert.deepEqual(rec.settings[k], v, k);
+    for (const [k, v] of [['exclude-solvent', true], ['lowpass-output', 9], ['hist-match', true], ['hedge-confidence', 2], ['tau', 0.9], ['mode', 'occupancy']] as const) assert.deepEqual(rec.settings[k], v, k);
     const log = readFileSync(join(work, 'out-r', 'log_map.txt'), 'utf8');
     assert.match(log, new RegExp(`Version +: occupy-ts ${version.replace(/\./g, '\\.')}`));
     assert.ok(log.includes(`SHA-256 ${rec.input.sha256}`));
@@ -138,6 +139,24 @@ describe('occupy: output folders, the run record, rerun from the log', { concurr
     const again = await occupy(words.slice(1), cwd);
     assert.equal(again.code, 0, again.stderr);
     for (const f of maps) assert.ok(readFileSync(join(work, 'out-r', f)).equals(before.get(f) as Buffer), `${f} differs after the rerun`);
+  });
+
+  it('the seed: drawn and recorded when solvent noise is added (--attenuate), and otherwise not, so the same command writes the same bytes', async () => {
+    const noisy = await occupy(['-i', 'map.mrc', '-o', 'out-seed/', '--attenuate', '2', '--no-chimerax', '--json'], work);
+    assert.equal(noisy.code, 0, noisy.stderr);
+    const rec = (JSON.parse(noisy.stdout) as { record: { seed: number; rerun: string; settings: Record<string, unknown> } }).record;
+    assert.ok(Number.isInteger(rec.seed) && rec.settings.seed === rec.seed);
+    assert.match(rec.rerun, new RegExp(`--seed ${rec.seed}$`));
+    assert.match(readFileSync(join(work, 'out-seed', 'log_map.txt'), 'utf8'), new RegExp(`^Seed +: ${rec.seed} \\(drawn at random`, 'm'));
+    // the plain estimate twice: byte-identical maps (a random seed had gone into every map's labels)
+    const bytes: Buffer[][] = [];
+    for (let k = 0; k < 2; k++) {
+      const r = await occupy(['-i', 'map.mrc', '-o', 'out-same/', '--no-chimerax'], work);
+      assert.equal(r.code, 0, r.stderr);
+      bytes.push(['scale_res_map.mrc', 'conf_map.mrc'].map((f) => readFileSync(join(work, 'out-same', f))));
+    }
+    for (let i = 0; i < 2; i++) assert.ok(bytes[0][i].equals(bytes[1][i]), `map ${i} differs between two identical runs`);
+    assert.match(readFileSync(join(work, 'out-same', 'log_map.txt'), 'utf8'), /^Seed +: not used/m);
   });
 
   it('exit codes: 2 for usage errors (one occupy: line), 1 for a failed run; errors in the user\'s terms', async () => {

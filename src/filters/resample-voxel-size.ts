@@ -21,7 +21,8 @@ import { fourierResample } from './fourier-resample.js';
  * @param voxelSizeA target voxel size, Å, > 0
  * @param box optional output box [nx, ny, nz] (voxels)
  * @returns a new Volume (fresh `data`, never the input's) of shape `box`, or of the resampled
- *   shape `round(n_i · a_i / voxelSizeA)` (at least 2) when no box is given; voxel size
+ *   shape {@link resampledShape} (`round(n_i · a_i / voxelSizeA)` on a box of equal extents) when no
+ *   box is given; voxel size
  *   `a_i · n_i / m_i` (Å)
  * @throws RangeError for a non-positive or non-finite voxel size, or a box that is not positive integers
  * @throws TypeError / RangeError for an invalid volume (see {@link fourierResample})
@@ -40,13 +41,41 @@ export function resampleToVoxelSize(v: Volume, voxelSizeA: number, box?: Shape3)
 }
 
 /**
- * The box {@link resampleToVoxelSize} resamples to: `max(2, round(n_i · a_i / voxelSizeA))` per axis.
+ * The box {@link resampleToVoxelSize} resamples to. A Fourier crop or pad keeps each axis' extent,
+ * so the new voxel size along axis i is `n_i · a_i / m_i` for whole `m_i`: on a box whose extents
+ * differ, rounding each `m_i` on its own made the voxels anisotropic (97×120×88 at 1.0637 Å to
+ * 1.6 Å gave 1.6122 × 1.5955 × 1.5865 Å, which `fsc` and `locres` then refused as not cubic). Each
+ * axis takes the whole number of voxels below or above `n_i · a_i / voxelSizeA` (at least 2), and of
+ * those combinations the one whose voxels are most nearly cubic wins (within 0.05 % of the best
+ * spread, the one nearest the target: 64×79×58 at 1.6122 × 1.6157 × 1.6138 Å). On a box of equal
+ * extents this is `round(n_i · a_i / voxelSizeA)` on every axis, as before.
  * @param shape box `[nx, ny, nz]`, voxels
  * @param inputVoxelSizeA voxel size along X, Y, Z, Å
  * @param voxelSizeA target voxel size, Å (> 0, not checked)
+ * @returns the new box `[mx, my, mz]`, voxels (≥ 2 each)
  */
 export function resampledShape(shape: Shape3, inputVoxelSizeA: Vec3, voxelSizeA: number): Shape3 {
-  return shape.map((n, i) => Math.max(2, Math.round((n * inputVoxelSizeA[i]) / voxelSizeA))) as unknown as Shape3;
+  const extent = shape.map((n, i) => n * inputVoxelSizeA[i]);
+  const options = extent.map((e) => {
+    const t = e / voxelSizeA;
+    return [...new Set([Math.max(2, Math.floor(t)), Math.max(2, Math.ceil(t))])];
+  });
+  const rounded = extent.map((e) => Math.max(2, Math.round(e / voxelSizeA)));
+  let best: { m: number[]; spread: number; off: number }[] = [];
+  for (const mx of options[0])
+    for (const my of options[1])
+      for (const mz of options[2]) {
+        const m = [mx, my, mz];
+        const sizes = m.map((k, i) => extent[i] / k);
+        const spread = Math.max(...sizes) / Math.min(...sizes) - 1;
+        const off = Math.max(...sizes.map((a) => Math.abs(a / voxelSizeA - 1)));
+        best.push({ m, spread, off });
+      }
+  const minSpread = Math.min(...best.map((b) => b.spread));
+  best = best.filter((b) => b.spread <= minSpread + 5e-4);
+  // nearest the target; ties (equal extents: floor and ceil both cubic) as round() would choose
+  best.sort((a, b) => a.off - b.off || Number(b.m.every((k, i) => k === rounded[i])) - Number(a.m.every((k, i) => k === rounded[i])));
+  return best[0].m as unknown as Shape3;
 }
 
 /**

@@ -1,8 +1,8 @@
-import { test, describe, before } from 'node:test';
+import { test, describe, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cfftAxis, cfftAxisInPlace, loadFft } from '../../src/math/fft.js';
 import { fourierResample, fourierResampleFull } from '../../src/filters/fourier-resample.js';
-import { cropOrPad, resampleToVoxelSize } from '../../src/filters/resample-voxel-size.js';
+import { cropOrPad, resampledShape, resampleToVoxelSize } from '../../src/filters/resample-voxel-size.js';
 import type { Shape3, Vec3, Volume } from '../../src/core/volume.js';
 import { maxAbsDiff, mean, randomMap } from '../math/reference.js';
 
@@ -264,5 +264,37 @@ describe('resampleToVoxelSize (pixel-size resample)', () => {
     assert.throws(() => resampleToVoxelSize(v, Number.NaN), /--angpix/);
     assert.throws(() => resampleToVoxelSize(v, 2, [4, 0, 4]), /--box/);
     assert.throws(() => resampleToVoxelSize(v, 1, [4, 2.5, 4]), /--box/);
+  });
+});
+
+describe('resampledShape: cubic voxels on a box of unequal extents', () => {
+  it('97×120×88 at 1.0637 Å to 1.6 Å: voxels cubic within 0.3 % (rounding each axis gave 1.6122 × 1.5955 × 1.5865 Å), within 1 % of the target', () => {
+    const m = resampledShape([97, 120, 88], [1.0637, 1.0637, 1.0637], 1.6);
+    const sizes = m.map((k, i) => ([97, 120, 88][i] * 1.0637) / k);
+    assert.ok(Math.max(...sizes) / Math.min(...sizes) - 1 < 0.003, sizes.join(', '));
+    for (const a of sizes) assert.ok(Math.abs(a / 1.6 - 1) < 0.01, sizes.join(', '));
+  });
+
+  it('equal extents: round(n · a / target) on every axis, as before', () => {
+    for (const [n, a, t] of [[128, 1, 1.37], [100, 1, 1.6], [256, 1.06, 0.8], [47, 1.43, 2]] as const) {
+      const m = resampledShape([n, n, n], [a, a, a], t);
+      assert.deepEqual(m, [0, 1, 2].map(() => Math.max(2, Math.round((n * a) / t))), `${n} ${a} ${t}`);
+    }
+  });
+
+  it('on random boxes, never more anisotropic than rounding each axis', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let k = 0; k < 200; k++) {
+      const shape = [0, 1, 2].map(() => 32 + Math.floor(rnd() * 300)) as [number, number, number];
+      const a = 0.5 + rnd() * 2;
+      const t = a * (0.4 + rnd() * 3);
+      const spread = (m: readonly number[]) => {
+        const s = m.map((q, i) => (shape[i] * a) / q);
+        return Math.max(...s) / Math.min(...s) - 1;
+      };
+      const m = resampledShape(shape, [a, a, a], t);
+      assert.ok(spread(m) <= spread(shape.map((n) => Math.max(2, Math.round((n * a) / t)))) + 1e-12, `${shape} ${a} → ${t}`);
+    }
   });
 });

@@ -131,7 +131,7 @@ export async function runResample(mapPath: string, o: MapPixelOptions): Promise<
   process.stderr.write(`WARNING: ${RESCALED_MAP_WARNING}\n`);
   const exact = r.voxelSizeA.every((a) => Math.abs(a - o.angpix) < 1e-6 * o.angpix);
   out(o, { input: mapPath, output: o.output, boxBefore: m.volume.shape, box: r.shape, voxelSizeBeforeA: m.volume.voxelSizeA, voxelSizeA: r.voxelSizeA, requestedVoxelSizeA: o.angpix, diagnostics: diag.diagnostics }, [
-    `Box ${m.volume.shape.join('×')} at ${m.volume.voxelSizeA[0].toFixed(4)} Å → ${r.shape.join('×')} at ${r.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å${exact ? '' : ` (nearest to the requested ${o.angpix} Å that keeps a whole number of voxels)`}.`,
+    `Box ${m.volume.shape.join('×')} at ${m.volume.voxelSizeA[0].toFixed(4)} Å → ${r.shape.join('×')} at ${r.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å${exact ? '' : ` (a whole number of voxels on each axis: the most nearly cubic voxels near the requested ${o.angpix} Å)`}.`,
     `Wrote ${o.output}`,
   ]);
 }

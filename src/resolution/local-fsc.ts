@@ -603,10 +603,11 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   // the default window fits the box (a flat box, e.g. 96x96x20, narrows it to its thinnest edge)
   const w = options.windowVoxels ?? Math.min(defaultWindow(globalResolutionA, a), 2 * Math.floor(Math.min(nx, ny, nz) / 2));
   const threshold = thresholdRule === 'given' ? (options.threshold as number) : thresholdRule === 'snr-aware' ? snrAwareThreshold(c0, w * a) : CALIBRATED_THRESHOLD;
-  if (!Number.isInteger(w) || w < 4) throw new RangeError(`--window must be an integer >= 4 voxels, got ${w}`);
+  if (!Number.isInteger(w) || w < 4 || w % 2 !== 0) throw new RangeError(`--window must be an even integer >= 4 voxels, got ${w}`);
   if (w > Math.min(nx, ny, nz)) throw new RangeError(`--window ${w} voxels is larger than the box ${nx}x${ny}x${nz}`);
   const s = options.stepVoxels ?? defaultStep(w);
   if (!Number.isInteger(s) || s < 1) throw new RangeError(`--step must be a positive integer, got ${s}`);
+  if (s > w) throw new RangeError(`--step ${s} is larger than the window (${w} voxels): the voxels between windows would lie in none`);
 
   const whitened = options.whiten ?? true;
   // pre-whitening on the sub-box the windows reach (w/2 + s beyond the region) plus a margin that

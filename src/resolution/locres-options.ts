@@ -35,7 +35,7 @@ export interface LocresOptionValues {
   centre?: string;
   /** `--cone-angle` in degrees, in (0, 90). */
   coneAngle?: number;
-  /** `--window` edge in voxels, >= 16. */
+  /** `--window` edge in voxels, even, >= 16. */
   window?: number;
   /** `--step` in voxels. */
   step?: number;
@@ -73,7 +73,7 @@ export const LOCRES_OPTIONS: readonly OptionSpec<LocresOptionKey>[] = [
   angstrom('shellWidth', '--shell-width', 'with --shells: shell width in Å (default 4 voxels)'),
   { key: 'centre', flags: '--centre <x,y,z>', flag: '--centre', type: 'string', doc: 'with --shells or --method monodir: centre in voxels (0-based; default the box centre)', group: 'method' },
   { key: 'coneAngle', flags: '--cone-angle <deg>', flag: '--cone-angle', type: 'number', unit: '°', range: { min: 0, max: 90, minOpen: true, maxOpen: true }, doc: 'with --method monodir: cone half-angle of the directional filters in degrees (default 30)', group: 'method' },
-  { key: 'window', flags: '--window <voxels>', flag: '--window', type: 'integer', unit: 'voxels', range: { min: LOCAL_FSC_WINDOW_MIN, max: WINDOW_MAX }, allowed: `an integer in ${LOCAL_FSC_WINDOW_MIN}..(smallest edge of the box): a smaller Hann window leaves fewer than two independent FSC shells (its Fourier kernel spans ${HANN_KERNEL_SHELLS} of the window/2 shells)`, doc: 'local FSC window edge; default round(6 × global resolution / voxel) made even, >= 16, at most 34 Å (WINDOW_CAP_A) and the box', group: 'method' },
+  { key: 'window', flags: '--window <voxels>', flag: '--window', type: 'integer', unit: 'voxels', range: { min: LOCAL_FSC_WINDOW_MIN, max: WINDOW_MAX }, allowed: `an even integer in ${LOCAL_FSC_WINDOW_MIN}..(smallest edge of the box): a smaller Hann window leaves fewer than two independent FSC shells (its Fourier kernel spans ${HANN_KERNEL_SHELLS} of the window/2 shells)`, doc: 'local FSC window edge; default round(6 × global resolution / voxel) made even, >= 16, at most 34 Å (WINDOW_CAP_A) and the box', group: 'method' },
   { key: 'step', flags: '--step <voxels>', flag: '--step', type: 'integer', unit: 'voxels', range: { min: 1, max: WINDOW_MAX }, allowed: `an integer in 1..${WINDOW_MAX}`, doc: 'local FSC sampling step; default window / 4', group: 'method' },
   { key: 'threshold', flags: '--threshold <fsc>', flag: '--threshold', type: 'number', range: { min: 0, max: 1, minOpen: true, maxOpen: true }, doc: `FSC threshold (default: with --mask SNR-aware, ${SNR_AWARE_THRESHOLD.min}–${SNR_AWARE_THRESHOLD.max} from the global FSC's low-frequency SNR; without, ${CALIBRATED_THRESHOLD}; calibrated with pre-whitening)`, group: 'method' },
   { key: 'whiten', flags: '--no-whiten', flag: '--no-whiten', type: 'boolean', default: true, doc: 'local FSC without spectral pre-whitening (window leakage then inflates the FSC near Nyquist)', group: 'method' },
@@ -145,6 +145,10 @@ export function resolveLocresOptions(values: LocresOptionValues, maps: 1 | 2): R
   if (o.method === 'localfsc' && !o.shells && maps < 2) throw rule('local FSC needs two half maps: occupy locres HALF1 HALF2 (or --method monores MAP --mask M)', 'method', 'two half maps for localfsc');
   if (o.method === 'monores' && maps < 2 && !o.mask) throw rule('--method monores with one map needs --mask (molecule inside, noise outside)', 'mask', 'a mask with monores on one map');
   if (o.locresSampling !== undefined && !o.relion) throw rule('--locres-sampling needs --relion', 'locresSampling', 'only with relion');
+  // an odd window read every voxel at one value (17 on synth_halves128: 2.14 Å everywhere, against
+  // 4.95 / 4.67 Å at 16 / 18; sweep, session 49): its FSC shells are w/2 voxels wide
+  if (o.window !== undefined && o.window % 2 !== 0) throw rule(`--window must be an even number of voxels (its FSC shells are window/2 wide), got ${o.window}`, 'window', 'an even integer');
+  if (o.window !== undefined && o.step !== undefined && o.step > o.window) throw rule(`--step ${o.step} is larger than the window (${o.window} voxels): the voxels between windows would lie in none`, 'step', 'at most the window edge');
   if (o.relion) {
     if (o.method !== 'localfsc') throw rule(`--relion is a local-FSC mode: not with --method ${o.method}`, 'relion', 'only with method localfsc');
     for (const key of ['window', 'step', 'threshold'] as const) {

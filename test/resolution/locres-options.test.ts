@@ -80,6 +80,22 @@ describe('resolveLocresOptions', () => {
     assert.equal(optionOf(() => resolveLocresOptions({ method: 'blocres' as never }, 2)), 'method');
   });
 
+  it('an odd window and a step larger than the window are refused (17 had read every voxel at one value)', async () => {
+    assert.equal(optionOf(() => resolveLocresOptions({ window: 17 }, 2)), 'window');
+    assert.equal(optionOf(() => resolveLocresOptions({ window: 16, step: 17 }, 2)), 'step');
+    assert.equal(resolveLocresOptions({ window: 16, step: 16 }, 2).step, 16);
+    const odd = await runInProcess(['locres', 'a.mrc', 'b.mrc', '--window', '17']);
+    assert.equal(odd.code, 2);
+    assert.match(odd.stderr, /^occupy: error: --window must be an even number of voxels/);
+    // the default window is known only from the data: the method itself refuses a larger step
+    const { localFsc } = await import('../../src/resolution/local-fsc.js');
+    const { loadFft } = await import('../../src/math/fft.js');
+    await loadFft();
+    const v = { data: new Float32Array(32 ** 3).map((_, i) => Math.sin(i)), shape: [32, 32, 32] as [number, number, number], voxelSizeA: [1, 1, 1] as [number, number, number] };
+    assert.throws(() => localFsc(v, v, { windowVoxels: 16, stepVoxels: 24 }), /--step 24 is larger than the window \(16 voxels\)/);
+    assert.throws(() => localFsc(v, v, { windowVoxels: 17 }), /--window must be an even integer/);
+  });
+
   it('`occupy locres --help` lists every option of the table; a bad value exits 2 with the table\'s allowed range', async () => {
     const help = await runInProcess(['locres', '--help']);
     const flat = help.stdout.replace(/\s+/g, ' ');

@@ -23,12 +23,14 @@ const liveFiles = new Set<string>();
 let exitHooked = false;
 
 /**
- * Final names of a commit under way: each maps to the hidden hard link that keeps the file it
- * replaced (the earlier run's output), or to undefined when there was none. An interrupted commit
+ * The commits under way, one map each: final name → the hidden hard link that keeps the file it
+ * replaced (the earlier run's output), or undefined when there was none. An interrupted commit
  * puts every earlier file back and removes the new ones, so a signal never leaves a folder holding
- * part of one run and part of another.
+ * part of one run and part of another. One map per commit, not one for the process: two sets
+ * committing the same final name at once (a library caller's concurrent `writeMrc`) had
+ * overwritten each other's entry, and the link of one was never removed (sweep, session 49).
  */
-const committing = new Map<string, string | undefined>();
+const commits = new Set<Map<string, string | undefined>>();
 
 /** Track a file to remove if the process ends before it is committed (any `process.exit`). */
 function track(path: string): void {
@@ -59,7 +61,7 @@ export function removeLiveOutputsSync(): number {
     }
   }
   liveFiles.clear();
-  for (const [final, kept] of committing) {
+  for (const [final, kept] of [...commits].flatMap((c) => [...c])) {
     try {
       if (kept !== undefined) {
         renameSync(kept, final);
@@ -71,15 +73,15 @@ export function removeLiveOutputsSync(): number {
       // not renamed yet, or already gone
     }
   }
-  committing.clear();
+  commits.clear();
   return n;
 }
 
 /**
- * Keep the file now at `final` (if any) under a hidden hard link next to it, and record it in
- * {@link committing} (before the link is made, so that a signal meanwhile removes it too).
+ * Keep the file now at `final` (if any) under a hidden hard link next to it, and record it in the
+ * commit's map `committing` (before the link is made, so that a signal meanwhile removes it too).
  */
-async function keepEarlier(final: string): Promise<void> {
+async function keepEarlier(final: string, committing: Map<string, string | undefined>): Promise<void> {
   const st = await lstat(final).catch(() => undefined);
   if (!st) {
     committing.set(final, undefined);
@@ -278,10 +280,12 @@ export class OutputSet {
     this.closed = true;
     hookExit();
     const done: string[] = [];
+    const committing = new Map<string, string | undefined>();
+    commits.add(committing);
     try {
       for (const s of this.staged) await this.check(s.final);
       for (const s of this.staged) {
-        await keepEarlier(s.final);
+        await keepEarlier(s.final, committing);
         await rename(s.temp, s.final);
         liveFiles.delete(s.temp);
         done.push(s.final);
@@ -299,12 +303,13 @@ export class OutputSet {
         committing.delete(s.final);
         liveFiles.delete(s.temp);
       }
+      commits.delete(committing);
       throw err instanceof Error && /^(cannot write|refusing)/.test(err.message) ? err : writeError(this.staged[done.length]?.final ?? '', err);
     }
     // complete (marked so before any await: a signal from here on keeps the new set); the
     // earlier files' links go
     const links = this.staged.map((s) => committing.get(s.final)).filter((l): l is string => l !== undefined);
-    for (const s of this.staged) committing.delete(s.final);
+    commits.delete(committing);
     for (const l of links) liveFiles.add(l);
     for (const l of links) {
       await unlink(l).catch(() => undefined);

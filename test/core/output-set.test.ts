@@ -183,3 +183,15 @@ test('a signal during a commit leaves the earlier set or the new one whole, neve
   const kinds = new Set(contents.map((c) => c.split(' ')[0]));
   assert.deepEqual([...kinds], ['old'], `the earlier set is not whole: ${contents.filter((c) => c.startsWith('new')).length} new files`);
 });
+
+test('concurrent writes to one name (a library caller): the last complete file, no hidden file left', async () => {
+  const { writeMrc, readMrc } = await import('../../src/io/mrc/index.js');
+  const dir = await tempFolder();
+  {
+    const vols = [1, 2, 3, 4, 5].map((k) => ({ data: new Float32Array(16 ** 3).fill(k), shape: [16, 16, 16] as [number, number, number], voxelSizeA: [1, 1, 1] as [number, number, number] }));
+    for (let round = 0; round < 5; round++) await Promise.all(vols.map((v) => writeMrc(join(dir, 'out.mrc'), v)));
+    assert.deepEqual(await readdir(dir), ['out.mrc']);
+    const back = await readMrc(join(dir, 'out.mrc'));
+    assert.ok([1, 2, 3, 4, 5].includes(back.volume.data[0]) && back.volume.data.every((x) => x === back.volume.data[0]));
+  }
+});

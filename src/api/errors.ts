@@ -61,8 +61,8 @@ export class SolventModelError extends Error {
   }
 }
 
-/** A value as shown in an error message (short). */
-function describe(value: unknown): string {
+/** A value as shown in an error message (short: a typed array by its type and length, never its elements). */
+export function describe(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (Array.isArray(value)) return `[${value.map((v) => describe(v)).join(', ')}]`;
   if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as { length: number }).length}`;

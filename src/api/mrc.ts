@@ -6,7 +6,7 @@
 import type { Vec3 } from '../core/volume.js';
 import { readMrc as readMrcFile, readMrcBuffer, writeMrc as writeMrcFile, type MrcHeader, type MrcMode } from '../io/mrc/index.js';
 import { headerOriginA } from '../io/mrc/origin.js';
-import { optionError } from './errors.js';
+import { describe, optionError } from './errors.js';
 import { checkKnownKeys } from './estimate-options.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { checkVolume, type Volume, type VolumeInput } from './volume.js';
@@ -72,7 +72,7 @@ export async function readMrc(source: string | Uint8Array, options: ReadMrcOptio
   let map;
   if (typeof source === 'string') map = await readMrcFile(source, o);
   else if (source instanceof Uint8Array) map = readMrcBuffer(source, o);
-  else throw new TypeError(`source must be a file path or a Uint8Array of the file, got ${String(source)}`);
+  else throw new TypeError(`source must be a file path or a Uint8Array of the file, got ${typeof source === 'object' && source !== null && !ArrayBuffer.isView(source) && !Array.isArray(source) ? 'an object' : describe(source)}`);
   const { volume, header } = map;
   return {
     data: volume.data,

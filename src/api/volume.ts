@@ -75,7 +75,14 @@ export function checkSameGrid(v: CoreVolume, ref: CoreVolume, name: string, refN
   }
 }
 
-/** A public volume from the method's volume plus an origin (no copy of the voxels). */
+/**
+ * A public volume from the method's volume plus an origin: no copy of the voxels, unless they are
+ * in a SharedArrayBuffer (the estimate's worker-thread memory), which is copied into an ordinary
+ * one, so that a caller's `structuredClone`/`postMessage` copies, and `crypto.subtle` and
+ * `Response` take the array, whatever `threads` was (until session 49 `scale.data` was shared on
+ * boxes of 64³ and more).
+ */
 export function publicVolume(v: CoreVolume, originA: Vec3): Volume {
-  return { data: v.data, shape: [v.shape[0], v.shape[1], v.shape[2]], voxelSizeA: [...v.voxelSizeA] as Vec3, originA: [...originA] as Vec3 };
+  const data = v.data.buffer instanceof SharedArrayBuffer ? new Float32Array(v.data) : v.data;
+  return { data, shape: [v.shape[0], v.shape[1], v.shape[2]], voxelSizeA: [...v.voxelSizeA] as Vec3, originA: [...originA] as Vec3 };
 }

@@ -96,3 +96,8 @@ describe('readMrc / writeMrc', () => {
     await assert.rejects(readFile(path), { code: 'ENOENT' });
   });
 });
+
+it('readMrc of a wrong source type: one short line naming the type (a 128³ Float32Array had put 8 million characters in the message)', async () => {
+  await assert.rejects(readMrc(new Float32Array(128 ** 3) as unknown as Uint8Array), (e: Error) => e instanceof TypeError && e.message === 'source must be a file path or a Uint8Array of the file, got Float32Array of length 2097152');
+  await assert.rejects(readMrc({ path: 'x.mrc' } as unknown as string), (e: Error) => e instanceof TypeError && /got an object$/.test(e.message));
+});

@@ -9,7 +9,7 @@ import { LOCAL_FSC_WINDOW_MIN } from '../resolution/window-minimum.js';
 import { RELION_RANDOMIZE_AT_A, relionLocalResolution } from '../resolution/relion-locres.js';
 import { monogenicLocalResolution } from '../resolution/monogenic.js';
 import { OptionError, optionError } from './errors.js';
-import { resolveLocresOptions, type LocresOptionValues } from '../resolution/locres-options.js';
+import { LOCRES_OPTION, resolveLocresOptions, type LocresOptionValues } from '../resolution/locres-options.js';
 import { RESOLUTION_MAX_A } from '../occupancy/options.js';
 import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
 import { startRun, type RunOptions } from './run-control.js';
@@ -115,7 +115,12 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
   } catch (err) {
     if (!(err instanceof OptionError)) throw err;
     const key = err.option === 'relion' ? 'method' : (Object.entries(SCHEMA_KEY).find(([, k]) => k === err.option)?.[0] ?? err.option);
-    throw new OptionError(err.message, key, err.allowed, { flag: err.flag, value: err.value });
+    // in the library's terms: option keys, not the command line's flags (`--locres-sampling needs
+    // --relion` had reached library callers, who have neither)
+    let message = err.message;
+    for (const [apiKey, schemaKey] of Object.entries(SCHEMA_KEY)) message = message.split(LOCRES_OPTION[schemaKey].flag).join(apiKey);
+    message = message.replace(/--relion\b/g, "method 'relion'").replace(/--method (\w+)/g, "method '$1'");
+    throw new OptionError(message, key, err.allowed, { flag: err.flag, value: err.value });
   }
   const nyquist = 2 * Math.max(...a.voxelSizeA);
   for (const key of ['lowestResolutionA', 'randomizeAtA'] as const) {

@@ -144,3 +144,14 @@ describe('fsc / localResolution / checkMap', () => {
     assert.ok(m.findings.some((f) => f.code === 'masked' || f.code === 'flattened'), JSON.stringify(m.findings.map((f) => f.code)));
   });
 });
+
+it('localResolution: rule errors name the library keys, not command-line flags', async () => {
+  const h: Volume = { data: new Float32Array(32 ** 3).map((_, i) => Math.sin(i * 0.37)), shape: [32, 32, 32], voxelSizeA: [1, 1, 1] };
+  for (const [o, key, re] of [
+    [{ samplingA: 10 }, 'samplingA', /^samplingA needs method 'relion'$/],
+    [{ windowVoxels: 17 }, 'windowVoxels', /^windowVoxels must be an even number of voxels/],
+    [{ windowVoxels: 16, stepVoxels: 20 }, 'stepVoxels', /^stepVoxels 20 is larger than the window/],
+  ] as const) {
+    await assert.rejects(localResolution(h, h, o), (e: Error) => e instanceof OptionError && e.option === key && re.test(e.message) && !/--(window|step|locres-sampling|relion)\b/.test(e.message));
+  }
+});

@@ -13,7 +13,7 @@ import { fitSolventModel, type SolventModel } from './solvent-model.js';
 import { confidenceCurve, confidenceMap, type ConfidenceCurve } from './confidence.js';
 import { tileMaximum, type TileMax } from './tiles.js';
 import { computeLocalScale, type LocalScaleParams, type LocalScaleResult } from './local-scale.js';
-import { computeLocalScaleInThread, isShared, sharedFloat32 } from './scale-thread.js';
+import { abandonScaleRequest, computeLocalScaleInThread, isShared, sharedFloat32 } from './scale-thread.js';
 import { tauForSamples } from './tau.js';
 import { DEFAULT_MAX_BOX, downsampledNote, estimateOptionErrors, processingBox } from './estimate-options.js';
 
@@ -413,25 +413,37 @@ export async function estimateLocalScaleParallel(map: EstimateInput, options: Es
     return s;
   };
   let local: Promise<LocalScaleResult> | undefined;
-  if (p.mode === 'res') local = computeLocalScaleInThread(toShared(p.input.data), params, scaleData);
-  // a failure of the worker is reported once we wait for it, after the main-thread work
-  local?.catch(() => undefined);
-  p.timer.phase('low-pass', 0.05);
-  // the resampling's low-pass (shared already when the crop ran on two threads), else our own
-  const pre = p.lowpassed && p.mode === 'occ' ? { ...p.lowpassed, data: toShared(p.lowpassed.data) } : p.lowpassed;
-  const lowpassed = pre ?? lowpassHard(p.input, p.settings.lowpassA, p.lowpassStyle, p.mode === 'occ' ? sharedFloat32(p.input.data.length) : undefined);
-  if (p.mode === 'occ') {
-    local = computeLocalScaleInThread(lowpassed.data, params, scaleData);
-    local.catch(() => undefined);
+  let localDone = false;
+  const started = (l: Promise<LocalScaleResult>): Promise<LocalScaleResult> => {
+    // a failure of the worker is reported once we wait for it, after the main-thread work
+    l.then(() => (localDone = true), () => (localDone = true));
+    return l;
+  };
+  try {
+    if (p.mode === 'res') local = started(computeLocalScaleInThread(toShared(p.input.data), params, scaleData));
+    return await mainThreadSteps();
+  } catch (err) {
+    // aborted (the progress listener throws the signal's reason) or failed here: stop the worker's
+    // part too, unless another call shares the worker
+    if (local && !localDone) abandonScaleRequest();
+    throw err;
   }
-  const scaleInput = p.mode === 'occ' ? lowpassed : p.input;
-  const conf = solventAndConfidence(p, lowpassed);
-  // the caller's own work, while the worker finishes (its time is the caller's to report: the
-  // phase is shown as progress, but finish() reports only the estimate's own phases)
-  if (options.whileWaiting) {
-    p.timer.phase(options.whileWaitingPhase ?? 'other work', 0.6);
-    options.whileWaiting(true);
+
+  async function mainThreadSteps(): Promise<EstimateResult> {
+    p.timer.phase('low-pass', 0.05);
+    // the resampling's low-pass (shared already when the crop ran on two threads), else our own
+    const pre = p.lowpassed && p.mode === 'occ' ? { ...p.lowpassed, data: toShared(p.lowpassed.data) } : p.lowpassed;
+    const lowpassed = pre ?? lowpassHard(p.input, p.settings.lowpassA, p.lowpassStyle, p.mode === 'occ' ? sharedFloat32(p.input.data.length) : undefined);
+    if (p.mode === 'occ') local = started(computeLocalScaleInThread(lowpassed.data, params, scaleData));
+    const scaleInput = p.mode === 'occ' ? lowpassed : p.input;
+    const conf = solventAndConfidence(p, lowpassed);
+    // the caller's own work, while the worker finishes (its time is the caller's to report: the
+    // phase is shown as progress, but finish() reports only the estimate's own phases)
+    if (options.whileWaiting) {
+      p.timer.phase(options.whileWaitingPhase ?? 'other work', 0.6);
+      options.whileWaiting(true);
+    }
+    p.timer.phase('max filter', 0.6);
+    return finish(p, lowpassed, scaleInput, scaleData, await (local as Promise<LocalScaleResult>), conf);
   }
-  p.timer.phase('max filter', 0.6);
-  return finish(p, lowpassed, scaleInput, scaleData, await (local as Promise<LocalScaleResult>), conf);
 }

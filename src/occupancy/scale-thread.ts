@@ -90,6 +90,22 @@ export function computeLocalScaleInThread(input: Float32Array, params: LocalScal
   });
 }
 
+/**
+ * An estimate stopped (aborted, or failed on the calling thread) while its local scale was still
+ * being computed: end the worker when that request is the only one it has, so the abandoned work
+ * does not go on using a core and delaying the next call (12 aborted 128³ estimates had made the
+ * next one twice as slow; sweep, session 49). Another call's request in flight keeps the worker.
+ * The abandoned request's promise rejects (the caller has stopped waiting for it).
+ */
+export function abandonScaleRequest(): void {
+  if (pending.size <= 1) void stopScaleThread();
+}
+
+/** Whether the worker thread is started (and not stopped). */
+export function scaleThreadStarted(): boolean {
+  return worker !== null;
+}
+
 /** Stop the worker thread (tests; the process may also simply exit). */
 export async function stopScaleThread(): Promise<void> {
   const w = worker;

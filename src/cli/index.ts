@@ -66,7 +66,7 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
     await locres.run(h1, h2, { ...typedOptions(cmd, opts), output, commandLine: [...typed] });
   });
   decomposeCmd.addDecomposeOptions(program.command('decompose').description(decomposeCmd.summary)).action(async (map: string, opts: decomposeCmd.DecomposeCliOptions) => {
-    await decomposeCmd.run(map, opts);
+    await decomposeCmd.run(map, { ...opts, commandLine: [...typed] });
   });
   fsc.addFscOptions(program.command('fsc').description(fsc.summary)).action(async (h1: string, h2: string, opts: fsc.FscOptions) => {
     await fsc.run(h1, h2, { ...opts, commandLine: [...typed] });

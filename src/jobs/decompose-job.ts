@@ -24,6 +24,10 @@ import { noiseRedrawSpread } from '../decomposition/noise-redraw.js';
 import { decompositionMedians, type DecompositionMedians } from '../decomposition/medians.js';
 import { jobInputs } from './job-inputs.js';
 import { assertLabelMap, readMapArg } from './read-map.js';
+import { jobLabels, jobRecord } from './resolution-job-common.js';
+import { recordLines } from '../occupancy/summary.js';
+import type { RunRecord } from '../core/run-record.js';
+import { DEFAULT_BANDS, DEFAULT_DECOMPOSE_MAX_BOX, DEFAULT_LOWEST_RESOLUTION_A } from '../decomposition/options.js';
 
 /** Options of {@link decomposeFromFile}. */
 export interface DecomposeFileOptions extends Omit<DecomposeOptions, 'halfMaps' | 'mask'> {
@@ -53,6 +57,8 @@ export interface DecomposeFileOptions extends Omit<DecomposeOptions, 'halfMaps' 
   noiseDraws?: number;
   /** `--noise-draw-seed`: seed of the redraws (default 1). */
   noiseDrawSeed?: number;
+  /** The arguments as typed after `occupy` (recorded; the GUI passes the equivalent command line). */
+  commandLine?: readonly string[];
   /** Memory available in bytes, for the check before reading (default: from the system, `availableMemoryBytes`; tests set it). */
   availableMemoryBytes?: number;
 }
@@ -74,6 +80,8 @@ export interface LabelMedians {
 /** The summary printed (`--json`) and logged. */
 export interface DecomposeSummary {
   version: string;
+  /** The run's record: command line, version, every input's SHA-256 and the resolved settings. */
+  record: RunRecord;
   inputs: { map: string; halfMaps?: [string, string]; mask?: string; labels?: string };
   voxelSizeA: number[];
   box: number[];
@@ -201,7 +209,23 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   decomposeOptions.halfMaps = undefined;
   progress('write', 0.92);
   const files: string[] = [];
-  const label = (what: string) => [`occupy-ts ${OCCUPY_VERSION}: ${what}`];
+  // the record: every input's SHA-256 and each setting that changes the outputs (with defaults)
+  const record = await jobRecord(opts.commandLine, protect, {
+    'half-maps': opts.halfMapPaths ?? null,
+    mask: opts.maskPath ?? null,
+    labels: opts.labelsPath ?? null,
+    angpix: opts.angpix ?? null,
+    'lowest-resolution': opts.lowestResolutionA ?? DEFAULT_LOWEST_RESOLUTION_A,
+    'highest-resolution': opts.highestResolutionA ?? null,
+    bands: opts.bands ?? DEFAULT_BANDS,
+    'max-box': opts.maxBox ?? DEFAULT_DECOMPOSE_MAX_BOX,
+    sharpen: opts.sharpen === true,
+    plot: opts.plot === true,
+    chimerax: opts.chimerax !== false,
+    'noise-draws': draws,
+    'noise-draw-seed': draws > 0 ? (opts.noiseDrawSeed ?? 1) : null,
+  });
+  const label = (what: string) => jobLabels(what, record);
   const mol = result.molecule;
   const medians = decompositionMedians(result, labels?.volume.data);
   let molCount = 0;
@@ -217,6 +241,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   }
   const summary: DecomposeSummary = {
     version: OCCUPY_VERSION,
+    record,
     inputs: { map: opts.mapPath, halfMaps: opts.halfMapPaths, mask: opts.maskPath, labels: opts.labelsPath },
     voxelSizeA: [...input.volume.voxelSizeA],
     box: [...box],
@@ -313,10 +338,14 @@ function fixedOrDash(x: number, digits: number): string {
   return Number.isFinite(x) ? x.toFixed(digits) : '–';
 }
 
-/** The log / human-readable summary of a run. */
-export function formatDecomposeLog(s: DecomposeSummary): string {
+/**
+ * The log of a run: title, the run's record (with `withRecord`), then the summary.
+ * @param withRecord whether to include the `--- Record ---` block (the log has it; the terminal summary leaves it out)
+ */
+export function formatDecomposeLog(s: DecomposeSummary, withRecord = true): string {
   const lines = [
     `occupy-ts ${s.version} — occupancy / local B-factor decomposition`,
+    ...(withRecord ? ['', '--- Record ---', ...recordLines(s.record), ''] : []),
     `Map                : ${s.inputs.map}`,
     ...(s.inputs.halfMaps ? [`Half maps          : ${s.inputs.halfMaps.join(', ')}`] : []),
     ...(s.inputs.mask ? [`Mask               : ${s.inputs.mask}`] : ['Mask               : none (molecule from the 2 Å-smoothed map)']),

@@ -34,6 +34,8 @@ export interface DecomposeCliOptions {
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  /** The arguments as typed after `occupy` (recorded in the log and labels). */
+  commandLine?: string[];
 }
 
 /** Add the arguments and options of `occupy decompose`. */
@@ -84,6 +86,7 @@ export async function run(mapPath: string, o: DecomposeCliOptions): Promise<void
       angpix: o.angpix,
       noiseDraws: o.noiseDraws,
       noiseDrawSeed: o.noiseDrawSeed,
+      commandLine: o.commandLine,
       outputDir,
       outputStem,
       onProgress: (p, f) => reporter.progress(p, f),
@@ -94,5 +97,5 @@ export async function run(mapPath: string, o: DecomposeCliOptions): Promise<void
   }
   for (const w of s.warnings) reporter.warn(w);
   if (o.json) process.stdout.write(JSON.stringify(s) + '\n');
-  else if (reporter.verbosity !== 'quiet') process.stdout.write('\n' + formatDecomposeLog(s).split('\n').slice(1).join('\n'));
+  else if (reporter.verbosity !== 'quiet') process.stdout.write('\n' + formatDecomposeLog(s, false).split('\n').slice(1).join('\n'));
 }

@@ -110,7 +110,7 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
     const from = cursor;
     cursor += 0.25;
     progress('directional FSC', from);
-    const d = await runDirectionalFscJob(t.half1Path, t.half2Path, { mask: t.maskPath, output: `${t.outputDir}/` }, {
+    const d = await runDirectionalFscJob(t.half1Path, t.half2Path, { mask: t.maskPath, output: `${t.outputDir}/`, commandLine: commandLine('fsc', ['--directional']) }, {
       verbosity: 'quiet',
       progress: (_phase, f) => progress('directional FSC', from + 0.25 * f),
       info: () => {},
@@ -133,6 +133,8 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
       maskPath: t.maskPath,
       labelsPath: t.labelsPath,
       outputDir: t.outputDir,
+      // the equivalent command line (as the page shows it), recorded in the log and labels
+      commandLine: ['decompose', t.names.half1, '--half-maps', t.names.half1, t.names.half2, ...(t.names.mask ? ['--mask', t.names.mask] : []), ...(t.names.labels ? ['--labels', t.names.labels] : [])],
       onProgress: (phase, f) => progress(`decompose: ${phase}`, Math.min(0.99, start + 0.25 * f)),
     });
     const names = decomposeOutputNames(mapStem(t.half1Path));

@@ -15,6 +15,8 @@ import { withOutputSet } from '../core/output-set.js';
 import { diagnoseHalfMaps, findingJson, findingLine } from '../diagnostics/index.js';
 import type { Finding } from '../diagnostics/index.js';
 import { jobInputs } from './job-inputs.js';
+import { jobLogLines, jobRecord } from './resolution-job-common.js';
+import type { RunRecord } from '../core/run-record.js';
 
 /** Options of {@link fscJob}. */
 export interface FscJobOptions {
@@ -32,6 +34,8 @@ export interface FscJobOptions {
   onWarning?: (line: string) => void;
   /** Notes (e.g. the `--angpix` override). */
   onInfo?: (line: string) => void;
+  /** The arguments as typed after `occupy` (recorded; the GUI passes the equivalent command line). */
+  commandLine?: readonly string[];
 }
 
 /** What {@link fscJob} returns. */
@@ -49,10 +53,12 @@ export interface FscJobResult {
     fscCorrected: (number | null)[] | null;
     phaseRandomisation: { fromA: number | null } | null;
     diagnostics: Finding[];
+    /** The run's record: command line, version, every input's SHA-256 and the settings. */
+    record: RunRecord;
     /** Per shell: frequency (1/Å) and the FSC of the curve the resolutions come from (masked with a mask). */
     shells: { shell: number; frequencyPerA: number; fsc: number | null }[];
   };
-  /** Files written: CSV, JSON, plot PNG and SVG. */
+  /** Files written: CSV, JSON, plot PNG and SVG, log. */
   files: string[];
   /** The Vega-Lite spec of the plot written (src/plots/fsc-plot.ts), for a page to draw. */
   plotSpec: Record<string, unknown>;
@@ -67,6 +73,12 @@ export interface FscJobResult {
  * @throws Error naming a missing or unreadable file; RangeError when the mask's box differs
  */
 export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): Promise<FscJobResult> {
+  const t0 = performance.now();
+  const warnings: string[] = [];
+  const warn = (line: string): void => {
+    warnings.push(line);
+    o.onWarning?.(line);
+  };
   const h1 = await readHalfMapArg(h1Path, o.angpix, o.onInfo);
   const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);
   if (notCubic) throw new RangeError(`half map '${h1Path}': ${notCubic}`);
@@ -75,7 +87,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   if (mask && mask.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--mask box ${mask.volume.shape.join('x')} does not match the half maps ${h1.volume.shape.join('x')}`);
   // input diagnostics of the pair (identical or dependent halves, masked or sharpened halves …), each printed once
   const findings = diagnoseHalfMaps(h1.volume, h2.volume).findings;
-  for (const f of findings) o.onWarning?.(findingLine(f));
+  for (const f of findings) warn(findingLine(f));
   const corr = mask ? correctedFsc(h1.volume, h2.volume, mask.volume.data, { seed: o.seed ?? 0, randomisations: o.randomisations ?? 1 }) : undefined;
   const curve = corr ? corr.masked : fourierShellCorrelation(h1.volume, h2.volume);
   const r0143 = resolutionAtThreshold(curve, 0.143);
@@ -83,7 +95,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   const corrected = corr ? { fsc: corr.corrected, shellWidthPerA: curve.shellWidthPerA } : undefined;
   const rc0143 = corrected ? resolutionAtThreshold(corrected, 0.143) : undefined;
   const rc05 = corrected ? resolutionAtThreshold(corrected, 0.5) : undefined;
-  if (corr && corr.randomiseFromShell === null) o.onWarning?.(`the unmasked FSC stays above ${RANDOMISE_BELOW_FSC} up to Nyquist: no phase randomisation, the corrected FSC is the masked one`);
+  if (corr && corr.randomiseFromShell === null) warn(`the unmasked FSC stays above ${RANDOMISE_BELOW_FSC} up to Nyquist: no phase randomisation, the corrected FSC is the masked one`);
   const arr = (a: ArrayLike<number> | undefined) => (a ? Array.from(a, (v) => (Number.isFinite(v) ? v : null)) : null);
   // one base for the four files (`-o half1.mrc` gives half1.csv … half1.svg, not half1.mrc.csv)
   const prefix = join(dirname(o.outputPrefix), mapStem(o.outputPrefix));
@@ -94,6 +106,13 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     fsc: Number.isFinite(fsc) ? fsc : null,
     samples: curve.count[k],
   }));
+  const protect = jobInputs(h1Path, h2Path, o.mask);
+  const record = await jobRecord(o.commandLine, protect, {
+    mask: o.mask ?? null,
+    angpix: o.angpix ?? null,
+    seed: corr ? corr.seed : null,
+    randomisations: corr ? corr.randomisations : null,
+  });
   const result = {
     half1: h1Path,
     half2: h2Path,
@@ -122,6 +141,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
         }
       : null,
     diagnostics: findings.map(findingJson),
+    record,
     shells,
   };
   const cell = (v: number | null | undefined) => (v === null || v === undefined ? '' : v);
@@ -131,10 +151,22 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     return (corr ? [...base, cell(result.fscUnmasked?.[s.shell]), cell(result.fscRandomisedMasked?.[s.shell]), cell(result.fscCorrected?.[s.shell])] : base).join(',');
   };
   const csv = [csvHead, ...shells.map(csvRow)].join('\n') + '\n';
-  // the CSV, JSON and plot appear together, only when all are complete
+  const fmt = (r: number | null) => (r === null ? 'not reached (FSC stays above it up to Nyquist)' : `${r.toFixed(2)} Å`);
+  const lines = corr
+    ? [
+        `Resolution at FSC 0.143 (corrected): ${fmt(result.resolutionAt0143CorrectedA)}`,
+        `Resolution at FSC 0.5   (corrected): ${fmt(result.resolutionAt05CorrectedA)}`,
+        `Resolution at FSC 0.143 (masked)   : ${fmt(result.resolutionAt0143A)}`,
+        `Resolution at FSC 0.143 (unmasked) : ${fmt(resolutionAtThreshold(corr.unmasked, 0.143).crossed ? resolutionAtThreshold(corr.unmasked, 0.143).resolutionA : null)}`,
+        corr.randomiseFromA !== null
+          ? `Phases randomised beyond ${corr.randomiseFromA.toFixed(2)} Å (unmasked FSC < ${RANDOMISE_BELOW_FSC}), seed ${corr.seed}${corr.randomisations > 1 ? `, ${corr.randomisations} draws averaged` : ''}`
+          : `No phase randomisation: the unmasked FSC stays above ${RANDOMISE_BELOW_FSC}`,
+      ]
+    : [`Resolution at FSC 0.143: ${fmt(result.resolutionAt0143A)}`, `Resolution at FSC 0.5  : ${fmt(result.resolutionAt05A)}`];
+  // the CSV, JSON, plot and log appear together, only when all are complete
   const files: string[] = [];
   let plotSpec: Record<string, unknown> = {};
-  await withOutputSet({ protect: jobInputs(h1Path, h2Path, o.mask), inputLabel: 'input map' }, async (outputs) => {
+  await withOutputSet({ protect, inputLabel: 'input map' }, async (outputs) => {
     for (const [ext, text] of [['csv', csv], ['json', JSON.stringify(result, null, 1) + '\n']] as const) {
       const p = `${prefix}.${ext}`;
       await writeFileAtomic(p, text, outputs);
@@ -148,18 +180,10 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     const spec = fscPlotSpec(plotData, `FSC: ${mapStem(h1Path)} / ${mapStem(h2Path)}${o.mask ? ' (masked)' : ''}`);
     plotSpec = spec as unknown as Record<string, unknown>;
     files.push(...(await writePlot(prefix, await renderVegaLite(spec), outputs)));
+    const logPath = `${prefix}_log.txt`;
+    files.push(logPath);
+    const body = [`Inputs             : ${protect.join(', ')}`, ...lines, `Voxel size         : ${result.voxelSizeA.toFixed(4)} Å${o.angpix !== undefined ? ' (--angpix)' : ''}, Nyquist ${result.nyquistA.toFixed(2)} Å`, ''];
+    await writeFileAtomic(logPath, jobLogLines('global FSC', record, body, warnings, files, (performance.now() - t0) / 1000).join('\n') + '\n', outputs);
   });
-  const fmt = (r: number | null) => (r === null ? 'not reached (FSC stays above it up to Nyquist)' : `${r.toFixed(2)} Å`);
-  const lines = corr
-    ? [
-        `Resolution at FSC 0.143 (corrected): ${fmt(result.resolutionAt0143CorrectedA)}`,
-        `Resolution at FSC 0.5   (corrected): ${fmt(result.resolutionAt05CorrectedA)}`,
-        `Resolution at FSC 0.143 (masked)   : ${fmt(result.resolutionAt0143A)}`,
-        `Resolution at FSC 0.143 (unmasked) : ${fmt(resolutionAtThreshold(corr.unmasked, 0.143).crossed ? resolutionAtThreshold(corr.unmasked, 0.143).resolutionA : null)}`,
-        corr.randomiseFromA !== null
-          ? `Phases randomised beyond ${corr.randomiseFromA.toFixed(2)} Å (unmasked FSC < ${RANDOMISE_BELOW_FSC}), seed ${corr.seed}${corr.randomisations > 1 ? `, ${corr.randomisations} draws averaged` : ''}`
-          : `No phase randomisation: the unmasked FSC stays above ${RANDOMISE_BELOW_FSC}`,
-      ]
-    : [`Resolution at FSC 0.143: ${fmt(result.resolutionAt0143A)}`, `Resolution at FSC 0.5  : ${fmt(result.resolutionAt05A)}`];
   return { summary: result, files, lines, plotSpec };
 }

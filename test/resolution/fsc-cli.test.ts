@@ -41,9 +41,9 @@ describe('occupy fsc vs RELION postprocess', { skip }, () => {
     const csv = readFileSync(join(dir, 'fsc.csv'), 'utf8').trim().split('\n');
     assert.equal(csv[0], 'shell,frequency_per_A,resolution_A,fsc,samples');
     assert.equal(csv.length, s.shells.length + 1);
-    // -o with a map extension: the four files share one base (the plots had dropped '.mrc', the CSV and JSON not)
+    // -o with a map extension: the five files share one base (the plots had dropped '.mrc', the CSV and JSON not)
     const named = JSON.parse((await runCli(['fsc', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '-o', join(dir, 'named.mrc'), '--json', '-q'])).stdout);
-    assert.deepEqual([...named.files].sort(), ['csv', 'json', 'png', 'svg'].map((e) => join(dir, `named.${e}`)));
+    assert.deepEqual([...named.files].sort(), ['.csv', '.json', '.png', '.svg', '_log.txt'].map((e) => join(dir, `named${e}`)));
   });
 
   it('--angpix rescales the frequency axis and the resolution (as PostProcess --angpix)', async () => {

@@ -68,7 +68,7 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
 
   // the global FSC: occupy fsc's job (its diagnostics are the pair's, reported once here)
   progress('global FSC', 0.03);
-  const fscRun = await fscJob(t.half1Path, t.half2Path, { mask: t.maskPath, outputPrefix: join(t.outputDir, `fsc_${t.stem}`), onWarning: warn });
+  const fscRun = await fscJob(t.half1Path, t.half2Path, { mask: t.maskPath, outputPrefix: join(t.outputDir, `fsc_${t.stem}`), onWarning: warn, commandLine: commandLine('fsc', []) });
   const g = fscRun.summary;
   const fsc: HalfMapsView['fsc'] = {
     frequencyPerA: g.shells.map((s) => s.frequencyPerA),

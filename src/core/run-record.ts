@@ -121,19 +121,51 @@ export function settingText(v: unknown): string {
   return String(v);
 }
 
+/** Setting that lists every input file of a run with its SHA-256, as `path=sha256` (the map first). */
+export const INPUTS_SHA256 = 'inputs-sha256';
+
 /**
- * The record as MRC labels (up to `max` labels of 80 characters): the rerun command, the input's
- * SHA-256, and the settings, each cut into 80-character pieces after a short tag (`cmd:`, `sha256:`,
- * `set:`). Labels hold no times, so a rerun writes byte-identical maps.
+ * Every input file of a run, hashed ({@link hashFile}), in the order given.
+ * @param paths the input paths as typed (the map or half maps first, then masks, labels …)
+ * @throws Error from the file system when one cannot be read
+ */
+export async function hashInputs(paths: readonly string[]): Promise<RecordedInput[]> {
+  return Promise.all(paths.map(async (p) => ({ path: p, ...(await hashFile(p)) })));
+}
+
+/** The {@link INPUTS_SHA256} setting of hashed inputs: `path=sha256` each, in order. */
+export function inputsSha256Setting(inputs: readonly RecordedInput[]): string[] {
+  return inputs.map((h) => `${h.path}=${h.sha256}`);
+}
+
+/** The label that ends a record cut to fit the header. */
+export const RECORD_CUT_LABEL = '(record cut to fit the MRC header: the full record is in the log)';
+
+/**
+ * The record as MRC labels (up to `max` labels of 80 characters), in this order: the rerun
+ * command (`cmd:`), the SHA-256 of every input (`sha256:`, the input first, then the others of
+ * {@link INPUTS_SHA256} in their order), and the settings (`set:`), each text cut into
+ * 80-character pieces after its tag. When everything does not fit, the hashes are kept whole, the
+ * command and the settings share what is left (the command at most half of it), each cut piece
+ * ends in `...`, and the last label is {@link RECORD_CUT_LABEL}. Labels hold no times, so a rerun
+ * writes byte-identical maps.
  */
 export function recordLabels(rec: RunRecord, max: number): string[] {
-  const out: string[] = [];
-  const pieces = (tag: string, text: string) => {
+  const pieces = (tag: string, text: string): string[] => {
     const width = 80 - tag.length - 1;
+    const out: string[] = [];
     for (let i = 0; i < text.length; i += width) out.push(`${tag} ${text.slice(i, i + width)}`);
+    return out;
   };
-  pieces('cmd:', rec.rerun);
-  if (rec.input) out.push(`sha256: ${rec.input.sha256}`);
-  pieces('set:', Object.entries(rec.settings).filter(([, v]) => v !== undefined && v !== null && v !== false && !(Array.isArray(v) && v.length === 0)).map(([k, v]) => `${k}=${settingText(v)}`).join(' '));
-  return out.slice(0, max);
+  const others = Array.isArray(rec.settings[INPUTS_SHA256]) ? (rec.settings[INPUTS_SHA256] as unknown[]) : [];
+  const hashes = [...new Set([...(rec.input ? [rec.input.sha256] : []), ...others.map((e) => /=([0-9a-f]{64})$/.exec(String(e))?.[1]).filter((h): h is string => h !== undefined)])];
+  const sha = hashes.map((h) => `sha256: ${h}`);
+  const cmd = pieces('cmd:', rec.rerun);
+  const set = pieces('set:', Object.entries(rec.settings).filter(([k, v]) => k !== INPUTS_SHA256 && v !== undefined && v !== null && v !== false && !(Array.isArray(v) && v.length === 0)).map(([k, v]) => `${k}=${settingText(v)}`).join(' '));
+  if (cmd.length + sha.length + set.length <= max) return [...cmd, ...sha, ...set];
+  // cut: the hashes whole, then the command and the settings in the room left, and the cut label
+  const room = Math.max(0, max - sha.length - 1);
+  const cmdRoom = Math.min(cmd.length, Math.max(Math.min(1, room), room - set.length, Math.ceil(room / 2)));
+  const cut = (labels: string[], n: number): string[] => (labels.length <= n ? labels : labels.slice(0, n).map((l, i) => (i === n - 1 ? `${l.slice(0, 77)}...` : l)));
+  return [...cut(cmd, cmdRoom), ...sha, ...cut(set, room - cmdRoom), RECORD_CUT_LABEL].slice(-max);
 }

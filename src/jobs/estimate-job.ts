@@ -24,7 +24,7 @@ import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { completeDiagnosis, diagnoseMap, findingJson, findingLine, type Finding, type MapDiagnosis } from '../diagnostics/index.js';
 import { solventModelSelfCheck } from '../occupancy/solvent-model.js';
 import { TOOL_VERSION } from '../core/version.js';
-import { hashFile, makeRunRecord, recordLabels } from '../core/run-record.js';
+import { hashFile, hashInputs, INPUTS_SHA256, inputsSha256Setting, makeRunRecord, recordLabels } from '../core/run-record.js';
 import { resolvedSettings } from '../occupancy/run-settings.js';
 import { MRC_LABEL_COUNT } from '../io/mrc/header.js';
 import { headerOriginA, resampledStartHeader } from '../io/mrc/origin.js';
@@ -243,12 +243,14 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const seed = opts.seed ?? (seedUsed ? Math.floor(Math.random() * 2 ** 31) : 0);
   const seedRecorded = seedUsed || opts.seed !== undefined;
   const { sha256, bytes } = await inputHash;
+  // every map the estimate read is hashed: the input, --solvent-def and --target-mask
+  const inputs = [{ path: opts.inputPath, sha256, bytes }, ...(await hashInputs(protect.slice(1)))];
   const record = makeRunRecord({
     commandLine: opts.commandLine,
-    input: { path: opts.inputPath, sha256, bytes },
+    input: inputs[0],
     seed,
     seedGiven: opts.seed !== undefined,
-    settings: resolvedSettings(opts, result, seedRecorded ? seed : null),
+    settings: { ...resolvedSettings(opts, result, seedRecorded ? seed : null), [INPUTS_SHA256]: inputsSha256Setting(inputs) },
     hasSeedOption: seedRecorded,
   });
   const recordLines = recordLabels(record, MRC_LABEL_COUNT - 1);

@@ -3,7 +3,7 @@
  * inputs with their SHA-256, and for `--method monores` its noise model, the frequency range it
  * tested and the caveat of single-map estimates.
  */
-import { hashFile, makeRunRecord, type RunRecord } from '../core/run-record.js';
+import { hashInputs, INPUTS_SHA256, inputsSha256Setting, makeRunRecord, type RunRecord } from '../core/run-record.js';
 
 /** The caveat printed with every single-map monogenic estimate. */
 export const MONORES_SINGLE_MAP_CAVEAT =
@@ -32,7 +32,7 @@ export interface LocresRecordInput {
  * listed in the settings as `inputs-sha256`.
  */
 export async function locresRecord(r: LocresRecordInput): Promise<RunRecord> {
-  const hashes = await Promise.all(r.inputs.map(async (p) => ({ path: p, ...(await hashFile(p)) })));
+  const hashes = await hashInputs(r.inputs);
   const settings: Record<string, unknown> = { method: r.method, ...r.settings, background: r.backgroundA };
   if (r.method === 'monores') {
     const tested = [...(r.testedA ?? [])];
@@ -41,10 +41,10 @@ export async function locresRecord(r: LocresRecordInput): Promise<RunRecord> {
     settings.threshold = '95th percentile of the noise amplitude (alpha 0.05)';
     if (!r.twoMaps) settings.caveat = MONORES_SINGLE_MAP_CAVEAT;
   }
-  settings['inputs-sha256'] = hashes.map((h) => `${h.path}=${h.sha256}`);
+  settings[INPUTS_SHA256] = inputsSha256Setting(hashes);
   return makeRunRecord({
     commandLine: r.commandLine,
-    input: hashes[0] ? { path: hashes[0].path, sha256: hashes[0].sha256, bytes: hashes[0].bytes } : undefined,
+    input: hashes[0],
     seed: 0,
     seedGiven: false,
     hasSeedOption: false,

@@ -8,7 +8,7 @@ import { computeInThread } from './compute-thread.js';
 import type { ComputeMethod, ComputeMethodName } from './compute-methods.js';
 import { dirname, join, resolve } from 'node:path';
 import type { MrcMap } from '../io/mrc/index.js';
-import { hashFile, makeRunRecord, recordLabels, type RunRecord } from '../core/run-record.js';
+import { hashInputs, INPUTS_SHA256, inputsSha256Setting, makeRunRecord, recordLabels, type RunRecord } from '../core/run-record.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diagnostics/index.js';
 import type { Volume } from '../core/volume.js';
@@ -143,14 +143,14 @@ export function jobFolder(output: string | undefined): string {
  * @param inputs the input files, first the map (half map 1), then the others
  */
 export async function jobRecord(commandLine: readonly string[] | undefined, inputs: readonly string[], settings: Record<string, unknown>): Promise<RunRecord> {
-  const hashes = await Promise.all(inputs.map(async (p) => ({ path: p, ...(await hashFile(p)) })));
+  const hashes = await hashInputs(inputs);
   return makeRunRecord({
     commandLine,
-    input: hashes[0] ? { path: hashes[0].path, sha256: hashes[0].sha256, bytes: hashes[0].bytes } : undefined,
+    input: hashes[0],
     seed: 0,
     seedGiven: false,
     hasSeedOption: false,
-    settings: { ...settings, 'inputs-sha256': hashes.map((h) => `${h.path}=${h.sha256}`) },
+    settings: { ...settings, [INPUTS_SHA256]: inputsSha256Setting(hashes) },
   });
 }
 

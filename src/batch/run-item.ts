@@ -269,7 +269,11 @@ export async function runItem(outRoot: string, item: BatchItem, options: BatchMe
       restoreParkedFoldersSync(outRoot, stagingRoot);
       removeOwnedDirSync(stagingRoot, stagingName);
     });
-    const { summary, result } = await estimateFromFile({ ...options, seed: options.seed ?? 0, inputPath: input, outputDir: staging, outputStem: item.id, finalDir: dir });
+    // the record: the batch's command line, and as its rerun line this map's own estimate command,
+    // run in the map's folder (the map, the method options of the batch, -o naming the stem): the
+    // same in every output folder, so that maps of runs into other folders stay byte-identical
+    const rerunAs = options.rerunArgs ? { args: [input, ...options.rerunArgs, '-o', `${item.id}.mrc`], cwd: dir } : undefined;
+    const { summary, result } = await estimateFromFile({ ...options, rerunAs, seed: options.seed ?? 0, inputPath: input, outputDir: staging, outputStem: item.id, finalDir: dir });
     const inputSha256 = summary.record?.input?.sha256;
     const key = runKey(options, item.source.startsWith('emdb:') ? item.source : (inputSha256 ?? ''));
     // an earlier run's outputs (other settings) stay beside these ones, unless --force

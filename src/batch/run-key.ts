@@ -41,7 +41,7 @@ const OPTION_DEFAULTS: Record<string, unknown> = {
 export function keySettings(options: object): Record<string, unknown> {
   const settings: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options as Record<string, unknown>)) {
-    if (v === undefined || k === 'threads' || k === 'onProgress') continue;
+    if (v === undefined || k === 'threads' || k === 'onProgress' || k === 'commandLine' || k === 'rerunArgs') continue;
     if (k in OPTION_DEFAULTS && canonicalJson(v) === canonicalJson(OPTION_DEFAULTS[k])) continue;
     settings[k] = v;
   }

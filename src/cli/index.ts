@@ -51,7 +51,7 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
     await estimate.run({ ...opts, commandLine: [...typed] }, map, typedOptions(cmd, opts));
   });
   demo.addDemoOptions(program.command('demo').description(demo.summary)).action(async (opts: demo.DemoOptions) => {
-    await demo.run(opts);
+    await demo.run({ ...opts, commandLine: [...typed] });
   });
   scaleMasks.addSubtractionMaskOptions(program.command('subtraction-mask').description(scaleMasks.subtractionSummary)).action(async (scale: string, opts: scaleMasks.SubtractionMaskOptions) => {
     await scaleMasks.runSubtractionMask(scale, opts);

@@ -25,12 +25,15 @@ export interface RunRecord {
   /** The arguments exactly as typed after `occupy` (empty when run from the library or the GUI). */
   commandLine: string[];
   /**
-   * The command to rerun for byte-identical outputs, shell-quoted: what was typed, plus
-   * `--seed N` when no seed was given (the random seed that was drawn).
+   * The command to rerun for byte-identical outputs, shell-quoted: what was typed (for a map of
+   * `occupy batch`, the equivalent single command), plus `--seed N` when no seed was given (the
+   * random seed that was drawn).
    */
   rerun: string;
   /** Folder the command ran in (relative paths of {@link commandLine} are relative to it). */
   cwd: string;
+  /** Folder to run {@link rerun} in when it is not {@link cwd} (a map of `occupy batch`: the map's folder). */
+  rerunCwd?: string;
   /** The input map. */
   input?: RecordedInput;
   /** Seed of the synthetic solvent noise (recorded always, drawn at random when not given). */
@@ -95,17 +98,32 @@ export interface RunRecordInput {
   settings: Record<string, unknown>;
   /** Whether the command has a `--seed` option to append to the rerun line (default true). */
   hasSeedOption?: boolean;
+  /**
+   * The single command that gives the same outputs, when the run was one part of another command
+   * (a map of `occupy batch`): its arguments after `occupy` and the folder to run it in. The
+   * rerun line is built from them instead of `commandLine`, which stays the command as typed.
+   */
+  rerunAs?: RerunAs;
+}
+
+/** A command to rerun one part of another command: arguments after `occupy`, and where to run them. */
+export interface RerunAs {
+  args: readonly string[];
+  /** Folder the arguments' relative paths are relative to. */
+  cwd: string;
 }
 
 /** Assemble a {@link RunRecord}. */
 export function makeRunRecord(r: RunRecordInput): RunRecord {
   const commandLine = [...(r.commandLine ?? [])];
+  const rerunArgs = r.rerunAs?.args ?? commandLine;
   return {
     tool: 'occupy-ts',
     version: TOOL_VERSION,
     commandLine,
-    rerun: shellCommand([r.program ?? 'occupy', ...(r.hasSeedOption === false ? commandLine : argsWithSeed(commandLine, r.seed))]),
+    rerun: shellCommand([r.program ?? 'occupy', ...(r.hasSeedOption === false ? rerunArgs : argsWithSeed(rerunArgs, r.seed))]),
     cwd: r.cwd ?? process.cwd(),
+    ...(r.rerunAs ? { rerunCwd: r.rerunAs.cwd } : {}),
     ...(r.input ? { input: r.input } : {}),
     seed: r.seed,
     seedGiven: r.seedGiven,

@@ -24,7 +24,7 @@ import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { completeDiagnosis, diagnoseMap, findingJson, findingLine, type Finding, type MapDiagnosis } from '../diagnostics/index.js';
 import { solventModelSelfCheck } from '../occupancy/solvent-model.js';
 import { TOOL_VERSION } from '../core/version.js';
-import { hashFile, hashInputs, INPUTS_SHA256, inputsSha256Setting, makeRunRecord, recordLabels } from '../core/run-record.js';
+import { hashFile, hashInputs, INPUTS_SHA256, inputsSha256Setting, makeRunRecord, recordLabels, type RerunAs } from '../core/run-record.js';
 import { resolvedSettings } from '../occupancy/run-settings.js';
 import { MRC_LABEL_COUNT } from '../io/mrc/header.js';
 import { headerOriginA, resampledStartHeader } from '../io/mrc/origin.js';
@@ -91,6 +91,16 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
    * Empty or absent for library, GUI and batch runs (labels then carry settings and input hash only).
    */
   commandLine?: string[];
+  /**
+   * The single estimate command that gives the same outputs and where to run it, when this run is
+   * one map of another command (`occupy batch`): the record's rerun line.
+   */
+  rerunAs?: RerunAs;
+  /**
+   * `occupy batch`: the estimate options of its command line, which {@link rerunAs} of each map
+   * is made of (not read by the estimate itself).
+   */
+  rerunArgs?: string[];
   /**
    * The folder the outputs will finally live in, when it differs from {@link outputDir} (a batch
    * map is written to a staging folder and moved): the log, the summary and the ChimeraX script
@@ -247,6 +257,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const inputs = [{ path: opts.inputPath, sha256, bytes }, ...(await hashInputs(protect.slice(1)))];
   const record = makeRunRecord({
     commandLine: opts.commandLine,
+    rerunAs: opts.rerunAs,
     input: inputs[0],
     seed,
     seedGiven: opts.seed !== undefined,

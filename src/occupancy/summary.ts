@@ -176,6 +176,7 @@ export function recordLines(rec: RunRecord): string[] {
     `Command            : ${rec.commandLine.length ? shellCommand(['occupy', ...rec.commandLine]) : '(not run from the command line)'}`,
     `Rerun (same output): ${rec.commandLine.length ? rec.rerun : '(not run from the command line)'}`,
     `Working folder     : ${rec.cwd}`,
+    ...(rec.rerunCwd !== undefined ? [`Rerun folder       : ${rec.rerunCwd} (run the rerun line there)`] : []),
     `Version            : ${rec.tool} ${rec.version}`,
   ];
   if (rec.input) lines.push(`Input              : ${rec.input.path} (${rec.input.bytes} bytes, SHA-256 ${rec.input.sha256})`);

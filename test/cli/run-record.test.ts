@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { writeMrc, readMrc } from '../../src/io/mrc/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { runCli } from '../helpers/cli.js';
+import { shellWords } from '../helpers/shell-words.js';
 import { HAVE_SHARED, SHARED_DATA } from '../helpers/shared-data.js';
 
 interface Run {
@@ -30,14 +31,6 @@ async function occupy(args: string[], cwd: string, env?: NodeJS.ProcessEnv): Pro
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
-}
-
-/** Split a command line written by `shellCommand` (bare words and '...' quoted words). */
-function shellWords(line: string): string[] {
-  const words: string[] = [];
-  const re = /'((?:[^']|'\\'')*)'|(\S+)/g;
-  for (let m = re.exec(line); m; m = re.exec(line)) words.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]);
-  return words;
 }
 
 const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');

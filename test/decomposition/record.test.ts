@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { encodeMrc, readMrc } from '../../src/io/mrc/index.js';
 import { decompositionPhantom } from '../../src/decomposition/phantom.js';
 import { runCli } from '../helpers/cli.js';
+import { shellWords } from '../helpers/shell-words.js';
 import { loadFft } from '../../src/math/fft.js';
 
 await loadFft();
@@ -24,14 +25,6 @@ const p = decompositionPhantom({ box: 40, voxelSizeA: 1.5, seed: 3, domains: [{ 
 writeFileSync(join(dir, 'ph.mrc'), encodeMrc(p.map));
 writeFileSync(join(dir, 'ph_labels.mrc'), encodeMrc({ data: Float32Array.from(p.labels), shape: p.map.shape, voxelSizeA: p.map.voxelSizeA }));
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
-
-/** Split a command line written by `shellCommand` (bare words and '...' quoted words). */
-function shellWords(line: string): string[] {
-  const words: string[] = [];
-  const re = /'((?:[^']|'\\'')*)'|(\S+)/g;
-  for (let m = re.exec(line); m; m = re.exec(line)) words.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]);
-  return words;
-}
 
 test('decompose: log, --json and labels carry the record; the logged rerun gives the same maps', async () => {
   const args = ['decompose', 'ph.mrc', '--labels', 'ph_labels.mrc', '--angpix', '1.6', '--sharpen', '--bands', '4', '-o', 'out/', '--json'];

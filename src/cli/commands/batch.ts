@@ -66,6 +66,32 @@ export function addBatchOptions(cmd: Command): Command {
   return addVerbosityOptions(cmd);
 }
 
+/** Options of the batch that are not the estimate's: left out of one map's own command. */
+const BATCH_ONLY = new Set([...SLURM_ONLY, '--output-dir', '--force']);
+
+/**
+ * The estimate options of a batch command line, as the estimate command of one of its maps takes
+ * them: the inputs and the batch's own options (output folder, --force, workers, shards, SLURM)
+ * left out. E.g. `a.mrc b.mrc -d out --jobs 2 --amplify 2` → `--amplify 2`.
+ * @param args the arguments after `occupy batch` (multi-letter flags rewritten)
+ */
+export function perMapArgs(args: readonly string[]): string[] {
+  const options = addBatchOptions(new Command()).options;
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') break; // inputs only after it
+    const name = a.split('=')[0];
+    const opt = a.startsWith('-') ? options.find((o) => o.long === name || o.short === a.slice(0, 2)) : undefined;
+    if (!opt) continue; // an input
+    // a value in the next word unless given with `=` or attached to a short flag (`-dout`)
+    const inline = a.includes('=') || (opt.short === a.slice(0, 2) && a.length > 2);
+    const words = opt.required && !inline ? [a, args[++i]] : [a];
+    if (!BATCH_ONLY.has(opt.long ?? '')) out.push(...words.filter((w): w is string => w !== undefined));
+  }
+  return out;
+}
+
 /** The task command line: this program and its arguments without the SLURM-only options. */
 function taskCommand(argv: string[]): string[] {
   const out: string[] = [];
@@ -108,7 +134,8 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
   } catch (e) {
     throw e instanceof RangeError && !(e instanceof UsageError) ? new UsageError(e.message) : e;
   }
-  const options = toMethodOptions(o);
+  // each map's record: the batch's command line, and that map's own estimate command to rerun it
+  const options = { ...toMethodOptions(o), commandLine: rawArgs, rerunArgs: perMapArgs(rawArgs.slice(1)) };
   // the batch modules are loaded by the command that runs them (start-up of the other commands)
   const [{ resolveBatchInputs }, { parseShard, runBatch, shardItems }] = await Promise.all([import('../../batch/inputs.js'), import('../../batch/runner.js')]);
   const items = await resolveBatchInputs(inputs);

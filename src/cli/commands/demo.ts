@@ -26,6 +26,8 @@ export interface DemoOptions {
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  /** The arguments as typed after `occupy` (recorded: the log's rerun line is `occupy demo … --seed N`). */
+  commandLine?: string[];
 }
 
 /** Add the demo's options to a command. */
@@ -76,6 +78,9 @@ export async function run(o: DemoOptions): Promise<DomainResult[]> {
       inputPath: mapPath,
       mode: 'occ',
       outputDir: dir,
+      // recorded: `occupy demo` with its seed reruns it (the phantom's seed is the estimate's too)
+      commandLine: o.commandLine ?? ['demo', '--output-dir', o.outputDir],
+      seed: o.seed,
       onProgress: (p, f) => {
         // 'done' comes right after the estimate's outputs were committed: from then on the set is complete
         if (p === 'done') unregister();

@@ -54,10 +54,10 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
     await demo.run({ ...opts, commandLine: [...typed] });
   });
   scaleMasks.addSubtractionMaskOptions(program.command('subtraction-mask').description(scaleMasks.subtractionSummary)).action(async (scale: string, opts: scaleMasks.SubtractionMaskOptions) => {
-    await scaleMasks.runSubtractionMask(scale, opts);
+    await scaleMasks.runSubtractionMask(scale, { ...opts, commandLine: [...typed] });
   });
   scaleMasks.addSoldefOptions(program.command('soldef').description(scaleMasks.soldefSummary)).action(async (scale: string, opts: scaleMasks.SoldefOptions) => {
-    await scaleMasks.runSoldef(scale, opts);
+    await scaleMasks.runSoldef(scale, { ...opts, commandLine: [...typed] });
   });
   locres.addLocresOptions(program.command('locres').description(locres.summary)).action(async (h1: string, h2: string | undefined, opts: locres.LocresOptions, cmd: Command) => {
     // -o DIR/ (or an existing folder): DIR/locres_<stem>.mrc, as every command's -o
@@ -74,7 +74,7 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
   check.addCheckOptions(program.command('check').description(check.summary)).action(async (map: string, map2: string | undefined, opts: check.CheckOptions) => {
     await check.run(map, map2, opts);
   });
-  pixelSize.addPixelSizeCommands(program.command('pixel-size').description(pixelSize.summary), addCalibrationCommands);
+  pixelSize.addPixelSizeCommands(program.command('pixel-size').description(pixelSize.summary), addCalibrationCommands, typed);
   star.addStarCommands(program.command('star').description(star.summary));
   gui.addGuiOptions(program.command('gui').description(gui.summary)).action(async (map: string | undefined, opts: gui.GuiOptions) => {
     await gui.run(map, opts);

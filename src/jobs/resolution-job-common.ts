@@ -7,7 +7,7 @@
 import { computeInThread } from './compute-thread.js';
 import type { ComputeMethod, ComputeMethodName } from './compute-methods.js';
 import { dirname, join, resolve } from 'node:path';
-import type { MrcMap } from '../io/mrc/index.js';
+import { MRC_LABEL_COUNT, type MrcMap } from '../io/mrc/index.js';
 import { hashInputs, INPUTS_SHA256, inputsSha256Setting, makeRunRecord, recordLabels, type RunRecord } from '../core/run-record.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diagnostics/index.js';
@@ -154,9 +154,13 @@ export async function jobRecord(commandLine: readonly string[] | undefined, inpu
   });
 }
 
-/** MRC labels of an output map: what it holds, then the record in short form. */
-export function jobLabels(what: string, record: RunRecord): string[] {
-  return [`occupy-ts ${JOB_VERSION}: ${what}`.slice(0, 80), ...recordLabels(record, 8)];
+/**
+ * MRC labels of an output map: what it holds, then the record in short form (at most 8 labels),
+ * then as many of `kept` (e.g. the input map's own labels) as fit in the header's 10.
+ */
+export function jobLabels(what: string, record: RunRecord, kept: readonly string[] = []): string[] {
+  const labels = [`occupy-ts ${JOB_VERSION}: ${what}`.slice(0, 80), ...recordLabels(record, 8)];
+  return [...labels, ...kept.slice(0, Math.max(0, MRC_LABEL_COUNT - labels.length))];
 }
 
 /** The log of a job: title, record, the job's own lines, warnings, files and time. */

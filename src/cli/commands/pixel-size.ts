@@ -54,6 +54,8 @@ export const DIAGNOSE_WHOLE_MAX_VOXELS = 256 ** 3;
 
 /** Options of `pixel-size set` / `resample`. */
 export interface MapPixelOptions {
+  /** The arguments as typed after `occupy` (recorded in the labels of `resample`'s map). */
+  commandLine?: string[];
   angpix: number;
   output: string;
   box?: number;
@@ -127,7 +129,10 @@ export async function runResample(mapPath: string, o: MapPixelOptions): Promise<
   // then moved by --box's centred crop/pad offset (cropOrPad's floor(n/2) - floor(m/2))
   const resampledHeader = resampledStartHeader(m.header, m.volume.shape, fullShape, m.volume.voxelSizeA);
   const header = shiftedStartHeader(resampledHeader, [0, 1, 2].map((i) => Math.floor(fullShape[i] / 2) - Math.floor(r.shape[i] / 2)), r.voxelSizeA);
-  await writeMrc(o.output, r, { template: header, labels: [`occupy-ts ${OCCUPY_VERSION}: Fourier-resampled to ${r.voxelSizeA[0].toFixed(4)} A, box ${r.shape.join('x')}`], protect: [mapPath] });
+  // labels: what it is, the record (command, input SHA-256, settings), then the input's own labels as room remains
+  const { jobLabels, jobRecord } = await import('../../jobs/resolution-job-common.js'); // loaded when a map is written (start-up)
+  const record = await jobRecord(o.commandLine, [mapPath], { angpix: o.angpix, box: o.box ?? null });
+  await writeMrc(o.output, r, { template: header, labels: jobLabels(`Fourier-resampled to ${r.voxelSizeA[0].toFixed(4)} A, box ${r.shape.join('x')}`, record, m.header.labels), protect: [mapPath] });
   process.stderr.write(`WARNING: ${RESCALED_MAP_WARNING}\n`);
   const exact = r.voxelSizeA.every((a) => Math.abs(a - o.angpix) < 1e-6 * o.angpix);
   out(o, { input: mapPath, output: o.output, boxBefore: m.volume.shape, box: r.shape, voxelSizeBeforeA: m.volume.voxelSizeA, voxelSizeA: r.voxelSizeA, requestedVoxelSizeA: o.angpix, diagnostics: diag.diagnostics }, [
@@ -136,8 +141,12 @@ export async function runResample(mapPath: string, o: MapPixelOptions): Promise<
   ]);
 }
 
-/** Add the `pixel-size` subcommands to a command. */
-export function addPixelSizeCommands(cmd: Command, more: (cmd: Command) => void = () => {}): Command {
+/**
+ * Add the `pixel-size` subcommands to a command.
+ * @param more adds further subcommands (the calibration's)
+ * @param typed the arguments as typed after `occupy` (recorded in `resample`'s labels)
+ */
+export function addPixelSizeCommands(cmd: Command, more: (cmd: Command) => void = () => {}, typed: readonly string[] = []): Command {
   const common = (c: Command) =>
     c
       .argument('<map>', 'input map')
@@ -148,7 +157,7 @@ export function addPixelSizeCommands(cmd: Command, more: (cmd: Command) => void 
   common(cmd.command('set').description('copy a map with a new voxel size in the header (cell = box × A), data untouched')).action(async (map: string, o: MapPixelOptions) => runSet(map, o));
   common(cmd.command('resample').description('Fourier-resample a map to a new voxel size, then crop/pad to --box'))
     .option('--box <N>', 'output box edge in voxels (real-space crop or pad)', integerOption('--box', 1, `an integer in 1..${RESAMPLE_MAX_CUBE} (at most 2^31 voxels)`, RESAMPLE_MAX_CUBE))
-    .action(async (map: string, o: MapPixelOptions) => runResample(map, o));
+    .action(async (map: string, o: MapPixelOptions) => runResample(map, { ...o, commandLine: [...typed] }));
   more(cmd);
   return cmd;
 }

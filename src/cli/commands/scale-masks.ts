@@ -8,7 +8,6 @@ import { writeMrc, type MrcHeader } from '../../io/mrc/index.js';
 import { readMapArg } from '../../jobs/read-map.js';
 import type { Shape3, Volume } from '../../core/volume.js';
 import { solventDefinitionFromScale, solventDefinitionName, subtractionMask, subtractionMaskName } from '../../occupancy/masks-from-scale.js';
-import { OCCUPY_VERSION } from '../../jobs/estimate-job.js';
 import { angpixOption, rangeOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { outputFile } from '../../jobs/output-path.js';
@@ -43,6 +42,8 @@ export const soldefSummary = 'solvent definition (0/1 map) from a scale map, for
 
 /** Options common to both commands. */
 interface MaskCommon {
+  /** The arguments as typed after `occupy` (recorded in the mask's labels). */
+  commandLine?: string[];
   like?: string;
   output?: string;
   angpix?: number;
@@ -104,8 +105,14 @@ async function readInputs(scalePath: string, like: string | undefined, o: MaskCo
   return { scale: scale.volume, header: ref.header, shape: ref.volume.shape, likeVoxel: ref.volume.voxelSizeA, diagnostics: d.diagnostics };
 }
 
-async function writeMask(path: string, vol: Volume, header: MrcHeader, voxelSizeA: Volume['voxelSizeA'], what: string, protect: string[], o: MaskCommon, warnings: string[] = [], diagnostics?: object[]): Promise<void> {
-  await writeMrc(path, { ...vol, voxelSizeA }, { template: header, labels: [`occupy-ts ${OCCUPY_VERSION}: ${what}`], protect });
+/**
+ * Write the mask, its labels recording the command line, every input's SHA-256 and `settings`.
+ * @param protect the inputs (the scale map, then the --like map)
+ */
+async function writeMask(path: string, vol: Volume, header: MrcHeader, voxelSizeA: Volume['voxelSizeA'], what: string, protect: string[], o: MaskCommon, settings: Record<string, unknown>, warnings: string[] = [], diagnostics?: object[]): Promise<void> {
+  const { jobLabels, jobRecord } = await import('../../jobs/resolution-job-common.js'); // loaded when a map is written (start-up)
+  const record = await jobRecord(o.commandLine, protect, { ...settings, like: o.like ?? null, angpix: o.angpix ?? null });
+  await writeMrc(path, { ...vol, voxelSizeA }, { template: header, labels: jobLabels(what, record), protect });
   let inside = 0;
   for (let i = 0; i < vol.data.length; i++) inside += vol.data[i];
   if (o.json) process.stdout.write(JSON.stringify({ output: path, what, box: vol.shape, voxelSizeA, meanValue: inside / vol.data.length, warnings, ...(diagnostics ? { diagnostics } : {}) }) + '\n');
@@ -131,7 +138,7 @@ export async function runSubtractionMask(scalePath: string, o: SubtractionMaskOp
   const gamma = (o.attenuate ?? o.sigmoid) as number;
   const mask = subtractionMask(scale, kind, gamma, o.pivot, shape);
   const out = outputFile(o.output, subtractionMaskName(kind, gamma, o.pivot), dirname(resolve(scalePath)));
-  await writeMask(out, mask, header, likeVoxel ?? scale.voxelSizeA, `subtraction mask (${kind} ${gamma}${o.pivot !== undefined ? ` pivot ${o.pivot}` : ''})`, [scalePath, ...(o.like ? [o.like] : [])], o, warnings, diagnostics);
+  await writeMask(out, mask, header, likeVoxel ?? scale.voxelSizeA, `subtraction mask (${kind} ${gamma}${o.pivot !== undefined ? ` pivot ${o.pivot}` : ''})`, [scalePath, ...(o.like ? [o.like] : [])], o, { attenuate: o.attenuate ?? null, sigmoid: o.sigmoid ?? null, pivot: o.pivot ?? null }, warnings, diagnostics);
 }
 
 /** Run `occupy soldef`. */
@@ -140,5 +147,5 @@ export async function runSoldef(scalePath: string, o: SoldefOptions): Promise<vo
   const warnings = warnIfNotScale(scalePath, scale, o);
   const def = solventDefinitionFromScale(scale, o.threshold, shape);
   const out = outputFile(o.output, solventDefinitionName(o.threshold), dirname(resolve(scalePath)));
-  await writeMask(out, def, header, likeVoxel ?? scale.voxelSizeA, `solvent definition: scale > ${o.threshold}`, [scalePath, ...(o.like ? [o.like] : [])], o, warnings, diagnostics);
+  await writeMask(out, def, header, likeVoxel ?? scale.voxelSizeA, `solvent definition: scale > ${o.threshold}`, [scalePath, ...(o.like ? [o.like] : [])], o, { threshold: o.threshold }, warnings, diagnostics);
 }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { TOOL_VERSION } from './version.js';
+import { TOOL_VERSION, toolBuild } from './version.js';
 
 /** The input file of a run. */
 export interface RecordedInput {
@@ -22,6 +22,8 @@ export interface RunRecord {
   tool: 'occupy-ts';
   /** Version from `package.json`. */
   version: string;
+  /** The commit when the package folder is a git checkout: `<short hash>[+modified]` (absent for an npm install). */
+  build?: string;
   /** The arguments exactly as typed after `occupy` (empty when run from the library or the GUI). */
   commandLine: string[];
   /**
@@ -120,6 +122,7 @@ export function makeRunRecord(r: RunRecordInput): RunRecord {
   return {
     tool: 'occupy-ts',
     version: TOOL_VERSION,
+    ...(toolBuild() !== undefined ? { build: toolBuild() } : {}),
     commandLine,
     rerun: shellCommand([r.program ?? 'occupy', ...(r.hasSeedOption === false ? rerunArgs : argsWithSeed(rerunArgs, r.seed))]),
     cwd: r.cwd ?? process.cwd(),

@@ -3,6 +3,8 @@
  * every log, label and summary names the release that wrote it.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gitBuild } from './git-build.js';
 
 /**
  * The `version` field of the package's own `package.json` (two folders above this module, both in
@@ -18,3 +20,15 @@ function readPackageVersion(): string {
 
 /** Version of occupy-ts, from `package.json`. */
 export const TOOL_VERSION: string = readPackageVersion();
+
+let build: { value: string | undefined } | undefined;
+
+/**
+ * The commit of the package folder when it is a git checkout (`<short hash>`, `+modified` when a
+ * tracked file was changed), else undefined (an npm install): read once, when first asked (by the
+ * first run record), not at start-up.
+ */
+export function toolBuild(): string | undefined {
+  build ??= { value: gitBuild(fileURLToPath(new URL('../../', import.meta.url))) };
+  return build.value;
+}

@@ -177,7 +177,7 @@ export function recordLines(rec: RunRecord): string[] {
     `Rerun (same output): ${rec.commandLine.length ? rec.rerun : '(not run from the command line)'}`,
     `Working folder     : ${rec.cwd}`,
     ...(rec.rerunCwd !== undefined ? [`Rerun folder       : ${rec.rerunCwd} (run the rerun line there)`] : []),
-    `Version            : ${rec.tool} ${rec.version}`,
+    `Version            : ${rec.tool} ${rec.version}${rec.build ? ` (git ${rec.build})` : ''}`,
   ];
   if (rec.input) lines.push(`Input              : ${rec.input.path} (${rec.input.bytes} bytes, SHA-256 ${rec.input.sha256})`);
   if ('seed' in rec.settings) lines.push(`Seed               : ${rec.settings.seed === null ? 'not used (no synthetic solvent noise: only --attenuate or --sigmoid without --exclude-solvent add it)' : `${rec.seed}${rec.seedGiven ? ' (given)' : ' (drawn at random; --seed ' + rec.seed + ' reproduces it)'}`}`);

@@ -194,6 +194,20 @@ describe('GUI jobs and their files', () => {
     assert.match(labels, /cmd: occupy -i maps\/ph\.mrc --amplify 2 --seed 0/);
   });
 
+  test('a half-map run records the equivalent command lines of its FSC, directional FSC and decompose (logs and labels)', async () => {
+    await mkdir(join(root, 'halfrec'), { recursive: true });
+    const ev = await events(await start('api/halfmaps', { half1: 'maps/h1.mrc', half2: 'maps/h2.mrc', directional: true, decompose: true, outputFolder: 'halfrec' }));
+    assert.equal(ev.at(-1)?.type, 'done', JSON.stringify(ev.at(-1)));
+    const logs: [string, RegExp][] = [
+      ['fsc_h1_log.txt', /^Command +: occupy fsc maps\/h1\.mrc maps\/h2\.mrc$/m],
+      ['3dfsc_h1_log.txt', /^Command +: occupy fsc maps\/h1\.mrc maps\/h2\.mrc --directional$/m],
+      ['log_decompose_h1.txt', /^Command +: occupy decompose maps\/h1\.mrc --half-maps maps\/h1\.mrc maps\/h2\.mrc$/m],
+    ];
+    for (const [name, command] of logs) assert.match(await readFile(join(root, 'halfrec', name), 'utf8'), command, name);
+    assert.equal((await readMrc(join(root, 'halfrec', '3dfsc_h1.mrc'))).header.labels[1], 'cmd: occupy fsc maps/h1.mrc maps/h2.mrc --directional');
+    assert.equal((await readMrc(join(root, 'halfrec', 'occupancy_h1.mrc'))).header.labels[1], 'cmd: occupy decompose maps/h1.mrc --half-maps maps/h1.mrc maps/h2.mrc');
+  });
+
   test('an uploaded map is named by its upload name in the command line, never the session copy', async () => {
     const up = await call('api/upload?name=dropped.mrc', { method: 'POST', body: await readFile(join(root, 'maps', 'ph.mrc')) });
     assert.equal(up.status, 200, await up.clone().text());

@@ -110,5 +110,14 @@ export function scaleThreadStarted(): boolean {
 export async function stopScaleThread(): Promise<void> {
   const w = worker;
   worker = null;
-  if (w) await w.terminate();
+  if (!w) return;
+  // this worker's requests end here; its exit must not touch a worker started after it (its
+  // 'exit' listener had cleared the new one and rejected the next call's request)
+  w.removeAllListeners('exit');
+  w.removeAllListeners('error');
+  w.removeAllListeners('message');
+  const err = new Error('the local-scale worker thread was stopped');
+  for (const p of pending.values()) p.reject(err);
+  pending.clear();
+  await w.terminate();
 }

@@ -1,8 +1,12 @@
+import type { Volume } from '../core/volume.js';
+import type { DecomposeOptions } from '../decomposition/decompose.js';
+import type { NoiseRedrawOptions } from '../decomposition/noise-redraw.js';
+
 /**
  * The long, synchronous computations that the file pipelines run in a worker thread
  * ({@link ./compute-thread.ts}), by name. Each loads its module on demand, so the worker imports
  * only the method it runs. Every entry's last parameter is an options object that takes
- * `onProgress(fraction)`: the worker supplies it and forwards the fractions to the caller.
+ * `onProgress(...)`: the worker supplies it and forwards its arguments to the caller.
  */
 export const COMPUTE_METHODS = {
   /** `occupy locres` default: the calibrated local FSC (src/resolution/local-fsc.ts). */
@@ -21,6 +25,13 @@ export const COMPUTE_METHODS = {
   radialShellResolution: async () => (await import('../resolution/radial-shells.js')).radialShellResolution,
   /** `occupy fsc --directional` (src/resolution/directional-fsc.ts). */
   directionalFsc: async () => (await import('../resolution/directional-fsc.js')).directionalFsc,
+  /** `occupy decompose` (src/decomposition/decompose.ts); onProgress(phase, fraction). */
+  decompose: async () => (await import('../decomposition/decompose.js')).decompose,
+  /** `occupy decompose --noise-draws` (src/decomposition/noise-redraw.ts); onProgress(draw, draws, fraction) is its `onDraw`. */
+  noiseRedrawSpread: async () => {
+    const { noiseRedrawSpread } = await import('../decomposition/noise-redraw.js');
+    return (map: Volume, options: DecomposeOptions, redraw: Omit<NoiseRedrawOptions, 'onDraw'> & { onProgress?: NoiseRedrawOptions['onDraw'] }) => noiseRedrawSpread(map, options, { ...redraw, onDraw: redraw.onProgress });
+  },
 } as const;
 
 /** The name of a method in {@link COMPUTE_METHODS}. */
@@ -28,3 +39,7 @@ export type ComputeMethodName = keyof typeof COMPUTE_METHODS;
 
 /** The function a name stands for. */
 export type ComputeMethod<K extends ComputeMethodName> = Awaited<ReturnType<(typeof COMPUTE_METHODS)[K]>>;
+
+/** The `onProgress` of a method's options (its last parameter). */
+export type ComputeProgress<K extends ComputeMethodName> =
+  Required<Parameters<ComputeMethod<K>>> extends [...unknown[], infer L] ? (NonNullable<L> extends { onProgress?: infer P } ? NonNullable<P> : never) : never;

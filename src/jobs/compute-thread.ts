@@ -15,9 +15,9 @@ import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../core/module-worker.js';
 import { OptionError } from '../core/option-error.js';
 import { UsageError } from '../core/exit-codes.js';
-import type { ComputeMethod, ComputeMethodName } from './compute-methods.js';
+import type { ComputeMethod, ComputeMethodName, ComputeProgress } from './compute-methods.js';
 
-/** A request to the worker: the method's name and its arguments (the options without `onProgress`). */
+/** A request to the worker: the method's name and its arguments (the options without their functions). */
 export interface ComputeRequest {
   method: ComputeMethodName;
   args: unknown[];
@@ -36,7 +36,7 @@ export interface ComputeErrorData {
 }
 
 /** A message from the worker. */
-export type ComputeReply = { type: 'progress'; fraction: number } | { type: 'done'; result: unknown } | { type: 'failed'; error: ComputeErrorData };
+export type ComputeReply = { type: 'progress'; args: unknown[] } | { type: 'done'; result: unknown } | { type: 'failed'; error: ComputeErrorData };
 
 /** The error as data: class, message and (OptionError) the option's fields. */
 export function errorData(err: unknown): ComputeErrorData {
@@ -74,9 +74,9 @@ export function errorFromData(d: ComputeErrorData): Error {
 }
 
 /** Options of {@link computeInThread}. */
-export interface ComputeThreadOptions {
-  /** Called with the method's progress fractions in [0, 1]. */
-  onProgress?: (fraction: number) => void;
+export interface ComputeThreadOptions<K extends ComputeMethodName> {
+  /** Called with the arguments of the method's own `onProgress` (a fraction in [0, 1]; decompose: phase, fraction). */
+  onProgress?: ComputeProgress<K>;
   /** Ends the thread at once and rejects with `signal.reason`. */
   signal?: AbortSignal;
 }
@@ -85,21 +85,19 @@ export interface ComputeThreadOptions {
  * Run `COMPUTE_METHODS[method](...args)` in a new worker thread, ended when it returns.
  * Precondition: none (the thread loads the FFT itself).
  * @param method the method's name in {@link COMPUTE_METHODS}
- * @param args its arguments; the last one is its options object, whose `onProgress` (a function
- *   cannot be sent to a thread) is replaced by `options.onProgress`. Not modified.
+ * @param args its arguments, every one given; the last one is its options object, whose
+ *   `onProgress` is replaced by `options.onProgress`. Functions in any object argument are left out
+ *   (a function cannot be sent to a thread). Not modified.
  * @returns what the method returns (its typed arrays moved back from the thread)
  * @throws what the method throws, of the same class (OptionError, UsageError, RangeError,
  *   TypeError, Error); Error when the thread dies (e.g. out of memory); `signal.reason` on abort
  */
-export function computeInThread<K extends ComputeMethodName>(method: K, args: Parameters<ComputeMethod<K>>, options: ComputeThreadOptions = {}): Promise<ReturnType<ComputeMethod<K>>> {
-  const { signal, onProgress } = options;
+export function computeInThread<K extends ComputeMethodName>(method: K, args: Parameters<ComputeMethod<K>>, options: ComputeThreadOptions<K> = {}): Promise<ReturnType<ComputeMethod<K>>> {
+  const { signal } = options;
+  const onProgress = options.onProgress as ((...a: unknown[]) => void) | undefined;
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const sent: unknown[] = [...args];
-  const last = sent[sent.length - 1];
-  if (last !== null && typeof last === 'object' && 'onProgress' in last) {
-    const { onProgress: _dropped, ...rest } = last as Record<string, unknown>;
-    sent[sent.length - 1] = rest;
-  }
+  // options objects without their functions (callbacks a caller left in, e.g. a job's onInfo)
+  const sent: unknown[] = args.map((a: unknown) => (a !== null && typeof a === 'object' && !ArrayBuffer.isView(a) && !Array.isArray(a) ? Object.fromEntries(Object.entries(a).filter(([, v]) => typeof v !== 'function')) : a));
   return new Promise((resolve, reject) => {
     const w: Worker = startModuleWorker(import.meta.url, 'compute-worker');
     let settled = false;
@@ -113,13 +111,19 @@ export function computeInThread<K extends ComputeMethodName>(method: K, args: Pa
     const onAbort = (): void => finish(() => reject(signal?.reason));
     signal?.addEventListener('abort', onAbort, { once: true });
     w.on('message', (m: ComputeReply) => {
-      if (m.type === 'progress') onProgress?.(m.fraction);
+      if (m.type === 'progress') onProgress?.(...m.args);
       else if (m.type === 'done') finish(() => resolve(m.result as ReturnType<ComputeMethod<K>>));
       else finish(() => reject(errorFromData(m.error)));
     });
     w.on('error', (err) => finish(() => reject(err.message.includes('out of memory') || (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? new Error(`${method} ran out of memory in its worker thread`) : err)));
     w.on('exit', (code) => finish(() => reject(new Error(`the ${method} worker thread exited (code ${code}) before it returned`))));
     const request: ComputeRequest = { method, args: sent };
-    w.postMessage(request);
+    try {
+      w.postMessage(request);
+    } catch (err) {
+      // an argument that cannot be cloned: end the thread, which would otherwise wait for ever
+      // (and keep the process alive)
+      finish(() => reject(err));
+    }
   });
 }

@@ -1,6 +1,6 @@
 /**
  * Worker-thread entry of {@link ./compute-thread.ts}: loads the FFT and the named method, runs it
- * once with a progress callback that posts (at most every 100 ms, and the last fraction), and
+ * once with a progress callback that posts (at most every 100 ms, a new phase and a last fraction at once), and
  * posts the result with its typed arrays moved, not copied.
  */
 import { parentPort } from 'node:worker_threads';
@@ -28,13 +28,15 @@ parentPort?.once('message', (req: ComputeRequest) => {
       const fn = (await COMPUTE_METHODS[req.method]()) as (...a: unknown[]) => unknown;
       const args = [...req.args];
       let lastPost = 0;
-      let lastFraction = -1;
-      const onProgress = (fraction: number): void => {
+      let lastKey = '';
+      // at most every 100 ms, and whenever a phase (a string argument) changes or a fraction reaches 1
+      const onProgress = (...a: unknown[]): void => {
         const now = performance.now();
-        if (fraction !== lastFraction && (now - lastPost >= 100 || fraction >= 1)) {
+        const key = a.filter((x) => typeof x !== 'number').join('\u0000');
+        if (now - lastPost >= 100 || key !== lastKey || a.some((x) => typeof x === 'number' && x >= 1)) {
           lastPost = now;
-          lastFraction = fraction;
-          parentPort?.postMessage({ type: 'progress', fraction } satisfies ComputeReply);
+          lastKey = key;
+          parentPort?.postMessage({ type: 'progress', args: a } satisfies ComputeReply);
         }
       };
       args[args.length - 1] = { ...(args[args.length - 1] as object | undefined), onProgress };

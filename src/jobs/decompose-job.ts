@@ -15,12 +15,12 @@ import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
 import { quantileWhere } from '../math/select.js';
 import { halfMapMean } from '../math/half-map-combination.js';
-import { decompose, type DecomposeOptions, type DecomposeResult } from '../decomposition/decompose.js';
+import type { DecomposeOptions, DecomposeResult } from '../decomposition/decompose.js';
 import { localBSharpen } from '../decomposition/sharpen.js';
 import { checkDecomposeMemory } from './memory-check.js';
 import { trilinearResize } from '../filters/trilinear-resize.js';
 import { decomposeChimeraxScript } from '../decomposition/chimerax-script.js';
-import { noiseRedrawSpread } from '../decomposition/noise-redraw.js';
+import { computeInThread } from './compute-thread.js';
 import { decompositionMedians, type DecompositionMedians } from '../decomposition/medians.js';
 import { jobInputs } from './job-inputs.js';
 import { assertLabelMap, readMapArg } from './read-map.js';
@@ -139,7 +139,7 @@ function labelMedians(m: DecompositionMedians): LabelMedians[] {
 
 /** A map of the command ({@link readMapArg}), with `--angpix` also checked against its box. */
 async function readInput(path: string, what: string, angpix?: number): Promise<MrcMap> {
-  const m = await readMapArg(path, what, angpix);
+  const m = await readMapArg(path, what, angpix, undefined, true); // shared: the compute thread takes no copy
   if (angpix !== undefined) {
     const err = voxelSizeError('--angpix', angpix, m.volume.shape);
     if (err) throw new RangeError(err);
@@ -191,15 +191,16 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     halfMaps: halves ? [halves[0].volume, halves[1].volume] as const : undefined,
     mask: mask?.volume.data,
   };
-  const result = decompose(input.volume, { ...decomposeOptions, onProgress: (p, f) => progress(p, 0.05 + share * f) });
+  // in a worker thread, so that Ctrl+C acts at once (on the calling thread it waited for the
+  // decomposition: 10 s at 256³) and the progress timer keeps its lines coming
+  const result = await computeInThread('decompose', [input.volume, decomposeOptions], { onProgress: (p, f) => progress(p, 0.05 + share * f) });
   const spread = draws > 0
-    ? noiseRedrawSpread(input.volume, decomposeOptions, {
+    ? await computeInThread('noiseRedrawSpread', [input.volume, decomposeOptions, {
       draws,
       seed: opts.noiseDrawSeed ?? 1,
       finestBandA: result.bands.at(-1)?.resolutionA,
       labels: labels?.volume.data,
-      onDraw: (k, n, f) => progress(`noise redraw ${k}/${n}`, 0.05 + share * (k + f)),
-    })
+    }], { onProgress: (k, n, f) => progress(`noise redraw ${k}/${n}`, 0.05 + share * (k + f)) })
     : undefined;
   // the map --sharpen filters (the half maps' mean); the half maps are then let go, so that their
   // memory (two whole boxes) is free before the sharpening takes its own (512³ phantom, half maps,

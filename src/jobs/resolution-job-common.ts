@@ -5,7 +5,7 @@
  * @see issue 18 item 6
  */
 import { computeInThread } from './compute-thread.js';
-import type { ComputeMethod, ComputeMethodName } from './compute-methods.js';
+import type { ComputeMethod, ComputeMethodName, ComputeProgress } from './compute-methods.js';
 import { dirname, join, resolve } from 'node:path';
 import { MRC_LABEL_COUNT, type MrcMap } from '../io/mrc/index.js';
 import { hashInputs, INPUTS_SHA256, inputsSha256Setting, makeRunRecord, recordLabels, type RunRecord } from '../core/run-record.js';
@@ -87,7 +87,7 @@ export async function readHalfMapInputs(h1Path: string, h2Path: string, maskPath
 export async function computeJob<K extends ComputeMethodName>(reporter: JobReporter, method: K, args: Parameters<ComputeMethod<K>>, phase: string): Promise<ReturnType<ComputeMethod<K>>> {
   let r: ReturnType<ComputeMethod<K>>;
   try {
-    r = await computeInThread(method, args, { onProgress: (f) => reporter.progress(phase, f) });
+    r = await computeInThread(method, args, { onProgress: ((f: number) => reporter.progress(phase, f)) as unknown as ComputeProgress<K> });
   } catch (err) {
     reporter.abort();
     throw err;

@@ -114,7 +114,7 @@ describe('kernel and window sizes', () => {
   it(`locres --window below ${LOCAL_FSC_WINDOW_MIN} is refused naming the option and why`, async () => {
     assertUsageError(
       await occupy(['locres', H1, H2, '--window', '12', '-o', join(work, 'w', 'x.mrc'), '-q']),
-      /^occupy: error: --window must be an integer in 16\.\.\(smallest edge of the box\): a smaller Hann window leaves fewer than two independent FSC shells .*got '12'$/,
+      /^occupy: error: --window must be an even integer in 16\.\.\(smallest edge of the box\): a smaller Hann window leaves fewer than two independent FSC shells .*got '12'$/,
       'window 12',
     );
     const ok = await occupy(['locres', H1, H2, '--window', '16', '--step', '8', '-o', join(work, 'w', 'x.mrc'), '-q', '--json']);

@@ -106,3 +106,15 @@ describe('occupy locres: Ctrl+C while the method computes', { skip: skipWithoutS
     }
   });
 });
+
+describe('computeInThread with an argument that cannot be sent', () => {
+  it('rejects with the DataCloneError and ends the thread (a process left waiting on it never exited)', async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'Worker' || r === 'MessagePort').length;
+    const v = { data: new Float32Array(8), shape: [2, 2, 2] as [number, number, number], voxelSizeA: [1, 1, 1] as [number, number, number] };
+    // a symbol cannot be cloned (functions are left out of object arguments)
+    await assert.rejects(computeInThread('localFsc', [v, v, { mask: Symbol('x') as unknown as Float32Array }]), (e: Error) => e.name === 'DataCloneError');
+    await new Promise((r) => setTimeout(r, 200));
+    const after = process.getActiveResourcesInfo().filter((r) => r === 'Worker' || r === 'MessagePort').length;
+    assert.ok(after <= before, `${after} worker handles left (before: ${before})`);
+  });
+});

@@ -26,5 +26,5 @@ it('estimateLocalScale and modifyMap return ordinary (not shared) arrays; a clon
   const before = est.scale.data[0];
   clone[0] = 42;
   assert.equal(est.scale.data[0], before);
-  await crypto.subtle.digest('SHA-256', est.scale.data); // refused a view on shared memory
+  await crypto.subtle.digest('SHA-256', est.scale.data as Float32Array<ArrayBuffer>); // refused a view on shared memory
 });

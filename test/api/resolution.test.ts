@@ -146,7 +146,7 @@ describe('fsc / localResolution / checkMap', () => {
 });
 
 it('localResolution: rule errors name the library keys, not command-line flags', async () => {
-  const h: Volume = { data: new Float32Array(32 ** 3).map((_, i) => Math.sin(i * 0.37)), shape: [32, 32, 32], voxelSizeA: [1, 1, 1] };
+  const h: Volume = { originA: [0, 0, 0], data: new Float32Array(32 ** 3).map((_, i) => Math.sin(i * 0.37)), shape: [32, 32, 32], voxelSizeA: [1, 1, 1] };
   for (const [o, key, re] of [
     [{ samplingA: 10 }, 'samplingA', /^samplingA needs method 'relion'$/],
     [{ windowVoxels: 17 }, 'windowVoxels', /^windowVoxels must be an even number of voxels/],

@@ -68,3 +68,17 @@ export function describe(value: unknown): string {
   if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as { length: number }).length}`;
   return String(value);
 }
+
+/**
+ * A rule's message in the library's terms: each command-line flag replaced by the library's key
+ * for it (longest flags first, so `--lowpass-output` is not read as `--lowpass`), e.g.
+ * `--locres-sampling needs --relion` → `samplingA needs method 'relion'` with the pairs given.
+ * @param message the schema's one-line message, in command-line terms
+ * @param pairs [flag, library key] for every option the message may name
+ */
+export function inLibraryTerms(message: string, pairs: readonly (readonly [string, string])[]): string {
+  let out = message;
+  for (const [flag, key] of [...pairs].sort((a, b) => b[0].length - a[0].length)) out = out.replace(new RegExp(`${flag.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')}(?![\\w-])`, 'g'), key);
+  return out;
+}
+

@@ -2,8 +2,8 @@
  * The estimate's options as the library takes them, and their check at the API boundary.
  */
 import type { Shape3 } from '../core/volume.js';
-import { checkEstimateOptionsRead, processingBox, resolveEstimateOptions, RESOLUTION_MAX_A, type EstimateOptionValues, type ResolvedEstimateOptions } from '../occupancy/options.js';
-import { optionError } from './errors.js';
+import { checkEstimateOptionsRead, ESTIMATE_OPTIONS, processingBox, resolveEstimateOptions, RESOLUTION_MAX_A, type EstimateOptionValues, type ResolvedEstimateOptions } from '../occupancy/options.js';
+import { inLibraryTerms, OptionError, optionError } from './errors.js';
 import type { RunOptions } from './run-control.js';
 import type { VolumeInput } from './volume.js';
 
@@ -62,10 +62,18 @@ function processingNyquistA(shape: Shape3, voxelSizeA: readonly number[], maxBox
 export function checkEstimateOptions(o: EstimateOptions, shape: Shape3, voxelSizeA: readonly number[], extra: EstimateOptionValues = {}): ResolvedEstimateOptions {
   const given: EstimateOptionValues = { ...extra };
   for (const key of SCHEMA_KEYS) if (o[key] !== undefined) (given as Record<string, unknown>)[key] = o[key];
-  const resolved = resolveEstimateOptions(given, { shape });
-  // an option the run would not read (scaleLimit with excludeSolvent alone, tileSize with useS0);
-  // rawScale is the library's mode 'res', which also sets the mode of a solvent exclusion alone
-  checkEstimateOptionsRead({ ...given, rawScale: undefined });
+  let resolved: ResolvedEstimateOptions;
+  try {
+    resolved = resolveEstimateOptions(given, { shape });
+    // an option the run would not read (scaleLimit with excludeSolvent alone, tileSize with useS0);
+    // rawScale is the library's mode 'res', which also sets the mode of a solvent exclusion alone
+    checkEstimateOptionsRead({ ...given, rawScale: undefined });
+  } catch (err) {
+    // in the library's terms: its option keys, not the command line's flags (`--tile-size … not
+    // with --S0` had reached library callers)
+    if (!(err instanceof OptionError)) throw err;
+    throw new OptionError(inLibraryTerms(err.message, [['--SW', 'useS0: false'], ['--occupancy', "mode 'occ'"], ...ESTIMATE_OPTIONS.map((s) => [s.flag, s.key] as const)]), err.option, err.allowed, { flag: err.flag, value: err.value });
+  }
   const { nyquistA, box } = processingNyquistA(shape, voxelSizeA, resolved.maxBox);
   const grid = box.every((n, i) => n === shape[i]) ? 'the map' : `the processing box ${box.join('x')} (maxBox ${resolved.maxBox})`;
   for (const key of ['lowpassA', 'resolutionA'] as const) {

@@ -8,7 +8,7 @@ import { DEFAULT_LOWEST_RESOLUTION_A, localFsc } from '../resolution/local-fsc.j
 import { LOCAL_FSC_WINDOW_MIN } from '../resolution/window-minimum.js';
 import { RELION_RANDOMIZE_AT_A, relionLocalResolution } from '../resolution/relion-locres.js';
 import { monogenicLocalResolution } from '../resolution/monogenic.js';
-import { OptionError, optionError } from './errors.js';
+import { inLibraryTerms, OptionError, optionError } from './errors.js';
 import { LOCRES_OPTION, resolveLocresOptions, type LocresOptionValues } from '../resolution/locres-options.js';
 import { RESOLUTION_MAX_A } from '../occupancy/options.js';
 import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
@@ -117,9 +117,7 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
     const key = err.option === 'relion' ? 'method' : (Object.entries(SCHEMA_KEY).find(([, k]) => k === err.option)?.[0] ?? err.option);
     // in the library's terms: option keys, not the command line's flags (`--locres-sampling needs
     // --relion` had reached library callers, who have neither)
-    let message = err.message;
-    for (const [apiKey, schemaKey] of Object.entries(SCHEMA_KEY)) message = message.split(LOCRES_OPTION[schemaKey].flag).join(apiKey);
-    message = message.replace(/--relion\b/g, "method 'relion'").replace(/--method (\w+)/g, "method '$1'");
+    const message = inLibraryTerms(err.message, [...Object.entries(SCHEMA_KEY).map(([apiKey, schemaKey]) => [LOCRES_OPTION[schemaKey].flag, apiKey] as const), ['--relion', "method 'relion'"]]).replace(/--method (\w+)/g, "method '$1'");
     throw new OptionError(message, key, err.allowed, { flag: err.flag, value: err.value });
   }
   const nyquist = 2 * Math.max(...a.voxelSizeA);

@@ -63,3 +63,11 @@ describe('library boundary', () => {
     assert.ok(Number.isNaN(m.header.origin[0]), 'the header is kept as stored');
   });
 });
+
+it('rule errors of the estimate options name the library keys, not command-line flags', async () => {
+  const { estimateLocalScale, modifyMap, OptionError: OE } = await import('../../src/index.js');
+  const n = 32;
+  const v = { data: new Float32Array(n ** 3).map((_, i) => Math.sin(i * 0.37) + 1), shape: [n, n, n] as [number, number, number], voxelSizeA: [1, 1, 1] as [number, number, number] };
+  await assert.rejects(estimateLocalScale(v, { tileSize: 4, useS0: true }), (e: Error) => e instanceof OE && e.option === 'tileSize' && e.message === 'tileSize is only used by the tile search (useS0: false, the default): not with useS0');
+  await assert.rejects(modifyMap(v, { scaleLimit: 0.1, excludeSolvent: true }), (e: Error) => e instanceof OE && e.option === 'scaleLimit' && !/--/.test(e.message));
+});

@@ -5,11 +5,12 @@
  * coming when stderr is not a terminal, and an `AbortSignal` stops the computation itself rather
  * than waiting for its end. Before session 49, `occupy locres --method monores`, `--relion` and
  * `--method resmap` ran on the main thread and took 4.5–11 s at 128³ to stop after Ctrl+C
- * (minutes at 384³).
+ * (minutes at 384³), and `occupy decompose` 10.4 s at 256³.
  *
- * The arguments are copied into the thread (structured clone: Volumes and Float32Arrays); the
- * result's typed arrays are moved back without a copy. So the inputs take twice their memory while
- * the thread runs (counted by the memory checks, src/jobs/memory-check.ts).
+ * Arrays in SharedArrayBuffer-backed memory are shared with the thread, not copied: the jobs read
+ * their half maps, masks and maps so (`readMapArg(…, shared)`, src/jobs/read-map.ts), and the 256³
+ * peaks fell (local FSC 0.79 → 0.71 GB). Other arguments are copied (structured clone). The
+ * result's typed arrays are moved back without a copy.
  */
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../core/module-worker.js';

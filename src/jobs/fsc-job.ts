@@ -36,6 +36,8 @@ export interface FscJobOptions {
   onInfo?: (line: string) => void;
   /** The arguments as typed after `occupy` (recorded; the GUI passes the equivalent command line). */
   commandLine?: readonly string[];
+  /** Progress: the phase starting (`read`, `diagnostics`, `FSC`, `write`) and the fraction done. */
+  onProgress?: (phase: string, fraction: number) => void;
 }
 
 /** What {@link fscJob} returns. */
@@ -79,6 +81,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     warnings.push(line);
     o.onWarning?.(line);
   };
+  o.onProgress?.('read', 0);
   const h1 = await readHalfMapArg(h1Path, o.angpix, o.onInfo);
   const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);
   if (notCubic) throw new RangeError(`half map '${h1Path}': ${notCubic}`);
@@ -86,8 +89,10 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   const mask = o.mask ? await readMaskArg(o.mask, o.angpix) : undefined;
   if (mask && mask.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--mask box ${mask.volume.shape.join('x')} does not match the half maps ${h1.volume.shape.join('x')}`);
   // input diagnostics of the pair (identical or dependent halves, masked or sharpened halves …), each printed once
+  o.onProgress?.('diagnostics', 0.2);
   const findings = diagnoseHalfMaps(h1.volume, h2.volume).findings;
   for (const f of findings) warn(findingLine(f));
+  o.onProgress?.('FSC', 0.4);
   const corr = mask ? correctedFsc(h1.volume, h2.volume, mask.volume.data, { seed: o.seed ?? 0, randomisations: o.randomisations ?? 1 }) : undefined;
   const curve = corr ? corr.masked : fourierShellCorrelation(h1.volume, h2.volume);
   const r0143 = resolutionAtThreshold(curve, 0.143);
@@ -106,6 +111,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     fsc: Number.isFinite(fsc) ? fsc : null,
     samples: curve.count[k],
   }));
+  o.onProgress?.('write', 0.9);
   const protect = jobInputs(h1Path, h2Path, o.mask);
   const record = await jobRecord(o.commandLine, protect, {
     mask: o.mask ?? null,

@@ -134,6 +134,16 @@ describe('occupy fsc vs RELION postprocess', { skip }, () => {
     t.diagnostic(`max |corrected − RELION| beyond shell 6: ${worst.toExponential(1)}`);
   });
 
+  it('prints a progress line per phase when stderr is not a terminal (it printed none), and none before the error when the boxes differ', async () => {
+    const ok = await runInProcess(['fsc', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '-o', join(dir, 'progress')]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const phases = ok.stderr.split('\n').map((l) => /^\[\s*[\d.]+ s\] (.+?) \([\d.]+ s\)$/.exec(l)?.[1]).filter((p) => p !== undefined);
+    assert.deepEqual(phases, ['read', 'diagnostics', 'FSC', 'write'], ok.stderr);
+    const bad = await runInProcess(['fsc', join(R, 'half1.mrc.gz'), join(R, '..', '..', 'data', 'emd_1832.map.gz'), '-o', join(dir, 'y')]);
+    // the read and check lines are held back: a refused input gets its warnings and error, no progress line
+    assert.ok(bad.code !== 0 && /^occupy: error: half maps differ in box/m.test(bad.stderr) && !/^\[\s*[\d.]+ s\]/m.test(bad.stderr), bad.stderr);
+  });
+
   it('rejects half maps of different boxes in one line', async () => {
     const e = await runInProcess(['fsc', join(R, 'half1.mrc.gz'), join(R, '..', '..', 'data', 'emd_1832.map.gz'), '-o', join(dir, 'x'), '-q']);
     assert.ok(e.code !== 0 && /differ in box/.test(e.stderr) && e.stderr.trim().split('\n').length === 1, e.stderr);

@@ -54,7 +54,15 @@ export async function run(h1Path: string, h2Path: string, o: FscOptions): Promis
   if (o.directional) return void (await (await import('../../jobs/directional-fsc-job.js')).runDirectionalFscJob(h1Path, h2Path, o, reporter));
   const { fscJob } = await import('../../jobs/fsc-job.js');
   // the pipeline (read, FSC, write the output set) is the FSC job's; -o DIR/ → DIR/fsc_<stem>.*
-  const { summary: result, files, lines } = await fscJob(h1Path, h2Path, { ...o, outputPrefix: outputFile(o.output, `fsc_${mapStem(h1Path)}`), onWarning: (w) => reporter.warn(w), onInfo: (l) => reporter.info(l) });
+  let job: Awaited<ReturnType<typeof fscJob>>;
+  try {
+    job = await fscJob(h1Path, h2Path, { ...o, outputPrefix: outputFile(o.output, `fsc_${mapStem(h1Path)}`), onWarning: (w) => reporter.warn(w), onInfo: (l) => reporter.info(l), onProgress: (p, f) => reporter.progress(p, f) });
+  } catch (err) {
+    reporter.abort();
+    throw err;
+  }
+  reporter.finish();
+  const { summary: result, files, lines } = job;
   if (o.json) {
     process.stdout.write(JSON.stringify({ ...result, files }) + '\n');
   } else if (reporter.verbosity !== 'quiet') {

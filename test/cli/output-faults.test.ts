@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeMrc } from '../../src/io/mrc/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
@@ -19,7 +19,7 @@ import { withoutErrnoText } from '../../src/cli/index.js';
 import { NODE_ARGS } from '../helpers/cli.js';
 import { uniformRandomMap } from '../helpers/fixtures.js';
 import { tempFolders } from '../helpers/temp-folder.js';
-import { mountTmpfs } from '../helpers/tmpfs.js';
+import { withTmpfs } from '../helpers/tmpfs.js';
 
 const tempFolder = tempFolders('occupy-output-faults-');
 
@@ -100,19 +100,12 @@ test('a FIFO as the estimate\'s input is refused at once with one line (it used 
 test('pixel-size ctf-plot on a full disk leaves neither plot file', async (t) => {
   const dir = await tempFolder();
   const disk = join(dir, 'disk');
-  await mkdir(disk);
-  const why = mountTmpfs(disk, 'size=100k'); // the SVG (~80 kB) fits, the PNG (~200 kB) does not
-  if (why) {
-    t.skip(why);
-    return;
-  }
-  try {
+  const mounted = await withTmpfs(t, disk, 'size=100k', async () => { // the SVG (~80 kB) fits, the PNG (~200 kB) does not
     const r = await occupy(['pixel-size', 'ctf-plot', '--true-angpix', '1.0', '--nominal-angpix', '1.05', '-o', join(disk, 'ctf')]);
     failsWithOneLine(r, /cannot write '.*ctf\.(png|svg)': no space left on device/);
     assert.deepEqual(await readdir(disk), [], 'no ctf.svg without ctf.png, no temporary file');
-  } finally {
-    execFileSync('umount', [disk]);
-  }
+  });
+  if (!mounted) return;
   const ok = await occupy(['pixel-size', 'ctf-plot', '--true-angpix', '1.0', '--nominal-angpix', '1.05', '-o', join(dir, 'plots', 'ctf'), '-q']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.deepEqual((await readdir(join(dir, 'plots'))).sort(), ['ctf.png', 'ctf.svg']);
@@ -121,19 +114,11 @@ test('pixel-size ctf-plot on a full disk leaves neither plot file', async (t) =>
 test('occupy demo on a full disk leaves no demo_map.mrc', async (t) => {
   const dir = await tempFolder();
   const disk = join(dir, 'disk');
-  await mkdir(disk);
-  const why = mountTmpfs(disk, 'size=5M'); // the 3.5 MB phantom fits, its estimate does not
-  if (why) {
-    t.skip(why);
-    return;
-  }
-  try {
+  await withTmpfs(t, disk, 'size=5M', async () => { // the 3.5 MB phantom fits, its estimate does not
     const r = await occupy(['demo', '-d', join(disk, 'd'), '-q']);
     failsWithOneLine(r, /no space left on device/);
     assert.deepEqual(await readdir(join(disk, 'd')), [], 'no demo_map.mrc, no estimate output, no temporary file');
-  } finally {
-    execFileSync('umount', [disk]);
-  }
+  });
 });
 
 test('occupy demo stopped by SIGTERM or SIGINT: the whole set or nothing', async () => {
@@ -171,13 +156,7 @@ test('an output folder on a read-only file system: one line saying so (estimate,
   const dir = await tempFolder();
   const input = await writeInput(dir);
   const ro = join(dir, 'ro');
-  await mkdir(ro);
-  const why = mountTmpfs(ro, 'size=1M,ro');
-  if (why) {
-    t.skip(why);
-    return;
-  }
-  try {
+  await withTmpfs(t, ro, 'size=1M,ro', async () => {
     const newdir = join(ro, 'newdir');
     failsWithOneLine(await occupy(['-i', input, '-o', `${newdir}/`, '-q']), new RegExp(`cannot create output folder '${newdir}/': read-only file system$`));
     failsWithOneLine(await occupy(['-i', input, '-o', join(newdir, 'x.mrc'), '-q']), new RegExp(`cannot create output folder '${newdir}': read-only file system$`));
@@ -185,9 +164,7 @@ test('an output folder on a read-only file system: one line saying so (estimate,
     failsWithOneLine(await occupy(['pixel-size', 'ctf-plot', '--true-angpix', '1.0', '--nominal-angpix', '1.05', '-o', join(newdir, 'ctf')]), /cannot create output folder '.*newdir': read-only file system$/);
     // commands whose output set makes the folder: the entry point's wording of a raw mkdir error
     failsWithOneLine(await occupy(['pixel-size', 'resample', input, '--angpix', '2', '-o', join(newdir, 'r.mrc')]), /newdir': read-only file system$/);
-  } finally {
-    execFileSync('umount', [ro]);
-  }
+  });
 });
 
 test('-o file/ where file is a file: one line naming it (estimate, demo), before the map is estimated', async () => {
@@ -207,19 +184,11 @@ test('a gzip output on a full disk: "no space left on device" (not "The operatio
   const shape: [number, number, number] = [48, 48, 48];
   await writeMrc(input, { shape, voxelSizeA: [1, 1, 1], data: uniformRandomMap(shape, 2, 0, 1) }); // hardly compresses
   const disk = join(dir, 'disk');
-  await mkdir(disk);
-  const why = mountTmpfs(disk, 'size=100k');
-  if (why) {
-    t.skip(why);
-    return;
-  }
-  try {
+  await withTmpfs(t, disk, 'size=100k', async () => {
     failsWithOneLine(await occupy(['pixel-size', 'resample', input, '--angpix', '0.9', '-o', join(disk, 's.mrc.gz')]), /cannot write '.*s\.mrc\.gz': no space left on device$/);
     failsWithOneLine(await occupy(['pixel-size', 'set', input, '--angpix', '1.1', '-o', join(disk, 'r.mrc.gz')]), /cannot write '.*r\.mrc\.gz': no space left on device$/);
     assert.deepEqual(await readdir(disk), []);
-  } finally {
-    execFileSync('umount', [disk]);
-  }
+  });
 });
 
 test('withoutErrnoText: raw errno text at the end of a message is worded for the user', async () => {

@@ -6,12 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkOutputFolder, makeOutputFolder } from '../../src/core/output-folder.js';
 import { tempFolders } from '../helpers/temp-folder.js';
-import { mountTmpfs } from '../helpers/tmpfs.js';
+import { withTmpfs } from '../helpers/tmpfs.js';
 
 const tempFolder = tempFolders('occupy-output-folder-');
 
@@ -58,19 +57,12 @@ test('checkOutputFolder creates nothing', async () => {
 test('a read-only file system is said as such (not ENOENT)', async (t) => {
   const dir = await tempFolder();
   const ro = join(dir, 'ro');
-  const why = mountTmpfs(ro, 'size=1M,ro');
-  if (why) {
-    t.skip(why);
-    return;
-  }
-  try {
+  await withTmpfs(t, ro, 'size=1M,ro', async () => {
     const p = join(ro, 'newdir', 'sub');
     await assert.rejects(makeOutputFolder(p), { message: `cannot create output folder '${p}': read-only file system` });
     await assert.rejects(checkOutputFolder(p), { message: `cannot create output folder '${p}': read-only file system` });
     await checkOutputFolder(ro); // exists: nothing to make
-  } finally {
-    execFileSync('umount', [ro]);
-  }
+  });
 });
 
 test('a folder without write permission (not root): permission denied', async (t) => {

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import type { TestContext } from 'node:test';
 
 /**
  * Mount a tmpfs with `options` (e.g. `size=100k`, `size=1M,ro`) on `dir`, made when missing.
@@ -27,3 +28,24 @@ export function unmountTmpfs(dir: string): void {
     // not mounted
   }
 }
+
+/**
+ * Run `body` with a tmpfs mounted on `dir` (made when missing), then unmount it (a failed unmount
+ * fails the test). When no tmpfs can be mounted, the test is skipped with the reason instead.
+ * @param options mount options, e.g. `size=100k`, `size=1M,ro`
+ * @returns whether `body` ran (false: skipped)
+ */
+export async function withTmpfs(t: TestContext, dir: string, options: string, body: () => Promise<void>): Promise<boolean> {
+  const why = mountTmpfs(dir, options);
+  if (why) {
+    t.skip(why);
+    return false;
+  }
+  try {
+    await body();
+  } finally {
+    execFileSync('umount', [dir]);
+  }
+  return true;
+}
+

@@ -4,25 +4,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeMrc } from '../../src/io/mrc/index.js';
 import { uniformRandomMap } from '../helpers/fixtures.js';
 import { tempFolders } from '../helpers/temp-folder.js';
-import { mountTmpfs } from '../helpers/tmpfs.js';
+import { withTmpfs } from '../helpers/tmpfs.js';
 
 const tempFolder = tempFolders('occupy-gzip-full-');
 
 test('writeMrc to .mrc.gz on a full disk: "no space left on device", no file left', async (t) => {
   const dir = await tempFolder();
   const disk = join(dir, 'disk');
-  const why = mountTmpfs(disk, 'size=100k');
-  if (why) {
-    t.skip(why);
-    return;
-  }
-  try {
+  await withTmpfs(t, disk, 'size=100k', async () => {
     // random floats hardly compress: about 400 kB of gzip for a 100 kB disk
     const shape: [number, number, number] = [48, 48, 48];
     const volume = { shape, voxelSizeA: [1, 1, 1] as [number, number, number], data: uniformRandomMap(shape, 1) };
@@ -34,7 +28,5 @@ test('writeMrc to .mrc.gz on a full disk: "no space left on device", no file lef
       });
       assert.deepEqual(await readdir(disk), [], `${name}: no output or temporary file left`);
     }
-  } finally {
-    execFileSync('umount', [disk]);
-  }
+  });
 });

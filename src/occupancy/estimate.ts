@@ -421,15 +421,6 @@ export async function estimateLocalScaleParallel(map: EstimateInput, options: Es
   };
   try {
     if (p.mode === 'res') local = started(computeLocalScaleInThread(toShared(p.input.data), params, scaleData));
-    return await mainThreadSteps();
-  } catch (err) {
-    // aborted (the progress listener throws the signal's reason) or failed here: stop the worker's
-    // part too, unless another call shares the worker
-    if (local && !localDone) abandonScaleRequest();
-    throw err;
-  }
-
-  async function mainThreadSteps(): Promise<EstimateResult> {
     p.timer.phase('low-pass', 0.05);
     // the resampling's low-pass (shared already when the crop ran on two threads), else our own
     const pre = p.lowpassed && p.mode === 'occ' ? { ...p.lowpassed, data: toShared(p.lowpassed.data) } : p.lowpassed;
@@ -445,5 +436,10 @@ export async function estimateLocalScaleParallel(map: EstimateInput, options: Es
     }
     p.timer.phase('max filter', 0.6);
     return finish(p, lowpassed, scaleInput, scaleData, await (local as Promise<LocalScaleResult>), conf);
+  } catch (err) {
+    // aborted (the progress listener throws the signal's reason) or failed here: stop the worker's
+    // part too, unless another call shares the worker
+    if (local && !localDone) abandonScaleRequest();
+    throw err;
   }
 }

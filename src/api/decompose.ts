@@ -3,7 +3,8 @@
  * `occupy decompose` on in-memory maps.
  * @see shared/spec/occupancy-decomposition.md
  */
-import { decompose as decomposeMethod, type BandSummary } from '../decomposition/decompose.js';
+import type { decompose as decomposeMethod, BandSummary } from '../decomposition/decompose.js';
+import { computeInThread } from '../jobs/compute-thread.js';
 import { decompositionMedians } from '../decomposition/medians.js';
 import { resolveDecomposeOptions, type DecomposeOptionKey } from '../decomposition/options.js';
 import type { Shape3 } from '../core/volume.js';
@@ -108,7 +109,9 @@ function asOptionError(err: unknown): unknown {
  *   or a mask not on the volume's grid, an empty mask, NaN voxels, bands that do not fit below the
  *   Nyquist limit (`lowestResolutionA`), too little solvent for a one-map noise estimate
  *   (`halfMaps`), no molecule found (`mask`), or no usable band anywhere in the molecule (`volume`)
- * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
+ * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts: at once, as the
+ *   computation runs in a worker thread (the caller's event loop stays free; the inputs are copied
+ *   to it, unless in shared memory)
  * @see shared/spec/occupancy-decomposition.md; README "Occupancy or flexibility?"
  */
 export async function decompose(volume: VolumeInput, options: DecomposeOptions = {}): Promise<DecomposeResult> {
@@ -143,16 +146,15 @@ export async function decompose(volume: VolumeInput, options: DecomposeOptions =
   const rc = await startRun(options);
   let r: ReturnType<typeof decomposeMethod>;
   try {
-    r = decomposeMethod(map, {
+    // in a worker thread: the caller's event loop stays free, and an abort stops the computation
+    r = await computeInThread('decompose', [map, {
       halfMaps: halves,
       mask: mask?.data,
       lowestResolutionA: options.lowestResolutionA,
       highestResolutionA: options.highestResolutionA,
       bands: options.bands,
       maxBox: options.maxBox,
-      onProgress: rc.span(0.05, 0.95),
-      signal: options.signal,
-    });
+    }], { onProgress: rc.span(0.05, 0.95), signal: options.signal });
   } catch (err) {
     throw asOptionError(err);
   }

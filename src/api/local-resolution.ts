@@ -4,10 +4,10 @@
  * @see shared/spec/local-resolution.md §2–§4
  */
 import { localFscBesideFiner } from '../resolution/beside-finer.js';
-import { DEFAULT_LOWEST_RESOLUTION_A, localFsc } from '../resolution/local-fsc.js';
+import { DEFAULT_LOWEST_RESOLUTION_A } from '../resolution/local-fsc.js';
 import { LOCAL_FSC_WINDOW_MIN } from '../resolution/window-minimum.js';
-import { RELION_RANDOMIZE_AT_A, relionLocalResolution } from '../resolution/relion-locres.js';
-import { monogenicLocalResolution } from '../resolution/monogenic.js';
+import { RELION_RANDOMIZE_AT_A } from '../resolution/relion-locres.js';
+import { computeInThread } from '../jobs/compute-thread.js';
 import { inLibraryTerms, OptionError, optionError } from './errors.js';
 import { LOCRES_OPTION, resolveLocresOptions, type LocresOptionValues } from '../resolution/locres-options.js';
 import { RESOLUTION_MAX_A } from '../occupancy/options.js';
@@ -90,7 +90,9 @@ const SCHEMA_KEY = { windowVoxels: 'window', stepVoxels: 'step', threshold: 'thr
  * @throws OptionError for an invalid volume or option, maps on different grids, a missing
  *   half map / mask, or voxels that are not cubic (`half1.voxelSizeA`: the three sizes differ by
  *   more than 1 %)
- * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
+ * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts: at once, as the
+ *   computation runs in a worker thread (the caller's event loop stays free; the inputs are copied
+ *   to it, unless in shared memory)
  */
 export async function localResolution(half1: VolumeInput, half2: VolumeInput | undefined, options: LocalResolutionOptions = {}): Promise<LocalResolutionResult> {
   checkKnownKeys(options, [...RUN_OPTION_KEYS, 'method', 'mask', ...Object.keys(SCHEMA_KEY)]);
@@ -151,10 +153,10 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
   rc.phase(method === 'monores' ? 'monogenic' : 'local FSC', 0.05);
   let out: LocalResolutionResult;
   if (method === 'relion') {
-    const r = relionLocalResolution(a, b as Volume, { samplingA: options.samplingA, randomizeAtA: options.randomizeAtA, minResolutionA: options.lowestResolutionA, mask: mask?.data, onProgress: step });
+    const r = await computeInThread('relionLocalResolution', [a, b as Volume, { samplingA: options.samplingA, randomizeAtA: options.randomizeAtA, minResolutionA: options.lowestResolutionA, mask: mask?.data }], { onProgress: step, signal: options.signal });
     out = { resolution: publicVolume(r.resolution, a.originA), medianA: r.medianA, p5A: r.p5A, p95A: r.p95A };
   } else if (method === 'localfsc') {
-    const r = localFsc(a, b as Volume, {
+    const r = await computeInThread('localFsc', [a, b as Volume, {
       mask: mask?.data,
       windowVoxels: options.windowVoxels,
       stepVoxels: options.stepVoxels,
@@ -162,14 +164,13 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
       whiten: options.whiten,
       lowestResolutionA: options.lowestResolutionA,
       randomizeAtA: options.randomizeAtA,
-      onProgress: step,
-    });
+    }], { onProgress: step, signal: options.signal });
     // with a mask: voxels reading much coarser than a value within half a window (as `occupy locres`)
     const beside = mask ? localFscBesideFiner(r, mask.data) : undefined;
     out = { resolution: publicVolume(r.resolution, a.originA), interval: { low: publicVolume(r.low, a.originA), high: publicVolume(r.high, a.originA) }, pinned: r.pinned, medianA: r.medianA, p5A: r.p5A, p95A: r.p95A, medianIntervalWidthA: r.medianIntervalWidthA, ...(beside ? { besideFiner: beside.flagged, besideFinerFraction: beside.fraction } : {}) };
   } else {
     const maskData = mask ? mask.data : new Float32Array(a.data.length).fill(1);
-    const r = monogenicLocalResolution(b ? { half1: a, half2: b } : { map: a }, maskData, { onProgress: step, signal: options.signal });
+    const r = await computeInThread('monogenicLocalResolution', [b ? { half1: a, half2: b } : { map: a }, maskData, {}], { onProgress: step, signal: options.signal });
     const finest = Math.min(...r.tested);
     const pinned = new Uint8Array(r.resolution.length);
     for (let i = 0; i < pinned.length; i++) pinned[i] = (!mask || mask.data[i] > 0.5) && r.resolution[i] <= finest * (1 + 1e-6) ? 1 : 0;

@@ -3,7 +3,6 @@
  * origin carried along.
  * @see https://www.ccpem.ac.uk/mrc_format/mrc2014.php
  */
-import type { Vec3 } from '../core/volume.js';
 import { readMrc as readMrcFile, readMrcBuffer, writeMrc as writeMrcFile, type MrcHeader, type MrcMode } from '../io/mrc/index.js';
 import { headerOriginA } from '../io/mrc/origin.js';
 import { describe, optionError } from './errors.js';

@@ -76,7 +76,10 @@ export function errorFromData(d: ComputeErrorData): Error {
 
 /** Options of {@link computeInThread}. */
 export interface ComputeThreadOptions<K extends ComputeMethodName> {
-  /** Called with the arguments of the method's own `onProgress` (a fraction in [0, 1]; decompose: phase, fraction). */
+  /**
+   * Called with the arguments of the method's own `onProgress` (a fraction in [0, 1]; decompose:
+   * phase, fraction). An exception it throws ends the thread and rejects the call with it.
+   */
   onProgress?: ComputeProgress<K>;
   /** Ends the thread at once and rejects with `signal.reason`. */
   signal?: AbortSignal;
@@ -112,8 +115,16 @@ export function computeInThread<K extends ComputeMethodName>(method: K, args: Pa
     const onAbort = (): void => finish(() => reject(signal?.reason));
     signal?.addEventListener('abort', onAbort, { once: true });
     w.on('message', (m: ComputeReply) => {
-      if (m.type === 'progress') onProgress?.(...m.args);
-      else if (m.type === 'done') finish(() => resolve(m.result as ReturnType<ComputeMethod<K>>));
+      if (settled) return;
+      if (m.type === 'progress') {
+        // a listener that throws (a library caller's onProgress, or the API's abort check) ends
+        // the call with its exception; thrown here, it would be an uncaught exception
+        try {
+          onProgress?.(...m.args);
+        } catch (err) {
+          finish(() => reject(err));
+        }
+      } else if (m.type === 'done') finish(() => resolve(m.result as ReturnType<ComputeMethod<K>>));
       else finish(() => reject(errorFromData(m.error)));
     });
     w.on('error', (err) => finish(() => reject(err.message.includes('out of memory') || (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? new Error(`${method} ran out of memory in its worker thread`) : err)));

@@ -3,7 +3,7 @@
  * the log and the ChimeraX script.
  * @see shared/spec/occupy-algorithm.md §11
  */
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
 import { openMrcSections, readMrc, writeMrc, type MrcHeader } from '../io/mrc/index.js';

@@ -11,7 +11,7 @@ import { histogramMatch } from '../math/hist-match.js';
 import { gaussianSampler, mulberry32 } from '../math/random.js';
 import { arrayStats } from '../math/statistics.js';
 import type { EstimateResult } from './estimate.js';
-import { checkModification, modificationFactor, type ModificationKind, type ModificationRequest } from './modification-curves.js';
+import { checkModification, modificationFactor, type ModificationRequest } from './modification-curves.js';
 
 export type { ModificationRequest } from './modification-curves.js';
 

@@ -11,6 +11,7 @@ import { decompose as decomposeMethod } from '../../src/decomposition/decompose.
 import { decompositionPhantom } from '../../src/decomposition/phantom.js';
 import { loadFft } from '../../src/math/fft.js';
 import { blurByB } from '../helpers/blur.js';
+import { abortFromTimer } from '../helpers/abort-mid-way.js';
 
 function medianWhere(values: Float32Array, sel: (i: number) => boolean): number {
   const a: number[] = [];
@@ -92,5 +93,10 @@ describe('decompose (public API)', () => {
     const c = new AbortController();
     c.abort();
     await assert.rejects(decompose(map, { signal: c.signal }), { name: 'AbortError' });
+    // computed in a worker thread (session 50): a timer's abort stops it mid-way (before, the
+    // timer ran only after the computation, at its last fraction, 0.95)
+    const midway = await abortFromTimer((run) => decompose(map, { highestResolutionA: 4, bands: 3, ...run }), /^(?!load)/);
+    assert.equal((midway.error as Error | undefined)?.name, 'AbortError');
+    assert.ok(midway.fractionAtAbort >= 0 && midway.fractionAtAbort < 0.95, `aborted at ${midway.fractionAtAbort}`);
   });
 });

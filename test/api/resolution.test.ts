@@ -11,6 +11,7 @@ import { checkMap, fsc, localResolution, OptionError, readMrc, writeMrc, type Vo
 import { fourDomainHalfMaps } from '../../src/resolution/half-map-phantom.js';
 import { loadFft } from '../../src/math/fft.js';
 import { runInProcess } from '../helpers/cli-run.js';
+import { abortFromTimer } from '../helpers/abort-mid-way.js';
 
 describe('fsc / localResolution / checkMap', () => {
   let dir: string;
@@ -100,6 +101,18 @@ describe('fsc / localResolution / checkMap', () => {
     const ac = new AbortController();
     ac.abort();
     await assert.rejects(localResolution(h1, h2, { signal: ac.signal }), { name: 'AbortError' });
+  });
+
+  it('localResolution computes in a worker thread: an abort from a timer stops it mid-way, and a listener that throws ends it with its error', async () => {
+    // before session 50 the methods ran on the calling thread: the timer ran only after the
+    // computation, at its last fraction (0.95)
+    for (const method of ['localfsc', 'relion', 'monores'] as const) {
+      const seen = await abortFromTimer((run) => localResolution(h1, h2, { method, mask, ...run }), /local FSC|monogenic/);
+      assert.equal((seen.error as Error | undefined)?.name, 'AbortError', method);
+      assert.ok(seen.fractionAtAbort >= 0 && seen.fractionAtAbort < 0.95, `${method}: aborted at ${seen.fractionAtAbort}`);
+    }
+    const stop = new Error('stop here');
+    await assert.rejects(localResolution(h1, h2, { mask, onProgress: (p, f) => { if (/local FSC/.test(p) && f > 0.05) throw stop; } }), (e) => e === stop);
   });
 
   it('inputs that cannot give a resolution are refused before any work, naming the argument: a constant half map (all zero read as resolved to Nyquist), an empty mask, a box RELION or the window cannot use', async () => {

@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { estimateFromFile, type EstimateFileOptions } from '../../jobs/estimate-job.js';
 import { limitsLines, settingsLines, type EstimateSummary } from '../../occupancy/summary.js';
-import { mapStem } from '../../occupancy/output-names.js';
 import { ESTIMATE_OPTIONS, checkEstimateOptionsRead, resolveEstimateOptions, type EstimateOptionValues } from '../../occupancy/options.js';
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import { addSchemaOptions, schemaValues } from '../options.js';

@@ -16,7 +16,7 @@ import { physicalShape, type AxisOrder } from './axis-order.js';
 import { MrcFormatError } from './errors.js';
 import { MRC_HEADER_BYTES, type MrcHeader } from './header.js';
 import { checkLength, openMapFile, parseLayout, readFully, TRAILING_SLACK_BYTES, voxelSizeOf, type DataLayout } from './layout.js';
-import { bytesPerVoxel, decodeVoxelsInto, HOST_LITTLE_ENDIAN, type MrcMode } from './modes.js';
+import { bytesPerVoxel, decodeVoxelsInto, HOST_LITTLE_ENDIAN } from './modes.js';
 
 /** Options of {@link openMrcSections}. */
 export interface MrcSectionReadOptions {

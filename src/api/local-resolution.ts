@@ -119,7 +119,7 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
     const key = err.option === 'relion' ? 'method' : (Object.entries(SCHEMA_KEY).find(([, k]) => k === err.option)?.[0] ?? err.option);
     // in the library's terms: option keys, not the command line's flags (`--locres-sampling needs
     // --relion` had reached library callers, who have neither)
-    const message = inLibraryTerms(err.message, [...Object.entries(SCHEMA_KEY).map(([apiKey, schemaKey]) => [LOCRES_OPTION[schemaKey].flag, apiKey] as const), ['--relion', "method 'relion'"]]).replace(/--method (\w+)/g, "method '$1'");
+    const message = inLibraryTerms(err.message, [...Object.entries(SCHEMA_KEY).map(([apiKey, schemaKey]) => [LOCRES_OPTION[schemaKey].flag, apiKey] as const), ['--relion', "method 'relion'"]]).replace(/--method (\w+)/g, "method '$1'").replace(/ or --shells\b/g, '');
     throw new OptionError(message, key, err.allowed, { flag: err.flag, value: err.value });
   }
   const nyquist = 2 * Math.max(...a.voxelSizeA);

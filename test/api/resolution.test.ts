@@ -164,7 +164,9 @@ it('localResolution: rule errors name the library keys, not command-line flags',
     [{ samplingA: 10 }, 'samplingA', /^samplingA needs method 'relion'$/],
     [{ windowVoxels: 17 }, 'windowVoxels', /^windowVoxels must be an even number of voxels/],
     [{ windowVoxels: 16, stepVoxels: 20 }, 'stepVoxels', /^stepVoxels 20 is larger than the window/],
+    // the library has no --shells (session 50: "whiten needs method 'localfsc' or --shells")
+    [{ method: 'monores', whiten: false }, 'whiten', /^whiten needs method 'localfsc': method 'monores' does not read it$/],
   ] as const) {
-    await assert.rejects(localResolution(h, h, o), (e: Error) => e instanceof OptionError && e.option === key && re.test(e.message) && !/--(window|step|locres-sampling|relion)\b/.test(e.message));
+    await assert.rejects(localResolution(h, h, o), (e: Error) => e instanceof OptionError && e.option === key && re.test(e.message) && !/--(window|step|locres-sampling|relion|shells)\b/.test(e.message));
   }
 });

@@ -15,7 +15,6 @@ import { openMrcSections } from '../../io/mrc/index.js';
 import { resampledStartHeader, shiftedStartHeader } from '../../io/mrc/origin.js';
 import { cropOrPad, resampledShape } from '../../filters/resample-voxel-size.js';
 import { resampleSections } from '../../filters/resample-sections.js';
-import { OCCUPY_VERSION } from '../../jobs/estimate-job.js';
 import { angpixOption, checkVoxelSize, integerOption, OptionRangeError } from '../options.js';
 import { readMapArg } from '../../jobs/read-map.js';
 import { outputFile } from '../../jobs/output-path.js';
@@ -54,7 +53,7 @@ export const DIAGNOSE_WHOLE_MAX_VOXELS = 256 ** 3;
 
 /** Options of `pixel-size set` / `resample`. */
 export interface MapPixelOptions {
-  /** The arguments as typed after `occupy` (recorded in the labels of `resample`'s map). */
+  /** The arguments as typed after `occupy` (recorded in the labels of the map written). */
   commandLine?: string[];
   angpix: number;
   output: string;
@@ -86,7 +85,11 @@ export async function runSet(mapPath: string, o: MapPixelOptions): Promise<void>
   warnFindings(o, diag);
   const before = [...m.volume.voxelSizeA];
   const wasText = cellValid ? before.map((a) => a.toFixed(4)).join(',') : `cell ${m.header.cella.join(',')}`;
-  await writeMrc(o.output, { ...m.volume, voxelSizeA: [o.angpix, o.angpix, o.angpix] }, { template: m.header, labels: [...m.header.labels.slice(0, 9), `occupy-ts ${OCCUPY_VERSION}: voxel size set to ${o.angpix} A (was ${wasText})`], protect: [mapPath] });
+  // labels: what it is, the record (command, input SHA-256, settings), then the input's own labels
+  // as room remains (as resample's; before session 50 set recorded neither command nor hash)
+  const { jobLabels, jobRecord } = await import('../../jobs/resolution-job-common.js'); // loaded when a map is written (start-up)
+  const record = await jobRecord(o.commandLine, [mapPath], { angpix: o.angpix });
+  await writeMrc(o.output, { ...m.volume, voxelSizeA: [o.angpix, o.angpix, o.angpix] }, { template: m.header, labels: jobLabels(`voxel size set to ${o.angpix} A (was ${wasText})`, record, m.header.labels), protect: [mapPath] });
   process.stderr.write(`WARNING: ${RESCALED_MAP_WARNING}\n`);
   out(o, { input: mapPath, output: o.output, box: m.volume.shape, voxelSizeBeforeA: before, voxelSizeA: o.angpix, cellA: m.volume.shape.map((n) => n * o.angpix), diagnostics: diag.diagnostics }, [
     `Voxel size ${cellValid ? `${before.map((a) => a.toFixed(4)).join(', ')} Å` : `unknown (header cell ${m.header.cella.join(', ')})`} → ${o.angpix} Å (cell ${m.volume.shape.map((n) => (n * o.angpix).toFixed(2)).join(' × ')} Å); data untouched.`,
@@ -144,7 +147,7 @@ export async function runResample(mapPath: string, o: MapPixelOptions): Promise<
 /**
  * Add the `pixel-size` subcommands to a command.
  * @param more adds further subcommands (the calibration's)
- * @param typed the arguments as typed after `occupy` (recorded in `resample`'s labels)
+ * @param typed the arguments as typed after `occupy` (recorded in the labels of `set`'s and `resample`'s maps)
  */
 export function addPixelSizeCommands(cmd: Command, more: (cmd: Command) => void = () => {}, typed: readonly string[] = []): Command {
   const common = (c: Command) =>
@@ -154,7 +157,7 @@ export function addPixelSizeCommands(cmd: Command, more: (cmd: Command) => void 
       .requiredOption('-o, --output <path>', 'output map')
       .option('--json', 'print the result as one JSON object on stdout')
       .option('-q, --quiet', 'print nothing but errors and the warning');
-  common(cmd.command('set').description('copy a map with a new voxel size in the header (cell = box × A), data untouched')).action(async (map: string, o: MapPixelOptions) => runSet(map, o));
+  common(cmd.command('set').description('copy a map with a new voxel size in the header (cell = box × A), data untouched')).action(async (map: string, o: MapPixelOptions) => runSet(map, { ...o, commandLine: [...typed] }));
   common(cmd.command('resample').description('Fourier-resample a map to a new voxel size, then crop/pad to --box'))
     .option('--box <N>', 'output box edge in voxels (real-space crop or pad)', integerOption('--box', 1, `an integer in 1..${RESAMPLE_MAX_CUBE} (at most 2^31 voxels)`, RESAMPLE_MAX_CUBE))
     .action(async (map: string, o: MapPixelOptions) => runResample(map, { ...o, commandLine: [...typed] }));

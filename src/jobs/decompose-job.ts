@@ -6,7 +6,7 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Volume } from '../core/volume.js';
 import { writeMrc, type MrcMap } from '../io/mrc/index.js';
-import { diagnoseCommandInput } from './input-diagnostics.js';
+import { diagnoseCommandInput, refuseIdenticalHalves } from './input-diagnostics.js';
 import type { Finding } from '../diagnostics/index.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
@@ -182,6 +182,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   progress('diagnostics', 0.02);
   // zero padding is left out of the analysis (decompose.ts), so it is not a finding here
   const diag = await diagnoseCommandInput(input.volume, { halves: halves ? [halves[0].volume, halves[1].volume] : undefined, paddingHandled: true });
+  if (halves) refuseIdenticalHalves(diag.diagnostics, [opts.halfMapPaths?.[0] ?? 'half map 1', opts.halfMapPaths?.[1] ?? 'half map 2']);
   const draws = opts.noiseDraws ?? 0;
   if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2)) throw new RangeError(`--noise-draws must be 0 or an integer >= 2, got ${draws}`);
   if (draws > 0 && !halves) throw new RangeError('--noise-draws needs --half-maps (the noise is redrawn from their difference)');

@@ -13,6 +13,7 @@ import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
 import { diagnoseHalfMaps, findingJson, findingLine } from '../diagnostics/index.js';
+import { refuseIdenticalHalves } from './input-diagnostics.js';
 import type { Finding } from '../diagnostics/index.js';
 import { jobInputs } from './job-inputs.js';
 import { jobLogLines, jobRecord } from './resolution-job-common.js';
@@ -91,6 +92,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   // input diagnostics of the pair (identical or dependent halves, masked or sharpened halves …), each printed once
   o.onProgress?.('diagnostics', 0.2);
   const findings = diagnoseHalfMaps(h1.volume, h2.volume).findings;
+  refuseIdenticalHalves(findings, [h1Path, h2Path]);
   for (const f of findings) warn(findingLine(f));
   o.onProgress?.('FSC', 0.4);
   const corr = mask ? correctedFsc(h1.volume, h2.volume, mask.volume.data, { seed: o.seed ?? 0, randomisations: o.randomisations ?? 1 }) : undefined;

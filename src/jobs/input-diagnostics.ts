@@ -44,3 +44,17 @@ export async function diagnoseCommandInput(map: Volume, options: CommandInputOpt
   const findings = [...own, ...(halves ? diagnoseHalfMaps(halves[0], halves[1], { sampledRange: true }).findings : [])];
   return { warnings: findings.map((f) => findingLine(f, what)), diagnostics: findings.map(findingJson) };
 }
+
+/**
+ * Refuse two half maps that the diagnostics call identical (`identical-halves`: FSC ≥ 0.999 in
+ * every shell, i.e. one map given twice). An FSC, a local resolution or a half-map noise estimate
+ * from them is meaningless: before session 50, `occupy locres h1.mrc h1.mrc` wrote 2.87 Å over
+ * the whole box of `synth_halves128` with exit 0 and only a warning.
+ * @param findings the pair's findings (from `diagnoseHalfMaps` or {@link diagnoseCommandInput})
+ * @param paths the two half maps as the user gave them
+ * @throws Error naming both files, when the finding is among `findings`
+ */
+export function refuseIdenticalHalves(findings: readonly Finding[], paths: readonly [string, string]): void {
+  const f = findings.find((x) => x.code === 'identical-halves');
+  if (f) throw new Error(`half maps '${paths[0]}' and '${paths[1]}': ${f.message}`);
+}

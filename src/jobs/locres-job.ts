@@ -19,6 +19,7 @@ import { computeInThread } from './compute-thread.js';
 import { labelSummary, type LabelInterval, type LabelRow } from '../resolution/label-summary.js';
 import { localLowpass } from '../resolution/local-filter.js';
 import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diagnostics/index.js';
+import { refuseIdenticalHalves } from './input-diagnostics.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
 import { checkNotFinerThanNyquist } from './nyquist-check.js';
@@ -111,6 +112,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   if (labelsMap && labelsMap.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--labels box ${labelsMap.volume.shape.join('x')} does not match the maps ${h1.volume.shape.join('x')}`);
   // input diagnostics (masked, sharpened, identical or dependent halves …), each printed once
   const findings = h2 ? diagnoseHalfMaps(h1.volume, h2.volume).findings : diagnoseMap(h1.volume).findings;
+  if (h2) refuseIdenticalHalves(findings, [half1Path, half2Path as string]);
   const warnings = findings.map((f) => findingLine(f));
   for (const w of warnings) o.onWarning?.(w);
 

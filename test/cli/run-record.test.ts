@@ -73,7 +73,7 @@ describe('occupy: output folders, the run record, rerun from the log', { concurr
     const [soldef, px, fsc, locres, monores] = await Promise.all([
       occupy(['soldef', 'scale_occ_s.mrc', '--threshold', '0.2', '-o', 'masks/', '-q'], work),
       occupy(['pixel-size', 'set', 'map.mrc', '--angpix', '1.5', '-o', 'px/', '-q'], work),
-      occupy(['fsc', 'map.mrc', 'map.mrc', '-o', 'fscout/', '-q'], work),
+      occupy(['fsc', 'map.mrc', 'half2.mrc', '-o', 'fscout/', '-q'], work),
       occupy(['locres', 'map.mrc', 'half2.mrc', '--window', '16', '-o', 'lr/', '-q'], work),
       occupy(['locres', 'map.mrc', '--method', 'monores', '--mask', 'map.mrc', '-o', 'mr/', '--json'], work),
     ]);

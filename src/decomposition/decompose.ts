@@ -558,6 +558,24 @@ function solventZeroFraction(map: Volume, solvent: Uint8Array, aShape: Shape3): 
   return count > 0 ? zeros / count : 0;
 }
 
+/**
+ * The mean of `data` over the selected voxels (the solvent), 0 when none is selected: the level
+ * taken off a map before it is multiplied by a factor that varies in space.
+ * @param data values on the analysis grid, x fastest
+ * @param selected 1 where a voxel counts, same length
+ */
+function solventLevel(data: Float32Array, selected: Uint8Array): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (selected[i]) {
+      sum += data[i];
+      n++;
+    }
+  }
+  return n > 0 ? sum / n : 0;
+}
+
 /** {@link decompose} on a box without zero padding (options checked). */
 function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const progress = options.onProgress ?? (() => {});
@@ -589,6 +607,15 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const voxel: Vec3 = [sig.voxelSizeA[0], sig.voxelSizeA[1], sig.voxelSizeA[2]];
   if (procShape !== map.shape) notes.push(`Fourier-cropped from ${map.shape.join('x')} to ${shape.join('x')} (voxel ${voxel.map((a) => a.toFixed(3)).join(', ')} Å) for the analysis (maxBox ${maxBox})`);
   const noiseMap: Volume | undefined = h1 && h2 ? { data: halfMapHalfDifference(h1.data, h2.data), shape: h1.shape, voxelSizeA: h1.voxelSizeA } : undefined;
+  // noise has no mean: halves whose levels differ (each processed with its own offset) leave a
+  // constant in their half difference, which the molecule's noise threshold (a robust SD about 0)
+  // and the flattened pass would read as noise
+  if (noiseMap) {
+    let mean = 0;
+    for (const v of noiseMap.data) mean += v;
+    mean /= noiseMap.data.length;
+    for (let i = 0; i < noiseMap.data.length; i++) noiseMap.data[i] -= mean;
+  }
   // (let: released before the flattened pass)
   let specSig: Float32Array | undefined = rfft3d(sig.data, shape);
   let specNoise = noiseMap ? rfft3d(noiseMap.data, shape) : undefined;
@@ -784,18 +811,23 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
       gainA[i] = sm[i] * sm[i];
     }
     const gain = onA ? sm : trilinearResize(sm, aShape, shape);
+    // the solvent's level is taken off before the factor: a constant times a factor that varies
+    // in space is structure in every band (synth_occres128 + 0.05 read its domains' B 48 / 76 /
+    // 150 / 276 Å² against 49 / 55 / 278 / 270 as stored; the bands themselves hold no DC)
+    const sigLevel = solventLevel(sigA.data, solvent);
+    const noiseLevel = noiseA ? solventLevel(noiseA.data, solvent) : 0;
     // in place on the arrays made here (crops, the half maps' mean and difference: not used
     // again), on a copy of the caller's map
-    const times = (d: Float32Array, ours: boolean) => {
+    const times = (d: Float32Array, level: number, ours: boolean) => {
       const out = ours ? d : new Float32Array(d.length);
-      for (let i = 0; i < d.length; i++) out[i] = d[i] * gain[i];
+      for (let i = 0; i < d.length; i++) out[i] = (d[i] - level) * gain[i];
       return out;
     };
     // the first pass's spectra and energies are no longer needed (at 256³ about 230 MB)
     specSig = specNoise = pass1 = undefined;
     signalE.length = noiseE.length = 0;
-    const flatSig = rfft3d(times(sig.data, sig.data !== map.data), shape);
-    const flatNoise = noiseMap ? rfft3d(times(noiseMap.data, true), shape) : undefined;
+    const flatSig = rfft3d(times(sig.data, sigLevel, sig.data !== map.data), shape);
+    const flatNoise = noiseMap ? rfft3d(times(noiseMap.data, noiseLevel, true), shape) : undefined;
     const flat = bandEnergies(flatSig, flatNoise, noiseMap ? undefined : gainA, 0.45, 0.4);
     bStage = fitStage(flat.narrow, wideOn ? flat.wide : undefined, molecule, fitSettings, scratch);
     lap('flattened band energies');

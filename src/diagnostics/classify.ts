@@ -23,6 +23,9 @@ export function constantMapFinding(value: number): Finding {
   return { code: 'not-density', severity: 'error', message: `the map is constant (every voxel ${g(value)}): there is no density to estimate (the estimate refuses it unless --force).`, evidence: { kind: 'constant', value: r3(value) } };
 }
 
+/** The least maximum of a map read as a mask or local scale map (`unit-range`): theirs is 1, or nearly. */
+const UNIT_RANGE_MAX_MIN = 0.5;
+
 /** `not-density`: binary/soft masks, maps in [0, 1], local-resolution maps, no solvent peak. */
 export function notDensityFinding(f: MapFeatures): Finding | undefined {
   const range = f.max - f.min;
@@ -31,7 +34,10 @@ export function notDensityFinding(f: MapFeatures): Finding | undefined {
   if (f.extremeFraction >= T.nearBinaryFraction) {
     return { code: 'not-density', severity: 'error', message: `binary or near-binary values (${pct(f.extremeFraction)} of voxels at the minimum or maximum): looks like a mask, ${tail}`, evidence: { ...evidence, kind: 'binary-mask' } };
   }
-  if (f.min >= -1e-4 && f.max <= 1 + 1e-4 && range > 0) {
+  // a mask or scale map reaches about 1 and holds nothing negative beyond round-off of its range
+  // (an absolute −1e-4 had refused a density map in small units: synth_occ128 × 0.001 spans
+  // −6.4e-5 … 1.7e-4, and was called a soft mask although a quarter of its range is negative)
+  if (f.min >= -1e-4 * range && f.max <= 1 + 1e-4 && f.max >= UNIT_RANGE_MAX_MIN && range > 0) {
     return { code: 'not-density', severity: 'error', message: `all values in [0, 1] (${g(f.min)} … ${g(f.max)}) and none negative: looks like a soft mask or a local scale map, ${tail}`, evidence: { ...evidence, kind: 'unit-range' } };
   }
   if (f.negativeFraction === 0 && f.faceModeGlobalFraction >= T.localResolutionBackground && f.minOffMode >= T.localResolutionMinA && f.maxOffMode <= T.localResolutionMaxA) {

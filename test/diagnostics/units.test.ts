@@ -162,6 +162,19 @@ describe('map measurements', () => {
     assert.equal(d.findings[0]?.evidence.kind, 'binary-mask');
   });
 
+  it('a raw density map in small units is density (session 50: × 0.001 had been called a soft mask and refused)', () => {
+    const raw = rawSynthetic(RAW_SPECS[3]);
+    assert.deepEqual(diagnoseMap(raw).findings.map((f) => f.code), []);
+    for (const k of [1e-3, 1e-5]) {
+      const small = { ...raw, data: Float32Array.from(raw.data, (x) => x * k) };
+      assert.deepEqual(diagnoseMap(small).findings.map((f) => f.code), [], `× ${k}`);
+    }
+    // the unit-range rule still reads a local scale map (in [0, 1], reaching 1) as one
+    const v = noise(32, 7);
+    const scale = { ...v, data: Float32Array.from(v.data, (x) => Math.min(1, Math.max(0, 0.3 + 0.3 * x))) };
+    assert.equal(diagnoseMap(scale).findings[0]?.evidence.kind, 'unit-range');
+  });
+
   it('NaN voxels are refused by name', () => {
     const v = noise(16, 8);
     v.data[5] = Number.NaN;

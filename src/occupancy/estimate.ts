@@ -238,6 +238,32 @@ function localScaleParams(p: Prepared, shape: Shape3): LocalScaleParams {
   return { shape, kernel: p.settings.kernel, tau: p.settings.tau, tileSize: p.options.tileSize, useS0: p.options.useS0 };
 }
 
+/**
+ * A solvent level this far from 0, as a fraction of s_max (and at least {@link SOLVENT_OFFSET_MIN_SDS}
+ * solvent SDs), is warned of: a half-occupied domain then reads 0.5 + fraction/2 instead of 0.5.
+ */
+export const SOLVENT_OFFSET_MAX_FRACTION = 0.05;
+/** …and this many solvent SDs (a noisy map's fitted peak wanders by a fraction of its width). */
+export const SOLVENT_OFFSET_MIN_SDS = 0.5;
+
+/**
+ * The warning for a solvent peak off 0, or undefined. The local scale is the local maximum over
+ * s_max, both measured from 0 (spec §6, as the original), so a constant in the map moves every
+ * scale: `synth_occ128` + 0.05 (the peak at 34 % of s_max) read its four domains 0.88 / 0.75 /
+ * 0.62 / 0.50 in resolution mode against 0.84 / 0.67 / 0.48 / 0.33 as stored. Real maps' peaks
+ * sit within 2 % of s_max of 0 (the shared EMDB references but EMD-3197, whose peak, 17 % of
+ * s_max, is within a quarter of its own width).
+ * @param mu the solvent peak, map density units
+ * @param sigma the solvent peak's width, same units
+ * @param sMax the full-scale level s_max, same units
+ */
+export function solventOffsetWarning(mu: number, sigma: number, sMax: number): string | undefined {
+  const fraction = mu / sMax;
+  if (!(Math.abs(fraction) > SOLVENT_OFFSET_MAX_FRACTION && Math.abs(mu) > SOLVENT_OFFSET_MIN_SDS * sigma)) return undefined;
+  const half = 0.5 + fraction / 2;
+  return `The solvent peak sits at ${mu.toPrecision(3)} (${(100 * fraction).toFixed(0)} % of s_max, ${(Math.abs(mu) / sigma).toFixed(1)} solvent SDs), not at 0: local scale is measured from 0, so every scale reads ${fraction > 0 ? 'higher' : 'lower'} (a domain at half of s_max above the solvent reads about ${half.toFixed(2)} instead of 0.50). If the level is an offset left by processing, ${mu > 0 ? 'subtract' : 'add'} ${Math.abs(mu).toPrecision(3)} ${mu > 0 ? 'from' : 'to'} the map first.`;
+}
+
 /** The solvent model and the confidence (spec §5, §7), on the main thread. */
 function solventAndConfidence(p: Prepared, lowpassed: Volume): { solvent: SolventModel; curve: ConfidenceCurve; confData: Float32Array } {
   p.timer.phase('solvent model', 0.35);
@@ -271,6 +297,9 @@ function finish(
   } else if (curve.halfIndex > nBins / 2) {
     warnings.push(`Potentially bad solvent model: confidence reaches 0.5 only at ${(100 * lowestConfidentFraction).toFixed(0)} % of the density range (lowest confident scale ${lowestConfidentFraction.toFixed(2)}). Check it with --plot and consider --solvent-def <solvent_mask.mrc>.`);
   }
+
+  const offset = solventOffsetWarning(solvent.model.mu, solvent.model.sigma, sMax);
+  if (offset) warnings.push(offset);
 
   if (options.nlrc) {
     const L = confidenceLimit;

@@ -61,6 +61,13 @@ export interface BatchRecord {
   shard?: string;
   /** When the map was finished (ISO 8601); orders records of one map from different files. */
   finishedAt?: string;
+  /**
+   * When this line was appended, if later than {@link finishedAt} (ISO 8601): set on the record of a
+   * finished folder that a run found complete and recorded again because a later record of that map
+   * (e.g. an error of a run with other settings that left the folder as it was) said otherwise.
+   * Orders records in {@link latestRecords} before `finishedAt`.
+   */
+  recordedAt?: string;
 }
 
 /** A line of a results file that is not a record (e.g. cut short by a crash or a full disk). */
@@ -106,15 +113,21 @@ export function parseRecords(text: string): BatchRecord[] {
   return parseRecordLines(text).records;
 }
 
+/** When a record was written, for ordering: `recordedAt`, else `finishedAt`, else '' (oldest). */
+function recordTime(r: BatchRecord): string {
+  return r.recordedAt ?? r.finishedAt ?? '';
+}
+
 /**
- * One record per map id, sorted by id. Of several records of one map the most recently finished
- * wins (`finishedAt`; records without it count as oldest), and among equals the last one given.
+ * One record per map id, sorted by id. Of several records of one map the most recently written
+ * wins (`recordedAt`, else `finishedAt`; records with neither count as oldest), and among equals
+ * the last one given.
  */
 export function latestRecords(records: BatchRecord[]): BatchRecord[] {
   const byId = new Map<string, BatchRecord>();
   for (const r of records) {
     const prev = byId.get(r.id);
-    if (!prev || (r.finishedAt ?? '') >= (prev.finishedAt ?? '')) byId.set(r.id, r);
+    if (!prev || recordTime(r) >= recordTime(prev)) byId.set(r.id, r);
   }
   return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

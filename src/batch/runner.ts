@@ -10,7 +10,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BatchItem } from './inputs.js';
-import type { BatchRecord } from './record.js';
+import { latestRecords, type BatchRecord } from './record.js';
 import { createRunStaging, finishedRecord, inputIdentities, restoreParkedFoldersSync, runItem, runStagingDir, STAGING_DIR, type BatchMethodOptions } from './run-item.js';
 import type { WorkerTask } from './worker.js';
 import { claimItem, cleanLockDir } from './claims.js';
@@ -86,17 +86,25 @@ function startWorker(): ChildProcess {
   return fork(entry, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-/** Whether `records` hold the ok record `rec` of a finished folder (same id and finish time). */
-function hasRecord(records: BatchRecord[], rec: BatchRecord): boolean {
-  return records.some((r) => r.id === rec.id && r.status === 'ok' && r.finishedAt === rec.finishedAt);
+/**
+ * Whether the ok record `rec` of a finished folder is what the results files say about its map: the
+ * latest of the map's records ({@link latestRecords}, what `collect` reports) is ok and has the same
+ * finish time. False when it is missing, and when a later record (an error of a run with other
+ * settings or of a failed `--force`, which left the folder as it was) supersedes it.
+ */
+function isCurrentRecord(records: BatchRecord[], rec: BatchRecord): boolean {
+  const [latest] = latestRecords(records.filter((r) => r.id === rec.id));
+  return latest !== undefined && latest.status === 'ok' && latest.finishedAt === rec.finishedAt;
 }
 
 /**
  * Run the estimate over `items`. Each map is claimed first (a lock file per map, see
  * {@link claimItem}), so concurrent runs into one folder never compute the same map; maps claimed
  * by another live run are left to it (`busy`). Finished maps (a complete output folder made by this
- * tool, with `record.json`) are skipped unless `force`; when their record is missing from the
- * results files (a run killed between the two), it is appended. Staging folders of killed runs on
+ * tool, with `record.json`) are skipped unless `force`; when their record is not the latest of
+ * their map in the results files (a run killed between the two, or a later error record of a run
+ * that left the folder as it was), it is appended again with `recordedAt`, so that `collect`
+ * reports what the run reports. Staging folders of killed runs on
  * this machine are removed first (only folders carrying this tool's marker). Each record is
  * appended to the results file as one line, fsynced, as it arrives; the file is never rewritten, so
  * runs with different inputs into one folder keep each other's records. Broken lines of results
@@ -167,7 +175,7 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
   const todo: BatchItem[] = [];
   for (const item of mine) {
     const rec = await finishedNow(item);
-    if (rec && hasRecord(known.records, rec)) skip(rec);
+    if (rec && isCurrentRecord(known.records, rec)) skip(rec);
     else todo.push(item);
   }
 
@@ -182,8 +190,9 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
     try {
       const finished = await finishedNow(item);
       if (finished) {
-        // finished by another run, or by a run killed before it wrote the record: make sure it is recorded
-        if (!hasRecord((await readResultsFiles(outRoot)).records, finished)) await appendRecord(resultsPath, finished);
+        // finished by another run, by a run killed before it wrote the record, or superseded by a
+        // later error record of a run that left the folder as it was: record it (again) as the latest
+        if (!isCurrentRecord((await readResultsFiles(outRoot)).records, finished)) await appendRecord(resultsPath, { ...finished, recordedAt: new Date().toISOString() });
         skip(finished);
         return;
       }

@@ -39,27 +39,41 @@ export interface Claim {
   release(): Promise<void>;
 }
 
-/** Start time of a process from /proc (Linux), or undefined. */
-function processStart(pid: number): string | undefined {
+/** State (field 3) and start time (field 22) of a process from /proc/<pid>/stat (Linux), or undefined. */
+export function processStat(pid: number): { state: string; start: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // the command name (field 2) may hold spaces and parentheses: fields start after the last ')'
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19]; // field 22 overall
+    return { state: fields[0], start: fields[19] }; // fields 3 and 22 overall
   } catch {
     return undefined;
   }
 }
 
-/** Whether a process with this PID (and start time, when known) exists on this machine. */
-function alive(pid: number, start?: string): boolean {
+/** Start time of a process from /proc (Linux), or undefined. */
+function processStart(pid: number): string | undefined {
+  return processStat(pid)?.start;
+}
+
+/**
+ * Whether a process with this PID (and start time, when known) is running on this machine: it
+ * exists (`kill(pid, 0)` succeeds or fails with EPERM) and, where /proc tells (Linux), it is not a
+ * zombie (state `Z`, killed or exited but not yet reaped by its parent) nor dead (`X`), and its start
+ * time is `start`. Without /proc, existing counts as running.
+ * @param pid process ID
+ * @param start start time as in field 22 of /proc/<pid>/stat (against PID reuse); not compared when undefined
+ */
+export function processAlive(pid: number, start?: string): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  const now = start === undefined ? undefined : processStart(pid);
-  return now === undefined || now === start;
+  const stat = processStat(pid);
+  if (stat === undefined) return true;
+  if (stat.state === 'Z' || stat.state === 'X' || stat.state === 'x') return false;
+  return start === undefined || stat.start === start;
 }
 
 /** Whether a lock (its text and file time) belongs to a process that is gone. */
@@ -71,7 +85,7 @@ function isStale(text: string, mtimeMs: number): boolean {
     return Date.now() - mtimeMs > UNREADABLE_STALE_MS;
   }
   if (typeof info.host !== 'string' || typeof info.pid !== 'number') return Date.now() - mtimeMs > UNREADABLE_STALE_MS;
-  if (info.host === hostname()) return info.pid !== process.pid && !alive(info.pid, info.start);
+  if (info.host === hostname()) return info.pid !== process.pid && !processAlive(info.pid, info.start);
   return Date.now() - mtimeMs > FOREIGN_STALE_MS;
 }
 
@@ -135,7 +149,7 @@ export async function cleanLockDir(outRoot: string): Promise<void> {
       continue;
     }
     const m = /\.lock\.(?:tmp|stale)-(.+)-(\d+)-[0-9a-f]{8}$/.exec(name);
-    if (m && m[1] === host && Number(m[2]) !== process.pid && !alive(Number(m[2]))) await unlink(path).catch(() => undefined);
+    if (m && m[1] === host && Number(m[2]) !== process.pid && !processAlive(Number(m[2]))) await unlink(path).catch(() => undefined);
   }
 }
 
@@ -157,8 +171,9 @@ async function removeStale(path: string, seen: string): Promise<void> {
 
 /**
  * Claim the map `id` of the batch folder `outRoot`: create `<outRoot>/.locks/<id>.lock` holding
- * this host, PID and a nonce. A lock of a dead process on this host (or, from another host, one not
- * touched for {@link FOREIGN_STALE_MS}) is taken over. While held, the lock file is touched every
+ * this host, PID and a nonce. A lock of a process on this host that is not running (gone, or a
+ * zombie not yet reaped: {@link processAlive}), or from another host one not touched for
+ * {@link FOREIGN_STALE_MS}, is taken over. While held, the lock file is touched every
  * {@link HEARTBEAT_MS}. A run stopped by SIGINT, SIGTERM or SIGHUP (with the CLI's
  * `installSignalCleanup`) removes the locks it holds.
  * @returns the claim, or undefined when another live run holds it

@@ -2,7 +2,7 @@
  * Run a batch: every map in turn or on worker threads, skipping finished maps, with one JSONL
  * record per map.
  */
-import { readFileSync, rmdirSync } from 'node:fs';
+import { rmdirSync } from 'node:fs';
 import { lstat, mkdir, readdir, rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -13,7 +13,7 @@ import type { BatchItem } from './inputs.js';
 import { latestRecords, type BatchRecord } from './record.js';
 import { createRunStaging, finishedRecord, inputIdentities, restoreParkedFoldersSync, runItem, runStagingDir, STAGING_DIR, type BatchMethodOptions } from './run-item.js';
 import type { WorkerTask } from './worker.js';
-import { claimItem, cleanLockDir } from './claims.js';
+import { claimItem, cleanLockDir, processAlive } from './claims.js';
 import { removeOwnedDir, removeOwnedDirSync } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
 import { appendRecord, readResultsFiles, skippedLineMessage } from './results-file.js';
@@ -260,20 +260,11 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
   return { records: sorted, done, failed, skipped, busy, resultsPath };
 }
 
-/** Whether a process with this PID exists on this machine. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * Remove staging folders left by killed runs on this machine (`<host>-<pid>` with a dead PID) that
- * carry this tool's marker. Folders of other hosts (a shared file system on a cluster), of live
- * runs, and anything this tool did not create are kept; a `.staging` that is a link is not entered.
+ * Remove staging folders left by killed runs on this machine (`<host>-<pid>` whose process is not
+ * running: gone, or a zombie not yet reaped, see {@link processAlive}) that carry this tool's
+ * marker. Folders of other hosts (a shared file system on a cluster), of live runs, and anything
+ * this tool did not create are kept; a `.staging` that is a link is not entered.
  */
 async function removeStaleStaging(outRoot: string): Promise<void> {
   const dir = join(outRoot, STAGING_DIR);
@@ -282,7 +273,7 @@ async function removeStaleStaging(outRoot: string): Promise<void> {
   const host = hostname();
   for (const name of await readdir(dir)) {
     const m = /^(.*)-(\d+)$/.exec(name);
-    if (m && m[1] === host && Number(m[2]) !== process.pid && !alive(Number(m[2]))) {
+    if (m && m[1] === host && Number(m[2]) !== process.pid && !processAlive(Number(m[2]))) {
       restoreParkedFoldersSync(outRoot, join(dir, name)); // a map folder whose replacement was cut short
       await removeOwnedDir(dir, name);
     }
@@ -309,14 +300,7 @@ function killWorkersSync(workers: Set<ChildProcess>): void {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   while (pids.length > 0 && Date.now() < deadline) {
     // a killed child is a zombie ("Z") until reaped: that counts as gone
-    const running = pids.filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-      } catch {
-        return false;
-      }
-    });
+    const running = pids.filter((pid) => processAlive(pid));
     if (running.length === 0) break;
     Atomics.wait(pause, 0, 0, 10);
   }

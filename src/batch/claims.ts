@@ -1,7 +1,8 @@
 /**
  * Claiming a map of a batch: one lock file per map in `<outRoot>/.locks/`, created exclusively
- * (hard link of a complete file, or `wx`) and holding host + PID, so that concurrent runs into one
- * folder (two shells, SLURM shards) never compute the same map at the same time.
+ * (hard link of a complete file, or `wx`) and holding host + PID and the completion key of what the
+ * holder computes, so that concurrent runs into one folder (two shells, SLURM shards) never compute
+ * the same map at the same time, and a run can tell whether the holder computes its settings.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
@@ -29,6 +30,16 @@ interface LockInfo {
   start?: string;
   /** Random, unique to this claim. */
   nonce: string;
+  /** Completion key (`run-key.ts`) of the settings the holder computes this map with, when known. */
+  key?: string;
+}
+
+/** Who holds a map's lock: host, PID and, when the holder wrote it, its completion key. */
+export interface LockHolder {
+  host: string;
+  pid: number;
+  /** Completion key (`run-key.ts`) of the holder's settings for this map; undefined when not known. */
+  key?: string;
 }
 
 /** A held claim. */
@@ -171,19 +182,24 @@ async function removeStale(path: string, seen: string): Promise<void> {
 
 /**
  * Claim the map `id` of the batch folder `outRoot`: create `<outRoot>/.locks/<id>.lock` holding
- * this host, PID and a nonce. A lock of a process on this host that is not running (gone, or a
+ * this host, PID, a nonce and `key`. A lock of a process on this host that is not running (gone, or a
  * zombie not yet reaped: {@link processAlive}), or from another host one not touched for
  * {@link FOREIGN_STALE_MS}, is taken over. While held, the lock file is touched every
  * {@link HEARTBEAT_MS}. A run stopped by SIGINT, SIGTERM or SIGHUP (with the CLI's
  * `installSignalCleanup`) removes the locks it holds.
+ * @param outRoot the batch output folder
+ * @param id the map's id (one plain folder name)
+ * @param key completion key (`run-key.ts`) of the settings this run computes the map with, written
+ *   into the lock so that other runs can tell (see {@link lockHolder}); omitted when not known
  * @returns the claim, or undefined when another live run holds it
+ * @throws Error when `id` is not one plain name
  */
-export async function claimItem(outRoot: string, id: string): Promise<Claim | undefined> {
+export async function claimItem(outRoot: string, id: string, key?: string): Promise<Claim | undefined> {
   if (!isPlainName(id)) throw new Error(`batch: unsafe map id '${id}'`);
   const dir = join(outRoot, LOCK_DIR);
   await ensureRealDir(dir);
   const path = join(dir, `${id}.lock`);
-  const info: LockInfo = { host: hostname(), pid: process.pid, start: processStart(process.pid), nonce: randomBytes(8).toString('hex') };
+  const info: LockInfo = { host: hostname(), pid: process.pid, start: processStart(process.pid), nonce: randomBytes(8).toString('hex'), ...(key === undefined ? {} : { key }) };
   const text = JSON.stringify(info) + '\n';
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await create(path, text)) {
@@ -222,4 +238,20 @@ export async function claimItem(outRoot: string, id: string): Promise<Claim | un
     await removeStale(path, seen);
   }
   return undefined;
+}
+
+/**
+ * Who holds the lock of map `id` in `outRoot` (see {@link claimItem}): its host, PID and completion
+ * key (undefined for locks written without one, e.g. by older versions).
+ * @returns the holder, or undefined when there is no lock or it cannot be read (released, half-written)
+ */
+export async function lockHolder(outRoot: string, id: string): Promise<LockHolder | undefined> {
+  if (!isPlainName(id)) return undefined;
+  try {
+    const info = JSON.parse(await readFile(join(outRoot, LOCK_DIR, `${id}.lock`), 'utf8')) as Partial<LockInfo>;
+    if (typeof info.host !== 'string' || typeof info.pid !== 'number') return undefined;
+    return { host: info.host, pid: info.pid, ...(typeof info.key === 'string' ? { key: info.key } : {}) };
+  } catch {
+    return undefined;
+  }
 }

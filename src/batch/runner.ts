@@ -13,7 +13,7 @@ import type { BatchItem } from './inputs.js';
 import { latestRecords, type BatchRecord } from './record.js';
 import { createRunStaging, finishedRecord, inputIdentities, restoreParkedFoldersSync, runItem, runStagingDir, STAGING_DIR, type BatchMethodOptions } from './run-item.js';
 import type { WorkerTask } from './worker.js';
-import { claimItem, cleanLockDir, processAlive } from './claims.js';
+import { claimItem, cleanLockDir, lockHolder, processAlive } from './claims.js';
 import { removeOwnedDir, removeOwnedDirSync } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
 import { appendRecord, readResultsFiles, skippedLineMessage } from './results-file.js';
@@ -35,7 +35,15 @@ export interface BatchRunOptions {
   onProgress?: (p: { done: number; failed: number; skipped: number; busy: number; total: number; last?: BatchRecord }) => void;
   /** Called with each warning (one line), e.g. a broken line of a results file. */
   onWarning?: (message: string) => void;
+  /**
+   * Called once per map this run waits for (one line): another live run holds it while computing
+   * other settings (or settings it did not write into its lock), or this run is `force`.
+   */
+  onWaiting?: (message: string) => void;
 }
+
+/** How often a run waiting for a map another run computes with other settings tries to claim it (ms). */
+export const WAIT_POLL_MS = 1000;
 
 /** Outcome of a batch run. */
 export interface BatchRunResult {
@@ -45,7 +53,7 @@ export interface BatchRunResult {
   failed: number;
   /** Maps finished before (by an earlier or a concurrent run). */
   skipped: number;
-  /** Maps claimed by another live run (left to it). */
+  /** Maps claimed by another live run computing them with this run's settings (left to it). */
   busy: number;
   /** The JSONL file written. */
   resultsPath: string;
@@ -99,8 +107,12 @@ function isCurrentRecord(records: BatchRecord[], rec: BatchRecord): boolean {
 
 /**
  * Run the estimate over `items`. Each map is claimed first (a lock file per map, see
- * {@link claimItem}), so concurrent runs into one folder never compute the same map; maps claimed
- * by another live run are left to it (`busy`). Finished maps (a complete output folder made by this
+ * {@link claimItem}), so concurrent runs into one folder never compute the same map; a map claimed
+ * by another live run is left to it (`busy`) when that run computes it with this run's settings and
+ * input content (the same completion key, and this run is not `force`); otherwise this run does the
+ * rest of its maps, then waits for that run to release it (polling every {@link WAIT_POLL_MS},
+ * announced once per map through `onWaiting`) and computes it too, so every map of a returned run
+ * is done, failed, complete or being computed with this run's settings. Finished maps (a complete output folder made by this
  * tool, with `record.json`) are skipped unless `force`; when their record is not the latest of
  * their map in the results files (a run killed between the two, or a later error record of a run
  * that left the folder as it was), it is appended again with `recordedAt`, so that `collect`
@@ -155,15 +167,18 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
   };
 
   // complete means: computed with these settings from this input content (the key), not just a folder
-  const keys = new Map<string, string>();
-  const finishedNow = async (item: BatchItem): Promise<BatchRecord | undefined> => {
-    if (run.force) return undefined;
+  const keys = new Map<string, string | undefined>();
+  const itemKey = async (item: BatchItem): Promise<string | undefined> => {
     if (!keys.has(item.id)) {
       const digest = await inputDigest(item);
-      if (digest === undefined) return undefined;
-      keys.set(item.id, runKey(options, digest));
+      keys.set(item.id, digest === undefined ? undefined : runKey(options, digest));
     }
-    return finishedRecord(outRoot, item, keys.get(item.id));
+    return keys.get(item.id);
+  };
+  const finishedNow = async (item: BatchItem): Promise<BatchRecord | undefined> => {
+    if (run.force) return undefined;
+    const key = await itemKey(item);
+    return key === undefined ? undefined : finishedRecord(outRoot, item, key);
   };
 
   // inputs of this run inside a map folder are kept when that folder is replaced
@@ -179,12 +194,37 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
     else todo.push(item);
   }
 
-  /** Claim an item and compute it (or record it, when another run finished it meanwhile). */
+  // maps another run holds while computing other settings: tried again once the queue is empty
+  const queue = [...todo];
+  const waiting: BatchItem[] = [];
+  const announced = new Set<string>();
+  const nextItem = async (): Promise<BatchItem | undefined> => {
+    if (queue.length > 0) return queue.shift();
+    if (waiting.length === 0) return undefined;
+    await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+    return waiting.shift();
+  };
+
+  /**
+   * Claim an item and compute it (or record it, when another run finished it meanwhile). A map
+   * another live run holds is left to it when that run computes this run's key (and this run is not
+   * `--force`); otherwise it is put on `waiting`, to be claimed once that run releases it.
+   */
   const process1 = async (item: BatchItem, compute: (item: BatchItem) => Promise<BatchRecord>) => {
-    const claim = await claimItem(outRoot, item.id);
+    const key = await itemKey(item);
+    const claim = await claimItem(outRoot, item.id, key);
     if (!claim) {
-      busy++;
-      progress();
+      const holder = await lockHolder(outRoot, item.id);
+      if (holder && !run.force && key !== undefined && holder.key === key) {
+        busy++;
+        progress();
+        return;
+      }
+      if (holder && !announced.has(item.id)) {
+        announced.add(item.id);
+        run.onWaiting?.(`${item.id}: another run (${holder.host}, PID ${holder.pid}) is computing this map with ${holder.key === undefined ? 'settings not known to be these' : 'other settings'}; waiting for it to finish, then computing this run's`);
+      }
+      waiting.push(item);
       return;
     }
     try {
@@ -210,9 +250,8 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
 
   const jobs = Math.max(1, Math.min(run.jobs ?? 1, todo.length));
   if (jobs <= 1) {
-    for (const item of todo) await process1(item, (it) => runItem(outRoot, it, options, { shard: shardLabel, stagingRoot, force: run.force, protectIds }));
+    for (let item = await nextItem(); item; item = await nextItem()) await process1(item, (it) => runItem(outRoot, it, options, { shard: shardLabel, stagingRoot, force: run.force, protectIds }));
   } else {
-    const queue = [...todo];
     let fatal: { error: unknown } | undefined;
     const spawnWorker = () => {
       const w = startWorker();
@@ -242,7 +281,7 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
             worker.send(task);
           });
         try {
-          for (let item = queue.shift(); item && !stopping; item = queue.shift()) await process1(item, compute);
+          for (let item = await nextItem(); item && !stopping; item = await nextItem()) await process1(item, compute);
         } catch (error) {
           if (!stopping) {
             stopping = true;

@@ -1,11 +1,14 @@
 /**
- * Claims of batch maps: the lock and staging folder of a killed run whose process is still a zombie
- * (not reaped by its parent) are taken over. Synthetic 32³ maps only.
+ * Claims of batch maps: a map another live run holds while computing other settings is waited for
+ * and then computed (a run never returns with such a map left undone); one it computes with the
+ * same settings is left to it; the lock and staging folder of a killed run whose process is still
+ * a zombie (not reaped by its parent) are taken over. Locks are held by hand, not by racing two
+ * runs. Synthetic 32³ maps only.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMrc } from '../../src/io/mrc/index.js';
@@ -13,9 +16,12 @@ import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { resolveBatchInputs } from '../../src/batch/inputs.js';
 import { runBatch } from '../../src/batch/runner.js';
 import { LOCK_DIR, processAlive, processStat } from '../../src/batch/claims.js';
+import { inputDigest, runKey } from '../../src/batch/run-key.js';
+import type { BatchMethodOptions } from '../../src/batch/run-item.js';
 import { createOwnedDir } from '../../src/batch/owned-dirs.js';
 import { STAGING_DIR } from '../../src/batch/run-item.js';
 import { loadFft } from '../../src/math/fft.js';
+import { occupy } from '../helpers/occupy-child.js';
 
 /** A small deterministic test map (n³) as MRC bytes. */
 function mapBytes(seed: number, n = 32): Uint8Array {
@@ -25,11 +31,13 @@ function mapBytes(seed: number, n = 32): Uint8Array {
 }
 
 /**
- * A real zombie: `sh` starts a short child, then becomes `sleep 60`, which never reaps it.
+ * A real zombie: `sh` starts a child, then becomes `sleep 60`, which never reaps it; the child exits
+ * only once its parent is `sleep` (so the shell cannot have reaped it before the exec).
  * @returns the zombie's PID and the parent (kill it to let init reap the zombie)
  */
 async function makeZombie(): Promise<{ pid: number; parent: ChildProcess }> {
-  const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const script = '(while [ "$(cat /proc/$$/comm)" != sleep ]; do sleep 0.01; done) & echo $!; exec sleep 60';
+  const parent = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
   const pid = await new Promise<number>((res, rej) => {
     let out = '';
     parent.stdout?.on('data', (d: Buffer) => {
@@ -38,9 +46,8 @@ async function makeZombie(): Promise<{ pid: number; parent: ChildProcess }> {
     });
     parent.once('exit', () => rej(new Error('zombie parent exited')));
   });
-  // the child exits at once; wait until the kernel shows it as a zombie
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (let k = 0; k < 1000 && processStat(pid)?.state !== 'Z'; k++) Atomics.wait(pause, 0, 0, 10);
+  // wait until the kernel shows the child as a zombie
+  while (processStat(pid) !== undefined && processStat(pid)?.state !== 'Z') await new Promise((r) => setTimeout(r, 10));
   return { pid, parent };
 }
 
@@ -86,5 +93,98 @@ describe('batch claims: a zombie is not a live run', () => {
     assert.ok(!existsSync(lock), 'the zombie lock was taken over and released');
     assert.deepEqual(readdirSync(join(out, LOCK_DIR)), []);
     assert.ok(!existsSync(staging), 'the zombie staging folder was removed');
+  });
+});
+
+describe('batch claims: a map held by another run with other settings is waited for, not reported done', () => {
+  let work: string;
+  let other: ChildProcess;
+  const amplify: BatchMethodOptions = { seed: 0, modifications: [{ kind: 'amplify', gamma: 2 }] };
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'occupy-batch-wait-'));
+    await loadFft();
+    // stands for the other run: a live process on this host
+    other = spawn('sleep', ['60'], { stdio: 'ignore' });
+  });
+  after(() => {
+    other.kill('SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  /** Three maps, and a lock of `other` written by hand into `out` for map k with `key`. */
+  async function setUp(name: string) {
+    const dir = join(work, name);
+    mkdirSync(dir);
+    const paths = [1, 2, 3].map((k) => {
+      const p = join(dir, `m${k}.mrc`);
+      writeFileSync(p, mapBytes(10 + k));
+      return p;
+    });
+    const items = await resolveBatchInputs(paths);
+    const out = join(dir, 'out');
+    mkdirSync(join(out, LOCK_DIR), { recursive: true });
+    const hold = (k: number, key?: string) => {
+      const lock = join(out, LOCK_DIR, `${items[k].id}.lock`);
+      writeFileSync(lock, JSON.stringify({ host: hostname(), pid: other.pid, start: processStat(other.pid ?? -1)?.start, nonce: `held-${k}`, ...(key === undefined ? {} : { key }) }) + '\n');
+      return lock;
+    };
+    return { items, out, hold };
+  }
+
+  for (const jobs of [1, 2]) it(`waits for maps held with other settings (or without a key), then computes them: every map done, none busy (--jobs ${jobs})`, async () => {
+    const { items, out, hold } = await setUp(`other-${jobs}`);
+    const locks = new Map([[items[0].id, hold(0, 'attenuate-run-key')], [items[1].id, hold(1)]]);
+    const waits: string[] = [];
+    // the other run finishes a map (releases its lock) only when this run says it waits for it
+    const r = await runBatch(items, amplify, {
+      outRoot: out,
+      jobs,
+      onWaiting: (message) => {
+        waits.push(message);
+        rmSync(locks.get(message.split(':')[0]) ?? '');
+      },
+    });
+    assert.deepEqual([r.done, r.busy, r.failed, r.skipped], [3, 0, 0, 0]);
+    assert.equal(waits.length, 2, waits.join('\n'));
+    waits.sort(); // lanes of --jobs 2 may announce in either order
+    assert.match(waits[0], new RegExp(`^${items[0].id}: another run \\(${hostname()}, PID ${other.pid}\\) is computing this map with other settings; waiting`));
+    assert.match(waits[1], new RegExp(`^${items[1].id}: .* settings not known to be these; waiting`));
+    for (const it of items) assert.ok(existsSync(join(out, it.id, `ampl_2.0_${it.id}.mrc`)), it.id);
+    assert.deepEqual(readdirSync(join(out, LOCK_DIR)), []);
+  });
+
+  it('leaves a map held with the same settings (completion key) to that run; --force waits for it', async () => {
+    const { items, out, hold } = await setUp('same');
+    const key = runKey(amplify, (await inputDigest(items[0])) ?? '');
+    const lock = hold(0, key);
+    const waits: string[] = [];
+    const r = await runBatch(items, amplify, { outRoot: out, onWaiting: (m) => waits.push(m) });
+    assert.deepEqual([r.done, r.busy, waits.length], [2, 1, 0]);
+    assert.ok(!existsSync(join(out, items[0].id)), 'not computed while the other run computes it');
+    assert.equal(JSON.parse(readFileSync(lock, 'utf8')).nonce, 'held-0', 'the other run\'s lock is kept');
+    const f = await runBatch(items, amplify, { outRoot: out, force: true, onWaiting: (m) => (waits.push(m), rmSync(lock)) });
+    assert.deepEqual([f.done, f.busy, waits.length], [3, 0, 1]);
+  });
+
+  it('occupy batch: says which map it waits for and why, exits 0 only once its own outputs are all there', async () => {
+    const { items, out, hold } = await setUp('cli');
+    const lock = hold(0, 'attenuate-run-key');
+    const p = occupy(['batch', ...items.map((it) => it.source), '-d', out, '--amplify', '2', '--jobs', '1', '--json']);
+    // the other run finishes when this one says it waits for it
+    let released = false;
+    const onData = (d: Buffer) => {
+      if (!released && d.toString().includes('waiting for it to finish')) {
+        released = true;
+        rmSync(lock);
+      }
+    };
+    p.child.stderr?.on('data', onData);
+    const r = await p;
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(released, r.stderr);
+    assert.match(r.stderr, new RegExp(`${items[0].id}: another run .* is computing this map with other settings; waiting for it to finish, then computing this run's`));
+    const s = JSON.parse(r.stdout) as { done: number; busy: number };
+    assert.deepEqual([s.done, s.busy], [3, 0]);
+    for (const it of items) assert.ok(existsSync(join(out, it.id, `ampl_2.0_${it.id}.mrc`)), it.id);
   });
 });

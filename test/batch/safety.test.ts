@@ -20,6 +20,7 @@ import { itemId, resolveBatchInputs } from '../../src/batch/inputs.js';
 import { latestRecords, parseRecordLines, parseRecords, type BatchRecord } from '../../src/batch/record.js';
 import { appendRecord, readBatchRecords } from '../../src/batch/results-file.js';
 import { claimItem, LOCK_DIR } from '../../src/batch/claims.js';
+import { inputDigest, runKey } from '../../src/batch/run-key.js';
 import { MARKER_FILE } from '../../src/batch/owned-dirs.js';
 import { runBatch } from '../../src/batch/runner.js';
 import { checkSlurmOptions, slurmScript } from '../../src/batch/slurm.js';
@@ -255,10 +256,10 @@ describe('occupy batch safety', () => {
       assert.equal(c.code, 0, c.stderr);
       assert.equal(JSON.parse(c.stdout).maps, 3);
       assert.match(c.stderr, /results\.jsonl line 2: broken record skipped/);
-      // a map claimed by another live run is left to it
+      // a map claimed by another live run computing it with the same settings is left to it
       const [item] = await resolveBatchInputs([maps[2]]);
       rmSync(join(out, item.id), { recursive: true });
-      const held = await claimItem(out, item.id);
+      const held = await claimItem(out, item.id, runKey({}, (await inputDigest(item)) ?? ''));
       assert.ok(held);
       const res = await runBatch([item], {}, { outRoot: out });
       await held.release();

@@ -174,6 +174,7 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
     shard,
     force: o.force,
     onWarning: (message) => reporter.warn(message),
+    onWaiting: (message) => reporter.info(message),
     onProgress: ({ done, failed, skipped, busy, total, last }) => {
       const finished = done + failed + skipped + busy;
       const elapsed = (performance.now() - t0) / 1000;
@@ -193,7 +194,7 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
     const failedLines = result.records.filter((r) => r.status === 'error').map((r) => `  ${r.map}: ${r.message}`);
     reporter.info(
       [
-        `Batch: ${mine} maps, ${result.done} done, ${result.skipped} already complete, ${result.failed} failed${result.busy ? `, ${result.busy} left to another run working on them` : ''}, in ${seconds.toFixed(1)} s.`,
+        `Batch: ${mine} maps, ${result.done} done, ${result.skipped} already complete, ${result.failed} failed${result.busy ? `, ${result.busy} left to another run computing them with these settings` : ''}, in ${seconds.toFixed(1)} s.`,
         ...(failedLines.length ? ['Failed:', ...failedLines] : []), `Records: ${result.resultsPath}`].join('\n'),
     );
   }

@@ -22,7 +22,8 @@
  *   event carries a {@link HalfMapsView})
  * - `GET  /api/jobs/<jobId>` → {@link JobStatus} (state, and the place in the queue while waiting)
  * - `GET  /api/jobs/<jobId>/events` → text/event-stream of {@link JobEvent} (JSON per `data:` line)
- * - `DELETE /api/jobs/<jobId>` → cancels a waiting or running job → { cancelled: boolean }
+ * - `DELETE /api/jobs/<jobId>` → cancels a waiting or running job → { cancelled: boolean, reason? }: a job
+ *   whose outputs are already being saved is not cancelled (`cancelled: false`, the reason; it ends `done`)
  * - `GET  /api/maps/<mapId>/slice?layer=<SliceLayer>&axis=x|y|z&index=<i>[&run=<n>]` → binary: little-endian
  *   Float32 values of the slice, row-major (rows along the second in-plane axis), with headers
  *   `X-Slice-Width`, `X-Slice-Height`, `X-Slice-Min`, `X-Slice-Max`

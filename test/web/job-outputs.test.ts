@@ -62,6 +62,17 @@ async function tree(dir: string): Promise<string[]> {
 
 const logText = (ev: JobEvent[]) => ev.flatMap((e) => (e.type === 'log' ? [e.text] : [])).join('\n');
 
+/** A first estimate of maps/ph.mrc run to its end: the map, its scale map's path and hash, its result. */
+async function firstEstimate(session: Session, jobs: JobManager) {
+  const map = await session.open('maps/ph.mrc');
+  const first = await jobs.start(map, { mode: 'occ', seed: 0 });
+  await first.exited;
+  await first.finishing;
+  assert.equal(first.state, 'done', JSON.stringify(first.events.at(-1)));
+  const scale = join(map.outputDir, 'scale_occ_ph.mrc');
+  return { map, scale, firstScale: await sha(scale), firstResult: map.result };
+}
+
 before(async () => {
   await loadFft();
   root = await mkdtemp(join(tmpdir(), 'occupy-gui-jobs-'));
@@ -144,18 +155,11 @@ describe('GUI jobs and their files', () => {
     };
     const jobs = new JobManager(session, { maxRunning: 1, launch });
     try {
-      const map = await session.open('maps/ph.mrc');
-      const first = await jobs.start(map, { mode: 'occ', seed: 0 });
-      await first.exited;
-      await first.finishing;
-      assert.equal(first.state, 'done', JSON.stringify(first.events.at(-1)));
-      const scale = join(map.outputDir, 'scale_occ_ph.mrc');
-      const firstScale = await sha(scale);
-      const firstResult = map.result;
+      const { map, scale, firstScale, firstResult } = await firstEstimate(session, jobs);
       const second = await jobs.start(map, { mode: 'occ', seed: 0, tau: 0.5 });
       for (let i = 0; i < 100 && !second.events.some((e) => e.type === 'progress'); i++) await new Promise((r) => setTimeout(r, 10));
       assert.ok(written.endsWith('scale_occ_ph.mrc') && written !== scale, `the stand-in wrote into the output folder itself: ${written}`);
-      assert.equal(await jobs.cancel(second.id), true);
+      assert.equal((await jobs.cancel(second.id)).cancelled, true);
       assert.equal(second.state, 'cancelled');
       assert.equal(await sha(scale), firstScale, 'the first run\'s scale map was replaced');
       assert.equal(map.result, firstResult);
@@ -166,6 +170,68 @@ describe('GUI jobs and their files', () => {
       await session.dispose();
     }
   });
+
+  /** A pause in the finishing chain of a job at `point`: `reached` resolves there, `release()` goes on. */
+  function pauseAt(point: 'commit' | 'committed') {
+    let release = () => {};
+    let arrived = () => {};
+    const reached = new Promise<void>((r) => (arrived = r));
+    const gate = new Promise<void>((r) => (release = r));
+    let armed = false;
+    const hook = (_job: unknown, at: 'commit' | 'committed') => {
+      if (!armed || at !== point) return;
+      arrived();
+      return gate;
+    };
+    return { hook, reached, release: () => release(), arm: () => (armed = true) };
+  }
+
+  for (const [point, wins] of [['commit', true], ['committed', false]] as const) {
+    test(`a cancel asked for ${wins ? 'as the worker finishes (before the commit point) wins: nothing is kept or saved' : 'after the commit point is answered as too late: the job ends done, its files saved'}`, async () => {
+      const session = await Session.create(root, { tempParent });
+      const pause = pauseAt(point);
+      const jobs = new JobManager(session, { maxRunning: 1, finishingHook: pause.hook });
+      try {
+        const { map, scale, firstScale, firstResult } = await firstEstimate(session, jobs);
+        const folder = `late-cancel-${point}`;
+        pause.arm();
+        const second = await jobs.start(map, { mode: 'occ', seed: 0, tau: 0.5 }, folder);
+        // (a job that ends without reaching the pause fails here instead of waiting for ever)
+        const ended = (async () => {
+          await second.exited;
+          await second.finishing;
+        })();
+        assert.equal(await Promise.race([pause.reached.then(() => 'paused'), ended.then(() => 'ended')]), 'paused', 'the job never paused at its commit point');
+        const answer = jobs.cancel(second.id);
+        pause.release();
+        const outcome = await answer;
+        await second.exited;
+        await second.finishing;
+        const saved = await tree(join(root, folder)).catch(() => []);
+        if (wins) {
+          assert.deepEqual(outcome, { cancelled: true });
+          assert.equal(second.state, 'cancelled');
+          assert.equal(second.events.at(-1)?.type, 'cancelled');
+          assert.equal(await sha(scale), firstScale, 'the first run\'s scale map was replaced');
+          assert.equal(map.result, firstResult, 'the cancelled run became the map\'s result');
+          assert.equal(map.scaleRuns?.length, 1, 'the cancelled run\'s scale was kept as a run');
+          assert.deepEqual(saved, [], 'the cancelled run saved files');
+        } else {
+          assert.equal(outcome.cancelled, false);
+          assert.match(outcome.reason ?? '', /too late/);
+          assert.equal(second.state, 'done');
+          assert.notEqual(map.result, firstResult);
+          assert.notEqual(await sha(scale), firstScale);
+          assert.ok(saved.includes('scale_occ_ph.mrc'), saved.join(', '));
+        }
+        await new Promise((r) => setTimeout(r, 100));
+        assert.deepEqual((await tree(map.outputDir)).filter((f) => /\.job-|\.tmp$/.test(f)), [], 'a staging folder or temporary file is left');
+      } finally {
+        await jobs.closeAll();
+        await session.dispose();
+      }
+    });
+  }
 
   test('settings the run would not read are left out of it and of its command line, and said', async () => {
     const info = await open('maps/ph.mrc');

@@ -156,7 +156,7 @@ describe('GUI server limits', () => {
       const jc = await jobs.start(c, {});
       assert.equal(children.length, 1);
       assert.deepEqual([jobs.status(ja).state, jobs.status(jb), jobs.status(jc)], ['running', { jobId: jb.id, state: 'queued', position: 1 }, { jobId: jc.id, state: 'queued', position: 2 }]);
-      assert.equal(await jobs.cancel(jb.id), true);
+      assert.equal((await jobs.cancel(jb.id)).cancelled, true);
       assert.equal(jb.state, 'cancelled');
       assert.equal(jb.events.at(-1)?.type, 'cancelled');
       assert.deepEqual(jobs.status(jc), { jobId: jc.id, state: 'queued', position: 1 });
@@ -166,7 +166,7 @@ describe('GUI server limits', () => {
       children[0].emit('exit', 0, null);
       assert.equal(children.length, 2);
       assert.equal(jc.state, 'running');
-      assert.equal(await jobs.cancel(jb.id), false);
+      assert.equal((await jobs.cancel(jb.id)).cancelled, false);
       await jobs.closeAll();
       assert.equal(jc.state, 'cancelled');
       assert.deepEqual(jobs.stats, { running: 0, peakRunning: 1, started: 2, queued: 0 });

@@ -436,7 +436,7 @@ describe('GUI server', () => {
     assert.ok(!events.some((e) => e.type === 'done'));
     assert.deepEqual(await workerChildren(), []);
     // cancelling again: not running any more
-    assert.deepEqual(await (await get(`api/jobs/${jobId}`, { method: 'DELETE' })).json(), { cancelled: false });
+    assert.deepEqual(await (await get(`api/jobs/${jobId}`, { method: 'DELETE' })).json(), { cancelled: false, reason: 'the job had already ended (cancelled)' });
     // a late client gets the replayed events, ending with cancelled
     assert.equal((await readEvents(jobId)).at(-1)?.type, 'cancelled');
     assert.equal((await get(`api/maps/${info.mapId}/result`)).status, 404);

@@ -130,9 +130,9 @@ export async function getHalfMaps(mapId: string): Promise<HalfMapsView | undefin
   return res.ok ? ((await res.json()) as HalfMapsView) : undefined;
 }
 
-/** `DELETE /api/jobs/<id>`: cancel a waiting or running job. */
-export function cancelJob(jobId: string): Promise<{ cancelled: boolean }> {
-  return json<{ cancelled: boolean }>(`jobs/${encodeURIComponent(jobId)}`, { method: 'DELETE' });
+/** `DELETE /api/jobs/<id>`: cancel a waiting or running job (`reason` says why not, e.g. its outputs were already being saved). */
+export function cancelJob(jobId: string): Promise<{ cancelled: boolean; reason?: string }> {
+  return json<{ cancelled: boolean; reason?: string }>(`jobs/${encodeURIComponent(jobId)}`, { method: 'DELETE' });
 }
 
 /** URL of the event stream of a job. */

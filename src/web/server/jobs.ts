@@ -47,6 +47,11 @@ export interface Job {
   cancelRequested: boolean;
   /** While the result is being saved (its done event follows). */
   finishing?: Promise<void>;
+  /**
+   * Set when the finishing chain passes its commit point (the first output moved into the map's
+   * folder): from then on the job ends `done` and a cancel is answered as too late.
+   */
+  committed?: boolean;
   /** What the worker does, and what to do with its result. */
   run: ({ kind?: 'estimate'; map: SessionMap; task: EstimateTask; command: string; solventDefPath?: string } | { kind: 'halfmaps'; map: SessionMap; task: HalfMapsTask; commands: string[] }) & {
     /** Real path of a folder under the root where the outputs are also saved. */
@@ -97,7 +102,22 @@ export interface JobManagerOptions {
   maxRunning?: number;
   /** Start a worker process (default {@link startWorker}; tests may pass a stand-in). */
   launch?: () => ChildProcess;
+  /**
+   * Awaited in a finished job's saving chain just before its commit point (`'commit'`) and just
+   * after it (`'committed'`); tests pause there to cancel at a known moment.
+   */
+  finishingHook?: (job: Job, point: 'commit' | 'committed') => Promise<void> | void;
 }
+
+/** What {@link JobManager.cancel} did: cancelled, or why not (e.g. its outputs were already being saved). */
+export interface CancelOutcome {
+  cancelled: boolean;
+  /** Why the job was not cancelled. */
+  reason?: string;
+}
+
+/** Thrown inside a finishing chain that a cancel stopped before its commit point. */
+class CancelledBeforeCommit extends Error {}
 
 /** The jobs of a session: a queue, and at most `maxRunning` worker processes at once. */
 export class JobManager {
@@ -110,6 +130,7 @@ export class JobManager {
   /** Jobs whose worker runs at once, at most. */
   readonly maxRunning: number;
   private readonly launch: () => ChildProcess;
+  private readonly finishingHook?: JobManagerOptions['finishingHook'];
   private runningCount = 0;
   private peak = 0;
   private launched = 0;
@@ -122,6 +143,7 @@ export class JobManager {
     this.maxRunning = options.maxRunning ?? availableParallelism();
     if (!Number.isInteger(this.maxRunning) || this.maxRunning < 1) throw new RangeError(`the number of estimates run at once must be an integer >= 1, got ${this.maxRunning}`);
     this.launch = options.launch ?? startWorker;
+    this.finishingHook = options.finishingHook;
   }
 
   /** Worker counts: running now, the most ever running at once, and started in all. */
@@ -341,10 +363,24 @@ export class JobManager {
 
   /**
    * Move a finished job's output files from its staging folder into its map's output folder
-   * (renames in one folder; the server is not killed by a cancel, so the set moves whole).
+   * (renames in one folder; the server is not killed by a cancel, so the set moves whole). This is
+   * the job's commit point: a cancel asked for before it wins (nothing moves:
+   * {@link CancelledBeforeCommit}); one asked for after it is answered as too late.
    */
   private async commitStaging(job: Job, files: readonly string[]): Promise<void> {
+    await this.finishingHook?.(job, 'commit');
+    if (job.cancelRequested) throw new CancelledBeforeCommit();
+    job.committed = true;
+    await this.finishingHook?.(job, 'committed');
     for (const f of files) await rename(join(job.run.staging, f), join(job.run.map.outputDir, f));
+  }
+
+  /** End a finishing chain that failed: `cancelled` when a cancel stopped it before its commit point, else an error. */
+  private finishingFailed(job: Job, err: unknown): void {
+    if (err instanceof CancelledBeforeCommit) {
+      this.emit(job, { type: 'cancelled' });
+      this.dropStaging(job);
+    } else this.emit(job, { type: 'error', message: `could not keep the outputs: ${(err as Error).message}` });
   }
 
   /** A copy of a JSON value with every string passed through `Session.userText`. */
@@ -431,7 +467,7 @@ export class JobManager {
           })
           .then(() => this.saveCopies(job, run.map, view.files, run.saveTo))
           .then(() => this.emit(job, { type: 'done', result: view }))
-          .catch((err: unknown) => this.emit(job, { type: 'error', message: `could not keep the outputs: ${(err as Error).message}` }));
+          .catch((err: unknown) => this.finishingFailed(job, err));
       } else if (m.type === 'done' && run.kind !== 'halfmaps') {
         const { map, task, command, solventDefPath } = run;
         const soldef = task.soldef;
@@ -464,7 +500,7 @@ export class JobManager {
           })
           .then(() => this.saveCopies(job, map, files, run.saveTo))
           .then(() => this.emit(job, { type: 'done', result: view }))
-          .catch((err: unknown) => this.emit(job, { type: 'error', message: `could not keep the outputs: ${(err as Error).message}` }));
+          .catch((err: unknown) => this.finishingFailed(job, err));
       }
     });
     try {
@@ -496,11 +532,13 @@ export class JobManager {
 
   /**
    * Cancel a job: a waiting one leaves the queue at once; a running one's worker is killed and
-   * awaited. Either ends with a `cancelled` event.
-   * @returns whether the job was waiting or running
+   * awaited, and a result not yet committed is dropped (the map's earlier result and files stay as
+   * they were). Either ends with a `cancelled` event. A job whose outputs are already being moved
+   * into place (past its commit point) is not cancelled: it ends `done`, and the answer says so.
+   * @returns `{ cancelled: true }` when the job ended cancelled; else `cancelled: false` and why
    * @throws HttpError 404 for an unknown job
    */
-  async cancel(jobId: string): Promise<boolean> {
+  async cancel(jobId: string): Promise<CancelOutcome> {
     const job = this.get(jobId);
     if (job.state === 'queued') {
       job.cancelRequested = true;
@@ -508,9 +546,13 @@ export class JobManager {
       this.dropStaging(job);
       this.emit(job, { type: 'cancelled' });
       this.announcePositions();
-      return true;
+      return { cancelled: true };
     }
-    if (job.state !== 'running') return false;
+    if (job.state !== 'running') return { cancelled: false, reason: `the job had already ended (${job.state})` };
+    if (job.committed) {
+      await job.finishing;
+      return { cancelled: false, reason: 'too late: the job had finished and its outputs were being saved' };
+    }
     job.cancelRequested = true;
     const child = job.child;
     if (child) {
@@ -518,10 +560,16 @@ export class JobManager {
       const force = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
       await job.exited;
       clearTimeout(force);
+    } else if (job.finishing) {
+      // the worker has exited and its result waits for the commit point, which sees the cancel
+      await job.finishing;
     } else {
       this.emit(job, { type: 'cancelled' });
     }
-    return true;
+    // the commit point was passed before the cancel was seen (cannot happen: checked above)
+    const ended = job.state as JobState;
+    if (ended !== 'cancelled') return { cancelled: false, reason: `too late: the job ended ${ended}` };
+    return { cancelled: true };
   }
 
   /** Cancel every waiting and running job and end every event stream. */

@@ -246,7 +246,7 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
         return jobs.subscribe(jobs.get(seg[2]), req, res);
       case method === 'DELETE' && seg.length === 3 && seg[1] === 'jobs':
         checkQuery(query, []);
-        return sendJson(res, 200, { cancelled: await jobs.cancel(seg[2]) });
+        return sendJson(res, 200, await jobs.cancel(seg[2]));
       case method === 'GET' && seg.length === 4 && seg[1] === 'maps' && seg[3] === 'slice': {
         checkQuery(query, ['layer', 'axis', 'index', 'run']);
         const map = session.get(seg[2]);

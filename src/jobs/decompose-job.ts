@@ -23,6 +23,7 @@ import { decomposeChimeraxScript } from '../decomposition/chimerax-script.js';
 import { computeInThread } from './compute-thread.js';
 import { decompositionMedians, type DecompositionMedians } from '../decomposition/medians.js';
 import { jobInputs } from './job-inputs.js';
+import { listedOutputs, type ListedOutputs } from './listed-outputs.js';
 import { assertLabelMap, readMapArg } from './read-map.js';
 import { jobLabels, jobRecord } from './resolution-job-common.js';
 import { recordLines } from '../occupancy/summary.js';
@@ -30,7 +31,7 @@ import type { RunRecord } from '../core/run-record.js';
 import { DEFAULT_BANDS, DEFAULT_DECOMPOSE_MAX_BOX, DEFAULT_LOWEST_RESOLUTION_A } from '../decomposition/options.js';
 
 /** Options of {@link decomposeFromFile}. */
-export interface DecomposeFileOptions extends Omit<DecomposeOptions, 'halfMaps' | 'mask'> {
+export interface DecomposeFileOptions extends Omit<DecomposeOptions, 'halfMaps' | 'mask'>, ListedOutputs {
   /** The map (its stem names the outputs). */
   mapPath: string;
   /** Two half-map paths (`--half-maps`). */
@@ -324,7 +325,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     }
     files.push(logPath);
     summary.seconds = (performance.now() - t0) / 1000;
-    await writeFileAtomic(logPath, formatDecomposeLog(summary), outputs);
+    await writeFileAtomic(logPath, formatDecomposeLog({ ...summary, files: listedOutputs(summary.files, opts) }), outputs);
   });
   progress('done', 1);
   return { summary, files: summary.files, result };

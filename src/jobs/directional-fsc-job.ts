@@ -13,6 +13,7 @@ import { withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { directionalFscVolume } from '../resolution/directional-fsc.js';
 import { softenMask } from '../resolution/soft-mask.js';
+import { listedOutputs } from './listed-outputs.js';
 import { jobLabels, jobLogLines, jobPrefix, jobRecord, computeJob, printJobResult, readHalfMapInputs, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import type { DirectionalSummary } from '../resolution/directional-summary.js';
 import { jobInputs } from './job-inputs.js';
@@ -124,7 +125,7 @@ export async function runDirectionalFscJob(h1Path: string, h2Path: string, o: Di
     const logPath = join(outDir, `${outStem}_log.txt`);
     files.push(logPath);
     seconds = (performance.now() - t0) / 1000;
-    await writeFileAtomic(logPath, jobLogLines('directional FSC', record, [`Inputs             : ${protect.join(', ')}`, ...body, ''], warnings, files, seconds).join('\n') + '\n', outputs);
+    await writeFileAtomic(logPath, jobLogLines('directional FSC', record, [`Inputs             : ${protect.join(', ')}`, ...body, ''], warnings, listedOutputs(files, o), seconds).join('\n') + '\n', outputs);
   });
   reporter.progress('done', 1);
   const result: DirectionalFscJobResult = {

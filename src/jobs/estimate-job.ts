@@ -6,6 +6,7 @@
 import { join, relative, resolve } from 'node:path';
 import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
+import { listedOutputs } from './listed-outputs.js';
 import { openMrcSections, readMrc, writeMrc, type MrcHeader } from '../io/mrc/index.js';
 import { resampleSections } from '../filters/resample-sections.js';
 import { resampledVoxelSize, type ResampleLowpass } from '../filters/fourier-resample.js';
@@ -107,6 +108,12 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
    * name paths in this folder.
    */
   finalDir?: string;
+  /**
+   * Said of every file in the log when the outputs will be in no folder the user knows (the GUI
+   * without a save folder): the log names them by file name only (the summary keeps
+   * {@link finalDir}'s paths). See `listed-outputs.ts`.
+   */
+  unsavedNote?: string;
   /** `--chimerax-silent`: also write `chimX_<stem>_silent.cxc`, which renders four views to PNG offscreen and exits. */
   chimeraxSilent?: boolean;
 }
@@ -372,7 +379,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   timer.stop();
   summary.timingsS = { read: timer.seconds.read, ...(timer.seconds.diagnostics !== undefined ? { diagnostics: timer.seconds.diagnostics } : {}), ...(overlappedSeconds > 0 ? { 'diagnostics (overlapped)': overlappedSeconds } : {}), ...result.timingsS, write: timer.seconds.write };
   summary.seconds = (performance.now() - t0) / 1000;
-  await writeFileAtomic(logPath, formatLog(summary), outputs);
+  await writeFileAtomic(logPath, formatLog(opts.unsavedNote === undefined ? summary : { ...summary, files: listedOutputs(summary.files, opts) }), outputs);
   return { summary, files: summary.files, result, input };
 }
 

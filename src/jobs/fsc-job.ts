@@ -17,10 +17,11 @@ import { refuseIdenticalHalves } from './input-diagnostics.js';
 import type { Finding } from '../diagnostics/index.js';
 import { jobInputs } from './job-inputs.js';
 import { jobLogLines, jobRecord } from './resolution-job-common.js';
+import { listedOutputs, type ListedOutputs } from './listed-outputs.js';
 import type { RunRecord } from '../core/run-record.js';
 
 /** Options of {@link fscJob}. */
-export interface FscJobOptions {
+export interface FscJobOptions extends ListedOutputs {
   /** `--mask` path: both halves are multiplied by it; adds the phase-randomised corrected FSC. */
   mask?: string;
   /** `--angpix` in Å: replaces the header's voxel size. */
@@ -191,7 +192,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     const logPath = `${prefix}_log.txt`;
     files.push(logPath);
     const body = [`Inputs             : ${protect.join(', ')}`, ...lines, `Voxel size         : ${result.voxelSizeA.toFixed(4)} Å${o.angpix !== undefined ? ' (--angpix)' : ''}, Nyquist ${result.nyquistA.toFixed(2)} Å`, ''];
-    await writeFileAtomic(logPath, jobLogLines('global FSC', record, body, warnings, files, (performance.now() - t0) / 1000).join('\n') + '\n', outputs);
+    await writeFileAtomic(logPath, jobLogLines('global FSC', record, body, warnings, listedOutputs(files, o), (performance.now() - t0) / 1000).join('\n') + '\n', outputs);
   });
   return { summary: result, files, lines, plotSpec };
 }

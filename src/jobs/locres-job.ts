@@ -28,9 +28,10 @@ import { recordLabels } from '../core/run-record.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { recordLines } from '../occupancy/summary.js';
 import { jobInputs } from './job-inputs.js';
+import { listedOutputs, type ListedOutputs } from './listed-outputs.js';
 
 /** Options of {@link locresJob} (the options of `occupy locres`, already parsed). */
-export interface LocresJobOptions {
+export interface LocresJobOptions extends ListedOutputs {
   /** `localfsc` (two half maps) or `monores` (one map with a mask, or two half maps). */
   method: 'localfsc' | 'monores';
   /** `--mask` path: where to report (> 0.5). */
@@ -346,7 +347,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       ...warnings.map((w) => `WARNING: ${w}`),
       '',
       'Files written:',
-      ...files.map((f) => `  ${f}`),
+      ...listedOutputs(files, o).map((f) => `  ${f}`),
       `Done in ${seconds.toFixed(2)} s.`,
     ];
     await writeFileAtomic(logPath, lines.join('\n') + '\n', outputs);

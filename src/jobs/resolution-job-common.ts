@@ -14,6 +14,7 @@ import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diag
 import type { Volume } from '../core/volume.js';
 import { recordLines } from '../occupancy/summary.js';
 import { readHalfMapArg, readMaskArg } from './read-map.js';
+import type { ListedOutputs } from './listed-outputs.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { isFolderOutput } from './output-path.js';
 
@@ -35,7 +36,7 @@ export const SILENT_REPORTER: JobReporter = { verbosity: 'quiet', progress: () =
 export const JOB_VERSION = TOOL_VERSION;
 
 /** The options every issue-18 job takes (as `occupy locres` / `occupy fsc` name them). */
-export interface ResolutionJobOptions {
+export interface ResolutionJobOptions extends ListedOutputs {
   /** `--mask`: the mask map's path. */
   mask?: string;
   /** `--angpix`: voxel size of every input, Å (overrides the headers). */

@@ -270,8 +270,34 @@ describe('GUI jobs and their files', () => {
       ['log_decompose_h1.txt', /^Command +: occupy decompose maps\/h1\.mrc --half-maps maps\/h1\.mrc maps\/h2\.mrc$/m],
     ];
     for (const [name, command] of logs) assert.match(await readFile(join(root, 'halfrec', name), 'utf8'), command, name);
+    // every log names the saved copies, never the staging folder the worker wrote them to
+    for (const name of ['fsc_h1_log.txt', 'locres_h1_log.txt', '3dfsc_h1_log.txt', 'log_decompose_h1.txt']) {
+      const log = await readFile(join(root, 'halfrec', name), 'utf8');
+      assert.ok(!log.includes(tempParent) && !log.includes('.job-'), `${name} names the server's temporary folder:\n${log}`);
+      assert.ok(log.includes(join(root, 'halfrec', name)), `${name} does not name its saved copy:\n${log}`);
+    }
     assert.equal((await readMrc(join(root, 'halfrec', '3dfsc_h1.mrc'))).header.labels[1], 'cmd: occupy fsc maps/h1.mrc maps/h2.mrc --directional');
     assert.equal((await readMrc(join(root, 'halfrec', 'occupancy_h1.mrc'))).header.labels[1], 'cmd: occupy decompose maps/h1.mrc --half-maps maps/h1.mrc maps/h2.mrc');
+  });
+
+  test('without a save folder the logs say the outputs are not saved, never naming the server\'s temporary folder', async () => {
+    const download = async (mapId: string, name: string) => {
+      const res = await call(`api/maps/${mapId}/files/${name}`);
+      assert.equal(res.status, 200, name);
+      return res.text();
+    };
+    const info = await open('maps/ph.mrc');
+    const ev = await events(await start('api/estimate', { mapId: info.mapId, settings: { mode: 'occ', seed: 0 } }));
+    assert.equal(ev.at(-1)?.type, 'done', JSON.stringify(ev.at(-1)));
+    const logs = [['log_ph.txt', await download(info.mapId, 'log_ph.txt')]];
+    const hev = await events(await start('api/halfmaps', { half1: 'maps/h1.mrc', half2: 'maps/h2.mrc' }));
+    const hdone = hev.at(-1) as { type: 'done'; result: { mapId: string } };
+    assert.equal(hdone.type, 'done', JSON.stringify(hdone));
+    for (const name of ['fsc_h1_log.txt', 'locres_h1_log.txt']) logs.push([name, await download(hdone.result.mapId, name)]);
+    for (const [name, log] of logs) {
+      assert.ok(!log.includes(tempParent) && !log.includes('.job-'), `${name} names the server's temporary folder:\n${log}`);
+      assert.match(log, new RegExp(`^ *${name.replace('.', '\\.')} \\(not saved: download it from the GUI\\)$`, 'm'), name);
+    }
   });
 
   test('an uploaded map is named by its upload name in the command line, never the session copy', async () => {

@@ -16,9 +16,14 @@ import type { HalfMapsView } from '../api.js';
 import { runDirectionalFscJob } from '../../jobs/directional-fsc-job.js';
 import { decomposeFromFile, decomposeOutputNames } from '../../jobs/decompose-job.js';
 import { mapStem } from '../../occupancy/output-names.js';
+import type { ListedOutputs } from '../../jobs/listed-outputs.js';
 
-/** What the worker is asked to do (absolute paths; names as the user knows them for messages). */
-export interface HalfMapsTask {
+/**
+ * What the worker is asked to do (absolute paths; names as the user knows them for messages). The
+ * logs name the outputs where they will be ({@link ListedOutputs}: the save folder, or "not saved"),
+ * never the staging folder they are written to.
+ */
+export interface HalfMapsTask extends ListedOutputs {
   kind: 'halfmaps';
   half1Path: string;
   half2Path: string;
@@ -64,11 +69,12 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
   for (const [p, name, what] of [[t.half2Path, t.names.half2, 'the second half map:'], [t.maskPath, t.names.mask, 'the mask:'], [t.labelsPath, t.names.labels, 'the labels map:']] as const) {
     if (p) sameBox(box, await boxOf(p, name ?? p), what);
   }
+  const listed: ListedOutputs = { finalDir: t.finalDir, unsavedNote: t.unsavedNote };
   const commandLine = (cmd: string, extra: string[]) => [cmd, t.names.half1, t.names.half2, ...(t.names.mask ? ['--mask', t.names.mask] : []), ...extra];
 
   // the global FSC: occupy fsc's job (its diagnostics are the pair's, reported once here)
   progress('global FSC', 0.03);
-  const fscRun = await fscJob(t.half1Path, t.half2Path, { mask: t.maskPath, outputPrefix: join(t.outputDir, `fsc_${t.stem}`), onWarning: warn, commandLine: commandLine('fsc', []) });
+  const fscRun = await fscJob(t.half1Path, t.half2Path, { mask: t.maskPath, outputPrefix: join(t.outputDir, `fsc_${t.stem}`), ...listed, onWarning: warn, commandLine: commandLine('fsc', []) });
   const g = fscRun.summary;
   const fsc: HalfMapsView['fsc'] = {
     frequencyPerA: g.shells.map((s) => s.frequencyPerA),
@@ -91,6 +97,7 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
   const locresPath = join(t.outputDir, locresName);
   const loc = await locresJob(t.half1Path, t.half2Path, {
     ...locOptions,
+    ...listed,
     method: 'localfsc',
     output: locresPath,
     commandLine: commandLine('locres', t.names.labels ? ['--labels', t.names.labels] : []),
@@ -110,7 +117,7 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
     const from = cursor;
     cursor += 0.25;
     progress('directional FSC', from);
-    const d = await runDirectionalFscJob(t.half1Path, t.half2Path, { mask: t.maskPath, output: `${t.outputDir}/`, commandLine: commandLine('fsc', ['--directional']) }, {
+    const d = await runDirectionalFscJob(t.half1Path, t.half2Path, { mask: t.maskPath, output: `${t.outputDir}/`, ...listed, commandLine: commandLine('fsc', ['--directional']) }, {
       verbosity: 'quiet',
       progress: (_phase, f) => progress('directional FSC', from + 0.25 * f),
       info: () => {},
@@ -133,6 +140,7 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
       maskPath: t.maskPath,
       labelsPath: t.labelsPath,
       outputDir: t.outputDir,
+      ...listed,
       // the equivalent command line (as the page shows it), recorded in the log and labels
       commandLine: ['decompose', t.names.half1, '--half-maps', t.names.half1, t.names.half2, ...(t.names.mask ? ['--mask', t.names.mask] : []), ...(t.names.labels ? ['--labels', t.names.labels] : [])],
       onProgress: (phase, f) => progress(`decompose: ${phase}`, Math.min(0.99, start + 0.25 * f)),

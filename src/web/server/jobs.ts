@@ -77,6 +77,9 @@ function stagingDir(map: SessionMap, jobId: string): string {
   return join(map.outputDir, `.job-${jobId}`);
 }
 
+/** How a job's logs list its outputs when no save folder was chosen (they stay in the session). */
+const NOT_SAVED = 'not saved: download it from the GUI';
+
 /** Milliseconds between SIGTERM and SIGKILL when cancelling. */
 const KILL_GRACE_MS = 2000;
 
@@ -243,8 +246,9 @@ export class JobManager {
     }
     const args = [...(map.emdbId ? ['--emdb', map.emdbId] : ['-i', map.commandPath]), ...settingsArgs(settings, solventDefArg)];
     // the log, labels and --json record the equivalent command line, and name the outputs where
-    // they will be: the saved copies' folder when one is chosen, else the map's output folder
-    const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: staging, finalDir: saveTo ?? map.outputDir, outputStem: map.stem, commandLine: args }, soldef };
+    // they will be: the saved copies' folder when one is chosen, else (summary: the map's output
+    // folder, shown to the page by file name) the log says they are not saved
+    const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: staging, finalDir: saveTo ?? map.outputDir, unsavedNote: saveTo ? undefined : NOT_SAVED, outputStem: map.stem, commandLine: args }, soldef };
     const command = commandPrefix + commandLine(['occupy', ...args]);
     const inputs = [map.inputPath, ...(settings.solventDefPath !== undefined && solventDefPath ? [solventDefPath] : []), ...(targetMaskPath ? [targetMaskPath] : [])];
     return this.enqueue(map, id, { map, task, command, solventDefPath, saveTo, staging, inputs, notes });
@@ -285,6 +289,8 @@ export class JobManager {
       labelsPath: paths.labels,
       names: { half1: names.half1 as string, half2: names.half2 as string, mask: names.mask, labels: names.labels },
       outputDir: staging,
+      finalDir: saveTo,
+      unsavedNote: saveTo ? undefined : NOT_SAVED,
       stem: map.stem,
       directional: body.directional === true,
       decompose: body.decompose === true,

@@ -3,6 +3,7 @@
  */
 import { Command } from 'commander';
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { integerOption } from '../options.js';
 import { MAX_UPLOAD_BYTES, startGuiServer } from '../../web/server/server.js';
@@ -39,7 +40,15 @@ function openBrowser(url: string): void {
   child.unref();
 }
 
-/** Run `occupy gui`: start the server and keep running until interrupted. */
+/** The signals that stop `occupy gui` (Ctrl+C, `kill`, a closed terminal). */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Run `occupy gui`: start the server and keep running until SIGINT, SIGTERM or SIGHUP, then stop
+ * it gracefully (jobs cancelled, connections closed, the session's temporary folder removed) and
+ * set the exit code to 128 + the signal's number (130, 143, 129), as every command stopped by a
+ * signal. A second signal while it stops exits at once (the CLI's signal clean-up).
+ */
 export async function run(map: string | undefined, o: GuiOptions): Promise<void> {
   const server = await startGuiServer({
     root: resolve(o.root ?? '.'),
@@ -51,11 +60,16 @@ export async function run(map: string | undefined, o: GuiOptions): Promise<void>
   process.stdout.write(`occupy GUI: ${server.pageUrl}\n`);
   if (!o.quiet) process.stderr.write('Serving on 127.0.0.1 only; open the whole URL above (it carries this session\'s access token). Press Ctrl+C to stop.\n');
   if (o.open) openBrowser(server.pageUrl);
-  await new Promise<void>((done) => {
-    const stop = () => {
-      void server.close().then(done);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  const signal = await new Promise<(typeof STOP_SIGNALS)[number]>((done) => {
+    const handlers = STOP_SIGNALS.map((sig) => {
+      const stop = () => {
+        for (const [s, h] of handlers) process.removeListener(s, h);
+        void server.close().then(() => done(sig));
+      };
+      return [sig, stop] as const;
+    });
+    for (const [s, h] of handlers) process.once(s, h);
   });
+  if (!o.quiet) process.stderr.write(`occupy gui: stopped by ${signal}; its temporary files are removed\n`);
+  process.exitCode = 128 + constants.signals[signal];
 }

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGuiServer, type GuiServer } from '../../src/web/server/server.js';
@@ -309,6 +309,21 @@ describe('GUI jobs and their files', () => {
     assert.equal(done.type, 'done');
     assert.equal(done.result.command, 'occupy -i dropped.mrc --occupancy --seed 0');
     assert.ok(!JSON.stringify(done.result).includes(tempParent), 'the result names the session folder');
+  });
+
+  test('a refused request makes no output folder; a dangling link as the folder is said as such', async () => {
+    const exists = (rel: string) => access(join(root, rel)).then(() => true, () => false);
+    const info = await open('maps/ph.mrc');
+    const bad = await postJson('api/estimate', { mapId: info.mapId, settings: { lowpassA: 0.5 }, outputFolder: 'refused/a/b' });
+    assert.equal(bad.status, 400, await bad.clone().text());
+    assert.equal(await exists('refused'), false, 'a refused estimate made its output folder');
+    const missing = await postJson('api/halfmaps', { half1: 'maps/h1.mrc', half2: 'maps/missing.mrc', outputFolder: 'refusedh/a' });
+    assert.equal(missing.status, 404, await missing.clone().text());
+    assert.equal(await exists('refusedh'), false, 'a refused half-map run made its output folder');
+    await symlink('nowhere', join(root, 'dangling'));
+    const link = await postJson('api/estimate', { mapId: info.mapId, settings: { mode: 'occ' }, outputFolder: 'dangling' });
+    assert.equal(link.status, 400, await link.clone().text());
+    assert.match(((await link.json()) as { error: string }).error, /'dangling' is a symbolic link to 'nowhere', which does not exist/);
   });
 
   test('odd bodies get a 400 naming what is wrong, never a 500', async () => {

@@ -216,7 +216,6 @@ export class JobManager {
     const notes = unread.map((u) => `${u.flag} left out of this run: it is only used ${u.usedOnly}`);
     const id = this.newJobId();
     const staging = stagingDir(map, id);
-    const saveTo = outputFolder === undefined || outputFolder === null || outputFolder === '' ? undefined : await outputFolderInsideRoot(this.session.root, outputFolder);
     let solventDefPath: string | undefined;
     let solventDefArg: string | undefined;
     let soldef: EstimateTask['soldef'];
@@ -245,6 +244,8 @@ export class JobManager {
       throw new HttpError(400, (err as Error).message);
     }
     const args = [...(map.emdbId ? ['--emdb', map.emdbId] : ['-i', map.commandPath]), ...settingsArgs(settings, solventDefArg)];
+    // the save folder is made last, once nothing else can refuse the request
+    const saveTo = outputFolder === undefined || outputFolder === null || outputFolder === '' ? undefined : await outputFolderInsideRoot(this.session.root, outputFolder);
     // the log, labels and --json record the equivalent command line, and name the outputs where
     // they will be: the saved copies' folder when one is chosen, else (summary: the map's output
     // folder, shown to the page by file name) the log says they are not saved
@@ -263,7 +264,6 @@ export class JobManager {
   async startHalfMaps(req: Req): Promise<Job> {
     const body = await readJsonObject(req, ['half1', 'half2', 'mask', 'labels', 'outputFolder', 'directional', 'decompose']);
     for (const k of ['directional', 'decompose'] as const) if (body[k] !== undefined && typeof body[k] !== 'boolean') throw new HttpError(400, `${k === 'directional' ? 'the directional FSC' : 'decompose'} must be ticked or not (true or false)`);
-    const saveTo = body.outputFolder === undefined || body.outputFolder === null || body.outputFolder === '' ? undefined : await outputFolderInsideRoot(this.session.root, body.outputFolder);
     const what = { half1: 'the first half map', half2: 'the second half map', mask: 'the mask', labels: 'the labels map' } as const;
     const paths: Partial<Record<keyof typeof what, string>> = {};
     const names: Partial<Record<keyof typeof what, string>> = {};
@@ -279,6 +279,8 @@ export class JobManager {
     }
     if (paths.half1 === paths.half2) throw new HttpError(400, 'the two half maps are the same file: choose two independent halves');
     const map = await this.session.open(names.half1);
+    // the save folder is made last, once nothing else can refuse the request
+    const saveTo = body.outputFolder === undefined || body.outputFolder === null || body.outputFolder === '' ? undefined : await outputFolderInsideRoot(this.session.root, body.outputFolder);
     const id = this.newJobId();
     const staging = stagingDir(map, id);
     const task: HalfMapsTask = {

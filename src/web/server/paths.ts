@@ -3,7 +3,7 @@
  * `realpath`ed, and must stay inside the root's real path. Traversal (`..`, also percent-encoded),
  * absolute paths, NUL bytes and symbolic links leading outside are refused with 403.
  */
-import { mkdir, realpath, stat } from 'node:fs/promises';
+import { lstat, mkdir, readlink, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, resolve, sep } from 'node:path';
 import { HttpError } from './http-util.js';
 
@@ -48,9 +48,30 @@ export function checkRelativePath(rel: unknown, what = 'path'): string {
 }
 
 /**
+ * Why `mkdir -p abs` failed, in the user's terms: the part of the path in the way (a file, a
+ * symbolic link whose target does not exist) or the system's reason (no permission …).
+ */
+async function whyNotMade(rootReal: string, abs: string, err: NodeJS.ErrnoException): Promise<string> {
+  for (let p = abs; isInside(rootReal, p) && p !== rootReal; p = resolve(p, '..')) {
+    const st = await lstat(p).catch(() => undefined);
+    if (!st) continue;
+    const name = relativeToRoot(rootReal, p);
+    if (st.isSymbolicLink()) return `'${name}' is a symbolic link to '${await readlink(p).catch(() => '?')}', which does not exist`;
+    if (!st.isDirectory()) return `'${name}' is a file, in the way of the folder`;
+    break;
+  }
+  if (err.code === 'EACCES' || err.code === 'EPERM') return 'no permission';
+  if (err.code === 'EROFS') return 'the file system is read-only';
+  if (err.code === 'ENOSPC') return 'the disk is full';
+  return `the file system refused (${err.code ?? err.message})`;
+}
+
+/**
  * A folder under the root for saved outputs: created (with its parents) when missing, then
  * resolved like {@link resolveInsideRoot}, so a symbolic link cannot lead it outside the root.
- * @throws HttpError 403 when unsafe or outside the root; 400 when it is a file
+ * Call it only once everything else of a request is checked: a refused request makes no folder.
+ * @throws HttpError 403 when unsafe or outside the root; 400 when it cannot be made (a file or a
+ *   dangling symbolic link in the way, no permission …), naming why
  */
 export async function outputFolderInsideRoot(rootReal: string, rel: unknown, what = 'the output folder'): Promise<string> {
   const text = checkRelativePath(rel, what);
@@ -63,7 +84,7 @@ export async function outputFolderInsideRoot(rootReal: string, rel: unknown, wha
   try {
     await mkdir(abs, { recursive: true });
   } catch (err) {
-    throw new HttpError(400, `${what} '${text}' cannot be made: ${(err as NodeJS.ErrnoException).code === 'EEXIST' || (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'a file of that name is in the way' : 'no permission'}`);
+    throw new HttpError(400, `${what} '${text}' cannot be made: ${await whyNotMade(rootReal, abs, err as NodeJS.ErrnoException)}`);
   }
   const real = await resolveInsideRoot(rootReal, text, what);
   if (!(await stat(real)).isDirectory()) throw new HttpError(400, `${what} '${text}' is a file, not a folder`);

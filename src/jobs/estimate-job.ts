@@ -93,6 +93,12 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
    */
   commandLine?: string[];
   /**
+   * The folder the record names as the working folder: the relative paths of {@link commandLine}
+   * are relative to it, and the rerun line is run there (default `process.cwd()`; the GUI passes
+   * its root folder).
+   */
+  cwd?: string;
+  /**
    * The single estimate command that gives the same outputs and where to run it, when this run is
    * one map of another command (`occupy batch`): the record's rerun line.
    */
@@ -264,6 +270,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const inputs = [{ path: opts.inputPath, sha256, bytes }, ...(await hashInputs(protect.slice(1)))];
   const record = makeRunRecord({
     commandLine: opts.commandLine,
+    cwd: opts.cwd,
     rerunAs: opts.rerunAs,
     input: inputs[0],
     seed,

@@ -24,6 +24,8 @@ import type { ChildProcess } from 'node:child_process';
 import { JobManager, startWorker } from '../../src/web/server/jobs.js';
 import { Session } from '../../src/web/server/session.js';
 import type { EstimateTask } from '../../src/web/server/worker-protocol.js';
+import { runCli } from '../helpers/cli.js';
+import { shellWords } from '../helpers/shell-words.js';
 
 let root: string;
 let tempParent: string;
@@ -258,6 +260,23 @@ describe('GUI jobs and their files', () => {
     assert.ok(!log.includes(tempParent), 'the log names the session folder');
     const labels = (await readMrc(join(root, 'kept', 'scale_occ_ph.mrc'))).header.labels.join('');
     assert.match(labels, /cmd: occupy -i maps\/ph\.mrc --amplify 2 --seed 0/);
+  });
+
+  test('the log\'s rerun line, run in its working folder (the GUI root), rewrites the saved maps byte for byte', async () => {
+    const info = await open('maps/ph.mrc');
+    const ev = await events(await start('api/estimate', { mapId: info.mapId, settings: { amplify: 2, seed: 0 }, outputFolder: 'rerun/out' }));
+    assert.equal(ev.at(-1)?.type, 'done', JSON.stringify(ev.at(-1)));
+    const saved = join(root, 'rerun', 'out');
+    const log = await readFile(join(saved, 'log_ph.txt'), 'utf8');
+    const rerun = /^Rerun \(same output\): (.*)$/m.exec(log)?.[1] ?? '';
+    const cwd = /^Working folder +: (.*)$/m.exec(log)?.[1] ?? '';
+    assert.equal(cwd, root, 'the working folder is not the GUI root');
+    assert.equal(rerun, 'occupy -i maps/ph.mrc --amplify 2 --seed 0 -o rerun/out/');
+    const maps = (await readdir(saved)).filter((f) => f.endsWith('.mrc')).sort();
+    assert.deepEqual(maps, ['ampl_2.0_ph.mrc', 'conf_ph.mrc', 'scale_occ_ph.mrc']);
+    const before = new Map(await Promise.all(maps.map(async (f) => [f, await readFile(join(saved, f))] as const)));
+    await runCli(shellWords(rerun).slice(1), cwd);
+    for (const f of maps) assert.ok((await readFile(join(saved, f))).equals(before.get(f) as Buffer), `${f} differs after the rerun`);
   });
 
   test('a half-map run records the equivalent command lines of its FSC, directional FSC and decompose (logs and labels)', async () => {

@@ -249,7 +249,10 @@ export class JobManager {
     // the log, labels and --json record the equivalent command line, and name the outputs where
     // they will be: the saved copies' folder when one is chosen, else (summary: the map's output
     // folder, shown to the page by file name) the log says they are not saved
-    const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: staging, finalDir: saveTo ?? map.outputDir, unsavedNote: saveTo ? undefined : NOT_SAVED, outputStem: map.stem, commandLine: args }, soldef };
+    // the record's command writes where the saved copies are (-o <folder>/, relative to the root,
+    // the record's working folder), so running it there rewrites the same files byte for byte
+    const recorded = saveTo ? [...args, '-o', `${relativeToRoot(this.session.root, saveTo) || '.'}/`] : args;
+    const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: staging, finalDir: saveTo ?? map.outputDir, unsavedNote: saveTo ? undefined : NOT_SAVED, outputStem: map.stem, commandLine: recorded, cwd: this.session.root }, soldef };
     const command = commandPrefix + commandLine(['occupy', ...args]);
     const inputs = [map.inputPath, ...(settings.solventDefPath !== undefined && solventDefPath ? [solventDefPath] : []), ...(targetMaskPath ? [targetMaskPath] : [])];
     return this.enqueue(map, id, { map, task, command, solventDefPath, saveTo, staging, inputs, notes });

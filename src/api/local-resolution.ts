@@ -9,7 +9,7 @@ import { LOCAL_FSC_WINDOW_MIN } from '../resolution/window-minimum.js';
 import { RELION_RANDOMIZE_AT_A } from '../resolution/relion-locres.js';
 import { computeInThread } from '../jobs/compute-thread.js';
 import { inLibraryTerms, OptionError, optionError } from './errors.js';
-import { LOCRES_OPTION, resolveLocresOptions, type LocresOptionValues } from '../resolution/locres-options.js';
+import { checkLocresSampling, LOCRES_OPTION, resolveLocresOptions, type LocresOptionValues } from '../resolution/locres-options.js';
 import { RESOLUTION_MAX_A } from '../occupancy/options.js';
 import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
 import { startRun, type RunOptions } from './run-control.js';
@@ -39,7 +39,11 @@ export interface LocalResolutionOptions extends RunOptions {
   lowestResolutionA?: number;
   /** `'localfsc'`, `'relion'`: randomise phases beyond this resolution in Å. CLI `--randomize-at`. */
   randomizeAtA?: number;
-  /** `'relion'`: window grid spacing in Å (default 25). CLI `--locres-sampling`. */
+  /**
+   * `'relion'`: window grid spacing in Å (default 25), from 4 voxels to a third of the box edge
+   * (RELION's window, flat radius samplingA/2 plus a cosine edge of samplingA, must fit in the
+   * box; the default too). CLI `--locres-sampling`.
+   */
   samplingA?: number;
 }
 
@@ -76,6 +80,22 @@ export interface LocalResolutionResult {
 const SCHEMA_KEY = { windowVoxels: 'window', stepVoxels: 'step', threshold: 'threshold', whiten: 'whiten', lowestResolutionA: 'lowestResolution', randomizeAtA: 'randomizeAt', samplingA: 'locresSampling' } as const;
 
 /**
+ * Run a check of the local-resolution option schema, rethrowing its {@link OptionError} in the
+ * library's terms: option keys, not the command line's flags (`--locres-sampling needs --relion`
+ * had reached library callers, who have neither).
+ */
+function inLocresTerms(check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    if (!(err instanceof OptionError)) throw err;
+    const key = err.option === 'relion' ? 'method' : (Object.entries(SCHEMA_KEY).find(([, k]) => k === err.option)?.[0] ?? err.option);
+    const message = inLibraryTerms(err.message, [...Object.entries(SCHEMA_KEY).map(([apiKey, schemaKey]) => [LOCRES_OPTION[schemaKey].flag, apiKey] as const), ['--relion', "method 'relion'"]]).replace(/--method (\w+)/g, "method '$1'").replace(/ or --shells\b/g, '');
+    throw new OptionError(message, key, inLibraryTerms(err.allowed, [[LOCRES_OPTION.locresSampling.flag, 'samplingA']]), { flag: err.flag, value: err.value });
+  }
+}
+
+/**
  * Local resolution in Å (spec `shared/spec/local-resolution.md`): local FSC in Hann windows on a
  * grid, interpolated to every voxel (§2); RELION's `--locres` (spherical windows, phase-randomised
  * corrected FSC); or the monogenic amplitude tested against noise, frequency by frequency (§3, §4).
@@ -89,7 +109,8 @@ const SCHEMA_KEY = { windowVoxels: 'window', stepVoxels: 'step', threshold: 'thr
  *   length nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
  * @throws OptionError for an invalid volume or option, maps on different grids, a missing
  *   half map / mask, or voxels that are not cubic (`half1.voxelSizeA`: the three sizes differ by
- *   more than 1 %)
+ *   more than 1 %); with method `'relion'`, a `samplingA` (or its default, 25 Å) under 4 voxels
+ *   or over a third of the box edge (`samplingA`)
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts: at once, as the
  *   computation runs in a worker thread (the caller's event loop stays free; the inputs are copied
  *   to it, unless in shared memory)
@@ -112,16 +133,7 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
     const v = (options as Record<string, unknown>)[key];
     if (v !== undefined) (schemaValues as Record<string, unknown>)[schemaKey] = v;
   }
-  try {
-    resolveLocresOptions(schemaValues, b ? 2 : 1);
-  } catch (err) {
-    if (!(err instanceof OptionError)) throw err;
-    const key = err.option === 'relion' ? 'method' : (Object.entries(SCHEMA_KEY).find(([, k]) => k === err.option)?.[0] ?? err.option);
-    // in the library's terms: option keys, not the command line's flags (`--locres-sampling needs
-    // --relion` had reached library callers, who have neither)
-    const message = inLibraryTerms(err.message, [...Object.entries(SCHEMA_KEY).map(([apiKey, schemaKey]) => [LOCRES_OPTION[schemaKey].flag, apiKey] as const), ['--relion', "method 'relion'"]]).replace(/--method (\w+)/g, "method '$1'").replace(/ or --shells\b/g, '');
-    throw new OptionError(message, key, err.allowed, { flag: err.flag, value: err.value });
-  }
+  inLocresTerms(() => resolveLocresOptions(schemaValues, b ? 2 : 1));
   const nyquist = 2 * Math.max(...a.voxelSizeA);
   for (const key of ['lowestResolutionA', 'randomizeAtA'] as const) {
     const v = options[key];
@@ -140,6 +152,8 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
     if (nx !== ny || ny !== nz) throw optionError('half1.shape', "a cubic box (RELION's --locres assumes one)", a.shape);
     const randomizeAtA = options.randomizeAtA ?? RELION_RANDOMIZE_AT_A;
     if (Math.trunc((nx * a.voxelSizeA[0]) / randomizeAtA) < 1) throw optionError('half1.shape', `a box wider than randomizeAtA (${randomizeAtA} Å), from which phases are randomised`, a.shape, `half1's box (${Number((nx * a.voxelSizeA[0]).toFixed(2))} Å across) is narrower than randomizeAtA ${randomizeAtA} Å: nothing is left below the randomised shells`);
+    // RELION's window (3 × samplingA across) must fit in the box; 4 voxels at least
+    inLocresTerms(() => checkLocresSampling(options.samplingA, a.shape, a.voxelSizeA));
   }
   if (method === 'localfsc' && Math.min(...a.shape) < LOCAL_FSC_WINDOW_MIN) throw optionError('half1.shape', `a box of at least ${LOCAL_FSC_WINDOW_MIN} voxels along each axis (the smallest local-FSC window)`, a.shape);
   // the schema refuses what a method does not read (LOCRES_WAY_OPTIONS) but counts whiten: true as

@@ -23,6 +23,7 @@ import { refuseIdenticalHalves } from './input-diagnostics.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
 import { checkNotFinerThanNyquist } from './nyquist-check.js';
+import { checkLocresSampling } from '../resolution/locres-options.js';
 import { locresRecord } from './locres-record.js';
 import { recordLabels } from '../core/run-record.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
@@ -93,7 +94,8 @@ export interface LocresJobResult {
  * @param o the parsed options (combinations already checked by the caller)
  * @param t0 start time (`performance.now()`) for the reported duration (default: now)
  * @throws Error naming a missing or unreadable file, or one saying the box needs
- *   more memory than is available; OptionError for a resolution finer than Nyquist;
+ *   more memory than is available; OptionError for a resolution finer than Nyquist or, with `relion`, a
+ *   `--locres-sampling` (or its default, 25 Å) under 4 voxels or over a third of the box edge;
  *   RangeError for boxes that differ, labels without a label > 0
  */
 export async function locresJob(half1Path: string, half2Path: string | undefined, o: LocresJobOptions, t0 = performance.now()): Promise<LocresJobResult> {
@@ -105,6 +107,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   // resolutions finer than the maps' Nyquist limit are impossible (nothing to randomise, nothing to report)
   checkNotFinerThanNyquist('--randomize-at', o.randomizeAt, h1.volume.voxelSizeA);
   checkNotFinerThanNyquist('--lowest-resolution', o.lowestResolution, h1.volume.voxelSizeA);
+  // RELION's window must fit in the box (a larger --locres-sampling grew the Fourier box with it)
+  if (o.method === 'localfsc' && o.relion) checkLocresSampling(o.locresSampling, h1.volume.shape, h1.volume.voxelSizeA);
   const h2 = half2Path ? await readHalfMapArg(half2Path, o.angpix, o.onInfo) : undefined;
   const maskMap = o.mask ? await readMaskArg(o.mask, o.angpix) : undefined;
   if (h2 && h2.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`half maps differ in box: ${h1.volume.shape.join('x')} vs ${h2.volume.shape.join('x')}`);

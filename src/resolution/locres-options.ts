@@ -9,6 +9,7 @@ import { OptionError } from '../core/option-error.js';
 import { checkOptionValue, type OptionSpec } from '../core/option-schema.js';
 import { ANGPIX_MAX_A, ANGPIX_MIN_A } from '../core/voxel-size-limits.js';
 import { CALIBRATED_THRESHOLD, SNR_AWARE_THRESHOLD } from './local-fsc.js';
+import { RELION_SAMPLING_A } from './relion-locres.js';
 import { HANN_KERNEL_SHELLS, LOCAL_FSC_WINDOW_MIN } from './window-minimum.js';
 
 /** Smallest and largest value of the Å options (`--lowest-resolution`, `--randomize-at`, …). */
@@ -168,4 +169,44 @@ export function resolveLocresOptions(values: LocresOptionValues, maps: 1 | 2): R
     throw rule(`${spec.flag} needs ${list}: ${wayFlag(way)} does not read it`, spec.key, `only with ${list}`);
   }
   return o;
+}
+
+/**
+ * The window sampling `--relion` can use on a box, in Å: from 4 voxels (a window of flat radius
+ * 2 voxels, `round(sampling/2a)`, every 4 voxels; finer, the windows hold too few voxels for an
+ * FSC and their number grows as 1/sampling³: 0.1 Å on a 48³ box at 1 Å made every voxel a window
+ * of its own and took 72 s, 2 Å took 14 s, 4 Å 2 s) to a third of the
+ * box edge (RELION's window, flat radius sampling/2 plus a cosine edge of width sampling, is
+ * 3·sampling across and must fit in the box; a larger one grew the Fourier box with it: 1000 Å on
+ * a 48³ box at 1 Å asked for a 27-billion-element array).
+ * @param shape the box, voxels (RELION's mode needs it cubic: the smallest edge is used)
+ * @param voxelSizeA voxel size in Å (cubic voxels: the first is used)
+ */
+export function locresSamplingRangeA(shape: readonly number[], voxelSizeA: readonly number[]): { min: number; max: number } {
+  const a = voxelSizeA[0];
+  return { min: 4 * a, max: (Math.min(...shape) * a) / 3 };
+}
+
+/**
+ * Check the window sampling of `--relion` (`locresSampling`, default {@link RELION_SAMPLING_A})
+ * against the box: {@link locresSamplingRangeA}.
+ * @param samplingA the sampling given, Å, or undefined for RELION's default (25 Å)
+ * @param shape the box, voxels
+ * @param voxelSizeA voxel size in Å
+ * @throws OptionError (`.option` 'locresSampling', `.flag` '--locres-sampling') outside the range,
+ *   with the range in Å and in words
+ */
+export function checkLocresSampling(samplingA: number | undefined, shape: readonly number[], voxelSizeA: readonly number[]): void {
+  const s = samplingA ?? RELION_SAMPLING_A;
+  const r = locresSamplingRangeA(shape, voxelSizeA);
+  const tol = 1e-9 * r.max;
+  if (s >= r.min - tol && s <= r.max + tol) return;
+  const show = (x: number) => Number(x.toFixed(2));
+  const box = `${shape.join('x')} voxels of ${show(voxelSizeA[0])} Å`;
+  const allowed = `from 4 voxels (${show(r.min)} Å) to a third of the box edge (${show(r.max)} Å for ${box}): RELION's window, flat radius sampling/2 plus a cosine edge of the sampling, must fit in the box, its flat radius (sampling/2) at least 2 voxels`;
+  const given = samplingA === undefined ? `the default ${RELION_SAMPLING_A} Å (give a smaller --locres-sampling)` : `${samplingA}`;
+  if (r.min > r.max + tol) {
+    throw new OptionError(`--locres-sampling cannot fit this box (${box}: a third of its edge, ${show(r.max)} Å, is under 4 voxels); use a larger box`, 'locresSampling', allowed, { flag: '--locres-sampling', value: samplingA });
+  }
+  throw new OptionError(`--locres-sampling must be ${allowed}, got ${given}`, 'locresSampling', allowed, { flag: '--locres-sampling', value: samplingA });
 }

@@ -87,6 +87,9 @@ export function fftFriendlySize(n: number): number {
   }
 }
 
+/** RELION's default window sampling (Å, `--locres_sampling`). */
+export const RELION_SAMPLING_A = 25;
+
 /** RELION's default resolution (Å) from which the half maps' phases are randomised (`--locres`). */
 export const RELION_RANDOMIZE_AT_A = 25;
 
@@ -125,7 +128,7 @@ export function relionLocalResolution(half1: Volume, half2: Volume, options: Rel
   const n = nx;
   const nVox = n * n * n;
   const a = half1.voxelSizeA[0];
-  const samplingA = options.samplingA ?? 25;
+  const samplingA = options.samplingA ?? RELION_SAMPLING_A;
   if (!(samplingA > 0 && Number.isFinite(samplingA))) throw new RangeError(`--locres-sampling must be > 0 Å, got ${samplingA}`);
   const maskRadiusA = options.maskRadiusA ?? 0.5 * samplingA;
   const edgeWidthA = options.edgeWidthA ?? samplingA;

@@ -156,6 +156,26 @@ describe('fsc / localResolution / checkMap', () => {
     const m = await checkMap(masked);
     assert.ok(m.findings.some((f) => f.code === 'masked' || f.code === 'flattened'), JSON.stringify(m.findings.map((f) => f.code)));
   });
+
+  it("method 'relion': samplingA from 4 voxels to a third of the box edge, refused before any work (library and CLI)", async () => {
+    // before: samplingA 1000 on a 48³ box at 1 Å threw a plain RangeError (an array of 27 billion
+    // elements), 200 took 15 s, 0.1 took 72 s; the schema allowed 0.1–1000 Å whatever the box
+    const a = h1.voxelSizeA[0];
+    const edgeA = h1.shape[0] * a;
+    for (const samplingA of [1000, 200, edgeA / 3 + 0.5, 4 * a - 0.1, 0.1]) {
+      let started = false;
+      await assert.rejects(localResolution(h1, h2, { method: 'relion', mask, samplingA, onProgress: () => (started = true) }), (e: unknown) => e instanceof OptionError && e.option === 'samplingA' && e.value === samplingA
+        && /^samplingA must be from 4 voxels \(7 Å\) to a third of the box edge \(37\.33 Å for 64x64x64 voxels of 1\.75 Å\)/.test(e.message) && !/--/.test(e.message + e.allowed), String(samplingA));
+      assert.equal(started, false, `${samplingA}: work started before the refusal`);
+    }
+    // RELION's default (25 Å) on a box under 75 Å: refused too, saying it is the default
+    const small = { shape: [48, 48, 48] as [number, number, number], voxelSizeA: [1, 1, 1] as [number, number, number], data: Float32Array.from({ length: 48 ** 3 }, (_, i) => Math.sin(i * 0.37)) };
+    await assert.rejects(localResolution(small, { ...small, data: small.data.map((v, i) => v + Math.cos(i)) }, { method: 'relion' }), (e: unknown) => e instanceof OptionError && e.option === 'samplingA' && /got the default 25 Å \(give a smaller samplingA\)/.test(e.message));
+    // the CLI refuses the same value in one line naming its flag, exit 2
+    const r = await runInProcess(['locres', paths.h1, paths.h2, '--relion', '--locres-sampling', '1000', '-o', join(dir, 'relion-refused/')]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^occupy: error: --locres-sampling must be from 4 voxels \(7 Å\) to a third of the box edge \(37\.33 Å for 64x64x64 voxels of 1\.75 Å\).*, got 1000\n$/);
+  });
 });
 
 it('localResolution: rule errors name the library keys, not command-line flags', async () => {

@@ -4,7 +4,7 @@
  * @see shared/spec/local-resolution.md §2–§4
  */
 import { localFscBesideFiner } from '../resolution/beside-finer.js';
-import { DEFAULT_LOWEST_RESOLUTION_A } from '../resolution/local-fsc.js';
+import { DEFAULT_LOWEST_RESOLUTION_A, WINDOW_CAP_A } from '../resolution/local-fsc.js';
 import { LOCAL_FSC_WINDOW_MIN } from '../resolution/window-minimum.js';
 import { RELION_RANDOMIZE_AT_A } from '../resolution/relion-locres.js';
 import { computeInThread } from '../jobs/compute-thread.js';
@@ -88,10 +88,17 @@ function inLocresTerms(check: () => void): void {
   try {
     check();
   } catch (err) {
-    if (!(err instanceof OptionError)) throw err;
+    throw libraryError(err);
+  }
+}
+
+/** An error of the local-resolution schema or method in the library's terms (other errors as they are). */
+function libraryError(err: unknown): unknown {
+  {
+    if (!(err instanceof OptionError)) return err;
     const key = err.option === 'relion' ? 'method' : (Object.entries(SCHEMA_KEY).find(([, k]) => k === err.option)?.[0] ?? err.option);
     const message = inLibraryTerms(err.message, [...Object.entries(SCHEMA_KEY).map(([apiKey, schemaKey]) => [LOCRES_OPTION[schemaKey].flag, apiKey] as const), ['--relion', "method 'relion'"]]).replace(/--method (\w+)/g, "method '$1'").replace(/ or --shells\b/g, '');
-    throw new OptionError(message, key, inLibraryTerms(err.allowed, [[LOCRES_OPTION.locresSampling.flag, 'samplingA']]), { flag: err.flag, value: err.value });
+    return new OptionError(message, key, inLibraryTerms(err.allowed, [[LOCRES_OPTION.locresSampling.flag, 'samplingA']]), { flag: err.flag, value: err.value });
   }
 }
 
@@ -110,7 +117,10 @@ function inLocresTerms(check: () => void): void {
  * @throws OptionError for an invalid volume or option, maps on different grids, a missing
  *   half map / mask, or voxels that are not cubic (`half1.voxelSizeA`: the three sizes differ by
  *   more than 1 %); with method `'relion'`, a `samplingA` (or its default, 25 Å) under 4 voxels
- *   or over a third of the box edge (`samplingA`)
+ *   or over a third of the box edge (`samplingA`); with method `'localfsc'`, a `lowestResolutionA`
+ *   or `randomizeAtA` not coarser than Nyquist, or a `stepVoxels` larger than the window (without
+ *   `windowVoxels`, larger than the default window can be: at once; larger than the default window
+ *   chosen from the global FSC: after it)
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts: at once, as the
  *   computation runs in a worker thread (the caller's event loop stays free; the inputs are copied
  *   to it, unless in shared memory)
@@ -137,6 +147,9 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
   const nyquist = 2 * Math.max(...a.voxelSizeA);
   for (const key of ['lowestResolutionA', 'randomizeAtA'] as const) {
     const v = options[key];
+    // the local FSC needs them strictly coarser than Nyquist (it had refused Nyquist itself with a
+    // plain RangeError in command-line terms, from its worker thread); RELION's mode takes Nyquist
+    if (method === 'localfsc' && v !== undefined && !(v > nyquist)) throw optionError(key, `a resolution in Å coarser than ${Number(nyquist.toFixed(3))} (Nyquist limit of the maps), up to ${RESOLUTION_MAX_A}`, v);
     if (v !== undefined && !(v >= nyquist * (1 - 1e-6))) throw optionError(key, `a resolution in Å from ${Number(nyquist.toFixed(3))} (Nyquist limit of the maps) to ${RESOLUTION_MAX_A}`, v);
   }
   // the maps' content, and what the methods would otherwise refuse only after the global FSC
@@ -160,6 +173,13 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
   // the default; the library refuses it too where nothing is whitened
   if (method !== 'localfsc' && options.whiten !== undefined) throw optionError('whiten', `undefined with method '${method}' (a local-FSC option)`, options.whiten);
   if (options.windowVoxels !== undefined && options.windowVoxels > Math.min(...a.shape)) throw optionError('windowVoxels', `an integer in 16..${Math.min(...a.shape)} (the smallest edge of the box)`, options.windowVoxels);
+  if (method === 'localfsc' && options.stepVoxels !== undefined && options.windowVoxels === undefined) {
+    // the default window comes from the global FSC (in the thread), but never exceeds the box nor
+    // WINDOW_CAP_A (+ rounding): a step beyond that is refused here, before any work (stepVoxels
+    // 1000 had given a plain RangeError "--step 1000 is larger than the window (20 voxels)")
+    const largest = Math.min(2 * Math.floor(Math.min(...a.shape) / 2), Math.max(LOCAL_FSC_WINDOW_MIN, 2 * Math.ceil(Math.round(WINDOW_CAP_A / Math.max(...a.voxelSizeA)) / 2)));
+    if (options.stepVoxels > largest) throw optionError('stepVoxels', `at most the window edge (the default window here is at most ${largest} voxels: ${WINDOW_CAP_A} Å and the box; give windowVoxels for a larger step)`, options.stepVoxels);
+  }
 
   const rc = await startRun(options);
   const progress = rc.span(0.05, 0.95);
@@ -170,6 +190,7 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
     const r = await computeInThread('relionLocalResolution', [a, b as Volume, { samplingA: options.samplingA, randomizeAtA: options.randomizeAtA, minResolutionA: options.lowestResolutionA, mask: mask?.data }], { onProgress: step, signal: options.signal });
     out = { resolution: publicVolume(r.resolution, a.originA), medianA: r.medianA, p5A: r.p5A, p95A: r.p95A };
   } else if (method === 'localfsc') {
+    // a step larger than the default window is known only there: its OptionError in library terms
     const r = await computeInThread('localFsc', [a, b as Volume, {
       mask: mask?.data,
       windowVoxels: options.windowVoxels,
@@ -178,7 +199,7 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
       whiten: options.whiten,
       lowestResolutionA: options.lowestResolutionA,
       randomizeAtA: options.randomizeAtA,
-    }], { onProgress: step, signal: options.signal });
+    }], { onProgress: step, signal: options.signal }).catch((err: unknown) => { throw libraryError(err); });
     // with a mask: voxels reading much coarser than a value within half a window (as `occupy locres`)
     const beside = mask ? localFscBesideFiner(r, mask.data) : undefined;
     out = { resolution: publicVolume(r.resolution, a.originA), interval: { low: publicVolume(r.low, a.originA), high: publicVolume(r.high, a.originA) }, pinned: r.pinned, medianA: r.medianA, p5A: r.p5A, p95A: r.p95A, medianIntervalWidthA: r.medianIntervalWidthA, ...(beside ? { besideFiner: beside.flagged, besideFinerFraction: beside.fraction } : {}) };

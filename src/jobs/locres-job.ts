@@ -22,7 +22,8 @@ import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diag
 import { refuseIdenticalHalves } from './input-diagnostics.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
-import { checkNotFinerThanNyquist } from './nyquist-check.js';
+import { checkNotFinerThanNyquist, nyquistA } from './nyquist-check.js';
+import { OptionError } from '../core/option-error.js';
 import { checkLocresSampling } from '../resolution/locres-options.js';
 import { locresRecord } from './locres-record.js';
 import { recordLabels } from '../core/run-record.js';
@@ -94,8 +95,9 @@ export interface LocresJobResult {
  * @param o the parsed options (combinations already checked by the caller)
  * @param t0 start time (`performance.now()`) for the reported duration (default: now)
  * @throws Error naming a missing or unreadable file, or one saying the box needs
- *   more memory than is available; OptionError for a resolution finer than Nyquist or, with `relion`, a
- *   `--locres-sampling` (or its default, 25 Å) under 4 voxels or over a third of the box edge;
+ *   more memory than is available; OptionError for a resolution finer than Nyquist (for the
+ *   local FSC, not coarser) or, with `relion`, a `--locres-sampling` (or its default, 25 Å)
+ *   under 4 voxels or over a third of the box edge;
  *   RangeError for boxes that differ, labels without a label > 0
  */
 export async function locresJob(half1Path: string, half2Path: string | undefined, o: LocresJobOptions, t0 = performance.now()): Promise<LocresJobResult> {
@@ -107,6 +109,14 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   // resolutions finer than the maps' Nyquist limit are impossible (nothing to randomise, nothing to report)
   checkNotFinerThanNyquist('--randomize-at', o.randomizeAt, h1.volume.voxelSizeA);
   checkNotFinerThanNyquist('--lowest-resolution', o.lowestResolution, h1.volume.voxelSizeA);
+  // the local FSC needs them strictly coarser than Nyquist (Nyquist itself had passed the check
+  // above and was refused by the method with a plain RangeError)
+  if (o.method === 'localfsc' && !o.relion) {
+    const ny = nyquistA(h1.volume.voxelSizeA);
+    for (const [flag, key, v] of [['--randomize-at', 'randomizeAt', o.randomizeAt], ['--lowest-resolution', 'lowestResolution', o.lowestResolution]] as const) {
+      if (v !== undefined && !(v > ny)) throw new OptionError(`${flag} must be coarser than the Nyquist limit of the maps (${Number(ny.toFixed(3))} Å) for the local FSC, got ${v}`, key, `a resolution coarser than ${Number(ny.toFixed(3))} Å`, { flag, value: v });
+    }
+  }
   // RELION's window must fit in the box (a larger --locres-sampling grew the Fourier box with it)
   if (o.method === 'localfsc' && o.relion) checkLocresSampling(o.locresSampling, h1.volume.shape, h1.volume.voxelSizeA);
   const h2 = half2Path ? await readHalfMapArg(half2Path, o.angpix, o.onInfo) : undefined;

@@ -16,6 +16,7 @@ import { cutSubBox, pasteSubBox, regionSubBox, subBoxShape } from './sub-box.js'
 import { calibratedInterval, DEFAULT_INTERVAL_CALIBRATION, DEFAULT_INTERVAL_Z, fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from './locres-uncertainty.js';
 import { moleculeCentredGridPoints, solventLevel } from './molecule-grid.js';
 import { LOCAL_FSC_WINDOW_MIN } from './window-minimum.js';
+import { OptionError } from '../core/option-error.js';
 
 /**
  * Fixed FSC threshold of the calibrated local FSC (with pre-whitening; the default without a
@@ -565,7 +566,8 @@ export function randomizePhasesBeyond(v: Volume, resolutionA: number, seed: numb
  * @param half2 second half map, same box and voxel size
  * @returns maps in Å (same layout), pinned flags and statistics, see {@link LocalFscResult}
  * @throws RangeError for mismatched boxes/voxel sizes, a mask of another box, a window larger than
- *   the box or out-of-range options
+ *   the box or out-of-range options; OptionError (`.option` 'step', `.flag` '--step') for a step
+ *   larger than the window (the default window is chosen here, from the global FSC)
  * @see shared/spec/local-resolution.md §2; issue 16 (calibration); `bench/locres-accuracy.ts`
  */
 export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions = {}): LocalFscResult {
@@ -612,7 +614,9 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   if (w > Math.min(nx, ny, nz)) throw new RangeError(`--window ${w} voxels is larger than the box ${nx}x${ny}x${nz}`);
   const s = options.stepVoxels ?? defaultStep(w);
   if (!Number.isInteger(s) || s < 1) throw new RangeError(`--step must be a positive integer, got ${s}`);
-  if (s > w) throw new RangeError(`--step ${s} is larger than the window (${w} voxels): the voxels between windows would lie in none`);
+  // an OptionError (the default window is known only here, from the global FSC): the library
+  // names it stepVoxels
+  if (s > w) throw new OptionError(`--step ${s} is larger than the window (${w} voxels): the voxels between windows would lie in none`, 'step', `at most the window edge (${w} voxels)`, { flag: '--step', value: s });
 
   const whitened = options.whiten ?? true;
   // pre-whitening on the sub-box the windows reach (w/2 + s beyond the region) plus a margin that

@@ -157,6 +157,30 @@ describe('fsc / localResolution / checkMap', () => {
     assert.ok(m.findings.some((f) => f.code === 'masked' || f.code === 'flattened'), JSON.stringify(m.findings.map((f) => f.code)));
   });
 
+  it("method 'localfsc': a step larger than the window and resolutions at Nyquist are OptionErrors with the library's key (library), exit 2 (CLI)", async () => {
+    // before: plain RangeErrors in command-line terms from the worker thread ("--step 1000 is
+    // larger than the window (20 voxels)…", "the lowest resolution must be coarser than Nyquist",
+    // "--randomize-at must be coarser than Nyquist"): the boundary let Nyquist itself through
+    const nyquist = 2 * h1.voxelSizeA[0];
+    for (const [o, key, re] of [
+      [{ stepVoxels: 1000 }, 'stepVoxels', /^stepVoxels must be at most the window edge \(the default window here is at most 20 voxels/],
+      [{ lowestResolutionA: nyquist }, 'lowestResolutionA', /^lowestResolutionA must be a resolution in Å coarser than 3\.5 \(Nyquist limit of the maps\)/],
+      [{ randomizeAtA: nyquist }, 'randomizeAtA', /^randomizeAtA must be a resolution in Å coarser than 3\.5/],
+    ] as const) {
+      let started = false;
+      await assert.rejects(localResolution(h1, h2, { mask, ...o, onProgress: () => (started = true) }), (e: unknown) => e instanceof OptionError && e.option === key && re.test(e.message) && !/--/.test(e.message), key);
+      assert.equal(started, false, `${key}: work started before the refusal`);
+    }
+    // a step within what the default window can be, but larger than the one chosen (16 voxels
+    // from the global FSC, in the thread): an OptionError in library terms too
+    await assert.rejects(localResolution(h1, h2, { mask, stepVoxels: 18 }), (e: unknown) => e instanceof OptionError && e.option === 'stepVoxels' && /^stepVoxels 18 is larger than the window \(16 voxels\)/.test(e.message));
+    // RELION's mode takes Nyquist (it randomises from shell n/2 and reports down to it)
+    assert.ok((await localResolution(h1, h2, { method: 'relion', mask, samplingA: 10, lowestResolutionA: nyquist })).medianA >= nyquist);
+    const r = await runInProcess(['locres', paths.h1, paths.h2, '--mask', paths.mask, '--lowest-resolution', String(nyquist), '-o', join(dir, 'nyquist-refused/')]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^occupy: error: --lowest-resolution must be coarser than the Nyquist limit of the maps \(3\.5 Å\) for the local FSC, got 3\.5\n$/);
+  });
+
   it("method 'relion': samplingA from 4 voxels to a third of the box edge, refused before any work (library and CLI)", async () => {
     // before: samplingA 1000 on a 48³ box at 1 Å threw a plain RangeError (an array of 27 billion
     // elements), 200 took 15 s, 0.1 took 72 s; the schema allowed 0.1–1000 Å whatever the box

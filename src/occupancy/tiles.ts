@@ -52,7 +52,8 @@ export interface TileMax {
 /**
  * s_max of spec §6.1: over the tiles whose (normalised) index distance from the tile-grid centre
  * is < n_tiles/2 - 1, the value at rank `floor(tau · tileVoxels)` of each tile's sorted values; the
- * largest of those.
+ * largest of those. Along an axis of at most 3 tiles (a box at most 3 voxels thick, or a tile
+ * nearly as large as the box) the ball does not restrict: it would hold no tile.
  *
  * @param data map, length nx*ny*nz, index (z*ny+y)*nx+x (not modified)
  * @param shape box [nx, ny, nz]
@@ -79,11 +80,13 @@ export function tileMaximum(data: Float32Array, shape: Shape3, tau: number, tile
     for (let j = 0; j < ty.nTiles; j++) {
       for (let i = 0; i < tx.nTiles; i++) {
         // Ball of tiles: normalised distance from the grid centre < 1 (cubic: < n_tiles/2 - 1).
-        // Axes with too few tiles for a ball (radius <= 0) do not restrict.
+        // Axes with too few tiles for a ball do not restrict: radius <= 0 (1 or 2 tiles), and
+        // radius 0.5 (3 tiles, at index distances 0.5 and 1.5 from the centre 1.5: none inside;
+        // a box 3 voxels thick had thrown "no tile fits in the box 3x128x128")
         let d2 = 0;
         for (const [idx, t] of [[i, tx], [j, ty], [k, tz]] as const) {
           const r = radius(t);
-          if (r > 0) d2 += ((idx - half(t)) / r) ** 2;
+          if (r > 0.5) d2 += ((idx - half(t)) / r) ** 2;
         }
         if (d2 >= 1) continue;
         const x0 = tx.margin + i * tx.step;

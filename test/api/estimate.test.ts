@@ -24,6 +24,16 @@ function pearson(a: Float32Array, b: Float32Array): number {
   return num / Math.sqrt(da * db);
 }
 
+/** The sub-box `shape` of `v` starting at voxel `offset` (x fastest). */
+function slabOf(v: Volume, shape: [number, number, number], offset: [number, number, number]): Volume {
+  const [nx, ny] = v.shape;
+  const data = new Float32Array(shape[0] * shape[1] * shape[2]);
+  for (let z = 0; z < shape[2]; z++) for (let y = 0; y < shape[1]; y++) for (let x = 0; x < shape[0]; x++) {
+    data[(z * shape[1] + y) * shape[0] + x] = v.data[((z + offset[2]) * ny + y + offset[1]) * nx + x + offset[0]];
+  }
+  return { data, shape, voxelSizeA: [...v.voxelSizeA] as [number, number, number], originA: [0, 0, 0] };
+}
+
 describe('estimateLocalScale', () => {
   let dir: string;
   let map: Volume;
@@ -163,6 +173,17 @@ describe('estimateLocalScale', () => {
     await assert.rejects(estimateLocalScale(map, { solventDef: small }), (e: unknown) => e instanceof OptionError && e.option === 'solventDef');
     await assert.rejects(estimateLocalScale({ ...map, data: map.data.map((v, i) => (i === 5 ? NaN : v)) }), (e: unknown) => e instanceof OptionError && e.option === 'volume.data');
     await assert.rejects(estimateLocalScale({ ...map, data: new Float32Array(map.data.length).fill(2) }), (e: unknown) => e instanceof OptionError && e.option === 'volume.data');
+  });
+
+  it('estimates a slab 3 voxels thick (the ball of tiles had held none)', async () => {
+    // before: a plain RangeError "no tile fits in the box 3x96x96"; 1, 2, 4 and 5 voxels worked
+    for (const thick of [3, 4]) {
+      const v = slabOf(map, [thick, 96, 96], [32, 0, 0]);
+      const r = await estimateLocalScale(v, { mode: 'occ' });
+      assert.deepEqual([...r.scale.shape], [thick, 96, 96]);
+      assert.ok(r.summary.sMax > 0 && r.scale.data.some((x) => x > 0.5), `${thick}: s_max ${r.summary.sMax}`);
+      assert.deepEqual([...(await modifyMap(v, { modification: { kind: 'amplify', gamma: 2 }, mode: 'occ' })).map.shape], [thick, 96, 96]);
+    }
   });
 
   it('throws SolventModelError for a map with no solvent (a blob on a constant filling the box)', async () => {

@@ -154,3 +154,22 @@ describe('tileMaximum: the ball of tiles skips the corners (64³, tiles of 3, st
     assert.equal(tileMaximum(d, shape, 1).value, 1000);
   });
 });
+
+describe('tileMaximum: an axis of 3 tiles does not restrict the ball (it would hold none)', () => {
+  it('boxes 3 voxels thick along x, y or z, a 3³ box and a tile of 12 in a 14³ box find tiles', () => {
+    // before: "no tile fits in the box 3x128x128" (RangeError) while 1, 2, 4 and 5 voxels worked
+    // ball over the other two axes (20 tiles each): |index - 10| / 9 < 1
+    let disc = 0;
+    for (let k = 0; k < 20; k++) for (let j = 0; j < 20; j++) if (((j - 10) / 9) ** 2 + ((k - 10) / 9) ** 2 < 1) disc++;
+    for (const shape of [[3, 40, 40], [40, 3, 40], [40, 40, 3]] as Shape3[]) {
+      const data = randomMap(shape, 17);
+      const r = tileMaximum(data, shape, 0.9);
+      assert.equal(r.tilesUsed, 3 * disc, shape.join('x'));
+      assert.ok(Number.isFinite(r.value) && r.value <= Math.max(...data), shape.join('x'));
+    }
+    assert.equal(tileMaximum(randomMap([3, 3, 3], 2), [3, 3, 3], 0.9).tilesUsed, 27);
+    assert.equal(tileMaximum(randomMap([14, 14, 14], 2), [14, 14, 14], 0.9, 12).tilesUsed, 27);
+    // 4 tiles along an axis still restrict (radius 1: indices 1..3 of 0..3)
+    assert.equal(tileMaximum(randomMap([4, 4, 4], 2), [4, 4, 4], 0.9).tilesUsed, 1);
+  });
+});

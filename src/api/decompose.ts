@@ -81,7 +81,9 @@ function apiNames(text: string): string {
  */
 function asOptionError(err: unknown): unknown {
   if (!(err instanceof RangeError) || err instanceof OptionError) return err;
-  const key = /Nyquist/.test(err.message) ? 'lowestResolutionA' : /solvent/.test(err.message) ? 'halfMaps' : /mask|molecule/.test(err.message) ? 'mask' : 'volume';
+  // "no molecule found: … stands above the solvent (give --mask)" is the mask's, not halfMaps'
+  // (tested before /solvent/: it had been given .option 'halfMaps', even without half maps)
+  const key = /Nyquist/.test(err.message) ? 'lowestResolutionA' : /no molecule found|mask/.test(err.message) ? 'mask' : /solvent/.test(err.message) ? 'halfMaps' : 'volume';
   const e = new OptionError(apiNames(err.message), key, apiNames(err.message));
   e.cause = err;
   return e;

@@ -83,6 +83,11 @@ describe('decompose (public API)', () => {
     await refuses({ halfMaps: [half1, { ...half2, voxelSizeA: [1, 1, 1] }] }, 'halfMaps[1]', /voxel size/);
     await refuses({ mask: { ...map, data: new Float32Array(mask.length) } }, 'mask', /selects no voxel/);
     await refuses({}, 'volume.data', /finite/, { ...map, data: map.data.map((v, i) => (i === 7 ? Number.NaN : v)) });
+    // no molecule in a map of uniform noise (no voxel 3 MADs above the median), no half maps given:
+    // the mask's error (it had been given .option 'halfMaps': its message mentions the solvent)
+    let seed = 3;
+    const noise: Volume = { data: Float32Array.from({ length: 20 ** 3 }, () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5), shape: [20, 20, 20], voxelSizeA: [11.4, 11.4, 11.4] };
+    await refuses({}, 'mask', /^no molecule found: no voxel of the smoothed map stands above the solvent \(give mask\)$/, noise);
   });
 
   it('reports progress up to (done, 1) and stops on an aborted signal', async () => {

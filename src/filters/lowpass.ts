@@ -253,7 +253,8 @@ export function lowpassSpectrumBlock(
  * - `centred`: the spec's clean mask, {@link lowpassKeeps} (centred on DC, radius keep+1).
  * - `original`: the frequencies the original OccuPy keeps (spec §4 quirk), so that its solvent
  *   model and confidence are reproduced: a cube of signed indices `[-keep, keep-1]` on Y and Z and
- *   `[0, keep]` on the half-spectrum X axis, intersected with a sphere of radius keep+1 whose centre
+ *   `[0, keep]` on the half-spectrum X axis (`[0, 0]` on Y or Z when their keep is 0: the zero
+ *   frequency is always kept), intersected with a sphere of radius keep+1 whose centre
  *   is offset by half a sample (+0.5 on Y and Z, -0.5 on X). On the X = 0 (and X-Nyquist) plane the
  *   weight is the mean over the Hermitian pair, which is what an inverse real FFT of that
  *   half-spectrum computes; the filter is therefore real and its result is a real map.
@@ -275,9 +276,13 @@ function originalMaskWeight(shape: Shape3, keep: Readonly<Vec3>): MaskWeight {
   const ky = Math.min(keep[1], Math.floor(shape[1] / 2));
   const kz = Math.min(keep[2], Math.floor(shape[2] / 2));
   const rx = kx + 1, ry = ky + 1, rz = kz + 1;
-  // Kept set for a non-negative X index h (the stored half of the spectrum).
+  // Kept set for a non-negative X index h (the stored half of the spectrum). The signed Y and Z
+  // ranges [-keep, keep-1] always hold 0 (as [0, keep] on X does): with keep 0 along Y or Z they
+  // were empty and the low-pass zeroed the whole map, DC included (a slab 4 voxels thick along Z,
+  // or lowpassA 1000 on a 48 Å box, then read "all … values equal 0; no contrast")
+  const hiY = Math.max(ky - 1, 0), hiZ = Math.max(kz - 1, 0);
   const inside = (h: number, k: number, l: number): boolean => {
-    if (h < 0 || h > kx || k < -ky || k > ky - 1 || l < -kz || l > kz - 1) return false;
+    if (h < 0 || h > kx || k < -ky || k > hiY || l < -kz || l > hiZ) return false;
     const ux = (h - 0.5) / rx, uy = (k + 0.5) / ry, uz = (l + 0.5) / rz;
     return ux * ux + uy * uy + uz * uz <= 1;
   };

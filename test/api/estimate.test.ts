@@ -175,6 +175,15 @@ describe('estimateLocalScale', () => {
     await assert.rejects(estimateLocalScale({ ...map, data: new Float32Array(map.data.length).fill(2) }), (e: unknown) => e instanceof OptionError && e.option === 'volume.data');
   });
 
+  it('estimates slabs 4 voxels thick along Y or Z (the low-pass had zeroed them: a false SolventModelError)', async () => {
+    // before: SolventModelError "all … values equal 0; no contrast" for [96,96,4] and [96,4,96]
+    // while [4,96,96] worked: the original-mask low-pass dropped every frequency, DC included
+    for (const [shape, offset] of [[[96, 96, 4], [0, 0, 46]], [[96, 4, 96], [0, 32, 0]], [[96, 96, 3], [0, 0, 46]]] as [[number, number, number], [number, number, number]][]) {
+      const r = await estimateLocalScale(slabOf(map, shape, offset), { mode: 'occ' });
+      assert.ok(r.summary.sMax > 0 && r.scale.data.some((x) => x > 0.5), `${shape.join('x')}: s_max ${r.summary.sMax}`);
+    }
+  });
+
   it('estimates a slab 3 voxels thick (the ball of tiles had held none)', async () => {
     // before: a plain RangeError "no tile fits in the box 3x96x96"; 1, 2, 4 and 5 voxels worked
     for (const thick of [3, 4]) {

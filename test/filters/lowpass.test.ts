@@ -158,6 +158,21 @@ describe('lowpassHard', () => {
     assert.equal(checked, shapes.length * 10);
   });
 
+  test("the original OccuPy mask always keeps the zero frequency: the mean survives a keep of 0 along Y or Z (thin slabs, a cut-off beyond the box)", () => {
+    // before: with keep 0 along Y or Z the signed range [-keep, keep-1] was empty and the map
+    // came out all 0 ([128,128,4], [128,4,128], lowpassA 1000 on a 48 Å box); along X h = 0 was kept
+    for (const [shape, lp] of [[[32, 32, 4], 8], [[32, 4, 32], 8], [[4, 32, 32], 8], [[32, 32, 1], 8], [[12, 12, 12], 1000]] as [Shape3, number][]) {
+      const x = randomMap(shape, 7 + shape[2], 0.3);
+      const v = vol(x, shape);
+      for (const f of [lowpassHard, lowpassHardFull]) {
+        const out = f(v, lp, 'original').data;
+        assert.ok(Math.abs(mean(out) - mean(x)) < 1e-5, `${shape.join('x')} ${lp} Å ${f.name}: mean ${mean(out)} vs ${mean(x)}`);
+        // the kept Y-Z plane (l = 0 or k = 0) still varies along the long axes
+        if (lp < 100) assert.ok(maxAbsDiff(out, Array.from(out, () => mean(out))) > 1e-3, `${shape.join('x')} ${f.name}: constant`);
+      }
+    }
+  });
+
   test('lowpassA <= 2a on the finest axis returns a copy of the input', () => {
     const shape: Shape3 = [6, 5, 4];
     const x = randomMap(shape, 3);

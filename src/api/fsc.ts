@@ -5,13 +5,13 @@
  */
 import { fourierShellCorrelation, resolutionAtThreshold, type FscCurve } from '../resolution/fsc.js';
 import { correctedFsc } from '../resolution/fsc-corrected.js';
-import { resolveFscOptions } from '../resolution/fsc-options.js';
+import { FSC_OPTION, resolveFscOptions } from '../resolution/fsc-options.js';
 import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
 import { checkHalfMapContent, checkMaskContent } from './half-map-content.js';
 import { startRun, type RunOptions } from './run-control.js';
 import { CUBIC_VOXEL_TOLERANCE, nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { checkSameGrid, checkVolume, type VolumeInput } from './volume.js';
-import { optionError } from './errors.js';
+import { inLibraryTerms, OptionError, optionError } from './errors.js';
 
 /** Options of {@link fsc}. */
 export interface FscOptions extends RunOptions {
@@ -74,7 +74,8 @@ function curveResult(c: Pick<FscCurve, 'fsc' | 'shellWidthPerA'>): FscCurveResul
  * @param options see {@link FscOptions}
  * @throws TypeError for a volume of the wrong kind or length (`data` not a Float32Array of
  *   length nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
- * @throws OptionError for an invalid volume or option, halves/mask on different grids, voxels
+ * @throws OptionError for an invalid volume or option (`seed` or `randomisations` out of range, or
+ *   given without `mask`; the message names the option's key), halves/mask on different grids, voxels
  *   that are not cubic (`half1.voxelSizeA`: the three sizes differ by more than 1 %), a constant
  *   half map (`half1.data` / `half2.data`, e.g. all zero) or a mask with no value > 0.5 (`mask`)
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
@@ -88,7 +89,14 @@ export async function fsc(half1: VolumeInput, half2: VolumeInput, options: FscOp
   const mask = options.mask === undefined ? undefined : checkVolume(options.mask, 'mask');
   if (mask) checkSameGrid(mask, a, 'mask', 'half1');
   // the method's option schema (src/resolution/fsc-options.ts), then the maps' content
-  resolveFscOptions({ seed: options.seed, randomisations: options.randomisations, mask: mask ? '(volume)' : undefined });
+  // in the library's terms (its messages had named --seed, --randomisations and --mask)
+  try {
+    resolveFscOptions({ seed: options.seed, randomisations: options.randomisations, mask: mask ? '(volume)' : undefined });
+  } catch (err) {
+    if (!(err instanceof OptionError)) throw err;
+    const pairs = (['seed', 'randomisations', 'mask'] as const).map((key) => [FSC_OPTION[key].flag, key] as const);
+    throw new OptionError(inLibraryTerms(err.message, pairs), err.option, inLibraryTerms(err.allowed, pairs), { flag: err.flag, value: err.value });
+  }
   checkHalfMapContent(a, 'half1');
   checkHalfMapContent(b, 'half2');
   if (mask) checkMaskContent(mask);

@@ -214,3 +214,18 @@ it('localResolution: rule errors name the library keys, not command-line flags',
     await assert.rejects(localResolution(h, h, o), (e: Error) => e instanceof OptionError && e.option === key && re.test(e.message) && !/--(window|step|locres-sampling|relion|shells)\b/.test(e.message));
   }
 });
+
+it('fsc: option errors name the library keys, not command-line flags', async () => {
+  // before: "--seed needs --mask …", "--randomisations must be …", "--seed must be …"
+  const h: Volume = { originA: [0, 0, 0], data: new Float32Array(32 ** 3).map((_, i) => Math.sin(i * 0.37)), shape: [32, 32, 32], voxelSizeA: [1, 1, 1] };
+  const h2: Volume = { ...h, data: h.data.map((v, i) => v + 0.5 * Math.cos(i * 1.3)) };
+  const mask: Volume = { ...h, data: new Float32Array(32 ** 3).fill(1) };
+  for (const [o, key, re] of [
+    [{ seed: 3 }, 'seed', /^seed needs mask \(the phase randomisation/],
+    [{ mask, randomisations: 0 }, 'randomisations', /^randomisations must be an integer in 1\.\.100, got 0$/],
+    [{ mask, seed: -1 }, 'seed', /^seed must be an integer in 0\.\.\d+, got -1$/],
+    [{ mask, seed: Number.NaN }, 'seed', /^seed must be an integer in 0\.\.\d+, got NaN$/],
+  ] as const) {
+    await assert.rejects(fsc(h, h2, o), (e: Error) => e instanceof OptionError && e.option === key && re.test(e.message) && !/--/.test(e.message + e.allowed), key);
+  }
+});

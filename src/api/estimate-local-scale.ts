@@ -10,7 +10,7 @@ import { summarise, type EstimateSummary } from '../occupancy/summary.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { OptionError, optionError, SolventModelError } from './errors.js';
 import type { EstimateOptionValues, ResolvedEstimateOptions } from '../occupancy/options.js';
-import { checkEstimateOptions, checkKnownKeys, ESTIMATE_OPTION_KEYS, RUN_OPTION_KEYS, type EstimateOptions } from './estimate-options.js';
+import { checkEstimateOptions, checkKnownKeys, estimateInLibraryTerms, ESTIMATE_OPTION_KEYS, RUN_OPTION_KEYS, type EstimateOptions } from './estimate-options.js';
 import { startRun, type RunControl, type RunOptions } from './run-control.js';
 import { checkSameGrid, checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
 import { emptyMaskProblem, MASK_INSIDE } from '../resolution/half-map-checks.js';
@@ -52,6 +52,8 @@ export interface LocalScaleResult {
    * The run's numbers (the same object `occupy estimate --json` prints, with `input`
    * `'(in memory)'` and no files): settings, solvent model, s_max, limits, warnings, timings.
    * Tile centres in Å are in the input's frame (`originA` + voxel × processing voxel size).
+   * Warnings and notes name the library's options, not the command line's flags (`Suggest
+   * kernelSize 5 or more`, `larger than maxBox 16`, `consider a solventDef mask`).
    */
   summary: EstimateSummary;
   /** Only with `keepIntermediates`: the input and the low-passed map on the processing box. */
@@ -163,12 +165,16 @@ export async function runEstimate(rc: RunControl, input: CoreVolume, prepared: P
 }
 
 /**
- * The summary of an in-memory estimate (tile centres in Å in the input's frame).
+ * The summary of an in-memory estimate (tile centres in Å in the input's frame), its warnings,
+ * notes and findings in the library's terms ({@link estimateInLibraryTerms}).
  * @internal
  */
 export function librarySummary(result: EstimateResult, input: CoreVolume & { originA: Vec3 }, seconds: number, nlrc: boolean, scaleLimit = 0.05): EstimateSummary {
   const pv = result.processingVoxelSizeA;
-  return summarise(result, {
+  // warnings and notes in the library's terms ("Suggest --kernel-size 5 or more, and/or --lowpass
+  // 18", "larger than --max-box 16", "consider --solvent-def <solvent_mask.mrc>" had reached
+  // library callers, who have no flags)
+  const summary = summarise(result, {
     version: TOOL_VERSION,
     input: '(in memory)',
     inputVoxelSizeA: [...input.voxelSizeA] as Vec3,
@@ -178,6 +184,12 @@ export function librarySummary(result: EstimateResult, input: CoreVolume & { ori
     files: [],
     seconds,
   });
+  return {
+    ...summary,
+    warnings: summary.warnings.map(estimateInLibraryTerms),
+    notes: summary.notes.map(estimateInLibraryTerms),
+    diagnostics: summary.diagnostics.map((f) => ({ ...f, message: estimateInLibraryTerms(f.message) })),
+  };
 }
 
 /**

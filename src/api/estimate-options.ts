@@ -29,6 +29,25 @@ export type EstimateOptions = Pick<EstimateOptionValues, (typeof SCHEMA_KEYS)[nu
 /** The option keys of {@link EstimateOptions}. */
 export const ESTIMATE_OPTION_KEYS: readonly string[] = [...SCHEMA_KEYS, 'solventDef', 'targetMask'];
 
+/** Command-line flag → the library's key where the schema's key is not the library's. */
+const LIBRARY_FLAG_NAMES: readonly (readonly [string, string])[] = [['--SW', 'useS0: false'], ['--occupancy', "mode 'occ'"], ['--solvent-def', 'solventDef'], ['--target-mask', 'targetMask']];
+
+/**
+ * A message of the estimate (an option rule, a warning or note of its summary) in the library's
+ * terms: each flag of the option schema replaced by the library's key (`--kernel-size` →
+ * `kernelSize`, `--solvent-def <solvent_mask.mrc>` → `a solventDef mask`), and the CLI's plot
+ * (`Check it with --plot`) left out.
+ */
+export function estimateInLibraryTerms(text: string): string {
+  const own = new Set(LIBRARY_FLAG_NAMES.map(([flag]) => flag));
+  const plain = text
+    .replace(/ with --plot\b/g, '')
+    .replace(/(?:a )?--solvent-def <[^>]*>/g, 'a solventDef mask')
+    .replace(/(?:a )?--solvent-def mask/g, 'a solventDef mask')
+    .replace(/(?:a )?--target-mask <[^>]*>/g, 'a targetMask');
+  return inLibraryTerms(plain, [...LIBRARY_FLAG_NAMES, ...ESTIMATE_OPTIONS.filter((s) => !own.has(s.flag)).map((s) => [s.flag, s.key] as const)]);
+}
+
 /** The keys of {@link RunOptions}. */
 export const RUN_OPTION_KEYS: readonly (keyof RunOptions)[] = ['signal', 'onProgress'];
 
@@ -72,7 +91,7 @@ export function checkEstimateOptions(o: EstimateOptions, shape: Shape3, voxelSiz
     // in the library's terms: its option keys, not the command line's flags (`--tile-size … not
     // with --S0` had reached library callers)
     if (!(err instanceof OptionError)) throw err;
-    throw new OptionError(inLibraryTerms(err.message, [['--SW', 'useS0: false'], ['--occupancy', "mode 'occ'"], ...ESTIMATE_OPTIONS.map((s) => [s.flag, s.key] as const)]), err.option, err.allowed, { flag: err.flag, value: err.value });
+    throw new OptionError(estimateInLibraryTerms(err.message), err.option, err.allowed, { flag: err.flag, value: err.value });
   }
   const { nyquistA, box } = processingNyquistA(shape, voxelSizeA, resolved.maxBox);
   const grid = box.every((n, i) => n === shape[i]) ? 'the map' : `the processing box ${box.join('x')} (maxBox ${resolved.maxBox})`;

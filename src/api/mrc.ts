@@ -5,10 +5,15 @@
  */
 import { readMrc as readMrcFile, readMrcBuffer, writeMrc as writeMrcFile, type MrcHeader, type MrcMode } from '../io/mrc/index.js';
 import { headerOriginA } from '../io/mrc/origin.js';
-import { describe, optionError } from './errors.js';
+import { describe, MrcFormatError, optionError } from './errors.js';
 import { checkKnownKeys } from './estimate-options.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { checkVolume, type Volume, type VolumeInput } from './volume.js';
+
+/** The reader's advice for a header without a voxel size, in the CLI's terms. */
+const ANGPIX_ADVICE = /give it with --angpix, or fix the header with occupy pixel-size set MAP --angpix A/;
+/** The same advice for a library caller. */
+const LIBRARY_ANGPIX_ADVICE = 'read the map with permissive: true (voxels of 1 Å) and set its voxelSizeA';
 
 /** Largest finite float16 value (mode 12). */
 const FLOAT16_MAX = 65504;
@@ -59,7 +64,8 @@ export interface WriteMrcOptions {
  * @param options see {@link ReadMrcOptions}
  * @returns the volume and the header as stored
  * @throws MrcFormatError when the file is not a valid map (truncated, unknown mode, corrupt gzip,
- *   NaN voxels …), message prefixed with the path
+ *   NaN voxels …), message prefixed with the path; for zero cell lengths (no voxel size) it says
+ *   to read with `permissive: true` (1 Å voxels) and set `voxelSizeA`
  * @throws Error `cannot read map '<path>': …` when the file cannot be read (missing, a folder …)
  * @throws TypeError when `source` is neither a string nor a Uint8Array
  * @throws OptionError for an unknown option or one of the wrong type (naming it)
@@ -69,9 +75,16 @@ export async function readMrc(source: string | Uint8Array, options: ReadMrcOptio
   for (const key of ['permissive', 'allowNonFinite'] as const) if (options[key] !== undefined && typeof options[key] !== 'boolean') throw optionError(key, 'true or false', options[key]);
   const o = { permissive: options.permissive === true, allowNonFinite: options.allowNonFinite === true };
   let map;
-  if (typeof source === 'string') map = await readMrcFile(source, o);
-  else if (source instanceof Uint8Array) map = readMrcBuffer(source, o);
-  else throw new TypeError(`source must be a file path or a Uint8Array of the file, got ${typeof source === 'object' && source !== null && !ArrayBuffer.isView(source) && !Array.isArray(source) ? 'an object' : describe(source)}`);
+  try {
+    if (typeof source === 'string') map = await readMrcFile(source, o);
+    else if (source instanceof Uint8Array) map = readMrcBuffer(source, o);
+  } catch (err) {
+    // the library's way to give a voxel size the header lacks (the message had named the CLI's
+    // --angpix and `occupy pixel-size set`)
+    if (err instanceof MrcFormatError && ANGPIX_ADVICE.test(err.message)) throw new MrcFormatError(err.message.replace(ANGPIX_ADVICE, LIBRARY_ANGPIX_ADVICE), { cause: err.cause });
+    throw err;
+  }
+  if (!map) throw new TypeError(`source must be a file path or a Uint8Array of the file, got ${typeof source === 'object' && source !== null && !ArrayBuffer.isView(source) && !Array.isArray(source) ? 'an object' : describe(source)}`);
   const { volume, header } = map;
   return {
     data: volume.data,

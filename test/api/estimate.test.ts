@@ -12,6 +12,7 @@ import { estimateLocalScale, modifyMap, OptionError, readMrc, SolventModelError,
 import { demoPhantom } from '../../src/synthetic/phantom.js';
 import { fourierResample } from '../../src/filters/fourier-resample.js';
 import { loadFft } from '../../src/math/fft.js';
+import { estimateInLibraryTerms } from '../../src/api/estimate-options.js';
 import { runInProcess } from '../helpers/cli-run.js';
 
 /** Pearson correlation. */
@@ -182,6 +183,23 @@ describe('estimateLocalScale', () => {
       const r = await estimateLocalScale(slabOf(map, shape, offset), { mode: 'occ' });
       assert.ok(r.summary.sMax > 0 && r.scale.data.some((x) => x > 0.5), `${shape.join('x')}: s_max ${r.summary.sMax}`);
     }
+  });
+
+  it("summary warnings and notes name the library's keys, not command-line flags", async () => {
+    // before: "Suggest --kernel-size 5 or more, and/or --lowpass 43", "larger than --max-box 16",
+    // "Both --lowpass and --resolution were given…", "consider --solvent-def <solvent_mask.mrc>"
+    const cropped = await estimateLocalScale(map, { maxBox: 16, solventFailure: 'warn' });
+    const all = (s: { warnings: string[]; notes: string[]; diagnostics: { message: string }[] }) => [...s.warnings, ...s.notes, ...s.diagnostics.map((f) => f.message)];
+    assert.ok(cropped.summary.notes.some((n) => /^Box 96x96x96 is larger than maxBox 16: processing at 16x16x16/.test(n)), cropped.summary.notes.join(' | '));
+    assert.ok(cropped.summary.warnings.some((w) => /Suggest kernelSize 5 or more, and\/or lowpassA \d+ or more\./.test(w)), cropped.summary.warnings.join(' | '));
+    const both = await estimateLocalScale(map, { lowpassA: 10, resolutionA: 5 });
+    assert.ok(both.summary.warnings.some((w) => /^Both lowpassA and resolutionA were given; using the coarser 10 Å and ignoring resolutionA 5\.$/.test(w)), both.summary.warnings.join(' | '));
+    const modified = await modifyMap(map, { modification: { kind: 'amplify', gamma: 2 }, maxBox: 16, solventFailure: 'warn' });
+    for (const s of [cropped.summary, both.summary, modified.summary]) for (const line of all(s)) assert.ok(!/--[a-zA-Z]/.test(line), line);
+    // the solvent-model warnings (not easily provoked on a phantom), as the estimate words them
+    assert.equal(estimateInLibraryTerms('Potentially bad solvent model: confidence reaches 0.5 only at 60 % of the density range (lowest confident scale 0.60). Check it with --plot and consider --solvent-def <solvent_mask.mrc>.'), 'Potentially bad solvent model: confidence reaches 0.5 only at 60 % of the density range (lowest confident scale 0.60). Check it and consider a solventDef mask.');
+    assert.equal(estimateInLibraryTerms('The solvent model failed: no density reaches confidence 0.5, so the confidence map is 0 everywhere. Check it with --plot, give a --solvent-def mask, or use a coarser --lowpass.'), 'The solvent model failed: no density reaches confidence 0.5, so the confidence map is 0 everywhere. Check it, give a solventDef mask, or use a coarser lowpassA.');
+    assert.equal(estimateInLibraryTerms('--nlrc skipped: the confidence limit 1.000 is not below 1.'), 'nlrc skipped: the confidence limit 1.000 is not below 1.');
   });
 
   it('estimates a slab 3 voxels thick (the ball of tiles had held none)', async () => {

@@ -87,6 +87,19 @@ describe('readMrc / writeMrc', () => {
     await assert.rejects(readMrc(new Uint8Array(100)), MrcFormatError);
   });
 
+  it('a header without a voxel size (zero cell): the message gives the library\'s way, not --angpix', async () => {
+    // before: "give it with --angpix, or fix the header with occupy pixel-size set MAP --angpix A"
+    const bytes = encodeMrc(randomVolume([8, 8, 8], 4));
+    bytes.fill(0, 40, 52); // cella
+    const path = join(dir, 'zero-cell.mrc');
+    await writeFile(path, bytes);
+    for (const source of [path, bytes]) {
+      await assert.rejects(readMrc(source), (e: unknown) => e instanceof MrcFormatError && /the voxel size is unknown: read the map with permissive: true \(voxels of 1 Å\) and set its voxelSizeA\)$/.test(e.message) && !/--/.test(e.message));
+    }
+    const v = await readMrc(path, { permissive: true });
+    assert.deepEqual(v.voxelSizeA, [1, 1, 1]);
+  });
+
   it('throws TypeError / OptionError naming the field of an invalid volume, and writes nothing', async () => {
     const path = join(dir, 'bad.mrc');
     await assert.rejects(writeMrc(path, { data: new Float32Array(5), shape: [2, 2, 2], voxelSizeA: [1, 1, 1] }), (e: unknown) => e instanceof TypeError && /^volume\.data must be a Float32Array of length nx\*ny\*nz = 8, got length 5$/.test(e.message));

@@ -18,6 +18,15 @@ const LIBRARY_ANGPIX_ADVICE = 'read the map with permissive: true (voxels of 1 �
 /** Largest finite float16 value (mode 12). */
 const FLOAT16_MAX = 65504;
 
+/** What each mode holds: its type and the values it stores (integer modes round to the nearest integer, ties away from 0). */
+const MODE_RANGE: Readonly<Record<MrcMode, { name: string; min: number; max: number }>> = {
+  0: { name: 'int8', min: -128, max: 127 },
+  1: { name: 'int16', min: -32768, max: 32767 },
+  2: { name: 'float32', min: -Infinity, max: Infinity },
+  6: { name: 'uint16', min: 0, max: 65535 },
+  12: { name: 'float16', min: -FLOAT16_MAX, max: FLOAT16_MAX },
+};
+
 /** A map read by {@link readMrc}: the {@link Volume} and the header exactly as stored. */
 export interface MrcVolume extends Volume {
   /** The file's header as stored (nx/ny/nz and start indices in the file's axis order). */
@@ -43,8 +52,18 @@ export interface WriteMrcOptions {
    * give the volume's `originA`. Box, cell lengths, mode and statistics come from the volume.
    */
   like?: MrcVolume | MrcHeader;
-  /** Data mode: 2 float32 (default), 0 int8, 1 int16, 6 uint16, 12 float16. */
+  /**
+   * Data mode: 2 float32 (default), 0 int8, 1 int16, 6 uint16, 12 float16. The integer modes
+   * store each value rounded to the nearest integer (ties away from 0): a map with values in
+   * (−0.5, 0.5) reads back all 0, so scale it first; values outside the mode's range
+   * (int8 −128…127, int16 −32768…32767, uint16 0…65535, float16 ±65504) are refused.
+   */
   mode?: MrcMode;
+  /**
+   * Write NaN/±Infinity voxels (modes 2 and 12 only; {@link readMrc} then needs its own
+   * `allowNonFinite`). Default false: such voxels are refused.
+   */
+  allowNonFinite?: boolean;
   /** Text labels (at most 10 kept, 80 characters each); default the `like` header's. */
   labels?: string[];
   /** Files that must not be overwritten (compared as files: device and inode). */
@@ -107,14 +126,17 @@ export async function readMrc(source: string | Uint8Array, options: ReadMrcOptio
  * @param options see {@link WriteMrcOptions}
  * @throws TypeError for a volume of the wrong kind (see `checkVolume`); OptionError for an invalid
  *   value or option (naming it): an unknown option, `labels`/`protect` not lists of strings, a
- *   `like` that is not a map or header, a voxel size or origin an MRC header cannot store, values
- *   beyond ±65504 with mode 12 (float16)
+ *   `like` that is not a map or header, a voxel size or origin an MRC header cannot store,
+ *   NaN/±Infinity voxels (`volume.data`; unless `allowNonFinite` with mode 2 or 12), values
+ *   outside the mode's range (`mode`: int8 −128…127, int16 −32768…32767, uint16 0…65535, float16
+ *   ±65504; integer modes round each value to the nearest integer)
  * @throws Error `refusing to overwrite input …` for a protected path, and I/O errors in the
  *   user's terms (`cannot write '<path>': no space left on device`)
  */
 export async function writeMrc(path: string, volume: VolumeInput, options: WriteMrcOptions = {}): Promise<void> {
   if (typeof path !== 'string' || path === '') throw optionError('path', 'a file path', path);
-  checkKnownKeys(options, ['like', 'mode', 'labels', 'protect']);
+  checkKnownKeys(options, ['like', 'mode', 'labels', 'protect', 'allowNonFinite']);
+  if (options.allowNonFinite !== undefined && typeof options.allowNonFinite !== 'boolean') throw optionError('allowNonFinite', 'true or false', options.allowNonFinite);
   const v = checkVolume(volume, 'volume', false);
   const isHeader = (h: unknown): h is MrcHeader => typeof h === 'object' && h !== null && ['mapc', 'mapr', 'maps', 'origin', 'cella'].every((k) => k in h);
   const likeGiven = options.like as unknown;
@@ -131,11 +153,29 @@ export async function writeMrc(path: string, volume: VolumeInput, options: Write
     if (error) throw optionError('volume.voxelSizeA', 'voxel sizes whose cell (box × voxel size) an MRC header can store', v.voxelSizeA, error);
   }
   if (v.originA.some((o) => !Number.isFinite(Math.fround(o)))) throw optionError('volume.originA', 'an origin an MRC header can store (finite float32 numbers, Å)', v.originA);
-  if (options.mode === 12) {
-    // float16 holds ±65504 at most: larger values would be stored as ±Infinity, a file no reader accepts
-    let big = 0;
-    for (let i = 0; i < v.data.length; i++) big = Math.max(big, Math.abs(v.data[i]));
-    if (!(big <= FLOAT16_MAX)) throw optionError('mode', `a mode that holds the values (float16 holds ±${FLOAT16_MAX}; use 2, float32)`, options.mode, `mode 12 (float16) cannot hold the volume's values (largest |value| ${big}, float16 holds ±${FLOAT16_MAX}): use mode 2 (float32) or scale the map`);
+  // data the file would lose: NaN/±Infinity voxels (readMrc refuses such a file; an integer mode
+  // wrote NaN as 0) and values beyond the mode's range (integer modes saturated silently: −50000…
+  // 54000 became −128…127 in mode 0, a map in −0.106…0.221 read back all 0 from mode 6)
+  let lo = Infinity;
+  let hi = -Infinity;
+  let nonFinite = 0;
+  for (let i = 0; i < v.data.length; i++) {
+    const x = v.data[i];
+    if (x - x !== 0) nonFinite++;
+    else {
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+  }
+  const mode = options.mode ?? 2;
+  if (nonFinite > 0 && !(options.allowNonFinite === true && (mode === 2 || mode === 12))) {
+    const why = mode === 2 || mode === 12 ? 'readMrc refuses such a file unless allowNonFinite; pass allowNonFinite: true to write them anyway' : `mode ${mode} (${MODE_RANGE[mode].name}) cannot store them`;
+    throw optionError('volume.data', 'finite numbers (no NaN or ±Infinity)', `${nonFinite} non-finite voxels`, `volume.data has ${nonFinite} NaN/±Infinity voxel${nonFinite === 1 ? '' : 's'} (${why}): replace them first`);
+  }
+  const range = MODE_RANGE[mode];
+  if (range && mode !== 2 && nonFinite < v.data.length && (lo < range.min || hi > range.max)) {
+    const held = mode === 12 ? `±${FLOAT16_MAX}` : `integers ${range.min}…${range.max}`;
+    throw optionError('mode', `a mode that holds the values (${range.name} holds ${held}; use 2, float32)`, options.mode, `mode ${mode} (${range.name}) cannot hold the volume's values (${lo} … ${hi}; ${range.name} holds ${held}): use mode 2 (float32) or scale the map`);
   }
   let template: MrcHeader | undefined;
   const zeroStart = { nxstart: 0, nystart: 0, nzstart: 0 };

@@ -100,6 +100,34 @@ describe('readMrc / writeMrc', () => {
     assert.deepEqual(v.voxelSizeA, [1, 1, 1]);
   });
 
+  it('writeMrc refuses data the file would lose: NaN/±Infinity voxels, values outside an integer mode; nothing written', async () => {
+    // before: NaN written as float32 (readMrc then refused the file) or as 0 in mode 1; modes 0, 1
+    // and 6 rounded and saturated silently (−50000…54000 → −128…127 in mode 0; a map in
+    // −0.106…0.221 read back all 0 from mode 6), while mode 12 refused its overflow
+    const sub = join(dir, 'lossy');
+    const base = randomVolume([6, 5, 4], 9); // values in (−1, 1)
+    const withNaN = { ...base, data: base.data.map((x, i) => (i === 3 ? Number.NaN : i === 8 ? Number.POSITIVE_INFINITY : x)) };
+    for (const mode of [undefined, 0, 1, 2, 6, 12] as const) {
+      await assert.rejects(writeMrc(join(sub, 'nan.mrc'), withNaN, mode === undefined ? {} : { mode }), (e: unknown) => e instanceof OptionError && e.option === 'volume.data' && /^volume\.data has 2 NaN\/±Infinity voxels/.test(e.message), String(mode));
+    }
+    const scaled = (k: number, shift = 0) => ({ ...base, data: base.data.map((x) => k * x + shift) });
+    for (const [v, mode, range] of [[scaled(54000), 0, /int8 holds integers -128…127/], [scaled(40000), 1, /int16 holds integers -32768…32767/], [base, 6, /uint16 holds integers 0…65535/], [scaled(1, 65535), 6, /uint16/], [scaled(70000), 12, /float16 holds ±65504/]] as const) {
+      await assert.rejects(writeMrc(join(sub, 'range.mrc'), v, { mode }), (e: unknown) => e instanceof OptionError && e.option === 'mode' && e.value === mode && range.test(e.message) && /use mode 2 \(float32\) or scale the map$/.test(e.message), `mode ${mode}`);
+    }
+    await assert.rejects(readFile(join(sub, 'nan.mrc')), { code: 'ENOENT' });
+    await assert.rejects(readFile(join(sub, 'range.mrc')), { code: 'ENOENT' });
+    // within range: written, rounded to integers
+    const p = join(dir, 'int.mrc');
+    await writeMrc(p, scaled(100, 0.2), { mode: 0 });
+    const back = await readMrc(p);
+    for (let i = 0; i < back.data.length; i++) assert.equal(back.data[i], Math.round(100 * base.data[i] + 0.2) || 0);
+    // NaN on purpose: allowNonFinite in the float modes, read back with readMrc's own
+    const q = join(dir, 'nan-allowed.mrc');
+    await writeMrc(q, withNaN, { allowNonFinite: true });
+    assert.ok(Number.isNaN((await readMrc(q, { allowNonFinite: true })).data[3]));
+    await assert.rejects(writeMrc(q, withNaN, { allowNonFinite: true, mode: 1 }), (e: unknown) => e instanceof OptionError && e.option === 'volume.data' && /mode 1 \(int16\) cannot store them/.test(e.message));
+  });
+
   it('throws TypeError / OptionError naming the field of an invalid volume, and writes nothing', async () => {
     const path = join(dir, 'bad.mrc');
     await assert.rejects(writeMrc(path, { data: new Float32Array(5), shape: [2, 2, 2], voxelSizeA: [1, 1, 1] }), (e: unknown) => e instanceof TypeError && /^volume\.data must be a Float32Array of length nx\*ny\*nz = 8, got length 5$/.test(e.message));

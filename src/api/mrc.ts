@@ -4,6 +4,7 @@
  * @see https://www.ccpem.ac.uk/mrc_format/mrc2014.php
  */
 import { readMrc as readMrcFile, readMrcBuffer, writeMrc as writeMrcFile, type MrcHeader, type MrcMode } from '../io/mrc/index.js';
+import { sep } from 'node:path';
 import { headerOriginA } from '../io/mrc/origin.js';
 import { describe, MrcFormatError, optionError } from './errors.js';
 import { checkKnownKeys } from './estimate-options.js';
@@ -130,11 +131,15 @@ export async function readMrc(source: string | Uint8Array, options: ReadMrcOptio
  *   NaN/±Infinity voxels (`volume.data`; unless `allowNonFinite` with mode 2 or 12), values
  *   outside the mode's range (`mode`: int8 −128…127, int16 −32768…32767, uint16 0…65535, float16
  *   ±65504; integer modes round each value to the nearest integer)
+ * @throws OptionError (`path`) for a path ending in '/' (a folder)
  * @throws Error `refusing to overwrite input …` for a protected path, and I/O errors in the
- *   user's terms (`cannot write '<path>': no space left on device`)
+ *   user's terms, naming `path` (never the temporary file): `cannot write '<path>': no space left
+ *   on device`, `… : no file can be created in '<folder>' (no such file or directory)`
  */
 export async function writeMrc(path: string, volume: VolumeInput, options: WriteMrcOptions = {}): Promise<void> {
   if (typeof path !== 'string' || path === '') throw optionError('path', 'a file path', path);
+  // a path ending in a separator names a folder ('/x/dir/' had created a regular file 'dir')
+  if (path.endsWith('/') || path.endsWith(sep)) throw optionError('path', "a file path (not ending in '/': that names a folder)", path);
   checkKnownKeys(options, ['like', 'mode', 'labels', 'protect', 'allowNonFinite']);
   if (options.allowNonFinite !== undefined && typeof options.allowNonFinite !== 'boolean') throw optionError('allowNonFinite', 'true or false', options.allowNonFinite);
   const v = checkVolume(volume, 'volume', false);

@@ -154,11 +154,18 @@ async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Pr
   }
 }
 
-/** One line for a write failure, in the user's terms. */
+/**
+ * One line for a write failure, in the user's terms: the user's path, never the temporary file's
+ * (an unwritable folder such as /proc had given "ENOENT: no such file or directory, open
+ * '/proc/.x.mrc.29851….tmp'"); the fs error is the `cause`.
+ */
 function writeError(path: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code;
   const reason =
-    code === 'ENOSPC' ? 'no space left on device' : code === 'EDQUOT' ? 'disk quota exceeded' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'EISDIR' ? 'is a folder' : code === 'ENOTDIR' ? 'a parent is not a folder' : ((err as Error).message ?? String(err));
+    code === 'ENOSPC' ? 'no space left on device' : code === 'EDQUOT' ? 'disk quota exceeded' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'EISDIR' ? 'is a folder' : code === 'ENOTDIR' ? 'a parent is not a folder'
+      : code === 'ENOENT' ? `no file can be created in '${dirname(path)}' (no such file or directory)`
+      // other fs errors without the system call and its (temporary) path: "EIO: i/o error, write '…'"
+      : ((err as Error).message ?? String(err)).replace(/, \w+ '[^']*'(?: -> '[^']*')?$/, '');
   return new Error(`cannot write '${path}': ${reason}`, { cause: err });
 }
 

@@ -128,6 +128,19 @@ describe('readMrc / writeMrc', () => {
     await assert.rejects(writeMrc(q, withNaN, { allowNonFinite: true, mode: 1 }), (e: unknown) => e instanceof OptionError && e.option === 'volume.data' && /mode 1 \(int16\) cannot store them/.test(e.message));
   });
 
+  it('writeMrc: a path ending in / is refused (OptionError path); an unwritable folder is reported with the user\'s path, not the temporary file\'s', async (t) => {
+    // before: '/x/slashdir/' created a regular file 'slashdir'; /proc/x.mrc reported
+    // "ENOENT: no such file or directory, open '/proc/.x.mrc.29851….tmp'"
+    const v = randomVolume([4, 4, 4], 2);
+    const folder = join(dir, 'slashdir');
+    await assert.rejects(writeMrc(`${folder}/`, v), (e: unknown) => e instanceof OptionError && e.option === 'path' && e.value === `${folder}/` && /names a folder/.test(e.message));
+    await assert.rejects(readFile(folder), { code: 'ENOENT' });
+    if (process.platform !== 'linux') return t.skip('needs /proc');
+    for (const p of ['/proc/occupy-test.mrc', '/proc/occupy-test.mrc.gz']) {
+      await assert.rejects(writeMrc(p, v), (e: unknown) => e instanceof Error && e.message === `cannot write '${p}': no file can be created in '/proc' (no such file or directory)`);
+    }
+  });
+
   it('throws TypeError / OptionError naming the field of an invalid volume, and writes nothing', async () => {
     const path = join(dir, 'bad.mrc');
     await assert.rejects(writeMrc(path, { data: new Float32Array(5), shape: [2, 2, 2], voxelSizeA: [1, 1, 1] }), (e: unknown) => e instanceof TypeError && /^volume\.data must be a Float32Array of length nx\*ny\*nz = 8, got length 5$/.test(e.message));

@@ -227,7 +227,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     chimerax: opts.chimerax !== false,
     'noise-draws': draws,
     'noise-draw-seed': draws > 0 ? (opts.noiseDrawSeed ?? 1) : null,
-  });
+  }, opts.recordCwd);
   const label = (what: string) => jobLabels(what, record);
   const mol = result.molecule;
   const medians = decompositionMedians(result, labels?.volume.data);

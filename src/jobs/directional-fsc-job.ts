@@ -78,7 +78,7 @@ export async function runDirectionalFscJob(h1Path: string, h2Path: string, o: Di
     angpix: o.angpix ?? null,
     fit: 'ellipsoid r(d)^2 = d^T M d, robust least squares over all cones',
     sphericity: 'r_best / (r1 r2 r3)^(1/3) of the fitted ellipsoid',
-  });
+  }, o.recordCwd);
   const v3 = (v: readonly number[]): [number, number, number] => [round(v[0]), round(v[1]), round(v[2])];
   const notCrossing = r.crossed.reduce((s, c) => s + (c ? 0 : 1), 0);
   const directional = {

@@ -121,7 +121,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     angpix: o.angpix ?? null,
     seed: corr ? corr.seed : null,
     randomisations: corr ? corr.randomisations : null,
-  });
+  }, o.recordCwd);
   const result = {
     half1: h1Path,
     half2: h2Path,

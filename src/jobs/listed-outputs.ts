@@ -18,6 +18,12 @@ export interface ListedOutputs {
    * names them by file name only. Takes precedence over {@link finalDir}.
    */
   unsavedNote?: string;
+  /**
+   * The folder the record names as the working folder, to which its command's relative paths
+   * are relative and where its rerun line is to be run (default `process.cwd()`; the GUI passes its
+   * root).
+   */
+  recordCwd?: string;
 }
 
 /**

@@ -281,6 +281,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   // the run's record: command line, version, input hashes, settings; monores: noise model, tested range, caveat
   const record = await locresRecord({
     commandLine: o.commandLine,
+    cwd: o.recordCwd,
     inputs: protect,
     method: o.method,
     twoMaps: half2Path !== undefined,

@@ -13,6 +13,8 @@ export const MONORES_SINGLE_MAP_CAVEAT =
 export interface LocresRecordInput {
   /** The arguments as typed after `occupy` (absent for library calls). */
   commandLine?: readonly string[];
+  /** The working folder to record (default `process.cwd()`; the GUI's root). */
+  cwd?: string;
   /** The input maps (half maps, or the single map), then the mask. */
   inputs: readonly string[];
   method: 'localfsc' | 'monores';
@@ -44,6 +46,7 @@ export async function locresRecord(r: LocresRecordInput): Promise<RunRecord> {
   settings[INPUTS_SHA256] = inputsSha256Setting(hashes);
   return makeRunRecord({
     commandLine: r.commandLine,
+    cwd: r.cwd,
     input: hashes[0],
     seed: 0,
     seedGiven: false,

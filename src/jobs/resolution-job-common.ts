@@ -142,11 +142,13 @@ export function jobFolder(output: string | undefined): string {
  * The record of a run (command line, version, input SHA-256 and resolved settings), as
  * `occupy locres` records it.
  * @param inputs the input files, first the map (half map 1), then the others
+ * @param cwd the working folder to record (default `process.cwd()`; the GUI's root)
  */
-export async function jobRecord(commandLine: readonly string[] | undefined, inputs: readonly string[], settings: Record<string, unknown>): Promise<RunRecord> {
+export async function jobRecord(commandLine: readonly string[] | undefined, inputs: readonly string[], settings: Record<string, unknown>, cwd?: string): Promise<RunRecord> {
   const hashes = await hashInputs(inputs);
   return makeRunRecord({
     commandLine,
+    cwd,
     input: hashes[0],
     seed: 0,
     seedGiven: false,

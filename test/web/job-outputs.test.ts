@@ -283,20 +283,35 @@ describe('GUI jobs and their files', () => {
     await mkdir(join(root, 'halfrec'), { recursive: true });
     const ev = await events(await start('api/halfmaps', { half1: 'maps/h1.mrc', half2: 'maps/h2.mrc', directional: true, decompose: true, outputFolder: 'halfrec' }));
     assert.equal(ev.at(-1)?.type, 'done', JSON.stringify(ev.at(-1)));
+    // the commands write where the saved copies are, and the record's working folder is the GUI
+    // root, to which their paths are relative (session 50: the server's cwd, and no -o)
     const logs: [string, RegExp][] = [
-      ['fsc_h1_log.txt', /^Command +: occupy fsc maps\/h1\.mrc maps\/h2\.mrc$/m],
-      ['3dfsc_h1_log.txt', /^Command +: occupy fsc maps\/h1\.mrc maps\/h2\.mrc --directional$/m],
-      ['log_decompose_h1.txt', /^Command +: occupy decompose maps\/h1\.mrc --half-maps maps\/h1\.mrc maps\/h2\.mrc$/m],
+      ['fsc_h1_log.txt', /^Command +: occupy fsc maps\/h1\.mrc maps\/h2\.mrc -o halfrec\/$/m],
+      ['3dfsc_h1_log.txt', /^Command +: occupy fsc maps\/h1\.mrc maps\/h2\.mrc --directional -o halfrec\/$/m],
+      ['log_decompose_h1.txt', /^Command +: occupy decompose maps\/h1\.mrc --half-maps maps\/h1\.mrc maps\/h2\.mrc -o halfrec\/$/m],
+      ['locres_h1_log.txt', /^Command +: occupy locres maps\/h1\.mrc maps\/h2\.mrc -o halfrec\/$/m],
     ];
-    for (const [name, command] of logs) assert.match(await readFile(join(root, 'halfrec', name), 'utf8'), command, name);
+    for (const [name, command] of logs) {
+      const log = await readFile(join(root, 'halfrec', name), 'utf8');
+      assert.match(log, command, name);
+      assert.equal(/^Working folder +: (.*)$/m.exec(log)?.[1], root, `${name}: the working folder is not the GUI root`);
+    }
+    // the local-resolution log's rerun line, run there, rewrites the saved map byte for byte
+    const locresLog = await readFile(join(root, 'halfrec', 'locres_h1_log.txt'), 'utf8');
+    const rerun = /^Rerun \(same output\): (.*)$/m.exec(locresLog)?.[1] ?? '';
+    const saved = await readFile(join(root, 'halfrec', 'locres_h1.mrc'));
+    await runCli(shellWords(rerun).slice(1), root);
+    assert.ok((await readFile(join(root, 'halfrec', 'locres_h1.mrc'))).equals(saved), 'locres_h1.mrc differs after the rerun');
     // every log names the saved copies, never the staging folder the worker wrote them to
     for (const name of ['fsc_h1_log.txt', 'locres_h1_log.txt', '3dfsc_h1_log.txt', 'log_decompose_h1.txt']) {
       const log = await readFile(join(root, 'halfrec', name), 'utf8');
       assert.ok(!log.includes(tempParent) && !log.includes('.job-'), `${name} names the server's temporary folder:\n${log}`);
       assert.ok(log.includes(join(root, 'halfrec', name)), `${name} does not name its saved copy:\n${log}`);
     }
-    assert.equal((await readMrc(join(root, 'halfrec', '3dfsc_h1.mrc'))).header.labels[1], 'cmd: occupy fsc maps/h1.mrc maps/h2.mrc --directional');
-    assert.equal((await readMrc(join(root, 'halfrec', 'occupancy_h1.mrc'))).header.labels[1], 'cmd: occupy decompose maps/h1.mrc --half-maps maps/h1.mrc maps/h2.mrc');
+    // the command in the labels (cut into 80-character pieces, each tagged cmd:)
+    const cmdOf = async (name: string) => (await readMrc(join(root, 'halfrec', name))).header.labels.filter((l) => l.startsWith('cmd: ')).map((l) => l.slice(5)).join('');
+    assert.equal(await cmdOf('3dfsc_h1.mrc'), 'occupy fsc maps/h1.mrc maps/h2.mrc --directional -o halfrec/');
+    assert.equal(await cmdOf('occupancy_h1.mrc'), 'occupy decompose maps/h1.mrc --half-maps maps/h1.mrc maps/h2.mrc -o halfrec/');
   });
 
   test('without a save folder the logs say the outputs are not saved, never naming the server\'s temporary folder', async () => {

@@ -34,6 +34,12 @@ export interface HalfMapsTask extends ListedOutputs {
   outputDir: string;
   /** Output stem: the first half's. */
   stem: string;
+  /**
+   * The save folder relative to the GUI root (`.` for the root itself), when the outputs are saved:
+   * each job's recorded command then ends in `-o <folder>/`, so that its rerun line, run in the
+   * record's working folder ({@link ListedOutputs.recordCwd}, the root), writes the same files.
+   */
+  savedFolder?: string;
   /** Also the directional FSC (`occupy fsc --directional`, its job in src/jobs). */
   directional?: boolean;
   /** Also `occupy decompose <half1> --half-maps <half1> <half2> [--mask] [--labels]` (relative occupancy and local B). */
@@ -69,8 +75,9 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
   for (const [p, name, what] of [[t.half2Path, t.names.half2, 'the second half map:'], [t.maskPath, t.names.mask, 'the mask:'], [t.labelsPath, t.names.labels, 'the labels map:']] as const) {
     if (p) sameBox(box, await boxOf(p, name ?? p), what);
   }
-  const listed: ListedOutputs = { finalDir: t.finalDir, unsavedNote: t.unsavedNote };
-  const commandLine = (cmd: string, extra: string[]) => [cmd, t.names.half1, t.names.half2, ...(t.names.mask ? ['--mask', t.names.mask] : []), ...extra];
+  const listed: ListedOutputs = { finalDir: t.finalDir, unsavedNote: t.unsavedNote, recordCwd: t.recordCwd };
+  const savedTo = t.savedFolder !== undefined ? ['-o', `${t.savedFolder}/`] : [];
+  const commandLine = (cmd: string, extra: string[]) => [cmd, t.names.half1, t.names.half2, ...(t.names.mask ? ['--mask', t.names.mask] : []), ...extra, ...savedTo];
 
   // the global FSC: occupy fsc's job (its diagnostics are the pair's, reported once here)
   progress('global FSC', 0.03);
@@ -142,7 +149,7 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
       outputDir: t.outputDir,
       ...listed,
       // the equivalent command line (as the page shows it), recorded in the log and labels
-      commandLine: ['decompose', t.names.half1, '--half-maps', t.names.half1, t.names.half2, ...(t.names.mask ? ['--mask', t.names.mask] : []), ...(t.names.labels ? ['--labels', t.names.labels] : [])],
+      commandLine: ['decompose', t.names.half1, '--half-maps', t.names.half1, t.names.half2, ...(t.names.mask ? ['--mask', t.names.mask] : []), ...(t.names.labels ? ['--labels', t.names.labels] : []), ...savedTo],
       onProgress: (phase, f) => progress(`decompose: ${phase}`, Math.min(0.99, start + 0.25 * f)),
     });
     const names = decomposeOutputNames(mapStem(t.half1Path));

@@ -296,6 +296,8 @@ export class JobManager {
       outputDir: staging,
       finalDir: saveTo,
       unsavedNote: saveTo ? undefined : NOT_SAVED,
+      recordCwd: this.session.root,
+      savedFolder: saveTo ? relativeToRoot(this.session.root, saveTo) || '.' : undefined,
       stem: map.stem,
       directional: body.directional === true,
       decompose: body.decompose === true,

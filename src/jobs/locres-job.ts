@@ -13,7 +13,7 @@ import { readHalfMapArg, readLabelsArg, readMaskArg } from './read-map.js';
 import { checkLocresMemory } from './memory-check.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
-import { unresolvedVariation, UNRESOLVED_VARIATION_RATIO, type LocalFscResult } from '../resolution/local-fsc.js';
+import { coarseVoxelWarning, unresolvedVariation, UNRESOLVED_VARIATION_RATIO, type LocalFscResult } from '../resolution/local-fsc.js';
 import { localFscBesideFiner, BESIDE_FINER_RATIO } from '../resolution/beside-finer.js';
 import { computeInThread } from './compute-thread.js';
 import { labelSummary, type LabelInterval, type LabelRow } from '../resolution/label-summary.js';
@@ -198,6 +198,11 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         { suffix: 'low', volume: r.low, label: `finer end of the 90 % interval (A), ${settings}` },
         { suffix: 'high', volume: r.high, label: `coarser end of the 90 % interval (A), ${settings}` },
       );
+      const coarse = coarseVoxelWarning(h1.volume.voxelSizeA[0], r.windowVoxels);
+      if (coarse) {
+        warnings.push(coarse);
+        o.onWarning?.(coarse);
+      }
       if (r.thresholdAtFloor) {
         const w = `the SNR-aware FSC threshold is at its floor (${r.threshold}; low-frequency SNR C₀ ${r.lowFrequencySnr.toFixed(1)} in a ${(r.windowVoxels * h1.volume.voxelSizeA[0]).toFixed(1)} Å window): these coarse, noisy half maps lie beyond its calibration and the values are less certain (on synthetic maps in this state a map's median error ranged from −0.4 to +0.3 Å, against −0.2 to +0.3 Å elsewhere; README "Threshold at its floor")`;
         warnings.push(w);

@@ -175,6 +175,25 @@ export function snrAwareThreshold(c0: number, windowA: number): number {
   return Math.min(max, Math.max(min, a + b * Math.log(c0) + c * windowA));
 }
 
+/** The coarsest voxel size of the half maps the SNR-aware threshold was calibrated on, Å (0.9–1.5 Å). */
+export const CALIBRATED_VOXEL_MAX_A = 1.5;
+
+/**
+ * The warning for half maps with voxels coarser than the calibration's (`occupy locres`), or
+ * undefined. Windows are at least {@link LOCAL_FSC_WINDOW_MIN} voxels and at most 34 Å, so at coarse
+ * voxels a window spans more of the molecule than a domain, and the threshold's line in C₀ and the
+ * window in Å is extrapolated. Measured (session 50, `referenceStyleHalfMaps`, seed 77): at 1.8 /
+ * 2.0 / 2.2 Å voxels (domains 4.5–10 Å, SNR 2.5–3.5) the coarsest domains (9.5–10 Å) read 6.8 /
+ * 6.3 / 6.6 Å beside 4.5–5 Å ones, MAE 0.78 / 1.14 / 1.21 Å, median bias −0.13 / −0.20 / −0.51 Å;
+ * at 0.7–0.8 Å voxels MAE 0.34–0.45 Å, bias +0.09 to +0.33 Å, as within the calibration.
+ * @param voxelSizeA the half maps' voxel size, Å
+ * @param windowVoxels the window used, voxels
+ */
+export function coarseVoxelWarning(voxelSizeA: number, windowVoxels: number): string | undefined {
+  if (!(voxelSizeA > CALIBRATED_VOXEL_MAX_A * (1 + 1e-6))) return undefined;
+  return `voxels of ${voxelSizeA.toFixed(2)} Å are coarser than the calibration of the local FSC (half maps of 0.9–${CALIBRATED_VOXEL_MAX_A} Å voxels): its ${windowVoxels}-voxel window spans ${(windowVoxels * voxelSizeA).toFixed(0)} Å, more than many domains, so coarse regions beside finer ones read fine (synthetic half maps at 1.8–2.2 Å voxels: 9.5–10 Å domains beside 4.5–5 Å ones read 6.3–6.8 Å; median error −0.1 to −0.5 Å); read the pattern, not the coarse regions' values`;
+}
+
 /**
  * Whether {@link snrAwareThreshold} is held at its floor (`a + b·ln C₀ + c·L ≤ min`): the
  * calibration's line has run out, which happens with coarse, noisy half maps (the window at its

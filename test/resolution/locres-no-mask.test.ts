@@ -37,5 +37,13 @@ describe('occupy locres without --mask', () => {
     const masked = await runInProcess(['locres', join(dir, 'h1.mrc'), join(dir, 'h2.mrc'), '--mask', join(dir, 'mask.mrc'), '-o', join(dir, 'b.mrc'), '--json']);
     assert.equal(masked.code, 0, masked.stderr);
     assert.deepEqual((JSON.parse(masked.stdout) as { warnings: string[] }).warnings.filter((w) => w.startsWith('no --mask')), []);
+    // voxels coarser than the calibration's 0.9–1.5 Å are said (session 50): 1.5 Å is inside
+    assert.deepEqual((JSON.parse(masked.stdout) as { warnings: string[] }).warnings.filter((w) => /coarser than the calibration/.test(w)), []);
+    const coarse = await runInProcess(['locres', join(dir, 'h1.mrc'), join(dir, 'h2.mrc'), '--mask', join(dir, 'mask.mrc'), '--angpix', '1.8', '-o', join(dir, 'c.mrc'), '--json']);
+    assert.equal(coarse.code, 0, coarse.stderr);
+    const said = (JSON.parse(coarse.stdout) as { warnings: string[] }).warnings.filter((w) => /coarser than the calibration/.test(w));
+    assert.equal(said.length, 1, coarse.stderr);
+    assert.match(said[0], /^voxels of 1\.80 Å are coarser than the calibration of the local FSC \(half maps of 0\.9–1\.5 Å voxels\): its \d+-voxel window spans \d+ Å/);
+    assert.match(coarse.stderr, /WARNING: voxels of 1\.80 Å are coarser/);
   });
 });

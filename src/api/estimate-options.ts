@@ -63,6 +63,11 @@ export function checkKnownKeys(options: object, known: readonly string[]): void 
   }
 }
 
+/** The box's shortest extent in Å (edge × voxel size, the smallest over the axes). */
+export function boxExtentA(shape: readonly number[], voxelSizeA: readonly number[]): number {
+  return Math.min(...[0, 1, 2].map((i) => shape[i] * voxelSizeA[i]));
+}
+
 /** Nyquist limit in Å of the processing box of a map: 2 × its largest voxel size. */
 function processingNyquistA(shape: Shape3, voxelSizeA: readonly number[], maxBox: number): { nyquistA: number; box: Shape3 } {
   const box = processingBox(shape, maxBox);
@@ -95,9 +100,12 @@ export function checkEstimateOptions(o: EstimateOptions, shape: Shape3, voxelSiz
   }
   const { nyquistA, box } = processingNyquistA(shape, voxelSizeA, resolved.maxBox);
   const grid = box.every((n, i) => n === shape[i]) ? 'the map' : `the processing box ${box.join('x')} (maxBox ${resolved.maxBox})`;
+  // at most the box's shortest extent: coarser, the low-pass keeps only the map's mean (a flat map
+  // with no solvent peak, refused as 'no contrast' further on)
+  const extentA = boxExtentA(shape, voxelSizeA);
   for (const key of ['lowpassA', 'resolutionA'] as const) {
     const v = o[key];
-    if (v !== undefined && !(v >= nyquistA * (1 - 1e-6))) throw optionError(key, `a resolution in Å from ${Number(nyquistA.toFixed(3))} (Nyquist limit of ${grid}) to ${RESOLUTION_MAX_A}`, v);
+    if (v !== undefined && !(v >= nyquistA * (1 - 1e-6) && v <= extentA * (1 + 1e-6))) throw optionError(key, `a resolution in Å from ${Number(nyquistA.toFixed(3))} (Nyquist limit of ${grid}) to ${Number(extentA.toFixed(3))} (the box's shortest extent; coarser, only the map's mean would remain)`, v);
   }
   return resolved;
 }

@@ -43,6 +43,23 @@ export function checkNotFinerThanNyquist(option: string, valueA: number | undefi
   if (error) throw new OptionError(error, option.replace(/^.*--/, ''), `${fmt(nyquistA(voxelSizeA))} Å or more (the Nyquist limit)`, { flag: option.replace(/^.*\//, ''), value: valueA });
 }
 
+/**
+ * Throw when a low-pass in Å is coarser than the box's shortest extent: it would keep only the
+ * map's mean (before session 50 the estimate then stopped at "histogram: all … values equal 0; the
+ * map has no contrast", which named neither the option nor the box).
+ * @param option the option as typed, e.g. `--lowpass`
+ * @param valueA its value, Å (undefined: not given)
+ * @param shape the box, voxels
+ * @param voxelSizeA voxel size per axis, Å
+ * @throws OptionError naming the option, its value and the box's extent
+ */
+export function checkNotCoarserThanBox(option: string, valueA: number | undefined, shape: readonly number[], voxelSizeA: readonly number[]): void {
+  if (valueA === undefined) return;
+  const extent = Math.min(...[0, 1, 2].map((i) => shape[i] * voxelSizeA[i]));
+  if (valueA <= extent * (1 + 1e-6)) return;
+  throw new OptionError(`${option} ${fmt(valueA)} Å is coarser than the box (${fmt(extent)} Å along its shortest edge, ${shape.join('x')} voxels): the low-passed map would hold only its mean; give ${fmt(extent)} Å or less`, option.replace(/^.*--/, ''), `at most ${fmt(extent)} Å (the box's shortest extent)`, { flag: option.replace(/^.*\//, ''), value: valueA });
+}
+
 /** Up to 3 decimals, no trailing zeros (2, 2.5, 0.833). */
 function fmt(v: number): string {
   return String(Number(v.toFixed(3)));
@@ -97,5 +114,7 @@ export async function checkEstimateResolutions(path: string, o: EstimateResoluti
   const hint = cropped ? ', or process at full size with --max-box 0' : '';
   checkNotFinerThanNyquist('--lowpass', o.lowpass, procVoxel, where, hint);
   checkNotFinerThanNyquist('-r/--resolution', o.resolution, procVoxel, where, hint);
+  checkNotCoarserThanBox('--lowpass', o.lowpass, grid.shape, grid.voxelSizeA);
+  checkNotCoarserThanBox('-r/--resolution', o.resolution, grid.shape, grid.voxelSizeA);
   checkNotFinerThanNyquist('--lowpass-output', o.lowpassOutput, grid.voxelSizeA, 'the map');
 }

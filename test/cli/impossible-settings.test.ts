@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { encodeMrc } from '../../src/io/mrc/index.js';
+import { estimateLocalScale, OptionError, readMrc } from '../../src/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { loadFft } from '../../src/math/fft.js';
 import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
@@ -90,6 +91,22 @@ describe('resolutions finer than Nyquist', () => {
       assertUsageError(r, re, args.join(' '));
       assert.ok(!existsSync(out) && !existsSync(join(work, 'est', 'scale_res_x.mrc')), 'nothing written');
     }
+  });
+
+  it('estimate (CLI and library): a low-pass coarser than the box is refused naming the box (session 50: "histogram: all … values equal 0")', async () => {
+    // the 32³ map of 2 Å voxels spans 64 Å
+    for (const [args, re] of [
+      [['--lowpass', '65'], /^occupy: error: --lowpass 65 Å is coarser than the box \(64 Å along its shortest edge, 32x32x32 voxels\): the low-passed map would hold only its mean; give 64 Å or less$/],
+      [['-r', '200'], /^occupy: error: -r\/--resolution 200 Å is coarser than the box \(64 Å/],
+    ] as [string[], RegExp][]) {
+      const out = join(work, 'coarse', 'x.mrc');
+      assertUsageError(await occupy(['-i', MAP, ...args, '-o', out, '-q']), re, args.join(' '));
+      assert.ok(!existsSync(join(work, 'coarse')), 'nothing written');
+    }
+    const map = await readMrc(MAP);
+    await assert.rejects(estimateLocalScale(map, { lowpassA: 100 }), (e: unknown) => e instanceof OptionError && e.option === 'lowpassA' && /to 64 \(the box's shortest extent/.test(e.message));
+    const ok = await estimateLocalScale(map, { lowpassA: 64, solventFailure: 'warn' }); // the extent itself passes the check (its solvent model fails: nearly flat)
+    assert.equal(ok.scale.data.length, 32 ** 3);
   });
 
   it('estimate: a low-pass at Nyquist is accepted', async () => {

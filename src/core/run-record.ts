@@ -159,6 +159,15 @@ export function inputsSha256Setting(inputs: readonly RecordedInput[]): string[] 
   return inputs.map((h) => `${h.path}=${h.sha256}`);
 }
 
+/**
+ * `text` with every character outside printable ASCII written as a JSON-style `\uXXXX` escape
+ * (UTF-16 units), so that a label stays ASCII (MRC2014) and still spells the command: a folder
+ * named `é` had been written as the single byte 0xE9 and `日本` as `??` (sweep, session 50).
+ */
+export function asciiEscaped(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** The label that ends a record cut to fit the header. */
 export const RECORD_CUT_LABEL = '(record cut to fit the MRC header: the full record is in the log)';
 
@@ -169,7 +178,7 @@ export const RECORD_CUT_LABEL = '(record cut to fit the MRC header: the full rec
  * 80-character pieces after its tag. When everything does not fit, the hashes are kept whole, the
  * command and the settings share what is left (the command at most half of it), each cut piece
  * ends in `...`, and the last label is {@link RECORD_CUT_LABEL}. Labels hold no times, so a rerun
- * writes byte-identical maps.
+ * writes byte-identical maps. Characters outside printable ASCII are escaped ({@link asciiEscaped}).
  */
 export function recordLabels(rec: RunRecord, max: number): string[] {
   const pieces = (tag: string, text: string): string[] => {
@@ -181,8 +190,8 @@ export function recordLabels(rec: RunRecord, max: number): string[] {
   const others = Array.isArray(rec.settings[INPUTS_SHA256]) ? (rec.settings[INPUTS_SHA256] as unknown[]) : [];
   const hashes = [...new Set([...(rec.input ? [rec.input.sha256] : []), ...others.map((e) => /=([0-9a-f]{64})$/.exec(String(e))?.[1]).filter((h): h is string => h !== undefined)])];
   const sha = hashes.map((h) => `sha256: ${h}`);
-  const cmd = pieces('cmd:', rec.rerun);
-  const set = pieces('set:', Object.entries(rec.settings).filter(([k, v]) => k !== INPUTS_SHA256 && v !== undefined && v !== null && v !== false && !(Array.isArray(v) && v.length === 0)).map(([k, v]) => `${k}=${settingText(v)}`).join(' '));
+  const cmd = pieces('cmd:', asciiEscaped(rec.rerun));
+  const set = pieces('set:', asciiEscaped(Object.entries(rec.settings).filter(([k, v]) => k !== INPUTS_SHA256 && v !== undefined && v !== null && v !== false && !(Array.isArray(v) && v.length === 0)).map(([k, v]) => `${k}=${settingText(v)}`).join(' ')));
   if (cmd.length + sha.length + set.length <= max) return [...cmd, ...sha, ...set];
   // cut: the hashes whole, then the command and the settings in the room left, and the cut label
   const room = Math.max(0, max - sha.length - 1);

@@ -10,12 +10,16 @@ import type { BandSummary, GuinierExample } from './decompose.js';
  * `s_k^2` (1/Å^2) over voxels where band k is usable; dashed line = the region's median fitted
  * intercept and B, `intercept − B s^2/4` (voxels with fewer usable bands weigh in there too),
  * drawn from s² = 0 to the region's finest plotted band (beyond it the region has no usable band,
- * and a line there shows nothing that was measured).
+ * and a line there shows nothing that was measured). The legend gives each region's B on the B
+ * map's scale (the slope's relative B plus the reference B), as the log and `bfactor_*.mrc` do;
+ * before session 50 it gave the relative B unlabelled, 51 Å² below the map on `synth_occres128`.
+ * @param referenceBA2 the reference region's B, Å² (`globalBA`: B map = relative B + this)
  */
-export function guinierFitsSpec(examples: readonly GuinierExample[], bands: readonly BandSummary[], title: string): TopLevelSpec {
-  const points = examples.flatMap((e) => e.logRatio.map((y, k) => ({ region: `${e.name} (occ ${e.occupancy.toFixed(2)}, B ${e.bRelativeA2.toFixed(0)} Å²)`, s2: bands[k].centrePerA ** 2, y })).filter((p) => Number.isFinite(p.y)));
+export function guinierFitsSpec(examples: readonly GuinierExample[], bands: readonly BandSummary[], title: string, referenceBA2: number): TopLevelSpec {
+  const label = (e: GuinierExample) => `${e.name} (occ ${e.occupancy.toFixed(2)}, B ${(e.bRelativeA2 + referenceBA2).toFixed(0)} Å²: ${e.bRelativeA2 >= 0 ? '+' : '−'}${Math.abs(e.bRelativeA2).toFixed(0)} on the reference's ${referenceBA2.toFixed(0)})`;
+  const points = examples.flatMap((e) => e.logRatio.map((y, k) => ({ region: label(e), s2: bands[k].centrePerA ** 2, y })).filter((p) => Number.isFinite(p.y)));
   const s2max = (e: GuinierExample) => Math.max(0, ...bands.filter((_, k) => Number.isFinite(e.logRatio[k])).map((b) => b.centrePerA ** 2));
-  const lines = examples.flatMap((e) => [0, s2max(e)].map((s2) => ({ region: `${e.name} (occ ${e.occupancy.toFixed(2)}, B ${e.bRelativeA2.toFixed(0)} Å²)`, s2, y: e.intercept - (e.bRelativeA2 * s2) / 4 })));
+  const lines = examples.flatMap((e) => [0, s2max(e)].map((s2) => ({ region: label(e), s2, y: e.intercept - (e.bRelativeA2 * s2) / 4 })));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,

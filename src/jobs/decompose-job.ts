@@ -291,7 +291,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     if (opts.plot) {
       const { renderVegaLite, writePlot } = await import('../plots/render.js');
       const { guinierFitsSpec, histogramSpec } = await import('../decomposition/plots.js');
-      if (result.examples.length > 0) files.push(...(await writePlot(join(outDir, names.guinier), await renderVegaLite(guinierFitsSpec(result.examples, result.bands, `Local Guinier fits: ${stem}`)), outputs)));
+      if (result.examples.length > 0) files.push(...(await writePlot(join(outDir, names.guinier), await renderVegaLite(guinierFitsSpec(result.examples, result.bands, `Local Guinier fits: ${stem}`, result.globalBA)), outputs)));
       else summary.warnings.push('--plot: no region has enough usable bands for a local Guinier fit, so the Guinier-fit plot is not written (the histograms are)');
       const fitted = new Uint8Array(mol.length);
       for (let i = 0; i < fitted.length; i++) fitted[i] = mol[i] && result.bandsUsed.data[i] > 1 ? 1 : 0;

@@ -30,3 +30,12 @@ test('paths of 320 characters: the hashes and settings stay, the cut is marked, 
   assert.ok(lastCmd.endsWith('...'), lastCmd);
   assert.equal(labels.at(-1), RECORD_CUT_LABEL);
 });
+
+test('non-ASCII in the command or settings is written as \\uXXXX escapes: the labels stay ASCII and spell the command (session 50: é as the byte 0xE9, 日本 as ??)', () => {
+  const rec = makeRunRecord({ commandLine: ['map.mrc', '-o', '日本 é/'], input: { path: 'map.mrc', sha256: hash('a'), bytes: 1 }, seed: 3, seedGiven: true, settings: { out: 'ß' } });
+  const labels = recordLabels(rec, 9);
+  assert.equal(labels[0], "cmd: occupy map.mrc -o '\\u65e5\\u672c \\u00e9/' --seed 3");
+  assert.ok(labels.includes('set: out=\\u00df'), labels.join('\n'));
+  for (const l of labels) assert.match(l, /^[\x20-\x7e]*$/);
+  assert.equal(JSON.parse(`"${labels[0].slice(5)}"`), rec.rerun);
+});

@@ -15,7 +15,7 @@ const examples: GuinierExample[] = [
 ];
 
 test('guinierFitsSpec: each line runs from s² = 0 to its region\'s finest plotted band, at intercept − B s²/4; NaN points are left out', () => {
-  const spec = guinierFitsSpec(examples, bands, 't') as unknown as { layer: { data: { values: { region: string; s2: number; y: number }[] } }[] };
+  const spec = guinierFitsSpec(examples, bands, 't', 51.3) as unknown as { layer: { data: { values: { region: string; s2: number; y: number }[] } }[] };
   const [points, lines] = spec.layer.map((l) => l.data.values);
   assert.equal(points.length, 5 + 3);
   const of = (name: string) => lines.filter((p) => p.region.startsWith(name)).map((p) => p.s2);
@@ -24,4 +24,7 @@ test('guinierFitsSpec: each line runs from s² = 0 to its region\'s finest plott
   near(of('high B'), [0, (1 / 10) ** 2]);
   const end = lines.find((p) => p.region.startsWith('high B') && p.s2 > 0) as { y: number };
   assert.ok(Math.abs(end.y - (0 - (200 * 0.01) / 4)) < 1e-12, `line end ${end.y}`);
+  // the legend's B is the B map's (relative + the reference's), and says so (session 50: the relative B, unlabelled)
+  assert.ok(points.some((p) => p.region === "high B (occ 0.95, B 251 Å²: +200 on the reference's 51)"), points.map((p) => p.region).join('\n'));
+  assert.ok(points.some((p) => p.region === "best (reference) (occ 1.00, B 51 Å²: +0 on the reference's 51)"));
 });

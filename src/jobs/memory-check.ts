@@ -5,6 +5,7 @@
 import { peekMapGrid } from './nyquist-check.js';
 import { availableMemoryBytes } from '../core/available-memory.js';
 import type { Shape3 } from '../core/volume.js';
+import { pffftCan } from '../math/fft.js';
 
 /**
  * Peak memory of the default local FSC (`occupy locres` without `--relion` or `--method`), as
@@ -16,8 +17,15 @@ import type { Shape3 } from '../core/volume.js';
  * maps, the mask, the transform that finds empty shells, three result maps and the copies made
  * while writing are whole-box arrays, and V8 frees those of earlier steps only at its next
  * collection. `--relion` and `--method monores` have their own figures below.
+ *
+ * Raised in session 50 (sweep at user sizes, phantoms with a 3.0 % mask): 384³ peaked at 2.37 GB
+ * (30 B/voxel said 2.15), and boxes whose edges PFFFT cannot transform (not a multiple of 32 made
+ * of 2, 3 and 5; kissfft then does them, with more scratch) at about 40 B/voxel: 400³ 3.03 GB, 448³
+ * 4.13 GB against 2.37 / 3.15 GB estimated, so a run the check let through could be killed. Now 35
+ * B/voxel + 0.40 GB on PFFFT boxes (256³ 0.99, 384³ 2.38, 512³ 5.10 GB against 0.79 / 2.14–2.37 /
+ * 4.30 measured) and 42 B/voxel on the others (`otherBoxBytesPerVoxel`: 400³ 3.09, 448³ 4.18 GB).
  */
-export const LOCAL_FSC_MEMORY = { bytesPerVoxel: 30, fixedBytes: 450e6 } as const;
+export const LOCAL_FSC_MEMORY = { bytesPerVoxel: 35, otherBoxBytesPerVoxel: 42, fixedBytes: 400e6 } as const;
 
 /**
  * Peak memory of `occupy locres --relion` (RELION 3.1's `--locres`, default sampling 25 Å), bytes
@@ -54,8 +62,13 @@ const LOCRES_MEMORY = {
  * ({@link MONORES_MEMORY}).
  */
 export function locresMemoryBytes(shape: Shape3, kind: LocresMemoryKind = 'localfsc'): number {
-  const m = LOCRES_MEMORY[kind];
-  return m.fixedBytes + m.bytesPerVoxel * shape[0] * shape[1] * shape[2];
+  return LOCRES_MEMORY[kind].fixedBytes + locresBytesPerVoxel(shape, kind) * shape[0] * shape[1] * shape[2];
+}
+
+/** Bytes per voxel of {@link locresMemoryBytes}: the default local FSC's depends on whether PFFFT can transform the box's edges. */
+function locresBytesPerVoxel(shape: Shape3, kind: LocresMemoryKind): number {
+  if (kind !== 'localfsc') return LOCRES_MEMORY[kind].bytesPerVoxel;
+  return shape.every((n) => pffftCan(n, true)) ? LOCAL_FSC_MEMORY.bytesPerVoxel : LOCAL_FSC_MEMORY.otherBoxBytesPerVoxel;
 }
 
 /**
@@ -73,7 +86,7 @@ export function locresMemoryBytes(shape: Shape3, kind: LocresMemoryKind = 'local
  */
 export async function checkLocresMemory(half1Path: string, availableBytes: number = availableMemoryBytes(), angpix?: number, kind: LocresMemoryKind = 'localfsc', oneMap = false): Promise<void> {
   const m = LOCRES_MEMORY[kind];
-  await refuseWhenShort(half1Path, m.job, oneMap ? 'map' : 'half maps', (shape) => locresMemoryBytes(shape, kind), `${m.bytesPerVoxel} bytes per voxel + ${(m.fixedBytes / 1e9).toFixed(2)} GB, measured`, availableBytes, angpix);
+  await refuseWhenShort(half1Path, m.job, oneMap ? 'map' : 'half maps', (shape) => locresMemoryBytes(shape, kind), (shape) => `${locresBytesPerVoxel(shape, kind)} bytes per voxel + ${(m.fixedBytes / 1e9).toFixed(2)} GB, measured`, availableBytes, angpix);
 }
 
 /**
@@ -129,7 +142,7 @@ export async function checkDecomposeMemory(mapPath: string, o: { halfMaps?: bool
 }
 
 /** The shared check: the header's box, the estimate, one line when it does not fit. */
-async function refuseWhenShort(path: string, job: string, what: string, need: (shape: Shape3) => number, how: string, availableBytes: number, angpix?: number): Promise<void> {
+async function refuseWhenShort(path: string, job: string, what: string, need: (shape: Shape3) => number, how: string | ((shape: Shape3) => string), availableBytes: number, angpix?: number): Promise<void> {
   const grid = await peekMapGrid(path, angpix); // the header's box (its voxel size must be valid unless --angpix replaces it)
   if (!grid) return; // a missing or malformed file is reported by the full read, in its own words
   const { shape } = grid;
@@ -137,7 +150,7 @@ async function refuseWhenShort(path: string, job: string, what: string, need: (s
   if (bytes > availableBytes) {
     const gb = (b: number) => (b / 1e9).toFixed(1);
     throw new Error(
-      `not enough memory for ${job} on '${path}' (${shape.join('x')} voxels): it needs about ${gb(bytes)} GB (${how}) and ${gb(availableBytes)} GB are available; bin or crop the ${what} first (occupy pixel-size resample … --angpix A --box N) or use a larger machine`,
+      `not enough memory for ${job} on '${path}' (${shape.join('x')} voxels): it needs about ${gb(bytes)} GB (${typeof how === 'string' ? how : how(shape)}) and ${gb(availableBytes)} GB are available; bin or crop the ${what} first (occupy pixel-size resample … --angpix A --box N) or use a larger machine`,
     );
   }
 }

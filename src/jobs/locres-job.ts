@@ -103,6 +103,8 @@ export interface LocresJobResult {
 export async function locresJob(half1Path: string, half2Path: string | undefined, o: LocresJobOptions, t0 = performance.now()): Promise<LocresJobResult> {
   // every method holds several whole-box arrays: refuse before reading what cannot fit
   await checkLocresMemory(half1Path, o.availableMemoryBytes, o.angpix, o.method === 'monores' ? 'monores' : o.relion ? 'relion' : 'localfsc', half2Path === undefined);
+  // phases before the method's own (a 448³ run had printed its first line at 28 s; sweep, session 50)
+  o.onProgress?.('read', 0);
   const h1 = await readHalfMapArg(half1Path, o.angpix, o.onInfo);
   const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);
   if (notCubic) throw new RangeError(`half map '${half1Path}': ${notCubic}`);
@@ -126,6 +128,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   const labelsMap = o.labels ? await readLabelsArg(o.labels, o.angpix) : undefined;
   if (labelsMap && labelsMap.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--labels box ${labelsMap.volume.shape.join('x')} does not match the maps ${h1.volume.shape.join('x')}`);
   // input diagnostics (masked, sharpened, identical or dependent halves …), each printed once
+  o.onProgress?.('diagnostics', 0.02);
   const findings = h2 ? diagnoseHalfMaps(h1.volume, h2.volume).findings : diagnoseMap(h1.volume).findings;
   if (h2) refuseIdenticalHalves(findings, [half1Path, half2Path as string]);
   const warnings = findings.map((f) => findingLine(f));
@@ -267,7 +270,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       stats = { medianA: r.medianA, p5A: r.p5A, p95A: r.p95A, testedFinestA: finest, testedCoarsestA: Math.max(...r.tested), finestA: finest, pinnedVoxels: nPinned, pinnedPercent: (100 * nPinned) / Math.max(1, nMask) };
     }
   }
-  o.onProgress?.('write', 1);
+  o.onProgress?.('write', 0.95);
   const stem = mapStem(half1Path);
   const out = resolve(o.output ?? `locres_${stem}.mrc`);
   const outDir = dirname(out);

@@ -191,6 +191,13 @@ describe('occupy check and diagnostics in commands', () => {
     assert.equal(count(readFileSync(p('dc/log_decompose_h.txt'), 'utf8'), 'WARNING: [halves-look-masked]'), 2);
   });
 
+  it('check prints a line per phase (read, diagnostics) when stderr is not a terminal (session 50: none)', async () => {
+    const r = await occupy(['check', p('raw.mrc')]);
+    assert.equal(r.code, 0, r.stderr);
+    const phases = r.stderr.split('\n').map((l) => /^\[\s*[\d.]+ s\] (.+?) \([\d.]+ s\)$/.exec(l)?.[1]).filter((x) => x !== undefined);
+    assert.deepEqual(phases, ['read', 'diagnostics'], r.stderr);
+  });
+
   it('check of a missing file: one error line, exit ≠ 0', async () => {
     const r = await occupy(['check', p('nope.mrc')]);
     assert.notEqual(r.code, 0);

@@ -45,5 +45,11 @@ describe('occupy locres without --mask', () => {
     assert.equal(said.length, 1, coarse.stderr);
     assert.match(said[0], /^voxels of 1\.80 Å are coarser than the calibration of the local FSC \(half maps of 0\.9–1\.5 Å voxels\): its \d+-voxel window spans \d+ Å/);
     assert.match(coarse.stderr, /WARNING: voxels of 1\.80 Å are coarser/);
+    // a line per phase when stderr is not a terminal, the reading and the last phase included
+    // (session 50: a 448³ run's first line came at 28 s, and no write line was printed)
+    const plain = await runInProcess(['locres', join(dir, 'h1.mrc'), join(dir, 'h2.mrc'), '--mask', join(dir, 'mask.mrc'), '-o', join(dir, 'd.mrc')]);
+    assert.equal(plain.code, 0, plain.stderr);
+    const phases = plain.stderr.split('\n').map((l) => /^\[\s*[\d.]+ s\] (.+?) \([\d.]+ s\)$/.exec(l)?.[1]).filter((p) => p !== undefined);
+    assert.deepEqual(phases, ['read', 'diagnostics', 'local FSC', 'write'], plain.stderr);
   });
 });

@@ -36,10 +36,22 @@ export function addCheckOptions(cmd: Command): Command {
 /** Run `occupy check`. */
 export async function run(path: string, path2: string | undefined, o: CheckOptions): Promise<void> {
   const reporter = new Reporter(verbosityOf(o));
-  const m1 = await readMapArg(path, 'map', o.angpix, (l) => reporter.detail(l));
-  const m2 = path2 ? await readMapArg(path2, 'map', o.angpix, (l) => reporter.detail(l)) : undefined;
+  // phases on stderr, as the other commands print them (a 1040³ map had been read and checked for
+  // 8–11 s without a line; sweep, session 50)
+  reporter.progress('read', 0);
+  let m1: Awaited<ReturnType<typeof readMapArg>>;
+  let m2: Awaited<ReturnType<typeof readMapArg>> | undefined;
+  try {
+    m1 = await readMapArg(path, 'map', o.angpix, (l) => reporter.detail(l));
+    m2 = path2 ? await readMapArg(path2, 'map', o.angpix, (l) => reporter.detail(l)) : undefined;
+  } catch (err) {
+    reporter.abort();
+    throw err;
+  }
+  reporter.progress('diagnostics', 0.5);
   if (!m2) {
     const d = diagnoseMap(m1.volume);
+    reporter.finish();
     if (o.json) {
       process.stdout.write(JSON.stringify({ map: mapSummaryJson(path, d.map), findings: d.findings.map(findingJson) }) + '\n');
     } else if (reporter.verbosity !== 'quiet') {
@@ -48,6 +60,7 @@ export async function run(path: string, path2: string | undefined, o: CheckOptio
     return;
   }
   const p = diagnoseHalfMaps(m1.volume, m2.volume);
+  reporter.finish();
   if (o.json) {
     process.stdout.write(JSON.stringify({ map: [mapSummaryJson(path, p.maps[0].map), mapSummaryJson(path2 as string, p.maps[1].map)], findings: p.findings.map(findingJson) }) + '\n');
   } else if (reporter.verbosity !== 'quiet') {

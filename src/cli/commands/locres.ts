@@ -65,6 +65,7 @@ export async function run(half1Path: string, half2Path: string | undefined, type
     reporter.abort();
     throw err;
   }
+  reporter.finish(); // the last phase's line (write), as fsc and the estimate print it
   const { summary: result, lines } = job;
   if (o.json) {
     process.stdout.write(JSON.stringify(result) + '\n');

@@ -112,6 +112,20 @@ export function voxelSizeOf(header: MrcHeader, shape: Shape3, permissive: boolea
 /** Bytes after the data block that permissive reading of a gzip file accepts (and ignores). */
 export const TRAILING_SLACK_BYTES = 16 << 20;
 
+/**
+ * Largest byte view made over voxel memory when a map is read or written (default 64 MiB).
+ * Node 20 refuses a Uint8Array longer than 2³² bytes ("Invalid typed array length"), so a
+ * float32 map over 4 GiB is read and written through views of at most this many bytes, never
+ * one view of the whole array. A multiple of 4 below 2³¹; tests lower it to exercise the
+ * chunked path on small maps.
+ */
+export const mrcViewChunk = { bytes: 64 << 20 };
+
+/** {@link mrcViewChunk}'s size as used: a multiple of 4 (and of every voxel size), at least 4. */
+export function viewChunkBytes(): number {
+  return Math.max(4, Math.floor(mrcViewChunk.bytes / 4) * 4);
+}
+
 /** Largest single `read` call (Node's fs rejects lengths over 2³¹ − 1 bytes). */
 const MAX_READ_BYTES = 1 << 30;
 

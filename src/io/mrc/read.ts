@@ -6,7 +6,7 @@ import { fileToCanonical } from './axis-order.js';
 import { MrcFormatError } from './errors.js';
 import { simdRange } from '../../math/voxel-kernels.js';
 import { MRC_HEADER_BYTES, type MrcHeader } from './header.js';
-import { checkLength, openMapFile, parseLayout, readFully, TRAILING_SLACK_BYTES, voxelSizeOf, type DataLayout } from './layout.js';
+import { checkLength, openMapFile, parseLayout, readFully, TRAILING_SLACK_BYTES, viewChunkBytes, voxelSizeOf, type DataLayout } from './layout.js';
 import { bytesPerVoxel, decodeVoxels, decodeVoxelsInto, HOST_LITTLE_ENDIAN } from './modes.js';
 
 /** Options of {@link readMrcBuffer} and {@link readMrc}. */
@@ -223,7 +223,8 @@ class VoxelSink {
     let c = chunk.subarray(0, take);
     const { mode, littleEndian } = this.layout;
     if (this.direct) {
-      new Uint8Array(this.target.buffer, this.target.byteOffset).set(c, this.received);
+      // a view of just the bytes written: one view of the whole array fails over 4 GiB
+      new Uint8Array(this.target.buffer, this.target.byteOffset + this.received, c.length).set(c);
     } else {
       let voxel = Math.floor(this.received / this.bpv);
       if (this.carried > 0) {
@@ -253,8 +254,14 @@ class VoxelSink {
 async function readPlain(fh: FileHandle, layout: DataLayout, options: MrcReadOptions): Promise<Float32Array> {
   const sink = new VoxelSink(layout, allocateVoxels(layout, options.shared === true));
   if (sink.direct) {
-    // float32 in the host's byte order: straight into the final array, no copy
-    await readFully(fh, new Uint8Array(sink.target.buffer, sink.target.byteOffset, layout.dataBytes), layout.dataOffset);
+    // float32 in the host's byte order: straight into the final array, no copy, through views of
+    // at most viewChunkBytes() each (Node 20 refuses one byte view of more than 4 GiB)
+    const step = viewChunkBytes();
+    const { buffer, byteOffset } = sink.target;
+    for (let at = 0; at < layout.dataBytes; at += step) {
+      const n = Math.min(step, layout.dataBytes - at);
+      await readFully(fh, new Uint8Array(buffer, byteOffset + at, n), layout.dataOffset + at);
+    }
     return sink.target;
   }
   const chunk = new Uint8Array(Math.min(DECODE_CHUNK_BYTES, layout.dataBytes));

@@ -13,7 +13,8 @@ import {
   type HeaderTriple,
   type MrcHeader,
 } from './header.js';
-import { decodeVoxels, encodeVoxels, HOST_LITTLE_ENDIAN, isSupportedMode, type MrcMode } from './modes.js';
+import { viewChunkBytes } from './layout.js';
+import { decodeVoxelsInto, encodeVoxels, HOST_LITTLE_ENDIAN, isSupportedMode, type MrcMode } from './modes.js';
 
 /** Options of {@link encodeMrc}. */
 export interface MrcEncodeOptions {
@@ -146,19 +147,28 @@ function finiteStatistics(v: Float32Array): Stats {
  */
 export function encodeMrc(volume: Volume, options: MrcEncodeOptions = {}): Uint8Array {
   const { header, body } = encodeMrcParts(volume, options);
-  const out = new Uint8Array(header.length + body.length);
+  let length = header.length;
+  for (const chunk of body) length += chunk.length;
+  const out = new Uint8Array(length);
   out.set(header, 0);
-  out.set(body, header.length);
+  let at = header.length;
+  for (const chunk of body) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
   return out;
 }
 
 /**
- * The two parts of an MRC file: the 1024-byte header and the data block. For float32 in the
- * host's byte order and the canonical axis order the data block is a view of `volume.data` (no
- * copy), so writers can stream it.
+ * The parts of an MRC file: the 1024-byte header and the data block as consecutive chunks of at
+ * most `mrcViewChunk.bytes` (64 MiB) each, never one array: Node 20 refuses a byte view of more
+ * than 4 GiB, so a float32 map of more than 2³⁰ voxels cannot be one Uint8Array. For float32 in
+ * the host's byte order and the canonical axis order the chunks are views of `volume.data` (no
+ * copy), so writers can stream them.
+ * @returns `header` (1024 bytes) and `body`, whose concatenation is the data block
  * @throws as {@link encodeMrc}
  */
-export function encodeMrcParts(volume: Volume, options: MrcEncodeOptions = {}): { header: Uint8Array; body: Uint8Array } {
+export function encodeMrcParts(volume: Volume, options: MrcEncodeOptions = {}): { header: Uint8Array; body: Uint8Array[] } {
   assertVolume(volume);
   const mode = options.mode ?? 2;
   if (!isSupportedMode(mode)) throw new RangeError(`mode must be one of 0, 1, 2, 6, 12, got ${String(mode)}`);
@@ -173,9 +183,18 @@ export function encodeMrcParts(volume: Volume, options: MrcEncodeOptions = {}): 
 
   const { shape, voxelSizeA } = volume;
   const fileData = canonicalToFile(volume.data, shape, order);
-  // float32 in the host's byte order (the usual case) is used as it is, without a copy
-  const body = mode === 2 && littleEndian === HOST_LITTLE_ENDIAN ? new Uint8Array(fileData.buffer, fileData.byteOffset, fileData.byteLength) : encodeVoxels(fileData, mode, littleEndian);
-  const stored = mode === 2 ? fileData : decodeVoxels(body, 0, fileData.length, mode, littleEndian);
+  const n = fileData.length;
+  const perChunk = viewChunkBytes() / 4; // voxels per chunk (at most 4 bytes each)
+  const body: Uint8Array[] = [];
+  // the values as stored (after rounding to the mode) for the statistics
+  const stored = mode === 2 ? fileData : new Float32Array(n);
+  for (let start = 0; start < n; start += perChunk) {
+    const count = Math.min(perChunk, n - start);
+    // float32 in the host's byte order (the usual case) is used as it is, without a copy
+    const chunk = mode === 2 && littleEndian === HOST_LITTLE_ENDIAN ? new Uint8Array(fileData.buffer, fileData.byteOffset + 4 * start, 4 * count) : encodeVoxels(fileData.subarray(start, start + count), mode, littleEndian);
+    if (mode !== 2) decodeVoxelsInto(chunk, 0, count, mode, littleEndian, stored, start);
+    body.push(chunk);
+  }
   const stats = statistics(stored);
   const [nx, ny, nz] = fileBox(shape, order);
   const cellb: HeaderTriple = template && template.cellb.every((a) => a > 0) ? [...template.cellb] : [90, 90, 90];
@@ -215,13 +234,10 @@ export function encodeMrcParts(volume: Volume, options: MrcEncodeOptions = {}): 
   return { header: encodeMrcHeader(header, littleEndian), body };
 }
 
-/** Bytes of the data block handed to the writer (or the compressor) at a time. */
-const CHUNK_BYTES = 64 << 20;
-
-/** The bytes of a file, header first, then the data block in chunks of at most 64 MiB. */
-function* fileChunks(parts: { header: Uint8Array; body: Uint8Array }): Generator<Uint8Array> {
+/** The bytes of a file, header first, then the data block in its chunks (at most 64 MiB each). */
+function* fileChunks(parts: { header: Uint8Array; body: Uint8Array[] }): Generator<Uint8Array> {
   yield parts.header;
-  for (let at = 0; at < parts.body.length; at += CHUNK_BYTES) yield parts.body.subarray(at, Math.min(at + CHUNK_BYTES, parts.body.length));
+  yield* parts.body;
 }
 
 /**

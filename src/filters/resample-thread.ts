@@ -11,6 +11,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../core/module-worker.js';
+import { packViews } from '../core/shared-views.js';
 import type { Shape3, Vec3 } from '../core/volume.js';
 import type { ResampleLowpass } from './fourier-resample.js';
 
@@ -61,7 +62,7 @@ export class ResampleThread {
     const id = this.nextId++;
     return new Promise<number>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...request, id });
+      this.worker.postMessage(packViews({ ...request, id })); // a view over 4 GiB would arrive truncated
     });
   }
 

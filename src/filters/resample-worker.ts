@@ -3,6 +3,7 @@
  * shared work block (forward planes, Z columns, inverse planes), as the main thread asks.
  */
 import { parentPort } from 'node:worker_threads';
+import { unpackViews } from '../core/shared-views.js';
 import { loadFft } from '../math/fft.js';
 import { PrunedResampler } from './fourier-resample.js';
 import type { ResampleReply, ResampleRequest } from './resample-thread.js';
@@ -11,7 +12,8 @@ const ready = loadFft();
 ready.catch(() => undefined); // reported with the first request
 let resampler: PrunedResampler | undefined;
 
-parentPort?.on('message', (req: ResampleRequest) => {
+parentPort?.on('message', (packed: unknown) => {
+  const req = unpackViews(packed) as ResampleRequest;
   let t0 = 0;
   void ready
     .then(() => {

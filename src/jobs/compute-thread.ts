@@ -14,6 +14,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../core/module-worker.js';
+import { packViews, unpackViews } from '../core/shared-views.js';
 import { OptionError } from '../core/option-error.js';
 import { UsageError } from '../core/exit-codes.js';
 import type { ComputeMethod, ComputeMethodName, ComputeProgress } from './compute-methods.js';
@@ -124,12 +125,13 @@ export function computeInThread<K extends ComputeMethodName>(method: K, args: Pa
         } catch (err) {
           finish(() => reject(err));
         }
-      } else if (m.type === 'done') finish(() => resolve(m.result as ReturnType<ComputeMethod<K>>));
+      } else if (m.type === 'done') finish(() => resolve(unpackViews(m.result) as ReturnType<ComputeMethod<K>>));
       else finish(() => reject(errorFromData(m.error)));
     });
     w.on('error', (err) => finish(() => reject(err.message.includes('out of memory') || (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? new Error(`${method} ran out of memory in its worker thread`) : err)));
     w.on('exit', (code) => finish(() => reject(new Error(`the ${method} worker thread exited (code ${code}) before it returned`))));
-    const request: ComputeRequest = { method, args: sent };
+    // typed arrays go as buffer + offset + length: a view over 4 GiB would arrive truncated
+    const request: ComputeRequest = { method, args: packViews(sent) as unknown[] };
     try {
       w.postMessage(request);
     } catch (err) {

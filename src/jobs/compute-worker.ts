@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { loadFft } from '../math/fft.js';
 import { COMPUTE_METHODS } from './compute-methods.js';
+import { packViews, unpackViews } from '../core/shared-views.js';
 import { errorData, type ComputeReply, type ComputeRequest } from './compute-thread.js';
 
 /** The ArrayBuffers under `value` (typed arrays in objects and arrays, a few levels deep), each once. */
@@ -26,7 +27,7 @@ parentPort?.once('message', (req: ComputeRequest) => {
     try {
       await loadFft();
       const fn = (await COMPUTE_METHODS[req.method]()) as (...a: unknown[]) => unknown;
-      const args = [...req.args];
+      const args = unpackViews(req.args) as unknown[];
       let lastPost = 0;
       let lastKey = '';
       // at most every 100 ms, and whenever a phase (a string argument) changes or a fraction reaches 1
@@ -42,7 +43,8 @@ parentPort?.once('message', (req: ComputeRequest) => {
       args[args.length - 1] = { ...(args[args.length - 1] as object | undefined), onProgress };
       const result = fn(...args);
       transfer = [...buffersOf(result, new Set())];
-      reply = { type: 'done', result };
+      // moved buffers arrive whole, but a view over 4 GiB of one would arrive truncated
+      reply = { type: 'done', result: packViews(result) };
     } catch (err) {
       reply = { type: 'failed', error: errorData(err) };
     }

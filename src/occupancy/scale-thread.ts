@@ -10,6 +10,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../core/module-worker.js';
+import { packViews } from '../core/shared-views.js';
 import type { LocalScaleParams, LocalScaleResult } from './local-scale.js';
 
 /** A Float32Array of `length` elements backed by a SharedArrayBuffer (zero-filled). */
@@ -84,7 +85,7 @@ export function computeLocalScaleInThread(input: Float32Array, params: LocalScal
     pending.set(id, { resolve, reject });
     w.ref(); // keep the process alive while the worker computes
     const request: ScaleRequest = { id, input, out, params };
-    w.postMessage(request);
+    w.postMessage(packViews(request)); // a view over 4 GiB would arrive truncated
   }).finally(() => {
     if (pending.size === 0) worker?.unref();
   });

@@ -1,8 +1,8 @@
 /**
  * The estimate's options as the library takes them, and their check at the API boundary.
  */
-import type { Shape3 } from '../core/volume.js';
-import { checkEstimateOptionsRead, ESTIMATE_OPTIONS, processingBox, resolveEstimateOptions, RESOLUTION_MAX_A, type EstimateOptionValues, type ResolvedEstimateOptions } from '../occupancy/options.js';
+import { boxExtentA, type Shape3 } from '../core/volume.js';
+import { checkEstimateOptionsRead, ESTIMATE_OPTIONS, processingBox, resolveEstimateOptions, type EstimateOptionValues, type ResolvedEstimateOptions } from '../occupancy/options.js';
 import { inLibraryTerms, OptionError, optionError } from './errors.js';
 import type { RunOptions } from './run-control.js';
 import type { VolumeInput } from './volume.js';
@@ -61,11 +61,6 @@ export function checkKnownKeys(options: object, known: readonly string[]): void 
     if ((options as Record<string, unknown>)[key] === undefined) continue;
     if (!known.includes(key)) throw optionError(key, `one of the known options (${known.join(', ')})`, key, `unknown option '${key}' (known: ${known.join(', ')})`);
   }
-}
-
-/** The box's shortest extent in Å (edge × voxel size, the smallest over the axes). */
-export function boxExtentA(shape: readonly number[], voxelSizeA: readonly number[]): number {
-  return Math.min(...[0, 1, 2].map((i) => shape[i] * voxelSizeA[i]));
 }
 
 /** Nyquist limit in Å of the processing box of a map: 2 × its largest voxel size. */

@@ -94,12 +94,10 @@ function inLocresTerms(check: () => void): void {
 
 /** An error of the local-resolution schema or method in the library's terms (other errors as they are). */
 function libraryError(err: unknown): unknown {
-  {
-    if (!(err instanceof OptionError)) return err;
-    const key = err.option === 'relion' ? 'method' : (Object.entries(SCHEMA_KEY).find(([, k]) => k === err.option)?.[0] ?? err.option);
-    const message = inLibraryTerms(err.message, [...Object.entries(SCHEMA_KEY).map(([apiKey, schemaKey]) => [LOCRES_OPTION[schemaKey].flag, apiKey] as const), ['--relion', "method 'relion'"]]).replace(/--method (\w+)/g, "method '$1'").replace(/ or --shells\b/g, '');
-    return new OptionError(message, key, inLibraryTerms(err.allowed, [[LOCRES_OPTION.locresSampling.flag, 'samplingA']]), { flag: err.flag, value: err.value });
-  }
+  if (!(err instanceof OptionError)) return err;
+  const key = err.option === 'relion' ? 'method' : (Object.entries(SCHEMA_KEY).find(([, k]) => k === err.option)?.[0] ?? err.option);
+  const message = inLibraryTerms(err.message, [...Object.entries(SCHEMA_KEY).map(([apiKey, schemaKey]) => [LOCRES_OPTION[schemaKey].flag, apiKey] as const), ['--relion', "method 'relion'"]]).replace(/--method (\w+)/g, "method '$1'").replace(/ or --shells\b/g, '');
+  return new OptionError(message, key, inLibraryTerms(err.allowed, [[LOCRES_OPTION.locresSampling.flag, 'samplingA']]), { flag: err.flag, value: err.value });
 }
 
 /**

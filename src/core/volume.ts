@@ -26,6 +26,15 @@ export function voxelCount(shape: Shape3): number {
 }
 
 /**
+ * The box's shortest extent in Å: edge × voxel size, the smallest over X, Y, Z.
+ * @param shape box `[nx, ny, nz]` in voxels
+ * @param voxelSizeA voxel size along X, Y, Z in Å
+ */
+export function boxExtentA(shape: readonly number[], voxelSizeA: readonly number[]): number {
+  return Math.min(...[0, 1, 2].map((i) => shape[i] * voxelSizeA[i]));
+}
+
+/**
  * Create a zero-filled volume.
  * @param shape box `[nx, ny, nz]` in voxels
  * @param voxelSizeA voxel size along X, Y, Z in Å (default 1)

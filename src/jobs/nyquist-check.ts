@@ -3,7 +3,7 @@
  * beyond it the map holds no information, so a low-pass there is silently a no-op and a
  * "resolution" there is impossible. The checks read the map's header only, before any work.
  */
-import type { Shape3 } from '../core/volume.js';
+import { boxExtentA, type Shape3 } from '../core/volume.js';
 import { openMrcSections } from '../io/mrc/index.js';
 import { processingBox } from '../occupancy/options.js';
 import { OptionError } from '../core/option-error.js';
@@ -55,7 +55,7 @@ export function checkNotFinerThanNyquist(option: string, valueA: number | undefi
  */
 export function checkNotCoarserThanBox(option: string, valueA: number | undefined, shape: readonly number[], voxelSizeA: readonly number[]): void {
   if (valueA === undefined) return;
-  const extent = Math.min(...[0, 1, 2].map((i) => shape[i] * voxelSizeA[i]));
+  const extent = boxExtentA(shape, voxelSizeA);
   if (valueA <= extent * (1 + 1e-6)) return;
   throw new OptionError(`${option} ${fmt(valueA)} Å is coarser than the box (${fmt(extent)} Å along its shortest edge, ${shape.join('x')} voxels): the low-passed map would hold only its mean; give ${fmt(extent)} Å or less`, option.replace(/^.*--/, ''), `at most ${fmt(extent)} Å (the box's shortest extent)`, { flag: option.replace(/^.*\//, ''), value: valueA });
 }

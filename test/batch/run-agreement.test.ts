@@ -42,12 +42,16 @@ describe('occupy batch: run summary and results.csv agree', () => {
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  it('a map found complete after a refused --lowpass run is ok in results.csv, and stays so on the next rerun', async () => {
-    const dir = join(work, 'lowpass');
+  /** A folder `name` of the work folder holding one map (`m<seed>.mrc`): its batch items and output root. */
+  async function oneMapBatch(name: string, seed: number) {
+    const dir = join(work, name);
     mkdirSync(dir);
-    writeFileSync(join(dir, 'm5.mrc'), mapBytes(5));
-    const items = await resolveBatchInputs([join(dir, 'm5.mrc')]);
-    const out = join(dir, 'out');
+    writeFileSync(join(dir, `m${seed}.mrc`), mapBytes(seed));
+    return { items: await resolveBatchInputs([join(dir, `m${seed}.mrc`)]), out: join(dir, 'out') };
+  }
+
+  it('a map found complete after a refused --lowpass run is ok in results.csv, and stays so on the next rerun', async () => {
+    const { items, out } = await oneMapBatch('lowpass', 5);
     const amplify = { seed: 0, modifications: [{ kind: 'amplify' as const, gamma: 2 }] };
     assert.equal((await runBatch(items, amplify, { outRoot: out })).done, 1);
     const refused = await runBatch(items, { ...amplify, lowpassA: 12 }, { outRoot: out });
@@ -65,11 +69,7 @@ describe('occupy batch: run summary and results.csv agree', () => {
   });
 
   it('a map found complete after a --force run failed on a user folder inside it is ok in results.csv', async () => {
-    const dir = join(work, 'force');
-    mkdirSync(dir);
-    writeFileSync(join(dir, 'm1.mrc'), mapBytes(1));
-    const items = await resolveBatchInputs([join(dir, 'm1.mrc')]);
-    const out = join(dir, 'out');
+    const { items, out } = await oneMapBatch('force', 1);
     assert.equal((await runBatch(items, { seed: 0 }, { outRoot: out })).done, 1);
     mkdirSync(join(out, items[0].id, 'my_notes'));
     assert.equal((await runBatch(items, { seed: 0 }, { outRoot: out, force: true })).failed, 1);

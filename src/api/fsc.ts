@@ -51,6 +51,13 @@ export interface FscResult {
    * `rlnFinalResolution`), and the resolution from which phases were randomised (null: never).
    */
   corrected?: FscCurveResult & { randomiseFromA: number | null };
+  /**
+   * With `mask`: each half's mean over the voxels outside the mask (mask ≤ 0.001), subtracted from
+   * it before masking, in map units; `null` when under 1 % of the box is outside the mask (nothing
+   * subtracted). A constant left in both halves would otherwise become a term both masked halves
+   * share (spec: RELION subtracts nothing; with the solvent at 0 the two agree).
+   */
+  solventMeans?: [number, number] | null;
   /** Nyquist limit, 2 × the largest voxel size, Å. */
   nyquistA: number;
 }
@@ -114,6 +121,7 @@ export async function fsc(half1: VolumeInput, half2: VolumeInput, options: FscOp
       unmasked: curveResult(corr.unmasked),
       masked: curveResult(corr.masked),
       corrected: { ...curveResult({ fsc: corr.corrected, shellWidthPerA: corr.masked.shellWidthPerA }), randomiseFromA: corr.randomiseFromA },
+      solventMeans: corr.solventMeans,
       nyquistA,
     };
   } else {

@@ -6,7 +6,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fourierShellCorrelation, resolutionAtThreshold } from '../resolution/fsc.js';
-import { correctedFsc, CORRECTION_SHELL_OFFSET, RANDOMISE_BELOW_FSC } from '../resolution/fsc-corrected.js';
+import { correctedFsc, CORRECTION_SHELL_OFFSET, RANDOMISE_BELOW_FSC, SOLVENT_MIN_FRACTION, SOLVENT_OFFSET_SD, type CorrectedFscResult } from '../resolution/fsc-corrected.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { readHalfMapArg, readMaskArg } from './read-map.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
@@ -149,6 +149,8 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
           randomisations: corr.randomisations,
         }
       : null,
+    /** With --mask: each half's mean over the voxels outside the mask, subtracted before masking (map units); null when not subtracted (within 0.5 SD of 0, as RELION). */
+    solventMeansSubtracted: corr ? corr.solventMeans : null,
     diagnostics: findings.map(findingJson),
     record,
     shells,
@@ -170,6 +172,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
         corr.randomiseFromA !== null
           ? `Phases randomised beyond ${corr.randomiseFromA.toFixed(2)} Å (unmasked FSC < ${RANDOMISE_BELOW_FSC}), seed ${corr.seed}${corr.randomisations > 1 ? `, ${corr.randomisations} draws averaged` : ''}`
           : `No phase randomisation: the unmasked FSC stays above ${RANDOMISE_BELOW_FSC}`,
+        solventLine(corr),
       ]
     : [`Resolution at FSC 0.143: ${fmt(result.resolutionAt0143A)}`, `Resolution at FSC 0.5  : ${fmt(result.resolutionAt05A)}`];
   // the CSV, JSON, plot and log appear together, only when all are complete
@@ -195,4 +198,14 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     await writeFileAtomic(logPath, jobLogLines('global FSC', record, body, warnings, listedOutputs(files, o), (performance.now() - t0) / 1000).join('\n') + '\n', outputs);
   });
   return { summary: result, files, lines, plotSpec };
+}
+
+/** The log's line on the solvent mean outside the mask (subtracted before masking when off 0). */
+function solventLine(corr: CorrectedFscResult): string {
+  const out = corr.solventOutside;
+  if (!out) return `Solvent mean not subtracted: under ${100 * SOLVENT_MIN_FRACTION} % of the box is outside the mask`;
+  const both = `half 1 ${out[0].mean.toPrecision(3)} (SD ${out[0].sd.toPrecision(3)}), half 2 ${out[1].mean.toPrecision(3)} (SD ${out[1].sd.toPrecision(3)})`;
+  return corr.solventMeans
+    ? `Solvent mean outside the mask subtracted before masking: ${both}`
+    : `Solvent mean outside the mask within ${SOLVENT_OFFSET_SD} SD of 0, not subtracted (as RELION): ${both}`;
 }

@@ -157,6 +157,36 @@ describe('correctedFsc', () => {
     assert.deepEqual(Array.from(r.corrected), Array.from(r.masked.fsc));
   });
 
+  it('a constant added to both halves leaves the corrected FSC unchanged (solvent mean off 0 subtracted before masking)', () => {
+    // synth_halves128 + 0.2 (8 solvent SD) had read 11.02 Å corrected instead of 3.32 Å: the
+    // constant became c·mask in both masked halves, a shared term the randomisation keeps
+    const shift = (v: Volume, c: number): Volume => ({ ...v, data: v.data.map((x) => x + c) });
+    const base = correctedFsc(h1, h2, mask, { seed: 1 });
+    for (const c of [40, -25]) { // the signal's SD is ~40 here, the noise's 1
+      const r = correctedFsc(shift(h1, c), shift(h2, c), mask, { seed: 1 });
+      assert.ok(r.solventMeans !== null && Math.abs(r.solventMeans[0] - base.solventOutside![0].mean - c) < 1e-2, `solvent means ${r.solventMeans}`);
+      let worst = 0;
+      for (let k = 1; k < base.corrected.length; k++) worst = Math.max(worst, Math.abs(r.corrected[k] - base.corrected[k]));
+      assert.ok(worst < 2e-3, `offset ${c}: corrected FSC moved by up to ${worst.toFixed(4)}`);
+      const raw = correctedFsc(shift(h1, c), shift(h2, c), mask, { seed: 1, subtractSolventMean: false });
+      assert.equal(raw.solventMeans, null);
+      let moved = 0;
+      for (let k = 1; k < base.corrected.length; k++) moved = Math.max(moved, Math.abs(raw.corrected[k] - base.corrected[k]));
+      assert.ok(moved > 0.04, `without the subtraction offset ${c} moves the curve by ${moved.toFixed(3)} (the fault this guards)`);
+    }
+  });
+
+  it('subtracts nothing when the mask fills the box, or by default when the solvent is within 0.5 SD of 0 (RELION\'s numbers)', () => {
+    const full = correctedFsc(h1, h2, new Float32Array(h1.data.length).fill(1), { seed: 1, subtractSolventMean: true });
+    assert.equal(full.solventMeans, null);
+    assert.equal(full.solventOutside, null);
+    const near0 = correctedFsc(h1, h2, mask, { seed: 1 });
+    assert.equal(near0.solventMeans, null);
+    assert.ok(near0.solventOutside !== null && Math.abs(near0.solventOutside[0].mean) < 0.5 * near0.solventOutside[0].sd);
+    const forced = correctedFsc(h1, h2, mask, { seed: 1, subtractSolventMean: true });
+    assert.ok(forced.solventMeans !== null && forced.solventMeans[0] === forced.solventOutside![0].mean);
+  });
+
   it('rejects a mask of another size and bad settings', () => {
     assert.throws(() => correctedFsc(h1, h2, new Float32Array(5)), /mask has 5 voxels/);
     assert.throws(() => correctedFsc(h1, h2, mask, { randomisations: 0 }), /randomisations must be a positive integer/);

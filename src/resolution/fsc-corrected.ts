@@ -75,6 +75,27 @@ export const SOLVENT_OFFSET_SD = 0.5;
 /** Fewest solvent voxels (fraction of the box) for a solvent mean to be subtracted. */
 export const SOLVENT_MIN_FRACTION = 0.01;
 
+/** The two halves' solvent means to subtract, or null: `subtract` true always, undefined when either is off 0. */
+function offsetsToSubtract(out: [{ mean: number; sd: number }, { mean: number; sd: number }], subtract: boolean | undefined): [number, number] | null {
+  const offZero = (x: { mean: number; sd: number }) => Math.abs(x.mean) > SOLVENT_OFFSET_SD * x.sd;
+  if (subtract === false) return null;
+  return subtract === true || offZero(out[0]) || offZero(out[1]) ? [out[0].mean, out[1].mean] : null;
+}
+
+/**
+ * The solvent means (outside `mask`) to subtract from two half maps before masking or windowing
+ * them, as {@link CorrectedFscOptions.subtractSolventMean} decides (`subtract` undefined: only when
+ * a half's mean there is more than {@link SOLVENT_OFFSET_SD} of its SD from 0), or `null`.
+ *
+ * @param a half map 1 values; b half map 2, same layout; mask same layout, in [0, 1]; none modified
+ */
+export function solventOffsets(a: Float32Array, b: Float32Array, mask: Float32Array, subtract?: boolean): [number, number] | null {
+  if (subtract === false) return null;
+  const sa = solventOutsideMask(a, mask);
+  const sb = solventOutsideMask(b, mask);
+  return sa !== null && sb !== null ? offsetsToSubtract([sa, sb], subtract) : null;
+}
+
 /**
  * Mean and SD of `data` over the voxels where `mask` ≤ {@link SOLVENT_MASK_MAX}, or `null` when
  * fewer than {@link SOLVENT_MIN_FRACTION} of the box are there (a mask that fills the box).
@@ -257,10 +278,8 @@ export function correctedFsc(a: Volume, b: Volume, mask: Float32Array, options: 
   const shells = shellIndex(shape, voxelSizeA);
   const sa = options.subtractSolventMean === false ? null : solventOutsideMask(a.data, mask);
   const sb = options.subtractSolventMean === false ? null : solventOutsideMask(b.data, mask);
-  const offZero = (x: { mean: number; sd: number }) => Math.abs(x.mean) > SOLVENT_OFFSET_SD * x.sd;
-  const subtract = sa !== null && sb !== null && (options.subtractSolventMean === true || offZero(sa) || offZero(sb));
-  const solventMeans: [number, number] | null = subtract ? [sa.mean, sb.mean] : null;
   const solventOutside: CorrectedFscResult['solventOutside'] = sa !== null && sb !== null ? [sa, sb] : null;
+  const solventMeans = solventOutside ? offsetsToSubtract(solventOutside, options.subtractSolventMean) : null;
   const masks = (data: Float32Array, offset: number): Float32Array => {
     const out = new Float32Array(data.length);
     for (let i = 0; i < out.length; i++) out[i] = (data[i] - offset) * mask[i];

@@ -32,6 +32,8 @@ interface LockInfo {
   nonce: string;
   /** Completion key (`run-key.ts`) of the settings the holder computes this map with, when known. */
   key?: string;
+  /** When the map was claimed (ISO 8601). */
+  since?: string;
 }
 
 /** Who holds a map's lock: host, PID and, when the holder wrote it, its completion key. */
@@ -40,6 +42,8 @@ export interface LockHolder {
   pid: number;
   /** Completion key (`run-key.ts`) of the holder's settings for this map; undefined when not known. */
   key?: string;
+  /** When the holder claimed the map (ISO 8601); undefined for locks written without it (older versions). */
+  since?: string;
 }
 
 /** A held claim. */
@@ -199,7 +203,7 @@ export async function claimItem(outRoot: string, id: string, key?: string): Prom
   const dir = join(outRoot, LOCK_DIR);
   await ensureRealDir(dir);
   const path = join(dir, `${id}.lock`);
-  const info: LockInfo = { host: hostname(), pid: process.pid, start: processStart(process.pid), nonce: randomBytes(8).toString('hex'), ...(key === undefined ? {} : { key }) };
+  const info: LockInfo = { host: hostname(), pid: process.pid, start: processStart(process.pid), nonce: randomBytes(8).toString('hex'), since: new Date().toISOString(), ...(key === undefined ? {} : { key }) };
   const text = JSON.stringify(info) + '\n';
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await create(path, text)) {
@@ -241,8 +245,8 @@ export async function claimItem(outRoot: string, id: string, key?: string): Prom
 }
 
 /**
- * Who holds the lock of map `id` in `outRoot` (see {@link claimItem}): its host, PID and completion
- * key (undefined for locks written without one, e.g. by older versions).
+ * Who holds the lock of map `id` in `outRoot` (see {@link claimItem}): its host, PID, completion
+ * key and claim time (each undefined for locks written without it, e.g. by older versions).
  * @returns the holder, or undefined when there is no lock or it cannot be read (released, half-written)
  */
 export async function lockHolder(outRoot: string, id: string): Promise<LockHolder | undefined> {
@@ -250,7 +254,7 @@ export async function lockHolder(outRoot: string, id: string): Promise<LockHolde
   try {
     const info = JSON.parse(await readFile(join(outRoot, LOCK_DIR, `${id}.lock`), 'utf8')) as Partial<LockInfo>;
     if (typeof info.host !== 'string' || typeof info.pid !== 'number') return undefined;
-    return { host: info.host, pid: info.pid, ...(typeof info.key === 'string' ? { key: info.key } : {}) };
+    return { host: info.host, pid: info.pid, ...(typeof info.key === 'string' ? { key: info.key } : {}), ...(typeof info.since === 'string' ? { since: info.since } : {}) };
   } catch {
     return undefined;
   }

@@ -13,7 +13,7 @@ import type { BatchItem } from './inputs.js';
 import { latestRecords, type BatchRecord } from './record.js';
 import { createRunStaging, finishedRecord, inputIdentities, restoreParkedFoldersSync, runItem, runStagingDir, STAGING_DIR, type BatchMethodOptions } from './run-item.js';
 import type { WorkerTask } from './worker.js';
-import { claimItem, cleanLockDir, lockHolder, processAlive } from './claims.js';
+import { claimItem, cleanLockDir, lockHolder, processAlive, type LockHolder } from './claims.js';
 import { removeOwnedDir, removeOwnedDirSync } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
 import { appendRecord, readResultsFiles, skippedLineMessage } from './results-file.js';
@@ -32,29 +32,43 @@ export interface BatchRunOptions {
   /** Redo maps whose outputs are complete. */
   force?: boolean;
   /** Called after each map. */
-  onProgress?: (p: { done: number; failed: number; skipped: number; busy: number; total: number; last?: BatchRecord }) => void;
+  onProgress?: (p: { done: number; failed: number; skipped: number; waited: number; total: number; last?: BatchRecord }) => void;
   /** Called with each warning (one line), e.g. a broken line of a results file. */
   onWarning?: (message: string) => void;
   /**
-   * Called once per map this run waits for (one line): another live run holds it while computing
-   * other settings (or settings it did not write into its lock), or this run is `force`.
+   * Called with one line when this run starts waiting for a map another live run holds (with its
+   * settings or with others; any held map when this run is `force`), again when another run takes
+   * it over, and every {@link waitReportMs} while the same run still holds it.
    */
   onWaiting?: (message: string) => void;
+  /** How often a map still held by the same other run is reported again through `onWaiting` (ms; default {@link WAIT_REPORT_MS}). */
+  waitReportMs?: number;
 }
 
-/** How often a run waiting for a map another run computes with other settings tries to claim it (ms). */
+/** How often a run waiting for a map another run holds tries to claim it (ms). */
 export const WAIT_POLL_MS = 1000;
+
+/**
+ * How often a run reports again that it still waits for a map the same other run holds (ms). The
+ * wait has no limit of its own: it ends when the holder releases the map (done, failed, stopped),
+ * dies (its lock is taken over at once on this host) or, on another host, stops renewing its lock
+ * for `FOREIGN_STALE_MS` (claims.ts); a holder that is alive but hangs is named in these lines, so
+ * whoever waits can stop it (or this run, or the SLURM `--time` limit does).
+ */
+export const WAIT_REPORT_MS = 5 * 60 * 1000;
 
 /** Outcome of a batch run. */
 export interface BatchRunResult {
-  /** Records of this run's maps (computed now or finished before), sorted by id; none for busy maps. */
+  /** Records of this run's maps (computed now, by another run while this one waited, or before), sorted by id. */
   records: BatchRecord[];
   done: number;
   failed: number;
-  /** Maps finished before (by an earlier or a concurrent run). */
+  /** Maps found complete with these settings before this run needed them (by an earlier or a concurrent run). */
   skipped: number;
-  /** Maps claimed by another live run computing them with this run's settings (left to it). */
-  busy: number;
+  /** Maps another live run was computing with these settings: waited for, and complete once it was done. */
+  waited: number;
+  /** Ids of the {@link waited} maps, sorted. */
+  waitedFor: string[];
   /** The JSONL file written. */
   resultsPath: string;
 }
@@ -107,12 +121,16 @@ function isCurrentRecord(records: BatchRecord[], rec: BatchRecord): boolean {
 
 /**
  * Run the estimate over `items`. Each map is claimed first (a lock file per map, see
- * {@link claimItem}), so concurrent runs into one folder never compute the same map; a map claimed
- * by another live run is left to it (`busy`) when that run computes it with this run's settings and
- * input content (the same completion key, and this run is not `force`); otherwise this run does the
- * rest of its maps, then waits for that run to release it (polling every {@link WAIT_POLL_MS},
- * announced once per map through `onWaiting`) and computes it too, so every map of a returned run
- * is done, failed, complete or being computed with this run's settings. Finished maps (a complete output folder made by this
+ * {@link claimItem}), so concurrent runs into one folder never compute the same map. A map claimed
+ * by another live run is waited for: this run does the rest of its maps, then tries again every
+ * {@link WAIT_POLL_MS} (announced through `onWaiting`, and again every `waitReportMs` while the same
+ * run holds it, naming its host, PID and claim time). Once released, a map that run completed with
+ * this run's settings and input content (the same completion key; not when `force`) is counted as
+ * `waited` (and named in `waitedFor`); otherwise (other settings, `force`, or the other run failed
+ * or was stopped) this run computes it. So every map of a returned run is done, failed or
+ * complete: a run never returns while another run still computes one of its maps. The wait ends
+ * only when the holder releases the map or its lock goes stale (see {@link WAIT_REPORT_MS}).
+ * Finished maps (a complete output folder made by this
  * tool, with `record.json`) are skipped unless `force`; when their record is not the latest of
  * their map in the results files (a run killed between the two, or a later error record of a run
  * that left the folder as it was), it is appended again with `recordedAt`, so that `collect`
@@ -157,9 +175,9 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
   let done = 0;
   let failed = 0;
   let skipped = 0;
-  let busy = 0;
+  const waitedFor: string[] = [];
   const total = mine.length;
-  const progress = (last?: BatchRecord) => run.onProgress?.({ done, failed, skipped, busy, total, last });
+  const progress = (last?: BatchRecord) => run.onProgress?.({ done, failed, skipped, waited: waitedFor.length, total, last });
   const skip = (rec: BatchRecord) => {
     records.set(rec.id, rec);
     skipped++;
@@ -194,36 +212,47 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
     else todo.push(item);
   }
 
-  // maps another run holds while computing other settings: tried again once the queue is empty
+  // maps another run holds: tried again once the queue is empty
   const queue = [...todo];
   const waiting: BatchItem[] = [];
-  const announced = new Set<string>();
   const nextItem = async (): Promise<BatchItem | undefined> => {
     if (queue.length > 0) return queue.shift();
     if (waiting.length === 0) return undefined;
     await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
     return waiting.shift();
   };
+  // per waited-for map: the holder last announced (host, PID, claim time), when, and whether it
+  // computes this run's key
+  const reportEvery = run.waitReportMs ?? WAIT_REPORT_MS;
+  const holders = new Map<string, { tag: string; firstSeen: number; lastReport: number; sameKey: boolean }>();
+  const announce = (item: BatchItem, holder: LockHolder, sameKey: boolean) => {
+    const tag = JSON.stringify([holder.host, holder.pid, holder.since]);
+    const seen = holders.get(item.id);
+    const now = Date.now();
+    const who = `another run (${holder.host}, PID ${holder.pid})`;
+    if (!seen || seen.tag !== tag) {
+      holders.set(item.id, { tag, firstSeen: now, lastReport: now, sameKey });
+      const what = sameKey ? 'these settings; waiting for it to finish' : `${holder.key === undefined ? 'settings not known to be these' : 'other settings'}; waiting for it to finish, then computing this run's`;
+      run.onWaiting?.(`${item.id}: ${who} is computing this map with ${what}`);
+    } else if (now - seen.lastReport >= reportEvery) {
+      seen.lastReport = now;
+      const since = holder.since ?? new Date(seen.firstSeen).toISOString();
+      const minutes = ((now - Date.parse(since)) / 60000).toFixed(0);
+      run.onWaiting?.(`${item.id}: still waiting for ${who}, which has held this map since ${since} (${minutes} min); the wait ends when it finishes or stops (stop it to take the map over)`);
+    }
+  };
 
   /**
    * Claim an item and compute it (or record it, when another run finished it meanwhile). A map
-   * another live run holds is left to it when that run computes this run's key (and this run is not
-   * `--force`); otherwise it is put on `waiting`, to be claimed once that run releases it.
+   * another live run holds is put on `waiting`, to be claimed once that run releases it; if that
+   * run completed it with this run's key (and this run is not `--force`), it is counted as waited for.
    */
   const process1 = async (item: BatchItem, compute: (item: BatchItem) => Promise<BatchRecord>) => {
     const key = await itemKey(item);
     const claim = await claimItem(outRoot, item.id, key);
     if (!claim) {
       const holder = await lockHolder(outRoot, item.id);
-      if (holder && !run.force && key !== undefined && holder.key === key) {
-        busy++;
-        progress();
-        return;
-      }
-      if (holder && !announced.has(item.id)) {
-        announced.add(item.id);
-        run.onWaiting?.(`${item.id}: another run (${holder.host}, PID ${holder.pid}) is computing this map with ${holder.key === undefined ? 'settings not known to be these' : 'other settings'}; waiting for it to finish, then computing this run's`);
-      }
+      if (holder) announce(item, holder, !run.force && key !== undefined && holder.key === key);
       waiting.push(item);
       return;
     }
@@ -233,7 +262,12 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
         // finished by another run, by a run killed before it wrote the record, or superseded by a
         // later error record of a run that left the folder as it was: record it (again) as the latest
         if (!isCurrentRecord((await readResultsFiles(outRoot)).records, finished)) await appendRecord(resultsPath, { ...finished, recordedAt: new Date().toISOString() });
-        skip(finished);
+        if (holders.get(item.id)?.sameKey) {
+          // another run computed it with these settings while this one waited
+          waitedFor.push(item.id);
+          records.set(finished.id, finished);
+          progress(finished);
+        } else skip(finished);
         return;
       }
       const rec = await compute(item);
@@ -296,7 +330,7 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
     if (fatal) throw fatal.error;
   }
   const sorted = [...records.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { records: sorted, done, failed, skipped, busy, resultsPath };
+  return { records: sorted, done, failed, skipped, waited: waitedFor.length, waitedFor: waitedFor.sort(), resultsPath };
 }
 
 /**

@@ -8,18 +8,20 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMrc } from '../../src/io/mrc/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
-import { resolveBatchInputs } from '../../src/batch/inputs.js';
+import { resolveBatchInputs, type BatchItem } from '../../src/batch/inputs.js';
+import { parseRecords, type BatchRecord } from '../../src/batch/record.js';
+import { appendRecord } from '../../src/batch/results-file.js';
 import { runBatch } from '../../src/batch/runner.js';
 import { LOCK_DIR, processAlive, processStat } from '../../src/batch/claims.js';
 import { inputDigest, runKey } from '../../src/batch/run-key.js';
 import type { BatchMethodOptions } from '../../src/batch/run-item.js';
 import { createOwnedDir } from '../../src/batch/owned-dirs.js';
-import { STAGING_DIR } from '../../src/batch/run-item.js';
+import { runItem, STAGING_DIR } from '../../src/batch/run-item.js';
 import { loadFft } from '../../src/math/fft.js';
 import { occupy } from '../helpers/occupy-child.js';
 
@@ -89,14 +91,14 @@ describe('batch claims: a zombie is not a live run', () => {
     const staging = join(out, STAGING_DIR, `${hostname()}-${zombie.pid}`);
     await createOwnedDir(staging, 'run');
     const r = await runBatch(items, { seed: 0 }, { outRoot: out });
-    assert.deepEqual([r.done, r.busy, r.failed], [1, 0, 0]);
+    assert.deepEqual([r.done, r.waited, r.failed], [1, 0, 0]);
     assert.ok(!existsSync(lock), 'the zombie lock was taken over and released');
     assert.deepEqual(readdirSync(join(out, LOCK_DIR)), []);
     assert.ok(!existsSync(staging), 'the zombie staging folder was removed');
   });
 });
 
-describe('batch claims: a map held by another run with other settings is waited for, not reported done', () => {
+describe('batch claims: a map another live run holds is waited for, never reported done before it is', () => {
   let work: string;
   let other: ChildProcess;
   const amplify: BatchMethodOptions = { seed: 0, modifications: [{ kind: 'amplify', gamma: 2 }] };
@@ -131,7 +133,7 @@ describe('batch claims: a map held by another run with other settings is waited 
     return { items, out, hold };
   }
 
-  for (const jobs of [1, 2]) it(`waits for maps held with other settings (or without a key), then computes them: every map done, none busy (--jobs ${jobs})`, async () => {
+  for (const jobs of [1, 2]) it(`waits for maps held with other settings (or without a key), then computes them: every map done, none waited (--jobs ${jobs})`, async () => {
     const { items, out, hold } = await setUp(`other-${jobs}`);
     const locks = new Map([[items[0].id, hold(0, 'attenuate-run-key')], [items[1].id, hold(1)]]);
     const waits: string[] = [];
@@ -144,7 +146,7 @@ describe('batch claims: a map held by another run with other settings is waited 
         rmSync(locks.get(message.split(':')[0]) ?? '');
       },
     });
-    assert.deepEqual([r.done, r.busy, r.failed, r.skipped], [3, 0, 0, 0]);
+    assert.deepEqual([r.done, r.waited, r.failed, r.skipped], [3, 0, 0, 0]);
     assert.equal(waits.length, 2, waits.join('\n'));
     waits.sort(); // lanes of --jobs 2 may announce in either order
     assert.match(waits[0], new RegExp(`^${items[0].id}: another run \\(${hostname()}, PID ${other.pid}\\) is computing this map with other settings; waiting`));
@@ -153,17 +155,112 @@ describe('batch claims: a map held by another run with other settings is waited 
     assert.deepEqual(readdirSync(join(out, LOCK_DIR)), []);
   });
 
-  it('leaves a map held with the same settings (completion key) to that run; --force waits for it', async () => {
-    const { items, out, hold } = await setUp('same');
+  /** What the other run does for map `k` when it finishes: its folder and record, then its lock released. */
+  async function finishAs(out: string, item: BatchItem, lock: string): Promise<BatchRecord> {
+    const rec = await runItem(out, item, amplify);
+    assert.equal(rec.status, 'ok', rec.message);
+    await appendRecord(join(out, 'results.jsonl'), rec);
+    rmSync(lock);
+    return rec;
+  }
+
+  for (const jobs of [1, 2]) it(`waits for a map held with the same settings (completion key): counted as waited once that run completed it, never computed twice (--jobs ${jobs})`, async () => {
+    const { items, out, hold } = await setUp(`same-${jobs}`);
     const key = runKey(amplify, (await inputDigest(items[0])) ?? '');
     const lock = hold(0, key);
     const waits: string[] = [];
-    const r = await runBatch(items, amplify, { outRoot: out, onWaiting: (m) => waits.push(m) });
-    assert.deepEqual([r.done, r.busy, waits.length], [2, 1, 0]);
-    assert.ok(!existsSync(join(out, items[0].id)), 'not computed while the other run computes it');
-    assert.equal(JSON.parse(readFileSync(lock, 'utf8')).nonce, 'held-0', 'the other run\'s lock is kept');
+    let theirRun: Promise<BatchRecord> | undefined;
+    let folderAtWait: boolean | undefined;
+    const r = await runBatch(items, amplify, {
+      outRoot: out,
+      jobs,
+      onWaiting: (m) => {
+        waits.push(m);
+        folderAtWait = existsSync(join(out, items[0].id));
+        theirRun ??= finishAs(out, items[0], lock);
+      },
+    });
+    const theirs = await theirRun;
+    assert.deepEqual([r.done, r.waited, r.skipped, r.failed], [2, 1, 0, 0]);
+    assert.deepEqual(r.waitedFor, [items[0].id]);
+    assert.equal(folderAtWait, false, 'not complete when the wait began');
+    assert.deepEqual(waits, [`${items[0].id}: another run (${hostname()}, PID ${other.pid}) is computing this map with these settings; waiting for it to finish`]);
+    // the run returns the other run's record: that run computed it, this one did not
+    assert.equal(r.records.find((x) => x.id === items[0].id)?.finishedAt, theirs?.finishedAt);
+    const recs = parseRecords(readFileSync(join(out, 'results.jsonl'), 'utf8')).filter((x) => x.id === items[0].id);
+    assert.equal(recs.length, 1, 'one record of the waited-for map');
+    for (const it of items) assert.ok(existsSync(join(out, it.id, `ampl_2.0_${it.id}.mrc`)), it.id);
+    assert.deepEqual(readdirSync(join(out, LOCK_DIR)), []);
+  });
+
+  it('a map held with the same settings whose run ends without completing it is computed by this run; --force recomputes a map another run held', async () => {
+    const { items, out, hold } = await setUp('same-dies');
+    const key = runKey(amplify, (await inputDigest(items[0])) ?? '');
+    const lock = hold(0, key);
+    const waits: string[] = [];
+    const r = await runBatch(items, amplify, { outRoot: out, onWaiting: (m) => (waits.push(m), rmSync(lock)) });
+    assert.deepEqual([r.done, r.waited, waits.length], [3, 0, 1]);
+    hold(0, key);
     const f = await runBatch(items, amplify, { outRoot: out, force: true, onWaiting: (m) => (waits.push(m), rmSync(lock)) });
-    assert.deepEqual([f.done, f.busy, waits.length], [3, 0, 1]);
+    assert.deepEqual([f.done, f.waited, waits.length], [3, 0, 2]);
+    assert.match(waits[1], /with other settings|not known/);
+  });
+
+  it('a map held with the same settings (CLI): exit 0 only once the other run completed it; the summary names it', async () => {
+    const { items, out, hold } = await setUp('same-cli');
+    // what the other run (same command line, same settings) leaves: computed into a folder of its own
+    const ref = join(work, 'same-cli', 'ref');
+    const first = await occupy(['batch', items[0].source, '-d', ref, '--amplify', '2', '--jobs', '1', '-q']);
+    assert.equal(first.code, 0, first.stderr);
+    const refRecord = JSON.parse(readFileSync(join(ref, items[0].id, 'record.json'), 'utf8')) as BatchRecord;
+    const lock = hold(0, refRecord.key);
+    const p = occupy(['batch', ...items.map((it) => it.source), '-d', out, '--amplify', '2', '--jobs', '1']);
+    let finishedByOther = false;
+    let completeAtWait: boolean | undefined;
+    p.child.stderr?.on('data', (d: Buffer) => {
+      if (finishedByOther || !d.toString().includes('these settings; waiting for it to finish')) return;
+      finishedByOther = true;
+      completeAtWait = existsSync(join(out, items[0].id));
+      // the other run finishes: its folder moved into place, its record appended, its lock released
+      setTimeout(() => {
+        cpSync(join(ref, items[0].id), join(out, items[0].id), { recursive: true });
+        appendFileSync(join(out, 'results.jsonl'), JSON.stringify(refRecord) + '\n');
+        rmSync(lock);
+      }, 1500);
+    });
+    const r = await p;
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(finishedByOther, r.stderr);
+    assert.equal(completeAtWait, false);
+    assert.match(r.stderr, new RegExp(`${items[0].id}: another run \\(${hostname()}, PID ${other.pid}\\) is computing this map with these settings; waiting for it to finish`));
+    assert.match(r.stderr, /Batch: 3 maps, 2 done, 0 already complete, 0 failed, 1 computed by another run with these settings while this one waited/);
+    assert.match(r.stderr, new RegExp(`Waited for \\(computed by another run with these settings, complete\\): ${items[0].id}\n`));
+    for (const it of items) assert.ok(existsSync(join(out, it.id, `ampl_2.0_${it.id}.mrc`)), it.id);
+  });
+
+  it('a wait with no end in sight is reported again (holder, PID, since when) every waitReportMs', async () => {
+    const { items, out } = await setUp('reminder');
+    const since = '2030-01-02T03:04:05.000Z';
+    const lock = join(out, LOCK_DIR, `${items[0].id}.lock`);
+    writeFileSync(lock, JSON.stringify({ host: hostname(), pid: other.pid, start: processStat(other.pid ?? -1)?.start, nonce: 'hung', key: 'other', since }) + '\n');
+    const waits: { at: number; m: string }[] = [];
+    const t0 = Date.now();
+    // the hung holder is stopped after a while in any case, so a run that never reports again still ends
+    const stop = setTimeout(() => rmSync(lock, { force: true }), 6000);
+    const r = await runBatch([items[0]], amplify, {
+      outRoot: out,
+      waitReportMs: 1500,
+      onWaiting: (m) => {
+        waits.push({ at: Date.now() - t0, m });
+        if (waits.length === 3) rmSync(lock);
+      },
+    });
+    clearTimeout(stop);
+    assert.equal(r.done, 1);
+    assert.equal(waits.length, 3, waits.map((w) => w.m).join('\n'));
+    assert.match(waits[0].m, /is computing this map with other settings; waiting for it to finish/);
+    for (const w of waits.slice(1)) assert.equal(w.m, `${items[0].id}: still waiting for another run (${hostname()}, PID ${other.pid}), which has held this map since ${since} (${w.m.match(/\((-?\d+) min\)/)?.[1]} min); the wait ends when it finishes or stops (stop it to take the map over)`);
+    assert.ok(waits[2].at - waits[1].at >= 1400, `reported every 1.5 s, not more often: ${waits.map((w) => w.at).join(', ')}`);
   });
 
   it('occupy batch: says which map it waits for and why, exits 0 only once its own outputs are all there', async () => {
@@ -183,8 +280,8 @@ describe('batch claims: a map held by another run with other settings is waited 
     assert.equal(r.code, 0, r.stderr);
     assert.ok(released, r.stderr);
     assert.match(r.stderr, new RegExp(`${items[0].id}: another run .* is computing this map with other settings; waiting for it to finish, then computing this run's`));
-    const s = JSON.parse(r.stdout) as { done: number; busy: number };
-    assert.deepEqual([s.done, s.busy], [3, 0]);
+    const s = JSON.parse(r.stdout) as { done: number; waited: number };
+    assert.deepEqual([s.done, s.waited], [3, 0]);
     for (const it of items) assert.ok(existsSync(join(out, it.id, `ampl_2.0_${it.id}.mrc`)), it.id);
   });
 });

@@ -249,22 +249,26 @@ describe('occupy batch safety', () => {
       // besides the progress lines (one per map computed: stderr is not a terminal), only the warning
       assert.deepEqual(second.stderr.trim().split('\n').filter((l) => !/^\[ *\d+\.\d s\] /.test(l)), [`WARNING: ${results} line 2: broken record skipped (incomplete last line)`]);
       const s = JSON.parse(second.stdout);
-      assert.deepEqual([s.done, s.skipped, s.busy, s.failed], [1, 2, 0, 0]);
+      assert.deepEqual([s.done, s.skipped, s.waited, s.failed], [1, 2, 0, 0]);
       const recs = parseRecords(readFileSync(results, 'utf8'));
       assert.deepEqual(recs.map((r) => r.map).sort(), [...maps].sort(), 'each map recorded once');
       const c = await occupy(['batch', 'collect', out, '--json']);
       assert.equal(c.code, 0, c.stderr);
       assert.equal(JSON.parse(c.stdout).maps, 3);
       assert.match(c.stderr, /results\.jsonl line 2: broken record skipped/);
-      // a map claimed by another live run computing it with the same settings is left to it
+      // a map claimed by another live run computing it with the same settings is not computed
+      // while claimed: waited for, then (that run released it without finishing) computed
       const [item] = await resolveBatchInputs([maps[2]]);
       rmSync(join(out, item.id), { recursive: true });
       const held = await claimItem(out, item.id, runKey({}, (await inputDigest(item)) ?? ''));
       assert.ok(held);
-      const res = await runBatch([item], {}, { outRoot: out });
-      await held.release();
-      assert.deepEqual([res.busy, res.done], [1, 0]);
-      assert.ok(!existsSync(join(out, item.id)), 'not computed while claimed');
+      let computedWhileClaimed = false;
+      const res = await runBatch([item], {}, { outRoot: out, onWaiting: () => {
+        computedWhileClaimed = existsSync(join(out, item.id));
+        void held.release();
+      } });
+      assert.ok(!computedWhileClaimed, 'not computed while claimed');
+      assert.deepEqual([res.waited, res.done], [0, 1]);
     });
   });
 
@@ -395,9 +399,11 @@ describe('occupy batch safety', () => {
       const a = JSON.parse(ra.stdout);
       const b = JSON.parse(rb.stdout);
       const all = [...good, join(parent, 'inputs', 'extra.mrc')];
-      assert.equal(a.done + b.done, all.length, `computed: ${a.done} + ${b.done} (skipped ${a.skipped} + ${b.skipped}, busy ${a.busy} + ${b.busy})`);
-      assert.equal(a.done + a.skipped + a.busy + a.failed, 12);
-      assert.equal(b.done + b.skipped + b.busy + b.failed, 13);
+      assert.equal(a.done + b.done, all.length, `computed: ${a.done} + ${b.done} (skipped ${a.skipped} + ${b.skipped}, waited ${a.waited} + ${b.waited})`);
+      assert.equal(a.done + a.skipped + a.waited + a.failed, 12);
+      assert.equal(b.done + b.skipped + b.waited + b.failed, 13);
+      // neither exits before every one of its maps is done or failed (none left to the other run)
+      assert.deepEqual([ra.code, rb.code], [3, 3], ra.stderr + rb.stderr);
       checkOutput(out, all);
       assert.deepEqual(snapshot(parent, out), before);
       assert.equal((await readBatchRecords(out)).length, 13);

@@ -175,8 +175,8 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
     force: o.force,
     onWarning: (message) => reporter.warn(message),
     onWaiting: (message) => reporter.info(message),
-    onProgress: ({ done, failed, skipped, busy, total, last }) => {
-      const finished = done + failed + skipped + busy;
+    onProgress: ({ done, failed, skipped, waited, total, last }) => {
+      const finished = done + failed + skipped + waited;
       const elapsed = (performance.now() - t0) / 1000;
       const rate = done + failed > 0 ? elapsed / (done + failed) : 0;
       const eta = rate * (total - finished);
@@ -188,14 +188,16 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
     },
   });
   const seconds = (performance.now() - t0) / 1000;
-  const out = { maps: mine, done: result.done, skipped: result.skipped, busy: result.busy, failed: result.failed, results: result.resultsPath, seconds };
+  const out = { maps: mine, done: result.done, skipped: result.skipped, waited: result.waited, waitedFor: result.waitedFor, failed: result.failed, results: result.resultsPath, seconds };
   if (o.json) process.stdout.write(JSON.stringify(out) + '\n');
   else if (reporter.verbosity !== 'quiet') {
     const failedLines = result.records.filter((r) => r.status === 'error').map((r) => `  ${r.map}: ${r.message}`);
     reporter.info(
       [
-        `Batch: ${mine} maps, ${result.done} done, ${result.skipped} already complete, ${result.failed} failed${result.busy ? `, ${result.busy} left to another run computing them with these settings` : ''}, in ${seconds.toFixed(1)} s.`,
-        ...(failedLines.length ? ['Failed:', ...failedLines] : []), `Records: ${result.resultsPath}`].join('\n'),
+        `Batch: ${mine} maps, ${result.done} done, ${result.skipped} already complete, ${result.failed} failed${result.waited ? `, ${result.waited} computed by another run with these settings while this one waited` : ''}, in ${seconds.toFixed(1)} s.`,
+        ...(failedLines.length ? ['Failed:', ...failedLines] : []),
+        ...(result.waited ? [`Waited for (computed by another run with these settings, complete): ${result.waitedFor.join(', ')}`] : []),
+        `Records: ${result.resultsPath}`].join('\n'),
     );
   }
   if (result.failed > 0) process.exitCode = EXIT.batchPartial;

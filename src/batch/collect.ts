@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { BatchRecord } from './record.js';
-import { readBatchRecords } from './results-file.js';
+import { readBatchRecords, readResultsFiles } from './results-file.js';
+import { missingMaps, missingMessages, readPlans, type MissingMap } from './plan.js';
 import { withOutputSet } from '../core/output-set.js';
 
 /** Columns of results.csv, in order. */
@@ -44,14 +45,41 @@ function csvCell(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** The CSV text of a set of records (one row per map, columns {@link CSV_COLUMNS}). */
-export function recordsToCsv(records: BatchRecord[]): string {
+/**
+ * The CSV text of a set of records (one row per map, columns {@link CSV_COLUMNS}); maps of the
+ * batch's plans without any record get a row with status `missing` (and the shard that was to
+ * record them), sorted in by id.
+ */
+export function recordsToCsv(records: BatchRecord[], missing: readonly MissingMap[] = []): string {
   const rows = records.map((r) =>
     [r.id, r.map, r.status, r.message, r.classNumber, r.classDistribution, r.box, r.voxelSizeA, r.mode, r.sMax, r.solventModel?.mu, r.solventModel?.sigma,
       r.confidenceLimit, r.variabilityLimit, r.meanScaleConfident, r.fractionFullScale, findingCodes(r), r.warnings.join(' | '), r.seconds, r.shard,
       sMaxOverSolventSigma(r), r.status === 'ok' ? solventModelFailed(r) : undefined].map(csvCell).join(','),
   );
-  return [CSV_COLUMNS.join(','), ...rows].join('\n') + '\n';
+  const ids = records.map((r) => r.id);
+  const extra = missingRows(records, missing).map((m) => {
+    const cells: Record<string, unknown> = { id: m.id, map: m.map, status: 'missing', message: missingText(m), shard: m.shard };
+    return { id: m.id, row: CSV_COLUMNS.map((c) => csvCell(cells[c])).join(',') };
+  });
+  const all = [...rows.map((row, k) => ({ id: ids[k], row })), ...extra].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [CSV_COLUMNS.join(','), ...all.map((x) => x.row)].join('\n') + '\n';
+}
+
+/** The missing maps that have no record at all (one row each, the first plan's): the others have a row already. */
+function missingRows(records: readonly BatchRecord[], missing: readonly MissingMap[]): MissingMap[] {
+  const seen = new Set(records.map((r) => r.id));
+  const out: MissingMap[] = [];
+  for (const m of missing) {
+    if (seen.has(m.id)) continue;
+    seen.add(m.id);
+    out.push(m);
+  }
+  return out;
+}
+
+/** What a missing map's row says. */
+function missingText(m: MissingMap): string {
+  return `no record: ${m.shard === undefined ? 'the run' : `shard ${m.shard}`} did not record it (${m.resultsFile})`;
 }
 
 /** The input diagnostics' finding codes of a record, space-separated ('' when none). */
@@ -90,10 +118,11 @@ function histogramSpec(values: number[], title: string, axis: string): TopLevelS
  * units and cannot be compared across maps (inline SVG, so it opens offline); a per-map table
  * (Class3D classes with their distribution next to their scale statistics) in which maps whose
  * solvent model failed (confidence all zero) are marked "solvent model failed", not "ok"; and
- * every warning and error. The page fits the window: the table wraps long paths and scrolls
+ * every warning and error; when maps of the batch's plans have no record (a shard that never ran),
+ * a banner says the batch is incomplete and names them, and the table lists them as missing. The page fits the window: the table wraps long paths and scrolls
  * sideways inside its own box, the plots shrink with the page.
  */
-export async function reportHtml(records: BatchRecord[], title: string): Promise<string> {
+export async function reportHtml(records: BatchRecord[], title: string, missing: readonly MissingMap[] = []): Promise<string> {
   const good = records.filter((r) => r.status === 'ok' && !solventModelFailed(r));
   const solventFailed = records.filter(solventModelFailed);
   const failed = records.filter((r) => r.status === 'error');
@@ -112,6 +141,13 @@ export async function reportHtml(records: BatchRecord[], title: string): Promise
       return `<tr class="${rowClass(r)}"><td>${esc(r.id)}</td><td class="map">${esc(r.map)}</td>${cls}<td class="status">${statusOf(r)}</td><td>${esc(r.box && r.box.every((n) => n === r.box?.[0]) ? `${r.box[0]}³` : r.box?.join('×'))}</td><td>${fmt(r.voxelSizeA?.[0], 3)}</td><td>${fmt(r.sMax)}</td><td>${fmt(sMaxOverSolventSigma(r), 1)}</td><td>${fmt(r.solventModel?.mu)}</td><td>${fmt(r.solventModel?.sigma)}</td><td>${fmt(r.confidenceLimit)}</td><td>${fmt(r.variabilityLimit)}</td><td>${fmt(r.meanScaleConfident, 3)}</td><td>${fmt(r.fractionFullScale, 3)}</td><td>${esc(findingCodes(r))}</td><td>${r.warnings.length}</td><td>${fmt(r.seconds, 1)}</td></tr>`;
     })
     .join('\n');
+  const absent = missingRows(records, missing);
+  const missingRowsHtml = absent
+    .map((m) => `<tr class="missing"><td>${esc(m.id)}</td><td class="map">${esc(m.map)}</td>${isClass3d ? '<td></td><td></td>' : ''}<td class="status">missing</td><td colspan="13">${esc(missingText(m))}</td></tr>`)
+    .join('\n');
+  const banner = missing.length
+    ? `<p class="incomplete">Incomplete batch: ${missing.length} map${missing.length === 1 ? '' : 's'} of the batch ${missing.length === 1 ? 'has' : 'have'} no record with ${missing.length === 1 ? 'its' : 'their'} settings (${[...new Set(missing.map((m) => (m.shard === undefined ? 'the run did not finish' : `shard ${m.shard}`)))].map(esc).join(', ')}): ${missing.slice(0, 50).map((m) => esc(m.id)).join(', ')}${missing.length > 50 ? `, and ${missing.length - 50} more` : ''}. This report covers the maps recorded so far.</p>`
+    : '';
   const notes = records
     .filter((r) => r.warnings.length || r.message)
     .map((r) => `<li><b>${esc(r.id)}</b>: ${r.message ? `<span class="err">${esc(r.message)}</span>` : ''}${r.warnings.map((w) => `<div>${esc(w)}</div>`).join('')}</li>`)
@@ -126,19 +162,21 @@ h1 { font-size: 1.4em; }
 .table-wrap { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; font-size: 11px; width: 100%; } th, td { border: 1px solid #ccc; padding: 2px 4px; text-align: right; }
 th { background: #f0f0f0; vertical-align: bottom; } td { white-space: nowrap; } td:nth-child(1), td.map { text-align: left; } td.map { white-space: normal; word-break: break-all; min-width: 8em; } td.status, td:nth-child(1), td:nth-last-child(3) { white-space: normal; }
-tr.error td { background: #fde8e8; } tr.solvent-failed td { background: #fff3cd; }
+tr.error td { background: #fde8e8; } tr.solvent-failed td { background: #fff3cd; } tr.missing td { background: #eee; color: #555; }
+.incomplete { color: #b00; font-weight: bold; }
 .plots { display: flex; gap: 1.5em; flex-wrap: wrap; } .plots > div { flex: 1 1 320px; max-width: 480px; } .plots svg { max-width: 100%; height: auto; }
 .err { color: #b00; } .note { color: #555; font-size: 0.9em; }
 </style></head><body>
 <h1>${esc(title)}</h1>
-<p>${records.length} maps: ${good.length} ok, ${solventFailed.length} solvent model failed, ${failed.length} failed.${isClass3d ? ' Input: RELION Class3D classes.' : ''}</p>
+${banner}
+<p>${records.length + absent.length} maps: ${good.length} ok, ${solventFailed.length} solvent model failed, ${failed.length} failed${absent.length ? `, ${absent.length} missing (no record)` : ''}.${isClass3d ? ' Input: RELION Class3D classes.' : ''}</p>
 ${solventFailed.length ? `<p class="note">Solvent model failed: no voxel of the map is confidently density (its confidence is 0 everywhere), so its scale statistics mean nothing; check it with <code>occupy -i MAP --plot</code> or give a <code>--solvent-def</code> mask. These maps are left out of the histograms.</p>` : ''}
 <div class="plots"><div>${sMaxSvg}</div><div>${confSvg}</div></div>
 <p class="note">Histograms over the ok maps, of relative measures only: s_max is in each map's own density units, so it is compared to that map's solvent noise σ.</p>
 <h2>Maps</h2>
 <div class="table-wrap"><table><thead><tr><th>id</th><th>map</th>${classCols}<th>status</th><th>box</th><th>voxel Å</th><th>s_max (map units)</th><th>s_max / solvent σ</th><th>solvent μ</th><th>solvent σ</th><th>confi&shy;dence limit</th><th>varia&shy;bility limit</th><th>mean scale (confi&shy;dent)</th><th>fraction at full scale</th><th>input diagnostics</th><th>warn&shy;ings</th><th>s</th></tr></thead>
 <tbody>
-${rows}
+${rows}${missingRowsHtml ? `\n${missingRowsHtml}` : ''}
 </tbody></table></div>
 <h2>Warnings and errors</h2>
 <ul>${notes || '<li>none</li>'}</ul>
@@ -152,17 +190,25 @@ ${rows}
  * runs', SLURM shards'; one record per map, the most recently finished) and write `results.csv`
  * and `report.html` there, as one output set: both or neither (a full disk leaves neither, and an
  * earlier pair stays as it was). Broken lines of the results files are skipped and passed to `onWarning`.
+ * The records are checked against the batch's plans (`plan.ts`, written by every run and by
+ * `--slurm`): maps without a record carrying their plan's settings (a shard that never ran, a run
+ * stopped early or still running) are returned in `missing`, listed in both files as `missing`,
+ * and described in `missingLines` (one line per plan and shard).
  * @throws Error `cannot write '<path>': <reason>` when either file cannot be written
  */
-export async function collectBatch(outRoot: string, onWarning?: (message: string) => void): Promise<{ records: BatchRecord[]; csvPath: string; htmlPath: string }> {
+export async function collectBatch(outRoot: string, onWarning?: (message: string) => void): Promise<{ records: BatchRecord[]; missing: MissingMap[]; missingLines: string[]; csvPath: string; htmlPath: string }> {
   const records = await readBatchRecords(outRoot, onWarning);
+  const { files, records: all } = await readResultsFiles(outRoot);
+  const plans = await readPlans(outRoot, onWarning);
+  const missing = missingMaps(plans, all);
+  const missingLines = missingMessages(missing, plans, files);
   const csvPath = join(outRoot, 'results.csv');
   const htmlPath = join(outRoot, 'report.html');
-  const csv = recordsToCsv(records);
-  const html = await reportHtml(records, `occupy batch: ${outRoot}`);
+  const csv = recordsToCsv(records, missing);
+  const html = await reportHtml(records, `occupy batch: ${outRoot}`, missing);
   await withOutputSet({}, async (set) => {
     await set.writeBytes(csvPath, csv);
     await set.writeBytes(htmlPath, html);
   });
-  return { records, csvPath, htmlPath };
+  return { records, missing, missingLines, csvPath, htmlPath };
 }

@@ -17,7 +17,8 @@ import { claimItem, cleanLockDir, lockHolder, processAlive, type LockHolder } fr
 import { removeOwnedDir, removeOwnedDirSync } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
 import { appendRecord, readResultsFiles, skippedLineMessage } from './results-file.js';
-import { inputDigest, runKey } from './run-key.js';
+import { inputDigest, keySettings, runKey } from './run-key.js';
+import { batchPlan, writePlan } from './plan.js';
 
 export { readBatchRecords } from './results-file.js';
 
@@ -169,6 +170,10 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
   const mine = shardItems(items, run.shard);
   const shardLabel = run.shard ? `${run.shard.index}/${run.shard.count}` : undefined;
   const resultsPath = join(outRoot, resultsFileName(run.shard));
+  // what this run (all its shards) is to record, so that `collect` can name what is missing
+  await writePlan(outRoot, batchPlan(items, options, run.shard?.count ?? 1)).catch((err: Error) =>
+    run.onWarning?.(`${err.message}: 'occupy batch collect' will not be able to name maps of this batch that have no record`),
+  );
   const known = await readResultsFiles(outRoot);
   for (const s of known.skipped) run.onWarning?.(skippedLineMessage(s));
   const records = new Map<string, BatchRecord>();
@@ -304,7 +309,7 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
             const onExit = (code: number | null, signal: string | null) => {
               worker.off('message', onMessage);
               if (!stopping) worker = spawnWorker(); // a crashed worker fails its map, not the batch
-              res({ id: item.id, map: item.given, status: 'error', message: `batch worker exited (${signal ?? `code ${code}`}) while processing this map`, settings: {}, warnings: [], seconds: 0, finishedAt: new Date().toISOString(), ...(shardLabel ? { shard: shardLabel } : {}) });
+              res({ id: item.id, map: item.given, status: 'error', message: `batch worker exited (${signal ?? `code ${code}`}) while processing this map`, settings: keySettings(options), warnings: [], seconds: 0, finishedAt: new Date().toISOString(), ...(shardLabel ? { shard: shardLabel } : {}) });
             };
             const onMessage = (m: unknown) => {
               worker.off('exit', onExit);

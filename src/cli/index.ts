@@ -82,10 +82,10 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
   const batchCmd = program.command('batch').description(batch.summary);
   batchCmd
     .command('collect')
-    .description('merge the records of a batch folder (and its SLURM shards) into results.csv and report.html')
+    .description('merge the records of a batch folder (and its SLURM shards) into results.csv and report.html; maps of the batch without a record (a shard that never ran) are named, and the exit code is 3')
     .argument('<folder>', 'the batch output folder')
     .option('--json', 'print the summary as JSON')
-    .option('-q, --quiet', 'print nothing but errors')
+    .option('-q, --quiet', 'print nothing but errors and the lines naming maps without a record')
     .action(async (dir: string, opts: { json?: boolean; quiet?: boolean }) => {
       await batch.runCollect(dir, opts);
     });

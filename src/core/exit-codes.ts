@@ -6,7 +6,7 @@
  * | 0 | success |
  * | 1 | failed: bad input file, a fault while computing or writing (nothing left half-written) |
  * | 2 | usage: unknown or malformed option, value out of range, contradictory options |
- * | 3 | `occupy batch`: some maps failed (their records say why); the others are complete |
+ * | 3 | `occupy batch`: some maps failed (their records say why); the others are complete; `occupy batch collect`: maps of the batch have no record (a shard that never ran, a run stopped early) |
  *
  * A run stopped by a signal exits with 128 + the signal number (130 for Ctrl+C, 143 for SIGTERM).
  */
@@ -17,7 +17,7 @@ export const EXIT = {
   failed: 1,
   /** The command line was wrong (option, value, missing argument); nothing was read or written. */
   usage: 2,
-  /** `occupy batch`: some maps failed, the others are complete. */
+  /** `occupy batch`: some maps failed, the others are complete; `occupy batch collect`: maps of the batch have no record. */
   batchPartial: 3,
 } as const;
 

@@ -150,6 +150,9 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
     const protect = [...items.map((it) => it.source).filter((p) => !p.startsWith('emdb:')), ...inputs.map((a) => resolve(a))];
     await withOutputSet({ protect }, (set) => set.writeBytes(scriptPath, script));
     await chmod(scriptPath, 0o755).catch(() => undefined);
+    // what the array is to record, so that `collect` names the maps of a task that never ran
+    const { batchPlan, writePlan } = await import('../../batch/plan.js');
+    await writePlan(outRoot, batchPlan(items, options, tasks));
     const lines = [`Wrote ${scriptPath}: ${items.length} maps in ${tasks} array tasks.`];
     let jobId: string | undefined;
     if (o.submit) {
@@ -203,14 +206,23 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
   if (result.failed > 0) process.exitCode = EXIT.batchPartial;
 }
 
-/** Run `occupy batch collect DIR`: broken lines of the results files are skipped with a warning each. */
+/**
+ * Run `occupy batch collect DIR`: broken lines of the results files are skipped with a warning each;
+ * maps of the batch without a record (a shard that never ran, a run stopped early) are named, one
+ * line per shard, and the exit code is {@link EXIT.batchPartial} (the files list them as missing).
+ */
 export async function runCollect(dir: string, o: { json?: boolean; quiet?: boolean }): Promise<void> {
   const reporter = new Reporter(o.quiet ? 'quiet' : 'normal');
   const { collectBatch } = await import('../../batch/collect.js');
-  const { records, csvPath, htmlPath } = await collectBatch(resolve(dir), (message) => reporter.warn(message));
+  const { records, missing, missingLines, csvPath, htmlPath } = await collectBatch(resolve(dir), (message) => reporter.warn(message));
   const failed = records.filter((r) => r.status === 'error').length;
-  if (o.json) process.stdout.write(JSON.stringify({ maps: records.length, failed, csv: csvPath, html: htmlPath }) + '\n');
-  else if (!o.quiet) process.stdout.write(`${records.length} maps (${failed} failed)\nWrote ${csvPath}\nWrote ${htmlPath}\n`);
+  const absent = new Set(missing.map((m) => m.id)).size;
+  // the incompleteness is printed even with --quiet: the files are not the whole batch
+  for (const line of missingLines) process.stderr.write(`WARNING: ${line}\n`);
+  const maps = new Set([...records.map((r) => r.id), ...missing.map((m) => m.id)]).size;
+  if (o.json) process.stdout.write(JSON.stringify({ maps, failed, missing: absent, missingIds: [...new Set(missing.map((m) => m.id))].sort(), csv: csvPath, html: htmlPath }) + '\n');
+  else if (!o.quiet) process.stdout.write(`${maps} maps (${failed} failed${absent ? `, ${absent} missing: no record, see the warnings` : ''})\nWrote ${csvPath}${absent ? ' (incomplete)' : ''}\nWrote ${htmlPath}${absent ? ' (incomplete)' : ''}\n`);
+  if (missing.length > 0) process.exitCode = EXIT.batchPartial;
 }
 
 /** Default `--jobs`: half the cores (at least 1), as every estimate runs on two threads. */

@@ -91,15 +91,27 @@ export function processAlive(pid: number, start?: string): boolean {
   return start === undefined || stat.start === start;
 }
 
-/** Whether a lock (its text and file time) belongs to a process that is gone. */
-function isStale(text: string, mtimeMs: number): boolean {
-  let info: Partial<LockInfo>;
+/**
+ * What a lock file's text is: a lock of this tool (JSON with host, PID and nonce), empty (a lock
+ * whose writer died between creating and writing it, where hard links are not supported), or
+ * something else (a file this tool did not write, never removed).
+ */
+function parseLock(text: string): LockInfo | 'empty' | 'foreign' {
+  if (text.trim() === '') return 'empty';
   try {
-    info = JSON.parse(text) as Partial<LockInfo>;
+    const info = JSON.parse(text) as Partial<LockInfo> | null;
+    if (info && typeof info === 'object' && typeof info.host === 'string' && typeof info.pid === 'number' && typeof info.nonce === 'string') return info as LockInfo;
   } catch {
-    return Date.now() - mtimeMs > UNREADABLE_STALE_MS;
+    // not JSON
   }
-  if (typeof info.host !== 'string' || typeof info.pid !== 'number') return Date.now() - mtimeMs > UNREADABLE_STALE_MS;
+  return 'foreign';
+}
+
+/** Whether a lock (its text and file time) belongs to a process that is gone. False for a file that is not a lock of this tool. */
+function isStale(text: string, mtimeMs: number): boolean {
+  const info = parseLock(text);
+  if (info === 'foreign') return false;
+  if (info === 'empty') return Date.now() - mtimeMs > UNREADABLE_STALE_MS;
   if (info.host === hostname()) return info.pid !== process.pid && !processAlive(info.pid, info.start);
   return Date.now() - mtimeMs > FOREIGN_STALE_MS;
 }
@@ -141,7 +153,8 @@ async function create(path: string, text: string): Promise<boolean> {
 /**
  * Tidy the lock folder: remove locks of dead processes (as {@link claimItem} would take them over)
  * and the side files (`*.tmp-…`, `*.stale-…`) that runs on this host killed between two steps of a
- * claim left behind. Locks of live runs, and side files of live processes or other hosts, are kept.
+ * claim left behind. Locks of live runs, side files of live processes or other hosts, and files
+ * that are not locks of this tool (not JSON with host, PID and nonce, and not empty) are kept.
  */
 export async function cleanLockDir(outRoot: string): Promise<void> {
   const dir = join(outRoot, LOCK_DIR);
@@ -188,7 +201,8 @@ async function removeStale(path: string, seen: string): Promise<void> {
  * Claim the map `id` of the batch folder `outRoot`: create `<outRoot>/.locks/<id>.lock` holding
  * this host, PID, a nonce and `key`. A lock of a process on this host that is not running (gone, or a
  * zombie not yet reaped: {@link processAlive}), or from another host one not touched for
- * {@link FOREIGN_STALE_MS}, is taken over. While held, the lock file is touched every
+ * {@link FOREIGN_STALE_MS}, is taken over (so is an empty lock file older than a minute: its writer
+ * died before writing it); any other file at the lock's name is left alone. While held, the lock file is touched every
  * {@link HEARTBEAT_MS}. A run stopped by SIGINT, SIGTERM or SIGHUP (with the CLI's
  * `installSignalCleanup`) removes the locks it holds.
  * @param outRoot the batch output folder
@@ -196,7 +210,8 @@ async function removeStale(path: string, seen: string): Promise<void> {
  * @param key completion key (`run-key.ts`) of the settings this run computes the map with, written
  *   into the lock so that other runs can tell (see {@link lockHolder}); omitted when not known
  * @returns the claim, or undefined when another live run holds it
- * @throws Error when `id` is not one plain name
+ * @throws Error when `id` is not one plain name, or when a file at the lock's name is not a lock of
+ *   this tool (it is never removed)
  */
 export async function claimItem(outRoot: string, id: string, key?: string): Promise<Claim | undefined> {
   if (!isPlainName(id)) throw new Error(`batch: unsafe map id '${id}'`);
@@ -238,6 +253,7 @@ export async function claimItem(outRoot: string, id: string, key?: string): Prom
     } catch {
       continue; // released meanwhile: try again
     }
+    if (parseLock(seen) === 'foreign') throw new Error(`'${path}' is not a lock of occupy batch (a file it did not write): move it away and rerun`);
     if (!isStale(seen, mtimeMs)) return undefined;
     await removeStale(path, seen);
   }

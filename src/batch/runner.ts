@@ -189,6 +189,11 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
     progress(rec);
   };
 
+  /** The error record of a map that failed outside its estimate (a worker died, its lock cannot be taken). */
+  const errorRecord = (item: BatchItem, message: string): BatchRecord => ({
+    id: item.id, map: item.given, status: 'error', message, settings: keySettings(options), warnings: [], seconds: 0, finishedAt: new Date().toISOString(), ...(shardLabel ? { shard: shardLabel } : {}),
+  });
+
   // complete means: computed with these settings from this input content (the key), not just a folder
   const keys = new Map<string, string | undefined>();
   const itemKey = async (item: BatchItem): Promise<string | undefined> => {
@@ -254,7 +259,18 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
    */
   const process1 = async (item: BatchItem, compute: (item: BatchItem) => Promise<BatchRecord>) => {
     const key = await itemKey(item);
-    const claim = await claimItem(outRoot, item.id, key);
+    let claim: Awaited<ReturnType<typeof claimItem>>;
+    try {
+      claim = await claimItem(outRoot, item.id, key);
+    } catch (err) {
+      // e.g. a file of the user's at the lock's name: that map fails, the others go on
+      const rec = errorRecord(item, (err as Error).message);
+      await appendRecord(resultsPath, rec);
+      records.set(rec.id, rec);
+      failed++;
+      progress(rec);
+      return;
+    }
     if (!claim) {
       const holder = await lockHolder(outRoot, item.id);
       if (holder) announce(item, holder, !run.force && key !== undefined && holder.key === key);
@@ -309,7 +325,7 @@ async function runClaimed(items: BatchItem[], options: BatchMethodOptions, run: 
             const onExit = (code: number | null, signal: string | null) => {
               worker.off('message', onMessage);
               if (!stopping) worker = spawnWorker(); // a crashed worker fails its map, not the batch
-              res({ id: item.id, map: item.given, status: 'error', message: `batch worker exited (${signal ?? `code ${code}`}) while processing this map`, settings: keySettings(options), warnings: [], seconds: 0, finishedAt: new Date().toISOString(), ...(shardLabel ? { shard: shardLabel } : {}) });
+              res(errorRecord(item, `batch worker exited (${signal ?? `code ${code}`}) while processing this map`));
             };
             const onMessage = (m: unknown) => {
               worker.off('exit', onExit);

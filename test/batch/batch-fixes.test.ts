@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMrc } from '../../src/io/mrc/index.js';
@@ -105,6 +105,42 @@ describe('occupy batch fixes', () => {
     assert.equal(readFileSync(clash, 'utf8'), 'mine');
     assert.deepEqual(readdirSync(join(out, item.id)).sort(), before);
     assert.ok(!existsSync(join(out, '.staging')));
+  });
+
+  it('files in the output folder\'s .locks that are not locks of occupy batch are never removed; one at a map\'s lock name fails that map in one line', async () => {
+    const dir = join(work, 'userlocks');
+    mkdirSync(dir);
+    const maps = [0, 1].map((k) => {
+      const p = join(dir, `u${k}.mrc`);
+      writeFileSync(p, mapBytes(20 + k));
+      return p;
+    });
+    const items = await resolveBatchInputs(maps);
+    // -d names a folder that already has a .locks folder of the user's (or of another tool)
+    const out = join(dir, 'project');
+    mkdirSync(join(out, LOCK_DIR), { recursive: true });
+    const notes = join(out, LOCK_DIR, 'notes.lock');
+    const json = join(out, LOCK_DIR, 'other-tool.lock');
+    const atMapName = join(out, LOCK_DIR, `${items[1].id}.lock`);
+    writeFileSync(notes, 'my notes\n');
+    writeFileSync(json, '{"owner":"someone else"}\n');
+    writeFileSync(atMapName, '{"pid":1,"host":"not-this-tool"}\n');
+    const old = new Date(Date.now() - 2 * 3600 * 1000); // long past every staleness limit
+    for (const f of [notes, json, atMapName]) utimesSync(f, old, old);
+    const r = await occupy(['batch', ...maps, '-d', out, '--json', '-q']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.deepEqual([JSON.parse(r.stdout).done, JSON.parse(r.stdout).failed], [1, 1]);
+    assert.equal(readFileSync(notes, 'utf8'), 'my notes\n');
+    assert.equal(readFileSync(json, 'utf8'), '{"owner":"someone else"}\n');
+    assert.equal(readFileSync(atMapName, 'utf8'), '{"pid":1,"host":"not-this-tool"}\n');
+    const failed = records(out).find((x) => x.id === items[1].id);
+    assert.equal(failed?.message, `'${atMapName}' is not a lock of occupy batch (a file it did not write): move it away and rerun`);
+    assert.ok(!existsSync(join(out, items[1].id)));
+    // moved away: the rerun computes it
+    rmSync(atMapName);
+    const again = await occupy(['batch', ...maps, '-d', out, '--json', '-q']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(readdirSync(join(out, LOCK_DIR)).sort(), ['notes.lock', 'other-tool.lock']);
   });
 
   it('--slurm refuses an sbatch script name that is a link to an input map (one line, the map untouched)', async () => {

@@ -74,16 +74,17 @@ export async function finishedRecord(outRoot: string, item: BatchItem, key?: str
  */
 export async function createRunStaging(outRoot: string, stagingRoot = runStagingDir(outRoot)): Promise<void> {
   // a concurrent run (another SLURM task) removes `.staging` when it finds it empty
-  // (`removeStaleStaging`), possibly between making it and making our folder in it: make it again
+  // (`removeStaleStaging`, the end of a run), possibly between making it and looking at it, or
+  // making our folder in it: make it again
   for (let attempt = 1; ; attempt++) {
-    await ensureRealDir(join(outRoot, STAGING_DIR));
-    if (await isOwnedDir(stagingRoot)) return;
     try {
+      await ensureRealDir(join(outRoot, STAGING_DIR));
+      if (await isOwnedDir(stagingRoot)) return;
       await createOwnedDir(stagingRoot, 'run');
       return;
     } catch (err) {
       if (await isOwnedDir(stagingRoot)) return; // EEXIST from a sibling worker is fine
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 20) throw err;
     }
   }
 }

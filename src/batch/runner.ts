@@ -365,7 +365,12 @@ async function removeStaleStaging(outRoot: string): Promise<void> {
   const st = await lstat(dir).catch(() => undefined);
   if (!st || !st.isDirectory()) return;
   const host = hostname();
-  for (const name of await readdir(dir)) {
+  // another run may remove an empty `.staging` at any time
+  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw err;
+  });
+  for (const name of names) {
     const m = /^(.*)-(\d+)$/.exec(name);
     if (m && m[1] === host && Number(m[2]) !== process.pid && !processAlive(Number(m[2]))) {
       restoreParkedFoldersSync(outRoot, join(dir, name)); // a map folder whose replacement was cut short

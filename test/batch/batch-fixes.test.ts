@@ -17,6 +17,9 @@ import { resolveBatchInputs } from '../../src/batch/inputs.js';
 import { parseRecords, type BatchRecord } from '../../src/batch/record.js';
 import { LOCK_DIR } from '../../src/batch/claims.js';
 import { runBatch } from '../../src/batch/runner.js';
+import { createRunStaging, STAGING_DIR } from '../../src/batch/run-item.js';
+import { removeOwnedDir } from '../../src/batch/owned-dirs.js';
+import { rmdir } from 'node:fs/promises';
 import { loadFft } from '../../src/math/fft.js';
 import { occupy, type Run } from '../helpers/occupy-child.js';
 import { mountTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
@@ -141,6 +144,32 @@ describe('occupy batch fixes', () => {
     const again = await occupy(['batch', ...maps, '-d', out, '--json', '-q']);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(readdirSync(join(out, LOCK_DIR)).sort(), ['notes.lock', 'other-tool.lock']);
+  });
+
+  it('a run makes its staging folder even while other runs remove an empty .staging (SLURM tasks starting together)', async () => {
+    // seen on a 4-task array: one task failed at once with "'<out>/.staging': no such file or
+    // directory" (lstat), another task having removed the empty .staging between mkdir and lstat
+    const out = join(work, 'staging-race');
+    mkdirSync(out);
+    let stop = false;
+    const remover = (async () => {
+      while (!stop) {
+        await rmdir(join(out, STAGING_DIR)).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    })();
+    const errors: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      try {
+        await createRunStaging(out, join(out, STAGING_DIR, `other-host-${i}`));
+        await removeOwnedDir(join(out, STAGING_DIR), `other-host-${i}`);
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }
+    stop = true;
+    await remover;
+    assert.deepEqual(errors.slice(0, 3), [], `${errors.length} of 1000 failed`);
   });
 
   it('--slurm refuses an sbatch script name that is a link to an input map (one line, the map untouched)', async () => {

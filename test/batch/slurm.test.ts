@@ -7,7 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { encodeMrc } from '../../src/io/mrc/index.js';
+import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -134,9 +136,9 @@ describe('occupy batch on SLURM', { skip }, () => {
       shardRecs.push(...recs);
     }
 
-    const collected = JSON.parse(await cli(['batch', 'collect', outDir, '--json'])) as { maps: number; failed: number; csv: string; html: string };
+    const collected = JSON.parse(await cli(['batch', 'collect', outDir, '--json'])) as { maps: number; failed: number; missing: number; missingIds: string[]; csv: string; html: string };
     const refFailed = [...ref.values()].filter((r) => r.status === 'error').length;
-    assert.deepEqual(collected, { maps: inputs.length, failed: refFailed, csv: join(outDir, 'results.csv'), html: join(outDir, 'report.html') });
+    assert.deepEqual(collected, { maps: inputs.length, failed: refFailed, missing: 0, missingIds: [], csv: join(outDir, 'results.csv'), html: join(outDir, 'report.html') });
     assert.ok(existsSync(collected.html));
 
     const got = new Map(shardRecs.map((r) => [r.id, r]));
@@ -155,5 +157,42 @@ describe('occupy batch on SLURM', { skip }, () => {
     const csv = readFileSync(collected.csv, 'utf8').trimEnd().split('\n');
     assert.equal(csv.length, 1 + inputs.length, 'results.csv: header + one row per map');
     assert.deepEqual(csv.slice(1).map((l) => l.split(',')[0]).sort(), [...ref.keys()].sort());
+  });
+
+  it('a job array with a task that never ran (cancelled while held): collect names that shard and its maps and exits 3', { timeout: 240_000 }, async () => {
+    const dir = join(work, 'holes');
+    mkdirSync(dir, { recursive: true });
+    const maps = [0, 1, 2, 3, 4, 5].map((k) => {
+      const p = join(dir, `h${k}.mrc`);
+      const { map } = occupancyPhantom({ shape: [32, 32, 32], voxelSizeA: 2, resolutionA: 6, snr: 5, seed: 300 + k, domains: [{ centreVoxel: [11, 16, 16], radiusA: 9, occupancy: 1 }, { centreVoxel: [22, 16, 16], radiusA: 8, occupancy: 0.5 }] });
+      writeFileSync(p, encodeMrc(map));
+      return p;
+    });
+    const outDir = join(dir, 'out');
+    cluster ??= await startSlurm(work);
+    const env = cluster.env;
+    // held at submission, so that task 2 can be cancelled before it starts
+    const submitted = JSON.parse(await cli(['batch', ...maps, '-d', outDir, '--slurm', '--tasks', String(TASKS), '--sbatch-arg=--hold', '--submit', '--json', '-q'], env)) as { jobId?: string };
+    const jobId = submitted.jobId as string;
+    await run('scancel', [`${jobId}_2`], { env });
+    await run('scontrol', ['release', jobId], { env });
+    await waitForJob(jobId, env, 180_000);
+    const states = new Map((await jobStates(jobId, env)).map((s) => [s.arrayTaskId, s.state]));
+    // a task cancelled while pending is CANCELLED, or already gone from slurmctld's list
+    assert.ok([undefined, 'CANCELLED'].includes(states.get('2')), JSON.stringify([...states]));
+    for (const t of ['0', '1', '3']) assert.equal(states.get(t), 'COMPLETED', `task ${t}\n${taskLogs(outDir)}`);
+    assert.ok(!existsSync(join(outDir, `results.shard-2-of-${TASKS}.jsonl`)));
+
+    const c = await run(process.execPath, ['--import', 'tsx', CLI, 'batch', 'collect', outDir, '--json'], { cwd: PROJECT_ROOT }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    assert.equal(c.code, 3, c.stderr);
+    // maps 2 and 6 of the input list are shard 2's: here h2.mrc (k = 2; there is no k = 6)
+    const ids = (JSON.parse(c.stdout) as { missingIds: string[] }).missingIds;
+    assert.equal(ids.length, 1);
+    assert.match(ids[0], /^h2-/);
+    assert.match(c.stderr, new RegExp(`^WARNING: incomplete batch: shard 2/${TASKS} never ran \\(no results\\.shard-2-of-${TASKS}\\.jsonl\\): no record of its map: ${ids[0]} \\(batch planned in '${outDir}/\\.plans/plan-[0-9a-f]{16}\\.json'\\)\n$`));
+    assert.match(readFileSync(join(outDir, 'results.csv'), 'utf8'), new RegExp(`^${ids[0]},.*,missing,`, 'm'));
   });
 });

@@ -24,6 +24,11 @@
  * - `GET  /api/jobs/<jobId>/events` → text/event-stream of {@link JobEvent} (JSON per `data:` line)
  * - `DELETE /api/jobs/<jobId>` → cancels a waiting or running job → { cancelled: boolean, reason? }: a job
  *   whose outputs are already being saved is not cancelled (`cancelled: false`, the reason; it ends `done`)
+ *
+ * Error answers are `{ error, field? }` ({@link ErrorAnswer}): `error` is one line for users;
+ * `field`, when the refusal is about one field of the request (a setting of `POST /api/estimate`,
+ * its `outputFolder`, a path of `POST /api/halfmaps`), names that field so the page can show the
+ * reason next to it.
  * - `GET  /api/maps/<mapId>/slice?layer=<SliceLayer>&axis=x|y|z&index=<i>[&run=<n>]` → binary: little-endian
  *   Float32 values of the slice, row-major (rows along the second in-plane axis), with headers
  *   `X-Slice-Width`, `X-Slice-Height`, `X-Slice-Min`, `X-Slice-Max`
@@ -38,6 +43,17 @@
  * ny); `axis=y` the XZ plane (width nx, height nz); `axis=x` the YZ plane (width ny, height nz).
  */
 import type { DirectionalSummary } from '../resolution/directional-summary.js';
+
+/** The body of every error answer of the API. */
+export interface ErrorAnswer {
+  /** One line for users, naming the option or file. */
+  error: string;
+  /**
+   * The request field refused: a key of {@link EstimateSettings} (`lowpassA`, `targetMaskPath`, …),
+   * `outputFolder`, or a key of {@link HalfMapsRequest} (`half1`, `half2`, `mask`, `labels`).
+   */
+  field?: string;
+}
 
 /** Request header that carries the session token. */
 export const SESSION_TOKEN_HEADER = 'X-Occupy-Token';
@@ -264,14 +280,23 @@ export interface HalfMapsView {
   commands: string[];
 }
 
-/** Server-sent events of a job (`queued` again whenever its place in the queue changes). */
+/**
+ * Why the server, not the user, cancelled a job: a newer run of the same map replaced it
+ * (`replaced`), or the server was stopped (`server-stopped`, e.g. Ctrl+C on `occupy gui`).
+ */
+export type CancelReason = 'replaced' | 'server-stopped';
+
+/**
+ * Server-sent events of a job (`queued` again whenever its place in the queue changes). A
+ * `cancelled` event without `reason` answers the user's cancel; with one, `message` says it.
+ */
 export type JobEvent =
   | { type: 'queued'; position: number }
   | { type: 'progress'; phase: string; fraction: number }
   | { type: 'log'; level: 'info' | 'warning'; text: string }
   | { type: 'done'; result: EstimateSummaryView | HalfMapsView }
   | { type: 'error'; message: string }
-  | { type: 'cancelled' };
+  | { type: 'cancelled'; reason?: CancelReason; message?: string };
 
 /** What the page shows after an estimate. */
 export interface EstimateSummaryView {

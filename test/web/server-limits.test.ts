@@ -175,6 +175,45 @@ describe('GUI server limits', () => {
     }
   });
 
+  test('a job the server cancels itself says why in its cancelled event: replaced by a newer run of its map, or the server stopped (stand-in workers)', async () => {
+    const session = await Session.create(root, { tempParent });
+    const launch = (): ChildProcess => {
+      const c: EventEmitter & { pid: number; stderr: null; send(): boolean; kill(): boolean } = Object.assign(new EventEmitter(), {
+        pid: 200000,
+        stderr: null,
+        send: () => true,
+        kill: () => {
+          queueMicrotask(() => c.emit('exit', null, 'SIGTERM'));
+          return true;
+        },
+      });
+      return c as unknown as ChildProcess;
+    };
+    const jobs = new JobManager(session, { maxRunning: 1, launch });
+    try {
+      const [a, b] = await Promise.all(MAP_NAMES.slice(0, 2).map((n) => session.open(`maps/${n}`)));
+      const first = await jobs.start(a, {});
+      const second = await jobs.start(a, {});
+      assert.equal(first.state, 'cancelled');
+      assert.deepEqual({ ...first.events.at(-1), message: undefined }, { type: 'cancelled', reason: 'replaced', message: undefined });
+      assert.match((first.events.at(-1) as { message?: string }).message ?? '', /newer run of the same map/);
+      // the user's own cancel: no reason
+      const third = await jobs.start(b, {});
+      assert.equal(third.state, 'queued');
+      assert.deepEqual(await jobs.cancel(third.id), { cancelled: true });
+      assert.deepEqual(third.events.at(-1), { type: 'cancelled' });
+      // the server stops: the running job is told so
+      assert.equal(second.state, 'running');
+      await jobs.closeAll();
+      assert.equal(second.state, 'cancelled');
+      const last = second.events.at(-1) as { type: string; reason?: string; message?: string };
+      assert.equal(last.reason, 'server-stopped');
+      assert.match(last.message ?? '', /server was stopped before this job finished/);
+    } finally {
+      await session.dispose();
+    }
+  });
+
   test('10 estimate requests at once: at most `cores` workers run at a time, the others wait and all start in order (stand-in workers)', async () => {
     const session = await Session.create(root, { tempParent });
     const cores = availableParallelism();

@@ -475,6 +475,39 @@ describe('GUI server', () => {
     await expect(postJson('api/estimate', { mapId: up.mapId, settings: { solventDefThreshold: 0.5 } }), 400);
   });
 
+  test('a refusal about one field of a run request names it (`field`), so the page can show the reason next to that field', async () => {
+    const info = (await (await postJson('api/open', { path: mapRel })).json()) as MapInfo;
+    const refused = async (path: string, body: unknown): Promise<{ status: number; error: string; field?: string }> => {
+      const r = await postJson(path, body);
+      return { status: r.status, ...((await r.json()) as { error: string; field?: string }) };
+    };
+    const estimateField = async (settings: Record<string, unknown>, outputFolder?: string) => {
+      const r = await refused('api/estimate', { mapId: info.mapId, settings, ...(outputFolder !== undefined ? { outputFolder } : {}) });
+      assert.ok(r.status >= 400 && r.status < 500, JSON.stringify(r));
+      return r.field;
+    };
+    assert.equal(await estimateField({ kernelSize: 4 }), 'kernelSize');
+    assert.equal(await estimateField({ tau: 2 }), 'tau');
+    assert.equal(await estimateField({ amplify: 0.5 }), 'amplify');
+    assert.equal(await estimateField({ sigmoid: 2 }), 'sigmoid');
+    // finer than the map's Nyquist limit: refused from the map's header, still named
+    const nyquist = 2 * expectVoxel;
+    assert.equal(await estimateField({ lowpassA: nyquist * 0.6 }), 'lowpassA');
+    assert.equal(await estimateField({ resolutionA: nyquist * 0.6 }), 'resolutionA');
+    assert.equal(await estimateField({ solventDefPath: '../x.mrc' }), 'solventDefPath');
+    assert.equal(await estimateField({ targetMaskPath: 'maps/no_such_mask.mrc' }), 'targetMaskPath');
+    assert.equal(await estimateField({}, '../outside'), 'outputFolder');
+    // a refusal about no single field names none
+    const noMap = await refused('api/estimate', { mapId: 'nosuchmap', settings: {} });
+    assert.equal(noMap.status, 404);
+    assert.equal(noMap.field, undefined);
+    const halves = async (body: Record<string, unknown>) => (await refused('api/halfmaps', body)).field;
+    assert.equal(await halves({ half1: '', half2: mapRel }), 'half1');
+    assert.equal(await halves({ half1: mapRel, half2: 'maps/no_such_half.mrc' }), 'half2');
+    assert.equal(await halves({ half1: mapRel, half2: mapRel }), 'half2');
+    assert.equal(await halves({ half1: mapRel, half2: mapRel, mask: '../m.mrc' }), 'mask');
+  });
+
   test('close() removes the session folder and refuses further connections', async () => {
     const parent = await mkdtemp(join(tmpdir(), 'occupy-gui-close-'));
     const extra = await startGuiServer({ root, tempParent: parent });

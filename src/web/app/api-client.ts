@@ -5,7 +5,7 @@
  * (`#token=…`): as a header for `fetch`, and as a query parameter in URLs the browser loads
  * itself (event streams, downloads, Mol*).
  */
-import { SESSION_TOKEN_HEADER, SESSION_TOKEN_PARAM, type EstimateRequest, type FileListing, type HalfMapsRequest, type HalfMapsView, type JobStarted, type MapInfo, type ServerInfo, type SliceLayer } from '../api.js';
+import { SESSION_TOKEN_HEADER, SESSION_TOKEN_PARAM, type EstimateRequest, type FileListing, type HalfMapsRequest, type HalfMapsView, type JobStarted, type JobStatus, type MapInfo, type ServerInfo, type SliceLayer } from '../api.js';
 
 /** Slice axes: the axis the slice is perpendicular to. */
 export type Axis = 'x' | 'y' | 'z';
@@ -20,16 +20,25 @@ export interface Slice {
   max: number;
 }
 
-/** An error answer of the server, with its status and message. */
+/** An error answer of the server, with its status, message and the request field it refused. */
 export class ApiError extends Error {
+  /**
+   * @param status HTTP status, 0 when the server could not be reached at all
+   * @param message the server's one line (or {@link SERVER_UNREACHABLE})
+   * @param field the request field refused (`ErrorAnswer.field` of `../api.ts`), when named
+   */
   constructor(
     readonly status: number,
     message: string,
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'ApiError';
   }
 }
+
+/** What a request that reached no server says (status 0). */
+export const SERVER_UNREACHABLE = 'cannot reach the occupy gui server: it has stopped (start occupy gui again and open the URL it prints)';
 
 /** Key under which the token is kept for the tab (a reload without `#token=` still works). */
 const TOKEN_STORAGE_KEY = 'occupy-gui-token';
@@ -67,20 +76,32 @@ function withToken(init?: RequestInit): RequestInit {
 
 async function failure(res: Response): Promise<ApiError> {
   let text = '';
+  let field: string | undefined;
   try {
     text = await res.text();
-    const j = JSON.parse(text) as { error?: unknown; message?: unknown };
+    const j = JSON.parse(text) as { error?: unknown; message?: unknown; field?: unknown };
     const m = j.error ?? j.message;
     if (typeof m === 'string') text = m;
+    if (typeof j.field === 'string') field = j.field;
   } catch {
     // not JSON: keep the text
   }
   // the server's message is written for users; the HTTP status is for the log's details only
-  return new ApiError(res.status, text || `the server answered ${res.status} ${res.statusText}`);
+  return new ApiError(res.status, text || `the server answered ${res.status} ${res.statusText}`, field);
+}
+
+/** `fetch`, with a request that reaches no server (stopped) thrown as `ApiError(0, SERVER_UNREACHABLE)`. */
+async function request(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, SERVER_UNREACHABLE);
+  }
 }
 
 async function json<T>(path: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(apiUrl(path), withToken(init));
+  const res = await request(apiUrl(path), withToken(init));
   if (!res.ok) throw await failure(res);
   return (await res.json()) as T;
 }
@@ -135,6 +156,11 @@ export function cancelJob(jobId: string): Promise<{ cancelled: boolean; reason?:
   return json<{ cancelled: boolean; reason?: string }>(`jobs/${encodeURIComponent(jobId)}`, { method: 'DELETE' });
 }
 
+/** `GET /api/jobs/<id>`: a job's state (and its place in the queue while it waits). */
+export function getJobStatus(jobId: string): Promise<JobStatus> {
+  return json<JobStatus>(`jobs/${encodeURIComponent(jobId)}`);
+}
+
 /** URL of the event stream of a job. */
 export function jobEventsUrl(jobId: string): string {
   return apiUrl(`jobs/${encodeURIComponent(jobId)}/events`);
@@ -147,7 +173,7 @@ export function fileUrl(mapId: string, name: string, download = false): string {
 
 /** `GET /api/maps/<id>/slice`: one slice of a layer (little-endian Float32 body). */
 export async function getSlice(mapId: string, layer: SliceLayer, axis: Axis, index: number, signal?: AbortSignal, run?: number): Promise<Slice> {
-  const res = await fetch(apiUrl(`maps/${encodeURIComponent(mapId)}/slice?layer=${layer}&axis=${axis}&index=${index}${run !== undefined ? `&run=${run}` : ''}`), withToken({ signal }));
+  const res = await request(apiUrl(`maps/${encodeURIComponent(mapId)}/slice?layer=${layer}&axis=${axis}&index=${index}${run !== undefined ? `&run=${run}` : ''}`), withToken({ signal }));
   if (!res.ok) throw await failure(res);
   const width = Number(res.headers.get('X-Slice-Width'));
   const height = Number(res.headers.get('X-Slice-Height'));
@@ -173,7 +199,7 @@ export async function getSlice(mapId: string, layer: SliceLayer, axis: Axis, ind
 
 /** Download a whole file of a map as bytes. */
 export async function getFileBytes(mapId: string, name: string): Promise<ArrayBuffer> {
-  const res = await fetch(fileUrl(mapId, name), withToken());
+  const res = await request(fileUrl(mapId, name), withToken());
   if (!res.ok) throw await failure(res);
   return res.arrayBuffer();
 }

@@ -4,16 +4,17 @@
  * tab and the 3D surface coloured in Å, with a colour key), the numbers and the per-label table.
  * Runs in the server's job queue with the same progress, status and Cancel as the estimate.
  */
-import type { HalfMapsView } from '../api.js';
+import type { HalfMapsRequest, HalfMapsView, MapInfo } from '../api.js';
 import { fileUrl, getHalfMaps, openMap } from './api-client.js';
 import { $, el, errorText } from './dom.js';
-import { Job } from './job.js';
+import { clearFieldErrors } from './field-errors.js';
+import { Job, type JobHandlers } from './job.js';
 import { updateButtons } from './kernel-panel.js';
 import { log, setStatus, setStatusWarnings } from './log-panel.js';
 import { setMap, showFindings } from './map-panel.js';
-import { jobCallbacks, setProgress } from './run-panel.js';
+import { doneText, jobCallbacks, setProgress, startRefused } from './run-panel.js';
 import { renderSlice, setTab } from './slices-panel.js';
-import { state } from './state.js';
+import { jobBusy, state } from './state.js';
 import { fill3dSelect } from './view3d-panel.js';
 import { plotTools, renderSpec } from './vega-plot.js';
 
@@ -158,49 +159,84 @@ export async function loadPreviousHalfMaps(mapId: string): Promise<void> {
   if (view && state.map?.mapId === mapId && !current) showHalfMaps(view);
 }
 
-async function runHalfMaps(): Promise<void> {
-  if (state.job?.running) return;
+/** What a tab remembers of a running half-map run, to follow it after a reload (see `resume.ts`). */
+export interface RememberedHalfMaps {
+  kind: 'halfmaps';
+  /** The map open when it started (the result opens the first half). */
+  map?: MapInfo;
+  req: HalfMapsRequest;
+}
+
+/** The callbacks of a half-map run: progress, its warnings, and its result shown (the first half opened). */
+export function halfMapsHandlers(runId: () => string): JobHandlers<HalfMapsView> {
+  return {
+    ...jobCallbacks(runId, updateHalfButton),
+    done: (view) => {
+      void (async () => {
+        // opening the first half resets the run panel (and its warnings): keep this run's warnings
+        const warnings = [...state.jobWarnings];
+        if (state.map?.mapId !== view.mapId) setMap(await openMap(view.half1));
+        state.jobWarnings = warnings;
+        showHalfMaps(view);
+        setProgress(1, doneText());
+        const n = state.jobWarnings.length;
+        setStatusWarnings(state.jobWarnings);
+        if (n) setStatus('warning', `done, ${n} warning${n > 1 ? 's' : ''}`);
+        else setStatus('done');
+        log('info', `Half maps done: FSC 0.143 at ${A(view.fsc.fscCorrected ? view.fsc.resolutionAt0143CorrectedA : view.fsc.resolutionAt0143A)}, local resolution median ${A(view.locres.medianA)}`, runId());
+        setTab('fsc');
+        updateButtons();
+      })().catch((e: unknown) => {
+        setStatus('error', 'error');
+        log('error', errorText(e), runId());
+      });
+    },
+  };
+}
+
+/** The half-map fields as a request. */
+function halfMapsRequest(): HalfMapsRequest {
   const value = (id: string) => $<HTMLInputElement>(id).value.trim() || undefined;
-  const req = { half1: value('half1') ?? '', half2: value('half2') ?? '', mask: value('half-mask'), labels: value('half-labels'), outputFolder: value('output-folder'), directional: $<HTMLInputElement>('half-directional').checked || undefined, decompose: $<HTMLInputElement>('half-decompose').checked || undefined };
+  return { half1: value('half1') ?? '', half2: value('half2') ?? '', mask: value('half-mask'), labels: value('half-labels'), outputFolder: value('output-folder'), directional: $<HTMLInputElement>('half-directional').checked || undefined, decompose: $<HTMLInputElement>('half-decompose').checked || undefined };
+}
+
+/** Put a request back into the half-map fields (a run followed again after a reload). */
+export function fillHalfMapsFields(req: HalfMapsRequest): void {
+  $<HTMLInputElement>('half1').value = req.half1;
+  $<HTMLInputElement>('half2').value = req.half2;
+  $<HTMLInputElement>('half-mask').value = req.mask ?? '';
+  $<HTMLInputElement>('half-labels').value = req.labels ?? '';
+  $<HTMLInputElement>('half-directional').checked = req.directional === true;
+  $<HTMLInputElement>('half-decompose').checked = req.decompose === true;
+  updateHalfButton();
+}
+
+async function runHalfMaps(): Promise<void> {
+  if (jobBusy()) return;
+  const req = halfMapsRequest();
   if (!req.half1 || !req.half2) {
     setStatusWarnings(['choose the two half maps']);
     return;
   }
   setStatus('running', 'half maps…');
   setStatusWarnings([]);
+  clearFieldErrors();
   setProgress(0, 'starting…');
   state.jobWarnings = [];
+  // no second run while this one's request is on the way
+  state.starting = true;
+  updateButtons();
   let runId = '';
   try {
-    state.job = await Job.startHalfMaps(req, {
-      ...jobCallbacks(() => runId, updateHalfButton),
-      done: (view) => {
-        void (async () => {
-          // opening the first half resets the run panel (and its warnings): keep this run's warnings
-          const warnings = [...state.jobWarnings];
-          if (state.map?.mapId !== view.mapId) setMap(await openMap(view.half1));
-          state.jobWarnings = warnings;
-          showHalfMaps(view);
-          setProgress(1, 'done');
-          const n = state.jobWarnings.length;
-          setStatusWarnings(state.jobWarnings);
-          if (n) setStatus('warning', `done, ${n} warning${n > 1 ? 's' : ''}`);
-          else setStatus('done');
-          log('info', `Half maps done: FSC 0.143 at ${A(view.fsc.fscCorrected ? view.fsc.resolutionAt0143CorrectedA : view.fsc.resolutionAt0143A)}, local resolution median ${A(view.locres.medianA)}`, runId);
-          setTab('fsc');
-          updateButtons();
-        })().catch((e: unknown) => {
-          setStatus('error', 'error');
-          log('error', errorText(e), runId);
-        });
-      },
-    });
-    runId = state.job.jobId;
+    const job = await Job.startHalfMaps(req, halfMapsHandlers(() => runId));
+    state.job = job;
+    runId = job.jobId;
+    job.remember({ kind: 'halfmaps', map: state.map, req } satisfies RememberedHalfMaps);
     log('info', `Half maps: ${req.half1} ${req.half2}${req.mask ? ` --mask ${req.mask}` : ''}${req.labels ? ` --labels ${req.labels}` : ''}`, runId);
   } catch (e) {
-    setStatus('error', 'error');
-    setStatusWarnings([`could not start: ${errorText(e)}`]);
-    log('error', `could not start the half-map run: ${errorText(e)}`);
+    startRefused(e, 'the half-map run');
+  } finally {
+    state.starting = false;
   }
   updateButtons();
   updateHalfButton();
@@ -208,7 +244,7 @@ async function runHalfMaps(): Promise<void> {
 
 /** Enable Run for two chosen halves while no job runs. */
 export function updateHalfButton(): void {
-  ($('run-halfmaps') as HTMLButtonElement).disabled = state.job?.running === true || !$<HTMLInputElement>('half1').value.trim() || !$<HTMLInputElement>('half2').value.trim();
+  ($('run-halfmaps') as HTMLButtonElement).disabled = jobBusy() || !$<HTMLInputElement>('half1').value.trim() || !$<HTMLInputElement>('half2').value.trim();
 }
 
 /** Wire the panel. */

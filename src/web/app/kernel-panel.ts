@@ -11,7 +11,7 @@ import { renderSlice } from './slices-panel.js';
 import { updateHalfButton } from './halfmaps-panel.js';
 import { commandLine, DEFAULT_SCALE_LIMIT, liveSettings, MODIFICATION_KINDS, modificationError, readForm, readModification, type FormSettings, type ModificationSettings } from './settings.js';
 import type { ModificationKind } from '../../occupancy/modification-curves.js';
-import { state } from './state.js';
+import { jobBusy, state } from './state.js';
 
 /** The current form and modification, and whether they are valid. */
 export const settings: { form: FormSettings; modification: ModificationSettings; valid: boolean; modificationValid: boolean } = {
@@ -101,7 +101,7 @@ export function updateCommand(): void {
 
 /** Enable the run buttons for what is possible now. */
 export function updateButtons(): void {
-  const running = state.job?.running === true;
+  const running = jobBusy();
   const hasScale = state.layers.includes('scale');
   const m = settings.modification;
   ($('estimate') as HTMLButtonElement).disabled = running || !state.map || !settings.valid;
@@ -109,7 +109,7 @@ export function updateButtons(): void {
   ($('subtraction-mask') as HTMLButtonElement).disabled = running || !hasScale || !settings.modificationValid || m.kind === 'amplify';
   ($('subtraction-mask') as HTMLButtonElement).title =
     m.kind === 'amplify' ? 'Subtraction masks use attenuate or sigmoid: choose one under Preview and mask' : `Make a subtraction mask from the scale map with ${m.kind} ${m.gamma}`;
-  ($('cancel') as HTMLButtonElement).disabled = !running;
+  ($('cancel') as HTMLButtonElement).disabled = state.job?.running !== true;
   updateHalfButton();
 }
 

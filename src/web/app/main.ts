@@ -2,7 +2,8 @@
  * The occupy GUI page: one shared state (`state.ts`) and one module per panel — input and
  * diagnostics (`map-panel.ts`), kernel / solvent / modification settings (`kernel-panel.ts`),
  * run, progress and results (`run-panel.ts`), slices (`slices-panel.ts`), 3D (`view3d-panel.ts`),
- * half maps (`halfmaps-panel.ts`) and the log (`log-panel.ts`). This file wires them and starts.
+ * half maps (`halfmaps-panel.ts`) and the log (`log-panel.ts`). This file wires them and starts
+ * (following again a job this tab had running before a reload: `resume.ts`).
  */
 import { getInfo } from './api-client.js';
 import { $, errorText } from './dom.js';
@@ -15,6 +16,7 @@ import { mapStem } from './settings.js';
 import { initSlicesPanel } from './slices-panel.js';
 import { state } from './state.js';
 import { initView3dPanel } from './view3d-panel.js';
+import { resumeJob } from './resume.js';
 
 initLogPanel();
 initMapPanel();
@@ -38,6 +40,8 @@ async function start(): Promise<void> {
     document.title = `occupy — ${info.root}`;
     await browser.show('');
     if (info.initialMap) setMap(info.initialMap);
+    // a reload during a run: follow the run again
+    await resumeJob();
   } catch (e) {
     log('error', `could not reach the occupy server: ${errorText(e)}`);
     setStatus('error', 'offline');

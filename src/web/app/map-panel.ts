@@ -6,6 +6,7 @@
 import type { DiagnosticFinding, EstimateSummaryView, MapInfo } from '../api.js';
 import { apiUrl, openEmdb, openMap, uploadMap } from './api-client.js';
 import { $, el, errorText, fmt } from './dom.js';
+import { clearFieldErrors } from './field-errors.js';
 import { FileBrowser } from './file-browser.js';
 import { resetModeAndSolvent, updateSettings } from './kernel-panel.js';
 import { log, setStatus, setStatusWarnings } from './log-panel.js';
@@ -109,6 +110,7 @@ export function setMap(map: MapInfo): void {
     resetModeAndSolvent();
     resetHalfMapsView();
     setStatusWarnings([]);
+    clearFieldErrors();
     if (state.tab !== 'input' && state.tab !== '3d') setTab('input');
   }
   $('map-info').classList.remove('none');

@@ -3,9 +3,10 @@
  * Cancel, the live progress (each worker phase as it happens), warnings in the status line, the
  * summary, the solvent-model plot, the downloads.
  */
-import type { EstimateSummaryView } from '../api.js';
+import type { EstimateSummaryView, MapInfo } from '../api.js';
 import { apiUrl, fileUrl, getFileBytes } from './api-client.js';
 import { $, errorText, fmt } from './dom.js';
+import { clearFieldErrors, showFieldError } from './field-errors.js';
 import { Job, type JobHandlers } from './job.js';
 import { settings, updateButtons, updateSettings } from './kernel-panel.js';
 import { log, setStatus, setStatusWarnings } from './log-panel.js';
@@ -13,7 +14,7 @@ import { plotMessage, plotTools, renderSpec } from './vega-plot.js';
 import { mapStem } from './settings.js';
 import { commandLine, requestSettings } from './settings.js';
 import { fillScaleRuns, renderSlice, setTab } from './slices-panel.js';
-import { state, summaryNumbers } from './state.js';
+import { jobBusy, state, summaryNumbers } from './state.js';
 import { subtractionMaskMrc, subtractionMaskName } from './subtraction-mask.js';
 import { fill3dSelect, show3d } from './view3d-panel.js';
 
@@ -31,10 +32,61 @@ export function resetRunPanel(): void {
   setStatus('idle');
 }
 
+/** What the progress line says of a job whose cancel came too late (it ended `done`). */
+export const TOO_LATE_TEXT = 'done — the job finished before the cancel could act: its outputs are saved (see Downloads)';
+
+/** The progress line of a finished job: `done`, or {@link TOO_LATE_TEXT} after a refused cancel. */
+export function doneText(): string {
+  return state.job?.cancelRefused !== undefined ? TOO_LATE_TEXT : 'done';
+}
+
+/** What a tab remembers of a running estimate, to follow it after a reload (see `resume.ts`). */
+export interface RememberedEstimate {
+  kind: 'estimate' | 'modify';
+  map: MapInfo;
+  command: string;
+}
+
+/** The callbacks of an estimate (or Modify) run: progress, its warnings, and its result shown. */
+export function estimateHandlers(kind: 'estimate' | 'modify', runId: () => string): JobHandlers<EstimateSummaryView> {
+  return {
+    // a cancelled or failed run leaves the result shown: "Last run" names that result's command again
+    ...jobCallbacks(runId, () => {
+      $('last-command').textContent = state.result?.command ?? '–';
+    }),
+    done: (result) => {
+      if (state.map?.mapId !== result.mapId) return;
+      setProgress(1, doneText());
+      showResult(result);
+      const warnings = [...new Set([...state.jobWarnings, ...(summaryNumbers(result).warnings ?? [])])];
+      state.jobWarnings = warnings;
+      setStatusWarnings(warnings);
+      if (warnings.length) setStatus('warning', `done, ${warnings.length} warning${warnings.length > 1 ? 's' : ''}`);
+      else setStatus('done');
+      log('info', `${kind === 'modify' ? 'Modification' : 'Estimate'} done: ${result.files.length} files`, runId());
+      if (kind === 'modify' && result.layers.includes('output')) setTab('output');
+      else if (kind === 'estimate' && state.tab === 'input') setTab('scale');
+      updateButtons();
+    },
+  };
+}
+
+/**
+ * A run could not start: the server's reason under the status and, when it names a setting or
+ * path, right under that field too.
+ */
+export function startRefused(e: unknown, what: string): void {
+  setProgress(0, '');
+  setStatus('error', 'error');
+  setStatusWarnings([`could not start: ${errorText(e)}`]);
+  log('error', `could not start ${what}: ${errorText(e)}`);
+  showFieldError(e);
+}
+
 /** Start an estimate (or an estimate with the modification) of the open map. */
 export async function runJob(kind: 'estimate' | 'modify'): Promise<void> {
   const map = state.map;
-  if (!map || state.job?.running) return;
+  if (!map || jobBusy()) return;
   const mod = kind === 'modify' ? settings.modification : undefined;
   const req = requestSettings(settings.form, mod);
   const command = commandLine(map, settings.form, mod);
@@ -42,46 +94,33 @@ export async function runJob(kind: 'estimate' | 'modify'): Promise<void> {
   setProgress(0, 'starting…');
   setStatus('running', kind === 'modify' ? 'modifying…' : 'estimating…');
   setStatusWarnings([]);
+  clearFieldErrors();
   state.jobKind = kind;
   state.jobWarnings = [];
+  // no second run while this one's request is on the way (a double click started two)
+  state.starting = true;
+  updateButtons();
   let runId = '';
   try {
-    state.job = await Job.start(
-      { mapId: map.mapId, settings: req, outputFolder: $<HTMLInputElement>('output-folder').value.trim() || undefined },
-      {
-        // a cancelled or failed run leaves the result shown: "Last run" names that result's command again
-        ...jobCallbacks(() => runId, () => {
-          $('last-command').textContent = state.result?.command ?? '–';
-        }),
-        done: (result) => {
-          if (state.map?.mapId !== result.mapId) return;
-          setProgress(1, 'done');
-          showResult(result);
-          const warnings = [...new Set([...state.jobWarnings, ...(summaryNumbers(result).warnings ?? [])])];
-          state.jobWarnings = warnings;
-          setStatusWarnings(warnings);
-          if (warnings.length) setStatus('warning', `done, ${warnings.length} warning${warnings.length > 1 ? 's' : ''}`);
-          else setStatus('done');
-          log('info', `${kind === 'modify' ? 'Modification' : 'Estimate'} done: ${result.files.length} files`, runId);
-          if (kind === 'modify' && result.layers.includes('output')) setTab('output');
-          else if (kind === 'estimate' && state.tab === 'input') setTab('scale');
-          updateButtons();
-        },
-      },
-    );
-    runId = state.job.jobId;
+    const job = await Job.start({ mapId: map.mapId, settings: req, outputFolder: $<HTMLInputElement>('output-folder').value.trim() || undefined }, estimateHandlers(kind, () => runId));
+    state.job = job;
+    runId = job.jobId;
+    job.remember({ kind, map, command } satisfies RememberedEstimate);
     log('info', `${kind === 'modify' ? 'Modify' : 'Estimate'}: ${command}`, runId);
   } catch (e) {
-    setStatus('error', 'error');
-    setStatusWarnings([`could not start: ${errorText(e)}`]);
-    log('error', `could not start the job: ${errorText(e)}`);
+    $('last-command').textContent = state.result?.command ?? '–';
+    startRefused(e, 'the job');
+  } finally {
+    state.starting = false;
   }
   updateButtons();
 }
 
 /**
  * The callbacks every GUI job shares: progress with a log line per new phase, the queue place,
- * log lines (warnings also collected into the status), and an error or cancellation shown.
+ * log lines (warnings also collected into the status), an error or cancellation shown (a cancel
+ * by the server, or the server gone, with the server's reason), and a cancel that came too late
+ * (the job ended done: its outputs are shown as for any done job).
  * @param runId the job's id for the log (known once the job has started)
  * @param afterFailure runs last on a failure (e.g. re-enabling a panel's button)
  */
@@ -102,14 +141,21 @@ export function jobCallbacks(runId: () => string, afterFailure?: () => void): Om
       log(level, text, runId());
     },
     failed: (why, message) => {
-      setStatus(why === 'cancelled' ? 'cancelled' : 'error', why === 'cancelled' ? 'cancelled' : 'error');
+      // the user's own cancel says just "cancelled"; the server's reasons are said in full
+      const byUser = why === 'cancelled' && message === 'cancelled';
+      setStatus(why === 'cancelled' ? 'cancelled' : 'error', why === 'server-gone' ? 'server stopped' : why);
       setProgress(0, message);
-      if (why === 'error') {
+      if (byUser) log('warning', 'job cancelled', runId());
+      else {
         setStatusWarnings([message]);
-        log('error', message, runId());
-      } else log('warning', 'job cancelled', runId());
+        log(why === 'cancelled' ? 'warning' : 'error', message, runId());
+      }
       updateButtons();
       afterFailure?.();
+    },
+    tooLate: (reason) => {
+      setProgress(1, TOO_LATE_TEXT);
+      log('info', `cancel: ${reason} — the job ended done and its outputs are kept`, runId());
     },
   };
 }
@@ -221,7 +267,10 @@ export function initRunPanel(): void {
   $('modify').addEventListener('click', () => void runJob('modify'));
   $('subtraction-mask').addEventListener('click', () => void makeSubtractionMask());
   $('cancel').addEventListener('click', () => {
-    void state.job?.cancel().catch((e: unknown) => log('error', `cancel: ${errorText(e)}`));
+    const job = state.job;
+    if (!job?.running) return;
+    setStatus('running', 'cancelling…');
+    void job.cancel().catch((e: unknown) => log('error', `cancel: ${errorText(e)}`));
   });
   $('chimerax').addEventListener('click', () => {
     const map = state.map;

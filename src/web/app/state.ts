@@ -32,6 +32,8 @@ export interface PageState {
   axis: Axis;
   index: number;
   job?: Job;
+  /** A run is being started (its request is on the way): no other may start meanwhile. */
+  starting?: boolean;
   jobKind?: 'estimate' | 'modify';
   /** Warnings of the running or last job (shown in the status, not only in the log). */
   jobWarnings: string[];
@@ -45,6 +47,11 @@ export interface PageState {
 
 /** The page's state. */
 export const state: PageState = { layers: [], version: 0, tab: 'input', axis: 'z', index: 0, blobUrls: [], jobWarnings: [] };
+
+/** Whether a job runs or is being started (the run buttons are off, Cancel is on once it runs). */
+export function jobBusy(): boolean {
+  return state.starting === true || state.job?.running === true;
+}
 
 /** The numbers of a result's summary. */
 export function summaryNumbers(result: EstimateSummaryView | undefined): SummaryNumbers {

@@ -7,11 +7,27 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export class HttpError extends Error {
   /** HTTP status code. */
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** The request field refused (see `ErrorAnswer.field` in `../api.ts`), when the error is about one. */
+  readonly field?: string;
+  /**
+   * @param status HTTP status code
+   * @param message one line for users
+   * @param field the request field refused, when the error is about one
+   */
+  constructor(status: number, message: string, field?: string) {
     super(message);
     this.name = 'HttpError';
     this.status = status;
+    if (field !== undefined) this.field = field;
   }
+}
+
+/**
+ * The same error about the request field `field`: an {@link HttpError} keeps its status and
+ * message (and a field it already names); any other error is returned as it is.
+ */
+export function aboutField(err: unknown, field: string): unknown {
+  return err instanceof HttpError && err.field === undefined ? new HttpError(err.status, err.message, field) : err;
 }
 
 /** Headers sent with every answer. */
@@ -43,7 +59,7 @@ const ERRNO_MESSAGES: Readonly<Record<string, [number, string]>> = {
 };
 
 /**
- * Send `{ error }` for any thrown value: the status of an {@link HttpError}; for file-system errors
+ * Send `{ error, field? }` (`ErrorAnswer` of `../api.ts`) for any thrown value: the status of an {@link HttpError}; for file-system errors
  * a status and message by their code; 500 otherwise. Only the message, never a stack; `userText`
  * rewrites server paths in it (see `Session.userText`).
  */
@@ -56,7 +72,7 @@ export function sendError(res: ServerResponse, err: unknown, userText: (text: st
     res.destroy();
     return;
   }
-  sendJson(res, status, { error: message || 'internal error' });
+  sendJson(res, status, { error: message || 'internal error', ...(err instanceof HttpError && err.field !== undefined ? { field: err.field } : {}) });
 }
 
 /**

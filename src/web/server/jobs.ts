@@ -13,13 +13,14 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { solventDefinitionName } from '../../occupancy/masks-from-scale.js';
-import type { EstimateSummaryView, JobEvent, JobStatus } from '../api.js';
-import { COMMON_HEADERS, HttpError } from './http-util.js';
+import type { CancelReason, EstimateSummaryView, JobEvent, JobStatus } from '../api.js';
+import { aboutField, COMMON_HEADERS, HttpError } from './http-util.js';
 import { outputFolderInsideRoot, relativeToRoot, resolveInsideRoot } from './paths.js';
 import { copyFile, readFile, rename, rm } from 'node:fs/promises';
 import { withOutputSet } from '../../core/output-set.js';
 import type { Session, SessionMap } from './session.js';
-import { commandLine, methodOptionsOf, parseSettings, settingsArgs } from './settings.js';
+import { commandLine, methodOptionsOf, parseSettings, settingOfOptionError, settingsArgs } from './settings.js';
+import { OptionError } from '../../core/option-error.js';
 import { unreadEstimateOptions } from '../../occupancy/options.js';
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import type { EstimateTask, HalfMapsTask, WorkerMessage } from './worker-protocol.js';
@@ -45,6 +46,8 @@ export interface Job {
   exited: Promise<void>;
   /** Set by {@link JobManager.cancel}. */
   cancelRequested: boolean;
+  /** Set when the server itself cancelled the job (its `cancelled` event says why). */
+  serverCancel?: ServerCancel;
   /** While the result is being saved (its done event follows). */
   finishing?: Promise<void>;
   /**
@@ -117,6 +120,32 @@ export interface CancelOutcome {
   cancelled: boolean;
   /** Why the job was not cancelled. */
   reason?: string;
+}
+
+/** Await `work`; an {@link HttpError} it throws is answered as about the request field `field`. */
+async function refusing<T>(field: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw aboutField(err, field);
+  }
+}
+
+/** Why the server cancelled a job itself, and what the page is told. */
+export interface ServerCancel {
+  reason: CancelReason;
+  message: string;
+}
+
+/** A newer run of the same map was queued (one job per map at a time). */
+const REPLACED: ServerCancel = { reason: 'replaced', message: 'cancelled by the server: a newer run of the same map was started, and replaces this one' };
+
+/** The server is stopping ({@link JobManager.closeAll}). */
+const SERVER_STOPPED: ServerCancel = { reason: 'server-stopped', message: 'the occupy gui server was stopped before this job finished: nothing of it was kept; start occupy gui again to run it' };
+
+/** The `cancelled` event of a job: with the reason and message when the server cancelled it itself. */
+function cancelledEvent(job: Job): JobEvent {
+  return job.serverCancel ? { type: 'cancelled', reason: job.serverCancel.reason, message: job.serverCancel.message } : { type: 'cancelled' };
 }
 
 /** Thrown inside a finishing chain that a cancel stopped before its commit point. */
@@ -221,11 +250,12 @@ export class JobManager {
     let soldef: EstimateTask['soldef'];
     let commandPrefix = '';
     if (settings.solventDefPath !== undefined) {
-      solventDefPath = await resolveInsideRoot(this.session.root, settings.solventDefPath, 'the solvent mask (--solvent-def)');
+      const given = settings.solventDefPath;
+      solventDefPath = await refusing('solventDefPath', () => resolveInsideRoot(this.session.root, given, 'the solvent mask (--solvent-def)'));
       solventDefArg = relativeToRoot(this.session.root, solventDefPath);
     } else if (settings.solventDefThreshold !== undefined) {
       const scalePath = map.layerFiles.scale;
-      if (!scalePath) throw new HttpError(400, 'a threshold on the scale needs a scale map: run an estimate of this map first');
+      if (!scalePath) throw new HttpError(400, 'a threshold on the scale needs a scale map: run an estimate of this map first', 'solventDefThreshold');
       const name = solventDefinitionName(settings.solventDefThreshold);
       // written by the worker into the staging folder, read from there by the estimate, then moved
       solventDefPath = join(map.outputDir, name);
@@ -234,18 +264,19 @@ export class JobManager {
       commandPrefix = commandLine(['occupy', 'soldef', basename(scalePath), '--threshold', String(settings.solventDefThreshold), '--like', map.commandPath]) + ' && ';
     }
     // the target mask: a file under the root, given to the method by its real path
-    const targetMaskPath = settings.targetMaskPath === undefined ? undefined : await resolveInsideRoot(this.session.root, settings.targetMaskPath, 'the target mask (--target-mask)');
+    const givenTarget = settings.targetMaskPath;
+    const targetMaskPath = givenTarget === undefined ? undefined : await refusing('targetMaskPath', () => resolveInsideRoot(this.session.root, givenTarget, 'the target mask (--target-mask)'));
     if (targetMaskPath !== undefined) settings.targetMaskPath = relativeToRoot(this.session.root, targetMaskPath);
     const options = { ...methodOptionsOf({ ...settings, targetMaskPath }, soldef ? soldef.outPath : solventDefPath) };
     // as the CLI: a low-pass or resolution finer than the map's Nyquist limit is refused (header only)
     try {
       await checkEstimateResolutions(map.inputPath, { lowpass: settings.lowpassA, resolution: settings.resolutionA, maxBox: settings.maxBox ?? 256 });
     } catch (err) {
-      throw new HttpError(400, (err as Error).message);
+      throw new HttpError(400, (err as Error).message, err instanceof OptionError ? settingOfOptionError(err) : undefined);
     }
     const args = [...(map.emdbId ? ['--emdb', map.emdbId] : ['-i', map.commandPath]), ...settingsArgs(settings, solventDefArg)];
     // the save folder is made last, once nothing else can refuse the request
-    const saveTo = outputFolder === undefined || outputFolder === null || outputFolder === '' ? undefined : await outputFolderInsideRoot(this.session.root, outputFolder);
+    const saveTo = outputFolder === undefined || outputFolder === null || outputFolder === '' ? undefined : await refusing('outputFolder', () => outputFolderInsideRoot(this.session.root, outputFolder));
     // the log, labels and --json record the equivalent command line, and name the outputs where
     // they will be: the saved copies' folder when one is chosen, else (summary: the map's output
     // folder, shown to the page by file name) the log says they are not saved
@@ -266,24 +297,24 @@ export class JobManager {
    */
   async startHalfMaps(req: Req): Promise<Job> {
     const body = await readJsonObject(req, ['half1', 'half2', 'mask', 'labels', 'outputFolder', 'directional', 'decompose']);
-    for (const k of ['directional', 'decompose'] as const) if (body[k] !== undefined && typeof body[k] !== 'boolean') throw new HttpError(400, `${k === 'directional' ? 'the directional FSC' : 'decompose'} must be ticked or not (true or false)`);
+    for (const k of ['directional', 'decompose'] as const) if (body[k] !== undefined && typeof body[k] !== 'boolean') throw new HttpError(400, `${k === 'directional' ? 'the directional FSC' : 'decompose'} must be ticked or not (true or false)`, k);
     const what = { half1: 'the first half map', half2: 'the second half map', mask: 'the mask', labels: 'the labels map' } as const;
     const paths: Partial<Record<keyof typeof what, string>> = {};
     const names: Partial<Record<keyof typeof what, string>> = {};
     for (const key of ['half1', 'half2', 'mask', 'labels'] as const) {
       const v = body[key];
       if (v === undefined || v === null || v === '') {
-        if (key === 'half1' || key === 'half2') throw new HttpError(400, `choose ${what[key]}`);
+        if (key === 'half1' || key === 'half2') throw new HttpError(400, `choose ${what[key]}`, key);
         continue;
       }
-      const real = await resolveInsideRoot(this.session.root, v, what[key]);
+      const real = await refusing(key, () => resolveInsideRoot(this.session.root, v, what[key]));
       paths[key] = real;
       names[key] = relativeToRoot(this.session.root, real);
     }
-    if (paths.half1 === paths.half2) throw new HttpError(400, 'the two half maps are the same file: choose two independent halves');
-    const map = await this.session.open(names.half1);
+    if (paths.half1 === paths.half2) throw new HttpError(400, 'the two half maps are the same file: choose two independent halves', 'half2');
+    const map = await refusing('half1', () => this.session.open(names.half1));
     // the save folder is made last, once nothing else can refuse the request
-    const saveTo = body.outputFolder === undefined || body.outputFolder === null || body.outputFolder === '' ? undefined : await outputFolderInsideRoot(this.session.root, body.outputFolder);
+    const saveTo = body.outputFolder === undefined || body.outputFolder === null || body.outputFolder === '' ? undefined : await refusing('outputFolder', () => outputFolderInsideRoot(this.session.root, body.outputFolder));
     const id = this.newJobId();
     const staging = stagingDir(map, id);
     const task: HalfMapsTask = {
@@ -325,7 +356,7 @@ export class JobManager {
   /** Add a job for `map` to the queue (a job queued or running on the same map is cancelled first). */
   private async enqueue(map: SessionMap, id: string, run: Job['run']): Promise<Job> {
     this.reserved.delete(id);
-    for (const other of this.jobs.values()) if (other.mapId === map.info.mapId && (other.state === 'running' || other.state === 'queued')) await this.cancel(other.id);
+    for (const other of this.jobs.values()) if (other.mapId === map.info.mapId && (other.state === 'running' || other.state === 'queued')) await this.cancel(other.id, REPLACED);
     const job: Job = { id, mapId: map.info.mapId, state: 'queued', events: [], clients: new Set(), exited: Promise.resolve(), cancelRequested: false, run };
     this.jobs.set(id, job);
     for (const text of run.notes ?? []) this.emit(job, { type: 'log', level: 'info', text });
@@ -391,7 +422,7 @@ export class JobManager {
   /** End a finishing chain that failed: `cancelled` when a cancel stopped it before its commit point, else an error. */
   private finishingFailed(job: Job, err: unknown): void {
     if (err instanceof CancelledBeforeCommit) {
-      this.emit(job, { type: 'cancelled' });
+      this.emit(job, cancelledEvent(job));
       this.dropStaging(job);
     } else this.emit(job, { type: 'error', message: `could not keep the outputs: ${(err as Error).message}` });
   }
@@ -441,7 +472,7 @@ export class JobManager {
       child.once('error', (err) => {
         if (child.pid !== undefined) return; // a failed kill or send: the exit event follows
         job.child = undefined;
-        this.emit(job, job.cancelRequested ? { type: 'cancelled' } : { type: 'error', message: `cannot start the estimate worker: ${err.message}` });
+        this.emit(job, job.cancelRequested ? cancelledEvent(job) : { type: 'error', message: `cannot start the estimate worker: ${err.message}` });
         this.dropStaging(job);
         release();
         done();
@@ -449,7 +480,7 @@ export class JobManager {
       child.once('exit', (code, signal) => {
         job.child = undefined;
         const end = () => {
-          if (job.cancelRequested) this.emit(job, { type: 'cancelled' });
+          if (job.cancelRequested) this.emit(job, cancelledEvent(job));
           else {
             const why = lastErrorLine(stderr);
             this.emit(job, { type: 'error', message: `the estimate worker stopped unexpectedly (${signal ?? `exit code ${code}`})${why ? `: ${why}` : ''}` });
@@ -548,16 +579,19 @@ export class JobManager {
    * awaited, and a result not yet committed is dropped (the map's earlier result and files stay as
    * they were). Either ends with a `cancelled` event. A job whose outputs are already being moved
    * into place (past its commit point) is not cancelled: it ends `done`, and the answer says so.
+   * @param byServer why the server cancels the job itself (said in the `cancelled` event); none
+   *   for a cancel the user asked for
    * @returns `{ cancelled: true }` when the job ended cancelled; else `cancelled: false` and why
    * @throws HttpError 404 for an unknown job
    */
-  async cancel(jobId: string): Promise<CancelOutcome> {
+  async cancel(jobId: string, byServer?: ServerCancel): Promise<CancelOutcome> {
     const job = this.get(jobId);
+    if ((job.state === 'queued' || job.state === 'running') && !job.cancelRequested && !job.committed) job.serverCancel = byServer;
     if (job.state === 'queued') {
       job.cancelRequested = true;
       this.queue.splice(this.queue.indexOf(job), 1);
       this.dropStaging(job);
-      this.emit(job, { type: 'cancelled' });
+      this.emit(job, cancelledEvent(job));
       this.announcePositions();
       return { cancelled: true };
     }
@@ -577,7 +611,7 @@ export class JobManager {
       // the worker has exited and its result waits for the commit point, which sees the cancel
       await job.finishing;
     } else {
-      this.emit(job, { type: 'cancelled' });
+      this.emit(job, cancelledEvent(job));
     }
     // the commit point was passed before the cancel was seen (cannot happen: checked above)
     const ended = job.state as JobState;
@@ -585,10 +619,10 @@ export class JobManager {
     return { cancelled: true };
   }
 
-  /** Cancel every waiting and running job and end every event stream. */
+  /** Cancel every waiting and running job (their `cancelled` events say the server stopped) and end every event stream. */
   async closeAll(): Promise<void> {
-    for (const j of [...this.queue]) await this.cancel(j.id);
-    await Promise.all([...this.jobs.values()].filter((j) => j.state === 'running').map((j) => this.cancel(j.id)));
+    for (const j of [...this.queue]) await this.cancel(j.id, SERVER_STOPPED);
+    await Promise.all([...this.jobs.values()].filter((j) => j.state === 'running').map((j) => this.cancel(j.id, SERVER_STOPPED)));
     for (const j of this.jobs.values()) {
       for (const res of j.clients) res.end();
       j.clients.clear();

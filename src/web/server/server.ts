@@ -19,7 +19,7 @@ import { listFolder, serveMapFile } from './files.js';
 import { fetchEmdbMap, normalizeEmdbId } from '../../io/emdb/index.js';
 import { findChimerax, scriptWithAbsolutePaths, showInChimerax } from '../../jobs/chimerax-launch.js';
 import { COMMON_HEADERS, HttpError, readJsonObject, sendError, sendJson } from './http-util.js';
-import { JobManager } from './jobs.js';
+import { JobManager, type JobManagerOptions } from './jobs.js';
 import { isInside, relativeToRoot, sanitizeUploadName } from './paths.js';
 import { Session } from './session.js';
 import { extractSlice, parseSliceQuery, sliceBytes } from './slices.js';
@@ -45,6 +45,11 @@ export interface GuiServerOptions {
   tempParent?: string;
   /** EMDB downloads (`POST /api/emdb`): archive root and cache folder (defaults as `occupy --emdb`). */
   emdb?: { baseUrl?: string; cacheDir?: string };
+  /**
+   * For tests: awaited in a finished job's saving chain at its commit point (see
+   * `JobManagerOptions.finishingHook`), to act (cancel, reload the page, stop the server) at a known moment.
+   */
+  finishingHook?: JobManagerOptions['finishingHook'];
 }
 
 /** A running GUI server. */
@@ -140,7 +145,7 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
   const session = await Session.create(options.root, { volumeCacheBytes: options.volumeCacheBytes, tempParent: options.tempParent });
   let jobs: JobManager;
   try {
-    jobs = new JobManager(session, { maxRunning: options.maxConcurrentJobs });
+    jobs = new JobManager(session, { maxRunning: options.maxConcurrentJobs, finishingHook: options.finishingHook });
   } catch (err) {
     await session.dispose();
     throw err;

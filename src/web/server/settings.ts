@@ -48,7 +48,7 @@ function shownValue(value: unknown): string {
  * Check the settings sent by the page (unknown keys, types, ranges as the CLI's parsers).
  * `null` values count as absent. Keys are looked up with `Object.hasOwn`, so names of
  * `Object.prototype` (`constructor`, `toString`, `__proto__`) are unknown settings like any other.
- * @throws HttpError 400 naming the setting and the value
+ * @throws HttpError 400 naming the setting and the value (its `field`: the setting's key)
  */
 export function parseSettings(raw: unknown): EstimateSettings {
   if (raw === undefined || raw === null) return {};
@@ -63,37 +63,59 @@ export function parseSettings(raw: unknown): EstimateSettings {
         checkOptionValue(spec, value);
       } catch {
         // named by the option users know (the page's field and the CLI), not the API key
-        throw new HttpError(400, `${spec.flag} must be ${allowedText(spec)}, got ${shownValue(value)}`);
+        throw new HttpError(400, `${spec.flag} must be ${allowedText(spec)}, got ${shownValue(value)}`, key);
       }
     } else if ((BOOLEAN_SETTINGS as readonly string[]).includes(key)) {
       const flag = { nlrc: '--nlrc', excludeSolvent: '--exclude-solvent', histMatch: '--hist-match', useS0: '--S0' }[key as (typeof BOOLEAN_SETTINGS)[number]];
-      if (typeof value !== 'boolean') throw new HttpError(400, `${flag} must be on or off (true or false), got ${shownValue(value)}`);
+      if (typeof value !== 'boolean') throw new HttpError(400, `${flag} must be on or off (true or false), got ${shownValue(value)}`, key);
     } else if (key === 'mode') {
-      if (value !== 'res' && value !== 'occ') throw new HttpError(400, `the mode must be resolution or occupancy (--occupancy), got ${shownValue(value)}`);
+      if (value !== 'res' && value !== 'occ') throw new HttpError(400, `the mode must be resolution or occupancy (--occupancy), got ${shownValue(value)}`, key);
     } else if (key === 'solventDefPath' || key === 'targetMaskPath') {
-      if (typeof value !== 'string' || value === '') throw new HttpError(400, `${key === 'solventDefPath' ? 'the solvent mask (--solvent-def)' : 'the target mask (--target-mask)'} must be a path relative to the root folder`);
+      if (typeof value !== 'string' || value === '') throw new HttpError(400, `${key === 'solventDefPath' ? 'the solvent mask (--solvent-def)' : 'the target mask (--target-mask)'} must be a path relative to the root folder`, key);
     } else {
       const known = [...Object.keys(NUMBER_SETTINGS), ...BOOLEAN_SETTINGS, ...OTHER_SETTINGS].join(', ');
-      throw new HttpError(400, `unknown setting '${key}' (known: ${known})`);
+      throw new HttpError(400, `unknown setting '${key}' (known: ${known})`, key);
     }
     out[key] = value;
   }
   const s = { ...out } as EstimateSettings;
-  if (s.solventDefPath !== undefined && s.solventDefThreshold !== undefined) throw new HttpError(400, 'give either a solvent mask or a threshold on the scale (--solvent-def), not both');
+  if (s.solventDefPath !== undefined && s.solventDefThreshold !== undefined) throw new HttpError(400, 'give either a solvent mask or a threshold on the scale (--solvent-def), not both', 'solventDefPath');
   return s;
+}
+
+/** Flags of the settings that are not numbers. */
+const OTHER_FLAGS: Readonly<Record<string, keyof EstimateSettings>> = {
+  '--nlrc': 'nlrc',
+  '--exclude-solvent': 'excludeSolvent',
+  '--hist-match': 'histMatch',
+  '--S0': 'useS0',
+  '--occupancy': 'mode',
+  '--solvent-def': 'solventDefPath',
+  '--target-mask': 'targetMaskPath',
+};
+
+/**
+ * The page's setting an option error is about: the {@link EstimateSettings} key of its flag (or
+ * of its option key), or undefined when it is none of the page's settings.
+ */
+export function settingOfOptionError(err: OptionError): keyof EstimateSettings | undefined {
+  for (const [key, spec] of Object.entries(NUMBER_SETTINGS)) if ((err.flag !== undefined && spec.flag === err.flag) || key === err.option) return key as NumberKey;
+  if (err.flag !== undefined && Object.hasOwn(OTHER_FLAGS, err.flag)) return OTHER_FLAGS[err.flag];
+  return (BOOLEAN_SETTINGS as readonly string[]).includes(err.option) || (OTHER_SETTINGS as readonly string[]).includes(err.option) ? (err.option as keyof EstimateSettings) : undefined;
 }
 
 /**
  * Library options of an estimate, resolved by the option schema (`resolveEstimateOptions`), with
  * the GUI's seed default ({@link DEFAULT_GUI_SEED}). `solventDefPath` is the already resolved mask path.
- * @throws HttpError 400 for contradictory settings (e.g. `sigmoid` without `pivot`, even kernel)
+ * @throws HttpError 400 for contradictory settings (e.g. `sigmoid` without `pivot`, even kernel),
+ *   its `field` the setting named (see {@link settingOfOptionError})
  */
 export function methodOptionsOf(s: EstimateSettings, solventDefPath: string | undefined): ResolvedEstimateOptions {
   const { solventDefThreshold: _threshold, solventDefPath: _path, ...estimate } = s;
   try {
     return resolveEstimateOptions({ ...estimate, solventDefPath, seed: s.seed ?? DEFAULT_GUI_SEED });
   } catch (err) {
-    if (err instanceof OptionError) throw new HttpError(400, err.message);
+    if (err instanceof OptionError) throw new HttpError(400, err.message, settingOfOptionError(err));
     throw err;
   }
 }

@@ -1,0 +1,83 @@
+/**
+ * A setting or path the server refused when a run was started: its one-line reason is shown
+ * right under the field it names (the error answer's `field`, see `ErrorAnswer` in `../api.ts`),
+ * the field is outlined, and both go when the field is edited or another run starts.
+ */
+import { ApiError } from './api-client.js';
+import { el } from './dom.js';
+
+/** The page's input for each request field the server can name. */
+const FIELD_INPUTS: Readonly<Record<string, string>> = {
+  lowpassA: 'lowpass',
+  resolutionA: 'resolution',
+  kernelSize: 'kernel-size',
+  kernelRadiusVoxels: 'kernel-radius',
+  tau: 'tau',
+  tileSize: 'tile-size',
+  maxBox: 'max-box',
+  mode: 'mode',
+  nlrc: 'nlrc',
+  hedgeConfidence: 'hedge',
+  useS0: 's0',
+  scaleLimit: 'scale-limit',
+  solventDefPath: 'soldef-path',
+  solventDefThreshold: 'soldef-threshold',
+  targetMaskPath: 'target-mask',
+  amplify: 'mod-gamma-amplify',
+  attenuate: 'mod-gamma-attenuate',
+  sigmoid: 'mod-gamma-sigmoid',
+  pivot: 'mod-pivot',
+  excludeSolvent: 'exclude-solvent',
+  lowpassOutputA: 'lowpass-output',
+  histMatch: 'hist-match',
+  outputFolder: 'output-folder',
+  half1: 'half1',
+  half2: 'half2',
+  mask: 'half-mask',
+  labels: 'half-labels',
+  directional: 'half-directional',
+  decompose: 'half-decompose',
+};
+
+/** The element after which a field's message goes: its row of a form grid, or its save row. */
+function anchorOf(input: HTMLElement): HTMLElement {
+  const row = input.closest<HTMLElement>('.save-row');
+  if (row) return row;
+  let a: HTMLElement = input;
+  while (a.parentElement && !a.parentElement.matches('.form, .mod-rows')) a = a.parentElement;
+  return a.parentElement ? a : input;
+}
+
+/** Remove every refusal shown under a field. */
+export function clearFieldErrors(): void {
+  for (const p of document.querySelectorAll('.field-error')) p.remove();
+  for (const i of document.querySelectorAll('.refused')) {
+    i.classList.remove('refused');
+    i.removeAttribute('aria-invalid');
+  }
+}
+
+/**
+ * Show a refusal of the server under the field it names.
+ * @returns whether it was shown (false: the error names no field of this page)
+ */
+export function showFieldError(err: unknown): boolean {
+  if (!(err instanceof ApiError) || err.field === undefined || !Object.hasOwn(FIELD_INPUTS, err.field)) return false;
+  const input = document.getElementById(FIELD_INPUTS[err.field]);
+  if (!input) return false;
+  const anchor = anchorOf(input);
+  const p = el('p', 'field-error', err.message);
+  p.dataset.field = err.field;
+  p.setAttribute('role', 'alert');
+  anchor.after(p);
+  input.classList.add('refused');
+  input.setAttribute('aria-invalid', 'true');
+  const clear = () => {
+    p.remove();
+    input.classList.remove('refused');
+    input.removeAttribute('aria-invalid');
+  };
+  input.addEventListener('input', clear, { once: true });
+  input.addEventListener('change', clear, { once: true });
+  return true;
+}

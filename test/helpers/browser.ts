@@ -4,9 +4,9 @@
  * screenshot pixels (WebGL canvases cannot always be read back with getImageData).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateSync } from 'node:zlib';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -56,11 +56,52 @@ function pageSourcesMtime(): number {
  */
 export async function ensurePageBundle(): Promise<boolean> {
   const index = join(PAGE_DIST, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= pageSourcesMtime()) return false;
-  const vite = resolve(PROJECT_ROOT, 'node_modules/vite/bin/vite.js');
-  await promisify(execFile)(process.execPath, [vite, 'build', '--logLevel', 'error'], { cwd: PROJECT_ROOT, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
-  if (!existsSync(index)) throw new Error(`vite build did not write ${index}`);
-  return true;
+  const fresh = () => existsSync(index) && statSync(index).mtimeMs >= pageSourcesMtime();
+  if (fresh()) return false;
+  // two GUI test files run side by side (`npm test` runs two at once): one builds while the other
+  // waits, then finds the page fresh (two vite builds into one folder would empty it under each other)
+  const release = await lockBuild(180_000);
+  try {
+    if (fresh()) return false;
+    const vite = resolve(PROJECT_ROOT, 'node_modules/vite/bin/vite.js');
+    await promisify(execFile)(process.execPath, [vite, 'build', '--logLevel', 'error'], { cwd: PROJECT_ROOT, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+    if (!existsSync(index)) throw new Error(`vite build did not write ${index}`);
+    return true;
+  } finally {
+    release();
+  }
+}
+
+/** The page build's lock: a folder (mkdir is atomic) holding the owner's pid; taken over when the owner is gone. */
+const BUILD_LOCK = resolve(PROJECT_ROOT, 'dist/.web-build.lock');
+
+async function lockBuild(timeoutMs: number): Promise<() => void> {
+  const t0 = Date.now();
+  mkdirSync(dirname(BUILD_LOCK), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      writeFileSync(join(BUILD_LOCK, 'pid'), String(process.pid));
+      return () => rmSync(BUILD_LOCK, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner = Number.NaN;
+    try {
+      owner = Number(readFileSync(join(BUILD_LOCK, 'pid'), 'utf8'));
+    } catch {
+      // being written or removed: look again
+    }
+    let gone = false;
+    try {
+      if (Number.isInteger(owner) && owner > 0) process.kill(owner, 0);
+    } catch {
+      gone = true;
+    }
+    if (gone) rmSync(BUILD_LOCK, { recursive: true, force: true });
+    if (Date.now() - t0 > timeoutMs) throw new Error(`another test is building the page (pid ${owner}, lock ${BUILD_LOCK}) after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** A headless Chromium with its own throw-away profile. */

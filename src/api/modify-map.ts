@@ -3,7 +3,8 @@
  * only suppress its solvent.
  * @see shared/spec/occupy-algorithm.md §9
  */
-import { modifyMap as modifyByScale } from '../occupancy/modify.js';
+import { modificationBasis } from '../occupancy/modify.js';
+import { computeInThread } from '../jobs/compute-thread.js';
 import type { ModificationKind } from '../occupancy/modification-curves.js';
 import { RESOLUTION_MAX_A, type EstimateOptionValues } from '../occupancy/options.js';
 import { optionError } from './errors.js';
@@ -62,7 +63,11 @@ export interface ModifyMapResult {
  *   length nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
  * @throws OptionError for an invalid volume or option (e.g. `{option: 'modification.gamma', allowed: 'a number in (1, 100]'}`)
  * @throws SolventModelError when the solvent model fails (see `estimateLocalScale`)
- * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
+ * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts: during the
+ *   estimate at its next phase boundary (see `RunOptions.signal`); during the modification at once,
+ *   as it runs in a worker thread (the caller's event loop stays free; the volume is copied to it,
+ *   unless in shared memory)
+ * @throws what `onProgress` throws, at once also during the modification
  */
 export async function modifyMap(volume: VolumeInput, options: ModifyMapOptions): Promise<ModifyMapResult> {
   const t0 = performance.now();
@@ -104,7 +109,10 @@ export async function modifyMap(volume: VolumeInput, options: ModifyMapOptions):
   const { resolved } = prepared;
   await rc.yield();
   rc.phase('modify', 0.75);
-  const mod = modifyByScale(input, result, resolved.modifications[0], {
+  // in a worker thread: an abort (or a throwing onProgress) ends the call at once, and the
+  // caller's event loop stays free (on this thread, an abort from a timer during the modification
+  // had been seen only after the whole call: it resolved)
+  const mod = await computeInThread('modifyMap', [input, modificationBasis(result), resolved.modifications[0], {
     scaleLimit: resolved.scaleLimit,
     excludeSolvent: resolved.excludeSolvent,
     omitConfidence: resolved.omitConfidence,
@@ -112,7 +120,7 @@ export async function modifyMap(volume: VolumeInput, options: ModifyMapOptions):
     histMatch: resolved.histMatch,
     seed,
     lowpassMask: resolved.lowpassMask,
-  });
+  }], { onProgress: (f) => rc.phase('modify', 0.75 + 0.15 * f), signal: options.signal });
   rc.phase('pad to input box', 0.9);
   // scale and confidence on the input's grid, as estimateLocalScale returns them
   const { scale, confidence } = estimateOnInputBox(result, input);

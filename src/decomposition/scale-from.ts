@@ -4,7 +4,7 @@
  * occupied domain is not treated as partially occupied.
  */
 import type { EstimateResult } from '../occupancy/estimate.js';
-import { decompose, type DecomposeOptions } from './decompose.js';
+import { decompose, type DecomposeOptions, type DecomposeResult } from './decompose.js';
 
 /**
  * The estimate with its `scale` replaced by the decomposed occupancy of the same (processing-box)
@@ -21,7 +21,18 @@ import { decompose, type DecomposeOptions } from './decompose.js';
  * @throws as `decompose`
  */
 export function decomposedScale(result: EstimateResult, options: DecomposeOptions = {}): EstimateResult {
-  const d = decompose(result.input, options);
+  return withDecomposedScale(result, decompose(result.input, options));
+}
+
+/**
+ * {@link decomposedScale} of a decomposition computed elsewhere (`occupy` runs it in a worker
+ * thread: `computeInThread('decompose', [result.input, {}])`).
+ * @param result an estimate
+ * @param d the decomposition of `result.input` (processing box)
+ * @returns a shallow copy of `result` with `scale` = `d.occupancy`; the note and the
+ *   decomposition's warnings are pushed onto `result.notes` / `result.warnings`
+ */
+export function withDecomposedScale(result: EstimateResult, d: DecomposeResult): EstimateResult {
   let sum = 0, count = 0;
   for (let i = 0; i < d.molecule.length; i++) if (d.molecule[i]) {
     sum += d.occupancy.data[i];

@@ -131,11 +131,14 @@ export function resampledVoxelSize(voxelSizeA: Readonly<Vec3>, shape: Shape3, ne
  * @throws TypeError when `newShape` is not a triple or `volume.data.length !== nx*ny*nz`
  * @throws RangeError when a size in `newShape` or `volume.shape` is not a positive integer, or a
  *   voxel size is not a finite positive number
+ * @param onProgress called with the fraction done in [0, 1] (non-decreasing, weighted by the
+ *   planes and columns transformed; at most about 100 times), e.g. from a worker thread; what it
+ *   throws ends the call. The numbers do not depend on it.
  * @throws Error when the FFT has not been loaded with `loadFft()`
  * @see shared/spec/occupy-algorithm.md §2, §9, §12
  */
-export function fourierResample(volume: Volume, newShape: Shape3): Volume {
-  return resampleWhole(volume, newShape).volume;
+export function fourierResample(volume: Volume, newShape: Shape3, onProgress?: (fraction: number) => void): Volume {
+  return resampleWhole(volume, newShape, undefined, onProgress).volume;
 }
 
 /**
@@ -149,14 +152,15 @@ export function fourierResample(volume: Volume, newShape: Shape3): Volume {
  * @returns the resampled Volume (as {@link fourierResample}) and its low-pass (same layout; equal
  *   to `lowpassHard(volume, lowpassA, maskStyle)` to float32 rounding), absent when the shape is
  *   unchanged or `lowpassHard` would not filter (cut-off at or finer than Nyquist)
+ * @param onProgress as {@link fourierResample}'s
  * @throws as {@link fourierResample}; RangeError for an invalid `lowpassA`
  */
-export function fourierResampleLowpass(volume: Volume, newShape: Shape3, lowpass: ResampleLowpass): { volume: Volume; lowpassed?: Volume } {
-  return resampleWhole(volume, newShape, lowpass);
+export function fourierResampleLowpass(volume: Volume, newShape: Shape3, lowpass: ResampleLowpass, onProgress?: (fraction: number) => void): { volume: Volume; lowpassed?: Volume } {
+  return resampleWhole(volume, newShape, lowpass, onProgress);
 }
 
 /** The body of {@link fourierResample} and {@link fourierResampleLowpass}: a map held whole, with the low-pass alongside when asked. */
-function resampleWhole(volume: Volume, newShape: Shape3, lowpass?: ResampleLowpass): { volume: Volume; lowpassed?: Volume } {
+function resampleWhole(volume: Volume, newShape: Shape3, lowpass?: ResampleLowpass, onProgress?: (fraction: number) => void): { volume: Volume; lowpassed?: Volume } {
   const result = prepare(volume, newShape);
   const [nx, ny, nz] = volume.shape;
   const [mx, my, mz] = newShape;
@@ -164,11 +168,52 @@ function resampleWhole(volume: Volume, newShape: Shape3, lowpass?: ResampleLowpa
   const plan = lowpass ? lowpassAlongside(volume.shape, volume.voxelSizeA, newShape, lowpass) : undefined;
   const data = volume.data;
   const r = new PrunedResampler(volume.shape, newShape, undefined, plan);
-  for (let z = 0; z < nz; z++) r.forwardPlane(z, data.subarray(z * nx * ny, (z + 1) * nx * ny));
-  const out = r.finish();
-  if (!plan) return { volume: result(out) };
+  // the work in voxel-transforms: forward planes (input), columns along Z, inverse planes (output,
+  // twice with the low-pass); each part is done in runs of planes or columns, as the two-thread
+  // crop splits them (every plane and column is independent: the same numbers as in one run)
+  const forward = nz * nx * ny;
+  const along = r.columns * Math.max(nz, mz);
+  const inverse = (plan ? 2 : 1) * mz * mx * my;
+  const total = forward + along + inverse;
+  const report = (done: number) => onProgress?.(Math.min(1, done / total));
+  const step = (n: number) => Math.max(1, Math.ceil(n / 32));
+  report(0);
+  for (let z0 = 0; z0 < nz; z0 += step(nz)) {
+    const z1 = Math.min(nz, z0 + step(nz));
+    for (let z = z0; z < z1; z++) r.forwardPlane(z, data.subarray(z * nx * ny, (z + 1) * nx * ny));
+    report((forward * z1) / nz);
+  }
+  let out: Float32Array;
+  if (!onProgress) {
+    out = r.finish();
+  } else {
+    const columns = r.columns;
+    for (let c0 = 0; c0 < columns; c0 += step(columns)) {
+      const c1 = Math.min(columns, c0 + step(columns));
+      r.zPass(c0, c1);
+      report(forward + (along * c1) / columns);
+    }
+    out = new Float32Array(mx * my * mz);
+    for (let z0 = 0; z0 < mz; z0 += step(mz)) {
+      const z1 = Math.min(mz, z0 + step(mz));
+      r.inversePlanes(out, z0, z1);
+      report(forward + along + ((plan ? 0.5 : 1) * inverse * z1) / mz);
+    }
+  }
+  if (!plan) {
+    report(total);
+    return { volume: result(out) };
+  }
   const low = new Float32Array(out.length);
-  r.inverseLowpassPlanes(low, 0, mz);
+  if (!onProgress) r.inverseLowpassPlanes(low, 0, mz);
+  else {
+    for (let z0 = 0; z0 < mz; z0 += step(mz)) {
+      const z1 = Math.min(mz, z0 + step(mz));
+      r.inverseLowpassPlanes(low, z0, z1);
+      report(forward + along + inverse / 2 + (inverse * z1) / (2 * mz));
+    }
+  }
+  report(total);
   return { volume: result(out), lowpassed: result(low) };
 }
 

@@ -1,4 +1,5 @@
-import type { Volume } from '../core/volume.js';
+import type { Shape3, Volume } from '../core/volume.js';
+import type { ResampleLowpass } from '../filters/fourier-resample.js';
 import type { DecomposeOptions } from '../decomposition/decompose.js';
 import type { NoiseRedrawOptions } from '../decomposition/noise-redraw.js';
 
@@ -27,6 +28,30 @@ export const COMPUTE_METHODS = {
   directionalFsc: async () => (await import('../resolution/directional-fsc.js')).directionalFsc,
   /** `occupy decompose` (src/decomposition/decompose.ts); onProgress(phase, fraction). */
   decompose: async () => (await import('../decomposition/decompose.js')).decompose,
+  /**
+   * The estimate's Fourier crop of a map held whole (`fourierResampleLowpass`,
+   * src/filters/fourier-resample.ts), with the estimate's low-pass from the same spectrum;
+   * onProgress(fraction). The maps come back in shared memory (copied there in the thread, whose
+   * memory goes with it): the estimate and the modifications' thread then take no copy of them.
+   */
+  fourierResampleLowpass: async () => {
+    const { fourierResampleLowpass } = await import('../filters/fourier-resample.js');
+    const inShared = (v: Volume): Volume => {
+      const data = new Float32Array(new SharedArrayBuffer(4 * v.data.length));
+      data.set(v.data);
+      return { ...v, data };
+    };
+    return (volume: Volume, newShape: Shape3, lowpass: ResampleLowpass, options: { onProgress?: (fraction: number) => void } = {}) => {
+      const r = fourierResampleLowpass(volume, newShape, lowpass, options.onProgress);
+      return { volume: inShared(r.volume), ...(r.lowpassed ? { lowpassed: inShared(r.lowpassed) } : {}) };
+    };
+  },
+  /**
+   * The estimate's map modification (`occupy --amplify/--attenuate/--sigmoid/--exclude-solvent`,
+   * the library's `modifyMap`; src/occupancy/modify.ts); onProgress(fraction). Send it a
+   * `modificationBasis` of the estimate, not the whole result (whose other maps would be copied).
+   */
+  modifyMap: async () => (await import('../occupancy/modify.js')).modifyMap,
   /** `occupy decompose --noise-draws` (src/decomposition/noise-redraw.ts); onProgress(draw, draws, fraction) is its `onDraw`. */
   noiseRedrawSpread: async () => {
     const { noiseRedrawSpread } = await import('../decomposition/noise-redraw.js');

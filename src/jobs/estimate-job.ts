@@ -14,10 +14,11 @@ import { simdRange } from '../math/voxel-kernels.js';
 import { DEFAULT_LOWPASS_MASK, DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from '../occupancy/options.js';
 import { chimeraxScript } from '../occupancy/chimerax-script.js';
 import { estimateLocalScaleParallel, processingSettings, type EstimateInput, type EstimateOptions, type EstimateResult } from '../occupancy/estimate.js';
-import { prestartScaleThread } from '../occupancy/scale-thread.js';
+import { isShared, prestartScaleThread, sharedFloat32 } from '../occupancy/scale-thread.js';
 import { estimateOutputNames, mapStem } from '../occupancy/output-names.js';
 import { formatLog, summarise, type EstimateSummary } from '../occupancy/summary.js';
-import { modifiedMapName, modifyMap, type ModificationRequest } from '../occupancy/modify.js';
+import { modificationBasis, modifiedMapName, type ModificationRequest } from '../occupancy/modify.js';
+import { computeInThread } from './compute-thread.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { OutputSet } from '../core/output-set.js';
 import { checkOutputFolder, makeOutputFolder } from '../core/output-folder.js';
@@ -251,12 +252,19 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     if (overlapping) overlappedSeconds = sec;
     else timer.seconds.diagnostics = (timer.seconds.diagnostics ?? 0) + sec;
   };
+  // the estimate's share of the progress: to 0.9, or to 0.6 when modified maps follow (at 840³ they
+  // take half of the run)
+  const estimateEnd = modifications.length > 0 ? 0.6 : 0.9;
+  const estimateProgress = (p: string, f: number) => progress(p, 0.05 + (estimateEnd - 0.05) * f);
+  // a map read whole (for the modifications) and larger than the processing box: cropped in a
+  // worker thread (on this thread, a signal had waited up to 4 s at 400³, 5 s 3 s into the 840³ crop);
+  // the crop is passed on, not kept (what the estimate keeps of it, it moves into shared memory)
   // without --save-all-maps nothing reads the low-passed map after the confidence: it is computed in place
-  const result = await estimateLocalScaleParallel(loaded.estimateInput, { ...opts, solventDef, targetMask, keepLowpassed: opts.saveAllMaps === true, onProgress: (p, f) => progress(p, 0.05 + 0.85 * f), whileWaiting: completeDiagnostics, whileWaitingPhase: 'diagnostics (noise spectrum)' });
+  const result = await estimateLocalScaleParallel(await cropWholeMap(opts, loaded.estimateInput, estimateProgress), { ...opts, solventDef, targetMask, keepLowpassed: opts.saveAllMaps === true, sharedMaps: modifications.length > 0, onProgress: estimateProgress, whileWaiting: completeDiagnostics, whileWaitingPhase: 'diagnostics (noise spectrum)' });
   completeDiagnostics();
   const findings: Finding[] = diagnosis?.findings ?? [];
 
-  timer.phase('write', 0.9);
+  timer.phase('write', estimateEnd);
   await makeOutputFolder(outDir);
   const template = processingTemplate(input.header, result, input.voxelSizeA);
   // the seed matters only for the synthetic solvent noise that --attenuate/--sigmoid add (not with
@@ -302,26 +310,73 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
       result.notes.push(`Synthetic solvent noise seed: ${seed} (use --seed ${seed} to reproduce).`);
     }
   }
-  // the decomposition's modules are loaded only when asked for (they are a tenth of the CLI's start-up)
-  const modifyBy = opts.scaleFrom === 'decompose' && modifications.some((m) => m !== undefined) ? (await import('../decomposition/scale-from.js')).decomposedScale(result) : result;
+  // the modifications (and --scale-from decompose's decomposition) compute in a worker thread, so
+  // that a signal is acted on at once and progress keeps coming (on the main thread, a 1040³
+  // modification had run 76 s without a line, SIGTERM had waited 27–32 s at 840³, and the 256³
+  // decomposition of --scale-from decompose ~25 s); the maps go to the thread in shared memory
   const modifiedPaths: string[] = [];
-  for (let i = 0; i < modifications.length; i++) {
-    const m = modifications[i];
-    const mod = modifyMap(input.volume as Volume, modifyBy, m, {
-      scaleLimit: opts.scaleLimit,
-      excludeSolvent: opts.excludeSolvent,
-      omitConfidence: opts.omitConfidence,
-      lowpassOutputA: opts.lowpassOutputA,
-      histMatch: opts.histMatch,
-      seed: seed + i,
-      lowpassMask: opts.lowpassMask,
-    });
-    const p = join(outDir, modifiedNames[i]);
-    const what = m ? `${m.kind} ${m.gamma}${m.kind === 'sigmoid' ? ` pivot ${m.pivot}` : ''} of ${stem}` : `solvent excluded from ${stem}`;
-    await writeMrc(p, mod.volume, { template: input.header, labels: label(what), protect, outputs });
-    files.push(p);
-    modifiedPaths.push(p);
-    if (opts.saveAllMaps && m) await write(`factor_${modifiedNames[i]}`, mod.factor, `modification factor (${what})`);
+  /** Seconds of the decomposition (`--scale-from decompose`) and of the modifications, for the timings. */
+  const modifySeconds: Record<string, number> = {};
+  if (modifications.length > 0) {
+    // each map once in shared memory (an input read as int16 or gzip, or without threads, is not;
+    // nor are the confidence and the decomposed occupancy), the unshared array left to the
+    // garbage collector; the same array is shared once, whatever names it
+    const sharedCopies = new Map<Float32Array, Float32Array>();
+    const inShared = (v: Volume): Volume => {
+      if (isShared(v.data)) return v;
+      let data = sharedCopies.get(v.data);
+      if (!data) {
+        data = sharedFloat32(v.data.length);
+        data.set(v.data);
+        sharedCopies.set(v.data, data);
+      }
+      return { ...v, data };
+    };
+    const original = inShared(input.volume as Volume);
+    input.volume = original;
+    for (const key of ['input', 'scale', 'confidence'] as const) result[key] = inShared(result[key]);
+    sharedCopies.clear();
+    let modifyBy: EstimateResult = result;
+    let from = estimateEnd;
+    if (opts.scaleFrom === 'decompose' && modifications.some((m) => m !== undefined)) {
+      // the decomposition's modules are loaded only when asked for (they are a tenth of the CLI's start-up)
+      const { withDecomposedScale } = await import('../decomposition/scale-from.js');
+      timer.stop();
+      progress('scale from decompose', from);
+      const t = performance.now();
+      const d = await computeInThread('decompose', [result.input, {}], { onProgress: (p, f) => progress(`scale from decompose: ${p}`, estimateEnd + 0.2 * f) });
+      modifySeconds['scale from decompose'] = (performance.now() - t) / 1000;
+      modifyBy = withDecomposedScale(result, d);
+      modifyBy.scale = inShared(modifyBy.scale);
+      from = estimateEnd + 0.2;
+    }
+    const basis = modificationBasis(modifyBy);
+    for (let i = 0; i < modifications.length; i++) {
+      const m = modifications[i];
+      const phase = `modify: ${m ? `${m.kind} ${m.gamma}${m.kind === 'sigmoid' ? ` pivot ${m.pivot}` : ''}` : 'exclude solvent'}`;
+      const f0 = from + (i * (0.99 - from)) / modifications.length;
+      const f1 = from + ((i + 1) * (0.99 - from)) / modifications.length;
+      timer.stop();
+      progress(phase, f0);
+      const t = performance.now();
+      const mod = await computeInThread('modifyMap', [original, basis, m, {
+        scaleLimit: opts.scaleLimit,
+        excludeSolvent: opts.excludeSolvent,
+        omitConfidence: opts.omitConfidence,
+        lowpassOutputA: opts.lowpassOutputA,
+        histMatch: opts.histMatch,
+        seed: seed + i,
+        lowpassMask: opts.lowpassMask,
+      }], { onProgress: (f) => progress(phase, f0 + (f1 - f0) * f) });
+      modifySeconds.modify = (modifySeconds.modify ?? 0) + (performance.now() - t) / 1000;
+      timer.phase('write', f1);
+      const p = join(outDir, modifiedNames[i]);
+      const what = m ? `${m.kind} ${m.gamma}${m.kind === 'sigmoid' ? ` pivot ${m.pivot}` : ''} of ${stem}` : `solvent excluded from ${stem}`;
+      await writeMrc(p, mod.volume, { template: input.header, labels: label(what), protect, outputs });
+      files.push(p);
+      modifiedPaths.push(p);
+      if (opts.saveAllMaps && m) await write(`factor_${modifiedNames[i]}`, mod.factor, `modification factor (${what})`);
+    }
   }
   if (opts.plot) {
     // loaded on demand: the plotting libraries take ~0.2 s to import
@@ -384,7 +439,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     if (opts.chimeraxSilent) await writeFileAtomic(silentPath, chimeraxScript({ ...scriptInput, silent: { imagePrefix: `${stem}_silent` } }), outputs);
   }
   timer.stop();
-  summary.timingsS = { read: timer.seconds.read, ...(timer.seconds.diagnostics !== undefined ? { diagnostics: timer.seconds.diagnostics } : {}), ...(overlappedSeconds > 0 ? { 'diagnostics (overlapped)': overlappedSeconds } : {}), ...result.timingsS, write: timer.seconds.write };
+  summary.timingsS = { read: timer.seconds.read, ...(timer.seconds.diagnostics !== undefined ? { diagnostics: timer.seconds.diagnostics } : {}), ...(overlappedSeconds > 0 ? { 'diagnostics (overlapped)': overlappedSeconds } : {}), ...result.timingsS, ...modifySeconds, write: timer.seconds.write };
   summary.seconds = (performance.now() - t0) / 1000;
   await writeFileAtomic(logPath, formatLog(opts.unsavedNote === undefined ? summary : { ...summary, files: listedOutputs(summary.files, opts) }), outputs);
   return { summary, files: summary.files, result, input };
@@ -483,7 +538,15 @@ async function readInput(opts: EstimateFileOptions, wholeInputNeeded: boolean): 
     }
     await reader.close();
   }
-  const map = await readMrc(opts.inputPath, { shared, ignoreCell: opts.angpix !== undefined });
+  // in shared memory also without threads when the modifications need it: their worker thread
+  // reads it without a copy
+  const map = await readMrc(opts.inputPath, { shared: shared || wholeInputNeeded, ignoreCell: opts.angpix !== undefined });
+  if (wholeInputNeeded && !isShared(map.volume.data)) {
+    // a gzip, int16 or permuted file is read into ordinary memory: moved to shared memory once
+    const data = sharedFloat32(map.volume.data.length);
+    data.set(map.volume.data);
+    map.volume.data = data;
+  }
   const headerVoxel = describe(map.volume.voxelSizeA);
   map.volume.voxelSizeA = angpixVoxel(map.volume.shape, map.volume.voxelSizeA);
   return {
@@ -492,6 +555,30 @@ async function readInput(opts: EstimateFileOptions, wholeInputNeeded: boolean): 
     headerVoxel,
     resampleSeconds: 0,
   };
+}
+
+/**
+ * A map read whole and larger than its processing box, Fourier-cropped in a worker thread (with
+ * the estimate's low-pass from the same spectrum), so that the main thread stays free for signals
+ * and progress; the estimate of the {@link ResampledMap} is that of the whole map bit for bit (see
+ * `estimateLocalScale`). Other inputs are returned as they are: the estimate crops them itself,
+ * or reports their errors (option errors, underivable settings, a constant map).
+ * @param map what {@link readInput} gave the estimate
+ * @param progress the estimate's progress listener (fractions of the estimate: `resample` runs to 0.05)
+ */
+async function cropWholeMap(opts: EstimateFileOptions, map: EstimateInput, progress: (phase: string, fraction: number) => void): Promise<EstimateInput> {
+  if ('processing' in map || estimateOptionErrors(opts).length > 0) return map;
+  const procShape = processingBox(map.shape, opts.maxBox ?? DEFAULT_MAX_BOX);
+  if (procShape.every((n, i) => n === map.shape[i])) return map;
+  const lowpass = croppedLowpass(opts, procShape, map.shape, map.voxelSizeA);
+  const inputRange = simdRange(map.data);
+  if (!lowpass || !(inputRange.max > inputRange.min)) return map;
+  progress('resample', 0);
+  const t = performance.now();
+  // the estimate's next phase starts at 0.05 of it
+  const cropped = await computeInThread('fourierResampleLowpass', [map, procShape, lowpass, {}], { onProgress: (f) => progress('resample', 0.05 * f) });
+  const resampleSeconds = (performance.now() - t) / 1000;
+  return { inputShape: map.shape, inputRange, processing: cropped.volume, resampleSeconds, ...(cropped.lowpassed ? { lowpassed: { volume: cropped.lowpassed, ...lowpass } } : {}) };
 }
 
 /**

@@ -64,6 +64,13 @@ export interface EstimateOptions {
    * scale input.
    */
   keepLowpassed?: boolean;
+  /**
+   * Not a command-line option. `true`: {@link estimateLocalScaleParallel} computes the confidence
+   * (and, in `res` mode, the low-passed map) in shared memory, as it does the scale, so that a
+   * worker thread reads them without a copy (the estimate job's modified maps). Default false
+   * (the library hands out ordinary arrays). No effect without threads.
+   */
+  sharedMaps?: boolean;
 }
 
 /** Everything the estimate produced. */
@@ -264,15 +271,19 @@ export function solventOffsetWarning(mu: number, sigma: number, sMax: number): s
   return `The solvent peak sits at ${mu.toPrecision(3)} (${(100 * fraction).toFixed(0)} % of s_max, ${(Math.abs(mu) / sigma).toFixed(1)} solvent SDs), not at 0: local scale is measured from 0, so every scale reads ${fraction > 0 ? 'higher' : 'lower'} (a domain at half of s_max above the solvent reads about ${half.toFixed(2)} instead of 0.50). If the level is an offset left by processing, ${mu > 0 ? 'subtract' : 'add'} ${Math.abs(mu).toPrecision(3)} ${mu > 0 ? 'from' : 'to'} the map first.`;
 }
 
-/** The solvent model and the confidence (spec §5, §7), on the main thread. */
-function solventAndConfidence(p: Prepared, lowpassed: Volume): { solvent: SolventModel; curve: ConfidenceCurve; confData: Float32Array } {
+/**
+ * The solvent model and the confidence (spec §5, §7), on the main thread.
+ * @param shared a confidence map of its own in shared memory (the estimate with threads: a worker
+ *   thread, e.g. the modifications', then reads it without a copy)
+ */
+function solventAndConfidence(p: Prepared, lowpassed: Volume, shared = false): { solvent: SolventModel; curve: ConfidenceCurve; confData: Float32Array } {
   p.timer.phase('solvent model', 0.35);
   const solvent = fitSolventModel(lowpassed.data, lowpassed.shape, p.solventDef?.data);
   p.timer.phase('confidence', 0.5);
   const curve = confidenceCurve(lowpassed.data, solvent.model, p.options.hedgeConfidence ?? 1);
   // in place when nothing reads the low-passed map any more (same values: a voxel-wise lookup)
   const inPlace = p.options.keepLowpassed === false && p.mode === 'res';
-  const confData = confidenceMap(lowpassed.data, curve, inPlace ? lowpassed.data : undefined);
+  const confData = confidenceMap(lowpassed.data, curve, inPlace ? lowpassed.data : shared ? sharedFloat32(lowpassed.data.length) : undefined);
   p.timer.stop();
   return { solvent, curve, confData };
 }
@@ -453,10 +464,11 @@ export async function estimateLocalScaleParallel(map: EstimateInput, options: Es
     p.timer.phase('low-pass', 0.05);
     // the resampling's low-pass (shared already when the crop ran on two threads), else our own
     const pre = p.lowpassed && p.mode === 'occ' ? { ...p.lowpassed, data: toShared(p.lowpassed.data) } : p.lowpassed;
-    const lowpassed = pre ?? lowpassHard(p.input, p.settings.lowpassA, p.lowpassStyle, p.mode === 'occ' ? sharedFloat32(p.input.data.length) : undefined);
+    // in `res` mode with sharedMaps in shared memory too: the confidence may be computed into it
+    const lowpassed = pre ?? lowpassHard(p.input, p.settings.lowpassA, p.lowpassStyle, p.mode === 'occ' || options.sharedMaps === true ? sharedFloat32(p.input.data.length) : undefined);
     if (p.mode === 'occ') local = started(computeLocalScaleInThread(lowpassed.data, params, scaleData));
     const scaleInput = p.mode === 'occ' ? lowpassed : p.input;
-    const conf = solventAndConfidence(p, lowpassed);
+    const conf = solventAndConfidence(p, lowpassed, options.sharedMaps === true);
     // the caller's own work, while the worker finishes (its time is the caller's to report: the
     // phase is shown as progress, but finish() reports only the estimate's own phases)
     if (options.whileWaiting) {

@@ -14,6 +14,7 @@ import { fourierResample } from '../../src/filters/fourier-resample.js';
 import { loadFft } from '../../src/math/fft.js';
 import { estimateInLibraryTerms } from '../../src/api/estimate-options.js';
 import { runInProcess } from '../helpers/cli-run.js';
+import { abortFromTimer } from '../helpers/abort-mid-way.js';
 
 /** Pearson correlation. */
 function pearson(a: Float32Array, b: Float32Array): number {
@@ -247,5 +248,30 @@ describe('modifyMap', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('the modification runs in a worker thread: an abort from a timer ends it at once, a throwing listener rejects the call', async () => {
+    const map = demoPhantom(3).phantom.map;
+    // on the calling thread the timer ran only after the whole call: it resolved, never aborted
+    const midway = await abortFromTimer((run) => modifyMap(map, { modification: { kind: 'attenuate', gamma: 2 }, ...run }), /^modify$/);
+    assert.equal((midway.error as Error | undefined)?.name, 'AbortError', `resolved (fraction at the abort ${midway.fractionAtAbort})`);
+    assert.ok(midway.fractionAtAbort >= 0.75 && midway.fractionAtAbort < 0.9, `aborted at ${midway.fractionAtAbort}`);
+    // progress from inside the modification, and a listener that throws there ends the call with it
+    const seen: [string, number][] = [];
+    const stop = new Error('stop here');
+    await assert.rejects(modifyMap(map, {
+      modification: { kind: 'attenuate', gamma: 2 },
+      onProgress: (p, f) => {
+        seen.push([p, f]);
+        if (p === 'modify' && f > 0.75) throw stop;
+      },
+    }), (e: unknown) => e === stop);
+    assert.ok(!seen.some(([p]) => p === 'pad to input box' || p === 'done'), seen.map(([p, f]) => `${p} ${f}`).join(', '));
+    // and without interruption, progress within the modification rises to its end
+    const full: [string, number][] = [];
+    await modifyMap(map, { modification: { kind: 'attenuate', gamma: 2 }, onProgress: (p, f) => full.push([p, f]) });
+    const inside = full.filter(([p]) => p === 'modify').map(([, f]) => f);
+    assert.ok(inside.length >= 3 && inside[0] === 0.75 && Math.abs((inside.at(-1) as number) - 0.9) < 1e-12, inside.join(', '));
+    assert.deepEqual(full.at(-1), ['done', 1]);
   });
 });

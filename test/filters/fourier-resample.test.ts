@@ -1,7 +1,7 @@
 import { test, describe, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cfftAxis, cfftAxisInPlace, loadFft } from '../../src/math/fft.js';
-import { fourierResample, fourierResampleFull } from '../../src/filters/fourier-resample.js';
+import { fourierResample, fourierResampleFull, fourierResampleLowpass } from '../../src/filters/fourier-resample.js';
 import { cropOrPad, resampledShape, resampleToVoxelSize } from '../../src/filters/resample-voxel-size.js';
 import type { Shape3, Vec3, Volume } from '../../src/core/volume.js';
 import { maxAbsDiff, mean, randomMap } from '../math/reference.js';
@@ -206,6 +206,26 @@ describe('fourierResample', () => {
     assert.notEqual(same.data, x);
     assert.throws(() => fourierResampleFull(vol(x, [5, 4, 3]), [0, 2, 2]), RangeError);
     assert.throws(() => fourierResampleFull(vol(new Float32Array(9), [2, 2, 2]), [4, 4, 4]), TypeError);
+  });
+
+  test('with onProgress (planes and columns in runs, as in a worker thread): the same bytes, fractions rising from 0 to 1', () => {
+    // PFFFT and kissfft lengths, crop and pad, odd and even, with and without the low-pass alongside
+    const cases: Array<[Shape3, Shape3]> = [[[64, 64, 64], [45, 45, 45]], [[45, 50, 40], [97, 64, 81]], [[100, 96, 98], [64, 72, 50]], [[7, 5, 6], [4, 8, 3]]];
+    for (const [from, to] of cases) {
+      const v = vol(randomMap(from, from[0] + to[0], 0.5), from, [1.2, 1.2, 1.2]);
+      const fractions: number[] = [];
+      const plain = fourierResample(v, to);
+      const tracked = fourierResample(v, to, (f) => fractions.push(f));
+      assert.ok(Buffer.from(tracked.data.buffer).equals(Buffer.from(plain.data.buffer)), `${from.join('x')} -> ${to.join('x')}: maps differ`);
+      assert.ok(fractions[0] === 0 && fractions.at(-1) === 1 && fractions.length > 10, fractions.join(', '));
+      assert.ok(fractions.every((f, i) => i === 0 || f >= fractions[i - 1]), 'fractions non-decreasing');
+      const lowpass = { lowpassA: 8, maskStyle: 'original' as const };
+      const a = fourierResampleLowpass(v, to, lowpass);
+      const b = fourierResampleLowpass(v, to, lowpass, () => {});
+      assert.ok(Buffer.from(b.volume.data.buffer).equals(Buffer.from(a.volume.data.buffer)));
+      assert.equal(b.lowpassed === undefined, a.lowpassed === undefined);
+      if (a.lowpassed && b.lowpassed) assert.ok(Buffer.from(b.lowpassed.data.buffer).equals(Buffer.from(a.lowpassed.data.buffer)), 'low-passed maps differ');
+    }
   });
 
   test('cfftAxisInPlace equals cfftAxis into a separate array (pruned input and output, PFFFT and kissfft lengths)', () => {

@@ -2,8 +2,14 @@
  * Map modification (spec §9): analytic properties of the factor curves and of the whole
  * modification on synthetic maps.
  */
-import { describe, it, before } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeMrc } from '../../src/io/mrc/index.js';
+import { computeInThread } from '../../src/jobs/compute-thread.js';
+import { occupy } from '../helpers/occupy-child.js';
 import type { Volume } from '../../src/core/volume.js';
 import { loadFft } from '../../src/math/fft.js';
 import { histogramMatch } from '../../src/math/hist-match.js';
@@ -11,7 +17,7 @@ import { mulberry32 } from '../../src/math/random.js';
 import { arrayStats } from '../../src/math/statistics.js';
 import { estimateLocalScale, type EstimateResult } from '../../src/occupancy/estimate.js';
 import { modificationFactor, sigmoidCurve, sigmoidMu } from '../../src/occupancy/modification-curves.js';
-import { modifiedMapName, modifyMap } from '../../src/occupancy/modify.js';
+import { modificationBasis, modifiedMapName, modifyMap } from '../../src/occupancy/modify.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 
 describe('modification curves', () => {
@@ -168,6 +174,95 @@ describe('modifying a synthetic map', () => {
     const out = modifyMap(map, small, { kind: 'amplify', gamma: 2 }, { seed: 1 }).volume;
     assert.deepEqual([...out.shape], [48, 48, 48]);
     assert.deepEqual(out.voxelSizeA, map.voxelSizeA);
+  });
+
+  it('in a worker thread (as occupy runs it): the same bytes, with progress rising to 1', async () => {
+    const small = estimateLocalScale(map, { mode: 'occ', maxBox: 32 });
+    for (const [request, options] of [
+      [{ kind: 'attenuate', gamma: 2 }, { seed: 3 }],
+      [{ kind: 'sigmoid', gamma: 3, pivot: 0.4 }, { seed: 5, lowpassOutputA: 8, histMatch: true }],
+      [undefined, { seed: 0, excludeSolvent: true, lowpassOutputA: 7 }],
+    ] as const) {
+      const direct = modifyMap(map, small, request, options);
+      const fractions: number[] = [];
+      const inThread = await computeInThread('modifyMap', [map, modificationBasis(small), request, options], { onProgress: (f) => fractions.push(f) });
+      assert.ok(Buffer.from(inThread.volume.data.buffer).equals(Buffer.from(direct.volume.data.buffer)), `${request?.kind ?? 'exclude solvent'}: modified maps differ`);
+      assert.ok(Buffer.from(inThread.factor.data.buffer).equals(Buffer.from(direct.factor.data.buffer)), 'factors differ');
+      assert.ok(fractions.length >= 2 && fractions[0] === 0 && fractions.at(-1) === 1, fractions.join(', '));
+      assert.ok(fractions.every((f, i) => i === 0 || f >= fractions[i - 1]), 'fractions non-decreasing');
+    }
+  });
+});
+
+describe('occupy --amplify stopped by SIGTERM (the crop and the modification compute in worker threads)', () => {
+  // 300³: read whole (the modified map is on the input's box), cropped to 256³ for the estimate,
+  // modified on the 300³ box; --hist-match makes the modification long (it sorts 27 M voxels)
+  let dir: string;
+  let mapPath: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'occupy-modify-sigterm-'));
+    await loadFft();
+    const n = 300;
+    const c = n / 2;
+    const phantom = occupancyPhantom({
+      shape: [n, n, n], voxelSizeA: 1.2, resolutionA: 4, snr: 4, seed: 3,
+      domains: [
+        { centreVoxel: [c - 38, c, c], radiusA: (n * 1.2) / 7, occupancy: 1 },
+        { centreVoxel: [c + 38, c, c], radiusA: (n * 1.2) / 7, occupancy: 0.5 },
+      ],
+    }).map;
+    mapPath = join(dir, 'm.mrc');
+    await writeMrc(mapPath, phantom);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /**
+   * Run the estimate with `--progress bar` (a phase's name is printed when it starts; with lines,
+   * when it ends), send SIGTERM as soon as `label` appears (or after 60 s, to fail rather than
+   * hang), and return the run, the seconds from the signal to the exit, and what stderr showed
+   * after the label.
+   */
+  async function stopAt(label: string, outDir: string): Promise<{ code: number | null; stderr: string; latency: number; after: string }> {
+    const run = occupy([mapPath, '--amplify', '2', '--hist-match', '--progress', 'bar', '-o', outDir + '/']);
+    let sentAt = 0;
+    await new Promise<void>((resolve) => {
+      const watch = setTimeout(() => {
+        run.child.kill('SIGTERM');
+        resolve();
+      }, 60_000);
+      let err = '';
+      run.child.stderr?.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (sentAt === 0 && err.includes(label)) {
+          clearTimeout(watch);
+          sentAt = performance.now();
+          run.child.kill('SIGTERM');
+          resolve();
+        }
+      });
+    });
+    const r = await run;
+    const latency = (performance.now() - sentAt) / 1000;
+    assert.ok(sentAt > 0, `no "${label}" progress: ${r.stderr.slice(-400)}`);
+    return { code: r.code, stderr: r.stderr, latency, after: r.stderr.slice(r.stderr.indexOf(label)) };
+  }
+
+  it('during the modification: exits 143 within 2 s and leaves no output (on the main thread: 41 s with --hist-match)', async () => {
+    const outDir = join(dir, 'out-modify');
+    const r = await stopAt('modify: amplify 2', outDir);
+    assert.equal(r.code, 143, r.stderr);
+    assert.ok(r.latency < 2, `SIGTERM acted on after ${r.latency.toFixed(2)} s`);
+    assert.match(r.stderr, /interrupted by SIGTERM; removed 2 unfinished output files/);
+    assert.deepEqual(readdirSync(outDir), []);
+  });
+
+  it('during the crop of the whole map: exits 143 before the estimate goes on (on the main thread it ran on to the maximum filter, up to 4 s at 400³)', async () => {
+    const outDir = join(dir, 'out-crop');
+    const r = await stopAt('resample', outDir);
+    assert.equal(r.code, 143, r.stderr);
+    assert.ok(r.latency < 2, `SIGTERM acted on after ${r.latency.toFixed(2)} s`);
+    assert.doesNotMatch(r.after, /low-pass|solvent model|confidence/, r.after);
+    assert.ok(!existsSync(outDir) || readdirSync(outDir).length === 0);
   });
 });
 

@@ -53,7 +53,12 @@ export interface LocalResolutionResult {
   resolution: Volume;
   /** `'localfsc'`: finer and coarser ends of each voxel's ~90 % interval, Å, same grid. */
   interval?: { low: Volume; high: Volume };
-  /** 1 where the value is the finest reported one (a bound: the truth is that or finer), else 0; x fastest. */
+  /**
+   * 1 where the value is bounded by the finest reported one (a bound: the truth is that or finer),
+   * else 0; x fastest. `'monores'`: the value is the finest tested; `'localfsc'`: half or more of
+   * the value comes from windows reading Nyquist (the rest may blend in coarser windows, see
+   * `LocalFscResult.pinned`).
+   */
   pinned?: Uint8Array;
   /** Median, 5th and 95th percentile inside the mask, Å. */
   medianA: number;

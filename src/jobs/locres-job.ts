@@ -138,7 +138,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   let stats: Record<string, number | string | boolean>;
   /** Extra maps staged with the others: pinned mask, interval ends. */
   const extraMaps: { suffix: string; volume: Volume; label: string }[] = [];
-  /** 1 where the value is the finest reported one (a bound), per voxel. */
+  /** Per voxel, 1 where the value is (monores) or draws half or more from windows at (local FSC) the finest reported one, a bound. */
   let pinned: Uint8Array | undefined;
   /** MonoRes' tested resolutions (Å), for the histogram's bins. */
   let monoresTestedA: number[] | undefined;
@@ -198,7 +198,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       const thr = shownThreshold(r);
       settings = localFscSettingsText(r);
       extraMaps.push(
-        { suffix: 'pinned', volume: { data: new Float32Array(r.pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = FSC never fell below ${thr} up to Nyquist: the value (${r.finestA.toFixed(2)} A) is a bound` },
+        { suffix: 'pinned', volume: { data: new Float32Array(r.pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = half+ of the value from windows pinned at ${r.finestA.toFixed(2)} A, a bound` },
         { suffix: 'low', volume: r.low, label: `finer end of the 90 % interval (A), ${settings}` },
         { suffix: 'high', volume: r.high, label: `coarser end of the 90 % interval (A), ${settings}` },
       );
@@ -248,6 +248,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         finestA: r.finestA,
         pinnedVoxels: r.pinnedVoxels,
         pinnedPercent: (100 * r.pinnedVoxels) / r.maskVoxels,
+        pinnedAtFinestVoxels: countAtMost(r.resolution.data, r.pinned, r.finestA),
         ...(beside ? { besideFinerPercent: 100 * beside.fraction, besideFinerReachA: beside.reachA } : {}),
       };
     } else {
@@ -362,7 +363,14 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         : []),
       `Local resolution   : median ${Number(stats.medianA).toFixed(2)} Å, 5–95 % ${Number(stats.p5A).toFixed(2)}–${Number(stats.p95A).toFixed(2)} Å`,
       ...(stats.medianIntervalWidthA !== undefined ? [`90 % interval      : median width ${Number(stats.medianIntervalWidthA).toFixed(2)} Å over the mask (${Number(stats.intervalToSpread).toFixed(2)} × the 5–95 % spread; above ${UNRESOLVED_VARIATION_RATIO} × the pattern is not resolved), in ${outStem}_low.mrc / ${outStem}_high.mrc; FSC band ±${stats.intervalZ} standard errors and ±${Math.round(100 * Number(stats.intervalCalibration))} % calibration, in quadrature`] : []),
-      ...(stats.pinnedVoxels !== undefined ? [`≤ ${Number(stats.finestA).toFixed(2)} Å (pinned)  : ${stats.pinnedVoxels} voxels (${Number(stats.pinnedPercent).toFixed(1)} %): the estimate reached the finest reported value, a bound, marked in ${outStem}_pinned.mrc`] : []),
+      ...(stats.pinnedVoxels !== undefined
+        ? [
+            stats.pinnedAtFinestVoxels !== undefined
+              ? // local FSC: a voxel's value is interpolated between windows, pinned or not
+                `Pinned             : ${stats.pinnedVoxels} voxels (${Number(stats.pinnedPercent).toFixed(1)} %) take half or more of their value from windows pinned at ${Number(stats.finestA).toFixed(2)} Å, the finest reported value (their FSC stayed above the threshold up to Nyquist: a bound, the truth that or finer)${Number(stats.pinnedVoxels) > 0 ? `; ${stats.pinnedAtFinestVoxels} of them read ${Number(stats.finestA).toFixed(2)} Å, the rest blend in coarser windows` : ''}; marked in ${outStem}_pinned.mrc`
+              : `≤ ${Number(stats.finestA).toFixed(2)} Å (pinned)  : ${stats.pinnedVoxels} voxels (${Number(stats.pinnedPercent).toFixed(1)} %): the estimate reached the finest reported value, a bound, marked in ${outStem}_pinned.mrc`,
+          ]
+        : []),
       ...(stats.besideFinerPercent !== undefined ? [`Beside finer       : ${Number(stats.besideFinerPercent).toFixed(1)} % of the mask reads ≥ ${BESIDE_FINER_RATIO} × coarser than a value within ${Number(stats.besideFinerReachA).toFixed(1)} Å (half a window), mostly where a coarser region borders a finer one: their windows take in the finer signal, so these values tend to read fine (on synthetic half maps a median 4–6 % too fine, a tenth of them by 20 % or more)`] : []),
       ...(labelRows
         ? ['', `Per label (${o.labels}${o.mask ? ', inside the mask' : ''}):`, `label    voxels   median Å   10–90 % Å       pinned${interval ? '   90 % interval Å' : ''}${coreHeader}${besideFinerFlags ? '   beside finer' : ''}`, ...labelRows.map((l) => `${String(l.label).padStart(5)} ${String(l.voxels).padStart(9)} ${l.medianA.toFixed(2).padStart(10)}   ${`${l.p10A.toFixed(2)}–${l.p90A.toFixed(2)}`.padEnd(14)} ${String(l.pinnedVoxels).padStart(6)}${l.intervalLowA !== undefined && l.intervalHighA !== undefined ? `   ${`${l.intervalLowA.toFixed(2)}–${l.intervalHighA.toFixed(2)}`.padEnd(16)}` : ''}${l.coreVoxels !== undefined ? `   ${((100 * l.coreVoxels) / Math.max(1, l.voxels)).toFixed(0).padStart(3)} %` : ''}${l.besideFinerVoxels !== undefined ? `${l.coreVoxels !== undefined ? ' '.repeat(Math.max(0, coreHeader.length - 8)) : ''}   ${((100 * l.besideFinerVoxels) / Math.max(1, l.voxels)).toFixed(0).padStart(3)} %` : ''}`), ...(interval ? ['(90 % interval: the median of the voxels\' interval ends, the uncertainty of a value like the median; labels whose intervals overlap are not told apart)'] : []), ...(besideFinerFlags ? [`(beside finer: the share reading ≥ ${BESIDE_FINER_RATIO} × coarser than a value within the window's reach; on synthetic half maps labels where it is half or more read a median 4–5 % too fine)`] : []), '']
@@ -378,6 +386,14 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   });
   const result = { method: o.method, record, inputs: protect, ...stats, ...(labelRows ? { labels: labelRows } : {}), warnings, diagnostics: findings.map(findingJson), files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
   return { summary: result, files, lines, settings, labelRows };
+}
+
+/** Voxels flagged in `flags` whose value is at most `boundA` (as float32: the maps hold float32). */
+function countAtMost(values: Float32Array, flags: Uint8Array, boundA: number): number {
+  const b = Math.fround(boundA);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (flags[i] && values[i] <= b) n++;
+  return n;
 }
 
 /** The local FSC threshold as shown to users: as given, or the derived one rounded to 3 decimals. */

@@ -391,8 +391,12 @@ export interface LocalFscResult {
   /** Coarser end of each voxel's interval in Å (the lower FSC band's crossing), same layout. */
   high: Volume;
   /**
-   * 1 where the FSC of the nearest windows never fell below the threshold up to Nyquist (the value
-   * there is Nyquist, 2a, a bound: the true local resolution is that or finer), else 0; same layout.
+   * 1 where half or more of the voxel's value (its trilinear weights) comes from grid windows
+   * that read the bound, Nyquist 2a (their FSC never fell below the threshold up to Nyquist or,
+   * after the grid median, that of most of their neighbours did not): the true local
+   * resolution there is that or finer; the value is 2a where all of it does, else a blend with
+   * coarser windows (up to 3.94 Å on `synth_halves128` with `--no-whiten --threshold 0.143`).
+   * Else 0; same layout.
    */
   pinned: Uint8Array;
   /** Mask voxels flagged in `pinned`. */
@@ -574,12 +578,13 @@ export function randomizePhasesBeyond(v: Volume, resolutionA: number, seed: numb
  * multiplied by a 3D Hann window and Fourier transformed; the local resolution is where the
  * windows' FSC first falls below the threshold (`w·a/k`, interpolated; default with a mask
  * {@link snrAwareThreshold}, without {@link CALIBRATED_THRESHOLD}), clamped to [2a, lowest]. A window whose FSC never falls below it
- * is pinned: its value is Nyquist (2a), a bound, and its voxels are flagged in `pinned`. Each
+ * is pinned: its value is Nyquist (2a) exactly, a bound, and its voxels are flagged in `pinned`. Each
  * window also gives an interval (`fscCrossingInterval`). Each crossing and interval end is
  * corrected for the window's spectral broadening ({@link hannBroadeningCorrection}, which moves
  * coarse readings more than fine ones), then each grid value is replaced by the median of its
  * neighbours (`gridMedian`). The grid values are spread to every mask voxel by trilinear
- * interpolation (a voxel is pinned when the interpolated flag is ≥ 0.5).
+ * interpolation (a voxel is pinned when the interpolated flag of the grid points reading 2a after
+ * the median is ≥ 0.5).
  *
  * @param half1 first half map (data length nx*ny*nz, index (z*ny+y)*nx+x, Å voxel size); not modified
  * @param half2 second half map, same box and voxel size
@@ -772,10 +777,11 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
         if (sampleZ > 0) raiseBySpread(fsc, curve.count, sampleZ);
         const r = resolutionAtThreshold({ fsc, shellWidthPerA: shells.shellWidthPerA }, threshold);
         const iv = fscCrossingInterval(fsc, curve.count, shells.shellWidthPerA, threshold, HANN3D_INDEPENDENT_FRACTION, zBand, bandScratch);
-        grid[g] = clamp(kc(r.resolutionA));
+        // a window whose FSC never fell below the threshold reads the bound itself: the broadening
+        // correction is for crossings (applied to Nyquist it had read 2.0097 Å at 1 Å voxels)
+        grid[g] = r.crossed ? clamp(kc(r.resolutionA)) : 2 * a;
         gridLow[g] = Math.min(grid[g], clamp(kc(iv.lowA)));
         gridHigh[g] = Math.max(grid[g], clamp(kc(iv.highA)));
-        gridPinned[g] = r.crossed ? 0 : 1;
         if (++done % 64 === 0) progress(done / total);
       }
     }
@@ -786,6 +792,11 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
     medianOfNeighbours(gridLow, [gx, gy, gz], ok);
     medianOfNeighbours(gridHigh, [gx, gy, gz], ok);
   }
+  // a grid point is pinned when its value is the bound: its window never fell below the threshold
+  // or (grid median) most of its neighbours' did not; so every voxel reading the bound is flagged,
+  // and no flagged grid point reads coarser (the grid holds float32: 2a rounded)
+  const bound32 = Math.fround(2 * a);
+  for (let g = 0; g < nGrid; g++) if (grid[g] === grid[g]) gridPinned[g] = grid[g] <= bound32 ? 1 : 0;
 
   // Trilinear interpolation of the grids into the region; lowest resolution elsewhere.
   const out = new Float32Array(n).fill(lowest);

@@ -80,7 +80,8 @@ export function showHalfMaps(view: HalfMapsView): void {
   const locRows = [
     ['median', A(l.medianA)],
     ['5–95 %', `${l.p5A.toFixed(2)}–${l.p95A.toFixed(2)} Å`],
-    ['finest reported (bound)', `${A(l.finestA)}, ${l.pinnedPercent.toFixed(1)} % of the mask`],
+    // a voxel is pinned when half or more of its value comes from windows at the bound
+    ['pinned at the finest reported value (a bound)', `${A(l.finestA)}: ${l.pinnedPercent.toFixed(1)} % of the mask takes half or more of its value from such windows`],
     ['window, step', `${l.windowVoxels} / ${l.stepVoxels} voxels, threshold ${Number(l.threshold.toPrecision(3))}`],
     ...(l.besideFinerPercent !== null ? [['beside finer (≥ 1.4 × a value within half a window: tends to read fine)', `${l.besideFinerPercent.toFixed(1)} % of the mask`]] : []),
   ];

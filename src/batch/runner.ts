@@ -16,6 +16,7 @@ import type { WorkerTask } from './worker.js';
 import { claimItem, cleanLockDir, lockHolder, processAlive, type LockHolder } from './claims.js';
 import { removeOwnedDir, removeOwnedDirSync } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
+import { OptionError } from '../core/option-error.js';
 import { appendRecord, readResultsFiles, skippedLineMessage } from './results-file.js';
 import { inputDigest, keySettings, runKey } from './run-key.js';
 import { batchPlan, writePlan } from './plan.js';
@@ -74,12 +75,15 @@ export interface BatchRunResult {
   resultsPath: string;
 }
 
-/** Parse `i/N` (0-based shard index i of N). */
+/**
+ * Parse `i/N` (0-based shard index i of N).
+ * @throws OptionError (`.option` 'shard'; exit 2 on the command line) unless `i/N` with 0 <= i < N
+ */
 export function parseShard(text: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = m ? Number(m[1]) : Number.NaN;
   const count = m ? Number(m[2]) : Number.NaN;
-  if (!m || !(count >= 1) || !(index >= 0 && index < count)) throw new RangeError(`--shard must be i/N with 0 <= i < N, got '${text}'`);
+  if (!m || !(count >= 1) || !(index >= 0 && index < count)) throw new OptionError(`--shard must be i/N with 0 <= i < N, got '${text}'`, 'shard', 'i/N with 0 <= i < N', { flag: '--shard', value: text });
   return { index, count };
 }
 

@@ -15,6 +15,7 @@ import { mapStem } from '../occupancy/output-names.js';
 import { parseCentre } from './radial-shells-job.js';
 import { jobFolder, jobLabels, jobLogLines, jobRecord, computeJob, printJobResult, readHalfMapInputs, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import { jobInputs } from './job-inputs.js';
+import { UsageError } from '../core/exit-codes.js';
 
 /** Options of {@link runMonoDirJob} (the `occupy locres` options it uses). */
 export interface MonoDirJobOptions extends ResolutionJobOptions {
@@ -30,12 +31,12 @@ export interface MonoDirJobOptions extends ResolutionJobOptions {
  * Run MonoDir on two half-map files and write its outputs. Without `--mask`, the molecule is taken
  * as the sphere inscribed in the box (said in the log).
  * Precondition: `await loadFft()` has resolved.
- * @throws Error / MrcFormatError for unreadable inputs; RangeError for a missing half map,
- *   mismatched boxes or out-of-range options
+ * @throws Error / MrcFormatError for unreadable inputs; RangeError for mismatched boxes;
+ *   UsageError / OptionError (exit 2) for a missing half map or out-of-range options
  */
 export async function runMonoDirJob(h1Path: string, h2Path: string | undefined, o: MonoDirJobOptions, reporter: JobReporter): Promise<object> {
   const t0 = performance.now();
-  if (!h2Path) throw new RangeError('--method monodir needs two half maps: occupy locres HALF1 HALF2 --method monodir');
+  if (!h2Path) throw new UsageError('--method monodir needs two half maps: occupy locres HALF1 HALF2 --method monodir');
   const centreVoxel = o.centre !== undefined ? parseCentre(o.centre) : undefined;
   const { h1, h2, mask: maskMap, warnings, diagnostics } = await readHalfMapInputs(h1Path, h2Path, o.mask, o.angpix, reporter);
   const [nx, ny, nz] = h1.volume.shape;

@@ -13,6 +13,7 @@ import { assertSameBox, computeJob, diagnoseInputs, jobRecord, type JobReporter,
 import { readLabelsArg, readMapArg } from './read-map.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { jobInputs } from './job-inputs.js';
+import { UsageError } from '../core/exit-codes.js';
 
 /** Options of {@link runMonoTomoJob} (the `occupy locres` options it uses). */
 export interface MonoTomoJobOptions extends ResolutionJobOptions {
@@ -25,11 +26,11 @@ export interface MonoTomoJobOptions extends ResolutionJobOptions {
 /**
  * Run MonoTomo on two half tomograms and write its outputs.
  * Precondition: `await loadFft()` has resolved.
- * @throws RangeError for a missing second half, mismatched boxes or an empty mask
+ * @throws UsageError (exit 2) for a missing second half; RangeError for mismatched boxes or an empty mask
  */
 export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined, o: MonoTomoJobOptions, reporter: JobReporter): Promise<Record<string, unknown>> {
   const t0 = performance.now();
-  if (!h2Path) throw new RangeError('--method monotomo needs two half tomograms (odd/even frames or tilts): occupy locres HALF1 HALF2 --method monotomo');
+  if (!h2Path) throw new UsageError('--method monotomo needs two half tomograms (odd/even frames or tilts): occupy locres HALF1 HALF2 --method monotomo');
   reporter.progress('read', 0);
   const h1 = await readMapArg(h1Path, 'half tomogram', o.angpix, (l) => reporter.info(l), true);
   const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);

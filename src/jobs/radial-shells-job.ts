@@ -42,12 +42,12 @@ export function parseCentre(text: string): Vec3 {
 /**
  * Run the radial-shell FSC on two half-map files and write its outputs.
  * Precondition: `await loadFft()` has resolved.
- * @throws Error / MrcFormatError for unreadable inputs; RangeError for a bad `--centre`,
- *   `--shell-width`, mismatched boxes or a missing second half map
+ * @throws Error / MrcFormatError for unreadable inputs; RangeError for mismatched boxes;
+ *   UsageError / OptionError (exit 2) for a missing second half map, a bad `--centre` or `--shell-width`
  */
 export async function runRadialShellsJob(h1Path: string, h2Path: string | undefined, o: RadialShellsJobOptions, reporter: JobReporter): Promise<object> {
   const t0 = performance.now();
-  if (!h2Path) throw new RangeError('--shells needs two half maps: occupy locres HALF1 HALF2 --shells');
+  if (!h2Path) throw new UsageError('--shells needs two half maps: occupy locres HALF1 HALF2 --shells');
   const centreVoxel = o.centre !== undefined ? parseCentre(o.centre) : undefined;
   const { h1, h2, mask, warnings, diagnostics } = await readHalfMapInputs(h1Path, h2Path, o.mask, o.angpix, reporter);
   const r = await computeJob(reporter, 'radialShellResolution', [h1.volume, h2.volume, { centreVoxel, shellWidthA: o.shellWidth, mask: mask?.volume.data, threshold: o.threshold, whiten: o.whiten }], 'shell FSC');

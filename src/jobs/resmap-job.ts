@@ -11,6 +11,7 @@ import { assertSameBox, computeJob, diagnoseInputs, jobRecord, type JobReporter,
 import { readLabelsArg, readMapArg } from './read-map.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { jobInputs } from './job-inputs.js';
+import { UsageError } from '../core/exit-codes.js';
 
 /** Options of {@link runResMapJob} (the `occupy locres` options it uses). */
 export interface ResMapJobOptions extends ResolutionJobOptions {
@@ -26,11 +27,11 @@ export const RESMAP_SINGLE_MAP_CAVEAT = 'single-map estimate: the noise is taken
 /**
  * Run the ResMap-style estimate on one map or two half maps and write its outputs.
  * Precondition: `await loadFft()` has resolved.
- * @throws RangeError when one map comes without `--mask`, for mismatched boxes, or an empty mask
+ * @throws UsageError (exit 2) when one map comes without `--mask`; RangeError for mismatched boxes or an empty mask
  */
 export async function runResMapJob(h1Path: string, h2Path: string | undefined, o: ResMapJobOptions, reporter: JobReporter): Promise<Record<string, unknown>> {
   const t0 = performance.now();
-  if (!h2Path && !o.mask) throw new RangeError('--method resmap with one map needs --mask (molecule inside, noise outside)');
+  if (!h2Path && !o.mask) throw new UsageError('--method resmap with one map needs --mask (molecule inside, noise outside)');
   reporter.progress('read', 0);
   const h1 = await readMapArg(h1Path, h2Path ? 'half map' : 'map', o.angpix, (l) => reporter.info(l), true);
   const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);

@@ -589,9 +589,10 @@ export function randomizePhasesBeyond(v: Volume, resolutionA: number, seed: numb
  * @param half1 first half map (data length nx*ny*nz, index (z*ny+y)*nx+x, Å voxel size); not modified
  * @param half2 second half map, same box and voxel size
  * @returns maps in Å (same layout), pinned flags and statistics, see {@link LocalFscResult}
- * @throws RangeError for mismatched boxes/voxel sizes, a mask of another box, a window larger than
- *   the box or out-of-range options; OptionError (`.option` 'step', `.flag` '--step') for a step
- *   larger than the window (the default window is chosen here, from the global FSC)
+ * @throws RangeError for mismatched boxes/voxel sizes or a mask of another box (an input file);
+ *   OptionError (a RangeError; `.option` the schema key, `.flag` the command-line flag; exit 2 on
+ *   the command line) for a window larger than the box, a step larger than the window (the default
+ *   window is chosen here, from the global FSC) or another out-of-range `occupy locres` option
  * @see shared/spec/local-resolution.md §2; issue 16 (calibration); `bench/locres-accuracy.ts`
  */
 export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions = {}): LocalFscResult {
@@ -601,9 +602,9 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   const n = nx * ny * nz;
   if (options.mask && options.mask.length !== n) throw new RangeError(`--mask has ${options.mask.length} voxels, the half maps ${n} (${nx}x${ny}x${nz})`);
   const a = Math.max(...half1.voxelSizeA);
-  if (options.threshold !== undefined && !(options.threshold > 0 && options.threshold < 1)) throw new RangeError(`--threshold must be in (0, 1), got ${options.threshold}`);
+  if (options.threshold !== undefined && !(options.threshold > 0 && options.threshold < 1)) throw new OptionError(`--threshold must be in (0, 1), got ${options.threshold}`, 'threshold', 'a number in (0, 1)', { flag: '--threshold', value: options.threshold });
   const lowest = options.lowestResolutionA ?? DEFAULT_LOWEST_RESOLUTION_A;
-  if (!(lowest > 2 * a)) throw new RangeError(`the lowest resolution must be coarser than Nyquist (${2 * a} Å), got ${lowest}`);
+  if (!(lowest > 2 * a)) throw new OptionError(`--lowest-resolution must be coarser than Nyquist (${2 * a} Å), got ${lowest}`, 'lowestResolution', `coarser than Nyquist (${2 * a} Å)`, { flag: '--lowest-resolution', value: lowest });
   const zBand = options.intervalZ ?? DEFAULT_INTERVAL_Z;
   if (!(zBand >= 0 && Number.isFinite(zBand))) throw new RangeError(`intervalZ must be a finite number >= 0, got ${zBand}`);
   const calib = options.intervalCalibration ?? DEFAULT_INTERVAL_CALIBRATION;
@@ -634,10 +635,11 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   // the default window fits the box (a flat box, e.g. 96x96x20, narrows it to its thinnest edge)
   const w = options.windowVoxels ?? Math.min(defaultWindow(globalResolutionA, a), 2 * Math.floor(Math.min(nx, ny, nz) / 2));
   const threshold = thresholdRule === 'given' ? (options.threshold as number) : thresholdRule === 'snr-aware' ? snrAwareThreshold(c0, w * a) : CALIBRATED_THRESHOLD;
-  if (!Number.isInteger(w) || w < 4 || w % 2 !== 0) throw new RangeError(`--window must be an even integer >= 4 voxels, got ${w}`);
-  if (w > Math.min(nx, ny, nz)) throw new RangeError(`--window ${w} voxels is larger than the box ${nx}x${ny}x${nz}`);
+  // option errors (exit 2 on the command line): the box is known only here
+  if (!Number.isInteger(w) || w < 4 || w % 2 !== 0) throw new OptionError(`--window must be an even integer >= 4 voxels, got ${w}`, 'window', 'an even integer >= 4 voxels', { flag: '--window', value: w });
+  if (w > Math.min(nx, ny, nz)) throw new OptionError(`--window ${w} voxels is larger than the box ${nx}x${ny}x${nz}`, 'window', `at most the box's smallest edge (${Math.min(nx, ny, nz)} voxels)`, { flag: '--window', value: w });
   const s = options.stepVoxels ?? defaultStep(w);
-  if (!Number.isInteger(s) || s < 1) throw new RangeError(`--step must be a positive integer, got ${s}`);
+  if (!Number.isInteger(s) || s < 1) throw new OptionError(`--step must be a positive integer, got ${s}`, 'step', 'a positive integer', { flag: '--step', value: s });
   // an OptionError (the default window is known only here, from the global FSC): the library
   // names it stepVoxels
   if (s > w) throw new OptionError(`--step ${s} is larger than the window (${w} voxels): the voxels between windows would lie in none`, 'step', `at most the window edge (${w} voxels)`, { flag: '--step', value: s });
@@ -678,7 +680,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   let noise1: Volume | undefined;
   let noise2: Volume | undefined;
   if (options.randomizeAtA !== undefined) {
-    if (!(options.randomizeAtA > 2 * a)) throw new RangeError(`--randomize-at must be coarser than Nyquist (${2 * a} Å), got ${options.randomizeAtA}`);
+    if (!(options.randomizeAtA > 2 * a)) throw new OptionError(`--randomize-at must be coarser than Nyquist (${2 * a} Å), got ${options.randomizeAtA}`, 'randomizeAt', `coarser than Nyquist (${2 * a} Å)`, { flag: '--randomize-at', value: options.randomizeAtA });
     noise1 = randomizePhasesBeyond(in1, options.randomizeAtA, (options.seed ?? 1) * 2);
     noise2 = randomizePhasesBeyond(in2, options.randomizeAtA, (options.seed ?? 1) * 2 + 1);
   }

@@ -13,6 +13,7 @@ import { rfft3d } from '../math/fft.js';
 import { quantileByRank } from '../math/select.js';
 import { halfMapHalfDifference, halfMapMean } from '../math/half-map-combination.js';
 import { assertSameHalfMapGrid } from './fsc.js';
+import { OptionError } from '../core/option-error.js';
 import { hemisphereDirections } from './directional-fsc.js';
 import { fitResolutionEllipsoid } from './ellipsoid-fit.js';
 import { bandAmplitude, makeBandScratch, planBand, sampleGrid, type DirectionalBand } from './directional-bands.js';
@@ -101,7 +102,8 @@ export interface MonoDirResult {
  * @param half1 first half map (length nx*ny*nz, index (z*ny+y)*nx+x); not modified
  * @param half2 second half map, same box and voxel size
  * @param mask where to report, > 0.5 (length nx*ny*nz)
- * @throws RangeError for mismatched halves, a mask of the wrong length or empty, or options out of range
+ * @throws RangeError for mismatched halves, a mask of the wrong length or empty, or options out of
+ *   range; OptionError (a RangeError; exit 2 on the command line) for a cone angle outside (0, 90)
  */
 export function monoDir(half1: Volume, half2: Volume, mask: Float32Array, options: MonoDirOptions = {}): MonoDirResult {
   assertSameHalfMapGrid(half1, half2);
@@ -113,7 +115,7 @@ export function monoDir(half1: Volume, half2: Volume, mask: Float32Array, option
   const nDir = options.directions ?? 30;
   if (!Number.isInteger(nDir) || nDir < 6) throw new RangeError(`the number of directions must be an integer >= 6, got ${nDir}`);
   const coneDeg = options.coneAngleDeg ?? 30;
-  if (!(coneDeg > 0 && coneDeg < 90)) throw new RangeError(`--cone-angle must be in (0, 90) degrees, got ${coneDeg}`);
+  if (!(coneDeg > 0 && coneDeg < 90)) throw new OptionError(`--cone-angle must be in (0, 90) degrees, got ${coneDeg}`, 'coneAngle', 'a number in (0, 90) degrees', { flag: '--cone-angle', value: coneDeg });
   const alpha = options.alpha ?? 0.05;
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`);
   const boxA = Math.min(nx * va[0], ny * va[1], nz * va[2]);

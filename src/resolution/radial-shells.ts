@@ -6,6 +6,8 @@
 import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { assertSameHalfMapGrid, fourierShellCorrelation, resolutionAtThreshold } from './fsc.js';
 import { prewhitenHalfMaps } from './prewhiten.js';
+import { checkCentreVoxel } from './centre-voxel.js';
+import { OptionError } from '../core/option-error.js';
 
 /** Options of {@link radialShellResolution}. */
 export interface RadialShellOptions {
@@ -79,8 +81,9 @@ export const SHELL_THRESHOLD = 0.3;
  * Precondition: `await loadFft()` has resolved.
  * @param half1 first half map (length nx*ny*nz, index (z*ny+y)*nx+x); not modified
  * @param half2 second half map, same box and voxel size
- * @throws RangeError for mismatched halves, a mask of the wrong length or selecting nothing, a
- *   centre outside the box, a shell width below one voxel or a threshold outside (0, 1)
+ * @throws RangeError for mismatched halves, a mask of the wrong length or selecting nothing;
+ *   OptionError (a RangeError; exit 2 on the command line) for a centre outside the box
+ *   ({@link checkCentreVoxel}), a shell width below one voxel or a threshold outside (0, 1)
  */
 export function radialShellResolution(half1: Volume, half2: Volume, options: RadialShellOptions = {}): RadialShellResult {
   assertSameHalfMapGrid(half1, half2);
@@ -89,11 +92,11 @@ export function radialShellResolution(half1: Volume, half2: Volume, options: Rad
   const n = nx * ny * nz;
   const a = Math.max(...half1.voxelSizeA);
   const centre: Vec3 = options.centreVoxel ?? [nx / 2, ny / 2, nz / 2];
-  if (!centre.every((c, i) => Number.isFinite(c) && c >= 0 && c <= shape[i] - 1)) throw new RangeError(`--centre ${centre.join(',')} is outside the box 0..${nx - 1}, 0..${ny - 1}, 0..${nz - 1} (voxels)`);
+  checkCentreVoxel(centre, shape);
   const width = options.shellWidthA ?? 4 * a;
-  if (!(width >= a)) throw new RangeError(`--shell-width must be at least one voxel (${a} Å), got ${width}`);
+  if (!(width >= a)) throw new OptionError(`--shell-width must be at least one voxel (${a} Å), got ${width}`, 'shellWidth', `at least one voxel (${a} Å)`, { flag: '--shell-width', value: width });
   const threshold = options.threshold ?? SHELL_THRESHOLD;
-  if (!(threshold > 0 && threshold < 1)) throw new RangeError(`the FSC threshold must be in (0, 1), got ${threshold}`);
+  if (!(threshold > 0 && threshold < 1)) throw new OptionError(`--threshold must be in (0, 1), got ${threshold}`, 'threshold', 'a number in (0, 1)', { flag: '--threshold', value: threshold });
   const mask = options.mask;
   if (mask && mask.length !== n) throw new RangeError(`--mask has ${mask.length} voxels, the half maps ${n} (${nx}x${ny}x${nz})`);
   const minVoxels = options.minVoxels ?? 50;

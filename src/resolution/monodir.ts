@@ -13,6 +13,7 @@ import { rfft3d } from '../math/fft.js';
 import { quantileByRank } from '../math/select.js';
 import { halfMapHalfDifference, halfMapMean } from '../math/half-map-combination.js';
 import { assertSameHalfMapGrid } from './fsc.js';
+import { checkCentreVoxel } from './centre-voxel.js';
 import { OptionError } from '../core/option-error.js';
 import { hemisphereDirections } from './directional-fsc.js';
 import { fitResolutionEllipsoid } from './ellipsoid-fit.js';
@@ -104,6 +105,7 @@ export interface MonoDirResult {
  * @param mask where to report, > 0.5 (length nx*ny*nz)
  * @throws RangeError for mismatched halves, a mask of the wrong length or empty, or options out of
  *   range; OptionError (a RangeError; exit 2 on the command line) for a cone angle outside (0, 90)
+ *   or a centre outside the box ({@link checkCentreVoxel})
  */
 export function monoDir(half1: Volume, half2: Volume, mask: Float32Array, options: MonoDirOptions = {}): MonoDirResult {
   assertSameHalfMapGrid(half1, half2);
@@ -127,6 +129,8 @@ export function monoDir(half1: Volume, half2: Volume, mask: Float32Array, option
   if (!Number.isInteger(nf) || nf < 2) throw new RangeError(`the number of tested frequencies must be an integer >= 2, got ${nf}`);
   const progress = options.onProgress ?? (() => {});
   const centre: Vec3 = options.centreVoxel ?? [nx / 2, ny / 2, nz / 2];
+  // as --shells (a centre outside the box had been taken, and recorded, as given)
+  checkCentreVoxel(centre, shape);
 
   const maskIdx: number[] = [];
   for (let i = 0; i < n; i++) if (mask[i] > 0.5) maskIdx.push(i);

@@ -19,6 +19,7 @@ import { monoDir } from '../../src/resolution/monodir.js';
 import { runMonoDirJob } from '../../src/jobs/monodir-job.js';
 import { SILENT_REPORTER } from '../../src/jobs/resolution-job-common.js';
 import { runInProcess } from '../helpers/cli-run.js';
+import { OptionError } from '../../src/core/option-error.js';
 
 before(async () => {
   await loadFft();
@@ -117,5 +118,19 @@ describe('the MonoDir job (occupy locres H1 H2 --method monodir)', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--cone-angle needs --method monodir/);
     assert.equal(bad.stderr.trim().split('\n').length, 1);
+  });
+  it('a --centre outside the box is refused as with --shells: one line, exit 2, nothing written (it had run and recorded the centre)', async () => {
+    const out = join(dir, 'centre-out');
+    const cmd = (c: string, ...more: string[]) => ['locres', join(dir, 'a1.mrc'), join(dir, 'a2.mrc'), ...more, '--centre', c, '-o', `${out}/`, '-q'];
+    for (const more of [['--method', 'monodir', '--mask', join(dir, 'm.mrc')], ['--shells']]) {
+      const r = await runInProcess(cmd('500,1,1', ...more));
+      assert.equal(r.code, 2, `${more.join(' ')}: ${r.stderr}`);
+      assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('occupy: error:')), ['occupy: error: --centre 500,1,1 is outside the box 0..63, 0..63, 0..63 (voxels)']);
+      assert.equal(existsSync(out), false, 'output folder written');
+    }
+    const p = halves(48, [0, 0, 1], 7, 7, 5);
+    assert.throws(() => monoDir(p.half1, p.half2, p.mask, { centreVoxel: [1, 1, 48] }), (e: unknown) => e instanceof OptionError && e.option === 'centre' && /^--centre 1,1,48 is outside the box 0\.\.47/.test(e.message));
+    // the box's edges are inside
+    assert.equal(monoDir(p.half1, p.half2, p.mask, { centreVoxel: [0, 47, 47], frequencies: 2, directions: 6 }).centreVoxel.join(','), '0,47,47');
   });
 });

@@ -32,7 +32,11 @@ export interface Modification {
 export interface ModifyMapOptions extends Omit<LocalScaleOptions, 'keepIntermediates'>, Pick<EstimateOptionValues, 'scaleLimit' | 'excludeSolvent' | 'omitConfidence' | 'lowpassOutputA' | 'histMatch'> {
   /** The modification; leave it out with `excludeSolvent: true` to only flatten the solvent. */
   modification?: Modification;
-  /** Seed of the synthetic solvent noise (integer in 0..2147483647); default 0, so results repeat (the CLI's default is random). */
+  /**
+   * Seed of the synthetic solvent noise (integer in 0..2147483647); default 0, so results repeat
+   * (the CLI's default is random). Only an `'attenuate'` or `'sigmoid'` modification without
+   * `excludeSolvent` draws that noise: given otherwise, it is refused (OptionError), as the CLI's `--seed`.
+   */
   seed?: number;
 }
 
@@ -101,7 +105,8 @@ export async function modifyMap(volume: VolumeInput, options: ModifyMapOptions):
     omitConfidence: options.omitConfidence,
     lowpassOutputA: options.lowpassOutputA,
     histMatch: options.histMatch,
-    seed,
+    // given: refused unless the modification draws random numbers (as the CLI's --seed)
+    seed: options.seed,
   };
   const prepared = prepareEstimate(input, { ...options, mode: options.mode ?? 'occ' }, extra);
   const rc = await startRun(options);

@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { fetchEmdbMap } from '../io/emdb/index.js';
 import { estimateFromFile, type EstimateFileOptions } from '../jobs/estimate-job.js';
+import { drawsRandomNumbers } from '../occupancy/options.js';
 import type { BatchItem } from './inputs.js';
 import type { BatchRecord } from './record.js';
 import { createOwnedDir, ensureRealDir, isOwnedDir, isOwnedDirSync, isPlainName, MARKER_FILE, removeOwnedDir, removeOwnedDirSync, writeNewFileSynced } from './owned-dirs.js';
@@ -274,7 +275,10 @@ export async function runItem(outRoot: string, item: BatchItem, options: BatchMe
     // run in the map's folder (the map, the method options of the batch, -o naming the stem): the
     // same in every output folder, so that maps of runs into other folders stay byte-identical
     const rerunAs = options.rerunArgs ? { args: [input, ...options.rerunArgs, '-o', `${item.id}.mrc`], cwd: dir } : undefined;
-    const { summary, result } = await estimateFromFile({ ...options, rerunAs, seed: options.seed ?? 0, inputPath: input, outputDir: staging, outputStem: item.id, finalDir: dir });
+    // the batch's default seed 0 only where the run draws random numbers: a seed given to a run
+    // that draws none is recorded, and would put a --seed the CLI refuses into the rerun line
+    const seed = options.seed ?? (drawsRandomNumbers(options) ? 0 : undefined);
+    const { summary, result } = await estimateFromFile({ ...options, rerunAs, seed, inputPath: input, outputDir: staging, outputStem: item.id, finalDir: dir });
     const inputSha256 = summary.record?.input?.sha256;
     const key = runKey(options, item.source.startsWith('emdb:') ? item.source : (inputSha256 ?? ''));
     // an earlier run's outputs (other settings) stay beside these ones, unless --force

@@ -11,7 +11,7 @@ import { openMrcSections, readMrc, writeMrc, type MrcHeader } from '../io/mrc/in
 import { resampleSections } from '../filters/resample-sections.js';
 import { resampledVoxelSize, type ResampleLowpass } from '../filters/fourier-resample.js';
 import { simdRange } from '../math/voxel-kernels.js';
-import { DEFAULT_LOWPASS_MASK, DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from '../occupancy/options.js';
+import { DEFAULT_LOWPASS_MASK, DEFAULT_MAX_BOX, drawsRandomNumbers, estimateOptionErrors, processingBox } from '../occupancy/options.js';
 import { chimeraxScript } from '../occupancy/chimerax-script.js';
 import { estimateLocalScaleParallel, processingSettings, type EstimateInput, type EstimateOptions, type EstimateResult } from '../occupancy/estimate.js';
 import { isShared, prestartScaleThread, sharedFloat32 } from '../occupancy/scale-thread.js';
@@ -270,7 +270,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   // the seed matters only for the synthetic solvent noise that --attenuate/--sigmoid add (not with
   // --exclude-solvent): otherwise it is a fixed 0, recorded as not used, so that the same command
   // writes the same bytes (a seed drawn at random had gone into every map's labels)
-  const seedUsed = modifications.some((m) => m !== undefined && m.kind !== 'amplify') && !opts.excludeSolvent;
+  const seedUsed = drawsRandomNumbers({ modifications, excludeSolvent: opts.excludeSolvent });
   const seed = opts.seed ?? (seedUsed ? Math.floor(Math.random() * 2 ** 31) : 0);
   const seedRecorded = seedUsed || opts.seed !== undefined;
   const { sha256, bytes } = await inputHash;

@@ -271,11 +271,27 @@ export interface UnreadEstimateOption {
 }
 
 /**
+ * Whether a run draws random numbers: only the synthetic solvent noise that an `attenuate` or
+ * `sigmoid` modification adds to the flattened solvent does (not with `excludeSolvent`, which sets
+ * the solvent to 0), so only then is `seed` read. The one rule of the CLI's refusal of `--seed`
+ * ({@link unreadEstimateOptions}), the run record ("not used") and the batch's and GUI's default seed.
+ * @param o the options given, by schema key (undefined, null and false count as absent), or the
+ *   resolved ones (`modifications`, `excludeSolvent`)
+ */
+export function drawsRandomNumbers(o: EstimateOptionValues | { modifications?: readonly (ModificationRequest | undefined)[]; excludeSolvent?: boolean }): boolean {
+  if ('modifications' in o && Array.isArray(o.modifications)) return o.modifications.some((m) => m !== undefined && m.kind !== 'amplify') && o.excludeSolvent !== true;
+  const typed = o as EstimateOptionValues;
+  const given = (k: EstimateOptionKey) => typed[k] !== undefined && typed[k] !== null && typed[k] !== false;
+  return (given('attenuate') || given('sigmoid')) && !given('excludeSolvent');
+}
+
+/**
  * The options a run would not read: `scaleLimit`, `scaleFrom` and `rawScale` act on a
  * modification (`amplify`, `attenuate`, `sigmoid`); `lowpassOutputA`, `histMatch` and
  * `omitConfidence` on a modified map (those, or `excludeSolvent` alone); `tileSize` sizes the tile
  * search (not with `useS0`); `minVisScale` and `chimeraxSilent` go into the ChimeraX script (not
- * with `chimerax` false). The GUI, which keeps one settings set for an estimate and the
+ * with `chimerax` false); `seed` seeds the synthetic solvent noise ({@link drawsRandomNumbers}).
+ * The GUI, which keeps one settings set for an estimate and the
  * modifications made on it later, leaves these out of the run and of its command line and says so.
  * @param typed the options the user gave, by schema key (no defaults filled in)
  * @returns each unread option once, in the order above (empty when every option is read)
@@ -290,6 +306,8 @@ export function unreadEstimateOptions(typed: EstimateOptionValues): UnreadEstima
   for (const k of ['lowpassOutputA', 'histMatch', 'omitConfidence'] as const) if (given(k) && !modified) unread(k, 'for modified maps (--amplify, --attenuate, --sigmoid, or --exclude-solvent alone): none is written');
   if (given('tileSize') && given('useS0')) unread('tileSize', 'by the tile search (--SW, the default): not with --S0');
   for (const k of ['minVisScale', 'chimeraxSilent'] as const) if (given(k) && typed.chimerax === false) unread(k, 'in the ChimeraX script: not with --no-chimerax');
+  // (it had been taken and recorded as given: `Seed : 5 (given)` for a run that draws no number)
+  if (given('seed') && !drawsRandomNumbers(typed)) unread('seed', 'for the synthetic solvent noise of --attenuate or --sigmoid (not with --exclude-solvent): this run draws no random number');
   return out;
 }
 

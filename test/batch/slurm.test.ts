@@ -93,7 +93,7 @@ describe('occupy batch on SLURM', { skip }, () => {
     // the local reference run and the cluster start-up are independent
     // (the cluster is kept as soon as it is up, so `after` stops it even if the local run fails)
     const [refOut, env] = await Promise.all([
-      cli(['batch', ...inputs, '-d', refDir, '--jobs', '1', '--seed', '0', '--json', '-q']),
+      cli(['batch', ...inputs, '-d', refDir, '--jobs', '1', '--json', '-q']),
       startSlurm(work).then((c) => {
         cluster = c;
         return c.env;
@@ -105,7 +105,7 @@ describe('occupy batch on SLURM', { skip }, () => {
     assert.equal(ref.size, inputs.length, 'the local run has one record per map');
 
     const submitted = JSON.parse(
-      await cli(['batch', ...inputs, '-d', outDir, '--slurm', '--tasks', String(TASKS), '--submit', '--seed', '0', '--json', '-q'], env),
+      await cli(['batch', ...inputs, '-d', outDir, '--slurm', '--tasks', String(TASKS), '--submit', '--json', '-q'], env),
     ) as { script: string; tasks: number; maps: number; jobId?: string };
     assert.equal(submitted.tasks, TASKS);
     assert.equal(submitted.maps, inputs.length);

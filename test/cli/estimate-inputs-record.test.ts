@@ -37,7 +37,7 @@ test('--solvent-def and --target-mask: hashed in --json, the log and the labels;
   await writeMrc(join(dir, 'sd.mrc'), sphereMask(16, true));
   await writeMrc(join(dir, 'tm.mrc'), sphereMask(10, false));
   const run = async (out: string) => {
-    const { stdout } = await runCli(['map.mrc', '--solvent-def', 'sd.mrc', '--target-mask', 'tm.mrc', '--seed', '1', '-o', `${out}/`, '--json', '-q'], dir);
+    const { stdout } = await runCli(['map.mrc', '--solvent-def', 'sd.mrc', '--target-mask', 'tm.mrc', '-o', `${out}/`, '--json', '-q'], dir);
     return (JSON.parse(stdout) as { record: { settings: Record<string, unknown> } }).record;
   };
   const rec = await run('a');

@@ -75,13 +75,13 @@ test('disk full: pixel-size set and the estimate fail with one line and leave no
     oneErrorLine(set.stderr, /cannot write '.*big_1\.1\.mrc': no space left on device/);
     assert.deepEqual(await readdir(disk), []);
 
-    const est = await occupy(['-i', input, '-o', join(disk, 'in.mrc'), '--seed', '1']);
+    const est = await occupy(['-i', input, '-o', join(disk, 'in.mrc')]);
     assert.notEqual(est.code, 0);
     oneErrorLine(est.stderr, /no space left on device/);
     assert.deepEqual(await readdir(disk), [], 'no scale_/conf_ map, log or temporary file left');
 
     // the same command with room writes the whole set
-    const ok = await occupy(['-i', input, '-o', join(dir, 'out', 'in.mrc'), '--seed', '1', '--quiet']);
+    const ok = await occupy(['-i', input, '-o', join(dir, 'out', 'in.mrc'), '--quiet']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual((await readdir(join(dir, 'out'))).sort(), ['chimX_in.cxc', 'conf_in.mrc', 'log_in.txt', 'scale_res_in.mrc']);
     assert.equal(await sha(input), before);
@@ -100,7 +100,7 @@ test('an output path reaching the input through a symlinked folder is refused', 
   oneErrorLine(set.stderr, /refusing to overwrite input map/);
   // the estimate with an output stem that makes an output name equal to the input's, via the link
   await symlink(dir, join(dir, 'same'));
-  const est = await occupy(['-i', input, '-o', join(dir, 'same', 'in.mrc'), '--exclude-solvent', '--seed', '1']);
+  const est = await occupy(['-i', input, '-o', join(dir, 'same', 'in.mrc'), '--exclude-solvent']);
   assert.equal(est.code, 0, est.stderr); // solExcl_in.mrc, not in.mrc: allowed
   assert.equal(await sha(input), before);
 });
@@ -109,7 +109,7 @@ test('an output name that is a folder fails before anything is written', async (
   const dir = await tempFolder();
   const input = await writeInput(dir);
   await mkdir(join(dir, 'out', 'conf_in.mrc'), { recursive: true });
-  const r = await occupy(['-i', input, '-o', join(dir, 'out', 'in.mrc'), '--seed', '1']);
+  const r = await occupy(['-i', input, '-o', join(dir, 'out', 'in.mrc')]);
   assert.notEqual(r.code, 0);
   oneErrorLine(r.stderr, /cannot write '.*conf_in\.mrc': is a folder/);
   assert.deepEqual(await readdir(join(dir, 'out')), ['conf_in.mrc']);
@@ -141,7 +141,7 @@ test('SIGINT or SIGTERM at any point: either the complete set or nothing, never 
     const out = join(dir, `run${i}`);
     const signal: NodeJS.Signals = i % 2 === 0 ? 'SIGINT' : 'SIGTERM';
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [...NODE_ARGS, '-i', input, '-o', join(out, 'in.mrc'), '--amplify', '2', '--seed', '1', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [...NODE_ARGS, '-i', input, '-o', join(out, 'in.mrc'), '--amplify', '2', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       const timer = setTimeout(() => child.kill(signal), delayMs);

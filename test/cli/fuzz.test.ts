@@ -208,7 +208,8 @@ const OPTIONS = (): FuzzOption[] => {
   const ctf = (skip: string) => ['pixel-size', 'ctf-plot', ...(skip === '--true-angpix' ? [] : ['--true-angpix', '1']), ...(skip === '--nominal-angpix' ? [] : ['--nominal-angpix', '1.05']), '-o', '$out/ctf', '-q'];
   return [
     ...['--angpix', '--resolution', '--lowpass', '--kernel-size', '--kernel-radius', '--tau', '--tile-size', '--max-box', '--hedge-confidence', '--scale-limit', '--min-vis-scale'].map((option) => ({ option, args: est() })),
-    ...['--amplify', '--attenuate'].map((option) => ({ option, args: est(['--seed', '1']) })),
+    // (--seed only where the run draws random numbers: --attenuate's synthetic solvent noise)
+    ...['--amplify', '--attenuate'].map((option) => ({ option, args: est(option === '--attenuate' ? ['--seed', '1'] : []) })),
     { option: '--sigmoid', args: est(['--pivot', '0.5']) },
     { option: '--pivot', args: est(['--sigmoid', '2']) },
     { option: '--lowpass-output', args: est(['--amplify', '2']) },

@@ -44,7 +44,7 @@ test('batch: the log records the batch command and the map\'s own command, which
   const dir = join(work, 'out', id);
   const log = readFileSync(join(dir, `log_${id}.txt`), 'utf8');
   assert.match(log, new RegExp(`^Command +: occupy ${args.join(' ')}$`, 'm'));
-  assert.match(log, new RegExp(`^Rerun \\(same output\\): occupy ${join(work, 'a.mrc')} --amplify 2 -q -o ${id}.mrc --seed 0$`, 'm'));
+  assert.match(log, new RegExp(`^Rerun \\(same output\\): occupy ${join(work, 'a.mrc')} --amplify 2 -q -o ${id}.mrc$`, 'm')); // no --seed: --amplify draws no random number (the CLI refuses --seed then)
   assert.ok(log.includes(`Rerun folder       : ${dir} `), log);
   const labels = (await readMrc(join(dir, `scale_occ_${id}.mrc`))).header.labels;
   assert.ok(labels[1].startsWith(`cmd: occupy ${join(work, 'a.mrc')} --amplify 2`), labels.join('\n'));

@@ -7,7 +7,7 @@
 import type { EstimateSettings } from '../api.js';
 import { HttpError } from './http-util.js';
 import { OptionError } from '../../core/option-error.js';
-import { allowedText, checkOptionValue, DEFAULT_MAX_BOX, DEFAULT_SCALE_LIMIT, ESTIMATE_OPTION, resolveEstimateOptions, type OptionSpec, type ResolvedEstimateOptions } from '../../occupancy/options.js';
+import { allowedText, checkOptionValue, DEFAULT_MAX_BOX, DEFAULT_SCALE_LIMIT, drawsRandomNumbers, ESTIMATE_OPTION, resolveEstimateOptions, type OptionSpec, type ResolvedEstimateOptions } from '../../occupancy/options.js';
 
 /** Seed used when the page gives none (the CLI's would be random; the GUI's is reproducible). */
 export const DEFAULT_GUI_SEED = 0;
@@ -106,14 +106,15 @@ export function settingOfOptionError(err: OptionError): keyof EstimateSettings |
 
 /**
  * Library options of an estimate, resolved by the option schema (`resolveEstimateOptions`), with
- * the GUI's seed default ({@link DEFAULT_GUI_SEED}). `solventDefPath` is the already resolved mask path.
+ * the GUI's seed default ({@link DEFAULT_GUI_SEED}) where the run draws random numbers. `solventDefPath` is the already resolved mask path.
  * @throws HttpError 400 for contradictory settings (e.g. `sigmoid` without `pivot`, even kernel),
  *   its `field` the setting named (see {@link settingOfOptionError})
  */
 export function methodOptionsOf(s: EstimateSettings, solventDefPath: string | undefined): ResolvedEstimateOptions {
   const { solventDefThreshold: _threshold, solventDefPath: _path, ...estimate } = s;
   try {
-    return resolveEstimateOptions({ ...estimate, solventDefPath, seed: s.seed ?? DEFAULT_GUI_SEED });
+    // the default seed only where the run draws random numbers (given otherwise, it would be recorded)
+    return resolveEstimateOptions({ ...estimate, solventDefPath, seed: s.seed ?? (drawsRandomNumbers(estimate) ? DEFAULT_GUI_SEED : undefined) });
   } catch (err) {
     if (err instanceof OptionError) throw new HttpError(400, err.message, settingOfOptionError(err));
     throw err;
@@ -126,8 +127,9 @@ export function shellQuote(arg: string): string {
 }
 
 /**
- * The CLI arguments equivalent to the settings (without `-i`), e.g. `--amplify 2 --seed 0`.
- * Options at their CLI default are left out, except the seed (always given).
+ * The CLI arguments equivalent to the settings (without `-i`), e.g. `--attenuate 2 --seed 0`.
+ * Options at their CLI default are left out, except the seed, given whenever the run draws random
+ * numbers ({@link drawsRandomNumbers}; the CLI refuses it otherwise).
  * @param solventDefArg the `--solvent-def` argument as the user would type it
  */
 export function settingsArgs(s: EstimateSettings, solventDefArg?: string): string[] {
@@ -158,7 +160,7 @@ export function settingsArgs(s: EstimateSettings, solventDefArg?: string): strin
   if (s.histMatch) args.push('--hist-match');
   if (s.useS0) args.push('--S0');
   if (s.targetMaskPath !== undefined) args.push('--target-mask', s.targetMaskPath);
-  args.push('--seed', String(s.seed ?? DEFAULT_GUI_SEED));
+  if (drawsRandomNumbers(s)) args.push('--seed', String(s.seed ?? DEFAULT_GUI_SEED));
   return args;
 }
 

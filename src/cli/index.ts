@@ -146,7 +146,8 @@ function onStdoutError(err: NodeJS.ErrnoException): void {
 
 /** Run the CLI on `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  // (with -q too it is refused, in one line: no stack trace for it)
+  const verbose = (argv.includes('--verbose') || argv.includes('-v')) && !(argv.includes('--quiet') || argv.includes('-q'));
   const args = rewriteMultiLetterFlags(argv);
   const program = buildProgram(args, argv);
   // commander's own errors as one `occupy: error: …` line (its suggestion joined onto it)

@@ -8,7 +8,7 @@
 import { Option, type Command } from 'commander';
 import { ANGPIX_MAX_A, ANGPIX_MIN_A, voxelSizeError } from '../core/voxel-size-limits.js';
 import { OptionError, inRange, rangeText, strictNumber, type Range } from '../core/option-error.js';
-import { allowedText, numberAllowed, type OptionSpec } from '../core/option-schema.js';
+import { allowedText, contradictionError, numberAllowed, type OptionSpec } from '../core/option-schema.js';
 import { INT_OPTION_MAX, SEED_MAX, RESOLUTION_MAX_A, RESOLUTION_MIN_A } from '../occupancy/options.js';
 
 /** An out-of-range or malformed option value; the message names the option, the range and the value. */
@@ -66,9 +66,25 @@ export function commanderOptions(spec: OptionSpec): Option[] {
   return out;
 }
 
-/** Add the options of a schema to a command, in the schema's order. */
+/**
+ * Add the options of a schema to a command, in the schema's order. A negatable option given in
+ * both forms (`--chimerax --no-chimerax`, in either order; commander would keep the last) is
+ * refused as the schema's other contradictions are ({@link contradictionError}).
+ */
 export function addSchemaOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
-  for (const spec of specs) for (const opt of commanderOptions(spec)) cmd.addOption(opt);
+  for (const spec of specs) {
+    for (const opt of commanderOptions(spec)) cmd.addOption(opt);
+    if (spec.negation) {
+      const negated = spec.flag.replace(/^--/, '--no-');
+      const typed = new Set<string>();
+      const seen = (flag: string) => {
+        typed.add(flag);
+        if (typed.size === 2) throw contradictionError(spec.flag, negated, spec.key);
+      };
+      cmd.on(`option:${spec.flag.slice(2)}`, () => seen(spec.flag));
+      cmd.on(`option:${negated.slice(2)}`, () => seen(negated));
+    }
+  }
   return cmd;
 }
 

@@ -51,6 +51,21 @@ export interface OptionSpec<K extends string = string> {
   group: OptionGroup;
 }
 
+/**
+ * The error of two options given together that contradict each other (`--S0` and `--SW`, a flag
+ * and its `--no-` form, `-v` and `-q`): one line naming both, `<a> and <b> contradict each other;
+ * give one`; on the command line exit 2 (an {@link OptionError}).
+ * @param first the first option as typed (its flag)
+ * @param second the other
+ * @param option the library key of `first`
+ * @param note added after "give one" (with its leading space), e.g. which one is the default
+ * @param allowed what is allowed, as text (default `<first> or <second>, not both`; a schema gives
+ *   its keys)
+ */
+export function contradictionError(first: string, second: string, option: string, note = '', allowed = `${first} or ${second}, not both`): OptionError {
+  return new OptionError(`${first} and ${second} contradict each other; give one${note}`, option, allowed, { flag: first });
+}
+
 /** The allowed values of an option as text (`a number in (0, 1] Å`, `one of original, centred`). */
 export function allowedText(spec: OptionSpec): string {
   if (spec.allowed) return spec.allowed;

@@ -10,7 +10,7 @@
  * @see shared/spec/occupy-algorithm.md §2–§3, §9 (the options of the original OccuPy)
  */
 import { OptionError, rangeText } from '../core/option-error.js';
-import { allowedText, checkOptionValue, numberAllowed, type OptionGroup, type OptionSpec } from '../core/option-schema.js';
+import { allowedText, checkOptionValue, contradictionError, numberAllowed, type OptionGroup, type OptionSpec } from '../core/option-schema.js';
 
 export { allowedText, checkOptionValue, numberAllowed, type OptionGroup, type OptionSpec, type OptionType } from '../core/option-schema.js';
 import { ANGPIX_MAX_A, ANGPIX_MIN_A, voxelSizeError } from '../core/voxel-size-limits.js';
@@ -323,7 +323,7 @@ export function checkEstimateOptionsRead(typed: EstimateOptionValues): void {
   const given = (k: EstimateOptionKey) => typed[k] !== undefined && typed[k] !== null && typed[k] !== false;
   const first = unreadEstimateOptions(typed)[0];
   if (first) throw ruleError(`${first.flag} is only used ${first.usedOnly}`, first.key, `only ${first.usedOnly}`);
-  if (given('rawScale') && typed.mode === 'occ') throw ruleError('--raw-scale and --occupancy contradict each other; give one', 'rawScale', 'rawScale or mode occ, not both');
+  if (given('rawScale') && typed.mode === 'occ') throw contradictionError('--raw-scale', '--occupancy', 'rawScale', '', 'rawScale or mode occ, not both');
 }
 
 /**
@@ -356,8 +356,8 @@ export function resolveEstimateOptions(partial: EstimateOptionValues, context: E
   const o = partial;
   const errors = boxErrors({ maxBox: v('maxBox') as number | undefined, hedgeConfidence: v('hedgeConfidence') as number | undefined, kernelSize: v('kernelSize') as number | undefined, tileSize: v('tileSize') as number | undefined, shape: context.shape });
   if (errors.length > 0) throw errors[0];
-  if (o.excludeSolvent && o.retainSolvent) throw ruleError('--exclude-solvent and --retain-solvent contradict each other; give one', 'excludeSolvent', 'excludeSolvent or retainSolvent, not both');
-  if (o.useS0 && o.useSW) throw ruleError('--S0 and --SW contradict each other; give one (--SW, the tile search, is the default)', 'useS0', 'useS0 or useSW, not both');
+  if (o.excludeSolvent && o.retainSolvent) throw contradictionError('--exclude-solvent', '--retain-solvent', 'excludeSolvent', '', 'excludeSolvent or retainSolvent, not both');
+  if (o.useS0 && o.useSW) throw contradictionError('--S0', '--SW', 'useS0', ' (--SW, the tile search, is the default)', 'useS0 or useSW, not both');
   const pivot = v('pivot') as number | undefined;
   const sigmoid = v('sigmoid') as number | undefined;
   if (pivot !== undefined && sigmoid === undefined) throw ruleError('--pivot is only used with --sigmoid', 'pivot', 'pivot only with sigmoid');

@@ -9,6 +9,7 @@ import { limitsLines, settingsLines, type EstimateSummary } from '../../occupanc
 import { ESTIMATE_OPTIONS, checkEstimateOptionsRead, resolveEstimateOptions, type EstimateOptionValues } from '../../occupancy/options.js';
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import { addSchemaOptions, schemaValues } from '../options.js';
+import { contradictionError } from '../../core/option-schema.js';
 import { detectByteOrder, parseMrcHeader, MRC_HEADER_BYTES } from '../../io/mrc/index.js';
 import { openMapFile } from '../../io/mrc/layout.js';
 import { createGunzip } from 'node:zlib';
@@ -109,8 +110,12 @@ export function addMethodOptions(cmd: Command): Command {
   return addSchemaOptions(cmd, ESTIMATE_OPTIONS);
 }
 
-/** Verbosity from --quiet/--verbose. */
+/**
+ * Verbosity from --quiet/--verbose (every command that has both reads them here).
+ * @throws OptionError (exit 2) when both are given: they contradict each other
+ */
 export function verbosityOf(o: { quiet?: boolean; verbose?: boolean }): Verbosity {
+  if (o.quiet && o.verbose) throw contradictionError('-v/--verbose', '-q/--quiet', 'verbose');
   return o.quiet ? 'quiet' : o.verbose ? 'verbose' : 'normal';
 }
 
@@ -163,6 +168,8 @@ export function toMethodOptions(o: Omit<EstimateCliOptions, 'inputMap' | 'emdb' 
 export async function run(o: EstimateCliOptions, positional?: string, typed: object = o): Promise<void> {
   const reporter = reporterOf(o);
   checkEstimateOptionsRead(estimateValuesOf(typed));
+  // (it had been taken, and said afterwards that no script was written to open)
+  if (o.showChimerax && o.chimerax === false) throw contradictionError('--show-chimerax', '--no-chimerax', 'showChimerax');
   if (positional !== undefined) {
     if (o.inputMap !== undefined && o.inputMap !== positional) throw new UsageError(`two input maps: '${positional}' and -i '${o.inputMap}'; give one`);
     o = { ...o, inputMap: positional };

@@ -4,7 +4,28 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
+import { UsageError } from '../core/exit-codes.js';
 import { mapStem } from '../occupancy/output-names.js';
+
+/**
+ * Refuse an `-o` that names a device, a named pipe or a socket (or a link to one), before any
+ * work: the outputs are named from it and written beside it (`-o /dev/null` had written
+ * `/dev/scale_res_null.mrc` and its siblings), or renamed onto it, which would replace the node
+ * (that was refused only when writing, after the computation).
+ * @param output the `-o` value as given
+ * @throws UsageError (exit 2) naming `-o`, the path and what it is
+ */
+export function refuseSpecialFile(output: string): void {
+  let st;
+  try {
+    st = statSync(output);
+  } catch {
+    return; // missing (a new name), or unreadable: the write says why
+  }
+  if (st.isFile() || st.isDirectory()) return;
+  const kind = st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : 'not a regular file';
+  throw new UsageError(`-o '${output}' is ${kind}, not a folder or a file name: give a folder (ending in /) or a name for the outputs (e.g. out/map.mrc)`);
+}
 
 /** Whether `-o` names a folder: it ends with a path separator, or is an existing folder. */
 export function isFolderOutput(path: string): boolean {
@@ -22,8 +43,10 @@ export function isFolderOutput(path: string): boolean {
  * stem; `-o out/name.mrc` writes into `out` with the stem `name`.
  * @param output the `-o` value
  * @param inputPath the input map, whose stem names the outputs in a folder
+ * @throws UsageError when `output` is a device, a named pipe or a socket
  */
 export function outputFolderAndStem(output: string, inputPath: string): { dir: string; stem: string } {
+  refuseSpecialFile(output);
   if (isFolderOutput(output)) return { dir: resolve(output), stem: mapStem(inputPath) };
   return { dir: dirname(resolve(output)), stem: mapStem(output) };
 }
@@ -34,8 +57,10 @@ export function outputFolderAndStem(output: string, inputPath: string): { dir: s
  * @param output the `-o` value, or undefined for the default name in `defaultDir`
  * @param defaultName the file's name when `-o` is a folder or absent
  * @param defaultDir where the file goes without `-o` (default: the current folder)
+ * @throws UsageError when `output` is a device, a named pipe or a socket
  */
 export function outputFile(output: string | undefined, defaultName: string, defaultDir = '.'): string {
   if (output === undefined) return resolve(defaultDir, defaultName);
+  refuseSpecialFile(output);
   return isFolderOutput(output) ? join(resolve(output), defaultName) : resolve(output);
 }

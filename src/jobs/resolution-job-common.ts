@@ -16,7 +16,7 @@ import { recordLines } from '../occupancy/summary.js';
 import { readHalfMapArg, readMaskArg } from './read-map.js';
 import type { ListedOutputs } from './listed-outputs.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
-import { isFolderOutput } from './output-path.js';
+import { isFolderOutput, refuseSpecialFile } from './output-path.js';
 
 /** The part of the CLI's reporter the jobs use (progress and messages on stderr). */
 export interface JobReporter {
@@ -124,6 +124,7 @@ export function diagnoseInputs(reporter: JobReporter, first: Volume, second?: Vo
  */
 export function jobPrefix(output: string | undefined, defaultStem: string): string {
   if (output === undefined) return resolve(defaultStem);
+  refuseSpecialFile(output);
   if (isFolderOutput(output)) return join(resolve(output), defaultStem);
   return resolve(output).replace(/\.(mrc|map|ccp4|mrcs)(\.gz)?$/i, '');
 }

@@ -8,6 +8,7 @@ import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
 import { LOCRES_OPTIONS, resolveLocresOptions } from '../../resolution/locres-options.js';
 import type { LocresJobOptions, LocresJobResult } from '../../jobs/locres-job.js';
+import { refuseSpecialFile } from '../../jobs/output-path.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'local resolution in Å from half maps (local FSC) or monogenic (MonoRes-style)';
@@ -53,6 +54,8 @@ export async function run(half1Path: string, half2Path: string | undefined, type
   const reporter = new Reporter(verbosityOf(typed));
   // values, defaults and the rules between options (every method's): the option schema's
   const o = { ...typed, ...resolveLocresOptions(typed, half2Path ? 2 : 1) };
+  // -o naming a device: refused before the work (every method's outputs are named from it)
+  if (o.output !== undefined) refuseSpecialFile(o.output);
   // the jobs' modules are loaded by the command that runs them (start-up of the other commands)
   const [{ locresJob }, { runLocresMethodJob }] = await Promise.all([import('../../jobs/locres-job.js'), import('../../jobs/locres-methods-job.js')]);
   if (await runLocresMethodJob(half1Path, half2Path, o, reporter)) return; // issue 18: --shells, monodir, monotomo, resmap

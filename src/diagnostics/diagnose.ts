@@ -182,8 +182,28 @@ export function completeDiagnosis(d: MapDiagnosis, v: Volume): MapDiagnosis {
 }
 
 /**
- * Check two half maps: box and voxel size, identical or dependent halves (FSC of the centre
- * cubes), and each half on its own (`sharpened` only when both halves show it).
+ * Mean FSC over the low-frequency shells: shells 1–3 and any further ones coarser than
+ * `THRESHOLDS.lowFrequencyA` (empty shells left out).
+ * @returns the mean (NaN without a finite shell) and the finest shell's resolution, Å
+ */
+export function lowFrequencyFsc(frequencyPerA: ArrayLike<number>, fsc: ArrayLike<number>): { meanFsc: number; toA: number } {
+  let sum = 0;
+  let n = 0;
+  let last = 0;
+  for (let k = 1; k < fsc.length; k++) {
+    if (k > 3 && frequencyPerA[k] > 1 / T.lowFrequencyA) break;
+    last = k;
+    if (Number.isFinite(fsc[k])) {
+      sum += fsc[k];
+      n++;
+    }
+  }
+  return { meanFsc: n > 0 ? sum / n : Number.NaN, toA: last > 0 ? 1 / frequencyPerA[last] : Number.NaN };
+}
+
+/**
+ * Check two half maps: box and voxel size, identical, anti-correlated (one half × −1) or
+ * dependent halves (FSC of the centre cubes), and each half on its own (`sharpened` only when both halves show it).
  * @param a half map 1; b half map 2; neither is modified
  * @param opts see {@link DiagnoseOptions} (for each half)
  */
@@ -211,6 +231,12 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: DiagnoseOptions = {
     const minFsc = vals.length ? Math.min(...vals) : Number.NaN;
     const outerMean = outer.length ? outer.reduce((s, v) => s + v, 0) / outer.length : Number.NaN;
     fsc = { frequencyPerA: Array.from(c.frequencyPerA), fsc: Array.from(c.fsc) };
+    const low = lowFrequencyFsc(c.frequencyPerA, c.fsc);
+    if (low.meanFsc < T.antiCorrelatedFsc) {
+      // one half × −1: every FSC-based number is meaningless (before session 51 `occupy fsc` read
+      // 96 Å, the box, and locres 49.5 Å everywhere, both with exit 0)
+      findings.push({ code: 'anti-correlated-halves', severity: 'error', message: `the half maps are anti-correlated (FSC ${low.meanFsc.toFixed(2)} at ${low.toA.toFixed(0)} Å and coarser, where half maps agree at ≈ +1): one half has inverted contrast; multiply that half map by −1 (e.g. relion_image_handler --multiply_constant -1).`, evidence: { lowFrequencyFsc: Number(low.meanFsc.toPrecision(3)), lowFrequencyToA: Number(low.toA.toPrecision(3)) } });
+    }
     if (minFsc >= T.identicalFsc) {
       findings.push({ code: 'identical-halves', severity: 'error', message: `the two maps are identical (FSC ≥ ${minFsc.toFixed(4)} at every frequency): give two independent half maps.`, evidence: { minFsc: Number(minFsc.toPrecision(4)) } });
     } else if (outerMean > T.dependentFsc) {

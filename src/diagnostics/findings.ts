@@ -13,8 +13,8 @@
  *   near zero or negative between ~10 Å and where the signal meets the noise or a cut-off);
  * - `not-density`: a binary or soft mask, a local scale map in [0, 1], a local-resolution map
  *   in Å, or a map without a solvent peak;
- * - `identical-halves`, `not-independent`, `voxel-size-mismatch`, `box-mismatch`,
- *   `halves-look-masked`: problems of a pair of half maps;
+ * - `identical-halves`, `anti-correlated-halves`, `not-independent`, `voxel-size-mismatch`,
+ *   `box-mismatch`, `halves-look-masked`: problems of a pair of half maps;
  * - `solvent-model`: the solvent Gaussian of the estimate does not describe the solvent
  *   (reported by the estimate's self-check, not by {@link FindingCode} checks of the map alone).
  */
@@ -24,6 +24,7 @@ export type FindingCode =
   | 'sharpened'
   | 'not-density'
   | 'identical-halves'
+  | 'anti-correlated-halves'
   | 'not-independent'
   | 'voxel-size-mismatch'
   | 'box-mismatch'
@@ -40,6 +41,7 @@ export const FINDING_CODES: readonly FindingCode[] = [
   'box-mismatch',
   'voxel-size-mismatch',
   'identical-halves',
+  'anti-correlated-halves',
   'not-independent',
   'halves-look-masked',
 ];

@@ -67,6 +67,15 @@ export const THRESHOLDS = {
   whiteNoiseBandPerA: 0.1,
   /** `identical-halves`: the lowest FSC over all shells above this. */
   identicalFsc: 0.999,
+  /**
+   * `anti-correlated-halves`: mean FSC of the centre cubes over the low-frequency shells (shells
+   * 1–3, and any further ones coarser than {@link THRESHOLDS.lowFrequencyA}) below this: one half
+   * has inverted contrast (× −1). Pairs of half maps read +0.92 … +1.00 there, the same pairs with
+   * one half × −1 the negative of that (measured values in docs/diagnostics.md, Half maps).
+   */
+  antiCorrelatedFsc: -0.5,
+  /** `anti-correlated-halves`: shells coarser than this (Å) count as low frequency (at least shells 1–3). */
+  lowFrequencyA: 20,
   /** `not-independent`: mean FSC over the shells beyond 0.8 × Nyquist above this (independent halves ≈ 0). */
   dependentFsc: 0.3,
   /**

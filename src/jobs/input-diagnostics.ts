@@ -45,16 +45,21 @@ export async function diagnoseCommandInput(map: Volume, options: CommandInputOpt
   return { warnings: findings.map((f) => findingLine(f, what)), diagnostics: findings.map(findingJson) };
 }
 
+/** Pair findings that make every half-map result meaningless: the jobs refuse them. */
+const REFUSED_PAIR_CODES: readonly string[] = ['identical-halves', 'anti-correlated-halves'];
+
 /**
  * Refuse two half maps that the diagnostics call identical (`identical-halves`: FSC ≥ 0.999 in
- * every shell, i.e. one map given twice). An FSC, a local resolution or a half-map noise estimate
- * from them is meaningless: before session 50, `occupy locres h1.mrc h1.mrc` wrote 2.87 Å over
- * the whole box of `synth_halves128` with exit 0 and only a warning.
+ * every shell, i.e. one map given twice) or anti-correlated (`anti-correlated-halves`: FSC below
+ * −0.5 at low frequency, i.e. one half × −1). An FSC, a local resolution or a half-map noise
+ * estimate from them is meaningless: before session 50, `occupy locres h1.mrc h1.mrc` wrote
+ * 2.87 Å over the whole box of `synth_halves128` with exit 0 and only a warning; before session
+ * 51, `occupy fsc h1.mrc h2inv.mrc` read 96 Å (the box) and locres 49.5 Å everywhere, exit 0.
  * @param findings the pair's findings (from `diagnoseHalfMaps` or {@link diagnoseCommandInput})
  * @param paths the two half maps as the user gave them
- * @throws Error naming both files, when the finding is among `findings`
+ * @throws Error naming both files, when one of these findings is among `findings`
  */
 export function refuseIdenticalHalves(findings: readonly Finding[], paths: readonly [string, string]): void {
-  const f = findings.find((x) => x.code === 'identical-halves');
+  const f = findings.find((x) => REFUSED_PAIR_CODES.includes(x.code));
   if (f) throw new Error(`half maps '${paths[0]}' and '${paths[1]}': ${f.message}`);
 }

@@ -45,6 +45,7 @@ describe('occupy check and diagnostics in commands', () => {
     const h = syntheticHalves(RAW_SPECS[0]);
     writeFileSync(p('h1.mrc'), encodeMrc(h.half1));
     writeFileSync(p('h2.mrc'), encodeMrc(h.half2));
+    writeFileSync(p('h2inv.mrc'), encodeMrc({ ...h.half2, data: h.half2.data.map((v) => -v) }));
     const m = sphereMask(h.half1, 0.8, 4);
     writeFileSync(p('h1m.mrc'), encodeMrc(applyMask(h.half1, m)));
     writeFileSync(p('h2m.mrc'), encodeMrc(applyMask(h.half2, m)));
@@ -86,6 +87,23 @@ describe('occupy check and diagnostics in commands', () => {
       assert.match(r.stderr, /^occupy: error: half maps '.*h1\.mrc' and '.*h1\.mrc': the two maps are identical .*give two independent half maps/, name);
       assert.equal(existsSync(p(`same-${name === 'decompose' ? 'dec' : name}`)), false, name);
     }
+  });
+
+  // session 51: before, `fsc` read 96 Å (the box) and `locres` 49.5 Å everywhere, exit 0, and `check` said "none"
+  it('locres, fsc and decompose refuse half maps of which one is × −1 (anti-correlated): one line naming both, exit 1, nothing written; check says it', async () => {
+    for (const [name, args] of [
+      ['locres', ['locres', p('h1.mrc'), p('h2inv.mrc'), '-o', p('inv-locres/')]],
+      ['fsc', ['fsc', p('h1.mrc'), p('h2inv.mrc'), '-o', p('inv-fsc/')]],
+      ['decompose', ['decompose', p('h1.mrc'), '--half-maps', p('h1.mrc'), p('h2inv.mrc'), '-o', p('inv-dec/')]],
+    ] as const) {
+      const r = await occupy([...args]);
+      assert.equal(r.code, 1, `${name}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `${name}: ${r.stderr}`);
+      assert.match(r.stderr, /^occupy: error: half maps '.*h1\.mrc' and '.*h2inv\.mrc': the half maps are anti-correlated \(FSC -[01]\.\d\d .*multiply that half map by −1/, name);
+      assert.equal(existsSync(p(`inv-${name === 'decompose' ? 'dec' : name}`)), false, name);
+    }
+    const chk = JSON.parse((await occupy(['check', p('h1.mrc'), p('h2inv.mrc'), '--json'])).stdout);
+    assert.ok(chk.findings.some((f: { code: string; severity: string }) => f.code === 'anti-correlated-halves' && f.severity === 'error'), JSON.stringify(chk.findings));
   });
 
   it('occupy -i masked.mrc --json: diagnostics has masked; stderr shows it once; the log lists it', async () => {

@@ -11,7 +11,7 @@ import { lowpassHard } from '../../src/filters/lowpass.js';
 import type { Volume } from '../../src/core/volume.js';
 import { padVolume } from '../helpers/zero-padding.js';
 
-const PAIR = ['identical-halves', 'not-independent', 'voxel-size-mismatch', 'box-mismatch', 'halves-look-masked'];
+const PAIR = ['identical-halves', 'anti-correlated-halves', 'not-independent', 'voxel-size-mismatch', 'box-mismatch', 'halves-look-masked'];
 
 describe('half-map diagnostics', () => {
   before(async () => loadFft());
@@ -30,6 +30,19 @@ describe('half-map diagnostics', () => {
     const d = diagnoseHalfMaps(h.half1, h.half1);
     assert.equal(d.findings[0].code, 'identical-halves');
     assert.equal(d.findings[0].severity, 'error');
+  });
+
+  // session 51: one half × −1 had no finding (`occupy fsc` then read 96 Å, locres 49.5 Å everywhere)
+  it('one half × −1: anti-correlated-halves (error), low-frequency FSC ≈ −(that of the pair); the pair itself: none', () => {
+    const inv = { ...h.half2, data: h.half2.data.map((v) => -v) };
+    const d = diagnoseHalfMaps(h.half1, inv);
+    const f = d.findings.find((x) => x.code === 'anti-correlated-halves');
+    assert.ok(f, JSON.stringify(d.findings.map((x) => x.code)));
+    assert.equal(f.severity, 'error');
+    assert.ok((f.evidence.lowFrequencyFsc as number) < -0.8, String(f.evidence.lowFrequencyFsc));
+    assert.match(f.message, /inverted contrast; multiply that half map by −1/);
+    assert.ok(!codes(h.half1, h.half2).includes('anti-correlated-halves'));
+    assert.ok(!codes(inv, inv).includes('anti-correlated-halves')); // both × −1: identical, not anti-correlated
   });
 
   it('halves sharing 80 % of their noise: not-independent', () => {

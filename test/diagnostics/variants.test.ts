@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadFft } from '../../src/math/fft.js';
 import { readMrc } from '../../src/io/mrc/index.js';
-import { diagnoseMap } from '../../src/diagnostics/index.js';
+import { diagnoseHalfMaps, diagnoseMap } from '../../src/diagnostics/index.js';
 import { SHARED_DATA, SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
 import { processedVariants, RAW_SPECS, rawSynthetic, sharpen, type Variant } from './variants.js';
 
@@ -92,5 +92,17 @@ describe('no false flags on the held-out synthetic maps of ../shared/reference',
       if (codes.length) flagged.push(`${f}: ${codes.join(', ')}`);
     }
     assert.deepEqual(flagged, []);
+  });
+
+  // session 51: low-frequency FSC (shells to 21 Å) +0.991 / +0.989 / +0.976; the threshold is −0.5
+  it('the three half-map pairs: no pair finding (anti-correlated-halves among them); with half 2 × −1: anti-correlated-halves', async () => {
+    for (const d of ['synth_halves128', 'synth_occres128', 'synth_flex128']) {
+      const a = (await readMrc(join(SHARED_REFERENCE, d, 'half1.mrc.gz'))).volume;
+      const b = (await readMrc(join(SHARED_REFERENCE, d, 'half2.mrc.gz'))).volume;
+      const pair = diagnoseHalfMaps(a, b);
+      assert.deepEqual(pair.findings.map((f) => f.code), [], d);
+      const inv = diagnoseHalfMaps(a, { ...b, data: b.data.map((v) => -v) });
+      assert.ok(inv.findings.some((f) => f.code === 'anti-correlated-halves'), d);
+    }
   });
 });

@@ -25,6 +25,7 @@ const FINDING_TITLES: Record<string, string> = {
   'box-mismatch': 'The half maps differ in box',
   'voxel-size-mismatch': 'The half maps differ in voxel size',
   'identical-halves': 'The two half maps are identical',
+  'anti-correlated-halves': 'One half map has inverted contrast',
   'not-independent': 'The half maps are not independent',
   'halves-look-masked': 'A half map looks masked',
 };

@@ -120,15 +120,17 @@ export async function decompose(volume: VolumeInput, options: DecomposeOptions =
   checkKnownKeys(options, [...RUN_OPTION_KEYS, 'halfMaps', 'mask', ...Object.keys(SCHEMA_KEY)]);
   const map = checkVolume(volume, 'volume');
   let halves: readonly [Volume, Volume] | undefined;
+  // origins that differ from the volume's (not refused): reported first among the warnings
+  const gridWarnings: (string | undefined)[] = [];
   if (options.halfMaps !== undefined) {
     if (!Array.isArray(options.halfMaps) || options.halfMaps.length !== 2) throw optionError('halfMaps', 'exactly two half maps [half1, half2]', options.halfMaps);
     const h = options.halfMaps.map((v, i) => checkVolume(v, `halfMaps[${i}]`));
-    h.forEach((v, i) => checkSameGrid(v, map, `halfMaps[${i}]`, 'volume'));
+    h.forEach((v, i) => gridWarnings.push(checkSameGrid(v, map, `halfMaps[${i}]`, 'volume')));
     halves = [h[0], h[1]];
   }
   const mask = options.mask === undefined ? undefined : checkVolume(options.mask, 'mask');
   if (mask) {
-    checkSameGrid(mask, map, 'mask', 'volume');
+    gridWarnings.push(checkSameGrid(mask, map, 'mask', 'volume'));
     checkMaskContent(mask);
   }
   // the command's option schema, under the API's key names
@@ -179,6 +181,6 @@ export async function decompose(volume: VolumeInput, options: DecomposeOptions =
     globalBA2: r.globalBA,
     processingShape: [...r.processingShape],
     notes: r.notes.map(apiNames),
-    warnings: r.warnings.map(apiNames),
+    warnings: [...gridWarnings.filter((w): w is string => w !== undefined), ...r.warnings.map(apiNames)],
   };
 }

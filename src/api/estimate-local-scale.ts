@@ -101,6 +101,8 @@ export interface PreparedEstimate {
   resolved: ResolvedEstimateOptions;
   masks: Record<'solventDef' | 'targetMask', CoreVolume | undefined>;
   options: LocalScaleOptions;
+  /** A mask whose `originA` differs from the input's (not refused): one line each, for the summary's warnings. */
+  gridWarnings: string[];
 }
 
 /**
@@ -116,17 +118,19 @@ export function prepareEstimate(input: CoreVolume, options: LocalScaleOptions, e
   if (options.threads !== undefined && typeof options.threads !== 'boolean') throw optionError('threads', 'true or false', options.threads);
   if (options.solventFailure !== undefined && options.solventFailure !== 'throw' && options.solventFailure !== 'warn') throw optionError('solventFailure', "'throw' or 'warn'", options.solventFailure);
   const masks: PreparedEstimate['masks'] = { solventDef: undefined, targetMask: undefined };
+  const gridWarnings: string[] = [];
   for (const key of ['solventDef', 'targetMask'] as const) {
     const m = options[key];
     if (m === undefined) continue;
     const v = checkVolume(m, key);
-    checkSameGrid(v, input, key, 'the input map');
+    const w = checkSameGrid(v, input, key, 'the input map');
+    if (w) gridWarnings.push(w);
     // a target mask that selects nothing has no occupancy to report (refused before any work)
     const empty = key === 'targetMask' ? emptyMaskProblem(v.data) : undefined;
     if (empty) throw optionError(key, `a mask with values > ${MASK_INSIDE} over the target`, undefined, `${key} ${empty}`);
     masks[key] = v;
   }
-  return { resolved, masks, options };
+  return { resolved, masks, options, gridWarnings };
 }
 
 /**
@@ -228,6 +232,7 @@ export async function estimateLocalScale(volume: VolumeInput, options: LocalScal
   if (result.downsampled) rc.phase('pad to input box', 0.9);
   const { scale, confidence } = estimateOnInputBox(result, input);
   const summary = librarySummary(result, input, (performance.now() - t0) / 1000, options.nlrc === true);
+  summary.warnings.unshift(...prepared.gridWarnings);
   const out: LocalScaleResult = { scale, confidence, summary };
   if (options.keepIntermediates === true) {
     out.intermediates = { input: publicVolume(result.input, input.originA), lowpassed: publicVolume(result.lowpassed!, input.originA) }; // kept: this call never passes keepLowpassed: false

@@ -130,6 +130,7 @@ export async function modifyMap(volume: VolumeInput, options: ModifyMapOptions):
   // scale and confidence on the input's grid, as estimateLocalScale returns them
   const { scale, confidence } = estimateOnInputBox(result, input);
   const summary = librarySummary(result, input, (performance.now() - t0) / 1000, resolved.nlrc, resolved.scaleLimit);
+  summary.warnings.unshift(...prepared.gridWarnings);
   rc.done();
   return { map: publicVolume(mod.volume, input.originA), scale, confidence, summary };
 }

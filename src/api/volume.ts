@@ -4,6 +4,7 @@
 import type { Vec3, Volume as CoreVolume } from '../core/volume.js';
 import { simdRange } from '../math/voxel-kernels.js';
 import { optionError } from './errors.js';
+import { formatA, originsDiffer, voxelSizesDiffer } from '../core/grid-match.js';
 
 /**
  * A 3D density map as the library takes and returns it.
@@ -63,16 +64,25 @@ export function checkVolume(v: VolumeInput, name: string, finite = true): CoreVo
 }
 
 /**
- * Check that `v` is on the same grid as `ref` (same box; voxel sizes equal to 0.1 %).
- * @throws OptionError naming `name`
+ * Check that `v` is on the same grid as `ref`: the rule of the commands' check of a second half
+ * map and every mask (src/jobs/read-map.ts `checkSameGrid`; both use src/core/grid-match.ts): the
+ * same box and voxel sizes equal to 0.1 % are required; a different `originA` is not refused
+ * (some programs write masks with a zero origin) but returned as a warning line, which the
+ * functions with a `warnings` list (decompose, the estimate's summary) report.
+ * @returns a line naming both origins (Å) when they differ by more than 0.01 voxel, else undefined
+ * @throws OptionError naming `name` when the boxes or voxel sizes differ
  */
-export function checkSameGrid(v: CoreVolume, ref: CoreVolume, name: string, refName: string): void {
+export function checkSameGrid(v: CoreVolume & { originA?: readonly number[] }, ref: CoreVolume & { originA?: readonly number[] }, name: string, refName: string): string | undefined {
   if (v.shape.some((n, i) => n !== ref.shape[i])) {
     throw optionError(name, `a map on the box of ${refName} (${ref.shape.join('x')})`, v.shape.join('x'), `${name} box ${v.shape.join('x')} does not match ${refName} ${ref.shape.join('x')}`);
   }
-  if (v.voxelSizeA.some((a, i) => Math.abs(a - ref.voxelSizeA[i]) > 1e-3 * ref.voxelSizeA[i])) {
-    throw optionError(name, `the voxel size of ${refName} (${ref.voxelSizeA.join(', ')} Å)`, v.voxelSizeA, `${name} voxel size ${v.voxelSizeA.join(', ')} Å does not match ${refName} ${ref.voxelSizeA.join(', ')} Å`);
+  if (voxelSizesDiffer(v.voxelSizeA, ref.voxelSizeA)) {
+    throw optionError(name, `the voxel size of ${refName} (${formatA(ref.voxelSizeA)} Å)`, v.voxelSizeA, `${name} voxel size ${formatA(v.voxelSizeA)} Å does not match ${refName} ${formatA(ref.voxelSizeA)} Å`);
   }
+  const o = v.originA ?? [0, 0, 0];
+  const ro = ref.originA ?? [0, 0, 0];
+  if (!originsDiffer(o, ro, ref.voxelSizeA)) return undefined;
+  return `${name}.originA (${formatA(o)}) Å differs from ${refName}'s (${formatA(ro)}) Å: it is used voxel for voxel on the same box, as if it were at the same place (right for a map written with a zero origin; wrong if it was cut from elsewhere)`;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { VOXEL_SIZE_MATCH_TOLERANCE } from '../core/grid-match.js';
+
 /**
  * Thresholds of the input diagnostics. Each was set from measurements on the real maps in
  * `../shared/data` and on processed variants of raw synthetic and real maps; the values measured
@@ -86,8 +88,8 @@ export const THRESHOLDS = {
   heldPowerShare: 1e-6,
   /** `masked` said as padded: at most this share of exact zeros inside the non-zero data's box. */
   paddedZeroShare: 1e-3,
-  /** `voxel-size-mismatch`: relative difference of the voxel sizes above this. */
-  voxelSizeTolerance: 1e-3,
+  /** `voxel-size-mismatch`: relative difference of the voxel sizes above this (the commands' and the library's rule for every second map: src/core/grid-match.ts). */
+  voxelSizeTolerance: VOXEL_SIZE_MATCH_TOLERANCE,
 } as const;
 
 /** B-factor (Å²) of a Gaussian atom blurred to FWHM `resolutionA`: 8π²σ², σ = FWHM / 2.3548. */

@@ -24,7 +24,7 @@ import { computeInThread } from './compute-thread.js';
 import { decompositionMedians, type DecompositionMedians } from '../decomposition/medians.js';
 import { jobInputs } from './job-inputs.js';
 import { listedOutputs, type ListedOutputs } from './listed-outputs.js';
-import { assertLabelMap, readMapArg } from './read-map.js';
+import { assertLabelMap, checkSameGrid, readMapArg } from './read-map.js';
 import { jobLabels, jobRecord } from './resolution-job-common.js';
 import { recordLines } from '../occupancy/summary.js';
 import type { RunRecord } from '../core/run-record.js';
@@ -169,16 +169,14 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   const mask = opts.maskPath ? await readInput(opts.maskPath, '--mask map', opts.angpix) : undefined;
   const labels = opts.labelsPath ? assertLabelMap(await readInput(opts.labelsPath, '--labels map', opts.angpix), opts.labelsPath) : undefined;
   const box = input.volume.shape;
-  for (const [what, m] of [['half map 1', halves?.[0]], ['half map 2', halves?.[1]], ['--mask', mask], ['--labels', labels]] as const) {
-    if (m && m.volume.shape.some((v, i) => v !== box[i])) throw new RangeError(`${what} box ${m.volume.shape.join('x')} does not match the map's ${box.join('x')}`);
-  }
-  // voxel sizes named by file (the method's own check compares the grids without knowing the names)
-  const sizeText = (a: readonly number[]) => a.map((v) => Number(v.toFixed(4))).join(', ');
-  for (const [i, h] of (halves ?? []).entries()) {
-    if (h.volume.voxelSizeA.some((v, k) => Math.abs(v - input.volume.voxelSizeA[k]) > 1e-3 * input.volume.voxelSizeA[k])) {
-      throw new RangeError(`half map ${i + 1} '${opts.halfMapPaths?.[i]}' has voxels of ${sizeText(h.volume.voxelSizeA)} Å, the map '${opts.mapPath}' ${sizeText(input.volume.voxelSizeA)} Å: give the half maps of this map (or --angpix for all)`);
-    }
-  }
+  // box, voxel size and origin of every other map against the map's, named by file (the method's
+  // own check compares the grids without knowing the names)
+  const first = { map: input, path: opts.mapPath, what: 'the map' };
+  const gridWarnings = [
+    ...(halves ?? []).map((h, i) => checkSameGrid({ map: h, path: opts.halfMapPaths?.[i] ?? `half map ${i + 1}`, what: `half map ${i + 1}` }, first)),
+    checkSameGrid(mask && { map: mask, path: opts.maskPath as string, what: '--mask map' }, first),
+    checkSameGrid(labels && { map: labels, path: opts.labelsPath as string, what: '--labels map' }, first),
+  ].filter((w): w is string => w !== undefined);
   // input diagnostics (masked, sharpened, identical halves …): warnings (printed once by the caller) and the summary's diagnostics
   progress('diagnostics', 0.02);
   // zero padding is left out of the analysis (decompose.ts), so it is not a finding here
@@ -259,7 +257,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     bfactorMedianA2: medians.bfactorA2,
     labels: labels ? labelMedians(medians) : undefined,
     noiseRedraw: spread ? { draws: spread.draws, seed: spread.seed, epsilon: spread.epsilon, occupancySd: spread.occupancySd, bfactorSdA2: spread.bfactorSdA2, perDrawDifference: spread.perDrawDifference, perDrawMean: spread.perDrawMean } : undefined,
-    warnings: [...diag.warnings, ...result.warnings],
+    warnings: [...diag.warnings, ...gridWarnings, ...result.warnings],
     diagnostics: diag.diagnostics,
     notes: result.notes,
     files,

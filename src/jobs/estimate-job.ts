@@ -31,6 +31,7 @@ import { resolvedSettings } from '../occupancy/run-settings.js';
 import { MRC_LABEL_COUNT } from '../io/mrc/header.js';
 import { headerOriginA, resampledStartHeader } from '../io/mrc/origin.js';
 import { jobInputs } from './job-inputs.js';
+import { checkSameGrid } from './read-map.js';
 
 /** Version string recorded in labels, logs and summaries: `package.json`'s, read at run time. */
 export const OCCUPY_VERSION: string = TOOL_VERSION;
@@ -169,7 +170,7 @@ function processingTemplate(h: MrcHeader, r: EstimateResult, inputVoxelA: Vec3):
  * `log_<stem>.txt` and (unless disabled) `chimX_<stem>.cxc` into the output folder.
  *
  * @throws MrcFormatError / Error for unreadable or invalid maps; RangeError for out-of-range
- *   options or mismatched mask boxes; Error when an output would overwrite an input
+ *   options, or a `--solvent-def`/`--target-mask` whose box or voxel size differs from the input's (`checkSameGrid`, naming the file); Error when an output would overwrite an input
  */
 export async function estimateFromFile(opts: EstimateFileOptions): Promise<EstimateFileResult> {
   const t0 = performance.now();
@@ -229,11 +230,19 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const inputHash = loaded.inputHash ? Promise.resolve(loaded.inputHash) : hashFile(opts.inputPath);
   inputHash.catch(() => undefined); // awaited (and its error reported) when the record is made
   const input = loaded.input;
-  const solventDef = opts.solventDefPath ? (await readMrc(opts.solventDefPath)).volume : undefined;
-  const targetMask = opts.targetMaskPath ? (await readMrc(opts.targetMaskPath)).volume : undefined;
+  const solventDefMap = opts.solventDefPath ? await readMrc(opts.solventDefPath) : undefined;
+  const targetMaskMap = opts.targetMaskPath ? await readMrc(opts.targetMaskPath) : undefined;
   if (opts.angpix !== undefined) {
-    for (const v of [solventDef, targetMask]) if (v) v.voxelSizeA = [opts.angpix, opts.angpix, opts.angpix];
+    for (const m of [solventDefMap, targetMaskMap]) if (m) m.volume.voxelSizeA = [opts.angpix, opts.angpix, opts.angpix];
   }
+  // on the input's grid: box and voxel size refused, an origin that differs warned of
+  const inputMap = { map: { volume: { shape: input.shape, voxelSizeA: input.voxelSizeA }, header: input.header }, path: opts.inputPath, what: 'the input map' };
+  const gridWarnings = [
+    checkSameGrid(solventDefMap && { map: solventDefMap, path: opts.solventDefPath as string, what: '--solvent-def map' }, inputMap),
+    checkSameGrid(targetMaskMap && { map: targetMaskMap, path: opts.targetMaskPath as string, what: '--target-mask map' }, inputMap),
+  ].filter((w): w is string => w !== undefined);
+  const solventDef = solventDefMap?.volume;
+  const targetMask = targetMaskMap?.volume;
   timer.stop();
   // the streamed read's crop is reported as the estimate's `resample` phase, not as reading
   timer.seconds.read -= loaded.resampleSeconds;
@@ -395,7 +404,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     });
   }
   // each finding once, first among the warnings (stderr, log, ChimeraX script, GUI, batch records)
-  result.warnings.unshift(...findings.map((f) => findingLine(f)));
+  result.warnings.unshift(...findings.map((f) => findingLine(f)), ...gridWarnings);
   const voxelToA = voxelToAngstrom(input.header, input.voxelSizeA, result.processingVoxelSizeA);
   const logPath = join(outDir, names.log);
   const cxcPath = join(outDir, names.chimerax);

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fourierShellCorrelation, resolutionAtThreshold } from '../resolution/fsc.js';
 import { correctedFsc, CORRECTION_SHELL_OFFSET, RANDOMISE_BELOW_FSC, SOLVENT_MIN_FRACTION, SOLVENT_OFFSET_SD, type CorrectedFscResult } from '../resolution/fsc-corrected.js';
 import { mapStem } from '../occupancy/output-names.js';
-import { readHalfMapArg, readMaskArg } from './read-map.js';
+import { checkSameGrid, readHalfMapArg, readMaskArg } from './read-map.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withOutputSet } from '../core/output-set.js';
@@ -74,7 +74,8 @@ export interface FscJobResult {
  * Run the global FSC job on files.
  * @param h1Path first half map
  * @param h2Path second half map
- * @throws Error naming a missing or unreadable file; RangeError when the mask's box differs
+ * @throws Error naming a missing or unreadable file; RangeError naming the file when the second
+ *   half map's or the mask's box or voxel size differs from the first half map's (`checkSameGrid`)
  */
 export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): Promise<FscJobResult> {
   const t0 = performance.now();
@@ -89,12 +90,14 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   if (notCubic) throw new RangeError(`half map '${h1Path}': ${notCubic}`);
   const h2 = await readHalfMapArg(h2Path, o.angpix);
   const mask = o.mask ? await readMaskArg(o.mask, o.angpix) : undefined;
-  if (mask && mask.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--mask box ${mask.volume.shape.join('x')} does not match the half maps ${h1.volume.shape.join('x')}`);
+  const first = { map: h1, path: h1Path, what: 'half map 1' };
+  const gridWarnings = [checkSameGrid({ map: h2, path: h2Path, what: 'half map 2' }, first), checkSameGrid(mask && { map: mask, path: o.mask as string, what: '--mask map' }, first)];
   // input diagnostics of the pair (identical or dependent halves, masked or sharpened halves …), each printed once
   o.onProgress?.('diagnostics', 0.2);
   const findings = diagnoseHalfMaps(h1.volume, h2.volume).findings;
   refuseIdenticalHalves(findings, [h1Path, h2Path]);
   for (const f of findings) warn(findingLine(f));
+  for (const w of gridWarnings) if (w) warn(w);
   o.onProgress?.('FSC', 0.4);
   const corr = mask ? correctedFsc(h1.volume, h2.volume, mask.volume.data, { seed: o.seed ?? 0, randomisations: o.randomisations ?? 1 }) : undefined;
   const curve = corr ? corr.masked : fourierShellCorrelation(h1.volume, h2.volume);

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Volume } from '../core/volume.js';
 import { halfMapMean } from '../math/half-map-combination.js';
 import { writeMrc, type MrcMap } from '../io/mrc/index.js';
-import { readHalfMapArg, readLabelsArg, readMaskArg } from './read-map.js';
+import { checkSameGrid, readHalfMapArg, readLabelsArg, readMaskArg } from './read-map.js';
 import { checkLocresMemory } from './memory-check.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
@@ -98,7 +98,7 @@ export interface LocresJobResult {
  *   more memory than is available; OptionError for a resolution finer than Nyquist (for the
  *   local FSC, not coarser) or, with `relion`, a `--locres-sampling` (or its default, 25 Å)
  *   under 4 voxels or over a third of the box edge;
- *   RangeError for boxes that differ, labels without a label > 0
+ *   RangeError naming the file for a second half map, mask or labels map whose box or voxel size differs (`checkSameGrid`), labels without a label > 0
  */
 export async function locresJob(half1Path: string, half2Path: string | undefined, o: LocresJobOptions, t0 = performance.now()): Promise<LocresJobResult> {
   // every method holds several whole-box arrays: refuse before reading what cannot fit
@@ -123,15 +123,18 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   if (o.method === 'localfsc' && o.relion) checkLocresSampling(o.locresSampling, h1.volume.shape, h1.volume.voxelSizeA);
   const h2 = half2Path ? await readHalfMapArg(half2Path, o.angpix, o.onInfo) : undefined;
   const maskMap = o.mask ? await readMaskArg(o.mask, o.angpix) : undefined;
-  if (h2 && h2.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`half maps differ in box: ${h1.volume.shape.join('x')} vs ${h2.volume.shape.join('x')}`);
-  if (maskMap && maskMap.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--mask box ${maskMap.volume.shape.join('x')} does not match the maps ${h1.volume.shape.join('x')}`);
   const labelsMap = o.labels ? await readLabelsArg(o.labels, o.angpix) : undefined;
-  if (labelsMap && labelsMap.volume.shape.some((n, i) => n !== h1.volume.shape[i])) throw new RangeError(`--labels box ${labelsMap.volume.shape.join('x')} does not match the maps ${h1.volume.shape.join('x')}`);
+  const first = { map: h1, path: half1Path, what: half2Path ? 'half map 1' : 'the map' };
+  const gridWarnings = [
+    checkSameGrid(h2 && { map: h2, path: half2Path as string, what: 'half map 2' }, first),
+    checkSameGrid(maskMap && { map: maskMap, path: o.mask as string, what: '--mask map' }, first),
+    checkSameGrid(labelsMap && { map: labelsMap, path: o.labels as string, what: '--labels map' }, first),
+  ].filter((w): w is string => w !== undefined);
   // input diagnostics (masked, sharpened, identical or dependent halves …), each printed once
   o.onProgress?.('diagnostics', 0.02);
   const findings = h2 ? diagnoseHalfMaps(h1.volume, h2.volume).findings : diagnoseMap(h1.volume).findings;
   if (h2) refuseIdenticalHalves(findings, [half1Path, half2Path as string]);
-  const warnings = findings.map((f) => findingLine(f));
+  const warnings = [...findings.map((f) => findingLine(f)), ...gridWarnings];
   for (const w of warnings) o.onWarning?.(w);
 
   let resolution: Volume;

@@ -9,7 +9,7 @@ import type { Volume } from '../core/volume.js';
 /** Edge of the central crop the input diagnostics look at, voxels. */
 const DIAGNOSTICS_CROP = 128;
 import { writeLocresMap } from './locres-map-output.js';
-import { assertSameBox, computeJob, diagnoseInputs, jobRecord, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
+import { checkOtherMaps, computeJob, diagnoseInputs, jobRecord, withWarnings, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import { readLabelsArg, readMapArg } from './read-map.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { jobInputs } from './job-inputs.js';
@@ -26,7 +26,7 @@ export interface MonoTomoJobOptions extends ResolutionJobOptions {
 /**
  * Run MonoTomo on two half tomograms and write its outputs.
  * Precondition: `await loadFft()` has resolved.
- * @throws UsageError (exit 2) for a missing second half; RangeError for mismatched boxes or an empty mask
+ * @throws UsageError (exit 2) for a missing second half; RangeError for mismatched boxes or voxel sizes (naming the file) or an empty mask
  */
 export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined, o: MonoTomoJobOptions, reporter: JobReporter): Promise<Record<string, unknown>> {
   const t0 = performance.now();
@@ -37,16 +37,17 @@ export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined,
   if (notCubic) throw new RangeError(`half tomogram '${h1Path}': ${notCubic}`);
   const h2 = await readMapArg(h2Path, 'half tomogram', o.angpix, undefined, true);
   // the mask as one byte per voxel: the float map is dropped once converted
+  const first = { map: h1, path: h1Path, what: 'half tomogram 1' };
+  const gridWarnings = checkOtherMaps(first, [{ map: h2, path: h2Path, what: 'half tomogram 2' }]);
   let mask: Uint8Array | undefined;
   if (o.mask) {
     const m = await readMapArg(o.mask, '--mask map', o.angpix, undefined, true);
-    assertSameBox(h1.volume, m.volume, '--mask');
+    gridWarnings.push(...checkOtherMaps(first, [{ map: m, path: o.mask, what: '--mask map' }]));
     mask = new Uint8Array(m.volume.data.length);
     for (let i = 0; i < mask.length; i++) mask[i] = m.volume.data[i] > 0.5 ? 1 : 0;
   }
   const labelsMap = o.labels ? await readLabelsArg(o.labels, o.angpix) : undefined;
-  assertSameBox(h1.volume, h2.volume, 'second half tomogram');
-  assertSameBox(h1.volume, labelsMap?.volume, '--labels');
+  gridWarnings.push(...checkOtherMaps(first, [labelsMap && o.labels ? { map: labelsMap, path: o.labels, what: '--labels map' } : undefined]));
   reporter.progress('diagnostics', 0);
   // the input diagnostics transform whole maps: on a tomogram, a central crop of at most 128³ keeps memory bounded
   const crop = (v: Volume): Volume => {
@@ -59,7 +60,7 @@ export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined,
     }
     return { data, shape: size, voxelSizeA: v.voxelSizeA };
   };
-  const { warnings, diagnostics } = diagnoseInputs(reporter, crop(h1.volume), crop(h2.volume));
+  const { warnings, diagnostics } = withWarnings(reporter, diagnoseInputs(reporter, crop(h1.volume), crop(h2.volume)), gridWarnings);
   const r = await computeJob(reporter, 'monoTomoLocalResolution', [h1.volume, h2.volume, { mask }], 'blocks');
   const protect = jobInputs(h1Path, h2Path, o.mask, o.labels);
   const block = r.blockVoxels + 2 * r.marginVoxels;

@@ -2,7 +2,10 @@
  * Reading a map for a command: a clear error for a missing file, and the `--angpix` override.
  */
 import { existsSync } from 'node:fs';
-import { readMrc, type MrcMap } from '../io/mrc/index.js';
+import { readMrc, type MrcHeader, type MrcMap } from '../io/mrc/index.js';
+import { headerOriginA } from '../io/mrc/origin.js';
+import type { Volume } from '../core/volume.js';
+import { formatA, originsDiffer, voxelSizesDiffer } from '../core/grid-match.js';
 import { labelMapProblem } from '../core/label-map.js';
 import { constantHalfMapProblem, emptyMaskProblem } from '../resolution/half-map-checks.js';
 
@@ -74,4 +77,46 @@ export function assertLabelMap(m: MrcMap, path: string): MrcMap {
   const problem = labelMapProblem(m.volume.data, m.volume.shape);
   if (problem) throw new RangeError(`--labels map '${path}' ${problem}`);
   return m;
+}
+
+/** A map of a command as {@link checkSameGrid} names it: its grid, its path and what it is. */
+export interface NamedMap {
+  /** The map as read (box and voxel size after `--angpix`; the header gives the origin). */
+  map: { volume: Pick<Volume, 'shape' | 'voxelSizeA'>; header: MrcHeader };
+  /** The path as the user gave it. */
+  path: string;
+  /** What it is in messages: `half map 2`, `--mask map`, `--labels map`, `the input map` … */
+  what: string;
+}
+
+/**
+ * Check that a map read for a command lies on the grid of the command's main map: the one check
+ * of a second half map, `--mask`, `--labels`, `--solvent-def` and `--target-mask` in every job
+ * (the library's `checkSameGrid` in src/api/volume.ts applies the same rule,
+ * src/core/grid-match.ts). A different box or a voxel size that differs by more than 0.1 %
+ * (`VOXEL_SIZE_MATCH_TOLERANCE`, as half maps are compared) is refused: the maps are used voxel
+ * for voxel, so such a map would be read at the wrong places (until session 51 a mask at 1.1 Å on
+ * 1.0 Å half maps was used silently by fsc, locres, decompose and the estimate). A different
+ * origin (the header's `origin`, or `nxstart/nystart/nzstart` × voxel size) is only warned of:
+ * some programs write masks with a zero origin whatever the map's.
+ * @param other the map to check (nothing is done when undefined)
+ * @param ref the command's main map (the first half map, the input map)
+ * @returns one warning line naming the file and both origins (Å) when the origins differ, else undefined
+ * @throws RangeError naming the file and both boxes, or both voxel sizes, when they differ
+ */
+export function checkSameGrid(other: NamedMap | undefined, ref: NamedMap): string | undefined {
+  if (!other) return undefined;
+  const o = other.map.volume;
+  const r = ref.map.volume;
+  const named = (m: NamedMap) => `${m.what} '${m.path}'`;
+  if (o.shape.some((n, i) => n !== r.shape[i])) {
+    throw new RangeError(`${named(other)} has a box of ${o.shape.join('x')} voxels, ${named(ref)} ${r.shape.join('x')}: the maps must be on one grid`);
+  }
+  if (voxelSizesDiffer(o.voxelSizeA, r.voxelSizeA)) {
+    throw new RangeError(`${named(other)} has voxels of ${formatA(o.voxelSizeA)} Å, ${named(ref)} ${formatA(r.voxelSizeA)} Å: the maps must be on one grid (resample it, correct its header with occupy pixel-size set, or give --angpix for all)`);
+  }
+  const oo = headerOriginA(other.map.header, o.voxelSizeA);
+  const ro = headerOriginA(ref.map.header, r.voxelSizeA);
+  if (!originsDiffer(oo, ro, r.voxelSizeA)) return undefined;
+  return `${named(other)} has its origin at (${formatA(oo)}) Å, ${named(ref)} at (${formatA(ro)}) Å: it is used voxel for voxel on the same box, as if it were at the same place (right for a map written with a zero origin; wrong if it was cut from elsewhere)`;
 }

@@ -7,7 +7,7 @@
  */
 import { BASIS_SIZE } from '../resolution/resmap.js';
 import { writeLocresMap } from './locres-map-output.js';
-import { assertSameBox, computeJob, diagnoseInputs, jobRecord, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
+import { checkOtherMaps, computeJob, diagnoseInputs, jobRecord, withWarnings, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import { readLabelsArg, readMapArg } from './read-map.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { jobInputs } from './job-inputs.js';
@@ -27,7 +27,7 @@ export const RESMAP_SINGLE_MAP_CAVEAT = 'single-map estimate: the noise is taken
 /**
  * Run the ResMap-style estimate on one map or two half maps and write its outputs.
  * Precondition: `await loadFft()` has resolved.
- * @throws UsageError (exit 2) when one map comes without `--mask`; RangeError for mismatched boxes or an empty mask
+ * @throws UsageError (exit 2) when one map comes without `--mask`; RangeError for mismatched boxes or voxel sizes (naming the file), or an empty mask
  */
 export async function runResMapJob(h1Path: string, h2Path: string | undefined, o: ResMapJobOptions, reporter: JobReporter): Promise<Record<string, unknown>> {
   const t0 = performance.now();
@@ -39,11 +39,13 @@ export async function runResMapJob(h1Path: string, h2Path: string | undefined, o
   const h2 = h2Path ? await readMapArg(h2Path, 'half map', o.angpix, undefined, true) : undefined;
   const maskMap = o.mask ? await readMapArg(o.mask, '--mask map', o.angpix, undefined, true) : undefined;
   const labelsMap = o.labels ? await readLabelsArg(o.labels, o.angpix) : undefined;
-  assertSameBox(h1.volume, h2?.volume, 'second half map');
-  assertSameBox(h1.volume, maskMap?.volume, '--mask');
-  assertSameBox(h1.volume, labelsMap?.volume, '--labels');
+  const gridWarnings = checkOtherMaps({ map: h1, path: h1Path, what: h2Path ? 'half map 1' : 'the map' }, [
+    h2 && h2Path ? { map: h2, path: h2Path, what: 'half map 2' } : undefined,
+    maskMap && o.mask ? { map: maskMap, path: o.mask, what: '--mask map' } : undefined,
+    labelsMap && o.labels ? { map: labelsMap, path: o.labels, what: '--labels map' } : undefined,
+  ]);
   reporter.progress('diagnostics', 0);
-  const { warnings, diagnostics } = diagnoseInputs(reporter, h1.volume, h2?.volume);
+  const { warnings, diagnostics } = withWarnings(reporter, diagnoseInputs(reporter, h1.volume, h2?.volume), gridWarnings);
   if (!h2) {
     warnings.push(RESMAP_SINGLE_MAP_CAVEAT);
     reporter.warn(RESMAP_SINGLE_MAP_CAVEAT);

@@ -13,7 +13,7 @@ import { TOOL_VERSION } from '../core/version.js';
 import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diagnostics/index.js';
 import type { Volume } from '../core/volume.js';
 import { recordLines } from '../occupancy/summary.js';
-import { readHalfMapArg, readMaskArg } from './read-map.js';
+import { checkSameGrid, readHalfMapArg, readMaskArg, type NamedMap } from './read-map.js';
 import type { ListedOutputs } from './listed-outputs.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { isFolderOutput, refuseSpecialFile } from './output-path.js';
@@ -59,10 +59,11 @@ export interface HalfMapInputs {
 }
 
 /**
- * Read two half maps and the optional `--mask`, check that their boxes match, and run the input
- * diagnostics on the halves (progress phases `read` and `diagnostics`).
+ * Read two half maps and the optional `--mask`, check that they lie on one grid
+ * ({@link checkOtherMaps}), and run the input diagnostics on the halves (progress phases `read`
+ * and `diagnostics`).
  * @throws Error naming a missing file; MrcFormatError for a broken one; RangeError naming the
- *   second half map or `--mask` when its box differs from the first half map's
+ *   second half map or `--mask` when its box or voxel size differs from the first half map's
  */
 export async function readHalfMapInputs(h1Path: string, h2Path: string, maskPath: string | undefined, angpix: number | undefined, reporter: JobReporter): Promise<HalfMapInputs> {
   reporter.progress('read', 0);
@@ -71,10 +72,13 @@ export async function readHalfMapInputs(h1Path: string, h2Path: string, maskPath
   if (notCubic) throw new RangeError(`half map '${h1Path}': ${notCubic}`);
   const h2 = await readHalfMapArg(h2Path, angpix);
   const mask = maskPath ? await readMaskArg(maskPath, angpix) : undefined;
-  assertSameBox(h1.volume, h2.volume, 'second half map');
-  assertSameBox(h1.volume, mask?.volume, '--mask');
+  const gridWarnings = checkOtherMaps({ map: h1, path: h1Path, what: 'half map 1' }, [
+    { map: h2, path: h2Path, what: 'half map 2' },
+    mask && maskPath ? { map: mask, path: maskPath, what: '--mask map' } : undefined,
+  ]);
   reporter.progress('diagnostics', 0);
-  return { h1, h2, mask, ...diagnoseInputs(reporter, h1.volume, h2.volume) };
+  const d = diagnoseInputs(reporter, h1.volume, h2.volume);
+  return { h1, h2, mask, ...withWarnings(reporter, d, gridWarnings) };
 }
 
 /**
@@ -98,11 +102,21 @@ export async function computeJob<K extends ComputeMethodName>(reporter: JobRepor
 }
 
 /**
- * Refuse a second map whose box differs from the first one's.
- * @throws RangeError naming the option and both boxes
+ * Check a job's other maps (second half map, `--mask`, `--labels`) against its first one with
+ * `checkSameGrid` (src/jobs/read-map.ts): box and voxel size refused, an origin that differs warned of.
+ * @param first the first (half) map, named
+ * @param others the other maps, named; undefined entries (options not given) are skipped
+ * @returns the origin warnings, not yet printed
+ * @throws RangeError naming the file and both boxes or voxel sizes
  */
-export function assertSameBox(first: Volume, other: Volume | undefined, what: string): void {
-  if (other && other.shape.some((n, i) => n !== first.shape[i])) throw new RangeError(`${what} box ${other.shape.join('x')} does not match the maps ${first.shape.join('x')}`);
+export function checkOtherMaps(first: NamedMap, others: readonly (NamedMap | undefined)[]): string[] {
+  return others.map((m) => checkSameGrid(m, first)).filter((w): w is string => w !== undefined);
+}
+
+/** The diagnostics' warnings followed by `extra` warning lines, which are printed here. */
+export function withWarnings<T extends { warnings: string[] }>(reporter: JobReporter, d: T, extra: readonly string[]): T {
+  for (const w of extra) reporter.warn(w);
+  return { ...d, warnings: [...d.warnings, ...extra] };
 }
 
 /**

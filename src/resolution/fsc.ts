@@ -2,6 +2,7 @@
  * Fourier shell correlation of two maps, and the resolution where it crosses a threshold.
  * @see shared/spec/local-resolution.md §1
  */
+import { voxelSizesDiffer } from '../core/grid-match.js';
 import { assertVolume, type Shape3, type Volume } from '../core/volume.js';
 import { rfft3d } from '../math/fft.js';
 
@@ -69,7 +70,7 @@ export function assertSameHalfMapGrid(a: Volume, b: Volume): void {
   assertVolume(a);
   assertVolume(b);
   if (a.shape.some((n, i) => n !== b.shape[i])) throw new RangeError(`half maps differ in box: ${a.shape.join('x')} vs ${b.shape.join('x')}`);
-  if (a.voxelSizeA.some((v, i) => Math.abs(v - b.voxelSizeA[i]) > 1e-3 * v)) {
+  if (voxelSizesDiffer(b.voxelSizeA, a.voxelSizeA)) {
     throw new RangeError(`half maps differ in voxel size: ${a.voxelSizeA.join(', ')} vs ${b.voxelSizeA.join(', ')} Å`);
   }
 }

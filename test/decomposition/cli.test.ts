@@ -116,7 +116,7 @@ test('bad input: one error line naming the option or file, nothing written', asy
     [['decompose', join(dir, 'missing.mrc'), '-o', out], /cannot read map '.*missing\.mrc': no such file/],
     [['decompose', files.map, '--half-maps', files.h1, '-o', out], /--half-maps needs exactly two maps/],
     [['decompose', files.map, '--bands', '1', '-o', out], /--bands/],
-    [['decompose', files.map, '--mask', files.badMask, '-o', out], /--mask box 40x40x40 does not match/],
+    [['decompose', files.map, '--mask', files.badMask, '-o', out], /--mask map '.*mask40\.mrc' has a box of 40x40x40 voxels, the map '.*ph\.mrc' 56x56x56/],
     // bands finer than 1.1 × Nyquist had been set silently (Nyquist 3 Å: bands down to 2.7 Å)
     [['decompose', files.map, '--lowest-resolution', '4', '-o', out], /the lowest band \(4 Å, --lowest-resolution\) is too close to the Nyquist limit \(3\.00 Å\).*give --lowest-resolution 5 Å or coarser/],
     // half maps of another voxel size: named by file (it said 'half maps differ in voxel size', naming neither)

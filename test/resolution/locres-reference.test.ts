@@ -67,8 +67,8 @@ describe('occupy locres on synthetic half maps with ground truth', { skip }, () 
     const h1 = join(R, 'half1.mrc.gz');
     const h2 = join(R, 'half2.mrc.gz');
     for (const [args, re] of [
-      [[h1, small], /differ in box/],
-      [[h1, h2, '--mask', small], /--mask box 32x32x32 does not match/],
+      [[h1, small], /half map 2 '.*small\.mrc' has a box of 32x32x32 voxels, half map 1 '.*half1\.mrc\.gz' 128x128x128/],
+      [[h1, h2, '--mask', small], /--mask map '.*small\.mrc' has a box of 32x32x32 voxels/],
       [[h1, h2, '--window', '200'], /--window 200 voxels is larger than the box/],
       [[h1], /needs two half maps/],
     ] as [string[], RegExp][]) {

@@ -65,10 +65,17 @@ function sameBox(a: readonly number[], b: readonly number[], what: string): void
  * (src/jobs), then optionally the directional FSC and decompose jobs; the view is built from the
  * jobs' results.
  * @param progress phase and fraction in [0, 1]
- * @param warn a warning line (input diagnostics, then the local FSC's own warnings)
+ * @param report receives each warning line once (input diagnostics, then the local FSC's own warnings)
  * @throws RangeError for boxes that differ; Error for unreadable maps
  */
-export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fraction: number) => void, warn: (text: string) => void): Promise<HalfMapsOutcome> {
+export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fraction: number) => void, report: (text: string) => void): Promise<HalfMapsOutcome> {
+  // a line two jobs give (e.g. the mask's origin, checked by fsc and by locres) is reported once
+  const said = new Set<string>();
+  const warn = (text: string): void => {
+    if (said.has(text)) return;
+    said.add(text);
+    report(text);
+  };
   progress('read', 0);
   // the boxes are checked before any job runs (the jobs check them too, with the CLI's option names)
   const box = await boxOf(t.half1Path, t.names.half1);

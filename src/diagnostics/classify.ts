@@ -5,7 +5,7 @@
 import type { Finding } from './findings.js';
 import type { GuinierFit } from './guinier.js';
 import { CUTOFF_DROP_LN } from './guinier.js';
-import type { MapFeatures } from './map-features.js';
+import type { DensityTail, MapFeatures } from './map-features.js';
 import type { NoiseSpectrum } from './noise-spectrum.js';
 import { referenceBFactor, THRESHOLDS as T } from './thresholds.js';
 
@@ -26,8 +26,14 @@ export function constantMapFinding(value: number): Finding {
 /** The least maximum of a map read as a mask or local scale map (`unit-range`): theirs is 1, or nearly. */
 const UNIT_RANGE_MAX_MIN = 0.5;
 
-/** `not-density`: binary/soft masks, maps in [0, 1], local-resolution maps, no solvent peak. */
-export function notDensityFinding(f: MapFeatures): Finding | undefined {
+/**
+ * `not-density`: binary/soft masks, maps in [0, 1], local-resolution maps, no solvent peak.
+ * @param f the map's measurements
+ * @param inverted the map looks inverted ({@link invertedFinding}): its solvent peak sits at the
+ *   top of the range because of that, so "no solvent peak" is not said (it had called EMDB maps
+ *   × −1 not density maps)
+ */
+export function notDensityFinding(f: MapFeatures, inverted = false): Finding | undefined {
   const range = f.max - f.min;
   const evidence = { min: r3(f.min), max: r3(f.max), negativeFraction: r3(f.negativeFraction), extremeFraction: r3(f.extremeFraction), faceDistinctValues: f.distinctValues };
   const tail = 'not a density map: the local scale and confidence of such a map mean nothing (the estimate refuses it unless --force).';
@@ -48,10 +54,25 @@ export function notDensityFinding(f: MapFeatures): Finding | undefined {
       evidence: { ...evidence, kind: 'local-resolution', background: r3(f.faceModeValue), backgroundFraction: r3(f.faceModeGlobalFraction), minA: r3(f.minOffMode), maxA: r3(f.maxOffMode) },
     };
   }
-  if (f.peakPosition >= T.peakPositionMax && f.peakFraction >= T.peakFractionMin) {
+  if (!inverted && f.peakPosition >= T.peakPositionMax && f.peakFraction >= T.peakFractionMin) {
     return { code: 'not-density', severity: 'error', message: `the most frequent values (${pct(f.peakFraction)} of voxels) sit at ${pct(f.peakPosition)} of the value range, not in a solvent peak near its bottom: ${tail}`, evidence: { ...evidence, kind: 'no-solvent-peak', peakPosition: r3(f.peakPosition), peakFraction: r3(f.peakFraction) } };
   }
   return undefined;
+}
+
+/**
+ * `inverted` (warning): the density's long tail lies below the median (the solvent), where a
+ * reconstruction's lies above it: skewness below `THRESHOLDS.invertedSkewness` and tail ratio
+ * below `THRESHOLDS.invertedTailRatio`, on at least `THRESHOLDS.invertedMinSamples` voxels.
+ */
+export function invertedFinding(t: DensityTail): Finding | undefined {
+  if (!(t.sampled >= T.invertedMinSamples && t.skewness < T.invertedSkewness && t.tailRatio < T.invertedTailRatio)) return undefined;
+  return {
+    code: 'inverted',
+    severity: 'warning',
+    message: `looks inverted: the values reach ${g(1 / t.tailRatio)} × farther below the solvent level than above it (skewness ${t.skewness.toFixed(2)}), where a reconstruction's density reaches farther above; multiply the map by −1 (e.g. relion_image_handler --multiply_constant -1) before using it: the local scale, confidence and resolution of an inverted map mean nothing.`,
+    evidence: { skewness: r3(t.skewness), tailRatio: r3(t.tailRatio) },
+  };
 }
 
 /** `masked` and `flattened`: constant regions at the faces, or local std falling to ~0 towards the edges. */

@@ -6,11 +6,11 @@
 import { assertVolume, type Vec3, type Volume } from '../core/volume.js';
 import type { Finding } from './findings.js';
 import { FINDING_CODES } from './findings.js';
-import { measureMapFeatures, sampledRange, type MapFeatures } from './map-features.js';
+import { densityTail, measureMapFeatures, sampledRange, type MapFeatures } from './map-features.js';
 import { centreCubeFsc, radialAmplitude } from './spectrum.js';
 import { guinierAnalysis, type GuinierFit } from './guinier.js';
 import { solventNoiseSpectrum, type NoiseSpectrum } from './noise-spectrum.js';
-import { constantMapFinding, maskingFindings, notDensityFinding, sharpeningFinding } from './classify.js';
+import { constantMapFinding, invertedFinding, maskingFindings, notDensityFinding, sharpeningFinding } from './classify.js';
 import { THRESHOLDS as T } from './thresholds.js';
 import { nonZeroContentBox, zeroFractionInside } from '../math/non-zero-box.js';
 
@@ -107,7 +107,7 @@ function paddedInstead(f: Finding, v: Volume): Finding {
 }
 
 /**
- * Run every single-map check (`not-density`, `masked`, `flattened`, `sharpened`).
+ * Run every single-map check (`not-density`, `inverted`, `masked`, `flattened`, `sharpened`).
  * A `not-density` map gets only that finding: the other checks assume density.
  * @param v the map, canonical layout; not modified
  * @param opts see {@link DiagnoseOptions}
@@ -127,11 +127,13 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
   features ??= measureMapFeatures(v);
   const guinier = guinierAnalysis(radialAmplitude(v));
   const findings: Finding[] = [];
-  const nd = features.max === features.min ? constantMapFinding(features.min) : notDensityFinding(features);
+  const inverted = features.max === features.min ? undefined : invertedFinding(densityTail(v));
+  const nd = features.max === features.min ? constantMapFinding(features.min) : notDensityFinding(features, inverted !== undefined);
   let noise: NoiseSpectrum | undefined;
   const deferred = !nd && opts.deferNoise === true;
   if (nd) findings.push(nd);
   else {
+    if (inverted) findings.push(inverted);
     findings.push(...maskingFindings(features).map((f) => paddedInstead(f, v)));
     if (!deferred) {
       noise = solventNoiseSpectrum(v, { cutoffHintPerA: guinier.cutoffPerA });

@@ -13,6 +13,8 @@
  *   near zero or negative between ~10 Å and where the signal meets the noise or a cut-off);
  * - `not-density`: a binary or soft mask, a local scale map in [0, 1], a local-resolution map
  *   in Å, or a map without a solvent peak;
+ * - `inverted`: the density's long tail lies below the solvent peak, not above it (contrast
+ *   inverted, e.g. a map × −1);
  * - `identical-halves`, `anti-correlated-halves`, `not-independent`, `voxel-size-mismatch`,
  *   `box-mismatch`, `halves-look-masked`: problems of a pair of half maps;
  * - `solvent-model`: the solvent Gaussian of the estimate does not describe the solvent
@@ -23,6 +25,7 @@ export type FindingCode =
   | 'flattened'
   | 'sharpened'
   | 'not-density'
+  | 'inverted'
   | 'identical-halves'
   | 'anti-correlated-halves'
   | 'not-independent'
@@ -34,6 +37,7 @@ export type FindingCode =
 /** Every finding code, in the order they are reported. */
 export const FINDING_CODES: readonly FindingCode[] = [
   'not-density',
+  'inverted',
   'masked',
   'flattened',
   'sharpened',

@@ -10,6 +10,8 @@
 import type { Volume } from '../core/volume.js';
 import { arrayRange } from '../math/statistics.js';
 import { Arena, arenaBytes } from './kernels.js';
+import { mulberry32 } from '../math/random.js';
+import { quantileByRank } from '../math/select.js';
 
 /** Radial bins of the local-standard-deviation profile (normalised radius, see {@link MapFeatures.stdProfile}). */
 export const PROFILE_EDGES: readonly number[] = [0, 0.6, 0.8, 0.9, 1.0, 1.2, 2];
@@ -254,4 +256,66 @@ export function measureMapFeatures(v: Volume, valueRange?: { min: number; max: n
     innerLowStd: quantile(inner, 0.2),
     stdProfile: prof.map((p) => (std > 0 ? median(p) / std : Number.NaN)),
   };
+}
+
+/** What {@link densityTail} returns: which side of the solvent peak the density's long tail lies on. */
+export interface DensityTail {
+  /** Number of voxels sampled. */
+  sampled: number;
+  /** Skewness (third standardised moment) of the sample: > 0 for a reconstruction (molecule above the solvent), < 0 inverted. */
+  skewness: number;
+  /**
+   * (99.9th percentile − median) / (median − 0.1th percentile) of the sample: how much farther
+   * the values reach above the solvent (the median, in a map that is mostly solvent) than below.
+   * A reconstruction's density reaches farther up (real raw maps 1.6–9, noisy synthetic half maps
+   * 1.5–1.9), an inverted map's farther down (the reciprocal). NaN without a spread below the median.
+   */
+  tailRatio: number;
+}
+
+/** Voxels {@link densityTail} samples at most (2¹⁸, as a 64³ box). */
+export const TAIL_SAMPLE_MAX = 1 << 18;
+/** Length of each run of consecutive voxels {@link densityTail} samples (runs keep the reads in cache). */
+const TAIL_RUN = 32;
+
+/**
+ * The density tail of a map: its skewness and {@link DensityTail.tailRatio}, over every voxel up
+ * to {@link TAIL_SAMPLE_MAX} voxels, else over that many in runs of 32 consecutive voxels placed at
+ * random with a fixed seed (the same map gives the same numbers). Not the strided sample of
+ * {@link measureMapFeatures}: a map sharpened without a low-pass holds a checkerboard at Nyquist
+ * that a stride of 2 samples in one phase (128×96×112 at 1 Å sharpened by −100 Å²: skewness −2.57
+ * and tail ratio 0.79 on the stride-2 sample, −0.01 and 1.00 over every voxel, 0.21 and 1.04 on
+ * these runs). About 20 ms at 256³ (quantiles by selection, no sort).
+ * @param v the map, canonical layout; not modified (finite values expected)
+ */
+export function densityTail(v: Volume): DensityTail {
+  const d = v.data;
+  let s: Float32Array;
+  if (d.length <= TAIL_SAMPLE_MAX) s = Float32Array.from(d);
+  else {
+    const rand = mulberry32(0x5eed);
+    s = new Float32Array(TAIL_SAMPLE_MAX);
+    for (let k = 0; k < TAIL_SAMPLE_MAX; k += TAIL_RUN) {
+      const start = Math.floor(rand() * (d.length - TAIL_RUN + 1));
+      s.set(d.subarray(start, start + TAIL_RUN), k);
+    }
+  }
+  const n = s.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += s[i];
+  const mean = sum / n;
+  let m2 = 0;
+  let m3 = 0;
+  for (let i = 0; i < n; i++) {
+    const e = s[i] - mean;
+    m2 += e * e;
+    m3 += e * e * e;
+  }
+  m2 /= n;
+  m3 /= n;
+  const med = quantileByRank(s, n, 0.5);
+  const lo = quantileByRank(s, n, 0.001);
+  const hi = quantileByRank(s, n, 0.999);
+  const below = med - lo;
+  return { sampled: n, skewness: m2 > 0 ? m3 / Math.pow(m2, 1.5) : Number.NaN, tailRatio: below > 0 ? (hi - med) / below : Number.NaN };
 }

@@ -67,6 +67,20 @@ export const THRESHOLDS = {
    * solvent region holds low-resolution structure, not white noise (EMD-1883: band 26–35 Å).
    */
   whiteNoiseBandPerA: 0.1,
+  /**
+   * `inverted`: skewness of the sample below this… Raw maps (session 51): the nine real maps of
+   * `../shared/data` +2.28 … +9.35 except EMD-3197 −0.03 (a 20³ box nearly filled by its
+   * molecule); synth_* maps and half maps +0.33 … +1.24; a map sharpened by −100 Å² −0.01. The same
+   * maps × −1: the negatives (noisy synthetic half maps −0.33 … −0.41).
+   */
+  invertedSkewness: -0.15,
+  /**
+   * …and the tail ratio (99.9th percentile − median) / (median − 0.1th percentile) below this (raw:
+   * real maps 1.60 … 9.09 except EMD-3197 0.98, synthetic 1.48 … 2.55; × −1: 0.11 … 0.64)…
+   */
+  invertedTailRatio: 0.8,
+  /** …on a sample of at least this many voxels (boxes under 16³ scatter: a 4³ crop of synth_occ128 reads −0.53 / 0.57). */
+  invertedMinSamples: 4096,
   /** `identical-halves`: the lowest FSC over all shells above this. */
   identicalFsc: 0.999,
   /**

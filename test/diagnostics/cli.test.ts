@@ -39,6 +39,7 @@ describe('occupy check and diagnostics in commands', () => {
     await loadFft();
     const raw = rawSynthetic(RAW_SPECS[3]);
     writeFileSync(p('raw.mrc'), encodeMrc(raw));
+    writeFileSync(p('inv.mrc'), encodeMrc({ ...raw, data: raw.data.map((v) => -v) }));
     writeFileSync(p('masked.mrc'), encodeMrc(applyMask(raw, sphereMask(raw, 0.8, 5))));
     writeFileSync(p('binary.mrc'), encodeMrc({ ...raw, data: molecularMask(raw, 0) }));
     writeFileSync(p('sharp.mrc'), encodeMrc(sharpen(raw, -150, 4)));
@@ -104,6 +105,17 @@ describe('occupy check and diagnostics in commands', () => {
     }
     const chk = JSON.parse((await occupy(['check', p('h1.mrc'), p('h2inv.mrc'), '--json'])).stdout);
     assert.ok(chk.findings.some((f: { code: string; severity: string }) => f.code === 'anti-correlated-halves' && f.severity === 'error'), JSON.stringify(chk.findings));
+  });
+
+  // session 51: a map × −1 had been called a raw reconstruction by check and the estimate
+  it('a map × −1: check says inverted (warning); the estimate runs, lists it in diagnostics and prints it once on stderr even with -q', async () => {
+    const chk = JSON.parse((await occupy(['check', p('inv.mrc'), '--json'])).stdout);
+    assert.deepEqual(chk.findings.map((f: { code: string; severity: string }) => `${f.code}:${f.severity}`), ['inverted:warning']);
+    const r = await occupy(['-i', p('inv.mrc'), '-o', p('out-inv/inv.mrc'), '--json', '-q']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(JSON.parse(r.stdout).diagnostics.some((f: { code: string }) => f.code === 'inverted'), r.stdout);
+    assert.equal(count(r.stderr, 'WARNING: [inverted] looks inverted:'), 1, r.stderr);
+    assert.match(r.stderr, /multiply the map by −1/);
   });
 
   it('occupy -i masked.mrc --json: diagnostics has masked; stderr shows it once; the log lists it', async () => {

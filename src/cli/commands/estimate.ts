@@ -254,7 +254,7 @@ export async function run(o: EstimateCliOptions, positional?: string, typed: obj
  * `--quiet`; advisories (a small kernel that *may* give a bad solvent model) are not.
  */
 export function invalidatesResult(warning: string): boolean {
-  return /solvent model failed|^Potentially bad solvent model|^\[(solvent-model|not-density|masked|flattened|sharpened)\]|confidence map is 0 everywhere/i.test(warning);
+  return /solvent model failed|^Potentially bad solvent model|^\[(solvent-model|not-density|inverted|masked|flattened|sharpened)\]|confidence map is 0 everywhere/i.test(warning);
 }
 
 /**

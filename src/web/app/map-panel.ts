@@ -18,6 +18,7 @@ import { loadPreviousHalfMaps, resetHalfMapsView } from './halfmaps-panel.js';
 /** Headline of each finding code (the message says what was seen and what it means). */
 const FINDING_TITLES: Record<string, string> = {
   'not-density': 'This does not look like a density map',
+  inverted: 'The map looks inverted',
   masked: 'The map looks masked',
   flattened: 'The solvent looks flattened',
   sharpened: 'The map looks sharpened',

@@ -15,7 +15,7 @@ export interface CheckMapResult {
   maps: MapSummary[];
   /**
    * Findings (`{code, severity, message, evidence}`): `masked`, `flattened`, `sharpened`,
-   * `not-density`, `inverted`, `constant`…; with two maps also `identical-halves`, `anti-correlated-halves`, `not-independent`,
+   * `not-density`, `inverted`, `anisotropic-voxels`, `constant`…; with two maps also `identical-halves`, `anti-correlated-halves`, `not-independent`,
    * `voxel-size-mismatch`, `box-mismatch`, `halves-look-masked`. Empty when the map looks fine.
    */
   findings: Finding[];

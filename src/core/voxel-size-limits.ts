@@ -48,3 +48,32 @@ export function nonCubicVoxelsError(voxelSizeA: readonly number[]): string | und
   const f = (a: number) => Number(a.toFixed(4));
   return `its voxels are ${voxelSizeA.map(f).join(' × ')} Å, not cubic: Fourier shells need one voxel size (the resolutions along the other axes would be off by up to ${(100 * (hi / lo - 1)).toFixed(0)} %); resample it to cubic voxels first (occupy pixel-size resample MAP --angpix ${f(lo)}), or give --angpix if the header's cell is wrong`;
 }
+
+/** An MRC header's sampling of its cell, for {@link voxelAnisotropy}'s text (physical axes X, Y, Z). */
+export interface CellSampling {
+  /** The header's `mx, my, mz`: intervals along each cell edge. */
+  sampling: readonly number[];
+  /** The header's cell lengths `cella`, Å. */
+  cellA: readonly number[];
+  /** The box, voxels along X, Y, Z (the sampling usually equals it). */
+  box: readonly number[];
+}
+
+/**
+ * How a grid's voxels differ between axes, for messages, when they differ by more than
+ * {@link CUBIC_VOXEL_TOLERANCE}: `voxels of 1 × 1 × 112 Å, not cubic (header: cell 128 × 96 ×
+ * 112 Å sampled by mx, my, mz = 128, 96, 1, not by the box 128 × 96 × 112)`.
+ * @param voxelSizeA voxel size per axis (x, y, z), Å
+ * @param header where they come from (omitted from the text when not given)
+ * @returns the text, or undefined when the voxels are cubic to 1 %
+ */
+export function voxelAnisotropy(voxelSizeA: readonly number[], header?: CellSampling): string | undefined {
+  const lo = Math.min(...voxelSizeA);
+  const hi = Math.max(...voxelSizeA);
+  if (!(hi / lo - 1 > CUBIC_VOXEL_TOLERANCE)) return undefined;
+  const f = (a: number) => String(Number(a.toFixed(4)));
+  const sampled = header
+    ? ` (header: cell ${header.cellA.map(f).join(' × ')} Å sampled by mx, my, mz = ${header.sampling.join(', ')}${header.sampling.some((m, i) => m !== header.box[i]) ? `, not by the box ${header.box.join(' × ')}` : ''})`
+    : '';
+  return `voxels of ${voxelSizeA.map(f).join(' × ')} Å, not cubic${sampled}`;
+}

@@ -13,6 +13,7 @@ import { solventNoiseSpectrum, type NoiseSpectrum } from './noise-spectrum.js';
 import { constantMapFinding, invertedFinding, maskingFindings, notDensityFinding, sharpeningFinding } from './classify.js';
 import { THRESHOLDS as T } from './thresholds.js';
 import { nonZeroContentBox, zeroFractionInside } from '../math/non-zero-box.js';
+import { voxelAnisotropy, type CellSampling } from '../core/voxel-size-limits.js';
 
 /** What a user reads about a map: geometry, values and solvent statistics. */
 export interface MapSummary {
@@ -82,6 +83,13 @@ export interface DiagnoseOptions {
    * complete. Default false.
    */
   deferNoise?: boolean;
+  /**
+   * The map's file: its MRC header's sampling (`mx, my, mz`) and cell (`cella`, Å), its box and
+   * voxel size, physical axes X, Y, Z. The `anisotropic-voxels` finding names them (it is made
+   * without them too, from the map's voxel size); give them also when `v` is a resampled copy
+   * (the estimate's processing box).
+   */
+  header?: CellSampling & { voxelSizeA: readonly number[] };
 }
 
 /** Whether the findings could depend on the exact range: see {@link DiagnoseOptions.sampledRange}. */
@@ -107,8 +115,9 @@ function paddedInstead(f: Finding, v: Volume): Finding {
 }
 
 /**
- * Run every single-map check (`not-density`, `inverted`, `masked`, `flattened`, `sharpened`).
- * A `not-density` map gets only that finding: the other checks assume density.
+ * Run every single-map check (`not-density`, `anisotropic-voxels`, `inverted`, `masked`,
+ * `flattened`, `sharpened`). A `not-density` map gets only that finding and `anisotropic-voxels`
+ * (a header matter): the other checks assume density.
  * @param v the map, canonical layout; not modified
  * @param opts see {@link DiagnoseOptions}
  * @throws TypeError/RangeError for an invalid volume or non-finite voxels
@@ -131,6 +140,12 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
   const nd = features.max === features.min ? constantMapFinding(features.min) : notDensityFinding(features, inverted !== undefined);
   let noise: NoiseSpectrum | undefined;
   const deferred = !nd && opts.deferNoise === true;
+  const voxelSizeA = opts.header?.voxelSizeA ?? v.voxelSizeA;
+  const aniso = voxelAnisotropy(voxelSizeA, opts.header);
+  if (aniso) {
+    // a header matter, whatever the values: also said for a map that is not density
+    findings.push({ code: 'anisotropic-voxels', severity: 'warning', message: `${aniso}: the estimate's kernel takes one voxel size (the smallest) and fsc/locres refuse such voxels; a sampling that differs from the box usually means a broken header: check it (occupy pixel-size set MAP --angpix A gives every axis one voxel size).`, evidence: { voxelSizeXA: voxelSizeA[0], voxelSizeYA: voxelSizeA[1], voxelSizeZA: voxelSizeA[2], ...(opts.header ? { mx: opts.header.sampling[0], my: opts.header.sampling[1], mz: opts.header.sampling[2] } : {}) } });
+  }
   if (nd) findings.push(nd);
   else {
     if (inverted) findings.push(inverted);

@@ -13,6 +13,8 @@
  *   near zero or negative between ~10 Å and where the signal meets the noise or a cut-off);
  * - `not-density`: a binary or soft mask, a local scale map in [0, 1], a local-resolution map
  *   in Å, or a map without a solvent peak;
+ * - `anisotropic-voxels`: the voxel sizes differ between axes by more than 1 % (usually a header
+ *   whose sampling mx/my/mz differs from the box);
  * - `inverted`: the density's long tail lies below the solvent peak, not above it (contrast
  *   inverted, e.g. a map × −1);
  * - `identical-halves`, `anti-correlated-halves`, `not-independent`, `voxel-size-mismatch`,
@@ -25,6 +27,7 @@ export type FindingCode =
   | 'flattened'
   | 'sharpened'
   | 'not-density'
+  | 'anisotropic-voxels'
   | 'inverted'
   | 'identical-halves'
   | 'anti-correlated-halves'
@@ -37,6 +40,7 @@ export type FindingCode =
 /** Every finding code, in the order they are reported. */
 export const FINDING_CODES: readonly FindingCode[] = [
   'not-density',
+  'anisotropic-voxels',
   'inverted',
   'masked',
   'flattened',

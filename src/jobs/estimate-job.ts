@@ -31,7 +31,7 @@ import { resolvedSettings } from '../occupancy/run-settings.js';
 import { MRC_LABEL_COUNT } from '../io/mrc/header.js';
 import { headerOriginA, resampledStartHeader } from '../io/mrc/origin.js';
 import { jobInputs } from './job-inputs.js';
-import { checkSameGrid } from './read-map.js';
+import { checkSameGrid, headerSampling } from './read-map.js';
 
 /** Version string recorded in labels, logs and summaries: `package.json`'s, read at run time. */
 export const OCCUPY_VERSION: string = TOOL_VERSION;
@@ -247,7 +247,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   // the streamed read's crop is reported as the estimate's `resample` phase, not as reading
   timer.seconds.read -= loaded.resampleSeconds;
   const diagnosed = input.volume ?? ('processing' in loaded.estimateInput ? loaded.estimateInput.processing : loaded.estimateInput);
-  let diagnosis = opts.diagnostics === false ? undefined : diagnoseInput(opts, diagnosed, timer);
+  let diagnosis = opts.diagnostics === false ? undefined : diagnoseInput(opts, diagnosed, timer, headerSampling(input.header, input.shape, input.voxelSizeA));
   // the noise spectrum of the diagnostics (their slowest part) runs while the main thread would
   // wait for the worker's local scale; it reads `diagnosed`, which the estimate does not modify
   // (its time goes to `diagnostics (overlapped)`, or to `diagnostics` when nothing overlapped it:
@@ -635,15 +635,17 @@ function croppedLowpass(opts: EstimateFileOptions, procShape: Shape3, inputShape
 /**
  * The input diagnostics of the estimate: findings about the input map; a `not-density` map is
  * refused unless `opts.force` (then it stays among the findings, as a warning).
+ * @param volume the map diagnosed (the input, or its processing-box copy)
+ * @param header the input file's grid (header sampling, box, voxel size), for `anisotropic-voxels`
  * @throws Error naming the input and what it looks like, when it is not a density map
  */
-function diagnoseInput(opts: EstimateFileOptions, volume: Volume, timer: PhaseTimer): MapDiagnosis | undefined {
+function diagnoseInput(opts: EstimateFileOptions, volume: Volume, timer: PhaseTimer, header: ReturnType<typeof headerSampling>): MapDiagnosis | undefined {
   timer.phase('diagnostics', 0.03);
   let d: MapDiagnosis;
   try {
     // the range of the sample unless it matters for a finding (one pass over the map less); the
     // noise spectrum (for `sharpened`) is deferred to the estimate's wait for its worker thread
-    d = diagnoseMap(volume, { sampledRange: true, deferNoise: true });
+    d = diagnoseMap(volume, { sampledRange: true, deferNoise: true, header });
   } catch {
     return undefined; // non-finite voxels: the estimate's own check names them
   } finally {

@@ -7,6 +7,7 @@ import { boxExtentA, type Shape3 } from '../core/volume.js';
 import { openMrcSections } from '../io/mrc/index.js';
 import { processingBox } from '../occupancy/options.js';
 import { OptionError } from '../core/option-error.js';
+import { voxelAnisotropy, type CellSampling } from '../core/voxel-size-limits.js';
 
 /**
  * Nyquist limit in Å of a grid: 2 × the largest voxel size (finer frequencies are not sampled
@@ -24,13 +25,18 @@ export function nyquistA(voxelSizeA: readonly number[]): number {
  * @param voxelSizeA voxel size per axis of the grid the value applies to, Å
  * @param grid what that grid is, for the message (e.g. `the map`, `the processing box 256x256x256 (--max-box 256)`)
  * @param hint extra advice appended to the message
+ * @param cell the header's sampling of its cell: when the voxels differ between axes by more than
+ *   1 %, the message names that as the cause (a header with mz = 1 for a cell 112 Å deep gives
+ *   112 Å voxels along z and a Nyquist limit of 224 Å, which no resolution option can meet)
  */
-export function finerThanNyquistError(option: string, valueA: number | undefined, voxelSizeA: readonly number[], grid = 'the map', hint = ''): string | undefined {
+export function finerThanNyquistError(option: string, valueA: number | undefined, voxelSizeA: readonly number[], grid = 'the map', hint = '', cell?: CellSampling): string | undefined {
   if (valueA === undefined) return undefined;
   const ny = nyquistA(voxelSizeA);
   // 1e-6 relative slack: a value typed as exactly Nyquist (e.g. 2 for 1 Å voxels) is allowed
   if (valueA >= ny * (1 - 1e-6)) return undefined;
   const vox = Math.max(...voxelSizeA);
+  const aniso = voxelAnisotropy(voxelSizeA, cell);
+  if (aniso) return `${option} ${fmt(valueA)} Å is finer than the Nyquist limit of ${grid} (2 × ${fmt(vox)} Å voxel = ${fmt(ny)} Å) because it has ${aniso}: its coarsest axis sets the limit; check the header (occupy pixel-size set MAP --angpix A gives every axis one voxel size)`;
   return `${option} ${fmt(valueA)} Å is finer than the Nyquist limit of ${grid} (2 × ${fmt(vox)} Å voxel = ${fmt(ny)} Å): give ${fmt(ny)} Å or more${hint}`;
 }
 
@@ -38,8 +44,8 @@ export function finerThanNyquistError(option: string, valueA: number | undefined
  * Throw {@link OptionError} with {@link finerThanNyquistError}'s message when it has one.
  * @throws OptionError naming the option (`.option` = the flag without dashes), its value and the Nyquist limit
  */
-export function checkNotFinerThanNyquist(option: string, valueA: number | undefined, voxelSizeA: readonly number[], grid?: string, hint?: string): void {
-  const error = finerThanNyquistError(option, valueA, voxelSizeA, grid, hint);
+export function checkNotFinerThanNyquist(option: string, valueA: number | undefined, voxelSizeA: readonly number[], grid?: string, hint?: string, cell?: CellSampling): void {
+  const error = finerThanNyquistError(option, valueA, voxelSizeA, grid, hint, cell);
   if (error) throw new OptionError(error, option.replace(/^.*--/, ''), `${fmt(nyquistA(voxelSizeA))} Å or more (the Nyquist limit)`, { flag: option.replace(/^.*\//, ''), value: valueA });
 }
 
@@ -67,16 +73,17 @@ function fmt(v: number): string {
 
 /**
  * Box and voxel size of a map from its header (no voxel is read), with `angpix` replacing the
- * header's voxel size when given.
+ * header's voxel size when given, and the header's sampling of its cell (for messages).
  * @returns undefined when the header cannot be read (the reader reports the problem later)
  */
-export async function peekMapGrid(path: string, angpix?: number): Promise<{ shape: Shape3; voxelSizeA: [number, number, number] } | undefined> {
+export async function peekMapGrid(path: string, angpix?: number): Promise<{ shape: Shape3; voxelSizeA: [number, number, number]; cell: CellSampling } | undefined> {
   try {
     const r = await openMrcSections(path, { permissive: true });
     await r.close();
     const voxelSizeA: [number, number, number] = angpix !== undefined ? [angpix, angpix, angpix] : [r.voxelSizeA[0], r.voxelSizeA[1], r.voxelSizeA[2]];
     if (!voxelSizeA.every((v) => v > 0 && Number.isFinite(v))) return undefined;
-    return { shape: r.shape, voxelSizeA };
+    const h = r.header;
+    return { shape: r.shape, voxelSizeA, cell: { sampling: [h.mx, h.my, h.mz], cellA: [h.cella[0], h.cella[1], h.cella[2]], box: [...r.shape] } };
   } catch {
     return undefined;
   }

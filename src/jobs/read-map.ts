@@ -6,6 +6,7 @@ import { readMrc, type MrcHeader, type MrcMap } from '../io/mrc/index.js';
 import { headerOriginA } from '../io/mrc/origin.js';
 import type { Volume } from '../core/volume.js';
 import { formatA, originsDiffer, voxelSizesDiffer } from '../core/grid-match.js';
+import type { CellSampling } from '../core/voxel-size-limits.js';
 import { labelMapProblem } from '../core/label-map.js';
 import { constantHalfMapProblem, emptyMaskProblem } from '../resolution/half-map-checks.js';
 
@@ -119,4 +120,16 @@ export function checkSameGrid(other: NamedMap | undefined, ref: NamedMap): strin
   const ro = headerOriginA(ref.map.header, r.voxelSizeA);
   if (!originsDiffer(oo, ro, r.voxelSizeA)) return undefined;
   return `${named(other)} has its origin at (${formatA(oo)}) Å, ${named(ref)} at (${formatA(ro)}) Å: it is used voxel for voxel on the same box, as if it were at the same place (right for a map written with a zero origin; wrong if it was cut from elsewhere)`;
+}
+
+/**
+ * A map's file grid as the diagnostics' `anisotropic-voxels` finding names it: the header's
+ * sampling of its cell (`mx, my, mz` and `cella`), the box and the voxel size as read, physical
+ * axes X, Y, Z.
+ * @param header the map's header
+ * @param box the box as read, voxels along X, Y, Z
+ * @param voxelSizeA the voxel size as read (after `--angpix`), Å
+ */
+export function headerSampling(header: MrcHeader, box: readonly number[], voxelSizeA: readonly number[]): CellSampling & { voxelSizeA: readonly number[] } {
+  return { sampling: [header.mx, header.my, header.mz], cellA: [header.cella[0], header.cella[1], header.cella[2]], box: [...box], voxelSizeA: [...voxelSizeA] };
 }

@@ -4,7 +4,7 @@
  * maps also the half-map checks).
  */
 import { Command } from 'commander';
-import { readMapArg } from '../../jobs/read-map.js';
+import { headerSampling, readMapArg } from '../../jobs/read-map.js';
 import { angpixOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
@@ -30,7 +30,7 @@ export function addCheckOptions(cmd: Command): Command {
     .option('--json', 'print {"map": …, "findings": [{"code", "severity", "message", "evidence"}]} on stdout')
     .option('-v, --verbose', 'more detail')
     .option('-q, --quiet', 'print nothing but errors (and --json)')
-    .addHelpText('after', '\nFinding codes: masked, flattened, sharpened, not-density, inverted; with two maps also identical-halves,\nanti-correlated-halves, not-independent, voxel-size-mismatch, box-mismatch, halves-look-masked. See README "Is my map suitable?".\nThe exit code is 0 whatever the findings; 1 only when a map cannot be read.\n');
+    .addHelpText('after', '\nFinding codes: masked, flattened, sharpened, not-density, inverted, anisotropic-voxels; with two maps also identical-halves,\nanti-correlated-halves, not-independent, voxel-size-mismatch, box-mismatch, halves-look-masked. See README "Is my map suitable?".\nThe exit code is 0 whatever the findings; 1 only when a map cannot be read.\n');
 }
 
 /** Run `occupy check`. */
@@ -50,7 +50,7 @@ export async function run(path: string, path2: string | undefined, o: CheckOptio
   }
   reporter.progress('diagnostics', 0.5);
   if (!m2) {
-    const d = diagnoseMap(m1.volume);
+    const d = diagnoseMap(m1.volume, { header: headerSampling(m1.header, m1.volume.shape, m1.volume.voxelSizeA) });
     reporter.finish();
     if (o.json) {
       process.stdout.write(JSON.stringify({ map: mapSummaryJson(path, d.map), findings: d.findings.map(findingJson) }) + '\n');

@@ -63,7 +63,8 @@ export async function run(mapPath: string, o: DecomposeCliOptions): Promise<void
   if (o.output !== undefined && o.keepOutputPath) throw new UsageError('--keep-output-path and -o/--output contradict each other; give one');
   // band centres finer than the map's Nyquist limit are impossible (header only)
   const grid = await peekMapGrid(mapPath, o.angpix);
-  if (grid) for (const [flag, v] of [['--highest-resolution', o.highestResolution], ['--lowest-resolution', o.lowestResolution]] as const) checkNotFinerThanNyquist(flag, v, grid.voxelSizeA);
+  // (voxels far from cubic, e.g. a header with mz = 1: the message names that as the cause)
+  if (grid) for (const [flag, v] of [['--highest-resolution', o.highestResolution], ['--lowest-resolution', o.lowestResolution]] as const) checkNotFinerThanNyquist(flag, v, grid.voxelSizeA, undefined, undefined, grid.cell);
   let outputDir = o.keepOutputPath ? dirname(resolve(mapPath)) : '.';
   let outputStem: string | undefined;
   if (o.output) {

@@ -19,6 +19,7 @@ import { loadPreviousHalfMaps, resetHalfMapsView } from './halfmaps-panel.js';
 const FINDING_TITLES: Record<string, string> = {
   'not-density': 'This does not look like a density map',
   inverted: 'The map looks inverted',
+  'anisotropic-voxels': 'The voxels are not cubic',
   masked: 'The map looks masked',
   flattened: 'The solvent looks flattened',
   sharpened: 'The map looks sharpened',

@@ -32,6 +32,7 @@ import { MRC_LABEL_COUNT } from '../io/mrc/header.js';
 import { headerOriginA, resampledStartHeader } from '../io/mrc/origin.js';
 import { jobInputs } from './job-inputs.js';
 import { checkSameGrid, headerSampling } from './read-map.js';
+import { checkDefaultLowpassFitsBox } from './nyquist-check.js';
 
 /** Version string recorded in labels, logs and summaries: `package.json`'s, read at run time. */
 export const OCCUPY_VERSION: string = TOOL_VERSION;
@@ -230,6 +231,11 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const inputHash = loaded.inputHash ? Promise.resolve(loaded.inputHash) : hashFile(opts.inputPath);
   inputHash.catch(() => undefined); // awaited (and its error reported) when the record is made
   const input = loaded.input;
+  // the default low-pass against the box, for every caller (batch runs reach here without the CLI's check)
+  if (opts.lowpassA === undefined && opts.resolutionA === undefined) {
+    const proc = processingBox(input.shape, opts.maxBox ?? DEFAULT_MAX_BOX);
+    checkDefaultLowpassFitsBox(opts.inputPath, input.shape, input.voxelSizeA, input.voxelSizeA.map((a, i) => (a * input.shape[i]) / proc[i]));
+  }
   const solventDefMap = opts.solventDefPath ? await readMrc(opts.solventDefPath) : undefined;
   const targetMaskMap = opts.targetMaskPath ? await readMrc(opts.targetMaskPath) : undefined;
   if (opts.angpix !== undefined) {

@@ -6,6 +6,7 @@
 import { boxExtentA, type Shape3 } from '../core/volume.js';
 import { openMrcSections } from '../io/mrc/index.js';
 import { processingBox } from '../occupancy/options.js';
+import { defaultLowpassA } from '../occupancy/kernel.js';
 import { OptionError } from '../core/option-error.js';
 import { voxelAnisotropy, type CellSampling } from '../core/voxel-size-limits.js';
 
@@ -66,6 +67,30 @@ export function checkNotCoarserThanBox(option: string, valueA: number | undefine
   throw new OptionError(`${option} ${fmt(valueA)} Å is coarser than the box (${fmt(extent)} Å along its shortest edge, ${shape.join('x')} voxels): the low-passed map would hold only its mean; give ${fmt(extent)} Å or less`, option.replace(/^.*--/, ''), `at most ${fmt(extent)} Å (the box's shortest extent)`, { flag: option.replace(/^.*\//, ''), value: valueA });
 }
 
+/**
+ * Throw when the estimate's default low-pass ({@link defaultLowpassA}: max(8 Å, 3 × voxel size),
+ * taken when neither `--lowpass` nor `-r` is given) is coarser than the box along every edge, so
+ * that the low-passed map would hold only its mean: {@link checkNotCoarserThanBox}'s check for the
+ * value nobody typed. Before session 51 a 7³ map at 1 Å (7 Å across, default 8 Å) stopped at
+ * "histogram: all 179 values equal 0.00354487; the map has no contrast", which named neither the
+ * box nor the low-pass. Every edge, not the shortest as for a typed value: the low-pass keeps
+ * frequencies per axis, and slabs 3–4 voxels thick are estimated with the default (tested).
+ * @param path the map, as the user gave it (named in the message)
+ * @param shape its box, voxels
+ * @param voxelSizeA its voxel size per axis, Å
+ * @param procVoxelA the processing box's voxel size per axis (the default low-pass follows it), Å
+ * @throws RangeError naming the file, its box and extent, and the default low-pass
+ */
+export function checkDefaultLowpassFitsBox(path: string, shape: readonly number[], voxelSizeA: readonly number[], procVoxelA: readonly number[]): void {
+  const lowpassA = defaultLowpassA(Math.min(...procVoxelA));
+  const longest = Math.max(...[0, 1, 2].map((i) => shape[i] * voxelSizeA[i]));
+  if (lowpassA <= longest * (1 + 1e-6)) return;
+  // a typed --lowpass must fit the shortest edge, and lie at or above Nyquist
+  const shortest = boxExtentA(shape, voxelSizeA);
+  const advice = shortest >= nyquistA(procVoxelA) * (1 - 1e-6) ? `give --lowpass ${fmt(shortest)} Å or less, or a map in a larger box` : 'no low-pass fits a box under 2 voxels along an edge: give a map in a larger box';
+  throw new RangeError(`'${path}' spans at most ${fmt(longest)} Å along an edge (box ${shape.join('x')} voxels), less than the default low-pass of ${fmt(lowpassA)} Å (max(8 Å, 3 × voxel size)): the low-passed map would hold only its mean; ${advice}`);
+}
+
 /** Up to 3 decimals, no trailing zeros (2, 2.5, 0.833). */
 function fmt(v: number): string {
   return String(Number(v.toFixed(3)));
@@ -106,12 +131,13 @@ export interface EstimateResolutionOptions {
 /**
  * Check the estimate's resolutions against Nyquist: `--lowpass` and `-r/--resolution` against the
  * processing box (after `--max-box`; its voxels are larger than the input's when the map was
- * cropped in Fourier space), `--lowpass-output` against the input's box.
+ * cropped in Fourier space), `--lowpass-output` against the input's box; the low-pass (given or
+ * the default) against the box's extent.
  * @param path the input map (only its header is read)
- * @throws OptionError naming the first option finer than its Nyquist limit
+ * @throws OptionError naming the first option finer than its Nyquist limit or coarser than the
+ *   box; RangeError naming the file when the default low-pass is coarser than the box
  */
 export async function checkEstimateResolutions(path: string, o: EstimateResolutionOptions): Promise<void> {
-  if (o.lowpass === undefined && o.resolution === undefined && o.lowpassOutput === undefined) return;
   const grid = await peekMapGrid(path, o.angpix);
   if (!grid) return;
   const proc = processingBox(grid.shape, o.maxBox ?? 256);
@@ -123,5 +149,6 @@ export async function checkEstimateResolutions(path: string, o: EstimateResoluti
   checkNotFinerThanNyquist('-r/--resolution', o.resolution, procVoxel, where, hint);
   checkNotCoarserThanBox('--lowpass', o.lowpass, grid.shape, grid.voxelSizeA);
   checkNotCoarserThanBox('-r/--resolution', o.resolution, grid.shape, grid.voxelSizeA);
+  if (o.lowpass === undefined && o.resolution === undefined) checkDefaultLowpassFitsBox(path, grid.shape, grid.voxelSizeA, procVoxel);
   checkNotFinerThanNyquist('--lowpass-output', o.lowpassOutput, grid.voxelSizeA, 'the map');
 }

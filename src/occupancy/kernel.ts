@@ -68,6 +68,16 @@ export interface DerivedSettings {
 }
 
 /**
+ * The estimate's low-pass when neither `--lowpass` nor `--resolution` is given (spec §3):
+ * max(8 Å, 3 × the voxel size).
+ * @param voxelSizeA the processing box's voxel size (the smallest of the three axes), Å
+ * @returns the low-pass, Å
+ */
+export function defaultLowpassA(voxelSizeA: number): number {
+  return Math.max(8.0, 3 * voxelSizeA);
+}
+
+/**
  * Derive low-pass, kernel and tau (spec §3).
  *
  * - lp = `--lowpass`, else `--resolution`, else `max(8, 3a)`; both given → the larger, with a warning.
@@ -96,7 +106,7 @@ export function deriveSettings(input: SettingsInput): DerivedSettings {
     const ignored = lowpassA === input.lowpassA ? `--resolution ${input.resolutionA}` : `--lowpass ${input.lowpassA}`;
     warnings.push(`Both --lowpass and --resolution were given; using the coarser ${lowpassA} Å and ignoring ${ignored}.`);
   } else {
-    lowpassA = input.lowpassA ?? input.resolutionA ?? Math.max(8.0, 3 * a);
+    lowpassA = input.lowpassA ?? input.resolutionA ?? defaultLowpassA(a);
   }
 
   let size: number;

@@ -507,6 +507,12 @@ export function unresolvedVariation(r: Pick<LocalFscResult, 'medianIntervalWidth
  */
 export const WINDOW_CAP_A = 34;
 
+/**
+ * Smallest window the method computes, voxels (a box narrower than the default window narrows it
+ * down to this; `occupy locres --window` itself asks for {@link LOCAL_FSC_WINDOW_MIN}).
+ */
+export const MIN_WINDOW_VOXELS = 4;
+
 /** Default lowest (coarsest) reported resolution, Å; also the value written outside the mask. */
 export const DEFAULT_LOWEST_RESOLUTION_A = 50;
 
@@ -633,10 +639,14 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   const c0 = lowFrequencySnr(globalCurve);
   const thresholdRule: LocalFscResult['thresholdRule'] = options.threshold !== undefined ? 'given' : options.mask && Number.isFinite(c0) ? 'snr-aware' : 'fixed';
   // the default window fits the box (a flat box, e.g. 96x96x20, narrows it to its thinnest edge)
-  const w = options.windowVoxels ?? Math.min(defaultWindow(globalResolutionA, a), 2 * Math.floor(Math.min(nx, ny, nz) / 2));
+  const thinnest = Math.min(nx, ny, nz);
+  // a box thinner than the smallest window: say so (it had said "--window must be an even integer
+  // >= 4 voxels, got 2" for 2³ half maps, with no --window given)
+  if (options.windowVoxels === undefined && thinnest < MIN_WINDOW_VOXELS) throw new RangeError(`the box ${nx}x${ny}x${nz} is too small for a local-FSC window: a window needs at least ${MIN_WINDOW_VOXELS} voxels along every edge, the box's thinnest edge has ${thinnest}`);
+  const w = options.windowVoxels ?? Math.min(defaultWindow(globalResolutionA, a), 2 * Math.floor(thinnest / 2));
   const threshold = thresholdRule === 'given' ? (options.threshold as number) : thresholdRule === 'snr-aware' ? snrAwareThreshold(c0, w * a) : CALIBRATED_THRESHOLD;
   // option errors (exit 2 on the command line): the box is known only here
-  if (!Number.isInteger(w) || w < 4 || w % 2 !== 0) throw new OptionError(`--window must be an even integer >= 4 voxels, got ${w}`, 'window', 'an even integer >= 4 voxels', { flag: '--window', value: w });
+  if (!Number.isInteger(w) || w < MIN_WINDOW_VOXELS || w % 2 !== 0) throw new OptionError(`--window must be an even integer >= ${MIN_WINDOW_VOXELS} voxels, got ${w}`, 'window', `an even integer >= ${MIN_WINDOW_VOXELS} voxels`, { flag: '--window', value: w });
   if (w > Math.min(nx, ny, nz)) throw new OptionError(`--window ${w} voxels is larger than the box ${nx}x${ny}x${nz}`, 'window', `at most the box's smallest edge (${Math.min(nx, ny, nz)} voxels)`, { flag: '--window', value: w });
   const s = options.stepVoxels ?? defaultStep(w);
   if (!Number.isInteger(s) || s < 1) throw new OptionError(`--step must be a positive integer, got ${s}`, 'step', 'a positive integer', { flag: '--step', value: s });

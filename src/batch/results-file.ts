@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { latestRecords, parseRecordLines, type BatchRecord } from './record.js';
+import { fsErrorReason } from '../core/fs-error-reason.js';
 
 /** Results files of a batch folder: `results.jsonl` and `results.shard-*.jsonl`. */
 export const RESULTS_FILE_RE = /^results.*\.jsonl$/;
@@ -15,7 +16,7 @@ export const RESULTS_FILE_RE = /^results.*\.jsonl$/;
  * Append one record to a results file as one line with a single write, then fsync. When the file
  * does not end with a newline (a line cut short by a crash), the record starts on a new line so it
  * is never glued onto the broken one.
- * @throws Error `cannot append to '<path>': <reason>` (e.g. no space left on device)
+ * @throws Error `cannot append to '<path>': <reason>` (e.g. no space left on device; no errno text)
  */
 export async function appendRecord(path: string, record: BatchRecord): Promise<void> {
   try {
@@ -37,7 +38,8 @@ export async function appendRecord(path: string, record: BatchRecord): Promise<v
       await fh.close();
     }
   } catch (err) {
-    throw new Error(`cannot append to '${path}': ${(err as Error).message}`);
+    // "no space left on device", not Node's "ENOSPC: no space left on device, write"
+    throw new Error(`cannot append to '${path}': ${fsErrorReason(err)}`, { cause: err });
   }
 }
 

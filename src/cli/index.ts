@@ -109,8 +109,11 @@ export function userTerms(message: string): string {
   return message.replace(/(?<![\w.])(-?\d+\.\d{7,})(?![\w.])/g, (m) => String(Number(Number(m).toPrecision(6))));
 }
 
-/** Node's raw errno text at the end of a message: `ENOENT: no such file or directory, mkdir '/x'`. */
-const ERRNO_TAIL = /(?:^|: )E[A-Z0-9]+: ([^,]+), (\w+) '([^']*)'(?: -> '[^']*')?$/;
+/**
+ * Node's raw errno text at the end of a message: `ENOENT: no such file or directory, mkdir '/x'`,
+ * or without a path (`ENOSPC: no space left on device, write`: a write names no file).
+ */
+const ERRNO_TAIL = /(?:^|: )E[A-Z0-9]+: ([^,]+), (\w+)(?: '([^']*)'(?: -> '[^']*')?)?$/;
 
 /**
  * A message that ends in Node's raw errno text, in the user's terms (a safety net for a site that
@@ -119,14 +122,18 @@ const ERRNO_TAIL = /(?:^|: )E[A-Z0-9]+: ([^,]+), (\w+) '([^']*)'(?: -> '[^']*')?
  * reports ENOENT, and EEXIST when a file is in the way: see `src/core/output-folder.ts`).
  * `cannot write '/ro/new/x.mrc': ENOENT: no such file or directory, mkdir '/ro/new'` →
  * `cannot write '/ro/new/x.mrc': cannot create output folder '/ro/new': read-only file system`.
+ * A tail without a path (`…, write`) is worded when the message before it names a file in quotes.
  * @returns the message unchanged when it holds no raw errno text
  */
 export async function withoutErrnoText(message: string): Promise<string> {
   const m = ERRNO_TAIL.exec(message);
   if (!m) return message;
-  const [, description, syscall, path] = m;
+  const [, description, syscall, path] = m as unknown as [string, string, string, string | undefined];
   const prefix = message.slice(0, m.index);
   const lead = prefix ? `${prefix}: ` : '';
+  // no path in the tail: worded only when the message names the file already
+  // (`cannot append to '…/results.jsonl': ENOSPC: no space left on device, write`)
+  if (path === undefined) return /'[^']+'/.test(prefix) ? `${lead}${description}` : message;
   if (syscall === 'mkdir') {
     try {
       await checkOutputFolder(path);

@@ -3,6 +3,7 @@
  */
 import { open } from 'node:fs/promises';
 import { withOutputSet, type OutputSet } from './output-set.js';
+import { fsErrorReason } from './fs-error-reason.js';
 
 /**
  * Write `data` to `path` atomically: to a hidden temporary name in the same folder (created when
@@ -19,7 +20,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
 /**
  * Write `data` to a new file `path` (`wx`: never over an existing file), check that every byte was
  * written and fsync it.
- * @throws Error `cannot write '<path>': <reason>` with the fs error's `code` (`EEXIST` when `path` exists)
+ * @throws Error `cannot write '<path>': <reason>` (e.g. `no space left on device`, no errno text)
+ *   with the fs error's `code` (`EEXIST` when `path` exists)
  */
 export async function writeNewFileSynced(path: string, data: string): Promise<void> {
   const bytes = Buffer.from(data, 'utf8');
@@ -38,7 +40,9 @@ export async function writeNewFileSynced(path: string, data: string): Promise<vo
     }
   } catch (err) {
     // the fs error's code (EEXIST, ENOSPC, …) is kept for callers that branch on it
-    const e: NodeJS.ErrnoException = new Error(`cannot write '${path}': ${(err as Error).message}`, { cause: err });
+    // in the user's terms, as every other write failure: "no space left on device", not
+    // "ENOSPC: no space left on device, write"
+    const e: NodeJS.ErrnoException = new Error(`cannot write '${path}': ${fsErrorReason(err)}`, { cause: err });
     e.code = (err as NodeJS.ErrnoException).code;
     throw e;
   }

@@ -10,31 +10,7 @@
 import { constants } from 'node:fs';
 import { access, lstat, mkdir, stat } from 'node:fs/promises';
 import { dirname, normalize, sep } from 'node:path';
-
-/** The reason of a failed file-system call, in the user's terms (no errno text). */
-function reasonOf(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  switch (e.code) {
-    case 'EROFS':
-      return 'read-only file system';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOSPC':
-      return 'no space left on device';
-    case 'EDQUOT':
-      return 'disk quota exceeded';
-    case 'ENAMETOOLONG':
-      return 'the name is too long';
-    case 'ELOOP':
-      return 'too many levels of symbolic links';
-    case 'EMLINK':
-      return 'the parent folder holds too many folders';
-    default:
-      // e.g. "EIO: i/o error, mkdir '/x'" → "i/o error"
-      return (e.message ?? String(err)).replace(/^[A-Z0-9]+: /, '').replace(/, \w+ '.*'$/, '');
-  }
-}
+import { fsErrorReason as reasonOf } from './fs-error-reason.js';
 
 /** The path without trailing separators (`file/` → `file`; `/` stays `/`). */
 function trimmed(path: string): string {

@@ -197,6 +197,6 @@ test('withoutErrnoText: raw errno text at the end of a message is worded for the
   assert.equal(await withoutErrnoText('cannot read map \'a.mrc\': no such file'), "cannot read map 'a.mrc': no such file");
   assert.equal(await withoutErrnoText(`cannot write '${dir}/file/r.mrc': EEXIST: file already exists, mkdir '${dir}/file'`), `cannot write '${dir}/file/r.mrc': cannot create output folder '${dir}/file': '${dir}/file' is a file`);
   assert.equal(await withoutErrnoText(`EACCES: permission denied, open '${dir}/x'`), `'${dir}/x': permission denied`);
-  assert.equal(await withoutErrnoText(`cannot write '${dir}/x': EIO: i/o error, write`), `cannot write '${dir}/x': EIO: i/o error, write`, 'no path: left alone');
+  assert.equal(await withoutErrnoText(`cannot write '${dir}/x': EIO: i/o error, write`), `cannot write '${dir}/x': i/o error`, 'no path in the tail: the message names the file');
   assert.equal(await withoutErrnoText(`cannot write '${dir}/x': EIO: i/o error, open '${dir}/x'`), `cannot write '${dir}/x': i/o error`);
 });

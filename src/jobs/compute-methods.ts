@@ -24,6 +24,8 @@ export const COMPUTE_METHODS = {
   monoDir: async () => (await import('../resolution/monodir.js')).monoDir,
   /** `occupy locres --shells` (src/resolution/radial-shells.ts). */
   radialShellResolution: async () => (await import('../resolution/radial-shells.js')).radialShellResolution,
+  /** `occupy fsc --mask`: the phase-randomised corrected FSC (src/resolution/fsc-corrected.ts); no progress. */
+  correctedFsc: async () => (await import('../resolution/fsc-corrected.js')).correctedFsc,
   /** `occupy fsc --directional` (src/resolution/directional-fsc.ts). */
   directionalFsc: async () => (await import('../resolution/directional-fsc.js')).directionalFsc,
   /** `occupy decompose` (src/decomposition/decompose.ts); onProgress(phase, fraction). */

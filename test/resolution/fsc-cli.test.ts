@@ -4,13 +4,18 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseStar, loopTable, numberColumn, getBlock } from '../../src/io/star/index.js';
 import { SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
 import { runCli } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/cli-run.js';
+import { occupy } from '../helpers/occupy-child.js';
+import { readMrc } from '../../src/io/mrc/index.js';
+import { correctedFsc } from '../../src/resolution/fsc-corrected.js';
+import { computeInThread } from '../../src/jobs/compute-thread.js';
+import { loadFft } from '../../src/math/fft.js';
 
 const skip = skipWithoutShared();
 const R = join(SHARED_REFERENCE, 'synth_halves128');
@@ -147,5 +152,55 @@ describe('occupy fsc vs RELION postprocess', { skip }, () => {
   it('rejects half maps of different boxes in one line', async () => {
     const e = await runInProcess(['fsc', join(R, 'half1.mrc.gz'), join(R, '..', '..', 'data', 'emd_1832.map.gz'), '-o', join(dir, 'x'), '-q']);
     assert.ok(e.code !== 0 && /half map 2 '.*' has a box of 64x64x64 voxels, half map 1 '.*' 128x128x128/.test(e.stderr) && e.stderr.trim().split('\n').length === 1, e.stderr);
+  });
+});
+
+describe('occupy fsc --mask: the corrected FSC runs in a worker thread', { skip }, () => {
+  it('SIGTERM during the FSC phase ends the run at once (20 randomisations had held it for the whole phase), nothing left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'occupy-fsc-signal-'));
+    try {
+      const out = join(dir, 'out');
+      mkdirSync(out);
+      // 20 draws take ≈ 10 s at 128³ here; the signal comes 0.5 s after the FSC phase began
+      const run = occupy(['fsc', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '--mask', join(R, 'soft_mask.mrc.gz'), '--randomisations', '20', '-o', join(out, 'f')]);
+      let sentAt = 0;
+      await new Promise<void>((done) => {
+        let seen = '';
+        const collect = (d: Buffer): void => {
+          seen += d.toString();
+          if (!/diagnostics \(/.test(seen)) return;
+          run.child.stderr?.off('data', collect);
+          setTimeout(() => {
+            sentAt = performance.now();
+            run.child.kill('SIGTERM');
+            done();
+          }, 500);
+        };
+        run.child.stderr?.on('data', collect);
+        void run.then(() => done());
+      });
+      const r = await run;
+      const ms = performance.now() - sentAt;
+      assert.ok(sentAt > 0, `the run ended before its FSC phase: ${r.stderr}`);
+      assert.equal(r.code, 143, r.stderr);
+      assert.ok(ms < 3000, `exited ${(ms / 1000).toFixed(1)} s after SIGTERM`);
+      assert.doesNotMatch(r.stderr, /FSC \(/, 'the FSC phase ran to its end');
+      assert.deepEqual(readdirSync(out), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("gives the main thread's numbers exactly, also with a solvent offset (subtracted) and several draws", async () => {
+    await loadFft();
+    const [h1, h2, mask] = await Promise.all(['half1', 'half2', 'soft_mask'].map(async (n) => (await readMrc(join(R, `${n}.mrc.gz`), { shared: true })).volume));
+    for (const [offset, options] of [[0, { seed: 0, randomisations: 1 }], [0.2, { seed: 7, randomisations: 2 }]] as const) {
+      const a = { ...h1, data: h1.data.map((v) => v + offset) };
+      const b = { ...h2, data: h2.data.map((v) => v + offset) };
+      const here = correctedFsc(a, b, mask.data, options);
+      const there = await computeInThread('correctedFsc', [a, b, mask.data, options]);
+      assert.deepEqual(there, here);
+      assert.equal(here.solventMeans !== null, offset !== 0, `solvent means ${JSON.stringify(here.solventMeans)}`);
+    }
   });
 });

@@ -9,7 +9,7 @@
  * so no output path, however spelt, can replace an input.
  */
 import { randomBytes } from 'node:crypto';
-import { link, lstat, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { link, lstat, open, readlink, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileIdentity, sameIdentity } from './file-identity.js';
@@ -195,15 +195,23 @@ export class OutputSet {
   }
 
   /**
-   * Refuse `path` when it names an input of the set (see {@link refuseInputs}), an existing
-   * folder, or anything else that is not a regular file (a device such as `/dev/null`, a FIFO, a
-   * socket, also through a link): the commit renames over the name, which would replace the
-   * device node itself.
-   * @throws Error `refusing to overwrite input '<path>' …`, `cannot write '<path>': is a folder`,
-   *   `cannot write '<path>': not a regular file (a character device) …`
+   * Refuse `path` when it names an input of the set (see {@link refuseInputs}), a symbolic link
+   * (also a dangling one), an existing folder, or anything else that is not a regular file (a
+   * device such as `/dev/null`, a FIFO, a socket): the commit renames over the name, which would
+   * replace the link or the device node itself.
+   * @throws Error `refusing to overwrite input '<path>' …`, `cannot write '<path>': is a symbolic
+   *   link (to '<target>') …`, `cannot write '<path>': is a folder`, `cannot write '<path>': not a
+   *   regular file (a character device) …`
    */
   async check(path: string): Promise<void> {
     await refuseInputs(path, this.protect, this.inputLabel);
+    // the name itself, not what it leads to: the rename would replace a link (also a dangling one)
+    // with a regular file, and the file it pointed to would keep the earlier contents
+    const own = await lstat(path).catch(() => undefined);
+    if (own?.isSymbolicLink()) {
+      const target = await readlink(path).catch(() => '?');
+      throw new Error(`cannot write '${path}': is a symbolic link (to '${target}'); outputs are written to a temporary file and renamed, which would replace the link: give the path it leads to, or another name`);
+    }
     const st = await stat(path).catch(() => undefined);
     if (st?.isDirectory()) throw new Error(`cannot write '${path}': is a folder`);
     if (st && !st.isFile()) {
@@ -335,6 +343,19 @@ export class OutputSet {
       liveFiles.delete(s.temp);
     }
   }
+}
+
+/**
+ * Check, before any work, that a run's outputs can be written under these names: none is an
+ * input, a symbolic link, a folder or a special file ({@link OutputSet.check}). Nothing is
+ * created. For refusing a bad output name at once rather than after the computation.
+ * @param paths the final output paths, as the user will see them named
+ * @param options the inputs no output may replace, and how they are called
+ * @throws as {@link OutputSet.check}
+ */
+export async function checkOutputNames(paths: readonly string[], options: OutputSetOptions = {}): Promise<void> {
+  const set = new OutputSet(options);
+  for (const p of paths) await set.check(p);
 }
 
 /** fsync each folder once, so the renames survive a crash (best effort: not every file system allows it). */

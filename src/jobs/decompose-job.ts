@@ -9,7 +9,7 @@ import { writeMrc, type MrcMap } from '../io/mrc/index.js';
 import { diagnoseCommandInput, refuseIdenticalHalves } from './input-diagnostics.js';
 import type { Finding } from '../diagnostics/index.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
-import { withOutputSet } from '../core/output-set.js';
+import { checkOutputNames, withOutputSet } from '../core/output-set.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
@@ -162,6 +162,9 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   const stem = opts.outputStem ?? mapStem(opts.mapPath);
   const names = decomposeOutputNames(stem);
   const protect = jobInputs(opts.mapPath, ...(opts.halfMapPaths ?? []), opts.maskPath, opts.labelsPath);
+  // an output name that is an input, a symbolic link or a folder is refused now, not after the decomposition
+  const always = [names.occupancy, names.bfactor, names.bands, names.log, ...(opts.sharpen ? [names.sharpened] : []), ...(opts.chimerax !== false ? [names.chimerax] : [])];
+  await checkOutputNames(always.map((n) => join(outDir, n)), { protect, inputLabel: 'input map' });
   progress('read', 0);
   await checkDecomposeMemory(opts.mapPath, { halfMaps: !!opts.halfMapPaths, sharpen: !!opts.sharpen }, opts.availableMemoryBytes, opts.angpix);
   const input = await readInput(opts.mapPath, 'map', opts.angpix);

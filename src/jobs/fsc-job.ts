@@ -12,7 +12,7 @@ import { checkSameGrid, readHalfMapArg, readMaskArg } from './read-map.js';
 import { computeInThread } from './compute-thread.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
-import { withOutputSet } from '../core/output-set.js';
+import { checkOutputNames, withOutputSet } from '../core/output-set.js';
 import { diagnoseHalfMaps, findingJson, findingLine } from '../diagnostics/index.js';
 import { refuseIdenticalHalves } from './input-diagnostics.js';
 import type { Finding } from '../diagnostics/index.js';
@@ -85,6 +85,11 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     warnings.push(line);
     o.onWarning?.(line);
   };
+  // one base for the four files (`-o half1.mrc` gives half1.csv … half1.svg, not half1.mrc.csv)
+  const prefix = join(dirname(o.outputPrefix), mapStem(o.outputPrefix));
+  const protect = jobInputs(h1Path, h2Path, o.mask);
+  // an output name that is an input, a symbolic link or a folder is refused now, not after the FSC
+  await checkOutputNames([...['csv', 'json', 'png', 'svg'].map((e) => `${prefix}.${e}`), `${prefix}_log.txt`], { protect, inputLabel: 'input map' });
   o.onProgress?.('read', 0);
   const h1 = await readHalfMapArg(h1Path, o.angpix, o.onInfo);
   const notCubic = nonCubicVoxelsError(h1.volume.voxelSizeA);
@@ -111,8 +116,6 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   const rc05 = corrected ? resolutionAtThreshold(corrected, 0.5) : undefined;
   if (corr && corr.randomiseFromShell === null) warn(`the unmasked FSC stays above ${RANDOMISE_BELOW_FSC} up to Nyquist: no phase randomisation, the corrected FSC is the masked one`);
   const arr = (a: ArrayLike<number> | undefined) => (a ? Array.from(a, (v) => (Number.isFinite(v) ? v : null)) : null);
-  // one base for the four files (`-o half1.mrc` gives half1.csv … half1.svg, not half1.mrc.csv)
-  const prefix = join(dirname(o.outputPrefix), mapStem(o.outputPrefix));
   const shells = Array.from(curve.fsc, (fsc, k) => ({
     shell: k,
     frequencyPerA: curve.frequencyPerA[k],
@@ -121,7 +124,6 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     samples: curve.count[k],
   }));
   o.onProgress?.('write', 0.9);
-  const protect = jobInputs(h1Path, h2Path, o.mask);
   const record = await jobRecord(o.commandLine, protect, {
     mask: o.mask ?? null,
     angpix: o.angpix ?? null,

@@ -9,6 +9,9 @@ import { verbosityOf } from './estimate.js';
 import { LOCRES_OPTIONS, resolveLocresOptions } from '../../resolution/locres-options.js';
 import type { LocresJobOptions, LocresJobResult } from '../../jobs/locres-job.js';
 import { refuseSpecialFile } from '../../jobs/output-path.js';
+import { checkOutputNames } from '../../core/output-set.js';
+import { jobInputs } from '../../jobs/job-inputs.js';
+import { mapStem } from '../../occupancy/output-names.js';
 
 /** Description shown in `occupy --help`. */
 export const summary = 'local resolution in Å from half maps (local FSC) or monogenic (MonoRes-style)';
@@ -58,6 +61,9 @@ export async function run(half1Path: string, half2Path: string | undefined, type
   if (o.output !== undefined) refuseSpecialFile(o.output);
   // the jobs' modules are loaded by the command that runs them (start-up of the other commands)
   const [{ locresJob }, { runLocresMethodJob }] = await Promise.all([import('../../jobs/locres-job.js'), import('../../jobs/locres-methods-job.js')]);
+  // the map's name (-o, or locres_<stem>.mrc here): an input, a symbolic link or a folder is refused
+  // before the maps are read (--shells and monodir name their outputs themselves)
+  if (!o.shells && o.method !== 'monodir') await checkOutputNames([o.output ?? `locres_${mapStem(half1Path)}.mrc`], { protect: jobInputs(half1Path, half2Path, o.mask, o.labels), inputLabel: 'input map' });
   if (await runLocresMethodJob(half1Path, half2Path, o, reporter)) return; // issue 18: --shells, monodir, monotomo, resmap
   const t0 = performance.now();
   // the pipeline (read, estimate, write the output set, log) is the locres job's

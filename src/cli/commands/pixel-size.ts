@@ -18,6 +18,7 @@ import { resampleSections } from '../../filters/resample-sections.js';
 import { angpixOption, checkVoxelSize, integerOption, OptionRangeError } from '../options.js';
 import { readMapArg } from '../../jobs/read-map.js';
 import { outputFile } from '../../jobs/output-path.js';
+import { checkOutputNames } from '../../core/output-set.js';
 import { mapStem } from '../../occupancy/output-names.js';
 import { diagnoseCommandInput, type InputDiagnostics } from '../../jobs/input-diagnostics.js';
 
@@ -78,6 +79,8 @@ export async function runSet(mapPath: string, o: MapPixelOptions): Promise<void>
   o = { ...o, output: outputFile(o.output, `${mapStem(mapPath)}_${o.angpix}.mrc`) }; // -o DIR/ → DIR/<stem>_<angpix>.mrc
   // the header's cell is replaced: a zero or invalid one is not an error here (this is how to fix it)
   if (!existsSync(mapPath)) throw new Error(`cannot read map '${mapPath}': no such file`);
+  // an output that is the input, a symbolic link or a folder is refused before the map is read
+  await checkOutputNames([o.output], { protect: [mapPath], inputLabel: 'input map' });
   const m = await readMrc(mapPath, { ignoreCell: true });
   const cellValid = m.header.cella.every((c) => c > 0 && Number.isFinite(c));
   checkVoxelSize('--angpix', o.angpix, m.volume.shape);
@@ -107,6 +110,8 @@ export async function runResample(mapPath: string, o: MapPixelOptions): Promise<
   checkVoxelSize('--angpix', o.angpix);
   o = { ...o, output: outputFile(o.output, `${mapStem(mapPath)}_${o.angpix}.mrc`) }; // -o DIR/ → DIR/<stem>_<angpix>.mrc
   if (!existsSync(mapPath)) throw new Error(`cannot read map '${mapPath}': no such file`);
+  // an output that is the input, a symbolic link or a folder is refused before the map is read
+  await checkOutputNames([o.output], { protect: [mapPath], inputLabel: 'input map' });
   const reader = await openMrcSections(mapPath, { shared: true }); // slabs shared with the crop's second thread
   let r: Volume;
   let diag: InputDiagnostics;

@@ -11,6 +11,7 @@ import { solventDefinitionFromScale, solventDefinitionName, subtractionMask, sub
 import { angpixOption, rangeOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { outputFile } from '../../jobs/output-path.js';
+import { checkOutputNames } from '../../core/output-set.js';
 import { UsageError } from '../../core/exit-codes.js';
 import { diagnoseCommandInput } from '../../jobs/input-diagnostics.js';
 
@@ -132,20 +133,22 @@ export async function runSubtractionMask(scalePath: string, o: SubtractionMaskOp
   if ((o.attenuate === undefined) === (o.sigmoid === undefined)) throw new UsageError('give exactly one of --attenuate <g> or --sigmoid <g> --pivot <p>');
   if (o.sigmoid !== undefined && o.pivot === undefined) throw new UsageError('--sigmoid needs --pivot <scale>');
   if (o.pivot !== undefined && o.sigmoid === undefined) throw new UsageError('--pivot is only used with --sigmoid');
-  const { scale, header, shape, likeVoxel, diagnostics } = await readInputs(scalePath, o.like, o);
-  const warnings = warnIfNotScale(scalePath, scale, o);
   const kind = o.attenuate !== undefined ? 'attenuate' : 'sigmoid';
   const gamma = (o.attenuate ?? o.sigmoid) as number;
-  const mask = subtractionMask(scale, kind, gamma, o.pivot, shape);
   const out = outputFile(o.output, subtractionMaskName(kind, gamma, o.pivot), dirname(resolve(scalePath)));
+  await checkOutputNames([out], { protect: [scalePath, ...(o.like ? [o.like] : [])], inputLabel: 'input map' }); // before reading
+  const { scale, header, shape, likeVoxel, diagnostics } = await readInputs(scalePath, o.like, o);
+  const warnings = warnIfNotScale(scalePath, scale, o);
+  const mask = subtractionMask(scale, kind, gamma, o.pivot, shape);
   await writeMask(out, mask, header, likeVoxel ?? scale.voxelSizeA, `subtraction mask (${kind} ${gamma}${o.pivot !== undefined ? ` pivot ${o.pivot}` : ''})`, [scalePath, ...(o.like ? [o.like] : [])], o, { attenuate: o.attenuate ?? null, sigmoid: o.sigmoid ?? null, pivot: o.pivot ?? null }, warnings, diagnostics);
 }
 
 /** Run `occupy soldef`. */
 export async function runSoldef(scalePath: string, o: SoldefOptions): Promise<void> {
+  const out = outputFile(o.output, solventDefinitionName(o.threshold), dirname(resolve(scalePath)));
+  await checkOutputNames([out], { protect: [scalePath, ...(o.like ? [o.like] : [])], inputLabel: 'input map' }); // before reading
   const { scale, header, shape, likeVoxel, diagnostics } = await readInputs(scalePath, o.like, o);
   const warnings = warnIfNotScale(scalePath, scale, o);
   const def = solventDefinitionFromScale(scale, o.threshold, shape);
-  const out = outputFile(o.output, solventDefinitionName(o.threshold), dirname(resolve(scalePath)));
   await writeMask(out, def, header, likeVoxel ?? scale.voxelSizeA, `solvent definition: scale > ${o.threshold}`, [scalePath, ...(o.like ? [o.like] : [])], o, { threshold: o.threshold }, warnings, diagnostics);
 }

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { sameIdentity, type FileIdentity } from '../../core/file-identity.js';
-import { refuseInputs } from '../../core/output-set.js';
+import { checkOutputNames } from '../../core/output-set.js';
 import { basename } from 'node:path';
 import { OptionRangeError } from '../options.js';
 import { outputFile } from '../../jobs/output-path.js';
@@ -15,7 +15,7 @@ export const summary = 'RELION STAR tools: join particle files keeping optics gr
 
 /**
  * Every input must exist and be a different real file (device + inode after resolving links), and
- * the output must not be one of them.
+ * the output must not be one of them, nor a symbolic link, a folder or a special file.
  * @throws Error naming a missing file, or OptionRangeError naming the two names of one file
  */
 export async function checkDistinctFiles(files: readonly string[], output: string): Promise<void> {
@@ -29,8 +29,8 @@ export async function checkDistinctFiles(files: readonly string[], output: strin
     if (before !== undefined) throw new OptionRangeError(before === f ? `'${f}' is given twice: joining a file with itself would duplicate every particle; give each file once` : `'${before}' and '${f}' are the same file: joining it with itself would duplicate every particle; give each file once`);
     seen.push({ id, path: f });
   }
-  // an output that is an input: exit 1, as every other command refuses it
-  await refuseInputs(output, files);
+  // an output that is an input (exit 1, as every other command refuses it), a symbolic link or a folder
+  await checkOutputNames([output], { protect: files });
 }
 
 /** Add `star join`. */

@@ -25,7 +25,7 @@ import { isFolderOutput } from '../jobs/output-path.js';
 import { typedOptions } from './options.js';
 import { stopProgressTimers } from './reporter.js';
 import { mapStem } from '../occupancy/output-names.js';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Build the program (exported for tests).
@@ -43,6 +43,12 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
   // The estimate is the main job: its options live on the program itself, as in OccuPy
   // (`occupy -i map.mrc ...`); other jobs are subcommands (`occupy demo`).
   program.enablePositionalOptions();
+  // every writing command: a folder that cannot be written (read-only, no permission, a file in the
+  // way) is refused before the run reads anything, not after its computation
+  program.hook('preAction', async (_program, command) => {
+    const folder = outputFolderOf(command);
+    if (folder !== undefined) await checkOutputFolder(folder);
+  });
   estimate.addEstimateOptions(program).action(async (map: string | undefined, opts: estimate.EstimateCliOptions & { helpAll?: boolean }, cmd: Command) => {
     if (opts.helpAll) {
       process.stdout.write(helpAll(program));
@@ -93,6 +99,34 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
     await batch.run(inputs, opts, ['batch', ...argsAfter(argv, cmd.name())], typedOptions(cmd, opts));
   });
   return program;
+}
+
+/** The option names (attribute names) that name a command's outputs: `-o` of every command, the estimate's `-o`, demo's `-d`. */
+const OUTPUT_OPTIONS = ['output', 'outputMap', 'outputDir'] as const;
+
+/** Commands whose outputs go next to their first argument without `-o` (the scale map's folder). */
+const BESIDE_INPUT = new Set(['subtraction-mask', 'soldef']);
+
+/**
+ * The folder a writing command will write into, as its `-o` resolves (`-o out/` or an existing
+ * folder: that folder; `-o out/name`: `out`); without `-o` the current folder, or the input's folder
+ * (`--keep-output-path`, `subtraction-mask`, `soldef`). Undefined for a command that writes no
+ * output of its own this way (`check`, `gui`, `pixel-size from-cs`, `batch`, which makes and
+ * checks its `-d` folder itself before any map is run).
+ */
+export function outputFolderOf(command: Command): string | undefined {
+  if (command.name() === 'batch' || command.parent?.name() === 'batch') return undefined;
+  const attribute = command.options.map((o) => o.attributeName()).find((a) => (OUTPUT_OPTIONS as readonly string[]).includes(a));
+  if (attribute === undefined) return undefined;
+  const opts = command.opts<Record<string, unknown>>();
+  const given = opts[attribute];
+  // `-d` (demo) always names a folder; `-o` a folder when it ends in / or is one, else a file or stem
+  if (typeof given === 'string' && given !== '') return attribute === 'outputDir' || isFolderOutput(given) ? given : dirname(given);
+  const input = typeof command.args[0] === 'string' ? command.args[0] : typeof opts.inputMap === 'string' ? opts.inputMap : undefined;
+  // the estimate without a map (`occupy`, `occupy --help-all`) runs nothing: its own message says so
+  if (command.parent === null && ((input === undefined && opts.emdb === undefined && opts.emdbId === undefined) || opts.helpAll === true)) return undefined;
+  if ((opts.keepOutputPath === true || BESIDE_INPUT.has(command.name())) && input !== undefined) return dirname(input);
+  return '.';
 }
 
 /** The arguments after the subcommand's name (for the SLURM task command line). */

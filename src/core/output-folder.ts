@@ -7,9 +7,10 @@
  * time (non-recursive `mkdir`), so the error is the true one, and it is said as
  * `cannot create output folder '<path>': <reason>`.
  */
-import { constants } from 'node:fs';
-import { access, lstat, mkdir, stat } from 'node:fs/promises';
-import { dirname, normalize, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { constants, unlinkSync } from 'node:fs';
+import { access, lstat, mkdir, open, stat, unlink } from 'node:fs/promises';
+import { dirname, join, normalize, sep } from 'node:path';
 import { fsErrorReason as reasonOf } from './fs-error-reason.js';
 
 /** The path without trailing separators (`file/` → `file`; `/` stays `/`). */
@@ -59,22 +60,62 @@ async function missingComponents(path: string): Promise<{ missing: string[]; exi
   }
 }
 
+/** Write probes of {@link checkOutputFolder} not yet removed (a signal meanwhile removes them). */
+const probes = new Set<string>();
+
 /**
- * Check, without creating anything, that the output folder `path` exists or can be created: no
- * component of it is a file, and the deepest existing folder is writable (a read-only file
- * system or a folder without write permission is refused). For refusing a bad output folder
- * before a long run instead of after it.
+ * Remove, synchronously, the write probes of {@link checkOutputFolder} under way (for signal
+ * handlers and the exit hook of `output-set.ts`).
+ */
+export function removeWriteProbesSync(): void {
+  for (const p of probes) {
+    try {
+      unlinkSync(p);
+    } catch {
+      // not made yet, or already gone
+    }
+  }
+  probes.clear();
+}
+
+/**
+ * Whether a file can be made in the existing folder `dir`: a hidden empty file is created and
+ * removed at once. Catches what `access(W_OK)` does not (root on a read-only bind mount or an NFS
+ * export that squashes root, a full file system without a free inode).
+ * @throws the fs error of the creation
+ */
+async function probeWritable(dir: string): Promise<void> {
+  const probe = join(dir, `.occupy-write-check.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  probes.add(probe);
+  try {
+    const fh = await open(probe, 'wx');
+    await fh.close();
+    await unlink(probe);
+  } finally {
+    probes.delete(probe);
+  }
+}
+
+/**
+ * Check that the output folder `path` can be written: when it exists, that a file can be made in
+ * it; when it does not, that no component of it is a file and that the deepest existing folder
+ * can take the new folder (a read-only file system, a folder without write permission, a full
+ * file system are refused). Nothing is left behind: a hidden probe file is created and removed
+ * in the existing folder. For refusing a bad output folder before a long run instead of after it.
  * @param path the output folder, as the user gave it (named so in the message)
- * @throws Error `cannot create output folder '<path>': '<component>' is a file | read-only file
- *   system | permission denied`
+ * @throws Error `cannot write to output folder '<path>': read-only file system | permission denied
+ *   | no space left on device | …` for an existing folder; `cannot create output folder '<path>':
+ *   '<component>' is a file | read-only file system | permission denied | …` for a missing one
  */
 export async function checkOutputFolder(path: string): Promise<void> {
   const { missing, existing } = await missingComponents(path);
-  if (missing.length === 0) return;
+  const fail = (err: unknown): Error =>
+    missing.length === 0 ? new Error(`cannot write to output folder '${path}': ${reasonOf(err)}`, { cause: err }) : folderError(path, reasonOf(err), err);
   try {
     await access(existing, constants.W_OK | constants.X_OK);
+    await probeWritable(existing);
   } catch (err) {
-    throw folderError(path, reasonOf(err), err);
+    throw fail(err);
   }
 }
 

@@ -13,7 +13,7 @@ import { link, lstat, open, readlink, rename, stat, unlink, type FileHandle } fr
 import { renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileIdentity, sameIdentity } from './file-identity.js';
-import { makeOutputFolder } from './output-folder.js';
+import { makeOutputFolder, removeWriteProbesSync } from './output-folder.js';
 
 /** Largest single `write` call (Node's fs rejects lengths over 2³¹ − 1 bytes). */
 const MAX_WRITE_BYTES = 1 << 30;
@@ -51,6 +51,7 @@ function hookExit(): void {
  * handlers; returns how many new files were removed.
  */
 export function removeLiveOutputsSync(): number {
+  removeWriteProbesSync();
   let n = 0;
   for (const p of liveFiles) {
     try {

@@ -47,11 +47,27 @@ test('a file in the way is named, as the user spelt the path', async () => {
   await assert.rejects(makeOutputFolder(join(dir, 'dangling')), /'.*dangling' is a broken symbolic link$/);
 });
 
-test('checkOutputFolder creates nothing', async () => {
+test('checkOutputFolder creates nothing (its write probe is removed)', async () => {
   const dir = await tempFolder();
   await checkOutputFolder(join(dir, 'new', 'deeper'));
   await checkOutputFolder(dir);
   assert.deepEqual(await readdir(dir), []);
+});
+
+test('checkOutputFolder: a full file system (no inode left) is refused for an existing folder', async (t) => {
+  const dir = await tempFolder();
+  const full = join(dir, 'full');
+  await withTmpfs(t, full, 'size=1M,nr_inodes=3', async () => {
+    // the root folder takes one inode; fill the rest
+    for (let i = 0; ; i++) {
+      try {
+        await writeFile(join(full, `f${i}`), '');
+      } catch {
+        break;
+      }
+    }
+    await assert.rejects(checkOutputFolder(full), { message: `cannot write to output folder '${full}': no space left on device` });
+  });
 });
 
 test('a read-only file system is said as such (not ENOENT)', async (t) => {
@@ -61,7 +77,9 @@ test('a read-only file system is said as such (not ENOENT)', async (t) => {
     const p = join(ro, 'newdir', 'sub');
     await assert.rejects(makeOutputFolder(p), { message: `cannot create output folder '${p}': read-only file system` });
     await assert.rejects(checkOutputFolder(p), { message: `cannot create output folder '${p}': read-only file system` });
-    await checkOutputFolder(ro); // exists: nothing to make
+    // an existing folder on it: no file can be made there (it had passed: only missing folders were checked)
+    await assert.rejects(checkOutputFolder(ro), { message: `cannot write to output folder '${ro}': read-only file system` });
+    await assert.rejects(checkOutputFolder(`${ro}/`), { message: `cannot write to output folder '${ro}/': read-only file system` });
   });
 });
 

@@ -14,8 +14,7 @@ import { detectByteOrder, parseMrcHeader, MRC_HEADER_BYTES } from '../../io/mrc/
 import { openMapFile } from '../../io/mrc/layout.js';
 import { createGunzip } from 'node:zlib';
 import { PROGRESS_STYLES, Reporter, type ProgressStyle, type Verbosity } from '../reporter.js';
-import { isFolderOutput, outputFolderAndStem } from '../../jobs/output-path.js';
-import { checkOutputFolder } from '../../core/output-folder.js';
+import { outputFolderAndStem } from '../../jobs/output-path.js';
 import { UsageError } from '../../core/exit-codes.js';
 import { showInChimerax } from '../chimerax-launch.js';
 
@@ -215,8 +214,8 @@ export async function run(o: EstimateCliOptions, positional?: string, typed: obj
   // --lowpass, -r and --lowpass-output finer than Nyquist are refused (header only)
   await checkEstimateResolutions(o.inputMap, { lowpass: o.lowpass, resolution: o.resolution, lowpassOutput: o.lowpassOutput, maxBox: o.maxBox, angpix: o.angpix });
   const fileOptions = toFileOptions(o, o.inputMap, shape);
-  // an output folder that cannot be made is refused before the map is read, named as typed
-  if (o.outputMap) await checkOutputFolder(isFolderOutput(o.outputMap) ? o.outputMap : dirname(o.outputMap));
+  // an output folder that cannot be written is refused before the map is read: by the CLI's
+  // preAction hook (src/cli/index.ts), for every writing command
   let s: EstimateSummary;
   try {
     ({ summary: s } = await estimateFromFile({ ...fileOptions, onProgress: (p, f) => reporter.progress(p, f) }));

@@ -123,16 +123,19 @@ export async function checkOutputFolder(path: string): Promise<void> {
  * Create the output folder `path` and its missing parents (like `mkdir -p`), each missing
  * component with a non-recursive `mkdir`, so that a failure gives its true cause.
  * @param path the output folder, as the user gave it (named so in the message)
+ * @param made called with each folder as soon as it is created (outermost first), also when a
+ *   deeper one then fails: for removing what a failed or stopped run made (`OutputSet`)
  * @returns the first folder created (the top-most missing one), or undefined when `path` existed
  * @throws Error `cannot create output folder '<path>': '<component>' is a file | read-only file
  *   system | permission denied | no space left on device | …` (one line, no errno text)
  */
-export async function makeOutputFolder(path: string): Promise<string | undefined> {
+export async function makeOutputFolder(path: string, made?: (folder: string) => void): Promise<string | undefined> {
   const { missing } = await missingComponents(path);
   let first: string | undefined;
   for (const p of missing.reverse()) {
     try {
       await mkdir(p);
+      made?.(p);
       first ??= p;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') {

@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { link, lstat, open, readlink, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { renameSync, unlinkSync } from 'node:fs';
+import { renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileIdentity, sameIdentity } from './file-identity.js';
 import { makeOutputFolder, removeWriteProbesSync } from './output-folder.js';
@@ -20,6 +20,31 @@ const MAX_WRITE_BYTES = 1 << 30;
 
 /** Temporary and half-committed files of every live output set of this process. */
 const liveFiles = new Set<string>();
+
+/**
+ * Folders that live (not yet committed) output sets of this process created: removed, when empty,
+ * if the process ends before the set is committed (a signal, `process.exit`). A failed or stopped
+ * run had left them behind, empty (sweep, session 51: `locres … -o /full/a/b/` on a full disk).
+ */
+const liveFolders = new Set<string>();
+
+/**
+ * Remove each of `folders` that is empty, innermost first (a longer path before its parent);
+ * a folder that holds anything (another run's files) stays.
+ * @returns the folders removed or already gone
+ */
+function removeEmptyFoldersSync(folders: Iterable<string>): string[] {
+  const gone: string[] = [];
+  for (const f of [...folders].sort((a, b) => b.length - a.length)) {
+    try {
+      rmdirSync(f);
+      gone.push(f);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') gone.push(f);
+    }
+  }
+  return gone;
+}
 let exitHooked = false;
 
 /**
@@ -75,6 +100,9 @@ export function removeLiveOutputsSync(): number {
     }
   }
   commits.clear();
+  // then the folders the uncommitted sets made, now empty (unless another run wrote there)
+  removeEmptyFoldersSync(liveFolders);
+  liveFolders.clear();
   return n;
 }
 
@@ -184,6 +212,9 @@ export class OutputSet {
   private readonly protect: readonly string[];
   private readonly inputLabel: string;
   private closed = false;
+  private committed = false;
+  /** Folders this set created (outermost first), removed again unless the set is committed. */
+  private readonly madeFolders: string[] = [];
 
   constructor(options: OutputSetOptions = {}) {
     this.protect = (options.protect ?? []).map((p) => resolve(p));
@@ -238,15 +269,23 @@ export class OutputSet {
     const temp = tempNameFor(final);
     try {
       // made one level at a time, so a read-only file system or a file in the way is said as such
-      await makeOutputFolder(dirname(final));
+      await this.makeFolder(dirname(final));
     } catch (err) {
       this.finals.delete(final);
+      if (this.closed) this.removeMadeFolders();
       throw new Error(`cannot write '${path}': ${(err as Error).message}`, { cause: err });
     }
     let fh: FileHandle | undefined;
     track(temp);
     try {
-      fh = await open(temp, 'wx');
+      try {
+        fh = await open(temp, 'wx');
+      } catch (err) {
+        // the folder was removed meanwhile (an empty folder another run made and then gave up): again
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        await this.makeFolder(dirname(final));
+        fh = await open(temp, 'wx');
+      }
       const handle = fh;
       let position = 0;
       const writer: OutputWriter = {
@@ -269,8 +308,40 @@ export class OutputSet {
       await unlink(temp).catch(() => undefined);
       liveFiles.delete(temp);
       this.finals.delete(final);
+      // aborted while this write ran: its folder could not be removed then (this file was in it)
+      if (this.closed && !this.committed) this.removeMadeFolders();
       throw err instanceof Error && /^(cannot write|refusing)/.test(err.message) ? err : writeError(path, err);
     }
+  }
+
+  /**
+   * Create the folder `dir` and its missing parents for this set's outputs (see
+   * `makeOutputFolder`); the folders made are removed again, when empty, if the set is aborted,
+   * its commit fails, or the process is stopped before the commit.
+   * @param dir the folder, as the user will see it named
+   * @throws Error `cannot create output folder '<dir>': <reason>`
+   */
+  async makeFolder(dir: string): Promise<void> {
+    hookExit();
+    await makeOutputFolder(dir, (made) => {
+      const p = resolve(made);
+      this.madeFolders.push(p);
+      liveFolders.add(p);
+    });
+  }
+
+  /** Remove the folders this set made that are empty now (innermost first); keep the rest listed. */
+  private removeMadeFolders(): void {
+    const gone = new Set(removeEmptyFoldersSync(this.madeFolders));
+    for (const f of gone) liveFolders.delete(f);
+    const left = this.madeFolders.filter((f) => !gone.has(f));
+    this.madeFolders.splice(0, this.madeFolders.length, ...left);
+  }
+
+  /** The set is complete: its folders are the user's now. */
+  private keepMadeFolders(): void {
+    for (const f of this.madeFolders) liveFolders.delete(f);
+    this.madeFolders.length = 0;
   }
 
   /**
@@ -320,12 +391,15 @@ export class OutputSet {
         liveFiles.delete(s.temp);
       }
       commits.delete(committing);
+      this.removeMadeFolders();
       throw err instanceof Error && /^(cannot write|refusing)/.test(err.message) ? err : writeError(this.staged[done.length]?.final ?? '', err);
     }
     // complete (marked so before any await: a signal from here on keeps the new set); the
     // earlier files' links go
     const links = this.staged.map((s) => committing.get(s.final)).filter((l): l is string => l !== undefined);
     commits.delete(committing);
+    this.committed = true;
+    this.keepMadeFolders();
     for (const l of links) liveFiles.add(l);
     for (const l of links) {
       await unlink(l).catch(() => undefined);
@@ -335,7 +409,10 @@ export class OutputSet {
     return this.staged.map((s) => s.final);
   }
 
-  /** Remove every temporary file of the set; nothing under a final name was written. */
+  /**
+   * Remove every temporary file of the set, then the folders it made (when empty, innermost
+   * first); nothing under a final name was written.
+   */
   async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -343,6 +420,7 @@ export class OutputSet {
       await unlink(s.temp).catch(() => undefined);
       liveFiles.delete(s.temp);
     }
+    this.removeMadeFolders();
   }
 }
 

@@ -21,7 +21,7 @@ import { modificationBasis, modifiedMapName, type ModificationRequest } from '..
 import { computeInThread } from './compute-thread.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { OutputSet } from '../core/output-set.js';
-import { checkOutputFolder, makeOutputFolder } from '../core/output-folder.js';
+import { checkOutputFolder } from '../core/output-folder.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { completeDiagnosis, diagnoseMap, findingJson, findingLine, type Finding, type MapDiagnosis } from '../diagnostics/index.js';
 import { solventModelSelfCheck } from '../occupancy/solvent-model.js';
@@ -280,7 +280,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   const findings: Finding[] = diagnosis?.findings ?? [];
 
   timer.phase('write', estimateEnd);
-  await makeOutputFolder(outDir);
+  await outputs.makeFolder(outDir); // removed again (when empty) if the run fails or is stopped
   const template = processingTemplate(input.header, result, input.voxelSizeA);
   // the seed matters only for the synthetic solvent noise that --attenuate/--sigmoid add (not with
   // --exclude-solvent): otherwise it is a fixed 0, recorded as not used, so that the same command

@@ -196,3 +196,68 @@ test('concurrent writes to one name (a library caller): the last complete file, 
     assert.ok([1, 2, 3, 4, 5].includes(back.volume.data[0]) && back.volume.data.every((x) => x === back.volume.data[0]));
   }
 });
+
+test('folders a failed set made are removed again (when empty, innermost first); folders that existed or hold other files stay', async () => {
+  const dir = await tempFolder();
+  await mkdir(join(dir, 'kept'));
+  await assert.rejects(
+    withOutputSet({}, async (set) => {
+      await set.writeBytes(join(dir, 'a', 'b', 'c', 'one.mrc'), 'complete');
+      await set.writeBytes(join(dir, 'kept', 'new', 'two.mrc'), 'complete');
+      await set.write(join(dir, 'a', 'b', 'three.mrc'), async () => {
+        throw new Error('disk went away');
+      });
+    }),
+    /disk went away/,
+  );
+  assert.deepEqual((await readdir(dir)).sort(), ['kept']);
+  assert.deepEqual(await readdir(join(dir, 'kept')), []);
+  // a folder the set made that another writer used meanwhile stays, with that file
+  const set = new OutputSet();
+  await set.writeBytes(join(dir, 'shared', 'mine.mrc'), 'x');
+  await writeFile(join(dir, 'shared', 'theirs.mrc'), 'y');
+  await set.abort();
+  assert.deepEqual(await readdir(join(dir, 'shared')), ['theirs.mrc']);
+  // a commit that fails removes them too; a committed set's folders stay
+  const failing = new OutputSet();
+  await failing.writeBytes(join(dir, 'f', 'g', 'x.mrc'), 'x');
+  await mkdir(join(dir, 'f', 'g', 'y.mrc'));
+  await failing.writeBytes(join(dir, 'f', 'h', 'y.mrc'), 'y');
+  const tempY = (await readdir(join(dir, 'f', 'h'))).find((n) => n.endsWith('.tmp')) as string;
+  await unlink(join(dir, 'f', 'h', tempY)); // its rename fails after x.mrc was renamed
+  await assert.rejects(failing.commit());
+  assert.deepEqual((await readdir(join(dir, 'f'))).sort(), ['g'], 'f/h removed, f/g kept (it holds a folder of another writer)');
+  await writeFileAtomic(join(dir, 'made', 'deep', 'ok.mrc'), 'ok');
+  assert.equal(await readFile(join(dir, 'made', 'deep', 'ok.mrc'), 'utf8'), 'ok');
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test(`${signal} while writing also removes the folders the run made (only those)`, async () => {
+    const dir = await tempFolder();
+    await mkdir(join(dir, 'existed'));
+    const script = `
+      import { OutputSet } from ${JSON.stringify(join(PROJECT_ROOT, 'src/core/output-set.ts'))};
+      import { installSignalCleanup } from ${JSON.stringify(join(PROJECT_ROOT, 'src/core/signal-cleanup.ts'))};
+      installSignalCleanup();
+      const set = new OutputSet();
+      await set.writeBytes(${JSON.stringify(join(dir, 'existed', 'a', 'b', 'done.mrc'))}, new Uint8Array(1 << 16));
+      await set.write(${JSON.stringify(join(dir, 'new', 'partial.mrc'))}, async (out) => {
+        await out.write(new Uint8Array(1 << 16));
+        process.stdout.write('staged\\n');
+        await new Promise(() => setInterval(() => {}, 1000));
+      });`;
+    const r = await new Promise<{ code: number | null; stderr: string }>((done, fail) => {
+      const child = spawn(process.execPath, ['--import', TSX, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout.on('data', (d: Buffer) => {
+        if (d.toString().includes('staged')) child.kill(signal);
+      });
+      child.on('error', fail);
+      child.on('close', (code) => done({ code, stderr }));
+    });
+    assert.equal(r.code, signal === 'SIGINT' ? 130 : 143, r.stderr);
+    assert.deepEqual(await readdir(dir), ['existed']);
+    assert.deepEqual(await readdir(join(dir, 'existed')), []);
+  });
+}

@@ -4,7 +4,6 @@
 import { Command } from 'commander';
 import { dirname } from 'node:path';
 import { withOutputSet } from '../../core/output-set.js';
-import { makeOutputFolder } from '../../core/output-folder.js';
 import type { OpticsGroupFromCs } from '../../pixel-size/index.js';
 import { angpixOption, OptionRangeError, rangeOption } from '../options.js';
 import { CS_RANGE_MM, VOLTAGE_RANGE_KV } from '../../pixel-size/optics-ranges.js';
@@ -161,10 +160,13 @@ export async function runCtfPlot(o: CtfPlotOptions): Promise<void> {
   const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import
   const base = outputFile(o.output, 'ctf_pixel_size').replace(/\.(png|svg)$/i, '');
   const rendered = await renderVegaLite(ctfComparisonSpec(r, `CTF at ${o.trueAngpix} Å/px (true) vs ${o.nominalAngpix} Å/px (nominal)${o.refitCs ? ', Cs refitted' : ''}`));
-  // the folder as typed (`-o plots/` or `-o plots/ctf`), named so if it cannot be created
-  await makeOutputFolder(isFolderOutput(o.output) ? o.output : dirname(o.output));
-  // the PNG and the SVG are one output set: both appear, or neither (a full disk, a signal)
-  const files = await withOutputSet({}, (set) => writePlot(base, rendered, set));
+  // the PNG and the SVG are one output set: both appear, or neither (a full disk, a signal); the
+  // set makes the folder (checked before by the CLI's preAction hook) and removes it again when
+  // it made it and the run fails or is stopped
+  const files = await withOutputSet({}, async (set) => {
+    await set.makeFolder(isFolderOutput(o.output) ? o.output : dirname(o.output)); // named as typed if it cannot be made
+    return writePlot(base, rendered, set);
+  });
   const result = { model: r.model, maxAbsDeltaChi: r.maxAbsDeltaChi, outOfPhase: r.outOfPhase ?? null, backInPhase: r.backInPhase ?? null, crossings: r.crossings, files };
   print(o, result, [
     `Refinement at ${o.nominalAngpix} Å/px models defocus ${r.model.defocusA.toFixed(0)} Å and Cs ${r.model.csMm.toFixed(3)} mm (true: ${o.defocus} Å, ${o.cs} mm).`,

@@ -12,6 +12,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ensureRealDir, isPlainName } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
+import { processAlive, processStart, processStat } from '../core/process-alive.js';
+
+// moved to core (the output sets' commit locks use them too); re-exported for the batch's callers
+export { processAlive, processStat };
 
 /** Folder of the lock files, inside the batch output folder. */
 export const LOCK_DIR = '.locks';
@@ -52,43 +56,6 @@ export interface Claim {
   readonly path: string;
   /** Remove the lock (only if it is still this claim's). */
   release(): Promise<void>;
-}
-
-/** State (field 3) and start time (field 22) of a process from /proc/<pid>/stat (Linux), or undefined. */
-export function processStat(pid: number): { state: string; start: string } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name (field 2) may hold spaces and parentheses: fields start after the last ')'
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0], start: fields[19] }; // fields 3 and 22 overall
-  } catch {
-    return undefined;
-  }
-}
-
-/** Start time of a process from /proc (Linux), or undefined. */
-function processStart(pid: number): string | undefined {
-  return processStat(pid)?.start;
-}
-
-/**
- * Whether a process with this PID (and start time, when known) is running on this machine: it
- * exists (`kill(pid, 0)` succeeds or fails with EPERM) and, where /proc tells (Linux), it is not a
- * zombie (state `Z`, killed or exited but not yet reaped by its parent) nor dead (`X`), and its start
- * time is `start`. Without /proc, existing counts as running.
- * @param pid process ID
- * @param start start time as in field 22 of /proc/<pid>/stat (against PID reuse); not compared when undefined
- */
-export function processAlive(pid: number, start?: string): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const stat = processStat(pid);
-  if (stat === undefined) return true;
-  if (stat.state === 'Z' || stat.state === 'X' || stat.state === 'x') return false;
-  return start === undefined || stat.start === start;
 }
 
 /**

@@ -2,8 +2,10 @@
  * Writing a run's outputs so that none exists under its final name unless the whole set is
  * complete: each file is written to a hidden temporary name in its folder, every write is
  * checked (short writes continued, errors such as ENOSPC thrown), the data are fsynced, and only
- * when every file of the set is complete are they renamed onto their final names. On any failure,
- * or on SIGINT/SIGTERM/SIGHUP (see `signal-cleanup.ts`), what this run wrote is removed.
+ * when every file of the set is complete are they renamed onto their final names, one set at a
+ * time per folder (also between processes: `commit-lock.ts`). On any failure, or on
+ * SIGINT/SIGTERM/SIGHUP (see `signal-cleanup.ts`), what this run wrote is removed, with the
+ * folders it made.
  *
  * Outputs are also checked against the run's inputs by device and inode (after following links),
  * so no output path, however spelt, can replace an input.
@@ -14,6 +16,7 @@ import { renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileIdentity, sameIdentity } from './file-identity.js';
 import { makeOutputFolder, removeWriteProbesSync } from './output-folder.js';
+import { acquireCommitLock, releaseCommitLocksSync } from './commit-lock.js';
 
 /** Largest single `write` call (Node's fs rejects lengths over 2³¹ − 1 bytes). */
 const MAX_WRITE_BYTES = 1 << 30;
@@ -100,6 +103,7 @@ export function removeLiveOutputsSync(): number {
     }
   }
   commits.clear();
+  releaseCommitLocksSync(); // the lock is in the folder: released before the folder is removed
   // then the folders the uncommitted sets made, now empty (unless another run wrote there)
   removeEmptyFoldersSync(liveFolders);
   liveFolders.clear();
@@ -355,6 +359,9 @@ export class OutputSet {
 
   /**
    * Rename every staged file onto its final name (in staging order), then fsync the folders.
+   * Commits into one folder are serialised, also between processes, by a hidden lock in the
+   * folder (`commit-lock.ts`; removed after the commit, taken over when its holder died): of two
+   * runs writing the same names, the later commit replaces the whole set.
    * Inputs are checked once more just before. A file already at a final name (an earlier run's
    * output) is kept under a hidden hard link until every rename is done: on a failure, or on a
    * signal part-way (`removeLiveOutputsSync`), the new files already renamed are removed and the
@@ -369,7 +376,15 @@ export class OutputSet {
     const done: string[] = [];
     const committing = new Map<string, string | undefined>();
     commits.add(committing);
+    const releases: (() => Promise<void>)[] = [];
+    const release = async (): Promise<void> => {
+      for (const r of releases.splice(0).reverse()) await r();
+    };
     try {
+      // one commit at a time per folder, between processes too: another run's set renamed at the
+      // same time had interleaved with this one (folders in sorted order: no two sets wait on
+      // each other)
+      for (const dir of [...new Set(this.staged.map((s) => dirname(s.final)))].sort()) releases.push(await acquireCommitLock(dir));
       for (const s of this.staged) await this.check(s.final);
       for (const s of this.staged) {
         await keepEarlier(s.final, committing);
@@ -391,6 +406,7 @@ export class OutputSet {
         liveFiles.delete(s.temp);
       }
       commits.delete(committing);
+      await release();
       this.removeMadeFolders();
       throw err instanceof Error && /^(cannot write|refusing)/.test(err.message) ? err : writeError(this.staged[done.length]?.final ?? '', err);
     }
@@ -405,6 +421,7 @@ export class OutputSet {
       await unlink(l).catch(() => undefined);
       liveFiles.delete(l);
     }
+    await release();
     await syncFolders(this.staged.map((s) => dirname(s.final)));
     return this.staged.map((s) => s.final);
   }

@@ -1,0 +1,139 @@
+/**
+ * Serialising the commits of output sets into one folder, between processes (and between sets of
+ * one process): two runs writing the same output names (`occupy map.mrc -lp 8 -o x/ & occupy
+ * map.mrc -lp 12 -o x/`) renamed their files one at a time, interleaved, and could leave
+ * scale_res_x.mrc of one run beside conf_x.mrc and log_x.txt of the other (3 of 65 pairs in a
+ * sweep, session 51). With the lock the later commit replaces the whole set.
+ *
+ * The lock is a symbolic link named {@link COMMIT_LOCK_NAME} in the folder whose target is its
+ * holder (`occupy-commit-lock <host> <pid> <start> <nonce>`): created atomically and complete
+ * from its first moment, it holds no data block (a nearly full disk can still take it), and it is
+ * removed after the commit. A lock whose holder is gone (same host: PID not running, or running
+ * with another start time; another host: untouched for {@link FOREIGN_STALE_MS}) is taken over, so
+ * a killed holder never blocks a folder for ever. Where no lock can be made (a file system
+ * without symbolic links, a file of that name that is not such a lock), the commit goes ahead
+ * unlocked, as before.
+ */
+import { randomBytes } from 'node:crypto';
+import { readlinkSync, unlinkSync } from 'node:fs';
+import { link, lstat, readlink, rename, symlink, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { processAlive, processStart } from './process-alive.js';
+
+/** Name of the lock in the output folder (hidden). */
+export const COMMIT_LOCK_NAME = '.occupy-commit.lock';
+
+/** A lock of another host is taken over when it was not changed for this long (ms): commits take seconds. */
+export const FOREIGN_STALE_MS = 10 * 60 * 1000;
+
+/** Longest wait between two tries while another live process holds the lock (ms). */
+const MAX_POLL_MS = 100;
+
+const LOCK_TEXT = /^occupy-commit-lock (\S+) (\d+) (\S+) [0-9a-f]+$/;
+
+/** Locks this process holds (path → its text) and side names of a take-over under way. */
+const held = new Map<string, string>();
+const aside = new Set<string>();
+
+let ownStart: string | undefined | null = null;
+
+/** This holder's text: host, PID, start time (against PID reuse), a nonce. */
+function lockText(): string {
+  if (ownStart === null) ownStart = processStart(process.pid);
+  return `occupy-commit-lock ${hostname()} ${process.pid} ${ownStart ?? '-'} ${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Whether the lock `text` (changed `mtimeMs` ago) belongs to a holder that is gone. The same
+ * process is a live holder (another output set of it commits).
+ */
+function isStale(text: string, mtimeMs: number): boolean {
+  const m = LOCK_TEXT.exec(text);
+  if (!m) return false;
+  const [, host, pid, start] = m;
+  if (host !== hostname()) return Date.now() - mtimeMs > FOREIGN_STALE_MS;
+  if (Number(pid) === process.pid) return false;
+  return !processAlive(Number(pid), start === '-' ? undefined : start);
+}
+
+/**
+ * Take over a stale lock whose text was `seen`: move it aside (atomic), and only if what was moved
+ * is that stale lock, delete it; another run's lock that replaced it meanwhile is put back.
+ */
+async function removeStale(path: string, seen: string): Promise<void> {
+  const side = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  aside.add(side);
+  try {
+    await rename(path, side);
+  } catch {
+    aside.delete(side);
+    return; // gone already
+  }
+  const moved = await readlink(side).catch(() => '');
+  if (moved !== seen) await link(side, path).catch(() => undefined); // a live lock: back (link does not follow the symbolic link)
+  await unlink(side).catch(() => undefined);
+  aside.delete(side);
+}
+
+/**
+ * Take the commit lock of `dir`, waiting while a live process holds it.
+ * @param dir the output folder (exists)
+ * @returns a function that releases the lock (nothing when the commit went ahead unlocked)
+ */
+export async function acquireCommitLock(dir: string): Promise<() => Promise<void>> {
+  const path = join(dir, COMMIT_LOCK_NAME);
+  const text = lockText();
+  let wait = 5;
+  for (;;) {
+    held.set(path, text); // before it exists: a signal meanwhile removes it if it was made
+    try {
+      await symlink(text, path);
+      return async () => {
+        if ((await readlink(path).catch(() => undefined)) === text) await unlink(path).catch(() => undefined);
+        held.delete(path);
+      };
+    } catch (err) {
+      held.delete(path);
+      // no symbolic links here, no permission, no inode left …: unlocked, as before (the commit
+      // itself says what is wrong with the folder, if anything)
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return async () => {};
+    }
+    let seen: string;
+    try {
+      seen = await readlink(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile
+      return async () => {}; // a file of that name that is not a lock: never touched
+    }
+    if (!LOCK_TEXT.test(seen)) return async () => {};
+    const st = await lstat(path).catch(() => undefined);
+    if (st === undefined) continue;
+    if (isStale(seen, st.mtimeMs)) {
+      await removeStale(path, seen);
+      continue;
+    }
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(MAX_POLL_MS, wait * 2);
+  }
+}
+
+/** Release, synchronously, every commit lock of this process (for signal handlers and the exit hook). */
+export function releaseCommitLocksSync(): void {
+  for (const [path, text] of held) {
+    try {
+      if (readlinkSync(path) === text) unlinkSync(path);
+    } catch {
+      // not made, or gone
+    }
+  }
+  held.clear();
+  for (const side of aside) {
+    try {
+      unlinkSync(side);
+    } catch {
+      // gone
+    }
+  }
+  aside.clear();
+}

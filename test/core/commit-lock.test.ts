@@ -1,0 +1,120 @@
+/**
+ * Commits of output sets into one folder are serialised between processes: two runs writing the
+ * same names had renamed their files one at a time, interleaved, leaving a folder with one run's
+ * scale map beside the other's confidence map and log (sweep, session 51: 3 of 65 pairs, and
+ * every time with one run's renames slowed by strace). The lock in the folder is removed after the
+ * commit, and a killed holder's lock does not block a folder for ever.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { hostname } from 'node:os';
+import { lstat, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OutputSet } from '../../src/core/output-set.js';
+import { COMMIT_LOCK_NAME } from '../../src/core/commit-lock.js';
+import { TSX } from '../helpers/cli.js';
+import { PROJECT_ROOT } from '../helpers/shared-data.js';
+import { tempFolders } from '../helpers/temp-folder.js';
+
+const tempFolder = tempFolders('occupy-commit-lock-');
+
+const NAMES = ['scale_res_x.mrc', 'conf_x.mrc', 'log_x.txt'];
+
+/**
+ * A child that stages the three outputs with `content` in `dir`, says `staged`, and commits when
+ * it reads a line on stdin. With `slow`, each rename onto a final name is followed by a pause of
+ * 300 ms and a line `renamed` (the sweep slowed one run's renames with strace).
+ */
+function stager(dir: string, content: string, slow: boolean): { child: ChildProcess; lines: string[]; next: (line: string) => Promise<void>; done: Promise<number | null> } {
+  const script = `
+    import { createRequire, syncBuiltinESMExports } from 'node:module';
+    const require = createRequire(import.meta.url);
+    if (${slow}) {
+      const fsp = require('node:fs/promises');
+      const rename = fsp.rename;
+      fsp.rename = async (from, to) => {
+        await rename(from, to);
+        if (!String(to).endsWith('.tmp') && !String(to).includes('.stale-')) {
+          process.stdout.write('renamed\\n');
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      };
+      syncBuiltinESMExports();
+    }
+    const { OutputSet } = await import(${JSON.stringify(join(PROJECT_ROOT, 'src/core/output-set.ts'))});
+    const set = new OutputSet();
+    for (const n of ${JSON.stringify(NAMES)}) await set.writeBytes(${JSON.stringify(dir)} + '/' + n, ${JSON.stringify(content)});
+    process.stdout.write('staged\\n');
+    await new Promise((r) => process.stdin.once('data', r));
+    await set.commit();
+    process.stdout.write('committed\\n');
+    process.exit(0);`;
+  const child = spawn(process.execPath, ['--import', TSX, '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiters: { line: string; resolve: () => void }[] = [];
+  child.stdout?.on('data', (d: Buffer) => {
+    for (const l of d.toString().split('\n').filter(Boolean)) {
+      lines.push(l);
+      for (const w of waiters.filter((x) => x.line === l)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  const next = (line: string) => new Promise<void>((resolve) => (lines.includes(line) ? resolve() : waiters.push({ line, resolve })));
+  const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, lines, next, done };
+}
+
+test('two processes committing the same names into one folder: the later commit replaces the whole set', async () => {
+  const dir = await tempFolder();
+  const a = stager(dir, 'run A', true);
+  const b = stager(dir, 'run B', false);
+  await Promise.all([a.next('staged'), b.next('staged')]);
+  a.child.stdin?.write('go\n');
+  await a.next('renamed'); // A has renamed its first file and pauses before the next
+  b.child.stdin?.write('go\n'); // B commits while A is part-way
+  assert.deepEqual(await Promise.all([a.done, b.done]), [0, 0]);
+  const contents = await Promise.all(NAMES.map((n) => readFile(join(dir, n), 'utf8')));
+  assert.deepEqual(contents, ['run B', 'run B', 'run B'], `a mixed set: ${NAMES.map((n, i) => `${n} ${contents[i]}`).join(', ')}`);
+  assert.deepEqual((await readdir(dir)).sort(), [...NAMES].sort(), 'no lock or temporary file left');
+});
+
+test('a lock left by a killed process is taken over; one of a live process is waited for', async () => {
+  const dir = await tempFolder();
+  // a holder that is gone: a process that ran and exited
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  await symlink(`occupy-commit-lock ${hostname()} ${Number(dead.stdout)} - 0123abcd`, join(dir, COMMIT_LOCK_NAME));
+  const set = new OutputSet();
+  await set.writeBytes(join(dir, 'a.mrc'), 'a');
+  const t0 = performance.now();
+  await set.commit();
+  assert.ok(performance.now() - t0 < 2000, 'the stale lock was waited for');
+  assert.deepEqual(await readdir(dir), ['a.mrc']);
+
+  // a live holder (a sleeping process): the commit waits until it is gone, then goes ahead
+  const holder = spawn('sleep', ['30']);
+  await symlink(`occupy-commit-lock ${hostname()} ${holder.pid} - 4567abcd`, join(dir, COMMIT_LOCK_NAME));
+  const second = new OutputSet();
+  await second.writeBytes(join(dir, 'a.mrc'), 'second');
+  let committed = false;
+  const commit = second.commit().then(() => (committed = true));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(committed, false, 'committed while another live process held the lock');
+  assert.equal(await readFile(join(dir, 'a.mrc'), 'utf8'), 'a');
+  const closed = new Promise((r) => holder.on('close', r));
+  holder.kill('SIGKILL');
+  await closed;
+  await commit;
+  assert.equal(await readFile(join(dir, 'a.mrc'), 'utf8'), 'second');
+  assert.deepEqual(await readdir(dir), ['a.mrc']);
+
+  // a file of that name that is not a lock of occupy: never removed, the commit goes ahead
+  await writeFile(join(dir, COMMIT_LOCK_NAME), 'not ours');
+  const third = new OutputSet();
+  await third.writeBytes(join(dir, 'a.mrc'), 'third');
+  await third.commit();
+  assert.equal(await readFile(join(dir, 'a.mrc'), 'utf8'), 'third');
+  assert.ok((await lstat(join(dir, COMMIT_LOCK_NAME))).isFile());
+});

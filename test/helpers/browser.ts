@@ -4,13 +4,14 @@
  * screenshot pixels (WebGL canvases cannot always be read back with getImageData).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateSync } from 'node:zlib';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { PROJECT_ROOT } from './shared-data.js';
+import { lockFolder } from './folder-lock.js';
 
 /** Chromium used by the tests (`OCCUPY_CHROMIUM` overrides). */
 export const CHROMIUM = process.env.OCCUPY_CHROMIUM ?? '/usr/bin/chromium';
@@ -72,36 +73,11 @@ export async function ensurePageBundle(): Promise<boolean> {
   }
 }
 
-/** The page build's lock: a folder (mkdir is atomic) holding the owner's pid; taken over when the owner is gone. */
+/** The page build's lock (a folder holding the builder's pid; taken over when the builder is gone). */
 const BUILD_LOCK = resolve(PROJECT_ROOT, 'dist/.web-build.lock');
 
-async function lockBuild(timeoutMs: number): Promise<() => void> {
-  const t0 = Date.now();
-  mkdirSync(dirname(BUILD_LOCK), { recursive: true });
-  for (;;) {
-    try {
-      mkdirSync(BUILD_LOCK);
-      writeFileSync(join(BUILD_LOCK, 'pid'), String(process.pid));
-      return () => rmSync(BUILD_LOCK, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let owner = Number.NaN;
-    try {
-      owner = Number(readFileSync(join(BUILD_LOCK, 'pid'), 'utf8'));
-    } catch {
-      // being written or removed: look again
-    }
-    let gone = false;
-    try {
-      if (Number.isInteger(owner) && owner > 0) process.kill(owner, 0);
-    } catch {
-      gone = true;
-    }
-    if (gone) rmSync(BUILD_LOCK, { recursive: true, force: true });
-    if (Date.now() - t0 > timeoutMs) throw new Error(`another test is building the page (pid ${owner}, lock ${BUILD_LOCK}) after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+function lockBuild(timeoutMs: number): Promise<() => void> {
+  return lockFolder(BUILD_LOCK, timeoutMs, 'another test building the page');
 }
 
 /** A headless Chromium with its own throw-away profile. */

@@ -7,11 +7,12 @@
  * stopped by the PIDs of their pid files only, never by name.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, chownSync, chmodSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, chownSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, hostname, tmpdir, totalmem } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { lockFolder } from './folder-lock.js';
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -230,33 +231,8 @@ function shortHostname(): string {
 const CLUSTER_LOCK = join(tmpdir(), 'occupy-test-slurm.lock');
 
 /** Wait (up to `timeoutMs`) until this process holds {@link CLUSTER_LOCK}; returns its release. */
-async function lockCluster(timeoutMs: number): Promise<() => void> {
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      mkdirSync(CLUSTER_LOCK);
-      writeFileSync(join(CLUSTER_LOCK, 'pid'), String(process.pid));
-      // released once only: a second call must not remove a lock another process took since
-      let held = true;
-      return () => {
-        if (held) rmSync(CLUSTER_LOCK, { recursive: true, force: true });
-        held = false;
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let owner = Number.NaN;
-    try {
-      owner = Number(readFileSync(join(CLUSTER_LOCK, 'pid'), 'utf8'));
-    } catch {
-      // being written or removed: look again
-    }
-    // a lock left by a process that is gone (a killed test run); best effort: two waiters that both
-    // find it stale at the same moment could both proceed, which only a killed run can set up
-    if (Number.isInteger(owner) && owner > 0 && !alive(owner)) rmSync(CLUSTER_LOCK, { recursive: true, force: true });
-    if (Date.now() - t0 > timeoutMs) throw new Error(`another test's SLURM cluster (pid ${owner}, lock ${CLUSTER_LOCK}) is still running after ${timeoutMs / 1000} s`);
-    await sleep(200);
-  }
+function lockCluster(timeoutMs: number): Promise<() => void> {
+  return lockFolder(CLUSTER_LOCK, timeoutMs, "another test's SLURM cluster", alive);
 }
 
 /**

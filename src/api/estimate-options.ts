@@ -2,7 +2,7 @@
  * The estimate's options as the library takes them, and their check at the API boundary.
  */
 import { boxExtentA, type Shape3 } from '../core/volume.js';
-import { defaultLowpassA } from '../occupancy/kernel.js';
+import { defaultLowpassBeyondBox } from '../occupancy/kernel.js';
 import { checkEstimateOptionsRead, ESTIMATE_OPTIONS, processingBox, resolveEstimateOptions, type EstimateOptionValues, type ResolvedEstimateOptions } from '../occupancy/options.js';
 import { inLibraryTerms, OptionError, optionError } from './errors.js';
 import type { RunOptions } from './run-control.js';
@@ -106,14 +106,12 @@ export function checkEstimateOptions(o: EstimateOptions, shape: Shape3, voxelSiz
   // the default low-pass, max(8 Å, 3 × voxel size), coarser than the box along every edge (then
   // only the mean is left; a thin slab keeps contrast along its other edges): a 7³ map at 1 Å had
   // stopped at "the solvent region has no contrast: all 179 values equal …"
-  if (o.lowpassA === undefined && o.resolutionA === undefined) {
-    const lowpassA = defaultLowpassA(Math.min(...voxelSizeA.map((a, i) => (a * shape[i]) / box[i])));
-    const longestA = Math.max(...[0, 1, 2].map((i) => shape[i] * voxelSizeA[i]));
-    if (lowpassA > longestA * (1 + 1e-6)) {
-      const fits = extentA >= nyquistA * (1 - 1e-6);
-      const r = (v: number) => Number(v.toFixed(3));
-      throw optionError('lowpassA', fits ? `a resolution in Å from ${r(nyquistA)} to ${r(extentA)} (the box's shortest extent)` : 'a map of at least 2 voxels along every edge', undefined, `volume spans at most ${r(longestA)} Å along an edge (box ${shape.join('x')} voxels), less than the default low-pass of ${r(lowpassA)} Å (max(8 Å, 3 × voxel size)): the low-passed map would hold only its mean; ${fits ? `give lowpassA ${r(extentA)} Å or less, or a map in a larger box` : 'no low-pass fits a box under 2 voxels along an edge: give a map in a larger box'}`);
-    }
+  const beyond = o.lowpassA === undefined && o.resolutionA === undefined ? defaultLowpassBeyondBox(shape, voxelSizeA, voxelSizeA.map((a, i) => (a * shape[i]) / box[i])) : undefined;
+  if (beyond) {
+    const { lowpassA, longestA } = beyond;
+    const fits = extentA >= nyquistA * (1 - 1e-6);
+    const r = (v: number) => Number(v.toFixed(3));
+    throw optionError('lowpassA', fits ? `a resolution in Å from ${r(nyquistA)} to ${r(extentA)} (the box's shortest extent)` : 'a map of at least 2 voxels along every edge', undefined, `volume spans at most ${r(longestA)} Å along an edge (box ${shape.join('x')} voxels), less than the default low-pass of ${r(lowpassA)} Å (max(8 Å, 3 × voxel size)): the low-passed map would hold only its mean; ${fits ? `give lowpassA ${r(extentA)} Å or less, or a map in a larger box` : 'no low-pass fits a box under 2 voxels along an edge: give a map in a larger box'}`);
   }
   return resolved;
 }

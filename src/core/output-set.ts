@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { link, lstat, open, readlink, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { renameSync, rmdirSync, unlinkSync } from 'node:fs';
+import { renameSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileIdentity, sameIdentity } from './file-identity.js';
 import { makeOutputFolder, removeWriteProbesSync } from './output-folder.js';
@@ -251,7 +251,7 @@ export class OutputSet {
     const st = await stat(path).catch(() => undefined);
     if (st?.isDirectory()) throw new Error(`cannot write '${path}': is a folder`);
     if (st && !st.isFile()) {
-      const kind = st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : 'a special file';
+      const kind = specialFileKind(st) ?? 'a special file';
       throw new Error(`cannot write '${path}': not a regular file (${kind}); outputs are written to a temporary file and renamed, which would replace it: choose a file name`);
     }
   }
@@ -485,4 +485,13 @@ export async function withOutputSet<T>(options: OutputSetOptions, fn: (set: Outp
   }
   await set.commit();
   return result;
+}
+
+/**
+ * What a special file is, in words for a message ('a character device', 'a block device', 'a
+ * named pipe (FIFO)', 'a socket'), or undefined for any other kind.
+ * @param st its `stat`/`lstat`
+ */
+export function specialFileKind(st: Stats): string | undefined {
+  return st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : undefined;
 }

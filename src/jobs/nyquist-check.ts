@@ -6,7 +6,7 @@
 import { boxExtentA, type Shape3 } from '../core/volume.js';
 import { openMrcSections } from '../io/mrc/index.js';
 import { processingBox } from '../occupancy/options.js';
-import { defaultLowpassA } from '../occupancy/kernel.js';
+import { defaultLowpassBeyondBox } from '../occupancy/kernel.js';
 import { OptionError } from '../core/option-error.js';
 import { voxelAnisotropy, type CellSampling } from '../core/voxel-size-limits.js';
 
@@ -68,7 +68,7 @@ export function checkNotCoarserThanBox(option: string, valueA: number | undefine
 }
 
 /**
- * Throw when the estimate's default low-pass ({@link defaultLowpassA}: max(8 Å, 3 × voxel size),
+ * Throw when the estimate's default low-pass (`defaultLowpassA`: max(8 Å, 3 × voxel size),
  * taken when neither `--lowpass` nor `-r` is given) is coarser than the box along every edge, so
  * that the low-passed map would hold only its mean: {@link checkNotCoarserThanBox}'s check for the
  * value nobody typed. Before session 51 a 7³ map at 1 Å (7 Å across, default 8 Å) stopped at
@@ -82,13 +82,12 @@ export function checkNotCoarserThanBox(option: string, valueA: number | undefine
  * @throws RangeError naming the file, its box and extent, and the default low-pass
  */
 export function checkDefaultLowpassFitsBox(path: string, shape: readonly number[], voxelSizeA: readonly number[], procVoxelA: readonly number[]): void {
-  const lowpassA = defaultLowpassA(Math.min(...procVoxelA));
-  const longest = Math.max(...[0, 1, 2].map((i) => shape[i] * voxelSizeA[i]));
-  if (lowpassA <= longest * (1 + 1e-6)) return;
+  const beyond = defaultLowpassBeyondBox(shape, voxelSizeA, procVoxelA);
+  if (!beyond) return;
+  const { lowpassA, longestA, shortestA } = beyond;
   // a typed --lowpass must fit the shortest edge, and lie at or above Nyquist
-  const shortest = boxExtentA(shape, voxelSizeA);
-  const advice = shortest >= nyquistA(procVoxelA) * (1 - 1e-6) ? `give --lowpass ${fmt(shortest)} Å or less, or a map in a larger box` : 'no low-pass fits a box under 2 voxels along an edge: give a map in a larger box';
-  throw new RangeError(`'${path}' spans at most ${fmt(longest)} Å along an edge (box ${shape.join('x')} voxels), less than the default low-pass of ${fmt(lowpassA)} Å (max(8 Å, 3 × voxel size)): the low-passed map would hold only its mean; ${advice}`);
+  const advice = shortestA >= nyquistA(procVoxelA) * (1 - 1e-6) ? `give --lowpass ${fmt(shortestA)} Å or less, or a map in a larger box` : 'no low-pass fits a box under 2 voxels along an edge: give a map in a larger box';
+  throw new RangeError(`'${path}' spans at most ${fmt(longestA)} Å along an edge (box ${shape.join('x')} voxels), less than the default low-pass of ${fmt(lowpassA)} Å (max(8 Å, 3 × voxel size)): the low-passed map would hold only its mean; ${advice}`);
 }
 
 /** Up to 3 decimals, no trailing zeros (2, 2.5, 0.833). */

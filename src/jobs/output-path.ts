@@ -5,6 +5,7 @@
 import { statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { UsageError } from '../core/exit-codes.js';
+import { specialFileKind } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
 
 /**
@@ -23,7 +24,7 @@ export function refuseSpecialFile(output: string): void {
     return; // missing (a new name), or unreadable: the write says why
   }
   if (st.isFile() || st.isDirectory()) return;
-  const kind = st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : 'not a regular file';
+  const kind = specialFileKind(st) ?? 'not a regular file';
   throw new UsageError(`-o '${output}' is ${kind}, not a folder or a file name: give a folder (ending in /) or a name for the outputs (e.g. out/map.mrc)`);
 }
 

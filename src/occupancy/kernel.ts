@@ -4,6 +4,7 @@
  * @see shared/spec/occupy-algorithm.md §3
  */
 import { tauForSamples } from './tau.js';
+import { boxExtentA } from '../core/volume.js';
 import { KERNEL_SIZE_MAX, sphericalKernel, type SphericalKernel } from '../filters/spherical-kernel.js';
 
 export { KERNEL_SIZE_MAX, sphericalKernel, type SphericalKernel } from '../filters/spherical-kernel.js';
@@ -75,6 +76,23 @@ export interface DerivedSettings {
  */
 export function defaultLowpassA(voxelSizeA: number): number {
   return Math.max(8.0, 3 * voxelSizeA);
+}
+
+/**
+ * The default low-pass ({@link defaultLowpassA}) when it is coarser than the box along every edge,
+ * so that the low-passed map would hold only its mean (a thin slab keeps contrast along its other
+ * edges, so not the shortest edge as for a given low-pass); the one rule behind the command's and
+ * the library's refusal (a 7³ map at 1 Å had stopped at "… no contrast").
+ * @param shape the box, voxels
+ * @param voxelSizeA its voxel size along X, Y, Z, Å
+ * @param procVoxelA the processing box's voxel size along X, Y, Z (the default follows it), Å
+ * @returns the default low-pass and the box's longest and shortest extent (Å), or undefined when it fits
+ */
+export function defaultLowpassBeyondBox(shape: readonly number[], voxelSizeA: readonly number[], procVoxelA: readonly number[]): { lowpassA: number; longestA: number; shortestA: number } | undefined {
+  const lowpassA = defaultLowpassA(Math.min(...procVoxelA));
+  const longestA = Math.max(...[0, 1, 2].map((i) => shape[i] * voxelSizeA[i]));
+  if (lowpassA <= longestA * (1 + 1e-6)) return undefined;
+  return { lowpassA, longestA, shortestA: boxExtentA(shape, voxelSizeA) };
 }
 
 /**

@@ -198,7 +198,6 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       // whose windows take in the finer neighbour (without one, the solvent's values would be compared)
       const beside = maskMap ? localFscBesideFiner(r, maskMap.volume.data) : undefined;
       besideFinerFlags = beside?.flagged;
-      const thr = shownThreshold(r);
       settings = localFscSettingsText(r);
       extraMaps.push(
         { suffix: 'pinned', volume: { data: new Float32Array(r.pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = half+ of the value from windows pinned at ${r.finestA.toFixed(2)} A, a bound` },

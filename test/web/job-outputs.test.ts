@@ -19,7 +19,7 @@ import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { randomLocresCase, referenceStyleHalfMaps } from '../../src/resolution/half-map-phantom.js';
 import { loadFft } from '../../src/math/fft.js';
 import { readJobEvents } from '../helpers/job-events.js';
-import { EventEmitter } from 'node:events';
+import { standInWorker } from '../helpers/stand-in-worker.js';
 import type { ChildProcess } from 'node:child_process';
 import { JobManager, startWorker } from '../../src/web/server/jobs.js';
 import { Session } from '../../src/web/server/session.js';
@@ -137,23 +137,13 @@ describe('GUI jobs and their files', () => {
         written = 'real';
         return startWorker();
       }
-      const c = Object.assign(new EventEmitter(), {
-        pid: 200000,
-        stderr: null,
-        send: (task: EstimateTask) => {
-          written = join(task.options.outputDir as string, 'scale_occ_ph.mrc');
-          // as the worker's output sets do: the staging folder is made by the first output
-          void mkdir(task.options.outputDir as string, { recursive: true })
-            .then(() => writeFile(written, 'half-written'))
-            .then(() => c.emit('message', { type: 'progress', phase: 'write', fraction: 0.9 }));
-          return true;
-        },
-        kill: () => {
-          queueMicrotask(() => c.emit('exit', null, 'SIGTERM'));
-          return true;
-        },
+      return standInWorker((task: EstimateTask, c) => {
+        written = join(task.options.outputDir as string, 'scale_occ_ph.mrc');
+        // as the worker's output sets do: the staging folder is made by the first output
+        void mkdir(task.options.outputDir as string, { recursive: true })
+          .then(() => writeFile(written, 'half-written'))
+          .then(() => c.emit('message', { type: 'progress', phase: 'write', fraction: 0.9 }));
       });
-      return c as unknown as ChildProcess;
     };
     const jobs = new JobManager(session, { maxRunning: 1, launch });
     try {

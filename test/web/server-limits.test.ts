@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { execFile, type ChildProcess } from 'node:child_process';
+import { standInWorker } from '../helpers/stand-in-worker.js';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -177,19 +178,7 @@ describe('GUI server limits', () => {
 
   test('a job the server cancels itself says why in its cancelled event: replaced by a newer run of its map, or the server stopped (stand-in workers)', async () => {
     const session = await Session.create(root, { tempParent });
-    const launch = (): ChildProcess => {
-      const c: EventEmitter & { pid: number; stderr: null; send(): boolean; kill(): boolean } = Object.assign(new EventEmitter(), {
-        pid: 200000,
-        stderr: null,
-        send: () => true,
-        kill: () => {
-          queueMicrotask(() => c.emit('exit', null, 'SIGTERM'));
-          return true;
-        },
-      });
-      return c as unknown as ChildProcess;
-    };
-    const jobs = new JobManager(session, { maxRunning: 1, launch });
+    const jobs = new JobManager(session, { maxRunning: 1, launch: () => standInWorker() });
     try {
       const [a, b] = await Promise.all(MAP_NAMES.slice(0, 2).map((n) => session.open(`maps/${n}`)));
       const first = await jobs.start(a, {});

@@ -17,6 +17,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileIdentity, sameIdentity } from './file-identity.js';
 import { makeOutputFolder, removeWriteProbesSync } from './output-folder.js';
 import { acquireCommitLock, releaseCommitLocksSync } from './commit-lock.js';
+import { fsErrorReason } from './fs-error-reason.js';
 
 /** Largest single `write` call (Node's fs rejects lengths over 2³¹ − 1 bytes). */
 const MAX_WRITE_BYTES = 1 << 30;
@@ -194,11 +195,9 @@ async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Pr
  */
 function writeError(path: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code;
-  const reason =
-    code === 'ENOSPC' ? 'no space left on device' : code === 'EDQUOT' ? 'disk quota exceeded' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'EISDIR' ? 'is a folder' : code === 'ENOTDIR' ? 'a parent is not a folder'
-      : code === 'ENOENT' ? `no file can be created in '${dirname(path)}' (no such file or directory)`
-      // other fs errors without the system call and its (temporary) path: "EIO: i/o error, write '…'"
-      : ((err as Error).message ?? String(err)).replace(/, \w+ '[^']*'(?: -> '[^']*')?$/, '');
+  // what only a write says in its own words; every other fs error as fsErrorReason words it, without
+  // the system call and its (temporary) path
+  const reason = code === 'EISDIR' ? 'is a folder' : code === 'ENOTDIR' ? 'a parent is not a folder' : code === 'ENOENT' ? `no file can be created in '${dirname(path)}' (no such file or directory)` : fsErrorReason(err);
   return new Error(`cannot write '${path}': ${reason}`, { cause: err });
 }
 

@@ -1,27 +1,19 @@
 /**
  * A machine-wide lock between test processes (`npm test` runs two test files at once): a folder
- * (mkdir is atomic) holding the owner's pid; a lock whose owner is gone (a killed test run) is taken over.
+ * (mkdir is atomic) holding the owner's pid; a lock whose owner is gone (a killed test run, by
+ * the tool's own rule, `processAlive`: not running, or a zombie) is taken over.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processAlive } from '../../src/core/process-alive.js';
 
 /**
  * Wait (up to `timeoutMs`) until this process holds the lock folder `path`; returns its release
  * (which acts once: a second call must not remove a lock another process took since).
  * @param what what the holder is doing, for the timeout's message
- * @param isAlive whether the holder's pid runs (default: it exists)
  * @throws Error after `timeoutMs` with the holder's pid
  */
-export async function lockFolder(path: string, timeoutMs: number, what: string, isAlive: (pid: number) => boolean = alive): Promise<() => void> {
+export async function lockFolder(path: string, timeoutMs: number, what: string): Promise<() => void> {
   const t0 = Date.now();
   mkdirSync(dirname(path), { recursive: true });
   for (;;) {
@@ -44,7 +36,7 @@ export async function lockFolder(path: string, timeoutMs: number, what: string, 
     }
     // best effort: two waiters that both find it stale at the same moment could both proceed,
     // which only a killed run can set up
-    if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) rmSync(path, { recursive: true, force: true });
+    if (Number.isInteger(owner) && owner > 0 && !processAlive(owner)) rmSync(path, { recursive: true, force: true });
     if (Date.now() - t0 > timeoutMs) throw new Error(`${what} (pid ${owner}, lock ${path}) is still running after ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
   }

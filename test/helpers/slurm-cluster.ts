@@ -232,7 +232,7 @@ const CLUSTER_LOCK = join(tmpdir(), 'occupy-test-slurm.lock');
 
 /** Wait (up to `timeoutMs`) until this process holds {@link CLUSTER_LOCK}; returns its release. */
 function lockCluster(timeoutMs: number): Promise<() => void> {
-  return lockFolder(CLUSTER_LOCK, timeoutMs, "another test's SLURM cluster", alive);
+  return lockFolder(CLUSTER_LOCK, timeoutMs, "another test's SLURM cluster");
 }
 
 /**

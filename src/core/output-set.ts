@@ -218,6 +218,13 @@ export class OutputSet {
   private committed = false;
   /** Folders this set created (outermost first), removed again unless the set is committed. */
   private readonly madeFolders: string[] = [];
+  /**
+   * Writes under way. {@link abort} waits for them: with two writes at once (the estimate writes
+   * its scale and confidence maps together), one failing on a full disk had the set aborted while
+   * the other's temporary file still sat in the folder the set made, so the folder was left
+   * behind when the command returned (CI, session 51).
+   */
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(options: OutputSetOptions = {}) {
     this.protect = (options.protect ?? []).map((p) => resolve(p));
@@ -264,6 +271,20 @@ export class OutputSet {
    *   no space left on device` and other I/O errors (the temporary file is removed)
    */
   async write(path: string, fill: (out: OutputWriter) => Promise<void>): Promise<void> {
+    const w = this.writeOne(path, fill);
+    const settled = w.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.writing.add(settled);
+    try {
+      await w;
+    } finally {
+      this.writing.delete(settled);
+    }
+  }
+
+  private async writeOne(path: string, fill: (out: OutputWriter) => Promise<void>): Promise<void> {
     if (this.closed) throw new Error(`output set already ${this.staged.length ? 'committed or aborted' : 'closed'}`);
     const final = resolve(path);
     if (this.finals.has(final)) throw new Error(`two outputs of one run are both named '${path}'`);
@@ -293,6 +314,8 @@ export class OutputSet {
       let position = 0;
       const writer: OutputWriter = {
         write: async (bytes) => {
+          // aborted meanwhile: stop here rather than write the rest of a file that goes anyway
+          if (this.closed && !this.committed) throw new Error(`cannot write '${path}': the run was stopped`);
           await writeAll(handle, bytes, position);
           position += bytes.length;
         },
@@ -427,11 +450,13 @@ export class OutputSet {
 
   /**
    * Remove every temporary file of the set, then the folders it made (when empty, innermost
-   * first); nothing under a final name was written.
+   * first); nothing under a final name was written. Writes still under way are stopped at their
+   * next chunk and waited for, so that when this returns the set has left nothing behind.
    */
   async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.all([...this.writing]);
     for (const s of this.staged) {
       await unlink(s.temp).catch(() => undefined);
       liveFiles.delete(s.temp);

@@ -261,3 +261,26 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     assert.deepEqual(await readdir(join(dir, 'existed')), []);
   });
 }
+
+test('an abort while another write is under way (two writes at once, one failed) waits for it: the folder the set made is gone when abort returns', async () => {
+  const dir = await tempFolder();
+  const set = new OutputSet();
+  let chunks = 0;
+  // a write that keeps writing chunks for a while (a large map), started first
+  const slow = set.write(join(dir, 'new', 'sub', 'scale.mrc'), async (out) => {
+    for (let i = 0; i < 50; i++) {
+      await out.write(new Uint8Array(1024));
+      chunks++;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  });
+  // the other write of the pair fails at once (a full disk), and the caller aborts the set
+  const failed = set.write(join(dir, 'new', 'sub', 'confidence.mrc'), async () => {
+    throw new Error('no space left on device');
+  });
+  await assert.rejects(Promise.all([slow, failed]), /no space left on device/);
+  await set.abort();
+  assert.deepEqual(await readdir(dir), [], 'nothing left: new/ and new/sub/ removed');
+  assert.ok(chunks < 50, `the write under way was stopped at its next chunk (wrote ${chunks} of 50)`);
+  await assert.rejects(slow, /the run was stopped/);
+});

@@ -9,7 +9,7 @@
 import { dirname, join, basename } from 'node:path';
 import { writeMrc } from '../io/mrc/index.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
-import { withOutputSet } from '../core/output-set.js';
+import { checkOutputNames, withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { directionalFscVolume } from '../resolution/directional-fsc.js';
 import { softenMask } from '../resolution/soft-mask.js';
@@ -58,17 +58,19 @@ const round = (v: number, d = 4): number => Number(v.toFixed(d));
  */
 export async function runDirectionalFscJob(h1Path: string, h2Path: string, o: DirectionalFscJobOptions, reporter: JobReporter): Promise<DirectionalFscJobResult> {
   const t0 = performance.now();
+  const stem = mapStem(h1Path);
+  const prefix = jobPrefix(o.output, `3dfsc_${stem}`);
+  const outDir = dirname(prefix);
+  const outStem = basename(prefix);
+  const protect = jobInputs(h1Path, h2Path, o.mask);
+  // an output name that is an input, a symbolic link or a folder is refused now, not after the FSC
+  await checkOutputNames(['.mrc', '.csv', '_xyz.csv', '.png', '.svg', '_log.txt'].map((e) => `${prefix}${e}`), { protect, inputLabel: 'input map' });
   const { h1, h2, mask, warnings, diagnostics } = await readHalfMapInputs(h1Path, h2Path, o.mask, o.angpix, reporter);
   // a binary mask's hard edge would correlate the halves' noise: soften it as the FSC masks are
   let weights = mask?.volume.data;
   const binary = weights !== undefined && weights.every((v) => v === 0 || v === 1);
   if (weights && binary) weights = softenMask(weights, h1.volume.shape);
   const r = await computeJob(reporter, 'directionalFsc', [h1.volume, h2.volume, { mask: weights, coneAngleDeg: o.coneAngle, directions: o.directions }], 'directional FSC');
-  const stem = mapStem(h1Path);
-  const prefix = jobPrefix(o.output, `3dfsc_${stem}`);
-  const outDir = dirname(prefix);
-  const outStem = basename(prefix);
-  const protect = jobInputs(h1Path, h2Path, o.mask);
   const record = await jobRecord(o.commandLine, protect, {
     method: 'directional FSC (3DFSC-style)',
     mask: o.mask ? `${o.mask}${binary ? ' (binary: softened by a Gaussian of 2 voxels)' : ' (used as weights)'}` : null,

@@ -10,12 +10,21 @@ import { join } from 'node:path';
 import type { Vec3, Volume } from '../core/volume.js';
 import { writeMrc } from '../io/mrc/index.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
-import { withOutputSet } from '../core/output-set.js';
+import { checkOutputNames, withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { parseCentre } from './radial-shells-job.js';
 import { jobFolder, jobLabels, jobLogLines, jobRecord, computeJob, printJobResult, readHalfMapInputs, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
 import { jobInputs } from './job-inputs.js';
 import { UsageError } from '../core/exit-codes.js';
+
+/** The maps written: name suffix, label, and the result's field. */
+const MAPS = [
+  ['highest', 'highest directional resolution (A)', 'highestA'],
+  ['lowest', 'lowest directional resolution (A)', 'lowestA'],
+  ['anisotropy', 'anisotropy 1 - highest/lowest', 'anisotropy'],
+  ['radial', 'radial resolution (A)', 'radialA'],
+  ['tangential', 'tangential resolution (A)', 'tangentialA'],
+] as const;
 
 /** Options of {@link runMonoDirJob} (the `occupy locres` options it uses). */
 export interface MonoDirJobOptions extends ResolutionJobOptions {
@@ -38,14 +47,16 @@ export async function runMonoDirJob(h1Path: string, h2Path: string | undefined, 
   const t0 = performance.now();
   if (!h2Path) throw new UsageError('--method monodir needs two half maps: occupy locres HALF1 HALF2 --method monodir');
   const centreVoxel = o.centre !== undefined ? parseCentre(o.centre) : undefined;
-  const { h1, h2, mask: maskMap, warnings, diagnostics } = await readHalfMapInputs(h1Path, h2Path, o.mask, o.angpix, reporter);
-  const [nx, ny, nz] = h1.volume.shape;
-  const mask = maskMap?.volume.data ?? inscribedSphere(nx, ny, nz);
-  const r = await computeJob(reporter, 'monoDir', [h1.volume, h2.volume, mask, { centreVoxel, coneAngleDeg: o.coneAngle }], 'directional monogenic');
   const stem = mapStem(h1Path);
   const outDir = jobFolder(o.output);
   const base = join(outDir, `monodir_${stem}`);
   const protect = jobInputs(h1Path, h2Path, o.mask);
+  // an output name that is an input, a symbolic link or a folder is refused now, not after MonoDir
+  await checkOutputNames([...MAPS.map(([suffix]) => `${base}_${suffix}.mrc`), `${base}.png`, `${base}.svg`, `${base}_log.txt`], { protect, inputLabel: 'input map' });
+  const { h1, h2, mask: maskMap, warnings, diagnostics } = await readHalfMapInputs(h1Path, h2Path, o.mask, o.angpix, reporter);
+  const [nx, ny, nz] = h1.volume.shape;
+  const mask = maskMap?.volume.data ?? inscribedSphere(nx, ny, nz);
+  const r = await computeJob(reporter, 'monoDir', [h1.volume, h2.volume, mask, { centreVoxel, coneAngleDeg: o.coneAngle }], 'directional monogenic');
   const round = (v: number, d = 3) => Number(v.toFixed(d));
   const v3 = (v: Readonly<Vec3>) => v.map((x) => round(x, 4)) as [number, number, number];
   const settings = `MonoDir-style: ${r.directions.length} directions, cones of ${r.coneAngleDeg} deg, ${r.testedA.length} frequencies ${r.testedA[0].toFixed(2)}..${r.testedA[r.testedA.length - 1].toFixed(2)} A, noise from the half-map difference, alpha ${r.alpha}`;
@@ -69,15 +80,9 @@ export async function runMonoDirJob(h1Path: string, h2Path: string | undefined, 
   let seconds = 0;
   const geom = (data: Float32Array): Volume => ({ data, shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA });
   await withOutputSet({ protect, inputLabel: 'input map' }, async (outputs) => {
-    for (const [suffix, data, what] of [
-      ['highest', r.highestA, 'highest directional resolution (A)'],
-      ['lowest', r.lowestA, 'lowest directional resolution (A)'],
-      ['anisotropy', r.anisotropy, 'anisotropy 1 - highest/lowest'],
-      ['radial', r.radialA, 'radial resolution (A)'],
-      ['tangential', r.tangentialA, 'tangential resolution (A)'],
-    ] as const) {
+    for (const [suffix, what, field] of MAPS) {
       const path = `${base}_${suffix}.mrc`;
-      await writeMrc(path, geom(data), { template: h1.header, labels: jobLabels(`MonoDir ${what}`, record), protect, outputs });
+      await writeMrc(path, geom(r[field]), { template: h1.header, labels: jobLabels(`MonoDir ${what}`, record), protect, outputs });
       files.push(path);
     }
     const inMask: number[] = [];

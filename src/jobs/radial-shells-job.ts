@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Vec3 } from '../core/volume.js';
 import { writeMrc } from '../io/mrc/index.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
-import { withOutputSet } from '../core/output-set.js';
+import { checkOutputNames, withOutputSet } from '../core/output-set.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { UsageError } from '../core/exit-codes.js';
 import { SHELL_THRESHOLD } from '../resolution/radial-shells.js';
@@ -49,12 +49,14 @@ export async function runRadialShellsJob(h1Path: string, h2Path: string | undefi
   const t0 = performance.now();
   if (!h2Path) throw new UsageError('--shells needs two half maps: occupy locres HALF1 HALF2 --shells');
   const centreVoxel = o.centre !== undefined ? parseCentre(o.centre) : undefined;
-  const { h1, h2, mask, warnings, diagnostics } = await readHalfMapInputs(h1Path, h2Path, o.mask, o.angpix, reporter);
-  const r = await computeJob(reporter, 'radialShellResolution', [h1.volume, h2.volume, { centreVoxel, shellWidthA: o.shellWidth, mask: mask?.volume.data, threshold: o.threshold, whiten: o.whiten }], 'shell FSC');
   const stem = mapStem(h1Path);
   const outDir = jobFolder(o.output);
   const base = join(outDir, `shells_${stem}`);
   const protect = jobInputs(h1Path, h2Path, o.mask);
+  // an output name that is an input, a symbolic link or a folder is refused now, not after the FSC
+  await checkOutputNames(['.mrc', '.csv', '.png', '.svg', '_log.txt'].map((e) => `${base}${e}`), { protect, inputLabel: 'input map' });
+  const { h1, h2, mask, warnings, diagnostics } = await readHalfMapInputs(h1Path, h2Path, o.mask, o.angpix, reporter);
+  const r = await computeJob(reporter, 'radialShellResolution', [h1.volume, h2.volume, { centreVoxel, shellWidthA: o.shellWidth, mask: mask?.volume.data, threshold: o.threshold, whiten: o.whiten }], 'shell FSC');
   const settings = `FSC per spherical shell about voxel (${r.centreVoxel.map((v) => v.toFixed(2)).join(', ')}), width ${r.shellWidthA} A, ${r.whitened ? 'pre-whitened halves' : 'no pre-whitening'}, threshold ${r.threshold}`;
   const record = await jobRecord(o.commandLine, protect, {
     method: 'radial shells (blocres -shell)', mask: o.mask ?? null, centre: r.centreVoxel.map((v) => Number(v.toFixed(3))), 'shell-width': r.shellWidthA,

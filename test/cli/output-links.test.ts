@@ -3,7 +3,8 @@
  * the link stays a link: the commit renames a temporary file onto the name, which had replaced the
  * link with a regular file, exit 0 (sweep, session 51: `ln -s elsewhere/out.mrc out.mrc; occupy
  * pixel-size set map.mrc --angpix 1.1 -o out.mrc`, the same with a dangling link, `star join …
- * -o <link>`, the estimate's outputs).
+ * -o <link>`, the estimate's outputs; session 52: `locres --shells`, `--method monodir` and `fsc
+ * --directional` refused it only after the computation).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,6 +85,11 @@ test('every writing command refuses a link as its output before any work, in one
     ['estimate', 'scale_res_map.mrc', () => [map, '-o', `${out}/`]],
     ['locres', 'l.mrc', (l) => ['locres', halves[0], halves[1], '-o', l]],
     ['fsc', 'f.csv', () => ['fsc', halves[0], halves[1], '-o', join(out, 'f')]],
+    // these three name their outputs themselves and had refused a link only at the write, after
+    // the computation (session 52)
+    ['locres --shells', 'shells_h1.csv', () => ['locres', halves[0], halves[1], '--shells', '-o', `${out}/`]],
+    ['locres --method monodir', 'monodir_h1_log.txt', () => ['locres', halves[0], halves[1], '--method', 'monodir', '-o', `${out}/`]],
+    ['fsc --directional', 'd_xyz.csv', () => ['fsc', halves[0], halves[1], '--directional', '-o', join(out, 'd')]],
     ['decompose', 'occupancy_map.mrc', () => ['decompose', map, '-o', `${out}/`]],
     ['soldef', 'sd.mrc', (l) => ['soldef', map, '--threshold', '0.5', '-o', l]],
   ];

@@ -100,7 +100,8 @@ export function defaultLowpassBeyondBox(shape: readonly number[], voxelSizeA: re
  *
  * - lp = `--lowpass`, else `--resolution`, else `max(8, 3a)`; both given → the larger, with a warning.
  * - k = `--kernel-size`, else `floor(lp/a)` made odd and clamped to [3, 9].
- * - r = `--kernel-radius`, else `lp/(2a)`.
+ * - r = `--kernel-radius` (clamped, with a warning, to the corner distance √3·(k−1)/2 of the
+ *   kernel cube rounded up to 0.001: beyond it every voxel is in already), else `lp/(2a)`.
  * - tau = `--tau`, else the root of `x^n_v + x - 1 = 0`.
  *
  * @throws RangeError for out-of-range user values (named in the message), among them a
@@ -142,6 +143,17 @@ export function deriveSettings(input: SettingsInput): DerivedSettings {
       throw new RangeError(`--kernel-radius must be > 0 voxels, got ${input.kernelRadiusVoxels}`);
     }
     radius = input.kernelRadiusVoxels;
+    // spec §3: the kernel is the k×k×k cube's voxels within r of its centre, so a radius beyond
+    // the cube's corners (√3·(k−1)/2 voxels; the box bounds k) adds nothing: every voxel is in
+    // already. Clamped (with a warning) rather than recorded as a radius the estimate never used
+    // (a typed 50 on a 5³ kernel had been silent). The limit is the corner distance rounded up to
+    // 0.001 voxel: the same kernel, n_v and tau, and the value printed in the log gives them again
+    const c = (size - 1) / 2;
+    const limitVoxels = c === 0 ? 0.5 : Math.ceil(1000 * Math.sqrt(3) * c) / 1000;
+    if (radius > limitVoxels) {
+      warnings.push(`--kernel-radius ${radius} voxels is beyond the ${size}×${size}×${size} kernel (every voxel of it is within ${limitVoxels} voxels of its centre): ${limitVoxels} is used, the same kernel. For a larger kernel raise --kernel-size.`);
+      radius = limitVoxels;
+    }
   } else {
     radius = lowpassA / (2 * a);
   }

@@ -172,6 +172,29 @@ describe('deriveSettings (spec §3)', () => {
     assert.equal(s.kernel.nSamples, sphericalKernel(7, 2.3).nSamples);
   });
 
+  it('a --kernel-radius beyond the kernel cube\'s corners is clamped to them, with a warning naming the option and the limit', () => {
+    // session 52: --kernel-radius 50 on a 5³ kernel was recorded as 50 and said nothing; the
+    // kernel was the whole cube (n_v 125) as for any radius from 2√3 up
+    const s = deriveSettings({ voxelSizeA: 1, kernelSize: 5, kernelRadiusVoxels: 50 });
+    assert.equal(s.kernel.radiusVoxels, 3.465); // 2√3 = 3.4641… rounded up
+    assert.equal(s.kernel.nSamples, 125);
+    assert.equal(s.tau, deriveSettings({ voxelSizeA: 1, kernelSize: 5, kernelRadiusVoxels: 3.5 }).tau);
+    assert.ok(s.warnings.some((w) => /^--kernel-radius 50 voxels is beyond the 5×5×5 kernel .*3\.465 is used/.test(w)), s.warnings.join(' | '));
+    // the value recorded gives the same kernel when typed again, with no warning
+    const again = deriveSettings({ voxelSizeA: 1, kernelSize: 5, kernelRadiusVoxels: s.kernel.radiusVoxels });
+    assert.equal(again.kernel.nSamples, 125);
+    assert.ok(!again.warnings.some((w) => /--kernel-radius/.test(w)), again.warnings.join(' | '));
+    // within the cube (beyond its faces, short of its corners) the radius still changes the kernel: as given, no warning
+    const t = deriveSettings({ voxelSizeA: 1, kernelSize: 5, kernelRadiusVoxels: 3 });
+    assert.equal(t.kernel.radiusVoxels, 3);
+    assert.equal(t.kernel.nSamples, sphericalKernel(5, 3).nSamples);
+    assert.ok(!t.warnings.some((w) => /--kernel-radius/.test(w)), t.warnings.join(' | '));
+    // a 1-voxel kernel: any radius is the one voxel
+    const one = deriveSettings({ voxelSizeA: 1, kernelSize: 1, kernelRadiusVoxels: 9 });
+    assert.equal(one.kernel.nSamples, 1);
+    assert.equal(one.kernel.radiusVoxels, 0.5);
+  });
+
   it('a user tau is used, and a note gives the recommended value', () => {
     const s = deriveSettings({ voxelSizeA: 1.742, tau: 0.9 });
     assert.equal(s.tau, 0.9);

@@ -288,7 +288,8 @@ export function drawsRandomNumbers(o: EstimateOptionValues | { modifications?: r
 /**
  * The options a run would not read: `scaleLimit`, `scaleFrom` and `rawScale` act on a
  * modification (`amplify`, `attenuate`, `sigmoid`); `lowpassOutputA`, `histMatch` and
- * `omitConfidence` on a modified map (those, or `excludeSolvent` alone); `tileSize` sizes the tile
+ * `omitConfidence` on a modified map (those, or `excludeSolvent` alone), as does `retainSolvent`
+ * (which contradicts `excludeSolvent`: see {@link resolveEstimateOptions}); `tileSize` sizes the tile
  * search (not with `useS0`); `minVisScale` and `chimeraxSilent` go into the ChimeraX script (not
  * with `chimerax` false); `seed` seeds the synthetic solvent noise ({@link drawsRandomNumbers}).
  * The GUI, which keeps one settings set for an estimate and the
@@ -304,6 +305,8 @@ export function unreadEstimateOptions(typed: EstimateOptionValues): UnreadEstima
   const unread = (key: EstimateOptionKey, usedOnly: string) => out.push({ key, flag: ESTIMATE_OPTION[key].flag, usedOnly });
   for (const k of ['scaleLimit', 'scaleFrom', 'rawScale'] as const) if (given(k) && !modifying) unread(k, 'when modifying (--amplify, --attenuate or --sigmoid)');
   for (const k of ['lowpassOutputA', 'histMatch', 'omitConfidence'] as const) if (given(k) && !modified) unread(k, 'for modified maps (--amplify, --attenuate, --sigmoid, or --exclude-solvent alone): none is written');
+  // (it had been accepted and had no effect; with --exclude-solvent it contradicts, refused as such)
+  if (given('retainSolvent') && !modified) unread('retainSolvent', 'for modified maps (--amplify, --attenuate or --sigmoid), whose solvent it keeps: none is written');
   if (given('tileSize') && given('useS0')) unread('tileSize', 'by the tile search (--SW, the default): not with --S0');
   for (const k of ['minVisScale', 'chimeraxSilent'] as const) if (given(k) && typed.chimerax === false) unread(k, 'in the ChimeraX script: not with --no-chimerax');
   // (it had been taken and recorded as given: `Seed : 5 (given)` for a run that draws no number)

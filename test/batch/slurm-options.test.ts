@@ -6,7 +6,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -148,6 +148,28 @@ describe('occupy batch --slurm with the new options (CLI)', () => {
       assert.match(lines[0], re);
       assert.ok(!existsSync(join(out, 'occupy_batch.sbatch')), 'no script written');
     }
+  });
+});
+
+describe('a refused --slurm run creates nothing', () => {
+  it('a -d folder sbatch cannot read (\'"\', \'\\\'), or a script name that is a link to an input: one line, no folder made', async () => {
+    // session 52: `-d 'bo"ut' --slurm` exited 2 with bo"ut/slurm-logs made
+    for (const name of ['bo"ut', 'back\\slash']) {
+      const out = join(work, name, 'deeper');
+      const r = await occupy(['batch', smallMap(), '-d', out, '--slurm', '-q']);
+      assert.equal(r.code, 2, `${name}: exit ${r.code}, ${r.stderr}`);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], /^occupy: error: -d\/--output-dir: with --slurm the folder path must not contain/);
+      assert.ok(!existsSync(join(work, name)), `${name}: nothing made`);
+    }
+    const out = join(work, 'linked');
+    mkdirSync(out);
+    symlinkSync(smallMap(), join(out, 'occupy_batch.sbatch'));
+    const r = await occupy(['batch', smallMap(), '-d', out, '--slurm', '-q']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr.trim(), /^occupy: error: .*occupy_batch\.sbatch/);
+    assert.deepEqual(readdirSync(out), ['occupy_batch.sbatch'], 'no slurm-logs folder left');
   });
 });
 

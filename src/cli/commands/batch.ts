@@ -3,7 +3,7 @@
  * job array; `occupy batch collect OUT`: one results table and report.
  */
 import { Command } from 'commander';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import { withOutputSet } from '../../core/output-set.js';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -142,13 +142,19 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
   const outRoot = resolve(o.outputDir);
   if (o.slurm) {
     const tasks = o.mapsPerTask ? Math.ceil(items.length / o.mapsPerTask) : Math.min(o.tasks ?? items.length, items.length);
-    await mkdir(join(outRoot, 'slurm-logs'), { recursive: true });
     const scriptPath = join(outRoot, 'occupy_batch.sbatch');
+    // the script is made (and refuses a folder path sbatch cannot read, e.g. one with '"') before
+    // any folder is: a refused run creates nothing (the slurm-logs folder had been made first, and
+    // was left behind by the refusal of -d 'bo"ut')
     const script = slurmScript({ tasks, partition: o.partition, time: o.time, mem: o.mem, account: o.account, qos: o.qos, cpusPerTask: o.cpusPerTask, gres: o.gres, sbatchArgs: o.sbatchArg, logDir: join(outRoot, 'slurm-logs'), workDir: process.cwd(), command: taskCommand(rawArgs) });
     // through an output set: complete or absent (a full disk leaves no short script), and never
-    // over an input (a script name that is a link to a map or manifest of this run is refused)
+    // over an input (a script name that is a link to a map or manifest of this run is refused);
+    // the log folder is the set's too, so a script refused or failed leaves no folder either
     const protect = [...items.map((it) => it.source).filter((p) => !p.startsWith('emdb:')), ...inputs.map((a) => resolve(a))];
-    await withOutputSet({ protect }, (set) => set.writeBytes(scriptPath, script));
+    await withOutputSet({ protect }, async (set) => {
+      await set.writeBytes(scriptPath, script);
+      await set.makeFolder(join(outRoot, 'slurm-logs'));
+    });
     await chmod(scriptPath, 0o755).catch(() => undefined);
     // what the array is to record, so that `collect` names the maps of a task that never ran
     const { batchPlan, writePlan } = await import('../../batch/plan.js');

@@ -1,8 +1,8 @@
 /**
  * The estimate's options as the library takes them, and their check at the API boundary.
  */
-import { boxExtentA, type Shape3 } from '../core/volume.js';
-import { defaultLowpassBeyondBox } from '../occupancy/kernel.js';
+import { boxLongestA, type Shape3 } from '../core/volume.js';
+import { defaultLowpassBeyondBox, lowpassBeyondBox } from '../occupancy/kernel.js';
 import { checkEstimateOptionsRead, ESTIMATE_OPTIONS, processingBox, resolveEstimateOptions, type EstimateOptionValues, type ResolvedEstimateOptions } from '../occupancy/options.js';
 import { inLibraryTerms, OptionError, optionError } from './errors.js';
 import type { RunOptions } from './run-control.js';
@@ -96,22 +96,23 @@ export function checkEstimateOptions(o: EstimateOptions, shape: Shape3, voxelSiz
   }
   const { nyquistA, box } = processingNyquistA(shape, voxelSizeA, resolved.maxBox);
   const grid = box.every((n, i) => n === shape[i]) ? 'the map' : `the processing box ${box.join('x')} (maxBox ${resolved.maxBox})`;
-  // at most the box's shortest extent: coarser, the low-pass keeps only the map's mean (a flat map
-  // with no solvent peak, refused as 'no contrast' further on)
-  const extentA = boxExtentA(shape, voxelSizeA);
+  // at most the box's longest extent (lowpassBeyondBox, the one rule for a given and the default
+  // low-pass): coarser than every edge, no frequency of the box but its mean is within the low-pass
+  // (a flat map with no solvent peak, refused as 'no contrast' further on); a slab keeps contrast
+  // along its longer edges
+  const longestA = boxLongestA(shape, voxelSizeA);
+  const r = (v: number) => Number(v.toFixed(3));
   for (const key of ['lowpassA', 'resolutionA'] as const) {
     const v = o[key];
-    if (v !== undefined && !(v >= nyquistA * (1 - 1e-6) && v <= extentA * (1 + 1e-6))) throw optionError(key, `a resolution in Å from ${Number(nyquistA.toFixed(3))} (Nyquist limit of ${grid}) to ${Number(extentA.toFixed(3))} (the box's shortest extent; coarser, only the map's mean would remain)`, v);
+    if (v !== undefined && !(v >= nyquistA * (1 - 1e-6) && lowpassBeyondBox(v, shape, voxelSizeA) === undefined)) throw optionError(key, `a resolution in Å from ${r(nyquistA)} (Nyquist limit of ${grid}) to ${r(longestA)} (the box's longest extent; coarser, no frequency of the box but its mean is within it)`, v);
   }
-  // the default low-pass, max(8 Å, 3 × voxel size), coarser than the box along every edge (then
-  // only the mean is left; a thin slab keeps contrast along its other edges): a 7³ map at 1 Å had
-  // stopped at "the solvent region has no contrast: all 179 values equal …"
+  // the default low-pass, max(8 Å, 3 × voxel size), beyond the box: a 7³ map at 1 Å had stopped at
+  // "the solvent region has no contrast: all 179 values equal …"
   const beyond = o.lowpassA === undefined && o.resolutionA === undefined ? defaultLowpassBeyondBox(shape, voxelSizeA, voxelSizeA.map((a, i) => (a * shape[i]) / box[i])) : undefined;
   if (beyond) {
-    const { lowpassA, longestA } = beyond;
-    const fits = extentA >= nyquistA * (1 - 1e-6);
-    const r = (v: number) => Number(v.toFixed(3));
-    throw optionError('lowpassA', fits ? `a resolution in Å from ${r(nyquistA)} to ${r(extentA)} (the box's shortest extent)` : 'a map of at least 2 voxels along every edge', undefined, `volume spans at most ${r(longestA)} Å along an edge (box ${shape.join('x')} voxels), less than the default low-pass of ${r(lowpassA)} Å (max(8 Å, 3 × voxel size)): the low-passed map would hold only its mean; ${fits ? `give lowpassA ${r(extentA)} Å or less, or a map in a larger box` : 'no low-pass fits a box under 2 voxels along an edge: give a map in a larger box'}`);
+    const { lowpassA } = beyond;
+    const fits = longestA >= nyquistA * (1 - 1e-6);
+    throw optionError('lowpassA', fits ? `a resolution in Å from ${r(nyquistA)} to ${r(longestA)} (the box's longest extent)` : 'a map of at least 2 voxels along an edge', undefined, `volume spans at most ${r(longestA)} Å along an edge (box ${shape.join('x')} voxels), less than the default low-pass of ${r(lowpassA)} Å (max(8 Å, 3 × voxel size)): no frequency of the box but its mean is within it; ${fits ? `give lowpassA ${r(longestA)} Å or less, or a map in a larger box` : 'no low-pass fits a box under 2 voxels along every edge: give a map in a larger box'}`);
   }
   return resolved;
 }

@@ -26,12 +26,13 @@ export function voxelCount(shape: Shape3): number {
 }
 
 /**
- * The box's shortest extent in Å: edge × voxel size, the smallest over X, Y, Z.
+ * The box's longest extent in Å: edge × voxel size, the largest over X, Y, Z (the limit of a
+ * low-pass, `lowpassBeyondBox` in occupancy/kernel.ts).
  * @param shape box `[nx, ny, nz]` in voxels
  * @param voxelSizeA voxel size along X, Y, Z in Å
  */
-export function boxExtentA(shape: readonly number[], voxelSizeA: readonly number[]): number {
-  return Math.min(...[0, 1, 2].map((i) => shape[i] * voxelSizeA[i]));
+export function boxLongestA(shape: readonly number[], voxelSizeA: readonly number[]): number {
+  return Math.max(...[0, 1, 2].map((i) => shape[i] * voxelSizeA[i]));
 }
 
 /**

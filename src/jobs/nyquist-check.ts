@@ -3,10 +3,10 @@
  * beyond it the map holds no information, so a low-pass there is silently a no-op and a
  * "resolution" there is impossible. The checks read the map's header only, before any work.
  */
-import { boxExtentA, type Shape3 } from '../core/volume.js';
+import type { Shape3 } from '../core/volume.js';
 import { openMrcSections } from '../io/mrc/index.js';
 import { processingBox } from '../occupancy/options.js';
-import { defaultLowpassBeyondBox } from '../occupancy/kernel.js';
+import { defaultLowpassBeyondBox, lowpassBeyondBox } from '../occupancy/kernel.js';
 import { OptionError } from '../core/option-error.js';
 import { voxelAnisotropy, type CellSampling } from '../core/voxel-size-limits.js';
 
@@ -51,30 +51,30 @@ export function checkNotFinerThanNyquist(option: string, valueA: number | undefi
 }
 
 /**
- * Throw when a low-pass in Å is coarser than the box's shortest extent: it would keep only the
- * map's mean (before session 50 the estimate then stopped at "histogram: all … values equal 0; the
- * map has no contrast", which named neither the option nor the box).
+ * Throw when a low-pass in Å is coarser than the box along every edge ({@link lowpassBeyondBox},
+ * the one rule for a typed and the default low-pass: the longest edge, as a slab keeps contrast
+ * along its other edges): no frequency of the box but its mean is within it (before session 50 the
+ * estimate then stopped at "histogram: all … values equal 0; the map has no contrast", which named
+ * neither the option nor the box; before session 52 a typed value was held to the shortest edge).
  * @param option the option as typed, e.g. `--lowpass`
  * @param valueA its value, Å (undefined: not given)
  * @param shape the box, voxels
  * @param voxelSizeA voxel size per axis, Å
- * @throws OptionError naming the option, its value and the box's extent
+ * @throws OptionError naming the option, its value and the box's longest extent
  */
 export function checkNotCoarserThanBox(option: string, valueA: number | undefined, shape: readonly number[], voxelSizeA: readonly number[]): void {
   if (valueA === undefined) return;
-  const extent = boxExtentA(shape, voxelSizeA);
-  if (valueA <= extent * (1 + 1e-6)) return;
-  throw new OptionError(`${option} ${fmt(valueA)} Å is coarser than the box (${fmt(extent)} Å along its shortest edge, ${shape.join('x')} voxels): the low-passed map would hold only its mean; give ${fmt(extent)} Å or less`, option.replace(/^.*--/, ''), `at most ${fmt(extent)} Å (the box's shortest extent)`, { flag: option.replace(/^.*\//, ''), value: valueA });
+  const longestA = lowpassBeyondBox(valueA, shape, voxelSizeA);
+  if (longestA === undefined) return;
+  throw new OptionError(`${option} ${fmt(valueA)} Å is coarser than the box (${fmt(longestA)} Å along its longest edge, ${shape.join('x')} voxels): no frequency of the box but its mean is within it; give ${fmt(longestA)} Å or less`, option.replace(/^.*--/, ''), `at most ${fmt(longestA)} Å (the box's longest extent)`, { flag: option.replace(/^.*\//, ''), value: valueA });
 }
 
 /**
  * Throw when the estimate's default low-pass (`defaultLowpassA`: max(8 Å, 3 × voxel size),
- * taken when neither `--lowpass` nor `-r` is given) is coarser than the box along every edge, so
- * that the low-passed map would hold only its mean: {@link checkNotCoarserThanBox}'s check for the
- * value nobody typed. Before session 51 a 7³ map at 1 Å (7 Å across, default 8 Å) stopped at
- * "histogram: all 179 values equal 0.00354487; the map has no contrast", which named neither the
- * box nor the low-pass. Every edge, not the shortest as for a typed value: the low-pass keeps
- * frequencies per axis, and slabs 3–4 voxels thick are estimated with the default (tested).
+ * taken when neither `--lowpass` nor `-r` is given) is beyond the box: {@link checkNotCoarserThanBox}'s
+ * rule ({@link lowpassBeyondBox}) for the value nobody typed. Before session 51 a 7³ map at 1 Å (7 Å
+ * across, default 8 Å) stopped at "histogram: all 179 values equal 0.00354487; the map has no
+ * contrast", which named neither the box nor the low-pass.
  * @param path the map, as the user gave it (named in the message)
  * @param shape its box, voxels
  * @param voxelSizeA its voxel size per axis, Å
@@ -84,10 +84,10 @@ export function checkNotCoarserThanBox(option: string, valueA: number | undefine
 export function checkDefaultLowpassFitsBox(path: string, shape: readonly number[], voxelSizeA: readonly number[], procVoxelA: readonly number[]): void {
   const beyond = defaultLowpassBeyondBox(shape, voxelSizeA, procVoxelA);
   if (!beyond) return;
-  const { lowpassA, longestA, shortestA } = beyond;
-  // a typed --lowpass must fit the shortest edge, and lie at or above Nyquist
-  const advice = shortestA >= nyquistA(procVoxelA) * (1 - 1e-6) ? `give --lowpass ${fmt(shortestA)} Å or less, or a map in a larger box` : 'no low-pass fits a box under 2 voxels along an edge: give a map in a larger box';
-  throw new RangeError(`'${path}' spans at most ${fmt(longestA)} Å along an edge (box ${shape.join('x')} voxels), less than the default low-pass of ${fmt(lowpassA)} Å (max(8 Å, 3 × voxel size)): the low-passed map would hold only its mean; ${advice}`);
+  const { lowpassA, longestA } = beyond;
+  // a typed --lowpass must fit the longest edge too, and lie at or above Nyquist
+  const advice = longestA >= nyquistA(procVoxelA) * (1 - 1e-6) ? `give --lowpass ${fmt(longestA)} Å or less, or a map in a larger box` : 'no low-pass fits a box under 2 voxels along every edge: give a map in a larger box';
+  throw new RangeError(`'${path}' spans at most ${fmt(longestA)} Å along an edge (box ${shape.join('x')} voxels), less than the default low-pass of ${fmt(lowpassA)} Å (max(8 Å, 3 × voxel size)): no frequency of the box but its mean is within it; ${advice}`);
 }
 
 /** Up to 3 decimals, no trailing zeros (2, 2.5, 0.833). */

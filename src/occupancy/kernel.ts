@@ -3,8 +3,8 @@
  * spherical kernel and tau.
  * @see shared/spec/occupy-algorithm.md §3
  */
+import { boxLongestA } from '../core/volume.js';
 import { tauForSamples } from './tau.js';
-import { boxExtentA } from '../core/volume.js';
 import { KERNEL_SIZE_MAX, sphericalKernel, type SphericalKernel } from '../filters/spherical-kernel.js';
 
 export { KERNEL_SIZE_MAX, sphericalKernel, type SphericalKernel } from '../filters/spherical-kernel.js';
@@ -79,20 +79,42 @@ export function defaultLowpassA(voxelSizeA: number): number {
 }
 
 /**
- * The default low-pass ({@link defaultLowpassA}) when it is coarser than the box along every edge,
- * so that the low-passed map would hold only its mean (a thin slab keeps contrast along its other
- * edges, so not the shortest edge as for a given low-pass); the one rule behind the command's and
- * the library's refusal (a 7³ map at 1 Å had stopped at "… no contrast").
+ * The box's longest extent in Å when the low-pass `lowpassA` is coarser than it, else undefined:
+ * the one rule for a low-pass beyond the box, typed (`--lowpass`, `-r`) or the default
+ * ({@link defaultLowpassBeyondBox}), in the command line, the GUI and the library.
+ *
+ * Why the longest edge: the low-pass keeps `keep_i = floor(n_i a_i / lp)` Fourier samples per
+ * axis (spec §4, ellipsoidal for non-cubic boxes), so while `lp` fits the longest edge that axis
+ * keeps contrast and a slab a few voxels thick is estimated; coarser than every edge, every
+ * `keep_i` is 0, no frequency of the box but its mean is within the cut-off (the default
+ * 'original' mask then keeps the mean alone) and the estimate stops at "no contrast". Measured
+ * (session 52, estimateLocalScale): 4×32×32 at 1 Å runs up to 32 Å and fails at 33; 7³, 10³, 16³
+ * run up to their edge and fail just past it. A typed value had been held to the shortest edge and
+ * the default to the longest, so on that slab `--lowpass 8` was refused while the run without it
+ * used 8 Å.
+ * @param lowpassA the low-pass, Å
+ * @param shape the box, voxels
+ * @param voxelSizeA its voxel size along X, Y, Z, Å
+ * @returns the longest extent (Å) when `lowpassA` exceeds it (1e-6 relative slack), else undefined
+ */
+export function lowpassBeyondBox(lowpassA: number, shape: readonly number[], voxelSizeA: readonly number[]): number | undefined {
+  const longestA = boxLongestA(shape, voxelSizeA);
+  return lowpassA <= longestA * (1 + 1e-6) ? undefined : longestA;
+}
+
+/**
+ * The default low-pass ({@link defaultLowpassA}) when it is beyond the box ({@link lowpassBeyondBox},
+ * the rule a typed low-pass follows too); the command's and the library's refusal (a 7³ map at 1 Å
+ * had stopped at "… no contrast").
  * @param shape the box, voxels
  * @param voxelSizeA its voxel size along X, Y, Z, Å
  * @param procVoxelA the processing box's voxel size along X, Y, Z (the default follows it), Å
- * @returns the default low-pass and the box's longest and shortest extent (Å), or undefined when it fits
+ * @returns the default low-pass and the box's longest extent (Å), or undefined when it fits
  */
-export function defaultLowpassBeyondBox(shape: readonly number[], voxelSizeA: readonly number[], procVoxelA: readonly number[]): { lowpassA: number; longestA: number; shortestA: number } | undefined {
+export function defaultLowpassBeyondBox(shape: readonly number[], voxelSizeA: readonly number[], procVoxelA: readonly number[]): { lowpassA: number; longestA: number } | undefined {
   const lowpassA = defaultLowpassA(Math.min(...procVoxelA));
-  const longestA = Math.max(...[0, 1, 2].map((i) => shape[i] * voxelSizeA[i]));
-  if (lowpassA <= longestA * (1 + 1e-6)) return undefined;
-  return { lowpassA, longestA, shortestA: boxExtentA(shape, voxelSizeA) };
+  const longestA = lowpassBeyondBox(lowpassA, shape, voxelSizeA);
+  return longestA === undefined ? undefined : { lowpassA, longestA };
 }
 
 /**

@@ -96,7 +96,7 @@ describe('resolutions finer than Nyquist', () => {
   it('estimate (CLI and library): a low-pass coarser than the box is refused naming the box (session 50: "histogram: all … values equal 0")', async () => {
     // the 32³ map of 2 Å voxels spans 64 Å
     for (const [args, re] of [
-      [['--lowpass', '65'], /^occupy: error: --lowpass 65 Å is coarser than the box \(64 Å along its shortest edge, 32x32x32 voxels\): the low-passed map would hold only its mean; give 64 Å or less$/],
+      [['--lowpass', '65'], /^occupy: error: --lowpass 65 Å is coarser than the box \(64 Å along its longest edge, 32x32x32 voxels\): no frequency of the box but its mean is within it; give 64 Å or less$/],
       [['-r', '200'], /^occupy: error: -r\/--resolution 200 Å is coarser than the box \(64 Å/],
     ] as [string[], RegExp][]) {
       const out = join(work, 'coarse', 'x.mrc');
@@ -104,7 +104,7 @@ describe('resolutions finer than Nyquist', () => {
       assert.ok(!existsSync(join(work, 'coarse')), 'nothing written');
     }
     const map = await readMrc(MAP);
-    await assert.rejects(estimateLocalScale(map, { lowpassA: 100 }), (e: unknown) => e instanceof OptionError && e.option === 'lowpassA' && /to 64 \(the box's shortest extent/.test(e.message));
+    await assert.rejects(estimateLocalScale(map, { lowpassA: 100 }), (e: unknown) => e instanceof OptionError && e.option === 'lowpassA' && /to 64 \(the box's longest extent/.test(e.message));
     const ok = await estimateLocalScale(map, { lowpassA: 64, solventFailure: 'warn' }); // the extent itself passes the check (its solvent model fails: nearly flat)
     assert.equal(ok.scale.data.length, 32 ** 3);
   });

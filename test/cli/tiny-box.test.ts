@@ -19,13 +19,14 @@ import { OptionError, estimateLocalScale } from '../../src/index.js';
 import { runInProcess } from '../helpers/cli-run.js';
 import { RAW_SPECS, syntheticHalves } from '../diagnostics/variants.js';
 
-/** The centre n³ of a cubic volume. */
-function centre(v: Volume, n: number): Volume {
+/** The centre n³ (or nx×ny×nz) of a cubic volume. */
+function centre(v: Volume, n: number | [number, number, number]): Volume {
   const [m] = v.shape;
-  const o = (m - n) >> 1;
-  const data = new Float32Array(n * n * n);
-  for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) data[(z * n + y) * n + x] = v.data[((z + o) * m + y + o) * m + x + o];
-  return { data, shape: [n, n, n], voxelSizeA: [...v.voxelSizeA] };
+  const [nx, ny, nz] = typeof n === 'number' ? [n, n, n] : n;
+  const [ox, oy, oz] = [nx, ny, nz].map((k) => (m - k) >> 1);
+  const data = new Float32Array(nx * ny * nz);
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) data[(z * ny + y) * nx + x] = v.data[((z + oz) * m + y + oy) * m + x + ox];
+  return { data, shape: [nx, ny, nz], voxelSizeA: [...v.voxelSizeA] };
 }
 
 describe('boxes too small for the default low-pass or local-FSC window', () => {
@@ -39,6 +40,7 @@ describe('boxes too small for the default low-pass or local-FSC window', () => {
     writeFileSync(p('tt10.mrc'), encodeMrc(centre(h.half1, 10)));
     writeFileSync(p('t2_half1.mrc'), encodeMrc(centre(h.half1, 2)));
     writeFileSync(p('t2_half2.mrc'), encodeMrc(centre(h.half2, 2)));
+    writeFileSync(p('slab.mrc'), encodeMrc(centre(h.half1, [4, 32, 32])));
   });
 
   it('occupy -i on a 7³ map at 1 Å: one line naming the file, its box and the default low-pass, exit 1, nothing written; --lowpass 7 runs; a 10³ map runs', async () => {
@@ -55,6 +57,24 @@ describe('boxes too small for the default low-pass or local-FSC window', () => {
 
   it('the library: a 7³ map without lowpassA is refused naming lowpassA and the default', async () => {
     await assert.rejects(estimateLocalScale(centre(h.half1, 7)), (e: unknown) => e instanceof OptionError && e.option === 'lowpassA' && /spans at most 7 Å along an edge \(box 7x7x7 voxels\), less than the default low-pass of 8 Å/.test(e.message));
+  });
+
+  it('a typed low-pass follows the default\'s rule, the longest edge: on a 4×32×32 slab at 1 Å --lowpass 8 and 32 run as the default 8 Å does, 33 is refused naming that edge', async () => {
+    // session 52: a typed value was held to the shortest edge (4 Å), the default to the longest, so
+    // `--lowpass 8` was refused while the run without it used 8 Å; the estimate runs up to 32 Å here
+    for (const extra of [[], ['--lowpass', '8'], ['--lowpass', '32'], ['-r', '20']]) {
+      const r = await runInProcess(['-i', p('slab.mrc'), ...extra, '-o', p(`slab${extra.join('')}/`), '-q', '--no-chimerax']);
+      assert.equal(r.code, 0, `${extra.join(' ')}: ${r.stderr}`);
+    }
+    const coarse = await runInProcess(['-i', p('slab.mrc'), '--lowpass', '33', '-o', p('slab33/'), '-q']);
+    assert.equal(coarse.code, 2, coarse.stderr);
+    assert.match(coarse.stderr.trim(), /^occupy: error: --lowpass 33 Å is coarser than the box \(32 Å along its longest edge, 4x32x32 voxels\): no frequency of the box but its mean is within it; give 32 Å or less$/);
+    assert.equal(existsSync(p('slab33')), false);
+    // the library: the same rule
+    const slab = centre(h.half1, [4, 32, 32]);
+    const ok = await estimateLocalScale(slab, { lowpassA: 8 });
+    assert.equal(ok.scale.data.length, 4 * 32 * 32);
+    await assert.rejects(estimateLocalScale(slab, { lowpassA: 33 }), (e: unknown) => e instanceof OptionError && e.option === 'lowpassA' && /to 32 \(the box's longest extent/.test(e.message));
   });
 
   it('occupy locres on 2³ half maps without --window: the box is named as too small for a window, --window is not', async () => {

@@ -34,10 +34,10 @@ describe('library boundary', () => {
     await rejectsWith(readMrc(p, { permisive: true } as unknown as { permissive: boolean }), 'permisive');
     await rejectsWith(readMrc(p, { permissive: 'yes' } as unknown as { permissive: boolean }), 'permissive');
     const out = join(dir, 'b.mrc');
-    await rejectsWith(writeMrc(out, v, { lik: v } as unknown as { like: Volume }), 'lik');
+    await rejectsWith(writeMrc(out, v, { lik: v } as unknown as Parameters<typeof writeMrc>[2]), 'lik');
     await rejectsWith(writeMrc(out, v, { labels: 'run 3' } as unknown as { labels: string[] }), 'labels');
     await rejectsWith(writeMrc(out, v, { protect: p } as unknown as { protect: string[] }), 'protect');
-    await rejectsWith(writeMrc(out, v, { like: {} } as unknown as { like: Volume }), 'like');
+    await rejectsWith(writeMrc(out, v, { like: {} } as unknown as Parameters<typeof writeMrc>[2]), 'like');
     assert.deepEqual(await readdir(dir), ['a.mrc']);
   });
 

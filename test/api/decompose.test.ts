@@ -86,7 +86,7 @@ describe('decompose (public API)', () => {
     // no molecule in a map of uniform noise (no voxel 3 MADs above the median), no half maps given:
     // the mask's error (it had been given .option 'halfMaps': its message mentions the solvent)
     let seed = 3;
-    const noise: Volume = { data: Float32Array.from({ length: 20 ** 3 }, () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5), shape: [20, 20, 20], voxelSizeA: [11.4, 11.4, 11.4] };
+    const noise: Volume = { data: Float32Array.from({ length: 20 ** 3 }, () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5), shape: [20, 20, 20], voxelSizeA: [11.4, 11.4, 11.4], originA: [0, 0, 0] };
     await refuses({}, 'mask', /^no molecule found: no voxel of the smoothed map stands above the solvent \(give mask\)$/, noise);
   });
 

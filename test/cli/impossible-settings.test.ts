@@ -147,7 +147,7 @@ describe('kernel and window sizes', () => {
       for (let z = 0; z < w; z++) for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) hann[(z * w + y) * w + x] = h(x) * h(y) * h(z);
       let s = 0, s2 = 0;
       for (let t = 0; t < trials; t++) {
-        const cube = () => ({ data: Float32Array.from({ length: w ** 3 }, () => g()), shape: [w, w, w] as [number, number, number], voxelSizeA: [1, 1, 1] });
+        const cube = () => ({ data: Float32Array.from({ length: w ** 3 }, () => g()), shape: [w, w, w] as [number, number, number], voxelSizeA: [1, 1, 1] as [number, number, number] });
         const f = fourierShellCorrelation(cube(), cube(), hann).fsc[w / 2];
         s += f; s2 += f * f;
       }

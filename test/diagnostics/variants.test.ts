@@ -32,7 +32,7 @@ function checkFamily(name: string, raw: Variant['map'], variants: Variant[]): nu
       if (codes.includes('sharpened')) sharpened++;
       continue;
     }
-    assert.ok(codes.includes(v.expect as string), `${v.name}: expected ${v.expect}, got ${codes.join(', ') || 'nothing'}`);
+    assert.ok((codes as string[]).includes(v.expect as string), `${v.name}: expected ${v.expect}, got ${codes.join(', ') || 'nothing'}`);
   }
   return sharpened;
 }

@@ -199,7 +199,7 @@ describe('GUI jobs and their files', () => {
         const outcome = await answer;
         await second.exited;
         await second.finishing;
-        const saved = await tree(join(root, folder)).catch(() => []);
+        const saved = await tree(join(root, folder)).catch((): string[] => []);
         if (wins) {
           assert.deepEqual(outcome, { cancelled: true });
           assert.equal(second.state, 'cancelled');

@@ -104,6 +104,28 @@ export function maskingFindings(f: MapFeatures): Finding[] {
 }
 
 /**
+ * `locally-filtered`: the solvent's share of the amplitude collapses with frequency while the map's
+ * spectrum goes on (see {@link THRESHOLDS}`.locallyFilteredShareDropLn` and docs/diagnostics.md): the
+ * solvent was low-passed more than the molecule, as a local filter (blocfilt, RELION's
+ * locres-filtered map, cryoSPARC's local filtering) or a denoiser does. Not judged on a map with a
+ * `masked` or `flattened` finding (no solvent noise to measure).
+ * @param ns solvent noise spectrum
+ * @param others the map's other findings
+ */
+export function locallyFilteredFinding(ns: NoiseSpectrum, others: readonly Finding[]): Finding | undefined {
+  if (others.some((f) => f.code === 'masked' || f.code === 'flattened' || f.code === 'not-density')) return undefined;
+  const drop = ns.solventShareDropLn;
+  if (!(drop > T.locallyFilteredShareDropLn)) return undefined;
+  const from = 1 / ns.solventShareDropFromPerA, to = 1 / ns.solventShareDropToPerA;
+  return {
+    code: 'locally-filtered',
+    severity: 'warning',
+    message: `locally filtered: the solvent's share of the amplitude falls ${Math.exp(drop).toFixed(0)}-fold from ${from.toFixed(1)} to ${to.toFixed(1)} Å while the map's own spectrum goes on, so the solvent was low-passed more than the molecule (a local filter or a denoiser); the solvent model, confidence and local scale then describe the filter, not the map: use the raw map (e.g. the average of the unfiltered half maps).`,
+    evidence: { shareDropLn: r3(drop), fromA: r3(from), toA: r3(to), solventFraction: r3(ns.solventFraction) },
+  };
+}
+
+/**
  * `sharpened`: the solvent noise rises towards the resolution (rule 1), or the Guinier B is small
  * for the resolution the spectrum reaches while the solvent noise is not white (rule 2); see
  * {@link THRESHOLDS} and docs/diagnostics.md.

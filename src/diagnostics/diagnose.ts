@@ -10,7 +10,7 @@ import { densityTail, measureMapFeatures, sampledRange, type MapFeatures } from 
 import { centreCubeFsc, radialAmplitude } from './spectrum.js';
 import { guinierAnalysis, type GuinierFit } from './guinier.js';
 import { solventNoiseSpectrum, type NoiseSpectrum } from './noise-spectrum.js';
-import { constantMapFinding, invertedFinding, maskingFindings, notDensityFinding, sharpeningFinding } from './classify.js';
+import { constantMapFinding, invertedFinding, maskingFindings, notDensityFinding, sharpeningFinding, locallyFilteredFinding } from './classify.js';
 import { THRESHOLDS as T } from './thresholds.js';
 import { nonZeroContentBox, zeroFractionInside } from '../math/non-zero-box.js';
 import { voxelAnisotropy, type CellSampling } from '../core/voxel-size-limits.js';
@@ -154,6 +154,8 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
       noise = solventNoiseSpectrum(v, { cutoffHintPerA: guinier.cutoffPerA });
       const sh = sharpeningFinding(guinier, noise);
       if (sh) findings.push(sh);
+      const lf = locallyFilteredFinding(noise, findings);
+      if (lf) findings.push(lf);
     }
   }
   findings.sort(order);
@@ -193,7 +195,9 @@ export function completeDiagnosis(d: MapDiagnosis, v: Volume): MapDiagnosis {
   const t0 = performance.now();
   const noise = solventNoiseSpectrum(v, { cutoffHintPerA: d.guinier.cutoffPerA });
   const sh = sharpeningFinding(d.guinier, noise);
-  const findings = sh ? [...d.findings, sh].sort(order) : d.findings;
+  const lf = locallyFilteredFinding(noise, d.findings);
+  const added = [sh, lf].filter((f): f is Finding => f !== undefined);
+  const findings = added.length ? [...d.findings, ...added].sort(order) : d.findings;
   const { noisePending: _done, ...rest } = d;
   return { ...rest, findings, noise, map: { ...d.map, noiseRiseLn: noise.noiseRiseLn }, seconds: d.seconds + (performance.now() - t0) / 1000 };
 }

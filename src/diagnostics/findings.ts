@@ -26,6 +26,7 @@ export type FindingCode =
   | 'masked'
   | 'flattened'
   | 'sharpened'
+  | 'locally-filtered'
   | 'not-density'
   | 'anisotropic-voxels'
   | 'inverted'
@@ -45,6 +46,7 @@ export const FINDING_CODES: readonly FindingCode[] = [
   'masked',
   'flattened',
   'sharpened',
+  'locally-filtered',
   'solvent-model',
   'box-mismatch',
   'voxel-size-mismatch',

@@ -68,6 +68,19 @@ export interface NoiseSpectrum {
    * ≈ 0 white noise; negative falling. NaN when fewer than 3 shells or under 5 % solvent.
    */
   noiseRiseLn: number;
+  /**
+   * Largest fall of the solvent's share of the amplitude, ln(noise/total at shell k₁) − ln(noise/total
+   * at shell k₂), over shells 2 ≤ k₁ < k₂ up to the band's end (`bandToPerA`). In a raw or globally
+   * low-passed map the share grows with frequency (the signal falls faster than the noise), so the
+   * fall is small (ln ≤ 0.83 on the references, the real maps and the synthetic ones measured in
+   * docs/diagnostics.md); a local filter low-passes the solvent far more than the molecule, and its
+   * share collapses (ln 2.3–4.5). NaN when fewer than 3 shells or under 5 % solvent. Evidence of the
+   * `locally-filtered` finding.
+   */
+  solventShareDropLn: number;
+  /** Frequencies (1/Å) of the two shells of {@link solventShareDropLn} (NaN with it). */
+  solventShareDropFromPerA: number;
+  solventShareDropToPerA: number;
 }
 
 /**
@@ -254,6 +267,24 @@ export function solventNoiseSpectrum(v: Volume, options: NoiseSpectrumOptions = 
   const solventFraction = swt > 0 ? sw / swt : 0;
   const slope = cnt >= 3 ? (cnt * sxy - sx * sy) / (cnt * sxx - sx * sx) : Number.NaN;
   const noiseRiseLn = solventFraction >= 0.05 && Number.isFinite(slope) ? slope * (fEnd * fEnd - fStart * fStart) : Number.NaN;
+  // the largest fall of the solvent's share (ln noise/total) from an earlier shell to a later one
+  let drop = Number.NaN, dropFrom = Number.NaN, dropTo = Number.NaN;
+  if (solventFraction >= 0.05 && kEnd >= 4) {
+    let peak = -Infinity, peakK = 2;
+    drop = 0;
+    for (let k = 2; k <= kEnd; k++) {
+      const share = ln(noise[k]) - ln(total[k]);
+      if (share > peak) {
+        peak = share;
+        peakK = k;
+      }
+      if (peak - share > drop) {
+        drop = peak - share;
+        dropFrom = frequencyPerA[peakK];
+        dropTo = frequencyPerA[k];
+      }
+    }
+  }
   return {
     frequencyPerA,
     noise,
@@ -264,5 +295,8 @@ export function solventNoiseSpectrum(v: Volume, options: NoiseSpectrumOptions = 
     bandToPerA: fEnd,
     bandShells: cnt,
     noiseRiseLn,
+    solventShareDropLn: drop,
+    solventShareDropFromPerA: dropFrom,
+    solventShareDropToPerA: dropTo,
   };
 }

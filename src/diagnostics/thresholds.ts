@@ -63,6 +63,15 @@ export const THRESHOLDS = {
    */
   sharpenedWhiteNoiseRise: 0.2,
   /**
+   * `locally-filtered`: the solvent's share of the amplitude (`NoiseSpectrum.solventShareDropLn`)
+   * falls by more than this (ln 5) from one shell to a later one. Raw and globally low-passed maps
+   * ≤ ln 2.3 (EMD-5168, the largest; the synth_* references ≤ ln 1.2; raw synthetic maps, their
+   * sharpened and low-passed variants, docs/diagnostics.md); locally filtered ones ≥ ln 10 (filtered
+   * by the true local resolution with the solvent at the coarsest domain's, or by a local FSC of the
+   * whole box).
+   */
+  locallyFilteredShareDropLn: Math.log(5),
+  /**
    * …judged only when the band of the noise rise ends finer than this (1/Å, = 10 Å): coarser, the
    * solvent region holds low-resolution structure, not white noise (EMD-1883: band 26–35 Å).
    */

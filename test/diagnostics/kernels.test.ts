@@ -54,7 +54,11 @@ describe('diagnostic WebAssembly kernels', () => {
       const r = radialAmplitude(v);
       assert.deepEqual(plain(d.features), want.features);
       assert.deepEqual(plain({ amplitude: r.amplitude, count: r.count }), want.radial);
-      assert.deepEqual(plain(d.noise ?? null), want.noise);
+      // fields added since the reference (solventShareDrop*, session 52) are computed from the
+      // spectra compared here, not by a kernel: compared are the fields the reference holds
+      const noise = plain(d.noise ?? null) as Record<string, unknown> | null;
+      if (noise && want.noise) for (const k of Object.keys(noise)) if (!(k in (want.noise as object))) delete noise[k];
+      assert.deepEqual(noise, want.noise);
       assert.deepEqual(d.findings.map((f) => f.code), want.findings);
     });
   }

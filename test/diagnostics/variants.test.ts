@@ -19,7 +19,7 @@ import { diagnoseHalfMaps, diagnoseMap } from '../../src/diagnostics/index.js';
 import { SHARED_DATA, SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
 import { processedVariants, RAW_SPECS, rawSynthetic, sharpen, type Variant } from './variants.js';
 
-const SINGLE = ['masked', 'flattened', 'sharpened', 'not-density', 'inverted'];
+const SINGLE = ['masked', 'flattened', 'sharpened', 'locally-filtered', 'not-density', 'inverted'];
 const single = (v: Variant['map']): string[] => diagnoseMap(v).findings.map((f) => f.code).filter((c) => SINGLE.includes(c));
 
 /** Check one family: raw map clean, every non-sharpened variant flagged; returns the sharpened variants flagged. */

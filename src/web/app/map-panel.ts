@@ -23,6 +23,7 @@ const FINDING_TITLES: Record<string, string> = {
   masked: 'The map looks masked',
   flattened: 'The solvent looks flattened',
   sharpened: 'The map looks sharpened',
+  'locally-filtered': 'The map looks locally filtered',
   'solvent-model': 'The solvent model does not fit',
   'box-mismatch': 'The half maps differ in box',
   'voxel-size-mismatch': 'The half maps differ in voxel size',

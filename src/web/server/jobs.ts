@@ -419,11 +419,14 @@ export class JobManager {
     for (const f of files) await rename(join(job.run.staging, f), join(job.run.map.outputDir, f));
   }
 
-  /** End a finishing chain that failed: `cancelled` when a cancel stopped it before its commit point, else an error. */
-  private finishingFailed(job: Job, err: unknown): void {
+  /**
+   * End a finishing chain that failed: `cancelled` when a cancel stopped it before its commit point
+   * (the chain then ends once its staging folder is removed), else an error.
+   */
+  private async finishingFailed(job: Job, err: unknown): Promise<void> {
     if (err instanceof CancelledBeforeCommit) {
       this.emit(job, cancelledEvent(job));
-      this.dropStaging(job);
+      await this.dropStaging(job);
     } else this.emit(job, { type: 'error', message: `could not keep the outputs: ${(err as Error).message}` });
   }
 
@@ -435,9 +438,14 @@ export class JobManager {
     return value;
   }
 
-  /** Remove a job's staging folder (what a cancelled or failed worker wrote, and nothing else). */
-  private dropStaging(job: Job): void {
-    void rm(job.run.staging, { recursive: true, force: true }).catch(() => undefined);
+  /**
+   * Remove a job's staging folder (what a cancelled or failed worker wrote, and nothing else).
+   * Awaited before `exited` and `finishing` resolve, so before a cancel is answered: it had been
+   * answered while the removal was still under way, and the map's output folder still held
+   * `.job-<id>` when the caller looked (session 52).
+   */
+  private dropStaging(job: Job): Promise<void> {
+    return rm(job.run.staging, { recursive: true, force: true }).catch(() => undefined);
   }
 
   /** Start a job's worker and follow it. */
@@ -473,9 +481,9 @@ export class JobManager {
         if (child.pid !== undefined) return; // a failed kill or send: the exit event follows
         job.child = undefined;
         this.emit(job, job.cancelRequested ? cancelledEvent(job) : { type: 'error', message: `cannot start the estimate worker: ${err.message}` });
-        this.dropStaging(job);
+        const dropped = this.dropStaging(job);
         release();
-        done();
+        void dropped.then(done);
       });
       child.once('exit', (code, signal) => {
         job.child = undefined;
@@ -485,9 +493,9 @@ export class JobManager {
             const why = lastErrorLine(stderr);
             this.emit(job, { type: 'error', message: `the estimate worker stopped unexpectedly (${signal ?? `exit code ${code}`})${why ? `: ${why}` : ''}` });
           }
-          this.dropStaging(job);
-          release();
-          done();
+          const dropped = this.dropStaging(job);
+          release(); // the slot is free at once: the next job has its own staging folder
+          void dropped.then(done);
         };
         // a result still being saved ends the job with its done event first
         if (job.finishing) void job.finishing.then(end);
@@ -590,7 +598,7 @@ export class JobManager {
     if (job.state === 'queued') {
       job.cancelRequested = true;
       this.queue.splice(this.queue.indexOf(job), 1);
-      this.dropStaging(job);
+      // (nothing to remove: a job's staging folder is made by its worker's first output)
       this.emit(job, cancelledEvent(job));
       this.announcePositions();
       return { cancelled: true };

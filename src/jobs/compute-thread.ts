@@ -93,7 +93,8 @@ export interface ComputeThreadOptions<K extends ComputeMethodName> {
  * @param args its arguments, every one given; the last one is its options object, whose
  *   `onProgress` is replaced by `options.onProgress`. Functions in any object argument are left out
  *   (a function cannot be sent to a thread). Not modified.
- * @returns what the method returns (its typed arrays moved back from the thread)
+ * @returns what the method returns (its typed arrays moved back from the thread); the promise
+ *   settles (either way) only once the thread has ended
  * @throws what the method throws, of the same class (OptionError, UsageError, RangeError,
  *   TypeError, Error); Error when the thread dies (e.g. out of memory); `signal.reason` on abort
  */
@@ -106,12 +107,14 @@ export function computeInThread<K extends ComputeMethodName>(method: K, args: Pa
   return new Promise((resolve, reject) => {
     const w: Worker = startModuleWorker(import.meta.url, 'compute-worker');
     let settled = false;
+    // the call settles once the thread has ended: a caller that goes on after an abort or an
+    // error (reuses the shared arrays, counts the process's threads, exits) finds no thread still
+    // running (it had settled first, and a thread still booting under load outlived a 200 ms wait)
     const finish = (fn: () => void): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      fn();
-      void w.terminate();
+      void w.terminate().then(fn, fn);
     };
     const onAbort = (): void => finish(() => reject(signal?.reason));
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -41,6 +41,17 @@ export const NOISE_BAND_MIN_SHELLS = 4;
  * (the solvent weight spreads every shell over its neighbours), which hides a rise.
  */
 export const NOISE_BAND_CUTBACK = 3;
+/**
+ * The solvent's share of a shell's amplitude (ln noise/total) counts at most this (ln 1.25) in
+ * `solventShareDropLn`: per unit weight the solvent cannot hold more than the whole cube beyond
+ * scatter, and a larger share is the solvent weight's leakage. A steeply rising spectrum (a raw map
+ * sharpened by B −200 to −300 Å²) spreads through the solvent weight's edges into the coarse shells,
+ * ln share 1–2 there against about 0 near the resolution, and read as a local filter (session 52:
+ * 12 of 192 sharpened reference-style averages and synth_halves128's half 1 and synth_occres128's
+ * map at B −200 flagged, 5.5–230-fold; capped, at most 1.7-fold). The locally filtered maps of
+ * docs/diagnostics.md peak below it (their factors unchanged).
+ */
+export const SOLVENT_SHARE_CAP_LN = Math.log(1.25);
 
 /** What {@link solventNoiseSpectrum} returns. */
 export interface NoiseSpectrum {
@@ -74,8 +85,9 @@ export interface NoiseSpectrum {
    * low-passed map the share grows with frequency (the signal falls faster than the noise), so the
    * fall is small (ln ≤ 0.83 on the references, the real maps and the synthetic ones measured in
    * docs/diagnostics.md); a local filter low-passes the solvent far more than the molecule, and its
-   * share collapses (ln 2.3–4.5). NaN when fewer than 3 shells or under 5 % solvent. Evidence of the
-   * `locally-filtered` finding.
+   * share collapses (ln 2.3–4.5). Each shell's share counts at most {@link SOLVENT_SHARE_CAP_LN}
+   * (more is leakage of a steep spectrum through the solvent weight). NaN when fewer than 3 shells
+   * or under 5 % solvent. Evidence of the `locally-filtered` finding.
    */
   solventShareDropLn: number;
   /** Frequencies (1/Å) of the two shells of {@link solventShareDropLn} (NaN with it). */
@@ -273,7 +285,7 @@ export function solventNoiseSpectrum(v: Volume, options: NoiseSpectrumOptions = 
     let peak = -Infinity, peakK = 2;
     drop = 0;
     for (let k = 2; k <= kEnd; k++) {
-      const share = ln(noise[k]) - ln(total[k]);
+      const share = Math.min(SOLVENT_SHARE_CAP_LN, ln(noise[k]) - ln(total[k]));
       if (share > peak) {
         peak = share;
         peakK = k;

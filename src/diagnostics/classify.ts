@@ -145,11 +145,15 @@ export function sharpeningFinding(gf: GuinierFit, ns?: NoiseSpectrum): Finding |
     };
   }
   if (!Number.isFinite(gf.ruleBFactorA2) || gf.ruleFitShells < 3) return undefined;
-  // white solvent noise just below a resolution finer than 10 Å: a simulated map of sharp atoms, not a sharpened one
-  if (ns && Number.isFinite(rise) && Math.abs(rise) <= T.sharpenedWhiteNoiseRise && ns.bandToPerA >= T.whiteNoiseBandPerA) return undefined;
   // the rule's statistic (calibrated on it), not the reported B (see GuinierFit.ruleBFactorA2)
   const d = 1 / gf.ruleFitToPerA;
   const ratio = gf.ruleBFactorA2 / referenceBFactor(d);
+  // white solvent noise just below a resolution finer than 10 Å: a simulated map of sharp atoms, not
+  // a sharpened one — unless the amplitudes rise with frequency (B < 0), which no raw map does, not
+  // even of sharp atoms (Gaussian atoms fall: raw ratios ≥ 0.238 in docs/diagnostics/sharpening.csv).
+  // A map sharpened by −200 Å² under a soft (Butterworth) low-pass whose noise spectrum the
+  // high-frequency noise had flattened (rise +0.03, Guinier B −130 Å²) passed as raw (session 52)
+  if (ratio >= 0 && ns && Number.isFinite(rise) && Math.abs(rise) <= T.sharpenedWhiteNoiseRise && ns.bandToPerA >= T.whiteNoiseBandPerA) return undefined;
   const cut = gf.cutoffDropLn > CUTOFF_DROP_LN;
   const limit = cut ? T.sharpenedBRatioWithCutoff : T.sharpenedBRatio;
   if (ratio >= limit) return undefined;

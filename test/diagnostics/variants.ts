@@ -117,9 +117,10 @@ export function flatten(v: Volume, mask: Float32Array, c: number): Volume {
 
 /**
  * Sharpen by `bFactor` (negative, Å²: amplitudes × exp(−B k²/4)) and hard low-pass at `lowpassA`
- * (frequencies beyond 1/lowpassA set to 0), as post-processing does.
+ * (frequencies beyond 1/lowpassA set to 0), as post-processing does; with `butterworthOrder`, a
+ * Butterworth low-pass of that order (gain 1/√2 at 1/lowpassA) instead of the hard one.
  */
-export function sharpen(v: Volume, bFactor: number, lowpassA: number): Volume {
+export function sharpen(v: Volume, bFactor: number, lowpassA: number, butterworthOrder?: number): Volume {
   const [nx, ny, nz] = v.shape;
   const [ax, ay, az] = v.voxelSizeA;
   const f = rfft3d(v.data, v.shape);
@@ -132,7 +133,8 @@ export function sharpen(v: Volume, bFactor: number, lowpassA: number): Volume {
       for (let x = 0; x < hx; x++) {
         const fx = x / (nx * ax);
         const k2 = fx * fx + fy * fy + fz * fz;
-        const g = k2 > kc * kc ? 0 : Math.exp((-bFactor * k2) / 4);
+        const lp = butterworthOrder === undefined ? (k2 > kc * kc ? 0 : 1) : 1 / Math.sqrt(1 + (k2 / (kc * kc)) ** butterworthOrder);
+        const g = lp * Math.exp((-bFactor * k2) / 4);
         const i = 2 * ((z * ny + y) * hx + x);
         f[i] *= g;
         f[i + 1] *= g;

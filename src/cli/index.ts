@@ -18,6 +18,7 @@ import * as check from './commands/check.js';
 import { loadFft } from '../math/fft.js';
 import { installSignalCleanup } from '../core/signal-cleanup.js';
 import { checkOutputFolder } from '../core/output-folder.js';
+import { setCommitLockWaitListener } from '../core/commit-lock.js';
 import { OCCUPY_VERSION } from '../jobs/estimate-job.js';
 import { EXIT, UsageError } from '../core/exit-codes.js';
 import { helpAll, optionTermWithAliases } from './help.js';
@@ -202,6 +203,9 @@ export async function main(argv: string[]): Promise<number> {
   };
   override(program);
   installSignalCleanup();
+  // a commit waiting for another process's lock on the output folder says so (it had looked hung)
+  const quiet = argv.includes('--quiet') || argv.includes('-q');
+  setCommitLockWaitListener(quiet ? undefined : (m) => process.stderr.write(`occupy: ${m}\n`));
   // `occupy --help | head`: a reader that stops early is not an error (no EPIPE stack trace)
   if (!process.stdout.listeners('error').includes(onStdoutError)) process.stdout.on('error', onStdoutError);
   try {

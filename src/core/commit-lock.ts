@@ -30,6 +30,40 @@ export const FOREIGN_STALE_MS = 10 * 60 * 1000;
 /** Longest wait between two tries while another live process holds the lock (ms). */
 const MAX_POLL_MS = 100;
 
+/** A wait for a live holder is reported once it has lasted this long (ms)… */
+export const WAIT_NOTICE_MS = 2000;
+/** …and again every this long while the same holder keeps the lock (ms). */
+export const WAIT_REPORT_MS = 60_000;
+
+/**
+ * Told, in one line, when a commit has waited {@link WAIT_NOTICE_MS} for a lock another live
+ * process holds (and again every {@link WAIT_REPORT_MS}): the wait had been silent, so a run
+ * whose folder was locked by a stopped process, or by a run on another host that died (taken
+ * over only after {@link FOREIGN_STALE_MS}), looked hung at its write phase.
+ */
+let waitListener: ((message: string) => void) | undefined;
+
+/**
+ * Set (or clear, with undefined) the listener told when a commit waits for another process's
+ * commit lock (the CLI prints the line on stderr).
+ * @param fn called with one line naming the lock, its holder and what ends the wait
+ */
+export function setCommitLockWaitListener(fn: ((message: string) => void) | undefined): void {
+  waitListener = fn;
+}
+
+/** The line for a wait on the lock at `path` held as `text` (changed at `mtimeMs`). */
+function waitMessage(path: string, text: string, mtimeMs: number): string {
+  const m = LOCK_TEXT.exec(text);
+  const host = m?.[1] ?? '?';
+  const pid = m?.[2] ?? '?';
+  const local = host === hostname();
+  const end = local
+    ? 'it is taken over as soon as that process ends'
+    : `it is taken over if still there at ${new Date(mtimeMs + FOREIGN_STALE_MS).toISOString().slice(11, 19)} UTC (unchanged for ${FOREIGN_STALE_MS / 60000} min)`;
+  return `waiting for '${path}': process ${pid} on ${local ? 'this host' : `host ${host}`} holds it to write its outputs into this folder; ${end} (remove it if no occupy run is writing there)`;
+}
+
 const LOCK_TEXT = /^occupy-commit-lock (\S+) (\d+) (\S+) [0-9a-f]+$/;
 
 /** Locks this process holds (path → its text) and side names of a take-over under way. */
@@ -53,7 +87,10 @@ function isStale(text: string, mtimeMs: number): boolean {
   if (!m) return false;
   const [, host, pid, start] = m;
   if (host !== hostname()) return Date.now() - mtimeMs > FOREIGN_STALE_MS;
-  if (Number(pid) === process.pid) return false;
+  // this process (another output set of it commits), unless the start time says the PID is a
+  // reused one: a container's run has the same small PID every time, and a lock left by a killed
+  // run (kill -9, a crash) with its PID had been taken as this process's own, waited for ever
+  if (Number(pid) === process.pid && (start === '-' || ownStart === undefined || ownStart === null || start === ownStart)) return false;
   return !processAlive(Number(pid), start === '-' ? undefined : start);
 }
 
@@ -85,6 +122,8 @@ export async function acquireCommitLock(dir: string): Promise<() => Promise<void
   const path = join(dir, COMMIT_LOCK_NAME);
   const text = lockText();
   let wait = 5;
+  const waitStart = Date.now();
+  let reported: { text: string; at: number } | undefined;
   for (;;) {
     held.set(path, text); // before it exists: a signal meanwhile removes it if it was made
     try {
@@ -112,6 +151,11 @@ export async function acquireCommitLock(dir: string): Promise<() => Promise<void
     if (isStale(seen, st.mtimeMs)) {
       await removeStale(path, seen);
       continue;
+    }
+    const now = Date.now();
+    if (waitListener !== undefined && now - waitStart >= WAIT_NOTICE_MS && (reported === undefined || reported.text !== seen || now - reported.at >= WAIT_REPORT_MS)) {
+      reported = { text: seen, at: now };
+      waitListener(waitMessage(path, seen, st.mtimeMs));
     }
     await new Promise((r) => setTimeout(r, wait));
     wait = Math.min(MAX_POLL_MS, wait * 2);

@@ -12,7 +12,11 @@ import { hostname } from 'node:os';
 import { lstat, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OutputSet } from '../../src/core/output-set.js';
-import { COMMIT_LOCK_NAME } from '../../src/core/commit-lock.js';
+import { COMMIT_LOCK_NAME, setCommitLockWaitListener } from '../../src/core/commit-lock.js';
+import { processStart } from '../../src/core/process-alive.js';
+import { writeMrc } from '../../src/io/mrc/index.js';
+import { uniformRandomMap } from '../helpers/fixtures.js';
+import { runChild } from '../helpers/cli-run.js';
 import { TSX } from '../helpers/cli.js';
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
 import { tempFolders } from '../helpers/temp-folder.js';
@@ -117,4 +121,60 @@ test('a lock left by a killed process is taken over; one of a live process is wa
   await third.commit();
   assert.equal(await readFile(join(dir, 'a.mrc'), 'utf8'), 'third');
   assert.ok((await lstat(join(dir, COMMIT_LOCK_NAME))).isFile());
+});
+
+test("a lock left by an earlier process with this process's PID (another start time) is taken over, not waited for ever", async () => {
+  // a container's run has the same small PID every time: a run killed with kill -9 left a lock
+  // whose PID is the next run's own, and the next run had taken it as its own set's, waiting for ever
+  const dir = await tempFolder();
+  const start = processStart(process.pid);
+  if (start === undefined) return; // no /proc: start times are not known
+  await symlink(`occupy-commit-lock ${hostname()} ${process.pid} ${Number(start) + 1} 89abcdef`, join(dir, COMMIT_LOCK_NAME));
+  const set = new OutputSet();
+  await set.writeBytes(join(dir, 'a.mrc'), 'a');
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<string>((r) => (timer = setTimeout(() => r('still waiting after 3 s'), 3000)));
+  const outcome = await Promise.race([set.commit().then(() => 'committed'), timedOut]);
+  clearTimeout(timer);
+  assert.equal(outcome, 'committed');
+  assert.deepEqual(await readdir(dir), ['a.mrc']);
+});
+
+test('a wait for a live holder is said: the library listener, and one stderr line from the CLI naming the lock and its holder', async () => {
+  const dir = await tempFolder();
+  const holder = spawn('sleep', ['30']);
+  const closed = new Promise((r) => holder.on('close', r));
+  try {
+    await symlink(`occupy-commit-lock ${hostname()} ${holder.pid} - 4567abcd`, join(dir, COMMIT_LOCK_NAME));
+    const heard: string[] = [];
+    setCommitLockWaitListener((m) => heard.push(m));
+    try {
+      const set = new OutputSet();
+      await set.writeBytes(join(dir, 'a.mrc'), 'a');
+      const commit = set.commit();
+      await new Promise((r) => setTimeout(r, 2600));
+      assert.equal(heard.length, 1, `one line after 2 s of waiting: ${JSON.stringify(heard)}`);
+      assert.match(heard[0], new RegExp(`^waiting for '${join(dir, COMMIT_LOCK_NAME).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}': process ${holder.pid} on this host holds it`));
+      holder.kill('SIGKILL');
+      await closed;
+      await commit;
+    } finally {
+      setCommitLockWaitListener(undefined);
+    }
+
+    // the CLI: a run whose output folder is locked by a live process says why it waits
+    const sleeper = spawn('sleep', ['30']);
+    const gone = new Promise((r) => sleeper.on('close', r));
+    await writeMrc(join(dir, 'in.mrc'), { data: uniformRandomMap([8, 8, 8], 1), shape: [8, 8, 8], voxelSizeA: [1, 1, 1] });
+    await symlink(`occupy-commit-lock ${hostname()} ${sleeper.pid} - 0badcafe`, join(dir, COMMIT_LOCK_NAME));
+    const killer = setTimeout(() => sleeper.kill('SIGKILL'), 4000);
+    const r = await runChild(['pixel-size', 'set', 'in.mrc', '--angpix', '1.1', '-o', 'out.mrc'], dir);
+    clearTimeout(killer);
+    await gone;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`occupy: waiting for '.*${COMMIT_LOCK_NAME.replace('.', '\\.')}': process ${sleeper.pid} on this host holds it`), r.stderr);
+    assert.deepEqual((await readdir(dir)).sort(), ['a.mrc', 'in.mrc', 'out.mrc']);
+  } finally {
+    holder.kill('SIGKILL');
+  }
 });

@@ -79,7 +79,14 @@ function isStale(text: string, mtimeMs: number): boolean {
   const info = parseLock(text);
   if (info === 'foreign') return false;
   if (info === 'empty') return Date.now() - mtimeMs > UNREADABLE_STALE_MS;
-  if (info.host === hostname()) return info.pid !== process.pid && !processAlive(info.pid, info.start);
+  if (info.host === hostname()) {
+    // this process's own claim, unless the start time says the PID is a reused one: a run in a
+    // container has the same small PID every time, and a lock left by a killed run (kill -9, a
+    // crash) had been taken as this run's own: the map waited for ('another run (host, PID 1) is
+    // computing this map') for ever
+    if (info.pid === process.pid && (info.start === undefined || info.start === processStart(process.pid))) return false;
+    return !processAlive(info.pid, info.start);
+  }
   return Date.now() - mtimeMs > FOREIGN_STALE_MS;
 }
 

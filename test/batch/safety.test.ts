@@ -20,6 +20,7 @@ import { itemId, resolveBatchInputs } from '../../src/batch/inputs.js';
 import { latestRecords, parseRecordLines, parseRecords, type BatchRecord } from '../../src/batch/record.js';
 import { appendRecord, readBatchRecords } from '../../src/batch/results-file.js';
 import { claimItem, LOCK_DIR } from '../../src/batch/claims.js';
+import { processStart } from '../../src/core/process-alive.js';
 import { inputDigest, runKey } from '../../src/batch/run-key.js';
 import { MARKER_FILE } from '../../src/batch/owned-dirs.js';
 import { runBatch } from '../../src/batch/runner.js';
@@ -222,6 +223,18 @@ describe('occupy batch safety', () => {
       const c = await claimItem(out, 'm-00000000');
       assert.ok(c);
       await c.release();
+      // this process's PID with another start time: a killed earlier run whose PID this run has
+      // again (a container's PID 1), taken over; with this process's own start time it is held
+      const ownStart = processStart(process.pid);
+      if (ownStart !== undefined) {
+        writeFileSync(lock, JSON.stringify({ host: hostname(), pid: process.pid, start: String(Number(ownStart) + 1), nonce: 'z' }));
+        const d = await claimItem(out, 'm-00000000');
+        assert.ok(d, "a lock with this process's PID but another start time (a reused PID) is taken over");
+        await d.release();
+        writeFileSync(lock, JSON.stringify({ host: hostname(), pid: process.pid, start: ownStart, nonce: 'w' }));
+        assert.equal(await claimItem(out, 'm-00000000'), undefined, "this process's own lock is held");
+        rmSync(lock);
+      }
       // a half-written (empty) lock is busy while fresh
       writeFileSync(lock, '');
       assert.equal(await claimItem(out, 'm-00000000'), undefined);

@@ -13,7 +13,8 @@ export interface RunOptions {
    * Cancels the call: it rejects with `signal.reason` (a `DOMException` named `'AbortError'` for
    * `AbortController.abort()`) at once when already aborted, else at the next phase boundary.
    * `localResolution` and `decompose` compute in a worker thread, so an abort ends them at once;
-   * so does `modifyMap`'s modification step (after its estimate).
+   * so do `modifyMap`'s modification step (after its estimate) and `fsc`'s corrected FSC (with a
+   * mask).
    * The estimate computes on the calling thread between boundaries, so an abort from a timer or
    * I/O callback (rather than from `onProgress`) is seen where the call yields to the event loop:
    * after loading, and after each step that awaits (e.g. before its maps are padded back and

@@ -115,6 +115,19 @@ describe('fsc / localResolution / checkMap', () => {
     await assert.rejects(localResolution(h1, h2, { mask, onProgress: (p, f) => { if (/local FSC/.test(p) && f > 0.05) throw stop; } }), (e) => e === stop);
   });
 
+  it('fsc with a mask: an abort from a timer during the corrected FSC ends the call at once (it had resolved, the abort never seen)', async () => {
+    // on the calling thread the timer ran only after the whole computation, and the call resolved
+    // as if never aborted (sweep, session 52: 20 draws on 64³ halves, abort at 50 ms, resolved at 1.6 s)
+    const seen = await abortFromTimer((run) => fsc(h1, h2, { mask, randomisations: 20, ...run }), /^fsc$/);
+    assert.equal((seen.error as Error | undefined)?.name, 'AbortError', 'the call resolved although aborted');
+    assert.equal(seen.fractionAtAbort, 0.1, 'aborted during the FSC phase, not after it');
+    // the thread's numbers are the calling thread's (the CLI's, which computed it in a thread already)
+    const lib = await fsc(h1, h2, { mask, seed: 4, randomisations: 2 });
+    const { correctedFsc } = await import('../../src/resolution/fsc-corrected.js');
+    const main = correctedFsc(h1, h2, mask.data, { seed: 4, randomisations: 2 });
+    assert.deepEqual([...lib.corrected!.fsc], [...main.corrected]);
+  });
+
   it('inputs that cannot give a resolution are refused before any work, naming the argument: a constant half map (all zero read as resolved to Nyquist), an empty mask, a box RELION or the window cannot use', async () => {
     const geo = { shape: h1.shape, voxelSizeA: h1.voxelSizeA };
     const zero = { ...geo, data: new Float32Array(h1.data.length) };

@@ -32,7 +32,8 @@ export interface CheckMapResult {
  * @throws TypeError for a volume of the wrong kind or length (`data` not a Float32Array of
  *   length nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
  * @throws OptionError for an invalid volume or option
- * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
+ * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts (during the
+ *   diagnosis, which runs on the calling thread: once it is done)
  */
 export async function checkMap(volume: VolumeInput, half2?: VolumeInput, options: RunOptions = {}): Promise<CheckMapResult> {
   checkKnownKeys(options, RUN_OPTION_KEYS);
@@ -48,6 +49,9 @@ export async function checkMap(volume: VolumeInput, half2?: VolumeInput, options
     const p = diagnoseHalfMaps(a, b);
     out = { maps: [p.maps[0].map, p.maps[1].map], findings: p.findings };
   }
+  // the diagnosis runs on the calling thread: an abort from a timer meanwhile runs only now, and
+  // had never been seen (the call resolved as if not aborted)
+  await rc.yield();
   rc.done();
   return out;
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkMap, fsc, localResolution, OptionError, readMrc, writeMrc, type Volume } from '../../src/index.js';
+import { checkMap, fsc, localResolution, OptionError, readMrc, writeMrc, type RunOptions, type Volume } from '../../src/index.js';
 import { fourDomainHalfMaps } from '../../src/resolution/half-map-phantom.js';
 import { loadFft } from '../../src/math/fft.js';
 import { runInProcess } from '../helpers/cli-run.js';
@@ -126,6 +126,13 @@ describe('fsc / localResolution / checkMap', () => {
     const { correctedFsc } = await import('../../src/resolution/fsc-corrected.js');
     const main = correctedFsc(h1, h2, mask.data, { seed: 4, randomisations: 2 });
     assert.deepEqual([...lib.corrected!.fsc], [...main.corrected]);
+  });
+
+  it('checkMap: an abort from a timer during the diagnosis rejects the call (it had resolved, the abort never seen)', async () => {
+    for (const call of [(run: RunOptions) => checkMap(h1, undefined, run), (run: RunOptions) => checkMap(h1, h2, run)]) {
+      const seen = await abortFromTimer(call, /^check$/);
+      assert.equal((seen.error as Error | undefined)?.name, 'AbortError', 'the call resolved although aborted');
+    }
   });
 
   it('inputs that cannot give a resolution are refused before any work, naming the argument: a constant half map (all zero read as resolved to Nyquist), an empty mask, a box RELION or the window cannot use', async () => {

@@ -47,6 +47,7 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
   // every writing command: a folder that cannot be written (read-only, no permission, a file in the
   // way) is refused before the run reads anything, not after its computation
   program.hook('preAction', async (_program, command) => {
+    refuseEmptyOutput(command);
     const folder = outputFolderOf(command);
     if (folder !== undefined) await checkOutputFolder(folder);
   });
@@ -107,6 +108,23 @@ const OUTPUT_OPTIONS = ['output', 'outputMap', 'outputDir'] as const;
 
 /** Commands whose outputs go next to their first argument without `-o` (the scale map's folder). */
 const BESIDE_INPUT = new Set(['subtraction-mask', 'soldef']);
+
+/**
+ * Refuse an output option given as an empty string (`-o "$OUT"` with OUT unset): `fsc h1 h2 -o ''`
+ * had written `<parent>/<current folder's name>.csv/.json/.png/.svg/_log.txt` beside the current
+ * folder, exit 0; `locres … -o ''` computed, then failed ('… is a folder'); the estimate, decompose
+ * and demo wrote into the current folder. The batch's `-d ''` was already refused as missing.
+ * @throws UsageError naming the option
+ */
+export function refuseEmptyOutput(command: Command): void {
+  const option = command.options.find((o) => (OUTPUT_OPTIONS as readonly string[]).includes(o.attributeName()));
+  if (option === undefined) return;
+  const given = command.opts<Record<string, unknown>>()[option.attributeName()];
+  if (typeof given === 'string' && given.trim() === '') {
+    const flags = [option.short, option.long].filter((f): f is string => f !== undefined).join('/');
+    throw new UsageError(`${flags} is empty: give ${option.attributeName() === 'outputDir' ? 'a folder' : 'an output folder (ending in /) or a file name'}`);
+  }
+}
 
 /**
  * The folder a writing command will write into, as its `-o` resolves (`-o out/` or an existing

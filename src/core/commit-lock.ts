@@ -6,10 +6,11 @@
  * sweep, session 51). With the lock the later commit replaces the whole set.
  *
  * The lock is a symbolic link named {@link COMMIT_LOCK_NAME} in the folder whose target is its
- * holder (`occupy-commit-lock <host> <pid> <start> <nonce>`): created atomically and complete
+ * holder (`occupy-commit-lock <host>[/<pid namespace>] <pid> <start> <nonce>`): created atomically and complete
  * from its first moment, it holds no data block (a nearly full disk can still take it), and it is
  * removed after the commit. A lock whose holder is gone (same host: PID not running, or running
- * with another start time; another host: untouched for {@link FOREIGN_STALE_MS}) is taken over, so
+ * with another start time; same host in another PID namespace: no process of it runs, when that
+ * can be told; another host: untouched for {@link FOREIGN_STALE_MS}) is taken over, so
  * a killed holder never blocks a folder for ever. Where no lock can be made (a file system
  * without symbolic links, a file of that name that is not such a lock), the commit goes ahead
  * unlocked, as before.
@@ -19,7 +20,7 @@ import { readlinkSync, unlinkSync } from 'node:fs';
 import { link, lstat, readlink, rename, symlink, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { processAlive, processStart } from './process-alive.js';
+import { namespaceInUse, pidNamespace, processAlive, processStart } from './process-alive.js';
 
 /** Name of the lock in the output folder (hidden). */
 export const COMMIT_LOCK_NAME = '.occupy-commit.lock';
@@ -55,13 +56,15 @@ export function setCommitLockWaitListener(fn: ((message: string) => void) | unde
 /** The line for a wait on the lock at `path` held as `text` (changed at `mtimeMs`). */
 function waitMessage(path: string, text: string, mtimeMs: number): string {
   const m = LOCK_TEXT.exec(text);
-  const host = m?.[1] ?? '?';
+  const [host, ns] = splitHost(m?.[1] ?? '?');
   const pid = m?.[2] ?? '?';
+  const ownNs = pidNamespace();
+  const otherNs = ns !== undefined && ownNs !== undefined && ns !== ownNs;
   const local = host === hostname();
-  const end = local
-    ? 'it is taken over as soon as that process ends'
-    : `it is taken over if still there at ${new Date(mtimeMs + FOREIGN_STALE_MS).toISOString().slice(11, 19)} UTC (unchanged for ${FOREIGN_STALE_MS / 60000} min)`;
-  return `waiting for '${path}': process ${pid} on ${local ? 'this host' : `host ${host}`} holds it to write its outputs into this folder; ${end} (remove it if no occupy run is writing there)`;
+  const at = `at ${new Date(mtimeMs + FOREIGN_STALE_MS).toISOString().slice(11, 19)} UTC (unchanged for ${FOREIGN_STALE_MS / 60000} min)`;
+  const where = !local ? `host ${host}` : otherNs ? `this host in another PID namespace (a container, ${ns})` : 'this host';
+  const end = !local ? `it is taken over if still there ${at}` : otherNs ? `it is taken over once no process of that namespace runs, or where that cannot be told, ${at}` : 'it is taken over as soon as that process ends';
+  return `waiting for '${path}': process ${pid} on ${where} holds it to write its outputs into this folder; ${end} (remove it if no occupy run is writing there)`;
 }
 
 const LOCK_TEXT = /^occupy-commit-lock (\S+) (\d+) (\S+) [0-9a-f]+$/;
@@ -72,10 +75,28 @@ const aside = new Set<string>();
 
 let ownStart: string | undefined | null = null;
 
-/** This holder's text: host, PID, start time (against PID reuse), a nonce. */
+/**
+ * The holder's host as the lock names it: the host name, and where Linux tells, `/` and the PID
+ * namespace (`vm/pid:[4026531836]`): a PID means something only in its namespace, and a run in a
+ * container that shares the host's name (`docker run --network host`) had its live lock taken over
+ * by a run on the host (its PID 1 read as the host's init, started at another time). Locks of
+ * earlier versions name the host alone (taken as this namespace's).
+ */
+function lockHost(): string {
+  const ns = pidNamespace();
+  return ns === undefined ? hostname() : `${hostname()}/${ns}`;
+}
+
+/** The host name and PID namespace (undefined when the lock names none) of a lock's host field. */
+function splitHost(field: string): [string, string | undefined] {
+  const at = field.indexOf('/');
+  return at < 0 ? [field, undefined] : [field.slice(0, at), field.slice(at + 1)];
+}
+
+/** This holder's text: host (and PID namespace), PID, start time (against PID reuse), a nonce. */
 function lockText(): string {
   if (ownStart === null) ownStart = processStart(process.pid);
-  return `occupy-commit-lock ${hostname()} ${process.pid} ${ownStart ?? '-'} ${randomBytes(6).toString('hex')}`;
+  return `occupy-commit-lock ${lockHost()} ${process.pid} ${ownStart ?? '-'} ${randomBytes(6).toString('hex')}`;
 }
 
 /**
@@ -85,8 +106,15 @@ function lockText(): string {
 function isStale(text: string, mtimeMs: number): boolean {
   const m = LOCK_TEXT.exec(text);
   if (!m) return false;
-  const [, host, pid, start] = m;
+  const [, field, pid, start] = m;
+  const [host, ns] = splitHost(field);
   if (host !== hostname()) return Date.now() - mtimeMs > FOREIGN_STALE_MS;
+  const ownNs = pidNamespace();
+  if (ns !== undefined && ownNs !== undefined && ns !== ownNs) {
+    // a holder in another PID namespace (a container): its PID is not ours to look up
+    const inUse = namespaceInUse(ns);
+    return inUse === undefined ? Date.now() - mtimeMs > FOREIGN_STALE_MS : !inUse;
+  }
   // this process (another output set of it commits), unless the start time says the PID is a
   // reused one: a container's run has the same small PID every time, and a lock left by a killed
   // run (kill -9, a crash) with its PID had been taken as this process's own, waited for ever

@@ -3,7 +3,7 @@
  * PID of their holder (batch claims, output-set commit locks), so that a killed holder's lock is
  * known as stale.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** State (field 3) and start time (field 22) of a process from /proc/<pid>/stat (Linux), or undefined. */
 export function processStat(pid: number): { state: string; start: string } | undefined {
@@ -40,4 +40,50 @@ export function processAlive(pid: number, start?: string): boolean {
   if (stat === undefined) return true;
   if (stat.state === 'Z' || stat.state === 'X' || stat.state === 'x') return false;
   return start === undefined || stat.start === start;
+}
+
+/** The PID namespace every process of a host starts in (Linux's PROC_PID_INIT_INO): from it, /proc shows every process. */
+export const INITIAL_PID_NAMESPACE = 'pid:[4026531836]';
+
+/**
+ * The PID namespace of a process (`pid:[<inode>]`, Linux), or undefined where /proc does not tell.
+ * A lock's PID means something only in its holder's namespace: a run in a container that shares
+ * the host's name (`docker run --network host`) has PIDs of its own.
+ * @param pid the process (default this one)
+ */
+export function pidNamespace(pid: number | 'self' = 'self'): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a lock holder of this host in another PID namespace `ns` may still be running: true
+ * when a process of that namespace is running, false when none is, undefined when that cannot be
+ * told (this process is itself in a container, whose /proc shows only its own processes; no /proc).
+ * Processes whose namespace cannot be read (init, other users') are passed over. Callers treat
+ * undefined as for a lock of another host.
+ * @param ns the holder's namespace as {@link pidNamespace} gives it
+ */
+export function namespaceInUse(ns: string): boolean | undefined {
+  if (pidNamespace() !== INITIAL_PID_NAMESPACE) return undefined;
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  for (const n of names) {
+    if (!/^\d+$/.test(n)) continue;
+    try {
+      if (readlinkSync(`/proc/${n}/ns/pid`) === ns) return true;
+    } catch {
+      // gone meanwhile, or not readable (init, another user's process): not that holder's, as far
+      // as can be told (a holder of another user in a container is missed, as before namespaces were
+      // compared at all)
+    }
+  }
+  return false;
 }

@@ -13,7 +13,7 @@ import { lstat, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OutputSet } from '../../src/core/output-set.js';
 import { COMMIT_LOCK_NAME, setCommitLockWaitListener } from '../../src/core/commit-lock.js';
-import { processStart } from '../../src/core/process-alive.js';
+import { pidNamespace, processStart } from '../../src/core/process-alive.js';
 import { writeMrc } from '../../src/io/mrc/index.js';
 import { uniformRandomMap } from '../helpers/fixtures.js';
 import { runChild } from '../helpers/cli-run.js';
@@ -177,4 +177,32 @@ test('a wait for a live holder is said: the library listener, and one stderr lin
   } finally {
     holder.kill('SIGKILL');
   }
+});
+
+test('a live holder in another PID namespace of this host (a container sharing the host name) is waited for, then its lock taken over', async (t) => {
+  // its PID 1 had been read as this host's init (started at another time): the live lock was
+  // taken over at once, and both runs renamed into the folder together
+  const probe = spawnSync('unshare', ['-pf', '--mount-proc', 'true']);
+  if (probe.status !== 0 || pidNamespace() === undefined) {
+    t.skip('no PID namespaces here (unshare needs root)');
+    return;
+  }
+  const dir = await tempFolder();
+  const lock = join(dir, COMMIT_LOCK_NAME);
+  // the holder takes the lock with this code, as PID 1 of a new PID namespace, and holds it 2 s
+  const script = `const { acquireCommitLock } = await import(${JSON.stringify(join(PROJECT_ROOT, 'src/core/commit-lock.ts'))});
+    const release = await acquireCommitLock(${JSON.stringify(dir)});
+    await new Promise((r) => setTimeout(r, 2000));
+    await release();`;
+  const holder = spawn('unshare', ['-pf', '--mount-proc', process.execPath, '--import', TSX, '--input-type=module', '-e', script], { stdio: 'ignore' });
+  const ended = new Promise((r) => holder.on('close', r));
+  for (let i = 0; i < 100 && !(await lstat(lock).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 20));
+  const set = new OutputSet();
+  await set.writeBytes(join(dir, 'a.mrc'), 'a');
+  const t0 = performance.now();
+  let holderDone = false;
+  void ended.then(() => (holderDone = true));
+  await set.commit();
+  assert.ok(holderDone, `committed after ${Math.round(performance.now() - t0)} ms while the holder in the other namespace still ran`);
+  assert.deepEqual(await readdir(dir), ['a.mrc']);
 });

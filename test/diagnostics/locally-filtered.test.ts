@@ -9,7 +9,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { irfft3d, loadFft, rfft3d } from '../../src/math/fft.js';
+import { loadFft } from '../../src/math/fft.js';
 import { diagnoseMap } from '../../src/diagnostics/index.js';
 import { THRESHOLDS } from '../../src/diagnostics/thresholds.js';
 import { lowpassHard } from '../../src/filters/lowpass.js';
@@ -17,38 +17,12 @@ import { localLowpass } from '../../src/resolution/local-filter.js';
 import { randomLocresCase, referenceLayoutCase, referenceStyleHalfMaps } from '../../src/resolution/half-map-phantom.js';
 import { writeMrc } from '../../src/io/mrc/index.js';
 import type { Volume } from '../../src/core/volume.js';
-import { applyMask, sphereMask } from './variants.js';
+import { applyMask, sharpen, sphereMask } from './variants.js';
 import { runInProcess } from '../helpers/cli-run.js';
 import { tempFolders } from '../helpers/temp-folder.js';
 
 const tempFolder = tempFolders('occupy-locally-filtered-');
 const codes = (v: Volume): string[] => diagnoseMap(v).findings.map((f) => f.code);
-
-/**
- * Sharpen by `bFactor` (Å², negative: amplitudes × exp(−B k²/4)) and low-pass with an order-8
- * Butterworth at `lowpassA`, as post-processing with a soft edge does.
- */
-function sharpenSoft(v: Volume, bFactor: number, lowpassA: number): Volume {
-  const [nx, ny, nz] = v.shape;
-  const [ax, ay, az] = v.voxelSizeA;
-  const f = rfft3d(v.data, v.shape);
-  const hx = (nx >> 1) + 1;
-  for (let z = 0; z < nz; z++) {
-    const fz = (z <= nz - z ? z : z - nz) / (nz * az);
-    for (let y = 0; y < ny; y++) {
-      const fy = (y <= ny - y ? y : y - ny) / (ny * ay);
-      for (let x = 0; x < hx; x++) {
-        const fx = x / (nx * ax);
-        const k2 = fx * fx + fy * fy + fz * fz;
-        const g = Math.exp((-bFactor * k2) / 4) / Math.sqrt(1 + (k2 * lowpassA * lowpassA) ** 8);
-        const i = 2 * ((z * ny + y) * hx + x);
-        f[i] *= g;
-        f[i + 1] *= g;
-      }
-    }
-  }
-  return { data: irfft3d(f, v.shape), shape: [nx, ny, nz], voxelSizeA: [ax, ay, az] };
-}
 
 describe('locally-filtered finding', () => {
   before(loadFft);
@@ -85,7 +59,7 @@ describe('locally-filtered finding', () => {
       const d = referenceLayoutCase(seed);
       const p = referenceStyleHalfMaps(d.voxelSizeA, d.resolutionsA, d.snr, d.seed);
       const map: Volume = { ...p.half1, data: Float32Array.from(p.half1.data, (x, i) => (x + p.half2.data[i]) / 2) };
-      const sharp = diagnoseMap(sharpenSoft(map, bFactor, Math.min(...d.resolutionsA)));
+      const sharp = diagnoseMap(sharpen(map, bFactor, Math.min(...d.resolutionsA), 8));
       const drop = sharp.noise?.solventShareDropLn ?? Number.NaN;
       assert.ok(drop < Math.log(2.5), `share drop ${Math.exp(drop).toFixed(2)}-fold`);
       assert.ok(!sharp.findings.some((f) => f.code === 'locally-filtered'), sharp.findings.map((f) => f.code).join(', '));

@@ -69,6 +69,12 @@ export interface CorrectedFscOptions {
 /** Mask values at or below this count as solvent for {@link CorrectedFscOptions.subtractSolventMean}. */
 export const SOLVENT_MASK_MAX = 1e-3;
 
+/**
+ * A mask whose smallest value is at most this has an outside: the voxels within
+ * {@link SOLVENT_MASK_MAX} of that smallest value (a floor such as 0.002 counts as 0).
+ */
+export const SOLVENT_FLOOR_MAX = 0.05;
+
 /** By default a solvent mean is subtracted only when it is more than this many solvent SDs from 0. */
 export const SOLVENT_OFFSET_SD = 0.5;
 
@@ -97,7 +103,8 @@ export function solventOffsets(a: Float32Array, b: Float32Array, mask: Float32Ar
 }
 
 /**
- * Mean and SD of `data` over the voxels where `mask` ≤ {@link SOLVENT_MASK_MAX}, or `null` when
+ * Mean and SD of `data` over the voxels where `mask` ≤ {@link SOLVENT_MASK_MAX} (above a mask's
+ * floor of at most {@link SOLVENT_FLOOR_MAX}: within that of the floor), or `null` when
  * fewer than {@link SOLVENT_MIN_FRACTION} of the box are there (a mask that fills the box).
  *
  * @param data map values, any layout; not modified
@@ -107,8 +114,14 @@ export function solventOutsideMask(data: Float32Array, mask: Float32Array): { me
   let sum = 0;
   let sum2 = 0;
   let n = 0;
+  // a mask whose outside is a small floor rather than 0 (e.g. 0.002): its floor is the outside.
+  // Such a mask had no voxel ≤ 0.001, so a constant in both halves was not taken off (synthetic
+  // halves + 0.5 read 10.30 Å corrected instead of 5.21 Å; sweep, session 52)
+  let low = Infinity;
+  for (let i = 0; i < mask.length; i++) if (mask[i] < low) low = mask[i];
+  const outside = low <= SOLVENT_FLOOR_MAX ? Math.max(SOLVENT_MASK_MAX, low + SOLVENT_MASK_MAX) : SOLVENT_MASK_MAX;
   for (let i = 0; i < data.length; i++) {
-    if (mask[i] <= SOLVENT_MASK_MAX) {
+    if (mask[i] <= outside) {
       const v = data[i];
       sum += v;
       sum2 += v * v;

@@ -176,6 +176,19 @@ describe('correctedFsc', () => {
     }
   });
 
+  it('a mask whose outside is a small floor (0.002, not 0) has that floor as its outside: the constant is taken off too', () => {
+    const shift = (v: Volume, c: number): Volume => ({ ...v, data: v.data.map((x) => x + c) });
+    const floored = mask.map((m) => 0.002 + 0.998 * m);
+    const base = correctedFsc(h1, h2, floored, { seed: 1 });
+    const r = correctedFsc(shift(h1, 40), shift(h2, 40), floored, { seed: 1 });
+    assert.ok(r.solventMeans !== null, 'a solvent mean was taken off');
+    let worst = 0;
+    for (let k = 1; k < base.corrected.length; k++) worst = Math.max(worst, Math.abs(r.corrected[k] - base.corrected[k]));
+    assert.ok(worst < 2e-3, `corrected FSC moved by up to ${worst.toFixed(4)}`);
+    // a mask with no outside at all (every value ≥ 0.1) still has none
+    assert.equal(correctedFsc(h1, h2, mask.map((m) => 0.1 + 0.9 * m), { seed: 1, subtractSolventMean: true }).solventOutside, null);
+  });
+
   it('subtracts nothing when the mask fills the box, or by default when the solvent is within 0.5 SD of 0 (RELION\'s numbers)', () => {
     const full = correctedFsc(h1, h2, new Float32Array(h1.data.length).fill(1), { seed: 1, subtractSolventMean: true });
     assert.equal(full.solventMeans, null);

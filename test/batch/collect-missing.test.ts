@@ -111,4 +111,19 @@ describe('occupy batch collect: missing shards and maps', () => {
     assert.match(lines[0], new RegExp(`^WARNING: incomplete batch: shard 0/2 did not finish \\(stopped early, or still running\\): no record of 1 of its 2 maps: ${items[2].id} \\(batch planned in`));
     assert.match(lines[1], new RegExp(`^WARNING: incomplete batch: shard 1/2 never ran \\(no results\\.shard-1-of-2\\.jsonl\\): no record of its 2 maps: ${items[1].id}, ${items[3].id} \\(batch planned in`));
   });
+
+  it('a map that failed: collect exits 3 as the batch run did (it had exited 0), and says how many failed', async () => {
+    const out = join(dir, 'failed');
+    const bad = join(dir, 'mask.mrc');
+    const n = 32;
+    const m = new Float32Array(n ** 3).map((_, i) => (i % n > 8 && i % n < 24 ? 1 : 0)); // a binary mask: not density
+    writeFileSync(bad, encodeMrc({ data: m, shape: [n, n, n], voxelSizeA: [2, 2, 2] }));
+    const r = await runBatch(await resolveBatchInputs([maps[0], bad]), { seed: 0 }, { outRoot: out });
+    assert.deepEqual([r.done, r.failed], [1, 1]);
+    const c = await occupy(['batch', 'collect', out, '--json']);
+    assert.equal(c.code, 3, c.stderr);
+    const j = JSON.parse(c.stdout) as { maps: number; failed: number; missing: number };
+    assert.deepEqual([j.maps, j.failed, j.missing], [2, 1, 0]);
+    assert.deepEqual(csvRows(out).map((x) => x.status).sort(), ['error', 'ok']);
+  });
 });

@@ -39,7 +39,8 @@ describe('batch: findings in records and report', () => {
     assert.deepEqual(byMap('raw.mrc').diagnostics, []);
     assert.equal(byMap('binary.mrc').status, 'error');
     assert.match(byMap('binary.mrc').message, /not a density map.*--force/);
-    await runCli(['batch', 'collect', out, '-q']);
+    // collect exits 3 as the run did: a map failed (since session 52; it had exited 0)
+    await assert.rejects(runCli(['batch', 'collect', out, '-q']), (e: { code: number }) => e.code === 3);
     const csv = readFileSync(join(out, 'results.csv'), 'utf8').split('\n');
     const col = csv[0].split(',').indexOf('diagnostics');
     assert.ok(col > 0, csv[0]);

@@ -215,7 +215,8 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
 /**
  * Run `occupy batch collect DIR`: broken lines of the results files are skipped with a warning each;
  * maps of the batch without a record (a shard that never ran, a run stopped early) are named, one
- * line per shard, and the exit code is {@link EXIT.batchPartial} (the files list them as missing).
+ * line per shard, and the exit code is {@link EXIT.batchPartial} (the files list them as missing);
+ * it is that too when a record says its map failed, as for the batch run itself.
  */
 export async function runCollect(dir: string, o: { json?: boolean; quiet?: boolean }): Promise<void> {
   const reporter = new Reporter(o.quiet ? 'quiet' : 'normal');
@@ -228,7 +229,9 @@ export async function runCollect(dir: string, o: { json?: boolean; quiet?: boole
   const maps = new Set([...records.map((r) => r.id), ...missing.map((m) => m.id)]).size;
   if (o.json) process.stdout.write(JSON.stringify({ maps, failed, missing: absent, missingIds: [...new Set(missing.map((m) => m.id))].sort(), csv: csvPath, html: htmlPath }) + '\n');
   else if (!o.quiet) process.stdout.write(`${maps} maps (${failed} failed${absent ? `, ${absent} missing: no record, see the warnings` : ''})\nWrote ${csvPath}${absent ? ' (incomplete)' : ''}\nWrote ${htmlPath}${absent ? ' (incomplete)' : ''}\n`);
-  if (missing.length > 0) process.exitCode = EXIT.batchPartial;
+  // failed maps too, as the batch run itself exits: a script collecting a SLURM array had got 0 with
+  // maps failed (sweep, session 52)
+  if (missing.length > 0 || failed > 0) process.exitCode = EXIT.batchPartial;
 }
 
 /** Default `--jobs`: half the cores (at least 1), as every estimate runs on two threads. */

@@ -153,7 +153,12 @@ test('a wait for a live holder is said: the library listener, and one stderr lin
       const set = new OutputSet();
       await set.writeBytes(join(dir, 'a.mrc'), 'a');
       const commit = set.commit();
-      await new Promise((r) => setTimeout(r, 2600));
+      // the line comes after 2 s of waiting (polled rather than slept for: on a loaded machine the
+      // commit may reach its wait later than a fixed sleep assumes)
+      const t0 = performance.now();
+      while (heard.length === 0 && performance.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(performance.now() - t0 >= 1900, 'not before 2 s of waiting');
+      await new Promise((r) => setTimeout(r, 300));
       assert.equal(heard.length, 1, `one line after 2 s of waiting: ${JSON.stringify(heard)}`);
       assert.match(heard[0], new RegExp(`^waiting for '${join(dir, COMMIT_LOCK_NAME).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}': process ${holder.pid} on this host holds it`));
       holder.kill('SIGKILL');

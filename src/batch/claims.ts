@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ensureRealDir, isPlainName } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
-import { processAlive, processStart, processStat } from '../core/process-alive.js';
+import { namespaceInUse, pidNamespace, processAlive, processStart, processStat } from '../core/process-alive.js';
 
 // moved to core (the output sets' commit locks use them too); re-exported for the batch's callers
 export { processAlive, processStat };
@@ -32,6 +32,12 @@ interface LockInfo {
   pid: number;
   /** Start time of the process (Linux: field 22 of /proc/<pid>/stat), against PID reuse. */
   start?: string;
+  /**
+   * PID namespace of the holder (`pid:[4026531836]`, Linux): a PID means something only in its
+   * namespace (a run in a container sharing the host's name has PIDs of its own). Absent in locks
+   * of earlier versions, which are read as of this namespace.
+   */
+  pidns?: string;
   /** Random, unique to this claim. */
   nonce: string;
   /** Completion key (`run-key.ts`) of the settings the holder computes this map with, when known. */
@@ -80,6 +86,15 @@ function isStale(text: string, mtimeMs: number): boolean {
   if (info === 'foreign') return false;
   if (info === 'empty') return Date.now() - mtimeMs > UNREADABLE_STALE_MS;
   if (info.host === hostname()) {
+    // a holder in another PID namespace of this host (a container sharing the host's name): its
+    // PID is not ours to look up; it is gone when no process of its namespace runs, or where that
+    // cannot be told, when its file has not been touched for FOREIGN_STALE_MS. Its live claim had
+    // been taken over at once (its PID read as one of this namespace; sweep, session 52)
+    const own = pidNamespace();
+    if (info.pidns !== undefined && own !== undefined && info.pidns !== own) {
+      const inUse = namespaceInUse(info.pidns);
+      return inUse === undefined ? Date.now() - mtimeMs > FOREIGN_STALE_MS : !inUse;
+    }
     // this process's own claim, unless the start time says the PID is a reused one: a run in a
     // container has the same small PID every time, and a lock left by a killed run (kill -9, a
     // crash) had been taken as this run's own: the map waited for ('another run (host, PID 1) is
@@ -192,7 +207,8 @@ export async function claimItem(outRoot: string, id: string, key?: string): Prom
   const dir = join(outRoot, LOCK_DIR);
   await ensureRealDir(dir);
   const path = join(dir, `${id}.lock`);
-  const info: LockInfo = { host: hostname(), pid: process.pid, start: processStart(process.pid), nonce: randomBytes(8).toString('hex'), since: new Date().toISOString(), ...(key === undefined ? {} : { key }) };
+  const pidns = pidNamespace();
+  const info: LockInfo = { host: hostname(), pid: process.pid, start: processStart(process.pid), ...(pidns === undefined ? {} : { pidns }), nonce: randomBytes(8).toString('hex'), since: new Date().toISOString(), ...(key === undefined ? {} : { key }) };
   const text = JSON.stringify(info) + '\n';
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await create(path, text)) {

@@ -12,15 +12,13 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ensureRealDir, isPlainName } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
-import { namespaceInUse, pidNamespace, processAlive, processStart, processStat } from '../core/process-alive.js';
+import { FOREIGN_STALE_MS, lockHolderGone, pidNamespace, processAlive, processStart, processStat } from '../core/process-alive.js';
 
 // moved to core (the output sets' commit locks use them too); re-exported for the batch's callers
-export { processAlive, processStat };
+export { processAlive, processStat, FOREIGN_STALE_MS };
 
 /** Folder of the lock files, inside the batch output folder. */
 export const LOCK_DIR = '.locks';
-/** A lock of another host is stale when its file was not touched for this long (ms). */
-export const FOREIGN_STALE_MS = 10 * 60 * 1000;
 /** How often a held lock's file is touched (ms), so other hosts see it is alive. */
 export const HEARTBEAT_MS = 60 * 1000;
 /** A lock file that is still empty or not JSON after this long (ms) is stale (its writer died). */
@@ -85,24 +83,7 @@ function isStale(text: string, mtimeMs: number): boolean {
   const info = parseLock(text);
   if (info === 'foreign') return false;
   if (info === 'empty') return Date.now() - mtimeMs > UNREADABLE_STALE_MS;
-  if (info.host === hostname()) {
-    // a holder in another PID namespace of this host (a container sharing the host's name): its
-    // PID is not ours to look up; it is gone when no process of its namespace runs, or where that
-    // cannot be told, when its file has not been touched for FOREIGN_STALE_MS. Its live claim had
-    // been taken over at once (its PID read as one of this namespace; sweep, session 52)
-    const own = pidNamespace();
-    if (info.pidns !== undefined && own !== undefined && info.pidns !== own) {
-      const inUse = namespaceInUse(info.pidns);
-      return inUse === undefined ? Date.now() - mtimeMs > FOREIGN_STALE_MS : !inUse;
-    }
-    // this process's own claim, unless the start time says the PID is a reused one: a run in a
-    // container has the same small PID every time, and a lock left by a killed run (kill -9, a
-    // crash) had been taken as this run's own: the map waited for ('another run (host, PID 1) is
-    // computing this map') for ever
-    if (info.pid === process.pid && (info.start === undefined || info.start === processStart(process.pid))) return false;
-    return !processAlive(info.pid, info.start);
-  }
-  return Date.now() - mtimeMs > FOREIGN_STALE_MS;
+  return lockHolderGone(info, mtimeMs);
 }
 
 /** A unique name for a side file of a lock (`<lock>.<kind>-<host>-<pid>-<random>`), so stale ones can be found. */

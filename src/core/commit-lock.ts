@@ -20,13 +20,14 @@ import { readlinkSync, unlinkSync } from 'node:fs';
 import { link, lstat, readlink, rename, symlink, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { namespaceInUse, pidNamespace, processAlive, processStart } from './process-alive.js';
+import { FOREIGN_STALE_MS, lockHolderGone, pidNamespace, processStart } from './process-alive.js';
 
 /** Name of the lock in the output folder (hidden). */
 export const COMMIT_LOCK_NAME = '.occupy-commit.lock';
 
-/** A lock of another host is taken over when it was not changed for this long (ms): commits take seconds. */
-export const FOREIGN_STALE_MS = 10 * 60 * 1000;
+// a lock of another host is taken over when it was not changed for this long (commits take
+// seconds): the rule the batch claims share (process-alive.ts)
+export { FOREIGN_STALE_MS };
 
 /** Longest wait between two tries while another live process holds the lock (ms). */
 const MAX_POLL_MS = 100;
@@ -107,19 +108,8 @@ function isStale(text: string, mtimeMs: number): boolean {
   const m = LOCK_TEXT.exec(text);
   if (!m) return false;
   const [, field, pid, start] = m;
-  const [host, ns] = splitHost(field);
-  if (host !== hostname()) return Date.now() - mtimeMs > FOREIGN_STALE_MS;
-  const ownNs = pidNamespace();
-  if (ns !== undefined && ownNs !== undefined && ns !== ownNs) {
-    // a holder in another PID namespace (a container): its PID is not ours to look up
-    const inUse = namespaceInUse(ns);
-    return inUse === undefined ? Date.now() - mtimeMs > FOREIGN_STALE_MS : !inUse;
-  }
-  // this process (another output set of it commits), unless the start time says the PID is a
-  // reused one: a container's run has the same small PID every time, and a lock left by a killed
-  // run (kill -9, a crash) with its PID had been taken as this process's own, waited for ever
-  if (Number(pid) === process.pid && (start === '-' || ownStart === undefined || ownStart === null || start === ownStart)) return false;
-  return !processAlive(Number(pid), start === '-' ? undefined : start);
+  const [host, pidns] = splitHost(field);
+  return lockHolderGone({ host, pidns, pid: Number(pid), start: start === '-' ? undefined : start }, mtimeMs);
 }
 
 /**

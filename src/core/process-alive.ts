@@ -4,6 +4,7 @@
  * known as stale.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
 
 /** State (field 3) and start time (field 22) of a process from /proc/<pid>/stat (Linux), or undefined. */
 export function processStat(pid: number): { state: string; start: string } | undefined {
@@ -86,4 +87,44 @@ export function namespaceInUse(ns: string): boolean | undefined {
     }
   }
   return false;
+}
+
+/** A lock of another host (or of a PID namespace this process cannot look into) is stale when its file was not touched for this long (ms). */
+export const FOREIGN_STALE_MS = 10 * 60 * 1000;
+
+/** Who a lock names as its holder (the batch claims and the output-set commit lock both record these). */
+export interface LockHolderProcess {
+  /** Host name. */
+  host: string;
+  /** PID namespace (`pid:[<inode>]`); undefined in locks that do not record it (read as this one's). */
+  pidns?: string;
+  pid: number;
+  /** Start time as in field 22 of /proc/<pid>/stat; undefined when not recorded. */
+  start?: string;
+}
+
+/**
+ * Whether the holder a lock names is gone, so that its lock may be taken over: another host's lock
+ * when not touched for {@link FOREIGN_STALE_MS}; a holder in another PID namespace of this host (a
+ * container sharing the host's name, whose PIDs mean nothing here) when no process of that
+ * namespace runs, or where that cannot be told, by the other-host rule; this process never, unless
+ * the start time says the PID is a reused one (a container's run has the same small PID every time,
+ * and a lock left by a killed run with it had been waited for for ever); else when the PID is not
+ * running with that start time ({@link processAlive}).
+ * @param holder what the lock names
+ * @param mtimeMs when the lock was last touched (ms since the epoch)
+ */
+export function lockHolderGone(holder: LockHolderProcess, mtimeMs: number): boolean {
+  const untouched = Date.now() - mtimeMs > FOREIGN_STALE_MS;
+  if (holder.host !== hostname()) return untouched;
+  const own = pidNamespace();
+  if (holder.pidns !== undefined && own !== undefined && holder.pidns !== own) {
+    const inUse = namespaceInUse(holder.pidns);
+    return inUse === undefined ? untouched : !inUse;
+  }
+  if (holder.pid === process.pid) {
+    const ownStart = processStart(process.pid);
+    if (holder.start === undefined || ownStart === undefined || holder.start === ownStart) return false;
+  }
+  return !processAlive(holder.pid, holder.start);
 }

@@ -7,7 +7,6 @@ import { dirname, resolve } from 'node:path';
 import { estimateFromFile, type EstimateFileOptions } from '../../jobs/estimate-job.js';
 import { limitsLines, settingsLines, type EstimateSummary } from '../../occupancy/summary.js';
 import { ESTIMATE_OPTIONS, checkEstimateOptionsRead, resolveEstimateOptions, type EstimateOptionValues } from '../../occupancy/options.js';
-import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import { addSchemaOptions, schemaValues } from '../options.js';
 import { contradictionError } from '../../core/option-schema.js';
 import { detectByteOrder, parseMrcHeader, MRC_HEADER_BYTES } from '../../io/mrc/index.js';
@@ -211,8 +210,8 @@ export async function run(o: EstimateCliOptions, positional?: string, typed: obj
   // checked on its header before the map is read and processed.
   const shape = await peekMapBox(o.inputMap);
   if (shape) toMethodOptions(o, shape);
-  // --lowpass, -r and --lowpass-output finer than Nyquist are refused (header only)
-  await checkEstimateResolutions(o.inputMap, { lowpass: o.lowpass, resolution: o.resolution, lowpassOutput: o.lowpassOutput, maxBox: o.maxBox, angpix: o.angpix });
+  // --lowpass, -r and --lowpass-output finer than Nyquist or coarser than the box are refused by
+  // estimateFromFile itself (checkEstimateResolutions, header only, before anything is read)
   const fileOptions = toFileOptions(o, o.inputMap, shape);
   // an output folder that cannot be written is refused before the map is read: by the CLI's
   // preAction hook (src/cli/index.ts), for every writing command

@@ -115,6 +115,17 @@ function paddedInstead(f: Finding, v: Volume): Finding {
 }
 
 /**
+ * The checks that read the solvent noise spectrum (`sharpened`, then `locally-filtered`), for
+ * {@link diagnoseMap} and for {@link completeDiagnosis} when it was deferred.
+ * @param others the map's findings so far (`locally-filtered` is not judged beside `masked`, …)
+ */
+function noiseSpectrumFindings(guinier: GuinierFit, noise: NoiseSpectrum, others: readonly Finding[]): Finding[] {
+  const sh = sharpeningFinding(guinier, noise);
+  const lf = locallyFilteredFinding(noise, others);
+  return [sh, lf].filter((f): f is Finding => f !== undefined);
+}
+
+/**
  * Run every single-map check (`not-density`, `anisotropic-voxels`, `inverted`, `masked`,
  * `flattened`, `sharpened`). A `not-density` map gets only that finding and `anisotropic-voxels`
  * (a header matter): the other checks assume density.
@@ -152,10 +163,7 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
     findings.push(...maskingFindings(features).map((f) => paddedInstead(f, v)));
     if (!deferred) {
       noise = solventNoiseSpectrum(v, { cutoffHintPerA: guinier.cutoffPerA });
-      const sh = sharpeningFinding(guinier, noise);
-      if (sh) findings.push(sh);
-      const lf = locallyFilteredFinding(noise, findings);
-      if (lf) findings.push(lf);
+      findings.push(...noiseSpectrumFindings(guinier, noise, findings));
     }
   }
   findings.sort(order);
@@ -194,9 +202,7 @@ export function completeDiagnosis(d: MapDiagnosis, v: Volume): MapDiagnosis {
   if (!d.noisePending) return d;
   const t0 = performance.now();
   const noise = solventNoiseSpectrum(v, { cutoffHintPerA: d.guinier.cutoffPerA });
-  const sh = sharpeningFinding(d.guinier, noise);
-  const lf = locallyFilteredFinding(noise, d.findings);
-  const added = [sh, lf].filter((f): f is Finding => f !== undefined);
+  const added = noiseSpectrumFindings(d.guinier, noise, d.findings);
   const findings = added.length ? [...d.findings, ...added].sort(order) : d.findings;
   const { noisePending: _done, ...rest } = d;
   return { ...rest, findings, noise, map: { ...d.map, noiseRiseLn: noise.noiseRiseLn }, seconds: d.seconds + (performance.now() - t0) / 1000 };

@@ -203,6 +203,31 @@ describe('GUI server limits', () => {
     }
   });
 
+  test('requests start in the order they were sent, even when an earlier one takes longer to check; a refused one holds nobody back', async () => {
+    const session = await Session.create(root, { tempParent });
+    let workers = 0;
+    const jobs = new JobManager(session, { maxRunning: 1, launch: () => standInWorker(undefined, 200000 + workers++) });
+    try {
+      const [a, b, c] = await Promise.all(MAP_NAMES.slice(0, 3).map((n) => session.open(`maps/${n}`)));
+      // first: a refused request (its solvent mask does not exist); then a request whose target
+      // mask must be looked up (more checks than the next); then a plain one
+      const [refused, first, second] = await Promise.allSettled([
+        jobs.start(c, { solventDefPath: 'maps/no_such_mask.mrc' }),
+        jobs.start(a, { targetMaskPath: `maps/${MAP_NAMES[3]}` }),
+        jobs.start(b, {}),
+      ]);
+      assert.equal(refused.status, 'rejected');
+      assert.ok(first.status === 'fulfilled' && second.status === 'fulfilled');
+      assert.equal(first.value.state, 'running', 'the first request sent runs, though its checks ended last');
+      assert.equal(second.value.state, 'queued');
+      assert.deepEqual(jobs.status(second.value), { jobId: second.value.id, state: 'queued', position: 1 });
+      assert.equal(workers, 1);
+    } finally {
+      await jobs.closeAll();
+      await session.dispose();
+    }
+  });
+
   test('10 estimate requests at once: at most `cores` workers run at a time, the others wait and all start in order (stand-in workers)', async () => {
     const session = await Session.create(root, { tempParent });
     const cores = availableParallelism();

@@ -35,6 +35,8 @@ export type JobState = JobStatus['state'];
 export interface Job {
   id: string;
   mapId: string;
+  /** Order of the request (first asked, first started): taken when the request arrives. */
+  ticket: number;
   state: JobState;
   /** Every event so far, in order (replayed to new clients). */
   events: JobEvent[];
@@ -154,8 +156,13 @@ class CancelledBeforeCommit extends Error {}
 /** The jobs of a session: a queue, and at most `maxRunning` worker processes at once. */
 export class JobManager {
   private readonly jobs = new Map<string, Job>();
-  /** Ids given out by {@link newJobId} whose job is not queued yet. */
-  private readonly reserved = new Set<string>();
+  /**
+   * Ids given out by {@link newJobId} whose request is still being checked (not queued yet), with
+   * their tickets: no later request's job starts before such a request is queued or refused, so
+   * requests sent together start in the order they were sent, not in the order their checks end.
+   */
+  private readonly reserved = new Map<string, number>();
+  private nextTicket = 0;
   private readonly session: Session;
   /** Jobs waiting for a slot, first in first out. */
   private readonly queue: Job[] = [];
@@ -225,10 +232,24 @@ export class JobManager {
     });
   }
 
-  /** Start waiting jobs while slots are free. */
+  /** Start waiting jobs while slots are free, first asked first (never ahead of a request still being checked). */
   private pump(): void {
-    while (this.runningCount < this.maxRunning && this.queue.length > 0) this.launchJob(this.queue.shift() as Job);
+    const firstChecked = Math.min(...this.reserved.values());
+    while (this.runningCount < this.maxRunning && this.queue.length > 0 && this.queue[0].ticket < firstChecked) this.launchJob(this.queue.shift() as Job);
     this.announcePositions();
+  }
+
+  /**
+   * Check a request and queue its job under a ticket taken now; a refused request gives its ticket
+   * back (and later requests may start).
+   */
+  private async queued(check: (id: string) => Promise<Job>): Promise<Job> {
+    const id = this.newJobId();
+    try {
+      return await check(id);
+    } finally {
+      if (this.reserved.delete(id)) this.pump();
+    }
   }
 
   /**
@@ -237,13 +258,17 @@ export class JobManager {
    * @throws HttpError 400 for bad settings, 403/404 for a bad solvent-definition path
    */
   async start(map: SessionMap, rawSettings: unknown, outputFolder?: unknown): Promise<Job> {
+    return this.queued((id) => this.checkEstimate(id, map, rawSettings, outputFolder));
+  }
+
+  /** The checks and task of {@link start}, for the job `id`. */
+  private async checkEstimate(id: string, map: SessionMap, rawSettings: unknown, outputFolder?: unknown): Promise<Job> {
     const settings = parseSettings(rawSettings);
     // settings this run would not read (e.g. --hist-match without a modification, kept by the page
     // for later modifications) are left out of the run and of its command line, and said in its log
     const unread = unreadEstimateOptions(settings);
     for (const u of unread) delete settings[u.key as keyof typeof settings];
     const notes = unread.map((u) => `${u.flag} left out of this run: it is only used ${u.usedOnly}`);
-    const id = this.newJobId();
     const staging = stagingDir(map, id);
     let solventDefPath: string | undefined;
     let solventDefArg: string | undefined;
@@ -297,6 +322,11 @@ export class JobManager {
    */
   async startHalfMaps(req: Req): Promise<Job> {
     const body = await readJsonObject(req, ['half1', 'half2', 'mask', 'labels', 'outputFolder', 'directional', 'decompose']);
+    return this.queued((id) => this.checkHalfMaps(id, body));
+  }
+
+  /** The checks and task of {@link startHalfMaps}, for the job `id` and the request's body. */
+  private async checkHalfMaps(id: string, body: Record<string, unknown>): Promise<Job> {
     for (const k of ['directional', 'decompose'] as const) if (body[k] !== undefined && typeof body[k] !== 'boolean') throw new HttpError(400, `${k === 'directional' ? 'the directional FSC' : 'decompose'} must be ticked or not (true or false)`, k);
     const what = { half1: 'the first half map', half2: 'the second half map', mask: 'the mask', labels: 'the labels map' } as const;
     const paths: Partial<Record<keyof typeof what, string>> = {};
@@ -315,7 +345,6 @@ export class JobManager {
     const map = await refusing('half1', () => this.session.open(names.half1));
     // the save folder is made last, once nothing else can refuse the request
     const saveTo = body.outputFolder === undefined || body.outputFolder === null || body.outputFolder === '' ? undefined : await refusing('outputFolder', () => outputFolderInsideRoot(this.session.root, body.outputFolder));
-    const id = this.newJobId();
     const staging = stagingDir(map, id);
     const task: HalfMapsTask = {
       kind: 'halfmaps',
@@ -349,18 +378,22 @@ export class JobManager {
     let id: string;
     do id = 'j' + randomBytes(6).toString('hex');
     while (this.jobs.has(id) || this.reserved.has(id));
-    this.reserved.add(id);
+    this.reserved.set(id, this.nextTicket++);
     return id;
   }
 
   /** Add a job for `map` to the queue (a job queued or running on the same map is cancelled first). */
   private async enqueue(map: SessionMap, id: string, run: Job['run']): Promise<Job> {
-    this.reserved.delete(id);
     for (const other of this.jobs.values()) if (other.mapId === map.info.mapId && (other.state === 'running' || other.state === 'queued')) await this.cancel(other.id, REPLACED);
-    const job: Job = { id, mapId: map.info.mapId, state: 'queued', events: [], clients: new Set(), exited: Promise.resolve(), cancelRequested: false, run };
+    const ticket = this.reserved.get(id) ?? this.nextTicket++;
+    this.reserved.delete(id);
+    const job: Job = { id, mapId: map.info.mapId, ticket, state: 'queued', events: [], clients: new Set(), exited: Promise.resolve(), cancelRequested: false, run };
     this.jobs.set(id, job);
     for (const text of run.notes ?? []) this.emit(job, { type: 'log', level: 'info', text });
-    this.queue.push(job);
+    // in ticket order: behind every job asked for before it
+    let at = this.queue.length;
+    while (at > 0 && this.queue[at - 1].ticket > ticket) at--;
+    this.queue.splice(at, 0, job);
     this.pump();
     if (job.state === 'queued') {
       const ahead = this.queue.indexOf(job);

@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ensureRealDir, isPlainName } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
-import { FOREIGN_STALE_MS, lockHolderGone, pidNamespace, processAlive, processStart, processStat } from '../core/process-alive.js';
+import { FOREIGN_STALE_MS, lockHolderGone, pidNamespace, processAlive, processStart, processStat, type LockHolderProcess } from '../core/process-alive.js';
 
 // moved to core (the output sets' commit locks use them too); re-exported for the batch's callers
 export { processAlive, processStat, FOREIGN_STALE_MS };
@@ -86,9 +86,30 @@ function isStale(text: string, mtimeMs: number): boolean {
   return lockHolderGone(info, mtimeMs);
 }
 
-/** A unique name for a side file of a lock (`<lock>.<kind>-<host>-<pid>-<random>`), so stale ones can be found. */
-function sideName(path: string, kind: 'tmp' | 'stale'): string {
-  return `${path}.${kind}-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+/**
+ * A unique name for a side file of a lock, naming its writer as a lock does (host, PID and, where
+ * Linux tells, the PID namespace's inode): `<lock>.<kind>-<host>-<pid>-ns<inode>-<random>`
+ * (without `-ns<inode>` where /proc does not tell, and in side files of earlier versions), so that
+ * {@link cleanLockDir} can tell a stale one by the claims' rule. A run in a container sharing the
+ * host's name has PIDs of its own: read as PIDs of this namespace, its side file had been removed
+ * while it was being written.
+ * @internal exported for tests
+ */
+export function sideName(path: string, kind: 'tmp' | 'stale'): string {
+  const ns = /^pid:\[(\d+)\]$/.exec(pidNamespace() ?? '')?.[1];
+  return `${path}.${kind}-${hostname()}-${process.pid}${ns === undefined ? '' : `-ns${ns}`}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Side-file names with the writer's PID namespace, and (earlier versions, no /proc) without. */
+const SIDE_NAME_NS = /\.lock\.(?:tmp|stale)-(.+)-(\d+)-ns(\d+)-[0-9a-f]{8}$/;
+const SIDE_NAME = /\.lock\.(?:tmp|stale)-(.+)-(\d+)-[0-9a-f]{8}$/;
+
+/** The writer a side file's name names (host, PID, PID namespace when named), or undefined for another name. */
+function sideWriter(name: string): LockHolderProcess | undefined {
+  const n = SIDE_NAME_NS.exec(name);
+  if (n) return { host: n[1], pid: Number(n[2]), pidns: `pid:[${n[3]}]` };
+  const m = SIDE_NAME.exec(name);
+  return m ? { host: m[1], pid: Number(m[2]) } : undefined;
 }
 
 
@@ -122,8 +143,11 @@ async function create(path: string, text: string): Promise<boolean> {
 
 /**
  * Tidy the lock folder: remove locks of dead processes (as {@link claimItem} would take them over)
- * and the side files (`*.tmp-…`, `*.stale-…`) that runs on this host killed between two steps of a
- * claim left behind. Locks of live runs, side files of live processes or other hosts, and files
+ * and the side files (`*.tmp-…`, `*.stale-…`) that runs killed between two steps of a claim left
+ * behind, by the rule for locks ({@link lockHolderGone}, from the writer its name records): of this
+ * host and PID namespace when that PID is not running; of another PID namespace of this host when
+ * no process of it runs (where that cannot be told, as for another host); of another host when
+ * untouched for {@link FOREIGN_STALE_MS}. Locks of live runs, side files of live writers, and files
  * that are not locks of this tool (not JSON with host, PID and nonce, and not empty) are kept.
  */
 export async function cleanLockDir(outRoot: string): Promise<void> {
@@ -134,7 +158,6 @@ export async function cleanLockDir(outRoot: string): Promise<void> {
   } catch {
     return;
   }
-  const host = hostname();
   for (const name of names) {
     const path = join(dir, name);
     if (name.endsWith('.lock')) {
@@ -146,8 +169,16 @@ export async function cleanLockDir(outRoot: string): Promise<void> {
       }
       continue;
     }
-    const m = /\.lock\.(?:tmp|stale)-(.+)-(\d+)-[0-9a-f]{8}$/.exec(name);
-    if (m && m[1] === host && Number(m[2]) !== process.pid && !processAlive(Number(m[2]))) await unlink(path).catch(() => undefined);
+    const writer = sideWriter(name);
+    if (writer === undefined) continue;
+    try {
+      // the claims' rule (lockHolderGone), with the time the side file got its name (a renamed
+      // lock keeps its old mtime; its ctime is the rename's)
+      const st = await stat(path);
+      if (lockHolderGone(writer, Math.max(st.mtimeMs, st.ctimeMs))) await unlink(path).catch(() => undefined);
+    } catch {
+      // gone meanwhile
+    }
   }
 }
 

@@ -8,9 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { claimItem, LOCK_DIR } from '../../src/batch/claims.js';
+import { claimItem, cleanLockDir, LOCK_DIR } from '../../src/batch/claims.js';
 import { pidNamespace } from '../../src/core/process-alive.js';
 import { TSX } from '../helpers/cli.js';
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
@@ -49,4 +49,51 @@ test('a live claim of a run in another PID namespace of this host is not taken o
   const after = await claimItem(out, 'm1');
   assert.ok(after, 'claimed once the holder has gone');
   await after.release();
+});
+
+test('a side file of a claim being written by a run in another PID namespace of this host is kept by cleanLockDir; once that run has ended it is removed', async (t) => {
+  const probe = spawnSync('unshare', ['-pf', '--mount-proc', 'true']);
+  if (probe.status !== 0 || pidNamespace() === undefined) {
+    t.skip('no PID namespaces here (unshare needs root)');
+    return;
+  }
+  // the writer gets a PID that no process has here (set through the new namespace's
+  // ns_last_pid), as a run in a container has: one its PID namespace alone knows
+  const running = new Set(readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number));
+  let pid = 30000;
+  while (pid > 1000 && (running.has(pid) || running.has(pid - 1))) pid--;
+  const out = await tempFolder();
+  const signals = await tempFolder();
+  const ready = join(signals, 'ready');
+  const go = join(signals, 'go');
+  // the writer has a side file of the lock of 'm1' (as claimItem writes before linking it) and is
+  // still writing it until told to go on
+  const script = `const { sideName, LOCK_DIR } = await import(${JSON.stringify(join(PROJECT_ROOT, 'src/batch/claims.ts'))});
+    const { existsSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    mkdirSync(join(${JSON.stringify(out)}, LOCK_DIR), { recursive: true });
+    const side = sideName(join(${JSON.stringify(out)}, LOCK_DIR, 'm1.lock'), 'tmp');
+    writeFileSync(side, '{"host":');
+    writeFileSync(${JSON.stringify(ready)}, JSON.stringify({ side, pid: process.pid }));
+    for (let i = 0; i < 1500 && !existsSync(${JSON.stringify(go)}); i++) await new Promise((r) => setTimeout(r, 20));`;
+  const inner = `echo ${pid - 1} > /proc/sys/kernel/ns_last_pid; "$0" --import "$1" --input-type=module -e "$2" & wait $!`;
+  const writer = spawn('unshare', ['-pf', '--mount-proc', 'sh', '-c', inner, process.execPath, TSX, script], { stdio: 'ignore' });
+  const ended = new Promise<number | null>((r) => writer.on('close', r));
+  try {
+    for (let i = 0; i < 500 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(existsSync(ready), 'the writer wrote its side file');
+    const { side, pid: itsPid } = JSON.parse(readFileSync(ready, 'utf8')) as { side: string; pid: number };
+    if (itsPid !== pid || existsSync(`/proc/${itsPid}`)) {
+      t.skip(`the writer's PID ${itsPid} is one of a process here too`);
+      return;
+    }
+    await cleanLockDir(out);
+    assert.ok(existsSync(side), "the side file of a live writer in another PID namespace was removed (its PID read as one of this namespace's)");
+  } finally {
+    writeFileSync(go, '');
+    await ended;
+  }
+  const { side } = JSON.parse(readFileSync(ready, 'utf8')) as { side: string };
+  await cleanLockDir(out);
+  assert.ok(!existsSync(side), 'the side file of a writer whose namespace has gone is removed');
 });

@@ -170,7 +170,8 @@ function processingTemplate(h: MrcHeader, r: EstimateResult, inputVoxelA: Vec3):
  * Read a map, estimate its local scale and write `scale_<mode>_<stem>.mrc`, `conf_<stem>.mrc`,
  * `log_<stem>.txt` and (unless disabled) `chimX_<stem>.cxc` into the output folder.
  *
- * @throws MrcFormatError / Error for unreadable or invalid maps; OptionError for a `--lowpass`,
+ * @throws MrcFormatError / Error for unreadable or invalid maps; OptionError for a `--kernel-size`
+ *   or `--tile-size` that does not fit the processing box, or a `--lowpass`,
  *   `-r` or `--lowpass-output` finer than the map's Nyquist limit or coarser than its box
  *   (`checkEstimateResolutions`, from the header, before anything is read); RangeError for out-of-range
  *   options, or a `--solvent-def`/`--target-mask` whose box or voxel size differs from the input's (`checkSameGrid`, naming the file); Error when an output would overwrite an input
@@ -182,7 +183,8 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
   // the CLI and the GUI check them before they call this: the batch, which calls it for each map,
   // had computed a map with --lowpass 0.5 on 1.2 Å voxels (exit 0, a rerun line the CLI refuses)
   // and failed one with --lowpass 1000 on a 115 Å box with 'histogram: all … values equal …'
-  await checkEstimateResolutions(opts.inputPath, { lowpass: opts.lowpassA, resolution: opts.resolutionA, lowpassOutput: opts.lowpassOutputA, maxBox: opts.maxBox ?? DEFAULT_MAX_BOX, angpix: opts.angpix });
+  // and --kernel-size and --tile-size against its processing box, with the CLI's message
+  await checkEstimateResolutions(opts.inputPath, { lowpass: opts.lowpassA, resolution: opts.resolutionA, lowpassOutput: opts.lowpassOutputA, maxBox: opts.maxBox ?? DEFAULT_MAX_BOX, angpix: opts.angpix, kernelSize: opts.kernelSize, tileSize: opts.tileSize });
   // Plan every output path first: a clash with an input is refused before anything is written.
   const outDir = resolve(opts.outputDir ?? '.');
   const stem = opts.outputStem ?? mapStem(opts.inputPath);

@@ -5,7 +5,7 @@
  */
 import type { Shape3 } from '../core/volume.js';
 import { openMrcSections } from '../io/mrc/index.js';
-import { processingBox } from '../occupancy/options.js';
+import { checkEstimateBoxOptions, processingBox } from '../occupancy/options.js';
 import { defaultLowpassBeyondBox, lowpassBeyondBox } from '../occupancy/kernel.js';
 import { OptionError } from '../core/option-error.js';
 import { voxelAnisotropy, type CellSampling } from '../core/voxel-size-limits.js';
@@ -125,20 +125,31 @@ export interface EstimateResolutionOptions {
   maxBox?: number;
   /** `--angpix` (replaces the header's voxel size). */
   angpix?: number;
+  /** `--kernel-size` in voxels: must fit the processing box ({@link checkEstimateBoxOptions}). */
+  kernelSize?: number;
+  /** `--tile-size` in voxels: at most the processing box's shortest edge ({@link checkEstimateBoxOptions}). */
+  tileSize?: number;
 }
 
 /**
- * Check the estimate's resolutions against Nyquist: `--lowpass` and `-r/--resolution` against the
+ * Check the estimate's box-dependent options from the map's header: `--kernel-size` and
+ * `--tile-size` against the processing box (`checkEstimateBoxOptions`, the option schema's
+ * message); the resolutions against Nyquist: `--lowpass` and `-r/--resolution` against the
  * processing box (after `--max-box`; its voxels are larger than the input's when the map was
  * cropped in Fourier space), `--lowpass-output` against the input's box; the low-pass (given or
  * the default) against the box's extent.
  * @param path the input map (only its header is read)
- * @throws OptionError naming the first option finer than its Nyquist limit or coarser than the
- *   box; RangeError naming the file when the default low-pass is coarser than the box
+ * @throws OptionError naming the first option that does not fit the processing box, is finer than
+ *   its Nyquist limit or coarser than the box; RangeError naming the file when the default
+ *   low-pass is coarser than the box
  */
 export async function checkEstimateResolutions(path: string, o: EstimateResolutionOptions): Promise<void> {
   const grid = await peekMapGrid(path, o.angpix);
   if (!grid) return;
+  // the box-dependent sizes first, as the CLI's option schema checks them (one message for the
+  // CLI, the batch and the GUI server: the batch had failed a map with "--tile-size 100000 is
+  // larger than the box (20 voxels)" from the tiling, the GUI had started the job to fail there)
+  checkEstimateBoxOptions({ maxBox: o.maxBox, kernelSize: o.kernelSize, tileSize: o.tileSize }, grid.shape);
   const proc = processingBox(grid.shape, o.maxBox ?? 256);
   const procVoxel = grid.voxelSizeA.map((a, i) => (a * grid.shape[i]) / proc[i]);
   const cropped = proc.some((n, i) => n !== grid.shape[i]);

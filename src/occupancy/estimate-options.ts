@@ -2,7 +2,7 @@
  * Geometry of the estimate's options that needs no FFT (the browser page uses it too). The checks
  * and defaults themselves live in the option schema (`./options.ts`), re-exported here.
  */
-export { DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from './options.js';
+export { checkEstimateBoxOptions, DEFAULT_MAX_BOX, estimateOptionErrors, processingBox } from './options.js';
 
 /**
  * The log note of a `--max-box` down-sampling, as the estimate writes it and the GUI shows it.

@@ -15,7 +15,7 @@ import { tileMaximum, type TileMax } from './tiles.js';
 import { computeLocalScale, type LocalScaleParams, type LocalScaleResult } from './local-scale.js';
 import { abandonScaleRequest, computeLocalScaleInThread, isShared, sharedFloat32 } from './scale-thread.js';
 import { tauForSamples } from './tau.js';
-import { DEFAULT_MAX_BOX, downsampledNote, estimateOptionErrors, processingBox } from './estimate-options.js';
+import { checkEstimateBoxOptions, DEFAULT_MAX_BOX, downsampledNote, processingBox } from './estimate-options.js';
 
 /** Which flavour of local scale to estimate (spec §1). */
 export type ScaleMode = 'res' | 'occ';
@@ -180,10 +180,11 @@ function prepare(map: EstimateInput, options: EstimateOptions): Prepared {
   const timer = new PhaseTimer(options.onProgress);
   const mode = options.mode ?? 'res';
   const maxBox = options.maxBox ?? DEFAULT_MAX_BOX;
-  const optionErrors = estimateOptionErrors(options);
-  if (optionErrors.length > 0) throw new RangeError(optionErrors[0]);
   const resampled = isResampled(map) ? map : undefined;
   const inputShape = resampled ? resampled.inputShape : (map as Volume).shape;
+  // against the processing box, with the option schema's message (the tiling's own check had said
+  // "--tile-size 25 is larger than the box (20 voxels)")
+  checkEstimateBoxOptions(options, inputShape);
   const range = resampled ? resampled.inputRange : arrayRange((map as Volume).data);
   if (!(range.max > range.min)) throw new RangeError(`the map is constant (every voxel is ${range.min}); there is nothing to estimate`);
   if (options.solventDef) checkSameBox('--solvent-def', options.solventDef, inputShape);

@@ -231,6 +231,20 @@ export function estimateOptionErrors(o: { maxBox?: number; hedgeConfidence?: num
   return boxErrors(o).map((e) => e.message);
 }
 
+/**
+ * Throw the first of {@link estimateOptionErrors}'s errors for a map of box `shape`: the one check
+ * (and message) of `kernelSize` and `tileSize` against the processing box that the CLI
+ * ({@link resolveEstimateOptions} with the box), the batch and the GUI server (`checkEstimateResolutions`,
+ * from the map's header) and the estimate itself make.
+ * @param o the options (`maxBox` the `--max-box` value, default {@link DEFAULT_MAX_BOX}; sizes in voxels)
+ * @param shape the input map's box [nx, ny, nz] (before `--max-box`), voxels
+ * @throws OptionError naming the option (`.option`, `.flag`), what is allowed and the value
+ */
+export function checkEstimateBoxOptions(o: { maxBox?: number; hedgeConfidence?: number; kernelSize?: number; tileSize?: number }, shape: readonly number[]): void {
+  const [first] = boxErrors({ ...o, shape });
+  if (first) throw first;
+}
+
 function boxErrors(o: { maxBox?: number; hedgeConfidence?: number; kernelSize?: number; tileSize?: number; shape?: readonly number[] }): OptionError[] {
   const errors: OptionError[] = [];
   const maxBox = o.maxBox ?? DEFAULT_MAX_BOX;

@@ -3,7 +3,8 @@
  * `--lowpass-output` (finer than the map's Nyquist limit, coarser than its box), as the CLI and the
  * GUI do before they run: the batch had computed a map with `--lowpass 0.5` on 1.2 Å voxels
  * (exit 0, and a rerun line the CLI refuses) and failed one with `--lowpass 1000` on a 115 Å box
- * with "histogram: all 463400 values equal …; the map has no contrast" (sweep, session 52).
+ * with "histogram: all 463400 values equal …; the map has no contrast" (sweep, session 52). The
+ * same for `--tile-size` and `--kernel-size` against the processing box (session 53).
  * Synthetic 32³ maps at 2 Å (Nyquist 4 Å, box 64 Å).
  */
 import { after, before, describe, it } from 'node:test';
@@ -35,6 +36,10 @@ describe('occupy batch: --lowpass and -r against each map', () => {
     ['-r finer than Nyquist', { resolutionA: 1 }, /^-r\/--resolution 1 Å is finer than the Nyquist limit/],
     ['--lowpass coarser than the box', { lowpassA: 1000 }, /^--lowpass 1000 Å is coarser than the box \(64 Å along its longest edge, 32x32x32 voxels\)/],
     ['--lowpass-output finer than Nyquist', { lowpassOutputA: 1, modifications: [{ kind: 'amplify', gamma: 2 }] }, /^--lowpass-output 1 Å is finer than the Nyquist limit/],
+    // the option schema's message, as `occupy estimate` and the GUI server give it (the batch had
+    // failed the map at the tiling with "--tile-size 100000 is larger than the box (32 voxels)")
+    ['--tile-size larger than the box', { tileSize: 100000 }, /^--tile-size must be an integer in 1\.\.32 for this map \(processing box 32x32x32\), got 100000$/],
+    ['--kernel-size larger than the box', { kernelSize: 41 }, /^--kernel-size must be an odd integer in 1\.\.31 for this map \(processing box 32x32x32: the kernel must fit it\), got 41$/],
   ];
   for (const [what, options, message] of cases) {
     it(`${what}: the map fails with the CLI's message, nothing written for it`, async () => {

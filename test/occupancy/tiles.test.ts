@@ -5,6 +5,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { axisTiling, tileMaximum } from '../../src/occupancy/tiles.js';
+import { estimateLocalScale } from '../../src/occupancy/estimate.js';
+import { OptionError } from '../../src/core/option-error.js';
 import type { Shape3, Vec3 } from '../../src/core/volume.js';
 import { uniformRandomMap } from '../helpers/fixtures.js';
 
@@ -171,5 +173,16 @@ describe('tileMaximum: an axis of 3 tiles does not restrict the ball (it would h
     assert.equal(tileMaximum(randomMap([14, 14, 14], 2), [14, 14, 14], 0.9, 12).tilesUsed, 27);
     // 4 tiles along an axis still restrict (radius 1: indices 1..3 of 0..3)
     assert.equal(tileMaximum(randomMap([4, 4, 4], 2), [4, 4, 4], 0.9).tilesUsed, 1);
+  });
+});
+
+describe('a tile larger than the box', () => {
+  it("is refused by the estimate with the option schema's message (as by the CLI, the batch and the GUI)", () => {
+    const shape: Shape3 = [20, 20, 16];
+    const map = { data: randomMap(shape, 3), shape, voxelSizeA: [2, 2, 2] as Vec3 };
+    assert.throws(
+      () => estimateLocalScale(map, { tileSize: 17 }),
+      (e: Error) => e instanceof OptionError && e.option === 'tileSize' && e.message === '--tile-size must be an integer in 1..16 for this map (processing box 20x20x16), got 17',
+    );
   });
 });

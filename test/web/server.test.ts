@@ -487,6 +487,10 @@ describe('GUI server', () => {
       return r.field;
     };
     assert.equal(await estimateField({ kernelSize: 4 }), 'kernelSize');
+    // a tile larger than the box: refused (400) with the CLI's message, not a job that fails at the
+    // tiling with "--tile-size 100000 is larger than the box (64 voxels)"
+    const tile = await refused('api/estimate', { mapId: info.mapId, settings: { tileSize: 100000 } });
+    assert.deepEqual(tile, { status: 400, error: `--tile-size must be an integer in 1..${Math.min(...expectBox)} for this map (processing box ${expectBox.join('x')}), got 100000`, field: 'tileSize' });
     assert.equal(await estimateField({ tau: 2 }), 'tau');
     assert.equal(await estimateField({ amplify: 0.5 }), 'amplify');
     assert.equal(await estimateField({ sigmoid: 2 }), 'sigmoid');

@@ -65,7 +65,7 @@ export class MapReader {
   private closed = false;
 
   /**
-   * Read a map file in a worker thread.
+   * Read a map file in a worker thread; the thread has exited when the returned promise settles.
    * @param path the file
    * @param name the name to show in error messages (the path is replaced by it)
    * @throws HttpError 400 when the file is not a readable map (the reader's message, in terms of
@@ -89,12 +89,19 @@ export class MapReader {
       const w = startReader();
       this.workers.add(w);
       let settled = false;
+      // the thread has ended before the read settles, and until then it stays in `workers`, so
+      // that close() waits for it too: terminate() had not been awaited, and the thread (and its
+      // message port) outlived the read and close() by some 100 ms
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
-        this.workers.delete(w);
-        fn();
-        void w.terminate();
+        void w
+          .terminate()
+          .catch(() => undefined)
+          .then(() => {
+            this.workers.delete(w);
+            fn();
+          });
       };
       w.once('message', (reply: MapReadReply) => {
         finish(() => {
@@ -122,10 +129,13 @@ export class MapReader {
     });
   }
 
-  /** Stop every read in progress (they fail with 503) and refuse new ones. */
+  /**
+   * Stop every read in progress (they fail with 503) and refuse new ones; resolves once every
+   * reader thread (also one of a read that has just ended) has exited.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const go of this.waiting.splice(0)) go();
-    await Promise.all([...this.workers].map((w) => w.terminate()));
+    await Promise.all([...this.workers].map((w) => w.terminate().catch(() => undefined)));
   }
 }

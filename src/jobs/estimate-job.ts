@@ -49,6 +49,13 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
   outputDir?: string;
   /** Output stem (default: the input's stem). */
   outputStem?: string;
+  /**
+   * The caller has already checked {@link outputDir} with `checkOutputFolder` (the CLI's
+   * `preAction` hook, before the map is read): it is not probed again. Default false: the folder is
+   * checked (a hidden file made and removed in it, or in its deepest existing ancestor) before the
+   * estimate, so a folder that cannot be written is refused before the work, not after it.
+   */
+  outputFolderChecked?: boolean;
   /** Also write the (down-sampled) input and the low-passed map. */
   saveAllMaps?: boolean;
   /** Write the ChimeraX script (default true). */
@@ -196,8 +203,9 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
   // Every output is staged and appears only when the whole set is complete (none on failure).
   const outputs = new OutputSet({ protect, inputLabel: 'input map' });
   for (const name of [...Object.values(names), ...modifiedNames]) if (name !== names.chimeraxSilent || opts.chimeraxSilent) await outputs.check(join(outDir, name));
-  // a folder that cannot be made (a file in the way, a read-only file system) is refused now, not after the estimate
-  await checkOutputFolder(outDir);
+  // a folder that cannot be made (a file in the way, a read-only file system) is refused now, not
+  // after the estimate; once only: a CLI estimate had probed it here and in the CLI's hook
+  if (opts.outputFolderChecked !== true) await checkOutputFolder(outDir);
   try {
     const done = await estimateAndWrite(opts, { outDir, stem, names, modifications, modifiedNames, protect, outputs, t0 });
     await outputs.commit();

@@ -4,11 +4,13 @@
  * written (`occupy locres … --method monores -o /ro/`: 12 s of work, then "read-only file
  * system"), and a missing one under it after the computation for locres, decompose and fsc (3 s),
  * while the estimate refused it at once (sweep, session 51). The check is the CLI's, in one place
- * (a `preAction` hook, src/cli/index.ts), and leaves nothing in a writable folder.
+ * (a `preAction` hook, src/cli/index.ts), and leaves nothing in a writable folder. It is made
+ * once: the estimate and the demo had probed the folder a second time in `estimateFromFile`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeMrc } from '../../src/io/mrc/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
@@ -61,4 +63,32 @@ test('every writing command refuses a read-only output folder (existing or to be
   const r = await runInProcess(['pixel-size', 'set', map, '--angpix', '1.1', '-o', `${ok}/`]);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(await readdir(ok), ['map_1.1.mrc']);
+});
+
+test('the estimate and the demo probe their output folder once (the CLI hook), and leave no probe file', async () => {
+  const dir = await tempFolder();
+  const map = join(dir, 'map.mrc');
+  await writeMrc(map, occupancyPhantom({ shape: [24, 24, 24], voxelSizeA: 2, resolutionA: 6, domains: [{ centreVoxel: [12, 12, 12], radiusA: 8, occupancy: 1 }], seed: 2 }).map);
+  for (const [what, args] of [
+    ['estimate', (o: string) => [map, '-o', `${o}/`, '-q']],
+    ['demo', (o: string) => ['demo', '-d', o, '-q']],
+  ] as const) {
+    const out = join(dir, what);
+    await mkdir(out);
+    // every probe is a hidden file made and removed in the folder: its name is seen by a watcher
+    const probes = new Set<string>();
+    const watcher = watch(out, (_event, name) => {
+      if (name !== null && String(name).startsWith('.occupy-write-check.')) probes.add(String(name));
+    });
+    try {
+      const r = await runInProcess(args(out));
+      assert.equal(r.code, 0, `${what}: ${r.stderr}`);
+      await new Promise((done) => setTimeout(done, 300));
+    } finally {
+      watcher.close();
+    }
+    // the estimate had probed it twice: in the CLI's hook and again in estimateFromFile
+    assert.equal(probes.size, 1, `${what}: probes of the output folder: ${[...probes].join(', ')}`);
+    assert.deepEqual((await readdir(out)).filter((f) => f.startsWith('.occupy-write-check.')), [], `${what}: a probe file was left`);
+  }
 });

@@ -78,6 +78,8 @@ export async function run(o: DemoOptions): Promise<DomainResult[]> {
       inputPath: mapPath,
       mode: 'occ',
       outputDir: dir,
+      // checked by the CLI's preAction hook, and demo_map.mrc was just written there
+      outputFolderChecked: true,
       // recorded: `occupy demo` with its seed reruns it (the phantom's seed is the estimate's too)
       commandLine: o.commandLine ?? ['demo', '--output-dir', o.outputDir],
       seed: o.seed,

@@ -214,10 +214,11 @@ export async function run(o: EstimateCliOptions, positional?: string, typed: obj
   // estimateFromFile itself (checkEstimateResolutions, header only, before anything is read)
   const fileOptions = toFileOptions(o, o.inputMap, shape);
   // an output folder that cannot be written is refused before the map is read: by the CLI's
-  // preAction hook (src/cli/index.ts), for every writing command
+  // preAction hook (src/cli/index.ts), for every writing command; estimateFromFile does not probe
+  // it again
   let s: EstimateSummary;
   try {
-    ({ summary: s } = await estimateFromFile({ ...fileOptions, onProgress: (p, f) => reporter.progress(p, f) }));
+    ({ summary: s } = await estimateFromFile({ ...fileOptions, outputFolderChecked: true, onProgress: (p, f) => reporter.progress(p, f) }));
   } catch (err) {
     reporter.abort();
     throw err;

@@ -142,6 +142,9 @@ export interface ServerCancel {
 /** A newer run of the same map was queued (one job per map at a time). */
 const REPLACED: ServerCancel = { reason: 'replaced', message: 'cancelled by the server: a newer run of the same map was started, and replaces this one' };
 
+/** A run of the same map asked for after this one was queued first (its checks ended sooner), and replaces this one. */
+const SUPERSEDED: ServerCancel = { reason: 'replaced', message: 'cancelled by the server: a newer run of the same map was asked for after this one, and replaces it' };
+
 /** The server is stopping ({@link JobManager.closeAll}). */
 const SERVER_STOPPED: ServerCancel = { reason: 'server-stopped', message: 'the occupy gui server was stopped before this job finished: nothing of it was kept; start occupy gui again to run it' };
 
@@ -163,6 +166,8 @@ export class JobManager {
    */
   private readonly reserved = new Map<string, number>();
   private nextTicket = 0;
+  /** Set by {@link closeAll}: no job is queued from then on. */
+  private closing = false;
   private readonly session: Session;
   /** Jobs waiting for a slot, first in first out. */
   private readonly queue: Job[] = [];
@@ -255,7 +260,8 @@ export class JobManager {
   /**
    * Queue an estimate of a map with the page's settings (checked here); it starts when fewer than
    * {@link maxRunning} jobs run. A job queued or running on the same map is cancelled first.
-   * @throws HttpError 400 for bad settings, 403/404 for a bad solvent-definition path
+   * @throws HttpError 400 for bad settings, 403/404 for a bad solvent-definition path, 503 once
+   *   {@link closeAll} was called
    */
   async start(map: SessionMap, rawSettings: unknown, outputFolder?: unknown): Promise<Job> {
     return this.queued((id) => this.checkEstimate(id, map, rawSettings, outputFolder));
@@ -319,7 +325,8 @@ export class JobManager {
    * Queue a half-map run (global FSC, local resolution) from a `POST /api/halfmaps` body: paths
    * under the root. The first half is opened as a session map; the outputs go to its folder and
    * its `locres` layer is the local-resolution map. A job queued or running on it is cancelled.
-   * @throws HttpError 400 for a bad body or the same file twice, 403/404 for bad paths
+   * @throws HttpError 400 for a bad body or the same file twice, 403/404 for bad paths, 503 once
+   *   {@link closeAll} was called
    */
   async startHalfMaps(req: Req): Promise<Job> {
     const body = await readJsonObject(req, ['half1', 'half2', 'mask', 'labels', 'outputFolder', 'directional', 'decompose']);
@@ -383,10 +390,26 @@ export class JobManager {
     return id;
   }
 
-  /** Add a job for `map` to the queue (a job queued or running on the same map is cancelled first). */
+  /**
+   * Add a job for `map` to the queue (a job queued or running on the same map is cancelled first).
+   * The request asked for last wins: when a job of the same map asked for after this one (a later
+   * ticket) is already queued or running, this job is not queued but ends `cancelled` as replaced
+   * by it. Jobs of the same map never run at once: the cancels are repeated until none is left.
+   * @throws HttpError 503 once {@link closeAll} has been called (the server is stopping)
+   */
   private async enqueue(map: SessionMap, id: string, run: Job['run']): Promise<Job> {
-    for (const other of this.jobs.values()) if (other.mapId === map.info.mapId && (other.state === 'running' || other.state === 'queued')) await this.cancel(other.id, REPLACED);
     const ticket = this.reserved.get(id) ?? this.nextTicket++;
+    const awaited = new Set<string>();
+    for (;;) {
+      if (this.closing) throw new HttpError(503, 'the occupy gui server is stopping: this run was not started; start occupy gui again to run it');
+      const live = [...this.jobs.values()].filter((o) => o.mapId === map.info.mapId && (o.state === 'running' || o.state === 'queued') && !awaited.has(o.id));
+      if (live.some((o) => o.ticket > ticket)) return this.superseded(map, id, ticket, run);
+      if (live.length === 0) break;
+      for (const other of live) {
+        awaited.add(other.id);
+        await this.cancel(other.id, REPLACED);
+      }
+    }
     this.reserved.delete(id);
     const job: Job = { id, mapId: map.info.mapId, ticket, state: 'queued', events: [], clients: new Set(), exited: Promise.resolve(), cancelRequested: false, run };
     this.jobs.set(id, job);
@@ -398,8 +421,23 @@ export class JobManager {
     this.pump();
     if (job.state === 'queued') {
       const ahead = this.queue.indexOf(job);
-      this.emit(job, { type: 'log', level: 'info', text: `waiting: ${this.runningCount} job(s) running and ${ahead} waiting before this one (at most ${this.maxRunning} run at once)` });
+      // requests asked for earlier whose checks have not ended hold this one back too
+      const checking = [...this.reserved.values()].filter((t) => t < ticket).length;
+      this.emit(job, { type: 'log', level: 'info', text: `waiting: ${this.runningCount} job(s) running and ${ahead} waiting before this one${checking > 0 ? `, and ${checking} request(s) asked for earlier still being checked` : ''} (at most ${this.maxRunning} run at once)` });
     }
+    return job;
+  }
+
+  /**
+   * Record the job of a request that a later request of the same map has overtaken (its checks
+   * ended first): it never runs, and ends `cancelled` as replaced by the later one.
+   */
+  private superseded(map: SessionMap, id: string, ticket: number, run: Job['run']): Job {
+    this.reserved.delete(id);
+    const job: Job = { id, mapId: map.info.mapId, ticket, state: 'queued', events: [], clients: new Set(), exited: Promise.resolve(), cancelRequested: true, serverCancel: SUPERSEDED, run };
+    this.jobs.set(id, job);
+    this.emit(job, cancelledEvent(job));
+    this.pump();
     return job;
   }
 
@@ -661,8 +699,14 @@ export class JobManager {
     return { cancelled: true };
   }
 
-  /** Cancel every waiting and running job (their `cancelled` events say the server stopped) and end every event stream. */
+  /**
+   * Cancel every waiting and running job (their `cancelled` events say the server stopped) and end
+   * every event stream. A request still being checked is refused (HttpError 503) when its checks
+   * end: it had been queued and its worker started after this returned.
+   */
   async closeAll(): Promise<void> {
+    // a request still being checked is refused when its checks end, not started after this
+    this.closing = true;
     for (const j of [...this.queue]) await this.cancel(j.id, SERVER_STOPPED);
     await Promise.all([...this.jobs.values()].filter((j) => j.state === 'running').map((j) => this.cancel(j.id, SERVER_STOPPED)));
     for (const j of this.jobs.values()) {

@@ -119,7 +119,9 @@ export function solventOutsideMask(data: Float32Array, mask: Float32Array): { me
   // halves + 0.5 read 10.30 Å corrected instead of 5.21 Å; sweep, session 52)
   let low = Infinity;
   for (let i = 0; i < mask.length; i++) if (mask[i] < low) low = mask[i];
-  const outside = low <= SOLVENT_FLOOR_MAX ? Math.max(SOLVENT_MASK_MAX, low + SOLVENT_MASK_MAX) : SOLVENT_MASK_MAX;
+  // compared in single precision, as masks are stored: a floor of 0.05 reads 0.0500000007, which
+  // had been taken as above the limit of 0.05
+  const outside = low <= Math.fround(SOLVENT_FLOOR_MAX) ? Math.max(SOLVENT_MASK_MAX, low + SOLVENT_MASK_MAX) : SOLVENT_MASK_MAX;
   for (let i = 0; i < data.length; i++) {
     if (mask[i] <= outside) {
       const v = data[i];

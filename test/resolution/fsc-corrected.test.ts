@@ -185,6 +185,10 @@ describe('correctedFsc', () => {
     let worst = 0;
     for (let k = 1; k < base.corrected.length; k++) worst = Math.max(worst, Math.abs(r.corrected[k] - base.corrected[k]));
     assert.ok(worst < 2e-3, `corrected FSC moved by up to ${worst.toFixed(4)}`);
+    // a floor of exactly 0.05 (the largest counted; 0.0500000007 as a mask stores it) is one too
+    const at = mask.map((m) => 0.05 + 0.95 * m);
+    assert.equal(at[0], Math.fround(0.05));
+    assert.ok(correctedFsc(shift(h1, 40), shift(h2, 40), at, { seed: 1 }).solventMeans !== null, 'a floor of 0.05: a solvent mean was taken off');
     // a mask with no outside at all (every value ≥ 0.1) still has none
     assert.equal(correctedFsc(h1, h2, mask.map((m) => 0.1 + 0.9 * m), { seed: 1, subtractSolventMean: true }).solventOutside, null);
   });

@@ -11,6 +11,8 @@
  * - `flattened`: solvent replaced by a constant that is not zero;
  * - `sharpened`: the radially averaged amplitude does not fall as a raw map's does (Guinier B
  *   near zero or negative between ~10 Å and where the signal meets the noise or a cut-off);
+ * - `locally-filtered`: the solvent's share of the amplitude collapses with frequency while the
+ *   map's own spectrum goes on (the solvent low-passed more than the molecule: a local filter);
  * - `not-density`: a binary or soft mask, a local scale map in [0, 1], a local-resolution map
  *   in Å, or a map without a solvent peak;
  * - `anisotropic-voxels`: the voxel sizes differ between axes by more than 1 % (usually a header

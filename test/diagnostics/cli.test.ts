@@ -15,6 +15,7 @@ import { runCli } from '../helpers/cli.js';
 import { SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
 import { applyMask, molecularMask, RAW_SPECS, rawSynthetic, sharpen, sphereMask, syntheticHalves } from './variants.js';
 import { runInProcess } from '../helpers/cli-run.js';
+import { FINDING_CODES } from '../../src/diagnostics/findings.js';
 
 interface Run { code: number; stdout: string; stderr: string }
 /** `occupy <args>` as a child process (the file's one smoke run of `occupy check`). */
@@ -50,6 +51,14 @@ describe('occupy check and diagnostics in commands', () => {
     const m = sphereMask(h.half1, 0.8, 4);
     writeFileSync(p('h1m.mrc'), encodeMrc(applyMask(h.half1, m)));
     writeFileSync(p('h2m.mrc'), encodeMrc(applyMask(h.half2, m)));
+  });
+
+  it('check --help names every finding code a check can report', async () => {
+    const r = await occupy(['check', '--help']);
+    assert.equal(r.code, 0, r.stderr);
+    const listed = r.stdout.slice(r.stdout.indexOf('Finding codes:')).replace(/\s+/g, ' ');
+    // solvent-model is the estimate's self-check, not a check of the map
+    for (const code of FINDING_CODES.filter((c) => c !== 'solvent-model')) assert.match(listed, new RegExp(`[:, ]${code}[,;.]`), `'${code}' is not in check --help`);
   });
 
   it('check --json: {map, findings[{code, severity, message, evidence}]}; a raw map has no finding', async () => {

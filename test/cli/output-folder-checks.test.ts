@@ -12,7 +12,9 @@ import assert from 'node:assert/strict';
 import { watch } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeMrc } from '../../src/io/mrc/index.js';
+import { encodeMrc, writeMrc } from '../../src/io/mrc/index.js';
+import { execFileSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { uniformRandomMap } from '../helpers/fixtures.js';
 import { runInProcess } from '../helpers/cli-run.js';
@@ -91,4 +93,29 @@ test('the estimate and the demo probe their output folder once (the CLI hook), a
     assert.equal(probes.size, 1, `${what}: probes of the output folder: ${[...probes].join(', ')}`);
     assert.deepEqual((await readdir(out)).filter((f) => f.startsWith('.occupy-write-check.')), [], `${what}: a probe file was left`);
   }
+});
+
+test('--emdb with --keep-output-path: a read-only EMDB cache (the outputs\' folder) is refused before the estimate', async (t) => {
+  const dir = await tempFolder();
+  const cache = join(dir, 'cache');
+  const emdb = join(cache, 'occupy-ts', 'emdb');
+  // a cached map is used without a download: the test needs no network
+  const map = occupancyPhantom({ shape: [24, 24, 24], voxelSizeA: 2, resolutionA: 6, domains: [{ centreVoxel: [12, 12, 12], radiusA: 8, occupancy: 1 }], seed: 2 }).map;
+  await withTmpfs(t, emdb, 'size=1M', async () => {
+    await writeFile(join(emdb, 'emd_1832.map.gz'), gzipSync(encodeMrc(map)));
+    execFileSync('mount', ['-o', 'remount,ro', emdb]);
+    const before = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = cache;
+    try {
+      const r = await runInProcess(['--emdb', '1832', '--keep-output-path']);
+      assert.equal(r.code, 1, r.stderr);
+      const lines = r.stderr.trim().split('\n');
+      // it had computed the estimate (progress lines), then failed at the write
+      assert.equal(lines.length, 1, `refused before any work (no progress or warning line): ${r.stderr}`);
+      assert.match(lines[0], new RegExp(`^occupy: error: cannot write to output folder '${emdb}/?': read-only file system$`));
+    } finally {
+      if (before === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = before;
+    }
+  });
 });

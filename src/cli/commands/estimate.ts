@@ -215,10 +215,13 @@ export async function run(o: EstimateCliOptions, positional?: string, typed: obj
   const fileOptions = toFileOptions(o, o.inputMap, shape);
   // an output folder that cannot be written is refused before the map is read: by the CLI's
   // preAction hook (src/cli/index.ts), for every writing command; estimateFromFile does not probe
-  // it again
+  // it again. Except --keep-output-path with --emdb: the outputs go beside the download, in the
+  // EMDB cache, which the hook (run before the download) did not know and did not check; a
+  // read-only cache had been found only at the write, after the whole estimate
+  const hookChecked = !(o.keepOutputPath === true && o.emdb !== undefined);
   let s: EstimateSummary;
   try {
-    ({ summary: s } = await estimateFromFile({ ...fileOptions, outputFolderChecked: true, onProgress: (p, f) => reporter.progress(p, f) }));
+    ({ summary: s } = await estimateFromFile({ ...fileOptions, outputFolderChecked: hookChecked, onProgress: (p, f) => reporter.progress(p, f) }));
   } catch (err) {
     reporter.abort();
     throw err;

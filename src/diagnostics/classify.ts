@@ -127,8 +127,10 @@ export function locallyFilteredFinding(ns: NoiseSpectrum, others: readonly Findi
 
 /**
  * `sharpened`: the solvent noise rises towards the resolution (rule 1), or the Guinier B is small
- * for the resolution the spectrum reaches while the solvent noise is not white (rule 2); see
- * {@link THRESHOLDS} and docs/diagnostics.md.
+ * for the resolution the spectrum reaches while the solvent noise is not white (rule 2); when the
+ * solvent noise could not be measured (`ns.noiseRiseLn` NaN: no solvent in the centre cube, or too
+ * few shells), rule 2 judges only a spectrum that rises (B < 0); see {@link THRESHOLDS} and
+ * docs/diagnostics.md.
  * @param gf Guinier fit of the centre cube's total spectrum
  * @param ns solvent noise spectrum (omit to use rule 2 alone)
  */
@@ -154,6 +156,12 @@ export function sharpeningFinding(gf: GuinierFit, ns?: NoiseSpectrum): Finding |
   // A map sharpened by −200 Å² under a soft (Butterworth) low-pass whose noise spectrum the
   // high-frequency noise had flattened (rise +0.03, Guinier B −130 Å²) passed as raw (session 52)
   if (ratio >= 0 && ns && Number.isFinite(rise) && Math.abs(rise) <= T.sharpenedWhiteNoiseRise && ns.bandToPerA >= T.whiteNoiseBandPerA) return undefined;
+  // no solvent noise to measure (the centre cube lies inside the molecule: a crop, or a box the
+  // molecule fills; rise NaN): then only the signal speaks, and a falling one (ratio ≥ 0) is what a
+  // raw map of sharp atoms shows as well as a sharpened one (crops of the raw synth_* maps to
+  // 12–40³: ratio 0.36–0.59, 21 of 26 flagged, session 53). Judged only when the spectrum
+  // rises (ratio < 0), which no raw map's does.
+  if (ratio >= 0 && ns && !Number.isFinite(rise)) return undefined;
   const cut = gf.cutoffDropLn > CUTOFF_DROP_LN;
   const limit = cut ? T.sharpenedBRatioWithCutoff : T.sharpenedBRatio;
   if (ratio >= limit) return undefined;

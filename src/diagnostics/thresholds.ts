@@ -56,7 +56,8 @@ export const THRESHOLDS = {
   /** …or below this when the spectrum ends in a hard cut-off (raw maps with a cut-off: EMD-5168 1.19)… */
   sharpenedBRatioWithCutoff: 0.75,
   /**
-   * …and only when the solvent noise is not white: |noise rise| above this (or not measured). A
+   * …and only when the solvent noise is not white: |noise rise| above this (not measured: rule 2
+   * then judges only B < 0, session 53, see `classify.ts`). A
    * simulated map of sharp atoms in white noise (the synth_* maps of ../shared/reference, |rise|
    * ≤ 0.051) has a flat signal spectrum without being sharpened; had it been sharpened, its noise
    * would rise (rule 1). Real maps' noise falls (β-gal's sharpened variants: rise −0.43 … −0.66).

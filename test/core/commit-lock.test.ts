@@ -17,7 +17,7 @@ import { COMMIT_LOCK_NAME, setCommitLockWaitListener } from '../../src/core/comm
 import { pidNamespace, processStart } from '../../src/core/process-alive.js';
 import { writeMrc } from '../../src/io/mrc/index.js';
 import { uniformRandomMap } from '../helpers/fixtures.js';
-import { runChild } from '../helpers/cli-run.js';
+import { occupy as occupyChild } from '../helpers/occupy-child.js';
 import { TSX } from '../helpers/cli.js';
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
 import { tempFolders } from '../helpers/temp-folder.js';
@@ -169,12 +169,22 @@ test('a wait for a live holder is said: the library listener, and one stderr lin
     }
 
     // the CLI: a run whose output folder is locked by a live process says why it waits
-    const sleeper = spawn('sleep', ['30']);
+    const sleeper = spawn('sleep', ['600']);
     const gone = new Promise((r) => sleeper.on('close', r));
     await writeMrc(join(dir, 'in.mrc'), { data: uniformRandomMap([8, 8, 8], 1), shape: [8, 8, 8], voxelSizeA: [1, 1, 1] });
     await symlink(`occupy-commit-lock ${hostname()} ${sleeper.pid} - 0badcafe`, join(dir, COMMIT_LOCK_NAME));
-    const killer = setTimeout(() => sleeper.kill('SIGKILL'), 4000);
-    const r = await runChild(['pixel-size', 'set', 'in.mrc', '--angpix', '1.1', '-o', 'out.mrc'], dir);
+    // the holder ends once the run has said why it waits (the line comes after 2 s of waiting). It
+    // had been killed 4 s after the spawn: on a loaded machine the start-up from source and the
+    // read took over 2 s, the holder was gone before the run had waited 2 s, and no line came (2 of
+    // 2 runs under load failed). A run that never says it still ends: the holder goes after 60 s
+    const run = occupyChild(['pixel-size', 'set', 'in.mrc', '--angpix', '1.1', '-o', 'out.mrc'], dir);
+    let said = '';
+    run.child.stderr?.on('data', (d: Buffer) => {
+      said += d.toString();
+      if (said.includes('occupy: waiting for ')) sleeper.kill('SIGKILL');
+    });
+    const killer = setTimeout(() => sleeper.kill('SIGKILL'), 60_000);
+    const r = await run;
     clearTimeout(killer);
     await gone;
     assert.equal(r.code, 0, r.stderr);

@@ -105,8 +105,11 @@ describe('batch claims: a map another live run holds is waited for, never report
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'occupy-batch-wait-'));
     await loadFft();
-    // stands for the other run: a live process on this host
-    other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    // stands for the other run: a live process on this host, alive until after() (or until this
+    // process ends: its stdin closes). It had been \`sleep 60\`, and the suite takes over 60 s on a
+    // loaded machine: the holder was gone before the last test, whose run then took the lock over
+    // at once instead of waiting (1 of 3 runs under load failed 'released')
+    other = spawn('sh', ['-c', 'read _'], { stdio: ['pipe', 'ignore', 'ignore'] });
   });
   after(() => {
     other.kill('SIGKILL');

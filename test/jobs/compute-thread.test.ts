@@ -92,11 +92,26 @@ describe('occupy locres: Ctrl+C while the method computes', { skip: skipWithoutS
     const R = join(SHARED_REFERENCE, 'synth_halves128');
     const dir = mkdtempSync(join(tmpdir(), 'occupy-sigint-'));
     try {
-      // --method monores takes 10-30 s at 128³ here; the signal comes after reading (≈ 1-2 s)
+      // --method monores takes 10-30 s at 128³ here. The signal is sent when the method's first
+      // percentage line appears (5 s into the method; the reading and diagnostics lines, held until
+      // then, come just before it), so it lands while the method computes. A fixed 5 s from the
+      // spawn could land in the start-up, the reading or the diagnostics on a loaded machine, where
+      // the test passed without checking the method's stop
       const run = occupy(['locres', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '--mask', join(R, 'truth_mask.mrc.gz'), '--method', 'monores', '-o', join(dir, 'out.mrc')]);
-      await new Promise((r) => setTimeout(r, 5000));
-      run.child.kill('SIGINT');
+      let seen = '';
+      let sent = false;
+      const hang = setTimeout(() => run.child.kill('SIGKILL'), 300_000);
+      run.child.stderr?.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (!sent && /\] monogenic \d+ % /.test(seen)) {
+          sent = true;
+          run.child.kill('SIGINT');
+        }
+      });
       const r = await run;
+      clearTimeout(hang);
+      assert.ok(sent, `no percentage line of the method before the run ended (exit ${r.code}): ${r.stderr}`);
+      assert.match(r.stderr, /\] read \(.*\n.*\] diagnostics \(/, 'the input was read and checked before the signal');
       assert.equal(r.code, 130, r.stderr);
       // on the calling thread the method ran to its end before the handler: its phase line was printed
       assert.doesNotMatch(r.stderr, /monogenic \(/, r.stderr);

@@ -130,40 +130,75 @@ test('a device or a FIFO as input gives one line at once', async () => {
   oneErrorLine(f.stderr, /not a regular file/);
 });
 
-test('SIGINT or SIGTERM at any point: either the complete set or nothing, never a temporary file', async () => {
+test('SIGINT or SIGTERM at any point: either the complete set or nothing, never a temporary file', async (t) => {
   const dir = await tempFolder();
   const input = await writeInput(dir, 96);
   const before = await sha(input);
   const expected = ['ampl_2.0_in.mrc', 'chimX_in.cxc', 'conf_in.mrc', 'log_in.txt', 'scale_occ_in.mrc'];
   const outcomes = new Set<string>();
-  // seeded delays spread over the run (start-up, read, estimate, writing)
-  for (const [i, delayMs] of [150, 450, 700, 900, 1100, 1300, 1600, 2000].entries()) {
+  const seen: string[] = [];
+  // Each signal is sent a delay after an event of the run: the spawn (the start-up), or a phase's
+  // progress line (printed when the phase ends, so the signal lands in the next one). The estimate
+  // after the start-up takes about 0.5 s on an idle machine. Delays counted from the spawn alone
+  // (0.15-2 s) had all fallen in the start-up on a loaded machine (tsx's start-up from source takes
+  // 1-3 s there), so no run reached the handlers and the test checked only that a process killed
+  // before them left nothing.
+  const phase = (name: string) => new RegExp(`"phase":"${name.replace(/[()]/g, '\\$&')}"`);
+  const points: { on?: RegExp; delayMs: number; where: string }[] = [
+    { delayMs: 0, where: 'start-up' },
+    { on: phase('resample'), delayMs: 0, where: 'low-pass (read and checked)' },
+    { on: phase('low-pass'), delayMs: 0, where: 'solvent model' },
+    { on: phase('solvent model'), delayMs: 20, where: 'confidence, noise spectrum' },
+    { on: phase('max filter'), delayMs: 0, where: 'writing the maps (staged)' },
+    { on: /"phase":"write"/, delayMs: 0, where: 'the modification' },
+    { on: phase('modify: amplify 2'), delayMs: 0, where: 'writing the modified map, the commit' },
+    { on: phase('modify: amplify 2'), delayMs: 40, where: 'the commit, exiting' },
+  ];
+  for (const [i, { on, delayMs, where }] of points.entries()) {
     const out = join(dir, `run${i}`);
     const signal: NodeJS.Signals = i % 2 === 0 ? 'SIGINT' : 'SIGTERM';
-    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [...NODE_ARGS, '-i', input, '-o', join(out, 'in.mrc'), '--amplify', '2', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const { code, stderr, signalled } = await new Promise<{ code: number | null; stderr: string; signalled: boolean }>((resolve) => {
+      const child = spawn(process.execPath, [...NODE_ARGS, '-i', input, '-o', join(out, 'in.mrc'), '--amplify', '2', '--progress', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const timer = setTimeout(() => child.kill(signal), delayMs);
+      let timer: NodeJS.Timeout | undefined;
+      const arm = () => (timer = setTimeout(() => child.kill(signal), delayMs));
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (on !== undefined && timer === undefined && on.test(err)) arm();
+      });
+      if (on === undefined) arm();
+      const hang = setTimeout(() => child.kill('SIGKILL'), 120_000);
       child.on('close', (c) => {
         clearTimeout(timer);
-        resolve({ code: c, stderr: err });
+        clearTimeout(hang);
+        resolve({ code: c, stderr: err, signalled: timer !== undefined });
       });
     });
+    const what = `run ${i} (${signal} ${delayMs} ms after ${on === undefined ? 'the spawn' : on.source}, in ${where})`;
+    assert.ok(signalled, `${what}: the run ended before its event: exit ${code} ${stderr}`);
     const files = await readdir(out).catch(() => [] as string[]);
     if (code === 0 || files.length === expected.length) {
       // a signal after the set was committed (while the process is exiting) still leaves it complete
-      assert.deepEqual(files.sort(), expected, `run ${i}: complete set (exit ${code})`);
+      assert.deepEqual(files.sort(), expected, `${what}: complete set (exit ${code})`);
       outcomes.add('complete');
+      seen.push(`${i}: complete`);
+    } else if (code === null) {
+      // the signal came before the handlers were installed, so it killed the process: only at start-up
+      assert.equal(on, undefined, `${what}: killed by the signal, not handled: ${stderr}`);
+      assert.deepEqual(files, [], `${what} left ${files.join(', ')}`);
+      outcomes.add('killed at start-up');
+      seen.push(`${i}: killed at start-up`);
     } else {
-      // null: the signal came before the handlers were installed (start-up), so it killed the process
-      assert.ok(code === null || code === (signal === 'SIGINT' ? 130 : 143), `run ${i}: exit ${code} ${stderr}`);
-      assert.deepEqual(files, [], `run ${i} (${signal} after ${delayMs} ms) left ${files.join(', ')}`);
+      assert.equal(code, signal === 'SIGINT' ? 130 : 143, `${what}: exit ${code} ${stderr}`);
+      assert.match(stderr, new RegExp(`occupy: interrupted by ${signal}`), what);
+      assert.deepEqual(files, [], `${what} left ${files.join(', ')}`);
       outcomes.add('interrupted');
+      seen.push(`${i}: interrupted`);
     }
     await rm(out, { recursive: true, force: true });
   }
-  assert.ok(outcomes.has('interrupted'), 'at least one run was interrupted');
+  t.diagnostic(seen.join(', '));
+  assert.ok(outcomes.has('interrupted'), `at least one run was interrupted by its handler (${[...outcomes].join(', ')})`);
   assert.equal(await sha(input), before);
   const m = await readMrc(input);
   assert.deepEqual(m.volume.shape, [96, 96, 96]);

@@ -37,7 +37,10 @@ test('a live claim of a run in another PID namespace of this host is not taken o
   const holder = spawn('unshare', ['-pf', '--mount-proc', process.execPath, '--import', TSX, '--input-type=module', '-e', script], { stdio: 'ignore' });
   const ended = new Promise<number | null>((r) => holder.on('close', r));
   const lock = join(out, LOCK_DIR, 'm1.lock');
-  for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 20));
+  // until the holder has claimed the map (its start-up from source in the new namespace takes 1-2 s
+  // under load; 200 polls of 20 ms had left a margin of about 2 s)
+  const t1 = performance.now();
+  while (!existsSync(lock) && performance.now() - t1 < 60_000) await new Promise((r) => setTimeout(r, 20));
   assert.ok(existsSync(lock), 'the holder claimed the map');
   const mine = await claimItem(out, 'm1');
   if (mine) {

@@ -234,6 +234,16 @@ describe('GUI server', () => {
     assert.equal(bad.status, 400);
   });
 
+  test('two requests opening one map at once (a double click, two tabs) get the same map', async () => {
+    // each open had looked for the map among those already open, then read it: both read it, and
+    // each got its own id holding its own copy of the volume
+    const p = occupancyPhantom({ shape: [32, 32, 32], voxelSizeA: 2, resolutionA: 6, domains: [{ centreVoxel: [16, 16, 16], radiusA: 10, occupancy: 1 }], seed: 9 });
+    await writeMrc(join(root, 'maps', 'twice.mrc'), p.map);
+    const [a, b] = await Promise.all([0, 1].map(async () => (await (await postJson('api/open', { path: 'maps/twice.mrc' })).json()) as MapInfo));
+    assert.equal(b.mapId, a.mapId, 'one map, not two');
+    assert.equal(((await (await postJson('api/open', { path: 'maps/twice.mrc' })).json()) as MapInfo).mapId, a.mapId);
+  });
+
   test('estimate job: SSE progress then done; slices, result and files', async () => {
     const info = (await (await postJson('api/open', { path: mapRel })).json()) as MapInfo;
     const { events, result } = await estimate(info.mapId, { amplify: 2 });

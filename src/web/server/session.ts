@@ -135,6 +135,8 @@ export class Session {
   /** Map reads in worker threads. */
   readonly reader = new MapReader();
   private readonly maps = new Map<string, SessionMap>();
+  /** Registrations under way, by file identity (or `emdb:<id>`): a second open of the same file joins the first. */
+  private readonly opening = new Map<string, Promise<SessionMap>>();
   private readonly cache: VolumeCache;
 
   private constructor(root: string, tempDir: string, cacheBytes: number) {
@@ -184,6 +186,18 @@ export class Session {
     return [...this.maps.values()];
   }
 
+  /**
+   * The registration under way for `key`, or a new one made by `make`: two requests for the same
+   * file at once (a double click, two tabs) get one map, not two ids each holding a copy.
+   */
+  private registerOnce(key: string, make: () => Promise<SessionMap>): Promise<SessionMap> {
+    const pending = this.opening.get(key);
+    if (pending) return pending;
+    const p = make().finally(() => this.opening.delete(key));
+    this.opening.set(key, p);
+    return p;
+  }
+
   /** Read a map file (in a worker thread) and register it; its volume goes to the cache. */
   private async register(mapId: string, inputPath: string, name: string, path: string, commandPath: string, identity?: string): Promise<SessionMap> {
     const read = await this.reader.read(inputPath, /^(upload|emdb):/.test(path) ? name : path);
@@ -201,7 +215,7 @@ export class Session {
 
   /**
    * Open a map file under the root (a path relative to it). Reopening an unchanged file returns
-   * the map already open.
+   * the map already open (also while its first open is still reading it).
    * @throws HttpError 403 (outside the root), 404 (missing), 400 (not a file or not a map)
    */
   async open(rel: unknown): Promise<SessionMap> {
@@ -212,7 +226,7 @@ export class Session {
     const known = this.all().find((m) => m.identity === identity);
     if (known) return known;
     const relPath = relativeToRoot(this.root, real);
-    return this.register(this.newId(), real, basename(real), relPath, relPath, identity);
+    return this.registerOnce(identity, () => this.register(this.newId(), real, basename(real), relPath, relPath, identity));
   }
 
   /** A map id and the path where its uploaded bytes go (the folder is created). */
@@ -249,9 +263,11 @@ export class Session {
   async addEmdb(id: string, cachedPath: string): Promise<SessionMap> {
     const known = this.all().find((m) => m.emdbId === id);
     if (known) return known;
-    const entry = await this.register(this.newId(), cachedPath, `emd_${id}.map.gz`, `emdb:${id}`, `emd_${id}.map.gz`);
-    entry.emdbId = id;
-    return entry;
+    return this.registerOnce(`emdb:${id}`, async () => {
+      const entry = await this.register(this.newId(), cachedPath, `emd_${id}.map.gz`, `emdb:${id}`, `emd_${id}.map.gz`);
+      entry.emdbId = id;
+      return entry;
+    });
   }
 
   /** Record the layer files of a finished estimate (cached layers are dropped). */

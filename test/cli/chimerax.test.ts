@@ -64,7 +64,10 @@ describe('--show-chimerax', () => {
       assert.equal(findChimerax({ PATH: bin }), exe);
       const msg = showInChimerax('/tmp/x y.cxc', { PATH: bin });
       assert.match(msg, /Launched ChimeraX/);
-      for (let i = 0; i < 50 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 20));
+      // until the launched script has run (a detached process: 50 polls of 20 ms had given it about
+      // 1 s to start, which a loaded machine need not keep)
+      const t0 = performance.now();
+      while (!existsSync(marker) && performance.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
       assert.equal(readFileSync(marker, 'utf8').trim(), '/tmp/x y.cxc');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -309,7 +309,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   await withOutputSet({ protect, inputLabel: 'input map' }, async (outputs) => {
     await writeMrc(out, resolution, {
       template: h1.header,
-      labels: [`occupy-ts ${OCCUPY_VERSION}: local resolution (A), ${settings}`, `outside the mask: ${o.method === 'localfsc' ? o.lowestResolution : 'coarsest tested'} A (background)`, ...recordLabels(record, 8)],
+      labels: [`occupy-ts ${OCCUPY_VERSION}: local resolution (A), ${settings}`, `outside the mask: ${monoresTestedA ? `${Number(Math.max(...monoresTestedA).toFixed(2))} A, the coarsest tested` : `${o.lowestResolution} A`} (background)`, ...recordLabels(record, 8)],
       protect,
       outputs,
     });

@@ -85,6 +85,9 @@ describe('occupy: output folders, the run record, rerun from the log', { concurr
     assert.match(String(rec.settings['frequency-range']), /^\d+\.\d\d–\d+\.\d\d Å, \d+ resolutions$/);
     assert.match(String(rec.settings.caveat), /single-map estimate/);
     assert.equal(typeof rec.settings.background, 'number');
+    // the map's label names the value it holds outside the mask (it had said 'coarsest tested A', no number)
+    const mrLabels = (await readMrc(join(work, 'mr', 'locres_map.mrc'))).header.labels;
+    assert.ok(mrLabels.includes(`outside the mask: ${Number((rec.settings.background as number).toFixed(2))} A, the coarsest tested (background)`), mrLabels.join(' | '));
     assert.match(readFileSync(join(work, 'mr', 'locres_map_log.txt'), 'utf8'), /caveat +single-map estimate/);
     assert.equal(locres.code, 0, locres.stderr);
     assert.ok(readdirSync(join(work, 'lr')).includes('locres_map.mrc'), readdirSync(join(work, 'lr')).join(', '));

@@ -137,7 +137,7 @@ export const ESTIMATE_OPTIONS: readonly OptionSpec<EstimateOptionKey>[] = [
   bool('useS0', '--S0', 'normalise by tau × the map maximum instead of the tile search', 'estimate'),
   bool('useSW', '--SW', 'normalise by the tile search (the default; the original\'s opposite of --S0)', 'estimate'),
   { key: 'solventDefPath', flags: '--solvent-def <map>', flag: '--solvent-def', type: 'path', doc: 'solvent (or molecule) mask, same box as the input, binarised at 0.9', group: 'solvent' },
-  { key: 'hedgeConfidence', flags: '--hedge-confidence <exponent>', flag: '--hedge-confidence', type: 'number', range: { min: 1, max: 1000 }, doc: 'raise the confidence to this power (> 1) to be more conservative', group: 'solvent' },
+  { key: 'hedgeConfidence', flags: '--hedge-confidence <exponent>', flag: '--hedge-confidence', type: 'number', range: { min: 1, max: 1000 }, doc: 'raise the confidence to this power (≥ 1; 1 leaves it unchanged) to be more conservative', group: 'solvent' },
   bool('nlrc', '--nlrc', 'noise-level recalibration: rescale the scale so the confidence limit maps to 0', 'solvent'),
   { key: 'targetMaskPath', flags: '--target-mask <map>', flag: '--target-mask', type: 'path', doc: 'report the occupancy of the region where this mask > 0.5', group: 'solvent' },
   { key: 'scaleLimit', flags: '--scale-limit <fraction>', flag: '--scale-limit', type: 'number', unit: 'fraction', range: { min: 0, max: 1, maxOpen: true }, default: DEFAULT_SCALE_LIMIT, showDefault: true, doc: 'scales at or below this are never modified', group: 'modification' },

@@ -206,8 +206,9 @@ function onStdoutError(err: NodeJS.ErrnoException): void {
 
 /** Run the CLI on `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  const quiet = argv.includes('--quiet') || argv.includes('-q');
   // (with -q too it is refused, in one line: no stack trace for it)
-  const verbose = (argv.includes('--verbose') || argv.includes('-v')) && !(argv.includes('--quiet') || argv.includes('-q'));
+  const verbose = (argv.includes('--verbose') || argv.includes('-v')) && !quiet;
   const args = rewriteMultiLetterFlags(argv);
   const program = buildProgram(args, argv);
   // commander's own errors as one `occupy: error: …` line (its suggestion joined onto it)
@@ -222,7 +223,6 @@ export async function main(argv: string[]): Promise<number> {
   override(program);
   installSignalCleanup();
   // a commit waiting for another process's lock on the output folder says so (it had looked hung)
-  const quiet = argv.includes('--quiet') || argv.includes('-q');
   setCommitLockWaitListener(quiet ? undefined : (m) => process.stderr.write(`occupy: ${m}\n`));
   // `occupy --help | head`: a reader that stops early is not an error (no EPIPE stack trace)
   if (!process.stdout.listeners('error').includes(onStdoutError)) process.stdout.on('error', onStdoutError);

@@ -395,6 +395,8 @@ function fitStage(
       }
     }
   }
+  // measured and not adopted in place of this gate: a ridge-penalised curvature everywhere, and the
+  // gate's median from the bands usable in >= 90 % of the molecule (docs/decomposition.md, session 54)
   if (o.ramp > 0 && fit.bLine) {
     const med = selectedQuantile(fit.bLine, fitted, 0.5, scratch);
     for (let i = 0; i < nA; i++) {

@@ -77,3 +77,24 @@ export function voxelAnisotropy(voxelSizeA: readonly number[], header?: CellSamp
     : '';
   return `voxels of ${voxelSizeA.map(f).join(' × ')} Å, not cubic${sampled}`;
 }
+
+/**
+ * Relative tolerance within which a ratio of lengths computed from a header's voxel size is taken
+ * as the whole number it is close to. Header voxel sizes are float32 cells over the sampling
+ * (`cella / mx`): 1.37 Å over 96 voxels is read as 1.3700000445 Å, 8 × 1.37 Å over it as
+ * 7.9999997, and a `floor` of that ratio gave 7 where the same map at 1 Å gave 8.
+ */
+export const WHOLE_RATIO_TOLERANCE = 1e-6;
+
+/**
+ * `x` rounded to the nearest whole number when it is within {@link WHOLE_RATIO_TOLERANCE} of it
+ * (relative, at least 1e-6 absolute), else `x` unchanged: for ratios of Å lengths (a low-pass over
+ * a voxel size, a Nyquist frequency over a shell spacing) that are whole for the same map at any
+ * voxel size but come out a float32 round-off short of it, before a `floor` or an `<=` test.
+ * @param x a dimensionless ratio
+ * @returns `Math.round(x)` or `x`
+ */
+export function snapToWhole(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - r) <= WHOLE_RATIO_TOLERANCE * Math.max(1, Math.abs(x)) ? r : x;
+}

@@ -4,6 +4,7 @@
  * @see shared/spec/occupy-algorithm.md §3
  */
 import { boxLongestA } from '../core/volume.js';
+import { snapToWhole } from '../core/voxel-size-limits.js';
 import { tauForSamples } from './tau.js';
 import { KERNEL_SIZE_MAX, sphericalKernel, type SphericalKernel } from '../filters/spherical-kernel.js';
 
@@ -156,7 +157,9 @@ export function deriveSettings(input: SettingsInput): DerivedSettings {
     if (error) throw new RangeError(error);
     size = input.kernelSize;
   } else {
-    const x = Math.floor(lowpassA / a);
+    // the ratio as it is for the same map at any voxel size: a float32 header's 1.37 Å makes
+    // 10.96 / 1.37 read 7.9999997 (kernel 7, n_v 251) where 8 / 1 reads 8 (kernel 9, n_v 257)
+    const x = Math.floor(snapToWhole(lowpassA / a));
     size = Math.min(9, Math.max(3, 2 * Math.floor(x / 2) + 1));
   }
   let radius: number;
@@ -177,7 +180,7 @@ export function deriveSettings(input: SettingsInput): DerivedSettings {
       radius = limitVoxels;
     }
   } else {
-    radius = lowpassA / (2 * a);
+    radius = snapToWhole(lowpassA / a) / 2;
   }
   const kernel = sphericalKernel(size, radius);
   if (size < 5) {

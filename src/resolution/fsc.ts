@@ -4,6 +4,7 @@
  */
 import { voxelSizesDiffer } from '../core/grid-match.js';
 import { assertVolume, type Shape3, type Volume } from '../core/volume.js';
+import { snapToWhole } from '../core/voxel-size-limits.js';
 import { rfft3d } from '../math/fft.js';
 
 /** An FSC curve, one entry per Fourier shell k = 0 … kMax. */
@@ -31,8 +32,11 @@ export function shellIndex(shape: Shape3, voxelSizeA: readonly number[]): { shel
     shell[q] = s;
     if (s > maxShell) maxShell = s;
   });
-  // shells up to Nyquist of the finest axis only: beyond, shells are incomplete (corners)
-  const nyquistShell = Math.floor(Math.min(...[0, 1, 2].map((i) => 0.5 / voxelSizeA[i])) / df);
+  // shells up to Nyquist of the finest axis only: beyond, shells are incomplete (corners). The
+  // ratio is whole for a box whose longest edge is even; header voxel sizes (float32 cells) made
+  // it 63.99999999 for a 96x112x128 box at 1.37 A, which dropped the Nyquist shell (0..63, where
+  // the same voxels at 1 A have 0..64)
+  const nyquistShell = Math.floor(snapToWhole(Math.min(...[0, 1, 2].map((i) => 0.5 / voxelSizeA[i])) / df));
   return { shell, nShells: Math.min(maxShell, nyquistShell) + 1, shellWidthPerA: df };
 }
 

@@ -164,7 +164,9 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       resolution = r.resolution;
       const a = h1.volume.voxelSizeA[0];
       windowReachA = (r.maskRadiusVoxels + r.edgeWidthVoxels) * a;
-      settings = `RELION 3.1 --locres: sampling ${r.samplingVoxels * a} A (${r.samplingVoxels} vox), window radius ${r.maskRadiusVoxels} vox + soft edge ${r.edgeWidthVoxels} vox, phases randomised from shell ${r.randomizeShell} (${((h1.volume.shape[0] * a) / r.randomizeShell).toFixed(2)} A), FSC 0.143, Fourier box ${r.fftBox}${r.solventMeans ? `; solvent mean outside the mask subtracted first (half 1 ${r.solventMeans[0].toPrecision(3)}, half 2 ${r.solventMeans[1].toPrecision(3)}: more than half a solvent SD from 0, which RELION leaves in)` : ''}`;
+      // the sampling to 6 significant digits: the header's float32 voxel size made 10 voxels at
+      // 1.37 Å print as 13.700000445048016 A
+      settings = `RELION 3.1 --locres: sampling ${Number((r.samplingVoxels * a).toPrecision(6))} A (${r.samplingVoxels} vox), window radius ${r.maskRadiusVoxels} vox + soft edge ${r.edgeWidthVoxels} vox, phases randomised from shell ${r.randomizeShell} (${((h1.volume.shape[0] * a) / r.randomizeShell).toFixed(2)} A), FSC 0.143, Fourier box ${r.fftBox}${r.solventMeans ? `; solvent mean outside the mask subtracted first (half 1 ${r.solventMeans[0].toPrecision(3)}, half 2 ${r.solventMeans[1].toPrecision(3)}: more than half a solvent SD from 0, which RELION leaves in)` : ''}`;
       stats = {
         relion: true,
         ...(r.solventMeans ? { solventMeanSubtractedHalf1: r.solventMeans[0], solventMeanSubtractedHalf2: r.solventMeans[1] } : {}),

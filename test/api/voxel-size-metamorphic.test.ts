@@ -15,6 +15,8 @@ import { decompose, estimateLocalScale, fsc, readMrc, writeMrc, type Volume } fr
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { halfMapPhantom, type HalfMapPhantom } from '../../src/resolution/half-map-phantom.js';
 import { directionalFsc } from '../../src/resolution/directional-fsc.js';
+import { readFile } from 'node:fs/promises';
+import { runInProcess } from '../helpers/cli-run.js';
 import { loadFft } from '../../src/math/fft.js';
 
 /** The ratio of the two voxel sizes compared. */
@@ -145,5 +147,22 @@ describe('decompose --mask: a molecule mask (> 0.5) stored as 0/1 or as 0/255', 
     let worst = 0;
     for (let i = 0; i < r1.occupancy.data.length; i++) worst = Math.max(worst, Math.abs(r1.occupancy.data[i] - r255.occupancy.data[i]));
     assert.equal(worst, 0, `occupancy maps differ by up to ${worst}`);
+  });
+});
+
+describe('locres --relion at 1.37 Å voxels', () => {
+  it('states the window sampling in Å as given (13.7), not the float32 header product', async () => {
+    const p = pair([40, 40, 40]);
+    const h1 = join(dir, 'r1.mrc');
+    const h2 = join(dir, 'r2.mrc');
+    await writeMrc(h1, { ...p.half1, voxelSizeA: [RATIO, RATIO, RATIO] });
+    await writeMrc(h2, { ...p.half2, voxelSizeA: [RATIO, RATIO, RATIO] });
+    const out = join(dir, 'relion', 'locres_r1.mrc');
+    const run = await runInProcess(['locres', h1, h2, '--relion', '--locres-sampling', '13.7', '--lowest-resolution', '68.5', '-q', '-o', out]);
+    assert.equal(run.code, 0, run.stderr);
+    const log = await readFile(join(dir, 'relion', 'locres_r1_log.txt'), 'utf8');
+    // before: 'sampling 13.700000445048016 A (10 vox)'
+    assert.match(log, /sampling 13\.7 A \(10 vox\)/);
+    assert.doesNotMatch(log, /\d\.\d{9,}/, 'a number printed to float round-off');
   });
 });

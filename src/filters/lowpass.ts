@@ -5,12 +5,16 @@
  * @see shared/spec/occupy-algorithm.md §4 (low-pass), §12 (non-cubic and odd boxes)
  */
 import { assertGeometry, assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
+import { snapToWhole } from '../core/voxel-size-limits.js';
 import { irfft3d, type PrunedBlock, prunedBlock, prunedIrfft3d, prunedRfft3d, prunedWork, rfft3d } from '../math/fft.js';
 
 /**
  * Per-axis number of kept Fourier samples: `keep_i = floor(n_i * a_i / lowpassA)`, the index of
  * the frequency `1/lowpassA` (1/Å) along axis i. A frequency is kept when its index radius is at
- * most `keep_i + 1` (see {@link lowpassKeeps}).
+ * most `keep_i + 1` (see {@link lowpassKeeps}). A ratio within float round-off of a whole number
+ * is taken as that number ({@link snapToWhole}): 112 × 1.37 / 10.96 is 13.999999999999998 in
+ * doubles (keep 13, where the same voxels at 1 Å with 8 Å keep 14), and a float32 header's 1.37 Å
+ * moves such ratios either side of the whole number.
  *
  * @param shape box `[nx, ny, nz]` in voxels
  * @param voxelSizeA voxel size `[ax, ay, az]` in Å/voxel
@@ -23,7 +27,7 @@ import { irfft3d, type PrunedBlock, prunedBlock, prunedIrfft3d, prunedRfft3d, pr
 export function lowpassKeep(shape: Shape3, voxelSizeA: Readonly<Vec3>, lowpassA: number): Vec3 {
   checkLowpassA(lowpassA);
   assertGeometry(shape, voxelSizeA);
-  return [0, 1, 2].map((i) => Math.floor((shape[i] * voxelSizeA[i]) / lowpassA)) as Vec3;
+  return [0, 1, 2].map((i) => Math.floor(snapToWhole((shape[i] * voxelSizeA[i]) / lowpassA))) as Vec3;
 }
 
 /**

@@ -87,6 +87,33 @@ function pair(shape: [number, number, number]): HalfMapPhantom {
   });
 }
 
+describe('estimate: --angpix 1.37 (exactly 1.37 in memory) against the same voxels at 1 Å', () => {
+  it('keeps the same Fourier samples in the low-pass, so scale and confidence are the same', async () => {
+    // 112 × 1.37 / 10.96 is 13.999999999999998 in doubles: the low-pass kept 13 samples along y
+    // where 112 × 1 / 8 keeps 14 (confidence up to 0.98 apart on a 96x112x128 map)
+    const { map } = occupancyPhantom({
+      shape: [40, 112, 48],
+      voxelSizeA: 1,
+      resolutionA: 4,
+      snr: 4,
+      seed: 4,
+      domains: [
+        { centreVoxel: [14, 40, 24], radiusA: 9, occupancy: 1 },
+        { centreVoxel: [26, 70, 24], radiusA: 9, occupancy: 0.5 },
+      ],
+    });
+    const r1 = await estimateLocalScale({ ...map, voxelSizeA: [1, 1, 1] }, { mode: 'occ', lowpassA: 8 });
+    const rR = await estimateLocalScale({ ...map, voxelSizeA: [RATIO, RATIO, RATIO] }, { mode: 'occ', lowpassA: 8 * RATIO });
+    assert.equal(rR.summary.solventModel.mu, r1.summary.solventModel.mu);
+    let worst = 0;
+    for (let i = 0; i < r1.confidence.data.length; i++) worst = Math.max(worst, Math.abs(r1.confidence.data[i] - rR.confidence.data[i]));
+    assert.ok(worst <= 1e-6, `confidence maps differ by up to ${worst}`);
+    worst = 0;
+    for (let i = 0; i < r1.scale.data.length; i++) worst = Math.max(worst, Math.abs(r1.scale.data[i] - rR.scale.data[i]));
+    assert.ok(worst <= 1e-6, `scale maps differ by up to ${worst}`);
+  });
+});
+
 describe('fsc: the same half maps at 1 Å and 1.37 Å', () => {
   it('keeps the Nyquist shell and gives the same FSC per shell, frequencies scaled by 1/1.37', async () => {
     const p = pair([48, 56, 64]);

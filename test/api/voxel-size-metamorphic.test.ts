@@ -15,6 +15,7 @@ import { decompose, estimateLocalScale, fsc, readMrc, writeMrc, type Volume } fr
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { halfMapPhantom, type HalfMapPhantom } from '../../src/resolution/half-map-phantom.js';
 import { directionalFsc } from '../../src/resolution/directional-fsc.js';
+import { radialShellResolution } from '../../src/resolution/radial-shells.js';
 import { readFile } from 'node:fs/promises';
 import { runInProcess } from '../helpers/cli-run.js';
 import { loadFft } from '../../src/math/fft.js';
@@ -191,5 +192,28 @@ describe('locres --relion at 1.37 Å voxels', () => {
     // before: 'sampling 13.700000445048016 A (10 vox)'
     assert.match(log, /sampling 13\.7 A \(10 vox\)/);
     assert.doesNotMatch(log, /\d\.\d{9,}/, 'a number printed to float round-off');
+  });
+});
+
+describe('locres --shells: the same half maps at 1 Å (4 Å shells) and 1.37 Å (5.48 Å shells)', () => {
+  it('puts every voxel in the same shell and reads each shell at 1.37 × the 1 Å resolution', async () => {
+    await loadFft();
+    const p = pair([40, 48, 40]);
+    const [a1, b1] = [await throughFile(p.half1, 1, 's1a.mrc'), await throughFile(p.half2, 1, 's2a.mrc')];
+    const [aR, bR] = [await throughFile(p.half1, RATIO, 's1b.mrc'), await throughFile(p.half2, RATIO, 's2b.mrc')];
+    const centreVoxel: [number, number, number] = [20, 24, 20];
+    const r1 = radialShellResolution(a1, b1, { centreVoxel, shellWidthA: 4 });
+    const rR = radialShellResolution(aR, bR, { centreVoxel, shellWidthA: 4 * RATIO });
+    assert.equal(rR.shells.length, r1.shells.length);
+    for (let k = 0; k < r1.shells.length; k++) {
+      // before: voxels at exactly 4, 8, … Å fell either side of a shell edge, and each shell's
+      // sub-box could be a voxel larger or smaller (on a 96x112x128 pair: 16316 voxels against
+      // 16300, shell 1 at 6.184 Å against 1.37 × 4.623 = 6.333 Å)
+      assert.equal(rR.shells[k].voxels, r1.shells[k].voxels, `shell ${k}: voxels`);
+      if (Number.isFinite(r1.shells[k].resolutionA)) {
+        const rel = Math.abs(rR.shells[k].resolutionA / (RATIO * r1.shells[k].resolutionA) - 1);
+        assert.ok(rel <= 1e-4, `shell ${k}: ${rR.shells[k].resolutionA} Å against 1.37 × ${r1.shells[k].resolutionA} Å`);
+      }
+    }
   });
 });

@@ -2,8 +2,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { freemem, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync, gunzipSync } from 'node:zlib';
@@ -593,6 +593,71 @@ describe('readStar / writeStar', () => {
       const badGz = path.join(dir, 'bad.star.gz');
       await writeFile(badGz, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3]));
       await assert.rejects(readStar(badGz), /expected a valid gzip stream/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  test('readStar refuses a FIFO and a folder by name, without reading them (a FIFO had blocked for ever, /dev/zero filled the memory)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'occupy-star-special-'));
+    try {
+      const fifo = path.join(dir, 'optics.star');
+      await run('mkfifo', [fifo]);
+      // a writer after 1 s: the code before the fix read the FIFO (and blocked until then); refused now, at once
+      const writer = setTimeout(() => void writeFile(fifo, PARTICLES).catch(() => undefined), 1000);
+      const t0 = Date.now();
+      try {
+        await assert.rejects(readStar(fifo), (err: Error) => err.message === `cannot read STAR file '${fifo}': not a regular file (a device, pipe or socket cannot be read as a STAR file)`);
+        assert.ok(Date.now() - t0 < 1000, `refused after ${Date.now() - t0} ms`);
+      } finally {
+        clearTimeout(writer);
+      }
+      await assert.rejects(readStar(dir), (err: Error) => err.message === `cannot read STAR file '${dir}': it is a folder, not a file`);
+      await assert.rejects(readStar('/dev/null'), /cannot read STAR file '\/dev\/null': not a regular file/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  test('readStar parses line by line across read chunks: CRLF, multi-byte UTF-8 and gzip give parseStar\'s model', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'occupy-star-chunks-'));
+    try {
+      // 40 000 rows (about 2.6 MB: many 64 KiB chunks, lines cut at chunk edges), names with 2- and 4-byte characters
+      const rows = Array.from({ length: 40000 }, (_, i) => `${String(i + 1).padStart(6, '0')}@Particles/Å_mic${i % 97}_😀.mrcs ${(i % 2) + 1} ${(10000 + i * 0.5).toFixed(6)}`);
+      const text = `# version 30001\r\n\r\ndata_particles\r\n\r\nloop_\r\n_rlnImageName #1\r\n_rlnOpticsGroup #2\r\n_rlnDefocusU #3\r\n${rows.join('\r\n')}\r\n`;
+      const plain = path.join(dir, 'big.star');
+      await writeFile(plain, text);
+      const gz = path.join(dir, 'big.star.gz');
+      await writeFile(gz, gzipSync(Buffer.from(text)));
+      const expected = parseStar(text);
+      assert.equal((expected.blocks[0].items.find((it) => it.kind === 'loop') as StarLoop).rows.length, 40000);
+      assert.deepEqual(await readStar(plain), expected);
+      assert.deepEqual(await readStar(gz), expected);
+      // an error's line number counts the lines of the whole file
+      await writeFile(plain, `${text}1 2\n`);
+      await assert.rejects(readStar(plain), new RegExp(`line ${rows.length + 9}: loop row has 2 values`));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  test('readStar reads a file over 512 MiB (V8\'s longest string; it had failed with "Cannot create a string longer than 0x1fffffe8 characters")', { skip: freemem() < 6 * 2 ** 30 ? 'needs 6 GiB of free memory' : false }, async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'occupy-star-huge-'));
+    try {
+      const p = path.join(dir, 'huge.star');
+      // 540 000 rows of 1003 bytes: 541.6 MB, over 2^29 - 24 characters
+      const row = `${'x'.repeat(1000)} 1\n`;
+      const n = 540000;
+      const head = 'data_particles\nloop_\n_rlnImageName\n_rlnOpticsGroup\n';
+      const block = Buffer.from(row.repeat(1000));
+      const fh = await open(p, 'w');
+      try {
+        await fh.write(head);
+        for (let i = 0; i < n / 1000; i++) await fh.write(block);
+      } finally {
+        await fh.close();
+      }
+      const star = await readStar(p);
+      const table = loopTable(getBlock(star, 'particles')!)!;
+      assert.equal(table.rows.length, n);
+      assert.deepEqual(table.rows[n - 1], ['x'.repeat(1000), '1']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -95,100 +95,126 @@ const short = (s: string): string => JSON.stringify(s.length > 60 ? `${s.slice(0
  *   extra text.
  */
 export function parseStar(text: string, name?: string): StarFile {
-  const prefix = name ? `${name}: ` : '';
-  // a UTF-8 byte-order mark (some Windows editors write one) is not part of the first token
-  const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
-  const blocks: StarBlock[] = [];
-  const preamble: string[] = [];
+  const parser = new StarLineParser(name);
+  for (const line of text.split('\n')) parser.line(line);
+  return parser.end();
+}
 
-  let block: StarBlock | undefined;
-  let loop: StarLoop | undefined;
-  let loopLine = 0;
+/**
+ * The parser of {@link parseStar} fed one line at a time, so that a file is parsed without ever
+ * being held as one string (V8 strings end at 2^29 − 24 characters, about 512 MiB: a particle
+ * file of 4.6 M rows had failed with "Cannot create a string longer than 0x1fffffe8 characters").
+ * Feed every line (without its `\n`; a trailing `\r` is dropped) with {@link line}, then call
+ * {@link end} once.
+ */
+export class StarLineParser {
+  private readonly prefix: string;
+  private readonly blocks: StarBlock[] = [];
+  private readonly preamble: string[] = [];
+  private block: StarBlock | undefined;
+  private loop: StarLoop | undefined;
+  private loopLine = 0;
   /** 'header': reading column lines; 'rows': reading rows. */
-  let loopState: 'header' | 'rows' = 'header';
+  private loopState: 'header' | 'rows' = 'header';
   /** Line number of the blank line that ended the last loop (for a hint), 0 if none. */
-  let loopEndedAtBlank = 0;
-  let lastLoopLine = 0;
-  let lineNo = 0;
+  private loopEndedAtBlank = 0;
+  private lastLoopLine = 0;
+  private lineNo = 0;
 
-  const fail = (msg: string, at: number = lineNo): never => {
-    throw new StarFormatError(`${prefix}line ${at}: ${msg}`, at);
-  };
+  /** @param name file name used as prefix in error messages (optional) */
+  constructor(name?: string) {
+    this.prefix = name ? `${name}: ` : '';
+  }
+
+  private fail(msg: string, at: number = this.lineNo): never {
+    throw new StarFormatError(`${this.prefix}line ${at}: ${msg}`, at);
+  }
 
   /** Close the open loop (if any) because of `reason` found at the current line. */
-  const endLoop = (reason: string): void => {
+  private endLoop(reason: string): void {
+    const loop = this.loop;
     if (loop && loop.columns.length === 0) {
-      fail(`loop_ has no columns: expected '_label' column lines after it, found ${reason}${reason === 'end of file' ? '' : ` at line ${lineNo}`}`, loopLine);
+      this.fail(`loop_ has no columns: expected '_label' column lines after it, found ${reason}${reason === 'end of file' ? '' : ` at line ${this.lineNo}`}`, this.loopLine);
     }
-    if (loop) lastLoopLine = loopLine;
-    loop = undefined;
-  };
+    if (loop) this.lastLoopLine = this.loopLine;
+    this.loop = undefined;
+  }
 
-  for (let idx = 0; idx < lines.length; idx++) {
-    lineNo = idx + 1;
-    let raw = lines[idx];
+  /**
+   * Parse the next line of the file.
+   * @throws StarFormatError as {@link parseStar}
+   */
+  line(text: string): void {
+    this.lineNo++;
+    const lineNo = this.lineNo;
+    const fail = (msg: string): never => this.fail(msg);
+    // a UTF-8 byte-order mark (some Windows editors write one) is not part of the first token
+    let raw = lineNo === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     if (raw.endsWith('\r')) raw = raw.slice(0, -1);
     const trimmed = raw.trim();
 
     if (trimmed === '') {
-      if (loop) {
-        endLoop('a blank line');
-        loopEndedAtBlank = lineNo;
+      if (this.loop) {
+        this.endLoop('a blank line');
+        this.loopEndedAtBlank = lineNo;
       }
-      continue;
+      return;
     }
 
     if (trimmed.startsWith('#')) {
-      if (loop) (loop.comments ??= []).push({ row: loop.rows.length, text: trimmed });
-      else if (block) block.items.push({ kind: 'comment', text: trimmed });
-      else preamble.push(trimmed);
-      continue;
+      if (this.loop) (this.loop.comments ??= []).push({ row: this.loop.rows.length, text: trimmed });
+      else if (this.block) this.block.items.push({ kind: 'comment', text: trimmed });
+      else this.preamble.push(trimmed);
+      return;
     }
 
     const lower = trimmed.toLowerCase();
     if (lower.startsWith('data_')) {
-      endLoop(short(trimmed));
+      this.endLoop(short(trimmed));
       const { tokens, comment } = lex(raw, fail);
       if (tokens.length !== 1 || tokens[0].quoted) {
         fail(`expected 'data_<name>' alone on the line, found ${short(trimmed)}`);
       }
-      block = { name: tokens[0].value.slice(5), items: [] };
+      const block: StarBlock = { name: tokens[0].value.slice(5), items: [] };
       if (comment) block.items.push({ kind: 'comment', text: comment });
-      blocks.push(block);
-      loopEndedAtBlank = 0;
-      continue;
+      this.blocks.push(block);
+      this.block = block;
+      this.loopEndedAtBlank = 0;
+      return;
     }
 
+    const block = this.block;
     if (!block) {
       fail(`text outside any data block: expected 'data_<name>' or a '#' comment before any other text, found ${short(trimmed)}`);
-      return { blocks }; // unreachable; narrows `block`
+      return; // unreachable; narrows `block`
     }
 
     if (lower === 'loop_' || /^loop_[\s#]/.test(lower)) {
-      endLoop(short(trimmed));
+      this.endLoop(short(trimmed));
       const { tokens, comment } = lex(raw, fail);
       if (tokens.length !== 1) fail(`expected 'loop_' alone on the line, found ${short(trimmed)}`);
-      loop = { kind: 'loop', columns: [], rows: [] };
+      const loop: StarLoop = { kind: 'loop', columns: [], rows: [] };
       if (comment) loop.comments = [{ row: 0, text: comment }];
       block.items.push(loop);
-      loopLine = lineNo;
-      loopState = 'header';
-      loopEndedAtBlank = 0;
-      continue;
+      this.loop = loop;
+      this.loopLine = lineNo;
+      this.loopState = 'header';
+      this.loopEndedAtBlank = 0;
+      return;
     }
 
     if (trimmed.startsWith('_')) {
       const { tokens, comment } = lex(raw, fail);
       const label = tokens[0].value.slice(1);
-      if (loop && loopState === 'header') {
+      if (this.loop && this.loopState === 'header') {
         if (tokens.length !== 1) {
-          fail(`expected a column line '_label' or '_label #N' in the loop_ at line ${loopLine}, found ${short(trimmed)}`);
+          fail(`expected a column line '_label' or '_label #N' in the loop_ at line ${this.loopLine}, found ${short(trimmed)}`);
         }
         if (label === '') fail(`expected a column label after '_', found ${short(trimmed)}`);
-        loop.columns.push(label);
-        continue;
+        this.loop.columns.push(label);
+        return;
       }
-      endLoop(short(trimmed));
+      this.endLoop(short(trimmed));
       if (label === '') fail(`expected a key name after '_', found ${short(trimmed)}`);
       if (tokens.length === 1) {
         fail(`key _${label} has no value: expected '_${label} <value>' (use "" for an empty value), found ${short(trimmed)}`);
@@ -201,23 +227,24 @@ export function parseStar(text: string, name?: string): StarFile {
       if (hint) pair.quote = hint;
       if (comment) pair.comment = comment;
       block.items.push(pair);
-      loopEndedAtBlank = 0;
-      continue;
+      this.loopEndedAtBlank = 0;
+      return;
     }
 
+    const loop = this.loop;
     if (!loop) {
-      const hint = loopEndedAtBlank ? ` (the loop_ at line ${lastLoopLine} ended at the blank line ${loopEndedAtBlank})` : '';
+      const hint = this.loopEndedAtBlank ? ` (the loop_ at line ${this.lastLoopLine} ended at the blank line ${this.loopEndedAtBlank})` : '';
       fail(`expected '_key value', 'loop_', 'data_<name>' or a '#' comment in block data_${block.name}, found ${short(trimmed)}${hint}`);
-      return { blocks }; // unreachable; narrows `loop`
+      return; // unreachable; narrows `loop`
     }
-    if (loopState === 'header') {
-      if (loop.columns.length === 0) endLoop(short(trimmed));
-      loopState = 'rows';
+    if (this.loopState === 'header') {
+      if (loop.columns.length === 0) this.endLoop(short(trimmed));
+      this.loopState = 'rows';
     }
     const { tokens, comment } = lex(raw, fail);
     if (tokens.length !== loop.columns.length) {
       const cols = loop.columns.length <= 4 ? loop.columns.join(', ') : `${loop.columns.slice(0, 3).join(', ')}, ..., ${loop.columns[loop.columns.length - 1]}`;
-      fail(`loop row has ${tokens.length} value${tokens.length === 1 ? '' : 's'} but the loop_ at line ${loopLine} declared ${loop.columns.length} column${loop.columns.length === 1 ? '' : 's'} (${cols}); found ${short(trimmed)}`);
+      fail(`loop row has ${tokens.length} value${tokens.length === 1 ? '' : 's'} but the loop_ at line ${this.loopLine} declared ${loop.columns.length} column${loop.columns.length === 1 ? '' : 's'} (${cols}); found ${short(trimmed)}`);
     }
     const r = loop.rows.length;
     const row = new Array<string>(tokens.length);
@@ -232,11 +259,15 @@ export function parseStar(text: string, name?: string): StarFile {
     loop.rows.push(row);
     if (comment) (loop.comments ??= []).push({ row: r + 1, text: comment });
   }
-  lineNo = lines.length;
-  endLoop('end of file');
 
-  const file: StarFile = { blocks };
-  if (preamble.length > 0) file.preamble = preamble;
-  return file;
+  /**
+   * The file parsed so far, after its last line.
+   * @throws StarFormatError when a loop_ at the end has no columns
+   */
+  end(): StarFile {
+    this.endLoop('end of file');
+    const file: StarFile = { blocks: this.blocks };
+    if (this.preamble.length > 0) file.preamble = this.preamble;
+    return file;
+  }
 }
-

@@ -3,12 +3,14 @@
  * writer and table access live in ./model.ts, ./parse.ts, ./format.ts and ./table.ts and are
  * re-exported here.
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
+import { createGunzip, gzip as gzipCallback } from 'node:zlib';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { StarFormatError, type StarFile } from './model.js';
-import { parseStar } from './parse.js';
+import { StarLineParser } from './parse.js';
 import { formatStar } from './format.js';
 
 export * from './model.js';
@@ -16,26 +18,69 @@ export { parseStar } from './parse.js';
 export { formatStar } from './format.js';
 export { getBlock, loopTable, column, numberColumn } from './table.js';
 
-const gunzip = promisify(gunzipCallback);
 const gzip = promisify(gzipCallback);
+
+/** Longest line {@link readStar} accepts (bytes): a file with a longer one is not a STAR file. */
+export const STAR_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Read and parse a STAR file; gzip-compressed files (`.star.gz`, detected by their magic bytes)
- * are decompressed.
+ * are decompressed. The file is read as a stream and parsed line by line, so its size is bounded
+ * by memory only (a file over 512 MiB had failed: V8 cannot hold it as one string).
  * @param path file path
- * @throws StarFormatError for a broken file (message prefixed with the path) or a corrupt gzip
- *   stream; the fs error when the file cannot be read
+ * @throws Error `cannot read STAR file '<path>': …` when the path is a folder or not a regular file
+ *   (a device such as /dev/zero, a FIFO or a socket: reading one had filled the memory or blocked
+ *   for ever)
+ * @throws StarFormatError for a broken file (message prefixed with the path), a line longer than
+ *   {@link STAR_MAX_LINE_BYTES}, or a corrupt gzip stream; the fs error when the file cannot be read
  */
 export async function readStar(path: string): Promise<StarFile> {
-  let bytes: Buffer = await readFile(path);
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = await gunzip(bytes);
-    } catch (err) {
+  const st = await stat(path);
+  if (st.isDirectory()) throw new Error(`cannot read STAR file '${path}': it is a folder, not a file`);
+  if (!st.isFile()) throw new Error(`cannot read STAR file '${path}': not a regular file (a device, pipe or socket cannot be read as a STAR file)`);
+  const magic = Buffer.alloc(2);
+  const handle = await open(path, 'r');
+  let gzipped: boolean;
+  try {
+    gzipped = (await handle.read(magic, 0, 2, 0)).bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
+  const parser = new StarLineParser(path);
+  const file = createReadStream(path);
+  const gunzip = gzipped ? createGunzip() : undefined;
+  const source: Readable = gunzip ? file.pipe(gunzip) : file;
+  if (gunzip) file.on('error', (err) => gunzip.destroy(err)); // a read error ends the inflated stream too
+  let parts: Buffer[] = []; // the line begun in earlier chunks
+  let partBytes = 0;
+  let lineNo = 0;
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+        const line = parts.length > 0 ? Buffer.concat([...parts, chunk.subarray(start, nl)]).toString('utf8') : chunk.toString('utf8', start, nl);
+        parts = [];
+        partBytes = 0;
+        lineNo++;
+        parser.line(line);
+        start = nl + 1;
+      }
+      if (start < chunk.length) {
+        parts.push(chunk.subarray(start));
+        partBytes += chunk.length - start;
+        if (partBytes > STAR_MAX_LINE_BYTES) throw new StarFormatError(`${path}: line ${lineNo + 1} is longer than ${STAR_MAX_LINE_BYTES / 2 ** 20} MiB: not a STAR file`, lineNo + 1);
+      }
+    }
+  } catch (err) {
+    file.destroy();
+    gunzip?.destroy();
+    if (gunzip && /^Z_/.test(String((err as NodeJS.ErrnoException).code ?? ''))) {
       throw new StarFormatError(`${path}: expected a valid gzip stream, found a corrupt one (${(err as Error).message})`, undefined, { cause: err });
     }
+    throw err;
   }
-  return parseStar(bytes.toString('utf8'), path);
+  parser.line(Buffer.concat(parts).toString('utf8'));
+  return parser.end();
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z40ForApparentCs } from '../../src/pixel-size/index.js';
@@ -80,6 +80,20 @@ describe('occupy pixel-size calibration and star join', () => {
     assert.deepEqual(column(loopTable(getBlock(j, 'particles')!)!, 'rlnOpticsGroup'), ['1', '1', '2']);
     writeFileSync(join(dir, 'c.star'), mk('dataset1', '1', '0.95', ['1@c.mrcs']));
     await assert.rejects(inProcess(['star', 'join', join(dir, 'a.star'), join(dir, 'c.star'), '-o', join(dir, 'bad.star')]), oneLineError(/optics group name 'dataset1' .* different values/));
+    assert.ok(!existsSync(join(dir, 'bad.star')));
+  });
+
+  it('star join: messages name each file as typed, so two run_data.star of different jobs are told apart (both read \'run_data.star\')', async () => {
+    const mk = (px: string, columns: string[], parts: string[]) =>
+      ['data_optics', '', 'loop_', '_rlnOpticsGroupName #1', '_rlnOpticsGroup #2', '_rlnImagePixelSize #3', `opticsGroup1 1 ${px}`, '', 'data_particles', '', 'loop_', ...columns.map((c, i) => `_${c} #${i + 1}`), ...parts, ''].join('\n');
+    for (const job of ['job010', 'job020', 'job030']) mkdirSync(join(dir, job), { recursive: true });
+    const [a, b, c] = ['job010', 'job020', 'job030'].map((job) => join(dir, job, 'run_data.star'));
+    writeFileSync(a, mk('1.0', ['rlnImageName', 'rlnOpticsGroup', 'rlnDefocusU'], ['1@a.mrcs 1 10000']));
+    writeFileSync(b, mk('0.95', ['rlnImageName', 'rlnOpticsGroup', 'rlnDefocusU'], ['1@b.mrcs 1 10000']));
+    writeFileSync(c, mk('1.0', ['rlnImageName', 'rlnOpticsGroup'], ['1@c.mrcs 1']));
+    const esc = (p: string) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    await assert.rejects(inProcess(['star', 'join', a, b, '-o', join(dir, 'bad.star')]), oneLineError(new RegExp(`optics group name 'opticsGroup1' appears in ${esc(a)} and ${esc(b)} with different values: rlnImagePixelSize 1.0 vs 0.95`)));
+    await assert.rejects(inProcess(['star', 'join', a, c, '-o', join(dir, 'bad.star')]), oneLineError(new RegExp(`column rlnDefocusU of data_particles is in ${esc(a)} but missing in ${esc(c)}`)));
     assert.ok(!existsSync(join(dir, 'bad.star')));
   });
 

@@ -6,7 +6,6 @@ import { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { sameIdentity, type FileIdentity } from '../../core/file-identity.js';
 import { checkOutputNames } from '../../core/output-set.js';
-import { basename } from 'node:path';
 import { OptionRangeError } from '../options.js';
 import { outputFile } from '../../jobs/output-path.js';
 
@@ -49,7 +48,9 @@ export function addStarCommands(cmd: Command): Command {
       // the STAR modules are loaded by the command that runs them (start-up of the other commands)
       const [{ readStar, writeStar, getBlock, loopTable }, { joinParticleStars }] = await Promise.all([import('../../io/star/index.js'), import('../../io/star/join.js')]);
       const stars = await Promise.all(files.map((f) => readStar(f)));
-      const joined = joinParticleStars(stars, files.map((f) => basename(f)), { overlap: 'refuse' });
+      // messages name each file as typed: RELION's files share names (job010/run_data.star and
+      // job020/run_data.star), and by their base names a clash read 'in run_data.star and run_data.star'
+      const joined = joinParticleStars(stars, files, { overlap: 'refuse' });
       await writeStar(o.output, joined);
       const optics = loopTable(getBlock(joined, 'optics')!)!;
       const particles = loopTable(getBlock(joined, 'particles')!)!;

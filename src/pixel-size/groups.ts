@@ -13,6 +13,7 @@
  */
 import { StarFormatError, column, numberColumn, type StarFile } from '../io/star/index.js';
 import { hasColumn, opticsTable } from './optics-table.js';
+import { ANGPIX_MAX_A, ANGPIX_MIN_A } from '../core/voxel-size-limits.js';
 
 /** A 2×2 matrix as `[m00, m01, m10, m11]` (row-major), dimensionless. */
 export type Matrix2 = readonly [number, number, number, number];
@@ -182,7 +183,8 @@ const MAG_SUFFIXES = ['00', '01', '10', '11'] as const;
  *   `rlnOpticsGroupName`, and its true pixel size in Å/px
  * @throws StarFormatError when `data_optics`, `rlnImagePixelSize` or a magnification column is
  *   missing (the message names it), a value is not a number, a group number or name appears
- *   twice in `data_optics`, a pixel size is not positive or a matrix is singular
+ *   twice in `data_optics`, a pixel size is outside 0.01–100 Å (the command line's range), a
+ *   matrix element is not finite (nan, inf) or a matrix is singular
  * @throws RangeError when the trusted group is not in the table (the message starts with
  *   `trusted.group`), or its pixel size is not finite positive
  */
@@ -202,8 +204,12 @@ export function groupPixelSizes(star: StarFile, trusted: { group: number | strin
   // the file's values, named by column and group (not by the numeric core's parameter names)
   numbers.forEach((n, i) => {
     const where = `optics group ${n}${names[i] ? ` '${names[i]}'` : ''} in block data_optics`;
-    if (!(Number.isFinite(pixels[i]) && pixels[i] > 0)) throw new StarFormatError(`rlnImagePixelSize of ${where} is ${pixels[i]}: expected a positive pixel size in Å`);
+    // the range of the command line's --angpix and of from-cs's optics table (9500 Å had been taken)
+    if (!(pixels[i] >= ANGPIX_MIN_A && pixels[i] <= ANGPIX_MAX_A)) throw new StarFormatError(`rlnImagePixelSize of ${where} is ${pixels[i]}: expected a pixel size of ${ANGPIX_MIN_A}–${ANGPIX_MAX_A} Å`);
     const m = matrices[i];
+    // nan/inf cells had reached the numeric core, whose message named neither file, column nor group
+    const bad = m.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new StarFormatError(`${prefix}${MAG_SUFFIXES[bad]} of ${where} is ${m[bad]}: expected a finite number (the magnification matrix refined by CtfRefine)`);
     if (m[0] * m[3] - m[1] * m[2] === 0) throw new StarFormatError(`the magnification matrix (${prefix}00..11) of ${where} is singular: [${m.join(', ')}], determinant 0`);
   });
   const trustedIndex = typeof trusted.group === 'number' ? numbers.indexOf(trusted.group) : names.indexOf(trusted.group);

@@ -208,6 +208,22 @@ describe('issue 12 item 8: the cases of the issue (the first of each as a child 
     assertOneLineError(neg, /--z40 -1000 gives an apparent Cs of -?\d.* not a positive number/, 'from-cs --z40 -1000');
   });
 
+  it('pixel-size groups: a nan/inf magnification cell and a pixel size outside 0.01-100 A are refused naming the file, column and group', async () => {
+    const dir = outDir();
+    const cases: [string, string, RegExp][] = [
+      ['nan.star', '2 g2 0.95 nan 0 0 1.045', /nan\.star: rlnMagMat00 of optics group 2 'g2' in block data_optics is NaN: expected a finite number/],
+      ['inf.star', '2 g2 0.95 1.045 0 0 inf', /inf\.star: rlnMagMat11 of optics group 2 'g2' in block data_optics is Infinity: expected a finite number/],
+      // 9500 A had been taken (group 2 'actual 9000.0000 A'), where from-cs refuses it
+      ['big.star', '2 g2 9500 1.045 0 0 1.045', /big\.star: rlnImagePixelSize of optics group 2 'g2' in block data_optics is 9500: expected a pixel size of 0\.01–100 Å/],
+    ];
+    for (const [name, row, re] of cases) {
+      writeFileSync(join(dir, name), magMatrixOpticsStar(['1 g1 1.00 0.99 0 0 0.99', row]));
+      const r = await inProcess(['pixel-size', 'groups', '--star', join(dir, name), '--trusted-group', '1', '--trusted-angpix', '1']);
+      assertOneLineError(r, re, `groups ${name}`);
+      assert.equal(r.code, 1, `${name}: a bad input file exits 1`);
+    }
+  });
+
   it('pixel-size groups: a group number or name listed twice in data_optics is refused, naming the group', async () => {
     const dir = outDir();
     const mk = (rows: string[]) => magMatrixOpticsStar(rows);

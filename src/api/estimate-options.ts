@@ -92,7 +92,7 @@ export function checkEstimateOptions(o: EstimateOptions, shape: Shape3, voxelSiz
     // in the library's terms: its option keys, not the command line's flags (`--tile-size … not
     // with --S0` had reached library callers)
     if (!(err instanceof OptionError)) throw err;
-    throw new OptionError(estimateInLibraryTerms(err.message), err.option, err.allowed, { flag: err.flag, value: err.value });
+    throw new OptionError(estimateInLibraryTerms(err.message), err.option, estimateInLibraryTerms(err.allowed), { flag: err.flag, value: err.value });
   }
   const { nyquistA, box } = processingNyquistA(shape, voxelSizeA, resolved.maxBox);
   const grid = box.every((n, i) => n === shape[i]) ? 'the map' : `the processing box ${box.join('x')} (maxBox ${resolved.maxBox})`;

@@ -171,6 +171,13 @@ describe('estimateLocalScale', () => {
     await assert.rejects(estimateLocalScale(map, { tileSize: 8, useS0: true, onProgress: (p) => calls.push(p) }), (e: unknown) => e instanceof OptionError && e.option === 'tileSize');
     await assert.rejects(modifyMap(map, { excludeSolvent: true, scaleLimit: 0.1, onProgress: (p) => calls.push(p) }), (e: unknown) => e instanceof OptionError && e.option === 'scaleLimit' && /only used when modifying/.test(e.message));
     assert.deepEqual(calls, [], 'refused before any work');
+    // .allowed in the library's terms as the message (it had read '… of --attenuate or --sigmoid (not with --exclude-solvent) …')
+    await assert.rejects(modifyMap(map, { modification: { kind: 'amplify', gamma: 2 }, seed: 1 }), (e: unknown) => {
+      assert.ok(e instanceof OptionError && e.option === 'seed', String(e));
+      assert.match(e.allowed, /attenuate or sigmoid \(not with excludeSolvent\)/);
+      assert.doesNotMatch(`${e.message} ${e.allowed}`, /--/, 'no command-line flag in a library error');
+      return true;
+    });
     const small: Volume = { data: new Float32Array(8), shape: [2, 2, 2], voxelSizeA: [1, 1, 1], originA: [0, 0, 0] };
     await assert.rejects(estimateLocalScale(map, { solventDef: small }), (e: unknown) => e instanceof OptionError && e.option === 'solventDef');
     await assert.rejects(estimateLocalScale({ ...map, data: map.data.map((v, i) => (i === 5 ? NaN : v)) }), (e: unknown) => e instanceof OptionError && e.option === 'volume.data');

@@ -20,6 +20,7 @@ import { readlinkSync, unlinkSync } from 'node:fs';
 import { link, lstat, readlink, rename, symlink, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FOREIGN_STALE_MS, lockHolderGone, pidNamespace, processStart } from './process-alive.js';
 
 /** Name of the lock in the output folder (hidden). */
@@ -54,8 +55,8 @@ export function setCommitLockWaitListener(fn: ((message: string) => void) | unde
   waitListener = fn;
 }
 
-/** The line for a wait on the lock at `path` held as `text` (changed at `mtimeMs`). */
-function waitMessage(path: string, text: string, mtimeMs: number): string {
+/** The line for a wait on the lock at `path` held as `text` (changed at `mtimeMs`); `doing`: what the holder does. */
+function waitMessage(path: string, text: string, mtimeMs: number, doing = 'to write its outputs into this folder'): string {
   const m = LOCK_TEXT.exec(text);
   const [host, ns] = splitHost(m?.[1] ?? '?');
   const pid = m?.[2] ?? '?';
@@ -65,7 +66,7 @@ function waitMessage(path: string, text: string, mtimeMs: number): string {
   const at = `at ${new Date(mtimeMs + FOREIGN_STALE_MS).toISOString().slice(11, 19)} UTC (unchanged for ${FOREIGN_STALE_MS / 60000} min)`;
   const where = !local ? `host ${host}` : otherNs ? `this host in another PID namespace (a container, ${ns})` : 'this host';
   const end = !local ? `it is taken over if still there ${at}` : otherNs ? `it is taken over once no process of that namespace runs, or where that cannot be told, ${at}` : 'it is taken over as soon as that process ends';
-  return `waiting for '${path}': process ${pid} on ${where} holds it to write its outputs into this folder; ${end} (remove it if no occupy run is writing there)`;
+  return `waiting for '${path}': process ${pid} on ${where} holds it ${doing}; ${end} (remove it if no occupy run is writing there)`;
 }
 
 const LOCK_TEXT = /^occupy-commit-lock (\S+) (\d+) (\S+) [0-9a-f]+$/;
@@ -131,18 +132,32 @@ async function removeStale(path: string, seen: string): Promise<void> {
   aside.delete(side);
 }
 
+/** Options of {@link acquireCommitLock}. */
+export interface CommitLockOptions {
+  /** The lock's name in the folder (default {@link COMMIT_LOCK_NAME}); e.g. one per file an EMDB download makes. */
+  name?: string;
+  /** What the holder does, for the wait line (default `to write its outputs into this folder`). */
+  doing?: string;
+  /** Ends the wait: rejects with the signal's reason (the lock is not taken). */
+  signal?: AbortSignal;
+}
+
 /**
  * Take the commit lock of `dir`, waiting while a live process holds it.
  * @param dir the output folder (exists)
+ * @param options another lock name in the folder, the holder's purpose for the wait line, a signal
  * @returns a function that releases the lock (nothing when the commit went ahead unlocked)
+ * @throws the signal's reason when `options.signal` aborts while waiting
  */
-export async function acquireCommitLock(dir: string): Promise<() => Promise<void>> {
-  const path = join(dir, COMMIT_LOCK_NAME);
+export async function acquireCommitLock(dir: string, options: CommitLockOptions = {}): Promise<() => Promise<void>> {
+  const path = join(dir, options.name ?? COMMIT_LOCK_NAME);
+  const { signal } = options;
   const text = lockText();
   let wait = 5;
   const waitStart = Date.now();
   let reported: { text: string; at: number } | undefined;
   for (;;) {
+    signal?.throwIfAborted();
     held.set(path, text); // before it exists: a signal meanwhile removes it if it was made
     try {
       await symlink(text, path);
@@ -173,9 +188,15 @@ export async function acquireCommitLock(dir: string): Promise<() => Promise<void
     const now = Date.now();
     if (waitListener !== undefined && now - waitStart >= WAIT_NOTICE_MS && (reported === undefined || reported.text !== seen || now - reported.at >= WAIT_REPORT_MS)) {
       reported = { text: seen, at: now };
-      waitListener(waitMessage(path, seen, st.mtimeMs));
+      waitListener(waitMessage(path, seen, st.mtimeMs, options.doing));
     }
-    await new Promise((r) => setTimeout(r, wait));
+    if (signal) {
+      try {
+        await sleep(wait, undefined, { signal });
+      } catch {
+        signal.throwIfAborted(); // the signal's own reason, not the timer's AbortError
+      }
+    } else await sleep(wait);
     wait = Math.min(MAX_POLL_MS, wait * 2);
   }
 }

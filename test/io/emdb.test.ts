@@ -1,6 +1,6 @@
 import { test, describe, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -278,6 +278,38 @@ describe('fetchEmdbMap over a local server', { skip: skipWithoutMap() }, () => {
     await assert.rejects(fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir, signal: controller.signal, onProgress }), { name: 'AbortError' });
     assert.ok(!existsSync(path.join(cacheDir, 'emd_1832.map.gz')));
     assert.ok(existsSync(path.join(cacheDir, 'emd_1832.map.gz.part')), 'part file kept for a later resume');
+  });
+
+  test('two processes fetching the same map into one cache both get it whole (both had failed: one part file written by two)', async (t) => {
+    // every response sends half the file, stalls 1.5 s, then the rest: the second process starts within that time
+    const server = await startServer((req, res) => {
+      if (!req.url?.endsWith(MAP_PATH)) return void res.writeHead(404).end();
+      const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      const start = m ? Number(m[1]) : 0;
+      if (start >= source.length) return void res.writeHead(416, { 'content-range': `bytes */${source.length}` }).end();
+      res.writeHead(m ? 206 : 200, { 'content-length': source.length - start, ...(m ? { 'content-range': `bytes ${start}-${source.length - 1}/${source.length}` } : {}) });
+      const half = Math.max(start, source.length >> 1);
+      res.write(source.subarray(start, half));
+      const timer = setTimeout(() => res.end(source.subarray(half)), 1500);
+      res.on('close', () => clearTimeout(timer));
+    });
+    t.after(() => server.close());
+    const cacheDir = await cacheFor(t);
+    const script = path.join(cacheDir, '..', `fetch-child-${process.pid}.mjs`);
+    const fetchModule = path.resolve(testDir, '../../src/io/emdb/index.ts');
+    await writeFile(script, `import { fetchEmdbMap } from ${JSON.stringify(fetchModule)};\nprocess.stdout.write(await fetchEmdbMap('1832', { baseUrl: process.argv[2], cacheDir: process.argv[3], retryDelayMs: 0, retries: 1 }));\n`);
+    const child = () =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, ['--import', 'tsx', script, server.baseUrl, cacheDir], { timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+      });
+    const runs = await Promise.all([child(), child()]);
+    for (const r of runs) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, path.join(cacheDir, 'emd_1832.map.gz'));
+    }
+    assert.deepEqual(await readFile(path.join(cacheDir, 'emd_1832.map.gz')), source);
+    assert.deepEqual(await listDir(cacheDir), ['emd_1832.map.gz'], 'no part file, no lock left');
+    assert.equal(server.requests.length, 1, 'downloaded once: the second process waited and found it cached');
   });
 
   test('verifyGzippedMap checks header and size of large maps, and rejects a truncated stream', async () => {

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rootCertificates } from 'node:tls';
 import { verifyGzippedMap } from './verify.js';
+import { acquireCommitLock } from '../../core/commit-lock.js';
 
 /** Default EMDB archive root: the EBI FTP site over HTTPS. */
 export const DEFAULT_EMDB_BASE_URL = 'https://ftp.ebi.ac.uk/pub/databases/emdb/structures';
@@ -323,8 +324,10 @@ const inFlight = new Map<string, Promise<unknown>>();
  *
  * Transport is node:http/node:https with certificate verification always on; `ca` (or env
  * `OCCUPY_EMDB_CA`) adds a trusted CA for private mirrors. Up to 5 redirects are followed
- * (never from https to http). Calls for the same file within one process are serialized;
- * concurrent processes sharing a cache folder are not coordinated.
+ * (never from https to http). Calls for the same file are serialized, within one process and
+ * between processes sharing the cache folder (a lock `.emd_<id>.map.gz.lock` beside it, held while
+ * downloading; a later call waits and then finds the map cached; a killed holder's lock is taken
+ * over).
  *
  * @param id EMDB accession: 4–5 digits, optionally prefixed by `EMD-`/`emd_` (e.g. `1832`, `EMD-11638`)
  * @param options see {@link FetchEmdbOptions}
@@ -370,23 +373,44 @@ async function fetchInto(
   retryDelayMs: number,
   options: FetchEmdbOptions,
 ): Promise<string> {
-  const label = `EMD-${digits}`;
   const { signal, onProgress } = options;
   signal?.throwIfAborted();
 
-  const cachedSize = await fileSize(finalPath);
-  if (cachedSize !== undefined) {
+  /** The verified cached map, or undefined (no file, or a corrupt one: removed when `removeCorrupt`). */
+  const cached = async (removeCorrupt: boolean): Promise<string | undefined> => {
+    const cachedSize = await fileSize(finalPath);
+    if (cachedSize === undefined) return undefined;
     try {
       await verifyGzippedMap(finalPath, { signal });
       onProgress?.(cachedSize, cachedSize);
       return finalPath;
     } catch (err) {
       if (signal?.aborted) throw err;
-      await rm(finalPath, { force: true }); // corrupt cache entry: download again
+      if (removeCorrupt) await rm(finalPath, { force: true }); // corrupt cache entry: download again
+      return undefined;
     }
-  }
+  };
+  const hit = await cached(false); // a hit needs no lock: the map appears by a rename, whole
+  if (hit !== undefined) return hit;
 
   await mkdir(cacheDir, { recursive: true });
+  // one download of a file at a time between processes sharing the cache: two runs fetching the
+  // same map had written into one part file and both failed ('downloaded file is not an MRC map
+  // (gzip data is corrupt …)'), or one renamed the part while the other still appended to it. The
+  // later run waits, then finds the map in the cache. A killed holder's lock is taken over; where
+  // no lock can be made (a read-only cache) the download goes ahead unlocked and fails there.
+  const release = await acquireCommitLock(cacheDir, { name: `.emd_${digits}.map.gz.lock`, doing: `to download EMD-${digits} into this cache`, signal });
+  try {
+    return (await cached(true)) ?? (await download(digits, url, finalPath, retries, retryDelayMs, options));
+  } finally {
+    await release();
+  }
+}
+
+/** Download into `<finalPath>.part` (resumed), verify it and rename it to `finalPath`; the caller holds the lock. */
+async function download(digits: string, url: string, finalPath: string, retries: number, retryDelayMs: number, options: FetchEmdbOptions): Promise<string> {
+  const label = `EMD-${digits}`;
+  const { signal, onProgress } = options;
   const partPath = `${finalPath}.part`;
   const ctx: AttemptContext = { label, url, partPath, ca: await extraCa(options.ca), signal, onProgress };
 

@@ -168,7 +168,7 @@ export interface OpticsGroupFromCs {
  * @returns one entry per optics-table row, in table order
  * @throws StarFormatError when `data_optics` or a needed column is missing (the message names
  *   it, e.g. rlnEvenZernike), a value is not a number, a `rlnEvenZernike` list has fewer than
- *   7 values, a group number is not a whole number >= 1, a voltage is outside 10–3000 kV, a Cs
+ *   7 values or a Z40 that is not finite (inf), a group number is not a whole number >= 1, a voltage is outside 10–3000 kV, a Cs
  *   outside 0–20 mm (0 without `csTrueMm`), a pixel size outside 0.01–100 Å (the command
  *   line's ranges), or a group's Z40 gives an apparent Cs that is not positive
  * @throws RangeError when `csTrueMm` is given and not finite positive
@@ -196,6 +196,8 @@ export function fromCsForOpticsTable(star: StarFile, csTrueMm?: number): OpticsG
       throw new StarFormatError(`${what}: expected at least ${Z40_INDEX + 1} values (Z40 is the 7th), found ${z.length} in ${JSON.stringify(zernike[i])}`);
     }
     const z40 = z[Z40_INDEX];
+    // inf (or 1e400) had reached apparentCsMm, whose message named neither file, column nor group
+    if (!Number.isFinite(z40)) throw new StarFormatError(`${what}: Z40 (the 7th value) is ${z40}: expected a finite number, found ${JSON.stringify(zernike[i])}`);
     const csApparent = apparentCsMm(cs[i], z40, voltages[i]);
     if (!(csApparent > 0)) throw new StarFormatError(`${what}: Z40 = ${z40} gives an apparent Cs of ${csApparent.toFixed(4)} mm (Cs ${cs[i]} mm + 12·Z40·1e-7/(π λ³)), not positive: no pixel size follows`);
     const csTrue = csTrueMm ?? cs[i];

@@ -103,6 +103,9 @@ describe('occupy pixel-size calibration and star join', () => {
       [base.replace('1 g1 300 2.7', '1 g1 300000 2.7'), /rlnVoltage of optics group 1 .* is 300000: expected 10–3000 kV/],
       [base.replace('1 g1 300 2.7', '1 g1 300 0'), /rlnSphericalAberration of optics group 1 .* is 0 \(a Cs-corrected microscope\)/],
       [base.replace('1 g1 300 2.7', '1.5 g1 300 2.7'), /rlnOpticsGroup 1\.5 .*whole number/],
+      // an infinite Z40 had given 'z40 must be a finite number (radians), got Infinity', naming no file, group or column
+      [zernikeOpticsStar('1e400'), /rlnEvenZernike of optics group 1 in block data_optics: Z40 \(the 7th value\) is Infinity: expected a finite number/],
+      [zernikeOpticsStar('-Infinity'), /rlnEvenZernike of optics group 1 in block data_optics: Z40 \(the 7th value\) is -Infinity: expected a finite number/],
     ];
     for (const [text, re] of cases) {
       const p = join(dir, 'odd-optics.star');

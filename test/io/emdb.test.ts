@@ -2,7 +2,7 @@ import { test, describe, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -310,6 +310,26 @@ describe('fetchEmdbMap over a local server', { skip: skipWithoutMap() }, () => {
     assert.deepEqual(await readFile(path.join(cacheDir, 'emd_1832.map.gz')), source);
     assert.deepEqual(await listDir(cacheDir), ['emd_1832.map.gz'], 'no part file, no lock left');
     assert.equal(server.requests.length, 1, 'downloaded once: the second process waited and found it cached');
+  });
+
+  test('a cache that cannot be made or written is named as the download cache (it read \'cannot create output folder\' or raw errno text)', async (t) => {
+    const server = await startServer((req, res) => serveBytes(req, res, source));
+    t.after(() => server.close());
+    const base = await cacheFor(t);
+    await writeFile(path.join(base, 'file'), 'x');
+    const under = path.join(base, 'file', 'emdb');
+    await assert.rejects(fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir: under, retryDelayMs: 0 }), {
+      message: `EMD-1832: cannot create the EMDB download cache '${under}': '${path.join(base, 'file')}' is a file`,
+    });
+    // a folder in the way of the part file: the write fails in the cache, said so
+    const cacheDir = path.join(base, 'cache');
+    await mkdir(path.join(cacheDir, 'emd_1832.map.gz.part'), { recursive: true });
+    await assert.rejects(fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir, retryDelayMs: 0 }), (err: Error) => {
+      assert.match(err.message, new RegExp(`^EMD-1832: cannot write to the EMDB download cache '${cacheDir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}': `));
+      assert.doesNotMatch(err.message, /E[A-Z]{3,}:/, 'no errno text');
+      return true;
+    });
+    assert.deepEqual(await listDir(cacheDir), ['emd_1832.map.gz.part'], 'no lock left');
   });
 
   test('verifyGzippedMap checks header and size of large maps, and rejects a truncated stream', async () => {

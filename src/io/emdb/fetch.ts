@@ -1,5 +1,5 @@
 import type { WriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { homedir } from 'node:os';
@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { rootCertificates } from 'node:tls';
 import { verifyGzippedMap } from './verify.js';
 import { acquireCommitLock } from '../../core/commit-lock.js';
+import { fsErrorReason } from '../../core/fs-error-reason.js';
+import { makeOutputFolder } from '../../core/output-folder.js';
 
 /** Default EMDB archive root: the EBI FTP site over HTTPS. */
 export const DEFAULT_EMDB_BASE_URL = 'https://ftp.ebi.ac.uk/pub/databases/emdb/structures';
@@ -130,7 +132,8 @@ async function fileSize(path: string): Promise<number | undefined> {
   try {
     return (await stat(path)).size;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined; // ENOTDIR: a component is a file (said when the cache is made)
     throw err;
   }
 }
@@ -307,6 +310,9 @@ async function extraCa(ca: string | Buffer | undefined): Promise<(string | Buffe
   return [...rootCertificates, pem];
 }
 
+/** Codes of a file-system call that failed because the cache cannot be written (not a network failure). */
+const CACHE_WRITE_CODES = new Set(['EROFS', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EISDIR']);
+
 /** Downloads in flight in this process, by final path: a second call waits for the first. */
 const inFlight = new Map<string, Promise<unknown>>();
 
@@ -338,6 +344,9 @@ const inFlight = new Map<string, Promise<unknown>>();
  *   gzip data or not an MRC map (e.g. an HTML error page); the part file is deleted
  * @throws Error `"EMD-<id>: download from <url> failed after <n> attempts: <reason>"` when retries run out
  * @throws Error `"EMD-<id>: TLS certificate verification failed for <url> ..."` for an untrusted server
+ * @throws Error `"EMD-<id>: cannot write to the EMDB download cache '<dir>': read-only file system"`
+ *   (or permission denied, no space left on device, …; `cannot create the EMDB download cache …`
+ *   when the folder cannot be made) when the download cannot be stored
  * @throws the signal's reason (an AbortError) when `signal` aborts
  * @see https://www.ebi.ac.uk/emdb/ (archive layout `structures/EMD-<id>/map/emd_<id>.map.gz`)
  */
@@ -393,7 +402,15 @@ async function fetchInto(
   const hit = await cached(false); // a hit needs no lock: the map appears by a rename, whole
   if (hit !== undefined) return hit;
 
-  await mkdir(cacheDir, { recursive: true });
+  // the cache in the user's terms: a read-only or full cache had been named an 'output folder'
+  // ('cannot create output folder …/occupy-ts: read-only file system') or by a part file alone
+  const hint = options.cacheDir === undefined ? ' (set XDG_CACHE_HOME to a writable folder)' : '';
+  const cacheFailure = (err: unknown): Error => new Error(`EMD-${digits}: cannot write to the EMDB download cache '${cacheDir}': ${fsErrorReason(err)}${hint}`, { cause: err });
+  try {
+    await makeOutputFolder(cacheDir);
+  } catch (err) {
+    throw new Error(`EMD-${digits}: ${(err as Error).message.replace(/^cannot create output folder/, 'cannot create the EMDB download cache')}${hint}`, { cause: err });
+  }
   // one download of a file at a time between processes sharing the cache: two runs fetching the
   // same map had written into one part file and both failed ('downloaded file is not an MRC map
   // (gzip data is corrupt …)'), or one renamed the part while the other still appended to it. The
@@ -402,6 +419,8 @@ async function fetchInto(
   const release = await acquireCommitLock(cacheDir, { name: `.emd_${digits}.map.gz.lock`, doing: `to download EMD-${digits} into this cache`, signal });
   try {
     return (await cached(true)) ?? (await download(digits, url, finalPath, retries, retryDelayMs, options));
+  } catch (err) {
+    throw CACHE_WRITE_CODES.has(String((err as NodeJS.ErrnoException).code)) ? cacheFailure(err) : err;
   } finally {
     await release();
   }

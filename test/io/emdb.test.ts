@@ -1,8 +1,8 @@
 import { test, describe, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { constants as fsConstants, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -330,6 +330,33 @@ describe('fetchEmdbMap over a local server', { skip: skipWithoutMap() }, () => {
       return true;
     });
     assert.deepEqual(await listDir(cacheDir), ['emd_1832.map.gz.part'], 'no lock left');
+  });
+
+  test('OCCUPY_EMDB_CA naming a FIFO or a device is refused at once (a FIFO had blocked for ever, /dev/zero filled the memory)', async (t) => {
+    const server = await startServer((req, res) => serveBytes(req, res, source));
+    t.after(() => server.close());
+    const cacheDir = await cacheFor(t);
+    const fifo = path.join(cacheDir, '..', `ca-${process.pid}.pem`);
+    execFileSync('mkfifo', [fifo]);
+    t.after(() => rm(fifo, { force: true }));
+    process.env.OCCUPY_EMDB_CA = fifo;
+    t.after(() => delete process.env.OCCUPY_EMDB_CA);
+    // a writer after 1 s, only if a reader is waiting (non-blocking open): the old code read the FIFO and went on
+    const writer = setTimeout(() => {
+      void open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK).then(async (h) => {
+        await h.write('x');
+        await h.close();
+      }, () => undefined);
+    }, 1000);
+    t.after(() => clearTimeout(writer));
+    const t0 = Date.now();
+    await assert.rejects(fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir, retryDelayMs: 0 }), {
+      message: `cannot read OCCUPY_EMDB_CA '${fifo}': not a regular file (a device, pipe or socket cannot be read as a PEM certificate)`,
+    });
+    assert.ok(Date.now() - t0 < 1000, `refused after ${Date.now() - t0} ms`);
+    process.env.OCCUPY_EMDB_CA = '/dev/zero';
+    await assert.rejects(fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir, retryDelayMs: 0 }), /cannot read OCCUPY_EMDB_CA '\/dev\/zero': not a regular file/);
+    assert.equal(server.requests.length, 0);
   });
 
   test('verifyGzippedMap checks header and size of large maps, and rejects a truncated stream', async () => {

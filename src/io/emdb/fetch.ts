@@ -302,6 +302,8 @@ async function extraCa(ca: string | Buffer | undefined): Promise<(string | Buffe
     const path = process.env[EMDB_CA_ENV];
     if (!path) return undefined;
     try {
+      // a FIFO had blocked the download for ever, a device such as /dev/zero filled the memory
+      if (!(await stat(path)).isFile()) throw new Error('not a regular file (a device, pipe or socket cannot be read as a PEM certificate)');
       pem = await readFile(path);
     } catch (err) {
       throw new Error(`cannot read ${EMDB_CA_ENV} '${path}': ${(err as Error).message}`, { cause: err });

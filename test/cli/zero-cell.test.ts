@@ -35,6 +35,13 @@ test('a zero header cell: refused naming --angpix; --angpix rescues the estimate
     const f = await readMrc(join(dir, 'fixed.mrc'));
     assert.deepEqual(f.header.cella.map((c) => Number(c.toFixed(3))), [96, 96, 96]);
     assert.deepEqual(f.volume.data, (await readMrc(map, { ignoreCell: true })).volume.data, 'data untouched');
+    // --json: the voxel size before is unknown, not the reader's stand-in of 1 Å (it had said [1, 1, 1])
+    const json = await runInProcess(['pixel-size', 'set', map, '--angpix', '2', '-o', join(dir, 'fixed2.mrc'), '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    const r = JSON.parse(json.stdout) as { voxelSizeBeforeA: unknown; cellBeforeA: unknown; voxelSizeA: number };
+    assert.equal(r.voxelSizeBeforeA, null);
+    assert.deepEqual(r.cellBeforeA, [0, 0, 0]);
+    assert.equal(r.voxelSizeA, 2);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

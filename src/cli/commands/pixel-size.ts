@@ -86,6 +86,7 @@ export async function runSet(mapPath: string, o: MapPixelOptions): Promise<void>
   checkVoxelSize('--angpix', o.angpix, m.volume.shape);
   const diag = await diagnoseCommandInput(m.volume); // input diagnostics (masked, sharpened …), printed once
   warnFindings(o, diag);
+  // with an invalid cell the reader's stand-in 1 Å is no voxel size: --json says null (it had said [1, 1, 1]) and gives the cell
   const before = [...m.volume.voxelSizeA];
   const wasText = cellValid ? before.map((a) => a.toFixed(4)).join(',') : `cell ${m.header.cella.join(',')}`;
   // labels: what it is, the record (command, input SHA-256, settings), then the input's own labels
@@ -94,7 +95,7 @@ export async function runSet(mapPath: string, o: MapPixelOptions): Promise<void>
   const record = await jobRecord(o.commandLine, [mapPath], { angpix: o.angpix });
   await writeMrc(o.output, { ...m.volume, voxelSizeA: [o.angpix, o.angpix, o.angpix] }, { template: m.header, labels: jobLabels(`voxel size set to ${o.angpix} A (was ${wasText})`, record, m.header.labels), protect: [mapPath] });
   process.stderr.write(`WARNING: ${RESCALED_MAP_WARNING}\n`);
-  out(o, { input: mapPath, output: o.output, box: m.volume.shape, voxelSizeBeforeA: before, voxelSizeA: o.angpix, cellA: m.volume.shape.map((n) => n * o.angpix), diagnostics: diag.diagnostics }, [
+  out(o, { input: mapPath, output: o.output, box: m.volume.shape, voxelSizeBeforeA: cellValid ? before : null, ...(cellValid ? {} : { cellBeforeA: [...m.header.cella] }), voxelSizeA: o.angpix, cellA: m.volume.shape.map((n) => n * o.angpix), diagnostics: diag.diagnostics }, [
     `Voxel size ${cellValid ? `${before.map((a) => a.toFixed(4)).join(', ')} Å` : `unknown (header cell ${m.header.cella.join(', ')})`} → ${o.angpix} Å (cell ${m.volume.shape.map((n) => (n * o.angpix).toFixed(2)).join(' × ')} Å); data untouched.`,
     `Wrote ${o.output}`,
   ]);

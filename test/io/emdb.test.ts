@@ -359,6 +359,21 @@ describe('fetchEmdbMap over a local server', { skip: skipWithoutMap() }, () => {
     assert.equal(server.requests.length, 0);
   });
 
+  test('a kept part that is not the start of the map (damaged, or the entry updated since) is fetched again from scratch in the same call (it had failed the run)', async (t) => {
+    const server = await startServer((req, res) => serveBytes(req, res, source));
+    t.after(() => server.close());
+    const cacheDir = await cacheFor(t);
+    // 5000 bytes of another file: resumed with Range, the result is no gzip stream
+    await writeFile(path.join(cacheDir, 'emd_1832.map.gz.part'), Buffer.alloc(5000, 0x36));
+    const retried: string[] = [];
+    const file = await fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir, retryDelayMs: 0, onRetry: (_a, _n, reason) => retried.push(reason) });
+    assert.deepEqual(await readFile(file), source);
+    assert.deepEqual(server.requests.map((r) => r.range), ['bytes=5000-', undefined], 'resumed, then once more from the start');
+    assert.equal(retried.length, 1);
+    assert.match(retried[0], /partial download kept from an earlier run was not the start of this map/);
+    assert.deepEqual(await listDir(cacheDir), ['emd_1832.map.gz']);
+  });
+
   test('verifyGzippedMap checks header and size of large maps, and rejects a truncated stream', async () => {
     const full = await verifyGzippedMap(sourcePath);
     const headerOnly = await verifyGzippedMap(sourcePath, { fullParseMaxBytes: 0 });

@@ -435,39 +435,61 @@ async function download(digits: string, url: string, finalPath: string, retries:
   const partPath = `${finalPath}.part`;
   const ctx: AttemptContext = { label, url, partPath, ca: await extraCa(options.ca), signal, onProgress };
 
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await downloadAttempt(ctx);
-      break;
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason ?? err;
-      const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (CERT_CODE.test(code)) {
-        throw new Error(
-          `${label}: TLS certificate verification failed for ${url}: ${(err as Error).message} ` +
-            `(for a private mirror pass the CA certificate as 'ca' or set ${EMDB_CA_ENV} to its PEM file)`,
-          { cause: err },
-        );
+  /** Fetch the part file to its end (resuming it), retrying transient failures. */
+  const fetchPart = async (): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await downloadAttempt(ctx);
+        break;
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason ?? err;
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        if (CERT_CODE.test(code)) {
+          throw new Error(
+            `${label}: TLS certificate verification failed for ${url}: ${(err as Error).message} ` +
+              `(for a private mirror pass the CA certificate as 'ca' or set ${EMDB_CA_ENV} to its PEM file)`,
+            { cause: err },
+          );
+        }
+        const offline = networkFailure(err, new URL(url));
+        if (!isTransient(err) && !offline) throw err;
+        if (attempt >= retries || (offline && /^no network/.test(offline))) {
+          const kept = (await fileSize(partPath)) ? ` (partial download kept at ${partPath}; the next call resumes it)` : '';
+          if (offline) throw new Error(`${label}: ${offline}${kept}`, { cause: err });
+          throw new Error(`${label}: download from ${url} failed after ${attempt + 1} attempts: ${(err as Error).message}${kept}`, { cause: err });
+        }
+        const delay = Math.min(retryDelayMs * 2 ** attempt, 10_000);
+        options.onRetry?.(attempt + 1, retries + 1, (err as Error).message, delay);
+        if (delay > 0) await sleep(delay, undefined, { signal });
       }
-      const offline = networkFailure(err, new URL(url));
-      if (!isTransient(err) && !offline) throw err;
-      if (attempt >= retries || (offline && /^no network/.test(offline))) {
-        const kept = (await fileSize(partPath)) ? ` (partial download kept at ${partPath}; the next call resumes it)` : '';
-        if (offline) throw new Error(`${label}: ${offline}${kept}`, { cause: err });
-        throw new Error(`${label}: download from ${url} failed after ${attempt + 1} attempts: ${(err as Error).message}${kept}`, { cause: err });
-      }
-      const delay = Math.min(retryDelayMs * 2 ** attempt, 10_000);
-      options.onRetry?.(attempt + 1, retries + 1, (err as Error).message, delay);
-      if (delay > 0) await sleep(delay, undefined, { signal });
     }
-  }
+  };
+  /** Verify the part file: undefined when it is a whole gzip-compressed map, else the error. */
+  const problem = async (): Promise<Error | undefined> => {
+    try {
+      await verifyGzippedMap(partPath, { signal });
+      return undefined;
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      return err as Error;
+    }
+  };
 
-  try {
-    await verifyGzippedMap(partPath, { signal });
-  } catch (err) {
-    if (signal?.aborted) throw err;
+  const resumed = ((await fileSize(partPath)) ?? 0) > 0;
+  await fetchPart();
+  let bad = await problem();
+  if (bad !== undefined && resumed) {
+    // the part an earlier run left was not the start of this file (damaged, or the entry was
+    // updated since): it had failed the run with 'downloaded file is not an MRC map … from <url>',
+    // blaming the server, and only the next run worked. Once more from scratch.
     await rm(partPath, { force: true });
-    throw new Error(`${label}: downloaded file is not an MRC map (${(err as Error).message}) from ${url}`, { cause: err });
+    options.onRetry?.(1, 2, `the partial download kept from an earlier run was not the start of this map (${bad.message})`, 0);
+    await fetchPart();
+    bad = await problem();
+  }
+  if (bad !== undefined) {
+    await rm(partPath, { force: true });
+    throw new Error(`${label}: downloaded file is not an MRC map (${bad.message}) from ${url}`, { cause: bad });
   }
   await rename(partPath, finalPath);
   return finalPath;

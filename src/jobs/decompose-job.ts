@@ -95,6 +95,12 @@ export interface DecomposeSummary {
   moleculeVoxels: number;
   occupancyMedian: number;
   bfactorMedianA2: number;
+  /**
+   * Colour range of the local B-factor, Å² (low, high): the 5th and 95th percentiles of the B map
+   * over the molecule's fitted voxels (two or more usable bands), the range of the ChimeraX script's
+   * `color_by_bfactor` and of the GUI's B-factor slices; [0, 0] when no voxel was fitted.
+   */
+  bfactorRangeA2: [number, number];
   labels?: LabelMedians[];
   /**
    * With `noiseDraws`: the estimated SD over independent noise draws of the whole molecule's median
@@ -243,6 +249,12 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   if (labels && opts.labelsPath && !medians.labels?.some((l) => l.voxels > 0 && Number.isFinite(l.occupancy))) {
     throw new RangeError(`--labels ${opts.labelsPath} has no label > 0 inside the molecule${opts.maskPath ? ' (--mask)' : ''}`);
   }
+  // the B colour range (ChimeraX script, GUI): 5–95 % over the molecule's fitted voxels
+  const bSel = (i: number) => mol[i] === 1 && result.bandsUsed.data[i] > 1;
+  const bq = (q: number) => {
+    const { value, count } = quantileWhere(result.bfactor.data, bSel, q, new Float32Array(mol.length));
+    return count > 0 ? value : 0;
+  };
   const summary: DecomposeSummary = {
     version: OCCUPY_VERSION,
     record,
@@ -258,6 +270,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     moleculeVoxels: molCount,
     occupancyMedian: medians.occupancy,
     bfactorMedianA2: medians.bfactorA2,
+    bfactorRangeA2: [bq(0.05), bq(0.95)],
     labels: labels ? labelMedians(medians) : undefined,
     noiseRedraw: spread ? { draws: spread.draws, seed: spread.seed, epsilon: spread.epsilon, occupancySd: spread.occupancySd, bfactorSdA2: spread.bfactorSdA2, perDrawDifference: spread.perDrawDifference, perDrawMean: spread.perDrawMean } : undefined,
     warnings: [...diag.warnings, ...gridWarnings, ...result.warnings],
@@ -307,11 +320,6 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
         const r = relative(dirname(cxcPath), resolve(p));
         return r && !r.startsWith('..') ? r : resolve(p);
       };
-      const bSel = (i: number) => mol[i] === 1 && result.bandsUsed.data[i] > 1;
-      const bq = (q: number) => {
-        const { value, count } = quantileWhere(result.bfactor.data, bSel, q, new Float32Array(mol.length));
-        return count > 0 ? value : 0;
-      };
       const dens = input.volume.data;
       const level = median(dens, (i) => mol[i] === 1).value;
       await writeFileAtomic(cxcPath, decomposeChimeraxScript({
@@ -320,7 +328,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
         bfactorPath: names.bfactor,
         sharpenedPath: opts.sharpen ? names.sharpened : undefined,
         surfaceLevel: level,
-        bRangeA2: [bq(0.05), bq(0.95)],
+        bRangeA2: summary.bfactorRangeA2,
         warnings: result.warnings,
       }), outputs);
     }

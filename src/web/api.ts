@@ -268,6 +268,8 @@ export interface HalfMapsView {
     bfactorFile: string;
     occupancyMedian: number;
     bfactorMedianA2: number;
+    /** Colour range of the B-factor layer, Å² (low, high): 5–95 % over the molecule, as the ChimeraX script's `color_by_bfactor`. */
+    bfactorRangeA2: [number, number];
     globalBA2: number;
     labels: { label: number; voxels: number; occupancy: number; relativeOccupancy: number; bfactorA2: number }[] | null;
   } | null;

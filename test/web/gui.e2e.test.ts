@@ -512,6 +512,7 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     assert.match(svgText, /corrected \(phase randomised\)/, 'the plot is the CLI spec (its legend)');
     // the CLI on the same files, in this process
     const outDir = mkdtempSync(join(tmpdir(), 'occupy-gui-e2e-cli-'));
+    let scriptB: [number, number] | undefined;
     try {
       const h = (f: string) => join(root, 'halves', f);
       const fscRun = await runInProcess(['fsc', h('half1.mrc.gz'), h('half2.mrc.gz'), '--mask', h('soft_mask.mrc.gz'), '-o', join(outDir, 'fsc'), '--json', '-q']);
@@ -527,6 +528,10 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
       const decRun = await runInProcess(['decompose', h('half1.mrc.gz'), '--half-maps', h('half1.mrc.gz'), h('half2.mrc.gz'), '--mask', h('soft_mask.mrc.gz'), '--labels', h('truth_labels.mrc.gz'), '-o', `${outDir}/`, '--json', '-q']);
       assert.equal(decRun.code, 0, decRun.stderr);
       const dec = JSON.parse(decRun.stdout) as { occupancyMedian: number; bfactorMedianA2: number };
+      // the B colour range of the CLI's ChimeraX script (high B red first)
+      const cxcRange = /color_by_bfactor .* range (-?[\d.]+),(-?[\d.]+)$/m.exec(readFileSync(join(outDir, 'chimX_decompose_half1.cxc'), 'utf8'));
+      assert.ok(cxcRange, 'the decompose script has a B colouring');
+      scriptB = [Number(cxcRange[2]), Number(cxcRange[1])];
       const decText = (await page.textContent('#decompose-numbers')) ?? '';
       assert.ok(decText.includes(`relative occupancy, median${dec.occupancyMedian.toFixed(3)}`) && decText.includes(`local B-factor, median${dec.bfactorMedianA2.toFixed(1)} Å²`), decText);
       const locresRun = await runInProcess(['locres', h('half1.mrc.gz'), h('half2.mrc.gz'), '--mask', h('soft_mask.mrc.gz'), '--labels', h('truth_labels.mrc.gz'), '-o', join(outDir, 'locres_half1.mrc'), '--json', '-q']);
@@ -573,9 +578,13 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local resolution \(Å\): /);
     await page.selectOption('#halfmap-layer', 'occupancy');
     await waitDrawn(page, 'relative occupancy slice');
+    assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^relative occupancy: 0\.2 … 1\b/, 'occupancy over 0.2–1, as decompose\'s ChimeraX script');
     await page.selectOption('#halfmap-layer', 'bfactor');
-    await waitDrawn(page, 'local B-factor slice');
-    assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local B-factor \(Å²\): /);
+    assert.match(await waitDrawn(page, 'local B-factor slice'), / Å²$/);
+    // coloured over the CLI script's B range (5–95 % over the molecule), not the slice's min–max
+    const bKey = /^local B-factor \(Å²\): (-?[\d.e+]+) … (-?[\d.e+]+)$/.exec(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''));
+    assert.ok(bKey && scriptB, `B key ${bKey?.[0]}`);
+    assert.ok(Math.abs(Number(bKey[1]) - scriptB[0]) <= 0.01 * Math.abs(scriptB[0]) + 0.1 && Math.abs(Number(bKey[2]) - scriptB[1]) <= 0.01 * Math.abs(scriptB[1]) + 0.1, `B key ${bKey[0]}, the CLI script's range ${scriptB.join(' … ')}`);
     await page.selectOption('#halfmap-layer', 'locres');
     await clickTab(page, '3d');
     await page.selectOption('#colour-3d', 'locres');

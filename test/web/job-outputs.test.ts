@@ -13,7 +13,7 @@ import { access, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGuiServer, type GuiServer } from '../../src/web/server/server.js';
-import type { EstimateSummaryView, JobEvent, MapInfo } from '../../src/web/api.js';
+import type { EstimateSummaryView, HalfMapsView, JobEvent, MapInfo } from '../../src/web/api.js';
 import { readMrc, writeMrc } from '../../src/io/mrc/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { randomLocresCase, referenceStyleHalfMaps } from '../../src/resolution/half-map-phantom.js';
@@ -302,6 +302,16 @@ describe('GUI jobs and their files', () => {
     const cmdOf = async (name: string) => (await readMrc(join(root, 'halfrec', name))).header.labels.filter((l) => l.startsWith('cmd: ')).map((l) => l.slice(5)).join('');
     assert.equal(await cmdOf('3dfsc_h1.mrc'), 'occupy fsc maps/h1.mrc maps/h2.mrc --directional -o halfrec/');
     assert.equal(await cmdOf('occupancy_h1.mrc'), 'occupy decompose maps/h1.mrc --half-maps maps/h1.mrc maps/h2.mrc -o halfrec/');
+    // the B-factor layer is coloured over the range of decompose's ChimeraX script (5–95 % over the
+    // molecule), not each slice's min–max (session 54: -974 … 839 Å² on synth_flex128 against the
+    // script's 60 … 391 Å², so the domains' B, 75–281 Å², took an eighth of the colour scale)
+    const view = ev.at(-1)?.type === 'done' ? (ev.at(-1) as { result: HalfMapsView }).result : undefined;
+    const cxc = await readFile(join(root, 'halfrec', 'chimX_decompose_h1.cxc'), 'utf8');
+    const script = /color_by_bfactor .* range (-?[\d.]+),(-?[\d.]+)$/m.exec(cxc);
+    assert.ok(script, cxc);
+    const range = view?.decompose?.bfactorRangeA2;
+    assert.ok(range && range[1] > range[0], `B colour range ${JSON.stringify(range)}`);
+    assert.deepEqual([range[1].toFixed(1), range[0].toFixed(1)], [script[1], script[2]], 'the page colours B over the script\'s range (high B red, low blue)');
   });
 
   test('without a save folder the logs say the outputs are not saved, never naming the server\'s temporary folder', async () => {

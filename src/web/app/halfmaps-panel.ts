@@ -30,6 +30,11 @@ export function halfMapsRangeA(): [number, number] | undefined {
   return current && state.map?.mapId === current.mapId ? current.locres.rangeA : undefined;
 }
 
+/** Colour range of the local B-factor layer, Å² (low, high), if a result with decompose is shown. */
+export function halfMapsBfactorRangeA2(): [number, number] | undefined {
+  return current && state.map?.mapId === current.mapId ? current.decompose?.bfactorRangeA2 : undefined;
+}
+
 /** Forget the shown half-map result (another map was opened). */
 export function resetHalfMapsView(): void {
   current = undefined;

@@ -29,6 +29,8 @@ export interface SliceViewState {
   soldefThreshold?: number;
   /** Colour range of the local-resolution tab, Å (finest, coarsest). */
   locresRangeA?: [number, number];
+  /** Colour range of the local B-factor layer, Å² (low, high): decompose's 5–95 % over the molecule. */
+  bfactorRangeA2?: [number, number];
   /** Mode of the current scale map: the Preview is off for a resolution-mode scale. */
   scaleMode?: 'res' | 'occ';
   /** Local res. tab: the local resolution, or the decompose maps (relative occupancy, local B). */
@@ -161,14 +163,16 @@ export class SliceView {
           if (hl !== 'locres' && has(hl)) {
             const s = await this.slice(state, hl);
             if (token !== this.token) return;
+            // the ranges of decompose's ChimeraX script: occupancy 0.2–1, B its 5–95 % over the molecule
             if (hl === 'occupancy') {
-              this.draw(state, s, (v, o, out) => paletteColour('scale', v, 0, 1, out, o), 'relative occupancy');
-              this.setKey({ kind: 'palette', palette: 'scale', lo: 0, hi: 1, label: 'relative occupancy' }, 'relative occupancy (decompose)');
+              this.draw(state, s, (v, o, out) => paletteColour('scale', v, MIN_VIS_SCALE, 1, out, o), 'relative occupancy');
+              this.setKey({ kind: 'palette', palette: 'scale', lo: MIN_VIS_SCALE, hi: 1, label: 'relative occupancy', under: `< ${MIN_VIS_SCALE}` }, `relative occupancy (decompose; palette ${MIN_VIS_SCALE}–1 as in its ChimeraX script; grey: below ${MIN_VIS_SCALE})`);
             } else {
-              this.draw(state, s, (v, o, out) => paletteColour('resolution', v, s.min, s.max, out, o), 'B (Å²)');
-              this.setKey({ kind: 'palette', palette: 'resolution', lo: s.min, hi: s.max, label: 'local B-factor (Å²)' }, 'local B-factor, Å² (decompose; blue: lower)');
+              const [lo, hi] = state.bfactorRangeA2 ?? [s.min, s.max];
+              this.draw(state, s, (v, o, out) => paletteColour('resolution', v, lo, hi, out, o), 'B (Å²)');
+              this.setKey({ kind: 'palette', palette: 'resolution', lo, hi, label: 'local B-factor (Å²)' }, 'local B-factor, Å² (decompose; 5–95 % over the molecule as in its ChimeraX script; blue: lower)');
             }
-            return this.done(`${hl === 'occupancy' ? 'relative occupancy' : 'local B-factor'} slice ${state.axis}=${state.index}, range ${fmt(s.min)} … ${fmt(s.max)}`);
+            return this.done(`${hl === 'occupancy' ? 'relative occupancy' : 'local B-factor'} slice ${state.axis}=${state.index}, range ${fmt(s.min)} … ${fmt(s.max)}${hl === 'bfactor' ? ' Å²' : ''}`);
           }
           if (!has('locres')) return this.show('No local-resolution map yet: run the Half maps panel.');
           const s = await this.slice(state, 'locres');

@@ -9,7 +9,7 @@ import { DEFAULT_SCALE_LIMIT, mapStem } from './settings.js';
 import { inPlaneAxes, sliceCount, SliceView } from './slice-view.js';
 import { state, summaryNumbers, type Tab } from './state.js';
 import { show3d } from './view3d-panel.js';
-import { halfMapsRangeA } from './halfmaps-panel.js';
+import { halfMapsBfactorRangeA2, halfMapsRangeA } from './halfmaps-panel.js';
 
 /** The slice view of the centre panel. */
 export const sliceView = new SliceView($<HTMLCanvasElement>('slice-canvas'), $('slice-message'), $<HTMLCanvasElement>('colorbar'), $('colorbar-label'));
@@ -101,6 +101,7 @@ export function renderSlice(): void {
         modification: mod,
         soldefThreshold: settings.form.soldefKind === 'threshold' ? settings.form.soldefThreshold : undefined,
         locresRangeA: halfMapsRangeA(),
+        bfactorRangeA2: halfMapsBfactorRangeA2(),
         scaleMode: summaryNumbers(state.result).mode,
         halfLayer: $<HTMLSelectElement>('halfmap-layer').value as 'locres' | 'occupancy' | 'bfactor',
         scaleRun: $<HTMLSelectElement>('scale-run').value ? Number($<HTMLSelectElement>('scale-run').value) : undefined,

@@ -168,6 +168,7 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
       bfactorFile: names.bfactor,
       occupancyMedian: summary.occupancyMedian,
       bfactorMedianA2: summary.bfactorMedianA2,
+      bfactorRangeA2: summary.bfactorRangeA2,
       globalBA2: summary.globalBA2,
       labels: summary.labels ?? null,
     };

@@ -86,6 +86,12 @@ export interface LocresJobResult {
   settings: string;
   /** With `labels`: per label, voxels, median and 10–90 % range (Å), pinned voxels (as `summary.labels`). */
   labelRows?: LabelRow[];
+  /**
+   * The window's reach in Å (local FSC: half the window edge; `--relion`: the sphere's radius and
+   * its soft edge), the distance of the per-label column `> N Å from other labels`; undefined for
+   * the other methods.
+   */
+  windowReachA?: number;
 }
 
 /**
@@ -389,7 +395,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     await writeFileAtomic(logPath, lines.join('\n') + '\n', outputs);
   });
   const result = { method: o.method, record, inputs: protect, ...stats, ...(labelRows ? { labels: labelRows } : {}), warnings, diagnostics: findings.map(findingJson), files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
-  return { summary: result, files, lines, settings, labelRows };
+  return { summary: result, files, lines, settings, labelRows, windowReachA };
 }
 
 /** Voxels flagged in `flags` whose value is at most `boundA` (as float32: the maps hold float32). */

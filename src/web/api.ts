@@ -245,6 +245,8 @@ export interface HalfMapsView {
     besideFinerPercent: number | null;
     /** Colour range of the views (finest, coarsest), Å. */
     rangeA: [number, number];
+    /** The window's reach, Å (half the window edge): the per-label column `> N Å from other labels`, as the CLI's table and warning name it. */
+    windowReachA: number | null;
   };
   /**
    * With `directional`: the directional FSC of `occupy fsc --directional` (resolution per cone

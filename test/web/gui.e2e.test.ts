@@ -545,6 +545,12 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
       assert.ok(locText.includes(`median${loc.medianA.toFixed(2)} Å`) && locText.includes(`${loc.p5A.toFixed(2)}–${loc.p95A.toFixed(2)} Å`), locText);
       const labelRows = await page.$$eval('#locres-labels tr', (trs) => trs.slice(1).map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
       assert.deepEqual(labelRows.map((r) => [r[0], r[2], r[5]]), loc.labels.map((l) => [String(l.label), `${l.medianA.toFixed(2)} Å`, `${l.intervalLowA.toFixed(2)}–${l.intervalHighA.toFixed(2)} Å`]));
+      // the column the labels warning names is the table's (the page's header said 'beyond half a
+      // window (N voxels) of other labels' where the warning, as the CLI, names '> N.0 Å from other labels')
+      const headers = await page.$$eval('#locres-labels tr:first-child th', (ths) => ths.map((t) => t.textContent ?? ''));
+      const named = /the table's column '([^']+)'/.exec((await page.textContent('#status-warnings')) ?? '');
+      assert.ok(named, 'the run warns of labels within a window of each other');
+      assert.ok(headers.includes(named[1]), `the warning names the column '${named[1]}'; the table's columns: ${headers.join(' | ')}`);
       // beside finer: the map's share and each label's, as the CLI's --json
       assert.ok(locText.includes(`${loc.besideFinerPercent.toFixed(1)} % of the mask`), locText);
       assert.deepEqual(labelRows.map((r) => r[7]), loc.labels.map((l) => `${((100 * l.besideFinerVoxels) / Math.max(1, l.voxels)).toFixed(0)} %`));

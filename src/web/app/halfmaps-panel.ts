@@ -100,7 +100,7 @@ export function showHalfMaps(view: HalfMapsView): void {
       ? [
           el('h3', '', `Per label (${view.labels}${view.mask ? ', inside the mask' : ''})`),
           tableOf(
-            ['label', 'voxels', 'median', '10–90 %', 'pinned', ...(view.labelRows.some((r) => r.intervalLowA !== undefined) ? ['90 % interval (median ends)'] : []), ...(view.labelRows.some((r) => r.coreVoxels !== undefined) ? [`beyond half a window (${l.windowVoxels / 2} voxels) of other labels`] : []), ...(view.labelRows.some((r) => r.besideFinerVoxels !== undefined) ? ['beside finer (tends to read fine)'] : [])],
+            ['label', 'voxels', 'median', '10–90 %', 'pinned', ...(view.labelRows.some((r) => r.intervalLowA !== undefined) ? ['90 % interval (median ends)'] : []), ...(view.labelRows.some((r) => r.coreVoxels !== undefined) ? [l.windowReachA !== null ? `> ${l.windowReachA.toFixed(1)} Å from other labels` : `beyond half a window (${l.windowVoxels / 2} voxels) of other labels`] : []), ...(view.labelRows.some((r) => r.besideFinerVoxels !== undefined) ? ['beside finer (tends to read fine)'] : [])],
             view.labelRows.map((r) => [String(r.label), String(r.voxels), `${r.medianA.toFixed(2)} Å`, `${r.p10A.toFixed(2)}–${r.p90A.toFixed(2)} Å`, String(r.pinnedVoxels), ...(r.intervalLowA !== undefined && r.intervalHighA !== undefined ? [`${r.intervalLowA.toFixed(2)}–${r.intervalHighA.toFixed(2)} Å`] : []), ...(r.coreVoxels !== undefined ? [`${((100 * r.coreVoxels) / Math.max(1, r.voxels)).toFixed(0)} %`] : []), ...(r.besideFinerVoxels !== undefined ? [`${((100 * r.besideFinerVoxels) / Math.max(1, r.voxels)).toFixed(0)} %`] : [])]),
           ),
         ]

@@ -199,6 +199,7 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
       pinnedPercent: num('pinnedPercent'),
       besideFinerPercent: loc.summary.besideFinerPercent === undefined ? null : num('besideFinerPercent'),
       rangeA: [lo, hi],
+      windowReachA: loc.windowReachA ?? null,
     },
     labelRows: loc.labelRows ?? null,
     findings: g.diagnostics.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),

@@ -520,6 +520,30 @@ describe('GUI server', () => {
     assert.equal(await halves({ half1: mapRel, half2: 'maps/no_such_half.mrc' }), 'half2');
     assert.equal(await halves({ half1: mapRel, half2: mapRel }), 'half2');
     assert.equal(await halves({ half1: mapRel, half2: mapRel, mask: '../m.mrc' }), 'mask');
+    // a second half, mask or labels map on another grid (or not a map): refused under its field,
+    // naming both files as the CLI does (session 54: the run started, then failed with "the second
+    // half map: box 40x40x40 does not match the half maps ...", naming no file, under no field)
+    const other = await mkdtemp(join(root, 'grid-'));
+    const otherRel = `${basename(other)}/other.mrc`;
+    await writeMrc(join(other, 'other.mrc'), { data: new Float32Array(40 ** 3), shape: [40, 40, 40], voxelSizeA: [expectVoxel, expectVoxel, expectVoxel] });
+    const fine = await mkdtemp(join(root, 'gridv-'));
+    const fineRel = `${basename(fine)}/finer.mrc`;
+    await writeMrc(join(fine, 'finer.mrc'), { data: new Float32Array(expectBox[0] * expectBox[1] * expectBox[2]), shape: [expectBox[0], expectBox[1], expectBox[2]], voxelSizeA: [expectVoxel * 1.1, expectVoxel * 1.1, expectVoxel * 1.1] });
+    await writeFile(join(other, 'text.mrc'), 'not a map\n');
+    const grid = (body: Record<string, unknown>) => refused('api/halfmaps', { half1: mapRel, ...body });
+    assert.deepEqual(await grid({ half2: otherRel }), { status: 400, field: 'half2', error: `half map 2 '${otherRel}' has a box of 40x40x40 voxels, half map 1 '${mapRel}' ${expectBox.join('x')}: the maps must be on one grid` });
+    const maskRefused = await grid({ half2: fineRel, mask: otherRel });
+    assert.equal(maskRefused.field, 'half2', 'the voxel size of the second half is checked too');
+    assert.match(maskRefused.error, new RegExp(`^half map 2 '${fineRel}' has voxels of `));
+    const copy = await mkdtemp(join(root, 'gridc-'));
+    await copyFile(join(root, mapRel), join(copy, basename(mapRel)));
+    const half2 = `${basename(copy)}/${basename(mapRel)}`;
+    assert.deepEqual(await grid({ half2, mask: otherRel }), { status: 400, field: 'mask', error: `--mask map '${otherRel}' has a box of 40x40x40 voxels, half map 1 '${mapRel}' ${expectBox.join('x')}: the maps must be on one grid` });
+    assert.equal((await grid({ half2, labels: otherRel })).field, 'labels');
+    const text = await grid({ half2: `${basename(other)}/text.mrc` });
+    assert.equal(text.field, 'half2');
+    assert.match(text.error, new RegExp(`^cannot read '${basename(other)}/text.mrc' as a map: `));
+    await Promise.all([other, fine, copy].map((d) => rm(d, { recursive: true, force: true })));
   });
 
   test('close() removes the session folder and refuses further connections', async () => {

@@ -508,6 +508,12 @@ describe('GUI server', () => {
     const nyquist = 2 * expectVoxel;
     assert.equal(await estimateField({ lowpassA: nyquist * 0.6 }), 'lowpassA');
     assert.equal(await estimateField({ resolutionA: nyquist * 0.6 }), 'resolutionA');
+    // the output low-pass too, with a modification (session 54: the job was queued and failed,
+    // shown under no field; the CLI refuses it before any work)
+    const lpOut = await refused('api/estimate', { mapId: info.mapId, settings: { amplify: 2, lowpassOutputA: nyquist * 0.6 } });
+    assert.equal(lpOut.status, 400, JSON.stringify(lpOut));
+    assert.equal(lpOut.field, 'lowpassOutputA');
+    assert.match(lpOut.error, /^--lowpass-output .* is finer than the Nyquist limit of the map/);
     assert.equal(await estimateField({ solventDefPath: '../x.mrc' }), 'solventDefPath');
     assert.equal(await estimateField({ targetMaskPath: 'maps/no_such_mask.mrc' }), 'targetMaskPath');
     assert.equal(await estimateField({}, '../outside'), 'outputFolder');

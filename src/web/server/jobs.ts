@@ -336,10 +336,10 @@ export class JobManager {
     const targetMaskPath = givenTarget === undefined ? undefined : await refusing('targetMaskPath', () => resolveInsideRoot(this.session.root, givenTarget, 'the target mask (--target-mask)'));
     if (targetMaskPath !== undefined) settings.targetMaskPath = relativeToRoot(this.session.root, targetMaskPath);
     const options = { ...methodOptionsOf({ ...settings, targetMaskPath }, soldef ? soldef.outPath : solventDefPath) };
-    // as the CLI: a kernel or tile that does not fit the processing box, a low-pass or resolution
-    // finer than the map's Nyquist limit are refused (header only), with the CLI's message
+    // as the CLI: a kernel or tile that does not fit the processing box, a low-pass, resolution or
+    // output low-pass finer than the map's Nyquist limit are refused (header only), with the CLI's message
     try {
-      await checkEstimateResolutions(map.inputPath, { lowpass: settings.lowpassA, resolution: settings.resolutionA, maxBox: settings.maxBox ?? 256, kernelSize: settings.kernelSize, tileSize: settings.tileSize });
+      await checkEstimateResolutions(map.inputPath, { lowpass: settings.lowpassA, resolution: settings.resolutionA, lowpassOutput: settings.lowpassOutputA, maxBox: settings.maxBox ?? 256, kernelSize: settings.kernelSize, tileSize: settings.tileSize });
     } catch (err) {
       throw new HttpError(400, (err as Error).message, err instanceof OptionError ? settingOfOptionError(err) : undefined);
     }

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ensurePageBundle, launchBrowser, skipWithoutChromium, type TestBrowser } from '../helpers/browser.js';
 import { NODE_ARGS } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/cli-run.js';
 import { SHARED_DATA, SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
 import type { GuiServer } from '../../src/web/server/server.js';
 
@@ -188,6 +189,25 @@ describe('browser GUI: job states as the server has them', { skip, timeout: 600_
       // the next tests run with the default settings
       await page.fill('#lowpass', '');
       await page.fill('#target-mask', '');
+    }
+  });
+
+  it('with a target mask the summary gives the occupancy inside it, as the CLI\'s "Target occupancy" line', async () => {
+    // session 54: the page ran --target-mask but its summary left out the one number it is for
+    const outDir = mkdtempSync(join(tmpdir(), 'occupy-gui-states-cli-'));
+    try {
+      await page.fill('#target-mask', 'maps/emd_1832.map.gz');
+      await page.click('#estimate');
+      await waitStatus(page, /^done/);
+      const rows = await page.$$eval('#summary dt', (dts) => dts.map((dt) => [dt.textContent ?? '', dt.nextElementSibling?.textContent ?? '']));
+      const map = join(root, 'maps', 'emd_1832.map.gz');
+      const cli = await runInProcess([map, '--target-mask', map, '-o', `${outDir}/`, '--json', '-q']);
+      assert.equal(cli.code, 0, cli.stderr);
+      const target = (JSON.parse(cli.stdout) as { targetOccupancy: number }).targetOccupancy;
+      assert.deepEqual(rows.find((r) => r[0] === 'target occupancy'), ['target occupancy', target.toFixed(3)], rows.map((r) => r.join(' ')).join(' | '));
+    } finally {
+      await page.fill('#target-mask', '');
+      rmSync(outDir, { recursive: true, force: true });
     }
   });
 

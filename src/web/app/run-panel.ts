@@ -182,6 +182,8 @@ export function showResult(result: EstimateSummaryView | undefined): void {
     row('s_max', fmt(num('sMax'), 4));
     row('variability limit', fmt(num('variabilityLimit')));
     row('confidence limit', fmt(num('confidenceLimit')));
+    // --target-mask: the occupancy inside it, as the CLI's `Target occupancy` line
+    if (num('targetOccupancy') !== undefined) row('target occupancy', fmt(num('targetOccupancy'), 3));
     if (typeof r.seconds === 'number') row('time', `${r.seconds.toFixed(2)} s`);
     $('last-command').textContent = result.command;
     // the Mode control shows what the scale map is (a Modify runs in occupancy mode)

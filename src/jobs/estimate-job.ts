@@ -97,6 +97,11 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
   /** `--force`: estimate even a map the diagnostics call `not-density` (warned). */
   force?: boolean;
   /**
+   * What the refusal of a `not-density` map advises (default `Use --force to estimate anyway`):
+   * a caller without `--force` (the GUI) says what its user can do instead.
+   */
+  forceAdvice?: string;
+  /**
    * The arguments as typed after `occupy`, recorded in the log, `--json` and the MRC labels (with
    * `--seed N` appended when no seed was given, so the recorded command reproduces the outputs).
    * Empty or absent for library, GUI and batch runs (labels then carry settings and input hash only).
@@ -678,7 +683,7 @@ function diagnoseInput(opts: EstimateFileOptions, volume: Volume, timer: PhaseTi
   if (d.findings.some((f) => f.evidence.kind === 'constant')) return undefined;
   const notDensity = d.findings.find((f) => f.code === 'not-density');
   if (notDensity && !opts.force) {
-    throw new Error(`${opts.inputPath}: ${notDensity.message.replace(/ \(the estimate refuses it unless --force\)\.$/, '.')} Use --force to estimate anyway (occupy check ${opts.inputPath} for details).`);
+    throw new Error(`${opts.inputPath}: ${notDensity.message.replace(/ \(the estimate refuses it unless --force\)\.$/, '.')} ${opts.forceAdvice ?? 'Use --force to estimate anyway'} (occupy check ${opts.inputPath} for details).`);
   }
   return d;
 }

@@ -552,6 +552,29 @@ describe('GUI server', () => {
     await Promise.all([other, fine, copy].map((d) => rm(d, { recursive: true, force: true })));
   });
 
+  test('a map that is not a density map: the refusal says what to do in the GUI, not "Use --force" (an option the page does not have)', async () => {
+    // session 54: the GUI showed the CLI's "… Use --force to estimate anyway", and the page has no --force
+    const dir = await mkdtemp(join(root, 'notdensity-'));
+    try {
+      const n = 32;
+      const data = new Float32Array(n ** 3);
+      for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) data[(z * n + y) * n + x] = (x - 16) ** 2 + (y - 16) ** 2 + (z - 16) ** 2 < 100 ? 1 : 0;
+      await writeMrc(join(dir, 'mask.mrc'), { data, shape: [n, n, n], voxelSizeA: [1, 1, 1] });
+      const rel = `${basename(dir)}/mask.mrc`;
+      const info = (await (await postJson('api/open', { path: rel })).json()) as MapInfo;
+      const res = await postJson('api/estimate', { mapId: info.mapId, settings: {} });
+      assert.equal(res.status, 200, await res.clone().text());
+      const events = await readEvents(((await res.json()) as { jobId: string }).jobId);
+      const last = events.at(-1) as { type: string; message?: string };
+      assert.equal(last.type, 'error', JSON.stringify(last));
+      assert.match(last.message ?? '', new RegExp(`^${rel}: .*not a density map`));
+      assert.doesNotMatch(last.message ?? '', /Use --force/);
+      assert.match(last.message ?? '', /The GUI does not estimate such a map; on the command line, occupy --force estimates it anyway/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('close() removes the session folder and refuses further connections', async () => {
     const parent = await mkdtemp(join(tmpdir(), 'occupy-gui-close-'));
     const extra = await startGuiServer({ root, tempParent: parent });

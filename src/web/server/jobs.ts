@@ -135,6 +135,12 @@ async function refusing<T>(field: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * What the refusal of a map that is not a density map advises in the GUI, which has no `--force`
+ * (the CLI's message said "Use --force to estimate anyway", an option the page does not offer).
+ */
+export const GUI_FORCE_ADVICE = 'The GUI does not estimate such a map; on the command line, occupy --force estimates it anyway';
+
 /** The grid of a map file (its header only), as {@link checkSameGrid} takes it. */
 async function gridOf(path: string, name: string, field: string): Promise<NamedMap['map']> {
   try {
@@ -352,7 +358,7 @@ export class JobManager {
     // the record's command writes where the saved copies are (-o <folder>/, relative to the root,
     // the record's working folder), so running it there rewrites the same files byte for byte
     const recorded = saveTo ? [...args, '-o', `${relativeToRoot(this.session.root, saveTo) || '.'}/`] : args;
-    const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: staging, finalDir: saveTo ?? map.outputDir, unsavedNote: saveTo ? undefined : NOT_SAVED, outputStem: map.stem, commandLine: recorded, cwd: this.session.root }, soldef };
+    const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: staging, finalDir: saveTo ?? map.outputDir, unsavedNote: saveTo ? undefined : NOT_SAVED, outputStem: map.stem, commandLine: recorded, cwd: this.session.root, forceAdvice: GUI_FORCE_ADVICE }, soldef };
     const command = commandPrefix + commandLine(['occupy', ...args]);
     const inputs = [map.inputPath, ...(settings.solventDefPath !== undefined && solventDefPath ? [solventDefPath] : []), ...(targetMaskPath ? [targetMaskPath] : [])];
     return this.enqueue(map, id, { map, task, command, solventDefPath, saveTo, staging, inputs, notes });

@@ -53,6 +53,8 @@ export interface FscJobResult {
     resolutionAt05A: number | null;
     resolutionAt0143CorrectedA: number | null;
     resolutionAt05CorrectedA: number | null;
+    /** With a mask: the unmasked FSC's 0.143 resolution, Å; null without a mask or when not reached. */
+    resolutionAt0143UnmaskedA: number | null;
     /** Per shell (index = shell), null for an empty shell. */
     fscUnmasked: (number | null)[] | null;
     fscCorrected: (number | null)[] | null;
@@ -130,6 +132,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     seed: corr ? corr.seed : null,
     randomisations: corr ? corr.randomisations : null,
   }, o.recordCwd);
+  const ru0143 = corr ? resolutionAtThreshold(corr.unmasked, 0.143) : undefined;
   const result = {
     half1: h1Path,
     half2: h2Path,
@@ -141,6 +144,8 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     /** With --mask: from the phase-randomised corrected FSC (RELION's rlnFinalResolution, interpolated). */
     resolutionAt0143CorrectedA: rc0143 ? (rc0143.crossed ? rc0143.resolutionA : null) : null,
     resolutionAt05CorrectedA: rc05 ? (rc05.crossed ? rc05.resolutionA : null) : null,
+    /** With --mask: from the unmasked FSC (the line `Resolution at FSC 0.143 (unmasked)`); null without a mask (then `resolutionAt0143A` is the unmasked one) or when not reached. */
+    resolutionAt0143UnmaskedA: ru0143 ? (ru0143.crossed ? ru0143.resolutionA : null) : null,
     nyquistA: 2 * Math.max(...h1.volume.voxelSizeA),
     /** Per shell (index = shell), null for an empty shell. */
     fscUnmasked: arr(corr ? corr.unmasked.fsc : curve.fsc),
@@ -176,7 +181,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
         `Resolution at FSC 0.143 (corrected): ${fmt(result.resolutionAt0143CorrectedA)}`,
         `Resolution at FSC 0.5   (corrected): ${fmt(result.resolutionAt05CorrectedA)}`,
         `Resolution at FSC 0.143 (masked)   : ${fmt(result.resolutionAt0143A)}`,
-        `Resolution at FSC 0.143 (unmasked) : ${fmt(resolutionAtThreshold(corr.unmasked, 0.143).crossed ? resolutionAtThreshold(corr.unmasked, 0.143).resolutionA : null)}`,
+        `Resolution at FSC 0.143 (unmasked) : ${fmt(result.resolutionAt0143UnmaskedA)}`,
         corr.randomiseFromA !== null
           ? `Phases randomised beyond ${corr.randomiseFromA.toFixed(2)} Å (unmasked FSC < ${RANDOMISE_BELOW_FSC}), seed ${corr.seed}${corr.randomisations > 1 ? `, ${corr.randomisations} draws averaged` : ''}`
           : `No phase randomisation: the unmasked FSC stays above ${RANDOMISE_BELOW_FSC}`,

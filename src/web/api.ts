@@ -223,6 +223,8 @@ export interface HalfMapsView {
     resolutionAt05A: number | null;
     resolutionAt0143CorrectedA: number | null;
     resolutionAt05CorrectedA: number | null;
+    /** With a mask: the unmasked FSC's 0.143 resolution, Å (as `occupy fsc --mask` prints it); null without a mask or when not reached. */
+    resolutionAt0143UnmaskedA: number | null;
     randomiseFromA: number | null;
     nyquistA: number;
   };

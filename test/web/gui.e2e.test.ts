@@ -541,6 +541,10 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
       assert.ok(fscText.includes(`FSC 0.143 (corrected)${fsc.resolutionAt0143CorrectedA.toFixed(2)} Å`), fscText);
       assert.ok(fscText.includes(`FSC 0.5 (corrected)${fsc.resolutionAt05CorrectedA.toFixed(2)} Å`), fscText);
       assert.ok(fscText.includes(`FSC 0.143 (masked)${fsc.resolutionAt0143A.toFixed(2)} Å`), fscText);
+      // and the unmasked FSC's 0.143 resolution, which the CLI prints with --mask (the page left it out)
+      const unmasked = /^Resolution at FSC 0\.143 \(unmasked\) : (.*)$/m.exec(readFileSync(join(outDir, 'fsc_log.txt'), 'utf8'));
+      assert.ok(unmasked, 'the CLI log gives the unmasked 0.143 resolution');
+      assert.ok(fscText.includes(`FSC 0.143 (unmasked)${unmasked[1]}`), `${fscText} (CLI: ${unmasked[1]})`);
       const locText = (await page.textContent('#locres-numbers')) ?? '';
       assert.ok(locText.includes(`median${loc.medianA.toFixed(2)} Å`) && locText.includes(`${loc.p5A.toFixed(2)}–${loc.p95A.toFixed(2)} Å`), locText);
       const labelRows = await page.$$eval('#locres-labels tr', (trs) => trs.slice(1).map((tr) => [...tr.children].map((c) => c.textContent ?? '')));

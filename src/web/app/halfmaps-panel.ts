@@ -74,6 +74,7 @@ export function showHalfMaps(view: HalfMapsView): void {
         ['FSC 0.143 (corrected)', A(f.resolutionAt0143CorrectedA)],
         ['FSC 0.5 (corrected)', A(f.resolutionAt05CorrectedA)],
         ['FSC 0.143 (masked)', A(f.resolutionAt0143A)],
+        ['FSC 0.143 (unmasked)', A(f.resolutionAt0143UnmaskedA)],
         ['phases randomised beyond', A(f.randomiseFromA)],
       ]
     : [

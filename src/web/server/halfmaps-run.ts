@@ -99,6 +99,7 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
     resolutionAt05A: g.resolutionAt05A,
     resolutionAt0143CorrectedA: g.resolutionAt0143CorrectedA,
     resolutionAt05CorrectedA: g.resolutionAt05CorrectedA,
+    resolutionAt0143UnmaskedA: t.maskPath ? g.resolutionAt0143UnmaskedA : null,
     randomiseFromA: g.phaseRandomisation?.fromA ?? null,
     nyquistA: g.nyquistA,
   };

@@ -14,6 +14,7 @@ import { latestRecords, parseRecords, type BatchRecord } from '../../src/batch/r
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { PROJECT_ROOT, SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
 import { NODE_ARGS, runCli } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const skip = skipWithoutShared();
 
@@ -100,11 +101,13 @@ describe('occupy batch', { skip }, () => {
     const out = join(work, 'killed');
     const child = spawn(process.execPath, [...NODE_ARGS, 'batch', ...maps, '-d', out, '--jobs', '1', '-q'], { cwd: PROJECT_ROOT, stdio: 'ignore' });
     const results = join(out, 'results.jsonl');
-    for (let i = 0; i < 600; i++) {
-      if (existsSync(results) && readFileSync(results, 'utf8').trim().split('\n').length >= 3) break;
-      await new Promise((r) => setTimeout(r, 50));
+    // (until three maps are recorded, 120 s at most: 600 polls of 50 ms had gone on to the kill after
+    // 30 s whatever the run had done, which a loaded machine's start-up from source and maps can outrun)
+    try {
+      await waitUntil(() => existsSync(results) && readFileSync(results, 'utf8').trim().split('\n').length >= 3, 'three maps recorded by the run', 120_000, 50);
+    } finally {
+      child.kill('SIGKILL');
     }
-    child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
     const before = parseRecords(readFileSync(results, 'utf8'));
     assert.ok(before.length >= 3 && before.length < 12, `${before.length} maps done before the kill`);

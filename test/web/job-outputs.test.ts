@@ -20,6 +20,7 @@ import { randomLocresCase, referenceStyleHalfMaps } from '../../src/resolution/h
 import { loadFft } from '../../src/math/fft.js';
 import { readJobEvents } from '../helpers/job-events.js';
 import { standInWorker } from '../helpers/stand-in-worker.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import type { ChildProcess } from 'node:child_process';
 import { JobManager, startWorker } from '../../src/web/server/jobs.js';
 import { Session } from '../../src/web/server/session.js';
@@ -149,7 +150,8 @@ describe('GUI jobs and their files', () => {
     try {
       const { map, scale, firstScale, firstResult } = await firstEstimate(session, jobs);
       const second = await jobs.start(map, { mode: 'occ', seed: 0, tau: 0.5 });
-      for (let i = 0; i < 100 && !second.events.some((e) => e.type === 'progress'); i++) await new Promise((r) => setTimeout(r, 10));
+      // (until the stand-in has written and said so: 100 polls of 10 ms had assumed it within about 1 s)
+      await waitUntil(() => second.events.some((e) => e.type === 'progress'), 'the stand-in\'s progress after its write');
       assert.ok(written.endsWith('scale_occ_ph.mrc') && written !== scale, `the stand-in wrote into the output folder itself: ${written}`);
       assert.equal((await jobs.cancel(second.id)).cancelled, true);
       assert.equal(second.state, 'cancelled');

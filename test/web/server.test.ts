@@ -20,6 +20,7 @@ import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { runCli } from '../helpers/cli.js';
 import { readJobEvents } from '../helpers/job-events.js';
 import { HAVE_SHARED, SHARED_DATA } from '../helpers/shared-data.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const execFileP = promisify(execFile);
 
@@ -412,9 +413,9 @@ describe('GUI server', () => {
       assert.equal(info2.chimerax, true);
       const res = await postJson(`api/maps/${info.mapId}/chimerax`, {});
       assert.equal(res.status, 200, await res.clone().text());
-      let script = '';
-      for (let i = 0; i < 100 && !existsSync(record); i++) await new Promise((done) => setTimeout(done, 50));
-      script = (await readFile(record, 'utf8')).trim();
+      // (until the detached stand-in has run: 100 polls of 50 ms had assumed a process start within 5 s)
+      await waitUntil(() => existsSync(record), 'the stand-in chimerax\'s record of its argument');
+      const script = (await readFile(record, 'utf8')).trim();
       assert.match(basename(script), new RegExp(`^chimX_${stem}_local\\.cxc$`));
       const opened = [...(await readFile(script, 'utf8')).matchAll(/^open "([^"]+)"/gm)].map((m) => m[1]);
       assert.ok(opened.length >= 2, opened.join(', '));

@@ -248,8 +248,10 @@ describe('batch claims: a map another live run holds is waited for, never report
     writeFileSync(lock, JSON.stringify({ host: hostname(), pid: other.pid, start: processStat(other.pid ?? -1)?.start, nonce: 'hung', key: 'other', since }) + '\n');
     const waits: { at: number; m: string }[] = [];
     const t0 = Date.now();
-    // the hung holder is stopped after a while in any case, so a run that never reports again still ends
-    const stop = setTimeout(() => rmSync(lock, { force: true }), 6000);
+    // the hung holder is stopped after a while in any case, so a run that never reports again still
+    // ends (60 s: 6 s had raced the third report, due about 3-4 s after the wait begins, when a
+    // loaded machine was slow to reach the wait)
+    const stop = setTimeout(() => rmSync(lock, { force: true }), 60_000);
     const r = await runBatch([items[0]], amplify, {
       outRoot: out,
       waitReportMs: 1500,

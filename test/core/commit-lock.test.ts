@@ -95,7 +95,10 @@ test('a lock left by a killed process is taken over; one of a live process is wa
   await set.writeBytes(join(dir, 'a.mrc'), 'a');
   const t0 = performance.now();
   await set.commit();
-  assert.ok(performance.now() - t0 < 2000, 'the stale lock was waited for');
+  // (a lock of a dead holder read as live would hold this commit until the holder is gone: for
+  // ever; the commit of one small file takes milliseconds, so 20 s, not 2, tells the two apart on a
+  // loaded machine too)
+  assert.ok(performance.now() - t0 < 20_000, 'the stale lock was waited for');
   assert.deepEqual(await readdir(dir), ['a.mrc']);
 
   // a live holder (a sleeping process): the commit waits until it is gone, then goes ahead
@@ -134,7 +137,8 @@ test("a lock left by an earlier process with this process's PID (another start t
   const set = new OutputSet();
   await set.writeBytes(join(dir, 'a.mrc'), 'a');
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<string>((r) => (timer = setTimeout(() => r('still waiting after 3 s'), 3000)));
+  // (the wrong outcome is a wait for ever; 20 s, not 3, so that a loaded machine's slow commit is not taken for it)
+  const timedOut = new Promise<string>((r) => (timer = setTimeout(() => r('still waiting after 20 s'), 20_000)));
   const outcome = await Promise.race([set.commit().then(() => 'committed'), timedOut]);
   clearTimeout(timer);
   assert.equal(outcome, 'committed');

@@ -247,11 +247,14 @@ describe('occupy --amplify stopped by SIGTERM (the crop and the modification com
     return { code: r.code, stderr: r.stderr, latency, after: r.stderr.slice(r.stderr.indexOf(label)) };
   }
 
-  it('during the modification: exits 143 within 2 s and leaves no output (on the main thread: 41 s with --hist-match)', async () => {
+  it('during the modification: exits 143 within 10 s and leaves no output (on the main thread: 41 s with --hist-match)', async () => {
     const outDir = join(dir, 'out-modify');
     const r = await stopAt('modify: amplify 2', outDir);
     assert.equal(r.code, 143, r.stderr);
-    assert.ok(r.latency < 2, `SIGTERM acted on after ${r.latency.toFixed(2)} s`);
+    // (10 s, not 2: the exit took 0.25-0.38 s under load, and on the main thread the rest of this
+    // modification takes 27 s here under load, so the bound still tells the two apart while a loaded
+    // machine's slow exit cannot outrun it)
+    assert.ok(r.latency < 10, `SIGTERM acted on after ${r.latency.toFixed(2)} s`);
     assert.match(r.stderr, /interrupted by SIGTERM; removed 2 unfinished output files/);
     // the folder the run made for its outputs is removed with them (session 51)
     assert.ok(!existsSync(outDir), `${outDir} left with ${existsSync(outDir) ? readdirSync(outDir).join(', ') : ''}`);

@@ -285,6 +285,7 @@ describe('GUI server limits', () => {
     const s = await startGuiServer({ root, tempParent });
     try {
       let finished = false;
+      const t0 = performance.now();
       const bomb = postJson(s, 'api/open', { path: 'maps/bomb.mrc.gz' }).then(async (r) => {
         finished = true;
         return { status: r.status, body: (await r.json()) as { error?: string } };
@@ -300,8 +301,13 @@ describe('GUI server limits', () => {
         answered++;
       }
       const { status, body } = await bomb;
+      const bombMs = performance.now() - t0;
       assert.ok(answered >= 1);
-      assert.ok(slowest < 1500, `a listing took ${slowest.toFixed(0)} ms while the bomb was read`);
+      // a frozen event loop holds a listing for about as long as the bomb's read; one off the loop
+      // answers it in a small part of that (85-216 ms against 0.7-1.8 s under load). The bound
+      // grows with the read, which a loaded machine slows as much as the listings: 1.5 s, fixed,
+      // could be outrun by scheduling alone
+      assert.ok(slowest < Math.max(1500, bombMs / 2), `a listing took ${slowest.toFixed(0)} ms while the bomb was read (in ${bombMs.toFixed(0)} ms)`);
       assert.ok(status >= 400 && status < 500, `bomb → ${status} ${JSON.stringify(body)}`);
       assert.match(body.error ?? '', /^cannot read 'maps\/bomb\.mrc\.gz' as a map: /);
       assert.doesNotMatch(body.error ?? '', /occupy-gui-|\/tmp\//);

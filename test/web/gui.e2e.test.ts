@@ -63,6 +63,25 @@ async function waitDrawn(page: Page, prefix: string, contains?: string): Promise
   return page.$eval('#slice-canvas', (c) => (c as HTMLCanvasElement).dataset.drawn ?? '');
 }
 
+/**
+ * A screenshot of `clip` once the 3D view has settled: two shots 250 ms apart are the same, show a
+ * drawn view (over 30 colours) and, given `unlike`, differ from that earlier shot. Mol* draws on
+ * animation frames after the page says the view is ready (and an iso change after a 60 ms pause),
+ * so fixed pauses of 0.8-1.5 s had assumed the frames came within them; a loaded machine's software
+ * WebGL need not. After 60 s the last shot is returned as it is (the caller's assertion then fails).
+ */
+async function settledShot(page: Page, clip: { x: number; y: number; width: number; height: number }, unlike?: Buffer): Promise<Buffer> {
+  const end = Date.now() + 60_000;
+  let last = await page.screenshot({ clip });
+  for (;;) {
+    await page.waitForTimeout(250);
+    const png = await page.screenshot({ clip });
+    const settled = png.equals(last) && distinctColours(decodePng(png).rgba) > 30 && (unlike === undefined || !png.equals(unlike));
+    if (settled || Date.now() > end) return png;
+    last = png;
+  }
+}
+
 async function clickTab(page: Page, tab: string): Promise<void> {
   await page.click(`#tab-${tab}`);
   await page.waitForSelector(`#tab-${tab}.active`);
@@ -413,10 +432,10 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     assert.ok(Math.abs(Number(await page.$eval('#iso-level', (i) => (i as HTMLInputElement).value)) - isoLevel) < 1e-3 * Math.abs(isoLevel) + 1e-3);
     const canvas = page.locator('#viewer-3d canvas').first();
     await canvas.waitFor();
-    await page.waitForTimeout(1500);
     const box = await canvas.boundingBox();
     assert.ok(box && box.width > 100 && box.height > 100, 'Mol* canvas has a size');
-    const withTile = await page.screenshot({ clip: box, path: join(GUI_OUTPUT, '3d-view.png') });
+    const withTile = await settledShot(page, box);
+    writeFileSync(join(GUI_OUTPUT, '3d-view.png'), withTile);
     assert.ok(distinctColours(decodePng(withTile).rgba) > 30, '3D view is drawn');
     assert.equal(await page.getAttribute('body', 'data-tile3d'), 'shown');
     await shot(page, 'page-3d-1280.png', 'gui-3d.png');
@@ -426,8 +445,7 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     // untick: the sphere goes
     await page.uncheck('#show-tile');
     await page.waitForSelector('body[data-tile3d="hidden"]');
-    await page.waitForTimeout(800);
-    const withoutTile = await page.screenshot({ clip: box });
+    const withoutTile = await settledShot(page, box, withTile);
     assert.notDeepEqual(withoutTile, withTile, 'unticking the s_max tile changes the view');
     // the caption follows the iso slider
     const iso = page.locator('#iso-level');
@@ -435,8 +453,7 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     await iso.fill(String(max * 0.6));
     const shownLevel = (await page.textContent('#iso-value')) ?? '';
     assert.ok((await page.textContent('#status-3d'))?.includes(`at level ${shownLevel}`), `caption: ${await page.textContent('#status-3d')} (level ${shownLevel})`);
-    await page.waitForTimeout(1200);
-    const high = await page.screenshot({ clip: box });
+    const high = await settledShot(page, box, withoutTile);
     assert.notDeepEqual(high, withoutTile, 'the iso level changes the view');
     await page.check('#show-tile');
     const [png3d] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('#save-3d')]);
@@ -600,7 +617,9 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     await page.selectOption('#colour-3d', 'locres');
     await page.waitForFunction(() => /coloured by the local resolution/.test(document.getElementById('status-3d')?.textContent ?? ''), undefined, { timeout: 60_000 });
     assert.match(await page.$eval('#colorbar-3d', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local resolution \(Å\): /);
-    await page.waitForTimeout(1000);
+    // (the page image once the view has settled, not after a fixed 1 s)
+    const box3d = await page.locator('#viewer-3d canvas').first().boundingBox();
+    if (box3d) await settledShot(page, box3d);
     await shot(page, 'page-locres-3d-1280.png', 'gui-locres-3d.png');
     await clickTab(page, 'input');
   });

@@ -3,7 +3,7 @@
  * (`src/resolution/half-map-checks.ts`), as `OptionError`s naming the argument.
  */
 import type { Volume } from '../core/volume.js';
-import { constantHalfMapProblem, emptyMaskProblem, MASK_INSIDE } from '../resolution/half-map-checks.js';
+import { constantHalfMapProblem, emptyMaskProblem, MASK_INSIDE, MIN_FSC_MASK_VOXELS, smallFscMaskProblem } from '../resolution/half-map-checks.js';
 import { optionError } from './errors.js';
 
 /**
@@ -23,4 +23,13 @@ export function checkHalfMapContent(v: Volume, name: string): void {
 export function checkMaskContent(v: Volume): void {
   const problem = emptyMaskProblem(v.data);
   if (problem) throw optionError('mask', `a mask with values > ${MASK_INSIDE} where the molecule is`, undefined, `mask ${problem}`);
+}
+
+/**
+ * Refuse a mask too small for a masked global FSC (`smallFscMaskProblem`), after {@link checkMaskContent}.
+ * @throws OptionError `.option` `mask`: "mask covers 1 voxels (…), less than a sphere 8 voxels across (268): …"
+ */
+export function checkFscMaskSize(v: Volume): void {
+  const problem = smallFscMaskProblem(v.data);
+  if (problem) throw optionError('mask', `a mask of at least ${MIN_FSC_MASK_VOXELS} voxels (sum of its values in [0, 1])`, undefined, `mask ${problem}`);
 }

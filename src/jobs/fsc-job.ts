@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { checkOutputNames, withOutputSet } from '../core/output-set.js';
 import { diagnoseHalfMaps, findingJson, findingLine } from '../diagnostics/index.js';
 import { refuseIdenticalHalves } from './input-diagnostics.js';
+import { smallFscMaskProblem } from '../resolution/half-map-checks.js';
 import type { Finding } from '../diagnostics/index.js';
 import { jobInputs } from './job-inputs.js';
 import { jobLogLines, jobRecord } from './resolution-job-common.js';
@@ -78,7 +79,8 @@ export interface FscJobResult {
  * @param h1Path first half map
  * @param h2Path second half map
  * @throws Error naming a missing or unreadable file; RangeError naming the file when the second
- *   half map's or the mask's box or voxel size differs from the first half map's (`checkSameGrid`)
+ *   half map's or the mask's box or voxel size differs from the first half map's (`checkSameGrid`),
+ *   or when the mask covers less than `MIN_FSC_MASK_VOXELS` (268) voxels (`smallFscMaskProblem`)
  */
 export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): Promise<FscJobResult> {
   const t0 = performance.now();
@@ -100,6 +102,8 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   const mask = o.mask ? await readMaskArg(o.mask, o.angpix) : undefined;
   const first = { map: h1, path: h1Path, what: 'half map 1' };
   const gridWarnings = [checkSameGrid({ map: h2, path: h2Path, what: 'half map 2' }, first), checkSameGrid(mask && { map: mask, path: o.mask as string, what: '--mask map' }, first)];
+  const smallMask = mask ? smallFscMaskProblem(mask.volume.data) : undefined;
+  if (smallMask) throw new RangeError(`--mask map '${o.mask}' ${smallMask}`);
   // input diagnostics of the pair (identical or dependent halves, masked or sharpened halves …), each printed once
   o.onProgress?.('diagnostics', 0.2);
   const findings = diagnoseHalfMaps(h1.volume, h2.volume).findings;

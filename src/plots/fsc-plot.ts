@@ -110,7 +110,10 @@ export function fscPlotSpec(d: FscPlotData, title: string): TopLevelSpec {
         mark: { type: 'line', strokeWidth: 1.5 },
         encoding: {
           x: { field: 'f', type: 'quantitative', title: 'spatial frequency (1/Å)', scale: { domain: [0, xMax] } },
-          y: { field: 'fsc', type: 'quantitative', title: 'Fourier shell correlation', scale: { domain: [-0.1, 1.05] } },
+          // clamped: a curve far outside the axis (a corrected FSC of ±1e15 where the randomised
+          // masked FSC is 1 − 1e-16, as from a one-voxel mask) is drawn along the axis' edge; unclamped
+          // the renderer drew it 1e17 pixels long and took the machine's 24 GB before it was killed
+          y: { field: 'fsc', type: 'quantitative', title: 'Fourier shell correlation', scale: { domain: [-0.1, 1.05], clamp: true } },
           color: colour,
           detail: { field: 'series' },
           order: { field: 'order' },

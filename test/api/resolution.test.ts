@@ -146,6 +146,11 @@ describe('fsc / localResolution / checkMap', () => {
     await refused((p) => fsc(zero, h2, { onProgress: p }), 'half1.data', /^half1 is constant \(every voxel is 0\)/);
     await refused((p) => fsc(h1, { ...geo, data: new Float32Array(h1.data.length).fill(0.3) }, { onProgress: p }), 'half2.data', /constant/);
     await refused((p) => fsc(h1, h2, { mask: zero, onProgress: p }), 'mask', /selects no voxel/);
+    // a mask of one voxel: the masked FSC was -1 at every shell, the corrected one -1e15, reported as 64 Å
+    // (exit 0) and its plot took the machine's memory; now refused as too small for an FSC
+    const oneVoxel = { ...geo, data: new Float32Array(h1.data.length) };
+    oneVoxel.data[(Math.floor(geo.shape[2] / 2) * geo.shape[1] + Math.floor(geo.shape[1] / 2)) * geo.shape[0] + Math.floor(geo.shape[0] / 2)] = 1;
+    await refused((p) => fsc(h1, h2, { mask: oneVoxel, onProgress: p }), 'mask', /^mask covers 1 voxels .*less than a sphere 8 voxels across \(268\)/);
     for (const method of ['localfsc', 'relion', 'monores'] as const) {
       await refused((p) => localResolution(zero, h2, { method, mask, onProgress: p }), 'half1.data', /constant/);
       await refused((p) => localResolution(h1, h2, { method, mask: zero, onProgress: p }), 'mask', /selects no voxel/);
@@ -163,6 +168,11 @@ describe('fsc / localResolution / checkMap', () => {
       assert.notEqual(r.code, 0, args.join(' '));
       assert.match(r.stderr, /occupy: error: (half map '.*zero\.mrc' is constant \(every voxel is 0\)|--mask map '.*zero\.mrc' selects no voxel)/, args.join(' '));
     }
+    const oneVoxelPath = join(dir, 'one-voxel.mrc');
+    await writeMrc(oneVoxelPath, { ...oneVoxel, originA: [0, 0, 0] });
+    const small = await runInProcess(['fsc', paths.h1, paths.h2, '--mask', oneVoxelPath, '-o', join(dir, 'refused/small')]);
+    assert.equal(small.code, 1);
+    assert.match(small.stderr, /^occupy: error: --mask map '.*one-voxel\.mrc' covers 1 voxels .*less than a sphere 8 voxels across \(268\)/m);
   });
 
   it('checkMap finds a masked map and identical halves, and nothing wrong with the half maps', async () => {

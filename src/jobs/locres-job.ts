@@ -229,7 +229,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       }
       const variation = unresolvedVariation(r);
       if (variation.unresolved) {
-        const w = `a typical voxel's 90 % interval is ${r.medianIntervalWidthA.toFixed(1)} Å wide, ${variation.ratio.toFixed(1)} × the spread of the values over the mask (5–95 %: ${r.p5A.toFixed(2)}–${r.p95A.toFixed(2)} Å; warned above ${UNRESOLVED_VARIATION_RATIO} ×): the map varies about as much as one voxel's value is uncertain, so differences between regions are not resolved; report one resolution (the global FSC's ${r.globalResolutionA.toFixed(2)} Å) rather than the pattern (on synthetic coarse, noisy half maps in this state r with the truth was −0.64 to 0.72, once 0.82; docs/local-resolution.md *Variation within the uncertainty*)`;
+        const w = `a typical voxel's 90 % interval is ${r.medianIntervalWidthA.toFixed(1)} Å wide, ${Number.isFinite(variation.ratio) ? `${variation.ratio.toFixed(1)} ×` : 'more than any multiple of'} the spread of the values over the mask (5–95 %: ${r.p5A.toFixed(2)}–${r.p95A.toFixed(2)} Å; warned above ${UNRESOLVED_VARIATION_RATIO} ×): the map varies about as much as one voxel's value is uncertain, so differences between regions are not resolved; report one resolution (the global FSC's ${r.globalResolutionA.toFixed(2)} Å) rather than the pattern (on synthetic coarse, noisy half maps in this state r with the truth was −0.64 to 0.72, once 0.82; docs/local-resolution.md *Variation within the uncertainty*)`;
         warnings.push(w);
         o.onWarning?.(w);
       }
@@ -372,7 +372,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
           ]
         : []),
       `Local resolution   : median ${Number(stats.medianA).toFixed(2)} Å, 5–95 % ${Number(stats.p5A).toFixed(2)}–${Number(stats.p95A).toFixed(2)} Å`,
-      ...(stats.medianIntervalWidthA !== undefined ? [`90 % interval      : median width ${Number(stats.medianIntervalWidthA).toFixed(2)} Å over the mask (${Number(stats.intervalToSpread).toFixed(2)} × the 5–95 % spread; above ${UNRESOLVED_VARIATION_RATIO} × the pattern is not resolved), in ${outStem}_low.mrc / ${outStem}_high.mrc; FSC band ±${stats.intervalZ} standard errors and ±${Math.round(100 * Number(stats.intervalCalibration))} % calibration, in quadrature`] : []),
+      ...(stats.medianIntervalWidthA !== undefined ? [`90 % interval      : median width ${Number(stats.medianIntervalWidthA).toFixed(2)} Å over the mask (${Number.isFinite(Number(stats.intervalToSpread)) ? `${Number(stats.intervalToSpread).toFixed(2)} × the 5–95 % spread` : 'the 5–95 % spread is 0: the values do not vary over the mask'}; above ${UNRESOLVED_VARIATION_RATIO} × the pattern is not resolved), in ${outStem}_low.mrc / ${outStem}_high.mrc; FSC band ±${stats.intervalZ} standard errors and ±${Math.round(100 * Number(stats.intervalCalibration))} % calibration, in quadrature`] : []),
       ...(stats.pinnedVoxels !== undefined
         ? [
             stats.pinnedAtFinestVoxels !== undefined

@@ -93,3 +93,26 @@ describe('an all-coarse map whose pattern is noise is flagged; the same atoms wi
     assert.ok(Math.abs(s.medianIntervalWidthA - median) < 1e-3 * median, `${s.medianIntervalWidthA} vs ${median}`);
   });
 });
+
+describe('a mask of one voxel: the values do not vary, said in words, not as "Infinity ×"', () => {
+  const tempFolder = tempFolders('occupy-variation-flat-');
+  it('occupy locres prints and logs no Infinity, and says the spread is 0', async () => {
+    await loadFft();
+    const q = decompositionPhantom({ box: 48, voxelSizeA: 1, snr: 3, seed: 5, domains: [{ occupancy: 1, resolutionA: 4 }, { occupancy: 1, resolutionA: 6 }] });
+    const dir = await tempFolder();
+    const [nx, ny] = q.half1.shape;
+    const mask = new Float32Array(q.mask.length);
+    let centre = -1;
+    for (let i = 0; i < q.mask.length && centre < 0; i++) if (q.mask[i] && i % nx > 8 && i % nx < nx - 8 && Math.floor(i / nx) % ny > 8) centre = i;
+    mask[centre] = 1;
+    await writeMrc(join(dir, 'h1.mrc'), q.half1);
+    await writeMrc(join(dir, 'h2.mrc'), q.half2);
+    await writeMrc(join(dir, 'mask.mrc'), { data: mask, shape: q.half1.shape, voxelSizeA: q.half1.voxelSizeA });
+    const run = await runInProcess(['locres', join(dir, 'h1.mrc'), join(dir, 'h2.mrc'), '--mask', join(dir, 'mask.mrc'), '-o', join(dir, 'lr.mrc')]);
+    assert.equal(run.code, 0, run.stderr);
+    const log = readFileSync(join(dir, 'lr_log.txt'), 'utf8');
+    for (const [what, text] of [['stdout', run.stdout], ['stderr', run.stderr], ['log', log]] as const) assert.doesNotMatch(text, /Infinity|NaN/, `${what}:\n${text}`);
+    assert.match(run.stdout, /90 % interval {6}: median width [\d.]+ Å over the mask \(the 5–95 % spread is 0: the values do not vary over the mask;/);
+    assert.match(run.stderr, /a typical voxel's 90 % interval is [\d.]+ Å wide, more than any multiple of the spread of the values over the mask \(5–95 %: ([\d.]+)–\1 Å/);
+  });
+});

@@ -16,7 +16,7 @@ export interface CheckMapResult {
   /**
    * Findings (`{code, severity, message, evidence}`): `masked`, `flattened`, `sharpened`,
    * `not-density`, `inverted`, `anisotropic-voxels`, `constant`…; with two maps also `identical-halves`, `anti-correlated-halves`, `not-independent`,
-   * `voxel-size-mismatch`, `box-mismatch`, `halves-look-masked`. Empty when the map looks fine.
+   * `voxel-size-mismatch`, `box-mismatch`, `halves-look-masked`, `halves-differ-in-scale`. Empty when the map looks fine.
    */
   findings: Finding[];
 }

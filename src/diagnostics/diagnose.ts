@@ -264,6 +264,19 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: DiagnoseOptions = {
       // 96 Å, the box, and locres 49.5 Å everywhere, both with exit 0)
       findings.push({ code: 'anti-correlated-halves', severity: 'error', message: `the half maps are anti-correlated (FSC ${low.meanFsc.toFixed(2)} at ${low.toA.toFixed(0)} Å and coarser, where half maps agree at ≈ +1): one half has inverted contrast; multiply that half map by −1 (e.g. relion_image_handler --multiply_constant -1).`, evidence: { lowFrequencyFsc: Number(low.meanFsc.toPrecision(3)), lowFrequencyToA: Number(low.toA.toPrecision(3)) } });
     }
+    const scale = halfMapScales(a.data, b.data);
+    if (scale.differ) {
+      const what = [
+        ...(Math.abs(Math.log(scale.sdRatio)) > Math.log(T.halfScaleRatio) ? [`half 2's standard deviation is ${scale.sdRatio.toPrecision(3)} × half 1's`] : []),
+        ...(Math.abs(scale.meanDifferenceSd) > T.halfLevelSd ? [`half 2's mean lies ${Math.abs(scale.meanDifferenceSd).toPrecision(3)} standard deviations ${scale.meanDifferenceSd > 0 ? 'above' : 'below'} half 1's`] : []),
+      ];
+      findings.push({
+        code: 'halves-differ-in-scale',
+        severity: 'warning',
+        message: `the half maps differ in scale or level (${what.join('; ')}), as halves written by different programs or one rescaled or offset: the FSC is unaffected, but local resolution and decompose --half-maps read the halves' average and difference, so they bring half 2 to half 1's mean and standard deviation first.`,
+        evidence: { sdRatio: Number(scale.sdRatio.toPrecision(4)), meanDifferenceSd: Number(scale.meanDifferenceSd.toPrecision(4)) },
+      });
+    }
     if (minFsc >= T.identicalFsc) {
       findings.push({ code: 'identical-halves', severity: 'error', message: `the two maps are identical (FSC ≥ ${minFsc.toFixed(4)} at every frequency): give two independent half maps.`, evidence: { minFsc: Number(minFsc.toPrecision(4)) } });
     } else if (outerMean > T.dependentFsc) {
@@ -286,4 +299,65 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: DiagnoseOptions = {
   });
   findings.sort(order);
   return { maps: [d1, d2], findings, fsc, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Mean and standard deviation of each half over the box, and whether they differ (`halves-differ-in-scale`). */
+export interface HalfMapScales {
+  /** Half 1's mean and (population) standard deviation, map units. */
+  mean1: number;
+  sd1: number;
+  /** Half 2's mean and standard deviation, map units. */
+  mean2: number;
+  sd2: number;
+  /** sd2 / sd1. */
+  sdRatio: number;
+  /** (mean2 − mean1) / the mean of the two standard deviations. */
+  meanDifferenceSd: number;
+  /** True when the ratio lies beyond `THRESHOLDS.halfScaleRatio` (either way) or the mean difference beyond `THRESHOLDS.halfLevelSd`. */
+  differ: boolean;
+}
+
+/**
+ * Compare the scale (standard deviation) and level (mean) of two half maps over the box
+ * (float64 sums). Independent halves of one reconstruction share both; halves written by different
+ * programs, or one rescaled or offset, do not, and every estimate that reads their average and
+ * difference (local FSC's molecule-centred windows, MonoRes's noise, decompose's noise) reads the
+ * difference in scale as noise.
+ * @param a half 1's voxels
+ * @param b half 2's voxels, same length
+ * @throws RangeError when the lengths differ
+ */
+export function halfMapScales(a: Float32Array, b: Float32Array): HalfMapScales {
+  if (a.length !== b.length) throw new RangeError(`half maps have ${a.length} and ${b.length} voxels`);
+  const stats = (d: Float32Array): [number, number] => {
+    let s = 0;
+    for (let i = 0; i < d.length; i++) s += d[i];
+    const m = s / d.length;
+    let q = 0;
+    for (let i = 0; i < d.length; i++) q += (d[i] - m) * (d[i] - m);
+    return [m, Math.sqrt(q / d.length)];
+  };
+  const [mean1, sd1] = stats(a);
+  const [mean2, sd2] = stats(b);
+  const sdRatio = sd1 > 0 ? sd2 / sd1 : Number.NaN;
+  const sdMean = (sd1 + sd2) / 2;
+  const meanDifferenceSd = sdMean > 0 ? (mean2 - mean1) / sdMean : 0;
+  const differ = sd1 > 0 && sd2 > 0 && (Math.abs(Math.log(sdRatio)) > Math.log(T.halfScaleRatio) || Math.abs(meanDifferenceSd) > T.halfLevelSd);
+  return { mean1, sd1, mean2, sd2, sdRatio, meanDifferenceSd, differ };
+}
+
+/**
+ * Half 2 brought to half 1's mean and standard deviation, `(b − mean2) · sd1/sd2 + mean1`, when
+ * {@link halfMapScales} says they differ; otherwise `b` itself (the same array: results of halves
+ * that agree are untouched).
+ * @param a half 1's voxels
+ * @param b half 2's voxels, same length
+ */
+export function matchHalfMapScale(a: Float32Array, b: Float32Array): Float32Array {
+  const s = halfMapScales(a, b);
+  if (!s.differ) return b;
+  const k = s.sd1 / s.sd2;
+  const out = new Float32Array(b.length);
+  for (let i = 0; i < b.length; i++) out[i] = (b[i] - s.mean2) * k + s.mean1;
+  return out;
 }

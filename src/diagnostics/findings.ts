@@ -20,7 +20,7 @@
  * - `inverted`: the density's long tail lies below the solvent peak, not above it (contrast
  *   inverted, e.g. a map × −1);
  * - `identical-halves`, `anti-correlated-halves`, `not-independent`, `voxel-size-mismatch`,
- *   `box-mismatch`, `halves-look-masked`: problems of a pair of half maps;
+ *   `box-mismatch`, `halves-look-masked`, `halves-differ-in-scale`: problems of a pair of half maps;
  * - `solvent-model`: the solvent Gaussian of the estimate does not describe the solvent
  *   (reported by the estimate's self-check, not by {@link FindingCode} checks of the map alone).
  */
@@ -38,6 +38,7 @@ export type FindingCode =
   | 'voxel-size-mismatch'
   | 'box-mismatch'
   | 'halves-look-masked'
+  | 'halves-differ-in-scale'
   | 'solvent-model';
 
 /** Every finding code, in the order they are reported. */
@@ -56,6 +57,7 @@ export const FINDING_CODES: readonly FindingCode[] = [
   'anti-correlated-halves',
   'not-independent',
   'halves-look-masked',
+  'halves-differ-in-scale',
 ];
 
 /**

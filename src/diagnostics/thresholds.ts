@@ -102,6 +102,18 @@ export const THRESHOLDS = {
   antiCorrelatedFsc: -0.5,
   /** `anti-correlated-halves`: shells coarser than this (Å) count as low frequency (at least shells 1–3). */
   lowFrequencyA: 20,
+  /**
+   * `halves-differ-in-scale`: the ratio of the halves' standard deviations (over the box) beyond
+   * this or its inverse (independent halves of the shared references: 0.9998 and 1.0000; one
+   * half × 2, as from another program's scaling: 2.00).
+   */
+  halfScaleRatio: 1.1,
+  /**
+   * `halves-differ-in-scale`: the difference of the halves' means (over the box) beyond this many
+   * of their standard deviations (shared references: 0.0014 and 0.0006; one half + 5 on a 64³
+   * crop of synth_halves128: 151).
+   */
+  halfLevelSd: 0.2,
   /** `not-independent`: mean FSC over the shells beyond 0.8 × Nyquist above this (independent halves ≈ 0). */
   dependentFsc: 0.3,
   /**

@@ -31,6 +31,7 @@ const FINDING_TITLES: Record<string, string> = {
   'anti-correlated-halves': 'One half map has inverted contrast',
   'not-independent': 'The half maps are not independent',
   'halves-look-masked': 'A half map looks masked',
+  'halves-differ-in-scale': 'The half maps differ in scale or level',
 };
 
 /** The name of a map as the user knows it: its path under the root, or the uploaded file's name. */

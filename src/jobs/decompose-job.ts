@@ -8,6 +8,7 @@ import type { Volume } from '../core/volume.js';
 import { writeMrc, type MrcMap } from '../io/mrc/index.js';
 import { diagnoseCommandInput, refuseIdenticalHalves } from './input-diagnostics.js';
 import { matchHalfMapScale, type Finding } from '../diagnostics/index.js';
+import { labelTableOmissions } from '../core/label-map.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { checkOutputNames, withOutputSet } from '../core/output-set.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
@@ -276,7 +277,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     bfactorRangeA2: [bq(0.05), bq(0.95)],
     labels: labels ? labelMedians(medians) : undefined,
     noiseRedraw: spread ? { draws: spread.draws, seed: spread.seed, epsilon: spread.epsilon, occupancySd: spread.occupancySd, bfactorSdA2: spread.bfactorSdA2, perDrawDifference: spread.perDrawDifference, perDrawMean: spread.perDrawMean } : undefined,
-    warnings: [...diag.warnings, ...gridWarnings, ...result.warnings],
+    warnings: [...diag.warnings, ...gridWarnings, ...result.warnings, ...(labels && opts.labelsPath ? labelTableOmissions(labels.volume.data, medians.labels.map((l) => l.label), opts.labelsPath, 'in the molecule') : [])],
     diagnostics: diag.diagnostics,
     notes: result.notes,
     files,

@@ -7,6 +7,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { Volume } from '../core/volume.js';
+import { labelTableOmissions } from '../core/label-map.js';
 import { halfMapMean } from '../math/half-map-combination.js';
 import { writeMrc, type MrcMap } from '../io/mrc/index.js';
 import { checkSameGrid, readHalfMapArg, readLabelsArg, readMaskArg } from './read-map.js';
@@ -300,6 +301,13 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     o.onWarning?.(w);
   }
   if (labelsMap && labelRows?.length === 0) throw new RangeError(`--labels ${o.labels} has no label > 0${maskMap ? ' inside the mask' : ''}`);
+  // negative labels and labels with no voxel inside the mask are said, not dropped silently
+  if (labelsMap && labelRows) {
+    for (const w of labelTableOmissions(labelsMap.volume.data, labelRows.map((l) => l.label), o.labels as string, maskMap ? 'inside the mask' : 'in the box')) {
+      warnings.push(w);
+      o.onWarning?.(w);
+    }
+  }
   const protect = jobInputs(half1Path, half2Path, o.mask, o.labels);
   const usedNumber = (key: string): number | null => (o.method === 'localfsc' && !o.relion && typeof stats[key] === 'number' ? (stats[key] as number) : null);
   // the run's record: command line, version, input hashes, settings; monores: noise model, tested range, caveat

@@ -54,7 +54,15 @@ export function computeLocalScale(input: Float32Array, params: LocalScaleParams,
     sMaxTile = tileMaximum(input, params.shape, params.tau, params.tileSize);
     sMax = sMaxTile.value;
   }
-  if (!(sMax > 0)) throw new RangeError(`the full-scale value s_max is ${sMax} (not positive): the map has no positive density; is its sign inverted?`);
+  if (!(sMax > 0)) {
+    // almost always a map wholly below zero (an offset: a map whose solvent sits at -10 had been
+    // asked "is its sign inverted?"); an inverted map × −1 has its long tail above zero, so s_max > 0
+    const { min, max } = arrayRange(input);
+    let sum = 0;
+    for (let i = 0; i < input.length; i++) sum += input[i];
+    const g = (v: number) => Number(v.toPrecision(4));
+    throw new RangeError(`the full-scale value s_max is ${g(sMax)} (not positive): local scale is measured from 0, and ${max <= 0 ? 'every value of the map lies at or below it' : 'the map lies mostly below it'} (${g(min)} to ${g(max)}, mean ${g(sum / input.length)}): the map is offset below zero (add the offset back so that the solvent sits near 0), or its contrast is inverted and offset`);
+  }
   const t1 = performance.now();
   sphericalMaxFilter(input, params.shape, params.kernel, out);
   let sumFull = 0;

@@ -136,6 +136,8 @@ describe('estimateLocalScale: bad maps and options', () => {
     const data = m.data.map((v) => v - 5);
     assert.ok(data.every((v) => v < 0));
     assert.throws(() => estimateLocalScale({ ...m, data }), (e: unknown) => e instanceof Error && /s_max/.test(e.message) && /not positive/.test(e.message));
+    // it names the offset (with the values' range and mean), not only a sign inversion: the map is not inverted
+    assert.throws(() => estimateLocalScale({ ...m, data }), (e: unknown) => e instanceof Error && /every value of the map lies at or below it \(-[\d.]+ to -[\d.]+, mean -[\d.]+\): the map is offset below zero/.test(e.message), 'offset named');
   });
 
   it('out-of-range options name the option: --max-box 7, --hedge-confidence 0.5, --tau 1.3, --kernel-size 4', () => {

@@ -83,7 +83,7 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
     await check.run(map, map2, opts);
   });
   pixelSize.addPixelSizeCommands(program.command('pixel-size').description(pixelSize.summary), addCalibrationCommands, typed);
-  star.addStarCommands(program.command('star').description(star.summary));
+  star.addStarCommands(program.command('star').description(star.summary), typed);
   gui.addGuiOptions(program.command('gui').description(gui.summary)).action(async (map: string | undefined, opts: gui.GuiOptions) => {
     await gui.run(map, opts);
   });

@@ -16,10 +16,25 @@ export const PROGRESS_STYLES = ['auto', 'bar', 'lines', 'json', 'none'] as const
 export type ProgressStyle = (typeof PROGRESS_STYLES)[number];
 
 /**
- * Phases that read and check the input: their lines are held back until a later phase finishes,
- * so an input refused while it is read or checked still gives exactly one (error) line.
+ * Phases that read and check the input: their lines are held back until a later phase begins,
+ * so an input refused while it is read or checked still gives exactly one (error) line. Also
+ * `read <file>` (a STAR file read by name) and `join` (`star join` refuses clashing optics groups
+ * while it joins).
  */
-const HELD_PHASES = new Set(['read', 'diagnostics']);
+const HELD_PHASES = new Set(['read', 'diagnostics', 'join']);
+
+/** Whether a phase's lines are held back (see {@link HELD_PHASES}). */
+function isHeld(phase: string): boolean {
+  return HELD_PHASES.has(phase) || phase.startsWith('read ');
+}
+
+/**
+ * Held phases get percentage lines only once the job has run this many seconds (then every
+ * `interimEveryS`): an input refused within them still gives one line, and reading two 145 MB
+ * STAR files and joining them (7 s of held phases) or a check of a large map is no longer silent
+ * to its end (session 54).
+ */
+const HELD_QUIET_S = 5;
 
 /** The running reporters' interim timers (stopped by {@link stopProgressTimers}). */
 const running = new Set<Reporter>();
@@ -43,6 +58,8 @@ export class Reporter {
   private held: string[] = [];
   private lastInterim = performance.now();
   private lastFraction = 0;
+  /** When the last percentage line (of any phase) was written; -Infinity before the first. */
+  private lastAnyInterim = Number.NEGATIVE_INFINITY;
   private timer: ReturnType<typeof setInterval> | undefined;
 
   /**
@@ -53,7 +70,8 @@ export class Reporter {
    *   a line with its percentage, and again after each further interval, also when the phase reports
    *   nothing new (a 1 s timer, unref'd; it runs while a method computes in a worker thread or the
    *   job awaits I/O). Default 5 (30 until session 49: `locres --method resmap` was silent for 35 s
-   *   in a log); the reading and checking of the input never gets one, see `HELD_PHASES`.
+   *   in a log); the reading and checking of the input gets one only once the job has run
+   *   `HELD_QUIET_S` (5 s), see `HELD_PHASES`.
    */
   constructor(
     readonly verbosity: Verbosity,
@@ -95,6 +113,10 @@ export class Reporter {
     this.lastPhase = phase;
     this.phaseStart = performance.now();
     this.lastInterim = this.phaseStart;
+    // a later phase has begun, so the input was read and checked: its held lines go now, not at
+    // this phase's end or first percentage line (`locres` on two 256³ half maps had printed
+    // nothing for the first 7.7 s, its read and diagnostics lines waiting 5 s into the local FSC)
+    if (!isHeld(phase)) this.flushHeld();
     if (this.timer === undefined && this.interimEveryS > 0) {
       this.timer = setInterval(() => this.interim(), 1000);
       this.timer.unref();
@@ -105,11 +127,16 @@ export class Reporter {
   /** The running phase's percentage line, when the interval has passed since the last line. */
   private interim(): void {
     const phase = this.lastPhase;
-    if (phase === '' || phase === 'done' || HELD_PHASES.has(phase)) return;
+    if (phase === '' || phase === 'done') return;
     const now = performance.now();
-    if (now - this.lastInterim < 1000 * this.interimEveryS) return;
+    if (isHeld(phase)) {
+      // a held phase: once the job has run HELD_QUIET_S, at the interval since the last percentage line of any phase
+      if (now - this.t0 < 1000 * HELD_QUIET_S || now - this.lastAnyInterim < 1000 * this.interimEveryS) return;
+    } else if (now - this.lastInterim < 1000 * this.interimEveryS) return;
     this.lastInterim = now;
-    // a later phase is running, so the input was read and checked: its held lines go first
+    this.lastAnyInterim = now;
+    // the earlier phases' held lines go first (a later phase is running, so the input was read
+    // and checked; or a held phase has run for HELD_QUIET_S)
     this.flushHeld();
     const fraction = Math.min(1, Math.max(0, this.lastFraction));
     const elapsed = (now - this.t0) / 1000;
@@ -152,7 +179,7 @@ export class Reporter {
       this.style === 'json'
         ? JSON.stringify({ phase: this.lastPhase, seconds: round3(seconds), elapsedS: round3(elapsed) }) + '\n'
         : `[${elapsed.toFixed(1).padStart(6)} s] ${this.lastPhase} (${seconds.toFixed(2)} s)\n`;
-    if (HELD_PHASES.has(this.lastPhase)) {
+    if (isHeld(this.lastPhase)) {
       this.held.push(line);
       return;
     }

@@ -164,6 +164,9 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   // local FSC with a mask: 1 where a voxel reads ≥ BESIDE_FINER_RATIO × a value within the window's reach
   let besideFinerFlags: Uint8Array | undefined;
   const progress = (f: number) => o.onProgress?.(o.method === 'localfsc' ? 'local FSC' : 'monogenic', f);
+  // the method's phase begins now, not at its first report (monores' first came 5 s in, and the
+  // set-up until then had been counted as diagnostics, the held phase: no line for 11 s; session 54)
+  progress(0);
   {
     if (o.method === 'localfsc' && o.relion) {
       const r = await computeInThread('relionLocalResolution', [h1.volume, (h2 as MrcMap).volume, {

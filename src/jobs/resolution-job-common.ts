@@ -91,6 +91,9 @@ export async function readHalfMapInputs(h1Path: string, h2Path: string, maskPath
  */
 export async function computeJob<K extends ComputeMethodName>(reporter: JobReporter, method: K, args: Parameters<ComputeMethod<K>>, phase: string): Promise<ReturnType<ComputeMethod<K>>> {
   let r: ReturnType<ComputeMethod<K>>;
+  // the phase begins now, not at the method's first report (ResMap's came 12 s into a 256³ run,
+  // the set-up until then counted as diagnostics, a held phase: no line at all; session 54)
+  reporter.progress(phase, 0);
   try {
     r = await computeInThread(method, args, { onProgress: ((f: number) => reporter.progress(phase, f)) as unknown as ComputeProgress<K> });
   } catch (err) {

@@ -50,14 +50,20 @@ function checkComment(text: string, what: string): void {
  * columns, rows, values, quoting and comment lines in the same order.
  *
  * @param file the model; not modified
+ * @param onProgress called every 10,000 loop rows with the fraction of all the loops' rows
+ *   formatted (0..1; each row is rendered, then written: half a step each), and with 1 at the end
  * @returns the text, ending with a newline
  * @throws RangeError when a block name, key or column label is empty or contains whitespace
  *   (block names may be empty), a loop has no columns, a row's length differs from the number of
  *   columns, a comment does not start with `#`, or a value contains a line break or cannot be
  *   quoted (contains both `" ` and `' `)
  */
-export function formatStar(file: StarFile): string {
+export function formatStar(file: StarFile, onProgress?: (fraction: number) => void): string {
   const out: string[] = [];
+  // progress: two steps per loop row (render, then write)
+  let steps = 0;
+  for (const b of file.blocks) for (const it of b.items) if (it.kind === 'loop') steps += 2 * it.rows.length;
+  const progress = onProgress ? { total: steps || 1, done: 0, on: onProgress } : undefined;
   if (file.preamble && file.preamble.length > 0) {
     out.push('');
     for (const c of file.preamble) {
@@ -90,17 +96,30 @@ export function formatStar(file: StarFile): string {
         out.push('');
         i = j - 1;
       } else {
-        formatLoop(item, block.name, out);
+        formatLoop(item, block.name, out, progress);
         out.push('');
       }
     }
     out.push('');
   });
   while (out.length > 0 && out[out.length - 1] === '') out.pop();
+  onProgress?.(1);
   return `${out.join('\n')}\n`;
 }
 
-function formatLoop(loop: StarLoop, blockName: string, out: string[]): void {
+/** The progress of {@link formatStar}: `done` of `total` row steps, reported by `on` every 10,000. */
+interface FormatProgress {
+  total: number;
+  done: number;
+  on: (fraction: number) => void;
+}
+
+/** One row step done: every 10,000, the fraction to `p.on`. */
+function step(p: FormatProgress | undefined): void {
+  if (p !== undefined && ++p.done % 10000 === 0) p.on(p.done / p.total);
+}
+
+function formatLoop(loop: StarLoop, blockName: string, out: string[], progress?: FormatProgress): void {
   const nc = loop.columns.length;
   if (nc === 0) throw new RangeError(`loop in data_${blockName} must have at least one column, got 0`);
   out.push('loop_');
@@ -112,6 +131,7 @@ function formatLoop(loop: StarLoop, blockName: string, out: string[]): void {
   for (const q of loop.quotes ?? []) hints.set(q.row * nc + q.col, q.quote);
   const cells: string[][] = loop.rows.map((row, r) => {
     if (row.length !== nc) throw new RangeError(`data_${blockName} loop row ${r} must have ${nc} values (one per column), got ${row.length}`);
+    step(progress);
     return row.map((v, c) => renderValue(v, hints.get(r * nc + c), c === 0, () => `data_${blockName} row ${r} column ${loop.columns[c]}`));
   });
   const widths = new Array<number>(nc).fill(0);
@@ -133,6 +153,7 @@ function formatLoop(loop: StarLoop, blockName: string, out: string[]): void {
       line += c === 0 ? cell : ` ${cell}`;
     }
     out.push(line.trimEnd());
+    step(progress);
   }
   while (k < comments.length) out.push(comments[k++].text);
 }

@@ -79,6 +79,12 @@ export interface JoinOptions {
    * naming both rows (the same file given twice, or overlapping subsets).
    */
   overlap?: 'keep' | 'refuse';
+  /**
+   * Called every 10,000 particle rows with the fraction of all the files' particle rows joined
+   * (0..1), and with 1 at the end: a million rows take seconds, and the join is synchronous, so a
+   * caller's progress line can only come from here.
+   */
+  onProgress?: (fraction: number) => void;
 }
 
 interface OutGroup {
@@ -145,6 +151,8 @@ export function joinParticleStars(files: StarFile[], names?: string[], options: 
   const seenRows = new Map<string, { file: number; row: number }>();
   const imageCol = particleColumns.indexOf('rlnImageName');
   const refuseOverlap = options.overlap === 'refuse';
+  const totalRows = particles.reduce((a, p) => a + p.loop.rows.length, 0) || 1;
+  let doneRows = 0;
 
   files.forEach((_, f) => {
     const fileName = fileNames[f];
@@ -215,8 +223,10 @@ export function joinParticleStars(files: StarFile[], names?: string[], options: 
         if (q && k !== pGroupCol) particleQuotes.push({ row: outRow, col: k, quote: q });
       });
       outParticles.rows.push(values);
+      if (++doneRows % 10000 === 0) options.onProgress?.(doneRows / totalRows);
     });
   });
+  options.onProgress?.(1);
 
   if (opticsQuotes.length > 0) outOptics.quotes = opticsQuotes;
   if (particleQuotes.length > 0) outParticles.quotes = particleQuotes;

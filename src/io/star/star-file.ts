@@ -23,18 +23,29 @@ const gzip = promisify(gzipCallback);
 /** Longest line {@link readStar} accepts (bytes): a file with a longer one is not a STAR file. */
 export const STAR_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
+/** Options of {@link readStar}. */
+export interface ReadStarOptions {
+  /**
+   * Called after each chunk read from the file with the bytes read so far and the file's size
+   * (both of the file as stored, so of the compressed stream for `.star.gz`): a few hundred MB
+   * take seconds to parse, and the caller's progress line comes from here.
+   */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
 /**
  * Read and parse a STAR file; gzip-compressed files (`.star.gz`, detected by their magic bytes)
  * are decompressed. The file is read as a stream and parsed line by line, so its size is bounded
  * by memory only (a file over 512 MiB had failed: V8 cannot hold it as one string).
  * @param path file path
+ * @param options see {@link ReadStarOptions}
  * @throws Error `cannot read STAR file '<path>': …` when the path is a folder or not a regular file
  *   (a device such as /dev/zero, a FIFO or a socket: reading one had filled the memory or blocked
  *   for ever)
  * @throws StarFormatError for a broken file (message prefixed with the path), a line longer than
  *   {@link STAR_MAX_LINE_BYTES}, or a corrupt gzip stream; the fs error when the file cannot be read
  */
-export async function readStar(path: string): Promise<StarFile> {
+export async function readStar(path: string, options: ReadStarOptions = {}): Promise<StarFile> {
   const st = await stat(path);
   if (st.isDirectory()) throw new Error(`cannot read STAR file '${path}': it is a folder, not a file`);
   if (!st.isFile()) throw new Error(`cannot read STAR file '${path}': not a regular file (a device, pipe or socket cannot be read as a STAR file)`);
@@ -70,6 +81,7 @@ export async function readStar(path: string): Promise<StarFile> {
         partBytes += chunk.length - start;
         if (partBytes > STAR_MAX_LINE_BYTES) throw new StarFormatError(`${path}: line ${lineNo + 1} is longer than ${STAR_MAX_LINE_BYTES / 2 ** 20} MiB: not a STAR file`, lineNo + 1);
       }
+      options.onProgress?.(file.bytesRead, st.size);
     }
   } catch (err) {
     file.destroy();
@@ -89,10 +101,11 @@ export async function readStar(path: string): Promise<StarFile> {
  * file; the temporary file is removed on failure.
  * @param path destination path
  * @param file the model (see {@link formatStar})
+ * @param onProgress the formatting's progress (see {@link formatStar}): called every 10,000 rows with the fraction formatted
  * @throws RangeError from {@link formatStar}; the fs error when writing fails
  */
-export async function writeStar(path: string, file: StarFile): Promise<void> {
-  const text = formatStar(file);
+export async function writeStar(path: string, file: StarFile, onProgress?: (fraction: number) => void): Promise<void> {
+  const text = formatStar(file, onProgress);
   const data = path.endsWith('.gz') ? await gzip(Buffer.from(text, 'utf8')) : text;
   await writeFileAtomic(path, data);
 }

@@ -7,7 +7,7 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Reporter } from '../../src/cli/reporter.js';
@@ -126,6 +126,17 @@ describe('progress where there had been none', () => {
     assert.deepEqual(phaseLines(c.stderr).map((l) => l.replace(/^\[\s*[\d.]+ s\] /, '').replace(/ \([\d.]+ s\)$/, '')), [`read ${z}`], c.stderr);
     const q = await runCli(['pixel-size', 'groups', '--star', g, '--trusted-group', '1', '--trusted-angpix', '1.0', '-q']);
     assert.equal(q.stderr, '');
+  });
+
+  it('batch: one `maps` phase for the whole run (its timer writes a line every 5 s while a map computes), with --progress json', async () => {
+    const maps = join(dir, 'batch-in');
+    mkdirSync(maps);
+    const { map } = occupancyPhantom({ shape: [32, 32, 32], voxelSizeA: 1.5, resolutionA: 5, snr: 5, seed: 4, domains: [{ centreVoxel: [16, 16, 16], radiusA: 10, occupancy: 1 }] });
+    await writeMrc(join(maps, 'one.mrc'), map);
+    const r = await runCli(['batch', maps, '-d', join(dir, 'batch-out'), '--jobs', '1', '--progress', 'json']);
+    const objs = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { phase?: string; event?: string });
+    assert.ok(objs.some((o) => o.event !== undefined && /one-\w+ done/.test(o.event)), r.stderr);
+    assert.deepEqual(objs.filter((o) => o.phase !== undefined).map((o) => o.phase), ['maps'], r.stderr);
   });
 
   it('pixel-size resample and set: read, (resample,) diagnostics and write lines on stderr; none but the warning with -q', async () => {

@@ -36,6 +36,13 @@ function isHeld(phase: string): boolean {
  */
 const HELD_QUIET_S = 5;
 
+/**
+ * A job that has written nothing after this many seconds gets its running (not held) phase's
+ * percentage line then, before the first interval has passed: an EMDB download had its first line
+ * 5.6 s in, a batch 5-6 s in (session 54).
+ */
+const FIRST_LINE_S = 1;
+
 /** The running reporters' interim timers (stopped by {@link stopProgressTimers}). */
 const running = new Set<Reporter>();
 
@@ -60,6 +67,8 @@ export class Reporter {
   private lastFraction = 0;
   /** When the last percentage line (of any phase) was written; -Infinity before the first. */
   private lastAnyInterim = Number.NEGATIVE_INFINITY;
+  /** Whether anything has been written yet. */
+  private wroteAny = false;
   private timer: ReturnType<typeof setInterval> | undefined;
 
   /**
@@ -69,7 +78,7 @@ export class Reporter {
    * @param interimEveryS with `lines` or `json`, a phase still running after this many seconds gets
    *   a line with its percentage, and again after each further interval, also when the phase reports
    *   nothing new (a 1 s timer, unref'd; it runs while a method computes in a worker thread or the
-   *   job awaits I/O). Default 5 (30 until session 49: `locres --method resmap` was silent for 35 s
+   *   job awaits I/O; the first one already after 1 s when nothing has been written yet). Default 5 (30 until session 49: `locres --method resmap` was silent for 35 s
    *   in a log); the reading and checking of the input gets one only once the job has run
    *   `HELD_QUIET_S` (5 s), see `HELD_PHASES`.
    */
@@ -98,7 +107,7 @@ export class Reporter {
       this.lastDraw = now;
       const width = 24;
       const filled = Math.round((width * pct) / 100);
-      this.stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${phase.padEnd(16)}`);
+      this.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${phase.padEnd(16)}`);
       this.lineOpen = true;
       if (pct >= 100) this.endLine();
       this.lastPhase = phase;
@@ -132,7 +141,7 @@ export class Reporter {
     if (isHeld(phase)) {
       // a held phase: once the job has run HELD_QUIET_S, at the interval since the last percentage line of any phase
       if (now - this.t0 < 1000 * HELD_QUIET_S || now - this.lastAnyInterim < 1000 * this.interimEveryS) return;
-    } else if (now - this.lastInterim < 1000 * this.interimEveryS) return;
+    } else if (now - this.lastInterim < 1000 * this.interimEveryS && (this.wroteAny || now - this.t0 < 1000 * FIRST_LINE_S)) return;
     this.lastInterim = now;
     this.lastAnyInterim = now;
     // the earlier phases' held lines go first (a later phase is running, so the input was read
@@ -141,11 +150,17 @@ export class Reporter {
     const fraction = Math.min(1, Math.max(0, this.lastFraction));
     const elapsed = (now - this.t0) / 1000;
     const seconds = (now - this.phaseStart) / 1000;
-    this.stream.write(
+    this.write(
       this.style === 'json'
         ? JSON.stringify({ phase, fraction: round3(fraction), seconds: round3(seconds), elapsedS: round3(elapsed), running: true }) + '\n'
         : `[${elapsed.toFixed(1).padStart(6)} s] ${phase} ${Math.round(100 * fraction)} % (${seconds.toFixed(1)} s so far)\n`,
     );
+  }
+
+  /** Write to the stream, noting that a line has been written (see {@link FIRST_LINE_S}). */
+  private write(text: string): void {
+    this.wroteAny = true;
+    this.stream.write(text);
   }
 
   /** Stop the interim-line timer (at the end of the job; also {@link stopProgressTimers}). */
@@ -166,7 +181,7 @@ export class Reporter {
       return;
     }
     const elapsed = (performance.now() - this.t0) / 1000;
-    this.stream.write(this.style === 'json' ? JSON.stringify({ event: text, fraction: round3(fraction), elapsedS: round3(elapsed) }) + '\n' : `[${elapsed.toFixed(1).padStart(6)} s] ${text}\n`);
+    this.write(this.style === 'json' ? JSON.stringify({ event: text, fraction: round3(fraction), elapsedS: round3(elapsed) }) + '\n' : `[${elapsed.toFixed(1).padStart(6)} s] ${text}\n`);
   }
 
   /** The line of the phase that just finished (held back while the input is being read and checked). */
@@ -184,7 +199,7 @@ export class Reporter {
       return;
     }
     this.flushHeld();
-    this.stream.write(line);
+    this.write(line);
   }
 
   /** The job is done: the last phase's line (with `lines`/`json`), and a finished bar. */
@@ -202,7 +217,7 @@ export class Reporter {
 
   /** Write the held lines of the input's phases (read, diagnostics), in order, and forget them. */
   private flushHeld(): void {
-    for (const h of this.held) this.stream.write(h);
+    for (const h of this.held) this.write(h);
     this.held = [];
   }
 
@@ -211,14 +226,14 @@ export class Reporter {
     this.stopTimer();
     this.held = [];
     if (this.lineOpen) {
-      this.stream.write('\r\x1b[K');
+      this.write('\r\x1b[K');
       this.lineOpen = false;
     }
   }
 
   private endLine(): void {
     if (this.lineOpen) {
-      this.stream.write('\n');
+      this.write('\n');
       this.lineOpen = false;
     }
   }
@@ -227,7 +242,7 @@ export class Reporter {
   info(text: string): void {
     if (this.verbosity === 'quiet') return;
     this.endLine();
-    this.stream.write(text.endsWith('\n') ? text : text + '\n');
+    this.write(text.endsWith('\n') ? text : text + '\n');
   }
 
   /** Only with --verbose. */
@@ -243,7 +258,7 @@ export class Reporter {
   /** A warning that makes the result invalid (the solvent model failed): shown even with --quiet. */
   critical(text: string): void {
     this.endLine();
-    this.stream.write(`WARNING: ${text}\n`);
+    this.write(`WARNING: ${text}\n`);
   }
 }
 

@@ -69,6 +69,18 @@ describe('progress where there had been none', () => {
     assert.match(lines[1], /^\[\s*[\d.]+ s\] join 40 % \([\d.]+ s so far\)$/);
   });
 
+  it('Reporter: a job that has written nothing gets its running phase\'s percentage after 1 s, then every 5 s', async () => {
+    const out = sink();
+    const r = new Reporter('normal', out.stream, 'lines');
+    r.progress('EMD-1 download', 0.1);
+    await new Promise((res) => setTimeout(res, 1600));
+    const first = out.text();
+    assert.match(first, /^\[\s*[\d.]+ s\] EMD-1 download 10 % \([\d.]+ s so far\)\n$/);
+    await new Promise((res) => setTimeout(res, 1500));
+    assert.equal(out.text(), first, 'then at the interval (5 s), not every second');
+    r.stopTimer();
+  });
+
   it('readStar, joinParticleStars and formatStar report their progress up to the whole', async () => {
     const a = join(dir, 'a.star');
     writeFileSync(a, particles('opticsA', 30000));

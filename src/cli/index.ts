@@ -82,7 +82,7 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
   check.addCheckOptions(program.command('check').description(check.summary)).action(async (map: string, map2: string | undefined, opts: check.CheckOptions) => {
     await check.run(map, map2, opts);
   });
-  pixelSize.addPixelSizeCommands(program.command('pixel-size').description(pixelSize.summary), addCalibrationCommands, typed);
+  pixelSize.addPixelSizeCommands(program.command('pixel-size').description(pixelSize.summary), (c) => addCalibrationCommands(c, typed), typed);
   star.addStarCommands(program.command('star').description(star.summary), typed);
   gui.addGuiOptions(program.command('gui').description(gui.summary)).action(async (map: string | undefined, opts: gui.GuiOptions) => {
     await gui.run(map, opts);

@@ -151,6 +151,16 @@ describe('progress where there had been none', () => {
     assert.deepEqual(objs.filter((o) => o.phase !== undefined).map((o) => o.phase), ['maps'], r.stderr);
   });
 
+  it('pixel-size ctf-plot: the SVG records the command as typed, the version and every setting with its default', async () => {
+    const out = join(dir, 'ctf');
+    await runCli(['pixel-size', 'ctf-plot', '--true-angpix', '1.0', '--nominal-angpix', '1.05', '-o', `${out}/`, '-q']);
+    const svg = readFileSync(join(out, 'ctf_pixel_size.svg'), 'utf8');
+    const meta = /<metadata>([\s\S]*?)<\/metadata>/.exec(svg)?.[1] ?? '';
+    assert.ok(meta.includes(`Command            : occupy pixel-size ctf-plot --true-angpix 1.0 --nominal-angpix 1.05 -o ${out}/ -q`), meta);
+    assert.match(meta, /Version            : occupy-ts /);
+    for (const line of [/voltage +300$/m, /cs +2\.7$/m, /defocus +10000$/m, /amplitude-contrast +0\.1$/m, /refit-cs +false$/m]) assert.match(meta, line);
+  });
+
   it('pixel-size resample and set: read, (resample,) diagnostics and write lines on stderr; none but the warning with -q', async () => {
     const input = join(dir, 'in.mrc');
     const { map } = occupancyPhantom({ shape: [40, 40, 40], voxelSizeA: 1.1, resolutionA: 5, snr: 5, seed: 3, domains: [{ centreVoxel: [20, 20, 20], radiusA: 12, occupancy: 1 }] });

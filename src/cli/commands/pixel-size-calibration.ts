@@ -158,6 +158,8 @@ export async function runGroups(o: GroupsOptions): Promise<void> {
 
 /** Options of `pixel-size ctf-plot`. */
 export interface CtfPlotOptions {
+  /** The arguments as typed after `occupy` (recorded in the SVG's metadata). */
+  commandLine?: string[];
   trueAngpix: number;
   nominalAngpix: number;
   voltage: number;
@@ -176,7 +178,14 @@ export async function runCtfPlot(o: CtfPlotOptions): Promise<void> {
   const r = ctfComparison({ truePixelA: o.trueAngpix, nominalPixelA: o.nominalAngpix, voltageKv: o.voltage, csMm: o.cs, defocusA: o.defocus, amplitudeContrast: o.amplitudeContrast, refitCs: o.refitCs === true });
   const { renderVegaLite, writePlot } = await import('../../plots/render.js'); // on demand: slow to import
   const base = outputFile(o.output, 'ctf_pixel_size').replace(/\.(png|svg)$/i, '');
-  const rendered = await renderVegaLite(ctfComparisonSpec(r, `CTF at ${o.trueAngpix} Å/px (true) vs ${o.nominalAngpix} Å/px (nominal)${o.refitCs ? ', Cs refitted' : ''}`));
+  const plot = await renderVegaLite(ctfComparisonSpec(r, `CTF at ${o.trueAngpix} Å/px (true) vs ${o.nominalAngpix} Å/px (nominal)${o.refitCs ? ', Cs refitted' : ''}`));
+  // the record in the SVG's <metadata>: the command as typed, the version and every setting with
+  // its default (the plot had recorded nothing of how it was made; session 54)
+  const [{ makeRunRecord }, { recordLines }] = await Promise.all([import('../../core/run-record.js'), import('../../occupancy/summary.js')]);
+  const record = makeRunRecord({ commandLine: o.commandLine, seed: 0, seedGiven: false, hasSeedOption: false, settings: { 'true-angpix': o.trueAngpix, 'nominal-angpix': o.nominalAngpix, voltage: o.voltage, cs: o.cs, defocus: o.defocus, 'amplitude-contrast': o.amplitudeContrast, 'refit-cs': o.refitCs === true } });
+  const xml = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const open = plot.svg.indexOf('>', plot.svg.indexOf('<svg')) + 1;
+  const rendered = { ...plot, svg: `${plot.svg.slice(0, open)}<metadata>${xml(['occupy-ts pixel-size ctf-plot', ...recordLines(record)].join('\n'))}</metadata>${plot.svg.slice(open)}` };
   // the PNG and the SVG are one output set: both appear, or neither (a full disk, a signal); the
   // set makes the folder (checked before by the CLI's preAction hook) and removes it again when
   // it made it and the run fails or is stopped
@@ -192,8 +201,11 @@ export async function runCtfPlot(o: CtfPlotOptions): Promise<void> {
   ]);
 }
 
-/** Add `from-cs`, `groups` and `ctf-plot` to the `pixel-size` command. */
-export function addCalibrationCommands(cmd: Command): void {
+/**
+ * Add `from-cs`, `groups` and `ctf-plot` to the `pixel-size` command.
+ * @param typed the arguments as typed after `occupy` (recorded in `ctf-plot`'s SVG)
+ */
+export function addCalibrationCommands(cmd: Command, typed: readonly string[] = []): void {
   const out = (c: Command) => c.option('--json', 'print the result as one JSON object on stdout').option('-q, --quiet', 'print nothing but errors');
   out(
     cmd
@@ -227,5 +239,5 @@ export function addCalibrationCommands(cmd: Command): void {
       .option('--amplitude-contrast <Q>', 'amplitude contrast', rangeOption('--amplitude-contrast', { min: 0, max: 1, maxOpen: true }), 0.1)
       .option('--refit-cs', 'the refinement also refitted Cs (4th-order aberrations)')
       .option('-o, --output <path>', 'output PNG/SVG base name', 'ctf_pixel_size'),
-  ).action(async (o: CtfPlotOptions) => runCtfPlot(o));
+  ).action(async (o: CtfPlotOptions) => runCtfPlot({ ...o, commandLine: [...typed] }));
 }

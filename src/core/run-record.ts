@@ -42,6 +42,11 @@ export interface RunRecord {
   seed: number;
   /** Whether the seed was given (`--seed`) rather than drawn. */
   seedGiven: boolean;
+  /**
+   * The log's `Seed` line when the seed is neither given nor drawn at random (a command whose
+   * `--seed` has a fixed default: `fsc --mask`), or not used; absent for the estimate's given/drawn seed.
+   */
+  seedText?: string;
   /** Every resolved setting (defaults filled in), by option name. */
   settings: Record<string, unknown>;
 }
@@ -100,6 +105,8 @@ export interface RunRecordInput {
   settings: Record<string, unknown>;
   /** Whether the command has a `--seed` option to append to the rerun line (default true). */
   hasSeedOption?: boolean;
+  /** See {@link RunRecord.seedText}. */
+  seedText?: string;
   /**
    * The single command that gives the same outputs, when the run was one part of another command
    * (a map of `occupy batch`): its arguments after `occupy` and the folder to run it in. The
@@ -130,6 +137,7 @@ export function makeRunRecord(r: RunRecordInput): RunRecord {
     ...(r.input ? { input: r.input } : {}),
     seed: r.seed,
     seedGiven: r.seedGiven,
+    ...(r.seedText !== undefined ? { seedText: r.seedText } : {}),
     settings: r.settings,
   };
 }

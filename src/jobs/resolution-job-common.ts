@@ -164,13 +164,20 @@ export function jobFolder(output: string | undefined): string {
  */
 export async function jobRecord(commandLine: readonly string[] | undefined, inputs: readonly string[], settings: Record<string, unknown>, cwd?: string): Promise<RunRecord> {
   const hashes = await hashInputs(inputs);
+  // a `seed` setting here is a fixed default or the typed --seed, never drawn at random (the
+  // estimate's record line had said `0 (drawn at random; --seed 0 reproduces it)` for `fsc --mask
+  // --seed 5`, and described the estimate's solvent noise when no seed was used; session 54)
+  const seed = settings.seed;
+  const typed = (commandLine ?? []).some((a) => a === '--seed' || a.startsWith('--seed='));
+  const seedText = !('seed' in settings) ? undefined : typeof seed === 'number' ? `${seed} (${typed ? 'given' : 'the default'}; the rerun line reproduces it)` : 'not used';
   return makeRunRecord({
     commandLine,
     cwd,
     input: hashes[0],
-    seed: 0,
-    seedGiven: false,
+    seed: typeof seed === 'number' ? seed : 0,
+    seedGiven: typed,
     hasSeedOption: false,
+    ...(seedText !== undefined ? { seedText } : {}),
     settings: { ...settings, [INPUTS_SHA256]: inputsSha256Setting(hashes) },
   });
 }

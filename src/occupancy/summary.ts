@@ -180,7 +180,7 @@ export function recordLines(rec: RunRecord): string[] {
     `Version            : ${rec.tool} ${rec.version}${rec.build ? ` (git ${rec.build})` : ''}`,
   ];
   if (rec.input) lines.push(`Input              : ${rec.input.path} (${rec.input.bytes} bytes, SHA-256 ${rec.input.sha256})`);
-  if ('seed' in rec.settings) lines.push(`Seed               : ${rec.settings.seed === null ? 'not used (no synthetic solvent noise: only --attenuate or --sigmoid without --exclude-solvent add it)' : `${rec.seed}${rec.seedGiven ? ' (given)' : ' (drawn at random; --seed ' + rec.seed + ' reproduces it)'}`}`);
+  if ('seed' in rec.settings) lines.push(`Seed               : ${rec.seedText !== undefined ? rec.seedText : rec.settings.seed === null ? 'not used (no synthetic solvent noise: only --attenuate or --sigmoid without --exclude-solvent add it)' : `${rec.seed}${rec.seedGiven ? ' (given)' : ' (drawn at random; --seed ' + rec.seed + ' reproduces it)'}`}`);
   lines.push('Resolved settings  : (option names; defaults filled in)');
   for (const [k, v] of Object.entries(rec.settings)) lines.push(`  ${k.padEnd(19)} ${v === null ? '(not set)' : Array.isArray(v) && v.length === 0 ? '(none)' : Array.isArray(v) && typeof v[0] === 'object' ? v.map((m) => settingText(m)).join('; ') : settingText(v)}`);
   return lines;

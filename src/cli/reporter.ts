@@ -37,11 +37,16 @@ function isHeld(phase: string): boolean {
 const HELD_QUIET_S = 5;
 
 /**
- * A job that has written nothing after this many seconds gets its running (not held) phase's
- * percentage line then, before the first interval has passed: an EMDB download had its first line
- * 5.6 s in, a batch 5-6 s in (session 54).
+ * Once a running (not held) phase has run this many seconds, the input phases' held lines are
+ * written, and a job that has written nothing yet gets the phase's percentage line, before the
+ * first interval has passed: an EMDB download had its first line 5.6 s in, a batch 5-6 s in
+ * (session 54). Not at once when the phase begins: an option refused as the method starts still
+ * gives one line.
  */
 const FIRST_LINE_S = 1;
+
+/** How early the 1 s timer's tick may land against a phase's start (ms): it counts as a second. */
+const TIMER_SLACK_MS = 100;
 
 /** The running reporters' interim timers (stopped by {@link stopProgressTimers}). */
 const running = new Set<Reporter>();
@@ -122,10 +127,6 @@ export class Reporter {
     this.lastPhase = phase;
     this.phaseStart = performance.now();
     this.lastInterim = this.phaseStart;
-    // a later phase has begun, so the input was read and checked: its held lines go now, not at
-    // this phase's end or first percentage line (`locres` on two 256³ half maps had printed
-    // nothing for the first 7.7 s, its read and diagnostics lines waiting 5 s into the local FSC)
-    if (!isHeld(phase)) this.flushHeld();
     if (this.timer === undefined && this.interimEveryS > 0) {
       this.timer = setInterval(() => this.interim(), 1000);
       this.timer.unref();
@@ -141,7 +142,16 @@ export class Reporter {
     if (isHeld(phase)) {
       // a held phase: once the job has run HELD_QUIET_S, at the interval since the last percentage line of any phase
       if (now - this.t0 < 1000 * HELD_QUIET_S || now - this.lastAnyInterim < 1000 * this.interimEveryS) return;
-    } else if (now - this.lastInterim < 1000 * this.interimEveryS && (this.wroteAny || now - this.t0 < 1000 * FIRST_LINE_S)) return;
+    } else {
+      // a later phase has begun, so the input was read and checked; its held lines go once that
+      // phase has run a second (a timer tick), not at its end or first percentage line (`locres`
+      // on two 256³ half maps had printed nothing for the first 7.7 s, its read and diagnostics
+      // lines waiting 5 s into the local FSC), and not at once: an option refused as the method
+      // starts (decompose's --lowest-resolution against Nyquist) still gives one line
+      const young = now - this.phaseStart < 1000 * FIRST_LINE_S - TIMER_SLACK_MS;
+      if (!young && this.held.length > 0) this.flushHeld();
+      if (now - this.lastInterim < 1000 * this.interimEveryS && (this.wroteAny || young)) return;
+    }
     this.lastInterim = now;
     this.lastAnyInterim = now;
     // the earlier phases' held lines go first (a later phase is running, so the input was read

@@ -3,7 +3,7 @@
  * 54): `star join`, `pixel-size groups` / `from-cs --star` (a STAR file of a few hundred MB takes
  * seconds to read), `pixel-size resample` / `set`; the STAR reader, joiner and writer report their
  * progress (the join and the formatting are synchronous, so a percentage line can only come from
- * their callbacks); and the input's held lines go out as soon as a later phase begins.
+ * their callbacks); and the input's held lines go out once a later phase has run a second.
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,19 +37,29 @@ describe('progress where there had been none', () => {
   const dir = mkdtempSync(join(tmpdir(), 'occupy-progress-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('Reporter: the held read and diagnostics lines are written when a later phase begins, not at its end', () => {
+  it('Reporter: the held read and diagnostics lines are written once a later phase has run a second, not at its end; a refusal as it begins gives one line', async () => {
     const out = sink();
     const r = new Reporter('normal', out.stream, 'lines');
     r.progress('read', 0);
     r.progress('diagnostics', 0.1);
     assert.equal(out.text(), '', 'held while the input is read and checked');
     r.progress('local FSC', 0.2);
+    assert.equal(out.text(), '', 'an option refused as the method starts still gives one line');
+    await new Promise((res) => setTimeout(res, 2500));
     const lines = out.text().trimEnd().split('\n');
     assert.equal(lines.length, 2, out.text());
     assert.match(lines[0], /\] read \(/);
     assert.match(lines[1], /\] diagnostics \(/);
     r.finish();
     assert.match(out.text(), /\] local FSC \([\d.]+ s\)\n$/);
+    const refused = sink();
+    const q = new Reporter('normal', refused.stream, 'lines');
+    q.progress('read', 0);
+    q.progress('diagnostics', 0.1);
+    q.progress('decompose', 0);
+    q.abort();
+    await new Promise((res) => setTimeout(res, 1500));
+    assert.equal(refused.text(), '', 'nothing but the error line, which the CLI writes');
   });
 
   it('Reporter: held phases (reading STAR files, joining) get no line in the job\'s first 5 s, then the held lines and a percentage', async () => {

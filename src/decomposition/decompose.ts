@@ -485,6 +485,21 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
  *   `options.signal.reason` when aborted
  * @see shared/spec/occupancy-decomposition.md
  */
+/**
+ * The bands span at least a factor 1.5, never finer than 1.1 × Nyquist (the options' floor): a
+ * lowest band within 1.65 × Nyquist leaves no such range (bands at 3.0 Å had been set in a map of
+ * 2 Å voxels, Nyquist 4 Å, and read a median occupancy of 0.49 against 0.86).
+ * @param lowA the lowest (coarsest) band, Å
+ * @param nyquistA the processing box's Nyquist limit, Å
+ * @param given whether `lowA` is the user's `--lowest-resolution` (else the default)
+ * @returns the error to throw, or undefined when the range fits
+ */
+function lowestBandError(lowA: number, nyquistA: number, given: boolean): RangeError | undefined {
+  const floorA = nyquistA * 1.1;
+  if (lowA / 1.5 >= floorA) return undefined;
+  return new RangeError(`the lowest band (${lowA} Å${given ? ', --lowest-resolution' : ', the default'}) is too close to the Nyquist limit (${nyquistA.toFixed(2)} Å) for bands spanning a factor 1.5 above 1.1 × Nyquist: give --lowest-resolution ${Math.ceil(1.5 * floorA * 10) / 10} Å or coarser`);
+}
+
 export function decompose(map: Volume, options: DecomposeOptions = {}): DecomposeResult {
   assertVolume(map);
   checkOptions(options);
@@ -608,6 +623,15 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     procShape = map.shape.map((v) => Math.max(2, 2 * Math.round((v * f) / 2))) as unknown as Shape3;
   }
   const crop = (v: Volume): Volume => (procShape === map.shape ? v : fourierResample(v, procShape));
+  // a given lowestResolutionA against the processing box's Nyquist limit, from the header and the
+  // options alone: refused before any work or progress line (it had been thrown after the molecule
+  // and the noise limit were computed, so the refused option came after progress lines); the
+  // default's check stays below, after the molecule's
+  if (options.lowestResolutionA !== undefined) {
+    const procNyquistA = 2 * Math.max(...[0, 1, 2].map((i) => (map.shape[i] * map.voxelSizeA[i]) / procShape[i]));
+    const tooFine = lowestBandError(options.lowestResolutionA, procNyquistA, true);
+    if (tooFine) throw tooFine;
+  }
   // with half maps: each cropped once, and their mean (the signal) and half difference (the
   // noise) formed on the processing box (the crop is linear; at 512³ two whole-box arrays and two
   // crops fewer)
@@ -695,13 +719,9 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const boxA = Math.min(...shape.map((v, i) => v * voxel[i]));
   if (lowA > boxA / 2) warnings.push(`lowest band ${lowA} Å is more than half the box (${boxA.toFixed(0)} Å): its local energy is poorly defined`);
   if (hiA > lowA / 1.5) {
-    // the bands span at least a factor 1.5, never finer than 1.1 × Nyquist (the options' floor):
-    // a lowest band within 1.65 × Nyquist leaves no such range (bands at 3.0 Å had been set in a
-    // map of 2 Å voxels, Nyquist 4 Å, and read a median occupancy of 0.49 against 0.86)
-    const floorA = nyquistA * 1.1;
-    if (lowA / 1.5 < floorA) {
-      throw new RangeError(`the lowest band (${lowA} Å${options.lowestResolutionA === undefined ? ', the default' : ', --lowest-resolution'}) is too close to the Nyquist limit (${nyquistA.toFixed(2)} Å) for bands spanning a factor 1.5 above 1.1 × Nyquist: give --lowest-resolution ${Math.ceil(1.5 * floorA * 10) / 10} Å or coarser`);
-    }
+    // too close to Nyquist (a given lowestResolutionA was refused before any work)
+    const tooFine = lowestBandError(lowA, nyquistA, options.lowestResolutionA !== undefined);
+    if (tooFine) throw tooFine;
     warnings.push(`the map meets noise at ${hiA.toFixed(1)} Å, close to the lowest band (${lowA} Å): finest band set to ${(lowA / 1.5).toFixed(1)} Å`);
     hiA = lowA / 1.5;
   }

@@ -19,6 +19,7 @@ import { radialShellResolution } from '../../src/resolution/radial-shells.js';
 import { readFile } from 'node:fs/promises';
 import { runInProcess } from '../helpers/cli-run.js';
 import { loadFft } from '../../src/math/fft.js';
+import type { Volume as GridVolume } from '../../src/core/volume.js';
 
 /** The ratio of the two voxel sizes compared. */
 const RATIO = 1.37;
@@ -33,7 +34,7 @@ after(async () => {
 });
 
 /** `v` written with voxel size `a` Å and read back (the header's float32 cell decides the size). */
-async function throughFile(v: Volume, a: number, name: string): Promise<Volume> {
+async function throughFile(v: GridVolume, a: number, name: string): Promise<Volume> {
   const path = join(dir, name);
   await writeMrc(path, { ...v, voxelSizeA: [a, a, a], originA: [0, 0, 0] });
   return readMrc(path);
@@ -160,9 +161,9 @@ describe('decompose --mask: a molecule mask (> 0.5) stored as 0/1 or as 0/255', 
     const p = pair([48, 56, 64]);
     const mean = new Float32Array(p.half1.data.length);
     for (let i = 0; i < mean.length; i++) mean[i] = 0.5 * (p.half1.data[i] + p.half2.data[i]);
-    const map: Volume = { ...p.half1, data: mean };
-    const mask01: Volume = { ...p.half1, data: p.mask };
-    const mask255: Volume = { ...p.half1, data: Float32Array.from(p.mask, (v) => 255 * v) };
+    const map: Volume = { ...p.half1, originA: [0, 0, 0], data: mean };
+    const mask01: Volume = { ...p.half1, originA: [0, 0, 0], data: p.mask };
+    const mask255: Volume = { ...p.half1, originA: [0, 0, 0], data: Float32Array.from(p.mask, (v) => 255 * v) };
     const r1 = await decompose(map, { halfMaps: [p.half1, p.half2], mask: mask01 });
     const r255 = await decompose(map, { halfMaps: [p.half1, p.half2], mask: mask255 });
     // before: the 0/255 mask was interpolated to the analysis grid and then cut at 0.5, so its edge

@@ -13,6 +13,7 @@ import { solventNoiseSpectrum, type NoiseSpectrum } from './noise-spectrum.js';
 import { constantMapFinding, invertedFinding, maskingFindings, notDensityFinding, sharpeningFinding, locallyFilteredFinding } from './classify.js';
 import { THRESHOLDS as T } from './thresholds.js';
 import { nonZeroContentBox, zeroFractionInside } from '../math/non-zero-box.js';
+import { arrayStats } from '../math/statistics.js';
 import { voxelAnisotropy, type CellSampling } from '../core/voxel-size-limits.js';
 
 /** What a user reads about a map: geometry, values and solvent statistics. */
@@ -329,16 +330,8 @@ export interface HalfMapScales {
  */
 export function halfMapScales(a: Float32Array, b: Float32Array): HalfMapScales {
   if (a.length !== b.length) throw new RangeError(`half maps have ${a.length} and ${b.length} voxels`);
-  const stats = (d: Float32Array): [number, number] => {
-    let s = 0;
-    for (let i = 0; i < d.length; i++) s += d[i];
-    const m = s / d.length;
-    let q = 0;
-    for (let i = 0; i < d.length; i++) q += (d[i] - m) * (d[i] - m);
-    return [m, Math.sqrt(q / d.length)];
-  };
-  const [mean1, sd1] = stats(a);
-  const [mean2, sd2] = stats(b);
+  const { mean: mean1, std: sd1 } = arrayStats(a);
+  const { mean: mean2, std: sd2 } = arrayStats(b);
   const sdRatio = sd1 > 0 ? sd2 / sd1 : Number.NaN;
   const sdMean = (sd1 + sd2) / 2;
   const meanDifferenceSd = sdMean > 0 ? (mean2 - mean1) / sdMean : 0;

@@ -8,7 +8,7 @@
  * histogram and log, each as one output set.
  */
 import { basename, join } from 'node:path';
-import { openMrcSections } from '../../io/mrc/index.js';
+import { checkHalfMapGrids } from './half-map-grids.js';
 import { fscJob } from '../../jobs/fsc-job.js';
 import { locresJob } from '../../jobs/locres-job.js';
 import { resolveLocresOptions } from '../../resolution/locres-options.js';
@@ -49,24 +49,13 @@ export interface HalfMapsTask extends ListedOutputs {
 /** The result, without the session's map id (the server adds it). */
 export type HalfMapsOutcome = Omit<HalfMapsView, 'mapId' | 'commands'> & { locresPath: string; occupancyPath?: string; bfactorPath?: string };
 
-/** The physical box of a map file (header only; the name for messages). */
-async function boxOf(path: string, name: string): Promise<readonly number[]> {
-  const r = await openMrcSections(path, { name });
-  await r.close();
-  return r.shape;
-}
-
-function sameBox(a: readonly number[], b: readonly number[], what: string): void {
-  if (b.some((n, i) => n !== a[i])) throw new RangeError(`${what} box ${b.join('x')} does not match the half maps ${a.join('x')}`);
-}
-
 /**
  * Run FSC and local resolution of a half-map pair: `occupy fsc`'s and `occupy locres`'s jobs
  * (src/jobs), then optionally the directional FSC and decompose jobs; the view is built from the
  * jobs' results.
  * @param progress phase and fraction in [0, 1]
  * @param report receives each warning line once (input diagnostics, then the local FSC's own warnings)
- * @throws RangeError for boxes that differ; Error for unreadable maps
+ * @throws HttpError 400 naming the field for a second half, mask or labels map on another grid, or a file that is not a map (`checkHalfMapGrids`)
  */
 export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fraction: number) => void, report: (text: string) => void): Promise<HalfMapsOutcome> {
   // a line two jobs give (e.g. the mask's origin, checked by fsc and by locres) is reported once
@@ -77,11 +66,9 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
     report(text);
   };
   progress('read', 0);
-  // the boxes are checked before any job runs (the jobs check them too, with the CLI's option names)
-  const box = await boxOf(t.half1Path, t.names.half1);
-  for (const [p, name, what] of [[t.half2Path, t.names.half2, 'the second half map:'], [t.maskPath, t.names.mask, 'the mask:'], [t.labelsPath, t.names.labels, 'the labels map:']] as const) {
-    if (p) sameBox(box, await boxOf(p, name ?? p), what);
-  }
+  // the grids are checked before any job runs, as the server checks them before it queues the run
+  // (the jobs check them too; the labels only in the last one)
+  await checkHalfMapGrids({ half1: t.half1Path, half2: t.half2Path, mask: t.maskPath, labels: t.labelsPath }, t.names);
   const listed: ListedOutputs = { finalDir: t.finalDir, unsavedNote: t.unsavedNote, recordCwd: t.recordCwd };
   const savedTo = t.savedFolder !== undefined ? ['-o', `${t.savedFolder}/`] : [];
   const commandLine = (cmd: string, extra: string[]) => [cmd, t.names.half1, t.names.half2, ...(t.names.mask ? ['--mask', t.names.mask] : []), ...extra, ...savedTo];

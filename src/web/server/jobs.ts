@@ -23,11 +23,10 @@ import { commandLine, methodOptionsOf, parseSettings, settingOfOptionError, sett
 import { OptionError } from '../../core/option-error.js';
 import { unreadEstimateOptions } from '../../occupancy/options.js';
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
+import { checkHalfMapGrids } from './half-map-grids.js';
 import type { EstimateTask, HalfMapsTask, WorkerMessage } from './worker-protocol.js';
 import type { HalfMapsView, ScaleRun } from '../api.js';
 import { readJsonObject } from './http-util.js';
-import { openMrcSections } from '../../io/mrc/index.js';
-import { checkSameGrid, type NamedMap } from '../../jobs/read-map.js';
 import type { IncomingMessage as Req } from 'node:http';
 
 /** State of a job: waiting for a free slot, running in a worker, or finished. */
@@ -140,41 +139,6 @@ async function refusing<T>(field: string, work: () => Promise<T>): Promise<T> {
  * (the CLI's message said "Use --force to estimate anyway", an option the page does not offer).
  */
 export const GUI_FORCE_ADVICE = 'The GUI does not estimate such a map; on the command line, occupy --force estimates it anyway';
-
-/** The grid of a map file (its header only), as {@link checkSameGrid} takes it. */
-async function gridOf(path: string, name: string, field: string): Promise<NamedMap['map']> {
-  try {
-    const r = await openMrcSections(path, { name });
-    await r.close();
-    return { volume: { shape: r.shape, voxelSizeA: r.voxelSizeA }, header: r.header };
-  } catch (err) {
-    throw new HttpError(400, `cannot read '${name}' as a map: ${(err instanceof Error ? err.message : String(err)).replace(`${name}: `, '')}`, field);
-  }
-}
-
-/**
- * The half-map run's inputs on one grid (headers only, before the job is queued): a second half,
- * mask or labels map whose box or voxel size differs from the first half's is refused under its
- * field with the CLI's message (`checkSameGrid`: both files named, e.g. "half map 2 'b.mrc' has a
- * box of 56x56x56 voxels, half map 1 'a.mrc' 128x128x128: the maps must be on one grid"), and so
- * is a file that is not a map. An origin that differs is left to the jobs (a warning).
- * @throws HttpError 400 with the field (`half2`, `mask`, `labels`)
- */
-async function checkHalfMapGrids(paths: Partial<Record<'half1' | 'half2' | 'mask' | 'labels', string>>, names: Partial<Record<'half1' | 'half2' | 'mask' | 'labels', string>>): Promise<void> {
-  const half1 = names.half1 as string;
-  const first: NamedMap = { map: await gridOf(paths.half1 as string, half1, 'half1'), path: half1, what: 'half map 1' };
-  for (const [key, what] of [['half2', 'half map 2'], ['mask', '--mask map'], ['labels', '--labels map']] as const) {
-    const path = paths[key];
-    const name = names[key];
-    if (path === undefined || name === undefined) continue;
-    const other: NamedMap = { map: await gridOf(path, name, key), path: name, what };
-    try {
-      checkSameGrid(other, first);
-    } catch (err) {
-      throw err instanceof RangeError ? new HttpError(400, err.message, key) : err;
-    }
-  }
-}
 
 /** Why the server cancelled a job itself, and what the page is told. */
 export interface ServerCancel {

@@ -340,17 +340,18 @@ export function halfMapScales(a: Float32Array, b: Float32Array): HalfMapScales {
 }
 
 /**
- * Half 2 brought to half 1's mean and standard deviation, `(b − mean2) · sd1/sd2 + mean1`, when
- * {@link halfMapScales} says they differ; otherwise `b` itself (the same array: results of halves
- * that agree are untouched).
+ * Bring half 2 to half 1's mean and standard deviation in place, `b ← (b − mean2) · sd1/sd2 +
+ * mean1`, when {@link halfMapScales} says they differ; otherwise `b` is left as it is (results of
+ * halves that agree are untouched). In place: the callers had copied a new whole-box array back
+ * into `b`.
  * @param a half 1's voxels
- * @param b half 2's voxels, same length
+ * @param b half 2's voxels, same length; overwritten when the halves differ
+ * @returns whether `b` was changed
  */
-export function matchHalfMapScale(a: Float32Array, b: Float32Array): Float32Array {
+export function matchHalfMapScale(a: Float32Array, b: Float32Array): boolean {
   const s = halfMapScales(a, b);
-  if (!s.differ) return b;
+  if (!s.differ) return false;
   const k = s.sd1 / s.sd2;
-  const out = new Float32Array(b.length);
-  for (let i = 0; i < b.length; i++) out[i] = (b[i] - s.mean2) * k + s.mean1;
-  return out;
+  for (let i = 0; i < b.length; i++) b[i] = (b[i] - s.mean2) * k + s.mean1;
+  return true;
 }

@@ -194,7 +194,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   if (halves) refuseIdenticalHalves(diag.diagnostics, [opts.halfMapPaths?.[0] ?? 'half map 1', opts.halfMapPaths?.[1] ?? 'half map 2']);
   // halves at another scale or level (warned by the finding): their difference, the noise, would hold
   // signal (one half + 5 moved the label B factors by 13 Å²); half 2 is brought to half 1's mean and SD
-  if (halves && diag.diagnostics.some((f) => f.code === 'halves-differ-in-scale')) halves[1].volume.data.set(matchHalfMapScale(halves[0].volume.data, halves[1].volume.data));
+  if (halves && diag.diagnostics.some((f) => f.code === 'halves-differ-in-scale')) matchHalfMapScale(halves[0].volume.data, halves[1].volume.data);
   const draws = opts.noiseDraws ?? 0;
   if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2)) throw new RangeError(`--noise-draws must be 0 or an integer >= 2, got ${draws}`);
   if (draws > 0 && !halves) throw new RangeError('--noise-draws needs --half-maps (the noise is redrawn from their difference)');

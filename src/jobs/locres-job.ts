@@ -144,7 +144,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   // halves at another scale or level (another program's, one rescaled or offset: warned by the
   // finding) read their difference in scale as noise: one half × 2 moved MonoRes's label medians by
   // 0.5–2 Å, one half + 5 local FSC's by 0.3–0.4 Å; half 2 is brought to half 1's mean and SD
-  if (h2 && findings.some((f) => f.code === 'halves-differ-in-scale')) h2.volume.data.set(matchHalfMapScale(h1.volume.data, h2.volume.data));
+  if (h2 && findings.some((f) => f.code === 'halves-differ-in-scale')) matchHalfMapScale(h1.volume.data, h2.volume.data);
   const warnings = [...findings.map((f) => findingLine(f)), ...gridWarnings];
   for (const w of warnings) o.onWarning?.(w);
 

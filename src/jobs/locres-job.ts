@@ -83,6 +83,11 @@ export interface LocresJobResult {
   files: string[];
   /** The log's lines (the terminal shows them from `Inputs` on). */
   lines: string[];
+  /**
+   * What `occupy locres` prints on stdout after the run (the log from `Inputs` on, without the
+   * warnings, which go to stderr as they are found): the GUI shows the same lines.
+   */
+  report: string[];
   /** One line of the method's settings (as in the log and the map's labels). */
   settings: string;
   /** With `labels`: per label, voxels, median and 10–90 % range (Å), pinned voxels (as `summary.labels`). */
@@ -410,7 +415,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     await writeFileAtomic(logPath, lines.join('\n') + '\n', outputs);
   });
   const result = { method: o.method, record, inputs: protect, ...stats, ...(labelRows ? { labels: labelRows } : {}), warnings, diagnostics: findings.map(findingJson), files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
-  return { summary: result, files, lines, settings, labelRows, windowReachA };
+  const report = lines.slice(lines.findIndex((l) => l.startsWith('Inputs '))).filter((l) => !l.startsWith('WARNING: '));
+  return { summary: result, files, lines, report, settings, labelRows, windowReachA };
 }
 
 /** Voxels flagged in `flags` whose value is at most `boundA` (as float32: the maps hold float32). */

@@ -8,8 +8,7 @@
 import { OptionError } from '../core/option-error.js';
 import { checkOptionValue, type OptionSpec } from '../core/option-schema.js';
 import { ANGPIX_MAX_A, ANGPIX_MIN_A } from '../core/voxel-size-limits.js';
-import { CALIBRATED_THRESHOLD, SNR_AWARE_THRESHOLD } from './local-fsc.js';
-import { RELION_SAMPLING_A } from './relion-locres.js';
+import { CALIBRATED_THRESHOLD, RELION_SAMPLING_A, SNR_AWARE_THRESHOLD } from './locres-defaults.js';
 import { HANN_KERNEL_SHELLS, LOCAL_FSC_WINDOW_MIN } from './window-minimum.js';
 
 /** Smallest and largest value of the Å options (`--lowest-resolution`, `--randomize-at`, …). */

@@ -12,6 +12,7 @@ import { relionPhaseSampler } from '../math/relion-random.js';
 import { randomisePhasesBeyond, solventOffsets } from './fsc-corrected.js';
 import { quantileByRank } from '../math/select.js';
 import { assertSameHalfMapGrid } from './fsc.js';
+import { RELION_SAMPLING_A } from './locres-defaults.js';
 
 /** Options of {@link relionLocalResolution}; defaults are RELION 3.1's. */
 export interface RelionLocresOptions {
@@ -101,8 +102,7 @@ export function fftFriendlySize(n: number): number {
   }
 }
 
-/** RELION's default window sampling (Å, `--locres_sampling`). */
-export const RELION_SAMPLING_A = 25;
+export { RELION_SAMPLING_A } from './locres-defaults.js';
 
 /** RELION's default resolution (Å) from which the half maps' phases are randomised (`--locres`). */
 export const RELION_RANDOMIZE_AT_A = 25;

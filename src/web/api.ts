@@ -50,7 +50,8 @@ export interface ErrorAnswer {
   error: string;
   /**
    * The request field refused: a key of {@link EstimateSettings} (`lowpassA`, `targetMaskPath`, …),
-   * `outputFolder`, or a key of {@link HalfMapsRequest} (`half1`, `half2`, `mask`, `labels`).
+   * `outputFolder`, or a key of {@link HalfMapsRequest} (`half1`, `half2`, `mask`, `labels`,
+   * `locresMethod`, `locresSampling`).
    */
   field?: string;
 }
@@ -186,6 +187,17 @@ export interface JobStatus {
   position?: number;
 }
 
+/**
+ * The local-resolution methods of the half-map panel, as `occupy locres` runs them: `localfsc`
+ * (the default: calibrated local FSC), `relion` (`--relion [--locres-sampling A]`, RELION 3.1's
+ * `--locres`) and `monores` (`--method monores`). Their flags, units, ranges, defaults and messages
+ * are the CLI's option schema's (`src/resolution/locres-options.ts`).
+ */
+export const HALF_MAPS_LOCRES_METHODS = ['localfsc', 'relion', 'monores'] as const;
+
+/** A local-resolution method of the half-map panel ({@link HALF_MAPS_LOCRES_METHODS}). */
+export type HalfMapsLocresMethod = (typeof HALF_MAPS_LOCRES_METHODS)[number];
+
 /** `POST /api/halfmaps`: global FSC and local resolution of two half maps (paths under the root). */
 export interface HalfMapsRequest {
   half1: string;
@@ -196,6 +208,10 @@ export interface HalfMapsRequest {
   labels?: string;
   /** A folder under the root (created when missing) where the outputs are also saved. */
   outputFolder?: string;
+  /** The local-resolution method (default `localfsc`). */
+  locresMethod?: HalfMapsLocresMethod;
+  /** With `relion`: `--locres-sampling`, the window sampling in Å (default RELION's 25 Å). */
+  locresSampling?: number;
   /** Also the directional FSC (`occupy fsc --directional`). */
   directional?: boolean;
   /** Also `occupy decompose` (relative occupancy and local B-factor). */
@@ -233,22 +249,38 @@ export interface HalfMapsView {
   locres: {
     /** File name of the local-resolution map (Å per voxel). */
     file: string;
+    /** The method run. */
+    method: HalfMapsLocresMethod;
+    /** One line of the method's settings (as in the log and the map's labels). */
     settings: string;
-    globalResolutionA: number;
-    windowVoxels: number;
-    stepVoxels: number;
-    threshold: number;
+    /** `relion`: the window sampling used, Å; else null. */
+    samplingA: number | null;
+    /** Local FSC: the global FSC 0.143 resolution the window was derived from, Å; else null. */
+    globalResolutionA: number | null;
+    /** Local FSC: window edge and step, voxels, and the FSC threshold; `relion`: threshold 0.143; else null. */
+    windowVoxels: number | null;
+    stepVoxels: number | null;
+    threshold: number | null;
     medianA: number;
     p5A: number;
     p95A: number;
-    finestA: number;
-    pinnedPercent: number;
+    /** Local FSC and MonoRes: the finest reported value, Å (a bound); `relion`: null (its bound is Nyquist). */
+    finestA: number | null;
+    /** Local FSC and MonoRes: voxels pinned at `finestA` (a bound), and their % of the mask; else null. */
+    pinnedVoxels: number | null;
+    pinnedPercent: number | null;
+    /** `relion`: windows whose FSC never fell below 0.143 (RELION then reports Nyquist), of all; else null. */
+    pinnedWindows: { pinned: number; of: number } | null;
     /** With a mask: % of the mask reading ≥ 1.4 × coarser than a value within half a window (tends to read fine), else null. */
     besideFinerPercent: number | null;
     /** Colour range of the views (finest, coarsest), Å. */
     rangeA: [number, number];
     /** The window's reach, Å (half the window edge): the per-label column `> N Å from other labels`, as the CLI's table and warning name it. */
     windowReachA: number | null;
+    /** The maps only some methods write (file names), null when this method wrote none: pinned (local FSC, MonoRes), 90 % interval ends (local FSC). */
+    maps: { pinned: string | null; low: string | null; high: string | null };
+    /** What `occupy locres` prints after the run (its summary, per-label table, files), line by line. */
+    report: string[];
   };
   /**
    * With `directional`: the directional FSC of `occupy fsc --directional` (resolution per cone

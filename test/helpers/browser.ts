@@ -48,7 +48,10 @@ function pageSourcesMtime(): number {
   const occupancy = ['kernel.ts', 'tau.ts', 'modification-curves.ts', 'chimerax-script.ts', 'estimate-options.ts', 'options.ts'].map((f) => resolve(PROJECT_ROOT, 'src/occupancy', f));
   // the plot specs the page renders with Vega
   const plots = ['modification-plot.ts'].map((f) => resolve(PROJECT_ROOT, 'src/plots', f));
-  return Math.max(...[...PAGE_SOURCES, ...occupancy, ...plots].map(newestMtime));
+  // local resolution's option schema (the half-map panel's method choice) and its defaults
+  const resolution = ['locres-options.ts', 'locres-defaults.ts', 'window-minimum.ts'].map((f) => resolve(PROJECT_ROOT, 'src/resolution', f));
+  const core = ['option-schema.ts', 'option-error.ts', 'voxel-size-limits.ts'].map((f) => resolve(PROJECT_ROOT, 'src/core', f));
+  return Math.max(...[...PAGE_SOURCES, ...occupancy, ...plots, ...resolution, ...core].map(newestMtime));
 }
 
 /**

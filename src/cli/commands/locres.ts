@@ -75,12 +75,12 @@ export async function run(half1Path: string, half2Path: string | undefined, type
     throw err;
   }
   reporter.finish(); // the last phase's line (write), as fsc and the estimate print it
-  const { summary: result, lines } = job;
+  const { summary: result, report } = job;
   if (o.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
   } else if (reporter.verbosity !== 'quiet') {
     // the warnings went to stderr already: once there, not again here
     // the record block is in the log (and --json); the terminal gets the results
-    process.stdout.write(['', ...lines.slice(lines.findIndex((l) => l.startsWith('Inputs '))).filter((l) => !l.startsWith('WARNING: '))].join('\n') + '\n');
+    process.stdout.write(['', ...report].join('\n') + '\n');
   }
 }

@@ -35,6 +35,8 @@ const FIELD_INPUTS: Readonly<Record<string, string>> = {
   half2: 'half2',
   mask: 'half-mask',
   labels: 'half-labels',
+  locresMethod: 'half-locres-method',
+  locresSampling: 'half-locres-sampling',
   directional: 'half-directional',
   decompose: 'half-decompose',
 };
@@ -62,12 +64,22 @@ export function clearFieldErrors(): void {
  * @returns whether it was shown (false: the error names no field of this page)
  */
 export function showFieldError(err: unknown): boolean {
-  if (!(err instanceof ApiError) || err.field === undefined || !Object.hasOwn(FIELD_INPUTS, err.field)) return false;
-  const input = document.getElementById(FIELD_INPUTS[err.field]);
+  if (!(err instanceof ApiError) || err.field === undefined) return false;
+  return showFieldMessage(err.field, err.message);
+}
+
+/**
+ * Show a message under a request field's input (a refusal of the server, or the page's own check
+ * of a value with the CLI's option schema), outlined until the field is edited.
+ * @returns whether it was shown (false: no such field on this page)
+ */
+export function showFieldMessage(field: string, message: string): boolean {
+  if (!Object.hasOwn(FIELD_INPUTS, field)) return false;
+  const input = document.getElementById(FIELD_INPUTS[field]);
   if (!input) return false;
   const anchor = anchorOf(input);
-  const p = el('p', 'field-error', err.message);
-  p.dataset.field = err.field;
+  const p = el('p', 'field-error', message);
+  p.dataset.field = field;
   p.setAttribute('role', 'alert');
   anchor.after(p);
   input.classList.add('refused');

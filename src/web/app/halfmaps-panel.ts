@@ -1,13 +1,18 @@
 /**
  * The Half maps panel: two half maps (and a mask, a labels map) under the root → global FSC
- * (plotted from the Vega-Lite spec `occupy fsc` renders), local resolution by local FSC (a slice
+ * (plotted from the Vega-Lite spec `occupy fsc` renders), local resolution by the method chosen
+ * (local FSC, RELION 3.1's `--relion [--locres-sampling A]`, `--method monores`: the flags, unit,
+ * help and value checks from the CLI's option schema, `src/resolution/locres-options.ts`) (a slice
  * tab and the 3D surface coloured in Å, with a colour key), the numbers and the per-label table.
  * Runs in the server's job queue with the same progress, status and Cancel as the estimate.
  */
-import type { HalfMapsRequest, HalfMapsView, MapInfo } from '../api.js';
+import { HALF_MAPS_LOCRES_METHODS, type HalfMapsLocresMethod, type HalfMapsRequest, type HalfMapsView, type MapInfo } from '../api.js';
+import { checkOptionValue } from '../../core/option-schema.js';
+import { LOCRES_OPTION } from '../../resolution/locres-options.js';
+import { RELION_SAMPLING_A } from '../../resolution/locres-defaults.js';
 import { fileUrl, getHalfMaps, openMap } from './api-client.js';
 import { $, el, errorText } from './dom.js';
-import { clearFieldErrors } from './field-errors.js';
+import { clearFieldErrors, showFieldMessage } from './field-errors.js';
 import { Job, type JobHandlers } from './job.js';
 import { updateButtons } from './kernel-panel.js';
 import { log, setStatus, setStatusWarnings } from './log-panel.js';
@@ -83,25 +88,47 @@ export function showHalfMaps(view: HalfMapsView): void {
       ];
   rows.push(['Nyquist', A(f.nyquistA)]);
   const l = view.locres;
-  const locRows = [
+  const locRows: string[][] = [
+    ['method', `${METHOD_NAMES[l.method]}: ${l.settings}`],
     ['median', A(l.medianA)],
     ['5–95 %', `${l.p5A.toFixed(2)}–${l.p95A.toFixed(2)} Å`],
-    // a voxel is pinned when half or more of its value comes from windows at the bound
-    ['pinned at the finest reported value (a bound)', `${A(l.finestA)}: ${l.pinnedPercent.toFixed(1)} % of the mask takes half or more of its value from such windows`],
-    ['window, step', `${l.windowVoxels} / ${l.stepVoxels} voxels, threshold ${Number(l.threshold.toPrecision(3))}`],
-    ...(l.besideFinerPercent !== null ? [['beside finer (≥ 1.4 × a value within half a window: tends to read fine)', `${l.besideFinerPercent.toFixed(1)} % of the mask`]] : []),
   ];
+  // the bound each method reports, as occupy locres words it
+  if (l.pinnedWindows) locRows.push([`≤ Nyquist (${A(f.nyquistA)}): pinned windows`, `${l.pinnedWindows.pinned} of ${l.pinnedWindows.of} never fell below 0.143 (RELION then reports Nyquist)`]);
+  else if (l.method === 'monores' && l.finestA !== null && l.pinnedVoxels !== null && l.pinnedPercent !== null) locRows.push([`≤ ${l.finestA.toFixed(2)} Å (pinned)`, `${l.pinnedVoxels} voxels (${l.pinnedPercent.toFixed(1)} %): the estimate reached the finest reported value, a bound`]);
+  // a local-FSC voxel is pinned when half or more of its value comes from windows at the bound
+  else if (l.finestA !== null && l.pinnedVoxels !== null && l.pinnedPercent !== null) locRows.push(['pinned at the finest reported value (a bound)', `${A(l.finestA)}: ${l.pinnedVoxels} voxels (${l.pinnedPercent.toFixed(1)} % of the mask) take half or more of their value from such windows`]);
+  if (l.samplingA !== null) locRows.push(['sampling', `${l.samplingA} Å, FSC threshold 0.143`]);
+  else if (l.windowVoxels !== null && l.stepVoxels !== null && l.threshold !== null) locRows.push(['window, step', `${l.windowVoxels} / ${l.stepVoxels} voxels, threshold ${Number(l.threshold.toPrecision(3))}`]);
+  if (l.besideFinerPercent !== null) locRows.push(['beside finer (≥ 1.4 × a value within half a window: tends to read fine)', `${l.besideFinerPercent.toFixed(1)} % of the mask`]);
   $('fsc-numbers').replaceChildren(tableOf(['global FSC', ''], rows));
   $('fsc-numbers').dataset.r0143 = String(f.fscCorrected ? f.resolutionAt0143CorrectedA : f.resolutionAt0143A);
   $('locres-numbers').replaceChildren(tableOf(['local resolution', ''], locRows));
   $('locres-numbers').dataset.median = String(l.medianA);
+  $('locres-numbers').dataset.method = l.method;
+  // the maps only some methods write: offered when this run wrote them
+  const extra = ([['pinned', 'pinned voxels (1 = a bound)'], ['low', 'finer end of the 90 % interval'], ['high', 'coarser end of the 90 % interval']] as const).filter(([k]) => l.maps[k] !== null);
+  if (extra.length > 0) {
+    const cell = el('td', '');
+    extra.forEach(([k, what], i) => {
+      const name = l.maps[k] as string;
+      const a = Object.assign(document.createElement('a'), { href: fileUrl(view.mapId, name, true), download: name, textContent: name, title: what });
+      a.dataset.map = k;
+      if (i > 0) cell.append(', ');
+      cell.append(a);
+    });
+    const row = el('tr', '');
+    row.append(el('td', '', 'also written'), cell);
+    $('locres-numbers').querySelector('table')?.append(row);
+  }
+  $('locres-report').textContent = l.report.join('\n');
   const labels = $('locres-labels');
   labels.replaceChildren(
     ...(view.labelRows
       ? [
           el('h3', '', `Per label (${view.labels}${view.mask ? ', inside the mask' : ''})`),
           tableOf(
-            ['label', 'voxels', 'median', '10–90 %', 'pinned', ...(view.labelRows.some((r) => r.intervalLowA !== undefined) ? ['90 % interval (median ends)'] : []), ...(view.labelRows.some((r) => r.coreVoxels !== undefined) ? [l.windowReachA !== null ? `> ${l.windowReachA.toFixed(1)} Å from other labels` : `beyond half a window (${l.windowVoxels / 2} voxels) of other labels`] : []), ...(view.labelRows.some((r) => r.besideFinerVoxels !== undefined) ? ['beside finer (tends to read fine)'] : [])],
+            ['label', 'voxels', 'median', '10–90 %', 'pinned', ...(view.labelRows.some((r) => r.intervalLowA !== undefined) ? ['90 % interval (median ends)'] : []), ...(view.labelRows.some((r) => r.coreVoxels !== undefined) ? [l.windowReachA !== null ? `> ${l.windowReachA.toFixed(1)} Å from other labels` : `beyond the window's reach of other labels`] : []), ...(view.labelRows.some((r) => r.besideFinerVoxels !== undefined) ? ['beside finer (tends to read fine)'] : [])],
             view.labelRows.map((r) => [String(r.label), String(r.voxels), `${r.medianA.toFixed(2)} Å`, `${r.p10A.toFixed(2)}–${r.p90A.toFixed(2)} Å`, String(r.pinnedVoxels), ...(r.intervalLowA !== undefined && r.intervalHighA !== undefined ? [`${r.intervalLowA.toFixed(2)}–${r.intervalHighA.toFixed(2)} Å`] : []), ...(r.coreVoxels !== undefined ? [`${((100 * r.coreVoxels) / Math.max(1, r.voxels)).toFixed(0)} %`] : []), ...(r.besideFinerVoxels !== undefined ? [`${((100 * r.besideFinerVoxels) / Math.max(1, r.voxels)).toFixed(0)} %`] : [])]),
           ),
         ]
@@ -190,7 +217,10 @@ export function halfMapsHandlers(runId: () => string): JobHandlers<HalfMapsView>
         setStatusWarnings(state.jobWarnings);
         if (n) setStatus('warning', `done, ${n} warning${n > 1 ? 's' : ''}`);
         else setStatus('done');
-        log('info', `Half maps done: FSC 0.143 at ${A(view.fsc.fscCorrected ? view.fsc.resolutionAt0143CorrectedA : view.fsc.resolutionAt0143A)}, local resolution median ${A(view.locres.medianA)}`, runId());
+        log('info', `Half maps done: FSC 0.143 at ${A(view.fsc.fscCorrected ? view.fsc.resolutionAt0143CorrectedA : view.fsc.resolutionAt0143A)}, local resolution (${METHOD_NAMES[view.locres.method]}) median ${A(view.locres.medianA)}`, runId());
+        // what reruns the local resolution on the command line (the server's equivalent command)
+        const rerun = view.commands.find((c) => /^occupy locres /.test(c));
+        if (rerun) log('info', `Local resolution rerun: ${rerun}`, runId());
         setTab('fsc');
         updateButtons();
       })().catch((e: unknown) => {
@@ -201,10 +231,62 @@ export function halfMapsHandlers(runId: () => string): JobHandlers<HalfMapsView>
   };
 }
 
+/** How the page names each local-resolution method (the option it is on the command line). */
+const METHOD_NAMES: Readonly<Record<HalfMapsLocresMethod, string>> = {
+  localfsc: 'local FSC (calibrated defaults)',
+  relion: `RELION 3.1 (${LOCRES_OPTION.relion.flag})`,
+  monores: `MonoRes (${LOCRES_OPTION.method.flag} monores)`,
+};
+
+/** The chosen local-resolution method. */
+function chosenMethod(): HalfMapsLocresMethod {
+  return $<HTMLSelectElement>('half-locres-method').value as HalfMapsLocresMethod;
+}
+
+/**
+ * The window sampling typed (RELION's method only): undefined when blank (RELION's default), the
+ * number typed, or the text when it is not a number (the schema then refuses it as the CLI does).
+ */
+function samplingValue(): number | string | undefined {
+  const raw = $<HTMLInputElement>('half-locres-sampling').value.trim();
+  if (chosenMethod() !== 'relion' || raw === '') return undefined;
+  const v = Number(raw);
+  return Number.isFinite(v) ? v : raw;
+}
+
+/** The sampling field's value checked by the CLI's schema (`--locres-sampling`), the message under it. */
+function checkSamplingField(): boolean {
+  clearSamplingMessage();
+  const v = samplingValue();
+  if (v === undefined) return true;
+  try {
+    checkOptionValue(LOCRES_OPTION.locresSampling, v);
+    return true;
+  } catch (e) {
+    showFieldMessage('locresSampling', errorText(e));
+    return false;
+  }
+}
+
+function clearSamplingMessage(): void {
+  for (const p of document.querySelectorAll('.field-error[data-field="locresSampling"]')) p.remove();
+  $('half-locres-sampling').classList.remove('refused');
+}
+
+/** Show the sampling field only with RELION's method. */
+function showMethodFields(): void {
+  const relion = chosenMethod() === 'relion';
+  $('half-locres-sampling-label').hidden = !relion;
+  $('half-locres-sampling-row').hidden = !relion;
+  if (!relion) clearSamplingMessage();
+}
+
 /** The half-map fields as a request. */
 function halfMapsRequest(): HalfMapsRequest {
   const value = (id: string) => $<HTMLInputElement>(id).value.trim() || undefined;
-  return { half1: value('half1') ?? '', half2: value('half2') ?? '', mask: value('half-mask'), labels: value('half-labels'), outputFolder: value('output-folder'), directional: $<HTMLInputElement>('half-directional').checked || undefined, decompose: $<HTMLInputElement>('half-decompose').checked || undefined };
+  const method = chosenMethod();
+  const sampling = samplingValue();
+  return { half1: value('half1') ?? '', half2: value('half2') ?? '', mask: value('half-mask'), labels: value('half-labels'), outputFolder: value('output-folder'), ...(method !== 'localfsc' ? { locresMethod: method } : {}), ...(sampling !== undefined ? { locresSampling: sampling as number } : {}), directional: $<HTMLInputElement>('half-directional').checked || undefined, decompose: $<HTMLInputElement>('half-decompose').checked || undefined };
 }
 
 /** Put a request back into the half-map fields (a run followed again after a reload). */
@@ -213,6 +295,9 @@ export function fillHalfMapsFields(req: HalfMapsRequest): void {
   $<HTMLInputElement>('half2').value = req.half2;
   $<HTMLInputElement>('half-mask').value = req.mask ?? '';
   $<HTMLInputElement>('half-labels').value = req.labels ?? '';
+  $<HTMLSelectElement>('half-locres-method').value = req.locresMethod ?? 'localfsc';
+  $<HTMLInputElement>('half-locres-sampling').value = req.locresSampling === undefined ? '' : String(req.locresSampling);
+  showMethodFields();
   $<HTMLInputElement>('half-directional').checked = req.directional === true;
   $<HTMLInputElement>('half-decompose').checked = req.decompose === true;
   updateHalfButton();
@@ -225,9 +310,14 @@ async function runHalfMaps(): Promise<void> {
     setStatusWarnings(['choose the two half maps']);
     return;
   }
+  clearFieldErrors();
+  // a value the CLI's schema refuses is said under its field, and nothing is sent
+  if (!checkSamplingField()) {
+    setStatusWarnings([`could not start: ${$('half-locres-sampling').closest('.form')?.querySelector('.field-error')?.textContent ?? ''}`]);
+    return;
+  }
   setStatus('running', 'half maps…');
   setStatusWarnings([]);
-  clearFieldErrors();
   setProgress(0, 'starting…');
   state.jobWarnings = [];
   // no second run while this one's request is on the way
@@ -239,7 +329,7 @@ async function runHalfMaps(): Promise<void> {
     state.job = job;
     runId = job.jobId;
     job.remember({ kind: 'halfmaps', map: state.map, req } satisfies RememberedHalfMaps);
-    log('info', `Half maps: ${req.half1} ${req.half2}${req.mask ? ` --mask ${req.mask}` : ''}${req.labels ? ` --labels ${req.labels}` : ''}`, runId);
+    log('info', `Half maps: ${req.half1} ${req.half2}${req.mask ? ` --mask ${req.mask}` : ''}${req.labels ? ` --labels ${req.labels}` : ''}; local resolution: ${METHOD_NAMES[req.locresMethod ?? 'localfsc']}${req.locresSampling !== undefined ? `, ${LOCRES_OPTION.locresSampling.flag} ${req.locresSampling}` : ''}`, runId);
   } catch (e) {
     startRefused(e, 'the half-map run');
   } finally {
@@ -258,6 +348,18 @@ export function updateHalfButton(): void {
 export function initHalfMapsPanel(): void {
   for (const id of ['half1', 'half2']) $(id).addEventListener('input', updateHalfButton);
   $('run-halfmaps').addEventListener('click', () => void runHalfMaps());
+  // the method choice and its setting: names, help, unit and checks from the CLI's option schema
+  const select = $<HTMLSelectElement>('half-locres-method');
+  const helpOf: Record<HalfMapsLocresMethod, string> = { localfsc: `${LOCRES_OPTION.method.flag} localfsc: ${LOCRES_OPTION.method.doc}`, relion: `${LOCRES_OPTION.relion.flag}: ${LOCRES_OPTION.relion.doc}`, monores: `${LOCRES_OPTION.method.flag} monores: ${LOCRES_OPTION.method.doc}` };
+  select.replaceChildren(...HALF_MAPS_LOCRES_METHODS.map((m) => Object.assign(document.createElement('option'), { value: m, textContent: METHOD_NAMES[m], title: helpOf[m] })));
+  select.title = LOCRES_OPTION.method.doc;
+  const sampling = $<HTMLInputElement>('half-locres-sampling');
+  sampling.placeholder = `${RELION_SAMPLING_A}`;
+  sampling.title = `${LOCRES_OPTION.locresSampling.flag}: ${LOCRES_OPTION.locresSampling.doc} (default ${RELION_SAMPLING_A} ${LOCRES_OPTION.locresSampling.unit ?? ''})`;
+  $('half-locres-sampling-unit').textContent = `${LOCRES_OPTION.locresSampling.unit ?? ''} (${LOCRES_OPTION.locresSampling.flag})`;
+  select.addEventListener('change', showMethodFields);
+  sampling.addEventListener('input', () => void checkSamplingField());
+  showMethodFields();
   plotTools($('fsc-plot-tools'), $('fsc-plot'), $('fsc-plot-panel'), () => `fsc_${(current?.half1.split('/').pop() ?? 'half1').replace(/\.gz$/i, '').replace(/\.(mrc|map|ccp4|rec)$/i, '')}`);
   updateHalfButton();
 }

@@ -1,7 +1,9 @@
 /**
  * The half-map run of the GUI (inside the worker process): global FSC (with a mask, RELION's
- * phase-randomised corrected FSC, seed 0, as `occupy fsc --mask`) and local resolution by local
- * FSC with the calibrated defaults (as `occupy locres HALF1 HALF2 [--mask M] [--labels L]`), the
+ * phase-randomised corrected FSC, seed 0, as `occupy fsc --mask`) and local resolution by the
+ * method chosen on the page — local FSC with the calibrated defaults, RELION 3.1's `--relion
+ * [--locres-sampling A]` or `--method monores` (as `occupy locres HALF1 HALF2 [--mask M] [--labels L]
+ * [method options]`, the options resolved by the CLI's schema, `resolveLocresOptions`), the
  * same functions and options as those commands, so the numbers and the local-resolution map's
  * voxels are the CLI's: the run calls those commands' jobs (src/jobs/fsc-job.ts, locres-job.ts), which
  * write `fsc_<stem>.{csv,json,png,svg}` and `locres_<stem>.mrc` with its pinned/interval maps,
@@ -12,6 +14,7 @@ import { checkHalfMapGrids } from './half-map-grids.js';
 import { fscJob } from '../../jobs/fsc-job.js';
 import { locresJob } from '../../jobs/locres-job.js';
 import { resolveLocresOptions } from '../../resolution/locres-options.js';
+import { locresMethodArgs, locresMethodValues, locresOutputMaps, type HalfMapsLocres } from './halfmaps-locres.js';
 import type { HalfMapsView } from '../api.js';
 import { runDirectionalFscJob } from '../../jobs/directional-fsc-job.js';
 import { decomposeFromFile, decomposeOutputNames } from '../../jobs/decompose-job.js';
@@ -40,6 +43,8 @@ export interface HalfMapsTask extends ListedOutputs {
    * record's working folder ({@link ListedOutputs.recordCwd}, the root), writes the same files.
    */
   savedFolder?: string;
+  /** The local-resolution method and its settings (default: local FSC with the calibrated defaults). */
+  locres?: HalfMapsLocres;
   /** Also the directional FSC (`occupy fsc --directional`, its job in src/jobs). */
   directional?: boolean;
   /** Also `occupy decompose <half1> --half-maps <half1> <half2> [--mask] [--labels]` (relative occupancy and local B). */
@@ -91,22 +96,26 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
     nyquistA: g.nyquistA,
   };
 
-  // local resolution: occupy locres's job with the CLI's defaults (plus the mask and labels)
+  // local resolution: occupy locres's job with the method chosen (the CLI's schema resolves its
+  // options and defaults, as `occupy locres` does), plus the mask and labels
   const dirShare = (t.directional ? 0.25 : 0) + (t.decompose ? 0.25 : 0);
-  progress('local FSC', 0.12);
-  const locOptions = resolveLocresOptions({ mask: t.maskPath, labels: t.labelsPath }, 2);
+  const way = t.locres ?? { method: 'localfsc' };
+  const locOptions = resolveLocresOptions({ mask: t.maskPath, labels: t.labelsPath, ...locresMethodValues(way) }, 2);
+  const methodPhase = locOptions.method === 'monores' ? 'monogenic' : 'local FSC';
+  progress(methodPhase, 0.12);
   const locresName = `locres_${t.stem}.mrc`;
   const locresPath = join(t.outputDir, locresName);
   const loc = await locresJob(t.half1Path, t.half2Path, {
     ...locOptions,
     ...listed,
-    method: 'localfsc',
+    method: locOptions.method as 'localfsc' | 'monores',
     output: locresPath,
-    commandLine: commandLine('locres', t.names.labels ? ['--labels', t.names.labels] : []),
-    onProgress: (phase, f) => (phase === 'write' ? progress('write', 0.96 - dirShare) : progress('local FSC', 0.12 + (0.83 - dirShare) * f)),
+    commandLine: commandLine('locres', [...(t.names.labels ? ['--labels', t.names.labels] : []), ...locresMethodArgs(way)]),
+    // the job's own phases (read, diagnostics, local FSC or monogenic, write), as the CLI prints them
+    onProgress: (phase, f) => (phase === 'write' ? progress('write', 0.96 - dirShare) : progress(phase, 0.12 + (0.83 - dirShare) * f)),
     onWarning: () => {}, // the pair's diagnostics were reported with the global FSC; the rest follow
   });
-  // the local FSC's own warnings (threshold at its floor, labels blended by the window) come after
+  // the method's own warnings (threshold at its floor, labels blended by the window) come after
   // the pair's input diagnostics in the job's list
   for (const w of (loc.summary.warnings as string[]).slice((loc.summary.diagnostics as unknown[]).length)) warn(w);
   const num = (key: string) => Number(loc.summary[key]);
@@ -162,9 +171,13 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
     };
     for (const w of summary.warnings) warn(w);
   }
-  // colour range: the 5–95 % range inside the mask, widened to whole Å
-  const lo = Math.max(num('finestA'), Math.floor(num('p5A') * 10) / 10);
+  // colour range: the 5–95 % range inside the mask, widened to tenths of an Å (not finer than the
+  // finest value reported: the local FSC's and MonoRes' finest, RELION's Nyquist)
+  const finestA = loc.summary.finestA === undefined ? fsc.nyquistA : num('finestA');
+  const lo = Math.max(finestA, Math.floor(num('p5A') * 10) / 10);
   const hi = Math.max(lo + 0.1, Math.ceil(num('p95A') * 10) / 10);
+  const orNull = (key: string): number | null => (typeof loc.summary[key] === 'number' ? num(key) : null);
+  const relion = loc.summary.relion === true;
   return {
     kind: 'halfmaps',
     half1: t.names.half1,
@@ -175,19 +188,25 @@ export async function runHalfMaps(t: HalfMapsTask, progress: (phase: string, fra
     fscPlotSpec: fscRun.plotSpec,
     locres: {
       file: locresName,
+      method: way.method,
       settings: loc.settings,
-      globalResolutionA: num('globalResolutionA'),
-      windowVoxels: num('windowVoxels'),
-      stepVoxels: num('stepVoxels'),
-      threshold: num('threshold'),
+      samplingA: relion ? Number((num('samplingVoxels') * (fsc.nyquistA / 2)).toPrecision(6)) : null,
+      globalResolutionA: orNull('globalResolutionA'),
+      windowVoxels: orNull('windowVoxels'),
+      stepVoxels: orNull('stepVoxels'),
+      threshold: orNull('threshold'),
       medianA: num('medianA'),
       p5A: num('p5A'),
       p95A: num('p95A'),
-      finestA: num('finestA'),
-      pinnedPercent: num('pinnedPercent'),
-      besideFinerPercent: loc.summary.besideFinerPercent === undefined ? null : num('besideFinerPercent'),
+      finestA: orNull('finestA'),
+      pinnedVoxels: orNull('pinnedVoxels'),
+      pinnedPercent: orNull('pinnedPercent'),
+      pinnedWindows: relion ? { pinned: num('pinnedWindows'), of: num('points') } : null,
+      besideFinerPercent: orNull('besideFinerPercent'),
       rangeA: [lo, hi],
       windowReachA: loc.windowReachA ?? null,
+      maps: locresOutputMaps(loc.files.map((f) => basename(f)), locresName),
+      report: loc.report,
     },
     labelRows: loc.labelRows ?? null,
     findings: g.diagnostics.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),

@@ -24,6 +24,7 @@ import { OptionError } from '../../core/option-error.js';
 import { unreadEstimateOptions } from '../../occupancy/options.js';
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import { checkHalfMapGrids } from './half-map-grids.js';
+import { checkHalfMapsLocresGrid, locresMethodArgs, parseHalfMapsLocres } from './halfmaps-locres.js';
 import type { EstimateTask, HalfMapsTask, WorkerMessage } from './worker-protocol.js';
 import type { HalfMapsView, ScaleRun } from '../api.js';
 import { readJsonObject } from './http-util.js';
@@ -336,7 +337,7 @@ export class JobManager {
    *   {@link closeAll} was called
    */
   async startHalfMaps(req: Req): Promise<Job> {
-    const body = await readJsonObject(req, ['half1', 'half2', 'mask', 'labels', 'outputFolder', 'directional', 'decompose']);
+    const body = await readJsonObject(req, ['half1', 'half2', 'mask', 'labels', 'outputFolder', 'locresMethod', 'locresSampling', 'directional', 'decompose']);
     return this.queued((id) => this.checkHalfMaps(id, body));
   }
 
@@ -357,8 +358,12 @@ export class JobManager {
       names[key] = relativeToRoot(this.session.root, real);
     }
     if (paths.half1 === paths.half2) throw new HttpError(400, 'the two half maps are the same file: choose two independent halves', 'half2');
+    // the local-resolution method: the CLI's option schema checks it (value, range, rules), then the
+    // first half's header (cubic voxels, RELION's window in the box), with the CLI's messages
+    const locres = parseHalfMapsLocres(body, { mask: names.mask, labels: names.labels });
     const map = await refusing('half1', () => this.session.open(names.half1));
     await checkHalfMapGrids(paths, names);
+    await checkHalfMapsLocresGrid(locres, paths.half1 as string, names.half1 as string);
     // the save folder is made last, once nothing else can refuse the request
     const saveTo = body.outputFolder === undefined || body.outputFolder === null || body.outputFolder === '' ? undefined : await refusing('outputFolder', () => outputFolderInsideRoot(this.session.root, body.outputFolder));
     const staging = stagingDir(map, id);
@@ -375,6 +380,7 @@ export class JobManager {
       recordCwd: this.session.root,
       savedFolder: saveTo ? relativeToRoot(this.session.root, saveTo) || '.' : undefined,
       stem: map.stem,
+      locres,
       directional: body.directional === true,
       decompose: body.decompose === true,
     };
@@ -383,7 +389,7 @@ export class JobManager {
       commandLine(['occupy', 'fsc', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : [])]),
       ...(task.directional ? [commandLine(['occupy', 'fsc', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), '--directional'])] : []),
       ...(task.decompose ? [commandLine(['occupy', 'decompose', task.names.half1, '--half-maps', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), ...(task.names.labels ? ['--labels', task.names.labels] : [])])] : []),
-      commandLine(['occupy', 'locres', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), ...(task.names.labels ? ['--labels', task.names.labels] : []), '-o', out]),
+      commandLine(['occupy', 'locres', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), ...(task.names.labels ? ['--labels', task.names.labels] : []), ...locresMethodArgs(locres), '-o', out]),
     ];
     const inputs = Object.values(paths).filter((p): p is string => p !== undefined);
     return this.enqueue(map, id, { kind: 'halfmaps', map, task, commands, saveTo, staging, inputs });
@@ -591,7 +597,8 @@ export class JobManager {
       else if (m.type === 'halfmaps-done' && run.kind === 'halfmaps') {
         const { locresPath, occupancyPath, bfactorPath, ...rest } = m.outcome;
         const final = (p: string) => join(run.map.outputDir, basename(p));
-        const view: HalfMapsView = { ...rest, mapId: run.map.info.mapId, commands: run.commands };
+        // the CLI's report names the inputs by the server's paths: as the user knows them
+        const view: HalfMapsView = { ...rest, locres: { ...rest.locres, report: rest.locres.report.map((l) => this.session.userText(l)) }, mapId: run.map.info.mapId, commands: run.commands };
         job.finishing = this.commitStaging(job, view.files)
           .then(() => {
             this.session.setLocres(run.map, final(locresPath), occupancyPath && bfactorPath ? { occupancy: final(occupancyPath), bfactor: final(bfactorPath) } : undefined);

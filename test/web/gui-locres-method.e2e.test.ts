@@ -1,0 +1,135 @@
+/**
+ * End-to-end test of the half-map panel's local-resolution method choice (headless Chromium, the
+ * vite-built page, the real server on synth_halves128): the choices and the sampling field come
+ * from the CLI's option schema; a sampling the schema refuses is said under the field as the page
+ * types it, one the first half's box refuses comes back from the server under the same field with
+ * the CLI's message; a RELION-compatible and a MonoRes run show their method, settings, bound
+ * ("≤ Nyquist" pinned windows, "≤ finest (pinned)" voxels), the Å-coloured map with its key, only
+ * the maps the method wrote, and the log's rerun command. Screenshots go to test-output/gui/.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { ensurePageBundle, GUI_OUTPUT, launchBrowser, skipWithoutChromium, type TestBrowser } from '../helpers/browser.js';
+import { SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
+import { checkLocresSampling } from '../../src/resolution/locres-options.js';
+
+const skip = skipWithoutChromium() || skipWithoutShared();
+if (skip) console.log(`# gui-locres-method.e2e: ${skip}`);
+
+describe('browser GUI: the half-map panel\'s local-resolution method', { skip, timeout: 600_000 }, () => {
+  let root: string;
+  let server: { url: string; pageUrl: string; token: string; close(): Promise<void> };
+  let browser: TestBrowser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    await ensurePageBundle();
+    mkdirSync(GUI_OUTPUT, { recursive: true });
+    root = mkdtempSync(join(tmpdir(), 'occupy-gui-locres-e2e-'));
+    mkdirSync(join(root, 'halves'));
+    for (const f of ['half1.mrc.gz', 'half2.mrc.gz', 'soft_mask.mrc.gz', 'truth_labels.mrc.gz']) copyFileSync(join(SHARED_REFERENCE, 'synth_halves128', f), join(root, 'halves', f));
+    const { startGuiServer } = await import('../../src/web/server/server.js');
+    server = await startGuiServer({ root, port: 0 });
+    browser = await launchBrowser({ width: 1280, height: 800 });
+    page = await browser.context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  });
+
+  after(async () => {
+    if (page) writeFileSync(join(GUI_OUTPUT, 'locres-method-log.txt'), (await page.textContent('#log').catch(() => '')) ?? '');
+    await browser?.close();
+    await server?.close();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  /** Fill the half-map fields, choose a method (and sampling), press Run, wait for the end. */
+  async function runWith(method: string, sampling?: string): Promise<string> {
+    await page.fill('#half1', 'halves/half1.mrc.gz');
+    await page.fill('#half2', 'halves/half2.mrc.gz');
+    await page.fill('#half-mask', 'halves/soft_mask.mrc.gz');
+    await page.fill('#half-labels', 'halves/truth_labels.mrc.gz');
+    await page.selectOption('#half-locres-method', method);
+    if (sampling !== undefined) await page.fill('#half-locres-sampling', sampling);
+    await page.click('#run-halfmaps');
+    await page.waitForFunction(() => /^(done|error)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 240_000 });
+    return (await page.textContent('#status')) ?? '';
+  }
+
+  it('offers the three methods from the schema; the sampling field only with RELION\'s, checked as the CLI checks it', async () => {
+    await page.goto(server.pageUrl);
+    await page.waitForSelector('body[data-ready="true"]');
+    const options = await page.$$eval('#half-locres-method option', (os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '', (o as HTMLOptionElement).title]));
+    assert.deepEqual(options.map((o) => o[0]), ['localfsc', 'relion', 'monores']);
+    assert.match(options[1][1], /--relion/);
+    assert.match(options[1][2], /RELION 3\.1's --locres/, 'the help is the schema\'s');
+    assert.equal(await page.$eval('#half-locres-method', (s) => (s as HTMLSelectElement).value), 'localfsc', 'the default is the local FSC');
+    assert.equal(await page.isVisible('#half-locres-sampling'), false);
+    await page.selectOption('#half-locres-method', 'relion');
+    assert.equal(await page.isVisible('#half-locres-sampling'), true);
+    assert.match((await page.textContent('#half-locres-sampling-unit')) ?? '', /^Å \(--locres-sampling\)$/);
+    assert.equal(await page.getAttribute('#half-locres-sampling', 'placeholder'), '25');
+    // as typed: the schema's range, the CLI's message under the field
+    await page.fill('#half-locres-sampling', '-3');
+    await page.waitForSelector('.field-error[data-field="locresSampling"]');
+    assert.equal(await page.textContent('.field-error[data-field="locresSampling"]'), '--locres-sampling must be a number in [0.1, 1000] Å, got -3');
+    await page.selectOption('#half-locres-method', 'monores');
+    assert.equal(await page.isVisible('#half-locres-sampling'), false);
+    assert.equal(await page.$$eval('.field-error[data-field="locresSampling"]', (ps) => ps.length), 0, 'the message goes with the field');
+  });
+
+  it('a sampling finer than the box allows: refused by the server under the field, with the CLI\'s message', async () => {
+    const status = await runWith('relion', '2');
+    assert.match(status, /^error/);
+    let expected = '';
+    try {
+      checkLocresSampling(2, [128, 128, 128], [1, 1, 1]);
+    } catch (e) {
+      expected = (e as Error).message;
+    }
+    assert.ok(expected.startsWith('--locres-sampling must be from 4 voxels (4 Å)'), expected);
+    assert.equal(await page.textContent('.field-error[data-field="locresSampling"]'), expected);
+    await page.screenshot({ path: join(GUI_OUTPUT, 'locres-method-refused.png') });
+  });
+
+  it('RELION-compatible: its settings, the pinned windows at Nyquist, the Å map and key, no pinned/interval maps, the rerun line', async () => {
+    const status = await runWith('relion', '10');
+    assert.match(status, /^done/, status);
+    assert.equal(await page.$eval('#locres-numbers', (d) => (d as HTMLElement).dataset.method), 'relion');
+    const text = (await page.textContent('#locres-numbers')) ?? '';
+    assert.match(text, /RELION 3\.1 \(--relion\): RELION 3\.1 --locres: sampling 10 A/);
+    assert.match(text, /≤ Nyquist \(2\.00 Å\): pinned windows\d+ of \d+ never fell below 0\.143/);
+    assert.match(text, /sampling10 Å, FSC threshold 0\.143/);
+    assert.doesNotMatch(text, /also written/, 'RELION\'s mode writes no pinned or interval map');
+    const files = await page.$$eval('#halfmaps-downloads a', (as) => as.map((a) => a.textContent ?? ''));
+    assert.ok(!files.some((f) => /_(pinned|low|high)\.mrc$/.test(f)), files.join(', '));
+    assert.match((await page.textContent('#locres-report')) ?? '', /^Pinned windows {5}: \d+ of \d+ never fell below 0\.143/m);
+    const labels = await page.$$eval('#locres-labels tr', (trs) => trs.length);
+    assert.equal(labels, 5, 'the per-label table: header and four labels');
+    assert.match((await page.textContent('#log')) ?? '', /Local resolution rerun: occupy locres halves\/half1\.mrc\.gz halves\/half2\.mrc\.gz --mask halves\/soft_mask\.mrc\.gz --labels halves\/truth_labels\.mrc\.gz --relion --locres-sampling 10 -o locres_half1\.mrc/);
+    await page.screenshot({ path: join(GUI_OUTPUT, 'locres-method-relion.png'), fullPage: true });
+    await page.click('#tab-locres');
+    await page.waitForFunction(() => /^local resolution slice/.test(document.getElementById('slice-canvas')?.dataset.drawn ?? ''), undefined, { timeout: 30_000 });
+    assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local resolution \(Å\): \d/);
+    await page.screenshot({ path: join(GUI_OUTPUT, 'locres-method-relion-slice.png') });
+  });
+
+  it('MonoRes: the pinned voxels at its finest tested value, and its pinned map offered (no interval maps)', async () => {
+    await page.click('#tab-fsc');
+    const status = await runWith('monores');
+    assert.match(status, /^done/, status);
+    assert.equal(await page.$eval('#locres-numbers', (d) => (d as HTMLElement).dataset.method), 'monores');
+    const text = (await page.textContent('#locres-numbers')) ?? '';
+    assert.match(text, /MonoRes \(--method monores\): monogenic \(MonoRes-style\)/);
+    assert.match(text, /≤ \d+\.\d\d Å \(pinned\)\d+ voxels \(\d+\.\d %\)/);
+    const extra = await page.$$eval('#locres-numbers a[data-map]', (as) => as.map((a) => [(a as HTMLElement).dataset.map, a.textContent ?? '']));
+    assert.deepEqual(extra, [['pinned', 'locres_half1_pinned.mrc']]);
+    assert.match((await page.textContent('#log')) ?? '', /Local resolution rerun: occupy locres .* --method monores -o locres_half1\.mrc/);
+    await page.screenshot({ path: join(GUI_OUTPUT, 'locres-method-monores.png'), fullPage: true });
+    assert.deepEqual(pageErrors, []);
+  });
+});

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { mapStem } from '../occupancy/output-names.js';
+import { assertRegularFile } from '../core/regular-file.js';
 import { readStar } from '../io/star/index.js';
 
 /** One map of a batch. */
@@ -150,14 +151,16 @@ export async function resolveBatchInputs(args: string[]): Promise<BatchItem[]> {
       const files = readdirSync(arg).filter((f) => MAP_RE.test(f)).sort();
       if (files.length === 0) throw new Error(`folder '${arg}' holds no map (.mrc, .map, .ccp4, optionally .gz)`);
       for (const f of files) addPath(join(arg, f), join(arg, f));
-    } else if (!MAP_RE.test(arg) && !statSync(arg).isFile()) {
-      // a FIFO would block the read (and the process with it), a device would never end
-      throw new Error(`batch input '${arg}' is not a regular file (a device, pipe or socket cannot be read as a manifest or *_model.star)`);
-    } else if (/_model\.star$/i.test(arg) || /\.star$/i.test(arg)) {
-      items.push(...(await classItems(resolve(arg))));
     } else if (MAP_RE.test(arg)) {
-      addPath(arg, arg);
+      addPath(arg, arg); // checked when its item runs
     } else {
+      // a manifest or *_model.star: a FIFO would block the read (and the process with it), a
+      // device would never end
+      assertRegularFile(statSync(arg), 'batch input', arg);
+      if (/_model\.star$/i.test(arg) || /\.star$/i.test(arg)) {
+        items.push(...(await classItems(resolve(arg))));
+        continue;
+      }
       const dir = dirname(resolve(arg));
       for (const raw of readFileSync(arg, 'utf8').split('\n')) {
         const line = raw.replace(/#.*$/, '').trim();

@@ -2,7 +2,7 @@
  * Process one map of a batch: estimate (and modify) in a staging folder, then move the folder into
  * place and write its record. A map folder exists only when complete.
  */
-import { existsSync, lstatSync, readdirSync, renameSync } from 'node:fs';
+import { lstatSync, readdirSync, renameSync } from 'node:fs';
 import { link, lstat, readFile, readdir, rename, stat } from 'node:fs/promises';
 import { keySettings, runKey } from './run-key.js';
 import { mergeEarlierOutputs } from './merge-outputs.js';
@@ -17,6 +17,7 @@ import type { BatchItem } from './inputs.js';
 import type { BatchRecord } from './record.js';
 import { createOwnedDir, ensureRealDir, isOwnedDir, isOwnedDirSync, isPlainName, MARKER_FILE, removeOwnedDir, removeOwnedDirSync, writeNewFileSynced } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
+import { statRegularFile } from '../core/regular-file.js';
 
 /** Method options of a batch: those of a single estimate without input and output placement. */
 export type BatchMethodOptions = Omit<EstimateFileOptions, 'inputPath' | 'outputDir' | 'outputStem' | 'onProgress'>;
@@ -260,11 +261,8 @@ export async function runItem(outRoot: string, item: BatchItem, options: BatchMe
   try {
     dir = itemDir(outRoot, item);
     const input = item.source.startsWith('emdb:') ? await fetchEmdbMap(item.source.slice(5)) : item.source;
-    if (!existsSync(input)) throw new Error(`cannot read map '${item.given}': no such file`);
     // a FIFO would block the first open (and the process with it), a device would never end
-    const st = await stat(input);
-    if (st.isDirectory()) throw new Error(`cannot read map '${item.given}': is a directory`);
-    if (!st.isFile()) throw new Error(`cannot read map '${item.given}': not a regular file (a device, pipe or socket cannot be read as a map)`);
+    await statRegularFile(input, 'map', item.given);
     await createRunStaging(outRoot, stagingRoot);
     await createOwnedDir(staging, 'map', item.source);
     unregister = onSignalCleanup(() => {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { hashFile } from '../core/run-record.js';
+import { notRegularFileReason } from '../core/regular-file.js';
 import type { BatchItem } from './inputs.js';
 import { DEFAULT_LOWPASS_MASK, DEFAULT_MAX_BOX, DEFAULT_MIN_VIS_SCALE, DEFAULT_SCALE_LIMIT } from '../occupancy/options.js';
 
@@ -68,7 +69,7 @@ export function canonicalJson(v: unknown): string {
 export async function inputDigest(item: BatchItem): Promise<string | undefined> {
   if (item.source.startsWith('emdb:')) return item.source;
   try {
-    if (!(await stat(item.source)).isFile()) return undefined;
+    if (notRegularFileReason(await stat(item.source)) !== undefined) return undefined;
     return (await hashFile(item.source)).sha256;
   } catch {
     return undefined;

@@ -251,11 +251,11 @@ describe('occupy batch fixes', () => {
     const recs = records(join(dir, 'bo'));
     const bad = recs.find((x) => x.map === 'fifo.mrc');
     assert.equal(bad?.status, 'error');
-    assert.match(bad?.message ?? '', /^cannot read map 'fifo\.mrc': not a regular file/);
+    assert.match(bad?.message ?? '', /^cannot read map 'fifo\.mrc': it is a named pipe \(FIFO\), not a regular file$/);
     assert.equal(recs.find((x) => x.map === 'good.mrc')?.status, 'ok');
     const m = await occupyWithin(['batch', 'list.txt', '-d', 'bo2'], dir, 20000);
     assert.equal(m.code, 1, m.stderr);
-    assert.deepEqual(m.stderr.trim().split('\n'), ["occupy: error: batch input 'list.txt' is not a regular file (a device, pipe or socket cannot be read as a manifest or *_model.star)"]);
+    assert.deepEqual(m.stderr.trim().split('\n'), ["occupy: error: cannot read batch input 'list.txt': it is a named pipe (FIFO), not a regular file"]);
   });
 
   it('collect writes results.csv and report.html as one set: neither when one cannot be written', async () => {

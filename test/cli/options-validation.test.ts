@@ -254,6 +254,16 @@ describe('issue 12 item 8: the cases of the issue (the first of each as a child 
     assert.equal(overwrite.code, 1, 'exit 1, as every command refuses an output that is an input (it was 2)');
     assert.ok(!existsSync(out));
     assert.deepEqual(readdirSync(dir).sort(), ['a.star', 'link.star', 'sub']);
+    // a folder, a device or a missing file among the inputs: the one wording of every input
+    // check, naming the file and what it is ('not a regular file' had not said which; session 55)
+    for (const [bad, re] of [
+      [join(dir, 'sub'), /cannot read STAR file '.*sub': it is a folder, not a file$/],
+      ['/dev/null', /cannot read STAR file '\/dev\/null': it is a character device, not a regular file$/],
+      [join(dir, 'none.star'), /cannot read STAR file '.*none\.star': no such file$/],
+    ] as const) {
+      assertOneLineError(await inProcess(['star', 'join', a, bad, '-o', out]), re, `join ${bad}`);
+    }
+    assert.ok(!existsSync(out));
   });
 
   it('--emdb with a malformed ID is a usage error (exit 2) before any download (it exited 1)', async () => {

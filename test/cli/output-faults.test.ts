@@ -101,7 +101,7 @@ test('a FIFO as the estimate\'s input is refused at once with one line (it used 
   }
   for (const args of [['-i', fifo, '-o', join(dir, 'out') + '/'], [fifo], [fifo, '--kernel-size', '5']]) {
     const r = await occupy(args, { cwd: dir, killAfterMs: 20_000 });
-    failsWithOneLine(r, /cannot read map '.*fifo\.mrc': not a regular file/);
+    failsWithOneLine(r, /cannot read map '.*fifo\.mrc': it is a named pipe \(FIFO\), not a regular file/);
     assert.ok(r.ms < 15_000, `${args.join(' ')}: ${r.ms} ms`);
   }
   assert.deepEqual((await readdir(dir)).sort(), ['fifo.mrc'], 'nothing written');

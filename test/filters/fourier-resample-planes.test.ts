@@ -279,6 +279,6 @@ describe('openMrcSections', () => {
       await assert.rejects(readAllSections(p), re, name);
     }
     await assert.rejects(openMrcSections(join(dir, 'missing.mrc')), /cannot read map '.*missing\.mrc': no such file/);
-    await assert.rejects(openMrcSections(dir), /is a directory/);
+    await assert.rejects(openMrcSections(dir), /cannot read map '.*': it is a folder, not a file/);
   });
 });

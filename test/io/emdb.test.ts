@@ -351,11 +351,13 @@ describe('fetchEmdbMap over a local server', { skip: skipWithoutMap() }, () => {
     t.after(() => clearTimeout(writer));
     const t0 = Date.now();
     await assert.rejects(fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir, retryDelayMs: 0 }), {
-      message: `cannot read OCCUPY_EMDB_CA '${fifo}': not a regular file (a device, pipe or socket cannot be read as a PEM certificate)`,
+      message: `cannot read OCCUPY_EMDB_CA '${fifo}': it is a named pipe (FIFO), not a regular file`,
     });
     assert.ok(Date.now() - t0 < 1000, `refused after ${Date.now() - t0} ms`);
     process.env.OCCUPY_EMDB_CA = '/dev/zero';
-    await assert.rejects(fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir, retryDelayMs: 0 }), /cannot read OCCUPY_EMDB_CA '\/dev\/zero': not a regular file/);
+    await assert.rejects(fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir, retryDelayMs: 0 }), { message: "cannot read OCCUPY_EMDB_CA '/dev/zero': it is a character device, not a regular file" });
+    process.env.OCCUPY_EMDB_CA = path.join(cacheDir, 'no-such-ca.pem');
+    await assert.rejects(fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir, retryDelayMs: 0 }), { message: `cannot read OCCUPY_EMDB_CA '${process.env.OCCUPY_EMDB_CA}': no such file` });
     assert.equal(server.requests.length, 0);
   });
 

@@ -265,8 +265,9 @@ export function invalidatesResult(warning: string): boolean {
  * The file is opened like the reader opens it ({@link openMapFile}): only a regular file, checked
  * before it is opened, so a FIFO is refused at once instead of blocking the open for ever.
  * @returns undefined when the header is not a valid MRC header (the reader then reports the problem)
- * @throws Error `cannot read map '<path>': no such file | is a directory | permission denied |
- *   not a regular file (…)` when the file cannot be opened as a map
+ * @throws Error `cannot read map '<path>': no such file | it is a folder, not a file | permission
+ *   denied | it is a character device, not a regular file (…)` when the file cannot be opened as a
+ *   map (the wording of `statRegularFile`, src/core/regular-file.ts)
  */
 export async function peekMapBox(path: string): Promise<[number, number, number] | undefined> {
   const { fh, head: raw, gzip } = await openMapFile(path);

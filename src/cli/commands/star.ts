@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { sameIdentity, type FileIdentity } from '../../core/file-identity.js';
+import { statRegularFile } from '../../core/regular-file.js';
 import { checkOutputNames } from '../../core/output-set.js';
 import { OptionRangeError } from '../options.js';
 import { outputFile } from '../../jobs/output-path.js';
@@ -16,14 +17,13 @@ export const summary = 'RELION STAR tools: join particle files keeping optics gr
 /**
  * Every input must exist and be a different real file (device + inode after resolving links), and
  * the output must not be one of them, nor a symbolic link, a folder or a special file.
- * @throws Error naming a missing file, or OptionRangeError naming the two names of one file
+ * @throws Error naming a missing file, a folder or a special file (the wording of
+ *   {@link statRegularFile}), or OptionRangeError naming the two names of one file
  */
 export async function checkDistinctFiles(files: readonly string[], output: string): Promise<void> {
   const seen: { id: FileIdentity; path: string }[] = [];
   for (const f of files) {
-    const st = await stat(f).catch(() => undefined);
-    if (!st) throw new Error(`cannot read STAR file '${f}': no such file`);
-    if (!st.isFile()) throw new Error(`cannot read STAR file '${f}': not a regular file`);
+    const st = await statRegularFile(f, 'STAR file');
     const id = { dev: st.dev, ino: st.ino };
     const before = seen.find((s) => sameIdentity(s.id, id))?.path;
     if (before !== undefined) throw new OptionRangeError(before === f ? `'${f}' is given twice: joining a file with itself would duplicate every particle; give each file once` : `'${before}' and '${f}' are the same file: joining it with itself would duplicate every particle; give each file once`);

@@ -10,6 +10,7 @@ import { rootCertificates } from 'node:tls';
 import { verifyGzippedMap } from './verify.js';
 import { acquireCommitLock } from '../../core/commit-lock.js';
 import { fsErrorReason } from '../../core/fs-error-reason.js';
+import { statRegularFile, unreadableFileError } from '../../core/regular-file.js';
 import { makeOutputFolder } from '../../core/output-folder.js';
 
 /** Default EMDB archive root: the EBI FTP site over HTTPS. */
@@ -301,12 +302,12 @@ async function extraCa(ca: string | Buffer | undefined): Promise<(string | Buffe
   if (pem === undefined) {
     const path = process.env[EMDB_CA_ENV];
     if (!path) return undefined;
+    // a FIFO had blocked the download for ever, a device such as /dev/zero filled the memory
+    await statRegularFile(path, EMDB_CA_ENV);
     try {
-      // a FIFO had blocked the download for ever, a device such as /dev/zero filled the memory
-      if (!(await stat(path)).isFile()) throw new Error('not a regular file (a device, pipe or socket cannot be read as a PEM certificate)');
       pem = await readFile(path);
     } catch (err) {
-      throw new Error(`cannot read ${EMDB_CA_ENV} '${path}': ${(err as Error).message}`, { cause: err });
+      throw unreadableFileError(EMDB_CA_ENV, path, fsErrorReason(err), err);
     }
   }
   return [...rootCertificates, pem];

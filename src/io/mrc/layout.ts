@@ -3,7 +3,9 @@
  * length, compute the voxel size, open only regular files, read in chunks.
  */
 import { constants } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
+import { fsErrorReason } from '../../core/fs-error-reason.js';
+import { notRegularFileReason, statRegularFile, unreadableFileError } from '../../core/regular-file.js';
 import type { Shape3, Vec3 } from '../../core/volume.js';
 import { isAxisPermutation, type AxisOrder } from './axis-order.js';
 import { MrcFormatError } from './errors.js';
@@ -151,28 +153,29 @@ export interface OpenedMap {
 }
 
 /**
- * Open a map file: only regular files (a FIFO would block the open, /dev/zero would never end).
- * @throws Error `cannot read map '<path>': no such file | is a directory | permission denied |
- *   not a regular file (…)`
+ * Open a map file: only regular files (a FIFO would block the open, /dev/zero would never end),
+ * checked by {@link statRegularFile} before the open and again on the open handle.
+ * @throws Error `cannot read map '<path>': no such file | it is a folder, not a file | permission
+ *   denied | it is a character device, not a regular file (a block device, a named pipe (FIFO), a
+ *   socket)`
  */
 export async function openMapFile(path: string): Promise<OpenedMap> {
   const ioError = (err: unknown): Error => {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    return new Error(`cannot read map '${path}': ${reason}`, { cause: err });
+    return unreadableFileError('map', path, code === 'ENOENT' ? 'no such file' : fsErrorReason(err), err);
   };
+  await statRegularFile(path, 'map');
   let fh: FileHandle;
   try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (!st.isFile()) throw new Error('not a regular file (a device, pipe or socket cannot be read as a map)');
     fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw ioError(err);
   }
   try {
+    // the file may have been replaced between the stat and the open
     const st = await fh.stat();
-    if (!st.isFile()) throw new Error('not a regular file');
+    const notRegular = notRegularFileReason(st);
+    if (notRegular !== undefined) throw new Error(notRegular);
     const head = new Uint8Array(MRC_HEADER_BYTES);
     const headBytes = (await fh.read(head, 0, head.length, 0)).bytesRead;
     return { fh, size: st.size, head: head.subarray(0, headBytes), gzip: headBytes >= 2 && head[0] === 0x1f && head[1] === 0x8b };

@@ -4,11 +4,12 @@
  * re-exported here.
  */
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGunzip, gzip as gzipCallback } from 'node:zlib';
 import { writeFileAtomic } from '../../core/atomic-write.js';
+import { statRegularFile } from '../../core/regular-file.js';
 import { StarFormatError, type StarFile } from './model.js';
 import { StarLineParser } from './parse.js';
 import { formatStar } from './format.js';
@@ -39,16 +40,15 @@ export interface ReadStarOptions {
  * by memory only (a file over 512 MiB had failed: V8 cannot hold it as one string).
  * @param path file path
  * @param options see {@link ReadStarOptions}
- * @throws Error `cannot read STAR file '<path>': …` when the path is a folder or not a regular file
- *   (a device such as /dev/zero, a FIFO or a socket: reading one had filled the memory or blocked
- *   for ever)
+ * @throws Error `cannot read STAR file '<path>': …` when nothing is there (`no such file`), it
+ *   cannot be looked at (`permission denied`), or it is a folder or not a regular file (a device
+ *   such as /dev/zero, a FIFO or a socket: reading one had filled the memory or blocked for ever;
+ *   the wording of {@link statRegularFile})
  * @throws StarFormatError for a broken file (message prefixed with the path), a line longer than
  *   {@link STAR_MAX_LINE_BYTES}, or a corrupt gzip stream; the fs error when the file cannot be read
  */
 export async function readStar(path: string, options: ReadStarOptions = {}): Promise<StarFile> {
-  const st = await stat(path);
-  if (st.isDirectory()) throw new Error(`cannot read STAR file '${path}': it is a folder, not a file`);
-  if (!st.isFile()) throw new Error(`cannot read STAR file '${path}': not a regular file (a device, pipe or socket cannot be read as a STAR file)`);
+  const st = await statRegularFile(path, 'STAR file');
   const magic = Buffer.alloc(2);
   const handle = await open(path, 'r');
   let gzipped: boolean;

@@ -142,7 +142,8 @@ export async function refuseInputs(path: string, inputs: readonly string[], labe
   const id = await fileIdentity(target);
   for (const input of inputs) {
     const p = resolve(input);
-    if (p === target || sameIdentity(id, await fileIdentity(p))) {
+    // an output that does not exist yet is no input's file: the inputs are not looked at
+    if (p === target || (id !== undefined && sameIdentity(id, await fileIdentity(p)))) {
       throw new Error(`refusing to overwrite ${label} '${input}' (output '${path}' is the same file): choose another output name`);
     }
   }

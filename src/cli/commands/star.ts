@@ -3,7 +3,7 @@
  * distinct (RELION JoinStar / relion_star_handler --combine).
  */
 import { Command } from 'commander';
-import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { sameIdentity, type FileIdentity } from '../../core/file-identity.js';
 import { statRegularFile } from '../../core/regular-file.js';
 import { checkOutputNames } from '../../core/output-set.js';
@@ -17,13 +17,17 @@ export const summary = 'RELION STAR tools: join particle files keeping optics gr
 /**
  * Every input must exist and be a different real file (device + inode after resolving links), and
  * the output must not be one of them, nor a symbolic link, a folder or a special file.
+ * @returns each input's `Stats` (the only time `star join` looks at its inputs: the sizes for the
+ *   progress line and `readStar`'s check come from here)
  * @throws Error naming a missing file, a folder or a special file (the wording of
  *   {@link statRegularFile}), or OptionRangeError naming the two names of one file
  */
-export async function checkDistinctFiles(files: readonly string[], output: string): Promise<void> {
+export async function checkDistinctFiles(files: readonly string[], output: string): Promise<Stats[]> {
   const seen: { id: FileIdentity; path: string }[] = [];
+  const stats: Stats[] = [];
   for (const f of files) {
     const st = await statRegularFile(f, 'STAR file');
+    stats.push(st);
     const id = { dev: st.dev, ino: st.ino };
     const before = seen.find((s) => sameIdentity(s.id, id))?.path;
     if (before !== undefined) throw new OptionRangeError(before === f ? `'${f}' is given twice: joining a file with itself would duplicate every particle; give each file once` : `'${before}' and '${f}' are the same file: joining it with itself would duplicate every particle; give each file once`);
@@ -31,6 +35,7 @@ export async function checkDistinctFiles(files: readonly string[], output: strin
   }
   // an output that is an input (exit 1, as every other command refuses it), a symbolic link or a folder
   await checkOutputNames([output], { protect: files });
+  return stats;
 }
 
 /**
@@ -48,20 +53,20 @@ export function addStarCommands(cmd: Command, typed: readonly string[] = []): Co
     .action(async (files: string[], o: { output: string; json?: boolean; quiet?: boolean }) => {
       o = { ...o, output: outputFile(o.output, 'joined.star') }; // -o DIR/ → DIR/joined.star
       if (files.length < 2) throw new OptionRangeError('star join needs at least two STAR files');
-      await checkDistinctFiles(files, o.output);
+      const stats = await checkDistinctFiles(files, o.output);
       // the STAR modules are loaded by the command that runs them (start-up of the other commands)
       const [{ readStar, writeStar, getBlock, loopTable }, { joinParticleStars }] = await Promise.all([import('../../io/star/index.js'), import('../../io/star/join.js')]);
       // progress on stderr, one phase per file read, then join and write (two 145 MB files had been
       // read, joined and written in 17 s without a line; session 54): the files are read one after
       // the other, each phase's fraction the share of all the bytes read so far
       const reporter = new Reporter(o.quiet ? 'quiet' : 'normal');
-      const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
+      const sizes = stats.map((st) => st.size);
       const totalBytes = sizes.reduce((a, b) => a + b, 0) || 1;
       const stars = [];
       let before = 0;
       for (const [i, f] of files.entries()) {
         reporter.progress(`read ${f}`, before / totalBytes);
-        stars.push(await readStar(f, { onProgress: (got) => reporter.progress(`read ${f}`, (before + got) / totalBytes) }));
+        stars.push(await readStar(f, { stats: stats[i], onProgress: (got) => reporter.progress(`read ${f}`, (before + got) / totalBytes) }));
         before += sizes[i];
       }
       // messages name each file as typed: RELION's files share names (job010/run_data.star and

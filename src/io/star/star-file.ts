@@ -3,7 +3,7 @@
  * writer and table access live in ./model.ts, ./parse.ts, ./format.ts and ./table.ts and are
  * re-exported here.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -32,6 +32,12 @@ export interface ReadStarOptions {
    * take seconds to parse, and the caller's progress line comes from here.
    */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * This path's `Stats` as {@link statRegularFile} returned them just before (a caller that has
+   * checked its inputs before reading any, as `star join` does): the file is then not looked at
+   * again (its size for `onProgress` is taken from here). Without it the path is checked here.
+   */
+  stats?: Stats;
 }
 
 /**
@@ -48,7 +54,7 @@ export interface ReadStarOptions {
  *   {@link STAR_MAX_LINE_BYTES}, or a corrupt gzip stream; the fs error when the file cannot be read
  */
 export async function readStar(path: string, options: ReadStarOptions = {}): Promise<StarFile> {
-  const st = await statRegularFile(path, 'STAR file');
+  const st = options.stats ?? (await statRegularFile(path, 'STAR file'));
   const magic = Buffer.alloc(2);
   const handle = await open(path, 'r');
   let gzipped: boolean;

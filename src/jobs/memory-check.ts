@@ -1,11 +1,13 @@
 /**
  * Refuse a job that cannot fit in memory before anything large is read or allocated, with one
- * line that names the file and the figures (instead of the kernel killing the process part-way).
+ * line that names the file and the figures (instead of the kernel killing the process part-way):
+ * local resolution, decompose and `pixel-size resample`.
  */
 import { peekMapGrid } from './nyquist-check.js';
 import { availableMemoryBytes } from '../core/available-memory.js';
 import type { Shape3 } from '../core/volume.js';
 import { pffftCan } from '../math/fft.js';
+import { PrunedResampler } from '../filters/fourier-resample.js';
 
 /**
  * Peak memory of the default local FSC (`occupy locres` without `--relion` or `--method`), as
@@ -141,16 +143,91 @@ export async function checkDecomposeMemory(mapPath: string, o: { halfMaps?: bool
   await refuseWhenShort(mapPath, 'decompose', 'map', (shape) => decomposeMemoryBytes(shape, o), how, availableBytes, angpix);
 }
 
+/**
+ * Peak memory of `occupy pixel-size resample`, which reads the map section by section and never
+ * holds it whole: the result (4 bytes per voxel of the resampled box), the Fourier crop/pad's work
+ * block (the result's half spectrum, `PrunedResampler.blockLength`: 4 bytes per voxel of the
+ * resampled box, `n_z/m_z` times that on a Z crop), the `--box` crop or pad (4 bytes per voxel of
+ * that box), a second copy of the result for a file in another axis order, and a fixed part (the
+ * reader's two slabs, the input read whole for the diagnostics up to 256³, the modules). Measured
+ * with GNU time's peak RSS on `synth_occ128` (128³, 1 Å) and maps resampled from it (session 55):
+ * 128³ → 256³ / 384³ / 512³ 0.24 / 0.56 / 1.20 GB (8.1–8.2 bytes per voxel of the result and
+ * 0.10–0.12 GB more); 272³ → 384³ / 512³ 0.65 / 1.26 GB; 512³ → 128³ / 256³ 0.24 / 0.40 GB
+ * (the fixed part 0.19–0.20 GB with the larger input's slabs); 256³ → 128³ 0.21 GB; 128³ → 384³
+ * with `--box 448` 0.63 GB, 128³ → 512³ with `--box 400` 1.17 GB; 128³ → 1280³ (0.1 Å) 16.90 GB
+ * in 155 s. The estimate is 1.01–1.7 times these: 1.01 at 1280³, 1.11 at 512³, 1.6 at 256³ where
+ * the fixed part dominates, 1.7 with `--box 448` (a pad whose zeros the kernel never mapped).
+ */
+export const RESAMPLE_MEMORY = { resultBytesPerVoxel: 4, boxBytesPerVoxel: 4, fixedBytes: 250e6 } as const;
+
+/** The parts of {@link resampleMemoryBytes}, in bytes. */
+export interface ResampleMemoryParts {
+  result: number;
+  workBlock: number;
+  box: number;
+  reorder: number;
+  fixed: number;
+  total: number;
+}
+
+/**
+ * Estimated peak memory of `occupy pixel-size resample`, bytes ({@link RESAMPLE_MEMORY}).
+ * @param inShape the input's box [nx, ny, nz] (voxels)
+ * @param outShape the resampled box (voxels)
+ * @param box `--box` as a box (voxels), when given
+ * @param order the file's axis order (mapc, mapr, maps; default 1, 2, 3): the work block is laid
+ *   out in the file's order, and a permuted file's result is reordered (one more copy)
+ */
+export function resampleMemoryBytes(inShape: Shape3, outShape: Shape3, box?: Shape3, order: readonly [number, number, number] = [1, 2, 3]): ResampleMemoryParts {
+  const voxels = (s: Shape3): number => s[0] * s[1] * s[2];
+  const inFile = (s: Shape3): Shape3 => [s[order[0] - 1], s[order[1] - 1], s[order[2] - 1]];
+  const permuted = order.some((a, i) => a !== i + 1);
+  const same = inShape.every((n, i) => n === outShape[i]);
+  const result = RESAMPLE_MEMORY.resultBytesPerVoxel * voxels(outShape);
+  const workBlock = same ? 0 : 4 * PrunedResampler.blockLength(inFile(inShape), inFile(outShape));
+  const boxBytes = box ? RESAMPLE_MEMORY.boxBytesPerVoxel * voxels(box) : 0;
+  const reorder = permuted ? result : 0;
+  return { result, workBlock, box: boxBytes, reorder, fixed: RESAMPLE_MEMORY.fixedBytes, total: result + workBlock + boxBytes + reorder + RESAMPLE_MEMORY.fixedBytes };
+}
+
+/**
+ * Check, from the map's header (already opened by the caller), that `occupy pixel-size resample`
+ * fits in the memory available.
+ * @param path the map as the user gave it (for the message)
+ * @param inShape the input's box (voxels)
+ * @param outShape the box `--angpix` resamples it to (voxels)
+ * @param box `--box` as a box, when given
+ * @param order the file's axis order (see {@link resampleMemoryBytes})
+ * @param availableBytes memory available (default {@link availableMemoryBytes})
+ * @throws Error `not enough memory for pixel-size resample on '<path>' (<box> voxels): it needs
+ *   about N GB (…) and M GB are available; choose a coarser --angpix or a smaller --box, or use a
+ *   larger machine`, one line, when the estimate exceeds what is available
+ */
+export function checkResampleMemory(path: string, inShape: Shape3, outShape: Shape3, box?: Shape3, order: readonly [number, number, number] = [1, 2, 3], availableBytes: number = availableMemoryBytes()): void {
+  const m = resampleMemoryBytes(inShape, outShape, box, order);
+  const gb = (b: number) => (b / 1e9).toFixed(1);
+  const how = [
+    `the ${outShape.join('x')} result ${gb(m.result)} GB`,
+    ...(m.workBlock > 0 ? [`its half spectrum ${gb(m.workBlock)} GB`] : []),
+    ...(box ? [`--box ${gb(m.box)} GB`] : []),
+    ...(m.reorder > 0 ? [`its reordered copy ${gb(m.reorder)} GB`] : []),
+    `${(m.fixed / 1e9).toFixed(2)} GB, measured`,
+  ].join(' + ');
+  refuseShort(path, 'pixel-size resample', inShape, m.total, how, availableBytes, 'choose a coarser --angpix or a smaller --box, or use a larger machine');
+}
+
 /** The shared check: the header's box, the estimate, one line when it does not fit. */
 async function refuseWhenShort(path: string, job: string, what: string, need: (shape: Shape3) => number, how: string | ((shape: Shape3) => string), availableBytes: number, angpix?: number): Promise<void> {
   const grid = await peekMapGrid(path, angpix); // the header's box (its voxel size must be valid unless --angpix replaces it)
   if (!grid) return; // a missing or malformed file is reported by the full read, in its own words
   const { shape } = grid;
-  const bytes = need(shape);
+  refuseShort(path, job, shape, need(shape), typeof how === 'string' ? how : how(shape), availableBytes, `bin or crop the ${what} first (occupy pixel-size resample … --angpix A --box N) or use a larger machine`);
+}
+
+/** The one line of every memory check, when `bytes` exceed `availableBytes`. */
+function refuseShort(path: string, job: string, shape: Shape3, bytes: number, how: string, availableBytes: number, advice: string): void {
   if (bytes > availableBytes) {
     const gb = (b: number) => (b / 1e9).toFixed(1);
-    throw new Error(
-      `not enough memory for ${job} on '${path}' (${shape.join('x')} voxels): it needs about ${gb(bytes)} GB (${typeof how === 'string' ? how : how(shape)}) and ${gb(availableBytes)} GB are available; bin or crop the ${what} first (occupy pixel-size resample … --angpix A --box N) or use a larger machine`,
-    );
+    throw new Error(`not enough memory for ${job} on '${path}' (${shape.join('x')} voxels): it needs about ${gb(bytes)} GB (${how}) and ${gb(availableBytes)} GB are available; ${advice}`);
   }
 }

@@ -9,10 +9,12 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { join } from 'node:path';
 import { availableMemoryBytes } from '../../src/core/available-memory.js';
-import { checkDecomposeMemory, checkLocresMemory, decomposeMemoryBytes, DECOMPOSE_MEMORY, locresMemoryBytes, LOCAL_FSC_MEMORY, MONORES_MEMORY, RELION_LOCRES_MEMORY } from '../../src/jobs/memory-check.js';
+import { checkDecomposeMemory, checkLocresMemory, checkResampleMemory, resampleMemoryBytes, RESAMPLE_MEMORY, decomposeMemoryBytes, DECOMPOSE_MEMORY, locresMemoryBytes, LOCAL_FSC_MEMORY, MONORES_MEMORY, RELION_LOCRES_MEMORY } from '../../src/jobs/memory-check.js';
 import { decomposeFromFile } from '../../src/jobs/decompose-job.js';
 import { locresJob } from '../../src/jobs/locres-job.js';
 import { writeMrc } from '../../src/io/mrc/index.js';
+import { runResample } from '../../src/cli/commands/pixel-size.js';
+import { loadFft } from '../../src/math/fft.js';
 import { tempFolders } from '../helpers/temp-folder.js';
 
 const temp = tempFolders('occupy-memcheck-');
@@ -132,5 +134,45 @@ describe('memory check before local resolution', () => {
     assert.deepEqual(readdirSync(dir).sort(), before, 'nothing written');
     await checkDecomposeMemory(map, {}, 1e12);
     await assert.rejects(decomposeFromFile({ mapPath: join(dir, 'nope.mrc'), availableMemoryBytes: 100e6 }), /cannot read map '.*nope\.mrc': no such file/);
+  });
+});
+
+describe('memory check before pixel-size resample', () => {
+  it('the estimate is at least the measured peak and at most 1.7 times it (session 55, GNU time on synth_occ128 and maps resampled from it)', () => {
+    // [input edge, output edge, --box edge or 0, measured peak GB]
+    const measured: [number, number, number, number][] = [
+      [128, 256, 0, 0.236], [128, 384, 0, 0.558], [128, 512, 0, 1.196], [128, 1280, 0, 16.9],
+      [272, 384, 0, 0.654], [272, 512, 0, 1.258], [512, 128, 0, 0.244], [512, 256, 0, 0.401], [256, 128, 0, 0.211],
+      [128, 384, 448, 0.632], [128, 512, 400, 1.174],
+    ];
+    for (const [n, m, b, gb] of measured) {
+      const est = resampleMemoryBytes([n, n, n], [m, m, m], b ? [b, b, b] : undefined).total / 1e9;
+      assert.ok(est >= gb && est <= 1.7 * gb, `${n}³ → ${m}³${b ? ` --box ${b}` : ''}: estimate ${est.toFixed(3)} GB vs measured ${gb} GB`);
+    }
+    // the parts: result 4 bytes per voxel, the half spectrum (n_z/m_z times more on a Z crop), --box, a permuted file's copy
+    const p = resampleMemoryBytes([64, 64, 128], [32, 32, 32], [40, 40, 40], [3, 2, 1]);
+    assert.equal(p.result, 4 * 32 ** 3);
+    assert.equal(p.workBlock, 4 * 2 * 64 * 32 * 17, 'file order: the sections run along x (64 > 32)');
+    assert.equal(p.box, 4 * 40 ** 3);
+    assert.equal(p.reorder, p.result);
+    assert.equal(p.total, p.result + p.workBlock + p.box + p.reorder + RESAMPLE_MEMORY.fixedBytes);
+    assert.equal(resampleMemoryBytes([32, 32, 32], [32, 32, 32]).workBlock, 0, 'no transform when the box is unchanged');
+  });
+
+  it('pixel-size resample refuses before computing when it cannot fit: one line with the estimate in GB; nothing written', async () => {
+    const dir = await temp();
+    const map = join(dir, 'map.mrc');
+    await writeMrc(map, { data: new Float32Array(32 ** 3).map((_, i) => Math.sin(i)), shape: [32, 32, 32], voxelSizeA: [1, 1, 1] });
+    const before = readdirSync(dir).sort();
+    await loadFft(); // as the CLI has it loaded: without the check the resample would run and write
+    await assert.rejects(runResample(map, { angpix: 0.25, box: 160, output: join(dir, 'out.mrc'), quiet: true, availableMemoryBytes: 200e6 }), (e: Error) => {
+      assert.equal(
+        e.message,
+        `not enough memory for pixel-size resample on '${map}' (32x32x32 voxels): it needs about 0.3 GB (the 128x128x128 result 0.0 GB + its half spectrum 0.0 GB + --box 0.0 GB + 0.25 GB, measured) and 0.2 GB are available; choose a coarser --angpix or a smaller --box, or use a larger machine`,
+      );
+      return true;
+    });
+    assert.deepEqual(readdirSync(dir).sort(), before, 'nothing written');
+    checkResampleMemory(map, [32, 32, 32], [128, 128, 128], undefined, [1, 2, 3], 1e12);
   });
 });

@@ -17,6 +17,7 @@ import { cropOrPad, resampledShape } from '../../filters/resample-voxel-size.js'
 import { resampleSections } from '../../filters/resample-sections.js';
 import { angpixOption, checkVoxelSize, integerOption, OptionRangeError } from '../options.js';
 import { readMapArg } from '../../jobs/read-map.js';
+import { checkResampleMemory } from '../../jobs/memory-check.js';
 import { outputFile } from '../../jobs/output-path.js';
 import { checkOutputNames } from '../../core/output-set.js';
 import { mapStem } from '../../occupancy/output-names.js';
@@ -62,6 +63,8 @@ export interface MapPixelOptions {
   box?: number;
   json?: boolean;
   quiet?: boolean;
+  /** Memory available in bytes, for `resample`'s check before it computes (default: from the system, `availableMemoryBytes`; tests set it). */
+  availableMemoryBytes?: number;
 }
 
 /** Print the input diagnostics once on stderr (not with --quiet). */
@@ -134,6 +137,9 @@ export async function runResample(mapPath: string, o: MapPixelOptions): Promise<
     const resampled = resampledShape(m.volume.shape, m.volume.voxelSizeA, o.angpix);
     checkResampleBox(resampled, `--angpix ${o.angpix} would resample the ${m.volume.shape.join('x')} map at ${m.volume.voxelSizeA.map((a) => a.toFixed(4)).join(', ')} Å to ${resampled.join('x')} voxels`);
     const box: Shape3 | undefined = o.box !== undefined ? [o.box, o.box, o.box] : undefined;
+    // the result, the crop's half spectrum and --box's copy, before any of them is allocated (a
+    // 128³ map to 0.1 Å had started on 17 GB without a check; session 55)
+    checkResampleMemory(mapPath, m.volume.shape, resampled, box && box.some((n, i) => n !== resampled[i]) ? box : undefined, reader.order, o.availableMemoryBytes);
     reporter.progress('resample', 0);
     const full = (await resampleSections(reader, resampled, { threads: true })).volume;
     reporter.progress('diagnostics', 0.6);

@@ -78,7 +78,7 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
   scaleFrom?: 'estimate' | 'decompose';
   /** `--seed` of the synthetic solvent noise; a random seed (logged) when undefined. */
   seed?: number;
-  /** `--plot`: write `solModel_<stem>.png/.svg` and the modification-curve plots. */
+  /** `--plot`: write `solModel_<stem>.png/.svg` and the modification-curve plots (`gamma_modification_<stem>`, `sigmoid_modification_<stem>`). */
   plot?: boolean;
   /** `--angpix`: voxel size in Å replacing the header's (also for the masks); logged. */
   angpix?: number;
@@ -420,7 +420,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     const { writeModificationPlots, writeSolventModelPlot } = await import('../plots/index.js');
     files.push(...(await writeSolventModelPlot(outDir, stem, result, {}, outputs)));
     const curves = modifications.filter((m): m is ModificationRequest => m !== undefined);
-    if (curves.length > 0) files.push(...(await writeModificationPlots(outDir, curves, opts.scaleLimit ?? 0.05, outputs)));
+    if (curves.length > 0) files.push(...(await writeModificationPlots(outDir, stem, curves, opts.scaleLimit ?? 0.05, outputs)));
   }
   const selfCheck = solventModelSelfCheck(result.solvent);
   if (selfCheck.warning) {

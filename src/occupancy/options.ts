@@ -155,7 +155,7 @@ export const ESTIMATE_OPTIONS: readonly OptionSpec<EstimateOptionKey>[] = [
   bool('saveAllMaps', '--save-all-maps', 'also write the low-passed (and down-sampled) input', 'output'),
   { key: 'chimerax', flags: '--chimerax', flag: '--chimerax', type: 'boolean', default: true, negation: 'do not write the ChimeraX script', doc: 'write the ChimeraX script chimX_<stem>.cxc (the default)', group: 'output' },
   bool('chimeraxSilent', '--chimerax-silent', 'also write chimX_<stem>_silent.cxc: `chimerax --offscreen` renders four views to PNG and exits', 'output'),
-  bool('plot', '--plot', 'write the solvent-model plot solModel_<stem>.png/.svg and the modification curves', 'output'),
+  bool('plot', '--plot', 'write the solvent-model plot solModel_<stem>.png/.svg and the modification curves gamma_modification_<stem> / sigmoid_modification_<stem>', 'output'),
   { key: 'minVisScale', flags: '--min-vis-scale <fraction>', flag: '--min-vis-scale', type: 'number', unit: 'fraction', range: { min: 0, max: 1, maxOpen: true }, default: DEFAULT_MIN_VIS_SCALE, showDefault: true, doc: 'lowest scale of the ChimeraX colour range', group: 'output' },
 ];
 

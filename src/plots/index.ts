@@ -56,22 +56,26 @@ export interface ModificationRequest {
 
 /**
  * Write the modification-curve plots into `dir` (created if missing): the amplify/attenuate
- * curves together as `gamma_modification.{png,svg}`, the sigmoid curves as
- * `sigmoid_modification.{png,svg}`; a figure is written only when it has at least one curve.
+ * curves together as `gamma_modification_<stem>.{png,svg}`, the sigmoid curves as
+ * `sigmoid_modification_<stem>.{png,svg}`; a figure is written only when it has at least one
+ * curve. The map's stem is in the names as in every other output's (the original's
+ * `gamma_modification.png` of a second map written into the same folder replaced the first
+ * map's, which its log still listed; session 55).
  *
  * @param dir output folder
+ * @param stem the map's stem (`mapStem` of the input, or the stem `-o` names)
  * @param curves the modifications asked for
  * @param scaleLimit `--scale-limit` (scales at or below it are unmodified), drawn as a rule
  * @param outputs stage the files in this output set (committed by the caller)
  * @returns the paths written, `[png, svg]` per figure, gamma figure first; empty when `curves` is
  * @throws RangeError for out-of-range gamma or pivot (from `modificationFactor`)
  */
-export async function writeModificationPlots(dir: string, curves: ModificationRequest[], scaleLimit: number, outputs?: OutputSet): Promise<string[]> {
+export async function writeModificationPlots(dir: string, stem: string, curves: ModificationRequest[], scaleLimit: number, outputs?: OutputSet): Promise<string[]> {
   const gammaCurves = curves.filter((c) => c.kind !== 'sigmoid').map((c) => modificationSeries(c.kind, c.gamma, c.pivot, scaleLimit));
   const sigmoidCurves = curves.filter((c) => c.kind === 'sigmoid').map((c) => modificationSeries(c.kind, c.gamma, c.pivot, scaleLimit));
   const figures: { base: string; title: string; series: typeof gammaCurves }[] = [
-    { base: 'gamma_modification', title: 'Gamma modification', series: gammaCurves },
-    { base: 'sigmoid_modification', title: 'Sigmoid modification', series: sigmoidCurves },
+    { base: `gamma_modification_${stem}`, title: 'Gamma modification', series: gammaCurves },
+    { base: `sigmoid_modification_${stem}`, title: 'Sigmoid modification', series: sigmoidCurves },
   ];
   const paths: string[] = [];
   for (const f of figures) {

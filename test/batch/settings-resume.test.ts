@@ -120,4 +120,18 @@ describe('occupy batch: completion keyed by settings and input content', () => {
     const again = await occupy(['batch', 'b.mrc', '-d', out, '--json'], work);
     assert.deepEqual([JSON.parse(again.stdout).done, JSON.parse(again.stdout).skipped], [0, 1]);
   });
+
+  it('--plot --amplify 3 after --plot --amplify 2: both maps kept, the modification plot named by the map (session 55: gamma_modification.png, without the id, was taken for a file batch did not write and the rerun failed, exit 3)', async () => {
+    const out = join(work, 'out-plot');
+    const first = await occupy(['batch', 'a.mrc', '-d', out, '--amplify', '2', '--plot', '-q'], work);
+    assert.equal(first.code, 0, first.stderr);
+    const second = await occupy(['batch', 'a.mrc', '-d', out, '--amplify', '3', '--plot', '--json'], work);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(JSON.parse(second.stdout).done, 1);
+    const [id] = readdirSync(out).filter((f) => !f.startsWith('.') && statSync(join(out, f)).isDirectory());
+    const files = readdirSync(join(out, id));
+    for (const f of [`ampl_2.0_${id}.mrc`, `ampl_3.0_${id}.mrc`, `gamma_modification_${id}.png`, `gamma_modification_${id}.svg`]) assert.ok(files.includes(f), `${f} missing from ${files.join(', ')}`);
+    // the plot describes the new run, as its log and ChimeraX script do
+    assert.ok(readFileSync(join(out, id, `gamma_modification_${id}.svg`), 'utf8').includes('amplify g=3.0'));
+  });
 });

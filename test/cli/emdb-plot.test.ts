@@ -39,7 +39,7 @@ describe('occupy --emdb --plot', { skip }, () => {
       assert.equal(s.mode, 'occ');
       assert.ok(existsSync(join(dir, 'cache', 'occupy-ts', 'emdb', 'emd_1832.map.gz')));
       const out = readdirSync(join(dir, 'out')).sort();
-      for (const f of ['ampl_2.0_emd_1832.mrc', 'solModel_emd_1832.png', 'solModel_emd_1832.svg', 'gamma_modification.png', 'gamma_modification.svg']) assert.ok(out.includes(f), `${f} missing from ${out}`);
+      for (const f of ['ampl_2.0_emd_1832.mrc', 'solModel_emd_1832.png', 'solModel_emd_1832.svg', 'gamma_modification_emd_1832.png', 'gamma_modification_emd_1832.svg']) assert.ok(out.includes(f), `${f} missing from ${out}`);
       const png = readFileSync(join(dir, 'out', 'solModel_emd_1832.png'));
       assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
       assert.ok(png.readUInt32BE(16) >= 400 && png.readUInt32BE(20) >= 300, 'PNG too small');

@@ -246,10 +246,10 @@ describe('rendering (spec §11 --plot)', () => {
     assert.ok(pathFor(svg, 'confidence hedged (^2.5)'));
   });
 
-  it('writeModificationPlots writes gamma_modification and sigmoid_modification', async () => {
+  it('writeModificationPlots writes gamma_modification_<stem> and sigmoid_modification_<stem>', async () => {
     const dir = await dirP;
-    const paths = await writeModificationPlots(dir, [{ kind: 'amplify', gamma: 2 }, { kind: 'attenuate', gamma: 3 }, { kind: 'sigmoid', gamma: 4, pivot: 0.3 }], 0.05);
-    assert.deepEqual(paths, ['gamma_modification.png', 'gamma_modification.svg', 'sigmoid_modification.png', 'sigmoid_modification.svg'].map((f) => join(dir, f)));
+    const paths = await writeModificationPlots(dir, 'emd_1', [{ kind: 'amplify', gamma: 2 }, { kind: 'attenuate', gamma: 3 }, { kind: 'sigmoid', gamma: 4, pivot: 0.3 }], 0.05);
+    assert.deepEqual(paths, ['gamma_modification_emd_1.png', 'gamma_modification_emd_1.svg', 'sigmoid_modification_emd_1.png', 'sigmoid_modification_emd_1.svg'].map((f) => join(dir, f)));
     const gammaSvg = await readFile(paths[1], 'utf8');
     for (const name of ['identity (unmodified)', 'amplify g=2.0', 'attenuate g=3.0']) assert.ok(pathFor(gammaSvg, name), name);
     assert.ok(gammaSvg.includes('>local scale</text>') && gammaSvg.includes('>modified scale</text>'));
@@ -257,6 +257,6 @@ describe('rendering (spec §11 --plot)', () => {
     assert.deepEqual(Array.from(png.subarray(0, 8)), PNG_SIGNATURE);
     assert.ok(png.length > 10_000);
     assert.ok(pathFor(await readFile(paths[3], 'utf8'), 'sigmoid g=4.0, pivot=0.30'));
-    assert.deepEqual(await writeModificationPlots(dir, [{ kind: 'sigmoid', gamma: 2, pivot: 0.5 }], 0.05), paths.slice(2));
+    assert.deepEqual(await writeModificationPlots(dir, 'emd_1', [{ kind: 'sigmoid', gamma: 2, pivot: 0.5 }], 0.05), paths.slice(2));
   });
 });

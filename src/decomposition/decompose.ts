@@ -644,7 +644,9 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const noiseMap: Volume | undefined = h1 && h2 ? { data: halfMapHalfDifference(h1.data, h2.data), shape: h1.shape, voxelSizeA: h1.voxelSizeA } : undefined;
   // noise has no mean: halves whose levels differ (each processed with its own offset) leave a
   // constant in their half difference, which the molecule's noise threshold (a robust SD about 0)
-  // and the flattened pass would read as noise
+  // and the flattened pass would read as noise. Taken over the whole box because the solvent is
+  // not known yet (the molecule threshold below is what finds it); the flattened pass takes the
+  // noise's solvent level off again (see there): the two are different means, both needed
   if (noiseMap) {
     let mean = 0;
     for (const v of noiseMap.data) mean += v;
@@ -857,6 +859,17 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     // the solvent's level is taken off before the factor: a constant times a factor that varies
     // in space is structure in every band (synth_occres128 + 0.05 read its domains' B 48 / 76 /
     // 150 / 276 Å² against 49 / 55 / 278 / 270 as stored; the bands themselves hold no DC)
+    //
+    // The half difference had its whole-box mean taken off above; this is not the same mean, and
+    // not redundant (session 55): the signal's level here is its mean over the solvent selection,
+    // and the noise is treated alike (the same statistic over the same voxels, so the flattened
+    // noise stays a like-for-like reference for the flattened signal's band energies). On
+    // synth_occres128's half maps the whole-box mean was −7.5·10⁻⁶ and the noise's solvent mean
+    // after it 7.3·10⁻⁶ (the signal's 4.1·10⁻⁵): dropping this second step changed the B map in
+    // 364,279 voxels (up to 0.073 Å²) and the band count in 9, dropping the first changed the
+    // occupancy (up to 2.4·10⁻⁷), B (up to 0.057 Å²) and the band count in 24 voxels, so neither
+    // can go with the outputs bit-identical. The first is needed before the solvent is known (the
+    // molecule threshold), this one on the solvent the molecule gives.
     const sigLevel = solventLevel(sigA.data, solvent);
     const noiseLevel = noiseA ? solventLevel(noiseA.data, solvent) : 0;
     // in place on the arrays made here (crops, the half maps' mean and difference: not used

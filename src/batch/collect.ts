@@ -2,10 +2,11 @@
  * `occupy batch collect DIR`: merge the JSONL records of a batch (and its shards) into
  * `results.csv` and an offline HTML report.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import type { BatchRecord } from './record.js';
-import { readBatchRecords, readResultsFiles } from './results-file.js';
+import { latestRecords, type BatchRecord } from './record.js';
+import { readResultsFiles, skippedLineMessage } from './results-file.js';
 import { missingMaps, missingMessages, readPlans, type MissingMap } from './plan.js';
 import { withOutputSet } from '../core/output-set.js';
 
@@ -194,12 +195,20 @@ ${rows}${missingRowsHtml ? `\n${missingRowsHtml}` : ''}
  * `--slurm`): maps without a record carrying their plan's settings (a shard that never ran, a run
  * stopped early or still running) are returned in `missing`, listed in both files as `missing`,
  * and described in `missingLines` (one line per plan and shard).
+ * A folder with plans but no results file yet (a `--slurm` array none of whose tasks ran) is
+ * collected as every planned map missing.
+ * @throws Error when the folder does not exist, or holds neither a results file nor a plan
  * @throws Error `cannot write '<path>': <reason>` when either file cannot be written
  */
 export async function collectBatch(outRoot: string, onWarning?: (message: string) => void): Promise<{ records: BatchRecord[]; missing: MissingMap[]; missingLines: string[]; csvPath: string; htmlPath: string }> {
-  const records = await readBatchRecords(outRoot, onWarning);
-  const { files, records: all } = await readResultsFiles(outRoot);
+  if (!existsSync(outRoot)) throw new Error(`batch folder '${outRoot}' not found`);
+  const { files, records: all, skipped } = await readResultsFiles(outRoot);
   const plans = await readPlans(outRoot, onWarning);
+  // no results file yet is only an error when no plan names the batch's maps either: a `--slurm`
+  // plan whose array has not run (or whose tasks all failed to start) leaves every map missing
+  if (files.length === 0 && plans.length === 0) throw new Error(`no results*.jsonl in '${outRoot}': nothing to collect`);
+  for (const s of skipped) onWarning?.(skippedLineMessage(s));
+  const records = latestRecords(all);
   const missing = missingMaps(plans, all);
   const missingLines = missingMessages(missing, plans, files);
   const csvPath = join(outRoot, 'results.csv');

@@ -6,7 +6,7 @@
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeMrc } from '../../src/io/mrc/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
@@ -110,6 +110,26 @@ describe('occupy batch collect: missing shards and maps', () => {
     assert.equal(lines.length, 2, c.stderr);
     assert.match(lines[0], new RegExp(`^WARNING: incomplete batch: shard 0/2 did not finish \\(stopped early, or still running\\): no record of 1 of its 2 maps: ${items[2].id} \\(batch planned in`));
     assert.match(lines[1], new RegExp(`^WARNING: incomplete batch: shard 1/2 never ran \\(no results\\.shard-1-of-2\\.jsonl\\): no record of its 2 maps: ${items[1].id}, ${items[3].id} \\(batch planned in`));
+  });
+
+  it('--slurm written, no array task ran yet: every shard and map is named as missing, exit 3 (not "nothing to collect", exit 1)', async () => {
+    const out = join(dir, 'slurm-none');
+    const s = await occupy(['batch', ...maps, '-d', out, '--slurm', '--tasks', '2', '-q']);
+    assert.equal(s.code, 0, s.stderr);
+    const c = await occupy(['batch', 'collect', out, '--json']);
+    assert.equal(c.code, 3, c.stderr);
+    const lines = c.stderr.trim().split('\n');
+    assert.equal(lines.length, 2, c.stderr);
+    assert.match(lines[0], new RegExp(`^WARNING: incomplete batch: shard 0/2 never ran \\(no results\\.shard-0-of-2\\.jsonl\\): no record of its 2 maps: ${items[0].id}, ${items[2].id} \\(batch planned in`));
+    assert.match(lines[1], new RegExp(`^WARNING: incomplete batch: shard 1/2 never ran \\(no results\\.shard-1-of-2\\.jsonl\\): no record of its 2 maps: ${items[1].id}, ${items[3].id} \\(batch planned in`));
+    assert.deepEqual(JSON.parse(c.stdout).missingIds, items.map((it) => it.id).sort());
+    assert.deepEqual(csvRows(out).map((r) => r.status), ['missing', 'missing', 'missing', 'missing']);
+    // a folder with neither a results file nor a plan is still refused in one line
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const e = await occupy(['batch', 'collect', empty]);
+    assert.equal(e.code, 1);
+    assert.match(e.stderr, /no results\*\.jsonl in '.*empty': nothing to collect/);
   });
 
   it('a map that failed: collect exits 3 as the batch run did (it had exited 0), and says how many failed', async () => {

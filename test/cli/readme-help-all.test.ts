@@ -4,7 +4,9 @@
  * Subcommands line of the README's *Options* section, and every long option of every command is
  * named somewhere in the README. Session 55 found `occupy decompose` and `occupy check` missing
  * from that line and `decompose --bands`, `pixel-size from-cs --cs-true` and `pixel-size ctf-plot
- * --amplitude-contrast` named nowhere.
+ * --amplitude-contrast` named nowhere; and `--help` said less than the README's option table (and
+ * the run) about `--save-all-maps` (also the factor maps of a modification), `--seed` (--sigmoid
+ * adds the noise too) and `--retain-solvent` (refused without a modification).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,4 +52,12 @@ describe('README against occupy --help-all', () => {
     assert.deepEqual(missing, [], `the README never names ${missing.join(', ')}`);
   });
 
+  it('--help says what --save-all-maps, --seed and --retain-solvent do, as the README and the run do', async () => {
+    const { stdout } = await runInProcess(['--help']);
+    const help = stdout.replace(/\s+/g, ' ');
+    // a run with --save-all-maps and a modification writes factor_ampl_2.0_<stem>.mrc beside lowpass_<stem>.mrc
+    assert.match(help, /--save-all-maps also write the low-passed \(and down-sampled\) input and, when modifying, each modification's factor map \(factor_<modified map>\.mrc\)/);
+    assert.match(help, /--seed <n> seed of the synthetic solvent noise that --attenuate and --sigmoid add where they removed signal \(not with --exclude-solvent\)/);
+    assert.match(help, /--retain-solvent keep the input solvent in modified maps \(the default; only with a modification\)/);
+  });
 });

@@ -172,6 +172,10 @@ describe('occupy batch', { skip }, () => {
     await cli(['batch', starPath, '-d', join(project, 'occupy'), '-q'], project);
     const recs = parseRecords(readFileSync(join(project, 'occupy', 'results.jsonl'), 'utf8'));
     assert.deepEqual(recs.map((r) => [r.classNumber, r.classDistribution, r.status]), [[1, 0.5, 'ok'], [2, 0.3, 'ok'], [3, 0.2, 'ok']]);
+    // each class in its own folder classNNN_<stem>-<hash>, as the README's *Many maps* says (it had named only <stem>-<hash> and emd_<ID>)
+    assert.deepEqual(recs.map((r) => r.id.replace(/-[0-9a-f]{8}$/, '-<hash>')), [1, 2, 3].map((k) => `class00${k}_run_it025_class00${k}-<hash>`));
+    for (const r of recs) assert.ok(existsSync(join(project, 'occupy', r.id)), `${r.id}: its folder`);
+    assert.match(readFileSync(new URL('../../README.md', import.meta.url), 'utf8'), /`classNNN_<stem>-<hash>`\s+for the classes of a Class3D `model\.star`/);
     const { stdout } = await cli(['batch', 'collect', join(project, 'occupy'), '--json']);
     const c = JSON.parse(stdout);
     assert.equal(c.maps, 3);

@@ -60,4 +60,12 @@ describe('README against occupy --help-all', () => {
     assert.match(help, /--seed <n> seed of the synthetic solvent noise that --attenuate and --sigmoid add where they removed signal \(not with --exclude-solvent\)/);
     assert.match(help, /--retain-solvent keep the input solvent in modified maps \(the default; only with a modification\)/);
   });
+
+  it('decompose --help gives --noise-draws its range and --noise-draw-seed its default, as the README and the run', async () => {
+    const { stdout } = await runInProcess(['decompose', '--help']);
+    const help = stdout.replace(/\s+/g, ' ');
+    // the run refuses --noise-draws 1 and 101 ('must be 0 or an integer in 2..100') and logs seed 1 when none is given
+    assert.match(help, /--noise-draws <N> with --half-maps: .*; N in 2\.\.100 \(0 = off, the default\)/);
+    assert.match(help, /--noise-draw-seed <S> with --noise-draws: seed of the noise redraws \(default 1; recorded in the log\)/);
+  });
 });

@@ -361,6 +361,18 @@ describe('fetchEmdbMap over a local server', { skip: skipWithoutMap() }, () => {
     assert.equal(server.requests.length, 0);
   });
 
+  test('OCCUPY_EMDB_CA is the path of a PEM file, as the README says (PEM text in the variable is refused as a file that is not there)', async (t) => {
+    const readme = await readFile(path.join(testDir, '..', '..', 'README.md'), 'utf8');
+    assert.match(readme.replace(/\s+/g, ' '), /`OCCUPY_EMDB_CA` \(the path of a PEM file with an extra trusted CA, e\.g\. a site proxy's; not the PEM text itself\)/);
+    const server = await startServer((req, res) => serveBytes(req, res, source));
+    t.after(() => server.close());
+    const cacheDir = await cacheFor(t);
+    process.env.OCCUPY_EMDB_CA = '-----BEGIN CERTIFICATE-----';
+    t.after(() => delete process.env.OCCUPY_EMDB_CA);
+    await assert.rejects(fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir, retryDelayMs: 0 }), /cannot read OCCUPY_EMDB_CA '-----BEGIN CERTIFICATE-----': .*no such file/);
+    assert.equal(server.requests.length, 0);
+  });
+
   test('a kept part that is not the start of the map (damaged, or the entry updated since) is fetched again from scratch in the same call (it had failed the run)', async (t) => {
     const server = await startServer((req, res) => serveBytes(req, res, source));
     t.after(() => server.close());

@@ -72,7 +72,8 @@ const SCHEMA_KEY = { lowestResolutionA: 'lowestResolution', highestResolutionA: 
 
 /** The method's text (messages, warnings) with the command's flags named by the API's keys. */
 function apiNames(text: string): string {
-  return text.replace(/--lowest-resolution/g, 'lowestResolutionA').replace(/--highest-resolution/g, 'highestResolutionA').replace(/--max-box/g, 'maxBox').replace(/--bands/g, 'bands').replace(/--half-maps/g, 'halfMaps').replace(/--mask/g, 'mask');
+  // the schema's own keys too ('finer than lowestResolution (30 Å)' had reached `.allowed`)
+  return text.replace(/\b(lowest|highest)Resolution\b(?!A)/g, '$1ResolutionA').replace(/--lowest-resolution/g, 'lowestResolutionA').replace(/--highest-resolution/g, 'highestResolutionA').replace(/--max-box/g, 'maxBox').replace(/--bands/g, 'bands').replace(/--half-maps/g, 'halfMaps').replace(/--mask/g, 'mask');
 }
 
 /**

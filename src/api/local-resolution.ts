@@ -97,12 +97,25 @@ function inLocresTerms(check: () => void): void {
   }
 }
 
+/**
+ * A text of the local-resolution schema (a message or its `allowed`) in the library's terms: each
+ * flag by the API's key, `--relion`, `--method x` and the schema's bare `relion` / `method x` by
+ * `method 'x'`, the CLI-only `--shells` left out.
+ */
+function locresLibraryText(text: string): string {
+  return inLibraryTerms(text, [...Object.entries(SCHEMA_KEY).map(([apiKey, schemaKey]) => [LOCRES_OPTION[schemaKey].flag, apiKey] as const), ['--relion', "method 'relion'"]])
+    .replace(/--method (\w+)/g, "method '$1'")
+    .replace(/ or --shells\b/g, '')
+    .replace(/\bwith relion\b/g, "with method 'relion'")
+    .replace(/\bmethod (localfsc|monores|relion)\b/g, "method '$1'");
+}
+
 /** An error of the local-resolution schema or method in the library's terms (other errors as they are). */
 function libraryError(err: unknown): unknown {
   if (!(err instanceof OptionError)) return err;
   const key = err.option === 'relion' ? 'method' : (Object.entries(SCHEMA_KEY).find(([, k]) => k === err.option)?.[0] ?? err.option);
-  const message = inLibraryTerms(err.message, [...Object.entries(SCHEMA_KEY).map(([apiKey, schemaKey]) => [LOCRES_OPTION[schemaKey].flag, apiKey] as const), ['--relion', "method 'relion'"]]).replace(/--method (\w+)/g, "method '$1'").replace(/ or --shells\b/g, '');
-  return new OptionError(message, key, inLibraryTerms(err.allowed, [[LOCRES_OPTION.locresSampling.flag, 'samplingA']]), { flag: err.flag, value: err.value });
+  // `.allowed` too (until session 55 it kept the flags: 'only with --method localfsc or --relion')
+  return new OptionError(locresLibraryText(err.message), key, locresLibraryText(err.allowed), { flag: err.flag, value: err.value });
 }
 
 /**

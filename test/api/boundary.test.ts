@@ -71,3 +71,28 @@ it('rule errors of the estimate options name the library keys, not command-line 
   await assert.rejects(estimateLocalScale(v, { tileSize: 4, useS0: true }), (e: Error) => e instanceof OE && e.option === 'tileSize' && e.message === 'tileSize is only used by the tile search (useS0: false, the default): not with useS0');
   await assert.rejects(modifyMap(v, { scaleLimit: 0.1, excludeSolvent: true }), (e: Error) => e instanceof OE && e.option === 'scaleLimit' && !/--/.test(e.message));
 });
+
+it("rule errors of localResolution and decompose give .allowed in the library's terms too (no flags, no schema keys)", async () => {
+  const { localResolution, decompose, OptionError: OE } = await import('../../src/index.js');
+  const n = 32;
+  const half = (phase: number) => ({ data: new Float32Array(n ** 3).map((_, i) => Math.sin(i * 0.37 + phase) + 1), shape: [n, n, n] as [number, number, number], voxelSizeA: [1, 1, 1] as [number, number, number] });
+  const [h1, h2] = [half(0), half(0.1)];
+  // RELION's own `--locres` may be named; no flag of occupy's
+  const noFlag = (t: string) => !/(^|[\s(])--(?!locres\b)[a-z]/.test(t);
+  const cases: [Parameters<typeof localResolution>[2], string, string][] = [
+    [{ method: 'monores', windowVoxels: 16 }, 'windowVoxels', "only with method 'localfsc'"],
+    [{ method: 'monores', lowestResolutionA: 20 }, 'lowestResolutionA', "only with method 'localfsc' or method 'relion'"],
+    [{ method: 'relion', threshold: 0.5, samplingA: 8 }, 'threshold', "not with method 'relion'"],
+    [{ samplingA: 8 }, 'samplingA', "only with method 'relion'"],
+  ];
+  for (const [options, option, allowed] of cases) {
+    await assert.rejects(localResolution(h1, h2, options), (e: Error) => {
+      assert.ok(e instanceof OE, `${JSON.stringify(options)}: ${e}`);
+      assert.equal(e.option, option);
+      assert.equal(e.allowed, allowed);
+      assert.ok(noFlag(e.message) && noFlag(e.allowed), `flags in ${e.message} / ${e.allowed}`);
+      return true;
+    });
+  }
+  await assert.rejects(decompose(h1, { highestResolutionA: 40 }), (e: Error) => e instanceof OE && e.option === 'highestResolutionA' && e.allowed === 'finer than lowestResolutionA (30 Å)');
+});

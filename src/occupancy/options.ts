@@ -38,39 +38,42 @@ export const DEFAULT_MIN_VIS_SCALE = 0.2;
 export interface EstimateOptionValues {
   /** `--angpix`: voxel size in Å replacing the header's. */
   angpix?: number;
-  /** `-r/--resolution` in Å (the low-pass when `lowpassA` is not given). */
+  /** Resolution of the map in Å, [0.1, 1000]: the low-pass when `lowpassA` is not given (both given: the coarser). CLI `-r/--resolution`. */
   resolutionA?: number;
-  /** `-lp/--lowpass` in Å; default max(8, 3 × voxel size). */
+  /**
+   * Low-pass cut-off in Å, from the (processing box's) Nyquist limit to the box's longest extent;
+   * default `resolutionA`, else max(8 Å, 3 × processing voxel size) (spec §3, §4). CLI `-lp/--lowpass`.
+   */
   lowpassA?: number;
-  /** `--kernel-size`: kernel edge in voxels (odd). */
+  /** Edge of the kernel's cube in voxels of the processing box: odd, fitting the box; default floor(lowpass / voxel size) made odd, clamped to 3–9 (spec §3). CLI `--kernel-size`. */
   kernelSize?: number;
-  /** `--kernel-radius`: kernel radius in voxels. */
+  /** Radius of the spherical kernel in voxels of the processing box, (0, 1000]; default lowpass / (2 × voxel size) (spec §3). CLI `--kernel-radius`. */
   kernelRadiusVoxels?: number;
-  /** `-t/--tau` in (0, 1]. */
+  /** Quantile of each tile taken for the full scale s_max, a fraction in (0, 1]; default the root of x^n_v + x − 1 = 0 for the kernel's n_v voxels (spec §3). CLI `-t/--tau`. */
   tau?: number;
-  /** `--lowpass-mask`: `original` (default) or `centred`. */
+  /** Fourier mask of the low-pass: `'original'` (default; as OccuPy, reproduces its solvent model) or `'centred'` (on DC) (spec §4). CLI `--lowpass-mask`. */
   lowpassMask?: 'original' | 'centred';
-  /** `--tile-size` in voxels. */
+  /** Edge of the tiles of the s_max search in voxels of the processing box, 1..(smallest edge); default floor(edge / 20) (spec §6.1). Not with `useS0`. CLI `--tile-size`. */
   tileSize?: number;
-  /** `--max-box` in voxels (even, >= 10) or 0 (no limit); default 256. */
+  /** Larger boxes are Fourier-cropped to this edge in voxels for processing (even, ≥ 10) or 0 (never); default 256 (spec §2). CLI `--max-box`. */
   maxBox?: number;
-  /** `occ` (`--occupancy`): scale of the low-passed map; `res` (default): of the raw map. A modification implies `occ`. */
+  /** `'occ'` (CLI `--occupancy`): scale of the low-passed map, the relative occupancy; `'res'` (default): of the raw map, the resolution-dependent scale. A modification implies `'occ'`. */
   mode?: 'res' | 'occ';
   /** `--raw-scale`: resolution mode even when modifying. */
   rawScale?: boolean;
-  /** `--S0`: normalise by tau × the map maximum. */
+  /** Normalise by tau × the map maximum instead of the tile search (default false) (spec §6.1). CLI `--S0`. */
   useS0?: boolean;
   /** `--SW`: the tile search (the default; contradicts `useS0`). */
   useSW?: boolean;
   /** `--solvent-def`: path of a solvent (or molecule) mask. */
   solventDefPath?: string;
-  /** `--hedge-confidence` exponent in [1, 1000]. */
+  /** Raise the confidence to this power, in [1, 1000] (1, the default when absent, leaves it unchanged) to be more conservative. CLI `--hedge-confidence`. */
   hedgeConfidence?: number;
-  /** `--nlrc`: noise-level recalibration. */
+  /** Noise-level recalibration (default false): scale = clip((scale − L)/(1 − L), 0, 1) with L the confidence limit (spec §7.7). CLI `--nlrc`. */
   nlrc?: boolean;
   /** `--target-mask`: path of a mask whose occupancy is reported. */
   targetMaskPath?: string;
-  /** `--scale-limit` in [0, 1): scales at or below are never modified (default 0.05). */
+  /** Scale in [0, 1) at or below which a modification leaves the map as it is (default 0.05) (spec §9). CLI `--scale-limit`. */
   scaleLimit?: number;
   /** `-am/--amplify` power in (1, 100]. */
   amplify?: number;
@@ -80,15 +83,15 @@ export interface EstimateOptionValues {
   sigmoid?: number;
   /** `--pivot` in [0.01, 0.99]: the scale `--sigmoid` leaves unchanged. */
   pivot?: number;
-  /** `--exclude-solvent`. */
+  /** Flatten the solvent (by the confidence) to 0 in the modified map instead of keeping the input's (default false); alone, without a modification, the only change. CLI `--exclude-solvent`. */
   excludeSolvent?: boolean;
   /** `--retain-solvent` (the default; contradicts `excludeSolvent`). */
   retainSolvent?: boolean;
-  /** `--omit-confidence`. */
+  /** Do not blend the modified map with the input by the confidence, so solvent is modified too (default false; not recommended). CLI `--omit-confidence`. */
   omitConfidence?: boolean;
-  /** `--lowpass-output` in Å. */
+  /** Low-pass the modified map to this resolution in Å (from Nyquist to 1000); default none. CLI `--lowpass-output`. */
   lowpassOutputA?: number;
-  /** `--hist-match`. */
+  /** Histogram-match the modified map to the input instead of clipping it to the input's value range (default false). CLI `--hist-match`. */
   histMatch?: boolean;
   /** `--scale-from`: `estimate` (default) or `decompose`. */
   scaleFrom?: 'estimate' | 'decompose';

@@ -57,7 +57,12 @@ export interface LocalScaleResult {
    */
   summary: EstimateSummary;
   /** Only with `keepIntermediates`: the input and the low-passed map on the processing box. */
-  intermediates?: { input: Volume; lowpassed: Volume };
+  intermediates?: {
+    /** The input on the processing box (Fourier-cropped when larger than `maxBox`, its voxel size then larger), density units of the input. */
+    input: Volume;
+    /** The low-passed input (`summary.lowpassA`), processing box, density units of the input. */
+    lowpassed: Volume;
+  };
 }
 
 /** The solvent-model failure behind an error of the method, if it is one. */
@@ -203,7 +208,7 @@ export function librarySummary(result: EstimateResult, input: CoreVolume & { ori
  * Steps: Fourier crop to `maxBox` (§2), derived low-pass, kernel and tau (§3), low-pass (§4),
  * solvent model fitted in the inscribed sphere or `solventDef` (§5), local maximum over the
  * spherical kernel normalised by the full-scale value s_max (§6), confidence from the solvent
- * model (§7), optional `nlrc` and target-mask occupancy (§6.3, §8). The maps come back on the
+ * model (§7), optional `nlrc` and target-mask occupancy (§7.7, §8). The maps come back on the
  * input's box whatever `maxBox` did. The FFT is loaded on the first call (no `loadFft` needed).
  * Phases reported to `onProgress`: `load`, `resample`, `low-pass`, `solvent model`, `confidence`,
  * `max filter`, `pad to input box` (when cropped), `done`.

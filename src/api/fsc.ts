@@ -50,7 +50,10 @@ export interface FscResult {
    * With `mask`: the phase-randomised corrected FSC (RELION's; its 0.143 resolution is
    * `rlnFinalResolution`), and the resolution from which phases were randomised (null: never).
    */
-  corrected?: FscCurveResult & { randomiseFromA: number | null };
+  corrected?: FscCurveResult & {
+    /** Resolution in Å from which phases were randomised (where the unmasked FSC first drops below 0.8); null: never. */
+    randomiseFromA: number | null;
+  };
   /**
    * With `mask`: each half's mean over the voxels outside the mask (mask ≤ 0.001), subtracted from
    * it before masking, in map units; `null` when under 1 % of the box is outside the mask (nothing

@@ -52,7 +52,12 @@ export interface LocalResolutionResult {
   /** Local resolution in Å per voxel on the maps' grid; the background value outside the mask. */
   resolution: Volume;
   /** `'localfsc'`: finer and coarser ends of each voxel's ~90 % interval, Å, same grid. */
-  interval?: { low: Volume; high: Volume };
+  interval?: {
+    /** Finer end of each voxel's interval, Å (`lowestResolutionA` outside the mask). */
+    low: Volume;
+    /** Coarser end of each voxel's interval, Å. */
+    high: Volume;
+  };
   /**
    * 1 where the value is bounded by the finest reported one (a bound: the truth is that or finer),
    * else 0; x fastest. `'monores'`: the value is the finest tested; `'localfsc'`: half or more of
@@ -60,9 +65,11 @@ export interface LocalResolutionResult {
    * `LocalFscResult.pinned`).
    */
   pinned?: Uint8Array;
-  /** Median, 5th and 95th percentile inside the mask, Å. */
+  /** Median local resolution over the mask's voxels (> 0.5), Å; without a mask over the voxels the method reports ('localfsc': the inscribed sphere; 'relion': those its windows reach; 'monores': every voxel). */
   medianA: number;
+  /** 5th percentile (finer end) over the same voxels, Å. */
   p5A: number;
+  /** 95th percentile (coarser end) over the same voxels, Å. */
   p95A: number;
   /**
    * `'localfsc'`: median over the mask of each voxel's interval width (high − low), Å. Above

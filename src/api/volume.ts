@@ -28,7 +28,10 @@ export interface Volume {
 }
 
 /** What the functions accept: a {@link Volume} whose `originA` may be left out (then 0, 0, 0). */
-export type VolumeInput = Omit<Volume, 'originA'> & { originA?: [number, number, number] };
+export type VolumeInput = Omit<Volume, 'originA'> & {
+  /** Position of voxel (0, 0, 0) along X, Y, Z in Å (see {@link Volume.originA}); default [0, 0, 0]. */
+  originA?: [number, number, number];
+};
 
 /**
  * Check a volume given to the API and return it as the method's volume (no copy of the voxels).

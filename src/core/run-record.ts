@@ -19,6 +19,7 @@ export interface RecordedInput {
 
 /** The record of one run (the log's `--- Record ---` section, `record` in `--json`, MRC labels). */
 export interface RunRecord {
+  /** Always `'occupy-ts'`. */
   tool: 'occupy-ts';
   /** Version from `package.json`. */
   version: string;

@@ -22,14 +22,19 @@ export interface MapSummary {
   box: [number, number, number];
   /** Voxel size along X, Y, Z, Å. */
   voxelSizeA: Vec3;
+  /** Smallest voxel value, density units. */
   min: number;
+  /** Largest voxel value, density units. */
   max: number;
+  /** Mean voxel value over a strided sample (stride round(shortest edge / 64), at least 1), density units. */
   mean: number;
+  /** Population standard deviation of the same sample, density units. */
   std: number;
   /** Fraction of voxels exactly 0 (sampled). */
   zeroFraction: number;
   /** Local std at 0.9–1.0 of the inscribed radius (where the solvent model looks) and in the corners, × the map's std. */
   solventStdEdge: number;
+  /** Median local std at 1.2–2 × the inscribed radius (the box's corners), × the map's std. */
   solventStdCorner: number;
   /** Guinier B over the fitted range, Å² (NaN when the box or voxel size leaves too few shells). */
   guinierBA2: number;

@@ -73,6 +73,7 @@ export type EvidenceValue = number | string | boolean | null;
 export interface Finding {
   /** Stable code (see {@link FindingCode}). */
   code: FindingCode;
+  /** `'error'`: the results would be meaningless; `'warning'`: biased, read them with care (see {@link FindingSeverity}). */
   severity: FindingSeverity;
   /** One line for users: what was seen and what it means for the result. */
   message: string;

@@ -289,7 +289,7 @@ function solventAndConfidence(p: Prepared, lowpassed: Volume, shared = false): {
   return { solvent, curve, confData };
 }
 
-/** `--nlrc`, `--target-mask`, the limits, warnings and the result record (spec §6.3, §7.6, §8). */
+/** `--nlrc`, `--target-mask`, the limits, warnings and the result record (spec §7.6, §7.7, §8). */
 function finish(
   p: Prepared,
   lowpassed: Volume,

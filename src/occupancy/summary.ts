@@ -8,55 +8,109 @@ import type { EstimateResult } from './estimate.js';
 import type { Finding } from '../diagnostics/findings.js';
 import { settingText, shellCommand, type RunRecord } from '../core/run-record.js';
 
-/** The summary of one estimate; the same numbers go to `--json`, the log and the terminal. */
+/**
+ * The summary of one estimate; the same numbers go to `--json`, the log and the terminal (spec
+ * `shared/spec/occupy-algorithm.md` §11). Density values are in the input map's units; "scale"
+ * values are fractions of the full scale s_max (0–1). Voxel positions are on the processing box.
+ */
 export interface EstimateSummary {
+  /** Always `'occupy-ts'`. */
   tool: string;
+  /** The tool's version (package.json). */
   version: string;
+  /** The input map's path as given; `'(in memory)'` from the library's `estimateLocalScale`/`modifyMap`. */
   input: string;
   /** Voxel size of the input along X, Y, Z, Å. */
   voxelSizeA: Vec3;
-  /** Voxel size used for processing along X, Y, Z, Å. */
+  /** Voxel size used for processing along X, Y, Z, Å (larger than the input's when `maxBox` cropped the map). */
   processingVoxelSizeA: Vec3;
+  /** Box of the input `[nx, ny, nz]`, voxels. */
   boxInput: [number, number, number];
+  /** Box processed `[nx, ny, nz]`, voxels: the input's, or the Fourier-cropped one when larger than `maxBox` (§2). */
   boxProcessing: [number, number, number];
+  /** `'res'`: scale of the raw map (resolution-dependent); `'occ'`: of the low-passed map (relative occupancy). */
   mode: 'res' | 'occ';
+  /** Low-pass applied, Å: the coarser of `lowpassA` and `resolutionA` as given, else max(8 Å, 3 × processing voxel size) (§3, §4). */
   lowpassA: number;
+  /** Edge of the spherical kernel's cube, voxels of the processing box (odd) (§3). */
   kernelSize: number;
+  /** Radius of the spherical kernel, voxels of the processing box (§3). */
   kernelRadiusVoxels: number;
+  /** n_v: number of voxels inside the kernel (§3). */
   nV: number;
+  /** Tau used, in (0, 1]: the quantile of each tile taken for s_max (§3, §6). */
   tau: number;
+  /** The default tau for this kernel: the root in (0, 1) of x^n_v + x − 1 = 0 (§3); equals `tau` unless `tau` was given. */
   tauRecommended: number;
+  /** Scale at or below which a modification leaves the map as it is, in [0, 1) (0.05 unless `scaleLimit`) (§9). */
   scaleLimit: number;
-  solventModel: { c: number; mu: number; sigma: number };
-  solventRegion: string;
+  /**
+   * Solvent model (§5): the Gaussian c·exp(−(x − mu)²/(2 sigma²)) fitted to the solvent region's
+   * histogram; `mu` and `sigma` in density units, `c` the peak height of the histogram normalised
+   * as a density (1/density units).
+   */
+  solventModel: {
+    /** Peak height of the Gaussian, histogram normalised as a density (1/density units). */
+    c: number;
+    /** Centre of the Gaussian: the solvent's mean density, density units. */
+    mu: number;
+    /** Width of the Gaussian: the solvent's standard deviation, density units. */
+    sigma: number;
+  };
+  /** Where the solvent model was fitted: the inscribed sphere (ellipsoid), the `solventDef` mask, or its complement (§5.1). */
+  solventRegion: 'sphere' | 'solvent-def' | 'solvent-def-complement';
   /** Content at 1 % of solvent, density units. */
   contentAt1PctOfSolvent: number;
   /** Solvent edge (model drops to ~0), density units. */
   solventEdge: number;
   /** s_max, density units. */
   sMax: number;
-  /** Centre of the s_max tile in voxels (x, y, z) and in Å in the map's frame; absent with --S0. */
-  sMaxTile?: { centreVoxel: Vec3; centreA: Vec3; halfSizeVoxel: Vec3 };
-  /** Centre of the tile with the lowest tau-quantile (the original's minimum tile), voxels and Å; absent with --S0. */
-  sMinTile?: { centreVoxel: Vec3; centreA: Vec3; value: number };
+  /** Centre of the s_max tile in voxels (x, y, z) and in Å in the map's frame, and the tile's half edge in voxels; absent with `useS0` (CLI `--S0`). */
+  sMaxTile?: {
+    /** Centre (x, y, z) in voxels of the processing box. */
+    centreVoxel: Vec3;
+    /** Centre (x, y, z) in Å in the map's frame (its origin included). */
+    centreA: Vec3;
+    /** Half the tile's edge along x, y, z, voxels of the processing box. */
+    halfSizeVoxel: Vec3;
+  };
+  /** Centre of the tile with the lowest tau-quantile (the original's minimum tile), voxels and Å, and that quantile (density units); absent with `useS0`. */
+  sMinTile?: {
+    /** Centre (x, y, z) in voxels of the processing box. */
+    centreVoxel: Vec3;
+    /** Centre (x, y, z) in Å in the map's frame (its origin included). */
+    centreA: Vec3;
+    /** That tile's tau-quantile, density units. */
+    value: number;
+  };
   /**
    * The record of the run: command line as typed and the command that reproduces it (with the
-   * seed), version, input path and SHA-256, the seed, every resolved setting.
+   * seed), version, input path and SHA-256, the seed, every resolved setting. Absent from the
+   * library's summaries (no command line).
    */
   record?: RunRecord;
+  /** Mean of the scale input where scale = 1, divided by s_max (a fraction; the scale map's display level) (§6.4). */
   variabilityLimit: number;
+  /** Density at which the confidence first exceeds 0.5, divided by s_max (a fraction) (§7). */
   confidenceLimit: number;
+  /** Fraction of the histogram's range at which the confidence first exceeds 0.5, 0–1 (1: never, the solvent model failed). */
   lowestConfidentFraction: number;
+  /** Whether the scale was recalibrated by the noise level (`nlrc`, §7.7). */
   nlrc: boolean;
+  /** Occupancy of the target mask's region, 0–1; only with a target mask (`targetMask`, CLI `--target-mask`) (§8). */
   targetOccupancy?: number;
+  /** Warnings that limit the result, one line each (the library's in its option names). */
   warnings: string[];
   /**
    * Findings of the input diagnostics and of the solvent-model self-check (`{code, severity,
    * message, evidence}`; each message is also one of {@link warnings}). Empty when none.
    */
   diagnostics: Finding[];
+  /** Notes on what was done (cropping, tiles, target mask), one line each. */
   notes: string[];
+  /** Files written, paths as given; empty from the library. */
   files: string[];
+  /** Wall-clock seconds of the whole run. */
   seconds: number;
   /** Wall-clock seconds per phase (read, resample, low-pass, ..., write; the log file itself excluded). */
   timingsS: Record<string, number>;

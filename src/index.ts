@@ -7,8 +7,10 @@
  * `(z*ny + y)*nx + x` (x fastest), `shape` `[nx, ny, nz]`, `voxelSizeA` and `originA` in Å along
  * X, Y, Z. Every long-running function is async, loads the FFT itself, takes an `AbortSignal` and
  * an `onProgress(phase, fraction)` callback, and throws {@link OptionError},
- * {@link MrcFormatError} or {@link SolventModelError} for problems of the input (anything else
- * is a bug).
+ * {@link MrcFormatError} or {@link SolventModelError} for problems of the input, a `TypeError` for
+ * a volume of the wrong kind, a plain `Error` naming the path when `readMrc`/`writeMrc` cannot read
+ * or write a file (`cannot read map '<path>': no such file`), and the signal's reason when aborted
+ * (anything else is a bug).
  *
  * @example
  * import { readMrc, estimateLocalScale, writeMrc } from 'occupy-ts';

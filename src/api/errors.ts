@@ -1,6 +1,7 @@
 /**
  * The typed errors of the public API, so that a caller can tell a bad file, a bad option and a
- * class without solvent apart from a bug (which stays a plain `Error`).
+ * class without solvent apart from a bug (which stays a plain `Error`; so do the I/O errors of
+ * `readMrc`/`writeMrc`, whose messages name the path: `cannot read map '<path>': …`).
  *
  * An aborted call rejects with the signal's reason: by default a `DOMException` whose `name` is
  * `'AbortError'` (what `AbortController.abort()` sets).

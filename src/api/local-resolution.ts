@@ -27,7 +27,7 @@ export interface LocalResolutionOptions extends RunOptions {
   method?: 'localfsc' | 'relion' | 'monores';
   /** Where to report (voxels > 0.5), on the maps' grid; required by `'monores'` with one map. CLI `--mask`. */
   mask?: VolumeInput;
-  /** `'localfsc'`: window edge in voxels (even, ≥ 16); default from the global resolution. CLI `--window`. */
+  /** `'localfsc'`: window edge in voxels (even, 16..the smallest box edge); default round(6 d / a) made even for a global FSC resolution d and voxel size a (2·round(34 Å / 2a) where 6 d > 34 Å), at least 16, within the box (`defaultWindow`). CLI `--window`. */
   windowVoxels?: number;
   /** `'localfsc'`: grid spacing in voxels (≥ 1); default window/4. CLI `--step`. */
   stepVoxels?: number;
@@ -37,7 +37,11 @@ export interface LocalResolutionOptions extends RunOptions {
   whiten?: boolean;
   /** `'localfsc'`, `'relion'`: coarsest reported resolution in Å, also the value outside the mask; default 50. CLI `--lowest-resolution`. */
   lowestResolutionA?: number;
-  /** `'localfsc'`, `'relion'`: randomise phases beyond this resolution in Å. CLI `--randomize-at`. */
+  /**
+   * `'localfsc'`, `'relion'`: randomise phases beyond this resolution in Å, coarser than Nyquist (the
+   * correction for the windows' noise correlation); default none for `'localfsc'` (no correction),
+   * 25 Å for `'relion'` (as RELION). CLI `--randomize-at`.
+   */
   randomizeAtA?: number;
   /**
    * `'relion'`: window grid spacing in Å (default 25), from 4 voxels to a third of the box edge

@@ -21,7 +21,9 @@ export type { EstimateSummary };
 export interface LocalScaleOptions extends EstimateOptions, RunOptions {
   /**
    * Also return the (possibly Fourier-cropped) input and the low-passed map on the processing box
-   * in `intermediates`. Default false: the result holds no copy of the input.
+   * in `intermediates`. Default false: the result holds no copy of the input. When the map was not
+   * cropped, `intermediates.input.data` is the caller's own `volume.data` array (not a copy):
+   * writing into one changes the other.
    */
   keepIntermediates?: boolean;
   /**
@@ -58,7 +60,7 @@ export interface LocalScaleResult {
   summary: EstimateSummary;
   /** Only with `keepIntermediates`: the input and the low-passed map on the processing box. */
   intermediates?: {
-    /** The input on the processing box (Fourier-cropped when larger than `maxBox`, its voxel size then larger), density units of the input. */
+    /** The input on the processing box (Fourier-cropped when larger than `maxBox`, its voxel size then larger), density units of the input; uncropped, its `data` is the caller's `volume.data` itself. */
     input: Volume;
     /** The low-passed input (`summary.lowpassA`), processing box, density units of the input. */
     lowpassed: Volume;

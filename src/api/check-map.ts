@@ -34,6 +34,7 @@ export interface CheckMapResult {
  * @throws OptionError for an invalid volume or option
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts (during the
  *   diagnosis, which runs on the calling thread: once it is done)
+ * @see docs/diagnostics.md (each check, its threshold and how it was measured); README "Is my map suitable?"
  */
 export async function checkMap(volume: VolumeInput, half2?: VolumeInput, options: RunOptions = {}): Promise<CheckMapResult> {
   checkKnownKeys(options, RUN_OPTION_KEYS);

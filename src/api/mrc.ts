@@ -89,6 +89,7 @@ export interface WriteMrcOptions {
  * @throws Error `cannot read map '<path>': …` when the file cannot be read (missing, a folder …)
  * @throws TypeError when `source` is neither a string nor a Uint8Array
  * @throws OptionError for an unknown option or one of the wrong type (naming it)
+ * @see https://www.ccpem.ac.uk/mrc_format/mrc2014.php (MRC2014)
  */
 export async function readMrc(source: string | Uint8Array, options: ReadMrcOptions = {}): Promise<MrcVolume> {
   checkKnownKeys(options, ['permissive', 'allowNonFinite']);
@@ -134,7 +135,10 @@ export async function readMrc(source: string | Uint8Array, options: ReadMrcOptio
  * @throws OptionError (`path`) for a path ending in '/' (a folder)
  * @throws Error `refusing to overwrite input …` for a protected path, and I/O errors in the
  *   user's terms, naming `path` (never the temporary file): `cannot write '<path>': no space left
- *   on device`, `… : no file can be created in '<folder>' (no such file or directory)`
+ *   on device`, `… : no file can be created in '<folder>' (no such file or directory)`, and when
+ *   the missing folder cannot be made `cannot write '<path>': cannot create output folder
+ *   '<folder>': <reason>` (e.g. `no such file or directory`, `read-only file system`)
+ * @see https://www.ccpem.ac.uk/mrc_format/mrc2014.php (MRC2014); shared/spec/occupy-algorithm.md §11 (outputs keep the input's origin and axis order)
  */
 export async function writeMrc(path: string, volume: VolumeInput, options: WriteMrcOptions = {}): Promise<void> {
   if (typeof path !== 'string' || path === '') throw optionError('path', 'a file path', path);

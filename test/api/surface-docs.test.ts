@@ -1,6 +1,7 @@
 /**
  * The public entry's TSDoc (house style, "Docstrings"): every export of `src/index.ts` has a doc
- * block; every function documents each parameter and what it throws; every field of every public
+ * block; every function documents each parameter, what it throws and its source (spec section,
+ * docs/ page or paper); every field of every public
  * interface (and of the object types nested in them) has a doc line, and a field whose name
  * carries a unit (`…A` Å, `…A2` Å², `…PerA` 1/Å) names it in its doc. Read with the TypeScript
  * compiler from the sources, as `dist/index.d.ts` is generated from them.
@@ -58,6 +59,10 @@ function publicDocProblems(): string[] {
         if (!tags.some((t) => t.name === 'param' && ts.displayPartsToString(t.text).trim().startsWith(pname))) problems.push(`${name}(${pname}): no @param`);
       }
       if (!tags.some((t) => t.name === 'throws')) problems.push(`${name}: no @throws`);
+      // its source: a paper, a spec section or a docs/ page (house style: `@see`; the compiler
+      // splits an `@see` path after its first word, 'shared /spec/…')
+      const text = `${docOf(symbol)} ${tags.filter((t) => t.name === 'see').map((t) => ts.displayPartsToString(t.text)).join(' ')}`;
+      if (!/shared ?\/spec\/|docs ?\/|https?:\/\/|paper/.test(text)) problems.push(`${name}: no source (spec, docs/ or paper)`);
     }
     if (symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias)) visitFields(checker.getDeclaredTypeOfSymbol(symbol), name);
   }

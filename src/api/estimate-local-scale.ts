@@ -72,7 +72,9 @@ function solventFailureOf(err: unknown): SolventModelError | undefined {
   if (!(err instanceof Error) || err instanceof SolventModelError) return undefined;
   if (err instanceof RangeError) {
     if (/^histogram:/.test(err.message)) return new SolventModelError('no-solvent-region', `the solvent region has no contrast: ${err.message.replace(/^histogram: /, '')}; give a solventDef mask`, { cause: err });
-    if (/selects no usable region/.test(err.message)) return new SolventModelError('no-solvent-region', 'solventDef selects no usable region inside the solvent sphere', { cause: err });
+    // the reason too (no or every voxel of the sphere > 0.9), as the CLI says it: it had been cut to
+    // 'solventDef selects no usable region inside the solvent sphere'
+    if (/selects no usable region/.test(err.message)) return new SolventModelError('no-solvent-region', err.message.replace(/--solvent-def/g, 'solventDef'), { cause: err });
     return undefined;
   }
   if (/solvent model/.test(err.message)) return new SolventModelError('fit-failed', err.message.replace(/--solvent-def/g, 'solventDef').replace(/--lowpass/g, 'lowpassA'), { cause: err });

@@ -96,3 +96,17 @@ it("rule errors of localResolution and decompose give .allowed in the library's 
   }
   await assert.rejects(decompose(h1, { highestResolutionA: 40 }), (e: Error) => e instanceof OE && e.option === 'highestResolutionA' && e.allowed === 'finer than lowestResolutionA (30 Å)');
 });
+
+it('a solventDef that does not split the solvent sphere: SolventModelError naming solventDef and why (no / every voxel > 0.9)', async () => {
+  const { estimateLocalScale, SolventModelError } = await import('../../src/index.js');
+  const n = 24;
+  const v = { data: new Float32Array(n ** 3).map((_, i) => Math.sin(i * 0.37) + 1), shape: [n, n, n] as [number, number, number], voxelSizeA: [1, 1, 1] as [number, number, number] };
+  for (const [fill, which] of [[0, 'no'], [1, 'every']] as const) {
+    await assert.rejects(estimateLocalScale(v, { solventDef: { ...v, data: new Float32Array(n ** 3).fill(fill) } }), (e: Error) => {
+      assert.ok(e instanceof SolventModelError && e.reason === 'no-solvent-region', String(e));
+      assert.match(e.message, new RegExp(`^solventDef selects no usable region inside the solvent sphere: ${which} voxel of the inscribed sphere has a value > 0\\.9`));
+      assert.doesNotMatch(e.message, /--/);
+      return true;
+    });
+  }
+});

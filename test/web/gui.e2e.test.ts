@@ -29,9 +29,17 @@ if (skip) console.log(`# gui.e2e: ${skip}`);
 /** Refresh the README's screenshots under docs/images (OCCUPY_DOC_IMAGES=1). */
 const DOC_IMAGES = process.env.OCCUPY_DOC_IMAGES === '1' ? resolve(PROJECT_ROOT, 'docs/images') : undefined;
 
-/** Save a screenshot of the whole viewport to test-output/gui (and docs/images when asked). */
-async function shot(page: Page, name: string, docName?: string): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
+/**
+ * Save a screenshot of the whole viewport to test-output/gui (and docs/images when asked): the page
+ * scrolled to its top, or given `showing`, scrolled until that element's bottom is the viewport's.
+ */
+async function shot(page: Page, name: string, docName?: string, showing?: string): Promise<void> {
+  await page.evaluate((sel) => {
+    window.scrollTo(0, 0);
+    if (sel) document.querySelector(sel)?.scrollIntoView({ block: 'end' });
+  }, showing ?? '');
+  // the pointer off every control (a hovered file-list row showed as highlighted)
+  await page.mouse.move(0, 0);
   const png = await page.screenshot({ path: join(GUI_OUTPUT, name) });
   if (DOC_IMAGES && docName) writeFileSync(join(DOC_IMAGES, docName), png);
 }
@@ -599,6 +607,33 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     assert.equal(listed, said ? Number(said[1]) : 0, `status '${statusText}', ${listed} listed`);
     assert.ok(listed > 0, 'this run warns (labels within a window of each other): the status lists it');
     await shot(page, 'page-fsc-1280.png', 'gui-halfmaps.png');
+    // the half-map panel as the run left it (its inputs, the local-resolution method, the options),
+    // beside the FSC tab's tables: the panel lies below the kernel and solvent panels, off the first screen
+    await shot(page, 'page-halfmaps-panel-1280.png', 'gui-halfmaps-panel.png', '#halfmaps-panel');
+    // (no named functions inside: tsx would add a helper the page does not have)
+    const panelShown = await page.evaluate(() => {
+      const method = document.getElementById('half-locres-method') as HTMLSelectElement;
+      const inView = ['halfmaps-panel', 'half-locres-method'].map((id) => document.getElementById(id)?.getBoundingClientRect()).map((r) => r !== undefined && r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight);
+      return { inView, chosen: method.selectedOptions[0]?.textContent ?? '', options: [...method.options].map((o) => o.value), half1: (document.getElementById('half1') as HTMLInputElement).value };
+    });
+    assert.deepEqual(panelShown, { inView: [true, true], chosen: 'local FSC (calibrated defaults)', options: ['localfsc', 'relion', 'monores'], half1: 'halves/half1.mrc.gz' }, 'the half-map panel, its method choice and its inputs are on screen');
+    // every choice of the left column's selects fits its box (in the form's 120 px column the method
+    // read 'local FSC (cal' and the solvent definition 'sphere (defau')
+    const fits = await page.$$eval('#left select', (sels) => {
+      const ctx = document.createElement('canvas').getContext('2d');
+      if (!ctx) return [];
+      return sels.flatMap((s) => {
+        const sel = s as HTMLSelectElement;
+        const cs = getComputedStyle(sel);
+        ctx.font = cs.font;
+        // room for the text: the box less its padding and the drop-down arrow (about 20 px)
+        const room = sel.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 20;
+        return [...sel.options].map((o) => ({ select: sel.id, name: o.textContent ?? '', width: Math.ceil(ctx.measureText(o.textContent ?? '').width), room }));
+      });
+    });
+    assert.deepEqual([...new Set(fits.map((f) => f.select))], ['mode', 'soldef-kind', 'half-locres-method']);
+    for (const f of fits) assert.ok(f.width <= f.room, `#${f.select}: '${f.name}' is ${f.width} px wide, the select has room for ${f.room} px`);
+    await page.evaluate(() => window.scrollTo(0, 0));
     // local resolution as slices (Å key) and as the 3D colouring
     await clickTab(page, 'locres');
     assert.match(await waitDrawn(page, 'local resolution slice'), /Å$/);
@@ -617,6 +652,12 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     await page.selectOption('#colour-3d', 'locres');
     await page.waitForFunction(() => /coloured by the local resolution/.test(document.getElementById('status-3d')?.textContent ?? ''), undefined, { timeout: 60_000 });
     assert.match(await page.$eval('#colorbar-3d', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local resolution \(Å\): /);
+    // the level beside the slider is the one the surface is drawn at, as the caption says (the page
+    // showed the map's default level, 0.0800, beside a slider snapped to its step, 0.0801)
+    const isoShown = (await page.textContent('#iso-value')) ?? '';
+    const isoHeld = Number(await page.$eval('#iso-level', (i) => (i as HTMLInputElement).value));
+    assert.equal(isoShown, isoHeld.toFixed(4), `beside the slider ${isoShown}, the slider ${isoHeld}`);
+    assert.ok(((await page.textContent('#status-3d')) ?? '').includes(`at level ${isoShown},`), `caption: ${await page.textContent('#status-3d')} (level ${isoShown})`);
     // (the page image once the view has settled, not after a fixed 1 s)
     const box3d = await page.locator('#viewer-3d canvas').first().boundingBox();
     if (box3d) await settledShot(page, box3d);

@@ -46,7 +46,8 @@ export function fill3dSelect(): void {
     // the map's own default: the lowest level at which the surface is one piece (server/iso-level.ts)
     const level = map.isoLevel ?? map.mean + (map.max - map.mean) * 0.3;
     iso.value = String(level);
-    $('iso-value').textContent = fmt(level, 4);
+    // the slider snaps the level to its step: show the level it holds (the surface's and the caption's)
+    $('iso-value').textContent = fmt(Number(iso.value), 4);
   }
 }
 

@@ -652,6 +652,9 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     await page.selectOption('#colour-3d', 'locres');
     await page.waitForFunction(() => /coloured by the local resolution/.test(document.getElementById('status-3d')?.textContent ?? ''), undefined, { timeout: 60_000 });
     assert.match(await page.$eval('#colorbar-3d', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local resolution \(Å\): /);
+    // no s_max tile under the local-resolution colouring: its tick box is not offered (it was ticked)
+    assert.equal(await page.isDisabled('#show-tile'), true, 'the s_max tile box under the local-resolution colouring');
+    assert.equal(await page.getAttribute('body', 'data-tile3d'), 'hidden');
     // the level beside the slider is the one the surface is drawn at, as the caption says (the page
     // showed the map's default level, 0.0800, beside a slider snapped to its step, 0.0801)
     const isoShown = (await page.textContent('#iso-value')) ?? '';

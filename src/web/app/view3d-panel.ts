@@ -146,6 +146,10 @@ async function show3dNow(token: number): Promise<void> {
         : colour === 'locres' && locres && range
           ? { url: fileUrl(map.mapId, locres), palette: 'resolution' as const, lo: range[0], hi: range[1] }
           : undefined;
+    // the s_max tile belongs to the scale colouring: its tick box is off-limits under any other
+    const tileBox = $<HTMLInputElement>('show-tile');
+    tileBox.disabled = colour !== 'scale';
+    tileBox.title = tileBox.disabled ? 'the s_max tile is drawn with the scale colouring only' : 'mark the s_max tile (the full-scale reference region)';
     const tile = tileOf();
     status.textContent = 'Loading the maps…';
     document.body.dataset.view3d = 'loading';

@@ -18,8 +18,16 @@ export const THRESHOLDS = {
   edgeFallRatio: 0.35,
   /** …and the corners (beyond 1.2 × the radius) below this fraction of the 0.6–0.8 std (raw ≥ 0.038). */
   cornerFallRatio: 0.01,
-  /** `masked` (near-constant background): local std at 0.9–1.0 and in the corners below this fraction of the map's std (raw ≥ 0.12 / 0.022, EMD-1439 0.005). */
-  constantBackgroundStd: 0.02,
+  /**
+   * `masked` (near-constant background): local std at 0.9–1.0 and in the corners below this
+   * fraction of the map's std (raw ≥ 0.12 / 0.022: EMD-1883 0.122 / 0.0215, the other raw maps
+   * ≥ 0.158 at the edge; EMD-1439 0.005). Was 0.02 until session 55, which let a denoised solvent
+   * pass as raw: the synth_* maps with their solvent × 0.02 outside a soft molecular mask (as
+   * DeepEMhancer or LocScale leave it: near-noiseless, not zero) read 0.034–0.039 at the edge and
+   * in the corners, and the estimate's confidence in the 25 %-occupied domain of synth_occ128 rose
+   * from 0.15 to 0.85 (confidence limit 0.160 → 0.014), as on the same map masked, with no warning.
+   */
+  constantBackgroundStd: 0.05,
   /** `flattened` with a near-constant background: |background mean − 0| above this many background stds. */
   flattenedOffsetStds: 3,
   /** `not-density` (near-binary): fraction of voxels within 2 % of the range from min or max (raw ≤ 0.12, binary 1.0). */

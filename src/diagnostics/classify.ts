@@ -104,6 +104,34 @@ export function maskingFindings(f: MapFeatures): Finding[] {
 }
 
 /**
+ * `offset` (warning): the background keeps its noise but sits far from 0 (a constant added to the
+ * map, or a map written with its mean or minimum shifted): the local scale is measured from 0, so
+ * every scale reads higher (lower for a negative level), as the estimate's own solvent-peak warning
+ * says once it has fitted the solvent. Level: median of the corner blocks' means; noise: median of
+ * their standard deviations. Not judged beside `masked`, `flattened` or `not-density` (their
+ * background is not solvent noise). Thresholds {@link THRESHOLDS}`.offsetSolventStds` and
+ * `.offsetFraction`.
+ * @param f the map's measurements
+ * @param others the map's other findings
+ */
+export function offsetFinding(f: MapFeatures, others: readonly Finding[]): Finding | undefined {
+  if (others.some((o) => o.code === 'masked' || o.code === 'flattened' || o.code === 'not-density')) return undefined;
+  const level = f.cornerMean;
+  const noise = f.cornerStd;
+  const extreme = Math.max(Math.abs(f.max), Math.abs(f.min));
+  if (!(Number.isFinite(level) && noise > 0 && extreme > 0)) return undefined;
+  const sds = Math.abs(level) / noise;
+  const fraction = Math.abs(level) / extreme;
+  if (!(sds > T.offsetSolventStds && fraction > T.offsetFraction)) return undefined;
+  return {
+    code: 'offset',
+    severity: 'warning',
+    message: `the solvent sits at ${g(level)} (${sds.toFixed(0)} of its noise SDs from 0, ${pct(fraction)} of the largest |value| ${g(extreme)}), not at 0: local scale is measured from 0, so every scale reads ${level > 0 ? 'higher (partial occupancies look fuller than they are)' : 'lower (weak density looks emptier than it is)'}; if the level is an offset left by processing, ${level > 0 ? 'subtract' : 'add'} ${g(Math.abs(level))} ${level > 0 ? 'from' : 'to'} the map first (e.g. relion_image_handler --add_constant ${g(-level)}).`,
+    evidence: { level: r3(level), levelSolventSds: r3(sds), levelFraction: r3(fraction), solventStd: r3(noise) },
+  };
+}
+
+/**
  * `locally-filtered`: the solvent's share of the amplitude collapses with frequency while the map's
  * spectrum goes on (see {@link THRESHOLDS}`.locallyFilteredShareDropLn` and docs/diagnostics.md): the
  * solvent was low-passed more than the molecule, as a local filter (blocfilt, RELION's

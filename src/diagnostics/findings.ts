@@ -9,6 +9,8 @@
  * - `masked`: exact zeros or an exactly constant region reaching the box faces, or a local
  *   standard deviation that falls to ~0 towards the box edges (hard or soft mask);
  * - `flattened`: solvent replaced by a constant that is not zero;
+ * - `offset`: the solvent (noise kept) sits far from 0, as after a constant was added to the map:
+ *   the local scale is measured from 0, so every scale reads too high (or low);
  * - `sharpened`: the radially averaged amplitude does not fall as a raw map's does (Guinier B
  *   near zero or negative between ~10 Å and where the signal meets the noise or a cut-off);
  * - `locally-filtered`: the solvent's share of the amplitude collapses with frequency while the
@@ -27,6 +29,7 @@
 export type FindingCode =
   | 'masked'
   | 'flattened'
+  | 'offset'
   | 'sharpened'
   | 'locally-filtered'
   | 'not-density'
@@ -48,6 +51,7 @@ export const FINDING_CODES: readonly FindingCode[] = [
   'inverted',
   'masked',
   'flattened',
+  'offset',
   'sharpened',
   'locally-filtered',
   'solvent-model',

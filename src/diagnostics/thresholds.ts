@@ -28,6 +28,22 @@ export const THRESHOLDS = {
    * from 0.15 to 0.85 (confidence limit 0.160 → 0.014), as on the same map masked, with no warning.
    */
   constantBackgroundStd: 0.05,
+  /**
+   * `offset`: the background level (median of the corner blocks' means) farther from 0 than this
+   * many of the corner blocks' standard deviations (median)… Unprocessed maps (session 55): the
+   * shared synth_* maps and half maps ≤ 0.011, EMD-1883 0.32, EMD-3197 0.79 (its 20³ box is
+   * mostly molecule), EMD-5168 0.007; β-gal 42.9 (its corners are blanked to ~0: noise 6e-5 of
+   * its std), kept clean by the fraction below (0.0002); synth_occ128 + 0.05 (the estimate: 34 %
+   * of s_max) 3.96, + 0.02 1.59 (not flagged: the estimate's own warning, from the low-passed
+   * map's narrower solvent peak, still says it), + 100 × its std 113.
+   */
+  offsetSolventStds: 2,
+  /**
+   * …and than this fraction of the largest |value| of the map (the estimate warns from 5 % of
+   * s_max, src/occupancy/estimate.ts; the map's extreme is above s_max, so this is the stricter).
+   * Unprocessed maps ≤ 0.002 but EMD-3197 0.125 (0.79 SDs); synth_occ128 + 100 × its std: 0.895.
+   */
+  offsetFraction: 0.05,
   /** `flattened` with a near-constant background: |background mean − 0| above this many background stds. */
   flattenedOffsetStds: 3,
   /** `not-density` (near-binary): fraction of voxels within 2 % of the range from min or max (raw ≤ 0.12, binary 1.0). */

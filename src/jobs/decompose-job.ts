@@ -190,7 +190,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   // input diagnostics (masked, sharpened, identical halves …): warnings (printed once by the caller) and the summary's diagnostics
   progress('diagnostics', 0.02);
   // zero padding is left out of the analysis (decompose.ts), so it is not a finding here
-  const diag = await diagnoseCommandInput(input.volume, { halves: halves ? [halves[0].volume, halves[1].volume] : undefined, paddingHandled: true });
+  const diag = await diagnoseCommandInput(input.volume, { halves: halves ? [halves[0].volume, halves[1].volume] : undefined, paddingHandled: true, levelHandled: true });
   if (halves) refuseIdenticalHalves(diag.diagnostics, [opts.halfMapPaths?.[0] ?? 'half map 1', opts.halfMapPaths?.[1] ?? 'half map 2']);
   // halves at another scale or level (warned by the finding): their difference, the noise, would hold
   // signal (one half + 5 moved the label B factors by 13 Å²); half 2 is brought to half 1's mean and SD

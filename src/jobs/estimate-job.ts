@@ -13,7 +13,7 @@ import { resampledVoxelSize, type ResampleLowpass } from '../filters/fourier-res
 import { simdRange } from '../math/voxel-kernels.js';
 import { DEFAULT_LOWPASS_MASK, DEFAULT_MAX_BOX, drawsRandomNumbers, estimateOptionErrors, processingBox } from '../occupancy/options.js';
 import { chimeraxScript } from '../occupancy/chimerax-script.js';
-import { estimateLocalScaleParallel, processingSettings, type EstimateInput, type EstimateOptions, type EstimateResult } from '../occupancy/estimate.js';
+import { estimateLocalScaleParallel, processingSettings, SOLVENT_PEAK_WARNING_START, type EstimateInput, type EstimateOptions, type EstimateResult } from '../occupancy/estimate.js';
 import { isShared, prestartScaleThread, sharedFloat32 } from '../occupancy/scale-thread.js';
 import { estimateOutputNames, mapStem } from '../occupancy/output-names.js';
 import { formatLog, summarise, type EstimateSummary } from '../occupancy/summary.js';
@@ -431,6 +431,10 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
       evidence: { sigma: result.solvent.model.sigma, histogramSigma: selfCheck.histogramSigma, widthRatio: selfCheck.widthRatio, spikeRatio: Number.isFinite(selfCheck.spikeRatio) ? selfCheck.spikeRatio : null, peakFraction: selfCheck.peakFraction },
     });
   }
+  // the estimate's own solvent-peak warning (src/occupancy/estimate.ts) says what an `offset`
+  // finding says: with the finding, the one said once is the finding (its code reaches --json,
+  // batch records and the GUI)
+  if (findings.some((f) => f.code === 'offset')) result.warnings = result.warnings.filter((w) => !w.startsWith(SOLVENT_PEAK_WARNING_START));
   // each finding once, first among the warnings (stderr, log, ChimeraX script, GUI, batch records)
   result.warnings.unshift(...findings.map((f) => findingLine(f)), ...gridWarnings);
   const voxelToA = voxelToAngstrom(input.header, input.voxelSizeA, result.processingVoxelSizeA);

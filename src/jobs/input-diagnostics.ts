@@ -28,6 +28,12 @@ export interface CommandInputOptions {
    * map's `masked` finding said as padded is left out (default false).
    */
   paddingHandled?: boolean;
+  /**
+   * The command's result does not depend on a constant added to the map (as `decompose`, which
+   * removes the mean: synth_occres128 + 100 × its std gave the raw map's label occupancies and B
+   * to ±1 Å²): the map's `offset` finding, which speaks of the local scale, is left out (default false).
+   */
+  levelHandled?: boolean;
 }
 
 /**
@@ -38,9 +44,9 @@ export interface CommandInputOptions {
  * @throws TypeError/RangeError for an invalid volume or non-finite voxels (from `diagnoseMap`)
  */
 export async function diagnoseCommandInput(map: Volume, options: CommandInputOptions = {}): Promise<InputDiagnostics> {
-  const { halves, what, paddingHandled = false } = options;
+  const { halves, what, paddingHandled = false, levelHandled = false } = options;
   await loadFft();
-  const own = diagnoseMap(map, { sampledRange: true }).findings.filter((f) => !(paddingHandled && f.code === 'masked' && f.evidence.padded === true));
+  const own = diagnoseMap(map, { sampledRange: true }).findings.filter((f) => !(paddingHandled && f.code === 'masked' && f.evidence.padded === true) && !(levelHandled && f.code === 'offset'));
   const findings = [...own, ...(halves ? diagnoseHalfMaps(halves[0], halves[1], { sampledRange: true }).findings : [])];
   return { warnings: findings.map((f) => findingLine(f, what)), diagnostics: findings.map(findingJson) };
 }

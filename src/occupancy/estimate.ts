@@ -254,6 +254,9 @@ export const SOLVENT_OFFSET_MAX_FRACTION = 0.05;
 /** …and this many solvent SDs (a noisy map's fitted peak wanders by a fraction of its width). */
 export const SOLVENT_OFFSET_MIN_SDS = 0.5;
 
+/** How {@link solventOffsetWarning}'s message starts (the estimate job drops it beside an `offset` finding). */
+export const SOLVENT_PEAK_WARNING_START = 'The solvent peak sits at ';
+
 /**
  * The warning for a solvent peak off 0, or undefined. The local scale is the local maximum over
  * s_max, both measured from 0 (spec §6, as the original), so a constant in the map moves every
@@ -269,7 +272,7 @@ export function solventOffsetWarning(mu: number, sigma: number, sMax: number): s
   const fraction = mu / sMax;
   if (!(Math.abs(fraction) > SOLVENT_OFFSET_MAX_FRACTION && Math.abs(mu) > SOLVENT_OFFSET_MIN_SDS * sigma)) return undefined;
   const half = 0.5 + fraction / 2;
-  return `The solvent peak sits at ${mu.toPrecision(3)} (${(100 * fraction).toFixed(0)} % of s_max, ${(Math.abs(mu) / sigma).toFixed(1)} solvent SDs), not at 0: local scale is measured from 0, so every scale reads ${fraction > 0 ? 'higher' : 'lower'} (a domain at half of s_max above the solvent reads about ${half.toFixed(2)} instead of 0.50). If the level is an offset left by processing, ${mu > 0 ? 'subtract' : 'add'} ${Math.abs(mu).toPrecision(3)} ${mu > 0 ? 'from' : 'to'} the map first.`;
+  return `${SOLVENT_PEAK_WARNING_START}${mu.toPrecision(3)} (${(100 * fraction).toFixed(0)} % of s_max, ${(Math.abs(mu) / sigma).toFixed(1)} solvent SDs), not at 0: local scale is measured from 0, so every scale reads ${fraction > 0 ? 'higher' : 'lower'} (a domain at half of s_max above the solvent reads about ${half.toFixed(2)} instead of 0.50). If the level is an offset left by processing, ${mu > 0 ? 'subtract' : 'add'} ${Math.abs(mu).toPrecision(3)} ${mu > 0 ? 'from' : 'to'} the map first.`;
 }
 
 /**

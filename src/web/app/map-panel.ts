@@ -22,6 +22,7 @@ const FINDING_TITLES: Record<string, string> = {
   'anisotropic-voxels': 'The voxels are not cubic',
   masked: 'The map looks masked',
   flattened: 'The solvent looks flattened',
+  offset: 'The solvent level is not at 0',
   sharpened: 'The map looks sharpened',
   'locally-filtered': 'The map looks locally filtered',
   'solvent-model': 'The solvent model does not fit',

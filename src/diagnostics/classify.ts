@@ -166,7 +166,8 @@ export function sharpeningFinding(gf: GuinierFit, ns?: NoiseSpectrum): Finding |
   const rise = ns ? ns.noiseRiseLn : Number.NaN;
   const noiseEvidence: Record<string, number> = ns ? { noiseRiseLn: r3(rise), noiseBandFromA: r3(1 / ns.bandFromPerA), noiseBandToA: r3(1 / ns.bandToPerA), solventFraction: r3(ns.solventFraction) } : {};
   const advice = 'local scale in resolution mode and the confidence assume a raw map\'s fall-off: use the unsharpened map.';
-  if (Number.isFinite(rise) && rise > T.sharpenedNoiseRise && ns) {
+  // rule 1 only where sharpening can show in the band (see THRESHOLDS.noiseRiseBandPerA)
+  if (Number.isFinite(rise) && rise > T.sharpenedNoiseRise && ns && ns.bandToPerA >= T.noiseRiseBandPerA) {
     return {
       code: 'sharpened',
       severity: 'warning',

@@ -69,6 +69,17 @@ export const THRESHOLDS = {
    */
   sharpenedNoiseRise: 0.05,
   /**
+   * …judged only when the noise band ends finer than this (1/Å, = 25 Å). Coarser, even B = −300 Å²
+   * moves ln A across a band of 0.75–1 × its end by at most 300/4 × (1/25² − 1/33.3²) = 0.05, the
+   * rise limit itself, so the rise says nothing of sharpening (EMD-1883, band 37–26 Å: B −100 …
+   * −300 rise −0.032 … −0.006, found by rule 2 only), while a crop or a resampling shifts the
+   * molecule's low-resolution tails in the solvent weight by more: EMD-1883 cropped to 50³ (band
+   * 62–31 Å) +0.178, Fourier-upsampled 2× (59–30 Å) +0.092, both called sharpened until
+   * session 55. The coarse sharpened maps this rule finds (12 Å maps cut at 12 Å) have bands
+   * ending near 13–17 Å.
+   */
+  noiseRiseBandPerA: 1 / 25,
+  /**
    * `sharpened`, rule 2 (signal hardly falls): Guinier B of the total spectrum over
    * B_ref = 14.24·d² (the B of Gaussian atoms of FWHM d, with d the resolution where the fit ends)
    * below this (real raw ≥ 0.96, real maps low-passed only ≥ 0.47; raw synthetic maps, down to

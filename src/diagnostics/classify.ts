@@ -32,12 +32,18 @@ const UNIT_RANGE_MAX_MIN = 0.5;
  * @param inverted the map looks inverted ({@link invertedFinding}): its solvent peak sits at the
  *   top of the range because of that, so "no solvent peak" is not said (it had called EMDB maps
  *   × −1 not density maps)
+ * @param topShare of the voxels not within 2 % of the range from the minimum, the share within 2 %
+ *   of it from the maximum ({@link nearTopShare}); when given and below
+ *   `THRESHOLDS.binaryTopShare`, a map with most voxels at its minimum is not called a binary mask
  */
-export function notDensityFinding(f: MapFeatures, inverted = false): Finding | undefined {
+export function notDensityFinding(f: MapFeatures, inverted = false, topShare?: number): Finding | undefined {
   const range = f.max - f.min;
   const evidence = { min: r3(f.min), max: r3(f.max), negativeFraction: r3(f.negativeFraction), extremeFraction: r3(f.extremeFraction), faceDistinctValues: f.distinctValues };
   const tail = 'not a density map: the local scale and confidence of such a map mean nothing (the estimate refuses it unless --force).';
-  if (f.extremeFraction >= T.nearBinaryFraction) {
+  // a mask's values other than its background sit at its top; a density map cut out by a tight
+  // hard mask (or a zone/segment of a map: all values ≥ 0, most exactly 0) spreads them over the
+  // range (see THRESHOLDS.binaryTopShare)
+  if (f.extremeFraction >= T.nearBinaryFraction && !(topShare !== undefined && topShare < T.binaryTopShare)) {
     return { code: 'not-density', severity: 'error', message: `binary or near-binary values (${pct(f.extremeFraction)} of voxels at the minimum or maximum): looks like a mask, ${tail}`, evidence: { ...evidence, kind: 'binary-mask' } };
   }
   // a mask or scale map reaches about 1 and holds nothing negative beyond round-off of its range
@@ -200,4 +206,25 @@ export function sharpeningFinding(gf: GuinierFit, ns?: NoiseSpectrum): Finding |
     message: `the amplitude spectrum hardly falls (${Number.isFinite(gf.bFactorA2) ? `Guinier B ≈ ${gf.bFactorA2.toFixed(0)} Å² between ${(1 / gf.fitFromPerA).toFixed(1)} and ${(1 / gf.fitToPerA).toFixed(1)} Å` : `B ratio ${ratio.toFixed(2)} to ${d.toFixed(1)} Å`}${cut ? `, then a hard cut-off at ${(1 / gf.cutoffPerA).toFixed(1)} Å` : ''}): the map looks sharpened; ${advice}`,
     evidence: { rule: 'flat-signal', guinierBA2: r3(gf.bFactorA2), ruleBA2: r3(gf.ruleBFactorA2), referenceBA2: r3(referenceBFactor(d)), bRatio: r3(ratio), fitFromA: r3(1 / gf.fitFromPerA), fitToA: r3(d), cutoffA: cut ? r3(1 / gf.cutoffPerA) : null, cutoffDropLn: r3(gf.cutoffDropLn), ...noiseEvidence },
   };
+}
+
+/**
+ * Of the voxels farther than 2 % of the range from the minimum, the share within 2 % of the range
+ * from the maximum: 1 for a binary mask, small for density whose values spread over the range.
+ * NaN when every voxel lies near the minimum.
+ * @param data the map's voxels
+ * @param min the map's minimum
+ * @param max the map's maximum (> min)
+ */
+export function nearTopShare(data: ArrayLike<number>, min: number, max: number): number {
+  const band = 0.02 * (max - min);
+  let above = 0, top = 0;
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i];
+    if (x - min > band) {
+      above++;
+      if (max - x <= band) top++;
+    }
+  }
+  return above > 0 ? top / above : Number.NaN;
 }

@@ -48,6 +48,14 @@ export const THRESHOLDS = {
   flattenedOffsetStds: 3,
   /** `not-density` (near-binary): fraction of voxels within 2 % of the range from min or max (raw ≤ 0.12, binary 1.0). */
   nearBinaryFraction: 0.95,
+  /**
+   * …and of the voxels not near the minimum at least this share near the maximum (binary masks
+   * 1.0). Until session 55 the first condition alone called density cut out by a tight hard mask
+   * (all its values ≥ 0, as a ChimeraX zone or a segment also writes) a mask, and the estimate
+   * refused it: β-gal and EMD-1883 × a binary molecular mask (95–98 % exact zeros) read a share
+   * of 0.0006 and 0.0002; synth_halves128's soft mask 0.52 (and [0, 1]: a soft mask anyway).
+   */
+  binaryTopShare: 0.3,
   /** `not-density` (local resolution): values besides the background within [min, max] Å… */
   localResolutionMinA: 1,
   localResolutionMaxA: 100,

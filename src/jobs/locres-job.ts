@@ -14,7 +14,7 @@ import { checkSameGrid, readHalfMapArg, readLabelsArg, readMaskArg } from './rea
 import { checkLocresMemory } from './memory-check.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
-import { coarseVoxelWarning, unresolvedVariation, UNRESOLVED_VARIATION_RATIO, type LocalFscResult } from '../resolution/local-fsc.js';
+import { coarseVoxelWarning, CONTENT_LIMITED_RATIO, unresolvedVariation, UNRESOLVED_VARIATION_RATIO, type LocalFscResult } from '../resolution/local-fsc.js';
 import { localFscBesideFiner, BESIDE_FINER_RATIO } from '../resolution/beside-finer.js';
 import { computeInThread } from './compute-thread.js';
 import { labelSummary, type LabelInterval, type LabelRow } from '../resolution/label-summary.js';
@@ -230,6 +230,11 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         warnings.push(coarse);
         o.onWarning?.(coarse);
       }
+      if (r.contentLimitedPercent !== undefined && r.emptyBeyondA !== undefined) {
+        const w = `the half maps hold nothing beyond ${r.emptyBeyondA.toFixed(2)} Å but are still correlated there (low-passed: local resolution needs the unfiltered halves, e.g. RELION's run_half1_class001_unfil.mrc): ${r.contentLimitedPercent.toFixed(0)} % of the windows read finer than ${(CONTENT_LIMITED_RATIO * r.emptyBeyondA).toFixed(2)} Å, which the halves cannot show; every value finer than ${r.emptyBeyondA.toFixed(2)} Å reads ${r.emptyBeyondA.toFixed(2)} Å and is marked pinned (a bound: the truth that or finer)`;
+        warnings.push(w);
+        o.onWarning?.(w);
+      }
       if (r.thresholdAtFloor) {
         const w = `the SNR-aware FSC threshold is at its floor (${r.threshold}; low-frequency SNR C₀ ${r.lowFrequencySnr.toFixed(1)} in a ${(r.windowVoxels * h1.volume.voxelSizeA[0]).toFixed(1)} Å window): these coarse, noisy half maps lie beyond its calibration and the values are less certain (on synthetic maps in this state a map's median error ranged from −0.4 to +0.3 Å, against −0.2 to +0.3 Å elsewhere; README "Threshold at its floor")`;
         warnings.push(w);
@@ -257,6 +262,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         thresholdAtFloor: r.thresholdAtFloor,
         whitened: r.whitened,
         ...(r.emptyBeyondA !== undefined ? { emptyBeyondA: r.emptyBeyondA } : {}),
+        ...(r.contentLimitedPercent !== undefined ? { contentLimitedPercent: r.contentLimitedPercent } : {}),
         gridMedian: r.gridMedian,
         broadeningShare: r.broadeningShare,
         points: r.points,
@@ -386,7 +392,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       ...(o.method === 'localfsc'
         ? [
             ...(o.relion ? [`Pinned windows     : ${stats.pinnedWindows} of ${stats.points} never fell below 0.143 (RELION then reports Nyquist)`] : [`Global resolution  : ${Number(stats.globalResolutionA).toFixed(2)} Å (FSC 0.143${o.mask ? ', soft-masked' : ''})`]),
-            ...(stats.emptyBeyondA !== undefined ? [`Half maps' content : nothing beyond ${Number(stats.emptyBeyondA).toFixed(2)} Å (low-passed: float round-off only, or the leak of a box cropped after the low-pass); those shells were filled with noise before the windows were cut, so no value is much finer than that`] : []),
+            ...(stats.emptyBeyondA !== undefined ? [`Half maps' content : nothing beyond ${Number(stats.emptyBeyondA).toFixed(2)} Å (low-passed: float round-off only, or the leak of a box cropped after the low-pass); those shells were filled with noise before the windows were cut, ${stats.contentLimitedPercent !== undefined ? `but the halves are still correlated there (${Number(stats.contentLimitedPercent).toFixed(0)} % of the windows read finer than ${(CONTENT_LIMITED_RATIO * Number(stats.emptyBeyondA)).toFixed(2)} Å): values finer than ${Number(stats.emptyBeyondA).toFixed(2)} Å read it and are pinned` : 'so no value is much finer than that'}`] : []),
             `Windows evaluated  : ${stats.points}${stats.moleculeCentredPoints !== undefined ? `, ${stats.moleculeCentredPoints} centred on the molecule (these alone carry the grid median and the interpolation${stats.moleculeCentredPoints === 0 ? '; none found, so every window does' : ''})` : ''}`,
             `Outside the mask   : ${o.lowestResolution} Å (background)`,
           ]
@@ -397,7 +403,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         ? [
             stats.pinnedAtFinestVoxels !== undefined
               ? // local FSC: a voxel's value is interpolated between windows, pinned or not
-                `Pinned             : ${stats.pinnedVoxels} voxels (${Number(stats.pinnedPercent).toFixed(1)} %) take half or more of their value from windows pinned at ${Number(stats.finestA).toFixed(2)} Å, the finest reported value (their FSC stayed above the threshold up to Nyquist: a bound, the truth that or finer)${Number(stats.pinnedVoxels) > 0 ? `; ${stats.pinnedAtFinestVoxels} of them read ${Number(stats.finestA).toFixed(2)} Å, the rest blend in coarser windows` : ''}; marked in ${outStem}_pinned.mrc`
+                `Pinned             : ${stats.pinnedVoxels} voxels (${Number(stats.pinnedPercent).toFixed(1)} %) take half or more of their value from windows pinned at ${Number(stats.finestA).toFixed(2)} Å, the finest reported value (their FSC stayed above the threshold up to ${stats.contentLimitedPercent !== undefined ? 'the halves\' content limit' : 'Nyquist'}: a bound, the truth that or finer)${Number(stats.pinnedVoxels) > 0 ? `; ${stats.pinnedAtFinestVoxels} of them read ${Number(stats.finestA).toFixed(2)} Å, the rest blend in coarser windows` : ''}; marked in ${outStem}_pinned.mrc`
               : `≤ ${Number(stats.finestA).toFixed(2)} Å (pinned)  : ${stats.pinnedVoxels} voxels (${Number(stats.pinnedPercent).toFixed(1)} %): the estimate reached the finest reported value, a bound, marked in ${outStem}_pinned.mrc`,
           ]
         : []),

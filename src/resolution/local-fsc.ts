@@ -21,6 +21,19 @@ import { CALIBRATED_THRESHOLD, SNR_AWARE_THRESHOLD } from './locres-defaults.js'
 
 export { CALIBRATED_THRESHOLD, SNR_AWARE_THRESHOLD } from './locres-defaults.js';
 
+/**
+ * Half maps are *content-limited* (low-passed while still correlated at the cut) when more than
+ * {@link CONTENT_LIMITED_SHARE} of the grid points read finer than this fraction of their content
+ * limit (`emptyBeyondA`). Session 55: on the 142 cached default runs of synth_halves128 and the
+ * `referenceStyleHalfMaps` cases (random and layout 21000–21029, 23000–23019, 25000–25019, random
+ * 3008), whose halves end where their finest domain's signal does, the 1st percentile of the
+ * values is ≥ 0.836 × the limit (median 0.995); synth_halves128 low-passed at 6 Å (content limit
+ * 5.95 Å) read a median 4.93 Å, 0.83 × the limit, its 3 Å domains 4.72 / 4.77 Å.
+ */
+export const CONTENT_LIMITED_RATIO = 0.8;
+/** See {@link CONTENT_LIMITED_RATIO}: the share of grid points (fraction). */
+export const CONTENT_LIMITED_SHARE = 0.05;
+
 // Measured (bench/locres-accuracy.ts, pre-whitened, default window): median bias on
 // synth_halves128 / 0.9 Å SNR 3 / 1.2 Å SNR 2 / 1.5 Å SNR 4 / 1.0 Å SNR 2.5 was
 // −0.33 / −0.64 / −0.04 / −0.86 / −0.34 Å at 0.143, −0.01 / −0.22 / +0.34 / −0.46 / −0.14 at 0.25,
@@ -307,7 +320,10 @@ export interface LocalFscResult {
   pinned: Uint8Array;
   /** Mask voxels flagged in `pinned`. */
   pinnedVoxels: number;
-  /** Finest reported value, Nyquist 2a, Å. */
+  /**
+   * Finest reported value, Å: Nyquist 2a, or the halves' content limit {@link emptyBeyondA} when
+   * they were low-passed while still correlated ({@link contentLimitedPercent}).
+   */
   finestA: number;
   /** Whether the halves were pre-whitened. */
   whitened: boolean;
@@ -318,6 +334,13 @@ export interface LocalFscResult {
    * Undefined with noise to Nyquist or without whitening.
    */
   emptyBeyondA?: number;
+  /**
+   * Set when the half maps look low-passed while still correlated at the cut: the share (%) of the
+   * grid points that read finer than {@link CONTENT_LIMITED_RATIO} × {@link emptyBeyondA} (above
+   * {@link CONTENT_LIMITED_SHARE}). Every value finer than the content limit then reads the limit
+   * and is pinned (a bound: the truth that or finer), and {@link finestA} is the limit.
+   */
+  contentLimitedPercent?: number;
   /** Whether the grid values were replaced by their neighbourhood median (`gridMedian`). */
   gridMedian: boolean;
   /** Share of the Hann window's spectral variance removed from each crossing (0 = no correction; see {@link hannBroadeningCorrection}). */
@@ -710,10 +733,37 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
     medianOfNeighbours(gridLow, [gx, gy, gz], ok);
     medianOfNeighbours(gridHigh, [gx, gy, gz], ok);
   }
+  // Half maps low-passed while still correlated at the cut (a user's filtered halves, not the
+  // unfiltered halves local resolution needs) hold nothing beyond the cut, yet their windows' FSC,
+  // high up to it and corrected for the window's broadening, crosses the threshold beyond it:
+  // synth_halves128 low-passed at 6 Å read its 3 Å domains at 4.7 Å (median), 0.79 × the cut.
+  // Then no value finer than the cut is a measurement: such values read the cut and are pinned,
+  // as a bound (`contentLimited`). Halves whose own signal ends at their low-pass (the references
+  // and every `referenceStyleHalfMaps` case) read at most 1 % of their voxels below 0.84 × it.
+  const contentA = empty ? emptyBeyondA(empty, 0.5 / a) : undefined;
+  let finerThanContent = 0;
+  let okPoints = 0;
+  if (contentA !== undefined) {
+    for (let g = 0; g < nGrid; g++) {
+      if (!(grid[g] === grid[g])) continue;
+      okPoints++;
+      if (grid[g] < CONTENT_LIMITED_RATIO * contentA) finerThanContent++;
+    }
+  }
+  const contentLimited = contentA !== undefined && okPoints > 0 && finerThanContent > CONTENT_LIMITED_SHARE * okPoints;
+  const boundA = contentLimited ? (contentA as number) : 2 * a;
+  if (contentLimited) {
+    for (let g = 0; g < nGrid; g++) {
+      if (!(grid[g] === grid[g])) continue;
+      grid[g] = Math.max(grid[g], boundA);
+      gridLow[g] = Math.max(gridLow[g], boundA);
+      gridHigh[g] = Math.max(gridHigh[g], boundA);
+    }
+  }
   // a grid point is pinned when its value is the bound: its window never fell below the threshold
   // or (grid median) most of its neighbours' did not; so every voxel reading the bound is flagged,
   // and no flagged grid point reads coarser (the grid holds float32: 2a rounded)
-  const bound32 = Math.fround(2 * a);
+  const bound32 = Math.fround(boundA);
   for (let g = 0; g < nGrid; g++) if (grid[g] === grid[g]) gridPinned[g] = grid[g] <= bound32 ? 1 : 0;
 
   // Trilinear interpolation of the grids into the region; lowest resolution elsewhere.
@@ -734,7 +784,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
         if (!region[idx]) continue;
         const v = interp(grid, x, y, z, lowest);
         out[idx] = v;
-        calibratedInterval(v, Math.min(v, interp(gridLow, x, y, z, lowest)), Math.max(v, interp(gridHigh, x, y, z, lowest)), calib, 2 * a, lowest, ends);
+        calibratedInterval(v, Math.min(v, interp(gridLow, x, y, z, lowest)), Math.max(v, interp(gridHigh, x, y, z, lowest)), calib, boundA, lowest, ends);
         outLow[idx] = ends[0];
         outHigh[idx] = ends[1];
         if (interp(gridPinned, x, y, z, 0) >= 0.5) {
@@ -753,9 +803,10 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
     high: geom(outHigh),
     pinned,
     pinnedVoxels,
-    finestA: 2 * a,
+    finestA: boundA,
     whitened,
-    emptyBeyondA: empty ? emptyBeyondA(empty, 0.5 / a) : undefined,
+    emptyBeyondA: contentA,
+    contentLimitedPercent: contentLimited ? (100 * finerThanContent) / okPoints : undefined,
     gridMedian: options.gridMedian ?? true,
     broadeningShare: share,
     globalResolutionA,

@@ -6,6 +6,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fourierShellCorrelation, resolutionAtThreshold } from '../resolution/fsc.js';
+import { emptyBeyondA, emptyShells } from '../resolution/prewhiten.js';
 import { CORRECTION_SHELL_OFFSET, RANDOMISE_BELOW_FSC, SOLVENT_MIN_FRACTION, SOLVENT_OFFSET_SD, type CorrectedFscResult } from '../resolution/fsc-corrected.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { checkSameGrid, readHalfMapArg, readMaskArg } from './read-map.js';
@@ -121,6 +122,12 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   const rc0143 = corrected ? resolutionAtThreshold(corrected, 0.143) : undefined;
   const rc05 = corrected ? resolutionAtThreshold(corrected, 0.5) : undefined;
   if (corr && corr.randomiseFromShell === null) warn(`the unmasked FSC stays above ${RANDOMISE_BELOW_FSC} up to Nyquist: no phase randomisation, the corrected FSC is the masked one`);
+  // Half maps low-passed before the FSC hold nothing beyond their cut (the shells the local FSC
+  // finds empty: float round-off only); the masked FSC beyond it is the mask's leakage of the
+  // coarser shells, correlated in both halves, so a crossing read there is not a measurement
+  // (synth_halves128 cut at 6 Å: masked 0.143 'not reached' up to Nyquist, corrected 3.10 Å).
+  const contentA = emptyBeyondA(emptyShells(h1.volume, h2.volume), 0.5 / Math.max(...h1.volume.voxelSizeA));
+  const beyondContent = (r: { crossed: boolean; resolutionA: number } | undefined): boolean => r !== undefined && contentA !== undefined && (!r.crossed || r.resolutionA < contentA);
   const arr = (a: ArrayLike<number> | undefined) => (a ? Array.from(a, (v) => (Number.isFinite(v) ? v : null)) : null);
   const shells = Array.from(curve.fsc, (fsc, k) => ({
     shell: k,
@@ -151,6 +158,8 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     /** With --mask: from the unmasked FSC (the line `Resolution at FSC 0.143 (unmasked)`); null without a mask (then `resolutionAt0143A` is the unmasked one) or when not reached. */
     resolutionAt0143UnmaskedA: ru0143 ? (ru0143.crossed ? ru0143.resolutionA : null) : null,
     nyquistA: 2 * Math.max(...h1.volume.voxelSizeA),
+    /** The half maps hold nothing beyond this resolution (low-passed), Å; null when their content runs to Nyquist. A resolution finer than it is not a measurement. */
+    contentLimitA: contentA ?? null,
     /** Per shell (index = shell), null for an empty shell. */
     fscUnmasked: arr(corr ? corr.unmasked.fsc : curve.fsc),
     fscMasked: arr(corr?.masked.fsc),
@@ -179,7 +188,11 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     return (corr ? [...base, cell(result.fscUnmasked?.[s.shell]), cell(result.fscRandomisedMasked?.[s.shell]), cell(result.fscCorrected?.[s.shell])] : base).join(',');
   };
   const csv = [csvHead, ...shells.map(csvRow)].join('\n') + '\n';
-  const fmt = (r: number | null) => (r === null ? 'not reached (FSC stays above it up to Nyquist)' : `${r.toFixed(2)} Å`);
+  const plainFmt = (r: number | null) => (r === null ? 'not reached (FSC stays above it up to Nyquist)' : `${r.toFixed(2)} Å`);
+  const fmt = (r: number | null) => (contentA !== undefined && (r === null || r < contentA) ? `${plainFmt(r)}: finer than the half maps hold (nothing beyond ${contentA.toFixed(2)} Å), not a measurement` : plainFmt(r));
+  if ([r0143, r05, rc0143, rc05, ru0143].some(beyondContent)) {
+    warn(`the half maps hold nothing beyond ${(contentA as number).toFixed(2)} Å (low-passed; the FSC needs the unfiltered halves, e.g. RELION's run_half1_class001_unfil.mrc): the FSC beyond it holds only ${corr ? 'the mask\'s leakage of coarser shells and ' : ''}round-off, so a resolution finer than ${(contentA as number).toFixed(2)} Å is not a measurement`);
+  }
   const lines = corr
     ? [
         `Resolution at FSC 0.143 (corrected): ${fmt(result.resolutionAt0143CorrectedA)}`,

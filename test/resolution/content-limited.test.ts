@@ -6,9 +6,13 @@
  * pinned, with a warning. The unfiltered halves (whose own content ends where their finest
  * domain's does) are untouched.
  */
-import { describe, it, before } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeMrc } from '../../src/io/mrc/index.js';
+import { runInProcess } from '../helpers/cli-run.js';
 import { loadFft } from '../../src/math/fft.js';
 import { readMrc } from '../../src/io/mrc/index.js';
 import type { Volume } from '../../src/core/volume.js';
@@ -53,6 +57,28 @@ describe('local FSC on half maps low-passed while still correlated', { skip }, (
     // the 3 Å domain: at the limit (a bound), and flagged as one (it read 4.72 Å unflagged)
     assert.ok(Math.abs(label1[label1.length >> 1] - r.emptyBeyondA) < 1e-3, `3 Å domain median ${label1[label1.length >> 1]}`);
     assert.ok(pinnedInLabel1 > 0.9 * label1.length, `pinned in the 3 Å domain: ${pinnedInLabel1} of ${label1.length}`);
+  });
+
+  it('occupy fsc: a resolution finer than the halves hold is called no measurement (masked: not reached, corrected 3.10 Å before)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'occupy-content-'));
+    try {
+      const [p1, p2] = [join(dir, 'lp6_1.mrc'), join(dir, 'lp6_2.mrc')];
+      await writeMrc(p1, sharpen(half1, 0, 6));
+      await writeMrc(p2, sharpen(half2, 0, 6));
+      const lp = await runInProcess(['fsc', p1, p2, '--mask', join(R, 'soft_mask.mrc.gz'), '-o', join(dir, 'lp'), '--json']);
+      assert.equal(lp.code, 0, lp.stderr);
+      const j = JSON.parse(lp.stdout);
+      assert.ok(j.contentLimitA > 5.5 && j.contentLimitA < 6.5, `contentLimitA ${j.contentLimitA}`);
+      assert.match(lp.stderr, /the half maps hold nothing beyond 5\.\d\d Å .*not a measurement/);
+      // the unfiltered halves: content to 2.94 Å, every resolution coarser, no warning, figures as before
+      const un = await runInProcess(['fsc', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '--mask', join(R, 'soft_mask.mrc.gz'), '-o', join(dir, 'un'), '--json']);
+      const k = JSON.parse(un.stdout);
+      assert.ok(k.contentLimitA > 2.8 && k.contentLimitA < 3, `contentLimitA ${k.contentLimitA}`);
+      assert.doesNotMatch(un.stderr, /hold nothing beyond/);
+      assert.ok(Math.abs(k.resolutionAt0143CorrectedA - 3.32) < 0.01, `corrected 0.143 ${k.resolutionAt0143CorrectedA}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves the unfiltered halves alone (content ends where their signal does)', () => {

@@ -6,7 +6,7 @@
  * pinned, with a warning. The unfiltered halves (whose own content ends where their finest
  * domain's does) are untouched.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

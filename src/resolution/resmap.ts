@@ -13,6 +13,7 @@ import { gaussianSmooth } from '../filters/gaussian-smooth.js';
 import { assertVolume } from '../core/volume.js';
 import { assertSameHalfMapGrid } from './fsc.js';
 import { cutSubBox, regionSubBox, subBoxShape } from './sub-box.js';
+import { emptyBeyondA, emptyShells } from './prewhiten.js';
 
 /** Input of {@link resMapLocalResolution}: one map (noise outside the mask) or two half maps. */
 export type ResMapInput = { map: Volume } | { half1: Volume; half2: Volume };
@@ -21,7 +22,7 @@ export type ResMapInput = { map: Volume } | { half1: Volume; half2: Volume };
 export interface ResMapOptions {
   /** Coarsest tested resolution, Å (default min(20, L/4), L the shortest box edge). */
   minResolutionA?: number;
-  /** Finest tested resolution, Å (default Nyquist, 2·max voxel size). */
+  /** Finest tested resolution, Å (default Nyquist, 2·max voxel size; with half maps that hold nothing beyond some resolution — low-passed — that resolution). */
   maxResolutionA?: number;
   /** Step between tested resolutions, Å (default 0.5). */
   stepA?: number;
@@ -151,9 +152,11 @@ export function resMapLocalResolution(input: ResMapInput, mask: Float32Array, op
   let ref: Volume;
   let avgFull: Float32Array;
   let noiseFull: Float32Array | null = null;
+  let halves: [Volume, Volume] | undefined;
   if ('half1' in input) {
     assertSameHalfMapGrid(input.half1, input.half2);
     ref = input.half1;
+    halves = [input.half1, input.half2];
     const a = input.half1.data, b = input.half2.data;
     avgFull = halfMapMean(a, b);
     noiseFull = halfMapHalfDifference(a, b);
@@ -173,7 +176,11 @@ export function resMapLocalResolution(input: ResMapInput, mask: Float32Array, op
   if (inCount === 0) throw new RangeError('the mask selects no voxel (no value > 0.5)');
   if (!noiseFull && inCount === n) throw new RangeError('the mask covers the whole box: one map needs noise voxels outside the mask (or give two half maps)');
   const boxA = Math.min(nx * va[0], ny * va[1], nz * va[2]);
-  const maxRes = options.maxResolutionA ?? 2 * Math.max(...va);
+  // half maps that hold nothing beyond some resolution (low-passed; the shells the local FSC finds
+  // empty) are tested no finer than that (1 % slack, as MonoRes): beyond it the sinusoid's fit and
+  // the noise are both round-off (synth_halves128 cut at 6 Å read its 3 Å domains at 3.00 Å)
+  const contentA = halves && options.maxResolutionA === undefined ? emptyBeyondA(emptyShells(halves[0], halves[1]), 0.5 / Math.max(...va)) : undefined;
+  const maxRes = options.maxResolutionA ?? Math.max(2 * Math.max(...va), contentA !== undefined ? 0.99 * contentA : 0);
   const minRes = options.minResolutionA ?? Math.max(Math.min(15, boxA / 4), maxRes + 1);
   const stepA = options.stepA ?? 0.5;
   const alpha = options.alpha ?? 0.05;

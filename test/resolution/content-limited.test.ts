@@ -18,6 +18,7 @@ import { readMrc } from '../../src/io/mrc/index.js';
 import type { Volume } from '../../src/core/volume.js';
 import { localFsc } from '../../src/resolution/local-fsc.js';
 import { monogenicLocalResolution } from '../../src/resolution/monogenic.js';
+import { resMapLocalResolution } from '../../src/resolution/resmap.js';
 import { sharpen } from '../diagnostics/variants.js';
 import { SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
 
@@ -90,6 +91,15 @@ describe('local FSC on half maps low-passed while still correlated', { skip }, (
     for (let i = 0; i < mask.length; i++) if (mask[i] > 0.5) finest = Math.min(finest, r.resolution[i]);
     assert.ok(finest >= finestTested - 1e-3, `finest value in the mask ${finest} Å`);
     assert.ok(r.notes.some((n) => /hold nothing beyond 5\.\d\d Å/.test(n)), r.notes.join(' | '));
+  });
+
+  it('ResMap tests no finer than the halves hold (6 Å low-pass: the 3 Å domains had read 3.00 Å)', () => {
+    const r = resMapLocalResolution({ half1: sharpen(half1, 0, 6), half2: sharpen(half2, 0, 6) }, mask);
+    const finestTested = r.testedA[r.testedA.length - 1];
+    assert.ok(finestTested >= 5.89 && finestTested < 6.5, `finest tested ${finestTested} Å`);
+    let finest = Infinity;
+    for (let i = 0; i < mask.length; i++) if (mask[i] > 0.5) finest = Math.min(finest, r.resolution[i]);
+    assert.ok(finest >= finestTested - 1e-3, `finest value in the mask ${finest} Å`);
   });
 
   it('leaves the unfiltered halves alone (content ends where their signal does)', () => {

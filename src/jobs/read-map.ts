@@ -1,7 +1,7 @@
 /**
  * Reading a map for a command: a clear error for a missing file, and the `--angpix` override.
  */
-import { existsSync } from 'node:fs';
+import { statRegularFileSync } from '../core/regular-file.js';
 import { readMrc, type MrcHeader, type MrcMap } from '../io/mrc/index.js';
 import { headerOriginA } from '../io/mrc/origin.js';
 import type { Volume } from '../core/volume.js';
@@ -18,10 +18,13 @@ import { constantHalfMapProblem, emptyMaskProblem } from '../resolution/half-map
  * @param shared voxels in SharedArrayBuffer-backed memory, which a worker thread (the locres
  *   methods' compute thread) then sees without a copy: read so directly when the file allows it,
  *   else copied once here (the unshared array is then garbage)
- * @throws Error naming the file when it is missing; MrcFormatError for a broken file
+ * @throws Error `cannot read <what> '<path>': no such file` (or `permission denied`, `it is a
+ *   folder, not a file`, … : {@link statRegularFileSync}); MrcFormatError for a broken file
  */
 export async function readMapArg(path: string, what: string, angpix?: number, note?: (line: string) => void, shared = false): Promise<MrcMap> {
-  if (!existsSync(path)) throw new Error(`cannot read ${what} '${path}': no such file`);
+  // `no such file` only when nothing is there (a file in a folder that cannot be searched is
+  // `permission denied`), a folder or a special file in the one wording (src/core/regular-file.ts)
+  statRegularFileSync(path, what);
   // with --angpix the header's cell is not needed (a zero cell can be rescued this way)
   const m = await readMrc(path, { ignoreCell: angpix !== undefined, shared });
   if (shared && !(m.volume.data.buffer instanceof SharedArrayBuffer)) {

@@ -2,7 +2,7 @@
  * `occupy [estimate] -i MAP ...`: estimate the local scale of a map (OccuPy's main command).
  */
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
+import { statRegularFileSync } from '../../core/regular-file.js';
 import { dirname, resolve } from 'node:path';
 import { estimateFromFile, type EstimateFileOptions } from '../../jobs/estimate-job.js';
 import { limitsLines, settingsLines, type EstimateSummary } from '../../occupancy/summary.js';
@@ -202,9 +202,9 @@ export async function run(o: EstimateCliOptions, positional?: string, typed: obj
     reporter.detail(`EMD-${normalizeEmdbId(id)}: ${o.inputMap}`);
   }
   if (!o.inputMap) throw new UsageError('no input map: give one with -i/--input-map or --emdb <id> (see occupy --help), or try `occupy demo`');
-  if (!existsSync(o.inputMap)) throw new Error(`cannot read map '${o.inputMap}': no such file`);
+  statRegularFileSync(o.inputMap, 'map'); // no such file, permission denied, a folder or a special file
   for (const [flag, p] of [['--solvent-def', o.solventDef], ['--target-mask', o.targetMask]] as const) {
-    if (p !== undefined && !existsSync(p)) throw new Error(`cannot read ${flag} map '${p}': no such file`);
+    if (p !== undefined) statRegularFileSync(p, `${flag} map`);
   }
   // Options that depend on the map's box (--kernel-size, --tile-size, the cell of --angpix) are
   // checked on its header before the map is read and processed.

@@ -9,7 +9,7 @@
  */
 import { Command } from 'commander';
 import { readMrc, writeMrc } from '../../io/mrc/index.js';
-import { existsSync } from 'node:fs';
+import { statRegularFileSync } from '../../core/regular-file.js';
 import type { Shape3, Volume } from '../../core/volume.js';
 import { openMrcSections } from '../../io/mrc/index.js';
 import { resampledStartHeader, shiftedStartHeader } from '../../io/mrc/origin.js';
@@ -82,7 +82,7 @@ export async function runSet(mapPath: string, o: MapPixelOptions): Promise<void>
   checkVoxelSize('--angpix', o.angpix);
   o = { ...o, output: outputFile(o.output, `${mapStem(mapPath)}_${o.angpix}.mrc`) }; // -o DIR/ → DIR/<stem>_<angpix>.mrc
   // the header's cell is replaced: a zero or invalid one is not an error here (this is how to fix it)
-  if (!existsSync(mapPath)) throw new Error(`cannot read map '${mapPath}': no such file`);
+  statRegularFileSync(mapPath, 'map'); // no such file, permission denied, a folder: before the output is looked at
   // an output that is the input, a symbolic link or a folder is refused before the map is read
   await checkOutputNames([o.output], { protect: [mapPath], inputLabel: 'input map' });
   // phases on stderr as the estimate prints them (read, diagnostics, write; nothing with --quiet)
@@ -120,7 +120,7 @@ export async function runSet(mapPath: string, o: MapPixelOptions): Promise<void>
 export async function runResample(mapPath: string, o: MapPixelOptions): Promise<void> {
   checkVoxelSize('--angpix', o.angpix);
   o = { ...o, output: outputFile(o.output, `${mapStem(mapPath)}_${o.angpix}.mrc`) }; // -o DIR/ → DIR/<stem>_<angpix>.mrc
-  if (!existsSync(mapPath)) throw new Error(`cannot read map '${mapPath}': no such file`);
+  statRegularFileSync(mapPath, 'map'); // no such file, permission denied, a folder: before the output is looked at
   // an output that is the input, a symbolic link or a folder is refused before the map is read
   await checkOutputNames([o.output], { protect: [mapPath], inputLabel: 'input map' });
   // phases on stderr as the estimate prints them (resample, diagnostics, write; nothing with

@@ -4,12 +4,13 @@
  * re-exported here.
  */
 import { createReadStream, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGunzip, gzip as gzipCallback } from 'node:zlib';
 import { writeFileAtomic } from '../../core/atomic-write.js';
-import { statRegularFile } from '../../core/regular-file.js';
+import { fsErrorReason } from '../../core/fs-error-reason.js';
+import { statRegularFile, unreadableFileError } from '../../core/regular-file.js';
 import { StarFormatError, type StarFile } from './model.js';
 import { StarLineParser } from './parse.js';
 import { formatStar } from './format.js';
@@ -47,7 +48,7 @@ export interface ReadStarOptions {
  * @param path file path
  * @param options see {@link ReadStarOptions}
  * @throws Error `cannot read STAR file '<path>': …` when nothing is there (`no such file`), it
- *   cannot be looked at (`permission denied`), or it is a folder or not a regular file (a device
+ *   cannot be looked at or opened (`permission denied`), or it is a folder or not a regular file (a device
  *   such as /dev/zero, a FIFO or a socket: reading one had filled the memory or blocked for ever;
  *   the wording of {@link statRegularFile})
  * @throws StarFormatError for a broken file (message prefixed with the path), a line longer than
@@ -56,7 +57,13 @@ export interface ReadStarOptions {
 export async function readStar(path: string, options: ReadStarOptions = {}): Promise<StarFile> {
   const st = options.stats ?? (await statRegularFile(path, 'STAR file'));
   const magic = Buffer.alloc(2);
-  const handle = await open(path, 'r');
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    // a file that can be looked at but not opened (mode 000, another user's): the one wording
+    throw unreadableFileError('STAR file', path, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : fsErrorReason(err), err);
+  }
   let gzipped: boolean;
   try {
     gzipped = (await handle.read(magic, 0, 2, 0)).bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;

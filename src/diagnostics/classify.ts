@@ -35,14 +35,24 @@ const UNIT_RANGE_MAX_MIN = 0.5;
  * @param topShare of the voxels not within 2 % of the range from the minimum, the share within 2 %
  *   of it from the maximum ({@link nearTopShare}); when given and below
  *   `THRESHOLDS.binaryTopShare`, a map with most voxels at its minimum is not called a binary mask
+ *   (density under a tight hard mask)…
+ * @param levels …unless its values are a few consecutive integers ({@link integerLevels}: at most
+ *   `THRESHOLDS.labelMaxLevels`, every integer from the minimum to the maximum), as a labels map
+ *   (segmentation) holds them: then it is one (a local-resolution map with a few integer values,
+ *   e.g. 0 and 3, 5, 8 Å, is left to the local-resolution rule)
  */
-export function notDensityFinding(f: MapFeatures, inverted = false, topShare?: number): Finding | undefined {
+export function notDensityFinding(f: MapFeatures, inverted = false, topShare?: number, levels?: number): Finding | undefined {
   const range = f.max - f.min;
   const evidence = { min: r3(f.min), max: r3(f.max), negativeFraction: r3(f.negativeFraction), extremeFraction: r3(f.extremeFraction), faceDistinctValues: f.distinctValues };
   const tail = 'not a density map: the local scale and confidence of such a map mean nothing (the estimate refuses it unless --force).';
   // a mask's values other than its background sit at its top; a density map cut out by a tight
   // hard mask (or a zone/segment of a map: all values ≥ 0, most exactly 0) spreads them over the
   // range (see THRESHOLDS.binaryTopShare)
+  // …while a labels map (0 and the labels 1, 2, …: synth_*'s truth_labels, 0–4, share near the
+  // top 0.24) spreads them too and, let through, was called `a local-resolution map in Å`
+  if (f.extremeFraction >= T.nearBinaryFraction && levels !== undefined && levels >= 3 && levels <= T.labelMaxLevels && levels === f.max - f.min + 1 && topShare !== undefined && topShare < T.binaryTopShare) {
+    return { code: 'not-density', severity: 'error', message: `${levels} integer values only (${g(f.min)} … ${g(f.max)}; ${pct(f.extremeFraction)} of voxels at the minimum or maximum): looks like a labels map (segmentation) or a mask, ${tail}`, evidence: { ...evidence, kind: 'labels', levels } };
+  }
   if (f.extremeFraction >= T.nearBinaryFraction && !(topShare !== undefined && topShare < T.binaryTopShare)) {
     return { code: 'not-density', severity: 'error', message: `binary or near-binary values (${pct(f.extremeFraction)} of voxels at the minimum or maximum): looks like a mask, ${tail}`, evidence: { ...evidence, kind: 'binary-mask' } };
   }
@@ -227,4 +237,23 @@ export function nearTopShare(data: ArrayLike<number>, min: number, max: number):
     }
   }
   return above > 0 ? top / above : Number.NaN;
+}
+
+/**
+ * How many distinct values a map holds when they are all integers and at most `cap`, else
+ * undefined (a labels map: 0 and its labels 1, 2, …; a density map has far more values).
+ * @param data the map's voxels
+ * @param cap largest count looked for (a value beyond it ends the scan)
+ */
+export function integerLevels(data: ArrayLike<number>, cap: number): number | undefined {
+  const seen = new Set<number>();
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i];
+    if (!Number.isInteger(x)) return undefined;
+    if (!seen.has(x)) {
+      seen.add(x);
+      if (seen.size > cap) return undefined;
+    }
+  }
+  return seen.size;
 }

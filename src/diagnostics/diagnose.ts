@@ -10,7 +10,7 @@ import { densityTail, measureMapFeatures, sampledRange, type MapFeatures } from 
 import { centreCubeFsc, radialAmplitude } from './spectrum.js';
 import { guinierAnalysis, type GuinierFit } from './guinier.js';
 import { solventNoiseSpectrum, type NoiseSpectrum } from './noise-spectrum.js';
-import { constantMapFinding, invertedFinding, maskingFindings, nearTopShare, notDensityFinding, offsetFinding, sharpeningFinding, locallyFilteredFinding } from './classify.js';
+import { constantMapFinding, integerLevels, invertedFinding, maskingFindings, nearTopShare, notDensityFinding, offsetFinding, sharpeningFinding, locallyFilteredFinding } from './classify.js';
 import { THRESHOLDS as T } from './thresholds.js';
 import { nonZeroContentBox, zeroFractionInside } from '../math/non-zero-box.js';
 import { arrayStats } from '../math/statistics.js';
@@ -155,7 +155,9 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
   const findings: Finding[] = [];
   const inverted = features.max === features.min ? undefined : invertedFinding(densityTail(v));
   const topShare = features.max > features.min && features.extremeFraction >= T.nearBinaryFraction ? nearTopShare(v.data, features.min, features.max) : undefined;
-  const nd = features.max === features.min ? constantMapFinding(features.min) : notDensityFinding(features, inverted !== undefined, topShare);
+  // only where the top share lets a near-binary map through: is it a labels map?
+  const levels = topShare !== undefined && topShare < T.binaryTopShare ? integerLevels(v.data, T.labelMaxLevels) : undefined;
+  const nd = features.max === features.min ? constantMapFinding(features.min) : notDensityFinding(features, inverted !== undefined, topShare, levels);
   let noise: NoiseSpectrum | undefined;
   const deferred = !nd && opts.deferNoise === true;
   const voxelSizeA = opts.header?.voxelSizeA ?? v.voxelSizeA;

@@ -56,6 +56,14 @@ export const THRESHOLDS = {
    * of 0.0006 and 0.0002; synth_halves128's soft mask 0.52 (and [0, 1]: a soft mask anyway).
    */
   binaryTopShare: 0.3,
+  /**
+   * …but a map whose values are at most this many consecutive integers (3 or more: 0, 1, 2, …) is
+   * a labels map
+   * (segmentation) and not density: synth_*'s truth_labels (0–4, share near the top 0.24) had
+   * passed the rule above in session 55 and been called a local-resolution map in Å. Density
+   * stored as int8 (mode 0) under a tight mask keeps far more levels.
+   */
+  labelMaxLevels: 32,
   /** `not-density` (local resolution): values besides the background within [min, max] Å… */
   localResolutionMinA: 1,
   localResolutionMaxA: 100,

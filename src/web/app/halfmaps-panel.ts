@@ -243,13 +243,22 @@ function chosenMethod(): HalfMapsLocresMethod {
   return $<HTMLSelectElement>('half-locres-method').value as HalfMapsLocresMethod;
 }
 
+/** What the sampling field reads when it holds text that is not a number (see {@link samplingValue}). */
+const NOT_A_NUMBER = 'text that is not a number';
+
 /**
  * The window sampling typed (RELION's method only): undefined when blank (RELION's default), the
  * number typed, or the text when it is not a number (the schema then refuses it as the CLI does).
+ * The field is `type="number"`: for text it cannot read ('2e', '-', '1e+') its value is '' as for
+ * a blank field, and the run had gone ahead with RELION's default 25 Å (session 55); such text is
+ * told by `validity.badInput` and refused as {@link NOT_A_NUMBER}.
  */
 function samplingValue(): number | string | undefined {
-  const raw = $<HTMLInputElement>('half-locres-sampling').value.trim();
-  if (chosenMethod() !== 'relion' || raw === '') return undefined;
+  const field = $<HTMLInputElement>('half-locres-sampling');
+  if (chosenMethod() !== 'relion') return undefined;
+  if (field.validity.badInput) return NOT_A_NUMBER;
+  const raw = field.value.trim();
+  if (raw === '') return undefined;
   const v = Number(raw);
   return Number.isFinite(v) ? v : raw;
 }
@@ -260,7 +269,7 @@ function checkSamplingField(): boolean {
   const v = samplingValue();
   if (v === undefined) return true;
   try {
-    checkOptionValue(LOCRES_OPTION.locresSampling, v);
+    checkOptionValue(LOCRES_OPTION.locresSampling, v, v === NOT_A_NUMBER ? NOT_A_NUMBER : undefined);
     return true;
   } catch (e) {
     showFieldMessage('locresSampling', errorText(e));

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { mapStem } from '../occupancy/output-names.js';
-import { assertRegularFile } from '../core/regular-file.js';
+import { assertRegularFile, unreadableFileError } from '../core/regular-file.js';
+import { fsErrorReason } from '../core/fs-error-reason.js';
 import { readStar } from '../io/star/index.js';
 
 /** One map of a batch. */
@@ -124,6 +125,22 @@ async function classItems(starPath: string): Promise<Omit<BatchItem, 'id'>[]> {
 }
 
 /**
+ * Whether something is at `path` (after following links): false only when nothing is there.
+ * @throws Error `cannot read batch input '<path>': permission denied` (or another fs reason) when it
+ *   cannot be looked at (`existsSync` had said 'not found' for a file in a folder the user cannot
+ *   search)
+ */
+function inputExists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw unreadableFileError('batch input', path, fsErrorReason(err), err);
+  }
+}
+
+/**
  * Resolve batch inputs into maps. Each argument is one of: a folder (its map files, sorted); a
  * glob (`*`/`?` in the file name); a RELION `*_model.star` (the class maps); a map file; an EMDB
  * ID; or a manifest file (one map path or EMDB ID per line, `#` comments, paths relative to the
@@ -132,7 +149,8 @@ async function classItems(starPath: string): Promise<Omit<BatchItem, 'id'>[]> {
  * Paths that do not exist are kept (their record will say so); an argument that matches nothing
  * is an error. A map given more than once (also as a relative and an absolute path, or through a
  * link) is one item.
- * @throws Error naming the argument when it is neither a file, a folder, a glob with matches nor an EMDB ID
+ * @throws Error naming the argument when it is neither a file, a folder, a glob with matches nor an
+ *   EMDB ID, or cannot be looked at (`cannot read batch input '<arg>': permission denied`)
  */
 export async function resolveBatchInputs(args: string[]): Promise<BatchItem[]> {
   const items: Omit<BatchItem, 'id'>[] = [];
@@ -145,7 +163,7 @@ export async function resolveBatchInputs(args: string[]): Promise<BatchItem[]> {
       const files = expandGlob(arg);
       if (files.length === 0) throw new Error(`no file matches '${arg}'`);
       for (const f of files) addPath(f, f);
-    } else if (!existsSync(arg)) {
+    } else if (!inputExists(arg)) {
       throw new Error(`batch input '${arg}' not found (a manifest, folder, glob, *_model.star, map or EMDB ID)`);
     } else if (statSync(arg).isDirectory()) {
       const files = readdirSync(arg).filter((f) => MAP_RE.test(f)).sort();

@@ -1,7 +1,7 @@
 /**
  * An input that exists but cannot be reached or opened is `permission denied`, not `no such file`:
  * the commands' early checks had used `existsSync`, which is false for a file in a folder that
- * cannot be searched, and `readStar` opened the file without naming it in the one wording of
+ * cannot be searched (`batch`: 'not found'), and `readStar` opened the file without naming it in the one wording of
  * src/core/regular-file.ts (`'x.star': permission denied`). Run as a user without the rights
  * (as root: uid 65534 through `setpriv`; skipped where neither works).
  */
@@ -67,6 +67,8 @@ test('an input in a folder that cannot be searched, or a file that cannot be ope
     [['pixel-size', 'set', 'locked/x.mrc', '--angpix', '2', '-o', 'out/s.mrc'], "cannot read map 'locked/x.mrc': permission denied"],
     [['pixel-size', 'resample', 'locked/x.mrc', '--angpix', '2', '-o', 'out/r.mrc'], "cannot read map 'locked/x.mrc': permission denied"],
     [['star', 'join', 'a.star', 'b.star', '-o', 'out/j.star'], "cannot read STAR file 'b.star': permission denied"],
+    // batch: a map or manifest that cannot be looked at had been 'not found'
+    [['batch', 'locked/x.mrc', '-d', 'out/b'], "cannot read batch input 'locked/x.mrc': permission denied"],
   ];
   for (const [args, message] of cases) {
     const r = await refusal(args, dir);

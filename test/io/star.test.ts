@@ -618,6 +618,32 @@ describe('readStar / writeStar', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+  test('readStar with the stats of a check made before (star join): a folder or FIFO put in the file\'s place since is refused by name, at once', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'occupy-star-swapped-'));
+    try {
+      const file = path.join(dir, 'a.star');
+      await writeFile(file, PARTICLES);
+      const { stat: statP, mkdir, unlink } = await import('node:fs/promises');
+      const stats = await statP(file); // checked: a regular file
+      // …then replaced by a folder: Node's 'EISDIR: illegal operation on a directory, read' had come out
+      await unlink(file);
+      await mkdir(file);
+      await assert.rejects(readStar(file, { stats }), (err: Error) => err.message === `cannot read STAR file '${file}': it is a folder, not a file`);
+      await rm(file, { recursive: true });
+      // …or by a FIFO: the read had blocked for ever (until a writer came)
+      await run('mkfifo', [file]);
+      const writer = setTimeout(() => void writeFile(file, PARTICLES).catch(() => undefined), 3000);
+      const t0 = Date.now();
+      try {
+        await assert.rejects(readStar(file, { stats }), (err: Error) => err.message === `cannot read STAR file '${file}': it is a named pipe (FIFO), not a regular file`);
+        assert.ok(Date.now() - t0 < 3000, `refused after ${Date.now() - t0} ms`);
+      } finally {
+        clearTimeout(writer);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
   test('readStar parses line by line across read chunks: CRLF, multi-byte UTF-8 and gzip give parseStar\'s model', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'occupy-star-chunks-'));
     try {

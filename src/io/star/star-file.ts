@@ -3,14 +3,14 @@
  * writer and table access live in ./model.ts, ./parse.ts, ./format.ts and ./table.ts and are
  * re-exported here.
  */
-import { createReadStream, type Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGunzip, gzip as gzipCallback } from 'node:zlib';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { fsErrorReason } from '../../core/fs-error-reason.js';
-import { statRegularFile, unreadableFileError } from '../../core/regular-file.js';
+import { assertRegularFile, statRegularFile, unreadableFileError } from '../../core/regular-file.js';
 import { StarFormatError, type StarFile } from './model.js';
 import { StarLineParser } from './parse.js';
 import { formatStar } from './format.js';
@@ -35,8 +35,9 @@ export interface ReadStarOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /**
    * This path's `Stats` as {@link statRegularFile} returned them just before (a caller that has
-   * checked its inputs before reading any, as `star join` does): the file is then not looked at
-   * again (its size for `onProgress` is taken from here). Without it the path is checked here.
+   * checked its inputs before reading any, as `star join` does): the path is then not looked at
+   * before it is opened (what is opened is still checked to be a regular file, and its size for
+   * `onProgress` is the opened file's).
    */
   stats?: Stats;
 }
@@ -55,23 +56,31 @@ export interface ReadStarOptions {
  *   {@link STAR_MAX_LINE_BYTES}, or a corrupt gzip stream; the fs error when the file cannot be read
  */
 export async function readStar(path: string, options: ReadStarOptions = {}): Promise<StarFile> {
-  const st = options.stats ?? (await statRegularFile(path, 'STAR file'));
+  if (options.stats === undefined) await statRegularFile(path, 'STAR file');
   const magic = Buffer.alloc(2);
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    // O_NONBLOCK: a FIFO put in the file's place since it was checked does not block the open
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     // a file that can be looked at but not opened (mode 000, another user's): the one wording
     throw unreadableFileError('STAR file', path, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : fsErrorReason(err), err);
   }
+  let st: Stats;
   let gzipped: boolean;
   try {
+    // what was opened is read, and checked here: `options.stats` may be seconds old (`star join`
+    // reads one file after the other), and a folder or FIFO put in the file's place since had
+    // failed with Node's EISDIR text or blocked the read for ever
+    st = await handle.stat();
+    assertRegularFile(st, 'STAR file', path);
     gzipped = (await handle.read(magic, 0, 2, 0)).bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  } finally {
+  } catch (err) {
     await handle.close();
+    throw err;
   }
   const parser = new StarLineParser(path);
-  const file = createReadStream(path);
+  const file = handle.createReadStream({ start: 0 }); // closes the handle when it ends or fails
   const gunzip = gzipped ? createGunzip() : undefined;
   const source: Readable = gunzip ? file.pipe(gunzip) : file;
   if (gunzip) file.on('error', (err) => gunzip.destroy(err)); // a read error ends the inflated stream too

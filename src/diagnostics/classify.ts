@@ -142,7 +142,7 @@ export function offsetFinding(f: MapFeatures, others: readonly Finding[]): Findi
   return {
     code: 'offset',
     severity: 'warning',
-    message: `the solvent sits at ${g(level)} (${sds.toFixed(0)} of its noise SDs from 0, ${pct(fraction)} of the largest |value| ${g(extreme)}), not at 0: local scale is measured from 0, so every scale reads ${level > 0 ? 'higher (partial occupancies look fuller than they are)' : 'lower (weak density looks emptier than it is)'}; if the level is an offset left by processing, ${level > 0 ? 'subtract' : 'add'} ${g(Math.abs(level))} ${level > 0 ? 'from' : 'to'} the map first (e.g. relion_image_handler --add_constant ${g(-level)}).`,
+    message: `the solvent sits at ${g(level)} (${sds.toFixed(sds < 10 ? 1 : 0)} of its noise SDs from 0, ${pct(fraction)} of the largest |value| ${g(extreme)}), not at 0: local scale is measured from 0, so every scale reads ${level > 0 ? 'higher (partial occupancies look fuller than they are)' : 'lower (weak density looks emptier than it is)'}; if the level is an offset left by processing, ${level > 0 ? 'subtract' : 'add'} ${g(Math.abs(level))} ${level > 0 ? 'from' : 'to'} the map first (e.g. relion_image_handler --add_constant ${g(-level)}).`,
     evidence: { level: r3(level), levelSolventSds: r3(sds), levelFraction: r3(fraction), solventStd: r3(noise) },
   };
 }

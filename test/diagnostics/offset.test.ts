@@ -54,6 +54,8 @@ describe('offset finding', () => {
     assert.ok(neg, '− 0.05');
     assert.match(neg.message, /reads lower/);
     assert.match(neg.message, /add 0\.0499 to the map/);
+    // under 10 SDs the distance keeps a decimal (2.67 had been printed as '3 of its noise SDs')
+    assert.match(neg.message, /\(\d\.\d of its noise SDs from 0/, neg.message);
   });
 
   it('no unprocessed map of ../shared gets it', async () => {

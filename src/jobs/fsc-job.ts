@@ -6,7 +6,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fourierShellCorrelation, resolutionAtThreshold } from '../resolution/fsc.js';
-import { emptyBeyondA, emptyShells } from '../resolution/prewhiten.js';
+import { halfMapContentLimitA } from '../resolution/prewhiten.js';
 import { CORRECTION_SHELL_OFFSET, RANDOMISE_BELOW_FSC, SOLVENT_MIN_FRACTION, SOLVENT_OFFSET_SD, type CorrectedFscResult } from '../resolution/fsc-corrected.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { checkSameGrid, readHalfMapArg, readMaskArg } from './read-map.js';
@@ -126,7 +126,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   // finds empty: float round-off only); the masked FSC beyond it is the mask's leakage of the
   // coarser shells, correlated in both halves, so a crossing read there is not a measurement
   // (synth_halves128 cut at 6 Å: masked 0.143 'not reached' up to Nyquist, corrected 3.10 Å).
-  const contentA = emptyBeyondA(emptyShells(h1.volume, h2.volume), 0.5 / Math.max(...h1.volume.voxelSizeA));
+  const contentA = halfMapContentLimitA(h1.volume, h2.volume);
   const beyondContent = (r: { crossed: boolean; resolutionA: number } | undefined): boolean => r !== undefined && contentA !== undefined && (!r.crossed || r.resolutionA < contentA);
   const arr = (a: ArrayLike<number> | undefined) => (a ? Array.from(a, (v) => (Number.isFinite(v) ? v : null)) : null);
   const shells = Array.from(curve.fsc, (fsc, k) => ({

@@ -12,7 +12,7 @@ import { halfMapHalfDifference, halfMapMean } from '../math/half-map-combination
 import { quantileByRank, selectKth } from '../math/select.js';
 import { nonZeroContentBox } from '../math/non-zero-box.js';
 import { cutSubBox, pasteSubBox, subBoxShape } from './sub-box.js';
-import { emptyBeyondA, emptyShells } from './prewhiten.js';
+import { halfMapContentLimitA } from './prewhiten.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fourier grid
@@ -373,7 +373,7 @@ export function monogenicLocalResolution(
   const contentNotes: string[] = [];
   if (vols.length === 2 && options.maxResolutionA === undefined && sameGridQuiet(vols[0], vols[1])) {
     const aMax = Math.max(...vols[0].voxelSizeA);
-    const limit = emptyBeyondA(emptyShells(vols[0], vols[1]), 0.5 / aMax);
+    const limit = halfMapContentLimitA(vols[0], vols[1]);
     if (limit !== undefined && limit > 2 * aMax) {
       // the tested values lie on their own 0.5 Å ladder (25, 20.9, …, 3.44, 2.94 Å on a 128 Å
       // box): 1 % of slack lets the rung at the limit in (2.94 Å for a limit of 2.9412 Å)

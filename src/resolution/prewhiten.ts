@@ -251,3 +251,17 @@ export function emptyBeyondA(e: EmptyShells, nyquistPerA: number): number | unde
   return 1 / ((first - 0.5) * e.shellWidthPerA);
 }
 
+
+/**
+ * The half maps' content limit: the resolution (Å) beyond which they hold nothing but float
+ * round-off (low-passed; {@link emptyShells} then {@link emptyBeyondA} at the coarsest axis's
+ * Nyquist), or undefined when their content runs to Nyquist. No local or global resolution finer
+ * than it is a measurement: `occupy fsc` says so, MonoRes and ResMap test no finer, and the local
+ * FSC pins values beyond it when the halves are still correlated there.
+ * @param half1 first half map (x fastest); not modified
+ * @param half2 second half map, same box and voxel size; not modified
+ * @throws RangeError / TypeError when the half maps' boxes or voxel sizes differ
+ */
+export function halfMapContentLimitA(half1: Volume, half2: Volume): number | undefined {
+  return emptyBeyondA(emptyShells(half1, half2), 0.5 / Math.max(...half1.voxelSizeA));
+}

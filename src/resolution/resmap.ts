@@ -13,7 +13,7 @@ import { gaussianSmooth } from '../filters/gaussian-smooth.js';
 import { assertVolume } from '../core/volume.js';
 import { assertSameHalfMapGrid } from './fsc.js';
 import { cutSubBox, regionSubBox, subBoxShape } from './sub-box.js';
-import { emptyBeyondA, emptyShells } from './prewhiten.js';
+import { halfMapContentLimitA } from './prewhiten.js';
 
 /** Input of {@link resMapLocalResolution}: one map (noise outside the mask) or two half maps. */
 export type ResMapInput = { map: Volume } | { half1: Volume; half2: Volume };
@@ -179,7 +179,7 @@ export function resMapLocalResolution(input: ResMapInput, mask: Float32Array, op
   // half maps that hold nothing beyond some resolution (low-passed; the shells the local FSC finds
   // empty) are tested no finer than that (1 % slack, as MonoRes): beyond it the sinusoid's fit and
   // the noise are both round-off (synth_halves128 cut at 6 Å read its 3 Å domains at 3.00 Å)
-  const contentA = halves && options.maxResolutionA === undefined ? emptyBeyondA(emptyShells(halves[0], halves[1]), 0.5 / Math.max(...va)) : undefined;
+  const contentA = halves && options.maxResolutionA === undefined ? halfMapContentLimitA(halves[0], halves[1]) : undefined;
   const maxRes = options.maxResolutionA ?? Math.max(2 * Math.max(...va), contentA !== undefined ? 0.99 * contentA : 0);
   const minRes = options.minResolutionA ?? Math.max(Math.min(15, boxA / 4), maxRes + 1);
   const stepA = options.stepA ?? 0.5;

@@ -190,13 +190,16 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     assert.ok(!rootItems.some((t) => t.includes('notes.txt')), 'non-map files are not listed');
     await page.click('#file-list li[data-path="maps"]');
     await page.waitForSelector('#file-list li[data-path="maps/emd_1832.map.gz"]');
-    // a long file name is cut with an ellipsis; its size stays visible inside the list
+    // a long file name shows in full (it was cut with an ellipsis: 'a_very_long_map_file_n…'), over
+    // lines inside the list; its size stays visible inside the list
     const sizes = await page.$eval(`#file-list li[data-path="maps/${LONG}"]`, (li) => {
       const list = li.closest('ul')?.getBoundingClientRect();
       const size = li.querySelector('.size')?.getBoundingClientRect();
-      return { list: list && { left: list.left, right: list.right }, size: size && { left: size.left, right: size.right, width: size.width }, text: li.querySelector('.size')?.textContent };
+      const name = li.querySelector('.name') as HTMLElement | null;
+      return { list: list && { left: list.left, right: list.right }, size: size && { left: size.left, right: size.right, width: size.width }, text: li.querySelector('.size')?.textContent, name: name && { text: name.textContent, hidden: name.scrollWidth - name.clientWidth, overflow: getComputedStyle(name).textOverflow } };
     });
     assert.ok(sizes.size && sizes.list && sizes.size.width > 10 && sizes.size.right <= sizes.list.right && sizes.size.left >= sizes.list.left, JSON.stringify(sizes));
+    assert.ok(sizes.name && sizes.name.text === LONG && sizes.name.hidden <= 0 && sizes.name.overflow !== 'ellipsis', `the long name in the list: ${JSON.stringify(sizes.name)}`);
     assert.match(sizes.text ?? '', /KiB/);
     await page.click('#file-list li[data-path="maps/emd_1832.map.gz"]');
     await page.waitForFunction(() => document.getElementById('box')?.textContent === '64 × 64 × 64');
@@ -665,6 +668,59 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     const box3d = await page.locator('#viewer-3d canvas').first().boundingBox();
     if (box3d) await settledShot(page, box3d);
     await shot(page, 'page-locres-3d-1280.png', 'gui-locres-3d.png');
+    await clickTab(page, 'input');
+  });
+
+  it('every file field shows its file name in full; no figure of the half-map tables wraps (1280×800)', async () => {
+    // the half-map fields as the run left them; the other path fields given deep paths
+    await page.selectOption('#soldef-kind', 'mask');
+    await page.fill('#soldef-path', 'halves/soft_mask.mrc.gz');
+    await page.fill('#target-mask', 'relion/PostProcess/job042/postprocess_masked.mrc');
+    await page.fill('#output-folder', 'results/session55/locres_run1');
+    try {
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      await page.waitForTimeout(100);
+      // (no named functions inside: tsx would add a helper the page does not have)
+      const fields = await page.evaluate(() => {
+        const ctx = document.createElement('canvas').getContext('2d');
+        return ['soldef-path', 'target-mask', 'half1', 'half2', 'half-mask', 'half-labels', 'output-folder'].map((id) => {
+          const input = document.getElementById(id) as HTMLInputElement;
+          const cs = getComputedStyle(input);
+          if (ctx) ctx.font = cs.font;
+          const name = input.value.replace(/\/+$/, '').split('/').pop() ?? '';
+          const full = ctx ? ctx.measureText(input.value).width : 0;
+          const nameWidth = ctx ? ctx.measureText(name).width : 0;
+          const room = input.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+          // the text shown: from scrollLeft, `room` px of it; the name: the text's last nameWidth px
+          return { id, value: input.value, title: input.title, shown: [Math.round(input.scrollLeft), Math.round(input.scrollLeft + room)], name: [Math.round(full - nameWidth), Math.round(full)] };
+        });
+      });
+      for (const f of fields) {
+        assert.ok(f.value !== '', `#${f.id} has a path`);
+        assert.ok(f.name[0] >= f.shown[0] - 2 && f.name[1] <= f.shown[1] + 2, `#${f.id} '${f.value}': its file name spans px ${f.name.join('–')} of the text, the field shows px ${f.shown.join('–')}`);
+        assert.ok(f.title.startsWith(f.value), `#${f.id}: the tooltip gives the whole path (${f.title})`);
+      }
+    } finally {
+      await page.fill('#output-folder', '');
+      await page.fill('#target-mask', '');
+      await page.fill('#soldef-path', '');
+      await page.selectOption('#soldef-kind', 'sphere');
+    }
+    // the FSC tab's tables: each figure (with its unit) on one line, e.g. the per-label 10–90 % range
+    await clickTab(page, 'fsc');
+    const cells = await page.$$eval('#fsc-numbers td, #fsc-numbers th, #locres-numbers td, #locres-labels td, #locres-labels th, #decompose-numbers td, #decompose-numbers th, #directional-numbers td', (cs) =>
+      cs.map((c) => {
+        const range = document.createRange();
+        range.selectNodeContents(c);
+        const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+        return { text: c.textContent ?? '', lines };
+      }),
+    );
+    const figures = cells.filter((c) => /^[-+−\d.,:–×/()%Å² ]+$/.test(c.text));
+    assert.ok(figures.some((c) => /^\d+\.\d\d–\d+\.\d\d Å$/.test(c.text)), `the per-label ranges are among the figures: ${figures.map((c) => c.text).join(' | ')}`);
+    const wrapped = figures.filter((c) => c.lines > 1);
+    assert.deepEqual(wrapped, [], `figures over two or more lines: ${wrapped.map((c) => c.text).join(' | ')}`);
+    assert.ok((await layout(page)).overflowX <= 0, 'no horizontal scroll with the tables on one line');
     await clickTab(page, 'input');
   });
 

@@ -12,6 +12,7 @@ import { LOCRES_OPTION } from '../../resolution/locres-options.js';
 import { RELION_SAMPLING_A } from '../../resolution/locres-defaults.js';
 import { fileUrl, getHalfMaps, openMap } from './api-client.js';
 import { $, el, errorText } from './dom.js';
+import { showPathEnds } from './file-fields.js';
 import { clearFieldErrors, showFieldMessage } from './field-errors.js';
 import { Job, type JobHandlers } from './job.js';
 import { updateButtons } from './kernel-panel.js';
@@ -51,14 +52,20 @@ export function resetHalfMapsView(): void {
   $('halfmaps-diagnostics').replaceChildren();
 }
 
+/**
+ * A figure (a number, a range of two, with its unit: '3.15–3.43 Å', '44 %', '10–90 %'): kept on one
+ * line (at 1280×800 the per-label 10–90 % column read '3.15–' over '3.43 Å').
+ */
+const FIGURE = /^[-+−\d.,:–×/()%Å² ]+$/;
+
 function tableOf(head: string[], rows: string[][]): HTMLTableElement {
   const t = el('table', 'numbers');
   const tr = el('tr', '');
-  for (const h of head) tr.append(el('th', '', h));
+  for (const h of head) tr.append(el('th', FIGURE.test(h) ? 'figure' : '', h));
   t.append(tr);
   for (const r of rows) {
     const row = el('tr', '');
-    for (const c of r) row.append(el('td', '', c));
+    for (const c of r) row.append(el('td', FIGURE.test(c) ? 'figure' : '', c));
     t.append(row);
   }
   return t;
@@ -304,6 +311,7 @@ export function fillHalfMapsFields(req: HalfMapsRequest): void {
   $<HTMLInputElement>('half2').value = req.half2;
   $<HTMLInputElement>('half-mask').value = req.mask ?? '';
   $<HTMLInputElement>('half-labels').value = req.labels ?? '';
+  showPathEnds();
   $<HTMLSelectElement>('half-locres-method').value = req.locresMethod ?? 'localfsc';
   $<HTMLInputElement>('half-locres-sampling').value = req.locresSampling === undefined ? '' : String(req.locresSampling);
   showMethodFields();

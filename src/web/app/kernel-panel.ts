@@ -4,6 +4,7 @@
  * command line follows, and the buttons are enabled only for valid settings.
  */
 import { $ } from './dom.js';
+import { showPathEnds } from './file-fields.js';
 import { modificationSeries, modificationSpec } from '../../plots/modification-plot.js';
 import { plotMessage, renderSpec } from './vega-plot.js';
 import { log } from './log-panel.js';
@@ -122,6 +123,7 @@ export function resetModeAndSolvent(): void {
   $<HTMLSelectElement>('soldef-kind').value = 'sphere';
   $<HTMLInputElement>('soldef-path').value = '';
   $<HTMLInputElement>('target-mask').value = '';
+  showPathEnds();
 }
 
 /** Wire the form's inputs. */

@@ -7,6 +7,7 @@
  */
 import { getInfo } from './api-client.js';
 import { $, errorText } from './dom.js';
+import { initFileFields } from './file-fields.js';
 import { initHalfMapsPanel } from './halfmaps-panel.js';
 import { initKernelPanel, updateModification, updateSettings } from './kernel-panel.js';
 import { initLogPanel, log, setStatus } from './log-panel.js';
@@ -25,6 +26,7 @@ initRunPanel();
 initSlicesPanel();
 initView3dPanel();
 initHalfMapsPanel();
+initFileFields();
 $('help').addEventListener('click', () => $<HTMLDialogElement>('help-dialog').showModal());
 
 async function start(): Promise<void> {

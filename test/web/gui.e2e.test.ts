@@ -284,6 +284,11 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     assert.ok(downloads.some((h) => /\.cxc\?download=1(&token=[\w-]+)?$/.test(h)), 'the ChimeraX script is offered');
     assert.match((await page.textContent('#last-command')) ?? '', /--kernel-size 5/);
     assert.match((await page.textContent('#summary')) ?? '', /n_v 57/);
+    // the summary's kernel in voxels with the CLI's digits ('Kernel radius[vox] : 2.300'; it said
+    // 'radius 2.30', no unit) and the mode in the Mode control's words (it said 'res')
+    const summaryRows = await page.$$eval('#summary dt', (dts) => Object.fromEntries(dts.map((dt) => [dt.textContent ?? '', dt.nextElementSibling?.textContent ?? ''])));
+    assert.equal(summaryRows.kernel, '5³ vox, radius 2.300 vox, n_v 57');
+    assert.equal(summaryRows.mode, 'resolution');
 
     await clickTab(page, 'scale');
     assert.match(await waitDrawn(page, 'scale slice'), /z=32/);
@@ -721,6 +726,32 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     const wrapped = figures.filter((c) => c.lines > 1);
     assert.deepEqual(wrapped, [], `figures over two or more lines: ${wrapped.map((c) => c.text).join(' | ')}`);
     assert.ok((await layout(page)).overflowX <= 0, 'no horizontal scroll with the tables on one line');
+    // a key–value table's title on one line ('local' over 'resolution' beside a narrow key column)
+    const titles = await page.$$eval('#fsc-numbers tr:first-child th, #locres-numbers tr:first-child th', (ths) => ths.map((th) => ({ text: th.textContent ?? '', span: (th as HTMLTableCellElement).colSpan, height: th.getBoundingClientRect().height })));
+    assert.deepEqual(titles.map((t) => [t.text, t.span]), [['global FSC', 2], ['local resolution', 2]]);
+    // the command lines break between words, never inside one ('-' over '-directional', 'half2.m' over 'rc.gz')
+    const splitWords = await page.evaluate(() =>
+      ['halfmaps-commands', 'command', 'last-command'].flatMap((id) => {
+        const code = document.getElementById(id);
+        if (!code) return [`#${id} missing`];
+        const box = (code.closest('pre') ?? code.parentElement ?? code).getBoundingClientRect().width;
+        const out: string[] = [];
+        const walk = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+        for (let text = walk.nextNode(); text; text = walk.nextNode()) {
+          const re = /\S+/g;
+          for (let m = re.exec(text.textContent ?? ''); m; m = re.exec(text.textContent ?? '')) {
+            const range = document.createRange();
+            range.setStart(text, m.index);
+            range.setEnd(text, m.index + m[0].length);
+            const rows = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+            const width = [...range.getClientRects()].reduce((w, r) => w + r.width, 0);
+            if (rows > 1 && width < box) out.push(`#${id}: ${m[0]}`);
+          }
+        }
+        return out;
+      }),
+    );
+    assert.deepEqual(splitWords, [], 'words broken over two lines');
     await clickTab(page, 'input');
   });
 

@@ -33,3 +33,13 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: str
   if (text !== undefined) e.textContent = text;
   return e;
 }
+
+/**
+ * Put a command line (or several, one a line) into `e` so that it wraps between words only: each
+ * word is an inline block that breaks only when wider than the box. As plain text the browser
+ * broke after a hyphen ('-' over '-directional') or, with break-all, inside a name ('half2.m' over
+ * 'rc.gz'). The element's text stays `text` (copy, tests).
+ */
+export function setCommandText(e: HTMLElement, text: string): void {
+  e.replaceChildren(...text.split(/(\s+)/).filter((p) => p !== '').map((p) => (/^\s+$/.test(p) ? document.createTextNode(p) : el('span', 'word', p))));
+}

@@ -11,7 +11,7 @@ import { checkOptionValue } from '../../core/option-schema.js';
 import { LOCRES_OPTION } from '../../resolution/locres-options.js';
 import { RELION_SAMPLING_A } from '../../resolution/locres-defaults.js';
 import { fileUrl, getHalfMaps, openMap } from './api-client.js';
-import { $, el, errorText } from './dom.js';
+import { $, el, errorText, setCommandText } from './dom.js';
 import { showPathEnds } from './file-fields.js';
 import { clearFieldErrors, showFieldMessage } from './field-errors.js';
 import { Job, type JobHandlers } from './job.js';
@@ -61,7 +61,9 @@ const FIGURE = /^[-+−\d.,:–×/()%Å² ]+$/;
 function tableOf(head: string[], rows: string[][]): HTMLTableElement {
   const t = el('table', 'numbers');
   const tr = el('tr', '');
-  for (const h of head) tr.append(el('th', FIGURE.test(h) ? 'figure' : '', h));
+  // a key–value table's title over both columns (in the key column 'local resolution' wrapped)
+  if (head.length > 1 && head.slice(1).every((h) => h === '')) tr.append(Object.assign(el('th', '', head[0]), { colSpan: head.length }));
+  else for (const h of head) tr.append(el('th', FIGURE.test(h) ? 'figure' : '', h));
   t.append(tr);
   for (const r of rows) {
     const row = el('tr', '');
@@ -176,7 +178,7 @@ export function showHalfMaps(view: HalfMapsView): void {
     if (d.plot) img.src = fileUrl(view.mapId, d.plot);
     img.hidden = !d.plot;
   }
-  $('halfmaps-commands').textContent = view.commands.join('\n');
+  setCommandText($('halfmaps-commands'), view.commands.join('\n'));
   const dl = $('halfmaps-downloads');
   dl.replaceChildren(
     ...view.files.map((name) => {

@@ -3,7 +3,7 @@
  * change, the derived settings are recomputed live with the CLI's own `deriveSettings`, the
  * command line follows, and the buttons are enabled only for valid settings.
  */
-import { $ } from './dom.js';
+import { $, setCommandText } from './dom.js';
 import { showPathEnds } from './file-fields.js';
 import { modificationSeries, modificationSpec } from '../../plots/modification-plot.js';
 import { plotMessage, renderSpec } from './vega-plot.js';
@@ -96,7 +96,7 @@ export function updateModification(): void {
 
 /** The equivalent command line of the form (and, in the tooltip, with the modification). */
 export function updateCommand(): void {
-  $('command').textContent = commandLine(state.map, settings.form, undefined);
+  setCommandText($('command'), commandLine(state.map, settings.form, undefined));
   $('command').title = `With the modification: ${commandLine(state.map, settings.form, settings.modification)}`;
 }
 

@@ -5,7 +5,7 @@
  * during a run neither loses the run nor shows an idle page while the server works.
  */
 import { getJobStatus } from './api-client.js';
-import { $ } from './dom.js';
+import { $, setCommandText } from './dom.js';
 import { fillHalfMapsFields, halfMapsHandlers, type RememberedHalfMaps } from './halfmaps-panel.js';
 import { Job } from './job.js';
 import { updateButtons } from './kernel-panel.js';
@@ -38,7 +38,7 @@ export async function resumeJob(): Promise<void> {
   } else if ((about?.kind === 'estimate' || about?.kind === 'modify') && about.map) {
     if (state.map?.mapId !== about.map.mapId) setMap(about.map);
     state.jobKind = about.kind;
-    $('last-command').textContent = about.command ?? '–';
+    setCommandText($('last-command'), about.command ?? '–');
     setStatus('running', about.kind === 'modify' ? 'modifying…' : 'estimating…');
     state.job = Job.attach(jobId, estimateHandlers(about.kind, () => jobId));
   } else {

@@ -5,7 +5,7 @@
  */
 import type { EstimateSummaryView, MapInfo } from '../api.js';
 import { apiUrl, fileUrl, getFileBytes } from './api-client.js';
-import { $, errorText, fmt } from './dom.js';
+import { $, errorText, fmt, setCommandText } from './dom.js';
 import { clearFieldErrors, showFieldError } from './field-errors.js';
 import { Job, type JobHandlers } from './job.js';
 import { settings, updateButtons, updateSettings } from './kernel-panel.js';
@@ -27,7 +27,7 @@ export function setProgress(fraction: number, text: string): void {
 /** The run panel as before any job (a new map was opened). */
 export function resetRunPanel(): void {
   setProgress(0, '');
-  $('last-command').textContent = '–';
+  setCommandText($('last-command'), '–');
   state.jobWarnings = [];
   setStatus('idle');
 }
@@ -52,7 +52,7 @@ export function estimateHandlers(kind: 'estimate' | 'modify', runId: () => strin
   return {
     // a cancelled or failed run leaves the result shown: "Last run" names that result's command again
     ...jobCallbacks(runId, () => {
-      $('last-command').textContent = state.result?.command ?? '–';
+      setCommandText($('last-command'), state.result?.command ?? '–');
     }),
     done: (result) => {
       if (state.map?.mapId !== result.mapId) return;
@@ -90,7 +90,7 @@ export async function runJob(kind: 'estimate' | 'modify'): Promise<void> {
   const mod = kind === 'modify' ? settings.modification : undefined;
   const req = requestSettings(settings.form, mod);
   const command = commandLine(map, settings.form, mod);
-  $('last-command').textContent = command;
+  setCommandText($('last-command'), command);
   setProgress(0, 'starting…');
   setStatus('running', kind === 'modify' ? 'modifying…' : 'estimating…');
   setStatusWarnings([]);
@@ -108,7 +108,7 @@ export async function runJob(kind: 'estimate' | 'modify'): Promise<void> {
     job.remember({ kind, map, command } satisfies RememberedEstimate);
     log('info', `${kind === 'modify' ? 'Modify' : 'Estimate'}: ${command}`, runId);
   } catch (e) {
-    $('last-command').textContent = state.result?.command ?? '–';
+    setCommandText($('last-command'), state.result?.command ?? '–');
     startRefused(e, 'the job');
   } finally {
     state.starting = false;
@@ -172,9 +172,11 @@ export function showResult(result: EstimateSummaryView | undefined): void {
   if (result) {
     const r = result.summary;
     const num = (k: string) => (typeof r[k] === 'number' ? (r[k] as number) : undefined);
-    row('mode', String(r.mode ?? '–'));
+    // the Mode control's words (the summary said 'res'), the kernel in voxels with the CLI's digits
+    // ('Kernel radius[vox] : 1.500'; the summary said 'radius 1.50', no unit)
+    row('mode', r.mode === 'res' ? 'resolution' : r.mode === 'occ' ? 'occupancy' : String(r.mode ?? '–'));
     row('low-pass', `${fmt(num('lowpassA'), 2)} Å`);
-    row('kernel', `${String(r.kernelSize ?? '–')}³, radius ${fmt(num('kernelRadiusVoxels'), 2)}, n_v ${String(r.nV ?? '–')}`);
+    row('kernel', `${String(r.kernelSize ?? '–')}³ vox, radius ${fmt(num('kernelRadiusVoxels'), 3)} vox, n_v ${String(r.nV ?? '–')}`);
     row('tau', fmt(num('tau'), 4));
     const sm = r.solventModel as { mu?: number; sigma?: number } | undefined;
     row('solvent peak', `μ ${fmt(sm?.mu, 4)}, σ ${fmt(sm?.sigma, 4)}`);
@@ -185,7 +187,7 @@ export function showResult(result: EstimateSummaryView | undefined): void {
     // --target-mask: the occupancy inside it, as the CLI's `Target occupancy` line
     if (num('targetOccupancy') !== undefined) row('target occupancy', fmt(num('targetOccupancy'), 3));
     if (typeof r.seconds === 'number') row('time', `${r.seconds.toFixed(2)} s`);
-    $('last-command').textContent = result.command;
+    setCommandText($('last-command'), result.command);
     // the Mode control shows what the scale map is (a Modify runs in occupancy mode)
     if (r.mode === 'occ' || r.mode === 'res') $<HTMLSelectElement>('mode').value = r.mode;
   } else {

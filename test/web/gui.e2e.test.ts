@@ -330,6 +330,9 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     await clickTab(page, 'preview');
     await page.waitForFunction(() => /^Preview is off: this scale map is in resolution mode/.test(document.getElementById('slice-message')?.textContent ?? ''));
     assert.equal(await page.$eval('#slice-canvas', (c) => c.classList.contains('empty')), true);
+    // and no colour key under the message (the Confidence tab's key stayed, labelling nothing)
+    assert.equal(await page.isVisible('#colorbar'), false, 'a colour key under an empty slice');
+    assert.equal(await page.isVisible('#colorbar-label'), false, 'a key caption under an empty slice');
 
     await page.selectOption('#soldef-kind', 'threshold');
     await page.locator('#soldef-threshold').fill('0.3');

@@ -78,6 +78,11 @@ export class SliceView {
     this.setKey({ kind: 'grey', lo: 0, hi: 1, label: 'density' });
   }
 
+  /** Show or hide the colour key and its caption (keeping their room: the page does not jump). */
+  private keyVisible(on: boolean): void {
+    for (const e of [this.colorbar, this.keyLabel]) e.style.visibility = on ? '' : 'hidden';
+  }
+
   /** Draw the colour key and its caption. */
   private setKey(key: ColourKey, caption = key.label): void {
     drawColourKey(this.colorbar, key);
@@ -240,12 +245,15 @@ export class SliceView {
     this.message.textContent = text;
     this.message.hidden = false;
     this.canvas.classList.add('empty');
+    // no slice, no key: the Preview's 'Preview is off' sat above the confidence key of the tab before
+    this.keyVisible(false);
     this.lastDrawn = '';
   }
 
   private done(text: string): void {
     this.message.hidden = true;
     this.canvas.classList.remove('empty');
+    this.keyVisible(true);
     this.canvas.title = text;
     this.lastDrawn = text;
     this.canvas.dataset.drawn = text;

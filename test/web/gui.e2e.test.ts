@@ -647,13 +647,14 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     await page.evaluate(() => window.scrollTo(0, 0));
     // local resolution as slices (Å key) and as the 3D colouring
     await clickTab(page, 'locres');
-    assert.match(await waitDrawn(page, 'local resolution slice'), /Å$/);
+    // the slice's range with the CLI's digits: Å with 2 decimals (it gave 3.068 … 50.000 Å), B with 1
+    assert.match(await waitDrawn(page, 'local resolution slice'), /, range \d+\.\d\d … \d+\.\d\d Å$/);
     assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local resolution \(Å\): /);
     await page.selectOption('#halfmap-layer', 'occupancy');
     await waitDrawn(page, 'relative occupancy slice');
     assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^relative occupancy: 0\.2 … 1\b/, 'occupancy over 0.2–1, as decompose\'s ChimeraX script');
     await page.selectOption('#halfmap-layer', 'bfactor');
-    assert.match(await waitDrawn(page, 'local B-factor slice'), / Å²$/);
+    assert.match(await waitDrawn(page, 'local B-factor slice'), /, range -?\d+\.\d … -?\d+\.\d Å²$/);
     // coloured over the CLI script's B range (5–95 % over the molecule), not the slice's min–max
     const bKey = /^local B-factor \(Å²\): (-?[\d.e+]+) … (-?[\d.e+]+)$/.exec(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''));
     assert.ok(bKey && scriptB, `B key ${bKey?.[0]}`);

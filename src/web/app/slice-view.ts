@@ -177,7 +177,9 @@ export class SliceView {
               this.draw(state, s, (v, o, out) => paletteColour('resolution', v, lo, hi, out, o), 'B (Å²)');
               this.setKey({ kind: 'palette', palette: 'resolution', lo, hi, label: 'local B-factor (Å²)' }, 'local B-factor, Å² (decompose; 5–95 % over the molecule as in its ChimeraX script; blue: lower)');
             }
-            return this.done(`${hl === 'occupancy' ? 'relative occupancy' : 'local B-factor'} slice ${state.axis}=${state.index}, range ${fmt(s.min)} … ${fmt(s.max)}${hl === 'bfactor' ? ' Å²' : ''}`);
+            // with the digits the CLI prints (B 72.3 Å², occupancy 0.909; the caption gave B as 72.318)
+            const d = hl === 'bfactor' ? 1 : 3;
+            return this.done(`${hl === 'occupancy' ? 'relative occupancy' : 'local B-factor'} slice ${state.axis}=${state.index}, range ${fmt(s.min, d)} … ${fmt(s.max, d)}${hl === 'bfactor' ? ' Å²' : ''}`);
           }
           if (!has('locres')) return this.show('No local-resolution map yet: run the Half maps panel.');
           const s = await this.slice(state, 'locres');
@@ -185,7 +187,8 @@ export class SliceView {
           const [lo, hi] = state.locresRangeA ?? [s.min, s.max];
           this.draw(state, s, (v, o, out) => paletteColour('resolution', v, lo, hi, out, o), 'Å');
           this.setKey({ kind: 'palette', palette: 'resolution', lo, hi, label: 'local resolution (Å)' }, 'local resolution, Å (blue: finer, red: coarser)');
-          this.done(`local resolution slice ${state.axis}=${state.index}, range ${fmt(s.min)} … ${fmt(s.max)} Å`);
+          // Å with two decimals, as occupy locres prints them (the caption gave 3.068 … 50.000 Å)
+          this.done(`local resolution slice ${state.axis}=${state.index}, range ${fmt(s.min, 2)} … ${fmt(s.max, 2)} Å`);
           return;
         }
         case 'soldef': {
@@ -292,7 +295,8 @@ export class SliceView {
   pixelsPerA = 0;
 }
 
-function fmt(v: number): string {
+/** `v` with `digits` decimals (exponent form for very small or large values). */
+function fmt(v: number, digits = 3): string {
   const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toFixed(3);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(digits) : v.toFixed(digits);
 }

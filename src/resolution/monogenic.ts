@@ -12,7 +12,7 @@ import { halfMapHalfDifference, halfMapMean } from '../math/half-map-combination
 import { quantileByRank, selectKth } from '../math/select.js';
 import { nonZeroContentBox } from '../math/non-zero-box.js';
 import { cutSubBox, pasteSubBox, subBoxShape } from './sub-box.js';
-import { halfMapContentLimitA } from './prewhiten.js';
+import { halfMapFinestTestedA } from './prewhiten.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fourier grid
@@ -366,35 +366,6 @@ export function monogenicLocalResolution(
   // 176 voxels moved the domain medians by −0.2 to +0.55 Å. Run on the data's box, put back.
   const vols = 'half1' in input && 'half2' in input ? [input.half1, input.half2] : 'map' in input ? [input.map] : [];
   vols.forEach((v) => assertVolume(v));
-  // half maps that hold nothing beyond some resolution (low-passed; the shells the local FSC finds
-  // empty) are tested no finer than that: beyond it the map's and the noise's amplitudes are both
-  // round-off, and their ratio passed the test at random (synth_halves128 cut at 6 Å: 9.6 % of the
-  // mask at the finest tested 2.44 Å, a tenth of the 3 Å domains)
-  const contentNotes: string[] = [];
-  if (vols.length === 2 && options.maxResolutionA === undefined && sameGridQuiet(vols[0], vols[1])) {
-    const aMax = Math.max(...vols[0].voxelSizeA);
-    const limit = halfMapContentLimitA(vols[0], vols[1]);
-    if (limit !== undefined && limit > 2 * aMax) {
-      // the tested values lie on their own 0.5 Å ladder (25, 20.9, …, 3.44, 2.94 Å on a 128 Å
-      // box): 1 % of slack lets the rung at the limit in (2.94 Å for a limit of 2.9412 Å)
-      options = { ...options, maxResolutionA: Math.max(2 * aMax, CONTENT_LIMIT_SLACK * limit) };
-      contentNotes.push(`the half maps hold nothing beyond ${limit.toFixed(2)} Å (low-passed): tested no finer than that`);
-    }
-  }
-  const r0 = monogenicWithContent(input, vols, mask, options);
-  return contentNotes.length > 0 ? { ...r0, notes: [...contentNotes, ...r0.notes] } : r0;
-}
-
-/** Fraction of the half maps' content limit down to which MonoRes still tests (see its use). */
-const CONTENT_LIMIT_SLACK = 0.99;
-
-/** Whether two volumes share box and voxel size (no throw: the method's own checks name the fault). */
-function sameGridQuiet(a: Volume, b: Volume): boolean {
-  return a.shape.every((n, i) => n === b.shape[i]) && a.voxelSizeA.every((v, i) => v === b.voxelSizeA[i]) && a.data.length === b.data.length;
-}
-
-/** {@link monogenicLocalResolution} after its content limit: on the box's non-zero content. */
-function monogenicWithContent(input: MonogenicInput, vols: Volume[], mask: Uint8Array | Float32Array, options: MonogenicOptions): MonogenicResult {
   const n = vols[0]?.data.length;
   const content = vols.length > 0 && vols.every((v) => v.data.length === n) && mask.length === n ? nonZeroContentBox(...vols) : undefined;
   if (!content) return monogenicOnBox(input, mask, options);
@@ -413,11 +384,13 @@ function monogenicOnBox(input: MonogenicInput, mask: Uint8Array | Float32Array, 
   let avg: Float32Array;
   let noiseVol: Float32Array | null = null;
   let ref: Volume;
+  let halves: [Volume, Volume] | undefined;
   if ('half1' in input && 'half2' in input) {
     assertVolume(input.half1);
     assertVolume(input.half2);
     assertSameGrid(input.half1, input.half2, 'half1', 'half2');
     ref = input.half1;
+    halves = [input.half1, input.half2];
     const h1 = input.half1.data;
     const h2 = input.half2.data;
     avg = halfMapMean(h1, h2);
@@ -445,7 +418,9 @@ function monogenicOnBox(input: MonogenicInput, mask: Uint8Array | Float32Array, 
   const boxA = Math.min(nx * voxelSizeA[0], ny * voxelSizeA[1], nz * voxelSizeA[2]);
   const aMin = Math.min(...voxelSizeA);
   const aMax = Math.max(...voxelSizeA);
-  const maxResolutionA = options.maxResolutionA ?? 2 * aMax;
+  // half maps that hold nothing beyond some resolution (low-passed) are tested no finer than that
+  const ladder = halves && options.maxResolutionA === undefined ? halfMapFinestTestedA(halves[0], halves[1]) : undefined;
+  const maxResolutionA = options.maxResolutionA ?? ladder?.finestA ?? 2 * aMax;
   const minResolutionA = options.minResolutionA ?? Math.max(Math.min(25, boxA / 4), maxResolutionA);
   const stepA = options.stepA ?? 0.5;
   const alpha = options.alpha ?? 0.05;
@@ -558,6 +533,7 @@ function monogenicOnBox(input: MonogenicInput, mask: Uint8Array | Float32Array, 
   const p95A = quantileByRank(stats, inCount, 0.95);
 
   const notes = [
+    ...(ladder?.contentLimitA !== undefined ? [`the half maps hold nothing beyond ${ladder.contentLimitA.toFixed(2)} Å (low-passed): tested no finer than that`] : []),
     `monogenic local resolution: ${nf} frequencies ${tested[0].toFixed(2)}..${tested[nf - 1].toFixed(2)} Å (step ${stepA} Å, at least 1/${boxA.toFixed(1)} 1/Å), raised-cosine shells, alpha ${alpha}, amplitude low-pass ${lowPass}*f, median filter ${smooth ? '3x3x3 in mask' : 'off'}`,
     halfMode
       ? 'noise: (half1 - half2)/2 inside the mask'

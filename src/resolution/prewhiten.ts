@@ -265,3 +265,26 @@ export function emptyBeyondA(e: EmptyShells, nyquistPerA: number): number | unde
 export function halfMapContentLimitA(half1: Volume, half2: Volume): number | undefined {
   return emptyBeyondA(emptyShells(half1, half2), 0.5 / Math.max(...half1.voxelSizeA));
 }
+
+/**
+ * Fraction of the content limit down to which a ladder of tested resolutions (MonoRes, ResMap:
+ * 0.5 Å steps) still reaches: the rung at the limit is tested (2.94 Å for a limit of 2.9412 Å).
+ */
+export const CONTENT_LIMIT_SLACK = 0.99;
+
+/**
+ * The default finest tested resolution of a method that tests a ladder of resolutions on half
+ * maps (MonoRes, ResMap): Nyquist, or where the halves' content ends ({@link halfMapContentLimitA},
+ * with {@link CONTENT_LIMIT_SLACK}): beyond it the map's and the noise's amplitudes are both
+ * round-off and pass a test at random (synth_halves128 cut at 6 Å: MonoRes read 9.6 % of the mask
+ * at 2.44 Å, ResMap its 3 Å domains at 3.00 Å).
+ * @param half1 first half map; not modified
+ * @param half2 second half map, same box and voxel size; not modified
+ * @returns the finest resolution to test, Å, and the content limit (undefined: content to Nyquist)
+ * @throws RangeError / TypeError when the half maps' boxes or voxel sizes differ
+ */
+export function halfMapFinestTestedA(half1: Volume, half2: Volume): { finestA: number; contentLimitA?: number } {
+  const nyquistA = 2 * Math.max(...half1.voxelSizeA);
+  const contentLimitA = halfMapContentLimitA(half1, half2);
+  return contentLimitA !== undefined && contentLimitA > nyquistA ? { finestA: Math.max(nyquistA, CONTENT_LIMIT_SLACK * contentLimitA), contentLimitA } : { finestA: nyquistA };
+}

@@ -13,7 +13,7 @@ import { gaussianSmooth } from '../filters/gaussian-smooth.js';
 import { assertVolume } from '../core/volume.js';
 import { assertSameHalfMapGrid } from './fsc.js';
 import { cutSubBox, regionSubBox, subBoxShape } from './sub-box.js';
-import { halfMapContentLimitA } from './prewhiten.js';
+import { halfMapFinestTestedA } from './prewhiten.js';
 
 /** Input of {@link resMapLocalResolution}: one map (noise outside the mask) or two half maps. */
 export type ResMapInput = { map: Volume } | { half1: Volume; half2: Volume };
@@ -176,11 +176,8 @@ export function resMapLocalResolution(input: ResMapInput, mask: Float32Array, op
   if (inCount === 0) throw new RangeError('the mask selects no voxel (no value > 0.5)');
   if (!noiseFull && inCount === n) throw new RangeError('the mask covers the whole box: one map needs noise voxels outside the mask (or give two half maps)');
   const boxA = Math.min(nx * va[0], ny * va[1], nz * va[2]);
-  // half maps that hold nothing beyond some resolution (low-passed; the shells the local FSC finds
-  // empty) are tested no finer than that (1 % slack, as MonoRes): beyond it the sinusoid's fit and
-  // the noise are both round-off (synth_halves128 cut at 6 Å read its 3 Å domains at 3.00 Å)
-  const contentA = halves && options.maxResolutionA === undefined ? halfMapContentLimitA(halves[0], halves[1]) : undefined;
-  const maxRes = options.maxResolutionA ?? Math.max(2 * Math.max(...va), contentA !== undefined ? 0.99 * contentA : 0);
+  // half maps that hold nothing beyond some resolution (low-passed) are tested no finer than that
+  const maxRes = options.maxResolutionA ?? (halves ? halfMapFinestTestedA(halves[0], halves[1]).finestA : 2 * Math.max(...va));
   const minRes = options.minResolutionA ?? Math.max(Math.min(15, boxA / 4), maxRes + 1);
   const stepA = options.stepA ?? 0.5;
   const alpha = options.alpha ?? 0.05;

@@ -127,7 +127,8 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   // coarser shells, correlated in both halves, so a crossing read there is not a measurement
   // (synth_halves128 cut at 6 Å: masked 0.143 'not reached' up to Nyquist, corrected 3.10 Å).
   const contentA = halfMapContentLimitA(h1.volume, h2.volume);
-  const beyondContent = (r: { crossed: boolean; resolutionA: number } | undefined): boolean => r !== undefined && contentA !== undefined && (!r.crossed || r.resolutionA < contentA);
+  // a printed resolution (null: not reached before Nyquist) finer than the halves' content
+  const notMeasured = (r: number | null): boolean => contentA !== undefined && (r === null || r < contentA);
   const arr = (a: ArrayLike<number> | undefined) => (a ? Array.from(a, (v) => (Number.isFinite(v) ? v : null)) : null);
   const shells = Array.from(curve.fsc, (fsc, k) => ({
     shell: k,
@@ -189,22 +190,32 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   };
   const csv = [csvHead, ...shells.map(csvRow)].join('\n') + '\n';
   const plainFmt = (r: number | null) => (r === null ? 'not reached (FSC stays above it up to Nyquist)' : `${r.toFixed(2)} Å`);
-  const fmt = (r: number | null) => (contentA !== undefined && (r === null || r < contentA) ? `${plainFmt(r)}: finer than the half maps hold (nothing beyond ${contentA.toFixed(2)} Å), not a measurement` : plainFmt(r));
-  if ([r0143, r05, rc0143, rc05, ru0143].some(beyondContent)) {
+  const fmt = (r: number | null) => (notMeasured(r) ? `${plainFmt(r)}: finer than the half maps hold (nothing beyond ${(contentA as number).toFixed(2)} Å), not a measurement` : plainFmt(r));
+  // the resolutions the text gives, each with its label
+  const printed: [string, number | null][] = corr
+    ? [
+        ['Resolution at FSC 0.143 (corrected)', result.resolutionAt0143CorrectedA],
+        ['Resolution at FSC 0.5   (corrected)', result.resolutionAt05CorrectedA],
+        ['Resolution at FSC 0.143 (masked)   ', result.resolutionAt0143A],
+        ['Resolution at FSC 0.143 (unmasked) ', result.resolutionAt0143UnmaskedA],
+      ]
+    : [
+        ['Resolution at FSC 0.143', result.resolutionAt0143A],
+        ['Resolution at FSC 0.5  ', result.resolutionAt05A],
+      ];
+  if (printed.some(([, r]) => notMeasured(r))) {
     warn(`the half maps hold nothing beyond ${(contentA as number).toFixed(2)} Å (low-passed; the FSC needs the unfiltered halves, e.g. RELION's run_half1_class001_unfil.mrc): the FSC beyond it holds only ${corr ? 'the mask\'s leakage of coarser shells and ' : ''}round-off, so a resolution finer than ${(contentA as number).toFixed(2)} Å is not a measurement`);
   }
+  const resolutionLines = printed.map(([label, r]) => `${label}: ${fmt(r)}`);
   const lines = corr
     ? [
-        `Resolution at FSC 0.143 (corrected): ${fmt(result.resolutionAt0143CorrectedA)}`,
-        `Resolution at FSC 0.5   (corrected): ${fmt(result.resolutionAt05CorrectedA)}`,
-        `Resolution at FSC 0.143 (masked)   : ${fmt(result.resolutionAt0143A)}`,
-        `Resolution at FSC 0.143 (unmasked) : ${fmt(result.resolutionAt0143UnmaskedA)}`,
+        ...resolutionLines,
         corr.randomiseFromA !== null
           ? `Phases randomised beyond ${corr.randomiseFromA.toFixed(2)} Å (unmasked FSC < ${RANDOMISE_BELOW_FSC}), seed ${corr.seed}${corr.randomisations > 1 ? `, ${corr.randomisations} draws averaged` : ''}`
           : `No phase randomisation: the unmasked FSC stays above ${RANDOMISE_BELOW_FSC}`,
         solventLine(corr),
       ]
-    : [`Resolution at FSC 0.143: ${fmt(result.resolutionAt0143A)}`, `Resolution at FSC 0.5  : ${fmt(result.resolutionAt05A)}`];
+    : resolutionLines;
   // the CSV, JSON, plot and log appear together, only when all are complete
   const files: string[] = [];
   let plotSpec: Record<string, unknown> = {};

@@ -12,12 +12,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { link, lstat, open, readlink, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { renameSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
+import { renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileIdentity, sameIdentity } from './file-identity.js';
 import { makeOutputFolder, removeWriteProbesSync } from './output-folder.js';
 import { acquireCommitLock, releaseCommitLocksSync } from './commit-lock.js';
 import { fsErrorReason } from './fs-error-reason.js';
+import { specialFileKind } from './regular-file.js';
 
 /** Largest single `write` call (Node's fs rejects lengths over 2³¹ − 1 bytes). */
 const MAX_WRITE_BYTES = 1 << 30;
@@ -510,13 +511,4 @@ export async function withOutputSet<T>(options: OutputSetOptions, fn: (set: Outp
   }
   await set.commit();
   return result;
-}
-
-/**
- * What a special file is, in words for a message ('a character device', 'a block device', 'a
- * named pipe (FIFO)', 'a socket'), or undefined for any other kind.
- * @param st its `stat`/`lstat`
- */
-export function specialFileKind(st: Stats): string | undefined {
-  return st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : undefined;
 }

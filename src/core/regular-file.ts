@@ -30,8 +30,17 @@ export interface FileTypeTests {
 export function notRegularFileReason(st: FileTypeTests): string | undefined {
   if (st.isFile()) return undefined;
   if (st.isDirectory()) return 'it is a folder, not a file';
-  const kind = st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : undefined;
+  const kind = specialFileKind(st);
   return kind ? `it is ${kind}, not a regular file` : 'it is not a regular file';
+}
+
+/**
+ * What a special file is, in words for a message ('a character device', 'a block device', 'a
+ * named pipe (FIFO)', 'a socket'), or undefined for any other kind.
+ * @param st its `stat`/`lstat`
+ */
+export function specialFileKind(st: FileTypeTests): string | undefined {
+  return st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : undefined;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { UsageError } from '../core/exit-codes.js';
-import { specialFileKind } from '../core/output-set.js';
+import { specialFileKind } from '../core/regular-file.js';
 import { mapStem } from '../occupancy/output-names.js';
 
 /**

@@ -7,6 +7,7 @@ import type { Vec3, Volume as CoreVolume } from '../core/volume.js';
 import { fourierResample } from '../filters/fourier-resample.js';
 import { estimateLocalScaleParallel, type EstimateResult } from '../occupancy/estimate.js';
 import { summarise, type EstimateSummary } from '../occupancy/summary.js';
+import { solventDefinitionProblem } from '../occupancy/solvent-model.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { OptionError, optionError, SolventModelError } from './errors.js';
 import type { EstimateOptionValues, ResolvedEstimateOptions } from '../occupancy/options.js';
@@ -119,6 +120,8 @@ export interface PreparedEstimate {
  * the masks), before any work; shared by {@link estimateLocalScale} and `modifyMap`.
  * @param extra further schema values (the modification's)
  * @throws OptionError / TypeError naming the option
+ * @throws SolventModelError ('no-solvent-region') for a `solventDef` that does not split the
+ *   inscribed sphere (no voxel of it, or every one, > 0.9)
  * @internal
  */
 export function prepareEstimate(input: CoreVolume, options: LocalScaleOptions, extra: EstimateOptionValues = {}): PreparedEstimate {
@@ -137,6 +140,10 @@ export function prepareEstimate(input: CoreVolume, options: LocalScaleOptions, e
     // a target mask that selects nothing has no occupancy to report (refused before any work)
     const empty = key === 'targetMask' ? emptyMaskProblem(v.data) : undefined;
     if (empty) throw optionError(key, `a mask with values > ${MASK_INSIDE} over the target`, undefined, `${key} ${empty}`);
+    // a solvent definition that does not split the solvent sphere: the documented SolventModelError
+    // ('no-solvent-region'), thrown before the low-pass rather than after it
+    const unsplit = key === 'solventDef' ? solventDefinitionProblem(v.data, v.shape) : undefined;
+    if (unsplit) throw new SolventModelError('no-solvent-region', `solventDef ${unsplit}`);
     masks[key] = v;
   }
   return { resolved, masks, options, gridWarnings };
@@ -227,7 +234,8 @@ export function librarySummary(result: EstimateResult, input: CoreVolume & { ori
  * @throws OptionError for an invalid volume or option (unknown keys too), naming it with its
  *   allowed range: e.g. `{option: 'kernelSize', allowed: 'an odd integer in 1..63 …'}`
  * @throws SolventModelError when the solvent model fails (`reason` says how), unless
- *   `solventFailure: 'warn'` and the fit itself ran
+ *   `solventFailure: 'warn'` and the fit itself ran; `'no-solvent-region'` for a `solventDef`
+ *   that does not split the inscribed sphere is thrown before any work
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts
  */
 export async function estimateLocalScale(volume: VolumeInput, options: LocalScaleOptions = {}): Promise<LocalScaleResult> {

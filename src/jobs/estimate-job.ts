@@ -24,7 +24,7 @@ import { OutputSet } from '../core/output-set.js';
 import { checkOutputFolder } from '../core/output-folder.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { completeDiagnosis, diagnoseMap, findingJson, findingLine, type Finding, type MapDiagnosis } from '../diagnostics/index.js';
-import { solventModelSelfCheck } from '../occupancy/solvent-model.js';
+import { solventDefinitionProblem, solventModelSelfCheck } from '../occupancy/solvent-model.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { hashFile, hashInputs, INPUTS_SHA256, inputsSha256Setting, makeRunRecord, recordLabels, type RerunAs } from '../core/run-record.js';
 import { resolvedSettings } from '../occupancy/run-settings.js';
@@ -271,6 +271,9 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   ].filter((w): w is string => w !== undefined);
   const solventDef = solventDefMap?.volume;
   const targetMask = targetMaskMap?.volume;
+  // before the low-pass (a minute at 512³): a definition that does not split the solvent sphere
+  const defProblem = solventDef && solventDefinitionProblem(solventDef.data, solventDef.shape);
+  if (defProblem) throw new RangeError(`--solvent-def map '${opts.solventDefPath}' ${defProblem}`);
   timer.stop();
   // the streamed read's crop is reported as the estimate's `resample` phase, not as reading
   timer.seconds.read -= loaded.resampleSeconds;

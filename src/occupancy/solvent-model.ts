@@ -55,6 +55,42 @@ function maskedVariance(data: Float32Array, sel: Uint8Array): number {
   return ss / n - m * m;
 }
 
+/** A solvent definition marks its region with values above this (spec §5.1: binarised at 0.9). */
+export const SOLVENT_DEF_INSIDE = 0.9;
+
+function splitProblem(nIn: number, nOut: number): string | undefined {
+  // a definition that does not split the sphere (no value > 0.9 in it, or all) is the sphere itself:
+  // it would have been used silently as if no solvent definition had been given
+  if (nIn >= 2 && nOut >= 2) return undefined;
+  return `selects no usable region inside the solvent sphere: ${nIn < 2 ? 'no' : 'every'} voxel of the inscribed sphere has a value > ${SOLVENT_DEF_INSIDE} (a solvent definition marks the solvent, or the molecule, with values > ${SOLVENT_DEF_INSIDE} and the rest below)`;
+}
+
+/**
+ * Whether a solvent definition can define the solvent region (spec §5.1): it must split the box's
+ * inscribed sphere (ellipsoid) into voxels above {@link SOLVENT_DEF_INSIDE} and the rest, at least
+ * two of each. Checked at the boundary, before the low-pass, by the CLI's estimate and the library's
+ * `estimateLocalScale` / `modifyMap`; walks the ellipsoid's rows, no box-sized allocation.
+ * @param solventDef definition map, length nx·ny·nz, x fastest
+ * @param shape its box [nx, ny, nz] (the input map's)
+ * @returns what is wrong (to follow the option's name, e.g. "selects no usable region …"), or undefined
+ */
+export function solventDefinitionProblem(solventDef: Float32Array, shape: Shape3): string | undefined {
+  const runs = inscribedEllipsoidRows(shape);
+  const nx = shape[0];
+  let nIn = 0;
+  let nOut = 0;
+  for (let r = 0; r < runs.length / 2; r++) {
+    const start = runs[2 * r];
+    const end = runs[2 * r + 1];
+    const row = r * nx;
+    for (let x = start; x < end; x++) {
+      if (solventDef[row + x] > SOLVENT_DEF_INSIDE) nIn++;
+      else nOut++;
+    }
+  }
+  return splitProblem(nIn, nOut);
+}
+
 /**
  * Choose the solvent region (spec §5.1): the inscribed sphere/ellipsoid, or, with a solvent
  * definition map, whichever of `def > 0.9` and its complement (both restricted to the sphere) has the
@@ -77,13 +113,12 @@ export function solventRegion(solventInput: Float32Array, shape: Shape3, solvent
   let nOut = 0;
   for (let i = 0; i < sphere.length; i++) {
     if (!sphere[i]) continue;
-    if (solventDef[i] > 0.9) { inside[i] = 1; nIn++; } else { outside[i] = 1; nOut++; }
+    if (solventDef[i] > SOLVENT_DEF_INSIDE) { inside[i] = 1; nIn++; } else { outside[i] = 1; nOut++; }
   }
-  // a definition that does not split the sphere (no value > 0.9 in it, or all) is the sphere itself:
-  // it would have been used silently as if no --solvent-def had been given
-  if (nIn < 2 || nOut < 2) {
-    throw new RangeError(`--solvent-def selects no usable region inside the solvent sphere: ${nIn < 2 ? 'no' : 'every'} voxel of the inscribed sphere has a value > 0.9 (a solvent definition marks the solvent, or the molecule, with values > 0.9 and the rest below)`);
-  }
+  // checked before any work by solventDefinitionProblem on the input's box; again here on the
+  // processing box, which a Fourier crop may change
+  const problem = splitProblem(nIn, nOut);
+  if (problem) throw new RangeError(`--solvent-def ${problem}`);
   const vIn = nIn >= 2 ? maskedVariance(solventInput, inside) : Infinity;
   const vOut = nOut >= 2 ? maskedVariance(solventInput, outside) : Infinity;
   return vIn <= vOut ? { mask: inside, region: 'solvent-def' } : { mask: outside, region: 'solvent-def-complement' };

@@ -102,11 +102,14 @@ it('a solventDef that does not split the solvent sphere: SolventModelError namin
   const n = 24;
   const v = { data: new Float32Array(n ** 3).map((_, i) => Math.sin(i * 0.37) + 1), shape: [n, n, n] as [number, number, number], voxelSizeA: [1, 1, 1] as [number, number, number] };
   for (const [fill, which] of [[0, 'no'], [1, 'every']] as const) {
-    await assert.rejects(estimateLocalScale(v, { solventDef: { ...v, data: new Float32Array(n ** 3).fill(fill) } }), (e: Error) => {
+    // refused at the boundary: before the low-pass, so no phase is reported
+    const phases: string[] = [];
+    await assert.rejects(estimateLocalScale(v, { solventDef: { ...v, data: new Float32Array(n ** 3).fill(fill) }, onProgress: (phase: string) => { phases.push(phase); } }), (e: Error) => {
       assert.ok(e instanceof SolventModelError && e.reason === 'no-solvent-region', String(e));
       assert.match(e.message, new RegExp(`^solventDef selects no usable region inside the solvent sphere: ${which} voxel of the inscribed sphere has a value > 0\\.9`));
       assert.doesNotMatch(e.message, /--/);
       return true;
     });
+    assert.deepEqual(phases.filter((p) => p !== 'load'), [], `phases before the refusal: ${phases.join(', ')}`);
   }
 });

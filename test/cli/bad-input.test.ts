@@ -89,6 +89,9 @@ before(() => {
   put('inf.mrc', withValue(Number.POSITIVE_INFINITY));
   put('constant.mrc', encodeMrc({ ...vol, data: new Float32Array(vol.data.length).fill(0.25) }));
   put('mask36.mrc', encodeMrc({ data: new Float32Array(36 * 40 * 40).fill(1), shape: [36, 40, 40], voxelSizeA: [1.5, 1.5, 1.5] }));
+  // on the input's grid, but not splitting the solvent sphere (no voxel > 0.9, or every one)
+  put('zeros40.mrc', encodeMrc({ ...vol, data: new Float32Array(vol.data.length) }));
+  put('ones40.mrc', encodeMrc({ ...vol, data: new Float32Array(vol.data.length).fill(1) }));
 });
 
 after(() => {
@@ -119,6 +122,8 @@ const CASES: BadCase[] = [
   { name: 'a constant map', args: ['-i', '$constant.mrc'], names: /constant/ },
   { name: '--solvent-def with a different box', args: ['-i', '$good.mrc', '--solvent-def', '$mask36.mrc'], names: /--solvent-def/, watch: ['good.mrc', 'mask36.mrc'] },
   { name: '--target-mask with a different box', args: ['-i', '$good.mrc', '--target-mask', '$mask36.mrc'], names: /--target-mask/, watch: ['good.mrc', 'mask36.mrc'] },
+  { name: '--solvent-def of zeros (refused before the low-pass)', args: ['-i', '$good.mrc', '--solvent-def', '$zeros40.mrc'], names: /--solvent-def map '.*zeros40\.mrc' selects no usable region .*: no voxel/, watch: ['good.mrc', 'zeros40.mrc'] },
+  { name: '--solvent-def of ones (refused before the low-pass)', args: ['-i', '$good.mrc', '--solvent-def', '$ones40.mrc'], names: /--solvent-def map '.*ones40\.mrc' selects no usable region .*: every voxel/, watch: ['good.mrc', 'ones40.mrc'] },
   { name: '--solvent-def file missing', args: ['-i', '$good.mrc', '--solvent-def', '$missing'], names: /--solvent-def.*no such file/ },
   { name: '--tau 1.5', args: ['-i', '$good.mrc', '--tau', '1.5'], names: /--tau.*1\.5/ },
   { name: '--tau abc', args: ['-i', '$good.mrc', '--tau', 'abc'], names: /--tau.*abc/ },

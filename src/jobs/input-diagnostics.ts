@@ -37,6 +37,19 @@ export interface CommandInputOptions {
 }
 
 /**
+ * One map's own findings as a command reports them: those the command handles itself
+ * ({@link CommandInputOptions.paddingHandled}, {@link CommandInputOptions.levelHandled}) left out.
+ * The FFT must be loaded (`loadFft`).
+ * @param map the density map (canonical layout, x fastest); not modified
+ * @param options what the command handles
+ * @throws TypeError/RangeError for an invalid volume or non-finite voxels (from `diagnoseMap`)
+ */
+export function mapFindings(map: Volume, options: Pick<CommandInputOptions, 'paddingHandled' | 'levelHandled'> = {}): Finding[] {
+  const { paddingHandled = false, levelHandled = false } = options;
+  return diagnoseMap(map, { sampledRange: true }).findings.filter((f) => !(paddingHandled && f.code === 'masked' && f.evidence.padded === true) && !(levelHandled && f.code === 'offset'));
+}
+
+/**
  * Diagnose a command's input: one map, and optionally two half maps of it (pair checks and each
  * half's own findings, named "half map 1/2").
  * @param map the density map (canonical layout, x fastest); not modified
@@ -44,10 +57,9 @@ export interface CommandInputOptions {
  * @throws TypeError/RangeError for an invalid volume or non-finite voxels (from `diagnoseMap`)
  */
 export async function diagnoseCommandInput(map: Volume, options: CommandInputOptions = {}): Promise<InputDiagnostics> {
-  const { halves, what, paddingHandled = false, levelHandled = false } = options;
+  const { halves, what } = options;
   await loadFft();
-  const own = diagnoseMap(map, { sampledRange: true }).findings.filter((f) => !(paddingHandled && f.code === 'masked' && f.evidence.padded === true) && !(levelHandled && f.code === 'offset'));
-  const findings = [...own, ...(halves ? diagnoseHalfMaps(halves[0], halves[1], { sampledRange: true }).findings : [])];
+  const findings = [...mapFindings(map, options), ...(halves ? diagnoseHalfMaps(halves[0], halves[1], { sampledRange: true }).findings : [])];
   return { warnings: findings.map((f) => findingLine(f, what)), diagnostics: findings.map(findingJson) };
 }
 

@@ -23,7 +23,7 @@ import { OCCUPY_VERSION } from '../jobs/estimate-job.js';
 import { EXIT, UsageError } from '../core/exit-codes.js';
 import { helpAll, optionTermWithAliases } from './help.js';
 import { isFolderOutput } from '../jobs/output-path.js';
-import { typedOptions } from './options.js';
+import { refuseRepeatedOptions, typedOptions } from './options.js';
 import { stopProgressTimers } from './reporter.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { dirname, join } from 'node:path';
@@ -100,6 +100,7 @@ export function buildProgram(argv: readonly string[] = [], typed: readonly strin
   batch.addBatchOptions(batchCmd).action(async (inputs: string[], opts: batch.BatchCliOptions, cmd: Command) => {
     await batch.run(inputs, opts, ['batch', ...argsAfter(argv, cmd.name())], typedOptions(cmd, opts));
   });
+  refuseRepeatedOptions(program);
   return program;
 }
 

@@ -156,3 +156,37 @@ export function checkVoxelSize(name: string, angpix: number, box?: readonly numb
   const error = voxelSizeError(name, angpix, box);
   if (error) throw new OptionRangeError(error);
 }
+
+/** Value options meant to be given more than once (each use adds one value). */
+const REPEATABLE_FLAGS: ReadonlySet<string> = new Set(['--sbatch-arg']);
+
+/**
+ * Refuse a value option given twice with different values, on `program` and every subcommand:
+ * commander keeps the last one silently, so `occupy -i a.mrc -i b.mrc` estimated b.mrc,
+ * `-o out1/ -o out2/` wrote into out2/ only and `locres … --mask m1.mrc --mask m2.mrc` used
+ * m2.mrc, while `occupy a.mrc -i b.mrc` is refused as two input maps. The same value typed twice
+ * is taken (nothing is ambiguous); flags without a value, variadic options (`--half-maps A B`) and
+ * {@link REPEATABLE_FLAGS} are not counted. Call once the options are defined; the check runs as
+ * each value is parsed, so the refusal comes before any work.
+ * @throws OptionRangeError (exit 2) `<flags> is given twice ('<first>' and '<second>'): give it once`
+ */
+export function refuseRepeatedOptions(program: Command): void {
+  const watch = (cmd: Command): void => {
+    const seen = new Map<string, string>();
+    for (const opt of cmd.options) {
+      if (!(opt.required || opt.optional) || opt.variadic || (opt.long !== undefined && REPEATABLE_FLAGS.has(opt.long))) continue;
+      const name = opt.name();
+      cmd.on(`option:${name}`, (value: unknown) => {
+        if (typeof value !== 'string') return;
+        const first = seen.get(name);
+        if (first !== undefined && first !== value) {
+          const flags = [opt.short, opt.long].filter((f): f is string => f !== undefined).join('/');
+          throw new OptionRangeError(`${flags} is given twice (${shown(first)} and ${shown(value)}): give it once`, undefined, 'one value');
+        }
+        seen.set(name, value);
+      });
+    }
+    cmd.commands.forEach(watch);
+  };
+  watch(program);
+}

@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeMrc } from '../../src/io/mrc/index.js';
@@ -127,7 +127,8 @@ test('occupy demo on a full disk leaves no demo_map.mrc', async (t) => {
   await withTmpfs(t, disk, 'size=5M', async () => { // the 3.5 MB phantom fits, its estimate does not
     const r = await occupy(['demo', '-d', join(disk, 'd'), '-q']);
     failsWithOneLine(r, /no space left on device/);
-    assert.deepEqual(await readdir(join(disk, 'd')), [], 'no demo_map.mrc, no estimate output, no temporary file');
+    // the folder the demo made goes too (it had been left, empty)
+    assert.deepEqual(await readdir(disk), [], 'no demo_map.mrc, no estimate output, no temporary file, no folder');
   });
 });
 
@@ -139,7 +140,7 @@ test('occupy demo stopped by SIGTERM or SIGINT: the whole set or nothing', async
     const r = await occupy(['demo', '-d', out, '-v'], { signal, signalOn: /\] (read|diagnostics|low-pass) \(/ });
     assert.equal(r.code, signal === 'SIGINT' ? 130 : 143, r.stderr);
     assert.match(r.stderr, new RegExp(`occupy: interrupted by ${signal}`));
-    assert.deepEqual(await readdir(out), [], `${signal} during the estimate left a demo_map.mrc`);
+    assert.equal(existsSync(out), false, `${signal} during the estimate left ${existsSync(out) ? readdirSync(out).join(', ') || 'the folder the demo made' : ''}`);
   }
   const expected = ['chimX_demo_map.cxc', 'conf_demo_map.mrc', 'demo_map.mrc', 'log_demo_map.txt', 'scale_occ_demo_map.mrc'];
   const outcomes = new Set<string>();
@@ -159,6 +160,8 @@ test('occupy demo stopped by SIGTERM or SIGINT: the whole set or nothing', async
     } else {
       assert.ok(r.code === null || r.code === (signal === 'SIGINT' ? 130 : 143), `run ${i}: exit ${r.code} ${r.stderr}`);
       assert.deepEqual(files, [], `run ${i} (${signal} after ${delayMs} ms) left ${files.join(', ')}`);
+      // the folder the demo made is removed with its files
+      if (r.code !== null) assert.equal(existsSync(out), false, `run ${i} (${signal} after ${delayMs} ms) left its empty folder`);
       outcomes.add(files.length === 0 && r.stderr.includes('interrupted') ? 'interrupted' : 'early');
     }
     await rm(out, { recursive: true, force: true });

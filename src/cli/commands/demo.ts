@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { writeMrc } from '../../io/mrc/index.js';
 import { demoPhantom } from '../../synthetic/phantom.js';
 import { estimateFromFile } from '../../jobs/estimate-job.js';
-import { makeOutputFolder } from '../../core/output-folder.js';
+import { OutputSet } from '../../core/output-set.js';
 import { onSignalCleanup } from '../../core/signal-cleanup.js';
 import type { EstimateSummary } from '../../occupancy/summary.js';
 import type { EstimateResult } from '../../occupancy/estimate.js';
@@ -53,7 +53,10 @@ export async function run(o: DemoOptions): Promise<DomainResult[]> {
   if (!(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= SEED_MAX)) throw new OptionRangeError(`--seed must be an integer in 0..${SEED_MAX}, got ${o.seed}`);
   const reporter = new Reporter(verbosityOf(o));
   const dir = resolve(o.outputDir);
-  await makeOutputFolder(o.outputDir);
+  // the folders made for the demo are its outputs too: removed again (when empty) if the demo
+  // fails or is stopped, as every output set's (they had been left behind, empty)
+  const folders = new OutputSet();
+  await folders.makeFolder(o.outputDir);
   reporter.info(`Generating a synthetic 96³ map (1.2 Å voxels, 4 domains at occupancy 1.0 / 0.75 / 0.5 / 0.25, 4 Å, SNR 4) in ${dir}`);
   const { phantom, occupancies } = demoPhantom(o.seed);
   const mapPath = join(dir, 'demo_map.mrc');
@@ -93,9 +96,11 @@ export async function run(o: DemoOptions): Promise<DomainResult[]> {
     unregister();
     reporter.abort();
     if (mapWritten) removeMap();
+    await folders.abort();
     throw err;
   }
   unregister();
+  await folders.commit();
   for (const w of s.warnings) reporter.warn(w);
   if (!o.json) reporter.info(formatSummary(s));
   const domains: DomainResult[] = occupancies.map((occ, i) => {

@@ -3,7 +3,7 @@
  * record per map.
  */
 import { rmdirSync } from 'node:fs';
-import { lstat, mkdir, readdir, rmdir } from 'node:fs/promises';
+import { lstat, readdir, rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -16,6 +16,7 @@ import type { WorkerTask } from './worker.js';
 import { claimItem, cleanLockDir, lockHolder, processAlive, type LockHolder } from './claims.js';
 import { removeOwnedDir, removeOwnedDirSync } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
+import { OutputSet } from '../core/output-set.js';
 import { OptionError } from '../core/option-error.js';
 import { appendRecord, readResultsFiles, skippedLineMessage } from './results-file.js';
 import { inputDigest, keySettings, runKey } from './run-key.js';
@@ -147,11 +148,21 @@ function isCurrentRecord(records: BatchRecord[], rec: BatchRecord): boolean {
  */
 export async function runBatch(items: BatchItem[], options: BatchMethodOptions, run: BatchRunOptions): Promise<BatchRunResult> {
   const { outRoot } = run;
-  await mkdir(outRoot, { recursive: true });
-  await removeStaleStaging(outRoot);
-  await cleanLockDir(outRoot);
+  // the output folder and its missing parents, removed again when still empty if the run fails
+  // or is stopped before it records anything (a full disk refusing the staging folder's marker
+  // had left -d's folder and its .staging behind, empty)
+  const folders = new OutputSet();
+  await folders.makeFolder(outRoot);
   const stagingRoot = runStagingDir(outRoot);
-  await createRunStaging(outRoot, stagingRoot);
+  try {
+    await removeStaleStaging(outRoot);
+    await cleanLockDir(outRoot);
+    await createRunStaging(outRoot, stagingRoot);
+  } catch (err) {
+    removeRunStagingSync(outRoot, stagingRoot);
+    await folders.abort();
+    throw err;
+  }
   const workers = new Set<ChildProcess>();
   // stopped by SIGINT/SIGTERM/SIGHUP (the CLI's installSignalCleanup): stop the workers, then remove
   // this run's staging folder (its locks are removed by their claims)
@@ -159,12 +170,17 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
     killWorkersSync(workers);
     removeRunStagingSync(outRoot, stagingRoot);
   });
+  let result: BatchRunResult | undefined;
   try {
-    return await runClaimed(items, options, run, stagingRoot, workers);
+    result = await runClaimed(items, options, run, stagingRoot, workers);
+    return result;
   } finally {
     unregister();
     killWorkersSync(workers);
     removeRunStagingSync(outRoot, stagingRoot);
+    // a failed run's folders go when nothing is in them; a finished run's are the user's
+    if (result) await folders.commit();
+    else await folders.abort();
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Folders a failed run made for its outputs are removed with them: on a full disk (ENOSPC) `occupy
  * locres h1 h2 --mask m -o /full/a/b/` had left empty a/b/, and so had the estimate (`-o new/sub/`),
- * fsc (`-o c/d/f`), decompose (`-o e/`), pixel-size set (`-o g/p.mrc`) and, until session 56, the demo (`-d dm/sub`), though the README says
+ * fsc (`-o c/d/f`), decompose (`-o e/`), pixel-size set (`-o g/p.mrc`) and, until session 56, the demo (`-d dm/sub`) and batch (`-d bt/sub`, with its `.staging`), though the README says
  * what the run wrote is removed (sweep, session 51). Folders that existed stay.
  */
 import { test } from 'node:test';
@@ -51,6 +51,8 @@ test('on a full disk every command removes the folders it made (a/b/, new/sub/, 
       ['pixel-size set', ['pixel-size', 'set', map, '--angpix', '1.1', '-o', `${full}/g/p.mrc`]],
       // the demo's folder had been left, empty (sweep, session 56)
       ['demo', ['demo', '-d', `${full}/dm/sub`, '-q']],
+      // batch's -d folder and its .staging (the staging marker cannot be written) had been left too
+      ['batch', ['batch', map, '-d', `${full}/bt/sub`, '-q']],
       ['pixel-size set into an existing folder', ['pixel-size', 'set', map, '--angpix', '1.1', '-o', `${full}/existing/h/p.mrc`]],
     ];
     for (const [what, args] of runs) {

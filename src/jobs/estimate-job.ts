@@ -672,7 +672,8 @@ function croppedLowpass(opts: EstimateFileOptions, procShape: Shape3, inputShape
  * refused unless `opts.force` (then it stays among the findings, as a warning).
  * @param volume the map diagnosed (the input, or its processing-box copy)
  * @param header the input file's grid (header sampling, box, voxel size), for `anisotropic-voxels`
- * @throws Error naming the input and what it looks like, when it is not a density map
+ * @throws Error naming the input and what it looks like, when it is not a density map; RangeError
+ *   naming the input when it is constant (also with `force`: there is nothing to estimate)
  */
 function diagnoseInput(opts: EstimateFileOptions, volume: Volume, timer: PhaseTimer, header: ReturnType<typeof headerSampling>): MapDiagnosis | undefined {
   timer.phase('diagnostics', 0.03);
@@ -686,8 +687,9 @@ function diagnoseInput(opts: EstimateFileOptions, volume: Volume, timer: PhaseTi
   } finally {
     timer.stop();
   }
-  // a constant map: the estimate's own check gives its error
-  if (d.findings.some((f) => f.evidence.kind === 'constant')) return undefined;
+  // a constant map cannot be estimated, with --force or not: refused naming the file (the
+  // estimate's own check said only 'the map is constant', without naming which map)
+  if (d.findings.some((f) => f.evidence.kind === 'constant')) throw new RangeError(`${opts.inputPath}: the map is constant (every voxel is ${volume.data[0]}); there is nothing to estimate`);
   const notDensity = d.findings.find((f) => f.code === 'not-density');
   if (notDensity && !opts.force) {
     throw new Error(`${opts.inputPath}: ${notDensity.message.replace(/ \(the estimate refuses it unless --force\)\.$/, '.')} ${opts.forceAdvice ?? 'Use --force to estimate anyway'} (occupy check ${opts.inputPath} for details).`);

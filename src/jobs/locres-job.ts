@@ -10,7 +10,7 @@ import type { Volume } from '../core/volume.js';
 import { labelTableOmissions } from '../core/label-map.js';
 import { halfMapMean } from '../math/half-map-combination.js';
 import { writeMrc, type MrcMap } from '../io/mrc/index.js';
-import { checkSameGrid, readHalfMapArg, readLabelsArg, readMaskArg } from './read-map.js';
+import { checkSameGrid, readHalfMapArg, readLabelsArg, readMaskArg, refuseLabelsWithoutLabel } from './read-map.js';
 import { checkLocresMemory } from './memory-check.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
@@ -142,6 +142,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     checkSameGrid(maskMap && { map: maskMap, path: o.mask as string, what: '--mask map' }, first),
     checkSameGrid(labelsMap && { map: labelsMap, path: o.labels as string, what: '--labels map' }, first),
   ].filter((w): w is string => w !== undefined);
+  if (labelsMap) refuseLabelsWithoutLabel(labelsMap.volume.data, o.labels as string, maskMap?.volume.data);
   // input diagnostics (masked, sharpened, identical or dependent halves …), each printed once
   o.onProgress?.('diagnostics', 0.02);
   // one map: its `offset` finding (which speaks of the local scale) is left out, as decompose

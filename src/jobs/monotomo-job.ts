@@ -10,7 +10,7 @@ import type { Volume } from '../core/volume.js';
 const DIAGNOSTICS_CROP = 128;
 import { writeLocresMap } from './locres-map-output.js';
 import { checkOtherMaps, computeJob, diagnoseInputs, jobRecord, withWarnings, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
-import { readLabelsArg, readMapArg } from './read-map.js';
+import { readLabelsArg, readMapArg, refuseLabelsWithoutLabel } from './read-map.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { jobInputs } from './job-inputs.js';
 import { UsageError } from '../core/exit-codes.js';
@@ -48,6 +48,7 @@ export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined,
   }
   const labelsMap = o.labels ? await readLabelsArg(o.labels, o.angpix) : undefined;
   gridWarnings.push(...checkOtherMaps(first, [labelsMap && o.labels ? { map: labelsMap, path: o.labels, what: '--labels map' } : undefined]));
+  if (labelsMap && o.labels) refuseLabelsWithoutLabel(labelsMap.volume.data, o.labels, mask);
   reporter.progress('diagnostics', 0);
   // the input diagnostics transform whole maps: on a tomogram, a central crop of at most 128³ keeps memory bounded
   const crop = (v: Volume): Volume => {

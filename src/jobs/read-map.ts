@@ -83,6 +83,19 @@ export function assertLabelMap(m: MrcMap, path: string): MrcMap {
   return m;
 }
 
+/**
+ * Refuse, before any work, a `--labels` map with no label > 0 where the local resolution is
+ * summarised (inside the mask, > 0.5, when there is one): the rule of the per-label table
+ * (`labelSummary`, labels rounded to integers). The local-resolution jobs had found it only after
+ * their method had run (seconds to minutes), with the same message.
+ * @param labels the labels map's voxels, on the grid of `mask` (checked before)
+ * @throws RangeError `--labels <path> has no label > 0[ inside the mask]`
+ */
+export function refuseLabelsWithoutLabel(labels: ArrayLike<number>, path: string, mask?: ArrayLike<number>): void {
+  for (let i = 0; i < labels.length; i++) if (Math.round(labels[i]) > 0 && (!mask || mask[i] > 0.5)) return;
+  throw new RangeError(`--labels ${path} has no label > 0${mask ? ' inside the mask' : ''}`);
+}
+
 /** A map of a command as {@link checkSameGrid} names it: its grid, its path and what it is. */
 export interface NamedMap {
   /** The map as read (box and voxel size after `--angpix`; the header gives the origin). */

@@ -8,7 +8,7 @@
 import { BASIS_SIZE } from '../resolution/resmap.js';
 import { writeLocresMap } from './locres-map-output.js';
 import { checkOtherMaps, computeJob, diagnoseInputs, jobRecord, withWarnings, type JobReporter, type ResolutionJobOptions } from './resolution-job-common.js';
-import { readLabelsArg, readMapArg } from './read-map.js';
+import { readLabelsArg, readMapArg, refuseLabelsWithoutLabel } from './read-map.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { jobInputs } from './job-inputs.js';
 import { UsageError } from '../core/exit-codes.js';
@@ -44,6 +44,7 @@ export async function runResMapJob(h1Path: string, h2Path: string | undefined, o
     maskMap && o.mask ? { map: maskMap, path: o.mask, what: '--mask map' } : undefined,
     labelsMap && o.labels ? { map: labelsMap, path: o.labels, what: '--labels map' } : undefined,
   ]);
+  if (labelsMap && o.labels) refuseLabelsWithoutLabel(labelsMap.volume.data, o.labels, maskMap?.volume.data);
   reporter.progress('diagnostics', 0);
   const { warnings, diagnostics } = withWarnings(reporter, diagnoseInputs(reporter, h1.volume, h2?.volume), gridWarnings);
   if (!h2) {

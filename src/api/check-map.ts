@@ -16,15 +16,15 @@ export interface CheckMapResult {
   /**
    * Findings (`{code, severity, message, evidence}`): `masked`, `flattened`, `sharpened`,
    * `not-density`, `inverted`, `anisotropic-voxels`, `constant`…; with two maps also `identical-halves`, `anti-correlated-halves`, `not-independent`,
-   * `voxel-size-mismatch`, `box-mismatch`, `halves-look-masked`, `halves-differ-in-scale`. Empty when the map looks fine.
+   * `voxel-size-mismatch`, `box-mismatch`, `halves-look-masked`, `halves-differ-in-scale`, `low-passed-halves`. Empty when the map looks fine.
    */
   findings: Finding[];
 }
 
 /**
  * Diagnose a map, or two half maps, as `occupy check` does: masked, flattened, sharpened, not a
- * density map (a mask, scale or local-resolution map), and for half maps identical or dependent
- * halves. Findings are information; a map is never refused here.
+ * density map (a mask, scale or local-resolution map), and for half maps identical, dependent or
+ * low-passed halves. Findings are information; a map is never refused here.
  *
  * @param volume the map: `data` Float32Array nx*ny*nz, x fastest; `voxelSizeA` Å
  * @param half2 optional second half map (then `volume` is the first half)
@@ -47,7 +47,7 @@ export async function checkMap(volume: VolumeInput, half2?: VolumeInput, options
     const d = diagnoseMap(a);
     out = { maps: [d.map], findings: d.findings };
   } else {
-    const p = diagnoseHalfMaps(a, b);
+    const p = diagnoseHalfMaps(a, b, { contentLimit: true });
     out = { maps: [p.maps[0].map, p.maps[1].map], findings: p.findings };
   }
   // the diagnosis runs on the calling thread: an abort from a timer meanwhile runs only now, and

@@ -15,6 +15,8 @@ import { THRESHOLDS as T } from './thresholds.js';
 import { nonZeroContentBox, zeroFractionInside } from '../math/non-zero-box.js';
 import { arrayStats } from '../math/statistics.js';
 import { voxelAnisotropy, type CellSampling } from '../core/voxel-size-limits.js';
+import { halfMapContentLimitA } from '../resolution/prewhiten.js';
+import { voxelSizesDiffer } from '../core/grid-match.js';
 
 /** What a user reads about a map: geometry, values and solvent statistics. */
 export interface MapSummary {
@@ -239,13 +241,44 @@ export function lowFrequencyFsc(frequencyPerA: ArrayLike<number>, fsc: ArrayLike
   return { meanFsc: n > 0 ? sum / n : Number.NaN, toA: last > 0 ? 1 / frequencyPerA[last] : Number.NaN };
 }
 
+/** Options of {@link diagnoseHalfMaps}: those of {@link DiagnoseOptions} for each half, and one for the pair. */
+export interface HalfMapDiagnoseOptions extends DiagnoseOptions {
+  /**
+   * Also look for the halves' content limit (`low-passed-halves`: {@link halfMapContentLimitA}, one
+   * or two forward transforms of the whole box). `occupy check` and `checkMap` do; `fsc` and
+   * `locres` measure the same limit themselves and say what it does to their numbers, so they
+   * leave it out. Default false.
+   */
+  contentLimit?: boolean;
+}
+
+/**
+ * `low-passed-halves` (warning): the half maps hold nothing but float round-off beyond
+ * `contentLimitA` (coarser than Nyquist): they were low-passed (RELION's post-processed or
+ * filtered halves, not the `_unfil` ones), so an FSC or a local resolution finer than that limit
+ * reads the filter, not the data.
+ * @param contentLimitA the halves' content limit, Å ({@link halfMapContentLimitA})
+ * @param voxelSizeA the halves' voxel size along X, Y, Z, Å
+ */
+export function lowPassedHalvesFinding(contentLimitA: number, voxelSizeA: readonly number[]): Finding {
+  const nyquistA = 2 * Math.max(...voxelSizeA);
+  const c = contentLimitA.toFixed(2);
+  return {
+    code: 'low-passed-halves',
+    severity: 'warning',
+    message: `the half maps hold nothing beyond ${c} Å (Nyquist ${nyquistA.toFixed(2)} Å): they were low-passed, so no FSC or local resolution finer than ${c} Å is a measurement (fsc marks such values, locres pins them at ${c} Å); give the unfiltered half maps (e.g. RELION's run_half1_class001_unfil.mrc).`,
+    evidence: { contentLimitA: Number(contentLimitA.toPrecision(4)), nyquistA: Number(nyquistA.toPrecision(4)) },
+  };
+}
+
 /**
  * Check two half maps: box and voxel size, identical, anti-correlated (one half × −1) or
- * dependent halves (FSC of the centre cubes), and each half on its own (`sharpened` only when both halves show it).
+ * dependent halves (FSC of the centre cubes), with `contentLimit` low-passed halves, and each half
+ * on its own (`sharpened` only when both halves show it).
  * @param a half map 1; b half map 2; neither is modified
- * @param opts see {@link DiagnoseOptions} (for each half)
+ * @param opts see {@link HalfMapDiagnoseOptions}
  */
-export function diagnoseHalfMaps(a: Volume, b: Volume, opts: DiagnoseOptions = {}): PairDiagnosis {
+export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOptions = {}): PairDiagnosis {
   const t0 = performance.now();
   const d1 = diagnoseMap(a, opts);
   const d2 = diagnoseMap(b, opts);
@@ -287,6 +320,10 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: DiagnoseOptions = {
         message: `the half maps differ in scale or level (${what.join('; ')}), as halves written by different programs or one rescaled or offset: the FSC is unaffected, but local resolution and decompose --half-maps read the halves' average and difference, so they bring half 2 to half 1's mean and standard deviation first.`,
         evidence: { sdRatio: Number(scale.sdRatio.toPrecision(4)), meanDifferenceSd: Number(scale.meanDifferenceSd.toPrecision(4)) },
       });
+    }
+    if (opts.contentLimit && !voxelSizesDiffer(b.voxelSizeA, a.voxelSizeA)) {
+      const limitA = halfMapContentLimitA(a, b);
+      if (limitA !== undefined && limitA > 2 * Math.max(...a.voxelSizeA)) findings.push(lowPassedHalvesFinding(limitA, a.voxelSizeA));
     }
     if (minFsc >= T.identicalFsc) {
       findings.push({ code: 'identical-halves', severity: 'error', message: `the two maps are identical (FSC ≥ ${minFsc.toFixed(4)} at every frequency): give two independent half maps.`, evidence: { minFsc: Number(minFsc.toPrecision(4)) } });

@@ -23,6 +23,8 @@
  *   inverted, e.g. a map × −1);
  * - `identical-halves`, `anti-correlated-halves`, `not-independent`, `voxel-size-mismatch`,
  *   `box-mismatch`, `halves-look-masked`, `halves-differ-in-scale`: problems of a pair of half maps;
+ * - `low-passed-halves`: the half maps hold nothing beyond a resolution coarser than Nyquist
+ *   (low-passed), so no FSC or local resolution finer than it is a measurement (`occupy check`);
  * - `solvent-model`: the solvent Gaussian of the estimate does not describe the solvent
  *   (reported by the estimate's self-check, not by {@link FindingCode} checks of the map alone).
  */
@@ -42,6 +44,7 @@ export type FindingCode =
   | 'box-mismatch'
   | 'halves-look-masked'
   | 'halves-differ-in-scale'
+  | 'low-passed-halves'
   | 'solvent-model';
 
 /** Every finding code, in the order they are reported. */
@@ -62,6 +65,7 @@ export const FINDING_CODES: readonly FindingCode[] = [
   'not-independent',
   'halves-look-masked',
   'halves-differ-in-scale',
+  'low-passed-halves',
 ];
 
 /**

@@ -48,6 +48,9 @@ describe('occupy check and diagnostics in commands', () => {
     writeFileSync(p('h1.mrc'), encodeMrc(h.half1));
     writeFileSync(p('h2.mrc'), encodeMrc(h.half2));
     writeFileSync(p('h2inv.mrc'), encodeMrc({ ...h.half2, data: h.half2.data.map((v) => -v) }));
+    // hard low-pass at 6 Å (1 Å voxels: Nyquist 2 Å), as post-processed or filtered halves are
+    writeFileSync(p('h1lp.mrc'), encodeMrc(sharpen(h.half1, 0, 6)));
+    writeFileSync(p('h2lp.mrc'), encodeMrc(sharpen(h.half2, 0, 6)));
     const m = sphereMask(h.half1, 0.8, 4);
     writeFileSync(p('h1m.mrc'), encodeMrc(applyMask(h.half1, m)));
     writeFileSync(p('h2m.mrc'), encodeMrc(applyMask(h.half2, m)));
@@ -82,6 +85,25 @@ describe('occupy check and diagnostics in commands', () => {
     assert.deepEqual(pair.findings.map((f: { code: string }) => f.code).filter((c: string) => /halves|independent|mismatch/.test(c)), []);
     const text = await occupy(['check', p('h1.mrc'), p('h1.mrc')]);
     assert.match(text.stdout, /error \[identical-halves\]/);
+  });
+
+  // session 56: `check` said nothing of halves that hold nothing beyond a low-pass (fsc and locres did)
+  it('check names low-passed half maps (low-passed-halves, the limit in Å), and only those; checkMap too', async () => {
+    const lp = JSON.parse((await occupy(['check', p('h1lp.mrc'), p('h2lp.mrc'), '--json'])).stdout);
+    const f = lp.findings.find((x: { code: string }) => x.code === 'low-passed-halves');
+    assert.ok(f, JSON.stringify(lp.findings.map((x: { code: string }) => x.code)));
+    assert.equal(f.severity, 'warning');
+    assert.ok(f.evidence.contentLimitA > 5.5 && f.evidence.contentLimitA <= 6.1, String(f.evidence.contentLimitA));
+    assert.equal(f.evidence.nyquistA, 2);
+    assert.match(f.message, /hold nothing beyond \d\.\d\d Å .*no FSC or local resolution finer than \d\.\d\d Å is a measurement/);
+    const text = await occupy(['check', p('h1lp.mrc'), p('h2lp.mrc')]);
+    assert.equal(count(text.stdout, '[low-passed-halves]'), 1, text.stdout);
+    const raw = JSON.parse((await occupy(['check', p('h1.mrc'), p('h2.mrc'), '--json'])).stdout);
+    assert.ok(!raw.findings.some((x: { code: string }) => x.code === 'low-passed-halves'));
+    const { readMrc } = await import('../../src/io/mrc/index.js');
+    const { checkMap } = await import('../../src/api/check-map.js');
+    const api = await checkMap((await readMrc(p('h1lp.mrc'))).volume, (await readMrc(p('h2lp.mrc'))).volume);
+    assert.ok(api.findings.some((x) => x.code === 'low-passed-halves'));
   });
 
   it('locres, fsc and decompose refuse one map given as both half maps: one line naming both, exit 1, nothing written', async () => {

@@ -30,7 +30,7 @@ export function addCheckOptions(cmd: Command): Command {
     .option('--json', 'print {"map": …, "findings": [{"code", "severity", "message", "evidence"}]} on stdout')
     .option('-v, --verbose', 'more detail')
     .option('-q, --quiet', 'print nothing but errors (and --json)')
-    .addHelpText('after', '\nFinding codes: masked, flattened, offset, sharpened, locally-filtered, not-density, inverted, anisotropic-voxels; with two maps also\nidentical-halves, anti-correlated-halves, not-independent, voxel-size-mismatch, box-mismatch, halves-look-masked, halves-differ-in-scale. See README "Is my map suitable?".\nThe exit code is 0 whatever the findings; 1 only when a map cannot be read.\n');
+    .addHelpText('after', '\nFinding codes: masked, flattened, offset, sharpened, locally-filtered, not-density, inverted, anisotropic-voxels; with two maps also\nidentical-halves, anti-correlated-halves, not-independent, voxel-size-mismatch, box-mismatch, halves-look-masked, halves-differ-in-scale, low-passed-halves. See README "Is my map suitable?".\nThe exit code is 0 whatever the findings; 1 only when a map cannot be read.\n');
 }
 
 /** Run `occupy check`. */
@@ -59,7 +59,7 @@ export async function run(path: string, path2: string | undefined, o: CheckOptio
     }
     return;
   }
-  const p = diagnoseHalfMaps(m1.volume, m2.volume);
+  const p = diagnoseHalfMaps(m1.volume, m2.volume, { contentLimit: true });
   reporter.finish();
   if (o.json) {
     process.stdout.write(JSON.stringify({ map: [mapSummaryJson(path, p.maps[0].map), mapSummaryJson(path2 as string, p.maps[1].map)], findings: p.findings.map(findingJson) }) + '\n');

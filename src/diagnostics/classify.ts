@@ -200,7 +200,15 @@ export function sharpeningFinding(gf: GuinierFit, ns?: NoiseSpectrum): Finding |
   // even of sharp atoms (Gaussian atoms fall: raw ratios ≥ 0.238 in docs/diagnostics/sharpening.csv).
   // A map sharpened by −200 Å² under a soft (Butterworth) low-pass whose noise spectrum the
   // high-frequency noise had flattened (rise +0.03, Guinier B −130 Å²) passed as raw (session 52)
-  if (ratio >= 0 && ns && Number.isFinite(rise) && Math.abs(rise) <= T.sharpenedWhiteNoiseRise && ns.bandToPerA >= T.whiteNoiseBandPerA) return undefined;
+  // …and a falling noise (session 56): a blur (B > 0) makes white noise fall as it steepens the
+  // signal's fall, so a simulated map of sharp atoms blurred by +50 … +100 Å² (synth_occ128 /
+  // synth_flex128: rise −0.25 … −0.50, ratio 0.49 … 0.71 with a cut-off) was called sharpened. The
+  // fall is read as a blur, B_blur = −4·rise / (end² − start²) of the band, and taken off the signal's
+  // B: cleared when what is left still falls (≥ 0), as the white-noise guard clears a map of sharp
+  // atoms; rising noise (> the white limit) is not cleared
+  const blurA2 = ns && rise < 0 ? (-4 * rise) / (ns.bandToPerA ** 2 - ns.bandFromPerA ** 2) : 0;
+  const deblurred = (gf.ruleBFactorA2 - blurA2) / referenceBFactor(d);
+  if (deblurred >= 0 && ns && Number.isFinite(rise) && rise <= T.sharpenedWhiteNoiseRise && ns.bandToPerA >= T.whiteNoiseBandPerA) return undefined;
   // no solvent noise to measure (the centre cube lies inside the molecule: a crop, or a box the
   // molecule fills; rise NaN): then only the signal speaks, and a falling one (ratio ≥ 0) is what a
   // raw map of sharp atoms shows as well as a sharpened one (crops of the raw synth_* maps to

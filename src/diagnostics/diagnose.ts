@@ -3,7 +3,7 @@
  * Requires `await loadFft()` first (the spectrum uses the FFT).
  * @see docs/diagnostics.md
  */
-import { assertVolume, type Vec3, type Volume } from '../core/volume.js';
+import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import type { Finding } from './findings.js';
 import { FINDING_CODES } from './findings.js';
 import { densityTail, measureMapFeatures, sampledRange, type MapFeatures } from './map-features.js';
@@ -17,6 +17,8 @@ import { arrayStats } from '../math/statistics.js';
 import { voxelAnisotropy, type CellSampling } from '../core/voxel-size-limits.js';
 import { halfMapContentLimitA } from '../resolution/prewhiten.js';
 import { voxelSizesDiffer } from '../core/grid-match.js';
+import { fourierResample } from '../filters/fourier-resample.js';
+import { fourierPaddedBox } from './upsampled.js';
 
 /** What a user reads about a map: geometry, values and solvent statistics. */
 export interface MapSummary {
@@ -56,6 +58,13 @@ export interface MapDiagnosis {
   seconds: number;
   /** True when the noise spectrum and the `sharpened` check were deferred ({@link DiagnoseOptions.deferNoise}) and not yet run. */
   noisePending?: boolean;
+  /**
+   * For a Fourier-upsampled map (its spectrum empty beyond the old Nyquist on every axis, in a
+   * cube: {@link fourierPaddedBox}): the box its content fills, and that box's voxel size (Å); the
+   * spectra (Guinier fit, solvent noise) were measured on the map cropped back to it in Fourier
+   * space. Absent otherwise.
+   */
+  spectrumGrid?: { box: [number, number, number]; voxelSizeA: Vec3 };
 }
 
 /** Diagnosis of two half maps. */
@@ -153,7 +162,11 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
     }
   }
   features ??= measureMapFeatures(v);
-  const guinier = guinierAnalysis(radialAmplitude(v));
+  // an upsampled map's empty band beyond its old Nyquist reads as a falling noise and a flat
+  // signal: its spectra are measured at the voxel size its content has
+  const padded = fourierPaddedBox(v);
+  const sv = spectrumVolume(v, padded);
+  const guinier = guinierAnalysis(radialAmplitude(sv));
   const findings: Finding[] = [];
   const inverted = features.max === features.min ? undefined : invertedFinding(densityTail(v));
   const topShare = features.max > features.min && features.extremeFraction >= T.nearBinaryFraction ? nearTopShare(v.data, features.min, features.max) : undefined;
@@ -175,7 +188,7 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
     const offset = offsetFinding(features, findings);
     if (offset) findings.push(offset);
     if (!deferred) {
-      noise = solventNoiseSpectrum(v, { cutoffHintPerA: guinier.cutoffPerA });
+      noise = solventNoiseSpectrum(sv, { cutoffHintPerA: guinier.cutoffPerA });
       findings.push(...noiseSpectrumFindings(guinier, noise, findings));
     }
   }
@@ -200,7 +213,13 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
     noise,
     seconds: (performance.now() - t0) / 1000,
     ...(deferred ? { noisePending: true } : {}),
+    ...(padded ? { spectrumGrid: { box: [...sv.shape], voxelSizeA: [...sv.voxelSizeA] as Vec3 } } : {}),
   };
+}
+
+/** The map whose spectra are measured: `v`, or `v` cropped in Fourier space to `box` (an upsampled map's content). */
+function spectrumVolume(v: Volume, box: Shape3 | undefined): Volume {
+  return box ? fourierResample(v, box) : v;
 }
 
 /**
@@ -214,7 +233,7 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
 export function completeDiagnosis(d: MapDiagnosis, v: Volume): MapDiagnosis {
   if (!d.noisePending) return d;
   const t0 = performance.now();
-  const noise = solventNoiseSpectrum(v, { cutoffHintPerA: d.guinier.cutoffPerA });
+  const noise = solventNoiseSpectrum(spectrumVolume(v, d.spectrumGrid?.box), { cutoffHintPerA: d.guinier.cutoffPerA });
   const added = noiseSpectrumFindings(d.guinier, noise, d.findings);
   const findings = added.length ? [...d.findings, ...added].sort(order) : d.findings;
   const { noisePending: _done, ...rest } = d;

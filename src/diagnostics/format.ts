@@ -33,6 +33,7 @@ export function mapSummaryLines(path: string, d: MapDiagnosis): string[] {
     `Solvent noise      : local std ${g(m.solventStdEdge, 3)} × the map's std at the edge of the inscribed sphere, ${g(m.solventStdCorner, 3)} in the corners`,
     `Guinier B    [Å²]  : ${Number.isFinite(gf.bFactorA2) ? `${gf.bFactorA2.toFixed(0)} (${(1 / gf.fitFromPerA).toFixed(1)}–${(1 / gf.fitToPerA).toFixed(1)} Å${Number.isFinite(gf.cutoffPerA) ? `, hard cut-off at ${(1 / gf.cutoffPerA).toFixed(1)} Å` : ''})` : 'not assessed (fewer than 3 Fourier shells between 10 Å, or half of Nyquist, and where the signal meets the noise or is cut off)'}`,
     `Solvent noise rise : ${d.noise && Number.isFinite(d.noise.noiseRiseLn) ? `${d.noise.noiseRiseLn >= 0 ? '+' : ''}${d.noise.noiseRiseLn.toFixed(2)} (ln amplitude, ${(1 / d.noise.bandFromPerA).toFixed(1)}–${(1 / d.noise.bandToPerA).toFixed(1)} Å; > 0.05 reads as sharpened)` : 'not assessed'}`,
+    ...(d.spectrumGrid ? [`Upsampled          : the spectrum is empty beyond ${(2 * Math.max(...d.spectrumGrid.voxelSizeA)).toFixed(2)} Å on every axis (resampled to a finer voxel size): Guinier B and noise rise measured at its content's voxel size, ${d.spectrumGrid.voxelSizeA.map((a) => a.toFixed(3)).join(', ')} Å (box ${d.spectrumGrid.box.join(' x ')})`] : []),
   ];
 }
 

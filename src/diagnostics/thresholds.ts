@@ -112,6 +112,9 @@ export const THRESHOLDS = {
    * simulated map of sharp atoms in white noise (the synth_* maps of ../shared/reference, |rise|
    * ≤ 0.051) has a flat signal spectrum without being sharpened; had it been sharpened, its noise
    * would rise (rule 1). Real maps' noise falls (β-gal's sharpened variants: rise −0.43 … −0.66).
+   * Since session 56 a noise that falls by more counts too, its fall read as a blur and taken off
+   * the signal's B first (`classify.ts`: blurred maps of sharp atoms had been called sharpened; β-gal's
+   * sharpened variants are no longer found, docs/diagnostics.md).
    */
   sharpenedWhiteNoiseRise: 0.2,
   /**

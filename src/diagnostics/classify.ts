@@ -204,11 +204,13 @@ export function sharpeningFinding(gf: GuinierFit, ns?: NoiseSpectrum): Finding |
   // signal's fall, so a simulated map of sharp atoms blurred by +50 … +100 Å² (synth_occ128 /
   // synth_flex128: rise −0.25 … −0.50, ratio 0.49 … 0.71 with a cut-off) was called sharpened. The
   // fall is read as a blur, B_blur = −4·rise / (end² − start²) of the band, and taken off the signal's
-  // B: cleared when what is left still falls (≥ 0), as the white-noise guard clears a map of sharp
+  // B: cleared when what is left does not rise (≥ −0.1 of B_ref: the blur is read from another band
+  // than the signal's B, so a signal that is flat under white noise scatters around 0 — a 10 Å map
+  // at 2 Å voxels blurred by +100 Å² read −0.01), as the white-noise guard clears a map of sharp
   // atoms; rising noise (> the white limit) is not cleared
   const blurA2 = ns && rise < 0 ? (-4 * rise) / (ns.bandToPerA ** 2 - ns.bandFromPerA ** 2) : 0;
   const deblurred = (gf.ruleBFactorA2 - blurA2) / referenceBFactor(d);
-  if (deblurred >= 0 && ns && Number.isFinite(rise) && rise <= T.sharpenedWhiteNoiseRise && ns.bandToPerA >= T.whiteNoiseBandPerA) return undefined;
+  if (deblurred >= (blurA2 > 0 ? T.deblurredRatioMin : 0) && ns && Number.isFinite(rise) && rise <= T.sharpenedWhiteNoiseRise && ns.bandToPerA >= T.whiteNoiseBandPerA) return undefined;
   // no solvent noise to measure (the centre cube lies inside the molecule: a crop, or a box the
   // molecule fills; rise NaN): then only the signal speaks, and a falling one (ratio ≥ 0) is what a
   // raw map of sharp atoms shows as well as a sharpened one (crops of the raw synth_* maps to

@@ -118,6 +118,13 @@ export const THRESHOLDS = {
    */
   sharpenedWhiteNoiseRise: 0.2,
   /**
+   * …and with a falling noise, read as a blur and taken off the signal's B (session 56), the ratio
+   * left must be at least this (what is left of a blurred map of sharp atoms ≈ its raw ratio,
+   * 0.18 … 0.46; a 10 Å synthetic map at 2 Å voxels, its signal under white noise from 9.8 to
+   * 6.4 Å, blurred by +100 Å²: −0.01).
+   */
+  deblurredRatioMin: -0.1,
+  /**
    * `locally-filtered`: the solvent's share of the amplitude (`NoiseSpectrum.solventShareDropLn`)
    * falls by more than this (ln 5) from one shell to a later one. Raw and globally low-passed maps
    * ≤ ln 2.3 (EMD-5168, the largest; the synth_* references ≤ ln 1.2; raw synthetic maps, their

@@ -57,6 +57,12 @@ describe('sharpened: not said of blurred or Fourier-upsampled maps; still said o
     }
   });
 
+  // with the blur taken off, its signal (under white noise from 9.8 to 6.4 Å) reads −0.01 of B_ref:
+  // cleared by the tolerance THRESHOLDS.deblurredRatioMin (a held-out map of session 56's sweep)
+  it('a 10 Å synthetic map at 2 Å voxels blurred by +100 Å²: not sharpened', () => {
+    assert.ok(!sharpened(sharpen(rawSynthetic({ n: 64, voxelSizeA: 2, resolutionA: 10, snr: 4, seed: 909 }), 100, 1e-6)));
+  });
+
   it('a sharpened, low-passed synthetic map upsampled 1.5 × is still sharpened', () => {
     const raw = rawSynthetic(RAW_SPECS[1]);
     for (const b of [-50, -100, -150]) assert.ok(sharpened(up(sharpen(raw, b, 5), 1.5)), `B ${b}`);

@@ -1,11 +1,15 @@
 /**
  * GUI job requests whose checks overlap (session 53 sweep): of two requests for the same map the
  * one asked for last runs, two jobs of one map never run at once, and a request still being
- * checked when the server stops is not started afterwards.
+ * checked when the server stops is not started afterwards. A half-map request reads each input's
+ * header once before it is queued (session 56: the first half's was read twice).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import fsp, { mkdtemp, rm } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
+import { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -24,7 +28,7 @@ before(async () => {
   root = await mkdtemp(join(tmpdir(), 'occupy-job-requests-'));
   tempParent = await mkdtemp(join(tmpdir(), 'occupy-job-requests-tmp-'));
   const p = occupancyPhantom({ shape: [16, 16, 16], voxelSizeA: 2, resolutionA: 6, domains: [{ centreVoxel: [8, 8, 8], radiusA: 8, occupancy: 1 }], seed: 3 });
-  for (const n of ['m.mrc', 'mask.mrc', 'soldef.mrc']) await writeMrc(join(root, n), p.map);
+  for (const n of ['m.mrc', 'mask.mrc', 'soldef.mrc', 'h2.mrc']) await writeMrc(join(root, n), p.map);
 });
 
 after(async () => {
@@ -111,5 +115,34 @@ describe('GUI job requests whose checks overlap', () => {
       await jobs.closeAll();
       await session.dispose();
     }
+  });
+
+  test('a half-map request reads each input header once before it is queued (the first half\'s had been read twice)', async () => {
+    const session = await Session.create(root, { tempParent });
+    const w = workers();
+    const jobs = new JobManager(session, { launch: w.launch, maxRunning: 1 });
+    // every file opened through fs/promises meanwhile (the MRC reader opens each map with it)
+    const opened: string[] = [];
+    const open = fsp.open;
+    try {
+      // opened first, as the page opens it: the request then finds it in the session (no read)
+      await session.open('m.mrc');
+      fsp.open = ((path: Parameters<typeof open>[0], ...rest: unknown[]) => {
+        opened.push(String(path));
+        return (open as (...a: unknown[]) => ReturnType<typeof open>)(path, ...rest);
+      }) as typeof open;
+      syncBuiltinESMExports();
+      const body = JSON.stringify({ half1: 'm.mrc', half2: 'h2.mrc', mask: 'mask.mrc', locresMethod: 'relion', locresSampling: 10 });
+      const req = Object.assign(Readable.from([Buffer.from(body)]), { headers: {} }) as unknown as IncomingMessage;
+      const job = await jobs.startHalfMaps(req);
+      assert.equal(job.state, 'running');
+    } finally {
+      fsp.open = open;
+      syncBuiltinESMExports();
+      await jobs.closeAll();
+      await session.dispose();
+    }
+    const times = (name: string) => opened.filter((p) => p === join(root, name)).length;
+    assert.deepEqual({ half1: times('m.mrc'), half2: times('h2.mrc'), mask: times('mask.mrc') }, { half1: 1, half2: 1, mask: 1 }, opened.join('\n'));
   });
 });

@@ -7,10 +7,10 @@
  */
 import { OptionError } from '../../core/option-error.js';
 import { nonCubicVoxelsError } from '../../core/voxel-size-limits.js';
-import { openMrcSections } from '../../io/mrc/index.js';
 import { checkLocresSampling, LOCRES_OPTION, resolveLocresOptions, type LocresOptionKey, type LocresOptionValues } from '../../resolution/locres-options.js';
 import { HALF_MAPS_LOCRES_METHODS, type HalfMapsLocresMethod } from '../api.js';
 import { HttpError } from './http-util.js';
+import type { HalfMapGrid } from './half-map-grids.js';
 
 /** The local-resolution method of a half-map run and its setting. */
 export interface HalfMapsLocres {
@@ -71,18 +71,17 @@ export function parseHalfMapsLocres(body: Record<string, unknown>, inputs: { mas
  * run is queued with the CLI's message: voxels that are not cubic (every method; under `half1`)
  * and, with `relion`, a window sampling (or its 25 Å default) under 4 voxels or over a third of the
  * box edge (`checkLocresSampling`; under `locresSampling`).
- * @param half1Path the first half map (real path)
+ * @param grid the first half's box and voxel size, as `checkHalfMapGrids` read them from its header
+ *   (the header is read once before the run is queued)
  * @param half1Name the first half as the user named it (in the message)
  * @throws HttpError 400 naming the field
  */
-export async function checkHalfMapsLocresGrid(l: HalfMapsLocres, half1Path: string, half1Name: string): Promise<void> {
-  const r = await openMrcSections(half1Path, { name: half1Name });
-  await r.close();
-  const notCubic = nonCubicVoxelsError(r.voxelSizeA);
+export function checkHalfMapsLocresGrid(l: HalfMapsLocres, grid: HalfMapGrid, half1Name: string): void {
+  const notCubic = nonCubicVoxelsError(grid.voxelSizeA);
   if (notCubic) throw new HttpError(400, `half map '${half1Name}': ${notCubic}`, 'half1');
   if (l.method !== 'relion') return;
   try {
-    checkLocresSampling(l.samplingA, r.shape, r.voxelSizeA);
+    checkLocresSampling(l.samplingA, grid.shape, grid.voxelSizeA);
   } catch (err) {
     if (err instanceof OptionError) throw new HttpError(400, err.message, 'locresSampling');
     throw err;

@@ -362,8 +362,9 @@ export class JobManager {
     // first half's header (cubic voxels, RELION's window in the box), with the CLI's messages
     const locres = parseHalfMapsLocres(body, { mask: names.mask, labels: names.labels });
     const map = await refusing('half1', () => this.session.open(names.half1));
-    await checkHalfMapGrids(paths, names);
-    await checkHalfMapsLocresGrid(locres, paths.half1 as string, names.half1 as string);
+    // each header once: the grid check returns the first half's, which the method's check reads
+    const grid = await checkHalfMapGrids(paths, names);
+    checkHalfMapsLocresGrid(locres, grid, names.half1 as string);
     // the save folder is made last, once nothing else can refuse the request
     const saveTo = body.outputFolder === undefined || body.outputFolder === null || body.outputFolder === '' ? undefined : await refusing('outputFolder', () => outputFolderInsideRoot(this.session.root, body.outputFolder));
     const staging = stagingDir(map, id);

@@ -1,8 +1,9 @@
 /**
- * The half-map panel's sampling field (`type="number"`) holding text the browser cannot read as a
- * number ('2e', '-'): its value is then '' as for a blank field, and the page had sent no
- * `locresSampling` (RELION's default 25 Å) instead of refusing what was typed (session 55). It is
- * refused under the field with the schema's wording, and nothing is sent.
+ * Number fields (`type="number"`) holding text the browser cannot read as a number ('2e', '-',
+ * '1e', '--2'): their value is then '' as for a blank field. The half-map panel's sampling field
+ * had sent no `locresSampling` (RELION's default 25 Å) instead of refusing what was typed (session
+ * 55), and the estimate's fields (low-pass, kernel, modification powers …) ran with their defaults
+ * (session 56). Each is refused under its field with the schema's wording, and nothing is sent.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,10 +13,22 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ensurePageBundle, launchBrowser, skipWithoutChromium, type TestBrowser } from '../helpers/browser.js';
 import { writeMrc } from '../../src/io/mrc/index.js';
+import { checkOptionValue } from '../../src/core/option-schema.js';
+import { ESTIMATE_OPTION } from '../../src/occupancy/options.js';
 
 const skip = skipWithoutChromium();
 
-describe('browser GUI: text that is not a number in the sampling field', { skip, timeout: 300_000 }, () => {
+/** The schema's refusal of text that is not a number in an estimate option's field. */
+function notANumber(key: keyof typeof ESTIMATE_OPTION): string {
+  try {
+    checkOptionValue(ESTIMATE_OPTION[key], 'text that is not a number', 'text that is not a number');
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error(`${key}: the schema took text`);
+}
+
+describe('browser GUI: text that is not a number in a number field', { skip, timeout: 300_000 }, () => {
   let root: string;
   let server: { pageUrl: string; close(): Promise<void> };
   let browser: TestBrowser;
@@ -34,7 +47,7 @@ describe('browser GUI: text that is not a number in the sampling field', { skip,
     browser = await launchBrowser({ width: 1280, height: 800 });
     page = await browser.context.newPage();
     page.on('request', (r) => {
-      if (r.url().includes('api/halfmaps')) posted.push(r.postData() ?? '');
+      if (/api\/(halfmaps|estimate)/.test(r.url())) posted.push(r.postData() ?? '');
     });
   });
 
@@ -60,6 +73,40 @@ describe('browser GUI: text that is not a number in the sampling field', { skip,
       assert.equal(await page.textContent('.field-error[data-field="locresSampling"]'), '--locres-sampling must be a number in [0.1, 1000] Å, got text that is not a number', typed);
       assert.match((await page.textContent('#status')) ?? '', /^(?!done)/);
     }
+    assert.deepEqual(posted, [], 'no request was sent');
+  });
+
+  it('in the estimate\'s fields: refused under the field with the schema\'s wording, Estimate and Modify off until it is mended', async () => {
+    await page.goto(server.pageUrl);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.click('#file-list li[data-path="h1.mrc"]');
+    await page.waitForFunction(() => (document.getElementById('slice-canvas')?.dataset.drawn ?? '').startsWith('input slice'));
+    await page.waitForFunction(() => !(document.getElementById('estimate') as HTMLButtonElement).disabled);
+    for (const [id, field, typed] of [['lowpass', 'lowpassA', '1e'], ['kernel-size', 'kernelSize', '--2'], ['tau', 'tau', '-'], ['max-box', 'maxBox', '1e+']] as const) {
+      await page.fill(`#${id}`, '');
+      await page.click(`#${id}`);
+      await page.keyboard.type(typed);
+      assert.equal(await page.$eval(`#${id}`, (e) => (e as HTMLInputElement).validity.badInput), true, `${id}: ${typed}`);
+      const message = `.field-error[data-field="${field}"]`;
+      await page.waitForSelector(message);
+      assert.equal(await page.textContent(message), notANumber(field), `${id}: ${typed}`);
+      assert.equal(await page.isDisabled('#estimate'), true, `Estimate with '${typed}' in #${id}`);
+      assert.equal(await page.getAttribute(`#${id}`, 'aria-invalid'), 'true');
+      // mended (blank: the default), the message goes and Estimate is on again
+      await page.fill(`#${id}`, '');
+      await page.waitForSelector(message, { state: 'detached' });
+      assert.equal(await page.isDisabled('#estimate'), false, `Estimate after #${id} was cleared`);
+    }
+    // a modification power (it had read as 0, refused as 'got 0')
+    await page.fill('#mod-gamma-amplify', '');
+    await page.click('#mod-gamma-amplify');
+    await page.keyboard.type('2e');
+    await page.waitForSelector('.field-error[data-field="amplify"]');
+    assert.equal(await page.textContent('.field-error[data-field="amplify"]'), notANumber('amplify'));
+    assert.equal(await page.isDisabled('#modify'), true);
+    await page.fill('#mod-gamma-amplify', '3');
+    await page.waitForSelector('.field-error[data-field="amplify"]', { state: 'detached' });
+    assert.equal(await page.isDisabled('#modify'), false);
     assert.deepEqual(posted, [], 'no request was sent');
   });
 });

@@ -3,8 +3,10 @@
  * right under the field it names (the error answer's `field`, see `ErrorAnswer` in `../api.ts`),
  * the field is outlined, and both go when the field is edited or another run starts.
  */
+import { checkOptionValue, type OptionSpec } from '../../core/option-schema.js';
 import { ApiError } from './api-client.js';
-import { el } from './dom.js';
+import { el, errorText } from './dom.js';
+import { NOT_A_NUMBER } from './number-field.js';
 
 /** The page's input for each request field the server can name. */
 const FIELD_INPUTS: Readonly<Record<string, string>> = {
@@ -85,6 +87,9 @@ export function showFieldMessage(field: string, message: string): boolean {
   input.classList.add('refused');
   input.setAttribute('aria-invalid', 'true');
   const clear = () => {
+    // a message already replaced by the field's own check (which runs first on the same edit) keeps
+    // the outline of the one that replaced it
+    if (!p.isConnected) return;
     p.remove();
     input.classList.remove('refused');
     input.removeAttribute('aria-invalid');
@@ -92,4 +97,33 @@ export function showFieldMessage(field: string, message: string): boolean {
   input.addEventListener('input', clear, { once: true });
   input.addEventListener('change', clear, { once: true });
   return true;
+}
+
+/** Remove the message shown under one request field (and its outline). */
+export function clearFieldMessage(field: string): void {
+  for (const p of document.querySelectorAll(`.field-error[data-field="${field}"]`)) p.remove();
+  const input = Object.hasOwn(FIELD_INPUTS, field) ? document.getElementById(FIELD_INPUTS[field]) : null;
+  input?.classList.remove('refused');
+  input?.removeAttribute('aria-invalid');
+}
+
+/**
+ * Check a number field's value with the CLI's option schema, and show the refusal under the field
+ * (the message of its previous check removed first): `--lowpass must be a number > 0 Å, got text
+ * that is not a number`.
+ * @param field the request field (e.g. `lowpassA`; its input from the page's table)
+ * @param spec the field's option
+ * @param value as `numberFieldValue` (number-field.ts) read it (undefined: blank, nothing to check)
+ * @returns whether the value is accepted
+ */
+export function checkNumberField(field: string, spec: OptionSpec, value: number | string | undefined): boolean {
+  clearFieldMessage(field);
+  if (value === undefined) return true;
+  try {
+    checkOptionValue(spec, value, value === NOT_A_NUMBER ? NOT_A_NUMBER : undefined);
+    return true;
+  } catch (e) {
+    showFieldMessage(field, errorText(e));
+    return false;
+  }
 }

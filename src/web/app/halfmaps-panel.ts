@@ -7,13 +7,13 @@
  * Runs in the server's job queue with the same progress, status and Cancel as the estimate.
  */
 import { HALF_MAPS_LOCRES_METHODS, type HalfMapsLocresMethod, type HalfMapsRequest, type HalfMapsView, type MapInfo } from '../api.js';
-import { checkOptionValue } from '../../core/option-schema.js';
 import { LOCRES_OPTION } from '../../resolution/locres-options.js';
 import { RELION_SAMPLING_A } from '../../resolution/locres-defaults.js';
 import { fileUrl, getHalfMaps, openMap } from './api-client.js';
 import { $, el, errorText, setCommandText } from './dom.js';
 import { showPathEnds } from './file-fields.js';
-import { clearFieldErrors, showFieldMessage } from './field-errors.js';
+import { checkNumberField, clearFieldErrors, clearFieldMessage } from './field-errors.js';
+import { numberFieldValue } from './number-field.js';
 import { Job, type JobHandlers } from './job.js';
 import { updateButtons } from './kernel-panel.js';
 import { log, setStatus, setStatusWarnings } from './log-panel.js';
@@ -252,43 +252,19 @@ function chosenMethod(): HalfMapsLocresMethod {
   return $<HTMLSelectElement>('half-locres-method').value as HalfMapsLocresMethod;
 }
 
-/** What the sampling field reads when it holds text that is not a number (see {@link samplingValue}). */
-const NOT_A_NUMBER = 'text that is not a number';
-
 /**
  * The window sampling typed (RELION's method only): undefined when blank (RELION's default), the
- * number typed, or the text when it is not a number (the schema then refuses it as the CLI does).
- * The field is `type="number"`: for text it cannot read ('2e', '-', '1e+') its value is '' as for
- * a blank field, and the run had gone ahead with RELION's default 25 Å (session 55); such text is
- * told by `validity.badInput` and refused as {@link NOT_A_NUMBER}.
+ * number typed, or `NOT_A_NUMBER` (number-field.ts) for text the field cannot read ('2e', '-', '1e+'), which the
+ * schema then refuses (it had gone ahead with RELION's default 25 Å, session 55).
  */
 function samplingValue(): number | string | undefined {
-  const field = $<HTMLInputElement>('half-locres-sampling');
   if (chosenMethod() !== 'relion') return undefined;
-  if (field.validity.badInput) return NOT_A_NUMBER;
-  const raw = field.value.trim();
-  if (raw === '') return undefined;
-  const v = Number(raw);
-  return Number.isFinite(v) ? v : raw;
+  return numberFieldValue($<HTMLInputElement>('half-locres-sampling'));
 }
 
 /** The sampling field's value checked by the CLI's schema (`--locres-sampling`), the message under it. */
 function checkSamplingField(): boolean {
-  clearSamplingMessage();
-  const v = samplingValue();
-  if (v === undefined) return true;
-  try {
-    checkOptionValue(LOCRES_OPTION.locresSampling, v, v === NOT_A_NUMBER ? NOT_A_NUMBER : undefined);
-    return true;
-  } catch (e) {
-    showFieldMessage('locresSampling', errorText(e));
-    return false;
-  }
-}
-
-function clearSamplingMessage(): void {
-  for (const p of document.querySelectorAll('.field-error[data-field="locresSampling"]')) p.remove();
-  $('half-locres-sampling').classList.remove('refused');
+  return checkNumberField('locresSampling', LOCRES_OPTION.locresSampling, samplingValue());
 }
 
 /** Show the sampling field only with RELION's method. */
@@ -296,7 +272,7 @@ function showMethodFields(): void {
   const relion = chosenMethod() === 'relion';
   $('half-locres-sampling-label').hidden = !relion;
   $('half-locres-sampling-row').hidden = !relion;
-  if (!relion) clearSamplingMessage();
+  if (!relion) clearFieldMessage('locresSampling');
 }
 
 /** The half-map fields as a request. */

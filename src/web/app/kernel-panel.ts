@@ -12,7 +12,33 @@ import { renderSlice } from './slices-panel.js';
 import { updateHalfButton } from './halfmaps-panel.js';
 import { commandLine, DEFAULT_SCALE_LIMIT, liveSettings, MODIFICATION_KINDS, modificationError, readForm, readModification, type FormSettings, type ModificationSettings } from './settings.js';
 import type { ModificationKind } from '../../occupancy/modification-curves.js';
+import { ESTIMATE_OPTION, type EstimateOptionKey } from '../../occupancy/options.js';
+import { checkNumberField, clearFieldMessage } from './field-errors.js';
+import { NOT_A_NUMBER } from './number-field.js';
 import { jobBusy, state } from './state.js';
+
+/** The number fields of the kernel and solvent form, and of the modification controls (request fields). */
+const FORM_NUMBER_FIELDS = ['lowpassA', 'resolutionA', 'kernelSize', 'kernelRadiusVoxels', 'tau', 'tileSize', 'maxBox', 'hedgeConfidence', 'scaleLimit'] as const;
+const MODIFICATION_NUMBER_FIELDS = ['amplify', 'attenuate', 'sigmoid', 'pivot', 'lowpassOutputA'] as const;
+
+/** The fields whose refusal as text that is not a number is shown now. */
+const notNumbersShown = new Set<string>();
+
+/**
+ * Refuse under each of `fields` that holds text that is not a number (the option schema's
+ * message, as the half-map sampling field), and take the message away from one that no longer
+ * does (a server's refusal under another field stays).
+ * @returns whether none of `fields` holds such text
+ */
+function showNotNumbers(fields: readonly EstimateOptionKey[], notNumbers: readonly string[]): boolean {
+  for (const f of fields) {
+    if (notNumbers.includes(f)) {
+      checkNumberField(f, ESTIMATE_OPTION[f], NOT_A_NUMBER);
+      notNumbersShown.add(f);
+    } else if (notNumbersShown.delete(f)) clearFieldMessage(f);
+  }
+  return !fields.some((f) => notNumbers.includes(f));
+}
 
 /** The current form and modification, and whether they are valid. */
 export const settings: { form: FormSettings; modification: ModificationSettings; valid: boolean; modificationValid: boolean } = {
@@ -48,7 +74,7 @@ export function updateSettings(): void {
       : 'Open a map to see the derived kernel.';
   list('settings-errors', live.errors);
   list('settings-warnings', [...live.warnings, ...live.notes]);
-  settings.valid = live.errors.length === 0 && d !== undefined;
+  settings.valid = live.errors.length === 0 && d !== undefined && showNotNumbers(FORM_NUMBER_FIELDS, form.notNumbers ?? []);
   ($('soldef-path') as HTMLInputElement).disabled = form.soldefKind !== 'mask';
   ($('soldef-threshold') as HTMLInputElement).disabled = form.soldefKind !== 'threshold';
   $('soldef-threshold-value').textContent = form.soldefThreshold.toFixed(2);
@@ -75,7 +101,9 @@ export function updateModification(): void {
     ($(`mod-range-${k}`) as HTMLInputElement).disabled = !on;
   }
   const err = modificationError(m);
-  settings.modificationValid = err === undefined;
+  // a field holding text that is not a number is refused under it (the check above read it as 0)
+  const readable = showNotNumbers(MODIFICATION_NUMBER_FIELDS, m.notNumbers ?? []);
+  settings.modificationValid = err === undefined && readable;
   list('mod-errors', err ? [err] : []);
   const box = $('mod-plot');
   window.clearTimeout(modPlotTimer);

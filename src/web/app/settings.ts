@@ -7,6 +7,7 @@ import { deriveSettings, type DerivedSettings } from '../../occupancy/kernel.js'
 import { checkModification, type ModificationKind } from '../../occupancy/modification-curves.js';
 import { DEFAULT_MAX_BOX, downsampledNote, estimateOptionErrors, processingBox } from '../../occupancy/estimate-options.js';
 import { checkOptionValue, ESTIMATE_OPTION, unreadEstimateOptions, type EstimateOptionValues } from '../../occupancy/options.js';
+import { NOT_A_NUMBER, numberFieldValue } from './number-field.js';
 
 /** What the form holds; undefined = left blank (the CLI derives it). */
 export interface FormSettings {
@@ -28,6 +29,11 @@ export interface FormSettings {
   useS0: boolean;
   /** `--target-mask`, a path under the root. */
   targetMaskPath?: string;
+  /**
+   * The number fields holding text that is not a number (request field names, e.g. `lowpassA`):
+   * read as blank above, and refused under each field, not run with the default.
+   */
+  notNumbers?: string[];
 }
 
 /** One modification: its kind, power and (sigmoid) pivot. */
@@ -48,6 +54,8 @@ export interface ModificationSettings extends ModificationItem {
   lowpassOutputA?: number;
   /** `--hist-match`. */
   histMatch: boolean;
+  /** The fields holding text that is not a number (request field names: `amplify`, `pivot`, `lowpassOutputA` …). */
+  notNumbers?: string[];
 }
 
 /** The modification kinds in the order the CLI writes them. */
@@ -62,48 +70,63 @@ function el<T extends HTMLElement>(id: string): T {
   return e as T;
 }
 
-/** A number input's value, or undefined when blank. */
-function optionalNumber(id: string): number | undefined {
-  const v = el<HTMLInputElement>(id).value.trim();
-  if (v === '') return undefined;
-  return Number(v);
+/**
+ * A reader of number inputs: each input's value, or undefined when blank; an input holding text
+ * that is not a number reads as `fallback` and its request field is added to `notNumbers`.
+ */
+function numberReader(notNumbers: string[]): (id: string, field: string, fallback?: number) => number | undefined {
+  return (id, field, fallback) => {
+    const v = numberFieldValue(el<HTMLInputElement>(id));
+    if (v !== NOT_A_NUMBER) return v ?? fallback;
+    notNumbers.push(field);
+    return fallback;
+  };
 }
 
 /** Read the kernel and solvent-definition form. */
 export function readForm(): FormSettings {
+  const notNumbers: string[] = [];
+  const optionalNumber = numberReader(notNumbers);
   return {
-    lowpassA: optionalNumber('lowpass'),
-    resolutionA: optionalNumber('resolution'),
-    kernelSize: optionalNumber('kernel-size'),
-    kernelRadiusVoxels: optionalNumber('kernel-radius'),
-    tau: optionalNumber('tau'),
-    tileSize: optionalNumber('tile-size'),
-    maxBox: optionalNumber('max-box'),
+    lowpassA: optionalNumber('lowpass', 'lowpassA'),
+    resolutionA: optionalNumber('resolution', 'resolutionA'),
+    kernelSize: optionalNumber('kernel-size', 'kernelSize'),
+    kernelRadiusVoxels: optionalNumber('kernel-radius', 'kernelRadiusVoxels'),
+    tau: optionalNumber('tau', 'tau'),
+    tileSize: optionalNumber('tile-size', 'tileSize'),
+    maxBox: optionalNumber('max-box', 'maxBox'),
     mode: el<HTMLSelectElement>('mode').value === 'occ' ? 'occ' : 'res',
     nlrc: el<HTMLInputElement>('nlrc').checked,
-    hedgeConfidence: optionalNumber('hedge'),
-    scaleLimit: optionalNumber('scale-limit'),
+    hedgeConfidence: optionalNumber('hedge', 'hedgeConfidence'),
+    scaleLimit: optionalNumber('scale-limit', 'scaleLimit'),
     soldefKind: el<HTMLSelectElement>('soldef-kind').value as FormSettings['soldefKind'],
     soldefPath: el<HTMLInputElement>('soldef-path').value.trim() || undefined,
     soldefThreshold: Number(el<HTMLInputElement>('soldef-threshold').value),
     useS0: el<HTMLInputElement>('s0').checked,
     targetMaskPath: el<HTMLInputElement>('target-mask').value.trim() || undefined,
+    notNumbers,
   };
 }
 
-/** Read the modification controls. */
+/** Read the modification controls (a blank power or pivot reads 0, which the checks refuse). */
 export function readModification(): ModificationSettings {
-  const pivot = Number(el<HTMLInputElement>('mod-pivot').value);
-  const items = MODIFICATION_KINDS.filter((k) => el<HTMLInputElement>(`mod-on-${k}`).checked).map((kind) => ({ kind, gamma: Number(el<HTMLInputElement>(`mod-gamma-${kind}`).value), pivot }));
+  const notNumbers: string[] = [];
+  const number = numberReader(notNumbers);
+  const pivot = number('mod-pivot', 'pivot', 0) as number;
+  const ticked = MODIFICATION_KINDS.filter((k) => el<HTMLInputElement>(`mod-on-${k}`).checked);
+  // (a power of a kind not ticked is not read: it is neither run nor refused)
+  const gammas = new Map(ticked.map((k) => [k, number(`mod-gamma-${k}`, k, 0) as number]));
+  const items = ticked.map((kind) => ({ kind, gamma: gammas.get(kind) as number, pivot }));
   const kind = el<HTMLSelectElement>('mod-kind').value as ModificationKind;
   return {
     kind,
-    gamma: Number(el<HTMLInputElement>(`mod-gamma-${kind}`).value),
+    gamma: gammas.get(kind) ?? Number(el<HTMLInputElement>(`mod-gamma-${kind}`).value),
     pivot,
     items,
     excludeSolvent: el<HTMLInputElement>('exclude-solvent').checked,
-    lowpassOutputA: optionalNumber('lowpass-output'),
+    lowpassOutputA: number('lowpass-output', 'lowpassOutputA'),
     histMatch: el<HTMLInputElement>('hist-match').checked,
+    notNumbers: notNumbers.filter((f) => f !== 'pivot' || ticked.includes('sigmoid')),
   };
 }
 

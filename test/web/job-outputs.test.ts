@@ -362,6 +362,54 @@ describe('GUI jobs and their files', () => {
     assert.match(((await link.json()) as { error: string }).error, /'dangling' is a symbolic link to 'nowhere', which does not exist/);
   });
 
+  test('a run that ends without saving removes the save folders its request made while they are empty; a folder that existed stays', async () => {
+    const exists = (rel: string) => access(join(root, rel)).then(() => true, () => false);
+    const session = await Session.create(root, { tempParent });
+    // stand-in workers that never answer (cancelled while they run), or fail at once
+    let failNext = false;
+    const launch = (): ChildProcess =>
+      standInWorker((_task: EstimateTask, c) => {
+        if (!failNext) return;
+        failNext = false;
+        queueMicrotask(() => {
+          c.emit('message', { type: 'error', message: 'the method failed' });
+          c.emit('exit', 1, null);
+        });
+      });
+    const jobs = new JobManager(session, { maxRunning: 1, launch });
+    try {
+      const map = await session.open('maps/ph.mrc');
+      const other = await session.open('maps/h1.mrc');
+      await mkdir(join(root, 'existing'));
+      // cancelled while it runs: the folders made for it go; the one that existed stays
+      const running = await jobs.start(map, { mode: 'occ' }, 'existing/made/deeper');
+      assert.equal(running.state, 'running');
+      assert.equal(await exists('existing/made/deeper'), true, 'the request makes its save folder');
+      // cancelled while it waits (the one slot is taken)
+      const waiting = await jobs.start(other, { mode: 'occ' }, 'waited/a');
+      assert.equal(waiting.state, 'queued');
+      assert.equal((await jobs.cancel(waiting.id)).cancelled, true);
+      assert.equal(await exists('waited'), false, 'a cancelled waiting run left its save folder');
+      assert.equal((await jobs.cancel(running.id)).cancelled, true);
+      assert.equal(await exists('existing/made'), false, 'a cancelled run left the folders made for it');
+      assert.equal(await exists('existing'), true, 'a folder that existed before the run was removed');
+      // a folder made for a run that holds something by its end is kept
+      const kept = await jobs.start(map, { mode: 'occ' }, 'used/b');
+      await writeFile(join(root, 'used', 'b', 'note.txt'), 'the user\'s');
+      await jobs.cancel(kept.id);
+      assert.deepEqual(await tree(join(root, 'used')), ['b', join('b', 'note.txt')]);
+      // a failed run
+      failNext = true;
+      const failed = await jobs.start(map, { mode: 'occ' }, 'failed/c');
+      await failed.exited;
+      assert.equal(failed.state, 'error');
+      assert.equal(await exists('failed'), false, 'a failed run left its save folder');
+    } finally {
+      await jobs.closeAll();
+      await session.dispose();
+    }
+  });
+
   test('odd bodies get a 400 naming what is wrong, never a 500', async () => {
     for (const id of [{ toString: 1 }, ['1832'], null, 1.5, true]) {
       const res = await postJson('api/emdb', { id });

@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { solventDefinitionName } from '../../occupancy/masks-from-scale.js';
 import type { CancelReason, EstimateSummaryView, JobEvent, JobStatus } from '../api.js';
 import { aboutField, COMMON_HEADERS, HttpError } from './http-util.js';
-import { outputFolderInsideRoot, relativeToRoot, resolveInsideRoot } from './paths.js';
+import { outputFolderInsideRoot, relativeToRoot, removeEmptyFolders, resolveInsideRoot } from './paths.js';
 import { copyFile, readFile, rename, rm } from 'node:fs/promises';
 import { withOutputSet } from '../../core/output-set.js';
 import type { Session, SessionMap } from './session.js';
@@ -63,6 +63,11 @@ export interface Job {
   run: ({ kind?: 'estimate'; map: SessionMap; task: EstimateTask; command: string; solventDefPath?: string } | { kind: 'halfmaps'; map: SessionMap; task: HalfMapsTask; commands: string[] }) & {
     /** Real path of a folder under the root where the outputs are also saved. */
     saveTo?: string;
+    /**
+     * The folders the request made for {@link saveTo} (innermost first): removed again, while
+     * empty, when the job ends without saving (cancelled, failed, its save refused).
+     */
+    madeFolders?: string[];
     /** The job's staging folder ({@link stagingDir}): the worker writes there. */
     staging: string;
     /** Every input file of the run (real paths): no saved copy may replace one. */
@@ -316,7 +321,8 @@ export class JobManager {
     }
     const args = [...(map.emdbId ? ['--emdb', map.emdbId] : ['-i', map.commandPath]), ...settingsArgs(settings, solventDefArg)];
     // the save folder is made last, once nothing else can refuse the request
-    const saveTo = outputFolder === undefined || outputFolder === null || outputFolder === '' ? undefined : await refusing('outputFolder', () => outputFolderInsideRoot(this.session.root, outputFolder));
+    const folder = outputFolder === undefined || outputFolder === null || outputFolder === '' ? undefined : await refusing('outputFolder', () => outputFolderInsideRoot(this.session.root, outputFolder));
+    const saveTo = folder?.real;
     // the log, labels and --json record the equivalent command line, and name the outputs where
     // they will be: the saved copies' folder when one is chosen, else (summary: the map's output
     // folder, shown to the page by file name) the log says they are not saved
@@ -326,7 +332,7 @@ export class JobManager {
     const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: staging, finalDir: saveTo ?? map.outputDir, unsavedNote: saveTo ? undefined : NOT_SAVED, outputStem: map.stem, commandLine: recorded, cwd: this.session.root, forceAdvice: GUI_FORCE_ADVICE }, soldef };
     const command = commandPrefix + commandLine(['occupy', ...args]);
     const inputs = [map.inputPath, ...(settings.solventDefPath !== undefined && solventDefPath ? [solventDefPath] : []), ...(targetMaskPath ? [targetMaskPath] : [])];
-    return this.enqueue(map, id, { map, task, command, solventDefPath, saveTo, staging, inputs, notes });
+    return this.enqueue(map, id, { map, task, command, solventDefPath, saveTo, madeFolders: folder?.made, staging, inputs, notes });
   }
 
   /**
@@ -366,7 +372,8 @@ export class JobManager {
     const grid = await checkHalfMapGrids(paths, names);
     checkHalfMapsLocresGrid(locres, grid, names.half1 as string);
     // the save folder is made last, once nothing else can refuse the request
-    const saveTo = body.outputFolder === undefined || body.outputFolder === null || body.outputFolder === '' ? undefined : await refusing('outputFolder', () => outputFolderInsideRoot(this.session.root, body.outputFolder));
+    const folder = body.outputFolder === undefined || body.outputFolder === null || body.outputFolder === '' ? undefined : await refusing('outputFolder', () => outputFolderInsideRoot(this.session.root, body.outputFolder));
+    const saveTo = folder?.real;
     const staging = stagingDir(map, id);
     const task: HalfMapsTask = {
       kind: 'halfmaps',
@@ -393,7 +400,7 @@ export class JobManager {
       commandLine(['occupy', 'locres', task.names.half1, task.names.half2, ...(task.names.mask ? ['--mask', task.names.mask] : []), ...(task.names.labels ? ['--labels', task.names.labels] : []), ...locresMethodArgs(locres), '-o', out]),
     ];
     const inputs = Object.values(paths).filter((p): p is string => p !== undefined);
-    return this.enqueue(map, id, { kind: 'halfmaps', map, task, commands, saveTo, staging, inputs });
+    return this.enqueue(map, id, { kind: 'halfmaps', map, task, commands, saveTo, madeFolders: folder?.made, staging, inputs });
   }
 
   /** A new job id, unique in the session. */
@@ -416,9 +423,12 @@ export class JobManager {
     const ticket = this.reserved.get(id) ?? this.nextTicket++;
     const awaited = new Set<string>();
     for (;;) {
-      if (this.closing) throw new HttpError(503, 'the occupy gui server is stopping: this run was not started; start occupy gui again to run it');
+      if (this.closing) {
+        await removeEmptyFolders(run.madeFolders ?? []);
+        throw new HttpError(503, 'the occupy gui server is stopping: this run was not started; start occupy gui again to run it');
+      }
       const live = [...this.jobs.values()].filter((o) => o.mapId === map.info.mapId && (o.state === 'running' || o.state === 'queued') && !awaited.has(o.id));
-      if (live.some((o) => o.ticket > ticket)) return this.superseded(map, id, ticket, run);
+      if (live.some((o) => o.ticket > ticket)) return await this.superseded(map, id, ticket, run);
       if (live.length === 0) break;
       for (const other of live) {
         awaited.add(other.id);
@@ -447,12 +457,13 @@ export class JobManager {
    * Record the job of a request that a later request of the same map has overtaken (its checks
    * ended first): it never runs, and ends `cancelled` as replaced by the later one.
    */
-  private superseded(map: SessionMap, id: string, ticket: number, run: Job['run']): Job {
+  private async superseded(map: SessionMap, id: string, ticket: number, run: Job['run']): Promise<Job> {
     this.reserved.delete(id);
     const job: Job = { id, mapId: map.info.mapId, ticket, state: 'queued', events: [], clients: new Set(), exited: Promise.resolve(), cancelRequested: true, serverCancel: SUPERSEDED, run };
     this.jobs.set(id, job);
     this.emit(job, cancelledEvent(job));
     this.pump();
+    await removeEmptyFolders(run.madeFolders ?? []);
     return job;
   }
 
@@ -526,13 +537,17 @@ export class JobManager {
   }
 
   /**
-   * Remove a job's staging folder (what a cancelled or failed worker wrote, and nothing else).
+   * Remove a job's staging folder (what a cancelled or failed worker wrote, and nothing else),
+   * then the save folders its request made, while they are empty (a cancelled or failed run, or one
+   * whose save was refused, had left them behind, empty: session 56; a folder that existed before
+   * the request is never removed, nor one holding anything).
    * Awaited before `exited` and `finishing` resolve, so before a cancel is answered: it had been
    * answered while the removal was still under way, and the map's output folder still held
    * `.job-<id>` when the caller looked (session 52).
    */
-  private dropStaging(job: Job): Promise<void> {
-    return rm(job.run.staging, { recursive: true, force: true }).catch(() => undefined);
+  private async dropStaging(job: Job): Promise<void> {
+    await rm(job.run.staging, { recursive: true, force: true }).catch(() => undefined);
+    await removeEmptyFolders(job.run.madeFolders ?? []);
   }
 
   /** Start a job's worker and follow it. */
@@ -686,9 +701,10 @@ export class JobManager {
     if (job.state === 'queued') {
       job.cancelRequested = true;
       this.queue.splice(this.queue.indexOf(job), 1);
-      // (nothing to remove: a job's staging folder is made by its worker's first output)
+      // (no staging folder: it is made by the worker's first output; a save folder made for it goes)
       this.emit(job, cancelledEvent(job));
       this.announcePositions();
+      await removeEmptyFolders(job.run.madeFolders ?? []);
       return { cancelled: true };
     }
     if (job.state !== 'running') return { cancelled: false, reason: `the job had already ended (${job.state})` };

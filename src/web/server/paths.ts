@@ -3,7 +3,7 @@
  * `realpath`ed, and must stay inside the root's real path. Traversal (`..`, also percent-encoded),
  * absolute paths, NUL bytes and symbolic links leading outside are refused with 403.
  */
-import { lstat, mkdir, readlink, realpath, stat } from 'node:fs/promises';
+import { lstat, mkdir, readlink, realpath, rmdir, stat } from 'node:fs/promises';
 import { isAbsolute, resolve, sep } from 'node:path';
 import { HttpError } from './http-util.js';
 
@@ -66,14 +66,26 @@ async function whyNotMade(rootReal: string, abs: string, err: NodeJS.ErrnoExcept
   return `the file system refused (${err.code ?? err.message})`;
 }
 
+/** A save folder under the root, and the folders its request made for it. */
+export interface OutputFolder {
+  /** The folder's real path. */
+  real: string;
+  /**
+   * The folders made for it (it and its parents that were missing), innermost first: a run that
+   * ends without saving anything removes them again while they are empty ({@link removeEmptyFolders}).
+   */
+  made: string[];
+}
+
 /**
  * A folder under the root for saved outputs: created (with its parents) when missing, then
  * resolved like {@link resolveInsideRoot}, so a symbolic link cannot lead it outside the root.
  * Call it only once everything else of a request is checked: a refused request makes no folder.
+ * @returns its real path and the folders made for it (a folder that existed is never among them)
  * @throws HttpError 403 when unsafe or outside the root; 400 when it cannot be made (a file or a
  *   dangling symbolic link in the way, no permission …), naming why
  */
-export async function outputFolderInsideRoot(rootReal: string, rel: unknown, what = 'the output folder'): Promise<string> {
+export async function outputFolderInsideRoot(rootReal: string, rel: unknown, what = 'the output folder'): Promise<OutputFolder> {
   const text = checkRelativePath(rel, what);
   const abs = resolve(rootReal, text);
   if (!isInside(rootReal, abs)) throw new HttpError(403, `${what} refused: outside the root folder`);
@@ -81,14 +93,38 @@ export async function outputFolderInsideRoot(rootReal: string, rel: unknown, wha
   let probe = abs;
   while (probe !== rootReal && !(await realpath(probe).then(() => true, () => false))) probe = resolve(probe, '..');
   if (!isInside(rootReal, await realpath(probe))) throw new HttpError(403, `${what} refused: '${text}' leads outside the root folder`);
+  let first: string | undefined;
   try {
-    await mkdir(abs, { recursive: true });
+    first = await mkdir(abs, { recursive: true });
   } catch (err) {
     throw new HttpError(400, `${what} '${text}' cannot be made: ${await whyNotMade(rootReal, abs, err as NodeJS.ErrnoException)}`);
   }
-  const real = await resolveInsideRoot(rootReal, text, what);
-  if (!(await stat(real)).isDirectory()) throw new HttpError(400, `${what} '${text}' is a file, not a folder`);
-  return real;
+  // mkdir gives the outermost folder it made: the made ones are it and those below it, up to abs
+  const made: string[] = [];
+  if (first !== undefined) for (let p = abs; isInside(first, p); p = resolve(p, '..')) made.push(p);
+  try {
+    const real = await resolveInsideRoot(rootReal, text, what);
+    if (!(await stat(real)).isDirectory()) throw new HttpError(400, `${what} '${text}' is a file, not a folder`);
+    return { real, made };
+  } catch (err) {
+    await removeEmptyFolders(made);
+    throw err;
+  }
+}
+
+/**
+ * Remove folders while they are empty, in the order given (innermost first), stopping at the
+ * first that is not (it holds something) or cannot be removed; one already gone is passed over.
+ * For the folders a run made for its saved outputs, when it ends without saving any.
+ */
+export async function removeEmptyFolders(folders: readonly string[]): Promise<void> {
+  for (const f of folders) {
+    try {
+      await rmdir(f);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return;
+    }
+  }
 }
 
 /**

@@ -214,6 +214,10 @@ function writeError(path: string, err: unknown): Error {
 export class OutputSet {
   private readonly staged: Staged[] = [];
   private readonly finals = new Set<string>();
+  /** Earlier outputs to remove at the commit ({@link retire}), final paths. */
+  private readonly retired = new Set<string>();
+  /** Those the commit removed. */
+  private readonly removedPaths: string[] = [];
   private readonly protect: readonly string[];
   private readonly inputLabel: string;
   private closed = false;
@@ -289,7 +293,7 @@ export class OutputSet {
   private async writeOne(path: string, fill: (out: OutputWriter) => Promise<void>): Promise<void> {
     if (this.closed) throw new Error(`output set already ${this.staged.length ? 'committed or aborted' : 'closed'}`);
     const final = resolve(path);
-    if (this.finals.has(final)) throw new Error(`two outputs of one run are both named '${path}'`);
+    if (this.finals.has(final) || this.retired.has(final)) throw new Error(`two outputs of one run are both named '${path}'`);
     await this.check(path);
     this.finals.add(final);
     const temp = tempNameFor(final);
@@ -343,6 +347,29 @@ export class OutputSet {
   }
 
   /**
+   * Remove `path` when the set is committed, as part of the commit: an earlier run's output of
+   * this tool that this run does not write, which would otherwise sit beside the new set as if it
+   * were part of it. Like a replaced file it is put back if the commit fails or a signal stops it,
+   * so the folder holds the earlier set or the new one, never a mix. Nothing happens before
+   * {@link commit}, nor at it when the path is then no regular file (gone, a link, a folder).
+   * @param path the file's final path (the caller decides it is this tool's own output)
+   * @throws Error `refusing to overwrite input '<path>' …` when it is one of the set's inputs
+   *   (never removed); `two outputs of one run are both named '<path>'` when the set writes it
+   */
+  async retire(path: string): Promise<void> {
+    if (this.closed) throw new Error('output set already committed or aborted');
+    const final = resolve(path);
+    if (this.finals.has(final)) throw new Error(`two outputs of one run are both named '${path}': one written, one removed`);
+    await refuseInputs(path, this.protect, this.inputLabel);
+    this.retired.add(final);
+  }
+
+  /** The earlier outputs the commit removed ({@link retire}), final paths. */
+  get removed(): string[] {
+    return [...this.removedPaths];
+  }
+
+  /**
    * Create the folder `dir` and its missing parents for this set's outputs (see
    * `makeOutputFolder`); the folders made are removed again, when empty, if the set is aborted,
    * its commit fails, or the process is stopped before the commit.
@@ -390,7 +417,10 @@ export class OutputSet {
    * output) is kept under a hidden hard link until every rename is done: on a failure, or on a
    * signal part-way (`removeLiveOutputsSync`), the new files already renamed are removed and the
    * earlier ones put back, so the folder holds the earlier set or the new one, never a mix; the
-   * remaining temporary files are removed and the error rethrown.
+   * remaining temporary files are removed and the error rethrown. The earlier outputs given to
+   * {@link retire} are removed after the renames in the same way (kept under a link until the
+   * end, put back on a failure or a signal); one that cannot be removed stays, and is not in
+   * {@link removed}.
    * @returns the final paths
    */
   async commit(): Promise<string[]> {
@@ -398,6 +428,8 @@ export class OutputSet {
     this.closed = true;
     hookExit();
     const done: string[] = [];
+    /** Retired files the commit has removed (each kept under a hidden link until the end). */
+    const gone: string[] = [];
     const committing = new Map<string, string | undefined>();
     commits.add(committing);
     const releases: (() => Promise<void>)[] = [];
@@ -408,7 +440,7 @@ export class OutputSet {
       // one commit at a time per folder, between processes too: another run's set renamed at the
       // same time had interleaved with this one (folders in sorted order: no two sets wait on
       // each other)
-      for (const dir of [...new Set(this.staged.map((s) => dirname(s.final)))].sort()) releases.push(await acquireCommitLock(dir));
+      for (const dir of [...new Set([...this.staged.map((s) => s.final), ...this.retired].map((f) => dirname(f)))].sort()) releases.push(await acquireCommitLock(dir));
       for (const s of this.staged) await this.check(s.final);
       for (const s of this.staged) {
         await keepEarlier(s.final, committing);
@@ -416,7 +448,29 @@ export class OutputSet {
         liveFiles.delete(s.temp);
         done.push(s.final);
       }
+      // then the earlier outputs this set does not write: kept under a link (put back on a
+      // failure or a signal, as a replaced file), removed from their names
+      for (const final of this.retired) {
+        if (!(await lstat(final).catch(() => undefined))?.isFile()) continue;
+        // (an input is never removed: one that became the file since retire() stays)
+        if (!(await refuseInputs(final, this.protect, this.inputLabel).then(() => true, () => false))) continue;
+        await keepEarlier(final, committing);
+        try {
+          await unlink(final);
+          gone.push(final);
+        } catch {
+          // it stays (the new set is whole without its removal): not listed as removed
+          const kept = committing.get(final);
+          committing.delete(final);
+          if (kept !== undefined) await unlink(kept).catch(() => undefined);
+        }
+      }
     } catch (err) {
+      for (const final of this.retired) {
+        const kept = committing.get(final);
+        if (kept !== undefined) await (gone.includes(final) ? rename(kept, final) : unlink(kept)).catch(() => undefined);
+        committing.delete(final);
+      }
       for (const s of this.staged) {
         const kept = committing.get(s.final);
         if (done.includes(s.final)) {
@@ -436,9 +490,10 @@ export class OutputSet {
     }
     // complete (marked so before any await: a signal from here on keeps the new set); the
     // earlier files' links go
-    const links = this.staged.map((s) => committing.get(s.final)).filter((l): l is string => l !== undefined);
+    const links = [...committing.values()].filter((l): l is string => l !== undefined);
     commits.delete(committing);
     this.committed = true;
+    this.removedPaths.push(...gone);
     this.keepMadeFolders();
     for (const l of links) liveFiles.add(l);
     for (const l of links) {
@@ -446,7 +501,7 @@ export class OutputSet {
       liveFiles.delete(l);
     }
     await release();
-    await syncFolders(this.staged.map((s) => dirname(s.final)));
+    await syncFolders([...this.staged.map((s) => dirname(s.final)), ...gone.map((f) => dirname(f))]);
     return this.staged.map((s) => s.final);
   }
 

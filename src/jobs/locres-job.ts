@@ -32,6 +32,7 @@ import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { recordLines } from '../occupancy/summary.js';
 import { jobInputs } from './job-inputs.js';
 import { listedOutputs, type ListedOutputs } from './listed-outputs.js';
+import { removedOutputLines, staleLocresOutputs } from './locres-outputs.js';
 
 /** Options of {@link locresJob} (the options of `occupy locres`, already parsed). */
 export interface LocresJobOptions extends ListedOutputs {
@@ -81,6 +82,13 @@ export interface LocresJobResult {
   summary: Record<string, unknown>;
   /** Every file written (resolution map first, then the extra maps, plots, filtered map, log). */
   files: string[];
+  /**
+   * An earlier run's outputs for the same map in the folder the outputs end up in, which this run
+   * does not write (another method's `_low`, `_high`, `_pinned` maps; `staleLocresOutputs`), as
+   * paths there; the log names them. Written in place (no `finalDir`), the run removed them with
+   * its outputs; written elsewhere first, whoever moves the outputs into `finalDir` removes them.
+   */
+  removed: string[];
   /** The log's lines (the terminal shows them from `Inputs` on). */
   lines: string[];
   /**
@@ -344,6 +352,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   const files = [out];
   let lines: string[] = [];
   let seconds = 0;
+  let removed: string[] = [];
   await withOutputSet({ protect, inputLabel: 'input map' }, async (outputs) => {
     await writeMrc(out, resolution, {
       template: h1.header,
@@ -381,6 +390,11 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     }
     const logPath = join(outDir, `${outStem}_log.txt`);
     files.push(logPath);
+    // an earlier run's outputs for this map that this run does not write (another method's maps):
+    // removed with this set, so the folder holds one run's files; named for the caller when the
+    // outputs are moved into their folder later (finalDir)
+    removed = await staleLocresOutputs(o.finalDir ?? outDir, outStem, files, protect);
+    if (o.finalDir === undefined) for (const p of removed) await outputs.retire(p);
     seconds = (performance.now() - t0) / 1000;
     // the label table's column of voxels clear of other labels (its header sets the next column's place)
     const coreHeader = windowReachA !== undefined ? `   > ${windowReachA.toFixed(1)} Å from other labels` : '';
@@ -420,13 +434,14 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       '',
       'Files written:',
       ...listedOutputs(files, o).map((f) => `  ${f}`),
+      ...removedOutputLines(removed),
       `Done in ${seconds.toFixed(2)} s.`,
     ];
     await writeFileAtomic(logPath, lines.join('\n') + '\n', outputs);
   });
-  const result = { method: o.method, record, inputs: protect, ...stats, ...(labelRows ? { labels: labelRows } : {}), warnings, diagnostics: findings.map(findingJson), files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
+  const result = { method: o.method, record, inputs: protect, ...stats, ...(labelRows ? { labels: labelRows } : {}), warnings, diagnostics: findings.map(findingJson), files, ...(removed.length > 0 ? { removed } : {}), seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
   const report = lines.slice(lines.findIndex((l) => l.startsWith('Inputs '))).filter((l) => !l.startsWith('WARNING: '));
-  return { summary: result, files, lines, report, settings, labelRows, windowReachA };
+  return { summary: result, files, removed, lines, report, settings, labelRows, windowReachA };
 }
 
 /** Voxels flagged in `flags` whose value is at most `boundA` (as float32: the maps hold float32). */

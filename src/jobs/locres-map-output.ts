@@ -16,6 +16,7 @@ import { quantileByRank } from '../math/select.js';
 import { labelSummary, type LabelRow } from '../resolution/label-summary.js';
 import { jobLabels, jobLogLines, printJobResult, type JobReporter } from './resolution-job-common.js';
 import { outputFile } from './output-path.js';
+import { staleLocresOutputs } from './locres-outputs.js';
 
 /** What {@link writeLocresMap} writes and reports. */
 export interface LocresMapOutput {
@@ -78,6 +79,7 @@ export async function writeLocresMap(
   ];
   const files = [outPath];
   let seconds = 0;
+  let removed: string[] = [];
   await withOutputSet({ protect, inputLabel: 'input map' }, async (outputs) => {
     const vol: Volume = { data: out.resolutionA, shape: first.volume.shape, voxelSizeA: first.volume.voxelSizeA };
     await writeMrc(outPath, vol, { template: first.header, labels: [jobLabels(`local resolution (A), ${out.settings}`, record)[0], `outside the mask: ${out.backgroundA.toFixed(2)} A (background)`, ...jobLabels('', record).slice(1)], protect, outputs });
@@ -89,11 +91,14 @@ export async function writeLocresMap(
     const hist = resolutionHistogram(out.resolutionA, select, alignedBinEdges(tested, lo, hi));
     files.push(...(await writePlot(join(outDir, `${outStem}_histogram`), await renderVegaLite(resolutionHistogramSpec(hist, `Local resolution (${out.title}): ${stem}`, stats.medianA, tested)), outputs)));
     files.push(join(outDir, `${outStem}_log.txt`));
+    // an earlier run's outputs for this map that this one does not write (another method's maps): removed with this set
+    removed = await staleLocresOutputs(outDir, outStem, files, protect);
+    for (const p of removed) await outputs.retire(p);
     seconds = (performance.now() - t0) / 1000;
-    await writeFileAtomic(join(outDir, `${outStem}_log.txt`), jobLogLines(`local resolution (${out.title})`, record, [...body, ''], warnings, files, seconds).join('\n') + '\n', outputs);
+    await writeFileAtomic(join(outDir, `${outStem}_log.txt`), jobLogLines(`local resolution (${out.title})`, record, [...body, ''], warnings, files, seconds, removed).join('\n') + '\n', outputs);
   });
   reporter.progress('done', 1);
-  const result = { method: out.method, record, inputs: protect, settings: out.settings, ...stats, backgroundA: out.backgroundA, testedA: out.testedA, ...(out.extraJson ?? {}), ...(labelRows ? { labels: labelRows } : {}), warnings, diagnostics, files, seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
-  printJobResult(reporter, json, result, body, files);
+  const result = { method: out.method, record, inputs: protect, settings: out.settings, ...stats, backgroundA: out.backgroundA, testedA: out.testedA, ...(out.extraJson ?? {}), ...(labelRows ? { labels: labelRows } : {}), warnings, diagnostics, files, ...(removed.length > 0 ? { removed } : {}), seconds, note: 'Local resolution is relative to its method and window: values from different tools are not interchangeable.' };
+  printJobResult(reporter, json, result, body, files, removed);
   return result;
 }

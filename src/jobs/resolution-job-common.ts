@@ -17,6 +17,7 @@ import { checkSameGrid, readHalfMapArg, readMaskArg, type NamedMap } from './rea
 import type { ListedOutputs } from './listed-outputs.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { isFolderOutput, refuseSpecialFile } from './output-path.js';
+import { removedOutputLines } from './locres-outputs.js';
 
 /** The part of the CLI's reporter the jobs use (progress and messages on stderr). */
 export interface JobReporter {
@@ -193,8 +194,11 @@ export function jobLabels(what: string, record: RunRecord, kept: readonly string
   return [...labels, ...kept.slice(0, Math.max(0, MRC_LABEL_COUNT - labels.length))];
 }
 
-/** The log of a job: title, record, the job's own lines, warnings, files and time. */
-export function jobLogLines(title: string, record: RunRecord, body: readonly string[], warnings: readonly string[], files: readonly string[], seconds: number): string[] {
+/**
+ * The log of a job: title, record, the job's own lines, warnings, files and time.
+ * @param removed an earlier run's outputs the job removed (`removedOutputLines`), listed after the files
+ */
+export function jobLogLines(title: string, record: RunRecord, body: readonly string[], warnings: readonly string[], files: readonly string[], seconds: number, removed: readonly string[] = []): string[] {
   return [
     `occupy-ts ${JOB_VERSION} — ${title}`,
     '',
@@ -206,15 +210,16 @@ export function jobLogLines(title: string, record: RunRecord, body: readonly str
     '',
     'Files written:',
     ...files.map((f) => `  ${f}`),
+    ...removedOutputLines(removed),
     `Done in ${seconds.toFixed(2)} s.`,
   ];
 }
 
 /**
- * Print the result: one JSON object with `--json`, else the body lines and the files (nothing
- * with `--quiet`).
+ * Print the result: one JSON object with `--json`, else the body lines and the files, and an
+ * earlier run's outputs the job removed (nothing with `--quiet`).
  */
-export function printJobResult(reporter: JobReporter, json: boolean | undefined, result: object, body: readonly string[], files: readonly string[]): void {
+export function printJobResult(reporter: JobReporter, json: boolean | undefined, result: object, body: readonly string[], files: readonly string[], removed: readonly string[] = []): void {
   if (json) process.stdout.write(JSON.stringify(result) + '\n');
-  else if (reporter.verbosity !== 'quiet') process.stdout.write([...body, 'Files written:', ...files.map((f) => `  ${f}`)].join('\n') + '\n');
+  else if (reporter.verbosity !== 'quiet') process.stdout.write([...body, 'Files written:', ...files.map((f) => `  ${f}`), ...removedOutputLines(removed)].join('\n') + '\n');
 }

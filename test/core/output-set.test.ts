@@ -284,3 +284,29 @@ test('an abort while another write is under way (two writes at once, one failed)
   assert.ok(chunks < 50, `the write under way was stopped at its next chunk (wrote ${chunks} of 50)`);
   await assert.rejects(slow, /the run was stopped/);
 });
+
+test('retire: an earlier output the set does not write goes at the commit (not before), named in removed; an input is refused; a failed commit keeps it', async () => {
+  const dir = await tempFolder();
+  for (const n of ['map', 'map_low', 'map_high', 'input']) await writeFile(join(dir, `${n}.mrc`), `old ${n}`);
+  const set = new OutputSet({ protect: [join(dir, 'input.mrc')] });
+  await set.writeBytes(join(dir, 'map.mrc'), 'new map');
+  await set.retire(join(dir, 'map_low.mrc'));
+  await set.retire(join(dir, 'gone.mrc')); // nothing there: nothing to do
+  await assert.rejects(set.retire(join(dir, 'input.mrc')), /refusing to overwrite input/);
+  await assert.rejects(set.retire(join(dir, 'map.mrc')), /two outputs of one run are both named/);
+  await assert.rejects(set.writeBytes(join(dir, 'map_low.mrc'), 'x'), /two outputs of one run are both named/);
+  assert.equal(await readFile(join(dir, 'map_low.mrc'), 'utf8'), 'old map_low', 'removed before the commit');
+  await set.commit();
+  assert.deepEqual((await readdir(dir)).sort(), ['input.mrc', 'map.mrc', 'map_high.mrc'], 'no hidden file, the retired one gone, the rest kept');
+  assert.deepEqual(set.removed, [join(dir, 'map_low.mrc')]);
+  // a commit that fails keeps the file it would have removed
+  const again = new OutputSet();
+  await again.writeBytes(join(dir, 'map.mrc'), 'newer map');
+  await again.retire(join(dir, 'map_high.mrc'));
+  const temp = (await readdir(dir)).find((f) => f.startsWith('.map.mrc.') && f.endsWith('.tmp')) as string;
+  await unlink(join(dir, temp));
+  await assert.rejects(again.commit(), /cannot write '.*map\.mrc'/);
+  assert.equal(await readFile(join(dir, 'map_high.mrc'), 'utf8'), 'old map_high');
+  assert.equal(await readFile(join(dir, 'map.mrc'), 'utf8'), 'new map');
+  assert.deepEqual(again.removed, []);
+});

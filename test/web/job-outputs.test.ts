@@ -271,6 +271,27 @@ describe('GUI jobs and their files', () => {
     for (const f of maps) assert.ok((await readFile(join(saved, f))).equals(before.get(f) as Buffer), `${f} differs after the rerun`);
   });
 
+  test('a half-map run by another method into the same save folder removes the earlier run\'s maps it does not write, and says so', async () => {
+    const saved = join(root, 'methods');
+    const first = await events(await start('api/halfmaps', { half1: 'maps/h1.mrc', half2: 'maps/h2.mrc', outputFolder: 'methods' }));
+    assert.equal(first.at(-1)?.type, 'done', JSON.stringify(first.at(-1)));
+    const interval = ['locres_h1_pinned.mrc', 'locres_h1_low.mrc', 'locres_h1_high.mrc'];
+    for (const f of interval) await access(join(saved, f));
+    await writeFile(join(saved, 'locres_h1_notes.txt'), 'the user\'s');
+    // RELION's mode writes none of the three
+    const second = await events(await start('api/halfmaps', { half1: 'maps/h1.mrc', half2: 'maps/h2.mrc', outputFolder: 'methods', locresMethod: 'relion' }));
+    const done = second.at(-1) as { type: 'done'; result: HalfMapsView };
+    assert.equal(done.type, 'done', JSON.stringify(done));
+    const left = await tree(saved);
+    assert.deepEqual(interval.filter((f) => left.includes(f)), [], `the earlier run's maps are still there: ${left.join(', ')}`);
+    assert.ok(left.includes('locres_h1_notes.txt') && left.includes('locres_h1.mrc'), left.join(', '));
+    assert.match(logText(second), /saved \d+ files to methods\/; removed 3 of an earlier run there that this run does not write: locres_h1_pinned\.mrc, locres_h1_low\.mrc, locres_h1_high\.mrc/);
+    // the saved log and the page's report name them where they were
+    const log = await readFile(join(saved, 'locres_h1_log.txt'), 'utf8');
+    for (const f of interval) assert.ok(log.includes(`  ${join(saved, f)}\n`), log);
+    assert.ok(done.result.locres.report.some((l) => l.startsWith('Removed (an earlier run')), done.result.locres.report.join('\n'));
+  });
+
   test('a half-map run records the equivalent command lines of its FSC, directional FSC and decompose (logs and labels)', async () => {
     await mkdir(join(root, 'halfrec'), { recursive: true });
     const ev = await events(await start('api/halfmaps', { half1: 'maps/h1.mrc', half2: 'maps/h2.mrc', directional: true, decompose: true, outputFolder: 'halfrec' }));

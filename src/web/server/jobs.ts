@@ -24,6 +24,7 @@ import { OptionError } from '../../core/option-error.js';
 import { unreadEstimateOptions } from '../../occupancy/options.js';
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import { checkHalfMapGrids } from './half-map-grids.js';
+import { staleLocresOutputs } from '../../jobs/locres-outputs.js';
 import { checkHalfMapsLocresGrid, locresMethodArgs, parseHalfMapsLocres } from './halfmaps-locres.js';
 import type { EstimateTask, HalfMapsTask, WorkerMessage } from './worker-protocol.js';
 import type { HalfMapsView, ScaleRun } from '../api.js';
@@ -488,16 +489,21 @@ export class JobManager {
   /**
    * Copy a finished job's output files into the folder under the root the page chose (one output
    * set: all or none; no input of the job, map, half map, mask or labels, is ever replaced). A
-   * failure is a warning of the job.
+   * failure is a warning of the job. With `locresStem` (a half-map run), an earlier run's outputs
+   * for that local-resolution map which this run does not write (another method's maps,
+   * `staleLocresOutputs`) are removed with the set, and named in the job's log.
    */
-  private async saveCopies(job: Job, map: SessionMap, files: readonly string[], folder: string | undefined): Promise<void> {
+  private async saveCopies(job: Job, map: SessionMap, files: readonly string[], folder: string | undefined, locresStem?: string): Promise<void> {
     if (!folder) return;
     const where = relativeToRoot(this.session.root, folder) || '.';
     try {
-      await withOutputSet({ protect: job.run.inputs, inputLabel: 'input' }, async (outputs) => {
+      const removed = await withOutputSet({ protect: job.run.inputs, inputLabel: 'input' }, async (outputs) => {
         for (const f of files) await outputs.writeBytes(join(folder, f), await readFile(join(map.outputDir, f)));
-      });
-      this.emit(job, { type: 'log', level: 'info', text: `saved ${files.length} files to ${where}/` });
+        const stale = locresStem === undefined ? [] : await staleLocresOutputs(folder, locresStem, files, job.run.inputs);
+        for (const p of stale) await outputs.retire(p);
+        return outputs;
+      }).then((outputs) => outputs.removed.map((p) => basename(p)));
+      this.emit(job, { type: 'log', level: 'info', text: `saved ${files.length} files to ${where}/${removed.length > 0 ? `; removed ${removed.length} of an earlier run there that this run does not write: ${removed.join(', ')}` : ''}` });
     } catch (err) {
       this.emit(job, { type: 'log', level: 'warning', text: `could not save the outputs to ${where}/: ${(err as Error).message}` });
     }
@@ -620,7 +626,7 @@ export class JobManager {
             this.session.setLocres(run.map, final(locresPath), occupancyPath && bfactorPath ? { occupancy: final(occupancyPath), bfactor: final(bfactorPath) } : undefined);
             run.map.halfMaps = view;
           })
-          .then(() => this.saveCopies(job, run.map, view.files, run.saveTo))
+          .then(() => this.saveCopies(job, run.map, view.files, run.saveTo, basename(view.locres.file).replace(/\.mrc$/, '')))
           .then(() => this.emit(job, { type: 'done', result: view }))
           .catch((err: unknown) => this.finishingFailed(job, err));
       } else if (m.type === 'done' && run.kind !== 'halfmaps') {

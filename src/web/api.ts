@@ -376,7 +376,8 @@ export interface ScaleRun {
 
 /**
  * Slice layers: the input, the scale, the confidence, the solvent definition, the last output,
- * the local resolution (Å) of a half-map run whose first half is this map, and that run's
- * `decompose` maps (relative occupancy, local B-factor in Å²).
+ * the local resolution (Å) of a half-map run whose first half is this map, that run's `decompose`
+ * maps (relative occupancy, local B-factor in Å²), and that run's mask (`mask`: where the local
+ * resolution is reported, > 0.5; outside it the map holds only the background value).
  */
-export type SliceLayer = 'input' | 'scale' | 'confidence' | 'soldef' | 'output' | 'locres' | 'occupancy' | 'bfactor';
+export type SliceLayer = 'input' | 'scale' | 'confidence' | 'soldef' | 'output' | 'locres' | 'occupancy' | 'bfactor' | 'mask';

@@ -4,7 +4,8 @@
  * from the CLI's option schema; a sampling the schema refuses is said under the field as the page
  * types it, one the first half's box refuses comes back from the server under the same field with
  * the CLI's message; a RELION-compatible and a MonoRes run show their method, settings, bound
- * ("≤ Nyquist" pinned windows, "≤ finest (pinned)" voxels), the Å-coloured map with its key, only
+ * ("≤ Nyquist" pinned windows, "≤ finest (pinned)" voxels), the Å-coloured map with its key (the
+ * voxels outside the mask grey, not the coarsest colour, and out of the ranges shown), only
  * the maps the method wrote, and the log's rerun command. Screenshots go to test-output/gui/.
  */
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +17,7 @@ import type { Page } from 'playwright-core';
 import { ensurePageBundle, GUI_OUTPUT, launchBrowser, skipWithoutChromium, type TestBrowser } from '../helpers/browser.js';
 import { SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
 import { checkLocresSampling } from '../../src/resolution/locres-options.js';
+import { UNDER_RANGE_RGB } from '../../src/web/app/colormap.js';
 
 const skip = skipWithoutChromium() || skipWithoutShared();
 if (skip) console.log(`# gui-locres-method.e2e: ${skip}`);
@@ -114,7 +116,34 @@ describe('browser GUI: the half-map panel\'s local-resolution method', { skip, t
     await page.screenshot({ path: join(GUI_OUTPUT, 'locres-method-relion.png'), fullPage: true });
     await page.click('#tab-locres');
     await page.waitForFunction(() => /^local resolution slice/.test(document.getElementById('slice-canvas')?.dataset.drawn ?? ''), undefined, { timeout: 30_000 });
-    assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local resolution \(Å\): \d/);
+    const key = await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? '');
+    assert.match(key, /^local resolution \(Å\): \d/);
+    // outside the mask the map holds only the background (--lowest-resolution, 50 Å): drawn grey, not
+    // as the coarsest red around the molecule, and left out of the caption's range (it read … 50.00 Å)
+    const caption = await page.$eval('#slice-canvas', (c) => (c as HTMLCanvasElement).dataset.drawn ?? '');
+    const range = /^local resolution slice z=\d+, inside the mask \(grey: outside\), range (\d+\.\d\d) … (\d+\.\d\d) Å$/.exec(caption);
+    assert.ok(range, caption);
+    assert.ok(Number(range[2]) < 50, `the caption's range reaches the background: ${caption}`);
+    assert.match(key, /\(under-range outside\)$/, 'the key shows the grey of the voxels outside the mask');
+    const keyHi = Number(/ … ([\d.]+)/.exec(key)?.[1]);
+    assert.ok(keyHi < 50, `the key's range reaches the background: ${key}`);
+    // the corner voxels (far outside the soft mask) are the under-range grey; the centre is coloured
+    // (no named functions inside: tsx would add a helper the page does not have)
+    const pixels = await page.$eval('#slice-canvas', (c) => {
+      const canvas = c as HTMLCanvasElement;
+      const d = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray(0);
+      const corner = (canvas.width + 1) * 4;
+      const centre = ((canvas.height >> 1) * canvas.width + (canvas.width >> 1)) * 4;
+      return { corner: [...d.subarray(corner, corner + 3)], centre: [...d.subarray(centre, centre + 3)] };
+    });
+    assert.deepEqual(pixels.corner, [...UNDER_RANGE_RGB], `a voxel outside the mask is drawn ${pixels.corner.join(',')}`);
+    assert.notDeepEqual(pixels.centre, [...UNDER_RANGE_RGB], 'the molecule is drawn grey');
+    // the value under the cursor says it is outside the mask
+    const box = await page.locator('#slice-canvas').boundingBox();
+    assert.ok(box);
+    await page.mouse.move(box.x + 3, box.y + 3);
+    assert.match((await page.textContent('#cursor-value')) ?? '', /: 50\.000 Å \(outside the mask: the background value\)$/);
+    await page.mouse.move(0, 0);
     await page.screenshot({ path: join(GUI_OUTPUT, 'locres-method-relion-slice.png') });
   });
 

@@ -79,13 +79,8 @@ function lutOf(p: PaletteName): Uint8ClampedArray {
  * colour. The resolution palette is the scale palette reversed (lo Å = fine = blue).
  */
 export function paletteColour(palette: PaletteName, value: number, lo: number, hi: number, out: Uint8ClampedArray, offset: number): void {
+  if (!Number.isFinite(value) || (palette !== 'resolution' && value < lo)) return underRangeColour(out, offset);
   out[offset + 3] = 255;
-  if (!Number.isFinite(value) || (palette !== 'resolution' && value < lo)) {
-    out[offset] = UNDER_RANGE_RGB[0];
-    out[offset + 1] = UNDER_RANGE_RGB[1];
-    out[offset + 2] = UNDER_RANGE_RGB[2];
-    return;
-  }
   let t = hi > lo ? Math.min(1, Math.max(0, (value - lo) / (hi - lo))) : 1;
   if (palette === 'resolution') t = 1 - t;
   const lut = lutOf(palette);
@@ -93,6 +88,18 @@ export function paletteColour(palette: PaletteName, value: number, lo: number, h
   out[offset] = lut[k];
   out[offset + 1] = lut[k + 1];
   out[offset + 2] = lut[k + 2];
+}
+
+/**
+ * Write the under-range colour ({@link UNDER_RANGE_RGB}) into `out` at `offset` (RGBA): a value
+ * below a palette's range, or a voxel the map says nothing about (outside a local-resolution
+ * run's mask, where it holds only the background value).
+ */
+export function underRangeColour(out: Uint8ClampedArray, offset: number): void {
+  out[offset] = UNDER_RANGE_RGB[0];
+  out[offset + 1] = UNDER_RANGE_RGB[1];
+  out[offset + 2] = UNDER_RANGE_RGB[2];
+  out[offset + 3] = 255;
 }
 
 /** {@link paletteColour} on the scale palette. */

@@ -50,9 +50,12 @@ export function drawColourKey(canvas: HTMLCanvasElement, key: ColourKey): void {
     ctx.strokeStyle = '#555';
     ctx.strokeRect(3.5, 1.5, 23, 17);
     ctx.fillStyle = '#333';
-    ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    ctx.fillText(key.under ?? '', 15, 23);
+    // a word wider than the swatch ('outside') starts at the key's left edge rather than before it
+    const under = key.under ?? '';
+    const wide = ctx.measureText(under).width > 26;
+    ctx.textAlign = wide ? 'left' : 'center';
+    ctx.fillText(under, wide ? 1 : 15, 23);
   }
   for (let x = x0; x < x1; x++) {
     const t = (x - x0) / (x1 - x0 - 1);

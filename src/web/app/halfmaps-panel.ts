@@ -20,7 +20,7 @@ import { log, setStatus, setStatusWarnings } from './log-panel.js';
 import { setMap, showFindings } from './map-panel.js';
 import { doneText, jobCallbacks, setProgress, startRefused } from './run-panel.js';
 import { renderSlice, setTab } from './slices-panel.js';
-import { jobBusy, state } from './state.js';
+import { HALF_MAP_LAYERS, jobBusy, state } from './state.js';
 import { fill3dSelect } from './view3d-panel.js';
 import { plotTools, renderSpec } from './vega-plot.js';
 
@@ -44,7 +44,7 @@ export function halfMapsBfactorRangeA2(): [number, number] | undefined {
 /** Forget the shown half-map result (another map was opened). */
 export function resetHalfMapsView(): void {
   current = undefined;
-  state.layers = state.layers.filter((l) => l !== 'locres' && l !== 'occupancy' && l !== 'bfactor');
+  state.layers = state.layers.filter((l) => !HALF_MAP_LAYERS.includes(l));
   $<HTMLSelectElement>('halfmap-layer').value = 'locres';
   $('fsc-results').hidden = true;
   $('fsc-empty').hidden = false;
@@ -78,7 +78,8 @@ const A = (v: number | null | undefined) => (v === null || v === undefined ? 'no
 /** Show a half-map result on the FSC tab, the Local res. tab and the 3D tab. */
 export function showHalfMaps(view: HalfMapsView): void {
   current = view;
-  state.layers = [...state.layers.filter((l) => l !== 'locres' && l !== 'occupancy' && l !== 'bfactor'), 'locres', ...(view.decompose ? (['occupancy', 'bfactor'] as const) : [])];
+  // with a mask, its layer: the local-resolution slice draws the voxels outside it apart
+  state.layers = [...state.layers.filter((l) => !HALF_MAP_LAYERS.includes(l)), 'locres', ...(view.decompose ? (['occupancy', 'bfactor'] as const) : []), ...(view.mask ? (['mask'] as const) : [])];
   state.version++;
   $('fsc-empty').hidden = true;
   $('fsc-results').hidden = false;

@@ -14,7 +14,7 @@ import { plotMessage, plotTools, renderSpec } from './vega-plot.js';
 import { mapStem } from './settings.js';
 import { commandLine, requestSettings } from './settings.js';
 import { fillScaleRuns, renderSlice, setTab } from './slices-panel.js';
-import { jobBusy, state, summaryNumbers } from './state.js';
+import { HALF_MAP_LAYERS, jobBusy, state, summaryNumbers } from './state.js';
 import { subtractionMaskMrc, subtractionMaskName } from './subtraction-mask.js';
 import { fill3dSelect, show3d } from './view3d-panel.js';
 
@@ -163,7 +163,7 @@ export function jobCallbacks(runId: () => string, afterFailure?: () => void): Om
 /** Show a result (or none): summary, solvent plot, downloads, slice layers, 3D. */
 export function showResult(result: EstimateSummaryView | undefined): void {
   state.result = result;
-  const keep = state.map ? state.layers.filter((l) => l === 'locres' || l === 'occupancy' || l === 'bfactor') : [];
+  const keep = state.map ? state.layers.filter((l) => HALF_MAP_LAYERS.includes(l)) : [];
   state.layers = result ? [...new Set([...result.layers, 'input' as const, ...keep])] : state.map ? ['input', ...keep] : [];
   state.version++;
   const dl = $('summary');

@@ -7,7 +7,7 @@
 import type { MapInfo, SliceLayer } from '../api.js';
 import { modificationFactor, type ModificationKind } from '../../occupancy/modification-curves.js';
 import { getSlice, type Axis, type Slice } from './api-client.js';
-import { greyColour, MIN_VIS_CONFIDENCE, MIN_VIS_SCALE, paletteColour } from './colormap.js';
+import { greyColour, MIN_VIS_CONFIDENCE, MIN_VIS_SCALE, paletteColour, underRangeColour } from './colormap.js';
 import { drawColourKey, type ColourKey } from './colour-key.js';
 
 /** The viewer tabs that show slices. */
@@ -44,6 +44,8 @@ interface DrawnSlice {
   slice: Slice;
   /** Name and unit of the values, e.g. `scale`, `density`, `Å`. */
   what: string;
+  /** Per value, 1 inside the mask of the run (local resolution with a mask), else none. */
+  inside?: Uint8Array;
   axis: Axis;
   index: number;
   voxelSizeA: [number, number];
@@ -108,7 +110,8 @@ export class SliceView {
     voxel[a] = c;
     voxel[b] = row;
     voxel[names.indexOf(d.axis)] = d.index;
-    return { text: `${names.map((n, i) => `${n} ${voxel[i]}`).join(', ')}: ${d.what === 'Å' ? `${fmt(v)} Å` : `${d.what} ${fmt(v)}`}` };
+    const outside = d.inside && !d.inside[row * d.slice.width + c] ? ' (outside the mask: the background value)' : '';
+    return { text: `${names.map((n, i) => `${n} ${voxel[i]}`).join(', ')}: ${d.what === 'Å' ? `${fmt(v)} Å` : `${d.what} ${fmt(v)}`}${outside}` };
   }
 
   /** Forget cached slices (a new map, or a job finished). */
@@ -182,13 +185,25 @@ export class SliceView {
             return this.done(`${hl === 'occupancy' ? 'relative occupancy' : 'local B-factor'} slice ${state.axis}=${state.index}, range ${fmt(s.min, d)} … ${fmt(s.max, d)}${hl === 'bfactor' ? ' Å²' : ''}`);
           }
           if (!has('locres')) return this.show('No local-resolution map yet: run the Half maps panel.');
-          const s = await this.slice(state, 'locres');
+          // with the run's mask: outside it the map holds only the background value (--lowest-resolution,
+          // MonoRes' coarsest), which the palette had drawn as the coarsest red around the molecule
+          const [s, m] = await Promise.all([this.slice(state, 'locres'), has('mask') ? this.slice(state, 'mask') : undefined]);
           if (token !== this.token) return;
-          const [lo, hi] = state.locresRangeA ?? [s.min, s.max];
-          this.draw(state, s, (v, o, out) => paletteColour('resolution', v, lo, hi, out, o), 'Å');
-          this.setKey({ kind: 'palette', palette: 'resolution', lo, hi, label: 'local resolution (Å)' }, 'local resolution, Å (blue: finer, red: coarser)');
+          const inside = m ? insideMask(m) : undefined;
+          // the range of the values the run reports (inside the mask), in this slice
+          let min = Infinity;
+          let max = -Infinity;
+          for (let i = 0; i < s.data.length; i++) {
+            if (inside && !inside[i]) continue;
+            if (s.data[i] < min) min = s.data[i];
+            if (s.data[i] > max) max = s.data[i];
+          }
+          const [lo, hi] = state.locresRangeA ?? (min <= max ? [min, max] : [s.min, s.max]);
+          this.draw(state, s, (v, o, out, i) => (inside && !inside[i] ? underRangeColour(out, o) : paletteColour('resolution', v, lo, hi, out, o)), 'Å', inside);
+          this.setKey({ kind: 'palette', palette: 'resolution', lo, hi, label: 'local resolution (Å)', ...(inside ? { under: 'outside' } : {}) }, `local resolution, Å (blue: finer, red: coarser${inside ? '; grey: outside the mask, where the map holds only its background value' : ''})`);
           // Å with two decimals, as occupy locres prints them (the caption gave 3.068 … 50.000 Å)
-          this.done(`local resolution slice ${state.axis}=${state.index}, range ${fmt(s.min, 2)} … ${fmt(s.max, 2)} Å`);
+          const where = `local resolution slice ${state.axis}=${state.index}${inside ? ', inside the mask (grey: outside)' : ''}`;
+          this.done(min <= max ? `${where}, range ${fmt(min, 2)} … ${fmt(max, 2)} Å` : `${where}: no voxel of the mask in this slice`);
           return;
         }
         case 'soldef': {
@@ -266,7 +281,7 @@ export class SliceView {
    * Draw `s` pixel by pixel with `colour(value, rgbaOffset, out, valueIndex)`; rows are flipped
    * so the second in-plane axis points up, and the CSS size follows the voxel aspect.
    */
-  private draw(state: SliceViewState, s: Slice, colour: (v: number, o: number, out: Uint8ClampedArray, i: number) => void, what: string): void {
+  private draw(state: SliceViewState, s: Slice, colour: (v: number, o: number, out: Uint8ClampedArray, i: number) => void, what: string, inside?: Uint8Array): void {
     const ctx = this.canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('2D canvas not available');
     this.canvas.width = s.width;
@@ -287,12 +302,19 @@ export class SliceView {
     const k = MAX_DISPLAY_PX / Math.max(wA, hA);
     this.canvas.style.width = `${Math.round(wA * k)}px`;
     this.canvas.style.height = `${Math.round(hA * k)}px`;
-    this.drawn = { slice: s, what, axis: state.axis, index: state.index, voxelSizeA: [state.map.voxelSizeA[a], state.map.voxelSizeA[b]] };
+    this.drawn = { slice: s, what, inside, axis: state.axis, index: state.index, voxelSizeA: [state.map.voxelSizeA[a], state.map.voxelSizeA[b]] };
     this.pixelsPerA = k;
   }
 
   /** Display pixels per Å of the drawn slice (for the scale bar), 0 before a drawing. */
   pixelsPerA = 0;
+}
+
+/** Per value of a mask slice, 1 where the mask is > 0.5 (where `occupy locres` reports), else 0. */
+function insideMask(m: Slice): Uint8Array {
+  const inside = new Uint8Array(m.data.length);
+  for (let i = 0; i < m.data.length; i++) inside[i] = m.data[i] > 0.5 ? 1 : 0;
+  return inside;
 }
 
 /** `v` with `digits` decimals (exponent form for very small or large values). */

@@ -45,6 +45,9 @@ export interface PageState {
   chimerax?: boolean;
 }
 
+/** The slice layers of a half-map result (kept when an estimate of the same map ends). */
+export const HALF_MAP_LAYERS: readonly SliceLayer[] = ['locres', 'occupancy', 'bfactor', 'mask'];
+
 /** The page's state. */
 export const state: PageState = { layers: [], version: 0, tab: 'input', axis: 'z', index: 0, blobUrls: [], jobWarnings: [] };
 

@@ -623,7 +623,7 @@ export class JobManager {
         const view: HalfMapsView = { ...rest, locres: { ...rest.locres, report: rest.locres.report.map((l) => this.session.userText(l)) }, mapId: run.map.info.mapId, commands: run.commands };
         job.finishing = this.commitStaging(job, view.files)
           .then(() => {
-            this.session.setLocres(run.map, final(locresPath), occupancyPath && bfactorPath ? { occupancy: final(occupancyPath), bfactor: final(bfactorPath) } : undefined);
+            this.session.setLocres(run.map, final(locresPath), occupancyPath && bfactorPath ? { occupancy: final(occupancyPath), bfactor: final(bfactorPath) } : undefined, run.task.maskPath);
             run.map.halfMaps = view;
           })
           .then(() => this.saveCopies(job, run.map, view.files, run.saveTo, basename(view.locres.file).replace(/\.mrc$/, '')))

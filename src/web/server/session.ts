@@ -271,19 +271,26 @@ export class Session {
   }
 
   /** Record the layer files of a finished estimate (cached layers are dropped). */
-  setLayerFiles(m: SessionMap, layerFiles: Omit<SessionMap['layerFiles'], 'locres' | 'occupancy' | 'bfactor'>): void {
-    const { locres, occupancy, bfactor } = m.layerFiles;
+  setLayerFiles(m: SessionMap, layerFiles: Omit<SessionMap['layerFiles'], 'locres' | 'occupancy' | 'bfactor' | 'mask'>): void {
+    const { locres, occupancy, bfactor, mask } = m.layerFiles;
     m.layerFiles = Object.fromEntries(Object.entries(layerFiles).filter(([, v]) => v !== undefined));
     // a half-map result stays
     if (locres !== undefined) m.layerFiles.locres = locres;
     if (occupancy !== undefined) m.layerFiles.occupancy = occupancy;
     if (bfactor !== undefined) m.layerFiles.bfactor = bfactor;
+    if (mask !== undefined) m.layerFiles.mask = mask;
     for (const l of ['scale', 'confidence', 'soldef', 'output'] as const) this.cache.drop(`${m.info.mapId}:${l}`);
   }
 
-  /** Record the local-resolution map of a finished half-map run whose first half is `m`. */
-  setLocres(m: SessionMap, path: string, decompose?: { occupancy: string; bfactor: string }): void {
+  /**
+   * Record the local-resolution map of a finished half-map run whose first half is `m`, its
+   * decompose maps, and its mask (the `mask` layer: the page draws the voxels outside it, which
+   * hold only the background value, apart from the resolution's colours).
+   */
+  setLocres(m: SessionMap, path: string, decompose?: { occupancy: string; bfactor: string }, mask?: string): void {
     m.layerFiles.locres = path;
+    if (mask !== undefined) m.layerFiles.mask = mask;
+    else delete m.layerFiles.mask;
     if (decompose) {
       m.layerFiles.occupancy = decompose.occupancy;
       m.layerFiles.bfactor = decompose.bfactor;
@@ -291,12 +298,12 @@ export class Session {
       delete m.layerFiles.occupancy;
       delete m.layerFiles.bfactor;
     }
-    for (const l of ['locres', 'occupancy', 'bfactor']) this.cache.drop(`${m.info.mapId}:${l}`);
+    for (const l of ['locres', 'occupancy', 'bfactor', 'mask']) this.cache.drop(`${m.info.mapId}:${l}`);
   }
 
   /** Layers that can be sliced now. */
   layers(m: SessionMap): SliceLayer[] {
-    const order: SliceLayer[] = ['input', 'scale', 'confidence', 'soldef', 'output', 'locres', 'occupancy', 'bfactor'];
+    const order: SliceLayer[] = ['input', 'scale', 'confidence', 'soldef', 'output', 'locres', 'occupancy', 'bfactor', 'mask'];
     return order.filter((l) => l === 'input' || m.layerFiles[l] !== undefined);
   }
 

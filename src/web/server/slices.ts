@@ -25,7 +25,7 @@ export interface Slice {
   max: number;
 }
 
-const LAYERS: readonly SliceLayer[] = ['input', 'scale', 'confidence', 'soldef', 'output', 'locres', 'occupancy', 'bfactor'];
+const LAYERS: readonly SliceLayer[] = ['input', 'scale', 'confidence', 'soldef', 'output', 'locres', 'occupancy', 'bfactor', 'mask'];
 
 /**
  * Parse and check the query of a slice request against the input box.

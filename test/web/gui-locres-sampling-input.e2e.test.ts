@@ -97,6 +97,15 @@ describe('browser GUI: text that is not a number in a number field', { skip, tim
       await page.waitForSelector(message, { state: 'detached' });
       assert.equal(await page.isDisabled('#estimate'), false, `Estimate after #${id} was cleared`);
     }
+    // said also while another field is wrong (a tau out of range, listed with the form's errors)
+    await page.fill('#tau', '5');
+    await page.waitForFunction(() => /--tau/.test(document.getElementById('settings-errors')?.textContent ?? ''));
+    await page.click('#lowpass');
+    await page.keyboard.type('1e');
+    await page.waitForSelector('.field-error[data-field="lowpassA"]');
+    await page.fill('#lowpass', '');
+    await page.waitForSelector('.field-error[data-field="lowpassA"]', { state: 'detached' });
+    await page.fill('#tau', '');
     // a modification power (it had read as 0, refused as 'got 0')
     await page.fill('#mod-gamma-amplify', '');
     await page.click('#mod-gamma-amplify');

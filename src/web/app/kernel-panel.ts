@@ -74,7 +74,9 @@ export function updateSettings(): void {
       : 'Open a map to see the derived kernel.';
   list('settings-errors', live.errors);
   list('settings-warnings', [...live.warnings, ...live.notes]);
-  settings.valid = live.errors.length === 0 && d !== undefined && showNotNumbers(FORM_NUMBER_FIELDS, form.notNumbers ?? []);
+  // (shown, or taken away, whatever else is wrong with the form)
+  const readable = showNotNumbers(FORM_NUMBER_FIELDS, form.notNumbers ?? []);
+  settings.valid = live.errors.length === 0 && d !== undefined && readable;
   ($('soldef-path') as HTMLInputElement).disabled = form.soldefKind !== 'mask';
   ($('soldef-threshold') as HTMLInputElement).disabled = form.soldefKind !== 'threshold';
   $('soldef-threshold-value').textContent = form.soldefThreshold.toFixed(2);

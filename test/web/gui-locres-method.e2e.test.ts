@@ -6,7 +6,8 @@
  * the CLI's message; a RELION-compatible and a MonoRes run show their method, settings, bound
  * ("≤ Nyquist" pinned windows, "≤ finest (pinned)" voxels), the Å-coloured map with its key (the
  * voxels outside the mask grey, not the coarsest colour, and out of the ranges shown), only
- * the maps the method wrote, and the log's rerun command. Screenshots go to test-output/gui/.
+ * the maps the method wrote, and the log's rerun command; the 3D view coloured by the local
+ * resolution draws the surface outside the mask grey. Screenshots go to test-output/gui/.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ensurePageBundle, GUI_OUTPUT, launchBrowser, skipWithoutChromium, type TestBrowser } from '../helpers/browser.js';
+import { decodePng, ensurePageBundle, GUI_OUTPUT, launchBrowser, skipWithoutChromium, type TestBrowser } from '../helpers/browser.js';
 import { SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
 import { checkLocresSampling } from '../../src/resolution/locres-options.js';
 import { UNDER_RANGE_RGB } from '../../src/web/app/colormap.js';
@@ -145,6 +146,46 @@ describe('browser GUI: the half-map panel\'s local-resolution method', { skip, t
     assert.match((await page.textContent('#cursor-value')) ?? '', /: 50\.000 Å \(outside the mask: the background value\)$/);
     await page.mouse.move(0, 0);
     await page.screenshot({ path: join(GUI_OUTPUT, 'locres-method-relion-slice.png') });
+  });
+
+  it('the 3D view coloured by local resolution: the surface outside the mask grey, the key from inside it', async () => {
+    await page.click('#tab-3d');
+    await page.waitForSelector('#tab-3d.active');
+    await page.waitForSelector('#colour-3d option[value="locres"]', { state: 'attached' });
+    await page.selectOption('#colour-3d', 'locres');
+    await page.waitForFunction(() => /coloured by the local resolution/.test(document.getElementById('status-3d')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    // at 0.04 (about 1.6 SD of the solvent noise) the surface takes in noise all over the box, far
+    // outside the soft mask: there the map holds only its background (50 Å) and was drawn as the
+    // coarsest red; now it is the under-range grey (lit: red, green and blue alike)
+    await page.$eval('#iso-level', (i) => {
+      (i as HTMLInputElement).value = '0.04';
+      i.dispatchEvent(new Event('input'));
+    });
+    const box = await page.locator('#viewer-3d canvas').first().boundingBox();
+    assert.ok(box);
+    let last = Buffer.alloc(0);
+    let png = await page.screenshot({ clip: box });
+    for (let k = 0; k < 120 && !png.equals(last); k++) {
+      await page.waitForTimeout(500);
+      last = png;
+      png = await page.screenshot({ clip: box });
+    }
+    writeFileSync(join(GUI_OUTPUT, 'locres-method-3d-noise.png'), png);
+    const { rgba } = decodePng(png);
+    let grey = 0;
+    let red = 0;
+    for (let i = 0; i < rgba.length; i += 4) {
+      const [r, g, b] = [rgba[i], rgba[i + 1], rgba[i + 2]];
+      if (r > 235 && g > 235 && b > 235) continue; // the white background
+      if (Math.max(r, g, b) < 40) continue; // outlines
+      if (Math.abs(r - g) <= 12 && Math.abs(g - b) <= 12) grey++;
+      else if (r - b > 60) red++;
+    }
+    assert.ok(grey > 1000 && grey > 3 * red, `the noise outside the mask: ${grey} grey pixels, ${red} red`);
+    assert.match((await page.textContent('#status-3d')) ?? '', /\(Å; grey: outside the mask\)\.$/);
+    const key = await page.$eval('#colorbar-3d', (c) => (c as HTMLCanvasElement).dataset.key ?? '');
+    assert.match(key, /^local resolution \(Å\): [\d.]+ … ([\d.]+) \(under-range outside\)$/, key);
+    assert.ok(Number(/ … ([\d.]+)/.exec(key)?.[1]) < 50, `the 3D key's range reaches the background: ${key}`);
   });
 
   it('MonoRes: the pinned voxels at its finest tested value, and its pinned map offered (no interval maps)', async () => {

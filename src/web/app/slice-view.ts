@@ -189,7 +189,7 @@ export class SliceView {
           // MonoRes' coarsest), which the palette had drawn as the coarsest red around the molecule
           const [s, m] = await Promise.all([this.slice(state, 'locres'), has('mask') ? this.slice(state, 'mask') : undefined]);
           if (token !== this.token) return;
-          const inside = m ? insideMask(m) : undefined;
+          const inside = m ? insideMask(m.data) : undefined;
           // the range of the values the run reports (inside the mask), in this slice
           let min = Infinity;
           let max = -Infinity;
@@ -200,7 +200,7 @@ export class SliceView {
           }
           const [lo, hi] = state.locresRangeA ?? (min <= max ? [min, max] : [s.min, s.max]);
           this.draw(state, s, (v, o, out, i) => (inside && !inside[i] ? underRangeColour(out, o) : paletteColour('resolution', v, lo, hi, out, o)), 'Å', inside);
-          this.setKey({ kind: 'palette', palette: 'resolution', lo, hi, label: 'local resolution (Å)', ...(inside ? { under: 'outside' } : {}) }, `local resolution, Å (blue: finer, red: coarser${inside ? '; grey: outside the mask, where the map holds only its background value' : ''})`);
+          this.setKey({ kind: 'palette', palette: 'resolution', lo, hi, label: 'local resolution (Å)', ...(inside ? { under: 'outside' } : {}) }, localResolutionKeyLabel(inside !== undefined));
           // Å with two decimals, as occupy locres prints them (the caption gave 3.068 … 50.000 Å)
           const where = `local resolution slice ${state.axis}=${state.index}${inside ? ', inside the mask (grey: outside)' : ''}`;
           this.done(min <= max ? `${where}, range ${fmt(min, 2)} … ${fmt(max, 2)} Å` : `${where}: no voxel of the mask in this slice`);
@@ -310,10 +310,18 @@ export class SliceView {
   pixelsPerA = 0;
 }
 
-/** Per value of a mask slice, 1 where the mask is > 0.5 (where `occupy locres` reports), else 0. */
-function insideMask(m: Slice): Uint8Array {
-  const inside = new Uint8Array(m.data.length);
-  for (let i = 0; i < m.data.length; i++) inside[i] = m.data[i] > 0.5 ? 1 : 0;
+/** The label under a local-resolution colour key (slice or 3D), with or without the run's mask. */
+export function localResolutionKeyLabel(masked: boolean): string {
+  return `local resolution, Å (blue: finer, red: coarser${masked ? '; grey: outside the mask, where the map holds only its background value' : ''})`;
+}
+
+/**
+ * Per value of a half-map run's mask (a slice's or any run of values), 1 where the mask is > 0.5
+ * (where `occupy locres` reports), else 0. The slice and the 3D view draw the rest grey.
+ */
+export function insideMask(values: Float32Array): Uint8Array {
+  const inside = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) inside[i] = values[i] > 0.5 ? 1 : 0;
   return inside;
 }
 

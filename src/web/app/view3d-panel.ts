@@ -4,7 +4,7 @@
  * (the caption follows it), the s_max tile's sphere (a tick box) and a colour key.
  */
 import type { EstimateSummaryView } from '../api.js';
-import { fileUrl } from './api-client.js';
+import { fileUrl, getSlice } from './api-client.js';
 import { MIN_VIS_SCALE } from './colormap.js';
 import { drawColourKey } from './colour-key.js';
 import { $, errorText, fmt } from './dom.js';
@@ -13,6 +13,7 @@ import { log } from './log-panel.js';
 import { state, summaryNumbers } from './state.js';
 import { mapStem } from './settings.js';
 import { saveDataUrl } from './slices-panel.js';
+import { insideMask, localResolutionKeyLabel } from './slice-view.js';
 import type { Viewer3D } from './viewer-3d.js';
 
 function modifiedMaps(result: EstimateSummaryView | undefined): string[] {
@@ -79,7 +80,7 @@ function caption(): string {
     const t = s.sMaxTile && tile ? `; blue sphere: the s_max tile at (${s.sMaxTile.centreA.map((v) => v.toFixed(1)).join(', ')}) Å, tile radius ${tile.tileRadiusA.toFixed(1)} Å${tile.radiusA > tile.tileRadiusA ? ` (drawn ${tile.radiusA.toFixed(1)} Å)` : ''}` : '';
     return `${what} at level ${fmt(level, 4)}, coloured by ${scaleName} (palette range ${MIN_VIS_SCALE}–1)${t}.`;
   }
-  if (colour === 'locres') return `${what} at level ${fmt(level, 4)}, coloured by the local resolution ${halfMapsLocresFile() ?? ''} (Å).`;
+  if (colour === 'locres') return `${what} at level ${fmt(level, 4)}, coloured by the local resolution ${halfMapsLocresFile() ?? ''} (Å${state.layers.includes('mask') ? '; grey: outside the mask' : ''}).`;
   return `${what} at level ${fmt(level, 4)} (uncoloured${state.result ? '' : ': run Estimate to colour it by the scale'}).`;
 }
 
@@ -104,11 +105,38 @@ function drawKey(colour: string): void {
   } else if (colour === 'locres') {
     const [lo, hi] = halfMapsRangeA() ?? [0, 1];
     wrap.hidden = false;
-    drawColourKey(canvas, { kind: 'palette', palette: 'resolution', lo, hi, label: 'local resolution (Å)' });
-    $('colorbar-3d-label').textContent = 'local resolution, Å (blue: finer, red: coarser)';
+    const masked = state.layers.includes('mask');
+    drawColourKey(canvas, { kind: 'palette', palette: 'resolution', lo, hi, label: 'local resolution (Å)', ...(masked ? { under: 'outside' } : {}) });
+    $('colorbar-3d-label').textContent = localResolutionKeyLabel(masked);
   } else {
     wrap.hidden = true;
   }
+}
+
+let outsideCache: { key: string; mask: Uint8Array } | undefined;
+/**
+ * The voxels outside the half-map run's mask (1 per voxel of the map's box, index
+ * (z*ny + y)*nx + x), from the `mask` layer's z slices (the rule the slice uses), for the result
+ * shown; undefined when the run had no mask.
+ */
+async function outsideMask(mapId: string, box: [number, number, number]): Promise<{ mask: Uint8Array; box: [number, number, number]; key: string } | undefined> {
+  if (!state.layers.includes('mask')) return undefined;
+  const key = `${mapId}|${state.version}`;
+  if (outsideCache?.key !== key) {
+    const [nx, ny, nz] = box;
+    const mask = new Uint8Array(nx * ny * nz);
+    const fetchAt = async (z: number) => {
+      const inside = insideMask((await getSlice(mapId, 'mask', 'z', z)).data);
+      for (let i = 0; i < nx * ny; i++) mask[z * nx * ny + i] = inside[i] ? 0 : 1;
+    };
+    // a few requests at a time
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(6, nz) }, async () => {
+      while (next < nz) await fetchAt(next++);
+    }));
+    outsideCache = { key, mask };
+  }
+  return { mask: outsideCache.mask, box, key };
 }
 
 let show3dToken = 0;
@@ -152,11 +180,15 @@ async function show3dNow(token: number): Promise<void> {
     tileBox.title = tileBox.disabled ? 'the s_max tile is drawn with the scale colouring only' : 'mark the s_max tile (the full-scale reference region)';
     const tile = tileOf();
     status.textContent = 'Loading the maps…';
+    // outside the run's mask the local-resolution map holds only its background value: drawn grey
+    const outside = colouring?.palette === 'resolution' ? await outsideMask(map.mapId, map.box) : undefined;
+    if (token !== show3dToken) return;
     document.body.dataset.view3d = 'loading';
     await viewer.show({
       mapUrl: fileUrl(map.mapId, chosen),
       scaleUrl: colouring?.url,
       colouring: colouring ? { palette: colouring.palette, lo: colouring.lo, hi: colouring.hi } : undefined,
+      outside,
       level,
       maxTile: tile ? { centreA: tile.centreA, radiusA: tile.radiusA } : undefined,
     });

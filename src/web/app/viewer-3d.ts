@@ -32,6 +32,12 @@ export interface Scene3D {
   scaleUrl?: string;
   /** Palette of the colouring map and its value range (default: the scale palette over [MIN_VIS_SCALE, 1]). */
   colouring?: { palette: 'scale' | 'resolution'; lo: number; hi: number };
+  /**
+   * Where the colouring map says nothing (outside a half-map run's mask, where a local-resolution
+   * map holds only its background value): 1 per voxel of the input's box `box` [nx, ny, nz],
+   * index (z*ny + y)*nx + x. The surface there takes the under-range grey, not a palette colour.
+   */
+  outside?: { mask: Uint8Array; box: [number, number, number]; key: string };
   /** Iso level in density units. */
   level: number;
   /** The s_max tile: centre in Å (map frame) and radius in Å. */
@@ -51,6 +57,21 @@ const SCALE_COLOURS: ColorListEntry[] = SCALE_STOPS.map((s) => [Color.fromRgb(s.
 
 /** The scale palette reversed (fine resolution = blue) for local-resolution maps. */
 const RESOLUTION_COLOURS: ColorListEntry[] = SCALE_STOPS.map((s) => [Color.fromRgb(s.rgb[0], s.rgb[1], s.rgb[2]), 1 - s.position] as ColorListEntry).reverse();
+
+/**
+ * Set the colouring volume to NaN at the voxels marked in `outside` (in place; Mol*'s
+ * external-volume theme draws NaN in its defaultColor, the under-range grey).
+ * @param outside 1 per voxel of `box` [nx, ny, nz], index (z*ny + y)*nx + x
+ * @throws Error when the volume's box is not `box`
+ */
+function blankOutside(volume: Volume, outside: Uint8Array, box: [number, number, number]): void {
+  const { space, data } = volume.grid.cells;
+  const [nx, ny, nz] = box;
+  if (space.dimensions[0] !== nx || space.dimensions[1] !== ny || space.dimensions[2] !== nz) {
+    throw new Error(`the colouring map's box ${space.dimensions.join('x')} is not the map's ${box.join('x')}`);
+  }
+  for (let z = 0, i = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) if (outside[i]) space.set(data, x, y, z, NaN);
+}
 
 /** A Mol* viewer inside a page element. */
 export class Viewer3D {
@@ -95,7 +116,7 @@ export class Viewer3D {
   /** Show a scene: reloads the volumes when the URLs changed, else only updates the level. */
   async show(scene: Scene3D): Promise<void> {
     const c = scene.colouring ?? { palette: 'scale' as const, lo: MIN_VIS_SCALE, hi: 1 };
-    const key = `${scene.mapUrl}|${scene.scaleUrl ?? ''}|${c.palette}|${c.lo}|${c.hi}`;
+    const key = `${scene.mapUrl}|${scene.scaleUrl ?? ''}|${c.palette}|${c.lo}|${c.hi}|${scene.outside?.key ?? ''}`;
     if (key === this.loadedKey && this.surface) {
       await this.setLevel(scene.level);
       this.setMaxTile(scene.maxTile);
@@ -106,6 +127,8 @@ export class Viewer3D {
     this.loadedKey = '';
     const map = await this.loadVolume(scene.mapUrl, 'map');
     const scale = scene.scaleUrl ? await this.loadVolume(scene.scaleUrl, 'scale') : undefined;
+    // NaN where the colouring map says nothing: Mol*'s external-volume theme gives it defaultColor
+    if (scale && scene.outside) blankOutside(scale.data as Volume, scene.outside.mask, scene.outside.box);
     const volume = map.data as Volume | undefined;
     const params = createVolumeRepresentationParams(this.plugin, volume, {
       type: 'isosurface',

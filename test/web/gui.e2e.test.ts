@@ -650,13 +650,22 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
     // the slice's range with the CLI's digits: Å with 2 decimals (it gave 3.068 … 50.000 Å), B with 1
     assert.match(await waitDrawn(page, 'local resolution slice'), /, range \d+\.\d\d … \d+\.\d\d Å$/);
     assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^local resolution \(Å\): /);
+    // outside the run's mask (decompose's molecule) its maps report nothing (B 0 where no band was
+    // fitted, drawn as the lowest B): the corner voxels grey, the caption's range from inside the mask
+    const cornerRgb = () => page.$eval('#slice-canvas', (c) => {
+      const canvas = c as HTMLCanvasElement;
+      const i = (canvas.width + 1) * 4;
+      return [...(canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data.subarray(i, i + 3) ?? [])];
+    });
     await page.selectOption('#halfmap-layer', 'occupancy');
-    await waitDrawn(page, 'relative occupancy slice');
+    assert.match(await waitDrawn(page, 'relative occupancy slice'), /^relative occupancy slice z=\d+, inside the mask \(grey: outside\), range /);
+    assert.deepEqual(await cornerRgb(), [...UNDER_RANGE_RGB], 'an occupancy voxel outside the mask');
     assert.match(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''), /^relative occupancy: 0\.2 … 1\b/, 'occupancy over 0.2–1, as decompose\'s ChimeraX script');
     await page.selectOption('#halfmap-layer', 'bfactor');
-    assert.match(await waitDrawn(page, 'local B-factor slice'), /, range -?\d+\.\d … -?\d+\.\d Å²$/);
+    assert.match(await waitDrawn(page, 'local B-factor slice'), /^local B-factor slice z=\d+, inside the mask \(grey: outside\), range -?\d+\.\d … -?\d+\.\d Å²$/);
+    assert.deepEqual(await cornerRgb(), [...UNDER_RANGE_RGB], 'a B voxel outside the mask');
     // coloured over the CLI script's B range (5–95 % over the molecule), not the slice's min–max
-    const bKey = /^local B-factor \(Å²\): (-?[\d.e+]+) … (-?[\d.e+]+)$/.exec(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''));
+    const bKey = /^local B-factor \(Å²\): (-?[\d.e+]+) … (-?[\d.e+]+) \(under-range outside\)$/.exec(await page.$eval('#colorbar', (c) => (c as HTMLCanvasElement).dataset.key ?? ''));
     assert.ok(bKey && scriptB, `B key ${bKey?.[0]}`);
     assert.ok(Math.abs(Number(bKey[1]) - scriptB[0]) <= 0.01 * Math.abs(scriptB[0]) + 0.1 && Math.abs(Number(bKey[2]) - scriptB[1]) <= 0.01 * Math.abs(scriptB[1]) + 0.1, `B key ${bKey[0]}, the CLI script's range ${scriptB.join(' … ')}`);
     await page.selectOption('#halfmap-layer', 'locres');

@@ -110,7 +110,7 @@ export class SliceView {
     voxel[a] = c;
     voxel[b] = row;
     voxel[names.indexOf(d.axis)] = d.index;
-    const outside = d.inside && !d.inside[row * d.slice.width + c] ? ' (outside the mask: the background value)' : '';
+    const outside = d.inside && !d.inside[row * d.slice.width + c] ? (d.what === 'Å' ? ' (outside the mask: the background value)' : ' (outside the mask: not reported)') : '';
     return { text: `${names.map((n, i) => `${n} ${voxel[i]}`).join(', ')}: ${d.what === 'Å' ? `${fmt(v)} Å` : `${d.what} ${fmt(v)}`}${outside}` };
   }
 
@@ -169,20 +169,27 @@ export class SliceView {
         case 'locres': {
           const hl = state.halfLayer ?? 'locres';
           if (hl !== 'locres' && has(hl)) {
-            const s = await this.slice(state, hl);
+            // decompose ran with the same mask (its molecule): outside it its maps hold no measurement
+            // (B 0 where no band was fitted, which the palette had drawn as the lowest B), drawn grey
+            const [s, m] = await Promise.all([this.slice(state, hl), has('mask') ? this.slice(state, 'mask') : undefined]);
             if (token !== this.token) return;
+            const inside = m ? insideMask(m.data) : undefined;
+            const r = rangeInside(s, inside);
+            const masked = (c: (v: number, o: number, out: Uint8ClampedArray) => void) => (v: number, o: number, out: Uint8ClampedArray, i: number) => (inside && !inside[i] ? underRangeColour(out, o) : c(v, o, out));
+            const grey = inside ? '; grey: outside the mask' : '';
             // the ranges of decompose's ChimeraX script: occupancy 0.2–1, B its 5–95 % over the molecule
             if (hl === 'occupancy') {
-              this.draw(state, s, (v, o, out) => paletteColour('scale', v, MIN_VIS_SCALE, 1, out, o), 'relative occupancy');
-              this.setKey({ kind: 'palette', palette: 'scale', lo: MIN_VIS_SCALE, hi: 1, label: 'relative occupancy', under: `< ${MIN_VIS_SCALE}` }, `relative occupancy (decompose; palette ${MIN_VIS_SCALE}–1 as in its ChimeraX script; grey: below ${MIN_VIS_SCALE})`);
+              this.draw(state, s, masked((v, o, out) => paletteColour('scale', v, MIN_VIS_SCALE, 1, out, o)), 'relative occupancy', inside);
+              this.setKey({ kind: 'palette', palette: 'scale', lo: MIN_VIS_SCALE, hi: 1, label: 'relative occupancy', under: `< ${MIN_VIS_SCALE}${inside ? ', outside' : ''}` }, `relative occupancy (decompose; palette ${MIN_VIS_SCALE}–1 as in its ChimeraX script; grey: below ${MIN_VIS_SCALE}${inside ? ' or outside the mask' : ''})`);
             } else {
-              const [lo, hi] = state.bfactorRangeA2 ?? [s.min, s.max];
-              this.draw(state, s, (v, o, out) => paletteColour('resolution', v, lo, hi, out, o), 'B (Å²)');
-              this.setKey({ kind: 'palette', palette: 'resolution', lo, hi, label: 'local B-factor (Å²)' }, 'local B-factor, Å² (decompose; 5–95 % over the molecule as in its ChimeraX script; blue: lower)');
+              const [lo, hi] = state.bfactorRangeA2 ?? r ?? [s.min, s.max];
+              this.draw(state, s, masked((v, o, out) => paletteColour('resolution', v, lo, hi, out, o)), 'B (Å²)', inside);
+              this.setKey({ kind: 'palette', palette: 'resolution', lo, hi, label: 'local B-factor (Å²)', ...(inside ? { under: 'outside' } : {}) }, `local B-factor, Å² (decompose; 5–95 % over the molecule as in its ChimeraX script; blue: lower${grey})`);
             }
             // with the digits the CLI prints (B 72.3 Å², occupancy 0.909; the caption gave B as 72.318)
             const d = hl === 'bfactor' ? 1 : 3;
-            return this.done(`${hl === 'occupancy' ? 'relative occupancy' : 'local B-factor'} slice ${state.axis}=${state.index}, range ${fmt(s.min, d)} … ${fmt(s.max, d)}${hl === 'bfactor' ? ' Å²' : ''}`);
+            const where = `${hl === 'occupancy' ? 'relative occupancy' : 'local B-factor'} slice ${state.axis}=${state.index}${inside ? ', inside the mask (grey: outside)' : ''}`;
+            return this.done(r ? `${where}, range ${fmt(r[0], d)} … ${fmt(r[1], d)}${hl === 'bfactor' ? ' Å²' : ''}` : `${where}: no voxel of the mask in this slice`);
           }
           if (!has('locres')) return this.show('No local-resolution map yet: run the Half maps panel.');
           // with the run's mask: outside it the map holds only the background value (--lowest-resolution,
@@ -191,19 +198,13 @@ export class SliceView {
           if (token !== this.token) return;
           const inside = m ? insideMask(m.data) : undefined;
           // the range of the values the run reports (inside the mask), in this slice
-          let min = Infinity;
-          let max = -Infinity;
-          for (let i = 0; i < s.data.length; i++) {
-            if (inside && !inside[i]) continue;
-            if (s.data[i] < min) min = s.data[i];
-            if (s.data[i] > max) max = s.data[i];
-          }
-          const [lo, hi] = state.locresRangeA ?? (min <= max ? [min, max] : [s.min, s.max]);
+          const r = rangeInside(s, inside);
+          const [lo, hi] = state.locresRangeA ?? r ?? [s.min, s.max];
           this.draw(state, s, (v, o, out, i) => (inside && !inside[i] ? underRangeColour(out, o) : paletteColour('resolution', v, lo, hi, out, o)), 'Å', inside);
           this.setKey({ kind: 'palette', palette: 'resolution', lo, hi, label: 'local resolution (Å)', ...(inside ? { under: 'outside' } : {}) }, localResolutionKeyLabel(inside !== undefined));
           // Å with two decimals, as occupy locres prints them (the caption gave 3.068 … 50.000 Å)
           const where = `local resolution slice ${state.axis}=${state.index}${inside ? ', inside the mask (grey: outside)' : ''}`;
-          this.done(min <= max ? `${where}, range ${fmt(min, 2)} … ${fmt(max, 2)} Å` : `${where}: no voxel of the mask in this slice`);
+          this.done(r ? `${where}, range ${fmt(r[0], 2)} … ${fmt(r[1], 2)} Å` : `${where}: no voxel of the mask in this slice`);
           return;
         }
         case 'soldef': {
@@ -308,6 +309,18 @@ export class SliceView {
 
   /** Display pixels per Å of the drawn slice (for the scale bar), 0 before a drawing. */
   pixelsPerA = 0;
+}
+
+/** The range (min, max) of `s` inside the mask (all of it without one); undefined when none is inside. */
+function rangeInside(s: Slice, inside?: Uint8Array): [number, number] | undefined {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < s.data.length; i++) {
+    if (inside && !inside[i]) continue;
+    if (s.data[i] < min) min = s.data[i];
+    if (s.data[i] > max) max = s.data[i];
+  }
+  return min <= max ? [min, max] : undefined;
 }
 
 /** The label under a local-resolution colour key (slice or 3D), with or without the run's mask. */

@@ -279,6 +279,15 @@ export interface MonogenicOptions {
    * voxel-by-voxel test; larger `c` is more local but noisier.
    */
   amplitudeLowPass?: number;
+  /**
+   * Report the interpolated crossing between the last tested resolution a voxel passes and the
+   * first it fails (default true): the frequency where `ln(amplitude / threshold)` reaches 0,
+   * linear in frequency between the two, as RELION and the FSC read a crossing. `false` reports
+   * the last passed value, MonoRes' own rule, whose values lie on the `stepA` ladder (a bias of
+   * up to one step towards coarse). A voxel that passes the finest tested value keeps it, one that
+   * fails the coarsest keeps that.
+   */
+  interpolate?: boolean;
   /** Called after each tested frequency with the fraction done in (0, 1]. */
   onProgress?: (fraction: number) => void;
   /** Checked before each tested frequency; when aborted, `signal.reason` is thrown. */
@@ -336,7 +345,9 @@ function assertSameGrid(a: Volume, b: Volume, nameA: string, nameB: string): voi
  * `round((1-alpha)*(count-1))`) of the same amplitude over the noise voxels (for half maps,
  * computed on the noise volume). A mask voxel is resolved at `f_i` when `A > t_i`; its local
  * resolution is `d_j` for the last `j` such that it was resolved at all of `f_0..f_j` (`d_0` when
- * never resolved). Then optionally a 3x3x3 median over mask neighbours only (even counts average
+ * never resolved; the finest `d` when resolved at every `f`), or by default (`interpolate`) the
+ * crossing `1/f` between `f_j` and `f_{j+1}` where `ln(A/t)`, linear in f between the two, is 0.
+ * Then optionally a 3x3x3 median over mask neighbours only (even counts average
  * the two middle values).
  *
  * Cost: 6 FFTs of the box per tested frequency (12 with half maps). Frequencies after which no
@@ -376,6 +387,15 @@ export function monogenicLocalResolution(
   // the padding reads as outside the mask: the coarsest tested value
   const resolution = pasteSubBox(r.resolution, ref.shape, content, r.tested[0]);
   return { ...r, resolution, notes: [`the box is padded with zeros: estimated on the data's box (${subBoxShape(content).join('x')} of ${ref.shape.join('x')})`, ...r.notes] };
+}
+
+/**
+ * `ln(amplitude / threshold)` clamped to ±20, so that a zero amplitude or threshold gives a finite
+ * slope for the interpolated crossing (a ratio beyond e^±20 is a pass or fail by any reading).
+ */
+function logRatio(amp: number, t: number): number {
+  const r = Math.log(Math.max(amp, 1e-30) / Math.max(t, 1e-30));
+  return r > 20 ? 20 : r < -20 ? -20 : r;
 }
 
 /** {@link monogenicLocalResolution} on a box without zero padding. */
@@ -426,6 +446,7 @@ function monogenicOnBox(input: MonogenicInput, mask: Uint8Array | Float32Array, 
   const alpha = options.alpha ?? 0.05;
   const smooth = options.smooth ?? true;
   const lowPass = options.amplitudeLowPass ?? 0.35;
+  const interpolate = options.interpolate ?? true;
   if (!(Number.isFinite(maxResolutionA) && maxResolutionA >= 2 * aMin * (1 - 1e-9))) {
     throw new RangeError(`maxResolutionA must be >= Nyquist 2*min(voxelSizeA) = ${2 * aMin} Å, got ${maxResolutionA}`);
   }
@@ -460,6 +481,8 @@ function monogenicOnBox(input: MonogenicInput, mask: Uint8Array | Float32Array, 
   const noiseValues = new Float32Array(noiseCount);
   const resMasked = new Float32Array(inCount).fill(tested[0]);
   const alive = new Uint8Array(inCount).fill(1);
+  // ln(amplitude / threshold) at the last tested value each voxel passed (> 0), for the crossing
+  const lastLogRatio = new Float32Array(inCount);
   let aliveCount = inCount;
   const thresholds: number[] = [];
   const resolvedFraction: number[] = [];
@@ -483,10 +506,20 @@ function monogenicOnBox(input: MonogenicInput, mask: Uint8Array | Float32Array, 
     const d = tested[fi];
     for (let j = 0; j < inCount; j++) {
       if (!alive[j]) continue;
-      if (ampMap[maskIdx[j]] > t) resMasked[j] = d;
-      else {
+      const amp = ampMap[maskIdx[j]];
+      if (amp > t) {
+        resMasked[j] = d;
+        if (interpolate) lastLogRatio[j] = logRatio(amp, t);
+      } else {
         alive[j] = 0;
         aliveCount--;
+        if (interpolate && fi > 0) {
+          // crossing of ln(amp/t) = 0 between the previous tested frequency (passed) and this one
+          const lp = lastLogRatio[j];
+          const lc = logRatio(amp, t);
+          const frac = lp - lc > 0 ? lp / (lp - lc) : 1;
+          resMasked[j] = 1 / (fs[fi - 1] + frac * (f - fs[fi - 1]));
+        }
       }
     }
     resolvedFraction.push(aliveCount / inCount);
@@ -534,7 +567,7 @@ function monogenicOnBox(input: MonogenicInput, mask: Uint8Array | Float32Array, 
 
   const notes = [
     ...(ladder?.contentLimitA !== undefined ? [`the half maps hold nothing beyond ${ladder.contentLimitA.toFixed(2)} Å (low-passed): tested no finer than that`] : []),
-    `monogenic local resolution: ${nf} frequencies ${tested[0].toFixed(2)}..${tested[nf - 1].toFixed(2)} Å (step ${stepA} Å, at least 1/${boxA.toFixed(1)} 1/Å), raised-cosine shells, alpha ${alpha}, amplitude low-pass ${lowPass}*f, median filter ${smooth ? '3x3x3 in mask' : 'off'}`,
+    `monogenic local resolution: ${nf} frequencies ${tested[0].toFixed(2)}..${tested[nf - 1].toFixed(2)} Å (step ${stepA} Å, at least 1/${boxA.toFixed(1)} 1/Å), raised-cosine shells, alpha ${alpha}, ${interpolate ? 'crossing interpolated between tested frequencies' : 'last passed tested value (no interpolation)'}, amplitude low-pass ${lowPass}*f, median filter ${smooth ? '3x3x3 in mask' : 'off'}`,
     halfMode
       ? 'noise: (half1 - half2)/2 inside the mask'
       : 'noise: map outside the mask; a single-map estimate depends on the mask and is biased by masking or sharpening of the input: prefer half maps',

@@ -184,6 +184,26 @@ describe('monogenicLocalResolution: analytic two-region map', () => {
     assert.ok(r.p5A <= r.medianA && r.medianA <= r.p95A);
   });
 
+  test('the crossing is interpolated between tested values; interpolate: false keeps the last one passed', () => {
+    const opts = { smooth: false } as const;
+    const on = monogenicLocalResolution({ half1: data.half1, half2: data.half2 }, data.mask, opts);
+    const off = monogenicLocalResolution({ half1: data.half1, half2: data.half2 }, data.mask, { ...opts, interpolate: false });
+    const rungs = new Set(off.tested.map((d) => Math.fround(d)));
+    let between = 0, inside = 0;
+    for (let i = 0; i < on.resolution.length; i++) {
+      if (!data.mask[i]) continue;
+      inside++;
+      // without interpolation every value is a tested one (MonoRes' rule)
+      assert.ok(rungs.has(off.resolution[i]), `off the ladder: ${off.resolution[i]}`);
+      // with it, a value lies between the last tested value passed and the next finer one
+      const k = off.tested.findIndex((d) => Math.fround(d) === off.resolution[i]);
+      const finer = k + 1 < off.tested.length ? off.tested[k + 1] : off.tested[k];
+      assert.ok(on.resolution[i] <= off.resolution[i] + 1e-4 && on.resolution[i] >= finer - 1e-4, `${on.resolution[i]} not in [${finer}, ${off.resolution[i]}]`);
+      if (on.resolution[i] < off.resolution[i] - 1e-3) between++;
+    }
+    assert.ok(between > 0.5 * inside, `only ${between} of ${inside} mask voxels between tested values`);
+  });
+
   test('single map (noise outside the mask): same ordering', (t) => {
     const avg = new Float32Array(data.half1.data.length);
     for (let i = 0; i < avg.length; i++) avg[i] = 0.5 * (data.half1.data[i] + data.half2.data[i]);

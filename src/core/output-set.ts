@@ -567,3 +567,11 @@ export async function withOutputSet<T>(options: OutputSetOptions, fn: (set: Outp
   await set.commit();
   return result;
 }
+
+/**
+ * The log's lines naming the earlier outputs a run removes ({@link OutputSet.retire}; none: no line).
+ * @param paths the removed files as the log names them
+ */
+export function removedOutputLines(paths: readonly string[]): string[] {
+  return paths.length === 0 ? [] : ["Removed (an earlier run's outputs for this map that this run does not write):", ...paths.map((p) => `  ${p}`)];
+}

@@ -10,7 +10,7 @@ import { diagnoseCommandInput, refuseIdenticalHalves } from './input-diagnostics
 import { matchHalfMapScale, type Finding } from '../diagnostics/index.js';
 import { labelTableOmissions } from '../core/label-map.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
-import { checkOutputNames, withOutputSet } from '../core/output-set.js';
+import { checkOutputNames, removedOutputLines, withOutputSet } from '../core/output-set.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
@@ -25,6 +25,7 @@ import { computeInThread } from './compute-thread.js';
 import { decompositionMedians, type DecompositionMedians } from '../decomposition/medians.js';
 import { jobInputs } from './job-inputs.js';
 import { listedOutputs, type ListedOutputs } from './listed-outputs.js';
+import { decomposeFamily, staleOutputs } from './stale-outputs.js';
 import { assertLabelMap, checkSameGrid, readMapArg } from './read-map.js';
 import { jobLabels, jobRecord } from './resolution-job-common.js';
 import { recordLines } from '../occupancy/summary.js';
@@ -115,6 +116,13 @@ export interface DecomposeSummary {
   diagnostics: Finding[];
   notes: string[];
   files: string[];
+  /**
+   * An earlier run's outputs for the same stem in the output folder that this run does not write
+   * (`--sharpen`'s map, `--plot`'s plots; `decomposeFamily`), removed with this run's outputs (in
+   * place; written elsewhere first, whoever moves them removes them), paths as the log names them;
+   * absent when none.
+   */
+  removed?: string[];
   timingsS: Record<string, number>;
   seconds: number;
 }
@@ -337,6 +345,11 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
       }), outputs);
     }
     files.push(logPath);
+    // an earlier run's outputs for this stem that this one does not write (the sharpened map, the
+    // plots): removed with this set; named for the caller when the outputs are moved later (finalDir)
+    const removed = await staleOutputs(opts.finalDir ?? outDir, [decomposeFamily(stem)], files, protect);
+    if (opts.finalDir === undefined) for (const p of removed) await outputs.retire(p);
+    if (removed.length > 0) summary.removed = removed;
     summary.seconds = (performance.now() - t0) / 1000;
     await writeFileAtomic(logPath, formatDecomposeLog({ ...summary, files: listedOutputs(summary.files, opts) }), outputs);
   });
@@ -382,6 +395,7 @@ export function formatDecomposeLog(s: DecomposeSummary, withRecord = true): stri
     '',
     'Files written:',
     ...s.files.map((f) => `  ${f}`),
+    ...removedOutputLines(s.removed ?? []),
     `Done in ${s.seconds.toFixed(2)} s (${Object.entries(s.timingsS).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}).`,
   ];
   return lines.join('\n') + '\n';

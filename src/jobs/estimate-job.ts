@@ -7,6 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
 import { listedOutputs } from './listed-outputs.js';
+import { estimateFamily, staleOutputs } from './stale-outputs.js';
 import { openMrcSections, readMrc, writeMrc, type MrcHeader } from '../io/mrc/index.js';
 import { resampleSections } from '../filters/resample-sections.js';
 import { resampledVoxelSize, type ResampleLowpass } from '../filters/fourier-resample.js';
@@ -137,6 +138,17 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
   unsavedNote?: string;
   /** `--chimerax-silent`: also write `chimX_<stem>_silent.cxc`, which renders four views to PNG offscreen and exits. */
   chimeraxSilent?: boolean;
+  /**
+   * What becomes of an earlier run's outputs for the same stem in the final folder that this run
+   * does not write (another modification's maps, the other mode's scale, plots or `--save-all-maps`
+   * maps not asked for again: `estimateFamily`), which would read as this run's:
+   * `'remove'` (the default without {@link finalDir}: the CLI) removes them with this run's
+   * outputs and names them in the log and `summary.removed`; `'name'` names them so and leaves
+   * their removal to whoever moves the outputs into {@link finalDir} (the GUI's save folder);
+   * `'keep'` (the default with {@link finalDir}: `occupy batch`, whose map folders keep every
+   * run's maps beside the next's) does neither.
+   */
+  earlierOutputs?: 'remove' | 'name' | 'keep';
 }
 
 /** The input map of a run of {@link estimateFromFile}. */
@@ -482,6 +494,11 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     if (opts.chimerax !== false) await writeFileAtomic(cxcPath, chimeraxScript(scriptInput), outputs);
     if (opts.chimeraxSilent) await writeFileAtomic(silentPath, chimeraxScript({ ...scriptInput, silent: { imagePrefix: `${stem}_silent` } }), outputs);
   }
+  // an earlier run's outputs for this stem that this one does not write: removed with this set
+  const earlier = opts.earlierOutputs ?? (opts.finalDir === undefined ? 'remove' : 'keep');
+  const removed = earlier === 'keep' ? [] : await staleOutputs(finalDir, [estimateFamily(stem)], allFiles, protect);
+  if (earlier === 'remove') for (const p of removed) await outputs.retire(p);
+  if (removed.length > 0) summary.removed = removed;
   timer.stop();
   summary.timingsS = { read: timer.seconds.read, ...(timer.seconds.diagnostics !== undefined ? { diagnostics: timer.seconds.diagnostics } : {}), ...(overlappedSeconds > 0 ? { 'diagnostics (overlapped)': overlappedSeconds } : {}), ...result.timingsS, ...modifySeconds, write: timer.seconds.write };
   summary.seconds = (performance.now() - t0) / 1000;

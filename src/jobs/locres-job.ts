@@ -22,7 +22,7 @@ import { localLowpass } from '../resolution/local-filter.js';
 import { diagnoseHalfMaps, findingJson, findingLine, matchHalfMapScale } from '../diagnostics/index.js';
 import { mapFindings, refuseIdenticalHalves } from './input-diagnostics.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
-import { withOutputSet } from '../core/output-set.js';
+import { removedOutputLines, withOutputSet } from '../core/output-set.js';
 import { checkNotFinerThanNyquist, nyquistA } from './nyquist-check.js';
 import { OptionError } from '../core/option-error.js';
 import { checkLocresSampling } from '../resolution/locres-options.js';
@@ -32,7 +32,7 @@ import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { recordLines } from '../occupancy/summary.js';
 import { jobInputs } from './job-inputs.js';
 import { listedOutputs, type ListedOutputs } from './listed-outputs.js';
-import { removedOutputLines, staleLocresOutputs } from './locres-outputs.js';
+import { locresFamily, staleOutputs } from './stale-outputs.js';
 
 /** Options of {@link locresJob} (the options of `occupy locres`, already parsed). */
 export interface LocresJobOptions extends ListedOutputs {
@@ -84,7 +84,7 @@ export interface LocresJobResult {
   files: string[];
   /**
    * An earlier run's outputs for the same map in the folder the outputs end up in, which this run
-   * does not write (another method's `_low`, `_high`, `_pinned` maps; `staleLocresOutputs`), as
+   * does not write (another method's `_low`, `_high`, `_pinned` maps; `staleOutputs`), as
    * paths there; the log names them. Written in place (no `finalDir`), the run removed them with
    * its outputs; written elsewhere first, whoever moves the outputs into `finalDir` removes them.
    */
@@ -393,7 +393,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     // an earlier run's outputs for this map that this run does not write (another method's maps):
     // removed with this set, so the folder holds one run's files; named for the caller when the
     // outputs are moved into their folder later (finalDir)
-    removed = await staleLocresOutputs(o.finalDir ?? outDir, outStem, files, protect);
+    removed = await staleOutputs(o.finalDir ?? outDir, [locresFamily(outStem)], files, protect);
     if (o.finalDir === undefined) for (const p of removed) await outputs.retire(p);
     seconds = (performance.now() - t0) / 1000;
     // the label table's column of voxels clear of other labels (its header sets the next column's place)

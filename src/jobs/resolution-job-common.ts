@@ -17,7 +17,7 @@ import { checkSameGrid, readHalfMapArg, readMaskArg, type NamedMap } from './rea
 import type { ListedOutputs } from './listed-outputs.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { isFolderOutput, refuseSpecialFile } from './output-path.js';
-import { removedOutputLines } from './locres-outputs.js';
+import { removedOutputLines } from '../core/output-set.js';
 
 /** The part of the CLI's reporter the jobs use (progress and messages on stderr). */
 export interface JobReporter {

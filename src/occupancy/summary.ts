@@ -7,6 +7,7 @@ import type { Vec3 } from '../core/volume.js';
 import type { EstimateResult } from './estimate.js';
 import type { Finding } from '../diagnostics/findings.js';
 import { settingText, shellCommand, type RunRecord } from '../core/run-record.js';
+import { removedOutputLines } from '../core/output-set.js';
 
 /**
  * The summary of one estimate; the same numbers go to `--json`, the log and the terminal (spec
@@ -110,6 +111,12 @@ export interface EstimateSummary {
   notes: string[];
   /** Files written, paths as given; empty from the library. */
   files: string[];
+  /**
+   * An earlier run's outputs for the same stem in the output folder that this run does not write
+   * (another modification's maps, the other mode's scale, …), which the run removes with its
+   * outputs (`occupy MAP -o DIR/`; the GUI when saving to a folder), paths as given; absent when none.
+   */
+  removed?: string[];
   /** Wall-clock seconds of the whole run. */
   seconds: number;
   /** Wall-clock seconds per phase (read, resample, low-pass, ..., write; the log file itself excluded). */
@@ -248,6 +255,6 @@ export function formatLog(s: EstimateSummary): string {
   if (s.notes.length) out.push('', '--- Notes ---', ...s.notes);
   out.push('', '--- Input diagnostics ---', ...(s.diagnostics.length ? s.diagnostics.map((f) => `${f.code} (${f.severity}): ${JSON.stringify(f.evidence)}`) : ['no findings']));
   out.push('', '--- Warnings ---', ...(s.warnings.length ? s.warnings.map((w) => `WARNING: ${w}`) : ['none']));
-  out.push('', '--- Files ---', ...s.files, '', `Run time: ${s.seconds.toFixed(2)} s (${Object.entries(s.timingsS).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`);
+  out.push('', '--- Files ---', ...s.files, ...(s.removed ? ['', ...removedOutputLines(s.removed)] : []), '', `Run time: ${s.seconds.toFixed(2)} s (${Object.entries(s.timingsS).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`);
   return out.join('\n') + '\n';
 }

@@ -3,6 +3,7 @@
  */
 import { Command, Option } from 'commander';
 import { statRegularFileSync } from '../../core/regular-file.js';
+import { removedOutputLines } from '../../core/output-set.js';
 import { dirname, resolve } from 'node:path';
 import { estimateFromFile, type EstimateFileOptions } from '../../jobs/estimate-job.js';
 import { limitsLines, settingsLines, type EstimateSummary } from '../../occupancy/summary.js';
@@ -125,7 +126,7 @@ export function reporterOf(o: { quiet?: boolean; verbose?: boolean; progress?: P
 /** Human-readable summary printed after a run. */
 export function formatSummary(s: EstimateSummary): string {
   const files = s.files.map((f) => `  ${f}`);
-  return ['', ...settingsLines(s), '', ...limitsLines(s), '', 'Files written:', ...files, `Done in ${s.seconds.toFixed(2)} s (${Object.entries(s.timingsS).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}).`].join('\n');
+  return ['', ...settingsLines(s), '', ...limitsLines(s), '', 'Files written:', ...files, ...removedOutputLines(s.removed ?? []), `Done in ${s.seconds.toFixed(2)} s (${Object.entries(s.timingsS).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}).`].join('\n');
 }
 
 /** The method options of one run, without input and output placement (shared with `occupy batch`). */

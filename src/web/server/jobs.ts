@@ -16,7 +16,7 @@ import { solventDefinitionName } from '../../occupancy/masks-from-scale.js';
 import type { CancelReason, EstimateSummaryView, JobEvent, JobStatus } from '../api.js';
 import { aboutField, COMMON_HEADERS, HttpError } from './http-util.js';
 import { outputFolderInsideRoot, relativeToRoot, removeEmptyFolders, resolveInsideRoot } from './paths.js';
-import { copyFile, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { withOutputSet } from '../../core/output-set.js';
 import type { Session, SessionMap } from './session.js';
 import { commandLine, methodOptionsOf, parseSettings, settingOfOptionError, settingsArgs } from './settings.js';
@@ -24,7 +24,7 @@ import { OptionError } from '../../core/option-error.js';
 import { unreadEstimateOptions } from '../../occupancy/options.js';
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import { checkHalfMapGrids } from './half-map-grids.js';
-import { staleLocresOutputs } from '../../jobs/locres-outputs.js';
+import { decomposeFamily, directionalFscFamily, estimateFamily, locresFamily, staleOutputs, type OutputFamily } from '../../jobs/stale-outputs.js';
 import { checkHalfMapsLocresGrid, locresMethodArgs, parseHalfMapsLocres } from './halfmaps-locres.js';
 import type { EstimateTask, HalfMapsTask, WorkerMessage } from './worker-protocol.js';
 import type { HalfMapsView, ScaleRun } from '../api.js';
@@ -88,6 +88,19 @@ export interface Job {
  */
 function stagingDir(map: SessionMap, jobId: string): string {
   return join(map.outputDir, `.job-${jobId}`);
+}
+
+/**
+ * The output families of a job's run (`staleOutputs`): a half-map run's local resolution,
+ * directional FSC and decompose outputs for its first half's stem, an estimate's outputs for its
+ * map's stem. A later run saved into the same folder, or kept in the map's session folder, removes
+ * the earlier run's files of these families that it does not write (the directional FSC and
+ * decompose maps of a run that had them ticked, the interval maps of another local-resolution
+ * method, the modified maps of an earlier Modify run): one folder holds one run's set per stem.
+ */
+function runFamilies(run: Job['run']): OutputFamily[] {
+  if (run.kind === 'halfmaps') return [locresFamily(`locres_${run.task.stem}`), directionalFscFamily(`3dfsc_${run.task.stem}`), decomposeFamily(run.task.stem)];
+  return [estimateFamily(run.map.stem)];
 }
 
 /** How a job's logs list its outputs when no save folder was chosen (they stay in the session). */
@@ -330,7 +343,7 @@ export class JobManager {
     // the record's command writes where the saved copies are (-o <folder>/, relative to the root,
     // the record's working folder), so running it there rewrites the same files byte for byte
     const recorded = saveTo ? [...args, '-o', `${relativeToRoot(this.session.root, saveTo) || '.'}/`] : args;
-    const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: staging, finalDir: saveTo ?? map.outputDir, unsavedNote: saveTo ? undefined : NOT_SAVED, outputStem: map.stem, commandLine: recorded, cwd: this.session.root, forceAdvice: GUI_FORCE_ADVICE }, soldef };
+    const task: EstimateTask = { options: { ...options, inputPath: map.inputPath, outputDir: staging, finalDir: saveTo ?? map.outputDir, unsavedNote: saveTo ? undefined : NOT_SAVED, earlierOutputs: saveTo ? 'name' : 'keep', outputStem: map.stem, commandLine: recorded, cwd: this.session.root, forceAdvice: GUI_FORCE_ADVICE }, soldef };
     const command = commandPrefix + commandLine(['occupy', ...args]);
     const inputs = [map.inputPath, ...(settings.solventDefPath !== undefined && solventDefPath ? [solventDefPath] : []), ...(targetMaskPath ? [targetMaskPath] : [])];
     return this.enqueue(map, id, { map, task, command, solventDefPath, saveTo, madeFolders: folder?.made, staging, inputs, notes });
@@ -489,18 +502,16 @@ export class JobManager {
   /**
    * Copy a finished job's output files into the folder under the root the page chose (one output
    * set: all or none; no input of the job, map, half map, mask or labels, is ever replaced). A
-   * failure is a warning of the job. With `locresStem` (a half-map run), an earlier run's outputs
-   * for that local-resolution map which this run does not write (another method's maps,
-   * `staleLocresOutputs`) are removed with the set, and named in the job's log.
+   * failure is a warning of the job. An earlier run's outputs there of the run's families which
+   * this run does not write ({@link runFamilies}) are removed with the set, and named in the job's log.
    */
-  private async saveCopies(job: Job, map: SessionMap, files: readonly string[], folder: string | undefined, locresStem?: string): Promise<void> {
+  private async saveCopies(job: Job, map: SessionMap, files: readonly string[], folder: string | undefined): Promise<void> {
     if (!folder) return;
     const where = relativeToRoot(this.session.root, folder) || '.';
     try {
       const removed = await withOutputSet({ protect: job.run.inputs, inputLabel: 'input' }, async (outputs) => {
         for (const f of files) await outputs.writeBytes(join(folder, f), await readFile(join(map.outputDir, f)));
-        const stale = locresStem === undefined ? [] : await staleLocresOutputs(folder, locresStem, files, job.run.inputs);
-        for (const p of stale) await outputs.retire(p);
+        for (const p of await staleOutputs(folder, runFamilies(job.run), files, job.run.inputs)) await outputs.retire(p);
         return outputs;
       }).then((outputs) => outputs.removed.map((p) => basename(p)));
       this.emit(job, { type: 'log', level: 'info', text: `saved ${files.length} files to ${where}/${removed.length > 0 ? `; removed ${removed.length} of an earlier run there that this run does not write: ${removed.join(', ')}` : ''}` });
@@ -521,6 +532,9 @@ export class JobManager {
     job.committed = true;
     await this.finishingHook?.(job, 'committed');
     for (const f of files) await rename(join(job.run.staging, f), join(job.run.map.outputDir, f));
+    // the map's session folder keeps one run's set too: an earlier run's files of the same families
+    // that this run does not write go (nothing links them any more: the layers are this run's)
+    for (const p of await staleOutputs(job.run.map.outputDir, runFamilies(job.run), files, job.run.inputs)) await unlink(p).catch(() => undefined);
   }
 
   /**
@@ -626,7 +640,7 @@ export class JobManager {
             this.session.setLocres(run.map, final(locresPath), occupancyPath && bfactorPath ? { occupancy: final(occupancyPath), bfactor: final(bfactorPath) } : undefined, run.task.maskPath);
             run.map.halfMaps = view;
           })
-          .then(() => this.saveCopies(job, run.map, view.files, run.saveTo, basename(view.locres.file).replace(/\.mrc$/, '')))
+          .then(() => this.saveCopies(job, run.map, view.files, run.saveTo))
           .then(() => this.emit(job, { type: 'done', result: view }))
           .catch((err: unknown) => this.finishingFailed(job, err));
       } else if (m.type === 'done' && run.kind !== 'halfmaps') {

@@ -1,0 +1,118 @@
+/**
+ * The files one command writes for one output stem (its output family), and those of an earlier
+ * run in the same folder that a new run does not write. A run writes only part of its family
+ * (each locres method its own interval maps, an estimate its modified maps and the scale of its
+ * mode, decompose its sharpened map and plots when asked, the GUI's half-map run the directional
+ * FSC and decompose when ticked): a later run into the same folder had left the earlier run's
+ * files beside its own, where they read as its outputs (sessions 56, 57). A run removes them as
+ * part of its output set (`OutputSet.retire`), and names them in its log; only the tool's own
+ * names for the stem are ever listed, and never a link, a folder or an input, however named.
+ */
+import { lstat, readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { refuseInputs } from '../core/output-set.js';
+
+/** The names a command writes for one output stem. */
+export interface OutputFamily {
+  /** Fixed names, in the order a log lists them. */
+  names: readonly string[];
+  /** Names that carry a value (a modified map's power and pivot), anchored patterns. */
+  patterns?: readonly RegExp[];
+}
+
+/** `text` as a literal in a regular expression. */
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The two files of a plot written by `writePlot` (`<base>.png`, `<base>.svg`). */
+function plot(base: string): string[] {
+  return [`${base}.png`, `${base}.svg`];
+}
+
+/**
+ * Every name `occupy locres` may write for the output map `<outStem>.mrc` (whatever the method):
+ * the map, its pinned and 90 % interval maps (local FSC all three, MonoRes `_pinned`, `--relion`,
+ * ResMap and MonoTomo none), the locally low-passed map (`--filter`), the histogram plot and the log.
+ * @param outStem the output map's name without `.mrc` (`locres_<stem>` by default)
+ */
+export function locresFamily(outStem: string): OutputFamily {
+  return { names: [`${outStem}.mrc`, ...['_pinned.mrc', '_low.mrc', '_high.mrc', '_filtered.mrc', '_histogram.png', '_histogram.svg', '_log.txt'].map((s) => `${outStem}${s}`)] };
+}
+
+/**
+ * Every name an estimate (`occupy MAP`) may write for the stem `<stem>`: the scale of either mode
+ * (`scale_res_`, `scale_occ_`), the confidence, the log, the ChimeraX scripts, `--save-all-maps`'
+ * low-passed and down-sampled maps, the plots (solvent model, modification curves), and the
+ * modified maps of any power (`ampl_<γ>_`, `attn_<γ>_`, `sigm_<γ>-<pivot>_`, with `solExcl_`,
+ * and their `factor_` maps). A modified map was made from its run's scale: a later estimate
+ * replaces that scale, so it is not the later run's, whatever its power.
+ * @param stem the output stem (the map's file name without extension, or `--output-stem`)
+ */
+export function estimateFamily(stem: string): OutputFamily {
+  const s = literal(stem);
+  return {
+    names: [
+      `scale_res_${stem}.mrc`, `scale_occ_${stem}.mrc`, `conf_${stem}.mrc`, `solExcl_${stem}.mrc`, `lowpass_${stem}.mrc`, `downsampled_${stem}.mrc`,
+      ...plot(`solModel_${stem}`), ...plot(`gamma_modification_${stem}`), ...plot(`sigmoid_modification_${stem}`),
+      `log_${stem}.txt`, `chimX_${stem}.cxc`, `chimX_${stem}_silent.cxc`,
+    ],
+    patterns: [new RegExp(`^(factor_)?(ampl|attn)_-?\\d+\\.\\d_(solExcl_)?${s}\\.mrc$`), new RegExp(`^(factor_)?sigm_-?\\d+\\.\\d--?\\d+\\.\\d\\d_(solExcl_)?${s}\\.mrc$`)],
+  };
+}
+
+/**
+ * Every name `occupy decompose` may write for the stem `<stem>`: relative occupancy, local B,
+ * usable bands, the locally B-sharpened map (`--sharpen`), the plots (`--plot`), the ChimeraX
+ * script and the log.
+ * @param stem the output stem
+ */
+export function decomposeFamily(stem: string): OutputFamily {
+  return {
+    names: [
+      `occupancy_${stem}.mrc`, `bfactor_${stem}.mrc`, `bands_${stem}.mrc`, `locbsharp_${stem}.mrc`,
+      ...plot(`guinier_${stem}`), ...plot(`occupancy_hist_${stem}`), ...plot(`bfactor_hist_${stem}`),
+      `chimX_decompose_${stem}.cxc`, `log_decompose_${stem}.txt`,
+    ],
+  };
+}
+
+/**
+ * Every name `occupy fsc --directional` writes for the output prefix `<prefix>` (`3dfsc_<stem>`):
+ * the 3D FSC, the resolution per direction, the FSC along x, y, z, the plot and the log.
+ * @param prefix the output prefix, a file name
+ */
+export function directionalFscFamily(prefix: string): OutputFamily {
+  return { names: [`${prefix}.mrc`, `${prefix}.csv`, `${prefix}_xyz.csv`, ...plot(prefix), `${prefix}_log.txt`] };
+}
+
+/**
+ * The files in `dir` of the given output families that this run does not write: present as
+ * regular files (not a link, not a folder), not among `written` and not an input of the run
+ * (compared as files). Only the families' own names are ever listed.
+ * @param dir the folder the outputs end up in
+ * @param families the run's output families (e.g. one estimate's, or a half-map run's locres, directional FSC and decompose)
+ * @param written the names (or paths) this run writes
+ * @param inputs the run's input files (never listed, however named)
+ * @returns their paths in `dir`: each family's fixed names in order, then the names matching its
+ *   patterns in sorted order; none when `dir` cannot be listed
+ */
+export async function staleOutputs(dir: string, families: readonly OutputFamily[], written: readonly string[], inputs: readonly string[]): Promise<string[]> {
+  const writes = new Set(written.map((w) => basename(w)));
+  const present = (await readdir(dir).catch(() => [] as string[])).sort();
+  const named = new Set(present);
+  const candidates: string[] = [];
+  for (const f of families) {
+    candidates.push(...f.names.filter((n) => named.has(n)));
+    candidates.push(...present.filter((n) => (f.patterns ?? []).some((p) => p.test(n))));
+  }
+  const stale: string[] = [];
+  for (const name of new Set(candidates)) {
+    if (writes.has(name)) continue;
+    const path = join(dir, name);
+    if (!(await lstat(path).catch(() => undefined))?.isFile()) continue;
+    if (!(await refuseInputs(path, inputs).then(() => true, () => false))) continue;
+    stale.push(path);
+  }
+  return stale;
+}

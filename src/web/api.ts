@@ -32,6 +32,9 @@
  * - `GET  /api/maps/<mapId>/slice?layer=<SliceLayer>&axis=x|y|z&index=<i>[&run=<n>]` → binary: little-endian
  *   Float32 values of the slice, row-major (rows along the second in-plane axis), with headers
  *   `X-Slice-Width`, `X-Slice-Height`, `X-Slice-Min`, `X-Slice-Max`
+ * - `GET  /api/maps/<mapId>/mask` → binary: the last half-map run's mask on the input's box, one bit
+ *   per voxel (bit `i % 8` of byte `i >> 3` is 1 where the mask is > 0.5; `i = (z*ny + y)*nx + x`),
+ *   with header `X-Mask-Shape: nx,ny,nz`; 404 when the run had no mask
  * - `GET  /api/maps/<mapId>/files/<name>` → an output file (MRC, log, cxc, PNG, SVG) for download or Mol*
  * - `POST /api/maps/<mapId>/chimerax` → `{ launched, message }`: opens the last estimate's ChimeraX
  *   script in a local ChimeraX (a copy naming the maps by their paths on this machine); 404 without

@@ -148,7 +148,18 @@ describe('browser GUI: the half-map panel\'s local-resolution method', { skip, t
     await page.screenshot({ path: join(GUI_OUTPUT, 'locres-method-relion-slice.png') });
   });
 
-  it('the 3D view coloured by local resolution: the surface outside the mask grey, the key from inside it', async () => {
+  it('the 3D view coloured by local resolution: the surface outside the mask grey, the key from inside it; the mask in one request', async () => {
+    // the mask's requests while the 3D view loads: it had fetched one slice per z (128 here)
+    const maskRequests = { whole: 0, slices: 0, bytes: 0 };
+    const onRequest = (r: { url(): string }) => {
+      if (/\/api\/maps\/[^/]+\/mask(\?|$)/.test(r.url())) maskRequests.whole++;
+      if (/\/slice\?layer=mask&/.test(r.url())) maskRequests.slices++;
+    };
+    const onResponse = (r: { url(): string; headers(): Record<string, string> }) => {
+      if (/\/api\/maps\/[^/]+\/mask(\?|$)/.test(r.url())) maskRequests.bytes += Number(r.headers()['content-length']);
+    };
+    page.on('request', onRequest);
+    page.on('response', onResponse);
     await page.click('#tab-3d');
     await page.waitForSelector('#tab-3d.active');
     await page.waitForSelector('#colour-3d option[value="locres"]', { state: 'attached' });
@@ -182,6 +193,10 @@ describe('browser GUI: the half-map panel\'s local-resolution method', { skip, t
       else if (r - b > 60) red++;
     }
     assert.ok(grey > 1000 && grey > 3 * red, `the noise outside the mask: ${grey} grey pixels, ${red} red`);
+    page.off('request', onRequest);
+    page.off('response', onResponse);
+    // one request for the whole 128³ mask, one bit per voxel
+    assert.deepEqual(maskRequests, { whole: 1, slices: 0, bytes: 128 ** 3 / 8 }, JSON.stringify(maskRequests));
     assert.match((await page.textContent('#status-3d')) ?? '', /\(Å; grey: outside the mask\)\.$/);
     const key = await page.$eval('#colorbar-3d', (c) => (c as HTMLCanvasElement).dataset.key ?? '');
     assert.match(key, /^local resolution \(Å\): [\d.]+ … ([\d.]+) \(under-range outside\)$/, key);

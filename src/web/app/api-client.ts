@@ -197,6 +197,22 @@ export async function getSlice(mapId: string, layer: SliceLayer, axis: Axis, ind
   return { data, width, height, min, max };
 }
 
+/**
+ * `GET /api/maps/<id>/mask`: the last half-map run's mask, whole, as 1 per voxel inside it (> 0.5)
+ * and 0 outside, index (z*ny + y)*nx + x on the box [nx, ny, nz] the server names.
+ */
+export async function getMask(mapId: string): Promise<{ inside: Uint8Array; box: [number, number, number] }> {
+  const res = await request(apiUrl(`maps/${encodeURIComponent(mapId)}/mask`), withToken());
+  if (!res.ok) throw await failure(res);
+  const box = (res.headers.get('X-Mask-Shape') ?? '').split(',').map(Number) as [number, number, number];
+  const bits = new Uint8Array(await res.arrayBuffer());
+  const n = box.length === 3 && box.every((v) => Number.isInteger(v) && v > 0) ? box[0] * box[1] * box[2] : 0;
+  if (n === 0 || bits.length !== Math.ceil(n / 8)) throw new ApiError(res.status, `mask of ${bits.length} bytes does not match the box ${box.join('x')} (one bit per voxel)`);
+  const inside = new Uint8Array(n);
+  for (let i = 0; i < n; i++) inside[i] = (bits[i >> 3] >> (i & 7)) & 1;
+  return { inside, box };
+}
+
 /** Download a whole file of a map as bytes. */
 export async function getFileBytes(mapId: string, name: string): Promise<ArrayBuffer> {
   const res = await request(fileUrl(mapId, name), withToken());

@@ -330,7 +330,8 @@ export function localResolutionKeyLabel(masked: boolean): string {
 
 /**
  * Per value of a half-map run's mask (a slice's or any run of values), 1 where the mask is > 0.5
- * (where `occupy locres` reports), else 0. The slice and the 3D view draw the rest grey.
+ * (where `occupy locres` reports), else 0. The slice draws the rest grey (the server sends the 3D
+ * view the whole mask by the same rule: `maskBits`).
  */
 export function insideMask(values: Float32Array): Uint8Array {
   const inside = new Uint8Array(values.length);

@@ -4,7 +4,7 @@
  * (the caption follows it), the s_max tile's sphere (a tick box) and a colour key.
  */
 import type { EstimateSummaryView } from '../api.js';
-import { fileUrl, getSlice } from './api-client.js';
+import { fileUrl, getMask } from './api-client.js';
 import { MIN_VIS_SCALE } from './colormap.js';
 import { drawColourKey } from './colour-key.js';
 import { $, errorText, fmt } from './dom.js';
@@ -13,7 +13,7 @@ import { log } from './log-panel.js';
 import { state, summaryNumbers } from './state.js';
 import { mapStem } from './settings.js';
 import { saveDataUrl } from './slices-panel.js';
-import { insideMask, localResolutionKeyLabel } from './slice-view.js';
+import { localResolutionKeyLabel } from './slice-view.js';
 import type { Viewer3D } from './viewer-3d.js';
 
 function modifiedMaps(result: EstimateSummaryView | undefined): string[] {
@@ -116,24 +116,18 @@ function drawKey(colour: string): void {
 let outsideCache: { key: string; mask: Uint8Array } | undefined;
 /**
  * The voxels outside the half-map run's mask (1 per voxel of the map's box, index
- * (z*ny + y)*nx + x), from the `mask` layer's z slices (the rule the slice uses), for the result
- * shown; undefined when the run had no mask.
+ * (z*ny + y)*nx + x), from the server's whole mask in one request (`GET …/mask`, the > 0.5 rule
+ * the slice uses; it had been one slice request per z), for the result shown; undefined when the
+ * run had no mask.
  */
 async function outsideMask(mapId: string, box: [number, number, number]): Promise<{ mask: Uint8Array; box: [number, number, number]; key: string } | undefined> {
   if (!state.layers.includes('mask')) return undefined;
   const key = `${mapId}|${state.version}`;
   if (outsideCache?.key !== key) {
-    const [nx, ny, nz] = box;
-    const mask = new Uint8Array(nx * ny * nz);
-    const fetchAt = async (z: number) => {
-      const inside = insideMask((await getSlice(mapId, 'mask', 'z', z)).data);
-      for (let i = 0; i < nx * ny; i++) mask[z * nx * ny + i] = inside[i] ? 0 : 1;
-    };
-    // a few requests at a time
-    let next = 0;
-    await Promise.all(Array.from({ length: Math.min(6, nz) }, async () => {
-      while (next < nz) await fetchAt(next++);
-    }));
+    const got = await getMask(mapId);
+    if (got.box.some((n, i) => n !== box[i])) throw new Error(`the mask's box ${got.box.join('×')} is not the map's ${box.join('×')}`);
+    const mask = got.inside;
+    for (let i = 0; i < mask.length; i++) mask[i] ^= 1;
     outsideCache = { key, mask };
   }
   return { mask: outsideCache.mask, box, key };

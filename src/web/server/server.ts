@@ -22,7 +22,7 @@ import { COMMON_HEADERS, HttpError, readJsonObject, sendError, sendJson } from '
 import { JobManager, type JobManagerOptions } from './jobs.js';
 import { isInside, relativeToRoot, sanitizeUploadName } from './paths.js';
 import { Session } from './session.js';
-import { extractSlice, parseSliceQuery, sliceBytes } from './slices.js';
+import { extractSlice, maskBits, parseSliceQuery, sliceBytes } from './slices.js';
 import { defaultStaticDir, serveStatic } from './static.js';
 
 /** Options of {@link startGuiServer}. */
@@ -268,6 +268,22 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
           'X-Slice-Min': String(slice.min),
           'X-Slice-Max': String(slice.max),
           'Access-Control-Expose-Headers': 'X-Slice-Width, X-Slice-Height, X-Slice-Min, X-Slice-Max',
+        });
+        res.end(bytes);
+        return;
+      }
+      case method === 'GET' && seg.length === 4 && seg[1] === 'maps' && seg[3] === 'mask': {
+        // the half-map run's mask, whole, in one answer (the 3D view's grey outside it)
+        checkQuery(query, []);
+        const map = session.get(seg[2]);
+        if (map.layerFiles.mask === undefined) throw new HttpError(404, `'${map.info.name}' has no half-map run with a mask`);
+        const bytes = maskBits(await session.layerVolume(map, 'mask'), map.info.box);
+        res.writeHead(200, {
+          ...COMMON_HEADERS,
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': bytes.length,
+          'X-Mask-Shape': map.info.box.join(','),
+          'Access-Control-Expose-Headers': 'X-Mask-Shape',
         });
         res.end(bytes);
         return;

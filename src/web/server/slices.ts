@@ -96,3 +96,29 @@ export function sliceBytes(s: Slice): Buffer {
   for (let i = 0; i < s.values.length; i++) out.writeFloatLE(s.values[i], i * 4);
   return out;
 }
+
+/**
+ * The half-map run's mask on the input's box, one bit per voxel: bit `i % 8` of byte `i >> 3` is 1
+ * where the mask is > 0.5 (where `occupy locres` reports), voxel `i = (z*ny + y)*nx + x`. A mask on
+ * a smaller box of the same extent is sampled at the nearest voxel, as slices are. One answer for
+ * the whole box: the 3D view had fetched the mask as one slice request per z (512 at 512³).
+ * @param vol the mask
+ * @param inputShape the input's box [nx, ny, nz]
+ * @returns ceil(nx·ny·nz / 8) bytes
+ */
+export function maskBits(vol: Volume, inputShape: Shape3): Buffer {
+  const [nx, ny, nz] = inputShape;
+  const [mx, my, mz] = vol.shape;
+  const out = Buffer.alloc(Math.ceil((nx * ny * nz) / 8));
+  const d = vol.data;
+  const xs = Array.from({ length: nx }, (_, i) => nearest(i, nx, mx));
+  let i = 0;
+  for (let z = 0; z < nz; z++) {
+    const zo = nearest(z, nz, mz) * my;
+    for (let y = 0; y < ny; y++) {
+      const row = (zo + nearest(y, ny, my)) * mx;
+      for (let x = 0; x < nx; x++, i++) if (d[row + xs[x]] > 0.5) out[i >> 3] |= 1 << (i & 7);
+    }
+  }
+  return out;
+}

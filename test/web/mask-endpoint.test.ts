@@ -7,67 +7,51 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { startGuiServer, type GuiServer } from '../../src/web/server/server.js';
-import type { HalfMapsView, JobEvent, MapInfo } from '../../src/web/api.js';
+import type { HalfMapsView, MapInfo } from '../../src/web/api.js';
 import { writeMrc } from '../../src/io/mrc/index.js';
 import { halfMapPhantom } from '../../src/resolution/half-map-phantom.js';
 import { loadFft } from '../../src/math/fft.js';
-import { readJobEvents } from '../helpers/job-events.js';
+import { startGuiTestServer, type GuiTestServer } from '../helpers/gui-server.js';
 
-let root: string;
-let tempParent: string;
-let server: GuiServer;
+let g: GuiTestServer;
 let mask: Float32Array;
 const N = 48;
 
-function call(path: string, init?: RequestInit): Promise<Response> {
-  return fetch(new URL(path, server.url), { ...init, headers: { 'X-Occupy-Token': server.token, ...(init?.headers as Record<string, string> | undefined) } });
-}
-const postJson = (path: string, body: unknown) => call(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-
 before(async () => {
   await loadFft();
-  root = await mkdtemp(join(tmpdir(), 'occupy-gui-mask-'));
-  tempParent = await mkdtemp(join(tmpdir(), 'occupy-gui-mask-temp-'));
-  await mkdir(join(root, 'maps'));
-  await mkdir(join(root, 'masks'));
-  const p = halfMapPhantom({ shape: [N, N, N], voxelSizeA: 1, snr: 3, seed: 3, domains: [{ centreVoxel: [24, 24, 24], radiusA: 12, resolutionA: 5 }] });
-  await writeMrc(join(root, 'maps', 'h1.mrc'), p.half1);
-  await writeMrc(join(root, 'maps', 'h2.mrc'), p.half2);
-  // a soft edge: values between 0 and 1, some at 0.5 exactly (outside: not > 0.5)
-  mask = new Float32Array(p.mask.length);
-  for (let i = 0; i < mask.length; i++) mask[i] = p.mask[i] > 0.5 ? (i % 7 === 0 ? 0.5 : 0.8) : i % 11 === 0 ? 0.3 : 0;
-  await writeMrc(join(root, 'masks', 'soft.mrc'), { data: mask, shape: [N, N, N], voxelSizeA: [1, 1, 1] });
-  await writeFile(join(root, 'masks', 'soft.mrc.gz'), gzipSync(await readFile(join(root, 'masks', 'soft.mrc'))));
-  server = await startGuiServer({ root, port: 0, staticDir: root, tempParent });
+  g = await startGuiTestServer('occupy-gui-mask-', async (root) => {
+    await mkdir(join(root, 'maps'));
+    await mkdir(join(root, 'masks'));
+    const p = halfMapPhantom({ shape: [N, N, N], voxelSizeA: 1, snr: 3, seed: 3, domains: [{ centreVoxel: [24, 24, 24], radiusA: 12, resolutionA: 5 }] });
+    await writeMrc(join(root, 'maps', 'h1.mrc'), p.half1);
+    await writeMrc(join(root, 'maps', 'h2.mrc'), p.half2);
+    // a soft edge: values between 0 and 1, some at 0.5 exactly (outside: not > 0.5)
+    mask = new Float32Array(p.mask.length);
+    for (let i = 0; i < mask.length; i++) mask[i] = p.mask[i] > 0.5 ? (i % 7 === 0 ? 0.5 : 0.8) : i % 11 === 0 ? 0.3 : 0;
+    await writeMrc(join(root, 'masks', 'soft.mrc'), { data: mask, shape: [N, N, N], voxelSizeA: [1, 1, 1] });
+    await writeFile(join(root, 'masks', 'soft.mrc.gz'), gzipSync(await readFile(join(root, 'masks', 'soft.mrc'))));
+  });
 });
 
 after(async () => {
-  await server?.close();
-  await rm(root, { recursive: true, force: true });
-  await rm(tempParent, { recursive: true, force: true });
+  await g?.close();
 });
 
 describe('GET /api/maps/<id>/mask', () => {
   test('a map without a masked half-map run: 404 naming it', async () => {
-    const info = (await (await postJson('api/open', { path: 'maps/h1.mrc' })).json()) as MapInfo;
-    const m = await call(`api/maps/${info.mapId}/mask`);
+    const info = (await (await g.postJson('api/open', { path: 'maps/h1.mrc' })).json()) as MapInfo;
+    const m = await g.call(`api/maps/${info.mapId}/mask`);
     assert.equal(m.status, 404);
     assert.match(((await m.json()) as { error: string }).error, /'h1\.mrc' has no half-map run with a mask/);
   });
 
   test('after a half-map run with a gzipped mask: the whole mask, one bit per voxel, > 0.5', async () => {
-    const res = await postJson('api/halfmaps', { half1: 'maps/h1.mrc', half2: 'maps/h2.mrc', mask: 'masks/soft.mrc.gz' });
-    assert.equal(res.status, 200, await res.clone().text());
-    const { jobId } = (await res.json()) as { jobId: string };
-    const ev: JobEvent[] = await readJobEvents(await call(`api/jobs/${jobId}/events`));
+    const ev = await g.runJob('api/halfmaps', { half1: 'maps/h1.mrc', half2: 'maps/h2.mrc', mask: 'masks/soft.mrc.gz' });
     const last = ev.at(-1) as { type: 'done'; result: HalfMapsView };
-    assert.equal(last.type, 'done', JSON.stringify(last));
-    const m = await call(`api/maps/${last.result.mapId}/mask`);
+    const m = await g.call(`api/maps/${last.result.mapId}/mask`);
     assert.equal(m.status, 200, await m.clone().text());
     assert.equal(m.headers.get('x-mask-shape'), `${N},${N},${N}`);
     const bits = new Uint8Array(await m.arrayBuffer());
@@ -82,6 +66,6 @@ describe('GET /api/maps/<id>/mask', () => {
     assert.equal(differ, 0, 'voxels whose bit is not the mask > 0.5');
     assert.ok(inside > 1000 && inside < N ** 3 / 2, `${inside} voxels inside`);
     // the session token is required, as for every request
-    assert.equal((await fetch(new URL(`api/maps/${last.result.mapId}/mask`, server.url))).status, 403);
+    assert.equal((await fetch(new URL(`api/maps/${last.result.mapId}/mask`, g.server.url))).status, 403);
   });
 });

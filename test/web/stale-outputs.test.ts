@@ -7,67 +7,49 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { startGuiServer, type GuiServer } from '../../src/web/server/server.js';
 import type { JobEvent, MapInfo } from '../../src/web/api.js';
 import { writeMrc } from '../../src/io/mrc/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { halfMapPhantom } from '../../src/resolution/half-map-phantom.js';
 import { loadFft } from '../../src/math/fft.js';
-import { readJobEvents } from '../helpers/job-events.js';
+import { startGuiTestServer, type GuiTestServer } from '../helpers/gui-server.js';
 
-let root: string;
-let tempParent: string;
-let server: GuiServer;
+let g: GuiTestServer;
 const N = 48;
 
-function call(path: string, init?: RequestInit): Promise<Response> {
-  return fetch(new URL(path, server.url), { ...init, headers: { 'X-Occupy-Token': server.token, ...(init?.headers as Record<string, string> | undefined) } });
-}
-async function run(path: string, body: unknown): Promise<JobEvent[]> {
-  const res = await call(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  assert.equal(res.status, 200, await res.clone().text());
-  const { jobId } = (await res.json()) as { jobId: string };
-  const ev = await readJobEvents(await call(`api/jobs/${jobId}/events`));
-  assert.equal(ev.at(-1)?.type, 'done', JSON.stringify(ev.at(-1)));
-  return ev;
-}
 const logText = (ev: JobEvent[]) => ev.flatMap((e) => (e.type === 'log' ? [e.text] : [])).join('\n');
 const listed = async (dir: string) => (await readdir(dir)).sort();
 /** The files of the session's folders (every map's), by name. */
-const sessionFiles = async () => (await readdir(tempParent, { recursive: true })).map((f) => basename(String(f)));
+const sessionFiles = async () => (await readdir(g.tempParent, { recursive: true })).map((f) => basename(String(f)));
 
 before(async () => {
   await loadFft();
-  root = await mkdtemp(join(tmpdir(), 'occupy-gui-stale-'));
-  tempParent = await mkdtemp(join(tmpdir(), 'occupy-gui-stale-temp-'));
-  await mkdir(join(root, 'maps'));
-  await writeMrc(join(root, 'maps', 'ph.mrc'), occupancyPhantom({ shape: [40, 40, 40], voxelSizeA: 1.5, resolutionA: 5, domains: [{ centreVoxel: [16, 20, 20], radiusA: 10, occupancy: 1 }, { centreVoxel: [25, 20, 20], radiusA: 8, occupancy: 0.5 }], seed: 5 }).map);
-  const p = halfMapPhantom({ shape: [N, N, N], voxelSizeA: 1, snr: 3, seed: 3, domains: [{ centreVoxel: [24, 24, 24], radiusA: 12, resolutionA: 5 }] });
-  await writeMrc(join(root, 'maps', 'h1.mrc'), p.half1);
-  await writeMrc(join(root, 'maps', 'h2.mrc'), p.half2);
-  await writeMrc(join(root, 'maps', 'mask.mrc'), { data: p.mask, shape: [N, N, N], voxelSizeA: [1, 1, 1] });
-  server = await startGuiServer({ root, port: 0, staticDir: root, tempParent });
+  g = await startGuiTestServer('occupy-gui-stale-', async (root) => {
+    await mkdir(join(root, 'maps'));
+    await writeMrc(join(root, 'maps', 'ph.mrc'), occupancyPhantom({ shape: [40, 40, 40], voxelSizeA: 1.5, resolutionA: 5, domains: [{ centreVoxel: [16, 20, 20], radiusA: 10, occupancy: 1 }, { centreVoxel: [25, 20, 20], radiusA: 8, occupancy: 0.5 }], seed: 5 }).map);
+    const p = halfMapPhantom({ shape: [N, N, N], voxelSizeA: 1, snr: 3, seed: 3, domains: [{ centreVoxel: [24, 24, 24], radiusA: 12, resolutionA: 5 }] });
+    await writeMrc(join(root, 'maps', 'h1.mrc'), p.half1);
+    await writeMrc(join(root, 'maps', 'h2.mrc'), p.half2);
+    await writeMrc(join(root, 'maps', 'mask.mrc'), { data: p.mask, shape: [N, N, N], voxelSizeA: [1, 1, 1] });
+  });
 });
 
 after(async () => {
-  await server?.close();
-  await rm(root, { recursive: true, force: true });
-  await rm(tempParent, { recursive: true, force: true });
+  await g?.close();
 });
 
 describe('GUI folders hold one run\'s set', () => {
   test('a half-map run without the directional FSC and decompose removes an earlier run\'s from the save folder and the session folder, and says so', async () => {
-    const saved = join(root, 'hm');
+    const saved = join(g.root, 'hm');
     const halves = { half1: 'maps/h1.mrc', half2: 'maps/h2.mrc', mask: 'maps/mask.mrc', outputFolder: 'hm' };
-    await run('api/halfmaps', { ...halves, directional: true, decompose: true });
+    await g.runJob('api/halfmaps', { ...halves, directional: true, decompose: true });
     const extra = (await listed(saved)).filter((f) => /^(3dfsc_h1|occupancy_h1|bfactor_h1|bands_h1|chimX_decompose_h1|log_decompose_h1)/.test(f));
     assert.ok(extra.includes('3dfsc_h1.mrc') && extra.includes('occupancy_h1.mrc') && extra.includes('log_decompose_h1.txt'), extra.join(', '));
     for (const f of extra) assert.ok((await sessionFiles()).includes(f), `${f} not in the session folder`);
     await writeFile(join(saved, 'occupancy_h1_notes.txt'), 'the user\'s');
-    const ev = await run('api/halfmaps', halves);
+    const ev = await g.runJob('api/halfmaps', halves);
     const left = await listed(saved);
     assert.deepEqual(extra.filter((f) => left.includes(f)), [], `an earlier run's outputs are still in the save folder: ${left.join(', ')}`);
     assert.ok(left.includes('occupancy_h1_notes.txt') && left.includes('locres_h1.mrc') && left.includes('fsc_h1.csv'), left.join(', '));
@@ -81,12 +63,12 @@ describe('GUI folders hold one run\'s set', () => {
   });
 
   test('an estimate without Modify removes an earlier Modify run\'s maps from the save folder and the session folder, and its log says so', async () => {
-    const info = (await (await call('api/open', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ path: 'maps/ph.mrc' }) })).json()) as MapInfo;
-    const saved = join(root, 'est');
-    await run('api/estimate', { mapId: info.mapId, settings: { amplify: 2, seed: 0 }, outputFolder: 'est' });
+    const info = (await (await g.postJson('api/open', { path: 'maps/ph.mrc' })).json()) as MapInfo;
+    const saved = join(g.root, 'est');
+    await g.runJob('api/estimate', { mapId: info.mapId, settings: { amplify: 2, seed: 0 }, outputFolder: 'est' });
     assert.ok((await listed(saved)).includes('ampl_2.0_ph.mrc'));
     assert.ok((await sessionFiles()).includes('ampl_2.0_ph.mrc'));
-    const ev = await run('api/estimate', { mapId: info.mapId, settings: { mode: 'occ', seed: 0 }, outputFolder: 'est' });
+    const ev = await g.runJob('api/estimate', { mapId: info.mapId, settings: { mode: 'occ', seed: 0 }, outputFolder: 'est' });
     assert.ok(!(await listed(saved)).includes('ampl_2.0_ph.mrc'), (await listed(saved)).join(', '));
     assert.ok(!(await sessionFiles()).includes('ampl_2.0_ph.mrc'), 'the modified map is still in the session folder');
     assert.match(logText(ev), /saved \d+ files to est\/; removed 1 of an earlier run there that this run does not write: ampl_2\.0_ph\.mrc/);

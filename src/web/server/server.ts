@@ -102,6 +102,12 @@ function checkQuery(query: URLSearchParams, allowed: readonly string[]): void {
   }
 }
 
+/** Answer 200 with binary `bytes` and the headers `described` (which the page may read). */
+function sendBinary(res: ServerResponse, bytes: Buffer, described: Record<string, string>): void {
+  res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/octet-stream', 'Content-Length': bytes.length, ...described, 'Access-Control-Expose-Headers': Object.keys(described).join(', ') });
+  res.end(bytes);
+}
+
 /** Whether two strings are equal, in time independent of where they differ. */
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -259,18 +265,7 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
         const vol = await session.layerVolume(map, q.layer, q.run);
         const slice = extractSlice(vol, map.info.box, q.axis, q.index);
         const bytes = sliceBytes(slice);
-        res.writeHead(200, {
-          ...COMMON_HEADERS,
-          'Content-Type': 'application/octet-stream',
-          'Content-Length': bytes.length,
-          'X-Slice-Width': String(slice.width),
-          'X-Slice-Height': String(slice.height),
-          'X-Slice-Min': String(slice.min),
-          'X-Slice-Max': String(slice.max),
-          'Access-Control-Expose-Headers': 'X-Slice-Width, X-Slice-Height, X-Slice-Min, X-Slice-Max',
-        });
-        res.end(bytes);
-        return;
+        return sendBinary(res, bytes, { 'X-Slice-Width': String(slice.width), 'X-Slice-Height': String(slice.height), 'X-Slice-Min': String(slice.min), 'X-Slice-Max': String(slice.max) });
       }
       case method === 'GET' && seg.length === 4 && seg[1] === 'maps' && seg[3] === 'mask': {
         // the half-map run's mask, whole, in one answer (the 3D view's grey outside it)
@@ -278,15 +273,7 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
         const map = session.get(seg[2]);
         if (map.layerFiles.mask === undefined) throw new HttpError(404, `'${map.info.name}' has no half-map run with a mask`);
         const bytes = maskBits(await session.layerVolume(map, 'mask'), map.info.box);
-        res.writeHead(200, {
-          ...COMMON_HEADERS,
-          'Content-Type': 'application/octet-stream',
-          'Content-Length': bytes.length,
-          'X-Mask-Shape': map.info.box.join(','),
-          'Access-Control-Expose-Headers': 'X-Mask-Shape',
-        });
-        res.end(bytes);
-        return;
+        return sendBinary(res, bytes, { 'X-Mask-Shape': map.info.box.join(',') });
       }
       case (method === 'GET' || method === 'HEAD') && seg.length === 5 && seg[1] === 'maps' && seg[3] === 'files':
         checkQuery(query, ['download']);

@@ -1,0 +1,57 @@
+/**
+ * A GUI server for a test file: a fresh root (filled by the caller) and session parent folder,
+ * requests with the session token, and a job run to its end.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startGuiServer, type GuiServer } from '../../src/web/server/server.js';
+import type { JobEvent } from '../../src/web/api.js';
+import { readJobEvents } from './job-events.js';
+
+/** What {@link startGuiTestServer} gives. */
+export interface GuiTestServer {
+  /** The served root. */
+  root: string;
+  /** Where the server makes its session folder. */
+  tempParent: string;
+  server: GuiServer;
+  /** A request to the API with the session token. */
+  call(path: string, init?: RequestInit): Promise<Response>;
+  /** A POST of a JSON body with the session token. */
+  postJson(path: string, body: unknown): Promise<Response>;
+  /** Start a job (`api/estimate`, `api/halfmaps`) and read its events to the end, asserted `done`. */
+  runJob(path: string, body: unknown): Promise<JobEvent[]>;
+  /** Stop the server and remove both folders. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start a GUI server on a new root, after `fill` has written the test's inputs there.
+ * @param prefix the temporary folders' name prefix
+ */
+export async function startGuiTestServer(prefix: string, fill: (root: string) => Promise<void>): Promise<GuiTestServer> {
+  const root = await mkdtemp(join(tmpdir(), prefix));
+  const tempParent = await mkdtemp(join(tmpdir(), `${prefix}temp-`));
+  await fill(root);
+  const server = await startGuiServer({ root, port: 0, staticDir: root, tempParent });
+  const call = (path: string, init?: RequestInit) => fetch(new URL(path, server.url), { ...init, headers: { 'X-Occupy-Token': server.token, ...(init?.headers as Record<string, string> | undefined) } });
+  const postJson = (path: string, body: unknown) => call(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return {
+    root, tempParent, server, call, postJson,
+    async runJob(path, body) {
+      const res = await postJson(path, body);
+      assert.equal(res.status, 200, await res.clone().text());
+      const { jobId } = (await res.json()) as { jobId: string };
+      const ev = await readJobEvents(await call(`api/jobs/${jobId}/events`));
+      assert.equal(ev.at(-1)?.type, 'done', JSON.stringify(ev.at(-1)));
+      return ev;
+    },
+    async close() {
+      await server.close();
+      await rm(root, { recursive: true, force: true });
+      await rm(tempParent, { recursive: true, force: true });
+    },
+  };
+}

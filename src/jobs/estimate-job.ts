@@ -140,8 +140,9 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
   chimeraxSilent?: boolean;
   /**
    * What becomes of an earlier run's outputs for the same stem in the final folder that this run
-   * does not write (another modification's maps, the other mode's scale, plots or `--save-all-maps`
-   * maps not asked for again: `estimateFamily`), which would read as this run's:
+   * does not write under names that do not say their settings (plots or `--save-all-maps` maps not
+   * asked for again, the ChimeraX script under `--no-chimerax`: `estimateFamily`; never a scale or
+   * a modified map, whose names say their mode and power), which would read as this run's:
    * `'remove'` (the default without {@link finalDir}: the CLI) removes them with this run's
    * outputs and names them in the log and `summary.removed`; `'name'` names them so and leaves
    * their removal to whoever moves the outputs into {@link finalDir} (the GUI's save folder);

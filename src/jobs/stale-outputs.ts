@@ -1,8 +1,8 @@
 /**
  * The files one command writes for one output stem (its output family), and those of an earlier
  * run in the same folder that a new run does not write. A run writes only part of its family
- * (each locres method its own interval maps, an estimate its modified maps and the scale of its
- * mode, decompose its sharpened map and plots when asked, the GUI's half-map run the directional
+ * (each locres method its own interval maps, an estimate its plots and `--save-all-maps` maps
+ * when asked, decompose its sharpened map and plots when asked, the GUI's half-map run the directional
  * FSC and decompose when ticked): a later run into the same folder had left the earlier run's
  * files beside its own, where they read as its outputs (sessions 56, 57). A run removes them as
  * part of its output set (`OutputSet.retire`), and names them in its log; only the tool's own
@@ -16,13 +16,6 @@ import { refuseInputs } from '../core/output-set.js';
 export interface OutputFamily {
   /** Fixed names, in the order a log lists them. */
   names: readonly string[];
-  /** Names that carry a value (a modified map's power and pivot), anchored patterns. */
-  patterns?: readonly RegExp[];
-}
-
-/** `text` as a literal in a regular expression. */
-function literal(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The two files of a plot written by `writePlot` (`<base>.png`, `<base>.svg`). */
@@ -41,23 +34,22 @@ export function locresFamily(outStem: string): OutputFamily {
 }
 
 /**
- * Every name an estimate (`occupy MAP`) may write for the stem `<stem>`: the scale of either mode
- * (`scale_res_`, `scale_occ_`), the confidence, the log, the ChimeraX scripts, `--save-all-maps`'
- * low-passed and down-sampled maps, the plots (solvent model, modification curves), and the
- * modified maps of any power (`ampl_<γ>_`, `attn_<γ>_`, `sigm_<γ>-<pivot>_`, with `solExcl_`,
- * and their `factor_` maps). A modified map was made from its run's scale: a later estimate
- * replaces that scale, so it is not the later run's, whatever its power.
+ * The names an estimate (`occupy MAP`) writes for the stem `<stem>` under a fixed name whatever
+ * its settings, which an earlier run's file would pass for: the confidence, the log, the ChimeraX
+ * scripts, `--save-all-maps`' low-passed and down-sampled maps and the plots (solvent model,
+ * modification curves). Not listed, so never removed: the scale of either mode (`scale_res_`,
+ * `scale_occ_`) and the modified maps (`ampl_<γ>_`, `attn_<γ>_`, `sigm_<γ>-<pivot>_`,
+ * `solExcl_`, their `factor_` maps), whose names say what they are: a user compares both modes,
+ * or a sweep of powers (`for g in 2 3 4; do occupy MAP --amplify $g -o d/; done`), in one folder.
  * @param stem the output stem (the map's file name without extension, or `--output-stem`)
  */
 export function estimateFamily(stem: string): OutputFamily {
-  const s = literal(stem);
   return {
     names: [
-      `scale_res_${stem}.mrc`, `scale_occ_${stem}.mrc`, `conf_${stem}.mrc`, `solExcl_${stem}.mrc`, `lowpass_${stem}.mrc`, `downsampled_${stem}.mrc`,
+      `conf_${stem}.mrc`, `lowpass_${stem}.mrc`, `downsampled_${stem}.mrc`,
       ...plot(`solModel_${stem}`), ...plot(`gamma_modification_${stem}`), ...plot(`sigmoid_modification_${stem}`),
       `log_${stem}.txt`, `chimX_${stem}.cxc`, `chimX_${stem}_silent.cxc`,
     ],
-    patterns: [new RegExp(`^(factor_)?(ampl|attn)_-?\\d+\\.\\d_(solExcl_)?${s}\\.mrc$`), new RegExp(`^(factor_)?sigm_-?\\d+\\.\\d--?\\d+\\.\\d\\d_(solExcl_)?${s}\\.mrc$`)],
   };
 }
 
@@ -94,18 +86,12 @@ export function directionalFscFamily(prefix: string): OutputFamily {
  * @param families the run's output families (e.g. one estimate's, or a half-map run's locres, directional FSC and decompose)
  * @param written the names (or paths) this run writes
  * @param inputs the run's input files (never listed, however named)
- * @returns their paths in `dir`: each family's fixed names in order, then the names matching its
- *   patterns in sorted order; none when `dir` cannot be listed
+ * @returns their paths in `dir`, each family's names in order; none when `dir` cannot be listed
  */
 export async function staleOutputs(dir: string, families: readonly OutputFamily[], written: readonly string[], inputs: readonly string[]): Promise<string[]> {
   const writes = new Set(written.map((w) => basename(w)));
-  const present = (await readdir(dir).catch(() => [] as string[])).sort();
-  const named = new Set(present);
-  const candidates: string[] = [];
-  for (const f of families) {
-    candidates.push(...f.names.filter((n) => named.has(n)));
-    candidates.push(...present.filter((n) => (f.patterns ?? []).some((p) => p.test(n))));
-  }
+  const named = new Set(await readdir(dir).catch(() => [] as string[]));
+  const candidates = families.flatMap((f) => f.names.filter((n) => named.has(n)));
   const stale: string[] = [];
   for (const name of new Set(candidates)) {
     if (writes.has(name)) continue;

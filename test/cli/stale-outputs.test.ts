@@ -1,11 +1,13 @@
 /**
  * `occupy MAP -o DIR/` and `occupy decompose MAP -o DIR/` run again into the same folder with
- * other options: the estimate's modified maps (any power), its plots and the other mode's scale,
- * decompose's sharpened map and plots, of an earlier run had stayed beside the later run's outputs,
- * where they read as its own (session 57; locres since session 56). Each run now removes, with its
- * output set, this tool's own outputs for the same stem that it does not write, and names them in
- * its log, on stdout and in `--json` (`removed`); a file of another name or stem, a symbolic link,
- * or an input of the run under such a name, stays.
+ * other options: the estimate's plots, decompose's sharpened map and plots, of an earlier run had
+ * stayed beside the later run's outputs, where they read as its own (session 57; locres since
+ * session 56). Each run now removes, with its output set, this tool's own outputs for the same stem
+ * under names that do not say their settings and that it does not write, and names them in its
+ * log, on stdout and in `--json` (`removed`). The modified maps (any power) and either mode's
+ * scale stay: their names say what they are, and a sweep of powers or both modes are compared in
+ * one folder. A file of another name or stem, a symbolic link, or an input of the run under such a
+ * name, stays.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,7 +28,7 @@ async function phantomMap(dir: string): Promise<string> {
   return map;
 }
 
-test('an estimate removes an earlier run\'s modified maps, plots and other-mode scale that it does not write, and says so; nothing else goes', async () => {
+test('an estimate removes an earlier run\'s plots that it does not write, and says so; modified maps of any power, either mode\'s scale and everything else stay', async () => {
   const dir = await tempFolder();
   const map = await phantomMap(dir);
   const out = join(dir, 'out');
@@ -45,29 +47,34 @@ test('an estimate removes an earlier run\'s modified maps, plots and other-mode 
   // the user's files beside them: another map's modified map, notes, a link named like an output
   await writeFile(join(out, 'ampl_2.0_other.mrc'), 'another map');
   await writeFile(join(out, 'ampl_notes.txt'), 'mine');
-  await symlink('ampl_notes.txt', join(out, 'attn_4.0_ph.mrc'));
-  // the occupancy mode again, without a modification or plots
+  await symlink('ampl_notes.txt', join(out, 'gamma_modification_ph.svg.lnk'));
+  // the occupancy mode again, without a modification or plots: the plots go, nothing else
   const stdout = await run(['--occupancy']);
-  const gone = [...solvent, ...curves, ...modified].map((f) => join(out, f));
-  const kept = ['ampl_2.0_other.mrc', 'ampl_notes.txt', 'attn_4.0_ph.mrc'];
+  const gone = [...solvent, ...curves].map((f) => join(out, f));
+  const kept = ['ampl_2.0_other.mrc', 'ampl_notes.txt', 'gamma_modification_ph.svg.lnk', ...modified];
   assert.deepEqual(await listed(), [...own, 'scale_occ_ph.mrc', ...kept].sort());
-  assert.equal(await readlink(join(out, 'attn_4.0_ph.mrc')), 'ampl_notes.txt');
+  assert.equal(await readlink(join(out, 'gamma_modification_ph.svg.lnk')), 'ampl_notes.txt');
   assert.ok(stdout.includes([HEAD, ...gone.map((p) => `  ${p}`)].join('\n')), stdout);
   const log = (await readFile(join(out, 'log_ph.txt'), 'utf8')).split('\n');
   const at = log.indexOf(HEAD);
   assert.ok(at > log.indexOf('--- Files ---'), log.join('\n'));
   assert.deepEqual(log.slice(at + 1, at + 1 + gone.length), gone.map((p) => `  ${p}`));
-  // resolution mode: the occupancy mode's scale goes (--json names it)
-  const json = JSON.parse(await run(['--json', '-q'])) as { removed?: string[]; files: string[] };
-  assert.deepEqual(json.removed, [join(out, 'scale_occ_ph.mrc')]);
-  assert.deepEqual(await listed(), [...own, 'scale_res_ph.mrc', ...kept].sort());
+  // resolution mode: the occupancy mode's scale stays beside it; --no-chimerax: the script goes
+  const json = JSON.parse(await run(['--no-chimerax', '--json', '-q'])) as { removed?: string[]; files: string[] };
+  assert.deepEqual(json.removed, [join(out, 'chimX_ph.cxc')]);
+  assert.deepEqual(await listed(), ['conf_ph.mrc', 'log_ph.txt', 'scale_occ_ph.mrc', 'scale_res_ph.mrc', ...kept].sort());
   // nothing to remove: no line, no field
-  const again = JSON.parse(await run(['--json', '-q'])) as { removed?: string[] };
+  const again = JSON.parse(await run(['--no-chimerax', '--json', '-q'])) as { removed?: string[] };
   assert.equal(again.removed, undefined);
-  // an input named like an output is never removed (here the target mask)
-  await writeMrc(join(out, 'attn_5.0_ph.mrc'), { data: new Float32Array(40 ** 3).fill(1), shape: [40, 40, 40], voxelSizeA: [1.5, 1.5, 1.5] });
-  await run(['--target-mask', join(out, 'attn_5.0_ph.mrc'), '-q']);
-  assert.ok((await listed()).includes('attn_5.0_ph.mrc'), 'the --target-mask input was removed');
+  // a sweep of powers keeps every power's map
+  await run(['--amplify', '4', '--no-chimerax', '-q']);
+  assert.deepEqual(await listed(), ['conf_ph.mrc', 'log_ph.txt', 'scale_occ_ph.mrc', 'scale_res_ph.mrc', 'ampl_4.0_ph.mrc', ...kept].sort());
+  // an input named like an output is never removed (here the target mask): the run is refused
+  await writeMrc(join(out, 'lowpass_ph.mrc'), { data: new Float32Array(40 ** 3).fill(1), shape: [40, 40, 40], voxelSizeA: [1.5, 1.5, 1.5] });
+  const refused = await runInProcess([map, '--target-mask', join(out, 'lowpass_ph.mrc'), '-o', `${out}/`, '-q']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /refusing to overwrite input map/);
+  assert.ok((await listed()).includes('lowpass_ph.mrc'), 'the --target-mask input was removed');
 });
 
 test('decompose removes an earlier run\'s sharpened map and plots that it does not write, and says so', async () => {

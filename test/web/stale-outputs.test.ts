@@ -2,8 +2,9 @@
  * The GUI's folders hold one run's set per stem (session 57): a run saved into a folder, and the
  * map's session folder, lose an earlier run's files of the same families that the later run does
  * not write (a half-map run's directional FSC and decompose outputs once they are no longer
- * ticked, an estimate's modified maps after a run without Modify), named in the job's log and the
- * saved log; a file of another name stays.
+ * ticked; an estimate's plots of an earlier command-line run), named in the job's log and the
+ * saved log; a file of another name stays, and so do an estimate's modified maps and scales, whose
+ * names say their power and mode.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,17 +63,20 @@ describe('GUI folders hold one run\'s set', () => {
 
   });
 
-  test('an estimate without Modify removes an earlier Modify run\'s maps from the save folder and the session folder, and its log says so', async () => {
+  test('an estimate without Modify keeps an earlier Modify run\'s map (its name says its power) and removes a plot it does not write, and its log says so', async () => {
     const info = (await (await g.postJson('api/open', { path: 'maps/ph.mrc' })).json()) as MapInfo;
     const saved = join(g.root, 'est');
     await g.runJob('api/estimate', { mapId: info.mapId, settings: { amplify: 2, seed: 0 }, outputFolder: 'est' });
     assert.ok((await listed(saved)).includes('ampl_2.0_ph.mrc'));
     assert.ok((await sessionFiles()).includes('ampl_2.0_ph.mrc'));
+    // a command-line run with --plot into the same folder had left its modification curve
+    await writeFile(join(saved, 'gamma_modification_ph.png'), 'a plot of an earlier run');
     const ev = await g.runJob('api/estimate', { mapId: info.mapId, settings: { mode: 'occ', seed: 0 }, outputFolder: 'est' });
-    assert.ok(!(await listed(saved)).includes('ampl_2.0_ph.mrc'), (await listed(saved)).join(', '));
-    assert.ok(!(await sessionFiles()).includes('ampl_2.0_ph.mrc'), 'the modified map is still in the session folder');
-    assert.match(logText(ev), /saved \d+ files to est\/; removed 1 of an earlier run there that this run does not write: ampl_2\.0_ph\.mrc/);
+    assert.ok((await listed(saved)).includes('ampl_2.0_ph.mrc'), (await listed(saved)).join(', '));
+    assert.ok((await sessionFiles()).includes('ampl_2.0_ph.mrc'), 'the modified map was removed from the session folder');
+    assert.ok(!(await listed(saved)).includes('gamma_modification_ph.png'), (await listed(saved)).join(', '));
+    assert.match(logText(ev), /saved \d+ files to est\/; removed 1 of an earlier run there that this run does not write: gamma_modification_ph\.png/);
     const log = await readFile(join(saved, 'log_ph.txt'), 'utf8');
-    assert.ok(log.includes(`Removed (an earlier run's outputs for this map that this run does not write):\n  ${join(saved, 'ampl_2.0_ph.mrc')}\n`), log);
+    assert.ok(log.includes(`Removed (an earlier run's outputs for this map that this run does not write):\n  ${join(saved, 'gamma_modification_ph.png')}\n`), log);
   });
 });

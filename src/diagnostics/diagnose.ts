@@ -18,7 +18,7 @@ import { voxelAnisotropy, type CellSampling } from '../core/voxel-size-limits.js
 import { halfMapContentLimitA } from '../resolution/prewhiten.js';
 import { voxelSizesDiffer } from '../core/grid-match.js';
 import { fourierResample } from '../filters/fourier-resample.js';
-import { fourierPaddedBox } from './upsampled.js';
+import { fourierPaddedBox, realSpaceUpsampledBox } from './upsampled.js';
 
 /** What a user reads about a map: geometry, values and solvent statistics. */
 export interface MapSummary {
@@ -62,9 +62,11 @@ export interface MapDiagnosis {
    * For a Fourier-upsampled map (its spectrum empty beyond the old Nyquist on every axis, in a
    * cube: {@link fourierPaddedBox}): the box its content fills, and that box's voxel size (Å); the
    * spectra (Guinier fit, solvent noise) were measured on the map cropped back to it in Fourier
-   * space. Absent otherwise.
+   * space. Since session 57 also for a map upsampled in real space (interpolated onto a finer grid:
+   * {@link realSpaceUpsampledBox}), whose spectrum beyond the old Nyquist holds the images of the
+   * old one: `how` says which. Absent otherwise.
    */
-  spectrumGrid?: { box: [number, number, number]; voxelSizeA: Vec3 };
+  spectrumGrid?: { box: [number, number, number]; voxelSizeA: Vec3; how: 'fourier-padded' | 'interpolated' };
 }
 
 /** Diagnosis of two half maps. */
@@ -164,7 +166,11 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
   features ??= measureMapFeatures(v);
   // an upsampled map's empty band beyond its old Nyquist reads as a falling noise and a flat
   // signal: its spectra are measured at the voxel size its content has
-  const padded = fourierPaddedBox(v);
+  // …and a map upsampled in real space reads the images of its old spectrum beyond the old Nyquist
+  // as noise rising towards Nyquist or a flat signal (session 57)
+  const fourierBox = fourierPaddedBox(v);
+  const interpolatedBox = fourierBox ? undefined : realSpaceUpsampledBox(v);
+  const padded = fourierBox ?? interpolatedBox;
   const sv = spectrumVolume(v, padded);
   const guinier = guinierAnalysis(radialAmplitude(sv));
   const findings: Finding[] = [];
@@ -213,7 +219,7 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
     noise,
     seconds: (performance.now() - t0) / 1000,
     ...(deferred ? { noisePending: true } : {}),
-    ...(padded ? { spectrumGrid: { box: [...sv.shape], voxelSizeA: [...sv.voxelSizeA] as Vec3 } } : {}),
+    ...(padded ? { spectrumGrid: { box: [...sv.shape], voxelSizeA: [...sv.voxelSizeA] as Vec3, how: fourierBox ? ('fourier-padded' as const) : ('interpolated' as const) } } : {}),
   };
 }
 

@@ -10,6 +10,7 @@
 import type { Shape3, Volume } from '../core/volume.js';
 import { rfft3d } from '../math/fft.js';
 import { EMPTY_SHELL_SHARE } from '../resolution/prewhiten.js';
+import { tukeyWindow } from '../math/tukey-window.js';
 
 /** Planes transformed per pair of axes (spread over the third axis). */
 const PLANES = 16;
@@ -105,4 +106,149 @@ export function fourierPaddedBox(v: Volume): Shape3 | undefined {
   }
   if (!(corner > CORNER_SHARE * all)) return undefined;
   return [2 * l[0] + 1, 2 * l[1] + 1, 2 * l[2] + 1];
+}
+
+/** Planes transformed per pair of axes by {@link realSpaceUpsampledBox}. */
+const COHERENCE_PLANES = 8;
+/** Rows (or columns) of each plane spectrum summed over per frequency pair. */
+const COHERENCE_ROWS = 32;
+/** The smallest upsampling factor looked for (the old box at most n / this). */
+const COHERENCE_MIN_FACTOR = 1.15;
+/**
+ * …and the largest (the old box at least n / this): EMD-5168 (a filament whose content ends at
+ * 7.6 Å) upsampled 1.5 × read its x and z axes as upsampled 3 × (K = 50 of 149, from the
+ * coherence of its low frequencies), and cropped to 50 voxels there lost its content.
+ */
+const COHERENCE_MAX_FACTOR = 2.5;
+/** The three axes' factors n / K agree within this ratio (upsampling scales every axis alike). */
+const FACTOR_AGREEMENT = 1.03;
+/**
+ * A real-space upsampled map's image band is coherent with its mirror at the old period K: mean
+ * coherence at least this… (upsampled 1.25–2 × by trilinear, Keys-cubic and cubic B-spline
+ * interpolation: 0.52–0.99; raw, low-passed, sharpened and Fourier-upsampled maps ≤ 0.31 but
+ * EMD-5168, see docs/diagnostics.md)
+ */
+export const UPSAMPLED_COHERENCE_MIN = 0.5;
+/** …and at least this above the coherence 3 bins either side (a peak at K, not smooth spectra: raw ≤ 0.16 but EMD-5168). */
+export const UPSAMPLED_PROMINENCE_MIN = 0.3;
+
+/**
+ * Spectra of a few tapered planes: xy-planes (`'xy'`) or xz-planes (`'xz'`) at
+ * {@link COHERENCE_PLANES} positions along the third axis, mean removed, separable Tukey taper (an
+ * eighth of each edge: the seam of a box that is not periodic spreads a smooth, coherent spectrum
+ * over every frequency); complex, `[hA × nB]` each, hA = floor(nA/2) + 1.
+ */
+function taperedPlaneSpectra(v: Volume, which: 'xy' | 'xz'): { specs: Float32Array[]; nA: number; nB: number } {
+  const [nx, ny, nz] = v.shape;
+  const nB = which === 'xy' ? ny : nz;
+  const nC = which === 'xy' ? nz : ny;
+  const wa = tukeyWindow(nx, 8), wb = tukeyWindow(nB, 8);
+  const plane = new Float32Array(nx * nB);
+  const specs: Float32Array[] = [];
+  const step = Math.max(1, Math.floor(nC / COHERENCE_PLANES));
+  for (let k = step >> 1; k < nC; k += step) {
+    for (let j = 0; j < nB; j++) {
+      const from = which === 'xy' ? (k * ny + j) * nx : (j * ny + k) * nx;
+      plane.set(v.data.subarray(from, from + nx), j * nx);
+    }
+    let mean = 0;
+    for (let q = 0; q < plane.length; q++) mean += plane[q];
+    mean /= plane.length;
+    for (let j = 0; j < nB; j++) for (let i = 0; i < nx; i++) plane[j * nx + i] = (plane[j * nx + i] - mean) * wa[i] * wb[j];
+    specs.push(rfft3d(plane, [nx, nB, 1]));
+  }
+  return { specs, nA: nx, nB };
+}
+
+/**
+ * Coherence of a plane spectrum with itself shifted by K bins along one axis, for every K of
+ * {@link COHERENCE_MIN_FACTOR}–{@link COHERENCE_MAX_FACTOR}: for each frequency k beyond K/2 (up to
+ * Nyquist), |Σ G(k)·conj(G(k − K))| / √(Σ|G(k)|² Σ|G(k − K)|²) over a subset of the other axis'
+ * frequencies and the planes, then the mean over k. Along `'A'` (the transform's half axis) the
+ * partner of k − K < 0 is conj(G(K − k, −b)).
+ * @returns coherence per K, index K (0 where not scanned)
+ */
+function shiftCoherence(p: { specs: Float32Array[]; nA: number; nB: number }, along: 'A' | 'B'): Float64Array {
+  const { specs, nA, nB } = p;
+  const hA = (nA >> 1) + 1;
+  const n = along === 'A' ? nA : nB;
+  const other = along === 'A' ? nB : hA;
+  const oStep = Math.max(1, Math.floor(other / COHERENCE_ROWS));
+  const out = new Float64Array(n + 1);
+  const kMin = Math.ceil(n / COHERENCE_MAX_FACTOR), kMax = Math.floor(n / COHERENCE_MIN_FACTOR);
+  for (let K = kMin; K <= kMax; K++) {
+    let sum = 0, used = 0;
+    for (let k = Math.floor(K / 2) + 1; k <= Math.min(K - 1, n >> 1); k++) {
+      let sr = 0, si = 0, p1 = 0, p2 = 0;
+      for (const f of specs) {
+        for (let o = 0; o < other; o += oStep) {
+          let a: number, b: number, conjB: boolean;
+          if (along === 'A') {
+            // G(k, o) · conj(G(k − K, o)) = G(k, o) · G(K − k, −o)
+            a = 2 * (o * hA + k);
+            b = 2 * (((nB - o) % nB) * hA + (K - k));
+            conjB = false;
+          } else {
+            a = 2 * (k * hA + o);
+            b = 2 * ((k - K + nB) * hA + o);
+            conjB = true;
+          }
+          const ar = f[a], ai = f[a + 1], br = f[b], bi = conjB ? -f[b + 1] : f[b + 1];
+          sr += ar * br - ai * bi;
+          si += ar * bi + ai * br;
+          p1 += ar * ar + ai * ai;
+          p2 += br * br + bi * bi;
+        }
+      }
+      if (p1 > 0 && p2 > 0) {
+        sum += Math.hypot(sr, si) / Math.sqrt(p1 * p2);
+        used++;
+      }
+    }
+    out[K] = used > 0 ? sum / used : 0;
+  }
+  return out;
+}
+
+/** The old box along one axis from its coherence per K: the K of the most prominent peak, or undefined. */
+function oldPeriod(c: Float64Array): number | undefined {
+  let best = -1, bestP = -Infinity;
+  for (let K = 1; K < c.length; K++) {
+    if (!(c[K] > 0)) continue;
+    const p = c[K] - Math.max(c[K - 3] ?? 0, c[K + 3] ?? 0);
+    if (p > bestP) {
+      bestP = p;
+      best = K;
+    }
+  }
+  return best > 0 && c[best] >= UPSAMPLED_COHERENCE_MIN && bestP >= UPSAMPLED_PROMINENCE_MIN ? best : undefined;
+}
+
+/**
+ * The box a map upsampled in real space (trilinear, cubic or spline interpolation onto a finer
+ * grid, e.g. ChimeraX's `volume resample`, scipy's `zoom`) was upsampled from, or undefined. Such
+ * a map's spectrum beyond the old Nyquist is not empty (as a Fourier pad leaves it,
+ * {@link fourierPaddedBox}) but holds the images of the old spectrum, mirrored about the old
+ * Nyquist and attenuated by the interpolation's transfer function: the spectral checks read them as
+ * noise rising towards Nyquist or a flat signal (docs/diagnostics.md). The images are found by
+ * their coherence: G(k) and G(k − K) carry the same old Fourier coefficient for the old box K, so
+ * their normalised cross-product over the other axis' frequencies is near 1, where a map's own
+ * Fourier coefficients at different frequencies are nearly independent (≈ 0.05). Measured on 8
+ * tapered xy- and 8 xz-planes; every axis must show it.
+ * @param v the map, canonical layout (x fastest); not modified
+ * @returns the old box `[Kx, Ky, Kz]` (voxels; the map's spectra are read on the map cropped to it
+ *   in Fourier space), or undefined
+ */
+export function realSpaceUpsampledBox(v: Volume): Shape3 | undefined {
+  if (Math.min(...v.shape) < 16) return undefined;
+  const xy = taperedPlaneSpectra(v, 'xy');
+  const kx = oldPeriod(shiftCoherence(xy, 'A'));
+  if (kx === undefined) return undefined;
+  const ky = oldPeriod(shiftCoherence(xy, 'B'));
+  if (ky === undefined) return undefined;
+  const kz = oldPeriod(shiftCoherence(taperedPlaneSpectra(v, 'xz'), 'B'));
+  if (kz === undefined) return undefined;
+  const factors = [kx, ky, kz].map((k, i) => v.shape[i] / k);
+  if (Math.max(...factors) > FACTOR_AGREEMENT * Math.min(...factors)) return undefined;
+  return [kx, ky, kz];
 }

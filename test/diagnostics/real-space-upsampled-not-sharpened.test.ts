@@ -1,0 +1,64 @@
+/**
+ * Session 57: maps upsampled in real space (trilinear as ChimeraX's `volume resample`, cubic
+ * spline as scipy's `zoom`) were called `sharpened`: the interpolation leaves the images of the old
+ * spectrum beyond the old Nyquist (mirrored, attenuated), which read as noise rising towards
+ * Nyquist or a flat signal. `realSpaceUpsampledBox` finds the old box from the images' coherence and
+ * the spectra are measured on the map cropped back to it (docs/diagnostics.md, *Maps upsampled in
+ * real space*).
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadFft } from '../../src/math/fft.js';
+import { readMrc } from '../../src/io/mrc/index.js';
+import { diagnoseMap } from '../../src/diagnostics/index.js';
+import { realSpaceUpsampledBox } from '../../src/diagnostics/upsampled.js';
+import { resampleToVoxelSize } from '../../src/filters/resample-voxel-size.js';
+import { lowpassHard } from '../../src/filters/lowpass.js';
+import type { Volume } from '../../src/core/volume.js';
+import { SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
+import { RAW_SPECS, rawSynthetic, sharpen } from './variants.js';
+import { upsampleRealSpace } from './real-space-upsample.js';
+
+const sharpenedEvidence = (v: Volume): string | undefined => {
+  const f = diagnoseMap(v).findings.find((x) => x.code === 'sharpened');
+  return f ? JSON.stringify(f.evidence) : undefined;
+};
+
+describe('realSpaceUpsampledBox: the box a real-space upsampled map came from', () => {
+  before(async () => loadFft());
+  it('finds trilinear and cubic-spline upsampling by 1.25, 1.5 and 2 ×, not raw, low-passed, sharpened or Fourier-upsampled maps', () => {
+    const raw = rawSynthetic(RAW_SPECS[1]); // 64³
+    for (const s of [1.25, 1.5, 2]) {
+      for (const how of ['trilinear', 'cubic-spline'] as const) {
+        const box = realSpaceUpsampledBox(upsampleRealSpace(raw, s, how));
+        // the aligned trilinear grid's period is (n − 1)·s/s … 63.2–63.5 old voxels: 63 or 64
+        assert.ok(box && box.every((k) => k === 63 || k === 64), `${how} ${s} ×: ${box?.join('x')}`);
+      }
+    }
+    assert.equal(realSpaceUpsampledBox(raw), undefined);
+    assert.equal(realSpaceUpsampledBox(lowpassHard(raw, 5)), undefined);
+    assert.equal(realSpaceUpsampledBox(sharpen(raw, -100, 1e-6)), undefined);
+    assert.equal(realSpaceUpsampledBox(resampleToVoxelSize(raw, raw.voxelSizeA[0] / 1.5)), undefined);
+  });
+});
+
+describe('sharpened: not said of maps upsampled in real space', () => {
+  before(async () => loadFft());
+
+  it('a raw 5 Å synthetic map upsampled 1.5 × by cubic spline (was: flat signal, ratio 0.37)', () => {
+    const u = upsampleRealSpace(rawSynthetic(RAW_SPECS[1]), 1.5, 'cubic-spline');
+    assert.equal(sharpenedEvidence(u), undefined);
+    assert.deepEqual(diagnoseMap(u).spectrumGrid?.box, [64, 64, 64]);
+  });
+
+  describe('shared maps', { skip: skipWithoutShared() }, () => {
+    const maps: Record<string, Volume> = {};
+    before(async () => {
+      for (const f of ['nonemdb_betagal_ngl.mrc.gz', 'emd_1883.map']) maps[f] = (await readMrc(join(SHARED_DATA, f))).volume;
+    });
+    it('β-gal upsampled 1.5 × trilinear (was: noise rise +0.18) and EMD-1883 1.5 × trilinear (was: flat signal, ratio 0.54)', () => {
+      for (const f of ['nonemdb_betagal_ngl.mrc.gz', 'emd_1883.map']) assert.equal(sharpenedEvidence(upsampleRealSpace(maps[f], 1.5, 'trilinear')), undefined, f);
+    });
+  });
+});

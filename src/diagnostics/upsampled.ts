@@ -27,18 +27,18 @@ export const UPSAMPLED_CONTENT_MAX = 0.85;
 const CORNER_SHARE = 1e-14;
 
 /**
- * Power of a few planes' 2D spectra (mean removed), summed: xy-planes (`'xy'`) or xz-planes
- * (`'xz'`) at {@link PLANES} positions spread along the third axis; `[hx × nB]`, hx = floor(nx/2) + 1,
- * nB = ny or nz.
+ * The 2D spectra of `count` planes spread along the third axis, mean removed: xy-planes (`'xy'`) or
+ * xz-planes (`'xz'`), `[hx × nB]` complex each (hx = floor(nx/2) + 1, nB = ny or nz), handed to
+ * `visit` one at a time (the array is the transform's own). With `taper`, a separable Tukey taper
+ * (an eighth of each edge) after the mean is removed.
  */
-function planePower(v: Volume, which: 'xy' | 'xz'): { power: Float64Array; hA: number; nB: number } {
+function eachPlaneSpectrum(v: Volume, which: 'xy' | 'xz', count: number, taper: boolean, visit: (f: Float32Array) => void): { nB: number } {
   const [nx, ny, nz] = v.shape;
   const nB = which === 'xy' ? ny : nz;
   const nC = which === 'xy' ? nz : ny;
-  const hA = (nx >> 1) + 1;
-  const power = new Float64Array(hA * nB);
+  const wa = taper ? tukeyWindow(nx, 8) : undefined, wb = taper ? tukeyWindow(nB, 8) : undefined;
   const plane = new Float32Array(nx * nB);
-  const step = Math.max(1, Math.floor(nC / PLANES));
+  const step = Math.max(1, Math.floor(nC / count));
   for (let k = step >> 1; k < nC; k += step) {
     for (let j = 0; j < nB; j++) {
       const from = which === 'xy' ? (k * ny + j) * nx : (j * ny + k) * nx;
@@ -47,10 +47,24 @@ function planePower(v: Volume, which: 'xy' | 'xz'): { power: Float64Array; hA: n
     let mean = 0;
     for (let q = 0; q < plane.length; q++) mean += plane[q];
     mean /= plane.length;
-    for (let q = 0; q < plane.length; q++) plane[q] -= mean;
-    const f = rfft3d(plane, [nx, nB, 1]);
-    for (let q = 0; q < hA * nB; q++) power[q] += f[2 * q] * f[2 * q] + f[2 * q + 1] * f[2 * q + 1];
+    if (wa && wb) for (let j = 0; j < nB; j++) for (let i = 0; i < nx; i++) plane[j * nx + i] = (plane[j * nx + i] - mean) * wa[i] * wb[j];
+    else for (let q = 0; q < plane.length; q++) plane[q] -= mean;
+    visit(rfft3d(plane, [nx, nB, 1]));
   }
+  return { nB };
+}
+
+/**
+ * Power of a few planes' 2D spectra (mean removed), summed: xy-planes (`'xy'`) or xz-planes
+ * (`'xz'`) at {@link PLANES} positions spread along the third axis; `[hx × nB]`, hx = floor(nx/2) + 1,
+ * nB = ny or nz.
+ */
+function planePower(v: Volume, which: 'xy' | 'xz'): { power: Float64Array; hA: number; nB: number } {
+  const hA = (v.shape[0] >> 1) + 1;
+  const power = new Float64Array(hA * (which === 'xy' ? v.shape[1] : v.shape[2]));
+  const { nB } = eachPlaneSpectrum(v, which, PLANES, false, (f) => {
+    for (let q = 0; q < power.length; q++) power[q] += f[2 * q] * f[2 * q] + f[2 * q + 1] * f[2 * q + 1];
+  });
   return { power, hA, nB };
 }
 
@@ -139,25 +153,9 @@ export const UPSAMPLED_PROMINENCE_MIN = 0.3;
  * over every frequency); complex, `[hA × nB]` each, hA = floor(nA/2) + 1.
  */
 function taperedPlaneSpectra(v: Volume, which: 'xy' | 'xz'): { specs: Float32Array[]; nA: number; nB: number } {
-  const [nx, ny, nz] = v.shape;
-  const nB = which === 'xy' ? ny : nz;
-  const nC = which === 'xy' ? nz : ny;
-  const wa = tukeyWindow(nx, 8), wb = tukeyWindow(nB, 8);
-  const plane = new Float32Array(nx * nB);
   const specs: Float32Array[] = [];
-  const step = Math.max(1, Math.floor(nC / COHERENCE_PLANES));
-  for (let k = step >> 1; k < nC; k += step) {
-    for (let j = 0; j < nB; j++) {
-      const from = which === 'xy' ? (k * ny + j) * nx : (j * ny + k) * nx;
-      plane.set(v.data.subarray(from, from + nx), j * nx);
-    }
-    let mean = 0;
-    for (let q = 0; q < plane.length; q++) mean += plane[q];
-    mean /= plane.length;
-    for (let j = 0; j < nB; j++) for (let i = 0; i < nx; i++) plane[j * nx + i] = (plane[j * nx + i] - mean) * wa[i] * wb[j];
-    specs.push(rfft3d(plane, [nx, nB, 1]));
-  }
-  return { specs, nA: nx, nB };
+  const { nB } = eachPlaneSpectrum(v, which, COHERENCE_PLANES, true, (f) => specs.push(f));
+  return { specs, nA: v.shape[0], nB };
 }
 
 /**

@@ -49,7 +49,10 @@ export interface SettingsInput {
   kernelRadiusVoxels?: number;
   /** `--tau` in (0, 1]. */
   tau?: number;
-  /** Processing box edges in voxels, when known: `--kernel-size` must fit it ({@link kernelSizeError}). */
+  /**
+   * Processing box edges in voxels, when known: a `--kernel-size` must fit it
+   * ({@link kernelSizeError}) and the default is reduced to fit it, with a warning.
+   */
   box?: readonly number[];
 }
 
@@ -122,7 +125,8 @@ export function defaultLowpassBeyondBox(shape: readonly number[], voxelSizeA: re
  * Derive low-pass, kernel and tau (spec §3).
  *
  * - lp = `--lowpass`, else `--resolution`, else `max(8, 3a)`; both given → the larger, with a warning.
- * - k = `--kernel-size`, else `floor(lp/a)` made odd and clamped to [3, 9].
+ * - k = `--kernel-size`, else `floor(lp/a)` made odd and clamped to [3, 9], then reduced (with a
+ *   warning) to {@link maxKernelSize} of `box` when it does not fit: the limit of a typed size.
  * - r = `--kernel-radius` (clamped, with a warning, to the corner distance √3·(k−1)/2 of the
  *   kernel cube rounded up to 0.001: beyond it every voxel is in already), else `lp/(2a)`.
  * - tau = `--tau`, else the root of `x^n_v + x - 1 = 0`.
@@ -160,7 +164,14 @@ export function deriveSettings(input: SettingsInput): DerivedSettings {
     // the ratio as it is for the same map at any voxel size: a float32 header's 1.37 Å makes
     // 10.96 / 1.37 read 7.9999997 (kernel 7, n_v 251) where 8 / 1 reads 8 (kernel 9, n_v 257)
     const x = Math.floor(snapToWhole(lowpassA / a));
-    size = Math.min(9, Math.max(3, 2 * Math.floor(x / 2) + 1));
+    const fromLowpass = Math.min(9, Math.max(3, 2 * Math.floor(x / 2) + 1));
+    // one rule for the default and a typed --kernel-size: the kernel fits the processing box. On a
+    // box thinner than the default (a 64x64x6 slab at 1 Å: 9) the kernel had reached across the
+    // mirrored borders, its n_v and tau counting voxels twice, where a typed 9 was refused
+    size = input.box ? Math.min(fromLowpass, maxKernelSize(input.box)) : fromLowpass;
+    if (size < fromLowpass && input.box) {
+      warnings.push(`The default kernel size, ${fromLowpass} voxels (from the low-pass ${+lowpassA.toFixed(2)} Å at ${+a.toFixed(3)} Å per voxel), does not fit the processing box ${input.box.join('x')}: ${size} voxel${size === 1 ? '' : 's'} is used, the largest odd size within its smallest edge (${Math.min(...input.box.map((n) => Math.floor(n)))} voxels), the limit of --kernel-size.`);
+    }
   }
   let radius: number;
   if (input.kernelRadiusVoxels !== undefined) {
@@ -185,7 +196,11 @@ export function deriveSettings(input: SettingsInput): DerivedSettings {
   const kernel = sphericalKernel(size, radius);
   if (size < 5) {
     const auto = input.kernelSize === undefined ? 'Auto-calculated a' : 'A';
-    warnings.push(`${auto} very small kernel size (${size} voxels): too few samples (n_v = ${kernel.nSamples}) may give a bad solvent model and noisy scale. Suggest --kernel-size 5 or more, and/or --lowpass ${Math.floor(2 * lowpassA)} or more.`);
+    // a box thinner than 5 voxels allows no larger kernel: suggest nothing it would refuse
+    const remedy = input.box && maxKernelSize(input.box) < 5
+      ? `The processing box ${input.box.join('x')} allows no larger kernel.`
+      : `Suggest --kernel-size 5 or more, and/or --lowpass ${Math.floor(2 * lowpassA)} or more.`;
+    warnings.push(`${auto} very small kernel size (${size} voxels): too few samples (n_v = ${kernel.nSamples}) may give a bad solvent model and noisy scale. ${remedy}`);
   }
   if (radius < size / 4) {
     warnings.push(`Kernel radius ${radius.toFixed(2)} voxels is small for kernel size ${size} (< size/4): most of the kernel box is unused.`);

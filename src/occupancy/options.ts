@@ -45,7 +45,7 @@ export interface EstimateOptionValues {
    * default `resolutionA`, else max(8 Å, 3 × processing voxel size) (spec §3, §4). CLI `-lp/--lowpass`.
    */
   lowpassA?: number;
-  /** Edge of the kernel's cube in voxels of the processing box: odd, fitting the box; default floor(lowpass / voxel size) made odd, clamped to 3–9 (spec §3). CLI `--kernel-size`. */
+  /** Edge of the kernel's cube in voxels of the processing box: odd, fitting the box; default floor(lowpass / voxel size) made odd, clamped to 3–9 (spec §3) and reduced, with a warning, to fit a thinner box. CLI `--kernel-size`. */
   kernelSize?: number;
   /** Radius of the spherical kernel in voxels of the processing box, (0, 1000]; default lowpass / (2 × voxel size) (spec §3). CLI `--kernel-radius`. */
   kernelRadiusVoxels?: number;
@@ -129,7 +129,7 @@ export const ESTIMATE_OPTIONS: readonly OptionSpec<EstimateOptionKey>[] = [
   { key: 'angpix', flags: '--angpix <A>', flag: '--angpix', type: 'number', unit: 'Å', range: { min: ANGPIX_MIN_A, max: ANGPIX_MAX_A, unit: 'Å' }, doc: 'voxel size in Å instead of the header\'s (logged; outputs carry it)', group: 'input' },
   resolution('resolutionA', '-r, --resolution <A>', '--resolution', 'resolution of the map in Å (used as low-pass when --lowpass is not given)', 'estimate'),
   resolution('lowpassA', '--lowpass <A>', '--lowpass', 'low-pass cut-off in Å; default max(8, 3 × voxel size)', 'estimate', '-lp'),
-  { key: 'kernelSize', flags: '--kernel-size <voxels>', flag: '--kernel-size', type: 'integer', unit: 'voxels', valid: (v) => Number.isInteger(v) && v >= 1 && v % 2 === 1 && v <= INT_OPTION_MAX, allowed: 'an odd integer >= 1 that fits the map\'s box', doc: 'edge of the local kernel in voxels (odd); default from the low-pass, 3–9', group: 'estimate' },
+  { key: 'kernelSize', flags: '--kernel-size <voxels>', flag: '--kernel-size', type: 'integer', unit: 'voxels', valid: (v) => Number.isInteger(v) && v >= 1 && v % 2 === 1 && v <= INT_OPTION_MAX, allowed: 'an odd integer >= 1 that fits the map\'s box', doc: 'edge of the local kernel in voxels (odd), at most the box\'s smallest edge; default from the low-pass, 3–9 (reduced to fit a thinner box, with a warning)', group: 'estimate' },
   { key: 'kernelRadiusVoxels', flags: '--kernel-radius <voxels>', flag: '--kernel-radius', type: 'number', unit: 'voxels', range: { min: 0, max: 1000, minOpen: true, unit: 'voxels' }, doc: 'radius of the spherical kernel in voxels (beyond the kernel cube\'s corners: clamped to them, with a warning); default low-pass / (2 × voxel size)', group: 'estimate' },
   { key: 'tau', flags: '-t, --tau <fraction>', flag: '--tau', type: 'number', unit: 'fraction', range: { min: 0, max: 1, minOpen: true }, doc: 'percentile for the full-scale search, in (0, 1]; default from the kernel', group: 'estimate' },
   { key: 'lowpassMask', flags: '--lowpass-mask <style>', flag: '--lowpass-mask', type: 'choice', choices: ['original', 'centred'], default: DEFAULT_LOWPASS_MASK, showDefault: true, doc: 'low-pass mask: original (as OccuPy, reproduces its solvent model) or centred (on DC)', group: 'estimate' },

@@ -9,7 +9,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFft } from '../../src/math/fft.js';
@@ -75,6 +75,26 @@ describe('boxes too small for the default low-pass or local-FSC window', () => {
     const ok = await estimateLocalScale(slab, { lowpassA: 8 });
     assert.equal(ok.scale.data.length, 4 * 32 * 32);
     await assert.rejects(estimateLocalScale(slab, { lowpassA: 33 }), (e: unknown) => e instanceof OptionError && e.option === 'lowpassA' && /to 32 \(the box's longest extent/.test(e.message));
+  });
+
+  it('the default kernel on the 4×32×32 slab follows the typed --kernel-size rule: 3 voxels (not 9), stated in the log, the summary and the library\'s warnings; --kernel-size 5 is refused', async () => {
+    // session 57: the default 9 had reached across the mirrored borders of the 4-voxel edge, while
+    // --kernel-size 9 (or 5) was refused for not fitting the box
+    const r = await runInProcess(['-i', p('slab.mrc'), '-o', p('slabk/'), '--no-chimerax', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout) as { kernelSize: number; warnings: string[] };
+    assert.equal(summary.kernelSize, 3);
+    const line = 'The default kernel size, 9 voxels (from the low-pass 8 Å at 1 Å per voxel), does not fit the processing box 4x32x32: 3 voxels is used, the largest odd size within its smallest edge (4 voxels), the limit of --kernel-size.';
+    assert.ok(summary.warnings.includes(line), summary.warnings.join(' | '));
+    const log = readFileSync(p('slabk/log_slab.txt'), 'utf8');
+    assert.match(log, /Kernel size {2}\[vox\] : 3\n/);
+    assert.ok(log.includes(`WARNING: ${line}`), log);
+    const typed = await runInProcess(['-i', p('slab.mrc'), '--kernel-size', '5', '-o', p('slabk5/'), '-q']);
+    assert.equal(typed.code, 2, typed.stderr);
+    assert.match(typed.stderr.trim(), /^occupy: error: --kernel-size must be an odd integer in 1\.\.3 for this map \(processing box 4x32x32: the kernel must fit it\), got 5$/);
+    const lib = await estimateLocalScale(centre(h.half1, [4, 32, 32]));
+    assert.equal(lib.summary.kernelSize, 3);
+    assert.ok(lib.summary.warnings.some((w) => /^The default kernel size, 9 voxels .* 3 voxels is used, .*, the limit of kernelSize\.$/.test(w)), lib.summary.warnings.join(' | '));
   });
 
   it('occupy locres on 2³ half maps without --window: the box is named as too small for a window, --window is not', async () => {

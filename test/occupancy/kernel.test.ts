@@ -150,6 +150,24 @@ describe('deriveSettings (spec §3)', () => {
     assert.equal(s.kernel.size, 3);
   });
 
+  it('the default follows the box rule of a typed --kernel-size: 9 on a 64x64x6 box is reduced to 5 with a warning; 3 and 1 on thinner boxes, suggesting no size the box refuses', () => {
+    // session 57: the default had stayed 9 (n_v 257) on a 6-voxel-thick box where --kernel-size 9 was refused
+    const thin = deriveSettings({ voxelSizeA: 1, box: [64, 64, 6] });
+    assert.equal(thin.kernel.size, 5);
+    assert.equal(thin.kernel.nSamples, 125);
+    assert.ok(thin.warnings.some((w) => w === 'The default kernel size, 9 voxels (from the low-pass 8 Å at 1 Å per voxel), does not fit the processing box 64x64x6: 5 voxels is used, the largest odd size within its smallest edge (6 voxels), the limit of --kernel-size.'), thin.warnings.join(' | '));
+    assert.throws(() => deriveSettings({ voxelSizeA: 1, box: [64, 64, 6], kernelSize: 7 }), /--kernel-size must be an odd integer in 1\.\.5 for this map \(processing box 64x64x6/);
+    const four = deriveSettings({ voxelSizeA: 1, box: [4, 32, 32] });
+    assert.equal(four.kernel.size, 3);
+    assert.ok(four.warnings.some((w) => /very small kernel size \(3 voxels\).*The processing box 4x32x32 allows no larger kernel\.$/.test(w)), four.warnings.join(' | '));
+    assert.ok(!four.warnings.some((w) => /Suggest --kernel-size/.test(w)), four.warnings.join(' | '));
+    assert.equal(deriveSettings({ voxelSizeA: 1, box: [64, 64, 2] }).kernel.size, 1);
+    // a box the default fits: unchanged, no warning
+    const fits = deriveSettings({ voxelSizeA: 1, box: [200, 200, 24] });
+    assert.equal(fits.kernel.size, 9);
+    assert.deepEqual(fits.warnings, []);
+  });
+
   it('--resolution alone is used as the low-pass', () => {
     const s = deriveSettings({ voxelSizeA: 1, resolutionA: 6 });
     assert.equal(s.lowpassA, 6);

@@ -180,6 +180,7 @@ export function liveSettings(form: FormSettings, map: MapInfo | undefined): Live
       kernelSize: form.kernelSize,
       kernelRadiusVoxels: form.kernelRadiusVoxels,
       tau: form.tau,
+      box,
     });
     warnings.push(...derived.warnings);
     notes.push(...derived.notes);

@@ -18,6 +18,7 @@ import { removeOwnedDir, removeOwnedDirSync } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
 import { OutputSet } from '../core/output-set.js';
 import { OptionError } from '../core/option-error.js';
+import { checkJobs } from './jobs-limit.js';
 import { appendRecord, readResultsFiles, skippedLineMessage } from './results-file.js';
 import { inputDigest, keySettings, runKey } from './run-key.js';
 import { batchPlan, writePlan } from './plan.js';
@@ -28,7 +29,7 @@ export { readBatchRecords } from './results-file.js';
 export interface BatchRunOptions {
   /** Output folder: one sub-folder per map, `results.jsonl` (or `results.shard-i-of-N.jsonl`). */
   outRoot: string;
-  /** Worker processes (1 = in this process). */
+  /** Worker processes (1 = in this process): an integer in 1..the CPU cores ({@link checkJobs}; default 1). */
   jobs?: number;
   /** Run only this slice: items k with k mod count == index. */
   shard?: { index: number; count: number };
@@ -148,6 +149,7 @@ function isCurrentRecord(records: BatchRecord[], rec: BatchRecord): boolean {
  */
 export async function runBatch(items: BatchItem[], options: BatchMethodOptions, run: BatchRunOptions): Promise<BatchRunResult> {
   const { outRoot } = run;
+  if (run.jobs !== undefined) checkJobs(run.jobs);
   // the output folder and its missing parents, removed again when still empty if the run fails
   // or is stopped before it records anything (a full disk refusing the staging folder's marker
   // had left -d's folder and its .staging behind, empty)

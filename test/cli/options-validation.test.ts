@@ -9,7 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMrc } from '../../src/io/mrc/index.js';
 import { runChild, runInProcess, type CliRun } from '../helpers/cli-run.js';
@@ -112,7 +112,8 @@ const OPTIONS: OptionCase[] = [
   { prefix: ['pixel-size', 'ctf-plot', '--true-angpix', '1', '--nominal-angpix', '1', '-o', '$out/ctf'], option: '--cs', bad: ['-1', '21'] },
   { prefix: ['pixel-size', 'ctf-plot', '--true-angpix', '1', '--nominal-angpix', '1', '-o', '$out/ctf'], option: '--defocus', bad: ['1e6', '-1e6'] },
   { prefix: ['pixel-size', 'ctf-plot', '--true-angpix', '1', '--nominal-angpix', '1', '-o', '$out/ctf'], option: '--amplitude-contrast', bad: ['-0.1', '1'] },
-  ...['--jobs', '--tasks', '--maps-per-task'].map((option) => ({ prefix: ['batch', M, '-d', '$out/b'], option, bad: INT_BAD(1) })),
+  // --jobs: at most the cores (session 57: 1e6 had been accepted, a worker process per map)
+  ...['--jobs', '--tasks', '--maps-per-task'].map((option) => ({ prefix: ['batch', M, '-d', '$out/b'], option, bad: option === '--jobs' ? [...INT_BAD(1), '1e6', String(availableParallelism() + 1)] : INT_BAD(1) })),
 ];
 
 describe('every numeric option refuses bad values in one line naming it (in-process main)', { concurrency: 1 }, () => {
@@ -264,6 +265,18 @@ describe('issue 12 item 8: the cases of the issue (the first of each as a child 
       assertOneLineError(await inProcess(['star', 'join', a, bad, '-o', out]), re, `join ${bad}`);
     }
     assert.ok(!existsSync(out));
+  });
+
+  it('batch --jobs 1e6: one line naming the cores as the limit, exit 2, nothing written; runBatch refuses it too (session 57: accepted)', async () => {
+    const dir = outDir();
+    const cores = availableParallelism();
+    const r = await inProcess(['batch', map20, '-d', join(dir, 'b'), '--jobs', '1e6']);
+    assertOneLineError(r, new RegExp(`^occupy: error: --jobs must be an integer in 1\\.\\.${cores} \\(the CPU cores of this machine: more worker processes run no faster, and each holds its own maps in memory\\), got '1e6'$`), 'batch --jobs 1e6');
+    assert.equal(r.code, 2);
+    assert.deepEqual(readdirSync(dir), []);
+    const { runBatch } = await import('../../src/batch/runner.js');
+    await assert.rejects(runBatch([], {}, { outRoot: join(dir, 'lib'), jobs: cores + 1 }), (e: unknown) => e instanceof Error && e.name === 'OptionError' && e.message === `--jobs must be an integer in 1..${cores} (the CPU cores of this machine: more worker processes run no faster, and each holds its own maps in memory), got ${cores + 1}`);
+    assert.deepEqual(readdirSync(dir), []);
   });
 
   it('--emdb with a malformed ID is a usage error (exit 2) before any download (it exited 1)', async () => {

@@ -5,8 +5,8 @@
 import { Command } from 'commander';
 import { chmod } from 'node:fs/promises';
 import { withOutputSet } from '../../core/output-set.js';
-import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { defaultJobs, jobsAllowed, maxJobs } from '../../batch/jobs-limit.js';
 import { checkSlurmOptions, checkSlurmCombination, CPUS_PER_TASK_MAX, slurmScript, submitSlurm } from '../../batch/slurm.js';
 import { integerOption } from '../options.js';
 import { Reporter } from '../reporter.js';
@@ -47,7 +47,7 @@ export function addBatchOptions(cmd: Command): Command {
   cmd
     .argument('[inputs...]', 'manifest files, folders, globs, RELION *_model.star, map files or EMDB IDs')
     .option('-d, --output-dir <folder>', 'output folder: one sub-folder per map, results*.jsonl (required)')
-    .option('--jobs <n>', `worker processes (default: ${defaultJobs()}, half the cores: each estimate uses two threads)`, integerOption('--jobs', 1))
+    .option('--jobs <n>', `worker processes, at most the CPU cores (default: ${defaultJobs()}, half the cores: each estimate uses two threads)`, integerOption('--jobs', 1, jobsAllowed(), maxJobs()))
     .option('--shard <i/N>', 'run only shard i of N (0-based): maps k with k mod N == i')
     .option('--force', 'redo maps already computed with these settings, and replace (rather than keep beside the new ones) the outputs of other settings')
     .option('--slurm', 'write an sbatch job-array script (one shard per task) instead of running')
@@ -239,7 +239,3 @@ export async function runCollect(dir: string, o: { json?: boolean; quiet?: boole
   if (missing.length > 0 || failed > 0) process.exitCode = EXIT.batchPartial;
 }
 
-/** Default `--jobs`: half the cores (at least 1), as every estimate runs on two threads. */
-function defaultJobs(): number {
-  return Math.max(1, Math.floor(cpus().length / 2));
-}

@@ -5,7 +5,7 @@
  * the same map at the same time, and a run can tell whether the holder computes its settings.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { link, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { writeNewFileSynced } from '../core/atomic-write.js';
 import { hostname } from 'node:os';
@@ -183,6 +183,21 @@ export async function cleanLockDir(outRoot: string): Promise<void> {
 }
 
 /**
+ * Remove the batch folder's lock folder when it is empty (`rmdir`: a folder with any file in it,
+ * another run's live lock among them, is left as it is). A run calls it as it ends and when stopped
+ * by a signal (after its claims removed their locks): an empty `.locks` had stayed in the output
+ * folder after every run. A run that claims next makes it again ({@link claimItem}).
+ * @param outRoot the batch output folder
+ */
+export function removeEmptyLockDirSync(outRoot: string): void {
+  try {
+    rmdirSync(join(outRoot, LOCK_DIR));
+  } catch {
+    // not empty (a lock of this or another run, a file the user put there), or gone
+  }
+}
+
+/**
  * Take over a stale lock whose text was `seen`: move it aside (atomic), and only if what was moved
  * is still that stale lock, delete it. If another run replaced it in between, put theirs back.
  */
@@ -223,7 +238,16 @@ export async function claimItem(outRoot: string, id: string, key?: string): Prom
   const info: LockInfo = { host: hostname(), pid: process.pid, start: processStart(process.pid), ...(pidns === undefined ? {} : { pidns }), nonce: randomBytes(8).toString('hex'), since: new Date().toISOString(), ...(key === undefined ? {} : { key }) };
   const text = JSON.stringify(info) + '\n';
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (await create(path, text)) {
+    let created: boolean;
+    try {
+      created = await create(path, text);
+    } catch (err) {
+      // another run that ended removed the empty lock folder (removeEmptyLockDirSync) meanwhile
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 2) throw err;
+      await ensureRealDir(dir);
+      continue;
+    }
+    if (created) {
       const timer = setInterval(() => {
         const now = new Date();
         utimes(path, now, now).catch(() => undefined);
@@ -236,6 +260,7 @@ export async function claimItem(outRoot: string, id: string, key?: string): Prom
         } catch {
           // gone already
         }
+        removeEmptyLockDirSync(outRoot);
       });
       return {
         path,

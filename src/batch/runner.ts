@@ -13,7 +13,7 @@ import type { BatchItem } from './inputs.js';
 import { latestRecords, type BatchRecord } from './record.js';
 import { createRunStaging, finishedRecord, inputIdentities, restoreParkedFoldersSync, runItem, runStagingDir, STAGING_DIR, type BatchMethodOptions } from './run-item.js';
 import type { WorkerTask } from './worker.js';
-import { claimItem, cleanLockDir, lockHolder, processAlive, type LockHolder } from './claims.js';
+import { claimItem, cleanLockDir, lockHolder, processAlive, removeEmptyLockDirSync, type LockHolder } from './claims.js';
 import { removeOwnedDir, removeOwnedDirSync } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
 import { OutputSet } from '../core/output-set.js';
@@ -167,10 +167,12 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
   }
   const workers = new Set<ChildProcess>();
   // stopped by SIGINT/SIGTERM/SIGHUP (the CLI's installSignalCleanup): stop the workers, then remove
-  // this run's staging folder (its locks are removed by their claims)
+  // this run's staging folder (its locks are removed by their claims, the last of which removes
+  // the lock folder when empty; here when the run held none)
   const unregister = onSignalCleanup(() => {
     killWorkersSync(workers);
     removeRunStagingSync(outRoot, stagingRoot);
+    removeEmptyLockDirSync(outRoot);
   });
   let result: BatchRunResult | undefined;
   try {
@@ -180,6 +182,7 @@ export async function runBatch(items: BatchItem[], options: BatchMethodOptions, 
     unregister();
     killWorkersSync(workers);
     removeRunStagingSync(outRoot, stagingRoot);
+    removeEmptyLockDirSync(outRoot);
     // a failed run's folders go when nothing is in them; a finished run's are the user's
     if (result) await folders.commit();
     else await folders.abort();

@@ -245,6 +245,19 @@ describe('occupy batch fixes', () => {
     assert.ok(!existsSync(join(dir, 'done', LOCK_DIR)), readdirSync(join(dir, 'done')).join(' '));
   });
 
+  it('-q names each failed map in one occupy: error line (session 57: exit 3 with nothing on stderr)', async () => {
+    const dir = join(work, 'quiet-failed');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'good.mrc'), mapBytes(10));
+    writeFileSync(join(dir, 'short.mrc'), mapBytes(11).subarray(0, 5000));
+    const r = await occupy(['batch', 'good.mrc', 'short.mrc', '-d', 'out', '--jobs', '1', '-q'], dir);
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^occupy: error: short\.mrc: .*short\.mrc: data block truncated: expected 131072 bytes of voxel data \(32x32x32, mode 2\)/);
+  });
+
   it('a fatal error (the results file cannot be written) removes the run staging folder, also with workers', async () => {
     for (const jobs of [1, 2]) {
       const dir = join(work, `fatal-${jobs}`);

@@ -203,9 +203,13 @@ export async function run(inputs: string[], o: BatchCliOptions, rawArgs: string[
   reporter.finish();
   const seconds = (performance.now() - t0) / 1000;
   const out = { maps: mine, done: result.done, skipped: result.skipped, waited: result.waited, waitedFor: result.waitedFor, failed: result.failed, results: result.resultsPath, seconds };
+  const failedRecords = result.records.filter((r) => r.status === 'error');
   if (o.json) process.stdout.write(JSON.stringify(out) + '\n');
-  else if (reporter.verbosity !== 'quiet') {
-    const failedLines = result.records.filter((r) => r.status === 'error').map((r) => `  ${r.map}: ${r.message}`);
+  else if (reporter.verbosity === 'quiet') {
+    // --quiet still prints errors: one line per failed map (exit 3 had come with no word of which)
+    for (const r of failedRecords) process.stderr.write(`occupy: error: ${r.map}: ${r.message}\n`);
+  } else {
+    const failedLines = failedRecords.map((r) => `  ${r.map}: ${r.message}`);
     reporter.info(
       [
         `Batch: ${mine} maps, ${result.done} done, ${result.skipped} already complete, ${result.failed} failed${result.waited ? `, ${result.waited} computed by another run with these settings while this one waited` : ''}, in ${seconds.toFixed(1)} s.`,

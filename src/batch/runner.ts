@@ -17,6 +17,7 @@ import { claimItem, cleanLockDir, lockHolder, processAlive, removeEmptyLockDirSy
 import { removeOwnedDir, removeOwnedDirSync } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
 import { OutputSet } from '../core/output-set.js';
+import { checkOutputFolder } from '../core/output-folder.js';
 import { OptionError } from '../core/option-error.js';
 import { checkJobs } from './jobs-limit.js';
 import { appendRecord, readResultsFiles, skippedLineMessage } from './results-file.js';
@@ -150,6 +151,9 @@ function isCurrentRecord(records: BatchRecord[], rec: BatchRecord): boolean {
 export async function runBatch(items: BatchItem[], options: BatchMethodOptions, run: BatchRunOptions): Promise<BatchRunResult> {
   const { outRoot } = run;
   if (run.jobs !== undefined) checkJobs(run.jobs);
+  // the folder as the user named it, as every command checks its own: a read-only -d had been
+  // named by the run's hidden staging folder ("cannot create output folder '<out>/.staging'")
+  await checkOutputFolder(outRoot);
   // the output folder and its missing parents, removed again when still empty if the run fails
   // or is stopped before it records anything (a full disk refusing the staging folder's marker
   // had left -d's folder and its .staging behind, empty)

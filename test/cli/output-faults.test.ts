@@ -181,6 +181,9 @@ test('an output folder on a read-only file system: one line saying so (estimate,
     failsWithOneLine(await occupy(['pixel-size', 'ctf-plot', '--true-angpix', '1.0', '--nominal-angpix', '1.05', '-o', join(newdir, 'ctf')]), /cannot create output folder '.*newdir': read-only file system$/);
     // commands whose output set makes the folder: the entry point's wording of a raw mkdir error
     failsWithOneLine(await occupy(['pixel-size', 'resample', input, '--angpix', '2', '-o', join(newdir, 'r.mrc')]), /newdir': read-only file system$/);
+    // batch -d the read-only folder itself: named as given, not by its hidden staging folder (session 57)
+    failsWithOneLine(await occupy(['batch', input, '-d', ro, '-q']), new RegExp(`^occupy: error: cannot write to output folder '${ro}': read-only file system$`));
+    failsWithOneLine(await occupy(['batch', input, '-d', newdir, '-q']), new RegExp(`^occupy: error: cannot create output folder '${newdir}': read-only file system$`));
   });
 });
 

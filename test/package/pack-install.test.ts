@@ -1,12 +1,12 @@
 /**
- * The installable package (issue 14, item 4): `npm pack` (whose `prepack` builds `dist/`), install
- * the tarball into an empty folder with the dependencies from the npm cache (offline), then use
- * it as a user would: `npx occupy demo`, an ES-module consumer calling `estimateLocalScale` on a
- * 64³ map it builds, and a strict TypeScript consumer (which must type-check, and must fail with
- * a planted type error).
+ * The installable package (issue 14, item 4): `npm pack` (whose `prepack` empties `dist/`, which
+ * `prepare`, run by npm next, builds once), install the tarball into an empty folder with the
+ * dependencies from the npm cache (offline), then use it as a user would: `npx occupy demo`, an
+ * ES-module consumer calling `estimateLocalScale` on a 64³ map it builds, and a strict TypeScript
+ * consumer (which must type-check, and must fail with a planted type error).
  *
  * The repository is copied first (the files git knows of, as they are in the working tree), so
- * that `prepack`'s clean build never touches this checkout's `dist/`, which other tests use.
+ * that the clean build never touches this checkout's `dist/`, which other tests use.
  * `OCCUPY_PACK_REF=<commit>` packs that commit instead (`git archive`). Takes about 1–2 minutes.
  */
 import { describe, it, before, after } from 'node:test';
@@ -119,7 +119,7 @@ describe('installable package (npm pack → npm install → use)', { timeout: 60
     tmp = await mkdtemp(join(tmpdir(), 'occupy-pack-'));
     const repo = join(tmp, 'repo');
     await copyRepo(repo);
-    // prepack builds dist/ from a clean slate
+    // dist/ built from a clean slate (prepack empties it, prepare builds it)
     await run(NPM, ['pack', '--pack-destination', tmp], opts(repo, 480_000));
     const name = (await readdir(tmp)).find((f) => f.endsWith('.tgz'));
     assert.ok(name, 'npm pack made a tarball');

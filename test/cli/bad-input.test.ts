@@ -10,15 +10,15 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { encodeMrc, readMrc } from '../../src/io/mrc/index.js';
 import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
 import type { Shape3, Volume } from '../../src/core/volume.js';
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
+import { NODE_ARGS } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/cli-run.js';
 
 const execFileP = promisify(execFile);
-const CLI = resolve(PROJECT_ROOT, 'test/helpers/run-cli.ts');
 
 interface CliResult {
   code: number;
@@ -29,7 +29,7 @@ interface CliResult {
 /** Run `occupy <args>` from source with cwd = project root. */
 async function runCli(args: string[]): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await execFileP(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: PROJECT_ROOT, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+    const { stdout, stderr } = await execFileP(process.execPath, [...NODE_ARGS, ...args], { cwd: PROJECT_ROOT, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number | string; stdout?: string; stderr?: string };

@@ -8,14 +8,14 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { findChimerax, showInChimerax } from '../../src/cli/chimerax-launch.js';
 import { writeMrc } from '../../src/io/mrc/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
+import { NODE_ARGS } from '../helpers/cli.js';
 
 const run = promisify(execFile);
-const CLI = resolve(PROJECT_ROOT, 'test/helpers/run-cli.ts');
 
 describe('ChimeraX script of a run', () => {
   it('opens the input, scale and modified maps (paths with spaces) at the summary levels', async () => {
@@ -25,7 +25,7 @@ describe('ChimeraX script of a run', () => {
       const { map } = occupancyPhantom({ shape: [40, 40, 40], voxelSizeA: 2, resolutionA: 6, snr: 5, seed: 2, domains: [{ centreVoxel: [20, 20, 20], radiusA: 14, occupancy: 1 }] });
       await writeMrc(input, map);
       const out = join(dir, 'out dir', 'my map.mrc');
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, '-i', input, '-o', out, '--amplify', '2', '--attenuate', '2', '--json', '-q'], { cwd: PROJECT_ROOT });
+      const { stdout } = await run(process.execPath, [...NODE_ARGS, '-i', input, '-o', out, '--amplify', '2', '--attenuate', '2', '--json', '-q'], { cwd: PROJECT_ROOT });
       const s = JSON.parse(stdout);
       const cxc = s.files.find((f: string) => f.endsWith('.cxc'));
       assert.equal(cxc, join(dir, 'out dir', 'chimX_my map.cxc'));

@@ -7,17 +7,17 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
+import { NODE_ARGS } from '../helpers/cli.js';
 
 const run = promisify(execFile);
-const CLI = resolve(PROJECT_ROOT, 'test/helpers/run-cli.ts');
 
 describe('occupy demo', () => {
   it('recovers the domain ordering and roughly proportional scales', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'occupy-demo-'));
     try {
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, 'demo', '-d', dir, '--json', '--quiet'], { cwd: PROJECT_ROOT });
+      const { stdout } = await run(process.execPath, [...NODE_ARGS, 'demo', '-d', dir, '--json', '--quiet'], { cwd: PROJECT_ROOT });
       const out = JSON.parse(stdout) as { domains: { trueOccupancy: number; meanScale: number }[]; orderingRecovered: boolean };
       assert.equal(out.orderingRecovered, true);
       assert.deepEqual(out.domains.map((d) => d.trueOccupancy), [1, 0.75, 0.5, 0.25]);

@@ -10,11 +10,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PROJECT_ROOT, SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
+import { NODE_ARGS } from '../helpers/cli.js';
 
 const run = promisify(execFile);
-const CLI = resolve(PROJECT_ROOT, 'test/helpers/run-cli.ts');
 const skip = skipWithoutShared();
 
 describe('occupy --emdb --plot', { skip }, () => {
@@ -34,7 +34,7 @@ describe('occupy --emdb --plot', { skip }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'occupy-emdb-cli-'));
     const env = { ...process.env, OCCUPY_EMDB_URL: url, XDG_CACHE_HOME: join(dir, 'cache') };
     try {
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, '--emdb', 'EMD-1832', '-o', join(dir, 'out', 'emd_1832.mrc'), '--amplify', '2', '--plot', '--json', '-q'], { cwd: PROJECT_ROOT, env });
+      const { stdout } = await run(process.execPath, [...NODE_ARGS, '--emdb', 'EMD-1832', '-o', join(dir, 'out', 'emd_1832.mrc'), '--amplify', '2', '--plot', '--json', '-q'], { cwd: PROJECT_ROOT, env });
       const s = JSON.parse(stdout);
       assert.equal(s.mode, 'occ');
       assert.ok(existsSync(join(dir, 'cache', 'occupy-ts', 'emdb', 'emd_1832.map.gz')));
@@ -43,7 +43,7 @@ describe('occupy --emdb --plot', { skip }, () => {
       const png = readFileSync(join(dir, 'out', 'solModel_emd_1832.png'));
       assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
       assert.ok(png.readUInt32BE(16) >= 400 && png.readUInt32BE(20) >= 300, 'PNG too small');
-      const err = await run(process.execPath, ['--import', 'tsx', CLI, '--emdb', '9999', '-o', join(dir, 'out2', 'x.mrc')], { cwd: PROJECT_ROOT, env }).then(
+      const err = await run(process.execPath, [...NODE_ARGS, '--emdb', '9999', '-o', join(dir, 'out2', 'x.mrc')], { cwd: PROJECT_ROOT, env }).then(
         () => assert.fail('a missing EMDB entry must fail'),
         (e: { code: number; stderr: string }) => e,
       );

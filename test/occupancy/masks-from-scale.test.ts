@@ -7,17 +7,17 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Volume } from '../../src/core/volume.js';
 import { readMrc, writeMrc } from '../../src/io/mrc/index.js';
 import { loadFft } from '../../src/math/fft.js';
 import { solventDefinitionFromScale, subtractionMask, subtractionMaskName, solventDefinitionName } from '../../src/occupancy/masks-from-scale.js';
 import { sigmoidCurve } from '../../src/occupancy/modification-curves.js';
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
+import { NODE_ARGS } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/cli-run.js';
 
 const run = promisify(execFile);
-const CLI = resolve(PROJECT_ROOT, 'test/helpers/run-cli.ts');
 
 /** A 10x10x10 scale map ramping 0..1 along x. */
 function ramp(): Volume {
@@ -68,11 +68,11 @@ describe('occupy subtraction-mask / soldef', () => {
     try {
       const scalePath = join(dir, 'scale_occ_x.mrc');
       await writeMrc(scalePath, ramp());
-      await run(process.execPath, ['--import', 'tsx', CLI, 'subtraction-mask', scalePath, '--attenuate', '2', '-q'], { cwd: PROJECT_ROOT });
+      await run(process.execPath, [...NODE_ARGS, 'subtraction-mask', scalePath, '--attenuate', '2', '-q'], { cwd: PROJECT_ROOT });
       const m = await readMrc(join(dir, 'subtraction_mask_attn_2.0.mrc'));
       assert.deepEqual(m.volume.voxelSizeA, [2, 2, 2]);
       assert.ok(Math.abs(m.volume.data[5] - 5 / 9) < 1e-6);
-      await run(process.execPath, ['--import', 'tsx', CLI, 'soldef', scalePath, '--threshold', '0.3', '-q'], { cwd: PROJECT_ROOT });
+      await run(process.execPath, [...NODE_ARGS, 'soldef', scalePath, '--threshold', '0.3', '-q'], { cwd: PROJECT_ROOT });
       const d = await readMrc(join(dir, 'soldef_by_scale_0.30.mrc'));
       assert.equal(d.volume.data[3], 1);
       assert.equal(d.volume.data[2], 0);

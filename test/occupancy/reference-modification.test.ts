@@ -10,15 +10,15 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { readMrc } from '../../src/io/mrc/index.js';
 import { arrayStats, pearson } from '../../src/math/statistics.js';
 import { inscribedEllipsoidMask } from '../../src/math/inscribed-ellipsoid.js';
 import { PROJECT_ROOT, SHARED_DATA, SHARED_REFERENCE, HAVE_SHARED, skipWithoutShared } from '../helpers/shared-data.js';
+import { NODE_ARGS } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const skip = skipWithoutShared();
-const CLI = resolve(PROJECT_ROOT, 'test/helpers/run-cli.ts');
 
 /** Command-line options of each reference run folder. */
 const SETTINGS: Record<string, string[]> = {
@@ -62,7 +62,7 @@ describe('reference modification runs of the original OccuPy', { skip }, () => {
       const refDir = join(SHARED_REFERENCE, r.map, r.run);
       const ref = JSON.parse(readFileSync(join(refDir, 'result.json'), 'utf8'));
       const dir = join(out, r.map, r.run);
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, '-i', r.input, '-o', join(dir, `${r.map}.mrc`), ...r.args, ...(/--(attenuate|sigmoid)\b/.test(r.args.join(' ')) && !r.args.includes('--exclude-solvent') ? ['--seed', '1'] : []), '--json', '--quiet'], { cwd: PROJECT_ROOT });
+      const { stdout } = await run(process.execPath, [...NODE_ARGS, '-i', r.input, '-o', join(dir, `${r.map}.mrc`), ...r.args, ...(/--(attenuate|sigmoid)\b/.test(r.args.join(' ')) && !r.args.includes('--exclude-solvent') ? ['--seed', '1'] : []), '--json', '--quiet'], { cwd: PROJECT_ROOT });
       const s = JSON.parse(stdout);
       assert.equal(s.mode, 'occ');
       assert.ok(Math.abs(s.sMax - ref.exact.max_val) <= 0.01 * ref.exact.max_val, `s_max ${s.sMax} vs ${ref.exact.max_val}`);

@@ -11,11 +11,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { readMrc } from '../../src/io/mrc/index.js';
 import { pearson } from '../../src/math/statistics.js';
 import { inscribedEllipsoidMask } from '../../src/math/inscribed-ellipsoid.js';
 import { PROJECT_ROOT, SHARED_DATA, SHARED_REFERENCE, HAVE_SHARED, skipWithoutShared } from '../helpers/shared-data.js';
+import { NODE_ARGS } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const skip = skipWithoutShared();
@@ -35,7 +36,6 @@ function defaultRuns(): { name: string; input: string; refDir: string }[] {
   return runs;
 }
 
-const CLI = resolve(PROJECT_ROOT, 'test/helpers/run-cli.ts');
 
 describe('reference runs of the original OccuPy (default settings)', { skip }, () => {
   const runs = defaultRuns();
@@ -52,7 +52,7 @@ describe('reference runs of the original OccuPy (default settings)', { skip }, (
     it(`${r.name}: settings, s_max, solvent model and maps match`, async (t) => {
       const ref = JSON.parse(readFileSync(join(r.refDir, 'result.json'), 'utf8'));
       const dir = join(out, r.name);
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, '-i', r.input, '-o', join(dir, `${r.name}.mrc`), '--json', '--quiet'], { cwd: PROJECT_ROOT });
+      const { stdout } = await run(process.execPath, [...NODE_ARGS, '-i', r.input, '-o', join(dir, `${r.name}.mrc`), '--json', '--quiet'], { cwd: PROJECT_ROOT });
       const s = JSON.parse(stdout);
       const e = ref.exact;
       assert.equal(s.kernelSize, e['options.kernel_size']);

@@ -11,14 +11,14 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { readMrc, writeMrc } from '../../src/io/mrc/index.js';
 import { pearson } from '../../src/math/statistics.js';
 import { PROJECT_ROOT, SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
+import { NODE_ARGS } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/cli-run.js';
 
 const run = promisify(execFile);
-const CLI = resolve(PROJECT_ROOT, 'test/helpers/run-cli.ts');
 const skip = skipWithoutShared();
 const R = join(SHARED_REFERENCE, 'synth_halves128');
 
@@ -38,7 +38,7 @@ describe('occupy locres on synthetic half maps with ground truth', { skip }, () 
   for (const method of ['localfsc', 'monores'] as const) {
     it(`${method}: correlates with the truth and orders the domains`, async (t) => {
       const out = join(dir, `locres_${method}.mrc`);
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, 'locres', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '--mask', join(R, 'truth_mask.mrc.gz'), '--method', method, '-o', out, '--json', '-q'], { cwd: PROJECT_ROOT });
+      const { stdout } = await run(process.execPath, [...NODE_ARGS, 'locres', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '--mask', join(R, 'truth_mask.mrc.gz'), '--method', method, '-o', out, '--json', '-q'], { cwd: PROJECT_ROOT });
       const s = JSON.parse(stdout);
       const ours = (await readMrc(out)).volume.data;
       const truth = (await readMrc(join(R, 'truth_resolution.mrc.gz'))).volume.data;

@@ -24,7 +24,7 @@ import { ensurePageBundle, launchBrowser, skipWithoutChromium, type TestBrowser 
 import { NODE_ARGS } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/cli-run.js';
 import { SHARED_DATA, SHARED_REFERENCE, skipWithoutShared } from '../helpers/shared-data.js';
-import type { GuiServer } from '../../src/web/server/server.js';
+import type { GuiServer } from '../helpers/gui-server.js';
 
 const skip = skipWithoutChromium() || skipWithoutShared();
 if (skip) console.log(`# gui-job-states.e2e: ${skip}`);
@@ -113,7 +113,7 @@ describe('browser GUI: job states as the server has them', { skip, timeout: 600_
     mkdirSync(join(root, 'halves'));
     copyFileSync(join(SHARED_DATA, 'emd_1832.map.gz'), join(root, 'maps', 'emd_1832.map.gz'));
     for (const f of ['half1.mrc.gz', 'half2.mrc.gz']) copyFileSync(join(SHARED_REFERENCE, 'synth_halves128', f), join(root, 'halves', f));
-    const { startGuiServer } = await import('../../src/web/server/server.js');
+    const { startGuiServer } = await import('../helpers/gui-server.js');
     server = await startGuiServer({ root, port: 0, finishingHook: (job, at) => pause.hook(job, at) });
     browser = await launchBrowser({ width: 1280, height: 800 });
     page = await browser.context.newPage();
@@ -248,7 +248,7 @@ describe('browser GUI: job states as the server has them', { skip, timeout: 600_
 
   it('the server stopped (Ctrl+C) during a run: the page says the server stopped, not "cancelled"', async () => {
     const stopping = commitPause();
-    const { startGuiServer } = await import('../../src/web/server/server.js');
+    const { startGuiServer } = await import('../helpers/gui-server.js');
     const other = await startGuiServer({ root, port: 0, finishingHook: (job, at) => stopping.hook(job, at) });
     try {
       await openEmd1832(page, other.pageUrl);

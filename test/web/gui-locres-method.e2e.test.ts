@@ -39,7 +39,7 @@ describe('browser GUI: the half-map panel\'s local-resolution method', { skip, t
     // in the corners): what is asserted (the page's choices, messages, figures' form, colours and
     // files) does not depend on the box
     await writeCroppedHalves(join(root, 'halves'));
-    const { startGuiServer } = await import('../../src/web/server/server.js');
+    const { startGuiServer } = await import('../helpers/gui-server.js');
     server = await startGuiServer({ root, port: 0 });
     browser = await launchBrowser({ width: 1280, height: 800 });
     page = await browser.context.newPage();

@@ -42,7 +42,7 @@ describe('browser GUI: text that is not a number in a number field', { skip, tim
     const data = () => Float32Array.from({ length: box ** 3 }, (_, i) => Math.sin(i * 0.37) + Math.cos(i * 0.011));
     await writeMrc(join(root, 'h1.mrc'), { data: data(), shape: [box, box, box], voxelSizeA: [1, 1, 1] });
     await writeMrc(join(root, 'h2.mrc'), { data: data().map((v) => v + 0.1), shape: [box, box, box], voxelSizeA: [1, 1, 1] });
-    const { startGuiServer } = await import('../../src/web/server/server.js');
+    const { startGuiServer } = await import('../helpers/gui-server.js');
     server = await startGuiServer({ root, port: 0 });
     browser = await launchBrowser({ width: 1280, height: 800 });
     page = await browser.context.newPage();

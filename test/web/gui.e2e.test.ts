@@ -164,7 +164,7 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
       else res.writeHead(404).end();
     });
     await new Promise<void>((done) => archive?.listen(0, '127.0.0.1', done));
-    const { startGuiServer } = await import('../../src/web/server/server.js');
+    const { startGuiServer } = await import('../helpers/gui-server.js');
     server = await startGuiServer({ root, port: 0, emdb: { baseUrl: `http://127.0.0.1:${(archive.address() as AddressInfo).port}`, cacheDir: join(root, '.emdb-cache') } });
     browser = await launchBrowser({ width: 1280, height: 800 });
     page = await browser.context.newPage();
@@ -801,7 +801,7 @@ describe('browser GUI (occupy gui) end to end', { skip, timeout: 600_000 }, () =
   });
 
   it('at 1920×1080: the map given on the command line opens at start, no horizontal scroll', async () => {
-    const { startGuiServer } = await import('../../src/web/server/server.js');
+    const { startGuiServer } = await import('../helpers/gui-server.js');
     const second = await startGuiServer({ root, port: 0, initialMapPath: 'maps/emd_1832.map.gz' });
     const other = await browser.context.newPage();
     try {

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGuiServer, type GuiServer } from '../../src/web/server/server.js';
+import { startGuiServer, type GuiServer } from '../helpers/gui-server.js';
 import type { HalfMapsView, JobEvent } from '../../src/web/api.js';
 import { readMrc, writeMrc } from '../../src/io/mrc/index.js';
 import { runCli } from '../helpers/cli.js';

@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { startGuiServer, type GuiServer } from '../../src/web/server/server.js';
+import { startGuiServer, type GuiServer } from '../helpers/gui-server.js';
 import type { EstimateSummaryView, JobEvent, MapInfo } from '../../src/web/api.js';
 import { writeMrc } from '../../src/io/mrc/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';

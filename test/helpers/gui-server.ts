@@ -3,9 +3,10 @@
  * it ({@link RUNS_BUILD}: dist/ is the build of the sources as they are), else from the sources.
  * The server forks a worker process per job from its own folder, through tsx when it runs from
  * `.ts` (src/web/server/jobs.ts); from dist/ each job's worker starts without tsx, about a second
- * of CPU time sooner. The same code runs either way. `startGuiTestServer`: a fresh root (filled
- * by the caller) and session parent folder, requests with the session token, and a job run to its
- * end. Not a test file itself.
+ * of CPU time sooner. The same code runs either way. A test that also builds the server's Session
+ * or JobManager itself (from src/) keeps them apart from this server: the two never share objects.
+ * `startGuiTestServer`: a fresh root (filled by the caller) and session parent folder, requests
+ * with the session token, and a job run to its end. Not a test file itself.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { access, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGuiServer, type GuiServer } from '../../src/web/server/server.js';
+import { startGuiServer, type GuiServer } from '../helpers/gui-server.js';
 import type { EstimateSummaryView, HalfMapsView, JobEvent, MapInfo } from '../../src/web/api.js';
 import { readMrc, writeMrc } from '../../src/io/mrc/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';

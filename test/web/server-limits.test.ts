@@ -17,7 +17,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { startGuiServer, type GuiServer } from '../../src/web/server/server.js';
+import { startGuiServer, type GuiServer } from '../helpers/gui-server.js';
 import { JobManager } from '../../src/web/server/jobs.js';
 import { Session } from '../../src/web/server/session.js';
 import type { JobEvent, JobStatus, MapInfo } from '../../src/web/api.js';

@@ -115,12 +115,13 @@ describe('installable package (npm pack → npm install → use)', { timeout: 60
   let consumer: string;
   let tgz: string;
   let entries: string[];
+  let packOutput: string;
   before(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'occupy-pack-'));
     const repo = join(tmp, 'repo');
     await copyRepo(repo);
     // dist/ built from a clean slate (prepack empties it, prepare builds it)
-    await run(NPM, ['pack', '--pack-destination', tmp], opts(repo, 480_000));
+    packOutput = (await run(NPM, ['pack', '--pack-destination', tmp], opts(repo, 480_000))).stdout;
     const name = (await readdir(tmp)).find((f) => f.endsWith('.tgz'));
     assert.ok(name, 'npm pack made a tarball');
     tgz = join(tmp, name);
@@ -148,6 +149,9 @@ describe('installable package (npm pack → npm install → use)', { timeout: 60
     assert.ok(!entries.some((f) => f.startsWith('package/test/')), 'no test/ in the tarball');
     assert.ok(!entries.some((f) => f.endsWith('.map')), 'no source maps (their sources are not shipped)');
     assert.ok(entries.some((f) => f.startsWith('package/dist/web/assets/')), 'the GUI bundle (occupy gui serves it)');
+    // one build: npm pack runs prepack, then prepare (prepack had built it too, so tsc and vite ran twice)
+    const builds = packOutput.split('\n').filter((l) => /^> .*\btsc -p tsconfig\.json\b/.test(l));
+    assert.equal(builds.length, 1, `npm pack ran the build ${builds.length} times:\n${packOutput}`);
   });
 
   it('npx occupy demo runs from the installed package and recovers the domain ordering', async () => {

@@ -36,18 +36,19 @@ export function locresFamily(outStem: string): OutputFamily {
 /**
  * The names an estimate (`occupy MAP`) writes for the stem `<stem>` under a fixed name whatever
  * its settings, which an earlier run's file would pass for: the confidence, the log, the ChimeraX
- * scripts, `--save-all-maps`' low-passed and down-sampled maps and the plots (solvent model,
- * modification curves). Not listed, so never removed: the scale of either mode (`scale_res_`,
- * `scale_occ_`) and the modified maps (`ampl_<γ>_`, `attn_<γ>_`, `sigm_<γ>-<pivot>_`,
- * `solExcl_`, their `factor_` maps), whose names say what they are: a user compares both modes,
- * or a sweep of powers (`for g in 2 3 4; do occupy MAP --amplify $g -o d/; done`), in one folder.
+ * scripts, `--save-all-maps`' low-passed and down-sampled maps and the solvent-model plot. Not
+ * listed, so never removed: the scale of either mode (`scale_res_`, `scale_occ_`) and the modified
+ * maps (`ampl_<γ>_`, `attn_<γ>_`, `sigm_<γ>-<pivot>_`, `solExcl_`, their `factor_` maps), whose
+ * names say what they are, with their curves (`gamma_modification_`, `sigmoid_modification_`): a
+ * user compares both modes, or a sweep of powers (`for g in 2 3 4; do occupy MAP --amplify $g -o
+ * d/; done`), in one folder.
  * @param stem the output stem (the map's file name without extension, or `--output-stem`)
  */
 export function estimateFamily(stem: string): OutputFamily {
   return {
     names: [
       `conf_${stem}.mrc`, `lowpass_${stem}.mrc`, `downsampled_${stem}.mrc`,
-      ...plot(`solModel_${stem}`), ...plot(`gamma_modification_${stem}`), ...plot(`sigmoid_modification_${stem}`),
+      ...plot(`solModel_${stem}`),
       `log_${stem}.txt`, `chimX_${stem}.cxc`, `chimX_${stem}_silent.cxc`,
     ],
   };

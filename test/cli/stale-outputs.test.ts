@@ -1,11 +1,11 @@
 /**
  * `occupy MAP -o DIR/` and `occupy decompose MAP -o DIR/` run again into the same folder with
- * other options: the estimate's plots, decompose's sharpened map and plots, of an earlier run had
+ * other options: the estimate's solvent-model plot, decompose's sharpened map and plots, of an earlier run had
  * stayed beside the later run's outputs, where they read as its own (session 57; locres since
  * session 56). Each run now removes, with its output set, this tool's own outputs for the same stem
  * under names that do not say their settings and that it does not write, and names them in its
- * log, on stdout and in `--json` (`removed`). The modified maps (any power) and either mode's
- * scale stay: their names say what they are, and a sweep of powers or both modes are compared in
+ * log, on stdout and in `--json` (`removed`). The modified maps (any power) with their curves and
+ * either mode's scale stay: their names say what they are, and a sweep of powers or both modes are compared in
  * one folder. A file of another name or stem, a symbolic link, or an input of the run under such a
  * name, stays.
  */
@@ -28,7 +28,7 @@ async function phantomMap(dir: string): Promise<string> {
   return map;
 }
 
-test('an estimate removes an earlier run\'s plots that it does not write, and says so; modified maps of any power, either mode\'s scale and everything else stay', async () => {
+test('an estimate removes an earlier run\'s solvent-model plot that it does not write, and says so; modified maps of any power with their curves, either mode\'s scale and everything else stay', async () => {
   const dir = await tempFolder();
   const map = await phantomMap(dir);
   const out = join(dir, 'out');
@@ -48,10 +48,10 @@ test('an estimate removes an earlier run\'s plots that it does not write, and sa
   await writeFile(join(out, 'ampl_2.0_other.mrc'), 'another map');
   await writeFile(join(out, 'ampl_notes.txt'), 'mine');
   await symlink('ampl_notes.txt', join(out, 'gamma_modification_ph.svg.lnk'));
-  // the occupancy mode again, without a modification or plots: the plots go, nothing else
+  // the occupancy mode again, without a modification or plots: the solvent-model plot goes, nothing else
   const stdout = await run(['--occupancy']);
-  const gone = [...solvent, ...curves].map((f) => join(out, f));
-  const kept = ['ampl_2.0_other.mrc', 'ampl_notes.txt', 'gamma_modification_ph.svg.lnk', ...modified];
+  const gone = solvent.map((f) => join(out, f));
+  const kept = ['ampl_2.0_other.mrc', 'ampl_notes.txt', 'gamma_modification_ph.svg.lnk', ...modified, ...curves];
   assert.deepEqual(await listed(), [...own, 'scale_occ_ph.mrc', ...kept].sort());
   assert.equal(await readlink(join(out, 'gamma_modification_ph.svg.lnk')), 'ampl_notes.txt');
   assert.ok(stdout.includes([HEAD, ...gone.map((p) => `  ${p}`)].join('\n')), stdout);

@@ -152,7 +152,7 @@ describe('browser GUI: the half-map panel\'s local-resolution method', { skip, t
   });
 
   it('the 3D view coloured by local resolution: the surface outside the mask grey, the key from inside it; the mask in one request', async () => {
-    // the mask's requests while the 3D view loads: it had fetched one slice per z (128 here)
+    // the mask's requests while the 3D view loads: it had fetched one slice per z (80 here)
     const maskRequests = { whole: 0, slices: 0, bytes: 0 };
     const onRequest = (r: { url(): string }) => {
       if (/\/api\/maps\/[^/]+\/mask(\?|$)/.test(r.url())) maskRequests.whole++;
@@ -198,8 +198,8 @@ describe('browser GUI: the half-map panel\'s local-resolution method', { skip, t
     assert.ok(grey > 1000 && grey > 3 * red, `the noise outside the mask: ${grey} grey pixels, ${red} red`);
     page.off('request', onRequest);
     page.off('response', onResponse);
-    // one request for the whole 128³ mask, one bit per voxel
-    assert.deepEqual(maskRequests, { whole: 1, slices: 0, bytes: 128 ** 3 / 8 }, JSON.stringify(maskRequests));
+    // one request for the whole mask (the 80³ crop), one bit per voxel
+    assert.deepEqual(maskRequests, { whole: 1, slices: 0, bytes: Math.ceil(HALVES_CROP_BOX ** 3 / 8) }, JSON.stringify(maskRequests));
     assert.match((await page.textContent('#status-3d')) ?? '', /\(Å; grey: outside the mask\)\.$/);
     const key = await page.$eval('#colorbar-3d', (c) => (c as HTMLCanvasElement).dataset.key ?? '');
     assert.match(key, /^local resolution \(Å\): [\d.]+ … ([\d.]+) \(under-range outside\)$/, key);

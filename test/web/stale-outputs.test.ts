@@ -69,14 +69,14 @@ describe('GUI folders hold one run\'s set', () => {
     await g.runJob('api/estimate', { mapId: info.mapId, settings: { amplify: 2, seed: 0 }, outputFolder: 'est' });
     assert.ok((await listed(saved)).includes('ampl_2.0_ph.mrc'));
     assert.ok((await sessionFiles()).includes('ampl_2.0_ph.mrc'));
-    // a command-line run with --plot into the same folder had left its modification curve
-    await writeFile(join(saved, 'gamma_modification_ph.png'), 'a plot of an earlier run');
+    // a command-line run with --plot into the same folder had left its solvent-model plot
+    await writeFile(join(saved, 'solModel_ph.png'), 'a plot of an earlier run');
     const ev = await g.runJob('api/estimate', { mapId: info.mapId, settings: { mode: 'occ', seed: 0 }, outputFolder: 'est' });
     assert.ok((await listed(saved)).includes('ampl_2.0_ph.mrc'), (await listed(saved)).join(', '));
     assert.ok((await sessionFiles()).includes('ampl_2.0_ph.mrc'), 'the modified map was removed from the session folder');
-    assert.ok(!(await listed(saved)).includes('gamma_modification_ph.png'), (await listed(saved)).join(', '));
-    assert.match(logText(ev), /saved \d+ files to est\/; removed 1 of an earlier run there that this run does not write: gamma_modification_ph\.png/);
+    assert.ok(!(await listed(saved)).includes('solModel_ph.png'), (await listed(saved)).join(', '));
+    assert.match(logText(ev), /saved \d+ files to est\/; removed 1 of an earlier run there that this run does not write: solModel_ph\.png/);
     const log = await readFile(join(saved, 'log_ph.txt'), 'utf8');
-    assert.ok(log.includes(`Removed (an earlier run's outputs for this map that this run does not write):\n  ${join(saved, 'gamma_modification_ph.png')}\n`), log);
+    assert.ok(log.includes(`Removed (an earlier run's outputs for this map that this run does not write):\n  ${join(saved, 'solModel_ph.png')}\n`), log);
   });
 });

@@ -25,7 +25,7 @@ import { computeInThread } from './compute-thread.js';
 import { decompositionMedians, type DecompositionMedians } from '../decomposition/medians.js';
 import { jobInputs } from './job-inputs.js';
 import { listedOutputs, type ListedOutputs } from './listed-outputs.js';
-import { decomposeFamily, staleOutputs } from './stale-outputs.js';
+import { decomposeFamily, retireStaleOutputs } from './stale-outputs.js';
 import { assertLabelMap, checkSameGrid, readMapArg } from './read-map.js';
 import { jobLabels, jobRecord } from './resolution-job-common.js';
 import { recordLines } from '../occupancy/summary.js';
@@ -347,8 +347,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     files.push(logPath);
     // an earlier run's outputs for this stem that this one does not write (the sharpened map, the
     // plots): removed with this set; named for the caller when the outputs are moved later (finalDir)
-    const removed = await staleOutputs(opts.finalDir ?? outDir, [decomposeFamily(stem)], files, protect);
-    if (opts.finalDir === undefined) for (const p of removed) await outputs.retire(p);
+    const removed = await retireStaleOutputs(outputs, opts.finalDir ?? outDir, [decomposeFamily(stem)], files, protect, opts.finalDir === undefined);
     if (removed.length > 0) summary.removed = removed;
     summary.seconds = (performance.now() - t0) / 1000;
     await writeFileAtomic(logPath, formatDecomposeLog({ ...summary, files: listedOutputs(summary.files, opts) }), outputs);

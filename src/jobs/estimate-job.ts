@@ -7,7 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
 import { listedOutputs } from './listed-outputs.js';
-import { estimateFamily, staleOutputs } from './stale-outputs.js';
+import { estimateFamily, retireStaleOutputs } from './stale-outputs.js';
 import { openMrcSections, readMrc, writeMrc, type MrcHeader } from '../io/mrc/index.js';
 import { resampleSections } from '../filters/resample-sections.js';
 import { resampledVoxelSize, type ResampleLowpass } from '../filters/fourier-resample.js';
@@ -497,8 +497,7 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   }
   // an earlier run's outputs for this stem that this one does not write: removed with this set
   const earlier = opts.earlierOutputs ?? (opts.finalDir === undefined ? 'remove' : 'keep');
-  const removed = earlier === 'keep' ? [] : await staleOutputs(finalDir, [estimateFamily(stem)], allFiles, protect);
-  if (earlier === 'remove') for (const p of removed) await outputs.retire(p);
+  const removed = earlier === 'keep' ? [] : await retireStaleOutputs(outputs, finalDir, [estimateFamily(stem)], allFiles, protect, earlier === 'remove');
   if (removed.length > 0) summary.removed = removed;
   timer.stop();
   summary.timingsS = { read: timer.seconds.read, ...(timer.seconds.diagnostics !== undefined ? { diagnostics: timer.seconds.diagnostics } : {}), ...(overlappedSeconds > 0 ? { 'diagnostics (overlapped)': overlappedSeconds } : {}), ...result.timingsS, ...modifySeconds, write: timer.seconds.write };

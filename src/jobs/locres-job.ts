@@ -32,7 +32,7 @@ import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { recordLines } from '../occupancy/summary.js';
 import { jobInputs } from './job-inputs.js';
 import { listedOutputs, type ListedOutputs } from './listed-outputs.js';
-import { locresFamily, staleOutputs } from './stale-outputs.js';
+import { locresFamily, retireStaleOutputs } from './stale-outputs.js';
 
 /** Options of {@link locresJob} (the options of `occupy locres`, already parsed). */
 export interface LocresJobOptions extends ListedOutputs {
@@ -393,8 +393,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     // an earlier run's outputs for this map that this run does not write (another method's maps):
     // removed with this set, so the folder holds one run's files; named for the caller when the
     // outputs are moved into their folder later (finalDir)
-    removed = await staleOutputs(o.finalDir ?? outDir, [locresFamily(outStem)], files, protect);
-    if (o.finalDir === undefined) for (const p of removed) await outputs.retire(p);
+    removed = await retireStaleOutputs(outputs, o.finalDir ?? outDir, [locresFamily(outStem)], files, protect, o.finalDir === undefined);
     seconds = (performance.now() - t0) / 1000;
     // the label table's column of voxels clear of other labels (its header sets the next column's place)
     const coreHeader = windowReachA !== undefined ? `   > ${windowReachA.toFixed(1)} Å from other labels` : '';

@@ -10,7 +10,7 @@
  */
 import { lstat, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { refuseInputs } from '../core/output-set.js';
+import { refuseInputs, type OutputSet } from '../core/output-set.js';
 
 /** The names a command writes for one output stem. */
 export interface OutputFamily {
@@ -101,5 +101,17 @@ export async function staleOutputs(dir: string, families: readonly OutputFamily[
     if (!(await refuseInputs(path, inputs).then(() => true, () => false))) continue;
     stale.push(path);
   }
+  return stale;
+}
+
+/**
+ * {@link staleOutputs} in `dir`, given to `outputs` to remove at its commit
+ * (`OutputSet.retire`) when `remove`; else only listed (the caller moves the outputs into `dir`
+ * later and removes them then).
+ * @returns the stale files' paths, as {@link staleOutputs}
+ */
+export async function retireStaleOutputs(outputs: OutputSet, dir: string, families: readonly OutputFamily[], written: readonly string[], inputs: readonly string[], remove = true): Promise<string[]> {
+  const stale = await staleOutputs(dir, families, written, inputs);
+  if (remove) for (const p of stale) await outputs.retire(p);
   return stale;
 }

@@ -113,7 +113,8 @@ export interface EstimateSummary {
   files: string[];
   /**
    * An earlier run's outputs for the same stem in the output folder that this run does not write
-   * (another modification's maps, the other mode's scale, …), which the run removes with its
+   * under names that do not say their settings (plots, `--save-all-maps` maps, the ChimeraX
+   * script; never a scale or a modified map), which the run removes with its
    * outputs (`occupy MAP -o DIR/`; the GUI when saving to a folder), paths as given; absent when none.
    */
   removed?: string[];

@@ -24,7 +24,7 @@ import { OptionError } from '../../core/option-error.js';
 import { unreadEstimateOptions } from '../../occupancy/options.js';
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import { checkHalfMapGrids } from './half-map-grids.js';
-import { decomposeFamily, directionalFscFamily, estimateFamily, locresFamily, staleOutputs, type OutputFamily } from '../../jobs/stale-outputs.js';
+import { decomposeFamily, directionalFscFamily, estimateFamily, locresFamily, retireStaleOutputs, staleOutputs, type OutputFamily } from '../../jobs/stale-outputs.js';
 import { checkHalfMapsLocresGrid, locresMethodArgs, parseHalfMapsLocres } from './halfmaps-locres.js';
 import type { EstimateTask, HalfMapsTask, WorkerMessage } from './worker-protocol.js';
 import type { HalfMapsView, ScaleRun } from '../api.js';
@@ -96,7 +96,8 @@ function stagingDir(map: SessionMap, jobId: string): string {
  * map's stem. A later run saved into the same folder, or kept in the map's session folder, removes
  * the earlier run's files of these families that it does not write (the directional FSC and
  * decompose maps of a run that had them ticked, the interval maps of another local-resolution
- * method, the modified maps of an earlier Modify run): one folder holds one run's set per stem.
+ * method, an estimate's plots; never its scales or modified maps, whose names say their mode and
+ * power: `estimateFamily`): one folder holds one run's set per stem.
  */
 function runFamilies(run: Job['run']): OutputFamily[] {
   if (run.kind === 'halfmaps') return [locresFamily(`locres_${run.task.stem}`), directionalFscFamily(`3dfsc_${run.task.stem}`), decomposeFamily(run.task.stem)];
@@ -511,7 +512,7 @@ export class JobManager {
     try {
       const removed = await withOutputSet({ protect: job.run.inputs, inputLabel: 'input' }, async (outputs) => {
         for (const f of files) await outputs.writeBytes(join(folder, f), await readFile(join(map.outputDir, f)));
-        for (const p of await staleOutputs(folder, runFamilies(job.run), files, job.run.inputs)) await outputs.retire(p);
+        await retireStaleOutputs(outputs, folder, runFamilies(job.run), files, job.run.inputs);
         return outputs;
       }).then((outputs) => outputs.removed.map((p) => basename(p)));
       this.emit(job, { type: 'log', level: 'info', text: `saved ${files.length} files to ${where}/${removed.length > 0 ? `; removed ${removed.length} of an earlier run there that this run does not write: ${removed.join(', ')}` : ''}` });

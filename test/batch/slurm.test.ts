@@ -11,13 +11,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { encodeMrc } from '../../src/io/mrc/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT, SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
+import { NODE_ARGS } from '../helpers/cli.js';
 import { jobStates, skipWithoutSlurm, startSlurm, waitForJob, type SlurmCluster } from '../helpers/slurm-cluster.js';
 
 const run = promisify(execFile);
-const CLI = resolve(PROJECT_ROOT, 'test/helpers/run-cli.ts');
 const TASKS = 4;
 /** Fields of a record that must match the local run exactly. */
 const FIELDS = ['status', 'sMax', 'solventModel', 'confidenceLimit', 'variabilityLimit', 'meanScaleConfident', 'fractionFullScale', 'box'] as const;
@@ -36,10 +36,13 @@ const parseJsonl = (file: string): Rec[] =>
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Rec);
 
-/** Run the CLI from the project root (the sbatch script cd's to the submitting cwd and reuses `node --import tsx`). */
+/**
+ * Run the CLI from the project root: `dist/` when it is the build of the sources, else tsx
+ * ({@link NODE_ARGS}); the sbatch script cd's to the submitting cwd and runs the tasks the same way.
+ */
 async function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   try {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: PROJECT_ROOT, env, maxBuffer: 16 * 2 ** 20 });
+    const { stdout } = await run(process.execPath, [...NODE_ARGS, ...args], { cwd: PROJECT_ROOT, env, maxBuffer: 16 * 2 ** 20 });
     return stdout;
   } catch (err) {
     const e = err as Error & { stdout?: string; stderr?: string; code?: number };
@@ -183,7 +186,7 @@ describe('occupy batch on SLURM', { skip }, () => {
     for (const t of ['0', '1', '3']) assert.equal(states.get(t), 'COMPLETED', `task ${t}\n${taskLogs(outDir)}`);
     assert.ok(!existsSync(join(outDir, `results.shard-2-of-${TASKS}.jsonl`)));
 
-    const c = await run(process.execPath, ['--import', 'tsx', CLI, 'batch', 'collect', outDir, '--json'], { cwd: PROJECT_ROOT }).then(
+    const c = await run(process.execPath, [...NODE_ARGS, 'batch', 'collect', outDir, '--json'], { cwd: PROJECT_ROOT }).then(
       (r) => ({ code: 0, ...r }),
       (e: { code: number; stdout: string; stderr: string }) => e,
     );

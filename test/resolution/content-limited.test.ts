@@ -30,6 +30,9 @@ describe('local FSC on half maps low-passed while still correlated', { skip }, (
   let half2: Volume;
   let mask: Float32Array;
   let labels: Float32Array;
+  /** The halves low-passed to 6 Å, made once for the four tests that read them. */
+  let lp6: [Volume, Volume] | undefined;
+  const lowPassed6 = (): [Volume, Volume] => (lp6 ??= [sharpen(half1, 0, 6), sharpen(half2, 0, 6)]);
   before(async () => {
     await loadFft();
     half1 = (await readMrc(join(R, 'half1.mrc.gz'))).volume;
@@ -39,7 +42,7 @@ describe('local FSC on half maps low-passed while still correlated', { skip }, (
   });
 
   it('reads nothing finer than the halves\' content limit and pins what would (6 Å low-pass)', () => {
-    const r = localFsc(sharpen(half1, 0, 6), sharpen(half2, 0, 6), { mask });
+    const r = localFsc(...lowPassed6(), { mask });
     assert.ok(r.emptyBeyondA !== undefined && r.emptyBeyondA > 5.5 && r.emptyBeyondA < 6.5, `content limit ${r.emptyBeyondA}`);
     assert.ok(r.contentLimitedPercent !== undefined && r.contentLimitedPercent > 5, `share reading finer than 0.8 × the limit: ${r.contentLimitedPercent}`);
     assert.equal(r.finestA, r.emptyBeyondA);
@@ -65,8 +68,8 @@ describe('local FSC on half maps low-passed while still correlated', { skip }, (
     const dir = mkdtempSync(join(tmpdir(), 'occupy-content-'));
     try {
       const [p1, p2] = [join(dir, 'lp6_1.mrc'), join(dir, 'lp6_2.mrc')];
-      await writeMrc(p1, sharpen(half1, 0, 6));
-      await writeMrc(p2, sharpen(half2, 0, 6));
+      await writeMrc(p1, lowPassed6()[0]);
+      await writeMrc(p2, lowPassed6()[1]);
       const lp = await runInProcess(['fsc', p1, p2, '--mask', join(R, 'soft_mask.mrc.gz'), '-o', join(dir, 'lp'), '--json']);
       assert.equal(lp.code, 0, lp.stderr);
       const j = JSON.parse(lp.stdout);
@@ -84,7 +87,7 @@ describe('local FSC on half maps low-passed while still correlated', { skip }, (
   });
 
   it('MonoRes tests no finer than the halves hold (6 Å low-pass: 9.6 % of the mask had read 2.44 Å)', () => {
-    const r = monogenicLocalResolution({ half1: sharpen(half1, 0, 6), half2: sharpen(half2, 0, 6) }, mask);
+    const r = monogenicLocalResolution({ half1: lowPassed6()[0], half2: lowPassed6()[1] }, mask);
     const finestTested = r.tested[r.tested.length - 1];
     assert.ok(finestTested > 5.8 && finestTested < 6.1, `finest tested ${finestTested} Å`);
     let finest = Infinity;
@@ -94,7 +97,7 @@ describe('local FSC on half maps low-passed while still correlated', { skip }, (
   });
 
   it('ResMap tests no finer than the halves hold (6 Å low-pass: the 3 Å domains had read 3.00 Å)', () => {
-    const r = resMapLocalResolution({ half1: sharpen(half1, 0, 6), half2: sharpen(half2, 0, 6) }, mask);
+    const r = resMapLocalResolution({ half1: lowPassed6()[0], half2: lowPassed6()[1] }, mask);
     const finestTested = r.testedA[r.testedA.length - 1];
     assert.ok(finestTested >= 5.89 && finestTested < 6.5, `finest tested ${finestTested} Å`);
     let finest = Infinity;

@@ -99,6 +99,9 @@ describe('moleculeCentredGridPoints', () => {
 describe('local FSC with windows centred on the molecule (synth_halves128)', { skip: skipWithoutShared() }, () => {
   const R = join(SHARED_REFERENCE, 'synth_halves128');
   let h1: Volume, h2: Volume, truth: Float32Array, mask: Float32Array, relion: Float32Array;
+  /** localFsc of the halves with the truth mask and the defaults: computed once for the four tests that compare with it (seeded; the tests only read it). */
+  let defaults: ReturnType<typeof localFsc> | undefined;
+  const withDefaults = (): ReturnType<typeof localFsc> => (defaults ??= localFsc(h1, h2, { mask }));
   before(async () => {
     await loadFft();
     h1 = (await readMrc(join(R, 'half1.mrc.gz'))).volume;
@@ -114,7 +117,7 @@ describe('local FSC with windows centred on the molecule (synth_halves128)', { s
   // Measured again with the present defaults (README): 0.73 Å, +0.40 Å from every window, 0.44 Å,
   // +0.08 Å centred
   it('the mask voxels at the molecule surface no longer read coarse', (t) => {
-    const on = localFsc(h1, h2, { mask });
+    const on = withDefaults();
     const off = localFsc(h1, h2, { mask, moleculeCentred: false });
     assert.equal(on.threshold, off.threshold);
     assert.equal(off.moleculeCentredPoints, undefined);
@@ -131,7 +134,7 @@ describe('local FSC with windows centred on the molecule (synth_halves128)', { s
   // soft-masked global FSC's C₀ 15.3 → 12.6 and the threshold 0.272 → 0.255 (the windows are
   // pre-whitened and never saw it); the solvent level is now subtracted first
   it('a constant offset of both halves changes neither C₀, the threshold nor the map', () => {
-    const base = localFsc(h1, h2, { mask });
+    const base = withDefaults();
     const off = localFsc({ ...h1, data: h1.data.map((v) => v + 0.05) }, { ...h2, data: h2.data.map((v) => v + 0.05) }, { mask });
     assert.ok(Math.abs(off.lowFrequencySnr / base.lowFrequencySnr - 1) < 0.01, `C₀ ${off.lowFrequencySnr} vs ${base.lowFrequencySnr}`);
     assert.ok(Math.abs(off.threshold - base.threshold) < 0.001, `threshold ${off.threshold} vs ${base.threshold}`);
@@ -147,7 +150,7 @@ describe('local FSC with windows centred on the molecule (synth_halves128)', { s
     const n = 128;
     const m = 160;
     const o = 16;
-    const base = localFsc(h1, h2, { mask });
+    const base = withDefaults();
     const padded = localFsc(padVolume(h1, m, o), padVolume(h2, m, o), { mask: padCube(mask, n, m, o) });
     const diff: number[] = [];
     for (let z = 0; z < n; z++) {
@@ -177,7 +180,7 @@ describe('local FSC with windows centred on the molecule (synth_halves128)', { s
     const lo: [number, number, number] = [0, 8, 4];
     const hi: [number, number, number] = [127, 119, 123];
     const crop = (d: Float32Array) => cutSubBox(d, h1.shape, { lo, hi }, h1.voxelSizeA);
-    const base = localFsc(h1, h2, { mask });
+    const base = withDefaults();
     const cropped = localFsc(crop(h1.data), crop(h2.data), { mask: crop(mask).data });
     const [cx, cy] = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1];
     const diff: number[] = [];

@@ -24,9 +24,12 @@ describe('occupy fsc vs RELION postprocess', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'occupy-fsc-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  let unmaskedRun: Promise<ReturnType<typeof JSON.parse>> | undefined;
+  /** The default unmasked run (`-o fsc`), run once and shared by the first two tests. */
+  const unmasked = () => (unmaskedRun ??= runCli(['fsc', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '-o', join(dir, 'fsc'), '--json', '-q']).then((r) => JSON.parse(r.stdout)));
+
   it('matches rlnFourierShellCorrelationUnmaskedMaps within 0.02 per shell; 0.143 resolution within one shell', async (t) => {
-    const { stdout } = await runCli(['fsc', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '-o', join(dir, 'fsc'), '--json', '-q']);
-    const s = JSON.parse(stdout);
+    const s = await unmasked();
     const star = parseStar(readFileSync(join(R, 'relion_postprocess_unmasked.star'), 'utf8'));
     const table = loopTable(getBlock(star, 'fsc')!)!;
     const shells = numberColumn(table, 'rlnSpectralIndex');
@@ -52,7 +55,7 @@ describe('occupy fsc vs RELION postprocess', { skip }, () => {
   });
 
   it('--angpix rescales the frequency axis and the resolution (as PostProcess --angpix)', async () => {
-    const base = JSON.parse((await runCli(['fsc', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '-o', join(dir, 'a'), '--json', '-q'])).stdout);
+    const base = await unmasked();
     const scaled = JSON.parse((await runCli(['fsc', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '-o', join(dir, 'b'), '--angpix', '1.25', '--json', '-q'])).stdout);
     assert.ok(Math.abs(scaled.resolutionAt0143A - 1.25 * base.resolutionAt0143A) < 1e-9);
     assert.ok(Math.abs(scaled.shells[10].frequencyPerA - base.shells[10].frequencyPerA / 1.25) < 1e-12);

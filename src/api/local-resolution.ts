@@ -88,6 +88,14 @@ export interface LocalResolutionResult {
    * else 0; length nx*ny*nz, x fastest.
    */
   besideFiner?: Uint8Array;
+  /**
+   * `'localfsc'`: where the half maps' content ends before Nyquist, Å, and why: `low-passed`
+   * (nothing but float round-off beyond) or `interpolated` (upsampled in real space: beyond the old
+   * grid's Nyquist only the images of coarser shells, replaced by noise before the windows are cut,
+   * and every value finer reads the limit and is pinned). Absent when the content runs to Nyquist.
+   * Source: `src/resolution/half-map-content.ts`.
+   */
+  contentLimit?: { limitA: number; cause: 'low-passed' | 'interpolated' };
   /** `'localfsc'` with a `mask`: the share of the mask voxels flagged in {@link LocalResolutionResult.besideFiner}, 0–1. */
   besideFinerFraction?: number;
 }
@@ -229,7 +237,7 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
     }], { onProgress: step, signal: options.signal }).catch((err: unknown) => { throw libraryError(err); });
     // with a mask: voxels reading much coarser than a value within half a window (as `occupy locres`)
     const beside = mask ? localFscBesideFiner(r, mask.data) : undefined;
-    out = { resolution: publicVolume(r.resolution, a.originA), interval: { low: publicVolume(r.low, a.originA), high: publicVolume(r.high, a.originA) }, pinned: r.pinned, medianA: r.medianA, p5A: r.p5A, p95A: r.p95A, medianIntervalWidthA: r.medianIntervalWidthA, ...(beside ? { besideFiner: beside.flagged, besideFinerFraction: beside.fraction } : {}) };
+    out = { resolution: publicVolume(r.resolution, a.originA), interval: { low: publicVolume(r.low, a.originA), high: publicVolume(r.high, a.originA) }, pinned: r.pinned, medianA: r.medianA, p5A: r.p5A, p95A: r.p95A, medianIntervalWidthA: r.medianIntervalWidthA, ...(r.interpolated ? { contentLimit: { limitA: r.interpolated.limitA, cause: 'interpolated' as const } } : r.emptyBeyondA !== undefined ? { contentLimit: { limitA: r.emptyBeyondA, cause: 'low-passed' as const } } : {}), ...(beside ? { besideFiner: beside.flagged, besideFinerFraction: beside.fraction } : {}) };
   } else {
     const maskData = mask ? mask.data : new Float32Array(a.data.length).fill(1);
     const r = await computeInThread('monogenicLocalResolution', [b ? { half1: a, half2: b } : { map: a }, maskData, {}], { onProgress: step, signal: options.signal });

@@ -15,7 +15,7 @@ import { THRESHOLDS as T } from './thresholds.js';
 import { nonZeroContentBox, zeroFractionInside } from '../math/non-zero-box.js';
 import { arrayStats } from '../math/statistics.js';
 import { voxelAnisotropy, type CellSampling } from '../core/voxel-size-limits.js';
-import { halfMapContentLimitA } from '../resolution/prewhiten.js';
+import { halfMapContentLimitA, interpolatedContent } from '../resolution/half-map-content.js';
 import { voxelSizesDiffer } from '../core/grid-match.js';
 import { fourierResample } from '../filters/fourier-resample.js';
 import { fourierPaddedBox, realSpaceUpsampledBox } from './upsampled.js';
@@ -297,6 +297,25 @@ export function lowPassedHalvesFinding(contentLimitA: number, voxelSizeA: readon
 }
 
 /**
+ * `interpolated-halves` (warning): the half maps look upsampled in real space (interpolated onto a
+ * finer grid, `interpolatedContent`): beyond the old grid's Nyquist `limitA` they hold only the
+ * interpolation's images of coarser shells, correlated as those are, so no FSC or local resolution
+ * finer than it is a measurement.
+ * @param limitA the old grid's Nyquist, Å
+ * @param fromBox the box the halves were upsampled from, voxels
+ * @param voxelSizeA the halves' voxel size along X, Y, Z, Å
+ */
+export function interpolatedHalvesFinding(limitA: number, fromBox: readonly number[], voxelSizeA: readonly number[]): Finding {
+  const c = limitA.toFixed(2);
+  return {
+    code: 'interpolated-halves',
+    severity: 'warning',
+    message: `the half maps look interpolated onto a finer grid (from about ${fromBox.join('x')} voxels of ${(limitA / 2).toFixed(3)} Å; now ${voxelSizeA.map((v) => v.toFixed(3)).join(', ')} Å): beyond ${c} Å they hold only the interpolation's images of coarser shells, which correlate as those do, so no FSC or local resolution finer than ${c} Å is a measurement (fsc marks such values, locres pins them at ${c} Å); use the half maps at their own voxel size.`,
+    evidence: { contentLimitA: Number(limitA.toPrecision(4)), fromBox: fromBox.join('x'), nyquistA: Number((2 * Math.max(...voxelSizeA)).toPrecision(4)) },
+  };
+}
+
+/**
  * Check two half maps: box and voxel size, identical, anti-correlated (one half × −1) or
  * dependent halves (FSC of the centre cubes), with `contentLimit` low-passed halves, and each half
  * on its own (`sharpened` only when both halves show it).
@@ -318,12 +337,18 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOpti
     }
     const c = centreCubeFsc(a, b);
     const vals = Array.from(c.fsc).slice(1).filter(Number.isFinite);
-    const nyq = c.frequencyPerA[c.frequencyPerA.length - 1];
+    // halves interpolated onto a finer grid: beyond the old grid's Nyquist only the images of
+    // coarser shells, as correlated as those (synth_halves128 upsampled 1.5 ×: FSC 0.50 there, and
+    // `not-independent` said the halves shared noise); the independence test reads the old grid's
+    // outer shells instead
+    const interpolated = voxelSizesDiffer(b.voxelSizeA, a.voxelSizeA) ? undefined : interpolatedContent(a, b);
+    if (interpolated) findings.push(interpolatedHalvesFinding(interpolated.limitA, interpolated.fromBox, a.voxelSizeA));
+    const nyq = interpolated ? 1 / interpolated.limitA : c.frequencyPerA[c.frequencyPerA.length - 1];
     // only shells that hold power: beyond where half maps were low-passed the centre cubes'
     // window leaks the passband into them (10⁻⁷–10⁻¹⁰ of the strongest shell) and correlates them
     // (FSC 0.3–0.5 near Nyquist on synth_halves128 low-passed at 4 Å), which says nothing of the noise
     const strongest = Math.max(0, ...Array.from(c.power).slice(1));
-    const outer = Array.from(c.fsc).filter((v, k) => Number.isFinite(v) && c.frequencyPerA[k] >= 0.8 * nyq && c.power[k] >= T.heldPowerShare * strongest);
+    const outer = Array.from(c.fsc).filter((v, k) => Number.isFinite(v) && c.frequencyPerA[k] >= 0.8 * nyq && c.frequencyPerA[k] <= nyq && c.power[k] >= T.heldPowerShare * strongest);
     const minFsc = vals.length ? Math.min(...vals) : Number.NaN;
     const outerMean = outer.length ? outer.reduce((s, v) => s + v, 0) / outer.length : Number.NaN;
     fsc = { frequencyPerA: Array.from(c.frequencyPerA), fsc: Array.from(c.fsc) };
@@ -346,7 +371,7 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOpti
         evidence: { sdRatio: Number(scale.sdRatio.toPrecision(4)), meanDifferenceSd: Number(scale.meanDifferenceSd.toPrecision(4)) },
       });
     }
-    if (opts.contentLimit && !voxelSizesDiffer(b.voxelSizeA, a.voxelSizeA)) {
+    if (opts.contentLimit && !interpolated && !voxelSizesDiffer(b.voxelSizeA, a.voxelSizeA)) {
       const limitA = halfMapContentLimitA(a, b);
       if (limitA !== undefined && limitA > 2 * Math.max(...a.voxelSizeA)) findings.push(lowPassedHalvesFinding(limitA, a.voxelSizeA));
     }

@@ -45,6 +45,7 @@ export type FindingCode =
   | 'halves-look-masked'
   | 'halves-differ-in-scale'
   | 'low-passed-halves'
+  | 'interpolated-halves'
   | 'solvent-model';
 
 /** Every finding code, in the order they are reported. */
@@ -66,6 +67,7 @@ export const FINDING_CODES: readonly FindingCode[] = [
   'halves-look-masked',
   'halves-differ-in-scale',
   'low-passed-halves',
+  'interpolated-halves',
 ];
 
 /**

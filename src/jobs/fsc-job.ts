@@ -6,7 +6,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fourierShellCorrelation, resolutionAtThreshold } from '../resolution/fsc.js';
-import { halfMapContentLimitA } from '../resolution/prewhiten.js';
+import { halfMapContent } from '../resolution/half-map-content.js';
 import { CORRECTION_SHELL_OFFSET, RANDOMISE_BELOW_FSC, SOLVENT_MIN_FRACTION, SOLVENT_OFFSET_SD, type CorrectedFscResult } from '../resolution/fsc-corrected.js';
 import { mapStem } from '../occupancy/output-names.js';
 import { checkSameGrid, readHalfMapArg, readMaskArg } from './read-map.js';
@@ -126,7 +126,11 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   // finds empty: float round-off only); the masked FSC beyond it is the mask's leakage of the
   // coarser shells, correlated in both halves, so a crossing read there is not a measurement
   // (synth_halves128 cut at 6 Å: masked 0.143 'not reached' up to Nyquist, corrected 3.10 Å).
-  const contentA = halfMapContentLimitA(h1.volume, h2.volume);
+  // Half maps interpolated onto a finer grid hold beyond the old grid's Nyquist only the images of
+  // coarser shells, correlated as those are (session 58): the same, a crossing read there is not one.
+  const content = halfMapContent(h1.volume, h2.volume);
+  const contentA = content?.limitA;
+  const holds = content?.cause === 'interpolated' ? 'only the images of coarser shells' : 'nothing';
   // a printed resolution (null: not reached before Nyquist) finer than the halves' content
   const notMeasured = (r: number | null): boolean => contentA !== undefined && (r === null || r < contentA);
   const arr = (a: ArrayLike<number> | undefined) => (a ? Array.from(a, (v) => (Number.isFinite(v) ? v : null)) : null);
@@ -161,6 +165,8 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     nyquistA: 2 * Math.max(...h1.volume.voxelSizeA),
     /** The half maps hold nothing beyond this resolution (low-passed), Å; null when their content runs to Nyquist. A resolution finer than it is not a measurement. */
     contentLimitA: contentA ?? null,
+    /** Why the content ends before Nyquist: `low-passed` (round-off beyond) or `interpolated` (upsampled in real space: the images of coarser shells beyond); null with `contentLimitA`. */
+    contentLimitCause: content?.cause ?? null,
     /** Per shell (index = shell), null for an empty shell. */
     fscUnmasked: arr(corr ? corr.unmasked.fsc : curve.fsc),
     fscMasked: arr(corr?.masked.fsc),
@@ -190,7 +196,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   };
   const csv = [csvHead, ...shells.map(csvRow)].join('\n') + '\n';
   const plainFmt = (r: number | null) => (r === null ? 'not reached (FSC stays above it up to Nyquist)' : `${r.toFixed(2)} Å`);
-  const fmt = (r: number | null) => (notMeasured(r) ? `${plainFmt(r)}: finer than the half maps hold (nothing beyond ${(contentA as number).toFixed(2)} Å), not a measurement` : plainFmt(r));
+  const fmt = (r: number | null) => (notMeasured(r) ? `${plainFmt(r)}: finer than the half maps hold (${holds} beyond ${(contentA as number).toFixed(2)} Å), not a measurement` : plainFmt(r));
   // the resolutions the text gives, each with its label
   const printed: [string, number | null][] = corr
     ? [
@@ -204,7 +210,9 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
         ['Resolution at FSC 0.5  ', result.resolutionAt05A],
       ];
   if (printed.some(([, r]) => notMeasured(r))) {
-    warn(`the half maps hold nothing beyond ${(contentA as number).toFixed(2)} Å (low-passed; the FSC needs the unfiltered halves, e.g. RELION's run_half1_class001_unfil.mrc): the FSC beyond it holds only ${corr ? 'the mask\'s leakage of coarser shells and ' : ''}round-off, so a resolution finer than ${(contentA as number).toFixed(2)} Å is not a measurement`);
+    // interpolated halves: the input diagnostics' `interpolated-halves` finding has said so (once)
+    if (content?.cause !== 'interpolated')
+      warn(`the half maps hold nothing beyond ${(contentA as number).toFixed(2)} Å (low-passed; the FSC needs the unfiltered halves, e.g. RELION's run_half1_class001_unfil.mrc): the FSC beyond it holds only ${corr ? 'the mask\'s leakage of coarser shells and ' : ''}round-off, so a resolution finer than ${(contentA as number).toFixed(2)} Å is not a measurement`);
   }
   const resolutionLines = printed.map(([label, r]) => `${label}: ${fmt(r)}`);
   const lines = corr

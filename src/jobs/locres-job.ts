@@ -247,6 +247,8 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         warnings.push(w);
         o.onWarning?.(w);
       }
+      // interpolated halves: the input diagnostics' `interpolated-halves` finding has said so (once);
+      // the log's *Half maps' content* line says what was done
       if (r.thresholdAtFloor) {
         const w = `the SNR-aware FSC threshold is at its floor (${r.threshold}; low-frequency SNR C₀ ${r.lowFrequencySnr.toFixed(1)} in a ${(r.windowVoxels * h1.volume.voxelSizeA[0]).toFixed(1)} Å window): these coarse, noisy half maps lie beyond its calibration and the values are less certain (on synthetic maps in this state a map's median error ranged from −0.4 to +0.3 Å, against −0.2 to +0.3 Å elsewhere; README "Threshold at its floor")`;
         warnings.push(w);
@@ -275,6 +277,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         whitened: r.whitened,
         ...(r.emptyBeyondA !== undefined ? { emptyBeyondA: r.emptyBeyondA } : {}),
         ...(r.contentLimitedPercent !== undefined ? { contentLimitedPercent: r.contentLimitedPercent } : {}),
+        ...(r.interpolated ? { interpolatedBeyondA: r.interpolated.limitA, interpolatedFromBox: r.interpolated.fromBox.join('x') } : {}),
         gridMedian: r.gridMedian,
         broadeningShare: r.broadeningShare,
         points: r.points,
@@ -409,6 +412,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
       ...(o.method === 'localfsc'
         ? [
             ...(o.relion ? [`Pinned windows     : ${stats.pinnedWindows} of ${stats.points} never fell below 0.143 (RELION then reports Nyquist)`] : [`Global resolution  : ${Number(stats.globalResolutionA).toFixed(2)} Å (FSC 0.143${o.mask ? ', soft-masked' : ''})${stats.emptyBeyondA !== undefined && Number(stats.globalResolutionA) < Number(stats.emptyBeyondA) ? `: finer than the half maps hold (nothing beyond ${Number(stats.emptyBeyondA).toFixed(2)} Å), not a measurement; it only sets the default window` : ''}`]),
+            ...(stats.interpolatedBeyondA !== undefined ? [`Half maps' content : interpolated onto a finer grid (from about ${String(stats.interpolatedFromBox)} voxels): beyond ${Number(stats.interpolatedBeyondA).toFixed(2)} Å only the images of coarser shells; those shells were filled with noise before the windows were cut, and every value finer than ${Number(stats.interpolatedBeyondA).toFixed(2)} Å reads it and is pinned`] : []),
             ...(stats.emptyBeyondA !== undefined ? [`Half maps' content : nothing beyond ${Number(stats.emptyBeyondA).toFixed(2)} Å (low-passed: float round-off only, or the leak of a box cropped after the low-pass); those shells were filled with noise before the windows were cut, ${stats.contentLimitedPercent !== undefined ? `but the halves are still correlated there (${Number(stats.contentLimitedPercent).toFixed(0)} % of the windows read finer than ${(CONTENT_LIMITED_RATIO * Number(stats.emptyBeyondA)).toFixed(2)} Å): values finer than ${Number(stats.emptyBeyondA).toFixed(2)} Å read it and are pinned` : 'so no value is much finer than that'}`] : []),
             `Windows evaluated  : ${stats.points}${stats.moleculeCentredPoints !== undefined ? `, ${stats.moleculeCentredPoints} centred on the molecule (these alone carry the grid median and the interpolation${stats.moleculeCentredPoints === 0 ? '; none found, so every window does' : ''})` : ''}`,
             `Outside the mask   : ${o.lowestResolution} Å (background)`,

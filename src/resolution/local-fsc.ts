@@ -12,6 +12,7 @@ import { inscribedEllipsoidMask } from '../math/inscribed-ellipsoid.js';
 import { quantileByRank } from '../math/select.js';
 import { softenMask } from './soft-mask.js';
 import { emptyBeyondA, emptyShells, prewhitenHalfMaps, prewhitenWithEmptyShells, type EmptyShells } from './prewhiten.js';
+import { emptyBeyond, interpolatedContent } from './half-map-content.js';
 import { cutSubBox, pasteSubBox, regionSubBox, subBoxShape } from './sub-box.js';
 import { calibratedInterval, DEFAULT_INTERVAL_CALIBRATION, DEFAULT_INTERVAL_Z, fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from './locres-uncertainty.js';
 import { moleculeCentredGridPoints, solventLevel } from './molecule-grid.js';
@@ -341,6 +342,13 @@ export interface LocalFscResult {
    * and is pinned (a bound: the truth that or finer), and {@link finestA} is the limit.
    */
   contentLimitedPercent?: number;
+  /**
+   * The halves look upsampled in real space (interpolated onto a finer grid; `interpolatedContent`):
+   * the old grid's Nyquist (`limitA`, Å) and box (`fromBox`, voxels). Shells finer than the limit
+   * were filled with noise before the windows were cut, every value finer reads the limit and is
+   * pinned ({@link finestA} is the limit), and the global resolution is at least the limit.
+   */
+  interpolated?: { limitA: number; fromBox: Shape3 };
   /** Whether the grid values were replaced by their neighbourhood median (`gridMedian`). */
   gridMedian: boolean;
   /** Share of the Hann window's spectral variance removed from each crossing (0 = no correction; see {@link hannBroadeningCorrection}). */
@@ -563,8 +571,11 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   // (on the region's sub-box when it is much smaller than the box: the soft-masked maps are 0
   // beyond the mask's soft edge, about 3σ = 6 voxels)
   const a0 = half1.voxelSizeA;
+  // halves interpolated onto a finer grid hold only the images of coarser shells beyond the old
+  // grid's Nyquist (half-map-content.ts): no FSC there is a measurement, global or local
+  const interpolated = interpolatedContent(half1, half2);
   const globalCurve = maskedGlobalFsc(half1, half2, options.mask ? region : undefined);
-  const globalResolutionA = resolutionAtThreshold(globalCurve, 0.143).resolutionA;
+  const globalResolutionA = Math.max(resolutionAtThreshold(globalCurve, 0.143).resolutionA, interpolated?.limitA ?? 0);
   const c0 = lowFrequencySnr(globalCurve);
   const thresholdRule: LocalFscResult['thresholdRule'] = options.threshold !== undefined ? 'given' : options.mask && Number.isFinite(c0) ? 'snr-aware' : 'fixed';
   // the default window fits the box (a flat box, e.g. 96x96x20, narrows it to its thinnest edge)
@@ -598,7 +609,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   if (whitened) {
     const wBox = regionSubBox(region, shape, w + 2 * s);
     if (wBox) {
-      empty = emptyShells(half1, half2);
+      empty = interpolated ? emptyBeyond(emptyShells(half1, half2), interpolated.limitA) : emptyShells(half1, half2);
       [in1, in2] = prewhitenHalfMaps(cutSubBox(half1.data, shape, wBox, a0), cutSubBox(half2.data, shape, wBox, a0), { empty, seed: options.seed });
       if (options.randomizeAtA !== undefined) {
         // the phase randomisation transforms the whole box: paste the whitened sub-box into it
@@ -610,7 +621,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
         srcShape = subBoxShape(wBox);
       }
     } else {
-      const r = prewhitenWithEmptyShells(half1, half2, { seed: options.seed });
+      const r = prewhitenWithEmptyShells(half1, half2, { seed: options.seed, ...(interpolated ? { empty: emptyBeyond(emptyShells(half1, half2), interpolated.limitA) } : {}) });
       in1 = r.half1;
       in2 = r.half2;
       empty = r.empty;
@@ -740,7 +751,11 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   // Then no value finer than the cut is a measurement: such values read the cut and are pinned,
   // as a bound (`contentLimited`). Halves whose own signal ends at their low-pass (the references
   // and every `referenceStyleHalfMaps` case) read at most 1 % of their voxels below 0.84 × it.
-  const contentA = empty ? emptyBeyondA(empty, 0.5 / a) : undefined;
+  // Interpolated halves: every value finer than the old grid's Nyquist reads it and is pinned,
+  // whatever the share (the shells beyond were filled with noise before the windows were cut, so a
+  // window whose FSC held to the old Nyquist crosses just beyond it, in the noise, as one at the
+  // Nyquist of a grid that is not interpolated never crosses at all).
+  const contentA = interpolated ? interpolated.limitA : empty ? emptyBeyondA(empty, 0.5 / a) : undefined;
   let finerThanContent = 0;
   let okPoints = 0;
   if (contentA !== undefined) {
@@ -750,7 +765,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
       if (grid[g] < CONTENT_LIMITED_RATIO * contentA) finerThanContent++;
     }
   }
-  const contentLimited = contentA !== undefined && okPoints > 0 && finerThanContent > CONTENT_LIMITED_SHARE * okPoints;
+  const contentLimited = contentA !== undefined && okPoints > 0 && (interpolated !== undefined || finerThanContent > CONTENT_LIMITED_SHARE * okPoints);
   const boundA = contentLimited ? (contentA as number) : 2 * a;
   if (contentLimited) {
     for (let g = 0; g < nGrid; g++) {
@@ -805,8 +820,9 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
     pinnedVoxels,
     finestA: boundA,
     whitened,
-    emptyBeyondA: contentA,
-    contentLimitedPercent: contentLimited ? (100 * finerThanContent) / okPoints : undefined,
+    emptyBeyondA: interpolated ? undefined : contentA,
+    contentLimitedPercent: contentLimited && !interpolated ? (100 * finerThanContent) / okPoints : undefined,
+    interpolated,
     gridMedian: options.gridMedian ?? true,
     broadeningShare: share,
     globalResolutionA,

@@ -13,7 +13,7 @@ import { gaussianSmooth } from '../filters/gaussian-smooth.js';
 import { assertVolume } from '../core/volume.js';
 import { assertSameHalfMapGrid } from './fsc.js';
 import { cutSubBox, regionSubBox, subBoxShape } from './sub-box.js';
-import { halfMapFinestTestedA } from './prewhiten.js';
+import { halfMapFinestTestedA } from './half-map-content.js';
 
 /** Input of {@link resMapLocalResolution}: one map (noise outside the mask) or two half maps. */
 export type ResMapInput = { map: Volume } | { half1: Volume; half2: Volume };

@@ -30,7 +30,7 @@ export function addCheckOptions(cmd: Command): Command {
     .option('--json', 'print {"map": …, "findings": [{"code", "severity", "message", "evidence"}]} on stdout')
     .option('-v, --verbose', 'more detail')
     .option('-q, --quiet', 'print nothing but errors (and --json)')
-    .addHelpText('after', '\nFinding codes: masked, flattened, offset, sharpened, locally-filtered, not-density, inverted, anisotropic-voxels; with two maps also\nidentical-halves, anti-correlated-halves, not-independent, voxel-size-mismatch, box-mismatch, halves-look-masked, halves-differ-in-scale, low-passed-halves. See README "Is my map suitable?".\nThe exit code is 0 whatever the findings; 1 only when a map cannot be read.\n');
+    .addHelpText('after', '\nFinding codes: masked, flattened, offset, sharpened, locally-filtered, not-density, inverted, anisotropic-voxels; with two maps also\nidentical-halves, anti-correlated-halves, not-independent, voxel-size-mismatch, box-mismatch, halves-look-masked, halves-differ-in-scale, low-passed-halves, interpolated-halves. See README "Is my map suitable?".\nThe exit code is 0 whatever the findings; 1 only when a map cannot be read.\n');
 }
 
 /** Run `occupy check`. */

@@ -173,14 +173,24 @@ export function locallyFilteredFinding(ns: NoiseSpectrum, others: readonly Findi
  * `sharpened`: the solvent noise rises towards the resolution (rule 1), or the Guinier B is small
  * for the resolution the spectrum reaches while the solvent noise is not white (rule 2); when the
  * solvent noise could not be measured (`ns.noiseRiseLn` NaN: no solvent in the centre cube, or too
- * few shells), rule 2 judges only a spectrum that rises (B < 0); see {@link THRESHOLDS} and
+ * few shells; or, since session 58, the band lies where the signal still dominates, without a hard
+ * cut-off: a map whose resolution lies beyond Nyquist), rule 2 judges only a spectrum that rises
+ * (B < 0); rule 2 only where its fit ends at 12 Å or finer; see {@link THRESHOLDS} and
  * docs/diagnostics.md.
  * @param gf Guinier fit of the centre cube's total spectrum
  * @param ns solvent noise spectrum (omit to use rule 2 alone)
  */
 export function sharpeningFinding(gf: GuinierFit, ns?: NoiseSpectrum): Finding | undefined {
-  const rise = ns ? ns.noiseRiseLn : Number.NaN;
-  const noiseEvidence: Record<string, number> = ns ? { noiseRiseLn: r3(rise), noiseBandFromA: r3(1 / ns.bandFromPerA), noiseBandToA: r3(1 / ns.bandToPerA), solventFraction: r3(ns.solventFraction) } : {};
+  // rule 1 only where the band lies at the map's resolution: without a hard cut-off it ends at 0.9 ×
+  // Nyquist, and where the molecule's signal still dominates there (the solvent's share far below
+  // 1) the map's resolution lies beyond Nyquist (binned by Fourier cropping): the band then holds the
+  // molecule's leakage, a mask edge's ringing or the map's own mid-resolution noise (session 58:
+  // EMD-1997 cropped 1.5–3 ×, EMD-5625 2 ×, EMD-5168 3 × had been called sharpened). The rise then
+  // counts as not measured, for rule 2 too (masked synthetic maps cropped 2 ×: rule 2 with the
+  // white-noise guard taken away by the ringing's rise)
+  const nyquistLimited = ns !== undefined && !Number.isFinite(ns.cutoffPerA) && ns.bandEndShareLn < T.nyquistLimitedShareLn;
+  const rise = ns && !nyquistLimited ? ns.noiseRiseLn : Number.NaN;
+  const noiseEvidence: Record<string, number> = ns ? { noiseRiseLn: r3(ns.noiseRiseLn), noiseBandFromA: r3(1 / ns.bandFromPerA), noiseBandToA: r3(1 / ns.bandToPerA), solventFraction: r3(ns.solventFraction) } : {};
   const advice = 'local scale in resolution mode and the confidence assume a raw map\'s fall-off: use the unsharpened map.';
   // rule 1 only where sharpening can show in the band (see THRESHOLDS.noiseRiseBandPerA)
   if (Number.isFinite(rise) && rise > T.sharpenedNoiseRise && ns && ns.bandToPerA >= T.noiseRiseBandPerA) {
@@ -191,7 +201,11 @@ export function sharpeningFinding(gf: GuinierFit, ns?: NoiseSpectrum): Finding |
       evidence: { rule: 'noise-rise', ...noiseEvidence, cutoffA: Number.isFinite(ns.cutoffPerA) ? r3(1 / ns.cutoffPerA) : null, guinierBA2: r3(gf.bFactorA2) },
     };
   }
-  if (!Number.isFinite(gf.ruleBFactorA2) || gf.ruleFitShells < 3) return undefined;
+  // rule 2 only where its fit reaches the Wilson range (session 58: maps Fourier-cropped to a
+  // coarse Nyquist fit from 30–60 Å to 15–33 Å, the molecule's shape transform, with B_ref ≥ 3200 Å²;
+  // EMD-1883 2 × / 3 ×, β-gal 1.5 ×, EMD-1439 2 ×, EMD-5170 3 × and a synthetic 8 Å map 2 × had
+  // been called sharpened; see THRESHOLDS.flatSignalFitPerA)
+  if (!Number.isFinite(gf.ruleBFactorA2) || gf.ruleFitShells < 3 || !(gf.ruleFitToPerA >= T.flatSignalFitPerA)) return undefined;
   // the rule's statistic (calibrated on it), not the reported B (see GuinierFit.ruleBFactorA2)
   const d = 1 / gf.ruleFitToPerA;
   const ratio = gf.ruleBFactorA2 / referenceBFactor(d);

@@ -90,6 +90,15 @@ export interface NoiseSpectrum {
    * or under 5 % solvent. Evidence of the `locally-filtered` finding.
    */
   solventShareDropLn: number;
+  /**
+   * The solvent's share of the amplitude at the band's end: ln(noise/total) averaged over the band's
+   * last two shells (NaN under 5 % solvent or without a band). About 0 where the map is noise (a raw
+   * map at its resolution); far below 0 where the molecule's signal still dominates, as at 0.9 ×
+   * Nyquist in a map binned (Fourier-cropped) to a Nyquist coarser than its resolution (session 58;
+   * rule 1 of `sharpened` is then not judged without a hard cut-off, see `THRESHOLDS.nyquistLimitedShareLn`).
+   * Sharpening or blurring scales noise and signal alike and leaves it unchanged.
+   */
+  bandEndShareLn: number;
   /** Frequencies (1/Å) of the two shells of {@link solventShareDropLn} (NaN with it). */
   solventShareDropFromPerA: number;
   solventShareDropToPerA: number;
@@ -277,6 +286,9 @@ export function solventNoiseSpectrum(v: Volume, options: NoiseSpectrumOptions = 
     sxy += xk * yk;
   }
   const solventFraction = swt > 0 ? sw / swt : 0;
+  // the solvent's share at the band's end (its last two shells)
+  let endShare = Number.NaN;
+  if (solventFraction >= 0.05 && kEnd >= 2) endShare = (ln(noise[kEnd]) - ln(total[kEnd]) + ln(noise[kEnd - 1]) - ln(total[kEnd - 1])) / 2;
   const slope = cnt >= 3 ? (cnt * sxy - sx * sy) / (cnt * sxx - sx * sx) : Number.NaN;
   const noiseRiseLn = solventFraction >= 0.05 && Number.isFinite(slope) ? slope * (fEnd * fEnd - fStart * fStart) : Number.NaN;
   // the largest fall of the solvent's share (ln noise/total) from an earlier shell to a later one
@@ -308,6 +320,7 @@ export function solventNoiseSpectrum(v: Volume, options: NoiseSpectrumOptions = 
     bandShells: cnt,
     noiseRiseLn,
     solventShareDropLn: drop,
+    bandEndShareLn: endShare,
     solventShareDropFromPerA: dropFrom,
     solventShareDropToPerA: dropTo,
   };

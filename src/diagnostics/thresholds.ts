@@ -96,6 +96,19 @@ export const THRESHOLDS = {
    */
   noiseRiseBandPerA: 1 / 25,
   /**
+   * …and, without a hard cut-off (the band ending at 0.9 × Nyquist), only when the solvent's share
+   * of the amplitude at the band's end (`NoiseSpectrum.bandEndShareLn`, ln noise/total) is at least
+   * this (session 58): below it the molecule's signal is still > 3.7 × the solvent noise at 0.9 ×
+   * Nyquist, i.e. the map's resolution lies beyond Nyquist (binned by Fourier cropping, as RELION and
+   * cryoSPARC downsample), and the band does not lie at the resolution. Calibration maps found by
+   * rule 1 (docs/diagnostics/sharpening.csv): ≥ −1.12 (a synthetic 4 Å map at SNR 20 sharpened by
+   * −100 Å²; with a cut-off, exempt), EMD-1997 sharpened by −100 Å² −0.98; the Fourier-cropped maps
+   * called sharpened by rule 1: EMD-5168 3 × −1.44, EMD-1997 1.5–3 × and EMD-5625 2 × (masked: the
+   * crop's ringing of the mask edge) ≤ −2.8. Sharpening scales signal and noise alike, so it leaves
+   * the share unchanged.
+   */
+  nyquistLimitedShareLn: -1.3,
+  /**
    * `sharpened`, rule 2 (signal hardly falls): Guinier B of the total spectrum over
    * B_ref = 14.24·d² (the B of Gaussian atoms of FWHM d, with d the resolution where the fit ends)
    * below this (real raw ≥ 0.96, real maps low-passed only ≥ 0.47; raw synthetic maps, down to
@@ -104,6 +117,14 @@ export const THRESHOLDS = {
    * the last two only)…
    */
   sharpenedBRatio: 0.4,
+  /**
+   * …judged only when the fit ends at this frequency (1/Å, = 12 Å) or finer (session 58). A map
+   * Fourier-cropped to a Nyquist coarser than its resolution fits from Nyquist/2 (30–60 Å) to 15–33 Å,
+   * where a map's spectrum is its shape transform, not a B-factor fall, and B_ref ≥ 3200 Å²: six such
+   * unsharpened maps read ratios 0.11–0.74 and were called sharpened. The calibration's rule-2
+   * findings (EMD-1883 sharpened) fit to 9.1–9.5 Å; at 12 Å a B of −300 Å² moves the ratio by 0.15.
+   */
+  flatSignalFitPerA: 1 / 12,
   /** …or below this when the spectrum ends in a hard cut-off (raw maps with a cut-off: EMD-5168 1.19)… */
   sharpenedBRatioWithCutoff: 0.75,
   /**

@@ -6,6 +6,7 @@ import type { Finding } from './findings.js';
 import type { GuinierFit } from './guinier.js';
 import { CUTOFF_DROP_LN } from './guinier.js';
 import type { DensityTail, MapFeatures } from './map-features.js';
+import { NEAR_ZERO_SHARE } from './map-features.js';
 import type { NoiseSpectrum } from './noise-spectrum.js';
 import { referenceBFactor, THRESHOLDS as T } from './thresholds.js';
 
@@ -105,6 +106,12 @@ export function maskingFindings(f: MapFeatures): Finding[] {
     } else {
       out.push({ code: 'flattened', severity: 'warning', message: `flattened solvent: ${pct(f.faceModeGlobalFraction)} of voxels hold exactly ${g(f.faceModeValue)} (${pct(f.faceModeFraction)} of the box faces): there is no solvent noise left to model, so the confidence is meaningless: use the raw map.`, evidence });
     }
+    return out;
+  }
+  // the mask's zeros interpolated to within 10⁻⁵ of the largest value of 0 (a masked map upsampled
+  // in Fourier space or by cubic spline: EMD-1832 had lost its `masked`, session 58)
+  if (f.faceNearZeroFraction >= T.faceConstantFraction && f.nearZeroGlobalFraction >= T.constantGlobalFraction) {
+    out.push({ code: 'masked', severity: 'warning', message: `masked: ${pct(f.nearZeroGlobalFraction)} of voxels are 0 to within ${NEAR_ZERO_SHARE} of the largest value, covering ${pct(f.faceNearZeroFraction)} of the box faces (a mask's zeros, interpolated: the map looks masked, then resampled); ${consequence}`, evidence: { kind: 'near-zero', faceFraction: r3(f.faceNearZeroFraction), voxelFraction: r3(f.nearZeroGlobalFraction), ...profile } });
     return out;
   }
   if (p[INNER] > 0 && p[EDGE] / p[INNER] < T.edgeFallRatio && p[CORNER] / p[INNER] < T.cornerFallRatio) {

@@ -12,6 +12,7 @@ import { arrayRange } from '../math/statistics.js';
 import { Arena, arenaBytes } from './kernels.js';
 import { mulberry32 } from '../math/random.js';
 import { quantileByRank } from '../math/select.js';
+import { THRESHOLDS as T } from './thresholds.js';
 
 /** Radial bins of the local-standard-deviation profile (normalised radius, see {@link MapFeatures.stdProfile}). */
 export const PROFILE_EDGES: readonly number[] = [0, 0.6, 0.8, 0.9, 1.0, 1.2, 2];
@@ -41,6 +42,14 @@ export interface MapFeatures {
   faceModeFraction: number;
   /** Fraction of all sampled voxels exactly equal to {@link faceModeValue}. */
   faceModeGlobalFraction: number;
+  /**
+   * Fraction of sampled face voxels within {@link NEAR_ZERO_SHARE} of the largest |value| of 0: a
+   * mask's zeros after interpolation (a masked map upsampled in Fourier space holds ~10⁻⁷ of its
+   * std there, by cubic spline ~10⁻²⁴) are no longer exactly 0 (session 58).
+   */
+  faceNearZeroFraction: number;
+  /** Fraction of all sampled voxels that near 0; measured only when {@link faceNearZeroFraction} reaches `THRESHOLDS.faceConstantFraction` (else NaN). */
+  nearZeroGlobalFraction: number;
   /** Number of distinct values among the sampled face voxels, counted up to 65 (65 = "more than 64"). */
   distinctValues: number;
   /** Fraction of the sample within 2 % of the value range from the minimum or the maximum. */
@@ -62,6 +71,14 @@ export interface MapFeatures {
   /** Median block std per radial bin ({@link PROFILE_EDGES}), relative to the global std. */
   stdProfile: number[];
 }
+
+/**
+ * A value within this share of the map's largest |value| of 0 counts as 0 for the face test of
+ * `masked` ({@link MapFeatures.faceNearZeroFraction}). Masked maps upsampled: ≤ 4·10⁻⁸ of the largest
+ * value on half the faces; raw maps' faces: ≤ 0.4 % of their voxels within 10⁻⁴ of their std (≥ 10⁻⁵
+ * of the largest value).
+ */
+export const NEAR_ZERO_SHARE = 1e-5;
 
 /** Sample stride for a box: max(1, round(shortest edge / 64)). */
 export function sampleStride(shape: readonly number[]): number {
@@ -94,6 +111,20 @@ function sortedMode(s: Float32Array): { value: number; count: number } {
   v.a.set(s);
   A.k.sortedMode(v.p, s.length, out.p);
   return { value: out.a[0], count: out.a[1] };
+}
+
+/** Fraction of the strided sample within `tol` of 0. */
+function nearZeroShare(v: Volume, stride: number, tol: number): number {
+  const [nx, ny, nz] = v.shape;
+  const d = v.data;
+  let near = 0, n = 0;
+  for (let z = 0; z < nz; z += stride) {
+    for (let y = 0; y < ny; y += stride) {
+      const o = (z * ny + y) * nx;
+      for (let x = 0; x < nx; x += stride, n++) if (Math.abs(d[o + x]) <= tol) near++;
+    }
+  }
+  return n > 0 ? near / n : Number.NaN;
 }
 
 /** The sampled voxels of the six faces (outer layer), unsorted. */
@@ -163,6 +194,12 @@ export function measureMapFeatures(v: Volume, valueRange?: { min: number; max: n
   const faces = faceSample(v, stride).sort();
   const fm = sortedMode(faces);
   const faceModeValue = fm.value;
+  // zeros that interpolation left near 0 (only where the faces hold them is the sample scanned)
+  const zeroTol = NEAR_ZERO_SHARE * Math.max(Math.abs(min), Math.abs(max));
+  let faceNear = 0;
+  for (let i = 0; i < faces.length; i++) if (Math.abs(faces[i]) <= zeroTol) faceNear++;
+  const faceNearZeroFraction = faces.length ? faceNear / faces.length : Number.NaN;
+  const nearZeroGlobalFraction = faceNearZeroFraction >= T.faceConstantFraction ? nearZeroShare(v, stride, zeroTol) : Number.NaN;
 
   // blocks on the sample grid
   const sx = Math.ceil(nx / stride), sy = Math.ceil(ny / stride), sz = Math.ceil(nz / stride);
@@ -246,6 +283,8 @@ export function measureMapFeatures(v: Volume, valueRange?: { min: number; max: n
     faceModeValue,
     faceModeFraction: faces.length ? fm.count / faces.length : Number.NaN,
     faceModeGlobalFraction: modeHits / n,
+    faceNearZeroFraction,
+    nearZeroGlobalFraction,
     distinctValues: distinct,
     extremeFraction: extreme / n,
     peakPosition: range > 0 ? (peak + 0.5) / nBins : Number.NaN,

@@ -171,7 +171,8 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
   const fourierBox = fourierPaddedBox(v);
   const interpolatedBox = fourierBox ? undefined : realSpaceUpsampledBox(v);
   const padded = fourierBox ?? interpolatedBox;
-  const sv = spectrumVolume(v, padded);
+  const grid = padded ? { box: padded, how: fourierBox ? ('fourier-padded' as const) : ('interpolated' as const) } : undefined;
+  const sv = spectrumVolume(v, grid);
   const guinier = guinierAnalysis(radialAmplitude(sv));
   const findings: Finding[] = [];
   const inverted = features.max === features.min ? undefined : invertedFinding(densityTail(v));
@@ -219,13 +220,27 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
     noise,
     seconds: (performance.now() - t0) / 1000,
     ...(deferred ? { noisePending: true } : {}),
-    ...(padded ? { spectrumGrid: { box: [...sv.shape], voxelSizeA: [...sv.voxelSizeA] as Vec3, how: fourierBox ? ('fourier-padded' as const) : ('interpolated' as const) } } : {}),
+    ...(grid ? { spectrumGrid: { box: [...grid.box], voxelSizeA: [0, 1, 2].map((i) => (v.voxelSizeA[i] * v.shape[i]) / grid.box[i]) as Vec3, how: grid.how } } : {}),
   };
 }
 
-/** The map whose spectra are measured: `v`, or `v` cropped in Fourier space to `box` (an upsampled map's content). */
-function spectrumVolume(v: Volume, box: Shape3 | undefined): Volume {
-  return box ? fourierResample(v, box) : v;
+/**
+ * Shells an interpolated map's spectrum is cropped short of its old box K on each axis: an old
+ * period that is not a whole number of voxels (EMD-1883 and EMD-1439 upsampled 1.25 × by trilinear:
+ * 68.8 and 70.4 voxels, found as 70 and 72) leaves the images of the old spectrum in the crop's last
+ * shells, and the Guinier fit read a rising spectrum (B ratio −0.17 / −0.26: `sharpened`). Cropped to
+ * K − 2 they read no finding; the maps of docs/diagnostics.md (session 58) keep their codes.
+ */
+const INTERPOLATED_CROP_MARGIN = 2;
+
+/**
+ * The map whose spectra are measured: `v`, or `v` cropped in Fourier space to an upsampled map's
+ * content box (an interpolated map's {@link INTERPOLATED_CROP_MARGIN} voxels short of it).
+ */
+function spectrumVolume(v: Volume, grid: { box: Shape3; how: 'fourier-padded' | 'interpolated' } | undefined): Volume {
+  if (!grid) return v;
+  const m = grid.how === 'interpolated' ? INTERPOLATED_CROP_MARGIN : 0;
+  return fourierResample(v, [grid.box[0] - m, grid.box[1] - m, grid.box[2] - m]);
 }
 
 /**
@@ -239,7 +254,7 @@ function spectrumVolume(v: Volume, box: Shape3 | undefined): Volume {
 export function completeDiagnosis(d: MapDiagnosis, v: Volume): MapDiagnosis {
   if (!d.noisePending) return d;
   const t0 = performance.now();
-  const noise = solventNoiseSpectrum(spectrumVolume(v, d.spectrumGrid?.box), { cutoffHintPerA: d.guinier.cutoffPerA });
+  const noise = solventNoiseSpectrum(spectrumVolume(v, d.spectrumGrid), { cutoffHintPerA: d.guinier.cutoffPerA });
   const added = noiseSpectrumFindings(d.guinier, noise, d.findings);
   const findings = added.length ? [...d.findings, ...added].sort(order) : d.findings;
   const { noisePending: _done, ...rest } = d;

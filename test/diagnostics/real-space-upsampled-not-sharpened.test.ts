@@ -60,5 +60,15 @@ describe('sharpened: not said of maps upsampled in real space', () => {
     it('β-gal upsampled 1.5 × trilinear (was: noise rise +0.18) and EMD-1883 1.5 × trilinear (was: flat signal, ratio 0.54)', () => {
       for (const f of ['nonemdb_betagal_ngl.mrc.gz', 'emd_1883.map']) assert.equal(sharpenedEvidence(upsampleRealSpace(maps[f], 1.5, 'trilinear')), undefined, f);
     });
+    it('session 58: EMD-1883 and EMD-1439 upsampled 1.25 × trilinear, old periods of 68.8 and 70.4 voxels (was: flat signal, ratio −0.17 / −0.26: the crop to 70 / 72 kept images in its last shells)', async () => {
+      maps['emd_1439.map'] ??= (await readMrc(join(SHARED_DATA, 'emd_1439.map'))).volume;
+      for (const f of ['emd_1883.map', 'emd_1439.map']) {
+        const u = upsampleRealSpace(maps[f], 1.25, 'trilinear');
+        assert.equal(sharpenedEvidence(u), undefined, f);
+        // the box reported is the old box found; the spectra are read two voxels short of it
+        assert.equal(diagnoseMap(u).spectrumGrid?.how, 'interpolated', f);
+      }
+      assert.deepEqual(diagnoseMap(upsampleRealSpace(maps['emd_1883.map'], 1.25, 'trilinear')).spectrumGrid?.box, [70, 70, 70]);
+    });
   });
 });

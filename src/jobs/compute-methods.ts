@@ -54,6 +54,8 @@ export const COMPUTE_METHODS = {
    * `modificationBasis` of the estimate, not the whole result (whose other maps would be copied).
    */
   modifyMap: async () => (await import('../occupancy/modify.js')).modifyMap,
+  /** `occupy decompose`'s input diagnostics (`commandInputFindings`, src/jobs/input-diagnostics.ts); no progress. */
+  commandInputFindings: async () => (await import('./input-diagnostics.js')).commandInputFindings,
   /** `occupy decompose --noise-draws` (src/decomposition/noise-redraw.ts); onProgress(draw, draws, fraction) is its `onDraw`. */
   noiseRedrawSpread: async () => {
     const { noiseRedrawSpread } = await import('../decomposition/noise-redraw.js');

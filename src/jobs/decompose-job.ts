@@ -197,8 +197,9 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   ].filter((w): w is string => w !== undefined);
   // input diagnostics (masked, sharpened, identical halves …): warnings (printed once by the caller) and the summary's diagnostics
   progress('diagnostics', 0.02);
-  // zero padding is left out of the analysis (decompose.ts), so it is not a finding here
-  const diag = await diagnoseCommandInput(input.volume, { halves: halves ? [halves[0].volume, halves[1].volume] : undefined, paddingHandled: true, levelHandled: true });
+  // zero padding is left out of the analysis (decompose.ts), so it is not a finding here; in a
+  // worker thread, as the decomposition below (on this thread a signal waited 2.5 s at 256³)
+  const diag = await diagnoseCommandInput(input.volume, { halves: halves ? [halves[0].volume, halves[1].volume] : undefined, paddingHandled: true, levelHandled: true, inThread: true, signal: opts.signal });
   if (halves) refuseIdenticalHalves(diag.diagnostics, [opts.halfMapPaths?.[0] ?? 'half map 1', opts.halfMapPaths?.[1] ?? 'half map 2']);
   // halves at another scale or level (warned by the finding): their difference, the noise, would hold
   // signal (one half + 5 moved the label B factors by 13 Å²); half 2 is brought to half 1's mean and SD
@@ -207,21 +208,24 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2)) throw new RangeError(`--noise-draws must be 0 or an integer >= 2, got ${draws}`);
   if (draws > 0 && !halves) throw new RangeError('--noise-draws needs --half-maps (the noise is redrawn from their difference)');
   const share = 0.85 / (2 * draws + 1); // progress: the original run and each redraw's decomposition alike
+  // the signal stops the threads (an AbortSignal cannot be sent to one: it had been, and the call
+  // failed with a DataCloneError before session 58)
+  const { signal, ...settings } = opts;
   const decomposeOptions = {
-    ...opts,
+    ...settings,
     halfMaps: halves ? [halves[0].volume, halves[1].volume] as const : undefined,
     mask: mask?.volume.data,
   };
   // in a worker thread, so that Ctrl+C acts at once (on the calling thread it waited for the
   // decomposition: 10 s at 256³) and the progress timer keeps its lines coming
-  const result = await computeInThread('decompose', [input.volume, decomposeOptions], { onProgress: (p, f) => progress(p, 0.05 + share * f) });
+  const result = await computeInThread('decompose', [input.volume, decomposeOptions], { onProgress: (p, f) => progress(p, 0.05 + share * f), signal });
   const spread = draws > 0
     ? await computeInThread('noiseRedrawSpread', [input.volume, decomposeOptions, {
       draws,
       seed: opts.noiseDrawSeed ?? 1,
       finestBandA: result.bands.at(-1)?.resolutionA,
       labels: labels?.volume.data,
-    }], { onProgress: (k, n, f) => progress(`noise redraw ${k}/${n}`, 0.05 + share * (k + f)) })
+    }], { onProgress: (k, n, f) => progress(`noise redraw ${k}/${n}`, 0.05 + share * (k + f)), signal })
     : undefined;
   // the map --sharpen filters (the half maps' mean); the half maps are then let go, so that their
   // memory (two whole boxes) is free before the sharpening takes its own (512³ phantom, half maps,
@@ -229,6 +233,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   const sharpenSource = !opts.sharpen ? undefined : halves ? { data: halfMapMean(halves[0].volume.data, halves[1].volume.data), shape: box, voxelSizeA: input.volume.voxelSizeA } : input.volume;
   halves = undefined;
   decomposeOptions.halfMaps = undefined;
+  signal?.throwIfAborted();
   progress('write', 0.92);
   const files: string[] = [];
   // the record: every input's SHA-256 and each setting that changes the outputs (with defaults)

@@ -5,12 +5,12 @@
  * the same map at the same time, and a run can tell whether the holder computes its settings.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { link, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { writeNewFileSynced } from '../core/atomic-write.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ensureRealDir, isPlainName } from './owned-dirs.js';
+import { ensureRealDir, isPlainName, removeEmptyDirSync } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
 import { FOREIGN_STALE_MS, lockHolderGone, pidNamespace, processAlive, processStart, processStat, type LockHolderProcess } from '../core/process-alive.js';
 
@@ -190,11 +190,7 @@ export async function cleanLockDir(outRoot: string): Promise<void> {
  * @param outRoot the batch output folder
  */
 export function removeEmptyLockDirSync(outRoot: string): void {
-  try {
-    rmdirSync(join(outRoot, LOCK_DIR));
-  } catch {
-    // not empty (a lock of this or another run, a file the user put there), or gone
-  }
+  removeEmptyDirSync(join(outRoot, LOCK_DIR));
 }
 
 /**

@@ -3,7 +3,7 @@
  * written by this tool; nothing without the marker, nothing reached through a symbolic link and
  * nothing outside the folder it is looked up in is ever removed.
  */
-import { lstatSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { lstat, mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -104,4 +104,17 @@ export async function ensureRealDir(path: string): Promise<void> {
   await mkdir(path, { recursive: true });
   const st = await lstat(path);
   if (!st.isDirectory() || st.isSymbolicLink()) throw new Error(`'${path}' is not a folder made by occupy batch (a link or a file): remove it and rerun`);
+}
+
+/**
+ * Remove the folder `path` when it is empty (`rmdir`: a folder with anything in it, another run's
+ * file among them, is left as it is); never throws. For the batch's hidden folders (`.staging`,
+ * `.locks`, `.plans`), which a run that ends or is stopped must not leave behind empty.
+ */
+export function removeEmptyDirSync(path: string): void {
+  try {
+    rmdirSync(path);
+  } catch {
+    // not empty (another run's file, a file the user put there), a link, or gone
+  }
 }

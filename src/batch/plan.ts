@@ -6,11 +6,12 @@
  * results file that only looks complete.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import type { BatchItem } from './inputs.js';
-import { ensureRealDir } from './owned-dirs.js';
+import { onSignalCleanup } from '../core/signal-cleanup.js';
+import { ensureRealDir, removeEmptyDirSync } from './owned-dirs.js';
 import type { BatchRecord } from './record.js';
 import { canonicalJson, keySettings } from './run-key.js';
 
@@ -66,11 +67,29 @@ function planName(plan: BatchPlan): string {
  */
 export async function writePlan(outRoot: string, plan: BatchPlan): Promise<string> {
   const dir = join(outRoot, PLAN_DIR);
-  await ensureRealDir(dir);
   const path = join(dir, planName(plan));
-  const exists = await stat(path).then((st) => st.isFile(), () => false);
-  if (!exists) await writeFileAtomic(path, JSON.stringify(plan) + '\n');
-  return path;
+  // stopped by a signal or failed (a full disk) before the plan is in place: no empty `.plans` is
+  // left behind (before session 58 it was; the output set removes the plan's temporary file)
+  const unregister = onSignalCleanup(() => removeEmptyDirSync(dir));
+  try {
+    for (let attempt = 0; ; attempt++) {
+      await ensureRealDir(dir);
+      if (await stat(path).then((st) => st.isFile(), () => false)) return path;
+      try {
+        await writeFileAtomic(path, JSON.stringify(plan) + '\n');
+        return path;
+      } catch (err) {
+        // another run that was stopped removed the empty folder meanwhile: make it again
+        const gone = await lstat(dir).then(() => false, () => true);
+        if (!gone || attempt === 2) {
+          removeEmptyDirSync(dir);
+          throw err;
+        }
+      }
+    }
+  } finally {
+    unregister();
+  }
 }
 
 /** Whether a parsed JSON value is a plan. */

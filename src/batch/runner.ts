@@ -2,7 +2,6 @@
  * Run a batch: every map in turn or on worker threads, skipping finished maps, with one JSONL
  * record per map.
  */
-import { rmdirSync } from 'node:fs';
 import { lstat, readdir, rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -14,7 +13,7 @@ import { latestRecords, type BatchRecord } from './record.js';
 import { createRunStaging, finishedRecord, inputIdentities, restoreParkedFoldersSync, runItem, runStagingDir, STAGING_DIR, type BatchMethodOptions } from './run-item.js';
 import type { WorkerTask } from './worker.js';
 import { claimItem, cleanLockDir, lockHolder, processAlive, removeEmptyLockDirSync, type LockHolder } from './claims.js';
-import { removeOwnedDir, removeOwnedDirSync } from './owned-dirs.js';
+import { removeEmptyDirSync, removeOwnedDir, removeOwnedDirSync } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
 import { OutputSet } from '../core/output-set.js';
 import { checkOutputFolder } from '../core/output-folder.js';
@@ -442,9 +441,5 @@ function killWorkersSync(workers: Set<ChildProcess>): void {
 function removeRunStagingSync(outRoot: string, stagingRoot: string): void {
   restoreParkedFoldersSync(outRoot, stagingRoot);
   removeOwnedDirSync(dirname(stagingRoot), basename(stagingRoot));
-  try {
-    rmdirSync(join(outRoot, STAGING_DIR));
-  } catch {
-    // not empty (another run) or gone
-  }
+  removeEmptyDirSync(join(outRoot, STAGING_DIR)); // not when another run uses it
 }

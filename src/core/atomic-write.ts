@@ -1,7 +1,7 @@
 /**
  * Writing one file so that no reader ever sees a half-written one.
  */
-import { open } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { withOutputSet, type OutputSet } from './output-set.js';
 import { fsErrorReason } from './fs-error-reason.js';
 
@@ -19,14 +19,16 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
 
 /**
  * Write `data` to a new file `path` (`wx`: never over an existing file), check that every byte was
- * written and fsync it.
+ * written and fsync it. On failure the file, when this call made it, is removed (nothing half-written stays).
  * @throws Error `cannot write '<path>': <reason>` (e.g. `no space left on device`, no errno text)
  *   with the fs error's `code` (`EEXIST` when `path` exists)
  */
 export async function writeNewFileSynced(path: string, data: string): Promise<void> {
   const bytes = Buffer.from(data, 'utf8');
+  let created = false;
   try {
     const fh = await open(path, 'wx');
+    created = true;
     try {
       let off = 0;
       while (off < bytes.length) {
@@ -39,6 +41,9 @@ export async function writeNewFileSynced(path: string, data: string): Promise<vo
       await fh.close();
     }
   } catch (err) {
+    // the file this call made ('wx': no one else's) goes with the failure: a full disk had left
+    // an empty `.locks/<id>.lock.tmp-…` of `occupy batch` behind (session 58)
+    if (created) await unlink(path).catch(() => undefined);
     // the fs error's code (EEXIST, ENOSPC, …) is kept for callers that branch on it
     // in the user's terms, as every other write failure: "no space left on device", not
     // "ENOSPC: no space left on device, write"

@@ -308,6 +308,30 @@ describe('occupy batch fixes', () => {
     assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.tmp')), []);
   });
 
+  it('disk full with one block left (tmpfs): no empty .plans and no lock side file are left behind (session 58: both were)', async (t) => {
+    const mnt = join(work, 'tmpfs-one-block');
+    const why = mountTmpfs(mnt, 'size=64k');
+    if (why) {
+      t.skip(why);
+      return;
+    }
+    mounts.push(mnt);
+    const map = join(work, 'one-block.mrc');
+    writeFileSync(map, mapBytes(11));
+    fill(mnt);
+    // one 4 KiB block free: the staging folder's marker takes it, the plan and the lock find none
+    rmSync(join(mnt, 'fill0'));
+    const out = join(mnt, 'b');
+    const r = await occupy(['batch', map, '-d', out, '-q']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /no space left on device/);
+    for (const hidden of ['.plans', '.locks', '.staging']) {
+      const left = existsSync(join(out, hidden)) ? readdirSync(join(out, hidden)) : undefined;
+      assert.ok(left === undefined || left.length > 0, `an empty ${hidden} left`);
+      assert.deepEqual((left ?? []).filter((f) => f.includes('.tmp-')), [], `${hidden}: ${left?.join(' ')}`);
+    }
+  });
+
   it('disk full (tmpfs): a map failure names its final folder, not the staging folder; no short sbatch script; collect leaves neither file', async (t) => {
     const mnt = join(work, 'tmpfs');
     const why = mountTmpfs(mnt, 'size=96k');

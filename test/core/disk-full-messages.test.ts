@@ -41,6 +41,8 @@ test('record.json and results.jsonl on a full disk: "no space left on device", n
       assert.equal(err.code, 'ENOSPC', 'the code is kept for callers that branch on it');
       return true;
     });
+    // the file it made goes with the failure (session 58: an empty one was left, e.g. a batch lock's side file)
+    assert.ok(!(await readdir(disk)).includes('record.json'), 'an empty record.json left');
     const results = join(disk, 'results.jsonl');
     const rec = { id: 'a', status: 'ok', message: 'x'.repeat(20000) } as unknown as BatchRecord;
     await assert.rejects(appendRecord(results, rec), { message: `cannot append to '${results}': no space left on device` });

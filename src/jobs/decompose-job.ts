@@ -25,7 +25,7 @@ import { computeInThread } from './compute-thread.js';
 import { decompositionMedians, type DecompositionMedians } from '../decomposition/medians.js';
 import { jobInputs } from './job-inputs.js';
 import { listedOutputs, type ListedOutputs } from './listed-outputs.js';
-import { decomposeFamily, retireStaleOutputs } from './stale-outputs.js';
+import { decomposeFamily, refuseOtherKinds, retireStaleOutputs } from './stale-outputs.js';
 import { assertLabelMap, checkSameGrid, readMapArg } from './read-map.js';
 import { jobLabels, jobRecord } from './resolution-job-common.js';
 import { recordLines } from '../occupancy/summary.js';
@@ -180,6 +180,8 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   // an output name that is an input, a symbolic link or a folder is refused now, not after the decomposition
   const always = [names.occupancy, names.bfactor, names.bands, names.log, ...(opts.sharpen ? [names.sharpened] : []), ...(opts.chimerax !== false ? [names.chimerax] : [])];
   await checkOutputNames(always.map((n) => join(outDir, n)), { protect, inputLabel: 'input map' });
+  // another map's output under one of these names (the estimate of decompose_X writes log_decompose_X.txt)
+  await refuseOtherKinds(outDir, [decomposeFamily(stem)], always);
   progress('read', 0);
   await checkDecomposeMemory(opts.mapPath, { halfMaps: !!opts.halfMapPaths, sharpen: !!opts.sharpen }, opts.availableMemoryBytes, opts.angpix);
   const input = await readInput(opts.mapPath, 'map', opts.angpix);

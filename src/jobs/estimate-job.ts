@@ -7,7 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
 import { listedOutputs } from './listed-outputs.js';
-import { estimateFamily, retireStaleOutputs } from './stale-outputs.js';
+import { estimateFamily, refuseOtherKinds, retireStaleOutputs } from './stale-outputs.js';
 import { openMrcSections, readMrc, writeMrc, type MrcHeader } from '../io/mrc/index.js';
 import { resampleSections } from '../filters/resample-sections.js';
 import { resampledVoxelSize, type ResampleLowpass } from '../filters/fourier-resample.js';
@@ -221,6 +221,8 @@ export async function estimateFromFile(opts: EstimateFileOptions): Promise<Estim
   // Every output is staged and appears only when the whole set is complete (none on failure).
   const outputs = new OutputSet({ protect, inputLabel: 'input map' });
   for (const name of [...Object.values(names), ...modifiedNames]) if (name !== names.chimeraxSilent || opts.chimeraxSilent) await outputs.check(join(outDir, name));
+  // another map's output under one of these names (decompose's log of X is this estimate's of decompose_X)
+  await refuseOtherKinds(outDir, [estimateFamily(stem)], [names.log, ...(opts.chimerax !== false ? [names.chimerax] : []), ...(opts.chimeraxSilent ? [names.chimeraxSilent] : [])]);
   // a folder that cannot be made (a file in the way, a read-only file system) is refused now, not
   // after the estimate; once only: a CLI estimate had probed it here and in the CLI's hook
   if (opts.outputFolderChecked !== true) await checkOutputFolder(outDir);

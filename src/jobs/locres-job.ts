@@ -32,7 +32,7 @@ import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { recordLines } from '../occupancy/summary.js';
 import { jobInputs } from './job-inputs.js';
 import { listedOutputs, type ListedOutputs } from './listed-outputs.js';
-import { locresFamily, retireStaleOutputs } from './stale-outputs.js';
+import { locresFamily, refuseOtherKinds, retireStaleOutputs } from './stale-outputs.js';
 
 /** Options of {@link locresJob} (the options of `occupy locres`, already parsed). */
 export interface LocresJobOptions extends ListedOutputs {
@@ -396,6 +396,9 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     // an earlier run's outputs for this map that this run does not write (another method's maps):
     // removed with this set, so the folder holds one run's files; named for the caller when the
     // outputs are moved into their folder later (finalDir)
+    // another map's output under one of these names (the interval map locres_a_low.mrc of a.mrc is the
+    // resolution map of a_low.mrc): refused, as the output set's other faults, before anything is in place
+    await refuseOtherKinds(o.finalDir ?? outDir, [locresFamily(outStem)], files);
     removed = await retireStaleOutputs(outputs, o.finalDir ?? outDir, [locresFamily(outStem)], files, protect, o.finalDir === undefined);
     seconds = (performance.now() - t0) / 1000;
     // the label table's column of voxels clear of other labels (its header sets the next column's place)

@@ -16,7 +16,7 @@ import { quantileByRank } from '../math/select.js';
 import { labelSummary, type LabelRow } from '../resolution/label-summary.js';
 import { jobLabels, jobLogLines, printJobResult, type JobReporter } from './resolution-job-common.js';
 import { outputFile } from './output-path.js';
-import { locresFamily, retireStaleOutputs } from './stale-outputs.js';
+import { locresFamily, refuseOtherKinds, retireStaleOutputs } from './stale-outputs.js';
 
 /** What {@link writeLocresMap} writes and reports. */
 export interface LocresMapOutput {
@@ -92,6 +92,9 @@ export async function writeLocresMap(
     files.push(...(await writePlot(join(outDir, `${outStem}_histogram`), await renderVegaLite(resolutionHistogramSpec(hist, `Local resolution (${out.title}): ${stem}`, stats.medianA, tested)), outputs)));
     files.push(join(outDir, `${outStem}_log.txt`));
     // an earlier run's outputs for this map that this one does not write (another method's maps): removed with this set
+    // another map's output under one of these names (the interval map locres_a_low.mrc of a.mrc is the
+    // resolution map of a_low.mrc): refused, as the output set's other faults, before anything is in place
+    await refuseOtherKinds(outDir, [locresFamily(outStem)], files);
     removed = await retireStaleOutputs(outputs, outDir, [locresFamily(outStem)], files, protect);
     seconds = (performance.now() - t0) / 1000;
     await writeFileAtomic(join(outDir, `${outStem}_log.txt`), jobLogLines(`local resolution (${out.title})`, record, [...body, ''], warnings, files, seconds, removed).join('\n') + '\n', outputs);

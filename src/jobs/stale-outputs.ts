@@ -11,11 +11,18 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { refuseInputs, type OutputSet } from '../core/output-set.js';
+import { KIND_WORDS, outputKind, type OutputKind } from './output-kind.js';
 
 /** The names a command writes for one output stem. */
 export interface OutputFamily {
   /** Fixed names, in the order a log lists them. */
   names: readonly string[];
+  /**
+   * The kind of output each name holds, where its content tells (`outputKind`): a file under the
+   * name whose content says it is another kind (the output of another map whose names coincide,
+   * e.g. `chimX_a_silent.cxc`, the script of `a_silent.mrc`) is not this family's and is kept.
+   */
+  kinds?: Readonly<Record<string, OutputKind>>;
 }
 
 /** The two files of a plot written by `writePlot` (`<base>.png`, `<base>.svg`). */
@@ -30,7 +37,17 @@ function plot(base: string): string[] {
  * @param outStem the output map's name without `.mrc` (`locres_<stem>` by default)
  */
 export function locresFamily(outStem: string): OutputFamily {
-  return { names: [`${outStem}.mrc`, ...['_pinned.mrc', '_low.mrc', '_high.mrc', '_filtered.mrc', '_histogram.png', '_histogram.svg', '_log.txt'].map((s) => `${outStem}${s}`)] };
+  return {
+    names: [`${outStem}.mrc`, ...['_pinned.mrc', '_low.mrc', '_high.mrc', '_filtered.mrc', '_histogram.png', '_histogram.svg', '_log.txt'].map((s) => `${outStem}${s}`)],
+    kinds: {
+      [`${outStem}.mrc`]: 'locres map',
+      [`${outStem}_pinned.mrc`]: 'locres pinned map',
+      [`${outStem}_low.mrc`]: 'locres interval map (finer end)',
+      [`${outStem}_high.mrc`]: 'locres interval map (coarser end)',
+      [`${outStem}_filtered.mrc`]: 'locres filtered map',
+      [`${outStem}_log.txt`]: 'locres log',
+    },
+  };
 }
 
 /**
@@ -51,6 +68,7 @@ export function estimateFamily(stem: string): OutputFamily {
       ...plot(`solModel_${stem}`),
       `log_${stem}.txt`, `chimX_${stem}.cxc`, `chimX_${stem}_silent.cxc`,
     ],
+    kinds: { [`log_${stem}.txt`]: 'estimate log', [`chimX_${stem}.cxc`]: 'estimate ChimeraX script', [`chimX_${stem}_silent.cxc`]: 'estimate silent ChimeraX script' },
   };
 }
 
@@ -67,6 +85,7 @@ export function decomposeFamily(stem: string): OutputFamily {
       ...plot(`guinier_${stem}`), ...plot(`occupancy_hist_${stem}`), ...plot(`bfactor_hist_${stem}`),
       `chimX_decompose_${stem}.cxc`, `log_decompose_${stem}.txt`,
     ],
+    kinds: { [`chimX_decompose_${stem}.cxc`]: 'decompose ChimeraX script', [`log_decompose_${stem}.txt`]: 'decompose log' },
   };
 }
 
@@ -93,11 +112,16 @@ export async function staleOutputs(dir: string, families: readonly OutputFamily[
   const writes = new Set(written.map((w) => basename(w)));
   const named = new Set(await readdir(dir).catch(() => [] as string[]));
   const candidates = families.flatMap((f) => f.names.filter((n) => named.has(n)));
+  const kinds = new Map(families.flatMap((f) => Object.entries(f.kinds ?? {})));
   const stale: string[] = [];
   for (const name of new Set(candidates)) {
     if (writes.has(name)) continue;
     const path = join(dir, name);
     if (!(await lstat(path).catch(() => undefined))?.isFile()) continue;
+    // another map's output whose name coincides (its content says another kind): not ours
+    const kind = kinds.get(name);
+    const found = kind === undefined ? undefined : await outputKind(path);
+    if (found !== undefined && found !== kind) continue;
     if (!(await refuseInputs(path, inputs).then(() => true, () => false))) continue;
     stale.push(path);
   }
@@ -114,4 +138,27 @@ export async function retireStaleOutputs(outputs: OutputSet, dir: string, famili
   const stale = await staleOutputs(dir, families, written, inputs);
   if (remove) for (const p of stale) await outputs.retire(p);
   return stale;
+}
+
+/**
+ * Refuse a run whose output name in `dir` holds, by its content, another kind of output than the
+ * run writes there ({@link OutputFamily.kinds}): another map's output whose name coincides (the
+ * estimate of `decompose_X.mrc` writes `log_decompose_X.txt`, the log of `occupy decompose X.mrc`).
+ * An earlier run's file of the same kind is replaced as before.
+ * @param dir the folder the outputs end up in
+ * @param families the run's output families
+ * @param written the names (or paths) this run writes
+ * @throws Error `'<path>' holds <its kind> of another map, not <this kind>: …`, for the first such file
+ */
+export async function refuseOtherKinds(dir: string, families: readonly OutputFamily[], written: readonly string[]): Promise<void> {
+  const kinds = new Map(families.flatMap((f) => Object.entries(f.kinds ?? {})));
+  for (const name of new Set(written.map((w) => basename(w)))) {
+    const kind = kinds.get(name);
+    if (kind === undefined) continue;
+    const path = join(dir, name);
+    const found = await outputKind(path);
+    if (found !== undefined && found !== kind) {
+      throw new Error(`'${path}' holds ${KIND_WORDS[found]} of another map, not ${KIND_WORDS[kind]}: the two output names coincide; write this run elsewhere (-o another folder or stem) or move that file away`);
+    }
+  }
 }

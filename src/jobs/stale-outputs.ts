@@ -6,7 +6,10 @@
  * FSC and decompose when ticked): a later run into the same folder had left the earlier run's
  * files beside its own, where they read as its outputs (sessions 56, 57). A run removes them as
  * part of its output set (`OutputSet.retire`), and names them in its log; only the tool's own
- * names for the stem are ever listed, and never a link, a folder or an input, however named.
+ * names for the stem are ever listed, and never a link, a folder or an input, however named, nor a
+ * file whose content says it is another kind of output (another map's whose name coincides:
+ * `./output-kind.ts`). Names without a stem, as the GUI's `soldef_by_scale_<t>.mrc`, belong to no
+ * family: they cannot say whose they are, so they are never removed.
  */
 import { lstat, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';

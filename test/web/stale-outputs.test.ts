@@ -63,6 +63,20 @@ describe('GUI folders hold one run\'s set', () => {
 
   });
 
+  test('a run that is not saved names in its log lines what it removed from the session folder (session 58: named nowhere)', async () => {
+    const halves = { half1: 'maps/h1.mrc', half2: 'maps/h2.mrc', mask: 'maps/mask.mrc' };
+    await g.runJob('api/halfmaps', { ...halves, directional: true, decompose: true });
+    const extra = (await sessionFiles()).filter((f) => /^(3dfsc_h1|occupancy_h1|bfactor_h1|bands_h1|chimX_decompose_h1|log_decompose_h1)/.test(f));
+    assert.ok(extra.includes('occupancy_h1.mrc') && extra.includes('3dfsc_h1.mrc'), extra.join(', '));
+    const ev = await g.runJob('api/halfmaps', halves);
+    const inSession = await sessionFiles();
+    assert.deepEqual(extra.filter((f) => inSession.includes(f)), []);
+    const line = /removed (\d+) of an earlier run in this map's session folder that this run does not write: (.*)/.exec(logText(ev));
+    assert.ok(line, logText(ev));
+    assert.deepEqual(line[2].split(', ').sort(), [...new Set(extra)].sort());
+    assert.equal(Number(line[1]), new Set(extra).size);
+  });
+
   test('an estimate without Modify keeps an earlier Modify run\'s map (its name says its power) and removes a plot it does not write, and its log says so', async () => {
     const info = (await (await g.postJson('api/open', { path: 'maps/ph.mrc' })).json()) as MapInfo;
     const saved = join(g.root, 'est');

@@ -535,7 +535,13 @@ export class JobManager {
     for (const f of files) await rename(join(job.run.staging, f), join(job.run.map.outputDir, f));
     // the map's session folder keeps one run's set too: an earlier run's files of the same families
     // that this run does not write go (nothing links them any more: the layers are this run's)
-    for (const p of await staleOutputs(job.run.map.outputDir, runFamilies(job.run), files, job.run.inputs)) await unlink(p).catch(() => undefined);
+    const removed: string[] = [];
+    for (const p of await staleOutputs(job.run.map.outputDir, runFamilies(job.run), files, job.run.inputs)) {
+      if (await unlink(p).then(() => true, () => false)) removed.push(basename(p));
+    }
+    // named in the job's view (its log lines) when the run is not saved: they had been named
+    // nowhere (a saved run names those of its save folder when it copies its files there)
+    if (removed.length > 0 && !job.run.saveTo) this.emit(job, { type: 'log', level: 'info', text: `removed ${removed.length} of an earlier run in this map's session folder that this run does not write: ${removed.join(', ')}` });
   }
 
   /**

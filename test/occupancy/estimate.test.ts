@@ -176,6 +176,24 @@ describe('estimateLocalScaleParallel (local-scale step in a worker thread)', () 
     await stopScaleThread();
   });
 
+  it('lets the event loop run between its steps on the calling thread: a timer due in the low-pass runs before the noise-spectrum work and the max filter (session 58: after all of them, so SIGINT waited 13.8 s at 256³ under load)', async () => {
+    const { map } = blobMap([64, 64, 64], [30, 33, 31], 6, 0.05, 9);
+    for (const mode of ['res', 'occ'] as const) {
+      const seen: string[] = [];
+      await estimateLocalScaleParallel(map, {
+        mode,
+        onProgress: (phase) => {
+          if (seen.at(-1) !== phase) seen.push(phase);
+          if (phase === 'low-pass' && !seen.includes('timer')) setTimeout(() => seen.push('timer'), 0);
+        },
+        whileWaiting: () => seen.push('while waiting'),
+        whileWaitingPhase: 'noise spectrum',
+      });
+      const at = (p: string) => seen.indexOf(p);
+      assert.ok(at('timer') > at('low-pass') && at('timer') < at('noise spectrum') && at('noise spectrum') < at('max filter'), `${mode}: ${seen.join(', ')}`);
+    }
+  });
+
   it('gives bit-identical scale and confidence to the one-thread estimate, res and occ modes, plain and shared input', async () => {
     const { map } = blobMap([64, 64, 64], [30, 33, 31], 6, 0.05, 9);
     const shared = { ...map, data: sharedFloat32(map.data.length) };

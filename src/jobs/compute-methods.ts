@@ -2,6 +2,7 @@ import type { Shape3, Volume } from '../core/volume.js';
 import type { ResampleLowpass } from '../filters/fourier-resample.js';
 import type { DecomposeOptions } from '../decomposition/decompose.js';
 import type { NoiseRedrawOptions } from '../decomposition/noise-redraw.js';
+import type { DiagnoseOptions, HalfMapDiagnoseOptions } from '../diagnostics/diagnose.js';
 
 /**
  * The long, synchronous computations that the file pipelines run in a worker thread
@@ -54,6 +55,16 @@ export const COMPUTE_METHODS = {
    * `modificationBasis` of the estimate, not the whole result (whose other maps would be copied).
    */
   modifyMap: async () => (await import('../occupancy/modify.js')).modifyMap,
+  /** One map's input diagnostics (`diagnoseMap(…).findings`, src/diagnostics/diagnose.ts): `occupy locres` on one map; no progress. */
+  diagnoseMapFindings: async () => {
+    const { diagnoseMap } = await import('../diagnostics/diagnose.js');
+    return (map: Volume, options: DiagnoseOptions) => diagnoseMap(map, options).findings;
+  },
+  /** A pair of half maps' input diagnostics (`diagnoseHalfMaps(…).findings`): `occupy locres` and `fsc`; no progress. */
+  diagnoseHalfMapFindings: async () => {
+    const { diagnoseHalfMaps } = await import('../diagnostics/diagnose.js');
+    return (a: Volume, b: Volume, options: HalfMapDiagnoseOptions) => diagnoseHalfMaps(a, b, options).findings;
+  },
   /** `occupy decompose`'s input diagnostics (`commandInputFindings`, src/jobs/input-diagnostics.ts); no progress. */
   commandInputFindings: async () => (await import('./input-diagnostics.js')).commandInputFindings,
   /** `occupy decompose --noise-draws` (src/decomposition/noise-redraw.ts); onProgress(draw, draws, fraction) is its `onDraw`. */

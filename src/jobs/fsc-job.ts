@@ -14,7 +14,7 @@ import { computeInThread } from './compute-thread.js';
 import { nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { checkOutputNames, withOutputSet } from '../core/output-set.js';
-import { diagnoseHalfMaps, findingJson, findingLine } from '../diagnostics/index.js';
+import { findingJson, findingLine } from '../diagnostics/index.js';
 import { refuseIdenticalHalves } from './input-diagnostics.js';
 import { smallFscMaskProblem } from '../resolution/half-map-checks.js';
 import type { Finding } from '../diagnostics/index.js';
@@ -107,7 +107,8 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   if (smallMask) throw new RangeError(`--mask map '${o.mask}' ${smallMask}`);
   // input diagnostics of the pair (identical or dependent halves, masked or sharpened halves …), each printed once
   o.onProgress?.('diagnostics', 0.2);
-  const findings = diagnoseHalfMaps(h1.volume, h2.volume).findings;
+  // in a worker thread (the maps are shared): a signal is acted on at once, not after the diagnostics
+  const findings = await computeInThread('diagnoseHalfMapFindings', [h1.volume, h2.volume, {}]);
   refuseIdenticalHalves(findings, [h1Path, h2Path]);
   for (const f of findings) warn(findingLine(f));
   for (const w of gridWarnings) if (w) warn(w);

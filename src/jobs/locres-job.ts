@@ -19,8 +19,8 @@ import { localFscBesideFiner, BESIDE_FINER_RATIO } from '../resolution/beside-fi
 import { computeInThread } from './compute-thread.js';
 import { labelSummary, type LabelInterval, type LabelRow } from '../resolution/label-summary.js';
 import { localLowpass } from '../resolution/local-filter.js';
-import { diagnoseHalfMaps, findingJson, findingLine, matchHalfMapScale } from '../diagnostics/index.js';
-import { mapFindings, refuseIdenticalHalves } from './input-diagnostics.js';
+import { findingJson, findingLine, matchHalfMapScale } from '../diagnostics/index.js';
+import { refuseIdenticalHalves } from './input-diagnostics.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { removedOutputLines, withOutputSet } from '../core/output-set.js';
 import { checkNotFinerThanNyquist, nyquistA } from './nyquist-check.js';
@@ -156,7 +156,9 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   // one map: its `offset` finding (which speaks of the local scale) is left out, as decompose
   // leaves it out: MonoRes reads a map + a constant as the map (synth_occ128 + 0.034: the same
   // median, p5, p95; 97 of 2,097,152 voxels one step apart); the halves' is left out already
-  const findings = h2 ? diagnoseHalfMaps(h1.volume, h2.volume).findings : mapFindings(h1.volume, { levelHandled: true });
+  // in a worker thread, so that a signal is acted on at once (session 58: on this thread, SIGINT
+  // during the diagnostics of 256³ half maps waited 12 s on a loaded machine)
+  const findings = h2 ? await computeInThread('diagnoseHalfMapFindings', [h1.volume, h2.volume, {}]) : await computeInThread('commandInputFindings', [h1.volume, { levelHandled: true }]);
   if (h2) refuseIdenticalHalves(findings, [half1Path, half2Path as string]);
   // halves at another scale or level (another program's, one rescaled or offset: warned by the
   // finding) read their difference in scale as noise: one half × 2 moved MonoRes's label medians by

@@ -61,7 +61,7 @@ export async function runMonoTomoJob(h1Path: string, h2Path: string | undefined,
     }
     return { data, shape: size, voxelSizeA: v.voxelSizeA };
   };
-  const { warnings, diagnostics } = withWarnings(reporter, diagnoseInputs(reporter, crop(h1.volume), crop(h2.volume)), gridWarnings);
+  const { warnings, diagnostics } = withWarnings(reporter, await diagnoseInputs(reporter, crop(h1.volume), crop(h2.volume)), gridWarnings);
   const r = await computeJob(reporter, 'monoTomoLocalResolution', [h1.volume, h2.volume, { mask }], 'blocks');
   const protect = jobInputs(h1Path, h2Path, o.mask, o.labels);
   const block = r.blockVoxels + 2 * r.marginVoxels;

@@ -46,7 +46,7 @@ export async function runResMapJob(h1Path: string, h2Path: string | undefined, o
   ]);
   if (labelsMap && o.labels) refuseLabelsWithoutLabel(labelsMap.volume.data, o.labels, maskMap?.volume.data);
   reporter.progress('diagnostics', 0);
-  const { warnings, diagnostics } = withWarnings(reporter, diagnoseInputs(reporter, h1.volume, h2?.volume), gridWarnings);
+  const { warnings, diagnostics } = withWarnings(reporter, await diagnoseInputs(reporter, h1.volume, h2?.volume), gridWarnings);
   if (!h2) {
     warnings.push(RESMAP_SINGLE_MAP_CAVEAT);
     reporter.warn(RESMAP_SINGLE_MAP_CAVEAT);

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { MRC_LABEL_COUNT, type MrcMap } from '../io/mrc/index.js';
 import { hashInputs, INPUTS_SHA256, inputsSha256Setting, makeRunRecord, recordLabels, type RunRecord } from '../core/run-record.js';
 import { TOOL_VERSION } from '../core/version.js';
-import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine } from '../diagnostics/index.js';
+import { findingJson, findingLine } from '../diagnostics/index.js';
 import type { Volume } from '../core/volume.js';
 import { recordLines } from '../occupancy/summary.js';
 import { checkSameGrid, readHalfMapArg, readMaskArg, type NamedMap } from './read-map.js';
@@ -78,7 +78,7 @@ export async function readHalfMapInputs(h1Path: string, h2Path: string, maskPath
     mask && maskPath ? { map: mask, path: maskPath, what: '--mask map' } : undefined,
   ]);
   reporter.progress('diagnostics', 0);
-  const d = diagnoseInputs(reporter, h1.volume, h2.volume);
+  const d = await diagnoseInputs(reporter, h1.volume, h2.volume);
   return { h1, h2, mask, ...withWarnings(reporter, d, gridWarnings) };
 }
 
@@ -128,10 +128,12 @@ export function withWarnings<T extends { warnings: string[] }>(reporter: JobRepo
  * dependent halves …), each printed once as a warning.
  * @returns the warning lines and the findings as JSON
  */
-export function diagnoseInputs(reporter: JobReporter, first: Volume, second?: Volume): { warnings: string[]; diagnostics: ReturnType<typeof findingJson>[] } {
+export async function diagnoseInputs(reporter: JobReporter, first: Volume, second?: Volume): Promise<{ warnings: string[]; diagnostics: ReturnType<typeof findingJson>[] }> {
   // one map: its `offset` finding (which speaks of the local scale) is left out: a constant does
-  // not move the local resolution (ResMap on synth_occ128 + 0.034: every voxel as on the map)
-  const findings = second ? diagnoseHalfMaps(first, second).findings : diagnoseMap(first).findings.filter((f) => f.code !== 'offset');
+  // not move the local resolution (ResMap on synth_occ128 + 0.034: every voxel as on the map).
+  // In a worker thread, so that a signal is acted on at once (session 58: on this thread, SIGINT
+  // during locres' diagnostics of 256³ half maps waited 12 s on a loaded machine)
+  const findings = second ? await computeInThread('diagnoseHalfMapFindings', [first, second, {}]) : (await computeInThread('diagnoseMapFindings', [first, {}])).filter((f) => f.code !== 'offset');
   const warnings = findings.map((f) => findingLine(f));
   for (const w of warnings) reporter.warn(w);
   return { warnings, diagnostics: findings.map(findingJson) };

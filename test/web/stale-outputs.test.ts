@@ -93,4 +93,17 @@ describe('GUI folders hold one run\'s set', () => {
     const log = await readFile(join(saved, 'log_ph.txt'), 'utf8');
     assert.ok(log.includes(`Removed (an earlier run's outputs for this map that this run does not write):\n  ${join(saved, 'solModel_ph.png')}\n`), log);
   });
+
+  test('a run saved where another map\'s output of another kind has the same name does not write over it: a warning of the job (session 58)', async () => {
+    const saved = join(g.root, 'kinds');
+    await g.runJob('api/halfmaps', { half1: 'maps/h1.mrc', half2: 'maps/h2.mrc', mask: 'maps/mask.mrc', outputFolder: 'kinds', decompose: true });
+    const log = join(saved, 'log_decompose_h1.txt');
+    const before = await readFile(log, 'utf8');
+    // the estimate of a map named decompose_h1 writes log_decompose_h1.txt
+    await writeFile(join(g.root, 'maps', 'decompose_h1.mrc'), await readFile(join(g.root, 'maps', 'ph.mrc')));
+    const info = (await (await g.postJson('api/open', { path: 'maps/decompose_h1.mrc' })).json()) as MapInfo;
+    const ev = await g.runJob('api/estimate', { mapId: info.mapId, settings: { seed: 0 }, outputFolder: 'kinds' });
+    assert.match(logText(ev), /could not save the outputs to kinds\/: '.*log_decompose_h1\.txt' holds the log of occupy decompose of another map, not the log of an estimate/);
+    assert.equal(await readFile(log, 'utf8'), before);
+  });
 });

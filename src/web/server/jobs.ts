@@ -24,7 +24,7 @@ import { OptionError } from '../../core/option-error.js';
 import { unreadEstimateOptions } from '../../occupancy/options.js';
 import { checkEstimateResolutions } from '../../jobs/nyquist-check.js';
 import { checkHalfMapGrids } from './half-map-grids.js';
-import { decomposeFamily, directionalFscFamily, estimateFamily, locresFamily, retireStaleOutputs, staleOutputs, type OutputFamily } from '../../jobs/stale-outputs.js';
+import { decomposeFamily, directionalFscFamily, estimateFamily, locresFamily, refuseOtherKinds, retireStaleOutputs, staleOutputs, type OutputFamily } from '../../jobs/stale-outputs.js';
 import { checkHalfMapsLocresGrid, locresMethodArgs, parseHalfMapsLocres } from './halfmaps-locres.js';
 import type { EstimateTask, HalfMapsTask, WorkerMessage } from './worker-protocol.js';
 import type { HalfMapsView, ScaleRun } from '../api.js';
@@ -510,6 +510,8 @@ export class JobManager {
     if (!folder) return;
     const where = relativeToRoot(this.session.root, folder) || '.';
     try {
+      // another map's output there whose name coincides (its content says another kind): refused, a warning of the job
+      await refuseOtherKinds(folder, runFamilies(job.run), files);
       const removed = await withOutputSet({ protect: job.run.inputs, inputLabel: 'input' }, async (outputs) => {
         for (const f of files) await outputs.writeBytes(join(folder, f), await readFile(join(map.outputDir, f)));
         await retireStaleOutputs(outputs, folder, runFamilies(job.run), files, job.run.inputs);

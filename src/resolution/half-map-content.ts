@@ -118,7 +118,21 @@ export const CONTENT_LIMIT_SLACK = 0.99;
  * @throws RangeError / TypeError when the half maps' boxes or voxel sizes differ
  */
 export function halfMapFinestTestedA(half1: Volume, half2: Volume): { finestA: number; contentLimitA?: number; cause?: ContentLimitCause } {
-  const nyquistA = 2 * Math.max(...half1.voxelSizeA);
-  const content = halfMapContent(half1, half2);
+  return finestTested(halfMapContent(half1, half2), 2 * Math.max(...half1.voxelSizeA));
+}
+
+/**
+ * {@link halfMapFinestTestedA} for one map (MonoRes with noise from outside the mask): Nyquist, or
+ * the Nyquist of the grid the map was interpolated from when it looks upsampled in real space (its
+ * images beyond pass the noise test wherever the shells they mirror do, signal and solvent alike).
+ * Low-passed single maps are left to the test itself (their solvent is low-passed too).
+ * @param map the map (x fastest); not modified
+ */
+export function mapFinestTestedA(map: Volume): { finestA: number; contentLimitA?: number; cause?: ContentLimitCause } {
+  const interpolated = interpolatedContent(map, map);
+  return finestTested(interpolated && { limitA: interpolated.limitA, cause: 'interpolated' }, 2 * Math.max(...map.voxelSizeA));
+}
+
+function finestTested(content: Pick<HalfMapContent, 'limitA' | 'cause'> | undefined, nyquistA: number): { finestA: number; contentLimitA?: number; cause?: ContentLimitCause } {
   return content !== undefined && content.limitA > nyquistA ? { finestA: Math.max(nyquistA, CONTENT_LIMIT_SLACK * content.limitA), contentLimitA: content.limitA, cause: content.cause } : { finestA: nyquistA };
 }

@@ -12,7 +12,7 @@ import { halfMapHalfDifference, halfMapMean } from '../math/half-map-combination
 import { quantileByRank, selectKth } from '../math/select.js';
 import { nonZeroContentBox } from '../math/non-zero-box.js';
 import { cutSubBox, pasteSubBox, subBoxShape } from './sub-box.js';
-import { halfMapFinestTestedA } from './half-map-content.js';
+import { halfMapFinestTestedA, mapFinestTestedA } from './half-map-content.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fourier grid
@@ -440,7 +440,8 @@ function monogenicOnBox(input: MonogenicInput, mask: Uint8Array | Float32Array, 
   const aMax = Math.max(...voxelSizeA);
   // half maps that hold nothing beyond some resolution (low-passed), or only the images of coarser
   // shells (interpolated onto a finer grid), are tested no finer than that
-  const ladder = halves && options.maxResolutionA === undefined ? halfMapFinestTestedA(halves[0], halves[1]) : undefined;
+  // (one map: only interpolated ones)
+  const ladder = options.maxResolutionA !== undefined ? undefined : halves ? halfMapFinestTestedA(halves[0], halves[1]) : mapFinestTestedA(ref);
   const maxResolutionA = options.maxResolutionA ?? ladder?.finestA ?? 2 * aMax;
   const minResolutionA = options.minResolutionA ?? Math.max(Math.min(25, boxA / 4), maxResolutionA);
   const stepA = options.stepA ?? 0.5;
@@ -567,7 +568,7 @@ function monogenicOnBox(input: MonogenicInput, mask: Uint8Array | Float32Array, 
   const p95A = quantileByRank(stats, inCount, 0.95);
 
   const notes = [
-    ...(ladder?.contentLimitA !== undefined ? [ladder.cause === 'interpolated' ? `the half maps look interpolated onto a finer grid: beyond ${ladder.contentLimitA.toFixed(2)} Å they hold only the images of coarser shells; tested no finer than that` : `the half maps hold nothing beyond ${ladder.contentLimitA.toFixed(2)} Å (low-passed): tested no finer than that`] : []),
+    ...(ladder?.contentLimitA !== undefined ? [ladder.cause === 'interpolated' ? `the ${halves ? 'half maps look' : 'map looks'} interpolated onto a finer grid: beyond ${ladder.contentLimitA.toFixed(2)} Å only the images of coarser shells; tested no finer than that` : `the half maps hold nothing beyond ${ladder.contentLimitA.toFixed(2)} Å (low-passed): tested no finer than that`] : []),
     `monogenic local resolution: ${nf} frequencies ${tested[0].toFixed(2)}..${tested[nf - 1].toFixed(2)} Å (step ${stepA} Å, at least 1/${boxA.toFixed(1)} 1/Å), raised-cosine shells, alpha ${alpha}, ${interpolate ? 'crossing interpolated between tested frequencies' : 'last passed tested value (no interpolation)'}, amplitude low-pass ${lowPass}*f, median filter ${smooth ? '3x3x3 in mask' : 'off'}`,
     halfMode
       ? 'noise: (half1 - half2)/2 inside the mask'

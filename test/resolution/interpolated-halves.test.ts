@@ -14,6 +14,7 @@ import { loadFft } from '../../src/math/fft.js';
 import { fourDomainHalfMaps } from '../../src/resolution/half-map-phantom.js';
 import { halfMapContent, interpolatedContent } from '../../src/resolution/half-map-content.js';
 import { localFsc } from '../../src/resolution/local-fsc.js';
+import { monogenicLocalResolution } from '../../src/resolution/monogenic.js';
 import { diagnoseHalfMaps } from '../../src/diagnostics/index.js';
 import { readMrc, writeMrc } from '../../src/io/mrc/index.js';
 import { upsampleRealSpace } from '../diagnostics/real-space-upsample.js';
@@ -70,6 +71,18 @@ describe('half maps interpolated onto a finer grid', () => {
     assert.equal(finer, 0, `${finer} of ${n} mask voxels read finer than the old grid's Nyquist (${limit.toFixed(2)} Å)`);
     assert.equal(pinnedAtLimit, atLimit, 'every voxel reading the limit is marked pinned');
     assert.ok(r.globalResolutionA >= limit, `global resolution ${r.globalResolutionA} Å`);
+  });
+
+  it('MonoRes tests no finer than the old Nyquist, with half maps and with one map', () => {
+    const avg = { data: Float32Array.from(u1.data, (x, i) => 0.5 * (x + u2.data[i])), shape: u1.shape, voxelSizeA: u1.voxelSizeA };
+    for (const input of [{ half1: u1, half2: u2 }, { map: avg }]) {
+      const r = monogenicLocalResolution(input, mask);
+      const finest = Math.min(...r.tested);
+      assert.ok(finest >= 0.99 * 4 - 0.1, `${'map' in input ? 'one map' : 'half maps'}: finest tested ${finest} Å, the old grid's Nyquist is about 4 Å`);
+      let finer = 0;
+      for (let i = 0; i < mask.length; i++) if (mask[i] && r.resolution[i] < finest - 1e-6) finer++;
+      assert.equal(finer, 0);
+    }
   });
 
   it('the half-map check says so, and does not call the halves dependent', () => {

@@ -57,6 +57,8 @@ export interface DecomposeResult {
   noiseModel: 'half-map difference (local)' | 'solvent (one map, per band)';
   /** Resolution where the map meets the noise, Å (the default finest band centre). */
   noiseLimitA: number;
+  /** The volume (or half maps) interpolated onto a finer grid in real space: the old grid's Nyquist, Å; no band is finer than 1.1 × it. Absent otherwise. */
+  contentLimitA?: number;
   /** Guinier B of the reference region's spectrum, Å². */
   globalBA2: number;
   /** The box analysed (the volume's, or the Fourier-cropped one with `maxBox`), voxels. */
@@ -179,6 +181,7 @@ export async function decompose(volume: VolumeInput, options: DecomposeOptions =
     bands: r.bands.map((b) => ({ resolutionA: b.resolutionA, windowSigmaA: b.windowSigmaA, referenceAmplitude: b.referenceAmplitude, noiseAmplitude: b.noiseAmplitude, usableFraction: b.usableFraction })),
     noiseModel: r.noiseModel,
     noiseLimitA: r.noiseLimit.resolutionA,
+    ...(r.contentLimit ? { contentLimitA: r.contentLimit.limitA } : {}),
     globalBA2: r.globalBA,
     processingShape: [...r.processingShape],
     notes: r.notes.map(apiNames),

@@ -12,8 +12,8 @@ import { fourierShellCorrelation, resolutionAtThreshold, shellIndex } from '../r
 export interface NoiseLimit {
   /** Resolution in Å. */
   resolutionA: number;
-  /** How: soft-masked FSC at 0.143 of the half maps, or the shell power of molecule vs solvent, or where the signal map's spectrum ends (coarser than either; see `spectrumEnd`). */
-  source: 'half-map FSC 0.143 (soft-masked)' | 'molecule/solvent shell power' | 'end of the signal spectrum' | 'option';
+  /** How: soft-masked FSC at 0.143 of the half maps, or the shell power of molecule vs solvent, or where the signal map's spectrum ends (coarser than either; see `spectrumEnd`), or 1.1 × the Nyquist of the grid an interpolated map was upsampled from (`contentLimitOf` in decompose.ts). */
+  source: 'half-map FSC 0.143 (soft-masked)' | 'molecule/solvent shell power' | 'end of the signal spectrum' | "the old grid's Nyquist (interpolated map)" | 'option';
   /** Whether the criterion was met before Nyquist (false: Nyquist returned). */
   crossed: boolean;
 }

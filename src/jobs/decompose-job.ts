@@ -92,6 +92,8 @@ export interface DecomposeSummary {
   noiseModel: DecomposeResult['noiseModel'];
   noiseLimitA: number;
   noiseLimitSource: string;
+  /** The map (or half maps) interpolated onto a finer grid: the old grid's Nyquist, Å, and the box it was upsampled from; no band is finer than 1.1 × it. Absent otherwise. */
+  contentLimit?: { limitA: number; cause: 'interpolated'; fromBox: number[] };
   bands: { resolutionA: number; windowSigmaA: number; referenceAmplitude: number; noiseAmplitude: number; usableFraction: number }[];
   globalBA2: number;
   moleculeVoxels: number;
@@ -284,6 +286,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     noiseModel: result.noiseModel,
     noiseLimitA: result.noiseLimit.resolutionA,
     noiseLimitSource: result.noiseLimit.source,
+    ...(result.contentLimit ? { contentLimit: { limitA: result.contentLimit.limitA, cause: result.contentLimit.cause, fromBox: [...result.contentLimit.fromBox] } } : {}),
     bands: result.bands.map((b) => ({ resolutionA: b.resolutionA, windowSigmaA: b.windowSigmaA, referenceAmplitude: b.referenceAmplitude, noiseAmplitude: b.noiseAmplitude, usableFraction: b.usableFraction })),
     globalBA2: result.globalBA,
     moleculeVoxels: molCount,
@@ -387,6 +390,7 @@ export function formatDecomposeLog(s: DecomposeSummary, withRecord = true): stri
     `Voxel size         : ${s.voxelSizeA.map((v) => v.toFixed(3)).join(', ')} Å; box ${s.box.join('x')}${s.processingBox.some((v, i) => v !== s.box[i]) ? `, energies on a grid of ${s.processingBox.join('x')}` : ''}`,
     `Noise model        : ${s.noiseModel}`,
     `Noise limit        : ${s.noiseLimitA.toFixed(2)} Å (${s.noiseLimitSource})`,
+    ...(s.contentLimit ? [`Content limit      : ${s.contentLimit.limitA.toFixed(2)} Å (interpolated onto a finer grid from a box of about ${s.contentLimit.fromBox.join('x')}: only images of coarser shells beyond; no band finer than ${(1.1 * s.contentLimit.limitA).toFixed(2)} Å)`] : []),
     `Reference B        : ${s.globalBA2.toFixed(1)} Å² (Guinier slope of the reference spectrum; B map = relative B + this)`,
     'Bands (centre Å, window sigma Å, reference amplitude, noise amplitude, usable fraction of the molecule):',
     ...s.bands.map((b) => `  ${b.resolutionA.toFixed(2).padStart(6)}  ${b.windowSigmaA.toFixed(1).padStart(5)}  ${b.referenceAmplitude.toExponential(3)}  ${b.noiseAmplitude.toExponential(3)}  ${(100 * b.usableFraction).toFixed(0).padStart(3)} %${b.usableFraction < 0.5 ? '  (mostly below noise)' : ''}`),

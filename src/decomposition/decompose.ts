@@ -13,7 +13,6 @@ import { quantileByRank } from '../math/select.js';
 import { fourierResample } from '../filters/fourier-resample.js';
 import { assertSameHalfMapGrid } from '../resolution/fsc.js';
 import { interpolatedContent } from '../resolution/half-map-content.js';
-import { realSpaceUpsampledBox } from '../diagnostics/upsampled.js';
 import { cutSubBox, pasteSubBox, subBoxShape } from '../resolution/sub-box.js';
 import { nonZeroContentBox } from '../math/non-zero-box.js';
 import { DEFAULT_WIDE_WINDOW_PER_WAVELENGTH, decompositionBands, type Band } from './bands.js';
@@ -612,7 +611,8 @@ function solventLevel(data: Float32Array, selected: Uint8Array): number {
 /**
  * Where an interpolated map's content ends: a map (or half maps) upsampled in real space onto a
  * finer grid holds beyond the old grid's Nyquist only the interpolation's images of coarser shells
- * (`realSpaceUpsampledBox`; for half maps `interpolatedContent`, on their average).
+ * (`interpolatedContent`: the real-space upsampling test on the map, or on the half maps' average,
+ * guarded against low-passed maps).
  * Precondition: `await loadFft()` has resolved.
  * @param map the map; not modified
  * @param halfMaps the half maps, when given (then they are read, not the map); not modified
@@ -620,9 +620,9 @@ function solventLevel(data: Float32Array, selected: Uint8Array): number {
  *   undefined when the map is not interpolated
  */
 export function contentLimitOf(map: Volume, halfMaps?: readonly [Volume, Volume]): { limitA: number; fromBox: Shape3 } | undefined {
-  if (halfMaps) return interpolatedContent(halfMaps[0], halfMaps[1]);
-  const box = realSpaceUpsampledBox(map);
-  return box ? { limitA: 2 * Math.max(...box.map((k, i) => (map.voxelSizeA[i] * map.shape[i]) / k)), fromBox: box } : undefined;
+  // one map: the same test on the map itself, with the same guard (a map whose shells at Nyquist
+  // hold only round-off was low-passed, and the coherence of its round-off is no image)
+  return halfMaps ? interpolatedContent(halfMaps[0], halfMaps[1]) : interpolatedContent(map, map);
 }
 
 /** {@link decompose} on a box without zero padding (options checked). */

@@ -49,8 +49,11 @@ export function interpolatedContent(half1: Volume, half2: Volume): { limitA: num
   const box = realSpaceUpsampledBox({ data: mean, shape: half1.shape, voxelSizeA: half1.voxelSizeA });
   if (!box) return undefined;
   // the images fill the shells up to the new Nyquist; halves whose shells there hold only round-off
-  // were low-passed, and the coherence of their round-off is no image (7 of 60 reference-style
-  // pairs as made, noise cut at the finest domain, read an old box of 109 of 128 without this)
+  // were low-passed (then `halfMapContent` reads where), and the coherence of their round-off is no
+  // image (7 of 60 reference-style pairs as made, noise cut at the finest domain, read an old box
+  // of 109 of 128 without this). The diagnostics' `realSpaceUpsampledBox` keeps such maps: a map
+  // low-passed, then upsampled 1.5 × (EMD-1883) holds its images beyond the new Nyquist, and its
+  // spectra must still be read on the old box.
   if (emptyBeyondA(emptyShells(half1, half2), 0.5 / Math.max(...half1.voxelSizeA)) !== undefined) return undefined;
   const limitA = 2 * Math.max(...box.map((k, i) => (half1.voxelSizeA[i] * half1.shape[i]) / k));
   return { limitA, fromBox: box };

@@ -95,7 +95,12 @@ export interface LocalResolutionResult {
    * and every value finer reads the limit and is pinned). Absent when the content runs to Nyquist.
    * Source: `src/resolution/half-map-content.ts`.
    */
-  contentLimit?: { limitA: number; cause: 'low-passed' | 'interpolated' };
+  contentLimit?: {
+    /** The finest resolution the halves hold, Å (coarser than Nyquist). */
+    limitA: number;
+    /** `low-passed`: nothing but round-off beyond; `interpolated`: only the images of coarser shells beyond. */
+    cause: 'low-passed' | 'interpolated';
+  };
   /** `'localfsc'` with a `mask`: the share of the mask voxels flagged in {@link LocalResolutionResult.besideFiner}, 0–1. */
   besideFinerFraction?: number;
 }

@@ -114,7 +114,7 @@ describe('estimateLocalScale', () => {
     assert.deepEqual(r.scale.shape, [96, 96, 96]);
   });
 
-  it('an abort from a timer during the computation is seen at the next boundary that yields', async () => {
+  it('an abort from a timer during the computation is seen at the next boundary that yields (since session 58 the step after the low-pass)', async () => {
     const ac = new AbortController();
     const phases: string[] = [];
     const run = estimateLocalScale(map, {
@@ -125,7 +125,9 @@ describe('estimateLocalScale', () => {
       },
     });
     await assert.rejects(run, { name: 'AbortError' });
-    assert.ok(phases.includes('max filter') && !phases.includes('done'), phases.join(', '));
+    // the estimate yields between its main-thread steps (a signal had waited for the max filter:
+    // up to 13.8 s at 256³ on a loaded machine), so the timer's abort ends it before the confidence
+    assert.ok(phases.includes('low-pass') && !phases.includes('confidence') && !phases.includes('done'), phases.join(', '));
   });
 
   it('reports at least 3 phases in order, fractions in [0, 1], ending with done at 1', async () => {

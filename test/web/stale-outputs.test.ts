@@ -23,7 +23,17 @@ const N = 48;
 const logText = (ev: JobEvent[]) => ev.flatMap((e) => (e.type === 'log' ? [e.text] : [])).join('\n');
 const listed = async (dir: string) => (await readdir(dir)).sort();
 /** The files of the session's folders (every map's), by name. */
-const sessionFiles = async () => (await readdir(g.tempParent, { recursive: true })).map((f) => basename(String(f)));
+const sessionFiles = async (): Promise<string[]> => {
+  // a finished job's staging folder (`.job-…`) may be removed while the walk is inside it: list again
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return (await readdir(g.tempParent, { recursive: true })).map((f) => basename(String(f)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+};
 
 before(async () => {
   await loadFft();

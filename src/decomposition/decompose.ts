@@ -431,55 +431,6 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
 
 
 /**
- * The bands span at least a factor 1.5, never finer than 1.1 × Nyquist (the options' floor): a
- * lowest band within 1.65 × Nyquist leaves no such range (bands at 3.0 Å had been set in a map of
- * 2 Å voxels, Nyquist 4 Å, and read a median occupancy of 0.49 against 0.86).
- * @param lowA the lowest (coarsest) band, Å
- * @param nyquistA the processing box's Nyquist limit, Å
- * @param given whether `lowA` is the user's `--lowest-resolution` (else the default)
- * @returns the error to throw, or undefined when the range fits
- */
-function lowestBandError(lowA: number, nyquistA: number, given: boolean): RangeError | undefined {
-  const floorA = nyquistA * 1.1;
-  if (lowA / 1.5 >= floorA) return undefined;
-  return new RangeError(`the lowest band (${lowA} Å${given ? ', --lowest-resolution' : ', the default'}) is too close to the Nyquist limit (${nyquistA.toFixed(2)} Å) for bands spanning a factor 1.5 above 1.1 × Nyquist: give --lowest-resolution ${Math.ceil(1.5 * floorA * 10) / 10} Å or coarser`);
-}
-
-/**
- * The box a map is analysed on: Fourier-cropped so that its longest edge is `maxBox` (even edges),
- * or the map's own box when it fits (`maxBox` 0: never cropped).
- * @param shape the map's box [nx, ny, nz], voxels
- * @param maxBox the longest edge analysed, voxels (0: no crop)
- * @returns the processing box [nx, ny, nz], voxels (the same array when not cropped)
- */
-function processingShape(shape: Shape3, maxBox: number): Shape3 {
-  const big = Math.max(...shape);
-  if (!(maxBox > 0 && big > maxBox)) return shape;
-  const f = maxBox / big;
-  return shape.map((v) => Math.max(2, 2 * Math.round((v * f) / 2))) as unknown as Shape3;
-}
-
-/**
- * A given `lowestResolutionA` against the processing box's Nyquist limit, from the box, the voxel
- * size and the options alone (no voxel is read): callers such as `occupy decompose` refuse the
- * option before the input diagnostics, so that the refusal is the run's one line (it had come after
- * seconds of diagnostics and their progress lines on a loaded machine). {@link decompose} runs the
- * same check itself; the default lowest band is checked there, after the molecule is found.
- * @param shape the map's box [nx, ny, nz], voxels
- * @param voxelSizeA the voxel size [x, y, z], Å
- * @param options `lowestResolutionA` (Å) and `maxBox` (voxels, default 256) as given to {@link decompose}
- * @throws RangeError naming `--lowest-resolution` when the bands cannot span a factor 1.5 above
- *   1.1 × the processing box's Nyquist limit
- */
-export function checkLowestResolutionFits(shape: Shape3, voxelSizeA: Vec3, options: Pick<DecomposeOptions, 'lowestResolutionA' | 'maxBox'>): void {
-  if (options.lowestResolutionA === undefined) return;
-  const procShape = processingShape(shape, options.maxBox ?? 256);
-  const procNyquistA = 2 * Math.max(...[0, 1, 2].map((i) => (shape[i] * voxelSizeA[i]) / procShape[i]));
-  const tooFine = lowestBandError(options.lowestResolutionA, procNyquistA, true);
-  if (tooFine) throw tooFine;
-}
-
-/**
  * Decompose a map's local contrast into relative occupancy and local B-factor.
  *
  * Model (spec): near voxel x the amplitude of the band around spatial frequency s is
@@ -540,6 +491,21 @@ export function checkLowestResolutionFits(shape: Shape3, voxelSizeA: Vec3, optio
  *   `options.signal.reason` when aborted
  * @see shared/spec/occupancy-decomposition.md
  */
+/**
+ * The bands span at least a factor 1.5, never finer than 1.1 × Nyquist (the options' floor): a
+ * lowest band within 1.65 × Nyquist leaves no such range (bands at 3.0 Å had been set in a map of
+ * 2 Å voxels, Nyquist 4 Å, and read a median occupancy of 0.49 against 0.86).
+ * @param lowA the lowest (coarsest) band, Å
+ * @param nyquistA the processing box's Nyquist limit, Å
+ * @param given whether `lowA` is the user's `--lowest-resolution` (else the default)
+ * @returns the error to throw, or undefined when the range fits
+ */
+function lowestBandError(lowA: number, nyquistA: number, given: boolean): RangeError | undefined {
+  const floorA = nyquistA * 1.1;
+  if (lowA / 1.5 >= floorA) return undefined;
+  return new RangeError(`the lowest band (${lowA} Å${given ? ', --lowest-resolution' : ', the default'}) is too close to the Nyquist limit (${nyquistA.toFixed(2)} Å) for bands spanning a factor 1.5 above 1.1 × Nyquist: give --lowest-resolution ${Math.ceil(1.5 * floorA * 10) / 10} Å or coarser`);
+}
+
 export function decompose(map: Volume, options: DecomposeOptions = {}): DecomposeResult {
   assertVolume(map);
   checkOptions(options);
@@ -673,13 +639,22 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const warnings: string[] = [];
   // ---- processing box (Fourier crop of very large boxes)
   const maxBox = options.maxBox ?? 256;
-  const procShape = processingShape(map.shape, maxBox);
+  const big = Math.max(...map.shape);
+  let procShape: Shape3 = map.shape;
+  if (maxBox > 0 && big > maxBox) {
+    const f = maxBox / big;
+    procShape = map.shape.map((v) => Math.max(2, 2 * Math.round((v * f) / 2))) as unknown as Shape3;
+  }
   const crop = (v: Volume): Volume => (procShape === map.shape ? v : fourierResample(v, procShape));
   // a given lowestResolutionA against the processing box's Nyquist limit, from the header and the
   // options alone: refused before any work or progress line (it had been thrown after the molecule
   // and the noise limit were computed, so the refused option came after progress lines); the
   // default's check stays below, after the molecule's
-  checkLowestResolutionFits(map.shape, map.voxelSizeA, options);
+  if (options.lowestResolutionA !== undefined) {
+    const procNyquistA = 2 * Math.max(...[0, 1, 2].map((i) => (map.shape[i] * map.voxelSizeA[i]) / procShape[i]));
+    const tooFine = lowestBandError(options.lowestResolutionA, procNyquistA, true);
+    if (tooFine) throw tooFine;
+  }
   // with half maps: each cropped once, and their mean (the signal) and half difference (the
   // noise) formed on the processing box (the crop is linear; at 512³ two whole-box arrays and two
   // crops fewer)

@@ -16,7 +16,7 @@ import { mapStem } from '../occupancy/output-names.js';
 import { OCCUPY_VERSION } from './estimate-job.js';
 import { quantileWhere } from '../math/select.js';
 import { halfMapMean } from '../math/half-map-combination.js';
-import { checkLowestResolutionFits, type DecomposeOptions, type DecomposeResult } from '../decomposition/decompose.js';
+import type { DecomposeOptions, DecomposeResult } from '../decomposition/decompose.js';
 import { localBSharpen } from '../decomposition/sharpen.js';
 import { checkDecomposeMemory } from './memory-check.js';
 import { trilinearResize } from '../filters/trilinear-resize.js';
@@ -199,9 +199,6 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     checkSameGrid(mask && { map: mask, path: opts.maskPath as string, what: '--mask map' }, first),
     checkSameGrid(labels && { map: labels, path: opts.labelsPath as string, what: '--labels map' }, first),
   ].filter((w): w is string => w !== undefined);
-  // a --lowest-resolution too fine for the box is refused from the header, before the diagnostics
-  // (under load they had run 5 s and printed progress lines before the refusal)
-  checkLowestResolutionFits(box, input.volume.voxelSizeA, opts);
   // input diagnostics (masked, sharpened, identical halves …): warnings (printed once by the caller) and the summary's diagnostics
   progress('diagnostics', 0.02);
   // zero padding is left out of the analysis (decompose.ts), so it is not a finding here; in a

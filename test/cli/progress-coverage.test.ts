@@ -16,6 +16,7 @@ import { writeMrc } from '../../src/io/mrc/index.js';
 import { occupancyPhantom } from '../../src/synthetic/phantom.js';
 import { runCli } from '../helpers/cli.js';
 import { magMatrixOpticsStar, zernikeOpticsStar } from '../helpers/fixtures.js';
+import { fakeClock } from '../helpers/fake-clock.js';
 
 /** A stand-in for stderr that keeps what is written. */
 function sink(): { stream: NodeJS.WriteStream; text: () => string } {
@@ -37,7 +38,10 @@ describe('progress where there had been none', () => {
   const dir = mkdtempSync(join(tmpdir(), 'occupy-progress-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('Reporter: the held read and diagnostics lines are written once a later phase has run a second, not at its end; a refusal as it begins gives one line', async () => {
+  // (on a clock the test moves, test/helpers/fake-clock.ts: real sleeps beside the Reporter's 1 s
+  // timer were a race a loaded machine decided, and took 13 s)
+  it('Reporter: the held read and diagnostics lines are written once a later phase has run a second, not at its end; a refusal as it begins gives one line', (t) => {
+    const clock = fakeClock(t);
     const out = sink();
     const r = new Reporter('normal', out.stream, 'lines');
     r.progress('read', 0);
@@ -45,52 +49,60 @@ describe('progress where there had been none', () => {
     assert.equal(out.text(), '', 'held while the input is read and checked');
     r.progress('local FSC', 0.2);
     assert.equal(out.text(), '', 'an option refused as the method starts still gives one line');
-    await new Promise((res) => setTimeout(res, 2500));
+    clock.advance(800);
+    assert.equal(out.text(), '', 'not before the later phase has run a second');
+    clock.advance(1700);
     const lines = out.text().trimEnd().split('\n');
     assert.equal(lines.length, 2, out.text());
     assert.match(lines[0], /\] read \(/);
     assert.match(lines[1], /\] diagnostics \(/);
     r.finish();
-    assert.match(out.text(), /\] local FSC \([\d.]+ s\)\n$/);
+    assert.match(out.text(), /\] local FSC \(2\.50 s\)\n$/);
     const refused = sink();
     const q = new Reporter('normal', refused.stream, 'lines');
     q.progress('read', 0);
     q.progress('diagnostics', 0.1);
     q.progress('decompose', 0);
     q.abort();
-    await new Promise((res) => setTimeout(res, 1500));
+    clock.advance(7000);
     assert.equal(refused.text(), '', 'nothing but the error line, which the CLI writes');
   });
 
-  it('Reporter: held phases (reading STAR files, joining) get no line in the job\'s first 5 s, then the held lines and a percentage', async () => {
+  it('Reporter: held phases (reading STAR files, joining) get no line in the job\'s first 5 s, then the held lines and a percentage', (t) => {
+    const clock = fakeClock(t);
     const out = sink();
     const r = new Reporter('normal', out.stream, 'lines', 1);
     r.progress('read a.star', 0);
     r.progress('read a.star', 0.3);
-    await new Promise((res) => setTimeout(res, 2000));
+    clock.advance(2000);
     r.progress('join', 0.4);
-    await new Promise((res) => setTimeout(res, 1500));
+    clock.advance(2900);
     assert.equal(out.text(), '', 'an input refused in its first seconds still gives one line');
-    await new Promise((res) => setTimeout(res, 2500));
-    r.stopTimer();
-    // The percentage comes at 5 s, then every second (interimEveryS = 1): a loaded machine may
-    // reach the check after the 6 s line too, so one or more join lines, nothing else.
+    // the percentage comes at 5 s, then every second (interimEveryS = 1)
+    clock.advance(600);
     const lines = out.text().trimEnd().split('\n');
-    assert.ok(lines.length >= 2, out.text());
-    assert.match(lines[0], /^\[\s*[\d.]+ s\] read a\.star \([\d.]+ s\)$/);
-    for (const l of lines.slice(1)) assert.match(l, /^\[\s*[\d.]+ s\] join 40 % \([\d.]+ s so far\)$/);
-    assert.ok(Number(/^\[\s*([\d.]+) s\]/.exec(lines[1])![1]) >= 5, 'the first percentage at 5 s, not earlier');
+    assert.equal(lines.length, 2, out.text());
+    assert.match(lines[0], /^\[\s*2\.0 s\] read a\.star \(2\.00 s\)$/);
+    assert.match(lines[1], /^\[\s*5\.0 s\] join 40 % \(3\.0 s so far\)$/);
+    clock.advance(1000);
+    assert.match(out.text().trimEnd().split('\n').slice(2).join('\n'), /^\[\s*6\.0 s\] join 40 % \(4\.0 s so far\)$/, out.text());
+    r.stopTimer();
   });
 
-  it('Reporter: a job that has written nothing gets its running phase\'s percentage after 1 s, then every 5 s', async () => {
+  it('Reporter: a job that has written nothing gets its running phase\'s percentage after 1 s, then every 5 s', (t) => {
+    const clock = fakeClock(t);
     const out = sink();
     const r = new Reporter('normal', out.stream, 'lines');
     r.progress('EMD-1 download', 0.1);
-    await new Promise((res) => setTimeout(res, 1600));
+    clock.advance(900);
+    assert.equal(out.text(), '', 'not at once');
+    clock.advance(700);
     const first = out.text();
-    assert.match(first, /^\[\s*[\d.]+ s\] EMD-1 download 10 % \([\d.]+ s so far\)\n$/);
-    await new Promise((res) => setTimeout(res, 1500));
+    assert.match(first, /^\[\s*1\.0 s\] EMD-1 download 10 % \(1\.0 s so far\)\n$/);
+    clock.advance(4000);
     assert.equal(out.text(), first, 'then at the interval (5 s), not every second');
+    clock.advance(1000);
+    assert.match(out.text().slice(first.length), /^\[\s*6\.0 s\] EMD-1 download 10 % \(6\.0 s so far\)\n$/);
     r.stopTimer();
   });
 

@@ -5,6 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Reporter } from '../../src/cli/reporter.js';
+import { fakeClock } from '../helpers/fake-clock.js';
 
 /** A stand-in for stderr that keeps what is written. */
 function sink(): { stream: NodeJS.WriteStream; text: () => string } {
@@ -44,20 +45,23 @@ describe('Reporter, lines and json', () => {
     assert.deepEqual([objs[0].phase, objs[0].fraction, objs[0].running, objs[1].phase, objs[1].running], ['decompose', 0.25, true, 'decompose', undefined]);
   });
 
-  it('a phase that reports nothing new still gets its percentage line once the interval has passed (a timer)', async () => {
+  it('a phase that reports nothing new still gets its percentage line once the interval has passed (a timer)', (t) => {
+    // on a clock the test moves (test/helpers/fake-clock.ts): times exact, no real sleeps
+    const clock = fakeClock(t);
     const out = sink();
     const r = new Reporter('normal', out.stream, 'lines', 1);
     r.progress('read', 0);
     r.progress('ResMap-style test', 0);
     r.progress('ResMap-style test', 0.42); // then silent, as a method computing in a worker thread between messages
-    await new Promise((res) => setTimeout(res, 2300));
+    clock.advance(2300);
     r.finish();
     const lines = out.text().trimEnd().split('\n');
     assert.match(lines[0], /^\[\s*[\d.]+ s\] read \([\d.]+ s\)$/, out.text());
-    assert.ok(lines.slice(1, -1).length >= 1 && lines.slice(1, -1).every((l) => /ResMap-style test 42 % \([\d.]+ s so far\)$/.test(l)), out.text());
+    assert.deepEqual(lines.slice(1, -1), ['[   1.0 s] ResMap-style test 42 % (1.0 s so far)', '[   2.0 s] ResMap-style test 42 % (2.0 s so far)'], out.text());
+    assert.equal(lines.at(-1), '[   2.3 s] ResMap-style test (2.30 s)');
     // finished: no timer left running
     const before = out.text();
-    await new Promise((res) => setTimeout(res, 1300));
+    clock.advance(7000);
     assert.equal(out.text(), before);
   });
 });

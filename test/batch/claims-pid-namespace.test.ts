@@ -71,14 +71,17 @@ test('a side file of a claim being written by a run in another PID namespace of 
   const ready = join(signals, 'ready');
   const go = join(signals, 'go');
   // the writer has a side file of the lock of 'm1' (as claimItem writes before linking it) and is
-  // still writing it until told to go on
+  // still writing it until told to go on; it says so in `ready`, written under another name and
+  // renamed (writeFileSync creates the file empty before it fills it: the wait below could read it
+  // in between and fail on JSON.parse)
   const script = `const { sideName, LOCK_DIR } = await import(${JSON.stringify(join(PROJECT_ROOT, 'src/batch/claims.ts'))});
-    const { existsSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { existsSync, mkdirSync, renameSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     mkdirSync(join(${JSON.stringify(out)}, LOCK_DIR), { recursive: true });
     const side = sideName(join(${JSON.stringify(out)}, LOCK_DIR, 'm1.lock'), 'tmp');
     writeFileSync(side, '{"host":');
-    writeFileSync(${JSON.stringify(ready)}, JSON.stringify({ side, pid: process.pid }));
+    writeFileSync(${JSON.stringify(ready + '.part')}, JSON.stringify({ side, pid: process.pid }));
+    renameSync(${JSON.stringify(ready + '.part')}, ${JSON.stringify(ready)});
     for (let i = 0; i < 1500 && !existsSync(${JSON.stringify(go)}); i++) await new Promise((r) => setTimeout(r, 20));`;
   const inner = `echo ${pid - 1} > /proc/sys/kernel/ns_last_pid; "$0" --import "$1" --input-type=module -e "$2" & wait $!`;
   const writer = spawn('unshare', ['-pf', '--mount-proc', 'sh', '-c', inner, process.execPath, TSX, script], { stdio: 'ignore' });

@@ -341,19 +341,21 @@ describe('fetchEmdbMap over a local server', { skip: skipWithoutMap() }, () => {
     t.after(() => rm(fifo, { force: true }));
     process.env.OCCUPY_EMDB_CA = fifo;
     t.after(() => delete process.env.OCCUPY_EMDB_CA);
-    // a writer after 1 s, only if a reader is waiting (non-blocking open): the old code read the FIFO and went on
+    // a writer after 5 s, only if a reader is waiting (non-blocking open): the old code read the FIFO
+    // and went on (5 s, not 1: the refusal takes some 30 ms, and the bound is the writer's time, which a
+    // loaded machine's pause of a second must not reach)
     const writer = setTimeout(() => {
       void open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK).then(async (h) => {
         await h.write('x');
         await h.close();
       }, () => undefined);
-    }, 1000);
+    }, 5000);
     t.after(() => clearTimeout(writer));
     const t0 = Date.now();
     await assert.rejects(fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir, retryDelayMs: 0 }), {
       message: `cannot read OCCUPY_EMDB_CA '${fifo}': it is a named pipe (FIFO), not a regular file`,
     });
-    assert.ok(Date.now() - t0 < 1000, `refused after ${Date.now() - t0} ms`);
+    assert.ok(Date.now() - t0 < 5000, `refused after ${Date.now() - t0} ms`);
     process.env.OCCUPY_EMDB_CA = '/dev/zero';
     await assert.rejects(fetchEmdbMap('1832', { baseUrl: server.baseUrl, cacheDir, retryDelayMs: 0 }), { message: "cannot read OCCUPY_EMDB_CA '/dev/zero': it is a character device, not a regular file" });
     process.env.OCCUPY_EMDB_CA = path.join(cacheDir, 'no-such-ca.pem');

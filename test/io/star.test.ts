@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { constants as fsConstants, existsSync } from 'node:fs';
 import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { freemem, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -597,17 +597,30 @@ describe('readStar / writeStar', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+  /**
+   * Write the particles to a FIFO only if a reader waits on it (a non-blocking open): the writer
+   * unblocks the code before the fix, which read the FIFO. A blocking writeFile had waited in the
+   * thread pool for a reader that never came when a loaded machine let its timer fire first, and the
+   * test file could not end.
+   */
+  const writeFifo = (fifo: string): void =>
+    void open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK).then(async (h) => {
+      await h.writeFile(PARTICLES).catch(() => undefined);
+      await h.close();
+    }, () => undefined);
   test('readStar refuses a FIFO and a folder by name, without reading them (a FIFO had blocked for ever, /dev/zero filled the memory)', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'occupy-star-special-'));
     try {
       const fifo = path.join(dir, 'optics.star');
       await run('mkfifo', [fifo]);
-      // a writer after 1 s: the code before the fix read the FIFO (and blocked until then); refused now, at once
-      const writer = setTimeout(() => void writeFile(fifo, PARTICLES).catch(() => undefined), 1000);
+      // a writer after 5 s: the code before the fix read the FIFO (and blocked until then); refused now,
+      // at once (in some 60 ms; 5 s, not 1: the bound is the writer's time, which a loaded machine's
+      // pause of a second must not reach)
+      const writer = setTimeout(() => writeFifo(fifo), 5000);
       const t0 = Date.now();
       try {
         await assert.rejects(readStar(fifo), (err: Error) => err.message === `cannot read STAR file '${fifo}': it is a named pipe (FIFO), not a regular file`);
-        assert.ok(Date.now() - t0 < 1000, `refused after ${Date.now() - t0} ms`);
+        assert.ok(Date.now() - t0 < 5000, `refused after ${Date.now() - t0} ms`);
       } finally {
         clearTimeout(writer);
       }
@@ -632,11 +645,11 @@ describe('readStar / writeStar', () => {
       await rm(file, { recursive: true });
       // …or by a FIFO: the read had blocked for ever (until a writer came)
       await run('mkfifo', [file]);
-      const writer = setTimeout(() => void writeFile(file, PARTICLES).catch(() => undefined), 3000);
+      const writer = setTimeout(() => writeFifo(file), 5000);
       const t0 = Date.now();
       try {
         await assert.rejects(readStar(file, { stats }), (err: Error) => err.message === `cannot read STAR file '${file}': it is a named pipe (FIFO), not a regular file`);
-        assert.ok(Date.now() - t0 < 3000, `refused after ${Date.now() - t0} ms`);
+        assert.ok(Date.now() - t0 < 5000, `refused after ${Date.now() - t0} ms`);
       } finally {
         clearTimeout(writer);
       }

@@ -186,7 +186,9 @@ describe('occupy fsc --mask: the corrected FSC runs in a worker thread', { skip 
       const ms = performance.now() - sentAt;
       assert.ok(sentAt > 0, `the run ended before its FSC phase: ${r.stderr}`);
       assert.equal(r.code, 143, r.stderr);
-      assert.ok(ms < 3000, `exited ${(ms / 1000).toFixed(1)} s after SIGTERM`);
+      // (6 s, not 3: the exit took 0.54-1.12 s at load 20-27, where the FSC phase it must not wait
+      // for took 128 s; about 10 s on a quiet machine, the signal 1.5 s into it)
+      assert.ok(ms < 6000, `exited ${(ms / 1000).toFixed(1)} s after SIGTERM`);
       assert.doesNotMatch(r.stderr, /FSC \(/, 'the FSC phase ran to its end');
       assert.deepEqual(readdirSync(out), []);
     } finally {

@@ -16,6 +16,7 @@ import { interpolatedContent } from '../resolution/half-map-content.js';
 import { cutSubBox, pasteSubBox, subBoxShape } from '../resolution/sub-box.js';
 import { nonZeroContentBox } from '../math/non-zero-box.js';
 import { DEFAULT_WIDE_WINDOW_PER_WAVELENGTH, decompositionBands, type Band } from './bands.js';
+import { lowestBandError } from './options.js';
 import { gridFor, windowedBandEnergies } from './band-energy.js';
 import { fitLocalGuinier, type GuinierFit } from './guinier-fit.js';
 import { moleculeAndSolvent } from './molecule-mask.js';
@@ -491,21 +492,6 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
  *   `options.signal.reason` when aborted
  * @see shared/spec/occupancy-decomposition.md
  */
-/**
- * The bands span at least a factor 1.5, never finer than 1.1 × Nyquist (the options' floor): a
- * lowest band within 1.65 × Nyquist leaves no such range (bands at 3.0 Å had been set in a map of
- * 2 Å voxels, Nyquist 4 Å, and read a median occupancy of 0.49 against 0.86).
- * @param lowA the lowest (coarsest) band, Å
- * @param nyquistA the processing box's Nyquist limit, Å
- * @param given whether `lowA` is the user's `--lowest-resolution` (else the default)
- * @returns the error to throw, or undefined when the range fits
- */
-function lowestBandError(lowA: number, nyquistA: number, given: boolean): RangeError | undefined {
-  const floorA = nyquistA * 1.1;
-  if (lowA / 1.5 >= floorA) return undefined;
-  return new RangeError(`the lowest band (${lowA} Å${given ? ', --lowest-resolution' : ', the default'}) is too close to the Nyquist limit (${nyquistA.toFixed(2)} Å) for bands spanning a factor 1.5 above 1.1 × Nyquist: give --lowest-resolution ${Math.ceil(1.5 * floorA * 10) / 10} Å or coarser`);
-}
-
 export function decompose(map: Volume, options: DecomposeOptions = {}): DecomposeResult {
   assertVolume(map);
   checkOptions(options);

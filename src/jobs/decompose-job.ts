@@ -30,7 +30,7 @@ import { assertLabelMap, checkSameGrid, readMapArg } from './read-map.js';
 import { jobLabels, jobRecord } from './resolution-job-common.js';
 import { recordLines } from '../occupancy/summary.js';
 import type { RunRecord } from '../core/run-record.js';
-import { DEFAULT_BANDS, DEFAULT_DECOMPOSE_MAX_BOX, DEFAULT_LOWEST_RESOLUTION_A } from '../decomposition/options.js';
+import { DEFAULT_BANDS, DEFAULT_DECOMPOSE_MAX_BOX, DEFAULT_LOWEST_RESOLUTION_A, refuseLowestBandNearNyquist } from '../decomposition/options.js';
 
 /** Options of {@link decomposeFromFile}. */
 export interface DecomposeFileOptions extends Omit<DecomposeOptions, 'halfMaps' | 'mask'>, ListedOutputs {
@@ -199,6 +199,12 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
     checkSameGrid(mask && { map: mask, path: opts.maskPath as string, what: '--mask map' }, first),
     checkSameGrid(labels && { map: labels, path: opts.labelsPath as string, what: '--labels map' }, first),
   ].filter((w): w is string => w !== undefined);
+  // options refused from the header and the options alone, before the diagnostics (several seconds
+  // at 256³, and a loaded machine's percentage line of them came before the refusal: session 59)
+  refuseLowestBandNearNyquist(input.volume.voxelSizeA, opts.lowestResolutionA);
+  const draws = opts.noiseDraws ?? 0;
+  if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2)) throw new RangeError(`--noise-draws must be 0 or an integer >= 2, got ${draws}`);
+  if (draws > 0 && !halves) throw new RangeError('--noise-draws needs --half-maps (the noise is redrawn from their difference)');
   // input diagnostics (masked, sharpened, identical halves …): warnings (printed once by the caller) and the summary's diagnostics
   progress('diagnostics', 0.02);
   // zero padding is left out of the analysis (decompose.ts), so it is not a finding here; in a
@@ -208,9 +214,6 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   // halves at another scale or level (warned by the finding): their difference, the noise, would hold
   // signal (one half + 5 moved the label B factors by 13 Å²); half 2 is brought to half 1's mean and SD
   if (halves && diag.diagnostics.some((f) => f.code === 'halves-differ-in-scale')) matchHalfMapScale(halves[0].volume.data, halves[1].volume.data);
-  const draws = opts.noiseDraws ?? 0;
-  if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2)) throw new RangeError(`--noise-draws must be 0 or an integer >= 2, got ${draws}`);
-  if (draws > 0 && !halves) throw new RangeError('--noise-draws needs --half-maps (the noise is redrawn from their difference)');
   const share = 0.85 / (2 * draws + 1); // progress: the original run and each redraw's decomposition alike
   // the signal stops the threads (an AbortSignal cannot be sent to one: it had been, and the call
   // failed with a DataCloneError before session 58)

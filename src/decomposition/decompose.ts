@@ -16,7 +16,7 @@ import { interpolatedContent } from '../resolution/half-map-content.js';
 import { cutSubBox, pasteSubBox, subBoxShape } from '../resolution/sub-box.js';
 import { nonZeroContentBox } from '../math/non-zero-box.js';
 import { DEFAULT_WIDE_WINDOW_PER_WAVELENGTH, decompositionBands, type Band } from './bands.js';
-import { lowestBandError } from './options.js';
+import { decomposeProcessingShape, lowestBandError, refuseLowestBandNearNyquist } from './options.js';
 import { gridFor, windowedBandEnergies } from './band-energy.js';
 import { fitLocalGuinier, type GuinierFit } from './guinier-fit.js';
 import { moleculeAndSolvent } from './molecule-mask.js';
@@ -625,22 +625,13 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const warnings: string[] = [];
   // ---- processing box (Fourier crop of very large boxes)
   const maxBox = options.maxBox ?? 256;
-  const big = Math.max(...map.shape);
-  let procShape: Shape3 = map.shape;
-  if (maxBox > 0 && big > maxBox) {
-    const f = maxBox / big;
-    procShape = map.shape.map((v) => Math.max(2, 2 * Math.round((v * f) / 2))) as unknown as Shape3;
-  }
+  const procShape = decomposeProcessingShape(map.shape, maxBox) as Shape3;
   const crop = (v: Volume): Volume => (procShape === map.shape ? v : fourierResample(v, procShape));
   // a given lowestResolutionA against the processing box's Nyquist limit, from the header and the
   // options alone: refused before any work or progress line (it had been thrown after the molecule
   // and the noise limit were computed, so the refused option came after progress lines); the
   // default's check stays below, after the molecule's
-  if (options.lowestResolutionA !== undefined) {
-    const procNyquistA = 2 * Math.max(...[0, 1, 2].map((i) => (map.shape[i] * map.voxelSizeA[i]) / procShape[i]));
-    const tooFine = lowestBandError(options.lowestResolutionA, procNyquistA, true);
-    if (tooFine) throw tooFine;
-  }
+  refuseLowestBandNearNyquist(map.shape, map.voxelSizeA, options.lowestResolutionA, maxBox);
   // with half maps: each cropped once, and their mean (the signal) and half difference (the
   // noise) formed on the processing box (the crop is linear; at 512³ two whole-box arrays and two
   // crops fewer)

@@ -108,19 +108,39 @@ export function lowestBandError(lowA: number, nyquistA: number, given: boolean):
 }
 
 /**
- * Refuse a given lowest band too close to the Nyquist limit of the map's own grid (the bands span a
- * factor 1.5 above 1.1 × Nyquist, {@link lowestBandError}), from the voxel size alone: for callers
- * that do other work on the map before `decompose` (decompose.ts), such as the job's input
- * diagnostics (seconds at 256³), so that the option is refused before that work. A processing box
- * cropped by `maxBox` only coarsens the limit: `decompose` may still refuse a value that passes here.
+ * The box a map is analysed on (decompose.ts, step 1): Fourier-cropped so that its longest edge is
+ * `maxBox` (even edges, at least 2), or the map's own box when it fits or `maxBox` is 0.
+ * @param shape the map's box [nx, ny, nz], voxels
+ * @param maxBox the longest edge analysed, voxels (0: never cropped)
+ * @returns the processing box [nx, ny, nz], voxels (the same array when not cropped)
+ */
+export function decomposeProcessingShape(shape: readonly [number, number, number], maxBox: number): readonly [number, number, number] {
+  const big = Math.max(...shape);
+  if (!(maxBox > 0 && big > maxBox)) return shape;
+  const f = maxBox / big;
+  const edge = (v: number) => Math.max(2, 2 * Math.round((v * f) / 2));
+  return [edge(shape[0]), edge(shape[1]), edge(shape[2])];
+}
+
+/**
+ * Refuse a given lowest band too close to the Nyquist limit of the box the map is analysed on
+ * ({@link decomposeProcessingShape}: the map's own box, or its `maxBox` crop), from the box, the
+ * voxel size and the options alone (the bands span a factor 1.5 above 1.1 × Nyquist,
+ * {@link lowestBandError}): `decompose` runs it first, and callers that do other work on the map
+ * before `decompose`, such as the job's input diagnostics (seconds at 256³), run it before that
+ * work, so that the option is refused before any progress line.
+ * @param shape the map's box [nx, ny, nz], voxels
  * @param voxelSizeA the map's voxel size along X, Y, Z, Å
  * @param lowestResolutionA the user's lowest band, Å (undefined, or not a number > 0: nothing is
  *   checked here; `decompose` refuses the latter)
+ * @param maxBox the processing box's longest edge, voxels (0: never cropped; default 256, decompose's)
  * @throws RangeError the message `decompose` gives: `the lowest band (… Å, --lowest-resolution) is
  *   too close to the Nyquist limit (… Å) …: give --lowest-resolution … Å or coarser`
  */
-export function refuseLowestBandNearNyquist(voxelSizeA: readonly number[], lowestResolutionA: number | undefined): void {
+export function refuseLowestBandNearNyquist(shape: readonly [number, number, number], voxelSizeA: readonly number[], lowestResolutionA: number | undefined, maxBox = DEFAULT_DECOMPOSE_MAX_BOX): void {
   if (lowestResolutionA === undefined || !(Number.isFinite(lowestResolutionA) && lowestResolutionA > 0)) return;
-  const tooFine = lowestBandError(lowestResolutionA, 2 * Math.max(...voxelSizeA), true);
+  const proc = decomposeProcessingShape(shape, maxBox);
+  const nyquistA = 2 * Math.max(...[0, 1, 2].map((i) => (shape[i] * voxelSizeA[i]) / proc[i]));
+  const tooFine = lowestBandError(lowestResolutionA, nyquistA, true);
   if (tooFine) throw tooFine;
 }

@@ -201,7 +201,7 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   ].filter((w): w is string => w !== undefined);
   // options refused from the header and the options alone, before the diagnostics (several seconds
   // at 256³, and a loaded machine's percentage line of them came before the refusal: session 59)
-  refuseLowestBandNearNyquist(input.volume.voxelSizeA, opts.lowestResolutionA);
+  refuseLowestBandNearNyquist(box, input.volume.voxelSizeA, opts.lowestResolutionA, opts.maxBox ?? DEFAULT_DECOMPOSE_MAX_BOX);
   const draws = opts.noiseDraws ?? 0;
   if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2)) throw new RangeError(`--noise-draws must be 0 or an integer >= 2, got ${draws}`);
   if (draws > 0 && !halves) throw new RangeError('--noise-draws needs --half-maps (the noise is redrawn from their difference)');

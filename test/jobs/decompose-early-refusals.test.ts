@@ -27,6 +27,9 @@ writeFileSync(map, encodeMrc(ph.map));
 test('a lowest band too close to Nyquist and a bad --noise-draws are refused before the diagnostics, nothing written', async () => {
   const cases: [Partial<Parameters<typeof decomposeFromFile>[0]>, RegExp][] = [
     [{ lowestResolutionA: 4 }, /^the lowest band \(4 Å, --lowest-resolution\) is too close to the Nyquist limit \(3\.00 Å\) for bands spanning a factor 1\.5 above 1\.1 × Nyquist: give --lowest-resolution 5 Å or coarser$/],
+    // analysed on a 32³ crop (--max-box 32): 2.25 Å voxels, Nyquist 4.5 Å, so 6 Å is too fine
+    // there though it fits the map's own grid (the check had read the map's own Nyquist only)
+    [{ lowestResolutionA: 6, maxBox: 32 }, /^the lowest band \(6 Å, --lowest-resolution\) is too close to the Nyquist limit \(4\.50 Å\).*give --lowest-resolution 7\.5 Å or coarser$/],
     [{ noiseDraws: 1 }, /^--noise-draws must be 0 or an integer >= 2, got 1$/],
     [{ noiseDraws: 2 }, /^--noise-draws needs --half-maps/],
   ];

@@ -9,7 +9,7 @@
  */
 import type { Shape3, Volume } from '../core/volume.js';
 import { rfft3d } from '../math/fft.js';
-import { EMPTY_SHELL_SHARE } from '../resolution/prewhiten.js';
+import { EMPTY_SHELL_SHARE, emptyBeyondA, emptyShells } from '../resolution/prewhiten.js';
 import { tukeyWindow } from '../math/tukey-window.js';
 
 /** Planes transformed per pair of axes (spread over the third axis). */
@@ -232,7 +232,9 @@ function oldPeriod(c: Float64Array): number | undefined {
  * their coherence: G(k) and G(k − K) carry the same old Fourier coefficient for the old box K, so
  * their normalised cross-product over the other axis' frequencies is near 1, where a map's own
  * Fourier coefficients at different frequencies are nearly independent (≈ 0.05). Measured on 8
- * tapered xy- and 8 xz-planes; every axis must show it.
+ * tapered xy- and 8 xz-planes; every axis must show it, and the map must hold more than round-off
+ * beyond the old Nyquist (its images: a map low-passed as made, its coherence read on the taper's
+ * leakage into an empty band, is not upsampled; session 59).
  * @param v the map, canonical layout (x fastest); not modified
  * @returns the old box `[Kx, Ky, Kz]` (voxels; the map's spectra are read on the map cropped to it
  *   in Fourier space), or undefined
@@ -248,5 +250,23 @@ export function realSpaceUpsampledBox(v: Volume): Shape3 | undefined {
   if (kz === undefined) return undefined;
   const factors = [kx, ky, kz].map((k, i) => v.shape[i] / k);
   if (Math.max(...factors) > FACTOR_AGREEMENT * Math.min(...factors)) return undefined;
-  return [kx, ky, kz];
+  const box: Shape3 = [kx, ky, kz];
+  return holdsImages(v, box) ? box : undefined;
+}
+
+/**
+ * Whether the map holds more than float round-off beyond the old Nyquist of `box` (its images). A
+ * map low-passed as made holds nothing there: the taper's leakage of its passband into the empty
+ * band (3·10⁻⁹–2·10⁻⁸ of the strongest column) can be coherent at some shift (reference-style half
+ * maps with content to 4–6.4 Å on 0.9–1.2 Å voxels read an old box of 109 of 128, EMD-5168 as
+ * deposited, content to 5.5 Å, one of 84 of 100 with the band 4.1–3.5 Å), which is no image. Empty shells as
+ * {@link emptyShells} finds them (one or two transforms of the whole box, only for a map found
+ * upsampled). A map low-passed, then interpolated, keeps its images beyond the old Nyquist (EMD-1883
+ * upsampled 1.5 ×: content to 5.3 Å, old Nyquist 7.5 Å).
+ */
+function holdsImages(v: Volume, box: Shape3): boolean {
+  const contentA = emptyBeyondA(emptyShells(v, v), 0.5 / Math.max(...v.voxelSizeA));
+  if (contentA === undefined) return true;
+  const oldNyquistA = 2 * Math.max(...box.map((k, i) => (v.voxelSizeA[i] * v.shape[i]) / k));
+  return contentA < oldNyquistA;
 }

@@ -62,7 +62,7 @@ describe('diagnostic WebAssembly kernels', () => {
       // fields added since the reference (solventShareDrop*, session 52) are computed from the
       // spectra compared here, not by a kernel: compared are the fields the reference holds
       // the noise spectrum of the map as given: diagnoseMap measures it on the map cropped back when
-      // it finds the map upsampled (since session 57 EMD-5168, interpolated from about 2.09 Å)
+      // it finds the map upsampled (none of these since session 59; session 57–58 EMD-5168, read as interpolated from about 2.09 Å)
       const noise = plain(d.noise ? solventNoiseSpectrum(v, { cutoffHintPerA: guinierAnalysis(r).cutoffPerA }) : null) as Record<string, unknown> | null;
       if (noise && want.noise) for (const k of Object.keys(noise)) if (!(k in (want.noise as object))) delete noise[k];
       assert.deepEqual(noise, want.noise);

@@ -60,6 +60,13 @@ describe('sharpened: not said of maps upsampled in real space', () => {
     it('β-gal upsampled 1.5 × trilinear (was: noise rise +0.18) and EMD-1883 1.5 × trilinear (was: flat signal, ratio 0.54)', () => {
       for (const f of ['nonemdb_betagal_ngl.mrc.gz', 'emd_1883.map']) assert.equal(sharpenedEvidence(upsampleRealSpace(maps[f], 1.5, 'trilinear')), undefined, f);
     });
+    it('session 59: EMD-1883 low-passed as deposited (nothing beyond 15.7 Å), upsampled 1.5 ×, is still read on its old box: its images lie beyond the old Nyquist (content to 5.3 Å); EMD-5168 as deposited (content to 5.5 Å) no longer is', async () => {
+      assert.deepEqual(diagnoseMap(upsampleRealSpace(maps['emd_1883.map'], 1.5, 'trilinear')).spectrumGrid?.box, [69, 69, 69]);
+      // the coherence of the taper's leakage beyond its content (band 4.1–3.5 Å) had read an old box of 84 of 100
+      const d = diagnoseMap((await readMrc(join(SHARED_DATA, 'emd_5168.map'))).volume);
+      assert.equal(d.spectrumGrid, undefined);
+      assert.deepEqual(d.findings.map((f) => f.code), []);
+    });
     it('session 58: EMD-1883 and EMD-1439 upsampled 1.25 × trilinear, old periods of 68.8 and 70.4 voxels (was: flat signal, ratio −0.17 / −0.26: the crop to 70 / 72 kept images in its last shells)', async () => {
       maps['emd_1439.map'] ??= (await readMrc(join(SHARED_DATA, 'emd_1439.map'))).volume;
       for (const f of ['emd_1883.map', 'emd_1439.map']) {

@@ -2,6 +2,7 @@
  * The cancellation and progress contract shared by every long-running function of the API.
  */
 import { loadFft } from '../math/fft.js';
+import { turnOfEventLoop } from '../core/event-loop.js';
 import { optionError } from './errors.js';
 
 /** Progress callback: the phase now starting and the overall fraction done, in [0, 1]. */
@@ -56,11 +57,11 @@ export class RunControl {
   }
 
   /**
-   * Let due timers and I/O callbacks (an abort from them) run, then check the signal. A 0 ms
-   * timer, not `setImmediate`: it runs after every timer already due (about 1 ms).
+   * Let due timers, I/O callbacks and signal handlers (an abort from them) run, then check the
+   * signal ({@link turnOfEventLoop}).
    */
   async yield(): Promise<void> {
-    await new Promise<void>((r) => setTimeout(r, 0));
+    await turnOfEventLoop();
     this.check();
   }
 

@@ -4,6 +4,7 @@
  */
 import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
+import { turnOfEventLoop } from '../core/event-loop.js';
 import { lowpassHard, type LowpassMaskStyle } from '../filters/lowpass.js';
 import { DEFAULT_LOWPASS_MASK } from './options.js';
 import { fourierResample, fourierResampleLowpass, resampledVoxelSize } from '../filters/fourier-resample.js';
@@ -422,11 +423,6 @@ export interface ParallelOptions {
 /** Boxes below this many voxels are estimated on one thread (a worker would not pay off). */
 const PARALLEL_MIN_VOXELS = 64 ** 3;
 
-/** Let due timers, I/O and signal handlers run (a 0 ms timer: after every timer already due). */
-function turnOfEventLoop(): Promise<void> {
-  return new Promise((r) => setTimeout(r, 0));
-}
-
 /**
  * {@link estimateLocalScale} with the local-scale step (tiles, maximum filter, normalisation) in a
  * worker thread, overlapping the low-pass, solvent fit and confidence on the calling thread
@@ -470,6 +466,9 @@ export async function estimateLocalScaleParallel(map: EstimateInput, options: Es
   };
   try {
     if (p.mode === 'res') local = started(computeLocalScaleInThread(toShared(p.input.data), params, scaleData));
+    // a signal during the caller's work before this call (the input diagnostics) is acted on here,
+    // not after the low-pass
+    await turnOfEventLoop();
     p.timer.phase('low-pass', 0.05);
     // the resampling's low-pass (shared already when the crop ran on two threads), else our own
     const pre = p.lowpassed && p.mode === 'occ' ? { ...p.lowpassed, data: toShared(p.lowpassed.data) } : p.lowpassed;
@@ -479,7 +478,8 @@ export async function estimateLocalScaleParallel(map: EstimateInput, options: Es
     const scaleInput = p.mode === 'occ' ? lowpassed : p.input;
     // between the steps on this thread, a turn of the event loop: a signal (the CLI's clean-up) or
     // an abort from a timer is acted on after the step that runs, not after all of them (before
-    // session 58 SIGINT during the low-pass of a 256³ estimate waited 13.8 s on a loaded machine)
+    // session 58 SIGINT during the low-pass of a 256³ estimate waited 13.8 s on a loaded machine;
+    // before session 59 a signal could still wait for all of them: see turnOfEventLoop)
     await turnOfEventLoop();
     const conf = solventAndConfidence(p, lowpassed, options.sharedMaps === true);
     await turnOfEventLoop();

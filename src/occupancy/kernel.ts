@@ -21,6 +21,12 @@ export function maxKernelSize(box: readonly number[]): number {
 }
 
 /**
+ * The most samples a 3-voxel kernel holds (its whole cube): a larger kernel whose radius keeps
+ * n_v at or below this is warned about as the 3-voxel kernel is.
+ */
+const SMALL_KERNEL_MAX_SAMPLES = 27;
+
+/**
  * The `--kernel-size` check shared by the CLI, the GUI and the estimate: an odd integer in
  * 1..{@link maxKernelSize} of the processing box (1..{@link KERNEL_SIZE_MAX} when the box is not
  * known), so that the spherical kernel fits the box.
@@ -199,10 +205,15 @@ export function deriveSettings(input: SettingsInput): DerivedSettings {
     // a box thinner than 5 voxels allows no larger kernel: suggest nothing it would refuse
     const remedy = input.box && maxKernelSize(input.box) < 5
       ? `The processing box ${input.box.join('x')} allows no larger kernel.`
-      : `Suggest --kernel-size 5 or more, and/or --lowpass ${Math.floor(2 * lowpassA)} or more.`;
+      : `Suggest --kernel-size 5 with --kernel-radius 2.5 or more (the radius follows the low-pass, not the size), and/or --lowpass ${Math.floor(2 * lowpassA)} or more.`;
     warnings.push(`${auto} very small kernel size (${size} voxels): too few samples (n_v = ${kernel.nSamples}) may give a bad solvent model and noisy scale. ${remedy}`);
   }
-  if (radius < size / 4) {
+  const fewSamples = size >= 5 && kernel.nSamples <= SMALL_KERNEL_MAX_SAMPLES;
+  if (fewSamples) {
+    // a larger kernel at the radius of a 3-voxel one (--kernel-size 5 alone, as the warning above
+    // had advised, at lp / a < 5): no more samples than the 3-voxel kernel, and had been silent
+    warnings.push(`Kernel size ${size} voxels with radius ${+radius.toFixed(3)} voxels${input.kernelRadiusVoxels === undefined ? ` (low-pass / (2 × voxel size))` : ''} holds only n_v = ${kernel.nSamples} samples, no more than a 3-voxel kernel: too few samples may give a bad solvent model and noisy scale. Suggest --kernel-radius 2.5 or more.`);
+  } else if (radius < size / 4) {
     warnings.push(`Kernel radius ${radius.toFixed(2)} voxels is small for kernel size ${size} (< size/4): most of the kernel box is unused.`);
   }
   const tauRecommended = tauForSamples(kernel.nSamples);

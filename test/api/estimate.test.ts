@@ -201,7 +201,7 @@ describe('estimateLocalScale', () => {
     const cropped = await estimateLocalScale(map, { maxBox: 16, solventFailure: 'warn' });
     const all = (s: { warnings: string[]; notes: string[]; diagnostics: { message: string }[] }) => [...s.warnings, ...s.notes, ...s.diagnostics.map((f) => f.message)];
     assert.ok(cropped.summary.notes.some((n) => /^Box 96x96x96 is larger than maxBox 16: processing at 16x16x16/.test(n)), cropped.summary.notes.join(' | '));
-    assert.ok(cropped.summary.warnings.some((w) => /Suggest kernelSize 5 or more, and\/or lowpassA \d+ or more\./.test(w)), cropped.summary.warnings.join(' | '));
+    assert.ok(cropped.summary.warnings.some((w) => /Suggest kernelSize 5 with kernelRadiusVoxels 2\.5 or more \(the radius follows the low-pass, not the size\), and\/or lowpassA \d+ or more\./.test(w)), cropped.summary.warnings.join(' | '));
     const both = await estimateLocalScale(map, { lowpassA: 10, resolutionA: 5 });
     assert.ok(both.summary.warnings.some((w) => /^Both lowpassA and resolutionA were given; using the coarser 10 Å and ignoring resolutionA 5\.$/.test(w)), both.summary.warnings.join(' | '));
     const modified = await modifyMap(map, { modification: { kind: 'amplify', gamma: 2 }, maxBox: 16, solventFailure: 'warn' });

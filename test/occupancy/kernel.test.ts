@@ -120,6 +120,31 @@ describe('deriveSettings (spec §3)', () => {
     assert.ok(s.warnings.some((w) => /kernel size/i.test(w) && /--kernel-size 5/.test(w)), s.warnings.join(' | '));
   });
 
+  it('the small-kernel warning\'s advice works when followed: --kernel-size 5 alone keeps the radius (from the low-pass) and n_v = 19, so it warns and asks for --kernel-radius; its suggestion then gives no warning (session 59: the warning went quiet at n_v 19)', () => {
+    // EMD-1883's voxel, 3.71 Å: lp 11.13 Å, k 3, r 1.5, n_v 19
+    const auto = deriveSettings({ voxelSizeA: 3.71, box: [70, 70, 70] });
+    const small = auto.warnings.find((w) => /very small kernel size \(3 voxels\)/.test(w));
+    assert.ok(small, auto.warnings.join(' | '));
+    const size = Number(/--kernel-size (\d+)/.exec(small)?.[1]);
+    const radius = Number(/--kernel-radius ([\d.]+)/.exec(small)?.[1]);
+    assert.equal(size, 5);
+    assert.ok(radius >= 2.5, small);
+    // the size alone (what the advice said before): the radius, and n_v, stay those of the 3-voxel kernel
+    const sizeOnly = deriveSettings({ voxelSizeA: 3.71, box: [70, 70, 70], kernelSize: 5 });
+    assert.equal(sizeOnly.kernel.nSamples, 19);
+    const few = sizeOnly.warnings.find((w) => /n_v = 19/.test(w));
+    assert.ok(few, `no warning at n_v = 19: ${sizeOnly.warnings.join(' | ')}`);
+    assert.match(few, /--kernel-radius 2\.5 or more/);
+    // the advice followed: a larger kernel, no warning
+    const followed = deriveSettings({ voxelSizeA: 3.71, box: [70, 70, 70], kernelSize: size, kernelRadiusVoxels: radius });
+    assert.ok(followed.kernel.nSamples > 27, String(followed.kernel.nSamples));
+    assert.deepEqual(followed.warnings, []);
+    // a 7-voxel kernel of radius 1.5 (19 samples): the same warning, not also the radius-below-size/4 one
+    const seven = deriveSettings({ voxelSizeA: 3.71, box: [70, 70, 70], kernelSize: 7 });
+    assert.equal(seven.warnings.length, 1, seven.warnings.join(' | '));
+    assert.match(seven.warnings[0], /n_v = 19/);
+  });
+
   it('voxel 1.742 Å: lp = 8 Å, k = 5, r = 8/(2·1.742) ≈ 2.296, n_v = 57, no small-kernel warning', () => {
     const s = deriveSettings({ voxelSizeA: 1.742 });
     assert.equal(s.lowpassA, 8);

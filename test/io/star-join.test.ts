@@ -157,10 +157,10 @@ describe('joinParticleStars', () => {
     assert.deepEqual(table(single, 'particles').rows.map((r) => r[4]), ['2', '1']);
   });
 
-  it('the same name with different values is refused, naming the files and values', () => {
+  it('the same name with different values is refused, naming the files and values, and how to join them (session 59: no remedy was given)', () => {
     assert.throws(() => join('clash'), (e: unknown) => {
       assert.ok(e instanceof StarFormatError);
-      assert.equal(e.message, "optics group name 'opticsGroup1' appears in a.star and b.star with different values: rlnMicrographOriginalPixelSize 1.0 vs 0.95, rlnImagePixelSize 1.0 vs 0.95");
+      assert.equal(e.message, "optics group name 'opticsGroup1' appears in a.star and b.star with different values: rlnMicrographOriginalPixelSize 1.0 vs 0.95, rlnImagePixelSize 1.0 vs 0.95; if they are different optics, give one of them another name in its file's data_optics (rlnOpticsGroupName; RELION's import names every first group opticsGroup1) and join again");
       return true;
     });
   });

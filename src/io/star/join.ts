@@ -180,7 +180,7 @@ export function joinParticleStars(files: StarFile[], names?: string[], options: 
           .filter(({ c, a, b }) => c !== 'rlnOpticsGroup' && !sameValue(a, b))
           .map(({ c, a, b }) => `${c} ${a} vs ${b}`);
         if (diffs.length > 0) {
-          throw new StarFormatError(`optics group name '${name}' appears in ${g.fileName} and ${fileName} with different values: ${diffs.join(', ')}`);
+          throw new StarFormatError(`optics group name '${name}' appears in ${g.fileName} and ${fileName} with different values: ${diffs.join(', ')}; if they are different optics, give one of them another name in its file's data_optics (rlnOpticsGroupName; RELION's import names every first group opticsGroup1) and join again`);
         }
         renumber.set(String(old), existing + 1);
         return;

@@ -213,12 +213,17 @@ export async function main(argv: string[]): Promise<number> {
   const args = rewriteMultiLetterFlags(argv);
   const program = buildProgram(args, argv);
   // commander's own errors as one `occupy: error: …` line (its suggestion joined onto it)
-  const outputError = (str: string, write: (s: string) => void): void => {
-    write(`occupy: ${str.trim().replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)').replace(/\n+/g, ' ')}\n`);
+  const outputError = (str: string, write: (s: string) => void, outputFlags?: string): void => {
+    let line = str.trim().replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)').replace(/\n+/g, ' ');
+    // another subcommand's output option (`occupy batch … -o out/`: batch names its folder with
+    // -d/--output-dir) gets this command's option named, as commander does for a misspelling
+    if (outputFlags && /^error: unknown option '(-o|--output|--output-dir|--out)'$/.test(line)) line += ` (the output of this command is ${outputFlags})`;
+    write(`occupy: ${line}\n`);
   };
   const override = (c: Command): void => {
     c.exitOverride();
-    c.configureOutput({ writeErr: (s) => process.stderr.write(s), outputError });
+    const output = c.options.find((o) => o.long === '--output-dir' || o.long === '--output');
+    c.configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (str, write) => outputError(str, write, output?.flags.replace(/ <.*$/, '').replace(', ', '/')) });
     c.commands.forEach(override);
   };
   override(program);

@@ -244,7 +244,9 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
     files.push(...(await writePlot(prefix, await renderVegaLite(spec), outputs)));
     const logPath = `${prefix}_log.txt`;
     files.push(logPath);
-    const body = [`Inputs             : ${protect.join(', ')}`, ...lines, `Voxel size         : ${result.voxelSizeA.toFixed(4)} Å${o.angpix !== undefined ? ' (--angpix)' : ''}, Nyquist ${result.nyquistA.toFixed(2)} Å`, ''];
+    // the halves' content limit, as in the locres log and --json's contentLimitA (the log had not said it)
+    const contentLine = contentA === undefined ? [] : [`Half maps' content : ${content?.cause === 'interpolated' ? `interpolated onto a finer grid: beyond ${contentA.toFixed(2)} Å only the images of coarser shells` : `nothing beyond ${contentA.toFixed(2)} Å (low-passed: float round-off only)`}; a resolution finer than ${contentA.toFixed(2)} Å is not a measurement`];
+    const body = [`Inputs             : ${protect.join(', ')}`, ...lines, `Voxel size         : ${result.voxelSizeA.toFixed(4)} Å${o.angpix !== undefined ? ' (--angpix)' : ''}, Nyquist ${result.nyquistA.toFixed(2)} Å`, ...contentLine, ''];
     await writeFileAtomic(logPath, jobLogLines('global FSC', record, body, warnings, listedOutputs(files, o), (performance.now() - t0) / 1000).join('\n') + '\n', outputs);
   });
   return { summary: result, files, lines, plotSpec };

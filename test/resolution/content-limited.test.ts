@@ -8,7 +8,7 @@
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeMrc } from '../../src/io/mrc/index.js';
@@ -75,6 +75,8 @@ describe('local FSC on half maps low-passed while still correlated', { skip }, (
       const j = JSON.parse(lp.stdout);
       assert.ok(j.contentLimitA > 5.5 && j.contentLimitA < 6.5, `contentLimitA ${j.contentLimitA}`);
       assert.match(lp.stderr, /the half maps hold nothing beyond 5\.\d\d Å .*not a measurement/);
+      // the log says the halves' content too, as the locres log does (it had been in --json only: user59)
+      assert.match(readFileSync(join(dir, 'lp_log.txt'), 'utf8'), /^Half maps' content : nothing beyond 5\.\d\d Å \(low-passed: float round-off only\); a resolution finer than 5\.\d\d Å is not a measurement$/m);
       // the unfiltered halves: content to 2.94 Å, every resolution coarser, no warning, figures as before
       const un = await runInProcess(['fsc', join(R, 'half1.mrc.gz'), join(R, 'half2.mrc.gz'), '--mask', join(R, 'soft_mask.mrc.gz'), '-o', join(dir, 'un'), '--json']);
       const k = JSON.parse(un.stdout);

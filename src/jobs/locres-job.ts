@@ -313,6 +313,12 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         nPinned += pinned[i];
         if (inMask(i)) nMask++;
       }
+      if (!maskMap) {
+        // as the local FSC says of its ellipsoid (the median had been printed with no region: user59)
+        const w = `no --mask: the summary's figures are over the whole box (${nMask} voxels), solvent included (solvent reads up to ${Math.max(...r.tested).toFixed(2)} Å, the coarsest tested); give --mask (the molecule, e.g. a RELION mask or occupy soldef) for the molecule's figures`;
+        warnings.push(w);
+        o.onWarning?.(w);
+      }
       settings = `monogenic (MonoRes-style), ${h2 ? 'noise from the half-map difference' : 'noise outside the mask'}, alpha 0.05`;
       extraMaps.push({ suffix: 'pinned', volume: { data: new Float32Array(pinned), shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA }, label: `1 = resolved at the finest tested frequency: the value (${finest.toFixed(2)} A) is a bound` });
       stats = { medianA: r.medianA, p5A: r.p5A, p95A: r.p95A, testedFinestA: finest, testedCoarsestA: Math.max(...r.tested), finestA: finest, pinnedVoxels: nPinned, pinnedPercent: (100 * nPinned) / Math.max(1, nMask) };

@@ -53,3 +53,27 @@ describe('occupy locres without --mask', () => {
     assert.deepEqual(phases, ['read', 'diagnostics', 'local FSC', 'write'], plain.stderr);
   });
 });
+
+describe('occupy locres --method monores without --mask', () => {
+  const tempFolder = tempFolders('occupy-nomask-mono-');
+  before(async () => loadFft());
+
+  it('warns once that the figures are over the whole box, solvent included (the median had been printed with no region: session 59)', async () => {
+    const p = fourDomainHalfMaps(1.5, [3.5, 5, 7, 10], 4, 5);
+    const dir = await tempFolder();
+    await writeMrc(join(dir, 'h1.mrc'), p.half1);
+    await writeMrc(join(dir, 'h2.mrc'), p.half2);
+    await writeMrc(join(dir, 'mask.mrc'), { data: p.mask, shape: p.half1.shape, voxelSizeA: p.half1.voxelSizeA });
+    const bare = await runInProcess(['locres', join(dir, 'h1.mrc'), join(dir, 'h2.mrc'), '--method', 'monores', '-o', join(dir, 'a.mrc'), '--json']);
+    assert.equal(bare.code, 0, bare.stderr);
+    const s = JSON.parse(bare.stdout) as { warnings: string[] };
+    const hits = s.warnings.filter((w) => w.startsWith('no --mask: '));
+    assert.equal(hits.length, 1, s.warnings.join('\n'));
+    const m = /^no --mask: the summary's figures are over the whole box \((\d+) voxels\), solvent included .*give --mask/.exec(hits[0]);
+    assert.ok(m, hits[0]);
+    assert.equal(Number(m[1]), p.half1.data.length);
+    const masked = await runInProcess(['locres', join(dir, 'h1.mrc'), join(dir, 'h2.mrc'), '--method', 'monores', '--mask', join(dir, 'mask.mrc'), '-o', join(dir, 'b.mrc'), '--json']);
+    assert.equal(masked.code, 0, masked.stderr);
+    assert.deepEqual((JSON.parse(masked.stdout) as { warnings: string[] }).warnings.filter((w) => w.startsWith('no --mask')), []);
+  });
+});

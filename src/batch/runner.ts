@@ -15,6 +15,7 @@ import type { WorkerTask } from './worker.js';
 import { claimItem, cleanLockDir, lockHolder, processAlive, removeEmptyLockDirSync, type LockHolder } from './claims.js';
 import { removeEmptyDirSync, removeOwnedDir, removeOwnedDirSync } from './owned-dirs.js';
 import { onSignalCleanup } from '../core/signal-cleanup.js';
+import { entryExecArgv, moduleEntry } from '../core/module-worker.js';
 import { OutputSet } from '../core/output-set.js';
 import { checkOutputFolder } from '../core/output-folder.js';
 import { OptionError } from '../core/option-error.js';
@@ -100,19 +101,15 @@ export function resultsFileName(shard?: { index: number; count: number }): strin
 }
 
 /**
- * A worker process running `worker.ts` (through tsx when running from TypeScript sources).
+ * A worker process running `worker.js` (`moduleEntry`: from TypeScript sources, dist/'s build when fresh, else `worker.ts` through tsx).
  *
  * Processes, not threads: V8 allocating large typed arrays from two threads of one process
  * contends on the address-space lock (measured here: 1 MB allocations ran 4× slower with two
  * threads than with one, and a whole batch gained only 6 %); separate processes scale.
  */
 function startWorker(): ChildProcess {
-  const here = new URL(import.meta.url);
-  const ts = here.pathname.endsWith('.ts');
-  const entry = fileURLToPath(new URL(`./worker${ts ? '.ts' : '.js'}`, here));
-  // tsx must resolve from any folder: pass its loader as an absolute URL
-  const execArgv = ts ? ['--import', import.meta.resolve('tsx')] : [];
-  return fork(entry, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const entry = moduleEntry(import.meta.url, 'worker');
+  return fork(fileURLToPath(entry.url), [], { execArgv: entryExecArgv(entry), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 /**

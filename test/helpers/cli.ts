@@ -7,10 +7,10 @@
  * `OCCUPY_TEST_FROM_SOURCE=1` always runs the sources.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { PROJECT_ROOT } from './shared-data.js';
+import { distIsFresh } from '../../src/core/module-worker.js';
 
 /** The CLI entry point run from TypeScript sources. */
 export const CLI = resolve(PROJECT_ROOT, 'test/helpers/run-cli.ts');
@@ -21,26 +21,10 @@ export const BUILT_CLI = resolve(PROJECT_ROOT, 'bin/occupy.js');
 
 /**
  * Whether `dist/` holds the build of every source file tsc compiles (src/, but the page's
- * src/web/app, which vite bundles): each `src/<f>.ts` has its `dist/<f>.js`, written after the
- * source was last changed. A source edited, added or renamed since the last build makes it false.
+ * src/web/app, which vite bundles): src/core/module-worker.ts's, which also starts worker threads
+ * and processes from dist/ when it is fresh.
  */
-export function distIsFresh(src = resolve(PROJECT_ROOT, 'src'), dist = resolve(PROJECT_ROOT, 'dist')): boolean {
-  if (!existsSync(join(dist, 'cli', 'index.js'))) return false;
-  const walk = (dir: string): boolean => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (path === join(src, 'web', 'app')) continue;
-        if (!walk(path)) return false;
-      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) {
-        const out = join(dist, path.slice(src.length + 1).replace(/\.ts$/, '.js'));
-        if (!existsSync(out) || statSync(out).mtimeMs < statSync(path).mtimeMs) return false;
-      }
-    }
-    return true;
-  };
-  return walk(src);
-}
+export { distIsFresh };
 
 /** Whether the child processes run the compiled build (see the module's note). */
 export const RUNS_BUILD = process.env.OCCUPY_TEST_FROM_SOURCE !== '1' && distIsFresh();

@@ -18,6 +18,7 @@ import { aboutField, COMMON_HEADERS, HttpError } from './http-util.js';
 import { outputFolderInsideRoot, relativeToRoot, removeEmptyFolders, resolveInsideRoot } from './paths.js';
 import { copyFile, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { withOutputSet } from '../../core/output-set.js';
+import { entryExecArgv, moduleEntry } from '../../core/module-worker.js';
 import type { Session, SessionMap } from './session.js';
 import { commandLine, methodOptionsOf, parseSettings, settingOfOptionError, settingsArgs } from './settings.js';
 import { OptionError } from '../../core/option-error.js';
@@ -110,14 +111,10 @@ const NOT_SAVED = 'not saved: download it from the GUI';
 /** Milliseconds between SIGTERM and SIGKILL when cancelling. */
 const KILL_GRACE_MS = 2000;
 
-/** Fork the worker (through tsx's loader when this module runs from `.ts` sources). */
+/** Fork the worker (`moduleEntry`: dist/'s build when fresh, else through tsx's loader when this module runs from `.ts` sources). */
 export function startWorker(): ChildProcess {
-  const here = new URL(import.meta.url);
-  const ts = here.pathname.endsWith('.ts');
-  const entry = fileURLToPath(new URL(`./estimate-worker${ts ? '.ts' : '.js'}`, here));
-  // tsx must resolve from any folder: pass its loader as an absolute URL
-  const execArgv = ts ? ['--import', import.meta.resolve('tsx')] : [];
-  return fork(entry, [], { execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const entry = moduleEntry(import.meta.url, 'estimate-worker');
+  return fork(fileURLToPath(entry.url), [], { execArgv: entryExecArgv(entry), stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
 }
 
 /** Last meaningful line of a worker's stderr (no stack frames). */

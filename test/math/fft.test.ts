@@ -1,6 +1,7 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadFft, rfft3d, irfft3d, clearFftCache, rfftRows, irfftRows, cfftAxis, pffftCan, cornerRfft3d, cornerWork } from '../../src/math/fft.js';
+import { BLUESTEIN_MIN_PRIME, largestPrimeFactor, useBluestein } from '../../src/math/fft/bluestein.js';
 import type { Shape3 } from '../../src/core/volume.js';
 import { naiveDft3d, randomMap } from './reference.js';
 
@@ -368,5 +369,87 @@ describe('cornerRfft3d (a cube that is zero outside its corner)', () => {
   test('checks its sizes', () => {
     assert.throws(() => cornerWork(16, 17), /corner edge must be an integer in 1..16, got 17/);
     assert.throws(() => cornerRfft3d(new Float32Array(10), cornerWork(16, 4)), /corner length must be L\*L\*P = 256, got 10/);
+  });
+});
+
+describe('Bluestein transforms for lengths with a large prime factor (94 = 2 × 47, 141, 188, 282)', () => {
+  before(loadFft);
+
+  /** Double-precision DFT along the axis of a `[n][inner]` complex block (s = -1 forward, +1 inverse). */
+  function exactAxis(src: Float32Array, n: number, inner: number, s: number): Float64Array {
+    const out = new Float64Array(2 * n * inner);
+    for (let k = 0; k < n; k++) {
+      for (let c = 0; c < inner; c++) {
+        let re = 0, im = 0;
+        for (let j = 0; j < n; j++) {
+          const t = (s * 2 * Math.PI * ((j * k) % n)) / n;
+          const xr = src[2 * (j * inner + c)], xi = src[2 * (j * inner + c) + 1];
+          re += xr * Math.cos(t) - xi * Math.sin(t);
+          im += xr * Math.sin(t) + xi * Math.cos(t);
+        }
+        out[2 * (k * inner + c)] = re;
+        out[2 * (k * inner + c) + 1] = im;
+      }
+    }
+    return out;
+  }
+
+  test('taken for a prime factor of at least 23, never for 2·3·5 sizes', () => {
+    assert.equal(largestPrimeFactor(94), 47);
+    assert.equal(largestPrimeFactor(282), 47);
+    assert.equal(largestPrimeFactor(96), 3);
+    for (const n of [46, 47, 94, 141, 188, 282, 106]) assert.equal(useBluestein(n), true, `${n}`);
+    for (const n of [1, 2, 34, 38, 64, 96, 100, 120, 384]) assert.equal(useBluestein(n), false, `${n}`);
+    assert.ok(BLUESTEIN_MIN_PRIME >= 17);
+  });
+
+  test('cfftAxis forward and inverse equal a double-precision DFT to 1e-6 of the largest coefficient', () => {
+    const inner = 3;
+    for (const n of [46, 47, 94, 141, 188, 282]) {
+      const src = Float32Array.from({ length: 2 * n * inner }, (_, i) => Math.sin(0.37 * i) + 0.3 * Math.cos(1.9 * i * i));
+      const all = Int32Array.from({ length: n }, (_, i) => i);
+      for (const inverse of [false, true]) {
+        const got = cfftAxis(src, 1, inner, n, all, all, inverse);
+        const want = exactAxis(src, n, inner, inverse ? 1 : -1);
+        let peak = 0;
+        for (let i = 0; i < want.length; i += 2) peak = Math.max(peak, Math.hypot(want[i], want[i + 1]));
+        const err = maxAbsDiff(got, want);
+        assert.ok(err <= 1e-6 * peak, `n ${n} ${inverse ? 'inverse' : 'forward'}: max error ${err} of ${peak}`);
+      }
+    }
+  });
+
+  test('odd rows (141 = 3 × 47): rfftRows equals a double-precision DFT, irfftRows gives the rows back', () => {
+    const n = 141, rows = 4, bins = (n >> 1) + 1;
+    const data = Float32Array.from({ length: rows * n }, (_, i) => Math.cos(0.11 * i * i) + 0.5);
+    const spec = rfftRows(data, n, rows, bins);
+    const complexRows = new Float32Array(2 * rows * n);
+    for (let i = 0; i < rows * n; i++) complexRows[2 * i] = data[i];
+    let err = 0, peak = 0;
+    for (let r = 0; r < rows; r++) {
+      const want = exactAxis(complexRows.subarray(2 * r * n, 2 * (r + 1) * n), n, 1, -1);
+      for (let h = 0; h < bins; h++) {
+        peak = Math.max(peak, Math.hypot(want[2 * h], want[2 * h + 1]));
+        err = Math.max(err, Math.abs(spec[2 * (r * bins + h)] - want[2 * h]), Math.abs(spec[2 * (r * bins + h) + 1] - want[2 * h + 1]));
+      }
+    }
+    assert.ok(err <= 1e-6 * peak, `max error ${err} of ${peak}`);
+    const back = new Float32Array(rows * n);
+    irfftRows(spec, n, rows, bins, back);
+    for (let i = 0; i < back.length; i++) back[i] /= n;
+    assert.ok(maxAbsDiff(back, data) <= 1e-5, `round trip: ${maxAbsDiff(back, data)}`);
+  });
+
+  test('cornerRfft3d of a 94³ cube (RELION\'s windows at 1.2 Å) equals rfft3d of the whole cube', () => {
+    const p = 94, l = 25;
+    const corner = new Float32Array(l * l * p);
+    for (let z = 0; z < l; z++) for (let y = 0; y < l; y++) for (let x = 0; x < l; x++) corner[(z * l + y) * p + x] = Math.sin(0.3 * x + 0.7 * y * z) + 0.1;
+    const cube = new Float32Array(p * p * p);
+    for (let z = 0; z < l; z++) for (let y = 0; y < l; y++) cube.set(corner.subarray((z * l + y) * p, (z * l + y) * p + l), (z * p + y) * p);
+    const got = cornerRfft3d(corner, cornerWork(p, l));
+    const want = rfft3d(cube, [p, p, p]);
+    let peak = 0;
+    for (let i = 0; i < want.length; i++) peak = Math.max(peak, Math.abs(want[i]));
+    assert.ok(maxAbsDiff(got, want) <= 1e-6 * peak, `max difference ${maxAbsDiff(got, want)} of ${peak}`);
   });
 });

@@ -2,6 +2,7 @@
  * Batched 1D transforms along rows or an axis (kissfft, or PFFFT where it can): the building blocks
  * of pruned (separable, partial) 3D transforms such as the Fourier crop of planes.
  */
+import { bluesteinPlan, bluesteinTransform, useBluestein } from './bluestein.js';
 import { ensureScratch, getKiss, getPffft, getPlan, pfIn, pfOut, pffftCan, pfScratch, pfSetup, pfWork, scratchIn, scratchOut, type PffftWasm } from './wasm.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -42,7 +43,8 @@ export function rfftRows(data: Float32Array, n: number, rows: number, bins: numb
   }
   const hx = (n >> 1) + 1;
   const real = n % 2 === 0 && n > 1;
-  const cfg = n === 1 ? 0 : getPlan(w, real ? '1r' : '1c', [n]);
+  const blu = !real && useBluestein(n) ? bluesteinPlan(n, false) : null;
+  const cfg = n === 1 || blu ? 0 : getPlan(w, real ? '1r' : '1c', [n]);
   const batch = Math.max(1, Math.min(rows, Math.floor(BATCH_BYTES / (8 * n))));
   const inPtr = ensureScratch(w, scratchIn, 8 * batch * n);
   const outPtr = ensureScratch(w, scratchOut, 8 * batch * n);
@@ -62,7 +64,8 @@ export function rfftRows(data: Float32Array, n: number, rows: number, bins: numb
         heap[ib + 2 * i] = data[src];
         heap[ib + 2 * i + 1] = 0;
       }
-      for (let r = 0; r < m; r++) w._kiss_fft(cfg, inPtr + 8 * r * n, outPtr + 8 * r * n);
+      if (blu) for (let r = 0; r < m; r++) bluesteinTransform(blu, heap, ib + 2 * r * n, heap, (outPtr >> 2) + 2 * r * n);
+      else for (let r = 0; r < m; r++) w._kiss_fft(cfg, inPtr + 8 * r * n, outPtr + 8 * r * n);
     }
     heap = w.HEAPF32;
     const stride = real ? hx : n;
@@ -105,7 +108,8 @@ export function irfftRows(spectrum: Float32Array, n: number, rows: number, bins:
   }
   const hx = (n >> 1) + 1;
   const real = n % 2 === 0;
-  const cfg = getPlan(w, real ? '1ri' : '1ci', [n]);
+  const blu = !real && useBluestein(n) ? bluesteinPlan(n, true) : null;
+  const cfg = blu ? 0 : getPlan(w, real ? '1ri' : '1ci', [n]);
   const batch = Math.max(1, Math.min(rows, Math.floor(BATCH_BYTES / (8 * n))));
   const inPtr = ensureScratch(w, scratchIn, 8 * batch * n);
   const outPtr = ensureScratch(w, scratchOut, 8 * batch * n);
@@ -130,6 +134,7 @@ export function irfftRows(spectrum: Float32Array, n: number, rows: number, bins:
       }
     }
     if (real) for (let r = 0; r < m; r++) w._kiss_fftri(cfg, inPtr + 8 * r * hx, outPtr + 4 * r * n);
+    else if (blu) for (let r = 0; r < m; r++) bluesteinTransform(blu, heap, ib + 2 * r * n, heap, (outPtr >> 2) + 2 * r * n);
     else for (let r = 0; r < m; r++) w._kiss_fft(cfg, inPtr + 8 * r * n, outPtr + 8 * r * n);
     heap = w.HEAPF32;
     const ob = outPtr >> 2;
@@ -191,7 +196,8 @@ export function cfftAxis(
   }
   const usePf = pffftCan(n, false);
   const p = usePf ? getPffft() : null;
-  const cfg = p ? pfSetup(p, n, false) : getPlan(w, inverse ? '1ci' : '1c', [n]);
+  const blu = !usePf && useBluestein(n) ? bluesteinPlan(n, inverse) : null;
+  const cfg = p ? pfSetup(p, n, false) : blu ? 0 : getPlan(w, inverse ? '1ci' : '1c', [n]);
   // Columns sit `cs = n + 8` complex apart in the scratch: with a stride of n complex (4 KiB for
   // n = 512) every column's element j falls in the same L1 cache set, and the strided copies
   // below thrashed (they took 1.6 s of the 512³ -> 256³ crop; 64 bytes of padding keep PFFFT's
@@ -262,6 +268,7 @@ export function cfftAxis(
         }
       }
       if (p) for (let c = 0; c < m; c++) p._pffft_transform_ordered(cfg, inPtr + 8 * c * cs, outPtr + 8 * c * cs, workPtr, inverse ? 1 : 0);
+      else if (blu) for (let c = 0; c < m; c++) bluesteinTransform(blu, heap, ib + 2 * c * cs, heap, (outPtr >> 2) + 2 * c * cs);
       else for (let c = 0; c < m; c++) w._kiss_fft(cfg, inPtr + 8 * c * cs, outPtr + 8 * c * cs);
       heap = heapOf();
       const ob = outPtr >> 2;

@@ -37,6 +37,10 @@ export interface PffftWasm {
   _pffft_new_setup(n: number, kind: number): number;
   /** `direction` 0 = forward (e^{-i...}), 1 = backward (e^{+i...}, unnormalised). */
   _pffft_transform_ordered(setup: number, input: number, output: number, work: number, direction: number): void;
+  /** As `_pffft_transform_ordered`, the spectrum in PFFFT's internal order (for `_pffft_zconvolve_accumulate`). */
+  _pffft_transform(setup: number, input: number, output: number, work: number, direction: number): void;
+  /** `ab += a·b·scaling`, element by element, on spectra in PFFFT's internal order. */
+  _pffft_zconvolve_accumulate(setup: number, a: number, b: number, ab: number, scaling: number): void;
   _pffft_aligned_malloc(bytes: number): number;
   _pffft_aligned_free(ptr: number): void;
 }

@@ -1,11 +1,12 @@
 /**
  * Whole-box 3D real FFT over kissfft-wasm: {@link rfft3d} and {@link irfft3d} (layout in ../fft.ts);
- * large boxes whose edges PFFFT can transform go through separable passes instead (see
- * {@link useSeparable}).
+ * large boxes whose edges PFFFT can transform, and boxes with an edge of a large prime factor, go
+ * through separable passes instead (see {@link useSeparable}).
  * @see shared/spec/occupy-algorithm.md §2, §4
  */
 import type { Shape3 } from '../../core/volume.js';
 import { prunedIrfft3d, prunedRfft3d, wholeBlock } from './pruned-3d.js';
+import { useBluestein } from './bluestein.js';
 import { ensureScratch, getKiss, getPlan, pffftCan, scratchIn, scratchOut } from './wasm.js';
 
 /**
@@ -24,10 +25,15 @@ export const SEPARABLE_MIN_VOXELS = 256 ** 3;
  * 1e-7 of the largest coefficient. The passes keep their buffers in JavaScript memory, which is
  * given back, where kissfft's whole-box scratch and plan (three whole boxes at 512³, 1.6 GB) stay
  * in the FFT module's memory, which never shrinks. At 200³ or 216³ (no PFFFT) kissfft's N-D
- * transform is faster, so those stay with it.
+ * transform is faster, so those stay with it. Boxes of any size with an edge of a prime factor of
+ * 23 or more (`useBluestein`: 83, 94, 141, …) take the passes too, whose 1D transforms of those
+ * edges are Bluestein's (./bluestein.ts): session 59, loaded machine, forward / inverse 83³ 1.4 /
+ * 1.1 s against kissfft's N-D 3.8 / 3.1 s, 141³ 2.6 / 3.1 s against 10.3 / 8.6 s, 94³ 1.4 / 0.4 s
+ * against 1.5 / 1.6 s; spectra equal to 2·10⁻⁷ of the largest coefficient.
  */
 function useSeparable(shape: Shape3): boolean {
   const [nx, ny, nz] = shape;
+  if (shape.some((n) => useBluestein(n))) return true;
   return nx * ny * nz >= SEPARABLE_MIN_VOXELS && pffftCan(nx, true) && pffftCan(ny, false) && pffftCan(nz, false);
 }
 

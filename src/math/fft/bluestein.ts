@@ -78,14 +78,14 @@ export function bluesteinPlan(n: number, inverse: boolean): BluesteinPlan {
   const p = getPffft();
   const m = paddedLength(2 * n - 1);
   const s = inverse ? 1 : -1;
-  const chirp = new Float32Array(2 * n);
+  // w_j with j² mod 2n in integers (the angle stays exact for large j), in double precision
+  const exact = new Float64Array(2 * n);
   for (let j = 0; j < n; j++) {
-    // j² mod 2n in integers: the angle stays exact for large j
-    const q = (j * j) % (2 * n);
-    const t = (s * Math.PI * q) / n;
-    chirp[2 * j] = Math.cos(t);
-    chirp[2 * j + 1] = Math.sin(t);
+    const t = (s * Math.PI * ((j * j) % (2 * n))) / n;
+    exact[2 * j] = Math.cos(t);
+    exact[2 * j + 1] = Math.sin(t);
   }
+  const chirp = Float32Array.from(exact);
   const setup = p._pffft_new_setup(m, 1);
   if (!setup) throw new Error(`pffft could not set up a transform of length ${m}`);
   const bytes = 8 * m;
@@ -101,10 +101,8 @@ export function bluesteinPlan(n: number, inverse: boolean): BluesteinPlan {
   heap.fill(0, kb, kb + 2 * m);
   heap.fill(0, plan.a >> 2, (plan.a >> 2) + 2 * m);
   for (let j = 0; j < n; j++) {
-    const q = (j * j) % (2 * n);
-    const t = (s * Math.PI * q) / n;
-    const re = Math.cos(t);
-    const im = -Math.sin(t);
+    const re = exact[2 * j];
+    const im = -exact[2 * j + 1];
     heap[kb + 2 * j] = re;
     heap[kb + 2 * j + 1] = im;
     if (j > 0) {
@@ -127,23 +125,21 @@ export function bluesteinTransform(plan: BluesteinPlan, src: Float32Array, srcAt
   const p: PffftWasm = getPffft();
   const { n, m, chirp } = plan;
   const heap = p.HEAPF32;
-  const a = plan.a >> 2;
-  for (let j = 0; j < n; j++) {
-    const xr = src[srcAt + 2 * j], xi = src[srcAt + 2 * j + 1];
-    const wr = chirp[2 * j], wi = chirp[2 * j + 1];
-    heap[a + 2 * j] = xr * wr - xi * wi;
-    heap[a + 2 * j + 1] = xr * wi + xi * wr;
-  }
+  timesChirp(chirp, n, src, srcAt, heap, plan.a >> 2);
   p._pffft_transform(plan.setup, plan.a, plan.af, plan.work, 0);
   const ab = plan.ab >> 2;
   heap.fill(0, ab, ab + 2 * m);
   p._pffft_zconvolve_accumulate(plan.setup, plan.af, plan.kernel, plan.ab, 1 / m);
   p._pffft_transform(plan.setup, plan.ab, plan.out, plan.work, 1);
-  const o = plan.out >> 2;
+  timesChirp(chirp, n, heap, plan.out >> 2, dst, dstAt);
+}
+
+/** `dst[k] = src[k]·chirp[k]` for n complex values (interleaved `(re, im)`, float indices `srcAt`, `dstAt`). */
+function timesChirp(chirp: Float32Array, n: number, src: Float32Array, srcAt: number, dst: Float32Array, dstAt: number): void {
   for (let k = 0; k < n; k++) {
-    const yr = heap[o + 2 * k], yi = heap[o + 2 * k + 1];
+    const xr = src[srcAt + 2 * k], xi = src[srcAt + 2 * k + 1];
     const wr = chirp[2 * k], wi = chirp[2 * k + 1];
-    dst[dstAt + 2 * k] = yr * wr - yi * wi;
-    dst[dstAt + 2 * k + 1] = yr * wi + yi * wr;
+    dst[dstAt + 2 * k] = xr * wr - xi * wi;
+    dst[dstAt + 2 * k + 1] = xr * wi + xi * wr;
   }
 }

@@ -1,9 +1,9 @@
 /**
  * A GUI server for tests. `startGuiServer`: from the compiled `dist/` build when the CLI's child processes run
  * it ({@link RUNS_BUILD}: dist/ is the build of the sources as they are), else from the sources.
- * The server forks a worker process per job from its own folder, through tsx when it runs from
- * `.ts` (src/web/server/jobs.ts); from dist/ each job's worker starts without tsx, about a second
- * of CPU time sooner. The same code runs either way. A test that also builds the server's Session
+ * The server forks a worker process per job; from dist/, or from the sources while dist/ is fresh
+ * (src/core/module-worker.ts), each job's worker starts without tsx, about a second of CPU time
+ * sooner than through it. The same code runs either way. A test that also builds the server's Session
  * or JobManager itself (from src/) keeps them apart from this server: the two never share objects.
  * `startGuiTestServer`: a fresh root (filled by the caller) and session parent folder, requests
  * with the session token, and a job run to its end. Not a test file itself.

@@ -12,7 +12,7 @@ import { trilinearResize } from '../filters/trilinear-resize.js';
 import { quantileByRank } from '../math/select.js';
 import { fourierResample } from '../filters/fourier-resample.js';
 import { assertSameHalfMapGrid } from '../resolution/fsc.js';
-import { interpolatedContent } from '../resolution/half-map-content.js';
+import { interpolatedContent, interpolationTest, type InterpolationTest } from '../resolution/half-map-content.js';
 import { cutSubBox, pasteSubBox, subBoxShape } from '../resolution/sub-box.js';
 import { nonZeroContentBox } from '../math/non-zero-box.js';
 import { DEFAULT_WIDE_WINDOW_PER_WAVELENGTH, decompositionBands, type Band } from './bands.js';
@@ -130,6 +130,13 @@ export interface DecomposeOptions {
    * bands and reads its B low.
    */
   flattenOccupancy?: boolean;
+  /**
+   * With `halfMaps`: their `interpolationTest` (src/resolution/half-map-content.ts) when the caller
+   * has run it on these very half maps (`occupy decompose`'s input diagnostics do), used rather
+   * than run again. Not a user option; run here when absent, and on the data's box when the maps
+   * are padded with zeros (the test's result is for the whole box).
+   */
+  halfMapsInterpolationTest?: InterpolationTest;
   /** Progress: phase name and overall fraction in [0, 1]. */
   onProgress?: (phase: string, fraction: number) => void;
   /** Checked between bands; when aborted, `signal.reason` is thrown. */
@@ -511,7 +518,7 @@ export function decompose(map: Volume, options: DecomposeOptions = {}): Decompos
   const cut = (v: Volume): Volume => cutSubBox(v.data, map.shape, content, a);
   const halfMaps = options.halfMaps ? ([cut(options.halfMaps[0]), cut(options.halfMaps[1])] as const) : undefined;
   const mask = options.mask ? cutSubBox(options.mask, map.shape, content, a).data : undefined;
-  const r = decomposeBox(cut(map), { ...options, halfMaps, mask });
+  const r = decomposeBox(cut(map), { ...options, halfMaps, mask, halfMapsInterpolationTest: undefined });
   const inner = subBoxShape(content);
   const paste = (v: Volume): Volume => ({ data: pasteSubBox(v.data, map.shape, content), shape: map.shape, voxelSizeA: [a[0], a[1], a[2]] });
   const bLine = trilinearResize(r.bLineRelative, r.processingShape, inner);
@@ -602,13 +609,14 @@ function solventLevel(data: Float32Array, selected: Uint8Array): number {
  * Precondition: `await loadFft()` has resolved.
  * @param map the map; not modified
  * @param halfMaps the half maps, when given (then they are read, not the map); not modified
+ * @param tested with `halfMaps`: their `interpolationTest` when already run on them; run here when absent
  * @returns the old grid's Nyquist, Å (`2 · max_i(a_i · n_i / K_i)`), and the old box K, or
  *   undefined when the map is not interpolated
  */
-export function contentLimitOf(map: Volume, halfMaps?: readonly [Volume, Volume]): { limitA: number; fromBox: Shape3 } | undefined {
+export function contentLimitOf(map: Volume, halfMaps?: readonly [Volume, Volume], tested?: InterpolationTest): { limitA: number; fromBox: Shape3 } | undefined {
   // one map: the same test on the map itself, with the same guard (a map whose shells at Nyquist
   // hold only round-off was low-passed, and the coherence of its round-off is no image)
-  return halfMaps ? interpolatedContent(halfMaps[0], halfMaps[1]) : interpolatedContent(map, map);
+  return halfMaps ? (tested ?? interpolationTest(halfMaps[0], halfMaps[1])).interpolated : interpolatedContent(map, map);
 }
 
 /** {@link decompose} on a box without zero padding (options checked). */
@@ -723,7 +731,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   // 0.143 to the new Nyquist (a 3 Å phantom in 1.5 Å voxels upsampled 1.5 × by cubic spline: finest
   // bands 2.70 and 2.20 Å, usable in 90–97 % of the molecule, every B 41 Å² higher than as given).
   // The old grid's Nyquist takes the place of the box's: the finest band no finer than 1.1 × it
-  const content = contentLimitOf(map, options.halfMaps);
+  const content = contentLimitOf(map, options.halfMaps, options.halfMapsInterpolationTest);
   const gridNyquistA = content ? Math.max(nyquistA, content.limitA) : nyquistA;
   if (content) {
     const what = `${options.halfMaps ? 'the half maps were' : 'the map was'} interpolated onto a finer grid in real space (from a box of about ${content.fromBox.join('x')}): beyond the old grid's Nyquist, ${content.limitA.toFixed(2)} Å, ${options.halfMaps ? 'they hold' : 'it holds'} only the images of coarser shells`;

@@ -15,7 +15,7 @@ import { THRESHOLDS as T } from './thresholds.js';
 import { nonZeroContentBox, zeroFractionInside } from '../math/non-zero-box.js';
 import { arrayStats } from '../math/statistics.js';
 import { voxelAnisotropy, type CellSampling } from '../core/voxel-size-limits.js';
-import { halfMapContentLimitA, interpolatedContent } from '../resolution/half-map-content.js';
+import { halfMapContentLimitA, interpolationTest, type InterpolationTest } from '../resolution/half-map-content.js';
 import { voxelSizesDiffer } from '../core/grid-match.js';
 import { fourierResample } from '../filters/fourier-resample.js';
 import { fourierPaddedBox, realSpaceUpsampledBox } from './upsampled.js';
@@ -76,8 +76,17 @@ export interface PairDiagnosis {
   findings: Finding[];
   /** FSC of the centre cubes (absent when the boxes differ). */
   fsc?: { frequencyPerA: number[]; fsc: number[] };
+  /**
+   * The halves' interpolation test (`interpolationTest`, src/resolution/half-map-content.ts),
+   * behind `interpolated-halves`: a job hands it to its method, which then does not run it again.
+   * Absent when the boxes or voxel sizes differ (not run).
+   */
+  interpolationTest?: InterpolationTest;
   seconds: number;
 }
+
+/** A pair's findings and, when it ran, the halves' interpolation test: what a job keeps of a {@link PairDiagnosis}. */
+export type PairFindings = Pick<PairDiagnosis, 'findings' | 'interpolationTest'>;
 
 const order = (a: Finding, b: Finding): number => FINDING_CODES.indexOf(a.code) - FINDING_CODES.indexOf(b.code);
 
@@ -343,6 +352,7 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOpti
   const d2 = diagnoseMap(b, opts);
   const findings: Finding[] = [];
   let fsc: PairDiagnosis['fsc'];
+  let tested: InterpolationTest | undefined;
   if (a.shape.some((n, i) => n !== b.shape[i])) {
     findings.push({ code: 'box-mismatch', severity: 'error', message: `the half maps differ in box: ${a.shape.join('x')} vs ${b.shape.join('x')}; they cannot be compared.`, evidence: { box1: a.shape.join('x'), box2: b.shape.join('x') } });
   } else {
@@ -356,7 +366,8 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOpti
     // coarser shells, as correlated as those (synth_halves128 upsampled 1.5 ×: FSC 0.50 there, and
     // `not-independent` said the halves shared noise); the independence test reads the old grid's
     // outer shells instead
-    const interpolated = voxelSizesDiffer(b.voxelSizeA, a.voxelSizeA) ? undefined : interpolatedContent(a, b);
+    tested = voxelSizesDiffer(b.voxelSizeA, a.voxelSizeA) ? undefined : interpolationTest(a, b);
+    const interpolated = tested?.interpolated;
     if (interpolated) findings.push(interpolatedHalvesFinding(interpolated.limitA, interpolated.fromBox, a.voxelSizeA));
     const nyq = interpolated ? 1 / interpolated.limitA : c.frequencyPerA[c.frequencyPerA.length - 1];
     // only shells that hold power: beyond where half maps were low-passed the centre cubes'
@@ -387,7 +398,7 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOpti
       });
     }
     if (opts.contentLimit && !interpolated && !voxelSizesDiffer(b.voxelSizeA, a.voxelSizeA)) {
-      const limitA = halfMapContentLimitA(a, b);
+      const limitA = halfMapContentLimitA(a, b, tested);
       if (limitA !== undefined && limitA > 2 * Math.max(...a.voxelSizeA)) findings.push(lowPassedHalvesFinding(limitA, a.voxelSizeA));
     }
     if (minFsc >= T.identicalFsc) {
@@ -415,7 +426,7 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOpti
     }
   });
   findings.sort(order);
-  return { maps: [d1, d2], findings, fsc, seconds: (performance.now() - t0) / 1000 };
+  return { maps: [d1, d2], findings, fsc, ...(tested ? { interpolationTest: tested } : {}), seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Mean and standard deviation of each half over the box, and whether they differ (`halves-differ-in-scale`). */

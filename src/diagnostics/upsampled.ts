@@ -30,9 +30,10 @@ const CORNER_SHARE = 1e-14;
  * The 2D spectra of `count` planes spread along the third axis, mean removed: xy-planes (`'xy'`) or
  * xz-planes (`'xz'`), `[hx × nB]` complex each (hx = floor(nx/2) + 1, nB = ny or nz), handed to
  * `visit` one at a time (the array is the transform's own). With `taper`, a separable Tukey taper
- * (an eighth of each edge) after the mean is removed.
+ * (an eighth of each edge) after the mean is removed. With `w` (a second map's voxels, same box), the
+ * planes of the two maps' average `0.5 · (v + w)`, formed plane by plane (no whole-box array).
  */
-function eachPlaneSpectrum(v: Volume, which: 'xy' | 'xz', count: number, taper: boolean, visit: (f: Float32Array) => void): { nB: number } {
+function eachPlaneSpectrum(v: Volume, which: 'xy' | 'xz', count: number, taper: boolean, visit: (f: Float32Array) => void, w?: Float32Array): { nB: number } {
   const [nx, ny, nz] = v.shape;
   const nB = which === 'xy' ? ny : nz;
   const nC = which === 'xy' ? nz : ny;
@@ -42,7 +43,8 @@ function eachPlaneSpectrum(v: Volume, which: 'xy' | 'xz', count: number, taper: 
   for (let k = step >> 1; k < nC; k += step) {
     for (let j = 0; j < nB; j++) {
       const from = which === 'xy' ? (k * ny + j) * nx : (j * ny + k) * nx;
-      plane.set(v.data.subarray(from, from + nx), j * nx);
+      if (w) for (let i = 0; i < nx; i++) plane[j * nx + i] = 0.5 * (v.data[from + i] + w[from + i]);
+      else plane.set(v.data.subarray(from, from + nx), j * nx);
     }
     let mean = 0;
     for (let q = 0; q < plane.length; q++) mean += plane[q];
@@ -152,9 +154,9 @@ export const UPSAMPLED_PROMINENCE_MIN = 0.3;
  * eighth of each edge: the seam of a box that is not periodic spreads a smooth, coherent spectrum
  * over every frequency); complex, `[hA × nB]` each, hA = floor(nA/2) + 1.
  */
-function taperedPlaneSpectra(v: Volume, which: 'xy' | 'xz'): { specs: Float32Array[]; nA: number; nB: number } {
+function taperedPlaneSpectra(v: Volume, which: 'xy' | 'xz', w?: Float32Array): { specs: Float32Array[]; nA: number; nB: number } {
   const specs: Float32Array[] = [];
-  const { nB } = eachPlaneSpectrum(v, which, COHERENCE_PLANES, true, (f) => specs.push(f));
+  const { nB } = eachPlaneSpectrum(v, which, COHERENCE_PLANES, true, (f) => specs.push(f), w);
   return { specs, nA: v.shape[0], nB };
 }
 
@@ -236,17 +238,22 @@ function oldPeriod(c: Float64Array): number | undefined {
  * beyond the old Nyquist (its images: a map low-passed as made, its coherence read on the taper's
  * leakage into an empty band, is not upsampled; session 59).
  * @param v the map, canonical layout (x fastest); not modified
+ * @param w optional: a second map's voxels on `v`'s box (e.g. the other half map), not modified;
+ *   then the test reads the two maps' average `0.5 · (v + w)`, formed only on the planes it
+ *   transforms (the same numbers as the average made over the whole box, without that array)
  * @returns the old box `[Kx, Ky, Kz]` (voxels; the map's spectra are read on the map cropped to it
  *   in Fourier space), or undefined
+ * @throws RangeError when `w` is not the length of `v`'s box
  */
-export function realSpaceUpsampledBox(v: Volume): Shape3 | undefined {
+export function realSpaceUpsampledBox(v: Volume, w?: Float32Array): Shape3 | undefined {
+  if (w && w.length !== v.data.length) throw new RangeError(`the second map has ${w.length} voxels, the first ${v.data.length}`);
   if (Math.min(...v.shape) < 16) return undefined;
-  const xy = taperedPlaneSpectra(v, 'xy');
+  const xy = taperedPlaneSpectra(v, 'xy', w);
   const kx = oldPeriod(shiftCoherence(xy, 'A'));
   if (kx === undefined) return undefined;
   const ky = oldPeriod(shiftCoherence(xy, 'B'));
   if (ky === undefined) return undefined;
-  const kz = oldPeriod(shiftCoherence(taperedPlaneSpectra(v, 'xz'), 'B'));
+  const kz = oldPeriod(shiftCoherence(taperedPlaneSpectra(v, 'xz', w), 'B'));
   if (kz === undefined) return undefined;
   const factors = [kx, ky, kz].map((k, i) => v.shape[i] / k);
   if (Math.max(...factors) > FACTOR_AGREEMENT * Math.min(...factors)) return undefined;

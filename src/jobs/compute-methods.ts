@@ -2,7 +2,7 @@ import type { Shape3, Volume } from '../core/volume.js';
 import type { ResampleLowpass } from '../filters/fourier-resample.js';
 import type { DecomposeOptions } from '../decomposition/decompose.js';
 import type { NoiseRedrawOptions } from '../decomposition/noise-redraw.js';
-import type { DiagnoseOptions, HalfMapDiagnoseOptions } from '../diagnostics/diagnose.js';
+import type { DiagnoseOptions, HalfMapDiagnoseOptions, PairFindings } from '../diagnostics/diagnose.js';
 
 /**
  * The long, synchronous computations that the file pipelines run in a worker thread
@@ -60,10 +60,16 @@ export const COMPUTE_METHODS = {
     const { diagnoseMap } = await import('../diagnostics/diagnose.js');
     return (map: Volume, options: DiagnoseOptions) => diagnoseMap(map, options).findings;
   },
-  /** A pair of half maps' input diagnostics (`diagnoseHalfMaps(…).findings`): `occupy locres` and `fsc`; no progress. */
-  diagnoseHalfMapFindings: async () => {
+  /**
+   * A pair of half maps' input diagnostics (`diagnoseHalfMaps`): their findings and the halves'
+   * interpolation test, which the job hands to its method; `occupy locres` and `fsc`; no progress.
+   */
+  diagnoseHalfMapPair: async () => {
     const { diagnoseHalfMaps } = await import('../diagnostics/diagnose.js');
-    return (a: Volume, b: Volume, options: HalfMapDiagnoseOptions) => diagnoseHalfMaps(a, b, options).findings;
+    return (a: Volume, b: Volume, options: HalfMapDiagnoseOptions): PairFindings => {
+      const d = diagnoseHalfMaps(a, b, options);
+      return { findings: d.findings, ...(d.interpolationTest ? { interpolationTest: d.interpolationTest } : {}) };
+    };
   },
   /** `occupy decompose`'s input diagnostics (`commandInputFindings`, src/jobs/input-diagnostics.ts); no progress. */
   commandInputFindings: async () => (await import('./input-diagnostics.js')).commandInputFindings,

@@ -213,7 +213,8 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   if (halves) refuseIdenticalHalves(diag.diagnostics, [opts.halfMapPaths?.[0] ?? 'half map 1', opts.halfMapPaths?.[1] ?? 'half map 2']);
   // halves at another scale or level (warned by the finding): their difference, the noise, would hold
   // signal (one half + 5 moved the label B factors by 13 Å²); half 2 is brought to half 1's mean and SD
-  if (halves && diag.diagnostics.some((f) => f.code === 'halves-differ-in-scale')) matchHalfMapScale(halves[0].volume.data, halves[1].volume.data);
+  const rescaled = halves !== undefined && diag.diagnostics.some((f) => f.code === 'halves-differ-in-scale');
+  if (halves && rescaled) matchHalfMapScale(halves[0].volume.data, halves[1].volume.data);
   const share = 0.85 / (2 * draws + 1); // progress: the original run and each redraw's decomposition alike
   // the signal stops the threads (an AbortSignal cannot be sent to one: it had been, and the call
   // failed with a DataCloneError before session 58)
@@ -225,7 +226,9 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   };
   // in a worker thread, so that Ctrl+C acts at once (on the calling thread it waited for the
   // decomposition: 10 s at 256³) and the progress timer keeps its lines coming
-  const result = await computeInThread('decompose', [input.volume, decomposeOptions], { onProgress: (p, f) => progress(p, 0.05 + share * f), signal });
+  // with the diagnostics' interpolation test of the half maps (not run again), unless half 2 was
+  // rescaled since; for this run only (the noise redraws decompose other half maps)
+  const result = await computeInThread('decompose', [input.volume, { ...decomposeOptions, halfMapsInterpolationTest: rescaled ? undefined : diag.interpolationTest }], { onProgress: (p, f) => progress(p, 0.05 + share * f), signal });
   const spread = draws > 0
     ? await computeInThread('noiseRedrawSpread', [input.volume, decomposeOptions, {
       draws,

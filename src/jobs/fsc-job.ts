@@ -108,7 +108,7 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   // input diagnostics of the pair (identical or dependent halves, masked or sharpened halves …), each printed once
   o.onProgress?.('diagnostics', 0.2);
   // in a worker thread (the maps are shared): a signal is acted on at once, not after the diagnostics
-  const findings = await computeInThread('diagnoseHalfMapFindings', [h1.volume, h2.volume, {}]);
+  const { findings, interpolationTest } = await computeInThread('diagnoseHalfMapPair', [h1.volume, h2.volume, {}]);
   refuseIdenticalHalves(findings, [h1Path, h2Path]);
   for (const f of findings) warn(findingLine(f));
   for (const w of gridWarnings) if (w) warn(w);
@@ -129,7 +129,8 @@ export async function fscJob(h1Path: string, h2Path: string, o: FscJobOptions): 
   // (synth_halves128 cut at 6 Å: masked 0.143 'not reached' up to Nyquist, corrected 3.10 Å).
   // Half maps interpolated onto a finer grid hold beyond the old grid's Nyquist only the images of
   // coarser shells, correlated as those are (session 58): the same, a crossing read there is not one.
-  const content = halfMapContent(h1.volume, h2.volume);
+  // (the diagnostics' interpolation test on these halves: not run again)
+  const content = halfMapContent(h1.volume, h2.volume, interpolationTest);
   const contentA = content?.limitA;
   const holds = content?.cause === 'interpolated' ? 'only the images of coarser shells' : 'nothing';
   // a printed resolution (null: not reached before Nyquist) finer than the halves' content

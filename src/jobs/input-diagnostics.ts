@@ -7,8 +7,9 @@
  */
 import type { Volume } from '../core/volume.js';
 import { loadFft } from '../math/fft.js';
-import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine, type Finding } from '../diagnostics/index.js';
+import { diagnoseHalfMaps, diagnoseMap, findingJson, findingLine, type Finding, type PairFindings } from '../diagnostics/index.js';
 import { computeInThread } from './compute-thread.js';
+import type { InterpolationTest } from '../resolution/half-map-content.js';
 
 /** Findings of a command's input maps as warning lines and JSON. */
 export interface InputDiagnostics {
@@ -16,6 +17,8 @@ export interface InputDiagnostics {
   warnings: string[];
   /** The findings as JSON (`{code, severity, message, evidence}`), for `--json` under `diagnostics`. */
   diagnostics: Finding[];
+  /** With half maps: their interpolation test (`PairDiagnosis.interpolationTest`), for the command's method; absent when not run. */
+  interpolationTest?: InterpolationTest;
 }
 
 /** Options of {@link diagnoseCommandInput}. */
@@ -69,25 +72,28 @@ export function mapFindings(map: Volume, options: Pick<CommandInputOptions, 'pad
  */
 export async function diagnoseCommandInput(map: Volume, options: CommandInputOptions = {}): Promise<InputDiagnostics> {
   const { halves, what, inThread = false, paddingHandled, levelHandled, signal } = options;
-  let findings: Finding[];
-  if (inThread) findings = await computeInThread('commandInputFindings', [map, { halves, paddingHandled, levelHandled }], { signal });
+  let found: PairFindings;
+  if (inThread) found = await computeInThread('commandInputFindings', [map, { halves, paddingHandled, levelHandled }], { signal });
   else {
     await loadFft();
-    findings = commandInputFindings(map, options);
+    found = commandInputFindings(map, options);
   }
-  return { warnings: findings.map((f) => findingLine(f, what)), diagnostics: findings.map(findingJson) };
+  const { findings, interpolationTest } = found;
+  return { warnings: findings.map((f) => findingLine(f, what)), diagnostics: findings.map(findingJson), ...(interpolationTest ? { interpolationTest } : {}) };
 }
 
 /**
  * The findings of {@link diagnoseCommandInput} on the calling thread: the map's own
- * ({@link mapFindings}), then with `halves` the pair's and each half's. The FFT must be loaded.
+ * ({@link mapFindings}), then with `halves` the pair's and each half's, and the halves'
+ * interpolation test. The FFT must be loaded.
  * @param map the density map (canonical layout, x fastest); not modified
  * @param options half maps and what the command handles
  * @throws TypeError/RangeError for an invalid volume or non-finite voxels (from `diagnoseMap`)
  */
-export function commandInputFindings(map: Volume, options: Pick<CommandInputOptions, 'halves' | 'paddingHandled' | 'levelHandled'> = {}): Finding[] {
+export function commandInputFindings(map: Volume, options: Pick<CommandInputOptions, 'halves' | 'paddingHandled' | 'levelHandled'> = {}): PairFindings {
   const { halves } = options;
-  return [...mapFindings(map, options), ...(halves ? diagnoseHalfMaps(halves[0], halves[1], { sampledRange: true }).findings : [])];
+  const pair = halves ? diagnoseHalfMaps(halves[0], halves[1], { sampledRange: true }) : undefined;
+  return { findings: [...mapFindings(map, options), ...(pair ? pair.findings : [])], ...(pair?.interpolationTest ? { interpolationTest: pair.interpolationTest } : {}) };
 }
 
 /** Pair findings that make every half-map result meaningless: the jobs refuse them. */

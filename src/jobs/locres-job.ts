@@ -158,12 +158,17 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
   // median, p5, p95; 97 of 2,097,152 voxels one step apart); the halves' is left out already
   // in a worker thread, so that a signal is acted on at once (session 58: on this thread, SIGINT
   // during the diagnostics of 256³ half maps waited 12 s on a loaded machine)
-  const findings = h2 ? await computeInThread('diagnoseHalfMapFindings', [h1.volume, h2.volume, {}]) : await computeInThread('commandInputFindings', [h1.volume, { levelHandled: true }]);
+  const diagnosed = h2 ? await computeInThread('diagnoseHalfMapPair', [h1.volume, h2.volume, {}]) : await computeInThread('commandInputFindings', [h1.volume, { levelHandled: true }]);
+  const { findings } = diagnosed;
   if (h2) refuseIdenticalHalves(findings, [half1Path, half2Path as string]);
   // halves at another scale or level (another program's, one rescaled or offset: warned by the
   // finding) read their difference in scale as noise: one half × 2 moved MonoRes's label medians by
   // 0.5–2 Å, one half + 5 local FSC's by 0.3–0.4 Å; half 2 is brought to half 1's mean and SD
-  if (h2 && findings.some((f) => f.code === 'halves-differ-in-scale')) matchHalfMapScale(h1.volume.data, h2.volume.data);
+  const rescaled = h2 !== undefined && findings.some((f) => f.code === 'halves-differ-in-scale');
+  if (h2 && rescaled) matchHalfMapScale(h1.volume.data, h2.volume.data);
+  // the diagnostics' interpolation test of the halves, handed to the method (not run again), unless
+  // half 2 was rescaled since (then the method tests the halves it reads)
+  const interpolationTest = rescaled ? undefined : diagnosed.interpolationTest;
   const warnings = [...findings.map((f) => findingLine(f)), ...gridWarnings];
   for (const w of warnings) o.onWarning?.(w);
 
@@ -224,6 +229,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
         whiten: o.whiten,
         lowestResolutionA: o.lowestResolution,
         randomizeAtA: o.randomizeAt,
+        interpolationTest,
       }], { onProgress: progress });
       resolution = r.resolution;
       pinned = r.pinned;
@@ -300,7 +306,7 @@ export async function locresJob(half1Path: string, half2Path: string | undefined
     } else {
       const maskData = maskMap ? maskMap.volume.data : new Float32Array(h1.volume.data.length).fill(1);
       const input = h2 ? { half1: h1.volume, half2: h2.volume } : { map: h1.volume };
-      const r = await computeInThread('monogenicLocalResolution', [input, maskData, {}], { onProgress: progress });
+      const r = await computeInThread('monogenicLocalResolution', [input, maskData, { interpolationTest }], { onProgress: progress });
       monoresTestedA = r.tested;
       resolution = { data: r.resolution, shape: h1.volume.shape, voxelSizeA: h1.volume.voxelSizeA };
       const finest = Math.min(...r.tested);

@@ -46,13 +46,13 @@ export async function runResMapJob(h1Path: string, h2Path: string | undefined, o
   ]);
   if (labelsMap && o.labels) refuseLabelsWithoutLabel(labelsMap.volume.data, o.labels, maskMap?.volume.data);
   reporter.progress('diagnostics', 0);
-  const { warnings, diagnostics } = withWarnings(reporter, await diagnoseInputs(reporter, h1.volume, h2?.volume), gridWarnings);
+  const { warnings, diagnostics, interpolationTest } = withWarnings(reporter, await diagnoseInputs(reporter, h1.volume, h2?.volume), gridWarnings);
   if (!h2) {
     warnings.push(RESMAP_SINGLE_MAP_CAVEAT);
     reporter.warn(RESMAP_SINGLE_MAP_CAVEAT);
   }
   const mask = maskMap?.volume.data ?? new Float32Array(h1.volume.data.length).fill(1);
-  const r = await computeJob(reporter, 'resMapLocalResolution', [h2 ? { half1: h1.volume, half2: h2.volume } : { map: h1.volume }, mask, {}], 'ResMap-style test');
+  const r = await computeJob(reporter, 'resMapLocalResolution', [h2 ? { half1: h1.volume, half2: h2.volume } : { map: h1.volume }, mask, { interpolationTest }], 'ResMap-style test');
   const protect = jobInputs(h1Path, h2Path, o.mask, o.labels);
   const settings = `ResMap-style: local sinusoid fit (${BASIS_SIZE} steerable basis functions, Gaussian window sigma = r), likelihood-ratio test vs ${r.noiseSource === 'half-map-difference' ? 'the half-map difference' : 'the noise outside the mask'}, chi2(${BASIS_SIZE}) at alpha 0.05, ${r.testedA.length} resolutions ${r.testedA[0].toFixed(2)}..${r.testedA[r.testedA.length - 1].toFixed(2)} A`;
   const record = await jobRecord(o.commandLine, protect, {

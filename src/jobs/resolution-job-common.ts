@@ -12,6 +12,7 @@ import { hashInputs, INPUTS_SHA256, inputsSha256Setting, makeRunRecord, recordLa
 import { TOOL_VERSION } from '../core/version.js';
 import { findingJson, findingLine } from '../diagnostics/index.js';
 import type { Volume } from '../core/volume.js';
+import type { InterpolationTest } from '../resolution/half-map-content.js';
 import { recordLines } from '../occupancy/summary.js';
 import { checkSameGrid, readHalfMapArg, readMaskArg, type NamedMap } from './read-map.js';
 import type { ListedOutputs } from './listed-outputs.js';
@@ -126,17 +127,19 @@ export function withWarnings<T extends { warnings: string[] }>(reporter: JobRepo
 /**
  * The input diagnostics of one map or a pair of half maps (masked, sharpened, identical or
  * dependent halves …), each printed once as a warning.
- * @returns the warning lines and the findings as JSON
+ * @returns the warning lines, the findings as JSON and, for a pair, the halves' interpolation test
+ *   (`PairDiagnosis.interpolationTest`; absent when not run), which a method on these very halves
+ *   takes rather than run it again
  */
-export async function diagnoseInputs(reporter: JobReporter, first: Volume, second?: Volume): Promise<{ warnings: string[]; diagnostics: ReturnType<typeof findingJson>[] }> {
+export async function diagnoseInputs(reporter: JobReporter, first: Volume, second?: Volume): Promise<{ warnings: string[]; diagnostics: ReturnType<typeof findingJson>[]; interpolationTest?: InterpolationTest }> {
   // one map: its `offset` finding (which speaks of the local scale) is left out: a constant does
   // not move the local resolution (ResMap on synth_occ128 + 0.034: every voxel as on the map).
   // In a worker thread, so that a signal is acted on at once (session 58: on this thread, SIGINT
   // during locres' diagnostics of 256³ half maps waited 12 s on a loaded machine)
-  const findings = second ? await computeInThread('diagnoseHalfMapFindings', [first, second, {}]) : (await computeInThread('diagnoseMapFindings', [first, {}])).filter((f) => f.code !== 'offset');
+  const { findings, interpolationTest } = second ? await computeInThread('diagnoseHalfMapPair', [first, second, {}]) : { findings: (await computeInThread('diagnoseMapFindings', [first, {}])).filter((f) => f.code !== 'offset'), interpolationTest: undefined };
   const warnings = findings.map((f) => findingLine(f));
   for (const w of warnings) reporter.warn(w);
-  return { warnings, diagnostics: findings.map(findingJson) };
+  return { warnings, diagnostics: findings.map(findingJson), ...(interpolationTest ? { interpolationTest } : {}) };
 }
 
 /**

@@ -32,10 +32,53 @@ export interface HalfMapContent {
 }
 
 /**
+ * What the interpolation test ({@link interpolationTest}) read on two half maps. A job's input
+ * diagnostics run the test and hand this to the methods (`localFsc`, `halfMapContent`, …), so the
+ * halves are tested once per run; each method runs the test itself when it is not given.
+ */
+export interface InterpolationTest {
+  /** The halves look upsampled in real space: the old grid's Nyquist, Å, and the old box `[Kx, Ky, Kz]`, voxels; absent when they do not. */
+  interpolated?: { limitA: number; fromBox: Shape3 };
+  /**
+   * The whole box's empty shells ({@link emptyShells}) when the test computed them for its guard
+   * (an old box was found): the whitening and the low-pass test reuse them rather than transform
+   * the box again. Absent when no old box was found.
+   */
+  empty?: EmptyShells;
+}
+
+/**
+ * The real-space upsampling test on two half maps: the old box, found on the halves' average (its
+ * noise is interpolated too, which makes the images stronger than in a map alone; the average is
+ * formed only on the planes the test transforms), guarded against low-passed halves (their shells
+ * at Nyquist must hold more than round-off, {@link emptyShells}). Pass one map twice for the test
+ * on a map alone.
+ * @param half1 first half map (x fastest); not modified
+ * @param half2 second half map, same box and voxel size (or `half1` itself); not modified
+ * @returns see {@link InterpolationTest}
+ * @throws RangeError / TypeError when the half maps' boxes or voxel sizes differ
+ */
+export function interpolationTest(half1: Volume, half2: Volume): InterpolationTest {
+  assertSameHalfMapGrid(half1, half2);
+  // one map given twice: its average with itself is the map, exactly
+  const box = realSpaceUpsampledBox(half1, half2 === half1 ? undefined : half2.data);
+  if (!box) return {};
+  // the images fill the shells up to the new Nyquist; halves whose shells there hold only round-off
+  // were low-passed (then `halfMapContent` reads where), and the coherence of their round-off is no
+  // image (7 of 60 reference-style pairs as made, noise cut at the finest domain, read an old box
+  // of 109 of 128 without this). The diagnostics' `realSpaceUpsampledBox` keeps such maps: a map
+  // low-passed, then upsampled 1.5 × (EMD-1883) holds its images beyond the new Nyquist, and its
+  // spectra must still be read on the old box.
+  const empty = emptyShells(half1, half2);
+  if (emptyBeyondA(empty, 0.5 / Math.max(...half1.voxelSizeA)) !== undefined) return { empty };
+  const limitA = 2 * Math.max(...box.map((k, i) => (half1.voxelSizeA[i] * half1.shape[i]) / k));
+  return { interpolated: { limitA, fromBox: box }, empty };
+}
+
+/**
  * The half maps' content limit when they were upsampled in real space: the Nyquist of the grid
- * they were interpolated from, `2 · max_i(a_i · n_i / K_i)` Å for voxel size a, box n and old box K,
- * found on the halves' average (its noise is interpolated too, which makes the images stronger
- * than in a map alone).
+ * they were interpolated from, `2 · max_i(a_i · n_i / K_i)` Å for voxel size a, box n and old box K
+ * ({@link interpolationTest}).
  * @param half1 first half map (x fastest); not modified
  * @param half2 second half map, same box and voxel size; not modified
  * @returns the limit and the old box, or undefined (not interpolated, the box under 16 voxels, or
@@ -43,20 +86,7 @@ export interface HalfMapContent {
  * @throws RangeError / TypeError when the half maps' boxes or voxel sizes differ
  */
 export function interpolatedContent(half1: Volume, half2: Volume): { limitA: number; fromBox: Shape3 } | undefined {
-  assertSameHalfMapGrid(half1, half2);
-  const mean = new Float32Array(half1.data.length);
-  for (let i = 0; i < mean.length; i++) mean[i] = 0.5 * (half1.data[i] + half2.data[i]);
-  const box = realSpaceUpsampledBox({ data: mean, shape: half1.shape, voxelSizeA: half1.voxelSizeA });
-  if (!box) return undefined;
-  // the images fill the shells up to the new Nyquist; halves whose shells there hold only round-off
-  // were low-passed (then `halfMapContent` reads where), and the coherence of their round-off is no
-  // image (7 of 60 reference-style pairs as made, noise cut at the finest domain, read an old box
-  // of 109 of 128 without this). The diagnostics' `realSpaceUpsampledBox` keeps such maps: a map
-  // low-passed, then upsampled 1.5 × (EMD-1883) holds its images beyond the new Nyquist, and its
-  // spectra must still be read on the old box.
-  if (emptyBeyondA(emptyShells(half1, half2), 0.5 / Math.max(...half1.voxelSizeA)) !== undefined) return undefined;
-  const limitA = 2 * Math.max(...box.map((k, i) => (half1.voxelSizeA[i] * half1.shape[i]) / k));
-  return { limitA, fromBox: box };
+  return interpolationTest(half1, half2).interpolated;
 }
 
 /**
@@ -76,15 +106,18 @@ export function emptyBeyond(e: EmptyShells, limitA: number): EmptyShells {
 /**
  * Where the two half maps' content ends, and why; undefined when it runs to Nyquist. Interpolated
  * halves are looked for first (a few plane transforms); low-passed ones by one or two transforms
- * of the whole box ({@link emptyShells}).
+ * of the whole box ({@link emptyShells}; those of the interpolation test's guard when it made them).
  * @param half1 first half map (x fastest); not modified
  * @param half2 second half map, same box and voxel size; not modified
+ * @param test the halves' {@link interpolationTest} when already run (e.g. by the input
+ *   diagnostics, on these very halves); run here when absent
  * @throws RangeError / TypeError when the half maps' boxes or voxel sizes differ
  */
-export function halfMapContent(half1: Volume, half2: Volume): HalfMapContent | undefined {
-  const interpolated = interpolatedContent(half1, half2);
+export function halfMapContent(half1: Volume, half2: Volume, test?: InterpolationTest): HalfMapContent | undefined {
+  assertSameHalfMapGrid(half1, half2);
+  const { interpolated, empty } = test ?? interpolationTest(half1, half2);
   if (interpolated) return { limitA: interpolated.limitA, cause: 'interpolated', fromBox: interpolated.fromBox };
-  const limitA = emptyBeyondA(emptyShells(half1, half2), 0.5 / Math.max(...half1.voxelSizeA));
+  const limitA = emptyBeyondA(empty ?? emptyShells(half1, half2), 0.5 / Math.max(...half1.voxelSizeA));
   return limitA === undefined ? undefined : { limitA, cause: 'low-passed' };
 }
 
@@ -97,10 +130,11 @@ export function halfMapContent(half1: Volume, half2: Volume): HalfMapContent | u
  * correlated there).
  * @param half1 first half map (x fastest); not modified
  * @param half2 second half map, same box and voxel size; not modified
+ * @param test the halves' {@link interpolationTest} when already run; run here when absent
  * @throws RangeError / TypeError when the half maps' boxes or voxel sizes differ
  */
-export function halfMapContentLimitA(half1: Volume, half2: Volume): number | undefined {
-  return halfMapContent(half1, half2)?.limitA;
+export function halfMapContentLimitA(half1: Volume, half2: Volume, test?: InterpolationTest): number | undefined {
+  return halfMapContent(half1, half2, test)?.limitA;
 }
 
 /**
@@ -117,11 +151,12 @@ export const CONTENT_LIMIT_SLACK = 0.99;
  * at 2.44 Å, ResMap its 3 Å domains at 3.00 Å), or (interpolated halves) the images of coarser shells.
  * @param half1 first half map; not modified
  * @param half2 second half map, same box and voxel size; not modified
+ * @param test the halves' {@link interpolationTest} when already run; run here when absent
  * @returns the finest resolution to test, Å, and the content limit (undefined: content to Nyquist)
  * @throws RangeError / TypeError when the half maps' boxes or voxel sizes differ
  */
-export function halfMapFinestTestedA(half1: Volume, half2: Volume): { finestA: number; contentLimitA?: number; cause?: ContentLimitCause } {
-  return finestTested(halfMapContent(half1, half2), 2 * Math.max(...half1.voxelSizeA));
+export function halfMapFinestTestedA(half1: Volume, half2: Volume, test?: InterpolationTest): { finestA: number; contentLimitA?: number; cause?: ContentLimitCause } {
+  return finestTested(halfMapContent(half1, half2, test), 2 * Math.max(...half1.voxelSizeA));
 }
 
 /**

@@ -12,7 +12,7 @@ import { inscribedEllipsoidMask } from '../math/inscribed-ellipsoid.js';
 import { quantileByRank } from '../math/select.js';
 import { softenMask } from './soft-mask.js';
 import { emptyBeyondA, emptyShells, prewhitenHalfMaps, prewhitenWithEmptyShells, type EmptyShells } from './prewhiten.js';
-import { emptyBeyond, interpolatedContent } from './half-map-content.js';
+import { emptyBeyond, interpolationTest, type InterpolationTest } from './half-map-content.js';
 import { cutSubBox, pasteSubBox, regionSubBox, subBoxShape } from './sub-box.js';
 import { calibratedInterval, DEFAULT_INTERVAL_CALIBRATION, DEFAULT_INTERVAL_Z, fscCrossingInterval, HANN3D_INDEPENDENT_FRACTION } from './locres-uncertainty.js';
 import { moleculeCentredGridPoints, solventLevel } from './molecule-grid.js';
@@ -294,6 +294,12 @@ export interface LocalFscOptions {
    * SNR-aware threshold (which is fitted with it), false otherwise.
    */
   moleculeCentred?: boolean;
+  /**
+   * The halves' {@link interpolationTest} when the caller has run it on these very halves (a job's
+   * input diagnostics do): its result and its empty shells are used rather than computed again (the
+   * test and one or two transforms of the whole box). Not a user option; run here when absent.
+   */
+  interpolationTest?: InterpolationTest;
   /** Progress callback, fraction in [0, 1]. */
   onProgress?: (fraction: number) => void;
 }
@@ -573,7 +579,10 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   const a0 = half1.voxelSizeA;
   // halves interpolated onto a finer grid hold only the images of coarser shells beyond the old
   // grid's Nyquist (half-map-content.ts): no FSC there is a measurement, global or local
-  const interpolated = interpolatedContent(half1, half2);
+  const tested = options.interpolationTest ?? interpolationTest(half1, half2);
+  const interpolated = tested.interpolated;
+  // the whole box's empty shells: the interpolation test's guard made them when it found an old box
+  const wholeBoxEmpty = (): EmptyShells => tested.empty ?? emptyShells(half1, half2);
   const globalCurve = maskedGlobalFsc(half1, half2, options.mask ? region : undefined);
   const globalResolutionA = Math.max(resolutionAtThreshold(globalCurve, 0.143).resolutionA, interpolated?.limitA ?? 0);
   const c0 = lowFrequencySnr(globalCurve);
@@ -609,7 +618,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
   if (whitened) {
     const wBox = regionSubBox(region, shape, w + 2 * s);
     if (wBox) {
-      empty = interpolated ? emptyBeyond(emptyShells(half1, half2), interpolated.limitA) : emptyShells(half1, half2);
+      empty = interpolated ? emptyBeyond(wholeBoxEmpty(), interpolated.limitA) : wholeBoxEmpty();
       [in1, in2] = prewhitenHalfMaps(cutSubBox(half1.data, shape, wBox, a0), cutSubBox(half2.data, shape, wBox, a0), { empty, seed: options.seed });
       if (options.randomizeAtA !== undefined) {
         // the phase randomisation transforms the whole box: paste the whitened sub-box into it
@@ -621,7 +630,7 @@ export function localFsc(half1: Volume, half2: Volume, options: LocalFscOptions 
         srcShape = subBoxShape(wBox);
       }
     } else {
-      const r = prewhitenWithEmptyShells(half1, half2, { seed: options.seed, ...(interpolated ? { empty: emptyBeyond(emptyShells(half1, half2), interpolated.limitA) } : {}) });
+      const r = prewhitenWithEmptyShells(half1, half2, { seed: options.seed, ...(interpolated ? { empty: emptyBeyond(wholeBoxEmpty(), interpolated.limitA) } : {}) });
       in1 = r.half1;
       in2 = r.half2;
       empty = r.empty;

@@ -12,7 +12,7 @@ import { halfMapHalfDifference, halfMapMean } from '../math/half-map-combination
 import { quantileByRank, selectKth } from '../math/select.js';
 import { nonZeroContentBox } from '../math/non-zero-box.js';
 import { cutSubBox, pasteSubBox, subBoxShape } from './sub-box.js';
-import { halfMapFinestTestedA, mapFinestTestedA } from './half-map-content.js';
+import { halfMapFinestTestedA, mapFinestTestedA, type InterpolationTest } from './half-map-content.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fourier grid
@@ -288,6 +288,12 @@ export interface MonogenicOptions {
    * fails the coarsest keeps that.
    */
   interpolate?: boolean;
+  /**
+   * With half maps: their {@link interpolationTest} when the caller has run it on these very halves
+   * (a job's input diagnostics do), used for the default finest tested resolution rather than run
+   * again. Not a user option; run here when absent.
+   */
+  interpolationTest?: InterpolationTest;
   /** Called after each tested frequency with the fraction done in (0, 1]. */
   onProgress?: (fraction: number) => void;
   /** Checked before each tested frequency; when aborted, `signal.reason` is thrown. */
@@ -441,7 +447,7 @@ function monogenicOnBox(input: MonogenicInput, mask: Uint8Array | Float32Array, 
   // half maps that hold nothing beyond some resolution (low-passed), or only the images of coarser
   // shells (interpolated onto a finer grid), are tested no finer than that
   // (one map: only interpolated ones)
-  const ladder = options.maxResolutionA !== undefined ? undefined : halves ? halfMapFinestTestedA(halves[0], halves[1]) : mapFinestTestedA(ref);
+  const ladder = options.maxResolutionA !== undefined ? undefined : halves ? halfMapFinestTestedA(halves[0], halves[1], options.interpolationTest) : mapFinestTestedA(ref);
   const maxResolutionA = options.maxResolutionA ?? ladder?.finestA ?? 2 * aMax;
   const minResolutionA = options.minResolutionA ?? Math.max(Math.min(25, boxA / 4), maxResolutionA);
   const stepA = options.stepA ?? 0.5;

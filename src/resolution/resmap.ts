@@ -13,7 +13,7 @@ import { gaussianSmooth } from '../filters/gaussian-smooth.js';
 import { assertVolume } from '../core/volume.js';
 import { assertSameHalfMapGrid } from './fsc.js';
 import { cutSubBox, regionSubBox, subBoxShape } from './sub-box.js';
-import { halfMapFinestTestedA } from './half-map-content.js';
+import { halfMapFinestTestedA, type InterpolationTest } from './half-map-content.js';
 
 /** Input of {@link resMapLocalResolution}: one map (noise outside the mask) or two half maps. */
 export type ResMapInput = { map: Volume } | { half1: Volume; half2: Volume };
@@ -33,6 +33,12 @@ export interface ResMapOptions {
    * basis' radial bandwidth is its Fourier width b = 1/(2πσ).
    */
   windowFactor?: number;
+  /**
+   * With half maps: their {@link interpolationTest} when the caller has run it on these very halves
+   * (a job's input diagnostics do), used for the default finest tested resolution rather than run
+   * again. Not a user option; run here when absent.
+   */
+  interpolationTest?: InterpolationTest;
   onProgress?: (fraction: number) => void;
 }
 
@@ -177,7 +183,7 @@ export function resMapLocalResolution(input: ResMapInput, mask: Float32Array, op
   if (!noiseFull && inCount === n) throw new RangeError('the mask covers the whole box: one map needs noise voxels outside the mask (or give two half maps)');
   const boxA = Math.min(nx * va[0], ny * va[1], nz * va[2]);
   // half maps that hold nothing beyond some resolution (low-passed) are tested no finer than that
-  const maxRes = options.maxResolutionA ?? (halves ? halfMapFinestTestedA(halves[0], halves[1]).finestA : 2 * Math.max(...va));
+  const maxRes = options.maxResolutionA ?? (halves ? halfMapFinestTestedA(halves[0], halves[1], options.interpolationTest).finestA : 2 * Math.max(...va));
   const minRes = options.minResolutionA ?? Math.max(Math.min(15, boxA / 4), maxRes + 1);
   const stepA = options.stepA ?? 0.5;
   const alpha = options.alpha ?? 0.05;

@@ -14,7 +14,7 @@ import { loadFft } from '../../src/math/fft.js';
 import { fourDomainHalfMaps, randomLocresCase, referenceStyleHalfMaps } from '../../src/resolution/half-map-phantom.js';
 import { realSpaceUpsampledBox } from '../../src/diagnostics/upsampled.js';
 import { contentLimitOf } from '../../src/decomposition/decompose.js';
-import { halfMapContent, interpolatedContent } from '../../src/resolution/half-map-content.js';
+import { halfMapContent, interpolatedContent, interpolationTest, type InterpolationTest } from '../../src/resolution/half-map-content.js';
 import { localFsc } from '../../src/resolution/local-fsc.js';
 import { monogenicLocalResolution } from '../../src/resolution/monogenic.js';
 import { diagnoseHalfMaps, diagnoseMap } from '../../src/diagnostics/index.js';
@@ -56,6 +56,10 @@ describe('half maps interpolated onto a finer grid', () => {
 
   it('local FSC reads no value finer than the old Nyquist, and pins the values at it', () => {
     const r = localFsc(u1, u2, { mask });
+    // the same values, bit for bit, with the interpolation test handed on (as a job hands its diagnostics')
+    const handed = localFsc(u1, u2, { mask, interpolationTest: interpolationTest(u1, u2) });
+    assert.deepEqual(Buffer.from(handed.resolution.data.buffer), Buffer.from(r.resolution.data.buffer));
+    assert.deepEqual(handed.pinned, r.pinned);
     assert.ok(r.interpolated, 'the result says the halves are interpolated');
     const limit = r.interpolated.limitA;
     assert.equal(r.finestA, limit);
@@ -73,6 +77,26 @@ describe('half maps interpolated onto a finer grid', () => {
     assert.equal(finer, 0, `${finer} of ${n} mask voxels read finer than the old grid's Nyquist (${limit.toFixed(2)} Å)`);
     assert.equal(pinnedAtLimit, atLimit, 'every voxel reading the limit is marked pinned');
     assert.ok(r.globalResolutionA >= limit, `global resolution ${r.globalResolutionA} Å`);
+  });
+
+  it('the input diagnostics\' interpolation test is handed on: the methods use it and do not run it again', () => {
+    // the diagnostics return the test they ran (old box, limit and the guard's empty shells)
+    const tested = diagnoseHalfMaps(u1, u2).interpolationTest;
+    assert.ok(tested?.interpolated && tested.empty, JSON.stringify(tested?.interpolated));
+    assert.deepEqual(tested, interpolationTest(u1, u2));
+    // the average is formed on the planes the test reads: the same old box as on the whole-box average
+    const avg = { data: Float32Array.from(u1.data, (x, i) => 0.5 * (x + u2.data[i])), shape: u1.shape, voxelSizeA: u1.voxelSizeA };
+    assert.deepEqual(realSpaceUpsampledBox(u1, u2.data), realSpaceUpsampledBox(avg));
+    // a test handed to the local FSC is what it reads (halves as made, told they were upsampled from 40³)
+    const told: InterpolationTest = { interpolated: { limitA: 5.6, fromBox: [40, 40, 40] } };
+    const r = localFsc(orig.half1, orig.half2, { mask: orig.mask, interpolationTest: told });
+    assert.deepEqual(r.interpolated, told.interpolated);
+    assert.equal(r.finestA, 5.6);
+    // the guard's empty shells are reused for the low-pass test (halves whose content runs to Nyquist, told empty beyond shell 10)
+    const shells = interpolationTest(u1, u2).empty as NonNullable<InterpolationTest['empty']>;
+    const empty = Uint8Array.from(shells.empty, (_, s) => (s > 10 ? 1 : 0));
+    assert.equal(halfMapContent(orig.half1, orig.half2, { empty: { shellWidthPerA: shells.shellWidthPerA, empty } })?.cause, 'low-passed');
+    assert.equal(halfMapContent(orig.half1, orig.half2, {}), undefined, 'without empty shells handed on they are computed: content to Nyquist');
   });
 
   it('MonoRes tests no finer than the old Nyquist, with half maps and with one map', () => {

@@ -19,6 +19,7 @@ import { radialAmplitude } from '../../src/diagnostics/spectrum.js';
 import { guinierAnalysis } from '../../src/diagnostics/guinier.js';
 import { solventNoiseSpectrum } from '../../src/diagnostics/noise-spectrum.js';
 import type { Volume } from '../../src/core/volume.js';
+import { useBluestein } from '../../src/math/fft/bluestein.js';
 import { PROJECT_ROOT, SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
 
 before(async () => loadFft());
@@ -65,7 +66,24 @@ describe('diagnostic WebAssembly kernels', () => {
       // it finds the map upsampled (none of these since session 59; session 57–58 EMD-5168, read as interpolated from about 2.09 Å)
       const noise = plain(d.noise ? solventNoiseSpectrum(v, { cutoffHintPerA: guinierAnalysis(r).cutoffPerA }) : null) as Record<string, unknown> | null;
       if (noise && want.noise) for (const k of Object.keys(noise)) if (!(k in (want.noise as object))) delete noise[k];
-      assert.deepEqual(noise, want.noise);
+      if (v.shape.some(useBluestein) && noise && want.noise) {
+        // the noise spectrum transforms the box: an edge with a prime factor >= 23 (the odd crop's
+        // 67) runs Bluestein's FFT since session 59 (kissfft's before, when the reference was
+        // written), equal to round-off (1e-7 of the largest value), not bit for bit; the kernels'
+        // own outputs above stay bit-identical
+        const w = want.noise as Record<string, unknown>;
+        assert.deepEqual(Object.keys(noise).sort(), Object.keys(w).sort());
+        for (const k of Object.keys(w)) {
+          const a = noise[k];
+          const b = w[k];
+          if (Array.isArray(b) && Array.isArray(a)) {
+            const scale = Math.max(...b.map((x) => Math.abs(Number(x))).filter(Number.isFinite));
+            assert.equal(a.length, b.length, k);
+            for (let j = 0; j < b.length; j++) assert.ok(a[j] === b[j] || Math.abs(Number(a[j]) - Number(b[j])) <= 1e-5 * scale, `${k}[${j}]: ${String(a[j])} against ${String(b[j])}`);
+          } else if (typeof b === 'number' && typeof a === 'number') assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b)), `${k}: ${a} against ${b}`);
+          else assert.deepEqual(a, b, k);
+        }
+      } else assert.deepEqual(noise, want.noise);
       assert.deepEqual(d.findings.map((f) => f.code), want.findings);
     });
   }

@@ -18,6 +18,7 @@ import { loadFft } from '../../src/math/fft.js';
 import { encodeMrc } from '../../src/io/mrc/index.js';
 import type { Volume } from '../../src/core/volume.js';
 import { runInProcess } from '../helpers/cli-run.js';
+import { linesBesidesProgress } from '../helpers/stderr-lines.js';
 import { RAW_SPECS, sphereMask, syntheticHalves } from '../diagnostics/variants.js';
 import { decompose, estimateLocalScale, fsc as apiFsc } from '../../src/index.js';
 
@@ -63,7 +64,7 @@ describe('second maps on the main map\'s grid: voxel size refused, origin warned
     for (const [name, args, re] of cases) {
       const r = await runInProcess(args);
       assert.equal(r.code, 1, `${name}: ${r.stderr}`);
-      const lines = r.stderr.trim().split('\n').filter((l) => !/^\[\s*[\d.]+ s\]/.test(l));
+      const lines = linesBesidesProgress(r.stderr);
       assert.equal(lines.length, 1, `${name}: ${r.stderr}`);
       assert.match(lines[0], re, name);
       const out = args[args.indexOf('-o') + 1];

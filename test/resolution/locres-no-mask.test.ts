@@ -12,16 +12,21 @@ import { fourDomainHalfMaps } from '../../src/resolution/half-map-phantom.js';
 import { runInProcess } from '../helpers/cli-run.js';
 import { tempFolders } from '../helpers/temp-folder.js';
 
+/** The four-domain half maps (1.5 Å voxels) and their mask written as h1.mrc, h2.mrc, mask.mrc in `dir`. */
+async function writeHalvesAndMask(dir: string) {
+  const p = fourDomainHalfMaps(1.5, [3.5, 5, 7, 10], 4, 5);
+  await writeMrc(join(dir, 'h1.mrc'), p.half1);
+  await writeMrc(join(dir, 'h2.mrc'), p.half2);
+  await writeMrc(join(dir, 'mask.mrc'), { data: p.mask, shape: p.half1.shape, voxelSizeA: p.half1.voxelSizeA });
+  return { p, dir };
+}
+
 describe('occupy locres without --mask', () => {
   const tempFolder = tempFolders('occupy-nomask-');
   before(async () => loadFft());
 
   it('warns once, naming the region (π/6 of the box), the fixed threshold and --mask; with --mask it does not', async () => {
-    const p = fourDomainHalfMaps(1.5, [3.5, 5, 7, 10], 4, 5);
-    const dir = await tempFolder();
-    await writeMrc(join(dir, 'h1.mrc'), p.half1);
-    await writeMrc(join(dir, 'h2.mrc'), p.half2);
-    await writeMrc(join(dir, 'mask.mrc'), { data: p.mask, shape: p.half1.shape, voxelSizeA: p.half1.voxelSizeA });
+    const { p, dir } = await writeHalvesAndMask(await tempFolder());
     const bare = await runInProcess(['locres', join(dir, 'h1.mrc'), join(dir, 'h2.mrc'), '-o', join(dir, 'a.mrc'), '--json']);
     assert.equal(bare.code, 0, bare.stderr);
     const s = JSON.parse(bare.stdout) as { warnings: string[]; threshold: number; thresholdRule: string };
@@ -59,11 +64,7 @@ describe('occupy locres --method monores without --mask', () => {
   before(async () => loadFft());
 
   it('warns once that the figures are over the whole box, solvent included (the median had been printed with no region: session 59)', async () => {
-    const p = fourDomainHalfMaps(1.5, [3.5, 5, 7, 10], 4, 5);
-    const dir = await tempFolder();
-    await writeMrc(join(dir, 'h1.mrc'), p.half1);
-    await writeMrc(join(dir, 'h2.mrc'), p.half2);
-    await writeMrc(join(dir, 'mask.mrc'), { data: p.mask, shape: p.half1.shape, voxelSizeA: p.half1.voxelSizeA });
+    const { p, dir } = await writeHalvesAndMask(await tempFolder());
     const bare = await runInProcess(['locres', join(dir, 'h1.mrc'), join(dir, 'h2.mrc'), '--method', 'monores', '-o', join(dir, 'a.mrc'), '--json']);
     assert.equal(bare.code, 0, bare.stderr);
     const s = JSON.parse(bare.stdout) as { warnings: string[] };

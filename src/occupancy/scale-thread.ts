@@ -102,6 +102,11 @@ export function abandonScaleRequest(): void {
   if (pending.size <= 1) void stopScaleThread();
 }
 
+/** How many local-scale requests the worker thread holds (sent, not answered). */
+export function scaleRequestsPending(): number {
+  return pending.size;
+}
+
 /** Whether the worker thread is started (and not stopped). */
 export function scaleThreadStarted(): boolean {
   return worker !== null;

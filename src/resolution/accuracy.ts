@@ -178,3 +178,54 @@ export function intervalCoverage(lowA: ArrayLike<number>, highA: ArrayLike<numbe
   widths.sort((x, y) => x - y);
   return { voxels: widths.length, covered, medianWidthA: widths.length ? widths[widths.length >> 1] : Number.NaN };
 }
+
+/** Result of {@link finestValueShare}: issue 16's fourth figure. */
+export interface FinestValueShare {
+  /** Selected voxels counted. */
+  voxels: number;
+  /** Percent of them whose estimate is at the finest reported value (≤ finest × 1.001). */
+  atFinestPercent: number;
+  /**
+   * Percent of them at the finest value although their truth is coarser than
+   * {@link FinestValueShare.toleranceA}: the figure's misses ("≤ 2 % of mask voxels at the finest
+   * reported value unless the truth is that fine").
+   */
+  missPercent: number;
+  /** The coarsest truth that is "that fine", Å: `1 / (1/finestA − shellWidthPerA)` (Infinity when that is ≤ 0). */
+  toleranceA: number;
+}
+
+/**
+ * Issue 16's pinned figure, per voxel: how many of the selected voxels read the finest reported
+ * value (Nyquist 2a, or the half maps' content limit where the content rule fired), and how many
+ * of those are misses, i.e. have a truth coarser than that value by more than one shell of the
+ * box's Fourier grid. One box shell, because that is how precisely the finest value itself is
+ * known: Nyquist is the box's last shell, and the content limit is the inner edge of the first
+ * shell the half maps hold nothing in (`emptyBeyondA`), so a domain whose signal ends anywhere
+ * within the shell below reads it (random 27017: its 7.5 Å domain gives a limit of 7.47 Å). A
+ * voxel whose truth lies further out is a misreading, whatever the window's coarser shells would
+ * excuse (those are the reading's blur, which the MAE and bias figures measure).
+ * @param estimateA estimate per voxel, Å; length N (index (z*ny+y)*nx+x)
+ * @param truthA truth per voxel, Å, same layout
+ * @param select voxels to count (> 0.5), same layout (the mask)
+ * @param finestA the finest value the estimate can report, Å (e.g. `localFsc`'s `finestA`)
+ * @param shellWidthPerA the box's Fourier shell width, 1/Å: `1 / (n · voxel size)` for an n³ box
+ * @throws RangeError when lengths differ, nothing is selected, or finestA / shellWidthPerA is not positive
+ */
+export function finestValueShare(estimateA: ArrayLike<number>, truthA: ArrayLike<number>, select: ArrayLike<number>, finestA: number, shellWidthPerA: number): FinestValueShare {
+  const n = estimateA.length;
+  if (truthA.length !== n || select.length !== n) throw new RangeError(`finestValueShare: lengths differ (${n}, ${truthA.length}, ${select.length})`);
+  if (!(finestA > 0) || !(shellWidthPerA > 0)) throw new RangeError(`finestValueShare: finest value ${finestA} Å and shell width ${shellWidthPerA} /Å must be positive`);
+  const inv = 1 / finestA - shellWidthPerA;
+  const toleranceA = inv > 0 ? 1 / inv : Number.POSITIVE_INFINITY;
+  let voxels = 0, at = 0, miss = 0;
+  for (let i = 0; i < n; i++) {
+    if (!(select[i] > 0.5)) continue;
+    voxels++;
+    if (!(estimateA[i] <= finestA * 1.001)) continue;
+    at++;
+    if (truthA[i] > toleranceA) miss++;
+  }
+  if (voxels === 0) throw new RangeError('finestValueShare: no voxel selected');
+  return { voxels, atFinestPercent: (100 * at) / voxels, missPercent: (100 * miss) / voxels, toleranceA };
+}

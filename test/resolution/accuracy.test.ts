@@ -2,10 +2,12 @@
  * `mapDifference`: the quantiles of |a − b| that compare a reproduction with the program it reproduces.
  * `nearDomainCentre`: the voxels a window radius inside a ball-shaped domain, for the interval's coverage;
  * `intervalCoverage`: how often the interval holds the truth there.
+ * `finestValueShare`: issue 16's pinned figure, per voxel (at the finest value and the truth coarser than it by more than a box shell).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { intervalCoverage, mapDifference, nearDomainCentre } from '../../src/resolution/accuracy.js';
+import { finestValueShare, intervalCoverage, mapDifference, nearDomainCentre } from '../../src/resolution/accuracy.js';
+import { emptyBeyondA } from '../../src/resolution/prewhiten.js';
 
 describe('mapDifference', () => {
   it('gives the median and 90th percentile of |a − b| over the selected voxels only', () => {
@@ -51,5 +53,46 @@ describe('intervalCoverage', () => {
     const mask = [1, 1, 1, 0.6, 1, 0.4];
     assert.deepEqual(intervalCoverage(low, high, truth, select, mask), { voxels: 4, covered: 3, medianWidthA: 1 });
     assert.ok(Number.isNaN(intervalCoverage([1], [2], [1.5], [0], [1]).medianWidthA));
+  });
+});
+
+describe('finestValueShare (issue 16: "≤ 2 % at the finest reported value unless the truth is that fine")', () => {
+  it('at a content limit: the domain whose cut the limit measures is that fine, a coarser one read there is a miss', () => {
+    // random 27017's case: 128³ box of 1.43 Å voxels, finest domain cut at 7.5 Å; the half maps
+    // hold nothing from the first shell whose inner edge lies beyond 1/7.5 Å⁻¹ (emptyShells' shells:
+    // shell s covers (s ± 0.5)·Δk), so the content limit is a little finer than the cut
+    const dk = 1 / (128 * 1.43);
+    const first = Math.ceil(1 / 7.5 / dk + 0.5);
+    const empty = new Uint8Array(Math.ceil(0.5 / 1.43 / dk) + 1);
+    for (let s = first; s < empty.length; s++) empty[s] = 1;
+    const limit = emptyBeyondA({ shellWidthPerA: dk, empty }, 0.5 / 1.43) as number;
+    assert.ok(limit < 7.5 && limit > 7.4, `content limit ${limit} Å`);
+    // ten mask voxels: four of the 7.5 Å domain at the limit, two of a 9.5 Å domain at the limit
+    // (one of them a hair above it, within the 0.1 % that counts as at it), four read elsewhere;
+    // one voxel outside the mask at the limit with a 10 Å truth
+    const est = [limit, limit, limit, limit, limit, limit * 1.0005, 7.6, 8, 9.4, 9.6, limit];
+    const truth = [7.5, 7.5, 7.5, 7.5, 9.5, 9.5, 7.5, 7.5, 9.5, 9.5, 10];
+    const mask = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0];
+    const f = finestValueShare(est, truth, mask, limit, dk);
+    assert.equal(f.voxels, 10);
+    assert.ok(Math.abs(f.atFinestPercent - 60) < 1e-9, `${f.atFinestPercent} % at the limit`);
+    assert.ok(Math.abs(f.missPercent - 20) < 1e-9, `${f.missPercent} % missed`);
+    assert.ok(f.toleranceA >= 7.5 && f.toleranceA < 7.9, `tolerance ${f.toleranceA} Å`);
+  });
+  it('at Nyquist: a truth within one box shell of 2a is that fine, one beyond it is not', () => {
+    // 128³ box: one shell below Nyquist is 2a·128/126; a 3 Å domain at 1.5 Å voxels (Nyquist 3 Å) is
+    // that fine, at 1.47 Å voxels (Nyquist 2.94 Å, one shell below 2.987 Å) it is not
+    for (const [a, missed] of [[1.5, 0], [1.47, 100]] as const) {
+      const f = finestValueShare([2 * a, 2 * a], [3, 3], [1, 1], 2 * a, 1 / (128 * a));
+      assert.equal(f.atFinestPercent, 100);
+      assert.equal(f.missPercent, missed, `${a} Å voxels`);
+      assert.ok(Math.abs(f.toleranceA - (2 * a * 128) / 126) < 1e-9);
+    }
+  });
+  it('refuses mismatched lengths, an empty selection and a finest value or shell width that is not positive', () => {
+    assert.throws(() => finestValueShare([1, 2], [1], [1, 1], 2, 0.01), RangeError);
+    assert.throws(() => finestValueShare([1, 2], [1, 2], [0, 0], 2, 0.01), /no voxel selected/);
+    assert.throws(() => finestValueShare([1, 2], [1, 2], [1, 1], 0, 0.01), RangeError);
+    assert.throws(() => finestValueShare([1, 2], [1, 2], [1, 1], 2, 0), RangeError);
   });
 });

@@ -12,7 +12,7 @@ import { OptionError, optionError } from './errors.js';
 import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
 import { startRun, type RunOptions } from './run-control.js';
 import { checkSameGrid, checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
-import { checkMaskContent } from './half-map-content.js';
+import { checkIndependentHalves, checkMaskContent } from './half-map-content.js';
 
 /** Options of {@link decompose}: the method options of `occupy decompose`. */
 export interface DecomposeOptions extends RunOptions {
@@ -111,7 +111,8 @@ function asOptionError(err: unknown): unknown {
  * @throws TypeError for a volume of the wrong kind or length (`data` not a Float32Array of length
  *   nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
  * @throws OptionError naming the key (`.option`) for an unknown or out-of-range option, half maps
- *   or a mask not on the volume's grid, an empty mask, NaN voxels, bands that do not fit below the
+ *   or a mask not on the volume's grid, half maps that are one map given twice or one half with
+ *   inverted contrast (`halfMaps[1]`, as `occupy decompose --half-maps` refuses them), an empty mask, NaN voxels, bands that do not fit below the
  *   Nyquist limit (`lowestResolutionA`), too little solvent for a one-map noise estimate
  *   (`halfMaps`), no molecule found (`mask`), or no usable band anywhere in the molecule (`volume`)
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts: at once, as the
@@ -149,6 +150,7 @@ export async function decompose(volume: VolumeInput, options: DecomposeOptions =
     const key = Object.entries(SCHEMA_KEY).find(([, k]) => k === err.option)?.[0] ?? err.option;
     throw new OptionError(apiNames(err.message), key, apiNames(err.allowed), { value: err.value });
   }
+  if (halves) await checkIndependentHalves(halves[0], halves[1], ['halfMaps[0]', 'halfMaps[1]']);
 
   const rc = await startRun(options);
   let r: ReturnType<typeof decomposeMethod>;

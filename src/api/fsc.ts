@@ -7,7 +7,7 @@ import { fourierShellCorrelation, resolutionAtThreshold, type FscCurve } from '.
 import { computeInThread } from '../jobs/compute-thread.js';
 import { FSC_OPTION, resolveFscOptions } from '../resolution/fsc-options.js';
 import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
-import { checkHalfMapContent, checkFscMaskSize, checkMaskContent } from './half-map-content.js';
+import { checkHalfMapContent, checkFscMaskSize, checkIndependentHalves, checkMaskContent } from './half-map-content.js';
 import { startRun, type RunOptions } from './run-control.js';
 import { CUBIC_VOXEL_TOLERANCE, nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { checkSameGrid, checkVolume, type VolumeInput } from './volume.js';
@@ -87,7 +87,8 @@ function curveResult(c: Pick<FscCurve, 'fsc' | 'shellWidthPerA'>): FscCurveResul
  * @throws OptionError for an invalid volume or option (`seed` or `randomisations` out of range, or
  *   given without `mask`; the message names the option's key), halves/mask on different grids, voxels
  *   that are not cubic (`half1.voxelSizeA`: the three sizes differ by more than 1 %), a constant
- *   half map (`half1.data` / `half2.data`, e.g. all zero), a mask with no value > 0.5 (`mask`) or one
+ *   half map (`half1.data` / `half2.data`, e.g. all zero), halves that are one map given twice or
+ *   one half with inverted contrast (`half2`, as `occupy fsc` refuses them), a mask with no value > 0.5 (`mask`) or one
  *   covering less than 268 voxels (`MIN_FSC_MASK_VOXELS`, the sum of its values in [0, 1]: `mask`)
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts: with a mask at
  *   once, as the corrected FSC runs in a worker thread (the halves and mask are copied to it,
@@ -116,6 +117,7 @@ export async function fsc(half1: VolumeInput, half2: VolumeInput, options: FscOp
     checkMaskContent(mask);
     checkFscMaskSize(mask);
   }
+  await checkIndependentHalves(a, b, ['half1', 'half2']);
   const seed = options.seed ?? 0;
   const draws = options.randomisations ?? 1;
   const rc = await startRun(options);

@@ -4,6 +4,8 @@
  */
 import type { Volume } from '../core/volume.js';
 import { constantHalfMapProblem, emptyMaskProblem, MASK_INSIDE, MIN_FSC_MASK_VOXELS, smallFscMaskProblem } from '../resolution/half-map-checks.js';
+import { refusedPairFinding } from '../diagnostics/index.js';
+import { loadFft } from '../math/fft.js';
 import { optionError } from './errors.js';
 
 /**
@@ -32,4 +34,19 @@ export function checkMaskContent(v: Volume): void {
 export function checkFscMaskSize(v: Volume): void {
   const problem = smallFscMaskProblem(v.data);
   if (problem) throw optionError('mask', `a mask of at least ${MIN_FSC_MASK_VOXELS} voxels (sum of its values in [0, 1])`, undefined, `mask ${problem}`);
+}
+
+/**
+ * Refuse two "half maps" that are one map given twice or one half with inverted contrast, as
+ * `occupy fsc`, `occupy locres` and `occupy decompose --half-maps` do (their input diagnostics'
+ * `identical-halves` / `anti-correlated-halves`): the FSC of identical halves never falls below
+ * 0.143 (`resolutionAt0143A` null, local resolution at Nyquist everywhere), that of inverted ones
+ * reads the box. Loads the FFT; one transform of each half's centre cube.
+ * @param names the arguments' keys, e.g. `['half1', 'half2']`
+ * @throws OptionError `.option` `names[1]`: "half1 and half2: the two maps are identical (FSC ≥ 1.0000 at every frequency): …"
+ */
+export async function checkIndependentHalves(a: Volume, b: Volume, names: readonly [string, string]): Promise<void> {
+  await loadFft();
+  const finding = refusedPairFinding(a, b);
+  if (finding) throw optionError(names[1], `a half map independent of ${names[0]} (not the same map, not inverted)`, undefined, `${names[0]} and ${names[1]}: ${finding.message}`);
 }

@@ -15,7 +15,7 @@ import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
 import { startRun, type RunOptions } from './run-control.js';
 import { CUBIC_VOXEL_TOLERANCE, nonCubicVoxelsError } from '../core/voxel-size-limits.js';
 import { checkSameGrid, checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
-import { checkHalfMapContent, checkMaskContent } from './half-map-content.js';
+import { checkHalfMapContent, checkIndependentHalves, checkMaskContent } from './half-map-content.js';
 
 /** Options of {@link localResolution}. */
 export interface LocalResolutionOptions extends RunOptions {
@@ -161,6 +161,8 @@ function libraryError(err: unknown): unknown {
  *   or `randomizeAtA` not coarser than Nyquist, or a `stepVoxels` larger than the window (without
  *   `windowVoxels`, larger than the default window can be: at once; larger than the default window
  *   chosen from the global FSC: after it)
+ *   and two half maps that are one map given twice or one half with inverted contrast (`half2`,
+ *   as `occupy locres` refuses them; identical halves had read Nyquist everywhere)
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts: at once, as the
  *   computation runs in a worker thread (the caller's event loop stays free; the inputs are copied
  *   to it, unless in shared memory)
@@ -220,6 +222,8 @@ export async function localResolution(half1: VolumeInput, half2: VolumeInput | u
     const largest = Math.min(2 * Math.floor(Math.min(...a.shape) / 2), Math.max(LOCAL_FSC_WINDOW_MIN, 2 * Math.ceil(Math.round(WINDOW_CAP_A / Math.max(...a.voxelSizeA)) / 2)));
     if (options.stepVoxels > largest) throw optionError('stepVoxels', `at most the window edge (the default window here is at most ${largest} voxels: ${WINDOW_CAP_A} Å and the box; give windowVoxels for a larger step)`, options.stepVoxels);
   }
+
+  if (b) await checkIndependentHalves(a, b, ['half1', 'half2']);
 
   const rc = await startRun(options);
   const progress = rc.span(0.05, 0.95);

@@ -290,6 +290,41 @@ export function lowFrequencyFsc(frequencyPerA: ArrayLike<number>, fsc: ArrayLike
   return { meanFsc: n > 0 ? sum / n : Number.NaN, toA: last > 0 ? 1 / frequencyPerA[last] : Number.NaN };
 }
 
+/**
+ * The pair findings that make every half-map result meaningless, from the FSC of the halves'
+ * centre cubes ({@link centreCubeFsc}): `identical-halves` (FSC ≥ 0.999 in every shell: one map
+ * given twice) and `anti-correlated-halves` ({@link lowFrequencyFsc} below −0.5: one half × −1).
+ * {@link diagnoseHalfMaps} reports them; the commands and the library refuse them.
+ * @param c the centre cubes' FSC per shell (shell 0, the mean, left out)
+ */
+export function refusedPairFindings(c: { frequencyPerA: ArrayLike<number>; fsc: ArrayLike<number> }): { identical?: Finding; antiCorrelated?: Finding } {
+  const out: { identical?: Finding; antiCorrelated?: Finding } = {};
+  const low = lowFrequencyFsc(c.frequencyPerA, c.fsc);
+  if (low.meanFsc < T.antiCorrelatedFsc) {
+    // one half × −1: every FSC-based number is meaningless (before session 51 `occupy fsc` read
+    // 96 Å, the box, and locres 49.5 Å everywhere, both with exit 0)
+    out.antiCorrelated = { code: 'anti-correlated-halves', severity: 'error', message: `the half maps are anti-correlated (FSC ${low.meanFsc.toFixed(2)} at ${low.toA.toFixed(0)} Å and coarser, where half maps agree at ≈ +1): one half has inverted contrast; multiply that half map by −1 (e.g. relion_image_handler --multiply_constant -1).`, evidence: { lowFrequencyFsc: Number(low.meanFsc.toPrecision(3)), lowFrequencyToA: Number(low.toA.toPrecision(3)) } };
+  }
+  const vals = Array.from(c.fsc).slice(1).filter(Number.isFinite);
+  const minFsc = vals.length ? Math.min(...vals) : Number.NaN;
+  if (minFsc >= T.identicalFsc) {
+    out.identical = { code: 'identical-halves', severity: 'error', message: `the two maps are identical (FSC ≥ ${minFsc.toFixed(4)} at every frequency): give two independent half maps.`, evidence: { minFsc: Number(minFsc.toPrecision(4)) } };
+  }
+  return out;
+}
+
+/**
+ * The finding for which two half maps are refused, if any (`identical-halves`, else
+ * `anti-correlated-halves`; {@link refusedPairFindings}): one small transform per half (the
+ * centre cubes), for callers that do not run {@link diagnoseHalfMaps} (the library's `fsc`,
+ * `localResolution` and `decompose`). The FFT must be loaded.
+ * @param a first half map; b second half map on the same box (the caller checks); neither is modified
+ */
+export function refusedPairFinding(a: Volume, b: Volume): Finding | undefined {
+  const refused = refusedPairFindings(centreCubeFsc(a, b));
+  return refused.identical ?? refused.antiCorrelated;
+}
+
 /** Options of {@link diagnoseHalfMaps}: those of {@link DiagnoseOptions} for each half, and one for the pair. */
 export interface HalfMapDiagnoseOptions extends DiagnoseOptions {
   /**
@@ -361,7 +396,6 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOpti
       findings.push({ code: 'voxel-size-mismatch', severity: 'error', message: `the half maps differ in voxel size: ${a.voxelSizeA.map((s) => s.toFixed(4)).join(', ')} vs ${b.voxelSizeA.map((s) => s.toFixed(4)).join(', ')} Å; every resolution in Å would be wrong (fix the header, e.g. occupy pixel-size set).`, evidence: { voxelSize1A: a.voxelSizeA[0], voxelSize2A: b.voxelSizeA[0], relativeDifference: Number(rel.toPrecision(3)) } });
     }
     const c = centreCubeFsc(a, b);
-    const vals = Array.from(c.fsc).slice(1).filter(Number.isFinite);
     // halves interpolated onto a finer grid: beyond the old grid's Nyquist only the images of
     // coarser shells, as correlated as those (synth_halves128 upsampled 1.5 ×: FSC 0.50 there, and
     // `not-independent` said the halves shared noise); the independence test reads the old grid's
@@ -375,15 +409,10 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOpti
     // (FSC 0.3–0.5 near Nyquist on synth_halves128 low-passed at 4 Å), which says nothing of the noise
     const strongest = Math.max(0, ...Array.from(c.power).slice(1));
     const outer = Array.from(c.fsc).filter((v, k) => Number.isFinite(v) && c.frequencyPerA[k] >= 0.8 * nyq && c.frequencyPerA[k] <= nyq && c.power[k] >= T.heldPowerShare * strongest);
-    const minFsc = vals.length ? Math.min(...vals) : Number.NaN;
     const outerMean = outer.length ? outer.reduce((s, v) => s + v, 0) / outer.length : Number.NaN;
     fsc = { frequencyPerA: Array.from(c.frequencyPerA), fsc: Array.from(c.fsc) };
-    const low = lowFrequencyFsc(c.frequencyPerA, c.fsc);
-    if (low.meanFsc < T.antiCorrelatedFsc) {
-      // one half × −1: every FSC-based number is meaningless (before session 51 `occupy fsc` read
-      // 96 Å, the box, and locres 49.5 Å everywhere, both with exit 0)
-      findings.push({ code: 'anti-correlated-halves', severity: 'error', message: `the half maps are anti-correlated (FSC ${low.meanFsc.toFixed(2)} at ${low.toA.toFixed(0)} Å and coarser, where half maps agree at ≈ +1): one half has inverted contrast; multiply that half map by −1 (e.g. relion_image_handler --multiply_constant -1).`, evidence: { lowFrequencyFsc: Number(low.meanFsc.toPrecision(3)), lowFrequencyToA: Number(low.toA.toPrecision(3)) } });
-    }
+    const refused = refusedPairFindings(c);
+    if (refused.antiCorrelated) findings.push(refused.antiCorrelated);
     const scale = halfMapScales(a.data, b.data);
     if (scale.differ) {
       const what = [
@@ -401,8 +430,8 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOpti
       const limitA = halfMapContentLimitA(a, b, tested);
       if (limitA !== undefined && limitA > 2 * Math.max(...a.voxelSizeA)) findings.push(lowPassedHalvesFinding(limitA, a.voxelSizeA));
     }
-    if (minFsc >= T.identicalFsc) {
-      findings.push({ code: 'identical-halves', severity: 'error', message: `the two maps are identical (FSC ≥ ${minFsc.toFixed(4)} at every frequency): give two independent half maps.`, evidence: { minFsc: Number(minFsc.toPrecision(4)) } });
+    if (refused.identical) {
+      findings.push(refused.identical);
     } else if (outerMean > T.dependentFsc) {
       findings.push({ code: 'not-independent', severity: 'warning', message: `the FSC stays at ${outerMean.toFixed(2)} up to Nyquist: the halves share noise (not independently refined, or masked/filtered together); the FSC and local resolution will be too optimistic.`, evidence: { outerFscMean: Number(outerMean.toPrecision(3)) } });
     }

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkMap, fsc, localResolution, OptionError, readMrc, writeMrc, type RunOptions, type Volume } from '../../src/index.js';
+import { checkMap, decompose, fsc, localResolution, OptionError, readMrc, writeMrc, type RunOptions, type Volume } from '../../src/index.js';
 import { fourDomainHalfMaps } from '../../src/resolution/half-map-phantom.js';
 import { loadFft } from '../../src/math/fft.js';
+import { fourierShellCorrelation } from '../../src/resolution/fsc.js';
 import { runInProcess } from '../helpers/cli-run.js';
 import { abortFromTimer } from '../helpers/abort-mid-way.js';
 
@@ -50,10 +51,9 @@ describe('fsc / localResolution / checkMap', () => {
     const plain = await fsc(h1, h2);
     assert.equal(plain.corrected, undefined);
     assert.equal(plain.unmasked.fsc.length, r.frequencyPerA.length);
-    // a map with itself correlates perfectly in every shell
-    const self = await fsc(h1, h1);
-    for (let k = 0; k < self.unmasked.fsc.length; k++) if (Number.isFinite(self.unmasked.fsc[k])) assert.ok(Math.abs(self.unmasked.fsc[k] - 1) < 1e-6);
-    assert.equal(self.unmasked.resolutionAt0143A, null);
+    // a map with itself correlates perfectly in every shell (the method; fsc refuses such halves, below)
+    const self = fourierShellCorrelation(h1, h1);
+    for (let k = 0; k < self.fsc.length; k++) if (Number.isFinite(self.fsc[k])) assert.ok(Math.abs(self.fsc[k] - 1) < 1e-6);
     await assert.rejects(fsc(h1, { ...h2, shape: [32, 32, 32], data: new Float32Array(32 ** 3) }), (e: unknown) => e instanceof OptionError && e.option === 'half2');
     await assert.rejects(fsc(h1, h2, { randomisations: 0 }), (e: unknown) => e instanceof OptionError && e.option === 'randomisations');
   });
@@ -173,6 +173,27 @@ describe('fsc / localResolution / checkMap', () => {
     const small = await runInProcess(['fsc', paths.h1, paths.h2, '--mask', oneVoxelPath, '-o', join(dir, 'refused/small')]);
     assert.equal(small.code, 1);
     assert.match(small.stderr, /^occupy: error: --mask map '.*one-voxel\.mrc' covers 1 voxels .*less than a sphere 8 voxels across \(268\)/m);
+  });
+
+  it('half maps that are one map given twice, or one half inverted, are refused before any work naming the second (as the CLI refuses them): fsc had returned no 0.143 crossing, localResolution a resolution with no warning', async () => {
+    const inverted = { ...h2, data: h2.data.map((v) => -v) };
+    const refused = async (call: (onProgress: () => void) => Promise<unknown>, option: string, message: RegExp) => {
+      let started = false;
+      await assert.rejects(call(() => (started = true)), (e: unknown) => e instanceof OptionError && e.option === option && message.test(e.message) && !/--/.test(e.allowed));
+      assert.equal(started, false, `${option}: work started before the refusal`);
+    };
+    const identical = /^half1 and half2: the two maps are identical \(FSC ≥ 1\.0000 at every frequency\)/;
+    const anti = /^half1 and half2: the half maps are anti-correlated/;
+    await refused((p) => fsc(h1, h1, { onProgress: p }), 'half2', identical);
+    await refused((p) => fsc(h1, inverted, { mask, onProgress: p }), 'half2', anti);
+    for (const method of ['localfsc', 'relion', 'monores'] as const) {
+      await refused((p) => localResolution(h1, { ...h1, data: new Float32Array(h1.data) }, { method, mask, onProgress: p }), 'half2', identical);
+      await refused((p) => localResolution(h1, inverted, { method, mask, onProgress: p }), 'half2', anti);
+    }
+    await refused((p) => decompose(h1, { halfMaps: [h1, h1], onProgress: p }), 'halfMaps[1]', /^halfMaps\[0\] and halfMaps\[1\]: the two maps are identical/);
+    await refused((p) => decompose(h1, { halfMaps: [h1, inverted], onProgress: p }), 'halfMaps[1]', /anti-correlated/);
+    // independent halves pass the check (their results are compared with the CLI's above)
+    assert.ok((await fsc(h1, h2)).unmasked.resolutionAt0143A !== null);
   });
 
   it('checkMap finds a masked map and identical halves, and nothing wrong with the half maps', async () => {

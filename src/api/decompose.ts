@@ -13,6 +13,7 @@ import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
 import { startRun, type RunOptions } from './run-control.js';
 import { checkSameGrid, checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
 import { checkIndependentHalves, checkMaskContent } from './half-map-content.js';
+import { constantHalfMapProblem } from '../resolution/half-map-checks.js';
 
 /** Options of {@link decompose}: the method options of `occupy decompose`. */
 export interface DecomposeOptions extends RunOptions {
@@ -112,7 +113,8 @@ function asOptionError(err: unknown): unknown {
  *   nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
  * @throws OptionError naming the key (`.option`) for an unknown or out-of-range option, half maps
  *   or a mask not on the volume's grid, half maps that are one map given twice or one half with
- *   inverted contrast (`halfMaps[1]`, as `occupy decompose --half-maps` refuses them), an empty mask, NaN voxels, bands that do not fit below the
+ *   inverted contrast (`halfMaps[1]`, as `occupy decompose --half-maps` refuses them), a constant
+ *   map (`volume.data`, `halfMaps[i].data`: e.g. all zero), an empty mask, NaN voxels, bands that do not fit below the
  *   Nyquist limit (`lowestResolutionA`), too little solvent for a one-map noise estimate
  *   (`halfMaps`), no molecule found (`mask`), or no usable band anywhere in the molecule (`volume`)
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts: at once, as the
@@ -149,6 +151,12 @@ export async function decompose(volume: VolumeInput, options: DecomposeOptions =
     if (!(err instanceof OptionError)) throw err;
     const key = Object.entries(SCHEMA_KEY).find(([, k]) => k === err.option)?.[0] ?? err.option;
     throw new OptionError(apiNames(err.message), key, apiNames(err.allowed), { value: err.value });
+  }
+  // a constant map (all zero) has no molecule and no band: said as such, not as a missing mask
+  // ("no molecule found … (give mask)" had been thrown, naming `mask`)
+  for (const [v, name] of [[map, 'volume'], ...(halves ?? []).map((h, i) => [h, `halfMaps[${i}]`] as const)] as const) {
+    const problem = constantHalfMapProblem(v.data);
+    if (problem) throw optionError(`${name}.data`, 'a map with contrast (not constant)', undefined, `${name} ${problem}: nothing to decompose`);
   }
   if (halves) await checkIndependentHalves(halves[0], halves[1], ['halfMaps[0]', 'halfMaps[1]']);
 

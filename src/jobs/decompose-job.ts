@@ -30,6 +30,7 @@ import { assertLabelMap, checkSameGrid, readMapArg } from './read-map.js';
 import { jobLabels, jobRecord } from './resolution-job-common.js';
 import { recordLines } from '../occupancy/summary.js';
 import type { RunRecord } from '../core/run-record.js';
+import { constantHalfMapProblem } from '../resolution/half-map-checks.js';
 import { DEFAULT_BANDS, DEFAULT_DECOMPOSE_MAX_BOX, DEFAULT_LOWEST_RESOLUTION_A, refuseLowestBandNearNyquist } from '../decomposition/options.js';
 
 /** Options of {@link decomposeFromFile}. */
@@ -202,6 +203,10 @@ export async function decomposeFromFile(opts: DecomposeFileOptions): Promise<{ s
   // options refused from the header and the options alone, before the diagnostics (several seconds
   // at 256³, and a loaded machine's percentage line of them came before the refusal: session 59)
   refuseLowestBandNearNyquist(box, input.volume.voxelSizeA, opts.lowestResolutionA, opts.maxBox ?? DEFAULT_DECOMPOSE_MAX_BOX);
+  // a constant map has no molecule and no band: said naming the file, as the estimate says it (it had
+  // been "no molecule found: … (give --mask)", after the diagnostics)
+  const constant = constantHalfMapProblem(input.volume.data);
+  if (constant) throw new RangeError(`${opts.mapPath}: the map ${constant}; there is nothing to decompose`);
   const draws = opts.noiseDraws ?? 0;
   if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2)) throw new RangeError(`--noise-draws must be 0 or an integer >= 2, got ${draws}`);
   if (draws > 0 && !halves) throw new RangeError('--noise-draws needs --half-maps (the noise is redrawn from their difference)');

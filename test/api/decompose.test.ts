@@ -83,6 +83,9 @@ describe('decompose (public API)', () => {
     await refuses({ halfMaps: [half1, { ...half2, voxelSizeA: [1, 1, 1] }] }, 'halfMaps[1]', /voxel size/);
     await refuses({ mask: { ...map, data: new Float32Array(mask.length) } }, 'mask', /selects no voxel/);
     await refuses({}, 'volume.data', /finite/, { ...map, data: map.data.map((v, i) => (i === 7 ? Number.NaN : v)) });
+    // a map of zeros: constant, not a missing mask (it had been "no molecule found … (give mask)", naming mask)
+    await refuses({}, 'volume.data', /^volume is constant \(every voxel is 0\): nothing to decompose$/, { ...map, data: new Float32Array(map.data.length) });
+    await refuses({ halfMaps: [half1, { ...half2, data: new Float32Array(half2.data.length) }] }, 'halfMaps[1].data', /^halfMaps\[1\] is constant/);
     // no molecule in a map of uniform noise (no voxel 3 MADs above the median), no half maps given:
     // the mask's error (it had been given .option 'halfMaps': its message mentions the solvent)
     let seed = 3;

@@ -5,6 +5,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DECOMPOSE_OPTIONS, resolveDecomposeOptions } from '../../src/decomposition/options.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeMrc } from '../../src/index.js';
 import { runInProcess } from '../helpers/cli-run.js';
 import { optionOf } from '../helpers/option-error.js';
 
@@ -36,6 +40,19 @@ describe('resolveDecomposeOptions', () => {
       const r = await runInProcess(['decompose', 'missing.mrc', ...args]);
       assert.equal(r.code, 2, args.join(' '));
       assert.match(r.stderr, pattern, 'refused before the (missing) map is read');
+    }
+  });
+
+  it('a map of zeros is refused as constant, naming the file, before the diagnostics (it had been "no molecule found … (give --mask)")', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'occupy-decompose-zeros-'));
+    try {
+      const zeros = join(dir, 'zeros.mrc');
+      await writeMrc(zeros, { data: new Float32Array(32 ** 3), shape: [32, 32, 32], voxelSizeA: [1.5, 1.5, 1.5] });
+      const r = await runInProcess(['decompose', zeros, '-o', join(dir, 'out/')]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `occupy: error: ${zeros}: the map is constant (every voxel is 0); there is nothing to decompose\n`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -8,7 +8,7 @@ import type { Finding } from './findings.js';
 import { FINDING_CODES } from './findings.js';
 import { densityTail, measureMapFeatures, sampledRange, type MapFeatures } from './map-features.js';
 import { centreCubeFsc, radialAmplitude } from './spectrum.js';
-import { guinierAnalysis, type GuinierFit } from './guinier.js';
+import { checkGuinierFit, guinierAnalysis, type CheckedGuinierFit } from './guinier.js';
 import { solventNoiseSpectrum, type NoiseSpectrum } from './noise-spectrum.js';
 import { constantMapFinding, integerLevels, invertedFinding, maskingFindings, nearTopShare, notDensityFinding, offsetFinding, sharpeningFinding, locallyFilteredFinding } from './classify.js';
 import { THRESHOLDS as T } from './thresholds.js';
@@ -40,8 +40,10 @@ export interface MapSummary {
   solventStdEdge: number;
   /** Median local std at 1.2–2 × the inscribed radius (the box's corners), × the map's std. */
   solventStdCorner: number;
-  /** Guinier B over the fitted range, Å² (NaN when the box or voxel size leaves too few shells). */
+  /** Guinier B over the fitted range, Å²; NaN when not measurable ({@link MapSummary.guinierBNotMeasurable} says why). */
   guinierBA2: number;
+  /** Why the Guinier B is not given (too few shells, or a fit window without the map's content); null when it is. */
+  guinierBNotMeasurable: string | null;
   /** Rise of ln(solvent noise amplitude) just below the resolution (NaN when not measured; > 0.05 reads as sharpened). */
   noiseRiseLn: number;
 }
@@ -51,7 +53,7 @@ export interface MapDiagnosis {
   map: MapSummary;
   findings: Finding[];
   features: MapFeatures;
-  guinier: GuinierFit;
+  guinier: CheckedGuinierFit;
   /** Solvent noise spectrum (absent for a map that is not a density). */
   noise?: NoiseSpectrum;
   /** Wall-clock seconds the checks took (with {@link completeDiagnosis}: both parts). */
@@ -147,7 +149,7 @@ function paddedInstead(f: Finding, v: Volume): Finding {
  * {@link diagnoseMap} and for {@link completeDiagnosis} when it was deferred.
  * @param others the map's findings so far (`locally-filtered` is not judged beside `masked`, …)
  */
-function noiseSpectrumFindings(guinier: GuinierFit, noise: NoiseSpectrum, others: readonly Finding[]): Finding[] {
+function noiseSpectrumFindings(guinier: CheckedGuinierFit, noise: NoiseSpectrum, others: readonly Finding[]): Finding[] {
   const sh = sharpeningFinding(guinier, noise);
   const lf = locallyFilteredFinding(noise, others);
   return [sh, lf].filter((f): f is Finding => f !== undefined);
@@ -182,7 +184,7 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
   const padded = fourierBox ?? interpolatedBox;
   const grid = padded ? { box: padded, how: fourierBox ? ('fourier-padded' as const) : ('interpolated' as const) } : undefined;
   const sv = spectrumVolume(v, grid);
-  const guinier = guinierAnalysis(radialAmplitude(sv));
+  const guinier = checkGuinierFit(sv, guinierAnalysis(radialAmplitude(sv)));
   const findings: Finding[] = [];
   const inverted = features.max === features.min ? undefined : invertedFinding(densityTail(v));
   const topShare = features.max > features.min && features.extremeFraction >= T.nearBinaryFraction ? nearTopShare(v.data, features.min, features.max) : undefined;
@@ -220,7 +222,8 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
       zeroFraction: features.zeroFraction,
       solventStdEdge: features.stdProfile[3],
       solventStdCorner: features.stdProfile[5],
-      guinierBA2: guinier.bFactorA2,
+      guinierBA2: guinier.notMeasurable === null ? guinier.bFactorA2 : Number.NaN,
+      guinierBNotMeasurable: guinier.notMeasurable,
       noiseRiseLn: noise ? noise.noiseRiseLn : Number.NaN,
     },
     findings,

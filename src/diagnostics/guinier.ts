@@ -6,7 +6,9 @@
  * exp(+|B_sharp| k²/4), so its B is near zero or negative up to where it was low-passed.
  * @see docs/diagnostics.md
  */
-import type { RadialSpectrum } from './spectrum.js';
+import type { Shape3, Volume } from '../core/volume.js';
+import { irfft3d, rfft3d } from '../math/fft.js';
+import { radialAmplitude, SPECTRUM_CUBE, type RadialSpectrum } from './spectrum.js';
 
 /** The Guinier fit of {@link guinierAnalysis}. */
 export interface GuinierFit {
@@ -34,6 +36,118 @@ export interface GuinierFit {
   cutoffDropLn: number;
   /** Frequency (1/Å) of that drop (the shell before its centre); NaN without one. */
   cutoffPerA: number;
+}
+
+/** A {@link GuinierFit} with the check of {@link checkGuinierFit}: is its B the map's? */
+export interface CheckedGuinierFit extends GuinierFit {
+  /**
+   * Fall of the fitted B per Å² of a sharpening applied to the map in silico
+   * ({@link SENSITIVITY_SHARPENING_A2}): ≈ 1 when the fit window holds the map's own content,
+   * ≈ 0 when it holds the analysis window's leak of coarser content. NaN when B is not assessed.
+   */
+  sensitivity: number;
+  /** Why {@link GuinierFit.bFactorA2} is not a B-factor to show (null when it is): too few shells, or a window without content. */
+  notMeasurable: string | null;
+}
+
+/**
+ * Sharpening (Å², applied as amplitudes × exp(+50 k²/4)) of the sensitivity check. Small enough
+ * that the response is linear: fit windows holding the map's content read 0.96–1.08 with 50 and
+ * 100 Å², but 0.55–0.78 on three of them with 200 Å² (the amplified shells near Nyquist leak back
+ * through the window; session 60).
+ */
+export const SENSITIVITY_SHARPENING_A2 = 50;
+
+/**
+ * Below this {@link CheckedGuinierFit.sensitivity} the fitted B is not the map's: windows with
+ * the map's content read 0.96–1.08 (raw synthetic, β-gal, EMD-1997, 1832, 5625 and their −150 Å²
+ * sharpened copies), windows beyond its content −0.30–0.08 (EMD-1883 raw, sharpened, low-passed;
+ * maps hard low-passed at 20 Å; EMD-1439, EMD-5170; session 60).
+ */
+export const SENSITIVITY_MIN = 0.5;
+
+/** Voxels the in-silico sharpening's crop reaches beyond the analysed centre cube on each side (the periodic crop's faces ring within a few voxels). */
+const SENSITIVITY_MARGIN = 8;
+
+/** Least-squares Guinier B (Å², ln A = c − B k²/4) over shells i0 … i1; NaN for fewer than 3. */
+function slopeB(f: Float64Array, ln: ArrayLike<number>, i0: number, i1: number): number {
+  const used = i1 - i0 + 1;
+  if (used < 3) return Number.NaN;
+  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (let k = i0; k <= i1; k++) {
+    const x = f[k] * f[k];
+    sx += x;
+    sy += ln[k];
+    sxx += x * x;
+    sxy += x * ln[k];
+  }
+  return -4 * ((used * sxy - sx * sy) / (used * sxx - sx * sx));
+}
+
+/**
+ * Is the fitted B the map's? Sharpens the map's centre (a cube SPECTRUM_CUBE + 16 voxels on an
+ * edge, or the whole box when smaller) by {@link SENSITIVITY_SHARPENING_A2} in Fourier space,
+ * measures the windowed spectrum again and refits the same shells: the B of a window holding the
+ * map's content falls by the sharpening, one holding the window's leak of coarser content (a map
+ * with nothing beyond ~20 Å fitted at 15–10 Å: EMD-1883) hardly moves. Requires `await loadFft()`.
+ * @param v the map the fit was measured on, canonical layout; not modified
+ * @param fit its fit ({@link guinierAnalysis} of `radialAmplitude(v)`)
+ * @returns the fit with `sensitivity` and `notMeasurable`
+ */
+export function checkGuinierFit(v: Volume, fit: GuinierFit): CheckedGuinierFit {
+  if (!Number.isFinite(fit.bFactorA2)) {
+    return { ...fit, sensitivity: Number.NaN, notMeasurable: 'fewer than 3 Fourier shells between 10 Å, or half of Nyquist, and where the signal meets the noise or is cut off' };
+  }
+  const sensitivity = guinierSensitivity(v, fit);
+  const ok = sensitivity >= SENSITIVITY_MIN;
+  return {
+    ...fit,
+    sensitivity,
+    notMeasurable: ok
+      ? null
+      : `the fit window ${(1 / fit.fitFromPerA).toFixed(1)}–${(1 / fit.fitToPerA).toFixed(1)} Å holds no measurable content of the map: a ${SENSITIVITY_SHARPENING_A2} Å² sharpening applied in silico changed the fitted B by ${(-sensitivity * SENSITIVITY_SHARPENING_A2).toFixed(0)} Å², not by −${SENSITIVITY_SHARPENING_A2} (what is there is the analysis window's leak of coarser content: the map holds little beyond ~${(1 / fit.fitFromPerA).toFixed(0)} Å, e.g. low-passed)`,
+  };
+}
+
+/** {@link CheckedGuinierFit.sensitivity} of `fit` measured on `v` (see {@link checkGuinierFit}). */
+function guinierSensitivity(v: Volume, fit: GuinierFit): number {
+  const [nx, ny, nz] = v.shape;
+  const edge = SPECTRUM_CUBE + 2 * SENSITIVITY_MARGIN;
+  const m: Shape3 = [Math.min(nx, edge), Math.min(ny, edge), Math.min(nz, edge)];
+  const o = [(nx - m[0]) >> 1, (ny - m[1]) >> 1, (nz - m[2]) >> 1];
+  const crop = new Float32Array(m[0] * m[1] * m[2]);
+  for (let z = 0; z < m[2]; z++) {
+    for (let y = 0; y < m[1]; y++) {
+      const src = ((z + o[2]) * ny + y + o[1]) * nx + o[0];
+      crop.set(v.data.subarray(src, src + m[0]), (z * m[1] + y) * m[0]);
+    }
+  }
+  const spec = rfft3d(crop, m);
+  const hx = (m[0] >> 1) + 1;
+  const [ax, ay, az] = v.voxelSizeA;
+  const q = SENSITIVITY_SHARPENING_A2 / 4;
+  for (let z = 0; z < m[2]; z++) {
+    const fz = (z <= m[2] - z ? z : z - m[2]) / (m[2] * az);
+    for (let y = 0; y < m[1]; y++) {
+      const fy = (y <= m[1] - y ? y : y - m[1]) / (m[1] * ay);
+      for (let x = 0; x < hx; x++) {
+        const fx = x / (m[0] * ax);
+        const g = Math.exp(q * (fx * fx + fy * fy + fz * fz));
+        const i = 2 * ((z * m[1] + y) * hx + x);
+        spec[i] *= g;
+        spec[i + 1] *= g;
+      }
+    }
+  }
+  const s = radialAmplitude({ data: irfft3d(spec, m), shape: m, voxelSizeA: v.voxelSizeA });
+  const f = s.frequencyPerA;
+  const near = (k: number) => {
+    let best = 0;
+    for (let i = 1; i < f.length; i++) if (Math.abs(f[i] - k) < Math.abs(f[best] - k)) best = i;
+    return best;
+  };
+  const ln = Array.from(s.amplitude, (a) => Math.log(Math.max(a, 1e-30)));
+  return (fit.bFactorA2 - slopeB(f, ln, near(fit.fitFromPerA), near(fit.fitToPerA))) / SENSITIVITY_SHARPENING_A2;
 }
 
 /** A drop of ln A over two shells larger than this is a cut-off (a factor e² ≈ 7.4). */
@@ -83,29 +197,16 @@ export function guinierAnalysis(s: RadialSpectrum): GuinierFit {
     while (i1 + 1 <= stop && ln[i1 + 1] > plateau + Math.LN2) i1++;
     return i1;
   };
-  const slopeB = (i1: number) => {
-    const used = i1 - i0 + 1;
-    if (used < 3) return Number.NaN;
-    let sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (let k = i0; k <= i1; k++) {
-      const x = f[k] * f[k];
-      sx += x;
-      sy += ln[k];
-      sxx += x * x;
-      sxy += x * ln[k];
-    }
-    return -4 * ((used * sxy - sx * sy) / (used * sxx - sx * sx));
-  };
   const i1 = fitTo(CUTOFF_FIT_MARGIN_SHELLS);
   const r1 = fitTo(1);
   const used = i1 - i0 + 1;
-  const b = slopeB(i1);
+  const b = slopeB(f, ln, i0, i1);
   return {
     bFactorA2: b,
     fitFromPerA: f[Math.min(i0, n - 1)],
     fitToPerA: f[Math.min(i1, n - 1)],
     fitShells: Math.max(0, used),
-    ruleBFactorA2: slopeB(r1),
+    ruleBFactorA2: slopeB(f, ln, i0, r1),
     ruleFitToPerA: f[Math.min(r1, n - 1)],
     ruleFitShells: Math.max(0, r1 - i0 + 1),
     signalOverPlateauLn: i0 < n ? ln[i0] - plateau : Number.NaN,

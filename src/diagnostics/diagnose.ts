@@ -346,6 +346,10 @@ export interface HalfMapDiagnoseOptions extends DiagnoseOptions {
  * reads the filter, not the data.
  * @param contentLimitA the halves' content limit, Å ({@link halfMapContentLimitA})
  * @param voxelSizeA the halves' voxel size along X, Y, Z, Å
+ * @param outerFscMean the FSC near the old Nyquist when it is above `not-independent`'s limit:
+ *   the interpolation's images correlate those shells by construction (synth_halves128's 80³
+ *   upsampled 1.5 × trilinear: 0.48), so the pair's independence cannot be judged and this
+ *   finding says so instead of a second code (session 60)
  */
 export function lowPassedHalvesFinding(contentLimitA: number, voxelSizeA: readonly number[]): Finding {
   const nyquistA = 2 * Math.max(...voxelSizeA);
@@ -367,13 +371,13 @@ export function lowPassedHalvesFinding(contentLimitA: number, voxelSizeA: readon
  * @param fromBox the box the halves were upsampled from, voxels
  * @param voxelSizeA the halves' voxel size along X, Y, Z, Å
  */
-export function interpolatedHalvesFinding(limitA: number, fromBox: readonly number[], voxelSizeA: readonly number[]): Finding {
+export function interpolatedHalvesFinding(limitA: number, fromBox: readonly number[], voxelSizeA: readonly number[], outerFscMean?: number): Finding {
   const c = limitA.toFixed(2);
   return {
     code: 'interpolated-halves',
     severity: 'warning',
-    message: `the half maps look interpolated onto a finer grid (from about ${fromBox.join('x')} voxels of ${(limitA / 2).toFixed(3)} Å; now ${voxelSizeA.map((v) => v.toFixed(3)).join(', ')} Å): beyond ${c} Å they hold only the interpolation's images of coarser shells, which correlate as those do, so no FSC or local resolution finer than ${c} Å is a measurement (fsc marks such values, locres pins them at ${c} Å); use the half maps at their own voxel size.`,
-    evidence: { contentLimitA: Number(limitA.toPrecision(4)), fromBox: fromBox.join('x'), nyquistA: Number((2 * Math.max(...voxelSizeA)).toPrecision(4)) },
+    message: `the half maps look interpolated onto a finer grid (from about ${fromBox.join('x')} voxels of ${(limitA / 2).toFixed(3)} Å; now ${voxelSizeA.map((v) => v.toFixed(3)).join(', ')} Å): beyond ${c} Å they hold only the interpolation's images of coarser shells, which correlate as those do, so no FSC or local resolution finer than ${c} Å is a measurement (fsc marks such values, locres pins them at ${c} Å)${outerFscMean === undefined ? '' : `, and the FSC cannot tell whether their noise is independent (${outerFscMean.toFixed(2)} near ${c} Å, as interpolated shells correlate)`}; use the half maps at their own voxel size${outerFscMean === undefined ? '' : ', where both can be checked'}.`,
+    evidence: { contentLimitA: Number(limitA.toPrecision(4)), fromBox: fromBox.join('x'), nyquistA: Number((2 * Math.max(...voxelSizeA)).toPrecision(4)), ...(outerFscMean === undefined ? {} : { outerFscMean: Number(outerFscMean.toPrecision(3)) }) },
   };
 }
 
@@ -405,7 +409,6 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOpti
     // outer shells instead
     tested = voxelSizesDiffer(b.voxelSizeA, a.voxelSizeA) ? undefined : interpolationTest(a, b);
     const interpolated = tested?.interpolated;
-    if (interpolated) findings.push(interpolatedHalvesFinding(interpolated.limitA, interpolated.fromBox, a.voxelSizeA));
     const nyq = interpolated ? 1 / interpolated.limitA : c.frequencyPerA[c.frequencyPerA.length - 1];
     // only shells that hold power: beyond where half maps were low-passed the centre cubes'
     // window leaks the passband into them (10⁻⁷–10⁻¹⁰ of the strongest shell) and correlates them
@@ -413,6 +416,7 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOpti
     const strongest = Math.max(0, ...Array.from(c.power).slice(1));
     const outer = Array.from(c.fsc).filter((v, k) => Number.isFinite(v) && c.frequencyPerA[k] >= 0.8 * nyq && c.frequencyPerA[k] <= nyq && c.power[k] >= T.heldPowerShare * strongest);
     const outerMean = outer.length ? outer.reduce((s, v) => s + v, 0) / outer.length : Number.NaN;
+    if (interpolated) findings.push(interpolatedHalvesFinding(interpolated.limitA, interpolated.fromBox, a.voxelSizeA, outerMean > T.dependentFsc ? outerMean : undefined));
     fsc = { frequencyPerA: Array.from(c.frequencyPerA), fsc: Array.from(c.fsc) };
     const refused = refusedPairFindings(c);
     if (refused.antiCorrelated) findings.push(refused.antiCorrelated);
@@ -435,6 +439,10 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOpti
     }
     if (refused.identical) {
       findings.push(refused.identical);
+    } else if (outerMean > T.dependentFsc && interpolated) {
+      // said by `interpolated-halves` (pushed above with outerFscMean): the old grid's outer
+      // shells of an interpolated pair hold the interpolation's images of coarser shells,
+      // correlated as those are (session 60)
     } else if (outerMean > T.dependentFsc) {
       findings.push({ code: 'not-independent', severity: 'warning', message: `the FSC stays at ${outerMean.toFixed(2)} up to Nyquist: the halves share noise (not independently refined, or masked/filtered together); the FSC and local resolution will be too optimistic.`, evidence: { outerFscMean: Number(outerMean.toPrecision(3)) } });
     }

@@ -177,4 +177,17 @@ describe('synth_halves128 upsampled 1.5 × (its central 80³)', { skip: skipWith
     // before: 49 % of the mask at 1.33 Å (the new Nyquist), nothing in the halves finer than 3 Å
     assert.equal(finer, 0, `${finer} of ${n} voxels finer than the old Nyquist`);
   });
+
+  it('the half-map check says one thing: interpolated, so independence cannot be judged either (no not-independent beside it)', async () => {
+    const read = async (name: string) => (await readMrc(join(dir, name))).volume;
+    const u1 = upsampleRealSpace(await read('half1.mrc.gz'), 1.5, 'trilinear');
+    const u2 = upsampleRealSpace(await read('half2.mrc.gz'), 1.5, 'trilinear');
+    const found = diagnoseHalfMaps(u1, u2).findings;
+    const codes = found.map((f) => f.code);
+    // before session 60: not-independent (FSC 0.48 near the old Nyquist, the images' correlation) beside interpolated-halves
+    assert.ok(codes.includes('interpolated-halves') && !codes.includes('not-independent'), codes.join(', '));
+    const f = found.find((x) => x.code === 'interpolated-halves');
+    assert.ok(typeof f?.evidence.outerFscMean === 'number' && f.evidence.outerFscMean > 0.3, JSON.stringify(f?.evidence));
+    assert.match(f?.message ?? '', /cannot tell whether their noise is independent .*use the half maps at their own voxel size, where both can be checked\.$/);
+  });
 });

@@ -187,7 +187,7 @@ export function locallyFilteredFinding(ns: NoiseSpectrum, others: readonly Findi
  * @param gf Guinier fit of the centre cube's total spectrum
  * @param ns solvent noise spectrum (omit to use rule 2 alone)
  */
-export function sharpeningFinding(gf: GuinierFit, ns?: NoiseSpectrum): Finding | undefined {
+export function sharpeningFinding(gf: GuinierFit & { notMeasurable?: string | null }, ns?: NoiseSpectrum): Finding | undefined {
   // rule 1 only where the band lies at the map's resolution: without a hard cut-off it ends at 0.9 ×
   // Nyquist, and where the molecule's signal still dominates there (the solvent's share far below
   // 1) the map's resolution lies beyond Nyquist (binned by Fourier cropping): the band then holds the
@@ -244,7 +244,7 @@ export function sharpeningFinding(gf: GuinierFit, ns?: NoiseSpectrum): Finding |
   return {
     code: 'sharpened',
     severity: 'warning',
-    message: `the amplitude spectrum hardly falls (${Number.isFinite(gf.bFactorA2) ? `Guinier B ≈ ${gf.bFactorA2.toFixed(0)} Å² between ${(1 / gf.fitFromPerA).toFixed(1)} and ${(1 / gf.fitToPerA).toFixed(1)} Å` : `B ratio ${ratio.toFixed(2)} to ${d.toFixed(1)} Å`}${cut ? `, then a hard cut-off at ${(1 / gf.cutoffPerA).toFixed(1)} Å` : ''}): the map looks sharpened; ${advice}`,
+    message: `the amplitude spectrum hardly falls (${Number.isFinite(gf.bFactorA2) && !gf.notMeasurable ? `Guinier B ≈ ${gf.bFactorA2.toFixed(0)} Å² between ${(1 / gf.fitFromPerA).toFixed(1)} and ${(1 / gf.fitToPerA).toFixed(1)} Å` : `B ratio ${ratio.toFixed(2)} to ${d.toFixed(1)} Å`}${cut ? `, then a hard cut-off at ${(1 / gf.cutoffPerA).toFixed(1)} Å` : ''}): the map looks sharpened; ${advice}`,
     evidence: { rule: 'flat-signal', guinierBA2: r3(gf.bFactorA2), ruleBA2: r3(gf.ruleBFactorA2), referenceBA2: r3(referenceBFactor(d)), bRatio: r3(ratio), fitFromA: r3(1 / gf.fitFromPerA), fitToA: r3(d), cutoffA: cut ? r3(1 / gf.cutoffPerA) : null, cutoffDropLn: r3(gf.cutoffDropLn), ...noiseEvidence },
   };
 }

@@ -43,7 +43,8 @@ export interface CheckedGuinierFit extends GuinierFit {
   /**
    * Fall of the fitted B per Å² of a sharpening applied to the map in silico
    * ({@link SENSITIVITY_SHARPENING_A2}): ≈ 1 when the fit window holds the map's own content,
-   * ≈ 0 when it holds the analysis window's leak of coarser content. NaN when B is not assessed.
+   * ≈ 0 when it holds the analysis window's leak of coarser content (> 1.25 near a hard cut-off's
+   * leak: not the map's either). NaN when B is not assessed.
    */
   sensitivity: number;
   /** Why {@link GuinierFit.bFactorA2} is not a B-factor to show (null when it is): too few shells, or a window without content. */
@@ -65,6 +66,15 @@ export const SENSITIVITY_SHARPENING_A2 = 50;
  * maps hard low-passed at 20 Å; EMD-1439, EMD-5170; session 60).
  */
 export const SENSITIVITY_MIN = 0.5;
+
+/**
+ * Above this {@link CheckedGuinierFit.sensitivity} the fitted B is not the map's either: B moved
+ * by more than the sharpening, as where a hard low-pass three shells beyond the window's end
+ * leaks into it (EMD-1883 low-passed at 10 Å, window 14.8–11 Å beyond its content: 1.31–1.76 for
+ * it and its −100 … −300 Å² sharpened copies); windows holding the map's content read ≤ 1.08
+ * (tuning) and ≤ 1.01 (held out).
+ */
+export const SENSITIVITY_MAX = 1.25;
 
 /** Voxels the in-silico sharpening's crop reaches beyond the analysed centre cube on each side (the periodic crop's faces ring within a few voxels). */
 const SENSITIVITY_MARGIN = 8;
@@ -99,13 +109,13 @@ export function checkGuinierFit(v: Volume, fit: GuinierFit): CheckedGuinierFit {
     return { ...fit, sensitivity: Number.NaN, notMeasurable: 'fewer than 3 Fourier shells between 10 Å, or half of Nyquist, and where the signal meets the noise or is cut off' };
   }
   const sensitivity = guinierSensitivity(v, fit);
-  const ok = sensitivity >= SENSITIVITY_MIN;
+  const ok = sensitivity >= SENSITIVITY_MIN && sensitivity <= SENSITIVITY_MAX;
   return {
     ...fit,
     sensitivity,
     notMeasurable: ok
       ? null
-      : `the fit window ${(1 / fit.fitFromPerA).toFixed(1)}–${(1 / fit.fitToPerA).toFixed(1)} Å holds no measurable content of the map: a ${SENSITIVITY_SHARPENING_A2} Å² sharpening applied in silico changed the fitted B by ${(-sensitivity * SENSITIVITY_SHARPENING_A2).toFixed(0)} Å², not by −${SENSITIVITY_SHARPENING_A2} (what is there is the analysis window's leak of coarser content: the map holds little beyond ~${(1 / fit.fitFromPerA).toFixed(0)} Å, e.g. low-passed)`,
+      : `the fit window ${(1 / fit.fitFromPerA).toFixed(1)}–${(1 / fit.fitToPerA).toFixed(1)} Å holds no measurable content of the map: a ${SENSITIVITY_SHARPENING_A2} Å² sharpening applied in silico changed the fitted B by ${(-sensitivity * SENSITIVITY_SHARPENING_A2).toFixed(0)} Å², not by −${SENSITIVITY_SHARPENING_A2} (what is there is the analysis window's leak of ${sensitivity > SENSITIVITY_MAX ? 'a hard cut-off just beyond the window' : `coarser content: the map holds little beyond ~${(1 / fit.fitFromPerA).toFixed(0)} Å, e.g. low-passed`})`,
   };
 }
 

@@ -61,12 +61,21 @@ describe('Guinier B: measured, or not measurable with the reason', () => {
     assert.match(String(m.guinierBNotMeasurable), /sharpening applied in silico/);
   });
 
-  it('EMD-1883 raw, sharpened by −150 Å² and low-passed at 20 Å: B not measurable; β-gal, EMD-1997 measured', { skip: skipWithoutShared() }, async () => {
+  it('EMD-1883 raw, sharpened by −150 Å², low-passed at 20 Å or 10 Å: B not measurable; β-gal, EMD-1997 measured', { skip: skipWithoutShared() }, async () => {
     const v = (await readMrc(join(SHARED_DATA, 'emd_1883.map'))).volume;
     for (const [name, m] of [['raw', v], ['−150 Å²', sharpen(v, -150, 0.001)], ['low-passed 20 Å', sharpen(v, 0, 20)]] as const) {
       const d = diagnoseMap(m);
       assert.ok(Number.isNaN(d.map.guinierBA2), `EMD-1883 ${name}: B ${d.map.guinierBA2} (sensitivity ${d.guinier.sensitivity})`);
       assert.ok(d.map.guinierBNotMeasurable !== null, name);
+    }
+    // low-passed at 10 Å: the window (14.8–11 Å) still lies beyond the map's content, and the hard
+    // cut three shells past its end leaks into it (sensitivity 1.31–1.76: B moves by more than the sharpening)
+    for (const b of [0, -150]) {
+      const d = diagnoseMap(sharpen(v, b, 10));
+      assert.ok(d.guinier.sensitivity > 1.25 && Number.isNaN(d.map.guinierBA2), `EMD-1883 ${b} Å² low-passed at 10 Å: B ${d.map.guinierBA2}, sensitivity ${d.guinier.sensitivity}`);
+      const sh = d.findings.find((f) => f.code === 'sharpened');
+      if (sh) assert.doesNotMatch(sh.message, /Guinier B ≈/, 'the finding does not quote a B the summary calls not measurable');
+      if (b === -150) assert.ok(sh, 'still flagged sharpened (rule 2 reads the fit)');
     }
     for (const [file, lo, hi] of [['nonemdb_betagal_ngl.mrc.gz', 900, 1050], ['emd_1997.map.gz', 550, 670]] as const) {
       const d = diagnoseMap((await readMrc(join(SHARED_DATA, file))).volume);

@@ -222,7 +222,8 @@ export function librarySummary(result: EstimateResult, input: CoreVolume & { ori
  * model (§7), optional `nlrc` and target-mask occupancy (§7.7, §8). The maps come back on the
  * input's box whatever `maxBox` did. The FFT is loaded on the first call (no `loadFft` needed).
  * Phases reported to `onProgress`: `load`, `resample`, `low-pass`, `solvent model`, `confidence`,
- * `max filter`, `pad to input box` (when cropped), `done`.
+ * `max filter`, `pad to input box` (when cropped), `done`; `low-pass` is reported again after each
+ * step of it, with a larger fraction (boxes of 64³ and more, with threads).
  *
  * @param volume the map (raw, unsharpened, unmasked is best): `data` Float32Array of length
  *   nx*ny*nz, index (z*ny + y)*nx + x (x fastest), finite values; `shape` [nx, ny, nz] voxels;

@@ -18,8 +18,9 @@ export interface RunOptions {
    * mask).
    * The estimate computes on the calling thread between boundaries, so an abort from a timer or
    * I/O callback (rather than from `onProgress`) is seen where the call yields to the event loop:
-   * after loading, and after each step that awaits (e.g. before its maps are padded back and
-   * summarised).
+   * after loading, after each step that awaits (e.g. before its maps are padded back and
+   * summarised), and within the low-pass, which reports `low-pass` again after each group of
+   * planes of its transforms (about 2^20 voxels; since session 60).
    */
   signal?: AbortSignal;
   /**

@@ -1,6 +1,7 @@
 /**
  * What the command line prints: progress on stderr, messages by verbosity.
  */
+import { testSignalHook } from './test-signal.js';
 
 /** Verbosity of a command: `quiet` prints only errors, `verbose` adds notes and stack traces. */
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
@@ -75,6 +76,8 @@ export class Reporter {
   /** Whether anything has been written yet. */
   private wroteAny = false;
   private timer: ReturnType<typeof setInterval> | undefined;
+  /** The tests' `OCCUPY_TEST_SIGNAL_AT` hook (./test-signal.ts); undefined in every ordinary run. */
+  private readonly signalHook = testSignalHook();
 
   /**
    * @param verbosity `quiet` prints only errors and result-invalidating warnings
@@ -104,6 +107,7 @@ export class Reporter {
    * with `--quiet` or `none`.
    */
   progress(phase: string, fraction: number): void {
+    this.signalHook?.(phase);
     if (this.verbosity === 'quiet' || this.style === 'none') return;
     const pct = Math.round(100 * Math.min(1, Math.max(0, fraction)));
     if (this.style === 'bar') {

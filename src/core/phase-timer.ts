@@ -22,6 +22,11 @@ export class PhaseTimer {
     this.onProgress(name, fraction);
   }
 
+  /** Report the running phase again, at `fraction` (its progress so far); nothing when no phase runs. */
+  report(fraction: number): void {
+    if (this.current !== undefined) this.onProgress(this.current, fraction);
+  }
+
   /** End the running phase. */
   stop(): void {
     if (this.current !== undefined) {

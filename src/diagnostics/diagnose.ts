@@ -4,6 +4,7 @@
  * @see docs/diagnostics.md
  */
 import { assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
+import { runSteps, type Steps } from '../core/event-loop.js';
 import type { Finding } from './findings.js';
 import { FINDING_CODES } from './findings.js';
 import { densityTail, measureMapFeatures, sampledRange, type MapFeatures } from './map-features.js';
@@ -164,6 +165,18 @@ function noiseSpectrumFindings(guinier: CheckedGuinierFit, noise: NoiseSpectrum,
  * @throws TypeError/RangeError for an invalid volume or non-finite voxels
  */
 export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis {
+  return runSteps(diagnoseMapSteps(v, opts));
+}
+
+/**
+ * {@link diagnoseMap} cut into steps (`Steps`, src/core/event-loop.ts): it yields (a rough fraction
+ * done) between its measurements (the value features, each upsampling test, the spectrum, the
+ * density tail, the noise spectrum), so that a caller that runs it with `runStepsYielding` acts on
+ * a signal within one of them (the longest, the Fourier-padding test, ~0.1 s of CPU at 256³). Same
+ * arguments, errors (thrown by the first step) and result; `seconds` is the wall-clock time from
+ * the first step to the last, turns of the event loop between them included.
+ */
+export function* diagnoseMapSteps(v: Volume, opts: DiagnoseOptions = {}): Steps<MapDiagnosis> {
   assertVolume(v);
   const t0 = performance.now();
   let features: MapFeatures | undefined;
@@ -175,18 +188,23 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
     }
   }
   features ??= measureMapFeatures(v);
+  yield 0.15;
   // an upsampled map's empty band beyond its old Nyquist reads as a falling noise and a flat
   // signal: its spectra are measured at the voxel size its content has
   // …and a map upsampled in real space reads the images of its old spectrum beyond the old Nyquist
   // as noise rising towards Nyquist or a flat signal (session 57)
   const fourierBox = fourierPaddedBox(v);
+  yield 0.45;
   const interpolatedBox = fourierBox ? undefined : realSpaceUpsampledBox(v);
+  yield 0.6;
   const padded = fourierBox ?? interpolatedBox;
   const grid = padded ? { box: padded, how: fourierBox ? ('fourier-padded' as const) : ('interpolated' as const) } : undefined;
   const sv = spectrumVolume(v, grid);
   const guinier = checkGuinierFit(sv, guinierAnalysis(radialAmplitude(sv)));
+  yield 0.7;
   const findings: Finding[] = [];
   const inverted = features.max === features.min ? undefined : invertedFinding(densityTail(v));
+  yield 0.8;
   const topShare = features.max > features.min && features.extremeFraction >= T.nearBinaryFraction ? nearTopShare(v.data, features.min, features.max) : undefined;
   // only where the top share lets a near-binary map through: is it a labels map?
   const levels = topShare !== undefined && topShare < T.binaryTopShare ? integerLevels(v.data, T.labelMaxLevels) : undefined;
@@ -206,6 +224,7 @@ export function diagnoseMap(v: Volume, opts: DiagnoseOptions = {}): MapDiagnosis
     const offset = offsetFinding(features, findings);
     if (offset) findings.push(offset);
     if (!deferred) {
+      yield 0.85;
       noise = solventNoiseSpectrum(sv, { cutoffHintPerA: guinier.cutoffPerA });
       findings.push(...noiseSpectrumFindings(guinier, noise, findings));
     }

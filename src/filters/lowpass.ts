@@ -6,7 +6,8 @@
  */
 import { assertGeometry, assertVolume, type Shape3, type Vec3, type Volume } from '../core/volume.js';
 import { snapToWhole } from '../core/voxel-size-limits.js';
-import { irfft3d, type PrunedBlock, prunedBlock, prunedIrfft3d, prunedRfft3d, prunedWork, rfft3d } from '../math/fft.js';
+import { runSteps, stepsWithin, type Steps } from '../core/event-loop.js';
+import { irfft3d, type PrunedBlock, prunedBlock, prunedIrfft3dSteps, prunedRfft3dSteps, prunedWork, rfft3d } from '../math/fft.js';
 
 /**
  * Per-axis number of kept Fourier samples: `keep_i = floor(n_i * a_i / lowpassA)`, the index of
@@ -118,6 +119,17 @@ export function lowpassKeptCount(shape: Shape3, voxelSizeA: Readonly<Vec3>, lowp
  * @see shared/spec/occupy-algorithm.md §4, §12
  */
 export function lowpassHard(volume: Volume, lowpassA: number, maskStyle: LowpassMaskStyle = 'centred', out?: Float32Array): Volume {
+  return runSteps(lowpassHardSteps(volume, lowpassA, maskStyle, out));
+}
+
+/**
+ * {@link lowpassHard} cut into steps (`Steps`, src/core/event-loop.ts): it yields the fraction done
+ * after each group of planes of its transforms (about 2^20 voxels), so that a caller that runs it
+ * with `runStepsYielding` acts on a signal or an abort within a step (a 256³ low-pass was one
+ * block of ~1 s, ~5 s on a loaded machine). Same arguments, errors (thrown by the first step) and
+ * result, bit for bit.
+ */
+export function lowpassHardSteps(volume: Volume, lowpassA: number, maskStyle: LowpassMaskStyle = 'centred', out?: Float32Array): Steps<Volume> {
   return lowpassWith(volume, lowpassA, maskStyle, prunedLowpass, out);
 }
 
@@ -127,12 +139,12 @@ export function lowpassHard(volume: Volume, lowpassA: number, maskStyle: Lowpass
  * the tests and the benchmark, which check the pruned transforms against it.
  */
 export function lowpassHardFull(volume: Volume, lowpassA: number, maskStyle: LowpassMaskStyle = 'centred'): Volume {
-  return lowpassWith(volume, lowpassA, maskStyle, fullLowpass);
+  return runSteps(lowpassWith(volume, lowpassA, maskStyle, fullLowpass));
 }
 
-type LowpassKernel = (data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, weight: MaskWeight, out?: Float32Array) => Float32Array;
+type LowpassKernel = (data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, weight: MaskWeight, out?: Float32Array) => Steps<Float32Array>;
 
-function lowpassWith(volume: Volume, lowpassA: number, maskStyle: LowpassMaskStyle, kernel: LowpassKernel, out?: Float32Array): Volume {
+function* lowpassWith(volume: Volume, lowpassA: number, maskStyle: LowpassMaskStyle, kernel: LowpassKernel, out?: Float32Array): Steps<Volume> {
   checkLowpassA(lowpassA);
   assertVolume(volume);
   const { shape, voxelSizeA } = volume;
@@ -153,11 +165,11 @@ function lowpassWith(volume: Volume, lowpassA: number, maskStyle: LowpassMaskSty
   }
   const keep = lowpassKeep(shape, voxelSizeA, lowpassA);
   const weight = maskStyle === 'original' ? originalMaskWeight(shape, keep) : centredMaskWeight(keep);
-  return result(kernel(volume.data, shape, keep, weight, out));
+  return result(yield* kernel(volume.data, shape, keep, weight, out));
 }
 
-/** Full half-spectrum transform, mask, inverse. */
-function fullLowpass(data: Float32Array, shape: Shape3, _keep: Readonly<Vec3>, weight: MaskWeight, target?: Float32Array): Float32Array {
+/** Full half-spectrum transform, mask, inverse (one step). */
+function* fullLowpass(data: Float32Array, shape: Shape3, _keep: Readonly<Vec3>, weight: MaskWeight, target?: Float32Array): Steps<Float32Array> {
   const [nx, ny, nz] = shape;
   const hx = (nx >> 1) + 1;
   const spectrum = rfft3d(data, shape);
@@ -192,14 +204,14 @@ function fullLowpass(data: Float32Array, shape: Shape3, _keep: Readonly<Vec3>, w
  * largest buffer is the Y-pruned block (`nz*my*mx` complex: a tenth of the map for 256³ at 1/6 of
  * Nyquist). Benchmarked with `npm run bench`; kissfft itself has no pruned N-D transform.
  */
-function prunedLowpass(data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, weight: MaskWeight, target?: Float32Array): Float32Array {
+function* prunedLowpass(data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, weight: MaskWeight, target?: Float32Array): Steps<Float32Array> {
   const [nx, ny, nz] = shape;
   const block = prunedIndices(shape, keep);
   const { bins: mx, keptY, keptZ } = block;
   const my = keptY.length;
   const mz = keptZ.length;
   const work = prunedWork(shape, block);
-  const spectrum = prunedRfft3d(data, shape, block, work);
+  const spectrum = yield* stepsWithin(prunedRfft3dSteps(data, shape, block, work), 0, 0.5);
   const norm = 1 / (nx * ny * nz);
   for (let c = 0; c < mz; c++) {
     const l = signed(keptZ[c], nz);
@@ -213,7 +225,7 @@ function prunedLowpass(data: Float32Array, shape: Shape3, keep: Readonly<Vec3>, 
       }
     }
   }
-  return prunedIrfft3d(spectrum, shape, block, target ?? new Float32Array(nx * ny * nz), work);
+  return yield* stepsWithin(prunedIrfft3dSteps(spectrum, shape, block, target ?? new Float32Array(nx * ny * nz), work), 0.5, 1);
 }
 
 /** The frequencies either mask can keep: X bins `0..bins-1` and the FFT positions kept on Y and Z. */

@@ -114,7 +114,7 @@ describe('estimateLocalScale', () => {
     assert.deepEqual(r.scale.shape, [96, 96, 96]);
   });
 
-  it('an abort from a timer during the computation is seen at the next boundary that yields (since session 58 the step after the low-pass)', async () => {
+  it('an abort from a timer during the computation is seen at the next boundary that yields (since session 58 the step after the low-pass; since session 60 within the low-pass)', async () => {
     const ac = new AbortController();
     const phases: string[] = [];
     const run = estimateLocalScale(map, {
@@ -128,6 +128,20 @@ describe('estimateLocalScale', () => {
     // the estimate yields between its main-thread steps (a signal had waited for the max filter:
     // up to 13.8 s at 256³ on a loaded machine), so the timer's abort ends it before the confidence
     assert.ok(phases.includes('low-pass') && !phases.includes('confidence') && !phases.includes('done'), phases.join(', '));
+  });
+
+  it('reports the low-pass after each of its steps: a timer due when it begins runs before its last report, so an abort from it is acted on within the low-pass (before session 60 after it)', async () => {
+    const seen: string[] = [];
+    await estimateLocalScale(map, {
+      onProgress: (p) => {
+        if (p === 'low-pass' && !seen.includes('low-pass')) setTimeout(() => seen.push('timer'), 0);
+        seen.push(p);
+      },
+    });
+    assert.ok(seen.indexOf('timer') > seen.indexOf('low-pass') && seen.indexOf('timer') < seen.lastIndexOf('low-pass'), seen.join(', '));
+    // the abort from such a timer: the call rejects before the solvent model
+    const midway = await abortFromTimer((run) => estimateLocalScale(map, run), /^low-pass$/);
+    assert.equal((midway.error as Error | undefined)?.name, 'AbortError');
   });
 
   it('reports at least 3 phases in order, fractions in [0, 1], ending with done at 1', async () => {

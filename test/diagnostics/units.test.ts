@@ -8,7 +8,8 @@ import { loadFft } from '../../src/math/fft.js';
 import { guinierAnalysis } from '../../src/diagnostics/guinier.js';
 import { measureMapFeatures, sampleStride } from '../../src/diagnostics/map-features.js';
 import { radialAmplitude } from '../../src/diagnostics/spectrum.js';
-import { completeDiagnosis, diagnoseMap, findingJson, referenceBFactor } from '../../src/diagnostics/index.js';
+import { completeDiagnosis, diagnoseMap, diagnoseMapSteps, findingJson, referenceBFactor } from '../../src/diagnostics/index.js';
+import { runStepsYielding } from '../../src/core/event-loop.js';
 import { solventModelSelfCheck } from '../../src/occupancy/solvent-model.js';
 import { densityHistogram } from '../../src/math/histogram.js';
 import { gaussianSampler, mulberry32 } from '../../src/math/random.js';
@@ -116,6 +117,17 @@ describe('solvent noise spectrum (sharpened rule 1)', () => {
       assert.equal(completeDiagnosis(done, v), done); // nothing pending: unchanged
     }
     assert.ok(completeDiagnosis(diagnoseMap(sharpen(raw(), -100, 3), { deferNoise: true }), sharpen(raw(), -100, 3)).findings.some((f) => f.code === 'sharpened'));
+  });
+
+  it('diagnoseMapSteps (the estimate\'s path since session 60): yields between its measurements, then the same diagnosis as diagnoseMap (deferred noise or not)', async () => {
+    const v = sharpen(raw(), -100, 3);
+    for (const deferNoise of [false, true]) {
+      const fractions: number[] = [];
+      const stepped = await runStepsYielding(diagnoseMapSteps(v, { sampledRange: true, deferNoise }), (f) => fractions.push(f));
+      const whole = diagnoseMap(v, { sampledRange: true, deferNoise });
+      assert.deepEqual({ ...stepped, seconds: 0 }, { ...whole, seconds: 0 });
+      assert.ok(fractions.length >= (deferNoise ? 5 : 6) && fractions.every((f, i) => f > 0 && f < 1 && (i === 0 || f > fractions[i - 1])), `${deferNoise}: ${fractions.join(', ')}`);
+    }
   });
 
   it('the sharpened finding names the rule and the rise', () => {

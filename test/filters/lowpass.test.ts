@@ -1,7 +1,8 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadFft } from '../../src/math/fft.js';
-import { lowpassHard, lowpassHardFull, lowpassKeep, lowpassKeeps, lowpassKeptCount } from '../../src/filters/lowpass.js';
+import { lowpassHard, lowpassHardFull, lowpassHardSteps, lowpassKeep, lowpassKeeps, lowpassKeptCount } from '../../src/filters/lowpass.js';
+import { runStepsYielding } from '../../src/core/event-loop.js';
 import type { Shape3, Vec3, Volume } from '../../src/core/volume.js';
 import { maxAbsDiff, mean, naiveDft3d, randomMap, signedFrequency } from '../math/reference.js';
 
@@ -184,6 +185,22 @@ describe('lowpassHard', () => {
     }
     // just above 2 * min(a) the filter is applied
     assert.ok(maxAbsDiff(lowpassHard(input, 2.01).data, x) > 1e-3);
+  });
+
+  test('lowpassHardSteps: steps of about 2^20 voxels with increasing fractions, the same map bit for bit as lowpassHard (odd, non-cubic box; both masks)', async () => {
+    // 128 x 128 planes: 64 a step; 130 planes: the forward transform yields after planes 64, 128
+    // and 130, the inverse after its pass along Z and after planes 64 and 128
+    const shape: Shape3 = [128, 128, 130];
+    const x = randomMap(shape, 11);
+    const input = vol(x, shape, [1, 1.1, 1.2]);
+    for (const style of ['centred', 'original'] as const) {
+      const fractions: number[] = [];
+      const stepped = await runStepsYielding(lowpassHardSteps(input, 9, style), (f) => fractions.push(f));
+      assert.deepEqual(stepped.data, lowpassHard(input, 9, style).data, style);
+      assert.equal(fractions.length, 6, `${style}: ${fractions.join(', ')}`);
+      assert.ok(fractions.every((f, i) => f > 0 && f < 1 && (i === 0 || f > fractions[i - 1])), `${style}: ${fractions.join(', ')}`);
+    }
+    assert.deepEqual(input.data, x, 'the input is not modified');
   });
 
   test('does not modify its input', () => {

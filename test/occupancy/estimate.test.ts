@@ -194,6 +194,27 @@ describe('estimateLocalScaleParallel (local-scale step in a worker thread)', () 
     }
   });
 
+  it('computes the low-pass in steps: a timer due when it begins runs before its last step is reported (before session 60 after the whole low-pass: SIGINT waited ~5 s at 256³ under load)', async () => {
+    // 128³: 64 planes a step (2^20 voxels), so the low-pass yields after each half of its forward
+    // planes, after its inverse pass along Z and after the first half of its inverse planes
+    const { map } = blobMap([128, 128, 128], [62, 66, 63], 8, 0.05, 9);
+    for (const mode of ['res', 'occ'] as const) {
+      const seen: [string, number][] = [];
+      await estimateLocalScaleParallel(map, {
+        mode,
+        onProgress: (phase, f) => {
+          if (phase === 'low-pass' && !seen.some(([p]) => p === 'low-pass')) setTimeout(() => seen.push(['timer', f]), 0);
+          seen.push([phase, f]);
+        },
+      });
+      const names = seen.map(([p]) => p);
+      const lowpass = seen.filter(([p]) => p === 'low-pass').map(([, f]) => f);
+      assert.ok(lowpass.length >= 4, `${mode}: low-pass reported ${lowpass.length} times`);
+      assert.ok(lowpass.every((f, i) => i === 0 || f > lowpass[i - 1]) && lowpass[0] === 0.05 && lowpass.at(-1)! < 0.35, `${mode}: fractions ${lowpass.join(', ')}`);
+      assert.ok(names.indexOf('timer') > 0 && names.indexOf('timer') < names.lastIndexOf('low-pass'), `${mode}: ${names.join(', ')}`);
+    }
+  });
+
   it('gives bit-identical scale and confidence to the one-thread estimate, res and occ modes, plain and shared input', async () => {
     const { map } = blobMap([64, 64, 64], [30, 33, 31], 6, 0.05, 9);
     const shared = { ...map, data: sharedFloat32(map.data.length) };

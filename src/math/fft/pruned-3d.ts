@@ -7,6 +7,7 @@
  * {@link cornerRfft3d} transforms a cube that is zero outside its corner.
  */
 import type { Shape3 } from '../../core/volume.js';
+import { runSteps, type Steps } from '../../core/event-loop.js';
 import { cfftAxis, irfftRows, rfftRows } from './rows.js';
 
 /** Which frequencies a pruned block holds. */
@@ -77,14 +78,32 @@ export function prunedWork(shape: Shape3, block: PrunedBlock): PrunedWork {
  *   complex index `(c*keptY.length + b)*bins + h` for Z position `keptZ[c]`, Y position `keptY[b]`, X bin `h`
  */
 export function prunedRfft3d(data: Float32Array, shape: Shape3, block: PrunedBlock, work: PrunedWork = prunedWork(shape, block)): Float32Array {
+  return runSteps(prunedRfft3dSteps(data, shape, block, work));
+}
+
+/**
+ * Voxels of the planes transformed between two yields of {@link prunedRfft3dSteps} and
+ * {@link prunedIrfft3dSteps}: 16 planes of 256², 1 plane of 1024² (a 256³ low-pass then yields
+ * about 34 times; a turn of the event loop costs microseconds).
+ */
+const STEP_VOXELS = 1 << 20;
+
+/**
+ * {@link prunedRfft3d} cut into steps (see `Steps`, src/core/event-loop.ts): it yields the fraction
+ * done after each group of Z planes (about {@link STEP_VOXELS} voxels) and before the pass along Z.
+ * Same arguments, same result bit for bit.
+ */
+export function* prunedRfft3dSteps(data: Float32Array, shape: Shape3, block: PrunedBlock, work: PrunedWork = prunedWork(shape, block)): Steps<Float32Array> {
   const [nx, ny, nz] = shape;
   const mx = block.bins;
   const my = block.keptY.length;
   const allY = indexRange(ny);
+  const planesPerStep = Math.max(1, Math.floor(STEP_VOXELS / (nx * ny)));
   // one Z plane at a time (X rows, then Y, in cache): [y][h] -> [ky][h] into alongY[z]; then along Z
   for (let z = 0; z < nz; z++) {
     rfftRows(data.subarray(z * nx * ny, (z + 1) * nx * ny), nx, ny, mx, work.planeRows);
     cfftAxis(work.planeRows, 1, mx, ny, allY, block.keptY, false, work.alongY.subarray(2 * z * my * mx, 2 * (z + 1) * my * mx));
+    if ((z + 1) % planesPerStep === 0 || z === nz - 1) yield (0.9 * (z + 1)) / nz;
   }
   return cfftAxis(work.alongY, 1, my * mx, nz, indexRange(nz), block.keptZ, false);
 }
@@ -103,14 +122,25 @@ export function prunedRfft3d(data: Float32Array, shape: Shape3, block: PrunedBlo
  * @param work optional work buffers from {@link prunedWork} (allocated when absent)
  */
 export function prunedIrfft3d(spectrum: Float32Array, shape: Shape3, block: PrunedBlock, out: Float32Array, work: PrunedWork = prunedWork(shape, block)): Float32Array {
+  return runSteps(prunedIrfft3dSteps(spectrum, shape, block, out, work));
+}
+
+/**
+ * {@link prunedIrfft3d} cut into steps (see {@link prunedRfft3dSteps}): it yields after the pass
+ * along Z and after each group of Z planes. Same arguments, same result bit for bit.
+ */
+export function* prunedIrfft3dSteps(spectrum: Float32Array, shape: Shape3, block: PrunedBlock, out: Float32Array, work: PrunedWork = prunedWork(shape, block)): Steps<Float32Array> {
   const [nx, ny, nz] = shape;
   const mx = block.bins;
   const my = block.keptY.length;
   const allY = indexRange(ny);
+  const planesPerStep = Math.max(1, Math.floor(STEP_VOXELS / (nx * ny)));
   const backZ = cfftAxis(spectrum, 1, my * mx, nz, block.keptZ, indexRange(nz), true, work.alongY);
+  yield 0.1;
   for (let z = 0; z < nz; z++) {
     cfftAxis(backZ.subarray(2 * z * my * mx, 2 * (z + 1) * my * mx), 1, mx, ny, block.keptY, allY, true, work.planeRows);
     irfftRows(work.planeRows, nx, ny, mx, out.subarray(z * nx * ny, (z + 1) * nx * ny));
+    if ((z + 1) % planesPerStep === 0 && z < nz - 1) yield 0.1 + (0.9 * (z + 1)) / nz;
   }
   return out;
 }

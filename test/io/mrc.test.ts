@@ -14,6 +14,7 @@ import {
   floatToHalfBits,
   halfBitsToFloat,
   readMrc,
+  openMrcSections,
   readMrcBuffer,
   writeMrc,
   type MrcHeader,
@@ -213,6 +214,45 @@ describe('gzip, extended header, byte order', () => {
     // Same file with a zeroed machine stamp: byte order found from mode and box.
     bytes.fill(0, 212, 216);
     assert.deepEqual([...readMrcBuffer(bytes).volume.data], [1.5, -2, 3.25, 4, 5, Math.fround(6e-3)]);
+  });
+
+  test("mode 0 with IMOD's stamp and the signed flag clear is unsigned bytes 0..255 (as IMOD and ChimeraX read it)", async (t) => {
+    // bytes 0, 1, 127, 128, 200, 255 along X: unsigned, 128..255 are not -128..-1
+    const raw = [0, 1, 127, 128, 200, 255];
+    const base = encodeMrc({ data: new Float32Array(6), shape: [6, 1, 1], voxelSizeA: [1, 1, 1] }, { mode: 0 });
+    const stamped = (flags: number, littleEndian = true): Uint8Array => {
+      const b = base.slice();
+      b.set(raw, 1024);
+      const v = new DataView(b.buffer);
+      v.setInt32(152, 1146047817, true); // imodStamp
+      v.setInt32(156, flags, true); // imodFlags: bit 0 = signed bytes
+      if (!littleEndian) {
+        // the same file big-endian: every header word swapped, stamp 11 11
+        for (let o = 0; o < 224; o += 4) if (o < 208 || o >= 216) v.setUint32(o, v.getUint32(o, true), false);
+        b.set([0x11, 0x11, 0, 0], 212);
+      }
+      return b;
+    };
+    assert.deepEqual(Array.from(readMrcBuffer(stamped(0)).volume.data), raw);
+    assert.deepEqual(Array.from(readMrcBuffer(stamped(0, false)).volume.data), raw, 'big-endian stamp and flags');
+    assert.deepEqual(Array.from(readMrcBuffer(gzipSync(stamped(0))).volume.data), raw, 'gzip');
+    // the signed flag set, or no stamp: int8 (MRC2014)
+    assert.deepEqual(Array.from(readMrcBuffer(stamped(1)).volume.data), [0, 1, 127, -128, -56, -1]);
+    const unstamped = stamped(0);
+    new DataView(unstamped.buffer).setInt32(152, 0, true);
+    assert.deepEqual(Array.from(readMrcBuffer(unstamped).volume.data), [0, 1, 127, -128, -56, -1]);
+    // the file readers (whole and section by section) agree
+    const dir = await mkdtemp(path.join(tmpdir(), 'occupy-mrc-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    for (const [name, bytes] of [['u8.mrc', stamped(0)], ['u8.mrc.gz', gzipSync(stamped(0))]] as const) {
+      const file = path.join(dir, name);
+      await writeFile(file, bytes);
+      assert.deepEqual(Array.from((await readMrc(file)).volume.data), raw, name);
+      const reader = await openMrcSections(file);
+      const seen: number[] = [];
+      for await (const slab of reader.sections()) seen.push(...slab.data);
+      assert.deepEqual(seen, raw, `${name} section by section`);
+    }
   });
 
   test('little-endian stamp 44 41 is accepted', () => {

@@ -28,6 +28,24 @@ export interface DataLayout {
   count: number;
   /** Bytes of the data block, count * bytes per voxel. */
   dataBytes: number;
+  /** Mode 0 voxels are unsigned bytes 0..255 (IMOD's flag, see {@link imodUnsignedBytes}), not int8. */
+  unsignedBytes: boolean;
+}
+
+/** IMOD's `imodStamp` (header byte 152): the file uses IMOD's bit flags at byte 156. */
+export const IMOD_STAMP = 1146047817;
+
+/**
+ * Whether a mode 0 file holds unsigned bytes (0..255): IMOD writes an `imodStamp` of 1146047817 at
+ * byte 152 and `imodFlags` at byte 156, whose bit 0 says the bytes are signed; with the stamp and
+ * the bit clear the bytes are unsigned (IMOD before 4.2.23, and IMOD's `newstack -mode 0`), and
+ * ChimeraX and IMOD read them so. Without the stamp, mode 0 is int8 (MRC2014).
+ * @see https://bio3d.colorado.edu/imod/doc/mrc_format.txt
+ */
+export function imodUnsignedBytes(header: MrcHeader, littleEndian: boolean): boolean {
+  if (header.mode !== 0 || header.extra2.length < 48) return false;
+  const view = new DataView(header.extra2.buffer, header.extra2.byteOffset, header.extra2.byteLength);
+  return view.getInt32(40, littleEndian) === IMOD_STAMP && (view.getInt32(44, littleEndian) & 1) === 0;
 }
 
 /**
@@ -66,7 +84,7 @@ export function parseLayout(bytes: Uint8Array, fileLength: number | undefined, p
   }
   const dataOffset = MRC_HEADER_BYTES + header.nsymbt;
   const count = nx * ny * nz;
-  const layout: DataLayout = { header, mode, littleEndian, order, dataOffset, count, dataBytes: count * bytesPerVoxel(mode) };
+  const layout: DataLayout = { header, mode, littleEndian, order, dataOffset, count, dataBytes: count * bytesPerVoxel(mode), unsignedBytes: imodUnsignedBytes(header, littleEndian) };
   if (fileLength !== undefined) checkLength(layout, fileLength, permissive);
   return layout;
 }

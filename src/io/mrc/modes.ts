@@ -137,16 +137,17 @@ function alignedCopy(bytes: Uint8Array, offset: number, length: number): ArrayBu
  * @param count number of voxels to decode
  * @param mode data mode of the block
  * @param littleEndian byte order of the block
+ * @param unsignedBytes mode 0 voxels are unsigned bytes 0..255 (IMOD's flag), not int8 (default false)
  * @returns a new Float32Array of length `count`, same order as the file
  * @throws RangeError when the block extends past the end of `bytes`
  */
-export function decodeVoxels(bytes: Uint8Array, offset: number, count: number, mode: MrcMode, littleEndian: boolean): Float32Array {
+export function decodeVoxels(bytes: Uint8Array, offset: number, count: number, mode: MrcMode, littleEndian: boolean, unsignedBytes = false): Float32Array {
   const length = count * BYTES_PER_VOXEL[mode];
   if (offset < 0 || offset + length > bytes.length) {
     throw new RangeError(`voxel block [${offset}, ${offset + length}) lies outside the ${bytes.length}-byte buffer`);
   }
   if (mode === 2 && littleEndian === HOST_LITTLE_ENDIAN) return new Float32Array(alignedCopy(bytes, offset, length));
-  return decodeVoxelsInto(bytes, offset, count, mode, littleEndian, new Float32Array(count), 0);
+  return decodeVoxelsInto(bytes, offset, count, mode, littleEndian, new Float32Array(count), 0, unsignedBytes);
 }
 
 /**
@@ -156,12 +157,13 @@ export function decodeVoxels(bytes: Uint8Array, offset: number, count: number, m
  * @param offset byte offset of the first voxel in `bytes`
  * @param count number of voxels to decode (`bytes` must hold offset + count*bytesPerVoxel bytes)
  * @param out receives the values at `out[outOffset .. outOffset+count)`
+ * @param unsignedBytes mode 0 voxels are unsigned bytes 0..255 (IMOD's flag), not int8 (default false)
  * @returns `out`
  */
-export function decodeVoxelsInto(bytes: Uint8Array, offset: number, count: number, mode: MrcMode, littleEndian: boolean, out: Float32Array, outOffset: number): Float32Array {
+export function decodeVoxelsInto(bytes: Uint8Array, offset: number, count: number, mode: MrcMode, littleEndian: boolean, out: Float32Array, outOffset: number, unsignedBytes = false): Float32Array {
   const length = count * BYTES_PER_VOXEL[mode];
   if (mode === 0) {
-    out.set(new Int8Array(bytes.buffer, bytes.byteOffset + offset, count), outOffset);
+    out.set(unsignedBytes ? bytes.subarray(offset, offset + count) : new Int8Array(bytes.buffer, bytes.byteOffset + offset, count), outOffset);
     return out;
   }
   if (littleEndian === HOST_LITTLE_ENDIAN) {

@@ -241,7 +241,7 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
       const count = Math.min(perSlab, header.nz - first);
       let data: Float32Array;
       if (direct) data = floats[k].subarray(0, count * sectionVoxels);
-      else data = decodeVoxelsInto(bytes[k], 0, count * sectionVoxels, mode, littleEndian, decoded as Float32Array, 0).subarray(0, count * sectionVoxels);
+      else data = decodeVoxelsInto(bytes[k], 0, count * sectionVoxels, mode, littleEndian, decoded as Float32Array, 0, layout.unsignedBytes).subarray(0, count * sectionVoxels);
       const settle = settler(data, bytes[k].subarray(0, count * sectionBytes));
       settlePrevious = settle;
       yield { first, count, data, settle };
@@ -265,7 +265,7 @@ export async function openMrcSections(path: string, options: MrcSectionReadOptio
     for (let first = 0; first < header.nz; first += perSlab) {
       const count = Math.min(perSlab, header.nz - first);
       await source.fill(raw.subarray(0, count * sectionBytes));
-      const data = direct ? decoded.subarray(0, count * sectionVoxels) : decodeVoxelsInto(raw, 0, count * sectionVoxels, mode, littleEndian, decoded, 0).subarray(0, count * sectionVoxels);
+      const data = direct ? decoded.subarray(0, count * sectionVoxels) : decodeVoxelsInto(raw, 0, count * sectionVoxels, mode, littleEndian, decoded, 0, layout.unsignedBytes).subarray(0, count * sectionVoxels);
       const settle = settler(data, raw);
       yield { first, count, data, settle };
       settle(); // before the next fill of the same buffer

@@ -128,7 +128,7 @@ function inflateHead(input: Uint8Array): Uint8Array {
 function parse(input: Uint8Array, options: MrcReadOptions): MrcMap {
   if (!isGzip(input)) {
     const layout = parseLayout(input, input.length, options.permissive === true);
-    return finish(layout, decodeVoxels(input, layout.dataOffset, layout.count, layout.mode, layout.littleEndian), options);
+    return finish(layout, decodeVoxels(input, layout.dataOffset, layout.count, layout.mode, layout.littleEndian, layout.unsignedBytes), options);
   }
   // gzip: the header first, then inflate no more than it promises (plus one byte to notice more)
   const layout = parseLayout(inflateHead(input), undefined, options.permissive === true);
@@ -147,7 +147,7 @@ function parse(input: Uint8Array, options: MrcReadOptions): MrcMap {
     throw new MrcFormatError(`file longer than its header says: expected ${promised} bytes once inflated, found more than ${cap}`);
   }
   checkLength(layout, bytes.length, options.permissive === true);
-  return finish(layout, decodeVoxels(bytes, layout.dataOffset, layout.count, layout.mode, layout.littleEndian), options);
+  return finish(layout, decodeVoxels(bytes, layout.dataOffset, layout.count, layout.mode, layout.littleEndian, layout.unsignedBytes), options);
 }
 
 /** The error to throw: MrcFormatError messages get the file name as a prefix. */
@@ -221,7 +221,7 @@ class VoxelSink {
   push(chunk: Uint8Array): number {
     const take = Math.min(chunk.length, this.layout.dataBytes - this.received);
     let c = chunk.subarray(0, take);
-    const { mode, littleEndian } = this.layout;
+    const { mode, littleEndian, unsignedBytes } = this.layout;
     if (this.direct) {
       // a view of just the bytes written: one view of the whole array fails over 4 GiB
       new Uint8Array(this.target.buffer, this.target.byteOffset + this.received, c.length).set(c);
@@ -233,12 +233,12 @@ class VoxelSink {
         this.carried += need;
         c = c.subarray(need);
         if (this.carried === this.bpv) {
-          decodeVoxelsInto(this.carry, 0, 1, mode, littleEndian, this.target, voxel++);
+          decodeVoxelsInto(this.carry, 0, 1, mode, littleEndian, this.target, voxel++, unsignedBytes);
           this.carried = 0;
         }
       }
       const whole = Math.floor(c.length / this.bpv);
-      if (whole > 0) decodeVoxelsInto(c, 0, whole, mode, littleEndian, this.target, voxel);
+      if (whole > 0) decodeVoxelsInto(c, 0, whole, mode, littleEndian, this.target, voxel, unsignedBytes);
       const rest = c.length - whole * this.bpv;
       if (rest > 0) {
         this.carry.set(c.subarray(whole * this.bpv), 0);
@@ -340,8 +340,9 @@ async function readGzip(fh: FileHandle, compressedSize: number, options: MrcRead
  * the returned data are X-fastest with shape `[nX, nY, nZ]`. Voxel size along X, Y, Z is
  * cella[i] / m[i] (Å) with m = (mx, my, mz), or the box along that axis when m[i] is 0.
  *
- * Supported modes: 0 (int8), 1 (int16), 2 (float32), 6 (uint16), 12 (float16); all are
- * returned as float32.
+ * Supported modes: 0 (int8; unsigned bytes 0..255 when IMOD's stamp and flags say so, as IMOD
+ * and ChimeraX read them), 1 (int16), 2 (float32), 6 (uint16), 12 (float16); all are returned as
+ * float32.
  *
  * @param bytes whole file contents (optionally gzip-compressed); not modified
  * @param options see {@link MrcReadOptions}

@@ -340,6 +340,15 @@ describe('errors', () => {
     assert.deepEqual(readMrcBuffer(bytes, { permissive: true }).volume.voxelSizeA, [1.5, 1, 1.5]);
   });
 
+  test('a volume stack (ispg 401, nz = k × mz) is refused as one map; one volume in ispg 401 (nz = mz) is read', () => {
+    const { bytes, view } = sampleFile(); // 5x6x7, sampling 5, 6, 7
+    view.setInt32(88, 401, true);
+    assert.equal(readMrcBuffer(bytes).volume.shape[2], 7, 'nz = mz: one volume');
+    view.setInt32(36, 1, true); // mz = 1: seven volumes of one section each
+    assert.throws(() => readMrcBuffer(bytes, { name: 'stack.mrc' }), (e: unknown) => e instanceof MrcFormatError && /^stack\.mrc: a stack of 7 volumes \(ispg 401, 7 sections of 1 per volume\), not one map/.test(e.message));
+    assert.equal(readMrcBuffer(bytes, { permissive: true }).volume.shape[2], 7, 'permissive: read as one box');
+  });
+
   test('zero sampling mx/my/mz falls back to the box', () => {
     const { bytes, view } = sampleFile();
     view.setInt32(28, 0, true);

@@ -79,6 +79,13 @@ export function parseLayout(bytes: Uint8Array, fileLength: number | undefined, p
     order = [1, 2, 3];
   }
 
+  // MRC2014 volume stack: ispg 401 and the sections hold nz / mz volumes of mz sections each;
+  // read as one box, the volumes would be stacked into one tall map (and filtered across seams)
+  const sectionSampling = [header.mx, header.my, header.mz][order[2] - 1];
+  if (header.ispg === 401 && sectionSampling > 0 && nz > sectionSampling && !permissive) {
+    const volumes = nz / sectionSampling;
+    throw new MrcFormatError(`a stack of ${Number.isInteger(volumes) ? volumes : volumes.toFixed(2)} volumes (ispg 401, ${nz} sections of ${sectionSampling} per volume), not one map: write one volume (sections 0-${sectionSampling - 1}) as a map of its own and give that`);
+  }
   if (header.nsymbt < 0) {
     throw new MrcFormatError(`extended header size must be >= 0: found nsymbt=${header.nsymbt}`);
   }

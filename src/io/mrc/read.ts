@@ -350,8 +350,9 @@ async function readGzip(fh: FileHandle, compressedSize: number, options: MrcRead
  * @throws MrcFormatError (message prefixed with `options.name` when given) when: the file is
  *   shorter than 1024 bytes; the byte order cannot be found; the mode is not supported; a box
  *   dimension is not positive; and, unless `permissive`, the 'MAP ' tag is missing in an MRC2014
- *   file, `mapc/mapr/maps` is not a permutation of 1,2,3, a cell length is zero, or the file is
- *   longer than the data block; the data block is truncated; the gzip stream is corrupt; the
+ *   file, `mapc/mapr/maps` is not a permutation of 1,2,3, a cell length is zero, the file is
+ *   longer than the data block, or the file is a volume stack (ispg 401 with more sections than
+ *   the sampling `mz` of one volume); the data block is truncated; the gzip stream is corrupt; the
  *   map has NaN/Inf voxels (unless `allowNonFinite`)
  * @see https://www.ccpem.ac.uk/mrc_format/mrc2014.php
  */

@@ -17,7 +17,7 @@ import { nonZeroContentBox, zeroFractionInside } from '../math/non-zero-box.js';
 import { arrayStats } from '../math/statistics.js';
 import { voxelAnisotropy, type CellSampling } from '../core/voxel-size-limits.js';
 import { halfMapContentLimitA, interpolationTest, type InterpolationTest } from '../resolution/half-map-content.js';
-import { voxelSizesDiffer } from '../core/grid-match.js';
+import { formatA, originsDiffer, voxelSizesDiffer } from '../core/grid-match.js';
 import { fourierResample } from '../filters/fourier-resample.js';
 import { fourierPaddedBox, realSpaceUpsampledBox } from './upsampled.js';
 
@@ -356,6 +356,13 @@ export interface HalfMapDiagnoseOptions extends DiagnoseOptions {
    * leave it out. Default false.
    */
   contentLimit?: boolean;
+  /**
+   * Where each half's header places its voxel (0, 0, 0), Å along X, Y, Z (`headerOriginA` of
+   * src/io/mrc/origin.ts): with them, halves on one box and voxel size whose origins differ by more
+   * than `ORIGIN_MATCH_TOLERANCE_VOXELS` get `origin-mismatch` (the rule of the commands' second-map
+   * check, src/core/grid-match.ts). Volumes carry no origin, so without them nothing is said.
+   */
+  originsA?: readonly [readonly number[], readonly number[]];
 }
 
 /**
@@ -420,6 +427,11 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOpti
     const rel = Math.max(...a.voxelSizeA.map((s, i) => Math.abs(s - b.voxelSizeA[i]) / s));
     if (rel > T.voxelSizeTolerance) {
       findings.push({ code: 'voxel-size-mismatch', severity: 'error', message: `the half maps differ in voxel size: ${a.voxelSizeA.map((s) => s.toFixed(4)).join(', ')} vs ${b.voxelSizeA.map((s) => s.toFixed(4)).join(', ')} Å; every resolution in Å would be wrong (fix the header, e.g. occupy pixel-size set).`, evidence: { voxelSize1A: a.voxelSizeA[0], voxelSize2A: b.voxelSizeA[0], relativeDifference: Number(rel.toPrecision(3)) } });
+    }
+    const origins = opts.originsA;
+    if (origins && originsDiffer(origins[1], origins[0], a.voxelSizeA)) {
+      // fsc, locres and decompose warn of it and go on; check had said nothing (session 60)
+      findings.push({ code: 'origin-mismatch', severity: 'warning', message: `the half maps' headers place them at different origins: (${formatA(origins[0])}) vs (${formatA(origins[1])}) Å, on the same box and voxel size; fsc and locres compare them voxel for voxel as if at the same place (right when one was written with a zero origin, wrong if one was cut from elsewhere).`, evidence: { origin1A: formatA(origins[0]), origin2A: formatA(origins[1]) } });
     }
     const c = centreCubeFsc(a, b);
     // halves interpolated onto a finer grid: beyond the old grid's Nyquist only the images of

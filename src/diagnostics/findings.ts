@@ -23,6 +23,8 @@
  *   inverted, e.g. a map × −1);
  * - `identical-halves`, `anti-correlated-halves`, `not-independent`, `voxel-size-mismatch`,
  *   `box-mismatch`, `halves-look-masked`, `halves-differ-in-scale`: problems of a pair of half maps;
+ * - `origin-mismatch`: the half maps' headers place them at different origins (same box and voxel
+ *   size); only where the caller gives the origins (`occupy check`);
  * - `low-passed-halves`: the half maps hold nothing beyond a resolution coarser than Nyquist
  *   (low-passed), so no FSC or local resolution finer than it is a measurement (`occupy check`);
  * - `solvent-model`: the solvent Gaussian of the estimate does not describe the solvent
@@ -42,6 +44,7 @@ export type FindingCode =
   | 'not-independent'
   | 'voxel-size-mismatch'
   | 'box-mismatch'
+  | 'origin-mismatch'
   | 'halves-look-masked'
   | 'halves-differ-in-scale'
   | 'low-passed-halves'
@@ -61,6 +64,7 @@ export const FINDING_CODES: readonly FindingCode[] = [
   'solvent-model',
   'box-mismatch',
   'voxel-size-mismatch',
+  'origin-mismatch',
   'identical-halves',
   'anti-correlated-halves',
   'not-independent',

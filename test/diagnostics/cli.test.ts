@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFft } from '../../src/math/fft.js';
-import { encodeMrc } from '../../src/io/mrc/index.js';
+import { encodeMrc, readMrcBuffer } from '../../src/io/mrc/index.js';
 import { runCli } from '../helpers/cli.js';
 import { SHARED_DATA, skipWithoutShared } from '../helpers/shared-data.js';
 import { applyMask, molecularMask, RAW_SPECS, rawSynthetic, sharpen, sphereMask, syntheticHalves } from './variants.js';
@@ -55,6 +55,11 @@ describe('occupy check and diagnostics in commands', () => {
     const m = sphereMask(h.half1, 0.8, 4);
     writeFileSync(p('h1m.mrc'), encodeMrc(applyMask(h.half1, m)));
     writeFileSync(p('h2m.mrc'), encodeMrc(applyMask(h.half2, m)));
+    const template = readMrcBuffer(encodeMrc(h.half2)).header;
+    // half 2 placed elsewhere by its header's origin; and in another axis order, starts
+    // (file order) 0, 0, 0 at the same place: the same grid
+    writeFileSync(p('h2origin.mrc'), encodeMrc(h.half2, { template: { ...template, origin: [12, -3, 0] } }));
+    writeFileSync(p('h2ord312.mrc'), encodeMrc(h.half2, { template: { ...template, mapc: 3, mapr: 1, maps: 2 } }));
   });
 
   it('check --help names every finding code a check can report', async () => {
@@ -105,6 +110,21 @@ describe('occupy check and diagnostics in commands', () => {
     const { checkMap } = await import('../../src/api/check-map.js');
     const api = await checkMap((await readMrc(p('h1lp.mrc'))).volume, (await readMrc(p('h2lp.mrc'))).volume);
     assert.ok(api.findings.some((x) => x.code === 'low-passed-halves'));
+  });
+
+  // session 60: fsc, locres and decompose warned of half maps at different origins, check said nothing
+  it('check names half maps whose headers differ in origin (origin-mismatch), not halves in another axis order', async () => {
+    const moved = JSON.parse((await occupy(['check', p('h1.mrc'), p('h2origin.mrc'), '--json'])).stdout);
+    const f = moved.findings.find((x: { code: string }) => x.code === 'origin-mismatch');
+    assert.ok(f, JSON.stringify(moved.findings.map((x: { code: string }) => x.code)));
+    assert.equal(f.severity, 'warning');
+    assert.deepEqual([f.evidence.origin1A, f.evidence.origin2A], ['0, 0, 0', '12, -3, 0']);
+    assert.match(f.message, /different origins: \(0, 0, 0\) vs \(12, -3, 0\) Å/);
+    for (const other of ['h2.mrc', 'h2ord312.mrc']) {
+      const same = JSON.parse((await occupy(['check', p('h1.mrc'), p(other), '--json'])).stdout);
+      const codes = same.findings.map((x: { code: string }) => x.code);
+      assert.ok(!codes.some((c: string) => /mismatch/.test(c)), `${other}: ${codes}`);
+    }
   });
 
   it('locres, fsc and decompose refuse one map given as both half maps: one line naming both, exit 1, nothing written', async () => {

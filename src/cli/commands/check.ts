@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { headerSampling, readMapArg } from '../../jobs/read-map.js';
+import { headerOriginA } from '../../io/mrc/origin.js';
 import { angpixOption } from '../options.js';
 import { Reporter } from '../reporter.js';
 import { verbosityOf } from './estimate.js';
@@ -30,7 +31,7 @@ export function addCheckOptions(cmd: Command): Command {
     .option('--json', 'print {"map": …, "findings": [{"code", "severity", "message", "evidence"}]} on stdout')
     .option('-v, --verbose', 'more detail')
     .option('-q, --quiet', 'print nothing but errors (and --json)')
-    .addHelpText('after', '\nFinding codes: masked, flattened, offset, sharpened, locally-filtered, not-density, inverted, anisotropic-voxels; with two maps also\nidentical-halves, anti-correlated-halves, not-independent, voxel-size-mismatch, box-mismatch, halves-look-masked, halves-differ-in-scale, low-passed-halves, interpolated-halves. See README "Is my map suitable?".\nThe exit code is 0 whatever the findings; 1 only when a map cannot be read.\n');
+    .addHelpText('after', '\nFinding codes: masked, flattened, offset, sharpened, locally-filtered, not-density, inverted, anisotropic-voxels; with two maps also\nidentical-halves, anti-correlated-halves, not-independent, voxel-size-mismatch, box-mismatch, origin-mismatch, halves-look-masked, halves-differ-in-scale, low-passed-halves, interpolated-halves. See README "Is my map suitable?".\nThe exit code is 0 whatever the findings; 1 only when a map cannot be read.\n');
 }
 
 /** Run `occupy check`. */
@@ -59,7 +60,8 @@ export async function run(path: string, path2: string | undefined, o: CheckOptio
     }
     return;
   }
-  const p = diagnoseHalfMaps(m1.volume, m2.volume, { contentLimit: true });
+  const originsA = [headerOriginA(m1.header, m1.volume.voxelSizeA), headerOriginA(m2.header, m2.volume.voxelSizeA)] as const;
+  const p = diagnoseHalfMaps(m1.volume, m2.volume, { contentLimit: true, originsA });
   reporter.finish();
   if (o.json) {
     process.stdout.write(JSON.stringify({ map: [mapSummaryJson(path, p.maps[0].map), mapSummaryJson(path2 as string, p.maps[1].map)], findings: p.findings.map(findingJson) }) + '\n');

@@ -28,6 +28,7 @@ const FINDING_TITLES: Record<string, string> = {
   'solvent-model': 'The solvent model does not fit',
   'box-mismatch': 'The half maps differ in box',
   'voxel-size-mismatch': 'The half maps differ in voxel size',
+  'origin-mismatch': 'The half maps differ in origin',
   'identical-halves': 'The two half maps are identical',
   'anti-correlated-halves': 'One half map has inverted contrast',
   'not-independent': 'The half maps are not independent',

@@ -310,6 +310,18 @@ describe('errors', () => {
     );
   });
 
+  test("a header mode that disagrees with the data's length names the mode the length fits", () => {
+    const { bytes, view } = sampleFile(); // float32, 5x6x7
+    view.setInt32(12, 1, true); // stamped int16: the file is twice as long as the header says
+    assert.throws(() => readMrcBuffer(bytes), (e: unknown) => e instanceof MrcFormatError && /^file longer than its header says: expected 1444 bytes \(5x6x7, mode 1\), found 1864; that is the box in mode 2 \(float32\): is the header's mode 1 \(int16\) wrong\?$/.test(e.message));
+    const int16 = encodeMrc(makeVolume([5, 6, 7], [1, 1, 1], () => 3), { mode: 1 });
+    new DataView(int16.buffer).setInt32(12, 2, true); // int16 data stamped float32: half as long
+    assert.throws(() => readMrcBuffer(int16), (e: unknown) => e instanceof MrcFormatError && /^data block truncated: .* found 420; that is the box in mode 1 \(int16\) or 6 \(uint16\) or 12 \(float16\): is the header's mode 2 \(float32\) wrong\?$/.test(e.message));
+    const short = bytes.subarray(0, bytes.length - 4);
+    view.setInt32(12, 2, true);
+    assert.throws(() => readMrcBuffer(short), (e: unknown) => e instanceof MrcFormatError && /found 836$/.test(e.message), 'a plain truncation names no mode');
+  });
+
   test('trailing bytes after the data block (strict), accepted when permissive', () => {
     const { bytes } = sampleFile();
     const longer = new Uint8Array(bytes.length + 8);

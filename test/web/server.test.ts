@@ -550,6 +550,21 @@ describe('GUI server', () => {
     const text = await grid({ half2: `${basename(other)}/text.mrc` });
     assert.equal(text.field, 'half2');
     assert.match(text.error, new RegExp(`^cannot read '${basename(other)}/text.mrc' as a map: `));
+    // a header without a voxel size (cell 0): the page has no --angpix, so the advice names only
+    // the header fix, when the map is opened and when it is a half map (session 60: "give it with --angpix")
+    await writeMrc(join(other, 'cell0.mrc'), { data: new Float32Array(expectBox[0] * expectBox[1] * expectBox[2]), shape: [expectBox[0], expectBox[1], expectBox[2]], voxelSizeA: [expectVoxel, expectVoxel, expectVoxel] });
+    const cell0 = await readFile(join(other, 'cell0.mrc'));
+    cell0.fill(0, 40, 52); // cella
+    await writeFile(join(other, 'cell0.mrc'), cell0);
+    const cell0Rel = `${basename(other)}/cell0.mrc`;
+    const opened = await refused('api/open', { path: cell0Rel });
+    const asHalf = await grid({ half2: cell0Rel });
+    for (const r of [opened, asHalf]) {
+      assert.equal(r.status, 400, JSON.stringify(r));
+      assert.match(r.error, /cell dimensions are zero or invalid: .*\(the voxel size is unknown: the GUI takes it from the header: fix the header with occupy pixel-size set MAP --angpix A and open the new map\)$/);
+      assert.doesNotMatch(r.error, /give it with --angpix/);
+    }
+    assert.equal(asHalf.field, 'half2');
     await Promise.all([other, fine, copy].map((d) => rm(d, { recursive: true, force: true })));
   });
 

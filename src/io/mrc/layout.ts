@@ -10,7 +10,7 @@ import type { Shape3, Vec3 } from '../../core/volume.js';
 import { isAxisPermutation, type AxisOrder } from './axis-order.js';
 import { MrcFormatError } from './errors.js';
 import { detectByteOrder, MRC_HEADER_BYTES, parseMrcHeader, type MrcHeader } from './header.js';
-import { assertSupportedMode, bytesPerVoxel, type MrcMode } from './modes.js';
+import { assertSupportedMode, bytesPerVoxel, MODE_NAMES, SUPPORTED_MODES, type MrcMode } from './modes.js';
 
 /** First `nversion` value of MRC2014 and the (exclusive) bound of plausible later versions. */
 const NVERSION_MRC2014 = 20140;
@@ -106,15 +106,30 @@ export function checkLength(layout: DataLayout, fileLength: number, permissive: 
   const foundData = Math.max(fileLength - dataOffset, 0);
   if (foundData < dataBytes) {
     throw new MrcFormatError(
-      `data block truncated: expected ${dataBytes} bytes of voxel data (${nx}x${ny}x${nz}, mode ${mode}) after ${dataOffset} header bytes, found ${foundData}`,
+      `data block truncated: expected ${dataBytes} bytes of voxel data (${nx}x${ny}x${nz}, mode ${mode}) after ${dataOffset} header bytes, found ${foundData}${otherModeHint(layout, foundData)}`,
     );
   }
   if (foundData > dataBytes && !permissive) {
     throw new MrcFormatError(
-      `file longer than its header says: expected ${dataOffset + dataBytes} bytes (${nx}x${ny}x${nz}, mode ${mode}), found ${fileLength}`,
+      `file longer than its header says: expected ${dataOffset + dataBytes} bytes (${nx}x${ny}x${nz}, mode ${mode}), found ${fileLength}${otherModeHint(layout, foundData)}`,
     );
   }
 }
+
+/**
+ * When the data bytes found are exactly the box in another supported mode, the words that say so:
+ * a header whose mode disagrees with its data (a float32 file stamped int16 is twice as long as
+ * the header says); '' otherwise.
+ */
+function otherModeHint(layout: DataLayout, foundData: number): string {
+  const fits = SUPPORTED_MODES.filter((m) => m !== layout.mode && bytesPerVoxel(m) !== bytesPerVoxel(layout.mode) && foundData === layout.count * bytesPerVoxel(m));
+  if (fits.length === 0) return '';
+  const names = fits.map((m) => `${m} (${MODE_NAMES[m]})`).join(' or ');
+  return `; that is the box in mode ${names}: is the header's mode ${layout.mode} (${MODE_NAMES[layout.mode]}) wrong?`;
+}
+
+/** The advice of {@link voxelSizeOf}'s error for a header without a voxel size, in the CLI's terms. */
+export const UNKNOWN_VOXEL_SIZE_ADVICE = 'give it with --angpix, or fix the header with occupy pixel-size set MAP --angpix A';
 
 /**
  * Voxel size along X, Y, Z in Å: cella[i] / m[i], or the box along that axis when m[i] is 0.
@@ -128,7 +143,7 @@ export function voxelSizeOf(header: MrcHeader, shape: Shape3, permissive: boolea
     const m = sampling[a] > 0 ? sampling[a] : shape[a];
     const cell = header.cella[a];
     if (!(cell > 0 && Number.isFinite(cell))) {
-      if (!permissive) throw new MrcFormatError(`cell dimensions are zero or invalid: expected cella > 0 Å on every axis, found ${header.cella.join(', ')} (the voxel size is unknown: give it with --angpix, or fix the header with occupy pixel-size set MAP --angpix A)`);
+      if (!permissive) throw new MrcFormatError(`cell dimensions are zero or invalid: expected cella > 0 Å on every axis, found ${header.cella.join(', ')} (the voxel size is unknown: ${UNKNOWN_VOXEL_SIZE_ADVICE})`);
       continue;
     }
     voxelSizeA[a] = cell / m;

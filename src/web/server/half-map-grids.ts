@@ -7,6 +7,7 @@ import type { Volume } from '../../core/volume.js';
 import { openMrcSections } from '../../io/mrc/index.js';
 import { checkSameGrid, type NamedMap } from '../../jobs/read-map.js';
 import { HttpError } from './http-util.js';
+import { guiReadMessage } from './map-reader.js';
 
 /** The grid of a map file (its header only), as {@link checkSameGrid} takes it. */
 async function gridOf(path: string, name: string, field: string): Promise<NamedMap['map']> {
@@ -15,7 +16,7 @@ async function gridOf(path: string, name: string, field: string): Promise<NamedM
     await r.close();
     return { volume: { shape: r.shape, voxelSizeA: r.voxelSizeA }, header: r.header };
   } catch (err) {
-    throw new HttpError(400, `cannot read '${name}' as a map: ${(err instanceof Error ? err.message : String(err)).replace(`${name}: `, '')}`, field);
+    throw new HttpError(400, `cannot read '${name}' as a map: ${guiReadMessage((err instanceof Error ? err.message : String(err)).replace(`${name}: `, ''))}`, field);
   }
 }
 

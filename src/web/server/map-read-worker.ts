@@ -7,7 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { readMrc } from '../../io/mrc/index.js';
 import { bytesPerVoxel, type MrcMode } from '../../io/mrc/modes.js';
-import { volumeStats, type MapReadReply, type MapReadRequest } from './map-reader.js';
+import { guiReadMessage, volumeStats, type MapReadReply, type MapReadRequest } from './map-reader.js';
 import { loadFft } from '../../math/fft.js';
 import { diagnoseMap, findingJson, type Finding } from '../../diagnostics/index.js';
 import { chooseIsoLevel } from './iso-level.js';
@@ -35,7 +35,7 @@ async function read(req: MapReadRequest): Promise<{ reply: MapReadReply; transfe
     const reply: MapReadReply = { ok: true, data, shape: volume.shape, voxelSizeA: volume.voxelSizeA, stats: { ...volumeStats(data), isoLevel }, fileBytes, findings };
     return { reply, transfer: [data.buffer as ArrayBuffer] };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = guiReadMessage(err instanceof Error ? err.message : String(err));
     return { reply: { ok: false, message }, transfer: [] };
   }
 }

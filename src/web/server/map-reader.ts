@@ -10,6 +10,15 @@ import { startModuleWorker } from '../../core/module-worker.js';
 import type { Shape3, Vec3, Volume } from '../../core/volume.js';
 import { HttpError } from './http-util.js';
 import type { Finding } from '../../diagnostics/findings.js';
+import { UNKNOWN_VOXEL_SIZE_ADVICE } from '../../io/mrc/layout.js';
+
+/**
+ * A map reader's error message in the GUI's terms: the GUI has no `--angpix`, so the advice for a
+ * header without a voxel size (cell 0) names only the header fix.
+ */
+export function guiReadMessage(message: string): string {
+  return message.replace(UNKNOWN_VOXEL_SIZE_ADVICE, 'the GUI takes it from the header: fix the header with occupy pixel-size set MAP --angpix A and open the new map');
+}
 
 /** Reads that may run at once (each holds a whole map in memory while it runs). */
 export const MAX_PARALLEL_READS = 2;

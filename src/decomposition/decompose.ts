@@ -33,6 +33,14 @@ import { halfMapLimit, singleMapLimit, spectrumEnd, spectrumEndThroughWindow, ty
  */
 export const COARSE_FINEST_BAND_A = 6.5;
 
+/**
+ * θ grid (Å²) of the Gamma-mixture B fit (`fitLocalGuinier`'s `gammaThetasA2`), used in the B fit
+ * of maps whose finest band is at or finer than {@link COARSE_FINEST_BAND_A}: there a hinge
+ * ensemble's Guinier curve falls over the first bands and is flat beyond, which the quadratic's
+ * initial slope reads a fraction of (docs/decomposition.md, *A Gamma mixture for the B of fine maps*).
+ */
+export const GAMMA_THETAS_A2: readonly number[] = [25, 50, 100, 200, 400, 800, 1600];
+
 /** The warning of a decomposition whose finest band is coarser than {@link COARSE_FINEST_BAND_A}. */
 export function coarseMapWarning(finestBandA: number): string {
   return `the finest band is at ${finestBandA.toFixed(1)} Å (coarser than ${COARSE_FINEST_BAND_A} Å): at this resolution the local B tells a flexible domain from a rigid one poorly (on synthetic maps whose finest detail was 6.5–10 Å, a flexible domain read ≥ 50 Å² above the rigid ones in 5 of 15 cases where it truly was, against 10 of 16 at 3–6.5 Å; README "Occupancy or flexibility?"); the occupancies were as accurate there as at finer resolution`;
@@ -382,6 +390,8 @@ interface FitStageSettings {
   convex: boolean;
   blendBA2: number;
   ramp: number;
+  /** The Gamma-mixture B fit's θ grid, Å² (undefined: the quadratic). */
+  gammaThetasA2?: readonly number[];
 }
 
 /**
@@ -396,7 +406,7 @@ function fitStage(
 ): { fit: GuinierFit; reference: number[]; bMedian: number } {
   const nA = molecule.length;
   const reference = narrow.signal.map((e) => Math.max(selectedQuantile(e, molecule, o.qRef, scratch), 1e-30));
-  const fit = fitLocalGuinier({ signal: narrow.signal, noise: narrow.noise, reference, s2: o.s2 }, o.snrMin, nA, { convex: o.convex });
+  const fit = fitLocalGuinier({ signal: narrow.signal, noise: narrow.noise, reference, s2: o.s2 }, o.snrMin, nA, { convex: o.convex, gammaThetasA2: o.gammaThetasA2 });
   // the molecule's voxels with a slope (>= 2 usable bands of the narrow fit; the blend below
   // leaves fit.used as it is, so this selection serves both medians)
   const fitted = new Uint8Array(nA);
@@ -406,7 +416,7 @@ function fitStage(
   if (wide) {
     // where the local B is high, blend in the fit with wide windows (each with its own reference)
     const refWide = wide.signal.map((e) => Math.max(selectedQuantile(e, molecule, o.qRef, scratch), 1e-30));
-    const fitWide = fitLocalGuinier({ signal: wide.signal, noise: wide.noise, reference: refWide, s2: o.s2 }, o.snrMin, nA, { convex: o.convex });
+    const fitWide = fitLocalGuinier({ signal: wide.signal, noise: wide.noise, reference: refWide, s2: o.s2 }, o.snrMin, nA, { convex: o.convex, gammaThetasA2: o.gammaThetasA2 });
     bMedian = nf > 0 ? selectedQuantile(fit.bRelative, fitted, 0.5, scratch) : 0;
     for (let i = 0; i < nA; i++) {
       const t = Math.min(1, Math.max(0, (fit.bRelative[i] - bMedian) / o.blendBA2));
@@ -484,7 +494,9 @@ function selectedQuantile(values: ArrayLike<number>, sel: Uint8Array, q: number,
  *    the solvent noise energy, by the window mean of the factor squared) divided by the
  *    occupancy of step 7 (smoothed over {@link FLATTEN_SMOOTH_A} Å, at least {@link FLATTEN_FLOOR},
  *    1 outside the molecule), steps 4–6 repeated with the same bands and windows; B, the band
- *    count and the example fits come from that fit, the occupancy from step 7.
+ *    count and the example fits come from that fit, the occupancy from step 7. Where the finest
+ *    band is at or finer than {@link COARSE_FINEST_BAND_A}, that fit's convex B is the Gamma
+ *    mixture's instead of the quadratic's ({@link GAMMA_THETAS_A2}, `fitLocalGuinier`).
  * Maps are returned on the input's box (Fourier-padded back when cropped).
  *
  * Precondition: `await loadFft()` (src/math/fft.ts) has resolved. Cost: 6 FFTs of the processing
@@ -826,6 +838,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
   const blendBA2 = options.blendBA2 ?? 100;
   const ramp = options.convexRampA2 ?? 25;
   const fitSettings: FitStageSettings = { qRef, s2, snrMin, convex, blendBA2, ramp };
+  const gammaB = convex && flatten && hiA <= COARSE_FINEST_BAND_A;
   const stage = fitStage(pass1.narrow, wideOn ? pass1.wide : undefined, molecule, fitSettings, scratch);
   const { fit, reference } = stage;
   // normalise: the reference quantile of the intercept over the molecule is occupancy 1
@@ -909,7 +922,8 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     const flatSig = rfft3d(times(sig.data, sigLevel, sig.data !== map.data), shape);
     const flatNoise = noiseMap ? rfft3d(times(noiseMap.data, noiseLevel, true), shape) : undefined;
     const flat = bandEnergies(flatSig, flatNoise, noiseMap ? undefined : gainA, 0.45, 0.4);
-    bStage = fitStage(flat.narrow, wideOn ? flat.wide : undefined, molecule, fitSettings, scratch);
+    // fine maps: B from the Gamma mixture (the first pass, which gives the occupancy, keeps the quadratic)
+    bStage = fitStage(flat.narrow, wideOn ? flat.wide : undefined, molecule, gammaB ? { ...fitSettings, gammaThetasA2: GAMMA_THETAS_A2 } : fitSettings, scratch);
     lap('flattened band energies');
     // the example fits from the flattened bands (the B map's), shifted back by each region's mean
     // flattening factor, normalised as the first pass (the flattened reference region is at 0)
@@ -939,7 +953,7 @@ function decomposeBox(map: Volume, options: DecomposeOptions): DecomposeResult {
     `bands: ${K} raised-cosine shells, centres ${bands.map((b) => (1 / b.centrePerA).toFixed(1)).join(', ')} Å, half-widths ${bands.map((b) => b.halfWidthPerA.toFixed(3)).join(', ')} 1/Å (the centre spacing, or ${minHalfWidth} where wider, at most the centre); Gaussian windows sigma ${bands.map((b) => b.windowSigmaA.toFixed(1)).join(', ')} Å${wideOn ? ` (wide: ${bands.map((b) => b.wideWindowSigmaA.toFixed(1)).join(', ')} Å, blended in where the relative B exceeds the molecule's median relative B, ${bMedian.toFixed(0)} Å² (${(bMedian + globalBA).toFixed(0)} Å² on the B map's scale), by 0–${blendBA2} Å²)` : ''}; energies on a ${aShape.join('x')} analysis grid (${aVoxel.map((a) => a.toFixed(2)).join(', ')} Å), maps interpolated back`,
     `finest band from: ${noiseLimit.source === 'option' ? 'the --highest-resolution option' : noiseLimit.source}${noiseLimit.crossed ? '' : ' (criterion not met before Nyquist)'}, ${noiseLimit.resolutionA.toFixed(2)} Å`,
     `noise: ${noiseMap ? 'windowed energy of (half1 − half2)/2, per voxel' : 'median windowed energy over the solvent, per band'}; a band is usable where signal energy >= ${snrMin} × noise energy`,
-    `local B: ${flatten ? `fitted on the map${noiseMap ? ' and half maps' : ''} divided by the occupancy (smoothed ${FLATTEN_SMOOTH_A} Å, at least ${FLATTEN_FLOOR}; ${noiseMap ? 'the half maps\' noise scaled alike' : 'the solvent noise scaled by the window mean of the factor squared'}), so that a partly occupied domain's bands hold no more of its neighbours' leakage than a full one's; ` : ''}${convex ? `initial slope of the convex (c >= 0) quadratic in s² where >= 4 bands are usable${ramp > 0 ? ` and the line's B exceeds the molecule's median (blended in over ${ramp} Å²)` : ''}, else the line` : 'slope of the line'}; occupancy from the line's intercept`,
+    `local B: ${flatten ? `fitted on the map${noiseMap ? ' and half maps' : ''} divided by the occupancy (smoothed ${FLATTEN_SMOOTH_A} Å, at least ${FLATTEN_FLOOR}; ${noiseMap ? 'the half maps\' noise scaled alike' : 'the solvent noise scaled by the window mean of the factor squared'}), so that a partly occupied domain's bands hold no more of its neighbours' leakage than a full one's; ` : ''}${convex ? `initial slope of the convex (c >= 0) ${gammaB ? `Gamma mixture of Debye–Waller terms (θ ${GAMMA_THETAS_A2[0]}–${GAMMA_THETAS_A2[GAMMA_THETAS_A2.length - 1]} Å²; the finest band is at or finer than ${COARSE_FINEST_BAND_A} Å)` : 'quadratic in s²'} where >= 4 bands are usable${ramp > 0 ? ` and the line's B exceeds the molecule's median (blended in over ${ramp} Å²)` : ''}, else the line` : 'slope of the line'}; occupancy from the line's intercept`,
     `reference: quantile ${qRef} over the molecule of each band's signal energy; occupancy normalised so that the same quantile of the intercept smoothed over the molecule (Gaussian ${minWindowA.toFixed(1)} Å) is 1; ${smoothA > 0 ? `occupancy from the intercept smoothed edge-preservingly over the molecule (bilateral, sigma ${smoothA.toFixed(1)} Å, range ${smoothRange} × its robust voxel scatter, ${smoothPasses} pass${smoothPasses > 1 ? 'es, each with the scatter left by the one before' : ''})` : 'occupancy from the unsmoothed intercept'}`,
   );
   const lowUse = summaries.filter((b) => b.usableFraction < 0.5).map((b) => `${b.resolutionA.toFixed(1)} Å`);

@@ -59,3 +59,30 @@ test('fewer than four usable bands: the convex fit is the line', () => {
   assert.equal(fit.used[0], 3);
   assert.equal(fit.bRelative[0], line);
 });
+
+test('a Gamma mixture of disorders (mean B 350 Å², θ 200 Å²): read back within 2 %, where the quadratic reads under 80 %', () => {
+  // amplitude: the mean of exp(−B_j s²/4) over Gamma-distributed B_j = (1 + θ s²/4)^(−B/θ); energy its square
+  const bands = voxel((x) => (1 + (200 * x) / 4) ** (-2 * (350 / 200)));
+  const quadratic = fitLocalGuinier(bands, 0.5, 1, { convex: true }).bRelative[0];
+  const gamma = fitLocalGuinier(bands, 0.5, 1, { convex: true, gammaThetasA2: [25, 50, 100, 200, 400, 800, 1600] });
+  assert.ok(quadratic < 0.8 * 350, `quadratic ${quadratic.toFixed(1)}`);
+  assert.ok(Math.abs(gamma.bRelative[0] - 350) <= 7, `Gamma mixture ${gamma.bRelative[0].toFixed(1)}`);
+  assert.ok(Math.abs((gamma.curvature as Float32Array)[0] - (350 * 200) / 32) <= 0.02 * (350 * 200) / 32);
+  // the intercept and the line's B are the line's, as with the quadratic
+  const line = fitLocalGuinier(bands, 0.5, 1);
+  assert.equal(gamma.intercept[0], line.intercept[0]);
+  assert.equal((gamma.bLine as Float32Array)[0], line.bRelative[0]);
+});
+
+test('one B, a concave curve, or fewer than four bands: the Gamma mixture reads as the line', () => {
+  const grid = { convex: true, gammaThetasA2: [25, 50, 100, 200, 400, 800, 1600] };
+  for (const B of [0, 40, 150]) {
+    const f = fitLocalGuinier(voxel((x) => 0.36 * Math.exp((-B * x) / 2)), 0.5, 1, grid);
+    assert.ok(Math.abs(f.bRelative[0] - B) < 0.5, `B ${B}: read ${f.bRelative[0]}`);
+  }
+  const concave = voxel((x) => Math.exp(-2 * (40 * x + 300 * x * x)));
+  assert.equal(fitLocalGuinier(concave, 0.5, 1, grid).bRelative[0], fitLocalGuinier(concave, 0.5, 1).bRelative[0]);
+  const three = voxel((x) => (0.5 + 0.5 * Math.exp((-120 * x) / 4)) ** 2);
+  for (let k = 3; k < 6; k++) three.signal[k][0] = 0;
+  assert.equal(fitLocalGuinier(three, 0.5, 1, grid).bRelative[0], fitLocalGuinier(three, 0.5, 1).bRelative[0]);
+});

@@ -35,7 +35,9 @@ export const COARSE_FINEST_BAND_A = 6.5;
 
 /**
  * θ grid (Å²) of the Gamma-mixture B fit (`fitLocalGuinier`'s `gammaThetasA2`), used in the B fit
- * of maps whose finest band is at or finer than {@link COARSE_FINEST_BAND_A}: there a hinge
+ * on the flattened map (`flattenOccupancy`, the default; without it the quadratic stays, since the
+ * first pass's B also sets the wide-window blend of the occupancy) of maps whose finest band is at
+ * or finer than {@link COARSE_FINEST_BAND_A}: there a hinge
  * ensemble's Guinier curve falls over the first bands and is flat beyond, which the quadratic's
  * initial slope reads a fraction of (docs/decomposition.md, *A Gamma mixture for the B of fine maps*).
  */

@@ -6,7 +6,6 @@
 import { join, relative, resolve } from 'node:path';
 import type { Shape3, Vec3, Volume } from '../core/volume.js';
 import { PhaseTimer } from '../core/phase-timer.js';
-import { runStepsYielding } from '../core/event-loop.js';
 import { listedOutputs } from './listed-outputs.js';
 import { estimateFamily, refuseOtherKinds, retireStaleOutputs } from './stale-outputs.js';
 import { openMrcSections, readMrc, writeMrc, type MrcHeader } from '../io/mrc/index.js';
@@ -15,7 +14,7 @@ import { resampledVoxelSize, type ResampleLowpass } from '../filters/fourier-res
 import { simdRange } from '../math/voxel-kernels.js';
 import { DEFAULT_LOWPASS_MASK, DEFAULT_MAX_BOX, drawsRandomNumbers, estimateOptionErrors, processingBox } from '../occupancy/options.js';
 import { chimeraxScript } from '../occupancy/chimerax-script.js';
-import { estimateLocalScaleParallel, processingSettings, SOLVENT_PEAK_WARNING_START, type EstimateInput, type EstimateOptions, type EstimateResult } from '../occupancy/estimate.js';
+import { estimateLocalScaleParallel, processingSettings, type EstimateInput, type EstimateOptions, type EstimateResult } from '../occupancy/estimate.js';
 import { isShared, prestartScaleThread, sharedFloat32 } from '../occupancy/scale-thread.js';
 import { estimateOutputNames, mapStem } from '../occupancy/output-names.js';
 import { formatLog, summarise, type EstimateSummary } from '../occupancy/summary.js';
@@ -25,8 +24,9 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { OutputSet } from '../core/output-set.js';
 import { checkOutputFolder } from '../core/output-folder.js';
 import { voxelSizeError } from '../core/voxel-size-limits.js';
-import { completeDiagnosis, diagnoseMapSteps, findingJson, findingLine, type Finding, type MapDiagnosis } from '../diagnostics/index.js';
-import { solventDefinitionProblem, solventModelSelfCheck } from '../occupancy/solvent-model.js';
+import { findingJson, type Finding, type MapDiagnosis } from '../diagnostics/index.js';
+import { DeferredDiagnosis, diagnoseEstimateInput, estimateRefusal, notDensityText, reportEstimateFindings } from './estimate-diagnostics.js';
+import { solventDefinitionProblem } from '../occupancy/solvent-model.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { hashFile, hashInputs, INPUTS_SHA256, inputsSha256Setting, makeRunRecord, recordLabels, type RerunAs } from '../core/run-record.js';
 import { resolvedSettings } from '../occupancy/run-settings.js';
@@ -93,10 +93,10 @@ export interface EstimateFileOptions extends Omit<EstimateOptions, 'solventDef' 
    * Run the input diagnostics (`src/diagnostics`) on the input (default true): findings become
    * warnings and `summary.diagnostics`; a `not-density` map is refused unless {@link force}.
    * A map streamed through the Fourier crop (larger than `--max-box`) is diagnosed on its
-   * processing box.
+   * processing box. The option schema's `INPUT_CHECK_OPTIONS` (the library's `diagnostics` too).
    */
   diagnostics?: boolean;
-  /** `--force`: estimate even a map the diagnostics call `not-density` (warned). */
+  /** `--force`: estimate even a map the diagnostics call `not-density` (warned). The schema's `INPUT_CHECK_OPTIONS` (the library's `force` too). */
   force?: boolean;
   /**
    * What the refusal of a `not-density` map advises (default `Use --force to estimate anyway`):
@@ -294,20 +294,11 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   // the streamed read's crop is reported as the estimate's `resample` phase, not as reading
   timer.seconds.read -= loaded.resampleSeconds;
   const diagnosed = input.volume ?? ('processing' in loaded.estimateInput ? loaded.estimateInput.processing : loaded.estimateInput);
-  let diagnosis = opts.diagnostics === false ? undefined : await diagnoseInput(opts, diagnosed, timer, headerSampling(input.header, input.shape, input.voxelSizeA));
   // the noise spectrum of the diagnostics (their slowest part) runs while the main thread would
   // wait for the worker's local scale; it reads `diagnosed`, which the estimate does not modify
   // (its time goes to `diagnostics (overlapped)`, or to `diagnostics` when nothing overlapped it:
   // small maps run on one thread)
-  let overlappedSeconds = 0;
-  const completeDiagnostics = (overlapping = false): void => {
-    if (!diagnosis?.noisePending) return;
-    const before = diagnosis.seconds;
-    diagnosis = completeDiagnosis(diagnosis, diagnosed);
-    const sec = diagnosis.seconds - before;
-    if (overlapping) overlappedSeconds = sec;
-    else timer.seconds.diagnostics = (timer.seconds.diagnostics ?? 0) + sec;
-  };
+  const deferred = new DeferredDiagnosis(opts.diagnostics === false ? undefined : await diagnoseInput(opts, diagnosed, timer, headerSampling(input.header, input.shape, input.voxelSizeA)), diagnosed);
   // the estimate's share of the progress: to 0.9, or to 0.6 when modified maps follow (at 840³ they
   // take half of the run)
   const estimateEnd = modifications.length > 0 ? 0.6 : 0.9;
@@ -316,9 +307,11 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
   // worker thread (on this thread, a signal had waited up to 4 s at 400³, 5 s 3 s into the 840³ crop);
   // the crop is passed on, not kept (what the estimate keeps of it, it moves into shared memory)
   // without --save-all-maps nothing reads the low-passed map after the confidence: it is computed in place
-  const result = await estimateLocalScaleParallel(await cropWholeMap(opts, loaded.estimateInput, estimateProgress), { ...opts, solventDef, targetMask, keepLowpassed: opts.saveAllMaps === true, sharedMaps: modifications.length > 0, onProgress: estimateProgress, whileWaiting: completeDiagnostics, whileWaitingPhase: 'diagnostics (noise spectrum)' });
-  completeDiagnostics();
-  const findings: Finding[] = diagnosis?.findings ?? [];
+  const result = await estimateLocalScaleParallel(await cropWholeMap(opts, loaded.estimateInput, estimateProgress), { ...opts, solventDef, targetMask, keepLowpassed: opts.saveAllMaps === true, sharedMaps: modifications.length > 0, onProgress: estimateProgress, whileWaiting: deferred.complete, whileWaitingPhase: 'diagnostics (noise spectrum)' });
+  deferred.complete();
+  if (deferred.ownSeconds > 0) timer.seconds.diagnostics = (timer.seconds.diagnostics ?? 0) + deferred.ownSeconds;
+  const overlappedSeconds = deferred.overlappedSeconds;
+  const findings: Finding[] = deferred.findings;
 
   timer.phase('write', estimateEnd);
   await outputs.makeFolder(outDir); // removed again (when empty) if the run fails or is stopped
@@ -441,21 +434,9 @@ async function estimateAndWrite(opts: EstimateFileOptions, plan: OutputPlan): Pr
     const curves = modifications.filter((m): m is ModificationRequest => m !== undefined);
     if (curves.length > 0) files.push(...(await writeModificationPlots(outDir, stem, curves, opts.scaleLimit ?? 0.05, outputs)));
   }
-  const selfCheck = solventModelSelfCheck(result.solvent);
-  if (selfCheck.warning) {
-    findings.push({
-      code: 'solvent-model',
-      severity: 'warning',
-      message: selfCheck.warning,
-      evidence: { sigma: result.solvent.model.sigma, histogramSigma: selfCheck.histogramSigma, widthRatio: selfCheck.widthRatio, spikeRatio: Number.isFinite(selfCheck.spikeRatio) ? selfCheck.spikeRatio : null, peakFraction: selfCheck.peakFraction },
-    });
-  }
-  // the estimate's own solvent-peak warning (src/occupancy/estimate.ts) says what an `offset`
-  // finding says: with the finding, the one said once is the finding (its code reaches --json,
-  // batch records and the GUI)
-  if (findings.some((f) => f.code === 'offset')) result.warnings = result.warnings.filter((w) => !w.startsWith(SOLVENT_PEAK_WARNING_START));
-  // each finding once, first among the warnings (stderr, log, ChimeraX script, GUI, batch records)
-  result.warnings.unshift(...findings.map((f) => findingLine(f)), ...gridWarnings);
+  // the solvent model's self-check; each finding's line first among the warnings (stderr, log,
+  // ChimeraX script, GUI, batch records)
+  reportEstimateFindings(result, findings, gridWarnings);
   const voxelToA = voxelToAngstrom(input.header, input.voxelSizeA, result.processingVoxelSizeA);
   const logPath = join(outDir, names.log);
   const cxcPath = join(outDir, names.chimerax);
@@ -697,24 +678,19 @@ function croppedLowpass(opts: EstimateFileOptions, procShape: Shape3, inputShape
  */
 async function diagnoseInput(opts: EstimateFileOptions, volume: Volume, timer: PhaseTimer, header: ReturnType<typeof headerSampling>): Promise<MapDiagnosis | undefined> {
   timer.phase('diagnostics', 0.03);
-  let d: MapDiagnosis;
+  let d: MapDiagnosis | undefined;
   try {
-    // the range of the sample unless it matters for a finding (one pass over the map less); the
-    // noise spectrum (for `sharpened`) is deferred to the estimate's wait for its worker thread
-    // in steps, with a turn of the event loop after each: a signal is acted on within one (in one
-    // block, a SIGINT waited for all of them: 3.5-4.5 s at 256³ on a loaded machine, session 59)
-    d = await runStepsYielding(diagnoseMapSteps(volume, { sampledRange: true, deferNoise: true, header }));
-  } catch {
-    return undefined; // non-finite voxels: the estimate's own check names them
+    d = await diagnoseEstimateInput(volume, header);
   } finally {
     timer.stop();
   }
+  if (!d) return undefined; // non-finite voxels: the estimate's own check names them
+  const { constantValue, notDensity } = estimateRefusal(d, volume);
   // a constant map cannot be estimated, with --force or not: refused naming the file (the
   // estimate's own check said only 'the map is constant', without naming which map)
-  if (d.findings.some((f) => f.evidence.kind === 'constant')) throw new RangeError(`${opts.inputPath}: the map is constant (every voxel is ${volume.data[0]}); there is nothing to estimate`);
-  const notDensity = d.findings.find((f) => f.code === 'not-density');
+  if (constantValue !== undefined) throw new RangeError(`${opts.inputPath}: the map is constant (every voxel is ${constantValue}); there is nothing to estimate`);
   if (notDensity && !opts.force) {
-    throw new Error(`${opts.inputPath}: ${notDensity.message.replace(/ \(the estimate refuses it unless --force\)\.$/, '.')} ${opts.forceAdvice ?? 'Use --force to estimate anyway'} (occupy check ${opts.inputPath} for details).`);
+    throw new Error(`${opts.inputPath}: ${notDensityText(notDensity)} ${opts.forceAdvice ?? 'Use --force to estimate anyway'} (occupy check ${opts.inputPath} for details).`);
   }
   return d;
 }

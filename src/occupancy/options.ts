@@ -165,6 +165,26 @@ export const ESTIMATE_OPTIONS: readonly OptionSpec<EstimateOptionKey>[] = [
 /** The spec of an estimate option by key. */
 export const ESTIMATE_OPTION: Readonly<Record<EstimateOptionKey, OptionSpec<EstimateOptionKey>>> = Object.fromEntries(ESTIMATE_OPTIONS.map((s) => [s.key, s])) as Record<EstimateOptionKey, OptionSpec<EstimateOptionKey>>;
 
+/** Key of an input-check option ({@link INPUT_CHECK_OPTIONS}). */
+export type InputCheckOptionKey = 'diagnostics' | 'force';
+
+/**
+ * The estimate's input-check options (docs/diagnostics.md), declared once for the command line's
+ * estimate (`--force`), its job (`EstimateFileOptions.diagnostics`, `.force`) and the library
+ * (`estimateLocalScale`, `modifyMap`: the same keys). Not among {@link ESTIMATE_OPTIONS}: they do
+ * not change what the method computes (results are the same bit for bit), only whether a map that
+ * breaks its assumptions is refused or remarked on; and `occupy batch` has a `--force` of its own.
+ * `diagnostics` has no flag on the command line (its `flag` is the one it would have; its checks
+ * cost little beside a file's reading and the estimate); the GUI never forces.
+ */
+export const INPUT_CHECK_OPTIONS: readonly OptionSpec<InputCheckOptionKey>[] = [
+  { key: 'diagnostics', flags: '--no-diagnostics', flag: '--no-diagnostics', type: 'boolean', default: true, doc: 'run the input diagnostics (occupy check) on the input map: findings among the warnings, a not-density map refused unless --force (default true)', group: 'input' },
+  { key: 'force', flags: '--force', flag: '--force', type: 'boolean', default: false, doc: 'estimate even a map that `occupy check` calls not-density (a mask, scale or local-resolution map)', group: 'input' },
+];
+
+/** {@link INPUT_CHECK_OPTIONS} by key. */
+export const INPUT_CHECK_OPTION: Readonly<Record<InputCheckOptionKey, OptionSpec<InputCheckOptionKey>>> = Object.fromEntries(INPUT_CHECK_OPTIONS.map((s) => [s.key, s])) as Record<InputCheckOptionKey, OptionSpec<InputCheckOptionKey>>;
+
 /** The estimate's options with every default filled in and every rule between options applied. */
 export interface ResolvedEstimateOptions {
   /** `res` or `occ` (a modification implies `occ` unless `rawScale`). */

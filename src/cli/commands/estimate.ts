@@ -7,7 +7,7 @@ import { removedOutputLines } from '../../core/output-set.js';
 import { dirname, resolve } from 'node:path';
 import { estimateFromFile, type EstimateFileOptions } from '../../jobs/estimate-job.js';
 import { limitsLines, settingsLines, type EstimateSummary } from '../../occupancy/summary.js';
-import { ESTIMATE_OPTIONS, checkEstimateOptionsRead, resolveEstimateOptions, type EstimateOptionValues } from '../../occupancy/options.js';
+import { ESTIMATE_OPTIONS, INPUT_CHECK_OPTION, checkEstimateOptionsRead, resolveEstimateOptions, type EstimateOptionValues } from '../../occupancy/options.js';
 import { addSchemaOptions, schemaValues } from '../options.js';
 import { contradictionError } from '../../core/option-schema.js';
 import { detectByteOrder, parseMrcHeader, MRC_HEADER_BYTES } from '../../io/mrc/index.js';
@@ -88,7 +88,7 @@ export function addEstimateOptions(cmd: Command): Command {
     .option('-o, --output-map <path>', 'output folder (ending in /, or an existing folder: outputs named after the input) or name (out/name.mrc: outputs in out/, named after name)')
     .option('--keep-output-path', 'write the outputs next to the input map instead of the current folder')
     .option('--show-chimerax', 'open the ChimeraX script in ChimeraX when it is installed')
-    .option('--force', 'estimate even a map that `occupy check` calls not-density (a mask, scale or local-resolution map)');
+    .option(INPUT_CHECK_OPTION.force.flags, INPUT_CHECK_OPTION.force.doc);
   return addVerbosityOptions(cmd);
 }
 

@@ -3,7 +3,7 @@
  */
 import { boxLongestA, type Shape3 } from '../core/volume.js';
 import { defaultLowpassBeyondBox, lowpassBeyondBox } from '../occupancy/kernel.js';
-import { checkEstimateOptionsRead, ESTIMATE_OPTIONS, processingBox, resolveEstimateOptions, type EstimateOptionValues, type ResolvedEstimateOptions } from '../occupancy/options.js';
+import { checkEstimateOptionsRead, ESTIMATE_OPTIONS, INPUT_CHECK_OPTION, processingBox, resolveEstimateOptions, type EstimateOptionValues, type ResolvedEstimateOptions } from '../occupancy/options.js';
 import { inLibraryTerms, OptionError, optionError } from './errors.js';
 import type { RunOptions } from './run-control.js';
 import type { VolumeInput } from './volume.js';
@@ -31,7 +31,7 @@ export type EstimateOptions = Pick<EstimateOptionValues, (typeof SCHEMA_KEYS)[nu
 export const ESTIMATE_OPTION_KEYS: readonly string[] = [...SCHEMA_KEYS, 'solventDef', 'targetMask'];
 
 /** Command-line flag → the library's key where the schema's key is not the library's. */
-const LIBRARY_FLAG_NAMES: readonly (readonly [string, string])[] = [['--SW', 'useS0: false'], ['--occupancy', "mode 'occ'"], ['--solvent-def', 'solventDef'], ['--target-mask', 'targetMask']];
+const LIBRARY_FLAG_NAMES: readonly (readonly [string, string])[] = [['--SW', 'useS0: false'], ['--occupancy', "mode 'occ'"], ['--solvent-def', 'solventDef'], ['--target-mask', 'targetMask'], [INPUT_CHECK_OPTION.force.flag, 'force: true']];
 
 /**
  * A message of the estimate (an option rule, a warning or note of its summary) in the library's

@@ -9,7 +9,7 @@ import type { ModificationKind } from '../occupancy/modification-curves.js';
 import { RESOLUTION_MAX_A, type EstimateOptionValues } from '../occupancy/options.js';
 import { optionError } from './errors.js';
 import { checkKnownKeys, ESTIMATE_OPTION_KEYS, RUN_OPTION_KEYS } from './estimate-options.js';
-import { estimateOnInputBox, librarySummary, prepareEstimate, runEstimate, type EstimateSummary, type LocalScaleOptions } from './estimate-local-scale.js';
+import { diagnoseLibraryInput, estimateOnInputBox, INPUT_CHECK_KEYS, librarySummary, prepareEstimate, runEstimate, type EstimateSummary, type LocalScaleOptions } from './estimate-local-scale.js';
 import { startRun } from './run-control.js';
 import { checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
 
@@ -65,7 +65,9 @@ export interface ModifyMapResult {
  * @returns the modified map, the scale and confidence it used, the summary
  * @throws TypeError for a volume of the wrong kind or length (`data` not a Float32Array of
  *   length nx*ny*nz, `shape`/`voxelSizeA` not triples), naming it
- * @throws OptionError for an invalid volume or option (e.g. `{option: 'modification.gamma', allowed: 'a number in (1, 100]'}`)
+ * @throws OptionError for an invalid volume or option (e.g. `{option: 'modification.gamma', allowed: 'a number in (1, 100]'}`);
+ *   on `volume` for a `not-density` map (see `estimateLocalScale`: the input diagnostics run
+ *   first, findings in `summary`; opt-outs `force: true` and `diagnostics: false`)
  * @throws SolventModelError when the solvent model fails (see `estimateLocalScale`)
  * @throws the signal's reason (DOMException `AbortError`) when `signal` aborts: during the
  *   estimate at its next phase boundary (see `RunOptions.signal`); during the modification at once,
@@ -76,7 +78,7 @@ export interface ModifyMapResult {
 export async function modifyMap(volume: VolumeInput, options: ModifyMapOptions): Promise<ModifyMapResult> {
   const t0 = performance.now();
   if (typeof options !== 'object' || options === null) throw optionError('options', "an object with a modification ({kind, gamma, pivot?}) or excludeSolvent: true", options);
-  checkKnownKeys(options, [...ESTIMATE_OPTION_KEYS, ...RUN_OPTION_KEYS, 'solventFailure', 'threads', 'modification', 'scaleLimit', 'excludeSolvent', 'omitConfidence', 'lowpassOutputA', 'histMatch', 'seed']);
+  checkKnownKeys(options, [...ESTIMATE_OPTION_KEYS, ...RUN_OPTION_KEYS, ...INPUT_CHECK_KEYS, 'solventFailure', 'threads', 'modification', 'scaleLimit', 'excludeSolvent', 'omitConfidence', 'lowpassOutputA', 'histMatch', 'seed']);
   const input = checkVolume(volume, 'volume');
   const m = options.modification as Modification | null | undefined;
   if (m === null || (m !== undefined && typeof m !== 'object')) throw optionError('modification', '{kind, gamma, pivot?}', m);
@@ -110,7 +112,8 @@ export async function modifyMap(volume: VolumeInput, options: ModifyMapOptions):
   };
   const prepared = prepareEstimate(input, { ...options, mode: options.mode ?? 'occ' }, extra);
   const rc = await startRun(options);
-  const result = await runEstimate(rc, input, prepared, [0.02, 0.7]);
+  const deferred = await diagnoseLibraryInput(rc, input, options, 0.01);
+  const result = await runEstimate(rc, input, prepared, [0.02, 0.7], deferred);
   const { resolved } = prepared;
   await rc.yield();
   rc.phase('modify', 0.75);
@@ -129,8 +132,7 @@ export async function modifyMap(volume: VolumeInput, options: ModifyMapOptions):
   rc.phase('pad to input box', 0.9);
   // scale and confidence on the input's grid, as estimateLocalScale returns them
   const { scale, confidence } = estimateOnInputBox(result, input);
-  const summary = librarySummary(result, input, (performance.now() - t0) / 1000, resolved.nlrc, resolved.scaleLimit);
-  summary.warnings.unshift(...prepared.gridWarnings);
+  const summary = librarySummary(result, input, (performance.now() - t0) / 1000, resolved.nlrc, resolved.scaleLimit, prepared, deferred);
   rc.done();
   return { map: publicVolume(mod.volume, input.originA), scale, confidence, summary };
 }

@@ -36,8 +36,14 @@ describe('solvent level off 0', () => {
     let max = -Infinity;
     for (const v of map.data) if (v > max) max = v;
     for (const c of [0.3 * max, -0.3 * max]) {
-      const r = await estimateLocalScale(plus(map, c), { mode: 'occ' });
+      // the estimate's own warning (without the input diagnostics)
+      const r = await estimateLocalScale(plus(map, c), { mode: 'occ', diagnostics: false });
       assert.ok(r.summary.warnings.some((w) => /solvent peak sits at .* not at 0/.test(w)), `offset ${c}: ${r.summary.warnings.join('\n')}`);
+      // with them (the default since session 60), said once, as the CLI says it: the `offset` finding
+      const d = await estimateLocalScale(plus(map, c), { mode: 'occ' });
+      assert.ok(d.summary.diagnostics.some((f) => f.code === 'offset'), `offset ${c}: ${JSON.stringify(d.summary.diagnostics)}`);
+      assert.equal(d.summary.warnings.filter((w) => /^\[offset\] the solvent sits at/.test(w)).length, 1, d.summary.warnings.join('\n'));
+      assert.ok(!d.summary.warnings.some((w) => /solvent peak sits at .* not at 0/.test(w)), d.summary.warnings.join('\n'));
     }
   });
 });

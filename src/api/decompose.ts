@@ -12,8 +12,7 @@ import { OptionError, optionError } from './errors.js';
 import { checkKnownKeys, RUN_OPTION_KEYS } from './estimate-options.js';
 import { startRun, type RunOptions } from './run-control.js';
 import { checkSameGrid, checkVolume, publicVolume, type Volume, type VolumeInput } from './volume.js';
-import { checkIndependentHalves, checkMaskContent } from './half-map-content.js';
-import { constantHalfMapProblem } from '../resolution/half-map-checks.js';
+import { checkHalfMapContent, checkIndependentHalves, checkMaskContent } from './half-map-content.js';
 
 /** Options of {@link decompose}: the method options of `occupy decompose`. */
 export interface DecomposeOptions extends RunOptions {
@@ -154,10 +153,8 @@ export async function decompose(volume: VolumeInput, options: DecomposeOptions =
   }
   // a constant map (all zero) has no molecule and no band: said as such, not as a missing mask
   // ("no molecule found … (give mask)" had been thrown, naming `mask`)
-  for (const [v, name] of [[map, 'volume'], ...(halves ?? []).map((h, i) => [h, `halfMaps[${i}]`] as const)] as const) {
-    const problem = constantHalfMapProblem(v.data);
-    if (problem) throw optionError(`${name}.data`, 'a map with contrast (not constant)', undefined, `${name} ${problem}: nothing to decompose`);
-  }
+  checkHalfMapContent(map, 'volume', 'nothing to decompose');
+  halves?.forEach((h, i) => checkHalfMapContent(h, `halfMaps[${i}]`, 'nothing to decompose'));
   if (halves) await checkIndependentHalves(halves[0], halves[1], ['halfMaps[0]', 'halfMaps[1]']);
 
   const rc = await startRun(options);

@@ -158,7 +158,7 @@ export function prepareEstimate(input: CoreVolume, options: LocalScaleOptions, e
   if (options.keepIntermediates !== undefined && typeof options.keepIntermediates !== 'boolean') throw optionError('keepIntermediates', 'true or false', options.keepIntermediates);
   if (options.threads !== undefined && typeof options.threads !== 'boolean') throw optionError('threads', 'true or false', options.threads);
   if (options.solventFailure !== undefined && options.solventFailure !== 'throw' && options.solventFailure !== 'warn') throw optionError('solventFailure', "'throw' or 'warn'", options.solventFailure);
-  for (const key of ['diagnostics', 'force'] as const) if (options[key] !== undefined && typeof options[key] !== 'boolean') throw optionError(key, 'true or false', options[key]);
+  for (const key of INPUT_CHECK_KEYS) if (options[key] !== undefined && typeof options[key] !== 'boolean') throw optionError(key, 'true or false', options[key]);
   const masks: PreparedEstimate['masks'] = { solventDef: undefined, targetMask: undefined };
   const gridWarnings: string[] = [];
   for (const key of ['solventDef', 'targetMask'] as const) {

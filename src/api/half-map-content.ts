@@ -9,13 +9,14 @@ import { loadFft } from '../math/fft.js';
 import { optionError } from './errors.js';
 
 /**
- * Refuse a half map (or the one map of MonoRes) without contrast.
+ * Refuse a half map (or the one map of MonoRes, or decompose's map) without contrast.
  * @param name the argument's key, e.g. `half1`
+ * @param consequence what the message says follows (default: no resolution can be read from it)
  * @throws OptionError `.option` `<name>.data`: "<name> is constant (every voxel is 0): …"
  */
-export function checkHalfMapContent(v: Volume, name: string): void {
+export function checkHalfMapContent(v: Volume, name: string, consequence = 'no resolution can be read from it'): void {
   const problem = constantHalfMapProblem(v.data);
-  if (problem) throw optionError(`${name}.data`, 'a map with contrast (not constant)', undefined, `${name} ${problem}: no resolution can be read from it`);
+  if (problem) throw optionError(`${name}.data`, 'a map with contrast (not constant)', undefined, `${name} ${problem}: ${consequence}`);
 }
 
 /**

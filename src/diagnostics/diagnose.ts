@@ -468,13 +468,12 @@ export function diagnoseHalfMaps(a: Volume, b: Volume, opts: HalfMapDiagnoseOpti
       const limitA = halfMapContentLimitA(a, b, tested);
       if (limitA !== undefined && limitA > 2 * Math.max(...a.voxelSizeA)) findings.push(lowPassedHalvesFinding(limitA, a.voxelSizeA));
     }
+    // an interpolated pair's outer shells hold the interpolation's images of coarser shells,
+    // correlated as those are: said by `interpolated-halves` (pushed above with outerFscMean), not
+    // as `not-independent` beside it (session 60)
     if (refused.identical) {
       findings.push(refused.identical);
-    } else if (outerMean > T.dependentFsc && interpolated) {
-      // said by `interpolated-halves` (pushed above with outerFscMean): the old grid's outer
-      // shells of an interpolated pair hold the interpolation's images of coarser shells,
-      // correlated as those are (session 60)
-    } else if (outerMean > T.dependentFsc) {
+    } else if (outerMean > T.dependentFsc && !interpolated) {
       findings.push({ code: 'not-independent', severity: 'warning', message: `the FSC stays at ${outerMean.toFixed(2)} up to Nyquist: the halves share noise (not independently refined, or masked/filtered together); the FSC and local resolution will be too optimistic.`, evidence: { outerFscMean: Number(outerMean.toPrecision(3)) } });
     }
   }

@@ -8,6 +8,7 @@
  */
 import type { Shape3, Volume } from '../core/volume.js';
 import { irfft3d, rfft3d } from '../math/fft.js';
+import { cropOrPad } from '../filters/resample-voxel-size.js';
 import { radialAmplitude, SPECTRUM_CUBE, type RadialSpectrum } from './spectrum.js';
 
 /** The Guinier fit of {@link guinierAnalysis}. */
@@ -121,18 +122,10 @@ export function checkGuinierFit(v: Volume, fit: GuinierFit): CheckedGuinierFit {
 
 /** {@link CheckedGuinierFit.sensitivity} of `fit` measured on `v` (see {@link checkGuinierFit}). */
 function guinierSensitivity(v: Volume, fit: GuinierFit): number {
-  const [nx, ny, nz] = v.shape;
   const edge = SPECTRUM_CUBE + 2 * SENSITIVITY_MARGIN;
+  const [nx, ny, nz] = v.shape;
   const m: Shape3 = [Math.min(nx, edge), Math.min(ny, edge), Math.min(nz, edge)];
-  const o = [(nx - m[0]) >> 1, (ny - m[1]) >> 1, (nz - m[2]) >> 1];
-  const crop = new Float32Array(m[0] * m[1] * m[2]);
-  for (let z = 0; z < m[2]; z++) {
-    for (let y = 0; y < m[1]; y++) {
-      const src = ((z + o[2]) * ny + y + o[1]) * nx + o[0];
-      crop.set(v.data.subarray(src, src + m[0]), (z * m[1] + y) * m[0]);
-    }
-  }
-  const spec = rfft3d(crop, m);
+  const spec = rfft3d(cropOrPad(v, m).data, m);
   const hx = (m[0] >> 1) + 1;
   const [ax, ay, az] = v.voxelSizeA;
   const q = SENSITIVITY_SHARPENING_A2 / 4;
